@@ -1,0 +1,97 @@
+/**
+ * Per-layer statistics of a weight tensor's value distribution (paper Eq. 3 and Fig. 14).
+ * Runs over every weight of every model, so it is two tight passes over the in-memory array:
+ *
+ *   1. sum, min, max            → mean, histogram range
+ *   2. central powers d², d³, d⁴ and a fixed-bin histogram over [min, max]
+ *
+ * Both passes accumulate in f64. Centring before raising to powers (two-pass) keeps the
+ * moments accurate even when |mean| ≫ std, where raw power sums would cancel.
+ */
+import { MotherError } from "../errors.ts";
+import type { LayerStats, ScoreName } from "../types.ts";
+
+/**
+ * Histogram bins for the entropy score. 256 bins over [min, max] resolve the bulk of a
+ * weight distribution (a few std wide) into ~tens of bins while staying cheap to fill;
+ * the entropy is that of the bin probabilities (nats), so it is comparable only between
+ * layers summarised with the same bin count.
+ */
+export const DEFAULT_HISTOGRAM_BINS = 256;
+
+/**
+ * Moments, range and histogram entropy of `values`.
+ *
+ * - variance is the population variance E[(x−μ)²];
+ * - skewness = E[(x−μ)³]/σ³; kurtosis = E[(x−μ)⁴]/σ⁴ (Pearson, normal = 3, paper Eq. 3);
+ * - entropy = −Σ p_b ln p_b over `histogramBins` equal-width bins spanning [min, max]
+ *   (the max value falls in the last bin).
+ * A constant layer (min = max) has no shape: variance, skewness, kurtosis and entropy are 0.
+ * Throws on empty input and on NaN/±Inf values (a corrupt or overflowed checkpoint).
+ */
+export function layerStats(values: Float32Array | Float64Array, histogramBins = DEFAULT_HISTOGRAM_BINS): LayerStats {
+  const count = values.length;
+  if (count === 0) throw new MotherError("layerStats", "empty layer has no statistics", { value: "0 values" });
+  if (!Number.isInteger(histogramBins) || histogramBins < 1) {
+    throw new MotherError("layerStats", "histogram bin count must be a positive integer", { value: histogramBins });
+  }
+
+  // 1. sum, min, max. A NaN or ±Inf anywhere makes the f64 sum non-finite (finite f32/f64
+  // values summed in f64 cannot overflow for any realistic count).
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < count; i++) {
+    const x = values[i]!;
+    sum += x;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  if (!Number.isFinite(sum)) {
+    throw new MotherError("layerStats", "layer holds NaN or infinite values", { help: "the checkpoint is corrupt or overflowed" });
+  }
+  if (min === max) return { count, mean: min, variance: 0, skewness: 0, kurtosis: 0, min, max, entropy: 0 };
+  const mean = sum / count;
+
+  // 2. central moments and histogram.
+  const histogram = new Float64Array(histogramBins);
+  const binScale = histogramBins / (max - min);
+  const lastBin = histogramBins - 1;
+  let m2 = 0;
+  let m3 = 0;
+  let m4 = 0;
+  for (let i = 0; i < count; i++) {
+    const x = values[i]!;
+    const d = x - mean;
+    const d2 = d * d;
+    m2 += d2;
+    m3 += d2 * d;
+    m4 += d2 * d2;
+    const bin = ((x - min) * binScale) | 0;
+    histogram[bin < lastBin ? bin : lastBin]!++;
+  }
+  const variance = m2 / count;
+  const skewness = m3 / count / (variance * Math.sqrt(variance));
+  const kurtosis = m4 / count / (variance * variance);
+  let entropy = 0;
+  for (let b = 0; b < histogramBins; b++) {
+    const c = histogram[b]!;
+    if (c > 0) {
+      const p = c / count;
+      entropy -= p * Math.log(p);
+    }
+  }
+  return { count, mean, variance, skewness, kurtosis, min, max, entropy };
+}
+
+/**
+ * Directional score k(u) of one model: the chosen statistic summed over its layers
+ * (paper Eq. 3 for kurtosis; the other statistics are the Fig. 14 variants).
+ * Throws on an empty layer list, since a model with no scored layers has no direction.
+ */
+export function directionalScore(stats: readonly LayerStats[], score: ScoreName): number {
+  if (stats.length === 0) throw new MotherError("directionalScore", "no layers to score", { value: score });
+  let total = 0;
+  for (const layer of stats) total += layer[score];
+  return total;
+}
