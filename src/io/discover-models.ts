@@ -1,0 +1,127 @@
+/**
+ * From the paths a user typed to the models they mean (SPEC §5). A path is one of:
+ *   1. a `.safetensors` file                    → one model, id = file stem;
+ *   2. a model folder (holds `*.safetensors`)   → one model, id = folder name;
+ *   3. a folder of model folders (one level)    → one model per model subfolder.
+ * A model folder with a `*.safetensors.index.json` is read through the index; without one, all
+ * its `.safetensors` files together form the model. Only headers are read here.
+ */
+import { readdir, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { MotherError } from "../errors.ts";
+import type { ModelSource, TensorInfo } from "../types.ts";
+import { openSafetensorsFile } from "./read-safetensors.ts";
+import { openShardedCheckpoint, SHARD_INDEX_SUFFIX } from "./read-sharded-checkpoint.ts";
+
+const SAFETENSORS_SUFFIX = ".safetensors";
+
+/** A model located on disk, before its headers are read. */
+interface ModelLocation {
+  readonly id: string;
+  readonly path: string;
+  readonly kind: "file" | "folder";
+}
+
+/**
+ * Find and open every model under `paths`, sorted by id (then path). Throws MotherError for a
+ * missing or unreadable path, a file that is not `.safetensors`, a folder with neither
+ * safetensors nor model subfolders, two models with the same id (naming both paths), and a
+ * model without any floating-point tensor.
+ */
+export async function discoverModels(paths: readonly string[]): Promise<ModelSource[]> {
+  const locations = (await Promise.all(paths.map(locateModels))).flat();
+  locations.sort((a, b) => compare(a.id, b.id) || compare(a.path, b.path));
+  for (let i = 1; i < locations.length; i++) {
+    const [previous, current] = [locations[i - 1]!, locations[i]!];
+    if (previous.id === current.id) {
+      throw new MotherError(current.path, `duplicate model id ${current.id}, also used by ${previous.path}`, { help: "rename one folder or file; ids come from folder names and file stems" });
+    }
+  }
+  return Promise.all(
+    locations.map(async (location) => {
+      const tensors = location.kind === "file" ? await openSafetensorsFile(location.path) : await openModelFolder(location.path);
+      if (tensors.length === 0) throw new MotherError(location.path, "model has no floating-point (F64/F32/F16/BF16) tensors");
+      return { id: location.id, path: location.path, tensors };
+    }),
+  );
+}
+
+async function locateModels(path: string): Promise<ModelLocation[]> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw new MotherError(path, "cannot read path", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+  }
+  if (info.isFile()) {
+    if (!path.endsWith(SAFETENSORS_SUFFIX)) throw new MotherError(path, "not a .safetensors file or a model folder");
+    return [{ id: basename(path).slice(0, -SAFETENSORS_SUFFIX.length), path, kind: "file" }];
+  }
+  if (!info.isDirectory()) throw new MotherError(path, "not a file or folder");
+  const entries = await listFolder(path);
+  if (isModelFolder(entries)) return [{ id: basename(path), path, kind: "folder" }];
+  const models: ModelLocation[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory) continue;
+    const subfolder = join(path, entry.name);
+    if (isModelFolder(await listFolder(subfolder))) models.push({ id: entry.name, path: subfolder, kind: "folder" });
+  }
+  if (models.length === 0) {
+    throw new MotherError(path, "folder holds no .safetensors files and no model folders", { help: "point at a model folder, a .safetensors file, or a folder of model folders" });
+  }
+  return models;
+}
+
+interface FolderEntry {
+  readonly name: string;
+  readonly isDirectory: boolean;
+}
+
+/** Visible entries, sorted by name; symlinks are followed (the Hugging Face cache uses them). */
+async function listFolder(folder: string): Promise<FolderEntry[]> {
+  let names: string[];
+  try {
+    names = (await readdir(folder)).filter((name) => !name.startsWith(".")).sort(compare);
+  } catch (error) {
+    throw new MotherError(folder, "cannot read folder", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+  }
+  return Promise.all(
+    names.map(async (name) => {
+      const info = await stat(join(folder, name)).catch(() => undefined);
+      return { name, isDirectory: info?.isDirectory() ?? false };
+    }),
+  );
+}
+
+function isModelFolder(entries: readonly FolderEntry[]): boolean {
+  return entries.some((entry) => !entry.isDirectory && (entry.name.endsWith(SAFETENSORS_SUFFIX) || entry.name.endsWith(SHARD_INDEX_SUFFIX)));
+}
+
+/** Tensors of a model folder: via its shard index if it has one, else all its `.safetensors`. */
+async function openModelFolder(folder: string): Promise<TensorInfo[]> {
+  const entries = (await listFolder(folder)).filter((entry) => !entry.isDirectory);
+  const indexes = entries.filter((entry) => entry.name.endsWith(SHARD_INDEX_SUFFIX)).map((entry) => entry.name);
+  if (indexes.length > 0) {
+    const index = indexes.includes("model" + SHARD_INDEX_SUFFIX) ? "model" + SHARD_INDEX_SUFFIX : indexes[0]!;
+    if (indexes.length > 1 && index !== "model" + SHARD_INDEX_SUFFIX) {
+      throw new MotherError(folder, "several shard indexes and none is model.safetensors.index.json", { value: indexes.join(", ") });
+    }
+    return openShardedCheckpoint(join(folder, index));
+  }
+  const files = entries.filter((entry) => entry.name.endsWith(SAFETENSORS_SUFFIX)).map((entry) => join(folder, entry.name));
+  const perFile = await Promise.all(files.map(openSafetensorsFile));
+  const fileOf = new Map<string, string>();
+  for (const tensor of perFile.flat()) {
+    const earlier = fileOf.get(tensor.name);
+    if (earlier !== undefined) {
+      throw new MotherError(tensor.file, `tensor ${tensor.name} also appears in ${earlier}`, { help: "add a model.safetensors.index.json saying which file holds each tensor" });
+    }
+    fileOf.set(tensor.name, tensor.file);
+  }
+  return perFile.flat();
+}
+
+/** Code-unit order: the same on every machine and locale. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,175 @@
+/**
+ * The safetensors header as a pure function of its bytes: JSON → validated tensor list.
+ * Layout of a file: u64 little-endian header length N, N bytes of UTF-8 JSON, then the data
+ * section; every tensor's `data_offsets` [begin, end) is relative to the data section and is
+ * the truth we check everything else against (after huggingface.js's parser).
+ */
+import { MotherError } from "../errors.ts";
+import type { Dtype, TensorInfo } from "../types.ts";
+
+/** Bytes of the little-endian u64 that precedes the JSON header. */
+export const HEADER_LENGTH_PREFIX_BYTES = 8;
+
+/**
+ * Largest header we accept: 100 MB, the limit of the reference Rust implementation
+ * (huggingface/safetensors `MAX_HEADER_SIZE`). Real headers are kilobytes to a few MB, so a
+ * bigger length means a corrupt or hostile file, and parsing it would cost unbounded memory.
+ */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * Bits per element of every dtype the safetensors format defines. Sub-byte formats (F4, F6)
+ * pack elements, so sizes are in bits. Anything outside this table is not a safetensors file.
+ */
+export const SAFETENSORS_DTYPE_BITS: Readonly<Record<string, number>> = {
+  BOOL: 8, U8: 8, I8: 8, F8_E5M2: 8, F8_E4M3: 8, F8_E8M0: 8, F4: 4, F6_E2M3: 6, F6_E3M2: 6,
+  I16: 16, U16: 16, F16: 16, BF16: 16, I32: 32, U32: 32, F32: 32, C64: 64, I64: 64, U64: 64, F64: 64,
+};
+
+/** The dtypes whose values we read as weights; see `Dtype`. */
+const WEIGHT_DTYPES: ReadonlySet<string> = new Set<Dtype>(["F64", "F32", "F16", "BF16"]);
+
+/** A valid tensor we do not read (integer buffers such as `position_ids`, FP8/FP4 quantised data). */
+export interface SkippedTensor {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+}
+
+/** Everything a header says, checked. */
+export interface ParsedSafetensorsHeader {
+  /** Floating-point tensors (F64/F32/F16/BF16) in header order, offsets absolute in the file. */
+  readonly tensors: TensorInfo[];
+  /** Valid tensors of other dtypes, left out of `tensors` on purpose. */
+  readonly skipped: SkippedTensor[];
+  /** The free-form `__metadata__` string map ({} when absent). */
+  readonly metadata: Record<string, string>;
+}
+
+/**
+ * Parse and validate a safetensors header. `headerBytes` are the N JSON bytes, `fileSize` the
+ * file's size in bytes, `headerLength` = N. Throws MotherError naming `file` for: invalid
+ * UTF-8 or JSON, a non-object header, malformed entries, a dtype that is not a safetensors
+ * dtype, begin > end, shape × dtype size ≠ byte range, ranges past the end of the file, and
+ * overlapping ranges. Gaps between tensors and trailing bytes are tolerated.
+ */
+export function parseSafetensorsHeader(
+  headerBytes: Uint8Array,
+  file: string,
+  fileSize: number,
+  headerLength: number,
+): ParsedSafetensorsHeader {
+  const dataStart = HEADER_LENGTH_PREFIX_BYTES + headerLength;
+  if (headerLength > MAX_HEADER_BYTES) {
+    throw new MotherError(file, "safetensors header length over the cap", { value: headerLength, limit: MAX_HEADER_BYTES });
+  }
+  if (dataStart > fileSize) {
+    throw new MotherError(file, "truncated file: header length runs past the end of the file", {
+      value: `header ends at byte ${dataStart}`,
+      limit: `file size ${fileSize}`,
+    });
+  }
+  const dataBytes = fileSize - dataStart;
+  const header = parseJsonObject(headerBytes, file);
+
+  const tensors: TensorInfo[] = [];
+  const skipped: SkippedTensor[] = [];
+  const ranges: { name: string; begin: number; end: number }[] = [];
+  let metadata: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === "__metadata__") {
+      metadata = parseMetadata(entry, file);
+      continue;
+    }
+    const { dtype, shape, begin, end } = parseEntry(name, entry, file);
+    const bits = SAFETENSORS_DTYPE_BITS[dtype];
+    if (bits === undefined) {
+      throw new MotherError(file, `tensor ${name} has an unknown dtype`, { value: dtype, help: `safetensors dtypes are ${Object.keys(SAFETENSORS_DTYPE_BITS).join(", ")}` });
+    }
+    if (begin > end) {
+      throw new MotherError(file, `tensor ${name} has data_offsets begin > end`, { value: `[${begin}, ${end}]` });
+    }
+    if (end > dataBytes) {
+      throw new MotherError(file, `truncated file: tensor ${name} runs past the end of the data`, { value: `ends at data byte ${end}`, limit: `${dataBytes} data bytes` });
+    }
+    const elements = shape.reduce((product, size) => product * size, 1);
+    const expectedBytes = Math.ceil((elements * bits) / 8);
+    if (end - begin !== expectedBytes) {
+      throw new MotherError(file, `tensor ${name}: shape × dtype size does not match its byte range`, {
+        value: `[${shape.join(", ")}] ${dtype} = ${expectedBytes} bytes`,
+        limit: `data_offsets span ${end - begin} bytes`,
+      });
+    }
+    ranges.push({ name, begin, end });
+    if (WEIGHT_DTYPES.has(dtype)) {
+      tensors.push({ name, dtype: dtype as Dtype, shape, file, offset: dataStart + begin, byteLength: end - begin });
+    } else {
+      skipped.push({ name, dtype, shape });
+    }
+  }
+  checkNoOverlap(ranges, file);
+  return { tensors, skipped, metadata };
+}
+
+function parseJsonObject(headerBytes: Uint8Array, file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
+  } catch {
+    throw new MotherError(file, "safetensors header is not valid UTF-8");
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new MotherError(file, "safetensors header is not JSON", { value: (error as Error).message });
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new MotherError(file, "safetensors header is not a JSON object", { value: Array.isArray(parsed) ? "array" : typeof parsed });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function parseMetadata(entry: unknown, file: string): Record<string, string> {
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+    throw new MotherError(file, "__metadata__ is not a JSON object of strings");
+  }
+  for (const [key, value] of Object.entries(entry)) {
+    if (typeof value !== "string") throw new MotherError(file, `__metadata__ value for ${key} is not a string`, { value: JSON.stringify(value) });
+  }
+  return { ...(entry as Record<string, string>) };
+}
+
+function parseEntry(name: string, entry: unknown, file: string): { dtype: string; shape: number[]; begin: number; end: number } {
+  const record = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+  if (record === null || typeof record !== "object" || Array.isArray(record)) {
+    throw new MotherError(file, `tensor ${name} entry is not a JSON object`);
+  }
+  const { dtype, shape, data_offsets: offsets } = record;
+  if (typeof dtype !== "string") throw new MotherError(file, `tensor ${name} has no dtype string`, { value: JSON.stringify(dtype) });
+  if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
+    throw new MotherError(file, `tensor ${name} shape is not a list of non-negative integers`, { value: JSON.stringify(shape) });
+  }
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger)) {
+    throw new MotherError(file, `tensor ${name} data_offsets is not a pair of non-negative integers`, { value: JSON.stringify(offsets) });
+  }
+  return { dtype, shape: shape as number[], begin: offsets[0] as number, end: offsets[1] as number };
+}
+
+function isNonNegativeInteger(value: unknown): boolean {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Byte ranges may leave gaps but must not share bytes; empty tensors share nothing. */
+function checkNoOverlap(ranges: { name: string; begin: number; end: number }[], file: string): void {
+  const filled = ranges.filter((range) => range.end > range.begin).sort((a, b) => a.begin - b.begin || a.end - b.end);
+  for (let i = 1; i < filled.length; i++) {
+    const previous = filled[i - 1]!;
+    const current = filled[i]!;
+    if (current.begin < previous.end) {
+      throw new MotherError(file, `tensors ${previous.name} and ${current.name} have overlapping data_offsets`, {
+        value: `[${previous.begin}, ${previous.end}) and [${current.begin}, ${current.end})`,
+      });
+    }
+  }
+}

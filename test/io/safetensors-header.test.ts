@@ -1,0 +1,103 @@
+import { describe, expect, test } from "bun:test";
+import { MotherError } from "../../src/errors.ts";
+import { MAX_HEADER_BYTES, parseSafetensorsHeader } from "../../src/io/safetensors-header.ts";
+
+const FILE = "/models/broken.safetensors";
+
+/** Parse `header` as if it sat in a file with `dataBytes` bytes of tensor data after it. */
+function parse(header: object | string, dataBytes: number) {
+  const bytes = new TextEncoder().encode(typeof header === "string" ? header : JSON.stringify(header));
+  return parseSafetensorsHeader(bytes, FILE, 8 + bytes.byteLength + dataBytes, bytes.byteLength);
+}
+
+function expectMotherError(run: () => unknown, problem: RegExp): MotherError {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(MotherError);
+  const error = caught as MotherError;
+  expect(error.message.startsWith(`${FILE}: `)).toBe(true);
+  expect(error.message).toMatch(problem);
+  return error;
+}
+
+describe("parseSafetensorsHeader", () => {
+  test("reads tensors with absolute offsets, metadata, and skips integer tensors", () => {
+    const header = {
+      __metadata__: { format: "pt" },
+      "a.weight": { dtype: "F32", shape: [2, 3], data_offsets: [0, 24] },
+      "a.bias": { dtype: "BF16", shape: [3], data_offsets: [24, 30] },
+      position_ids: { dtype: "I64", shape: [1, 2], data_offsets: [30, 46] },
+      empty: { dtype: "F16", shape: [0], data_offsets: [46, 46] },
+    };
+    const parsed = parse(header, 46);
+    const dataStart = 8 + JSON.stringify(header).length;
+    expect(parsed.metadata).toEqual({ format: "pt" });
+    expect(parsed.tensors.map((t) => [t.name, t.dtype, t.offset, t.byteLength, t.file])).toEqual([
+      ["a.weight", "F32", dataStart, 24, FILE],
+      ["a.bias", "BF16", dataStart + 24, 6, FILE],
+      ["empty", "F16", dataStart + 46, 0, FILE],
+    ]);
+    expect(parsed.tensors[0]!.shape).toEqual([2, 3]);
+    expect(parsed.skipped).toEqual([{ name: "position_ids", dtype: "I64", shape: [1, 2] }]);
+  });
+
+  test("scalar tensors (shape []) hold one element", () => {
+    expect(parse({ s: { dtype: "F64", shape: [], data_offsets: [0, 8] } }, 8).tensors[0]!.byteLength).toBe(8);
+  });
+
+  test("rejects a header that is not JSON", () => {
+    expectMotherError(() => parse("{not json", 0), /header is not JSON/);
+  });
+
+  test("rejects a JSON header that is not an object", () => {
+    expectMotherError(() => parse("[1,2]", 0), /not a JSON object \(array\)/);
+  });
+
+  test("rejects a header length over the cap", () => {
+    const error = expectMotherError(() => parseSafetensorsHeader(new Uint8Array(0), FILE, 1e12, MAX_HEADER_BYTES + 1), /header length over the cap/);
+    expect(error.message).toContain(`limit ${MAX_HEADER_BYTES}`);
+  });
+
+  test("rejects a header length larger than the file", () => {
+    expectMotherError(() => parseSafetensorsHeader(new TextEncoder().encode("{}"), FILE, 9, 2), /truncated file: header length runs past the end/);
+  });
+
+  test("rejects overlapping data_offsets naming both tensors", () => {
+    const error = expectMotherError(
+      () => parse({ a: { dtype: "F32", shape: [4], data_offsets: [0, 16] }, b: { dtype: "F32", shape: [2], data_offsets: [8, 16] } }, 16),
+      /overlapping data_offsets/,
+    );
+    expect(error.message).toContain("tensors a and b");
+  });
+
+  test("rejects offsets past the end of the data section", () => {
+    expectMotherError(() => parse({ a: { dtype: "F32", shape: [4], data_offsets: [0, 16] } }, 12), /tensor a runs past the end.*limit 12 data bytes/);
+  });
+
+  test("rejects begin > end", () => {
+    expectMotherError(() => parse({ a: { dtype: "F32", shape: [0], data_offsets: [8, 4] } }, 16), /tensor a has data_offsets begin > end \(\[8, 4\]\)/);
+  });
+
+  test("rejects shape × dtype size that differs from the byte range", () => {
+    expectMotherError(() => parse({ w: { dtype: "F16", shape: [2, 3], data_offsets: [0, 24] } }, 24), /tensor w: shape × dtype size does not match.*12 bytes.*24 bytes/);
+  });
+
+  test("rejects a dtype that is not a safetensors dtype, naming tensor and dtype", () => {
+    expectMotherError(() => parse({ w: { dtype: "F128", shape: [1], data_offsets: [0, 16] } }, 16), /tensor w has an unknown dtype \(F128/);
+  });
+
+  test("rejects malformed entries and metadata", () => {
+    expectMotherError(() => parse({ w: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, 4), /shape is not a list of non-negative integers/);
+    expectMotherError(() => parse({ w: { dtype: "F32", shape: [1], data_offsets: [0] } }, 4), /data_offsets is not a pair/);
+    expectMotherError(() => parse({ w: 3 }, 4), /entry is not a JSON object/);
+    expectMotherError(() => parse({ __metadata__: { epoch: 3 } }, 0), /__metadata__ value for epoch is not a string/);
+  });
+
+  test("rejects invalid UTF-8", () => {
+    expect(() => parseSafetensorsHeader(new Uint8Array([0x7b, 0xff, 0x7d]), FILE, 11, 3)).toThrow(/not valid UTF-8/);
+  });
+});
