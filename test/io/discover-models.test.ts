@@ -1,0 +1,96 @@
+import { describe, expect, test } from "bun:test";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { MotherError } from "../../src/errors.ts";
+import { discoverModels } from "../../src/io/discover-models.ts";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { writeShardedSafetensors } from "../../src/io/write-sharded-safetensors.ts";
+import { temporaryFolder } from "./craft-safetensors.ts";
+
+const weight = (name: string) => ({ name, dtype: "F32" as const, shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) });
+
+async function expectMotherError(run: Promise<unknown>, path: string, problem: RegExp): Promise<void> {
+  const error = await run.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(MotherError);
+  expect((error as Error).message).toStartWith(`${path}: `);
+  expect((error as Error).message).toMatch(problem);
+}
+
+describe("discoverModels", () => {
+  test("finds single files, model folders, sharded folders and folders of model folders, sorted by id", async () => {
+    const root = await temporaryFolder();
+    await writeSafetensors(join(root, "zeta.safetensors"), [weight("w")]);
+    await writeSafetensors(join(root, "alpha", "model.safetensors"), [weight("w")]);
+    await writeFile(join(root, "alpha", "config.json"), "{}");
+    await writeShardedSafetensors(join(root, "zoo", "sharded"), [weight("a"), weight("b"), weight("c")], 16);
+    await writeSafetensors(join(root, "zoo", "plain", "model.safetensors"), [weight("w")]);
+    await mkdir(join(root, "zoo", "not-a-model"));
+    const models = await discoverModels([join(root, "zoo"), join(root, "zeta.safetensors"), join(root, "alpha")]);
+    expect(models.map((m) => [m.id, m.path])).toEqual([
+      ["alpha", join(root, "alpha")],
+      ["plain", join(root, "zoo", "plain")],
+      ["sharded", join(root, "zoo", "sharded")],
+      ["zeta", join(root, "zeta.safetensors")],
+    ]);
+    const sharded = models.find((m) => m.id === "sharded")!;
+    expect(sharded.tensors.map((t) => t.name)).toEqual(["a", "b", "c"]);
+    expect(new Set(sharded.tensors.map((t) => t.file)).size).toBe(3);
+  });
+
+  test("a folder of several un-indexed safetensors files forms one model", async () => {
+    const root = await temporaryFolder();
+    await writeSafetensors(join(root, "m", "part1.safetensors"), [weight("a")]);
+    await writeSafetensors(join(root, "m", "part2.safetensors"), [weight("b")]);
+    const [model] = await discoverModels([join(root, "m")]);
+    expect(model!.tensors.map((t) => t.name)).toEqual(["a", "b"]);
+  });
+
+  test("the same tensor in two un-indexed files is an error naming both", async () => {
+    const root = await temporaryFolder();
+    await writeSafetensors(join(root, "m", "part1.safetensors"), [weight("a")]);
+    await writeSafetensors(join(root, "m", "part2.safetensors"), [weight("a")]);
+    await expectMotherError(discoverModels([join(root, "m")]), join(root, "m", "part2.safetensors"), /tensor a also appears in .*part1\.safetensors/);
+  });
+
+  test("duplicate model ids are an error naming both paths", async () => {
+    const root = await temporaryFolder();
+    await writeSafetensors(join(root, "a", "vit.safetensors"), [weight("w")]);
+    await writeSafetensors(join(root, "b", "vit.safetensors"), [weight("w")]);
+    await expectMotherError(
+      discoverModels([join(root, "a", "vit.safetensors"), join(root, "b", "vit.safetensors")]),
+      join(root, "b", "vit.safetensors"),
+      new RegExp(`duplicate model id vit, also used by ${join(root, "a", "vit.safetensors")}`),
+    );
+  });
+
+  test("a missing path is an error naming it", async () => {
+    const missing = join(await temporaryFolder(), "nowhere");
+    await expectMotherError(discoverModels([missing]), missing, /cannot read path \(ENOENT\)/);
+  });
+
+  test("an empty folder, or one with no model inside, is an error", async () => {
+    const root = await temporaryFolder();
+    await mkdir(join(root, "empty"));
+    await expectMotherError(discoverModels([join(root, "empty")]), join(root, "empty"), /holds no \.safetensors files and no model folders/);
+    await mkdir(join(root, "nested", "deeper", "too-deep"), { recursive: true });
+    await writeSafetensors(join(root, "nested", "deeper", "too-deep", "model.safetensors"), [weight("w")]);
+    await expectMotherError(discoverModels([join(root, "nested")]), join(root, "nested"), /no model folders/);
+  });
+
+  test("a file that is not .safetensors is an error", async () => {
+    const file = join(await temporaryFolder(), "model.bin");
+    await writeFile(file, "x");
+    await expectMotherError(discoverModels([file]), file, /not a \.safetensors file or a model folder/);
+  });
+
+  test("a model holding only integer tensors is an error", async () => {
+    const root = await temporaryFolder();
+    const file = join(root, "ints.safetensors");
+    const header = new TextEncoder().encode(JSON.stringify({ ids: { dtype: "I64", shape: [1], data_offsets: [0, 8] } }));
+    const bytes = new Uint8Array(8 + header.byteLength + 8);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(header.byteLength), true);
+    bytes.set(header, 8);
+    await writeFile(file, bytes);
+    await expectMotherError(discoverModels([file]), file, /no floating-point/);
+  });
+});
