@@ -107,8 +107,7 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
   Cast: (c) => {
     const x = c.node.inputs[0]!;
     const grad = dy(c);
-    if (grad.elemType === x.elemType) return [grad];
-    return [grad.graph.node("Cast", [grad], { to: c.node.attributes.to ?? attr.int(1) }, [{ shape: x.shape, elemType: x.elemType }])[0]!];
+    return [cast(grad, x.elemType)];
   },
   Where: (c) => {
     const [condition, a, b] = c.node.inputs as [Sym, Sym, Sym];
