@@ -43,7 +43,9 @@ function dy(context: RuleContext): Sym {
 /** Gradient of a reduction: bring dy back to the keepdims shape and broadcast over x. */
 function spreadReduction(node: Node, grad: Sym): Sym {
   const x = node.inputs[0]!;
-  const axes = node.inputs[1] ? constantInts(node.inputs[1], node.opType).map((a) => (a < 0 ? a + x.rank : a)) : x.shape.map((_, i) => i);
+  const axes = node.inputs[1] ? constantInts(node.inputs[1], node.opType).map((a) => (a < 0 ? a + x.rank : a)).sort((p, q) => p - q) : x.shape.map((_, i) => i);
+  // Reduced leading axes need no Reshape: Expand broadcasts over missing leading dims.
+  if (axes.every((a, i) => a === i)) return grad;
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   return reshapeRaw(grad.graph, grad, kept);
 }
