@@ -108,9 +108,4 @@ describe("optimizerStep matches a TypeScript reference over three steps", () => 
     const p = g.input("p", "float64", [1]);
     expect(() => o.optimizerStep(g, [p], [], { m: [], v: [] }, { kind: "sgd" }, p, p)).toThrow(/1 params but 0 grads/);
   });
-    expect(worstAdam).toBeLessThan(1e-12);
-    const g = new o.Graph();
-    const p = g.input("p", "float64", [1]);
-    expect(() => o.optimizerStep(g, [p], [], { m: [], v: [] }, { kind: "sgd" }, p, p)).toThrow(/1 params but 0 grads/);
-  });
 });
