@@ -1,0 +1,46 @@
+import { describe, expect, test } from "bun:test";
+import { classifyLayer, layerBlockIndex } from "../../src/layers/classify-layer.ts";
+import { BERT_BASE, CLIP, DECODER_VARIANTS, DIFFUSERS_UNET, GPT2, LLAMA_2_7B, OTHER_FAMILIES, ROBERTA_CLASSIFIER, VIT_BASE, type NamedParameter } from "./real-parameter-names.ts";
+
+const FAMILIES: Record<string, readonly NamedParameter[]> = {
+  "google/vit-base-patch16-224": VIT_BASE,
+  "bert-base-uncased": BERT_BASE,
+  "roberta classifier head": ROBERTA_CLASSIFIER,
+  "Llama-2-7b": LLAMA_2_7B,
+  "Qwen/Mixtral/Meta-Llama variants": DECODER_VARIANTS,
+  gpt2: GPT2,
+  "clip-vit-base-patch32": CLIP,
+  "diffusers UNet": DIFFUSERS_UNET,
+  "t5 / pythia / timm vit / distilbert": OTHER_FAMILIES,
+};
+
+describe("classifyLayer on real parameter names", () => {
+  for (const [family, parameters] of Object.entries(FAMILIES)) {
+    test(`${family}: every parameter gets its role`, () => {
+      const got = parameters.map(([name, shape]) => [name, classifyLayer(name, shape)]);
+      expect(got).toEqual(parameters.map(([name, , kind]) => [name, kind]));
+    });
+  }
+
+  test("a bare `output.weight` is a head only as a matrix", () => {
+    expect(classifyLayer("output.weight", [32000, 4096])).toBe("head");
+    expect(classifyLayer("output.weight", [4096])).toBe("other");
+  });
+
+  test("unknown conventions fall back to other", () => {
+    expect(classifyLayer("backbone.stage2.mixer.weird_matrix.weight", [64, 64])).toBe("other");
+    expect(classifyLayer("", [])).toBe("other");
+  });
+});
+
+describe("layerBlockIndex", () => {
+  test("is the block number inside blocks and undefined outside", () => {
+    expect(layerBlockIndex("vit.encoder.layer.11.attention.attention.query.weight")).toBe(11);
+    expect(layerBlockIndex("model.layers.31.mlp.down_proj.weight")).toBe(31);
+    expect(layerBlockIndex("h.0.attn.c_attn.weight")).toBe(0);
+    expect(layerBlockIndex("down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q.weight")).toBe(1);
+    expect(layerBlockIndex("model.embed_tokens.weight")).toBeUndefined();
+    expect(layerBlockIndex("ln_f.weight")).toBeUndefined();
+    expect(layerBlockIndex("model.layers.2x.weight")).toBeUndefined();
+  });
+});
