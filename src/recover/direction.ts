@@ -1,0 +1,80 @@
+/**
+ * Edge direction priors and the merged cost matrix the MDST runs on (paper Eq. 4–6):
+ *
+ *   K_ij = 1 if k(v_i) < k(v_j)               (directional scores)
+ *   T_ij = 1 if v_j came from its parent by generalization (SPEC §2: T follows the child)
+ *   M_ij = D_ij + λ·(K_ij XOR T_ij),  M_ii = ∞,  λ = c · Σ_{i≠j} D_ij / n²
+ *
+ * M_ij is the cost of the edge i → j (i is j's parent), the orientation
+ * minimumSpanningArborescence expects. Specialization lowers kurtosis, so a true
+ * specialization edge has k(i) > k(j): K_ij = 0 = T_ij and no penalty; the reversed edge
+ * j → i has K_ji = 1 and pays λ. Generalization raises kurtosis: K_ij = 1 = T_ij, no penalty.
+ */
+import { MotherError } from "../errors.ts";
+import type { Stage } from "../types.ts";
+
+/** Default c in λ = c·mean(D) (paper §5.2; the ablation in SPEC §4 revisits it). */
+export const DEFAULT_DIRECTION_WEIGHT = 0.3;
+
+/** K (n×n, row-major): K[i*n + j] = 1 when scores[i] < scores[j]; equal scores give 0 both ways. */
+export function directionMatrix(scores: Float64Array): Uint8Array {
+  const n = scores.length;
+  const direction = new Uint8Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) direction[i * n + j] = scores[i]! < scores[j]! ? 1 : 0;
+  return direction;
+}
+
+/** T (n×n, row-major): T[i*n + j] = 1 when model j's stage is generalization, for every candidate parent i ≠ j. */
+export function stageMatrix(stages: readonly Stage[]): Uint8Array {
+  const n = stages.length;
+  const stage = new Uint8Array(n * n);
+  for (let j = 0; j < n; j++) {
+    if (stages[j] !== "generalization") continue;
+    for (let i = 0; i < n; i++) if (i !== j) stage[i * n + j] = 1;
+  }
+  return stage;
+}
+
+/**
+ * λ = c · Σ_{i≠j} D_ij / n²: the paper's mean over all n² entries with the diagonal counted as 0
+ * (D_ii = ∞ in Eq. 4 would make any mean infinite). Non-finite entries are skipped.
+ */
+export function directionPenalty(distances: Float64Array, n: number, c = DEFAULT_DIRECTION_WEIGHT): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const d = distances[i * n + j]!;
+      if (i !== j && Number.isFinite(d)) sum += d;
+    }
+  }
+  return (c * sum) / (n * n);
+}
+
+/**
+ * M = D + λ(K ⊕ T) with M_ii = ∞ (paper Eq. 6); M[i*n + j] is the cost of edge i → j.
+ * `distances` is n×n (its diagonal is ignored), `direction` K and `stage` T as built above.
+ */
+export function mergedMatrix(
+  distances: Float64Array,
+  direction: Uint8Array,
+  stage: Uint8Array,
+  n: number,
+  c = DEFAULT_DIRECTION_WEIGHT,
+): Float64Array {
+  const cells = n * n;
+  if (distances.length !== cells || direction.length !== cells || stage.length !== cells) {
+    throw new MotherError("mergedMatrix", "matrices are not all n×n", {
+      value: `${distances.length}, ${direction.length}, ${stage.length}`,
+      limit: cells,
+    });
+  }
+  const lambda = directionPenalty(distances, n, c);
+  const merged = new Float64Array(cells);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const at = i * n + j;
+      merged[at] = i === j ? Infinity : distances[at]! + lambda * (direction[at]! ^ stage[at]!);
+    }
+  }
+  return merged;
+}
