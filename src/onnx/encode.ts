@@ -20,16 +20,25 @@ export interface EncodeOptions {
 
 /** Serialise a graph to ModelProto bytes that onnxruntime can load with `InferenceSession.create(bytes)`. */
 export function encodeModel(graph: Graph, { opset = DEFAULT_OPSET }: EncodeOptions = {}): Uint8Array {
+  // A node-computed value exposed once as an output is simply renamed to the output's
+  // name (an Identity would cost a node per step); inputs, constants and values
+  // exposed twice keep their name and get an Identity per extra name.
+  const renamed = new Map<Sym, string>();
+  const identities: { sym: Sym; to: string }[] = [];
+  for (const { sym, name } of graph.outputs) {
+    if (name === sym.name) continue;
+    if (sym.producer && !renamed.has(sym) && !graph.outputs.some((o) => o.sym === sym && o.name === sym.name)) renamed.set(sym, name);
+    else identities.push({ sym, to: name });
+  }
+  const nameOf = (s: Sym): string => renamed.get(s) ?? s.name;
   const nodes: onnx.INodeProto[] = graph.nodes.map((node) => ({
     opType: node.opType,
     domain: node.domain,
-    input: node.inputs.map((s) => s.name),
-    output: node.outputs.map((s) => s.name),
+    input: node.inputs.map(nameOf),
+    output: node.outputs.map(nameOf),
     attribute: Object.entries(node.attributes).map(([name, value]) => encodeAttribute(name, value)),
   }));
-  for (const { sym, name } of graph.outputs) {
-    if (name !== sym.name) nodes.push({ opType: "Identity", input: [sym.name], output: [name] });
-  }
+  for (const { sym, to } of identities) nodes.push({ opType: "Identity", input: [nameOf(sym)], output: [to] });
   const domains = new Set(graph.nodes.map((n) => n.domain).filter((d) => d !== ""));
   const model: onnx.IModelProto = {
     irVersion: IR_VERSION,

@@ -173,6 +173,7 @@ export class Graph {
   /** Expose `sym` as a graph output called `name` (an Identity node when renaming is needed). */
   output(sym: Sym, name: string): void {
     if (this.outputs.some((o) => o.name === name)) throw new Error(`graph ${this.name}: output "${name}" declared twice`);
+    if (name !== sym.name) this.claim(name);
     this.outputs.push({ sym, name });
   }
 

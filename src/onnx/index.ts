@@ -13,3 +13,4 @@ export * from "./encode.ts";
 export * from "./session.ts";
 export * from "./optim.ts";
 export * from "./learning-rate.ts";
+export * from "./packed-parameters.ts";

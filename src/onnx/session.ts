@@ -24,6 +24,8 @@ export interface CompileOptions {
   readonly intraOpNumThreads?: number;
   /** Default-domain opset to encode with (see encode.ts). */
   readonly opset?: number;
+  /** Extra onnxruntime session options (e.g. `enableProfiling` for benchmarks); override the defaults above. */
+  readonly sessionOptions?: ort.InferenceSession.SessionOptions;
 }
 
 /** Allocate a zero-filled array for a tensor of this type and shape. */
@@ -157,13 +159,14 @@ function wrap(spec: TensorSpec, data: TensorData): ort.Tensor {
 }
 
 /** Encode a graph and load it into onnxruntime (CPU, full graph optimisation, sequential execution). */
-export async function compileGraph(graph: Graph, { intraOpNumThreads = 1, opset }: CompileOptions = {}): Promise<CompiledGraph> {
+export async function compileGraph(graph: Graph, { intraOpNumThreads = 1, opset, sessionOptions = {} }: CompileOptions = {}): Promise<CompiledGraph> {
   const bytes = encodeModel(graph, opset === undefined ? {} : { opset });
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads,
     interOpNumThreads: 1,
     executionMode: "sequential",
     graphOptimizationLevel: "all",
+    ...sessionOptions,
   });
   const inputs = graph.inputs.map((s) => ({ name: s.name, shape: s.shape, elemType: s.elemType }));
   const outputs = graph.outputs.map(({ sym, name }) => ({ name, shape: sym.shape, elemType: sym.elemType }));
