@@ -104,12 +104,12 @@ async function measure(model: ModelSpec, packed: boolean): Promise<void> {
   const batchSyms = model.batchInputs(g);
   const named: Record<string, Sym> = {};
   let trainables: Sym[];
-  let decayMask: boolean[];
+  let decayMask: (boolean | Sym)[];
   if (packed) {
     const packedParams = o.packedParameters(g, "params", model.params);
     model.params.forEach((spec, i) => (named[spec.name] = packedParams.params[i]!));
     trainables = [packedParams.flat];
-    decayMask = [true];
+    decayMask = [o.packedDecayMask(g, model.params, model.params.map((p) => p.decay))];
   } else {
     trainables = model.params.map((spec) => (named[spec.name] = g.input(spec.name, "float32", spec.shape)));
     decayMask = model.params.map((s) => s.decay);

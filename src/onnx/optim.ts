@@ -27,8 +27,12 @@ export interface OptimizerSettings {
   readonly eps?: number;
   /** Weight decay: L2 in the gradient for sgd/adam, decoupled for adamw (default 0; adamw 0.01). */
   readonly weightDecay?: number;
-  /** Per-parameter switch for weight decay (parallel to params; default all on). Norms and biases usually off. */
-  readonly decayMask?: readonly boolean[];
+  /**
+   * Which parameters decay (parallel to params; default all). Norms and biases usually don't.
+   * An entry may be a tensor of 0/1 factors shaped like its parameter — for packed
+   * parameters, see `packedDecayMask`.
+   */
+  readonly decayMask?: readonly (boolean | Sym)[];
   /** Clip the global L2 norm of all gradients to this value (off when unset). */
   readonly clipGradNorm?: number;
 }
@@ -69,7 +73,11 @@ export function optimizerStep(
   if (params.length !== grads.length) throw new Error(`optimizerStep: ${params.length} params but ${grads.length} grads`);
   const { kind, momentum = 0, nesterov = false, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, clipGradNorm } = settings;
   const weightDecay = settings.weightDecay ?? (kind === "adamw" ? 0.01 : 0);
-  const decays = (i: number): boolean => weightDecay !== 0 && (settings.decayMask?.[i] ?? true);
+  const decays = (i: number): boolean => weightDecay !== 0 && (settings.decayMask?.[i] ?? true) !== false;
+  const maskOf = (i: number): Sym | undefined => {
+    const entry = settings.decayMask?.[i];
+    return typeof entry === "object" ? entry : undefined;
+  };
 
   let clipped = [...grads];
   let gradNorm: Sym | undefined;
@@ -79,7 +87,11 @@ export function optimizerStep(
     clipped = grads.map((g) => mul(g, scale));
   }
   // L2-style decay enters the gradient (PyTorch SGD / Adam); AdamW decays the weights instead.
-  const effective = clipped.map((g, i) => (kind !== "adamw" && decays(i) ? add(g, mul(params[i]!, weightDecay)) : g));
+  const effective = clipped.map((g, i) => {
+    if (kind === "adamw" || !decays(i)) return g;
+    const mask = maskOf(i);
+    return add(g, mul(mask ? mul(params[i]!, mask) : params[i]!, weightDecay));
+  });
 
   if (kind === "sgd") {
     if (momentum === 0) return { newParams: params.map((p, i) => sub(p, mul(effective[i]!, lr))), newState: state, ...(gradNorm ? { gradNorm } : {}) };
@@ -101,7 +113,8 @@ export function optimizerStep(
   const newM = effective.map((g, i) => add(mul(state.m[i]!, beta1), mul(g, 1 - beta1)));
   const newV = effective.map((g, i) => add(mul(state.v[i]!, beta2), mul(mul(g, g), 1 - beta2)));
   const newParams = params.map((p, i) => {
-    const start = shrink && decays(i) ? mul(p, shrink) : p;
+    const mask = maskOf(i);
+    const start = !shrink || !decays(i) ? p : mul(p, mask ? sub(1, mul(mul(lr, weightDecay), mask)) : shrink);
     const denominator = add(sqrt(mul(newV[i]!, invBias2)), eps);
     return sub(start, mul(div(newM[i]!, denominator), stepSize));
   });

@@ -70,3 +70,13 @@ export function unpackValues<T extends Float32Array | Float64Array>(specs: reado
   if (offset !== flat.length) throw new Error(`unpackValues: specs hold ${offset} values, flat array has ${flat.length}`);
   return out;
 }
+
+/** A constant 0/1 vector over a packed parameter vector: 1 where the owning tensor decays (for `OptimizerSettings.decayMask`). */
+export function packedDecayMask(graph: Graph, specs: readonly PackedParameterSpec[], decays: readonly boolean[], elemType: ElemType = "float32"): Sym {
+  const values: number[] = [];
+  specs.forEach((spec, i) => {
+    const size = spec.shape.reduce((p, d) => p * d, 1);
+    for (let j = 0; j < size; j++) values.push(decays[i] ? 1 : 0);
+  });
+  return graph.constant(values, [values.length], elemType);
+}
