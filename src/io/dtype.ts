@@ -37,10 +37,12 @@ export interface DecodedValues {
 
 /**
  * Decode raw little-endian tensor bytes. F32/F64 return a view over `bytes` when it is
- * aligned (no copy); F16/BF16 allocate. The NaN/Inf test runs inside the decoding loop as
- * branch-free integer arithmetic on the exponent field (all ones ⇔ not finite).
+ * aligned (no copy); F16/BF16 write into `output` when given (≥ 4 bytes per element, reused
+ * to avoid first-touch page faults on big tensors) or into a fresh buffer. The NaN/Inf test
+ * runs inside the decoding loop as branch-free integer arithmetic on the exponent field
+ * (all ones ⇔ not finite).
  */
-export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype): DecodedValues {
+export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype, output?: ArrayBuffer): DecodedValues {
   const elementBytes = DTYPE_BYTES[dtype];
   if (bytes.byteLength % elementBytes !== 0) {
     throw new RangeError(`${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
@@ -67,7 +69,7 @@ export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype): DecodedValue
     }
     case "F16": {
       const halves = new Uint16Array(buffer, start, count);
-      const values = new Float32Array(count);
+      const values = output ? new Float32Array(output, 0, count) : new Float32Array(count);
       let nonFinite = 0;
       for (let i = 0; i < count; i++) {
         const half = halves[i]!;
@@ -78,14 +80,14 @@ export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype): DecodedValue
     }
     case "BF16": {
       const halves = new Uint16Array(buffer, start, count);
-      const widened = new Uint32Array(count);
+      const widened = output ? new Uint32Array(output, 0, count) : new Uint32Array(count);
       let nonFinite = 0;
       for (let i = 0; i < count; i++) {
         const half = halves[i]!;
         widened[i] = half << 16; // bf16 is the top half of an f32
         nonFinite |= ((half & 0x7f80) + 0x80) >> 15;
       }
-      const values = new Float32Array(widened.buffer);
+      const values = new Float32Array(widened.buffer, 0, count);
       return { values, firstNonFinite: nonFinite ? firstNonFiniteIndex(values) : -1 };
     }
   }

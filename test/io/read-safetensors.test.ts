@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFile, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
-import { openSafetensorsFile, readSafetensorsHeader, readTensor } from "../../src/io/read-safetensors.ts";
+import { openSafetensorsFile, readSafetensorsHeader, readTensor, TensorScratch } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { craftSafetensors, f32Bytes, temporaryFolder, writeCrafted } from "./craft-safetensors.ts";
 
@@ -58,6 +58,26 @@ describe("write → read round trip", () => {
     await expectMotherError(() => readTensor(h), file, /tensor h holds a non-finite weight \(Infinity at element 3/); // 70000 overflows f16
     const b = await readTensor(tensors.find((t) => t.name === "b")!);
     expect([...b]).toEqual([1, 1 + 2 ** -6, 1 + 2 ** -7]);
+  });
+
+  test("reads through a reused scratch give the same values for every dtype, growing as needed", async () => {
+    const folder = await temporaryFolder();
+    const file = join(folder, "scratch.safetensors");
+    const ramp = (count: number) => Float32Array.from({ length: count }, (_, i) => (i - 7) * 0.5);
+    await writeSafetensors(file, [
+      { name: "a-bf16-small", dtype: "BF16", shape: [4], data: ramp(4) },
+      { name: "b-f16-big", dtype: "F16", shape: [40], data: ramp(40) },
+      { name: "c-f32", dtype: "F32", shape: [3, 5], data: ramp(15) },
+      { name: "d-f64", dtype: "F64", shape: [9], data: ramp(9) },
+      { name: "e-bf16-again", dtype: "BF16", shape: [6], data: ramp(6) },
+    ]);
+    const scratch = new TensorScratch();
+    for (const info of await openSafetensorsFile(file)) {
+      const values = await readTensor(info, scratch);
+      const count = info.shape.reduce((a, b) => a * b, 1);
+      expect(values.length).toBe(count);
+      expect([...values]).toEqual([...ramp(count)]);
+    }
   });
 
   test("header is space-padded so the data section starts 8-byte aligned", async () => {
