@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
-import { chromium, type ConsoleMessage, type Page, type Request } from "playwright-core";
+import type { ConsoleMessage, Page, Request } from "playwright-core";
 import { MotherError } from "../errors.ts";
 
 /** What a real browser saw on one report page. */
@@ -45,6 +45,8 @@ export async function checkReportPagesInBrowser(
     });
   }
   const files = (await readdir(dir)).filter((name) => name.endsWith(".html")).sort().map((name) => resolve(dir, name));
+  // Loaded on demand: playwright-core takes ~0.5 s to import, and only tests need it.
+  const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   try {
     // One tab for all pages: opening a tab costs ~0.5 s, navigating ~0.1 s plus the page's own work.
