@@ -27,7 +27,7 @@ const RULES: readonly (readonly [LayerKind, RegExp])[] = [
     "attention-output",
     segments([
       "attention.output.dense", "(?:attn|crossattention).c_proj", "o_proj", "out_proj", "to_out.0", "attention.dense",
-      "self_attention.dense", "attn.proj", "attention.out_lin", "attention.wo", "(?:SelfAttention|EncDecAttention).o", "attn.Wo",
+      "self_attention.dense", "self_attn.dense", "attn.proj", "attention.out_lin", "attention.wo", "(?:SelfAttention|EncDecAttention).o", "attn.Wo",
     ]),
   ],
   ["query", segments(["query", "q_proj", "to_q", "q_lin", "q_attn", "attention.wq", "(?:SelfAttention|EncDecAttention).q"])],

@@ -39,13 +39,21 @@ export function selectLayers(
 }
 
 /**
+ * Non-trainable buffers that some exports store as floats and others drop: GPT-2's causal mask
+ * (`h.N.attn.bias`, `attn.masked_bias`), rotary `inv_freq`, `position_ids`. They say nothing
+ * about the architecture, so two saves of the same model must not differ by them.
+ */
+const SAVED_BUFFER = /(?:^|\.)(?:attn\.bias|attn\.masked_bias|rotary_emb\.inv_freq|position_ids)$/;
+
+/**
  * A stable fingerprint of a model's architecture: the first 16 hex digits of SHA-256 over its
- * float tensors' sorted (name, shape) list. Dtype and file layout are left out on purpose, so an
- * F16 copy or a re-sharded copy groups with its original; models whose signatures differ cannot
- * be compared layer by layer and belong to different trees.
+ * float tensors' sorted (name, shape) list, saved buffers (SAVED_BUFFER) excluded. Dtype and file
+ * layout are left out on purpose, so an F16 or re-sharded copy groups with its original; models
+ * whose signatures differ cannot be compared layer by layer and belong to different trees.
  */
 export function architectureSignature(model: ModelSource): string {
-  const entries = model.tensors.map((tensor) => [tensor.name, tensor.shape] as const);
+  const parameters = model.tensors.filter((tensor) => !SAVED_BUFFER.test(tensor.name));
+  const entries = parameters.map((tensor) => [tensor.name, tensor.shape] as const);
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return createHash("sha256").update(JSON.stringify(entries)).digest("hex").slice(0, 16);
 }

@@ -209,4 +209,14 @@ export const OTHER_FAMILIES: readonly NamedParameter[] = [
   ["distilbert.transformer.layer.0.sa_layer_norm.weight", [768], "norm"],
   ["distilbert.transformer.layer.0.ffn.lin1.weight", [3072, 768], "mlp-in"],
   ["distilbert.transformer.layer.0.ffn.lin2.weight", [768, 3072], "mlp-out"],
+  ["model.layers.0.self_attn.dense.weight", [2560, 2560], "attention-output"], // microsoft/phi-2
+  ["model.layers.0.self_attn.qkv_proj.weight", [9216, 3072], "qkv"], // Phi-3
+  ["model.layers.0.mlp.gate_up_proj.weight", [16384, 3072], "mlp-in"],
+  ["transformer.blocks.0.attn.Wqkv.weight", [12288, 4096], "qkv"], // mosaicml/mpt-7b
+  ["transformer.blocks.0.ffn.up_proj.weight", [16384, 4096], "mlp-in"],
+  ["transformer.blocks.0.norm_1.weight", [4096], "norm"],
+  ["model.decoder.layers.0.self_attn_layer_norm.weight", [768], "norm"], // facebook/opt-125m
+  ["model.decoder.layers.0.fc1.weight", [3072, 768], "mlp-in"],
+  ["dinov2.encoder.layer.0.layer_scale1.lambda1", [768], "other"], // facebook/dinov2-base
+  ["dinov2.embeddings.mask_token", [1, 768], "embedding"],
 ];

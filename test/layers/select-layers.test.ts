@@ -75,6 +75,14 @@ describe("architectureSignature", () => {
     expect(architectureSignature(model("e", asTensors(renamed)))).not.toBe(base);
   });
 
+  test("saved buffers such as GPT-2's causal mask do not split one architecture", () => {
+    const withMask = architectureSignature(model("old-export", asTensors(GPT2)));
+    const withoutMask = architectureSignature(model("new-export", asTensors(GPT2.filter(([name]) => name !== "h.0.attn.bias"))));
+    expect(withoutMask).toBe(withMask);
+    const withoutProjection = architectureSignature(model("x", asTensors(GPT2.filter(([name]) => name !== "h.0.attn.c_proj.bias"))));
+    expect(withoutProjection).not.toBe(withMask);
+  });
+
   test("a model without tensors still gets a signature", () => {
     expect(architectureSignature(model("empty", []))).toMatch(/^[0-9a-f]{16}$/);
   });
