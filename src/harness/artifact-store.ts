@@ -30,9 +30,17 @@ export class ArtifactStore {
   /** The key and final path an artefact would have, without producing or checking anything. */
   locate(kind: string, config: unknown, options: ArtifactOptions = {}): { key: string; path: string } {
     checkKind(kind);
+    if (options.extension !== undefined && !/^[a-z0-9]+(\.[a-z0-9]+)*$/.test(options.extension)) {
+      throw new MotherError("artifact extension", "must be like json, arrow or tar.gz, without a leading dot", { value: JSON.stringify(options.extension) });
+    }
     const key = configKey({ kind, config, parent: parentKeyOf(options.parent) ?? null });
     const name = key.slice(0, SHORT_KEY_LENGTH) + (options.extension ? `.${options.extension}` : "");
     return { key, path: join(this.root, kind, name) };
+  }
+
+  /** Whether the artefact is already on disk; lets a resumed run report "12/315 cached" before it starts. */
+  async has(kind: string, config: unknown, options: ArtifactOptions = {}): Promise<boolean> {
+    return (await sizeOf(this.locate(kind, config, options).path)) !== undefined;
   }
 
   /**

@@ -118,6 +118,31 @@ describe("ArtifactStore", () => {
     expect((await readdir(folder)).sort()).toEqual([`.tmp-${shortKey}-${process.pid}-live`, shortKey].sort());
   });
 
+  test("a process killed mid-produce leaves nothing at the final path; the next run sweeps its temp and rebuilds", async () => {
+    const storeModule = join(import.meta.dir, "../../src/harness/artifact-store.ts");
+    const child = Bun.spawn(["bun", "-e", `
+      import { ArtifactStore } from ${JSON.stringify(storeModule)};
+      await new ArtifactStore(${JSON.stringify(root)}, { log() {}, now: () => 0 }).get("model", { seed: 9 }, async (folder) => {
+        await Bun.write(folder + "/model.safetensors", new Uint8Array(64));
+        console.log("half-written");
+        await new Promise(() => {});
+      });
+    `], { stdout: "pipe", stderr: "inherit" });
+    const reader = child.stdout.getReader();
+    let said = "";
+    while (!said.includes("half-written")) said += new TextDecoder().decode((await reader.read()).value);
+    child.kill("SIGKILL");
+    await child.exited;
+    const store = new ArtifactStore(root, recorder());
+    const { path } = store.locate("model", { seed: 9 });
+    expect(await store.has("model", { seed: 9 })).toBe(false);
+    expect((await readdir(join(root, "model"))).filter((name) => name.startsWith(".tmp-")).length).toBe(1);
+    const rebuilt = await store.get("model", { seed: 9 }, writeModel);
+    expect(rebuilt.cached).toBe(false);
+    expect(await readdir(join(root, "model"))).toEqual([path.split("/").at(-1)!]);
+    expect(await store.has("model", { seed: 9 })).toBe(true);
+  });
+
   test("getJson computes once and returns the parsed value both times", async () => {
     const store = new ArtifactStore(root, recorder());
     let calls = 0;
@@ -136,5 +161,6 @@ describe("ArtifactStore", () => {
   test("refuses a kind that would not make a safe folder name", () => {
     const store = new ArtifactStore(root, recorder());
     expect(() => store.locate("../escape", {})).toThrow("artifact kind");
+    expect(() => store.locate("table", {}, { extension: "/json" })).toThrow("artifact extension");
   });
 });
