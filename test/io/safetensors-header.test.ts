@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { MotherError } from "../../src/errors.ts";
 import { MAX_HEADER_BYTES, parseSafetensorsHeader } from "../../src/io/safetensors-header.ts";
 
@@ -99,5 +100,25 @@ describe("parseSafetensorsHeader", () => {
 
   test("rejects invalid UTF-8", () => {
     expect(() => parseSafetensorsHeader(new Uint8Array([0x7b, 0xff, 0x7d]), FILE, 11, 3)).toThrow(/not valid UTF-8/);
+  });
+
+  test("any JSON header either parses or fails with a MotherError, never another exception", () => {
+    const entry = fc.record({
+      dtype: fc.oneof(fc.constantFrom("F32", "F16", "BF16", "F64", "I64", "U8", "F8_E4M3", "F4"), fc.jsonValue()),
+      shape: fc.oneof(fc.array(fc.integer({ min: -1, max: 6 }), { maxLength: 3 }), fc.jsonValue()),
+      data_offsets: fc.oneof(fc.tuple(fc.integer({ min: -2, max: 64 }), fc.integer({ min: -2, max: 64 })), fc.jsonValue()),
+    });
+    const header = fc.dictionary(fc.oneof(fc.string(), fc.constant("__metadata__")), fc.oneof(entry, fc.jsonValue()), { maxKeys: 5 });
+    fc.assert(
+      fc.property(header, fc.integer({ min: 0, max: 64 }), (value, dataBytes) => {
+        try {
+          const parsed = parse(value, dataBytes);
+          for (const tensor of parsed.tensors) expect(tensor.offset + tensor.byteLength).toBeLessThanOrEqual(8 + new TextEncoder().encode(JSON.stringify(value)).byteLength + dataBytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(MotherError);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
