@@ -1,0 +1,198 @@
+/**
+ * Agglomerative clustering of models into Model Trees on a precomputed distance matrix
+ * (paper §5.2 "Multiple components"; the paper used scipy's `linkage` defaults). Same
+ * algorithm and output as `scipy.cluster.hierarchy.linkage(condensed, method)`:
+ *
+ *   1. nearest-neighbour chain: follow nearest neighbours until two clusters are each
+ *      other's nearest, merge them (O(n²) total for reducible linkages: ward, average,
+ *      single, complete)
+ *   2. update distances to the merged cluster by the Lance–Williams formula
+ *   3. sort merges by height (stable) and relabel as scipy does: the merge at row k creates
+ *      cluster n + k; each row lists the smaller cluster id first
+ */
+import { MotherError } from "../errors.ts";
+
+/** How the distance to a merged cluster is computed. Ward treats distances as Euclidean. */
+export type Linkage = "ward" | "average" | "single" | "complete";
+
+/**
+ * scipy's linkage matrix: (n−1) rows of [clusterA, clusterB, height, size], flattened.
+ * Observations are clusters 0..n−1; row k creates cluster n + k; heights are non-decreasing.
+ */
+export interface LinkageMatrix {
+  readonly observations: number;
+  readonly rows: Float64Array;
+}
+
+/** Clusters `n` items from an n×n symmetric distance matrix (row-major; the diagonal is ignored). */
+export function hierarchicalClustering(distances: Float64Array, n: number, linkage: Linkage = "ward"): LinkageMatrix {
+  if (!Number.isInteger(n) || n < 1) throw new MotherError("hierarchicalClustering", "need at least one item", { value: n });
+  if (distances.length !== n * n) throw new MotherError("hierarchicalClustering", "distance matrix is not n×n", { value: distances.length, limit: n * n });
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const d = distances[i * n + j]!;
+      if (i !== j && !(d >= 0 && d < Infinity)) {
+        throw new MotherError("hierarchicalClustering", "distances must be finite and non-negative", { value: `(${i}, ${j}) = ${d}` });
+      }
+    }
+  }
+  const working = Float64Array.from(distances);
+  const size = new Float64Array(n).fill(1); // 0 = slot no longer a cluster
+  const merges: { a: number; b: number; height: number }[] = [];
+  const chain: number[] = [];
+
+  for (let step = 0; step < n - 1; step++) {
+    // 1. grow the chain until its last two clusters are mutual nearest neighbours
+    if (chain.length === 0) chain.push(size.findIndex((s) => s > 0));
+    let x: number;
+    let y: number;
+    let nearest: number;
+    for (;;) {
+      x = chain[chain.length - 1]!;
+      y = chain.length > 1 ? chain[chain.length - 2]! : -1;
+      nearest = y >= 0 ? working[x * n + y]! : Infinity;
+      for (let i = 0; i < n; i++) {
+        if (size[i] === 0 || i === x) continue;
+        const d = working[x * n + i]!;
+        if (d < nearest) {
+          nearest = d;
+          y = i;
+        }
+      }
+      if (chain.length > 1 && y === chain[chain.length - 2]) break;
+      chain.push(y);
+    }
+    chain.length -= 2;
+    if (x > y) [x, y] = [y, x];
+
+    // 2. merge x into slot y and update its distances
+    const sizeX = size[x]!;
+    const sizeY = size[y]!;
+    merges.push({ a: x, b: y, height: nearest });
+    size[x] = 0;
+    size[y] = sizeX + sizeY;
+    for (let i = 0; i < n; i++) {
+      const sizeI = size[i]!;
+      if (sizeI === 0 || i === y) continue;
+      const updated = lanceWilliams(linkage, working[i * n + x]!, working[i * n + y]!, nearest, sizeX, sizeY, sizeI);
+      working[i * n + y] = updated;
+      working[y * n + i] = updated;
+    }
+  }
+
+  // 3. order by height and relabel
+  const order = merges.map((_, k) => k).sort((p, q) => merges[p]!.height - merges[q]!.height || p - q);
+  const parentOf = Int32Array.from({ length: 2 * n - 1 }, (_, i) => i);
+  const clusterSize = new Float64Array(2 * n - 1).fill(1);
+  const find = (v: number): number => {
+    while (parentOf[v] !== v) {
+      parentOf[v] = parentOf[parentOf[v]!]!;
+      v = parentOf[v]!;
+    }
+    return v;
+  };
+  const rows = new Float64Array((n - 1) * 4);
+  order.forEach((k, row) => {
+    const merge = merges[k]!;
+    const rootA = find(merge.a);
+    const rootB = find(merge.b);
+    const created = n + row;
+    parentOf[rootA] = created;
+    parentOf[rootB] = created;
+    clusterSize[created] = clusterSize[rootA]! + clusterSize[rootB]!;
+    rows.set([Math.min(rootA, rootB), Math.max(rootA, rootB), merge.height, clusterSize[created]!], row * 4);
+  });
+  return { observations: n, rows };
+}
+
+/** Distance from cluster i to the union of x and y (which were `dxy` apart). */
+function lanceWilliams(linkage: Linkage, dix: number, diy: number, dxy: number, sizeX: number, sizeY: number, sizeI: number): number {
+  switch (linkage) {
+    case "ward": {
+      const total = sizeX + sizeY + sizeI;
+      const squared = ((sizeI + sizeX) * dix * dix + (sizeI + sizeY) * diy * diy - sizeI * dxy * dxy) / total;
+      return Math.sqrt(Math.max(squared, 0));
+    }
+    case "average":
+      return (sizeX * dix + sizeY * diy) / (sizeX + sizeY);
+    case "single":
+      return Math.min(dix, diy);
+    case "complete":
+      return Math.max(dix, diy);
+  }
+}
+
+/**
+ * Flat labels with exactly k clusters: apply the n − k lowest merges. Labels are 0..k−1 in
+ * order of each cluster's first observation (like scipy's `cut_tree`).
+ */
+export function cutTree(linkage: LinkageMatrix, k: number): Int32Array {
+  const n = linkage.observations;
+  if (!Number.isInteger(k) || k < 1 || k > n) throw new MotherError("cutTree", "cluster count out of range", { value: k, limit: `1..${n}` });
+  const parentOf = Int32Array.from({ length: 2 * n - 1 }, (_, i) => i);
+  const find = (v: number): number => {
+    while (parentOf[v] !== v) v = parentOf[v]!;
+    return v;
+  };
+  for (let row = 0; row < n - k; row++) {
+    parentOf[linkage.rows[row * 4]!] = n + row;
+    parentOf[linkage.rows[row * 4 + 1]!] = n + row;
+  }
+  const labelOf = new Map<number, number>();
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const root = find(i);
+    if (!labelOf.has(root)) labelOf.set(root, labelOf.size);
+    labels[i] = labelOf.get(root)!;
+  }
+  return labels;
+}
+
+/** Settings of chooseClusterCount. */
+export interface ClusterCountOptions {
+  /** Smallest ratio between consecutive merge heights that counts as a gap between trees. Default DEFAULT_MIN_GAP_RATIO. */
+  readonly minGapRatio?: number;
+  /** Largest cluster count considered. Default ⌈n/2⌉ (see chooseClusterCount). */
+  readonly maxClusters?: number;
+}
+
+/**
+ * Merge heights must jump by at least this factor to split the set. Within one tree merge
+ * heights grow gradually (the Ward height also grows like √size); different pre-trained roots
+ * sit far further apart than fine-tuning moves weights. On simulated forests (random-walk trees
+ * with 20× varied step sizes, test/tree/hierarchical-clustering.test.ts) one tree's largest
+ * ratio in the considered range stayed below 3.2, while gaps between trees were 9–30.
+ */
+export const DEFAULT_MIN_GAP_RATIO = 4;
+
+/**
+ * Number of trees for `--trees auto`: the k (2 ≤ k ≤ maxClusters) whose cut falls in the
+ * largest relative gap of merge heights, h(merge making k−1 clusters) / h(merge making k);
+ * 1 when no gap reaches `minGapRatio`, so a single tree gives 1. Ratios are scale-free: trees
+ * at very different distances from each other still split at the smallest between-tree merge.
+ * Cuts into more than ⌈n/2⌉ clusters are not considered by default: there most clusters would
+ * be lone models, and the lowest merges' heights (how far one fine-tune moved) vary by more
+ * than any threshold — a set of mostly unrelated single models needs an explicit count.
+ * Heights of exactly 0 (identical models) count as 1e-12 of the top merge. With 3 models,
+ * a child that moved 20× further than its sibling looks exactly like a stranger (paper §5.1
+ * PCS): relative gaps cannot tell them apart.
+ */
+export function chooseClusterCount(linkage: LinkageMatrix, options: ClusterCountOptions = {}): number {
+  const n = linkage.observations;
+  const { minGapRatio = DEFAULT_MIN_GAP_RATIO, maxClusters = Math.ceil(n / 2) } = options;
+  if (n < 3) return 1;
+  const height = (row: number) => linkage.rows[row * 4 + 2]!;
+  if (height(n - 2) === 0) return 1;
+  const floor = 1e-12 * height(n - 2);
+  let bestCount = 1;
+  let bestRatio = 0;
+  for (let k = 2; k <= Math.min(maxClusters, n - 1); k++) {
+    // merge row n−k joins k clusters into k−1; row n−k−1 is the last merge below the cut
+    const ratio = height(n - k) / Math.max(height(n - k - 1), floor);
+    if (ratio >= minGapRatio && ratio > bestRatio) {
+      bestRatio = ratio;
+      bestCount = k;
+    }
+  }
+  return bestCount;
+}

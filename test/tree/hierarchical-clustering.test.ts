@@ -1,0 +1,176 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { chooseClusterCount, cutTree, hierarchicalClustering, type Linkage } from "../../src/tree/hierarchical-clustering.ts";
+
+function euclidean(points: readonly (readonly number[])[]): Float64Array {
+  const n = points.length;
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) out[i * n + j] = Math.hypot(...points[i]!.map((x, k) => x - points[j]![k]!));
+  return out;
+}
+
+function rows(points: number[][], linkage: Linkage): number[][] {
+  const result = hierarchicalClustering(euclidean(points), points.length, linkage);
+  return Array.from({ length: points.length - 1 }, (_, r) => Array.from(result.rows.subarray(r * 4, r * 4 + 4)));
+}
+
+function expectRows(actual: number[][], expected: number[][]): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((row, r) => row.forEach((value, c) => expect(value).toBeCloseTo(expected[r]![c]!, 10)));
+}
+
+/** Same partition up to renaming of labels. */
+function samePartition(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  const forward = new Map<number, number>();
+  const backward = new Map<number, number>();
+  for (let i = 0; i < a.length; i++) {
+    if ((forward.get(a[i]!) ?? b[i]) !== b[i] || (backward.get(b[i]!) ?? a[i]) !== a[i]) return false;
+    forward.set(a[i]!, b[i]!);
+    backward.set(b[i]!, a[i]!);
+  }
+  return true;
+}
+
+function gaussianSource(seed: number): () => number {
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return (state + 0.5) / 2 ** 32;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+/**
+ * A forest of random-walk model trees (root + children + grandchildren) with L1-per-weight
+ * distances, fine-tune step sizes varied 20×, roots independent: the shape of VTHR.
+ */
+function simulatedForest(trees: number, children: number, grandchildren: number, seed: number): { distances: Float64Array; truth: number[] } {
+  const gaussian = gaussianSource(seed);
+  let state = seed ^ 0x9e3779b9;
+  const uniform = () => ((state = (Math.imul(state, 22695477) + 1) >>> 0) + 0.5) / 2 ** 32;
+  const dims = 200;
+  const points: Float64Array[] = [];
+  const truth: number[] = [];
+  const step = (from: Float64Array) => {
+    const size = 0.005 + 0.095 * uniform();
+    return from.map((x) => x + size * gaussian());
+  };
+  for (let t = 0; t < trees; t++) {
+    const root = Float64Array.from({ length: dims }, gaussian);
+    points.push(root);
+    truth.push(t);
+    for (let c = 0; c < children; c++) {
+      const child = step(root);
+      points.push(child);
+      truth.push(t);
+      for (let g = 0; g < grandchildren; g++) {
+        points.push(step(child));
+        truth.push(t);
+      }
+    }
+  }
+  const n = points.length;
+  const distances = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let k = 0; k < dims; k++) sum += Math.abs(points[i]![k]! - points[j]![k]!);
+      distances[i * n + j] = sum / dims;
+    }
+  return { distances, truth };
+}
+
+describe("hierarchicalClustering", () => {
+  // Points on a line 0, 1, 3, 7; heights worked out by hand (Ward: √(2|A||B|/(|A|+|B|))·‖c_A − c_B‖).
+  const line = [[0], [1], [3], [7]];
+
+  test("ward matches the hand-computed scipy linkage", () => {
+    expectRows(rows(line, "ward"), [
+      [0, 1, 1, 2],
+      [2, 4, Math.sqrt(25 / 3), 3],
+      [3, 5, Math.sqrt(1.5) * (17 / 3), 4],
+    ]);
+  });
+
+  test("average, single and complete match hand-computed linkages", () => {
+    expectRows(rows(line, "average"), [[0, 1, 1, 2], [2, 4, 2.5, 3], [3, 5, 17 / 3, 4]]);
+    expectRows(rows(line, "single"), [[0, 1, 1, 2], [2, 4, 2, 3], [3, 5, 4, 4]]);
+    expectRows(rows(line, "complete"), [[0, 1, 1, 2], [2, 4, 3, 3], [3, 5, 7, 4]]);
+  });
+
+  test("merges found out of height order are sorted and relabelled like scipy", () => {
+    // the chain merges {0,1} at 1 before {2,3} at 0.1
+    expectRows(rows([[0], [1], [100], [100.1]], "single"), [[2, 3, 0.1, 2], [0, 1, 1, 2], [4, 5, 99, 4]]);
+  });
+
+  test("bad inputs are errors", () => {
+    expect(() => hierarchicalClustering(new Float64Array(3), 2)).toThrow(/n×n/);
+    expect(() => hierarchicalClustering(Float64Array.of(0, -1, -1, 0), 2)).toThrow(/non-negative/);
+    expect(() => hierarchicalClustering(Float64Array.of(0, NaN, NaN, 0), 2)).toThrow(/finite/);
+  });
+});
+
+describe("cutTree", () => {
+  test("applies the n − k lowest merges and labels clusters by first member", () => {
+    const linkage = hierarchicalClustering(euclidean([[0], [1], [100], [100.1], [50]]), 5, "single");
+    expect(Array.from(cutTree(linkage, 1))).toEqual([0, 0, 0, 0, 0]);
+    expect(Array.from(cutTree(linkage, 3))).toEqual([0, 0, 1, 1, 2]);
+    expect(Array.from(cutTree(linkage, 5))).toEqual([0, 1, 2, 3, 4]);
+    expect(() => cutTree(linkage, 0)).toThrow(/out of range/);
+  });
+
+  test("well-separated Gaussian blobs are recovered exactly, and counted by chooseClusterCount", () => {
+    const blobs = fc.record({
+      sizes: fc.array(fc.integer({ min: 3, max: 6 }), { minLength: 1, maxLength: 5 }),
+      seed: fc.integer({ min: 1, max: 1_000_000 }),
+      linkage: fc.constantFrom<Linkage>("ward", "average", "single", "complete"),
+    });
+    fc.assert(
+      fc.property(blobs, ({ sizes, seed, linkage }) => {
+        const gaussian = gaussianSource(seed);
+        const points: number[][] = [];
+        const truth: number[] = [];
+        sizes.forEach((size, blob) => {
+          const centre = Array.from({ length: 4 }, (_, d) => (d === blob % 4 ? 1000 * (1 + Math.floor(blob / 4)) : 0));
+          for (let i = 0; i < size; i++) {
+            points.push(centre.map((c) => c + gaussian()));
+            truth.push(blob);
+          }
+        });
+        const result = hierarchicalClustering(euclidean(points), points.length, linkage);
+        expect(samePartition(cutTree(result, sizes.length), truth)).toBe(true);
+        expect(chooseClusterCount(result)).toBe(sizes.length);
+      }),
+      { numRuns: 60, seed: 99 },
+    );
+  });
+});
+
+describe("chooseClusterCount", () => {
+  test("a single simulated model tree of 4+ models gives 1 tree, whatever its shape", () => {
+    for (const [children, grandchildren] of [[4, 4], [6, 0], [3, 2], [2, 1], [3, 0]] as const) {
+      for (let seed = 1; seed <= 6; seed++) {
+        const { distances, truth } = simulatedForest(1, children, grandchildren, seed * 31 + children);
+        for (const linkage of ["ward", "average"] as const) {
+          expect(chooseClusterCount(hierarchicalClustering(distances, truth.length, linkage))).toBe(1);
+        }
+      }
+    }
+  });
+
+  test("a VTHR-shaped forest (5 trees × 21 models) gives 5 trees and Ward recovers them", () => {
+    for (let seed = 1; seed <= 3; seed++) {
+      const { distances, truth } = simulatedForest(5, 4, 4, seed);
+      const linkage = hierarchicalClustering(distances, truth.length, "ward");
+      expect(chooseClusterCount(linkage)).toBe(5);
+      expect(samePartition(cutTree(linkage, 5), truth)).toBe(true);
+    }
+  });
+
+  test("parent–child–stranger splits into 2; two items or identical items give 1", () => {
+    expect(chooseClusterCount(hierarchicalClustering(euclidean([[0], [1], [50]]), 3))).toBe(2);
+    expect(chooseClusterCount(hierarchicalClustering(euclidean([[0], [1]]), 2))).toBe(1);
+    expect(chooseClusterCount(hierarchicalClustering(new Float64Array(9), 3))).toBe(1);
+  });
+});
