@@ -37,13 +37,20 @@ export async function discoverModels(paths: readonly string[]): Promise<ModelSou
       throw new MotherError(current.path, `duplicate model id ${current.id}, also used by ${previous.path}`, { help: "rename one folder or file; ids come from folder names and file stems" });
     }
   }
-  return Promise.all(
-    locations.map(async (location) => {
-      const tensors = location.kind === "file" ? await openSafetensorsFile(location.path) : await openModelFolder(location.path);
-      if (tensors.length === 0) throw new MotherError(location.path, "model has no floating-point (F64/F32/F16/BF16) tensors");
-      return { id: location.id, path: location.path, tensors };
-    }),
-  );
+  return mapInBatches(locations, HEADERS_IN_FLIGHT, async (location) => {
+    const tensors = location.kind === "file" ? await openSafetensorsFile(location.path) : await openModelFolder(location.path);
+    if (tensors.length === 0) throw new MotherError(location.path, "model has no floating-point (F64/F32/F16/BF16) tensors");
+    return { id: location.id, path: location.path, tensors };
+  });
+}
+
+/** Models whose headers are read at once: enough to overlap I/O, far below file-handle limits. */
+const HEADERS_IN_FLIGHT = 16;
+
+async function mapInBatches<T, R>(items: readonly T[], batchSize: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += batchSize) results.push(...(await Promise.all(items.slice(start, start + batchSize).map(run))));
+  return results;
 }
 
 async function locateModels(path: string): Promise<ModelLocation[]> {
