@@ -33,9 +33,9 @@ export const tissueTumour = defineImageTask<TissueScene>({
   sampleScene(rng, label, size) {
     const tumour = label === 1;
     const stroma = hsvToRgb(rng.uniform(0.88, 0.98), rng.uniform(0.15, 0.4), rng.uniform(0.75, 0.97));
-    const count = tumour ? rng.intBetween(14, 34) : rng.intBetween(6, 22);
+    const count = tumour ? rng.intBetween(12, 32) : rng.intBetween(8, 26);
     const nuclei = Array.from({ length: count }, () => {
-      const radius = (tumour ? rng.uniform(0.035, 0.07) : rng.uniform(0.025, 0.05)) * size;
+      const radius = (tumour ? rng.uniform(0.032, 0.065) : rng.uniform(0.025, 0.055)) * size;
       const elongation = tumour ? rng.uniform(1, 1.8) : rng.uniform(1, 1.3);
       return {
         cx: rng.uniform(0, size),
@@ -43,7 +43,7 @@ export const tissueTumour = defineImageTask<TissueScene>({
         radiusX: radius * elongation,
         radiusY: radius,
         angle: rng.uniform(0, Math.PI),
-        colour: hsvToRgb(rng.uniform(0.7, 0.8), rng.uniform(0.35, 0.7), tumour ? rng.uniform(0.25, 0.55) : rng.uniform(0.35, 0.65)),
+        colour: hsvToRgb(rng.uniform(0.7, 0.8), rng.uniform(0.35, 0.7), tumour ? rng.uniform(0.25, 0.6) : rng.uniform(0.3, 0.65)),
       };
     });
     return { tumour, stroma, nuclei, noise: rng.uniform(0.02, 0.06) };
