@@ -8,6 +8,7 @@ import { reduceSumRaw, reshapeRaw, unbroadcast } from "./broadcast.ts";
 import { attr, type Attribute, type Node, type Sym } from "./graph.ts";
 import { cast, div, equal, exp, greater, mul, neg, pow, sub, where } from "./ops-elementwise.ts";
 import { gemm, matmul } from "./ops-linear.ts";
+import { reduceMean } from "./ops-reduce.ts";
 import { concat, expand, reshape, split, transpose, transposeLast2 } from "./ops-shape.ts";
 
 /** What a rule sees: the forward node, d loss/d each output (undefined if none), which inputs need a gradient. */
@@ -233,7 +234,6 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     const invStd = cast(invStdStat, x.elemType);
     if (intAttr(c.node, "axis", -1) !== -1 && intAttr(c.node, "axis", -1) !== x.rank - 1) throw new Error("LayerNormalization gradient: only the last axis");
     const grad = dy(c);
-    const g = x.graph;
     const last = x.rank - 1;
     const normalised = mul(sub(x, mean), invStd);
     const dScale = only(c.needs, 1, () => unbroadcast(mul(grad, normalised), scale.shape));
@@ -241,8 +241,8 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     const dx = only(c.needs, 0, () => {
       // dx = invStd · (dn − mean(dn) − n · mean(dn · n)), dn = dy · scale
       const dNormalised = mul(grad, scale);
-      const meanD = mul(reduceSumRaw(g, dNormalised, [last], 1), 1 / x.shape[last]!);
-      const meanDn = mul(reduceSumRaw(g, mul(dNormalised, normalised), [last], 1), 1 / x.shape[last]!);
+      const meanD = reduceMean(dNormalised, [last], true);
+      const meanDn = reduceMean(mul(dNormalised, normalised), [last], true);
       return mul(sub(sub(dNormalised, meanD), mul(normalised, meanDn)), invStd);
     });
     return [dx, dScale, dBias];
