@@ -80,11 +80,8 @@ export function gelu(x: Sym, form: "erf" | "tanh" = "erf"): Sym {
   return mul(x, sigmoid(inner));
 }
 
-/**
- * SiLU / swish: x·σ(x) (Llama MLP activation). ORT fuses x·σ(x) into com.microsoft
- * QuickGelu, which has only a float32 kernel, so float64 graphs use x/(1 + e⁻ˣ).
- */
-export const silu = (x: Sym): Sym => (x.elemType === "float64" ? div(x, add(exp(neg(x)), 1)) : mul(x, sigmoid(x)));
+/** SiLU / swish: x·σ(x) (Llama MLP activation; ORT fuses it into one QuickGelu node in float32). */
+export const silu = (x: Sym): Sym => mul(x, sigmoid(x));
 
 /** Elementwise choice: condition ? a : b (broadcasting; condition is bool). */
 export function where(condition: Sym, a: Operand, b: Operand): Sym {

@@ -158,17 +158,27 @@ function wrap(spec: TensorSpec, data: TensorData): ort.Tensor {
   return new ort.Tensor(spec.elemType, data as never, [...spec.shape]);
 }
 
-/** Encode a graph and load it into onnxruntime (CPU, full graph optimisation, sequential execution). */
+/**
+ * Encode a graph and load it into onnxruntime (CPU, sequential execution). float32 graphs
+ * get full optimisation ("all": constant folding plus fusions into com.microsoft ops);
+ * graphs with any float64 value get "basic", because several of those fused ops
+ * (QuickGelu, Gelu, FusedMatMul…) have float32-only kernels — and float64 graphs are
+ * for exact checks, not speed.
+ */
 export async function compileGraph(graph: Graph, { intraOpNumThreads = 1, opset, sessionOptions = {} }: CompileOptions = {}): Promise<CompiledGraph> {
   const bytes = encodeModel(graph, opset === undefined ? {} : { opset });
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads,
     interOpNumThreads: 1,
     executionMode: "sequential",
-    graphOptimizationLevel: "all",
+    graphOptimizationLevel: usesFloat64(graph) ? "basic" : "all",
     ...sessionOptions,
   });
   const inputs = graph.inputs.map((s) => ({ name: s.name, shape: s.shape, elemType: s.elemType }));
   const outputs = graph.outputs.map(({ sym, name }) => ({ name, shape: sym.shape, elemType: sym.elemType }));
   return new CompiledGraph(session, inputs, outputs);
+}
+
+function usesFloat64(graph: Graph): boolean {
+  return graph.inputs.some((s) => s.elemType === "float64") || graph.nodes.some((n) => n.outputs.some((s) => s.elemType === "float64"));
 }

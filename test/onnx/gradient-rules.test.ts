@@ -100,8 +100,8 @@ const CASES: Case[] = [
 const COMPOSITES: Case[] = [
   { ops: [], name: "gelu, erf form (float32)", inputs: [{ shape: [6] }], build: ([a]) => o.gelu(a!), options: f32 },
   { ops: [], name: "gelu, tanh form", inputs: [{ shape: [6] }], build: ([a]) => o.gelu(a!, "tanh") },
-  { ops: [], name: "silu (float64 form)", inputs: [{ shape: [6] }], build: ([a]) => o.silu(a!) },
-  { ops: [], name: "silu (float32 form, x·σ(x))", inputs: [{ shape: [6] }], build: ([a]) => o.silu(a!), options: f32 },
+  { ops: [], name: "silu", inputs: [{ shape: [6] }], build: ([a]) => o.silu(a!) },
+  { ops: [], name: "silu (float32, where ORT may fuse it)", inputs: [{ shape: [6] }], build: ([a]) => o.silu(a!), options: f32 },
   { ops: [], name: "rmsNorm", inputs: [{ shape: [2, 4] }, { shape: [4] }], build: ([x, s]) => o.rmsNorm(x!, s!) },
   { ops: [], name: "mse", inputs: [{ shape: [2, 3] }, { shape: [2, 3], values: spread(6, 3) }], build: ([a, b]) => o.mse(a!, b!) },
   {

@@ -10,6 +10,7 @@ import {
   optimizerStateInputs,
   optimizerStep,
   relu,
+  sigmoid,
   type TensorData,
 } from "../../src/onnx/index.ts";
 
@@ -108,5 +109,15 @@ describe("a train step built from the engine", () => {
     expect(first).toBeGreaterThan(0.4);
     expect(last).toBeLessThan(0.25);
     expect(last).toBeLessThan(first / 2);
+  });
+});
+
+describe("graph optimisation level", () => {
+  test("float64 graphs avoid fusions into float32-only contrib ops (x·σ(x) would become QuickGelu)", async () => {
+    const g = new Graph();
+    const x = g.input("x", "float64", [2]);
+    g.output(mul(x, sigmoid(x)), "y");
+    const out = await (await compileGraph(g)).run({ x: Float64Array.from([0, 2]) });
+    expect((out.y as Float64Array)[1]).toBeCloseTo(2 / (1 + Math.exp(-2)), 14);
   });
 });
