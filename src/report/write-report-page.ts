@@ -22,7 +22,7 @@ export const consoleReportEffects: ReportEffects = {
 /**
  * Writes `<dir>/<slug>.html` (atomically) and adds the page to `<dir>/manifest.json` and
  * `<dir>/index.html`:
- *   1. render every figure to SVG headless (renderSvg)
+ *   1. render every figure to SVG headless (renderSvg), logging vega-lite's warnings
  *   2. assemble the self-contained HTML (renderReportPageHtml)
  *   3. write it via a temp file + rename
  *   4. upsert the page in the manifest and rebuild the index
@@ -38,7 +38,9 @@ export async function writeReportPage(
     throw new MotherError("report slug", "must be lower-case letters, digits and dashes (it names a file)", { value: JSON.stringify(page.slug) });
   }
   const svgs: string[] = [];
-  for (const figure of page.figures) svgs.push(await renderSvg(figure.spec));
+  for (const figure of page.figures) {
+    svgs.push(await renderSvg(figure.spec, (warning) => effects.log(`[report] ${page.slug}: figure "${figure.title}": ${warning}`)));
+  }
   const generatedAt = effects.now();
   const html = renderReportPageHtml(page, svgs, { interactive: options.interactive ?? true, generatedAt });
   const path = join(dir, `${page.slug}.html`);

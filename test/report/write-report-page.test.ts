@@ -56,6 +56,13 @@ describe("writeReportPage", () => {
     ]);
   });
 
+  test("logs vega-lite's warnings so a dropped encoding is seen when the page is written", async () => {
+    const page = samplePages()[1]!;
+    const spec = { ...page.figures[0]!.spec, encoding: { xOffset: { field: "group", type: "nominal" } } } as typeof page.figures[0]["spec"];
+    await writeReportPage(dir, { ...page, figures: [{ title: "steps", spec, caption: "" }] }, { interactive: false, effects });
+    expect(lines[0]).toMatch(/^\[report\] figure-2-3: figure "steps": .*xOffset/);
+  });
+
   test("refuses a slug that is not a plain file name", async () => {
     await expect(writeReportPage(dir, { ...samplePages()[0]!, slug: "../x" }, { effects })).rejects.toThrow("report slug");
   });
