@@ -48,7 +48,7 @@ export class ArtifactStore {
    * `produce(temporaryPath)` must write the artefact at `temporaryPath`: for a folder
    * artefact (no `extension`) that folder already exists and is empty; for a file artefact
    * it is a path, ending in the extension, that produce creates. produce may be called in a
-   * later run than the one that asked first, so it must depend on `config` alone.
+   * later run than the one that asked first, so it must depend on `config` and the parent alone.
    */
   get(kind: string, config: unknown, produce: (temporaryPath: string) => Promise<unknown>, options: ArtifactOptions = {}): Promise<Artifact> {
     const { key, path } = this.locate(kind, config, options);
