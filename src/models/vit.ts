@@ -28,6 +28,11 @@ export interface VitGraphOptions {
    * "composed" builds LayerNorm from primitives so float64 gradient checks are exact.
    */
   readonly layerNorm?: "onnx" | "composed";
+  /**
+   * "erf" is HF's exact GELU; "tanh" (the approximation) exists only because ORT CPU has
+   * no float64 Erf kernel, so float64 gradient checks use it.
+   */
+  readonly gelu?: "erf" | "tanh";
 }
 
 /** Patch pixels [B·P, 3p²] in the conv-weight order (channel, row, column) of each patch. */
@@ -68,7 +73,7 @@ export function vitEncoder(params: ParamLookup, pixels: Sym, config: VitConfig, 
     const project = (name: string): Sym => linear(h, params(`${name}.weight`), params(`${name}.bias`));
     const attended = multiHeadAttention(project(names.query), project(names.key), project(names.value), { batch, seq: tokens, heads: config.heads });
     hidden = add(hidden, linear(attended, params(`${names.attentionOutput}.weight`), params(`${names.attentionOutput}.bias`)));
-    const inner = gelu(linear(norm(hidden, names.layernormAfter), params(`${names.intermediate}.weight`), params(`${names.intermediate}.bias`)));
+    const inner = gelu(linear(norm(hidden, names.layernormAfter), params(`${names.intermediate}.weight`), params(`${names.intermediate}.bias`)), options.gelu ?? "erf");
     hidden = add(hidden, linear(inner, params(`${names.output}.weight`), params(`${names.output}.bias`)));
   }
   return norm(hidden, "vit.layernorm");

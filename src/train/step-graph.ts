@@ -103,3 +103,17 @@ export function buildEvalGraph(objective: Objective, batchSize: number, groups: 
   else graph.output(objective.loss(lookup, batch, graph), "loss");
   return graph;
 }
+
+/** Loss and its gradient w.r.t. each trained group (`grad.<group>`): the oracle target of gradient checks. */
+export function buildGradientGraph(objective: Objective, batchSize: number, groups: ParamGroups, options: { lora?: LoraWiring; floatType?: ElemType } = {}): Graph {
+  const floatType = options.floatType ?? "float32";
+  const graph = new Graph(`${objective.name}-gradient`);
+  const { flat, lookup } = declareParams(graph, groups, floatType, options.lora);
+  const batch = declareBatch(graph, objective, batchSize);
+  const loss = objective.loss(lookup, batch, graph);
+  const trainedGroups = nonEmptyGroups(groups).filter((group) => group !== "frozen");
+  const grads = gradients(loss, trainedGroups.map((group) => flat.get(group)!));
+  graph.output(loss, "loss");
+  trainedGroups.forEach((group, index) => graph.output(grads[index]!, `grad.${group}`));
+  return graph;
+}
