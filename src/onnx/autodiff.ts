@@ -18,6 +18,9 @@ import { sum } from "./ops-elementwise.ts";
 export function gradients(loss: Sym, wrt: readonly Sym[]): Sym[] {
   const g = loss.graph;
   if (loss.size !== 1) throw new MotherError("src/onnx/autodiff.ts", "loss must be a single element", { value: `shape [${loss.shape}]` });
+  for (const w of wrt) {
+    if (!isFloat(w.elemType)) throw new MotherError("src/onnx/autodiff.ts", `cannot differentiate with respect to ${w.elemType} value ${w.name}`);
+  }
   const nodes = [...g.nodes];
 
   // 1. values that depend on wrt (only float values carry gradients)

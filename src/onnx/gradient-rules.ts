@@ -166,7 +166,8 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     return [transpose(dy(c), inverse)];
   },
   Concat: (c) => {
-    const axis = intAttr(c.node, "axis", 0);
+    const rank = c.node.outputs[0]!.rank;
+    const axis = (intAttr(c.node, "axis", 0) + rank) % rank;
     const parts = split(dy(c), c.node.inputs.map((x) => x.shape[axis]!), axis);
     return parts.map((p, i) => (c.needs[i] ? p : undefined));
   },
@@ -246,6 +247,22 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
       return mul(sub(sub(dNormalised, meanD), mul(normalised, meanDn)), invStd);
     });
     return [dx, dScale, dBias];
+  },
+  SimplifiedLayerNormalization: (c) => {
+    if (c.outputGrads[1]) throw new Error("SimplifiedLayerNormalization gradient: only through the normalised output");
+    const [x, scale] = c.node.inputs as [Sym, Sym];
+    if (intAttr(c.node, "axis", -1) !== -1 && intAttr(c.node, "axis", -1) !== x.rank - 1) throw new Error("SimplifiedLayerNormalization gradient: only the last axis");
+    const invRms = cast(c.node.outputs[1]!, x.elemType);
+    const grad = dy(c);
+    const normalised = mul(x, invRms);
+    const dScale = only(c.needs, 1, () => unbroadcast(mul(grad, normalised), scale.shape));
+    // dx = invRms · (dn − n · mean(dn · n)), dn = dy · scale
+    const dx = only(c.needs, 0, () => {
+      const dNormalised = mul(grad, scale);
+      const meanDn = reduceMean(mul(dNormalised, normalised), [x.rank - 1], true);
+      return mul(sub(dNormalised, mul(normalised, meanDn)), invRms);
+    });
+    return [dx, dScale];
   },
   NegativeLogLikelihoodLoss: (c) => {
     const [logProbs, labels] = c.node.inputs as [Sym, Sym];

@@ -37,10 +37,22 @@ export function layerNorm(x: Sym, scale: Sym, bias: Sym, eps = 1e-5): Sym {
   return y!;
 }
 
-/** RMSNorm over the last axis (Llama): x / √(mean(x²) + eps) · scale. Composed from primitives. */
+/**
+ * RMSNorm over the last axis (Llama): x / √(mean(x²) + eps) · scale.
+ * float32: onnxruntime's SimplifiedLayerNormalization (a contrib op it registers in the
+ * ONNX domain; one node, and its 1/rms output feeds the backward rule). float64: composed
+ * from primitives, because that op keeps its statistics in float32.
+ */
 export function rmsNorm(x: Sym, scale: Sym, eps = 1e-6): Sym {
-  const rms = sqrt(add(reduceMean(mul(x, x), [-1], true), eps));
-  return mul(div(x, rms), scale);
+  if (x.elemType === "float64") {
+    const rms = sqrt(add(reduceMean(mul(x, x), [-1], true), eps));
+    return mul(div(x, rms), scale);
+  }
+  const [y] = x.graph.node("SimplifiedLayerNormalization", [x, scale], { axis: attr.int(-1), epsilon: attr.float(eps) }, [
+    { shape: x.shape, elemType: x.elemType },
+    { shape: [...x.shape.slice(0, -1), 1], elemType: "float32" },
+  ]);
+  return y!;
 }
 
 /** Additive causal mask [seq, seq]: 0 where key ≤ query, −1e9 above the diagonal. */

@@ -79,4 +79,11 @@ describe("gradients", () => {
     const x = g.input("x", "float64", [2]);
     expect(() => o.gradients(o.mul(x, 2), [x])).toThrow(/single element/);
   });
+
+  test("rejects differentiating with respect to an integer value", () => {
+    const g = new o.Graph();
+    const table = g.input("table", "float64", [4, 2]);
+    const ids = g.input("ids", "int64", [3]);
+    expect(() => o.gradients(o.reduceSum(o.gather(table, ids)), [ids])).toThrow(/int64 value ids/);
+  });
 });

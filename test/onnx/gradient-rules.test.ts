@@ -2,7 +2,8 @@
  * A finite-difference check for every rule in GRADIENT_RULES, through onnxruntime.
  * float64 where ORT CPU has a double kernel (tolerance rtol 1e-6, atol 1e-8, step 1e-6);
  * float32 with loose tolerances (rtol 1e-2, atol 2e-3, step 1e-2) for Erf (float-only
- * kernel) and LayerNormalization (ORT computes its statistics in float32 even for doubles).
+ * kernel), LayerNormalization and SimplifiedLayerNormalization (ORT keeps their statistics
+ * in float32 even for doubles).
  * Inputs include 0 and negatives except where the op's domain excludes them.
  */
 import { describe, expect, test } from "bun:test";
@@ -89,6 +90,13 @@ const CASES: Case[] = [
     options: f32,
   },
   {
+    ops: ["SimplifiedLayerNormalization"],
+    name: "rmsNorm (float32: one SimplifiedLayerNormalization node)",
+    inputs: [{ shape: [3, 4] }, { shape: [4] }],
+    build: ([x, s]) => o.rmsNorm(x!, s!),
+    options: f32,
+  },
+  {
     ops: ["NegativeLogLikelihoodLoss", "LogSoftmax"],
     name: "crossEntropy",
     inputs: [{ shape: [4, 3] }],
@@ -102,7 +110,7 @@ const COMPOSITES: Case[] = [
   { ops: [], name: "gelu, tanh form", inputs: [{ shape: [6] }], build: ([a]) => o.gelu(a!, "tanh") },
   { ops: [], name: "silu", inputs: [{ shape: [6] }], build: ([a]) => o.silu(a!) },
   { ops: [], name: "silu (float32, where ORT may fuse it)", inputs: [{ shape: [6] }], build: ([a]) => o.silu(a!), options: f32 },
-  { ops: [], name: "rmsNorm", inputs: [{ shape: [2, 4] }, { shape: [4] }], build: ([x, s]) => o.rmsNorm(x!, s!) },
+  { ops: [], name: "rmsNorm (float64: composed)", inputs: [{ shape: [2, 4] }, { shape: [4] }], build: ([x, s]) => o.rmsNorm(x!, s!) },
   { ops: [], name: "mse", inputs: [{ shape: [2, 3] }, { shape: [2, 3], values: spread(6, 3) }], build: ([a, b]) => o.mse(a!, b!) },
   {
     ops: [],

@@ -62,14 +62,20 @@ describe("normalisation", () => {
     });
     expect(maxAbsDiff(out.y!.values, expected)).toBeLessThan(1e-5);
   });
-  test("rmsNorm equals x/√(mean(x²) + eps)·scale per row", async () => {
+  const rmsExpected = [0, 1].flatMap((row) => {
+    const r = x.slice(row * 4, row * 4 + 4);
+    const rms = Math.sqrt(r.reduce((p, v) => p + v * v, 0) / 4 + 1e-6);
+    return r.map((v, i) => (v / rms) * scale[i]!);
+  });
+  test("rmsNorm equals x/√(mean(x²) + eps)·scale per row (float64, composed)", async () => {
     const out = await evaluate({ x: { shape: [2, 4], values: x }, s: { shape: [4], values: scale } }, ({ x, s }) => ({ y: o.rmsNorm(x!, s!, 1e-6) }));
-    const expected = [0, 1].flatMap((row) => {
-      const r = x.slice(row * 4, row * 4 + 4);
-      const rms = Math.sqrt(r.reduce((p, v) => p + v * v, 0) / 4 + 1e-6);
-      return r.map((v, i) => (v / rms) * scale[i]!);
-    });
-    expect(maxAbsDiff(out.y!.values, expected)).toBeLessThan(1e-12);
+    expect(maxAbsDiff(out.y!.values, rmsExpected)).toBeLessThan(1e-12);
+  });
+  test("rmsNorm equals the same formula in float32 (one SimplifiedLayerNormalization node)", async () => {
+    const out = await evaluate({ x: { shape: [2, 4], values: x, elemType: "float32" }, s: { shape: [4], values: scale, elemType: "float32" } }, ({ x, s }) => ({
+      y: o.rmsNorm(x!, s!, 1e-6),
+    }));
+    expect(maxAbsDiff(out.y!.values, rmsExpected)).toBeLessThan(1e-5);
   });
 });
 
