@@ -9,25 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Matrix, SingularValueDecomposition } from "ml-matrix";
 import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
-import type { VitConfig } from "../../src/models/vit-config.ts";
 import { readCheckpointTensors } from "../../src/train/read-checkpoint.ts";
 import { saveCheckpoint } from "../../src/train/save-checkpoint.ts";
-import type { TrainConfig } from "../../src/train/train-config.ts";
 import { trainModel } from "../../src/train/train-model.ts";
-
-const TINY_VIT: VitConfig = { dim: 16, depth: 2, heads: 2, mlpDim: 32, patch: 4, imageSize: 8, numClasses: 6, layerNormEps: 1e-12, initializerRange: 0.02 };
-
-/** Background-hue classification (6 classes) on 8×8 images: learnable in a few dozen steps. */
-export const TINY_RUN: TrainConfig = {
-  objective: { kind: "vit-classification", vit: TINY_VIT },
-  data: { kind: "image-task", task: "background-hue", seed: 3, trainCount: 256, evalCount: 64, imageSize: 8 },
-  seed: 11,
-  steps: 40,
-  batchSize: 16,
-  optimizer: { kind: "adamw", weightDecay: 0.01, clipGradNorm: 1 },
-  lr: 1e-2,
-  warmupSteps: 4,
-};
+import { TINY_RUN, TINY_VIT } from "./tiny-run.ts";
 
 const mean = (values: Float32Array, from: number, to: number): number => values.slice(from, to).reduce((a, b) => a + b, 0) / (to - from);
 
@@ -82,6 +67,25 @@ describe("trainModel", () => {
       expect(singular[rank]! / singular[0]!).toBeLessThan(1e-3); // beyond rank r: f32 rounding only
     }
     expect(adapted).toBe(4);
+  });
+
+  test("the masked-patch objective's held-out reconstruction error falls", async () => {
+    const result = await trainModel({
+      ...TINY_RUN,
+      objective: { kind: "vit-masked-patches", vit: TINY_VIT, maskRatio: 0.5 },
+      data: { kind: "image-mixture", tasks: ["background-hue", "shape"], seed: 3, trainCount: 256, evalCount: 64, imageSize: 8 },
+      evalEvery: 5,
+    });
+    expect(result.evals[0]!.step).toBe(5);
+    expect(result.evals.at(-1)!.loss).toBeLessThan(0.8 * result.evals[0]!.loss);
+    expect(result.hfConfig.architectures).toEqual(["ViTForMaskedImageModeling"]);
+  });
+
+  test("the Llama-like LM learns English bytes: held-out loss far below log(256)", async () => {
+    const llama = { vocabSize: 256, dim: 16, depth: 1, heads: 2, mlpDim: 32, contextLength: 16, rmsNormEps: 1e-6, ropeTheta: 10000, initializerRange: 0.02 };
+    const result = await trainModel({ ...TINY_RUN, objective: { kind: "llama-next-token", llama }, data: { kind: "text", corpus: "english", seed: 1, maxBytes: 50000 }, batchSize: 8 });
+    expect(result.losses[0]!).toBeGreaterThan(0.9 * Math.log(256));
+    expect(result.evals.at(-1)!.loss).toBeLessThan(0.65 * Math.log(256));
   });
 
   test("a classifier whose size differs from the task's classes is a clear error", async () => {
