@@ -1,0 +1,124 @@
+/**
+ * Recovery speed and memory against the cost of reading the same bytes (SPEC §6):
+ *
+ *   1. build (once, cached under .cache/bench/) N models of ~S MB each: ViT-style blocks with
+ *      attention and MLP weights, children = root + noise, in f32;
+ *   2. warm the page cache, then time `cat <all files> > /dev/null` (baseline);
+ *   3. time `mother recover` on the set in a child process, under /usr/bin/time for peak RSS;
+ *   4. print wall-time ratios (recover / cat) and peak RSS against the set's size.
+ *
+ * Usage: bun run bench/recover-read.ts [--models 6] [--megabytes 500] [--distance ft|lora|auto] [--repeat 3]
+ */
+import { mkdir, readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { writeSafetensors, type TensorToWrite } from "../src/io/write-safetensors.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    models: { type: "string", default: "6" },
+    megabytes: { type: "string", default: "500" },
+    distance: { type: "string", default: "auto" },
+    repeat: { type: "string", default: "3" },
+    hidden: { type: "string", default: "1024" },
+  },
+});
+const modelCount = Number(args.models);
+const megabytes = Number(args.megabytes);
+const hidden = Number(args.hidden);
+const repeat = Number(args.repeat);
+
+// ViT block: q, k, v, o (h×h) + MLP in/out (4h×h, h×4h) = 12 h² f32 values.
+const blockBytes = 12 * hidden * hidden * 4;
+const blocks = Math.max(1, Math.round((megabytes * 1024 * 1024) / blockBytes));
+const dir = join(".cache", "bench", `recover-${modelCount}x${blocks}b-h${hidden}`);
+
+/** Cheap deterministic noise: xorshift32 uniform in [-1, 1). */
+function noise(count: number, seed: number, scale: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < count; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = scale * ((s / 4294967296) * 2 - 1);
+  }
+  return out;
+}
+
+async function buildSet(): Promise<void> {
+  try {
+    if ((await readdir(dir)).length === modelCount) return;
+  } catch {}
+  console.error(`building ${modelCount} models × ${blocks} blocks (h=${hidden}) in ${dir} …`);
+  for (let m = 0; m < modelCount; m++) {
+    const folder = join(dir, `model-${m}`);
+    await mkdir(folder, { recursive: true });
+    const tensors: TensorToWrite[] = [];
+    for (let b = 0; b < blocks; b++) {
+      const prefix = `vit.encoder.layer.${b}`;
+      const shapes: [string, number[]][] = [
+        [`${prefix}.attention.attention.query.weight`, [hidden, hidden]],
+        [`${prefix}.attention.attention.key.weight`, [hidden, hidden]],
+        [`${prefix}.attention.attention.value.weight`, [hidden, hidden]],
+        [`${prefix}.attention.output.dense.weight`, [hidden, hidden]],
+        [`${prefix}.intermediate.dense.weight`, [4 * hidden, hidden]],
+        [`${prefix}.output.dense.weight`, [hidden, 4 * hidden]],
+      ];
+      shapes.forEach(([name, shape], i) => {
+        const count = shape[0]! * shape[1]!;
+        const data = noise(count, 1 + b * 16 + i, 0.05); // the shared root
+        if (m > 0) {
+          const delta = noise(count, 1000 * m + b * 16 + i, 0.002);
+          for (let k = 0; k < count; k++) data[k]! += delta[k]!;
+        }
+        tensors.push({ name, dtype: "F32" as const, shape, data });
+      });
+    }
+    await writeSafetensors(join(folder, "model.safetensors"), tensors);
+  }
+}
+
+async function files(): Promise<string[]> {
+  const folders = (await readdir(dir)).sort();
+  return folders.map((f) => join(dir, f, "model.safetensors"));
+}
+
+async function timeCommand(command: string[]): Promise<{ seconds: number; peakKb: number }> {
+  const proc = Bun.spawn(["/usr/bin/time", "-f", "%e %M", ...command], { stdout: "ignore", stderr: "pipe" });
+  const stderr = await new Response(proc.stderr).text();
+  if ((await proc.exited) !== 0) throw new Error(`${command.join(" ")} failed:\n${stderr}`);
+  const last = stderr.trim().split("\n").at(-1)!.split(" ");
+  return { seconds: Number(last[0]), peakKb: Number(last[1]) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+await buildSet();
+const paths = await files();
+let totalBytes = 0;
+for (const path of paths) totalBytes += (await stat(path)).size;
+const cat = ["sh", "-c", `cat ${paths.join(" ")} > /dev/null`];
+await timeCommand(cat); // warm the page cache
+const catRuns: number[] = [];
+const recoverRuns: number[] = [];
+let peakKb = 0;
+for (let r = 0; r < repeat; r++) {
+  // Side by side: the baseline and the measured run alternate so drift hits both.
+  catRuns.push((await timeCommand(cat)).seconds);
+  const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--distance", args.distance!]);
+  recoverRuns.push(run.seconds);
+  peakKb = Math.max(peakKb, run.peakKb);
+}
+const catSeconds = median(catRuns);
+const recoverSeconds = median(recoverRuns);
+const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
+console.log(`model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, f32)`);
+console.log(`cat (warm, median of ${repeat}):     ${catSeconds.toFixed(2)} s`);
+console.log(`mother recover --distance ${args.distance}: ${recoverSeconds.toFixed(2)} s   ratio ${(recoverSeconds / catSeconds).toFixed(2)}× (budget ≤ 2×)`);
+console.log(`peak RSS: ${(peakKb / 1024).toFixed(0)} MB   (${((peakKb * 1024) / totalBytes * 100).toFixed(1)}% of the set)`);

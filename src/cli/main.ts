@@ -1,0 +1,78 @@
+#!/usr/bin/env bun
+/**
+ * `mother` — the command line (SPEC §5). Two commands:
+ *   mother recover <paths...>   recover the Model Graph of the models found under the paths
+ *   mother evaluate --truth T R score a recovered graph against the truth
+ * A user mistake prints one line naming the file and the problem and exits 1; output files
+ * are written only when the whole command succeeded.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { MotherError } from "../errors.ts";
+import { runRecoverCommand, type RecoverCommandOptions } from "./recover-command.ts";
+import { runEvaluateCommand } from "./evaluate-command.ts";
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive whole number or 'auto'");
+  return n;
+}
+
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number ≥ 0");
+  return n;
+}
+
+/** Builds the program; `main` runs it (tests call `buildProgram` with their own output). */
+export function buildProgram(): Command {
+  const program = new Command("mother")
+    .description("Model Tree Heritage Recovery: which model was fine-tuned from which, from the weights alone")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  program
+    .command("recover")
+    .description("recover the Model Graph (trees and parents) of a set of safetensors models")
+    .argument("<paths...>", "model folders (*.safetensors, optional config.json), single .safetensors files, or folders of model folders")
+    .addOption(new Option("--stage <stage>", "training stage of every model").choices(["specialization", "generalization", "auto"]).default("specialization"))
+    .option("--stages <file>", "JSON file mapping model id → generalization|specialization (overrides --stage)")
+    .option("--trees <n>", "number of trees, or 'auto'", (v) => (v === "auto" ? "auto" : positiveInteger(v)), "auto")
+    .addOption(new Option("--distance <name>", "edge distance: ft (max |Δw|), lora (rank Δw), auto").choices(["ft", "lora", "auto"]).default("auto"))
+    .option("--lambda <c>", "weight c of the direction prior, λ = c · mean(D)", nonNegativeNumber, 0.3)
+    .addOption(new Option("--score <name>", "directional score").choices(["kurtosis", "mean", "variance", "skewness", "entropy"]).default("kurtosis"))
+    .addOption(new Option("--format <format>", "output format").choices(["json", "mermaid", "dot", "newick"]).default("json"))
+    .option("--out <file>", "write the result here instead of standard output")
+    .option("--stats <file>", "also write per-layer statistics as an Apache Arrow IPC file")
+    .option("--workers <n>", "worker threads for reading layers (default: by size, up to 2)", (v) => (v === "0" ? 0 : positiveInteger(v)))
+    .option("-q, --quiet", "no progress on standard error")
+    .action(async (paths: string[], options: RecoverCommandOptions) => runRecoverCommand(paths, options));
+
+  program
+    .command("evaluate")
+    .description("score a recovered Model Graph against the truth: edge accuracy and clustering accuracy")
+    .requiredOption("--truth <file>", 'ground truth JSON: {"models":[{"id","stage","tree"}],"edges":[{"parent","child"}]}')
+    .argument("<result>", "recovered graph JSON (the output of mother recover)")
+    .option("--json", "print the scores as JSON")
+    .action(async (result: string, options: { truth: string; json?: boolean }) => runEvaluateCommand(result, options));
+
+  return program;
+}
+
+/** Runs the CLI; exits non-zero with one line on any user mistake. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0 after commander printed them; usage errors are already printed.
+      process.exit(error.exitCode);
+    }
+    if (error instanceof MotherError) {
+      process.stderr.write(`mother: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) await main(process.argv.slice(2));

@@ -1,0 +1,88 @@
+/** `mother recover`: paths → recovered Model Graph in the chosen format. */
+import { readFile } from "node:fs/promises";
+import type { ScoreName, Stage } from "../types.ts";
+import { MotherError } from "../errors.ts";
+import { recover } from "../recover/recover.ts";
+import type { DistanceName } from "../recover/options.ts";
+import { formatGraph, type GraphFormat } from "../recover/format.ts";
+import { writeFileAtomic } from "../harness/write-file-atomic.ts";
+import { lineProgress, silentProgress, terminalProgress } from "../harness/progress.ts";
+import { statsToArrow, writeStatsTable } from "../stats/stats-table.ts";
+
+/** Options as commander parses them (see main.ts for the flags). */
+export interface RecoverCommandOptions {
+  stage: Stage | "auto";
+  stages?: string;
+  trees: number | "auto";
+  distance: DistanceName;
+  lambda: number;
+  score: ScoreName;
+  format: GraphFormat;
+  out?: string;
+  stats?: string;
+  workers?: number;
+  quiet?: boolean;
+}
+
+const MEGABYTE = 1024 * 1024;
+/** Below this many selected bytes the read takes well under a second: no progress line. */
+const PROGRESS_MIN_BYTES = 64 * MEGABYTE;
+
+export async function runRecoverCommand(paths: string[], options: RecoverCommandOptions): Promise<void> {
+  const stages = options.stages ? await readStagesFile(options.stages) : {};
+  const progress = options.quiet ? silentProgress : process.stderr.isTTY ? terminalProgress() : lineProgress();
+  let task: ReturnType<typeof progress.start> | undefined;
+  let reportedMegabytes = 0;
+  const result = await recover(
+    paths,
+    {
+      stage: options.stage,
+      stages,
+      trees: options.trees,
+      distance: options.distance,
+      lambda: options.lambda,
+      score: options.score,
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    },
+    {
+      progress: (doneBytes, totalBytes) => {
+        if (totalBytes < PROGRESS_MIN_BYTES) return;
+        task ??= progress.start("read layers (MB)", Math.ceil(totalBytes / MEGABYTE));
+        const megabytes = Math.floor(doneBytes / MEGABYTE);
+        if (megabytes > reportedMegabytes) task.advance(megabytes - reportedMegabytes);
+        reportedMegabytes = megabytes;
+        if (doneBytes >= totalBytes) task.finish();
+      },
+      log: (message) => {
+        if (!options.quiet) process.stderr.write(`${message}\n`);
+      },
+    },
+  );
+  const text = formatGraph(result.graph, options.format);
+  // Outputs are written only now that everything succeeded: no half-written files.
+  if (options.stats) await writeStatsTable(options.stats, statsToArrow(result.layerStats));
+  if (options.out) await writeFileAtomic(options.out, text);
+  else process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/** Reads `--stages FILE.json`: an object mapping model id → generalization|specialization. */
+export async function readStagesFile(file: string): Promise<Record<string, Stage>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    const problem = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "is not valid JSON";
+    throw new MotherError(file, problem, { help: 'expected {"model-id": "specialization", …}' });
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new MotherError(file, "must be a JSON object mapping model id to stage");
+  }
+  const stages: Record<string, Stage> = {};
+  for (const [id, stage] of Object.entries(parsed)) {
+    if (stage !== "generalization" && stage !== "specialization") {
+      throw new MotherError(file, `stage of '${id}' must be "generalization" or "specialization"`, { value: JSON.stringify(stage) });
+    }
+    stages[id] = stage;
+  }
+  return stages;
+}

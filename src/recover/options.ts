@@ -1,0 +1,58 @@
+/**
+ * Every recovery setting, with its default and the reason for it. The CLI, the library and
+ * the experiments all start from `DEFAULT_RECOVER_OPTIONS` and override fields.
+ */
+import type { LayerKind, ScoreName, Stage } from "../types.ts";
+import { DEFAULT_RANK_EPSILON, DEFAULT_SKETCH_SIZE } from "./low-rank-sketch.ts";
+
+/** Which weight distance places the edges (SPEC §2). */
+export type DistanceName = "ft" | "lora" | "auto";
+
+export interface RecoverOptions {
+  /** Stage of every model (paper §5): VTHR and Llama are specialization; "auto" infers it per tree. */
+  readonly stage: Stage | "auto";
+  /** Per-model stage overrides (id → stage), from `--stages FILE.json`. */
+  readonly stages: Readonly<Record<string, Stage>>;
+  /** Number of trees in the whole set, or "auto" (chosen from the dendrogram). */
+  readonly trees: number | "auto";
+  readonly distance: DistanceName;
+  /** c in λ = c · mean(D) (paper Eq. 6). */
+  readonly lambda: number;
+  /** The statistic summed over `scoreKinds` layers as the directional score. */
+  readonly score: ScoreName;
+  /** Layers feeding ℓ_FT and the clustering distance. */
+  readonly distanceKinds: readonly LayerKind[];
+  /** Layers feeding the directional score. */
+  readonly scoreKinds: readonly LayerKind[];
+  /** Layers feeding ℓ_LoRA (the LoRA-tuned ones). */
+  readonly loraKinds: readonly LayerKind[];
+  /** Relative singular-value threshold for rank(Δ). */
+  readonly rankEpsilon: number;
+  /** Width of the two-sided low-rank sketch (ranks at or above it saturate). */
+  readonly sketchSize: number;
+  /** Worker threads for the layer pass; undefined picks from the selected bytes. */
+  readonly workers?: number;
+}
+
+export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
+  stage: "specialization",
+  stages: {},
+  trees: "auto",
+  distance: "auto",
+  lambda: 0.3,
+  score: "kurtosis",
+  // Paper §6.1: "all the dense layers"; we start from the square attention projections of
+  // every block (SPEC §2) — see README "Defaults" for the ablation that keeps or changes it.
+  distanceKinds: ["query", "key", "value", "attention-output"],
+  scoreKinds: ["query", "key", "value", "attention-output"],
+  loraKinds: ["query", "value"],
+  rankEpsilon: DEFAULT_RANK_EPSILON,
+  sketchSize: DEFAULT_SKETCH_SIZE,
+};
+
+/**
+ * `--distance auto` picks ℓ_LoRA when a model's nearest neighbour differs from it by a
+ * low-rank matrix: rank(Δ) below this fraction of the largest rank the sketch can measure,
+ * for at least half of the models.
+ */
+export const LOW_RANK_FRACTION = 0.5;

@@ -1,0 +1,87 @@
+/**
+ * One Model Tree from its matrices (paper §5.2):
+ *
+ *   D (ℓ_FT or ℓ_LoRA) ──┐
+ *   scores → K ──────────┼─► M = D + λ(K ⊕ T) ─► minimum directed spanning tree ─► parents
+ *   stages → T ──────────┘
+ *
+ * With `stage: "auto"` both global orientations are tried and the cheaper arborescence wins
+ * (see infer-stage.ts for why that is informative).
+ */
+import type { Stage } from "../types.ts";
+import { directionMatrix, mergedMatrix, stageMatrix } from "./direction.ts";
+import { minimumSpanningArborescence } from "../tree/chu-liu-edmonds.ts";
+
+export interface TreeInput {
+  /** n×n distance matrix (diagonal ignored). */
+  readonly distance: Float64Array;
+  /** Directional score per model. */
+  readonly scores: Float64Array;
+  /** Stage per model; "auto" entries are inferred for the whole tree. */
+  readonly stages: readonly (Stage | "auto")[];
+  /** c in λ = c · mean(D). */
+  readonly lambda: number;
+}
+
+export interface TreeResult {
+  /** parent[i] = index of i's parent, -1 for the root. */
+  readonly parent: Int32Array;
+  /** Stage used for each model (inferred ones filled in). */
+  readonly stages: Stage[];
+  /** Per-edge confidence in [0, 1] for each child (0 for the root); see edgeConfidence. */
+  readonly confidence: Float64Array;
+  /** Total cost of the arborescence in M. */
+  readonly cost: number;
+}
+
+/** Recovers one tree; a single model is its own root. */
+export function recoverTree(input: TreeInput): TreeResult {
+  const n = input.scores.length;
+  if (n === 1) {
+    const stage = input.stages[0] === "generalization" ? "generalization" : "specialization";
+    return { parent: Int32Array.of(-1), stages: [stage], confidence: new Float64Array(1), cost: 0 };
+  }
+  const solve = (stages: Stage[]) => {
+    const merged = mergedMatrix(input.distance, directionMatrix(input.scores), stageMatrix(stages), n, input.lambda);
+    const tree = minimumSpanningArborescence(merged, n);
+    return { ...tree, merged, stages };
+  };
+  const fill = (stage: Stage) => input.stages.map((s) => (s === "auto" ? stage : s));
+  let best = solve(fill("specialization"));
+  if (input.stages.includes("auto")) {
+    const generalized = solve(fill("generalization"));
+    // Ties go to specialization: most published models are fine-tunes.
+    if (generalized.cost < best.cost) best = generalized;
+  }
+  return { parent: best.parent, stages: best.stages, confidence: edgeConfidence(best.merged, best.parent, n), cost: best.cost };
+}
+
+/**
+ * How much better the chosen parent is than the best other candidate, in the merged matrix:
+ * (alt − chosen) / alt for the cheapest incoming edge from a model that is neither the chosen
+ * parent nor a descendant of the child (attaching there keeps a tree). 0 means a coin flip,
+ * 1 means every alternative is infinitely worse.
+ */
+export function edgeConfidence(merged: Float64Array, parent: Int32Array, n: number): Float64Array {
+  const confidence = new Float64Array(n);
+  for (let child = 0; child < n; child++) {
+    const chosen = parent[child]!;
+    if (chosen < 0) continue;
+    const descendant = new Uint8Array(n);
+    for (let v = 0; v < n; v++) {
+      for (let u = v; u >= 0; u = parent[u]!) {
+        if (u === child) {
+          descendant[v] = 1;
+          break;
+        }
+      }
+    }
+    let alternative = Infinity;
+    for (let u = 0; u < n; u++) {
+      if (u !== chosen && !descendant[u]) alternative = Math.min(alternative, merged[u * n + child]!);
+    }
+    const cost = merged[chosen * n + child]!;
+    confidence[child] = alternative === Infinity ? 1 : alternative <= 0 ? 0 : Math.max(0, (alternative - cost) / alternative);
+  }
+  return confidence;
+}

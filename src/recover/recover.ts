@@ -1,0 +1,134 @@
+/**
+ * MoTHer recovery, end to end (paper §5, SPEC §2):
+ *
+ *   paths ─1─► models ─2─► architecture groups ─3─► layer pass (stats, |Δ|, sketches)
+ *         ─4─► clusters (Ward on mean |Δ|) ─5─► per tree: D, scores, K, T, M, MDST
+ *         ─6─► Model Graph (union of the trees)
+ *
+ * Each weight byte of a selected layer is read once (step 3); everything after works on
+ * the small matrices the pass leaves behind.
+ */
+import type { LayerStats, ModelGraph, ModelSource, Stage } from "../types.ts";
+import { MotherError } from "../errors.ts";
+import { discoverModels } from "../io/discover-models.ts";
+import { directionalScore } from "../stats/layer-stats.ts";
+import type { LayerStatsRow } from "../stats/stats-table.ts";
+import { groupByArchitecture, planLayers } from "./plan-layers.ts";
+import { defaultWorkerCount, runLayerJobs } from "./layer-pool.ts";
+import { clusterGroups } from "./cluster-models.ts";
+import { treeDistance, type DistanceChoice } from "./tree-distance.ts";
+import { recoverTree } from "./recover-tree.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "./options.ts";
+import type { LayerJob, LayerResult } from "./layer-pass.ts";
+
+/** Side effects of a recovery run; tests pass a recorder. */
+export interface RecoverEffects {
+  /** Progress of the layer pass: bytes read so far out of the total. */
+  readonly progress: (doneBytes: number, totalBytes: number) => void;
+  /** One-line notes (the distance chosen by auto, the number of trees, …). */
+  readonly log: (message: string) => void;
+}
+
+const SILENT: RecoverEffects = { progress: () => {}, log: () => {} };
+
+/** A recovered Model Graph plus what produced it, for reports and `--format json`. */
+export interface RecoveryResult {
+  readonly graph: ModelGraph;
+  /** Per-edge confidence, keyed by child id. */
+  readonly confidence: Readonly<Record<string, number>>;
+  /** Distance used for each tree, in `graph.trees` order. */
+  readonly distances: readonly DistanceChoice[];
+  /** Per-layer statistics of every model (the Arrow table's rows). */
+  readonly layerStats: readonly LayerStatsRow[];
+}
+
+/** Recovers the Model Graph of the models found under `paths`. */
+export async function recover(paths: readonly string[], overrides: Partial<RecoverOptions> = {}, effects: RecoverEffects = SILENT): Promise<RecoveryResult> {
+  const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
+  // 1. Models as they ship: folders, sharded folders, single files.
+  const models = await discoverModels([...paths]);
+  return recoverModels(models, options, effects);
+}
+
+/** Steps 2–6 on already discovered models (experiments call this directly). */
+export async function recoverModels(models: readonly ModelSource[], options: RecoverOptions, effects: RecoverEffects = SILENT): Promise<RecoveryResult> {
+  if (models.length < 2) {
+    throw new MotherError(models[0]?.path ?? "(no models)", "need at least two models to recover a tree", { value: `${models.length} found` });
+  }
+  checkStageOverrides(models, options);
+
+  // 2. Different architectures can never share a tree.
+  const groups = groupByArchitecture(models, options);
+  if (groups.length > 1) effects.log(`${groups.length} architecture groups: ${groups.map((g) => g.length).join(", ")} models`);
+
+  // 3. One pass over the selected layers of every group.
+  const plans = groups.map((group) => planLayers(group, options));
+  const totalBytes = plans.flat().reduce((sum, job) => sum + job.tensors.reduce((s, t) => s + t.byteLength, 0), 0);
+  const workers = options.workers ?? defaultWorkerCount(totalBytes);
+  let doneBytes = 0;
+  const passes: LayerResult[][] = [];
+  for (const jobs of plans) {
+    passes.push(
+      await runLayerJobs(jobs, {
+        workers,
+        onLayerDone: (_done, _total, bytes) => effects.progress((doneBytes += bytes), totalBytes),
+      }),
+    );
+  }
+
+  // 4. Cluster each group into trees (the tree count is shared across groups).
+  const clusters = clusterGroups(groups, plans, passes, options.trees);
+  effects.log(`${clusters.length} trees`);
+
+  // 5. One minimum directed spanning tree per cluster.
+  const graphModels: { id: string; path: string; stage: Stage; score: number }[] = [];
+  const edges: { parent: string; child: string; distance: number }[] = [];
+  const confidence: Record<string, number> = {};
+  const distances: DistanceChoice[] = [];
+  for (const cluster of clusters) {
+    const group = groups[cluster.group]!;
+    const jobs = plans[cluster.group]!;
+    const pass = passes[cluster.group]!;
+    const members = cluster.members;
+    const { matrix, choice } = treeDistance(members, jobs, pass, options);
+    distances.push(choice);
+    const scores = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m), options.score));
+    const stages = members.map((m) => options.stages[group[m]!.id] ?? options.stage);
+    const tree = recoverTree({ distance: matrix, scores, stages, lambda: options.lambda });
+    const k = members.length;
+    members.forEach((m, i) => {
+      const model = group[m]!;
+      graphModels.push({ id: model.id, path: model.path, stage: tree.stages[i]!, score: scores[i]! });
+      const p = tree.parent[i]!;
+      if (p >= 0) {
+        edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]! });
+        confidence[model.id] = tree.confidence[i]!;
+      }
+    });
+  }
+
+  // 6. The Model Graph is the union of the trees.
+  const trees = clusters.map((c) => c.members.map((m) => groups[c.group]![m]!.id));
+  const layerStats = groups.flatMap((group, g) =>
+    plans[g]!.flatMap((job, l) =>
+      group.map((model, m) => ({ model: model.id, layer: job.name, kind: job.kind, shape: job.shape, stats: passes[g]![l]!.stats[m]! })),
+    ),
+  );
+  return { graph: { models: graphModels, edges, trees }, confidence, distances, layerStats };
+}
+
+/** Statistics of the score layers of one model. */
+function scoreLayers(jobs: readonly LayerJob[], pass: readonly LayerResult[], model: number): LayerStats[] {
+  const out: LayerStats[] = [];
+  jobs.forEach((job, l) => {
+    if (job.roles.score) out.push(pass[l]!.stats[model]!);
+  });
+  return out;
+}
+
+function checkStageOverrides(models: readonly ModelSource[], options: RecoverOptions) {
+  const ids = new Set(models.map((m) => m.id));
+  for (const id of Object.keys(options.stages)) {
+    if (!ids.has(id)) throw new MotherError("--stages", "names a model that is not among the inputs", { value: id, help: `known ids: ${[...ids].slice(0, 8).join(", ")}` });
+  }
+}

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { recover } from "../../src/recover/recover.ts";
+import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-recover-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const TWO_TREES = [
+  { root: "alpha", children: 3, grandchildren: 2 },
+  { root: "beta", children: 2, grandchildren: 2 },
+];
+
+describe("recover on synthetic fine-tuning trees", () => {
+  test("recovers every directed edge and both trees of a full fine-tuning forest", async () => {
+    const folder = join(dir, "ft");
+    const truth = await writeSyntheticTrees(folder, TWO_TREES, { mode: "ft", seed: 3 });
+    const result = await recover([folder], { trees: "auto" });
+    const scores = evaluateGraph(result.graph, truth);
+    expect(result.graph.trees.length).toBe(2);
+    expect(scores.clustering).toBe(1);
+    expect(scores.edges.accuracy).toBe(1);
+    expect(result.distances.every((d) => d === "ft")).toBe(true);
+  });
+
+  test("picks ℓ_LoRA for LoRA trees and recovers them", async () => {
+    const folder = join(dir, "lora");
+    const truth = await writeSyntheticTrees(folder, TWO_TREES, { mode: "lora", loraRank: 4, seed: 4 });
+    const result = await recover([folder], { trees: 2 });
+    expect(result.distances.every((d) => d === "lora")).toBe(true);
+    const scores = evaluateGraph(result.graph, truth);
+    expect(scores.clustering).toBe(1);
+    expect(scores.edges.accuracy).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("the same models read through the worker pool give the same graph", async () => {
+    const folder = join(dir, "ft");
+    const inProcess = await recover([folder], { workers: 0 });
+    const pooled = await recover([folder], { workers: 2 });
+    expect(pooled.graph).toEqual(inProcess.graph);
+  });
+
+  test("every model appears once and roots have no incoming edge", async () => {
+    const result = await recover([join(dir, "ft")]);
+    const ids = result.graph.models.map((m) => m.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const children = new Set(result.graph.edges.map((e) => e.child));
+    expect(children.size).toBe(result.graph.edges.length);
+    expect(result.graph.edges.length).toBe(ids.length - result.graph.trees.length);
+  });
+});
