@@ -59,7 +59,8 @@ export interface DifferenceRankOptions {
 
 /**
  * Numerical rank of a − b for two rows×cols row-major layers: the number of singular values
- * of the difference above τ = max(ε·σ_max, NOISE_FLOOR_FACTOR·u·rms(a, b)·(√rows + √cols)).
+ * of the difference above τ = max(ε·σ_max, NOISE_FLOOR_FACTOR·u·rms(a, b)·(√rows + √cols)), where
+ * u·rms(a, b) is √((u_a²·Σa² + u_b²·Σb²) / (2·rows·cols)) when the two were stored differently.
  * Identical layers have rank 0. Cost ≈ 4·rows·cols·k for a rank well below k (k = 40 first),
  * an exact O(rows·cols²) bidiagonalization for ranks near full.
  */
@@ -74,20 +75,23 @@ export function differenceRank(
   if (a.length !== rows * cols || b.length !== rows * cols) {
     throw new MotherError("differenceRank", "layer sizes do not match the shape", { value: `${a.length} and ${b.length}`, limit: `${rows}×${cols}` });
   }
-  const unitRoundoff = options.unitRoundoff ?? Math.max(detectUnitRoundoff(a), detectUnitRoundoff(b));
+  const roundoffA = options.unitRoundoff ?? detectUnitRoundoff(a);
+  const roundoffB = options.unitRoundoff ?? detectUnitRoundoff(b);
 
   // Work on Δ with at least as many rows as columns (rank is transpose-invariant).
   const tall = rows >= cols;
   const m = tall ? rows : cols;
   const n = tall ? cols : rows;
   const delta = new Float64Array(m * n);
-  let sumSquares = 0;
+  let sumSquaresA = 0;
+  let sumSquaresB = 0;
   let anyDifference = false;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const x = a[r * cols + c]!;
       const y = b[r * cols + c]!;
-      sumSquares += x * x + y * y;
+      sumSquaresA += x * x;
+      sumSquaresB += y * y;
       const d = x - y;
       if (d !== 0) anyDifference = true;
       delta[tall ? r * cols + c : c * rows + r] = d;
@@ -96,7 +100,10 @@ export function differenceRank(
   if (!anyDifference) return 0;
   const deltaTransposed = new Float64Array(n * m);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) deltaTransposed[j * m + i] = delta[i * n + j]!;
-  const noiseFloor = NOISE_FLOOR_FACTOR * unitRoundoff * Math.sqrt(sumSquares / (2 * m * n)) * (Math.sqrt(m) + Math.sqrt(n));
+  // Each operand's rounding scales with its own precision and magnitude (an all-zero operand
+  // is exactly representable in any format and adds no noise).
+  const roundingScale = Math.sqrt((roundoffA ** 2 * sumSquaresA + roundoffB ** 2 * sumSquaresB) / (2 * m * n));
+  const noiseFloor = NOISE_FLOOR_FACTOR * roundingScale * (Math.sqrt(m) + Math.sqrt(n));
   const thresholdFor = (largest: number) => Math.max(relativeEpsilon * largest, noiseFloor);
 
   // 1–3. growing sketch

@@ -47,20 +47,51 @@ function toBf16(x: number): number {
 
 describe("differenceRank", () => {
   test("equals the SVD rank of random low-rank differences, on both the sketch and the exact path", () => {
-    const rows = 240;
-    const cols = 176;
+    const rows = 200;
+    const cols = 164; // smaller side / 4 ≥ 40: the first sketch round runs
     const base = lowRank(rows, cols, cols, 1); // full-rank "parent"
-    for (const [rank, seed] of [[1, 2], [5, 3], [30, 4], [60, 5]] as const) {
+    for (const [rank, seed, checkWithSvd] of [[1, 2, false], [5, 3, true], [30, 4, false], [60, 5, true]] as const) {
       const update = lowRank(rows, cols, rank, seed, 0.01);
       const child = base.map((x, i) => x + update[i]!);
-      const delta = child.map((x, i) => x - base[i]!);
-      const expected = svdRank(delta, rows, cols);
+      // ml-matrix's full SVD is the oracle (slow in JS, so for one sketch-path and one exact-path case)
+      const expected = checkWithSvd ? svdRank(child.map((x, i) => x - base[i]!), rows, cols) : rank;
       expect(expected).toBe(rank);
       expect(differenceRank(child, base, rows, cols)).toBe(expected);
       // wide orientation: same rank of the transpose
       const transpose = (m: Float64Array) => Float64Array.from({ length: rows * cols }, (_, k) => m[(k % rows) * cols + Math.floor(k / rows)]!);
       expect(differenceRank(transpose(child), transpose(base), cols, rows)).toBe(expected);
     }
+  });
+
+  test("counts a smoothly decaying spectrum exactly where it crosses ε·σ_max (sketch path)", () => {
+    // Δ = U diag(σ) Vᵀ with σ_i / σ_0 = 10^(−i/4): 16 values above 10^−3.875·σ_max
+    const rows = 220;
+    const cols = 180;
+    const gaussian = normals(51);
+    const orthonormalColumns = (length: number, count: number): Float64Array[] => {
+      const columns: Float64Array[] = [];
+      while (columns.length < count) {
+        const v = Float64Array.from({ length }, gaussian);
+        for (let pass = 0; pass < 2; pass++)
+          for (const q of columns) {
+            const dot = q.reduce((s, x, i) => s + x * v[i]!, 0);
+            q.forEach((x, i) => (v[i]! -= dot * x));
+          }
+        const length2 = Math.hypot(...v);
+        columns.push(v.map((x) => x / length2));
+      }
+      return columns;
+    };
+    const spectrumSize = 40;
+    const left = orthonormalColumns(rows, spectrumSize);
+    const right = orthonormalColumns(cols, spectrumSize);
+    const delta = new Float64Array(rows * cols);
+    for (let k = 0; k < spectrumSize; k++) {
+      const sigma = 10 ** (-(k + 0.5) / 4);
+      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) delta[i * cols + j]! += sigma * left[k]![i]! * right[k]![j]!;
+    }
+    expect(differenceRank(delta, new Float64Array(rows * cols), rows, cols, { relativeEpsilon: 10 ** -3.875 })).toBe(16);
+    expect(differenceRank(delta, new Float64Array(rows * cols), rows, cols, { relativeEpsilon: 10 ** -2.1 })).toBe(9);
   });
 
   test("a full-rank difference has rank min(rows, cols); identical layers have rank 0", () => {
