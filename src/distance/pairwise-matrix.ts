@@ -8,11 +8,13 @@ export class PairwiseMatrix {
   /** n×n row-major; values[i*n + j] = values[j*n + i]. */
   readonly values: Float64Array;
 
+  /** An all-zero n×n matrix, or one wrapping `values` (n² entries, not copied). */
   constructor(readonly size: number, values?: Float64Array) {
     if (values && values.length !== size * size) throw new RangeError(`pairwise matrix needs ${size * size} values, got ${values.length}`);
     this.values = values ?? new Float64Array(size * size);
   }
 
+  /** The distance between models i and j. */
   get(i: number, j: number): number {
     return this.values[i * this.size + j]!;
   }
