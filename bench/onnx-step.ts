@@ -4,7 +4,7 @@
  * Variants: a 2-layer MLP, and a ViT-like pre-norm transformer (tokens given, no patchify),
  * each with parameters as separate inputs or packed into one flat vector (one Split in,
  * one Concat of gradients out, one optimizer update for everything).
- *   bun run bench/onnx-step.ts [--steps 100] [--threads 1]
+ *   bun run bench/onnx-step.ts [--steps 100] [--threads 1] [--only "dim 48"] [--profile]
  */
 import * as o from "../src/onnx/index.ts";
 import { type Sym } from "../src/onnx/index.ts";
@@ -20,7 +20,14 @@ const flag = (name: string, fallback: number): number => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
-const settings = { steps: flag("steps", defaults.steps), threads: flag("threads", defaults.threads), profile: args.includes("--profile") };
+const onlyIndex = args.indexOf("--only");
+const settings = {
+  steps: flag("steps", defaults.steps),
+  threads: flag("threads", defaults.threads),
+  profile: args.includes("--profile"),
+  /** run only models whose label contains this text */
+  only: onlyIndex >= 0 ? (args[onlyIndex + 1] ?? "") : "",
+};
 
 interface ParamSpec {
   readonly name: string;
@@ -97,7 +104,49 @@ function transformer(batch: number, seq: number, dim: number, depth: number, hea
   };
 }
 
-async function measure(model: ModelSpec, packed: boolean): Promise<void> {
+function llama(batch: number, seq: number, dim: number, depth: number, heads: number, vocab: number): ModelSpec {
+  const hidden = Math.round((8 * dim) / 3);
+  const params: ParamSpec[] = [{ name: "embed", shape: [vocab, dim], decay: true }];
+  for (let l = 0; l < depth; l++) {
+    const add = (name: string, shape: number[], decay: boolean): void => void params.push({ name: `l${l}.${name}`, shape, decay });
+    add("norm1", [dim], false);
+    for (const n of ["q", "k", "v", "o"]) add(n, [dim, dim], true);
+    add("norm2", [dim], false);
+    add("gate", [hidden, dim], true);
+    add("up", [hidden, dim], true);
+    add("down", [dim, hidden], true);
+  }
+  params.push({ name: "normf", shape: [dim], decay: false }, { name: "head", shape: [vocab, dim], decay: true });
+  return {
+    label: `llama-like dim ${dim} depth ${depth} heads ${heads}, ${seq} tokens, vocab ${vocab}, batch ${batch}`,
+    params,
+    batchInputs: (g) => ({ ids: g.input("ids", "int64", [batch * seq]), y: g.input("y", "int64", [batch * seq]) }),
+    loss: (p, b) => {
+      let h = o.gather(p.embed!, b.ids!);
+      for (let l = 0; l < depth; l++) {
+        const P = (n: string): Sym => p[`l${l}.${n}`]!;
+        const n1 = o.rmsNorm(h, P("norm1"));
+        const att = o.multiHeadAttention(o.linear(n1, P("q")), o.linear(n1, P("k")), o.linear(n1, P("v")), { batch, seq, heads, causal: true });
+        h = o.add(h, o.linear(att, P("o")));
+        const n2 = o.rmsNorm(h, P("norm2"));
+        h = o.add(h, o.linear(o.mul(o.silu(o.linear(n2, P("gate"))), o.linear(n2, P("up"))), P("down")));
+      }
+      return o.crossEntropy(o.linear(o.rmsNorm(h, p.normf!), p.head!), b.y!);
+    },
+    feeds: () => ({
+      ids: BigInt64Array.from({ length: batch * seq }, () => BigInt(Math.floor(Math.random() * vocab))),
+      y: BigInt64Array.from({ length: batch * seq }, () => BigInt(Math.floor(Math.random() * vocab))),
+    }),
+  };
+}
+
+interface Prepared {
+  readonly describe: (msPerStep: number) => string;
+  readonly run: () => Promise<void>;
+  readonly finish: () => Promise<void>;
+}
+
+async function prepare(model: ModelSpec, packed: boolean): Promise<Prepared> {
   const g = new o.Graph("step");
   const lr = g.input("lr", "float32", []);
   const step = g.input("step", "float32", []);
@@ -150,18 +199,37 @@ async function measure(model: ModelSpec, packed: boolean): Promise<void> {
     await loop.step(feeds, { loss: lossOut });
   };
   for (let i = 0; i < 10; i++) await run();
-  const start = performance.now();
-  for (let i = 0; i < settings.steps; i++) await run();
-  const msPerStep = (performance.now() - start) / settings.steps;
   const paramCount = model.params.reduce((s, p) => s + p.shape.reduce((a, d) => a * d, 1), 0);
-  console.log(
-    `${model.label.padEnd(58)} ${packed ? "packed  " : "separate"}  params ${String(paramCount).padStart(7)}  nodes ${String(g.nodes.length).padStart(4)} (fwd ${forwardNodes}, bwd ${backwardNodes}, opt ${optimizerNodes})  compile ${compileMs.toFixed(0)} ms  ${msPerStep.toFixed(2)} ms/step  loss ${lossOut[0]!.toFixed(3)}`,
-  );
-  if (settings.profile) {
-    compiled.session.endProfiling();
-    summariseProfile(newestFile(profilePrefix));
+  const describe = (msPerStep: number): string =>
+    `${model.label.padEnd(66)} ${packed ? "packed  " : "separate"}  params ${String(paramCount).padStart(7)}  nodes ${String(g.nodes.length).padStart(4)} (fwd ${forwardNodes}, bwd ${backwardNodes}, opt ${optimizerNodes})  compile ${compileMs.toFixed(0)} ms  ${msPerStep.toFixed(2)} ms/step  loss ${lossOut[0]!.toFixed(3)}`;
+  const finish = async (): Promise<void> => {
+    if (settings.profile) {
+      compiled.session.endProfiling();
+      summariseProfile(newestFile(profilePrefix));
+    }
+    await compiled.release();
+  };
+  return { describe, run, finish };
+}
+
+/** Time both variants of a model in alternating blocks (the machine is shared, so drift hits both), report the median block. */
+async function compare(model: ModelSpec): Promise<void> {
+  const variants = [await prepare(model, false), await prepare(model, true)];
+  const blocks = 5;
+  const perBlock = Math.max(1, Math.round(settings.steps / blocks));
+  const times: number[][] = variants.map(() => []);
+  for (let b = 0; b < blocks; b++) {
+    for (const [i, variant] of variants.entries()) {
+      const start = performance.now();
+      for (let s = 0; s < perBlock; s++) await variant.run();
+      times[i]!.push((performance.now() - start) / perBlock);
+    }
   }
-  await compiled.release();
+  for (const [i, variant] of variants.entries()) {
+    const sorted = [...times[i]!].sort((a, b) => a - b);
+    console.log(variant.describe(sorted[Math.floor(sorted.length / 2)]!));
+    await variant.finish();
+  }
 }
 
 /** The most recent file whose path starts with `prefix` (ORT appends a timestamp to profile names). */
@@ -191,7 +259,7 @@ function summariseProfile(file: string): void {
   for (const [op, { us, count }] of rows) console.log(`    ${op.padEnd(28)} ${(us / 1000).toFixed(1).padStart(8)} ms  ${count} calls  ${(us / count).toFixed(1)} µs/call`);
 }
 
-console.log(`threads ${settings.threads}, ${settings.steps} timed steps, AdamW + clipping`);
-for (const model of [mlp(64, 64, 128, 10), transformer(32, 17, 48, 3, 4, 10), transformer(64, 17, 64, 4, 4, 10)]) {
-  for (const packed of [false, true]) await measure(model, packed);
+console.log(`threads ${settings.threads}, ${settings.steps} timed steps per variant in 5 alternating blocks (median block), AdamW + clipping`);
+for (const model of [mlp(64, 64, 128, 10), transformer(32, 17, 48, 3, 4, 10), transformer(64, 17, 64, 4, 4, 10), llama(16, 32, 64, 4, 4, 256)]) {
+  if (model.label.includes(settings.only)) await compare(model);
 }
