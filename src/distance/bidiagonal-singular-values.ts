@@ -48,16 +48,24 @@ export function bidiagonalize(matrix: Float64Array, rows: number, cols: number):
       if (vNorm2 > 0) {
         const beta = 2 / vNorm2;
         projection.fill(0, k + 1, cols);
-        for (let i = k; i < rows; i++) {
+        // projection = vᵀ A[k:, k+1:], two rows per sweep (halves the loads of `projection`)
+        let i = k;
+        for (; i + 1 < rows; i += 2) {
+          const v0 = reflector[i]!;
+          const v1 = reflector[i + 1]!;
+          const row0 = i * cols;
+          const row1 = row0 + cols;
+          for (let j = k + 1; j < cols; j++) projection[j]! += v0 * matrix[row0 + j]! + v1 * matrix[row1 + j]!;
+        }
+        if (i < rows) {
           const v = reflector[i]!;
-          if (v === 0) continue;
           const row = i * cols;
           for (let j = k + 1; j < cols; j++) projection[j]! += v * matrix[row + j]!;
         }
-        for (let i = k; i < rows; i++) {
-          const scale = beta * reflector[i]!;
+        for (let r = k; r < rows; r++) {
+          const scale = beta * reflector[r]!;
           if (scale === 0) continue;
-          const row = i * cols;
+          const row = r * cols;
           for (let j = k + 1; j < cols; j++) matrix[row + j]! -= scale * projection[j]!;
         }
       }
@@ -84,12 +92,31 @@ export function bidiagonalize(matrix: Float64Array, rows: number, cols: number):
     superdiagonal[k] = alpha;
     if (vNorm2 === 0) continue;
     const beta = 2 / vNorm2;
-    for (let i = k + 1; i < rows; i++) {
+    // A[k+1:, k+1:] ← A (I − β v vᵀ), two rows per sweep (halves the loads of `reflector`)
+    let i = k + 1;
+    for (; i + 1 < rows; i += 2) {
+      const row0 = i * cols;
+      const row1 = row0 + cols;
+      let dot0 = 0;
+      let dot1 = 0;
+      for (let j = k + 1; j < cols; j++) {
+        const v = reflector[j]!;
+        dot0 += matrix[row0 + j]! * v;
+        dot1 += matrix[row1 + j]! * v;
+      }
+      const scale0 = beta * dot0;
+      const scale1 = beta * dot1;
+      for (let j = k + 1; j < cols; j++) {
+        const v = reflector[j]!;
+        matrix[row0 + j]! -= scale0 * v;
+        matrix[row1 + j]! -= scale1 * v;
+      }
+    }
+    if (i < rows) {
       const row = i * cols;
       let dot = 0;
       for (let j = k + 1; j < cols; j++) dot += matrix[row + j]! * reflector[j]!;
       const scale = beta * dot;
-      if (scale === 0) continue;
       for (let j = k + 1; j < cols; j++) matrix[row + j]! -= scale * reflector[j]!;
     }
   }
