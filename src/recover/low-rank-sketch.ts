@@ -2,7 +2,7 @@
  * ℓ_LoRA needs rank(u_l − v_l) for every pair of models in a tree (paper Eq. 2). Reading each
  * layer once and doing an SVD of every full-size difference would cost O(n² · m · n_cols²).
  * Instead every model's layer is compressed once, while it is in memory, to a two-sided
- * Gaussian sketch  S(W) = Ψᵀ W Ω  (k' × k). Sketching is linear, so S(u) − S(v) = S(u − v),
+ * sparse random sketch  S(W) = Ψᵀ W Ω  (k' × k). Sketching is linear, so S(u) − S(v) = S(u − v),
  * and for rank(u − v) < k the sketch keeps the rank exactly (with probability 1). The pair
  * ranks are then computed later, only for pairs inside the same cluster, on k' × k matrices.
  *
@@ -10,7 +10,7 @@
  * Larger layers saturate at k = sketchSize: a difference of rank ≥ k reads as rank k, which
  * is still "far" for tree building.
  */
-import { makeGaussian } from "./seeded-gaussian.ts";
+import { makeUniform } from "./seeded-random.ts";
 
 /** Default sketch width. LoRA ranks up to 64 give sibling differences up to rank 128. */
 export const DEFAULT_SKETCH_SIZE = 160;
@@ -32,6 +32,13 @@ export interface LayerSketch {
   readonly data: Float64Array;
 }
 
+/**
+ * Non-zeros per row of each sparse sign sketch (OSNAP-style). A dense Gaussian sketch costs
+ * rows·cols·k multiply-adds per model and layer (seconds for a 1024² layer in JS); a sparse
+ * one costs rows·cols·SPARSITY and keeps the rank of a generic low-rank Δ just as well.
+ */
+const SPARSITY = 4;
+
 /** Builds the sketch operator for one layer shape; the same operator must serve every model. */
 export function makeSketcher(rows: number, cols: number, sketchSize = DEFAULT_SKETCH_SIZE, seed = 0x5eed) {
   if (Math.min(rows, cols) <= sketchSize) {
@@ -39,29 +46,28 @@ export function makeSketcher(rows: number, cols: number, sketchSize = DEFAULT_SK
   }
   const k = sketchSize;
   const kLeft = sketchSize + OVERSAMPLING;
-  const omega = makeGaussian(cols * k, seed); // cols × k
-  const psi = makeGaussian(rows * kLeft, seed + 1); // rows × kLeft
+  const right = sparseSigns(cols, k, seed); // Ω: cols → k
+  const left = sparseSigns(rows, kLeft, seed + 1); // Ψ: rows → kLeft
   return (weights: Float32Array | Float64Array): LayerSketch => {
-    // right = W Ω  (rows × k)
-    const right = new Float64Array(rows * k);
+    // W Ω (rows × k): every column of W lands in SPARSITY buckets with a random sign.
+    const projected = new Float64Array(rows * k);
     for (let r = 0; r < rows; r++) {
       const out = r * k;
+      const row = r * cols;
       for (let c = 0; c < cols; c++) {
-        const w = weights[r * cols + c]!;
-        if (w === 0) continue;
-        const om = c * k;
-        for (let j = 0; j < k; j++) right[out + j]! += w * omega[om + j]!;
+        const w = weights[row + c]!;
+        const base = c * SPARSITY;
+        for (let s = 0; s < SPARSITY; s++) projected[out + right.bucket[base + s]!]! += w * right.sign[base + s]!;
       }
     }
-    // core = Ψᵀ right  (kLeft × k)
+    // Ψᵀ (W Ω) (kLeft × k): every row lands in SPARSITY buckets likewise.
     const core = new Float64Array(kLeft * k);
     for (let r = 0; r < rows; r++) {
-      const rr = r * k;
-      const ps = r * kLeft;
-      for (let i = 0; i < kLeft; i++) {
-        const p = psi[ps + i]!;
-        const out = i * k;
-        for (let j = 0; j < k; j++) core[out + j]! += p * right[rr + j]!;
+      const base = r * SPARSITY;
+      for (let s = 0; s < SPARSITY; s++) {
+        const out = left.bucket[base + s]! * k;
+        const sign = left.sign[base + s]!;
+        for (let j = 0; j < k; j++) core[out + j]! += sign * projected[r * k + j]!;
       }
     }
     return { rows: kLeft, cols: k, data: core };
@@ -142,4 +148,24 @@ export function numericalRank(matrix: Float64Array, rows: number, cols: number, 
     }
   }
   return rank;
+}
+
+/** For each of `count` inputs, SPARSITY distinct buckets in [0, width) and signs ±1/√SPARSITY. */
+function sparseSigns(count: number, width: number, seed: number): { bucket: Int32Array; sign: Float64Array } {
+  const uniforms = makeUniform(count * SPARSITY * 8, seed);
+  let next = 0;
+  const bucket = new Int32Array(count * SPARSITY);
+  const sign = new Float64Array(count * SPARSITY);
+  const scale = 1 / Math.sqrt(SPARSITY);
+  for (let i = 0; i < count; i++) {
+    const chosen = bucket.subarray(i * SPARSITY, (i + 1) * SPARSITY);
+    for (let s = 0; s < SPARSITY; s++) {
+      let b: number;
+      do b = Math.floor(uniforms[next++ % uniforms.length]! * width);
+      while (chosen.subarray(0, s).includes(b));
+      chosen[s] = b;
+      sign[i * SPARSITY + s] = uniforms[next++ % uniforms.length]! < 0.5 ? -scale : scale;
+    }
+  }
+  return { bucket, sign };
 }

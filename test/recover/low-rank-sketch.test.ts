@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Matrix, SVD } from "ml-matrix";
 import { makeSketcher, numericalRank, sketchDifferenceRank } from "../../src/recover/low-rank-sketch.ts";
-import { makeGaussian } from "../../src/recover/seeded-gaussian.ts";
+import { makeGaussian } from "../../src/recover/seeded-random.ts";
 
 /** base + B·A with B: rows×rank, A: rank×cols, f32 like a merged LoRA checkpoint. */
 function lowRankUpdate(base: Float32Array, rows: number, cols: number, rank: number, seed: number, scale = 0.05): Float32Array {
@@ -59,6 +59,17 @@ describe("sketchDifferenceRank", () => {
       expect(sketchDifferenceRank(siblingA, siblingB)).toBe(12);
     });
   }
+
+  test("keeps ranks up to LoRA's largest (64, siblings 128) with the default sketch on a 400×300 layer", () => {
+    const [rows, cols] = [400, 300];
+    const w = Float32Array.from(makeGaussian(rows * cols, 9), (v) => v * 0.02);
+    const sketcher = makeSketcher(rows, cols);
+    const parent = sketcher(w);
+    const big = sketcher(lowRankUpdate(w, rows, cols, 64, 21));
+    expect(sketchDifferenceRank(parent, big)).toBe(64);
+    const other = sketcher(lowRankUpdate(w, rows, cols, 32, 22));
+    expect(sketchDifferenceRank(big, other)).toBe(96);
+  });
 
   test("a full-rank difference saturates at the sketch size", () => {
     const [rows, cols, sketch] = [200, 180, 32];
