@@ -53,6 +53,24 @@ function typedConstant(graph: Graph, values: Float64Array, shape: number[], elem
   return graph.constant(elemType === "float64" ? values : Float32Array.from(values), shape, elemType);
 }
 
+/**
+ * Rotary position embedding for the 2-D stream [B·T, dim] (rows ordered batch-major):
+ * x·cos + (x·R)·sin with cos/sin tiled over the batch so no reshapes are needed.
+ */
+export function rotaryEmbedding(graph: Graph, config: LlamaConfig, batch: number, floatType: ElemType): (x: Sym) => Sym {
+  const tables = rotaryTables(config);
+  const tile = (table: Float64Array): Float64Array => {
+    const tiled = new Float64Array(batch * table.length);
+    for (let b = 0; b < batch; b++) tiled.set(table, b * table.length);
+    return tiled;
+  };
+  const rows = batch * config.contextLength;
+  const cos = typedConstant(graph, tile(tables.cos), [rows, config.dim], floatType);
+  const sin = typedConstant(graph, tile(tables.sin), [rows, config.dim], floatType);
+  const rotate = typedConstant(graph, rotateHalfMatrix(config), [config.dim, config.dim], floatType);
+  return (x) => add(mul(x, cos), mul(matmul(x, rotate), sin));
+}
+
 /** Logits [B·T, vocab] for int64 `inputIds` [B, T] (T = contextLength). */
 export function llamaLogits(params: ParamLookup, inputIds: Sym, config: LlamaConfig): Sym {
   const [batch, seq] = inputIds.shape as [number, number];
@@ -60,19 +78,7 @@ export function llamaLogits(params: ParamLookup, inputIds: Sym, config: LlamaCon
   const embed = params("model.embed_tokens.weight");
   const graph = embed.graph;
   const floatType = embed.elemType;
-  const tables = rotaryTables(config);
-  // Tiled over the batch so rope works on the 2-D stream [B·T, dim] without reshapes.
-  const tile = (table: Float64Array): Float64Array => {
-    const tiled = new Float64Array(batch * table.length);
-    for (let b = 0; b < batch; b++) tiled.set(table, b * table.length);
-    return tiled;
-  };
-  const cos = typedConstant(graph, tile(tables.cos), [batch * seq, config.dim], floatType);
-  const sin = typedConstant(graph, tile(tables.sin), [batch * seq, config.dim], floatType);
-  const rotate = typedConstant(graph, rotateHalfMatrix(config), [config.dim, config.dim], floatType);
-  const rope = (x: Sym): Sym => {
-    return add(mul(x, cos), mul(matmul(x, rotate), sin));
-  };
+  const rope = rotaryEmbedding(graph, config, batch, floatType);
 
   let hidden = reshape(gather(embed, inputIds), [batch * seq, config.dim]);
   for (let index = 0; index < config.depth; index++) {
