@@ -78,28 +78,28 @@ export function differenceRank(
   const roundoffA = options.unitRoundoff ?? detectUnitRoundoff(a);
   const roundoffB = options.unitRoundoff ?? detectUnitRoundoff(b);
 
-  // Work on Δ with at least as many rows as columns (rank is transpose-invariant).
-  const tall = rows >= cols;
-  const m = tall ? rows : cols;
-  const n = tall ? cols : rows;
-  const delta = new Float64Array(m * n);
+  // Δ in the given layout, then its transpose; the sketch works on the tall one (m ≥ n) and
+  // reads the other for B = QᵀΔ (rank is transpose-invariant).
+  const given = new Float64Array(rows * cols);
   let sumSquaresA = 0;
   let sumSquaresB = 0;
   let anyDifference = false;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const x = a[r * cols + c]!;
-      const y = b[r * cols + c]!;
-      sumSquaresA += x * x;
-      sumSquaresB += y * y;
-      const d = x - y;
-      if (d !== 0) anyDifference = true;
-      delta[tall ? r * cols + c : c * rows + r] = d;
-    }
+  for (let i = 0; i < given.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    sumSquaresA += x * x;
+    sumSquaresB += y * y;
+    const d = x - y;
+    if (d !== 0) anyDifference = true;
+    given[i] = d;
   }
   if (!anyDifference) return 0;
-  const deltaTransposed = new Float64Array(n * m);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) deltaTransposed[j * m + i] = delta[i * n + j]!;
+  const transposed = transpose(given, rows, cols);
+  const tall = rows >= cols;
+  const m = tall ? rows : cols;
+  const n = tall ? cols : rows;
+  const delta = tall ? given : transposed;
+  const deltaTransposed = tall ? transposed : given;
   // Each operand's rounding scales with its own precision and magnitude (an all-zero operand
   // is exactly representable in any format and adds no noise).
   const roundingScale = Math.sqrt((roundoffA ** 2 * sumSquaresA + roundoffB ** 2 * sumSquaresB) / (2 * m * n));
@@ -218,6 +218,20 @@ function multiplyRowsByVectors(matrix: Float64Array, rows: number, cols: number,
       out[c * rows + i] = dot;
     }
   }
+}
+
+/** cols×rows transpose of a rows×cols row-major matrix, in 32×32 tiles to stay in cache. */
+function transpose(matrix: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  const tile = 32;
+  for (let i0 = 0; i0 < rows; i0 += tile) {
+    const iEnd = Math.min(i0 + tile, rows);
+    for (let j0 = 0; j0 < cols; j0 += tile) {
+      const jEnd = Math.min(j0 + tile, cols);
+      for (let i = i0; i < iEnd; i++) for (let j = j0; j < jEnd; j++) out[j * rows + i] = matrix[i * cols + j]!;
+    }
+  }
+  return out;
 }
 
 function norm(vector: Float64Array): number {
