@@ -9,7 +9,7 @@ export interface WarmupCosineSchedule {
   readonly floor?: number;
 }
 
-/** Learning rate for 1-based `step` (the step about to be taken). Constant `peak` after `totalSteps`' end is `floor`. */
+/** Learning rate for 1-based `step` (the step about to be taken); `floor` from `totalSteps` on. */
 export function learningRate({ peak, warmupSteps, totalSteps, floor = 0 }: WarmupCosineSchedule, step: number): number {
   if (warmupSteps > 0 && step <= warmupSteps) return (peak * step) / warmupSteps;
   if (step >= totalSteps) return floor;
