@@ -1,0 +1,141 @@
+/**
+ * The CLI as a user meets it: a real `bun src/cli/main.ts` process per case. Bad input must
+ * give one line naming the file and the problem, a non-zero exit, and no output file.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
+let dir: string;
+let good: string;
+let truthFile: string;
+
+async function mother(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn(["bun", MAIN, ...args], { stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code: await proc.exited, stdout, stderr };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-cli-"));
+  good = join(dir, "good");
+  const truth = await writeSyntheticTrees(good, [{ root: "r", children: 2, grandchildren: 1 }], { seed: 7 });
+  truthFile = join(dir, "truth.json");
+  await writeFile(truthFile, JSON.stringify(truth));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A copy of the good set with one model's weights replaced by `bytes`. */
+async function setWithBrokenModel(name: string, bytes: Uint8Array | ((file: string) => Promise<void>)): Promise<{ set: string; file: string }> {
+  const set = join(dir, name);
+  await cp(good, set, { recursive: true });
+  const file = join(set, "r-c0", "model.safetensors");
+  if (typeof bytes === "function") await bytes(file);
+  else await writeFile(file, bytes);
+  return { set, file };
+}
+
+describe("mother recover", () => {
+  test("writes the SPEC §5 JSON and evaluate scores it against the truth", async () => {
+    const out = join(dir, "result.json");
+    const run = await mother("recover", good, "--out", out, "--quiet");
+    expect(run.code).toBe(0);
+    const graph = JSON.parse(await readFile(out, "utf8"));
+    expect(Object.keys(graph)).toEqual(["models", "edges", "trees"]);
+    expect(graph.models.map((m: { id: string }) => m.id).sort()).toEqual(["r", "r-c0", "r-c0-g0", "r-c1", "r-c1-g0"]);
+    const scored = await mother("evaluate", "--truth", truthFile, out, "--json");
+    expect(scored.code).toBe(0);
+    expect(JSON.parse(scored.stdout).edges.accuracy).toBe(1);
+  }, 30_000);
+
+  test.each(["mermaid", "dot", "newick"])("--format %s prints the tree to standard output", async (format) => {
+    const run = await mother("recover", good, "--format", format, "--quiet");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("r-c0-g0");
+  }, 30_000);
+
+  const badCases: [string, () => Promise<{ set: string; file?: string }>, RegExp][] = [
+    ["a truncated file", async () => setWithBrokenModel("truncated", async (file) => {
+      const bytes = await readFile(file);
+      await writeFile(file, bytes.subarray(0, bytes.byteLength - 100));
+    }), /truncated|shorter|past the end|end of file/i],
+    ["a header that is not JSON", async () => setWithBrokenModel("not-json", (() => {
+      const bytes = new Uint8Array(8 + 4);
+      new DataView(bytes.buffer).setBigUint64(0, 4n, true);
+      bytes.set(new TextEncoder().encode("{{{{"), 8);
+      return bytes;
+    })()), /json/i],
+    ["NaN weights", async () => setWithBrokenModel("nan", async (file) => {
+      const name = "vit.encoder.layer.0.attention.attention.query.weight";
+      await writeSafetensors(file, [{ name, dtype: "F32", shape: [2, 2], data: Float32Array.of(1, Number.NaN, 0, 0) }]);
+    }), /nan|finite/i],
+    ["a missing path", async () => ({ set: join(dir, "does-not-exist") }), /cannot read path/],
+  ];
+  test.each(badCases)("%s gives one line naming the file, exit 1, and no output file", async (_name, make, problem) => {
+    const { set, file } = await make();
+    const out = join(dir, `out-${Math.random().toString(36).slice(2)}.json`);
+    const run = await mother("recover", set, "--out", out, "--quiet");
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!).toContain(file ?? set);
+    expect(lines[0]!).toMatch(problem);
+    expect(existsSync(out)).toBe(false);
+  }, 30_000);
+
+  test("models of different architectures land in different trees, never a crash", async () => {
+    const set = join(dir, "mixed");
+    await cp(good, set, { recursive: true });
+    await writeSyntheticTrees(join(dir, "wide"), [{ root: "w", children: 1, grandchildren: 0 }], { hidden: 16, seed: 9 });
+    await cp(join(dir, "wide", "w"), join(set, "w"), { recursive: true });
+    await cp(join(dir, "wide", "w-c0"), join(set, "w-c0"), { recursive: true });
+    const run = await mother("recover", set, "--quiet");
+    expect(run.code).toBe(0);
+    const graph = JSON.parse(run.stdout);
+    const treeOf = (id: string) => graph.trees.findIndex((t: string[]) => t.includes(id));
+    expect(treeOf("w")).toBe(treeOf("w-c0"));
+    expect(treeOf("w")).not.toBe(treeOf("r"));
+  }, 30_000);
+
+  test("fewer than two models is an error naming the input", async () => {
+    const run = await mother("recover", join(good, "r"), "--quiet");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("need at least two models");
+  }, 30_000);
+
+  test("a --stages file naming an unknown model or stage is an error naming the file", async () => {
+    const stages = join(dir, "stages.json");
+    await writeFile(stages, JSON.stringify({ r: "pretraining" }));
+    const run = await mother("recover", good, "--stages", stages, "--quiet");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(stages);
+    await writeFile(stages, JSON.stringify({ nobody: "specialization" }));
+    const unknown = await mother("recover", good, "--stages", stages, "--quiet");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("nobody");
+  }, 30_000);
+
+  test("an unknown option or bad number is refused with usage help", async () => {
+    const run = await mother("recover", good, "--lambda", "-1");
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain("--lambda");
+  }, 30_000);
+});
+
+describe("mother evaluate", () => {
+  test("a truth file without edges is an error naming it", async () => {
+    const bad = join(dir, "bad-truth.json");
+    await writeFile(bad, JSON.stringify({ models: [] }));
+    await mkdir(join(dir, "e"), { recursive: true });
+    const run = await mother("evaluate", "--truth", bad, truthFile);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(bad);
+  }, 30_000);
+});
