@@ -18,6 +18,7 @@ import { vitPatchCount } from "../models/vit-config.ts";
 import { compileGraph, learningRate, type TensorData } from "../onnx/index.ts";
 import { buildObjective } from "./build-objective.ts";
 import { dataSource } from "./data-source.ts";
+import { cachedGraph } from "./graph-cache.ts";
 import { type EvalResult, evaluate } from "./evaluate.ts";
 import { nonEmptyGroups, paramGroups, type GroupName, type ParamGroups } from "./param-groups.ts";
 import { packParams, unpackParams } from "./param-layout.ts";
@@ -68,9 +69,12 @@ export async function trainModel(config: TrainConfig, effects: TrainEffects = {}
   const fresh = initParams(objective.specs, () => initRng.uniform());
   const parent = effects.parentTensors ?? (config.parent ? await readCheckpointTensors(config.parent) : undefined);
   const freshNames = new Set(config.freshParams ?? CLASSIFIER_HEAD);
+  const parentByName = new Map((parent ?? []).map((tensor) => [tensor.name, tensor]));
+  // Tensors the parent lacks (a classifier on top of a masked-patch root) start fresh and are trained even under LoRA.
+  const notInherited = new Set(fresh.filter((tensor) => parent && !parentByName.has(tensor.name)).map((tensor) => tensor.name));
   const tensors = fresh.map((tensor) => {
     if (!parent || freshNames.has(tensor.name)) return tensor;
-    const inherited = parent.find((candidate) => candidate.name === tensor.name);
+    const inherited = parentByName.get(tensor.name);
     if (!inherited) return tensor;
     if (inherited.data.length !== tensor.data.length) throw new MotherError(config.parent ?? "parent", `tensor ${tensor.name} has another shape than the model`, { value: `[${inherited.shape}]`, limit: `[${tensor.shape}]` });
     return { ...tensor, data: Float32Array.from(inherited.data) };
@@ -81,14 +85,18 @@ export async function trainModel(config: TrainConfig, effects: TrainEffects = {}
   const loraSpecs = config.lora ? loraParamSpecs(adapters, config.lora) : [];
   const loraRng = new Rng(deriveSeed(config.seed, "lora"));
   const allTensors = [...tensors, ...initParams(loraSpecs, () => loraRng.uniform())];
-  const trainedUnderLora = new Set([...loraSpecs.map((spec) => spec.name), ...freshNames]);
+  const trainedUnderLora = new Set([...loraSpecs.map((spec) => spec.name), ...freshNames, ...notInherited]);
   const groups = paramGroups([...objective.specs, ...loraSpecs], config.lora ? (name) => trainedUnderLora.has(name) : undefined);
   const lora = config.lora ? { adapters, config: config.lora } : undefined;
 
-  // 3. step graph
-  const stepGraph = buildStepGraph(objective, config.batchSize, groups, config.optimizer, lora ? { lora } : {});
+  // 3. step graph (compiled once per process for this shape of run)
   const threads = { intraOpNumThreads: effects.intraOpNumThreads ?? 1 };
-  const compiled = await compileGraph(stepGraph.graph, threads);
+  const graphKey = JSON.stringify([config.objective, config.optimizer, config.lora ?? null, groups, threads.intraOpNumThreads]);
+  const stepGraph = await cachedGraph(`step:${config.batchSize}:${graphKey}`, async () => {
+    const built = buildStepGraph(objective, config.batchSize, groups, config.optimizer, lora ? { lora } : {});
+    return { compiled: await compileGraph(built.graph, threads), carry: built.carry, trainedGroups: built.trainedGroups };
+  });
+  const compiled = stepGraph.compiled;
   const initial: Record<string, TensorData> = {};
   const frozenFeeds: Record<string, TensorData> = {};
   for (const group of nonEmptyGroups(groups)) {
@@ -109,7 +117,10 @@ export async function trainModel(config: TrainConfig, effects: TrainEffects = {}
 
   const evalBatchSize = config.evalBatchSize ?? config.batchSize;
   const evalBatches = data.evalBatches(evalBatchSize);
-  const evalCompiled = evalBatches.length > 0 ? await compileGraph(buildEvalGraph(objective, evalBatchSize, groups, lora ? { lora } : {}), threads) : undefined;
+  const evalCompiled =
+    evalBatches.length > 0
+      ? (await cachedGraph(`eval:${evalBatchSize}:${graphKey}`, async () => ({ compiled: await compileGraph(buildEvalGraph(objective, evalBatchSize, groups, lora ? { lora } : {}), threads) }))).compiled
+      : undefined;
   const evals: EvalResult[] = [];
   const runEval = async (step: number): Promise<void> => {
     if (!evalCompiled) return;
@@ -147,8 +158,6 @@ export async function trainModel(config: TrainConfig, effects: TrainEffects = {}
 
   // 6. final params, copied out of the loop's buffers
   const params = currentParams(currentParamFeeds()).map((tensor) => ({ ...tensor, data: Float32Array.from(tensor.data) }));
-  await compiled.release();
-  await evalCompiled?.release();
   return { params, losses, evals, hfConfig: objective.hfConfig, msPerStep: loopMs / Math.max(1, config.steps) };
 }
 

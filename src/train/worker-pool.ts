@@ -40,13 +40,15 @@ export class WorkerPool {
   private closed = false;
 
   constructor({ size = availableParallelism() }: WorkerPoolOptions = {}) {
-    for (let index = 0; index < Math.max(1, size); index++) {
-      const worker = new Worker(new URL("./pool-worker.ts", import.meta.url).href);
-      worker.onmessage = (event: MessageEvent<Message>) => this.receive(worker, event.data);
-      worker.onerror = (event) => this.crash(worker, new Error(`worker crashed: ${event.message}`));
-      this.workers.push(worker);
-      this.idle.push(worker);
-    }
+    for (let index = 0; index < Math.max(1, size); index++) this.spawn();
+  }
+
+  private spawn(): void {
+    const worker = new Worker(new URL("./pool-worker.ts", import.meta.url).href);
+    worker.onmessage = (event: MessageEvent<Message>) => this.receive(worker, event.data);
+    worker.onerror = (event) => this.crash(worker, new Error(`worker crashed: ${event.message}`));
+    this.workers.push(worker);
+    this.idle.push(worker);
   }
 
   /** Number of workers. */
@@ -101,9 +103,18 @@ export class WorkerPool {
     this.dispatch();
   }
 
+  /** A worker died outside a job's try/catch: fail its job, replace it, keep going. */
   private crash(worker: Worker, error: Error): void {
     const pending = this.running.get(worker);
     this.running.delete(worker);
     pending?.reject(error);
+    worker.terminate();
+    this.workers.splice(this.workers.indexOf(worker), 1);
+    const idleIndex = this.idle.indexOf(worker);
+    if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
+    if (!this.closed) {
+      this.spawn();
+      this.dispatch();
+    }
   }
 }

@@ -88,6 +88,20 @@ describe("trainModel", () => {
     expect(result.evals.at(-1)!.loss).toBeLessThan(0.65 * Math.log(256));
   });
 
+  test("a classifier fine-tune of a masked-patch root drops the decoder and trains the new head even under LoRA", async () => {
+    const root = await trainModel({ ...TINY_RUN, steps: 3, objective: { kind: "vit-masked-patches", vit: TINY_VIT, maskRatio: 0.5 } });
+    const lora = { rank: 2, alpha: 2, targets: ["attention.attention.query", "attention.attention.value"] };
+    const child = await trainModel({ ...TINY_RUN, steps: 5, lora, freshParams: [] }, { parentTensors: root.params });
+    const names = child.params.map((p) => p.name);
+    expect(names).toContain("classifier.weight");
+    expect(names.some((name) => name.startsWith("decoder.") || name.includes("mask_token"))).toBe(false);
+    const untouched = await trainModel({ ...TINY_RUN, steps: 0, lora, freshParams: [] }, { parentTensors: root.params });
+    const head = (r: typeof child) => r.params.find((p) => p.name === "classifier.weight")!.data;
+    expect(head(child)).not.toEqual(head(untouched));
+    const key = (r: typeof child) => r.params.find((p) => p.name === "vit.encoder.layer.0.attention.attention.key.weight")!.data;
+    expect(key(child)).toEqual(root.params.find((p) => p.name === "vit.encoder.layer.0.attention.attention.key.weight")!.data);
+  });
+
   test("a classifier whose size differs from the task's classes is a clear error", async () => {
     await expect(trainModel({ ...TINY_RUN, objective: { kind: "vit-classification", vit: { ...TINY_VIT, numClasses: 5 } } })).rejects.toThrow(/number of classes/);
   });
