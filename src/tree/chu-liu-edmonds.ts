@@ -8,8 +8,9 @@
  *   4. expand: the edge chosen into a contracted cycle replaces that cycle's edge into its
  *      entry node, every other cycle node keeps its cycle parent
  *
- * Dense O(n²) per level and at most n levels: O(n³) = O(EV) on the complete graphs recovery
- * builds. Ties are broken towards the lowest parent index, so results are deterministic.
+ * Implemented in Tarjan's dense form (contract each cycle as soon as it closes, in place in
+ * the n×n matrix): O(n²) = O(E) on the complete graphs recovery builds, so a collection of
+ * thousands of models stays cheap. Deterministic: ties go to the lowest candidate slot.
  */
 import { MotherError } from "../errors.ts";
 
@@ -100,82 +101,168 @@ function virtualRootEdgeCost(weights: Float64Array, n: number): number {
   return 1 + 2 * total;
 }
 
-/** One Chu-Liu/Edmonds level on an n-node graph; returns parent (−1 at root). */
+/** A contracted cycle: its member supernodes and the cycle edge (original source, target) into each. */
+interface Contraction {
+  readonly id: number;
+  readonly members: number[];
+  readonly sources: number[];
+  readonly targets: number[];
+}
+
+/**
+ * Chu-Liu/Edmonds in Tarjan's dense O(n²) form. Supernode ids 0..n−1 are the nodes, n.. are
+ * contracted cycles; each lives in a storage slot of the n×n cost matrix (a cycle reuses one
+ * member's slot). A path is grown backwards along cheapest incoming edges until it reaches the
+ * settled part (root side) — then every node on it is settled — or closes a cycle, which is
+ * contracted on the spot and the path continues from the new supernode. Expansion replays the
+ * contractions in reverse. Returns parent (−1 at root).
+ */
 function solve(weights: Float64Array, n: number, root: number): Int32Array {
-  // 1. cheapest incoming edge per node
-  const best = new Int32Array(n).fill(-1);
-  for (let v = 0; v < n; v++) {
-    if (v === root) continue;
-    let bestWeight = Infinity;
-    for (let u = 0; u < n; u++) {
-      if (u === v) continue;
-      const w = weights[u * n + v]!;
-      if (w < bestWeight) {
-        bestWeight = w;
-        best[v] = u;
-      }
-    }
-    if (best[v] === -1) {
-      throw new MotherError("minimumSpanningArborescence", "no spanning arborescence: a node has no finite incoming edge", {
-        help: "every model needs a finite distance to some candidate parent",
-      });
-    }
-  }
-
-  // 2. find the cycles of the chosen edges; cycleOf[v] = cycle number or −1
-  const cycleOf = new Int32Array(n).fill(-1);
-  const walkOf = new Int32Array(n).fill(-1);
-  let cycles = 0;
-  for (let start = 0; start < n; start++) {
-    let v = start;
-    while (v !== root && walkOf[v] === -1) {
-      walkOf[v] = start;
-      v = best[v]!;
-    }
-    if (v !== root && walkOf[v] === start && cycleOf[v] === -1) {
-      for (let u = v; cycleOf[u] === -1; u = best[u]!) cycleOf[u] = cycles;
-      cycles++;
-    }
-  }
-  if (cycles === 0) {
-    best[root] = -1;
-    return best;
-  }
-
-  // 3. contract: cycle c becomes node c, other nodes follow in index order
-  const contracted = new Int32Array(n);
-  let size = cycles;
-  for (let v = 0; v < n; v++) contracted[v] = cycleOf[v]! >= 0 ? cycleOf[v]! : size++;
-  const reduced = new Float64Array(size * size).fill(Infinity);
-  const sourceOf = new Int32Array(size * size).fill(-1); // original u of the edge kept
-  const targetOf = new Int32Array(size * size).fill(-1); // original v of the edge kept
+  const cost = Float64Array.from(weights);
+  const source = new Int32Array(n * n); // original edge behind each slot-to-slot cost
+  const target = new Int32Array(n * n);
   for (let u = 0; u < n; u++) {
-    const cu = contracted[u]!;
     for (let v = 0; v < n; v++) {
-      const cv = contracted[v]!;
-      if (cu === cv) continue;
-      const w = weights[u * n + v]!;
-      if (w === Infinity) continue;
-      const adjusted = cycleOf[v]! >= 0 ? w - weights[best[v]! * n + v]! : w;
-      const at = cu * size + cv;
-      if (adjusted < reduced[at]!) {
-        reduced[at] = adjusted;
-        sourceOf[at] = u;
-        targetOf[at] = v;
+      source[u * n + v] = u;
+      target[u * n + v] = v;
+    }
+    cost[u * n + u] = Infinity;
+  }
+  const ids = 2 * n;
+  const slotOf = new Int32Array(ids).fill(-1);
+  const idOfSlot = Int32Array.from({ length: n }, (_, i) => i);
+  for (let v = 0; v < n; v++) slotOf[v] = v;
+  const absorbedBy = new Int32Array(ids).fill(-1);
+  const state = new Uint8Array(ids); // 0 unseen, 1 on the path, 2 settled
+  const chosenSource = new Int32Array(ids).fill(-1);
+  const chosenTarget = new Int32Array(ids).fill(-1);
+  const chosenCost = new Float64Array(ids);
+  const alive: number[] = Array.from({ length: n }, (_, i) => i); // live slots
+  const inCycle = new Uint8Array(n);
+  const contractions: Contraction[] = [];
+  let nextId = n;
+  state[root] = 2;
+
+  const contract = (members: number[]): number => {
+    const id = nextId++;
+    const keep = slotOf[members[0]!]!;
+    for (const m of members) inCycle[slotOf[m]!] = 1;
+    for (const y of alive) {
+      if (inCycle[y]) continue;
+      let bestIn = Infinity;
+      let inAt = -1;
+      let bestOut = Infinity;
+      let outAt = -1;
+      for (const m of members) {
+        const slot = slotOf[m]!;
+        const into = cost[y * n + slot]!;
+        // entering the cycle at m replaces m's cycle edge: pay the difference
+        if (into - chosenCost[m]! < bestIn) {
+          bestIn = into - chosenCost[m]!;
+          inAt = y * n + slot;
+        }
+        const out = cost[slot * n + y]!;
+        if (out < bestOut) {
+          bestOut = out;
+          outAt = slot * n + y;
+        }
+      }
+      const intoKeep = y * n + keep;
+      const outOfKeep = keep * n + y;
+      if (inAt >= 0) {
+        source[intoKeep] = source[inAt]!;
+        target[intoKeep] = target[inAt]!;
+      }
+      cost[intoKeep] = bestIn;
+      if (outAt >= 0) {
+        source[outOfKeep] = source[outAt]!;
+        target[outOfKeep] = target[outAt]!;
+      }
+      cost[outOfKeep] = bestOut;
+    }
+    for (const m of members) {
+      inCycle[slotOf[m]!] = 0;
+      absorbedBy[m] = id;
+    }
+    const dropped = new Set(members.map((m) => slotOf[m]!));
+    dropped.delete(keep);
+    for (let k = alive.length - 1; k >= 0; k--) if (dropped.has(alive[k]!)) alive.splice(k, 1);
+    slotOf[id] = keep;
+    idOfSlot[keep] = id;
+    contractions.push({
+      id,
+      members,
+      sources: members.map((m) => chosenSource[m]!),
+      targets: members.map((m) => chosenTarget[m]!),
+    });
+    return id;
+  };
+
+  for (let start = 0; start < n; start++) {
+    if (state[start] !== 0) continue;
+    const path = [start];
+    state[start] = 1;
+    while (path.length > 0) {
+      const v = path[path.length - 1]!;
+      const slot = slotOf[v]!;
+      let best = Infinity;
+      let bestSlot = -1;
+      for (const k of alive) {
+        const w = cost[k * n + slot]!;
+        if (w < best) {
+          best = w;
+          bestSlot = k;
+        }
+      }
+      if (bestSlot < 0) {
+        throw new MotherError("minimumSpanningArborescence", "no spanning arborescence: a node has no finite incoming edge", {
+          help: "every model needs a finite distance to some candidate parent",
+        });
+      }
+      chosenSource[v] = source[bestSlot * n + slot]!;
+      chosenTarget[v] = target[bestSlot * n + slot]!;
+      chosenCost[v] = best;
+      const u = idOfSlot[bestSlot]!;
+      if (state[u] === 2) {
+        for (const x of path) state[x] = 2;
+        path.length = 0;
+      } else if (state[u] === 0) {
+        state[u] = 1;
+        path.push(u);
+      } else {
+        const members: number[] = [];
+        let x: number;
+        do {
+          x = path.pop()!;
+          members.push(x);
+        } while (x !== u);
+        const id = contract(members);
+        state[id] = 1;
+        path.push(id);
       }
     }
   }
-  const contractedParent = solve(reduced, size, contracted[root]!);
 
-  // 4. expand
-  const parent = new Int32Array(n).fill(-1);
-  for (let v = 0; v < n; v++) if (cycleOf[v]! >= 0) parent[v] = best[v]!;
-  for (let cv = 0; cv < size; cv++) {
-    const cu = contractedParent[cv]!;
-    if (cu < 0) continue;
-    const at = cu * size + cv;
-    parent[targetOf[at]!] = sourceOf[at]!;
+  // Expand: each contraction's incoming edge goes to the member holding its target; the other
+  // members keep their cycle edges.
+  const inSource = new Int32Array(nextId).fill(-1);
+  const inTarget = new Int32Array(nextId).fill(-1);
+  for (let id = 0; id < nextId; id++) {
+    if (absorbedBy[id] === -1 && id !== root) {
+      inSource[id] = chosenSource[id]!;
+      inTarget[id] = chosenTarget[id]!;
+    }
   }
+  for (let k = contractions.length - 1; k >= 0; k--) {
+    const { id, members, sources, targets } = contractions[k]!;
+    let entry = inTarget[id]!;
+    while (absorbedBy[entry] !== id) entry = absorbedBy[entry]!;
+    members.forEach((m, j) => {
+      inSource[m] = m === entry ? inSource[id]! : sources[j]!;
+      inTarget[m] = m === entry ? inTarget[id]! : targets[j]!;
+    });
+  }
+  const parent = inSource.slice(0, n);
   parent[root] = -1;
   return parent;
 }

@@ -89,7 +89,7 @@ describe("minimumSpanningArborescence", () => {
   test("matches brute force over every root when the root is free", () => {
     fc.assert(
       fc.property(graph, ({ n, weights }) => checkAgainstBruteForce(Float64Array.from(weights), n)),
-      { numRuns: 100, seed: 20260102 },
+      { numRuns: 60, seed: 20260102 },
     );
   });
 
@@ -125,7 +125,7 @@ describe("minimumSpanningArborescence", () => {
     expect(() => minimumSpanningArborescence(Float64Array.of(0, 1, 1, 0), 2, 2)).toThrow(/root/);
   });
 
-  test("handles a few hundred nodes (dense O(n³)) and returns a valid tree", () => {
+  test("handles a few hundred nodes (dense O(n²)) and returns a valid tree", () => {
     const n = 200;
     const weights = new Float64Array(n * n);
     let state = 7;
