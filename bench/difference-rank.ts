@@ -1,9 +1,11 @@
 /**
  * Time of differenceRank on a 768×768 layer (ViT-Base attention size): a rank-8 LoRA-style
  * difference (sketch path), the same saved in bf16 (noise floor), and a full-rank difference
- * (different trees: exact path). Usage: bun run bench/difference-rank.ts [size]
+ * (different trees: exact path). Also measures the bf16 rounding-noise level that
+ * NOISE_FLOOR_FACTOR is set against. Usage: bun run bench/difference-rank.ts [size]
  */
-import { differenceRank } from "../src/distance/difference-rank.ts";
+import { bidiagonalize, bidiagonalSingularValue } from "../src/distance/bidiagonal-singular-values.ts";
+import { differenceRank, NOISE_FLOOR_FACTOR, UNIT_ROUNDOFF } from "../src/distance/difference-rank.ts";
 
 const n = Number(process.argv[2] ?? 768);
 let state = 12345;
@@ -57,3 +59,22 @@ time("rank-8 LoRA child, f32", () => differenceRank(child, parent, n, n));
 time("rank-8 LoRA child, both bf16", () => differenceRank(child.map(toBf16), parent.map(toBf16), n, n));
 time("rank-64 difference, f32", () => differenceRank(loraChild(parent, 64, 0.01), parent, n, n), 1);
 time("full rank (different trees)", () => differenceRank(stranger, parent, n, n), 1);
+
+// The noise floor: top singular value of bf16(w + δ) − bf16(w) − δ (pure storage rounding),
+// in units of u·rms(w)·(√m+√n); NOISE_FLOOR_FACTOR must sit above it.
+const side = 384;
+for (const relativeUpdate of [1e-3, 1e-2, 1e-1]) {
+  const weights = Float64Array.from({ length: side * side }, () => 0.02 * gaussian());
+  const update = Float64Array.from({ length: side * side }, () => relativeUpdate * 0.02 * gaussian());
+  const noise = new Float64Array(side * side);
+  let sumSquares = 0;
+  for (let i = 0; i < noise.length; i++) {
+    const child = toBf16(weights[i]! + update[i]!);
+    const parent = toBf16(weights[i]!);
+    noise[i] = child - parent - update[i]!;
+    sumSquares += child * child + parent * parent;
+  }
+  const unit = UNIT_ROUNDOFF.BF16 * Math.sqrt(sumSquares / (2 * side * side)) * 2 * Math.sqrt(side);
+  const top = bidiagonalSingularValue(bidiagonalize(noise, side, side), 0, 1e-6);
+  console.log(`bf16 rounding noise (update ${relativeUpdate} of the weights): top σ = ${(top / unit).toFixed(2)} · u·rms·(√m+√n)  (floor factor ${NOISE_FLOOR_FACTOR})`);
+}

@@ -11,7 +11,7 @@
  *      bidiagonalization of Δ, which is used instead
  *
  * τ = max(relativeEpsilon · σ_max, storage noise floor); see DEFAULT_RELATIVE_EPSILON and
- * storageNoiseFloor for why both terms.
+ * NOISE_FLOOR_FACTOR for why both terms.
  */
 import { MotherError } from "../errors.ts";
 import type { Dtype } from "../types.ts";
@@ -32,9 +32,9 @@ export const UNIT_ROUNDOFF: Readonly<Record<Dtype, number>> = { F64: 2 ** -53, F
  * Noise floor factor F: singular values at or below F·u·rms(w)·(√m+√n) are storage rounding.
  * Storing both models rounds each entry of Δ by at most an ulp each (RMS ≤ 0.82·u·rms(w));
  * an m×n matrix of such independent errors has largest singular value ≈ RMS·(√m+√n).
- * Measured on bf16-stored LoRA children (test/distance/difference-rank.test.ts and
- * bench/difference-rank.ts): the noise's top σ ≈ 0.6·u·rms(w)·(√m+√n), so F = 1.2 sits 2×
- * above it while still counting updates down to about the size of one bf16 ulp.
+ * Measured by bench/difference-rank.ts on bf16-stored weights: the rounding noise's top σ is
+ * ≈ 0.6·u·rms(w)·(√m+√n), so F = 1.2 sits 2× above it while still counting updates down to
+ * about one bf16 ulp (test/distance/difference-rank.test.ts checks a bf16 LoRA child).
  */
 export const NOISE_FLOOR_FACTOR = 1.2;
 
