@@ -117,12 +117,12 @@ export function differenceRank(
     const k = projected.length;
     if (k === 0) return 0;
     // singular values of B (k×n): bidiagonalize Bᵀ (n×k, n ≥ k)
-    const transposed = new Float64Array(n * k);
+    const projectedTransposed = new Float64Array(n * k);
     for (let c = 0; c < k; c++) {
       const row = projected[c]!;
-      for (let j = 0; j < n; j++) transposed[j * k + c] = row[j]!;
+      for (let j = 0; j < n; j++) projectedTransposed[j * k + c] = row[j]!;
     }
-    const bidiagonal = bidiagonalize(transposed, n, k);
+    const bidiagonal = bidiagonalize(projectedTransposed, n, k);
     const rank = countSingularValuesAbove(bidiagonal, thresholdFor(bidiagonalSingularValue(bidiagonal, 0, 1e-6)));
     // Dropped columns mean Y already spans range(Δ): nothing above τ is missing.
     if (rank + OVERSAMPLING <= sketch || dropped > 0) return rank;
