@@ -173,6 +173,7 @@ export const DEFAULT_MIN_GAP_RATIO = 4;
  * Cuts into more than ⌈n/2⌉ clusters are not considered by default: there most clusters would
  * be lone models, and the lowest merges' heights (how far one fine-tune moved) vary by more
  * than any threshold — a set of mostly unrelated single models needs an explicit count.
+ * Fewer than 3 models give 1 (a gap needs two merges to compare).
  * Heights of exactly 0 (identical models) count as 1e-12 of the top merge. With 3 models,
  * a child that moved 20× further than its sibling looks exactly like a stranger (paper §5.1
  * PCS): relative gaps cannot tell them apart.
