@@ -11,6 +11,9 @@ import { saveCheckpoint } from "./save-checkpoint.ts";
 import type { TrainConfig } from "./train-config.ts";
 import { trainModel } from "./train-model.ts";
 
+/** Module path of this file, for `WorkerPool.run({ module: TRAIN_JOB_MODULE, exportName: "runTrainJob", input })`. */
+export const TRAIN_JOB_MODULE: string = new URL(import.meta.url).pathname;
+
 /** Input of `runTrainJob`. */
 export interface TrainJobInput {
   readonly config: TrainConfig;
