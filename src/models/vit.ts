@@ -49,7 +49,11 @@ export function patchify(pixels: Sym, config: VitConfig): Sym {
  * (token 0 of each image is CLS). `mask` [B, P] (1 = masked) switches on step 3.
  */
 export function vitEncoder(params: ParamLookup, pixels: Sym, config: VitConfig, mask?: Sym, options: VitGraphOptions = {}): Sym {
-  const [batch] = pixels.shape as [number];
+  return vitEncoderFromPatches(params, patchify(pixels, config), pixels.shape[0]!, config, mask, options);
+}
+
+/** `vitEncoder` on already patchified pixels [B·P, 3p²] (shared with the reconstruction target). */
+export function vitEncoderFromPatches(params: ParamLookup, patchPixels: Sym, batch: number, config: VitConfig, mask?: Sym, options: VitGraphOptions = {}): Sym {
   const { dim } = config;
   const patches = vitPatchCount(config);
   const tokens = patches + 1;
@@ -60,7 +64,7 @@ export function vitEncoder(params: ParamLookup, pixels: Sym, config: VitConfig, 
 
   // 1–2. patch embedding
   const projection = reshape(params("vit.embeddings.patch_embeddings.projection.weight"), [dim, 3 * config.patch * config.patch]);
-  let embedded = reshape(linear(patchify(pixels, config), projection, params("vit.embeddings.patch_embeddings.projection.bias")), [batch, patches, dim]);
+  let embedded = reshape(linear(patchPixels, projection, params("vit.embeddings.patch_embeddings.projection.bias")), [batch, patches, dim]);
   // 3. masked positions take the mask token: e + m·(token − e)
   if (mask) embedded = add(embedded, mul(reshape(mask, [batch, patches, 1]), sub(params("vit.embeddings.mask_token"), embedded)));
   // 4. CLS + positions
@@ -97,11 +101,12 @@ export function vitMaskedPatchLoss(params: ParamLookup, pixels: Sym, mask: Sym, 
   const [batch] = pixels.shape as [number];
   const patches = vitPatchCount(config);
   const pixelsPerPatch = 3 * config.patch * config.patch;
-  const encoded = reshape(vitEncoder(params, pixels, config, mask, options), [batch, patches + 1, config.dim]);
+  const patchPixels = patchify(pixels, config);
+  const encoded = reshape(vitEncoderFromPatches(params, patchPixels, batch, config, mask, options), [batch, patches + 1, config.dim]);
   const patchTokens = reshape(slice(encoded, [1], [patches + 1], [1]), [batch * patches, config.dim]);
   const decoder = reshape(params("decoder.0.weight"), [pixelsPerPatch, config.dim]);
   const predicted = linear(patchTokens, decoder, params("decoder.0.bias"));
-  const error = sub(predicted, patchify(pixels, config));
+  const error = sub(predicted, patchPixels);
   const masked = mul(mul(error, error), reshape(mask, [batch * patches, 1]));
   return mul(reduceSum(masked), 1 / (maskedCount * pixelsPerPatch));
 }
