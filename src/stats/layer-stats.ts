@@ -38,15 +38,39 @@ export function layerStats(values: Float32Array | Float64Array, histogramBins = 
 
   // 1. sum, min, max. A NaN or ±Inf anywhere makes the f64 sum non-finite (finite f32/f64
   // values summed in f64 cannot overflow for any realistic count).
-  let sum = 0;
+  // Four partial sums: one running sum is bound by add latency, four keep the core busy.
+  let sum0 = 0;
+  let sum1 = 0;
+  let sum2 = 0;
+  let sum3 = 0;
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < count; i++) {
+  const blocked = count - (count % 4);
+  for (let i = 0; i < blocked; i += 4) {
+    const x0 = values[i]!;
+    const x1 = values[i + 1]!;
+    const x2 = values[i + 2]!;
+    const x3 = values[i + 3]!;
+    sum0 += x0;
+    sum1 += x1;
+    sum2 += x2;
+    sum3 += x3;
+    if (x0 < min) min = x0;
+    if (x0 > max) max = x0;
+    if (x1 < min) min = x1;
+    if (x1 > max) max = x1;
+    if (x2 < min) min = x2;
+    if (x2 > max) max = x2;
+    if (x3 < min) min = x3;
+    if (x3 > max) max = x3;
+  }
+  for (let i = blocked; i < count; i++) {
     const x = values[i]!;
-    sum += x;
+    sum0 += x;
     if (x < min) min = x;
     if (x > max) max = x;
   }
+  const sum = sum0 + sum1 + sum2 + sum3;
   if (!Number.isFinite(sum)) {
     throw new MotherError("layerStats", "layer holds NaN or infinite values", { help: "the checkpoint is corrupt or overflowed" });
   }
