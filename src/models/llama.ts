@@ -11,7 +11,7 @@
  */
 import { add, crossEntropy, type ElemType, gather, type Graph, linear, matmul, mul, multiHeadAttention, reshape, rmsNorm, silu, type Sym } from "../onnx/index.ts";
 import { type LlamaConfig, llamaBlockNames } from "./llama-config.ts";
-import type { ParamLookup } from "./vit.ts";
+import type { ParamLookup } from "./param-spec.ts";
 
 /** cos and sin tables [contextLength, dim] for rotary embeddings, tiled over heads (HF layout). */
 export function rotaryTables(config: LlamaConfig): { cos: Float64Array; sin: Float64Array } {

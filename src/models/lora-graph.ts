@@ -5,7 +5,7 @@
  */
 import { add, matmul, mul } from "../onnx/index.ts";
 import type { LoraAdapter, LoraConfig } from "./lora.ts";
-import type { ParamLookup } from "./vit.ts";
+import type { ParamLookup } from "./param-spec.ts";
 
 /** A lookup that returns effective weights for adapted names and `params(name)` otherwise. */
 export function loraParamLookup(params: ParamLookup, adapters: readonly LoraAdapter[], lora: LoraConfig): ParamLookup {

@@ -5,7 +5,7 @@
  */
 import type { ElemType, Graph, Sym } from "../onnx/index.ts";
 import type { ParamSpec } from "./param-spec.ts";
-import type { ParamLookup } from "./vit.ts";
+import type { ParamLookup } from "./param-spec.ts";
 
 /** A batch input of the step graph: fed by name from the data source. */
 export interface BatchInputSpec {

@@ -3,6 +3,11 @@
  * Hugging Face name, a shape, and a rule for its initial values.
  */
 
+import type { Sym } from "../onnx/index.ts";
+
+/** Resolves a parameter name to its graph value (LoRA wraps this to return W + (α/r)·B·A). */
+export type ParamLookup = (name: string) => Sym;
+
 /** How a parameter starts (Hugging Face `_init_weights` conventions). */
 export type ParamInit =
   /** torch `trunc_normal_(std)` with torch's default absolute bounds ±2 (so ≈ normal for std 0.02). */

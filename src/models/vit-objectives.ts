@@ -6,7 +6,8 @@
 import { attr, cast, crossEntropy, equal, type Graph, mul, reduceSum, type Sym } from "../onnx/index.ts";
 import type { Objective } from "./objective.ts";
 import { type VitConfig, vitHfConfig, vitParamSpecs, vitPatchCount } from "./vit-config.ts";
-import { type ParamLookup, type VitGraphOptions, vitClassifierLogits, vitMaskedPatchLoss } from "./vit.ts";
+import type { ParamLookup } from "./param-spec.ts";
+import { type VitGraphOptions, vitClassifierLogits, vitMaskedPatchLoss } from "./vit.ts";
 
 /** Float type the graph computes in (float64 only for gradient checks). */
 export type FloatType = "float32" | "float64";

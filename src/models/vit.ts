@@ -16,10 +16,9 @@
  */
 import { add, concat, expand, gelu, layerNorm, linear, mul, multiHeadAttention, reduceSum, reshape, slice, sub, type Sym, transpose } from "../onnx/index.ts";
 import { composedLayerNorm } from "./composed-layer-norm.ts";
+import type { ParamLookup } from "./param-spec.ts";
 import { type VitConfig, vitBlockNames, vitPatchCount } from "./vit-config.ts";
 
-/** Resolves a parameter name to its graph value (LoRA wraps this to return W + (α/r)·B·A). */
-export type ParamLookup = (name: string) => Sym;
 
 /** Build options that do not change the math. */
 export interface VitGraphOptions {

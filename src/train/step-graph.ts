@@ -13,7 +13,7 @@
 import type { LoraAdapter, LoraConfig } from "../models/lora.ts";
 import { loraParamLookup } from "../models/lora-graph.ts";
 import type { Objective } from "../models/objective.ts";
-import type { ParamLookup } from "../models/vit.ts";
+import type { ParamLookup } from "../models/param-spec.ts";
 import { type ElemType, gradients, Graph, type OptimizerSettings, optimizerStateInputs, optimizerStep, reshape, split, type Sym } from "../onnx/index.ts";
 import { type GroupName, nonEmptyGroups, type ParamGroups } from "./param-groups.ts";
 
