@@ -79,7 +79,7 @@ export async function analyseLayer(job: LayerJob): Promise<LayerResult> {
   let sketches: LayerSketch[] = [];
   if (job.roles.sketch && job.shape.length === 2) {
     const sketch = makeSketcher(job.shape[0]!, job.shape[1]!, job.sketchSize);
-    sketches = values.map((v) => sketch(v));
+    sketches = values.map((v, m) => sketch(v, job.tensors[m]!.dtype));
   }
   return { name: job.name, stats, maxAbsDiff, meanAbsDiff, sketches };
 }

@@ -9,29 +9,20 @@
  * Layers whose smaller side is at most `sketchSize` are kept whole (S = W): no distortion.
  * Larger layers saturate at k = sketchSize: a difference of rank ≥ k reads as rank k, which
  * is still "far" for tree building.
+ *
+ * A singular value of the difference counts when it is above both ε·σ_max and the largest
+ * singular value that storage rounding alone would give (the noise floor): a LoRA child
+ * saved in bf16 differs from its parent by a rank-r update plus full-rank rounding noise.
  */
+import type { Dtype } from "../types.ts";
+import { bidiagonalize, bidiagonalSingularValue, countSingularValuesAbove } from "../distance/bidiagonal-singular-values.ts";
+import { NOISE_FLOOR_FACTOR, UNIT_ROUNDOFF } from "../distance/difference-rank.ts";
 import { makeUniform } from "./seeded-random.ts";
 
 /** Default sketch width. LoRA ranks up to 64 give sibling differences up to rank 128. */
 export const DEFAULT_SKETCH_SIZE = 160;
 /** Extra rows in Ψ so that Ψᵀ restricted to the column space of Δ is well conditioned. */
 const OVERSAMPLING = 8;
-
-/**
- * Relative threshold for counting singular values (here: pivoted-QR diagonal magnitudes):
- * a direction counts when |r_ii| > ε·|r_11|. f32 weights round at 2^-24 relative and bf16 at
- * 2^-9; ε = 1e-2 sits well above f32 noise, and above the full-rank noise bf16 rounding adds
- * to a difference as long as the real update is not far below the weights' own rounding step.
- */
-export const DEFAULT_RANK_EPSILON = 1e-2;
-
-/** A sketch of one layer of one model: `rows × cols`, row-major, f64. */
-export interface LayerSketch {
-  readonly rows: number;
-  readonly cols: number;
-  readonly data: Float64Array;
-}
-
 /**
  * Non-zeros per row of each sparse sign sketch (OSNAP-style). A dense Gaussian sketch costs
  * rows·cols·k multiply-adds per model and layer (seconds for a 1024² layer in JS); a sparse
@@ -39,16 +30,48 @@ export interface LayerSketch {
  */
 const SPARSITY = 4;
 
+/**
+ * Relative threshold: σ counts when σ > ε·σ_max. Sketching is an exact linear map, so it adds
+ * no spurious directions; 1e-4 (about torch.linalg.matrix_rank's for f32 768² inputs) leaves
+ * room for the sketch's distortion of the spectrum. Storage rounding is the noise floor's job.
+ */
+export const DEFAULT_RANK_EPSILON = 1e-4;
+
+/** A sketch of one layer of one model, with what its noise floor needs. */
+export interface LayerSketch {
+  /** Sketch shape (rows × cols, row-major f64). */
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float64Array;
+  /**
+   * How much i.i.d. noise of unit standard deviation per weight grows in the sketch's
+   * spectrum: the largest singular value of a sketched (or whole) unit-noise matrix.
+   */
+  readonly noiseGain: number;
+  /** Unit roundoff of the stored dtype times the layer's root-mean-square weight. */
+  readonly roundingScale: number;
+}
+
 /** Builds the sketch operator for one layer shape; the same operator must serve every model. */
 export function makeSketcher(rows: number, cols: number, sketchSize = DEFAULT_SKETCH_SIZE, seed = 0x5eed) {
+  const roundingScaleOf = (weights: Float32Array | Float64Array, dtype: Dtype) => UNIT_ROUNDOFF[dtype] * rootMeanSquare(weights);
   if (Math.min(rows, cols) <= sketchSize) {
-    return (weights: Float32Array | Float64Array): LayerSketch => ({ rows, cols, data: Float64Array.from(weights) });
+    const noiseGain = Math.sqrt(rows) + Math.sqrt(cols);
+    return (weights: Float32Array | Float64Array, dtype: Dtype = "F32"): LayerSketch => ({
+      rows,
+      cols,
+      data: Float64Array.from(weights),
+      noiseGain,
+      roundingScale: roundingScaleOf(weights, dtype),
+    });
   }
   const k = sketchSize;
   const kLeft = sketchSize + OVERSAMPLING;
   const right = sparseSigns(cols, k, seed); // Ω: cols → k
   const left = sparseSigns(rows, kLeft, seed + 1); // Ψ: rows → kLeft
-  return (weights: Float32Array | Float64Array): LayerSketch => {
+  // Each sketch entry sums rows·cols/(k·kLeft) noise terms on average (weights 1/√s each, s² hits).
+  const noiseGain = Math.sqrt((rows * cols) / (k * kLeft)) * (Math.sqrt(k) + Math.sqrt(kLeft));
+  return (weights: Float32Array | Float64Array, dtype: Dtype = "F32"): LayerSketch => {
     // W Ω (rows × k): every column of W lands in SPARSITY buckets with a random sign.
     const projected = new Float64Array(rows * k);
     for (let r = 0; r < rows; r++) {
@@ -70,84 +93,37 @@ export function makeSketcher(rows: number, cols: number, sketchSize = DEFAULT_SK
         for (let j = 0; j < k; j++) core[out + j]! += sign * projected[r * k + j]!;
       }
     }
-    return { rows: kLeft, cols: k, data: core };
+    return { rows: kLeft, cols: k, data: core, noiseGain, roundingScale: roundingScaleOf(weights, dtype) };
   };
 }
 
-/** rank(S(u) − S(v)) = rank(u − v) for ranks below the sketch size. */
+/**
+ * rank(S(u) − S(v)) = rank(u − v) for ranks below the sketch size: the number of singular
+ * values above max(ε·σ_max, NOISE_FLOOR_FACTOR · rounding RMS of Δ · noiseGain).
+ */
 export function sketchDifferenceRank(a: LayerSketch, b: LayerSketch, epsilon = DEFAULT_RANK_EPSILON): number {
+  const transpose = a.rows < a.cols;
+  const [rows, cols] = transpose ? [a.cols, a.rows] : [a.rows, a.cols];
   const diff = new Float64Array(a.data.length);
-  for (let i = 0; i < diff.length; i++) diff[i] = a.data[i]! - b.data[i]!;
-  return numericalRank(diff, a.rows, a.cols, epsilon);
+  if (transpose) {
+    for (let r = 0; r < a.rows; r++) for (let c = 0; c < a.cols; c++) diff[c * a.rows + r] = a.data[r * a.cols + c]! - b.data[r * a.cols + c]!;
+  } else {
+    for (let i = 0; i < diff.length; i++) diff[i] = a.data[i]! - b.data[i]!;
+  }
+  const bidiagonal = bidiagonalize(diff, rows, cols);
+  const largest = countSingularValuesAbove(bidiagonal, 0) === 0 ? 0 : bidiagonalSingularValue(bidiagonal, 0, 1e-6);
+  if (largest === 0) return 0;
+  // Each stored value is off by up to one rounding step; Δ's rounding RMS is ≈ 0.82·u·rms for
+  // uniform errors in both operands (see difference-rank.ts for the measured factor).
+  const roundingRms = Math.sqrt((a.roundingScale ** 2 + b.roundingScale ** 2) / 2);
+  const noiseFloor = NOISE_FLOOR_FACTOR * roundingRms * a.noiseGain;
+  return countSingularValuesAbove(bidiagonal, Math.max(epsilon * largest, noiseFloor));
 }
 
-/**
- * Numerical rank by Householder QR with column pivoting (Businger–Golub): the pivoted
- * diagonal |r_ii| decreases and tracks the singular values closely enough to count those
- * above ε·|r_11|. O(rows · cols · rank) — it stops as soon as the remaining columns fall
- * below the threshold. Destroys `matrix` (row-major rows × cols).
- */
-export function numericalRank(matrix: Float64Array, rows: number, cols: number, epsilon = DEFAULT_RANK_EPSILON): number {
-  const columnNorms = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const v = matrix[r * cols + c]!;
-      columnNorms[c]! += v * v;
-    }
-  }
-  const limit = Math.min(rows, cols);
-  let threshold = -1;
-  let rank = 0;
-  for (let step = 0; step < limit; step++) {
-    // Pivot: the remaining column with the largest norm (norms recomputed exactly, cheap at sketch sizes).
-    let pivot = step;
-    let best = -1;
-    for (let c = step; c < cols; c++) {
-      let norm = 0;
-      for (let r = step; r < rows; r++) {
-        const v = matrix[r * cols + c]!;
-        norm += v * v;
-      }
-      columnNorms[c] = norm;
-      if (norm > best) {
-        best = norm;
-        pivot = c;
-      }
-    }
-    const magnitude = Math.sqrt(best);
-    if (threshold < 0) {
-      if (magnitude === 0) return 0;
-      threshold = epsilon * magnitude;
-    }
-    if (magnitude <= threshold) break;
-    rank++;
-    if (pivot !== step) {
-      for (let r = 0; r < rows; r++) {
-        const row = r * cols;
-        const t = matrix[row + step]!;
-        matrix[row + step] = matrix[row + pivot]!;
-        matrix[row + pivot] = t;
-      }
-    }
-    // Householder reflector zeroing column `step` below the diagonal.
-    const head = matrix[step * cols + step]!;
-    const alpha = head >= 0 ? -magnitude : magnitude;
-    const v0 = head - alpha;
-    let vNorm2 = v0 * v0;
-    for (let r = step + 1; r < rows; r++) {
-      const v = matrix[r * cols + step]!;
-      vNorm2 += v * v;
-    }
-    if (vNorm2 === 0) continue;
-    matrix[step * cols + step] = v0;
-    for (let c = step + 1; c < cols; c++) {
-      let dot = 0;
-      for (let r = step; r < rows; r++) dot += matrix[r * cols + step]! * matrix[r * cols + c]!;
-      const scale = (2 * dot) / vNorm2;
-      for (let r = step; r < rows; r++) matrix[r * cols + c]! -= scale * matrix[r * cols + step]!;
-    }
-  }
-  return rank;
+function rootMeanSquare(values: Float32Array | Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i]! * values[i]!;
+  return values.length === 0 ? 0 : Math.sqrt(sum / values.length);
 }
 
 /** For each of `count` inputs, SPARSITY distinct buckets in [0, width) and signs ±1/√SPARSITY. */

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Matrix, SVD } from "ml-matrix";
-import { makeSketcher, numericalRank, sketchDifferenceRank } from "../../src/recover/low-rank-sketch.ts";
+import { makeSketcher, sketchDifferenceRank } from "../../src/recover/low-rank-sketch.ts";
+import { encodeTensorValues, decodeTensorBytes } from "../../src/io/dtype.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 
 /** base + B·A with B: rows×rank, A: rank×cols, f32 like a merged LoRA checkpoint. */
@@ -23,24 +24,6 @@ function svdRank(data: Float64Array, rows: number, cols: number, epsilon: number
   const sigma = new SVD(m, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true }).diagonal;
   return sigma.filter((s) => s > epsilon * sigma[0]!).length;
 }
-
-describe("numericalRank", () => {
-  test("matches an exact SVD on products of known rank, including zero and full rank", () => {
-    for (const [rows, cols, rank] of [[20, 30, 0], [20, 30, 1], [40, 25, 7], [33, 33, 33], [50, 12, 12]] as const) {
-      const b = makeGaussian(rows * Math.max(rank, 1), rows + rank);
-      const a = makeGaussian(Math.max(rank, 1) * cols, cols + rank);
-      const m = new Float64Array(rows * cols);
-      for (let r = 0; r < rows; r++)
-        for (let c = 0; c < cols; c++) {
-          let s = 0;
-          for (let k = 0; k < rank; k++) s += b[r * rank + k]! * a[k * cols + c]!;
-          m[r * cols + c] = s;
-        }
-      expect(svdRank(m.slice(), rows, cols, 1e-6)).toBe(rank);
-      expect(numericalRank(m.slice(), rows, cols, 1e-6)).toBe(rank);
-    }
-  });
-});
 
 describe("sketchDifferenceRank", () => {
   const base = Float32Array.from(makeGaussian(256 * 192, 1), (v) => v * 0.02);
@@ -69,6 +52,27 @@ describe("sketchDifferenceRank", () => {
     expect(sketchDifferenceRank(parent, big)).toBe(64);
     const other = sketcher(lowRankUpdate(w, rows, cols, 32, 22));
     expect(sketchDifferenceRank(big, other)).toBe(96);
+  });
+
+  test("a LoRA child saved in bf16 keeps its rank: rounding noise stays under the noise floor", () => {
+    for (const [rows, cols] of [[64, 48], [400, 300]] as const) {
+      const w = Float32Array.from(makeGaussian(rows * cols, 31), (v) => v * 0.02);
+      const toBf16 = (values: Float32Array) => decodeTensorBytes(encodeTensorValues(values, "BF16"), "BF16").values as Float32Array;
+      const sketcher = makeSketcher(rows, cols);
+      const parent = sketcher(toBf16(w), "BF16");
+      // An update of ~5 bf16 ulps per weight: small next to the weights, large next to rounding.
+      const child = sketcher(toBf16(lowRankUpdate(w, rows, cols, 8, 41, 0.0005)), "BF16");
+      expect(sketchDifferenceRank(parent, child)).toBe(8);
+      // Without the dtype the same noise would read as (nearly) full rank.
+      const naive = sketchDifferenceRank(sketcher(toBf16(w)), sketcher(toBf16(lowRankUpdate(w, rows, cols, 8, 41, 0.0005))));
+      expect(naive).toBeGreaterThan(8);
+    }
+  });
+
+  test("identical layers have rank 0", () => {
+    const w = Float32Array.from(makeGaussian(64 * 48, 3));
+    const sketcher = makeSketcher(64, 48);
+    expect(sketchDifferenceRank(sketcher(w), sketcher(w))).toBe(0);
   });
 
   test("a full-rank difference saturates at the sketch size", () => {
