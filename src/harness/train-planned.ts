@@ -55,7 +55,10 @@ export const TRAINER_VERSION = 1;
 /** Trains (or finds) every model; returns id → artefact. Parents must be in `models` too. */
 export async function trainPlanned(models: readonly TrainableModel[], options: TrainPlannedOptions): Promise<Map<string, Artifact>> {
   const byId = new Map(models.map((m) => [m.id, m]));
-  const task = options.progress.start(options.label ?? "train", models.length);
+  // Progress counts training steps, not models: a root's pre-training is many fine-tunes long,
+  // and a model count would make the ETA swing by hours while the roots train.
+  const totalSteps = models.reduce((sum, m) => sum + m.config.steps, 0);
+  const task = options.progress.start(`${options.label ?? "train"} (${models.length} models, steps)`, totalSteps);
   const pool = new WorkerPool({ size: options.workers });
   const artifacts = new Map<string, Promise<Artifact>>();
   const dtype = options.dtype ?? "F32";
@@ -78,8 +81,8 @@ export async function trainPlanned(models: readonly TrainableModel[], options: T
         },
         { ...(parent ? { parent } : {}), label: id },
       );
-      if (artifact.cached) task.cached();
-      else task.advance();
+      if (artifact.cached) task.cached(model.config.steps);
+      else task.advance(model.config.steps);
       return artifact;
     })();
     artifacts.set(id, work);
