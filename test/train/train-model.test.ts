@@ -102,6 +102,13 @@ describe("trainModel", () => {
     expect(key(child)).toEqual(root.params.find((p) => p.name === "vit.encoder.layer.0.attention.attention.key.weight")!.data);
   });
 
+  test("stateless SGD and SGD with momentum run through the same carried loop and learn", async () => {
+    for (const optimizer of [{ kind: "sgd" as const }, { kind: "sgd" as const, momentum: 0.5 }]) {
+      const result = await trainModel({ ...TINY_RUN, optimizer, lr: 0.1 });
+      expect(mean(result.losses, 30, 40)).toBeLessThan(0.8 * mean(result.losses, 0, 5));
+    }
+  });
+
   test("a classifier whose size differs from the task's classes is a clear error", async () => {
     await expect(trainModel({ ...TINY_RUN, objective: { kind: "vit-classification", vit: { ...TINY_VIT, numClasses: 5 } } })).rejects.toThrow(/number of classes/);
   });
