@@ -2,6 +2,8 @@
 layout: pre-norm blocks, q/k/v/output dense, GELU(erf) MLP, CLS token, learned positions),
 the same batch and AdamW, one fine-tune step timed per iteration (forward, backward,
 optimizer). Run with Debian's python: /usr/bin/python3 bench/train-vit-torch.py '{"dim":48,...}'.
+With `--parity FOLDER` it instead loads FOLDER/model.safetensors by HF names and prints the
+logits of FOLDER/pixels.bin (bench/train-vit-parity.ts compares them with the ONNX graph).
 Prints one JSON line: {"msPerStep" (median wall), "cpuMsPerStep" (process CPU time), "threads", "torch"}.
 """
 import json
@@ -60,7 +62,43 @@ class Vit(nn.Module):
         return self.classifier(self.layernorm(x)[:, 0])
 
 
+def parity(folder):
+    """Load <folder>/model.safetensors by HF names into Vit, run <folder>/pixels.bin, print the logits as JSON."""
+    import struct
+
+    raw = open(f"{folder}/model.safetensors", "rb").read()
+    size = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + size])
+    weights = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = info["data_offsets"]
+        weights[name] = torch.frombuffer(bytearray(raw[8 + size + start:8 + size + end]), dtype=torch.float32).reshape(info["shape"])
+    hf = json.load(open(f"{folder}/config.json"))
+    c = {"dim": hf["hidden_size"], "depth": hf["num_hidden_layers"], "heads": hf["num_attention_heads"], "mlpDim": hf["intermediate_size"],
+         "patch": hf["patch_size"], "imageSize": hf["image_size"], "numClasses": len(hf["id2label"])}
+    state = {"cls_token": "vit.embeddings.cls_token", "position_embeddings": "vit.embeddings.position_embeddings",
+             "projection.weight": "vit.embeddings.patch_embeddings.projection.weight", "projection.bias": "vit.embeddings.patch_embeddings.projection.bias",
+             "layernorm.weight": "vit.layernorm.weight", "layernorm.bias": "vit.layernorm.bias",
+             "classifier.weight": "classifier.weight", "classifier.bias": "classifier.bias"}
+    for i in range(c["depth"]):
+        for ours, theirs in [("layernorm_before", "layernorm_before"), ("query", "attention.attention.query"), ("key", "attention.attention.key"),
+                             ("value", "attention.attention.value"), ("dense", "attention.output.dense"), ("layernorm_after", "layernorm_after"),
+                             ("intermediate", "intermediate.dense"), ("output", "output.dense")]:
+            for kind in ("weight", "bias"):
+                state[f"blocks.{i}.{ours}.{kind}"] = f"vit.encoder.layer.{i}.{theirs}.{kind}"
+    model = Vit(c)
+    model.load_state_dict({ours: weights[theirs] for ours, theirs in state.items()})
+    pixels = torch.frombuffer(bytearray(open(f"{folder}/pixels.bin", "rb").read()), dtype=torch.float32).reshape(-1, 3, c["imageSize"], c["imageSize"])
+    with torch.no_grad():
+        print(json.dumps(model(pixels).flatten().tolist()))
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--parity":
+        parity(sys.argv[2])
+        return
     c = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     c = {"dim": 48, "depth": 3, "heads": 3, "mlpDim": 192, "patch": 8, "imageSize": 32, "numClasses": 10,
          "batch": 32, "steps": 200, "warmup": 20, "threads": 1, **c}
