@@ -46,6 +46,8 @@ const CASES: Case[] = [
 interface StepTime {
   readonly wall: number;
   readonly cpu: number;
+  /** Nodes of the step graph (SPEC §7: each costs ≈ 5–10 µs regardless of size). */
+  readonly nodes?: number;
 }
 
 /** ms/step of the ONNX train step on fixed random data. */
@@ -78,7 +80,7 @@ async function onnxMsPerStep(c: Case): Promise<StepTime> {
   }
   const cpu = process.cpuUsage(cpuStart);
   await compiled.release();
-  return { wall: median(times), cpu: (cpu.user + cpu.system) / 1000 / STEPS };
+  return { wall: median(times), cpu: (cpu.user + cpu.system) / 1000 / STEPS, nodes: step.graph.nodes.length };
 }
 
 /** PyTorch's median ms/step for the same case, or undefined when torch is missing. */
@@ -102,7 +104,7 @@ function median(values: number[]): number {
 // 1. step time, ONNX vs PyTorch, alternating
 console.log(`train step, 1 thread, ${STEPS} steps per run, best of ${REPEATS} medians`);
 console.log("case".padEnd(42), "wall ms: onnx  torch  ratio | cpu ms: onnx  torch  ratio");
-const best = (a: StepTime | undefined, b: StepTime): StepTime => (a ? { wall: Math.min(a.wall, b.wall), cpu: Math.min(a.cpu, b.cpu) } : b);
+const best = (a: StepTime | undefined, b: StepTime): StepTime => (a ? { ...b, wall: Math.min(a.wall, b.wall), cpu: Math.min(a.cpu, b.cpu) } : b);
 const cell = (value: number | undefined, width: number): string => (value === undefined ? "n/a" : value.toFixed(2)).padStart(width);
 for (const c of CASES) {
   let onnx: StepTime | undefined;
@@ -122,6 +124,7 @@ for (const c of CASES) {
     cell(onnx!.cpu, 5),
     cell(torch?.cpu, 6),
     cell(torch ? onnx!.cpu / torch.cpu : undefined, 6),
+    `  (${onnx!.nodes} nodes)`,
   );
 }
 

@@ -44,22 +44,30 @@ export function patchify(pixels: Sym, config: VitConfig): Sym {
 }
 
 /**
- * Encoder output after the final `vit.layernorm`, 2-D [B·T, dim] with T = patches + 1
- * (token 0 of each image is CLS). `mask` [B, P] (1 = masked) switches on step 3.
+ * Encoder output after the final `vit.layernorm` (HF `last_hidden_state`), 2-D [B·T, dim]
+ * with T = patches + 1 (token 0 of each image is CLS). `mask` [B, P] (1 = masked) switches on step 3.
  */
 export function vitEncoder(params: ParamLookup, pixels: Sym, config: VitConfig, mask?: Sym, options: VitGraphOptions = {}): Sym {
-  return vitEncoderFromPatches(params, patchify(pixels, config), pixels.shape[0]!, config, mask, options);
+  return vitFinalNorm(params, vitBlocks(params, patchify(pixels, config), pixels.shape[0]!, config, mask, options), config, options);
 }
 
-/** `vitEncoder` on already patchified pixels [B·P, 3p²] (shared with the reconstruction target). */
-export function vitEncoderFromPatches(params: ParamLookup, patchPixels: Sym, batch: number, config: VitConfig, mask?: Sym, options: VitGraphOptions = {}): Sym {
+function vitLayerNorm(params: ParamLookup, x: Sym, name: string, config: VitConfig, options: VitGraphOptions): Sym {
+  return options.layerNorm === "composed"
+    ? composedLayerNorm(x, params(`${name}.weight`), params(`${name}.bias`), config.layerNormEps)
+    : layerNorm(x, params(`${name}.weight`), params(`${name}.bias`), config.layerNormEps);
+}
+
+/** `vit.layernorm` on any rows of the residual stream (it is per token, so heads normalise only the rows they read). */
+function vitFinalNorm(params: ParamLookup, rows: Sym, config: VitConfig, options: VitGraphOptions): Sym {
+  return vitLayerNorm(params, rows, "vit.layernorm", config, options);
+}
+
+/** Steps 2–5 on already patchified pixels [B·P, 3p²]: the residual stream [B·T, dim] before `vit.layernorm`. */
+function vitBlocks(params: ParamLookup, patchPixels: Sym, batch: number, config: VitConfig, mask: Sym | undefined, options: VitGraphOptions): Sym {
   const { dim } = config;
   const patches = vitPatchCount(config);
   const tokens = patches + 1;
-  const norm = (x: Sym, name: string): Sym =>
-    options.layerNorm === "composed"
-      ? composedLayerNorm(x, params(`${name}.weight`), params(`${name}.bias`), config.layerNormEps)
-      : layerNorm(x, params(`${name}.weight`), params(`${name}.bias`), config.layerNormEps);
+  const norm = (x: Sym, name: string): Sym => vitLayerNorm(params, x, name, config, options);
 
   // 1–2. patch embedding
   const projection = reshape(params("vit.embeddings.patch_embeddings.projection.weight"), [dim, 3 * config.patch * config.patch]);
@@ -79,15 +87,18 @@ export function vitEncoderFromPatches(params: ParamLookup, patchPixels: Sym, bat
     const inner = gelu(linear(norm(hidden, names.layernormAfter), params(`${names.intermediate}.weight`), params(`${names.intermediate}.bias`)), options.gelu ?? "erf");
     hidden = add(hidden, linear(inner, params(`${names.output}.weight`), params(`${names.output}.bias`)));
   }
-  return norm(hidden, "vit.layernorm");
+  return hidden;
 }
 
-/** Logits [B, numClasses] from the CLS token (HF ViTForImageClassification). */
+/**
+ * Logits [B, numClasses] from the CLS token (HF ViTForImageClassification). The final
+ * LayerNorm runs on the CLS rows only — identical values, 1/T of the work.
+ */
 export function vitClassifierLogits(params: ParamLookup, pixels: Sym, config: VitConfig, options: VitGraphOptions = {}): Sym {
   const [batch] = pixels.shape as [number];
   const tokens = vitPatchCount(config) + 1;
-  const encoded = reshape(vitEncoder(params, pixels, config, undefined, options), [batch, tokens, config.dim]);
-  const cls = reshape(slice(encoded, [0], [1], [1]), [batch, config.dim]);
+  const hidden = reshape(vitBlocks(params, patchify(pixels, config), batch, config, undefined, options), [batch, tokens, config.dim]);
+  const cls = vitFinalNorm(params, reshape(slice(hidden, [0], [1], [1]), [batch, config.dim]), config, options);
   return linear(cls, params("classifier.weight"), params("classifier.bias"));
 }
 
@@ -101,8 +112,8 @@ export function vitMaskedPatchLoss(params: ParamLookup, pixels: Sym, mask: Sym, 
   const patches = vitPatchCount(config);
   const pixelsPerPatch = 3 * config.patch * config.patch;
   const patchPixels = patchify(pixels, config);
-  const encoded = reshape(vitEncoderFromPatches(params, patchPixels, batch, config, mask, options), [batch, patches + 1, config.dim]);
-  const patchTokens = reshape(slice(encoded, [1], [patches + 1], [1]), [batch * patches, config.dim]);
+  const hidden = reshape(vitBlocks(params, patchPixels, batch, config, mask, options), [batch, patches + 1, config.dim]);
+  const patchTokens = vitFinalNorm(params, reshape(slice(hidden, [1], [patches + 1], [1]), [batch * patches, config.dim]), config, options);
   const decoder = reshape(params("decoder.0.weight"), [pixelsPerPatch, config.dim]);
   const predicted = linear(patchTokens, decoder, params("decoder.0.bias"));
   const error = sub(predicted, patchPixels);
