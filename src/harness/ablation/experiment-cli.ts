@@ -1,0 +1,56 @@
+/**
+ * What every ablation script shares on the command line: strict value parsers for
+ * commander, the common options (--quick, --seed, --reports, --cache), and a runner that
+ * prints a MotherError on one line and exits non-zero.
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { MotherError } from "../../errors.ts";
+
+/** Options every ablation script takes. */
+export interface CommonCliOptions {
+  readonly quick?: boolean;
+  readonly seed?: number;
+  readonly reports: string;
+  readonly cache: string;
+}
+
+/** A whole number ≥ 0. */
+export function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
+  return n;
+}
+
+/** A comma-separated list of finite numbers ≥ 0, e.g. "0,0.1,0.3". */
+export function numberList(value: string): number[] {
+  const numbers = value.split(",").map((s) => Number(s.trim()));
+  if (numbers.length === 0 || numbers.some((n) => !Number.isFinite(n) || n < 0)) throw new InvalidArgumentError("expected comma-separated numbers ≥ 0");
+  return numbers;
+}
+
+/**
+ * A command with the common options (`--seed` only when the experiment draws random
+ * samples); the script adds its own options.
+ */
+export function ablationCommand(name: string, description: string, options: { seeded: boolean } = { seeded: true }): Command {
+  const command = new Command(name).description(description).option("--quick", "the quick VTHR trees and small sample counts: an end-to-end smoke test");
+  if (options.seeded) command.option("--seed <n>", "seed of the random samples this experiment draws", wholeNumber);
+  return command
+    .option("--reports <dir>", "where report pages go", "reports")
+    .option("--cache <dir>", "artefact cache (the VTHR models of experiments/vthr.ts)", ".cache")
+    .showHelpAfterError();
+}
+
+/** Parses argv and runs `main`; a MotherError becomes one line on stderr and exit code 1. */
+export async function runAblation<T extends CommonCliOptions>(program: Command, main: (options: T) => Promise<void>): Promise<void> {
+  try {
+    program.parse();
+    await main(program.opts<T>());
+  } catch (error) {
+    if (error instanceof MotherError) {
+      process.stderr.write(`${program.name()}: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The recovery distance D between every pair of a set of models — the matrix the MDST
+ * sees (paper Eq. 1–2), computed by recovery's own layer pass and `treeDistance`, so Fig. 2
+ * and the sibling check measure exactly what recovery uses. ℓ_FT is min-max normalised
+ * over the models passed in (pass one tree's models, as recovery does per tree).
+ */
+import type { ModelSource } from "../../types.ts";
+import { MotherError } from "../../errors.ts";
+import { groupByArchitecture, planLayers } from "../../recover/plan-layers.ts";
+import { runLayerJobs } from "../../recover/layer-pool.ts";
+import { treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
+
+/** k×k distances (row-major, models' order) and which ℓ produced them. */
+export interface WeightDistances {
+  readonly ids: readonly string[];
+  readonly matrix: Float64Array;
+  readonly choice: DistanceChoice;
+}
+
+/** D over `models` (one architecture) with recovery's options (distance ft | lora | auto). */
+export async function weightDistanceMatrix(models: readonly ModelSource[], overrides: Partial<RecoverOptions> = {}): Promise<WeightDistances> {
+  const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
+  if (groupByArchitecture(models, options).length !== 1) {
+    throw new MotherError(models[0]?.path ?? "(no models)", "weight distances need models of one architecture", { value: `${models.length} models` });
+  }
+  const jobs = planLayers(models, options);
+  const pass = await runLayerJobs(jobs, { workers: 0 });
+  const { matrix, choice } = treeDistance(
+    models.map((_, i) => i),
+    jobs,
+    pass,
+    options,
+  );
+  return { ids: models.map((m) => m.id), matrix, choice };
+}
