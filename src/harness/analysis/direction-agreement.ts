@@ -35,3 +35,22 @@ export function directionAgreement(truth: TruthGraph, scores: ReadonlyMap<string
   }
   return { agree, total, fraction: total === 0 ? Number.NaN : agree / total };
 }
+
+/** Direction agreement of one directional-score candidate (a statistic over a layer set). */
+export interface CandidateAgreement {
+  readonly score: ScoreName;
+  /** Name of the layer set (see harness/direction/layer-sets.ts). */
+  readonly layers: string;
+  readonly agree: number;
+  readonly total: number;
+  readonly fraction: number;
+}
+
+/** `directionAgreement` for every candidate, in candidate order. */
+export function agreementByCandidate(
+  rows: readonly LayerStatsRow[],
+  truth: TruthGraph,
+  candidates: readonly { score: ScoreName; layers: { name: string; kinds: readonly LayerKind[] } }[],
+): CandidateAgreement[] {
+  return candidates.map(({ score, layers }) => ({ score, layers: layers.name, ...directionAgreement(truth, scoresByModel(rows, score, layers.kinds)) }));
+}

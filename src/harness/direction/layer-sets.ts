@@ -1,0 +1,60 @@
+/**
+ * The directional-score candidates the ablations compare (paper §6.3, Fig. 14 and Fig. 19):
+ * each statistic of LayerStats summed over each layer set L. Single layer types answer
+ * "which layer carries the direction?", the unions answer "what should the default be?".
+ */
+import type { LayerKind, ScoreName } from "../../types.ts";
+
+/** The five statistics of Fig. 14, kurtosis (the paper's Eq. 3) first. */
+export const SCORE_VARIANTS: readonly ScoreName[] = ["kurtosis", "mean", "variance", "skewness", "entropy"];
+
+/** A named layer set L for the directional score. */
+export interface LayerSet {
+  readonly name: string;
+  readonly kinds: readonly LayerKind[];
+}
+
+/** The six per-block matrix types of a ViT / BERT / Llama block (Fig. 19 plus the MLP pair). */
+export const SINGLE_LAYER_SETS: readonly LayerSet[] = [
+  { name: "query", kinds: ["query"] },
+  { name: "key", kinds: ["key"] },
+  { name: "value", kinds: ["value"] },
+  { name: "attention-output", kinds: ["attention-output"] },
+  { name: "mlp-in", kinds: ["mlp-in", "mlp-gate"] },
+  { name: "mlp-out", kinds: ["mlp-out"] },
+];
+
+/** Unions worth a default: all attention matrices (the current default), the MLP pair, everything. */
+export const UNION_LAYER_SETS: readonly LayerSet[] = [
+  { name: "attention", kinds: ["query", "key", "value", "attention-output"] },
+  { name: "mlp", kinds: ["mlp-in", "mlp-gate", "mlp-out"] },
+  { name: "dense", kinds: ["attention-output", "mlp-in", "mlp-gate", "mlp-out"] },
+  { name: "all", kinds: ["query", "key", "value", "attention-output", "mlp-in", "mlp-gate", "mlp-out"] },
+];
+
+/** Every layer set the ablations sweep, singles first. */
+export const LAYER_SETS: readonly LayerSet[] = [...SINGLE_LAYER_SETS, ...UNION_LAYER_SETS];
+
+/** One directional-score candidate: a statistic over a layer set. */
+export interface ScoreCandidate {
+  readonly score: ScoreName;
+  readonly layers: LayerSet;
+}
+
+/** Every statistic × every layer set, in SCORE_VARIANTS-major order. */
+export function scoreCandidates(scores: readonly ScoreName[] = SCORE_VARIANTS, layerSets: readonly LayerSet[] = LAYER_SETS): ScoreCandidate[] {
+  return scores.flatMap((score) => layerSets.map((layers) => ({ score, layers })));
+}
+
+/** The layer set of `name`; throws naming the known ones. */
+export function layerSetByName(name: string): LayerSet {
+  const found = LAYER_SETS.find((set) => set.name === name);
+  if (!found) throw new Error(`unknown layer set '${name}' (known: ${LAYER_SETS.map((s) => s.name).join(", ")})`);
+  return found;
+}
+
+/** The layer set holding exactly `kinds` (order ignored), or one named "custom". */
+export function layerSetOf(kinds: readonly LayerKind[]): LayerSet {
+  const key = (list: readonly LayerKind[]) => [...list].sort().join(",");
+  return LAYER_SETS.find((set) => key(set.kinds) === key(kinds)) ?? { name: "custom", kinds };
+}
