@@ -1,0 +1,52 @@
+/**
+ * One model of an "in-the-wild" family analogue (paper §6.2: Llama 2 in Fig. 1, Stable
+ * Diffusion in Fig. 8) and the family's ground truth. A family is a single Model Tree whose
+ * every model is released, named like its real counterpart, and trained from its parent.
+ */
+import { MotherError } from "../../errors.ts";
+import type { TrainConfig } from "../../train/train-config.ts";
+import type { Stage, TruthGraph } from "../../types.ts";
+
+/** A planned member of a family: trainable by `trainPlanned`, with the truth it encodes. */
+export interface FamilyMember {
+  /** Release name and model id (the folder name a user would download), e.g. `codellama-python`. */
+  readonly id: string;
+  /** The real model it stands in for, e.g. "Code Llama - Python" or "SD v1.4". */
+  readonly paperName: string;
+  /** Id of the model it was trained from; absent for the family's root. */
+  readonly parent?: string;
+  /** The training that produced it from its parent (paper §4.2); the root's label is unused by T. */
+  readonly stage: Stage;
+  /** What it was trained on, in words, for the report. */
+  readonly data: string;
+  /** Training config without the parent path (trainPlanned keys the parent separately). */
+  readonly config: TrainConfig;
+}
+
+/**
+ * The family as a `mother evaluate` truth: one tree named after the root, every model's
+ * stage, one edge per non-root. Throws when the members are not one tree (no single root,
+ * an unknown parent, a duplicate id or a cycle), so a mistyped plan fails before training.
+ */
+export function familyTruth(members: readonly FamilyMember[]): TruthGraph {
+  const ids = new Set<string>();
+  for (const member of members) {
+    if (ids.has(member.id)) throw new MotherError("family plan", "duplicate model id", { value: member.id });
+    ids.add(member.id);
+  }
+  const roots = members.filter((m) => m.parent === undefined);
+  if (roots.length !== 1) throw new MotherError("family plan", "a family has exactly one root", { value: roots.map((m) => m.id).join(", ") || "none" });
+  const parentOf = new Map(members.map((m) => [m.id, m.parent]));
+  for (const member of members) {
+    if (member.parent !== undefined && !ids.has(member.parent)) throw new MotherError("family plan", `${member.id} names an unknown parent`, { value: member.parent });
+    let steps = 0;
+    for (let at: string | undefined = member.id; at !== undefined; at = parentOf.get(at)) {
+      if (++steps > members.length) throw new MotherError("family plan", "parent links form a cycle", { value: member.id });
+    }
+  }
+  const tree = roots[0]!.id;
+  return {
+    models: members.map((m) => ({ id: m.id, stage: m.stage, tree })),
+    edges: members.filter((m) => m.parent !== undefined).map((m) => ({ parent: m.parent!, child: m.id })),
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Why a true edge was or was not recovered (paper §6.2's reading of its Fig. 8 mistake):
+ * did the directional score order parent and child the way the child's stage says, and was
+ * the true parent the child's nearest model by ℓ_FT?
+ */
+import type { ModelGraph, Stage, TruthGraph } from "../../types.ts";
+import type { FamilyMatrices } from "./family-matrices.ts";
+
+/** What became of one true edge. */
+export type EdgeOutcome = "recovered" | "reversed" | "other parent";
+
+/** One true edge, diagnosed. */
+export interface TrueEdgeDiagnosis {
+  readonly parent: string;
+  readonly child: string;
+  readonly stage: Stage;
+  readonly outcome: EdgeOutcome;
+  /** The parent recovery gave the child (null: recovered as a root). */
+  readonly recoveredParent: string | null;
+  readonly parentScore: number;
+  readonly childScore: number;
+  /** Specialization: parent's score above the child's; generalization: below (ties: false). */
+  readonly directionAgrees: boolean;
+  /** ℓ_FT between true parent and child. */
+  readonly distance: number;
+  /** 1 when the true parent is the child's nearest model by ℓ_FT, 2 for second nearest, … */
+  readonly parentRank: number;
+}
+
+/** Diagnoses every true edge against one recovered graph and the family's matrices. */
+export function diagnoseTrueEdges(truth: TruthGraph, recovered: ModelGraph, matrices: FamilyMatrices): TrueEdgeDiagnosis[] {
+  const index = new Map(matrices.ids.map((id, i) => [id, i]));
+  const n = matrices.ids.length;
+  const at = (id: string): number => {
+    const i = index.get(id);
+    if (i === undefined) throw new Error(`true-edge-diagnosis: ${id} is not among the family's models`);
+    return i;
+  };
+  const stageOf = new Map(truth.models.map((m) => [m.id, m.stage]));
+  const recoveredParent = new Map(recovered.edges.map((e) => [e.child, e.parent]));
+  return truth.edges.map(({ parent, child }) => {
+    const p = at(parent);
+    const c = at(child);
+    const stage = stageOf.get(child) ?? "specialization";
+    const parentScore = matrices.scores[p]!;
+    const childScore = matrices.scores[c]!;
+    const distance = matrices.distance[p * n + c]!;
+    let parentRank = 1;
+    for (let other = 0; other < n; other++) {
+      if (other !== c && other !== p && matrices.distance[other * n + c]! < distance) parentRank++;
+    }
+    const given = recoveredParent.get(child) ?? null;
+    const outcome: EdgeOutcome = given === parent ? "recovered" : recoveredParent.get(parent) === child ? "reversed" : "other parent";
+    return {
+      parent,
+      child,
+      stage,
+      outcome,
+      recoveredParent: given,
+      parentScore,
+      childScore,
+      directionAgrees: stage === "specialization" ? parentScore > childScore : parentScore < childScore,
+      distance,
+      parentRank,
+    };
+  });
+}
