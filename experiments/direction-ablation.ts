@@ -1,0 +1,137 @@
+#!/usr/bin/env bun
+/**
+ * Which directional score, over which layers (paper §6.3 and Fig. 14/19 as accuracies), and
+ * does `--stage auto` find the stage on its own? On the cached VTHR splits:
+ *
+ *   1. load      the VTHR models (cached by experiments/vthr.ts; nothing new is trained)
+ *   2. agree     per split: direction agreement of every statistic × layer set (statistics only)
+ *   3. trees     per split: per-tree recovery (cluster known) with each candidate as the score
+ *   4. graph     per split: Model Graph recovery for a shortlist (best per split, best overall, default)
+ *   5. stage     --stage auto with the default and the best candidate, against the labelled truth
+ *   6. sweep     λ constant × distance layers for the default and the best candidate
+ *   7. report    reports/direction-ablation.html + the same tables on the terminal
+ *
+ * Usage: bun experiments/direction-ablation.ts [--quick] [--splits ft,lora-f,lora-v]
+ *        [--shortlist N] [--reports DIR] [--cache DIR]
+ */
+import { join } from "node:path";
+import { InvalidArgumentError } from "commander";
+import { ablationCommand, numberList, runAblation, wholeNumber, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
+import { agreementByCandidate } from "../src/harness/analysis/direction-agreement.ts";
+import { formatDuration } from "../src/harness/format-units.ts";
+import { modelStats } from "../src/harness/model-stats.ts";
+import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
+import { candidateLabel, lambdaDistanceSweep, recoverGraphByCandidate, recoverTreesByCandidate, shortlistCandidates } from "../src/harness/direction/candidate-recovery.ts";
+import { LAYER_SETS, SCORE_VARIANTS, layerSetByName, layerSetOf, scoreCandidates, type LayerSet, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";
+import { directionAblationPage, rankAcrossSplits, type SplitDirectionResults, type SweepPoint } from "../src/harness/direction/report-direction-ablation.ts";
+import { evaluateStageAuto } from "../src/harness/direction/stage-auto.ts";
+import { SPLITS, VTHR_DEFAULTS, VTHR_QUICK, type SplitName, type VthrSettings } from "../src/harness/vthr/vthr-settings.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
+import { printReportPage, writeReportPage } from "../src/report/index.ts";
+import { StatsCache } from "../src/stats/stats-cache.ts";
+
+/** Every setting of this experiment. */
+interface DirectionAblationSettings {
+  readonly vthr: VthrSettings;
+  readonly splits: readonly SplitName[];
+  readonly candidates: readonly ScoreCandidate[];
+  /** Per split, this many best candidates (by tree accuracy) also get a whole Model Graph recovery. */
+  readonly shortlist: number;
+  /** λ constants c and distance layer sets of the sweep. */
+  readonly lambdas: readonly number[];
+  readonly distanceLayers: readonly LayerSet[];
+}
+
+const DEFAULTS: DirectionAblationSettings = {
+  vthr: VTHR_DEFAULTS,
+  splits: SPLITS,
+  candidates: scoreCandidates(SCORE_VARIANTS, LAYER_SETS),
+  // A Model Graph recovery of 105 models costs ~ a dozen tree recoveries; clustering does not
+  // depend on the score, so the graph ranks candidates like the trees do — a few suffice.
+  shortlist: 4,
+  lambdas: [0.1, 0.3, 1],
+  distanceLayers: [layerSetByName("attention"), layerSetByName("mlp"), layerSetByName("all")],
+};
+
+const QUICK: DirectionAblationSettings = {
+  ...DEFAULTS,
+  vthr: VTHR_QUICK,
+  candidates: scoreCandidates(["kurtosis", "variance", "entropy"], [layerSetByName("attention"), layerSetByName("mlp-out"), layerSetByName("all")]),
+  shortlist: 1,
+  lambdas: [0.3, 1],
+  distanceLayers: [layerSetByName("attention"), layerSetByName("all")],
+};
+
+interface CliOptions extends CommonCliOptions {
+  readonly splits?: SplitName[];
+  readonly shortlist?: number;
+  readonly lambdas?: number[];
+}
+
+function splitList(value: string): SplitName[] {
+  const names = value.split(",").map((s) => s.trim());
+  for (const name of names) if (!SPLITS.includes(name as SplitName)) throw new InvalidArgumentError(`unknown split '${name}' (choose from ${SPLITS.join(", ")})`);
+  return names as SplitName[];
+}
+
+const program = ablationCommand("direction-ablation", "Recovery accuracy with each statistic × layer set as the directional score, and --stage auto, on the VTHR splits", { seeded: false })
+  .option("--splits <list>", `comma-separated splits (default: ${SPLITS.join(",")})`, splitList)
+  .option("--shortlist <n>", "best candidates per split that also get a Model Graph recovery", wholeNumber)
+  .option("--lambdas <list>", "λ constants c of the sweep", numberList);
+
+async function main(options: CliOptions): Promise<void> {
+  const started = performance.now();
+  const base = options.quick ? QUICK : DEFAULTS;
+  const settings: DirectionAblationSettings = {
+    ...base,
+    ...(options.splits ? { splits: options.splits } : {}),
+    ...(options.shortlist !== undefined ? { shortlist: options.shortlist } : {}),
+    ...(options.lambdas ? { lambdas: options.lambdas } : {}),
+  };
+  const progress = process.stderr.isTTY ? terminalProgress() : lineProgress();
+  const defaultCandidate: ScoreCandidate = { score: DEFAULT_RECOVER_OPTIONS.score, layers: layerSetOf(DEFAULT_RECOVER_OPTIONS.scoreKinds) };
+  const candidates = settings.candidates.some((c) => candidateLabel(c) === candidateLabel(defaultCandidate)) ? settings.candidates : [defaultCandidate, ...settings.candidates];
+
+  // 1. load
+  const vthr = await loadVthr({ ...settings.vthr, splits: settings.splits }, { cache: options.cache, progress });
+  const statsCache = new StatsCache(join(options.cache, "stats"));
+  const opened = new Map(await Promise.all(settings.splits.map(async (split) => [split, await vthr.openSplit(split)] as const)));
+
+  // 2–3. agreement and per-tree accuracy of every candidate
+  const task = progress.start(`candidates × splits (${candidates.length} × ${settings.splits.length})`, candidates.length * settings.splits.length);
+  const measured = [];
+  for (const split of settings.splits) {
+    const { models, truth } = opened.get(split)!;
+    const rows = (await Promise.all(models.map((model) => modelStats(model, statsCache)))).flat();
+    const agreement = agreementByCandidate(rows, truth, candidates);
+    const trees = await recoverTreesByCandidate(models, truth, candidates, {}, () => task.advance());
+    measured.push({ split, roots: [...new Set(truth.models.map((m) => m.tree))], agreement, trees });
+  }
+  task.finish();
+  const ranked = rankAcrossSplits({ splits: measured.map((m) => ({ ...m, graph: [], stageAuto: [], sweep: [] })), defaultCandidate: "", defaultLambda: 0 });
+  const best = candidates.find((c) => candidateLabel(c) === ranked[0]!.label)!;
+  const leaders = candidateLabel(best) === candidateLabel(defaultCandidate) ? [defaultCandidate] : [defaultCandidate, best];
+
+  // 4–6. Model Graph shortlist, stage auto, λ × distance layers
+  const splits: SplitDirectionResults[] = [];
+  for (const m of measured) {
+    const { models, truth } = opened.get(m.split)!;
+    const graph = await recoverGraphByCandidate(models, truth, shortlistCandidates(m.trees, settings.shortlist, leaders));
+    const stageAuto = [];
+    for (const candidate of leaders) {
+      stageAuto.push({ candidate: candidateLabel(candidate), result: await evaluateStageAuto(models, truth, { score: candidate.score, scoreKinds: candidate.layers.kinds }) });
+    }
+    const sweep: SweepPoint[] = [];
+    for (const candidate of leaders) sweep.push(...(await lambdaDistanceSweep(models, truth, candidate, settings.distanceLayers, settings.lambdas)));
+    splits.push({ ...m, graph, stageAuto, sweep });
+  }
+
+  // 7. report
+  const page = directionAblationPage({ splits, defaultCandidate: candidateLabel(defaultCandidate), defaultLambda: DEFAULT_RECOVER_OPTIONS.lambda });
+  await writeReportPage(options.reports, page);
+  printReportPage(page);
+  console.log(`\nreport: ${join(options.reports, `${page.slug}.html`)}   wall time ${formatDuration(performance.now() - started)}`);
+}
+
+await runAblation(program, main);
