@@ -9,8 +9,17 @@ import { MotherError } from "../../errors.ts";
 import type { TruthGraph } from "../../types.ts";
 import type { PlannedModel, VthrPlan } from "../vthr/plan-vthr.ts";
 
+export interface SeedSiblingOptions {
+  /** Siblings per root. */
+  readonly count: number;
+  /** Master seed their training seeds derive from. */
+  readonly masterSeed: number;
+  /** Training steps of every sibling; undefined keeps the copied recipe's (smoke tests shorten it). */
+  readonly steps?: number;
+}
+
 /** The seed siblings of every root: ids `seed.<root>.s<i>`, parent = the root. */
-export function planSeedSiblings(plan: VthrPlan, count: number, masterSeed: number): PlannedModel[] {
+export function planSeedSiblings(plan: VthrPlan, { count, masterSeed, steps }: SeedSiblingOptions): PlannedModel[] {
   const ft = plan.splits.get("ft");
   if (!ft) throw new MotherError("seed siblings", "copy the FT split's recipe, so the plan must include the ft split", { help: "run with the default splits" });
   return plan.roots.flatMap((root) => {
@@ -19,7 +28,7 @@ export function planSeedSiblings(plan: VthrPlan, count: number, masterSeed: numb
     return Array.from({ length: count }, (_, i) => ({
       ...template,
       id: `seed.${root.id}.s${i}`,
-      config: { ...template.config, seed: deriveSeed(masterSeed, "seed-sibling", root.id, i) },
+      config: { ...template.config, ...(steps !== undefined ? { steps } : {}), seed: deriveSeed(masterSeed, "seed-sibling", root.id, i) },
     }));
   });
 }
