@@ -7,11 +7,13 @@
  *                the root recipes, and full fine-tunes from each root — all with snapshots
  *   2. train     roots via trainPlanned (found in the cache), traced runs via trainTraced
  *   3. measure   per run and per statistic × layer set: Spearman ρ of the score vs the step
- *   4. report    reports/score-trajectories.html + the same tables on the terminal
+ *   4. report    reports/score-trajectories.html (+ data/score-trajectories/runs.json: each run's
+ *                artefact folder) and the same tables on the terminal
  *
  * Usage: bun experiments/score-trajectories.ts [--quick] [--pretrain-fraction F]
  *        [--fine-tunes N] [--snapshots N] [--reports DIR] [--cache DIR]
  */
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { ablationCommand, runAblation, wholeNumber, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
@@ -19,6 +21,7 @@ import { ArtifactStore } from "../src/harness/artifact-store.ts";
 import { formatDuration } from "../src/harness/format-units.ts";
 import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
 import { trainPlanned } from "../src/harness/train-planned.ts";
+import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { layerSetOf } from "../src/harness/direction/layer-sets.ts";
 import { planTrajectoryRuns, type TrajectorySettings } from "../src/harness/direction/plan-trajectory-runs.ts";
 import { scoreTrajectoriesPage } from "../src/harness/direction/report-score-trajectories.ts";
@@ -93,6 +96,10 @@ async function main(options: CliOptions): Promise<void> {
     pretrainSteps: plan.pretraining.map((m) => m.config.steps),
     fineTuneSteps: plan.fineTuning[0]?.config.steps ?? 0,
   });
+  const dataDir = join(options.reports, "data", page.slug);
+  await mkdir(dataDir, { recursive: true });
+  const runs = [...plan.pretraining, ...plan.fineTuning].map((m) => ({ id: m.id, root: m.tree, pretraining: !m.parent, folder: traced.get(m.id)!.artifact.path }));
+  await writeFileAtomic(join(dataDir, "runs.json"), `${JSON.stringify({ runs }, null, 1)}\n`);
   await writeReportPage(options.reports, page);
   printReportPage(page);
   console.log(`\nreport: ${join(options.reports, `${page.slug}.html`)}   wall time ${formatDuration(performance.now() - started)}`);

@@ -89,3 +89,10 @@ export async function trainTraced(models: readonly TrainableModel[], options: Tr
     await pool.close();
   }
 }
+
+/** Mean final training loss and mean last eval accuracy (NaN when no run reports one) of traced runs. */
+export function summariseTraining(runs: readonly TracedModel[]): { meanFinalLoss: number; meanEvalAccuracy: number } {
+  const mean = (values: readonly number[]) => (values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length);
+  const accuracies = runs.map((run) => run.summary.evals.at(-1)?.accuracy).filter((a): a is number => a !== undefined);
+  return { meanFinalLoss: mean(runs.map((run) => run.summary.finalLoss)), meanEvalAccuracy: mean(accuracies) };
+}

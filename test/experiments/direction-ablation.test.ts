@@ -1,0 +1,48 @@
+/**
+ * `experiments/direction-ablation.ts --quick`: the default candidate's row must agree with
+ * independent computations — direction agreement from the checkpoints by brute force, and
+ * tree / Model Graph accuracy from recoverSplit with recovery's defaults (the code path of
+ * experiments/vthr.ts, not the ablation's own per-tree loop).
+ */
+import { describe, expect, test } from "bun:test";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../../src/harness/ablation/spawn-experiment.ts";
+import { loadVthr } from "../../src/harness/ablation/load-vthr.ts";
+import { silentProgress } from "../../src/harness/progress.ts";
+import { recoverSplit } from "../../src/harness/vthr/recover-vthr.ts";
+import { VTHR_QUICK } from "../../src/harness/vthr/vthr-settings.ts";
+import { checkReportPagesInBrowser } from "../../src/report/index.ts";
+import { agreementOracle, attentionKurtosisOracle, section } from "./direction-oracles.ts";
+
+describe("experiments/direction-ablation.ts --quick", () => {
+  test("reports, for the default kurtosis/attention score, the agreement and accuracies independent code measures", async () => {
+    const reports = await mkdtemp(join(tmpdir(), "mother-direction-"));
+    const run = await spawnExperiment("direction-ablation", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
+    expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
+
+    const vthr = await loadVthr(VTHR_QUICK, { cache: TEST_QUICK_CACHE, progress: silentProgress });
+    for (const [split, title] of [["ft", "FT —"], ["lora-v", "LoRA-V —"]] as const) {
+      const { models, truth } = await vthr.openSplit(split);
+      const scores = new Map(await Promise.all(models.map(async (m) => [m.id, await attentionKurtosisOracle(m.path)] as const)));
+      const reference = await recoverSplit(models, truth);
+      const roots = [...reference.perTree.keys()];
+      const correct = [...reference.perTree.values()].reduce((sum, r) => sum + r.scores.edges.correct, 0);
+
+      // row: agreement, one accuracy per tree, trees pooled, Model Graph
+      const row = tableRow(section(run.stdout, title), ["kurtosis", "attention"]);
+      expect(row).toHaveLength(roots.length + 3);
+      expect(row[0]!).toBeCloseTo(agreementOracle(truth, scores), 3);
+      roots.forEach((root, i) => expect(row[1 + i]!).toBeCloseTo(reference.perTree.get(root)!.scores.edges.accuracy, 3));
+      expect(row[1 + roots.length]!).toBeCloseTo(correct / truth.edges.length, 3);
+      expect(row[2 + roots.length]!).toBeCloseTo(reference.graph.scores.edges.accuracy, 3);
+    }
+    // --stage auto: one row per split and leading candidate, "k/2" trees called specialization
+    expect(section(run.stdout, "--stage auto against").match(/\d\/2/g)!.length).toBeGreaterThanOrEqual(3);
+
+    const checks = await checkReportPagesInBrowser(reports);
+    expect(checks.flatMap((c) => c.problems)).toEqual([]);
+    expect(checks.find((c) => c.file.endsWith("direction-ablation.html"))!.figures).toBe(2);
+  }, 120_000);
+});

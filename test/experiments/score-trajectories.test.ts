@@ -1,0 +1,54 @@
+/**
+ * `experiments/score-trajectories.ts --quick`: the recorded snapshots must be the weights the
+ * runs really had (step 0 of a fine-tune = its root's checkpoint, the last snapshot = the
+ * saved checkpoint), and every printed ρ must be what those snapshots give.
+ */
+import { describe, expect, test } from "bun:test";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../../src/harness/ablation/spawn-experiment.ts";
+import { loadVthr } from "../../src/harness/ablation/load-vthr.ts";
+import { silentProgress } from "../../src/harness/progress.ts";
+import { VTHR_QUICK } from "../../src/harness/vthr/vthr-settings.ts";
+import { checkReportPagesInBrowser } from "../../src/report/index.ts";
+import type { LayerStats } from "../../src/types.ts";
+import { ATTENTION_WEIGHT, attentionKurtosisOracle, section, spearmanAgainstOrder } from "./direction-oracles.ts";
+
+interface SavedRun {
+  id: string;
+  root: string;
+  pretraining: boolean;
+  folder: string;
+}
+
+describe("experiments/score-trajectories.ts --quick", () => {
+  test("prints per-run ρ computed from snapshots that match the saved checkpoints", async () => {
+    const reports = await mkdtemp(join(tmpdir(), "mother-trajectories-"));
+    const run = await spawnExperiment("score-trajectories", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
+    expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
+
+    const { runs } = JSON.parse(await readFile(join(reports, "data", "score-trajectories", "runs.json"), "utf8")) as { runs: SavedRun[] };
+    expect(runs.filter((r) => r.pretraining)).toHaveLength(2); // quick: 2 roots, each re-trained
+    expect(runs.filter((r) => !r.pretraining)).toHaveLength(2); // and fine-tuned once
+    const vthr = await loadVthr(VTHR_QUICK, { cache: TEST_QUICK_CACHE, progress: silentProgress });
+    const fig3 = section(run.stdout, "Fig. 3");
+    for (const saved of runs) {
+      const snapshots = JSON.parse(await readFile(join(saved.folder, "snapshots.json"), "utf8")) as { step: number; stats: Record<string, LayerStats> }[];
+      const scores = snapshots.map((s) => Object.entries(s.stats).filter(([name]) => ATTENTION_WEIGHT.test(name)).reduce((sum, [, st]) => sum + st.kurtosis, 0));
+      expect(snapshots.length).toBeGreaterThanOrEqual(5);
+      expect(scores.at(-1)!).toBeCloseTo(await attentionKurtosisOracle(saved.folder), 6);
+      if (!saved.pretraining) expect(scores[0]!).toBeCloseTo(await attentionKurtosisOracle(vthr.artifacts.get(saved.root)!.path), 6);
+
+      const stage = saved.pretraining ? "generalization" : "specialization";
+      const [atStart, atEnd, rho] = tableRow(fig3, [saved.id, stage, saved.root]);
+      expect(atStart!).toBeCloseTo(scores[0]!, 2);
+      expect(atEnd!).toBeCloseTo(scores.at(-1)!, 2);
+      expect(rho!).toBeCloseTo(spearmanAgainstOrder(scores), 3);
+    }
+
+    const checks = await checkReportPagesInBrowser(reports);
+    expect(checks.flatMap((c) => c.problems)).toEqual([]);
+    expect(checks.find((c) => c.file.endsWith("score-trajectories.html"))!.figures).toBe(3);
+  }, 120_000);
+});

@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { agreementByCandidate, directionAgreement, scoresByModel } from "../../../src/harness/analysis/direction-agreement.ts";
+import type { LayerStatsRow } from "../../../src/stats/stats-table.ts";
+import type { LayerKind, LayerStats, TruthGraph } from "../../../src/types.ts";
+
+const stats = (kurtosis: number, variance = 1): LayerStats => ({ count: 4, mean: 0, variance, skewness: 0, kurtosis, min: -1, max: 1, entropy: 1 });
+const row = (model: string, kind: LayerKind, kurtosis: number, variance = 1): LayerStatsRow => ({ model, layer: `${kind}.weight`, kind, shape: [2, 2], stats: stats(kurtosis, variance) });
+
+// root → a → b and root → c; kurtosis over query falls along every edge except root → c.
+const truth: TruthGraph = {
+  models: ["root", "a", "b", "c"].map((id) => ({ id, stage: "specialization" as const, tree: "root" })),
+  edges: [
+    { parent: "root", child: "a" },
+    { parent: "a", child: "b" },
+    { parent: "root", child: "c" },
+  ],
+};
+const rows: LayerStatsRow[] = [
+  row("root", "query", 9, 1), row("root", "mlp-out", 5, 1),
+  row("a", "query", 7, 2), row("a", "mlp-out", 5, 2),
+  row("b", "query", 4, 3), row("b", "mlp-out", 5, 3),
+  row("c", "query", 10, 0.5), row("c", "mlp-out", 5, 0.5),
+];
+
+describe("directionAgreement", () => {
+  test("counts edges whose parent scores higher than a specialization child", () => {
+    expect(directionAgreement(truth, scoresByModel(rows, "kurtosis", ["query"]))).toEqual({ agree: 2, total: 3, fraction: 2 / 3 });
+  });
+
+  test("counts ties as wrong: a layer set the fine-tunes never changed has no direction", () => {
+    expect(directionAgreement(truth, scoresByModel(rows, "kurtosis", ["mlp-out"])).agree).toBe(0);
+  });
+
+  test("expects the score to rise into a generalization child", () => {
+    const generalized: TruthGraph = { ...truth, models: truth.models.map((m) => ({ ...m, stage: "generalization" as const })) };
+    expect(directionAgreement(generalized, scoresByModel(rows, "kurtosis", ["query"])).agree).toBe(1);
+  });
+
+  test("skips edges whose models have no scored layer", () => {
+    const partial = new Map([["root", 3], ["a", 2]]);
+    expect(directionAgreement(truth, partial)).toEqual({ agree: 1, total: 1, fraction: 1 });
+  });
+});
+
+describe("agreementByCandidate", () => {
+  test("scores every statistic × layer set in the given order", () => {
+    const candidates = [
+      { score: "kurtosis" as const, layers: { name: "query", kinds: ["query"] as LayerKind[] } },
+      { score: "variance" as const, layers: { name: "both", kinds: ["query", "mlp-out"] as LayerKind[] } },
+    ];
+    const result = agreementByCandidate(rows, truth, candidates);
+    expect(result.map((r) => [r.score, r.layers, r.agree, r.total])).toEqual([
+      ["kurtosis", "query", 2, 3],
+      // variance rises along root → a → b (wrong twice) and falls into c (right once)
+      ["variance", "both", 1, 3],
+    ]);
+  });
+});
