@@ -13,15 +13,13 @@
  *        [--seed N] [--reports DIR] [--cache DIR]
  */
 import { join } from "node:path";
-import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
-import { formatDuration } from "../src/harness/format-units.ts";
+import { defaultProgress } from "../src/harness/progress.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
-import { ablationCommand, numberList, runAblation, wholeNumber, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { ablationCommand, atLeast, numberList, publishReport, runAblation, settingsOf, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
 import { clusteringSweep, clusteringSweepCount, type TreeCountMode } from "../src/harness/ablation/clustering-sweep.ts";
 import { clusteringSizePage, type SplitClustering } from "../src/harness/ablation/clustering-size-report.ts";
-import { printReportPage, writeReportPage } from "../src/report/index.ts";
 
 /** Every setting, with why. */
 const DEFAULTS = {
@@ -47,19 +45,14 @@ interface Options extends CommonCliOptions {
 }
 
 const program = ablationCommand("clustering-size", "Paper Fig. 7: clustering accuracy of random small Model Graphs (FT, LoRA-V), tree count known and auto")
-  .option("--samples <n>", `random sets per size (default ${DEFAULTS.samples})`, wholeNumber)
+  .option("--samples <n>", `random sets per size (default ${DEFAULTS.samples})`, atLeast(1))
   .option("--sizes <list>", `models per sampled graph (default ${DEFAULTS.sizes.join(",")})`, numberList);
 
 async function main(options: Options): Promise<void> {
   const started = performance.now();
-  const base = options.quick ? QUICK : DEFAULTS;
-  const settings: Settings = {
-    ...base,
-    ...(options.samples !== undefined ? { samples: Math.max(1, options.samples) } : {}),
-    ...(options.sizes ? { sizes: options.sizes.map((n) => Math.max(2, Math.round(n))) } : {}),
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-  };
-  const progress = process.stderr.isTTY ? terminalProgress() : lineProgress();
+  const sizes = options.sizes?.map((n) => Math.max(2, Math.round(n)));
+  const settings = settingsOf(options.quick ? QUICK : DEFAULTS, { samples: options.samples, sizes, seed: options.seed });
+  const progress = defaultProgress();
 
   // 1. load
   const vthr = await loadVthr(settings.vthr, { cache: options.cache, progress });
@@ -82,9 +75,7 @@ async function main(options: Options): Promise<void> {
 
   // 5. report
   const page = clusteringSizePage(results);
-  await writeReportPage(options.reports, page);
-  printReportPage(page);
-  console.log(`\nreport: ${join(options.reports, `${page.slug}.html`)}   data: ${dataDir}   wall time ${formatDuration(performance.now() - started)}`);
+  await publishReport(options.reports, page, dataDir, started);
 }
 
 await runAblation(program, main);

@@ -11,16 +11,14 @@
  * Usage: bun run experiments/fig2-distance.ts [--quick] [--reports DIR] [--cache DIR]
  */
 import { join } from "node:path";
-import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
-import { formatDuration } from "../src/harness/format-units.ts";
+import { defaultProgress } from "../src/harness/progress.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
 import type { DistanceChoice } from "../src/recover/tree-distance.ts";
-import { ablationCommand, runAblation, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { ablationCommand, publishReport, runAblation, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
 import { splitDistanceAnalysis } from "../src/harness/ablation/split-distance-analysis.ts";
 import { fig2DistancePage, type SplitDistanceResult } from "../src/harness/ablation/fig2-distance-report.ts";
-import { printReportPage, writeReportPage } from "../src/report/index.ts";
 
 /** Every setting, with why. */
 const DEFAULTS = {
@@ -40,7 +38,7 @@ const program = ablationCommand("fig2-distance", "Paper Fig. 2: weight distance 
 async function main(options: CommonCliOptions): Promise<void> {
   const started = performance.now();
   const settings = options.quick ? QUICK : DEFAULTS;
-  const progress = process.stderr.isTTY ? terminalProgress() : lineProgress();
+  const progress = defaultProgress();
 
   // 1. load
   const vthr = await loadVthr(settings.vthr, { cache: options.cache, progress });
@@ -61,9 +59,7 @@ async function main(options: CommonCliOptions): Promise<void> {
 
   // 4. report
   const page = fig2DistancePage(results);
-  await writeReportPage(options.reports, page);
-  printReportPage(page);
-  console.log(`\nreport: ${join(options.reports, `${page.slug}.html`)}   data: ${dataDir}   wall time ${formatDuration(performance.now() - started)}`);
+  await publishReport(options.reports, page, dataDir, started);
 }
 
 await runAblation(program, main);

@@ -12,15 +12,13 @@
  * Usage: bun run experiments/lora-distance-ablation.ts [--quick] [--lambdas 0,0.1,...] [--reports DIR] [--cache DIR]
  */
 import { join } from "node:path";
-import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
-import { formatDuration } from "../src/harness/format-units.ts";
+import { defaultProgress } from "../src/harness/progress.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { SPLITS, VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
-import { ablationCommand, numberList, runAblation, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { ablationCommand, numberList, publishReport, runAblation, settingsOf, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
 import { optionSweep, type OptionVariant } from "../src/harness/ablation/option-sweep.ts";
 import { loraDistancePage, type SplitSweep } from "../src/harness/ablation/lora-distance-report.ts";
-import { printReportPage, writeReportPage } from "../src/report/index.ts";
 
 /** Every setting, with why. */
 const DEFAULTS = {
@@ -51,9 +49,8 @@ const program = ablationCommand("lora-distance-ablation", "Paper §6.1: ℓ_FT i
 
 async function main(options: Options): Promise<void> {
   const started = performance.now();
-  const base = options.quick ? QUICK : DEFAULTS;
-  const settings: Settings = { ...base, ...(options.lambdas ? { lambdas: options.lambdas } : {}) };
-  const progress = process.stderr.isTTY ? terminalProgress() : lineProgress();
+  const settings = settingsOf(options.quick ? QUICK : DEFAULTS, { lambdas: options.lambdas });
+  const progress = defaultProgress();
 
   // 1. load
   const vthr = await loadVthr(settings.vthr, { cache: options.cache, progress });
@@ -88,9 +85,7 @@ async function main(options: Options): Promise<void> {
 
   // 5. report
   const page = loraDistancePage(distance, lambda);
-  await writeReportPage(options.reports, page);
-  printReportPage(page);
-  console.log(`\nreport: ${join(options.reports, `${page.slug}.html`)}   data: ${dataDir}   wall time ${formatDuration(performance.now() - started)}`);
+  await publishReport(options.reports, page, dataDir, started);
 }
 
 await runAblation(program, main);

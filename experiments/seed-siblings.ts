@@ -13,17 +13,15 @@
  * Usage: bun run experiments/seed-siblings.ts [--quick] [--siblings N] [--seed N] [--reports DIR] [--cache DIR]
  */
 import { join } from "node:path";
-import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
-import { formatDuration } from "../src/harness/format-units.ts";
+import { defaultProgress } from "../src/harness/progress.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { planVthr, splitTruth } from "../src/harness/vthr/plan-vthr.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK } from "../src/harness/vthr/vthr-settings.ts";
-import { ablationCommand, runAblation, wholeNumber, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { ablationCommand, atLeast, publishReport, runAblation, settingsOf, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
 import { loadVthr, openArtifacts } from "../src/harness/ablation/load-vthr.ts";
 import { planSeedSiblings, seedSiblingTruth } from "../src/harness/ablation/plan-seed-siblings.ts";
 import { seedSiblingStudy } from "../src/harness/ablation/seed-sibling-study.ts";
 import { seedSiblingsPage } from "../src/harness/ablation/seed-siblings-report.ts";
-import { printReportPage, writeReportPage } from "../src/report/index.ts";
 
 /** Every setting, with why. */
 const DEFAULTS = {
@@ -45,17 +43,12 @@ interface Options extends CommonCliOptions {
 }
 
 const program = ablationCommand("seed-siblings", "Paper §6.3: same-recipe fine-tunes differing only in seed — farther from each other than from the parent?")
-  .option("--siblings <n>", `seed siblings per root (default ${DEFAULTS.siblings})`, wholeNumber);
+  .option("--siblings <n>", `seed siblings per root (default ${DEFAULTS.siblings})`, atLeast(2));
 
 async function main(options: Options): Promise<void> {
   const started = performance.now();
-  const base = options.quick ? QUICK : DEFAULTS;
-  const settings: Settings = {
-    ...base,
-    ...(options.siblings !== undefined ? { siblings: Math.max(2, options.siblings) } : {}),
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-  };
-  const progress = process.stderr.isTTY ? terminalProgress() : lineProgress();
+  const settings = settingsOf(options.quick ? QUICK : DEFAULTS, { siblings: options.siblings, seed: options.seed });
+  const progress = defaultProgress();
 
   // 1. plan
   const plan = planVthr(settings.vthr);
@@ -78,9 +71,7 @@ async function main(options: Options): Promise<void> {
   const template = siblings[0]!.config;
   const recipe = `${template.steps} steps, ${template.optimizer.kind}, lr ${template.lr.toPrecision(2)}, batch ${template.batchSize}, full fine-tuning`;
   const page = seedSiblingsPage(results, families, recipe);
-  await writeReportPage(options.reports, page);
-  printReportPage(page);
-  console.log(`\nreport: ${join(options.reports, `${page.slug}.html`)}   data: ${dataDir}   wall time ${formatDuration(performance.now() - started)}`);
+  await publishReport(options.reports, page, dataDir, started);
 }
 
 await runAblation(program, main);

@@ -13,16 +13,13 @@
  *        [--seed N] [--reports DIR] [--cache DIR]
  */
 import { join } from "node:path";
-import { InvalidArgumentError } from "commander";
-import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
-import { formatDuration } from "../src/harness/format-units.ts";
+import { defaultProgress } from "../src/harness/progress.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
-import { SPLITS, VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
-import { ablationCommand, runAblation, wholeNumber, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
+import { ablationCommand, atLeast, publishReport, runAblation, settingsOf, splitName, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
 import { subtreeSweep, subtreeSweepCount } from "../src/harness/ablation/subtree-sweep.ts";
 import { subtreeSizePage } from "../src/harness/ablation/subtree-size-report.ts";
-import { printReportPage, writeReportPage } from "../src/report/index.ts";
 
 /** Every setting, with why. */
 const DEFAULTS = {
@@ -49,24 +46,14 @@ interface Options extends CommonCliOptions {
 }
 
 const program = ablationCommand("subtree-size", "Paper Table 4: accuracy on random connected sub-trees of 20–100 % of each VTHR tree")
-  .option("--samples <n>", `random sub-trees per size and root (default ${DEFAULTS.samples})`, wholeNumber)
-  .option("--split <name>", `split to sample (default ${DEFAULTS.split})`, (value: string) => {
-    if (!SPLITS.includes(value as SplitName)) throw new InvalidArgumentError(`unknown split '${value}' (choose from ${SPLITS.join(", ")})`);
-    return value as SplitName;
-  })
+  .option("--samples <n>", `random sub-trees per size and root (default ${DEFAULTS.samples})`, atLeast(1))
+  .option("--split <name>", `split to sample (default ${DEFAULTS.split})`, splitName)
   .option("--root-closed", "every sub-tree keeps the tree's root");
 
 async function main(options: Options): Promise<void> {
   const started = performance.now();
-  const base = options.quick ? QUICK : DEFAULTS;
-  const settings: Settings = {
-    ...base,
-    ...(options.samples !== undefined ? { samples: Math.max(1, options.samples) } : {}),
-    ...(options.split ? { split: options.split } : {}),
-    ...(options.rootClosed ? { rootClosed: true } : {}),
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-  };
-  const progress = process.stderr.isTTY ? terminalProgress() : lineProgress();
+  const settings = settingsOf(options.quick ? QUICK : DEFAULTS, { samples: options.samples, split: options.split, rootClosed: options.rootClosed, seed: options.seed });
+  const progress = defaultProgress();
 
   // 1. load
   const vthr = await loadVthr(settings.vthr, { cache: options.cache, progress });
@@ -83,9 +70,7 @@ async function main(options: Options): Promise<void> {
 
   // 5. report
   const page = subtreeSizePage(samples, settings.split, settings.rootClosed);
-  await writeReportPage(options.reports, page);
-  printReportPage(page);
-  console.log(`\nreport: ${join(options.reports, `${page.slug}.html`)}   data: ${dataDir}   wall time ${formatDuration(performance.now() - started)}`);
+  await publishReport(options.reports, page, dataDir, started);
 }
 
 await runAblation(program, main);

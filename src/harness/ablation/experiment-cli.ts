@@ -4,7 +4,11 @@
  * prints a MotherError on one line and exits non-zero.
  */
 import { Command, InvalidArgumentError } from "commander";
+import { join } from "node:path";
 import { MotherError } from "../../errors.ts";
+import { printReportPage, writeReportPage, type ReportPage } from "../../report/index.ts";
+import { formatDuration } from "../format-units.ts";
+import { SPLITS, type SplitName } from "../vthr/vthr-settings.ts";
 
 /** Options every ablation script takes. */
 export interface CommonCliOptions {
@@ -19,6 +23,30 @@ export function wholeNumber(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
   return n;
+}
+
+/** A whole number ≥ `least` (e.g. at least one sample, at least two siblings). */
+export function atLeast(least: number): (value: string) => number {
+  return (value) => {
+    const n = wholeNumber(value);
+    if (n < least) throw new InvalidArgumentError(`expected a whole number ≥ ${least}`);
+    return n;
+  };
+}
+
+/**
+ * The settings of a run: the preset (`quick` or the defaults) with every command-line value
+ * that was given laid over it; options left out (undefined) keep the preset's value.
+ */
+export function settingsOf<T extends object>(preset: T, given: { readonly [K in keyof T]?: T[K] | undefined }): T {
+  const chosen = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+  return { ...preset, ...chosen };
+}
+
+/** One VTHR split name. */
+export function splitName(value: string): SplitName {
+  if (!SPLITS.includes(value as SplitName)) throw new InvalidArgumentError(`unknown split '${value}' (choose from ${SPLITS.join(", ")})`);
+  return value as SplitName;
 }
 
 /** A comma-separated list of finite numbers ≥ 0, e.g. "0,0.1,0.3". */
@@ -53,4 +81,11 @@ export async function runAblation<T extends CommonCliOptions>(program: Command, 
     }
     throw error;
   }
+}
+
+/** The last step of every ablation: write the page, print it, say where it and its data are and how long the run took. */
+export async function publishReport(reports: string, page: ReportPage, dataDir: string, startedAt: number): Promise<void> {
+  await writeReportPage(reports, page);
+  printReportPage(page);
+  console.log(`\nreport: ${join(reports, `${page.slug}.html`)}   data: ${dataDir}   wall time ${formatDuration(performance.now() - startedAt)}`);
 }
