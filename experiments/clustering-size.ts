@@ -18,6 +18,7 @@ import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
 import { ablationCommand, atLeast, numberList, publishReport, runAblation, settingsOf, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
+import type { TruthGraph } from "../src/types.ts";
 import { clusteringSweep, clusteringSweepCount, type TreeCountMode } from "../src/harness/ablation/clustering-sweep.ts";
 import { clusteringSizePage, type SplitClustering } from "../src/harness/ablation/clustering-size-report.ts";
 
@@ -58,20 +59,17 @@ async function main(options: Options): Promise<void> {
   const vthr = await loadVthr(settings.vthr, { cache: options.cache, progress });
 
   // 2–3. sample and recover, per split
-  const results: SplitClustering[] = [];
+  const results: (SplitClustering & { truth: TruthGraph })[] = [];
   for (const split of settings.splits) {
     const { models, truth } = await vthr.openSplit(split);
     const task = progress.start(`recover small ${split} graphs`, clusteringSweepCount(models.length, settings));
-    results.push({ split, models: models.length, samples: await clusteringSweep(models, truth, settings, () => task.advance()) });
+    results.push({ split, truth, models: models.length, samples: await clusteringSweep(models, truth, settings, () => task.advance()) });
     task.finish();
   }
 
   // 4. save
   const dataDir = join(options.reports, "data", "clustering-size");
-  for (const r of results) {
-    const { truth } = await vthr.openSplit(r.split);
-    await writeFileAtomic(join(dataDir, `${r.split}-samples.json`), `${JSON.stringify({ split: r.split, truth, samples: r.samples })}\n`);
-  }
+  for (const r of results) await writeFileAtomic(join(dataDir, `${r.split}-samples.json`), `${JSON.stringify({ split: r.split, truth: r.truth, samples: r.samples })}\n`);
 
   // 5. report
   const page = clusteringSizePage(results);

@@ -74,7 +74,7 @@ export function seedSiblingsPage(results: SeedSiblingResults, truth: TruthGraph,
       `For each VTHR root, ${siblings.length / Math.max(1, results.families.length)} fine-tunes with one recipe (${recipe}) that differ only in the training seed (new head initialisation and batch order). ` +
       "The paper fine-tunes 3 ViTs this way and finds in all cases that siblings are farther from each other than from the parent, so the tree is recovered. We check the same per root, recover each family alone, and also add the siblings to the root's whole FT tree.",
     figures: [
-      { title: "Distances of each sibling", spec: siblingDistanceFigure(results), caption: "One row per sibling; orange/blue dots: ℓ_FT to the nearest sibling and to the parent." },
+      { title: "Distances of each sibling", spec: siblingDistanceFigure(results), caption: "One row per sibling: ℓ_FT to its parent and to its nearest sibling (colours in the legend)." },
       {
         title: "All families as one Model Graph: recovered (left) against the truth (right)",
         spec: treeComparisonFigure({ recovered: results.graph.graph.edges, truth: truth.edges, ids: truth.models.map((m) => m.id) }),
