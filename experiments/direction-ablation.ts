@@ -6,9 +6,9 @@
  *   1. load      the VTHR models (cached by experiments/vthr.ts; nothing new is trained)
  *   2. agree     per split: direction agreement of every statistic × layer set (statistics only)
  *   3. trees     per split: per-tree recovery (cluster known) with each candidate as the score
- *   4. graph     per split: Model Graph recovery for a shortlist (best per split, best overall, default)
- *   5. stage     --stage auto with the default and the best candidate, against the labelled truth
- *   6. sweep     λ constant × distance layers for the default and the best candidate
+ *   4. graph     per split: Model Graph recovery for a shortlist (best per split, leaders, default)
+ *   5. stage     --stage auto with the default and the leading candidates, against the labelled truth
+ *   6. sweep     λ constant × distance layers for the default and the leading candidates
  *   7. report    reports/direction-ablation.html + the same tables on the terminal
  *
  * Usage: bun experiments/direction-ablation.ts [--quick] [--splits ft,lora-f,lora-v]
@@ -22,9 +22,9 @@ import { agreementByCandidate } from "../src/harness/analysis/direction-agreemen
 import { formatDuration } from "../src/harness/format-units.ts";
 import { modelStats } from "../src/harness/model-stats.ts";
 import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
-import { candidateLabel, lambdaDistanceSweep, recoverGraphByCandidate, recoverTreesByCandidate, shortlistCandidates } from "../src/harness/direction/candidate-recovery.ts";
+import { accuracyByCandidate, candidateLabel, lambdaDistanceSweep, prepareTrees, recoverGraphByCandidate, shortlistCandidates } from "../src/harness/direction/candidate-recovery.ts";
 import { LAYER_SETS, SCORE_VARIANTS, layerSetByName, layerSetOf, scoreCandidates, type LayerSet, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";
-import { directionAblationPage, rankAcrossSplits, type SplitDirectionResults, type SweepPoint } from "../src/harness/direction/report-direction-ablation.ts";
+import { directionAblationPage, rankAcrossSplits, type SplitDirectionResults } from "../src/harness/direction/report-direction-ablation.ts";
 import { evaluateStageAuto } from "../src/harness/direction/stage-auto.ts";
 import { SPLITS, VTHR_DEFAULTS, VTHR_QUICK, type SplitName, type VthrSettings } from "../src/harness/vthr/vthr-settings.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
@@ -38,6 +38,8 @@ interface DirectionAblationSettings {
   readonly candidates: readonly ScoreCandidate[];
   /** Per split, this many best candidates (by tree accuracy) also get a whole Model Graph recovery. */
   readonly shortlist: number;
+  /** The best candidates across splits that, with the default, get --stage auto and the λ × distance sweep. */
+  readonly leaders: number;
   /** λ constants c and distance layer sets of the sweep. */
   readonly lambdas: readonly number[];
   readonly distanceLayers: readonly LayerSet[];
@@ -50,7 +52,8 @@ const DEFAULTS: DirectionAblationSettings = {
   // A Model Graph recovery of 105 models costs ~ a dozen tree recoveries; clustering does not
   // depend on the score, so the graph ranks candidates like the trees do — a few suffice.
   shortlist: 4,
-  lambdas: [0.1, 0.3, 1],
+  leaders: 3,
+  lambdas: [0, 0.1, 0.3, 1, 3],
   distanceLayers: [layerSetByName("attention"), layerSetByName("mlp"), layerSetByName("all")],
 };
 
@@ -59,6 +62,7 @@ const QUICK: DirectionAblationSettings = {
   vthr: VTHR_QUICK,
   candidates: scoreCandidates(["kurtosis", "variance", "entropy"], [layerSetByName("attention"), layerSetByName("mlp-out"), layerSetByName("all")]),
   shortlist: 1,
+  leaders: 1,
   lambdas: [0.3, 1],
   distanceLayers: [layerSetByName("attention"), layerSetByName("all")],
 };
@@ -99,19 +103,21 @@ async function main(options: CliOptions): Promise<void> {
   const opened = new Map(await Promise.all(settings.splits.map(async (split) => [split, await vthr.openSplit(split)] as const)));
 
   // 2–3. agreement and per-tree accuracy of every candidate
-  const task = progress.start(`candidates × splits (${candidates.length} × ${settings.splits.length})`, candidates.length * settings.splits.length);
+  const task = progress.start(`agreement and tree accuracy of ${candidates.length} candidates per split`, settings.splits.length);
   const measured = [];
   for (const split of settings.splits) {
     const { models, truth } = opened.get(split)!;
     const rows = (await Promise.all(models.map((model) => modelStats(model, statsCache)))).flat();
     const agreement = agreementByCandidate(rows, truth, candidates);
-    const trees = await recoverTreesByCandidate(models, truth, candidates, {}, () => task.advance());
-    measured.push({ split, roots: [...new Set(truth.models.map((m) => m.tree))], agreement, trees });
+    const prepared = await prepareTrees(models, truth);
+    const trees = accuracyByCandidate(prepared, rows, candidates);
+    measured.push({ split, roots: [...new Set(truth.models.map((m) => m.tree))], agreement, trees, rows, prepared });
+    task.advance();
   }
   task.finish();
   const ranked = rankAcrossSplits({ splits: measured.map((m) => ({ ...m, graph: [], stageAuto: [], sweep: [] })), defaultCandidate: "", defaultLambda: 0 });
-  const best = candidates.find((c) => candidateLabel(c) === ranked[0]!.label)!;
-  const leaders = candidateLabel(best) === candidateLabel(defaultCandidate) ? [defaultCandidate] : [defaultCandidate, best];
+  const byLabel = new Map(candidates.map((c) => [candidateLabel(c), c]));
+  const leaders = [defaultCandidate, ...ranked.slice(0, settings.leaders).map((r) => byLabel.get(r.label)!)].filter((c, i, all) => all.findIndex((o) => candidateLabel(o) === candidateLabel(c)) === i);
 
   // 4–6. Model Graph shortlist, stage auto, λ × distance layers
   const splits: SplitDirectionResults[] = [];
@@ -119,12 +125,9 @@ async function main(options: CliOptions): Promise<void> {
     const { models, truth } = opened.get(m.split)!;
     const graph = await recoverGraphByCandidate(models, truth, shortlistCandidates(m.trees, settings.shortlist, leaders));
     const stageAuto = [];
-    for (const candidate of leaders) {
-      stageAuto.push({ candidate: candidateLabel(candidate), result: await evaluateStageAuto(models, truth, { score: candidate.score, scoreKinds: candidate.layers.kinds }) });
-    }
-    const sweep: SweepPoint[] = [];
-    for (const candidate of leaders) sweep.push(...(await lambdaDistanceSweep(models, truth, candidate, settings.distanceLayers, settings.lambdas)));
-    splits.push({ ...m, graph, stageAuto, sweep });
+    for (const candidate of leaders) stageAuto.push({ candidate: candidateLabel(candidate), result: await evaluateStageAuto(models, truth, m.prepared, m.rows, candidate) });
+    const sweep = await lambdaDistanceSweep(models, truth, m.rows, leaders, settings.distanceLayers, settings.lambdas);
+    splits.push({ split: m.split, roots: m.roots, agreement: m.agreement, trees: m.trees, graph, stageAuto, sweep });
   }
 
   // 7. report

@@ -26,7 +26,7 @@ import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
 import { trainPlanned } from "../src/harness/train-planned.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { candidateMonotonicity } from "../src/harness/direction/candidate-monotonicity.ts";
-import { candidateLabel, recoverTreesByCandidate } from "../src/harness/direction/candidate-recovery.ts";
+import { accuracyByCandidate, candidateLabel, prepareTrees } from "../src/harness/direction/candidate-recovery.ts";
 import { LAYER_SETS, SCORE_VARIANTS, layerSetByName, layerSetOf, scoreCandidates, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";
 import { planRecipeChains, type RecipeChainSettings } from "../src/harness/direction/plan-recipe-chains.ts";
 import { FINE_TUNE_RECIPES, recipeByName } from "../src/harness/direction/recipes.ts";
@@ -122,7 +122,7 @@ async function main(options: CliOptions): Promise<void> {
       ...summariseTraining(planned.map((m) => traced.get(m.id)!)),
       agreement: agreementByCandidate(rows, truth, candidates),
       monotonicity: candidateMonotonicity(runs, candidates),
-      trees: settings.recoverTrees ? await recoverTreesByCandidate(models, truth, candidates) : [],
+      trees: settings.recoverTrees ? accuracyByCandidate(await prepareTrees(models, truth), rows, candidates) : [],
     });
     task.advance();
   }

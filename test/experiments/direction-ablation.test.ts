@@ -2,7 +2,8 @@
  * `experiments/direction-ablation.ts --quick`: the default candidate's row must agree with
  * independent computations — direction agreement from the checkpoints by brute force, and
  * tree / Model Graph accuracy from recoverSplit with recovery's defaults (the code path of
- * experiments/vthr.ts, not the ablation's own per-tree loop).
+ * experiments/vthr.ts, not the ablation's own per-tree loop), and for other candidates from
+ * recoverModels with `score` and `scoreKinds` set.
  */
 import { describe, expect, test } from "bun:test";
 import { mkdtemp } from "node:fs/promises";
@@ -13,6 +14,8 @@ import { loadVthr } from "../../src/harness/ablation/load-vthr.ts";
 import { silentProgress } from "../../src/harness/progress.ts";
 import { recoverSplit } from "../../src/harness/vthr/recover-vthr.ts";
 import { VTHR_QUICK } from "../../src/harness/vthr/vthr-settings.ts";
+import { pickModels, recoverScored } from "../../src/harness/ablation/recover-scored.ts";
+import { trueTrees } from "../../src/harness/direction/candidate-recovery.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import { agreementOracle, attentionKurtosisOracle, section } from "./direction-oracles.ts";
 
@@ -37,6 +40,16 @@ describe("experiments/direction-ablation.ts --quick", () => {
       roots.forEach((root, i) => expect(row[1 + i]!).toBeCloseTo(reference.perTree.get(root)!.scores.edges.accuracy, 3));
       expect(row[1 + roots.length]!).toBeCloseTo(correct / truth.edges.length, 3);
       expect(row[2 + roots.length]!).toBeCloseTo(reference.graph.scores.edges.accuracy, 3);
+    }
+    // Non-default candidates: the ablation's one-pass-per-tree recovery gives what recoverModels gives
+    const { models, truth } = await vthr.openSplit("ft");
+    for (const [score, layers, kinds] of [["kurtosis", "mlp-out", ["mlp-out"]], ["entropy", "all", ["query", "key", "value", "attention-output", "mlp-in", "mlp-gate", "mlp-out"]]] as const) {
+      const row = tableRow(section(run.stdout, "FT —"), [score, layers]);
+      for (const [i, tree] of trueTrees(truth).entries()) {
+        const ids = tree.truth.models.map((m) => m.id);
+        const reference = await recoverScored(pickModels(models, ids), tree.truth, { score, scoreKinds: kinds, trees: 1 });
+        expect(row[1 + i]!).toBeCloseTo(reference.scores.edges.accuracy, 3);
+      }
     }
     // --stage auto: one row per split and leading candidate, "k/2" trees called specialization
     expect(section(run.stdout, "--stage auto against").match(/\d\/2/g)!.length).toBeGreaterThanOrEqual(3);

@@ -2,26 +2,35 @@
  * Recovery accuracy with each directional-score candidate (paper §6.3 "other directional
  * scores" and "effect of layer types", as accuracies rather than curves):
  *
- *   1. per true tree (cluster known, trees = 1): recoverModels with `score` and `scoreKinds`
- *      set from the candidate — the distance is the same for every candidate, so differences
- *      are the direction prior's alone
- *   2. the whole Model Graph (clustered, tree count known) for a shortlist of candidates
+ *   1. per true tree (cluster known): the layer pass runs once (prepared-tree.ts), then each
+ *      candidate's scores (from the per-layer statistics rows) and each λ give one MDST —
+ *      the distance is the same for every candidate, so differences are the direction prior's
+ *   2. the whole Model Graph (clustered, tree count known): recoverModels per shortlisted
+ *      candidate, `score` and `scoreKinds` set from it
  *
  * Everything else is recovery's default (plus `base` overrides).
  */
-import type { ModelSource, TruthGraph } from "../../types.ts";
-import type { RecoverOptions } from "../../recover/options.ts";
+import type { ModelSource, Stage, TruthGraph } from "../../types.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
+import type { LayerStatsRow } from "../../stats/stats-table.ts";
 import { pickModels, recoverScored } from "../ablation/recover-scored.ts";
 import { restrictTruth } from "../ablation/sample-subtree.ts";
+import { scoresByModel } from "../analysis/direction-agreement.ts";
 import type { LayerSet, ScoreCandidate } from "./layer-sets.ts";
+import { prepareTree, recoverPrepared, type PreparedTree } from "./prepared-tree.ts";
 
 /** Accuracies of one candidate on one split. */
 export interface CandidateAccuracy {
   readonly candidate: ScoreCandidate;
   /** Edge accuracy per true tree (cluster known), by root id in truth order. */
   readonly perTree: ReadonlyMap<string, number>;
-  /** Mean of the per-tree accuracies weighted by edges (= all trees' correct edges / all edges). */
+  /** All trees' correct edges / all edges. */
   readonly treesPooled: number;
+}
+
+/** Name of a candidate in tables: "kurtosis/attention". */
+export function candidateLabel(candidate: ScoreCandidate): string {
+  return `${candidate.score}/${candidate.layers.name}`;
 }
 
 /** The options a candidate sets on top of `base`. */
@@ -35,30 +44,47 @@ export function trueTrees(truth: TruthGraph): { root: string; truth: TruthGraph 
   return roots.map((root) => ({ root, truth: restrictTruth(truth, truth.models.filter((m) => m.tree === root).map((m) => m.id)) }));
 }
 
-/** Per-tree accuracy of every candidate; `onDone` after each candidate (progress). */
-export async function recoverTreesByCandidate(
-  models: readonly ModelSource[],
-  truth: TruthGraph,
-  candidates: readonly ScoreCandidate[],
-  base: Partial<RecoverOptions> = {},
-  onDone: () => void = () => {},
-): Promise<CandidateAccuracy[]> {
-  const trees = trueTrees(truth);
-  const out: CandidateAccuracy[] = [];
-  for (const candidate of candidates) {
-    const perTree = new Map<string, number>();
-    let correct = 0;
-    let total = 0;
-    for (const tree of trees) {
-      const scored = await recoverScored(pickModels(models, tree.truth.models.map((m) => m.id)), tree.truth, { ...candidateOptions(candidate, base), trees: 1 });
-      perTree.set(tree.root, scored.scores.edges.accuracy);
-      correct += scored.scores.edges.correct;
-      total += scored.scores.edges.total;
-    }
-    out.push({ candidate, perTree, treesPooled: total === 0 ? Number.NaN : correct / total });
-    onDone();
+/** Every true tree prepared (one layer pass each) with recovery's options plus `base`. */
+export async function prepareTrees(models: readonly ModelSource[], truth: TruthGraph, base: Partial<RecoverOptions> = {}): Promise<{ root: string; tree: PreparedTree }[]> {
+  const out = [];
+  for (const { root, truth: treeTruth } of trueTrees(truth)) {
+    out.push({ root, tree: await prepareTree(pickModels(models, treeTruth.models.map((m) => m.id)), treeTruth, base) });
   }
   return out;
+}
+
+/** Per-tree and pooled accuracy of one direction prior on prepared trees. */
+export function accuracyOnTrees(
+  trees: readonly { root: string; tree: PreparedTree }[],
+  scores: ReadonlyMap<string, number>,
+  stage: Stage | "auto",
+  lambda: number,
+): { perTree: Map<string, number>; treesPooled: number; stages: Map<string, Stage> } {
+  const perTree = new Map<string, number>();
+  const stages = new Map<string, Stage>();
+  let correct = 0;
+  let total = 0;
+  for (const { root, tree } of trees) {
+    const recovered = recoverPrepared(tree, scores, stage, lambda);
+    perTree.set(root, recovered.accuracy.accuracy);
+    stages.set(root, recovered.stage);
+    correct += recovered.accuracy.correct;
+    total += recovered.accuracy.total;
+  }
+  return { perTree, treesPooled: total === 0 ? Number.NaN : correct / total, stages };
+}
+
+/** Per-tree accuracy of every candidate on prepared trees, scores from `rows` (statistics of every model). */
+export function accuracyByCandidate(
+  trees: readonly { root: string; tree: PreparedTree }[],
+  rows: readonly LayerStatsRow[],
+  candidates: readonly ScoreCandidate[],
+  prior: Pick<RecoverOptions, "stage" | "lambda"> = DEFAULT_RECOVER_OPTIONS,
+): CandidateAccuracy[] {
+  return candidates.map((candidate) => {
+    const { perTree, treesPooled } = accuracyOnTrees(trees, scoresByModel(rows, candidate.score, candidate.layers.kinds), prior.stage, prior.lambda);
+    return { candidate, perTree, treesPooled };
+  });
 }
 
 /** Model Graph edge accuracy (clustered, tree count known) for each candidate. */
@@ -77,11 +103,6 @@ export async function recoverGraphByCandidate(
   return out;
 }
 
-/** Name of a candidate in tables: "kurtosis/attention". */
-export function candidateLabel(candidate: ScoreCandidate): string {
-  return `${candidate.score}/${candidate.layers.name}`;
-}
-
 /**
  * The `count` best candidates by pooled tree accuracy (ties: earlier first), plus `always`
  * (e.g. the current default), without repeats — the ones worth a whole Model Graph recovery.
@@ -97,19 +118,31 @@ export function shortlistCandidates(accuracies: readonly CandidateAccuracy[], co
   return out;
 }
 
-/** Pooled tree accuracy of `candidate` at every λ constant × distance layer set (sweep order: layers, then λ). */
+/** One point of the λ × distance-layer sweep. */
+export interface SweepPoint {
+  readonly candidate: string;
+  readonly distanceLayers: string;
+  readonly lambda: number;
+  readonly treesPooled: number;
+}
+
+/** Pooled tree accuracy of each candidate at every distance layer set × λ constant (one layer pass per tree and set). */
 export async function lambdaDistanceSweep(
   models: readonly ModelSource[],
   truth: TruthGraph,
-  candidate: ScoreCandidate,
+  rows: readonly LayerStatsRow[],
+  candidates: readonly ScoreCandidate[],
   distanceLayers: readonly LayerSet[],
   lambdas: readonly number[],
-): Promise<{ candidate: string; distanceLayers: string; lambda: number; treesPooled: number }[]> {
-  const out = [];
+): Promise<SweepPoint[]> {
+  const out: SweepPoint[] = [];
   for (const layers of distanceLayers) {
-    for (const lambda of lambdas) {
-      const [result] = await recoverTreesByCandidate(models, truth, [candidate], { lambda, distanceKinds: layers.kinds });
-      out.push({ candidate: candidateLabel(candidate), distanceLayers: layers.name, lambda, treesPooled: result!.treesPooled });
+    const trees = await prepareTrees(models, truth, { distanceKinds: layers.kinds });
+    for (const candidate of candidates) {
+      const scores = scoresByModel(rows, candidate.score, candidate.layers.kinds);
+      for (const lambda of lambdas) {
+        out.push({ candidate: candidateLabel(candidate), distanceLayers: layers.name, lambda, treesPooled: accuracyOnTrees(trees, scores, DEFAULT_RECOVER_OPTIONS.stage, lambda).treesPooled });
+      }
     }
   }
   return out;

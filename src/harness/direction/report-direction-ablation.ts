@@ -11,18 +11,10 @@ import type { Cell } from "../../report/format-cell.ts";
 import type { CandidateAgreement } from "../analysis/direction-agreement.ts";
 import { PAPER_TABLE_1 } from "../vthr/report-vthr.ts";
 import type { SplitName } from "../vthr/vthr-settings.ts";
-import { candidateLabel, type CandidateAccuracy } from "./candidate-recovery.ts";
+import { candidateLabel, type CandidateAccuracy, type SweepPoint } from "./candidate-recovery.ts";
 import type { ScoreCandidate } from "./layer-sets.ts";
 import { rankByWorstCase } from "./rank-by-worst-case.ts";
 import type { StageAutoResult } from "./stage-auto.ts";
-
-/** One point of the λ × distance-layer sweep (per-tree recovery, cluster known). */
-export interface SweepPoint {
-  readonly candidate: string;
-  readonly distanceLayers: string;
-  readonly lambda: number;
-  readonly treesPooled: number;
-}
 
 /** Everything measured on one split. */
 export interface SplitDirectionResults {
@@ -91,7 +83,14 @@ export function directionAblationPage(results: DirectionAblationResults): Report
       ];
     }),
   );
-  const sweepRows: Cell[][] = results.splits.flatMap((s) => s.sweep.map((p) => [SPLIT_TITLES[s.split], p.candidate, p.distanceLayers, p.lambda, p.treesPooled]));
+  const lambdas = [...new Set(results.splits.flatMap((s) => s.sweep.map((p) => p.lambda)))];
+  const sweepRows: Cell[][] = results.splits.flatMap((s) => {
+    const keys = [...new Set(s.sweep.map((p) => `${p.candidate}|${p.distanceLayers}`))];
+    return keys.map((key) => {
+      const [candidate, layers] = key.split("|") as [string, string];
+      return [SPLIT_TITLES[s.split], candidate, layers, ...lambdas.map((lambda) => s.sweep.find((p) => p.candidate === candidate && p.distanceLayers === layers && p.lambda === lambda)?.treesPooled ?? null)];
+    });
+  });
 
   const best = ranked[0]!;
   const defaultRow = ranked.find((r) => r.label === results.defaultCandidate);
@@ -114,10 +113,10 @@ export function directionAblationPage(results: DirectionAblationResults): Report
       columns: ["split", "candidate", "trees auto calls specialization", "trees pooled (auto)", "trees pooled (stage given)", "graph trees called specialization", "Model Graph (auto)"],
       rows: stageRows,
     }, {
-      title: "λ constant c × distance layers (per-tree recovery, cluster known)",
-      columns: ["split", "candidate", "distance layers", "c (λ = c·mean D)", "trees pooled"],
+      title: "λ constant c × distance layers for the leading candidates (per-tree recovery, cluster known)",
+      columns: ["split", "candidate", "distance layers", ...lambdas.map((c) => `c = ${c}`)],
       rows: sweepRows,
-      note: "On LoRA splits --distance auto uses ℓ_LoRA on the LoRA layers, so the distance-layer choice matters only where it falls back to ℓ_FT.",
+      note: "Pooled tree accuracy at λ = c·mean(D). c = 0 ignores direction (the MDST orients edges arbitrarily), so it is the distance-only baseline. On LoRA splits --distance auto uses ℓ_LoRA on the LoRA layers, so the distance-layer choice matters only where it falls back to ℓ_FT.",
     }],
     paperComparison: {
       source: "§6.3, Fig. 14, Fig. 19, Table 1",

@@ -5,9 +5,13 @@
  * what accuracy it reaches, per tree (cluster known) and for the clustered Model Graph.
  */
 import type { ModelGraph, ModelSource, Stage, TruthGraph } from "../../types.ts";
-import type { RecoverOptions } from "../../recover/options.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
+import type { LayerStatsRow } from "../../stats/stats-table.ts";
 import { pickModels, recoverScored } from "../ablation/recover-scored.ts";
-import { trueTrees } from "./candidate-recovery.ts";
+import { scoresByModel } from "../analysis/direction-agreement.ts";
+import { accuracyOnTrees, candidateOptions } from "./candidate-recovery.ts";
+import type { ScoreCandidate } from "./layer-sets.ts";
+import type { PreparedTree } from "./prepared-tree.ts";
 
 export interface StageAutoResult {
   /** Per true tree: the stage auto chose and the edge accuracy it reached. */
@@ -27,18 +31,23 @@ export function stagesPerTree(graph: ModelGraph): Stage[] {
   });
 }
 
-/** Recovers every true tree and the Model Graph with `stage: "auto"` (plus `base`). */
-export async function evaluateStageAuto(models: readonly ModelSource[], truth: TruthGraph, base: Partial<RecoverOptions> = {}): Promise<StageAutoResult> {
-  const perTree = [];
-  let correct = 0;
-  let total = 0;
-  for (const tree of trueTrees(truth)) {
-    const scored = await recoverScored(pickModels(models, tree.truth.models.map((m) => m.id)), tree.truth, { ...base, stage: "auto", trees: 1 });
-    perTree.push({ root: tree.root, picked: stagesPerTree(scored.graph)[0]!, accuracy: scored.scores.edges.accuracy });
-    correct += scored.scores.edges.correct;
-    total += scored.scores.edges.total;
-  }
-  const trees = new Set(truth.models.map((m) => m.tree)).size;
-  const graph = await recoverScored(pickModels(models, truth.models.map((m) => m.id)), truth, { ...base, stage: "auto", trees });
-  return { perTree, treesPooled: total === 0 ? Number.NaN : correct / total, graph: { accuracy: graph.scores.edges.accuracy, picked: stagesPerTree(graph.graph) } };
+/**
+ * Recovers every true tree (prepared, cluster known) and the Model Graph (clustered, tree
+ * count known) with `stage: "auto"` and `candidate` as the directional score.
+ */
+export async function evaluateStageAuto(
+  models: readonly ModelSource[],
+  truth: TruthGraph,
+  trees: readonly { root: string; tree: PreparedTree }[],
+  rows: readonly LayerStatsRow[],
+  candidate: ScoreCandidate,
+): Promise<StageAutoResult> {
+  const { perTree, treesPooled, stages } = accuracyOnTrees(trees, scoresByModel(rows, candidate.score, candidate.layers.kinds), "auto", DEFAULT_RECOVER_OPTIONS.lambda);
+  const treeCount = new Set(truth.models.map((m) => m.tree)).size;
+  const graph = await recoverScored(pickModels(models, truth.models.map((m) => m.id)), truth, { ...candidateOptions(candidate), stage: "auto", trees: treeCount });
+  return {
+    perTree: [...perTree].map(([root, accuracy]) => ({ root, picked: stages.get(root)!, accuracy })),
+    treesPooled,
+    graph: { accuracy: graph.scores.edges.accuracy, picked: stagesPerTree(graph.graph) },
+  };
 }

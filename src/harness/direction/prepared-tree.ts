@@ -1,0 +1,57 @@
+/**
+ * One true tree read once, recovered many times: the ablations vary only the direction prior
+ * (score statistic, score layers, λ, stage), none of which touches the distance matrix, so the
+ * layer pass runs once per tree and each variant costs one MDST. Built from the same pieces in
+ * the same order as recoverModels with `trees: 1` (recover.ts steps 3 and 5), so a variant
+ * gives exactly the tree `recoverModels(models, {…options, score, scoreKinds, trees: 1})` gives
+ * (pinned by the direction-ablation test).
+ */
+import type { ModelSource, Stage, TruthGraph } from "../../types.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
+import { planLayers } from "../../recover/plan-layers.ts";
+import { runLayerJobs } from "../../recover/layer-pool.ts";
+import { treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
+import { recoverTree } from "../../recover/recover-tree.ts";
+import { edgeAccuracy, type EdgeAccuracy } from "../../recover/evaluate.ts";
+
+/** A tree's models with the distance matrix recovery builds for them. */
+export interface PreparedTree {
+  readonly ids: readonly string[];
+  readonly truth: TruthGraph;
+  /** k×k row-major D (ℓ_FT or ℓ_LoRA, as `distance` chose). */
+  readonly distance: Float64Array;
+  readonly choice: DistanceChoice;
+}
+
+/** Runs the layer pass once and builds D for `models` (all of one architecture, one tree). */
+export async function prepareTree(models: readonly ModelSource[], truth: TruthGraph, overrides: Partial<RecoverOptions> = {}): Promise<PreparedTree> {
+  const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
+  const jobs = planLayers(models, options);
+  const pass = await runLayerJobs(jobs, { workers: 0 });
+  const { matrix, choice } = treeDistance(models.map((_, i) => i), jobs, pass, options);
+  return { ids: models.map((m) => m.id), truth, distance: matrix, choice };
+}
+
+/** The recovered tree's edges and their accuracy, for one direction prior. */
+export interface PreparedRecovery {
+  readonly edges: { parent: string; child: string }[];
+  readonly accuracy: EdgeAccuracy;
+  /** The stage used (inferred when `stage` was "auto"); one for the whole tree. */
+  readonly stage: Stage;
+}
+
+/** Recovers the prepared tree with directional `scores` (by id), one `stage` for all, λ constant `lambda`. */
+export function recoverPrepared(tree: PreparedTree, scores: ReadonlyMap<string, number>, stage: Stage | "auto", lambda: number): PreparedRecovery {
+  const result = recoverTree({
+    distance: tree.distance,
+    scores: Float64Array.from(tree.ids, (id) => {
+      const score = scores.get(id);
+      if (score === undefined) throw new Error(`prepared tree: no directional score for ${id}`);
+      return score;
+    }),
+    stages: tree.ids.map(() => stage),
+    lambda,
+  });
+  const edges = [...result.parent].flatMap((p, i) => (p >= 0 ? [{ parent: tree.ids[p]!, child: tree.ids[i]! }] : []));
+  return { edges, accuracy: edgeAccuracy(edges, tree.truth), stage: result.stages[0]! };
+}
