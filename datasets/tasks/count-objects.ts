@@ -1,5 +1,5 @@
 import { defineImageTask } from "../image-task.ts";
-import { type GradientBackground, paintBackground, sampleMutedBackground, visibleColour } from "../raster/background.ts";
+import { type GradientBackground, paintBackground, sampleDarkBackground, visibleColour } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
 import { placeApart } from "../raster/placement.ts";
 import { SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
@@ -29,7 +29,7 @@ export const countObjects = defineImageTask<CountScene>({
   classNames: Array.from({ length: MAX_COUNT }, (_, k) => `${k + 1} objects`),
   summary: "number of objects (1-6); shapes, sizes and colours vary, objects never touch",
   sampleScene(rng, label, size) {
-    const background = sampleMutedBackground(rng);
+    const background = sampleDarkBackground(rng);
     const radii = Array.from({ length: label + 1 }, () => rng.uniform(0.06, 0.11) * size);
     const footprints = placeApart(rng, radii, size, Math.max(2, size / 16));
     const objects = footprints.map((footprint) => ({

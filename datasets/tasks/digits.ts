@@ -1,5 +1,5 @@
 import { defineImageTask } from "../image-task.ts";
-import { type GradientBackground, paintBackground, sampleMutedBackground, visibleColour } from "../raster/background.ts";
+import { type GradientBackground, paintBackground, sampleDarkBackground, visibleColour } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
 import { drawGlyph, GLYPH_HEIGHT, GLYPH_WIDTH, type GlyphPlacement } from "../pixel-font.ts";
 
@@ -29,7 +29,7 @@ export const digits = defineImageTask<DigitsScene>({
   classNames: Array.from({ length: 10 }, (_, k) => String(k)),
   summary: "centre digit 0-9 in the pixel font; scale, slant, offset, colours vary; cut-off neighbour digits",
   sampleScene(rng, label, size) {
-    const background = sampleMutedBackground(rng);
+    const background = sampleDarkBackground(rng);
     const ink = visibleColour(rng, background, 0.4);
     const glyphHeight = rng.uniform(0.45, 0.7) * size;
     const cellHeight = glyphHeight / GLYPH_HEIGHT;

@@ -1,5 +1,5 @@
 import { defineImageTask } from "../image-task.ts";
-import { type GradientBackground, paintBackground, sampleMutedBackground } from "../raster/background.ts";
+import { type GradientBackground, paintBackground, sampleDarkBackground } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
 import { hsvToRgb } from "../raster/colour.ts";
 import { SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
@@ -25,7 +25,7 @@ export const hue = defineImageTask<HueScene>({
   classNames: ["red", "orange", "yellow-green", "green", "cyan", "blue", "violet", "magenta"].slice(0, BINS),
   summary: "hue bin (8 x 45 degrees) of one object; saturation, brightness, shape, place vary",
   sampleScene(rng, label, size) {
-    const background = sampleMutedBackground(rng);
+    const background = sampleDarkBackground(rng);
     const radius = rng.uniform(0.12, 0.28) * size;
     const objectHue = (label + rng.uniform(0.1, 0.9)) / BINS;
     return {

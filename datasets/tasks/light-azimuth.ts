@@ -1,7 +1,7 @@
 import { defineImageTask } from "../image-task.ts";
-import { type GradientBackground, paintBackground, sampleMutedBackground } from "../raster/background.ts";
+import { type GradientBackground, paintBackground, sampleDarkBackground } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
-import { vividColour } from "../raster/colour.ts";
+import { brightColour } from "../raster/colour.ts";
 
 /** Generation metadata of a light-azimuth image. */
 export interface LightScene {
@@ -30,16 +30,16 @@ export const lightAzimuth = defineImageTask<LightScene>({
   classNames: Array.from({ length: BINS }, (_, k) => `light from ${(k * 360) / BINS}-${((k + 1) * 360) / BINS} degrees`),
   summary: "azimuth bin (8) of the light on a shaded ellipsoid; elevation, ambient, shape, colour vary",
   sampleScene(rng, label, size) {
-    const radiusX = rng.uniform(0.2, 0.36) * size;
-    const radiusY = radiusX * rng.uniform(0.7, 1.3);
-    const margin = Math.max(radiusX, radiusY);
+    const radiusX = rng.uniform(0.26, 0.38) * size;
+    const radiusY = radiusX * rng.uniform(0.8, 1.2);
+    // Near the centre, so the lit side falls on the same patches for the same azimuth.
     return {
-      background: sampleMutedBackground(rng),
-      cx: rng.uniform(Math.min(margin, size / 2), Math.max(size / 2, size - margin)),
-      cy: rng.uniform(Math.min(margin, size / 2), Math.max(size / 2, size - margin)),
+      background: sampleDarkBackground(rng),
+      cx: size / 2 + rng.uniform(-0.06, 0.06) * size,
+      cy: size / 2 + rng.uniform(-0.06, 0.06) * size,
       radiusX,
       radiusY,
-      albedo: vividColour(rng),
+      albedo: brightColour(rng),
       azimuth: ((label + rng.uniform(0.1, 0.9)) * 2 * Math.PI) / BINS,
       elevation: rng.uniform(0.2, 0.9),
       ambient: rng.uniform(0.05, 0.3),

@@ -1,5 +1,5 @@
 import { defineImageTask } from "../image-task.ts";
-import { type GradientBackground, paintBackground, sampleMutedBackground, visibleColour } from "../raster/background.ts";
+import { type GradientBackground, paintBackground, sampleDarkBackground, visibleColour } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
 import { segment } from "../raster/shapes.ts";
 
@@ -28,7 +28,7 @@ export const lineCount = defineImageTask<LineScene>({
   classNames: Array.from({ length: MAX_LINES }, (_, k) => `${k + 1} lines`),
   summary: "number of straight lines (1-5) crossing the image; angles, offsets, thickness, colours vary",
   sampleScene(rng, label, size) {
-    const background = sampleMutedBackground(rng);
+    const background = sampleDarkBackground(rng);
     const lines: CrossingLine[] = [];
     for (let k = 0; k <= label; k++) {
       // A line through a random interior point at a random angle, clipped generously by the canvas.

@@ -1,6 +1,6 @@
 import { defineImageTask } from "../image-task.ts";
 import type { Rgb } from "../raster/canvas.ts";
-import { hsvToRgb, vividColour } from "../raster/colour.ts";
+import { brightColour, hsvToRgb } from "../raster/colour.ts";
 import { SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
 
 /** One object standing on the ground plane at `depth` (camera distance units). */
@@ -39,16 +39,17 @@ export const objectDistance = defineImageTask<DistanceScene>({
   sampleScene(rng, label, size) {
     const horizon = rng.uniform(0.25, 0.4) * size;
     const groundHue = rng.uniform();
-    const sky = hsvToRgb(rng.uniform(0.5, 0.7), rng.uniform(0.1, 0.4), rng.uniform(0.6, 1));
-    const groundNear = hsvToRgb(groundHue, rng.uniform(0.1, 0.3), rng.uniform(0.3, 0.6));
-    const groundFar = hsvToRgb(groundHue, rng.uniform(0.05, 0.2), rng.uniform(0.5, 0.8));
+    // A dim scene (night-like) so the bright objects stand out; see brightColour.
+    const sky = hsvToRgb(rng.uniform(0.5, 0.7), rng.uniform(0.1, 0.4), rng.uniform(0.2, 0.45));
+    const groundNear = hsvToRgb(groundHue, rng.uniform(0.1, 0.3), rng.uniform(0.05, 0.25));
+    const groundFar = hsvToRgb(groundHue, rng.uniform(0.05, 0.2), rng.uniform(0.15, 0.35));
     const low = DEPTH_EDGES[label] as number;
     const high = DEPTH_EDGES[label + 1] as number;
     const placeAt = (depth: number): GroundObject => {
       // Pinhole camera: ground contact row = horizon + f·h/depth; size = f·R/depth.
       const contact = horizon + ((size - horizon) * 0.95) / depth;
       const radius = (0.2 * size * rng.uniform(0.75, 1.25)) / depth;
-      return { kind: rng.choice(SHAPE_KINDS), depth, cx: rng.uniform(radius, size - radius), cy: contact - radius, radius, colour: vividColour(rng) };
+      return { kind: rng.choice(SHAPE_KINDS), depth, cx: rng.uniform(radius, size - radius), cy: contact - radius, radius, colour: brightColour(rng) };
     };
     const nearest = placeAt(rng.uniform(low + 0.05 * (high - low), high - 0.05 * (high - low)));
     const distractors = Array.from({ length: rng.int(3) }, () => placeAt(rng.uniform(nearest.depth + 0.3, 9)));

@@ -1,5 +1,5 @@
 import { defineImageTask } from "../image-task.ts";
-import { type GradientBackground, paintBackground, sampleMutedBackground, visibleColour } from "../raster/background.ts";
+import { type GradientBackground, paintBackground, sampleDarkBackground, visibleColour } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
 import { circle } from "../raster/shapes.ts";
 import { SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
@@ -29,8 +29,8 @@ export const objectPosition = defineImageTask<PositionScene>({
   classNames: Array.from({ length: GRID * GRID }, (_, k) => `row ${Math.floor(k / GRID)} column ${k % GRID}`),
   summary: "3x3 grid cell of one object's centre; small specks as distractors",
   sampleScene(rng, label, size) {
-    const background = sampleMutedBackground(rng);
-    const radius = rng.uniform(0.08, 0.14) * size;
+    const background = sampleDarkBackground(rng);
+    const radius = rng.uniform(0.1, 0.16) * size;
     const span = size - 2 * radius;
     const row = Math.floor(label / GRID);
     const column = label % GRID;
@@ -44,7 +44,12 @@ export const objectPosition = defineImageTask<PositionScene>({
       angle: rng.uniform(-Math.PI / 8, Math.PI / 8),
       colour: visibleColour(rng, background),
     };
-    const specks = Array.from({ length: rng.int(5) }, () => ({ cx: rng.uniform(0, size), cy: rng.uniform(0, size), colour: visibleColour(rng, background, 0.2) }));
+    // Dim specks: visible clutter, but fainter than any object (half-way to the background).
+    const specks = Array.from({ length: rng.int(5) }, () => {
+      const bright = visibleColour(rng, background, 0.2);
+      const colour: Rgb = [(bright[0] + background.from[0]) / 2, (bright[1] + background.from[1]) / 2, (bright[2] + background.from[2]) / 2];
+      return { cx: rng.uniform(0, size), cy: rng.uniform(0, size), colour };
+    });
     return { background, object, specks, noise: rng.uniform(0.02, 0.06) };
   },
   renderScene(canvas, scene, rng) {

@@ -1,5 +1,5 @@
 import { defineImageTask } from "../image-task.ts";
-import { type GradientBackground, paintBackground, sampleMutedBackground, visibleColour } from "../raster/background.ts";
+import { type GradientBackground, paintBackground, sampleDarkBackground, visibleColour } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
 import { circle, SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
 
@@ -25,7 +25,7 @@ export const objectSize = defineImageTask<SizeScene>({
   classNames: RADIUS_EDGES.slice(0, -1).map((low, k) => `radius ${low}-${RADIUS_EDGES[k + 1]} of side`),
   summary: "size bin (5) of one object; shape, place, colour vary, shapes differ in area at equal size",
   sampleScene(rng, label, size) {
-    const background = sampleMutedBackground(rng);
+    const background = sampleDarkBackground(rng);
     const low = RADIUS_EDGES[label] as number;
     const high = RADIUS_EDGES[label + 1] as number;
     const radius = rng.uniform(low + 0.08 * (high - low), high - 0.08 * (high - low)) * size;

@@ -1,5 +1,5 @@
 import { defineImageTask } from "../image-task.ts";
-import { type GradientBackground, paintBackground, sampleMutedBackground, visibleColour } from "../raster/background.ts";
+import { type GradientBackground, paintBackground, sampleDarkBackground, visibleColour } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
 import { box, circle } from "../raster/shapes.ts";
 
@@ -25,7 +25,7 @@ export const orientation = defineImageTask<OrientationScene>({
   classNames: Array.from({ length: BINS }, (_, k) => `${(k * 180) / BINS}-${((k + 1) * 180) / BINS} degrees`),
   summary: "angle of one bar in 8 bins over 180 degrees; bar length, width, place vary; round specks",
   sampleScene(rng, label, size) {
-    const background = sampleMutedBackground(rng);
+    const background = sampleDarkBackground(rng);
     const halfLength = rng.uniform(0.2, 0.34) * size;
     const halfWidth = rng.uniform(0.04, 0.08) * size;
     const margin = halfLength + 1;

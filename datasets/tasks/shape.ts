@@ -1,5 +1,5 @@
 import { defineImageTask } from "../image-task.ts";
-import { type GradientBackground, paintBackground, sampleMutedBackground, visibleColour } from "../raster/background.ts";
+import { type GradientBackground, paintBackground, sampleDarkBackground, visibleColour } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
 import { circle, SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
 
@@ -22,7 +22,7 @@ export const shape = defineImageTask<ShapeScene>({
   classNames: SHAPE_KINDS,
   summary: "which shape (circle, square, triangle, cross, ring, diamond); place, size, rotation, colour vary",
   sampleScene(rng, label, size) {
-    const background = sampleMutedBackground(rng);
+    const background = sampleDarkBackground(rng);
     const radius = rng.uniform(0.12, 0.3) * size;
     return {
       background,

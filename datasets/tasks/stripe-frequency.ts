@@ -1,6 +1,6 @@
 import { defineImageTask } from "../image-task.ts";
 import type { Rgb } from "../raster/canvas.ts";
-import { mutedColour, vividColour } from "../raster/colour.ts";
+import { brightColour, darkColour } from "../raster/colour.ts";
 
 /** Generation metadata of a stripe-frequency image. */
 export interface GratingScene {
@@ -34,8 +34,8 @@ export const stripeFrequency = defineImageTask<GratingScene>({
       period,
       angle: rng.uniform(0, Math.PI),
       phase: rng.uniform(0, 2 * Math.PI),
-      dark: mutedColour(rng),
-      light: vividColour(rng),
+      dark: darkColour(rng),
+      light: brightColour(rng),
       contrast: rng.uniform(0.35, 1),
       noise: rng.uniform(0.02, 0.06),
     };

@@ -1,5 +1,5 @@
 import { defineImageTask } from "../image-task.ts";
-import { type GradientBackground, paintBackground, sampleMutedBackground, visibleColour } from "../raster/background.ts";
+import { type GradientBackground, paintBackground, sampleDarkBackground, visibleColour } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
 import { SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
 
@@ -36,7 +36,7 @@ export const symmetry = defineImageTask<SymmetryScene>({
   summary: "mirror symmetry of a random shape pattern: none, left-right or top-bottom",
   sampleScene(rng, label, size) {
     const kind = SYMMETRY_KINDS[label] as (typeof SYMMETRY_KINDS)[number];
-    const gradient: GradientBackground = sampleMutedBackground(rng);
+    const gradient: GradientBackground = sampleDarkBackground(rng);
     const background = gradient.from;
     const flatBackground: GradientBackground = { from: background, to: background, angle: 0 };
     const piece = (minX: number, maxX: number, minY: number, maxY: number): PatternPiece => ({

@@ -1,7 +1,7 @@
 import { defineImageTask } from "../image-task.ts";
 import { colourDistance } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
-import { mutedColour, vividColour } from "../raster/colour.ts";
+import { brightColour, darkColour } from "../raster/colour.ts";
 
 /** The texture families, in label order. */
 export const TEXTURE_KINDS = ["horizontal-stripes", "vertical-stripes", "diagonal-stripes", "checkerboard", "dots", "blobs"] as const;
@@ -35,9 +35,10 @@ export const texture = defineImageTask<TextureScene>({
     const period = rng.uniform(0.12, 0.3) * size;
     const jitter = rng.uniform(-Math.PI / 18, Math.PI / 18);
     const angle = kind === "diagonal-stripes" ? jitter + (rng.bernoulli(0.5) ? Math.PI / 4 : -Math.PI / 4) : jitter;
-    const paper = mutedColour(rng);
-    let ink = vividColour(rng);
-    for (let attempt = 0; attempt < 16 && colourDistance(ink, paper) < 0.3; attempt++) ink = vividColour(rng);
+    // Bright ink on dark paper (see brightColour for why the polarity is fixed).
+    const paper = darkColour(rng);
+    let ink = brightColour(rng);
+    for (let attempt = 0; attempt < 16 && colourDistance(ink, paper) < 0.3; attempt++) ink = brightColour(rng);
     const blobLattice = Math.ceil(size / period) + 2;
     const blobValues = kind === "blobs" ? Array.from({ length: blobLattice * blobLattice }, () => rng.uniform()) : [];
     return { kind, period, angle, phaseU: rng.uniform(), phaseV: rng.uniform(), ink, paper, blobLattice, blobValues, noise: rng.uniform(0.02, 0.07) };
