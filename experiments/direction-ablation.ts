@@ -22,8 +22,8 @@ import { agreementByCandidate } from "../src/harness/analysis/direction-agreemen
 import { formatDuration } from "../src/harness/format-units.ts";
 import { modelStats } from "../src/harness/model-stats.ts";
 import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
-import { accuracyByCandidate, candidateLabel, lambdaDistanceSweep, prepareTrees, recoverGraphByCandidate, shortlistCandidates } from "../src/harness/direction/candidate-recovery.ts";
-import { LAYER_SETS, SCORE_VARIANTS, layerSetByName, layerSetOf, scoreCandidates, type LayerSet, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";
+import { accuracyByCandidate, lambdaDistanceSweep, noDirectionAccuracy, prepareTrees, recoverGraphByCandidate, shortlistCandidates } from "../src/harness/direction/candidate-recovery.ts";
+import { LAYER_SETS, SCORE_VARIANTS, candidateLabel, layerSetByName, layerSetOf, scoreCandidates, type LayerSet, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";
 import { directionAblationPage, rankAcrossSplits, type SplitDirectionResults } from "../src/harness/direction/report-direction-ablation.ts";
 import { evaluateStageAuto } from "../src/harness/direction/stage-auto.ts";
 import { SPLITS, VTHR_DEFAULTS, VTHR_QUICK, type SplitName, type VthrSettings } from "../src/harness/vthr/vthr-settings.ts";
@@ -48,7 +48,7 @@ interface DirectionAblationSettings {
 const DEFAULTS: DirectionAblationSettings = {
   vthr: VTHR_DEFAULTS,
   splits: SPLITS,
-  candidates: scoreCandidates(SCORE_VARIANTS, LAYER_SETS),
+  candidates: scoreCandidates(SCORE_VARIANTS, LAYER_SETS, [1, -1]),
   // A Model Graph recovery of 105 models costs ~ a dozen tree recoveries; clustering does not
   // depend on the score, so the graph ranks candidates like the trees do — a few suffice.
   shortlist: 4,
@@ -115,7 +115,7 @@ async function main(options: CliOptions): Promise<void> {
     task.advance();
   }
   task.finish();
-  const ranked = rankAcrossSplits({ splits: measured.map((m) => ({ ...m, graph: [], stageAuto: [], sweep: [] })), defaultCandidate: "", defaultLambda: 0 });
+  const ranked = rankAcrossSplits({ splits: measured.map((m) => ({ ...m, graph: [], stageAuto: [], sweep: [], noDirection: 0 })), defaultCandidate: "", defaultLambda: 0 });
   const byLabel = new Map(candidates.map((c) => [candidateLabel(c), c]));
   const leaders = [defaultCandidate, ...ranked.slice(0, settings.leaders).map((r) => byLabel.get(r.label)!)].filter((c, i, all) => all.findIndex((o) => candidateLabel(o) === candidateLabel(c)) === i);
 
@@ -127,7 +127,7 @@ async function main(options: CliOptions): Promise<void> {
     const stageAuto = [];
     for (const candidate of leaders) stageAuto.push({ candidate: candidateLabel(candidate), result: await evaluateStageAuto(models, truth, m.prepared, m.rows, candidate) });
     const sweep = await lambdaDistanceSweep(models, truth, m.rows, leaders, settings.distanceLayers, settings.lambdas);
-    splits.push({ split: m.split, roots: m.roots, agreement: m.agreement, trees: m.trees, graph, stageAuto, sweep });
+    splits.push({ split: m.split, roots: m.roots, agreement: m.agreement, trees: m.trees, graph, stageAuto, sweep, noDirection: noDirectionAccuracy(m.prepared) });
   }
 
   // 7. report

@@ -26,8 +26,8 @@ import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
 import { trainPlanned } from "../src/harness/train-planned.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { candidateMonotonicity } from "../src/harness/direction/candidate-monotonicity.ts";
-import { accuracyByCandidate, candidateLabel, prepareTrees } from "../src/harness/direction/candidate-recovery.ts";
-import { LAYER_SETS, SCORE_VARIANTS, layerSetByName, layerSetOf, scoreCandidates, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";
+import { accuracyByCandidate, noDirectionAccuracy, prepareTrees } from "../src/harness/direction/candidate-recovery.ts";
+import { LAYER_SETS, SCORE_VARIANTS, candidateLabel, layerSetByName, layerSetOf, scoreCandidates, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";
 import { planRecipeChains, type RecipeChainSettings } from "../src/harness/direction/plan-recipe-chains.ts";
 import { FINE_TUNE_RECIPES, recipeByName } from "../src/harness/direction/recipes.ts";
 import { recipeRobustnessPage, type RecipeMeasurement } from "../src/harness/direction/report-recipe-robustness.ts";
@@ -53,7 +53,7 @@ const DEFAULTS: RecipeRobustnessSettings = {
   // train in ≈ 6 min on two cores. "long" is then 600 steps and "short" 67.
   vthr: { ...VTHR_DEFAULTS, fineTune: { ...VTHR_DEFAULTS.fineTune, steps: 200, warmupSteps: 20 } },
   chains: { recipes: FINE_TUNE_RECIPES, chainsPerRoot: 2, snapshotsPerRun: 20, seedOffset: 7 },
-  candidates: scoreCandidates(SCORE_VARIANTS, LAYER_SETS),
+  candidates: scoreCandidates(SCORE_VARIANTS, LAYER_SETS, [1, -1]),
   recoverTrees: true,
 };
 
@@ -115,6 +115,7 @@ async function main(options: CliOptions): Promise<void> {
   for (const { recipe, models: planned, truth } of chains) {
     const models = await openArtifacts(truth.models.map((m) => m.id), artifacts);
     const rows = (await Promise.all(models.map((model) => modelStats(model, statsCache)))).flat();
+    const prepared = settings.recoverTrees ? await prepareTrees(models, truth) : undefined;
     const runs = planned.map((m) => ({ id: m.id, root: m.tree, stage: "specialization" as const, snapshots: traced.get(m.id)!.snapshots }));
     recipes.push({
       recipe,
@@ -123,7 +124,8 @@ async function main(options: CliOptions): Promise<void> {
       ...summariseTraining(planned.map((m) => traced.get(m.id)!)),
       agreement: agreementByCandidate(rows, truth, candidates),
       monotonicity: candidateMonotonicity(runs, candidates),
-      trees: settings.recoverTrees ? accuracyByCandidate(await prepareTrees(models, truth), rows, candidates) : [],
+      trees: prepared ? accuracyByCandidate(prepared, rows, candidates) : [],
+      noDirection: prepared ? noDirectionAccuracy(prepared) : Number.NaN,
     });
     task.advance();
   }

@@ -36,21 +36,28 @@ export function directionAgreement(truth: TruthGraph, scores: ReadonlyMap<string
   return { agree, total, fraction: total === 0 ? Number.NaN : agree / total };
 }
 
+/** A directional-score candidate as harness/direction/layer-sets.ts defines it (sign −1: read reversed). */
+export interface SignedScore {
+  readonly score: ScoreName;
+  readonly layers: { readonly name: string; readonly kinds: readonly LayerKind[] };
+  readonly sign?: 1 | -1;
+}
+
+/** Scores of a candidate: `scoresByModel` times its sign, so "higher = parent" holds for either sign. */
+export function candidateScores(rows: readonly LayerStatsRow[], candidate: SignedScore): Map<string, number> {
+  const sign = candidate.sign ?? 1;
+  return new Map([...scoresByModel(rows, candidate.score, candidate.layers.kinds)].map(([model, score]) => [model, sign * score]));
+}
+
 /** Direction agreement of one directional-score candidate (a statistic over a layer set). */
 export interface CandidateAgreement {
-  readonly score: ScoreName;
-  /** Name of the layer set (see harness/direction/layer-sets.ts). */
-  readonly layers: string;
+  readonly candidate: SignedScore;
   readonly agree: number;
   readonly total: number;
   readonly fraction: number;
 }
 
 /** `directionAgreement` for every candidate, in candidate order. */
-export function agreementByCandidate(
-  rows: readonly LayerStatsRow[],
-  truth: TruthGraph,
-  candidates: readonly { score: ScoreName; layers: { name: string; kinds: readonly LayerKind[] } }[],
-): CandidateAgreement[] {
-  return candidates.map(({ score, layers }) => ({ score, layers: layers.name, ...directionAgreement(truth, scoresByModel(rows, score, layers.kinds)) }));
+export function agreementByCandidate(rows: readonly LayerStatsRow[], truth: TruthGraph, candidates: readonly SignedScore[]): CandidateAgreement[] {
+  return candidates.map((candidate) => ({ candidate, ...directionAgreement(truth, candidateScores(rows, candidate)) }));
 }

@@ -1,7 +1,8 @@
 /**
  * Monotonicity of every directional-score candidate over every traced run (Fig. 3/14/19 as
  * numbers): per run, Spearman ρ of the candidate's score against the step; per candidate,
- * a summary against the sign the run's stage predicts.
+ * a summary against the sign the run's stage predicts. A reversed candidate (sign −1) has its
+ * ρ negated, so for every candidate "falls in fine-tuning" reads as −ρ = 1.
  */
 import type { Stage } from "../../types.ts";
 import type { ScoreCandidate } from "./layer-sets.ts";
@@ -38,7 +39,7 @@ export function candidateMonotonicity(runs: readonly TracedRun[], candidates: re
       id: run.id,
       root: run.root,
       stage: run.stage,
-      rho: monotonicity(scoreTrajectory(run.snapshots, candidate.score, candidate.layers.kinds)),
+      rho: (candidate.sign ?? 1) * monotonicity(scoreTrajectory(run.snapshots, candidate.score, candidate.layers.kinds)),
     }));
     // Put every run on the "predicted direction = +" scale, then summarise with sign +1.
     const summary = summariseMonotonicity(perRun.map((r) => r.rho * expectedSign(r.stage)), 1);

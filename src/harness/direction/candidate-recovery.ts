@@ -15,8 +15,8 @@ import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/opti
 import type { LayerStatsRow } from "../../stats/stats-table.ts";
 import { pickModels, recoverScored } from "../ablation/recover-scored.ts";
 import { restrictTruth } from "../ablation/sample-subtree.ts";
-import { scoresByModel } from "../analysis/direction-agreement.ts";
-import type { LayerSet, ScoreCandidate } from "./layer-sets.ts";
+import { candidateScores } from "../analysis/direction-agreement.ts";
+import { candidateLabel, type LayerSet, type ScoreCandidate } from "./layer-sets.ts";
 import { prepareTree, recoverPrepared, type PreparedTree } from "./prepared-tree.ts";
 
 /** Accuracies of one candidate on one split. */
@@ -28,14 +28,14 @@ export interface CandidateAccuracy {
   readonly treesPooled: number;
 }
 
-/** Name of a candidate in tables: "kurtosis/attention". */
-export function candidateLabel(candidate: ScoreCandidate): string {
-  return `${candidate.score}/${candidate.layers.name}`;
-}
-
-/** The options a candidate sets on top of `base`. */
+/**
+ * The options a candidate sets on top of `base`: score and score layers, and for a reversed
+ * (sign −1) candidate the opposite stage — M = D + λ(K ⊕ T) is unchanged when both K and T flip.
+ */
 export function candidateOptions(candidate: ScoreCandidate, base: Partial<RecoverOptions> = {}): Partial<RecoverOptions> {
-  return { ...base, score: candidate.score, scoreKinds: candidate.layers.kinds };
+  const stage = base.stage ?? DEFAULT_RECOVER_OPTIONS.stage;
+  const flipped = stage === "auto" ? "auto" : stage === "specialization" ? "generalization" : "specialization";
+  return { ...base, score: candidate.score, scoreKinds: candidate.layers.kinds, ...(candidate.sign === -1 ? { stage: flipped } : {}) };
 }
 
 /** Every true tree of `truth`: its root id and its restricted truth, in truth order. */
@@ -74,6 +74,12 @@ export function accuracyOnTrees(
   return { perTree, treesPooled: total === 0 ? Number.NaN : correct / total, stages };
 }
 
+/** Pooled tree accuracy with no direction information (every model the same score): what the distance alone gets right. */
+export function noDirectionAccuracy(trees: readonly { root: string; tree: PreparedTree }[], lambda = DEFAULT_RECOVER_OPTIONS.lambda): number {
+  const flat = new Map(trees.flatMap(({ tree }) => tree.ids.map((id) => [id, 0] as const)));
+  return accuracyOnTrees(trees, flat, DEFAULT_RECOVER_OPTIONS.stage, lambda).treesPooled;
+}
+
 /** Per-tree accuracy of every candidate on prepared trees, scores from `rows` (statistics of every model). */
 export function accuracyByCandidate(
   trees: readonly { root: string; tree: PreparedTree }[],
@@ -82,7 +88,7 @@ export function accuracyByCandidate(
   prior: Pick<RecoverOptions, "stage" | "lambda"> = DEFAULT_RECOVER_OPTIONS,
 ): CandidateAccuracy[] {
   return candidates.map((candidate) => {
-    const { perTree, treesPooled } = accuracyOnTrees(trees, scoresByModel(rows, candidate.score, candidate.layers.kinds), prior.stage, prior.lambda);
+    const { perTree, treesPooled } = accuracyOnTrees(trees, candidateScores(rows, candidate), prior.stage, prior.lambda);
     return { candidate, perTree, treesPooled };
   });
 }
@@ -139,7 +145,7 @@ export async function lambdaDistanceSweep(
   for (const layers of distanceLayers) {
     const trees = await prepareTrees(models, truth, { distanceKinds: layers.kinds });
     for (const candidate of candidates) {
-      const scores = scoresByModel(rows, candidate.score, candidate.layers.kinds);
+      const scores = candidateScores(rows, candidate);
       for (const lambda of lambdas) {
         out.push({ candidate: candidateLabel(candidate), distanceLayers: layers.name, lambda, treesPooled: accuracyOnTrees(trees, scores, DEFAULT_RECOVER_OPTIONS.stage, lambda).treesPooled });
       }

@@ -35,15 +35,26 @@ export const UNION_LAYER_SETS: readonly LayerSet[] = [
 /** Every layer set the ablations sweep, singles first. */
 export const LAYER_SETS: readonly LayerSet[] = [...SINGLE_LAYER_SETS, ...UNION_LAYER_SETS];
 
-/** One directional-score candidate: a statistic over a layer set. */
+/**
+ * One directional-score candidate: a statistic over a layer set, with the direction it is read
+ * in. sign −1 ("−variance") expects the statistic to *rise* during specialization — the same
+ * as the +1 score with the stage flipped (M uses K ⊕ T), which is how recovery runs it.
+ */
 export interface ScoreCandidate {
   readonly score: ScoreName;
   readonly layers: LayerSet;
+  /** +1 (default): falls in specialization, as the paper's kurtosis; −1: rises. */
+  readonly sign?: 1 | -1;
 }
 
-/** Every statistic × every layer set, in SCORE_VARIANTS-major order. */
-export function scoreCandidates(scores: readonly ScoreName[] = SCORE_VARIANTS, layerSets: readonly LayerSet[] = LAYER_SETS): ScoreCandidate[] {
-  return scores.flatMap((score) => layerSets.map((layers) => ({ score, layers })));
+/** Every statistic × every layer set × every sign, in sign-, then SCORE_VARIANTS-major order. */
+export function scoreCandidates(scores: readonly ScoreName[] = SCORE_VARIANTS, layerSets: readonly LayerSet[] = LAYER_SETS, signs: readonly (1 | -1)[] = [1]): ScoreCandidate[] {
+  return signs.flatMap((sign) => scores.flatMap((score) => layerSets.map((layers) => (sign === 1 ? { score, layers } : { score, layers, sign }))));
+}
+
+/** Name of a candidate in tables: "kurtosis/attention", "−variance/all". */
+export function candidateLabel(candidate: ScoreCandidate): string {
+  return `${candidate.sign === -1 ? "−" : ""}${candidate.score}/${candidate.layers.name}`;
 }
 
 /** The layer set of `name`; throws naming the known ones. */

@@ -11,8 +11,8 @@ import type { Cell } from "../../report/format-cell.ts";
 import type { CandidateAgreement } from "../analysis/direction-agreement.ts";
 import { PAPER_TABLE_1 } from "../vthr/report-vthr.ts";
 import type { SplitName } from "../vthr/vthr-settings.ts";
-import { candidateLabel, type CandidateAccuracy, type SweepPoint } from "./candidate-recovery.ts";
-import type { ScoreCandidate } from "./layer-sets.ts";
+import type { CandidateAccuracy, SweepPoint } from "./candidate-recovery.ts";
+import { candidateLabel, type ScoreCandidate } from "./layer-sets.ts";
 import { rankByWorstCase } from "./rank-by-worst-case.ts";
 import type { StageAutoResult } from "./stage-auto.ts";
 
@@ -25,6 +25,8 @@ export interface SplitDirectionResults {
   readonly graph: readonly { candidate: ScoreCandidate; accuracy: number; clustering: number }[];
   readonly stageAuto: readonly { candidate: string; result: StageAutoResult }[];
   readonly sweep: readonly SweepPoint[];
+  /** Pooled tree accuracy with a constant score (no direction information). */
+  readonly noDirection: number;
 }
 
 export interface DirectionAblationResults {
@@ -50,7 +52,7 @@ function splitTable(split: SplitDirectionResults): ReportTable {
     rows: split.trees.map((t, i) => {
       const agreement = split.agreement[i]!;
       const label = candidateLabel(t.candidate);
-      return [t.candidate.score, t.candidate.layers.name, agreement.fraction, ...split.roots.map((r) => t.perTree.get(r) ?? null), t.treesPooled, graphOf.get(label) ?? null];
+      return [t.candidate.sign === -1 ? `−${t.candidate.score}` : t.candidate.score, t.candidate.layers.name, agreement.fraction, ...split.roots.map((r) => t.perTree.get(r) ?? null), t.treesPooled, graphOf.get(label) ?? null];
     }),
     note: "Direction agreement: fraction of true edges whose parent scores higher than its child (specialization), from the statistics alone. Trees: edge accuracy with the cluster known. Model Graph: clustered, tree count known (shortlisted candidates only; – = not run).",
   };
@@ -60,16 +62,20 @@ function splitTable(split: SplitDirectionResults): ReportTable {
 export function directionAblationPage(results: DirectionAblationResults): ReportPage {
   const ranked = rankAcrossSplits(results);
   const splitNames = results.splits.map((s) => SPLIT_TITLES[s.split]);
-  const agreementByLabel = results.splits.map((s) => new Map(s.agreement.map((a) => [`${a.score}/${a.layers}`, a.fraction])));
+  const agreementByLabel = results.splits.map((s) => new Map(s.agreement.map((a) => [candidateLabel(a.candidate), a.fraction])));
   const rankTable: ReportTable = {
     title: "Candidates ranked by their worst split (pooled per-tree accuracy), then the mean",
     columns: ["candidate", ...splitNames.map((s) => `${s} trees`), "worst", "mean", ...splitNames.map((s) => `${s} agreement`)],
-    rows: ranked.map((row) => [row.label, ...row.values, row.worst, row.mean, ...agreementByLabel.map((m) => m.get(row.label) ?? null)]),
+    rows: [
+      ...ranked.map((row) => [row.label, ...row.values, row.worst, row.mean, ...agreementByLabel.map((m) => m.get(row.label) ?? null)]),
+      ["none (constant score)", ...results.splits.map((s) => s.noDirection), Math.min(...results.splits.map((s) => s.noDirection)), results.splits.reduce((a, s) => a + s.noDirection, 0) / results.splits.length, ...results.splits.map(() => null)],
+    ],
+    note: "−statistic: the statistic read reversed (expected to rise during fine-tuning; run as the statistic with the stage flipped). Last row: a constant score — what the distance alone orients right.",
   };
   const cells = (pick: (s: SplitDirectionResults, label: string) => number | undefined): AccuracyCell[] =>
     results.splits.flatMap((s) => ranked.map((row) => ({ split: SPLIT_TITLES[s.split], root: row.label, ours: pick(s, row.label) ?? Number.NaN })));
   const accuracyCells = cells((s, label) => s.trees.find((t) => candidateLabel(t.candidate) === label)?.treesPooled);
-  const agreementCells = cells((s, label) => s.agreement.find((a) => `${a.score}/${a.layers}` === label)?.fraction);
+  const agreementCells = cells((s, label) => s.agreement.find((a) => candidateLabel(a.candidate) === label)?.fraction);
 
   const stageRows: Cell[][] = results.splits.flatMap((s) =>
     s.stageAuto.map(({ candidate, result }) => {

@@ -8,7 +8,8 @@
 import type { AccuracyCell, ReportPage, ReportTable } from "../../report/index.ts";
 import { accuracyHeatTable } from "../../report/index.ts";
 import type { CandidateAgreement } from "../analysis/direction-agreement.ts";
-import { candidateLabel, type CandidateAccuracy } from "./candidate-recovery.ts";
+import type { CandidateAccuracy } from "./candidate-recovery.ts";
+import { candidateLabel } from "./layer-sets.ts";
 import type { CandidateMonotonicity } from "./candidate-monotonicity.ts";
 import type { FineTuneRecipe } from "./recipes.ts";
 import { rankByWorstCase, type RankedCandidate } from "./rank-by-worst-case.ts";
@@ -25,6 +26,8 @@ export interface RecipeMeasurement {
   readonly monotonicity: readonly CandidateMonotonicity[];
   /** Tree recovery (root + its chains, cluster known) per candidate; empty when not run. */
   readonly trees: readonly CandidateAccuracy[];
+  /** Pooled tree accuracy with a constant score (no direction information); NaN when not run. */
+  readonly noDirection: number;
 }
 
 export interface RecipeRobustnessResults {
@@ -38,14 +41,14 @@ export interface RecipeRobustnessResults {
 export function recipeRankings(results: RecipeRobustnessResults): { agreement: RankedCandidate[]; monotonicity: RankedCandidate[]; trees: RankedCandidate[] } {
   const labels = results.recipes[0]!.monotonicity.map((m) => candidateLabel(m.candidate));
   return {
-    agreement: rankByWorstCase(labels, results.recipes.map((r) => new Map(r.agreement.map((a) => [`${a.score}/${a.layers}`, a.fraction])))),
+    agreement: rankByWorstCase(labels, results.recipes.map((r) => new Map(r.agreement.map((a) => [candidateLabel(a.candidate), a.fraction])))),
     monotonicity: rankByWorstCase(labels, results.recipes.map((r) => new Map(r.monotonicity.map((m) => [candidateLabel(m.candidate), m.summary.meanSignedRho])))),
     trees: results.recipes.some((r) => r.trees.length > 0) ? rankByWorstCase(labels, results.recipes.map((r) => new Map(r.trees.map((t) => [candidateLabel(t.candidate), t.treesPooled])))) : [],
   };
 }
 
-function rankingTable(title: string, ranked: readonly RankedCandidate[], recipes: readonly FineTuneRecipe[], note: string): ReportTable {
-  return { title, columns: ["candidate", ...recipes.map((r) => r.name), "worst", "mean"], rows: ranked.map((row) => [row.label, ...row.values, row.worst, row.mean]), note };
+function rankingTable(title: string, ranked: readonly RankedCandidate[], recipes: readonly FineTuneRecipe[], note: string, extra: readonly RankedCandidate[] = []): ReportTable {
+  return { title, columns: ["candidate", ...recipes.map((r) => r.name), "worst", "mean"], rows: [...ranked, ...extra].map((row) => [row.label, ...row.values, row.worst, row.mean]), note };
 }
 
 /** The report page. */
@@ -77,9 +80,11 @@ export function recipeRobustnessPage(results: RecipeRobustnessResults): ReportPa
         columns: ["recipe", "what", "fine-tunes", "steps", "mean final train loss", "mean eval accuracy"],
         rows: results.recipes.map((r) => [r.recipe.name, r.recipe.description, r.runs, r.steps, r.meanFinalLoss, r.meanEvalAccuracy]),
       },
-      rankingTable("Direction agreement by recipe (ranked by the worst recipe)", rankings.agreement, recipes, "Fraction of true edges (root→child, child→grandchild) whose parent scores higher. Ties count as wrong (a layer set the recipe never changes, e.g. MLP under LoRA-qv, ties)."),
+      rankingTable("Direction agreement by recipe (ranked by the worst recipe)", rankings.agreement, recipes, "−statistic: read reversed (expected to rise during fine-tuning). Fraction of true edges (root→child, child→grandchild) whose parent scores higher. Ties count as wrong (a layer set the recipe never changes, e.g. MLP under LoRA-qv, ties)."),
       rankingTable("Monotonicity over fine-tuning by recipe: mean −ρ (ranked by the worst recipe)", rankings.monotonicity, recipes, "1 = every fine-tune's score falls at every snapshot; 0 = no trend (or a frozen layer set); negative = rises."),
-      ...(rankings.trees.length > 0 ? [rankingTable("Tree recovery accuracy by recipe (ranked by the worst recipe)", rankings.trees, recipes, "Pooled over the roots' trees (root + its chains), cluster known.")] : []),
+      ...(rankings.trees.length > 0
+        ? [rankingTable("Tree recovery accuracy by recipe (ranked by the worst recipe)", rankings.trees, recipes, "Pooled over the roots' trees (root + its chains), cluster known. Last row: a constant score — what the distance alone orients right.", rankByWorstCase(["none (constant score)"], results.recipes.map((r) => new Map([["none (constant score)", r.noDirection]]))))]
+        : []),
     ],
     paperComparison: {
       source: "App. A (one recipe per split); SPEC §2 asks for robustness across recipes",

@@ -8,7 +8,7 @@ import type { ModelGraph, ModelSource, Stage, TruthGraph } from "../../types.ts"
 import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
 import type { LayerStatsRow } from "../../stats/stats-table.ts";
 import { pickModels, recoverScored } from "../ablation/recover-scored.ts";
-import { scoresByModel } from "../analysis/direction-agreement.ts";
+import { candidateScores } from "../analysis/direction-agreement.ts";
 import { accuracyOnTrees, candidateOptions } from "./candidate-recovery.ts";
 import type { ScoreCandidate } from "./layer-sets.ts";
 import type { PreparedTree } from "./prepared-tree.ts";
@@ -42,7 +42,7 @@ export async function evaluateStageAuto(
   rows: readonly LayerStatsRow[],
   candidate: ScoreCandidate,
 ): Promise<StageAutoResult> {
-  const { perTree, treesPooled, stages } = accuracyOnTrees(trees, scoresByModel(rows, candidate.score, candidate.layers.kinds), "auto", DEFAULT_RECOVER_OPTIONS.lambda);
+  const { perTree, treesPooled, stages } = accuracyOnTrees(trees, candidateScores(rows, candidate), "auto", DEFAULT_RECOVER_OPTIONS.lambda);
   const treeCount = new Set(truth.models.map((m) => m.tree)).size;
   const graph = await recoverScored(pickModels(models, truth.models.map((m) => m.id)), truth, { ...candidateOptions(candidate), stage: "auto", trees: treeCount });
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { agreementByCandidate, directionAgreement, scoresByModel } from "../../../src/harness/analysis/direction-agreement.ts";
+import { agreementByCandidate, candidateScores, directionAgreement, scoresByModel } from "../../../src/harness/analysis/direction-agreement.ts";
 import type { LayerStatsRow } from "../../../src/stats/stats-table.ts";
 import type { LayerKind, LayerStats, TruthGraph } from "../../../src/types.ts";
 
@@ -42,6 +42,14 @@ describe("directionAgreement", () => {
   });
 });
 
+describe("candidateScores", () => {
+  test("a reversed candidate (sign −1) agrees where the statistic rises into the child", () => {
+    const rising = { score: "variance" as const, layers: { name: "both", kinds: ["query", "mlp-out"] as LayerKind[] }, sign: -1 as const };
+    expect(candidateScores(rows, rising).get("b")).toBe(-6);
+    expect(agreementByCandidate(rows, truth, [rising])[0]!.agree).toBe(2);
+  });
+});
+
 describe("agreementByCandidate", () => {
   test("scores every statistic × layer set in the given order", () => {
     const candidates = [
@@ -49,7 +57,7 @@ describe("agreementByCandidate", () => {
       { score: "variance" as const, layers: { name: "both", kinds: ["query", "mlp-out"] as LayerKind[] } },
     ];
     const result = agreementByCandidate(rows, truth, candidates);
-    expect(result.map((r) => [r.score, r.layers, r.agree, r.total])).toEqual([
+    expect(result.map((r) => [r.candidate.score, r.candidate.layers.name, r.agree, r.total])).toEqual([
       ["kurtosis", "query", 2, 3],
       // variance rises along root → a → b (wrong twice) and falls into c (right once)
       ["variance", "both", 1, 3],
