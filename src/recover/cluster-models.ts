@@ -1,7 +1,7 @@
 /**
  * Step 4 of recovery: split each architecture group into Model Trees by hierarchical
- * clustering (Ward) on the mean |Δ| between models, averaged over the distance layers
- * (paper §5.2 "pairwise L1 distance").
+ * clustering (Ward) on the mean |Δ| between models (paper §5.2 "pairwise L1 distance"),
+ * taken per layer and combined by the median over the distance layers.
  *
  * The tree count is shared across groups: every group is at least one tree, and asking for
  * N trees undoes the N − G highest merges across all the groups' dendrograms together —
@@ -18,17 +18,37 @@ export interface Cluster {
   readonly members: number[];
 }
 
-/** Clustering distance of one group: mean over distance layers of mean |Δ| (n×n). */
+/**
+ * Clustering distance of one group: per pair, the lower quartile over distance layers of the
+ * layer's mean |Δ|. Not the mean, because partial fine-tuning (LoRA on query and value, frozen
+ * blocks) moves some layers a lot and leaves the rest bit-identical: on the VTHR LoRA splits
+ * the mean let within-tree LoRA updates approach between-root differences (Ward gap ratio 2.6,
+ * one tree found instead of 5). A low quantile keeps same-tree pairs at 0 while up to three
+ * quarters of their layers changed, and between independently pre-trained roots every layer
+ * differs anyway; on full fine-tuning, where every layer moves, it behaves like the mean.
+ */
+export const CLUSTERING_QUANTILE = 0.25;
+
+/** Linear-interpolated quantile of ascending `sorted` (numpy's default rule). */
+export function quantileOfSorted(sorted: Float64Array, q: number): number {
+  const position = q * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
+}
+
 export function clusteringDistance(n: number, jobs: readonly LayerJob[], pass: readonly LayerResult[]): Float64Array {
+  const layers = jobs.flatMap((job, l) => (job.roles.distance ? [pass[l]!.meanAbsDiff] : []));
   const out = new Float64Array(n * n);
-  let layers = 0;
-  jobs.forEach((job, l) => {
-    if (!job.roles.distance) return;
-    const meanAbs = pass[l]!.meanAbsDiff;
-    for (let i = 0; i < n * n; i++) out[i]! += meanAbs[i]!;
-    layers++;
-  });
-  if (layers > 0) for (let i = 0; i < n * n; i++) out[i]! /= layers;
+  if (layers.length === 0) return out;
+  const values = new Float64Array(layers.length);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      layers.forEach((meanAbs, l) => (values[l] = meanAbs[i * n + j]!));
+      values.sort();
+      out[i * n + j] = out[j * n + i] = quantileOfSorted(values, CLUSTERING_QUANTILE);
+    }
+  }
   return out;
 }
 

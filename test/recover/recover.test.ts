@@ -41,6 +41,16 @@ describe("recover on synthetic fine-tuning trees", () => {
     expect(scores.edges.accuracy).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("finds the trees of a LoRA forest whose updates rival the distance between roots", async () => {
+    // LoRA moves query and value a lot and leaves key and attention output bit-identical: the
+    // clustering distance's median over layers keeps same-tree pairs at 0.
+    const folder = join(dir, "lora-large");
+    const truth = await writeSyntheticTrees(folder, TWO_TREES, { mode: "lora", loraRank: 4, step: 40, seed: 5 });
+    const result = await recover([folder], { trees: "auto" });
+    expect(result.graph.trees.length).toBe(2);
+    expect(evaluateGraph(result.graph, truth).clustering).toBe(1);
+  });
+
   test("the same models read through the worker pool give the same graph", async () => {
     const folder = join(dir, "ft");
     const inProcess = await recover([folder], { workers: 0 });
