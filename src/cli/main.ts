@@ -39,7 +39,11 @@ export function buildProgram(): Command {
     .option("--trees <n>", "number of trees, or 'auto'", (v) => (v === "auto" ? "auto" : positiveInteger(v)), "auto")
     .addOption(new Option("--distance <name>", "edge distance: ft (max |Δw|), lora (rank Δw), auto").choices(["ft", "lora", "auto"]).default("auto"))
     .option("--lambda <c>", "weight c of the direction prior, λ = c · mean(D)", nonNegativeNumber, 0.3)
-    .addOption(new Option("--score <name>", "directional score").choices(["kurtosis", "mean", "variance", "skewness", "entropy"]).default("kurtosis"))
+    .addOption(
+      new Option("--score <name>", "directional score; auto = kurtosis for ℓ_FT trees, variance growth for ℓ_LoRA trees")
+        .choices(["auto", "kurtosis", "mean", "variance", "skewness", "entropy"])
+        .default("auto"),
+    )
     .addOption(new Option("--format <format>", "output format").choices(["json", "mermaid", "dot", "newick"]).default("json"))
     .option("--out <file>", "write the result here instead of standard output")
     .option("--stats <file>", "also write per-layer statistics as an Apache Arrow IPC file")

@@ -16,7 +16,7 @@ export interface RecoverCommandOptions {
   trees: number | "auto";
   distance: DistanceName;
   lambda: number;
-  score: ScoreName;
+  score: ScoreName | "auto";
   format: GraphFormat;
   out?: string;
   stats?: string;

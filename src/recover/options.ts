@@ -18,11 +18,15 @@ export interface RecoverOptions {
   readonly distance: DistanceName;
   /** c in λ = c · mean(D) (paper Eq. 6). */
   readonly lambda: number;
-  /** The statistic summed over `scoreKinds` layers as the directional score. */
-  readonly score: ScoreName;
+  /**
+   * The statistic summed over layers as the directional score (score-trend.ts orients it).
+   * "auto": kurtosis over `scoreKinds` for trees built with ℓ_FT, variance over the LoRA
+   * layers for trees built with ℓ_LoRA (see README "Defaults" for the measurements).
+   */
+  readonly score: ScoreName | "auto";
   /** Layers feeding ℓ_FT and the clustering distance. */
   readonly distanceKinds: readonly LayerKind[];
-  /** Layers feeding the directional score. */
+  /** Layers feeding the directional score of ℓ_FT trees (and of every tree when `score` is not auto). */
   readonly scoreKinds: readonly LayerKind[];
   /** Layers feeding ℓ_LoRA (the LoRA-tuned ones). */
   readonly loraKinds: readonly LayerKind[];
@@ -40,11 +44,13 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   trees: "auto",
   distance: "auto",
   lambda: 0.3,
-  score: "kurtosis",
-  // Paper §6.1: "all the dense layers"; we start from the square attention projections of
-  // every block (SPEC §2) — see README "Defaults" for the ablation that keeps or changes it.
-  distanceKinds: ["query", "key", "value", "attention-output"],
-  scoreKinds: ["query", "key", "value", "attention-output"],
+  score: "auto",
+  // The square attention projections of every block (SPEC §2). Adding the MLP matrices did
+  // not help placement on VTHR FT (0.89 vs 0.90 with kurtosis over all layers) and costs reads.
+  distanceKinds: ["query", "key", "value", "qkv", "attention-output"],
+  // Kurtosis over attention AND MLP matrices: on VTHR FT it ordered 100 % of the true edges
+  // (attention alone 84 %) and per-tree accuracy rose from 0.73 to 0.90.
+  scoreKinds: ["query", "key", "value", "qkv", "attention-output", "mlp-in", "mlp-gate", "mlp-out"],
   loraKinds: ["query", "value"],
   rankEpsilon: DEFAULT_RANK_EPSILON,
   sketchSize: DEFAULT_SKETCH_SIZE,

@@ -8,10 +8,11 @@
  * Each weight byte of a selected layer is read once (step 3); everything after works on
  * the small matrices the pass leaves behind.
  */
-import type { LayerStats, ModelGraph, ModelSource, Stage } from "../types.ts";
+import type { LayerStats, ModelGraph, ModelSource, ScoreName, Stage } from "../types.ts";
 import { MotherError } from "../errors.ts";
 import { discoverModels } from "../io/discover-models.ts";
 import { directionalScore } from "../stats/layer-stats.ts";
+import { SPECIALIZATION_TREND } from "./score-trend.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { groupByArchitecture, planLayers } from "./plan-layers.ts";
 import { defaultWorkerCount, runLayerJobs } from "./layer-pool.ts";
@@ -92,13 +93,16 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
     const members = cluster.members;
     const { matrix, choice } = treeDistance(members, jobs, pass, options);
     distances.push(choice);
-    const scores = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m), options.score));
+    const score = scoreFor(choice, options);
+    // Reported as the plain statistic (e.g. summed kurtosis); the tree uses it oriented.
+    const statistic = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m, choice === "lora" && options.score === "auto"), score));
+    const scores = statistic.map((value) => -SPECIALIZATION_TREND[score] * value);
     const stages = members.map((m) => options.stages[group[m]!.id] ?? options.stage);
     const tree = recoverTree({ distance: matrix, scores, stages, lambda: options.lambda });
     const k = members.length;
     members.forEach((m, i) => {
       const model = group[m]!;
-      graphModels.push({ id: model.id, path: model.path, stage: tree.stages[i]!, score: scores[i]! });
+      graphModels.push({ id: model.id, path: model.path, stage: tree.stages[i]!, score: statistic[i]! });
       const p = tree.parent[i]!;
       if (p >= 0) {
         edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]! });
@@ -117,11 +121,22 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
   return { graph: { models: graphModels, edges, trees }, confidence, distances, layerStats };
 }
 
-/** Statistics of the score layers of one model. */
-function scoreLayers(jobs: readonly LayerJob[], pass: readonly LayerResult[], model: number): LayerStats[] {
+/**
+ * The statistic a tree's direction comes from. With "auto", ℓ_LoRA trees use variance: a merged
+ * LoRA child is its parent plus a low-rank update that no weight decay touches, so the adapted
+ * layers' spread grows from parent to child (VTHR LoRA-F and LoRA-V: every tree 1.0, against
+ * 0.90 and 0.64 with kurtosis); ℓ_FT trees use kurtosis, the paper's score.
+ */
+function scoreFor(choice: DistanceChoice, options: RecoverOptions): ScoreName {
+  if (options.score !== "auto") return options.score;
+  return choice === "lora" ? "variance" : "kurtosis";
+}
+
+/** Statistics of one model's score layers: the LoRA layers for auto-scored ℓ_LoRA trees. */
+function scoreLayers(jobs: readonly LayerJob[], pass: readonly LayerResult[], model: number, loraLayers: boolean): LayerStats[] {
   const out: LayerStats[] = [];
   jobs.forEach((job, l) => {
-    if (job.roles.score) out.push(pass[l]!.stats[model]!);
+    if (loraLayers ? job.roles.sketch : job.roles.score) out.push(pass[l]!.stats[model]!);
   });
   return out;
 }
