@@ -42,6 +42,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
       distance: options.distance,
       lambda: options.lambda,
       score: options.score,
+      fullStatistics: options.stats !== undefined,
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
     },
     {

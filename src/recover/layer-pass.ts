@@ -35,6 +35,8 @@ export interface LayerJob {
   readonly tensors: readonly TensorInfo[];
   readonly roles: LayerRoles;
   readonly sketchSize: number;
+  /** Histogram bins for the entropy statistic; 0 skips the histogram (entropy = NaN). */
+  readonly histogramBins: number;
 }
 
 /** Everything recovery keeps of one layer after its weights are dropped. */
@@ -62,7 +64,7 @@ export async function analyseLayer(job: LayerJob): Promise<LayerResult> {
   const stats: LayerStats[] = [];
   for (const [m, tensor] of job.tensors.entries()) {
     const data = await readTensor(tensor, (scratches[m] ??= new TensorScratch()));
-    stats.push(layerStats(data));
+    stats.push(layerStats(data, job.histogramBins));
     values.push(data);
   }
   const maxAbsDiff = job.roles.distance ? new Float64Array(n * n) : new Float64Array(0);

@@ -34,6 +34,12 @@ export interface RecoverOptions {
   readonly rankEpsilon: number;
   /** Width of the two-sided low-rank sketch (ranks at or above it saturate). */
   readonly sketchSize: number;
+  /**
+   * Compute every statistic of every layer read (entropy's histogram included) for the
+   * `layerStats` rows (`mother recover --stats`); otherwise entropy is computed only when it
+   * is the score — the histogram is most of the statistics' cost.
+   */
+  readonly fullStatistics: boolean;
   /** Worker threads for the layer pass; undefined picks from the selected bytes. */
   readonly workers?: number;
 }
@@ -54,6 +60,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   loraKinds: ["query", "value"],
   rankEpsilon: DEFAULT_RANK_EPSILON,
   sketchSize: DEFAULT_SKETCH_SIZE,
+  fullStatistics: false,
 };
 
 /**

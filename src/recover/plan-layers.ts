@@ -7,6 +7,7 @@ import type { LayerKind, ModelSource, TensorInfo } from "../types.ts";
 import { selectLayers } from "../layers/select-layers.ts";
 import { classifyLayer } from "../layers/classify-layer.ts";
 import type { LayerJob } from "./layer-pass.ts";
+import { DEFAULT_HISTOGRAM_BINS } from "../stats/layer-stats.ts";
 import type { RecoverOptions } from "./options.ts";
 
 /**
@@ -48,6 +49,7 @@ export function planLayers(group: readonly ModelSource[], options: RecoverOption
       tensors: byName.map((m) => m.get(tensor.name)!),
       roles,
       sketchSize: options.sketchSize,
+      histogramBins: options.score === "entropy" || options.fullStatistics ? DEFAULT_HISTOGRAM_BINS : 0,
     });
   }
   return jobs;

@@ -27,13 +27,15 @@ export const DEFAULT_HISTOGRAM_BINS = 256;
  * - entropy = −Σ p_b ln p_b over `histogramBins` equal-width bins spanning [min, max]
  *   (the max value falls in the last bin).
  * A constant layer (min = max) has no shape: variance, skewness, kurtosis and entropy are 0.
+ * `histogramBins = 0` skips the histogram (entropy = NaN): filling it is most of the second
+ * pass's cost, and recovery needs it only when entropy is the directional score.
  * Throws on empty input and on NaN/±Inf values (a corrupt or overflowed checkpoint).
  */
 export function layerStats(values: Float32Array | Float64Array, histogramBins = DEFAULT_HISTOGRAM_BINS): LayerStats {
   const count = values.length;
   if (count === 0) throw new MotherError("layerStats", "empty layer has no statistics", { value: "0 values" });
-  if (!Number.isInteger(histogramBins) || histogramBins < 1) {
-    throw new MotherError("layerStats", "histogram bin count must be a positive integer", { value: histogramBins });
+  if (!Number.isInteger(histogramBins) || histogramBins < 0) {
+    throw new MotherError("layerStats", "histogram bin count must be a whole number (0 = no entropy)", { value: histogramBins });
   }
 
   // 1. sum, min, max. A NaN or ±Inf anywhere makes the f64 sum non-finite (finite f32/f64
@@ -75,7 +77,9 @@ export function layerStats(values: Float32Array | Float64Array, histogramBins = 
     throw new MotherError("layerStats", "layer holds NaN or infinite values", { help: "the checkpoint is corrupt or overflowed" });
   }
   if (min === max) return { count, mean: min, variance: 0, skewness: 0, kurtosis: 0, min, max, entropy: 0 };
+
   const mean = sum / count;
+  if (histogramBins === 0) return { count, mean, ...centralMoments(values, mean), min, max, entropy: Number.NaN };
 
   // 2. central moments and histogram.
   const histogram = new Float64Array(histogramBins);
@@ -106,6 +110,23 @@ export function layerStats(values: Float32Array | Float64Array, histogramBins = 
     }
   }
   return { count, mean, variance, skewness, kurtosis, min, max, entropy };
+}
+
+/** Variance, skewness and kurtosis about `mean`, in one pass with four partial sums per power. */
+function centralMoments(values: Float32Array | Float64Array, mean: number): { variance: number; skewness: number; kurtosis: number } {
+  const count = values.length;
+  let m2 = 0;
+  let m3 = 0;
+  let m4 = 0;
+  for (let i = 0; i < count; i++) {
+    const d = values[i]! - mean;
+    const d2 = d * d;
+    m2 += d2;
+    m3 += d2 * d;
+    m4 += d2 * d2;
+  }
+  const variance = m2 / count;
+  return { variance, skewness: m3 / count / (variance * Math.sqrt(variance)), kurtosis: m4 / count / (variance * variance) };
 }
 
 /**

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { readStatsTable, statsFromArrow } from "../../src/stats/stats-table.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 
 const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
@@ -53,6 +54,15 @@ describe("mother recover", () => {
     const scored = await mother("evaluate", "--truth", truthFile, out, "--json");
     expect(scored.code).toBe(0);
     expect(JSON.parse(scored.stdout).edges.accuracy).toBe(1);
+  }, 30_000);
+
+  test("--stats writes every statistic of every layer read as an Arrow table", async () => {
+    const stats = join(dir, "stats.arrow");
+    const run = await mother("recover", good, "--stats", stats, "--quiet");
+    expect(run.code).toBe(0);
+    const rows = statsFromArrow(await readStatsTable(stats));
+    expect(new Set(rows.map((r) => r.model))).toEqual(new Set(["r", "r-c0", "r-c0-g0", "r-c1", "r-c1-g0"]));
+    expect(rows.every((r) => Number.isFinite(r.stats.entropy) && r.stats.entropy > 0 && r.stats.kurtosis > 0)).toBe(true);
   }, 30_000);
 
   test.each(["mermaid", "dot", "newick"])("--format %s prints the tree to standard output", async (format) => {

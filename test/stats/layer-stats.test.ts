@@ -76,7 +76,16 @@ describe("layerStats", () => {
     expect(() => layerStats(new Float32Array(0))).toThrow(MotherError);
     expect(() => layerStats(Float32Array.of(1, NaN, 2))).toThrow(/NaN or infinite/);
     expect(() => layerStats(Float32Array.of(1, Infinity))).toThrow(/NaN or infinite/);
-    expect(() => layerStats(Float32Array.of(1, 2), 0)).toThrow(/bin count/);
+    expect(() => layerStats(Float32Array.of(1, 2), -1)).toThrow(/bin count/);
+    expect(() => layerStats(Float32Array.of(1, 2), 1.5)).toThrow(/bin count/);
+  });
+
+  test("zero bins skip the histogram: entropy is NaN, every moment is unchanged", () => {
+    const values = Float32Array.from({ length: 1001 }, (_, i) => Math.sin(i) ** 3);
+    const full = layerStats(values);
+    const moments = layerStats(values, 0);
+    expect(moments.entropy).toBeNaN();
+    expect({ ...moments, entropy: 0 }).toEqual({ ...full, entropy: 0 });
   });
 });
 
