@@ -5,7 +5,8 @@
  *
  *   models ─1─► layer pass (recovery's own planLayers + analyseLayer)
  *          ─2─► D = ℓ_FT over the whole family (per-layer min-max over its models)
- *          ─3─► directional score of every model (recovery's score layers and statistic)
+ *          ─3─► directional statistic of every model (recovery's score layers; the statistic
+ *               recovery uses on ℓ_FT trees: the given one, or kurtosis under "auto")
  */
 import type { ModelSource } from "../../types.ts";
 import { MotherError } from "../../errors.ts";
@@ -13,20 +14,25 @@ import { planLayers } from "../../recover/plan-layers.ts";
 import { runLayerJobs } from "../../recover/layer-pool.ts";
 import { distanceFt } from "../../recover/tree-distance.ts";
 import { directionalScore } from "../../stats/layer-stats.ts";
-import type { LayerStats } from "../../types.ts";
+import type { LayerKind, LayerStats, ScoreName } from "../../types.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
 
-/** Pairwise ℓ_FT and per-model directional scores, in `ids` order. */
+/** Pairwise ℓ_FT and per-model directional statistics, in `ids` order. */
 export interface FamilyMatrices {
   readonly ids: readonly string[];
   /** n×n row-major ℓ_FT (0 on the diagonal). */
   readonly distance: Float64Array;
+  /** The statistic summed over the score layers (as recovery reports it in `models[].score`). */
   readonly scores: Float64Array;
+  readonly statistic: ScoreName;
+  /** Layer kinds the statistic is summed over. */
+  readonly scoreKinds: readonly LayerKind[];
 }
 
 /** Reads the family's selected layers once (in-process: families are small) and returns D and k. */
 export async function familyMatrices(models: readonly ModelSource[], overrides: Partial<RecoverOptions> = {}): Promise<FamilyMatrices> {
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides, distance: "ft" };
+  const statistic: ScoreName = options.score === "auto" ? "kurtosis" : options.score;
   // 1. one architecture is assumed: a family shares every selected layer's name and shape
   const jobs = planLayers(models, options);
   for (const job of jobs) {
@@ -43,7 +49,7 @@ export async function familyMatrices(models: readonly ModelSource[], overrides: 
     jobs.forEach((job, l) => {
       if (job.roles.score) layers.push(pass[l]!.stats[m]!);
     });
-    return directionalScore(layers, options.score);
+    return directionalScore(layers, statistic);
   });
-  return { ids: models.map((m) => m.id), distance, scores };
+  return { ids: models.map((m) => m.id), distance, scores, statistic, scoreKinds: options.scoreKinds };
 }

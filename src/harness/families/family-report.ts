@@ -91,7 +91,7 @@ function membersTable(results: FamilyResults): ReportTable {
       const summary = results.training.get(m.id);
       return [m.id, m.paperName, m.parent ?? "(root)", m.stage, m.data, summary?.evals.at(-1)?.loss ?? null, summary?.msPerStep ?? null, scoreOf.get(m.id) ?? null];
     }),
-    note: `Checkpoints are saved in ${results.dtype} with Hugging Face names; held-out loss is on data the model did not train on (its own corpus's tail, or its own eval images). Directional score = Σ kurtosis over the score layers (recovery's default).`,
+    note: `Checkpoints are saved in ${results.dtype} with Hugging Face names; held-out loss is on data the model did not train on (its own corpus's tail, or its own eval images). Directional score = Σ ${results.matrices.statistic} over the ${results.matrices.scoreKinds.join("/")} matrices (what recovery used).`,
   };
 }
 

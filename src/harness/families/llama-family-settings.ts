@@ -49,15 +49,18 @@ const LLAMA_ADAMW: OptimizerSettings = { kind: "adamw", beta1: 0.9, beta2: 0.95,
 
 /**
  * Steps mirror the token budgets: Code Llama continues Llama 2 on ¼ of its pre-training
- * tokens (500 B of 2 T), Python on 100 B more, Instruct and Chat are short. Code Llama keeps
- * Llama 2's peak learning rate; Chat's supervised fine-tune uses 2e-5 against 3e-4 (÷15).
+ * tokens (500 B of 2 T) at Llama 2's peak learning rate, Code Llama - Python on 100 B more
+ * (⅕ of the code stage) at ⅓ of it (1e-4 against 3e-4). Chat and Instruct are supervised
+ * fine-tunes at Llama 2's SFT learning rate (2e-5 against 3e-4, ÷15); their real token
+ * counts (≈ 0.001 % and 1 %) would be a handful of steps here, so they get a few hundred.
+ * (A first full run gave Python 3e-3 and Instruct 1e-3; corrected to the papers' ratios.)
  */
 const MEMBERS: readonly LmMemberRecipe[] = [
-  { id: "llama-2", paperName: "Llama 2", corpus: "english", steps: 6000, lr: 3e-3, warmupSteps: 200 },
+  { id: "llama-2", paperName: "Llama 2", corpus: "english", steps: 10000, lr: 3e-3, warmupSteps: 200 },
   { id: "llama-2-chat", paperName: "Llama 2 Chat", parent: "llama-2", corpus: "chat", steps: 600, lr: 2e-4, warmupSteps: 30 },
-  { id: "codellama", paperName: "Code Llama", parent: "llama-2", corpus: "code", steps: 1500, lr: 3e-3, warmupSteps: 100 },
-  { id: "codellama-python", paperName: "Code Llama - Python", parent: "codellama", corpus: "python", steps: 400, lr: 3e-3, warmupSteps: 40 },
-  { id: "codellama-instruct", paperName: "Code Llama - Instruct", parent: "codellama", corpus: "instruct", steps: 400, lr: 1e-3, warmupSteps: 30 },
+  { id: "codellama", paperName: "Code Llama", parent: "llama-2", corpus: "code", steps: 2500, lr: 3e-3, warmupSteps: 100 },
+  { id: "codellama-python", paperName: "Code Llama - Python", parent: "codellama", corpus: "python", steps: 500, lr: 1e-3, warmupSteps: 40 },
+  { id: "codellama-instruct", paperName: "Code Llama - Instruct", parent: "codellama", corpus: "instruct", steps: 400, lr: 2e-4, warmupSteps: 30 },
 ];
 
 /** The recoveries every run reports: the paper's setting first, then what a user gets by default. */

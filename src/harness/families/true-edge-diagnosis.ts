@@ -4,6 +4,7 @@
  * the true parent the child's nearest model by ℓ_FT?
  */
 import type { ModelGraph, Stage, TruthGraph } from "../../types.ts";
+import { SPECIALIZATION_TREND } from "../../recover/score-trend.ts";
 import type { FamilyMatrices } from "./family-matrices.ts";
 
 /** What became of one true edge. */
@@ -19,7 +20,11 @@ export interface TrueEdgeDiagnosis {
   readonly recoveredParent: string | null;
   readonly parentScore: number;
   readonly childScore: number;
-  /** Specialization: parent's score above the child's; generalization: below (ties: false). */
+  /**
+   * The statistic moves from parent to child the way the child's stage says: for kurtosis
+   * (falls in specialization) the parent's is above the child's in specialization and below
+   * in generalization; reversed for statistics that rise (SPECIALIZATION_TREND). Ties: false.
+   */
   readonly directionAgrees: boolean;
   /** ℓ_FT between true parent and child. */
   readonly distance: number;
@@ -38,6 +43,7 @@ export function diagnoseTrueEdges(truth: TruthGraph, recovered: ModelGraph, matr
   };
   const stageOf = new Map(truth.models.map((m) => [m.id, m.stage]));
   const recoveredParent = new Map(recovered.edges.map((e) => [e.child, e.parent]));
+  const falls = SPECIALIZATION_TREND[matrices.statistic] === -1;
   return truth.edges.map(({ parent, child }) => {
     const p = at(parent);
     const c = at(child);
@@ -59,7 +65,7 @@ export function diagnoseTrueEdges(truth: TruthGraph, recovered: ModelGraph, matr
       recoveredParent: given,
       parentScore,
       childScore,
-      directionAgrees: stage === "specialization" ? parentScore > childScore : parentScore < childScore,
+      directionAgrees: (stage === "specialization") === falls ? parentScore > childScore : parentScore < childScore,
       distance,
       parentRank,
     };

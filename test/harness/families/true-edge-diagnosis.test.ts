@@ -15,6 +15,8 @@ const matrices = {
   // a–b 0.5, a–c 0.2, b–c 0.3
   distance: Float64Array.from([0, 0.5, 0.2, 0.5, 0, 0.3, 0.2, 0.3, 0]),
   scores: Float64Array.from([1, 2, 3]),
+  statistic: "kurtosis" as const,
+  scoreKinds: ["query" as const],
 };
 const graph = (edges: [string, string][]): ModelGraph => ({ models: [], edges: edges.map(([parent, child]) => ({ parent, child, distance: 0 })), trees: [["a", "b", "c"]] });
 
@@ -31,5 +33,7 @@ describe("diagnoseTrueEdges", () => {
     expect(rows.map((r) => r.outcome)).toEqual(["recovered", "recovered"]);
     expect(rows.map((r) => r.directionAgrees)).toEqual([false, false]);
     expect(diagnoseTrueEdges(truth, graph([["b", "a"]]), matrices)[0]!.recoveredParent).toBeNull();
+    // Variance rises in specialization (SPECIALIZATION_TREND), so a rising score agrees there.
+    expect(diagnoseTrueEdges(specialization, graph([]), { ...matrices, statistic: "variance" }).map((r) => r.directionAgrees)).toEqual([true, true]);
   });
 });
