@@ -76,7 +76,8 @@ export type ScoreName = "kurtosis" | "mean" | "variance" | "skewness" | "entropy
 /** Recovered or true Model Graph, in the CLI's JSON schema (SPEC §5). */
 export interface ModelGraph {
   readonly models: readonly { id: string; path: string; stage: Stage; score: number }[];
-  readonly edges: readonly { parent: string; child: string; distance: number }[];
+  /** `confidence` (beyond SPEC §5, optional): how clearly this parent beat the next candidate, in [0, 1]. */
+  readonly edges: readonly { parent: string; child: string; distance: number; confidence?: number }[];
   readonly trees: readonly (readonly string[])[];
 }
 

@@ -33,7 +33,7 @@ function formatJson(graph: ModelGraph): string {
   // Built field by field so the key order is the schema's, whatever objects were passed in.
   const document = {
     models: graph.models.map(({ id, path, stage, score }) => ({ id, path, stage, score })),
-    edges: graph.edges.map(({ parent, child, distance }) => ({ parent, child, distance })),
+    edges: graph.edges.map(({ parent, child, distance, confidence }) => ({ parent, child, distance, ...(confidence !== undefined ? { confidence } : {}) })),
     trees: graph.trees.map((tree) => [...tree]),
   };
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -35,8 +35,6 @@ const SILENT: RecoverEffects = { progress: () => {}, log: () => {} };
 /** A recovered Model Graph plus what produced it, for reports and `--format json`. */
 export interface RecoveryResult {
   readonly graph: ModelGraph;
-  /** Per-edge confidence, keyed by child id. */
-  readonly confidence: Readonly<Record<string, number>>;
   /** Distance used for each tree, in `graph.trees` order. */
   readonly distances: readonly DistanceChoice[];
   /** Per-layer statistics of every model (the Arrow table's rows). */
@@ -83,8 +81,7 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
 
   // 5. One minimum directed spanning tree per cluster.
   const graphModels: { id: string; path: string; stage: Stage; score: number }[] = [];
-  const edges: { parent: string; child: string; distance: number }[] = [];
-  const confidence: Record<string, number> = {};
+  const edges: { parent: string; child: string; distance: number; confidence: number }[] = [];
   const distances: DistanceChoice[] = [];
   for (const cluster of clusters) {
     const group = groups[cluster.group]!;
@@ -105,8 +102,7 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
       graphModels.push({ id: model.id, path: model.path, stage: tree.stages[i]!, score: statistic[i]! });
       const p = tree.parent[i]!;
       if (p >= 0) {
-        edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]! });
-        confidence[model.id] = tree.confidence[i]!;
+        edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]!, confidence: tree.confidence[i]! });
       }
     });
   }
@@ -118,7 +114,7 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
       group.map((model, m) => ({ model: model.id, layer: job.name, kind: job.kind, shape: job.shape, stats: passes[g]![l]!.stats[m]! })),
     ),
   );
-  return { graph: { models: graphModels, edges, trees }, confidence, distances, layerStats };
+  return { graph: { models: graphModels, edges, trees }, distances, layerStats };
 }
 
 /**

@@ -65,5 +65,6 @@ describe("recover on synthetic fine-tuning trees", () => {
     const children = new Set(result.graph.edges.map((e) => e.child));
     expect(children.size).toBe(result.graph.edges.length);
     expect(result.graph.edges.length).toBe(ids.length - result.graph.trees.length);
+    expect(result.graph.edges.every((e) => e.confidence !== undefined && e.confidence >= 0 && e.confidence <= 1)).toBe(true);
   });
 });
