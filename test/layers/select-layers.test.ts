@@ -1,19 +1,18 @@
 import { describe, expect, test } from "bun:test";
-import { architectureSignature, DEFAULT_DISTANCE_KINDS, isWeightMatrix, selectLayers } from "../../src/layers/select-layers.ts";
-import type { ModelSource, TensorInfo } from "../../src/types.ts";
+import { isWeightMatrix, selectLayers } from "../../src/layers/select-layers.ts";
+import type { LayerKind, TensorInfo } from "../../src/types.ts";
+
+const ATTENTION: readonly LayerKind[] = ["query", "key", "value", "attention-output"];
 import { GPT2, LLAMA_2_7B, VIT_BASE, type NamedParameter } from "./real-parameter-names.ts";
 
 function asTensors(parameters: readonly NamedParameter[], dtype: TensorInfo["dtype"] = "F32"): TensorInfo[] {
   return parameters.map(([name, shape]) => ({ name, shape, dtype, file: "model.safetensors", offset: 0, byteLength: 0 }));
 }
 
-function model(id: string, tensors: TensorInfo[]): ModelSource {
-  return { id, path: `/models/${id}`, tensors };
-}
 
 describe("selectLayers", () => {
   test("ViT: the default kinds pick the four attention weight matrices, no biases", () => {
-    expect(selectLayers(asTensors(VIT_BASE), DEFAULT_DISTANCE_KINDS).map((t) => t.name)).toEqual([
+    expect(selectLayers(asTensors(VIT_BASE), ATTENTION).map((t) => t.name)).toEqual([
       "vit.encoder.layer.0.attention.attention.query.weight",
       "vit.encoder.layer.0.attention.attention.key.weight",
       "vit.encoder.layer.0.attention.attention.value.weight",
@@ -23,13 +22,13 @@ describe("selectLayers", () => {
 
   test("Llama: q/k/v/o_proj by default; mlp kinds pick gate/up/down", () => {
     const tensors = asTensors(LLAMA_2_7B);
-    expect(selectLayers(tensors, DEFAULT_DISTANCE_KINDS).map((t) => t.name.split(".").at(-2))).toEqual(["q_proj", "k_proj", "v_proj", "o_proj"]);
+    expect(selectLayers(tensors, ATTENTION).map((t) => t.name.split(".").at(-2))).toEqual(["q_proj", "k_proj", "v_proj", "o_proj"]);
     expect(selectLayers(tensors, ["mlp-gate", "mlp-in", "mlp-out"]).map((t) => t.name.split(".").at(-2))).toEqual(["gate_proj", "up_proj", "down_proj"]);
     expect(selectLayers(tensors, ["query", "value"]).length).toBe(2);
   });
 
   test("GPT-2 with the default kinds gets its attention output; the fused qkv needs the qkv kind", () => {
-    expect(selectLayers(asTensors(GPT2), DEFAULT_DISTANCE_KINDS).map((t) => t.name)).toEqual(["h.0.attn.c_proj.weight"]);
+    expect(selectLayers(asTensors(GPT2), ATTENTION).map((t) => t.name)).toEqual(["h.0.attn.c_proj.weight"]);
     expect(selectLayers(asTensors(GPT2), ["qkv"]).map((t) => t.name)).toEqual(["h.0.attn.c_attn.weight"]);
   });
 
@@ -42,7 +41,7 @@ describe("selectLayers", () => {
       ["enc.0.kernel", [64, 64, 3], "other"],
     ]);
     const fallbacks: number[] = [];
-    const selected = selectLayers(tensors, DEFAULT_DISTANCE_KINDS, (count) => fallbacks.push(count));
+    const selected = selectLayers(tensors, ATTENTION, (count) => fallbacks.push(count));
     expect(selected.map((t) => t.name)).toEqual(["enc.0.mix_a.weight", "enc.0.mix_b.weight"]);
     expect(fallbacks).toEqual([2]);
   });
@@ -60,30 +59,5 @@ describe("selectLayers", () => {
       ["c.weight", [4, 4, 3, 3], "other"],
     ]);
     expect([isWeightMatrix(weight!), isWeightMatrix(bias!), isWeightMatrix(conv!)]).toEqual([true, false, false]);
-  });
-});
-
-describe("architectureSignature", () => {
-  test("ignores tensor order, dtype and files, but not names or shapes", () => {
-    const base = architectureSignature(model("a", asTensors(VIT_BASE)));
-    expect(base).toMatch(/^[0-9a-f]{16}$/);
-    expect(architectureSignature(model("b", asTensors([...VIT_BASE].reverse(), "BF16")))).toBe(base);
-    expect(architectureSignature(model("c", asTensors(LLAMA_2_7B)))).not.toBe(base);
-    const reshaped = VIT_BASE.map(([name, shape, kind]): NamedParameter => [name, name === "classifier.weight" ? [10, 768] : shape, kind]);
-    expect(architectureSignature(model("d", asTensors(reshaped)))).not.toBe(base);
-    const renamed = VIT_BASE.map(([name, shape, kind]): NamedParameter => [name.replace("classifier", "head"), shape, kind]);
-    expect(architectureSignature(model("e", asTensors(renamed)))).not.toBe(base);
-  });
-
-  test("saved buffers such as GPT-2's causal mask do not split one architecture", () => {
-    const withMask = architectureSignature(model("old-export", asTensors(GPT2)));
-    const withoutMask = architectureSignature(model("new-export", asTensors(GPT2.filter(([name]) => name !== "h.0.attn.bias"))));
-    expect(withoutMask).toBe(withMask);
-    const withoutProjection = architectureSignature(model("x", asTensors(GPT2.filter(([name]) => name !== "h.0.attn.c_proj.bias"))));
-    expect(withoutProjection).not.toBe(withMask);
-  });
-
-  test("a model without tensors still gets a signature", () => {
-    expect(architectureSignature(model("empty", []))).toMatch(/^[0-9a-f]{16}$/);
   });
 });
