@@ -18,16 +18,16 @@ import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { ablationCommand, numberList, runAblation, wholeNumber, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
-import { agreementByCandidate } from "../src/harness/analysis/direction-agreement.ts";
 import { formatDuration } from "../src/harness/format-units.ts";
 import { modelStats } from "../src/harness/model-stats.ts";
 import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
 import { accuracyByCandidate, lambdaDistanceSweep, noDirectionAccuracy, prepareTrees, recoverGraphByCandidate, shortlistCandidates } from "../src/harness/direction/candidate-recovery.ts";
-import { LAYER_SETS, SCORE_VARIANTS, candidateLabel, layerSetByName, layerSetOf, scoreCandidates, type LayerSet, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";
+import { LAYER_SETS, SCORE_VARIANTS, candidateLabel, layerSetByName, scoreCandidates, type LayerSet, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";
 import { directionAblationPage, rankAcrossSplits, type SplitDirectionResults } from "../src/harness/direction/report-direction-ablation.ts";
 import { evaluateStageAuto } from "../src/harness/direction/stage-auto.ts";
 import { SPLITS, VTHR_DEFAULTS, VTHR_QUICK, type SplitName, type VthrSettings } from "../src/harness/vthr/vthr-settings.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
+import { defaultScoreSource, sourceAgreement, sourceLabel, type ScoreSource } from "../src/harness/direction/score-source.ts";
 import { printReportPage, writeReportPage } from "../src/report/index.ts";
 import { StatsCache } from "../src/stats/stats-cache.ts";
 
@@ -94,8 +94,8 @@ async function main(options: CliOptions): Promise<void> {
     ...(options.lambdas ? { lambdas: options.lambdas } : {}),
   };
   const progress = process.stderr.isTTY ? terminalProgress() : lineProgress();
-  const defaultCandidate: ScoreCandidate = { score: DEFAULT_RECOVER_OPTIONS.score, layers: layerSetOf(DEFAULT_RECOVER_OPTIONS.scoreKinds) };
-  const candidates = settings.candidates.some((c) => candidateLabel(c) === candidateLabel(defaultCandidate)) ? settings.candidates : [defaultCandidate, ...settings.candidates];
+  const defaultCandidate = defaultScoreSource();
+  const candidates: ScoreSource[] = [defaultCandidate, ...settings.candidates.filter((c) => candidateLabel(c) !== sourceLabel(defaultCandidate))];
 
   // 1. load
   const vthr = await loadVthr({ ...settings.vthr, splits: settings.splits }, { cache: options.cache, progress });
@@ -108,16 +108,16 @@ async function main(options: CliOptions): Promise<void> {
   for (const split of settings.splits) {
     const { models, truth } = opened.get(split)!;
     const rows = (await Promise.all(models.map((model) => modelStats(model, statsCache)))).flat();
-    const agreement = agreementByCandidate(rows, truth, candidates);
     const prepared = await prepareTrees(models, truth);
+    const agreement = candidates.map((candidate) => sourceAgreement(candidate, rows, truth, prepared));
     const trees = accuracyByCandidate(prepared, rows, candidates);
     measured.push({ split, roots: [...new Set(truth.models.map((m) => m.tree))], agreement, trees, rows, prepared });
     task.advance();
   }
   task.finish();
   const ranked = rankAcrossSplits({ splits: measured.map((m) => ({ ...m, graph: [], stageAuto: [], sweep: [], noDirection: 0 })), defaultCandidate: "", defaultLambda: 0 });
-  const byLabel = new Map(candidates.map((c) => [candidateLabel(c), c]));
-  const leaders = [defaultCandidate, ...ranked.slice(0, settings.leaders).map((r) => byLabel.get(r.label)!)].filter((c, i, all) => all.findIndex((o) => candidateLabel(o) === candidateLabel(c)) === i);
+  const byLabel = new Map(candidates.map((c) => [sourceLabel(c), c]));
+  const leaders = [defaultCandidate, ...ranked.slice(0, settings.leaders).map((r) => byLabel.get(r.label)!)].filter((c, i, all) => all.findIndex((o) => sourceLabel(o) === sourceLabel(c)) === i);
 
   // 4–6. Model Graph shortlist, stage auto, λ × distance layers
   const splits: SplitDirectionResults[] = [];
@@ -125,13 +125,13 @@ async function main(options: CliOptions): Promise<void> {
     const { models, truth } = opened.get(m.split)!;
     const graph = await recoverGraphByCandidate(models, truth, shortlistCandidates(m.trees, settings.shortlist, leaders));
     const stageAuto = [];
-    for (const candidate of leaders) stageAuto.push({ candidate: candidateLabel(candidate), result: await evaluateStageAuto(models, truth, m.prepared, m.rows, candidate) });
+    for (const candidate of leaders) stageAuto.push({ candidate: sourceLabel(candidate), result: await evaluateStageAuto(models, truth, m.prepared, m.rows, candidate) });
     const sweep = await lambdaDistanceSweep(models, truth, m.rows, leaders, settings.distanceLayers, settings.lambdas);
     splits.push({ split: m.split, roots: m.roots, agreement: m.agreement, trees: m.trees, graph, stageAuto, sweep, noDirection: noDirectionAccuracy(m.prepared) });
   }
 
   // 7. report
-  const page = directionAblationPage({ splits, defaultCandidate: candidateLabel(defaultCandidate), defaultLambda: DEFAULT_RECOVER_OPTIONS.lambda });
+  const page = directionAblationPage({ splits, defaultCandidate: sourceLabel(defaultCandidate), defaultLambda: DEFAULT_RECOVER_OPTIONS.lambda });
   await writeReportPage(options.reports, page);
   printReportPage(page);
   console.log(`\nreport: ${join(options.reports, `${page.slug}.html`)}   wall time ${formatDuration(performance.now() - started)}`);

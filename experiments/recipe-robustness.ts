@@ -18,7 +18,6 @@ import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { ablationCommand, runAblation, wholeNumber, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
 import { openArtifacts } from "../src/harness/ablation/load-vthr.ts";
-import { agreementByCandidate } from "../src/harness/analysis/direction-agreement.ts";
 import { ArtifactStore } from "../src/harness/artifact-store.ts";
 import { formatDuration } from "../src/harness/format-units.ts";
 import { modelStats } from "../src/harness/model-stats.ts";
@@ -27,13 +26,14 @@ import { trainPlanned } from "../src/harness/train-planned.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { candidateMonotonicity } from "../src/harness/direction/candidate-monotonicity.ts";
 import { accuracyByCandidate, noDirectionAccuracy, prepareTrees } from "../src/harness/direction/candidate-recovery.ts";
-import { LAYER_SETS, SCORE_VARIANTS, candidateLabel, layerSetByName, layerSetOf, scoreCandidates, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";
+import { LAYER_SETS, SCORE_VARIANTS, candidateLabel, layerSetByName, scoreCandidates, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";
 import { planRecipeChains, type RecipeChainSettings } from "../src/harness/direction/plan-recipe-chains.ts";
 import { FINE_TUNE_RECIPES, recipeByName } from "../src/harness/direction/recipes.ts";
 import { recipeRobustnessPage, type RecipeMeasurement } from "../src/harness/direction/report-recipe-robustness.ts";
 import { summariseTraining, trainTraced } from "../src/harness/direction/train-traced.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type VthrSettings } from "../src/harness/vthr/vthr-settings.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
+import { defaultScoreSource, sourceAgreement, sourceLabel, type ScoreSource } from "../src/harness/direction/score-source.ts";
 import { printReportPage, writeReportPage } from "../src/report/index.ts";
 import { StatsCache } from "../src/stats/stats-cache.ts";
 
@@ -97,8 +97,8 @@ async function main(options: CliOptions): Promise<void> {
   };
   const progress = process.stderr.isTTY ? terminalProgress() : lineProgress();
   const store = new ArtifactStore(options.cache, { log: () => {}, now: () => performance.now() });
-  const defaultCandidate: ScoreCandidate = { score: DEFAULT_RECOVER_OPTIONS.score, layers: layerSetOf(DEFAULT_RECOVER_OPTIONS.scoreKinds) };
-  const candidates = settings.candidates.some((c) => candidateLabel(c) === candidateLabel(defaultCandidate)) ? settings.candidates : [defaultCandidate, ...settings.candidates];
+  const defaultCandidate = defaultScoreSource();
+  const candidates: ScoreSource[] = [defaultCandidate, ...settings.candidates.filter((c) => candidateLabel(c) !== sourceLabel(defaultCandidate))];
 
   // 1. plan
   const { roots, chains } = planRecipeChains(settings.vthr, settings.chains);
@@ -115,24 +115,24 @@ async function main(options: CliOptions): Promise<void> {
   for (const { recipe, models: planned, truth } of chains) {
     const models = await openArtifacts(truth.models.map((m) => m.id), artifacts);
     const rows = (await Promise.all(models.map((model) => modelStats(model, statsCache)))).flat();
-    const prepared = settings.recoverTrees ? await prepareTrees(models, truth) : undefined;
+    const prepared = await prepareTrees(models, truth);
     const runs = planned.map((m) => ({ id: m.id, root: m.tree, stage: "specialization" as const, snapshots: traced.get(m.id)!.snapshots }));
     recipes.push({
       recipe,
       runs: planned.length,
       steps: planned[0]!.config.steps,
       ...summariseTraining(planned.map((m) => traced.get(m.id)!)),
-      agreement: agreementByCandidate(rows, truth, candidates),
-      monotonicity: candidateMonotonicity(runs, candidates),
-      trees: prepared ? accuracyByCandidate(prepared, rows, candidates) : [],
-      noDirection: prepared ? noDirectionAccuracy(prepared) : Number.NaN,
+      agreement: candidates.map((candidate) => sourceAgreement(candidate, rows, truth, prepared)),
+      monotonicity: candidateMonotonicity(runs, settings.candidates),
+      trees: settings.recoverTrees ? accuracyByCandidate(prepared, rows, candidates) : [],
+      noDirection: settings.recoverTrees ? noDirectionAccuracy(prepared) : Number.NaN,
     });
     task.advance();
   }
   task.finish();
 
   // 4. report
-  const page = recipeRobustnessPage({ recipes, defaultCandidate: candidateLabel(defaultCandidate), chainsPerRoot: settings.chains.chainsPerRoot, roots: roots.map((r) => r.id) });
+  const page = recipeRobustnessPage({ recipes, defaultCandidate: sourceLabel(defaultCandidate), chainsPerRoot: settings.chains.chainsPerRoot, roots: roots.map((r) => r.id) });
   const dataDir = join(options.reports, "data", page.slug);
   await mkdir(dataDir, { recursive: true });
   const data = chains.map(({ recipe, truth }) => ({ recipe: recipe.name, truth, folders: Object.fromEntries(truth.models.map((m) => [m.id, artifacts.get(m.id)!.path])) }));

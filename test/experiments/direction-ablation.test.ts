@@ -17,10 +17,11 @@ import { VTHR_QUICK } from "../../src/harness/vthr/vthr-settings.ts";
 import { pickModels, recoverScored } from "../../src/harness/ablation/recover-scored.ts";
 import { trueTrees } from "../../src/harness/direction/candidate-recovery.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
-import { agreementOracle, attentionKurtosisOracle, section } from "./direction-oracles.ts";
+import { agreementOracle, BLOCK_WEIGHT, kurtosisOracle, QUERY_VALUE_WEIGHT, section, summedOracle, varianceOracle } from "./direction-oracles.ts";
+import { defaultScoreSource, sourceLabel } from "../../src/harness/direction/score-source.ts";
 
 describe("experiments/direction-ablation.ts --quick", () => {
-  test("reports, for the default kurtosis/attention score, the agreement and accuracies independent code measures", async () => {
+  test("reports, for recovery's default score, the agreement and accuracies independent code measures", async () => {
     const reports = await mkdtemp(join(tmpdir(), "mother-direction-"));
     const run = await spawnExperiment("direction-ablation", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
@@ -28,13 +29,16 @@ describe("experiments/direction-ablation.ts --quick", () => {
     const vthr = await loadVthr(VTHR_QUICK, { cache: TEST_QUICK_CACHE, progress: silentProgress });
     for (const [split, title] of [["ft", "FT —"], ["lora-v", "LoRA-V —"]] as const) {
       const { models, truth } = await vthr.openSplit(split);
-      const scores = new Map(await Promise.all(models.map(async (m) => [m.id, await attentionKurtosisOracle(m.path)] as const)));
+      // recovery's score auto: Σ kurtosis over block matrices on ℓ_FT trees, −Σ variance of query/value on ℓ_LoRA trees
+      const oracle = split === "ft" ? (path: string) => summedOracle(path, BLOCK_WEIGHT, kurtosisOracle) : async (path: string) => -(await summedOracle(path, QUERY_VALUE_WEIGHT, varianceOracle));
+      const scores = new Map(await Promise.all(models.map(async (m) => [m.id, await oracle(m.path)] as const)));
       const reference = await recoverSplit(models, truth);
       const roots = [...reference.perTree.keys()];
       const correct = [...reference.perTree.values()].reduce((sum, r) => sum + r.scores.edges.correct, 0);
 
       // row: agreement, one accuracy per tree, trees pooled, Model Graph
-      const row = tableRow(section(run.stdout, title), ["kurtosis", "attention"]);
+      expect(reference.graph.distances.every((d) => d === (split === "ft" ? "ft" : "lora"))).toBe(true);
+      const row = tableRow(section(run.stdout, title), [sourceLabel(defaultScoreSource())]);
       expect(row).toHaveLength(roots.length + 3);
       expect(row[0]!).toBeCloseTo(agreementOracle(truth, scores), 3);
       roots.forEach((root, i) => expect(row[1 + i]!).toBeCloseTo(reference.perTree.get(root)!.scores.edges.accuracy, 3));
@@ -43,11 +47,13 @@ describe("experiments/direction-ablation.ts --quick", () => {
     }
     // Non-default candidates: the ablation's one-pass-per-tree recovery gives what recoverModels gives
     const { models, truth } = await vthr.openSplit("ft");
-    for (const [score, layers, kinds] of [["kurtosis", "mlp-out", ["mlp-out"]], ["entropy", "all", ["query", "key", "value", "attention-output", "mlp-in", "mlp-gate", "mlp-out"]]] as const) {
-      const row = tableRow(section(run.stdout, "FT —"), [score, layers]);
+    for (const [score, layers, kinds] of [["kurtosis", "mlp-out", ["mlp-out"]], ["variance", "all", ["query", "key", "value", "attention-output", "mlp-in", "mlp-gate", "mlp-out"]]] as const) {
+      const row = tableRow(section(run.stdout, "FT —"), [`${score}/${layers}`]);
       for (const [i, tree] of trueTrees(truth).entries()) {
         const ids = tree.truth.models.map((m) => m.id);
-        const reference = await recoverScored(pickModels(models, ids), tree.truth, { score, scoreKinds: kinds, trees: 1 });
+        // a plain (+) candidate reads variance as falling; recovery orients it as rising, so the stage flips
+        const stage = score === "variance" ? "generalization" : "specialization";
+        const reference = await recoverScored(pickModels(models, ids), tree.truth, { score, scoreKinds: kinds, stage, trees: 1 });
         expect(row[1 + i]!).toBeCloseTo(reference.scores.edges.accuracy, 3);
       }
     }

@@ -25,12 +25,33 @@ export function kurtosisOracle(values: ArrayLike<number>): number {
   return m4 / values.length / (m2 / values.length) ** 2;
 }
 
-/** Σ kurtosis over the attention matrices of the checkpoint in `folder`. */
-export async function attentionKurtosisOracle(folder: string): Promise<number> {
+/** HF ViT block matrices: attention and MLP (the "all" layer set). */
+export const BLOCK_WEIGHT = /layer\.\d+\.(attention\.(attention\.(query|key|value)|output\.dense)|intermediate\.dense|output\.dense)\.weight$/;
+
+/** HF ViT query and value weights (the LoRA layers, "query+value"). */
+export const QUERY_VALUE_WEIGHT = /attention\.attention\.(query|value)\.weight$/;
+
+/** Population variance in plain f64 loops. */
+export function varianceOracle(values: ArrayLike<number>): number {
+  let mean = 0;
+  for (let i = 0; i < values.length; i++) mean += values[i]!;
+  mean /= values.length;
+  let m2 = 0;
+  for (let i = 0; i < values.length; i++) m2 += (values[i]! - mean) ** 2;
+  return m2 / values.length;
+}
+
+/** Σ statistic over the weights of the checkpoint in `folder` whose names match `pattern`. */
+export async function summedOracle(folder: string, pattern: RegExp, statistic: (values: ArrayLike<number>) => number): Promise<number> {
   const tensors = await openSafetensorsFile(join(folder, "model.safetensors"));
   let sum = 0;
-  for (const tensor of tensors) if (ATTENTION_WEIGHT.test(tensor.name)) sum += kurtosisOracle(await readTensor(tensor));
+  for (const tensor of tensors) if (pattern.test(tensor.name)) sum += statistic(await readTensor(tensor));
   return sum;
+}
+
+/** Σ kurtosis over the attention matrices of the checkpoint in `folder`. */
+export function attentionKurtosisOracle(folder: string): Promise<number> {
+  return summedOracle(folder, ATTENTION_WEIGHT, kurtosisOracle);
 }
 
 /** Spearman ρ of distinct values against their position: 1 − 6Σd²/(n(n²−1)). */

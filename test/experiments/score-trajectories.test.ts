@@ -1,7 +1,8 @@
 /**
  * `experiments/score-trajectories.ts --quick`: the recorded snapshots must be the weights the
  * runs really had (step 0 of a fine-tune = its root's checkpoint, the last snapshot = the
- * saved checkpoint), and every printed ρ must be what those snapshots give.
+ * saved checkpoint), and every printed ρ must be what those snapshots give. Fig. 3's score is
+ * recovery's ℓ_FT default: Σ kurtosis over every block matrix.
  */
 import { describe, expect, test } from "bun:test";
 import { mkdtemp, readFile } from "node:fs/promises";
@@ -13,7 +14,7 @@ import { silentProgress } from "../../src/harness/progress.ts";
 import { VTHR_QUICK } from "../../src/harness/vthr/vthr-settings.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import type { LayerStats } from "../../src/types.ts";
-import { ATTENTION_WEIGHT, attentionKurtosisOracle, section, spearmanAgainstOrder } from "./direction-oracles.ts";
+import { BLOCK_WEIGHT, kurtosisOracle, section, spearmanAgainstOrder, summedOracle } from "./direction-oracles.ts";
 
 interface SavedRun {
   id: string;
@@ -35,10 +36,10 @@ describe("experiments/score-trajectories.ts --quick", () => {
     const fig3 = section(run.stdout, "Fig. 3");
     for (const saved of runs) {
       const snapshots = JSON.parse(await readFile(join(saved.folder, "snapshots.json"), "utf8")) as { step: number; stats: Record<string, LayerStats> }[];
-      const scores = snapshots.map((s) => Object.entries(s.stats).filter(([name]) => ATTENTION_WEIGHT.test(name)).reduce((sum, [, st]) => sum + st.kurtosis, 0));
+      const scores = snapshots.map((s) => Object.entries(s.stats).filter(([name]) => BLOCK_WEIGHT.test(name)).reduce((sum, [, st]) => sum + st.kurtosis, 0));
       expect(snapshots.length).toBeGreaterThanOrEqual(5);
-      expect(scores.at(-1)!).toBeCloseTo(await attentionKurtosisOracle(saved.folder), 6);
-      if (!saved.pretraining) expect(scores[0]!).toBeCloseTo(await attentionKurtosisOracle(vthr.artifacts.get(saved.root)!.path), 6);
+      expect(scores.at(-1)!).toBeCloseTo(await summedOracle(saved.folder, BLOCK_WEIGHT, kurtosisOracle), 6);
+      if (!saved.pretraining) expect(scores[0]!).toBeCloseTo(await summedOracle(vthr.artifacts.get(saved.root)!.path, BLOCK_WEIGHT, kurtosisOracle), 6);
 
       const stage = saved.pretraining ? "generalization" : "specialization";
       const [atStart, atEnd, rho] = tableRow(fig3, [saved.id, stage, saved.root]);

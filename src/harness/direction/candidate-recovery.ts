@@ -6,7 +6,7 @@
  *      candidate's scores (from the per-layer statistics rows) and each λ give one MDST —
  *      the distance is the same for every candidate, so differences are the direction prior's
  *   2. the whole Model Graph (clustered, tree count known): recoverModels per shortlisted
- *      candidate, `score` and `scoreKinds` set from it
+ *      candidate, options from score-source.ts
  *
  * Everything else is recovery's default (plus `base` overrides).
  */
@@ -15,27 +15,17 @@ import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/opti
 import type { LayerStatsRow } from "../../stats/stats-table.ts";
 import { pickModels, recoverScored } from "../ablation/recover-scored.ts";
 import { restrictTruth } from "../ablation/sample-subtree.ts";
-import { candidateScores } from "../analysis/direction-agreement.ts";
-import { candidateLabel, type LayerSet, type ScoreCandidate } from "./layer-sets.ts";
+import type { LayerSet } from "./layer-sets.ts";
+import { sourceLabel, sourceOptions, sourceScores, type ScoreSource } from "./score-source.ts";
 import { prepareTree, recoverPrepared, type PreparedTree } from "./prepared-tree.ts";
 
 /** Accuracies of one candidate on one split. */
 export interface CandidateAccuracy {
-  readonly candidate: ScoreCandidate;
+  readonly candidate: ScoreSource;
   /** Edge accuracy per true tree (cluster known), by root id in truth order. */
   readonly perTree: ReadonlyMap<string, number>;
   /** All trees' correct edges / all edges. */
   readonly treesPooled: number;
-}
-
-/**
- * The options a candidate sets on top of `base`: score and score layers, and for a reversed
- * (sign −1) candidate the opposite stage — M = D + λ(K ⊕ T) is unchanged when both K and T flip.
- */
-export function candidateOptions(candidate: ScoreCandidate, base: Partial<RecoverOptions> = {}): Partial<RecoverOptions> {
-  const stage = base.stage ?? DEFAULT_RECOVER_OPTIONS.stage;
-  const flipped = stage === "auto" ? "auto" : stage === "specialization" ? "generalization" : "specialization";
-  return { ...base, score: candidate.score, scoreKinds: candidate.layers.kinds, ...(candidate.sign === -1 ? { stage: flipped } : {}) };
 }
 
 /** Every true tree of `truth`: its root id and its restricted truth, in truth order. */
@@ -84,11 +74,11 @@ export function noDirectionAccuracy(trees: readonly { root: string; tree: Prepar
 export function accuracyByCandidate(
   trees: readonly { root: string; tree: PreparedTree }[],
   rows: readonly LayerStatsRow[],
-  candidates: readonly ScoreCandidate[],
+  candidates: readonly ScoreSource[],
   prior: Pick<RecoverOptions, "stage" | "lambda"> = DEFAULT_RECOVER_OPTIONS,
 ): CandidateAccuracy[] {
   return candidates.map((candidate) => {
-    const { perTree, treesPooled } = accuracyOnTrees(trees, candidateScores(rows, candidate), prior.stage, prior.lambda);
+    const { perTree, treesPooled } = accuracyOnTrees(trees, sourceScores(candidate, rows, trees), prior.stage, prior.lambda);
     return { candidate, perTree, treesPooled };
   });
 }
@@ -97,13 +87,13 @@ export function accuracyByCandidate(
 export async function recoverGraphByCandidate(
   models: readonly ModelSource[],
   truth: TruthGraph,
-  candidates: readonly ScoreCandidate[],
+  candidates: readonly ScoreSource[],
   base: Partial<RecoverOptions> = {},
-): Promise<{ candidate: ScoreCandidate; accuracy: number; clustering: number }[]> {
+): Promise<{ candidate: ScoreSource; accuracy: number; clustering: number }[]> {
   const trees = new Set(truth.models.map((m) => m.tree)).size;
   const out = [];
   for (const candidate of candidates) {
-    const scored = await recoverScored(pickModels(models, truth.models.map((m) => m.id)), truth, { ...candidateOptions(candidate, base), trees });
+    const scored = await recoverScored(pickModels(models, truth.models.map((m) => m.id)), truth, { ...sourceOptions(candidate, base), trees });
     out.push({ candidate, accuracy: scored.scores.edges.accuracy, clustering: scored.scores.clustering });
   }
   return out;
@@ -113,14 +103,14 @@ export async function recoverGraphByCandidate(
  * The `count` best candidates by pooled tree accuracy (ties: earlier first), plus `always`
  * (e.g. the current default), without repeats — the ones worth a whole Model Graph recovery.
  */
-export function shortlistCandidates(accuracies: readonly CandidateAccuracy[], count: number, always: readonly ScoreCandidate[] = []): ScoreCandidate[] {
+export function shortlistCandidates(accuracies: readonly CandidateAccuracy[], count: number, always: readonly ScoreSource[] = []): ScoreSource[] {
   const ranked = accuracies
     .map((a, index) => ({ a, index }))
     .sort((x, y) => y.a.treesPooled - x.a.treesPooled || x.index - y.index)
     .slice(0, count)
     .map(({ a }) => a.candidate);
-  const out: ScoreCandidate[] = [];
-  for (const candidate of [...always, ...ranked]) if (!out.some((c) => candidateLabel(c) === candidateLabel(candidate))) out.push(candidate);
+  const out: ScoreSource[] = [];
+  for (const candidate of [...always, ...ranked]) if (!out.some((c) => sourceLabel(c) === sourceLabel(candidate))) out.push(candidate);
   return out;
 }
 
@@ -137,7 +127,7 @@ export async function lambdaDistanceSweep(
   models: readonly ModelSource[],
   truth: TruthGraph,
   rows: readonly LayerStatsRow[],
-  candidates: readonly ScoreCandidate[],
+  candidates: readonly ScoreSource[],
   distanceLayers: readonly LayerSet[],
   lambdas: readonly number[],
 ): Promise<SweepPoint[]> {
@@ -145,9 +135,9 @@ export async function lambdaDistanceSweep(
   for (const layers of distanceLayers) {
     const trees = await prepareTrees(models, truth, { distanceKinds: layers.kinds });
     for (const candidate of candidates) {
-      const scores = candidateScores(rows, candidate);
+      const scores = sourceScores(candidate, rows, trees);
       for (const lambda of lambdas) {
-        out.push({ candidate: candidateLabel(candidate), distanceLayers: layers.name, lambda, treesPooled: accuracyOnTrees(trees, scores, DEFAULT_RECOVER_OPTIONS.stage, lambda).treesPooled });
+        out.push({ candidate: sourceLabel(candidate), distanceLayers: layers.name, lambda, treesPooled: accuracyOnTrees(trees, scores, DEFAULT_RECOVER_OPTIONS.stage, lambda).treesPooled });
       }
     }
   }

@@ -26,10 +26,12 @@ export const SINGLE_LAYER_SETS: readonly LayerSet[] = [
 
 /** Unions worth a default: all attention matrices (the current default), the MLP pair, everything. */
 export const UNION_LAYER_SETS: readonly LayerSet[] = [
-  { name: "attention", kinds: ["query", "key", "value", "attention-output"] },
+  // The layers LoRA adapts by default (peft: query and value).
+  { name: "query+value", kinds: ["query", "value"] },
+  { name: "attention", kinds: ["query", "key", "value", "qkv", "attention-output"] },
   { name: "mlp", kinds: ["mlp-in", "mlp-gate", "mlp-out"] },
   { name: "dense", kinds: ["attention-output", "mlp-in", "mlp-gate", "mlp-out"] },
-  { name: "all", kinds: ["query", "key", "value", "attention-output", "mlp-in", "mlp-gate", "mlp-out"] },
+  { name: "all", kinds: ["query", "key", "value", "qkv", "attention-output", "mlp-in", "mlp-gate", "mlp-out"] },
 ];
 
 /** Every layer set the ablations sweep, singles first. */

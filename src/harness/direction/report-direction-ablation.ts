@@ -8,11 +8,10 @@
 import type { AccuracyCell, ReportPage, ReportTable } from "../../report/index.ts";
 import { accuracyHeatTable } from "../../report/index.ts";
 import type { Cell } from "../../report/format-cell.ts";
-import type { CandidateAgreement } from "../analysis/direction-agreement.ts";
 import { PAPER_TABLE_1 } from "../vthr/report-vthr.ts";
 import type { SplitName } from "../vthr/vthr-settings.ts";
 import type { CandidateAccuracy, SweepPoint } from "./candidate-recovery.ts";
-import { candidateLabel, type ScoreCandidate } from "./layer-sets.ts";
+import { sourceLabel, type ScoreSource } from "./score-source.ts";
 import { rankByWorstCase } from "./rank-by-worst-case.ts";
 import type { StageAutoResult } from "./stage-auto.ts";
 
@@ -20,9 +19,9 @@ import type { StageAutoResult } from "./stage-auto.ts";
 export interface SplitDirectionResults {
   readonly split: SplitName;
   readonly roots: readonly string[];
-  readonly agreement: readonly CandidateAgreement[];
+  readonly agreement: readonly { label: string; fraction: number }[];
   readonly trees: readonly CandidateAccuracy[];
-  readonly graph: readonly { candidate: ScoreCandidate; accuracy: number; clustering: number }[];
+  readonly graph: readonly { candidate: ScoreSource; accuracy: number; clustering: number }[];
   readonly stageAuto: readonly { candidate: string; result: StageAutoResult }[];
   readonly sweep: readonly SweepPoint[];
   /** Pooled tree accuracy with a constant score (no direction information). */
@@ -40,19 +39,19 @@ const SPLIT_TITLES: Readonly<Record<SplitName, string>> = { ft: "FT", "lora-f": 
 
 /** Candidates ranked by their worst pooled tree accuracy across splits. */
 export function rankAcrossSplits(results: DirectionAblationResults) {
-  const labels = results.splits[0]!.trees.map((t) => candidateLabel(t.candidate));
-  return rankByWorstCase(labels, results.splits.map((s) => new Map(s.trees.map((t) => [candidateLabel(t.candidate), t.treesPooled]))));
+  const labels = results.splits[0]!.trees.map((t) => sourceLabel(t.candidate));
+  return rankByWorstCase(labels, results.splits.map((s) => new Map(s.trees.map((t) => [sourceLabel(t.candidate), t.treesPooled]))));
 }
 
 function splitTable(split: SplitDirectionResults): ReportTable {
-  const graphOf = new Map(split.graph.map((g) => [candidateLabel(g.candidate), g.accuracy]));
+  const graphOf = new Map(split.graph.map((g) => [sourceLabel(g.candidate), g.accuracy]));
   return {
     title: `${SPLIT_TITLES[split.split]} — every statistic × layer set as the directional score`,
-    columns: ["score", "layers", "direction agreement", ...split.roots.map((r) => `tree ${r}`), "trees pooled", "Model Graph"],
+    columns: ["candidate", "direction agreement", ...split.roots.map((r) => `tree ${r}`), "trees pooled", "Model Graph"],
     rows: split.trees.map((t, i) => {
       const agreement = split.agreement[i]!;
-      const label = candidateLabel(t.candidate);
-      return [t.candidate.sign === -1 ? `−${t.candidate.score}` : t.candidate.score, t.candidate.layers.name, agreement.fraction, ...split.roots.map((r) => t.perTree.get(r) ?? null), t.treesPooled, graphOf.get(label) ?? null];
+      const label = sourceLabel(t.candidate);
+      return [label, agreement.fraction, ...split.roots.map((r) => t.perTree.get(r) ?? null), t.treesPooled, graphOf.get(label) ?? null];
     }),
     note: "Direction agreement: fraction of true edges whose parent scores higher than its child (specialization), from the statistics alone. Trees: edge accuracy with the cluster known. Model Graph: clustered, tree count known (shortlisted candidates only; – = not run).",
   };
@@ -62,7 +61,7 @@ function splitTable(split: SplitDirectionResults): ReportTable {
 export function directionAblationPage(results: DirectionAblationResults): ReportPage {
   const ranked = rankAcrossSplits(results);
   const splitNames = results.splits.map((s) => SPLIT_TITLES[s.split]);
-  const agreementByLabel = results.splits.map((s) => new Map(s.agreement.map((a) => [candidateLabel(a.candidate), a.fraction])));
+  const agreementByLabel = results.splits.map((s) => new Map(s.agreement.map((a) => [a.label, a.fraction])));
   const rankTable: ReportTable = {
     title: "Candidates ranked by their worst split (pooled per-tree accuracy), then the mean",
     columns: ["candidate", ...splitNames.map((s) => `${s} trees`), "worst", "mean", ...splitNames.map((s) => `${s} agreement`)],
@@ -74,12 +73,12 @@ export function directionAblationPage(results: DirectionAblationResults): Report
   };
   const cells = (pick: (s: SplitDirectionResults, label: string) => number | undefined): AccuracyCell[] =>
     results.splits.flatMap((s) => ranked.map((row) => ({ split: SPLIT_TITLES[s.split], root: row.label, ours: pick(s, row.label) ?? Number.NaN })));
-  const accuracyCells = cells((s, label) => s.trees.find((t) => candidateLabel(t.candidate) === label)?.treesPooled);
-  const agreementCells = cells((s, label) => s.agreement.find((a) => candidateLabel(a.candidate) === label)?.fraction);
+  const accuracyCells = cells((s, label) => s.trees.find((t) => sourceLabel(t.candidate) === label)?.treesPooled);
+  const agreementCells = cells((s, label) => s.agreement.find((a) => a.label === label)?.fraction);
 
   const stageRows: Cell[][] = results.splits.flatMap((s) =>
     s.stageAuto.map(({ candidate, result }) => {
-      const known = s.trees.find((t) => candidateLabel(t.candidate) === candidate)?.treesPooled ?? null;
+      const known = s.trees.find((t) => sourceLabel(t.candidate) === candidate)?.treesPooled ?? null;
       const graphSpecialization = result.graph.picked.filter((p) => p === "specialization").length;
       return [
         SPLIT_TITLES[s.split], candidate,
@@ -101,7 +100,7 @@ export function directionAblationPage(results: DirectionAblationResults): Report
   const best = ranked[0]!;
   const defaultRow = ranked.find((r) => r.label === results.defaultCandidate);
   const autoTotals = results.splits.flatMap((s) => s.stageAuto.filter((a) => a.candidate === results.defaultCandidate).flatMap((a) => a.result.perTree));
-  const graphDefault = (s: SplitDirectionResults) => s.graph.find((g) => candidateLabel(g.candidate) === results.defaultCandidate)?.accuracy ?? null;
+  const graphDefault = (s: SplitDirectionResults) => s.graph.find((g) => sourceLabel(g.candidate) === results.defaultCandidate)?.accuracy ?? null;
   return {
     slug: "direction-ablation",
     title: "Which directional score, over which layers? (§6.3 ablations, stage auto)",

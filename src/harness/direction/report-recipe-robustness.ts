@@ -7,9 +7,9 @@
  */
 import type { AccuracyCell, ReportPage, ReportTable } from "../../report/index.ts";
 import { accuracyHeatTable } from "../../report/index.ts";
-import type { CandidateAgreement } from "../analysis/direction-agreement.ts";
 import type { CandidateAccuracy } from "./candidate-recovery.ts";
 import { candidateLabel } from "./layer-sets.ts";
+import { sourceLabel } from "./score-source.ts";
 import type { CandidateMonotonicity } from "./candidate-monotonicity.ts";
 import type { FineTuneRecipe } from "./recipes.ts";
 import { rankByWorstCase, type RankedCandidate } from "./rank-by-worst-case.ts";
@@ -22,7 +22,8 @@ export interface RecipeMeasurement {
   readonly steps: number;
   readonly meanFinalLoss: number;
   readonly meanEvalAccuracy: number;
-  readonly agreement: readonly CandidateAgreement[];
+  /** Per candidate (and the recovery default), by label. */
+  readonly agreement: readonly { label: string; fraction: number; total: number }[];
   readonly monotonicity: readonly CandidateMonotonicity[];
   /** Tree recovery (root + its chains, cluster known) per candidate; empty when not run. */
   readonly trees: readonly CandidateAccuracy[];
@@ -39,11 +40,12 @@ export interface RecipeRobustnessResults {
 
 /** Candidates ranked by worst-recipe agreement, by worst-recipe monotonicity and by worst-recipe tree accuracy. */
 export function recipeRankings(results: RecipeRobustnessResults): { agreement: RankedCandidate[]; monotonicity: RankedCandidate[]; trees: RankedCandidate[] } {
-  const labels = results.recipes[0]!.monotonicity.map((m) => candidateLabel(m.candidate));
+  const labels = results.recipes[0]!.agreement.map((a) => a.label);
+  const fixed = results.recipes[0]!.monotonicity.map((m) => candidateLabel(m.candidate));
   return {
-    agreement: rankByWorstCase(labels, results.recipes.map((r) => new Map(r.agreement.map((a) => [candidateLabel(a.candidate), a.fraction])))),
-    monotonicity: rankByWorstCase(labels, results.recipes.map((r) => new Map(r.monotonicity.map((m) => [candidateLabel(m.candidate), m.summary.meanSignedRho])))),
-    trees: results.recipes.some((r) => r.trees.length > 0) ? rankByWorstCase(labels, results.recipes.map((r) => new Map(r.trees.map((t) => [candidateLabel(t.candidate), t.treesPooled])))) : [],
+    agreement: rankByWorstCase(labels, results.recipes.map((r) => new Map(r.agreement.map((a) => [a.label, a.fraction])))),
+    monotonicity: rankByWorstCase(fixed, results.recipes.map((r) => new Map(r.monotonicity.map((m) => [candidateLabel(m.candidate), m.summary.meanSignedRho])))),
+    trees: results.recipes.some((r) => r.trees.length > 0) ? rankByWorstCase(labels, results.recipes.map((r) => new Map(r.trees.map((t) => [sourceLabel(t.candidate), t.treesPooled])))) : [],
   };
 }
 

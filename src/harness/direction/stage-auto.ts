@@ -8,9 +8,8 @@ import type { ModelGraph, ModelSource, Stage, TruthGraph } from "../../types.ts"
 import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
 import type { LayerStatsRow } from "../../stats/stats-table.ts";
 import { pickModels, recoverScored } from "../ablation/recover-scored.ts";
-import { candidateScores } from "../analysis/direction-agreement.ts";
-import { accuracyOnTrees, candidateOptions } from "./candidate-recovery.ts";
-import type { ScoreCandidate } from "./layer-sets.ts";
+import { accuracyOnTrees } from "./candidate-recovery.ts";
+import { sourceOptions, sourceScores, type ScoreSource } from "./score-source.ts";
 import type { PreparedTree } from "./prepared-tree.ts";
 
 export interface StageAutoResult {
@@ -40,11 +39,11 @@ export async function evaluateStageAuto(
   truth: TruthGraph,
   trees: readonly { root: string; tree: PreparedTree }[],
   rows: readonly LayerStatsRow[],
-  candidate: ScoreCandidate,
+  candidate: ScoreSource,
 ): Promise<StageAutoResult> {
-  const { perTree, treesPooled, stages } = accuracyOnTrees(trees, candidateScores(rows, candidate), "auto", DEFAULT_RECOVER_OPTIONS.lambda);
+  const { perTree, treesPooled, stages } = accuracyOnTrees(trees, sourceScores(candidate, rows, trees), "auto", DEFAULT_RECOVER_OPTIONS.lambda);
   const treeCount = new Set(truth.models.map((m) => m.tree)).size;
-  const graph = await recoverScored(pickModels(models, truth.models.map((m) => m.id)), truth, { ...candidateOptions(candidate), stage: "auto", trees: treeCount });
+  const graph = await recoverScored(pickModels(models, truth.models.map((m) => m.id)), truth, { ...sourceOptions(candidate, { stage: "auto" }), trees: treeCount });
   return {
     perTree: [...perTree].map(([root, accuracy]) => ({ root, picked: stages.get(root)!, accuracy })),
     treesPooled,

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { candidateOptions, shortlistCandidates, trueTrees, type CandidateAccuracy } from "../../../src/harness/direction/candidate-recovery.ts";
-import { candidateLabel, layerSetByName } from "../../../src/harness/direction/layer-sets.ts";
+import { shortlistCandidates, trueTrees, type CandidateAccuracy } from "../../../src/harness/direction/candidate-recovery.ts";
+import { layerSetByName } from "../../../src/harness/direction/layer-sets.ts";
+import { sourceLabel } from "../../../src/harness/direction/score-source.ts";
 import type { TruthGraph } from "../../../src/types.ts";
 
 const candidate = (score: "kurtosis" | "variance", layers: string) => ({ score, layers: layerSetByName(layers) });
@@ -10,19 +11,8 @@ describe("shortlistCandidates", () => {
   test("keeps the always-included candidates first, then the best by pooled accuracy, without repeats", () => {
     const def = candidate("kurtosis", "attention");
     const list = [accuracy(def, 0.5), accuracy(candidate("kurtosis", "mlp"), 0.9), accuracy(candidate("variance", "all"), 0.9), accuracy(candidate("variance", "query"), 0.1)];
-    expect(shortlistCandidates(list, 2, [def]).map(candidateLabel)).toEqual(["kurtosis/attention", "kurtosis/mlp", "variance/all"]);
-    expect(shortlistCandidates(list, 1, [candidate("kurtosis", "mlp")]).map(candidateLabel)).toEqual(["kurtosis/mlp"]);
-  });
-});
-
-describe("candidateOptions", () => {
-  test("runs a reversed candidate as the plain statistic with the stage flipped (K ⊕ T unchanged)", () => {
-    const reversed = { score: "variance" as const, layers: layerSetByName("all"), sign: -1 as const };
-    expect(candidateOptions(reversed)).toMatchObject({ score: "variance", stage: "generalization", scoreKinds: layerSetByName("all").kinds });
-    expect(candidateOptions(reversed, { stage: "generalization" }).stage).toBe("specialization");
-    expect(candidateOptions(reversed, { stage: "auto" }).stage).toBe("auto");
-    expect(candidateOptions(candidate("kurtosis", "mlp")).stage).toBeUndefined();
-    expect(candidateLabel(reversed)).toBe("−variance/all");
+    expect(shortlistCandidates(list, 2, [def]).map(sourceLabel)).toEqual(["kurtosis/attention", "kurtosis/mlp", "variance/all"]);
+    expect(shortlistCandidates(list, 1, [candidate("kurtosis", "mlp")]).map(sourceLabel)).toEqual(["kurtosis/mlp"]);
   });
 });
 

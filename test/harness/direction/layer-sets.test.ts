@@ -4,8 +4,8 @@ import { DEFAULT_RECOVER_OPTIONS } from "../../../src/recover/options.ts";
 
 describe("layer sets", () => {
   test("name the recovery default's score layers whatever their order", () => {
-    expect(layerSetOf(DEFAULT_RECOVER_OPTIONS.scoreKinds).name).toBe("attention");
-    expect(layerSetOf(["value", "key", "attention-output", "query"]).name).toBe("attention");
+    expect(layerSetOf(DEFAULT_RECOVER_OPTIONS.loraKinds).name).toBe("query+value");
+    expect(layerSetOf(["value", "key", "qkv", "attention-output", "query"]).name).toBe("attention");
     expect(layerSetOf(["query", "mlp-out"])).toEqual({ name: "custom", kinds: ["query", "mlp-out"] });
   });
 

@@ -1,0 +1,69 @@
+/**
+ * What the ablations evaluate as "the directional score": a fixed candidate (statistic ×
+ * layer set × sign), or recovery's `score: "auto"`, which picks per tree by the distance the
+ * tree was built with (recover.ts: kurtosis over `scoreKinds` for ℓ_FT trees, variance growth
+ * over the LoRA layers for ℓ_LoRA trees). Scores are only ever compared within a tree, so a
+ * score map may mix the two per tree.
+ */
+import type { RecoverOptions } from "../../recover/options.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
+import { SPECIALIZATION_TREND } from "../../recover/score-trend.ts";
+import type { LayerStatsRow } from "../../stats/stats-table.ts";
+import { candidateScores, directionAgreement } from "../analysis/direction-agreement.ts";
+import type { TruthGraph } from "../../types.ts";
+import { candidateLabel, layerSetOf, type ScoreCandidate } from "./layer-sets.ts";
+import type { PreparedTree } from "./prepared-tree.ts";
+
+/** recovery's `score: "auto"`, resolved to the candidate it uses for each kind of tree. */
+export interface AutoScore {
+  readonly auto: { readonly ft: ScoreCandidate; readonly lora: ScoreCandidate };
+}
+
+/** A fixed candidate or recovery's auto choice. */
+export type ScoreSource = ScoreCandidate | AutoScore;
+
+/** Recovery's `score: "auto"` under `options` as the candidates it resolves to. */
+export function autoScore(options: Pick<RecoverOptions, "scoreKinds" | "loraKinds"> = DEFAULT_RECOVER_OPTIONS): AutoScore {
+  return { auto: { ft: { score: "kurtosis", layers: layerSetOf(options.scoreKinds) }, lora: { score: "variance", layers: layerSetOf(options.loraKinds), sign: -1 } } };
+}
+
+/** The recovery default (`DEFAULT_RECOVER_OPTIONS.score`) as a score source. */
+export function defaultScoreSource(): ScoreSource {
+  const { score, scoreKinds } = DEFAULT_RECOVER_OPTIONS;
+  return score === "auto" ? autoScore() : { score, layers: layerSetOf(scoreKinds), sign: SPECIALIZATION_TREND[score] === 1 ? -1 : 1 };
+}
+
+export function isAuto(source: ScoreSource): source is AutoScore {
+  return "auto" in source;
+}
+
+/** "kurtosis/all", "−variance/query+value", "auto (kurtosis/all | −variance/query+value)". */
+export function sourceLabel(source: ScoreSource): string {
+  return isAuto(source) ? `auto (${candidateLabel(source.auto.ft)} | ${candidateLabel(source.auto.lora)})` : candidateLabel(source);
+}
+
+/** Scores (higher = parent in specialization) of every model of `trees`, each tree scored by the candidate its distance calls for. */
+export function sourceScores(source: ScoreSource, rows: readonly LayerStatsRow[], trees: readonly { tree: PreparedTree }[]): Map<string, number> {
+  if (!isAuto(source)) return candidateScores(rows, source);
+  const ft = candidateScores(rows, source.auto.ft);
+  const lora = candidateScores(rows, source.auto.lora);
+  return new Map(trees.flatMap(({ tree }) => tree.ids.map((id) => [id, (tree.choice === "lora" ? lora : ft).get(id)!] as const)));
+}
+
+/**
+ * recoverModels options that run `source` on top of `base`. A candidate read the other way
+ * than recovery orients its statistic (score-trend.ts) runs with the stage flipped — M = D +
+ * λ(K ⊕ T) is unchanged when both K and T flip.
+ */
+export function sourceOptions(source: ScoreSource, base: Partial<RecoverOptions> = {}): Partial<RecoverOptions> {
+  if (isAuto(source)) return { ...base, score: "auto", scoreKinds: source.auto.ft.layers.kinds, loraKinds: source.auto.lora.layers.kinds };
+  const recoverySign = SPECIALIZATION_TREND[source.score] === 1 ? -1 : 1;
+  const stage = base.stage ?? DEFAULT_RECOVER_OPTIONS.stage;
+  const flipped = stage === "auto" ? "auto" : stage === "specialization" ? "generalization" : "specialization";
+  return { ...base, score: source.score, scoreKinds: source.layers.kinds, ...((source.sign ?? 1) !== recoverySign ? { stage: flipped } : {}) };
+}
+
+/** Direction agreement of `source` on the true edges (its per-tree choice read from `trees`). */
+export function sourceAgreement(source: ScoreSource, rows: readonly LayerStatsRow[], truth: TruthGraph, trees: readonly { tree: PreparedTree }[]): { label: string; agree: number; total: number; fraction: number } {
+  return { label: sourceLabel(source), ...directionAgreement(truth, sourceScores(source, rows, trees)) };
+}
