@@ -99,6 +99,7 @@ async function main(options: CliOptions): Promise<void> {
     recoveries: run.recoveries,
     matrices: run.matrices,
     diagnosis: run.diagnosis,
+    orientations: run.orientations,
     training: run.training,
     dtype: settings.dtype,
     cli: run.cli,

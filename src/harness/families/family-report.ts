@@ -11,6 +11,7 @@ import type { TrainSummary } from "../train-planned.ts";
 import { distanceMatrixFigure } from "./distance-matrix-figure.ts";
 import type { FamilyMatrices } from "./family-matrices.ts";
 import type { FamilyMember } from "./family-member.ts";
+import type { OrientationCost } from "./orientation-costs.ts";
 import type { FamilyRecovery } from "./recover-family.ts";
 import type { TrueEdgeDiagnosis } from "./true-edge-diagnosis.ts";
 
@@ -41,6 +42,8 @@ export interface FamilyResults {
   readonly matrices: FamilyMatrices;
   /** Diagnosis of the true edges under the first recovery. */
   readonly diagnosis: readonly TrueEdgeDiagnosis[];
+  /** The two global orientations `--stage auto` chooses between. */
+  readonly orientations: readonly OrientationCost[];
   readonly training: ReadonlyMap<string, TrainSummary>;
   readonly dtype: string;
   /** The CLI run on the release folder with the first recovery's flags. */
@@ -70,7 +73,7 @@ export function familyReportPage(results: FamilyResults): ReportPage {
     summary: `${results.paper.family} analogue (${ids.length} models, ${results.dtype}): edge accuracy ${headline.scores.edges.correct}/${headline.scores.edges.total} (paper ${results.paper.accuracy.toFixed(2)}); score direction right on ${agree}/${total} true edges; CLI ${results.cli.matchesLibrary ? "agrees" : "DIFFERS"}.`,
     description: results.description,
     figures,
-    tables: [membersTable(results), recoveriesTable(results), diagnosisTable(results.diagnosis), distanceTable(results.matrices), cliTable(results)],
+    tables: [membersTable(results), recoveriesTable(results), diagnosisTable(results.diagnosis), orientationTable(results.orientations), distanceTable(results.matrices), cliTable(results)],
     paperComparison: {
       source: results.paper.source,
       rows: [
@@ -98,17 +101,25 @@ function membersTable(results: FamilyResults): ReportTable {
 function recoveriesTable(results: FamilyResults): ReportTable {
   return {
     title: "Recovery under each setting",
-    columns: ["setting", "correct edges", "true edges", "edge accuracy", "trees found", "distance", "recovered edges"],
+    columns: ["setting", "correct edges", "true edges", "edge accuracy", "right ignoring direction", "trees found", "distance", "recovered edges"],
     rows: results.recoveries.map((r) => [
       r.variant.name,
       r.scores.edges.correct,
       r.scores.edges.total,
       r.scores.edges.accuracy,
+      undirectedMatches(r.graph.edges, results.truth.edges),
       r.graph.trees.length,
       [...new Set(r.distances)].join(", "),
       r.graph.edges.map((e) => `${e.parent}→${e.child}`).join("  "),
     ]),
+    note: "Right ignoring direction: true edges recovered as an edge in either direction — it separates a wrong stage or direction (the tree reversed) from a wrong placement.",
   };
+}
+
+/** True edges present in `edges` in either direction. */
+function undirectedMatches(edges: readonly { parent: string; child: string }[], truth: readonly { parent: string; child: string }[]): number {
+  const found = new Set(edges.flatMap((e) => [`${e.parent}|${e.child}`, `${e.child}|${e.parent}`]));
+  return truth.filter((e) => found.has(`${e.parent}|${e.child}`)).length;
 }
 
 function diagnosisTable(diagnosis: readonly TrueEdgeDiagnosis[]): ReportTable {
@@ -127,6 +138,15 @@ function diagnosisTable(diagnosis: readonly TrueEdgeDiagnosis[]): ReportTable {
       d.parentRank,
     ]),
     note: "Direction right: specialization wants the parent's score above the child's, generalization below. Rank 1 = the true parent is the child's nearest model.",
+  };
+}
+
+function orientationTable(orientations: readonly OrientationCost[]): ReportTable {
+  return {
+    title: "What --stage auto weighs: the cheapest tree with every model labelled each way",
+    columns: ["every model labelled", "arborescence cost in M", "correct edges", "true edges"],
+    rows: orientations.map((o) => [o.stage, o.cost, o.correct, o.total]),
+    note: "Auto keeps the cheaper orientation; a tie goes to specialization. A chain reversed is still a chain, so on a chain the two costs are equal and auto cannot tell the stage.",
   };
 }
 

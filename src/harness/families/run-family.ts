@@ -5,7 +5,8 @@
  *   1. train     every member into the artefact cache, parents first (cached ones are skipped)
  *   2. release   a folder of id-named model folders, as users download a family
  *   3. recover   with the product's library path, once per recovery setting; score each
- *   4. explain   ℓ_FT matrix and scores; diagnose every true edge under the first setting
+ *   4. explain   ℓ_FT matrix and scores; diagnose every true edge under the first setting;
+ *                the two global orientations --stage auto chooses between
  *   5. CLI       `bun run mother recover <release>` with the first setting's flags
  */
 import { readFile } from "node:fs/promises";
@@ -15,8 +16,10 @@ import type { Artifact, ArtifactStore } from "../artifact-store.ts";
 import type { Progress } from "../progress.ts";
 import { trainPlanned, type TrainSummary } from "../train-planned.ts";
 import { discoverModels } from "../../io/discover-models.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
 import { familyMatrices, type FamilyMatrices } from "./family-matrices.ts";
 import { familyTruth, type FamilyMember } from "./family-member.ts";
+import { orientationCosts, type OrientationCost } from "./orientation-costs.ts";
 import { recoverFamily, type FamilyRecovery, type RecoveryVariant } from "./recover-family.ts";
 import { releaseFolder } from "./release-folder.ts";
 import { cliFlags, edgeSet, recoverWithCli } from "./recover-with-cli.ts";
@@ -44,6 +47,7 @@ export interface FamilyRun {
   readonly recoveries: readonly FamilyRecovery[];
   readonly matrices: FamilyMatrices;
   readonly diagnosis: readonly TrueEdgeDiagnosis[];
+  readonly orientations: readonly OrientationCost[];
   readonly cli: { readonly command: string; readonly edges: readonly string[]; readonly matchesLibrary: boolean };
 }
 
@@ -74,10 +78,11 @@ export async function runFamily(options: RunFamilyOptions): Promise<FamilyRun> {
   // 4. explain
   const matrices = await familyMatrices(models, first.overrides);
   const diagnosis = diagnoseTrueEdges(truth, recoveries[0]!.graph, matrices);
+  const orientations = orientationCosts(matrices, truth, first.overrides.lambda ?? DEFAULT_RECOVER_OPTIONS.lambda);
 
   // 5. the CLI on the same folder
   const cli = await recoverWithCli(releasePath, cliFlags(first.overrides));
   const edges = edgeSet(cli.graph);
   const matchesLibrary = JSON.stringify(edges) === JSON.stringify(edgeSet(recoveries[0]!.graph));
-  return { truth, artifacts, releasePath, models, training, recoveries, matrices, diagnosis, cli: { command: cli.command, edges, matchesLibrary } };
+  return { truth, artifacts, releasePath, models, training, recoveries, matrices, diagnosis, orientations, cli: { command: cli.command, edges, matchesLibrary } };
 }
