@@ -90,9 +90,10 @@ export function directionAblationPage(results: DirectionAblationResults): Report
   );
   const lambdas = [...new Set(results.splits.flatMap((s) => s.sweep.map((p) => p.lambda)))];
   const sweepRows: Cell[][] = results.splits.flatMap((s) => {
-    const keys = [...new Set(s.sweep.map((p) => `${p.candidate}|${p.distanceLayers}`))];
+    // Labels may hold "|" (auto's pair), so key by a character no label holds.
+    const keys = [...new Set(s.sweep.map((p) => `${p.candidate}\u0000${p.distanceLayers}`))];
     return keys.map((key) => {
-      const [candidate, layers] = key.split("|") as [string, string];
+      const [candidate, layers] = key.split("\u0000") as [string, string];
       return [SPLIT_TITLES[s.split], candidate, layers, ...lambdas.map((lambda) => s.sweep.find((p) => p.candidate === candidate && p.distanceLayers === layers && p.lambda === lambda)?.treesPooled ?? null)];
     });
   });
