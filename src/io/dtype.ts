@@ -42,7 +42,7 @@ export interface DecodedValues {
  * runs inside the decoding loop as branch-free integer arithmetic on the exponent field
  * (all ones ⇔ not finite).
  */
-export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype, output?: ArrayBuffer): DecodedValues {
+export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype, output?: ArrayBuffer, checkFinite = true): DecodedValues {
   const elementBytes = DTYPE_BYTES[dtype];
   if (bytes.byteLength % elementBytes !== 0) {
     throw new RangeError(`${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
@@ -54,6 +54,7 @@ export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype, output?: Arra
   switch (dtype) {
     case "F32": {
       const values = new Float32Array(buffer, start, count);
+      if (!checkFinite) return { values, firstNonFinite: -1 };
       const bits = new Uint32Array(buffer, start, count);
       let nonFinite = 0;
       // (exponent field + one exponent ulp) overflows into bit 31 only when the field is all ones.
@@ -62,6 +63,7 @@ export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype, output?: Arra
     }
     case "F64": {
       const values = new Float64Array(buffer, start, count);
+      if (!checkFinite) return { values, firstNonFinite: -1 };
       let probe = 0;
       // x·0 is 0 for finite x and NaN for NaN/±Inf, so the sum turns NaN exactly when one is bad.
       for (let i = 0; i < count; i++) probe += values[i]! * 0;

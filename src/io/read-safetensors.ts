@@ -71,9 +71,11 @@ export class TensorScratch {
  * Read one tensor's bytes (a single ranged read) and decode them: F64 → Float64Array, every
  * other dtype → Float32Array. Without `scratch` the result is freshly allocated and owned by
  * the caller; with it, see TensorScratch. Throws MotherError naming file and tensor if a value
- * is NaN or ±Inf, or if the file became shorter than its header promised.
+ * is NaN or ±Inf, or if the file became shorter than its header promised. `checkFinite: false`
+ * skips the NaN/Inf pass for F32/F64 (a whole extra sweep) when the caller's own pass over the
+ * values detects non-finite ones — recovery's statistics do — and reports them itself.
  */
-export async function readTensor(info: TensorInfo, scratch?: TensorScratch): Promise<Float32Array | Float64Array> {
+export async function readTensor(info: TensorInfo, scratch?: TensorScratch, options: { checkFinite?: boolean } = {}): Promise<Float32Array | Float64Array> {
   const target = scratch ? scratch.bytesFor(info.byteLength) : new Uint8Array(info.byteLength);
   const bytesRead = await readRangeInto(info.file, info.offset, target);
   if (bytesRead !== info.byteLength) {
@@ -81,7 +83,7 @@ export async function readTensor(info: TensorInfo, scratch?: TensorScratch): Pro
   }
   const wide = info.dtype === "F16" || info.dtype === "BF16";
   const output = scratch && wide ? scratch.valuesFor(info.byteLength / 2) : undefined;
-  const { values, firstNonFinite } = decodeTensorBytes(target, info.dtype, output);
+  const { values, firstNonFinite } = decodeTensorBytes(target, info.dtype, output, options.checkFinite ?? true);
   if (firstNonFinite >= 0) {
     throw new MotherError(info.file, `tensor ${info.name} holds a non-finite weight`, {
       value: `${values[firstNonFinite]} at element ${firstNonFinite}`,

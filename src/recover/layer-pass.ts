@@ -12,6 +12,7 @@
  */
 import type { LayerKind, LayerStats, TensorInfo } from "../types.ts";
 import { readTensor, TensorScratch } from "../io/read-safetensors.ts";
+import { MotherError } from "../errors.ts";
 import { layerStats } from "../stats/layer-stats.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
 import { makeSketcher, type LayerSketch } from "./low-rank-sketch.ts";
@@ -57,14 +58,25 @@ export interface LayerResult {
  */
 const scratches: TensorScratch[] = [];
 
+/** layerStats, with a non-finite weight reported against the file and tensor it came from. */
+function statsNamingTheTensor(values: Float32Array | Float64Array, tensor: TensorInfo, histogramBins: number): LayerStats {
+  try {
+    return layerStats(values, histogramBins);
+  } catch (error) {
+    if (!(error instanceof MotherError)) throw error;
+    throw new MotherError(tensor.file, `tensor ${tensor.name} holds a non-finite weight`, { help: "NaN/Inf weights usually mean a diverged or corrupt checkpoint" });
+  }
+}
+
 /** Reads one layer of every model and reduces it (runs in a worker or in-process). */
 export async function analyseLayer(job: LayerJob): Promise<LayerResult> {
   const n = job.tensors.length;
   const values: (Float32Array | Float64Array)[] = [];
   const stats: LayerStats[] = [];
   for (const [m, tensor] of job.tensors.entries()) {
-    const data = await readTensor(tensor, (scratches[m] ??= new TensorScratch()));
-    stats.push(layerStats(data, job.histogramBins));
+    // The statistics sweep finds NaN/Inf anyway, so the reader's own check pass is skipped.
+    const data = await readTensor(tensor, (scratches[m] ??= new TensorScratch()), { checkFinite: false });
+    stats.push(statsNamingTheTensor(data, tensor, job.histogramBins));
     values.push(data);
   }
   const maxAbsDiff = job.roles.distance ? new Float64Array(n * n) : new Float64Array(0);

@@ -25,9 +25,11 @@ export function treeDistance(
   if (options.distance === "ft") return { matrix: ft, choice: "ft" };
   const sketched = jobs.map((job, l) => (job.roles.sketch && pass[l]!.sketches.length > 0 ? l : -1)).filter((l) => l >= 0);
   if (sketched.length === 0) return { matrix: ft, choice: "ft" };
-  const lora = distanceLora(members, pass, sketched, options.rankEpsilon);
-  if (options.distance === "lora") return { matrix: lora, choice: "lora" };
-  return isLowRank(members.length, ft, lora, measurableRank(jobs, sketched)) ? { matrix: lora, choice: "lora" } : { matrix: ft, choice: "ft" };
+  // auto decides on nearest-neighbour pairs only (k ranks, not k²/2): most sets are full fine-tunes.
+  if (options.distance === "auto" && !isLowRank(members, ft, pass, sketched, measurableRank(jobs, sketched), options.rankEpsilon)) {
+    return { matrix: ft, choice: "ft" };
+  }
+  return { matrix: distanceLora(members, pass, sketched, options.rankEpsilon), choice: "lora" };
 }
 
 /** ℓ_FT with per-tree min-max normalisation. */
@@ -60,16 +62,17 @@ export function distanceFt(members: readonly number[], jobs: readonly LayerJob[]
 export function distanceLora(members: readonly number[], pass: readonly LayerResult[], sketched: readonly number[], epsilon: number): Float64Array {
   const k = members.length;
   const out = new Float64Array(k * k);
-  for (const l of sketched) {
-    const sketches = pass[l]!.sketches;
-    for (let i = 0; i < k; i++) {
-      for (let j = i + 1; j < k; j++) {
-        const rank = sketchDifferenceRank(sketches[members[i]!]!, sketches[members[j]!]!, epsilon);
-        if (rank > out[i * k + j]!) out[i * k + j] = out[j * k + i] = rank;
-      }
-    }
+  for (let i = 0; i < k; i++) {
+    for (let j = i + 1; j < k; j++) out[i * k + j] = out[j * k + i] = pairRank(members[i]!, members[j]!, pass, sketched, epsilon);
   }
   return out;
+}
+
+/** max over the sketched layers of rank(u_l − v_l) for models u, v (group indices). */
+function pairRank(u: number, v: number, pass: readonly LayerResult[], sketched: readonly number[], epsilon: number): number {
+  let rank = 0;
+  for (const l of sketched) rank = Math.max(rank, sketchDifferenceRank(pass[l]!.sketches[u]!, pass[l]!.sketches[v]!, epsilon));
+  return rank;
 }
 
 /** The largest rank the sketches can report: the smallest sketch side over the sketched layers. */
@@ -78,12 +81,13 @@ function measurableRank(jobs: readonly LayerJob[], sketched: readonly number[]):
 }
 
 /** True when at least half the models sit at a low-rank Δ from their ℓ_FT-nearest neighbour. */
-function isLowRank(k: number, ft: Float64Array, lora: Float64Array, maxRank: number): boolean {
+function isLowRank(members: readonly number[], ft: Float64Array, pass: readonly LayerResult[], sketched: readonly number[], maxRank: number, epsilon: number): boolean {
+  const k = members.length;
   let lowRank = 0;
   for (let i = 0; i < k; i++) {
     let nearest = -1;
     for (let j = 0; j < k; j++) if (j !== i && (nearest < 0 || ft[i * k + j]! < ft[i * k + nearest]!)) nearest = j;
-    if (nearest >= 0 && lora[i * k + nearest]! < LOW_RANK_FRACTION * maxRank) lowRank++;
+    if (nearest >= 0 && pairRank(members[i]!, members[nearest]!, pass, sketched, epsilon) < LOW_RANK_FRACTION * maxRank) lowRank++;
   }
   return lowRank * 2 >= k;
 }
