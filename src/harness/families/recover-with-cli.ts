@@ -3,6 +3,7 @@
  * (`bun run mother recover <folder> --format json …`), and returns the graph it printed.
  * The experiments compare it with the library recovery: the CLI is what users run.
  */
+import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MotherError } from "../../errors.ts";
 import type { ModelGraph } from "../../types.ts";
@@ -18,7 +19,11 @@ export interface CliRecovery {
 
 /** Runs `bun run mother recover <folder> --format json --quiet <flags>`; throws with its stderr on failure. */
 export async function recoverWithCli(folder: string, flags: readonly string[]): Promise<CliRecovery> {
-  const args = ["run", "mother", "recover", folder, "--format", "json", "--quiet", ...flags];
+  // The CLI runs in the project folder; name the models relative to it (absolute when outside).
+  const absolute = resolve(folder);
+  const fromRoot = relative(PROJECT_ROOT, absolute);
+  const target = fromRoot.startsWith("..") ? absolute : fromRoot;
+  const args = ["run", "mother", "recover", target, "--format", "json", "--quiet", ...flags];
   const proc = Bun.spawn(["bun", ...args], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   const command = `bun ${args.join(" ")}`;
