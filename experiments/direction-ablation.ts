@@ -27,7 +27,7 @@ import { directionAblationPage, rankAcrossSplits, type SplitDirectionResults } f
 import { evaluateStageAuto } from "../src/harness/direction/stage-auto.ts";
 import { SPLITS, VTHR_DEFAULTS, VTHR_QUICK, type SplitName, type VthrSettings } from "../src/harness/vthr/vthr-settings.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
-import { defaultScoreSource, sourceAgreement, sourceLabel, type ScoreSource } from "../src/harness/direction/score-source.ts";
+import { defaultScoreSource, runsInRecovery, sourceAgreement, sourceLabel, varianceGrowthAuto, type ScoreSource } from "../src/harness/direction/score-source.ts";
 import { printReportPage, writeReportPage } from "../src/report/index.ts";
 import { StatsCache } from "../src/stats/stats-cache.ts";
 
@@ -95,7 +95,9 @@ async function main(options: CliOptions): Promise<void> {
   };
   const progress = process.stderr.isTTY ? terminalProgress() : lineProgress();
   const defaultCandidate = defaultScoreSource();
-  const candidates: ScoreSource[] = [defaultCandidate, ...settings.candidates.filter((c) => candidateLabel(c) !== sourceLabel(defaultCandidate))];
+  // The default, the variance-growth pair recovery could adopt, then every fixed candidate.
+  const proposed = varianceGrowthAuto();
+  const candidates: ScoreSource[] = [defaultCandidate, proposed, ...settings.candidates.filter((c) => candidateLabel(c) !== sourceLabel(defaultCandidate))];
 
   // 1. load
   const vthr = await loadVthr({ ...settings.vthr, splits: settings.splits }, { cache: options.cache, progress });
@@ -117,16 +119,17 @@ async function main(options: CliOptions): Promise<void> {
   task.finish();
   const ranked = rankAcrossSplits({ splits: measured.map((m) => ({ ...m, graph: [], stageAuto: [], sweep: [], noDirection: 0 })), defaultCandidate: "", defaultLambda: 0 });
   const byLabel = new Map(candidates.map((c) => [sourceLabel(c), c]));
-  const leaders = [defaultCandidate, ...ranked.slice(0, settings.leaders).map((r) => byLabel.get(r.label)!)].filter((c, i, all) => all.findIndex((o) => sourceLabel(o) === sourceLabel(c)) === i);
+  // Leaders also get Model Graph and --stage auto runs through recoverModels, so only sources it can run.
+  const leaders = [defaultCandidate, ...ranked.map((r) => byLabel.get(r.label)!).filter(runsInRecovery).slice(0, settings.leaders)].filter((c, i, all) => all.findIndex((o) => sourceLabel(o) === sourceLabel(c)) === i);
 
   // 4–6. Model Graph shortlist, stage auto, λ × distance layers
   const splits: SplitDirectionResults[] = [];
   for (const m of measured) {
     const { models, truth } = opened.get(m.split)!;
-    const graph = await recoverGraphByCandidate(models, truth, shortlistCandidates(m.trees, settings.shortlist, leaders));
+    const graph = await recoverGraphByCandidate(models, truth, shortlistCandidates(m.trees.filter((t) => runsInRecovery(t.candidate)), settings.shortlist, leaders));
     const stageAuto = [];
     for (const candidate of leaders) stageAuto.push({ candidate: sourceLabel(candidate), result: await evaluateStageAuto(models, truth, m.prepared, m.rows, candidate) });
-    const sweep = await lambdaDistanceSweep(models, truth, m.rows, leaders, settings.distanceLayers, settings.lambdas);
+    const sweep = await lambdaDistanceSweep(models, truth, m.rows, [...leaders, proposed], settings.distanceLayers, settings.lambdas);
     splits.push({ split: m.split, roots: m.roots, agreement: m.agreement, trees: m.trees, graph, stageAuto, sweep, noDirection: noDirectionAccuracy(m.prepared) });
   }
 

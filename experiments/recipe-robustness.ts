@@ -33,7 +33,7 @@ import { recipeRobustnessPage, type RecipeMeasurement } from "../src/harness/dir
 import { summariseTraining, trainTraced } from "../src/harness/direction/train-traced.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type VthrSettings } from "../src/harness/vthr/vthr-settings.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
-import { defaultScoreSource, sourceAgreement, sourceLabel, type ScoreSource } from "../src/harness/direction/score-source.ts";
+import { defaultScoreSource, sourceAgreement, sourceLabel, varianceGrowthAuto, type ScoreSource } from "../src/harness/direction/score-source.ts";
 import { printReportPage, writeReportPage } from "../src/report/index.ts";
 import { StatsCache } from "../src/stats/stats-cache.ts";
 
@@ -98,7 +98,8 @@ async function main(options: CliOptions): Promise<void> {
   const progress = process.stderr.isTTY ? terminalProgress() : lineProgress();
   const store = new ArtifactStore(options.cache, { log: () => {}, now: () => performance.now() });
   const defaultCandidate = defaultScoreSource();
-  const candidates: ScoreSource[] = [defaultCandidate, ...settings.candidates.filter((c) => candidateLabel(c) !== sourceLabel(defaultCandidate))];
+  // The default, the variance-growth pair recovery could adopt, then every fixed candidate.
+  const candidates: ScoreSource[] = [defaultCandidate, varianceGrowthAuto(), ...settings.candidates.filter((c) => candidateLabel(c) !== sourceLabel(defaultCandidate))];
 
   // 1. plan
   const { roots, chains } = planRecipeChains(settings.vthr, settings.chains);

@@ -11,7 +11,7 @@ import { SPECIALIZATION_TREND } from "../../recover/score-trend.ts";
 import type { LayerStatsRow } from "../../stats/stats-table.ts";
 import { candidateScores, directionAgreement } from "../analysis/direction-agreement.ts";
 import type { TruthGraph } from "../../types.ts";
-import { candidateLabel, layerSetOf, type ScoreCandidate } from "./layer-sets.ts";
+import { candidateLabel, layerSetByName, layerSetOf, type ScoreCandidate } from "./layer-sets.ts";
 import type { PreparedTree } from "./prepared-tree.ts";
 
 /** recovery's `score: "auto"`, resolved to the candidate it uses for each kind of tree. */
@@ -31,6 +31,22 @@ export function autoScore(options: Pick<RecoverOptions, "scoreKinds" | "loraKind
 export function defaultScoreSource(): ScoreSource {
   const { score, scoreKinds } = DEFAULT_RECOVER_OPTIONS;
   return score === "auto" ? autoScore() : { score, layers: layerSetOf(scoreKinds), sign: SPECIALIZATION_TREND[score] === 1 ? -1 : 1 };
+}
+
+/**
+ * A per-distance pair recovery does not run yet, measured because the recipe ablation found
+ * kurtosis turning round under SGD: variance growth on both kinds of tree (ℓ_FT over the dense
+ * layers, ℓ_LoRA over the LoRA layers). Evaluated on prepared trees only.
+ */
+export function varianceGrowthAuto(options: Pick<RecoverOptions, "loraKinds"> = DEFAULT_RECOVER_OPTIONS): AutoScore {
+  return { auto: { ft: { score: "variance", layers: layerSetByName("dense"), sign: -1 }, lora: { score: "variance", layers: layerSetOf(options.loraKinds), sign: -1 } } };
+}
+
+/** Whether recoverModels can run `source` (fixed candidates, and auto as recovery resolves it). */
+export function runsInRecovery(source: ScoreSource): boolean {
+  if (!isAuto(source)) return true;
+  const { ft, lora } = source.auto;
+  return ft.score === "kurtosis" && (ft.sign ?? 1) === 1 && lora.score === "variance" && lora.sign === -1;
 }
 
 export function isAuto(source: ScoreSource): source is AutoScore {
@@ -56,6 +72,7 @@ export function sourceScores(source: ScoreSource, rows: readonly LayerStatsRow[]
  * λ(K ⊕ T) is unchanged when both K and T flip.
  */
 export function sourceOptions(source: ScoreSource, base: Partial<RecoverOptions> = {}): Partial<RecoverOptions> {
+  if (!runsInRecovery(source)) throw new Error(`score source ${sourceLabel(source)} has no recoverModels equivalent`);
   if (isAuto(source)) return { ...base, score: "auto", scoreKinds: source.auto.ft.layers.kinds, loraKinds: source.auto.lora.layers.kinds };
   const recoverySign = SPECIALIZATION_TREND[source.score] === 1 ? -1 : 1;
   const stage = base.stage ?? DEFAULT_RECOVER_OPTIONS.stage;

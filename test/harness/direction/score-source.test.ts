@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { layerSetByName } from "../../../src/harness/direction/layer-sets.ts";
-import { autoScore, sourceLabel, sourceOptions, sourceScores } from "../../../src/harness/direction/score-source.ts";
+import { autoScore, runsInRecovery, sourceLabel, sourceOptions, sourceScores, varianceGrowthAuto } from "../../../src/harness/direction/score-source.ts";
 import type { PreparedTree } from "../../../src/harness/direction/prepared-tree.ts";
 import type { LayerStatsRow } from "../../../src/stats/stats-table.ts";
 import type { LayerKind } from "../../../src/types.ts";
@@ -19,6 +19,15 @@ describe("sourceOptions", () => {
     const auto = autoScore({ scoreKinds: ["query", "mlp-out"], loraKinds: ["value"] });
     expect(sourceOptions(auto)).toMatchObject({ score: "auto", scoreKinds: ["query", "mlp-out"], loraKinds: ["value"] });
     expect(sourceLabel(autoScore())).toBe("auto (kurtosis/all | −variance/query+value)");
+  });
+});
+
+describe("runsInRecovery", () => {
+  test("accepts fixed candidates and recovery's own auto, refuses other per-distance pairs", () => {
+    expect(runsInRecovery({ score: "entropy", layers: layerSetByName("mlp"), sign: -1 })).toBe(true);
+    expect(runsInRecovery(autoScore())).toBe(true);
+    expect(runsInRecovery(varianceGrowthAuto())).toBe(false);
+    expect(() => sourceOptions(varianceGrowthAuto())).toThrow(/no recoverModels equivalent/);
   });
 });
 
