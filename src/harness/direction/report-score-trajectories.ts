@@ -139,7 +139,7 @@ export function scoreTrajectoriesPage(results: TrajectoryResults, numbers: Traje
         { quantity: "pre-training runs where Σ kurtosis rises (ρ ≥ 0.8)", ours: `${rhosPt.filter((r) => r >= MONOTONE_RHO).length}/${rhosPt.length}`, paper: "all (ViT, ResNet)" },
         { quantity: "fine-tuning runs where Σ kurtosis falls (ρ ≤ −0.8)", ours: `${rhosFt.filter((r) => r <= -MONOTONE_RHO).length}/${rhosFt.length}`, paper: "all (ViT, ResNet)" },
         { quantity: `variants consistently monotone over fine-tuning, ${L.name} layers as L`, ours: consistentVariants.join(", ") || "none", paper: "kurtosis only" },
-        { quantity: "variants consistently monotone over fine-tuning, all block matrices as L", ours: consistentOverAll.join(", ") || "none", paper: "kurtosis only" },
+        ...(L.name === "all" ? [] : [{ quantity: "variants consistently monotone over fine-tuning, all block matrices as L", ours: consistentOverAll.join(", ") || "none", paper: "kurtosis only" }]),
         { quantity: "layer sets where Σ kurtosis consistently falls", ours: consistentLayers.join(", ") || "none", paper: "dense only" },
       ],
     },
