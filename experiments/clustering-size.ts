@@ -18,7 +18,6 @@ import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
 import { ablationCommand, atLeast, numberList, publishReport, runAblation, settingsOf, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
-import type { TruthGraph } from "../src/types.ts";
 import { clusteringSweep, clusteringSweepCount, type TreeCountMode } from "../src/harness/ablation/clustering-sweep.ts";
 import { clusteringSizePage, type SplitClustering } from "../src/harness/ablation/clustering-size-report.ts";
 
@@ -59,7 +58,7 @@ async function main(options: Options): Promise<void> {
   const vthr = await loadVthr(settings.vthr, { cache: options.cache, progress });
 
   // 2–3. sample and recover, per split
-  const results: (SplitClustering & { truth: TruthGraph })[] = [];
+  const results: SplitClustering[] = [];
   for (const split of settings.splits) {
     const { models, truth } = await vthr.openSplit(split);
     const task = progress.start(`recover small ${split} graphs`, clusteringSweepCount(models.length, settings));

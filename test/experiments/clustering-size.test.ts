@@ -33,6 +33,8 @@ describe("experiments/clustering-size.ts --quick", () => {
         expect(sample.clustering).toBe(scores.clustering);
         expect(sample.edgeAccuracy).toBe(scores.edges.accuracy);
       }
+      // given the true count, recovery must make exactly that many trees
+      expect(tableRow(run.stdout, [title, "trees known", "trees found ÷ true"]).filter((_, i) => i % 2 === 0)).toEqual([1, 1, 1]);
       for (const [mode, label] of [["known", "trees known"], ["auto", "trees auto"]] as const) {
         const printed = tableRow(run.stdout, [title, label, "clustering"]).filter((_, i) => i % 2 === 0);
         [4, 7, 10].forEach((size, i) => {
