@@ -90,11 +90,11 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
     const members = cluster.members;
     const { matrix, choice } = treeDistance(members, jobs, pass, options);
     distances.push(choice);
-    const score = scoreFor(choice, options);
-    // Reported as the plain statistic (e.g. summed kurtosis); the tree uses it oriented.
-    const statistic = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m, choice === "lora" && options.score === "auto"), score));
-    const scores = statistic.map((value) => -SPECIALIZATION_TREND[score] * value);
     const stages = members.map((m) => options.stages[group[m]!.id] ?? options.stage);
+    const score = scoreFor(choice, stages.includes("generalization"), options);
+    // Reported as the plain statistic (e.g. summed kurtosis); the tree uses it oriented.
+    const statistic = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m, options.score === "auto" && score === "variance"), score));
+    const scores = statistic.map((value) => -SPECIALIZATION_TREND[score] * value);
     const tree = recoverTree({ distance: matrix, scores, stages, lambda: options.lambda });
     const k = members.length;
     members.forEach((m, i) => {
@@ -121,11 +121,13 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
  * The statistic a tree's direction comes from. With "auto", ℓ_LoRA trees use variance: a merged
  * LoRA child is its parent plus a low-rank update that no weight decay touches, so the adapted
  * layers' spread grows from parent to child (VTHR LoRA-F and LoRA-V: every tree 1.0, against
- * 0.90 and 0.64 with kurtosis); ℓ_FT trees use kurtosis, the paper's score.
+ * 0.90 and 0.64 with kurtosis); ℓ_FT trees use kurtosis, the paper's score. A tree holding a
+ * generalization model uses kurtosis too: variance also grows in (continued) pre-training, so
+ * flipping its trend for generalization would point every edge backwards (README "Defaults").
  */
-function scoreFor(choice: DistanceChoice, options: RecoverOptions): ScoreName {
+function scoreFor(choice: DistanceChoice, hasGeneralization: boolean, options: RecoverOptions): ScoreName {
   if (options.score !== "auto") return options.score;
-  return choice === "lora" ? "variance" : "kurtosis";
+  return choice === "lora" && !hasGeneralization ? "variance" : "kurtosis";
 }
 
 /** Statistics of one model's score layers: the LoRA layers for auto-scored ℓ_LoRA trees. */
