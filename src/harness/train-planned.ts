@@ -5,15 +5,16 @@
  *   1. count what is already cached (a resumed run says so up front)
  *   2. start every model as soon as its parent exists; the pool runs two at a time
  *   3. each model is one artefact folder keyed by (its config, its parent's key):
- *      model.safetensors + config.json + training.json + result.json (losses, evals)
+ *      model.safetensors + config.json + training.json + result.json (losses, evals),
+ *      and with `snapshots`, snapshots.json (per-layer statistics every
+ *      `config.snapshotEvery` steps: the raw material of Fig. 3/14/19)
  *
  * An interrupted run leaves only whole artefacts behind, so rerunning resumes where it
  * stopped and retrains nothing that exists.
  */
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { TrainConfig } from "../train/train-config.ts";
-import type { TrainJobInput, TrainJobOutput } from "../train/train-job.ts";
+import { TRAIN_JOB_MODULE, type TrainJobInput, type TrainJobOutput } from "../train/train-job.ts";
 import { WorkerPool } from "../train/worker-pool.ts";
 import type { Artifact, ArtifactStore } from "./artifact-store.ts";
 import type { Progress } from "./progress.ts";
@@ -39,9 +40,13 @@ export interface TrainPlannedOptions {
   /** Label of the progress line. */
   readonly label?: string;
   readonly dtype?: "F32" | "BF16";
+  /** Artefact kind (default MODEL_ARTIFACT_KIND); a different kind never shares cache entries. */
+  readonly kind?: string;
+  /** Also store the trainer's per-layer statistics snapshots as snapshots.json. */
+  readonly snapshots?: boolean;
+  /** Parents trained elsewhere (e.g. by another trainPlanned call), by id. */
+  readonly existing?: ReadonlyMap<string, Artifact>;
 }
-
-const TRAIN_JOB_MODULE = fileURLToPath(new URL("../train/train-job.ts", import.meta.url));
 
 /** Artefact kind of a trained model; part of every model's cache key. */
 export const MODEL_ARTIFACT_KIND = "model";
@@ -64,20 +69,23 @@ export async function trainPlanned(models: readonly TrainableModel[], options: T
   const dtype = options.dtype ?? "F32";
 
   const artifactOf = (id: string): Promise<Artifact> => {
-    const existing = artifacts.get(id);
-    if (existing) return existing;
+    const given = options.existing?.get(id);
+    if (given) return Promise.resolve(given);
+    const known = artifacts.get(id);
+    if (known) return known;
     const model = byId.get(id);
-    if (!model) throw new Error(`train-planned: parent ${id} is not in the plan`);
+    if (!model) return Promise.reject(new Error(`train-planned: parent ${id} is neither planned nor given`));
     const work = (async () => {
       const parent = model.parent ? await artifactOf(model.parent) : undefined;
       const artifact = await options.store.get(
-        MODEL_ARTIFACT_KIND,
+        options.kind ?? MODEL_ARTIFACT_KIND,
         { config: model.config, dtype, trainer: TRAINER_VERSION },
         async (folder) => {
           const input: TrainJobInput = { config: { ...model.config, ...(parent ? { parent: parent.path } : {}) }, outputFolder: folder, dtype };
           const output = await pool.run<TrainJobInput, TrainJobOutput>({ module: TRAIN_JOB_MODULE, exportName: "runTrainJob", input });
           const summary: TrainSummary = { finalLoss: output.losses.at(-1) ?? Number.NaN, evals: output.evals, msPerStep: output.msPerStep };
           await Bun.write(join(folder, "result.json"), JSON.stringify(summary));
+          if (options.snapshots) await Bun.write(join(folder, "snapshots.json"), JSON.stringify(output.snapshots));
         },
         { ...(parent ? { parent } : {}), label: id },
       );
