@@ -22,6 +22,9 @@ export function configKey(config: unknown): string {
 }
 
 function encode(value: unknown, where: string, ancestors: Set<object>): string {
+  // Before toJSON: vega-lite installs Set.prototype.toJSON, so a Set's key would otherwise
+  // depend on which modules the process happened to load.
+  if (value instanceof Map || value instanceof Set) throw refuse(where, "is a Map/Set (JSON would store {})", value.constructor.name);
   if (value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON === "function") {
     value = (value as { toJSON: () => unknown }).toJSON();
   }
@@ -31,7 +34,6 @@ function encode(value: unknown, where: string, ancestors: Set<object>): string {
     return JSON.stringify(value);
   }
   if (typeof value !== "object") throw refuse(where, `has a ${typeof value}, which JSON cannot hold`, String(value));
-  if (value instanceof Map || value instanceof Set) throw refuse(where, "is a Map/Set (JSON would store {})", value.constructor.name);
   if (ancestors.has(value)) throw refuse(where, "is a cycle", "circular reference");
   ancestors.add(value);
   let text: string;
