@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { defaultProgress } from "../src/harness/progress.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
-import { ablationCommand, atLeast, numberList, publishReport, runAblation, settingsOf, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { experimentCommand, atLeast, numberList, publishReport, runExperiment, settingsOf, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
 import { clusteringSweep, clusteringSweepCount, type TreeCountMode } from "../src/harness/ablation/clustering-sweep.ts";
 import { clusteringSizePage, type SplitClustering } from "../src/harness/ablation/clustering-size-report.ts";
@@ -44,7 +44,7 @@ interface Options extends CommonCliOptions {
   readonly sizes?: number[];
 }
 
-const program = ablationCommand("clustering-size", "Paper Fig. 7: clustering accuracy of random small Model Graphs (FT, LoRA-V), tree count known and auto")
+const program = experimentCommand("clustering-size", "Paper Fig. 7: clustering accuracy of random small Model Graphs (FT, LoRA-V), tree count known and auto")
   .option("--samples <n>", `random sets per size (default ${DEFAULTS.samples})`, atLeast(1))
   .option("--sizes <list>", `models per sampled graph (default ${DEFAULTS.sizes.join(",")})`, numberList);
 
@@ -75,4 +75,4 @@ async function main(options: Options): Promise<void> {
   await publishReport(options.reports, page, dataDir, started);
 }
 
-await runAblation(program, main);
+await runExperiment(program, main);

@@ -16,7 +16,7 @@
  */
 import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
-import { ablationCommand, numberList, runAblation, wholeNumber, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { experimentCommand, numberList, runExperiment, wholeNumber, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
 import { formatDuration } from "../src/harness/format-units.ts";
 import { modelStats } from "../src/harness/model-stats.ts";
@@ -79,7 +79,7 @@ function splitList(value: string): SplitName[] {
   return names as SplitName[];
 }
 
-const program = ablationCommand("direction-ablation", "Recovery accuracy with each statistic × layer set as the directional score, and --stage auto, on the VTHR splits", { seeded: false })
+const program = experimentCommand("direction-ablation", "Recovery accuracy with each statistic × layer set as the directional score, and --stage auto, on the VTHR splits", {})
   .option("--splits <list>", `comma-separated splits (default: ${SPLITS.join(",")})`, splitList)
   .option("--shortlist <n>", "best candidates per split that also get a Model Graph recovery", wholeNumber)
   .option("--lambdas <list>", "λ constants c of the sweep", numberList);
@@ -140,4 +140,4 @@ async function main(options: CliOptions): Promise<void> {
   console.log(`\nreport: ${join(options.reports, `${page.slug}.html`)}   wall time ${formatDuration(performance.now() - started)}`);
 }
 
-await runAblation(program, main);
+await runExperiment(program, main);

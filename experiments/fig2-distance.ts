@@ -15,7 +15,7 @@ import { defaultProgress } from "../src/harness/progress.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
 import type { DistanceChoice } from "../src/recover/tree-distance.ts";
-import { ablationCommand, publishReport, runAblation, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { experimentCommand, publishReport, runExperiment, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
 import { splitDistanceAnalysis } from "../src/harness/ablation/split-distance-analysis.ts";
 import { fig2DistancePage, type SplitDistanceResult } from "../src/harness/ablation/fig2-distance-report.ts";
@@ -33,7 +33,7 @@ const DEFAULTS = {
 type Settings = typeof DEFAULTS;
 const QUICK: Settings = { ...DEFAULTS, vthr: VTHR_QUICK };
 
-const program = ablationCommand("fig2-distance", "Paper Fig. 2: weight distance vs tree edge distance (ℓ_FT on FT, ℓ_LoRA on LoRA-V), with Spearman/Pearson ρ", { seeded: false });
+const program = experimentCommand("fig2-distance", "Paper Fig. 2: weight distance vs tree edge distance (ℓ_FT on FT, ℓ_LoRA on LoRA-V), with Spearman/Pearson ρ", {});
 
 async function main(options: CommonCliOptions): Promise<void> {
   const started = performance.now();
@@ -62,4 +62,4 @@ async function main(options: CommonCliOptions): Promise<void> {
   await publishReport(options.reports, page, dataDir, started);
 }
 
-await runAblation(program, main);
+await runExperiment(program, main);

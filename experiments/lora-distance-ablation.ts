@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { defaultProgress } from "../src/harness/progress.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { SPLITS, VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
-import { ablationCommand, numberList, publishReport, runAblation, settingsOf, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { experimentCommand, numberList, publishReport, runExperiment, settingsOf, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
 import { optionSweep, type OptionVariant } from "../src/harness/ablation/option-sweep.ts";
 import { loraDistancePage, type SplitSweep } from "../src/harness/ablation/lora-distance-report.ts";
@@ -44,7 +44,7 @@ interface Options extends CommonCliOptions {
   readonly lambdas?: number[];
 }
 
-const program = ablationCommand("lora-distance-ablation", "Paper §6.1: ℓ_FT instead of ℓ_LoRA on LoRA-V/LoRA-F, and a sweep of the λ constant c on every split", { seeded: false })
+const program = experimentCommand("lora-distance-ablation", "Paper §6.1: ℓ_FT instead of ℓ_LoRA on LoRA-V/LoRA-F, and a sweep of the λ constant c on every split", {})
   .option("--lambdas <list>", `values of c in λ = c · mean(D) (default ${DEFAULTS.lambdas.join(",")})`, numberList);
 
 async function main(options: Options): Promise<void> {
@@ -88,4 +88,4 @@ async function main(options: Options): Promise<void> {
   await publishReport(options.reports, page, dataDir, started);
 }
 
-await runAblation(program, main);
+await runExperiment(program, main);

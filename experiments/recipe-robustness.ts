@@ -16,7 +16,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
-import { ablationCommand, runAblation, wholeNumber, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { experimentCommand, runExperiment, wholeNumber, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 import { openArtifacts } from "../src/harness/ablation/load-vthr.ts";
 import { ArtifactStore } from "../src/harness/artifact-store.ts";
 import { formatDuration } from "../src/harness/format-units.ts";
@@ -78,7 +78,7 @@ function recipeList(value: string): string[] {
   return names;
 }
 
-const program = ablationCommand("recipe-robustness", "Direction agreement and monotonicity of every score candidate under other fine-tuning recipes (SGD, Adam, LoRA, lr, length)", { seeded: false })
+const program = experimentCommand("recipe-robustness", "Direction agreement and monotonicity of every score candidate under other fine-tuning recipes (SGD, Adam, LoRA, lr, length)", {})
   .option("--recipes <list>", `comma-separated recipes (default: all: ${FINE_TUNE_RECIPES.map((r) => r.name).join(",")})`, recipeList)
   .option("--chains <n>", "chains (root → child → grandchild) per root and recipe", wholeNumber)
   .option("--no-recover", "skip tree recovery (agreement and monotonicity only)");
@@ -143,4 +143,4 @@ async function main(options: CliOptions): Promise<void> {
   console.log(`\nreport: ${join(options.reports, `${page.slug}.html`)}   wall time ${formatDuration(performance.now() - started)}`);
 }
 
-await runAblation(program, main);
+await runExperiment(program, main);

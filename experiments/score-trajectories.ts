@@ -16,7 +16,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
-import { ablationCommand, runAblation, wholeNumber, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { experimentCommand, runExperiment, wholeNumber, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 import { ArtifactStore } from "../src/harness/artifact-store.ts";
 import { formatDuration } from "../src/harness/format-units.ts";
 import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
@@ -61,7 +61,7 @@ function fraction(value: string): number {
   return n;
 }
 
-const program = ablationCommand("score-trajectories", "Directional score over pre-training and fine-tuning steps (paper Fig. 3, 14, 19)", { seeded: false })
+const program = experimentCommand("score-trajectories", "Directional score over pre-training and fine-tuning steps (paper Fig. 3, 14, 19)", {})
   .option("--pretrain-fraction <f>", "fraction of each root recipe's steps the fresh pre-training runs take", fraction)
   .option("--fine-tunes <n>", "full fine-tunes from each root", wholeNumber)
   .option("--snapshots <n>", "statistics snapshots per run", wholeNumber);
@@ -105,4 +105,4 @@ async function main(options: CliOptions): Promise<void> {
   console.log(`\nreport: ${join(options.reports, `${page.slug}.html`)}   wall time ${formatDuration(performance.now() - started)}`);
 }
 
-await runAblation(program, main);
+await runExperiment(program, main);

@@ -17,7 +17,7 @@ import { defaultProgress } from "../src/harness/progress.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { planVthr, splitTruth } from "../src/harness/vthr/plan-vthr.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK } from "../src/harness/vthr/vthr-settings.ts";
-import { ablationCommand, atLeast, publishReport, runAblation, settingsOf, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { experimentCommand, atLeast, publishReport, runExperiment, settingsOf, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 import { loadVthr, openArtifacts } from "../src/harness/ablation/load-vthr.ts";
 import { planSeedSiblings, seedSiblingTruth } from "../src/harness/ablation/plan-seed-siblings.ts";
 import { seedSiblingStudy } from "../src/harness/ablation/seed-sibling-study.ts";
@@ -42,7 +42,7 @@ interface Options extends CommonCliOptions {
   readonly siblings?: number;
 }
 
-const program = ablationCommand("seed-siblings", "Paper §6.3: same-recipe fine-tunes differing only in seed — farther from each other than from the parent?")
+const program = experimentCommand("seed-siblings", "Paper §6.3: same-recipe fine-tunes differing only in seed — farther from each other than from the parent?")
   .option("--siblings <n>", `seed siblings per root (default ${DEFAULTS.siblings})`, atLeast(2));
 
 async function main(options: Options): Promise<void> {
@@ -74,4 +74,4 @@ async function main(options: Options): Promise<void> {
   await publishReport(options.reports, page, dataDir, started);
 }
 
-await runAblation(program, main);
+await runExperiment(program, main);

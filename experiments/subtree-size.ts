@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { defaultProgress } from "../src/harness/progress.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
-import { ablationCommand, atLeast, publishReport, runAblation, settingsOf, splitName, type CommonCliOptions } from "../src/harness/ablation/experiment-cli.ts";
+import { experimentCommand, atLeast, publishReport, runExperiment, settingsOf, splitName, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
 import { subtreeSweep, subtreeSweepCount } from "../src/harness/ablation/subtree-sweep.ts";
 import { subtreeSizePage } from "../src/harness/ablation/subtree-size-report.ts";
@@ -45,7 +45,7 @@ interface Options extends CommonCliOptions {
   readonly rootClosed?: boolean;
 }
 
-const program = ablationCommand("subtree-size", "Paper Table 4: accuracy on random connected sub-trees of 20–100 % of each VTHR tree")
+const program = experimentCommand("subtree-size", "Paper Table 4: accuracy on random connected sub-trees of 20–100 % of each VTHR tree")
   .option("--samples <n>", `random sub-trees per size and root (default ${DEFAULTS.samples})`, atLeast(1))
   .option("--split <name>", `split to sample (default ${DEFAULTS.split})`, splitName)
   .option("--root-closed", "every sub-tree keeps the tree's root");
@@ -73,4 +73,4 @@ async function main(options: Options): Promise<void> {
   await publishReport(options.reports, page, dataDir, started);
 }
 
-await runAblation(program, main);
+await runExperiment(program, main);

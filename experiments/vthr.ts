@@ -11,12 +11,10 @@
  * Usage: bun run experiments/vthr.ts [--quick] [--splits ft,lora-f,lora-v] [--seed N]
  *        [--workers N] [--reports DIR] [--cache DIR]
  */
-import { Command, InvalidArgumentError } from "commander";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ArtifactStore } from "../src/harness/artifact-store.ts";
 import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
-import { formatDuration } from "../src/harness/format-units.ts";
 import { trainPlanned } from "../src/harness/train-planned.ts";
 import { modelStats } from "../src/harness/model-stats.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
@@ -24,52 +22,26 @@ import { planVthr, splitTruth } from "../src/harness/vthr/plan-vthr.ts";
 import { openModels, recoverSplit } from "../src/harness/vthr/recover-vthr.ts";
 import { vthrReportPage, type VthrResults } from "../src/harness/vthr/report-vthr.ts";
 import { SPLITS, VTHR_DEFAULTS, VTHR_QUICK, type SplitName, type VthrSettings } from "../src/harness/vthr/vthr-settings.ts";
-import { printReportPage, writeReportPage } from "../src/report/index.ts";
 import { statsToArrow, writeStatsTable } from "../src/stats/stats-table.ts";
 import { StatsCache } from "../src/stats/stats-cache.ts";
 import { formatGraph } from "../src/recover/format.ts";
-import { MotherError } from "../src/errors.ts";
+import { experimentCommand, publishReport, runExperiment, settingsOf, splitName, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 
-interface CliOptions {
-  quick?: boolean;
-  splits?: SplitName[];
-  seed?: number;
-  workers?: number;
-  reports: string;
-  cache: string;
+interface VthrCliOptions extends CommonCliOptions {
+  readonly splits?: SplitName[];
 }
 
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
-  return n;
-}
+const program = experimentCommand("vthr", "Train the VTHR-style model trees (FT, LoRA-F, LoRA-V) and regenerate the paper's Table 1", {
+  quick: "small trees and short runs: an end-to-end smoke test",
+  seed: "master seed of task draws, seeds and hyper-parameter jitter",
+  workers: true,
+  cache: "artefact cache (models, statistics)",
+}).option("--splits <list>", `comma-separated splits (default: ${SPLITS.join(",")})`, (value: string) => value.split(",").map((name) => splitName(name.trim())));
 
-function splitList(value: string): SplitName[] {
-  const names = value.split(",").map((s) => s.trim());
-  for (const name of names) if (!SPLITS.includes(name as SplitName)) throw new InvalidArgumentError(`unknown split '${name}' (choose from ${SPLITS.join(", ")})`);
-  return names as SplitName[];
-}
-
-const program = new Command("vthr")
-  .description("Train the VTHR-style model trees (FT, LoRA-F, LoRA-V) and regenerate the paper's Table 1")
-  .option("--quick", "small trees and short runs: an end-to-end smoke test")
-  .option("--splits <list>", `comma-separated splits (default: ${SPLITS.join(",")})`, splitList)
-  .option("--seed <n>", "master seed of task draws, seeds and hyper-parameter jitter", integer)
-  .option("--workers <n>", "parallel training workers (one ORT thread each)", integer)
-  .option("--reports <dir>", "where report pages go", "reports")
-  .option("--cache <dir>", "artefact cache (models, statistics)", ".cache")
-  .showHelpAfterError();
-
-async function main(options: CliOptions): Promise<void> {
+async function main(options: VthrCliOptions): Promise<void> {
   const started = performance.now();
   const base = options.quick ? VTHR_QUICK : VTHR_DEFAULTS;
-  const settings: VthrSettings = {
-    ...base,
-    ...(options.splits ? { splits: options.splits } : {}),
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    ...(options.workers !== undefined ? { workers: Math.max(1, options.workers) } : {}),
-  };
+  const settings: VthrSettings = settingsOf(base, { splits: options.splits, seed: options.seed, workers: options.workers });
   const progress = process.stderr.isTTY ? terminalProgress() : lineProgress();
   const store = new ArtifactStore(options.cache, { log: () => {}, now: () => performance.now() });
 
@@ -98,18 +70,7 @@ async function main(options: CliOptions): Promise<void> {
 
   // 5. report
   const page = vthrReportPage({ roots: settings.roots, splits, trainedModels: planned.length });
-  await writeReportPage(options.reports, page);
-  printReportPage(page);
-  console.log(`\nreport: ${join(options.reports, "vthr-table-1.html")}   data: ${dataDir}   wall time ${formatDuration(performance.now() - started)}`);
+  await publishReport(options.reports, page, dataDir, started);
 }
 
-try {
-  program.parse();
-  await main(program.opts<CliOptions>());
-} catch (error) {
-  if (error instanceof MotherError) {
-    process.stderr.write(`vthr: ${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
+await runExperiment(program, main);

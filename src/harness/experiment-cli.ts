@@ -1,19 +1,20 @@
 /**
- * What every ablation script shares on the command line: strict value parsers for
- * commander, the common options (--quick, --seed, --reports, --cache), and a runner that
- * prints a MotherError on one line and exits non-zero.
+ * What every experiment script shares on the command line: strict value parsers for
+ * commander, the common options (--quick, --seed, --workers, --reports, --cache), a runner
+ * that prints a MotherError on one line and exits non-zero, and the closing publish step.
  */
 import { Command, InvalidArgumentError } from "commander";
 import { join } from "node:path";
-import { MotherError } from "../../errors.ts";
-import { printReportPage, writeReportPage, type ReportPage } from "../../report/index.ts";
-import { formatDuration } from "../format-units.ts";
-import { SPLITS, type SplitName } from "../vthr/vthr-settings.ts";
+import { MotherError } from "../errors.ts";
+import { printReportPage, writeReportPage, type ReportPage } from "../report/index.ts";
+import { formatDuration } from "./format-units.ts";
+import { SPLITS, type SplitName } from "./vthr/vthr-settings.ts";
 
-/** Options every ablation script takes. */
+/** Options every experiment script takes. */
 export interface CommonCliOptions {
   readonly quick?: boolean;
   readonly seed?: number;
+  readonly workers?: number;
   readonly reports: string;
   readonly cache: string;
 }
@@ -56,21 +57,27 @@ export function numberList(value: string): number[] {
   return numbers;
 }
 
-/**
- * A command with the common options (`--seed` only when the experiment draws random
- * samples); the script adds its own options.
- */
-export function ablationCommand(name: string, description: string, options: { seeded: boolean } = { seeded: true }): Command {
-  const command = new Command(name).description(description).option("--quick", "the quick VTHR trees and small sample counts: an end-to-end smoke test");
-  if (options.seeded) command.option("--seed <n>", "seed of the random samples this experiment draws", wholeNumber);
+/** How the common options read for one script; `seed`/`workers` absent leave the option out. */
+export interface CommandOptions {
+  readonly quick?: string;
+  readonly seed?: string;
+  readonly workers?: boolean;
+  readonly cache?: string;
+}
+
+/** A command with the common options; the script adds its own. */
+export function experimentCommand(name: string, description: string, options: CommandOptions = { seed: "seed of the random samples this experiment draws" }): Command {
+  const command = new Command(name).description(description).option("--quick", options.quick ?? "the quick VTHR trees and small sample counts: an end-to-end smoke test");
+  if (options.seed) command.option("--seed <n>", options.seed, wholeNumber);
+  if (options.workers) command.option("--workers <n>", "parallel training workers (one ORT thread each)", atLeast(1));
   return command
     .option("--reports <dir>", "where report pages go", "reports")
-    .option("--cache <dir>", "artefact cache (the VTHR models of experiments/vthr.ts)", ".cache")
+    .option("--cache <dir>", options.cache ?? "artefact cache (the VTHR models of experiments/vthr.ts)", ".cache")
     .showHelpAfterError();
 }
 
 /** Parses argv and runs `main`; a MotherError becomes one line on stderr and exit code 1. */
-export async function runAblation<T extends CommonCliOptions>(program: Command, main: (options: T) => Promise<void>): Promise<void> {
+export async function runExperiment<T extends CommonCliOptions>(program: Command, main: (options: T) => Promise<void>): Promise<void> {
   try {
     program.parse();
     await main(program.opts<T>());
@@ -83,9 +90,9 @@ export async function runAblation<T extends CommonCliOptions>(program: Command, 
   }
 }
 
-/** The last step of every ablation: write the page, print it, say where it and its data are and how long the run took. */
-export async function publishReport(reports: string, page: ReportPage, dataDir: string, startedAt: number): Promise<void> {
+/** The last step of every experiment: write the page, print it, say where it and its data are and how long the run took. */
+export async function publishReport(reports: string, page: ReportPage, dataDir: string, startedAt: number, dataLabel = "data"): Promise<void> {
   await writeReportPage(reports, page);
   printReportPage(page);
-  console.log(`\nreport: ${join(reports, `${page.slug}.html`)}   data: ${dataDir}   wall time ${formatDuration(performance.now() - startedAt)}`);
+  console.log(`\nreport: ${join(reports, `${page.slug}.html`)}   ${dataLabel}: ${dataDir}   wall time ${formatDuration(performance.now() - startedAt)}`);
 }

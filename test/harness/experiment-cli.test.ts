@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { InvalidArgumentError } from "commander";
-import { atLeast, numberList, settingsOf, splitName, wholeNumber } from "../../../src/harness/ablation/experiment-cli.ts";
+import { atLeast, numberList, settingsOf, splitName, wholeNumber } from "../../src/harness/experiment-cli.ts";
 
 describe("command-line parsers", () => {
   test("accept what they promise and reject the rest with commander's error", () => {
