@@ -53,9 +53,11 @@ export const MODEL_ARTIFACT_KIND = "model";
 
 /**
  * Bump when the training engine changes what a config produces (graph, init, data), so
- * cached models from the old engine are never mistaken for new ones.
+ * cached models from the old engine are never mistaken for new ones. 2: the heads apply the
+ * final LayerNorm to the rows they read (7f7f3fd) — the same function, but other float
+ * rounding, which Adam amplifies into different weights.
  */
-export const TRAINER_VERSION = 1;
+export const TRAINER_VERSION = 2;
 
 /** Trains (or finds) every model; returns id → artefact. Parents must be in `models` too. */
 export async function trainPlanned(models: readonly TrainableModel[], options: TrainPlannedOptions): Promise<Map<string, Artifact>> {
