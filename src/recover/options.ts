@@ -52,10 +52,10 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   lambda: 0.3,
   score: "auto",
   // The square attention projections of every block (SPEC §2). Adding the MLP matrices did
-  // not help placement on VTHR FT (0.89 vs 0.90 with kurtosis over all layers) and costs reads.
+  // not help placement on VTHR FT (direction-ablation λ × distance-layer sweep) and costs work.
   distanceKinds: ["query", "key", "value", "qkv", "attention-output"],
-  // Kurtosis over attention AND MLP matrices: on VTHR FT it ordered 100 % of the true edges
-  // (attention alone 84 %) and per-tree accuracy rose from 0.73 to 0.90.
+  // Kurtosis over attention AND MLP matrices: on VTHR FT it ordered 99 % of the true edges
+  // (attention alone 83 %) and per-tree accuracy rose from 0.68 to 0.85 (README "Defaults").
   scoreKinds: ["query", "key", "value", "qkv", "attention-output", "mlp-in", "mlp-gate", "mlp-out"],
   loraKinds: ["query", "value"],
   rankEpsilon: DEFAULT_RANK_EPSILON,

@@ -120,8 +120,8 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
 /**
  * The statistic a tree's direction comes from. With "auto", ℓ_LoRA trees use variance: a merged
  * LoRA child is its parent plus a low-rank update that no weight decay touches, so the adapted
- * layers' spread grows from parent to child (VTHR LoRA-F and LoRA-V: every tree 1.0, against
- * 0.90 and 0.64 with kurtosis); ℓ_FT trees use kurtosis, the paper's score. A tree holding a
+ * layers' spread grows from parent to child (VTHR LoRA-F 1.00 and LoRA-V 0.98, against 0.90
+ * and 0.71 with kurtosis); ℓ_FT trees use kurtosis, the paper's score. A tree holding a
  * generalization model uses kurtosis too: variance also grows in (continued) pre-training, so
  * flipping its trend for generalization would point every edge backwards (README "Defaults").
  */
