@@ -67,14 +67,3 @@ export function classifyLayer(name: string, shape: readonly number[]): LayerKind
   if (name === "output.weight" && shape.length === 2) return "head";
   return "other";
 }
-
-/**
- * The transformer block a tensor belongs to: the first all-digit path segment
- * (`vit.encoder.layer.7.…` → 7, `model.layers.31.…` → 31, `h.0.…` → 0), or undefined for
- * tensors outside the blocks (embeddings, final norm, head). In nested layouts such as
- * diffusers' `down_blocks.1.attentions.0.…` it is the outermost index.
- */
-export function layerBlockIndex(name: string): number | undefined {
-  const match = /(?:^|\.)([0-9]+)(?:\.|$)/.exec(name);
-  return match ? Number(match[1]) : undefined;
-}

@@ -16,7 +16,7 @@
  */
 import type { Dtype } from "../types.ts";
 import { bidiagonalize, bidiagonalSingularValue, countSingularValuesAbove } from "../distance/bidiagonal-singular-values.ts";
-import { NOISE_FLOOR_FACTOR, UNIT_ROUNDOFF } from "../distance/difference-rank.ts";
+import { NOISE_FLOOR_FACTOR, UNIT_ROUNDOFF } from "../distance/storage-noise.ts";
 import { makeUniform } from "./seeded-random.ts";
 
 /** Default sketch width. LoRA ranks up to 64 give sibling differences up to rank 128. */
@@ -114,7 +114,7 @@ export function sketchDifferenceRank(a: LayerSketch, b: LayerSketch, epsilon = D
   const largest = countSingularValuesAbove(bidiagonal, 0) === 0 ? 0 : bidiagonalSingularValue(bidiagonal, 0, 1e-6);
   if (largest === 0) return 0;
   // Each stored value is off by up to one rounding step; Δ's rounding RMS is ≈ 0.82·u·rms for
-  // uniform errors in both operands (see difference-rank.ts for the measured factor).
+  // uniform errors in both operands (see storage-noise.ts for the measured factor).
   const roundingRms = Math.sqrt((a.roundingScale ** 2 + b.roundingScale ** 2) / 2);
   const noiseFloor = NOISE_FLOOR_FACTOR * roundingRms * a.noiseGain;
   return countSingularValuesAbove(bidiagonal, Math.max(epsilon * largest, noiseFloor));

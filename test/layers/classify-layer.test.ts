@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { classifyLayer, layerBlockIndex } from "../../src/layers/classify-layer.ts";
+import { classifyLayer } from "../../src/layers/classify-layer.ts";
 import { BERT_BASE, CLIP, DECODER_VARIANTS, DIFFUSERS_UNET, GPT2, LLAMA_2_7B, OTHER_FAMILIES, ROBERTA_CLASSIFIER, VIT_BASE, type NamedParameter } from "./real-parameter-names.ts";
 
 const FAMILIES: Record<string, readonly NamedParameter[]> = {
@@ -33,14 +33,3 @@ describe("classifyLayer on real parameter names", () => {
   });
 });
 
-describe("layerBlockIndex", () => {
-  test("is the block number inside blocks and undefined outside", () => {
-    expect(layerBlockIndex("vit.encoder.layer.11.attention.attention.query.weight")).toBe(11);
-    expect(layerBlockIndex("model.layers.31.mlp.down_proj.weight")).toBe(31);
-    expect(layerBlockIndex("h.0.attn.c_attn.weight")).toBe(0);
-    expect(layerBlockIndex("down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q.weight")).toBe(1);
-    expect(layerBlockIndex("model.embed_tokens.weight")).toBeUndefined();
-    expect(layerBlockIndex("ln_f.weight")).toBeUndefined();
-    expect(layerBlockIndex("model.layers.2x.weight")).toBeUndefined();
-  });
-});
