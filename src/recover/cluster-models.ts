@@ -18,6 +18,17 @@ export interface Cluster {
   readonly members: number[];
 }
 
+/** Which quantile of the per-layer distances a pair is clustered on (see clusteringDistance). */
+export const CLUSTERING_QUANTILE = 0.25;
+
+/** Linear-interpolated quantile of ascending `sorted` (numpy's default rule). */
+function quantileOfSorted(sorted: Float64Array, q: number): number {
+  const position = q * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
+}
+
 /**
  * Clustering distance of one group: per pair, the lower quartile over distance layers of the
  * layer's mean |Δ|. Not the mean, because partial fine-tuning (LoRA on query and value, frozen
@@ -27,16 +38,6 @@ export interface Cluster {
  * quarters of their layers changed, and between independently pre-trained roots every layer
  * differs anyway; on full fine-tuning, where every layer moves, it behaves like the mean.
  */
-export const CLUSTERING_QUANTILE = 0.25;
-
-/** Linear-interpolated quantile of ascending `sorted` (numpy's default rule). */
-export function quantileOfSorted(sorted: Float64Array, q: number): number {
-  const position = q * (sorted.length - 1);
-  const below = Math.floor(position);
-  const above = Math.min(below + 1, sorted.length - 1);
-  return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
-}
-
 export function clusteringDistance(n: number, jobs: readonly LayerJob[], pass: readonly LayerResult[]): Float64Array {
   const layers = jobs.flatMap((job, l) => (job.roles.distance ? [pass[l]!.meanAbsDiff] : []));
   const out = new Float64Array(n * n);
