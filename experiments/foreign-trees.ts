@@ -29,7 +29,8 @@ import { MotherError } from "../src/errors.ts";
 import { experimentCommand, publishReport, runExperiment, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
 import { recover } from "../src/recover/recover.ts";
-import type { RecoverOptions } from "../src/recover/options.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../src/recover/options.ts";
+import type { LayerStatsRow } from "../src/stats/stats-table.ts";
 import { evaluateGraph } from "../src/recover/evaluate-graph.ts";
 import { SPECIALIZATION_TREND } from "../src/recover/score-trend.ts";
 import type { DistanceChoice } from "../src/recover/tree-distance.ts";
@@ -47,6 +48,7 @@ export const FOREIGN_RECIPES = [
   { letter: "d", name: "lora-qv", about: "root as (a); fine-tunes LoRA r 8 α 16 on query/value (+ full head), AdamW lr 2e-3, merged" },
   { letter: "e", name: "adamw-bf16", about: "as (a), own seed, checkpoints saved as BF16" },
   { letter: "f", name: "hf-trainer-defaults", about: "root as (a); fine-tunes with transformers.Trainer's defaults: AdamW lr 5e-5, no wd, linear decay" },
+  { letter: "g", name: "adamw-hf-init", about: "as (a), but initialised like transformers' ViT (normal std 0.02, zero biases) instead of torch's kaiming-uniform" },
 ] as const;
 
 export type ForeignRecipe = (typeof FOREIGN_RECIPES)[number];
@@ -127,6 +129,8 @@ interface RunScores {
   readonly distances: readonly DistanceChoice[];
   /** Agreement of the statistic this run used (per tree: the auto choice) on the true edges. */
   readonly agreement: number;
+  /** Mean Pearson kurtosis over the score layers of each model (uniform init 1.8, normal 3). */
+  readonly layerKurtosis: Readonly<Record<string, number>>;
   readonly graph: ModelGraph;
 }
 
@@ -241,8 +245,21 @@ async function recoverAndScore(paths: readonly string[], variant: Variant, truth
     trees: result.graph.trees.length,
     distances: result.distances,
     agreement: counted === 0 ? Number.NaN : agreeing.reduce((s, a) => s + a.value * a.edges, 0) / counted,
+    layerKurtosis: meanLayerKurtosis(result.layerStats.filter((row) => DEFAULT_RECOVER_OPTIONS.scoreKinds.includes(row.kind))),
     graph: result.graph,
   };
+}
+
+/** Mean kurtosis of each model's layers: where its weight distribution sits between uniform (1.8) and normal (3). */
+function meanLayerKurtosis(rows: readonly LayerStatsRow[]): Record<string, number> {
+  const sums = new Map<string, { sum: number; count: number }>();
+  for (const row of rows) {
+    const entry = sums.get(row.model) ?? { sum: 0, count: 0 };
+    entry.sum += row.stats.kurtosis;
+    entry.count++;
+    sums.set(row.model, entry);
+  }
+  return Object.fromEntries([...sums].map(([model, { sum, count }]) => [model, sum / count]));
 }
 
 function foreignTreesPage(perRecipe: readonly { recipe: ForeignRecipe; truth: TruthGraph; runs: RunScores[] }[], pooled: readonly RunScores[], settings: Settings): ReportPage {
@@ -259,12 +276,15 @@ function foreignTreesPage(perRecipe: readonly { recipe: ForeignRecipe; truth: Tr
     },
     {
       title: "Default recovery in detail",
-      columns: ["recipe", "directed", "undirected", "agreement", "trees found", "distance", "kurtosis agr.", "variance agr."],
-      rows: perRecipe.map(({ recipe, runs }): Cell[] => {
+      columns: ["recipe", "directed", "undirected", "agreement", "trees found", "distance", "kurtosis agr.", "variance agr.", "root layer kurt.", "others' layer kurt."],
+      rows: perRecipe.map(({ recipe, truth, runs }): Cell[] => {
         const d = run(runs, "default");
-        return [recipe.name, d.directed, d.undirected, d.agreement, d.trees, distanceText(d), run(runs, "score kurtosis").agreement, run(runs, "score variance").agreement];
+        const rootId = truth.models.find((m) => !truth.edges.some((e) => e.child === m.id))!.id;
+        const others = Object.entries(d.layerKurtosis).filter(([id]) => id !== rootId).map(([, k]) => k);
+        return [recipe.name, d.directed, d.undirected, d.agreement, d.trees, distanceText(d), run(runs, "score kurtosis").agreement, run(runs, "score variance").agreement,
+          d.layerKurtosis[rootId] ?? null, others.length > 0 ? others.reduce((a, b) => a + b, 0) / others.length : null];
       }),
-      note: "undirected: true edges recovered in either orientation (placement); agreement: fraction of true edges on which the run's score moves as recovery assumes (kurtosis falls, variance rises parent → child).",
+      note: "undirected: true edges recovered in either orientation (placement); agreement: fraction of true edges on which the run's score moves as recovery assumes (kurtosis falls, variance rises parent → child); layer kurt.: mean Pearson kurtosis over the score layers (torch's kaiming-uniform init gives 1.8, a normal 3).",
     },
     ...(pooled.length > 0
       ? [{

@@ -284,6 +284,18 @@ class VitForImageClassification(nn.Module):
         return self.classifier(self.vit.layernorm(x)[:, 0])
 
 
+def hf_init(module):
+    """transformers' ViTPreTrainedModel._init_weights: Linear/Conv2d trunc_normal_(std=0.02)
+    (bounds ±2 in absolute units), zero bias; embeddings trunc_normal_(std=0.02)."""
+    for m in module.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d)):
+            nn.init.trunc_normal_(m.weight, mean=0.0, std=0.02)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, Embeddings):
+            nn.init.trunc_normal_(m.cls_token, mean=0.0, std=0.02)
+            nn.init.trunc_normal_(m.position_embeddings, mean=0.0, std=0.02)
+
+
 class LoraLinear(nn.Module):
     """peft's LoRA Linear: W x + dropout(x) Aᵀ Bᵀ · α/r; A kaiming-uniform(a=√5), B zeros."""
 
@@ -422,6 +434,10 @@ RECIPES = {
         "finetune": {"optimizer": "adamw", "lr": 2e-3, "wd": 0.01, "schedule": "linear", "warmup": 0.05, "lora": {"rank": 8, "alpha": 16, "dropout": 0.1}},
         "dtype": "F32",
     },
+    # Control for the initialisation: (a)'s optimizer, but ViTForImageClassification._init_weights
+    # (trunc_normal std 0.02 — with transformers' absolute ±2 bounds, practically a normal —
+    # zero biases) instead of torch's kaiming-uniform, for the root and every new head.
+    "adamw-hf-init": {"seed": 707, "init": "hf", "pretrain": ADAMW_COSINE, "finetune": ADAMW_COSINE, "dtype": "F32"},
     "adamw-bf16": {"seed": 505, "pretrain": ADAMW_COSINE, "finetune": ADAMW_COSINE, "dtype": "BF16"},
     # transformers.Trainer's defaults: AdamW lr 5e-5, no weight decay, linear decay, no warmup.
     "hf-trainer-defaults": {
@@ -519,6 +535,8 @@ def build_tree(out, recipe_name):
         torch.manual_seed(node["seed"])
         classes = make_data(node["task"], 8, 0)[2]
         model = VitForImageClassification(ARCH, classes)
+        if recipe.get("init") == "hf":
+            hf_init(model)
         label = f"{recipe_name} {node['id']} ({'root' if node['parent'] is None else 'from ' + node['parent']})"
         if node["parent"] is None:
             train(model, list(model.parameters()), node["task"], node["steps"], node["batch"], recipe["pretrain"], node["seed"], label)
