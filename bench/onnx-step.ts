@@ -6,6 +6,8 @@
  * one Concat of gradients out, one optimizer update for everything).
  *   bun run bench/onnx-step.ts [--steps 100] [--threads 1] [--only "dim 48"] [--profile]
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as o from "../src/onnx/index.ts";
 import { type Sym } from "../src/onnx/index.ts";
 
@@ -234,8 +236,6 @@ async function compare(model: ModelSpec): Promise<void> {
 
 /** The most recent file whose path starts with `prefix` (ORT appends a timestamp to profile names). */
 function newestFile(prefix: string): string {
-  const fs = require("node:fs") as typeof import("node:fs");
-  const path = require("node:path") as typeof import("node:path");
   const dir = path.dirname(prefix);
   const files = fs.readdirSync(dir).filter((f) => path.join(dir, f).startsWith(prefix)).map((f) => path.join(dir, f));
   return files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0]!;
@@ -243,7 +243,7 @@ function newestFile(prefix: string): string {
 
 /** Print the op types that took the most kernel time in an ORT profile (JSON trace). */
 function summariseProfile(file: string): void {
-  const events = JSON.parse(require("node:fs").readFileSync(file, "utf8")) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+  const events = JSON.parse(fs.readFileSync(file, "utf8")) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
   const byOp = new Map<string, { us: number; count: number }>();
   for (const e of events) {
     if (e.cat !== "Node" || !e.name.endsWith("_kernel_time")) continue;

@@ -37,12 +37,13 @@ export interface DecodedValues {
 
 /**
  * Decode raw little-endian tensor bytes. F32/F64 return a view over `bytes` when it is
- * aligned (no copy); F16/BF16 write into `output` when given (≥ 4 bytes per element, reused
- * to avoid first-touch page faults on big tensors) or into a fresh buffer. The NaN/Inf test
+ * aligned (no copy); F16/BF16 write into `output` when given (an f32 view of at least the
+ * element count, reused to avoid first-touch page faults on big tensors, or memory the SIMD
+ * kernels read) or into a fresh buffer. The NaN/Inf test
  * runs inside the decoding loop as branch-free integer arithmetic on the exponent field
  * (all ones ⇔ not finite).
  */
-export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype, output?: ArrayBuffer, checkFinite = true): DecodedValues {
+export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype, output?: Float32Array, checkFinite = true): DecodedValues {
   const elementBytes = DTYPE_BYTES[dtype];
   if (bytes.byteLength % elementBytes !== 0) {
     throw new RangeError(`${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
@@ -71,7 +72,7 @@ export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype, output?: Arra
     }
     case "F16": {
       const halves = new Uint16Array(buffer, start, count);
-      const values = output ? new Float32Array(output, 0, count) : new Float32Array(count);
+      const values = output ? output.subarray(0, count) : new Float32Array(count);
       let nonFinite = 0;
       for (let i = 0; i < count; i++) {
         const half = halves[i]!;
@@ -82,14 +83,14 @@ export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype, output?: Arra
     }
     case "BF16": {
       const halves = new Uint16Array(buffer, start, count);
-      const widened = output ? new Uint32Array(output, 0, count) : new Uint32Array(count);
+      const widened = output ? new Uint32Array(output.buffer, output.byteOffset, count) : new Uint32Array(count);
       let nonFinite = 0;
       for (let i = 0; i < count; i++) {
         const half = halves[i]!;
         widened[i] = half << 16; // bf16 is the top half of an f32
         nonFinite |= ((half & 0x7f80) + 0x80) >> 15;
       }
-      const values = new Float32Array(widened.buffer, 0, count);
+      const values = new Float32Array(widened.buffer, widened.byteOffset, count);
       return { values, firstNonFinite: nonFinite ? firstNonFiniteIndex(values) : -1 };
     }
   }

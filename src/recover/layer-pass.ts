@@ -8,13 +8,15 @@
  *                           └─ per-model low-rank sketch               (LoRA layers)
  *
  * Layers are independent, so they are spread over a small pool of Bun Workers (both cores);
- * small jobs run in-process, where a worker's start-up would cost more than it saves.
+ * small jobs run in-process, where a worker's start-up would cost more than it saves. The
+ * sweeps run as WebAssembly SIMD kernels over weights read straight into kernel memory.
  */
 import type { LayerKind, LayerStats, TensorInfo } from "../types.ts";
-import { readTensor, TensorScratch } from "../io/read-safetensors.ts";
+import { openTensorStream, readTensor, TensorScratch, type TensorMemory } from "../io/read-safetensors.ts";
 import { MotherError } from "../errors.ts";
-import { layerStats } from "../stats/layer-stats.ts";
+import { layerStats, powerSumShift, statsFromPowerSums } from "../stats/layer-stats.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
+import { loadWeightKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
 import { makeSketcher, type LayerSketch } from "./low-rank-sketch.ts";
 
 /** What a layer is read for. */
@@ -53,30 +55,102 @@ export interface LayerResult {
 }
 
 /**
+ * How a layer is reduced: "kernels" runs the WebAssembly SIMD kernels on f32 weights read
+ * straight into their memory (the default; F64 layers fall back to the reference); "reference"
+ * is the plain TypeScript path the kernels are tested against.
+ */
+export type LayerEngine = "kernels" | "reference";
+
+/** Reads one layer of every model and reduces it (runs in a worker or in-process). */
+export async function analyseLayer(job: LayerJob, engine: LayerEngine = "kernels"): Promise<LayerResult> {
+  const kernelsCan = job.histogramBins === 0 && job.tensors.every((t) => t.dtype !== "F64");
+  if (engine === "kernels" && kernelsCan) return analyseWithKernels(job, await threadKernels());
+  return analyseWithReference(job);
+}
+
+let kernels: Promise<WeightKernels> | undefined;
+
+/** This thread's kernel instance (each worker has its own memory). */
+function threadKernels(): Promise<WeightKernels> {
+  return (kernels ??= loadWeightKernels());
+}
+
+/**
+ * Values per model read at a time (64 KB of f32): the chunks of all models of a layer stay in
+ * the core's L2 cache between the read that writes them and the kernels that sweep them.
+ */
+export const CHUNK_VALUES = 16384;
+
+/** Raw bytes of 16-bit chunks before they are decoded into kernel memory. */
+const halfBytes = new TensorScratch();
+
+/**
+ * The kernel path: the layer is streamed in chunks of whole rows, each chunk of every model
+ * read into kernel memory and folded into running power sums, pairwise |Δ| and sketches.
+ * Entropy needs the layer's range before its histogram, so jobs that want it take the
+ * reference path.
+ */
+async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promise<LayerResult> {
+  const n = job.tensors.length;
+  const count = job.shape.reduce((product, size) => product * size, 1);
+  const matrix = job.shape.length === 2;
+  const cols = matrix ? job.shape[1]! : 1;
+  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / cols));
+  const chunk = Math.min(count, rowsPerChunk * cols);
+
+  // Every region is allocated before any view is made: allocating may grow (and detach) memory.
+  kernels.reset();
+  const buffers = job.tensors.map(() => kernels.allocate(chunk * 4));
+  const powerSums = job.tensors.map(() => kernels.powerSumAccumulator());
+  const pairwise = job.roles.distance ? kernels.pairwiseAccumulator(buffers) : undefined;
+  const sketches = job.roles.sketch && matrix ? makeSketcher(job.shape[0]!, cols, job.sketchSize).streamInKernels(kernels, n) : [];
+  const shifts: number[] = [];
+  const streams = job.tensors.map(openTensorStream);
+  try {
+    for (let first = 0; first < count; first += chunk) {
+      const values = Math.min(chunk, count - first);
+      for (const [m, stream] of streams.entries()) {
+        const buffer = buffers[m]!;
+        const memory: TensorMemory = {
+          bytesFor: (length, dtype) => (dtype === "F32" ? kernels.bytes(buffer, length) : halfBytes.bytesFor(length)),
+          valuesFor: (size) => kernels.f32(buffer, size),
+        };
+        // The power sums turn non-finite on a NaN/Inf weight, so the reader's own check is skipped.
+        const read = stream.read(first, values, memory, { checkFinite: false });
+        if (first === 0) shifts.push(Math.fround(powerSumShift(read)));
+        kernels.addPowerSums(buffer, values, shifts[m]!, powerSums[m]!);
+        sketches[m]?.addRows(buffer, first / cols, values / cols);
+      }
+      if (pairwise) kernels.addPairwise(pairwise, values);
+    }
+  } finally {
+    for (const stream of streams) stream.close();
+  }
+
+  const stats = job.tensors.map((tensor, m) => namingTheTensor(tensor, () => statsFromPowerSums(count, kernels.readPowerSums(powerSums[m]!, shifts[m]!))));
+  const differences = pairwise ? kernels.readPairwise(pairwise) : undefined;
+  return {
+    name: job.name,
+    stats,
+    maxAbsDiff: differences?.max ?? new Float64Array(0),
+    meanAbsDiff: differences?.sum.map((total) => total / count) ?? new Float64Array(0),
+    sketches: sketches.map((sketch, m) => sketch.finish(job.tensors[m]!.dtype, rootMeanSquare(stats[m]!))),
+  };
+}
+
+/**
  * Read buffers, one per model slot, reused from layer to layer: all n tensors of a layer are
  * alive together, and fresh memory for each read costs more than the read itself (bench/read-tensor.ts).
  */
 const scratches: TensorScratch[] = [];
 
-/** layerStats, with a non-finite weight reported against the file and tensor it came from. */
-function statsNamingTheTensor(values: Float32Array | Float64Array, tensor: TensorInfo, histogramBins: number): LayerStats {
-  try {
-    return layerStats(values, histogramBins);
-  } catch (error) {
-    if (!(error instanceof MotherError)) throw error;
-    throw new MotherError(tensor.file, `tensor ${tensor.name} holds a non-finite weight`, { help: "NaN/Inf weights usually mean a diverged or corrupt checkpoint" });
-  }
-}
-
-/** Reads one layer of every model and reduces it (runs in a worker or in-process). */
-export async function analyseLayer(job: LayerJob): Promise<LayerResult> {
+async function analyseWithReference(job: LayerJob): Promise<LayerResult> {
   const n = job.tensors.length;
   const values: (Float32Array | Float64Array)[] = [];
   const stats: LayerStats[] = [];
   for (const [m, tensor] of job.tensors.entries()) {
-    // The statistics sweep finds NaN/Inf anyway, so the reader's own check pass is skipped.
     const data = await readTensor(tensor, (scratches[m] ??= new TensorScratch()), { checkFinite: false });
-    stats.push(statsNamingTheTensor(data, tensor, job.histogramBins));
+    stats.push(namingTheTensor(tensor, () => layerStats(data, job.histogramBins)));
     values.push(data);
   }
   const maxAbsDiff = job.roles.distance ? new Float64Array(n * n) : new Float64Array(0);
@@ -92,8 +166,23 @@ export async function analyseLayer(job: LayerJob): Promise<LayerResult> {
   }
   let sketches: LayerSketch[] = [];
   if (job.roles.sketch && job.shape.length === 2) {
-    const sketch = makeSketcher(job.shape[0]!, job.shape[1]!, job.sketchSize);
-    sketches = values.map((v, m) => sketch(v, job.tensors[m]!.dtype));
+    const sketcher = makeSketcher(job.shape[0]!, job.shape[1]!, job.sketchSize);
+    sketches = values.map((v, m) => sketcher.sketch(v, job.tensors[m]!.dtype, rootMeanSquare(stats[m]!)));
   }
   return { name: job.name, stats, maxAbsDiff, meanAbsDiff, sketches };
+}
+
+/** √E[x²] from the moments: the scale of a layer's storage rounding. */
+function rootMeanSquare(stats: LayerStats): number {
+  return Math.sqrt(stats.variance + stats.mean * stats.mean);
+}
+
+/** Runs a statistics computation, reporting a non-finite weight against its file and tensor. */
+function namingTheTensor(tensor: TensorInfo, compute: () => LayerStats): LayerStats {
+  try {
+    return compute();
+  } catch (error) {
+    if (!(error instanceof MotherError)) throw error;
+    throw new MotherError(tensor.file, `tensor ${tensor.name} holds a non-finite weight`, { help: "NaN/Inf weights usually mean a diverged or corrupt checkpoint" });
+  }
 }

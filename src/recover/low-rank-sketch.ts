@@ -18,6 +18,7 @@ import type { Dtype } from "../types.ts";
 import { bidiagonalize, bidiagonalSingularValue, countSingularValuesAbove } from "../distance/bidiagonal-singular-values.ts";
 import { NOISE_FLOOR_FACTOR, UNIT_ROUNDOFF } from "../distance/storage-noise.ts";
 import { makeUniform } from "./seeded-random.ts";
+import type { SparseSigns, WeightKernels } from "../kernels/weight-kernels.ts";
 
 /** Default sketch width. LoRA ranks up to 64 give sibling differences up to rank 128. */
 export const DEFAULT_SKETCH_SIZE = 160;
@@ -52,48 +53,84 @@ export interface LayerSketch {
   readonly roundingScale: number;
 }
 
-/** Builds the sketch operator for one layer shape; the same operator must serve every model. */
-export function makeSketcher(rows: number, cols: number, sketchSize = DEFAULT_SKETCH_SIZE, seed = 0x5eed) {
-  const roundingScaleOf = (weights: Float32Array | Float64Array, dtype: Dtype) => UNIT_ROUNDOFF[dtype] * rootMeanSquare(weights);
-  if (Math.min(rows, cols) <= sketchSize) {
-    const noiseGain = Math.sqrt(rows) + Math.sqrt(cols);
-    return (weights: Float32Array | Float64Array, dtype: Dtype = "F32"): LayerSketch => ({
-      rows,
-      cols,
-      data: Float64Array.from(weights),
-      noiseGain,
-      roundingScale: roundingScaleOf(weights, dtype),
-    });
-  }
+/** Sketches one layer shape; the same sketcher must serve every model of a tree. */
+export interface Sketcher {
+  /** The sketch of `weights` (rows × cols, row-major); `rms` defaults to computing it. */
+  sketch(weights: Float32Array | Float64Array, dtype?: Dtype, rms?: number): LayerSketch;
+  /**
+   * `models` sketches built by the SIMD kernels from f32 row blocks in kernel memory (the
+   * recovery pass streams a layer a chunk at a time). Allocates all their kernel memory now.
+   */
+  streamInKernels(kernels: WeightKernels, models: number): StreamingSketch[];
+}
+
+/** A sketch fed a layer's rows in order, block by block. */
+export interface StreamingSketch {
+  /** Adds rows [firstRow, firstRow + rows) whose f32 values sit at `pointer` in kernel memory. */
+  addRows(pointer: number, firstRow: number, rows: number): void;
+  finish(dtype: Dtype, rms: number): LayerSketch;
+}
+
+/** Builds the sketch operator for one layer shape. */
+export function makeSketcher(rows: number, cols: number, sketchSize = DEFAULT_SKETCH_SIZE, seed = 0x5eed): Sketcher {
+  if (Math.min(rows, cols) <= sketchSize) return wholeLayer(rows, cols);
   const k = sketchSize;
   const kLeft = sketchSize + OVERSAMPLING;
   const right = sparseSigns(cols, k, seed); // Ω: cols → k
   const left = sparseSigns(rows, kLeft, seed + 1); // Ψ: rows → kLeft
   // Each sketch entry sums rows·cols/(k·kLeft) noise terms on average (weights 1/√s each, s² hits).
   const noiseGain = Math.sqrt((rows * cols) / (k * kLeft)) * (Math.sqrt(k) + Math.sqrt(kLeft));
-  return (weights: Float32Array | Float64Array, dtype: Dtype = "F32"): LayerSketch => {
-    // W Ω (rows × k): every column of W lands in SPARSITY buckets with a random sign.
-    const projected = new Float64Array(rows * k);
-    for (let r = 0; r < rows; r++) {
-      const out = r * k;
-      const row = r * cols;
-      for (let c = 0; c < cols; c++) {
-        const w = weights[row + c]!;
-        const base = c * SPARSITY;
-        for (let s = 0; s < SPARSITY; s++) projected[out + right.bucket[base + s]!]! += w * right.sign[base + s]!;
+  const result = (core: Float64Array, dtype: Dtype, rms: number): LayerSketch => ({ rows: kLeft, cols: k, data: core, noiseGain, roundingScale: UNIT_ROUNDOFF[dtype] * rms });
+  return {
+    sketch: (weights, dtype = "F32", rms = rootMeanSquare(weights)) => {
+      // Ψᵀ W (kLeft × cols): every row of W is added, with its sign, into SPARSITY rows.
+      const partial = new Float64Array(kLeft * cols);
+      for (let r = 0; r < rows; r++) {
+        for (let s = 0; s < SPARSITY; s++) {
+          const out = left.bucket[r * SPARSITY + s]! * cols;
+          const sign = left.sign[r * SPARSITY + s]!;
+          for (let c = 0; c < cols; c++) partial[out + c]! += sign * weights[r * cols + c]!;
+        }
       }
-    }
-    // Ψᵀ (W Ω) (kLeft × k): every row lands in SPARSITY buckets likewise.
-    const core = new Float64Array(kLeft * k);
-    for (let r = 0; r < rows; r++) {
-      const base = r * SPARSITY;
-      for (let s = 0; s < SPARSITY; s++) {
-        const out = left.bucket[base + s]! * k;
-        const sign = left.sign[base + s]!;
-        for (let j = 0; j < k; j++) core[out + j]! += sign * projected[r * k + j]!;
+      // (Ψᵀ W) Ω (kLeft × k): every column lands in SPARSITY columns likewise.
+      const core = new Float64Array(kLeft * k);
+      for (let i = 0; i < kLeft; i++) {
+        for (let c = 0; c < cols; c++) {
+          const value = partial[i * cols + c]!;
+          for (let s = 0; s < SPARSITY; s++) core[i * k + right.bucket[c * SPARSITY + s]!]! += right.sign[c * SPARSITY + s]! * value;
+        }
       }
-    }
-    return { rows: kLeft, cols: k, data: core, noiseGain, roundingScale: roundingScaleOf(weights, dtype) };
+      return result(core, dtype, rms);
+    },
+    streamInKernels: (kernels, models) => {
+      const leftSigns = kernels.copySigns(left, rows);
+      const rightSigns = kernels.copySigns(right, cols);
+      return Array.from({ length: models }, () => {
+        const partial = kernels.allocate(kLeft * cols * 8);
+        kernels.f64(partial, kLeft * cols).fill(0);
+        return {
+          addRows: (pointer, firstRow, count) => kernels.addSketchRows(pointer, firstRow, count, cols, leftSigns, partial),
+          finish: (dtype, rms) => result(kernels.sketchColumns(partial, kLeft, cols, rightSigns, k), dtype, rms),
+        };
+      });
+    },
+  };
+}
+
+/** Small layers are kept whole (S = W): no distortion, and nothing to sketch. */
+function wholeLayer(rows: number, cols: number): Sketcher {
+  const noiseGain = Math.sqrt(rows) + Math.sqrt(cols);
+  const result = (data: Float64Array, dtype: Dtype, rms: number): LayerSketch => ({ rows, cols, data, noiseGain, roundingScale: UNIT_ROUNDOFF[dtype] * rms });
+  return {
+    sketch: (weights, dtype = "F32", rms = rootMeanSquare(weights)) => result(Float64Array.from(weights), dtype, rms),
+    streamInKernels: (kernels, models) =>
+      Array.from({ length: models }, () => {
+        const data = new Float64Array(rows * cols);
+        return {
+          addRows: (pointer, firstRow, count) => data.set(kernels.f32(pointer, count * cols), firstRow * cols),
+          finish: (dtype, rms) => result(data, dtype, rms),
+        };
+      }),
   };
 }
 
@@ -127,7 +164,7 @@ function rootMeanSquare(values: Float32Array | Float64Array): number {
 }
 
 /** For each of `count` inputs, SPARSITY distinct buckets in [0, width) and signs ±1/√SPARSITY. */
-function sparseSigns(count: number, width: number, seed: number): { bucket: Int32Array; sign: Float64Array } {
+function sparseSigns(count: number, width: number, seed: number): SparseSigns {
   const uniforms = makeUniform(count * SPARSITY * 8, seed);
   let next = 0;
   const bucket = new Int32Array(count * SPARSITY);

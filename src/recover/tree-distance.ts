@@ -68,10 +68,17 @@ export function distanceLora(members: readonly number[], pass: readonly LayerRes
   return out;
 }
 
-/** max over the sketched layers of rank(u_l − v_l) for models u, v (group indices). */
-function pairRank(u: number, v: number, pass: readonly LayerResult[], sketched: readonly number[], epsilon: number): number {
+/**
+ * max over the sketched layers of rank(u_l − v_l) for models u, v (group indices). With
+ * `enough`, stops at the first layer reaching it (a full fine-tune shows its high rank in the
+ * first layer; each rank costs a bidiagonalisation).
+ */
+function pairRank(u: number, v: number, pass: readonly LayerResult[], sketched: readonly number[], epsilon: number, enough = Infinity): number {
   let rank = 0;
-  for (const l of sketched) rank = Math.max(rank, sketchDifferenceRank(pass[l]!.sketches[u]!, pass[l]!.sketches[v]!, epsilon));
+  for (const l of sketched) {
+    rank = Math.max(rank, sketchDifferenceRank(pass[l]!.sketches[u]!, pass[l]!.sketches[v]!, epsilon));
+    if (rank >= enough) break;
+  }
   return rank;
 }
 
@@ -87,7 +94,8 @@ function isLowRank(members: readonly number[], ft: Float64Array, pass: readonly 
   for (let i = 0; i < k; i++) {
     let nearest = -1;
     for (let j = 0; j < k; j++) if (j !== i && (nearest < 0 || ft[i * k + j]! < ft[i * k + nearest]!)) nearest = j;
-    if (nearest >= 0 && pairRank(members[i]!, members[nearest]!, pass, sketched, epsilon) < LOW_RANK_FRACTION * maxRank) lowRank++;
+    const highRank = LOW_RANK_FRACTION * maxRank;
+    if (nearest >= 0 && pairRank(members[i]!, members[nearest]!, pass, sketched, epsilon, highRank) < highRank) lowRank++;
   }
   return lowRank * 2 >= k;
 }

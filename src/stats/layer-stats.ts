@@ -117,24 +117,45 @@ export function layerStats(values: Float32Array | Float64Array, histogramBins = 
 const SHIFT_SAMPLE = 1024;
 
 /**
+ * Σy, Σy², Σy³, Σy⁴ of y = x − shift over a layer, and its range: everything the moments need,
+ * gathered in one pass (by momentsInOnePass here, or by the SIMD kernel in src/kernels/).
+ */
+export interface PowerSums {
+  readonly shift: number;
+  readonly s1: number;
+  readonly s2: number;
+  readonly s3: number;
+  readonly s4: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * The shift K for one-pass power sums: the mean of the first SHIFT_SAMPLE values. Any K within
+ * a few σ of the mean keeps the f64 conversion to central moments exact to ~1e-12.
+ */
+export function powerSumShift(values: Float32Array | Float64Array): number {
+  const sample = Math.min(values.length, SHIFT_SAMPLE);
+  let shift = 0;
+  for (let i = 0; i < sample; i++) shift += values[i]!;
+  return sample === 0 ? 0 : shift / sample;
+}
+
+/**
  * Moments without entropy in ONE pass (the recovery hot path): power sums of x − K, where the
  * shift K is the mean of the first SHIFT_SAMPLE values, then converted to central moments.
  * With K within a fraction of σ of the mean the conversion loses nothing measurable in f64
  * (the two-pass path and this one agree to ~1e-12 relative in the tests), at half the reads.
  */
 function momentsInOnePass(values: Float32Array | Float64Array): LayerStats {
-  const count = values.length;
-  const sample = Math.min(count, SHIFT_SAMPLE);
-  let shift = 0;
-  for (let i = 0; i < sample; i++) shift += values[i]!;
-  shift /= sample;
+  const shift = powerSumShift(values);
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
   let s4 = 0;
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
     if (x < min) min = x;
     if (x > max) max = x;
@@ -145,6 +166,16 @@ function momentsInOnePass(values: Float32Array | Float64Array): LayerStats {
     s3 += y2 * y;
     s4 += y2 * y2;
   }
+  return statsFromPowerSums(values.length, { shift, s1, s2, s3, s4, min, max });
+}
+
+/**
+ * Central moments (entropy NaN: no histogram) from one-pass power sums of `count` values.
+ * Throws on NaN/±Inf values, which turn the power sums non-finite.
+ */
+export function statsFromPowerSums(count: number, sums: PowerSums): LayerStats {
+  const { shift, s1, s2, s3, s4, min, max } = sums;
+  if (count === 0) throw new MotherError("layerStats", "empty layer has no statistics", { value: "0 values" });
   if (!Number.isFinite(s4) || !Number.isFinite(s1)) {
     throw new MotherError("layerStats", "layer holds NaN or infinite values", { help: "the checkpoint is corrupt or overflowed" });
   }

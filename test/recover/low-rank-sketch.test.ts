@@ -31,14 +31,14 @@ describe("sketchDifferenceRank", () => {
     test(`recovers the rank of a LoRA-style difference (${rows}×${cols}, sketch ${sketch})`, () => {
       const w = base.subarray(0, rows * cols);
       const sketcher = makeSketcher(rows, cols, sketch);
-      const parent = sketcher(w);
+      const parent = sketcher.sketch(w);
       for (const rank of [1, 4, 8, 16]) {
-        const child = sketcher(lowRankUpdate(w, rows, cols, rank, 100 + rank));
+        const child = sketcher.sketch(lowRankUpdate(w, rows, cols, rank, 100 + rank));
         expect(sketchDifferenceRank(parent, child)).toBe(rank);
       }
       // Two siblings differ by at most r1 + r2.
-      const siblingA = sketcher(lowRankUpdate(w, rows, cols, 4, 11));
-      const siblingB = sketcher(lowRankUpdate(w, rows, cols, 8, 12));
+      const siblingA = sketcher.sketch(lowRankUpdate(w, rows, cols, 4, 11));
+      const siblingB = sketcher.sketch(lowRankUpdate(w, rows, cols, 8, 12));
       expect(sketchDifferenceRank(siblingA, siblingB)).toBe(12);
     });
   }
@@ -47,10 +47,10 @@ describe("sketchDifferenceRank", () => {
     const [rows, cols] = [400, 300];
     const w = Float32Array.from(makeGaussian(rows * cols, 9), (v) => v * 0.02);
     const sketcher = makeSketcher(rows, cols);
-    const parent = sketcher(w);
-    const big = sketcher(lowRankUpdate(w, rows, cols, 64, 21));
+    const parent = sketcher.sketch(w);
+    const big = sketcher.sketch(lowRankUpdate(w, rows, cols, 64, 21));
     expect(sketchDifferenceRank(parent, big)).toBe(64);
-    const other = sketcher(lowRankUpdate(w, rows, cols, 32, 22));
+    const other = sketcher.sketch(lowRankUpdate(w, rows, cols, 32, 22));
     expect(sketchDifferenceRank(big, other)).toBe(96);
   });
 
@@ -59,12 +59,12 @@ describe("sketchDifferenceRank", () => {
       const w = Float32Array.from(makeGaussian(rows * cols, 31), (v) => v * 0.02);
       const toBf16 = (values: Float32Array) => decodeTensorBytes(encodeTensorValues(values, "BF16"), "BF16").values as Float32Array;
       const sketcher = makeSketcher(rows, cols);
-      const parent = sketcher(toBf16(w), "BF16");
+      const parent = sketcher.sketch(toBf16(w), "BF16");
       // An update of ~5 bf16 ulps per weight: small next to the weights, large next to rounding.
-      const child = sketcher(toBf16(lowRankUpdate(w, rows, cols, 8, 41, 0.0005)), "BF16");
+      const child = sketcher.sketch(toBf16(lowRankUpdate(w, rows, cols, 8, 41, 0.0005)), "BF16");
       expect(sketchDifferenceRank(parent, child)).toBe(8);
       // Without the dtype the same noise would read as (nearly) full rank.
-      const naive = sketchDifferenceRank(sketcher(toBf16(w)), sketcher(toBf16(lowRankUpdate(w, rows, cols, 8, 41, 0.0005))));
+      const naive = sketchDifferenceRank(sketcher.sketch(toBf16(w)), sketcher.sketch(toBf16(lowRankUpdate(w, rows, cols, 8, 41, 0.0005))));
       expect(naive).toBeGreaterThan(8);
     }
   });
@@ -72,14 +72,14 @@ describe("sketchDifferenceRank", () => {
   test("identical layers have rank 0", () => {
     const w = Float32Array.from(makeGaussian(64 * 48, 3));
     const sketcher = makeSketcher(64, 48);
-    expect(sketchDifferenceRank(sketcher(w), sketcher(w))).toBe(0);
+    expect(sketchDifferenceRank(sketcher.sketch(w), sketcher.sketch(w))).toBe(0);
   });
 
   test("a full-rank difference saturates at the sketch size", () => {
     const [rows, cols, sketch] = [200, 180, 32];
     const sketcher = makeSketcher(rows, cols, sketch);
-    const a = sketcher(Float32Array.from(makeGaussian(rows * cols, 5)));
-    const b = sketcher(Float32Array.from(makeGaussian(rows * cols, 6)));
+    const a = sketcher.sketch(Float32Array.from(makeGaussian(rows * cols, 5)));
+    const b = sketcher.sketch(Float32Array.from(makeGaussian(rows * cols, 6)));
     expect(sketchDifferenceRank(a, b)).toBe(sketch);
   });
 });

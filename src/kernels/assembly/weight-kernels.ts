@@ -1,0 +1,221 @@
+/**
+ * SIMD kernels for the recovery pass (AssemblyScript → WebAssembly, built by
+ * src/kernels/build-kernels.ts). They run over f32 weights that the reader put straight into
+ * this module's memory; src/kernels/weight-kernels.ts is the typed TypeScript side.
+ *
+ * Two rules keep them fast on x86 and ARM alike:
+ *   - several independent accumulators per loop, so a sum is bound by throughput, not by the
+ *     latency of one add chain;
+ *   - pmin/pmax (one instruction) instead of min/max (IEEE NaN rules, ~6 instructions): a NaN
+ *     or ±Inf weight is caught by the power sums turning non-finite, not by the range.
+ */
+
+/** Horizontal sum of four f32 lanes, in f64. */
+@inline function sumLanes(v: v128): f64 {
+  return <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) + <f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3);
+}
+
+@inline function minLane(v: v128): f32 {
+  return min(min(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), min(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+}
+
+@inline function maxLane(v: v128): f32 {
+  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+}
+
+@inline function addLanes(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+/** Values per f32 partial sum in addPowerSums (8 per lane of each of two accumulator sets). */
+const POWER_BLOCK = 64;
+
+/**
+ * Adds the power sums of y = x − shift over `count` f32 values at `values` into the f64
+ * accumulator at `out`: [Σy, Σy², Σy³, Σy⁴, min x, max x] (start it at 0, 0, 0, 0, +∞, −∞;
+ * a layer is fed chunk by chunk; `shift` must be an f32 value).
+ *
+ * Precision: y is scaled by a power of two (exact) so the chunk's largest |y| is in [½, 1);
+ * then y, y², y³, y⁴ are formed in f32 (no overflow or underflow can occur for any finite
+ * weight that matters), summed in f32 over runs of 8 values per lane, and those partial sums
+ * are accumulated in f64 and unscaled. Each term carries a relative rounding error ≤ 2⁻²² and
+ * each partial ≤ 8·2⁻²⁴, unbiased, so the layer's moments agree with an all-f64 pass to ~1e-7
+ * relative or better (test/kernels/weight-kernels.test.ts) — at half the cost of f64x2 products.
+ * A NaN or ±Inf makes the sums non-finite.
+ */
+export function addPowerSums(values: usize, count: i32, shift: f64, out: usize): void {
+  // Pass 1 (the chunk is in cache): the range, which also sets the scale.
+  let low = f32x4.splat(Infinity), high = f32x4.splat(-Infinity);
+  const vectors = count & ~3;
+  for (let i = 0; i < vectors; i += 4) {
+    const v = v128.load(values + (<usize>i << 2));
+    low = f32x4.pmin(low, v);
+    high = f32x4.pmax(high, v);
+  }
+  let lo = minLane(low);
+  let hi = maxLane(high);
+  for (let i = vectors; i < count; i++) {
+    const x = load<f32>(values + (<usize>i << 2));
+    lo = min(lo, x);
+    hi = max(hi, x);
+  }
+  store<f64>(out, min(load<f64>(out, 32), <f64>lo), 32);
+  store<f64>(out, max(load<f64>(out, 40), <f64>hi), 40);
+
+  const deviation = max(<f64>hi - shift, shift - <f64>lo);
+  if (!(deviation > 0)) {
+    // Every value equals the shift (all y = 0), or a NaN hid from the range: let it reach the sums.
+    if (deviation == 0) return;
+  }
+  // 2^−(e+1) where deviation = m·2^e, m ∈ [1, 2): scaled |y| < 1. An infinite deviation gives 0·∞ = NaN below.
+  const exponent = <i64>((reinterpret<u64>(deviation) >> 52) & 0x7ff);
+  const scale = exponent >= 2046 ? 0.0 : reinterpret<f64>(<u64>(2045 - exponent) << 52);
+  const k = f32x4.splat(<f32>shift);
+  const c = f32x4.splat(<f32>scale);
+
+  // Pass 2: power sums of the scaled deviations.
+  let t1 = f64x2.splat(0), t2 = f64x2.splat(0), t3 = f64x2.splat(0), t4 = f64x2.splat(0);
+  const blocked = count & ~(POWER_BLOCK - 1);
+  for (let start = 0; start < blocked; start += POWER_BLOCK) {
+    let a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0), a4 = f32x4.splat(0);
+    let b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0), b4 = f32x4.splat(0);
+    for (let i = start; i < start + POWER_BLOCK; i += 8) {
+      const p = values + (<usize>i << 2);
+      const y = f32x4.mul(f32x4.sub(v128.load(p), k), c);
+      const z = f32x4.mul(f32x4.sub(v128.load(p, 16), k), c);
+      const yy = f32x4.mul(y, y), zz = f32x4.mul(z, z);
+      a1 = f32x4.add(a1, y); b1 = f32x4.add(b1, z);
+      a2 = f32x4.add(a2, yy); b2 = f32x4.add(b2, zz);
+      a3 = f32x4.add(a3, f32x4.mul(yy, y)); b3 = f32x4.add(b3, f32x4.mul(zz, z));
+      a4 = f32x4.add(a4, f32x4.mul(yy, yy)); b4 = f32x4.add(b4, f32x4.mul(zz, zz));
+    }
+    t1 = f64x2.add(t1, widenSum(f32x4.add(a1, b1)));
+    t2 = f64x2.add(t2, widenSum(f32x4.add(a2, b2)));
+    t3 = f64x2.add(t3, widenSum(f32x4.add(a3, b3)));
+    t4 = f64x2.add(t4, widenSum(f32x4.add(a4, b4)));
+  }
+  let s1 = addLanes(t1), s2 = addLanes(t2), s3 = addLanes(t3), s4 = addLanes(t4);
+  for (let i = blocked; i < count; i++) {
+    const y = <f64>(<f32>((load<f32>(values + (<usize>i << 2)) - <f32>shift) * <f32>scale));
+    const yy = y * y;
+    s1 += y;
+    s2 += yy;
+    s3 += yy * y;
+    s4 += yy * yy;
+  }
+  const unscale = 1 / scale;
+  const unscale2 = unscale * unscale;
+  store<f64>(out, load<f64>(out) + s1 * unscale);
+  store<f64>(out, load<f64>(out, 8) + s2 * unscale2, 8);
+  store<f64>(out, load<f64>(out, 16) + s3 * unscale2 * unscale, 16);
+  store<f64>(out, load<f64>(out, 24) + s4 * unscale2 * unscale2, 24);
+}
+
+/** The four f32 lanes of v summed pairwise into two f64 lanes. */
+@inline function widenSum(v: v128): v128 {
+  return f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 0)));
+}
+
+/** Values per run of f32 |Δ| sums before they are added into f64 (16 per accumulator lane). */
+const RUN = 256;
+
+/**
+ * Folds max |a − b| and Σ|a − b| for every pair of `models` f32 arrays of `count` values into
+ * the f64 accumulator at `out` (start it at 0): max at [i·n + j], sum at [n² + i·n + j], i < j;
+ * `pointers` holds the arrays' addresses (u32 each). The arrays are walked in runs of RUN values
+ * that stay in L1 while every pair reads them; a run's |Δ| sum is formed in f32 (≤ 16 adds per
+ * lane, relative error ≲ 1e-6) and then added in f64.
+ */
+export function addPairwiseAbsoluteDifferences(pointers: usize, models: i32, count: i32, out: usize): void {
+  const sums = out + (<usize>(models * models) << 3);
+  const blocked = count & ~(RUN - 1);
+  for (let start = 0; start < blocked; start += RUN) {
+    const offset = <usize>start << 2;
+    for (let i = 0; i < models; i++) {
+      const a = <usize>load<u32>(pointers + (<usize>i << 2)) + offset;
+      for (let j = i + 1; j < models; j++) {
+        const b = <usize>load<u32>(pointers + (<usize>j << 2)) + offset;
+        let m0 = f32x4.splat(0), m1 = f32x4.splat(0), m2 = f32x4.splat(0), m3 = f32x4.splat(0);
+        let t0 = f32x4.splat(0), t1 = f32x4.splat(0), t2 = f32x4.splat(0), t3 = f32x4.splat(0);
+        for (let e: usize = 0; e < <usize>(RUN << 2); e += 64) {
+          const d0 = f32x4.abs(f32x4.sub(v128.load(a + e), v128.load(b + e)));
+          const d1 = f32x4.abs(f32x4.sub(v128.load(a + e, 16), v128.load(b + e, 16)));
+          const d2 = f32x4.abs(f32x4.sub(v128.load(a + e, 32), v128.load(b + e, 32)));
+          const d3 = f32x4.abs(f32x4.sub(v128.load(a + e, 48), v128.load(b + e, 48)));
+          m0 = f32x4.pmax(m0, d0); m1 = f32x4.pmax(m1, d1); m2 = f32x4.pmax(m2, d2); m3 = f32x4.pmax(m3, d3);
+          t0 = f32x4.add(t0, d0); t1 = f32x4.add(t1, d1); t2 = f32x4.add(t2, d2); t3 = f32x4.add(t3, d3);
+        }
+        const at = <usize>(i * models + j) << 3;
+        store<f64>(out + at, max(load<f64>(out + at), <f64>maxLane(f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3)))));
+        store<f64>(sums + at, load<f64>(sums + at) + sumLanes(f32x4.add(f32x4.add(t0, t1), f32x4.add(t2, t3))));
+      }
+    }
+  }
+  for (let i = 0; i < models; i++) {
+    const a = <usize>load<u32>(pointers + (<usize>i << 2));
+    for (let j = i + 1; j < models; j++) {
+      const b = <usize>load<u32>(pointers + (<usize>j << 2));
+      const at = <usize>(i * models + j) << 3;
+      let most = load<f64>(out + at);
+      let total = load<f64>(sums + at);
+      for (let e = blocked; e < count; e++) {
+        const d = <f64>abs(load<f32>(a + (<usize>e << 2)) - load<f32>(b + (<usize>e << 2)));
+        most = max(most, d);
+        total += d;
+      }
+      store<f64>(out + at, most);
+      store<f64>(sums + at, total);
+    }
+  }
+}
+
+/**
+ * Left half of the two-sided sparse sketch, Ψᵀ W, in f64: for each row r of the rows × cols
+ * f32 matrix W, and each of its `sparsity` (bucket, sign) pairs, out[bucket, :] += sign · W[r, :].
+ * `out` (buckets × cols f64) accumulates; a matrix fed in row blocks passes each block's slice
+ * of `buckets` and `signs`. Rows are added with f64x2 steps, so
+ * the cost is rows · cols · sparsity multiply-adds, two per instruction.
+ */
+export function sketchRows(weights: usize, rows: i32, cols: i32, buckets: usize, signs: usize, sparsity: i32, out: usize): void {
+  const rowBytes = <usize>cols << 2;
+  const outRowBytes = <usize>cols << 3;
+  for (let r = 0; r < rows; r++) {
+    const row = weights + <usize>r * rowBytes;
+    for (let s = 0; s < sparsity; s++) {
+      const pick = <usize>(r * sparsity + s);
+      const target = out + <usize>load<i32>(buckets + (pick << 2)) * outRowBytes;
+      const sign = f64x2.splat(load<f64>(signs + (pick << 3)));
+      let c = 0;
+      for (; c + 4 <= cols; c += 4) {
+        const v = v128.load(row + (<usize>c << 2));
+        const at = target + (<usize>c << 3);
+        v128.store(at, f64x2.add(v128.load(at), f64x2.mul(sign, f64x2.promote_low_f32x4(v))));
+        v128.store(at, f64x2.add(v128.load(at, 16), f64x2.mul(sign, f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 0)))), 16);
+      }
+      for (; c < cols; c++) {
+        const at = target + (<usize>c << 3);
+        store<f64>(at, load<f64>(at) + load<f64>(signs + (pick << 3)) * <f64>load<f32>(row + (<usize>c << 2)));
+      }
+    }
+  }
+}
+
+/**
+ * Right half of the sketch, (Ψᵀ W) Ω: for each row i of the rows × cols f64 matrix `left` and
+ * each column c with its `sparsity` (bucket, sign) pairs, out[i, bucket] += sign · left[i, c].
+ * `out` is rows × width f64, zeroed by the caller.
+ */
+export function sketchColumns(left: usize, rows: i32, cols: i32, buckets: usize, signs: usize, sparsity: i32, width: i32, out: usize): void {
+  for (let i = 0; i < rows; i++) {
+    const source = left + (<usize>(i * cols) << 3);
+    const target = out + (<usize>(i * width) << 3);
+    for (let c = 0; c < cols; c++) {
+      const value = load<f64>(source + (<usize>c << 3));
+      for (let s = 0; s < sparsity; s++) {
+        const pick = <usize>(c * sparsity + s);
+        const at = target + (<usize>load<i32>(buckets + (pick << 2)) << 3);
+        store<f64>(at, load<f64>(at) + load<f64>(signs + (pick << 3)) * value);
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Builds the WebAssembly SIMD kernels (src/kernels/assembly/weight-kernels.ts) with the
+ * AssemblyScript compiler and caches the binary under the package's .cache/kernels/, named by
+ * a hash of the source, the compiler version and the flags, so an edited kernel is rebuilt and
+ * a stale binary is never loaded. `bun install` builds it once (package.json postinstall); any
+ * later run builds it on first use if it is missing (a few seconds).
+ *
+ * Run directly to (re)build: bun run src/kernels/build-kernels.ts
+ */
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { MotherError } from "../errors.ts";
+
+const SOURCE = join(import.meta.dir, "assembly", "weight-kernels.ts");
+/** Git-ignored build folder inside the package, whatever the working directory. */
+export const KERNEL_CACHE_FOLDER = join(import.meta.dir, "..", "..", ".cache", "kernels");
+/**
+ * -O3 for speed; a stub runtime (the kernels allocate nothing); memory imported so the
+ * TypeScript side owns and grows it; no asserts (bounds are the caller's contract).
+ */
+const FLAGS = ["-O3", "--runtime", "stub", "--enable", "simd", "--importMemory", "--noAssert"];
+
+/** Path of the kernel binary for the current source (built if missing), and its bytes. */
+export async function kernelBinary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<{ path: string; bytes: Uint8Array }> {
+  const source = await readFile(SOURCE, "utf8");
+  const { version } = (await import("assemblyscript/package.json", { with: { type: "json" } })).default as { version: string };
+  const key = createHash("sha256").update(JSON.stringify({ source, version, FLAGS })).digest("hex").slice(0, 16);
+  const path = join(cacheFolder, `weight-kernels-${key}.wasm`);
+  try {
+    return { path, bytes: new Uint8Array(await readFile(path)) };
+  } catch {}
+  const bytes = await compile(source);
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, bytes);
+  await rename(temporary, path); // atomic: a concurrent reader sees the old state or the whole file
+  return { path, bytes };
+}
+
+async function compile(source: string): Promise<Uint8Array> {
+  const asc = await import("assemblyscript/asc");
+  const outputs = new Map<string, Uint8Array>();
+  let diagnostics = "";
+  const { error } = await asc.main(["weight-kernels.ts", "--outFile", "weight-kernels.wasm", ...FLAGS], {
+    readFile: (name) => (name === "weight-kernels.ts" ? source : null),
+    writeFile: (name, contents) => void outputs.set(name, typeof contents === "string" ? new TextEncoder().encode(contents) : contents),
+    listFiles: () => [],
+    stdout: { write: () => true },
+    stderr: { write: (text: string | Uint8Array) => ((diagnostics += String(text)), true) },
+  });
+  const binary = outputs.get("weight-kernels.wasm");
+  if (error || !binary) throw new MotherError(SOURCE, "AssemblyScript could not compile the kernels", { value: (error?.message ?? diagnostics).trim().split("\n")[0] });
+  return binary;
+}
+
+if (import.meta.main) {
+  const { path } = await kernelBinary();
+  console.log(`kernels: ${path}`);
+}

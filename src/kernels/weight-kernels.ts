@@ -1,0 +1,186 @@
+/**
+ * The TypeScript side of the WebAssembly SIMD kernels (src/kernels/assembly/weight-kernels.ts):
+ * one instance owns one linear memory, hands out regions of it, and runs the kernels on them.
+ *
+ * Memory discipline: callers hold *pointers* (byte offsets), never long-lived views. Growing the
+ * memory (any `allocate`) detaches every existing view, so views are made fresh with `f32`/`f64`
+ * right before use. `reset` frees everything at once (the recovery pass resets per layer).
+ * One instance serves one thread; each worker loads its own.
+ */
+import { kernelBinary } from "./build-kernels.ts";
+import type { PowerSums } from "../stats/layer-stats.ts";
+
+/** Pairwise max |Δ| and Σ|Δ|, as full symmetric n × n matrices (zero diagonal). */
+export interface PairwiseDifferences {
+  readonly max: Float64Array;
+  readonly sum: Float64Array;
+}
+
+/** A sparse sign map: `sparsity` (bucket, sign) pairs for each input index, input-major. */
+export interface SparseSigns {
+  readonly bucket: Int32Array;
+  readonly sign: Float64Array;
+}
+
+interface KernelExports {
+  addPowerSums(values: number, count: number, shift: number, out: number): void;
+  addPairwiseAbsoluteDifferences(pointers: number, models: number, count: number, out: number): void;
+  sketchRows(weights: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, out: number): void;
+  sketchColumns(left: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, width: number, out: number): void;
+}
+
+const PAGE = 65536;
+const ALIGN = 16;
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** Loads (building once if needed) and instantiates the kernels with a fresh memory. */
+export async function loadWeightKernels(): Promise<WeightKernels> {
+  compiled ??= kernelBinary().then(({ bytes }) => WebAssembly.compile(bytes));
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const instance = await WebAssembly.instantiate(await compiled, {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error("weight kernel aborted");
+      },
+    },
+  });
+  return new WeightKernels(memory, instance.exports as unknown as KernelExports);
+}
+
+/** Pairwise |Δ| sums being folded over a layer, chunk by chunk (see WeightKernels.pairwise). */
+export interface PairwiseAccumulator {
+  readonly models: number;
+  /** u32 addresses of the models' chunk buffers. */
+  readonly table: number;
+  /** 2·n² f64: max then sum. */
+  readonly out: number;
+}
+
+/** A sparse sign map copied into kernel memory. */
+export interface KernelSigns {
+  readonly buckets: number;
+  readonly signs: number;
+  readonly sparsity: number;
+}
+
+export class WeightKernels {
+  private top = 0;
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly kernels: KernelExports,
+  ) {}
+
+  /** Frees every region (pointers from before are invalid afterwards). */
+  reset(): void {
+    this.top = 0;
+  }
+
+  /** A 16-byte aligned region of `bytes` bytes; grows the memory (detaching views) if needed. */
+  allocate(bytes: number): number {
+    const pointer = this.top;
+    this.top = pointer + Math.ceil(bytes / ALIGN) * ALIGN;
+    const have = this.memory.buffer.byteLength;
+    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / PAGE));
+    return pointer;
+  }
+
+  /** A fresh f32 view of `count` values at `pointer` (valid until the next allocate). */
+  f32(pointer: number, count: number): Float32Array {
+    return new Float32Array(this.memory.buffer, pointer, count);
+  }
+
+  /** A fresh f64 view of `count` values at `pointer` (valid until the next allocate). */
+  f64(pointer: number, count: number): Float64Array {
+    return new Float64Array(this.memory.buffer, pointer, count);
+  }
+
+  /** A fresh byte view of `length` bytes at `pointer` (valid until the next allocate). */
+  bytes(pointer: number, length: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, pointer, length);
+  }
+
+  /** An empty power-sum accumulator (Σy … Σy⁴ = 0, range +∞ … −∞). */
+  powerSumAccumulator(): number {
+    const pointer = this.allocate(6 * 8);
+    this.f64(pointer, 6).set([0, 0, 0, 0, Infinity, -Infinity]);
+    return pointer;
+  }
+
+  /**
+   * Adds the power sums of the `count` f32 values at `values` around `shift` into `accumulator`.
+   * The kernel forms x − shift in f32, so `shift` must be an f32 value (Math.fround).
+   */
+  addPowerSums(values: number, count: number, shift: number, accumulator: number): void {
+    if (!Object.is(Math.fround(shift), shift)) throw new RangeError(`power-sum shift ${shift} is not an f32 value`);
+    this.kernels.addPowerSums(values, count, shift, accumulator);
+  }
+
+  /** The power sums gathered in `accumulator` (which was fed with this `shift`). */
+  readPowerSums(accumulator: number, shift: number): PowerSums {
+    const [s1, s2, s3, s4, min, max] = this.f64(accumulator, 6);
+    return { shift, s1: s1!, s2: s2!, s3: s3!, s4: s4!, min: min!, max: max! };
+  }
+
+  /** An empty pairwise accumulator over the f32 buffers at `pointers` (one per model). */
+  pairwiseAccumulator(pointers: readonly number[]): PairwiseAccumulator {
+    const models = pointers.length;
+    const table = this.allocate(models * 4);
+    const out = this.allocate(2 * models * models * 8);
+    new Uint32Array(this.memory.buffer, table, models).set(pointers);
+    this.f64(out, 2 * models * models).fill(0);
+    return { models, table, out };
+  }
+
+  /** Folds the first `count` values of every buffer into the pairwise max |Δ| and Σ|Δ|. */
+  addPairwise(accumulator: PairwiseAccumulator, count: number): void {
+    this.kernels.addPairwiseAbsoluteDifferences(accumulator.table, accumulator.models, count, accumulator.out);
+  }
+
+  /** The pairwise max |Δ| and Σ|Δ| gathered so far, as symmetric matrices. */
+  readPairwise(accumulator: PairwiseAccumulator): PairwiseDifferences {
+    const n = accumulator.models;
+    const max = this.f64(accumulator.out, n * n).slice();
+    const sum = this.f64(accumulator.out + n * n * 8, n * n).slice();
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        max[j * n + i] = max[i * n + j]!;
+        sum[j * n + i] = sum[i * n + j]!;
+      }
+    }
+    return { max, sum };
+  }
+
+  /** Copies a sparse sign map into kernel memory. */
+  copySigns(map: SparseSigns, inputs: number): KernelSigns {
+    return { buckets: this.copyIn(map.bucket), signs: this.copyIn(map.sign), sparsity: map.bucket.length / inputs };
+  }
+
+  /**
+   * Adds Ψᵀ W for `rows` rows of f32 weights at `weights` (rows firstRow … of the layer) into
+   * the f64 `partial` (leftWidth × cols).
+   */
+  addSketchRows(weights: number, firstRow: number, rows: number, cols: number, left: KernelSigns, partial: number): void {
+    const skip = firstRow * left.sparsity;
+    this.kernels.sketchRows(weights, rows, cols, left.buckets + skip * 4, left.signs + skip * 8, left.sparsity, partial);
+  }
+
+  /** (Ψᵀ W) Ω: the leftWidth × rightWidth core of a finished `partial` (JS-owned). */
+  sketchColumns(partial: number, leftWidth: number, cols: number, right: KernelSigns, rightWidth: number): Float64Array {
+    const mark = this.top;
+    const core = this.allocate(leftWidth * rightWidth * 8);
+    this.f64(core, leftWidth * rightWidth).fill(0);
+    this.kernels.sketchColumns(partial, leftWidth, cols, right.buckets, right.signs, right.sparsity, rightWidth, core);
+    const result = this.f64(core, leftWidth * rightWidth).slice();
+    this.top = mark;
+    return result;
+  }
+
+  private copyIn(values: Int32Array | Float64Array): number {
+    const pointer = this.allocate(values.byteLength);
+    this.bytes(pointer, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    return pointer;
+  }
+}

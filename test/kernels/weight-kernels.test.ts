@@ -1,0 +1,170 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { loadWeightKernels, type WeightKernels } from "../../src/kernels/weight-kernels.ts";
+import { layerStats, powerSumShift, statsFromPowerSums } from "../../src/stats/layer-stats.ts";
+import { absoluteDifference } from "../../src/distance/elementwise-distance.ts";
+import { makeSketcher } from "../../src/recover/low-rank-sketch.ts";
+import { makeGaussian } from "../../src/recover/seeded-random.ts";
+import { MotherError } from "../../src/errors.ts";
+
+const kernels = await loadWeightKernels();
+
+/** Copies `values` into fresh kernel memory; returns the pointer. */
+function place(k: WeightKernels, values: Float32Array): number {
+  const pointer = k.allocate(values.byteLength);
+  k.f32(pointer, values.length).set(values);
+  return pointer;
+}
+
+/** Statistics of `values` from the kernel, fed in chunks of `chunk` values. */
+function kernelStats(values: Float32Array, chunk = values.length) {
+  kernels.reset();
+  const pointer = place(kernels, values);
+  const accumulator = kernels.powerSumAccumulator();
+  const shift = Math.fround(powerSumShift(values));
+  for (let first = 0; first < values.length; first += chunk) {
+    kernels.addPowerSums(pointer + first * 4, Math.min(chunk, values.length - first), shift, accumulator);
+  }
+  return statsFromPowerSums(values.length, kernels.readPowerSums(accumulator, shift));
+}
+
+function relative(actual: number, expected: number): number {
+  return Math.abs(actual - expected) / Math.max(Math.abs(expected), Number.MIN_VALUE);
+}
+
+/** Layers of every shape the recovery pass meets: centred, offset (LayerNorm-like), heavy-tailed, tiny, huge. */
+function layer(kind: number, count: number, seed: number): Float32Array {
+  const g = makeGaussian(count, seed);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const x = g[i]!;
+    out[i] = [0.02 * x, 1 + 1e-3 * x, 0.05 * x * x * x, 1e-25 * x, 1e30 * x, 3 + 0.5 * Math.abs(x)][kind]!;
+  }
+  return out;
+}
+
+describe("addPowerSums", () => {
+  test("moments match the all-f64 two-pass reference to 1e-6 on every kind of layer, any length and chunking", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 2, max: 5000 }), fc.integer({ min: 1, max: 3000 }), fc.integer(), (kind, count, chunk, seed) => {
+        const values = layer(kind, count, seed);
+        const expected = layerStats(values, 0);
+        const actual = kernelStats(values, chunk);
+        expect(actual.min).toBe(expected.min);
+        expect(actual.max).toBe(expected.max);
+        // The mean can sit at ~0: its error is measured in standard deviations.
+        expect(Math.abs(actual.mean - expected.mean)).toBeLessThan(1e-6 * Math.sqrt(expected.variance));
+        expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-6);
+        expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-6);
+        expect(Math.abs(actual.skewness - expected.skewness)).toBeLessThan(1e-6 * Math.max(1, Math.abs(expected.skewness)));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test("agrees with the reference to ~1e-9 on a realistic million-weight layer", () => {
+    const values = layer(0, 1 << 20, 7);
+    const expected = layerStats(values, 0);
+    const actual = kernelStats(values, 16384);
+    expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-9);
+    expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-8);
+  });
+
+  test("a constant layer has zero spread", () => {
+    const stats = kernelStats(new Float32Array(1000).fill(0.25));
+    expect(stats).toMatchObject({ mean: 0.25, variance: 0, kurtosis: 0, min: 0.25, max: 0.25 });
+  });
+
+  test("NaN or ±Inf anywhere makes the statistics throw", () => {
+    for (const bad of [Number.NaN, Infinity, -Infinity]) {
+      for (const at of [0, 37, 999]) {
+        const values = layer(0, 1000, 3);
+        values[at] = bad;
+        expect(() => kernelStats(values, 128)).toThrow(MotherError);
+      }
+    }
+  });
+
+  test("refuses a shift that the f32 kernel could not use exactly", () => {
+    kernels.reset();
+    const accumulator = kernels.powerSumAccumulator();
+    expect(() => kernels.addPowerSums(0, 0, 0.1, accumulator)).toThrow(RangeError);
+  });
+});
+
+describe("pairwise absolute differences", () => {
+  test("match absoluteDifference for every pair, across run boundaries and chunkings", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 1200 }), fc.integer({ min: 1, max: 700 }), fc.integer(), (models, count, chunk, seed) => {
+        const base = layer(0, count, seed);
+        const arrays = Array.from({ length: models }, (_, m) => {
+          const noise = makeGaussian(count, seed + 1 + m);
+          return base.map((x, i) => x + (m + 1) * 1e-3 * noise[i]!);
+        });
+        kernels.reset();
+        const buffers = arrays.map(() => kernels.allocate(chunk * 4));
+        const accumulator = kernels.pairwiseAccumulator(buffers);
+        for (let first = 0; first < count; first += chunk) {
+          const size = Math.min(chunk, count - first);
+          arrays.forEach((a, m) => kernels.f32(buffers[m]!, size).set(a.subarray(first, first + size)));
+          kernels.addPairwise(accumulator, size);
+        }
+        const { max, sum } = kernels.readPairwise(accumulator);
+        for (let i = 0; i < models; i++) {
+          expect(max[i * models + i]).toBe(0);
+          for (let j = 0; j < models; j++) {
+            if (i === j) continue;
+            const expected = absoluteDifference(arrays[i]!, arrays[j]!);
+            expect(relative(max[i * models + j]!, expected.max)).toBeLessThan(1e-7);
+            expect(relative(sum[i * models + j]! / count, expected.mean)).toBeLessThan(1e-6);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("streamed sketches", () => {
+  test("equal the TypeScript sketch, whole and sketched layers alike, for any row blocking", () => {
+    for (const [rows, cols, size, block] of [
+      [300, 200, 40, 7],
+      [64, 48, 160, 5],
+      [257, 129, 32, 64],
+    ] as const) {
+      const sketcher = makeSketcher(rows, cols, size);
+      const weights = Float32Array.from(makeGaussian(rows * cols, rows + cols));
+      const expected = sketcher.sketch(weights, "BF16", 0.5);
+      kernels.reset();
+      const buffer = kernels.allocate(block * cols * 4);
+      const [stream] = sketcher.streamInKernels(kernels, 1);
+      for (let first = 0; first < rows; first += block) {
+        const count = Math.min(block, rows - first);
+        kernels.f32(buffer, count * cols).set(weights.subarray(first * cols, (first + count) * cols));
+        stream!.addRows(buffer, first, count);
+      }
+      const actual = stream!.finish("BF16", 0.5);
+      expect([actual.rows, actual.cols, actual.noiseGain, actual.roundingScale]).toEqual([expected.rows, expected.cols, expected.noiseGain, expected.roundingScale]);
+      let worst = 0;
+      const scale = Math.max(...expected.data.map(Math.abs));
+      for (let i = 0; i < expected.data.length; i++) worst = Math.max(worst, Math.abs(actual.data[i]! - expected.data[i]!));
+      expect(worst / scale).toBeLessThan(1e-12);
+    }
+  });
+});
+
+describe("kernel memory", () => {
+  test("grows on demand, keeps data across growth, and hands out aligned regions", () => {
+    kernels.reset();
+    const small = kernels.allocate(10);
+    kernels.f32(small, 2).set([1.5, -2]);
+    const big = kernels.allocate(64 * 1024 * 1024);
+    expect(small % 16).toBe(0);
+    expect(big % 16).toBe(0);
+    expect(big).toBeGreaterThanOrEqual(16);
+    expect([...kernels.f32(small, 2)]).toEqual([1.5, -2]);
+    kernels.f32(big, 16 * 1024 * 1024).fill(1);
+    kernels.reset();
+    expect(kernels.allocate(4)).toBe(0);
+  });
+});

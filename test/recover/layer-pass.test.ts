@@ -1,0 +1,111 @@
+import { describe, expect, test } from "bun:test";
+import { truncate } from "node:fs/promises";
+import { join } from "node:path";
+import type { Dtype, TensorInfo } from "../../src/types.ts";
+import { MotherError } from "../../src/errors.ts";
+import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { analyseLayer, CHUNK_VALUES, type LayerJob, type LayerResult } from "../../src/recover/layer-pass.ts";
+import { makeGaussian } from "../../src/recover/seeded-random.ts";
+import { temporaryFolder } from "../io/craft-safetensors.ts";
+
+/** Layer shapes that cross chunk boundaries in different ways (whole rows per chunk). */
+const SHAPES: Record<string, [number, number]> = {
+  query: [300, 200], // sketched (sketch size 40), 81 rows per chunk
+  value: [70, 50], // kept whole
+  wide: [3, CHUNK_VALUES + 5], // a row longer than a chunk
+  tall: [CHUNK_VALUES / 4 + 3, 4],
+};
+
+/** Three related models, stored as `dtypes[m]`; returns each model's tensors by name. */
+async function writeModels(dtypes: readonly Dtype[], poison?: { model: number; at: number; value: number }): Promise<Map<string, TensorInfo>[]> {
+  const folder = await temporaryFolder();
+  const models: Map<string, TensorInfo>[] = [];
+  for (const [m, dtype] of dtypes.entries()) {
+    const file = join(folder, `model-${m}.safetensors`);
+    const tensors = Object.entries(SHAPES).map(([name, shape], t) => {
+      const count = shape[0] * shape[1];
+      const root = makeGaussian(count, 10 + t);
+      const own = makeGaussian(count, 100 * (m + 1) + t);
+      const data = Float32Array.from(root, (x, i) => 0.02 * x + (m === 0 ? 0 : 0.001 * own[i]!) + (name === "tall" ? 1 : 0));
+      if (poison?.model === m && name === "query") data[poison.at] = poison.value;
+      return { name, dtype, shape, data };
+    });
+    await writeSafetensors(file, tensors);
+    models.push(new Map((await openSafetensorsFile(file)).map((t) => [t.name, t])));
+  }
+  return models;
+}
+
+function jobsFor(models: readonly Map<string, TensorInfo>[]): LayerJob[] {
+  return Object.entries(SHAPES).map(([name, shape]) => ({
+    name,
+    kind: "query",
+    shape,
+    tensors: models.map((m) => m.get(name)!),
+    roles: { distance: true, score: true, sketch: true },
+    sketchSize: 40,
+    histogramBins: 0,
+  }));
+}
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): void {
+  expect(actual.length).toBe(expected.length);
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]!));
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  }
+  expect(worst).toBeLessThanOrEqual(tolerance * scale);
+}
+
+function expectSameResult(kernels: LayerResult, reference: LayerResult): void {
+  for (const [m, stats] of reference.stats.entries()) {
+    const got = kernels.stats[m]!;
+    expect([got.count, got.min, got.max]).toEqual([stats.count, stats.min, stats.max]);
+    expect(Math.abs(got.variance - stats.variance) / stats.variance).toBeLessThan(1e-6);
+    expect(Math.abs(got.kurtosis - stats.kurtosis) / stats.kurtosis).toBeLessThan(1e-6);
+  }
+  expectClose(kernels.maxAbsDiff, reference.maxAbsDiff, 1e-7);
+  expectClose(kernels.meanAbsDiff, reference.meanAbsDiff, 1e-6);
+  expect(kernels.sketches.length).toBe(reference.sketches.length);
+  for (const [m, sketch] of reference.sketches.entries()) {
+    const got = kernels.sketches[m]!;
+    expect([got.rows, got.cols]).toEqual([sketch.rows, sketch.cols]);
+    expect(Math.abs(got.roundingScale - sketch.roundingScale) / sketch.roundingScale).toBeLessThan(1e-6);
+    expectClose(got.data, sketch.data, 1e-12);
+  }
+}
+
+describe("analyseLayer", () => {
+  test("the streamed SIMD kernels give the reference's statistics, distances and sketches", async () => {
+    const models = await writeModels(["F32", "F32", "F32"]);
+    for (const job of jobsFor(models)) expectSameResult(await analyseLayer(job, "kernels"), await analyseLayer(job, "reference"));
+  });
+
+  test("16-bit checkpoints are decoded into kernel memory chunk by chunk, mixed with f32 ones", async () => {
+    const models = await writeModels(["BF16", "F16", "F32"]);
+    for (const job of jobsFor(models)) expectSameResult(await analyseLayer(job, "kernels"), await analyseLayer(job, "reference"));
+  });
+
+  test("a NaN or Inf weight is reported against the file that holds it", async () => {
+    for (const value of [Number.NaN, -Infinity]) {
+      const models = await writeModels(["F32", "BF16", "F32"], { model: 1, at: 59_999, value });
+      const file = models[1]!.get("query")!.file;
+      const error = await analyseLayer(jobsFor(models)[0]!, "kernels").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MotherError);
+      expect((error as MotherError).message).toStartWith(`${file}: tensor query holds a non-finite weight`);
+    }
+  });
+
+  test("a file cut short after its header was read is reported as truncated", async () => {
+    const models = await writeModels(["F32", "F32"]);
+    const file = models[1]!.get("tall")!.file;
+    const tall = models[1]!.get("tall")!;
+    await truncate(file, tall.offset + 1000);
+    const error = await analyseLayer(jobsFor(models)[3]!, "kernels").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MotherError);
+    expect((error as MotherError).message).toStartWith(`${file}: truncated file: tensor tall is cut short`);
+  });
+});
