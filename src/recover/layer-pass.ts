@@ -81,6 +81,12 @@ function threadKernels(): Promise<WeightKernels> {
  */
 export const CHUNK_VALUES = 16384;
 
+/**
+ * Values per model per chunk for sketched layers (1 MB of f32): the sketch kernel reuses each
+ * bucket row once per row that lands in it, so it wants a few hundred rows at a time.
+ */
+export const SKETCH_CHUNK_VALUES = 262144;
+
 /** Raw bytes of 16-bit chunks before they are decoded into kernel memory. */
 const halfBytes = new TensorScratch();
 
@@ -95,7 +101,8 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   const count = job.shape.reduce((product, size) => product * size, 1);
   const matrix = job.shape.length === 2;
   const cols = matrix ? job.shape[1]! : 1;
-  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / cols));
+  const sketched = job.roles.sketch && matrix;
+  const rowsPerChunk = Math.max(1, Math.floor((sketched ? SKETCH_CHUNK_VALUES : CHUNK_VALUES) / cols));
   const chunk = Math.min(count, rowsPerChunk * cols);
 
   // Every region is allocated before any view is made: allocating may grow (and detach) memory.
@@ -103,7 +110,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   const buffers = job.tensors.map(() => kernels.allocate(chunk * 4));
   const powerSums = job.tensors.map(() => kernels.powerSumAccumulator());
   const pairwise = job.roles.distance ? kernels.pairwiseAccumulator(buffers) : undefined;
-  const sketches = job.roles.sketch && matrix ? makeSketcher(job.shape[0]!, cols, job.sketchSize).streamInKernels(kernels, n) : [];
+  const sketches = sketched ? makeSketcher(job.shape[0]!, cols, job.sketchSize).streamInKernels(kernels, n) : [];
   const shifts: number[] = [];
   const streams = job.tensors.map(openTensorStream);
   try {

@@ -21,6 +21,7 @@ import { treeDistance, type DistanceChoice } from "./tree-distance.ts";
 import { recoverTree } from "./recover-tree.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "./options.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
+import { probeFindsLowRank, probeJobIndex, withoutSketches } from "./probe-low-rank.ts";
 
 /** Side effects of a recovery run; tests pass a recorder. */
 export interface RecoverEffects {
@@ -62,17 +63,30 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
 
   // 3. One pass over the selected layers of every group.
   const plans = groups.map((group) => planLayers(group, options));
-  const totalBytes = plans.flat().reduce((sum, job) => sum + job.tensors.reduce((s, t) => s + t.byteLength, 0), 0);
+  let totalBytes = plans.flat().reduce((sum, job) => sum + jobBytes(job), 0);
   const workers = options.workers ?? defaultWorkerCount(totalBytes);
   let doneBytes = 0;
+  const run = (jobs: readonly LayerJob[]) => runLayerJobs(jobs, { workers, onLayerDone: (_done, _total, bytes) => effects.progress((doneBytes += bytes), totalBytes) });
   const passes: LayerResult[][] = [];
-  for (const jobs of plans) {
-    passes.push(
-      await runLayerJobs(jobs, {
-        workers,
-        onLayerDone: (_done, _total, bytes) => effects.progress((doneBytes += bytes), totalBytes),
-      }),
-    );
+  for (const [g, jobs] of plans.entries()) {
+    const probe = options.distance === "auto" ? probeJobIndex(jobs) : -1;
+    if (probe < 0) {
+      passes.push(await run(jobs));
+      continue;
+    }
+    // --distance auto: the first sketched layer decides whether the others need sketches.
+    const [probed] = await run([jobs[probe]!]);
+    let plan = jobs;
+    let probeResult = probed!;
+    if (!probeFindsLowRank(jobs[probe]!, probeResult, options.rankEpsilon)) {
+      plan = withoutSketches(jobs);
+      totalBytes -= jobs.reduce((sum, job) => sum + jobBytes(job), 0) - plan.reduce((sum, job) => sum + jobBytes(job), 0);
+      probeResult = { ...probeResult, sketches: [] };
+      effects.log("no model is a low-rank update of its neighbours: distance ft, LoRA layers not sketched");
+    }
+    const rest = await run(plan.filter((job) => job.name !== probeResult.name));
+    plans[g] = plan;
+    passes.push(plan.map((job) => (job.name === probeResult.name ? probeResult : rest.shift()!)));
   }
 
   // 4. Cluster each group into trees (the tree count is shared across groups).
@@ -137,6 +151,10 @@ function scoreLayers(jobs: readonly LayerJob[], pass: readonly LayerResult[], mo
     if (loraLayers ? job.roles.sketch : job.roles.score) out.push(pass[l]!.stats[model]!);
   });
   return out;
+}
+
+function jobBytes(job: LayerJob): number {
+  return job.tensors.reduce((sum, tensor) => sum + tensor.byteLength, 0);
 }
 
 function checkStageOverrides(models: readonly ModelSource[], options: RecoverOptions) {

@@ -5,7 +5,7 @@ import type { Dtype, TensorInfo } from "../../src/types.ts";
 import { MotherError } from "../../src/errors.ts";
 import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
-import { analyseLayer, CHUNK_VALUES, type LayerJob, type LayerResult } from "../../src/recover/layer-pass.ts";
+import { analyseLayer, CHUNK_VALUES, SKETCH_CHUNK_VALUES, type LayerJob, type LayerResult } from "../../src/recover/layer-pass.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { temporaryFolder } from "../io/craft-safetensors.ts";
 
@@ -15,6 +15,7 @@ const SHAPES: Record<string, [number, number]> = {
   value: [70, 50], // kept whole
   wide: [3, CHUNK_VALUES + 5], // a row longer than a chunk
   tall: [CHUNK_VALUES / 4 + 3, 4],
+  long: [SKETCH_CHUNK_VALUES / 64 + 3, 64], // sketched, more rows than a sketch chunk
 };
 
 /** Three related models, stored as `dtypes[m]`; returns each model's tensors by name. */

@@ -169,32 +169,40 @@ export function addPairwiseAbsoluteDifferences(pointers: usize, models: i32, cou
   }
 }
 
+/** Columns per tile of sketchRows: a tile of every bucket row (≤ ~170 × 2 KB) stays in L2. */
+const SKETCH_TILE = 256;
+
 /**
  * Left half of the two-sided sparse sketch, Ψᵀ W, in f64: for each row r of the rows × cols
  * f32 matrix W, and each of its `sparsity` (bucket, sign) pairs, out[bucket, :] += sign · W[r, :].
  * `out` (buckets × cols f64) accumulates; a matrix fed in row blocks passes each block's slice
- * of `buckets` and `signs`. Rows are added with f64x2 steps, so
- * the cost is rows · cols · sparsity multiply-adds, two per instruction.
+ * of `buckets` and `signs`. The block is swept one column tile at a time, so the bucket rows'
+ * tile stays in cache while every row of the block lands in it (with blocks of a few hundred
+ * rows, each bucket row is hit several times per tile instead of streaming from memory).
  */
 export function sketchRows(weights: usize, rows: i32, cols: i32, buckets: usize, signs: usize, sparsity: i32, out: usize): void {
   const rowBytes = <usize>cols << 2;
   const outRowBytes = <usize>cols << 3;
-  for (let r = 0; r < rows; r++) {
-    const row = weights + <usize>r * rowBytes;
-    for (let s = 0; s < sparsity; s++) {
-      const pick = <usize>(r * sparsity + s);
-      const target = out + <usize>load<i32>(buckets + (pick << 2)) * outRowBytes;
-      const sign = f64x2.splat(load<f64>(signs + (pick << 3)));
-      let c = 0;
-      for (; c + 4 <= cols; c += 4) {
-        const v = v128.load(row + (<usize>c << 2));
-        const at = target + (<usize>c << 3);
-        v128.store(at, f64x2.add(v128.load(at), f64x2.mul(sign, f64x2.promote_low_f32x4(v))));
-        v128.store(at, f64x2.add(v128.load(at, 16), f64x2.mul(sign, f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 0)))), 16);
-      }
-      for (; c < cols; c++) {
-        const at = target + (<usize>c << 3);
-        store<f64>(at, load<f64>(at) + load<f64>(signs + (pick << 3)) * <f64>load<f32>(row + (<usize>c << 2)));
+  for (let tile = 0; tile < cols; tile += SKETCH_TILE) {
+    const end = min(tile + SKETCH_TILE, cols);
+    for (let r = 0; r < rows; r++) {
+      const row = weights + <usize>r * rowBytes;
+      for (let s = 0; s < sparsity; s++) {
+        const pick = <usize>(r * sparsity + s);
+        const target = out + <usize>load<i32>(buckets + (pick << 2)) * outRowBytes;
+        const scalar = load<f64>(signs + (pick << 3));
+        const sign = f64x2.splat(scalar);
+        let c = tile;
+        for (; c + 4 <= end; c += 4) {
+          const v = v128.load(row + (<usize>c << 2));
+          const at = target + (<usize>c << 3);
+          v128.store(at, f64x2.add(v128.load(at), f64x2.mul(sign, f64x2.promote_low_f32x4(v))));
+          v128.store(at, f64x2.add(v128.load(at, 16), f64x2.mul(sign, f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 0)))), 16);
+        }
+        for (; c < end; c++) {
+          const at = target + (<usize>c << 3);
+          store<f64>(at, load<f64>(at) + scalar * <f64>load<f32>(row + (<usize>c << 2)));
+        }
       }
     }
   }

@@ -1,0 +1,42 @@
+/**
+ * `--distance auto` spends most of its extra time sketching (and ranking) LoRA layers that a
+ * set of full fine-tunes does not need. So the pass reads the first sketched layer alone first
+ * (the probe) and looks at each model's two nearest neighbours in it (by mean |Δ|): if none of
+ * them is within low rank, no tree can be low-rank — auto's rule needs half of a tree's models
+ * to sit at low rank from their nearest neighbour, and a pair of low rank overall is of low
+ * rank in every layer — so the remaining layers are read without sketches and the set is
+ * recovered with ℓ_FT, exactly as full sketching would have decided. Every byte is still read
+ * once: the probe layer is not read again.
+ */
+import type { LayerJob, LayerResult } from "./layer-pass.ts";
+import { sketchDifferenceRank } from "./low-rank-sketch.ts";
+import { LOW_RANK_FRACTION } from "./options.ts";
+
+/** Neighbours checked per model: a LoRA child's nearest may be a full fine-tune of another tree. */
+const NEIGHBOURS = 2;
+
+/** The job to probe first: the first sketched layer that is also a distance layer (−1: none). */
+export function probeJobIndex(jobs: readonly LayerJob[]): number {
+  return jobs.findIndex((job) => job.roles.sketch && job.roles.distance && job.shape.length === 2);
+}
+
+/** True when some model is within low rank of one of its nearest neighbours in the probe layer. */
+export function probeFindsLowRank(job: LayerJob, result: LayerResult, epsilon: number): boolean {
+  const n = job.tensors.length;
+  const highRank = LOW_RANK_FRACTION * Math.min(job.shape[0]!, job.shape[1]!, job.sketchSize);
+  for (let i = 0; i < n; i++) {
+    const others = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i);
+    others.sort((a, b) => result.meanAbsDiff[i * n + a]! - result.meanAbsDiff[i * n + b]!);
+    for (const j of others.slice(0, NEIGHBOURS)) {
+      if (sketchDifferenceRank(result.sketches[i]!, result.sketches[j]!, epsilon) < highRank) return true;
+    }
+  }
+  return false;
+}
+
+/** The jobs, in order, with their sketches dropped; jobs left with nothing to do are not read at all. */
+export function withoutSketches(jobs: readonly LayerJob[]): LayerJob[] {
+  return jobs
+    .map((job) => ({ ...job, roles: { ...job.roles, sketch: false } }))
+    .filter((job) => job.roles.distance || job.roles.score);
+}

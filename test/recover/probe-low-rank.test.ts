@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { recover } from "../../src/recover/recover.ts";
+import { withoutSketches } from "../../src/recover/probe-low-rank.ts";
+import type { LayerJob } from "../../src/recover/layer-pass.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-probe-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const TREE = [{ root: "r", children: 3, grandchildren: 1 }];
+
+function recorder() {
+  const lines: string[] = [];
+  return { lines, effects: { progress: () => {}, log: (line: string) => void lines.push(line) } };
+}
+
+describe("--distance auto probes the first sketched layer", () => {
+  test("full fine-tunes: the other layers are not sketched and the result equals --distance ft", async () => {
+    const folder = join(dir, "ft");
+    await writeSyntheticTrees(folder, TREE, { mode: "ft", seed: 11 });
+    const { lines, effects } = recorder();
+    const auto = await recover([folder], { distance: "auto" }, effects);
+    const ft = await recover([folder], { distance: "ft" });
+    expect(lines.some((line) => line.includes("LoRA layers not sketched"))).toBe(true);
+    expect(auto.distances).toEqual(["ft"]);
+    expect(auto.graph).toEqual(ft.graph);
+    expect(auto.layerStats.map((row) => row.layer)).toEqual(ft.layerStats.map((row) => row.layer));
+  });
+
+  test("LoRA fine-tunes: every layer is sketched and the result equals --distance lora", async () => {
+    const folder = join(dir, "lora");
+    await writeSyntheticTrees(folder, TREE, { mode: "lora", loraRank: 4, seed: 12 });
+    const { lines, effects } = recorder();
+    const auto = await recover([folder], { distance: "auto" }, effects);
+    const lora = await recover([folder], { distance: "lora" });
+    expect(lines.some((line) => line.includes("not sketched"))).toBe(false);
+    expect(auto.distances).toEqual(["lora"]);
+    expect(auto.graph).toEqual(lora.graph);
+  });
+
+  test("a LoRA tree next to a full fine-tuning tree keeps its sketches, and each tree gets its own distance", async () => {
+    const folder = join(dir, "mixed");
+    await writeSyntheticTrees(join(folder, "ft"), [{ root: "f", children: 3, grandchildren: 1 }], { mode: "ft", seed: 13 });
+    await writeSyntheticTrees(join(folder, "lora"), [{ root: "l", children: 3, grandchildren: 1 }], { mode: "lora", loraRank: 4, seed: 14 });
+    const result = await recover([join(folder, "ft"), join(folder, "lora")], { distance: "auto", trees: 2 });
+    const byRoot = new Map(result.graph.trees.map((members, t) => [members.some((id) => id.startsWith("f")) ? "ft" : "lora", result.distances[t]]));
+    expect(Object.fromEntries(byRoot)).toEqual({ ft: "ft", lora: "lora" });
+  });
+});
+
+describe("withoutSketches", () => {
+  test("drops the sketch role and the layers that were read only to be sketched, keeping order", () => {
+    const job = (name: string, roles: LayerJob["roles"]): LayerJob => ({ name, kind: "query", shape: [4, 4], tensors: [], roles, sketchSize: 2, histogramBins: 0 });
+    const jobs = [
+      job("a", { distance: true, score: true, sketch: true }),
+      job("b", { distance: false, score: false, sketch: true }),
+      job("c", { distance: false, score: true, sketch: false }),
+    ];
+    const kept = withoutSketches(jobs);
+    expect(kept.map((j) => j.name)).toEqual(["a", "c"]);
+    expect(kept.every((j) => !j.roles.sketch)).toBe(true);
+    expect(jobs[0]!.roles.sketch).toBe(true);
+  });
+});
