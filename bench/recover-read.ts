@@ -2,12 +2,13 @@
  * Recovery speed and memory against the cost of reading the same bytes (SPEC §6):
  *
  *   1. build (once, cached under .cache/bench/) N models of ~S MB each: ViT-style blocks with
- *      attention and MLP weights, children = root + noise, in f32;
+ *      attention and MLP weights, in f32; children = root + dense noise (--mode ft) or root +
+ *      a rank-8 update of query and value (--mode lora, the other layers shared);
  *   2. warm the page cache, then time `cat <all files> > /dev/null` (baseline);
  *   3. time `mother recover` on the set in a child process, under /usr/bin/time for peak RSS;
  *   4. print wall-time ratios (recover / cat) and peak RSS against the set's size.
  *
- * Usage: bun run bench/recover-read.ts [--models 6] [--megabytes 500] [--distance ft|lora|auto] [--repeat 3]
+ * Usage: bun run bench/recover-read.ts [--models 6] [--megabytes 500] [--mode ft|lora] [--distance ft|lora|auto] [--repeat 3]
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -19,6 +20,7 @@ const { values: args } = parseArgs({
     models: { type: "string", default: "6" },
     megabytes: { type: "string", default: "500" },
     distance: { type: "string", default: "auto" },
+    mode: { type: "string", default: "ft" },
     repeat: { type: "string", default: "3" },
     hidden: { type: "string", default: "1024" },
   },
@@ -31,7 +33,9 @@ const repeat = Number(args.repeat);
 // ViT block: q, k, v, o (h×h) + MLP in/out (4h×h, h×4h) = 12 h² f32 values.
 const blockBytes = 12 * hidden * hidden * 4;
 const blocks = Math.max(1, Math.round((megabytes * 1024 * 1024) / blockBytes));
-const dir = join(".cache", "bench", `recover-${modelCount}x${blocks}b-h${hidden}`);
+const mode = args.mode === "lora" ? "lora" : "ft";
+const dir = join(".cache", "bench", `recover-${modelCount}x${blocks}b-h${hidden}${mode === "lora" ? "-lora" : ""}`);
+const LORA_RANK = 8;
 
 /** Cheap deterministic noise: xorshift32 uniform in [-1, 1). */
 function noise(count: number, seed: number, scale: number): Float32Array {
@@ -70,9 +74,20 @@ async function buildSet(): Promise<void> {
       shapes.forEach(([name, shape], i) => {
         const count = shape[0]! * shape[1]!;
         const data = noise(count, 1 + b * 16 + i, 0.05); // the shared root
-        if (m > 0) {
+        if (m > 0 && mode === "ft") {
           const delta = noise(count, 1000 * m + b * 16 + i, 0.002);
           for (let k = 0; k < count; k++) data[k]! += delta[k]!;
+        }
+        if (m > 0 && mode === "lora" && (name.endsWith("query.weight") || name.endsWith("value.weight"))) {
+          const [rows, cols] = shape as [number, number];
+          const down = noise(LORA_RANK * cols, 2000 * m + b * 16 + i, 0.05); // A: rank × cols
+          const up = noise(rows * LORA_RANK, 3000 * m + b * 16 + i, 0.05); // B: rows × rank
+          for (let r = 0; r < rows; r++) {
+            for (let t = 0; t < LORA_RANK; t++) {
+              const u = up[r * LORA_RANK + t]!;
+              for (let c = 0; c < cols; c++) data[r * cols + c]! += u * down[t * cols + c]!;
+            }
+          }
         }
         tensors.push({ name, dtype: "F32" as const, shape, data });
       });
@@ -118,7 +133,7 @@ for (let r = 0; r < repeat; r++) {
 const catSeconds = median(catRuns);
 const recoverSeconds = median(recoverRuns);
 const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
-console.log(`model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, f32)`);
+console.log(`model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, f32, ${mode === "lora" ? `rank-${LORA_RANK} LoRA children` : "dense fine-tunes"})`);
 console.log(`cat (warm, median of ${repeat}):     ${catSeconds.toFixed(2)} s`);
 console.log(`mother recover --distance ${args.distance}: ${recoverSeconds.toFixed(2)} s   ratio ${(recoverSeconds / catSeconds).toFixed(2)}× (budget ≤ 2×)`);
 console.log(`peak RSS: ${(peakKb / 1024).toFixed(0)} MB   (${((peakKb * 1024) / totalBytes * 100).toFixed(1)}% of the set)`);

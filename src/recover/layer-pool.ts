@@ -22,28 +22,48 @@ export function defaultWorkerCount(totalBytes: number): number {
   return Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1));
 }
 
-/** Analyses every job; rejects with the first failure (a MotherError naming the file). */
+/** Analyses every job with a pool that lives for this call only. */
 export async function runLayerJobs(jobs: readonly LayerJob[], options: LayerPoolOptions): Promise<LayerResult[]> {
-  const results: LayerResult[] = new Array(jobs.length);
-  const jobBytes = (job: LayerJob) => job.tensors.reduce((sum, t) => sum + t.byteLength, 0);
-  let done = 0;
-  const finish = (index: number, result: LayerResult) => {
-    results[index] = result;
-    done++;
-    options.onLayerDone?.(done, jobs.length, jobBytes(jobs[index]!));
-  };
+  const pool = new LayerPool(Math.min(options.workers, jobs.length));
+  try {
+    return await pool.run(jobs, options.onLayerDone);
+  } finally {
+    pool.close();
+  }
+}
 
-  if (options.workers <= 0) {
-    for (let i = 0; i < jobs.length; i++) finish(i, await analyseLayer(jobs[i]!));
-    return results;
+/**
+ * A set of layer workers kept across several batches of jobs (recovery runs its LoRA probe
+ * and the rest as two batches): starting a worker costs tens of milliseconds, and starting
+ * them before the first batch overlaps that with the main thread's planning.
+ */
+export class LayerPool {
+  private readonly workers: Worker[];
+
+  /** `workers` = 0 analyses in-process. */
+  constructor(workers: number) {
+    this.workers = Array.from({ length: Math.max(0, workers) }, () => new Worker(new URL("./layer-pass-worker.ts", import.meta.url).href));
   }
 
-  const workerCount = Math.min(options.workers, jobs.length);
-  const workers = Array.from({ length: workerCount }, () => new Worker(new URL("./layer-pass-worker.ts", import.meta.url).href));
-  let next = 0;
-  try {
+  /** Analyses every job, results in job order; rejects with the first failure (a MotherError naming the file). */
+  async run(jobs: readonly LayerJob[], onLayerDone?: LayerPoolOptions["onLayerDone"]): Promise<LayerResult[]> {
+    const results: LayerResult[] = new Array(jobs.length);
+    const jobBytes = (job: LayerJob) => job.tensors.reduce((sum, t) => sum + t.byteLength, 0);
+    let done = 0;
+    const finish = (index: number, result: LayerResult) => {
+      results[index] = result;
+      done++;
+      onLayerDone?.(done, jobs.length, jobBytes(jobs[index]!));
+    };
+
+    if (this.workers.length === 0) {
+      for (let i = 0; i < jobs.length; i++) finish(i, await analyseLayer(jobs[i]!));
+      return results;
+    }
+
+    let next = 0;
     await Promise.all(
-      workers.map(
+      this.workers.map(
         (worker) =>
           new Promise<void>((resolve, reject) => {
             const sendNext = () => {
@@ -62,8 +82,11 @@ export async function runLayerJobs(jobs: readonly LayerJob[], options: LayerPool
           }),
       ),
     );
-  } finally {
-    for (const worker of workers) worker.terminate();
+    return results;
   }
-  return results;
+
+  /** Stops the workers (a pool that failed mid-batch must be closed, not reused). */
+  close(): void {
+    for (const worker of this.workers) worker.terminate();
+  }
 }

@@ -15,7 +15,7 @@ import { directionalScore } from "../stats/layer-stats.ts";
 import { SPECIALIZATION_TREND } from "./score-trend.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { groupByArchitecture, planLayers } from "./plan-layers.ts";
-import { defaultWorkerCount, runLayerJobs } from "./layer-pool.ts";
+import { defaultWorkerCount, LayerPool } from "./layer-pool.ts";
 import { clusterGroups } from "./cluster-models.ts";
 import { treeDistance, type DistanceChoice } from "./tree-distance.ts";
 import { recoverTree } from "./recover-tree.ts";
@@ -64,29 +64,36 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
   // 3. One pass over the selected layers of every group.
   const plans = groups.map((group) => planLayers(group, options));
   let totalBytes = plans.flat().reduce((sum, job) => sum + jobBytes(job), 0);
-  const workers = options.workers ?? defaultWorkerCount(totalBytes);
+  const pool = new LayerPool(options.workers ?? defaultWorkerCount(totalBytes));
   let doneBytes = 0;
-  const run = (jobs: readonly LayerJob[]) => runLayerJobs(jobs, { workers, onLayerDone: (_done, _total, bytes) => effects.progress((doneBytes += bytes), totalBytes) });
+  const run = (jobs: readonly LayerJob[]) => pool.run(jobs, (_done, _total, bytes) => effects.progress((doneBytes += bytes), totalBytes));
   const passes: LayerResult[][] = [];
-  for (const [g, jobs] of plans.entries()) {
-    const probe = options.distance === "auto" ? probeJobIndex(jobs) : -1;
-    if (probe < 0) {
-      passes.push(await run(jobs));
-      continue;
+  try {
+    for (const [g, jobs] of plans.entries()) {
+      const probe = options.distance === "auto" ? probeJobIndex(jobs) : -1;
+      if (probe < 0) {
+        passes.push(await run(jobs));
+        continue;
+      }
+      // --distance auto: the first sketched layer, read along with every layer that needs no
+      // sketch, decides whether the other LoRA layers need theirs (see probe-low-rank.ts).
+      const first = jobs.filter((job, l) => l === probe || !job.roles.sketch);
+      const results = new Map((await run(first)).map((result, i) => [first[i]!.name, result]));
+      let plan = jobs;
+      if (!probeFindsLowRank(jobs[probe]!, results.get(jobs[probe]!.name)!, options.rankEpsilon)) {
+        plan = withoutSketches(jobs);
+        totalBytes -= jobs.reduce((sum, job) => sum + jobBytes(job), 0) - plan.reduce((sum, job) => sum + jobBytes(job), 0);
+        const probed = results.get(jobs[probe]!.name)!;
+        results.set(probed.name, { ...probed, sketches: [] });
+        effects.log("no model is a low-rank update of its neighbours: distance ft, LoRA layers not sketched");
+      }
+      const second = plan.filter((job) => !results.has(job.name));
+      (await run(second)).forEach((result, i) => results.set(second[i]!.name, result));
+      plans[g] = plan;
+      passes.push(plan.map((job) => results.get(job.name)!));
     }
-    // --distance auto: the first sketched layer decides whether the others need sketches.
-    const [probed] = await run([jobs[probe]!]);
-    let plan = jobs;
-    let probeResult = probed!;
-    if (!probeFindsLowRank(jobs[probe]!, probeResult, options.rankEpsilon)) {
-      plan = withoutSketches(jobs);
-      totalBytes -= jobs.reduce((sum, job) => sum + jobBytes(job), 0) - plan.reduce((sum, job) => sum + jobBytes(job), 0);
-      probeResult = { ...probeResult, sketches: [] };
-      effects.log("no model is a low-rank update of its neighbours: distance ft, LoRA layers not sketched");
-    }
-    const rest = await run(plan.filter((job) => job.name !== probeResult.name));
-    plans[g] = plan;
-    passes.push(plan.map((job) => (job.name === probeResult.name ? probeResult : rest.shift()!)));
+  } finally {
+    pool.close();
   }
 
   // 4. Cluster each group into trees (the tree count is shared across groups).
