@@ -49,6 +49,7 @@ export const FOREIGN_RECIPES = [
   { letter: "e", name: "adamw-bf16", about: "as (a), own seed, checkpoints saved as BF16" },
   { letter: "f", name: "hf-trainer-defaults", about: "root as (a); fine-tunes with transformers.Trainer's defaults: AdamW lr 5e-5, no wd, linear decay" },
   { letter: "g", name: "adamw-hf-init", about: "as (a), but initialised like transformers' ViT (normal std 0.02, zero biases) instead of torch's kaiming-uniform" },
+  { letter: "h", name: "adamw-long-root", about: "as (a), but the root pre-trained 5× longer" },
 ] as const;
 
 export type ForeignRecipe = (typeof FOREIGN_RECIPES)[number];
@@ -112,6 +113,7 @@ const VARIANTS: readonly Variant[] = [
   { name: "score kurtosis", options: { score: "kurtosis" } },
   { name: "score variance", options: { score: "variance" } },
   { name: "stage auto", options: { stage: "auto" } },
+  { name: "stage auto, variance", options: { stage: "auto", score: "variance" } },
   { name: "trees 1", options: { trees: 1 } },
   { name: "distance ft", options: { distance: "ft" } },
   { name: "λ 0 (no direction)", options: { lambda: 0 } },
@@ -181,7 +183,8 @@ async function main(options: Options): Promise<void> {
   const pooled: RunScores[] = [];
   if (settings.recipes.length > 1) {
     const folders = settings.recipes.map((r) => join(root, r.name));
-    for (const variant of [VARIANTS[0]!, { name: `trees ${settings.recipes.length}`, options: { trees: settings.recipes.length } }]) {
+    const pooledVariants: Variant[] = [VARIANTS[0]!, { name: `trees ${settings.recipes.length}`, options: { trees: settings.recipes.length } }, ...VARIANTS.filter((v) => v.name.startsWith("stage auto") || v.name === "score variance")];
+    for (const variant of pooledVariants) {
       pooled.push(await recoverAndScore(folders, variant, pooledTruth));
     }
   }

@@ -438,6 +438,8 @@ RECIPES = {
     # (trunc_normal std 0.02 — with transformers' absolute ±2 bounds, practically a normal —
     # zero biases) instead of torch's kaiming-uniform, for the root and every new head.
     "adamw-hf-init": {"seed": 707, "init": "hf", "pretrain": ADAMW_COSINE, "finetune": ADAMW_COSINE, "dtype": "F32"},
+    # Control for how long the root was pre-trained: (a) with a root trained 5x longer.
+    "adamw-long-root": {"seed": 808, "root_steps_factor": 5, "pretrain": ADAMW_COSINE, "finetune": ADAMW_COSINE, "dtype": "F32"},
     "adamw-bf16": {"seed": 505, "pretrain": ADAMW_COSINE, "finetune": ADAMW_COSINE, "dtype": "BF16"},
     # transformers.Trainer's defaults: AdamW lr 5e-5, no weight decay, linear decay, no warmup.
     "hf-trainer-defaults": {
@@ -524,7 +526,7 @@ def build_tree(out, recipe_name):
             nodes.append({"id": new_id(), "task": str(others[rng.integers(0, len(others))]), "parent": child["id"], "stage": "specialization"})
     for n, node in enumerate(nodes):
         node["seed"] = recipe["seed"] * 1000 + n
-        node["steps"] = SIZE["root_steps"] if node["parent"] is None else int(round(SIZE["finetune_steps"] * rng.choice([0.75, 1.0, 1.5])))
+        node["steps"] = SIZE["root_steps"] * recipe.get("root_steps_factor", 1) if node["parent"] is None else int(round(SIZE["finetune_steps"] * rng.choice([0.75, 1.0, 1.5])))
         node["batch"] = SIZE["root_batch"] if node["parent"] is None else int(rng.choice([32, 64]))
 
     for node in nodes:
