@@ -16,7 +16,7 @@ import { openTensorStream, readTensor, TensorScratch, type TensorMemory } from "
 import { MotherError } from "../errors.ts";
 import { layerStats, powerSumShift, statsFromPowerSums } from "../stats/layer-stats.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
-import { loadWeightKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
+import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
 import { makeSketcher, type LayerSketch } from "./low-rank-sketch.ts";
 
 /** What a layer is read for. */
@@ -66,13 +66,6 @@ export async function analyseLayer(job: LayerJob, engine: LayerEngine = "kernels
   const kernelsCan = job.histogramBins === 0 && job.tensors.every((t) => t.dtype !== "F64");
   if (engine === "kernels" && kernelsCan) return analyseWithKernels(job, await threadKernels());
   return analyseWithReference(job);
-}
-
-let kernels: Promise<WeightKernels> | undefined;
-
-/** This thread's kernel instance (each worker has its own memory). */
-function threadKernels(): Promise<WeightKernels> {
-  return (kernels ??= loadWeightKernels());
 }
 
 /**

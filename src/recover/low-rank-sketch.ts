@@ -15,7 +15,7 @@
  * saved in bf16 differs from its parent by a rank-r update plus full-rank rounding noise.
  */
 import type { Dtype } from "../types.ts";
-import { bidiagonalize, bidiagonalSingularValue, countSingularValuesAbove } from "../distance/bidiagonal-singular-values.ts";
+import { bidiagonalize, bidiagonalSingularValue, countSingularValuesAbove, type Bidiagonal } from "../distance/bidiagonal-singular-values.ts";
 import { NOISE_FLOOR_FACTOR, UNIT_ROUNDOFF } from "../distance/storage-noise.ts";
 import { makeUniform } from "./seeded-random.ts";
 import type { SparseSigns, WeightKernels } from "../kernels/weight-kernels.ts";
@@ -134,11 +134,14 @@ function wholeLayer(rows: number, cols: number): Sketcher {
   };
 }
 
+/** A Householder bidiagonalisation: the TypeScript one, or the SIMD kernel's (WeightKernels). */
+export type Bidiagonalizer = (matrix: Float64Array, rows: number, cols: number) => Bidiagonal;
+
 /**
  * rank(S(u) − S(v)) = rank(u − v) for ranks below the sketch size: the number of singular
  * values above max(ε·σ_max, NOISE_FLOOR_FACTOR · rounding RMS of Δ · noiseGain).
  */
-export function sketchDifferenceRank(a: LayerSketch, b: LayerSketch, epsilon = DEFAULT_RANK_EPSILON): number {
+export function sketchDifferenceRank(a: LayerSketch, b: LayerSketch, epsilon = DEFAULT_RANK_EPSILON, reduce: Bidiagonalizer = bidiagonalize): number {
   const transpose = a.rows < a.cols;
   const [rows, cols] = transpose ? [a.cols, a.rows] : [a.rows, a.cols];
   const diff = new Float64Array(a.data.length);
@@ -147,7 +150,7 @@ export function sketchDifferenceRank(a: LayerSketch, b: LayerSketch, epsilon = D
   } else {
     for (let i = 0; i < diff.length; i++) diff[i] = a.data[i]! - b.data[i]!;
   }
-  const bidiagonal = bidiagonalize(diff, rows, cols);
+  const bidiagonal = reduce(diff, rows, cols);
   const largest = countSingularValuesAbove(bidiagonal, 0) === 0 ? 0 : bidiagonalSingularValue(bidiagonal, 0, 1e-6);
   if (largest === 0) return 0;
   // Each stored value is off by up to one rounding step; Δ's rounding RMS is ≈ 0.82·u·rms for

@@ -9,8 +9,8 @@
  * once: the probe layer is not read again.
  */
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
-import { sketchDifferenceRank } from "./low-rank-sketch.ts";
 import { LOW_RANK_FRACTION } from "./options.ts";
+import { rankInProcess, type RankRunner } from "./pair-ranks.ts";
 
 /** Neighbours checked per model: a LoRA child's nearest may be a full fine-tune of another tree. */
 const NEIGHBOURS = 2;
@@ -21,17 +21,19 @@ export function probeJobIndex(jobs: readonly LayerJob[]): number {
 }
 
 /** True when some model is within low rank of one of its nearest neighbours in the probe layer. */
-export function probeFindsLowRank(job: LayerJob, result: LayerResult, epsilon: number): boolean {
+export async function probeFindsLowRank(job: LayerJob, result: LayerResult, epsilon: number, ranks: RankRunner = rankInProcess): Promise<boolean> {
   const n = job.tensors.length;
   const highRank = LOW_RANK_FRACTION * Math.min(job.shape[0]!, job.shape[1]!, job.sketchSize);
+  const pairs: number[] = [];
   for (let i = 0; i < n; i++) {
     const others = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i);
     others.sort((a, b) => result.meanAbsDiff[i * n + a]! - result.meanAbsDiff[i * n + b]!);
-    for (const j of others.slice(0, NEIGHBOURS)) {
-      if (sketchDifferenceRank(result.sketches[i]!, result.sketches[j]!, epsilon) < highRank) return true;
-    }
+    for (const j of others.slice(0, NEIGHBOURS)) pairs.push(i, j);
   }
-  return false;
+  // Two jobs, so both workers rank.
+  const half = 2 * Math.ceil(pairs.length / 4);
+  const jobs = [pairs.slice(0, half), pairs.slice(half)].filter((p) => p.length > 0).map((p) => ({ sketches: result.sketches, pairs: Int32Array.from(p), epsilon }));
+  return (await ranks(jobs)).some((found) => found.some((rank) => rank < highRank));
 }
 
 /** The jobs, in order, with their sketches dropped; jobs left with nothing to do are not read at all. */

@@ -16,7 +16,7 @@ import { SPECIALIZATION_TREND } from "./score-trend.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { groupByArchitecture, planLayers } from "./plan-layers.ts";
 import { defaultWorkerCount, LayerPool } from "./layer-pool.ts";
-import { clusterGroups } from "./cluster-models.ts";
+import { clusterGroups, type Cluster } from "./cluster-models.ts";
 import { treeDistance, type DistanceChoice } from "./tree-distance.ts";
 import { recoverTree } from "./recover-tree.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "./options.ts";
@@ -61,71 +61,47 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
   const groups = groupByArchitecture(models, options);
   if (groups.length > 1) effects.log(`${groups.length} architecture groups: ${groups.map((g) => g.length).join(", ")} models`);
 
-  // 3. One pass over the selected layers of every group.
+  // 3. One pass over the selected layers of every group; the same workers then rank ℓ_LoRA pairs.
   const plans = groups.map((group) => planLayers(group, options));
-  let totalBytes = plans.flat().reduce((sum, job) => sum + jobBytes(job), 0);
-  const pool = new LayerPool(options.workers ?? defaultWorkerCount(totalBytes));
-  let doneBytes = 0;
-  const run = (jobs: readonly LayerJob[]) => pool.run(jobs, (_done, _total, bytes) => effects.progress((doneBytes += bytes), totalBytes));
-  const passes: LayerResult[][] = [];
-  try {
-    for (const [g, jobs] of plans.entries()) {
-      const probe = options.distance === "auto" ? probeJobIndex(jobs) : -1;
-      if (probe < 0) {
-        passes.push(await run(jobs));
-        continue;
-      }
-      // --distance auto: the first sketched layer, read along with every layer that needs no
-      // sketch, decides whether the other LoRA layers need theirs (see probe-low-rank.ts).
-      const first = jobs.filter((job, l) => l === probe || !job.roles.sketch);
-      const results = new Map((await run(first)).map((result, i) => [first[i]!.name, result]));
-      let plan = jobs;
-      if (!probeFindsLowRank(jobs[probe]!, results.get(jobs[probe]!.name)!, options.rankEpsilon)) {
-        plan = withoutSketches(jobs);
-        totalBytes -= jobs.reduce((sum, job) => sum + jobBytes(job), 0) - plan.reduce((sum, job) => sum + jobBytes(job), 0);
-        const probed = results.get(jobs[probe]!.name)!;
-        results.set(probed.name, { ...probed, sketches: [] });
-        effects.log("no model is a low-rank update of its neighbours: distance ft, LoRA layers not sketched");
-      }
-      const second = plan.filter((job) => !results.has(job.name));
-      (await run(second)).forEach((result, i) => results.set(second[i]!.name, result));
-      plans[g] = plan;
-      passes.push(plan.map((job) => results.get(job.name)!));
-    }
-  } finally {
-    pool.close();
-  }
-
-  // 4. Cluster each group into trees (the tree count is shared across groups).
-  const clusters = clusterGroups(groups, plans, passes, options.trees);
-  effects.log(`${clusters.length} trees`);
-
-  // 5. One minimum directed spanning tree per cluster.
+  const pool = new LayerPool(options.workers ?? defaultWorkerCount(plans.flat().reduce((sum, job) => sum + jobBytes(job), 0)));
   const graphModels: { id: string; path: string; stage: Stage; score: number }[] = [];
   const edges: { parent: string; child: string; distance: number; confidence: number }[] = [];
   const distances: DistanceChoice[] = [];
-  for (const cluster of clusters) {
-    const group = groups[cluster.group]!;
-    const jobs = plans[cluster.group]!;
-    const pass = passes[cluster.group]!;
-    const members = cluster.members;
-    const { matrix, choice } = treeDistance(members, jobs, pass, options);
-    distances.push(choice);
-    const stages = members.map((m) => options.stages[group[m]!.id] ?? options.stage);
-    const score = scoreFor(choice, stages.includes("generalization"), options);
-    // Reported as the plain statistic (e.g. summed kurtosis); the tree uses it oriented.
-    const statistic = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m, options.score === "auto" && score === "variance"), score));
-    const scores = statistic.map((value) => -SPECIALIZATION_TREND[score] * value);
-    const tree = recoverTree({ distance: matrix, scores, stages, lambda: options.lambda });
-    const k = members.length;
-    members.forEach((m, i) => {
-      const model = group[m]!;
-      graphModels.push({ id: model.id, path: model.path, stage: tree.stages[i]!, score: statistic[i]! });
-      const p = tree.parent[i]!;
-      if (p >= 0) {
-        edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]!, confidence: tree.confidence[i]! });
-      }
-    });
+  let clusters: Cluster[];
+  const passes: LayerResult[][] = [];
+  try {
+    passes.push(...(await readLayers(plans, options, pool, effects)));
+
+    // 4. Cluster each group into trees (the tree count is shared across groups).
+    clusters = clusterGroups(groups, plans, passes, options.trees);
+    effects.log(`${clusters.length} trees`);
+
+    // 5. One minimum directed spanning tree per cluster.
+    for (const cluster of clusters) {
+      const group = groups[cluster.group]!;
+      const jobs = plans[cluster.group]!;
+      const pass = passes[cluster.group]!;
+      const members = cluster.members;
+      const { matrix, choice } = await treeDistance(members, jobs, pass, options, pool.ranks);
+      distances.push(choice);
+      const stages = members.map((m) => options.stages[group[m]!.id] ?? options.stage);
+      const score = scoreFor(choice, stages.includes("generalization"), options);
+      // Reported as the plain statistic (e.g. summed kurtosis); the tree uses it oriented.
+      const statistic = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m, options.score === "auto" && score === "variance"), score));
+      const scores = statistic.map((value) => -SPECIALIZATION_TREND[score] * value);
+      const tree = recoverTree({ distance: matrix, scores, stages, lambda: options.lambda });
+      const k = members.length;
+      members.forEach((m, i) => {
+        const model = group[m]!;
+        graphModels.push({ id: model.id, path: model.path, stage: tree.stages[i]!, score: statistic[i]! });
+        const p = tree.parent[i]!;
+        if (p >= 0) {
+          edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]!, confidence: tree.confidence[i]! });
+        }
+      });
+    }
+  } finally {
+    pool.close();
   }
 
   // 6. The Model Graph is the union of the trees.
@@ -136,6 +112,40 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
     ),
   );
   return { graph: { models: graphModels, edges, trees }, distances, layerStats };
+}
+
+/**
+ * Step 3 for every group: each selected layer read once. With --distance auto the first
+ * sketched layer, read along with every layer that needs no sketch, decides whether the other
+ * LoRA layers need their sketches (see probe-low-rank.ts); `plans` is updated to what was read.
+ */
+async function readLayers(plans: LayerJob[][], options: RecoverOptions, pool: LayerPool, effects: RecoverEffects): Promise<LayerResult[][]> {
+  let totalBytes = plans.flat().reduce((sum, job) => sum + jobBytes(job), 0);
+  let doneBytes = 0;
+  const run = (jobs: readonly LayerJob[]) => pool.run(jobs, (_done, _total, bytes) => effects.progress((doneBytes += bytes), totalBytes));
+  const passes: LayerResult[][] = [];
+  for (const [g, jobs] of plans.entries()) {
+    const probe = options.distance === "auto" ? probeJobIndex(jobs) : -1;
+    if (probe < 0) {
+      passes.push(await run(jobs));
+      continue;
+    }
+    const first = jobs.filter((job, l) => l === probe || !job.roles.sketch);
+    const results = new Map((await run(first)).map((result, i) => [first[i]!.name, result]));
+    let plan = jobs;
+    if (!(await probeFindsLowRank(jobs[probe]!, results.get(jobs[probe]!.name)!, options.rankEpsilon, pool.ranks))) {
+      plan = withoutSketches(jobs);
+      totalBytes -= jobs.reduce((sum, job) => sum + jobBytes(job), 0) - plan.reduce((sum, job) => sum + jobBytes(job), 0);
+      const probed = results.get(jobs[probe]!.name)!;
+      results.set(probed.name, { ...probed, sketches: [] });
+      effects.log("no model is a low-rank update of its neighbours: distance ft, LoRA layers not sketched");
+    }
+    const second = plan.filter((job) => !results.has(job.name));
+    (await run(second)).forEach((result, i) => results.set(second[i]!.name, result));
+    plans[g] = plan;
+    passes.push(plan.map((job) => results.get(job.name)!));
+  }
+  return passes;
 }
 
 /**

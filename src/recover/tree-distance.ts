@@ -8,28 +8,51 @@
  * - auto: ℓ_LoRA when most models differ from their ℓ_FT-nearest neighbour by a low-rank Δ.
  */
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
-import { sketchDifferenceRank } from "./low-rank-sketch.ts";
 import { LOW_RANK_FRACTION, type RecoverOptions } from "./options.ts";
+import { rankInProcess, type RankJob, type RankRunner } from "./pair-ranks.ts";
 
 /** The distance a tree was built with. */
 export type DistanceChoice = "ft" | "lora";
 
-/** D for the models `members` (indices into the group), k×k row-major, and which ℓ it is. */
-export function treeDistance(
+/**
+ * D for the models `members` (indices into the group), k×k row-major, and which ℓ it is.
+ * Rank jobs go to `ranks` (the worker pool in recovery; in-process by default).
+ */
+export async function treeDistance(
   members: readonly number[],
   jobs: readonly LayerJob[],
   pass: readonly LayerResult[],
   options: Pick<RecoverOptions, "distance" | "rankEpsilon">,
-): { matrix: Float64Array; choice: DistanceChoice } {
+  ranks: RankRunner = rankInProcess,
+): Promise<{ matrix: Float64Array; choice: DistanceChoice }> {
   const ft = distanceFt(members, jobs, pass);
   if (options.distance === "ft") return { matrix: ft, choice: "ft" };
   const sketched = jobs.map((job, l) => (job.roles.sketch && pass[l]!.sketches.length > 0 ? l : -1)).filter((l) => l >= 0);
   if (sketched.length === 0) return { matrix: ft, choice: "ft" };
-  // auto decides on nearest-neighbour pairs only (k ranks, not k²/2): most sets are full fine-tunes.
-  if (options.distance === "auto" && !isLowRank(members, ft, pass, sketched, measurableRank(jobs, sketched), options.rankEpsilon)) {
-    return { matrix: ft, choice: "ft" };
+  const k = members.length;
+  if (k < 2) return { matrix: ft, choice: options.distance === "lora" ? "lora" : "ft" }; // a lone model has no pairs
+  const highRank = LOW_RANK_FRACTION * measurableRank(jobs, sketched);
+  const nearest = nearestNeighbours(ft, k);
+  const rankJob = (l: number, pairs: Int32Array): RankJob => ({ sketches: members.map((m) => pass[l]!.sketches[m]!), pairs, epsilon: options.rankEpsilon });
+  if (options.distance === "auto") {
+    // A pair is low-rank only if it is in every layer: ranking the nearest-neighbour pairs in
+    // the first sketched layer rules most full fine-tunes out at k ranks instead of k²/2 · L.
+    const [first] = await ranks([rankJob(sketched[0]!, Int32Array.from(nearest.flatMap((j, i) => [i, j])))]);
+    if (!isLowRank(first!, highRank)) return { matrix: ft, choice: "ft" };
   }
-  return { matrix: distanceLora(members, pass, sketched, options.rankEpsilon), choice: "lora" };
+  const pairs = Int32Array.from(Array.from({ length: k }, (_, i) => Array.from({ length: k - i - 1 }, (_, d) => [i, i + 1 + d])).flat(2));
+  const perLayer = await ranks(sketched.map((l) => rankJob(l, pairs)));
+  // ℓ_LoRA(u, v) = max over the sketched layers of rank(u_l − v_l).
+  const lora = new Float64Array(k * k);
+  for (const layerRanks of perLayer) {
+    layerRanks.forEach((rank, p) => {
+      const i = pairs[2 * p]!;
+      const j = pairs[2 * p + 1]!;
+      if (rank > lora[i * k + j]!) lora[i * k + j] = lora[j * k + i] = rank;
+    });
+  }
+  if (options.distance === "auto" && !isLowRank(Float64Array.from(nearest, (j, i) => lora[i * k + j]!), highRank)) return { matrix: ft, choice: "ft" };
+  return { matrix: lora, choice: "lora" };
 }
 
 /** ℓ_FT with per-tree min-max normalisation. */
@@ -58,44 +81,23 @@ export function distanceFt(members: readonly number[], jobs: readonly LayerJob[]
   return out;
 }
 
-/** ℓ_LoRA: the largest rank of the difference over the sketched layers. */
-export function distanceLora(members: readonly number[], pass: readonly LayerResult[], sketched: readonly number[], epsilon: number): Float64Array {
-  const k = members.length;
-  const out = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) {
-    for (let j = i + 1; j < k; j++) out[i * k + j] = out[j * k + i] = pairRank(members[i]!, members[j]!, pass, sketched, epsilon);
-  }
-  return out;
-}
-
-/**
- * max over the sketched layers of rank(u_l − v_l) for models u, v (group indices). With
- * `enough`, stops at the first layer reaching it (a full fine-tune shows its high rank in the
- * first layer; each rank costs a bidiagonalisation).
- */
-function pairRank(u: number, v: number, pass: readonly LayerResult[], sketched: readonly number[], epsilon: number, enough = Infinity): number {
-  let rank = 0;
-  for (const l of sketched) {
-    rank = Math.max(rank, sketchDifferenceRank(pass[l]!.sketches[u]!, pass[l]!.sketches[v]!, epsilon));
-    if (rank >= enough) break;
-  }
-  return rank;
-}
-
 /** The largest rank the sketches can report: the smallest sketch side over the sketched layers. */
 function measurableRank(jobs: readonly LayerJob[], sketched: readonly number[]): number {
   return Math.min(...sketched.map((l) => Math.min(jobs[l]!.shape[0]!, jobs[l]!.shape[1]!, jobs[l]!.sketchSize)));
 }
 
-/** True when at least half the models sit at a low-rank Δ from their ℓ_FT-nearest neighbour. */
-function isLowRank(members: readonly number[], ft: Float64Array, pass: readonly LayerResult[], sketched: readonly number[], maxRank: number, epsilon: number): boolean {
-  const k = members.length;
-  let lowRank = 0;
-  for (let i = 0; i < k; i++) {
+/** Each model's ℓ_FT-nearest neighbour (index into the tree). */
+function nearestNeighbours(ft: Float64Array, k: number): number[] {
+  return Array.from({ length: k }, (_, i) => {
     let nearest = -1;
     for (let j = 0; j < k; j++) if (j !== i && (nearest < 0 || ft[i * k + j]! < ft[i * k + nearest]!)) nearest = j;
-    const highRank = LOW_RANK_FRACTION * maxRank;
-    if (nearest >= 0 && pairRank(members[i]!, members[nearest]!, pass, sketched, epsilon, highRank) < highRank) lowRank++;
-  }
-  return lowRank * 2 >= k;
+    return nearest;
+  });
+}
+
+/** True when at least half the models sit at a low rank (`nearestRanks[i]`) from their nearest neighbour. */
+function isLowRank(nearestRanks: ArrayLike<number>, highRank: number): boolean {
+  let lowRank = 0;
+  for (let i = 0; i < nearestRanks.length; i++) if (nearestRanks[i]! < highRank) lowRank++;
+  return lowRank * 2 >= nearestRanks.length;
 }

@@ -6,6 +6,7 @@ import { absoluteDifference } from "../../src/distance/elementwise-distance.ts";
 import { makeSketcher } from "../../src/recover/low-rank-sketch.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { MotherError } from "../../src/errors.ts";
+import { bidiagonalize, bidiagonalSingularValues, countSingularValuesAbove } from "../../src/distance/bidiagonal-singular-values.ts";
 
 const kernels = await loadWeightKernels();
 
@@ -150,6 +151,31 @@ describe("streamed sketches", () => {
       for (let i = 0; i < expected.data.length; i++) worst = Math.max(worst, Math.abs(actual.data[i]! - expected.data[i]!));
       expect(worst / scale).toBeLessThan(1e-12);
     }
+  });
+});
+
+describe("bidiagonalize", () => {
+  test("gives the TypeScript bidiagonalisation's singular values, for square, tall and rank-deficient matrices", () => {
+    for (const [rows, cols, rank] of [
+      [7, 7, 7],
+      [168, 160, 160],
+      [50, 9, 3],
+      [33, 32, 0],
+    ] as const) {
+      const left = makeGaussian(rows * Math.max(rank, 1), rows);
+      const right = makeGaussian(Math.max(rank, 1) * cols, cols);
+      const matrix = new Float64Array(rows * cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) for (let t = 0; t < rank; t++) matrix[r * cols + c]! += left[r * rank + t]! * right[t * cols + c]!;
+      const expected = bidiagonalSingularValues(bidiagonalize(matrix.slice(), rows, cols));
+      const actual = bidiagonalSingularValues(kernels.bidiagonalize(matrix, rows, cols));
+      const scale = Math.max(expected[0]!, 1e-300);
+      for (let i = 0; i < cols; i++) expect(Math.abs(actual[i]! - expected[i]!) / scale).toBeLessThan(1e-12);
+      expect(countSingularValuesAbove(kernels.bidiagonalize(matrix, rows, cols), 1e-9 * scale)).toBe(rank);
+    }
+  });
+
+  test("refuses a wide matrix, as the TypeScript one does", () => {
+    expect(() => kernels.bidiagonalize(new Float64Array(6), 2, 3)).toThrow(RangeError);
   });
 });
 

@@ -58,6 +58,21 @@ describe("recover on synthetic fine-tuning trees", () => {
     expect(pooled.graph).toEqual(inProcess.graph);
   });
 
+  test("a forest of lone models (as many trees as models) has no edges and needs no ranks", async () => {
+    const folder = join(dir, "lora");
+    const result = await recover([folder], { trees: 17 });
+    expect(result.graph.trees.length).toBe(17);
+    expect(result.graph.edges).toEqual([]);
+  });
+
+  test("LoRA trees ranked by the worker pool give the same graph as in-process ranks", async () => {
+    const folder = join(dir, "lora");
+    const inProcess = await recover([folder], { workers: 0, trees: 2 });
+    const pooled = await recover([folder], { workers: 2, trees: 2 });
+    expect(pooled.distances).toEqual(["lora", "lora"]);
+    expect(pooled.graph).toEqual(inProcess.graph);
+  });
+
   test("every model appears once and roots have no incoming edge", async () => {
     const result = await recover([join(dir, "ft")]);
     const ids = result.graph.models.map((m) => m.id);

@@ -26,7 +26,7 @@ export async function weightDistanceMatrix(models: readonly ModelSource[], overr
   }
   const jobs = planLayers(models, options);
   const pass = await runLayerJobs(jobs, { workers: 0 });
-  const { matrix, choice } = treeDistance(
+  const { matrix, choice } = await treeDistance(
     models.map((_, i) => i),
     jobs,
     pass,

@@ -227,3 +227,96 @@ export function sketchColumns(left: usize, rows: i32, cols: i32, buckets: usize,
     }
   }
 }
+
+/**
+ * Householder bidiagonalisation of the rows × cols (rows ≥ cols) row-major f64 matrix at
+ * `matrix` (overwritten), writing the diagonal (cols f64) and superdiagonal (cols − 1 f64):
+ * the same reflections, in the same order, as bidiagonalize in
+ * src/distance/bidiagonal-singular-values.ts, with the row sweeps in f64x2 steps.
+ * `reflector` (rows f64) and `projection` (cols f64) are scratch.
+ */
+export function bidiagonalize(matrix: usize, rows: i32, cols: i32, diagonal: usize, superdiagonal: usize, reflector: usize, projection: usize): void {
+  const rowBytes = <usize>cols << 3;
+  for (let k = 0; k < cols; k++) {
+    // Left reflector: zero column k below the diagonal.
+    let norm = 0.0;
+    for (let i = k; i < rows; i++) {
+      const x = load<f64>(matrix + <usize>i * rowBytes + (<usize>k << 3));
+      norm += x * x;
+    }
+    norm = Math.sqrt(norm);
+    if (norm == 0) {
+      store<f64>(diagonal + (<usize>k << 3), 0);
+    } else {
+      const head = load<f64>(matrix + <usize>k * rowBytes + (<usize>k << 3));
+      const alpha = head > 0 ? -norm : norm;
+      let vNorm2 = 0.0;
+      for (let i = k; i < rows; i++) {
+        const v = i == k ? head - alpha : load<f64>(matrix + <usize>i * rowBytes + (<usize>k << 3));
+        store<f64>(reflector + (<usize>i << 3), v);
+        vNorm2 += v * v;
+      }
+      store<f64>(diagonal + (<usize>k << 3), alpha);
+      if (vNorm2 > 0) {
+        const beta = 2 / vNorm2;
+        for (let j = k + 1; j < cols; j++) store<f64>(projection + (<usize>j << 3), 0);
+        // projection = vᵀ A[k:, k+1:]
+        for (let i = k; i < rows; i++) {
+          const v = load<f64>(reflector + (<usize>i << 3));
+          axpy(projection, matrix + <usize>i * rowBytes, v, k + 1, cols);
+        }
+        // A[k:, k+1:] −= β v projectionᵀ
+        for (let r = k; r < rows; r++) {
+          const scale = beta * load<f64>(reflector + (<usize>r << 3));
+          if (scale == 0) continue;
+          axpy(matrix + <usize>r * rowBytes, projection, -scale, k + 1, cols);
+        }
+      }
+    }
+    if (k >= cols - 1) continue;
+
+    // Right reflector: zero row k right of the superdiagonal.
+    const rowK = matrix + <usize>k * rowBytes;
+    norm = Math.sqrt(dot(rowK, rowK, k + 1, cols));
+    if (norm == 0) {
+      store<f64>(superdiagonal + (<usize>k << 3), 0);
+      continue;
+    }
+    const head = load<f64>(rowK + (<usize>(k + 1) << 3));
+    const alpha = head > 0 ? -norm : norm;
+    for (let j = k + 1; j < cols; j++) store<f64>(reflector + (<usize>j << 3), j == k + 1 ? head - alpha : load<f64>(rowK + (<usize>j << 3)));
+    const vNorm2 = dot(reflector, reflector, k + 1, cols);
+    store<f64>(superdiagonal + (<usize>k << 3), alpha);
+    if (vNorm2 == 0) continue;
+    const beta = 2 / vNorm2;
+    // A[k+1:, k+1:] ← A (I − β v vᵀ)
+    for (let i = k + 1; i < rows; i++) {
+      const row = matrix + <usize>i * rowBytes;
+      axpy(row, reflector, -beta * dot(row, reflector, k + 1, cols), k + 1, cols);
+    }
+  }
+}
+
+/** Σ a[j]·b[j] for j in [from, to) over f64 arrays, two lanes at a time. */
+function dot(a: usize, b: usize, from: i32, to: i32): f64 {
+  let sum = f64x2.splat(0);
+  let j = from;
+  for (; j + 2 <= to; j += 2) sum = f64x2.add(sum, f64x2.mul(v128.load(a + (<usize>j << 3)), v128.load(b + (<usize>j << 3))));
+  let total = addLanes(sum);
+  for (; j < to; j++) total += load<f64>(a + (<usize>j << 3)) * load<f64>(b + (<usize>j << 3));
+  return total;
+}
+
+/** y[j] += scale · x[j] for j in [from, to) over f64 arrays, two lanes at a time. */
+function axpy(y: usize, x: usize, scale: f64, from: i32, to: i32): void {
+  const s = f64x2.splat(scale);
+  let j = from;
+  for (; j + 2 <= to; j += 2) {
+    const at = y + (<usize>j << 3);
+    v128.store(at, f64x2.add(v128.load(at), f64x2.mul(s, v128.load(x + (<usize>j << 3)))));
+  }
+  for (; j < to; j++) {
+    const at = y + (<usize>j << 3);
+    store<f64>(at, load<f64>(at) + scale * load<f64>(x + (<usize>j << 3)));
+  }
+}
