@@ -279,13 +279,14 @@ function foreignTreesPage(perRecipe: readonly { recipe: ForeignRecipe; truth: Tr
     },
     {
       title: "Default recovery in detail",
-      columns: ["recipe", "directed", "undirected", "agreement", "trees found", "distance", "kurtosis agr.", "variance agr.", "root layer kurt.", "others' layer kurt."],
+      columns: ["recipe", "directed", "undirected", "agreement", "trees found", "distance", "kurtosis agr.", "variance agr.", "root layer kurt.", "others' layer kurt.", "stage auto chose"],
       rows: perRecipe.map(({ recipe, truth, runs }): Cell[] => {
         const d = run(runs, "default");
         const rootId = truth.models.find((m) => !truth.edges.some((e) => e.child === m.id))!.id;
         const others = Object.entries(d.layerKurtosis).filter(([id]) => id !== rootId).map(([, k]) => k);
         return [recipe.name, d.directed, d.undirected, d.agreement, d.trees, distanceText(d), run(runs, "score kurtosis").agreement, run(runs, "score variance").agreement,
-          d.layerKurtosis[rootId] ?? null, others.length > 0 ? others.reduce((a, b) => a + b, 0) / others.length : null];
+          d.layerKurtosis[rootId] ?? null, others.length > 0 ? others.reduce((a, b) => a + b, 0) / others.length : null,
+          [...new Set(run(runs, "stage auto").graph.models.map((m) => m.stage))].join("+")];
       }),
       note: "undirected: true edges recovered in either orientation (placement); agreement: fraction of true edges on which the run's score moves as recovery assumes (kurtosis falls, variance rises parent → child); layer kurt.: mean Pearson kurtosis over the score layers (torch's kaiming-uniform init gives 1.8, a normal 3).",
     },
