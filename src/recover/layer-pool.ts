@@ -41,68 +41,87 @@ export function runTask(task: PoolTask): Promise<LayerResult | Int32Array> {
   return task.kind === "layer" ? analyseLayer(task.job) : rankPairs(task.job);
 }
 
+interface Queued {
+  readonly task: PoolTask;
+  readonly resolve: (result: LayerResult | Int32Array) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /**
- * A set of workers kept for a whole recovery: the layer pass (its LoRA probe and the rest
- * are two batches) and then ℓ_LoRA's pair ranks. Starting a worker costs tens of
- * milliseconds, and starting them before the first batch overlaps that with planning.
+ * A set of workers kept for a whole recovery (the layer pass, then ℓ_LoRA's pair ranks),
+ * fed from one queue: tasks can be added while others run, so a decision that needs one
+ * early result (auto's LoRA probe) never makes a core wait for the rest of a batch. Starting
+ * a worker costs tens of milliseconds, and starting them before the first task overlaps that
+ * with planning.
  */
 export class LayerPool {
   private readonly workers: Worker[];
+  private readonly idle: Worker[];
+  private readonly queue: Queued[] = [];
+  /** In-process pools run tasks one after another on this chain. */
+  private serial: Promise<unknown> = Promise.resolve();
 
   /** `workers` = 0 runs everything in-process. */
   constructor(workers: number) {
     this.workers = Array.from({ length: Math.max(0, workers) }, () => new Worker(new URL("./pool-worker.ts", import.meta.url).href));
+    this.idle = [...this.workers];
   }
 
-  /** Analyses every layer job, results in job order; rejects with the first failure (a MotherError naming the file). */
+  /**
+   * Queues one task; `urgent` ones go to the front (a decision is waiting on them). Rejects
+   * with the task's failure (a MotherError naming the file for layers).
+   */
+  submit<Result extends LayerResult | Int32Array>(task: PoolTask, urgent = false): Promise<Result> {
+    if (this.workers.length === 0) {
+      const result = this.serial.then(() => runTask(task));
+      this.serial = result.catch(() => {});
+      return result as Promise<Result>;
+    }
+    return new Promise<Result>((resolve, reject) => {
+      const queued = { task, resolve: resolve as Queued["resolve"], reject };
+      if (urgent) this.queue.unshift(queued);
+      else this.queue.push(queued);
+      this.pump();
+    });
+  }
+
+  /** Analyses every layer job, results in job order; rejects with the first failure. */
   run(jobs: readonly LayerJob[], onLayerDone?: LayerPoolOptions["onLayerDone"]): Promise<LayerResult[]> {
     const jobBytes = (job: LayerJob) => job.tensors.reduce((sum, t) => sum + t.byteLength, 0);
     let done = 0;
-    return this.dispatch<LayerResult>(
-      jobs.map((job) => ({ kind: "layer", job })),
-      (index) => onLayerDone?.(++done, jobs.length, jobBytes(jobs[index]!)),
+    return Promise.all(
+      jobs.map((job) =>
+        this.submit<LayerResult>({ kind: "layer", job }).then((result) => {
+          onLayerDone?.(++done, jobs.length, jobBytes(job));
+          return result;
+        }),
+      ),
     );
   }
 
-  /** Ranks the pairs of every rank job (a RankRunner), results in job order. */
-  readonly ranks: RankRunner = (jobs) => this.dispatch<Int32Array>(jobs.map((job) => ({ kind: "ranks", job })));
+  /** Ranks the pairs of every rank job (a RankRunner), results in job order, ahead of queued layers. */
+  readonly ranks: RankRunner = (jobs) => Promise.all(jobs.map((job) => this.submit<Int32Array>({ kind: "ranks", job }, true)));
 
   /** Stops the workers (a pool that failed mid-batch must be closed, not reused). */
   close(): void {
     for (const worker of this.workers) worker.terminate();
+    for (const queued of this.queue.splice(0)) queued.reject(new Error("layer pool closed"));
   }
 
-  private async dispatch<Result>(tasks: readonly PoolTask[], onDone?: (index: number) => void): Promise<Result[]> {
-    const results: Result[] = new Array(tasks.length);
-    if (this.workers.length === 0) {
-      for (let i = 0; i < tasks.length; i++) {
-        results[i] = (await runTask(tasks[i]!)) as Result;
-        onDone?.(i);
-      }
-      return results;
+  /** Hands queued tasks to idle workers. */
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop()!;
+      const { task, resolve, reject } = this.queue.shift()!;
+      worker.onmessage = (event: MessageEvent) => {
+        const { result, failure } = event.data as { result?: LayerResult | Int32Array; failure?: { file: string; problem: string; detail?: object } };
+        this.idle.push(worker);
+        if (failure) reject(new MotherError(failure.file, failure.problem, failure.detail));
+        else resolve(result!);
+        this.pump();
+      };
+      worker.onerror = (event) => reject(new Error(`layer worker failed: ${event.message}`));
+      worker.postMessage({ id: 0, task });
     }
-    let next = 0;
-    await Promise.all(
-      this.workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            const sendNext = () => {
-              if (next >= tasks.length) return resolve();
-              const id = next++;
-              worker.postMessage({ id, task: tasks[id] });
-            };
-            worker.onmessage = (event: MessageEvent) => {
-              const { id, result, failure } = event.data as { id: number; result?: Result; failure?: { file: string; problem: string; detail?: object } };
-              if (failure) return reject(new MotherError(failure.file, failure.problem, failure.detail));
-              results[id] = result!;
-              onDone?.(id);
-              sendNext();
-            };
-            worker.onerror = (event) => reject(new Error(`layer worker failed: ${event.message}`));
-            sendNext();
-          }),
-      ),
-    );
-    return results;
   }
 }

@@ -116,32 +116,43 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
 
 /**
  * Step 3 for every group: each selected layer read once. With --distance auto the first
- * sketched layer, read along with every layer that needs no sketch, decides whether the other
- * LoRA layers need their sketches (see probe-low-rank.ts); `plans` is updated to what was read.
+ * sketched layer is read first, ahead of every layer that needs no sketch, and decides while
+ * those are read whether the other LoRA layers need their sketches (see probe-low-rank.ts);
+ * `plans` is updated to what was read.
  */
 async function readLayers(plans: LayerJob[][], options: RecoverOptions, pool: LayerPool, effects: RecoverEffects): Promise<LayerResult[][]> {
   let totalBytes = plans.flat().reduce((sum, job) => sum + jobBytes(job), 0);
   let doneBytes = 0;
-  const run = (jobs: readonly LayerJob[]) => pool.run(jobs, (_done, _total, bytes) => effects.progress((doneBytes += bytes), totalBytes));
+  const read = (job: LayerJob) =>
+    pool.submit<LayerResult>({ kind: "layer", job }).then((result) => {
+      effects.progress((doneBytes += jobBytes(job)), totalBytes);
+      return result;
+    });
   const passes: LayerResult[][] = [];
   for (const [g, jobs] of plans.entries()) {
     const probe = options.distance === "auto" ? probeJobIndex(jobs) : -1;
     if (probe < 0) {
-      passes.push(await run(jobs));
+      passes.push(await Promise.all(jobs.map(read)));
       continue;
     }
-    const first = jobs.filter((job, l) => l === probe || !job.roles.sketch);
-    const results = new Map((await run(first)).map((result, i) => [first[i]!.name, result]));
+    const probeJob = jobs[probe]!;
+    const probed = read(probeJob);
+    const unsketched = jobs.filter((job) => !job.roles.sketch);
+    const first = Promise.all(unsketched.map(read));
+    first.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
+    let probeResult = await probed;
     let plan = jobs;
-    if (!(await probeFindsLowRank(jobs[probe]!, results.get(jobs[probe]!.name)!, options.rankEpsilon, pool.ranks))) {
+    if (!(await probeFindsLowRank(probeJob, probeResult, options.rankEpsilon, pool.ranks))) {
       plan = withoutSketches(jobs);
       totalBytes -= jobs.reduce((sum, job) => sum + jobBytes(job), 0) - plan.reduce((sum, job) => sum + jobBytes(job), 0);
-      const probed = results.get(jobs[probe]!.name)!;
-      results.set(probed.name, { ...probed, sketches: [] });
+      probeResult = { ...probeResult, sketches: [] };
       effects.log("no model is a low-rank update of its neighbours: distance ft, LoRA layers not sketched");
     }
-    const second = plan.filter((job) => !results.has(job.name));
-    (await run(second)).forEach((result, i) => results.set(second[i]!.name, result));
+    const rest = plan.filter((job) => job.name !== probeJob.name && !unsketched.some((u) => u.name === job.name));
+    const [firstResults, restResults] = await Promise.all([first, Promise.all(rest.map(read))]);
+    const results = new Map<string, LayerResult>([[probeJob.name, probeResult]]);
+    unsketched.forEach((job, i) => results.set(job.name, firstResults[i]!));
+    rest.forEach((job, i) => results.set(job.name, restResults[i]!));
     plans[g] = plan;
     passes.push(plan.map((job) => results.get(job.name)!));
   }
