@@ -34,7 +34,7 @@ export function buildProgram(): Command {
     .command("recover")
     .description("recover the Model Graph (trees and parents) of a set of safetensors models")
     .argument("<paths...>", "model folders (*.safetensors, optional config.json), single .safetensors files, or folders of model folders")
-    .addOption(new Option("--stage <stage>", "training stage of every model").choices(["specialization", "generalization", "auto"]).default("specialization"))
+    .addOption(new Option("--stage <stage>", "training stage of every model").choices(["specialization", "generalization", "auto"]).default("auto"))
     .option("--stages <file>", "JSON file mapping model id → generalization|specialization (overrides --stage)")
     .option("--trees <n>", "number of trees, or 'auto'", (v) => (v === "auto" ? "auto" : positiveInteger(v)), "auto")
     .addOption(new Option("--distance <name>", "edge distance: ft (max |Δw|), lora (rank Δw), auto").choices(["ft", "lora", "auto"]).default("auto"))

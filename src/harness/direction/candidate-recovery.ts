@@ -19,6 +19,13 @@ import type { LayerSet } from "./layer-sets.ts";
 import { sourceLabel, sourceOptions, sourceScores, type ScoreSource } from "./score-source.ts";
 import { prepareTree, recoverPrepared, type PreparedTree } from "./prepared-tree.ts";
 
+
+/**
+ * The stage the direction ablations recover with: VTHR's fine-tunes are specialization, and
+ * each statistic is measured with its trend known, as in the paper — not with recovery's
+ * default `--stage auto`, which would flip a statistic that moves the wrong way.
+ */
+const KNOWN_STAGE = "specialization";
 /** Accuracies of one candidate on one split. */
 export interface CandidateAccuracy {
   readonly candidate: ScoreSource;
@@ -67,7 +74,7 @@ export function accuracyOnTrees(
 /** Pooled tree accuracy with no direction information (every model the same score): what the distance alone gets right. */
 export function noDirectionAccuracy(trees: readonly { root: string; tree: PreparedTree }[], lambda = DEFAULT_RECOVER_OPTIONS.lambda): number {
   const flat = new Map(trees.flatMap(({ tree }) => tree.ids.map((id) => [id, 0] as const)));
-  return accuracyOnTrees(trees, flat, DEFAULT_RECOVER_OPTIONS.stage, lambda).treesPooled;
+  return accuracyOnTrees(trees, flat, KNOWN_STAGE, lambda).treesPooled;
 }
 
 /** Per-tree accuracy of every candidate on prepared trees, scores from `rows` (statistics of every model). */
@@ -75,7 +82,7 @@ export function accuracyByCandidate(
   trees: readonly { root: string; tree: PreparedTree }[],
   rows: readonly LayerStatsRow[],
   candidates: readonly ScoreSource[],
-  prior: Pick<RecoverOptions, "stage" | "lambda"> = DEFAULT_RECOVER_OPTIONS,
+  prior: Pick<RecoverOptions, "stage" | "lambda"> = { stage: KNOWN_STAGE, lambda: DEFAULT_RECOVER_OPTIONS.lambda },
 ): CandidateAccuracy[] {
   return candidates.map((candidate) => {
     const { perTree, treesPooled } = accuracyOnTrees(trees, sourceScores(candidate, rows, trees), prior.stage, prior.lambda);
@@ -88,7 +95,7 @@ export async function recoverGraphByCandidate(
   models: readonly ModelSource[],
   truth: TruthGraph,
   candidates: readonly ScoreSource[],
-  base: Partial<RecoverOptions> = {},
+  base: Partial<RecoverOptions> = { stage: KNOWN_STAGE },
 ): Promise<{ candidate: ScoreSource; accuracy: number; clustering: number }[]> {
   const trees = new Set(truth.models.map((m) => m.tree)).size;
   const out = [];
@@ -137,7 +144,7 @@ export async function lambdaDistanceSweep(
     for (const candidate of candidates) {
       const scores = sourceScores(candidate, rows, trees);
       for (const lambda of lambdas) {
-        out.push({ candidate: sourceLabel(candidate), distanceLayers: layers.name, lambda, treesPooled: accuracyOnTrees(trees, scores, DEFAULT_RECOVER_OPTIONS.stage, lambda).treesPooled });
+        out.push({ candidate: sourceLabel(candidate), distanceLayers: layers.name, lambda, treesPooled: accuracyOnTrees(trees, scores, KNOWN_STAGE, lambda).treesPooled });
       }
     }
   }

@@ -75,7 +75,8 @@ export function sourceOptions(source: ScoreSource, base: Partial<RecoverOptions>
   if (!runsInRecovery(source)) throw new Error(`score source ${sourceLabel(source)} has no recoverModels equivalent`);
   if (isAuto(source)) return { ...base, score: "auto", scoreKinds: source.auto.ft.layers.kinds, loraKinds: source.auto.lora.layers.kinds };
   const recoverySign = SPECIALIZATION_TREND[source.score] === 1 ? -1 : 1;
-  const stage = base.stage ?? DEFAULT_RECOVER_OPTIONS.stage;
+  // A candidate's sign is stated for fine-tuning, so without a stage given it runs as specialization.
+  const stage = base.stage ?? "specialization";
   const flipped = stage === "auto" ? "auto" : stage === "specialization" ? "generalization" : "specialization";
   return { ...base, score: source.score, scoreKinds: source.layers.kinds, ...((source.sign ?? 1) !== recoverySign ? { stage: flipped } : {}) };
 }

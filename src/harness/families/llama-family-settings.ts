@@ -67,7 +67,7 @@ const MEMBERS: readonly LmMemberRecipe[] = [
 export const LLAMA_RECOVERIES: readonly RecoveryVariant[] = [
   { name: "paper: ℓ_FT, specialization, 1 tree", overrides: { stage: "specialization", distance: "ft", trees: 1 } },
   { name: "stage auto (no labels)", overrides: { stage: "auto", distance: "ft", trees: 1 } },
-  { name: "tool defaults (trees, distance auto)", overrides: { stage: "specialization" } },
+  { name: "tool defaults (stage, trees, distance auto)", overrides: {} },
   // SPEC §2's first choice of score layers, before the VTHR ablation added the MLP matrices.
   { name: "paper, score on attention only", overrides: { stage: "specialization", distance: "ft", trees: 1, scoreKinds: ["query", "key", "value", "attention-output"] } },
 ];
