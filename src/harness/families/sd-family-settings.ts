@@ -71,7 +71,7 @@ const CONTINUATIONS: readonly SdContinuationRecipe[] = [
 export const SD_RECOVERIES: readonly RecoveryVariant[] = [
   { name: "paper: ℓ_FT, generalization, 1 tree", overrides: { stage: "generalization", distance: "ft", trees: 1 } },
   { name: "stage auto (no labels)", overrides: { stage: "auto", distance: "ft", trees: 1 } },
-  { name: "tool defaults (specialization, trees and distance auto)", overrides: {} },
+  { name: "tool defaults (stage, trees and distance auto)", overrides: {} },
   // SPEC §2's first choice of score layers, before the VTHR ablation added the MLP matrices.
   { name: "paper, score on attention only", overrides: { stage: "generalization", distance: "ft", trees: 1, scoreKinds: ["query", "key", "value", "attention-output"] } },
 ];
