@@ -24,7 +24,7 @@ export interface SparseSigns {
 }
 
 interface KernelExports {
-  addPowerSums(values: number, count: number, shift: number, out: number): void;
+  addPowerSums(values: number, count: number, shift: number, scale: number, out: number): number;
   addPairwiseAbsoluteDifferences(pointers: number, models: number, count: number, out: number): void;
   sketchRows(weights: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, out: number): void;
   sketchColumns(left: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, width: number, out: number): void;
@@ -120,11 +120,17 @@ export class WeightKernels {
 
   /**
    * Adds the power sums of the `count` f32 values at `values` around `shift` into `accumulator`.
-   * The kernel forms x − shift in f32, so `shift` must be an f32 value (Math.fround).
+   * The kernel forms x − shift in f32, so `shift` must be an f32 value (Math.fround). Returns
+   * the scale to pass with the layer's next chunk: the first chunk (scale 0) finds it from its
+   * range, later chunks reuse it and take one pass instead of two (a chunk whose range would
+   * overflow that scale is redone with its own).
    */
-  addPowerSums(values: number, count: number, shift: number, accumulator: number): void {
+  addPowerSums(values: number, count: number, shift: number, accumulator: number, scale = 0): number {
     if (!Object.is(Math.fround(shift), shift)) throw new RangeError(`power-sum shift ${shift} is not an f32 value`);
-    this.kernels.addPowerSums(values, count, shift, accumulator);
+    const used = this.kernels.addPowerSums(values, count, shift, scale, accumulator);
+    if (scale === 0) return used;
+    if (used === 0) this.kernels.addPowerSums(values, count, shift, 0, accumulator);
+    return scale;
   }
 
   /** The power sums gathered in `accumulator` (which was fed with this `shift`). */

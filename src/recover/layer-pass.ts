@@ -106,6 +106,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   const pairwise = job.roles.distance ? kernels.pairwiseAccumulator(buffers) : undefined;
   const sketches = sketched ? makeSketcher(job.shape[0]!, cols, job.sketchSize).streamInKernels(kernels, n) : [];
   const shifts: number[] = [];
+  const scales = job.tensors.map(() => 0);
   const streams = job.tensors.map(openTensorStream);
   try {
     for (let first = 0; first < count; first += chunk) {
@@ -119,7 +120,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
         // The power sums turn non-finite on a NaN/Inf weight, so the reader's own check is skipped.
         const read = stream.read(first, values, memory, { checkFinite: false });
         if (first === 0) shifts.push(Math.fround(powerSumShift(read)));
-        kernels.addPowerSums(buffer, values, shifts[m]!, powerSums[m]!);
+        scales[m] = kernels.addPowerSums(buffer, values, shifts[m]!, powerSums[m]!, scales[m]);
         sketches[m]?.addRows(buffer, first / cols, values / cols);
       }
       if (pairwise) kernels.addPairwise(pairwise, values);

@@ -23,8 +23,9 @@ function kernelStats(values: Float32Array, chunk = values.length) {
   const pointer = place(kernels, values);
   const accumulator = kernels.powerSumAccumulator();
   const shift = Math.fround(powerSumShift(values));
+  let scale = 0; // found by the first chunk, reused by the others (as the recovery pass does)
   for (let first = 0; first < values.length; first += chunk) {
-    kernels.addPowerSums(pointer + first * 4, Math.min(chunk, values.length - first), shift, accumulator);
+    scale = kernels.addPowerSums(pointer + first * 4, Math.min(chunk, values.length - first), shift, accumulator, scale);
   }
   return statsFromPowerSums(values.length, kernels.readPowerSums(accumulator, shift));
 }
@@ -69,6 +70,25 @@ describe("addPowerSums", () => {
     const actual = kernelStats(values, 16384);
     expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-9);
     expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-8);
+  });
+
+  test("a chunk far wider than the first one (its scale would overflow) is redone with its own scale", () => {
+    const values = layer(0, 4096, 5);
+    for (let i = 3000; i < 3100; i++) values[i] = (i % 2 ? 1 : -1) * 1e9 * (1 + i / 1e4); // 2^35 × the first chunk's spread
+    const expected = layerStats(values, 0);
+    const actual = kernelStats(values, 1000);
+    expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-6);
+    expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-6);
+    expect(actual.max).toBe(expected.max);
+  });
+
+  test("chunks far narrower than the first one keep their share of the moments", () => {
+    const values = layer(0, 4096, 6);
+    for (let i = 1000; i < 4096; i++) values[i]! *= 1e-12;
+    const expected = layerStats(values, 0);
+    const actual = kernelStats(values, 1000);
+    expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-6);
+    expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-6);
   });
 
   test("a constant layer has zero spread", () => {

@@ -30,50 +30,62 @@
 /** Values per f32 partial sum in addPowerSums (8 per lane of each of two accumulator sets). */
 const POWER_BLOCK = 64;
 
+/** A chunk fed with an earlier chunk's scale is redone with its own when |y|·scale exceeds this (y⁴ stays ≤ 2⁹⁶). */
+const LARGEST_SCALED = 16777216.0; // 2^24
+
 /**
  * Adds the power sums of y = x − shift over `count` f32 values at `values` into the f64
  * accumulator at `out`: [Σy, Σy², Σy³, Σy⁴, min x, max x] (start it at 0, 0, 0, 0, +∞, −∞;
- * a layer is fed chunk by chunk; `shift` must be an f32 value).
+ * a layer is fed chunk by chunk; `shift` must be an f32 value). Returns the scale it used.
  *
- * Precision: y is scaled by a power of two (exact) so the chunk's largest |y| is in [½, 1);
- * then y, y², y³, y⁴ are formed in f32 (no overflow or underflow can occur for any finite
- * weight that matters), summed in f32 over runs of 8 values per lane, and those partial sums
- * are accumulated in f64 and unscaled. Each term carries a relative rounding error ≤ 2⁻²² and
- * each partial ≤ 8·2⁻²⁴, unbiased, so the layer's moments agree with an all-f64 pass to ~1e-7
- * relative or better (test/kernels/weight-kernels.test.ts) — at half the cost of f64x2 products.
+ * Precision: y is multiplied by a power of two `scale` (exact); then y, y², y³, y⁴ are formed
+ * in f32, summed in f32 over runs of 8 values per lane, and those partial sums are accumulated
+ * in f64 and unscaled. Each term carries a relative rounding error ≤ 2⁻²² and each partial
+ * ≤ 8·2⁻²⁴, unbiased, so the layer's moments agree with an all-f64 pass to ~1e-7 relative or
+ * better (test/kernels/weight-kernels.test.ts) — at half the cost of f64x2 products.
+ *
+ * With `scale` = 0 the chunk's range is found first (a pass over the chunk) and sets the scale
+ * so the largest scaled |y| is in [½, 1). A later chunk passes that scale back and is summed in
+ * ONE pass: terms smaller than the first chunk's underflow only where they are negligible next
+ * to it (below 2⁻¹²⁶ against ≥ 2⁻⁴), and if this chunk's scaled range exceeds LARGEST_SCALED
+ * nothing is added and 0 is returned — the caller redoes the chunk with scale 0.
  * A NaN or ±Inf makes the sums non-finite.
  */
-export function addPowerSums(values: usize, count: i32, shift: f64, out: usize): void {
-  // Pass 1 (the chunk is in cache): the range, which also sets the scale.
-  let low = f32x4.splat(Infinity), high = f32x4.splat(-Infinity);
+export function addPowerSums(values: usize, count: i32, shift: f64, scale: f64, out: usize): f64 {
   const vectors = count & ~3;
-  for (let i = 0; i < vectors; i += 4) {
-    const v = v128.load(values + (<usize>i << 2));
-    low = f32x4.pmin(low, v);
-    high = f32x4.pmax(high, v);
+  let lo: f32 = Infinity;
+  let hi: f32 = -Infinity;
+  const derived = scale == 0;
+  if (derived) {
+    // Pass 1 (the chunk is in cache): the range, which sets the scale.
+    let low = f32x4.splat(Infinity), high = f32x4.splat(-Infinity);
+    for (let i = 0; i < vectors; i += 4) {
+      const v = v128.load(values + (<usize>i << 2));
+      low = f32x4.pmin(low, v);
+      high = f32x4.pmax(high, v);
+    }
+    lo = minLane(low);
+    hi = maxLane(high);
+    for (let i = vectors; i < count; i++) {
+      const x = load<f32>(values + (<usize>i << 2));
+      lo = min(lo, x);
+      hi = max(hi, x);
+    }
+    const deviation = max(<f64>hi - shift, shift - <f64>lo);
+    // Every value equals the shift (all y = 0): only the range changes.
+    if (deviation == 0) {
+      storeRange(out, lo, hi);
+      return 0;
+    }
+    // 2^−(e+1) where deviation = m·2^e, m ∈ [1, 2): scaled |y| < 1. A NaN or infinite deviation gives 0·∞ = NaN below.
+    const exponent = <i64>((reinterpret<u64>(deviation) >> 52) & 0x7ff);
+    scale = exponent >= 2046 ? 0.0 : reinterpret<f64>(<u64>(2045 - exponent) << 52);
   }
-  let lo = minLane(low);
-  let hi = maxLane(high);
-  for (let i = vectors; i < count; i++) {
-    const x = load<f32>(values + (<usize>i << 2));
-    lo = min(lo, x);
-    hi = max(hi, x);
-  }
-  store<f64>(out, min(load<f64>(out, 32), <f64>lo), 32);
-  store<f64>(out, max(load<f64>(out, 40), <f64>hi), 40);
-
-  const deviation = max(<f64>hi - shift, shift - <f64>lo);
-  if (!(deviation > 0)) {
-    // Every value equals the shift (all y = 0), or a NaN hid from the range: let it reach the sums.
-    if (deviation == 0) return;
-  }
-  // 2^−(e+1) where deviation = m·2^e, m ∈ [1, 2): scaled |y| < 1. An infinite deviation gives 0·∞ = NaN below.
-  const exponent = <i64>((reinterpret<u64>(deviation) >> 52) & 0x7ff);
-  const scale = exponent >= 2046 ? 0.0 : reinterpret<f64>(<u64>(2045 - exponent) << 52);
   const k = f32x4.splat(<f32>shift);
   const c = f32x4.splat(<f32>scale);
 
-  // Pass 2: power sums of the scaled deviations.
+  // The power sums of the scaled deviations (and, with a given scale, the range on the way).
+  let low = f32x4.splat(Infinity), high = f32x4.splat(-Infinity);
   let t1 = f64x2.splat(0), t2 = f64x2.splat(0), t3 = f64x2.splat(0), t4 = f64x2.splat(0);
   const blocked = count & ~(POWER_BLOCK - 1);
   for (let start = 0; start < blocked; start += POWER_BLOCK) {
@@ -81,8 +93,14 @@ export function addPowerSums(values: usize, count: i32, shift: f64, out: usize):
     let b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0), b4 = f32x4.splat(0);
     for (let i = start; i < start + POWER_BLOCK; i += 8) {
       const p = values + (<usize>i << 2);
-      const y = f32x4.mul(f32x4.sub(v128.load(p), k), c);
-      const z = f32x4.mul(f32x4.sub(v128.load(p, 16), k), c);
+      const v = v128.load(p);
+      const w = v128.load(p, 16);
+      if (!derived) {
+        low = f32x4.pmin(low, f32x4.pmin(v, w));
+        high = f32x4.pmax(high, f32x4.pmax(v, w));
+      }
+      const y = f32x4.mul(f32x4.sub(v, k), c);
+      const z = f32x4.mul(f32x4.sub(w, k), c);
       const yy = f32x4.mul(y, y), zz = f32x4.mul(z, z);
       a1 = f32x4.add(a1, y); b1 = f32x4.add(b1, z);
       a2 = f32x4.add(a2, yy); b2 = f32x4.add(b2, zz);
@@ -95,20 +113,39 @@ export function addPowerSums(values: usize, count: i32, shift: f64, out: usize):
     t4 = f64x2.add(t4, widenSum(f32x4.add(a4, b4)));
   }
   let s1 = addLanes(t1), s2 = addLanes(t2), s3 = addLanes(t3), s4 = addLanes(t4);
+  if (!derived) {
+    lo = minLane(low);
+    hi = maxLane(high);
+  }
   for (let i = blocked; i < count; i++) {
-    const y = <f64>(<f32>((load<f32>(values + (<usize>i << 2)) - <f32>shift) * <f32>scale));
+    const x = load<f32>(values + (<usize>i << 2));
+    if (!derived) {
+      lo = min(lo, x);
+      hi = max(hi, x);
+    }
+    const y = <f64>(<f32>((x - <f32>shift) * <f32>scale));
     const yy = y * y;
     s1 += y;
     s2 += yy;
     s3 += yy * y;
     s4 += yy * yy;
   }
+  // A given scale is only good while this chunk's scaled deviations stay in range.
+  if (!derived && max(<f64>hi - shift, shift - <f64>lo) * scale > LARGEST_SCALED) return 0;
+  storeRange(out, lo, hi);
   const unscale = 1 / scale;
   const unscale2 = unscale * unscale;
   store<f64>(out, load<f64>(out) + s1 * unscale);
   store<f64>(out, load<f64>(out, 8) + s2 * unscale2, 8);
   store<f64>(out, load<f64>(out, 16) + s3 * unscale2 * unscale, 16);
   store<f64>(out, load<f64>(out, 24) + s4 * unscale2 * unscale2, 24);
+  return scale;
+}
+
+/** Folds a chunk's range into the accumulator's min and max. */
+@inline function storeRange(out: usize, lo: f32, hi: f32): void {
+  store<f64>(out, min(load<f64>(out, 32), <f64>lo), 32);
+  store<f64>(out, max(load<f64>(out, 40), <f64>hi), 40);
 }
 
 /** The four f32 lanes of v summed pairwise into two f64 lanes. */
