@@ -1,4 +1,4 @@
-import cliProgress from "cli-progress";
+import type * as CliProgress from "cli-progress";
 import { formatDuration } from "./format-units.ts";
 
 /**
@@ -105,6 +105,9 @@ export function lineProgress(options: { write?: (line: string) => void; now?: ()
 
 /** A live cli-progress bar on stderr, with our cache-aware rate and ETA in place of its own. */
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
+  // Loaded here, not at the top: cli-progress takes ~16 ms to import (a few % of a large
+  // recovery's wall time), and quiet or piped runs never draw a bar.
+  const cliProgress = require("cli-progress") as typeof CliProgress;
   return {
     start(label, total) {
       const state: ProgressState = { label, total, cached: 0, advanced: 0, startedAt: performance.now() };

@@ -12,8 +12,15 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error("mother reads little-endian safetensors through typed arrays; this platform is big-endian");
 }
 
-/** f16 bit pattern → its exact f32 value, for all 65,536 patterns (256 KiB, built once). */
-export const F16_TO_F32: Float32Array = buildF16Table();
+let f16Table: Float32Array | undefined;
+
+/**
+ * f16 bit pattern → its exact f32 value, for all 65,536 patterns (256 KiB), built on first
+ * use: every layer worker loads this module, and most checkpoints hold no f16 tensor.
+ */
+export function f16ToF32Table(): Float32Array {
+  return (f16Table ??= buildF16Table());
+}
 
 function buildF16Table(): Float32Array {
   const table = new Float32Array(65536);
@@ -73,10 +80,11 @@ export function decodeTensorBytes(bytes: Uint8Array, dtype: Dtype, output?: Floa
     case "F16": {
       const halves = new Uint16Array(buffer, start, count);
       const values = output ? output.subarray(0, count) : new Float32Array(count);
+      const table = f16ToF32Table();
       let nonFinite = 0;
       for (let i = 0; i < count; i++) {
         const half = halves[i]!;
-        values[i] = F16_TO_F32[half]!;
+        values[i] = table[half]!;
         nonFinite |= ((half & 0x7c00) + 0x400) >> 15;
       }
       return { values, firstNonFinite: nonFinite ? firstNonFiniteIndex(values) : -1 };

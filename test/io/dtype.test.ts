@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { decodeTensorBytes, encodeBf16, encodeF16, encodeTensorValues, F16_TO_F32 } from "../../src/io/dtype.ts";
+import { decodeTensorBytes, encodeBf16, encodeF16, encodeTensorValues, f16ToF32Table } from "../../src/io/dtype.ts";
+
+const F16_TO_F32 = f16ToF32Table();
 
 /** Independent oracle: the f16 value nearest to x (ties to even mantissa), by brute force over all finite patterns. */
 function nearestF16Pattern(x: number): number {
