@@ -24,12 +24,14 @@ export function probeJobIndex(jobs: readonly LayerJob[]): number {
 export async function probeFindsLowRank(job: LayerJob, result: LayerResult, epsilon: number, ranks: RankRunner = rankInProcess): Promise<boolean> {
   const n = job.tensors.length;
   const highRank = LOW_RANK_FRACTION * Math.min(job.shape[0]!, job.shape[1]!, job.sketchSize);
-  const pairs: number[] = [];
+  // Unordered pairs, once each: mutual neighbours would otherwise be ranked twice.
+  const unique = new Set<number>();
   for (let i = 0; i < n; i++) {
     const others = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i);
     others.sort((a, b) => result.meanAbsDiff[i * n + a]! - result.meanAbsDiff[i * n + b]!);
-    for (const j of others.slice(0, NEIGHBOURS)) pairs.push(i, j);
+    for (const j of others.slice(0, NEIGHBOURS)) unique.add(Math.min(i, j) * n + Math.max(i, j));
   }
+  const pairs = [...unique].flatMap((pair) => [Math.floor(pair / n), pair % n]);
   // Two jobs, so both workers rank.
   const half = 2 * Math.ceil(pairs.length / 4);
   const jobs = [pairs.slice(0, half), pairs.slice(half)].filter((p) => p.length > 0).map((p) => ({ sketches: result.sketches, pairs: Int32Array.from(p), epsilon }));
