@@ -1,15 +1,18 @@
 /**
- * Step 4 of recovery: split each architecture group into Model Trees by hierarchical
- * clustering (Ward) on the mean |Δ| between models (paper §5.2 "pairwise L1 distance"),
- * taken per layer and combined by the median over the distance layers.
+ * Step 4 of recovery: split each architecture group into Model Trees.
  *
- * The tree count is shared across groups: every group is at least one tree, and asking for
- * N trees undoes the N − G highest merges across all the groups' dendrograms together —
- * the same cut a single dendrogram would make if groups were infinitely far apart.
+ * - `--trees N`: hierarchical clustering (Ward) on the mean |Δ| between models (paper §5.2
+ *   "pairwise L1 distance"), taken per layer and combined by the lower quartile over the
+ *   distance layers. The count is shared across groups: every group is at least one tree, and
+ *   N trees undo the N − G highest merges across all the groups' dendrograms together — the
+ *   same cut a single dendrogram would make if groups were infinitely far apart.
+ * - `--trees auto`: models are in one tree when a chain of pairs links them whose mean |Δ|,
+ *   relative to the layers' own RMS, is below RELATED_BELOW (see relativeDistance): models that
+ *   share no ancestor differ by about as much as their weights are large.
  */
 import type { ModelSource } from "../types.ts";
 import { MotherError } from "../errors.ts";
-import { chooseClusterCount, cutTree, hierarchicalClustering, type LinkageMatrix } from "../tree/hierarchical-clustering.ts";
+import { cutTree, hierarchicalClustering, type LinkageMatrix } from "../tree/hierarchical-clustering.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 
 /** One recovered tree: indices into its architecture group. */
@@ -53,22 +56,78 @@ export function clusteringDistance(n: number, jobs: readonly LayerJob[], pass: r
   return out;
 }
 
-/** Clusters every group; `trees` is the total tree count or "auto" (per group, see chooseClusterCount). */
+/**
+ * Relative distance below which two models are related (`--trees auto`). Weights that share
+ * no ancestor are independent draws: E|u − v| / RMS is 2/√π ≈ 1.13 for Gaussian weights, 1.15
+ * for uniform ones (torch's default init), 1.06 for Laplace ones, however long each model was
+ * trained. Measured between trees: 1.03–1.14 on VTHR, 1.13–1.22 on PyTorch-trained trees
+ * (experiments/foreign-trees.ts); within trees at most 0.58 on VTHR FT (parent–child at most
+ * 0.37; fine-tunes of large pre-trained models move far less), 0 on LoRA (the lower quartile
+ * sees untouched layers), at most 0.34 on the PyTorch trees. 0.8 sits in the gap with room on
+ * both sides, and unlike a gap in the dendrogram it needs no other trees to compare against.
+ */
+export const RELATED_BELOW = 0.8;
+
+/**
+ * Relative clustering distance of one group: per pair, the lower quartile over distance layers
+ * of mean |u_l − v_l| / ((rms(u_l) + rms(v_l)) / 2), the RMS coming from the layer statistics.
+ */
+export function relativeDistance(n: number, jobs: readonly LayerJob[], pass: readonly LayerResult[]): Float64Array {
+  const layers = jobs.flatMap((job, l) => (job.roles.distance ? [pass[l]!] : []));
+  const out = new Float64Array(n * n);
+  if (layers.length === 0) return out;
+  const rms = layers.map((layer) => layer.stats.map((s) => Math.sqrt(s.variance + s.mean * s.mean)));
+  const values = new Float64Array(layers.length);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      layers.forEach((layer, l) => {
+        const scale = (rms[l]![i]! + rms[l]![j]!) / 2;
+        values[l] = scale > 0 ? layer.meanAbsDiff[i * n + j]! / scale : 0;
+      });
+      values.sort();
+      out[i * n + j] = out[j * n + i] = quantileOfSorted(values, CLUSTERING_QUANTILE);
+    }
+  }
+  return out;
+}
+
+/** Connected components of the graph linking pairs closer than `below`: one label per model, 0, 1, … in first-seen order. */
+export function relatedComponents(distance: Float64Array, n: number, below = RELATED_BELOW): Int32Array {
+  const label = new Int32Array(n).fill(-1);
+  let next = 0;
+  for (let start = 0; start < n; start++) {
+    if (label[start]! >= 0) continue;
+    label[start] = next;
+    const stack = [start];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      for (let j = 0; j < n; j++) {
+        if (label[j]! < 0 && distance[i * n + j]! < below) {
+          label[j] = next;
+          stack.push(j);
+        }
+      }
+    }
+    next++;
+  }
+  return label;
+}
+
+/** Clusters every group; `trees` is the total tree count (Ward) or "auto" (related components). */
 export function clusterGroups(
   groups: readonly (readonly ModelSource[])[],
   plans: readonly (readonly LayerJob[])[],
   passes: readonly (readonly LayerResult[])[],
   trees: number | "auto",
 ): Cluster[] {
-  const linkages: (LinkageMatrix | undefined)[] = groups.map((group, g) =>
-    group.length > 1 ? hierarchicalClustering(clusteringDistance(group.length, plans[g]!, passes[g]!), group.length, "ward") : undefined,
-  );
-  const counts = trees === "auto" ? linkages.map((l) => (l ? chooseClusterCount(l) : 1)) : allocateTrees(groups, linkages, trees);
+  const labelsOf: Int32Array[] =
+    trees === "auto"
+      ? groups.map((group, g) => relatedComponents(relativeDistance(group.length, plans[g]!, passes[g]!), group.length))
+      : wardLabels(groups, plans, passes, trees);
   const clusters: Cluster[] = [];
-  groups.forEach((group, g) => {
-    const labels = linkages[g] ? cutTree(linkages[g]!, counts[g]!) : new Int32Array(group.length);
+  groups.forEach((_, g) => {
     const byLabel = new Map<number, number[]>();
-    labels.forEach((label, i) => {
+    labelsOf[g]!.forEach((label, i) => {
       const members = byLabel.get(label);
       if (members) members.push(i);
       else byLabel.set(label, [i]);
@@ -76,6 +135,15 @@ export function clusterGroups(
     for (const members of byLabel.values()) clusters.push({ group: g, members });
   });
   return clusters;
+}
+
+/** Ward clustering of every group, `trees` clusters in all. */
+function wardLabels(groups: readonly (readonly ModelSource[])[], plans: readonly (readonly LayerJob[])[], passes: readonly (readonly LayerResult[])[], trees: number): Int32Array[] {
+  const linkages: (LinkageMatrix | undefined)[] = groups.map((group, g) =>
+    group.length > 1 ? hierarchicalClustering(clusteringDistance(group.length, plans[g]!, passes[g]!), group.length, "ward") : undefined,
+  );
+  const counts = allocateTrees(groups, linkages, trees);
+  return groups.map((group, g) => (linkages[g] ? cutTree(linkages[g]!, counts[g]!) : new Int32Array(group.length)));
 }
 
 /** Splits a total tree count over groups by undoing the highest merges across all dendrograms. */

@@ -1,7 +1,7 @@
 /**
  * `experiments/direction-ablation.ts --quick`: the default candidate's row must agree with
  * independent computations — direction agreement from the checkpoints by brute force, and
- * tree / Model Graph accuracy from recoverSplit with recovery's defaults (the code path of
+ * tree / Model Graph accuracy from recoverSplit with recovery's defaults but the stage known (the code path of
  * experiments/vthr.ts, not the ablation's own per-tree loop), and for other candidates from
  * recoverModels with `score` and `scoreKinds` set.
  */
@@ -32,7 +32,8 @@ describe("experiments/direction-ablation.ts --quick", () => {
       // recovery's score auto: Σ kurtosis over block matrices on ℓ_FT trees, −Σ variance of query/value on ℓ_LoRA trees
       const oracle = split === "ft" ? (path: string) => summedOracle(path, BLOCK_WEIGHT, kurtosisOracle) : async (path: string) => -(await summedOracle(path, QUERY_VALUE_WEIGHT, varianceOracle));
       const scores = new Map(await Promise.all(models.map(async (m) => [m.id, await oracle(m.path)] as const)));
-      const reference = await recoverSplit(models, truth);
+      // The ablation measures each statistic with the stage known (VTHR fine-tunes: specialization).
+      const reference = await recoverSplit(models, truth, { stage: "specialization" });
       const roots = [...reference.perTree.keys()];
       const correct = [...reference.perTree.values()].reduce((sum, r) => sum + r.scores.edges.correct, 0);
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { chooseClusterCount, cutTree, hierarchicalClustering, type Linkage } from "../../src/tree/hierarchical-clustering.ts";
+import { cutTree, hierarchicalClustering, type Linkage } from "../../src/tree/hierarchical-clustering.ts";
 
 function euclidean(points: readonly (readonly number[])[]): Float64Array {
   const n = points.length;
@@ -41,45 +41,6 @@ function gaussianSource(seed: number): () => number {
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
-/**
- * A forest of random-walk model trees (root + children + grandchildren) with L1-per-weight
- * distances, fine-tune step sizes varied 20×, roots independent: the shape of VTHR.
- */
-function simulatedForest(trees: number, children: number, grandchildren: number, seed: number): { distances: Float64Array; truth: number[] } {
-  const gaussian = gaussianSource(seed);
-  let state = seed ^ 0x9e3779b9;
-  const uniform = () => ((state = (Math.imul(state, 22695477) + 1) >>> 0) + 0.5) / 2 ** 32;
-  const dims = 200;
-  const points: Float64Array[] = [];
-  const truth: number[] = [];
-  const step = (from: Float64Array) => {
-    const size = 0.005 + 0.095 * uniform();
-    return from.map((x) => x + size * gaussian());
-  };
-  for (let t = 0; t < trees; t++) {
-    const root = Float64Array.from({ length: dims }, gaussian);
-    points.push(root);
-    truth.push(t);
-    for (let c = 0; c < children; c++) {
-      const child = step(root);
-      points.push(child);
-      truth.push(t);
-      for (let g = 0; g < grandchildren; g++) {
-        points.push(step(child));
-        truth.push(t);
-      }
-    }
-  }
-  const n = points.length;
-  const distances = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let k = 0; k < dims; k++) sum += Math.abs(points[i]![k]! - points[j]![k]!);
-      distances[i * n + j] = sum / dims;
-    }
-  return { distances, truth };
-}
 
 /** 9 random 3-D points and scipy 1.17.1's `linkage(pdist(points), method)` for them (generated once with numpy seed 3). */
 const SCIPY_POINTS = [[2.041, -2.556, 0.418], [-0.568, -0.453, -0.216], [-2.02, -0.232, -0.865], [3.323, 0.226, -0.353], [-0.281, -0.668, -1.055], [-0.391, 0.482, -0.239], [0.958, -0.2, 0.024], [1.546, 0.545, -0.505], [-0.183, 0.541, 1.935]];
@@ -142,7 +103,7 @@ describe("cutTree", () => {
     expect(() => cutTree(linkage, 0)).toThrow(/out of range/);
   });
 
-  test("well-separated Gaussian blobs are recovered exactly, and counted by chooseClusterCount", () => {
+  test("well-separated Gaussian blobs are recovered exactly", () => {
     const blobs = fc.record({
       sizes: fc.array(fc.integer({ min: 3, max: 6 }), { minLength: 1, maxLength: 5 }),
       seed: fc.integer({ min: 1, max: 1_000_000 }),
@@ -162,37 +123,9 @@ describe("cutTree", () => {
         });
         const result = hierarchicalClustering(euclidean(points), points.length, linkage);
         expect(samePartition(cutTree(result, sizes.length), truth)).toBe(true);
-        expect(chooseClusterCount(result)).toBe(sizes.length);
       }),
       { numRuns: 60, seed: 99 },
     );
   });
 });
 
-describe("chooseClusterCount", () => {
-  test("a single simulated model tree of 4+ models gives 1 tree, whatever its shape", () => {
-    for (const [children, grandchildren] of [[4, 4], [6, 0], [3, 2], [2, 1], [3, 0]] as const) {
-      for (let seed = 1; seed <= 6; seed++) {
-        const { distances, truth } = simulatedForest(1, children, grandchildren, seed * 31 + children);
-        for (const linkage of ["ward", "average"] as const) {
-          expect(chooseClusterCount(hierarchicalClustering(distances, truth.length, linkage))).toBe(1);
-        }
-      }
-    }
-  });
-
-  test("a VTHR-shaped forest (5 trees × 21 models) gives 5 trees and Ward recovers them", () => {
-    for (let seed = 1; seed <= 3; seed++) {
-      const { distances, truth } = simulatedForest(5, 4, 4, seed);
-      const linkage = hierarchicalClustering(distances, truth.length, "ward");
-      expect(chooseClusterCount(linkage)).toBe(5);
-      expect(samePartition(cutTree(linkage, 5), truth)).toBe(true);
-    }
-  });
-
-  test("parent–child–stranger splits into 2; two items or identical items give 1", () => {
-    expect(chooseClusterCount(hierarchicalClustering(euclidean([[0], [1], [50]]), 3))).toBe(2);
-    expect(chooseClusterCount(hierarchicalClustering(euclidean([[0], [1]]), 2))).toBe(1);
-    expect(chooseClusterCount(hierarchicalClustering(new Float64Array(9), 3))).toBe(1);
-  });
-});
