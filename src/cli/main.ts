@@ -34,9 +34,9 @@ export function buildProgram(): Command {
     .command("recover")
     .description("recover the Model Graph (trees and parents) of a set of safetensors models")
     .argument("<paths...>", "model folders (*.safetensors, optional config.json), single .safetensors files, or folders of model folders")
-    .addOption(new Option("--stage <stage>", "training stage of every model").choices(["specialization", "generalization", "auto"]).default("auto"))
+    .addOption(new Option("--stage <stage>", "training stage of every model; auto tries both score trends per tree and keeps the cheaper tree").choices(["specialization", "generalization", "auto"]).default("auto"))
     .option("--stages <file>", "JSON file mapping model id → generalization|specialization (overrides --stage)")
-    .option("--trees <n>", "number of trees, or 'auto'", (v) => (v === "auto" ? "auto" : positiveInteger(v)), "auto")
+    .option("--trees <n>", "number of trees, or 'auto' (models whose weights differ by under 0.8 of their RMS share a tree)", (v) => (v === "auto" ? "auto" : positiveInteger(v)), "auto")
     .addOption(new Option("--distance <name>", "edge distance: ft (max |Δw|), lora (rank Δw), auto").choices(["ft", "lora", "auto"]).default("auto"))
     .option("--lambda <c>", "weight c of the direction prior, λ = c · mean(D)", nonNegativeNumber, 0.3)
     .addOption(
