@@ -5,6 +5,7 @@ import type { LayerJob, LayerResult } from "../../src/recover/layer-pass.ts";
 import { absoluteDifference } from "../../src/distance/elementwise-distance.ts";
 import { layerStats } from "../../src/stats/layer-stats.ts";
 import { makeGaussian, makeUniform } from "../../src/recover/seeded-random.ts";
+import { samePartition } from "../fixtures/same-partition.ts";
 
 /** The pass's view of `models` (each a list of layers), every layer a distance layer. */
 function passOf(models: readonly Float64Array[][]): { jobs: LayerJob[]; pass: LayerResult[] } {
@@ -65,16 +66,6 @@ function forest(trees: number, children: number, grandchildren: number, seed: nu
   return { models, truth };
 }
 
-function samePartition(labels: ArrayLike<number>, truth: readonly number[]): boolean {
-  const forward = new Map<number, number>();
-  const backward = new Map<number, number>();
-  for (let i = 0; i < truth.length; i++) {
-    if ((forward.get(labels[i]!) ?? truth[i]) !== truth[i] || (backward.get(truth[i]!) ?? labels[i]) !== labels[i]) return false;
-    forward.set(labels[i]!, truth[i]!);
-    backward.set(truth[i]!, labels[i]!);
-  }
-  return true;
-}
 
 describe("relativeDistance", () => {
   test("independent weights sit near 2/√π ≈ 1.13 of their RMS, whatever their scale", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { cutTree, hierarchicalClustering, type Linkage } from "../../src/tree/hierarchical-clustering.ts";
+import { samePartition } from "../fixtures/same-partition.ts";
 
 function euclidean(points: readonly (readonly number[])[]): Float64Array {
   const n = points.length;
@@ -20,17 +21,6 @@ function expectRows(actual: number[][], expected: number[][]): void {
   actual.forEach((row, r) => row.forEach((value, c) => expect(value).toBeCloseTo(expected[r]![c]!, 10)));
 }
 
-/** Same partition up to renaming of labels. */
-function samePartition(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  const forward = new Map<number, number>();
-  const backward = new Map<number, number>();
-  for (let i = 0; i < a.length; i++) {
-    if ((forward.get(a[i]!) ?? b[i]) !== b[i] || (backward.get(b[i]!) ?? a[i]) !== a[i]) return false;
-    forward.set(a[i]!, b[i]!);
-    backward.set(b[i]!, a[i]!);
-  }
-  return true;
-}
 
 function gaussianSource(seed: number): () => number {
   let state = seed >>> 0;
