@@ -2,13 +2,13 @@
  * Recovery speed and memory against the cost of reading the same bytes (SPEC §6):
  *
  *   1. build (once, cached under .cache/bench/) N models of ~S MB each: ViT-style blocks with
- *      attention and MLP weights, in f32; children = root + dense noise (--mode ft) or root +
+ *      attention and MLP weights, stored as --dtype (f32 by default); children = root + dense noise (--mode ft) or root +
  *      a rank-8 update of query and value (--mode lora, the other layers shared);
  *   2. warm the page cache, then time `cat <all files> > /dev/null` (baseline);
  *   3. time `mother recover` on the set in a child process, under /usr/bin/time for peak RSS;
  *   4. print wall-time ratios (recover / cat) and peak RSS against the set's size.
  *
- * Usage: bun run bench/recover-read.ts [--models 6] [--megabytes 500] [--mode ft|lora] [--distance ft|lora|auto] [--repeat 3]
+ * Usage: bun run bench/recover-read.ts [--models 6] [--megabytes 500] [--mode ft|lora] [--dtype F32|BF16|F16] [--distance ft|lora|auto] [--repeat 3]
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     megabytes: { type: "string", default: "500" },
     distance: { type: "string", default: "auto" },
     mode: { type: "string", default: "ft" },
+    dtype: { type: "string", default: "F32" },
     repeat: { type: "string", default: "3" },
     hidden: { type: "string", default: "1024" },
   },
@@ -30,11 +31,12 @@ const megabytes = Number(args.megabytes);
 const hidden = Number(args.hidden);
 const repeat = Number(args.repeat);
 
-// ViT block: q, k, v, o (h×h) + MLP in/out (4h×h, h×4h) = 12 h² f32 values.
-const blockBytes = 12 * hidden * hidden * 4;
+const dtype = (["F32", "BF16", "F16"] as const).find((d) => d === args.dtype?.toUpperCase()) ?? "F32";
+// ViT block: q, k, v, o (h×h) + MLP in/out (4h×h, h×4h) = 12 h² values.
+const blockBytes = 12 * hidden * hidden * (dtype === "F32" ? 4 : 2);
 const blocks = Math.max(1, Math.round((megabytes * 1024 * 1024) / blockBytes));
 const mode = args.mode === "lora" ? "lora" : "ft";
-const dir = join(".cache", "bench", `recover-${modelCount}x${blocks}b-h${hidden}${mode === "lora" ? "-lora" : ""}`);
+const dir = join(".cache", "bench", `recover-${modelCount}x${blocks}b-h${hidden}${mode === "lora" ? "-lora" : ""}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`);
 const LORA_RANK = 8;
 
 /** Cheap deterministic noise: xorshift32 uniform in [-1, 1). */
@@ -89,7 +91,7 @@ async function buildSet(): Promise<void> {
             }
           }
         }
-        tensors.push({ name, dtype: "F32" as const, shape, data });
+        tensors.push({ name, dtype, shape, data });
       });
     }
     await writeSafetensors(join(folder, "model.safetensors"), tensors);
@@ -133,7 +135,7 @@ for (let r = 0; r < repeat; r++) {
 const catSeconds = median(catRuns);
 const recoverSeconds = median(recoverRuns);
 const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
-console.log(`model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, f32, ${mode === "lora" ? `rank-${LORA_RANK} LoRA children` : "dense fine-tunes"})`);
+console.log(`model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ${mode === "lora" ? `rank-${LORA_RANK} LoRA children` : "dense fine-tunes"})`);
 console.log(`cat (warm, median of ${repeat}):     ${catSeconds.toFixed(2)} s`);
 console.log(`mother recover --distance ${args.distance}: ${recoverSeconds.toFixed(2)} s   ratio ${(recoverSeconds / catSeconds).toFixed(2)}× (budget ≤ 2×)`);
 console.log(`peak RSS: ${(peakKb / 1024).toFixed(0)} MB   (${((peakKb * 1024) / totalBytes * 100).toFixed(1)}% of the set)`);

@@ -55,6 +55,11 @@ export interface TensorMemory {
   bytesFor(length: number, dtype: Dtype): Uint8Array;
   /** Room for `count` decoded f32 values (F16/BF16 tensors only). */
   valuesFor(count: number): Float32Array;
+  /**
+   * Optional faster decoding of 16-bit values (the SIMD kernels), used when the caller checks
+   * finiteness itself (`checkFinite: false`): `bytes` came from bytesFor, the result is f32.
+   */
+  widen?(bytes: Uint8Array, dtype: "F16" | "BF16", count: number): Float32Array;
 }
 
 /**
@@ -139,8 +144,10 @@ export function openTensorStream(info: TensorInfo): TensorStream {
           limit: `${info.byteLength} expected`,
         });
       }
+      const checkFinite = options.checkFinite ?? true;
+      if (wide && memory?.widen && !checkFinite) return memory.widen(target, info.dtype as "F16" | "BF16", count);
       const output = memory && wide ? memory.valuesFor(count) : undefined;
-      const { values, firstNonFinite } = decodeTensorBytes(target, info.dtype, output, options.checkFinite ?? true);
+      const { values, firstNonFinite } = decodeTensorBytes(target, info.dtype, output, checkFinite);
       if (firstNonFinite >= 0) {
         throw new MotherError(info.file, `tensor ${info.name} holds a non-finite weight`, {
           value: `${values[firstNonFinite]} at element ${first + firstNonFinite}`,

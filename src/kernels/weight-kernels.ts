@@ -29,6 +29,8 @@ interface KernelExports {
   sketchRows(weights: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, out: number): void;
   sketchColumns(left: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, width: number, out: number): void;
   bidiagonalize(matrix: number, rows: number, cols: number, diagonal: number, superdiagonal: number, reflector: number, projection: number): void;
+  widenBf16(source: number, target: number, count: number): void;
+  widenF16(source: number, target: number, count: number): void;
 }
 
 const PAGE = 65536;
@@ -109,6 +111,12 @@ export class WeightKernels {
   /** A fresh byte view of `length` bytes at `pointer` (valid until the next allocate). */
   bytes(pointer: number, length: number): Uint8Array {
     return new Uint8Array(this.memory.buffer, pointer, length);
+  }
+
+  /** Decodes `count` 16-bit values at `source` into f32 at `target` (both in kernel memory), exactly. */
+  widen(source: number, target: number, count: number, dtype: "F16" | "BF16"): void {
+    if (dtype === "BF16") this.kernels.widenBf16(source, target, count);
+    else this.kernels.widenF16(source, target, count);
   }
 
   /** An empty power-sum accumulator (Σy … Σy⁴ = 0, range +∞ … −∞). */

@@ -81,9 +81,6 @@ export const CHUNK_VALUES = 65536;
  */
 export const SKETCH_CHUNK_VALUES = 262144;
 
-/** Raw bytes of 16-bit chunks before they are decoded into kernel memory. */
-const halfBytes = new TensorScratch();
-
 /**
  * The kernel path: the layer is streamed in chunks of whole rows, each chunk of every model
  * read into kernel memory and folded into running power sums, pairwise |Δ| and sketches.
@@ -102,6 +99,8 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   // Every region is allocated before any view is made: allocating may grow (and detach) memory.
   kernels.reset();
   const buffers = job.tensors.map(() => kernels.allocate(chunk * 4));
+  // Raw 16-bit chunks land here and are widened into the model's buffer by the kernels.
+  const staging = job.tensors.some((t) => t.dtype !== "F32") ? kernels.allocate(chunk * 2) : -1;
   const powerSums = job.tensors.map(() => kernels.powerSumAccumulator());
   const pairwise = job.roles.distance ? kernels.pairwiseAccumulator(buffers) : undefined;
   const sketches = sketched ? makeSketcher(job.shape[0]!, cols, job.sketchSize).streamInKernels(kernels, n) : [];
@@ -114,8 +113,12 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
       for (const [m, stream] of streams.entries()) {
         const buffer = buffers[m]!;
         const memory: TensorMemory = {
-          bytesFor: (length, dtype) => (dtype === "F32" ? kernels.bytes(buffer, length) : halfBytes.bytesFor(length)),
+          bytesFor: (length, dtype) => kernels.bytes(dtype === "F32" ? buffer : staging, length),
           valuesFor: (size) => kernels.f32(buffer, size),
+          widen: (_bytes, dtype, size) => {
+            kernels.widen(staging, buffer, size, dtype);
+            return kernels.f32(buffer, size);
+          },
         };
         // The power sums turn non-finite on a NaN/Inf weight, so the reader's own check is skipped.
         const read = stream.read(first, values, memory, { checkFinite: false });

@@ -6,6 +6,7 @@ import { absoluteDifference } from "../../src/distance/elementwise-distance.ts";
 import { makeSketcher } from "../../src/recover/low-rank-sketch.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { MotherError } from "../../src/errors.ts";
+import { decodeTensorBytes, f16ToF32Table } from "../../src/io/dtype.ts";
 import { bidiagonalize, bidiagonalSingularValues, countSingularValuesAbove } from "../../src/distance/bidiagonal-singular-values.ts";
 
 const kernels = await loadWeightKernels();
@@ -196,6 +197,38 @@ describe("bidiagonalize", () => {
 
   test("refuses a wide matrix, as the TypeScript one does", () => {
     expect(() => kernels.bidiagonalize(new Float64Array(6), 2, 3)).toThrow(RangeError);
+  });
+});
+
+describe("widen", () => {
+  test("f16 → f32 is exact for all 65,536 bit patterns (subnormals, ±0, ±Inf, NaN), at any length", () => {
+    const table = f16ToF32Table();
+    for (const count of [65536, 7, 13]) {
+      kernels.reset();
+      const source = kernels.allocate(count * 2);
+      const target = kernels.allocate(count * 4);
+      const bits = Uint16Array.from({ length: count }, (_, i) => (count === 65536 ? i : (i * 40503) & 0xffff));
+      new Uint16Array(kernels.bytes(source, count * 2).buffer, source, count).set(bits);
+      kernels.widen(source, target, count, "F16");
+      const out = kernels.f32(target, count);
+      for (let i = 0; i < count; i++) {
+        const expected = table[bits[i]!]!;
+        if (Number.isNaN(expected)) expect(Number.isNaN(out[i]!)).toBe(true);
+        else if (!Object.is(out[i], expected)) expect([bits[i], out[i]]).toEqual([bits[i], expected]);
+      }
+    }
+  });
+
+  test("bf16 → f32 is the decoder's for every bit pattern", () => {
+    const count = 65536;
+    kernels.reset();
+    const source = kernels.allocate(count * 2);
+    const target = kernels.allocate(count * 4);
+    const raw = Uint16Array.from({ length: count }, (_, i) => i);
+    new Uint16Array(kernels.bytes(source, count * 2).buffer, source, count).set(raw);
+    kernels.widen(source, target, count, "BF16");
+    const expected = decodeTensorBytes(new Uint8Array(raw.buffer), "BF16").values;
+    expect(new Uint32Array(kernels.f32(target, count).slice().buffer)).toEqual(new Uint32Array(Float32Array.from(expected).buffer));
   });
 });
 

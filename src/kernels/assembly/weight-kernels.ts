@@ -357,3 +357,53 @@ function axpy(y: usize, x: usize, scale: f64, from: i32, to: i32): void {
     store<f64>(at, load<f64>(at) + scale * load<f64>(x + (<usize>j << 3)));
   }
 }
+
+/**
+ * bf16 → f32 for `count` values: a bf16 is the top half of an f32, so each is shifted into
+ * place, eight per step. Exact, NaN and ±Inf included (the power sums catch those).
+ */
+export function widenBf16(source: usize, target: usize, count: i32): void {
+  let i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const halves = v128.load(source + (<usize>i << 1));
+    const out = target + (<usize>i << 2);
+    v128.store(out, i32x4.shl(i32x4.extend_low_i16x8_u(halves), 16));
+    v128.store(out, i32x4.shl(i32x4.extend_high_i16x8_u(halves), 16), 16);
+  }
+  for (; i < count; i++) store<u32>(target + (<usize>i << 2), <u32>load<u16>(source + (<usize>i << 1)) << 16);
+}
+
+/**
+ * f16 → f32 for `count` values, exactly: the magnitude bits moved into f32 position and
+ * multiplied by 2^112 re-bias normal and subnormal values alike (the classic magic-multiply
+ * conversion); the all-ones exponent (±Inf, NaN) is mapped to f32's, and the sign is copied.
+ */
+export function widenF16(source: usize, target: usize, count: i32): void {
+  const magic = f32x4.splat(reinterpret<f32>(<u32>(127 + 112) << 23)); // 2^112
+  const magnitudeMask = i32x4.splat(0x7fff);
+  const infinityAbove = i32x4.splat(0x7bff); // largest finite f16 magnitude
+  const infinityBits = i32x4.splat(0x7f800000);
+  let i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const halves = v128.load(source + (<usize>i << 1));
+    const out = target + (<usize>i << 2);
+    v128.store(out, widenF16Lanes(i32x4.extend_low_i16x8_u(halves), magic, magnitudeMask, infinityAbove, infinityBits));
+    v128.store(out, widenF16Lanes(i32x4.extend_high_i16x8_u(halves), magic, magnitudeMask, infinityAbove, infinityBits), 16);
+  }
+  for (; i < count; i++) {
+    const half = <u32>load<u16>(source + (<usize>i << 1));
+    const magnitude = half & 0x7fff;
+    let bits = reinterpret<u32>(reinterpret<f32>(magnitude << 13) * reinterpret<f32>(<u32>(127 + 112) << 23));
+    if (magnitude > 0x7bff) bits = 0x7f800000 | ((magnitude & 0x3ff) << 13);
+    store<u32>(target + (<usize>i << 2), bits | ((half & 0x8000) << 16));
+  }
+}
+
+@inline function widenF16Lanes(half: v128, magic: v128, magnitudeMask: v128, infinityAbove: v128, infinityBits: v128): v128 {
+  const magnitude = v128.and(half, magnitudeMask);
+  const scaled = f32x4.mul(i32x4.shl(magnitude, 13), magic);
+  // Inf/NaN: exponent all ones, mantissa carried over (so NaN stays NaN).
+  const special = v128.or(infinityBits, i32x4.shl(v128.and(magnitude, i32x4.splat(0x3ff)), 13));
+  const value = v128.bitselect(special, scaled, i32x4.gt_u(magnitude, infinityAbove));
+  return v128.or(value, i32x4.shl(v128.and(half, i32x4.splat(0x8000)), 16));
+}
