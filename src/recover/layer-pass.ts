@@ -12,7 +12,7 @@
  * sweeps run as WebAssembly SIMD kernels over weights read straight into kernel memory.
  */
 import type { LayerKind, LayerStats, TensorInfo } from "../types.ts";
-import { openTensorStream, readTensor, TensorScratch, type TensorMemory } from "../io/read-safetensors.ts";
+import { openTensorStream, readTensor, TensorScratch, type TensorMemory, type TensorStream } from "../io/read-safetensors.ts";
 import { MotherError } from "../errors.ts";
 import { layerStats, powerSumShift, statsFromPowerSums } from "../stats/layer-stats.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
@@ -55,9 +55,9 @@ export interface LayerResult {
 }
 
 /**
- * How a layer is reduced: "kernels" runs the WebAssembly SIMD kernels on f32 weights read
- * straight into their memory (the default; F64 layers fall back to the reference); "reference"
- * is the plain TypeScript path the kernels are tested against.
+ * How a layer is reduced: "kernels" (the default) streams it through the WebAssembly SIMD
+ * kernels; "reference" is the plain TypeScript path the kernels are tested against, which also
+ * serves what the kernels do not: F64 weights, and entropy (its histogram needs the range first).
  */
 export type LayerEngine = "kernels" | "reference";
 
@@ -83,9 +83,9 @@ export const SKETCH_CHUNK_VALUES = 262144;
 
 /**
  * The kernel path: the layer is streamed in chunks of whole rows, each chunk of every model
- * read into kernel memory and folded into running power sums, pairwise |Δ| and sketches.
- * Entropy needs the layer's range before its histogram, so jobs that want it take the
- * reference path.
+ * read into kernel memory (16-bit ones widened there) and folded into running power sums,
+ * pairwise |Δ| and sketches. Kernel memory holds one chunk per model, plus, for sketched
+ * layers, one (sketch size + 8) × columns f64 partial sketch per model.
  */
 async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promise<LayerResult> {
   const n = job.tensors.length;
@@ -106,8 +106,9 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   const sketches = sketched ? makeSketcher(job.shape[0]!, cols, job.sketchSize).streamInKernels(kernels, n) : [];
   const shifts: number[] = [];
   const scales = job.tensors.map(() => 0);
-  const streams = job.tensors.map(openTensorStream);
+  const streams: TensorStream[] = [];
   try {
+    for (const tensor of job.tensors) streams.push(openTensorStream(tensor));
     for (let first = 0; first < count; first += chunk) {
       const values = Math.min(chunk, count - first);
       for (const [m, stream] of streams.entries()) {
