@@ -2,7 +2,7 @@
  * MoTHer recovery, end to end (paper §5, SPEC §2):
  *
  *   paths ─1─► models ─2─► architecture groups ─3─► layer pass (stats, |Δ|, sketches)
- *         ─4─► clusters (Ward on per-layer mean |Δ|, lower quartile) ─5─► per tree: D, scores, K, T, M, MDST
+ *         ─4─► clusters (auto: related below a relative |Δ| of 0.8; N trees: Ward) ─5─► per tree: D, scores, K, T, M, MDST
  *         ─6─► Model Graph (union of the trees)
  *
  * Each weight byte of a selected layer is read once (step 3); everything after works on
