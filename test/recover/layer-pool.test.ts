@@ -56,6 +56,14 @@ describe("LayerPool", () => {
     }
   });
 
+  test("closing the pool rejects the tasks still queued instead of leaving them pending", async () => {
+    const work = await jobs();
+    const pool = new LayerPool(1);
+    const queued = pool.run([...work, ...work, ...work]);
+    pool.close();
+    expect(await queued.catch((e: unknown) => e)).toBeInstanceOf(Error);
+  });
+
   test("a failing layer rejects the batch with the MotherError naming its file, and the pool still closes", async () => {
     const work = await jobs(true);
     for (const workers of [0, 2]) {
