@@ -63,6 +63,7 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
 
   // 3. One pass over the selected layers of every group; the same workers then rank ℓ_LoRA pairs.
   const plans = groups.map((group) => planLayers(group, options));
+  plans.forEach((jobs, g) => checkComparable(jobs, groups[g]!));
   const pool = new LayerPool(options.workers ?? defaultWorkerCount(plans.flat().reduce((sum, job) => sum + jobBytes(job), 0)));
   const graphModels: { id: string; path: string; stage: Stage; score: number }[] = [];
   const edges: { parent: string; child: string; distance: number; confidence: number }[] = [];
@@ -179,6 +180,21 @@ function scoreLayers(jobs: readonly LayerJob[], pass: readonly LayerResult[], mo
     if (loraLayers ? job.roles.sketch : job.roles.score) out.push(pass[l]!.stats[model]!);
   });
   return out;
+}
+
+/** One line naming a model whose checkpoint has nothing recovery can compare, and why. */
+function checkComparable(jobs: readonly LayerJob[], group: readonly ModelSource[]): void {
+  if (jobs.some((job) => job.roles.distance) && jobs.some((job) => job.roles.score)) return;
+  const model = group[0]!;
+  if (model.tensors.some((t) => /\.lora_(A|B)(\.|$)/.test(t.name))) {
+    throw new MotherError(model.path, "holds LoRA adapter factors (lora_A/lora_B), not a model's weights", {
+      help: "merge each adapter into its base model first (peft: merge_and_unload) and recover the merged models",
+    });
+  }
+  throw new MotherError(model.path, "has no weight matrices recovery can compare", {
+    value: `${model.tensors.length} tensors`,
+    help: "mother compares the attention and MLP matrices of transformer checkpoints (Hugging Face names, or any square 2-D weights)",
+  });
 }
 
 function jobBytes(job: LayerJob): number {

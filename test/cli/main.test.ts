@@ -114,6 +114,25 @@ describe("mother recover", () => {
     expect(treeOf("w")).not.toBe(treeOf("r"));
   }, 30_000);
 
+  test("PEFT adapter folders (lora_A/lora_B only) are refused with the merge step to take", async () => {
+    const set = join(dir, "adapters");
+    for (const id of ["a1", "a2"]) {
+      await mkdir(join(set, id), { recursive: true });
+      const factor = (name: string, shape: [number, number]) => ({ name, dtype: "F32" as const, shape, data: new Float32Array(shape[0] * shape[1]).fill(0.01) });
+      await writeSafetensors(join(set, id, "adapter_model.safetensors"), [
+        factor("base_model.model.vit.encoder.layer.0.attention.attention.query.lora_A.weight", [4, 16]),
+        factor("base_model.model.vit.encoder.layer.0.attention.attention.query.lora_B.weight", [16, 4]),
+      ]);
+    }
+    const out = join(dir, "adapters.json");
+    const run = await mother("recover", set, "--quiet", "--out", out);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toContain(`${join(set, "a1")}: holds LoRA adapter factors`);
+    expect(run.stderr).toContain("merge_and_unload");
+    expect(existsSync(out)).toBe(false);
+  }, 30_000);
+
   test("fewer than two models is an error naming the input", async () => {
     const run = await mother("recover", join(good, "r"), "--quiet");
     expect(run.code).toBe(1);

@@ -11,7 +11,7 @@ describe("kernelBinary", () => {
     expect(built.path.startsWith(folder)).toBe(true);
     expect(built.path).toMatch(/weight-kernels-[0-9a-f]{16}\.wasm$/);
     // A real module with the kernels recovery calls.
-    const exports = WebAssembly.Module.exports(new WebAssembly.Module(built.bytes)).map((e) => e.name);
+    const exports = WebAssembly.Module.exports(new WebAssembly.Module(new Uint8Array(built.bytes))).map((e) => e.name);
     expect(exports).toEqual(expect.arrayContaining(["addPowerSums", "addPairwiseAbsoluteDifferences", "sketchRows", "sketchColumns", "bidiagonalize", "widenBf16", "widenF16"]));
     const modified = (await stat(built.path)).mtimeMs;
     const again = await kernelBinary(folder);
