@@ -68,16 +68,28 @@ async function locateModels(path: string): Promise<ModelLocation[]> {
   const entries = await listFolder(path);
   if (isModelFolder(entries)) return [{ id: basename(path), path, kind: "folder" }];
   const models: ModelLocation[] = [];
+  let otherCheckpoints = entries.filter((entry) => OTHER_CHECKPOINT.test(entry.name)).length;
   for (const entry of entries) {
     if (!entry.isDirectory) continue;
     const subfolder = join(path, entry.name);
-    if (isModelFolder(await listFolder(subfolder))) models.push({ id: entry.name, path: subfolder, kind: "folder" });
+    const inside = await listFolder(subfolder);
+    if (isModelFolder(inside)) models.push({ id: entry.name, path: subfolder, kind: "folder" });
+    else otherCheckpoints += inside.filter((e) => OTHER_CHECKPOINT.test(e.name)).length;
   }
   if (models.length === 0) {
+    if (otherCheckpoints > 0) {
+      throw new MotherError(path, "holds checkpoints in another format (pytorch_model.bin, .pt, .ckpt, .gguf), not safetensors", {
+        value: `${otherCheckpoints} such files`,
+        help: "save them as safetensors first, e.g. transformers' save_pretrained(dir, safe_serialization=True)",
+      });
+    }
     throw new MotherError(path, "folder holds no .safetensors files and no model folders", { help: "point at a model folder, a .safetensors file, or a folder of model folders" });
   }
   return models;
 }
+
+/** Weight files mother does not read, named in the error when a folder holds only those. */
+const OTHER_CHECKPOINT = /\.(bin|pt|pth|ckpt|gguf)$/;
 
 interface FolderEntry {
   readonly name: string;

@@ -77,6 +77,15 @@ describe("discoverModels", () => {
     await expectMotherError(discoverModels([join(root, "nested")]), join(root, "nested"), /no model folders/);
   });
 
+  test("a folder of PyTorch .bin checkpoints is refused with the conversion to make", async () => {
+    const root = await temporaryFolder();
+    for (const id of ["a", "b"]) {
+      await mkdir(join(root, id));
+      await writeFile(join(root, id, "pytorch_model.bin"), "x");
+    }
+    await expectMotherError(discoverModels([root]), root, /holds checkpoints in another format .* not safetensors \(2 such files\); help: save them as safetensors first/);
+  });
+
   test("a file that is not .safetensors is an error", async () => {
     const file = join(await temporaryFolder(), "model.bin");
     await writeFile(file, "x");
