@@ -92,6 +92,10 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
       const scores = statistic.map((value) => -SPECIALIZATION_TREND[score] * value);
       const tree = recoverTree({ distance: matrix, scores, stages, lambda: options.lambda });
       const k = members.length;
+      if (stages.includes("auto") && tree.stages.includes("generalization")) {
+        const root = group[members[tree.parent.indexOf(-1)]!]!.id;
+        effects.log(`tree rooted at ${root}: ${score} rises from parent to child here, so --stage auto oriented it as generalization`);
+      }
       members.forEach((m, i) => {
         const model = group[m]!;
         graphModels.push({ id: model.id, path: model.path, stage: tree.stages[i]!, score: statistic[i]! });
