@@ -103,12 +103,13 @@ async function files(): Promise<string[]> {
   return folders.map((f) => join(dir, f, "model.safetensors"));
 }
 
-async function timeCommand(command: string[]): Promise<{ seconds: number; peakKb: number }> {
-  const proc = Bun.spawn(["/usr/bin/time", "-f", "%e %M", ...command], { stdout: "ignore", stderr: "pipe" });
+/** Wall seconds, CPU seconds (user + system, all threads) and peak RSS of one run. */
+async function timeCommand(command: string[]): Promise<{ seconds: number; cpuSeconds: number; peakKb: number }> {
+  const proc = Bun.spawn(["/usr/bin/time", "-f", "%e %U %S %M", ...command], { stdout: "ignore", stderr: "pipe" });
   const stderr = await new Response(proc.stderr).text();
   if ((await proc.exited) !== 0) throw new Error(`${command.join(" ")} failed:\n${stderr}`);
-  const last = stderr.trim().split("\n").at(-1)!.split(" ");
-  return { seconds: Number(last[0]), peakKb: Number(last[1]) };
+  const [wall, user, system, peak] = stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
+  return { seconds: wall!, cpuSeconds: user! + system!, peakKb: peak! };
 }
 
 function median(values: number[]): number {
@@ -124,12 +125,17 @@ const cat = ["sh", "-c", `cat ${paths.join(" ")} > /dev/null`];
 await timeCommand(cat); // warm the page cache
 const catRuns: number[] = [];
 const recoverRuns: number[] = [];
+const catCpu: number[] = [];
+const recoverCpu: number[] = [];
 let peakKb = 0;
 for (let r = 0; r < repeat; r++) {
   // Side by side: the baseline and the measured run alternate so drift hits both.
-  catRuns.push((await timeCommand(cat)).seconds);
+  const baseline = await timeCommand(cat);
+  catRuns.push(baseline.seconds);
+  catCpu.push(baseline.cpuSeconds);
   const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--distance", args.distance!]);
   recoverRuns.push(run.seconds);
+  recoverCpu.push(run.cpuSeconds);
   peakKb = Math.max(peakKb, run.peakKb);
 }
 const catSeconds = median(catRuns);
@@ -138,4 +144,5 @@ const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
 console.log(`model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ${mode === "lora" ? `rank-${LORA_RANK} LoRA children` : "dense fine-tunes"})`);
 console.log(`cat (warm, median of ${repeat}):     ${catSeconds.toFixed(2)} s`);
 console.log(`mother recover --distance ${args.distance}: ${recoverSeconds.toFixed(2)} s   ratio ${(recoverSeconds / catSeconds).toFixed(2)}× (budget ≤ 2×)`);
+console.log(`CPU time (user + system, medians): cat ${median(catCpu).toFixed(2)} s, recover ${median(recoverCpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores`);
 console.log(`peak RSS: ${(peakKb / 1024).toFixed(0)} MB   (${((peakKb * 1024) / totalBytes * 100).toFixed(1)}% of the set)`);
