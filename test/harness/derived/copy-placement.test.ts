@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { originalEdgeFates, placeCopies, truthWithCopies, type DerivedCopy } from "../../../src/harness/derived/copy-placement.ts";
+import type { ModelGraph, TruthGraph } from "../../../src/types.ts";
+
+// root → a → b, root → c
+const TRUTH: TruthGraph = {
+  models: ["root", "a", "b", "c"].map((id) => ({ id, stage: "specialization" as const, tree: "t" })),
+  edges: [{ parent: "root", child: "a" }, { parent: "a", child: "b" }, { parent: "root", child: "c" }],
+};
+const COPIES: DerivedCopy[] = [
+  { id: "root.q", source: "root", kind: "int8" },
+  { id: "a.q", source: "a", kind: "int8" },
+  { id: "b.q", source: "b", kind: "int8" },
+  { id: "c.q", source: "c", kind: "int8" },
+];
+
+function graph(edges: [string, string][], trees: string[][]): ModelGraph {
+  return {
+    models: trees.flat().map((id) => ({ id, path: id, stage: "specialization" as const, score: 0 })),
+    edges: edges.map(([parent, child]) => ({ parent, child, distance: 1 })),
+    trees,
+  };
+}
+
+describe("truthWithCopies", () => {
+  test("adds each copy as a child of its source, in the source's tree and stage", () => {
+    const truth = truthWithCopies(TRUTH, COPIES.slice(0, 2));
+    expect(truth.models.slice(4)).toEqual([{ id: "root.q", stage: "specialization", tree: "t" }, { id: "a.q", stage: "specialization", tree: "t" }]);
+    expect(truth.edges.slice(3)).toEqual([{ parent: "root", child: "root.q" }, { parent: "a", child: "a.q" }]);
+  });
+  test("refuses a copy whose source is unknown", () => {
+    expect(() => truthWithCopies(TRUTH, [{ id: "x.q", source: "x", kind: "int8" }])).toThrow("source x is not in the truth");
+  });
+});
+
+describe("placeCopies and originalEdgeFates", () => {
+  // root.q became the root (above root); a's copy steals b; c is under root's copy; b.q elsewhere (under a.q);
+  // c.q is alone in a second tree.
+  const predicted = graph(
+    [["root.q", "root"], ["root", "a"], ["a", "a.q"], ["a.q", "b"], ["root.q", "c"], ["a.q", "b.q"]],
+    [["root.q", "root", "a", "a.q", "b", "c", "b.q"], ["c.q"]],
+  );
+
+  test("names each copy's place: under, above, elsewhere, other tree", () => {
+    expect(placeCopies(predicted, COPIES).map((p) => [p.copy.id, p.placement, p.parent ?? null])).toEqual([
+      ["root.q", "above source", null],
+      ["a.q", "under source", "a"],
+      ["b.q", "elsewhere", "a.q"],
+      ["c.q", "other tree", null],
+    ]);
+  });
+
+  test("counts original edges kept, stolen by the parent's copy, stolen by another copy, reversed", () => {
+    expect(originalEdgeFates(predicted, TRUTH, COPIES)).toEqual({ total: 3, correct: 1, reversed: 0, underCopyOfParent: 2, underOtherCopy: 0, other: 0 });
+    const flipped = graph([["a", "root"], ["a", "b"], ["b.q", "c"]], [["root", "a", "b", "c", "b.q"]]);
+    expect(originalEdgeFates(flipped, TRUTH, COPIES)).toEqual({ total: 3, correct: 1, reversed: 1, underCopyOfParent: 0, underOtherCopy: 1, other: 0 });
+  });
+});
