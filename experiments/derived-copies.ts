@@ -31,7 +31,7 @@ import { VTHR_DEFAULTS, VTHR_QUICK } from "../src/harness/vthr/vthr-settings.ts"
 import { cachedVthrSplit } from "../src/harness/derived/cached-vthr-split.ts";
 import { DERIVED_KINDS, parseDerivedKinds, type DerivedKind } from "../src/harness/derived/derived-kinds.ts";
 import { DERIVED_COPY_VERSION, writeDerivedCopy } from "../src/harness/derived/write-derived-copy.ts";
-import { originalEdgeFates, placeCopies, truthWithCopies, type CopyPlacement, type DerivedCopy, type OriginalEdgeFate, type Placement } from "../src/harness/derived/copy-placement.ts";
+import { collapsedEdgeAccuracy, originalEdgeFates, placeCopies, truthWithCopies, type CopyPlacement, type DerivedCopy, type OriginalEdgeFate, type Placement } from "../src/harness/derived/copy-placement.ts";
 import { pickSources, type SourceChoice } from "../src/harness/derived/pick-sources.ts";
 import { recoverModels } from "../src/recover/recover.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
@@ -87,8 +87,15 @@ interface AugmentedRun {
     sourceKurtosis: number;
     copyVariance: number;
     sourceVariance: number;
+    /**
+     * ℓ_FT of the copy–source edge over the smallest ℓ_FT between two original models joined
+     * in the same recovered tree (null when they are not adjacent or the tree used ℓ_LoRA).
+     */
+    twinRatio: number | null;
   })[];
   readonly fates: OriginalEdgeFate;
+  /** Original-edge accuracy with every copy read as its source (twins merged). */
+  readonly collapsed: number;
   /** Directed accuracy over the original edges plus the copy edges. */
   readonly allEdges: number;
   readonly trees: number;
@@ -198,6 +205,20 @@ async function recoverAndScore(set: SourceSet, copies: readonly { copy: DerivedC
     return trend * (scoreOf.get(copy)! - scoreOf.get(source)!) > 0;
   };
   const layerMean = meanLayerStats(result.layerStats.filter((row) => DEFAULT_RECOVER_OPTIONS.scoreKinds.includes(row.kind)));
+  const isCopy = new Set(derived.map((c) => c.id));
+  const treeIndex = new Map(result.graph.trees.flatMap((members, t) => members.map((id) => [id, t] as const)));
+  const smallestOriginal = new Map<number, number>();
+  for (const e of result.graph.edges) {
+    if (isCopy.has(e.parent) || isCopy.has(e.child) || !(e.distance > 0)) continue;
+    const t = treeIndex.get(e.child)!;
+    smallestOriginal.set(t, Math.min(smallestOriginal.get(t) ?? Infinity, e.distance));
+  }
+  const twinRatio = (copy: DerivedCopy): number | null => {
+    const edge = result.graph.edges.find((e) => (e.parent === copy.source && e.child === copy.id) || (e.parent === copy.id && e.child === copy.source));
+    const t = treeIndex.get(copy.id)!;
+    if (!edge || result.distances[t] !== "ft" || !smallestOriginal.has(t)) return null;
+    return edge.distance / smallestOriginal.get(t)!;
+  };
   const placements = placeCopies(result.graph, derived).map((p) => ({
     ...p,
     copyScore: scoreOf.get(p.copy.id)!,
@@ -207,6 +228,7 @@ async function recoverAndScore(set: SourceSet, copies: readonly { copy: DerivedC
     sourceKurtosis: layerMean.get(p.copy.source)!.kurtosis,
     copyVariance: layerMean.get(p.copy.id)!.variance,
     sourceVariance: layerMean.get(p.copy.source)!.variance,
+    twinRatio: twinRatio(p.copy),
   }));
   const baselineStage = new Map(baseline?.graph.models.map((m) => [m.id, m.stage]) ?? []);
   return {
@@ -215,6 +237,7 @@ async function recoverAndScore(set: SourceSet, copies: readonly { copy: DerivedC
     copies: derived.length,
     placements,
     fates: originalEdgeFates(result.graph, set.truth, derived),
+    collapsed: collapsedEdgeAccuracy(result.graph, set.truth, derived),
     allEdges: evaluateGraph(result.graph, truth).edges.accuracy,
     trees: result.graph.trees.length,
     trueTrees: new Set(set.truth.models.map((m) => m.tree)).size,
@@ -266,8 +289,8 @@ function derivedCopiesPage(runs: readonly AugmentedRun[], kinds: readonly Derive
     const by = (p: Placement) => placements.filter((x) => x.placement === p).length;
     return [
       label, n, fraction(by("under source"), n), fraction(by("above source"), n), fraction(by("elsewhere"), n), fraction(by("other tree"), n),
-      fraction(before, total), fraction(sum(group.map((r) => r.fates.correct)), total),
-      sum(group.map((r) => r.fates.underCopyOfParent)), sum(group.map((r) => r.fates.underOtherCopy)), sum(group.map((r) => r.fates.reversed)),
+      fraction(before, total), fraction(sum(group.map((r) => r.fates.correct)), total), fraction(sum(group.map((r) => r.collapsed * r.fates.total)), total),
+      sum(group.map((r) => r.fates.underCopyOfParent)), sum(group.map((r) => r.fates.underOwnCopy)), sum(group.map((r) => r.fates.underOtherCopy)), sum(group.map((r) => r.fates.reversed)),
       `${group.filter((r) => r.trees === r.trueTrees).length}/${group.length}`,
       `${group.filter((r) => r.trees === baselineOf(r.set).trees).length}/${group.length}`,
       fraction(placements.filter((p) => p.copyKurtosis > p.sourceKurtosis).length, n),
@@ -279,7 +302,7 @@ function derivedCopiesPage(runs: readonly AugmentedRun[], kinds: readonly Derive
     return [base, ...augmented.filter((r) => r.set === set)].map((r): Cell[] => [
       set, r.kind, r.copies, r.kind === "none" ? null : count(r, "under source"), r.kind === "none" ? null : count(r, "above source"),
       r.kind === "none" ? null : count(r, "elsewhere") + count(r, "other tree"),
-      fraction(r.fates.correct, r.fates.total), r.fates.underCopyOfParent + r.fates.underOtherCopy, r.fates.reversed,
+      fraction(r.fates.correct, r.fates.total), r.collapsed, r.fates.underCopyOfParent + r.fates.underOtherCopy, r.fates.reversed,
       `${r.trees}/${r.trueTrees}`, r.clustering, [...new Set(r.distances)].join("+"), r.stages, r.stageChanged,
     ]);
   });
@@ -287,6 +310,7 @@ function derivedCopiesPage(runs: readonly AugmentedRun[], kinds: readonly Derive
     const { placements } = pooled(label);
     const ratio = (a: number, b: number) => a / b - 1;
     const mean = (xs: number[]) => (xs.length === 0 ? null : sum(xs) / xs.length);
+    const ratios = placements.map((p) => p.twinRatio).filter((x): x is number => x !== null).sort((a, b) => a - b);
     const under = placements.filter((p) => p.placement === "under source");
     const above = placements.filter((p) => p.placement === "above source");
     return [
@@ -298,6 +322,8 @@ function derivedCopiesPage(runs: readonly AugmentedRun[], kinds: readonly Derive
       mean(placements.map((p) => ratio(p.copyScore, p.sourceScore))),
       `${placements.filter((p) => p.scoreSaysChild).length}/${placements.length}`,
       `${under.filter((p) => p.scoreSaysChild).length + above.filter((p) => !p.scoreSaysChild).length}/${under.length + above.length}`,
+      ratios.length === 0 ? null : ratios[Math.floor(ratios.length / 2)]!,
+      ratios.length === 0 ? null : ratios.at(-1)!,
     ];
   });
   const cells = labels.flatMap((label) => augmented.filter((r) => r.kind === label).map((r) => ({ split: label, root: r.set, ours: r.copies === 0 ? 0 : count(r, "under source") / r.copies })));
@@ -319,21 +345,21 @@ function derivedCopiesPage(runs: readonly AugmentedRun[], kinds: readonly Derive
     tables: [
       {
         title: "Per copy kind, pooled over the source sets",
-        columns: ["kind", "copies", "under source", "above source", "elsewhere", "other tree", "orig. edges before", "orig. edges after", "child → parent's copy", "child → other copy", "orig. reversed", "trees right", "trees as before", "kurtosis up", "variance up"],
+        columns: ["kind", "copies", "under source", "above source", "elsewhere", "other tree", "orig. edges before", "orig. edges after", "after, twins merged", "child → parent's copy", "child → own copy", "child → other copy", "orig. reversed", "trees right", "trees as before", "kurtosis up", "variance up"],
         rows: summaryRows,
-        note: "under/above source: the recovered edge is source → copy (right) or copy → source (direction flipped); elsewhere: another parent in the same tree; other tree: split off. orig. edges: directed accuracy on the true edges among the original models, without copies (before) and with them (after); child → parent's copy: original edges whose child now hangs under a copy of its true parent (a stolen child); trees right: runs whose --trees auto count equals the true count. kurtosis/variance up: copies whose mean layer statistic over the score layers exceeds their source's.",
+        note: "under/above source: the recovered edge is source → copy (right) or copy → source (direction flipped); elsewhere: another parent in the same tree; other tree: split off. orig. edges: directed accuracy on the true edges among the original models, without copies (before) and with them (after); twins merged: the same with every copy read as its source (right up to which twin holds which edge); child → parent's copy: original edges whose child now hangs under a copy of its true parent (a stolen child); child → own copy: the child's copy moved in between (parent → copy → child); trees right: runs whose --trees auto count equals the true count. kurtosis/variance up: copies whose mean layer statistic over the score layers exceeds their source's.",
       },
       {
         title: "Per source set and copy kind",
-        columns: ["set", "kind", "copies", "under", "above", "elsewhere/other", "orig. edges", "stolen children", "orig. reversed", "trees found/true", "clustering", "distance", "stage auto chose", "models whose stage changed"],
+        columns: ["set", "kind", "copies", "under", "above", "elsewhere/other", "orig. edges", "twins merged", "stolen children", "orig. reversed", "trees found/true", "clustering", "distance", "stage auto chose", "models whose stage changed"],
         rows: perSetRows,
         note: "kind none = the set alone (the baseline). stage auto chose: the trend(s) --stage auto picked for the original models' trees; the last column counts original models whose label differs from the baseline's.",
       },
       {
         title: "Which way the copy moved the directional statistics",
-        columns: ["kind", "mean Δ layer kurtosis", "min Δ", "max Δ", "mean rel. Δ variance", "mean rel. Δ score", "score says child", "placement follows score"],
+        columns: ["kind", "mean Δ layer kurtosis", "min Δ", "max Δ", "mean rel. Δ variance", "mean rel. Δ score", "score says child", "placement follows score", "twin/smallest edge (median)", "(max)"],
         rows: directionRows,
-        note: "Δ = copy − source of the mean Pearson kurtosis over the score layers (attention + MLP); score = the statistic recovery used for the tree (summed kurtosis for ℓ_FT, summed variance for ℓ_LoRA trees); score says child: copies that the score and the trend --stage auto chose for the tree make look like their source's child; placement follows score: copies placed under (above) their source exactly when the score says child (parent).",
+        note: "Δ = copy − source of the mean Pearson kurtosis over the score layers (attention + MLP); score = the statistic recovery used for the tree (summed kurtosis for ℓ_FT, summed variance for ℓ_LoRA trees); score says child: copies that the score and the trend --stage auto chose for the tree make look like their source's child; placement follows score: copies placed under (above) their source exactly when the score says child (parent). twin/smallest edge: ℓ_FT between a copy and its adjacent source over the smallest ℓ_FT between two original models of the same recovered tree (ℓ_FT trees only): below 1, the copy is closer to its source than any true parent is to its child.",
       },
     ],
   };

@@ -57,8 +57,12 @@ export interface OriginalEdgeFate {
   readonly correct: number;
   /** Recovered as child → parent. */
   readonly reversed: number;
-  /** The child hangs under a copy: of its true parent (a near-miss) or of another model. */
+  /**
+   * The child hangs under a copy: of its true parent (the copy took the parent's children),
+   * of itself (its copy moved in between: parent → copy → child), or of another model.
+   */
   readonly underCopyOfParent: number;
+  readonly underOwnCopy: number;
   readonly underOtherCopy: number;
   /** Anything else (another original model, or the child became a root). */
   readonly other: number;
@@ -68,14 +72,28 @@ export interface OriginalEdgeFate {
 export function originalEdgeFates(graph: ModelGraph, truth: TruthGraph, copies: readonly DerivedCopy[]): OriginalEdgeFate {
   const parentOf = new Map(graph.edges.map((e) => [e.child, e.parent]));
   const sourceOfCopy = new Map(copies.map((c) => [c.id, c.source]));
-  const fate = { total: truth.edges.length, correct: 0, reversed: 0, underCopyOfParent: 0, underOtherCopy: 0, other: 0 };
+  const fate = { total: truth.edges.length, correct: 0, reversed: 0, underCopyOfParent: 0, underOwnCopy: 0, underOtherCopy: 0, other: 0 };
   for (const { parent, child } of truth.edges) {
     const found = parentOf.get(child);
     if (found === parent) fate.correct++;
     else if (parentOf.get(parent) === child) fate.reversed++;
     else if (found !== undefined && sourceOfCopy.get(found) === parent) fate.underCopyOfParent++;
+    else if (found !== undefined && sourceOfCopy.get(found) === child) fate.underOwnCopy++;
     else if (found !== undefined && sourceOfCopy.has(found)) fate.underOtherCopy++;
     else fate.other++;
   }
   return fate;
+}
+
+/**
+ * Directed accuracy on `truth`'s edges once every copy is read as its source (a copy and its
+ * source merged into one model, self-loops dropped): whether the tree is right up to which
+ * twin of a pair holds which edge — the best a rule that merges re-encoded twins could give.
+ */
+export function collapsedEdgeAccuracy(graph: ModelGraph, truth: TruthGraph, copies: readonly DerivedCopy[]): number {
+  if (truth.edges.length === 0) return 1;
+  const sourceOf = new Map(copies.map((c) => [c.id, c.source]));
+  const merged = (id: string) => sourceOf.get(id) ?? id;
+  const edges = new Set(graph.edges.map((e) => `${merged(e.parent)}\u0000${merged(e.child)}`));
+  return truth.edges.filter((e) => edges.has(`${e.parent}\u0000${e.child}`)).length / truth.edges.length;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { originalEdgeFates, placeCopies, truthWithCopies, type DerivedCopy } from "../../../src/harness/derived/copy-placement.ts";
+import { collapsedEdgeAccuracy, originalEdgeFates, placeCopies, truthWithCopies, type DerivedCopy } from "../../../src/harness/derived/copy-placement.ts";
 import type { ModelGraph, TruthGraph } from "../../../src/types.ts";
 
 // root → a → b, root → c
@@ -51,8 +51,19 @@ describe("placeCopies and originalEdgeFates", () => {
   });
 
   test("counts original edges kept, stolen by the parent's copy, stolen by another copy, reversed", () => {
-    expect(originalEdgeFates(predicted, TRUTH, COPIES)).toEqual({ total: 3, correct: 1, reversed: 0, underCopyOfParent: 2, underOtherCopy: 0, other: 0 });
+    expect(originalEdgeFates(predicted, TRUTH, COPIES)).toEqual({ total: 3, correct: 1, reversed: 0, underCopyOfParent: 2, underOwnCopy: 0, underOtherCopy: 0, other: 0 });
     const flipped = graph([["a", "root"], ["a", "b"], ["b.q", "c"]], [["root", "a", "b", "c", "b.q"]]);
-    expect(originalEdgeFates(flipped, TRUTH, COPIES)).toEqual({ total: 3, correct: 1, reversed: 1, underCopyOfParent: 0, underOtherCopy: 1, other: 0 });
+    expect(originalEdgeFates(flipped, TRUTH, COPIES)).toEqual({ total: 3, correct: 1, reversed: 1, underCopyOfParent: 0, underOwnCopy: 0, underOtherCopy: 1, other: 0 });
+    // a's copy moved in between: root → a.q → a; c is a root of its own.
+    const between = graph([["root", "a.q"], ["a.q", "a"], ["a", "b"]], [["root", "a.q", "a", "b"], ["c"]]);
+    expect(originalEdgeFates(between, TRUTH, COPIES)).toEqual({ total: 3, correct: 1, reversed: 0, underCopyOfParent: 0, underOwnCopy: 1, underOtherCopy: 0, other: 1 });
+  });
+
+  test("collapsedEdgeAccuracy reads each copy as its source: twins swapping edges count as right", () => {
+    // root.q above root and holding c; a.q holding b: merged, root → a, a → b and root → c are all there.
+    expect(collapsedEdgeAccuracy(predicted, TRUTH, COPIES)).toBe(1);
+    const between = graph([["root", "a.q"], ["a.q", "a"], ["a", "b"]], [["root", "a.q", "a", "b"], ["c"]]);
+    expect(collapsedEdgeAccuracy(between, TRUTH, COPIES)).toBeCloseTo(2 / 3, 12);
+    expect(collapsedEdgeAccuracy(between, TRUTH, [])).toBeCloseTo(1 / 3, 12);
   });
 });
