@@ -33,6 +33,10 @@ import { DERIVED_KINDS, parseDerivedKinds, type DerivedKind } from "../src/harne
 import { DERIVED_COPY_VERSION, writeDerivedCopy } from "../src/harness/derived/write-derived-copy.ts";
 import { collapsedEdgeAccuracy, originalEdgeFates, placeCopies, truthWithCopies, type CopyPlacement, type DerivedCopy, type OriginalEdgeFate, type Placement } from "../src/harness/derived/copy-placement.ts";
 import { pickSources, type SourceChoice } from "../src/harness/derived/pick-sources.ts";
+import { derivedKindOf, StorageSignatureBuilder, type StorageSignature } from "../src/harness/derived/storage-signature.ts";
+import { readTensor } from "../src/io/read-safetensors.ts";
+import { classifyLayer } from "../src/layers/classify-layer.ts";
+import { layerRanges, nearestModel, type LayeredModel } from "../src/harness/derived/nearest-model.ts";
 import { recoverModels } from "../src/recover/recover.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
 import { evaluateGraph } from "../src/recover/evaluate-graph.ts";
@@ -108,6 +112,21 @@ interface AugmentedRun {
   readonly graph: ModelGraph;
 }
 
+/** Storage evidence per model of one set: did a copy give itself away before any recovery? */
+interface Recognition {
+  readonly set: string;
+  /** Model id → signature and the kind it points to ("none" for a trained-looking model). */
+  readonly originals: readonly { id: string; signature: StorageSignature; verdict: string }[];
+  readonly copies: readonly {
+    id: string;
+    kind: DerivedKind;
+    signature: StorageSignature;
+    verdict: string;
+    /** Whether the copy's nearest original model of its source's tree is its source, by ℓ_FT and by mean |Δw|. */
+    nearestIsSource: { byMax: boolean; byMean: boolean };
+  }[];
+}
+
 interface Options extends CommonCliOptions {
   readonly kinds?: DerivedKind[];
   readonly sources: SourceChoice;
@@ -157,6 +176,7 @@ async function main(options: Options): Promise<void> {
 
   // 2–4. derive, recover, score
   const runs: AugmentedRun[] = [];
+  const recognitions: Recognition[] = [];
   const copyRoot = join(options.cache, "derived-copies", `v${DERIVED_COPY_VERSION}`, preset);
   for (const set of sets) {
     const sources = pickSources(set.truth, options.sources);
@@ -176,6 +196,29 @@ async function main(options: Options): Promise<void> {
     }
     process.stderr.write(`[derived-copies] ${set.name}: ${sources.length} sources × ${kinds.length} kinds (${written} copies written, the rest reused)\n`);
 
+    const verdict = async (model: ModelSource) => {
+      const signature = await storageSignature(model);
+      return { signature, verdict: derivedKindOf(signature) ?? "none" };
+    };
+    const originals = [];
+    for (const model of set.models) originals.push({ id: model.id, ...(await verdict(model)) });
+    // Each tree's originals by their distance layers, and the per-layer ranges over that tree.
+    const layered = new Map<string, LayeredModel>();
+    for (const model of set.models) layered.set(model.id, await distanceLayers(model));
+    const treeOf = new Map(set.truth.models.map((m) => [m.id, m.tree]));
+    const treeModels = new Map<string, LayeredModel[]>();
+    for (const m of set.truth.models) treeModels.set(m.tree, [...(treeModels.get(m.tree) ?? []), layered.get(m.id)!]);
+    const ranges = new Map([...treeModels].map(([tree, members]) => [tree, layerRanges(members)]));
+    const copies = [];
+    for (const kind of kinds) {
+      for (const { copy, model } of copiesOf.get(kind)!) {
+        const tree = treeOf.get(copy.source)!;
+        const nearest = nearestModel(await distanceLayers(model), treeModels.get(tree)!, ranges.get(tree)!);
+        copies.push({ id: copy.id, kind, ...(await verdict(model)), nearestIsSource: { byMax: nearest.byMax === copy.source, byMean: nearest.byMean === copy.source } });
+      }
+    }
+    recognitions.push({ set: set.name, originals, copies });
+
     const baseline = await recoverAndScore(set, [], undefined, "none");
     runs.push(baseline);
     for (const kind of kinds) runs.push(await recoverAndScore(set, copiesOf.get(kind)!, baseline, kind));
@@ -185,8 +228,25 @@ async function main(options: Options): Promise<void> {
 
   // 5. report
   const dataDir = join(options.reports, "data", "derived-copies");
-  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ version: DERIVED_COPY_VERSION, preset, sources: options.sources, skipped, runs }, null, 1)}\n`);
-  await publishReport(options.reports, derivedCopiesPage(runs, kinds, options.sources, skipped), dataDir, started);
+  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ version: DERIVED_COPY_VERSION, preset, sources: options.sources, skipped, runs, recognitions }, null, 1)}\n`);
+  await publishReport(options.reports, derivedCopiesPage(runs, recognitions, kinds, options.sources, skipped), dataDir, started);
+}
+
+/** The storage signature of a model's 2-D matrices. */
+async function storageSignature(model: ModelSource): Promise<StorageSignature> {
+  const builder = new StorageSignatureBuilder();
+  for (const tensor of model.tensors) {
+    if (tensor.shape.length === 2) builder.add(await readTensor(tensor), tensor.shape[1]!, tensor.dtype === "F16");
+  }
+  return builder.finish();
+}
+
+/** The model's ℓ_FT layers (the default distance kinds), sorted by name. */
+async function distanceLayers(model: ModelSource): Promise<LayeredModel> {
+  const chosen = model.tensors.filter((t) => t.shape.length === 2 && DEFAULT_RECOVER_OPTIONS.distanceKinds.includes(classifyLayer(t.name, t.shape))).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const layers = [];
+  for (const tensor of chosen) layers.push(await readTensor(tensor));
+  return { id: model.id, layers };
 }
 
 /** Recovers the set (plus copies) with the defaults and scores it against the truth. */
@@ -270,7 +330,7 @@ function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-function derivedCopiesPage(runs: readonly AugmentedRun[], kinds: readonly DerivedKind[], sources: SourceChoice, skipped: readonly string[]): ReportPage {
+function derivedCopiesPage(runs: readonly AugmentedRun[], recognitions: readonly Recognition[], kinds: readonly DerivedKind[], sources: SourceChoice, skipped: readonly string[]): ReportPage {
   const sets = [...new Set(runs.map((r) => r.set))];
   const labels = [...kinds, ...(kinds.length > 1 ? [ALL_KINDS] : [])];
   const baselineOf = (set: string) => runs.find((r) => r.set === set && r.kind === "none")!;
@@ -326,6 +386,18 @@ function derivedCopiesPage(runs: readonly AugmentedRun[], kinds: readonly Derive
       ratios.length === 0 ? null : ratios.at(-1)!,
     ];
   });
+  const expectedVerdict = (kind: DerivedKind) => (kind === "prune30" ? "pruned" : kind);
+  const allOriginals = recognitions.flatMap((r) => r.originals);
+  const recognitionRows = kinds.map((kind): Cell[] => {
+    const copies = recognitions.flatMap((r) => r.copies.filter((c) => c.kind === kind));
+    const mean = (pick: (s: StorageSignature) => number) => (copies.length === 0 ? null : sum(copies.map((c) => pick(c.signature))) / copies.length);
+    return [kind, copies.length, `${copies.filter((c) => c.verdict === expectedVerdict(kind)).length}/${copies.length}`, `${copies.filter((c) => c.verdict === "none").length}/${copies.length}`,
+      mean((s) => s.zeroFraction), mean((s) => s.int8GridRows), mean((s) => s.int4GridRows), mean((s) => s.f16Matrices),
+      `${copies.filter((c) => c.nearestIsSource.byMax).length}/${copies.length}`, `${copies.filter((c) => c.nearestIsSource.byMean).length}/${copies.length}`];
+  });
+  recognitionRows.push(["originals", allOriginals.length, `${allOriginals.filter((o) => o.verdict !== "none").length}/${allOriginals.length} flagged`, `${allOriginals.filter((o) => o.verdict === "none").length}/${allOriginals.length}`,
+    sum(allOriginals.map((o) => o.signature.zeroFraction)) / Math.max(1, allOriginals.length), sum(allOriginals.map((o) => o.signature.int8GridRows)) / Math.max(1, allOriginals.length),
+    sum(allOriginals.map((o) => o.signature.int4GridRows)) / Math.max(1, allOriginals.length), sum(allOriginals.map((o) => o.signature.f16Matrices)) / Math.max(1, allOriginals.length), null, null]);
   const cells = labels.flatMap((label) => augmented.filter((r) => r.kind === label).map((r) => ({ split: label, root: r.set, ours: r.copies === 0 ? 0 : count(r, "under source") / r.copies })));
   const keptCells = labels.flatMap((label) => augmented.filter((r) => r.kind === label).map((r) => ({ split: label, root: r.set, ours: r.fates.total === 0 ? 0 : r.fates.correct / r.fates.total })));
   return {
@@ -354,6 +426,12 @@ function derivedCopiesPage(runs: readonly AugmentedRun[], kinds: readonly Derive
         columns: ["set", "kind", "copies", "under", "above", "elsewhere/other", "orig. edges", "twins merged", "stolen children", "orig. reversed", "trees found/true", "clustering", "distance", "stage auto chose", "models whose stage changed"],
         rows: perSetRows,
         note: "kind none = the set alone (the baseline). stage auto chose: the trend(s) --stage auto picked for the original models' trees; the last column counts original models whose label differs from the baseline's.",
+      },
+      {
+        title: "Could the copies be recognised from storage alone? (src/harness/derived/storage-signature.ts)",
+        columns: ["models", "n", "named right", "look trained", "exact zeros", "rows on int8 grid", "rows on 16-level grid", "F16 matrices", "nearest by ℓ_FT is source", "nearest by mean |Δw| is source"],
+        rows: recognitionRows,
+        note: "Over each model's 2-D matrices: the fraction of exact zeros, of rows whose values all lie on the symmetric int8 grid k·max|row|/127 or on the 16-level grid from row min to max, and of matrices stored as F16. Verdict: ≥ 0.9 of rows on the 16-level grid → int4, on the int8 grid → int8, ≥ 0.2 zeros → pruned, ≥ 0.9 F16 matrices → fp16. F16 is evidence only against F32/BF16 siblings: a family shipped in F16 throughout would be flagged whole. nearest … is source: among the original models of the source's tree, the one closest to the copy (ℓ_FT: max |Δw| per attention layer over the tree's min-max range, max over layers; mean |Δw|: the same range, mean over layers) is its source — so a rule that hangs each recognised copy under its nearest model would place it right.",
       },
       {
         title: "Which way the copy moved the directional statistics",

@@ -1,0 +1,78 @@
+/**
+ * Storage evidence that a checkpoint is a derived copy rather than a trained model: trained
+ * weights almost never sit exactly on a per-row quantisation grid or hold many exact zeros.
+ * Measured over a model's 2-D matrices; the experiment uses it to test whether recovery
+ * could recognise copies before building the tree (README suggestion, not a recovery rule yet).
+ */
+
+/** What one model's matrices look like. */
+export interface StorageSignature {
+  /** Fraction of matrix entries that are exactly 0. */
+  readonly zeroFraction: number;
+  /** Fraction of rows whose values all lie on the symmetric int8 grid k · max|row| / 127. */
+  readonly int8GridRows: number;
+  /** Fraction of rows whose values all lie on the 16-level grid min + k · (max − min) / 15. */
+  readonly int4GridRows: number;
+  /** Fraction of matrices stored as F16. */
+  readonly f16Matrices: number;
+}
+
+/** Relative slack of a grid test: F32 storage of q · s is off by ≈ 6e-8 · q, far below this. */
+const GRID_TOLERANCE = 1e-3;
+
+/** Whether every value of a row is (within GRID_TOLERANCE of a step) `offset + k · step`. */
+export function onGrid(row: ArrayLike<number>, offset: number, step: number): boolean {
+  if (!(step > 0)) return false;
+  for (let i = 0; i < row.length; i++) {
+    const k = (row[i]! - offset) / step;
+    if (Math.abs(k - Math.round(k)) > GRID_TOLERANCE) return false;
+  }
+  return true;
+}
+
+/** Accumulates the signature matrix by matrix. */
+export class StorageSignatureBuilder {
+  private entries = 0;
+  private zeros = 0;
+  private rows = 0;
+  private int8Rows = 0;
+  private int4Rows = 0;
+  private matrices = 0;
+  private f16 = 0;
+
+  /** Adds one `rows × columns` row-major matrix, stored as F16 or not. */
+  add(values: Float32Array | Float64Array, columns: number, storedAsF16: boolean): void {
+    this.matrices++;
+    if (storedAsF16) this.f16++;
+    for (let start = 0; start < values.length; start += columns) {
+      const row = values.subarray(start, start + columns);
+      let maxAbs = 0;
+      let min = Infinity;
+      let max = -Infinity;
+      for (const v of row) {
+        if (v === 0) this.zeros++;
+        maxAbs = Math.max(maxAbs, Math.abs(v));
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
+      this.entries += row.length;
+      this.rows++;
+      if (onGrid(row, 0, maxAbs / 127)) this.int8Rows++;
+      if (onGrid(row, min, (max - min) / 15)) this.int4Rows++;
+    }
+  }
+
+  finish(): StorageSignature {
+    const share = (a: number, b: number) => (b === 0 ? 0 : a / b);
+    return { zeroFraction: share(this.zeros, this.entries), int8GridRows: share(this.int8Rows, this.rows), int4GridRows: share(this.int4Rows, this.rows), f16Matrices: share(this.f16, this.matrices) };
+  }
+}
+
+/** The kind a signature points to, or undefined for a model that looks trained. */
+export function derivedKindOf(signature: StorageSignature): "int8" | "int4" | "fp16" | "pruned" | undefined {
+  if (signature.int4GridRows >= 0.9) return "int4";
+  if (signature.int8GridRows >= 0.9) return "int8";
+  if (signature.zeroFraction >= 0.2) return "pruned";
+  if (signature.f16Matrices >= 0.9) return "fp16";
+  return undefined;
+}
