@@ -8,11 +8,14 @@
  *                VTHR FT split of experiments/vthr.ts (a missing cache is skipped, said so)
  *   2. derive    per set and copy kind, copies of a few sources per tree (root, an inner
  *                model, two leaves; `--sources all`: every model), cached under
- *                <cache>/derived-copies/v<version>/<set>/<kind>/<copy id>/
+ *                <cache>/derived-copies/v<version>/<preset>/<set>/<kind>/<copy id>/ (reused
+ *                while the source file is unchanged)
  *   3. recover   each set alone, then with each kind's copies added, and with all kinds at
  *                once, with the defaults (as `bun run mother recover DIR` does)
  *   4. score     copy placement (under its source? flipped above it?), the fate of the
- *                original edges, trees found by --trees auto, the score's move copy vs source
+ *                original edges (strictly, and with each copy read as its source), trees found
+ *                by --trees auto, the score's move copy vs source; and, recovery aside, whether
+ *                storage evidence recognises each copy and its nearest original is its source
  *   5. report    reports/derived-copies.html (+ data/derived-copies/results.json) and the terminal
  *
  * Recovery is quick (small ViTs); wrap a full run in `flock /tmp/mother-heavy.lock` yourself.
