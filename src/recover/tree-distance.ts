@@ -51,8 +51,26 @@ export async function treeDistance(
       if (rank > lora[i * k + j]!) lora[i * k + j] = lora[j * k + i] = rank;
     });
   }
-  if (options.distance === "auto" && !isLowRank(Float64Array.from(nearest, (j, i) => lora[i * k + j]!), highRank)) return { matrix: ft, choice: "ft" };
+  if (options.distance === "auto" && !isLowRank(measurableNeighbourRanks(ft, lora, k), highRank)) return { matrix: ft, choice: "ft" };
   return { matrix: lora, choice: "lora" };
+}
+
+/**
+ * For each model, the rank to its ℓ_FT-nearest model among those it differs from measurably
+ * (rank > 0 in some sketched layer); NaN for a model with none. A twin — a model stored again
+ * in f16, say, whose difference is all below the rounding-noise floor — is rank 0 from its
+ * source in every layer: it says nothing about how the tree was trained, and counting it as a
+ * "low-rank" neighbour turned full-fine-tuning trees with re-saved copies over to ℓ_LoRA
+ * (experiments/derived-copies.ts).
+ */
+function measurableNeighbourRanks(ft: Float64Array, lora: Float64Array, k: number): Float64Array {
+  return Float64Array.from({ length: k }, (_, i) => {
+    let nearest = -1;
+    for (let j = 0; j < k; j++) {
+      if (j !== i && lora[i * k + j]! > 0 && (nearest < 0 || ft[i * k + j]! < ft[i * k + nearest]!)) nearest = j;
+    }
+    return nearest < 0 ? Number.NaN : lora[i * k + nearest]!;
+  });
 }
 
 /** ℓ_FT with per-tree min-max normalisation. */
@@ -95,9 +113,17 @@ function nearestNeighbours(ft: Float64Array, k: number): number[] {
   });
 }
 
-/** True when at least half the models sit at a low rank (`nearestRanks[i]`) from their nearest neighbour. */
+/**
+ * True when at least half the models with a neighbour rank (NaN: none) sit at a low rank from
+ * it; false when no model has one.
+ */
 function isLowRank(nearestRanks: ArrayLike<number>, highRank: number): boolean {
   let lowRank = 0;
-  for (let i = 0; i < nearestRanks.length; i++) if (nearestRanks[i]! < highRank) lowRank++;
-  return lowRank * 2 >= nearestRanks.length;
+  let voters = 0;
+  for (let i = 0; i < nearestRanks.length; i++) {
+    if (Number.isNaN(nearestRanks[i]!)) continue;
+    voters++;
+    if (nearestRanks[i]! < highRank) lowRank++;
+  }
+  return voters > 0 && lowRank * 2 >= voters;
 }

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { recover } from "../../src/recover/recover.ts";
 import { withoutSketches } from "../../src/recover/probe-low-rank.ts";
 import type { LayerJob } from "../../src/recover/layer-pass.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 
 let dir: string;
 beforeAll(async () => {
@@ -53,6 +55,24 @@ describe("--distance auto probes the first sketched layer", () => {
     const result = await recover([join(folder, "ft"), join(folder, "lora")], { distance: "auto", trees: 2 });
     const byRoot = new Map(result.graph.trees.map((members, t) => [members.some((id) => id.startsWith("f")) ? "ft" : "lora", result.distances[t]]));
     expect(Object.fromEntries(byRoot)).toEqual({ ft: "ft", lora: "lora" });
+  });
+});
+
+describe("--distance auto with re-saved copies", () => {
+  test("f16 copies (differences all below the rounding floor) do not turn a full-fine-tuning tree into ℓ_LoRA", async () => {
+    const folder = join(dir, "twins");
+    await writeSyntheticTrees(folder, [{ root: "t", children: 3, grandchildren: 1 }], { mode: "ft", seed: 21 });
+    for (const id of ["t", "t-c0", "t-c1"]) {
+      const file = join(folder, id, "model.safetensors");
+      const tensors = await openSafetensorsFile(file);
+      await mkdir(join(folder, `${id}-f16`));
+      await writeSafetensors(
+        join(folder, `${id}-f16`, "model.safetensors"),
+        await Promise.all(tensors.map(async (t) => ({ name: t.name, dtype: "F16" as const, shape: t.shape, data: await readTensor(t) }))),
+      );
+    }
+    const result = await recover([folder], { distance: "auto", trees: 1 });
+    expect(result.distances).toEqual(["ft"]);
   });
 });
 
