@@ -22,6 +22,7 @@ import { recoverTree } from "./recover-tree.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "./options.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 import { probeFindsLowRank, probeJobIndex, withoutSketches } from "./probe-low-rank.ts";
+import { storageTwins } from "./storage-twins.ts";
 
 /** Side effects of a recovery run; tests pass a recorder. */
 export interface RecoverEffects {
@@ -90,18 +91,25 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
       // Reported as the plain statistic (e.g. summed kurtosis); the tree uses it oriented.
       const statistic = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m, options.score === "auto" && score === "variance"), score));
       const scores = statistic.map((value) => -SPECIALIZATION_TREND[score] * value);
-      const tree = recoverTree({ distance: matrix, scores, stages, lambda: options.lambda });
       const k = members.length;
+      // The tree is built on one model per set of storage twins; the other twins hang under it.
+      const copyOf = storageTwins(members, jobs, pass);
+      const kept = members.map((_, i) => i).filter((i) => copyOf[i]! < 0);
+      const tree = recoverTree({ distance: subMatrix(matrix, k, kept), scores: Float64Array.from(kept, (i) => scores[i]!), stages: kept.map((i) => stages[i]!), lambda: options.lambda });
+      if (kept.length < k) effects.log(`${k - kept.length} model(s) only re-save another at a lower precision (or duplicate it): each is attached under that model`);
       if (stages.includes("auto") && tree.stages.includes("generalization")) {
-        const root = group[members[tree.parent.indexOf(-1)]!]!.id;
+        const root = group[members[kept[tree.parent.indexOf(-1)]!]!]!.id;
         effects.log(`tree rooted at ${root}: ${score} rises from parent to child here, so --stage auto oriented it as generalization`);
       }
+      const keptAt = new Map(kept.map((i, position) => [i, position]));
       members.forEach((m, i) => {
         const model = group[m]!;
-        graphModels.push({ id: model.id, path: model.path, stage: tree.stages[i]!, score: statistic[i]! });
-        const p = tree.parent[i]!;
+        const position = keptAt.get(i) ?? keptAt.get(copyOf[i]!)!;
+        graphModels.push({ id: model.id, path: model.path, stage: tree.stages[position]!, score: statistic[i]! });
+        // A twin's parent is its representative: rounding explains their whole difference.
+        const p = copyOf[i]! >= 0 ? copyOf[i]! : kept[tree.parent[position]!] ?? -1;
         if (p >= 0) {
-          edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]!, confidence: tree.confidence[i]! });
+          edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]!, confidence: copyOf[i]! >= 0 ? 1 : tree.confidence[position]! });
         }
       });
     }
@@ -199,6 +207,11 @@ function checkComparable(jobs: readonly LayerJob[], group: readonly ModelSource[
     value: `${model.tensors.length} tensors`,
     help: "mother compares the attention and MLP matrices of transformer checkpoints (Hugging Face names, or any square 2-D weights)",
   });
+}
+
+/** The rows and columns `keep` of a k × k matrix. */
+function subMatrix(matrix: Float64Array, k: number, keep: readonly number[]): Float64Array {
+  return Float64Array.from({ length: keep.length * keep.length }, (_, at) => matrix[keep[Math.floor(at / keep.length)]! * k + keep[at % keep.length]!]!);
 }
 
 function jobBytes(job: LayerJob): number {

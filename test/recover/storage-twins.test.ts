@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Dtype } from "../../src/types.ts";
+import { recover } from "../../src/recover/recover.ts";
+import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
+import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-twins-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Writes model `id` of `folder` again as `copyId`, every tensor stored as `dtype` (optionally nudged). */
+async function resave(folder: string, id: string, copyId: string, dtype: Dtype, nudge = 0): Promise<void> {
+  const tensors = await openSafetensorsFile(join(folder, id, "model.safetensors"));
+  await mkdir(join(folder, copyId));
+  await writeSafetensors(
+    join(folder, copyId, "model.safetensors"),
+    await Promise.all(tensors.map(async (t) => ({ name: t.name, dtype, shape: t.shape, data: (await readTensor(t)).map((x, i) => x + (i === 0 ? nudge : 0)) }))),
+  );
+}
+
+describe("storage twins", () => {
+  test("f16 and bf16 re-saves hang under their source, and the rest of the tree is as without them", async () => {
+    const folder = join(dir, "resaved");
+    const truth = await writeSyntheticTrees(folder, [{ root: "r", children: 3, grandchildren: 2 }], { mode: "ft", seed: 31 });
+    const without = await recover([folder], { trees: 1 });
+    await resave(folder, "r", "r-f16", "F16");
+    await resave(folder, "r-c1", "r-c1-bf16", "BF16");
+    await resave(folder, "r-c1-g0", "r-c1-g0-f16", "F16");
+    const logs: string[] = [];
+    const result = await recover([folder], { trees: 1 }, { progress: () => {}, log: (line) => void logs.push(line) });
+    const parentOf = new Map(result.graph.edges.map((e) => [e.child, e]));
+    expect(parentOf.get("r-f16")).toMatchObject({ parent: "r", confidence: 1 });
+    expect(parentOf.get("r-c1-bf16")).toMatchObject({ parent: "r-c1", confidence: 1 });
+    expect(parentOf.get("r-c1-g0-f16")).toMatchObject({ parent: "r-c1-g0", confidence: 1 });
+    const originals = result.graph.edges.filter((e) => !/-(f16|bf16)$/.test(e.child));
+    // Same parents (distances move a hair: the copies take part in each layer's min-max range).
+    const pairs = (edges: readonly { parent: string; child: string }[]) => edges.map((e) => `${e.parent}→${e.child}`).sort();
+    expect(pairs(originals)).toEqual(pairs(without.graph.edges));
+    expect(evaluateGraph({ ...result.graph, edges: originals }, truth).edges.accuracy).toBe(evaluateGraph(without.graph, truth).edges.accuracy);
+    expect(logs.some((line) => line.startsWith("3 model(s) only re-save another"))).toBe(true);
+  });
+
+  test("an exact duplicate hangs under the model given first; a copy changed beyond rounding is a model of its own", async () => {
+    const folder = join(dir, "duplicates");
+    await writeSyntheticTrees(folder, [{ root: "d", children: 2, grandchildren: 0 }], { mode: "ft", seed: 32 });
+    await resave(folder, "d-c0", "d-c0-copy", "F32");
+    await resave(folder, "d-c1", "d-c1-edited", "F16", 0.01);
+    const result = await recover([folder], { trees: 1 });
+    const byChild = new Map(result.graph.edges.map((e) => [e.child, e]));
+    expect(byChild.get("d-c0-copy")).toMatchObject({ parent: "d-c0", confidence: 1 });
+    expect(byChild.get("d-c1-edited")?.confidence).not.toBe(1);
+  });
+});
