@@ -52,6 +52,19 @@ export interface LayerResult {
   readonly meanAbsDiff: Float64Array;
   /** One sketch per model (LoRA layers only; empty otherwise). */
   readonly sketches: LayerSketch[];
+  /** Per model, the fraction of exact zeros among the layer's first ZERO_SAMPLE values (pruned copies show it). */
+  readonly zeroFraction: number[];
+}
+
+/** Values at the start of a layer whose exact zeros are counted (unstructured pruning spreads zeros evenly). */
+export const ZERO_SAMPLE = 4096;
+
+/** Fraction of exact zeros among the first ZERO_SAMPLE of `values`. */
+function zeroFractionOf(values: Float32Array | Float64Array): number {
+  const count = Math.min(values.length, ZERO_SAMPLE);
+  let zeros = 0;
+  for (let i = 0; i < count; i++) if (values[i] === 0) zeros++;
+  return count === 0 ? 0 : zeros / count;
 }
 
 /**
@@ -105,6 +118,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   const pairwise = job.roles.distance ? kernels.pairwiseAccumulator(buffers) : undefined;
   const sketches = sketched ? makeSketcher(job.shape[0]!, cols, job.sketchSize).streamInKernels(kernels, n) : [];
   const shifts: number[] = [];
+  const zeroFraction: number[] = [];
   const scales = job.tensors.map(() => 0);
   const streams: TensorStream[] = [];
   try {
@@ -123,7 +137,10 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
         };
         // The power sums turn non-finite on a NaN/Inf weight, so the reader's own check is skipped.
         const read = stream.read(first, values, memory, { checkFinite: false });
-        if (first === 0) shifts.push(Math.fround(powerSumShift(read)));
+        if (first === 0) {
+          shifts.push(Math.fround(powerSumShift(read)));
+          zeroFraction.push(zeroFractionOf(read));
+        }
         scales[m] = kernels.addPowerSums(buffer, values, shifts[m]!, powerSums[m]!, scales[m]);
         sketches[m]?.addRows(buffer, first / cols, values / cols);
       }
@@ -141,6 +158,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
     maxAbsDiff: differences?.max ?? new Float64Array(0),
     meanAbsDiff: differences?.sum.map((total) => total / count) ?? new Float64Array(0),
     sketches: sketches.map((sketch, m) => sketch.finish(job.tensors[m]!.dtype, rootMeanSquare(stats[m]!))),
+    zeroFraction,
   };
 }
 
@@ -175,7 +193,7 @@ async function analyseWithReference(job: LayerJob): Promise<LayerResult> {
     const sketcher = makeSketcher(job.shape[0]!, job.shape[1]!, job.sketchSize);
     sketches = values.map((v, m) => sketcher.sketch(v, job.tensors[m]!.dtype, rootMeanSquare(stats[m]!)));
   }
-  return { name: job.name, stats, maxAbsDiff, meanAbsDiff, sketches };
+  return { name: job.name, stats, maxAbsDiff, meanAbsDiff, sketches, zeroFraction: values.map(zeroFractionOf) };
 }
 
 /** √E[x²] from the moments: the scale of a layer's storage rounding. */

@@ -21,6 +21,11 @@ export interface TreeInput {
   readonly stages: readonly (Stage | "auto")[];
   /** c in λ = c · mean(D). */
   readonly lambda: number;
+  /**
+   * Edges i → j that cannot have happened (forbidden[i·n + j] = 1), e.g. a pruned model as the
+   * parent of a dense one: the tree avoids them unless no other tree exists.
+   */
+  readonly forbidden?: Uint8Array;
 }
 
 export interface TreeResult {
@@ -43,6 +48,7 @@ export function recoverTree(input: TreeInput): TreeResult {
   }
   const solve = (stages: Stage[]) => {
     const merged = mergedMatrix(input.distance, directionMatrix(input.scores), stageMatrix(stages), n, input.lambda);
+    if (input.forbidden) forbid(merged, input.forbidden, n);
     const tree = minimumSpanningArborescence(merged, n);
     return { ...tree, merged, stages };
   };
@@ -54,6 +60,17 @@ export function recoverTree(input: TreeInput): TreeResult {
     if (generalized.cost < best.cost) best = generalized;
   }
   return { parent: best.parent, stages: best.stages, confidence: edgeConfidence(best.merged, best.parent, n), cost: best.cost };
+}
+
+/**
+ * Adds to every forbidden edge more than any whole tree of allowed edges can cost (n edges at
+ * the largest finite cost each), so the minimum arborescence uses one only when it must.
+ */
+function forbid(merged: Float64Array, forbidden: Uint8Array, n: number): void {
+  let largest = 0;
+  for (const cost of merged) if (Number.isFinite(cost)) largest = Math.max(largest, cost);
+  const penalty = n * (largest + 1);
+  for (let at = 0; at < merged.length; at++) if (forbidden[at]) merged[at]! += penalty;
 }
 
 /**

@@ -49,6 +49,30 @@ describe("storage twins", () => {
     expect(logs.some((line) => line.startsWith("3 model(s) only re-save another"))).toBe(true);
   });
 
+  test("a pruned copy (30 % of each matrix zeroed) is never made the parent of the dense model it came from", async () => {
+    const folder = join(dir, "pruned");
+    await writeSyntheticTrees(folder, [{ root: "p", children: 3, grandchildren: 1 }], { mode: "ft", seed: 33 });
+    for (const id of ["p", "p-c0", "p-c1-g0"]) {
+      const tensors = await openSafetensorsFile(join(folder, id, "model.safetensors"));
+      await mkdir(join(folder, `${id}-pruned`));
+      const pruned = await Promise.all(
+        tensors.map(async (t) => {
+          const data = Float32Array.from(await readTensor(t));
+          if (t.shape.length === 2) {
+            const cut = [...data].map(Math.abs).sort((a, b) => a - b)[Math.floor(0.3 * data.length)]!;
+            for (let i = 0; i < data.length; i++) if (Math.abs(data[i]!) < cut) data[i] = 0;
+          }
+          return { name: t.name, dtype: "F32" as const, shape: t.shape, data };
+        }),
+      );
+      await writeSafetensors(join(folder, `${id}-pruned`, "model.safetensors"), pruned);
+    }
+    const result = await recover([folder], { trees: 1 });
+    const byChild = new Map(result.graph.edges.map((e) => [e.child, e.parent]));
+    for (const id of ["p", "p-c0", "p-c1-g0"]) expect(byChild.get(`${id}-pruned`)).toBe(id);
+    expect(result.graph.edges.filter((e) => e.parent.endsWith("-pruned"))).toEqual([]);
+  });
+
   test("an exact duplicate hangs under the model given first; a copy changed beyond rounding is a model of its own", async () => {
     const folder = join(dir, "duplicates");
     await writeSyntheticTrees(folder, [{ root: "d", children: 2, grandchildren: 0 }], { mode: "ft", seed: 32 });
