@@ -45,7 +45,7 @@ describe("Rng", () => {
     expect(chiSquare).toBeLessThan(27.9); // df = 9, p = 0.001
     const inclusive = new Rng(3);
     const seen = new Set(Array.from({ length: 200 }, () => inclusive.intBetween(-2, 2)));
-    expect([...seen].sort()).toEqual([-1, -2, 0, 1, 2]);
+    expect([...seen].sort((a, b) => a - b)).toEqual([-2, -1, 0, 1, 2]);
   });
 
   test("normal has the requested mean and standard deviation", () => {
