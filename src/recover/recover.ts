@@ -93,7 +93,7 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
       const scores = statistic.map((value) => -SPECIALIZATION_TREND[score] * value);
       const k = members.length;
       // The tree is built on one model per set of storage twins; the other twins hang under it.
-      const copyOf = storageTwins(members, jobs, pass);
+      const { copyOf, certain } = storageTwins(members, jobs, pass);
       const kept = members.map((_, i) => i).filter((i) => copyOf[i]! < 0);
       const forbidden = sparseToDense(kept.map((i) => sparsity(jobs, pass, members[i]!)));
       const tree = recoverTree({ distance: subMatrix(matrix, k, kept), scores: Float64Array.from(kept, (i) => scores[i]!), stages: kept.map((i) => stages[i]!), lambda: options.lambda, forbidden });
@@ -107,10 +107,12 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
         const model = group[m]!;
         const position = keptAt.get(i) ?? keptAt.get(copyOf[i]!)!;
         graphModels.push({ id: model.id, path: model.path, stage: tree.stages[position]!, score: statistic[i]! });
-        // A twin's parent is its representative: rounding explains their whole difference.
+        // A twin's parent is its representative: rounding explains their whole difference. The
+        // edge is certain when storage tells the order (a lower-precision re-save), a coin flip otherwise.
         const p = copyOf[i]! >= 0 ? copyOf[i]! : kept[tree.parent[position]!] ?? -1;
         if (p >= 0) {
-          edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]!, confidence: copyOf[i]! >= 0 ? 1 : tree.confidence[position]! });
+          const confidence = copyOf[i]! >= 0 ? certain[i]! : tree.confidence[position]!;
+          edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]!, confidence });
         }
       });
     }

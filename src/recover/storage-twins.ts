@@ -18,12 +18,25 @@ import type { LayerJob, LayerResult } from "./layer-pass.ts";
 /** Slack on the rounding bound: the bound is exact for one rounding; allow summation noise. */
 const ROUNDING_SLACK = 1.001;
 
-/** Twins among `members` (group indices): copyOf[i] = index into members of i's representative, or −1. */
-export function storageTwins(members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[]): Int32Array {
+/** Twins among a tree's members. */
+export interface StorageTwins {
+  /** copyOf[i] = index (into members) of i's representative, or −1 for a representative. */
+  readonly copyOf: Int32Array;
+  /**
+   * 1 where the copy is stored less precisely than its representative, so which came first is
+   * known; 0 for same-precision twins (duplicates, or fine-tunes that differ only outside the
+   * distance layers, e.g. in a retrained head), whose order storage cannot tell.
+   */
+  readonly certain: Uint8Array;
+}
+
+/** The storage twins among `members` (group indices). */
+export function storageTwins(members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[]): StorageTwins {
   const k = members.length;
   const layers = jobs.flatMap((job, l) => (job.roles.distance ? [l] : []));
   const copyOf = new Int32Array(k).fill(-1);
-  if (layers.length === 0) return copyOf;
+  const certain = new Uint8Array(k);
+  if (layers.length === 0) return { copyOf, certain };
   const n = jobs[layers[0]!]!.tensors.length;
   /** Bytes per stored value of model m (its coarsest distance layer). */
   const precision = (m: number) => Math.min(...layers.map((l) => DTYPE_BYTES[jobs[l]!.tensors[m]!.dtype]));
@@ -48,7 +61,9 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
   }
   for (let i = 0; i < k; i++) {
     const chosen = representative.get(find(i))!;
-    if (chosen !== i) copyOf[i] = chosen;
+    if (chosen === i) continue;
+    copyOf[i] = chosen;
+    certain[i] = precision(members[chosen]!) > precision(members[i]!) ? 1 : 0;
   }
-  return copyOf;
+  return { copyOf, certain };
 }
