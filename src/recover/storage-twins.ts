@@ -6,8 +6,12 @@
  * (experiments/derived-copies.ts). Recovery builds each tree on one model per twin set and
  * attaches the others under it afterwards.
  *
- * Two models are twins when, in every distance layer, max |u_l − v_l| is within the rounding
- * of the coarser storage: u(dtype) · max |w_l| (half an ulp at the layer's largest weight).
+ * Two models are twins when every distance layer is either bit-identical (same dtype) or, in
+ * different dtypes, differs by no more than rounding to the coarser one can: max |u_l − v_l|
+ * ≤ u · max |w_l| (half an ulp at the layer's largest weight) and mean |u_l − v_l| ≤ ½ u · rms
+ * (rounding moves each weight by at most u·|w|, about u·|w|/4 on average). A fine-tune moves
+ * small and large weights alike, so it fails the mean test long before the max one; one
+ * stored in the same dtype as its parent is never a twin unless identical.
  * In a set of twins the representative is the one stored most precisely (then the first
  * given); the others are its copies.
  */
@@ -42,10 +46,14 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
   const precision = (m: number) => Math.min(...layers.map((l) => DTYPE_BYTES[jobs[l]!.tensors[m]!.dtype]));
   const twins = (a: number, b: number) =>
     layers.every((l) => {
-      const coarser = DTYPE_BYTES[jobs[l]!.tensors[a]!.dtype] <= DTYPE_BYTES[jobs[l]!.tensors[b]!.dtype] ? jobs[l]!.tensors[a]! : jobs[l]!.tensors[b]!;
-      const stats = pass[l]!.stats;
-      const largest = Math.max(Math.abs(stats[a]!.min), Math.abs(stats[a]!.max), Math.abs(stats[b]!.min), Math.abs(stats[b]!.max));
-      return pass[l]!.maxAbsDiff[a * n + b]! <= ROUNDING_SLACK * UNIT_ROUNDOFF[coarser.dtype] * largest;
+      const [ta, tb] = [jobs[l]!.tensors[a]!, jobs[l]!.tensors[b]!];
+      const maxDiff = pass[l]!.maxAbsDiff[a * n + b]!;
+      if (ta.dtype === tb.dtype) return maxDiff === 0;
+      const u = UNIT_ROUNDOFF[DTYPE_BYTES[ta.dtype] <= DTYPE_BYTES[tb.dtype] ? ta.dtype : tb.dtype];
+      const [sa, sb] = [pass[l]!.stats[a]!, pass[l]!.stats[b]!];
+      const largest = Math.max(Math.abs(sa.min), Math.abs(sa.max), Math.abs(sb.min), Math.abs(sb.max));
+      const rms = Math.max(Math.sqrt(sa.variance + sa.mean ** 2), Math.sqrt(sb.variance + sb.mean ** 2));
+      return maxDiff <= ROUNDING_SLACK * u * largest && pass[l]!.meanAbsDiff[a * n + b]! <= ROUNDING_SLACK * 0.5 * u * rms;
     });
   // Union the twin pairs, then name each set's most precisely stored member (first given on ties).
   const root = Int32Array.from({ length: k }, (_, i) => i);

@@ -49,6 +49,25 @@ describe("storage twins", () => {
     expect(logs.some((line) => line.startsWith("3 model(s) only re-save another"))).toBe(true);
   });
 
+  test("a light fine-tune stored in its parent's dtype is a model of its own, however small the change", async () => {
+    const folder = join(dir, "light");
+    await writeSyntheticTrees(folder, [{ root: "l", children: 2, grandchildren: 0 }], { mode: "ft", seed: 34, dtype: "BF16" });
+    const tensors = await openSafetensorsFile(join(folder, "l", "model.safetensors"));
+    await mkdir(join(folder, "l-light"));
+    // One bf16 ulp up on every 50th of the smaller weights: within half an ulp of the layer's
+    // largest weight everywhere (what a re-save could do), yet a change in the same dtype.
+    const nudged = async (t: (typeof tensors)[number]) => {
+      const data = await readTensor(t);
+      const largest = data.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      return { name: t.name, dtype: "BF16" as const, shape: t.shape, data: data.map((x, i) => (i % 50 === 0 && Math.abs(x) < 0.4 * largest ? x * (1 + 2 ** -7) : x)) };
+    };
+    await writeSafetensors(join(folder, "l-light", "model.safetensors"), await Promise.all(tensors.map(nudged)));
+    const logs: string[] = [];
+    const result = await recover([folder], { trees: 1 }, { progress: () => {}, log: (line) => void logs.push(line) });
+    expect(result.graph.edges.some((e) => e.child === "l-light" || e.parent === "l-light")).toBe(true);
+    expect(logs.some((line) => line.includes("re-save another"))).toBe(false);
+  });
+
   test("a pruned copy (30 % of each matrix zeroed) is never made the parent of the dense model it came from", async () => {
     const folder = join(dir, "pruned");
     await writeSyntheticTrees(folder, [{ root: "p", children: 3, grandchildren: 1 }], { mode: "ft", seed: 33 });
