@@ -15,6 +15,7 @@ import type { LayerKind, LayerStats, TensorInfo } from "../types.ts";
 import { openTensorStream, readTensor, TensorScratch, type TensorMemory, type TensorStream } from "../io/read-safetensors.ts";
 import { MotherError } from "../errors.ts";
 import { layerStats, powerSumShift, statsFromPowerSums } from "../stats/layer-stats.ts";
+import { gridLevels } from "../stats/quantisation-grid.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
 import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
 import { makeSketcher, type LayerSketch } from "./low-rank-sketch.ts";
@@ -54,6 +55,20 @@ export interface LayerResult {
   readonly sketches: LayerSketch[];
   /** Per model, the fraction of exact zeros among the layer's first ZERO_SAMPLE values (pruned copies show it). */
   readonly zeroFraction: number[];
+  /** Per model, the quantisation grid its first GRID_ROWS rows lie on (255, 16; 0 for none or not a matrix). */
+  readonly gridLevels: number[];
+}
+
+/** Rows at the start of a layer tested for a quantisation grid: all must agree. */
+const GRID_ROWS = 4;
+
+/** The grid the first GRID_ROWS rows (of `cols` values) of `values` share, or 0. */
+function gridOf(values: Float32Array | Float64Array, cols: number): number {
+  const rows = Math.min(GRID_ROWS, Math.floor(values.length / cols));
+  if (rows === 0) return 0;
+  const levels = gridLevels(values.subarray(0, cols));
+  for (let r = 1; r < rows; r++) if (gridLevels(values.subarray(r * cols, (r + 1) * cols)) !== levels) return 0;
+  return levels;
 }
 
 /** Values at the start of a layer whose exact zeros are counted (unstructured pruning spreads zeros evenly). */
@@ -119,6 +134,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   const sketches = sketched ? makeSketcher(job.shape[0]!, cols, job.sketchSize).streamInKernels(kernels, n) : [];
   const shifts: number[] = [];
   const zeroFraction: number[] = [];
+  const grids: number[] = [];
   const scales = job.tensors.map(() => 0);
   const streams: TensorStream[] = [];
   try {
@@ -140,6 +156,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
         if (first === 0) {
           shifts.push(Math.fround(powerSumShift(read)));
           zeroFraction.push(zeroFractionOf(read));
+          grids.push(matrix ? gridOf(read, cols) : 0);
         }
         scales[m] = kernels.addPowerSums(buffer, values, shifts[m]!, powerSums[m]!, scales[m]);
         sketches[m]?.addRows(buffer, first / cols, values / cols);
@@ -159,6 +176,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
     meanAbsDiff: differences?.sum.map((total) => total / count) ?? new Float64Array(0),
     sketches: sketches.map((sketch, m) => sketch.finish(job.tensors[m]!.dtype, rootMeanSquare(stats[m]!))),
     zeroFraction,
+    gridLevels: grids,
   };
 }
 
@@ -193,7 +211,9 @@ async function analyseWithReference(job: LayerJob): Promise<LayerResult> {
     const sketcher = makeSketcher(job.shape[0]!, job.shape[1]!, job.sketchSize);
     sketches = values.map((v, m) => sketcher.sketch(v, job.tensors[m]!.dtype, rootMeanSquare(stats[m]!)));
   }
-  return { name: job.name, stats, maxAbsDiff, meanAbsDiff, sketches, zeroFraction: values.map(zeroFractionOf) };
+  const cols = job.shape.length === 2 ? job.shape[1]! : 0;
+  const grids = values.map((v) => (cols > 0 ? gridOf(v, cols) : 0));
+  return { name: job.name, stats, maxAbsDiff, meanAbsDiff, sketches, zeroFraction: values.map(zeroFractionOf), gridLevels: grids };
 }
 
 /** √E[x²] from the moments: the scale of a layer's storage rounding. */

@@ -12,11 +12,15 @@
  * (rounding moves each weight by at most u·|w|, about u·|w|/4 on average). A fine-tune moves
  * small and large weights alike, so it fails the mean test long before the max one; one
  * stored in the same dtype as its parent is never a twin unless identical.
- * In a set of twins the representative is the one stored most precisely (then the first
- * given); the others are its copies.
+ * A quantised copy (int8 or 16-level rows, dequantised) is a twin of the off-grid model it
+ * rounds: every distance layer of the copy lies on the grid, the other's on none, and no weight
+ * moved by more than the grid's rounding at the layer's largest weight.
+ * In a set of twins the representative is off any grid and stored most precisely (then the
+ * first given); the others are its copies.
  */
 import { DTYPE_BYTES } from "../types.ts";
 import { UNIT_ROUNDOFF } from "../distance/storage-noise.ts";
+import { gridRounding } from "../stats/quantisation-grid.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 
 /** Slack on the rounding bound: the bound is exact for one rounding; allow summation noise. */
@@ -42,16 +46,32 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
   const certain = new Uint8Array(k);
   if (layers.length === 0) return { copyOf, certain };
   const n = jobs[layers[0]!]!.tensors.length;
-  /** Bytes per stored value of model m (its coarsest distance layer). */
-  const precision = (m: number) => Math.min(...layers.map((l) => DTYPE_BYTES[jobs[l]!.tensors[m]!.dtype]));
+  /** Bytes per stored value of model m (its coarsest distance layer); a quantised model counts as 1. */
+  const precision = (m: number) => (grid(m) > 0 ? 1 : Math.min(...layers.map((l) => DTYPE_BYTES[jobs[l]!.tensors[m]!.dtype])));
+  /** The grid every distance layer of model m lies on (255 or 16), or 0. */
+  const grid = (m: number) => {
+    const levels = pass[layers[0]!]!.gridLevels[m]!;
+    return levels > 0 && layers.every((l) => pass[l]!.gridLevels[m] === levels) ? levels : 0;
+  };
+  const largestOf = (l: number, a: number, b: number) => {
+    const [sa, sb] = [pass[l]!.stats[a]!, pass[l]!.stats[b]!];
+    return Math.max(Math.abs(sa.min), Math.abs(sa.max), Math.abs(sb.min), Math.abs(sb.max));
+  };
+  const quantisedTwins = (a: number, b: number) => {
+    const [ga, gb] = [grid(a), grid(b)];
+    if ((ga > 0) === (gb > 0)) return false;
+    const levels = Math.max(ga, gb) as 16 | 255;
+    return layers.every((l) => pass[l]!.maxAbsDiff[a * n + b]! <= ROUNDING_SLACK * gridRounding(levels, largestOf(l, a, b)));
+  };
   const twins = (a: number, b: number) =>
+    quantisedTwins(a, b) ||
     layers.every((l) => {
       const [ta, tb] = [jobs[l]!.tensors[a]!, jobs[l]!.tensors[b]!];
       const maxDiff = pass[l]!.maxAbsDiff[a * n + b]!;
       if (ta.dtype === tb.dtype) return maxDiff === 0;
       const u = UNIT_ROUNDOFF[DTYPE_BYTES[ta.dtype] <= DTYPE_BYTES[tb.dtype] ? ta.dtype : tb.dtype];
       const [sa, sb] = [pass[l]!.stats[a]!, pass[l]!.stats[b]!];
-      const largest = Math.max(Math.abs(sa.min), Math.abs(sa.max), Math.abs(sb.min), Math.abs(sb.max));
+      const largest = largestOf(l, a, b);
       const rms = Math.max(Math.sqrt(sa.variance + sa.mean ** 2), Math.sqrt(sb.variance + sb.mean ** 2));
       return maxDiff <= ROUNDING_SLACK * u * largest && pass[l]!.meanAbsDiff[a * n + b]! <= ROUNDING_SLACK * 0.5 * u * rms;
     });

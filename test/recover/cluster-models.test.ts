@@ -17,7 +17,7 @@ function passOf(models: readonly Float64Array[][]): { jobs: LayerJob[]; pass: La
     const meanAbsDiff = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) meanAbsDiff[i * n + j] = i === j ? 0 : absoluteDifference(models[i]![l]!, models[j]![l]!).mean;
     jobs.push({ name: `layer${l}`, kind: "query", shape: [models[0]![l]!.length], tensors: [], roles: { distance: true, score: true, sketch: false }, sketchSize: 0, histogramBins: 0 });
-    pass.push({ name: `layer${l}`, stats: models.map((m) => layerStats(m[l]!, 0)), maxAbsDiff: new Float64Array(n * n), meanAbsDiff, sketches: [], zeroFraction: models.map(() => 0) });
+    pass.push({ name: `layer${l}`, stats: models.map((m) => layerStats(m[l]!, 0)), maxAbsDiff: new Float64Array(n * n), meanAbsDiff, sketches: [], zeroFraction: models.map(() => 0), gridLevels: models.map(() => 0) });
   }
   return { jobs, pass };
 }

@@ -58,7 +58,8 @@ describe("storage twins", () => {
     // largest weight everywhere (what a re-save could do), yet a change in the same dtype.
     const nudged = async (t: (typeof tensors)[number]) => {
       const data = await readTensor(t);
-      const largest = data.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      let largest = 0;
+      for (const x of data) largest = Math.max(largest, Math.abs(x));
       return { name: t.name, dtype: "BF16" as const, shape: t.shape, data: data.map((x, i) => (i % 50 === 0 && Math.abs(x) < 0.4 * largest ? x * (1 + 2 ** -7) : x)) };
     };
     await writeSafetensors(join(folder, "l-light", "model.safetensors"), await Promise.all(tensors.map(nudged)));
@@ -66,6 +67,39 @@ describe("storage twins", () => {
     const result = await recover([folder], { trees: 1 }, { progress: () => {}, log: (line) => void logs.push(line) });
     expect(result.graph.edges.some((e) => e.child === "l-light" || e.parent === "l-light")).toBe(true);
     expect(logs.some((line) => line.includes("re-save another"))).toBe(false);
+  });
+
+  test("int8 and 16-level quantised copies (dequantised, stored as f32) hang under the model they round", async () => {
+    const folder = join(dir, "quantised");
+    await writeSyntheticTrees(folder, [{ root: "q", children: 3, grandchildren: 1 }], { mode: "ft", seed: 35 });
+    const quantise = async (id: string, copyId: string, levels: 16 | 255) => {
+      const tensors = await openSafetensorsFile(join(folder, id, "model.safetensors"));
+      await mkdir(join(folder, copyId));
+      const rows = await Promise.all(
+        tensors.map(async (t) => {
+          const data = Float32Array.from(await readTensor(t));
+          if (t.shape.length === 2) {
+            const cols = t.shape[1]!;
+            for (let r = 0; r < t.shape[0]!; r++) {
+              const row = data.subarray(r * cols, (r + 1) * cols);
+              let [min, max, largest] = [Infinity, -Infinity, 0];
+              for (const x of row) [min, max, largest] = [Math.min(min, x), Math.max(max, x), Math.max(largest, Math.abs(x))];
+              const [offset, step] = levels === 255 ? [0, largest / 127] : [min, (max - min) / 15];
+              for (let c = 0; c < cols; c++) row[c] = offset + Math.round((row[c]! - offset) / step) * step;
+            }
+          }
+          return { name: t.name, dtype: "F32" as const, shape: t.shape, data };
+        }),
+      );
+      await writeSafetensors(join(folder, copyId, "model.safetensors"), rows);
+    };
+    await quantise("q-c0", "q-c0-int8", 255);
+    await quantise("q-c1-g0", "q-c1-g0-int4", 16);
+    const result = await recover([folder], { trees: 1 });
+    const byChild = new Map(result.graph.edges.map((e) => [e.child, e]));
+    expect(byChild.get("q-c0-int8")).toMatchObject({ parent: "q-c0", confidence: 1 });
+    expect(byChild.get("q-c1-g0-int4")).toMatchObject({ parent: "q-c1-g0", confidence: 1 });
+    expect(result.graph.edges.filter((e) => /-int(8|4)$/.test(e.parent))).toEqual([]);
   });
 
   test("a pruned copy (30 % of each matrix zeroed) is never made the parent of the dense model it came from", async () => {

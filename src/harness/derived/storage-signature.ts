@@ -2,8 +2,10 @@
  * Storage evidence that a checkpoint is a derived copy rather than a trained model: trained
  * weights almost never sit exactly on a per-row quantisation grid or hold many exact zeros.
  * Measured over a model's 2-D matrices; the experiment uses it to test whether recovery
- * could recognise copies before building the tree (README suggestion, not a recovery rule yet).
+ * could recognise copies before building the tree. Recovery's own rule is in
+ * src/recover/storage-twins.ts; the grid test is shared (src/stats/quantisation-grid.ts).
  */
+import { onGrid } from "../../stats/quantisation-grid.ts";
 
 /** What one model's matrices look like. */
 export interface StorageSignature {
@@ -15,19 +17,6 @@ export interface StorageSignature {
   readonly int4GridRows: number;
   /** Fraction of matrices stored as F16. */
   readonly f16Matrices: number;
-}
-
-/** Relative slack of a grid test: F32 storage of q · s is off by ≈ 6e-8 · q, far below this. */
-const GRID_TOLERANCE = 1e-3;
-
-/** Whether every value of a row is (within GRID_TOLERANCE of a step) `offset + k · step`. */
-export function onGrid(row: ArrayLike<number>, offset: number, step: number): boolean {
-  if (!(step > 0)) return false;
-  for (let i = 0; i < row.length; i++) {
-    const k = (row[i]! - offset) / step;
-    if (Math.abs(k - Math.round(k)) > GRID_TOLERANCE) return false;
-  }
-  return true;
 }
 
 /** Accumulates the signature matrix by matrix. */

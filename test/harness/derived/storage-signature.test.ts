@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { derivedKindOf, onGrid, StorageSignatureBuilder } from "../../../src/harness/derived/storage-signature.ts";
+import { derivedKindOf, StorageSignatureBuilder } from "../../../src/harness/derived/storage-signature.ts";
 import { magnitudePrune } from "../../../src/harness/derived/magnitude-prune.ts";
 import { affineQuantiseRows, symmetricQuantiseRows } from "../../../src/harness/derived/quantise-rows.ts";
 
@@ -11,14 +11,6 @@ function signatureOf(values: Float32Array | Float64Array, f16 = false) {
   builder.add(Float32Array.from(values), COLUMNS, f16);
   return builder.finish();
 }
-
-describe("onGrid", () => {
-  test("accepts offset + k · step within the tolerance and refuses anything between steps", () => {
-    expect(onGrid([0.5, 0.75, 1.5, 0.5 + 3 * 0.25 + 1e-6], 0.5, 0.25)).toBe(true);
-    expect(onGrid([0.5, 0.6], 0.5, 0.25)).toBe(false);
-    expect(onGrid([0, 0], 0, 0)).toBe(false);
-  });
-});
 
 describe("StorageSignatureBuilder and derivedKindOf", () => {
   test("trained-looking weights: no zeros, no row on either grid, no kind", () => {
