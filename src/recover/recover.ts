@@ -8,7 +8,7 @@
  * Each weight byte of a selected layer is read once (step 3); everything after works on
  * the small matrices the pass leaves behind.
  */
-import type { LayerStats, ModelGraph, ModelSource, ScoreName, Stage } from "../types.ts";
+import type { LayerStats, ModelGraph, ModelSource, ScoreName } from "../types.ts";
 import { MotherError } from "../errors.ts";
 import { discoverModels } from "../io/discover-models.ts";
 import { directionalScore } from "../stats/layer-stats.ts";
@@ -66,8 +66,8 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
   const plans = groups.map((group) => planLayers(group, options));
   plans.forEach((jobs, g) => checkComparable(jobs, groups[g]!));
   const pool = new LayerPool(options.workers ?? defaultWorkerCount(plans.flat().reduce((sum, job) => sum + jobBytes(job), 0)));
-  const graphModels: { id: string; path: string; stage: Stage; score: number }[] = [];
-  const edges: { parent: string; child: string; distance: number; confidence: number }[] = [];
+  const graphModels: GraphModel[] = [];
+  const edges: GraphEdge[] = [];
   const distances: DistanceChoice[] = [];
   let clusters: Cluster[];
   const passes: LayerResult[][] = [];
@@ -80,41 +80,10 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
 
     // 5. One minimum directed spanning tree per cluster.
     for (const cluster of clusters) {
-      const group = groups[cluster.group]!;
-      const jobs = plans[cluster.group]!;
-      const pass = passes[cluster.group]!;
-      const members = cluster.members;
-      const { matrix, choice } = await treeDistance(members, jobs, pass, options, pool.ranks);
-      distances.push(choice);
-      const stages = members.map((m) => options.stages[group[m]!.id] ?? options.stage);
-      const score = scoreFor(choice, stages.includes("generalization"), options);
-      // Reported as the plain statistic (e.g. summed kurtosis); the tree uses it oriented.
-      const statistic = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m, options.score === "auto" && score === "variance"), score));
-      const scores = statistic.map((value) => -SPECIALIZATION_TREND[score] * value);
-      const k = members.length;
-      // The tree is built on one model per set of storage twins; the other twins hang under it.
-      const { copyOf, certain } = storageTwins(members, jobs, pass);
-      const kept = members.map((_, i) => i).filter((i) => copyOf[i]! < 0);
-      const forbidden = sparseToDense(kept.map((i) => sparsity(jobs, pass, members[i]!)));
-      const tree = recoverTree({ distance: subMatrix(matrix, k, kept), scores: Float64Array.from(kept, (i) => scores[i]!), stages: kept.map((i) => stages[i]!), lambda: options.lambda, forbidden });
-      if (kept.length < k) effects.log(`${k - kept.length} model(s) only re-save another at a lower precision (or duplicate it): each is attached under that model`);
-      if (stages.includes("auto") && tree.stages.includes("generalization")) {
-        const root = group[members[kept[tree.parent.indexOf(-1)]!]!]!.id;
-        effects.log(`tree rooted at ${root}: ${score} rises from parent to child here, so --stage auto oriented it as generalization`);
-      }
-      const keptAt = new Map(kept.map((i, position) => [i, position]));
-      members.forEach((m, i) => {
-        const model = group[m]!;
-        const position = keptAt.get(i) ?? keptAt.get(copyOf[i]!)!;
-        graphModels.push({ id: model.id, path: model.path, stage: tree.stages[position]!, score: statistic[i]! });
-        // A twin's parent is its representative: rounding explains their whole difference. The
-        // edge is certain when storage tells the order (a lower-precision re-save), a coin flip otherwise.
-        const p = copyOf[i]! >= 0 ? copyOf[i]! : kept[tree.parent[position]!] ?? -1;
-        if (p >= 0) {
-          const confidence = copyOf[i]! >= 0 ? certain[i]! : tree.confidence[position]!;
-          edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]!, confidence });
-        }
-      });
+      const tree = await recoverCluster(groups[cluster.group]!, plans[cluster.group]!, passes[cluster.group]!, cluster.members, options, pool, effects);
+      distances.push(tree.choice);
+      graphModels.push(...tree.models);
+      edges.push(...tree.edges);
     }
   } finally {
     pool.close();
@@ -128,6 +97,57 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
     ),
   );
   return { graph: { models: graphModels, edges, trees }, distances, layerStats };
+}
+
+type GraphModel = ModelGraph["models"][number];
+type GraphEdge = ModelGraph["edges"][number];
+
+/**
+ * Step 5 for one cluster (`members`: indices into `group`): D, then the directional scores,
+ * then the minimum arborescence of M — built on one model per set of storage twins, which
+ * hang under it afterwards, with pruned → dense edges forbidden.
+ */
+async function recoverCluster(
+  group: readonly ModelSource[],
+  jobs: readonly LayerJob[],
+  pass: readonly LayerResult[],
+  members: readonly number[],
+  options: RecoverOptions,
+  pool: LayerPool,
+  effects: RecoverEffects,
+): Promise<{ choice: DistanceChoice; models: GraphModel[]; edges: GraphEdge[] }> {
+  const { matrix, choice } = await treeDistance(members, jobs, pass, options, pool.ranks);
+  const stages = members.map((m) => options.stages[group[m]!.id] ?? options.stage);
+  const score = scoreFor(choice, stages.includes("generalization"), options);
+  // Reported as the plain statistic (e.g. summed kurtosis); the tree uses it oriented.
+  const statistic = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m, options.score === "auto" && score === "variance"), score));
+  const scores = statistic.map((value) => -SPECIALIZATION_TREND[score] * value);
+  const k = members.length;
+  const { copyOf, certain } = storageTwins(members, jobs, pass);
+  const kept = members.map((_, i) => i).filter((i) => copyOf[i]! < 0);
+  const forbidden = sparseToDense(kept.map((i) => sparsity(jobs, pass, members[i]!)));
+  const tree = recoverTree({ distance: subMatrix(matrix, k, kept), scores: Float64Array.from(kept, (i) => scores[i]!), stages: kept.map((i) => stages[i]!), lambda: options.lambda, forbidden });
+  if (kept.length < k) effects.log(`${k - kept.length} model(s) are storage copies of another (a lower-precision re-save, a quantised copy or a duplicate): each is attached under it`);
+  if (stages.includes("auto") && tree.stages.includes("generalization")) {
+    const root = group[members[kept[tree.parent.indexOf(-1)]!]!]!.id;
+    effects.log(`tree rooted at ${root}: ${score} rises from parent to child here, so --stage auto oriented it as generalization`);
+  }
+  const keptAt = new Map(kept.map((i, position) => [i, position]));
+  const models: GraphModel[] = [];
+  const edges: GraphEdge[] = [];
+  members.forEach((m, i) => {
+    const model = group[m]!;
+    const position = keptAt.get(i) ?? keptAt.get(copyOf[i]!)!;
+    models.push({ id: model.id, path: model.path, stage: tree.stages[position]!, score: statistic[i]! });
+    // A twin's parent is its representative: storage explains their whole difference. The
+    // edge is certain when storage tells the order, a coin flip for same-precision duplicates.
+    const p = copyOf[i]! >= 0 ? copyOf[i]! : kept[tree.parent[position]!] ?? -1;
+    if (p >= 0) {
+      const confidence = copyOf[i]! >= 0 ? certain[i]! : tree.confidence[position]!;
+      edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]!, confidence });
+    }
+  });
+  return { choice, models, edges };
 }
 
 /**

@@ -46,7 +46,7 @@ describe("storage twins", () => {
     const pairs = (edges: readonly { parent: string; child: string }[]) => edges.map((e) => `${e.parent}→${e.child}`).sort();
     expect(pairs(originals)).toEqual(pairs(without.graph.edges));
     expect(evaluateGraph({ ...result.graph, edges: originals }, truth).edges.accuracy).toBe(evaluateGraph(without.graph, truth).edges.accuracy);
-    expect(logs.some((line) => line.startsWith("3 model(s) only re-save another"))).toBe(true);
+    expect(logs.some((line) => line.startsWith("3 model(s) are storage copies of another"))).toBe(true);
   });
 
   test("a light fine-tune stored in its parent's dtype is a model of its own, however small the change", async () => {
@@ -66,7 +66,7 @@ describe("storage twins", () => {
     const logs: string[] = [];
     const result = await recover([folder], { trees: 1 }, { progress: () => {}, log: (line) => void logs.push(line) });
     expect(result.graph.edges.some((e) => e.child === "l-light" || e.parent === "l-light")).toBe(true);
-    expect(logs.some((line) => line.includes("re-save another"))).toBe(false);
+    expect(logs.some((line) => line.includes("storage copies"))).toBe(false);
   });
 
   test("int8 and 16-level quantised copies (dequantised, stored as f32) hang under the model they round", async () => {
