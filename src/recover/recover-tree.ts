@@ -76,8 +76,10 @@ function forbid(merged: Float64Array, forbidden: Uint8Array, n: number): void {
 /**
  * How much better the chosen parent is than the best other candidate, in the merged matrix:
  * (alt − chosen) / alt for the cheapest incoming edge from a model that is neither the chosen
- * parent nor a descendant of the child (attaching there keeps a tree). 0 means a coin flip,
- * 1 means every alternative is infinitely worse.
+ * parent nor a descendant of the child (attaching there keeps a tree). For a child of the
+ * root the alternatives also include the reversed edge — the child as the root's parent —
+ * so the one edge of a pair is as confident as its direction, not 1 for want of rivals.
+ * 0 means a coin flip, 1 means every alternative is infinitely worse.
  */
 export function edgeConfidence(merged: Float64Array, parent: Int32Array, n: number): Float64Array {
   const confidence = new Float64Array(n);
@@ -97,6 +99,7 @@ export function edgeConfidence(merged: Float64Array, parent: Int32Array, n: numb
     for (let u = 0; u < n; u++) {
       if (u !== chosen && !descendant[u]) alternative = Math.min(alternative, merged[u * n + child]!);
     }
+    if (parent[chosen] === -1) alternative = Math.min(alternative, merged[child * n + chosen]!);
     const cost = merged[chosen * n + child]!;
     confidence[child] = alternative === Infinity ? 1 : alternative <= 0 ? 0 : Math.max(0, (alternative - cost) / alternative);
   }

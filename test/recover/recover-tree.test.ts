@@ -1,0 +1,29 @@
+import { describe, expect, test } from "bun:test";
+import { recoverTree } from "../../src/recover/recover-tree.ts";
+
+describe("recoverTree edge confidence", () => {
+  const pair = (scores: [number, number]) =>
+    recoverTree({ distance: Float64Array.of(0, 1, 1, 0), scores: Float64Array.from(scores), stages: ["specialization", "specialization"], lambda: 0.3 });
+
+  test("the one edge of a pair is as confident as its direction: λ / (D + λ) when the score orders it", () => {
+    // Specialization: the parent has the higher (oriented) score. λ = 0.3 · mean(D) = 0.3 · 2/4.
+    const tree = pair([2, 1]);
+    expect([...tree.parent]).toEqual([-1, 0]);
+    expect(tree.confidence[1]).toBeCloseTo(0.15 / 1.15, 12);
+  });
+
+  test("with equal scores the direction is a coin flip: confidence 0", () => {
+    const tree = pair([1, 1]);
+    expect(tree.confidence[tree.parent.indexOf(-1) === 0 ? 1 : 0]).toBe(0);
+  });
+
+  test("a forbidden edge is used only when no tree avoids it", () => {
+    const distance = Float64Array.of(0, 1, 5, 1, 0, 1, 5, 1, 0);
+    const free = recoverTree({ distance, scores: Float64Array.of(3, 2, 1), stages: ["specialization", "specialization", "specialization"], lambda: 0.3 });
+    expect([...free.parent]).toEqual([-1, 0, 1]);
+    const forbidden = new Uint8Array(9);
+    forbidden[1 * 3 + 2] = 1; // 1 → 2 may not happen
+    const constrained = recoverTree({ distance, scores: Float64Array.of(3, 2, 1), stages: ["specialization", "specialization", "specialization"], lambda: 0.3, forbidden });
+    expect(constrained.parent[2]).not.toBe(1);
+  });
+});
