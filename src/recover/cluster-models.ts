@@ -14,6 +14,7 @@ import type { ModelSource } from "../types.ts";
 import { MotherError } from "../errors.ts";
 import { cutTree, hierarchicalClustering, type LinkageMatrix } from "../tree/hierarchical-clustering.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
+import { rootMeanSquareOf } from "../stats/layer-stats.ts";
 
 /** One recovered tree: indices into its architecture group. */
 export interface Cluster {
@@ -42,13 +43,18 @@ function quantileOfSorted(sorted: Float64Array, q: number): number {
  * differs anyway; on full fine-tuning, where every layer moves, it behaves like the mean.
  */
 export function clusteringDistance(n: number, jobs: readonly LayerJob[], pass: readonly LayerResult[]): Float64Array {
-  const layers = jobs.flatMap((job, l) => (job.roles.distance ? [pass[l]!.meanAbsDiff] : []));
+  return lowerQuartileOverLayers(n, jobs, pass, (layer, i, j) => layer.meanAbsDiff[i * n + j]!);
+}
+
+/** Per pair, the CLUSTERING_QUANTILE over the distance layers of `term(layer, i, j)` (n × n, symmetric). */
+function lowerQuartileOverLayers(n: number, jobs: readonly LayerJob[], pass: readonly LayerResult[], term: (layer: LayerResult, i: number, j: number) => number): Float64Array {
+  const layers = jobs.flatMap((job, l) => (job.roles.distance ? [pass[l]!] : []));
   const out = new Float64Array(n * n);
   if (layers.length === 0) return out;
   const values = new Float64Array(layers.length);
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
-      layers.forEach((meanAbs, l) => (values[l] = meanAbs[i * n + j]!));
+      layers.forEach((layer, l) => (values[l] = term(layer, i, j)));
       values.sort();
       out[i * n + j] = out[j * n + i] = quantileOfSorted(values, CLUSTERING_QUANTILE);
     }
@@ -73,22 +79,10 @@ export const RELATED_BELOW = 0.8;
  * of mean |u_l − v_l| / ((rms(u_l) + rms(v_l)) / 2), the RMS coming from the layer statistics.
  */
 export function relativeDistance(n: number, jobs: readonly LayerJob[], pass: readonly LayerResult[]): Float64Array {
-  const layers = jobs.flatMap((job, l) => (job.roles.distance ? [pass[l]!] : []));
-  const out = new Float64Array(n * n);
-  if (layers.length === 0) return out;
-  const rms = layers.map((layer) => layer.stats.map((s) => Math.sqrt(s.variance + s.mean * s.mean)));
-  const values = new Float64Array(layers.length);
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      layers.forEach((layer, l) => {
-        const scale = (rms[l]![i]! + rms[l]![j]!) / 2;
-        values[l] = scale > 0 ? layer.meanAbsDiff[i * n + j]! / scale : 0;
-      });
-      values.sort();
-      out[i * n + j] = out[j * n + i] = quantileOfSorted(values, CLUSTERING_QUANTILE);
-    }
-  }
-  return out;
+  return lowerQuartileOverLayers(n, jobs, pass, (layer, i, j) => {
+    const scale = (rootMeanSquareOf(layer.stats[i]!) + rootMeanSquareOf(layer.stats[j]!)) / 2;
+    return scale > 0 ? layer.meanAbsDiff[i * n + j]! / scale : 0;
+  });
 }
 
 /** Connected components of the graph linking pairs closer than `below`: one label per model, 0, 1, … in first-seen order. */

@@ -14,7 +14,7 @@
 import type { LayerKind, LayerStats, TensorInfo } from "../types.ts";
 import { openTensorStream, readTensor, TensorScratch, type TensorMemory, type TensorStream } from "../io/read-safetensors.ts";
 import { MotherError } from "../errors.ts";
-import { layerStats, powerSumShift, statsFromPowerSums } from "../stats/layer-stats.ts";
+import { layerStats, powerSumShift, rootMeanSquareOf, statsFromPowerSums } from "../stats/layer-stats.ts";
 import { gridLevels } from "../stats/quantisation-grid.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
 import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
@@ -174,7 +174,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
     stats,
     maxAbsDiff: differences?.max ?? new Float64Array(0),
     meanAbsDiff: differences?.sum.map((total) => total / count) ?? new Float64Array(0),
-    sketches: sketches.map((sketch, m) => sketch.finish(job.tensors[m]!.dtype, rootMeanSquare(stats[m]!))),
+    sketches: sketches.map((sketch, m) => sketch.finish(job.tensors[m]!.dtype, rootMeanSquareOf(stats[m]!))),
     zeroFraction,
     gridLevels: grids,
   };
@@ -209,16 +209,11 @@ async function analyseWithReference(job: LayerJob): Promise<LayerResult> {
   let sketches: LayerSketch[] = [];
   if (job.roles.sketch && job.shape.length === 2) {
     const sketcher = makeSketcher(job.shape[0]!, job.shape[1]!, job.sketchSize);
-    sketches = values.map((v, m) => sketcher.sketch(v, job.tensors[m]!.dtype, rootMeanSquare(stats[m]!)));
+    sketches = values.map((v, m) => sketcher.sketch(v, job.tensors[m]!.dtype, rootMeanSquareOf(stats[m]!)));
   }
   const cols = job.shape.length === 2 ? job.shape[1]! : 0;
   const grids = values.map((v) => (cols > 0 ? gridOf(v, cols) : 0));
   return { name: job.name, stats, maxAbsDiff, meanAbsDiff, sketches, zeroFraction: values.map(zeroFractionOf), gridLevels: grids };
-}
-
-/** √E[x²] from the moments: the scale of a layer's storage rounding. */
-function rootMeanSquare(stats: LayerStats): number {
-  return Math.sqrt(stats.variance + stats.mean * stats.mean);
 }
 
 /** Runs a statistics computation, reporting a non-finite weight against its file and tensor. */

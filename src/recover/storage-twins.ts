@@ -21,6 +21,7 @@
 import { DTYPE_BYTES } from "../types.ts";
 import { UNIT_ROUNDOFF } from "../distance/storage-noise.ts";
 import { gridRounding } from "../stats/quantisation-grid.ts";
+import { rootMeanSquareOf } from "../stats/layer-stats.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 
 /** Slack on the rounding bound: the bound is exact for one rounding; allow summation noise. */
@@ -70,9 +71,8 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
       const maxDiff = pass[l]!.maxAbsDiff[a * n + b]!;
       if (ta.dtype === tb.dtype) return maxDiff === 0;
       const u = UNIT_ROUNDOFF[DTYPE_BYTES[ta.dtype] <= DTYPE_BYTES[tb.dtype] ? ta.dtype : tb.dtype];
-      const [sa, sb] = [pass[l]!.stats[a]!, pass[l]!.stats[b]!];
       const largest = largestOf(l, a, b);
-      const rms = Math.max(Math.sqrt(sa.variance + sa.mean ** 2), Math.sqrt(sb.variance + sb.mean ** 2));
+      const rms = Math.max(rootMeanSquareOf(pass[l]!.stats[a]!), rootMeanSquareOf(pass[l]!.stats[b]!));
       return maxDiff <= ROUNDING_SLACK * u * largest && pass[l]!.meanAbsDiff[a * n + b]! <= ROUNDING_SLACK * 0.5 * u * rms;
     });
   // Union the twin pairs, then name each set's most precisely stored member (first given on ties).

@@ -199,6 +199,11 @@ export function statsFromPowerSums(count: number, sums: PowerSums): LayerStats {
   };
 }
 
+/** √E[x²] of a layer from its moments: the scale of its weights (and of their storage rounding). */
+export function rootMeanSquareOf(stats: LayerStats): number {
+  return Math.sqrt(stats.variance + stats.mean * stats.mean);
+}
+
 /**
  * Directional score k(u) of one model: the chosen statistic summed over its layers
  * (paper Eq. 3 for kurtosis; the other statistics are the Fig. 14 variants).
