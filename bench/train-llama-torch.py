@@ -6,23 +6,15 @@ compares them with the ONNX graph. Run with Debian's /usr/bin/python3.
 """
 import json
 import math
-import struct
 import sys
 
 import torch
 
+from f32_safetensors import load_f32_safetensors
+
 
 def load(folder):
-    raw = open(f"{folder}/model.safetensors", "rb").read()
-    size = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + size])
-    weights = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = info["data_offsets"]
-        weights[name] = torch.frombuffer(bytearray(raw[8 + size + start:8 + size + end]), dtype=torch.float32).reshape(info["shape"])
-    return weights, json.load(open(f"{folder}/config.json"))
+    return load_f32_safetensors(f"{folder}/model.safetensors"), json.load(open(f"{folder}/config.json"))
 
 
 def rms_norm(x, weight, eps):

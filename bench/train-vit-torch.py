@@ -64,17 +64,9 @@ class Vit(nn.Module):
 
 def parity(folder):
     """Load <folder>/model.safetensors by HF names into Vit, run <folder>/pixels.bin, print the logits as JSON."""
-    import struct
+    from f32_safetensors import load_f32_safetensors
 
-    raw = open(f"{folder}/model.safetensors", "rb").read()
-    size = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + size])
-    weights = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = info["data_offsets"]
-        weights[name] = torch.frombuffer(bytearray(raw[8 + size + start:8 + size + end]), dtype=torch.float32).reshape(info["shape"])
+    weights = load_f32_safetensors(f"{folder}/model.safetensors")
     hf = json.load(open(f"{folder}/config.json"))
     c = {"dim": hf["hidden_size"], "depth": hf["num_hidden_layers"], "heads": hf["num_attention_heads"], "mlpDim": hf["intermediate_size"],
          "patch": hf["patch_size"], "imageSize": hf["image_size"], "numClasses": len(hf["id2label"])}
