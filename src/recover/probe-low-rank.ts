@@ -1,12 +1,12 @@
 /**
  * `--distance auto` spends most of its extra time sketching (and ranking) LoRA layers that a
- * set of full fine-tunes does not need. So the pass reads the first sketched layer alone first
- * (the probe) and looks at each model's two nearest neighbours in it (by mean |Δ|): if none of
- * them is within low rank, no tree can be low-rank — auto's rule needs half of a tree's models
- * to sit at low rank from their nearest neighbour, and a pair of low rank overall is of low
- * rank in every layer — so the remaining layers are read without sketches and the set is
- * recovered with ℓ_FT, exactly as full sketching would have decided. Every byte is still read
- * once: the probe layer is not read again.
+ * set of full fine-tunes does not need. So the pass reads the first sketched layer first (the
+ * probe) and looks at each model's two nearest neighbours in it (by mean |Δ|): if none of them
+ * is within low rank, the remaining layers are read without sketches and the set is recovered
+ * with ℓ_FT. Auto's own rule needs half of a tree's models to sit at low rank from their
+ * ℓ_FT-nearest neighbour, and a pair of low rank overall is of low rank in every layer, so the
+ * probe decides as full sketching would whenever that neighbour is among a model's two nearest
+ * in the probe layer. Every byte is still read once: the probe layer is not read again.
  */
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 import { LOW_RANK_FRACTION } from "./options.ts";
