@@ -18,7 +18,7 @@ import { layerStats, powerSumShift, rootMeanSquareOf, statsFromPowerSums } from 
 import { gridLevels } from "../stats/quantisation-grid.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
 import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
-import { makeSketcher, type LayerSketch } from "./low-rank-sketch.ts";
+import { makeRowSampleSketcher, makeSketcher, type LayerSketch, type Sketcher } from "./low-rank-sketch.ts";
 
 /** What a layer is read for. */
 export interface LayerRoles {
@@ -39,6 +39,11 @@ export interface LayerJob {
   readonly tensors: readonly TensorInfo[];
   readonly roles: LayerRoles;
   readonly sketchSize: number;
+  /**
+   * Set on auto's probe (probe-low-rank.ts): sketch only a row sample this wide, enough to tell
+   * a low rank from a high one (makeRowSampleSketcher), instead of the ℓ_LoRA sketch.
+   */
+  readonly probeWidth?: number;
   /** Histogram bins for the entropy statistic; 0 skips the histogram (entropy = NaN). */
   readonly histogramBins: number;
 }
@@ -121,7 +126,8 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   const matrix = job.shape.length === 2;
   const cols = matrix ? job.shape[1]! : 1;
   const sketched = job.roles.sketch && matrix;
-  const rowsPerChunk = Math.max(1, Math.floor((sketched ? SKETCH_CHUNK_VALUES : CHUNK_VALUES) / cols));
+  // A row sample is copied, not swept: ordinary chunks serve it.
+  const rowsPerChunk = Math.max(1, Math.floor((sketched && !job.probeWidth ? SKETCH_CHUNK_VALUES : CHUNK_VALUES) / cols));
   const chunk = Math.min(count, rowsPerChunk * cols);
 
   // Every region is allocated before any view is made: allocating may grow (and detach) memory.
@@ -131,7 +137,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   const staging = job.tensors.some((t) => t.dtype !== "F32") ? kernels.allocate(chunk * 2) : -1;
   const powerSums = job.tensors.map(() => kernels.powerSumAccumulator());
   const pairwise = job.roles.distance ? kernels.pairwiseAccumulator(buffers) : undefined;
-  const sketches = sketched ? makeSketcher(job.shape[0]!, cols, job.sketchSize).streamInKernels(kernels, n) : [];
+  const sketches = sketched ? sketcherFor(job).streamInKernels(kernels, n) : [];
   const shifts: number[] = [];
   const zeroFraction: number[] = [];
   const grids: number[] = [];
@@ -208,12 +214,18 @@ async function analyseWithReference(job: LayerJob): Promise<LayerResult> {
   }
   let sketches: LayerSketch[] = [];
   if (job.roles.sketch && job.shape.length === 2) {
-    const sketcher = makeSketcher(job.shape[0]!, job.shape[1]!, job.sketchSize);
+    const sketcher = sketcherFor(job);
     sketches = values.map((v, m) => sketcher.sketch(v, job.tensors[m]!.dtype, rootMeanSquareOf(stats[m]!)));
   }
   const cols = job.shape.length === 2 ? job.shape[1]! : 0;
   const grids = values.map((v) => (cols > 0 ? gridOf(v, cols) : 0));
   return { name: job.name, stats, maxAbsDiff, meanAbsDiff, sketches, zeroFraction: values.map(zeroFractionOf), gridLevels: grids };
+}
+
+/** The sketch a (2-D) layer job asks for: auto's row-sample probe, or ℓ_LoRA's. */
+function sketcherFor(job: LayerJob): Sketcher {
+  const [rows, cols] = job.shape as [number, number];
+  return job.probeWidth ? makeRowSampleSketcher(rows, cols, job.probeWidth) : makeSketcher(rows, cols, job.sketchSize);
 }
 
 /** Runs a statistics computation, reporting a non-finite weight against its file and tensor. */

@@ -80,7 +80,6 @@ export function makeSketcher(rows: number, cols: number, sketchSize = DEFAULT_SK
   const left = sparseSigns(rows, kLeft, seed + 1); // Ψ: rows → kLeft
   // Each sketch entry sums rows·cols/(k·kLeft) noise terms on average (weights 1/√s each, s² hits).
   const noiseGain = Math.sqrt((rows * cols) / (k * kLeft)) * (Math.sqrt(k) + Math.sqrt(kLeft));
-  const result = (core: Float64Array, dtype: Dtype, rms: number): LayerSketch => ({ rows: kLeft, cols: k, data: core, noiseGain, roundingScale: UNIT_ROUNDOFF[dtype] * rms });
   return {
     sketch: (weights, dtype = "F32", rms = rootMeanSquare(weights)) => {
       // Ψᵀ W (kLeft × cols): every row of W is added, with its sign, into SPARSITY rows.
@@ -92,15 +91,7 @@ export function makeSketcher(rows: number, cols: number, sketchSize = DEFAULT_SK
           for (let c = 0; c < cols; c++) partial[out + c]! += sign * weights[r * cols + c]!;
         }
       }
-      // (Ψᵀ W) Ω (kLeft × k): every column lands in SPARSITY columns likewise.
-      const core = new Float64Array(kLeft * k);
-      for (let i = 0; i < kLeft; i++) {
-        for (let c = 0; c < cols; c++) {
-          const value = partial[i * cols + c]!;
-          for (let s = 0; s < SPARSITY; s++) core[i * k + right.bucket[c * SPARSITY + s]!]! += right.sign[c * SPARSITY + s]! * value;
-        }
-      }
-      return result(core, dtype, rms);
+      return finishedSketch(timesRightSigns(partial, kLeft, cols, right, k), kLeft, k, noiseGain, dtype, rms);
     },
     streamInKernels: (kernels, models) => {
       const leftSigns = kernels.copySigns(left, rows);
@@ -110,17 +101,78 @@ export function makeSketcher(rows: number, cols: number, sketchSize = DEFAULT_SK
         kernels.f64(partial, kLeft * cols).fill(0);
         return {
           addRows: (pointer, firstRow, count) => kernels.addSketchRows(pointer, firstRow, count, cols, leftSigns, partial),
-          finish: (dtype, rms) => result(kernels.sketchColumns(partial, kLeft, cols, rightSigns, k), dtype, rms),
+          finish: (dtype, rms) => finishedSketch(kernels.sketchColumns(partial, kLeft, cols, rightSigns, k), kLeft, k, noiseGain, dtype, rms),
         };
       });
     },
   };
 }
 
+/**
+ * A cheaper sketch for telling a low rank from a high one (auto's probe, probe-low-rank.ts):
+ * Ψ selects `width` + 8 evenly spaced rows instead of mixing all of them, so sketching costs a
+ * copy of those rows rather than SPARSITY passes over the layer, and the core is `width` wide.
+ * Selecting rows is linear, so S(u) − S(v) = S(u − v) and rank(S(Δ)) ≤ rank(Δ): a difference
+ * of rank below `width` keeps its rank whenever the sampled rows of its column factor do
+ * (generic for a LoRA update B·A), and a dense difference saturates at `width`. Unlike the
+ * mixing sketch it can miss an update confined to rows it skips (a fused qkv adapted in one
+ * part only would need more than one row in 1/(width + 8) of the rows), so ℓ_LoRA itself
+ * always uses makeSketcher.
+ */
+export function makeRowSampleSketcher(rows: number, cols: number, width: number, seed = 0x5eed): Sketcher {
+  if (Math.min(rows, cols) <= width) return wholeLayer(rows, cols);
+  const kLeft = Math.min(rows, width + OVERSAMPLING);
+  const sampled = Int32Array.from({ length: kLeft }, (_, i) => Math.floor((i * rows) / kLeft));
+  const right = sparseSigns(cols, width, seed); // Ω: cols → width
+  // Each entry sums cols·SPARSITY/width terms of weight 1/√SPARSITY: variance cols/width.
+  const noiseGain = Math.sqrt(cols / width) * (Math.sqrt(width) + Math.sqrt(kLeft));
+  /** Copies the sampled rows among [firstRow, firstRow + count) of `block` into `partial` (f64). */
+  const gather = (partial: Float64Array, block: Float32Array | Float64Array, firstRow: number, count: number) => {
+    for (const [i, row] of sampled.entries()) {
+      if (row >= firstRow && row < firstRow + count) partial.set(block.subarray((row - firstRow) * cols, (row - firstRow + 1) * cols), i * cols);
+    }
+  };
+  return {
+    sketch: (weights, dtype = "F32", rms = rootMeanSquare(weights)) => {
+      const partial = new Float64Array(kLeft * cols);
+      gather(partial, weights, 0, rows);
+      return finishedSketch(timesRightSigns(partial, kLeft, cols, right, width), kLeft, width, noiseGain, dtype, rms);
+    },
+    streamInKernels: (kernels, models) => {
+      const rightSigns = kernels.copySigns(right, cols);
+      return Array.from({ length: models }, () => {
+        const partial = kernels.allocate(kLeft * cols * 8);
+        kernels.f64(partial, kLeft * cols).fill(0);
+        return {
+          // The view is made per call: kernel memory may have grown (and moved) since allocation.
+          addRows: (pointer, firstRow, count) => gather(kernels.f64(partial, kLeft * cols), kernels.f32(pointer, count * cols), firstRow, count),
+          finish: (dtype, rms) => finishedSketch(kernels.sketchColumns(partial, kLeft, cols, rightSigns, width), kLeft, width, noiseGain, dtype, rms),
+        };
+      });
+    },
+  };
+}
+
+/** (Ψᵀ W) Ω for a rows × cols f64 `partial`: every column lands in SPARSITY of the `width` columns. */
+function timesRightSigns(partial: Float64Array, rows: number, cols: number, right: SparseSigns, width: number): Float64Array {
+  const core = new Float64Array(rows * width);
+  for (let i = 0; i < rows; i++) {
+    for (let c = 0; c < cols; c++) {
+      const value = partial[i * cols + c]!;
+      for (let s = 0; s < SPARSITY; s++) core[i * width + right.bucket[c * SPARSITY + s]!]! += right.sign[c * SPARSITY + s]! * value;
+    }
+  }
+  return core;
+}
+
+function finishedSketch(data: Float64Array, rows: number, cols: number, noiseGain: number, dtype: Dtype, rms: number): LayerSketch {
+  return { rows, cols, data, noiseGain, roundingScale: UNIT_ROUNDOFF[dtype] * rms };
+}
+
 /** Small layers are kept whole (S = W): no distortion, and nothing to sketch. */
 function wholeLayer(rows: number, cols: number): Sketcher {
   const noiseGain = Math.sqrt(rows) + Math.sqrt(cols);
-  const result = (data: Float64Array, dtype: Dtype, rms: number): LayerSketch => ({ rows, cols, data, noiseGain, roundingScale: UNIT_ROUNDOFF[dtype] * rms });
+  const result = (data: Float64Array, dtype: Dtype, rms: number) => finishedSketch(data, rows, cols, noiseGain, dtype, rms);
   return {
     sketch: (weights, dtype = "F32", rms = rootMeanSquare(weights)) => result(Float64Array.from(weights), dtype, rms),
     streamInKernels: (kernels, models) =>
@@ -168,6 +220,17 @@ function rootMeanSquare(values: Float32Array | Float64Array): number {
 
 /** For each of `count` inputs, SPARSITY distinct buckets in [0, width) and signs ±1/√SPARSITY. */
 function sparseSigns(count: number, width: number, seed: number): SparseSigns {
+  // Every layer of a shape uses the same map (milliseconds to draw for 4096 inputs): draw it once per thread.
+  const key = `${count}:${width}:${seed}`;
+  let map = signMaps.get(key);
+  if (!map) signMaps.set(key, (map = drawSparseSigns(count, width, seed)));
+  return map;
+}
+
+/** Sparse sign maps drawn so far in this thread (read-only once drawn). */
+const signMaps = new Map<string, SparseSigns>();
+
+function drawSparseSigns(count: number, width: number, seed: number): SparseSigns {
   const uniforms = makeUniform(count * SPARSITY * 8, seed);
   let next = 0;
   const bucket = new Int32Array(count * SPARSITY);

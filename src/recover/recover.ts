@@ -21,7 +21,7 @@ import { treeDistance, type DistanceChoice } from "./tree-distance.ts";
 import { recoverTree } from "./recover-tree.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "./options.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
-import { probeFindsLowRank, probeJobIndex, withoutSketches } from "./probe-low-rank.ts";
+import { probeFindsLowRank, probeJobIndex, probeLayerJob, withoutSketches } from "./probe-low-rank.ts";
 import { storageTwins } from "./storage-twins.ts";
 
 /** Side effects of a recovery run; tests pass a recorder. */
@@ -152,8 +152,8 @@ async function recoverCluster(
 
 /**
  * Step 3 for every group: each selected layer read once. With --distance auto the first
- * sketched layer is read first, ahead of every layer that needs no sketch, and decides while
- * those are read whether the other LoRA layers need their sketches (see probe-low-rank.ts);
+ * sketched layer is read first (as a row sample), ahead of every layer that needs no sketch,
+ * and decides while those are read whether the LoRA layers need their sketches (see probe-low-rank.ts);
  * `plans` is updated to what was read.
  */
 async function readLayers(plans: LayerJob[][], options: RecoverOptions, pool: LayerPool, effects: RecoverEffects): Promise<LayerResult[][]> {
@@ -171,22 +171,26 @@ async function readLayers(plans: LayerJob[][], options: RecoverOptions, pool: La
       passes.push(await Promise.all(jobs.map(read)));
       continue;
     }
-    const probeJob = jobs[probe]!;
+    const probeJob = probeLayerJob(jobs[probe]!);
     const probed = read(probeJob);
     const unsketched = jobs.filter((job) => !job.roles.sketch);
     const first = Promise.all(unsketched.map(read));
     first.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
-    let probeResult = await probed;
+    let probeResult: LayerResult | undefined = await probed;
     let plan = jobs;
     if (!(await probeFindsLowRank(probeJob, probeResult, options.rankEpsilon, pool.ranks))) {
       plan = withoutSketches(jobs);
       totalBytes -= jobs.reduce((sum, job) => sum + jobBytes(job), 0) - plan.reduce((sum, job) => sum + jobBytes(job), 0);
       probeResult = { ...probeResult, sketches: [] };
       effects.log("no model is a low-rank update of its neighbours: distance ft, LoRA layers not sketched");
+    } else if (probeJob.probeWidth) {
+      // Row-sample sketches only tell low from high rank; ℓ_LoRA needs the layer's full sketch.
+      probeResult = undefined;
+      totalBytes += jobBytes(probeJob);
     }
-    const rest = plan.filter((job) => job.name !== probeJob.name && !unsketched.some((u) => u.name === job.name));
+    const rest = plan.filter((job) => (job.name !== probeJob.name || !probeResult) && !unsketched.some((u) => u.name === job.name));
     const [firstResults, restResults] = await Promise.all([first, Promise.all(rest.map(read))]);
-    const results = new Map<string, LayerResult>([[probeJob.name, probeResult]]);
+    const results = new Map<string, LayerResult>(probeResult ? [[probeJob.name, probeResult]] : []);
     unsketched.forEach((job, i) => results.set(job.name, firstResults[i]!));
     rest.forEach((job, i) => results.set(job.name, restResults[i]!));
     plans[g] = plan;

@@ -85,6 +85,16 @@ describe("analyseLayer", () => {
     for (const job of jobsFor(models)) expectSameResult(await analyseLayer(job, "kernels"), await analyseLayer(job, "reference"));
   });
 
+  test("a probe job's row-sample sketches (auto's probe) match the reference too, across chunks", async () => {
+    const models = await writeModels(["F32", "BF16", "F32"]);
+    for (const job of jobsFor(models).filter((j) => j.name === "query" || j.name === "long")) {
+      const probe = { ...job, probeWidth: 24 };
+      const kernels = await analyseLayer(probe, "kernels");
+      expect(kernels.sketches[0]!.cols).toBe(24);
+      expectSameResult(kernels, await analyseLayer(probe, "reference"));
+    }
+  });
+
   test("16-bit checkpoints are decoded into kernel memory chunk by chunk, mixed with f32 ones", async () => {
     const models = await writeModels(["BF16", "F16", "F32"]);
     for (const job of jobsFor(models)) expectSameResult(await analyseLayer(job, "kernels"), await analyseLayer(job, "reference"));

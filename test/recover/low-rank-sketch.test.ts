@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Matrix, SVD } from "ml-matrix";
-import { makeSketcher, sketchDifferenceRank } from "../../src/recover/low-rank-sketch.ts";
+import { makeRowSampleSketcher, makeSketcher, sketchDifferenceRank } from "../../src/recover/low-rank-sketch.ts";
 import { encodeTensorValues, decodeTensorBytes } from "../../src/io/dtype.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 
@@ -81,5 +81,41 @@ describe("sketchDifferenceRank", () => {
     const a = sketcher.sketch(Float32Array.from(makeGaussian(rows * cols, 5)));
     const b = sketcher.sketch(Float32Array.from(makeGaussian(rows * cols, 6)));
     expect(sketchDifferenceRank(a, b)).toBe(sketch);
+  });
+});
+
+describe("makeRowSampleSketcher (auto's probe)", () => {
+  const [rows, cols, width] = [400, 300, 96];
+  const w = Float32Array.from(makeGaussian(rows * cols, 51), (v) => v * 0.02);
+  const sketcher = makeRowSampleSketcher(rows, cols, width);
+
+  test("keeps the rank of a LoRA-style difference below its width, as the full sketch does", () => {
+    const parent = sketcher.sketch(w);
+    const full = makeSketcher(rows, cols);
+    for (const rank of [1, 8, 64, 80]) {
+      const child = lowRankUpdate(w, rows, cols, rank, 300 + rank);
+      expect(sketchDifferenceRank(parent, sketcher.sketch(child))).toBe(rank);
+      expect(sketchDifferenceRank(full.sketch(w), full.sketch(child))).toBe(rank);
+    }
+  });
+
+  test("a dense difference saturates at its width", () => {
+    const noise = makeGaussian(rows * cols, 71);
+    const other = Float32Array.from(w, (v, i) => v + 0.001 * noise[i]!);
+    expect(sketchDifferenceRank(sketcher.sketch(w), sketcher.sketch(other))).toBe(width);
+  });
+
+  test("a LoRA child saved in bf16 keeps its rank under the row sample's noise floor", () => {
+    const toBf16 = (values: Float32Array) => decodeTensorBytes(encodeTensorValues(values, "BF16"), "BF16").values as Float32Array;
+    const parent = sketcher.sketch(toBf16(w), "BF16");
+    const child = sketcher.sketch(toBf16(lowRankUpdate(w, rows, cols, 8, 61, 0.0005)), "BF16");
+    expect(sketchDifferenceRank(parent, child)).toBe(8);
+    // A re-save in bf16 differs by rounding only: rank 0, as with the full sketch.
+    expect(sketchDifferenceRank(sketcher.sketch(w), sketcher.sketch(toBf16(w), "BF16"))).toBe(0);
+  });
+
+  test("layers no wider than the sample are kept whole", () => {
+    const small = makeRowSampleSketcher(90, 120, 96).sketch(w.subarray(0, 90 * 120));
+    expect([small.rows, small.cols]).toEqual([90, 120]);
   });
 });

@@ -58,6 +58,37 @@ describe("--distance auto probes the first sketched layer", () => {
   });
 });
 
+describe("--distance auto on layers wider than the probe's row sample", () => {
+  // sketch size 40: ranks from 20 count as high, so the probe samples 36 columns of 64.
+  const options = { sketchSize: 40 };
+
+  test("full fine-tunes are recovered as with --distance ft", async () => {
+    const folder = join(dir, "wide-ft");
+    await writeSyntheticTrees(folder, TREE, { mode: "ft", hidden: 64, seed: 31 });
+    const { lines, effects } = recorder();
+    const auto = await recover([folder], { ...options, distance: "auto" }, effects);
+    expect(lines.some((line) => line.includes("LoRA layers not sketched"))).toBe(true);
+    expect(auto.graph).toEqual((await recover([folder], { ...options, distance: "ft" })).graph);
+  });
+
+  test("LoRA fine-tunes read the probe layer again with the full sketch and match --distance lora", async () => {
+    const folder = join(dir, "wide-lora");
+    await writeSyntheticTrees(folder, TREE, { mode: "lora", hidden: 64, loraRank: 4, seed: 32 });
+    const progress: number[][] = [];
+    const auto = await recover([folder], { ...options, distance: "auto" }, { progress: (done, total) => void progress.push([done, total]), log: () => {} });
+    const lora = await recover([folder], { ...options, distance: "lora" });
+    expect(auto.distances).toEqual(["lora"]);
+    expect(auto.graph).toEqual(lora.graph);
+    expect(auto.layerStats).toEqual(lora.layerStats);
+    // Every layer is read once, the probe layer twice (row sample, then full sketch); progress
+    // ends at its total, which counts both reads.
+    const layers = new Set(auto.layerStats.map((row) => row.layer)).size;
+    expect(progress.length).toBe(layers + 1);
+    const [done, total] = progress.at(-1)!;
+    expect(done).toBe(total);
+  });
+});
+
 describe("--distance auto with re-saved copies", () => {
   test("f16 copies (differences all below the rounding floor) do not turn a full-fine-tuning tree into ℓ_LoRA", async () => {
     const folder = join(dir, "twins");
