@@ -29,6 +29,7 @@ interface KernelExports {
   sketchRows(weights: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, out: number): void;
   sketchColumns(left: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, width: number, out: number): void;
   bidiagonalize(matrix: number, rows: number, cols: number, diagonal: number, superdiagonal: number, reflector: number, projection: number): void;
+  subtractF64(a: number, b: number, count: number, out: number): void;
   widenBf16(source: number, target: number, count: number): void;
   widenF16(source: number, target: number, count: number): void;
 }
@@ -192,13 +193,22 @@ export class WeightKernels {
 
   /** (Ψᵀ W) Ω: the leftWidth × rightWidth core of a finished `partial` (JS-owned). */
   sketchColumns(partial: number, leftWidth: number, cols: number, right: KernelSigns, rightWidth: number): Float64Array {
-    const mark = this.top;
-    const core = this.allocate(leftWidth * rightWidth * 8);
-    this.f64(core, leftWidth * rightWidth).fill(0);
-    this.kernels.sketchColumns(partial, leftWidth, cols, right.buckets, right.signs, right.sparsity, rightWidth, core);
-    const result = this.f64(core, leftWidth * rightWidth).slice();
-    this.top = mark;
-    return result;
+    return this.scratch(() => {
+      const core = this.allocate(leftWidth * rightWidth * 8);
+      this.sketchColumnsInto(partial, leftWidth, cols, right, rightWidth, core);
+      return this.f64(core, leftWidth * rightWidth).slice();
+    });
+  }
+
+  /** `out` (rows × width f64, in kernel memory) = M Ω for the rows × cols f64 matrix M at `matrix`. */
+  sketchColumnsInto(matrix: number, rows: number, cols: number, right: KernelSigns, width: number, out: number): void {
+    this.f64(out, rows * width).fill(0);
+    this.kernels.sketchColumns(matrix, rows, cols, right.buckets, right.signs, right.sparsity, width, out);
+  }
+
+  /** `out` = a − b over `count` f64 values, all in kernel memory. */
+  subtract(a: number, b: number, count: number, out: number): void {
+    this.kernels.subtractF64(a, b, count, out);
   }
 
   /**
@@ -208,19 +218,34 @@ export class WeightKernels {
    */
   bidiagonalize(matrix: Float64Array, rows: number, cols: number): Bidiagonal {
     if (rows < cols) throw new RangeError(`bidiagonalize needs rows ≥ cols (got ${rows}×${cols})`);
-    const mark = this.top;
-    const at = this.copyIn(matrix);
-    const diagonal = this.allocate(cols * 8);
-    const superdiagonal = this.allocate(Math.max(cols - 1, 0) * 8);
-    const reflector = this.allocate(Math.max(rows, cols) * 8);
-    const projection = this.allocate(cols * 8);
-    this.kernels.bidiagonalize(at, rows, cols, diagonal, superdiagonal, reflector, projection);
-    const result = { diagonal: this.f64(diagonal, cols).slice(), superdiagonal: this.f64(superdiagonal, Math.max(cols - 1, 0)).slice() };
-    this.top = mark;
-    return result;
+    return this.scratch(() => this.bidiagonalizeInPlace(this.copyIn(matrix), rows, cols));
   }
 
-  private copyIn(values: Int32Array | Float64Array): number {
+  /** As `bidiagonalize`, on a matrix already in kernel memory, which it overwrites. */
+  bidiagonalizeInPlace(matrix: number, rows: number, cols: number): Bidiagonal {
+    if (rows < cols) throw new RangeError(`bidiagonalize needs rows ≥ cols (got ${rows}×${cols})`);
+    return this.scratch(() => {
+      const diagonal = this.allocate(cols * 8);
+      const superdiagonal = this.allocate(Math.max(cols - 1, 0) * 8);
+      const reflector = this.allocate(Math.max(rows, cols) * 8);
+      const projection = this.allocate(cols * 8);
+      this.kernels.bidiagonalize(matrix, rows, cols, diagonal, superdiagonal, reflector, projection);
+      return { diagonal: this.f64(diagonal, cols).slice(), superdiagonal: this.f64(superdiagonal, Math.max(cols - 1, 0)).slice() };
+    });
+  }
+
+  /** Runs `work`, then frees whatever it allocated. */
+  scratch<T>(work: () => T): T {
+    const mark = this.top;
+    try {
+      return work();
+    } finally {
+      this.top = mark;
+    }
+  }
+
+  /** Copies f64 or i32 values into fresh kernel memory; returns the pointer. */
+  copyIn(values: Int32Array | Float64Array): number {
     const pointer = this.allocate(values.byteLength);
     this.bytes(pointer, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     return pointer;

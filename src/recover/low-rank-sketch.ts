@@ -202,13 +202,23 @@ export function sketchDifferenceRank(a: LayerSketch, b: LayerSketch, epsilon = D
   } else {
     for (let i = 0; i < diff.length; i++) diff[i] = a.data[i]! - b.data[i]!;
   }
-  const bidiagonal = reduce(diff, rows, cols);
+  return rankAboveFloor(reduce(diff, rows, cols), epsilon, differenceNoiseFloor(a, b, a.noiseGain));
+}
+
+/**
+ * The largest singular value storage rounding alone would give the difference of `a` and `b`
+ * through a map of noise gain `noiseGain`. Each stored value is off by up to one rounding step;
+ * Δ's rounding RMS is ≈ 0.82·u·rms for uniform errors in both operands (storage-noise.ts).
+ */
+export function differenceNoiseFloor(a: LayerSketch, b: LayerSketch, noiseGain: number): number {
+  const roundingRms = Math.sqrt((a.roundingScale ** 2 + b.roundingScale ** 2) / 2);
+  return NOISE_FLOOR_FACTOR * roundingRms * noiseGain;
+}
+
+/** The number of singular values of a bidiagonalised difference above max(ε·σ_max, `noiseFloor`). */
+export function rankAboveFloor(bidiagonal: Bidiagonal, epsilon: number, noiseFloor: number): number {
   const largest = countSingularValuesAbove(bidiagonal, 0) === 0 ? 0 : bidiagonalSingularValue(bidiagonal, 0, 1e-6);
   if (largest === 0) return 0;
-  // Each stored value is off by up to one rounding step; Δ's rounding RMS is ≈ 0.82·u·rms for
-  // uniform errors in both operands (see storage-noise.ts for the measured factor).
-  const roundingRms = Math.sqrt((a.roundingScale ** 2 + b.roundingScale ** 2) / 2);
-  const noiseFloor = NOISE_FLOOR_FACTOR * roundingRms * a.noiseGain;
   return countSingularValuesAbove(bidiagonal, Math.max(epsilon * largest, noiseFloor));
 }
 
@@ -219,7 +229,7 @@ function rootMeanSquare(values: Float32Array | Float64Array): number {
 }
 
 /** For each of `count` inputs, SPARSITY distinct buckets in [0, width) and signs ±1/√SPARSITY. */
-function sparseSigns(count: number, width: number, seed: number): SparseSigns {
+export function sparseSigns(count: number, width: number, seed: number): SparseSigns {
   // Every layer of a shape uses the same map (milliseconds to draw for 4096 inputs): draw it once per thread.
   const key = `${count}:${width}:${seed}`;
   let map = signMaps.get(key);

@@ -265,6 +265,16 @@ export function sketchColumns(left: usize, rows: i32, cols: i32, buckets: usize,
   }
 }
 
+/** out = a − b over `count` f64 values (ℓ_LoRA's pair differences of two sketches). */
+export function subtractF64(a: usize, b: usize, count: i32, out: usize): void {
+  let i = 0;
+  for (; i + 2 <= count; i += 2) {
+    const at = <usize>i << 3;
+    v128.store(out + at, f64x2.sub(v128.load(a + at), v128.load(b + at)));
+  }
+  for (; i < count; i++) store<f64>(out + (<usize>i << 3), load<f64>(a + (<usize>i << 3)) - load<f64>(b + (<usize>i << 3)));
+}
+
 /**
  * Householder bidiagonalisation of the rows × cols (rows ≥ cols) row-major f64 matrix at
  * `matrix` (overwritten), writing the diagonal (cols f64) and superdiagonal (cols − 1 f64):
