@@ -133,7 +133,8 @@ for (let r = 0; r < repeat; r++) {
   const baseline = await timeCommand(cat);
   catRuns.push(baseline.seconds);
   catCpu.push(baseline.cpuSeconds);
-  const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--distance", args.distance!]);
+  // --no-cache: every run reads every layer (a cached re-run reads nothing).
+  const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--no-cache", "--distance", args.distance!]);
   recoverRuns.push(run.seconds);
   recoverCpu.push(run.cpuSeconds);
   peakKb = Math.max(peakKb, run.peakKb);

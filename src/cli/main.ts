@@ -48,6 +48,8 @@ export function buildProgram(): Command {
     .option("--out <file>", "write the result here instead of standard output")
     .option("--stats <file>", "also write per-layer statistics as an Apache Arrow IPC file")
     .option("--workers <n>", "worker threads for reading layers (default: by size, up to 2)", (v) => (v === "0" ? 0 : positiveInteger(v)))
+    .option("--cache <dir>", "keep what was read of each layer here, so a re-run (other --lambda, --trees, --format) or an interrupted run reads only what it lacks (default: $XDG_CACHE_HOME/mother/layers, else ~/.cache/mother/layers)")
+    .option("--no-cache", "read every layer and keep nothing")
     .option("-q, --quiet", "no progress on standard error")
     .action(async (paths: string[], options: RecoverCommandOptions) => runRecoverCommand(paths, options));
 

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import type { ScoreName, Stage } from "../types.ts";
 import { MotherError } from "../errors.ts";
 import { recover } from "../recover/recover.ts";
+import { defaultLayerCacheFolder } from "../recover/layer-cache.ts";
 import type { DistanceName } from "../recover/options.ts";
 import { formatGraph, type GraphFormat } from "../recover/format.ts";
 import { writeFileAtomic } from "../harness/write-file-atomic.ts";
@@ -20,6 +21,8 @@ export interface RecoverCommandOptions {
   out?: string;
   stats?: string;
   workers?: number;
+  /** A folder, false for --no-cache, undefined for the default folder. */
+  cache?: string | false;
   quiet?: boolean;
 }
 
@@ -43,6 +46,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
       score: options.score,
       fullStatistics: options.stats !== undefined,
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      ...(options.cache !== false ? { cacheFolder: options.cache ?? defaultLayerCacheFolder() } : {}),
     },
     {
       progress: (doneBytes, totalBytes) => {

@@ -46,6 +46,12 @@ export interface RecoverOptions {
   readonly fullStatistics: boolean;
   /** Worker threads for the layer pass; undefined picks from the selected bytes. */
   readonly workers?: number;
+  /**
+   * Folder of the layer cache (layer-cache.ts): layers found there are not read, layers read
+   * are stored. Undefined (the library default) reads every layer and keeps nothing; the CLI
+   * caches by default.
+   */
+  readonly cacheFolder?: string;
 }
 
 export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {

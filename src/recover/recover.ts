@@ -23,6 +23,7 @@ import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "./options.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 import { probeFindsLowRank, probeJobIndex, probeLayerJob, withoutSketches } from "./probe-low-rank.ts";
 import { storageTwins } from "./storage-twins.ts";
+import { LayerCache } from "./layer-cache.ts";
 
 /** Side effects of a recovery run; tests pass a recorder. */
 export interface RecoverEffects {
@@ -159,22 +160,35 @@ async function recoverCluster(
 async function readLayers(plans: LayerJob[][], options: RecoverOptions, pool: LayerPool, effects: RecoverEffects): Promise<LayerResult[][]> {
   let totalBytes = plans.flat().reduce((sum, job) => sum + jobBytes(job), 0);
   let doneBytes = 0;
-  const read = (job: LayerJob) =>
-    pool.submit<LayerResult>({ kind: "layer", job }).then((result) => {
-      effects.progress((doneBytes += jobBytes(job)), totalBytes);
-      return result;
-    });
+  let cache = options.cacheFolder === undefined ? undefined : new LayerCache(options.cacheFolder);
+  let readCount = 0;
+  let cachedCount = 0;
+  const read = async (job: LayerJob, urgent = false): Promise<LayerResult> => {
+    let result = await cache?.get(job);
+    if (result) cachedCount++;
+    else {
+      result = await pool.submit<LayerResult>({ kind: "layer", job }, urgent);
+      readCount++;
+      // Stored before the layer counts as done: a run stopped after this resumes past it.
+      await cache?.put(job, result).catch((error: unknown) => {
+        effects.log(`cannot write the layer cache in ${cache?.folder} (${error instanceof Error ? error.message : String(error)}): continuing without it`);
+        cache = undefined;
+      });
+    }
+    effects.progress((doneBytes += jobBytes(job)), totalBytes);
+    return result;
+  };
   const passes: LayerResult[][] = [];
   for (const [g, jobs] of plans.entries()) {
     const probe = options.distance === "auto" ? probeJobIndex(jobs) : -1;
     if (probe < 0) {
-      passes.push(await Promise.all(jobs.map(read)));
+      passes.push(await Promise.all(jobs.map((job) => read(job))));
       continue;
     }
     const probeJob = probeLayerJob(jobs[probe]!);
-    const probed = read(probeJob);
+    const probed = read(probeJob, true);
     const unsketched = jobs.filter((job) => !job.roles.sketch);
-    const first = Promise.all(unsketched.map(read));
+    const first = Promise.all(unsketched.map((job) => read(job)));
     first.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
     let probeResult: LayerResult | undefined = await probed;
     let plan = jobs;
@@ -189,13 +203,14 @@ async function readLayers(plans: LayerJob[][], options: RecoverOptions, pool: La
       totalBytes += jobBytes(probeJob);
     }
     const rest = plan.filter((job) => (job.name !== probeJob.name || !probeResult) && !unsketched.some((u) => u.name === job.name));
-    const [firstResults, restResults] = await Promise.all([first, Promise.all(rest.map(read))]);
+    const [firstResults, restResults] = await Promise.all([first, Promise.all(rest.map((job) => read(job)))]);
     const results = new Map<string, LayerResult>(probeResult ? [[probeJob.name, probeResult]] : []);
     unsketched.forEach((job, i) => results.set(job.name, firstResults[i]!));
     rest.forEach((job, i) => results.set(job.name, restResults[i]!));
     plans[g] = plan;
     passes.push(plan.map((job) => results.get(job.name)!));
   }
+  if (cachedCount > 0) effects.log(`${cachedCount} of ${cachedCount + readCount} layers taken from the layer cache (${options.cacheFolder})`);
   return passes;
 }
 

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { fileIdentity } from "../io/file-identity.ts";
 import { DEFAULT_HISTOGRAM_BINS } from "./layer-stats.ts";
 import { readStatsTable, statsFromArrow, statsToArrow, writeStatsTable, type LayerStatsRow } from "./stats-table.ts";
 
@@ -46,12 +47,7 @@ export class StatsCache {
    * `histogramBins` bins. Order of `files` does not matter.
    */
   async keyFor(files: readonly string[], histogramBins = DEFAULT_HISTOGRAM_BINS): Promise<string> {
-    const identities = await Promise.all(
-      [...new Set(files.map((f) => resolve(f)))].sort().map(async (path) => {
-        const { size, mtimeMs } = await this.effects.stat(path);
-        return [path, size, mtimeMs];
-      }),
-    );
+    const identities = await Promise.all([...new Set(files.map((f) => resolve(f)))].sort().map((path) => fileIdentity(path, this.effects.stat)));
     const text = JSON.stringify({ version: CACHE_FORMAT_VERSION, histogramBins, files: identities });
     return createHash("sha256").update(text).digest("hex");
   }

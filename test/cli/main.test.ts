@@ -17,7 +17,8 @@ let good: string;
 let truthFile: string;
 
 async function mother(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn(["bun", MAIN, ...args], { stdout: "pipe", stderr: "pipe" });
+  // The default layer cache goes under XDG_CACHE_HOME: keep it in the test's folder.
+  const proc = Bun.spawn(["bun", MAIN, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, XDG_CACHE_HOME: join(dir, "xdg-cache") } });
   const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   return { code: await proc.exited, stdout, stderr };
 }
@@ -54,6 +55,21 @@ describe("mother recover", () => {
     const scored = await mother("evaluate", "--truth", truthFile, out, "--json");
     expect(scored.code).toBe(0);
     expect(JSON.parse(scored.stdout).edges.accuracy).toBe(1);
+  }, 30_000);
+
+  test("caches layers under XDG_CACHE_HOME by default, so a re-run says it read none; --no-cache keeps nothing", async () => {
+    const set = join(dir, "cached");
+    await cp(good, set, { recursive: true });
+    const first = await mother("recover", set);
+    expect(first.code).toBe(0);
+    const again = await mother("recover", set);
+    expect(again.stderr).toMatch(/(\d+) of \1 layers taken from the layer cache \(.*xdg-cache\/mother\/layers\)/);
+    expect(again.stdout).toBe(first.stdout);
+    const elsewhere = join(dir, "no-cache-here");
+    const uncached = await mother("recover", set, "--cache", elsewhere, "--no-cache");
+    expect(uncached.stderr).not.toContain("layer cache");
+    expect(uncached.stdout).toBe(first.stdout);
+    expect(existsSync(elsewhere)).toBe(false);
   }, 30_000);
 
   test("--stats writes every statistic of every layer read as an Arrow table", async () => {

@@ -1,0 +1,166 @@
+/**
+ * What the layer pass kept of each layer (statistics, pairwise |Δw|, sketches), cached on disk
+ * one file per layer job, so that a second `mother recover` over the same files — another
+ * `--lambda`, `--trees` or `--format` — reads no weights, and a run stopped half-way (Ctrl-C,
+ * a crash, a full disk) resumes at the layers it had not finished.
+ *
+ *   key = sha256(format version, the code that computes a layer result, the job (layer name,
+ *               shape, roles, sketch and histogram sizes) and, for each model in order, its
+ *               file's identity (path, size, mtime), the tensor's offset and dtype)
+ *
+ * A changed or moved file, a different model set or order, or an edited kernel gives new keys,
+ * so stale entries are never read; an unreadable or inconsistent entry counts as missing and
+ * is rewritten. Entries are written atomically. Nothing is ever evicted: the folder grows by a
+ * few kilobytes per full-fine-tuning layer and by ~215 KB per model per sketched LoRA layer.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { LayerStats } from "../types.ts";
+import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
+import { writeFileAtomic } from "../harness/write-file-atomic.ts";
+import type { LayerJob, LayerResult } from "./layer-pass.ts";
+import type { LayerSketch } from "./low-rank-sketch.ts";
+
+/** Bump when the entry layout changes. */
+const FORMAT_VERSION = 1;
+
+/**
+ * Sources whose code decides a layer's result (relative to src/): any edit to them changes
+ * every key, so a cache never serves results computed by older code.
+ */
+const RESULT_SOURCES = [
+  "recover/layer-pass.ts",
+  "recover/low-rank-sketch.ts",
+  "recover/seeded-random.ts",
+  "stats/layer-stats.ts",
+  "stats/quantisation-grid.ts",
+  "distance/elementwise-distance.ts",
+  "distance/storage-noise.ts",
+  "io/dtype.ts",
+  "kernels/assembly/weight-kernels.ts",
+];
+
+/** `$XDG_CACHE_HOME/mother/layers`, or `~/.cache/mother/layers`. */
+export function defaultLayerCacheFolder(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "mother", "layers");
+}
+
+/** Layer results on disk, keyed by everything they depend on. One instance per recovery. */
+export class LayerCache {
+  private readonly identities = new Map<string, Promise<FileIdentity>>();
+  private code: Promise<string> | undefined;
+
+  constructor(readonly folder: string = defaultLayerCacheFolder()) {}
+
+  /** The cached result of `job`, or undefined when absent, unreadable or inconsistent with the job. */
+  async get(job: LayerJob): Promise<LayerResult | undefined> {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(await this.fileOf(job)));
+    } catch {
+      return undefined;
+    }
+    return decodeLayerResult(bytes, job.tensors.length);
+  }
+
+  /** Stores `result` for `job` (atomically replacing any entry). */
+  async put(job: LayerJob, result: LayerResult): Promise<void> {
+    await writeFileAtomic(await this.fileOf(job), encodeLayerResult(result));
+  }
+
+  private async fileOf(job: LayerJob): Promise<string> {
+    const files = await Promise.all(job.tensors.map((tensor) => this.identityOf(tensor.file)));
+    const text = JSON.stringify({
+      version: FORMAT_VERSION,
+      code: await (this.code ??= codeDigest()),
+      job: [job.name, job.shape, job.roles, job.sketchSize, job.probeWidth ?? 0, job.histogramBins],
+      tensors: job.tensors.map((tensor, m) => [files[m], tensor.name, tensor.offset, tensor.byteLength, tensor.dtype]),
+    });
+    return join(this.folder, `${createHash("sha256").update(text).digest("hex").slice(0, 32)}.layer`);
+  }
+
+  private identityOf(file: string): Promise<FileIdentity> {
+    let identity = this.identities.get(file);
+    if (!identity) this.identities.set(file, (identity = fileIdentity(file)));
+    return identity;
+  }
+}
+
+/** A digest of RESULT_SOURCES as they are now. */
+async function codeDigest(): Promise<string> {
+  const hash = createHash("sha256");
+  for (const source of RESULT_SOURCES) hash.update(source).update(await readFile(join(import.meta.dir, "..", source)));
+  return hash.digest("hex");
+}
+
+/** What an entry stores besides its f64 arrays (sketch data goes in the payload). */
+interface EntryHeader {
+  readonly name: string;
+  readonly stats: LayerStats[];
+  readonly zeroFraction: number[];
+  readonly gridLevels: number[];
+  readonly pairwise: number;
+  readonly sketches: Omit<LayerSketch, "data">[];
+}
+
+/**
+ * An entry: u32 header length, the JSON header (non-finite numbers as strings), zero padding
+ * to 8 bytes, then the f64 payload: max |Δ|, mean |Δ|, each sketch's data.
+ */
+export function encodeLayerResult(result: LayerResult): Uint8Array {
+  const header: EntryHeader = {
+    name: result.name,
+    stats: result.stats,
+    zeroFraction: result.zeroFraction,
+    gridLevels: result.gridLevels,
+    pairwise: result.maxAbsDiff.length,
+    sketches: result.sketches.map(({ rows, cols, noiseGain, roundingScale }) => ({ rows, cols, noiseGain, roundingScale })),
+  };
+  const text = new TextEncoder().encode(JSON.stringify(header, (_, value) => (typeof value === "number" && !Number.isFinite(value) ? String(value) : value)));
+  const start = Math.ceil((4 + text.length) / 8) * 8;
+  const arrays = [result.maxAbsDiff, result.meanAbsDiff, ...result.sketches.map((s) => s.data)];
+  const bytes = new Uint8Array(start + arrays.reduce((sum, a) => sum + a.byteLength, 0));
+  new DataView(bytes.buffer).setUint32(0, text.length, true);
+  bytes.set(text, 4);
+  let at = start;
+  for (const array of arrays) {
+    bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
+    at += array.byteLength;
+  }
+  return bytes;
+}
+
+/** The result stored in `bytes`, or undefined unless it is a whole entry for `models` models. */
+export function decodeLayerResult(bytes: Uint8Array, models: number): LayerResult | undefined {
+  try {
+    const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)), (_, value) =>
+      value === "NaN" || value === "Infinity" || value === "-Infinity" ? Number(value) : value,
+    ) as EntryHeader;
+    const payload = bytes.slice(Math.ceil((4 + length) / 8) * 8);
+    const values = new Float64Array(payload.buffer, 0, Math.floor(payload.byteLength / 8));
+    const sketchValues = header.sketches.reduce((sum, s) => sum + s.rows * s.cols, 0);
+    const consistent =
+      header.stats.length === models &&
+      header.zeroFraction.length === models &&
+      header.gridLevels.length === models &&
+      (header.pairwise === 0 || header.pairwise === models * models) &&
+      (header.sketches.length === 0 || header.sketches.length === models) &&
+      payload.byteLength === 8 * (2 * header.pairwise + sketchValues);
+    if (!consistent) return undefined;
+    let at = 2 * header.pairwise;
+    return {
+      name: header.name,
+      stats: header.stats,
+      maxAbsDiff: values.slice(0, header.pairwise),
+      meanAbsDiff: values.slice(header.pairwise, at),
+      sketches: header.sketches.map((sketch) => ({ ...sketch, data: values.slice(at, (at += sketch.rows * sketch.cols)) })),
+      zeroFraction: header.zeroFraction,
+      gridLevels: header.gridLevels,
+    };
+  } catch {
+    return undefined;
+  }
+}
