@@ -6,6 +6,7 @@
  */
 import { elementCount } from "../models/param-spec.ts";
 import type { NamedTensor } from "../models/init-params.ts";
+import { packValues, unpackValues } from "../onnx/packed-parameters.ts";
 
 /** Where each named tensor sits in the flat vector. */
 export interface ParamLayout {
@@ -26,21 +27,13 @@ export function paramLayout(tensors: readonly { name: string; shape: readonly nu
   return { entries, size: offset };
 }
 
-/** Copy named tensors into a new flat vector laid out by `layout` (every name must be present). */
+/** Copy named tensors into a new flat vector laid out by `layout` (every name must be present, at its size). */
 export function packParams(layout: ParamLayout, tensors: readonly NamedTensor[]): Float32Array {
-  const byName = new Map(tensors.map((tensor) => [tensor.name, tensor]));
-  const flat = new Float32Array(layout.size);
-  for (const entry of layout.entries) {
-    const tensor = byName.get(entry.name);
-    if (!tensor) throw new Error(`packParams: missing tensor ${entry.name}`);
-    if (tensor.data.length !== entry.size) throw new Error(`packParams: ${entry.name} has ${tensor.data.length} elements, layout wants ${entry.size}`);
-    flat.set(tensor.data, entry.offset);
-  }
-  return flat;
+  return packValues(layout.entries, Object.fromEntries(tensors.map((tensor) => [tensor.name, tensor.data])), new Float32Array(layout.size));
 }
 
 /** Views (no copy) of each tensor inside `flat`. */
 export function unpackParams(layout: ParamLayout, flat: Float32Array): NamedTensor[] {
-  if (flat.length !== layout.size) throw new Error(`unpackParams: vector has ${flat.length} elements, layout wants ${layout.size}`);
-  return layout.entries.map((entry) => ({ name: entry.name, shape: entry.shape, data: flat.subarray(entry.offset, entry.offset + entry.size) }));
+  const views = unpackValues(layout.entries, flat);
+  return layout.entries.map((entry) => ({ name: entry.name, shape: entry.shape, data: views[entry.name]! }));
 }

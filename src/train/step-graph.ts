@@ -14,7 +14,7 @@ import type { LoraAdapter, LoraConfig } from "../models/lora.ts";
 import { loraParamLookup } from "../models/lora-graph.ts";
 import type { Objective } from "../models/objective.ts";
 import type { ParamLookup } from "../models/param-spec.ts";
-import { type ElemType, gradients, Graph, type OptimizerSettings, optimizerStateInputs, optimizerStep, reshape, split, type Sym } from "../onnx/index.ts";
+import { type ElemType, gradients, Graph, type OptimizerSettings, optimizerStateInputs, optimizerStep, packedParameters, type Sym } from "../onnx/index.ts";
 import { type GroupName, nonEmptyGroups, type ParamGroups } from "./param-groups.ts";
 
 /** Graph input name of a group's flat vector. */
@@ -32,10 +32,9 @@ function declareParams(graph: Graph, groups: ParamGroups, floatType: ElemType, l
   const named = new Map<string, Sym>();
   for (const group of nonEmptyGroups(groups)) {
     const layout = groups[group];
-    const vector = graph.input(groupInputName(group), floatType, [layout.size]);
-    flat.set(group, vector);
-    const pieces = layout.entries.length === 1 ? [vector] : split(vector, layout.entries.map((entry) => entry.size), 0);
-    layout.entries.forEach((entry, index) => named.set(entry.name, reshape(pieces[index]!, entry.shape)));
+    const packed = packedParameters(graph, groupInputName(group), layout.entries, floatType);
+    flat.set(group, packed.flat);
+    layout.entries.forEach((entry, index) => named.set(entry.name, packed.params[index]!));
   }
   const base: ParamLookup = (name) => {
     const sym = named.get(name);

@@ -21,8 +21,9 @@ describe("paramLayout / packParams / unpackParams", () => {
 
   test("rejects missing tensors and wrong sizes", () => {
     const layout = paramLayout(TENSORS);
-    expect(() => packParams(layout, TENSORS.slice(0, 1))).toThrow(/missing tensor b/);
-    expect(() => unpackParams(layout, new Float32Array(7))).toThrow(/7 elements/);
+    expect(() => packParams(layout, TENSORS.slice(0, 1))).toThrow(/b needs 2 values, got none/);
+    expect(() => packParams(layout, [TENSORS[0]!, { ...TENSORS[1]!, data: new Float32Array(3) }])).toThrow(/b needs 2 values, got 3/);
+    expect(() => unpackParams(layout, new Float32Array(7))).toThrow(/flat array has 7/);
   });
 });
 
