@@ -144,12 +144,18 @@ export function makeRowSampleSketcher(rows: number, cols: number, width: number,
     },
     streamInKernels: (kernels, models) => {
       const rightSigns = kernels.copySigns(right, cols);
+      // Sampled row i goes, unchanged, to row i of the partial: the sketch-rows kernel with an
+      // identity map widens it to f64 (a cross-type TypedArray copy was ~10× slower in JS).
+      const identity = kernels.copySigns({ bucket: Int32Array.from({ length: kLeft }, (_, i) => i), sign: new Float64Array(kLeft).fill(1) }, kLeft);
       return Array.from({ length: models }, () => {
         const partial = kernels.allocate(kLeft * cols * 8);
         kernels.f64(partial, kLeft * cols).fill(0);
         return {
-          // The view is made per call: kernel memory may have grown (and moved) since allocation.
-          addRows: (pointer, firstRow, count) => gather(kernels.f64(partial, kLeft * cols), kernels.f32(pointer, count * cols), firstRow, count),
+          addRows: (pointer, firstRow, count) => {
+            for (const [i, row] of sampled.entries()) {
+              if (row >= firstRow && row < firstRow + count) kernels.addSketchRows(pointer + (row - firstRow) * cols * 4, i, 1, cols, identity, partial);
+            }
+          },
           finish: (dtype, rms) => finishedSketch(kernels.sketchColumns(partial, kLeft, cols, rightSigns, width), kLeft, width, noiseGain, dtype, rms),
         };
       });
