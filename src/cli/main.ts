@@ -38,6 +38,11 @@ export function buildProgram(): Command {
     .option("--stages <file>", "JSON file mapping model id → generalization|specialization (overrides --stage)")
     .option("--trees <n>", "number of trees, or 'auto' (models whose weights differ by under 0.8 of their RMS share a tree)", (v) => (v === "auto" ? "auto" : positiveInteger(v)), "auto")
     .addOption(new Option("--distance <name>", "edge distance: ft (max |Δw|), lora (rank Δw), auto").choices(["ft", "lora", "auto"]).default("auto"))
+    .addOption(
+      new Option("--ft-distance <kind>", "full-fine-tuning distance: max (the paper's: max |Δw| / range), mean (Σ over layers of mean |Δw| / RMS), or geometric (√(max · mean))")
+        .choices(["geometric", "max", "mean"])
+        .default("geometric"),
+    )
     .option("--lambda <c>", "weight c of the direction prior, λ = c · mean(D)", nonNegativeNumber, 0.3)
     .addOption(
       new Option("--score <name>", "directional score; auto = kurtosis for ℓ_FT trees, variance growth for ℓ_LoRA trees")

@@ -4,7 +4,7 @@ import type { ScoreName, Stage } from "../types.ts";
 import { MotherError } from "../errors.ts";
 import { recover } from "../recover/recover.ts";
 import { defaultLayerCacheFolder } from "../recover/layer-cache.ts";
-import type { DistanceName } from "../recover/options.ts";
+import type { DistanceName, FtDistance } from "../recover/options.ts";
 import { formatGraph, type GraphFormat } from "../recover/format.ts";
 import { writeFileAtomic } from "../harness/write-file-atomic.ts";
 import { lineProgress, silentProgress, terminalProgress } from "../harness/progress.ts";
@@ -15,6 +15,7 @@ export interface RecoverCommandOptions {
   stages?: string;
   trees: number | "auto";
   distance: DistanceName;
+  ftDistance: FtDistance;
   lambda: number;
   score: ScoreName | "auto";
   format: GraphFormat;
@@ -42,6 +43,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
       stages,
       trees: options.trees,
       distance: options.distance,
+      ftDistance: options.ftDistance,
       lambda: options.lambda,
       score: options.score,
       fullStatistics: options.stats !== undefined,

@@ -8,6 +8,9 @@ import { DEFAULT_RANK_EPSILON, DEFAULT_SKETCH_SIZE } from "./low-rank-sketch.ts"
 /** Which weight distance places the edges (SPEC §2). */
 export type DistanceName = "ft" | "lora" | "auto";
 
+/** How ℓ_FT compares two models' layers (tree-distance.ts): the paper's max |Δw|, mean |Δw|, or their geometric mean. */
+export type FtDistance = "max" | "mean" | "geometric";
+
 export interface RecoverOptions {
   /**
    * Stage of every model (paper §5). "auto" (the default) tries both score trends on each tree
@@ -20,6 +23,8 @@ export interface RecoverOptions {
   /** Number of trees in the whole set, or "auto" (chosen from the dendrogram). */
   readonly trees: number | "auto";
   readonly distance: DistanceName;
+  /** The full-fine-tuning distance (used by `ft` trees, and by auto to find nearest neighbours). */
+  readonly ftDistance: FtDistance;
   /** c in λ = c · mean(D) (paper Eq. 6). */
   readonly lambda: number;
   /**
@@ -63,6 +68,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   stages: {},
   trees: "auto",
   distance: "auto",
+  ftDistance: "geometric",
   lambda: 0.3,
   score: "auto",
   // The square attention projections of every block (SPEC §2). Adding the MLP matrices did

@@ -10,6 +10,8 @@
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 import { LOW_RANK_FRACTION, type RecoverOptions } from "./options.ts";
 import { rankInProcess, type RankJob, type RankRunner } from "./pair-ranks.ts";
+import { rootMeanSquareOf } from "../stats/layer-stats.ts";
+import type { FtDistance } from "./options.ts";
 
 /** The distance a tree was built with. */
 export type DistanceChoice = "ft" | "lora";
@@ -22,10 +24,10 @@ export async function treeDistance(
   members: readonly number[],
   jobs: readonly LayerJob[],
   pass: readonly LayerResult[],
-  options: Pick<RecoverOptions, "distance" | "rankEpsilon">,
+  options: Pick<RecoverOptions, "distance" | "rankEpsilon" | "ftDistance">,
   ranks: RankRunner = rankInProcess,
 ): Promise<{ matrix: Float64Array; choice: DistanceChoice }> {
-  const ft = distanceFt(members, jobs, pass);
+  const ft = distanceFt(members, jobs, pass, options.ftDistance);
   if (options.distance === "ft") return { matrix: ft, choice: "ft" };
   const sketched = jobs.map((job, l) => (job.roles.sketch && pass[l]!.sketches.length > 0 ? l : -1)).filter((l) => l >= 0);
   if (sketched.length === 0) return { matrix: ft, choice: "ft" };
@@ -73,30 +75,56 @@ function measurableNeighbourRanks(ft: Float64Array, lora: Float64Array, k: numbe
   });
 }
 
-/** ℓ_FT with per-tree min-max normalisation. */
-export function distanceFt(members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[]): Float64Array {
+/**
+ * The full-fine-tuning distance of a tree, as `kind` says:
+ *
+ * - "max" (the paper's ℓ_FT): max over layers of max |Δ| / the layer's range over the tree;
+ * - "mean": Σ over layers of mean |Δ| / the layer's RMS over the tree — every weight's change
+ *   counts, not only the largest one's;
+ * - "geometric" (the default): √(max · mean). The mean places edges the max gets wrong when a
+ *   few outlying weights decide it (VTHR FT placement 145 → 164 of 164 true edges with the
+ *   trees' own MST); the max keeps siblings fine-tuned on the same data apart, which the mean
+ *   draws together along their shared drift (paper §6.3). README "Defaults" has the numbers.
+ */
+export function distanceFt(members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[], kind: FtDistance): Float64Array {
+  if (kind === "geometric") {
+    const max = distanceFt(members, jobs, pass, "max");
+    return distanceFt(members, jobs, pass, "mean").map((mean, at) => Math.sqrt(mean * max[at]!));
+  }
   const k = members.length;
   const out = new Float64Array(k * k);
   jobs.forEach((job, l) => {
     if (!job.roles.distance) return;
     const result = pass[l]!;
     const n = job.tensors.length;
-    let min = Infinity;
-    let max = -Infinity;
-    for (const m of members) {
-      min = Math.min(min, result.stats[m]!.min);
-      max = Math.max(max, result.stats[m]!.max);
-    }
-    const range = max - min;
-    if (!(range > 0)) return; // every model holds the same constant: no information
+    const scale = kind === "max" ? layerRange(members, result) : layerRms(members, result);
+    if (!(scale > 0)) return; // every model holds the same constant (or zeros): no information
+    const differences = kind === "max" ? result.maxAbsDiff : result.meanAbsDiff;
     for (let i = 0; i < k; i++) {
       for (let j = i + 1; j < k; j++) {
-        const d = result.maxAbsDiff[members[i]! * n + members[j]!]! / range;
-        if (d > out[i * k + j]!) out[i * k + j] = out[j * k + i] = d;
+        const d = differences[members[i]! * n + members[j]!]! / scale;
+        if (kind === "mean") out[i * k + j] = out[j * k + i] = out[i * k + j]! + d;
+        else if (d > out[i * k + j]!) out[i * k + j] = out[j * k + i] = d;
       }
     }
   });
   return out;
+}
+
+/** max − min of a layer over the tree's models. */
+function layerRange(members: readonly number[], result: LayerResult): number {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const m of members) {
+    min = Math.min(min, result.stats[m]!.min);
+    max = Math.max(max, result.stats[m]!.max);
+  }
+  return max - min;
+}
+
+/** Root mean square of a layer's weights, averaged over the tree's models. */
+function layerRms(members: readonly number[], result: LayerResult): number {
+  return members.reduce((sum, m) => sum + rootMeanSquareOf(result.stats[m]!), 0) / members.length;
 }
 
 /** The largest rank the sketches can report: the smallest sketch side over the sketched layers. */

@@ -42,7 +42,7 @@ export async function familyMatrices(models: readonly ModelSource[], overrides: 
   const pass = await runLayerJobs(jobs, { workers: 0 });
   // 2. ℓ_FT
   const members = models.map((_, i) => i);
-  const distance = distanceFt(members, jobs, pass);
+  const distance = distanceFt(members, jobs, pass, options.ftDistance);
   // 3. directional scores
   const scores = Float64Array.from(members, (m) => {
     const layers: LayerStats[] = [];

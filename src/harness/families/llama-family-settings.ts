@@ -65,11 +65,11 @@ const MEMBERS: readonly LmMemberRecipe[] = [
 
 /** The recoveries every run reports: the paper's setting first, then what a user gets by default. */
 export const LLAMA_RECOVERIES: readonly RecoveryVariant[] = [
-  { name: "paper: ℓ_FT, specialization, 1 tree", overrides: { stage: "specialization", distance: "ft", trees: 1 } },
+  { name: "paper: ℓ_FT, specialization, 1 tree", overrides: { stage: "specialization", distance: "ft", ftDistance: "max", trees: 1 } },
   { name: "stage auto (no labels)", overrides: { stage: "auto", distance: "ft", trees: 1 } },
   { name: "tool defaults (stage, trees, distance auto)", overrides: {} },
   // SPEC §2's first choice of score layers, before the VTHR ablation added the MLP matrices.
-  { name: "paper, score on attention only", overrides: { stage: "specialization", distance: "ft", trees: 1, scoreKinds: ["query", "key", "value", "attention-output"] } },
+  { name: "paper, score on attention only", overrides: { stage: "specialization", distance: "ft", ftDistance: "max", trees: 1, scoreKinds: ["query", "key", "value", "attention-output"] } },
 ];
 
 export const LLAMA_FAMILY_DEFAULTS: LlamaFamilySettings = {

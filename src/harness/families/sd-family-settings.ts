@@ -69,11 +69,11 @@ const CONTINUATIONS: readonly SdContinuationRecipe[] = [
 
 /** The recoveries every run reports: the paper's stage labels, none (auto), and the tool's default. */
 export const SD_RECOVERIES: readonly RecoveryVariant[] = [
-  { name: "paper: ℓ_FT, generalization, 1 tree", overrides: { stage: "generalization", distance: "ft", trees: 1 } },
+  { name: "paper: ℓ_FT, generalization, 1 tree", overrides: { stage: "generalization", distance: "ft", ftDistance: "max", trees: 1 } },
   { name: "stage auto (no labels)", overrides: { stage: "auto", distance: "ft", trees: 1 } },
   { name: "tool defaults (stage, trees and distance auto)", overrides: {} },
   // SPEC §2's first choice of score layers, before the VTHR ablation added the MLP matrices.
-  { name: "paper, score on attention only", overrides: { stage: "generalization", distance: "ft", trees: 1, scoreKinds: ["query", "key", "value", "attention-output"] } },
+  { name: "paper, score on attention only", overrides: { stage: "generalization", distance: "ft", ftDistance: "max", trees: 1, scoreKinds: ["query", "key", "value", "attention-output"] } },
 ];
 
 export const SD_FAMILY_DEFAULTS: SdFamilySettings = {

@@ -24,7 +24,7 @@ function kurtosis(values: Float32Array): number {
 }
 
 describe("familyMatrices", () => {
-  test("gives ℓ_FT with per-layer min-max over the family and Σ kurtosis, matching a brute-force oracle", async () => {
+  test("gives ℓ_FT (the paper's max |Δ| over layer range, Σ mean |Δ| over layer RMS, and by default their geometric mean) and Σ kurtosis, matching a brute-force oracle", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mother-family-matrices-"));
     const rng = new Rng(7);
     const ids = ["base", "chat", "code"];
@@ -35,26 +35,40 @@ describe("familyMatrices", () => {
       tensors.push({ name: "model.embed_tokens.weight", dtype: "F32", shape: [16, DIM], data: new Float32Array(16 * DIM).fill(m) });
       await writeSafetensors(join(dir, id, "model.safetensors"), tensors);
     }
-    const matrices = await familyMatrices(await discoverModels([dir]));
-    expect(matrices.ids).toEqual(ids);
+    const models = await discoverModels([dir]);
+    const geometric = await familyMatrices(models);
+    const mean = await familyMatrices(models, { ftDistance: "mean" });
+    const max = await familyMatrices(models, { ftDistance: "max" });
+    expect(mean.ids).toEqual(ids);
 
     const n = ids.length;
+    const rms = (values: Float32Array) => Math.sqrt(values.reduce((sum, v) => sum + v * v, 0) / values.length);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
-        let oracle = 0;
+        let maxOracle = 0;
+        let meanOracle = 0;
         if (i !== j) {
           for (let l = 0; l < LAYERS.length; l++) {
             const all = weights.flatMap((w) => [...w[l]!]);
             const range = Math.max(...all) - Math.min(...all);
+            const layerRms = weights.reduce((sum, w) => sum + rms(w[l]!), 0) / n;
             let maxDiff = 0;
-            for (let e = 0; e < DIM * DIM; e++) maxDiff = Math.max(maxDiff, Math.abs(weights[i]![l]![e]! - weights[j]![l]![e]!));
-            oracle = Math.max(oracle, maxDiff / range);
+            let sumDiff = 0;
+            for (let e = 0; e < DIM * DIM; e++) {
+              const d = Math.abs(weights[i]![l]![e]! - weights[j]![l]![e]!);
+              maxDiff = Math.max(maxDiff, d);
+              sumDiff += d;
+            }
+            maxOracle = Math.max(maxOracle, maxDiff / range);
+            meanOracle += sumDiff / (DIM * DIM) / layerRms;
           }
         }
-        expect(matrices.distance[i * n + j]!).toBeCloseTo(oracle, 6);
+        expect(max.distance[i * n + j]!).toBeCloseTo(maxOracle, 6);
+        expect(mean.distance[i * n + j]!).toBeCloseTo(meanOracle, 5);
+        expect(geometric.distance[i * n + j]!).toBeCloseTo(Math.sqrt(maxOracle * meanOracle), 5);
       }
       const scoreOracle = weights[i]!.reduce((sum, layer) => sum + kurtosis(layer), 0);
-      expect(matrices.scores[i]!).toBeCloseTo(scoreOracle, 4);
+      expect(mean.scores[i]!).toBeCloseTo(scoreOracle, 4);
     }
   });
 });
