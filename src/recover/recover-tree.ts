@@ -37,14 +37,22 @@ export interface TreeResult {
   readonly confidence: Float64Array;
   /** Total cost of the arborescence in M. */
   readonly cost: number;
+  /**
+   * With stage "auto": both orientations cost the same (a chain or a pair, where scores and
+   * distances agree either way), so the orientation is the specialization default, not evidence.
+   */
+  readonly orientationTied: boolean;
 }
+
+/** Relative difference below which stage auto's two orientations count as equally cheap (rounding in the sums). */
+const TIE_TOLERANCE = 1e-9;
 
 /** Recovers one tree; a single model is its own root. */
 export function recoverTree(input: TreeInput): TreeResult {
   const n = input.scores.length;
   if (n === 1) {
     const stage = input.stages[0] === "generalization" ? "generalization" : "specialization";
-    return { parent: Int32Array.of(-1), stages: [stage], confidence: new Float64Array(1), cost: 0 };
+    return { parent: Int32Array.of(-1), stages: [stage], confidence: new Float64Array(1), cost: 0, orientationTied: false };
   }
   const solve = (stages: Stage[]) => {
     const merged = mergedMatrix(input.distance, directionMatrix(input.scores), stageMatrix(stages), n, input.lambda);
@@ -54,12 +62,14 @@ export function recoverTree(input: TreeInput): TreeResult {
   };
   const fill = (stage: Stage) => input.stages.map((s) => (s === "auto" ? stage : s));
   let best = solve(fill("specialization"));
+  let orientationTied = false;
   if (input.stages.includes("auto")) {
     const generalized = solve(fill("generalization"));
     // Ties go to specialization: most published models are fine-tunes.
-    if (generalized.cost < best.cost) best = generalized;
+    orientationTied = Math.abs(generalized.cost - best.cost) <= TIE_TOLERANCE * Math.max(Math.abs(best.cost), Number.MIN_VALUE);
+    if (generalized.cost < best.cost && !orientationTied) best = generalized;
   }
-  return { parent: best.parent, stages: best.stages, confidence: edgeConfidence(best.merged, best.parent, n), cost: best.cost };
+  return { parent: best.parent, stages: best.stages, confidence: edgeConfidence(best.merged, best.parent, n), cost: best.cost, orientationTied };
 }
 
 /**

@@ -132,8 +132,10 @@ async function recoverCluster(
   const forbidden = sparseToDense(kept.map((i) => zeroShares[i]!));
   const tree = recoverTree({ distance: subMatrix(matrix, k, kept), scores: Float64Array.from(kept, (i) => scores[i]!), stages: kept.map((i) => stages[i]!), lambda: options.lambda, forbidden });
   if (kept.length < k) effects.log(`${k - kept.length} model(s) are storage copies of another (a lower-precision re-save, a quantised copy or a duplicate): each is attached under it`);
-  if (stages.includes("auto") && tree.stages.includes("generalization")) {
-    const root = group[members[kept[tree.parent.indexOf(-1)]!]!]!.id;
+  const root = group[members[kept[tree.parent.indexOf(-1)]!]!]!.id;
+  if (stages.includes("auto") && tree.orientationTied && kept.length > 1) {
+    effects.log(`tree rooted at ${root}: both directions fit equally well (a chain or a pair), so --stage auto assumed fine-tuning (specialization); give --stage or --stages if these models were made otherwise`);
+  } else if (stages.includes("auto") && tree.stages.includes("generalization")) {
     effects.log(`tree rooted at ${root}: ${score} rises from parent to child here, so --stage auto oriented it as generalization`);
   }
   const keptAt = new Map(kept.map((i, position) => [i, position]));

@@ -27,3 +27,25 @@ describe("recoverTree edge confidence", () => {
     expect(constrained.parent[2]).not.toBe(1);
   });
 });
+
+describe("recoverTree with stage auto", () => {
+  // Distances of a star: 0 is the hub, 1–3 hang off it; or of a chain 0 – 1 – 2.
+  const star = Float64Array.of(0, 1, 1, 1, 1, 0, 2, 2, 1, 2, 0, 2, 1, 2, 2, 0);
+  const chain = Float64Array.of(0, 1, 2, 1, 0, 1, 2, 1, 0);
+
+  test("a branching tree decides its orientation: the hub is the root when its score fits either trend", () => {
+    for (const [scores, stage] of [[[4, 1, 2, 3], "specialization"], [[0, 3, 2, 1], "generalization"]] as const) {
+      const tree = recoverTree({ distance: star, scores: Float64Array.from(scores), stages: ["auto", "auto", "auto", "auto"], lambda: 0.3 });
+      expect([...tree.parent]).toEqual([-1, 0, 0, 0]);
+      expect(tree.stages).toEqual([stage, stage, stage, stage]);
+      expect(tree.orientationTied).toBe(false);
+    }
+  });
+
+  test("a chain fits both directions equally: it says so, and falls back to specialization", () => {
+    const tree = recoverTree({ distance: chain, scores: Float64Array.of(1, 2, 3), stages: ["auto", "auto", "auto"], lambda: 0.3 });
+    expect(tree.orientationTied).toBe(true);
+    expect(tree.stages).toEqual(["specialization", "specialization", "specialization"]);
+    expect([...tree.parent]).toEqual([1, 2, -1]); // rooted at the highest score
+  });
+});
