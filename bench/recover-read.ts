@@ -4,11 +4,13 @@
  *   1. build (once, cached under .cache/bench/) N models of ~S MB each: ViT-style blocks with
  *      attention and MLP weights, stored as --dtype (f32 by default); children = root + dense noise (--mode ft) or root +
  *      a rank-8 update of query and value (--mode lora, the other layers shared);
- *   2. warm the page cache, then time `cat <all files> > /dev/null` (baseline);
+ *   2. warm the page cache, then time `cat <all files> > /dev/null` (baseline); with --cold
+ *      the page cache is dropped before every timed command instead (needs root), so both
+ *      read from disk;
  *   3. time `mother recover` on the set in a child process, under /usr/bin/time for peak RSS;
  *   4. print wall-time ratios (recover / cat) and peak RSS against the set's size.
  *
- * Usage: bun run bench/recover-read.ts [--models 6] [--megabytes 500] [--mode ft|lora] [--dtype F32|BF16|F16] [--distance ft|lora|auto] [--repeat 3]
+ * Usage: bun run bench/recover-read.ts [--models 6] [--megabytes 500] [--mode ft|lora] [--dtype F32|BF16|F16] [--distance ft|lora|auto] [--repeat 3] [--cold]
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
     dtype: { type: "string", default: "F32" },
     repeat: { type: "string", default: "3" },
     hidden: { type: "string", default: "1024" },
+    cold: { type: "boolean", default: false },
   },
 });
 const modelCount = Number(args.models);
@@ -117,12 +120,21 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** Empties the page cache (root only), so the next command reads from disk. */
+async function dropPageCache(): Promise<void> {
+  const proc = Bun.spawn(["sh", "-c", "sync && echo 3 > /proc/sys/vm/drop_caches"], { stderr: "pipe" });
+  if ((await proc.exited) !== 0) {
+    console.error(`--cold: cannot drop the page cache (${(await new Response(proc.stderr).text()).trim() || "needs root"}); run as root or without --cold`);
+    process.exit(1);
+  }
+}
+
 await buildSet();
 const paths = await files();
 let totalBytes = 0;
 for (const path of paths) totalBytes += (await stat(path)).size;
 const cat = ["sh", "-c", `cat ${paths.join(" ")} > /dev/null`];
-await timeCommand(cat); // warm the page cache
+if (!args.cold) await timeCommand(cat); // warm the page cache
 const catRuns: number[] = [];
 const recoverRuns: number[] = [];
 const catCpu: number[] = [];
@@ -130,10 +142,12 @@ const recoverCpu: number[] = [];
 let peakKb = 0;
 for (let r = 0; r < repeat; r++) {
   // Side by side: the baseline and the measured run alternate so drift hits both.
+  if (args.cold) await dropPageCache();
   const baseline = await timeCommand(cat);
   catRuns.push(baseline.seconds);
   catCpu.push(baseline.cpuSeconds);
   // --no-cache: every run reads every layer (a cached re-run reads nothing).
+  if (args.cold) await dropPageCache();
   const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--no-cache", "--distance", args.distance!]);
   recoverRuns.push(run.seconds);
   recoverCpu.push(run.cpuSeconds);
@@ -143,7 +157,7 @@ const catSeconds = median(catRuns);
 const recoverSeconds = median(recoverRuns);
 const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
 console.log(`model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ${mode === "lora" ? `rank-${LORA_RANK} LoRA children` : "dense fine-tunes"})`);
-console.log(`cat (warm, median of ${repeat}):     ${catSeconds.toFixed(2)} s`);
+console.log(`cat (${args.cold ? "cold: from disk" : "warm"}, median of ${repeat}):     ${catSeconds.toFixed(2)} s`);
 console.log(`mother recover --distance ${args.distance}: ${recoverSeconds.toFixed(2)} s   ratio ${(recoverSeconds / catSeconds).toFixed(2)}× (budget ≤ 2×)`);
 console.log(`CPU time (user + system, medians): cat ${median(catCpu).toFixed(2)} s, recover ${median(recoverCpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores`);
 console.log(`peak RSS: ${(peakKb / 1024).toFixed(0)} MB   (${((peakKb * 1024) / totalBytes * 100).toFixed(1)}% of the set)`);
