@@ -48,6 +48,11 @@ export interface LayerJob {
   readonly histogramBins: number;
 }
 
+/** The bytes a layer job reads (every model's tensor). */
+export function jobBytes(job: LayerJob): number {
+  return job.tensors.reduce((sum, tensor) => sum + tensor.byteLength, 0);
+}
+
 /** Everything recovery keeps of one layer after its weights are dropped. */
 export interface LayerResult {
   readonly name: string;

@@ -4,7 +4,7 @@
  * worker reads its own layers' bytes, so every weight byte is still read exactly once.
  */
 import { MotherError } from "../errors.ts";
-import { analyseLayer, type LayerJob, type LayerResult } from "./layer-pass.ts";
+import { analyseLayer, jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
 import { rankPairs, type RankJob, type RankRunner } from "./pair-ranks.ts";
 
 /** Below this many selected bytes, worker start-up costs more than the second core gives. */
@@ -87,7 +87,6 @@ export class LayerPool {
 
   /** Analyses every layer job, results in job order; rejects with the first failure. */
   run(jobs: readonly LayerJob[], onLayerDone?: LayerPoolOptions["onLayerDone"]): Promise<LayerResult[]> {
-    const jobBytes = (job: LayerJob) => job.tensors.reduce((sum, t) => sum + t.byteLength, 0);
     let done = 0;
     return Promise.all(
       jobs.map((job) =>

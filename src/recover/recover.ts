@@ -20,10 +20,10 @@ import { clusterGroups, type Cluster } from "./cluster-models.ts";
 import { distanceFt, treeDistance, type DistanceChoice } from "./tree-distance.ts";
 import { recoverTree } from "./recover-tree.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "./options.ts";
-import type { LayerJob, LayerResult } from "./layer-pass.ts";
+import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
 import { probeFindsLowRank, probeJobIndex, probeLayerJob, withoutSketches } from "./probe-low-rank.ts";
 import { storageTwins } from "./storage-twins.ts";
-import { LayerCache } from "./layer-cache.ts";
+import { LayerReader } from "./layer-reader.ts";
 
 /** Side effects of a recovery run; tests pass a recorder. */
 export interface RecoverEffects {
@@ -157,66 +157,64 @@ async function recoverCluster(
 }
 
 /**
- * Step 3 for every group: each selected layer read once. With --distance auto the first
- * sketched layer is read first (as a row sample), ahead of every layer that needs no sketch,
- * and decides while those are read whether the LoRA layers need their sketches (see probe-low-rank.ts);
- * `plans` is updated to what was read.
+ * Step 3 for every group: each selected layer read once (or taken from the layer cache).
+ * With --distance auto the first sketched layer is read first (as a row sample), ahead of
+ * every layer that needs no sketch, and decides while those are read whether the LoRA layers
+ * need their sketches (see probe-low-rank.ts); `plans` is updated to what was read.
  */
 async function readLayers(plans: LayerJob[][], options: RecoverOptions, pool: LayerPool, effects: RecoverEffects): Promise<LayerResult[][]> {
-  let totalBytes = plans.flat().reduce((sum, job) => sum + jobBytes(job), 0);
-  let doneBytes = 0;
-  let cache = options.cacheFolder === undefined ? undefined : new LayerCache(options.cacheFolder);
-  let readCount = 0;
-  let cachedCount = 0;
-  const read = async (job: LayerJob, urgent = false): Promise<LayerResult> => {
-    let result = await cache?.get(job);
-    if (result) cachedCount++;
-    else {
-      result = await pool.submit<LayerResult>({ kind: "layer", job }, urgent);
-      readCount++;
-      // Stored before the layer counts as done: a run stopped after this resumes past it.
-      await cache?.put(job, result).catch((error: unknown) => {
-        effects.log(`cannot write the layer cache in ${cache?.folder} (${error instanceof Error ? error.message : String(error)}): continuing without it`);
-        cache = undefined;
-      });
-    }
-    effects.progress((doneBytes += jobBytes(job)), totalBytes);
-    return result;
-  };
+  const reader = new LayerReader(pool, plans.flat(), options.cacheFolder, effects);
   const passes: LayerResult[][] = [];
   for (const [g, jobs] of plans.entries()) {
     const probe = options.distance === "auto" ? probeJobIndex(jobs) : -1;
-    if (probe < 0) {
-      passes.push(await Promise.all(jobs.map((job) => read(job))));
-      continue;
+    if (probe < 0) passes.push(await Promise.all(jobs.map((job) => reader.read(job))));
+    else {
+      const { plan, results } = await readProbingFirst(jobs, probe, reader, options, pool, effects);
+      plans[g] = plan;
+      passes.push(results);
     }
-    const probeJob = probeLayerJob(jobs[probe]!);
-    const probed = read(probeJob, true);
-    const unsketched = jobs.filter((job) => !job.roles.sketch);
-    const first = Promise.all(unsketched.map((job) => read(job)));
-    first.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
-    let probeResult: LayerResult | undefined = await probed;
-    let plan = jobs;
-    if (!(await probeFindsLowRank(probeJob, probeResult, options.rankEpsilon, pool.ranks))) {
-      plan = withoutSketches(jobs);
-      totalBytes -= jobs.reduce((sum, job) => sum + jobBytes(job), 0) - plan.reduce((sum, job) => sum + jobBytes(job), 0);
-      probeResult = { ...probeResult, sketches: [] };
-      effects.log("no model is a low-rank update of its neighbours: distance ft, LoRA layers not sketched");
-    } else if (probeJob.probeWidth) {
-      // Row-sample sketches only tell low from high rank; ℓ_LoRA needs the layer's full sketch.
-      probeResult = undefined;
-      totalBytes += jobBytes(probeJob);
-    }
-    const rest = plan.filter((job) => (job.name !== probeJob.name || !probeResult) && !unsketched.some((u) => u.name === job.name));
-    const [firstResults, restResults] = await Promise.all([first, Promise.all(rest.map((job) => read(job)))]);
-    const results = new Map<string, LayerResult>(probeResult ? [[probeJob.name, probeResult]] : []);
-    unsketched.forEach((job, i) => results.set(job.name, firstResults[i]!));
-    rest.forEach((job, i) => results.set(job.name, restResults[i]!));
-    plans[g] = plan;
-    passes.push(plan.map((job) => results.get(job.name)!));
   }
-  if (cachedCount > 0) effects.log(`${cachedCount} of ${cachedCount + readCount} layers taken from the layer cache (${options.cacheFolder})`);
+  reader.reportCache();
   return passes;
+}
+
+/**
+ * One group under --distance auto: the probe layer (a row sample) and the layers that need no
+ * sketch are read at once; the probe's verdict decides whether the rest are read with
+ * sketches (and the probe layer again, with the full sketch) or without. Returns the plan as
+ * read and its results in plan order.
+ */
+async function readProbingFirst(
+  jobs: readonly LayerJob[],
+  probe: number,
+  reader: LayerReader,
+  options: RecoverOptions,
+  pool: LayerPool,
+  effects: RecoverEffects,
+): Promise<{ plan: LayerJob[]; results: LayerResult[] }> {
+  const probeJob = probeLayerJob(jobs[probe]!);
+  const probed = reader.read(probeJob, true);
+  const unsketched = jobs.filter((job) => !job.roles.sketch);
+  const first = Promise.all(unsketched.map((job) => reader.read(job)));
+  first.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
+  let probeResult: LayerResult | undefined = await probed;
+  let plan = [...jobs];
+  if (!(await probeFindsLowRank(probeJob, probeResult, options.rankEpsilon, pool.ranks))) {
+    plan = withoutSketches(jobs);
+    reader.adjustTotal(plan.reduce((sum, job) => sum + jobBytes(job), 0) - jobs.reduce((sum, job) => sum + jobBytes(job), 0));
+    probeResult = { ...probeResult, sketches: [] };
+    effects.log("no model is a low-rank update of its neighbours: distance ft, LoRA layers not sketched");
+  } else if (probeJob.probeWidth) {
+    // Row-sample sketches only tell low from high rank; ℓ_LoRA needs the layer's full sketch.
+    probeResult = undefined;
+    reader.adjustTotal(jobBytes(probeJob));
+  }
+  const rest = plan.filter((job) => (job.name !== probeJob.name || !probeResult) && !unsketched.some((u) => u.name === job.name));
+  const [firstResults, restResults] = await Promise.all([first, Promise.all(rest.map((job) => reader.read(job)))]);
+  const results = new Map<string, LayerResult>(probeResult ? [[probeJob.name, probeResult]] : []);
+  unsketched.forEach((job, i) => results.set(job.name, firstResults[i]!));
+  rest.forEach((job, i) => results.set(job.name, restResults[i]!));
+  return { plan, results: plan.map((job) => results.get(job.name)!) };
 }
 
 /**
@@ -313,9 +311,6 @@ function subMatrix(matrix: Float64Array, k: number, keep: readonly number[]): Fl
   return Float64Array.from({ length: keep.length * keep.length }, (_, at) => matrix[keep[Math.floor(at / keep.length)]! * k + keep[at % keep.length]!]!);
 }
 
-function jobBytes(job: LayerJob): number {
-  return job.tensors.reduce((sum, tensor) => sum + tensor.byteLength, 0);
-}
 
 function checkStageOverrides(models: readonly ModelSource[], options: RecoverOptions) {
   const ids = new Set(models.map((m) => m.id));

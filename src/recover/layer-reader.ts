@@ -1,0 +1,62 @@
+/**
+ * Step 3's one way to get a layer's result: from the layer cache when it is there, else from
+ * the worker pool (then stored), counting progress in bytes either way. The plan can change
+ * while it is read (auto's probe drops sketches, or reads the probe layer again), so the total
+ * is adjustable.
+ */
+import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
+import type { LayerPool } from "./layer-pool.ts";
+import { LayerCache } from "./layer-cache.ts";
+
+/** The effects a reader reports through (recover.ts's RecoverEffects). */
+export interface ReaderEffects {
+  readonly progress: (doneBytes: number, totalBytes: number) => void;
+  readonly log: (message: string) => void;
+}
+
+export class LayerReader {
+  private cache: LayerCache | undefined;
+  private totalBytes: number;
+  private doneBytes = 0;
+  private readCount = 0;
+  private cachedCount = 0;
+
+  /** `cacheFolder` undefined: every layer is read and nothing is kept. */
+  constructor(
+    private readonly pool: LayerPool,
+    jobs: readonly LayerJob[],
+    private readonly cacheFolder: string | undefined,
+    private readonly effects: ReaderEffects,
+  ) {
+    this.cache = cacheFolder === undefined ? undefined : new LayerCache(cacheFolder);
+    this.totalBytes = jobs.reduce((sum, job) => sum + jobBytes(job), 0);
+  }
+
+  /** The result of `job`; `urgent` jobs go ahead of queued ones (a decision waits on them). */
+  async read(job: LayerJob, urgent = false): Promise<LayerResult> {
+    let result = await this.cache?.get(job);
+    if (result) this.cachedCount++;
+    else {
+      result = await this.pool.submit<LayerResult>({ kind: "layer", job }, urgent);
+      this.readCount++;
+      // Stored before the layer counts as done: a run stopped after this resumes past it.
+      await this.cache?.put(job, result).catch((error: unknown) => {
+        // Writes already under way may fail too: the first failure is reported, once.
+        if (this.cache) this.effects.log(`cannot write the layer cache in ${this.cacheFolder} (${error instanceof Error ? error.message : String(error)}): continuing without it`);
+        this.cache = undefined;
+      });
+    }
+    this.effects.progress((this.doneBytes += jobBytes(job)), this.totalBytes);
+    return result;
+  }
+
+  /** The plan changed by `bytes` (negative: layers no longer read). */
+  adjustTotal(bytes: number): void {
+    this.totalBytes += bytes;
+  }
+
+  /** One line on what the cache saved, when it saved anything. */
+  reportCache(): void {
+    if (this.cachedCount > 0) this.effects.log(`${this.cachedCount} of ${this.cachedCount + this.readCount} layers taken from the layer cache (${this.cacheFolder})`);
+  }
+}
