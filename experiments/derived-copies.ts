@@ -29,7 +29,7 @@ import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { discoverModels } from "../src/io/discover-models.ts";
 import { experimentCommand, publishReport, runExperiment, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
-import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
+import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK } from "../src/harness/vthr/vthr-settings.ts";
 import { cachedVthrSplit } from "../src/harness/derived/cached-vthr-split.ts";
 import { DERIVED_KINDS, parseDerivedKinds, type DerivedKind } from "../src/harness/derived/derived-kinds.ts";

@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import { defaultProgress } from "../src/harness/progress.ts";
-import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
+import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
 import type { DistanceChoice } from "../src/recover/tree-distance.ts";
 import { experimentCommand, publishReport, runExperiment, type CommonCliOptions } from "../src/harness/experiment-cli.ts";

@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { MotherError } from "../src/errors.ts";
 import { experimentCommand, publishReport, runExperiment, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
-import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
+import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { recover } from "../src/recover/recover.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../src/recover/options.ts";
 import type { LayerStatsRow } from "../src/stats/stats-table.ts";

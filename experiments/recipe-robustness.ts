@@ -23,7 +23,7 @@ import { formatDuration } from "../src/harness/format-units.ts";
 import { modelStats } from "../src/harness/model-stats.ts";
 import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
 import { trainPlanned } from "../src/harness/train-planned.ts";
-import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
+import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { candidateMonotonicity } from "../src/harness/direction/candidate-monotonicity.ts";
 import { accuracyByCandidate, noDirectionAccuracy, prepareTrees } from "../src/harness/direction/candidate-recovery.ts";
 import { LAYER_SETS, SCORE_VARIANTS, candidateLabel, layerSetByName, scoreCandidates, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";

@@ -21,7 +21,7 @@ import { ArtifactStore } from "../src/harness/artifact-store.ts";
 import { formatDuration } from "../src/harness/format-units.ts";
 import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
 import { trainPlanned } from "../src/harness/train-planned.ts";
-import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
+import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { layerSetOf } from "../src/harness/direction/layer-sets.ts";
 import { planTrajectoryRuns, type TrajectorySettings } from "../src/harness/direction/plan-trajectory-runs.ts";
 import { scoreTrajectoriesPage } from "../src/harness/direction/report-score-trajectories.ts";

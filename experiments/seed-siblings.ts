@@ -14,7 +14,7 @@
  */
 import { join } from "node:path";
 import { defaultProgress } from "../src/harness/progress.ts";
-import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
+import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { planVthr, splitTruth } from "../src/harness/vthr/plan-vthr.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK } from "../src/harness/vthr/vthr-settings.ts";
 import { experimentCommand, atLeast, publishReport, runExperiment, settingsOf, type CommonCliOptions } from "../src/harness/experiment-cli.ts";

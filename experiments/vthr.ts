@@ -17,7 +17,7 @@ import { ArtifactStore } from "../src/harness/artifact-store.ts";
 import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
 import { trainPlanned } from "../src/harness/train-planned.ts";
 import { modelStats } from "../src/harness/model-stats.ts";
-import { writeFileAtomic } from "../src/harness/write-file-atomic.ts";
+import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { planVthr, splitTruth } from "../src/harness/vthr/plan-vthr.ts";
 import { openModels, recoverSplit } from "../src/harness/vthr/recover-vthr.ts";
 import { vthrReportPage, type VthrResults } from "../src/harness/vthr/report-vthr.ts";

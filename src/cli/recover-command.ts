@@ -6,7 +6,7 @@ import { recover } from "../recover/recover.ts";
 import { defaultLayerCacheFolder } from "../recover/layer-cache.ts";
 import type { DistanceName, FtDistance } from "../recover/options.ts";
 import { formatGraph, type GraphFormat } from "../recover/format.ts";
-import { writeFileAtomic } from "../harness/write-file-atomic.ts";
+import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import { lineProgress, silentProgress, terminalProgress } from "../harness/progress.ts";
 
 /** Options as commander parses them (see main.ts for the flags). */

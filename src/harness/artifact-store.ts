@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { MotherError } from "../errors.ts";
 import { configKey } from "./config-key.ts";
 import { formatBytes, formatDuration } from "./format-units.ts";
-import { writeFileAtomic } from "./write-file-atomic.ts";
+import { writeFileAtomic } from "../io/write-file-atomic.ts";
 
 /**
  * Cached, atomically written artefacts (SPEC §3: "keyed by a hash of its full config …,

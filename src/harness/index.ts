@@ -2,5 +2,5 @@
 export { ArtifactStore, ARTIFACT_RECORD, SHORT_KEY_LENGTH, consoleArtifactEffects, type Artifact, type ArtifactEffects, type ArtifactOptions } from "./artifact-store.ts";
 export { canonicalJson, configKey } from "./config-key.ts";
 export { defaultProgress, describeFinish, describeProgress, lineProgress, recordingProgress, silentProgress, terminalProgress, type Progress, type ProgressState, type ProgressTask } from "./progress.ts";
-export { writeFileAtomic } from "./write-file-atomic.ts";
+export { writeFileAtomic } from "../io/write-file-atomic.ts";
 export { formatBytes, formatDuration } from "./format-units.ts";

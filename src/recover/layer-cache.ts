@@ -19,7 +19,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { LayerStats } from "../types.ts";
 import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
-import { writeFileAtomic } from "../harness/write-file-atomic.ts";
+import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 import type { LayerSketch } from "./low-rank-sketch.ts";
 

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../errors.ts";
-import { writeFileAtomic } from "../harness/write-file-atomic.ts";
+import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import { escapeHtml, REPORT_CSS } from "./html.ts";
 
 /** One line of the index, as stored in reports/manifest.json. */

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { MotherError } from "../errors.ts";
 import { formatBytes } from "../harness/format-units.ts";
-import { writeFileAtomic } from "../harness/write-file-atomic.ts";
+import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import { renderReportPageHtml } from "./page-html.ts";
 import { renderSvg } from "./render-svg.ts";
 import type { ReportPage } from "./report-page.ts";

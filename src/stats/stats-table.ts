@@ -11,7 +11,7 @@
 import { readFile } from "node:fs/promises";
 import { tableFromArrays, tableFromIPC, tableToIPC, type Table } from "apache-arrow";
 import { MotherError } from "../errors.ts";
-import { writeFileAtomic } from "../harness/write-file-atomic.ts";
+import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import type { LayerKind, LayerStats } from "../types.ts";
 
 /** The numeric columns, in table order; each is a LayerStats field. */

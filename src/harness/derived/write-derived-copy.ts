@@ -12,7 +12,7 @@ import { MotherError } from "../../errors.ts";
 import { readSafetensorsHeader, readTensor } from "../../io/read-safetensors.ts";
 import { writeSafetensors, type TensorToWrite } from "../../io/write-safetensors.ts";
 import type { ModelSource } from "../../types.ts";
-import { writeFileAtomic } from "../write-file-atomic.ts";
+import { writeFileAtomic } from "../../io/write-file-atomic.ts";
 import { deriveTensor, type DerivedKind } from "./derived-kinds.ts";
 
 /** Bump when a transform changes: older copies are then rewritten, never reused. */
