@@ -5,7 +5,8 @@
  * a crash, a full disk) resumes at the layers it had not finished.
  *
  *   key = sha256(format version, the code that computes a layer result, the job (layer name,
- *               shape, roles, sketch and histogram sizes) and, for each model in order, its
+ *               shape, roles, sketch, sample and histogram sizes, which pairs are compared)
+ *               and, for each model in order, its
  *               file's identity (path, size, mtime), the tensor's offset and dtype)
  *
  * A changed or moved file, a different model set or order, or an edited kernel gives new keys,
@@ -75,7 +76,7 @@ export class LayerCache {
     const text = JSON.stringify({
       version: FORMAT_VERSION,
       code: await (this.code ??= codeDigest()),
-      job: [job.name, job.shape, job.roles, job.sketchSize, job.probeWidth ?? 0, job.histogramBins],
+      job: [job.name, job.shape, job.roles, job.sketchSize, job.probeWidth ?? 0, job.histogramBins, job.sampleValues ?? 0, job.pairGroups ?? []],
       tensors: job.tensors.map((tensor, m) => [files[m], tensor.name, tensor.offset, tensor.byteLength, tensor.dtype]),
     });
     return join(this.folder, `${createHash("sha256").update(text).digest("hex").slice(0, 32)}.layer`);

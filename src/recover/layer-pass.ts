@@ -44,13 +44,55 @@ export interface LayerJob {
    * a low rank from a high one (makeRowSampleSketcher), instead of the ℓ_LoRA sketch.
    */
   readonly probeWidth?: number;
+  /**
+   * Set when a large set was clustered first (recover.ts): only models of the same group are
+   * compared, and pairs across groups read +∞ in maxAbsDiff and meanAbsDiff.
+   */
+  readonly pairGroups?: readonly (readonly number[])[];
+  /** Read only the layer's first this-many values (whole rows, at least one): the clustering sample. */
+  readonly sampleValues?: number;
   /** Histogram bins for the entropy statistic; 0 skips the histogram (entropy = NaN). */
   readonly histogramBins: number;
 }
 
-/** The bytes a layer job reads (every model's tensor). */
+/** The bytes a layer job reads (every model's tensor, or its sample). */
 export function jobBytes(job: LayerJob): number {
-  return job.tensors.reduce((sum, tensor) => sum + tensor.byteLength, 0);
+  const share = valueCount(job) / job.shape.reduce((product, size) => product * size, 1);
+  return Math.round(share * job.tensors.reduce((sum, tensor) => sum + tensor.byteLength, 0));
+}
+
+/** Values per model the job reads: the whole layer, or its sample in whole rows. */
+export function valueCount(job: LayerJob): number {
+  const count = job.shape.reduce((product, size) => product * size, 1);
+  if (job.sampleValues === undefined) return count;
+  const row = job.shape.length === 2 ? job.shape[1]! : 1;
+  return Math.min(count, Math.max(row, Math.floor(job.sampleValues / row) * row));
+}
+
+/** The groups of models whose pairs a distance job compares (all models in one by default). */
+function comparedGroups(job: LayerJob): readonly (readonly number[])[] {
+  return job.pairGroups ?? [job.tensors.map((_, m) => m)];
+}
+
+/**
+ * n × n max and Σ |Δ| from per-group results (`max`/`sum` k × k over `members`): +∞ between
+ * groups, 0 on the diagonal.
+ */
+function assemblePairs(n: number, groups: readonly { members: readonly number[]; max: Float64Array; sum: Float64Array }[]): { max: Float64Array; sum: Float64Array } {
+  if (groups.length === 1 && groups[0]!.members.length === n) return groups[0]!;
+  const max = new Float64Array(n * n).fill(Infinity);
+  const sum = new Float64Array(n * n).fill(Infinity);
+  for (let i = 0; i < n; i++) max[i * n + i] = sum[i * n + i] = 0;
+  for (const group of groups) {
+    const k = group.members.length;
+    group.members.forEach((a, i) =>
+      group.members.forEach((b, j) => {
+        max[a * n + b] = group.max[i * k + j]!;
+        sum[a * n + b] = group.sum[i * k + j]!;
+      }),
+    );
+  }
+  return { max, sum };
 }
 
 /** Everything recovery keeps of one layer after its weights are dropped. */
@@ -127,7 +169,7 @@ export const SKETCH_CHUNK_VALUES = 262144;
  */
 async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promise<LayerResult> {
   const n = job.tensors.length;
-  const count = job.shape.reduce((product, size) => product * size, 1);
+  const count = valueCount(job);
   const matrix = job.shape.length === 2;
   const cols = matrix ? job.shape[1]! : 1;
   const sketched = job.roles.sketch && matrix;
@@ -141,7 +183,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   // Raw 16-bit chunks land here and are widened into the model's buffer by the kernels.
   const staging = job.tensors.some((t) => t.dtype !== "F32") ? kernels.allocate(chunk * 2) : -1;
   const powerSums = job.tensors.map(() => kernels.powerSumAccumulator());
-  const pairwise = job.roles.distance ? kernels.pairwiseAccumulator(buffers) : undefined;
+  const pairwise = job.roles.distance ? comparedGroups(job).map((members) => ({ members, accumulator: kernels.pairwiseAccumulator(members.map((m) => buffers[m]!)) })) : [];
   const sketches = sketched ? sketcherFor(job).streamInKernels(kernels, n) : [];
   const shifts: number[] = [];
   const zeroFraction: number[] = [];
@@ -172,14 +214,14 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
         scales[m] = kernels.addPowerSums(buffer, values, shifts[m]!, powerSums[m]!, scales[m]);
         sketches[m]?.addRows(buffer, first / cols, values / cols);
       }
-      if (pairwise) kernels.addPairwise(pairwise, values);
+      for (const { accumulator } of pairwise) kernels.addPairwise(accumulator, values);
     }
   } finally {
     for (const stream of streams) stream.close();
   }
 
   const stats = job.tensors.map((tensor, m) => namingTheTensor(tensor, () => statsFromPowerSums(count, kernels.readPowerSums(powerSums[m]!, shifts[m]!))));
-  const differences = pairwise ? kernels.readPairwise(pairwise) : undefined;
+  const differences = job.roles.distance ? assemblePairs(n, pairwise.map(({ members, accumulator }) => ({ members, ...kernels.readPairwise(accumulator) }))) : undefined;
   return {
     name: job.name,
     stats,
@@ -201,19 +243,23 @@ async function analyseWithReference(job: LayerJob): Promise<LayerResult> {
   const n = job.tensors.length;
   const values: (Float32Array | Float64Array)[] = [];
   const stats: LayerStats[] = [];
+  const count = valueCount(job);
   for (const [m, tensor] of job.tensors.entries()) {
-    const data = await readTensor(tensor, (scratches[m] ??= new TensorScratch()), { checkFinite: false });
+    const data = (await readTensor(tensor, (scratches[m] ??= new TensorScratch()), { checkFinite: false })).subarray(0, count);
     stats.push(namingTheTensor(tensor, () => layerStats(data, job.histogramBins)));
     values.push(data);
   }
-  const maxAbsDiff = job.roles.distance ? new Float64Array(n * n) : new Float64Array(0);
-  const meanAbsDiff = job.roles.distance ? new Float64Array(n * n) : new Float64Array(0);
+  const maxAbsDiff = job.roles.distance ? new Float64Array(n * n).fill(Infinity) : new Float64Array(0);
+  const meanAbsDiff = job.roles.distance ? new Float64Array(n * n).fill(Infinity) : new Float64Array(0);
   if (job.roles.distance) {
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        const { max, mean } = absoluteDifference(values[i]!, values[j]!);
-        maxAbsDiff[i * n + j] = maxAbsDiff[j * n + i] = max;
-        meanAbsDiff[i * n + j] = meanAbsDiff[j * n + i] = mean;
+    for (let i = 0; i < n; i++) maxAbsDiff[i * n + i] = meanAbsDiff[i * n + i] = 0;
+    for (const members of comparedGroups(job)) {
+      for (const [a, i] of members.entries()) {
+        for (const j of members.slice(a + 1)) {
+          const { max, mean } = absoluteDifference(values[i]!, values[j]!);
+          maxAbsDiff[i * n + j] = maxAbsDiff[j * n + i] = max;
+          meanAbsDiff[i * n + j] = meanAbsDiff[j * n + i] = mean;
+        }
       }
     }
   }

@@ -55,6 +55,11 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
   let scale = 0;
   let worst = 0;
   for (let i = 0; i < expected.length; i++) {
+    // Pairs that were not compared read +∞ on both sides.
+    if (!Number.isFinite(expected[i]!)) {
+      expect(actual[i]).toBe(expected[i]!);
+      continue;
+    }
     scale = Math.max(scale, Math.abs(expected[i]!));
     worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
   }
@@ -93,6 +98,32 @@ describe("analyseLayer", () => {
       expect(kernels.sketches[0]!.cols).toBe(24);
       expectSameResult(kernels, await analyseLayer(probe, "reference"));
     }
+  });
+
+  test("with pair groups only pairs inside a group are compared (+∞ across), as in the reference", async () => {
+    const models = await writeModels(["F32", "F32", "BF16"]);
+    for (const job of jobsFor(models).filter((j) => j.name === "query" || j.name === "wide")) {
+      const grouped = { ...job, pairGroups: [[0, 2], [1]] };
+      const kernels = await analyseLayer(grouped, "kernels");
+      expectSameResult(kernels, await analyseLayer(grouped, "reference"));
+      const whole = await analyseLayer(job, "kernels");
+      expect(kernels.maxAbsDiff[0 * 3 + 2]).toBe(whole.maxAbsDiff[0 * 3 + 2]!);
+      expect(kernels.meanAbsDiff[2 * 3 + 0]).toBe(whole.meanAbsDiff[2 * 3 + 0]!);
+      for (const [i, j] of [[0, 1], [1, 2], [2, 1]]) {
+        expect(kernels.maxAbsDiff[i! * 3 + j!]).toBe(Infinity);
+        expect(kernels.meanAbsDiff[i! * 3 + j!]).toBe(Infinity);
+      }
+      expect([0, 4, 8].map((d) => kernels.maxAbsDiff[d])).toEqual([0, 0, 0]);
+    }
+  });
+
+  test("a sample job reads the first rows only: its statistics are those of that prefix", async () => {
+    const models = await writeModels(["F32", "BF16", "F32"]);
+    const job = jobsFor(models).find((j) => j.name === "tall")!; // 4 columns
+    const sample = { ...job, roles: { distance: true, score: false, sketch: false }, sampleValues: 1002 }; // → 250 whole rows
+    const kernels = await analyseLayer(sample, "kernels");
+    expectSameResult(kernels, await analyseLayer(sample, "reference"));
+    expect(kernels.stats[0]!.count).toBe(1000);
   });
 
   test("16-bit checkpoints are decoded into kernel memory chunk by chunk, mixed with f32 ones", async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { recover } from "../../src/recover/recover.ts";
+import { CLUSTER_FIRST_MODELS, recover } from "../../src/recover/recover.ts";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 
@@ -29,6 +29,24 @@ describe("recover on synthetic fine-tuning trees", () => {
     expect(scores.clustering).toBe(1);
     expect(scores.edges.accuracy).toBe(1);
     expect(result.distances.every((d) => d === "ft")).toBe(true);
+  });
+
+  test("a large set is clustered on a sample first and compares pairs only inside trees; each tree comes out as it does alone", async () => {
+    const folder = join(dir, "cluster-first");
+    const truth = await writeSyntheticTrees(folder, TWO_TREES, { mode: "ft", seed: 8 });
+    expect(truth.models.length).toBeGreaterThanOrEqual(CLUSTER_FIRST_MODELS);
+    for (const trees of ["auto", 2] as const) {
+      const lines: string[] = [];
+      const pooled = await recover([folder], { trees }, { progress: () => {}, log: (line) => void lines.push(line) });
+      expect(lines.some((line) => line.includes("clustered on a sample of each distance layer first"))).toBe(true);
+      for (const root of ["alpha", "beta"]) {
+        const ids = truth.models.filter((m) => m.tree === root).map((m) => m.id);
+        expect(ids.length).toBeLessThan(CLUSTER_FIRST_MODELS);
+        const alone = await recover(ids.map((id) => join(folder, id)));
+        const inPooled = pooled.graph.edges.filter((e) => ids.includes(e.child));
+        expect(inPooled.map((e) => [e.parent, e.child, e.distance])).toEqual(alone.graph.edges.map((e) => [e.parent, e.child, e.distance]));
+      }
+    }
   });
 
   test("picks ℓ_LoRA for LoRA trees and recovers them", async () => {
