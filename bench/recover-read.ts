@@ -2,15 +2,16 @@
  * Recovery speed and memory against the cost of reading the same bytes (SPEC §6):
  *
  *   1. build (once, cached under .cache/bench/) N models of ~S MB each: ViT-style blocks with
- *      attention and MLP weights, stored as --dtype (f32 by default); children = root + dense noise (--mode ft) or root +
- *      a rank-8 update of query and value (--mode lora, the other layers shared);
+ *      attention and MLP weights, stored as --dtype (f32 by default), in --trees T trees (model
+ *      m in tree m mod T, each with its own root); children = root + dense noise (--mode ft) or
+ *      root + a rank-8 update of query and value (--mode lora, the other layers shared);
  *   2. warm the page cache, then time `cat <all files> > /dev/null` (baseline); with --cold
  *      the page cache is dropped before every timed command instead (needs root), so both
  *      read from disk;
  *   3. time `mother recover` on the set in a child process, under /usr/bin/time for peak RSS;
  *   4. print wall-time ratios (recover / cat) and peak RSS against the set's size.
  *
- * Usage: bun run bench/recover-read.ts [--models 6] [--megabytes 500] [--mode ft|lora] [--dtype F32|BF16|F16] [--distance ft|lora|auto] [--repeat 3] [--cold]
+ * Usage: bun run bench/recover-read.ts [--models 6] [--trees 1] [--megabytes 500] [--mode ft|lora] [--dtype F32|BF16|F16] [--distance ft|lora|auto] [--repeat 3] [--cold]
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -20,6 +21,7 @@ import { writeSafetensors, type TensorToWrite } from "../src/io/write-safetensor
 const { values: args } = parseArgs({
   options: {
     models: { type: "string", default: "6" },
+    trees: { type: "string", default: "1" },
     megabytes: { type: "string", default: "500" },
     distance: { type: "string", default: "auto" },
     mode: { type: "string", default: "ft" },
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
   },
 });
 const modelCount = Number(args.models);
+const treeCount = Math.max(1, Number(args.trees));
 const megabytes = Number(args.megabytes);
 const hidden = Number(args.hidden);
 const repeat = Number(args.repeat);
@@ -39,7 +42,7 @@ const dtype = (["F32", "BF16", "F16"] as const).find((d) => d === args.dtype?.to
 const blockBytes = 12 * hidden * hidden * (dtype === "F32" ? 4 : 2);
 const blocks = Math.max(1, Math.round((megabytes * 1024 * 1024) / blockBytes));
 const mode = args.mode === "lora" ? "lora" : "ft";
-const dir = join(".cache", "bench", `recover-${modelCount}x${blocks}b-h${hidden}${mode === "lora" ? "-lora" : ""}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`);
+const dir = join(".cache", "bench", `recover-${modelCount}x${blocks}b-h${hidden}${treeCount > 1 ? `-t${treeCount}` : ""}${mode === "lora" ? "-lora" : ""}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`);
 const LORA_RANK = 8;
 
 /** Cheap deterministic noise: xorshift32 uniform in [-1, 1). */
@@ -78,12 +81,13 @@ async function buildSet(): Promise<void> {
       ];
       shapes.forEach(([name, shape], i) => {
         const count = shape[0]! * shape[1]!;
-        const data = noise(count, 1 + b * 16 + i, 0.05); // the shared root
-        if (m > 0 && mode === "ft") {
+        const tree = m % treeCount;
+        const data = noise(count, 1 + b * 16 + i + 100_000 * tree, 0.05); // the tree's root
+        if (m >= treeCount && mode === "ft") {
           const delta = noise(count, 1000 * m + b * 16 + i, 0.002);
           for (let k = 0; k < count; k++) data[k]! += delta[k]!;
         }
-        if (m > 0 && mode === "lora" && (name.endsWith("query.weight") || name.endsWith("value.weight"))) {
+        if (m >= treeCount && mode === "lora" && (name.endsWith("query.weight") || name.endsWith("value.weight"))) {
           const [rows, cols] = shape as [number, number];
           const down = noise(LORA_RANK * cols, 2000 * m + b * 16 + i, 0.05); // A: rank × cols
           const up = noise(rows * LORA_RANK, 3000 * m + b * 16 + i, 0.05); // B: rows × rank
@@ -156,7 +160,7 @@ for (let r = 0; r < repeat; r++) {
 const catSeconds = median(catRuns);
 const recoverSeconds = median(recoverRuns);
 const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
-console.log(`model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ${mode === "lora" ? `rank-${LORA_RANK} LoRA children` : "dense fine-tunes"})`);
+console.log(`model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ${mode === "lora" ? `rank-${LORA_RANK} LoRA children` : "dense fine-tunes"}${treeCount > 1 ? `, ${treeCount} trees` : ""})`);
 console.log(`cat (${args.cold ? "cold: from disk" : "warm"}, median of ${repeat}):     ${catSeconds.toFixed(2)} s`);
 console.log(`mother recover --distance ${args.distance}: ${recoverSeconds.toFixed(2)} s   ratio ${(recoverSeconds / catSeconds).toFixed(2)}× (budget ≤ 2×)`);
 console.log(`CPU time (user + system, medians): cat ${median(catCpu).toFixed(2)} s, recover ${median(recoverCpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores`);
