@@ -9,7 +9,7 @@
  * (see infer-stage.ts for why that is informative).
  */
 import type { Stage } from "../types.ts";
-import { directionMatrix, mergedMatrix, stageMatrix } from "./direction.ts";
+import { directionMatrix, directionPenalty, mergedMatrix, stageMatrix } from "./direction.ts";
 import { minimumSpanningArborescence } from "../tree/chu-liu-edmonds.ts";
 
 export interface TreeInput {
@@ -37,6 +37,8 @@ export interface TreeResult {
   readonly confidence: Float64Array;
   /** Total cost of the arborescence in M. */
   readonly cost: number;
+  /** λ in cost units (c · mean(D)): what one edge against the score's trend adds to the cost. */
+  readonly penalty: number;
   /**
    * With stage "auto": both orientations cost the same (a chain or a pair, where scores and
    * distances agree either way), so the orientation is the specialization default, not evidence.
@@ -52,7 +54,7 @@ export function recoverTree(input: TreeInput): TreeResult {
   const n = input.scores.length;
   if (n === 1) {
     const stage = input.stages[0] === "generalization" ? "generalization" : "specialization";
-    return { parent: Int32Array.of(-1), stages: [stage], confidence: new Float64Array(1), cost: 0, orientationTied: false };
+    return { parent: Int32Array.of(-1), stages: [stage], confidence: new Float64Array(1), cost: 0, penalty: 0, orientationTied: false };
   }
   const solve = (stages: Stage[]) => {
     const merged = mergedMatrix(input.distance, directionMatrix(input.scores), stageMatrix(stages), n, input.lambda);
@@ -69,7 +71,8 @@ export function recoverTree(input: TreeInput): TreeResult {
     orientationTied = Math.abs(generalized.cost - best.cost) <= TIE_TOLERANCE * Math.max(Math.abs(best.cost), Number.MIN_VALUE);
     if (generalized.cost < best.cost && !orientationTied) best = generalized;
   }
-  return { parent: best.parent, stages: best.stages, confidence: edgeConfidence(best.merged, best.parent, n), cost: best.cost, orientationTied };
+  const penalty = directionPenalty(input.distance, n, input.lambda);
+  return { parent: best.parent, stages: best.stages, confidence: edgeConfidence(best.merged, best.parent, n), cost: best.cost, penalty, orientationTied };
 }
 
 /**

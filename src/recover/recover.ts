@@ -135,17 +135,28 @@ async function recoverCluster(
   const zeroShares = members.map((m) => sparsity(jobs, pass, m));
   const matrix = choice === "ft" && options.ftDistance !== "max" ? prunedByMax(distance.matrix, zeroShares, members, jobs, pass) : distance.matrix;
   const stages = members.map((m) => options.stages[group[m]!.id] ?? options.stage);
-  const score = scoreFor(choice, stages.includes("generalization"), options);
-  // Reported as the plain statistic (e.g. summed kurtosis); the tree uses it oriented.
-  const statistic = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m, options.score === "auto" && score === "variance"), score));
-  const scores = statistic.map((value) => -SPECIALIZATION_TREND[score] * value);
   const k = members.length;
   const { copyOf, certain } = storageTwins(members, jobs, pass);
   const kept = members.map((_, i) => i).filter((i) => copyOf[i]! < 0);
   const forbidden = sparseToDense(kept.map((i) => zeroShares[i]!));
-  const tree = recoverTree({ distance: subMatrix(matrix, k, kept), scores: Float64Array.from(kept, (i) => scores[i]!), stages: kept.map((i) => stages[i]!), lambda: options.lambda, forbidden });
+  /** The tree oriented by `score` (over the LoRA layers when `loraLayers`), and the plain statistic per model. */
+  const orientedBy = (score: ScoreName, loraLayers: boolean) => {
+    const statistic = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m, loraLayers), score));
+    const scores = Float64Array.from(kept, (i) => -SPECIALIZATION_TREND[score] * statistic[i]!);
+    return { score, statistic, tree: recoverTree({ distance: subMatrix(matrix, k, kept), scores, stages: kept.map((i) => stages[i]!), lambda: options.lambda, forbidden }) };
+  };
+  const first = scoreFor(choice, stages.includes("generalization"), options);
+  let oriented = orientedBy(first, options.score === "auto" && first === "variance");
+  if (options.score === "auto" && first === "kurtosis" && choice === "ft" && !stages.includes("generalization")) {
+    // Variance growth instead, when it orders the tree with more than one whole disagreement
+    // fewer than kurtosis does (README "Defaults": the HF-init PyTorch tree and SGD fine-tunes).
+    const variance = orientedBy("variance", false);
+    if (oriented.tree.cost - variance.tree.cost > oriented.tree.penalty) oriented = variance;
+  }
+  const { score, statistic, tree } = oriented;
   if (kept.length < k) effects.log(`${k - kept.length} model(s) are storage copies of another (a lower-precision re-save, a quantised copy or a duplicate): each is attached under it`);
   const root = group[members[kept[tree.parent.indexOf(-1)]!]!]!.id;
+  if (score !== first) effects.log(`tree rooted at ${root}: variance growth orders it with more than one disagreement fewer than kurtosis, so its direction comes from variance`);
   if (stages.includes("auto") && tree.orientationTied && kept.length > 1) {
     effects.log(`tree rooted at ${root}: both directions fit equally well (a chain or a pair), so --stage auto assumed fine-tuning (specialization); give --stage or --stages if these models were made otherwise`);
   } else if (stages.includes("auto") && tree.stages.includes("generalization")) {
@@ -249,8 +260,9 @@ async function readProbingFirst(
  * The statistic a tree's direction comes from. With "auto", ℓ_LoRA trees use variance: a merged
  * LoRA child is its parent plus a low-rank update that no weight decay touches, so the adapted
  * layers' spread grows from parent to child (VTHR LoRA-F 1.00 and LoRA-V 0.98, against 0.90
- * and 0.71 with kurtosis); ℓ_FT trees use kurtosis, the paper's score. A tree holding a
- * generalization model uses kurtosis too: variance also grows in (continued) pre-training, so
+ * and 0.71 with kurtosis); ℓ_FT trees use kurtosis, the paper's score — unless variance growth
+ * orders the tree with more than one λ of disagreement less (recoverCluster). A tree holding a
+ * generalization model uses kurtosis only: variance also grows in (continued) pre-training, so
  * flipping its trend for generalization would point every edge backwards (README "Defaults").
  */
 function scoreFor(choice: DistanceChoice, hasGeneralization: boolean, options: RecoverOptions): ScoreName {

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLUSTER_FIRST_MODELS, recover } from "../../src/recover/recover.ts";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { makeGaussian, makeUniform } from "../../src/recover/seeded-random.ts";
 
 let dir: string;
 beforeAll(async () => {
@@ -19,7 +21,44 @@ const TWO_TREES = [
   { root: "beta", children: 2, grandchildren: 2 },
 ];
 
+/**
+ * A tree whose fine-tunes add heavy-tailed (Laplace) or light-tailed (uniform) noise in turn:
+ * kurtosis rises on some edges and falls on others, variance grows on every one.
+ */
+async function writeMixedTailTree(folder: string): Promise<{ parent: string; child: string }[]> {
+  const names = ["query", "key", "value", "dense"].map((p) => `vit.encoder.layer.0.attention.${p === "dense" ? "output.dense" : `attention.${p}`}.weight`);
+  const size = 48 * 48;
+  const edges = [["r", "a"], ["r", "b"], ["r", "c"], ["a", "a1"], ["b", "b1"], ["c", "c1"]] as const;
+  const weights = new Map<string, Float32Array[]>([["r", names.map((_, l) => Float32Array.from(makeGaussian(size, 10 + l), (x) => 0.02 * x))]]);
+  edges.forEach(([parent, child], e) => {
+    weights.set(child, weights.get(parent)!.map((w, l) => {
+      const u = makeUniform(2 * size, 100 * e + l);
+      // Laplace (−ln U · random sign) or uniform noise of the same spread, alternately.
+      const noise = (i: number) => (e % 2 === 0 ? Math.log(u[2 * i]! + 1e-12) * (u[2 * i + 1]! < 0.5 ? -1 : 1) / Math.SQRT2 : (u[2 * i]! - 0.5) * Math.sqrt(12));
+      return Float32Array.from(w, (x, i) => x + 0.012 * noise(i));
+    }));
+  });
+  for (const [id, layers] of weights) {
+    await mkdir(join(folder, id), { recursive: true });
+    await writeSafetensors(join(folder, id, "model.safetensors"), names.map((name, l) => ({ name, dtype: "F32" as const, shape: [48, 48], data: layers[l]! })));
+  }
+  return edges.map(([parent, child]) => ({ parent, child }));
+}
+
 describe("recover on synthetic fine-tuning trees", () => {
+  test("an ℓ_FT tree that kurtosis orders badly and variance growth orders well takes its direction from variance", async () => {
+    const folder = join(dir, "mixed-tails");
+    const truth = await writeMixedTailTree(folder);
+    const lines: string[] = [];
+    const result = await recover([folder], { trees: 1 }, { progress: () => {}, log: (line) => void lines.push(line) });
+    expect(lines.some((line) => line.includes("its direction comes from variance"))).toBe(true);
+    expect(result.graph.edges.map((e) => `${e.parent}>${e.child}`).sort()).toEqual(truth.map((e) => `${e.parent}>${e.child}`).sort());
+    // With kurtosis forced, the same tree is ordered worse.
+    const kurtosis = await recover([folder], { trees: 1, score: "kurtosis" });
+    const right = (graph: typeof kurtosis.graph) => graph.edges.filter((e) => truth.some((t) => t.parent === e.parent && t.child === e.child)).length;
+    expect(right(kurtosis.graph)).toBeLessThan(truth.length);
+  });
+
   test("recovers every directed edge and both trees of a full fine-tuning forest", async () => {
     const folder = join(dir, "ft");
     const truth = await writeSyntheticTrees(folder, TWO_TREES, { mode: "ft", seed: 3 });
