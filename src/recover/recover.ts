@@ -8,7 +8,7 @@
  * Each weight byte of a selected layer is read once (step 3); everything after works on
  * the small matrices the pass leaves behind.
  */
-import type { LayerStats, ModelGraph, ModelSource, ScoreName } from "../types.ts";
+import type { LayerStats, ModelGraph, ModelSource, ScoreName, Stage } from "../types.ts";
 import { MotherError } from "../errors.ts";
 import { discoverModels } from "../io/discover-models.ts";
 import { directionalScore } from "../stats/layer-stats.ts";
@@ -18,7 +18,7 @@ import { groupByArchitecture, planLayers } from "./plan-layers.ts";
 import { defaultWorkerCount, LayerPool } from "./layer-pool.ts";
 import { clusterGroups, type Cluster } from "./cluster-models.ts";
 import { distanceFt, treeDistance, type DistanceChoice } from "./tree-distance.ts";
-import { recoverTree } from "./recover-tree.ts";
+import { recoverTree, type TreeResult } from "./recover-tree.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "./options.ts";
 import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
 import { probeFindsLowRank, probeJobIndex, probeLayerJob, withoutSketches } from "./probe-low-rank.ts";
@@ -139,21 +139,7 @@ async function recoverCluster(
   const { copyOf, certain } = storageTwins(members, jobs, pass);
   const kept = members.map((_, i) => i).filter((i) => copyOf[i]! < 0);
   const forbidden = sparseToDense(kept.map((i) => zeroShares[i]!));
-  /** The tree oriented by `score` (over the LoRA layers when `loraLayers`), and the plain statistic per model. */
-  const orientedBy = (score: ScoreName, loraLayers: boolean) => {
-    const statistic = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m, loraLayers), score));
-    const scores = Float64Array.from(kept, (i) => -SPECIALIZATION_TREND[score] * statistic[i]!);
-    return { score, statistic, tree: recoverTree({ distance: subMatrix(matrix, k, kept), scores, stages: kept.map((i) => stages[i]!), lambda: options.lambda, forbidden }) };
-  };
-  const first = scoreFor(choice, stages.includes("generalization"), options);
-  let oriented = orientedBy(first, options.score === "auto" && first === "variance");
-  if (options.score === "auto" && first === "kurtosis" && choice === "ft" && !stages.includes("generalization")) {
-    // Variance growth instead, when it orders the tree with more than one whole disagreement
-    // fewer than kurtosis does (README "Defaults": the HF-init PyTorch tree and SGD fine-tunes).
-    const variance = orientedBy("variance", false);
-    if (oriented.tree.cost - variance.tree.cost > oriented.tree.penalty) oriented = variance;
-  }
-  const { score, statistic, tree } = oriented;
+  const { score, statistic, tree, first } = orientCluster({ distance: subMatrix(matrix, k, kept), kept, stages: kept.map((i) => stages[i]!), forbidden }, stages.includes("generalization"), members, jobs, pass, choice, options);
   if (kept.length < k) effects.log(`${k - kept.length} model(s) are storage copies of another (a lower-precision re-save, a quantised copy or a duplicate): each is attached under it`);
   const root = group[members[kept[tree.parent.indexOf(-1)]!]!]!.id;
   if (score !== first) effects.log(`tree rooted at ${root}: variance growth orders it with more than one disagreement fewer than kurtosis, so its direction comes from variance`);
@@ -254,6 +240,35 @@ async function readProbingFirst(
   unsketched.forEach((job, i) => results.set(job.name, firstResults[i]!));
   rest.forEach((job, i) => results.set(job.name, restResults[i]!));
   return { plan, results: plan.map((job) => results.get(job.name)!) };
+}
+
+/**
+ * The minimum arborescence of one cluster's kept models (`tree.distance` is their k × k D),
+ * oriented by the auto score (scoreFor) — or by variance growth for an ℓ_FT tree whose
+ * variance arborescence is cheaper by more than λ, the cost of one edge against the trend
+ * (README "Defaults": the HF-init PyTorch tree and SGD fine-tunes). `statistic` is the plain
+ * statistic of every member (reported in the graph); `first` the score tried first.
+ * `hasGeneralization`: some member (kept or not) is labelled generalization.
+ */
+function orientCluster(
+  tree: { readonly distance: Float64Array; readonly kept: readonly number[]; readonly stages: readonly (Stage | "auto")[]; readonly forbidden: Uint8Array | undefined },
+  hasGeneralization: boolean,
+  members: readonly number[],
+  jobs: readonly LayerJob[],
+  pass: readonly LayerResult[],
+  choice: DistanceChoice,
+  options: RecoverOptions,
+): { score: ScoreName; statistic: Float64Array; tree: TreeResult; first: ScoreName } {
+  const orientedBy = (score: ScoreName, loraLayers: boolean) => {
+    const statistic = Float64Array.from(members, (m) => directionalScore(scoreLayers(jobs, pass, m, loraLayers), score));
+    const scores = Float64Array.from(tree.kept, (i) => -SPECIALIZATION_TREND[score] * statistic[i]!);
+    return { score, statistic, tree: recoverTree({ distance: tree.distance, scores, stages: tree.stages, lambda: options.lambda, forbidden: tree.forbidden }) };
+  };
+  const first = scoreFor(choice, hasGeneralization, options);
+  const oriented = orientedBy(first, options.score === "auto" && first === "variance");
+  if (options.score !== "auto" || first !== "kurtosis" || choice !== "ft" || hasGeneralization) return { ...oriented, first };
+  const variance = orientedBy("variance", false);
+  return { ...(oriented.tree.cost - variance.tree.cost > oriented.tree.penalty ? variance : oriented), first };
 }
 
 /**
