@@ -5,8 +5,9 @@
  *         ─4─► clusters (auto: related below a relative |Δ| of 0.8; N trees: Ward) ─5─► per tree: D, scores, K, T, M, MDST
  *         ─6─► Model Graph (union of the trees)
  *
- * Each weight byte of a selected layer is read once (step 3); everything after works on
- * the small matrices the pass leaves behind.
+ * Each weight byte of a selected layer is read once (step 3) — but for the clustering samples
+ * of sets of CLUSTER_FIRST_MODELS or more (step 4 then runs first) and, on LoRA sets, auto's
+ * probe layer; everything after works on the small matrices the pass leaves behind.
  */
 import type { LayerStats, ModelGraph, ModelSource, ScoreName, Stage } from "../types.ts";
 import { MotherError } from "../errors.ts";
