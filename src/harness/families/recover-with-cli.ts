@@ -17,13 +17,16 @@ export interface CliRecovery {
   readonly graph: ModelGraph;
 }
 
-/** Runs `bun run mother recover <folder> --format json --quiet <flags>`; throws with its stderr on failure. */
+/**
+ * Runs `bun run mother recover <folder> --format json --quiet --no-cache <flags>` (no layer
+ * cache: an experiment leaves nothing in the user's cache folder); throws with its stderr on failure.
+ */
 export async function recoverWithCli(folder: string, flags: readonly string[]): Promise<CliRecovery> {
   // The CLI runs in the project folder; name the models relative to it (absolute when outside).
   const absolute = resolve(folder);
   const fromRoot = relative(PROJECT_ROOT, absolute);
   const target = fromRoot.startsWith("..") ? absolute : fromRoot;
-  const args = ["run", "mother", "recover", target, "--format", "json", "--quiet", ...flags];
+  const args = ["run", "mother", "recover", target, "--format", "json", "--quiet", "--no-cache", ...flags];
   const proc = Bun.spawn(["bun", ...args], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   const command = `bun ${args.join(" ")}`;
@@ -37,11 +40,12 @@ export function edgeSet(graph: ModelGraph): string[] {
 }
 
 /** The `mother recover` flags that reproduce recovery overrides (only the ones the CLI has). */
-export function cliFlags(overrides: { stage?: string; trees?: number | "auto"; distance?: string; lambda?: number; score?: string }): string[] {
+export function cliFlags(overrides: { stage?: string; trees?: number | "auto"; distance?: string; ftDistance?: string; lambda?: number; score?: string }): string[] {
   const flags: string[] = [];
   if (overrides.stage !== undefined) flags.push("--stage", overrides.stage);
   if (overrides.trees !== undefined) flags.push("--trees", String(overrides.trees));
   if (overrides.distance !== undefined) flags.push("--distance", overrides.distance);
+  if (overrides.ftDistance !== undefined) flags.push("--ft-distance", overrides.ftDistance);
   if (overrides.lambda !== undefined) flags.push("--lambda", String(overrides.lambda));
   if (overrides.score !== undefined) flags.push("--score", overrides.score);
   return flags;

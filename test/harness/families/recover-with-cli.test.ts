@@ -4,6 +4,7 @@ import { cliFlags, edgeSet } from "../../../src/harness/families/recover-with-cl
 describe("cliFlags", () => {
   test("spells recovery overrides as mother recover flags, leaving defaults out", () => {
     expect(cliFlags({ stage: "generalization", distance: "ft", trees: 1 })).toEqual(["--stage", "generalization", "--trees", "1", "--distance", "ft"]);
+    expect(cliFlags({ distance: "ft", ftDistance: "max" })).toEqual(["--distance", "ft", "--ft-distance", "max"]);
     expect(cliFlags({})).toEqual([]);
   });
 });
