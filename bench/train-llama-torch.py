@@ -6,15 +6,17 @@ compares them with the ONNX graph. Run with Debian's /usr/bin/python3.
 """
 import json
 import math
+import os
 import sys
 
 import torch
 
-from f32_safetensors import load_f32_safetensors
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "experiments", "foreign-trees"))
+from train_tree import read_safetensors  # one safetensors reader for the Python side
 
 
 def load(folder):
-    return load_f32_safetensors(f"{folder}/model.safetensors"), json.load(open(f"{folder}/config.json"))
+    return read_safetensors(f"{folder}/model.safetensors"), json.load(open(f"{folder}/config.json"))
 
 
 def rms_norm(x, weight, eps):

@@ -64,9 +64,12 @@ class Vit(nn.Module):
 
 def parity(folder):
     """Load <folder>/model.safetensors by HF names into Vit, run <folder>/pixels.bin, print the logits as JSON."""
-    from f32_safetensors import load_f32_safetensors
+    import os
 
-    weights = load_f32_safetensors(f"{folder}/model.safetensors")
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "experiments", "foreign-trees"))
+    from train_tree import read_safetensors  # one safetensors reader for the Python side
+
+    weights = read_safetensors(f"{folder}/model.safetensors")
     hf = json.load(open(f"{folder}/config.json"))
     c = {"dim": hf["hidden_size"], "depth": hf["num_hidden_layers"], "heads": hf["num_attention_heads"], "mlpDim": hf["intermediate_size"],
          "patch": hf["patch_size"], "imageSize": hf["image_size"], "numClasses": len(hf["id2label"])}
