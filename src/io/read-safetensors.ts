@@ -92,10 +92,11 @@ export class TensorScratch implements TensorMemory {
  * skips the NaN/Inf pass for F32/F64 (a whole extra sweep) when the caller's own pass over the
  * values detects non-finite ones — recovery's statistics do — and reports them itself.
  */
-export async function readTensor(info: TensorInfo, scratch?: TensorMemory, options: { checkFinite?: boolean } = {}): Promise<Float32Array | Float64Array> {
+export async function readTensor(info: TensorInfo, scratch?: TensorMemory, options: { checkFinite?: boolean; count?: number } = {}): Promise<Float32Array | Float64Array> {
   const stream = openTensorStream(info);
   try {
-    return stream.read(0, info.byteLength / DTYPE_BYTES[info.dtype], scratch, options);
+    // `count`: only the tensor's first that-many elements (a sample), read and decoded alone.
+    return stream.read(0, options.count ?? info.byteLength / DTYPE_BYTES[info.dtype], scratch, options);
   } finally {
     stream.close();
   }

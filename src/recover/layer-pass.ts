@@ -245,7 +245,7 @@ async function analyseWithReference(job: LayerJob): Promise<LayerResult> {
   const stats: LayerStats[] = [];
   const count = valueCount(job);
   for (const [m, tensor] of job.tensors.entries()) {
-    const data = (await readTensor(tensor, (scratches[m] ??= new TensorScratch()), { checkFinite: false })).subarray(0, count);
+    const data = await readTensor(tensor, (scratches[m] ??= new TensorScratch()), { checkFinite: false, count });
     stats.push(namingTheTensor(tensor, () => layerStats(data, job.histogramBins)));
     values.push(data);
   }
