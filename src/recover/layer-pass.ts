@@ -62,7 +62,7 @@ export function jobBytes(job: LayerJob): number {
 }
 
 /** Values per model the job reads: the whole layer, or its sample in whole rows. */
-export function valueCount(job: LayerJob): number {
+function valueCount(job: LayerJob): number {
   const count = job.shape.reduce((product, size) => product * size, 1);
   if (job.sampleValues === undefined) return count;
   const row = job.shape.length === 2 ? job.shape[1]! : 1;

@@ -145,7 +145,7 @@ export function makeRowSampleSketcher(rows: number, cols: number, width: number,
     streamInKernels: (kernels, models) => {
       const rightSigns = kernels.copySigns(right, cols);
       // Sampled row i goes, unchanged, to row i of the partial: the sketch-rows kernel with an
-      // identity map widens it to f64 (a cross-type TypedArray copy was ~10× slower in JS).
+      // identity map widens it to f64 (a cross-type TypedArray copy took ~2× as long).
       const identity = kernels.copySigns({ bucket: Int32Array.from({ length: kLeft }, (_, i) => i), sign: new Float64Array(kLeft).fill(1) }, kLeft);
       return Array.from({ length: models }, () => {
         const partial = kernels.allocate(kLeft * cols * 8);

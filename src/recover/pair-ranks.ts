@@ -28,9 +28,9 @@ export interface RankJob {
 export type RankRunner = (jobs: readonly RankJob[]) => Promise<Int32Array[]>;
 
 /** Width of the narrow first look at a pair's difference. */
-export const NARROW_WIDTH = 64;
+const NARROW_WIDTH = 64;
 /** Ranks up to this in the narrow look are final (half its width: singular values lose at most a small factor). */
-export const NARROW_ACCEPT = 32;
+const NARROW_ACCEPT = 32;
 /** Seed of Ω₂ (the sketches use 0x5eed and 0x5eed + 1). */
 const NARROW_SEED = 0x5eed + 2;
 

@@ -18,7 +18,7 @@ import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { groupByArchitecture, planLayers } from "./plan-layers.ts";
 import { defaultWorkerCount, LayerPool } from "./layer-pool.ts";
 import { clusterGroups, type Cluster } from "./cluster-models.ts";
-import { distanceFt, treeDistance, type DistanceChoice } from "./tree-distance.ts";
+import { PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
 import { recoverTree, type TreeResult } from "./recover-tree.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "./options.ts";
 import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
@@ -133,8 +133,8 @@ async function recoverCluster(
 ): Promise<{ choice: DistanceChoice; models: GraphModel[]; edges: GraphEdge[] }> {
   const distance = await treeDistance(members, jobs, pass, options, pool.ranks);
   const { choice } = distance;
-  const zeroShares = members.map((m) => sparsity(jobs, pass, m));
-  const matrix = choice === "ft" && options.ftDistance !== "max" ? prunedByMax(distance.matrix, zeroShares, members, jobs, pass) : distance.matrix;
+  const zeroShares = members.map((m) => zeroShare(jobs, pass, m));
+  const { matrix } = distance;
   const stages = members.map((m) => options.stages[group[m]!.id] ?? options.stage);
   const k = members.length;
   const { copyOf, certain } = storageTwins(members, jobs, pass);
@@ -176,7 +176,7 @@ export const CLUSTER_FIRST_MODELS = 12;
  * of the layer's RMS on our trees) with unrelated ones (≥ 1.0): 65 536 values pin a mean to
  * well under 1 %.
  */
-export const CLUSTER_SAMPLE_VALUES = 65536;
+const CLUSTER_SAMPLE_VALUES = 65536;
 
 /** The clustering sample of one group's plan: the distance layers' first values, distances only. */
 function clusteringSample(jobs: readonly LayerJob[]): LayerJob[] {
@@ -310,16 +310,8 @@ function checkComparable(jobs: readonly LayerJob[], group: readonly ModelSource[
   });
 }
 
-/** A model is pruned when this share of its weights is exactly 0 (trained weights have next to none). */
-const PRUNED_ZEROS = 0.2;
-/** …and dense when under this share. */
+/** A model is dense when under this share of its weights is exactly 0 (pruned: PRUNED_ZEROS or more). */
 const DENSE_ZEROS = 0.05;
-
-/** Median over the score layers of the model's share of exact zeros. */
-function sparsity(jobs: readonly LayerJob[], pass: readonly LayerResult[], model: number): number {
-  const shares = jobs.flatMap((job, l) => (job.roles.score ? [pass[l]!.zeroFraction[model]!] : [])).sort((a, b) => a - b);
-  return shares.length === 0 ? 0 : shares[Math.floor(shares.length / 2)]!;
-}
 
 /**
  * Edges from a pruned model to a dense one (k × k): pruning is not undone by fine-tuning a
@@ -340,26 +332,6 @@ function sparseToDense(zeroShares: readonly number[]): Uint8Array | undefined {
     }
   }
   return any ? forbidden : undefined;
-}
-
-/**
- * ℓ_FT (mean or geometric) with the pairs of a pruned model (PRUNED_ZEROS) measured by max
- * |Δw| instead, rescaled by the median ratio over the other pairs: pruning moves a third of
- * the weights a little, which the mean counts in full and the max hardly at all, so the mean
- * read pruned copies far from their source (experiments/derived-copies.ts: under their source
- * 45/52 with the geometric distance alone, 49/52 with this, as with the paper's max).
- */
-function prunedByMax(distance: Float64Array, zeroShares: readonly number[], members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[]): Float64Array {
-  const k = members.length;
-  const pruned = zeroShares.map((share) => share >= PRUNED_ZEROS);
-  if (!pruned.includes(true)) return distance;
-  const max = distanceFt(members, jobs, pass, "max");
-  const ratios: number[] = [];
-  for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) if (!pruned[i] && !pruned[j] && max[i * k + j]! > 0) ratios.push(distance[i * k + j]! / max[i * k + j]!);
-  if (ratios.length === 0) return max;
-  ratios.sort((a, b) => a - b);
-  const scale = ratios[Math.floor(ratios.length / 2)]!;
-  return distance.map((value, at) => (pruned[Math.floor(at / k)] || pruned[at % k] ? max[at]! * scale : value));
 }
 
 /** The rows and columns `keep` of a k × k matrix. */

@@ -85,12 +85,18 @@ function measurableNeighbourRanks(ft: Float64Array, lora: Float64Array, k: numbe
  *   few outlying weights decide it (VTHR FT placement 145 → 164 of 164 true edges with the
  *   trees' own MST); the max keeps siblings fine-tuned on the same data apart, which the mean
  *   draws together along their shared drift (paper §6.3). README "Defaults" has the numbers.
+ * With "mean" and "geometric" a pruned member's pairs are measured by the max (prunedPairsByMax).
  */
 export function distanceFt(members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[], kind: FtDistance): Float64Array {
-  if (kind === "geometric") {
-    const max = distanceFt(members, jobs, pass, "max");
-    return distanceFt(members, jobs, pass, "mean").map((mean, at) => Math.sqrt(mean * max[at]!));
-  }
+  if (kind === "max") return layerwiseDistance(members, jobs, pass, "max");
+  const mean = layerwiseDistance(members, jobs, pass, "mean");
+  if (kind === "mean") return prunedPairsByMax(mean, members, jobs, pass);
+  const max = layerwiseDistance(members, jobs, pass, "max");
+  return prunedPairsByMax(mean.map((value, at) => Math.sqrt(value * max[at]!)), members, jobs, pass, max);
+}
+
+/** Max over layers of max |Δ| / range ("max"), or Σ over layers of mean |Δ| / RMS ("mean"), per pair. */
+function layerwiseDistance(members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[], kind: "max" | "mean"): Float64Array {
   const k = members.length;
   const out = new Float64Array(k * k);
   jobs.forEach((job, l) => {
@@ -109,6 +115,36 @@ export function distanceFt(members: readonly number[], jobs: readonly LayerJob[]
     }
   });
   return out;
+}
+
+/** A model is pruned when this share of its weights is exactly 0 (trained weights have next to none). */
+export const PRUNED_ZEROS = 0.2;
+
+/** Median over the score layers of `model`'s share of exact zeros. */
+export function zeroShare(jobs: readonly LayerJob[], pass: readonly LayerResult[], model: number): number {
+  const shares = jobs.flatMap((job, l) => (job.roles.score ? [pass[l]!.zeroFraction[model]!] : [])).sort((a, b) => a - b);
+  return shares.length === 0 ? 0 : shares[Math.floor(shares.length / 2)]!;
+}
+
+/**
+ * `distance` (mean or geometric ℓ_FT) with the pairs of a pruned member (PRUNED_ZEROS)
+ * measured by max |Δw| instead, rescaled by the median ratio over the other pairs: pruning
+ * moves a third of the weights a little, which the mean counts in full and the max hardly at
+ * all, so the mean read pruned copies far from their source (experiments/derived-copies.ts:
+ * under their source 45/52 with the geometric distance alone, 49/52 with this, as with the
+ * paper's max). `max` is the max distance when already computed.
+ */
+function prunedPairsByMax(distance: Float64Array, members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[], max?: Float64Array): Float64Array {
+  const k = members.length;
+  const pruned = members.map((m) => zeroShare(jobs, pass, m) >= PRUNED_ZEROS);
+  if (!pruned.includes(true)) return distance;
+  const byMax = max ?? layerwiseDistance(members, jobs, pass, "max");
+  const ratios: number[] = [];
+  for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) if (!pruned[i] && !pruned[j] && byMax[i * k + j]! > 0) ratios.push(distance[i * k + j]! / byMax[i * k + j]!);
+  if (ratios.length === 0) return byMax;
+  ratios.sort((a, b) => a - b);
+  const scale = ratios[Math.floor(ratios.length / 2)]!;
+  return distance.map((value, at) => (pruned[Math.floor(at / k)] || pruned[at % k] ? byMax[at]! * scale : value));
 }
 
 /** max − min of a layer over the tree's models. */
