@@ -70,27 +70,29 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
   const plans = groups.map((group) => planLayers(group, options));
   plans.forEach((jobs, g) => checkComparable(jobs, groups[g]!));
   const early = models.length >= CLUSTER_FIRST_MODELS ? plans.map(clusteringSample) : undefined;
-  const pool = new LayerPool(options.workers ?? defaultWorkerCount([...plans, ...(early ?? [])].flat().reduce((sum, job) => sum + jobBytes(job), 0)));
-  const reader = new LayerReader(pool, [...plans, ...(early ?? [])].flat(), options.cacheFolder, effects);
+  const allJobs = [...plans, ...(early ?? [])].flat();
+  const pool = new LayerPool(options.workers ?? defaultWorkerCount(allJobs.reduce((sum, job) => sum + jobBytes(job), 0)));
+  const reader = new LayerReader(pool, allJobs, options.cacheFolder, effects);
   const graphModels: GraphModel[] = [];
   const edges: GraphEdge[] = [];
   const distances: DistanceChoice[] = [];
-  let clusters: Cluster[];
+  let clusters: Cluster[] | undefined;
   const passes: LayerResult[][] = [];
   try {
     if (early) {
       const samples = await Promise.all(early.map((jobs) => Promise.all(jobs.map((job) => reader.read(job)))));
-      clusters = clusterGroups(groups, early, samples, options.trees);
+      const sampled = clusterGroups(groups, early, samples, options.trees);
       plans.forEach((jobs, g) => {
-        const pairGroups = clusters.filter((c) => c.group === g).map((c) => c.members);
+        const pairGroups = sampled.filter((c) => c.group === g).map((c) => c.members);
         plans[g] = jobs.map((job) => ({ ...job, pairGroups }));
       });
-      effects.log(`${models.length} models clustered on a sample of each distance layer first: pairs are compared only inside each of the ${clusters.length} trees`);
+      effects.log(`${models.length} models clustered on a sample of each distance layer first: pairs are compared only inside each of the ${sampled.length} trees`);
+      clusters = sampled;
     }
     passes.push(...(await readLayers(plans, options, pool, reader, effects)));
 
     // 4. Cluster each group into trees (the tree count is shared across groups).
-    clusters = early ? clusters! : clusterGroups(groups, plans, passes, options.trees);
+    clusters ??= clusterGroups(groups, plans, passes, options.trees);
     effects.log(`${clusters.length} trees`);
 
     // 5. One minimum directed spanning tree per cluster.
