@@ -8,10 +8,12 @@
  *   2. warm the page cache, then time `cat <all files> > /dev/null` (baseline); with --cold
  *      the page cache is dropped before every timed command instead (needs root), so both
  *      read from disk;
- *   3. time `mother recover` on the set in a child process, under /usr/bin/time for peak RSS;
+ *   3. time `mother recover` on the set in a child process, under /usr/bin/time for peak RSS,
+ *      with the native kernels and with the WebAssembly ones alone (MOTHER_KERNELS=wasm), or
+ *      only one of them (--kernels native|wasm);
  *   4. print wall-time ratios (recover / cat) and peak RSS against the set's size.
  *
- * Usage: bun run bench/recover-read.ts [--models 6] [--trees 1] [--megabytes 500] [--mode ft|lora] [--dtype F32|BF16|F16] [--distance ft|lora|auto] [--repeat 3] [--cold]
+ * Usage: bun run bench/recover-read.ts [--models 6] [--trees 1] [--megabytes 500] [--mode ft|lora] [--dtype F32|BF16|F16] [--distance ft|lora|auto] [--kernels both|native|wasm] [--repeat 3] [--cold]
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
     repeat: { type: "string", default: "3" },
     hidden: { type: "string", default: "1024" },
     cold: { type: "boolean", default: false },
+    kernels: { type: "string", default: "both" },
   },
 });
 const modelCount = Number(args.models);
@@ -111,8 +114,8 @@ async function files(): Promise<string[]> {
 }
 
 /** Wall seconds, CPU seconds (user + system, all threads) and peak RSS of one run. */
-async function timeCommand(command: string[]): Promise<{ seconds: number; cpuSeconds: number; peakKb: number }> {
-  const proc = Bun.spawn(["/usr/bin/time", "-f", "%e %U %S %M", ...command], { stdout: "ignore", stderr: "pipe" });
+async function timeCommand(command: string[], env: Record<string, string> = {}): Promise<{ seconds: number; cpuSeconds: number; peakKb: number }> {
+  const proc = Bun.spawn(["/usr/bin/time", "-f", "%e %U %S %M", ...command], { stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
   const stderr = await new Response(proc.stderr).text();
   if ((await proc.exited) !== 0) throw new Error(`${command.join(" ")} failed:\n${stderr}`);
   const [wall, user, system, peak] = stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
@@ -139,29 +142,34 @@ let totalBytes = 0;
 for (const path of paths) totalBytes += (await stat(path)).size;
 const cat = ["sh", "-c", `cat ${paths.join(" ")} > /dev/null`];
 if (!args.cold) await timeCommand(cat); // warm the page cache
+const kernels = args.kernels === "both" ? ["native", "wasm"] : [args.kernels!];
+if (!kernels.every((k) => k === "native" || k === "wasm")) throw new Error(`--kernels ${args.kernels}: expected both, native or wasm`);
 const catRuns: number[] = [];
-const recoverRuns: number[] = [];
 const catCpu: number[] = [];
-const recoverCpu: number[] = [];
-let peakKb = 0;
+const variants = kernels.map((name) => ({ name, runs: [] as number[], cpu: [] as number[], peakKb: 0 }));
 for (let r = 0; r < repeat; r++) {
-  // Side by side: the baseline and the measured run alternate so drift hits both.
+  // Side by side: the baseline and the measured runs alternate so drift hits all of them.
   if (args.cold) await dropPageCache();
   const baseline = await timeCommand(cat);
   catRuns.push(baseline.seconds);
   catCpu.push(baseline.cpuSeconds);
-  // --no-cache: every run reads every layer (a cached re-run reads nothing).
-  if (args.cold) await dropPageCache();
-  const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--no-cache", "--distance", args.distance!]);
-  recoverRuns.push(run.seconds);
-  recoverCpu.push(run.cpuSeconds);
-  peakKb = Math.max(peakKb, run.peakKb);
+  for (const variant of variants) {
+    // --no-cache: every run reads every layer (a cached re-run reads nothing).
+    if (args.cold) await dropPageCache();
+    const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--no-cache", "--distance", args.distance!], { MOTHER_KERNELS: variant.name });
+    variant.runs.push(run.seconds);
+    variant.cpu.push(run.cpuSeconds);
+    variant.peakKb = Math.max(variant.peakKb, run.peakKb);
+  }
 }
 const catSeconds = median(catRuns);
-const recoverSeconds = median(recoverRuns);
 const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
 console.log(`model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ${mode === "lora" ? `rank-${LORA_RANK} LoRA children` : "dense fine-tunes"}${treeCount > 1 ? `, ${treeCount} trees` : ""})`);
-console.log(`cat (${args.cold ? "cold: from disk" : "warm"}, median of ${repeat}):     ${catSeconds.toFixed(2)} s`);
-console.log(`mother recover --distance ${args.distance}: ${recoverSeconds.toFixed(2)} s   ratio ${(recoverSeconds / catSeconds).toFixed(2)}× (budget ≤ 2×)`);
-console.log(`CPU time (user + system, medians): cat ${median(catCpu).toFixed(2)} s, recover ${median(recoverCpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores`);
-console.log(`peak RSS: ${(peakKb / 1024).toFixed(0)} MB   (${((peakKb * 1024) / totalBytes * 100).toFixed(1)}% of the set)`);
+console.log(`cat (${args.cold ? "cold: from disk" : "warm"}, median of ${repeat}): ${catSeconds.toFixed(2)} s   CPU ${median(catCpu).toFixed(2)} s`);
+for (const variant of variants) {
+  const seconds = median(variant.runs);
+  console.log(
+    `mother recover --distance ${args.distance}, ${variant.name} kernels: ${seconds.toFixed(2)} s   ratio ${(seconds / catSeconds).toFixed(2)}× (budget ≤ 2×)   ` +
+      `CPU ${median(variant.cpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores   peak RSS ${(variant.peakKb / 1024).toFixed(0)} MB (${((variant.peakKb * 1024) / totalBytes * 100).toFixed(1)}% of the set)`,
+  );
+}

@@ -5,7 +5,8 @@
  * a stale binary is never loaded. `bun install` builds it once (package.json postinstall); any
  * later run builds it on first use if it is missing (a few seconds).
  *
- * Run directly to (re)build: bun run src/kernels/build-kernels.ts
+ * Run directly to (re)build: bun run src/kernels/build-kernels.ts (it builds the optional
+ * native kernels too, build-native.ts).
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
@@ -57,4 +58,7 @@ async function compile(source: string): Promise<Uint8Array> {
 if (import.meta.main) {
   const { path } = await kernelBinary();
   console.log(`kernels: ${path}`);
+  const { nativeLibrary } = await import("./build-native.ts");
+  const native = await nativeLibrary();
+  console.log("path" in native ? `native kernels: ${native.path}` : `native kernels unavailable (${native.unavailable}); the WebAssembly kernels serve alone`);
 }

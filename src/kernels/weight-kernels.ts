@@ -8,6 +8,7 @@
  * One instance serves one thread; each worker loads its own.
  */
 import { kernelBinary } from "./build-kernels.ts";
+import { nativeKernels, type NativeKernels } from "./native-kernels.ts";
 import type { PowerSums } from "../stats/layer-stats.ts";
 import type { Bidiagonal } from "../distance/bidiagonal-singular-values.ts";
 
@@ -46,9 +47,14 @@ export function threadKernels(): Promise<WeightKernels> {
   return (shared ??= loadWeightKernels());
 }
 
-/** Loads (building once if needed) and instantiates the kernels with a fresh memory. */
-export async function loadWeightKernels(): Promise<WeightKernels> {
+/**
+ * Loads (building once if needed) and instantiates the kernels with a fresh memory. The power
+ * sums, pairwise |Δ| and widening run natively where this machine has the native kernels
+ * (native-kernels.ts; `native: false` keeps them in WebAssembly).
+ */
+export async function loadWeightKernels({ native = true }: { native?: boolean } = {}): Promise<WeightKernels> {
   compiled ??= kernelBinary().then(({ bytes }) => WebAssembly.compile(bytes));
+  const choice = native ? await nativeKernels() : undefined;
   const memory = new WebAssembly.Memory({ initial: 1 });
   const instance = await WebAssembly.instantiate(await compiled, {
     env: {
@@ -58,7 +64,7 @@ export async function loadWeightKernels(): Promise<WeightKernels> {
       },
     },
   });
-  return new WeightKernels(memory, instance.exports as unknown as KernelExports);
+  return new WeightKernels(memory, instance.exports as unknown as KernelExports, choice?.native);
 }
 
 /** Pairwise |Δ| sums being folded over a layer, chunk by chunk (see WeightKernels.pairwise). */
@@ -79,11 +85,21 @@ export interface KernelSigns {
 
 export class WeightKernels {
   private top = 0;
+  /** Address of the memory's byte 0, for the native kernels (refreshed when the memory grows). */
+  private base = 0;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly kernels: KernelExports,
-  ) {}
+    private readonly native?: NativeKernels,
+  ) {
+    this.base = native?.addressOf(memory.buffer) ?? 0;
+  }
+
+  /** Which kernels run the power sums, pairwise |Δ| and widening. */
+  get backend(): "native" | "wasm" {
+    return this.native ? "native" : "wasm";
+  }
 
   /** Frees every region (pointers from before are invalid afterwards). */
   reset(): void {
@@ -95,7 +111,10 @@ export class WeightKernels {
     const pointer = this.top;
     this.top = pointer + Math.ceil(bytes / ALIGN) * ALIGN;
     const have = this.memory.buffer.byteLength;
-    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / PAGE));
+    if (this.top > have) {
+      this.memory.grow(Math.ceil((this.top - have) / PAGE));
+      if (this.native) this.base = this.native.addressOf(this.memory.buffer);
+    }
     return pointer;
   }
 
@@ -116,7 +135,11 @@ export class WeightKernels {
 
   /** Decodes `count` 16-bit values at `source` into f32 at `target` (both in kernel memory), exactly. */
   widen(source: number, target: number, count: number, dtype: "F16" | "BF16"): void {
-    if (dtype === "BF16") this.kernels.widenBf16(source, target, count);
+    const native = this.native;
+    if (native) {
+      if (dtype === "BF16") native.widenBf16(this.base + source, this.base + target, count);
+      else native.widenF16(this.base + source, this.base + target, count);
+    } else if (dtype === "BF16") this.kernels.widenBf16(source, target, count);
     else this.kernels.widenF16(source, target, count);
   }
 
@@ -136,10 +159,15 @@ export class WeightKernels {
    */
   addPowerSums(values: number, count: number, shift: number, accumulator: number, scale = 0): number {
     if (!Object.is(Math.fround(shift), shift)) throw new RangeError(`power-sum shift ${shift} is not an f32 value`);
-    const used = this.kernels.addPowerSums(values, count, shift, scale, accumulator);
+    const used = this.powerSums(values, count, shift, scale, accumulator);
     if (scale === 0) return used;
-    if (used === 0) this.kernels.addPowerSums(values, count, shift, 0, accumulator);
+    if (used === 0) this.powerSums(values, count, shift, 0, accumulator);
     return scale;
+  }
+
+  private powerSums(values: number, count: number, shift: number, scale: number, accumulator: number): number {
+    if (this.native) return this.native.addPowerSums(this.base + values, count, shift, scale, this.base + accumulator);
+    return this.kernels.addPowerSums(values, count, shift, scale, accumulator);
   }
 
   /** The power sums gathered in `accumulator` (which was fed with this `shift`). */
@@ -160,7 +188,9 @@ export class WeightKernels {
 
   /** Folds the first `count` values of every buffer into the pairwise max |Δ| and Σ|Δ|. */
   addPairwise(accumulator: PairwiseAccumulator, count: number): void {
-    this.kernels.addPairwiseAbsoluteDifferences(accumulator.table, accumulator.models, count, accumulator.out);
+    const { table, models, out } = accumulator;
+    if (this.native) this.native.addPairwise(this.base, this.base + table, models, count, this.base + out);
+    else this.kernels.addPairwiseAbsoluteDifferences(table, models, count, out);
   }
 
   /** The pairwise max |Δ| and Σ|Δ| gathered so far, as symmetric matrices. */

@@ -23,6 +23,7 @@ import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 import type { LayerSketch } from "./low-rank-sketch.ts";
+import { nativeKernels } from "../kernels/native-kernels.ts";
 
 /** Bump when the entry layout changes. */
 const FORMAT_VERSION = 1;
@@ -41,6 +42,7 @@ const RESULT_SOURCES = [
   "distance/storage-noise.ts",
   "io/dtype.ts",
   "kernels/assembly/weight-kernels.ts",
+  "kernels/native/weight-kernels.c",
 ];
 
 /** `$XDG_CACHE_HOME/mother/layers`, or `~/.cache/mother/layers`. */
@@ -89,9 +91,12 @@ export class LayerCache {
   }
 }
 
-/** A digest of RESULT_SOURCES as they are now. */
+/**
+ * A digest of RESULT_SOURCES as they are now, and of which kernels sweep (the native and the
+ * WebAssembly power sums agree to ~1e-8, not bit for bit).
+ */
 async function codeDigest(): Promise<string> {
-  const hash = createHash("sha256");
+  const hash = createHash("sha256").update((await nativeKernels()).native ? "native" : "wasm");
   for (const source of RESULT_SOURCES) hash.update(source).update(await readFile(join(import.meta.dir, "..", source)));
   return hash.digest("hex");
 }

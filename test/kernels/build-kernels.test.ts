@@ -3,6 +3,7 @@ import { mkdtemp, readdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kernelBinary } from "../../src/kernels/build-kernels.ts";
+import { nativeLibrary } from "../../src/kernels/build-native.ts";
 
 describe("kernelBinary", () => {
   test("compiles the kernels into an empty cache folder, then serves the cached binary", async () => {
@@ -20,4 +21,45 @@ describe("kernelBinary", () => {
     expect((await stat(again.path)).mtimeMs).toBe(modified); // read, not rebuilt
     expect((await readdir(folder)).filter((f) => f.endsWith(".tmp"))).toEqual([]); // nothing half-written left
   }, 60_000);
+});
+
+describe("nativeLibrary", () => {
+  /** Whether this machine can build the native kernels: a C compiler and an x86-64 CPU with AVX2, FMA and F16C. */
+  async function canBuildHere(): Promise<boolean> {
+    if (process.arch !== "x64" || !Bun.which(process.env.CC || "cc")) return false;
+    const flags = (await Bun.file("/proc/cpuinfo").text()).match(/^flags\s*:(.*)$/m)?.[1]?.split(" ") ?? [];
+    return ["avx2", "fma", "f16c"].every((flag) => flags.includes(flag));
+  }
+
+  test("builds where the machine can, into an empty cache folder, then serves the cached library", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "mother-native-"));
+    const built = await nativeLibrary(folder);
+    if (!(await canBuildHere())) {
+      expect(built).toHaveProperty("unavailable");
+      return;
+    }
+    if (!("path" in built)) throw new Error(`native kernels did not build on a machine that can: ${built.unavailable}`);
+    expect(built.path).toMatch(/weight-kernels-[0-9a-f]{16}\.so$/);
+    const modified = (await stat(built.path)).mtimeMs;
+    expect(await nativeLibrary(folder)).toEqual(built);
+    expect((await stat(built.path)).mtimeMs).toBe(modified); // served, not rebuilt
+    expect((await readdir(folder)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  }, 60_000);
+
+  test("without a compiler it keeps the reason, builds nothing, and does not retry", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "mother-native-"));
+    const previous = process.env.CC;
+    process.env.CC = join(folder, "no-such-cc");
+    try {
+      const first = await nativeLibrary(folder);
+      expect(first).toEqual({ unavailable: expect.stringContaining("no-such-cc") });
+      const files = await readdir(folder);
+      expect(files.filter((f) => f.endsWith(".so") || f.endsWith(".tmp"))).toEqual([]);
+      expect(files.filter((f) => f.endsWith(".unavailable"))).toHaveLength(1);
+      expect(await nativeLibrary(folder)).toEqual(first); // the kept reason, not a second attempt
+    } finally {
+      if (previous === undefined) delete process.env.CC;
+      else process.env.CC = previous;
+    }
+  });
 });

@@ -9,7 +9,11 @@ import { MotherError } from "../../src/errors.ts";
 import { decodeTensorBytes, f16ToF32Table } from "../../src/io/dtype.ts";
 import { bidiagonalize, bidiagonalSingularValues, countSingularValuesAbove } from "../../src/distance/bidiagonal-singular-values.ts";
 
-const kernels = await loadWeightKernels();
+// The sweeps (power sums, pairwise |Δ|, widening) are tested in both kernel sets; the rest run
+// in WebAssembly whichever set sweeps.
+const kernels = await loadWeightKernels({ native: false });
+const native = await loadWeightKernels();
+const sweepKernels: [string, WeightKernels][] = [["WebAssembly", kernels], ...(native.backend === "native" ? [["native", native] as [string, WeightKernels]] : [])];
 
 /** Copies `values` into fresh kernel memory; returns the pointer. */
 function place(k: WeightKernels, values: Float32Array): number {
@@ -18,17 +22,17 @@ function place(k: WeightKernels, values: Float32Array): number {
   return pointer;
 }
 
-/** Statistics of `values` from the kernel, fed in chunks of `chunk` values. */
-function kernelStats(values: Float32Array, chunk = values.length) {
-  kernels.reset();
-  const pointer = place(kernels, values);
-  const accumulator = kernels.powerSumAccumulator();
+/** Statistics of `values` from kernel set `k`, fed in chunks of `chunk` values. */
+function kernelStats(k: WeightKernels, values: Float32Array, chunk = values.length) {
+  k.reset();
+  const pointer = place(k, values);
+  const accumulator = k.powerSumAccumulator();
   const shift = Math.fround(powerSumShift(values));
   let scale = 0; // found by the first chunk, reused by the others (as the recovery pass does)
   for (let first = 0; first < values.length; first += chunk) {
-    scale = kernels.addPowerSums(pointer + first * 4, Math.min(chunk, values.length - first), shift, accumulator, scale);
+    scale = k.addPowerSums(pointer + first * 4, Math.min(chunk, values.length - first), shift, accumulator, scale);
   }
-  return statsFromPowerSums(values.length, kernels.readPowerSums(accumulator, shift));
+  return statsFromPowerSums(values.length, k.readPowerSums(accumulator, shift));
 }
 
 function relative(actual: number, expected: number): number {
@@ -46,104 +50,106 @@ function layer(kind: number, count: number, seed: number): Float32Array {
   return out;
 }
 
-describe("addPowerSums", () => {
-  test("moments match the all-f64 two-pass reference to 1e-6 on every kind of layer, any length and chunking", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 2, max: 5000 }), fc.integer({ min: 1, max: 3000 }), fc.integer(), (kind, count, chunk, seed) => {
-        const values = layer(kind, count, seed);
-        const expected = layerStats(values, 0);
-        const actual = kernelStats(values, chunk);
-        expect(actual.min).toBe(expected.min);
-        expect(actual.max).toBe(expected.max);
-        // The mean can sit at ~0: its error is measured in standard deviations.
-        expect(Math.abs(actual.mean - expected.mean)).toBeLessThan(1e-6 * Math.sqrt(expected.variance));
-        expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-6);
-        expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-6);
-        expect(Math.abs(actual.skewness - expected.skewness)).toBeLessThan(1e-6 * Math.max(1, Math.abs(expected.skewness)));
-      }),
-      { numRuns: 150 },
-    );
-  });
+describe.each(sweepKernels)("%s sweeps", (_, k) => {
+  describe("addPowerSums", () => {
+    test("moments match the all-f64 two-pass reference to 1e-6 on every kind of layer, any length and chunking", () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 2, max: 5000 }), fc.integer({ min: 1, max: 3000 }), fc.integer(), (kind, count, chunk, seed) => {
+          const values = layer(kind, count, seed);
+          const expected = layerStats(values, 0);
+          const actual = kernelStats(k, values, chunk);
+          expect(actual.min).toBe(expected.min);
+          expect(actual.max).toBe(expected.max);
+          // The mean can sit at ~0: its error is measured in standard deviations.
+          expect(Math.abs(actual.mean - expected.mean)).toBeLessThan(1e-6 * Math.sqrt(expected.variance));
+          expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-6);
+          expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-6);
+          expect(Math.abs(actual.skewness - expected.skewness)).toBeLessThan(1e-6 * Math.max(1, Math.abs(expected.skewness)));
+        }),
+        { numRuns: 150 },
+      );
+    });
 
-  test("agrees with the reference to ~1e-9 on a realistic million-weight layer", () => {
-    const values = layer(0, 1 << 20, 7);
-    const expected = layerStats(values, 0);
-    const actual = kernelStats(values, 16384);
-    expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-9);
-    expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-8);
-  });
+    test("agrees with the reference to ~1e-9 on a realistic million-weight layer", () => {
+      const values = layer(0, 1 << 20, 7);
+      const expected = layerStats(values, 0);
+      const actual = kernelStats(k, values, 16384);
+      expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-9);
+      expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-8);
+    });
 
-  test("a chunk far wider than the first one (its scale would overflow) is redone with its own scale", () => {
-    const values = layer(0, 4096, 5);
-    for (let i = 3000; i < 3100; i++) values[i] = (i % 2 ? 1 : -1) * 1e9 * (1 + i / 1e4); // 2^35 × the first chunk's spread
-    const expected = layerStats(values, 0);
-    const actual = kernelStats(values, 1000);
-    expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-6);
-    expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-6);
-    expect(actual.max).toBe(expected.max);
-  });
+    test("a chunk far wider than the first one (its scale would overflow) is redone with its own scale", () => {
+      const values = layer(0, 4096, 5);
+      for (let i = 3000; i < 3100; i++) values[i] = (i % 2 ? 1 : -1) * 1e9 * (1 + i / 1e4); // 2^35 × the first chunk's spread
+      const expected = layerStats(values, 0);
+      const actual = kernelStats(k, values, 1000);
+      expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-6);
+      expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-6);
+      expect(actual.max).toBe(expected.max);
+    });
 
-  test("chunks far narrower than the first one keep their share of the moments", () => {
-    const values = layer(0, 4096, 6);
-    for (let i = 1000; i < 4096; i++) values[i]! *= 1e-12;
-    const expected = layerStats(values, 0);
-    const actual = kernelStats(values, 1000);
-    expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-6);
-    expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-6);
-  });
+    test("chunks far narrower than the first one keep their share of the moments", () => {
+      const values = layer(0, 4096, 6);
+      for (let i = 1000; i < 4096; i++) values[i]! *= 1e-12;
+      const expected = layerStats(values, 0);
+      const actual = kernelStats(k, values, 1000);
+      expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-6);
+      expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-6);
+    });
 
-  test("a constant layer has zero spread", () => {
-    const stats = kernelStats(new Float32Array(1000).fill(0.25));
-    expect(stats).toMatchObject({ mean: 0.25, variance: 0, kurtosis: 0, min: 0.25, max: 0.25 });
-  });
+    test("a constant layer has zero spread", () => {
+      const stats = kernelStats(k, new Float32Array(1000).fill(0.25));
+      expect(stats).toMatchObject({ mean: 0.25, variance: 0, kurtosis: 0, min: 0.25, max: 0.25 });
+    });
 
-  test("NaN or ±Inf anywhere makes the statistics throw", () => {
-    for (const bad of [Number.NaN, Infinity, -Infinity]) {
-      for (const at of [0, 37, 999]) {
-        const values = layer(0, 1000, 3);
-        values[at] = bad;
-        expect(() => kernelStats(values, 128)).toThrow(MotherError);
+    test("NaN or ±Inf anywhere makes the statistics throw", () => {
+      for (const bad of [Number.NaN, Infinity, -Infinity]) {
+        for (const at of [0, 37, 999]) {
+          const values = layer(0, 1000, 3);
+          values[at] = bad;
+          expect(() => kernelStats(k, values, 128)).toThrow(MotherError);
+        }
       }
-    }
+    });
+
+    test("refuses a shift that the f32 kernel could not use exactly", () => {
+      k.reset();
+      const accumulator = k.powerSumAccumulator();
+      expect(() => k.addPowerSums(0, 0, 0.1, accumulator)).toThrow(RangeError);
+    });
   });
 
-  test("refuses a shift that the f32 kernel could not use exactly", () => {
-    kernels.reset();
-    const accumulator = kernels.powerSumAccumulator();
-    expect(() => kernels.addPowerSums(0, 0, 0.1, accumulator)).toThrow(RangeError);
-  });
-});
-
-describe("pairwise absolute differences", () => {
-  test("match absoluteDifference for every pair, across run boundaries and chunkings", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 1200 }), fc.integer({ min: 1, max: 700 }), fc.integer(), (models, count, chunk, seed) => {
-        const base = layer(0, count, seed);
-        const arrays = Array.from({ length: models }, (_, m) => {
-          const noise = makeGaussian(count, seed + 1 + m);
-          return base.map((x, i) => x + (m + 1) * 1e-3 * noise[i]!);
-        });
-        kernels.reset();
-        const buffers = arrays.map(() => kernels.allocate(chunk * 4));
-        const accumulator = kernels.pairwiseAccumulator(buffers);
-        for (let first = 0; first < count; first += chunk) {
-          const size = Math.min(chunk, count - first);
-          arrays.forEach((a, m) => kernels.f32(buffers[m]!, size).set(a.subarray(first, first + size)));
-          kernels.addPairwise(accumulator, size);
-        }
-        const { max, sum } = kernels.readPairwise(accumulator);
-        for (let i = 0; i < models; i++) {
-          expect(max[i * models + i]).toBe(0);
-          for (let j = 0; j < models; j++) {
-            if (i === j) continue;
-            const expected = absoluteDifference(arrays[i]!, arrays[j]!);
-            expect(relative(max[i * models + j]!, expected.max)).toBeLessThan(1e-7);
-            expect(relative(sum[i * models + j]! / count, expected.mean)).toBeLessThan(1e-6);
+  describe("pairwise absolute differences", () => {
+    test("match absoluteDifference for every pair, across run boundaries and chunkings", () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 1200 }), fc.integer({ min: 1, max: 700 }), fc.integer(), (models, count, chunk, seed) => {
+          const base = layer(0, count, seed);
+          const arrays = Array.from({ length: models }, (_, m) => {
+            const noise = makeGaussian(count, seed + 1 + m);
+            return base.map((x, i) => x + (m + 1) * 1e-3 * noise[i]!);
+          });
+          k.reset();
+          const buffers = arrays.map(() => k.allocate(chunk * 4));
+          const accumulator = k.pairwiseAccumulator(buffers);
+          for (let first = 0; first < count; first += chunk) {
+            const size = Math.min(chunk, count - first);
+            arrays.forEach((a, m) => k.f32(buffers[m]!, size).set(a.subarray(first, first + size)));
+            k.addPairwise(accumulator, size);
           }
-        }
-      }),
-      { numRuns: 60 },
-    );
+          const { max, sum } = k.readPairwise(accumulator);
+          for (let i = 0; i < models; i++) {
+            expect(max[i * models + i]).toBe(0);
+            for (let j = 0; j < models; j++) {
+              if (i === j) continue;
+              const expected = absoluteDifference(arrays[i]!, arrays[j]!);
+              expect(relative(max[i * models + j]!, expected.max)).toBeLessThan(1e-7);
+              expect(relative(sum[i * models + j]! / count, expected.mean)).toBeLessThan(1e-6);
+            }
+          }
+        }),
+        { numRuns: 60 },
+      );
+    });
   });
 });
 
@@ -200,35 +206,37 @@ describe("bidiagonalize", () => {
   });
 });
 
-describe("widen", () => {
-  test("f16 → f32 is exact for all 65,536 bit patterns (subnormals, ±0, ±Inf, NaN), at any length", () => {
-    const table = f16ToF32Table();
-    for (const count of [65536, 7, 13]) {
-      kernels.reset();
-      const source = kernels.allocate(count * 2);
-      const target = kernels.allocate(count * 4);
-      const bits = Uint16Array.from({ length: count }, (_, i) => (count === 65536 ? i : (i * 40503) & 0xffff));
-      new Uint16Array(kernels.bytes(source, count * 2).buffer, source, count).set(bits);
-      kernels.widen(source, target, count, "F16");
-      const out = kernels.f32(target, count);
-      for (let i = 0; i < count; i++) {
-        const expected = table[bits[i]!]!;
-        if (Number.isNaN(expected)) expect(Number.isNaN(out[i]!)).toBe(true);
-        else if (!Object.is(out[i], expected)) expect([bits[i], out[i]]).toEqual([bits[i], expected]);
+describe.each(sweepKernels)("%s widening", (_, k) => {
+  describe("widen", () => {
+    test("f16 → f32 is exact for all 65,536 bit patterns (subnormals, ±0, ±Inf, NaN), at any length", () => {
+      const table = f16ToF32Table();
+      for (const count of [65536, 7, 13]) {
+        k.reset();
+        const source = k.allocate(count * 2);
+        const target = k.allocate(count * 4);
+        const bits = Uint16Array.from({ length: count }, (_, i) => (count === 65536 ? i : (i * 40503) & 0xffff));
+        new Uint16Array(k.bytes(source, count * 2).buffer, source, count).set(bits);
+        k.widen(source, target, count, "F16");
+        const out = k.f32(target, count);
+        for (let i = 0; i < count; i++) {
+          const expected = table[bits[i]!]!;
+          if (Number.isNaN(expected)) expect(Number.isNaN(out[i]!)).toBe(true);
+          else if (!Object.is(out[i], expected)) expect([bits[i], out[i]]).toEqual([bits[i], expected]);
+        }
       }
-    }
-  });
+    });
 
-  test("bf16 → f32 is the decoder's for every bit pattern", () => {
-    const count = 65536;
-    kernels.reset();
-    const source = kernels.allocate(count * 2);
-    const target = kernels.allocate(count * 4);
-    const raw = Uint16Array.from({ length: count }, (_, i) => i);
-    new Uint16Array(kernels.bytes(source, count * 2).buffer, source, count).set(raw);
-    kernels.widen(source, target, count, "BF16");
-    const expected = decodeTensorBytes(new Uint8Array(raw.buffer), "BF16").values;
-    expect(new Uint32Array(kernels.f32(target, count).slice().buffer)).toEqual(new Uint32Array(Float32Array.from(expected).buffer));
+    test("bf16 → f32 is the decoder's for every bit pattern", () => {
+      const count = 65536;
+      k.reset();
+      const source = k.allocate(count * 2);
+      const target = k.allocate(count * 4);
+      const raw = Uint16Array.from({ length: count }, (_, i) => i);
+      new Uint16Array(k.bytes(source, count * 2).buffer, source, count).set(raw);
+      k.widen(source, target, count, "BF16");
+      const expected = decodeTensorBytes(new Uint8Array(raw.buffer), "BF16").values;
+      expect(new Uint32Array(k.f32(target, count).slice().buffer)).toEqual(new Uint32Array(Float32Array.from(expected).buffer));
+    });
   });
 });
 

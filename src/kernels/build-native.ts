@@ -1,0 +1,63 @@
+/**
+ * Builds the native kernels (src/kernels/native/weight-kernels.c) with the machine's C compiler
+ * (`$CC`, else `cc`) into the package's .cache/kernels/, named by a hash of the source, the flags,
+ * the architecture and the CPU model: -march=native code runs only where it was built, so a cache
+ * carried to another machine builds afresh instead of loading foreign instructions.
+ *
+ * Native kernels are optional. Where the build fails (no compiler, not x86-64, no AVX2) the reason
+ * is kept beside the would-be library, so later runs do not retry, and the WebAssembly kernels
+ * serve alone (delete .cache/kernels/ to retry after installing a compiler).
+ * `bun install` builds it once (package.json postinstall, through build-kernels.ts).
+ */
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { KERNEL_CACHE_FOLDER } from "./build-kernels.ts";
+
+export const NATIVE_SOURCE = join(import.meta.dir, "native", "weight-kernels.c");
+/** -O2 with the machine's own vector units (AVX2, FMA, F16C); no fast-math: the kernels rely on IEEE order. */
+const FLAGS = ["-O2", "-march=native", "-std=c11", "-shared", "-fPIC", "-Wall", "-Werror"];
+
+/** The built library, or why there is none. */
+export type NativeBuild = { readonly path: string } | { readonly unavailable: string };
+
+/** The native kernel library for the current source and machine, built if missing. */
+export async function nativeLibrary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<NativeBuild> {
+  const source = await readFile(NATIVE_SOURCE, "utf8");
+  const compiler = process.env.CC || "cc";
+  const machine = [process.platform, process.arch, cpus()[0]?.model ?? "unknown cpu"];
+  const key = createHash("sha256").update(JSON.stringify({ source, FLAGS, compiler, machine })).digest("hex").slice(0, 16);
+  const path = join(cacheFolder, `weight-kernels-${key}.so`);
+  const failure = `${path}.unavailable`;
+  if (await Bun.file(path).exists()) return { path };
+  try {
+    return { unavailable: await readFile(failure, "utf8") };
+  } catch {}
+
+  await mkdir(cacheFolder, { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  const reason = await compile(compiler, temporary);
+  if (reason === undefined) {
+    await rename(temporary, path); // atomic: a concurrent loader sees no library or the whole one
+    return { path };
+  }
+  await rm(temporary, { force: true });
+  await writeFile(`${failure}.${process.pid}.tmp`, reason);
+  await rename(`${failure}.${process.pid}.tmp`, failure);
+  return { unavailable: reason };
+}
+
+/** Compiles the source into `output`; the compiler's first error line when it cannot. */
+async function compile(compiler: string, output: string): Promise<string | undefined> {
+  if (process.platform !== "linux" && process.platform !== "darwin") return `no native kernels on ${process.platform}`;
+  try {
+    const child = Bun.spawn([compiler, ...FLAGS, "-o", output, NATIVE_SOURCE], { stdout: "ignore", stderr: "pipe" });
+    const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+    if (code === 0) return undefined;
+    const error = stderr.split("\n").find((line) => line.includes("error")) ?? stderr.split("\n")[0] ?? "";
+    return `${compiler} failed: ${error.trim() || `exit code ${code}`}`;
+  } catch (error) {
+    return `no C compiler (${compiler}): ${(error as Error).message}`;
+  }
+}

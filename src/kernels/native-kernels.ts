@@ -1,0 +1,51 @@
+/**
+ * The native kernels (native/weight-kernels.c) loaded through bun:ffi. They work on the same
+ * WebAssembly memory as the WebAssembly kernels — the reader fills it, either kernel set reads
+ * it — so WeightKernels can hand its hottest sweeps to them without copying a byte: they take
+ * absolute addresses, the memory's base plus a kernel pointer.
+ *
+ * MOTHER_KERNELS=wasm turns them off (the benchmark compares both side by side).
+ */
+import { dlopen, FFIType, ptr } from "bun:ffi";
+import { nativeLibrary } from "./build-native.ts";
+
+/** The native sweeps, on absolute addresses. */
+export interface NativeKernels {
+  addPowerSums(values: number, count: number, shift: number, scale: number, out: number): number;
+  addPairwise(base: number, table: number, models: number, count: number, out: number): void;
+  widenBf16(source: number, target: number, count: number): void;
+  widenF16(source: number, target: number, count: number): void;
+  /** The address of byte 0 of `buffer`. */
+  addressOf(buffer: ArrayBuffer): number;
+}
+
+/** Which kernels run the sweeps, and why the native ones do not when they do not. */
+export type KernelChoice = { readonly native: NativeKernels } | { readonly native?: undefined; readonly reason: string };
+
+let loaded: Promise<KernelChoice> | undefined;
+
+/** This thread's native kernels, if this machine has them and MOTHER_KERNELS does not say wasm. */
+export function nativeKernels(): Promise<KernelChoice> {
+  return (loaded ??= load());
+}
+
+async function load(): Promise<KernelChoice> {
+  if (process.env.MOTHER_KERNELS === "wasm") return { reason: "MOTHER_KERNELS=wasm" };
+  const build = await nativeLibrary();
+  if ("unavailable" in build) return { reason: build.unavailable };
+  const { symbols } = dlopen(build.path, {
+    mother_add_power_sums: { args: [FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.ptr], returns: FFIType.f64 },
+    mother_add_pairwise: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.void },
+    mother_widen_bf16: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
+    mother_widen_f16: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
+  });
+  return {
+    native: {
+      addPowerSums: symbols.mother_add_power_sums,
+      addPairwise: symbols.mother_add_pairwise,
+      widenBf16: symbols.mother_widen_bf16,
+      widenF16: symbols.mother_widen_f16,
+      addressOf: (buffer) => ptr(buffer),
+    },
+  };
+}

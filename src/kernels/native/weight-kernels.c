@@ -1,0 +1,227 @@
+/*
+ * Native (x86-64 AVX2 + FMA + F16C) versions of the recovery pass's hottest kernels: the
+ * per-model power sums, the pairwise |Δ|, and the 16-bit widening. They compute exactly what
+ * their WebAssembly twins in ../assembly/weight-kernels.ts compute (same blocking, same f32
+ * products and f64 accumulation; see the comments there for the precision argument), eight
+ * lanes at a time instead of four, and they work in place on the WebAssembly memory the reader
+ * filled: src/kernels/native-kernels.ts passes them absolute addresses into it.
+ *
+ * Built on the machine that runs it (cc -O2 -march=native, src/kernels/build-native.ts); where
+ * there is no C compiler or no AVX2, the build fails on purpose and the WebAssembly kernels
+ * serve alone.
+ */
+#if !defined(__AVX2__) || !defined(__FMA__) || !defined(__F16C__)
+#error "the native kernels need AVX2, FMA and F16C (the WebAssembly kernels serve elsewhere)"
+#endif
+
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+
+/* Values per f32 partial sum in mother_add_power_sums: 8 per lane of each of two accumulators. */
+#define POWER_BLOCK 128
+/* A chunk fed with an earlier chunk's scale is redone with its own when |y|·scale exceeds this. */
+#define LARGEST_SCALED 16777216.0 /* 2^24 */
+/* Values per run of f32 |Δ| sums before they are added into f64: 16 per lane of each of 4 accumulators. */
+#define RUN 512
+
+static inline double sum_f64x4(__m256d v) {
+  __m128d pair = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
+}
+
+/* The eight f32 lanes of v summed pairwise into four f64 lanes. */
+static inline __m256d widen_sum(__m256 v) {
+  return _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+}
+
+static inline float min_lane(__m256 v) {
+  __m128 m = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_min_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_min_ss(m, _mm_shuffle_ps(m, m, 1)));
+}
+
+static inline float max_lane(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
+}
+
+static inline void store_range(double *out, float lo, float hi) {
+  if ((double)lo < out[4]) out[4] = lo;
+  if ((double)hi > out[5]) out[5] = hi;
+}
+
+/*
+ * As addPowerSums in ../assembly/weight-kernels.ts: adds [Σy, Σy², Σy³, Σy⁴, min x, max x] of
+ * y = (x − shift)·scale over `count` f32 values into `out`, and returns the scale used (0 when
+ * a given scale was too small for this chunk, which is then left out). (x − shift)·scale is
+ * formed as one fused x·scale − shift·scale: scale is a power of two, so both products are
+ * exact and the single rounding equals the separate subtraction's.
+ */
+double mother_add_power_sums(const float *values, int32_t count, double shift, double scale, double *out) {
+  const int32_t vectors = count & ~7;
+  float lo = INFINITY, hi = -INFINITY;
+  const int derived = scale == 0;
+  if (derived) {
+    __m256 low = _mm256_set1_ps(INFINITY), high = _mm256_set1_ps(-INFINITY);
+    for (int32_t i = 0; i < vectors; i += 8) {
+      const __m256 v = _mm256_loadu_ps(values + i);
+      low = _mm256_min_ps(v, low);
+      high = _mm256_max_ps(v, high);
+    }
+    lo = min_lane(low);
+    hi = max_lane(high);
+    for (int32_t i = vectors; i < count; i++) {
+      lo = values[i] < lo ? values[i] : lo;
+      hi = values[i] > hi ? values[i] : hi;
+    }
+    const double deviation = fmax((double)hi - shift, shift - (double)lo);
+    if (deviation == 0) {
+      store_range(out, lo, hi);
+      return 0;
+    }
+    // As the WebAssembly kernel: 2^−(e+1) for deviation = m·2^e; a NaN or infinite deviation gives NaN sums.
+    union { double d; uint64_t u; } bits = {.d = deviation};
+    const int64_t exponent = (int64_t)((bits.u >> 52) & 0x7ff);
+    if (exponent >= 2046) scale = 0.0;
+    else {
+      bits.u = (uint64_t)(2045 - exponent) << 52;
+      scale = bits.d;
+    }
+  }
+  const __m256 c = _mm256_set1_ps((float)scale);
+  const __m256 kc = _mm256_set1_ps((float)shift * (float)scale);
+
+  __m256 low = _mm256_set1_ps(INFINITY), high = _mm256_set1_ps(-INFINITY);
+  __m256d t1 = _mm256_setzero_pd(), t2 = _mm256_setzero_pd(), t3 = _mm256_setzero_pd(), t4 = _mm256_setzero_pd();
+  const int32_t blocked = count & ~(POWER_BLOCK - 1);
+  for (int32_t start = 0; start < blocked; start += POWER_BLOCK) {
+    __m256 a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps(), a4 = _mm256_setzero_ps();
+    __m256 b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps(), b4 = _mm256_setzero_ps();
+    for (int32_t i = start; i < start + POWER_BLOCK; i += 16) {
+      const __m256 v = _mm256_loadu_ps(values + i);
+      const __m256 w = _mm256_loadu_ps(values + i + 8);
+      if (!derived) {
+        low = _mm256_min_ps(_mm256_min_ps(v, w), low);
+        high = _mm256_max_ps(_mm256_max_ps(v, w), high);
+      }
+      const __m256 y = _mm256_fmsub_ps(v, c, kc);
+      const __m256 z = _mm256_fmsub_ps(w, c, kc);
+      const __m256 yy = _mm256_mul_ps(y, y), zz = _mm256_mul_ps(z, z);
+      a1 = _mm256_add_ps(a1, y);
+      b1 = _mm256_add_ps(b1, z);
+      a2 = _mm256_add_ps(a2, yy);
+      b2 = _mm256_add_ps(b2, zz);
+      a3 = _mm256_fmadd_ps(yy, y, a3);
+      b3 = _mm256_fmadd_ps(zz, z, b3);
+      a4 = _mm256_fmadd_ps(yy, yy, a4);
+      b4 = _mm256_fmadd_ps(zz, zz, b4);
+    }
+    t1 = _mm256_add_pd(t1, widen_sum(_mm256_add_ps(a1, b1)));
+    t2 = _mm256_add_pd(t2, widen_sum(_mm256_add_ps(a2, b2)));
+    t3 = _mm256_add_pd(t3, widen_sum(_mm256_add_ps(a3, b3)));
+    t4 = _mm256_add_pd(t4, widen_sum(_mm256_add_ps(a4, b4)));
+  }
+  double s1 = sum_f64x4(t1), s2 = sum_f64x4(t2), s3 = sum_f64x4(t3), s4 = sum_f64x4(t4);
+  if (!derived) {
+    lo = min_lane(low);
+    hi = max_lane(high);
+  }
+  for (int32_t i = blocked; i < count; i++) {
+    const float x = values[i];
+    if (!derived) {
+      lo = x < lo ? x : lo;
+      hi = x > hi ? x : hi;
+    }
+    const double y = (double)((x - (float)shift) * (float)scale);
+    const double yy = y * y;
+    s1 += y;
+    s2 += yy;
+    s3 += yy * y;
+    s4 += yy * yy;
+  }
+  if (!derived && fmax((double)hi - shift, shift - (double)lo) * scale > LARGEST_SCALED) return 0;
+  store_range(out, lo, hi);
+  const double unscale = 1 / scale;
+  const double unscale2 = unscale * unscale;
+  out[0] += s1 * unscale;
+  out[1] += s2 * unscale2;
+  out[2] += s3 * unscale2 * unscale;
+  out[3] += s4 * unscale2 * unscale2;
+  return scale;
+}
+
+/*
+ * As addPairwiseAbsoluteDifferences in ../assembly/weight-kernels.ts: folds max |a − b| and
+ * Σ|a − b| of every pair of the `models` f32 arrays (at base + table[i]) over `count` values into
+ * `out` (max at [i·n + j], sum at [n² + i·n + j], i < j), in runs that stay in L1.
+ */
+void mother_add_pairwise(const uint8_t *base, const uint32_t *table, int32_t models, int32_t count, double *out) {
+  double *sums = out + (int64_t)models * models;
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const int32_t blocked = count & ~(RUN - 1);
+  for (int32_t start = 0; start < blocked; start += RUN) {
+    for (int32_t i = 0; i < models; i++) {
+      const float *a = (const float *)(base + table[i]) + start;
+      for (int32_t j = i + 1; j < models; j++) {
+        const float *b = (const float *)(base + table[j]) + start;
+        __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps(), m2 = _mm256_setzero_ps(), m3 = _mm256_setzero_ps();
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+        for (int32_t e = 0; e < RUN; e += 32) {
+          const __m256 d0 = _mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(a + e), _mm256_loadu_ps(b + e)));
+          const __m256 d1 = _mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(a + e + 8), _mm256_loadu_ps(b + e + 8)));
+          const __m256 d2 = _mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(a + e + 16), _mm256_loadu_ps(b + e + 16)));
+          const __m256 d3 = _mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(a + e + 24), _mm256_loadu_ps(b + e + 24)));
+          m0 = _mm256_max_ps(d0, m0);
+          m1 = _mm256_max_ps(d1, m1);
+          m2 = _mm256_max_ps(d2, m2);
+          m3 = _mm256_max_ps(d3, m3);
+          s0 = _mm256_add_ps(s0, d0);
+          s1 = _mm256_add_ps(s1, d1);
+          s2 = _mm256_add_ps(s2, d2);
+          s3 = _mm256_add_ps(s3, d3);
+        }
+        const int64_t at = (int64_t)i * models + j;
+        const double most = max_lane(_mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
+        if (most > out[at]) out[at] = most;
+        sums[at] += sum_f64x4(widen_sum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3))));
+      }
+    }
+  }
+  for (int32_t i = 0; i < models; i++) {
+    const float *a = (const float *)(base + table[i]);
+    for (int32_t j = i + 1; j < models; j++) {
+      const float *b = (const float *)(base + table[j]);
+      const int64_t at = (int64_t)i * models + j;
+      double most = out[at], total = sums[at];
+      for (int32_t e = blocked; e < count; e++) {
+        const double d = fabs((double)(a[e] - b[e]));
+        most = d > most ? d : most;
+        total += d;
+      }
+      out[at] = most;
+      sums[at] = total;
+    }
+  }
+}
+
+/* bf16 → f32 for `count` values: each is the top half of an f32. Exact, NaN and ±Inf included. */
+void mother_widen_bf16(const uint16_t *source, float *target, int32_t count) {
+  int32_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(source + i)));
+    _mm256_storeu_si256((__m256i *)(target + i), _mm256_slli_epi32(wide, 16));
+  }
+  for (; i < count; i++) {
+    union { uint32_t u; float f; } bits = {.u = (uint32_t)source[i] << 16};
+    target[i] = bits.f;
+  }
+}
+
+/* f16 → f32 for `count` values, exactly (F16C; ±Inf kept, a NaN stays a NaN). */
+void mother_widen_f16(const uint16_t *source, float *target, int32_t count) {
+  int32_t i = 0;
+  for (; i + 8 <= count; i += 8) _mm256_storeu_ps(target + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(source + i))));
+  for (; i < count; i++) target[i] = _cvtsh_ss(source[i]);
+}
