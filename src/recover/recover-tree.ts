@@ -49,6 +49,15 @@ export interface TreeResult {
 /** Relative difference below which stage auto's two orientations count as equally cheap (rounding in the sums). */
 const TIE_TOLERANCE = 1e-9;
 
+/**
+ * Whether `other` costs less than `tree` by more than `margin`, beyond rounding in the sums.
+ * Arborescences with the same edges of which one more runs against the trend differ by exactly
+ * one penalty: that gap is a tie, not a margin, whichever way the last bits fall.
+ */
+export function cheaperByMoreThan(tree: TreeResult, other: TreeResult, margin: number): boolean {
+  return tree.cost - other.cost - margin > TIE_TOLERANCE * Math.max(Math.abs(tree.cost), Math.abs(other.cost), Number.MIN_VALUE);
+}
+
 /** Recovers one tree; a single model is its own root. */
 export function recoverTree(input: TreeInput): TreeResult {
   const n = input.scores.length;

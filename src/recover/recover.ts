@@ -19,7 +19,7 @@ import { groupByArchitecture, planLayers } from "./plan-layers.ts";
 import { defaultWorkerCount, LayerPool } from "./layer-pool.ts";
 import { clusterGroups, type Cluster } from "./cluster-models.ts";
 import { PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
-import { recoverTree, type TreeResult } from "./recover-tree.ts";
+import { cheaperByMoreThan, recoverTree, type TreeResult } from "./recover-tree.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "./options.ts";
 import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
 import { probeFindsLowRank, probeJobIndex, probeLayerJob, withoutSketches } from "./probe-low-rank.ts";
@@ -271,7 +271,7 @@ function orientCluster(
   const oriented = orientedBy(first, options.score === "auto" && first === "variance");
   if (options.score !== "auto" || first !== "kurtosis" || choice !== "ft" || hasGeneralization) return { ...oriented, first };
   const variance = orientedBy("variance", false);
-  return { ...(oriented.tree.cost - variance.tree.cost > oriented.tree.penalty ? variance : oriented), first };
+  return { ...(cheaperByMoreThan(oriented.tree, variance.tree, oriented.tree.penalty) ? variance : oriented), first };
 }
 
 /**

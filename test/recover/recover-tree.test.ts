@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { recoverTree } from "../../src/recover/recover-tree.ts";
+import { cheaperByMoreThan, recoverTree } from "../../src/recover/recover-tree.ts";
 
 describe("recoverTree edge confidence", () => {
   const pair = (scores: [number, number]) =>
@@ -47,5 +47,29 @@ describe("recoverTree with stage auto", () => {
     expect(tree.orientationTied).toBe(true);
     expect(tree.stages).toEqual(["specialization", "specialization", "specialization"]);
     expect([...tree.parent]).toEqual([1, 2, -1]); // rooted at the highest score
+  });
+});
+
+describe("cheaperByMoreThan (the variance fallback's margin)", () => {
+  // A star 0 – 1, 2, 3 whose edges every orientation keeps; the scores decide how many run against the trend.
+  const star = Float64Array.of(0, 1, 1, 1, 1, 0, 3, 3, 1, 3, 0, 3, 1, 3, 3, 0);
+  const specialization = ["specialization", "specialization", "specialization", "specialization"] as const;
+  const tree = (scores: number[]) => recoverTree({ distance: star, scores: Float64Array.from(scores), stages: [...specialization], lambda: 0.3 });
+
+  test("one more edge against the trend is a gap of exactly one penalty: not more than the margin", () => {
+    const undirected = (parent: Int32Array) => [...parent].map((p, child) => [p, child].sort().join("–")).filter((edge) => !edge.includes("-1")).sort();
+    const oneAgainst = tree([2, 3, 3, 1]); // two leaves above the hub: whichever is root, the other hangs against the trend
+    const noneAgainst = tree([2, 1, 1, 1]);
+    expect(undirected(oneAgainst.parent)).toEqual(undirected(noneAgainst.parent));
+    expect(oneAgainst.cost - noneAgainst.cost).toBeCloseTo(oneAgainst.penalty, 12);
+    expect(cheaperByMoreThan(oneAgainst, noneAgainst, oneAgainst.penalty)).toBe(false);
+    expect(cheaperByMoreThan(tree([2, 3, 3, 3]), noneAgainst, oneAgainst.penalty)).toBe(true); // two against: a real margin
+  });
+
+  test("rounding in the sums does not turn that tie into a margin", () => {
+    // 0.1 + 0.2 − 0.2 = 0.10000000000000003 > 0.1 in doubles: the costs of the same edges summed in another order.
+    const result = { parent: Int32Array.of(-1), stages: [], confidence: new Float64Array(1), penalty: 0.1, orientationTied: false };
+    expect(cheaperByMoreThan({ ...result, cost: 0.1 + 0.2 }, { ...result, cost: 0.2 }, 0.1)).toBe(false);
+    expect(cheaperByMoreThan({ ...result, cost: 0.31 }, { ...result, cost: 0.2 }, 0.1)).toBe(true);
   });
 });
