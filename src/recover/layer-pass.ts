@@ -3,13 +3,13 @@
  * architecture group (one layer of every model in memory at a time) and everything recovery
  * needs from it is computed while it is there:
  *
- *   layer l of models 1..n ─┬─ per-model statistics (moments, kurtosis, entropy, min, max)
+ *   layer l of models 1..n ─┬─ per-model statistics (moments, kurtosis, min, max; entropy from a second read, when asked for)
  *                           ├─ per-pair max |Δ| and mean |Δ|          (distance layers)
  *                           └─ per-model low-rank sketch               (LoRA layers)
  *
  * Layers are independent, so they are spread over a small pool of Bun Workers (both cores);
  * small jobs run in-process, where a worker's start-up would cost more than it saves. The
- * sweeps run as WebAssembly SIMD kernels over weights read straight into kernel memory.
+ * sweeps run as SIMD kernels (native or WebAssembly) over weights read straight into kernel memory.
  */
 import type { LayerKind, LayerStats, TensorInfo } from "../types.ts";
 import { openTensorStream, readTensor, TensorScratch, type TensorMemory, type TensorStream } from "../io/read-safetensors.ts";
@@ -135,17 +135,33 @@ function zeroFractionOf(values: Float32Array | Float64Array): number {
 }
 
 /**
- * How a layer is reduced: "kernels" (the default) streams it through the WebAssembly SIMD
- * kernels; "reference" is the plain TypeScript path the kernels are tested against, which also
- * serves what the kernels do not: F64 weights, and entropy (its histogram needs the range first).
+ * How a layer is reduced: "kernels" (the default) streams it through the SIMD kernels (native
+ * where this machine has them, else WebAssembly); "reference" is the plain TypeScript path the
+ * kernels are tested against, which also serves what the kernels do not: F64 weights, and the
+ * histogram of the entropy statistic (it needs the range first).
  */
 export type LayerEngine = "kernels" | "reference";
 
-/** Reads one layer of every model and reduces it (runs in a worker or in-process). */
+/**
+ * Reads one layer of every model and reduces it (runs in a worker or in-process). Asking for
+ * entropy (a histogram) adds a second read of each tensor for it alone: the moments and
+ * distances stay the kernels', so a tree does not change with the statistics requested.
+ */
 export async function analyseLayer(job: LayerJob, engine: LayerEngine = "kernels"): Promise<LayerResult> {
-  const kernelsCan = job.histogramBins === 0 && job.tensors.every((t) => t.dtype !== "F64");
-  if (engine === "kernels" && kernelsCan) return analyseWithKernels(job, await threadKernels());
-  return analyseWithReference(job);
+  if (engine === "reference" || job.tensors.some((t) => t.dtype === "F64")) return analyseWithReference(job);
+  const result = await analyseWithKernels(job, await threadKernels());
+  return job.histogramBins === 0 ? result : withEntropy(result, job);
+}
+
+/** `result` with each model's histogram entropy, from a second read of its tensor. */
+async function withEntropy(result: LayerResult, job: LayerJob): Promise<LayerResult> {
+  const count = valueCount(job);
+  const stats: LayerStats[] = [];
+  for (const [m, tensor] of job.tensors.entries()) {
+    const data = await readTensor(tensor, (scratches[m] ??= new TensorScratch()), { checkFinite: false, count });
+    stats.push({ ...result.stats[m]!, entropy: namingTheTensor(tensor, () => layerStats(data, job.histogramBins)).entropy });
+  }
+  return { ...result, stats };
 }
 
 /**
