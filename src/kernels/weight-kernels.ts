@@ -96,7 +96,7 @@ export class WeightKernels {
     this.base = native?.addressOf(memory.buffer) ?? 0;
   }
 
-  /** Which kernels run the power sums, pairwise |Δ| and widening. */
+  /** Which kernels run the power sums, pairwise |Δ|, sketch rows and widening. */
   get backend(): "native" | "wasm" {
     return this.native ? "native" : "wasm";
   }
@@ -218,7 +218,10 @@ export class WeightKernels {
    */
   addSketchRows(weights: number, firstRow: number, rows: number, cols: number, left: KernelSigns, partial: number): void {
     const skip = firstRow * left.sparsity;
-    this.kernels.sketchRows(weights, rows, cols, left.buckets + skip * 4, left.signs + skip * 8, left.sparsity, partial);
+    const [buckets, signs] = [left.buckets + skip * 4, left.signs + skip * 8];
+    const base = this.base;
+    if (this.native) this.native.sketchRows(base + weights, rows, cols, base + buckets, base + signs, left.sparsity, base + partial);
+    else this.kernels.sketchRows(weights, rows, cols, buckets, signs, left.sparsity, partial);
   }
 
   /** (Ψᵀ W) Ω: the leftWidth × rightWidth core of a finished `partial` (JS-owned). */

@@ -9,7 +9,7 @@ import { MotherError } from "../../src/errors.ts";
 import { decodeTensorBytes, f16ToF32Table } from "../../src/io/dtype.ts";
 import { bidiagonalize, bidiagonalSingularValues, countSingularValuesAbove } from "../../src/distance/bidiagonal-singular-values.ts";
 
-// The sweeps (power sums, pairwise |Δ|, widening) are tested in both kernel sets; the rest run
+// The sweeps (power sums, pairwise |Δ|, sketch rows, widening) are tested in both kernel sets; the rest run
 // in WebAssembly whichever set sweeps.
 const kernels = await loadWeightKernels({ native: false });
 const native = await loadWeightKernels();
@@ -153,7 +153,7 @@ describe.each(sweepKernels)("%s sweeps", (_, k) => {
   });
 });
 
-describe("streamed sketches", () => {
+describe.each(sweepKernels)("%s streamed sketches", (_, k) => {
   test("equal the TypeScript sketch, whole and sketched layers alike, for any row blocking", () => {
     for (const [rows, cols, size, block] of [
       [300, 200, 40, 7],
@@ -163,12 +163,12 @@ describe("streamed sketches", () => {
       const sketcher = makeSketcher(rows, cols, size);
       const weights = Float32Array.from(makeGaussian(rows * cols, rows + cols));
       const expected = sketcher.sketch(weights, "BF16", 0.5);
-      kernels.reset();
-      const buffer = kernels.allocate(block * cols * 4);
-      const [stream] = sketcher.streamInKernels(kernels, 1);
+      k.reset();
+      const buffer = k.allocate(block * cols * 4);
+      const [stream] = sketcher.streamInKernels(k, 1);
       for (let first = 0; first < rows; first += block) {
         const count = Math.min(block, rows - first);
-        kernels.f32(buffer, count * cols).set(weights.subarray(first * cols, (first + count) * cols));
+        k.f32(buffer, count * cols).set(weights.subarray(first * cols, (first + count) * cols));
         stream!.addRows(buffer, first, count);
       }
       const actual = stream!.finish("BF16", 0.5);

@@ -1,9 +1,9 @@
 /*
  * Native (x86-64 AVX2 + FMA + F16C) versions of the recovery pass's hottest kernels: the
- * per-model power sums, the pairwise |Δ|, and the 16-bit widening. They compute exactly what
- * their WebAssembly twins in ../assembly/weight-kernels.ts compute (same blocking, same f32
- * products and f64 accumulation; see the comments there for the precision argument), eight
- * lanes at a time instead of four, and they work in place on the WebAssembly memory the reader
+ * per-model power sums, the pairwise |Δ|, the sketch rows and the 16-bit widening. They compute
+ * what their WebAssembly twins in ../assembly/weight-kernels.ts compute (same blocking, same f32
+ * products and f64 accumulation; see the comments there for the precision argument), twice the
+ * lanes at a time, and they work in place on the WebAssembly memory the reader
  * filled: src/kernels/native-kernels.ts passes them absolute addresses into it.
  *
  * Built on the machine that runs it (cc -O2 -march=native, src/kernels/build-native.ts); where
@@ -202,6 +202,35 @@ void mother_add_pairwise(const uint8_t *base, const uint32_t *table, int32_t mod
       }
       out[at] = most;
       sums[at] = total;
+    }
+  }
+}
+
+/* Columns per tile of mother_sketch_rows: a tile of every bucket row (≤ ~170 × 2 KB) stays in L2. */
+#define SKETCH_TILE 256
+
+/*
+ * As sketchRows in ../assembly/weight-kernels.ts: for each row r of the rows × cols f32 matrix
+ * W and each of its `sparsity` (bucket, sign) pairs, out[bucket, :] += sign · W[r, :] in f64,
+ * one column tile at a time so the bucket rows' tile stays in cache.
+ */
+void mother_sketch_rows(const float *weights, int32_t rows, int32_t cols, const int32_t *buckets, const double *signs, int32_t sparsity, double *out) {
+  for (int32_t tile = 0; tile < cols; tile += SKETCH_TILE) {
+    const int32_t end = tile + SKETCH_TILE < cols ? tile + SKETCH_TILE : cols;
+    for (int32_t r = 0; r < rows; r++) {
+      const float *row = weights + (int64_t)r * cols;
+      for (int32_t s = 0; s < sparsity; s++) {
+        const int64_t pick = (int64_t)r * sparsity + s;
+        double *target = out + (int64_t)buckets[pick] * cols;
+        const double scalar = signs[pick];
+        const __m256d sign = _mm256_set1_pd(scalar);
+        int32_t c = tile;
+        for (; c + 4 <= end; c += 4) {
+          const __m256d value = _mm256_cvtps_pd(_mm_loadu_ps(row + c));
+          _mm256_storeu_pd(target + c, _mm256_add_pd(_mm256_loadu_pd(target + c), _mm256_mul_pd(sign, value)));
+        }
+        for (; c < end; c++) target[c] += scalar * (double)row[c];
+      }
     }
   }
 }
