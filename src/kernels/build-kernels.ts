@@ -8,7 +8,6 @@
  * Run directly to (re)build: bun run src/kernels/build-kernels.ts (it builds the optional
  * native kernels too, build-native.ts).
  */
-import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { MotherError } from "../errors.ts";
@@ -26,7 +25,7 @@ const FLAGS = ["-O3", "--runtime", "stub", "--enable", "simd", "--importMemory",
 export async function kernelBinary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<{ path: string; bytes: Uint8Array }> {
   const source = await readFile(SOURCE, "utf8");
   const { version } = (await import("assemblyscript/package.json", { with: { type: "json" } })).default as { version: string };
-  const key = createHash("sha256").update(JSON.stringify({ source, version, FLAGS })).digest("hex").slice(0, 16);
+  const key = new Bun.CryptoHasher("sha256").update(JSON.stringify({ source, version, FLAGS })).digest("hex").slice(0, 16);
   const path = join(cacheFolder, `weight-kernels-${key}.wasm`);
   try {
     return { path, bytes: new Uint8Array(await readFile(path)) };

@@ -9,7 +9,6 @@
  * serve alone (delete .cache/kernels/ to retry after installing a compiler).
  * `bun install` builds it once (package.json postinstall, through build-kernels.ts).
  */
-import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -27,7 +26,7 @@ export async function nativeLibrary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<
   const source = await readFile(NATIVE_SOURCE, "utf8");
   const compiler = process.env.CC || "cc";
   const machine = [process.platform, process.arch, cpus()[0]?.model ?? "unknown cpu"];
-  const key = createHash("sha256").update(JSON.stringify({ source, FLAGS, compiler, machine })).digest("hex").slice(0, 16);
+  const key = new Bun.CryptoHasher("sha256").update(JSON.stringify({ source, FLAGS, compiler, machine })).digest("hex").slice(0, 16);
   const path = join(cacheFolder, `weight-kernels-${key}.so`);
   const failure = `${path}.unavailable`;
   if (await Bun.file(path).exists()) return { path };

@@ -14,7 +14,6 @@
  * is rewritten. Entries are written atomically. Nothing is ever evicted: the folder grows by a
  * few kilobytes per full-fine-tuning layer and by ~215 KB per model per sketched LoRA layer.
  */
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -81,7 +80,7 @@ export class LayerCache {
       job: [job.name, job.shape, job.roles, job.sketchSize, job.probeWidth ?? 0, job.histogramBins, job.sampleValues ?? 0, job.pairGroups ?? []],
       tensors: job.tensors.map((tensor, m) => [files[m], tensor.name, tensor.offset, tensor.byteLength, tensor.dtype]),
     });
-    return join(this.folder, `${createHash("sha256").update(text).digest("hex").slice(0, 32)}.layer`);
+    return join(this.folder, `${new Bun.CryptoHasher("sha256").update(text).digest("hex").slice(0, 32)}.layer`);
   }
 
   private identityOf(file: string): Promise<FileIdentity> {
@@ -96,7 +95,7 @@ export class LayerCache {
  * WebAssembly power sums agree to ~1e-8, not bit for bit).
  */
 async function codeDigest(): Promise<string> {
-  const hash = createHash("sha256").update((await nativeKernels()).native ? "native" : "wasm");
+  const hash = new Bun.CryptoHasher("sha256").update((await nativeKernels()).native ? "native" : "wasm");
   for (const source of RESULT_SOURCES) hash.update(source).update(await readFile(join(import.meta.dir, "..", source)));
   return hash.digest("hex");
 }

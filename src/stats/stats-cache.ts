@@ -9,7 +9,6 @@
  * moved or re-downloaded file changes the key, so stale entries are never read; a corrupt
  * entry counts as missing and is rewritten.
  */
-import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileIdentity } from "../io/file-identity.ts";
@@ -49,7 +48,7 @@ export class StatsCache {
   async keyFor(files: readonly string[], histogramBins = DEFAULT_HISTOGRAM_BINS): Promise<string> {
     const identities = await Promise.all([...new Set(files.map((f) => resolve(f)))].sort().map((path) => fileIdentity(path, this.effects.stat)));
     const text = JSON.stringify({ version: CACHE_FORMAT_VERSION, histogramBins, files: identities });
-    return createHash("sha256").update(text).digest("hex");
+    return new Bun.CryptoHasher("sha256").update(text).digest("hex");
   }
 
   /** The cached rows (one per tensor) of the model with this key, or undefined if absent or unreadable. */
