@@ -23,18 +23,30 @@ export interface NativeKernels {
 /** Which kernels run the sweeps, and why the native ones do not when they do not. */
 export type KernelChoice = { readonly native: NativeKernels } | { readonly native?: undefined; readonly reason: string };
 
+/** The reason given when MOTHER_KERNELS=wasm turned the native kernels off. */
+export const WASM_ONLY = "MOTHER_KERNELS=wasm";
+
 let loaded: Promise<KernelChoice> | undefined;
 
 /** This thread's native kernels, if this machine has them and MOTHER_KERNELS does not say wasm. */
 export function nativeKernels(): Promise<KernelChoice> {
-  return (loaded ??= load());
+  return (loaded ??= loadNativeKernels());
 }
 
-async function load(): Promise<KernelChoice> {
-  if (process.env.MOTHER_KERNELS === "wasm") return { reason: "MOTHER_KERNELS=wasm" };
-  const build = await nativeLibrary();
+/** Builds (if needed) and opens the native kernels from `cacheFolder`; the reason when it cannot. */
+export async function loadNativeKernels(cacheFolder?: string): Promise<KernelChoice> {
+  if (process.env.MOTHER_KERNELS === "wasm") return { reason: WASM_ONLY };
+  const build = await nativeLibrary(cacheFolder);
   if ("unavailable" in build) return { reason: build.unavailable };
-  const { symbols } = dlopen(build.path, {
+  try {
+    return { native: open(build.path) };
+  } catch (error) {
+    return { reason: `${build.path} would not load: ${(error as Error).message}` };
+  }
+}
+
+function open(path: string): NativeKernels {
+  const { symbols } = dlopen(path, {
     mother_add_power_sums: { args: [FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.ptr], returns: FFIType.f64 },
     mother_add_pairwise: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.void },
     mother_sketch_rows: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
@@ -42,13 +54,11 @@ async function load(): Promise<KernelChoice> {
     mother_widen_f16: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
   });
   return {
-    native: {
-      addPowerSums: symbols.mother_add_power_sums,
-      addPairwise: symbols.mother_add_pairwise,
-      sketchRows: symbols.mother_sketch_rows,
-      widenBf16: symbols.mother_widen_bf16,
-      widenF16: symbols.mother_widen_f16,
-      addressOf: (buffer) => ptr(buffer),
-    },
+    addPowerSums: symbols.mother_add_power_sums,
+    addPairwise: symbols.mother_add_pairwise,
+    sketchRows: symbols.mother_sketch_rows,
+    widenBf16: symbols.mother_widen_bf16,
+    widenF16: symbols.mother_widen_f16,
+    addressOf: (buffer) => ptr(buffer),
   };
 }

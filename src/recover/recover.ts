@@ -12,6 +12,7 @@
 import type { LayerStats, ModelGraph, ModelSource, ScoreName, Stage } from "../types.ts";
 import { MotherError } from "../errors.ts";
 import { discoverModels } from "../io/discover-models.ts";
+import { nativeKernels, WASM_ONLY } from "../kernels/native-kernels.ts";
 import { directionalScore } from "../stats/layer-stats.ts";
 import { SPECIALIZATION_TREND } from "./score-trend.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
@@ -50,6 +51,9 @@ export async function recover(paths: readonly string[], overrides: Partial<Recov
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
   // 1. Models as they ship: folders, sharded folders, single files.
   const models = await discoverModels([...paths]);
+  // Built (once per machine) here rather than by two workers at once; said when it cannot be.
+  const kernels = await nativeKernels();
+  if (!kernels.native && kernels.reason !== WASM_ONLY) effects.log(`native kernels unavailable (${kernels.reason}): the WebAssembly kernels sweep, 1.3–1.5× slower`);
   return recoverModels(models, options, effects);
 }
 

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, stat } from "node:fs/promises";
+import { mkdtemp, readdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kernelBinary } from "../../src/kernels/build-kernels.ts";
 import { nativeLibrary } from "../../src/kernels/build-native.ts";
+import { loadNativeKernels } from "../../src/kernels/native-kernels.ts";
 
 describe("kernelBinary", () => {
   test("compiles the kernels into an empty cache folder, then serves the cached binary", async () => {
@@ -62,4 +63,20 @@ describe("nativeLibrary", () => {
       else process.env.CC = previous;
     }
   });
+});
+
+describe("loadNativeKernels", () => {
+  test("a library that will not load is a reason to use the WebAssembly kernels, not a failure", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "mother-native-"));
+    const built = await nativeLibrary(folder);
+    if (!("path" in built)) {
+      expect(await loadNativeKernels(folder)).toEqual({ reason: built.unavailable });
+      return;
+    }
+    // Replaced before it is ever opened: rewriting a loaded library in place would fault the process.
+    await writeFile(built.path, "not a shared library");
+    const choice = await loadNativeKernels(folder);
+    expect(choice.native).toBeUndefined();
+    expect(choice).toEqual({ reason: expect.stringContaining("would not load") });
+  }, 60_000);
 });
