@@ -56,6 +56,7 @@ export function buildProgram(): Command {
     .option("--cache <dir>", "keep what was read of each layer here, so a re-run (other --lambda, --trees, --format) or an interrupted run reads only what it lacks (default: $XDG_CACHE_HOME/mother/layers, else ~/.cache/mother/layers)")
     .option("--no-cache", "read every layer and keep nothing")
     .option("-q, --quiet", "no progress on standard error")
+    .addHelpText("after", "\nEnvironment:\n  MOTHER_KERNELS=wasm  sweep with the WebAssembly kernels only (by default the native AVX2 kernels, built by the machine's cc at install, run where they can)")
     .action(async (paths: string[], options: RecoverCommandOptions) => runRecoverCommand(paths, options));
 
   program
