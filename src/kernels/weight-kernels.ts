@@ -70,7 +70,9 @@ export async function loadWeightKernels({ native = true }: { native?: boolean } 
 /** Pairwise |Δ| sums being folded over a layer, chunk by chunk (see WeightKernels.pairwise). */
 export interface PairwiseAccumulator {
   readonly models: number;
-  /** u32 addresses of the models' chunk buffers. */
+  /** The models' chunk buffers. */
+  readonly pointers: readonly number[];
+  /** u32 addresses of the models' chunk buffers, in kernel memory. */
   readonly table: number;
   /** 2·n² f64: max then sum. */
   readonly out: number;
@@ -137,8 +139,9 @@ export class WeightKernels {
   widen(source: number, target: number, count: number, dtype: "F16" | "BF16"): void {
     const native = this.native;
     if (native) {
-      if (dtype === "BF16") native.widenBf16(this.base + source, this.base + target, count);
-      else native.widenF16(this.base + source, this.base + target, count);
+      const [from, to] = [this.address(source, count * 2), this.address(target, count * 4)];
+      if (dtype === "BF16") native.widenBf16(from, to, count);
+      else native.widenF16(from, to, count);
     } else if (dtype === "BF16") this.kernels.widenBf16(source, target, count);
     else this.kernels.widenF16(source, target, count);
   }
@@ -166,7 +169,7 @@ export class WeightKernels {
   }
 
   private powerSums(values: number, count: number, shift: number, scale: number, accumulator: number): number {
-    if (this.native) return this.native.addPowerSums(this.base + values, count, shift, scale, this.base + accumulator);
+    if (this.native) return this.native.addPowerSums(this.address(values, count * 4), count, shift, scale, this.address(accumulator, 6 * 8));
     return this.kernels.addPowerSums(values, count, shift, scale, accumulator);
   }
 
@@ -183,14 +186,16 @@ export class WeightKernels {
     const out = this.allocate(2 * models * models * 8);
     new Uint32Array(this.memory.buffer, table, models).set(pointers);
     this.f64(out, 2 * models * models).fill(0);
-    return { models, table, out };
+    return { models, pointers: [...pointers], table, out };
   }
 
   /** Folds the first `count` values of every buffer into the pairwise max |Δ| and Σ|Δ|. */
   addPairwise(accumulator: PairwiseAccumulator, count: number): void {
     const { table, models, out } = accumulator;
-    if (this.native) this.native.addPairwise(this.base, this.base + table, models, count, this.base + out);
-    else this.kernels.addPairwiseAbsoluteDifferences(table, models, count, out);
+    if (this.native) {
+      for (const pointer of accumulator.pointers) this.address(pointer, count * 4);
+      this.native.addPairwise(this.base, this.address(table, models * 4), models, count, this.address(out, 2 * models * models * 8));
+    } else this.kernels.addPairwiseAbsoluteDifferences(table, models, count, out);
   }
 
   /** The pairwise max |Δ| and Σ|Δ| gathered so far, as symmetric matrices. */
@@ -219,9 +224,12 @@ export class WeightKernels {
   addSketchRows(weights: number, firstRow: number, rows: number, cols: number, left: KernelSigns, partial: number): void {
     const skip = firstRow * left.sparsity;
     const [buckets, signs] = [left.buckets + skip * 4, left.signs + skip * 8];
-    const base = this.base;
-    if (this.native) this.native.sketchRows(base + weights, rows, cols, base + buckets, base + signs, left.sparsity, base + partial);
-    else this.kernels.sketchRows(weights, rows, cols, buckets, signs, left.sparsity, partial);
+    const sparsity = left.sparsity;
+    if (this.native) {
+      // The bucket indices (rows of `partial`) come from the sketcher's own map and are trusted.
+      const at = [this.address(weights, rows * cols * 4), this.address(buckets, rows * sparsity * 4), this.address(signs, rows * sparsity * 8), this.address(partial, cols * 8)] as const;
+      this.native.sketchRows(at[0], rows, cols, at[1], at[2], sparsity, at[3]);
+    } else this.kernels.sketchRows(weights, rows, cols, buckets, signs, left.sparsity, partial);
   }
 
   /** (Ψᵀ W) Ω: the leftWidth × rightWidth core of a finished `partial` (JS-owned). */
@@ -265,6 +273,16 @@ export class WeightKernels {
       this.kernels.bidiagonalize(matrix, rows, cols, diagonal, superdiagonal, reflector, projection);
       return { diagonal: this.f64(diagonal, cols).slice(), superdiagonal: this.f64(superdiagonal, Math.max(cols - 1, 0)).slice() };
     });
+  }
+
+  /**
+   * The absolute address of [pointer, pointer + bytes) for a native kernel, once it is known to
+   * lie in allocated memory: a WebAssembly kernel that strays traps, a native one would corrupt
+   * the process.
+   */
+  private address(pointer: number, bytes: number): number {
+    if (!(pointer >= 0 && pointer + bytes <= this.top)) throw new RangeError(`native kernel: bytes ${pointer}…${pointer + bytes} lie outside the ${this.top} allocated`);
+    return this.base + pointer;
   }
 
   /** Runs `work`, then frees whatever it allocated. */

@@ -255,3 +255,16 @@ describe("kernel memory", () => {
     expect(kernels.allocate(4)).toBe(0);
   });
 });
+
+describe.if(native.backend === "native")("native kernels on memory they were not given", () => {
+  test("refuse with a RangeError instead of reading or writing past the allocation", () => {
+    native.reset();
+    const values = native.allocate(64 * 4);
+    const accumulator = native.powerSumAccumulator();
+    expect(() => native.addPowerSums(values, 1 << 20, 0, accumulator)).toThrow(RangeError);
+    expect(() => native.widen(values, values, 1 << 20, "BF16")).toThrow(RangeError);
+    const pairs = native.pairwiseAccumulator([values, values]);
+    expect(() => native.addPairwise(pairs, 1 << 20)).toThrow(RangeError);
+    expect(() => native.addPairwise(pairs, 64)).not.toThrow();
+  });
+});
