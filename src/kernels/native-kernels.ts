@@ -14,6 +14,8 @@ export interface NativeKernels {
   addPowerSums(values: number, count: number, shift: number, scale: number, out: number): number;
   addPairwise(base: number, table: number, models: number, count: number, out: number): void;
   sketchRows(weights: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, out: number): void;
+  sketchColumns(left: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, width: number, out: number): void;
+  bidiagonalize(matrix: number, rows: number, cols: number, diagonal: number, superdiagonal: number, reflector: number, projection: number): void;
   widenBf16(source: number, target: number, count: number): void;
   widenF16(source: number, target: number, count: number): void;
   /** The address of byte 0 of `buffer`. */
@@ -50,6 +52,8 @@ function open(path: string): NativeKernels {
     mother_add_power_sums: { args: [FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.ptr], returns: FFIType.f64 },
     mother_add_pairwise: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.void },
     mother_sketch_rows: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
+    mother_sketch_columns: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.void },
+    mother_bidiagonalize: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.void },
     mother_widen_bf16: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_widen_f16: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
   });
@@ -57,6 +61,8 @@ function open(path: string): NativeKernels {
     addPowerSums: symbols.mother_add_power_sums,
     addPairwise: symbols.mother_add_pairwise,
     sketchRows: symbols.mother_sketch_rows,
+    sketchColumns: symbols.mother_sketch_columns,
+    bidiagonalize: symbols.mother_bidiagonalize,
     widenBf16: symbols.mother_widen_bf16,
     widenF16: symbols.mother_widen_f16,
     addressOf: (buffer) => ptr(buffer),

@@ -98,7 +98,7 @@ export class WeightKernels {
     this.base = native?.addressOf(memory.buffer) ?? 0;
   }
 
-  /** Which kernels run the power sums, pairwise |Δ|, sketch rows and widening. */
+  /** Which kernels run the power sums, pairwise |Δ|, sketches, bidiagonalisation and widening. */
   get backend(): "native" | "wasm" {
     return this.native ? "native" : "wasm";
   }
@@ -244,7 +244,12 @@ export class WeightKernels {
   /** `out` (rows × width f64, in kernel memory) = M Ω for the rows × cols f64 matrix M at `matrix`. */
   sketchColumnsInto(matrix: number, rows: number, cols: number, right: KernelSigns, width: number, out: number): void {
     this.f64(out, rows * width).fill(0);
-    this.kernels.sketchColumns(matrix, rows, cols, right.buckets, right.signs, right.sparsity, width, out);
+    const sparsity = right.sparsity;
+    if (this.native) {
+      // The bucket indices (columns of `out`) come from the sketcher's own map and are trusted.
+      const at = [this.address(matrix, rows * cols * 8), this.address(right.buckets, cols * sparsity * 4), this.address(right.signs, cols * sparsity * 8), this.address(out, rows * width * 8)] as const;
+      this.native.sketchColumns(at[0], rows, cols, at[1], at[2], sparsity, width, at[3]);
+    } else this.kernels.sketchColumns(matrix, rows, cols, right.buckets, right.signs, sparsity, width, out);
   }
 
   /** `out` = a − b over `count` f64 values, all in kernel memory. */
@@ -270,7 +275,10 @@ export class WeightKernels {
       const superdiagonal = this.allocate(Math.max(cols - 1, 0) * 8);
       const reflector = this.allocate(Math.max(rows, cols) * 8);
       const projection = this.allocate(cols * 8);
-      this.kernels.bidiagonalize(matrix, rows, cols, diagonal, superdiagonal, reflector, projection);
+      if (this.native) {
+        const at = [this.address(matrix, rows * cols * 8), this.address(diagonal, cols * 8), this.address(superdiagonal, Math.max(cols - 1, 0) * 8), this.address(reflector, Math.max(rows, cols) * 8), this.address(projection, cols * 8)] as const;
+        this.native.bidiagonalize(at[0], rows, cols, at[1], at[2], at[3], at[4]);
+      } else this.kernels.bidiagonalize(matrix, rows, cols, diagonal, superdiagonal, reflector, projection);
       return { diagonal: this.f64(diagonal, cols).slice(), superdiagonal: this.f64(superdiagonal, Math.max(cols - 1, 0)).slice() };
     });
   }

@@ -9,8 +9,8 @@ import { MotherError } from "../../src/errors.ts";
 import { decodeTensorBytes, f16ToF32Table } from "../../src/io/dtype.ts";
 import { bidiagonalize, bidiagonalSingularValues, countSingularValuesAbove } from "../../src/distance/bidiagonal-singular-values.ts";
 
-// The sweeps (power sums, pairwise |Δ|, sketch rows, widening) are tested in both kernel sets; the rest run
-// in WebAssembly whichever set sweeps.
+// Every kernel with a native twin (power sums, pairwise |Δ|, sketches, bidiagonalisation, widening) is
+// tested in both kernel sets.
 const kernels = await loadWeightKernels({ native: false });
 const native = await loadWeightKernels();
 const sweepKernels: [string, WeightKernels][] = [["WebAssembly", kernels], ...(native.backend === "native" ? [["native", native] as [string, WeightKernels]] : [])];
@@ -181,7 +181,7 @@ describe.each(sweepKernels)("%s streamed sketches", (_, k) => {
   });
 });
 
-describe("bidiagonalize", () => {
+describe.each(sweepKernels)("%s bidiagonalize", (_, k) => {
   test("gives the TypeScript bidiagonalisation's singular values, for square, tall and rank-deficient matrices", () => {
     for (const [rows, cols, rank] of [
       [7, 7, 7],
@@ -194,15 +194,15 @@ describe("bidiagonalize", () => {
       const matrix = new Float64Array(rows * cols);
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) for (let t = 0; t < rank; t++) matrix[r * cols + c]! += left[r * rank + t]! * right[t * cols + c]!;
       const expected = bidiagonalSingularValues(bidiagonalize(matrix.slice(), rows, cols));
-      const actual = bidiagonalSingularValues(kernels.bidiagonalize(matrix, rows, cols));
+      const actual = bidiagonalSingularValues(k.bidiagonalize(matrix, rows, cols));
       const scale = Math.max(expected[0]!, 1e-300);
       for (let i = 0; i < cols; i++) expect(Math.abs(actual[i]! - expected[i]!) / scale).toBeLessThan(1e-12);
-      expect(countSingularValuesAbove(kernels.bidiagonalize(matrix, rows, cols), 1e-9 * scale)).toBe(rank);
+      expect(countSingularValuesAbove(k.bidiagonalize(matrix, rows, cols), 1e-9 * scale)).toBe(rank);
     }
   });
 
   test("refuses a wide matrix, as the TypeScript one does", () => {
-    expect(() => kernels.bidiagonalize(new Float64Array(6), 2, 3)).toThrow(RangeError);
+    expect(() => k.bidiagonalize(new Float64Array(6), 2, 3)).toThrow(RangeError);
   });
 });
 

@@ -1,10 +1,11 @@
 /*
  * Native (x86-64 AVX2 + FMA + F16C) versions of the recovery pass's hottest kernels: the
- * per-model power sums, the pairwise |Δ|, the sketch rows and the 16-bit widening. They compute
- * what their WebAssembly twins in ../assembly/weight-kernels.ts compute (same blocking, same f32
- * products and f64 accumulation; see the comments there for the precision argument), twice the
- * lanes at a time, and they work in place on the WebAssembly memory the reader
- * filled: src/kernels/native-kernels.ts passes them absolute addresses into it.
+ * per-model power sums, the pairwise |Δ|, the two sketch halves, the bidiagonalisation behind
+ * ℓ_LoRA's ranks, and the 16-bit widening. They compute what their WebAssembly twins in
+ * ../assembly/weight-kernels.ts compute (same blocking, same f32 products and f64
+ * accumulation; see the comments there for the precision argument), twice the lanes at a
+ * time, and they work in place on the WebAssembly memory the reader filled:
+ * src/kernels/native-kernels.ts passes them absolute addresses into it.
  *
  * Built on the machine that runs it (cc -O2 -march=native, src/kernels/build-native.ts); where
  * there is no C compiler or no AVX2, the build fails on purpose and the WebAssembly kernels
@@ -231,6 +232,108 @@ void mother_sketch_rows(const float *weights, int32_t rows, int32_t cols, const 
         }
         for (; c < end; c++) target[c] += scalar * (double)row[c];
       }
+    }
+  }
+}
+
+/*
+ * As sketchColumns in ../assembly/weight-kernels.ts: for each row i of the rows × cols f64
+ * `left` and each column c with its `sparsity` (bucket, sign) pairs, out[i, bucket] += sign ·
+ * left[i, c]; `out` (rows × width) is zeroed by the caller.
+ */
+void mother_sketch_columns(const double *left, int32_t rows, int32_t cols, const int32_t *buckets, const double *signs, int32_t sparsity, int32_t width, double *out) {
+  for (int32_t i = 0; i < rows; i++) {
+    const double *source = left + (int64_t)i * cols;
+    double *target = out + (int64_t)i * width;
+    for (int32_t c = 0; c < cols; c++) {
+      const double value = source[c];
+      for (int32_t s = 0; s < sparsity; s++) {
+        const int64_t pick = (int64_t)c * sparsity + s;
+        target[buckets[pick]] += signs[pick] * value;
+      }
+    }
+  }
+}
+
+/* Σ a[j]·b[j] for j in [from, to), four lanes at a time. */
+static double dot(const double *a, const double *b, int32_t from, int32_t to) {
+  __m256d sum = _mm256_setzero_pd();
+  int32_t j = from;
+  for (; j + 4 <= to; j += 4) sum = _mm256_fmadd_pd(_mm256_loadu_pd(a + j), _mm256_loadu_pd(b + j), sum);
+  double total = sum_f64x4(sum);
+  for (; j < to; j++) total += a[j] * b[j];
+  return total;
+}
+
+/* y[j] += scale · x[j] for j in [from, to), four lanes at a time. */
+static void axpy(double *y, const double *x, double scale, int32_t from, int32_t to) {
+  const __m256d s = _mm256_set1_pd(scale);
+  int32_t j = from;
+  for (; j + 4 <= to; j += 4) _mm256_storeu_pd(y + j, _mm256_fmadd_pd(s, _mm256_loadu_pd(x + j), _mm256_loadu_pd(y + j)));
+  for (; j < to; j++) y[j] += scale * x[j];
+}
+
+/*
+ * As bidiagonalize in ../assembly/weight-kernels.ts (the reflections of
+ * src/distance/bidiagonal-singular-values.ts, in the same order): Householder
+ * bidiagonalisation of the rows × cols (rows ≥ cols) row-major f64 `matrix` (overwritten) into
+ * `diagonal` (cols) and `superdiagonal` (cols − 1); `reflector` (rows) and `projection` (cols)
+ * are scratch. Its sums run four lanes at a time with fused multiply-adds, so singular values
+ * agree with the WebAssembly kernel's to rounding, not bit for bit.
+ */
+void mother_bidiagonalize(double *matrix, int32_t rows, int32_t cols, double *diagonal, double *superdiagonal, double *reflector, double *projection) {
+  for (int32_t k = 0; k < cols; k++) {
+    // Left reflector: zero column k below the diagonal.
+    double norm = 0;
+    for (int32_t i = k; i < rows; i++) {
+      const double x = matrix[(int64_t)i * cols + k];
+      norm += x * x;
+    }
+    norm = sqrt(norm);
+    if (norm == 0) {
+      diagonal[k] = 0;
+    } else {
+      const double head = matrix[(int64_t)k * cols + k];
+      const double alpha = head > 0 ? -norm : norm;
+      double vNorm2 = 0;
+      for (int32_t i = k; i < rows; i++) {
+        const double v = i == k ? head - alpha : matrix[(int64_t)i * cols + k];
+        reflector[i] = v;
+        vNorm2 += v * v;
+      }
+      diagonal[k] = alpha;
+      if (vNorm2 > 0) {
+        const double beta = 2 / vNorm2;
+        for (int32_t j = k + 1; j < cols; j++) projection[j] = 0;
+        // projection = vᵀ A[k:, k+1:]
+        for (int32_t i = k; i < rows; i++) axpy(projection, matrix + (int64_t)i * cols, reflector[i], k + 1, cols);
+        // A[k:, k+1:] −= β v projectionᵀ
+        for (int32_t r = k; r < rows; r++) {
+          const double scale = beta * reflector[r];
+          if (scale != 0) axpy(matrix + (int64_t)r * cols, projection, -scale, k + 1, cols);
+        }
+      }
+    }
+    if (k >= cols - 1) continue;
+
+    // Right reflector: zero row k right of the superdiagonal.
+    double *rowK = matrix + (int64_t)k * cols;
+    norm = sqrt(dot(rowK, rowK, k + 1, cols));
+    if (norm == 0) {
+      superdiagonal[k] = 0;
+      continue;
+    }
+    const double head = rowK[k + 1];
+    const double alpha = head > 0 ? -norm : norm;
+    for (int32_t j = k + 1; j < cols; j++) reflector[j] = j == k + 1 ? head - alpha : rowK[j];
+    const double vNorm2 = dot(reflector, reflector, k + 1, cols);
+    superdiagonal[k] = alpha;
+    if (vNorm2 == 0) continue;
+    const double beta = 2 / vNorm2;
+    // A[k+1:, k+1:] ← A (I − β v vᵀ)
+    for (int32_t i = k + 1; i < rows; i++) {
+      double *row = matrix + (int64_t)i * cols;
+      axpy(row, reflector, -beta * dot(row, reflector, k + 1, cols), k + 1, cols);
     }
   }
 }
