@@ -12,6 +12,9 @@ import { nativeLibrary } from "./build-native.ts";
 /** The native sweeps, on absolute addresses. */
 export interface NativeKernels {
   addPowerSums(values: number, count: number, shift: number, scale: number, out: number): number;
+  /** The power sums straight from 16-bit weights (widened in registers). */
+  addPowerSumsBf16(values: number, count: number, shift: number, scale: number, out: number): number;
+  addPowerSumsF16(values: number, count: number, shift: number, scale: number, out: number): number;
   addPairwise(base: number, table: number, models: number, count: number, out: number): void;
   sketchRows(weights: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, out: number): void;
   sketchColumns(left: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, width: number, out: number): void;
@@ -50,6 +53,8 @@ export async function loadNativeKernels(cacheFolder?: string): Promise<KernelCho
 function open(path: string): NativeKernels {
   const { symbols } = dlopen(path, {
     mother_add_power_sums: { args: [FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.ptr], returns: FFIType.f64 },
+    mother_add_power_sums_bf16: { args: [FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.ptr], returns: FFIType.f64 },
+    mother_add_power_sums_f16: { args: [FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.ptr], returns: FFIType.f64 },
     mother_add_pairwise: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.void },
     mother_sketch_rows: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
     mother_sketch_columns: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.void },
@@ -59,6 +64,8 @@ function open(path: string): NativeKernels {
   });
   return {
     addPowerSums: symbols.mother_add_power_sums,
+    addPowerSumsBf16: symbols.mother_add_power_sums_bf16,
+    addPowerSumsF16: symbols.mother_add_power_sums_f16,
     addPairwise: symbols.mother_add_pairwise,
     sketchRows: symbols.mother_sketch_rows,
     sketchColumns: symbols.mother_sketch_columns,

@@ -153,24 +153,34 @@ export class WeightKernels {
     return pointer;
   }
 
+  /** Whether addPowerSums takes 16-bit weights as they were read (only the native kernels do). */
+  get sums16Bit(): boolean {
+    return this.native !== undefined;
+  }
+
   /**
-   * Adds the power sums of the `count` f32 values at `values` around `shift` into `accumulator`.
+   * Adds the power sums of the `count` values at `values` around `shift` into `accumulator`:
+   * f32 values, or with the native kernels (sums16Bit) raw BF16/F16 ones, widened in registers.
    * The kernel forms x − shift in f32, so `shift` must be an f32 value (Math.fround). Returns
    * the scale to pass with the layer's next chunk: the first chunk (scale 0) finds it from its
    * range, later chunks reuse it and take one pass instead of two (a chunk whose range would
    * overflow that scale is redone with its own).
    */
-  addPowerSums(values: number, count: number, shift: number, accumulator: number, scale = 0): number {
+  addPowerSums(values: number, count: number, shift: number, accumulator: number, scale = 0, dtype: "F32" | "BF16" | "F16" = "F32"): number {
     if (!Object.is(Math.fround(shift), shift)) throw new RangeError(`power-sum shift ${shift} is not an f32 value`);
-    const used = this.powerSums(values, count, shift, scale, accumulator);
+    if (dtype !== "F32" && !this.native) throw new RangeError(`the WebAssembly kernels sum f32 weights only (got ${dtype}): widen them first`);
+    const used = this.powerSums(values, count, shift, scale, accumulator, dtype);
     if (scale === 0) return used;
-    if (used === 0) this.powerSums(values, count, shift, 0, accumulator);
+    if (used === 0) this.powerSums(values, count, shift, 0, accumulator, dtype);
     return scale;
   }
 
-  private powerSums(values: number, count: number, shift: number, scale: number, accumulator: number): number {
-    if (this.native) return this.native.addPowerSums(this.address(values, count * 4), count, shift, scale, this.address(accumulator, 6 * 8));
-    return this.kernels.addPowerSums(values, count, shift, scale, accumulator);
+  private powerSums(values: number, count: number, shift: number, scale: number, accumulator: number, dtype: "F32" | "BF16" | "F16"): number {
+    const native = this.native;
+    if (!native) return this.kernels.addPowerSums(values, count, shift, scale, accumulator);
+    const at = [this.address(values, count * (dtype === "F32" ? 4 : 2)), this.address(accumulator, 6 * 8)] as const;
+    const sums = dtype === "F32" ? native.addPowerSums : dtype === "BF16" ? native.addPowerSumsBf16 : native.addPowerSumsF16;
+    return sums(at[0], count, shift, scale, at[1]);
   }
 
   /** The power sums gathered in `accumulator` (which was fed with this `shift`). */

@@ -201,6 +201,9 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   const powerSums = job.tensors.map(() => kernels.powerSumAccumulator());
   const pairwise = job.roles.distance ? comparedGroups(job).map((members) => ({ members, accumulator: kernels.pairwiseAccumulator(members.map((m) => buffers[m]!)) })) : [];
   const sketches = sketched ? sketcherFor(job).streamInKernels(kernels, n) : [];
+  // A layer read only for its statistics needs no f32 copy: after the first chunk (whose
+  // values also give the shift, zeros and grid), 16-bit chunks are summed where they landed.
+  const statisticsOnly = kernels.sums16Bit && !job.roles.distance && !sketched;
   const shifts: number[] = [];
   const zeroFraction: number[] = [];
   const grids: number[] = [];
@@ -212,10 +215,14 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
       const values = Math.min(chunk, count - first);
       for (const [m, stream] of streams.entries()) {
         const buffer = buffers[m]!;
+        const dtype = job.tensors[m]!.dtype;
+        const raw = statisticsOnly && first > 0 && (dtype === "BF16" || dtype === "F16");
         const memory: TensorMemory = {
           bytesFor: (length, dtype) => kernels.bytes(dtype === "F32" ? buffer : staging, length),
           valuesFor: (size) => kernels.f32(buffer, size),
+          // A raw chunk stays 16-bit; the reader's return value is used only for the first chunk.
           widen: (_bytes, dtype, size) => {
+            if (raw) return NOT_WIDENED;
             kernels.widen(staging, buffer, size, dtype);
             return kernels.f32(buffer, size);
           },
@@ -227,7 +234,8 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
           zeroFraction.push(zeroFractionOf(read));
           grids.push(matrix ? gridOf(read, cols) : 0);
         }
-        scales[m] = kernels.addPowerSums(buffer, values, shifts[m]!, powerSums[m]!, scales[m]);
+        if (raw) scales[m] = kernels.addPowerSums(staging, values, shifts[m]!, powerSums[m]!, scales[m], dtype);
+        else scales[m] = kernels.addPowerSums(buffer, values, shifts[m]!, powerSums[m]!, scales[m]);
         sketches[m]?.addRows(buffer, first / cols, values / cols);
       }
       for (const { accumulator } of pairwise) kernels.addPairwise(accumulator, values);
@@ -248,6 +256,9 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
     gridLevels: grids,
   };
 }
+
+/** What the reader hands back for a chunk left 16-bit in kernel memory (never looked at). */
+const NOT_WIDENED = new Float32Array(0);
 
 /**
  * Read buffers, one per model slot, reused from layer to layer: all n tensors of a layer are

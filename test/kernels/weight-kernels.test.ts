@@ -268,3 +268,36 @@ describe.if(native.backend === "native")("native kernels on memory they were not
     expect(() => native.addPairwise(pairs, 64)).not.toThrow();
   });
 });
+
+describe.if(native.backend === "native")("native power sums of 16-bit weights", () => {
+  test("equal those of the widened f32 values, bit for bit, at any length and chunking (NaN/Inf included)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("BF16" as const, "F16" as const), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 1000 }), fc.integer(), fc.boolean(), (dtype, count, chunk, seed, poison) => {
+        const noise = makeGaussian(count, seed);
+        const bits = Uint16Array.from(noise, (x) => (dtype === "BF16" ? 0x3c00 : 0x2000) + (Math.round(Math.abs(x) * 4000) % 0x1000) + (x < 0 ? 0x8000 : 0));
+        if (poison) bits[count >> 1] = dtype === "BF16" ? 0x7f80 : 0x7c00; // +Inf
+        native.reset();
+        const raw = native.allocate(count * 2);
+        const wide = native.allocate(count * 4);
+        new Uint16Array(native.bytes(raw, count * 2).buffer, raw, count).set(bits);
+        native.widen(raw, wide, count, dtype);
+        const shift = Math.fround(powerSumShift(native.f32(wide, Math.min(count, 64))));
+        const [fromRaw, fromWide] = [native.powerSumAccumulator(), native.powerSumAccumulator()];
+        let [rawScale, wideScale] = [0, 0];
+        for (let first = 0; first < count; first += chunk) {
+          const size = Math.min(chunk, count - first);
+          rawScale = native.addPowerSums(raw + first * 2, size, shift, fromRaw, rawScale, dtype);
+          wideScale = native.addPowerSums(wide + first * 4, size, shift, fromWide, wideScale);
+        }
+        expect(native.readPowerSums(fromRaw, shift)).toEqual(native.readPowerSums(fromWide, shift));
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
+
+test("the WebAssembly kernels refuse 16-bit weights for the power sums instead of misreading them", () => {
+  kernels.reset();
+  const values = kernels.allocate(64);
+  expect(() => kernels.addPowerSums(values, 16, 0, kernels.powerSumAccumulator(), 0, "BF16")).toThrow(RangeError);
+});

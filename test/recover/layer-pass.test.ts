@@ -19,7 +19,7 @@ const SHAPES: Record<string, [number, number]> = {
 };
 
 /** Three related models, stored as `dtypes[m]`; returns each model's tensors by name. */
-async function writeModels(dtypes: readonly Dtype[], poison?: { model: number; at: number; value: number }): Promise<Map<string, TensorInfo>[]> {
+async function writeModels(dtypes: readonly Dtype[], poison?: { model: number; at: number; value: number; layer?: string }): Promise<Map<string, TensorInfo>[]> {
   const folder = await temporaryFolder();
   const models: Map<string, TensorInfo>[] = [];
   for (const [m, dtype] of dtypes.entries()) {
@@ -29,7 +29,7 @@ async function writeModels(dtypes: readonly Dtype[], poison?: { model: number; a
       const root = makeGaussian(count, 10 + t);
       const own = makeGaussian(count, 100 * (m + 1) + t);
       const data = Float32Array.from(root, (x, i) => 0.02 * x + (m === 0 ? 0 : 0.001 * own[i]!) + (name === "tall" ? 1 : 0));
-      if (poison?.model === m && name === "query") data[poison.at] = poison.value;
+      if (poison?.model === m && name === (poison.layer ?? "query")) data[poison.at] = poison.value;
       return { name, dtype, shape, data };
     });
     await writeSafetensors(file, tensors);
@@ -129,6 +129,19 @@ describe("analyseLayer", () => {
   test("16-bit checkpoints are decoded into kernel memory chunk by chunk, mixed with f32 ones", async () => {
     const models = await writeModels(["BF16", "F16", "F32"]);
     for (const job of jobsFor(models)) expectSameResult(await analyseLayer(job, "kernels"), await analyseLayer(job, "reference"));
+  });
+
+  test("16-bit layers read for their statistics only (summed without widening after the first chunk) give the reference's statistics", async () => {
+    const models = await writeModels(["BF16", "F16", "BF16"]);
+    for (const job of jobsFor(models)) {
+      const statisticsOnly = { ...job, roles: { distance: false, score: true, sketch: false } };
+      expectSameResult(await analyseLayer(statisticsOnly, "kernels"), await analyseLayer(statisticsOnly, "reference"));
+    }
+    // …and a non-finite weight past the first chunk still surfaces.
+    const poisoned = await writeModels(["F32", "BF16", "F16"], { model: 2, at: CHUNK_VALUES + 7, value: Number.NaN, layer: "tall" });
+    const tall = jobsFor(poisoned)[3]!;
+    const error = await analyseLayer({ ...tall, roles: { distance: false, score: true, sketch: false } }, "kernels").catch((e: unknown) => e);
+    expect((error as MotherError).message).toStartWith(`${poisoned[2]!.get("tall")!.file}: tensor tall holds a non-finite weight`);
   });
 
   test("a NaN or Inf weight is reported against the file that holds it", async () => {

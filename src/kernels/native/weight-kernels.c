@@ -53,6 +53,20 @@ static inline void store_range(double *out, float lo, float hi) {
   if ((double)hi > out[5]) out[5] = hi;
 }
 
+static inline __attribute__((always_inline)) __m256 load8_f32(const void *values, int32_t i) { return _mm256_loadu_ps((const float *)values + i); }
+static inline __attribute__((always_inline)) float load1_f32(const void *values, int32_t i) { return ((const float *)values)[i]; }
+/* A bf16 is the top half of an f32: widened in registers, exactly. */
+static inline __attribute__((always_inline)) __m256 load8_bf16(const void *values, int32_t i) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)((const uint16_t *)values + i))), 16));
+}
+static inline __attribute__((always_inline)) float load1_bf16(const void *values, int32_t i) {
+  union { uint32_t u; float f; } bits = {.u = (uint32_t)((const uint16_t *)values)[i] << 16};
+  return bits.f;
+}
+/* f16 → f32 in registers (F16C), exactly. */
+static inline __attribute__((always_inline)) __m256 load8_f16(const void *values, int32_t i) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)values + i))); }
+static inline __attribute__((always_inline)) float load1_f16(const void *values, int32_t i) { return _cvtsh_ss(((const uint16_t *)values)[i]); }
+
 /*
  * As addPowerSums in ../assembly/weight-kernels.ts: adds [Σy, Σy², Σy³, Σy⁴, min x, max x] of
  * y = (x − shift)·scale over `count` f32 values into `out`, and returns the scale used (0 when
@@ -60,22 +74,24 @@ static inline void store_range(double *out, float lo, float hi) {
  * formed as one fused x·scale − shift·scale: scale is a power of two, so both products are
  * exact and the single rounding equals the separate subtraction's.
  */
-double mother_add_power_sums(const float *values, int32_t count, double shift, double scale, double *out) {
+static inline __attribute__((always_inline)) double power_sums(const void *values, int32_t count, double shift, double scale, double *out, __m256 (*load8)(const void *, int32_t),
+                                                             float (*load1)(const void *, int32_t)) {
   const int32_t vectors = count & ~7;
   float lo = INFINITY, hi = -INFINITY;
   const int derived = scale == 0;
   if (derived) {
     __m256 low = _mm256_set1_ps(INFINITY), high = _mm256_set1_ps(-INFINITY);
     for (int32_t i = 0; i < vectors; i += 8) {
-      const __m256 v = _mm256_loadu_ps(values + i);
+      const __m256 v = load8(values, i);
       low = _mm256_min_ps(v, low);
       high = _mm256_max_ps(v, high);
     }
     lo = min_lane(low);
     hi = max_lane(high);
     for (int32_t i = vectors; i < count; i++) {
-      lo = values[i] < lo ? values[i] : lo;
-      hi = values[i] > hi ? values[i] : hi;
+      const float x = load1(values, i);
+      lo = x < lo ? x : lo;
+      hi = x > hi ? x : hi;
     }
     const double deviation = fmax((double)hi - shift, shift - (double)lo);
     if (deviation == 0) {
@@ -101,8 +117,8 @@ double mother_add_power_sums(const float *values, int32_t count, double shift, d
     __m256 a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps(), a4 = _mm256_setzero_ps();
     __m256 b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps(), b4 = _mm256_setzero_ps();
     for (int32_t i = start; i < start + POWER_BLOCK; i += 16) {
-      const __m256 v = _mm256_loadu_ps(values + i);
-      const __m256 w = _mm256_loadu_ps(values + i + 8);
+      const __m256 v = load8(values, i);
+      const __m256 w = load8(values, i + 8);
       if (!derived) {
         low = _mm256_min_ps(_mm256_min_ps(v, w), low);
         high = _mm256_max_ps(_mm256_max_ps(v, w), high);
@@ -130,7 +146,7 @@ double mother_add_power_sums(const float *values, int32_t count, double shift, d
     hi = max_lane(high);
   }
   for (int32_t i = blocked; i < count; i++) {
-    const float x = values[i];
+    const float x = load1(values, i);
     if (!derived) {
       lo = x < lo ? x : lo;
       hi = x > hi ? x : hi;
@@ -151,6 +167,23 @@ double mother_add_power_sums(const float *values, int32_t count, double shift, d
   out[2] += s3 * unscale2 * unscale;
   out[3] += s4 * unscale2 * unscale2;
   return scale;
+}
+
+double mother_add_power_sums(const float *values, int32_t count, double shift, double scale, double *out) {
+  return power_sums(values, count, shift, scale, out, load8_f32, load1_f32);
+}
+
+/*
+ * The same sums straight from 16-bit weights, widened in registers: a layer read only for its
+ * statistics need not be widened into memory first (bf16/f16 values are exact in f32, so the
+ * sums are bit for bit those of the widened chunk).
+ */
+double mother_add_power_sums_bf16(const uint16_t *values, int32_t count, double shift, double scale, double *out) {
+  return power_sums(values, count, shift, scale, out, load8_bf16, load1_bf16);
+}
+
+double mother_add_power_sums_f16(const uint16_t *values, int32_t count, double shift, double scale, double *out) {
+  return power_sums(values, count, shift, scale, out, load8_f16, load1_f16);
 }
 
 /*
