@@ -53,7 +53,7 @@ export async function recover(paths: readonly string[], overrides: Partial<Recov
   const models = await discoverModels([...paths]);
   // Built (once per machine) here rather than by two workers at once; said when it cannot be.
   const kernels = await nativeKernels();
-  if (!kernels.native && kernels.reason !== WASM_ONLY) effects.log(`native kernels unavailable (${kernels.reason}): the WebAssembly kernels sweep, 1.3–1.5× slower`);
+  if (!kernels.native && kernels.reason !== WASM_ONLY) effects.log(`native kernels unavailable (${kernels.reason}): the WebAssembly kernels sweep, 1.3–1.7× slower`);
   return recoverModels(models, options, effects);
 }
 
