@@ -7,9 +7,8 @@ import { basename, dirname, join } from "node:path";
  * atomic) and are renamed into place; on failure the temp file is removed and the error rethrown.
  */
 export async function writeFileAtomic(path: string, contents: string | Uint8Array): Promise<void> {
-  const folder = dirname(path);
-  await mkdir(folder, { recursive: true });
-  const temporary = join(folder, `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = temporaryPathFor(path);
   try {
     await writeFile(temporary, contents);
     await rename(temporary, path);
@@ -17,4 +16,12 @@ export async function writeFileAtomic(path: string, contents: string | Uint8Arra
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/**
+ * A hidden temp path beside `path`, unique per process and call (worker threads share a pid),
+ * for output that another program writes before it is renamed into place.
+ */
+export function temporaryPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
 }

@@ -8,9 +8,10 @@
  * Run directly to (re)build: bun run src/kernels/build-kernels.ts (it builds the optional
  * native kernels too, build-native.ts).
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { MotherError } from "../errors.ts";
+import { writeFileAtomic } from "../io/write-file-atomic.ts";
 
 const SOURCE = join(import.meta.dir, "assembly", "weight-kernels.ts");
 /** Git-ignored build folder inside the package, whatever the working directory. */
@@ -31,10 +32,7 @@ export async function kernelBinary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<{
     return { path, bytes: new Uint8Array(await readFile(path)) };
   } catch {}
   const bytes = await compile(source);
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, bytes);
-  await rename(temporary, path); // atomic: a concurrent reader sees the old state or the whole file
+  await writeFileAtomic(path, bytes); // a concurrent reader sees no binary or the whole one
   return { path, bytes };
 }
 

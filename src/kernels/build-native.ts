@@ -9,10 +9,11 @@
  * serve alone (delete .cache/kernels/ to retry after installing a compiler).
  * `bun install` builds it once (package.json postinstall, through build-kernels.ts).
  */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { KERNEL_CACHE_FOLDER } from "./build-kernels.ts";
+import { temporaryPathFor, writeFileAtomic } from "../io/write-file-atomic.ts";
 
 export const NATIVE_SOURCE = join(import.meta.dir, "native", "weight-kernels.c");
 /** -O2 with the machine's own vector units (AVX2, FMA, F16C); no fast-math: the kernels rely on IEEE order. */
@@ -35,15 +36,16 @@ export async function nativeLibrary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<
   } catch {}
 
   await mkdir(cacheFolder, { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = temporaryPathFor(path);
   const reason = await compile(compiler, temporary);
   if (reason === undefined) {
-    await rename(temporary, path); // atomic: a concurrent loader sees no library or the whole one
+    // Atomic: a concurrent loader (another worker, another run) sees no library or the whole
+    // one, and a library already loaded is never rewritten in place (that would fault it).
+    await rename(temporary, path);
     return { path };
   }
   await rm(temporary, { force: true });
-  await writeFile(`${failure}.${process.pid}.tmp`, reason);
-  await rename(`${failure}.${process.pid}.tmp`, failure);
+  await writeFileAtomic(failure, reason);
   return { unavailable: reason };
 }
 
