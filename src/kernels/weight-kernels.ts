@@ -1,6 +1,9 @@
 /**
- * The TypeScript side of the WebAssembly SIMD kernels (src/kernels/assembly/weight-kernels.ts):
- * one instance owns one linear memory, hands out regions of it, and runs the kernels on them.
+ * The TypeScript side of the SIMD kernels: one instance owns one WebAssembly linear memory,
+ * hands out regions of it, and runs the kernels on them — the WebAssembly ones
+ * (src/kernels/assembly/weight-kernels.ts), or, where this machine has them, their native
+ * twins (src/kernels/native/, through native-kernels.ts), which work on the same memory by
+ * absolute address. Callers see one API either way.
  *
  * Memory discipline: callers hold *pointers* (byte offsets), never long-lived views. Growing the
  * memory (any `allocate`) detaches every existing view, so views are made fresh with `f32`/`f64`
