@@ -8,8 +8,8 @@
  * Run directly to (re)build: bun run src/kernels/build-kernels.ts (it builds the optional
  * native kernels too, build-native.ts).
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { dirname, extname, join } from "node:path";
 import { MotherError } from "../errors.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 
@@ -33,7 +33,22 @@ export async function kernelBinary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<{
   } catch {}
   const bytes = await compile(source);
   await writeFileAtomic(path, bytes); // a concurrent reader sees no binary or the whole one
+  await pruneOtherBuilds(path);
   return { path, bytes };
+}
+
+/**
+ * Removes the builds of other sources (and their kept failure reasons) beside a fresh build,
+ * so edits do not pile up binaries. A process still running an old one keeps it: removing a
+ * file leaves an open or mapped copy alone.
+ */
+export async function pruneOtherBuilds(fresh: string): Promise<void> {
+  const folder = dirname(fresh);
+  const extension = extname(fresh);
+  for (const name of await readdir(folder)) {
+    const stale = name.startsWith("weight-kernels-") && (name.endsWith(extension) || name.endsWith(`${extension}.unavailable`));
+    if (stale && join(folder, name) !== fresh) await rm(join(folder, name), { force: true });
+  }
 }
 
 async function compile(source: string): Promise<Uint8Array> {

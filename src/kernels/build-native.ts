@@ -12,7 +12,7 @@
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { KERNEL_CACHE_FOLDER } from "./build-kernels.ts";
+import { KERNEL_CACHE_FOLDER, pruneOtherBuilds } from "./build-kernels.ts";
 import { temporaryPathFor, writeFileAtomic } from "../io/write-file-atomic.ts";
 
 export const NATIVE_SOURCE = join(import.meta.dir, "native", "weight-kernels.c");
@@ -42,6 +42,7 @@ export async function nativeLibrary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<
     // Atomic: a concurrent loader (another worker, another run) sees no library or the whole
     // one, and a library already loaded is never rewritten in place (that would fault it).
     await rename(temporary, path);
+    await pruneOtherBuilds(path);
     return { path };
   }
   await rm(temporary, { force: true });

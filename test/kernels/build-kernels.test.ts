@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdtemp, readdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { kernelBinary } from "../../src/kernels/build-kernels.ts";
 import { nativeLibrary } from "../../src/kernels/build-native.ts";
 import { loadNativeKernels } from "../../src/kernels/native-kernels.ts";
@@ -45,6 +45,22 @@ describe("nativeLibrary", () => {
     expect(await nativeLibrary(folder)).toEqual(built);
     expect((await stat(built.path)).mtimeMs).toBe(modified); // served, not rebuilt
     expect((await readdir(folder)).filter((f) => f.includes(".tmp"))).toEqual([]);
+  }, 60_000);
+
+  test("a fresh build removes the builds of older sources (and their failure reasons), nothing else", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "mother-native-"));
+    const stale = ["weight-kernels-0000000000000000.so", "weight-kernels-1111111111111111.so.unavailable", "weight-kernels-2222222222222222.wasm"];
+    for (const name of [...stale, "notes.txt"]) await writeFile(join(folder, name), "old");
+    const built = await nativeLibrary(folder);
+    const binary = await kernelBinary(folder);
+    const left = await readdir(folder);
+    expect(left).toEqual(expect.arrayContaining(["notes.txt", basename(binary.path)]));
+    expect(left).not.toContain(stale[2]);
+    // Where the machine cannot build native kernels there is no fresh library to prune for.
+    if ("path" in built) {
+      expect(left).toContain(basename(built.path));
+      expect(left.filter((name) => stale.includes(name))).toEqual([]);
+    }
   }, 60_000);
 
   test("two builds at once in one process (two workers share a pid) both get the whole library", async () => {
