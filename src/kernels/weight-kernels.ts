@@ -51,9 +51,9 @@ export function threadKernels(): Promise<WeightKernels> {
 }
 
 /**
- * Loads (building once if needed) and instantiates the kernels with a fresh memory. The power
- * sums, pairwise |Δ| and widening run natively where this machine has the native kernels
- * (native-kernels.ts; `native: false` keeps them in WebAssembly).
+ * Loads (building once if needed) and instantiates the kernels with a fresh memory. Every
+ * kernel with a native twin runs natively where this machine has the native kernels
+ * (native-kernels.ts; `native: false` keeps them all in WebAssembly).
  */
 export async function loadWeightKernels({ native = true }: { native?: boolean } = {}): Promise<WeightKernels> {
   compiled ??= kernelBinary().then(({ bytes }) => WebAssembly.compile(bytes));
@@ -242,7 +242,7 @@ export class WeightKernels {
       // The bucket indices (rows of `partial`) come from the sketcher's own map and are trusted.
       const at = [this.address(weights, rows * cols * 4), this.address(buckets, rows * sparsity * 4), this.address(signs, rows * sparsity * 8), this.address(partial, cols * 8)] as const;
       this.native.sketchRows(at[0], rows, cols, at[1], at[2], sparsity, at[3]);
-    } else this.kernels.sketchRows(weights, rows, cols, buckets, signs, left.sparsity, partial);
+    } else this.kernels.sketchRows(weights, rows, cols, buckets, signs, sparsity, partial);
   }
 
   /** (Ψᵀ W) Ω: the leftWidth × rightWidth core of a finished `partial` (JS-owned). */

@@ -215,8 +215,8 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
       const values = Math.min(chunk, count - first);
       for (const [m, stream] of streams.entries()) {
         const buffer = buffers[m]!;
-        const dtype = job.tensors[m]!.dtype;
-        const raw = statisticsOnly && first > 0 && (dtype === "BF16" || dtype === "F16");
+        const stored = job.tensors[m]!.dtype;
+        const raw = statisticsOnly && first > 0 && (stored === "BF16" || stored === "F16");
         const memory: TensorMemory = {
           bytesFor: (length, dtype) => kernels.bytes(dtype === "F32" ? buffer : staging, length),
           valuesFor: (size) => kernels.f32(buffer, size),
@@ -234,7 +234,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
           zeroFraction.push(zeroFractionOf(read));
           grids.push(matrix ? gridOf(read, cols) : 0);
         }
-        if (raw) scales[m] = kernels.addPowerSums(staging, values, shifts[m]!, powerSums[m]!, scales[m], dtype);
+        if (raw) scales[m] = kernels.addPowerSums(staging, values, shifts[m]!, powerSums[m]!, scales[m], stored);
         else scales[m] = kernels.addPowerSums(buffer, values, shifts[m]!, powerSums[m]!, scales[m]);
         sketches[m]?.addRows(buffer, first / cols, values / cols);
       }

@@ -69,7 +69,8 @@ static inline __attribute__((always_inline)) float load1_f16(const void *values,
 
 /*
  * As addPowerSums in ../assembly/weight-kernels.ts: adds [Σy, Σy², Σy³, Σy⁴, min x, max x] of
- * y = (x − shift)·scale over `count` f32 values into `out`, and returns the scale used (0 when
+ * y = (x − shift)·scale over `count` values (f32, or 16-bit ones that load8/load1 widen in
+ * registers) into `out`, and returns the scale used (0 when
  * a given scale was too small for this chunk, which is then left out). (x − shift)·scale is
  * formed as one fused x·scale − shift·scale: scale is a power of two, so both products are
  * exact and the single rounding equals the separate subtraction's.
