@@ -29,20 +29,38 @@ for (const task of TASKS) {
   const ms = performance.now() - start;
   totalImages += settings.images;
   totalMs += ms;
-  console.log(`${task.name.padEnd(18)} ${task.numClasses.toString().padStart(2)} classes  ${Math.round((settings.images / ms) * 1000).toString().padStart(6)} images/s`);
+  console.log(
+    `${task.name.padEnd(18)} ${task.numClasses.toString().padStart(2)} classes  ${Math.round((settings.images / ms) * 1000)
+      .toString()
+      .padStart(6)} images/s`,
+  );
 }
-console.log(`${"all tasks".padEnd(29)} ${Math.round((totalImages / totalMs) * 1000).toString().padStart(6)} images/s`);
+console.log(
+  `${"all tasks".padEnd(29)} ${Math.round((totalImages / totalMs) * 1000)
+    .toString()
+    .padStart(6)} images/s`,
+);
 
 // 2. A pre-training mixture of five tasks.
 const mixStart = performance.now();
 pretrainMixture(["count-objects", "shape", "texture", "digits", "light-azimuth"], 1, settings.images, settings.size);
 const mixMs = performance.now() - mixStart;
-console.log(`${"mixture of 5".padEnd(29)} ${Math.round((settings.images / mixMs) * 1000).toString().padStart(6)} images/s`);
+console.log(
+  `${"mixture of 5".padEnd(29)} ${Math.round((settings.images / mixMs) * 1000)
+    .toString()
+    .padStart(6)} images/s`,
+);
 
 // 3. Text corpora (first build reads the package files; the second shows the cached-read cost).
-for (const [name, build] of [["english", englishCorpus], ["code", codeCorpus], ["python", pythonCorpus], ["chat", chatCorpus], ["instruct", instructCorpus]] as const) {
+for (const [name, build] of [
+  ["english", englishCorpus],
+  ["code", codeCorpus],
+  ["python", pythonCorpus],
+  ["chat", chatCorpus],
+  ["instruct", instructCorpus],
+] as const) {
   const start = performance.now();
   const tokens = build();
   const ms = performance.now() - start;
-  console.log(`${(name + " corpus").padEnd(18)} ${(tokens.length / 1e6).toFixed(2).padStart(6)} M tokens  ${ms.toFixed(0).padStart(5)} ms`);
+  console.log(`${(`${name} corpus`).padEnd(18)} ${(tokens.length / 1e6).toFixed(2).padStart(6)} M tokens  ${ms.toFixed(0).padStart(5)} ms`);
 }

@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as o from "../src/onnx/index.ts";
-import { type Sym } from "../src/onnx/index.ts";
+import type { Sym } from "../src/onnx/index.ts";
 
 const defaults = {
   /** timed steps per variant (after 10 warm-up steps) */
@@ -91,7 +91,11 @@ function transformer(batch: number, seq: number, dim: number, depth: number, hea
       for (let l = 0; l < depth; l++) {
         const P = (n: string): Sym => p[`l${l}.${n}`]!;
         const n1 = o.layerNorm(h, P("ln1.w"), P("ln1.b"), 1e-12);
-        const att = o.multiHeadAttention(o.linear(n1, P("q.w"), P("q.b")), o.linear(n1, P("k.w"), P("k.b")), o.linear(n1, P("v.w"), P("v.b")), { batch, seq, heads });
+        const att = o.multiHeadAttention(o.linear(n1, P("q.w"), P("q.b")), o.linear(n1, P("k.w"), P("k.b")), o.linear(n1, P("v.w"), P("v.b")), {
+          batch,
+          seq,
+          heads,
+        });
         h = o.add(h, o.linear(att, P("o.w"), P("o.b")));
         const n2 = o.layerNorm(h, P("ln2.w"), P("ln2.b"), 1e-12);
         h = o.add(h, o.linear(o.gelu(o.linear(n2, P("fc1.w"), P("fc1.b"))), P("fc2.w"), P("fc2.b")));
@@ -160,7 +164,13 @@ async function prepare(model: ModelSpec, packed: boolean): Promise<Prepared> {
     const packedParams = o.packedParameters(g, "params", model.params);
     model.params.forEach((spec, i) => (named[spec.name] = packedParams.params[i]!));
     trainables = [packedParams.flat];
-    decayMask = [o.packedDecayMask(g, model.params, model.params.map((p) => p.decay))];
+    decayMask = [
+      o.packedDecayMask(
+        g,
+        model.params,
+        model.params.map((p) => p.decay),
+      ),
+    ];
   } else {
     trainables = model.params.map((spec) => (named[spec.name] = g.input(spec.name, "float32", spec.shape)));
     decayMask = model.params.map((s) => s.decay);
@@ -179,7 +189,11 @@ async function prepare(model: ModelSpec, packed: boolean): Promise<Prepared> {
   const pairs: Record<string, string> = {};
   const initial: Record<string, o.TensorData> = {};
   trainables.forEach((p, i) => {
-    for (const [suffix, value, source] of [["", newParams[i]!, p], [".m", newState.m[i]!, state.m[i]!], [".v", newState.v[i]!, state.v[i]!]] as const) {
+    for (const [suffix, value, source] of [
+      ["", newParams[i]!, p],
+      [".m", newState.m[i]!, state.m[i]!],
+      [".v", newState.v[i]!, state.v[i]!],
+    ] as const) {
       g.output(value, `${p.name}${suffix}.next`);
       pairs[`${p.name}${suffix}.next`] = source.name;
       initial[source.name] = Float32Array.from({ length: p.size }, () => (suffix === "" ? (Math.random() - 0.5) * 0.1 : 0));
@@ -237,7 +251,10 @@ async function compare(model: ModelSpec): Promise<void> {
 /** The most recent file whose path starts with `prefix` (ORT appends a timestamp to profile names). */
 function newestFile(prefix: string): string {
   const dir = path.dirname(prefix);
-  const files = fs.readdirSync(dir).filter((f) => path.join(dir, f).startsWith(prefix)).map((f) => path.join(dir, f));
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => path.join(dir, f).startsWith(prefix))
+    .map((f) => path.join(dir, f));
   return files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0]!;
 }
 
@@ -256,7 +273,8 @@ function summariseProfile(file: string): void {
   const rows = [...byOp].sort((a, b) => b[1].us - a[1].us).slice(0, 14);
   const total = [...byOp.values()].reduce((s, v) => s + v.us, 0);
   console.log(`  kernel time ${(total / 1000).toFixed(0)} ms over the profiled run; top ops:`);
-  for (const [op, { us, count }] of rows) console.log(`    ${op.padEnd(28)} ${(us / 1000).toFixed(1).padStart(8)} ms  ${count} calls  ${(us / count).toFixed(1)} µs/call`);
+  for (const [op, { us, count }] of rows)
+    console.log(`    ${op.padEnd(28)} ${(us / 1000).toFixed(1).padStart(8)} ms  ${count} calls  ${(us / count).toFixed(1)} µs/call`);
 }
 
 console.log(`threads ${settings.threads}, ${settings.steps} timed steps per variant in 5 alternating blocks (median block), AdamW + clipping`);

@@ -18,7 +18,13 @@ import type { Dtype } from "../src/types.ts";
 
 const sizes = (process.argv[2] ?? `${768 * 768},${4096 * 4096}`).split(",").map(Number);
 const repeats = Number(process.argv[3] ?? 5);
-console.log(`load average ${(await Bun.file("/proc/loadavg").text().catch(() => "?")).trim()} (numbers are noisy when other work runs)`);
+console.log(
+  `load average ${(
+    await Bun.file("/proc/loadavg")
+      .text()
+      .catch(() => "?")
+  ).trim()} (numbers are noisy when other work runs)`,
+);
 const folder = await mkdtemp(join(tmpdir(), "mother-bench-read-"));
 
 /** Best time of max(`repeats`, enough runs to move ~200 MB), so small layers are not timed once. */
@@ -58,7 +64,9 @@ try {
       const scratch = new TensorScratch();
       const reusing = await bestSeconds(bytes, () => readTensor(info!, scratch));
       const rate = (seconds: number) => (megabytes / seconds).toFixed(0).padStart(8);
-      console.log(`${String(elements).padStart(8)}   ${dtype.padEnd(6)}${megabytes.toFixed(0).padStart(5)}  ${rate(rawRead)}  ${rate(decode)}      ${rate(endToEnd)}    ${rate(reusing)}`);
+      console.log(
+        `${String(elements).padStart(8)}   ${dtype.padEnd(6)}${megabytes.toFixed(0).padStart(5)}  ${rate(rawRead)}  ${rate(decode)}      ${rate(endToEnd)}    ${rate(reusing)}`,
+      );
       await rm(file);
     }
   }

@@ -45,7 +45,11 @@ const dtype = (["F32", "BF16", "F16"] as const).find((d) => d === args.dtype?.to
 const blockBytes = 12 * hidden * hidden * (dtype === "F32" ? 4 : 2);
 const blocks = Math.max(1, Math.round((megabytes * 1024 * 1024) / blockBytes));
 const mode = args.mode === "lora" ? "lora" : "ft";
-const dir = join(".cache", "bench", `recover-${modelCount}x${blocks}b-h${hidden}${treeCount > 1 ? `-t${treeCount}` : ""}${mode === "lora" ? "-lora" : ""}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`);
+const dir = join(
+  ".cache",
+  "bench",
+  `recover-${modelCount}x${blocks}b-h${hidden}${treeCount > 1 ? `-t${treeCount}` : ""}${mode === "lora" ? "-lora" : ""}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`,
+);
 const LORA_RANK = 8;
 
 /** Cheap deterministic noise: xorshift32 uniform in [-1, 1). */
@@ -156,7 +160,9 @@ for (let r = 0; r < repeat; r++) {
   for (const variant of variants) {
     // --no-cache: every run reads every layer (a cached re-run reads nothing).
     if (args.cold) await dropPageCache();
-    const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--no-cache", "--distance", args.distance!], { MOTHER_KERNELS: variant.name });
+    const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--no-cache", "--distance", args.distance!], {
+      MOTHER_KERNELS: variant.name,
+    });
     variant.runs.push(run.seconds);
     variant.cpu.push(run.cpuSeconds);
     variant.peakKb = Math.max(variant.peakKb, run.peakKb);
@@ -164,12 +170,14 @@ for (let r = 0; r < repeat; r++) {
 }
 const catSeconds = median(catRuns);
 const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
-console.log(`model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ${mode === "lora" ? `rank-${LORA_RANK} LoRA children` : "dense fine-tunes"}${treeCount > 1 ? `, ${treeCount} trees` : ""})`);
+console.log(
+  `model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ${mode === "lora" ? `rank-${LORA_RANK} LoRA children` : "dense fine-tunes"}${treeCount > 1 ? `, ${treeCount} trees` : ""})`,
+);
 console.log(`cat (${args.cold ? "cold: from disk" : "warm"}, median of ${repeat}): ${catSeconds.toFixed(2)} s   CPU ${median(catCpu).toFixed(2)} s`);
 for (const variant of variants) {
   const seconds = median(variant.runs);
   console.log(
     `mother recover --distance ${args.distance}, ${variant.name} kernels: ${seconds.toFixed(2)} s   ratio ${(seconds / catSeconds).toFixed(2)}× (budget ≤ 2×)   ` +
-      `CPU ${median(variant.cpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores   peak RSS ${(variant.peakKb / 1024).toFixed(0)} MB (${((variant.peakKb * 1024) / totalBytes * 100).toFixed(1)}% of the set)`,
+      `CPU ${median(variant.cpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores   peak RSS ${(variant.peakKb / 1024).toFixed(0)} MB (${(((variant.peakKb * 1024) / totalBytes) * 100).toFixed(1)}% of the set)`,
   );
 }

@@ -18,22 +18,35 @@ import { trainModel } from "../src/train/train-model.ts";
 
 const folder = await mkdtemp(join(tmpdir(), "mother-llama-parity-"));
 try {
-  const trained = await trainModel({ ...DEFAULT_LM_PRETRAIN, steps: 60, warmupSteps: 5, data: { kind: "text", corpus: "english", seed: 1, maxBytes: 100_000 } });
+  const trained = await trainModel({
+    ...DEFAULT_LM_PRETRAIN,
+    steps: 60,
+    warmupSteps: 5,
+    data: { kind: "text", corpus: "english", seed: 1, maxBytes: 100_000 },
+  });
   await saveCheckpoint(folder, { tensors: trained.params, hfConfig: trained.hfConfig, training: {} });
   const batch = 2;
   const graph = new Graph();
   const inputs = new Map<string, Sym>(trained.params.map((t) => [t.name, graph.input(t.name, "float32", t.shape)]));
   const ids = graph.input("input_ids", "int64", [batch, SMALL_LLAMA.contextLength]);
-  graph.output(llamaLogits((name) => inputs.get(name)!, ids, SMALL_LLAMA), "logits");
-  const tokens = BigInt64Array.from({ length: batch * SMALL_LLAMA.contextLength }, (_, i) => BigInt("The quick brown fox jumps over the lazy dog; 0123456789 and more text here!".charCodeAt(i % 70)));
-  const onnx = (await (await compileGraph(graph)).run({ input_ids: tokens, ...Object.fromEntries(trained.params.map((t) => [t.name, t.data])) })).logits as Float32Array;
+  graph.output(
+    llamaLogits((name) => inputs.get(name)!, ids, SMALL_LLAMA),
+    "logits",
+  );
+  const tokens = BigInt64Array.from({ length: batch * SMALL_LLAMA.contextLength }, (_, i) =>
+    BigInt("The quick brown fox jumps over the lazy dog; 0123456789 and more text here!".charCodeAt(i % 70)),
+  );
+  const onnx = (await (await compileGraph(graph)).run({ input_ids: tokens, ...Object.fromEntries(trained.params.map((t) => [t.name, t.data])) }))
+    .logits as Float32Array;
   await writeFile(join(folder, "input_ids.bin"), tokens);
   const run = spawnSync("/usr/bin/python3", [new URL("./train-llama-torch.py", import.meta.url).pathname, "--parity", folder], { encoding: "utf8" });
   if (run.status !== 0) throw new Error(`PyTorch side failed (is python3-torch installed?): ${run.stderr.slice(-400)}`);
   const torch = JSON.parse(run.stdout) as number[];
   const maxDiff = Math.max(...torch.map((value, i) => Math.abs(value - onnx[i]!)));
   const maxLogit = Math.max(...torch.map(Math.abs));
-  console.log(`Llama logits, ONNX vs PyTorch (HF forward) on the same checkpoint: max |diff| ${maxDiff.toExponential(2)} (max |logit| ${maxLogit.toFixed(3)}) → ${maxDiff < 1e-4 ? "match" : "MISMATCH"}`);
+  console.log(
+    `Llama logits, ONNX vs PyTorch (HF forward) on the same checkpoint: max |diff| ${maxDiff.toExponential(2)} (max |logit| ${maxLogit.toFixed(3)}) → ${maxDiff < 1e-4 ? "match" : "MISMATCH"}`,
+  );
 } finally {
   await rm(folder, { recursive: true, force: true });
 }

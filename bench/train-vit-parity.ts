@@ -21,14 +21,26 @@ const vit = { ...VTHR_VIT, numClasses: 8 };
 const folder = await mkdtemp(join(tmpdir(), "mother-vit-parity-"));
 try {
   // 1. a trained (non-trivial) model, saved the way the harness saves it
-  const trained = await trainModel({ objective: { kind: "vit-classification", vit }, data: { kind: "image-task", task: "hue", seed: 1, trainCount: 512, evalCount: 64 }, seed: 3, steps: 60, batchSize: 32, optimizer: { kind: "adamw" }, lr: 1e-3, warmupSteps: 5 });
+  const trained = await trainModel({
+    objective: { kind: "vit-classification", vit },
+    data: { kind: "image-task", task: "hue", seed: 1, trainCount: 512, evalCount: 64 },
+    seed: 3,
+    steps: 60,
+    batchSize: 32,
+    optimizer: { kind: "adamw" },
+    lr: 1e-3,
+    warmupSteps: 5,
+  });
   await saveCheckpoint(folder, { tensors: trained.params, hfConfig: trained.hfConfig, training: {} });
   // 2. ONNX logits on fixed pixels
   const batch = 4;
   const graph = new Graph();
   const inputs = new Map<string, Sym>(trained.params.map((t) => [t.name, graph.input(t.name, "float32", t.shape)]));
   const pixelsSym = graph.input("pixels", "float32", [batch, 3, vit.imageSize, vit.imageSize]);
-  graph.output(vitClassifierLogits((name) => inputs.get(name)!, pixelsSym, vit), "logits");
+  graph.output(
+    vitClassifierLogits((name) => inputs.get(name)!, pixelsSym, vit),
+    "logits",
+  );
   const rng = new Rng(2);
   const pixels = Float32Array.from({ length: batch * 3 * vit.imageSize ** 2 }, () => rng.uniform(-1, 1));
   const onnx = (await (await compileGraph(graph)).run({ pixels, ...Object.fromEntries(trained.params.map((t) => [t.name, t.data])) })).logits as Float32Array;
@@ -39,7 +51,9 @@ try {
   const torch = JSON.parse(run.stdout) as number[];
   const maxDiff = Math.max(...torch.map((value, i) => Math.abs(value - onnx[i]!)));
   const maxLogit = Math.max(...torch.map(Math.abs));
-  console.log(`ViT logits, ONNX vs PyTorch on the same HF checkpoint: max |diff| ${maxDiff.toExponential(2)} (max |logit| ${maxLogit.toFixed(3)}) → ${maxDiff < 1e-5 ? "match" : "MISMATCH"}`);
+  console.log(
+    `ViT logits, ONNX vs PyTorch on the same HF checkpoint: max |diff| ${maxDiff.toExponential(2)} (max |logit| ${maxLogit.toFixed(3)}) → ${maxDiff < 1e-5 ? "match" : "MISMATCH"}`,
+  );
 } finally {
   await rm(folder, { recursive: true, force: true });
 }

@@ -58,14 +58,21 @@ async function onnxMsPerStep(c: Case): Promise<StepTime> {
   const loraSpecs = lora ? loraParamSpecs(adapters, lora) : [];
   const trained = new Set([...loraSpecs.map((s) => s.name), "classifier.weight", "classifier.bias"]);
   const groups = paramGroups([...objective.specs, ...loraSpecs], lora ? (name) => trained.has(name) : undefined);
-  const step = buildStepGraph(objective, c.batch, groups, { kind: "adamw", weightDecay: 0.01, clipGradNorm: 1 }, lora ? { lora: { adapters, config: lora } } : {});
+  const step = buildStepGraph(
+    objective,
+    c.batch,
+    groups,
+    { kind: "adamw", weightDecay: 0.01, clipGradNorm: 1 },
+    lora ? { lora: { adapters, config: lora } } : {},
+  );
   const compiled = await compileGraph(step.graph, { intraOpNumThreads: 1 });
   const rng = new Rng(1);
   const tensors = initParams([...objective.specs, ...loraSpecs], () => rng.uniform());
   const initial: Record<string, TensorData> = {};
   const fixed: Record<string, TensorData> = {};
   for (const group of nonEmptyGroups(groups)) (group === "frozen" ? fixed : initial)[groupInputName(group)] = packParams(groups[group], tensors);
-  for (const input of Object.values(step.carry)) if (input.endsWith(".m") || input.endsWith(".v")) initial[input] = new Float32Array(compiled.inputs.get(input)!.shape.reduce((a, b) => a * b, 1));
+  for (const input of Object.values(step.carry))
+    if (input.endsWith(".m") || input.endsWith(".v")) initial[input] = new Float32Array(compiled.inputs.get(input)!.shape.reduce((a, b) => a * b, 1));
   const loop = compiled.carry(step.carry, initial);
   const pixels = Float32Array.from({ length: c.batch * 3 * c.vit.imageSize ** 2 }, () => rng.uniform(-1, 1));
   const labels = BigInt64Array.from({ length: c.batch }, (_, i) => BigInt(i % c.vit.numClasses));
@@ -87,7 +94,10 @@ async function onnxMsPerStep(c: Case): Promise<StepTime> {
 function torchMsPerStep(c: Case): StepTime | undefined {
   if (!existsSync(PYTHON) || c.lora) return undefined;
   const args = JSON.stringify({ ...c.vit, batch: c.batch, steps: STEPS, warmup: 10, threads: 1 });
-  const run = spawnSync(PYTHON, [new URL("./train-vit-torch.py", import.meta.url).pathname, args], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" } });
+  const run = spawnSync(PYTHON, [new URL("./train-vit-torch.py", import.meta.url).pathname, args], {
+    encoding: "utf8",
+    env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" },
+  });
   if (run.status !== 0) {
     if (/No module named 'torch'/.test(run.stderr)) return undefined;
     throw new Error(`PyTorch baseline failed: ${run.stderr.slice(-500)}`);
@@ -133,14 +143,18 @@ const job = { config: DEFAULT_FINE_TUNE };
 let started = performance.now();
 const single = await runTrainJob(job);
 const fineTuneMs = performance.now() - started;
-console.log(`\ndefault fine-tune (${DEFAULT_FINE_TUNE.steps} steps, batch ${DEFAULT_FINE_TUNE.batchSize}): ${(fineTuneMs / 1000).toFixed(2)} s wall, ${single.msPerStep.toFixed(2)} ms/step in the loop`);
+console.log(
+  `\ndefault fine-tune (${DEFAULT_FINE_TUNE.steps} steps, batch ${DEFAULT_FINE_TUNE.batchSize}): ${(fineTuneMs / 1000).toFixed(2)} s wall, ${single.msPerStep.toFixed(2)} ms/step in the loop`,
+);
 
 // 3. pool throughput: 2 workers × 1 thread
 const jobs = quick ? 2 : 4;
 const pool = new WorkerPool({ size: 2 });
 const module = new URL("../src/train/train-job.ts", import.meta.url).pathname;
 started = performance.now();
-await Promise.all(Array.from({ length: jobs }, (_, i) => pool.run({ module, exportName: "runTrainJob", input: { config: { ...DEFAULT_FINE_TUNE, seed: 100 + i } } })));
+await Promise.all(
+  Array.from({ length: jobs }, (_, i) => pool.run({ module, exportName: "runTrainJob", input: { config: { ...DEFAULT_FINE_TUNE, seed: 100 + i } } })),
+);
 const poolMs = performance.now() - started;
 await pool.close();
 const perJob = poolMs / jobs;

@@ -68,7 +68,8 @@ async function main(options: Options): Promise<void> {
 
   // 4. save
   const dataDir = join(options.reports, "data", "clustering-size");
-  for (const r of results) await writeFileAtomic(join(dataDir, `${r.split}-samples.json`), `${JSON.stringify({ split: r.split, truth: r.truth, samples: r.samples })}\n`);
+  for (const r of results)
+    await writeFileAtomic(join(dataDir, `${r.split}-samples.json`), `${JSON.stringify({ split: r.split, truth: r.truth, samples: r.samples })}\n`);
 
   // 5. report
   const page = clusteringSizePage(results);

@@ -21,13 +21,35 @@ import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
 import { formatDuration } from "../src/harness/format-units.ts";
 import { modelStats } from "../src/harness/model-stats.ts";
 import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
-import { accuracyByCandidate, lambdaDistanceSweep, noDirectionAccuracy, prepareTrees, recoverGraphByCandidate, shortlistCandidates } from "../src/harness/direction/candidate-recovery.ts";
-import { LAYER_SETS, SCORE_VARIANTS, candidateLabel, layerSetByName, scoreCandidates, type LayerSet, type ScoreCandidate } from "../src/harness/direction/layer-sets.ts";
+import {
+  accuracyByCandidate,
+  lambdaDistanceSweep,
+  noDirectionAccuracy,
+  prepareTrees,
+  recoverGraphByCandidate,
+  shortlistCandidates,
+} from "../src/harness/direction/candidate-recovery.ts";
+import {
+  LAYER_SETS,
+  SCORE_VARIANTS,
+  candidateLabel,
+  layerSetByName,
+  scoreCandidates,
+  type LayerSet,
+  type ScoreCandidate,
+} from "../src/harness/direction/layer-sets.ts";
 import { directionAblationPage, rankAcrossSplits, type SplitDirectionResults } from "../src/harness/direction/report-direction-ablation.ts";
 import { evaluateStageAuto } from "../src/harness/direction/stage-auto.ts";
 import { SPLITS, VTHR_DEFAULTS, VTHR_QUICK, type SplitName, type VthrSettings } from "../src/harness/vthr/vthr-settings.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
-import { defaultScoreSource, runsInRecovery, sourceAgreement, sourceLabel, varianceGrowthAuto, type ScoreSource } from "../src/harness/direction/score-source.ts";
+import {
+  defaultScoreSource,
+  runsInRecovery,
+  sourceAgreement,
+  sourceLabel,
+  varianceGrowthAuto,
+  type ScoreSource,
+} from "../src/harness/direction/score-source.ts";
 import { printReportPage, writeReportPage } from "../src/report/index.ts";
 import { StatsCache } from "../src/stats/stats-cache.ts";
 
@@ -75,11 +97,16 @@ interface CliOptions extends CommonCliOptions {
 
 function splitList(value: string): SplitName[] {
   const names = value.split(",").map((s) => s.trim());
-  for (const name of names) if (!SPLITS.includes(name as SplitName)) throw new InvalidArgumentError(`unknown split '${name}' (choose from ${SPLITS.join(", ")})`);
+  for (const name of names)
+    if (!SPLITS.includes(name as SplitName)) throw new InvalidArgumentError(`unknown split '${name}' (choose from ${SPLITS.join(", ")})`);
   return names as SplitName[];
 }
 
-const program = experimentCommand("direction-ablation", "Recovery accuracy with each statistic × layer set as the directional score, and --stage auto, on the VTHR splits", {})
+const program = experimentCommand(
+  "direction-ablation",
+  "Recovery accuracy with each statistic × layer set as the directional score, and --stage auto, on the VTHR splits",
+  {},
+)
   .option("--splits <list>", `comma-separated splits (default: ${SPLITS.join(",")})`, splitList)
   .option("--shortlist <n>", "best candidates per split that also get a Model Graph recovery", wholeNumber)
   .option("--lambdas <list>", "λ constants c of the sweep", numberList);
@@ -117,20 +144,48 @@ async function main(options: CliOptions): Promise<void> {
     task.advance();
   }
   task.finish();
-  const ranked = rankAcrossSplits({ splits: measured.map((m) => ({ ...m, graph: [], stageAuto: [], sweep: [], noDirection: 0 })), defaultCandidate: "", defaultLambda: 0 });
+  const ranked = rankAcrossSplits({
+    splits: measured.map((m) => ({ ...m, graph: [], stageAuto: [], sweep: [], noDirection: 0 })),
+    defaultCandidate: "",
+    defaultLambda: 0,
+  });
   const byLabel = new Map(candidates.map((c) => [sourceLabel(c), c]));
   // Leaders also get Model Graph and --stage auto runs through recoverModels, so only sources it can run.
-  const leaders = [defaultCandidate, ...ranked.map((r) => byLabel.get(r.label)!).filter(runsInRecovery).slice(0, settings.leaders)].filter((c, i, all) => all.findIndex((o) => sourceLabel(o) === sourceLabel(c)) === i);
+  const leaders = [
+    defaultCandidate,
+    ...ranked
+      .map((r) => byLabel.get(r.label)!)
+      .filter(runsInRecovery)
+      .slice(0, settings.leaders),
+  ].filter((c, i, all) => all.findIndex((o) => sourceLabel(o) === sourceLabel(c)) === i);
 
   // 4–6. Model Graph shortlist, stage auto, λ × distance layers
   const splits: SplitDirectionResults[] = [];
   for (const m of measured) {
     const { models, truth } = opened.get(m.split)!;
-    const graph = await recoverGraphByCandidate(models, truth, shortlistCandidates(m.trees.filter((t) => runsInRecovery(t.candidate)), settings.shortlist, leaders));
+    const graph = await recoverGraphByCandidate(
+      models,
+      truth,
+      shortlistCandidates(
+        m.trees.filter((t) => runsInRecovery(t.candidate)),
+        settings.shortlist,
+        leaders,
+      ),
+    );
     const stageAuto = [];
-    for (const candidate of leaders) stageAuto.push({ candidate: sourceLabel(candidate), result: await evaluateStageAuto(models, truth, m.prepared, m.rows, candidate) });
+    for (const candidate of leaders)
+      stageAuto.push({ candidate: sourceLabel(candidate), result: await evaluateStageAuto(models, truth, m.prepared, m.rows, candidate) });
     const sweep = await lambdaDistanceSweep(models, truth, m.rows, [...leaders, proposed], settings.distanceLayers, settings.lambdas);
-    splits.push({ split: m.split, roots: m.roots, agreement: m.agreement, trees: m.trees, graph, stageAuto, sweep, noDirection: noDirectionAccuracy(m.prepared) });
+    splits.push({
+      split: m.split,
+      roots: m.roots,
+      agreement: m.agreement,
+      trees: m.trees,
+      graph,
+      stageAuto,
+      sweep,
+      noDirection: noDirectionAccuracy(m.prepared),
+    });
   }
 
   // 7. report

@@ -33,7 +33,11 @@ const DEFAULTS = {
 type Settings = typeof DEFAULTS;
 const QUICK: Settings = { ...DEFAULTS, vthr: VTHR_QUICK };
 
-const program = experimentCommand("fig2-distance", "Paper Fig. 2: weight distance vs tree edge distance (ℓ_FT on FT, ℓ_LoRA on LoRA-V), with Spearman/Pearson ρ", {});
+const program = experimentCommand(
+  "fig2-distance",
+  "Paper Fig. 2: weight distance vs tree edge distance (ℓ_FT on FT, ℓ_LoRA on LoRA-V), with Spearman/Pearson ρ",
+  {},
+);
 
 async function main(options: CommonCliOptions): Promise<void> {
   const started = performance.now();

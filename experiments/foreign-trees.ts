@@ -48,7 +48,11 @@ export const FOREIGN_RECIPES = [
   { letter: "d", name: "lora-qv", about: "root as (a); fine-tunes LoRA r 8 α 16 on query/value (+ full head), AdamW lr 2e-3, merged" },
   { letter: "e", name: "adamw-bf16", about: "as (a), own seed, checkpoints saved as BF16" },
   { letter: "f", name: "hf-trainer-defaults", about: "root as (a); fine-tunes with transformers.Trainer's defaults: AdamW lr 5e-5, no wd, linear decay" },
-  { letter: "g", name: "adamw-hf-init", about: "as (a), but initialised like transformers' ViT (normal std 0.02, zero biases) instead of torch's kaiming-uniform" },
+  {
+    letter: "g",
+    name: "adamw-hf-init",
+    about: "as (a), but initialised like transformers' ViT (normal std 0.02, zero biases) instead of torch's kaiming-uniform",
+  },
   { letter: "h", name: "adamw-long-root", about: "as (a), but the root pre-trained 5× longer" },
 ] as const;
 
@@ -57,7 +61,10 @@ export type ForeignRecipe = (typeof FOREIGN_RECIPES)[number];
 /** `--recipes a,sgd-momentum`: letters or names, in the order given, without repeats. */
 export function parseRecipes(value: string): ForeignRecipe[] {
   const chosen: ForeignRecipe[] = [];
-  for (const word of value.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+  for (const word of value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")) {
     const recipe = FOREIGN_RECIPES.find((r) => r.letter === word || r.name === word);
     if (!recipe) throw new InvalidArgumentError(`unknown recipe '${word}' (choose from ${FOREIGN_RECIPES.map((r) => `${r.letter}=${r.name}`).join(", ")})`);
     if (!chosen.includes(recipe)) chosen.push(recipe);
@@ -151,7 +158,11 @@ const program = experimentCommand("foreign-trees", "Recover model trees trained 
   quick: "a small tree per recipe (4 models, short training): an end-to-end smoke test",
   cache: "cache folder; the trees go to <cache>/foreign-trees/",
 })
-  .option("--recipes <list>", `comma-separated recipes, letters or names (default all: ${FOREIGN_RECIPES.map((r) => `${r.letter}=${r.name}`).join(", ")})`, parseRecipes)
+  .option(
+    "--recipes <list>",
+    `comma-separated recipes, letters or names (default all: ${FOREIGN_RECIPES.map((r) => `${r.letter}=${r.name}`).join(", ")})`,
+    parseRecipes,
+  )
   .option("--python <path>", "Python with PyTorch (Debian's, not pyenv's)", "/usr/bin/python3");
 
 const TRAINER = join(import.meta.dir, "foreign-trees", "train_tree.py");
@@ -184,7 +195,11 @@ async function main(options: Options): Promise<void> {
   const pooled: RunScores[] = [];
   if (settings.recipes.length > 1) {
     const folders = settings.recipes.map((r) => join(root, r.name));
-    const pooledVariants: Variant[] = [VARIANTS[0]!, { name: `trees ${settings.recipes.length}`, options: { trees: settings.recipes.length } }, ...VARIANTS.filter((v) => v.name.startsWith("stage specialization") || v.name.startsWith("specialization") || v.name === "score variance")];
+    const pooledVariants: Variant[] = [
+      VARIANTS[0]!,
+      { name: `trees ${settings.recipes.length}`, options: { trees: settings.recipes.length } },
+      ...VARIANTS.filter((v) => v.name.startsWith("stage specialization") || v.name.startsWith("specialization") || v.name === "score variance"),
+    ];
     for (const variant of pooledVariants) {
       pooled.push(await recoverAndScore(folders, variant, pooledTruth));
     }
@@ -204,7 +219,10 @@ function checkTorch(python: string): void {
   } catch {
     ok = false;
   }
-  if (!ok) throw new MotherError(python, "cannot import torch and numpy, which train the foreign trees", { help: "install Debian's python3-torch, or pass --python PATH" });
+  if (!ok)
+    throw new MotherError(python, "cannot import torch and numpy, which train the foreign trees", {
+      help: "install Debian's python3-torch, or pass --python PATH",
+    });
 }
 
 async function trainTree(python: string, recipe: ForeignRecipe, folder: string, quick: boolean): Promise<void> {
@@ -230,14 +248,17 @@ async function recoverAndScore(paths: readonly string[], variant: Variant, truth
   const statistic = new Map<string, number>();
   const scoreOf = new Map<string, ScoreName>();
   result.graph.trees.forEach((members, t) => {
-    for (const id of members) scoreOf.set(id, variant.options.score && variant.options.score !== "auto" ? variant.options.score : autoScore(result.distances[t]!));
+    for (const id of members)
+      scoreOf.set(id, variant.options.score && variant.options.score !== "auto" ? variant.options.score : autoScore(result.distances[t]!));
   });
   for (const model of result.graph.models) statistic.set(model.id, model.score);
   // Agreement per score actually used (a pooled run may mix kurtosis and variance trees).
-  const agreeing = [...new Set(scoreOf.values())].map((score) => {
-    const edges = truth.edges.filter((e) => scoreOf.get(e.child) === score && scoreOf.get(e.parent) === score);
-    return { edges: edges.length, value: directionAgreement(statistic, score, { models: truth.models, edges }) };
-  }).filter((a) => a.edges > 0);
+  const agreeing = [...new Set(scoreOf.values())]
+    .map((score) => {
+      const edges = truth.edges.filter((e) => scoreOf.get(e.child) === score && scoreOf.get(e.parent) === score);
+      return { edges: edges.length, value: directionAgreement(statistic, score, { models: truth.models, edges }) };
+    })
+    .filter((a) => a.edges > 0);
   const counted = agreeing.reduce((s, a) => s + a.edges, 0);
   return {
     variant: variant.name,
@@ -266,7 +287,11 @@ function meanLayerKurtosis(rows: readonly LayerStatsRow[]): Record<string, numbe
   return Object.fromEntries([...sums].map(([model, { sum, count }]) => [model, sum / count]));
 }
 
-function foreignTreesPage(perRecipe: readonly { recipe: ForeignRecipe; truth: TruthGraph; runs: RunScores[] }[], pooled: readonly RunScores[], settings: Settings): ReportPage {
+function foreignTreesPage(
+  perRecipe: readonly { recipe: ForeignRecipe; truth: TruthGraph; runs: RunScores[] }[],
+  pooled: readonly RunScores[],
+  settings: Settings,
+): ReportPage {
   const cells = perRecipe.flatMap(({ recipe, runs }) => runs.map((run) => ({ split: run.variant, root: recipe.name, ours: run.directed })));
   const run = (runs: readonly RunScores[], name: string) => runs.find((r) => r.variant === name)!;
   const distanceText = (r: RunScores) => [...new Set(r.distances)].join("+");
@@ -280,23 +305,49 @@ function foreignTreesPage(perRecipe: readonly { recipe: ForeignRecipe; truth: Tr
     },
     {
       title: "Default recovery in detail",
-      columns: ["recipe", "directed", "undirected", "agreement", "trees found", "distance", "kurtosis agr.", "variance agr.", "root layer kurt.", "others' layer kurt.", "stage auto chose"],
+      columns: [
+        "recipe",
+        "directed",
+        "undirected",
+        "agreement",
+        "trees found",
+        "distance",
+        "kurtosis agr.",
+        "variance agr.",
+        "root layer kurt.",
+        "others' layer kurt.",
+        "stage auto chose",
+      ],
       rows: perRecipe.map(({ recipe, truth, runs }): Cell[] => {
         const d = run(runs, "default");
         const rootId = truth.models.find((m) => !truth.edges.some((e) => e.child === m.id))!.id;
-        const others = Object.entries(d.layerKurtosis).filter(([id]) => id !== rootId).map(([, k]) => k);
-        return [recipe.name, d.directed, d.undirected, d.agreement, d.trees, distanceText(d), run(runs, "score kurtosis").agreement, run(runs, "score variance").agreement,
-          d.layerKurtosis[rootId] ?? null, others.length > 0 ? others.reduce((a, b) => a + b, 0) / others.length : null,
-          [...new Set(d.graph.models.map((m) => m.stage))].join("+")];
+        const others = Object.entries(d.layerKurtosis)
+          .filter(([id]) => id !== rootId)
+          .map(([, k]) => k);
+        return [
+          recipe.name,
+          d.directed,
+          d.undirected,
+          d.agreement,
+          d.trees,
+          distanceText(d),
+          run(runs, "score kurtosis").agreement,
+          run(runs, "score variance").agreement,
+          d.layerKurtosis[rootId] ?? null,
+          others.length > 0 ? others.reduce((a, b) => a + b, 0) / others.length : null,
+          [...new Set(d.graph.models.map((m) => m.stage))].join("+"),
+        ];
       }),
       note: "undirected: true edges recovered in either orientation (placement); agreement: fraction of true edges on which the run's score moves as recovery assumes (kurtosis falls, variance rises parent → child); layer kurt.: mean Pearson kurtosis over the score layers (torch's kaiming-uniform init gives 1.8, a normal 3).",
     },
     ...(pooled.length > 0
-      ? [{
-          title: `All ${perRecipe.length} recipes pooled into one run (${pooled[0]!.graph.models.length} models, ${perRecipe.length} true trees)`,
-          columns: ["run", "trees found", "clustering", "directed", "undirected", "distances"],
-          rows: pooled.map((r): Cell[] => [r.variant, r.trees, r.clustering, r.directed, r.undirected, distanceText(r)]),
-        }]
+      ? [
+          {
+            title: `All ${perRecipe.length} recipes pooled into one run (${pooled[0]!.graph.models.length} models, ${perRecipe.length} true trees)`,
+            columns: ["run", "trees found", "clustering", "directed", "undirected", "distances"],
+            rows: pooled.map((r): Cell[] => [r.variant, r.trees, r.clustering, r.directed, r.undirected, distanceText(r)]),
+          },
+        ]
       : []),
   ];
   return {
@@ -306,12 +357,16 @@ function foreignTreesPage(perRecipe: readonly { recipe: ForeignRecipe; truth: Tr
       `${perRecipe.length} model trees (${models} models each: a root pre-trained on a mixture of 7 procedural tasks, children and grandchildren fine-tuned on single tasks with new heads) ` +
       `trained by experiments/foreign-trees/train_tree.py with PyTorch ${settings.preset === "quick" ? "(quick preset)" : ""} — torch default init, torch.optim, ` +
       "Hugging Face ViT names, safetensors written by hand — then recovered by our library exactly as `mother recover DIR` does, and with one option changed at a time. " +
-      "Recipes: " + perRecipe.map(({ recipe }) => `${recipe.name}: ${recipe.about}`).join("; ") + ".",
-    figures: [{
-      title: "Directed edge accuracy per recipe and recovery option",
-      spec: accuracyHeatTable(cells, { title: "Directed edge accuracy (foreign PyTorch trees)" }),
-      caption: "One row per PyTorch recipe, one column per recovery option; the cell is the fraction of true edges recovered with the right direction.",
-    }],
+      "Recipes: " +
+      perRecipe.map(({ recipe }) => `${recipe.name}: ${recipe.about}`).join("; ") +
+      ".",
+    figures: [
+      {
+        title: "Directed edge accuracy per recipe and recovery option",
+        spec: accuracyHeatTable(cells, { title: "Directed edge accuracy (foreign PyTorch trees)" }),
+        caption: "One row per PyTorch recipe, one column per recovery option; the cell is the fraction of true edges recovered with the right direction.",
+      },
+    ],
     tables,
   };
 }

@@ -19,12 +19,16 @@ import { runFamilyExperiment, type FamilyExperiment } from "../src/harness/famil
 import { LLAMA_FAMILY_DEFAULTS, LLAMA_FAMILY_QUICK, type LlamaFamilySettings } from "../src/harness/families/llama-family-settings.ts";
 import { planLlamaFamily } from "../src/harness/families/plan-llama-family.ts";
 
-const program = experimentCommand("llama-family", "Train a Llama-2-like family (base, chat, code, code-python, code-instruct) in bfloat16 and recover its tree (paper Fig. 1)", {
-  quick: "40 kB of text per model and a few dozen steps: an end-to-end smoke test",
-  seed: "master seed of every model's init, batch order and corpus shuffle",
-  workers: true,
-  cache: "artefact cache (models, release folder)",
-});
+const program = experimentCommand(
+  "llama-family",
+  "Train a Llama-2-like family (base, chat, code, code-python, code-instruct) in bfloat16 and recover its tree (paper Fig. 1)",
+  {
+    quick: "40 kB of text per model and a few dozen steps: an end-to-end smoke test",
+    seed: "master seed of every model's init, batch order and corpus shuffle",
+    workers: true,
+    cache: "artefact cache (models, release folder)",
+  },
+);
 
 const experiment: FamilyExperiment<LlamaFamilySettings> = {
   family: "llama-family",

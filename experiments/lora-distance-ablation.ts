@@ -44,8 +44,11 @@ interface Options extends CommonCliOptions {
   readonly lambdas?: number[];
 }
 
-const program = experimentCommand("lora-distance-ablation", "Paper §6.1: ℓ_FT instead of ℓ_LoRA on LoRA-V/LoRA-F, and a sweep of the λ constant c on every split", {})
-  .option("--lambdas <list>", `values of c in λ = c · mean(D) (default ${DEFAULTS.lambdas.join(",")})`, numberList);
+const program = experimentCommand(
+  "lora-distance-ablation",
+  "Paper §6.1: ℓ_FT instead of ℓ_LoRA on LoRA-V/LoRA-F, and a sweep of the λ constant c on every split",
+  {},
+).option("--lambdas <list>", `values of c in λ = c · mean(D) (default ${DEFAULTS.lambdas.join(",")})`, numberList);
 
 async function main(options: Options): Promise<void> {
   const started = performance.now();
@@ -54,8 +57,13 @@ async function main(options: Options): Promise<void> {
 
   // 1. load
   const vthr = await loadVthr(settings.vthr, { cache: options.cache, progress });
-  const opened = new Map(await Promise.all([...new Set([...settings.distanceSplits, ...settings.lambdaSplits])].map(async (split) => [split, await vthr.openSplit(split)] as const)));
-  const task = progress.start("recover variants", settings.distanceSplits.length * settings.distances.length + settings.lambdaSplits.length * settings.lambdas.length);
+  const opened = new Map(
+    await Promise.all([...new Set([...settings.distanceSplits, ...settings.lambdaSplits])].map(async (split) => [split, await vthr.openSplit(split)] as const)),
+  );
+  const task = progress.start(
+    "recover variants",
+    settings.distanceSplits.length * settings.distances.length + settings.lambdaSplits.length * settings.lambdas.length,
+  );
 
   // 2. distance ablation
   const distance: SplitSweep[] = [];
@@ -79,7 +87,12 @@ async function main(options: Options): Promise<void> {
     sweeps.map((s) => ({
       split: s.split,
       truth: opened.get(s.split)!.truth,
-      variants: s.variants.map((v) => ({ label: v.variant.label, overrides: v.variant.overrides, graph: v.recovery.graph.graph, perTree: Object.fromEntries([...v.recovery.perTree].map(([root, r]) => [root, r.graph])) })),
+      variants: s.variants.map((v) => ({
+        label: v.variant.label,
+        overrides: v.variant.overrides,
+        graph: v.recovery.graph.graph,
+        perTree: Object.fromEntries([...v.recovery.perTree].map(([root, r]) => [root, r.graph])),
+      })),
     }));
   await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ distance: record(distance), lambda: record(lambda) })}\n`);
 

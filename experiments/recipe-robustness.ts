@@ -32,7 +32,6 @@ import { FINE_TUNE_RECIPES, recipeByName } from "../src/harness/direction/recipe
 import { recipeRobustnessPage, type RecipeMeasurement } from "../src/harness/direction/report-recipe-robustness.ts";
 import { summariseTraining, trainTraced } from "../src/harness/direction/train-traced.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type VthrSettings } from "../src/harness/vthr/vthr-settings.ts";
-import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
 import { defaultScoreSource, sourceAgreement, sourceLabel, varianceGrowthAuto, type ScoreSource } from "../src/harness/direction/score-source.ts";
 import { printReportPage, writeReportPage } from "../src/report/index.ts";
 import { StatsCache } from "../src/stats/stats-cache.ts";
@@ -74,11 +73,17 @@ interface CliOptions extends CommonCliOptions {
 
 function recipeList(value: string): string[] {
   const names = value.split(",").map((s) => s.trim());
-  for (const name of names) if (!FINE_TUNE_RECIPES.some((r) => r.name === name)) throw new InvalidArgumentError(`unknown recipe '${name}' (choose from ${FINE_TUNE_RECIPES.map((r) => r.name).join(", ")})`);
+  for (const name of names)
+    if (!FINE_TUNE_RECIPES.some((r) => r.name === name))
+      throw new InvalidArgumentError(`unknown recipe '${name}' (choose from ${FINE_TUNE_RECIPES.map((r) => r.name).join(", ")})`);
   return names;
 }
 
-const program = experimentCommand("recipe-robustness", "Direction agreement and monotonicity of every score candidate under other fine-tuning recipes (SGD, Adam, LoRA, lr, length)", {})
+const program = experimentCommand(
+  "recipe-robustness",
+  "Direction agreement and monotonicity of every score candidate under other fine-tuning recipes (SGD, Adam, LoRA, lr, length)",
+  {},
+)
   .option("--recipes <list>", `comma-separated recipes (default: all: ${FINE_TUNE_RECIPES.map((r) => r.name).join(",")})`, recipeList)
   .option("--chains <n>", "chains (root → child → grandchild) per root and recipe", wholeNumber)
   .option("--no-recover", "skip tree recovery (agreement and monotonicity only)");
@@ -99,14 +104,21 @@ async function main(options: CliOptions): Promise<void> {
   const store = new ArtifactStore(options.cache, { log: () => {}, now: () => performance.now() });
   const defaultCandidate = defaultScoreSource();
   // The default, the variance-growth pair recovery could adopt, then every fixed candidate.
-  const candidates: ScoreSource[] = [defaultCandidate, varianceGrowthAuto(), ...settings.candidates.filter((c) => candidateLabel(c) !== sourceLabel(defaultCandidate))];
+  const candidates: ScoreSource[] = [
+    defaultCandidate,
+    varianceGrowthAuto(),
+    ...settings.candidates.filter((c) => candidateLabel(c) !== sourceLabel(defaultCandidate)),
+  ];
 
   // 1. plan
   const { roots, chains } = planRecipeChains(settings.vthr, settings.chains);
 
   // 2. train (every recipe in one pool, so both workers stay busy)
   const rootArtifacts = await trainPlanned(roots, { store, progress, workers: settings.vthr.workers, label: "VTHR roots" });
-  const traced = await trainTraced(chains.flatMap((c) => c.models), { store, progress, workers: settings.vthr.workers, existing: rootArtifacts, label: "recipe chains" });
+  const traced = await trainTraced(
+    chains.flatMap((c) => c.models),
+    { store, progress, workers: settings.vthr.workers, existing: rootArtifacts, label: "recipe chains" },
+  );
   const artifacts = new Map([...rootArtifacts, ...[...traced].map(([id, t]) => [id, t.artifact] as const)]);
 
   // 3. measure
@@ -114,7 +126,10 @@ async function main(options: CliOptions): Promise<void> {
   const task = progress.start("measure recipes", chains.length);
   const recipes: RecipeMeasurement[] = [];
   for (const { recipe, models: planned, truth } of chains) {
-    const models = await openArtifacts(truth.models.map((m) => m.id), artifacts);
+    const models = await openArtifacts(
+      truth.models.map((m) => m.id),
+      artifacts,
+    );
     const rows = (await Promise.all(models.map((model) => modelStats(model, statsCache)))).flat();
     const prepared = await prepareTrees(models, truth);
     const runs = planned.map((m) => ({ id: m.id, root: m.tree, stage: "specialization" as const, snapshots: traced.get(m.id)!.snapshots }));
@@ -133,10 +148,19 @@ async function main(options: CliOptions): Promise<void> {
   task.finish();
 
   // 4. report
-  const page = recipeRobustnessPage({ recipes, defaultCandidate: sourceLabel(defaultCandidate), chainsPerRoot: settings.chains.chainsPerRoot, roots: roots.map((r) => r.id) });
+  const page = recipeRobustnessPage({
+    recipes,
+    defaultCandidate: sourceLabel(defaultCandidate),
+    chainsPerRoot: settings.chains.chainsPerRoot,
+    roots: roots.map((r) => r.id),
+  });
   const dataDir = join(options.reports, "data", page.slug);
   await mkdir(dataDir, { recursive: true });
-  const data = chains.map(({ recipe, truth }) => ({ recipe: recipe.name, truth, folders: Object.fromEntries(truth.models.map((m) => [m.id, artifacts.get(m.id)!.path])) }));
+  const data = chains.map(({ recipe, truth }) => ({
+    recipe: recipe.name,
+    truth,
+    folders: Object.fromEntries(truth.models.map((m) => [m.id, artifacts.get(m.id)!.path])),
+  }));
   await writeFileAtomic(join(dataDir, "chains.json"), `${JSON.stringify(data, null, 1)}\n`);
   await writeReportPage(options.reports, page);
   printReportPage(page);

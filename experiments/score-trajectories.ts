@@ -85,10 +85,21 @@ async function main(options: CliOptions): Promise<void> {
 
   // 2. train: the roots come from the VTHR cache; the traced runs are new
   const roots = await trainPlanned(plan.vthrRoots, { store, progress, workers: settings.vthr.workers, label: "VTHR roots" });
-  const traced = await trainTraced([...plan.pretraining, ...plan.fineTuning], { store, progress, workers: settings.vthr.workers, existing: roots, label: "traced runs" });
+  const traced = await trainTraced([...plan.pretraining, ...plan.fineTuning], {
+    store,
+    progress,
+    workers: settings.vthr.workers,
+    existing: roots,
+    label: "traced runs",
+  });
 
   // 3–4. measure and report (the page computes ρ from the snapshots)
-  const run = (model: (typeof plan.pretraining)[number], stage: "generalization" | "specialization") => ({ id: model.id, root: model.tree, stage, snapshots: traced.get(model.id)!.snapshots });
+  const run = (model: (typeof plan.pretraining)[number], stage: "generalization" | "specialization") => ({
+    id: model.id,
+    root: model.tree,
+    stage,
+    snapshots: traced.get(model.id)!.snapshots,
+  });
   const page = scoreTrajectoriesPage({
     pretraining: plan.pretraining.map((m) => run(m, "generalization")),
     fineTuning: plan.fineTuning.map((m) => run(m, "specialization")),
@@ -98,7 +109,12 @@ async function main(options: CliOptions): Promise<void> {
   });
   const dataDir = join(options.reports, "data", page.slug);
   await mkdir(dataDir, { recursive: true });
-  const runs = [...plan.pretraining, ...plan.fineTuning].map((m) => ({ id: m.id, root: m.tree, pretraining: !m.parent, folder: traced.get(m.id)!.artifact.path }));
+  const runs = [...plan.pretraining, ...plan.fineTuning].map((m) => ({
+    id: m.id,
+    root: m.tree,
+    pretraining: !m.parent,
+    folder: traced.get(m.id)!.artifact.path,
+  }));
   await writeFileAtomic(join(dataDir, "runs.json"), `${JSON.stringify({ runs }, null, 1)}\n`);
   await writeReportPage(options.reports, page);
   printReportPage(page);

@@ -42,8 +42,10 @@ interface Options extends CommonCliOptions {
   readonly siblings?: number;
 }
 
-const program = experimentCommand("seed-siblings", "Paper §6.3: same-recipe fine-tunes differing only in seed — farther from each other than from the parent?")
-  .option("--siblings <n>", `seed siblings per root (default ${DEFAULTS.siblings})`, atLeast(2));
+const program = experimentCommand(
+  "seed-siblings",
+  "Paper §6.3: same-recipe fine-tunes differing only in seed — farther from each other than from the parent?",
+).option("--siblings <n>", `seed siblings per root (default ${DEFAULTS.siblings})`, atLeast(2));
 
 async function main(options: Options): Promise<void> {
   const started = performance.now();

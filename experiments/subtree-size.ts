@@ -52,7 +52,12 @@ const program = experimentCommand("subtree-size", "Paper Table 4: accuracy on ra
 
 async function main(options: Options): Promise<void> {
   const started = performance.now();
-  const settings = settingsOf(options.quick ? QUICK : DEFAULTS, { samples: options.samples, split: options.split, rootClosed: options.rootClosed, seed: options.seed });
+  const settings = settingsOf(options.quick ? QUICK : DEFAULTS, {
+    samples: options.samples,
+    split: options.split,
+    rootClosed: options.rootClosed,
+    seed: options.seed,
+  });
   const progress = defaultProgress();
 
   // 1. load

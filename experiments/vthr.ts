@@ -36,7 +36,9 @@ const program = experimentCommand("vthr", "Train the VTHR-style model trees (FT,
   seed: "master seed of task draws, seeds and hyper-parameter jitter",
   workers: true,
   cache: "artefact cache (models, statistics)",
-}).option("--splits <list>", `comma-separated splits (default: ${SPLITS.join(",")})`, (value: string) => value.split(",").map((name) => splitName(name.trim())));
+}).option("--splits <list>", `comma-separated splits (default: ${SPLITS.join(",")})`, (value: string) =>
+  value.split(",").map((name) => splitName(name.trim())),
+);
 
 async function main(options: VthrCliOptions): Promise<void> {
   const started = performance.now();

@@ -14,7 +14,11 @@ export interface GradientBackground {
 export function sampleDarkBackground(rng: Rng): GradientBackground {
   const from = darkColour(rng);
   const shift = rng.uniform(-0.1, 0.1);
-  const to: Rgb = [clamp01(from[0] + shift + rng.normal(0, 0.03)), clamp01(from[1] + shift + rng.normal(0, 0.03)), clamp01(from[2] + shift + rng.normal(0, 0.03))];
+  const to: Rgb = [
+    clamp01(from[0] + shift + rng.normal(0, 0.03)),
+    clamp01(from[1] + shift + rng.normal(0, 0.03)),
+    clamp01(from[2] + shift + rng.normal(0, 0.03)),
+  ];
   return { from, to, angle: rng.uniform(0, 2 * Math.PI) };
 }
 
@@ -48,5 +52,5 @@ export function visibleColour(rng: Rng, background: GradientBackground, minimumD
 }
 
 function clamp01(value: number): number {
-  return value < 0 ? 0 : value > 1 ? 1 : value;
+  return value < 0 ? 0 : Math.min(value, 1);
 }

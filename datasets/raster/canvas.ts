@@ -72,7 +72,7 @@ export class Canvas {
       for (let x = x0; x <= x1; x++) {
         const coverage = 0.5 - distance(x + 0.5, y + 0.5);
         if (coverage <= 0) continue;
-        const alpha = (coverage >= 1 ? 1 : coverage) * opacity;
+        const alpha = Math.min(coverage, 1) * opacity;
         const index = y * this.size + x;
         pixels[index] = (pixels[index] as number) + (r - (pixels[index] as number)) * alpha;
         pixels[plane + index] = (pixels[plane + index] as number) + (g - (pixels[plane + index] as number)) * alpha;
@@ -110,7 +110,7 @@ export class Canvas {
     const pixels = this.pixels;
     for (let i = 0; i < pixels.length; i++) {
       const value = pixels[i] as number;
-      const clamped = value < 0 ? 0 : value > 1 ? 1 : value;
+      const clamped = value < 0 ? 0 : Math.min(value, 1);
       out[offset + i] = clamped * 2 - 1;
     }
   }

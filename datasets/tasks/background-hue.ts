@@ -38,7 +38,14 @@ export const backgroundHue = defineImageTask<BackgroundHueScene>({
     const to = hsvToRgb(hue + rng.uniform(-0.02, 0.02), saturation * rng.uniform(0.8, 1.2), rng.uniform(0.45, 0.95));
     const clutter = Array.from({ length: rng.intBetween(3, 7) }, () => {
       const radius = rng.uniform(0.08, 0.16) * size;
-      return { kind: rng.choice(SHAPE_KINDS), cx: rng.uniform(0, size), cy: rng.uniform(0, size), radius, angle: rng.uniform(-0.4, 0.4), colour: vividColour(rng) };
+      return {
+        kind: rng.choice(SHAPE_KINDS),
+        cx: rng.uniform(0, size),
+        cy: rng.uniform(0, size),
+        radius,
+        angle: rng.uniform(-0.4, 0.4),
+        colour: vividColour(rng),
+      };
     });
     return { hue, from, to, angle: rng.uniform(0, 2 * Math.PI), clutter, noise: rng.uniform(0.02, 0.06) };
   },

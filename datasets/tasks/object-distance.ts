@@ -60,7 +60,8 @@ export const objectDistance = defineImageTask<DistanceScene>({
     const { size } = canvas;
     for (let y = 0; y < size; y++) {
       const t = (y + 0.5 - scene.horizon) / (size - scene.horizon);
-      const colour = t < 0 ? scene.sky : [0, 1, 2].map((c) => (scene.groundFar[c] as number) + ((scene.groundNear[c] as number) - (scene.groundFar[c] as number)) * t);
+      const colour =
+        t < 0 ? scene.sky : [0, 1, 2].map((c) => (scene.groundFar[c] as number) + ((scene.groundNear[c] as number) - (scene.groundFar[c] as number)) * t);
       for (let c = 0; c < 3; c++) canvas.pixels.fill(colour[c] as number, c * canvas.plane + y * size, c * canvas.plane + (y + 1) * size);
     }
     for (let k = scene.objects.length - 1; k >= 0; k--) {

@@ -7,7 +7,14 @@ import { SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
 /** Generation metadata of an object-position image. */
 export interface PositionScene {
   readonly background: GradientBackground;
-  readonly object: { readonly kind: ShapeKind; readonly cx: number; readonly cy: number; readonly radius: number; readonly angle: number; readonly colour: Rgb };
+  readonly object: {
+    readonly kind: ShapeKind;
+    readonly cx: number;
+    readonly cy: number;
+    readonly radius: number;
+    readonly angle: number;
+    readonly colour: Rgb;
+  };
   /** Tiny dots that carry no label information. */
   readonly specks: readonly { readonly cx: number; readonly cy: number; readonly colour: Rgb }[];
   readonly noise: number;

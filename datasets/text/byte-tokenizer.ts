@@ -21,18 +21,30 @@ export function encodeText(text: string): Uint8Array {
  * the broken bytes as U+FFFD rather than throwing (model samples do this).
  */
 export function decodeTokens(tokens: ArrayLike<number>): string {
-  const bytes = tokens instanceof Uint8Array ? tokens : Uint8Array.from(tokens as ArrayLike<number>, (id) => {
-    if (!Number.isInteger(id) || id < 0 || id >= VOCAB_SIZE) throw new RangeError(`decodeTokens: id ${id} outside [0, ${VOCAB_SIZE})`);
-    return id;
-  });
+  const bytes =
+    tokens instanceof Uint8Array
+      ? tokens
+      : Uint8Array.from(tokens as ArrayLike<number>, (id) => {
+          if (!Number.isInteger(id) || id < 0 || id >= VOCAB_SIZE) throw new RangeError(`decodeTokens: id ${id} outside [0, ${VOCAB_SIZE})`);
+          return id;
+        });
   return decoder.decode(bytes);
 }
 
 /** Typographic punctuation found in the corpora, mapped to plain ASCII. */
 const ASCII_REPLACEMENTS: Readonly<Record<string, string>> = {
-  "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-  "\u2013": "-", "\u2014": "--", "\u2011": "-", "\u2010": "-",
-  "\u2022": "*", "\u00b0": " degrees", "\u00a0": " ", "\u2026": "...",
+  "\u2018": "'",
+  "\u2019": "'",
+  "\u201c": '"',
+  "\u201d": '"',
+  "\u2013": "-",
+  "\u2014": "--",
+  "\u2011": "-",
+  "\u2010": "-",
+  "\u2022": "*",
+  "\u00b0": " degrees",
+  "\u00a0": " ",
+  "\u2026": "...",
 };
 
 /**
@@ -40,7 +52,5 @@ const ASCII_REPLACEMENTS: Readonly<Record<string, string>> = {
  * turn CR/LF pairs into LF: keeps the corpora inside printable ASCII plus tab/newline.
  */
 export function toAscii(text: string): string {
-  return text
-    .replace(/\r\n?/g, "\n")
-    .replace(/[^\t\n\x20-\x7e]/g, (character) => ASCII_REPLACEMENTS[character] ?? "");
+  return text.replace(/\r\n?/g, "\n").replace(/[^\t\n\x20-\x7e]/g, (character) => ASCII_REPLACEMENTS[character] ?? "");
 }

@@ -29,7 +29,10 @@ const TEMPLATES: readonly Template[] = [
   }),
   (_speech, [first = ""]) => ({ user: `Rewrite in capital letters: ${first}`, assistant: first.toUpperCase() }),
   (_speech, [first = ""]) => {
-    const words = first.replace(/[^A-Za-z0-9' -]/g, "").split(/\s+/).filter((word) => word.length > 0);
+    const words = first
+      .replace(/[^A-Za-z0-9' -]/g, "")
+      .split(/\s+/)
+      .filter((word) => word.length > 0);
     return { user: `What is the last word of this sentence? "${first}"`, assistant: `The last word is "${words[words.length - 1] ?? ""}".` };
   },
   (speech, sentences, rng) => {

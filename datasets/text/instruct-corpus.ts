@@ -20,7 +20,9 @@ export function instructCorpus(options: CorpusOptions & { readonly seed?: number
         `### Instruction:\nWrite a Python function \`${fn.name}(${fn.parameters})\`${purpose}\n\n### Response:\n\`\`\`python\n${fn.source}\n\`\`\`\n`,
       );
       if (fn.summary.length > 0) {
-        examples.push(`### Instruction:\nExplain what this Python function does.\n\n\`\`\`python\n${fn.sourceWithoutDocstring}\n\`\`\`\n\n### Response:\n${fn.summary}\n`);
+        examples.push(
+          `### Instruction:\nExplain what this Python function does.\n\n\`\`\`python\n${fn.sourceWithoutDocstring}\n\`\`\`\n\n### Response:\n${fn.summary}\n`,
+        );
       }
     }
   }

@@ -59,7 +59,11 @@ function splitDocstring(body: readonly string[], firstBodyLine: number): { summa
   if (!rest.includes(quote)) {
     for (last = firstBodyLine + 1; last < body.length && !(body[last] as string).includes(quote); last++);
   }
-  const docLines = body.slice(firstBodyLine, last + 1).join("\n").trim().slice(3);
+  const docLines = body
+    .slice(firstBodyLine, last + 1)
+    .join("\n")
+    .trim()
+    .slice(3);
   const text = docLines.slice(0, docLines.indexOf(quote) >= 0 ? docLines.indexOf(quote) : undefined);
   const summary = (text.split(/\n\s*\n/)[0] ?? "").replace(/\s+/g, " ").trim();
   const withoutDocstring = [...body.slice(0, firstBodyLine), ...body.slice(last + 1)];

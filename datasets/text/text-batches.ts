@@ -15,7 +15,13 @@ export interface TextBatch {
  * drawn from a stream seeded by `seed` (so the batch order is part of a run's config).
  * Runs forever unless `steps` is given.
  */
-export function* textBatches(tokens: ArrayLike<number>, batchSize: number, seqLen: number, seed: number, steps = Number.POSITIVE_INFINITY): Generator<TextBatch> {
+export function* textBatches(
+  tokens: ArrayLike<number>,
+  batchSize: number,
+  seqLen: number,
+  seed: number,
+  steps = Number.POSITIVE_INFINITY,
+): Generator<TextBatch> {
   if (tokens.length < seqLen + 1) {
     throw new MotherError("textBatches", "corpus shorter than one window", { value: tokens.length, limit: seqLen + 1 });
   }

@@ -34,12 +34,24 @@ export function buildProgram(): Command {
     .command("recover")
     .description("recover the Model Graph (trees and parents) of a set of safetensors models")
     .argument("<paths...>", "model folders (*.safetensors, optional config.json), single .safetensors files, or folders of model folders")
-    .addOption(new Option("--stage <stage>", "training stage of every model; auto tries both score trends per tree and keeps the cheaper tree").choices(["specialization", "generalization", "auto"]).default("auto"))
+    .addOption(
+      new Option("--stage <stage>", "training stage of every model; auto tries both score trends per tree and keeps the cheaper tree")
+        .choices(["specialization", "generalization", "auto"])
+        .default("auto"),
+    )
     .option("--stages <file>", "JSON file mapping model id → generalization|specialization (overrides --stage)")
-    .option("--trees <n>", "number of trees, or 'auto' (models whose weights differ by under 0.8 of their RMS share a tree)", (v) => (v === "auto" ? "auto" : positiveInteger(v)), "auto")
+    .option(
+      "--trees <n>",
+      "number of trees, or 'auto' (models whose weights differ by under 0.8 of their RMS share a tree)",
+      (v) => (v === "auto" ? "auto" : positiveInteger(v)),
+      "auto",
+    )
     .addOption(new Option("--distance <name>", "edge distance: ft (max |Δw|), lora (rank Δw), auto").choices(["ft", "lora", "auto"]).default("auto"))
     .addOption(
-      new Option("--ft-distance <kind>", "full-fine-tuning distance: max (the paper's: max |Δw| / range), mean (Σ over layers of mean |Δw| / RMS), or geometric (√(max · mean))")
+      new Option(
+        "--ft-distance <kind>",
+        "full-fine-tuning distance: max (the paper's: max |Δw| / range), mean (Σ over layers of mean |Δw| / RMS), or geometric (√(max · mean))",
+      )
         .choices(["geometric", "max", "mean"])
         .default("geometric"),
     )
@@ -53,10 +65,16 @@ export function buildProgram(): Command {
     .option("--out <file>", "write the result here instead of standard output")
     .option("--stats <file>", "also write per-layer statistics as an Apache Arrow IPC file")
     .option("--workers <n>", "worker threads for reading layers (default: by size, up to 2)", (v) => (v === "0" ? 0 : positiveInteger(v)))
-    .option("--cache <dir>", "keep what was read of each layer here, so a re-run (other --lambda, --trees, --format) or an interrupted run reads only what it lacks (default: $XDG_CACHE_HOME/mother/layers, else ~/.cache/mother/layers)")
+    .option(
+      "--cache <dir>",
+      "keep what was read of each layer here, so a re-run (other --lambda, --trees, --format) or an interrupted run reads only what it lacks (default: $XDG_CACHE_HOME/mother/layers, else ~/.cache/mother/layers)",
+    )
     .option("--no-cache", "read every layer and keep nothing")
     .option("-q, --quiet", "no progress on standard error")
-    .addHelpText("after", "\nEnvironment:\n  MOTHER_KERNELS=wasm  sweep with the WebAssembly kernels only (by default the native AVX2 kernels, built by the machine's cc at install, run where they can)")
+    .addHelpText(
+      "after",
+      "\nEnvironment:\n  MOTHER_KERNELS=wasm  sweep with the WebAssembly kernels only (by default the native AVX2 kernels, built by the machine's cc at install, run where they can)",
+    )
     .action(async (paths: string[], options: RecoverCommandOptions) => runRecoverCommand(paths, options));
 
   program

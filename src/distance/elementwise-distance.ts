@@ -14,7 +14,10 @@ type Weights = Float32Array | Float64Array;
 /** max |a − b| and mean |a − b| in one pass over both arrays (f64 accumulation). */
 export function absoluteDifference(a: Weights, b: Weights): { max: number; mean: number } {
   if (a.length !== b.length) {
-    throw new MotherError("elementwise distance", "layers differ in size", { value: `${a.length} vs ${b.length}`, help: "models with different shapes belong to different trees" });
+    throw new MotherError("elementwise distance", "layers differ in size", {
+      value: `${a.length} vs ${b.length}`,
+      help: "models with different shapes belong to different trees",
+    });
   }
   let max = 0;
   let sum = 0;

@@ -63,16 +63,30 @@ export class ArtifactStore {
    * A JSON artefact (a result table, a recovered graph): `compute()` runs only when the file
    * is missing, and the parsed value is returned either way.
    */
-  async getJson<T>(kind: string, config: unknown, compute: () => Promise<T>, options: Omit<ArtifactOptions, "extension"> = {}): Promise<Artifact & { value: T }> {
-    const artifact = await this.get(kind, config, async (temporaryPath) => {
-      await Bun.write(temporaryPath, JSON.stringify(await compute()));
-    }, { ...options, extension: "json" });
+  async getJson<T>(
+    kind: string,
+    config: unknown,
+    compute: () => Promise<T>,
+    options: Omit<ArtifactOptions, "extension"> = {},
+  ): Promise<Artifact & { value: T }> {
+    const artifact = await this.get(
+      kind,
+      config,
+      async (temporaryPath) => {
+        await Bun.write(temporaryPath, JSON.stringify(await compute()));
+      },
+      { ...options, extension: "json" },
+    );
     return { ...artifact, value: JSON.parse(await readFile(artifact.path, "utf8")) as T };
   }
 
   private async fetchOrProduce(
-    kind: string, config: unknown, key: string, path: string,
-    produce: (temporaryPath: string) => Promise<unknown>, options: ArtifactOptions,
+    kind: string,
+    config: unknown,
+    key: string,
+    path: string,
+    produce: (temporaryPath: string) => Promise<unknown>,
+    options: ArtifactOptions,
   ): Promise<Artifact> {
     const shortName = `${kind}/${key.slice(0, SHORT_KEY_LENGTH)}`;
     const label = options.label ? ` (${options.label})` : "";

@@ -38,9 +38,7 @@ function encode(value: unknown, where: string, ancestors: Set<object>): string {
   ancestors.add(value);
   let text: string;
   if (Array.isArray(value) || ArrayBuffer.isView(value)) {
-    const items = Array.from(value as ArrayLike<unknown>, (item, index) =>
-      item === undefined ? "null" : encode(item, `${where}[${index}]`, ancestors),
-    );
+    const items = Array.from(value as ArrayLike<unknown>, (item, index) => (item === undefined ? "null" : encode(item, `${where}[${index}]`, ancestors)));
     text = `[${items.join(",")}]`;
   } else {
     const fields = Object.keys(value)

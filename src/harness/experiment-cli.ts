@@ -66,8 +66,14 @@ export interface CommandOptions {
 }
 
 /** A command with the common options; the script adds its own. */
-export function experimentCommand(name: string, description: string, options: CommandOptions = { seed: "seed of the random samples this experiment draws" }): Command {
-  const command = new Command(name).description(description).option("--quick", options.quick ?? "the quick VTHR trees and small sample counts: an end-to-end smoke test");
+export function experimentCommand(
+  name: string,
+  description: string,
+  options: CommandOptions = { seed: "seed of the random samples this experiment draws" },
+): Command {
+  const command = new Command(name)
+    .description(description)
+    .option("--quick", options.quick ?? "the quick VTHR trees and small sample counts: an end-to-end smoke test");
   if (options.seed) command.option("--seed <n>", options.seed, wholeNumber);
   if (options.workers) command.option("--workers <n>", "parallel training workers (one ORT thread each)", atLeast(1));
   return command

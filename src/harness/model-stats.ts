@@ -17,7 +17,13 @@ export async function modelStats(model: ModelSource, cache: StatsCache = new Sta
     rows = [];
     for (const tensor of model.tensors) {
       if (tensor.shape.length !== 2) continue;
-      rows.push({ model: model.id, layer: tensor.name, kind: classifyLayer(tensor.name, tensor.shape), shape: tensor.shape, stats: layerStats(await readTensor(tensor)) });
+      rows.push({
+        model: model.id,
+        layer: tensor.name,
+        kind: classifyLayer(tensor.name, tensor.shape),
+        shape: tensor.shape,
+        stats: layerStats(await readTensor(tensor)),
+      });
     }
     await cache.put(key, rows);
   }

@@ -34,7 +34,9 @@ export async function discoverModels(paths: readonly string[]): Promise<ModelSou
   for (let i = 1; i < locations.length; i++) {
     const [previous, current] = [locations[i - 1]!, locations[i]!];
     if (previous.id === current.id) {
-      throw new MotherError(current.path, `duplicate model id ${current.id}, also used by ${previous.path}`, { help: "rename one folder or file; ids come from folder names and file stems" });
+      throw new MotherError(current.path, `duplicate model id ${current.id}, also used by ${previous.path}`, {
+        help: "rename one folder or file; ids come from folder names and file stems",
+      });
     }
   }
   return mapInBatches(locations, HEADERS_IN_FLIGHT, async (location) => {
@@ -54,7 +56,7 @@ async function mapInBatches<T, R>(items: readonly T[], batchSize: number, run: (
 }
 
 async function locateModels(path: string): Promise<ModelLocation[]> {
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);
   } catch (error) {
@@ -83,7 +85,9 @@ async function locateModels(path: string): Promise<ModelLocation[]> {
         help: "save them as safetensors first, e.g. transformers' save_pretrained(dir, safe_serialization=True)",
       });
     }
-    throw new MotherError(path, "folder holds no .safetensors files and no model folders", { help: "point at a model folder, a .safetensors file, or a folder of model folders" });
+    throw new MotherError(path, "folder holds no .safetensors files and no model folders", {
+      help: "point at a model folder, a .safetensors file, or a folder of model folders",
+    });
   }
   return models;
 }
@@ -121,8 +125,8 @@ async function openModelFolder(folder: string): Promise<TensorInfo[]> {
   const entries = (await listFolder(folder)).filter((entry) => !entry.isDirectory);
   const indexes = entries.filter((entry) => entry.name.endsWith(SHARD_INDEX_SUFFIX)).map((entry) => entry.name);
   if (indexes.length > 0) {
-    const index = indexes.includes("model" + SHARD_INDEX_SUFFIX) ? "model" + SHARD_INDEX_SUFFIX : indexes[0]!;
-    if (indexes.length > 1 && index !== "model" + SHARD_INDEX_SUFFIX) {
+    const index = indexes.includes(`model${SHARD_INDEX_SUFFIX}`) ? `model${SHARD_INDEX_SUFFIX}` : indexes[0]!;
+    if (indexes.length > 1 && index !== `model${SHARD_INDEX_SUFFIX}`) {
       throw new MotherError(folder, "several shard indexes and none is model.safetensors.index.json", { value: indexes.join(", ") });
     }
     return openShardedCheckpoint(join(folder, index));
@@ -133,7 +137,9 @@ async function openModelFolder(folder: string): Promise<TensorInfo[]> {
   for (const tensor of perFile.flat()) {
     const earlier = fileOf.get(tensor.name);
     if (earlier !== undefined) {
-      throw new MotherError(tensor.file, `tensor ${tensor.name} also appears in ${earlier}`, { help: "add a model.safetensors.index.json saying which file holds each tensor" });
+      throw new MotherError(tensor.file, `tensor ${tensor.name} also appears in ${earlier}`, {
+        help: "add a model.safetensors.index.json saying which file holds each tensor",
+      });
     }
     fileOf.set(tensor.name, tensor.file);
   }

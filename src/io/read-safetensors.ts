@@ -8,12 +8,7 @@ import { stat } from "node:fs/promises";
 import { MotherError } from "../errors.ts";
 import { DTYPE_BYTES, type Dtype, type TensorInfo } from "../types.ts";
 import { decodeTensorBytes } from "./dtype.ts";
-import {
-  HEADER_LENGTH_PREFIX_BYTES,
-  MAX_HEADER_BYTES,
-  parseSafetensorsHeader,
-  type ParsedSafetensorsHeader,
-} from "./safetensors-header.ts";
+import { HEADER_LENGTH_PREFIX_BYTES, MAX_HEADER_BYTES, parseSafetensorsHeader, type ParsedSafetensorsHeader } from "./safetensors-header.ts";
 
 /**
  * Read and validate a file's header: float tensors (absolute offsets), skipped non-float
@@ -22,7 +17,10 @@ import {
 export async function readSafetensorsHeader(file: string): Promise<ParsedSafetensorsHeader> {
   const fileSize = await regularFileSize(file);
   if (fileSize < HEADER_LENGTH_PREFIX_BYTES) {
-    throw new MotherError(file, "truncated file: too short for a safetensors header length", { value: `${fileSize} bytes`, limit: `${HEADER_LENGTH_PREFIX_BYTES} bytes` });
+    throw new MotherError(file, "truncated file: too short for a safetensors header length", {
+      value: `${fileSize} bytes`,
+      limit: `${HEADER_LENGTH_PREFIX_BYTES} bytes`,
+    });
   }
   const prefix = await readRange(file, 0, HEADER_LENGTH_PREFIX_BYTES);
   const headerLength = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
@@ -92,7 +90,11 @@ export class TensorScratch implements TensorMemory {
  * skips the NaN/Inf pass for F32/F64 (a whole extra sweep) when the caller's own pass over the
  * values detects non-finite ones — recovery's statistics do — and reports them itself.
  */
-export async function readTensor(info: TensorInfo, scratch?: TensorMemory, options: { checkFinite?: boolean; count?: number } = {}): Promise<Float32Array | Float64Array> {
+export async function readTensor(
+  info: TensorInfo,
+  scratch?: TensorMemory,
+  options: { checkFinite?: boolean; count?: number } = {},
+): Promise<Float32Array | Float64Array> {
   const stream = openTensorStream(info);
   try {
     // `count`: only the tensor's first that-many elements (a sample), read and decoded alone.
@@ -162,7 +164,7 @@ export function openTensorStream(info: TensorInfo): TensorStream {
 }
 
 async function regularFileSize(file: string): Promise<number> {
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(file);
   } catch (error) {

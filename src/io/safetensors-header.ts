@@ -22,8 +22,26 @@ export const MAX_HEADER_BYTES = 100_000_000;
  * pack elements, so sizes are in bits. Anything outside this table is not a safetensors file.
  */
 export const SAFETENSORS_DTYPE_BITS: Readonly<Record<string, number>> = {
-  BOOL: 8, U8: 8, I8: 8, F8_E5M2: 8, F8_E4M3: 8, F8_E8M0: 8, F4: 4, F6_E2M3: 6, F6_E3M2: 6,
-  I16: 16, U16: 16, F16: 16, BF16: 16, I32: 32, U32: 32, F32: 32, C64: 64, I64: 64, U64: 64, F64: 64,
+  BOOL: 8,
+  U8: 8,
+  I8: 8,
+  F8_E5M2: 8,
+  F8_E4M3: 8,
+  F8_E8M0: 8,
+  F4: 4,
+  F6_E2M3: 6,
+  F6_E3M2: 6,
+  I16: 16,
+  U16: 16,
+  F16: 16,
+  BF16: 16,
+  I32: 32,
+  U32: 32,
+  F32: 32,
+  C64: 64,
+  I64: 64,
+  U64: 64,
+  F64: 64,
 };
 
 /** The dtypes whose values we read as weights; see `Dtype`. */
@@ -53,12 +71,7 @@ export interface ParsedSafetensorsHeader {
  * dtype, begin > end, shape × dtype size ≠ byte range, ranges past the end of the file, and
  * overlapping ranges. Gaps between tensors and trailing bytes are tolerated.
  */
-export function parseSafetensorsHeader(
-  headerBytes: Uint8Array,
-  file: string,
-  fileSize: number,
-  headerLength: number,
-): ParsedSafetensorsHeader {
+export function parseSafetensorsHeader(headerBytes: Uint8Array, file: string, fileSize: number, headerLength: number): ParsedSafetensorsHeader {
   const dataStart = HEADER_LENGTH_PREFIX_BYTES + headerLength;
   if (headerLength > MAX_HEADER_BYTES) {
     throw new MotherError(file, "safetensors header length over the cap", { value: headerLength, limit: MAX_HEADER_BYTES });
@@ -84,13 +97,19 @@ export function parseSafetensorsHeader(
     const { dtype, shape, begin, end } = parseEntry(name, entry, file);
     const bits = SAFETENSORS_DTYPE_BITS[dtype];
     if (bits === undefined) {
-      throw new MotherError(file, `tensor ${name} has an unknown dtype`, { value: dtype, help: `safetensors dtypes are ${Object.keys(SAFETENSORS_DTYPE_BITS).join(", ")}` });
+      throw new MotherError(file, `tensor ${name} has an unknown dtype`, {
+        value: dtype,
+        help: `safetensors dtypes are ${Object.keys(SAFETENSORS_DTYPE_BITS).join(", ")}`,
+      });
     }
     if (begin > end) {
       throw new MotherError(file, `tensor ${name} has data_offsets begin > end`, { value: `[${begin}, ${end}]` });
     }
     if (end > dataBytes) {
-      throw new MotherError(file, `truncated file: tensor ${name} runs past the end of the data`, { value: `ends at data byte ${end}`, limit: `${dataBytes} data bytes` });
+      throw new MotherError(file, `truncated file: tensor ${name} runs past the end of the data`, {
+        value: `ends at data byte ${end}`,
+        limit: `${dataBytes} data bytes`,
+      });
     }
     const elements = shape.reduce((product, size) => product * size, 1);
     const expectedBytes = Math.ceil((elements * bits) / 8);

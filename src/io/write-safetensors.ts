@@ -33,7 +33,10 @@ export async function writeSafetensors(file: string, tensors: readonly TensorToW
     if (tensor.name === "__metadata__" || tensor.name in header) throw new MotherError(file, `duplicate or reserved tensor name ${tensor.name}`);
     const elements = tensor.shape.reduce((product, size) => product * size, 1);
     if (elements !== tensor.data.length) {
-      throw new MotherError(file, `tensor ${tensor.name}: data length does not match its shape`, { value: tensor.data.length, limit: `[${tensor.shape.join(", ")}] = ${elements}` });
+      throw new MotherError(file, `tensor ${tensor.name}: data length does not match its shape`, {
+        value: tensor.data.length,
+        limit: `[${tensor.shape.join(", ")}] = ${elements}`,
+      });
     }
     const byteLength = elements * DTYPE_BYTES[tensor.dtype];
     header[tensor.name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, offset + byteLength] };

@@ -46,7 +46,7 @@ export async function writeShardedSafetensors(
     await writeSafetensors(join(folder, files[i]!), group, metadata);
     for (const tensor of group) weightMap[tensor.name] = files[i]!;
   }
-  const index = JSON.stringify({ metadata: { total_size: totalBytes }, weight_map: weightMap }, null, 2) + "\n";
+  const index = `${JSON.stringify({ metadata: { total_size: totalBytes }, weight_map: weightMap }, null, 2)}\n`;
   await writeAtomically(join(folder, "model.safetensors.index.json"), (write) => write(new TextEncoder().encode(index)));
   return files;
 }

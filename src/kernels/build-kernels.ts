@@ -60,10 +60,16 @@ async function compile(source: string): Promise<Uint8Array> {
     writeFile: (name, contents) => void outputs.set(name, typeof contents === "string" ? new TextEncoder().encode(contents) : contents),
     listFiles: () => [],
     stdout: { write: () => true },
-    stderr: { write: (text: string | Uint8Array) => ((diagnostics += String(text)), true) },
+    stderr: {
+      write: (text: string | Uint8Array) => {
+        diagnostics += String(text);
+        return true;
+      },
+    },
   });
   const binary = outputs.get("weight-kernels.wasm");
-  if (error || !binary) throw new MotherError(SOURCE, "AssemblyScript could not compile the kernels", { value: (error?.message ?? diagnostics).trim().split("\n")[0] });
+  if (error || !binary)
+    throw new MotherError(SOURCE, "AssemblyScript could not compile the kernels", { value: (error?.message ?? diagnostics).trim().split("\n")[0] });
   return binary;
 }
 

@@ -57,7 +57,10 @@ function open(path: string): NativeKernels {
     mother_add_power_sums_f16: { args: [FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.ptr], returns: FFIType.f64 },
     mother_add_pairwise: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.void },
     mother_sketch_rows: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
-    mother_sketch_columns: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.void },
+    mother_sketch_columns: {
+      args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr],
+      returns: FFIType.void,
+    },
     mother_bidiagonalize: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.void },
     mother_widen_bf16: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_widen_f16: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },

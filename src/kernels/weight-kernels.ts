@@ -240,7 +240,12 @@ export class WeightKernels {
     const sparsity = left.sparsity;
     if (this.native) {
       // The bucket indices (rows of `partial`) come from the sketcher's own map and are trusted.
-      const at = [this.address(weights, rows * cols * 4), this.address(buckets, rows * sparsity * 4), this.address(signs, rows * sparsity * 8), this.address(partial, cols * 8)] as const;
+      const at = [
+        this.address(weights, rows * cols * 4),
+        this.address(buckets, rows * sparsity * 4),
+        this.address(signs, rows * sparsity * 8),
+        this.address(partial, cols * 8),
+      ] as const;
       this.native.sketchRows(at[0], rows, cols, at[1], at[2], sparsity, at[3]);
     } else this.kernels.sketchRows(weights, rows, cols, buckets, signs, sparsity, partial);
   }
@@ -260,7 +265,12 @@ export class WeightKernels {
     const sparsity = right.sparsity;
     if (this.native) {
       // The bucket indices (columns of `out`) come from the sketcher's own map and are trusted.
-      const at = [this.address(matrix, rows * cols * 8), this.address(right.buckets, cols * sparsity * 4), this.address(right.signs, cols * sparsity * 8), this.address(out, rows * width * 8)] as const;
+      const at = [
+        this.address(matrix, rows * cols * 8),
+        this.address(right.buckets, cols * sparsity * 4),
+        this.address(right.signs, cols * sparsity * 8),
+        this.address(out, rows * width * 8),
+      ] as const;
       this.native.sketchColumns(at[0], rows, cols, at[1], at[2], sparsity, width, at[3]);
     } else this.kernels.sketchColumns(matrix, rows, cols, right.buckets, right.signs, sparsity, width, out);
   }
@@ -289,7 +299,13 @@ export class WeightKernels {
       const reflector = this.allocate(Math.max(rows, cols) * 8);
       const projection = this.allocate(cols * 8);
       if (this.native) {
-        const at = [this.address(matrix, rows * cols * 8), this.address(diagonal, cols * 8), this.address(superdiagonal, Math.max(cols - 1, 0) * 8), this.address(reflector, Math.max(rows, cols) * 8), this.address(projection, cols * 8)] as const;
+        const at = [
+          this.address(matrix, rows * cols * 8),
+          this.address(diagonal, cols * 8),
+          this.address(superdiagonal, Math.max(cols - 1, 0) * 8),
+          this.address(reflector, Math.max(rows, cols) * 8),
+          this.address(projection, cols * 8),
+        ] as const;
         this.native.bidiagonalize(at[0], rows, cols, at[1], at[2], at[3], at[4]);
       } else this.kernels.bidiagonalize(matrix, rows, cols, diagonal, superdiagonal, reflector, projection);
       return { diagonal: this.f64(diagonal, cols).slice(), superdiagonal: this.f64(superdiagonal, Math.max(cols - 1, 0)).slice() };
@@ -302,7 +318,8 @@ export class WeightKernels {
    * the process.
    */
   private address(pointer: number, bytes: number): number {
-    if (!(pointer >= 0 && pointer + bytes <= this.top)) throw new RangeError(`native kernel: bytes ${pointer}…${pointer + bytes} lie outside the ${this.top} allocated`);
+    if (!(pointer >= 0 && pointer + bytes <= this.top))
+      throw new RangeError(`native kernel: bytes ${pointer}…${pointer + bytes} lie outside the ${this.top} allocated`);
     return this.base + pointer;
   }
 

@@ -39,7 +39,8 @@ export const SMALL_LLAMA: LlamaConfig = {
 /** Throws a MotherError naming the first inconsistent field. */
 export function checkLlamaConfig(config: LlamaConfig): void {
   if (config.dim % config.heads !== 0) throw new MotherError("llama config", "heads must divide dim", { value: `${config.dim}/${config.heads}` });
-  if ((config.dim / config.heads) % 2 !== 0) throw new MotherError("llama config", "head size must be even for rotary embeddings", { value: config.dim / config.heads });
+  if ((config.dim / config.heads) % 2 !== 0)
+    throw new MotherError("llama config", "head size must be even for rotary embeddings", { value: config.dim / config.heads });
   for (const key of ["vocabSize", "dim", "depth", "heads", "mlpDim", "contextLength"] as const) {
     if (!Number.isInteger(config[key]) || config[key] <= 0) throw new MotherError("llama config", `${key} must be a positive integer`, { value: config[key] });
   }

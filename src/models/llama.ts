@@ -9,7 +9,21 @@
  * cos/sin are precomputed constants (tiled over heads and batch), and rotate_half is a
  * constant signed permutation applied as one MatMul on [B·T, dim] — 4 nodes per q or k.
  */
-import { add, crossEntropy, type ElemType, gather, type Graph, linear, matmul, mul, multiHeadAttention, reshape, rmsNorm, silu, type Sym } from "../onnx/index.ts";
+import {
+  add,
+  crossEntropy,
+  type ElemType,
+  gather,
+  type Graph,
+  linear,
+  matmul,
+  mul,
+  multiHeadAttention,
+  reshape,
+  rmsNorm,
+  silu,
+  type Sym,
+} from "../onnx/index.ts";
 import { type LlamaConfig, llamaBlockNames } from "./llama-config.ts";
 import type { ParamLookup } from "./param-spec.ts";
 

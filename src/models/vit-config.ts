@@ -52,7 +52,8 @@ export function vitPatchCount(config: VitConfig): number {
 /** Throws a MotherError naming the first inconsistent field. */
 export function checkVitConfig(config: VitConfig): void {
   if (config.dim % config.heads !== 0) throw new MotherError("vit config", "heads must divide dim", { value: `${config.dim}/${config.heads}` });
-  if (config.imageSize % config.patch !== 0) throw new MotherError("vit config", "patch must divide imageSize", { value: `${config.imageSize}/${config.patch}` });
+  if (config.imageSize % config.patch !== 0)
+    throw new MotherError("vit config", "patch must divide imageSize", { value: `${config.imageSize}/${config.patch}` });
   for (const key of ["dim", "depth", "heads", "mlpDim", "patch", "imageSize"] as const) {
     if (!Number.isInteger(config[key]) || config[key] <= 0) throw new MotherError("vit config", `${key} must be a positive integer`, { value: config[key] });
   }
@@ -119,10 +120,7 @@ export function vitParamSpecs(config: VitConfig, head: VitHead = "classifier"): 
     linear("classifier", config.numClasses, dim);
   } else {
     const pixels = 3 * patch * patch;
-    specs.push(
-      { name: "decoder.0.weight", shape: [pixels, dim, 1, 1], init: weight },
-      { name: "decoder.0.bias", shape: [pixels], init: zeros },
-    );
+    specs.push({ name: "decoder.0.weight", shape: [pixels, dim, 1, 1], init: weight }, { name: "decoder.0.bias", shape: [pixels], init: zeros });
   }
   return specs;
 }

@@ -33,7 +33,11 @@ export function vitClassification(config: VitConfig, options: VitGraphOptions & 
 }
 
 /** Masked-patch reconstruction: `maskRatio` of the patches (rounded) masked per image. */
-export function vitMaskedPatches(config: VitConfig, maskRatio = 0.5, options: VitGraphOptions & { floatType?: FloatType } = {}): Objective & { maskedCount: number } {
+export function vitMaskedPatches(
+  config: VitConfig,
+  maskRatio = 0.5,
+  options: VitGraphOptions & { floatType?: FloatType } = {},
+): Objective & { maskedCount: number } {
   const floatType = options.floatType ?? "float32";
   const patches = vitPatchCount(config);
   const maskedCount = Math.max(1, Math.round(maskRatio * patches));
@@ -46,7 +50,8 @@ export function vitMaskedPatches(config: VitConfig, maskRatio = 0.5, options: Vi
       { name: "pixel_values", elemType: floatType, shape: [batchSize, 3, config.imageSize, config.imageSize] },
       { name: "bool_masked_pos", elemType: floatType, shape: [batchSize, patches] },
     ],
-    loss: (params, batch) => vitMaskedPatchLoss(params, batch.pixel_values!, batch.bool_masked_pos!, maskedCount * batch.pixel_values!.shape[0]!, config, options),
+    loss: (params, batch) =>
+      vitMaskedPatchLoss(params, batch.pixel_values!, batch.bool_masked_pos!, maskedCount * batch.pixel_values!.shape[0]!, config, options),
   };
 }
 

@@ -19,7 +19,6 @@ import { composedLayerNorm } from "./composed-layer-norm.ts";
 import type { ParamLookup } from "./param-spec.ts";
 import { type VitConfig, vitBlockNames, vitPatchCount } from "./vit-config.ts";
 
-
 /** Build options that do not change the math. */
 export interface VitGraphOptions {
   /**
@@ -84,7 +83,10 @@ function vitBlocks(params: ParamLookup, patchPixels: Sym, batch: number, config:
     const project = (name: string): Sym => linear(h, params(`${name}.weight`), params(`${name}.bias`));
     const attended = multiHeadAttention(project(names.query), project(names.key), project(names.value), { batch, seq: tokens, heads: config.heads });
     hidden = add(hidden, linear(attended, params(`${names.attentionOutput}.weight`), params(`${names.attentionOutput}.bias`)));
-    const inner = gelu(linear(norm(hidden, names.layernormAfter), params(`${names.intermediate}.weight`), params(`${names.intermediate}.bias`)), options.gelu ?? "erf");
+    const inner = gelu(
+      linear(norm(hidden, names.layernormAfter), params(`${names.intermediate}.weight`), params(`${names.intermediate}.bias`)),
+      options.gelu ?? "erf",
+    );
     hidden = add(hidden, linear(inner, params(`${names.output}.weight`), params(`${names.output}.bias`)));
   }
   return hidden;

@@ -44,7 +44,11 @@ function dy(context: RuleContext): Sym {
 /** Gradient of a reduction: bring dy back to the keepdims shape and broadcast over x. */
 function spreadReduction(node: Node, grad: Sym): Sym {
   const x = node.inputs[0]!;
-  const axes = node.inputs[1] ? constantInts(node.inputs[1], node.opType).map((a) => (a < 0 ? a + x.rank : a)).sort((p, q) => p - q) : x.shape.map((_, i) => i);
+  const axes = node.inputs[1]
+    ? constantInts(node.inputs[1], node.opType)
+        .map((a) => (a < 0 ? a + x.rank : a))
+        .sort((p, q) => p - q)
+    : x.shape.map((_, i) => i);
   // Reduced leading axes need no Reshape: Expand broadcasts over missing leading dims.
   if (axes.every((a, i) => a === i)) return grad;
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
@@ -149,12 +153,8 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     const beta = c.node.attributes.beta;
     if ((alpha && alpha.value !== 1) || (beta && beta.value !== 1)) throw new Error("Gemm gradient: only alpha = beta = 1");
     const grad = dy(c);
-    const dA = only(c.needs, 0, () =>
-      transA ? gemm(b, grad, undefined, { transA: transB, transB: true }) : gemm(grad, b, undefined, { transB: !transB }),
-    );
-    const dB = only(c.needs, 1, () =>
-      transB ? gemm(grad, a, undefined, { transA: true, transB: transA }) : gemm(a, grad, undefined, { transA: !transA }),
-    );
+    const dA = only(c.needs, 0, () => (transA ? gemm(b, grad, undefined, { transA: transB, transB: true }) : gemm(grad, b, undefined, { transB: !transB })));
+    const dB = only(c.needs, 1, () => (transB ? gemm(grad, a, undefined, { transA: true, transB: transA }) : gemm(a, grad, undefined, { transA: !transA })));
     const dBias = bias ? only(c.needs, 2, () => unbroadcast(grad, bias.shape)) : undefined;
     return [dA, dB, dBias];
   },
@@ -168,7 +168,11 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
   Concat: (c) => {
     const rank = c.node.outputs[0]!.rank;
     const axis = (intAttr(c.node, "axis", 0) + rank) % rank;
-    const parts = split(dy(c), c.node.inputs.map((x) => x.shape[axis]!), axis);
+    const parts = split(
+      dy(c),
+      c.node.inputs.map((x) => x.shape[axis]!),
+      axis,
+    );
     return parts.map((p, i) => (c.needs[i] ? p : undefined));
   },
   Split: (c) => {
@@ -180,7 +184,7 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     const [x, startsSym, endsSym, axesSym, stepsSym] = c.node.inputs as [Sym, Sym, Sym, Sym | undefined, Sym | undefined];
     if (stepsSym && constantInts(stepsSym, "Slice").some((s) => s !== 1)) throw new Error("Slice gradient: only unit steps");
     const starts = constantInts(startsSym, "Slice");
-    const ends = constantInts(endsSym, "Slice");
+    const _ends = constantInts(endsSym, "Slice");
     const axes = axesSym ? constantInts(axesSym, "Slice") : starts.map((_, i) => i);
     const before = new Array<number>(x.rank).fill(0);
     const after = new Array<number>(x.rank).fill(0);
@@ -204,7 +208,10 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     const rowIndex = reshape(indices, [rows, 1]);
     const updates = reshape(dy(c), [rows, ...rowShape]);
     // ScatterND with reduction=add sums the rows of repeated indices.
-    return [g.node("ScatterND", [zeros, rowIndex, updates], { reduction: attr.string("add") }, [{ shape: table.shape, elemType: table.elemType }])[0]!, undefined];
+    return [
+      g.node("ScatterND", [zeros, rowIndex, updates], { reduction: attr.string("add") }, [{ shape: table.shape, elemType: table.elemType }])[0]!,
+      undefined,
+    ];
   },
   Expand: (c) => [unbroadcast(dy(c), c.node.inputs[0]!.shape), undefined],
 
@@ -251,7 +258,8 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
   SimplifiedLayerNormalization: (c) => {
     if (c.outputGrads[1]) throw new Error("SimplifiedLayerNormalization gradient: only through the normalised output");
     const [x, scale] = c.node.inputs as [Sym, Sym];
-    if (intAttr(c.node, "axis", -1) !== -1 && intAttr(c.node, "axis", -1) !== x.rank - 1) throw new Error("SimplifiedLayerNormalization gradient: only the last axis");
+    if (intAttr(c.node, "axis", -1) !== -1 && intAttr(c.node, "axis", -1) !== x.rank - 1)
+      throw new Error("SimplifiedLayerNormalization gradient: only the last axis");
     const invRms = cast(c.node.outputs[1]!, x.elemType);
     const grad = dy(c);
     const normalised = mul(x, invRms);
@@ -267,10 +275,14 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
   NegativeLogLikelihoodLoss: (c) => {
     const [logProbs, labels] = c.node.inputs as [Sym, Sym];
     const reduction = c.node.attributes.reduction?.value ?? "mean";
-    if (reduction !== "mean" || c.node.inputs.length > 2 || c.node.attributes.ignore_index) throw new Error("NegativeLogLikelihoodLoss gradient: only mean reduction without weights");
+    if (reduction !== "mean" || c.node.inputs.length > 2 || c.node.attributes.ignore_index)
+      throw new Error("NegativeLogLikelihoodLoss gradient: only mean reduction without weights");
     const [rows, classes] = logProbs.shape as [number, number];
     const g = logProbs.graph;
-    const classIds = g.constant(BigInt64Array.from({ length: classes }, (_, i) => BigInt(i)), [classes]);
+    const classIds = g.constant(
+      BigInt64Array.from({ length: classes }, (_, i) => BigInt(i)),
+      [classes],
+    );
     const isLabel = equal(reshape(labels, [rows, 1]), classIds);
     return [where(isLabel, mul(dy(c), -1 / rows), 0), undefined];
   },

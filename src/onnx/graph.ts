@@ -143,14 +143,7 @@ export class Graph {
   ): Sym {
     checkShape(shape, "constant");
     const type: ElemType =
-      elemType ??
-      (values instanceof Float64Array
-        ? "float64"
-        : values instanceof BigInt64Array
-          ? "int64"
-          : values instanceof Int32Array
-            ? "int32"
-            : "float32");
+      elemType ?? (values instanceof Float64Array ? "float64" : values instanceof BigInt64Array ? "int64" : values instanceof Int32Array ? "int32" : "float32");
     const size = shapeSize(shape);
     const scalarKey = typeof values === "number" && size === 1 ? `${type}:${shape.join("x")}:${values}` : undefined;
     if (scalarKey !== undefined) {

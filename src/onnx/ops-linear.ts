@@ -42,7 +42,8 @@ export function gemm(a: Sym, b: Sym, c?: Sym, { transA = false, transB = false }
 export function linear(x: Sym, weight: Sym, bias?: Sym): Sym {
   const inFeatures = x.shape[x.rank - 1]!;
   const [outFeatures, weightIn] = weight.shape as [number, number];
-  if (weight.rank !== 2 || weightIn !== inFeatures) throw new Error(`linear: weight [${weight.shape}] does not take inputs [${x.shape}] (want [out, ${inFeatures}])`);
+  if (weight.rank !== 2 || weightIn !== inFeatures)
+    throw new Error(`linear: weight [${weight.shape}] does not take inputs [${x.shape}] (want [out, ${inFeatures}])`);
   if (x.rank === 1) return reshape(gemm(reshape(x, [1, inFeatures]), weight, bias, { transB: true }), [outFeatures]);
   const flat = x.rank === 2 ? x : reshape(x, [-1, inFeatures]);
   const y = gemm(flat, weight, bias, { transB: true });

@@ -28,12 +28,11 @@ export function layerNorm(x: Sym, scale: Sym, bias: Sym, eps = 1e-5): Sym {
   // Mean and 1/std come out in float32 (stash_type 1), the only variant ORT CPU registers
   // for float64 inputs too — so float64 LayerNorm computes in float32 precision.
   const stats = { shape: statShape, elemType: "float32" as const };
-  const [y] = x.graph.node(
-    "LayerNormalization",
-    [x, scale, bias],
-    { axis: attr.int(-1), epsilon: attr.float(eps) },
-    [{ shape: x.shape, elemType: x.elemType }, stats, stats],
-  );
+  const [y] = x.graph.node("LayerNormalization", [x, scale, bias], { axis: attr.int(-1), epsilon: attr.float(eps) }, [
+    { shape: x.shape, elemType: x.elemType },
+    stats,
+    stats,
+  ]);
   return y!;
 }
 

@@ -66,9 +66,7 @@ export function slice(x: Sym, starts: readonly number[], ends: readonly number[]
     normEnds.push(e);
     shape[a] = e - s;
   });
-  return x.graph.node("Slice", [x, int64s(x, normStarts), int64s(x, normEnds), int64s(x, normAxes)], {}, [
-    { shape, elemType: x.elemType },
-  ])[0]!;
+  return x.graph.node("Slice", [x, int64s(x, normStarts), int64s(x, normEnds), int64s(x, normAxes)], {}, [{ shape, elemType: x.elemType }])[0]!;
 }
 
 /** Split along `axis` into pieces of the given sizes (one node). */

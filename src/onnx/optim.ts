@@ -8,7 +8,7 @@
  * The learning rate and the 1-based step count t are scalar graph inputs, so one graph
  * serves the whole schedule. Optional global-norm clipping scales all gradients first.
  */
-import { type Graph, type Sym } from "./graph.ts";
+import type { Graph, Sym } from "./graph.ts";
 import { add, binary, div, mul, sqrt, sub, sum } from "./ops-elementwise.ts";
 import { reduceSumSquare } from "./ops-reduce.ts";
 
@@ -120,6 +120,3 @@ export function optimizerStep(
   });
   return { newParams, newState: { m: newM, v: newV }, ...(gradNorm ? { gradNorm } : {}) };
 }
-
-
-

@@ -4,7 +4,7 @@
  * arrives as one Concat and the optimizer is ~15 nodes in total instead of ~15 per tensor.
  * `packValues` / `unpackValues` move between the flat array and named tensors (checkpoints).
  */
-import { type ElemType, type Graph, type Sym } from "./graph.ts";
+import type { ElemType, Graph, Sym } from "./graph.ts";
 import { reshape, split } from "./ops-shape.ts";
 
 /** One parameter tensor of a packed vector. */
@@ -41,11 +41,7 @@ export function packedParameters(graph: Graph, name: string, specs: readonly Pac
 }
 
 /** Copy named tensors into one flat array in spec order (throws on a missing or wrongly sized tensor). */
-export function packValues<T extends Float32Array | Float64Array>(
-  specs: readonly PackedParameterSpec[],
-  values: Readonly<Record<string, T>>,
-  into: T,
-): T {
+export function packValues<T extends Float32Array | Float64Array>(specs: readonly PackedParameterSpec[], values: Readonly<Record<string, T>>, into: T): T {
   let offset = 0;
   for (const spec of specs) {
     const size = spec.shape.reduce((p, d) => p * d, 1);

@@ -47,7 +47,12 @@ export function clusteringDistance(n: number, jobs: readonly LayerJob[], pass: r
 }
 
 /** Per pair, the CLUSTERING_QUANTILE over the distance layers of `term(layer, i, j)` (n × n, symmetric). */
-function lowerQuartileOverLayers(n: number, jobs: readonly LayerJob[], pass: readonly LayerResult[], term: (layer: LayerResult, i: number, j: number) => number): Float64Array {
+function lowerQuartileOverLayers(
+  n: number,
+  jobs: readonly LayerJob[],
+  pass: readonly LayerResult[],
+  term: (layer: LayerResult, i: number, j: number) => number,
+): Float64Array {
   const layers = jobs.flatMap((job, l) => (job.roles.distance ? [pass[l]!] : []));
   const out = new Float64Array(n * n);
   if (layers.length === 0) return out;
@@ -132,7 +137,12 @@ export function clusterGroups(
 }
 
 /** Ward clustering of every group, `trees` clusters in all. */
-function wardLabels(groups: readonly (readonly ModelSource[])[], plans: readonly (readonly LayerJob[])[], passes: readonly (readonly LayerResult[])[], trees: number): Int32Array[] {
+function wardLabels(
+  groups: readonly (readonly ModelSource[])[],
+  plans: readonly (readonly LayerJob[])[],
+  passes: readonly (readonly LayerResult[])[],
+  trees: number,
+): Int32Array[] {
   const linkages: (LinkageMatrix | undefined)[] = groups.map((group, g) =>
     group.length > 1 ? hierarchicalClustering(clusteringDistance(group.length, plans[g]!, passes[g]!), group.length, "ward") : undefined,
   );

@@ -54,13 +54,7 @@ export function directionPenalty(distances: Float64Array, n: number, c = DEFAULT
  * M = D + λ(K ⊕ T) with M_ii = ∞ (paper Eq. 6); M[i*n + j] is the cost of edge i → j.
  * `distances` is n×n (its diagonal is ignored), `direction` K and `stage` T as built above.
  */
-export function mergedMatrix(
-  distances: Float64Array,
-  direction: Uint8Array,
-  stage: Uint8Array,
-  n: number,
-  c = DEFAULT_DIRECTION_WEIGHT,
-): Float64Array {
+export function mergedMatrix(distances: Float64Array, direction: Uint8Array, stage: Uint8Array, n: number, c = DEFAULT_DIRECTION_WEIGHT): Float64Array {
   const cells = n * n;
   if (distances.length !== cells || direction.length !== cells || stage.length !== cells) {
     throw new MotherError("mergedMatrix", "matrices are not all n×n", {

@@ -78,7 +78,10 @@ function comparedGroups(job: LayerJob): readonly (readonly number[])[] {
  * n × n max and Σ |Δ| from per-group results (`max`/`sum` k × k over `members`): +∞ between
  * groups, 0 on the diagonal.
  */
-function assemblePairs(n: number, groups: readonly { members: readonly number[]; max: Float64Array; sum: Float64Array }[]): { max: Float64Array; sum: Float64Array } {
+function assemblePairs(
+  n: number,
+  groups: readonly { members: readonly number[]; max: Float64Array; sum: Float64Array }[],
+): { max: Float64Array; sum: Float64Array } {
   if (groups.length === 1 && groups[0]!.members.length === n) return groups[0]!;
   const max = new Float64Array(n * n).fill(Infinity);
   const sum = new Float64Array(n * n).fill(Infinity);
@@ -199,7 +202,9 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   // Raw 16-bit chunks land here and are widened into the model's buffer by the kernels.
   const staging = job.tensors.some((t) => t.dtype !== "F32") ? kernels.allocate(chunk * 2) : -1;
   const powerSums = job.tensors.map(() => kernels.powerSumAccumulator());
-  const pairwise = job.roles.distance ? comparedGroups(job).map((members) => ({ members, accumulator: kernels.pairwiseAccumulator(members.map((m) => buffers[m]!)) })) : [];
+  const pairwise = job.roles.distance
+    ? comparedGroups(job).map((members) => ({ members, accumulator: kernels.pairwiseAccumulator(members.map((m) => buffers[m]!)) }))
+    : [];
   const sketches = sketched ? sketcherFor(job).streamInKernels(kernels, n) : [];
   // A layer read only for its statistics needs no f32 copy: after the first chunk (whose
   // values also give the shift, zeros and grid), 16-bit chunks are summed where they landed.
@@ -245,7 +250,12 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   }
 
   const stats = job.tensors.map((tensor, m) => namingTheTensor(tensor, () => statsFromPowerSums(count, kernels.readPowerSums(powerSums[m]!, shifts[m]!))));
-  const differences = job.roles.distance ? assemblePairs(n, pairwise.map(({ members, accumulator }) => ({ members, ...kernels.readPairwise(accumulator) }))) : undefined;
+  const differences = job.roles.distance
+    ? assemblePairs(
+        n,
+        pairwise.map(({ members, accumulator }) => ({ members, ...kernels.readPairwise(accumulator) })),
+      )
+    : undefined;
   return {
     name: job.name,
     stats,
@@ -312,6 +322,8 @@ function namingTheTensor(tensor: TensorInfo, compute: () => LayerStats): LayerSt
     return compute();
   } catch (error) {
     if (!(error instanceof MotherError)) throw error;
-    throw new MotherError(tensor.file, `tensor ${tensor.name} holds a non-finite weight`, { help: "NaN/Inf weights usually mean a diverged or corrupt checkpoint" });
+    throw new MotherError(tensor.file, `tensor ${tensor.name} holds a non-finite weight`, {
+      help: "NaN/Inf weights usually mean a diverged or corrupt checkpoint",
+    });
   }
 }

@@ -42,7 +42,10 @@ export class LayerReader {
       // Stored before the layer counts as done: a run stopped after this resumes past it.
       await this.cache?.put(job, result).catch((error: unknown) => {
         // Writes already under way may fail too: the first failure is reported, once.
-        if (this.cache) this.effects.log(`cannot write the layer cache in ${this.cacheFolder} (${error instanceof Error ? error.message : String(error)}): continuing without it`);
+        if (this.cache)
+          this.effects.log(
+            `cannot write the layer cache in ${this.cacheFolder} (${error instanceof Error ? error.message : String(error)}): continuing without it`,
+          );
         this.cache = undefined;
       });
     }
@@ -57,6 +60,7 @@ export class LayerReader {
 
   /** One line on what the cache saved, when it saved anything. */
   reportCache(): void {
-    if (this.cachedCount > 0) this.effects.log(`${this.cachedCount} of ${this.cachedCount + this.readCount} layers taken from the layer cache (${this.cacheFolder})`);
+    if (this.cachedCount > 0)
+      this.effects.log(`${this.cachedCount} of ${this.cachedCount + this.readCount} layers taken from the layer cache (${this.cacheFolder})`);
   }
 }

@@ -41,7 +41,9 @@ export async function rankPairs(job: RankJob): Promise<Int32Array> {
   // Wide whole layers are ranked transposed by the reference path; narrow cores gain nothing.
   if (rows < cols || cols < 2 * NARROW_WIDTH) {
     const reduce = kernels.bidiagonalize.bind(kernels);
-    return Int32Array.from({ length: job.pairs.length / 2 }, (_, p) => sketchDifferenceRank(job.sketches[job.pairs[2 * p]!]!, job.sketches[job.pairs[2 * p + 1]!]!, job.epsilon, reduce));
+    return Int32Array.from({ length: job.pairs.length / 2 }, (_, p) =>
+      sketchDifferenceRank(job.sketches[job.pairs[2 * p]!]!, job.sketches[job.pairs[2 * p + 1]!]!, job.epsilon, reduce),
+    );
   }
   return kernels.scratch(() => rankInKernels(job, rows, cols, kernels));
 }
@@ -63,7 +65,8 @@ function rankInKernels(job: RankJob, rows: number, cols: number, kernels: Weight
     kernels.subtract(at.get(job.pairs[2 * p]!)!, at.get(job.pairs[2 * p + 1]!)!, count, difference);
     kernels.sketchColumnsInto(difference, rows, cols, narrowMap, NARROW_WIDTH, narrow);
     const rank = rankAboveFloor(kernels.bidiagonalizeInPlace(narrow, rows, NARROW_WIDTH), job.epsilon, differenceNoiseFloor(a, b, a.noiseGain * narrowGain));
-    ranks[p] = rank <= NARROW_ACCEPT ? rank : rankAboveFloor(kernels.bidiagonalizeInPlace(difference, rows, cols), job.epsilon, differenceNoiseFloor(a, b, a.noiseGain));
+    ranks[p] =
+      rank <= NARROW_ACCEPT ? rank : rankAboveFloor(kernels.bidiagonalizeInPlace(difference, rows, cols), job.epsilon, differenceNoiseFloor(a, b, a.noiseGain));
   }
   return ranks;
 }

@@ -8,7 +8,8 @@ self.onmessage = async (event: MessageEvent<{ id: number; task: PoolTask }>) => 
   const { id, task } = event.data;
   try {
     const result = await runTask(task);
-    const transfer = result instanceof Int32Array ? [result.buffer] : [result.maxAbsDiff.buffer, result.meanAbsDiff.buffer, ...result.sketches.map((s) => s.data.buffer)];
+    const transfer =
+      result instanceof Int32Array ? [result.buffer] : [result.maxAbsDiff.buffer, result.meanAbsDiff.buffer, ...result.sketches.map((s) => s.data.buffer)];
     self.postMessage({ id, result }, transfer as ArrayBuffer[]);
   } catch (error) {
     const where = task.kind === "layer" ? task.job.name : "pair ranks";

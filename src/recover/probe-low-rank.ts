@@ -60,13 +60,13 @@ export async function probeFindsLowRank(job: LayerJob, result: LayerResult, epsi
   const pairs = [...unique].flatMap((pair) => [Math.floor(pair / n), pair % n]);
   // Two jobs, so both workers rank.
   const half = 2 * Math.ceil(pairs.length / 4);
-  const jobs = [pairs.slice(0, half), pairs.slice(half)].filter((p) => p.length > 0).map((p) => ({ sketches: result.sketches, pairs: Int32Array.from(p), epsilon }));
+  const jobs = [pairs.slice(0, half), pairs.slice(half)]
+    .filter((p) => p.length > 0)
+    .map((p) => ({ sketches: result.sketches, pairs: Int32Array.from(p), epsilon }));
   return (await ranks(jobs)).some((found) => found.some((rank) => rank < highRank));
 }
 
 /** The jobs, in order, with their sketches dropped; jobs left with nothing to do are not read at all. */
 export function withoutSketches(jobs: readonly LayerJob[]): LayerJob[] {
-  return jobs
-    .map((job) => ({ ...job, roles: { ...job.roles, sketch: false } }))
-    .filter((job) => job.roles.distance || job.roles.score);
+  return jobs.map((job) => ({ ...job, roles: { ...job.roles, sketch: false } })).filter((job) => job.roles.distance || job.roles.score);
 }

@@ -53,7 +53,8 @@ export async function recover(paths: readonly string[], overrides: Partial<Recov
   const models = await discoverModels([...paths]);
   // Built (once per machine) here rather than by two workers at once; said when it cannot be.
   const kernels = await nativeKernels();
-  if (!kernels.native && kernels.reason !== WASM_ONLY) effects.log(`native kernels unavailable (${kernels.reason}): the WebAssembly kernels sweep, 1.3–1.7× slower`);
+  if (!kernels.native && kernels.reason !== WASM_ONLY)
+    effects.log(`native kernels unavailable (${kernels.reason}): the WebAssembly kernels sweep, 1.3–1.7× slower`);
   return recoverModels(models, options, effects);
 }
 
@@ -90,7 +91,9 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
         const pairGroups = sampled.filter((c) => c.group === g).map((c) => c.members);
         plans[g] = jobs.map((job) => ({ ...job, pairGroups }));
       });
-      effects.log(`${models.length} models clustered on a sample of each distance layer first: pairs are compared only inside each of the ${sampled.length} trees`);
+      effects.log(
+        `${models.length} models clustered on a sample of each distance layer first: pairs are compared only inside each of the ${sampled.length} trees`,
+      );
       clusters = sampled;
     }
     passes.push(...(await readLayers(plans, options, pool, reader, effects)));
@@ -146,12 +149,26 @@ async function recoverCluster(
   const { copyOf, certain } = storageTwins(members, jobs, pass);
   const kept = members.map((_, i) => i).filter((i) => copyOf[i]! < 0);
   const forbidden = sparseToDense(kept.map((i) => zeroShares[i]!));
-  const { score, statistic, tree, first } = orientCluster({ distance: subMatrix(matrix, k, kept), kept, stages: kept.map((i) => stages[i]!), forbidden }, stages.includes("generalization"), members, jobs, pass, choice, options);
-  if (kept.length < k) effects.log(`${k - kept.length} model(s) are storage copies of another (a lower-precision re-save, a quantised copy or a duplicate): each is attached under it`);
+  const { score, statistic, tree, first } = orientCluster(
+    { distance: subMatrix(matrix, k, kept), kept, stages: kept.map((i) => stages[i]!), forbidden },
+    stages.includes("generalization"),
+    members,
+    jobs,
+    pass,
+    choice,
+    options,
+  );
+  if (kept.length < k)
+    effects.log(
+      `${k - kept.length} model(s) are storage copies of another (a lower-precision re-save, a quantised copy or a duplicate): each is attached under it`,
+    );
   const root = group[members[kept[tree.parent.indexOf(-1)]!]!]!.id;
-  if (score !== first) effects.log(`tree rooted at ${root}: variance growth orders it with more than one disagreement fewer than kurtosis, so its direction comes from variance`);
+  if (score !== first)
+    effects.log(`tree rooted at ${root}: variance growth orders it with more than one disagreement fewer than kurtosis, so its direction comes from variance`);
   if (stages.includes("auto") && tree.orientationTied && kept.length > 1) {
-    effects.log(`tree rooted at ${root}: both directions fit equally well (a chain or a pair), so --stage auto assumed fine-tuning (specialization); give --stage or --stages if these models were made otherwise`);
+    effects.log(
+      `tree rooted at ${root}: both directions fit equally well (a chain or a pair), so --stage auto assumed fine-tuning (specialization); give --stage or --stages if these models were made otherwise`,
+    );
   } else if (stages.includes("auto") && tree.stages.includes("generalization")) {
     effects.log(`tree rooted at ${root}: ${score} rises from parent to child here, so --stage auto oriented it as generalization`);
   }
@@ -164,7 +181,7 @@ async function recoverCluster(
     models.push({ id: model.id, path: model.path, stage: tree.stages[position]!, score: statistic[i]! });
     // A twin's parent is its representative: storage explains their whole difference. The
     // edge is certain when storage tells the order, a coin flip for same-precision duplicates.
-    const p = copyOf[i]! >= 0 ? copyOf[i]! : kept[tree.parent[position]!] ?? -1;
+    const p = copyOf[i]! >= 0 ? copyOf[i]! : (kept[tree.parent[position]!] ?? -1);
     if (p >= 0) {
       const confidence = copyOf[i]! >= 0 ? certain[i]! : tree.confidence[position]!;
       edges.push({ parent: group[members[p]!]!.id, child: model.id, distance: matrix[p * k + i]!, confidence });
@@ -186,7 +203,9 @@ const CLUSTER_SAMPLE_VALUES = 65536;
 
 /** The clustering sample of one group's plan: the distance layers' first values, distances only. */
 function clusteringSample(jobs: readonly LayerJob[]): LayerJob[] {
-  return jobs.filter((job) => job.roles.distance).map((job) => ({ ...job, roles: { distance: true, score: false, sketch: false }, sampleValues: CLUSTER_SAMPLE_VALUES, histogramBins: 0 }));
+  return jobs
+    .filter((job) => job.roles.distance)
+    .map((job) => ({ ...job, roles: { distance: true, score: false, sketch: false }, sampleValues: CLUSTER_SAMPLE_VALUES, histogramBins: 0 }));
 }
 
 /**
@@ -195,7 +214,13 @@ function clusteringSample(jobs: readonly LayerJob[]): LayerJob[] {
  * every layer that needs no sketch, and decides while those are read whether the LoRA layers
  * need their sketches (see probe-low-rank.ts); `plans` is updated to what was read.
  */
-async function readLayers(plans: LayerJob[][], options: RecoverOptions, pool: LayerPool, reader: LayerReader, effects: RecoverEffects): Promise<LayerResult[][]> {
+async function readLayers(
+  plans: LayerJob[][],
+  options: RecoverOptions,
+  pool: LayerPool,
+  reader: LayerReader,
+  effects: RecoverEffects,
+): Promise<LayerResult[][]> {
   const passes: LayerResult[][] = [];
   for (const [g, jobs] of plans.entries()) {
     const probe = options.distance === "auto" ? probeJobIndex(jobs) : -1;
@@ -258,7 +283,12 @@ async function readProbingFirst(
  * `hasGeneralization`: some member (kept or not) is labelled generalization.
  */
 function orientCluster(
-  tree: { readonly distance: Float64Array; readonly kept: readonly number[]; readonly stages: readonly (Stage | "auto")[]; readonly forbidden: Uint8Array | undefined },
+  tree: {
+    readonly distance: Float64Array;
+    readonly kept: readonly number[];
+    readonly stages: readonly (Stage | "auto")[];
+    readonly forbidden: Uint8Array | undefined;
+  },
   hasGeneralization: boolean,
   members: readonly number[],
   jobs: readonly LayerJob[],
@@ -345,10 +375,10 @@ function subMatrix(matrix: Float64Array, k: number, keep: readonly number[]): Fl
   return Float64Array.from({ length: keep.length * keep.length }, (_, at) => matrix[keep[Math.floor(at / keep.length)]! * k + keep[at % keep.length]!]!);
 }
 
-
 function checkStageOverrides(models: readonly ModelSource[], options: RecoverOptions) {
   const ids = new Set(models.map((m) => m.id));
   for (const id of Object.keys(options.stages)) {
-    if (!ids.has(id)) throw new MotherError("--stages", "names a model that is not among the inputs", { value: id, help: `known ids: ${[...ids].slice(0, 8).join(", ")}` });
+    if (!ids.has(id))
+      throw new MotherError("--stages", "names a model that is not among the inputs", { value: id, help: `known ids: ${[...ids].slice(0, 8).join(", ")}` });
   }
 }

@@ -60,7 +60,7 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
   };
   const quantisedTwins = (a: number, b: number) => {
     const [ga, gb] = [grid(a), grid(b)];
-    if ((ga > 0) === (gb > 0)) return false;
+    if (ga > 0 === gb > 0) return false;
     const levels = Math.max(ga, gb) as 16 | 255;
     return layers.every((l) => pass[l]!.maxAbsDiff[a * n + b]! <= ROUNDING_SLACK * gridRounding(levels, largestOf(l, a, b)));
   };

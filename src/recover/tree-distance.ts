@@ -92,7 +92,13 @@ export function distanceFt(members: readonly number[], jobs: readonly LayerJob[]
   const mean = layerwiseDistance(members, jobs, pass, "mean");
   if (kind === "mean") return prunedPairsByMax(mean, members, jobs, pass);
   const max = layerwiseDistance(members, jobs, pass, "max");
-  return prunedPairsByMax(mean.map((value, at) => Math.sqrt(value * max[at]!)), members, jobs, pass, max);
+  return prunedPairsByMax(
+    mean.map((value, at) => Math.sqrt(value * max[at]!)),
+    members,
+    jobs,
+    pass,
+    max,
+  );
 }
 
 /** Max over layers of max |Δ| / range ("max"), or Σ over layers of mean |Δ| / RMS ("mean"), per pair. */
@@ -134,13 +140,20 @@ export function zeroShare(jobs: readonly LayerJob[], pass: readonly LayerResult[
  * under their source 45/52 with the geometric distance alone, 49/52 with this, as with the
  * paper's max). `max` is the max distance when already computed.
  */
-function prunedPairsByMax(distance: Float64Array, members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[], max?: Float64Array): Float64Array {
+function prunedPairsByMax(
+  distance: Float64Array,
+  members: readonly number[],
+  jobs: readonly LayerJob[],
+  pass: readonly LayerResult[],
+  max?: Float64Array,
+): Float64Array {
   const k = members.length;
   const pruned = members.map((m) => zeroShare(jobs, pass, m) >= PRUNED_ZEROS);
   if (!pruned.includes(true)) return distance;
   const byMax = max ?? layerwiseDistance(members, jobs, pass, "max");
   const ratios: number[] = [];
-  for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) if (!pruned[i] && !pruned[j] && byMax[i * k + j]! > 0) ratios.push(distance[i * k + j]! / byMax[i * k + j]!);
+  for (let i = 0; i < k; i++)
+    for (let j = i + 1; j < k; j++) if (!pruned[i] && !pruned[j] && byMax[i * k + j]! > 0) ratios.push(distance[i * k + j]! / byMax[i * k + j]!);
   if (ratios.length === 0) return byMax;
   ratios.sort((a, b) => a - b);
   const scale = ratios[Math.floor(ratios.length / 2)]!;

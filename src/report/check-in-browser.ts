@@ -23,8 +23,14 @@ export const CHROMIUM_PATH = "/usr/bin/chromium";
 
 /** Flags for a quiet, offline, sandbox-free headless run inside a container. */
 export const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 /**
@@ -34,17 +40,17 @@ export const CHROMIUM_ARGS = [
  * files that do not exist. Throws a MotherError with a help: hint when Chromium is missing,
  * so a test using it fails rather than skips.
  */
-export async function checkReportPagesInBrowser(
-  dir: string,
-  options: { executablePath?: string; timeoutMs?: number } = {},
-): Promise<BrowserPageCheck[]> {
+export async function checkReportPagesInBrowser(dir: string, options: { executablePath?: string; timeoutMs?: number } = {}): Promise<BrowserPageCheck[]> {
   const executablePath = options.executablePath ?? CHROMIUM_PATH;
   if (!existsSync(executablePath)) {
     throw new MotherError(executablePath, "Chromium is not installed; report pages cannot be checked in a browser", {
       help: "apt-get install chromium",
     });
   }
-  const files = (await readdir(dir)).filter((name) => name.endsWith(".html")).sort().map((name) => resolve(dir, name));
+  const files = (await readdir(dir))
+    .filter((name) => name.endsWith(".html"))
+    .sort()
+    .map((name) => resolve(dir, name));
   // Loaded on demand: playwright-core takes ~0.5 s to import, and only tests need it.
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });

@@ -23,5 +23,6 @@ export function formatCell(value: Cell): string {
 export function formatColumn(values: readonly Cell[]): string[] {
   const fractional = values.some((value) => typeof value === "number" && Number.isFinite(value) && !Number.isInteger(value));
   return values.map((value) =>
-    fractional && typeof value === "number" && Number.isInteger(value) && Math.abs(value) < 1e6 ? value.toFixed(3) : formatCell(value));
+    fractional && typeof value === "number" && Number.isInteger(value) && Math.abs(value) < 1e6 ? value.toFixed(3) : formatCell(value),
+  );
 }

@@ -36,11 +36,13 @@ export function renderReportPageHtml(page: ReportPage, svgs: readonly string[], 
   ];
   if (page.paperComparison) {
     const { source, rows } = page.paperComparison;
-    parts.push(tableHtml({
-      title: `Ours vs paper (${source})`,
-      columns: ["quantity", "ours", "paper", "note"],
-      rows: rows.map((row) => [row.quantity, row.ours, row.paper, row.note ?? ""]),
-    }));
+    parts.push(
+      tableHtml({
+        title: `Ours vs paper (${source})`,
+        columns: ["quantity", "ours", "paper", "note"],
+        rows: rows.map((row) => [row.quantity, row.ours, row.paper, row.note ?? ""]),
+      }),
+    );
   }
   page.figures.forEach((figure, index) => {
     parts.push(
@@ -53,7 +55,9 @@ export function renderReportPageHtml(page: ReportPage, svgs: readonly string[], 
     );
   });
   for (const table of page.tables ?? []) parts.push(tableHtml(table));
-  parts.push(`<footer>Generated ${escapeHtml(options.generatedAt.toISOString())} from saved artefacts. Each chart's Vega-Lite spec and data are embedded in this file.</footer>`);
+  parts.push(
+    `<footer>Generated ${escapeHtml(options.generatedAt.toISOString())} from saved artefacts. Each chart's Vega-Lite spec and data are embedded in this file.</footer>`,
+  );
   if (options.interactive) {
     const { vega, vegaLite } = vendorScripts();
     parts.push(`<script>${vega}</script>`, `<script>${vegaLite}</script>`, `<script>${LIVE_RENDER_SCRIPT}</script>`);

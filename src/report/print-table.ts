@@ -21,7 +21,10 @@ export function formatTable(title: string, columns: readonly string[], rows: rea
   const numeric = columns.map((_, index) => rows.length > 0 && rows.every((row) => typeof row[index] === "number" || row[index] === null));
   const widths = columns.map((column, index) => Math.max(column.length, ...text.map((row) => row[index]!.length)));
   const line = (cells: readonly string[]) =>
-    cells.map((cell, index) => (numeric[index] ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!))).join("  ").trimEnd();
+    cells
+      .map((cell, index) => (numeric[index] ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!)))
+      .join("  ")
+      .trimEnd();
   return [title, line(columns), widths.map((width) => "-".repeat(width)).join("  "), ...text.map(line)];
 }
 
@@ -30,7 +33,12 @@ export function printReportPage(page: ReportPage, write: (line: string) => void 
   write(`== ${page.title}`);
   if (page.paperComparison) {
     const { source, rows } = page.paperComparison;
-    printTable(`Ours vs paper (${source})`, ["quantity", "ours", "paper", "note"], rows.map((row) => [row.quantity, row.ours, row.paper, row.note ?? ""]), write);
+    printTable(
+      `Ours vs paper (${source})`,
+      ["quantity", "ours", "paper", "note"],
+      rows.map((row) => [row.quantity, row.ours, row.paper, row.note ?? ""]),
+      write,
+    );
     write("");
   }
   for (const table of page.tables ?? []) {

@@ -32,8 +32,10 @@ export async function writeReportIndex(dir: string, pages: readonly ReportIndexE
     "<h1>Experiment reports</h1>",
     "<p>Each page regenerates a table or figure of the MoTHer paper from this repository's own runs, with the paper's numbers beside ours.</p>",
     "<ul>",
-    ...sorted.map((page) =>
-      `<li><a href="${escapeHtml(page.slug)}.html">${escapeHtml(page.title)}</a> — ${escapeHtml(page.summary)} <small>(${escapeHtml(page.updatedAt.slice(0, 16).replace("T", " "))})</small></li>`),
+    ...sorted.map(
+      (page) =>
+        `<li><a href="${escapeHtml(page.slug)}.html">${escapeHtml(page.title)}</a> — ${escapeHtml(page.summary)} <small>(${escapeHtml(page.updatedAt.slice(0, 16).replace("T", " "))})</small></li>`,
+    ),
     "</ul>",
     "</body></html>",
     "",

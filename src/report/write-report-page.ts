@@ -28,11 +28,7 @@ export const consoleReportEffects: ReportEffects = {
  *   4. upsert the page in the manifest and rebuild the index
  * Returns the page's path.
  */
-export async function writeReportPage(
-  dir: string,
-  page: ReportPage,
-  options: { interactive?: boolean; effects?: ReportEffects } = {},
-): Promise<string> {
+export async function writeReportPage(dir: string, page: ReportPage, options: { interactive?: boolean; effects?: ReportEffects } = {}): Promise<string> {
   const effects = options.effects ?? consoleReportEffects;
   if (!/^[a-z0-9][a-z0-9-]*$/.test(page.slug)) {
     throw new MotherError("report slug", "must be lower-case letters, digits and dashes (it names a file)", { value: JSON.stringify(page.slug) });
@@ -45,7 +41,12 @@ export async function writeReportPage(
   const html = renderReportPageHtml(page, svgs, { interactive: options.interactive ?? true, generatedAt });
   const path = join(dir, `${page.slug}.html`);
   await writeFileAtomic(path, html);
-  await addToReportIndex(dir, { slug: page.slug, title: page.title, summary: page.summary ?? firstSentence(page.description), updatedAt: generatedAt.toISOString() });
+  await addToReportIndex(dir, {
+    slug: page.slug,
+    title: page.title,
+    summary: page.summary ?? firstSentence(page.description),
+    updatedAt: generatedAt.toISOString(),
+  });
   effects.log(`[report] ${path} ${formatBytes(Buffer.byteLength(html))}, ${page.figures.length} figure(s)`);
   return path;
 }

@@ -97,7 +97,7 @@ export function layerStats(values: Float32Array | Float64Array, histogramBins = 
     m3 += d2 * d;
     m4 += d2 * d2;
     const bin = ((x - min) * binScale) | 0;
-    histogram[bin < lastBin ? bin : lastBin]!++;
+    histogram[Math.min(bin, lastBin)]!++;
   }
   const variance = m2 / count;
   const skewness = m3 / count / (variance * Math.sqrt(variance));

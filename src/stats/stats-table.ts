@@ -102,6 +102,9 @@ export async function readStatsTable(file: string): Promise<Table> {
   try {
     return tableFromIPC(bytes);
   } catch (error) {
-    throw new MotherError(file, "not a readable Arrow statistics table", { value: error instanceof Error ? error.message : String(error), help: "delete it to recompute" });
+    throw new MotherError(file, "not a readable Arrow statistics table", {
+      value: error instanceof Error ? error.message : String(error),
+      help: "delete it to recompute",
+    });
   }
 }

@@ -10,9 +10,29 @@ import type { TensorData } from "../onnx/index.ts";
 
 /** Where a run's examples come from. */
 export type DataSpec =
-  | { readonly kind: "image-task"; readonly task: string; readonly seed: number; readonly trainCount: number; readonly evalCount: number; readonly imageSize?: number }
-  | { readonly kind: "image-mixture"; readonly tasks: readonly string[]; readonly seed: number; readonly trainCount: number; readonly evalCount: number; readonly imageSize?: number }
-  | { readonly kind: "text"; readonly corpus: "english" | "code" | "python" | "chat" | "instruct"; readonly seed: number; readonly maxBytes?: number; readonly evalFraction?: number };
+  | {
+      readonly kind: "image-task";
+      readonly task: string;
+      readonly seed: number;
+      readonly trainCount: number;
+      readonly evalCount: number;
+      readonly imageSize?: number;
+    }
+  | {
+      readonly kind: "image-mixture";
+      readonly tasks: readonly string[];
+      readonly seed: number;
+      readonly trainCount: number;
+      readonly evalCount: number;
+      readonly imageSize?: number;
+    }
+  | {
+      readonly kind: "text";
+      readonly corpus: "english" | "code" | "python" | "chat" | "instruct";
+      readonly seed: number;
+      readonly maxBytes?: number;
+      readonly evalFraction?: number;
+    };
 
 /** Batches for the train loop (fed by input name) and a finite list of eval batches. */
 export interface DataSource {

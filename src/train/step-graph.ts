@@ -59,7 +59,13 @@ export interface StepGraph {
 }
 
 /** Build the train step (steps 1–5). Scalar inputs `lr` and `step` (1-based) are float. */
-export function buildStepGraph(objective: Objective, batchSize: number, groups: ParamGroups, optimizer: OptimizerSettings, options: { lora?: LoraWiring; floatType?: ElemType } = {}): StepGraph {
+export function buildStepGraph(
+  objective: Objective,
+  batchSize: number,
+  groups: ParamGroups,
+  optimizer: OptimizerSettings,
+  options: { lora?: LoraWiring; floatType?: ElemType } = {},
+): StepGraph {
   const floatType = options.floatType ?? "float32";
   const graph = new Graph(`${objective.name}-step`);
   const { flat, lookup } = declareParams(graph, groups, floatType, options.lora);
@@ -104,14 +110,22 @@ export function buildEvalGraph(objective: Objective, batchSize: number, groups: 
 }
 
 /** Loss and its gradient w.r.t. each trained group (`grad.<group>`): the oracle target of gradient checks. */
-export function buildGradientGraph(objective: Objective, batchSize: number, groups: ParamGroups, options: { lora?: LoraWiring; floatType?: ElemType } = {}): Graph {
+export function buildGradientGraph(
+  objective: Objective,
+  batchSize: number,
+  groups: ParamGroups,
+  options: { lora?: LoraWiring; floatType?: ElemType } = {},
+): Graph {
   const floatType = options.floatType ?? "float32";
   const graph = new Graph(`${objective.name}-gradient`);
   const { flat, lookup } = declareParams(graph, groups, floatType, options.lora);
   const batch = declareBatch(graph, objective, batchSize);
   const loss = objective.loss(lookup, batch, graph);
   const trainedGroups = nonEmptyGroups(groups).filter((group) => group !== "frozen");
-  const grads = gradients(loss, trainedGroups.map((group) => flat.get(group)!));
+  const grads = gradients(
+    loss,
+    trainedGroups.map((group) => flat.get(group)!),
+  );
   graph.output(loss, "loss");
   trainedGroups.forEach((group, index) => graph.output(grads[index]!, `grad.${group}`));
   return graph;

@@ -63,7 +63,10 @@ export async function trainModel(config: TrainConfig, effects: TrainEffects = {}
   const contextLength = config.objective.kind === "llama-next-token" ? config.objective.llama.contextLength : undefined;
   const data = dataSource(config.data, { batchSize: config.batchSize, ...(masking ? { masking } : {}), ...(contextLength ? { contextLength } : {}) });
   if (config.objective.kind === "vit-classification" && data.numClasses !== config.objective.vit.numClasses) {
-    throw new MotherError("train config", "classifier size differs from the data's number of classes", { value: config.objective.vit.numClasses, limit: data.numClasses });
+    throw new MotherError("train config", "classifier size differs from the data's number of classes", {
+      value: config.objective.vit.numClasses,
+      limit: data.numClasses,
+    });
   }
   const initRng = new Rng(deriveSeed(config.seed, "init"));
   const fresh = initParams(objective.specs, () => initRng.uniform());
@@ -76,7 +79,11 @@ export async function trainModel(config: TrainConfig, effects: TrainEffects = {}
     if (!parent || freshNames.has(tensor.name)) return tensor;
     const inherited = parentByName.get(tensor.name);
     if (!inherited) return tensor;
-    if (inherited.data.length !== tensor.data.length) throw new MotherError(config.parent ?? "parent", `tensor ${tensor.name} has another shape than the model`, { value: `[${inherited.shape}]`, limit: `[${tensor.shape}]` });
+    if (inherited.data.length !== tensor.data.length)
+      throw new MotherError(config.parent ?? "parent", `tensor ${tensor.name} has another shape than the model`, {
+        value: `[${inherited.shape}]`,
+        limit: `[${tensor.shape}]`,
+      });
     return { ...tensor, data: Float32Array.from(inherited.data) };
   });
 
@@ -113,13 +120,23 @@ export async function trainModel(config: TrainConfig, effects: TrainEffects = {}
     for (const group of stepGraph.trainedGroups) feeds[groupInputName(group)] = loop.value(groupInputName(group));
     return feeds;
   };
-  const currentParams = (feeds: Record<string, TensorData>): NamedTensor[] => mergedParams(objective.specs.map((spec) => spec.name), groups, feeds, lora);
+  const currentParams = (feeds: Record<string, TensorData>): NamedTensor[] =>
+    mergedParams(
+      objective.specs.map((spec) => spec.name),
+      groups,
+      feeds,
+      lora,
+    );
 
   const evalBatchSize = config.evalBatchSize ?? config.batchSize;
   const evalBatches = data.evalBatches(evalBatchSize);
   const evalCompiled =
     evalBatches.length > 0
-      ? (await cachedGraph(`eval:${evalBatchSize}:${graphKey}`, async () => ({ compiled: await compileGraph(buildEvalGraph(objective, evalBatchSize, groups, lora ? { lora } : {}), threads) }))).compiled
+      ? (
+          await cachedGraph(`eval:${evalBatchSize}:${graphKey}`, async () => ({
+            compiled: await compileGraph(buildEvalGraph(objective, evalBatchSize, groups, lora ? { lora } : {}), threads),
+          }))
+        ).compiled
       : undefined;
   const evals: EvalResult[] = [];
   const runEval = async (step: number): Promise<void> => {
@@ -148,7 +165,8 @@ export async function trainModel(config: TrainConfig, effects: TrainEffects = {}
     await loop.step({ ...batch, ...frozenFeeds, lr: lrBuffer, step: stepBuffer }, { loss: lossBuffer });
     loopMs += performance.now() - started;
     losses[step - 1] = lossBuffer[0]!;
-    if (!Number.isFinite(lossBuffer[0]!)) throw new MotherError("train", `loss is not finite at step ${step}`, { value: lossBuffer[0], help: "lower the learning rate or enable clipGradNorm" });
+    if (!Number.isFinite(lossBuffer[0]!))
+      throw new MotherError("train", `loss is not finite at step ${step}`, { value: lossBuffer[0], help: "lower the learning rate or enable clipGradNorm" });
     effects.onStep?.(step, config.steps, lossBuffer[0]!);
     if (config.snapshotEvery && step % config.snapshotEvery === 0 && step !== config.steps) await snapshot(step);
     if (config.evalEvery && step % config.evalEvery === 0 && step !== config.steps) await runEval(step);

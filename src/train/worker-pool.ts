@@ -20,7 +20,10 @@ export interface WorkerPoolOptions {
   readonly size?: number;
 }
 
-type Message = { type: "progress"; id: number; payload: unknown } | { type: "done"; id: number; output: unknown } | { type: "error"; id: number; message: string; stack?: string };
+type Message =
+  | { type: "progress"; id: number; payload: unknown }
+  | { type: "done"; id: number; output: unknown }
+  | { type: "error"; id: number; message: string; stack?: string };
 
 interface Pending {
   readonly id: number;

@@ -147,4 +147,3 @@ export function cutTree(linkage: LinkageMatrix, k: number): Int32Array {
   }
   return labels;
 }
-

@@ -81,40 +81,66 @@ describe("mother recover", () => {
     expect(rows.every((r) => Number.isFinite(r.stats.entropy) && r.stats.entropy > 0 && r.stats.kurtosis > 0)).toBe(true);
   }, 30_000);
 
-  test.each(["mermaid", "dot", "newick"])("--format %s prints the tree to standard output", async (format) => {
-    const run = await mother("recover", good, "--format", format, "--quiet");
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain("r-c0-g0");
-  }, 30_000);
+  test.each(["mermaid", "dot", "newick"])(
+    "--format %s prints the tree to standard output",
+    async (format) => {
+      const run = await mother("recover", good, "--format", format, "--quiet");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("r-c0-g0");
+    },
+    30_000,
+  );
 
   const badCases: [string, () => Promise<{ set: string; file?: string }>, RegExp][] = [
-    ["a truncated file", async () => setWithBrokenModel("truncated", async (file) => {
-      const bytes = await readFile(file);
-      await writeFile(file, bytes.subarray(0, bytes.byteLength - 100));
-    }), /truncated|shorter|past the end|end of file/i],
-    ["a header that is not JSON", async () => setWithBrokenModel("not-json", (() => {
-      const bytes = new Uint8Array(8 + 4);
-      new DataView(bytes.buffer).setBigUint64(0, 4n, true);
-      bytes.set(new TextEncoder().encode("{{{{"), 8);
-      return bytes;
-    })()), /json/i],
-    ["NaN weights", async () => setWithBrokenModel("nan", async (file) => {
-      const name = "vit.encoder.layer.0.attention.attention.query.weight";
-      await writeSafetensors(file, [{ name, dtype: "F32", shape: [2, 2], data: Float32Array.of(1, Number.NaN, 0, 0) }]);
-    }), /nan|finite/i],
+    [
+      "a truncated file",
+      async () =>
+        setWithBrokenModel("truncated", async (file) => {
+          const bytes = await readFile(file);
+          await writeFile(file, bytes.subarray(0, bytes.byteLength - 100));
+        }),
+      /truncated|shorter|past the end|end of file/i,
+    ],
+    [
+      "a header that is not JSON",
+      async () =>
+        setWithBrokenModel(
+          "not-json",
+          (() => {
+            const bytes = new Uint8Array(8 + 4);
+            new DataView(bytes.buffer).setBigUint64(0, 4n, true);
+            bytes.set(new TextEncoder().encode("{{{{"), 8);
+            return bytes;
+          })(),
+        ),
+      /json/i,
+    ],
+    [
+      "NaN weights",
+      async () =>
+        setWithBrokenModel("nan", async (file) => {
+          const name = "vit.encoder.layer.0.attention.attention.query.weight";
+          await writeSafetensors(file, [{ name, dtype: "F32", shape: [2, 2], data: Float32Array.of(1, Number.NaN, 0, 0) }]);
+        }),
+      /nan|finite/i,
+    ],
     ["a missing path", async () => ({ set: join(dir, "does-not-exist") }), /cannot read path/],
   ];
-  test.each(badCases)("%s gives one line naming the file, exit 1, and no output file", async (_name, make, problem) => {
-    const { set, file } = await make();
-    const out = join(dir, `out-${Math.random().toString(36).slice(2)}.json`);
-    const run = await mother("recover", set, "--out", out, "--quiet");
-    expect(run.code).toBe(1);
-    const lines = run.stderr.trim().split("\n");
-    expect(lines).toHaveLength(1);
-    expect(lines[0]!).toContain(file ?? set);
-    expect(lines[0]!).toMatch(problem);
-    expect(existsSync(out)).toBe(false);
-  }, 30_000);
+  test.each(badCases)(
+    "%s gives one line naming the file, exit 1, and no output file",
+    async (_name, make, problem) => {
+      const { set, file } = await make();
+      const out = join(dir, `out-${Math.random().toString(36).slice(2)}.json`);
+      const run = await mother("recover", set, "--out", out, "--quiet");
+      expect(run.code).toBe(1);
+      const lines = run.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!).toContain(file ?? set);
+      expect(lines[0]!).toMatch(problem);
+      expect(existsSync(out)).toBe(false);
+    },
+    30_000,
+  );
 
   test("models of different architectures land in different trees, never a crash", async () => {
     const set = join(dir, "mixed");
@@ -134,7 +160,12 @@ describe("mother recover", () => {
     const set = join(dir, "adapters");
     for (const id of ["a1", "a2"]) {
       await mkdir(join(set, id), { recursive: true });
-      const factor = (name: string, shape: [number, number]) => ({ name, dtype: "F32" as const, shape, data: new Float32Array(shape[0] * shape[1]).fill(0.01) });
+      const factor = (name: string, shape: [number, number]) => ({
+        name,
+        dtype: "F32" as const,
+        shape,
+        data: new Float32Array(shape[0] * shape[1]).fill(0.01),
+      });
       await writeSafetensors(join(set, id, "adapter_model.safetensors"), [
         factor("base_model.model.vit.encoder.layer.0.attention.attention.query.lora_A.weight", [4, 16]),
         factor("base_model.model.vit.encoder.layer.0.attention.attention.query.lora_B.weight", [16, 4]),

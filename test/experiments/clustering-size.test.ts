@@ -20,8 +20,14 @@ describe("experiments/clustering-size.ts --quick", () => {
     const run = await spawnExperiment("clustering-size", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 
-    for (const [split, title] of [["ft", "FT"], ["lora-v", "LoRA-V"]] as const) {
-      const saved = JSON.parse(await readFile(join(reports, "data", "clustering-size", `${split}-samples.json`), "utf8")) as { truth: TruthGraph; samples: ClusteringSample[] };
+    for (const [split, title] of [
+      ["ft", "FT"],
+      ["lora-v", "LoRA-V"],
+    ] as const) {
+      const saved = JSON.parse(await readFile(join(reports, "data", "clustering-size", `${split}-samples.json`), "utf8")) as {
+        truth: TruthGraph;
+        samples: ClusteringSample[];
+      };
       // quick: sizes 4 and 7 drawn 3 times, the whole 10-model split once; modes known and auto
       expect(saved.samples).toHaveLength((3 + 3 + 1) * 2);
       for (const sample of saved.samples) {
@@ -35,7 +41,10 @@ describe("experiments/clustering-size.ts --quick", () => {
       }
       // given the true count, recovery must make exactly that many trees
       expect(tableRow(run.stdout, [title, "trees known", "trees found ÷ true"]).filter((_, i) => i % 2 === 0)).toEqual([1, 1, 1]);
-      for (const [mode, label] of [["known", "trees known"], ["auto", "trees auto"]] as const) {
+      for (const [mode, label] of [
+        ["known", "trees known"],
+        ["auto", "trees auto"],
+      ] as const) {
         const printed = tableRow(run.stdout, [title, label, "clustering"]).filter((_, i) => i % 2 === 0);
         [4, 7, 10].forEach((size, i) => {
           const values = saved.samples.filter((s) => s.mode === mode && s.size === size).map((s) => s.clustering);

@@ -15,7 +15,8 @@ describe("experiments/derived-copies.ts command line", () => {
   test("--help lists the copy kinds and options and exits 0", async () => {
     const run = await spawnExperiment("derived-copies", ["--help"]);
     expect(run.code).toBe(0);
-    for (const word of ["--quick", "--kinds", "--sources", "--sets", "--reports", "--cache", "int8", "int4", "fp16", "prune30", "foreign", "vthr"]) expect(run.stdout).toContain(word);
+    for (const word of ["--quick", "--kinds", "--sources", "--sets", "--reports", "--cache", "int8", "int4", "fp16", "prune30", "foreign", "vthr"])
+      expect(run.stdout).toContain(word);
   });
 
   test("an unknown copy kind is refused with the choices and a non-zero exit", async () => {

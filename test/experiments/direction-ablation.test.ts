@@ -27,10 +27,16 @@ describe("experiments/direction-ablation.ts --quick", () => {
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 
     const vthr = await loadVthr(VTHR_QUICK, { cache: TEST_QUICK_CACHE, progress: silentProgress });
-    for (const [split, title] of [["ft", "FT —"], ["lora-v", "LoRA-V —"]] as const) {
+    for (const [split, title] of [
+      ["ft", "FT —"],
+      ["lora-v", "LoRA-V —"],
+    ] as const) {
       const { models, truth } = await vthr.openSplit(split);
       // recovery's score auto: Σ kurtosis over block matrices on ℓ_FT trees, −Σ variance of query/value on ℓ_LoRA trees
-      const oracle = split === "ft" ? (path: string) => summedOracle(path, BLOCK_WEIGHT, kurtosisOracle) : async (path: string) => -(await summedOracle(path, QUERY_VALUE_WEIGHT, varianceOracle));
+      const oracle =
+        split === "ft"
+          ? (path: string) => summedOracle(path, BLOCK_WEIGHT, kurtosisOracle)
+          : async (path: string) => -(await summedOracle(path, QUERY_VALUE_WEIGHT, varianceOracle));
       const scores = new Map(await Promise.all(models.map(async (m) => [m.id, await oracle(m.path)] as const)));
       // The ablation measures each statistic with the stage known (VTHR fine-tunes: specialization).
       const reference = await recoverSplit(models, truth, { stage: "specialization" });
@@ -48,7 +54,10 @@ describe("experiments/direction-ablation.ts --quick", () => {
     }
     // Non-default candidates: the ablation's one-pass-per-tree recovery gives what recoverModels gives
     const { models, truth } = await vthr.openSplit("ft");
-    for (const [score, layers, kinds] of [["kurtosis", "mlp-out", ["mlp-out"]], ["variance", "all", ["query", "key", "value", "attention-output", "mlp-in", "mlp-gate", "mlp-out"]]] as const) {
+    for (const [score, layers, kinds] of [
+      ["kurtosis", "mlp-out", ["mlp-out"]],
+      ["variance", "all", ["query", "key", "value", "attention-output", "mlp-in", "mlp-gate", "mlp-out"]],
+    ] as const) {
       const row = tableRow(section(run.stdout, "FT —"), [`${score}/${layers}`]);
       for (const [i, tree] of trueTrees(truth).entries()) {
         const ids = tree.truth.models.map((m) => m.id);

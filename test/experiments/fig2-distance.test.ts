@@ -43,7 +43,10 @@ describe("experiments/fig2-distance.ts --quick", () => {
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 
     const vthr = await loadVthr(VTHR_QUICK, { cache: TEST_QUICK_CACHE, progress: silentProgress });
-    for (const [split, label] of [["ft", "FT, ℓ_FT"], ["lora-v", "LoRA-V, ℓ_LoRA"]] as const) {
+    for (const [split, label] of [
+      ["ft", "FT, ℓ_FT"],
+      ["lora-v", "LoRA-V, ℓ_LoRA"],
+    ] as const) {
       const saved = JSON.parse(await readFile(join(reports, "data", "fig2-distance", `${split}-pairs.json`), "utf8")) as SavedPairs;
       const { models, truth } = await vthr.openSplit(split);
       // every within-tree pair once: 2 trees of 5 models → 2 × 10
@@ -62,8 +65,20 @@ describe("experiments/fig2-distance.ts --quick", () => {
 
       const [pairs, spearman, pearson] = tableRow(run.stdout, [label, "all trees"]);
       expect(pairs).toBe(20);
-      expect(spearman).toBeCloseTo(spearmanCorrelation(saved.pairs.map((p) => p.edgeDistance), saved.pairs.map((p) => p.weightDistance)), 3);
-      expect(pearson).toBeCloseTo(pearsonCorrelation(saved.pairs.map((p) => p.edgeDistance), saved.pairs.map((p) => p.weightDistance)), 3);
+      expect(spearman).toBeCloseTo(
+        spearmanCorrelation(
+          saved.pairs.map((p) => p.edgeDistance),
+          saved.pairs.map((p) => p.weightDistance),
+        ),
+        3,
+      );
+      expect(pearson).toBeCloseTo(
+        pearsonCorrelation(
+          saved.pairs.map((p) => p.edgeDistance),
+          saved.pairs.map((p) => p.weightDistance),
+        ),
+        3,
+      );
     }
 
     const checks = await checkReportPagesInBrowser(reports);

@@ -73,15 +73,40 @@ describe("undirectedEdgeAccuracy", () => {
 });
 
 describe("directionAgreement", () => {
-  const statistic = new Map([["root", 3.0], ["a", 2.5], ["b", 2.6], ["c", 1.0]]);
+  const statistic = new Map([
+    ["root", 3.0],
+    ["a", 2.5],
+    ["b", 2.6],
+    ["c", 1.0],
+  ]);
   test("kurtosis agrees on an edge where it falls; variance where it rises; ties are wrong", () => {
     // root→a falls, a→b rises, root→c falls
     expect(directionAgreement(statistic, "kurtosis", TRUTH)).toBeCloseTo(2 / 3, 12);
     expect(directionAgreement(statistic, "variance", TRUTH)).toBeCloseTo(1 / 3, 12);
-    expect(directionAgreement(new Map([["root", 1], ["a", 1], ["b", 1], ["c", 1]]), "kurtosis", TRUTH)).toBe(0);
+    expect(
+      directionAgreement(
+        new Map([
+          ["root", 1],
+          ["a", 1],
+          ["b", 1],
+          ["c", 1],
+        ]),
+        "kurtosis",
+        TRUTH,
+      ),
+    ).toBe(0);
   });
   test("skips edges whose models have no statistic; NaN when none is left", () => {
-    expect(directionAgreement(new Map([["root", 3], ["c", 1]]), "kurtosis", TRUTH)).toBe(1);
+    expect(
+      directionAgreement(
+        new Map([
+          ["root", 3],
+          ["c", 1],
+        ]),
+        "kurtosis",
+        TRUTH,
+      ),
+    ).toBe(1);
     expect(directionAgreement(new Map(), "kurtosis", TRUTH)).toBeNaN();
   });
 });
@@ -92,7 +117,13 @@ describe("autoScore and poolTruths", () => {
     expect(autoScore("ft")).toBe("kurtosis");
   });
   test("pooling keeps every model's tree and every edge", () => {
-    const other: TruthGraph = { models: [{ id: "x", stage: "specialization", tree: "u" }, { id: "y", stage: "specialization", tree: "u" }], edges: [{ parent: "x", child: "y" }] };
+    const other: TruthGraph = {
+      models: [
+        { id: "x", stage: "specialization", tree: "u" },
+        { id: "y", stage: "specialization", tree: "u" },
+      ],
+      edges: [{ parent: "x", child: "y" }],
+    };
     const pooled = poolTruths([TRUTH, other]);
     expect(pooled.models.map((m) => `${m.id}:${m.tree}`)).toEqual(["root:t", "a:t", "b:t", "c:t", "x:u", "y:u"]);
     expect(pooled.edges).toHaveLength(4);

@@ -19,7 +19,11 @@ const IDS = ["codellama", "codellama-instruct", "codellama-python", "llama-2", "
 describe("experiments/llama-family.ts --quick", () => {
   test("saves BF16 Llama checkpoints, recovers them, and reports the accuracy of the recovered edges", async () => {
     const reports = await mkdtemp(join(tmpdir(), "mother-llama-family-"));
-    const proc = Bun.spawn(["bun", join(ROOT, "experiments/llama-family.ts"), "--quick", "--cache", TEST_CACHE, "--reports", reports], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["bun", join(ROOT, "experiments/llama-family.ts"), "--quick", "--cache", TEST_CACHE, "--reports", reports], {
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
     expect({ code: await proc.exited, stderr: stderr.slice(-2000) }).toMatchObject({ code: 0 });
 
@@ -31,7 +35,14 @@ describe("experiments/llama-family.ts --quick", () => {
       const tensors = await openSafetensorsFile(join(folder, id, "model.safetensors"));
       expect(new Set(tensors.map((t) => t.dtype))).toEqual(new Set(["BF16"]));
       const names = tensors.map((t) => t.name);
-      for (const name of ["model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight", "model.layers.0.mlp.gate_proj.weight", "model.norm.weight", "lm_head.weight"]) expect(names).toContain(name);
+      for (const name of [
+        "model.embed_tokens.weight",
+        "model.layers.0.self_attn.q_proj.weight",
+        "model.layers.0.mlp.gate_proj.weight",
+        "model.norm.weight",
+        "lm_head.weight",
+      ])
+        expect(names).toContain(name);
       const config = JSON.parse(await readFile(join(folder, id, "config.json"), "utf8"));
       expect(config).toMatchObject({ model_type: "llama", torch_dtype: "bfloat16" });
     }
@@ -40,7 +51,12 @@ describe("experiments/llama-family.ts --quick", () => {
     const data = join(reports, "data", "llama-family");
     const truth = JSON.parse(await readFile(join(data, "truth.json"), "utf8")) as TruthGraph;
     const graph = JSON.parse(await readFile(join(data, "recovered.json"), "utf8")) as ModelGraph;
-    expect(truth.edges.map((e) => `${e.parent}>${e.child}`).sort()).toEqual(["codellama>codellama-instruct", "codellama>codellama-python", "llama-2>codellama", "llama-2>llama-2-chat"]);
+    expect(truth.edges.map((e) => `${e.parent}>${e.child}`).sort()).toEqual([
+      "codellama>codellama-instruct",
+      "codellama>codellama-python",
+      "llama-2>codellama",
+      "llama-2>llama-2-chat",
+    ]);
     const accuracy = evaluateGraph(graph, truth).edges.accuracy;
     const row = stdout.split("\n").find((line) => line.startsWith("edge accuracy (paper"));
     expect(row).toBeDefined();

@@ -26,13 +26,25 @@ describe("experiments/lora-distance-ablation.ts --quick", () => {
     const run = await spawnExperiment("lora-distance-ablation", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 
-    const saved = JSON.parse(await readFile(join(reports, "data", "lora-distance-ablation", "results.json"), "utf8")) as { distance: SavedSweep[]; lambda: SavedSweep[] };
+    const saved = JSON.parse(await readFile(join(reports, "data", "lora-distance-ablation", "results.json"), "utf8")) as {
+      distance: SavedSweep[];
+      lambda: SavedSweep[];
+    };
     expect(saved.distance.map((s) => s.split)).toEqual(["lora-v", "lora-f"]);
     expect(saved.lambda.map((s) => s.split)).toEqual(["ft", "lora-f", "lora-v"]);
     for (const sweep of [...saved.distance, ...saved.lambda]) {
       const roots = [...new Set(sweep.truth.models.map((m) => m.tree))];
       for (const variant of sweep.variants) {
-        const perTree = roots.map((root) => evaluateGraph(variant.perTree[root]!, restrictTruth(sweep.truth, sweep.truth.models.filter((m) => m.tree === root).map((m) => m.id))).edges.accuracy);
+        const perTree = roots.map(
+          (root) =>
+            evaluateGraph(
+              variant.perTree[root]!,
+              restrictTruth(
+                sweep.truth,
+                sweep.truth.models.filter((m) => m.tree === root).map((m) => m.id),
+              ),
+            ).edges.accuracy,
+        );
         const graph = evaluateGraph(variant.graph, sweep.truth);
         // row: per-root accuracies, per-tree mean, std, Model Graph, clustering
         const printed = tableRow(run.stdout, [TITLES[sweep.split], variant.label]);

@@ -40,10 +40,18 @@ describe("experiments/recipe-robustness.ts --quick", () => {
       const scores = new Map(await Promise.all(Object.entries(folders).map(async ([id, folder]) => [id, await attentionKurtosisOracle(folder)] as const)));
       expect(agreementRow[r]!).toBeCloseTo(agreementOracle(truth, scores), 3);
 
-      const rhos = await Promise.all(truth.edges.map(async ({ child }) => {
-        const snapshots = JSON.parse(await readFile(join(folders[child]!, "snapshots.json"), "utf8")) as { stats: Record<string, LayerStats> }[];
-        return spearmanAgainstOrder(snapshots.map((s) => Object.entries(s.stats).filter(([name]) => ATTENTION_WEIGHT.test(name)).reduce((sum, [, st]) => sum + st.kurtosis, 0)));
-      }));
+      const rhos = await Promise.all(
+        truth.edges.map(async ({ child }) => {
+          const snapshots = JSON.parse(await readFile(join(folders[child]!, "snapshots.json"), "utf8")) as { stats: Record<string, LayerStats> }[];
+          return spearmanAgainstOrder(
+            snapshots.map((s) =>
+              Object.entries(s.stats)
+                .filter(([name]) => ATTENTION_WEIGHT.test(name))
+                .reduce((sum, [, st]) => sum + st.kurtosis, 0),
+            ),
+          );
+        }),
+      );
       expect(monotonicityRow[r]!).toBeCloseTo(-rhos.reduce((a, b) => a + b, 0) / rhos.length, 3);
 
       if (recipe === "lora-all-r8") {
@@ -52,7 +60,11 @@ describe("experiments/recipe-robustness.ts --quick", () => {
         const name = "vit.encoder.layer.0.intermediate.dense.weight";
         const [parent, child] = await Promise.all([weight(folders[edge.parent]!, name), weight(folders[edge.child]!, name)]);
         const columns = 48; // VTHR ViT dim; intermediate.dense is [192, 48]
-        const delta = new Matrix(Array.from({ length: child.length / columns }, (_, row) => Array.from({ length: columns }, (_, col) => child[row * columns + col]! - parent[row * columns + col]!)));
+        const delta = new Matrix(
+          Array.from({ length: child.length / columns }, (_, row) =>
+            Array.from({ length: columns }, (_, col) => child[row * columns + col]! - parent[row * columns + col]!),
+          ),
+        );
         const singular = new SingularValueDecomposition(delta).diagonal;
         expect(singular[0]!).toBeGreaterThan(0);
         expect(singular[8]! / singular[0]!).toBeLessThan(1e-3);

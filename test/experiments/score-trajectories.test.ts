@@ -36,7 +36,11 @@ describe("experiments/score-trajectories.ts --quick", () => {
     const fig3 = section(run.stdout, "Fig. 3");
     for (const saved of runs) {
       const snapshots = JSON.parse(await readFile(join(saved.folder, "snapshots.json"), "utf8")) as { step: number; stats: Record<string, LayerStats> }[];
-      const scores = snapshots.map((s) => Object.entries(s.stats).filter(([name]) => BLOCK_WEIGHT.test(name)).reduce((sum, [, st]) => sum + st.kurtosis, 0));
+      const scores = snapshots.map((s) =>
+        Object.entries(s.stats)
+          .filter(([name]) => BLOCK_WEIGHT.test(name))
+          .reduce((sum, [, st]) => sum + st.kurtosis, 0),
+      );
       expect(snapshots.length).toBeGreaterThanOrEqual(5);
       expect(scores.at(-1)!).toBeCloseTo(await summedOracle(saved.folder, BLOCK_WEIGHT, kurtosisOracle), 6);
       if (!saved.pretraining) expect(scores[0]!).toBeCloseTo(await summedOracle(vthr.artifacts.get(saved.root)!.path, BLOCK_WEIGHT, kurtosisOracle), 6);

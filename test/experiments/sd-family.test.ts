@@ -18,7 +18,11 @@ const TEST_CACHE = join(ROOT, ".cache", "test-quick");
 describe("experiments/sd-family.ts --quick", () => {
   test("recovers the continued-pre-training chain as generalization nodes and reports the accuracy of the recovered edges", async () => {
     const reports = await mkdtemp(join(tmpdir(), "mother-sd-family-"));
-    const proc = Bun.spawn(["bun", join(ROOT, "experiments/sd-family.ts"), "--quick", "--cache", TEST_CACHE, "--reports", reports], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["bun", join(ROOT, "experiments/sd-family.ts"), "--quick", "--cache", TEST_CACHE, "--reports", reports], {
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
     expect({ code: await proc.exited, stderr: stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

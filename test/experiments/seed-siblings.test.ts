@@ -21,12 +21,19 @@ describe("experiments/seed-siblings.ts --quick", () => {
     const run = await spawnExperiment("seed-siblings", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 
-    const saved = JSON.parse(await readFile(join(reports, "data", "seed-siblings", "results.json"), "utf8")) as { truth: TruthGraph; ftSplit: TruthGraph; results: SeedSiblingResults };
+    const saved = JSON.parse(await readFile(join(reports, "data", "seed-siblings", "results.json"), "utf8")) as {
+      truth: TruthGraph;
+      ftSplit: TruthGraph;
+      results: SeedSiblingResults;
+    };
     const { truth, results } = saved;
     expect(results.families).toHaveLength(2);
     for (const family of results.families) {
       expect(family.siblings).toHaveLength(3);
-      const familyTruth = restrictTruth(truth, truth.models.filter((m) => m.tree === family.root).map((m) => m.id));
+      const familyTruth = restrictTruth(
+        truth,
+        truth.models.filter((m) => m.tree === family.root).map((m) => m.id),
+      );
       expect(family.aloneAccuracy).toBe(evaluateGraph(family.aloneGraph, familyTruth).edges.accuracy);
       for (const sibling of family.siblings) {
         expect(sibling.fartherFromSiblings).toBe(sibling.toNearestSibling > sibling.toParent);

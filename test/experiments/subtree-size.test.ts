@@ -20,7 +20,10 @@ describe("experiments/subtree-size.ts --quick", () => {
     const run = await spawnExperiment("subtree-size", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 
-    const saved = JSON.parse(await readFile(join(reports, "data", "subtree-size", "ft-samples.json"), "utf8")) as { truth: TruthGraph; samples: SubtreeSample[] };
+    const saved = JSON.parse(await readFile(join(reports, "data", "subtree-size", "ft-samples.json"), "utf8")) as {
+      truth: TruthGraph;
+      samples: SubtreeSample[];
+    };
     // quick: 2 roots × (3 samples at 40 % and 60 %, 1 whole tree)
     expect(saved.samples).toHaveLength(2 * (3 + 3 + 1));
     for (const sample of saved.samples) {

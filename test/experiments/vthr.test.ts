@@ -19,7 +19,11 @@ export const TEST_CACHE = join(ROOT, ".cache", "test-quick");
 describe("experiments/vthr.ts --quick", () => {
   test("writes Table 1 from recovered edges scored against the recorded truth, with Arrow statistics of every model", async () => {
     const reports = await mkdtemp(join(tmpdir(), "mother-vthr-"));
-    const proc = Bun.spawn(["bun", join(ROOT, "experiments/vthr.ts"), "--quick", "--cache", TEST_CACHE, "--reports", reports], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["bun", join(ROOT, "experiments/vthr.ts"), "--quick", "--cache", TEST_CACHE, "--reports", reports], {
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
     expect({ code: await proc.exited, stderr: stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

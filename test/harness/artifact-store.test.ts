@@ -77,10 +77,17 @@ describe("ArtifactStore", () => {
 
   test("a file artefact is written atomically too", async () => {
     const store = new ArtifactStore(root, recorder());
-    await expect(store.get("table", { n: 1 }, async (path) => {
-      await writeFile(path, "partial");
-      throw new Error("interrupted");
-    }, { extension: "arrow" })).rejects.toThrow("interrupted");
+    await expect(
+      store.get(
+        "table",
+        { n: 1 },
+        async (path) => {
+          await writeFile(path, "partial");
+          throw new Error("interrupted");
+        },
+        { extension: "arrow" },
+      ),
+    ).rejects.toThrow("interrupted");
     expect(await readdir(join(root, "table"))).toEqual([]);
     const made = await store.get("table", { n: 1 }, async (path) => writeFile(path, "whole"), { extension: "arrow" });
     expect(made.path.endsWith(".arrow")).toBe(true);
@@ -120,14 +127,21 @@ describe("ArtifactStore", () => {
 
   test("a process killed mid-produce leaves nothing at the final path; the next run sweeps its temp and rebuilds", async () => {
     const storeModule = join(import.meta.dir, "../../src/harness/artifact-store.ts");
-    const child = Bun.spawn(["bun", "-e", `
+    const child = Bun.spawn(
+      [
+        "bun",
+        "-e",
+        `
       import { ArtifactStore } from ${JSON.stringify(storeModule)};
       await new ArtifactStore(${JSON.stringify(root)}, { log() {}, now: () => 0 }).get("model", { seed: 9 }, async (folder) => {
         await Bun.write(folder + "/model.safetensors", new Uint8Array(64));
         console.log("half-written");
         await new Promise(() => {});
       });
-    `], { stdout: "pipe", stderr: "inherit" });
+    `,
+      ],
+      { stdout: "pipe", stderr: "inherit" },
+    );
     const reader = child.stdout.getReader();
     let said = "";
     while (!said.includes("half-written")) said += new TextDecoder().decode((await reader.read()).value);

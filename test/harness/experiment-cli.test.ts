@@ -8,7 +8,14 @@ describe("command-line parsers", () => {
     expect(atLeast(2)("3")).toBe(3);
     expect(numberList("0, 0.1,2")).toEqual([0, 0.1, 2]);
     expect(splitName("lora-v")).toBe("lora-v");
-    for (const bad of [() => wholeNumber("1.5"), () => wholeNumber("-1"), () => atLeast(2)("1"), () => numberList("0,x"), () => numberList("-1"), () => splitName("lora")]) {
+    for (const bad of [
+      () => wholeNumber("1.5"),
+      () => wholeNumber("-1"),
+      () => atLeast(2)("1"),
+      () => numberList("0,x"),
+      () => numberList("-1"),
+      () => splitName("lora"),
+    ]) {
       expect(bad).toThrow(InvalidArgumentError);
     }
   });

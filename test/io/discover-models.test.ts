@@ -10,7 +10,10 @@ import { temporaryFolder } from "./craft-safetensors.ts";
 const weight = (name: string) => ({ name, dtype: "F32" as const, shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) });
 
 async function expectMotherError(run: Promise<unknown>, path: string, problem: RegExp): Promise<void> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(MotherError);
   expect((error as Error).message).toStartWith(`${path}: `);
   expect((error as Error).message).toMatch(problem);
@@ -83,7 +86,11 @@ describe("discoverModels", () => {
       await mkdir(join(root, id));
       await writeFile(join(root, id, "pytorch_model.bin"), "x");
     }
-    await expectMotherError(discoverModels([root]), root, /holds checkpoints in another format .* not safetensors \(2 such files\); help: save them as safetensors first/);
+    await expectMotherError(
+      discoverModels([root]),
+      root,
+      /holds checkpoints in another format .* not safetensors \(2 such files\); help: save them as safetensors first/,
+    );
   });
 
   test("a file that is not .safetensors is an error", async () => {

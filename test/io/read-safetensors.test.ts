@@ -99,7 +99,9 @@ describe("write → read round trip", () => {
   test("a shape that does not match the data is refused before anything is written", async () => {
     const folder = await temporaryFolder();
     const file = join(folder, "bad.safetensors");
-    await expect(writeSafetensors(file, [{ name: "w", dtype: "F32", shape: [3], data: new Float32Array(2) }])).rejects.toThrow(/tensor w: data length does not match its shape/);
+    await expect(writeSafetensors(file, [{ name: "w", dtype: "F32", shape: [3], data: new Float32Array(2) }])).rejects.toThrow(
+      /tensor w: data length does not match its shape/,
+    );
     expect(await Bun.file(file).exists()).toBe(false);
   });
 });
@@ -140,7 +142,11 @@ describe("corrupt files are rejected with the file and the problem", () => {
   test("overlapping offsets, offsets past end, begin > end, size mismatch, unknown dtype", async () => {
     const folder = await temporaryFolder();
     const cases: [object, number, RegExp][] = [
-      [{ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } }, 12, /tensors a and b have overlapping/],
+      [
+        { a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } },
+        12,
+        /tensors a and b have overlapping/,
+      ],
       [{ a: { dtype: "F32", shape: [4], data_offsets: [0, 16] } }, 8, /tensor a runs past the end/],
       [{ a: { dtype: "F32", shape: [0], data_offsets: [4, 0] } }, 8, /begin > end/],
       [{ a: { dtype: "BF16", shape: [3], data_offsets: [0, 8] } }, 8, /shape × dtype size does not match/],
@@ -157,9 +163,22 @@ describe("corrupt files are rejected with the file and the problem", () => {
     const header = (dtype: string, bytes: number, count: number) => ({ "layer.weight": { dtype, shape: [count], data_offsets: [0, bytes] } });
     const nanF32 = await writeCrafted(folder, "nan32.safetensors", craftSafetensors(header("F32", 12, 3), f32Bytes([1, NaN, 2])));
     const infF32 = await writeCrafted(folder, "inf32.safetensors", craftSafetensors(header("F32", 8, 2), f32Bytes([-Infinity, 0])));
-    const nanBf16 = await writeCrafted(folder, "nanbf.safetensors", craftSafetensors(header("BF16", 4, 2), new Uint8Array(new Uint16Array([0x3f80, 0x7fc1]).buffer)));
-    const infBf16 = await writeCrafted(folder, "infbf.safetensors", craftSafetensors(header("BF16", 4, 2), new Uint8Array(new Uint16Array([0xff80, 0]).buffer)));
-    for (const [file, what] of [[nanF32, "NaN at element 1"], [infF32, "-Infinity at element 0"], [nanBf16, "NaN at element 1"], [infBf16, "-Infinity at element 0"]] as const) {
+    const nanBf16 = await writeCrafted(
+      folder,
+      "nanbf.safetensors",
+      craftSafetensors(header("BF16", 4, 2), new Uint8Array(new Uint16Array([0x3f80, 0x7fc1]).buffer)),
+    );
+    const infBf16 = await writeCrafted(
+      folder,
+      "infbf.safetensors",
+      craftSafetensors(header("BF16", 4, 2), new Uint8Array(new Uint16Array([0xff80, 0]).buffer)),
+    );
+    for (const [file, what] of [
+      [nanF32, "NaN at element 1"],
+      [infF32, "-Infinity at element 0"],
+      [nanBf16, "NaN at element 1"],
+      [infBf16, "-Infinity at element 0"],
+    ] as const) {
       const [info] = await openSafetensorsFile(file);
       await expectMotherError(() => readTensor(info!), file, new RegExp(`tensor layer\\.weight holds a non-finite weight \\(${what}`));
     }

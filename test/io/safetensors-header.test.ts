@@ -84,7 +84,10 @@ describe("parseSafetensorsHeader", () => {
   });
 
   test("rejects shape × dtype size that differs from the byte range", () => {
-    expectMotherError(() => parse({ w: { dtype: "F16", shape: [2, 3], data_offsets: [0, 24] } }, 24), /tensor w: shape × dtype size does not match.*12 bytes.*24 bytes/);
+    expectMotherError(
+      () => parse({ w: { dtype: "F16", shape: [2, 3], data_offsets: [0, 24] } }, 24),
+      /tensor w: shape × dtype size does not match.*12 bytes.*24 bytes/,
+    );
   });
 
   test("rejects a dtype that is not a safetensors dtype, naming tensor and dtype", () => {
@@ -113,7 +116,8 @@ describe("parseSafetensorsHeader", () => {
       fc.property(header, fc.integer({ min: 0, max: 64 }), (value, dataBytes) => {
         try {
           const parsed = parse(value, dataBytes);
-          for (const tensor of parsed.tensors) expect(tensor.offset + tensor.byteLength).toBeLessThanOrEqual(8 + new TextEncoder().encode(JSON.stringify(value)).byteLength + dataBytes);
+          for (const tensor of parsed.tensors)
+            expect(tensor.offset + tensor.byteLength).toBeLessThanOrEqual(8 + new TextEncoder().encode(JSON.stringify(value)).byteLength + dataBytes);
         } catch (error) {
           expect(error).toBeInstanceOf(MotherError);
         }

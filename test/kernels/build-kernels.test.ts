@@ -14,7 +14,9 @@ describe("kernelBinary", () => {
     expect(built.path).toMatch(/weight-kernels-[0-9a-f]{16}\.wasm$/);
     // A real module with the kernels recovery calls.
     const exports = WebAssembly.Module.exports(new WebAssembly.Module(new Uint8Array(built.bytes))).map((e) => e.name);
-    expect(exports).toEqual(expect.arrayContaining(["addPowerSums", "addPairwiseAbsoluteDifferences", "sketchRows", "sketchColumns", "bidiagonalize", "widenBf16", "widenF16"]));
+    expect(exports).toEqual(
+      expect.arrayContaining(["addPowerSums", "addPairwiseAbsoluteDifferences", "sketchRows", "sketchColumns", "bidiagonalize", "widenBf16", "widenF16"]),
+    );
     const modified = (await stat(built.path)).mtimeMs;
     const again = await kernelBinary(folder);
     expect(again.path).toBe(built.path);

@@ -13,7 +13,10 @@ import { bidiagonalize, bidiagonalSingularValues, countSingularValuesAbove } fro
 // tested in both kernel sets.
 const kernels = await loadWeightKernels({ native: false });
 const native = await loadWeightKernels();
-const sweepKernels: [string, WeightKernels][] = [["WebAssembly", kernels], ...(native.backend === "native" ? [["native", native] as [string, WeightKernels]] : [])];
+const sweepKernels: [string, WeightKernels][] = [
+  ["WebAssembly", kernels],
+  ...(native.backend === "native" ? [["native", native] as [string, WeightKernels]] : []),
+];
 
 /** Copies `values` into fresh kernel memory; returns the pointer. */
 function place(k: WeightKernels, values: Float32Array): number {
@@ -54,18 +57,24 @@ describe.each(sweepKernels)("%s sweeps", (_, k) => {
   describe("addPowerSums", () => {
     test("moments match the all-f64 two-pass reference to 1e-6 on every kind of layer, any length and chunking", () => {
       fc.assert(
-        fc.property(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 2, max: 5000 }), fc.integer({ min: 1, max: 3000 }), fc.integer(), (kind, count, chunk, seed) => {
-          const values = layer(kind, count, seed);
-          const expected = layerStats(values, 0);
-          const actual = kernelStats(k, values, chunk);
-          expect(actual.min).toBe(expected.min);
-          expect(actual.max).toBe(expected.max);
-          // The mean can sit at ~0: its error is measured in standard deviations.
-          expect(Math.abs(actual.mean - expected.mean)).toBeLessThan(1e-6 * Math.sqrt(expected.variance));
-          expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-6);
-          expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-6);
-          expect(Math.abs(actual.skewness - expected.skewness)).toBeLessThan(1e-6 * Math.max(1, Math.abs(expected.skewness)));
-        }),
+        fc.property(
+          fc.integer({ min: 0, max: 5 }),
+          fc.integer({ min: 2, max: 5000 }),
+          fc.integer({ min: 1, max: 3000 }),
+          fc.integer(),
+          (kind, count, chunk, seed) => {
+            const values = layer(kind, count, seed);
+            const expected = layerStats(values, 0);
+            const actual = kernelStats(k, values, chunk);
+            expect(actual.min).toBe(expected.min);
+            expect(actual.max).toBe(expected.max);
+            // The mean can sit at ~0: its error is measured in standard deviations.
+            expect(Math.abs(actual.mean - expected.mean)).toBeLessThan(1e-6 * Math.sqrt(expected.variance));
+            expect(relative(actual.variance, expected.variance)).toBeLessThan(1e-6);
+            expect(relative(actual.kurtosis, expected.kurtosis)).toBeLessThan(1e-6);
+            expect(Math.abs(actual.skewness - expected.skewness)).toBeLessThan(1e-6 * Math.max(1, Math.abs(expected.skewness)));
+          },
+        ),
         { numRuns: 150 },
       );
     });
@@ -122,31 +131,37 @@ describe.each(sweepKernels)("%s sweeps", (_, k) => {
   describe("pairwise absolute differences", () => {
     test("match absoluteDifference for every pair, across run boundaries and chunkings", () => {
       fc.assert(
-        fc.property(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 1200 }), fc.integer({ min: 1, max: 700 }), fc.integer(), (models, count, chunk, seed) => {
-          const base = layer(0, count, seed);
-          const arrays = Array.from({ length: models }, (_, m) => {
-            const noise = makeGaussian(count, seed + 1 + m);
-            return base.map((x, i) => x + (m + 1) * 1e-3 * noise[i]!);
-          });
-          k.reset();
-          const buffers = arrays.map(() => k.allocate(chunk * 4));
-          const accumulator = k.pairwiseAccumulator(buffers);
-          for (let first = 0; first < count; first += chunk) {
-            const size = Math.min(chunk, count - first);
-            arrays.forEach((a, m) => k.f32(buffers[m]!, size).set(a.subarray(first, first + size)));
-            k.addPairwise(accumulator, size);
-          }
-          const { max, sum } = k.readPairwise(accumulator);
-          for (let i = 0; i < models; i++) {
-            expect(max[i * models + i]).toBe(0);
-            for (let j = 0; j < models; j++) {
-              if (i === j) continue;
-              const expected = absoluteDifference(arrays[i]!, arrays[j]!);
-              expect(relative(max[i * models + j]!, expected.max)).toBeLessThan(1e-7);
-              expect(relative(sum[i * models + j]! / count, expected.mean)).toBeLessThan(1e-6);
+        fc.property(
+          fc.integer({ min: 2, max: 6 }),
+          fc.integer({ min: 1, max: 1200 }),
+          fc.integer({ min: 1, max: 700 }),
+          fc.integer(),
+          (models, count, chunk, seed) => {
+            const base = layer(0, count, seed);
+            const arrays = Array.from({ length: models }, (_, m) => {
+              const noise = makeGaussian(count, seed + 1 + m);
+              return base.map((x, i) => x + (m + 1) * 1e-3 * noise[i]!);
+            });
+            k.reset();
+            const buffers = arrays.map(() => k.allocate(chunk * 4));
+            const accumulator = k.pairwiseAccumulator(buffers);
+            for (let first = 0; first < count; first += chunk) {
+              const size = Math.min(chunk, count - first);
+              arrays.forEach((a, m) => k.f32(buffers[m]!, size).set(a.subarray(first, first + size)));
+              k.addPairwise(accumulator, size);
             }
-          }
-        }),
+            const { max, sum } = k.readPairwise(accumulator);
+            for (let i = 0; i < models; i++) {
+              expect(max[i * models + i]).toBe(0);
+              for (let j = 0; j < models; j++) {
+                if (i === j) continue;
+                const expected = absoluteDifference(arrays[i]!, arrays[j]!);
+                expect(relative(max[i * models + j]!, expected.max)).toBeLessThan(1e-7);
+                expect(relative(sum[i * models + j]! / count, expected.mean)).toBeLessThan(1e-6);
+              }
+            }
+          },
+        ),
         { numRuns: 60 },
       );
     });
@@ -172,7 +187,12 @@ describe.each(sweepKernels)("%s streamed sketches", (_, k) => {
         stream!.addRows(buffer, first, count);
       }
       const actual = stream!.finish("BF16", 0.5);
-      expect([actual.rows, actual.cols, actual.noiseGain, actual.roundingScale]).toEqual([expected.rows, expected.cols, expected.noiseGain, expected.roundingScale]);
+      expect([actual.rows, actual.cols, actual.noiseGain, actual.roundingScale]).toEqual([
+        expected.rows,
+        expected.cols,
+        expected.noiseGain,
+        expected.roundingScale,
+      ]);
       let worst = 0;
       const scale = Math.max(...expected.data.map(Math.abs));
       for (let i = 0; i < expected.data.length; i++) worst = Math.max(worst, Math.abs(actual.data[i]! - expected.data[i]!));
@@ -192,7 +212,8 @@ describe.each(sweepKernels)("%s bidiagonalize", (_, k) => {
       const left = makeGaussian(rows * Math.max(rank, 1), rows);
       const right = makeGaussian(Math.max(rank, 1) * cols, cols);
       const matrix = new Float64Array(rows * cols);
-      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) for (let t = 0; t < rank; t++) matrix[r * cols + c]! += left[r * rank + t]! * right[t * cols + c]!;
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++) for (let t = 0; t < rank; t++) matrix[r * cols + c]! += left[r * rank + t]! * right[t * cols + c]!;
       const expected = bidiagonalSingularValues(bidiagonalize(matrix.slice(), rows, cols));
       const actual = bidiagonalSingularValues(k.bidiagonalize(matrix, rows, cols));
       const scale = Math.max(expected[0]!, 1e-300);
@@ -272,25 +293,32 @@ describe.if(native.backend === "native")("native kernels on memory they were not
 describe.if(native.backend === "native")("native power sums of 16-bit weights", () => {
   test("equal those of the widened f32 values, bit for bit, at any length and chunking (NaN/Inf included)", () => {
     fc.assert(
-      fc.property(fc.constantFrom("BF16" as const, "F16" as const), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 1000 }), fc.integer(), fc.boolean(), (dtype, count, chunk, seed, poison) => {
-        const noise = makeGaussian(count, seed);
-        const bits = Uint16Array.from(noise, (x) => (dtype === "BF16" ? 0x3c00 : 0x2000) + (Math.round(Math.abs(x) * 4000) % 0x1000) + (x < 0 ? 0x8000 : 0));
-        if (poison) bits[count >> 1] = dtype === "BF16" ? 0x7f80 : 0x7c00; // +Inf
-        native.reset();
-        const raw = native.allocate(count * 2);
-        const wide = native.allocate(count * 4);
-        new Uint16Array(native.bytes(raw, count * 2).buffer, raw, count).set(bits);
-        native.widen(raw, wide, count, dtype);
-        const shift = Math.fround(powerSumShift(native.f32(wide, Math.min(count, 64))));
-        const [fromRaw, fromWide] = [native.powerSumAccumulator(), native.powerSumAccumulator()];
-        let [rawScale, wideScale] = [0, 0];
-        for (let first = 0; first < count; first += chunk) {
-          const size = Math.min(chunk, count - first);
-          rawScale = native.addPowerSums(raw + first * 2, size, shift, fromRaw, rawScale, dtype);
-          wideScale = native.addPowerSums(wide + first * 4, size, shift, fromWide, wideScale);
-        }
-        expect(native.readPowerSums(fromRaw, shift)).toEqual(native.readPowerSums(fromWide, shift));
-      }),
+      fc.property(
+        fc.constantFrom("BF16" as const, "F16" as const),
+        fc.integer({ min: 1, max: 3000 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer(),
+        fc.boolean(),
+        (dtype, count, chunk, seed, poison) => {
+          const noise = makeGaussian(count, seed);
+          const bits = Uint16Array.from(noise, (x) => (dtype === "BF16" ? 0x3c00 : 0x2000) + (Math.round(Math.abs(x) * 4000) % 0x1000) + (x < 0 ? 0x8000 : 0));
+          if (poison) bits[count >> 1] = dtype === "BF16" ? 0x7f80 : 0x7c00; // +Inf
+          native.reset();
+          const raw = native.allocate(count * 2);
+          const wide = native.allocate(count * 4);
+          new Uint16Array(native.bytes(raw, count * 2).buffer, raw, count).set(bits);
+          native.widen(raw, wide, count, dtype);
+          const shift = Math.fround(powerSumShift(native.f32(wide, Math.min(count, 64))));
+          const [fromRaw, fromWide] = [native.powerSumAccumulator(), native.powerSumAccumulator()];
+          let [rawScale, wideScale] = [0, 0];
+          for (let first = 0; first < count; first += chunk) {
+            const size = Math.min(chunk, count - first);
+            rawScale = native.addPowerSums(raw + first * 2, size, shift, fromRaw, rawScale, dtype);
+            wideScale = native.addPowerSums(wide + first * 4, size, shift, fromWide, wideScale);
+          }
+          expect(native.readPowerSums(fromRaw, shift)).toEqual(native.readPowerSums(fromWide, shift));
+        },
+      ),
       { numRuns: 80 },
     );
   });

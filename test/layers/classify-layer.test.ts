@@ -1,6 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import { classifyLayer } from "../../src/layers/classify-layer.ts";
-import { BERT_BASE, CLIP, DECODER_VARIANTS, DIFFUSERS_UNET, GPT2, LLAMA_2_7B, OTHER_FAMILIES, ROBERTA_CLASSIFIER, VIT_BASE, type NamedParameter } from "./real-parameter-names.ts";
+import {
+  BERT_BASE,
+  CLIP,
+  DECODER_VARIANTS,
+  DIFFUSERS_UNET,
+  GPT2,
+  LLAMA_2_7B,
+  OTHER_FAMILIES,
+  ROBERTA_CLASSIFIER,
+  VIT_BASE,
+  type NamedParameter,
+} from "./real-parameter-names.ts";
 
 const FAMILIES: Record<string, readonly NamedParameter[]> = {
   "google/vit-base-patch16-224": VIT_BASE,
@@ -32,4 +43,3 @@ describe("classifyLayer on real parameter names", () => {
     expect(classifyLayer("", [])).toBe("other");
   });
 });
-

@@ -9,7 +9,6 @@ function asTensors(parameters: readonly NamedParameter[], dtype: TensorInfo["dty
   return parameters.map(([name, shape]) => ({ name, shape, dtype, file: "model.safetensors", offset: 0, byteLength: 0 }));
 }
 
-
 describe("selectLayers", () => {
   test("ViT: the default kinds pick the four attention weight matrices, no biases", () => {
     expect(selectLayers(asTensors(VIT_BASE), ATTENTION).map((t) => t.name)).toEqual([

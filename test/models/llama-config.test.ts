@@ -17,7 +17,13 @@ describe("llamaParamSpecs", () => {
   });
 
   test("config.json carries LlamaConfig keys and the release dtype", () => {
-    expect(llamaHfConfig(SMALL_LLAMA, "bfloat16")).toMatchObject({ model_type: "llama", hidden_size: 64, num_key_value_heads: 4, torch_dtype: "bfloat16", tie_word_embeddings: false });
+    expect(llamaHfConfig(SMALL_LLAMA, "bfloat16")).toMatchObject({
+      model_type: "llama",
+      hidden_size: 64,
+      num_key_value_heads: 4,
+      torch_dtype: "bfloat16",
+      tie_word_embeddings: false,
+    });
   });
 
   test("rejects odd head sizes (rotary needs pairs)", () => {

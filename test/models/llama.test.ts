@@ -4,7 +4,17 @@ import type { LlamaConfig } from "../../src/models/llama-config.ts";
 import { rotaryEmbedding } from "../../src/models/llama.ts";
 import { compileGraph, Graph } from "../../src/onnx/index.ts";
 
-const CONFIG: LlamaConfig = { vocabSize: 16, dim: 8, depth: 1, heads: 2, mlpDim: 8, contextLength: 5, rmsNormEps: 1e-6, ropeTheta: 10000, initializerRange: 0.02 };
+const CONFIG: LlamaConfig = {
+  vocabSize: 16,
+  dim: 8,
+  depth: 1,
+  heads: 2,
+  mlpDim: 8,
+  contextLength: 5,
+  rmsNormEps: 1e-6,
+  ropeTheta: 10000,
+  initializerRange: 0.02,
+};
 
 describe("rotaryEmbedding", () => {
   test("matches HF apply_rotary_pos_emb (rotate_half, cat(freqs, freqs)) per head and position", async () => {

@@ -9,7 +9,10 @@ describe("loraAdapters", () => {
     const lora = { rank: 4, alpha: 8, targets: DEFAULT_LORA_TARGETS };
     const adapters = loraAdapters(vitParamSpecs(VTHR_VIT), lora);
     expect(adapters.map((a) => a.base)).toEqual(
-      Array.from({ length: VTHR_VIT.depth }, (_, i) => [`vit.encoder.layer.${i}.attention.attention.query.weight`, `vit.encoder.layer.${i}.attention.attention.value.weight`]).flat(),
+      Array.from({ length: VTHR_VIT.depth }, (_, i) => [
+        `vit.encoder.layer.${i}.attention.attention.query.weight`,
+        `vit.encoder.layer.${i}.attention.attention.value.weight`,
+      ]).flat(),
     );
     expect(adapters[0]!.a).toBe("vit.encoder.layer.0.attention.attention.query.lora_A.weight");
     const specs = loraParamSpecs(adapters, lora);
@@ -21,7 +24,12 @@ describe("loraAdapters", () => {
 
   test("targets Llama q_proj/v_proj and never biases or 1-D tensors", () => {
     const adapters = loraAdapters(llamaParamSpecs(SMALL_LLAMA), { rank: 2, alpha: 2, targets: DEFAULT_LORA_TARGETS });
-    expect(adapters.map((a) => a.base)).toEqual(["model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.v_proj.weight", "model.layers.1.self_attn.q_proj.weight", "model.layers.1.self_attn.v_proj.weight"]);
+    expect(adapters.map((a) => a.base)).toEqual([
+      "model.layers.0.self_attn.q_proj.weight",
+      "model.layers.0.self_attn.v_proj.weight",
+      "model.layers.1.self_attn.q_proj.weight",
+      "model.layers.1.self_attn.v_proj.weight",
+    ]);
   });
 
   test("rejects targets that match nothing", () => {
@@ -37,7 +45,8 @@ describe("mergeLora", () => {
     const a = Float32Array.from({ length: rank * inp }, () => rng.normal());
     const b = Float32Array.from({ length: out * rank }, () => rng.normal());
     const oracle = Float64Array.from(w);
-    for (let k = 0; k < rank; k++) for (let i = 0; i < out; i++) for (let j = 0; j < inp; j++) oracle[i * inp + j]! += (alpha / rank) * b[i * rank + k]! * a[k * inp + j]!;
+    for (let k = 0; k < rank; k++)
+      for (let i = 0; i < out; i++) for (let j = 0; j < inp; j++) oracle[i * inp + j]! += (alpha / rank) * b[i * rank + k]! * a[k * inp + j]!;
     const merged = mergeLora(w, a, b, alpha, rank);
     for (let i = 0; i < merged.length; i++) expect(merged[i]).toBeCloseTo(oracle[i]!, 5);
   });

@@ -36,7 +36,10 @@ async function worstGradientError(
   const compiled = await compileGraph(graph);
   const rng = new Rng(7);
   // Scaled init so activations are O(1) and every path contributes to the loss.
-  const tensors = initParams(specs, () => rng.uniform()).map((tensor) => ({ ...tensor, data: tensor.data.map((v) => (v === 0 ? 0.2 * (rng.uniform() - 0.5) : v)) }));
+  const tensors = initParams(specs, () => rng.uniform()).map((tensor) => ({
+    ...tensor,
+    data: tensor.data.map((v) => (v === 0 ? 0.2 * (rng.uniform() - 0.5) : v)),
+  }));
   const toFloat = floatType === "float64" ? (v: Float32Array) => Float64Array.from(v) : (v: Float32Array) => v;
   const feeds: Record<string, Float64Array | Float32Array> = {};
   for (const group of nonEmptyGroups(groups)) feeds[groupInputName(group)] = toFloat(packParams(groups[group], tensors));
@@ -102,7 +105,9 @@ describe("whole-model gradients match central differences (float64)", () => {
     const objective = llamaNextToken(config);
     const ids = BigInt64Array.from({ length: BATCH * 5 }, (_, i) => BigInt((i * 7 + 3) % 11));
     const labels = BigInt64Array.from({ length: BATCH * 5 }, (_, i) => BigInt((i * 5 + 1) % 11));
-    expect(await worstGradientError({ ...objective }, objective.specs, paramGroups(objective.specs), { input_ids: ids, labels }, undefined, 16)).toBeLessThan(1e-5);
+    expect(await worstGradientError({ ...objective }, objective.specs, paramGroups(objective.specs), { input_ids: ids, labels }, undefined, 16)).toBeLessThan(
+      1e-5,
+    );
   });
 });
 

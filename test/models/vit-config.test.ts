@@ -38,7 +38,16 @@ describe("vitParamSpecs", () => {
 describe("vitHfConfig / checkVitConfig", () => {
   test("writes HF's ViTConfig keys", () => {
     const config = vitHfConfig(VTHR_VIT);
-    expect(config).toMatchObject({ model_type: "vit", hidden_size: 48, num_hidden_layers: 3, num_attention_heads: 3, intermediate_size: 192, patch_size: 8, image_size: 32, architectures: ["ViTForImageClassification"] });
+    expect(config).toMatchObject({
+      model_type: "vit",
+      hidden_size: 48,
+      num_hidden_layers: 3,
+      num_attention_heads: 3,
+      intermediate_size: 192,
+      patch_size: 8,
+      image_size: 32,
+      architectures: ["ViTForImageClassification"],
+    });
     expect(Object.keys(config.id2label as object)).toHaveLength(10);
   });
 

@@ -19,7 +19,12 @@ export async function evaluate(
   for (const [name, input] of Object.entries(inputs)) {
     const elemType = input.elemType ?? "float64";
     xs[name] = g.input(name, elemType, input.shape);
-    feeds[name] = elemType === "int64" ? BigInt64Array.from(input.values.map(BigInt)) : elemType === "float32" ? Float32Array.from(input.values) : Float64Array.from(input.values);
+    feeds[name] =
+      elemType === "int64"
+        ? BigInt64Array.from(input.values.map(BigInt))
+        : elemType === "float32"
+          ? Float32Array.from(input.values)
+          : Float64Array.from(input.values);
   }
   const outputs = build(xs, g);
   for (const [name, sym] of Object.entries(outputs)) g.output(sym, `out_${name}`);

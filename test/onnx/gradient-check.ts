@@ -27,7 +27,9 @@ export const TOLERANCES = {
 
 /** Deterministic values in [-1.2, 1.2] that include 0 exactly (first element) and negatives. */
 export function spread(count: number, offset = 0): number[] {
-  return Array.from({ length: count }, (_, i) => (i === 0 && offset === 0 ? 0 : Math.round((((i * 0.6180339 + offset * 0.377) % 1) * 2.4 - 1.2) * 1000) / 1000));
+  return Array.from({ length: count }, (_, i) =>
+    i === 0 && offset === 0 ? 0 : Math.round((((i * 0.6180339 + offset * 0.377) % 1) * 2.4 - 1.2) * 1000) / 1000,
+  );
 }
 
 /** Deterministic strictly positive values in [0.3, 2.1] (for sqrt, log, denominators). */
@@ -43,17 +45,17 @@ export interface CheckResult {
 }
 
 /** Check d(Σ f(xs)·w)/dxs from autodiff against central differences. */
-export async function checkGradients(
-  build: (xs: Sym[], g: Graph) => Sym,
-  inputs: readonly CheckedInput[],
-  options: CheckOptions = {},
-): Promise<CheckResult> {
+export async function checkGradients(build: (xs: Sym[], g: Graph) => Sym, inputs: readonly CheckedInput[], options: CheckOptions = {}): Promise<CheckResult> {
   const elemType: ElemType = options.elemType ?? "float64";
   const { step, rtol, atol } = { ...TOLERANCES[options.elemType ?? "float64"], ...options };
   const g = new Graph("gradient-check");
   const xs = inputs.map((input, i) => g.input(`x${i}`, elemType, input.shape));
   const y = build(xs, g);
-  const weights = g.constant(spread(y.size, 7).map((v) => v + 1.5), y.shape, y.elemType);
+  const weights = g.constant(
+    spread(y.size, 7).map((v) => v + 1.5),
+    y.shape,
+    y.elemType,
+  );
   const loss = reduceSum(mul(y, weights));
   const grads = gradients(loss, xs);
   g.output(loss, "loss");

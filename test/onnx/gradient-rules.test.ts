@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import * as o from "../../src/onnx/index.ts";
-import { type Sym } from "../../src/onnx/index.ts";
+import type { Sym } from "../../src/onnx/index.ts";
 import { checkGradients, type CheckedInput, type CheckOptions, positive, spread } from "./gradient-check.ts";
 
 interface Case {
@@ -29,8 +29,18 @@ const CASES: Case[] = [
   { ops: ["Add"], name: "add, both operands broadcast", inputs: [{ shape: [2, 1, 3] }, { shape: [4, 1] }], build: ([a, b]) => o.add(a!, b!) },
   { ops: ["Sub"], name: "sub, first operand broadcast", inputs: [{ shape: [1, 3] }, { shape: [2, 3] }], build: ([a, b]) => o.sub(a!, b!) },
   { ops: ["Mul"], name: "mul, keepdims-style broadcast", inputs: [{ shape: [2, 3] }, { shape: [2, 1] }], build: ([a, b]) => o.mul(a!, b!) },
-  { ops: ["Div"], name: "div by a broadcast positive denominator", inputs: [{ shape: [2, 3] }, { shape: [3], values: positive(3) }], build: ([a, b]) => o.div(a!, b!) },
-  { ops: ["Div"], name: "div with negative denominators", inputs: [{ shape: [4] }, { shape: [4], values: [-1.5, -0.7, 0.9, 2] }], build: ([a, b]) => o.div(a!, b!) },
+  {
+    ops: ["Div"],
+    name: "div by a broadcast positive denominator",
+    inputs: [{ shape: [2, 3] }, { shape: [3], values: positive(3) }],
+    build: ([a, b]) => o.div(a!, b!),
+  },
+  {
+    ops: ["Div"],
+    name: "div with negative denominators",
+    inputs: [{ shape: [4] }, { shape: [4], values: [-1.5, -0.7, 0.9, 2] }],
+    build: ([a, b]) => o.div(a!, b!),
+  },
   { ops: ["Sum"], name: "variadic sum with broadcasting", inputs: [{ shape: [2, 3] }, { shape: [3] }, { shape: [2, 1] }], build: (xs) => o.sum(xs) },
   { ops: ["Pow"], name: "cube", inputs: [{ shape: [6] }], build: ([a]) => o.pow(a!, 3) },
   { ops: ["Pow"], name: "square", inputs: [{ shape: [6] }], build: ([a]) => o.pow(a!, 2) },
@@ -45,7 +55,13 @@ const CASES: Case[] = [
   { ops: ["Erf"], name: "erf (float32)", inputs: [{ shape: [6] }], build: ([a]) => o.erf(a!), options: f32 },
   // Relu's kink: finite differences at exactly 0 see slope ½; the rule uses 0 (PyTorch's choice), checked separately below.
   { ops: ["Relu"], name: "relu away from the kink", inputs: [{ shape: [6], values: [-1.1, -0.3, -0.01, 0.02, 0.4, 1.3] }], build: ([a]) => o.relu(a!) },
-  { ops: ["Cast"], name: "cast float32 → float64 → float32", inputs: [{ shape: [4] }], build: ([a]) => o.cast(o.mul(o.cast(a!, "float64"), 3), "float32"), options: f32 },
+  {
+    ops: ["Cast"],
+    name: "cast float32 → float64 → float32",
+    inputs: [{ shape: [4] }],
+    build: ([a]) => o.cast(o.mul(o.cast(a!, "float64"), 3), "float32"),
+    options: f32,
+  },
   {
     ops: ["Where"],
     name: "where with a broadcast condition",
@@ -66,14 +82,34 @@ const CASES: Case[] = [
       }),
     ),
   ),
-  { ops: ["Gemm"], name: "gemm with a column bias", inputs: [{ shape: [3, 4] }, { shape: [4, 2] }, { shape: [3, 1] }], build: ([a, b, c]) => o.gemm(a!, b!, c!) },
-  { ops: ["Gemm", "Reshape"], name: "linear on a 3-D input (HF weight layout)", inputs: [{ shape: [2, 2, 3] }, { shape: [4, 3] }, { shape: [4] }], build: ([x, w, b]) => o.linear(x!, w!, b!) },
+  {
+    ops: ["Gemm"],
+    name: "gemm with a column bias",
+    inputs: [{ shape: [3, 4] }, { shape: [4, 2] }, { shape: [3, 1] }],
+    build: ([a, b, c]) => o.gemm(a!, b!, c!),
+  },
+  {
+    ops: ["Gemm", "Reshape"],
+    name: "linear on a 3-D input (HF weight layout)",
+    inputs: [{ shape: [2, 2, 3] }, { shape: [4, 3] }, { shape: [4] }],
+    build: ([x, w, b]) => o.linear(x!, w!, b!),
+  },
   { ops: ["Reshape"], name: "reshape", inputs: [{ shape: [2, 3] }], build: ([a]) => o.mul(o.reshape(a!, [3, 2]), o.reshape(a!, [3, -1])) },
   { ops: ["Transpose"], name: "transpose rank 3", inputs: [{ shape: [2, 3, 2] }], build: ([a]) => o.transpose(a!, [2, 0, 1]) },
   { ops: ["Concat"], name: "concat along axis 1", inputs: [{ shape: [2, 1] }, { shape: [2, 3] }], build: ([a, b]) => o.concat([a!, b!], 1) },
   { ops: ["Slice"], name: "slice with a negative start", inputs: [{ shape: [3, 4] }], build: ([a]) => o.slice(a!, [1, -3], [3, 4], [0, 1]) },
-  { ops: ["Split"], name: "split with an unused piece", inputs: [{ shape: [2, 5] }], build: ([a]) => o.mul(o.split(a!, [1, 2, 2], 1)[2]!, o.split(a!, [3, 2], 1)[1]!) },
-  { ops: ["Gather"], name: "embedding lookup with repeated rows", inputs: [{ shape: [4, 3] }], build: ([t], g) => o.gather(t!, g.constant(BigInt64Array.from([2n, 0n, 2n, 3n, 2n, 1n]), [2, 3])) },
+  {
+    ops: ["Split"],
+    name: "split with an unused piece",
+    inputs: [{ shape: [2, 5] }],
+    build: ([a]) => o.mul(o.split(a!, [1, 2, 2], 1)[2]!, o.split(a!, [3, 2], 1)[1]!),
+  },
+  {
+    ops: ["Gather"],
+    name: "embedding lookup with repeated rows",
+    inputs: [{ shape: [4, 3] }],
+    build: ([t], g) => o.gather(t!, g.constant(BigInt64Array.from([2n, 0n, 2n, 3n, 2n, 1n]), [2, 3])),
+  },
   { ops: ["Expand"], name: "expand", inputs: [{ shape: [1, 3] }], build: ([a]) => o.expand(a!, [2, 2, 3]) },
   { ops: ["ReduceSum"], name: "reduceSum over axis 1", inputs: [{ shape: [2, 3, 2] }], build: ([a]) => o.reduceSum(a!, [1]) },
   { ops: ["ReduceSum"], name: "reduceSum keepdims", inputs: [{ shape: [2, 3] }], build: ([a]) => o.reduceSum(a!, [0], true) },

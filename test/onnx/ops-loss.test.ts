@@ -27,7 +27,9 @@ describe("losses", () => {
     expect(() => o.crossEntropy(logits, g.input("l2", "int64", [2]))).toThrow(/labels \[N\]/);
   });
   test("mse is the mean squared difference", async () => {
-    const out = await evaluate({ a: { shape: [2, 2], values: [1, -2, 0, 3] }, b: { shape: [2, 2], values: [0, 0, 0.5, 1] } }, ({ a, b }) => ({ loss: o.mse(a!, b!) }));
+    const out = await evaluate({ a: { shape: [2, 2], values: [1, -2, 0, 3] }, b: { shape: [2, 2], values: [0, 0, 0.5, 1] } }, ({ a, b }) => ({
+      loss: o.mse(a!, b!),
+    }));
     expect(out.loss!.values[0]).toBeCloseTo((1 + 4 + 0.25 + 4) / 4, 12);
   });
 });

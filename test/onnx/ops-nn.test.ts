@@ -35,10 +35,9 @@ describe("multiHeadAttention", () => {
       const q = spread(24, 1).map((x) => x * 2);
       const k = spread(24, 2).map((x) => x * 2);
       const v = spread(24, 3);
-      const out = await evaluate(
-        { q: { shape: [6, 4], values: q }, k: { shape: [6, 4], values: k }, v: { shape: [6, 4], values: v } },
-        ({ q, k, v }) => ({ y: o.multiHeadAttention(q!, k!, v!, { batch, seq, heads, causal }) }),
-      );
+      const out = await evaluate({ q: { shape: [6, 4], values: q }, k: { shape: [6, 4], values: k }, v: { shape: [6, 4], values: v } }, ({ q, k, v }) => ({
+        y: o.multiHeadAttention(q!, k!, v!, { batch, seq, heads, causal }),
+      }));
       expect(out.y!.shape).toEqual([6, 4]);
       expect(maxAbsDiff(out.y!.values, referenceAttention(q, k, v, batch, seq, heads, dim, causal))).toBeLessThan(1e-12);
     });
@@ -51,7 +50,11 @@ describe("normalisation", () => {
   const bias = [0.1, 0, -0.2, 0.3];
   test("layerNorm equals (x − mean)/√(var + eps)·scale + bias per row", async () => {
     const out = await evaluate(
-      { x: { shape: [2, 4], values: x, elemType: "float32" }, s: { shape: [4], values: scale, elemType: "float32" }, b: { shape: [4], values: bias, elemType: "float32" } },
+      {
+        x: { shape: [2, 4], values: x, elemType: "float32" },
+        s: { shape: [4], values: scale, elemType: "float32" },
+        b: { shape: [4], values: bias, elemType: "float32" },
+      },
       ({ x, s, b }) => ({ y: o.layerNorm(x!, s!, b!, 1e-5) }),
     );
     const expected = [0, 1].flatMap((row) => {
@@ -93,7 +96,12 @@ describe("activations and softmax", () => {
   });
   test("silu equals x·σ(x)", async () => {
     const out = await evaluate({ x: { shape: [8], values: xs } }, ({ x }) => ({ y: o.silu(x!) }));
-    expect(maxAbsDiff(out.y!.values, xs.map((x) => x / (1 + Math.exp(-x))))).toBeLessThan(1e-12);
+    expect(
+      maxAbsDiff(
+        out.y!.values,
+        xs.map((x) => x / (1 + Math.exp(-x))),
+      ),
+    ).toBeLessThan(1e-12);
   });
   test("causal masked softmax gives zero weight to future keys and rows summing to 1", async () => {
     const out = await evaluate({ s: { shape: [3, 3], values: spread(9) } }, ({ s }) => ({ p: o.maskedSoftmax(s!, o.causalMask(s!, 3)) }));

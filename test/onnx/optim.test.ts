@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import * as o from "../../src/onnx/index.ts";
-import { type OptimizerSettings } from "../../src/onnx/index.ts";
+import type { OptimizerSettings } from "../../src/onnx/index.ts";
 
 interface Slot {
   p: number[];
@@ -55,7 +55,10 @@ async function compare(settings: OptimizerSettings, decayMask?: boolean[]): Prom
     g.output(newParams[i]!, `${p.name}.next`);
     pairs[`${p.name}.next`] = p.name;
     initial[p.name] = Float64Array.from({ length: p.size }, (_, j) => (j === 0 ? 0 : ((j * 0.37 + i) % 1) * 2 - 1));
-    for (const [key, list] of [["m", newState.m], ["v", newState.v]] as const) {
+    for (const [key, list] of [
+      ["m", newState.m],
+      ["v", newState.v],
+    ] as const) {
       if (list.length === 0) continue;
       g.output(list[i]!, `${p.name}.${key}.next`);
       pairs[`${p.name}.${key}.next`] = `${p.name}.${key}`;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import * as o from "../../src/onnx/index.ts";
-import { type Sym } from "../../src/onnx/index.ts";
+import type { Sym } from "../../src/onnx/index.ts";
 
 const SPECS = [
   { name: "w1", shape: [4, 3] },
@@ -52,7 +52,9 @@ async function twoSteps(packed: boolean): Promise<{ params: Record<string, Float
   const { newParams, newState } = o.optimizerStep(g, trainables, o.gradients(loss, trainables), state, settings, lr, step);
   g.output(loss, "loss");
   const pairs: Record<string, string> = {};
-  const initialValues = Object.fromEntries(SPECS.map((s, i) => [s.name, Float64Array.from({ length: s.shape.reduce((p, d) => p * d, 1) }, (_, j) => Math.sin(i * 7 + j) * 0.8)]));
+  const initialValues = Object.fromEntries(
+    SPECS.map((s, i) => [s.name, Float64Array.from({ length: s.shape.reduce((p, d) => p * d, 1) }, (_, j) => Math.sin(i * 7 + j) * 0.8)]),
+  );
   const initial: Record<string, Float64Array> = packed ? { params: o.packValues(SPECS, initialValues, new Float64Array(26)) } : { ...initialValues };
   trainables.forEach((p, i) => {
     g.output(newParams[i]!, `${p.name}.next`);

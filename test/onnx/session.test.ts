@@ -58,12 +58,7 @@ describe("a train step built from the engine", () => {
     const labels = g.input("labels", "int64", [batch]);
     const lr = g.input("lr", "float32", []);
     const step = g.input("step", "float32", []);
-    const params = [
-      g.input("w1", "float32", [16, 2]),
-      g.input("b1", "float32", [16]),
-      g.input("w2", "float32", [2, 16]),
-      g.input("b2", "float32", [2]),
-    ];
+    const params = [g.input("w1", "float32", [16, 2]), g.input("b1", "float32", [16]), g.input("w2", "float32", [2, 16]), g.input("b2", "float32", [2])];
     const [w1, b1, w2, b2] = params as [typeof x, typeof x, typeof x, typeof x];
     const loss = crossEntropy(linear(relu(linear(x, w1, b1)), w2, b2), labels);
     const grads = gradients(loss, params);

@@ -16,8 +16,24 @@ function passOf(models: readonly Float64Array[][]): { jobs: LayerJob[]; pass: La
   for (let l = 0; l < layers; l++) {
     const meanAbsDiff = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) meanAbsDiff[i * n + j] = i === j ? 0 : absoluteDifference(models[i]![l]!, models[j]![l]!).mean;
-    jobs.push({ name: `layer${l}`, kind: "query", shape: [models[0]![l]!.length], tensors: [], roles: { distance: true, score: true, sketch: false }, sketchSize: 0, histogramBins: 0 });
-    pass.push({ name: `layer${l}`, stats: models.map((m) => layerStats(m[l]!, 0)), maxAbsDiff: new Float64Array(n * n), meanAbsDiff, sketches: [], zeroFraction: models.map(() => 0), gridLevels: models.map(() => 0) });
+    jobs.push({
+      name: `layer${l}`,
+      kind: "query",
+      shape: [models[0]![l]!.length],
+      tensors: [],
+      roles: { distance: true, score: true, sketch: false },
+      sketchSize: 0,
+      histogramBins: 0,
+    });
+    pass.push({
+      name: `layer${l}`,
+      stats: models.map((m) => layerStats(m[l]!, 0)),
+      maxAbsDiff: new Float64Array(n * n),
+      meanAbsDiff,
+      sketches: [],
+      zeroFraction: models.map(() => 0),
+      gridLevels: models.map(() => 0),
+    });
   }
   return { jobs, pass };
 }
@@ -66,7 +82,6 @@ function forest(trees: number, children: number, grandchildren: number, seed: nu
   return { models, truth };
 }
 
-
 describe("relativeDistance", () => {
   test("independent weights sit near 2/√π ≈ 1.13 of their RMS, whatever their scale", () => {
     for (const scale of [1e-3, 0.05, 30]) {
@@ -105,7 +120,12 @@ describe("relatedComponents", () => {
           if (keep.length < 2) return;
           const { jobs, pass } = passOf(keep.map((i) => models[i]!));
           const labels = relatedComponents(relativeDistance(keep.length, jobs, pass), keep.length);
-          expect(samePartition(labels, keep.map((i) => truth[i]!))).toBe(true);
+          expect(
+            samePartition(
+              labels,
+              keep.map((i) => truth[i]!),
+            ),
+          ).toBe(true);
         },
       ),
       { numRuns: 40 },

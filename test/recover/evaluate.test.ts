@@ -60,14 +60,31 @@ describe("edgeAccuracy", () => {
 
 describe("clusteringAccuracy", () => {
   test("perfect clusters in any order score 1", () => {
-    expect(clusteringAccuracy([["y", "x"], ["d", "c", "b", "a"]], truth)).toBe(1);
+    expect(
+      clusteringAccuracy(
+        [
+          ["y", "x"],
+          ["d", "c", "b", "a"],
+        ],
+        truth,
+      ),
+    ).toBe(1);
   });
 
   test("matches clusters to trees one-to-one, so a merged cluster only counts once", () => {
     // everything in one cluster: it matches tree A (4 models), X's 2 models are wrong
     expect(clusteringAccuracy([["a", "b", "c", "d", "x", "y"]], truth)).toBeCloseTo(4 / 6, 15);
     // a split tree: {a,b} and {c,d} both look like A, only one can match it
-    expect(clusteringAccuracy([["a", "b"], ["c", "d"], ["x", "y"]], truth)).toBeCloseTo(4 / 6, 15);
+    expect(
+      clusteringAccuracy(
+        [
+          ["a", "b"],
+          ["c", "d"],
+          ["x", "y"],
+        ],
+        truth,
+      ),
+    ).toBeCloseTo(4 / 6, 15);
     // a model left out counts as wrong
     expect(clusteringAccuracy([["a", "b", "c", "d"], ["x"]], truth)).toBeCloseTo(5 / 6, 15);
   });
@@ -77,7 +94,9 @@ describe("clusteringAccuracy", () => {
       n === 0 ? [[]] : permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 6 }).chain((n) => fc.array(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }), { minLength: n, maxLength: n })),
+        fc
+          .integer({ min: 1, max: 6 })
+          .chain((n) => fc.array(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }), { minLength: n, maxLength: n })),
         (matrix) => {
           const weights = matrix.map((row) => Float64Array.from(row));
           const assignment = maximumWeightMatching(weights);

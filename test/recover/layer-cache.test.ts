@@ -71,7 +71,16 @@ describe("recover with a layer cache", () => {
   test("a run stopped part-way resumes at the layers it had not finished", async () => {
     const cacheFolder = join(dir, "resume");
     let done = 0;
-    const stopped = recover([models], { cacheFolder, workers: 0 }, { progress: () => { if (++done === 3) throw new Error("stopped"); }, log: () => {} });
+    const stopped = recover(
+      [models],
+      { cacheFolder, workers: 0 },
+      {
+        progress: () => {
+          if (++done === 3) throw new Error("stopped");
+        },
+        log: () => {},
+      },
+    );
     await expect(stopped).rejects.toThrow("stopped");
     const { lines, effects } = recorder();
     const resumed = await recover([models], { cacheFolder, workers: 0 }, effects);

@@ -19,7 +19,10 @@ const SHAPES: Record<string, [number, number]> = {
 };
 
 /** Three related models, stored as `dtypes[m]`; returns each model's tensors by name. */
-async function writeModels(dtypes: readonly Dtype[], poison?: { model: number; at: number; value: number; layer?: string }): Promise<Map<string, TensorInfo>[]> {
+async function writeModels(
+  dtypes: readonly Dtype[],
+  poison?: { model: number; at: number; value: number; layer?: string },
+): Promise<Map<string, TensorInfo>[]> {
   const folder = await temporaryFolder();
   const models: Map<string, TensorInfo>[] = [];
   for (const [m, dtype] of dtypes.entries()) {
@@ -109,7 +112,11 @@ describe("analyseLayer", () => {
       const whole = await analyseLayer(job, "kernels");
       expect(kernels.maxAbsDiff[0 * 3 + 2]).toBe(whole.maxAbsDiff[0 * 3 + 2]!);
       expect(kernels.meanAbsDiff[2 * 3 + 0]).toBe(whole.meanAbsDiff[2 * 3 + 0]!);
-      for (const [i, j] of [[0, 1], [1, 2], [2, 1]]) {
+      for (const [i, j] of [
+        [0, 1],
+        [1, 2],
+        [2, 1],
+      ]) {
         expect(kernels.maxAbsDiff[i! * 3 + j!]).toBe(Infinity);
         expect(kernels.meanAbsDiff[i! * 3 + j!]).toBe(Infinity);
       }

@@ -18,7 +18,7 @@ function lowRankUpdate(base: Float32Array, rows: number, cols: number, rank: num
   return out;
 }
 
-function svdRank(data: Float64Array, rows: number, cols: number, epsilon: number): number {
+function _svdRank(data: Float64Array, rows: number, cols: number, epsilon: number): number {
   const m = new Matrix(rows, cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) m.set(r, c, data[r * cols + c]!);
   const sigma = new SVD(m, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true }).diagonal;
@@ -27,7 +27,10 @@ function svdRank(data: Float64Array, rows: number, cols: number, epsilon: number
 
 describe("sketchDifferenceRank", () => {
   const base = Float32Array.from(makeGaussian(256 * 192, 1), (v) => v * 0.02);
-  for (const [rows, cols, sketch] of [[256, 192, 64], [64, 48, 160]] as const) {
+  for (const [rows, cols, sketch] of [
+    [256, 192, 64],
+    [64, 48, 160],
+  ] as const) {
     test(`recovers the rank of a LoRA-style difference (${rows}×${cols}, sketch ${sketch})`, () => {
       const w = base.subarray(0, rows * cols);
       const sketcher = makeSketcher(rows, cols, sketch);
@@ -55,7 +58,10 @@ describe("sketchDifferenceRank", () => {
   });
 
   test("a LoRA child saved in bf16 keeps its rank: rounding noise stays under the noise floor", () => {
-    for (const [rows, cols] of [[64, 48], [400, 300]] as const) {
+    for (const [rows, cols] of [
+      [64, 48],
+      [400, 300],
+    ] as const) {
       const w = Float32Array.from(makeGaussian(rows * cols, 31), (v) => v * 0.02);
       const toBf16 = (values: Float32Array) => decodeTensorBytes(encodeTensorValues(values, "BF16"), "BF16").values as Float32Array;
       const sketcher = makeSketcher(rows, cols);

@@ -11,13 +11,17 @@ function family(ranks: readonly number[]) {
   const cols = 180;
   const sketcher = makeSketcher(rows, cols, 40);
   const parent = Float64Array.from(makeGaussian(rows * cols, 1), (x) => 0.02 * x);
-  return [parent, ...ranks.map((rank, c) => {
-    const child = parent.slice();
-    const u = makeGaussian(rows * rank, 10 + c);
-    const v = makeGaussian(rank * cols, 20 + c);
-    for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) for (let t = 0; t < rank; t++) child[r * cols + k]! += 1e-3 * u[r * rank + t]! * v[t * cols + k]!;
-    return child;
-  })].map((weights) => sketcher.sketch(weights));
+  return [
+    parent,
+    ...ranks.map((rank, c) => {
+      const child = parent.slice();
+      const u = makeGaussian(rows * rank, 10 + c);
+      const v = makeGaussian(rank * cols, 20 + c);
+      for (let r = 0; r < rows; r++)
+        for (let k = 0; k < cols; k++) for (let t = 0; t < rank; t++) child[r * cols + k]! += 1e-3 * u[r * rank + t]! * v[t * cols + k]!;
+      return child;
+    }),
+  ].map((weights) => sketcher.sketch(weights));
 }
 
 /** `base` + scale · B·A with B: rows×rank, A: rank×cols (a merged LoRA update). */
@@ -48,11 +52,18 @@ describe("rankPairs", () => {
     // fine-tune, and the same family stored in bf16 with updates of a few rounding steps.
     const [rows, cols] = [400, 300];
     const ranks = [1, 4, 8, 16, 31, 32, 33, 40, 64];
-    for (const [dtype, scale] of [["F32", 2e-3], ["BF16", 4e-4]] as [Dtype, number][]) {
+    for (const [dtype, scale] of [
+      ["F32", 2e-3],
+      ["BF16", 4e-4],
+    ] as [Dtype, number][]) {
       const store = (values: Float32Array) => (dtype === "F32" ? values : (decodeTensorBytes(encodeTensorValues(values, dtype), dtype).values as Float32Array));
       const parent = Float32Array.from(makeGaussian(rows * cols, 3), (x) => 0.02 * x);
       const noise = makeGaussian(rows * cols, 4);
-      const models = [parent, ...ranks.map((rank, c) => lowRankUpdate(parent, rows, cols, rank, 40 + c, scale)), Float32Array.from(parent, (x, i) => x + scale * noise[i]!)];
+      const models = [
+        parent,
+        ...ranks.map((rank, c) => lowRankUpdate(parent, rows, cols, rank, 40 + c, scale)),
+        Float32Array.from(parent, (x, i) => x + scale * noise[i]!),
+      ];
       const sketcher = makeSketcher(rows, cols);
       const sketches = models.map((weights) => sketcher.sketch(store(weights), dtype));
       expect(sketches[0]!.cols).toBeGreaterThanOrEqual(128); // the narrow look applies

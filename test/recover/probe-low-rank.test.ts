@@ -109,7 +109,15 @@ describe("--distance auto with re-saved copies", () => {
 
 describe("withoutSketches", () => {
   test("drops the sketch role and the layers that were read only to be sketched, keeping order", () => {
-    const job = (name: string, roles: LayerJob["roles"]): LayerJob => ({ name, kind: "query", shape: [4, 4], tensors: [], roles, sketchSize: 2, histogramBins: 0 });
+    const job = (name: string, roles: LayerJob["roles"]): LayerJob => ({
+      name,
+      kind: "query",
+      shape: [4, 4],
+      tensors: [],
+      roles,
+      sketchSize: 2,
+      histogramBins: 0,
+    });
     const jobs = [
       job("a", { distance: true, score: true, sketch: true }),
       job("b", { distance: false, score: false, sketch: true }),

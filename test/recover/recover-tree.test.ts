@@ -23,7 +23,13 @@ describe("recoverTree edge confidence", () => {
     expect([...free.parent]).toEqual([-1, 0, 1]);
     const forbidden = new Uint8Array(9);
     forbidden[1 * 3 + 2] = 1; // 1 → 2 may not happen
-    const constrained = recoverTree({ distance, scores: Float64Array.of(3, 2, 1), stages: ["specialization", "specialization", "specialization"], lambda: 0.3, forbidden });
+    const constrained = recoverTree({
+      distance,
+      scores: Float64Array.of(3, 2, 1),
+      stages: ["specialization", "specialization", "specialization"],
+      lambda: 0.3,
+      forbidden,
+    });
     expect(constrained.parent[2]).not.toBe(1);
   });
 });
@@ -34,7 +40,10 @@ describe("recoverTree with stage auto", () => {
   const chain = Float64Array.of(0, 1, 2, 1, 0, 1, 2, 1, 0);
 
   test("a branching tree decides its orientation: the hub is the root when its score fits either trend", () => {
-    for (const [scores, stage] of [[[4, 1, 2, 3], "specialization"], [[0, 3, 2, 1], "generalization"]] as const) {
+    for (const [scores, stage] of [
+      [[4, 1, 2, 3], "specialization"],
+      [[0, 3, 2, 1], "generalization"],
+    ] as const) {
       const tree = recoverTree({ distance: star, scores: Float64Array.from(scores), stages: ["auto", "auto", "auto", "auto"], lambda: 0.3 });
       expect([...tree.parent]).toEqual([-1, 0, 0, 0]);
       expect(tree.stages).toEqual([stage, stage, stage, stage]);
@@ -57,7 +66,11 @@ describe("cheaperByMoreThan (the variance fallback's margin)", () => {
   const tree = (scores: number[]) => recoverTree({ distance: star, scores: Float64Array.from(scores), stages: [...specialization], lambda: 0.3 });
 
   test("one more edge against the trend is a gap of exactly one penalty: not more than the margin", () => {
-    const undirected = (parent: Int32Array) => [...parent].map((p, child) => [p, child].sort().join("–")).filter((edge) => !edge.includes("-1")).sort();
+    const undirected = (parent: Int32Array) =>
+      [...parent]
+        .map((p, child) => [p, child].sort().join("–"))
+        .filter((edge) => !edge.includes("-1"))
+        .sort();
     const oneAgainst = tree([2, 3, 3, 1]); // two leaves above the hub: whichever is root, the other hangs against the trend
     const noneAgainst = tree([2, 1, 1, 1]);
     expect(undirected(oneAgainst.parent)).toEqual(undirected(noneAgainst.parent));

@@ -28,19 +28,33 @@ const TWO_TREES = [
 async function writeMixedTailTree(folder: string): Promise<{ parent: string; child: string }[]> {
   const names = ["query", "key", "value", "dense"].map((p) => `vit.encoder.layer.0.attention.${p === "dense" ? "output.dense" : `attention.${p}`}.weight`);
   const size = 48 * 48;
-  const edges = [["r", "a"], ["r", "b"], ["r", "c"], ["a", "a1"], ["b", "b1"], ["c", "c1"]] as const;
+  const edges = [
+    ["r", "a"],
+    ["r", "b"],
+    ["r", "c"],
+    ["a", "a1"],
+    ["b", "b1"],
+    ["c", "c1"],
+  ] as const;
   const weights = new Map<string, Float32Array[]>([["r", names.map((_, l) => Float32Array.from(makeGaussian(size, 10 + l), (x) => 0.02 * x))]]);
   edges.forEach(([parent, child], e) => {
-    weights.set(child, weights.get(parent)!.map((w, l) => {
-      const u = makeUniform(2 * size, 100 * e + l);
-      // Laplace (−ln U · random sign) or uniform noise of the same spread, alternately.
-      const noise = (i: number) => (e % 2 === 0 ? Math.log(u[2 * i]! + 1e-12) * (u[2 * i + 1]! < 0.5 ? -1 : 1) / Math.SQRT2 : (u[2 * i]! - 0.5) * Math.sqrt(12));
-      return Float32Array.from(w, (x, i) => x + 0.012 * noise(i));
-    }));
+    weights.set(
+      child,
+      weights.get(parent)!.map((w, l) => {
+        const u = makeUniform(2 * size, 100 * e + l);
+        // Laplace (−ln U · random sign) or uniform noise of the same spread, alternately.
+        const noise = (i: number) =>
+          e % 2 === 0 ? (Math.log(u[2 * i]! + 1e-12) * (u[2 * i + 1]! < 0.5 ? -1 : 1)) / Math.SQRT2 : (u[2 * i]! - 0.5) * Math.sqrt(12);
+        return Float32Array.from(w, (x, i) => x + 0.012 * noise(i));
+      }),
+    );
   });
   for (const [id, layers] of weights) {
     await mkdir(join(folder, id), { recursive: true });
-    await writeSafetensors(join(folder, id, "model.safetensors"), names.map((name, l) => ({ name, dtype: "F32" as const, shape: [48, 48], data: layers[l]! })));
+    await writeSafetensors(
+      join(folder, id, "model.safetensors"),
+      names.map((name, l) => ({ name, dtype: "F32" as const, shape: [48, 48], data: layers[l]! })),
+    );
   }
   return edges.map(([parent, child]) => ({ parent, child }));
 }

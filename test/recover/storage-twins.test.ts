@@ -23,7 +23,9 @@ async function resave(folder: string, id: string, copyId: string, dtype: Dtype, 
   await mkdir(join(folder, copyId));
   await writeSafetensors(
     join(folder, copyId, "model.safetensors"),
-    await Promise.all(tensors.map(async (t) => ({ name: t.name, dtype, shape: t.shape, data: (await readTensor(t)).map((x, i) => x + (i === 0 ? nudge : 0)) }))),
+    await Promise.all(
+      tensors.map(async (t) => ({ name: t.name, dtype, shape: t.shape, data: (await readTensor(t)).map((x, i) => x + (i === 0 ? nudge : 0)) })),
+    ),
   );
 }
 
@@ -60,7 +62,12 @@ describe("storage twins", () => {
       const data = await readTensor(t);
       let largest = 0;
       for (const x of data) largest = Math.max(largest, Math.abs(x));
-      return { name: t.name, dtype: "BF16" as const, shape: t.shape, data: data.map((x, i) => (i % 50 === 0 && Math.abs(x) < 0.4 * largest ? x * (1 + 2 ** -7) : x)) };
+      return {
+        name: t.name,
+        dtype: "BF16" as const,
+        shape: t.shape,
+        data: data.map((x, i) => (i % 50 === 0 && Math.abs(x) < 0.4 * largest ? x * (1 + 2 ** -7) : x)),
+      };
     };
     await writeSafetensors(join(folder, "l-light", "model.safetensors"), await Promise.all(tensors.map(nudged)));
     const logs: string[] = [];

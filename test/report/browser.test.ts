@@ -23,7 +23,11 @@ beforeAll(async () => {
   await writeReportPage(dir, { ...tablePage!, slug: "static-only", title: "Static page" }, { interactive: false, effects: quiet });
   const scatter = figuresPage!.figures[0]!.spec;
   const empty = { ...scatter, data: { values: [] } } as TopLevelSpec;
-  await writeReportPage(dir, { ...figuresPage!, slug: "broken-empty", figures: [{ title: "no data", spec: empty, caption: "" }] }, { interactive: false, effects: quiet });
+  await writeReportPage(
+    dir,
+    { ...figuresPage!, slug: "broken-empty", figures: [{ title: "no data", spec: empty, caption: "" }] },
+    { interactive: false, effects: quiet },
+  );
   // xOffset on a continuous x is dropped: vega-lite warns in the browser console.
   const warned = { ...scatter, encoding: { xOffset: { field: "group", type: "nominal" } } } as TopLevelSpec;
   await writeReportPage(dir, { ...figuresPage!, slug: "broken-warned", figures: [{ title: "warned", spec: warned, caption: "" }] }, { effects: quiet });
@@ -36,13 +40,23 @@ afterAll(async () => {
 describe("report pages in headless Chromium", () => {
   let results: Map<string, BrowserPageCheck>;
 
-  test("every page in the folder is opened", async () => {
-    // Fails (does not skip) when Chromium is missing: the MotherError carries "help: apt-get install chromium".
-    results = new Map((await checkReportPagesInBrowser(dir)).map((result) => [result.file.split("/").at(-1)!, result]));
-    expect([...results.keys()]).toEqual([
-      "broken-empty.html", "broken-links.html", "broken-warned.html", "figure-2-3.html", "index.html", "static-only.html", "table-1.html",
-    ]);
-  }, BROWSER_TIMEOUT_MS);
+  test(
+    "every page in the folder is opened",
+    async () => {
+      // Fails (does not skip) when Chromium is missing: the MotherError carries "help: apt-get install chromium".
+      results = new Map((await checkReportPagesInBrowser(dir)).map((result) => [result.file.split("/").at(-1)!, result]));
+      expect([...results.keys()]).toEqual([
+        "broken-empty.html",
+        "broken-links.html",
+        "broken-warned.html",
+        "figure-2-3.html",
+        "index.html",
+        "static-only.html",
+        "table-1.html",
+      ]);
+    },
+    BROWSER_TIMEOUT_MS,
+  );
 
   test("good pages: every chart draws marks and renders live, with no console error or warning", () => {
     for (const name of ["figure-2-3.html", "index.html", "static-only.html", "table-1.html"]) {

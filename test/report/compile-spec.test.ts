@@ -11,7 +11,11 @@ describe("compileSpec", () => {
   });
 
   test("collects vega-lite's warnings instead of printing them", () => {
-    const spec = { data: { values: [{ a: 1 }] }, mark: "point", encoding: { x: { field: "a", type: "quantitative" }, xOffset: { field: "a", type: "nominal" } } } as TopLevelSpec;
+    const spec = {
+      data: { values: [{ a: 1 }] },
+      mark: "point",
+      encoding: { x: { field: "a", type: "quantitative" }, xOffset: { field: "a", type: "nominal" } },
+    } as TopLevelSpec;
     expect(compileSpec(spec).warnings.join("\n")).toContain("xOffset");
   });
 

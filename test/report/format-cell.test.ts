@@ -3,8 +3,15 @@ import { formatCell, formatColumn } from "../../src/report/format-cell.ts";
 
 describe("formatCell", () => {
   test("integers stay whole, fractions get 3 decimals, extremes go exponential, null is a dash", () => {
-    expect([formatCell(105), formatCell(0.87654), formatCell(0), formatCell(2.5e-5), formatCell(3e7 + 0.5), formatCell(null), formatCell("FT")])
-      .toEqual(["105", "0.877", "0", "2.50e-5", "3.00e+7", "–", "FT"]);
+    expect([formatCell(105), formatCell(0.87654), formatCell(0), formatCell(2.5e-5), formatCell(3e7 + 0.5), formatCell(null), formatCell("FT")]).toEqual([
+      "105",
+      "0.877",
+      "0",
+      "2.50e-5",
+      "3.00e+7",
+      "–",
+      "FT",
+    ]);
   });
 });
 

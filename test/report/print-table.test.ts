@@ -5,14 +5,16 @@ import { samplePages } from "./sample-pages.ts";
 describe("printTable", () => {
   test("aligns columns, right-aligns numeric ones, and writes through the given effect", () => {
     const lines: string[] = [];
-    printTable("Table 1", ["split", "ours", "paper"], [["FT", 1, 0.92], ["LoRA-V", 0.42, null]], (line) => lines.push(line));
-    expect(lines).toEqual([
+    printTable(
       "Table 1",
-      "split    ours  paper",
-      "------  -----  -----",
-      "FT      1.000  0.920",
-      "LoRA-V  0.420      –",
-    ]);
+      ["split", "ours", "paper"],
+      [
+        ["FT", 1, 0.92],
+        ["LoRA-V", 0.42, null],
+      ],
+      (line) => lines.push(line),
+    );
+    expect(lines).toEqual(["Table 1", "split    ours  paper", "------  -----  -----", "FT      1.000  0.920", "LoRA-V  0.420      –"]);
   });
 
   test("an empty table still has its header", () => {

@@ -4,7 +4,13 @@ import { renderSvg } from "../../src/report/render-svg.ts";
 describe("renderSvg", () => {
   test("renders one bar per datum, headless, without a canvas package", async () => {
     const svg = await renderSvg({
-      data: { values: [{ root: "r0", accuracy: 0.9 }, { root: "r1", accuracy: 0.5 }, { root: "r2", accuracy: 0.7 }] },
+      data: {
+        values: [
+          { root: "r0", accuracy: 0.9 },
+          { root: "r1", accuracy: 0.5 },
+          { root: "r2", accuracy: 0.7 },
+        ],
+      },
       mark: "bar",
       encoding: { x: { field: "root", type: "nominal" }, y: { field: "accuracy", type: "quantitative" } },
     });

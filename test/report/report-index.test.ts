@@ -26,7 +26,10 @@ describe("report index", () => {
     await addToReportIndex(dir, entry("table-1"));
     await addToReportIndex(dir, entry("figure-7"));
     await addToReportIndex(dir, { ...entry("table-1"), summary: "rerun" });
-    expect((await readReportManifest(dir)).pages.map((page) => [page.slug, page.summary])).toEqual([["figure-7", "about figure-7"], ["table-1", "rerun"]]);
+    expect((await readReportManifest(dir)).pages.map((page) => [page.slug, page.summary])).toEqual([
+      ["figure-7", "about figure-7"],
+      ["table-1", "rerun"],
+    ]);
     const html = await readFile(join(dir, "index.html"), "utf8");
     expect(html.match(/<li>/g)!.length).toBe(2);
   });

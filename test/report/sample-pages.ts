@@ -65,8 +65,21 @@ export function samplePages(): ReportPage[] {
         { title: "Accuracy per root", spec: accuracyHeatTable(sampleAccuracyCells), caption: "Darker is better; the paper's number is under ours." },
         { title: "Recovered vs true tree", spec: treeComparisonFigure({ recovered: sampleRecovered, truth: sampleTruth }), caption: "Red: a wrong edge." },
       ],
-      tables: [{ title: "Accuracy", columns: ["split", "root", "ours", "paper"], rows: sampleAccuracyCells.map((c) => [c.split, c.root, c.ours, c.paper ?? null]), note: "fixture" }],
-      paperComparison: { source: "Table 1", rows: [{ quantity: "FT, all", ours: 0.95, paper: 0.92 }, { quantity: "LoRA-V, all", ours: 0.42, paper: 0.89, note: "<script>alert(1)</script>" }] },
+      tables: [
+        {
+          title: "Accuracy",
+          columns: ["split", "root", "ours", "paper"],
+          rows: sampleAccuracyCells.map((c) => [c.split, c.root, c.ours, c.paper ?? null]),
+          note: "fixture",
+        },
+      ],
+      paperComparison: {
+        source: "Table 1",
+        rows: [
+          { quantity: "FT, all", ours: 0.95, paper: 0.92 },
+          { quantity: "LoRA-V, all", ours: 0.42, paper: 0.89, note: "<script>alert(1)</script>" },
+        ],
+      },
     },
     {
       slug: "figure-2-3",
@@ -74,7 +87,11 @@ export function samplePages(): ReportPage[] {
       description: "Distance vs edge distance, score over steps, accuracy vs sub-tree size.",
       summary: "Three figure kinds on one page.",
       figures: [
-        { title: "Distance vs edge distance", spec: distanceScatter(sampleDistancePoints(), { correlations: ["FT: Spearman ρ 0.97"] }), caption: "One line per group." },
+        {
+          title: "Distance vs edge distance",
+          spec: distanceScatter(sampleDistancePoints(), { correlations: ["FT: Spearman ρ 0.97"] }),
+          caption: "One line per group.",
+        },
         { title: "Score over steps", spec: seriesOverSteps(sampleStepPoints(false)), caption: "One line per root." },
         { title: "Variants over steps", spec: seriesOverSteps(sampleStepPoints(true)), caption: "One panel per statistic." },
         { title: "Accuracy vs sub-tree size", spec: lineWithBand(sampleBandPoints, { reference: [{ x: 100, value: 0.89 }] }), caption: "Mean ± std." },

@@ -17,7 +17,11 @@ describe("layeredTreeLayout", () => {
 
   test("lays trees of a forest and isolated ids side by side, roots sorted", () => {
     const placed = layeredTreeLayout([{ parent: "t2", child: "c" }], ["t1", "t3"]);
-    expect(placed.filter((node) => node.depth === 0).map((node) => [node.id, node.x])).toEqual([["t1", 0], ["t2", 1], ["t3", 2]]);
+    expect(placed.filter((node) => node.depth === 0).map((node) => [node.id, node.x])).toEqual([
+      ["t1", 0],
+      ["t2", 1],
+      ["t3", 2],
+    ]);
   });
 
   test("never puts two nodes in the same place (random forests)", () => {
@@ -27,7 +31,10 @@ describe("layeredTreeLayout", () => {
         const parent = (node * 7919 * seed) % node; // deterministic pseudo-random earlier node
         if ((node + seed) % 5 !== 0) edges.push({ parent: `n${parent}`, child: `n${node}` });
       }
-      const placed = layeredTreeLayout(edges, Array.from({ length: 30 }, (_, index) => `n${index}`));
+      const placed = layeredTreeLayout(
+        edges,
+        Array.from({ length: 30 }, (_, index) => `n${index}`),
+      );
       expect(placed.length).toBe(30);
       expect(new Set(placed.map((node) => `${node.x},${node.depth}`)).size).toBe(30);
       const byId = new Map(placed.map((node) => [node.id, node]));
@@ -36,7 +43,20 @@ describe("layeredTreeLayout", () => {
   });
 
   test("refuses two parents and cycles", () => {
-    expect(() => layeredTreeLayout([{ parent: "a", child: "c" }, { parent: "b", child: "c" }])).toThrow("two parents");
-    expect(() => layeredTreeLayout([{ parent: "r", child: "a" }, { parent: "a", child: "b" }, { parent: "b", child: "a2" }, { parent: "x", child: "y" }, { parent: "y", child: "x" }])).toThrow(MotherError);
+    expect(() =>
+      layeredTreeLayout([
+        { parent: "a", child: "c" },
+        { parent: "b", child: "c" },
+      ]),
+    ).toThrow("two parents");
+    expect(() =>
+      layeredTreeLayout([
+        { parent: "r", child: "a" },
+        { parent: "a", child: "b" },
+        { parent: "b", child: "a2" },
+        { parent: "x", child: "y" },
+        { parent: "y", child: "x" },
+      ]),
+    ).toThrow(MotherError);
   });
 });

@@ -34,7 +34,9 @@ describe("writeReportPage", () => {
 
   test("shows our numbers beside the paper's, escapes text, and dates the page", async () => {
     const html = await readFile(await writeReportPage(dir, samplePages()[0]!, { interactive: false, effects }), "utf8");
-    expect(html).toContain('<tr><td>LoRA-V, all</td><td class="number">0.420</td><td class="number">0.890</td><td>&lt;script&gt;alert(1)&lt;/script&gt;</td></tr>');
+    expect(html).toContain(
+      '<tr><td>LoRA-V, all</td><td class="number">0.420</td><td class="number">0.890</td><td>&lt;script&gt;alert(1)&lt;/script&gt;</td></tr>',
+    );
     expect(html).not.toContain("<script>alert(1)");
     expect(html).toContain("Generated 2026-01-02T03:04:05.000Z");
   });
@@ -52,13 +54,18 @@ describe("writeReportPage", () => {
     expect((await readdir(dir)).sort()).toEqual(["index.html", "manifest.json", "table-1.html"]);
     const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
     expect(manifest.pages).toEqual([
-      { slug: "table-1", title: "Table 1: accuracy per root and split", summary: "Edge accuracy of the recovered Model Graph per tree root.", updatedAt: "2026-01-02T03:04:05.000Z" },
+      {
+        slug: "table-1",
+        title: "Table 1: accuracy per root and split",
+        summary: "Edge accuracy of the recovered Model Graph per tree root.",
+        updatedAt: "2026-01-02T03:04:05.000Z",
+      },
     ]);
   });
 
   test("logs vega-lite's warnings so a dropped encoding is seen when the page is written", async () => {
     const page = samplePages()[1]!;
-    const spec = { ...page.figures[0]!.spec, encoding: { xOffset: { field: "group", type: "nominal" } } } as typeof page.figures[0]["spec"];
+    const spec = { ...page.figures[0]!.spec, encoding: { xOffset: { field: "group", type: "nominal" } } } as (typeof page.figures)[0]["spec"];
     await writeReportPage(dir, { ...page, figures: [{ title: "steps", spec, caption: "" }] }, { interactive: false, effects });
     expect(lines[0]).toMatch(/^\[report\] figure-2-3: figure "steps": .*xOffset/);
   });

@@ -15,7 +15,12 @@ describe("correlation", () => {
     const y = x.map((v) => Math.exp(v / 3));
     expect(spearmanCorrelation(x, y)).toBeCloseTo(1, 14);
     expect(pearsonCorrelation(x, y)).toBeLessThan(0.9);
-    expect(spearmanCorrelation(x, y.map((v) => -v))).toBeCloseTo(-1, 14);
+    expect(
+      spearmanCorrelation(
+        x,
+        y.map((v) => -v),
+      ),
+    ).toBeCloseTo(-1, 14);
   });
 
   test("ties share the average rank", () => {

@@ -41,7 +41,16 @@ describe("layerStats", () => {
 
   test("constant layers get mean = value and zero variance, skewness, kurtosis, entropy", () => {
     const stats = layerStats(new Float32Array(1000).fill(0.1));
-    expect(stats).toEqual({ count: 1000, mean: Math.fround(0.1), variance: 0, skewness: 0, kurtosis: 0, min: Math.fround(0.1), max: Math.fround(0.1), entropy: 0 });
+    expect(stats).toEqual({
+      count: 1000,
+      mean: Math.fround(0.1),
+      variance: 0,
+      skewness: 0,
+      kurtosis: 0,
+      min: Math.fround(0.1),
+      max: Math.fround(0.1),
+      entropy: 0,
+    });
   });
 
   test("f32 and f64 inputs holding the same values give identical statistics", () => {

@@ -9,7 +9,13 @@ const folder = await mkdtemp(join(tmpdir(), "mother-stats-table-"));
 afterAll(() => rm(folder, { recursive: true, force: true }));
 
 const rows: LayerStatsRow[] = [
-  { model: "root", layer: "encoder.layer.0.attention.query.weight", kind: "query", shape: [4, 3], stats: layerStats(Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 30)) },
+  {
+    model: "root",
+    layer: "encoder.layer.0.attention.query.weight",
+    kind: "query",
+    shape: [4, 3],
+    stats: layerStats(Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 30)),
+  },
   { model: "root", layer: "encoder.layer.0.attention.value.weight", kind: "value", shape: [2, 2], stats: layerStats(Float32Array.of(0, 0, 0, 1)) },
   { model: "child", layer: "encoder.layer.0.attention.query.weight", kind: "query", shape: [4, 3], stats: layerStats(Float32Array.of(1, 1, 1, 1)) },
 ];

@@ -34,7 +34,9 @@ describe("dataSource", () => {
     );
     const mask = source.nextTrain().bool_masked_pos as Float32Array;
     for (let row = 0; row < 8; row++) expect(mask.subarray(row * 4, row * 4 + 4).reduce((a, b) => a + b, 0)).toBe(3);
-    expect(Array.from(source.evalBatches(8)[1]!.bool_masked_pos as Float32Array)).toEqual(Array.from(source.evalBatches(8)[1]!.bool_masked_pos as Float32Array));
+    expect(Array.from(source.evalBatches(8)[1]!.bool_masked_pos as Float32Array)).toEqual(
+      Array.from(source.evalBatches(8)[1]!.bool_masked_pos as Float32Array),
+    );
   });
 
   test("text labels are the inputs shifted by one token", () => {

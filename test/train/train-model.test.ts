@@ -55,7 +55,11 @@ describe("trainModel", () => {
       const isHead = tensor.name.startsWith("classifier.");
       if (isHead) continue; // fresh head for the new task, trained
       if (!isAdapted) {
-        expect(Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength).equals(Buffer.from(before.data.buffer, before.data.byteOffset, before.data.byteLength))).toBe(true);
+        expect(
+          Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength).equals(
+            Buffer.from(before.data.buffer, before.data.byteOffset, before.data.byteLength),
+          ),
+        ).toBe(true);
         continue;
       }
       adapted++;
@@ -83,7 +87,12 @@ describe("trainModel", () => {
 
   test("the Llama-like LM learns English bytes: held-out loss far below log(256)", async () => {
     const llama = { vocabSize: 256, dim: 16, depth: 1, heads: 2, mlpDim: 32, contextLength: 16, rmsNormEps: 1e-6, ropeTheta: 10000, initializerRange: 0.02 };
-    const result = await trainModel({ ...TINY_RUN, objective: { kind: "llama-next-token", llama }, data: { kind: "text", corpus: "english", seed: 1, maxBytes: 50000 }, batchSize: 8 });
+    const result = await trainModel({
+      ...TINY_RUN,
+      objective: { kind: "llama-next-token", llama },
+      data: { kind: "text", corpus: "english", seed: 1, maxBytes: 50000 },
+      batchSize: 8,
+    });
     expect(result.losses[0]!).toBeGreaterThan(0.9 * Math.log(256));
     expect(result.evals.at(-1)!.loss).toBeLessThan(0.65 * Math.log(256));
   });
@@ -110,7 +119,9 @@ describe("trainModel", () => {
   });
 
   test("a classifier whose size differs from the task's classes is a clear error", async () => {
-    await expect(trainModel({ ...TINY_RUN, objective: { kind: "vit-classification", vit: { ...TINY_VIT, numClasses: 5 } } })).rejects.toThrow(/number of classes/);
+    await expect(trainModel({ ...TINY_RUN, objective: { kind: "vit-classification", vit: { ...TINY_VIT, numClasses: 5 } } })).rejects.toThrow(
+      /number of classes/,
+    );
   });
 });
 
@@ -136,7 +147,8 @@ describe("saveCheckpoint", () => {
       expect(new Set(bf16.map((info) => info.dtype))).toEqual(new Set(["BF16"]));
       const roundTrip = (await readCheckpointTensors(join(folder, "model-b"))).find((t) => t.name === query.name)!;
       const original = result.params.find((t) => t.name === query.name)!;
-      for (let i = 0; i < original.data.length; i++) expect(Math.abs(roundTrip.data[i]! - original.data[i]!)).toBeLessThanOrEqual(Math.abs(original.data[i]!) / 256);
+      for (let i = 0; i < original.data.length; i++)
+        expect(Math.abs(roundTrip.data[i]! - original.data[i]!)).toBeLessThanOrEqual(Math.abs(original.data[i]!) / 256);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

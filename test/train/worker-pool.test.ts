@@ -7,15 +7,21 @@ const JOB_MODULE = new URL("../../src/train/train-job.ts", import.meta.url).path
 const pool = new WorkerPool({ size: 2 });
 afterAll(() => pool.close());
 
-const paramBytes = (output: TrainJobOutput): Buffer => Buffer.concat(output.params!.map((p) => Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength)));
+const paramBytes = (output: TrainJobOutput): Buffer =>
+  Buffer.concat(output.params!.map((p) => Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength)));
 
 describe("WorkerPool", () => {
   test("two parallel train jobs return the same bytes as in-process runs, with progress", async () => {
-    const configs = [{ ...TINY_RUN, steps: 20 }, { ...TINY_RUN, steps: 20, seed: 5 }];
+    const configs = [
+      { ...TINY_RUN, steps: 20 },
+      { ...TINY_RUN, steps: 20, seed: 5 },
+    ];
     const progress: TrainJobProgress[][] = [[], []];
     const pooled = await Promise.all(
       configs.map((config, index) =>
-        pool.run<unknown, TrainJobOutput>({ module: JOB_MODULE, exportName: "runTrainJob", input: { config, returnParams: true } }, (payload) => progress[index]!.push(payload as TrainJobProgress)),
+        pool.run<unknown, TrainJobOutput>({ module: JOB_MODULE, exportName: "runTrainJob", input: { config, returnParams: true } }, (payload) =>
+          progress[index]!.push(payload as TrainJobProgress),
+        ),
       ),
     );
     for (let index = 0; index < configs.length; index++) {
@@ -36,7 +42,10 @@ describe("WorkerPool", () => {
   });
 
   test("records per-layer statistics at each snapshot", async () => {
-    const output = await runTrainJob({ config: { ...TINY_RUN, steps: 10, snapshotEvery: 5 }, statsOf: ["vit.encoder.layer.0.attention.attention.query.weight"] });
+    const output = await runTrainJob({
+      config: { ...TINY_RUN, steps: 10, snapshotEvery: 5 },
+      statsOf: ["vit.encoder.layer.0.attention.attention.query.weight"],
+    });
     expect(output.snapshots.map((s) => s.step)).toEqual([0, 5, 10]);
     const kurtosis = output.snapshots.map((s) => s.stats["vit.encoder.layer.0.attention.attention.query.weight"]!.kurtosis);
     expect(kurtosis[0]).toBeGreaterThan(2); // ≈ 3 for the Gaussian init

@@ -97,11 +97,7 @@ describe("minimumSpanningArborescence", () => {
     // 0 is the root; 1⇄2 is a cheap 2-cycle; entering at 2 (cost 5) beats entering at 1 (cost 10).
     const inf = Infinity;
     // prettier-ignore
-    const weights = Float64Array.of(
-      inf, 10,  5,
-      inf, inf, 1,
-      inf, 1,   inf,
-    );
+    const weights = Float64Array.of(inf, 10, 5, inf, inf, 1, inf, 1, inf);
     const result = minimumSpanningArborescence(weights, 3, 0);
     expect(Array.from(result.parent)).toEqual([-1, 2, 0]);
     expect(result.cost).toBe(6);

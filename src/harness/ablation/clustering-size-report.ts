@@ -63,7 +63,9 @@ export function clusteringTable(results: readonly SplitClustering[]): ReportTabl
 export function clusteringSizePage(results: readonly SplitClustering[]): ReportPage {
   const series = (pick: (s: ClusteringSample) => number) =>
     results.flatMap((r) =>
-      [...new Set(r.samples.map((s) => s.mode))].flatMap((mode) => [...bySize(r.samples, mode, pick)].map(([x, m]) => ({ x, mean: m.mean, std: m.std, series: `${TITLES[r.split]}, ${MODE_TITLES[mode]}` }))),
+      [...new Set(r.samples.map((s) => s.mode))].flatMap((mode) =>
+        [...bySize(r.samples, mode, pick)].map(([x, m]) => ({ x, mean: m.mean, std: m.std, series: `${TITLES[r.split]}, ${MODE_TITLES[mode]}` })),
+      ),
     );
   // Paper: the whole VTHR graphs (105 models) cluster perfectly (Table 1, §6.1); Fig. 7 gives no other number.
   const reference = results.map((r) => ({ x: r.models, value: 1, label: `paper: whole ${TITLES[r.split]} graph (Table 1)` }));
@@ -75,22 +77,36 @@ export function clusteringSizePage(results: readonly SplitClustering[]): ReportP
   return {
     slug: "clustering-size",
     title: "Fig. 7: clustering accuracy vs number of models",
-    summary: `Fig. 7: clustering accuracy with the fewest models sampled — ${results.map((r) => {
-      const { n, cell } = smallest(r, "known");
-      return `${TITLES[r.split]} ${cell.mean.toFixed(2)} ± ${cell.std.toFixed(2)} at ${n} models`;
-    }).join(", ")} (trees known; paper: "high accuracy even with 10 models").`,
+    summary: `Fig. 7: clustering accuracy with the fewest models sampled — ${results
+      .map((r) => {
+        const { n, cell } = smallest(r, "known");
+        return `${TITLES[r.split]} ${cell.mean.toFixed(2)} ± ${cell.std.toFixed(2)} at ${n} models`;
+      })
+      .join(", ")} (trees known; paper: "high accuracy even with 10 models").`,
     description:
       "Random sets of n models are drawn from a whole VTHR split (every tree mixed, uniformly without replacement) and recovered as a Model Graph: clustered with Ward on mean |Δw|, then one tree per cluster. " +
       "The tree count is either given (the number of true trees the set touches, as the paper assumes) or chosen automatically. The paper's Fig. 7 shows its curves without numbers; its text says clustering stays highly accurate down to 10 models across 5 trees.",
     figures: [
       {
         title: "Clustering accuracy vs number of models",
-        spec: lineWithBand(series((s) => s.clustering), { title: "Clustering accuracy of small Model Graphs", xTitle: "models in the sampled graph", yTitle: "clustering accuracy", reference, yDomain: [0, 1] }),
+        spec: lineWithBand(
+          series((s) => s.clustering),
+          {
+            title: "Clustering accuracy of small Model Graphs",
+            xTitle: "models in the sampled graph",
+            yTitle: "clustering accuracy",
+            reference,
+            yDomain: [0, 1],
+          },
+        ),
         caption: "Mean over random sets with a ±1 std band; black crosses: the paper's perfect clustering of the whole graphs (Table 1).",
       },
       {
         title: "Model Graph edge accuracy vs number of models",
-        spec: lineWithBand(series((s) => s.edgeAccuracy), { title: "Edge accuracy of small Model Graphs", xTitle: "models in the sampled graph", yTitle: "edge accuracy", yDomain: [0, 1] }),
+        spec: lineWithBand(
+          series((s) => s.edgeAccuracy),
+          { title: "Edge accuracy of small Model Graphs", xTitle: "models in the sampled graph", yTitle: "edge accuracy", yDomain: [0, 1] },
+        ),
         caption: "The same recoveries scored on edges against the truth among the sampled models (not in the paper's figure).",
       },
     ],

@@ -37,7 +37,12 @@ export interface ClusteringSample {
 }
 
 /** Runs the sweep on one split; `onSample` is called after each recovery. */
-export async function clusteringSweep(models: readonly ModelSource[], truth: TruthGraph, settings: ClusteringSweepSettings, onSample: () => void = () => {}): Promise<ClusteringSample[]> {
+export async function clusteringSweep(
+  models: readonly ModelSource[],
+  truth: TruthGraph,
+  settings: ClusteringSweepSettings,
+  onSample: () => void = () => {},
+): Promise<ClusteringSample[]> {
   const all = truth.models.map((m) => m.id);
   const out: ClusteringSample[] = [];
   for (const requested of settings.sizes) {

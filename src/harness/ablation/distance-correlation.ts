@@ -38,7 +38,13 @@ export function distanceCorrelation(pairs: readonly DistancePair[]): DistanceCor
     spearman: pairs.length > 1 ? spearmanCorrelation(edge, weight) : Number.NaN,
     pearson: pairs.length > 1 ? pearsonCorrelation(edge, weight) : Number.NaN,
     byEdgeDistance,
-    pearsonOfMeans: distances.length > 1 ? pearsonCorrelation(distances, byEdgeDistance.map((b) => b.mean)) : Number.NaN,
+    pearsonOfMeans:
+      distances.length > 1
+        ? pearsonCorrelation(
+            distances,
+            byEdgeDistance.map((b) => b.mean),
+          )
+        : Number.NaN,
   };
 }
 

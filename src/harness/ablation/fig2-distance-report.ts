@@ -40,8 +40,27 @@ const label = (r: SplitDistanceResult) => `${TITLES[r.split]}, ℓ_${r.distance 
 export function correlationTable(results: readonly SplitDistanceResult[]): ReportTable {
   const rows: Cell[][] = [];
   for (const r of results) {
-    rows.push([label(r), "all trees", r.pooled.pairs, r.pooled.spearman, r.pooled.pearson, r.pooled.pearsonOfMeans, r.nearestIsNeighbour, PAPER_FIG_2[r.distance]]);
-    for (const t of r.trees) rows.push([label(r), t.root, t.correlation.pairs, t.correlation.spearman, t.correlation.pearson, t.correlation.pearsonOfMeans, t.nearestIsNeighbour, null]);
+    rows.push([
+      label(r),
+      "all trees",
+      r.pooled.pairs,
+      r.pooled.spearman,
+      r.pooled.pearson,
+      r.pooled.pearsonOfMeans,
+      r.nearestIsNeighbour,
+      PAPER_FIG_2[r.distance],
+    ]);
+    for (const t of r.trees)
+      rows.push([
+        label(r),
+        t.root,
+        t.correlation.pairs,
+        t.correlation.spearman,
+        t.correlation.pearson,
+        t.correlation.pearsonOfMeans,
+        t.nearestIsNeighbour,
+        null,
+      ]);
   }
   return {
     title: "Fig. 2 — correlation of weight distance with tree edge distance (within-tree pairs)",
@@ -57,10 +76,13 @@ export function meansTable(results: readonly SplitDistanceResult[]): ReportTable
   return {
     title: "Weight distance by tree edge distance (mean ± std over within-tree pairs)",
     columns: ["split, distance", ...distances.map((d) => `${d} edge${d === 1 ? "" : "s"}`)],
-    rows: results.map((r) => [label(r), ...distances.map((d) => {
-      const cell = r.pooled.byEdgeDistance.find((b) => b.edgeDistance === d);
-      return cell ? `${formatMeanAndStd(cell)} (${cell.count})` : null;
-    })]),
+    rows: results.map((r) => [
+      label(r),
+      ...distances.map((d) => {
+        const cell = r.pooled.byEdgeDistance.find((b) => b.edgeDistance === d);
+        return cell ? `${formatMeanAndStd(cell)} (${cell.count})` : null;
+      }),
+    ]),
   };
 }
 
@@ -72,11 +94,14 @@ export function fig2DistancePage(results: readonly SplitDistanceResult[]): Repor
       r.trees.flatMap((t) => t.pairs.map((p) => ({ edgeDistance: p.edgeDistance, weightDistance: p.weightDistance, group: t.root }))),
       {
         title: `${label(r)}: weight distance vs tree edge distance`,
-        correlations: [`all trees: Spearman ρ = ${r.pooled.spearman.toFixed(3)}, Pearson ρ = ${r.pooled.pearson.toFixed(3)} (paper ρ = ${PAPER_FIG_2[r.distance]})`],
+        correlations: [
+          `all trees: Spearman ρ = ${r.pooled.spearman.toFixed(3)}, Pearson ρ = ${r.pooled.pearson.toFixed(3)} (paper ρ = ${PAPER_FIG_2[r.distance]})`,
+        ],
         yTitle: r.distance === "ft" ? "ℓ_FT (per-tree min-max normalised max |Δw|)" : "ℓ_LoRA (max rank of Δw)",
       },
     ),
-    caption: "One point per pair of models of the same tree, coloured by tree; lines are least-squares fits per tree. Paper Fig. 2 plots the same relation for its ViT trees.",
+    caption:
+      "One point per pair of models of the same tree, coloured by tree; lines are least-squares fits per tree. Paper Fig. 2 plots the same relation for its ViT trees.",
   }));
   const rows = results.flatMap((r) => [
     { quantity: `${label(r)}: Spearman ρ (all pairs)`, ours: r.pooled.spearman, paper: PAPER_FIG_2[r.distance], note: "paper's ρ type not stated" },

@@ -49,7 +49,13 @@ export async function loadVthr(settings: VthrSettings, options: LoadVthrOptions)
     artifacts,
     async openSplit(split) {
       const truth = splitTruth(plan, split);
-      return { truth, models: await openArtifacts(truth.models.map((m) => m.id), artifacts) };
+      return {
+        truth,
+        models: await openArtifacts(
+          truth.models.map((m) => m.id),
+          artifacts,
+        ),
+      };
     },
   };
 }

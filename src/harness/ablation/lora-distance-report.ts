@@ -31,7 +31,14 @@ function paperNumber(split: SplitName, label: string, of: "graph" | "perTree" = 
 function variantTable(title: string, sweeps: readonly SplitSweep[], firstColumn: string): ReportTable {
   const roots = [...new Set(sweeps.flatMap((s) => s.variants.flatMap((v) => [...v.perTree.keys()])))];
   const rows: Cell[][] = sweeps.flatMap((s) =>
-    s.variants.map((v) => [TITLES[s.split], v.variant.label, ...roots.map((r) => v.perTree.get(r) ?? null), formatMeanAndStd(v.perTreeSummary), v.graph, v.clustering]),
+    s.variants.map((v) => [
+      TITLES[s.split],
+      v.variant.label,
+      ...roots.map((r) => v.perTree.get(r) ?? null),
+      formatMeanAndStd(v.perTreeSummary),
+      v.graph,
+      v.clustering,
+    ]),
   );
   return { title, columns: ["split", firstColumn, ...roots, "per-tree mean ± std", "Model Graph", "clustering"], rows };
 }
@@ -53,11 +60,21 @@ export function loraDistancePage(distance: readonly SplitSweep[], lambda: readon
     s.variants
       .filter((v) => paperNumber(s.split, v.variant.label) !== undefined)
       .flatMap((v) => [
-        { quantity: `${TITLES[s.split]} with ${v.variant.label}: Model Graph`, ours: v.graph, paper: paperNumber(s.split, v.variant.label)!, note: v.variant.label.startsWith("ℓ_FT") ? "paper: per tree or per graph not stated" : "Table 1" },
-        { quantity: `${TITLES[s.split]} with ${v.variant.label}: per-tree mean`, ours: v.perTreeSummary.mean, paper: paperNumber(s.split, v.variant.label, "perTree")! },
+        {
+          quantity: `${TITLES[s.split]} with ${v.variant.label}: Model Graph`,
+          ours: v.graph,
+          paper: paperNumber(s.split, v.variant.label)!,
+          note: v.variant.label.startsWith("ℓ_FT") ? "paper: per tree or per graph not stated" : "Table 1",
+        },
+        {
+          quantity: `${TITLES[s.split]} with ${v.variant.label}: per-tree mean`,
+          ours: v.perTreeSummary.mean,
+          paper: paperNumber(s.split, v.variant.label, "perTree")!,
+        },
       ]),
   );
-  const headline = (split: SplitName, prefix: string) => distance.find((s) => s.split === split)?.variants.find((v) => v.variant.label.startsWith(prefix))?.graph;
+  const headline = (split: SplitName, prefix: string) =>
+    distance.find((s) => s.split === split)?.variants.find((v) => v.variant.label.startsWith(prefix))?.graph;
   const loraV = [headline("lora-v", "ℓ_LoRA"), headline("lora-v", "ℓ_FT")];
   return {
     slug: "lora-distance-ablation",
@@ -67,15 +84,25 @@ export function loraDistancePage(distance: readonly SplitSweep[], lambda: readon
       "(a) The LoRA splits recovered with the distance forced to ℓ_LoRA (max rank of Δw over the LoRA layers), to ℓ_FT (max |Δw| over the attention layers, per-tree min-max normalised), and with the tool's automatic choice; everything else at the defaults. " +
       "(b) The directional-score weight λ = c · mean(D) swept on every split (c = 0 ignores the direction score: the MDST then orients edges only by D, which is symmetric). Per tree: the true tree's models recovered with the cluster known; Model Graph: clustered with the tree count known.",
     figures: [
-      { title: "Accuracy by distance on the LoRA splits", spec: accuracyHeatTable(cells, { title: "Edge accuracy: ℓ_LoRA vs ℓ_FT vs auto" }), caption: "Columns: split and forced distance; rows: roots and the Model Graph; the paper's number underneath where it gives one." },
+      {
+        title: "Accuracy by distance on the LoRA splits",
+        spec: accuracyHeatTable(cells, { title: "Edge accuracy: ℓ_LoRA vs ℓ_FT vs auto" }),
+        caption: "Columns: split and forced distance; rows: roots and the Model Graph; the paper's number underneath where it gives one.",
+      },
       {
         title: "Per-tree accuracy vs c",
-        spec: lineWithBand(lambdaSeries((v) => v.perTreeSummary), { title: "Per-tree accuracy vs λ constant c", xTitle: "c (λ = c · mean D)", yTitle: "edge accuracy (mean over trees)", yDomain: [0, 1] }),
+        spec: lineWithBand(
+          lambdaSeries((v) => v.perTreeSummary),
+          { title: "Per-tree accuracy vs λ constant c", xTitle: "c (λ = c · mean D)", yTitle: "edge accuracy (mean over trees)", yDomain: [0, 1] },
+        ),
         caption: "Mean over the split's trees with a ±1 std band across trees. The default is c = 0.3.",
       },
       {
         title: "Model Graph accuracy vs c",
-        spec: lineWithBand(lambdaSeries((v) => ({ mean: v.graph, std: 0 })), { title: "Model Graph accuracy vs λ constant c", xTitle: "c (λ = c · mean D)", yTitle: "edge accuracy", yDomain: [0, 1] }),
+        spec: lineWithBand(
+          lambdaSeries((v) => ({ mean: v.graph, std: 0 })),
+          { title: "Model Graph accuracy vs λ constant c", xTitle: "c (λ = c · mean D)", yTitle: "edge accuracy", yDomain: [0, 1] },
+        ),
         caption: "One recovery per point (clustered, tree count known).",
       },
     ],

@@ -27,7 +27,12 @@ export interface VariantResult {
 }
 
 /** Runs recoverSplit once per variant; `onVariant` is called after each. */
-export async function optionSweep(models: readonly ModelSource[], truth: TruthGraph, variants: readonly OptionVariant[], onVariant: () => void = () => {}): Promise<VariantResult[]> {
+export async function optionSweep(
+  models: readonly ModelSource[],
+  truth: TruthGraph,
+  variants: readonly OptionVariant[],
+  onVariant: () => void = () => {},
+): Promise<VariantResult[]> {
   const out: VariantResult[] = [];
   for (const variant of variants) {
     const recovery = await recoverSplit(models, truth, variant.overrides);

@@ -34,7 +34,9 @@ export function sampleConnectedSubtree(truth: TruthGraph, size: number, rng: Rng
   }
   const roots = ids.filter((id) => !children.has(id));
   if (roots.length !== 1 || truth.edges.length !== ids.length - 1) {
-    throw new MotherError("sub-tree sampling", "needs one tree (one root, n − 1 edges)", { value: `${roots.length} roots, ${truth.edges.length} edges for ${ids.length} models` });
+    throw new MotherError("sub-tree sampling", "needs one tree (one root, n − 1 edges)", {
+      value: `${roots.length} roots, ${truth.edges.length} edges for ${ids.length} models`,
+    });
   }
   const start = options.rootClosed ? roots[0]! : rng.choice(ids);
   const chosen = new Set([start]);

@@ -45,12 +45,22 @@ export async function seedSiblingStudy(models: readonly ModelSource[], families:
     const distances = await weightDistanceMatrix(pickModels(models, familyIds), { distance: "ft" });
     const alone = await recoverScored(pickModels(models, familyIds), familyTruth, { trees: 1 });
 
-    const treeTruth = restrictTruth(ftSplit, ftSplit.models.filter((m) => m.tree === root).map((m) => m.id));
+    const treeTruth = restrictTruth(
+      ftSplit,
+      ftSplit.models.filter((m) => m.tree === root).map((m) => m.id),
+    );
     const enlarged: TruthGraph = {
       models: [...treeTruth.models, ...familyTruth.models.filter((m) => m.id !== root)],
       edges: [...treeTruth.edges, ...familyTruth.edges],
     };
-    const inTree = await recoverScored(pickModels(models, enlarged.models.map((m) => m.id)), enlarged, { trees: 1 });
+    const inTree = await recoverScored(
+      pickModels(
+        models,
+        enlarged.models.map((m) => m.id),
+      ),
+      enlarged,
+      { trees: 1 },
+    );
     const recoveredKeys = new Set(inTree.graph.edges.map((e) => `${e.parent}→${e.child}`));
     out.push({
       root,
@@ -62,6 +72,13 @@ export async function seedSiblingStudy(models: readonly ModelSource[], families:
       inTreeGraph: inTree.graph,
     });
   }
-  const all = await recoverScored(pickModels(models, families.models.map((m) => m.id)), families, { trees: out.length });
+  const all = await recoverScored(
+    pickModels(
+      models,
+      families.models.map((m) => m.id),
+    ),
+    families,
+    { trees: out.length },
+  );
   return { families: out, graph: { graph: all.graph, accuracy: all.scores.edges.accuracy, clustering: all.scores.clustering } };
 }

@@ -20,11 +20,17 @@ export function siblingDistanceFigure(results: SeedSiblingResults): TopLevelSpec
   const y = { field: "sibling", type: "nominal", title: null, sort: null } as const;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: "ℓ_FT of each seed sibling to its parent and to its nearest sibling", subtitle: "the MDST picks the parent when the parent dot is left of the sibling dot" },
+    title: {
+      text: "ℓ_FT of each seed sibling to its parent and to its nearest sibling",
+      subtitle: "the MDST picks the parent when the parent dot is left of the sibling dot",
+    },
     data: { values },
     width: 420,
     layer: [
-      { mark: { type: "rule", color: "#bbb" }, encoding: { y, x: { aggregate: "min", field: "distance", type: "quantitative" }, x2: { aggregate: "max", field: "distance" } } },
+      {
+        mark: { type: "rule", color: "#bbb" },
+        encoding: { y, x: { aggregate: "min", field: "distance", type: "quantitative" }, x2: { aggregate: "max", field: "distance" } },
+      },
       {
         mark: { type: "point", filled: true, size: 70 },
         encoding: {
@@ -74,7 +80,11 @@ export function seedSiblingsPage(results: SeedSiblingResults, truth: TruthGraph,
       `For each VTHR root, ${siblings.length / Math.max(1, results.families.length)} fine-tunes with one recipe (${recipe}) that differ only in the training seed (new head initialisation and batch order). ` +
       "The paper fine-tunes 3 ViTs this way and finds in all cases that siblings are farther from each other than from the parent, so the tree is recovered. We check the same per root, recover each family alone, and also add the siblings to the root's whole FT tree.",
     figures: [
-      { title: "Distances of each sibling", spec: siblingDistanceFigure(results), caption: "One row per sibling: ℓ_FT to its parent and to its nearest sibling (colours in the legend)." },
+      {
+        title: "Distances of each sibling",
+        spec: siblingDistanceFigure(results),
+        caption: "One row per sibling: ℓ_FT to its parent and to its nearest sibling (colours in the legend).",
+      },
       {
         title: "All families as one Model Graph: recovered (left) against the truth (right)",
         spec: treeComparisonFigure({ recovered: results.graph.graph.edges, truth: truth.edges, ids: truth.models.map((m) => m.id) }),
@@ -87,7 +97,12 @@ export function seedSiblingsPage(results: SeedSiblingResults, truth: TruthGraph,
       rows: [
         { quantity: "siblings farther from each other than from the parent", ours: `${farther}/${siblings.length}`, paper: "3/3" },
         { quantity: "families recovered exactly (alone)", ours: `${rightAlone}/${results.families.length}`, paper: "3/3 (one family of 3)" },
-        { quantity: "sibling edges recovered inside the full FT trees", ours: `${results.families.reduce((s, f) => s + f.inTreeSiblingEdges, 0)}/${siblings.length}`, paper: null, note: "not in the paper" },
+        {
+          quantity: "sibling edges recovered inside the full FT trees",
+          ours: `${results.families.reduce((s, f) => s + f.inTreeSiblingEdges, 0)}/${siblings.length}`,
+          paper: null,
+          note: "not in the paper",
+        },
       ],
     },
   };

@@ -16,7 +16,12 @@ import { treeEdgeDistances } from "./tree-edge-distance.ts";
 import { weightDistanceMatrix } from "./weight-distance-matrix.ts";
 
 /** Measures every tree of `truth` with `distance`. */
-export async function splitDistanceAnalysis(split: SplitName, models: readonly ModelSource[], truth: TruthGraph, distance: DistanceChoice): Promise<SplitDistanceResult> {
+export async function splitDistanceAnalysis(
+  split: SplitName,
+  models: readonly ModelSource[],
+  truth: TruthGraph,
+  distance: DistanceChoice,
+): Promise<SplitDistanceResult> {
   const trees: TreeDistanceResult[] = [];
   let nearestCredit = 0;
   for (const root of [...new Set(truth.models.map((m) => m.tree))]) {
@@ -24,7 +29,12 @@ export async function splitDistanceAnalysis(split: SplitName, models: readonly M
     const weights = await weightDistanceMatrix(pickModels(models, ids), { distance });
     const hops = treeEdgeDistances(truth, ids);
     const n = ids.length;
-    const pairs = withinTreePairs(weights.matrix, hops, n).map(({ i, j, edgeDistance, weightDistance }) => ({ a: ids[i]!, b: ids[j]!, edgeDistance, weightDistance }));
+    const pairs = withinTreePairs(weights.matrix, hops, n).map(({ i, j, edgeDistance, weightDistance }) => ({
+      a: ids[i]!,
+      b: ids[j]!,
+      edgeDistance,
+      weightDistance,
+    }));
     const nearestIsNeighbour = nearestNeighbourIsTreeNeighbour(weights.matrix, hops, n);
     nearestCredit += nearestIsNeighbour * n;
     trees.push({ root, pairs, correlation: distanceCorrelation(pairs), nearestIsNeighbour });
@@ -37,4 +47,3 @@ export async function splitDistanceAnalysis(split: SplitName, models: readonly M
     nearestIsNeighbour: nearestCredit / truth.models.length,
   };
 }
-

@@ -37,10 +37,13 @@ export function table4(samples: readonly SubtreeSample[]): ReportTable {
   const fractions = [...overall.keys()];
   const roots = [...new Set(samples.map((s) => s.root))];
   const row = (label: string, byFraction: Map<number, MeanAndStd>): Cell[] => [label, ...fractions.map((f) => formatMeanAndStd(byFraction.get(f)!))];
-  const paper: Cell[] = ["paper (FT, 5 ViT roots)", ...fractions.map((f) => {
-    const p = PAPER_TABLE_4.find((q) => Math.abs(q.fraction - f) < 1e-9);
-    return p ? paperCell(p) : null;
-  })];
+  const paper: Cell[] = [
+    "paper (FT, 5 ViT roots)",
+    ...fractions.map((f) => {
+      const p = PAPER_TABLE_4.find((q) => Math.abs(q.fraction - f) < 1e-9);
+      return p ? paperCell(p) : null;
+    }),
+  ];
   return {
     title: "Table 4 — edge accuracy on random connected sub-trees (mean ± std over samples)",
     columns: ["", ...fractions.map((f) => `${percent(f)} (${overall.get(f)!.size})`)],
@@ -65,12 +68,20 @@ export function subtreeSizePage(samples: readonly SubtreeSample[], split: string
     figures: [
       {
         title: "Accuracy vs share of the tree's models (all roots)",
-        spec: lineWithBand([...overall].map(([x, m]) => ({ x, mean: m.mean, std: m.std })), { title: "Sub-tree accuracy vs size", xTitle: "share of the tree's models", yTitle: "edge accuracy", reference, yDomain: [0, 1] }),
+        spec: lineWithBand(
+          [...overall].map(([x, m]) => ({ x, mean: m.mean, std: m.std })),
+          { title: "Sub-tree accuracy vs size", xTitle: "share of the tree's models", yTitle: "edge accuracy", reference, yDomain: [0, 1] },
+        ),
         caption: "Mean over every root's samples with a ±1 std band; black crosses: paper Table 4.",
       },
       {
         title: "Per root",
-        spec: lineWithBand(perRoot, { title: "Sub-tree accuracy vs size, per root", xTitle: "share of the tree's models", yTitle: "edge accuracy", yDomain: [0, 1] }),
+        spec: lineWithBand(perRoot, {
+          title: "Sub-tree accuracy vs size, per root",
+          xTitle: "share of the tree's models",
+          yTitle: "edge accuracy",
+          yDomain: [0, 1],
+        }),
         caption: "Which trees are fragile at small sizes: one line per root, ±1 std over its samples.",
       },
     ],
@@ -80,7 +91,11 @@ export function subtreeSizePage(samples: readonly SubtreeSample[], split: string
       // only the sizes this run measured
       rows: PAPER_TABLE_4.filter((p) => overall.has(p.fraction)).map((p) => {
         const ours = overall.get(p.fraction)!;
-        return { quantity: `${percent(p.fraction)} of each tree (ours ${ours.size} models, paper ${p.models})`, ours: formatMeanAndStd(ours), paper: paperCell(p) };
+        return {
+          quantity: `${percent(p.fraction)} of each tree (ours ${ours.size} models, paper ${p.models})`,
+          ours: formatMeanAndStd(ours),
+          paper: paperCell(p),
+        };
       }),
     },
   };

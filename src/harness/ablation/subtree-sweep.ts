@@ -34,10 +34,18 @@ export interface SubtreeSample {
 }
 
 /** Runs the sweep over every tree of `truth`; `onSample` reports progress. */
-export async function subtreeSweep(models: readonly ModelSource[], truth: TruthGraph, settings: SubtreeSweepSettings, onSample: () => void = () => {}): Promise<SubtreeSample[]> {
+export async function subtreeSweep(
+  models: readonly ModelSource[],
+  truth: TruthGraph,
+  settings: SubtreeSweepSettings,
+  onSample: () => void = () => {},
+): Promise<SubtreeSample[]> {
   const out: SubtreeSample[] = [];
   for (const root of [...new Set(truth.models.map((m) => m.tree))]) {
-    const tree = restrictTruth(truth, truth.models.filter((m) => m.tree === root).map((m) => m.id));
+    const tree = restrictTruth(
+      truth,
+      truth.models.filter((m) => m.tree === root).map((m) => m.id),
+    );
     for (const fraction of settings.fractions) {
       const size = subtreeSize(fraction, tree.models.length);
       const draws = size === tree.models.length ? 1 : settings.samples;

@@ -42,10 +42,14 @@ export function placeCopies(graph: ModelGraph, copies: readonly DerivedCopy[]): 
   const treeOf = new Map(graph.trees.flatMap((members, t) => members.map((id) => [id, t] as const)));
   return copies.map((copy) => {
     const parent = parentOf.get(copy.id);
-    const placement: Placement = parent === copy.source ? "under source"
-      : parentOf.get(copy.source) === copy.id ? "above source"
-      : treeOf.get(copy.id) !== treeOf.get(copy.source) ? "other tree"
-      : "elsewhere";
+    const placement: Placement =
+      parent === copy.source
+        ? "under source"
+        : parentOf.get(copy.source) === copy.id
+          ? "above source"
+          : treeOf.get(copy.id) !== treeOf.get(copy.source)
+            ? "other tree"
+            : "elsewhere";
     return { copy, placement, ...(parent === undefined ? {} : { parent }) };
   });
 }

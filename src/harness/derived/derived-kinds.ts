@@ -25,10 +25,20 @@ export interface DerivedKindSpec {
 
 /** Every kind, in the order tables show them. */
 export const DERIVED_KINDS: readonly DerivedKindSpec[] = [
-  { name: "int8", about: "per-row symmetric int8 (s = max|row|/127), dequantised, F32", storedAs: "F32", transform: (v, c) => symmetricQuantiseRows(v, c, 127) },
+  {
+    name: "int8",
+    about: "per-row symmetric int8 (s = max|row|/127), dequantised, F32",
+    storedAs: "F32",
+    transform: (v, c) => symmetricQuantiseRows(v, c, 127),
+  },
   { name: "int4", about: "per-row 4-bit, 16 levels from row min to max, dequantised, F32", storedAs: "F32", transform: (v, c) => affineQuantiseRows(v, c, 16) },
   { name: "fp16", about: "matrices stored as F16 (round to nearest even), values otherwise unchanged", storedAs: "F16", transform: (v) => v },
-  { name: "prune30", about: "30 % unstructured magnitude pruning per matrix (smallest |w| → 0), F32", storedAs: "F32", transform: (v) => magnitudePrune(v, 0.3) },
+  {
+    name: "prune30",
+    about: "30 % unstructured magnitude pruning per matrix (smallest |w| → 0), F32",
+    storedAs: "F32",
+    transform: (v) => magnitudePrune(v, 0.3),
+  },
 ];
 
 /** The spec of one kind. */
@@ -39,7 +49,10 @@ export function derivedKind(name: DerivedKind): DerivedKindSpec {
 /** `--kinds int8,prune30`: kinds in the order given, without repeats. */
 export function parseDerivedKinds(value: string): DerivedKind[] {
   const chosen: DerivedKind[] = [];
-  for (const word of value.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+  for (const word of value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")) {
     const kind = DERIVED_KINDS.find((k) => k.name === word);
     if (!kind) throw new InvalidArgumentError(`unknown copy kind '${word}' (choose from ${DERIVED_KINDS.map((k) => k.name).join(", ")})`);
     if (!chosen.includes(kind.name)) chosen.push(kind.name);

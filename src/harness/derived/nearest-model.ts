@@ -18,10 +18,11 @@ export function layerRanges(models: readonly LayeredModel[]): number[] {
   return Array.from({ length: count }, (_, l) => {
     let min = Infinity;
     let max = -Infinity;
-    for (const model of models) for (const v of model.layers[l]!) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
+    for (const model of models)
+      for (const v of model.layers[l]!) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
     return max > min ? max - min : 1;
   });
 }

@@ -53,7 +53,12 @@ export class StorageSignatureBuilder {
 
   finish(): StorageSignature {
     const share = (a: number, b: number) => (b === 0 ? 0 : a / b);
-    return { zeroFraction: share(this.zeros, this.entries), int8GridRows: share(this.int8Rows, this.rows), int4GridRows: share(this.int4Rows, this.rows), f16Matrices: share(this.f16, this.matrices) };
+    return {
+      zeroFraction: share(this.zeros, this.entries),
+      int8GridRows: share(this.int8Rows, this.rows),
+      int4GridRows: share(this.int4Rows, this.rows),
+      f16Matrices: share(this.f16, this.matrices),
+    };
   }
 }
 

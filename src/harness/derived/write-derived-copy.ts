@@ -31,10 +31,12 @@ export async function writeDerivedCopy(source: ModelSource, kind: DerivedKind, f
   const record: DerivedRecord = {
     version: DERIVED_COPY_VERSION,
     kind,
-    source: await Promise.all(files.map(async (file) => {
-      const info = await stat(file);
-      return { file, bytes: info.size, modified: info.mtimeMs };
-    })),
+    source: await Promise.all(
+      files.map(async (file) => {
+        const info = await stat(file);
+        return { file, bytes: info.size, modified: info.mtimeMs };
+      }),
+    ),
   };
   const recordFile = join(folder, "derived.json");
   const existing = await readFile(recordFile, "utf8").catch(() => undefined);
@@ -42,7 +44,11 @@ export async function writeDerivedCopy(source: ModelSource, kind: DerivedKind, f
 
   for (const file of files) {
     const skipped = (await readSafetensorsHeader(file)).skipped;
-    if (skipped.length > 0) throw new MotherError(file, "holds non-float tensors, which a derived copy would lose", { value: skipped.length, help: "derived copies are made of float-only checkpoints" });
+    if (skipped.length > 0)
+      throw new MotherError(file, "holds non-float tensors, which a derived copy would lose", {
+        value: skipped.length,
+        help: "derived copies are made of float-only checkpoints",
+      });
   }
   const metadata = (await readSafetensorsHeader(files[0]!)).metadata;
   const tensors: TensorToWrite[] = [];

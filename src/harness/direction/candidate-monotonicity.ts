@@ -42,7 +42,10 @@ export function candidateMonotonicity(runs: readonly TracedRun[], candidates: re
       rho: (candidate.sign ?? 1) * monotonicity(scoreTrajectory(run.snapshots, candidate.score, candidate.layers.kinds)),
     }));
     // Put every run on the "predicted direction = +" scale, then summarise with sign +1.
-    const summary = summariseMonotonicity(perRun.map((r) => r.rho * expectedSign(r.stage)), 1);
+    const summary = summariseMonotonicity(
+      perRun.map((r) => r.rho * expectedSign(r.stage)),
+      1,
+    );
     return { candidate, perRun, summary };
   });
 }

@@ -19,7 +19,6 @@ import type { LayerSet } from "./layer-sets.ts";
 import { sourceLabel, sourceOptions, sourceScores, type ScoreSource } from "./score-source.ts";
 import { prepareTree, recoverPrepared, type PreparedTree } from "./prepared-tree.ts";
 
-
 /**
  * The stage the direction ablations recover with: VTHR's fine-tunes are specialization, and
  * each statistic is measured with its trend known, as in the paper — not with recovery's
@@ -38,14 +37,34 @@ export interface CandidateAccuracy {
 /** Every true tree of `truth`: its root id and its restricted truth, in truth order. */
 export function trueTrees(truth: TruthGraph): { root: string; truth: TruthGraph }[] {
   const roots = [...new Set(truth.models.map((m) => m.tree))];
-  return roots.map((root) => ({ root, truth: restrictTruth(truth, truth.models.filter((m) => m.tree === root).map((m) => m.id)) }));
+  return roots.map((root) => ({
+    root,
+    truth: restrictTruth(
+      truth,
+      truth.models.filter((m) => m.tree === root).map((m) => m.id),
+    ),
+  }));
 }
 
 /** Every true tree prepared (one layer pass each) with recovery's options plus `base`. */
-export async function prepareTrees(models: readonly ModelSource[], truth: TruthGraph, base: Partial<RecoverOptions> = {}): Promise<{ root: string; tree: PreparedTree }[]> {
+export async function prepareTrees(
+  models: readonly ModelSource[],
+  truth: TruthGraph,
+  base: Partial<RecoverOptions> = {},
+): Promise<{ root: string; tree: PreparedTree }[]> {
   const out = [];
   for (const { root, truth: treeTruth } of trueTrees(truth)) {
-    out.push({ root, tree: await prepareTree(pickModels(models, treeTruth.models.map((m) => m.id)), treeTruth, base) });
+    out.push({
+      root,
+      tree: await prepareTree(
+        pickModels(
+          models,
+          treeTruth.models.map((m) => m.id),
+        ),
+        treeTruth,
+        base,
+      ),
+    });
   }
   return out;
 }
@@ -100,7 +119,14 @@ export async function recoverGraphByCandidate(
   const trees = new Set(truth.models.map((m) => m.tree)).size;
   const out = [];
   for (const candidate of candidates) {
-    const scored = await recoverScored(pickModels(models, truth.models.map((m) => m.id)), truth, { ...sourceOptions(candidate, base), trees });
+    const scored = await recoverScored(
+      pickModels(
+        models,
+        truth.models.map((m) => m.id),
+      ),
+      truth,
+      { ...sourceOptions(candidate, base), trees },
+    );
     out.push({ candidate, accuracy: scored.scores.edges.accuracy, clustering: scored.scores.clustering });
   }
   return out;
@@ -144,7 +170,12 @@ export async function lambdaDistanceSweep(
     for (const candidate of candidates) {
       const scores = sourceScores(candidate, rows, trees);
       for (const lambda of lambdas) {
-        out.push({ candidate: sourceLabel(candidate), distanceLayers: layers.name, lambda, treesPooled: accuracyOnTrees(trees, scores, KNOWN_STAGE, lambda).treesPooled });
+        out.push({
+          candidate: sourceLabel(candidate),
+          distanceLayers: layers.name,
+          lambda,
+          treesPooled: accuracyOnTrees(trees, scores, KNOWN_STAGE, lambda).treesPooled,
+        });
       }
     }
   }

@@ -50,7 +50,11 @@ export interface ScoreCandidate {
 }
 
 /** Every statistic × every layer set × every sign, in sign-, then SCORE_VARIANTS-major order. */
-export function scoreCandidates(scores: readonly ScoreName[] = SCORE_VARIANTS, layerSets: readonly LayerSet[] = LAYER_SETS, signs: readonly (1 | -1)[] = [1]): ScoreCandidate[] {
+export function scoreCandidates(
+  scores: readonly ScoreName[] = SCORE_VARIANTS,
+  layerSets: readonly LayerSet[] = LAYER_SETS,
+  signs: readonly (1 | -1)[] = [1],
+): ScoreCandidate[] {
   return signs.flatMap((sign) => scores.flatMap((score) => layerSets.map((layers) => (sign === 1 ? { score, layers } : { score, layers, sign }))));
 }
 

@@ -28,7 +28,12 @@ export async function prepareTree(models: readonly ModelSource[], truth: TruthGr
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
   const jobs = planLayers(models, options);
   const pass = await runLayerJobs(jobs, { workers: 0 });
-  const { matrix, choice } = await treeDistance(models.map((_, i) => i), jobs, pass, options);
+  const { matrix, choice } = await treeDistance(
+    models.map((_, i) => i),
+    jobs,
+    pass,
+    options,
+  );
   return { ids: models.map((m) => m.id), truth, distance: matrix, choice };
 }
 

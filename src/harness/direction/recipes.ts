@@ -44,8 +44,20 @@ export const FINE_TUNE_RECIPES: readonly FineTuneRecipe[] = [
   { name: "high-lr", description: "AdamW wd 0.05, lr 3e-3", optimizer: { kind: "adamw", weightDecay: 0.05, ...CLIP }, lr: 3e-3 },
   { name: "long", description: "default recipe, 3× steps", optimizer: { kind: "adamw", weightDecay: 0.05, ...CLIP }, lr: 1e-3, stepsFactor: 3 },
   { name: "short", description: "default recipe, ⅓ steps", optimizer: { kind: "adamw", weightDecay: 0.05, ...CLIP }, lr: 1e-3, stepsFactor: 1 / 3 },
-  { name: "lora-qv-r8", description: "LoRA r=8 α=8 on query/value, AdamW lr 5e-3", optimizer: { kind: "adamw", weightDecay: 0.05, ...CLIP }, lr: 5e-3, lora: { rank: 8, targets: DEFAULT_LORA_TARGETS } },
-  { name: "lora-all-r8", description: "LoRA r=8 α=8 on every block Linear, AdamW lr 5e-3", optimizer: { kind: "adamw", weightDecay: 0.05, ...CLIP }, lr: 5e-3, lora: { rank: 8, targets: ALL_LINEAR_VIT_TARGETS } },
+  {
+    name: "lora-qv-r8",
+    description: "LoRA r=8 α=8 on query/value, AdamW lr 5e-3",
+    optimizer: { kind: "adamw", weightDecay: 0.05, ...CLIP },
+    lr: 5e-3,
+    lora: { rank: 8, targets: DEFAULT_LORA_TARGETS },
+  },
+  {
+    name: "lora-all-r8",
+    description: "LoRA r=8 α=8 on every block Linear, AdamW lr 5e-3",
+    optimizer: { kind: "adamw", weightDecay: 0.05, ...CLIP },
+    lr: 5e-3,
+    lora: { rank: 8, targets: ALL_LINEAR_VIT_TARGETS },
+  },
 ];
 
 /** `config` (a planned full fine-tune) trained under `recipe`; steps and warmup scale together. */

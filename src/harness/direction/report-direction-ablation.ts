@@ -40,7 +40,10 @@ const SPLIT_TITLES: Readonly<Record<SplitName, string>> = { ft: "FT", "lora-f": 
 /** Candidates ranked by their worst pooled tree accuracy across splits. */
 export function rankAcrossSplits(results: DirectionAblationResults) {
   const labels = results.splits[0]!.trees.map((t) => sourceLabel(t.candidate));
-  return rankByWorstCase(labels, results.splits.map((s) => new Map(s.trees.map((t) => [sourceLabel(t.candidate), t.treesPooled]))));
+  return rankByWorstCase(
+    labels,
+    results.splits.map((s) => new Map(s.trees.map((t) => [sourceLabel(t.candidate), t.treesPooled]))),
+  );
 }
 
 function splitTable(split: SplitDirectionResults): ReportTable {
@@ -67,7 +70,13 @@ export function directionAblationPage(results: DirectionAblationResults): Report
     columns: ["candidate", ...splitNames.map((s) => `${s} trees`), "worst", "mean", ...splitNames.map((s) => `${s} agreement`)],
     rows: [
       ...ranked.map((row) => [row.label, ...row.values, row.worst, row.mean, ...agreementByLabel.map((m) => m.get(row.label) ?? null)]),
-      ["none (constant score)", ...results.splits.map((s) => s.noDirection), Math.min(...results.splits.map((s) => s.noDirection)), results.splits.reduce((a, s) => a + s.noDirection, 0) / results.splits.length, ...results.splits.map(() => null)],
+      [
+        "none (constant score)",
+        ...results.splits.map((s) => s.noDirection),
+        Math.min(...results.splits.map((s) => s.noDirection)),
+        results.splits.reduce((a, s) => a + s.noDirection, 0) / results.splits.length,
+        ...results.splits.map(() => null),
+      ],
     ],
     note: "−statistic: the statistic read reversed (expected to rise during fine-tuning; run as the statistic with the stage flipped). Last row: a constant score — what the distance alone orients right.",
   };
@@ -81,10 +90,13 @@ export function directionAblationPage(results: DirectionAblationResults): Report
       const known = s.trees.find((t) => sourceLabel(t.candidate) === candidate)?.treesPooled ?? null;
       const graphSpecialization = result.graph.picked.filter((p) => p === "specialization").length;
       return [
-        SPLIT_TITLES[s.split], candidate,
+        SPLIT_TITLES[s.split],
+        candidate,
         `${result.perTree.filter((t) => t.picked === "specialization").length}/${result.perTree.length}`,
-        result.treesPooled, known,
-        `${graphSpecialization}/${result.graph.picked.length}`, result.graph.accuracy,
+        result.treesPooled,
+        known,
+        `${graphSpecialization}/${result.graph.picked.length}`,
+        result.graph.accuracy,
       ];
     }),
   );
@@ -94,7 +106,12 @@ export function directionAblationPage(results: DirectionAblationResults): Report
     const keys = [...new Set(s.sweep.map((p) => `${p.candidate}\u0000${p.distanceLayers}`))];
     return keys.map((key) => {
       const [candidate, layers] = key.split("\u0000") as [string, string];
-      return [SPLIT_TITLES[s.split], candidate, layers, ...lambdas.map((lambda) => s.sweep.find((p) => p.candidate === candidate && p.distanceLayers === layers && p.lambda === lambda)?.treesPooled ?? null)];
+      return [
+        SPLIT_TITLES[s.split],
+        candidate,
+        layers,
+        ...lambdas.map((lambda) => s.sweep.find((p) => p.candidate === candidate && p.distanceLayers === layers && p.lambda === lambda)?.treesPooled ?? null),
+      ];
     });
   });
 
@@ -111,26 +128,59 @@ export function directionAblationPage(results: DirectionAblationResults): Report
       "Direction agreement needs only the statistics; tree accuracy recovers each true tree with its cluster known (same distances for every candidate, so differences are the direction prior's); the Model Graph is clustered with the tree count known. " +
       `Everything else is recovery's default (λ = ${results.defaultLambda}·mean(D), --distance auto). The last tables run --stage auto and a small λ × distance-layer sweep.`,
     figures: [
-      { title: "Pooled per-tree accuracy per candidate and split", spec: accuracyHeatTable(accuracyCells, { title: "Tree accuracy (cluster known) by directional-score candidate" }), caption: "Rows ranked by the worst split. The paper uses kurtosis (Fig. 14) and reports the dense layer as the consistent one (Fig. 19)." },
-      { title: "Direction agreement per candidate and split", spec: accuracyHeatTable(agreementCells, { title: "Direction agreement (fraction of true edges ordered right)" }), caption: "0.5 is a coin; near 0 is a consistent signal pointing the other way (usable only with the stage flipped)." },
+      {
+        title: "Pooled per-tree accuracy per candidate and split",
+        spec: accuracyHeatTable(accuracyCells, { title: "Tree accuracy (cluster known) by directional-score candidate" }),
+        caption: "Rows ranked by the worst split. The paper uses kurtosis (Fig. 14) and reports the dense layer as the consistent one (Fig. 19).",
+      },
+      {
+        title: "Direction agreement per candidate and split",
+        spec: accuracyHeatTable(agreementCells, { title: "Direction agreement (fraction of true edges ordered right)" }),
+        caption: "0.5 is a coin; near 0 is a consistent signal pointing the other way (usable only with the stage flipped).",
+      },
     ],
-    tables: [rankTable, ...results.splits.map(splitTable), {
-      title: "--stage auto against the labelled truth (every VTHR model is specialization)",
-      columns: ["split", "candidate", "trees auto calls specialization", "trees pooled (auto)", "trees pooled (stage given)", "graph trees called specialization", "Model Graph (auto)"],
-      rows: stageRows,
-    }, {
-      title: "λ constant c × distance layers for the leading candidates (per-tree recovery, cluster known)",
-      columns: ["split", "candidate", "distance layers", ...lambdas.map((c) => `c = ${c}`)],
-      rows: sweepRows,
-      note: "Pooled tree accuracy at λ = c·mean(D). c = 0 ignores direction (the MDST orients edges arbitrarily), so it is the distance-only baseline. On LoRA splits --distance auto uses ℓ_LoRA on the LoRA layers, so the distance-layer choice matters only where it falls back to ℓ_FT.",
-    }],
+    tables: [
+      rankTable,
+      ...results.splits.map(splitTable),
+      {
+        title: "--stage auto against the labelled truth (every VTHR model is specialization)",
+        columns: [
+          "split",
+          "candidate",
+          "trees auto calls specialization",
+          "trees pooled (auto)",
+          "trees pooled (stage given)",
+          "graph trees called specialization",
+          "Model Graph (auto)",
+        ],
+        rows: stageRows,
+      },
+      {
+        title: "λ constant c × distance layers for the leading candidates (per-tree recovery, cluster known)",
+        columns: ["split", "candidate", "distance layers", ...lambdas.map((c) => `c = ${c}`)],
+        rows: sweepRows,
+        note: "Pooled tree accuracy at λ = c·mean(D). c = 0 ignores direction (the MDST orients edges arbitrarily), so it is the distance-only baseline. On LoRA splits --distance auto uses ℓ_LoRA on the LoRA layers, so the distance-layer choice matters only where it falls back to ℓ_FT.",
+      },
+    ],
     paperComparison: {
       source: "§6.3, Fig. 14, Fig. 19, Table 1",
       rows: [
-        { quantity: "best candidate (worst split, pooled tree accuracy)", ours: `${best.label} ${best.worst.toFixed(3)}`, paper: "kurtosis (Fig. 14), dense layers (Fig. 19)" },
+        {
+          quantity: "best candidate (worst split, pooled tree accuracy)",
+          ours: `${best.label} ${best.worst.toFixed(3)}`,
+          paper: "kurtosis (Fig. 14), dense layers (Fig. 19)",
+        },
         { quantity: `current default ${results.defaultCandidate}: worst split`, ours: defaultRow?.worst ?? null, paper: null },
-        ...results.splits.map((s) => ({ quantity: `${SPLIT_TITLES[s.split]} Model Graph, default candidate`, ours: graphDefault(s), paper: PAPER_TABLE_1[s.split].graph })),
-        { quantity: "--stage auto picks specialization (trees)", ours: `${autoTotals.filter((t) => t.picked === "specialization").length}/${autoTotals.length}`, paper: "– (stage assumed known, §7)" },
+        ...results.splits.map((s) => ({
+          quantity: `${SPLIT_TITLES[s.split]} Model Graph, default candidate`,
+          ours: graphDefault(s),
+          paper: PAPER_TABLE_1[s.split].graph,
+        })),
+        {
+          quantity: "--stage auto picks specialization (trees)",
+          ours: `${autoTotals.filter((t) => t.picked === "specialization").length}/${autoTotals.length}`,
+          paper: "– (stage assumed known, §7)",
+        },
       ],
     },
   };

@@ -43,14 +43,36 @@ export function recipeRankings(results: RecipeRobustnessResults): { agreement: R
   const labels = results.recipes[0]!.agreement.map((a) => a.label);
   const fixed = results.recipes[0]!.monotonicity.map((m) => candidateLabel(m.candidate));
   return {
-    agreement: rankByWorstCase(labels, results.recipes.map((r) => new Map(r.agreement.map((a) => [a.label, a.fraction])))),
-    monotonicity: rankByWorstCase(fixed, results.recipes.map((r) => new Map(r.monotonicity.map((m) => [candidateLabel(m.candidate), m.summary.meanSignedRho])))),
-    trees: results.recipes.some((r) => r.trees.length > 0) ? rankByWorstCase(labels, results.recipes.map((r) => new Map(r.trees.map((t) => [sourceLabel(t.candidate), t.treesPooled])))) : [],
+    agreement: rankByWorstCase(
+      labels,
+      results.recipes.map((r) => new Map(r.agreement.map((a) => [a.label, a.fraction]))),
+    ),
+    monotonicity: rankByWorstCase(
+      fixed,
+      results.recipes.map((r) => new Map(r.monotonicity.map((m) => [candidateLabel(m.candidate), m.summary.meanSignedRho]))),
+    ),
+    trees: results.recipes.some((r) => r.trees.length > 0)
+      ? rankByWorstCase(
+          labels,
+          results.recipes.map((r) => new Map(r.trees.map((t) => [sourceLabel(t.candidate), t.treesPooled]))),
+        )
+      : [],
   };
 }
 
-function rankingTable(title: string, ranked: readonly RankedCandidate[], recipes: readonly FineTuneRecipe[], note: string, extra: readonly RankedCandidate[] = []): ReportTable {
-  return { title, columns: ["candidate", ...recipes.map((r) => r.name), "worst", "mean"], rows: [...ranked, ...extra].map((row) => [row.label, ...row.values, row.worst, row.mean]), note };
+function rankingTable(
+  title: string,
+  ranked: readonly RankedCandidate[],
+  recipes: readonly FineTuneRecipe[],
+  note: string,
+  extra: readonly RankedCandidate[] = [],
+): ReportTable {
+  return {
+    title,
+    columns: ["candidate", ...recipes.map((r) => r.name), "worst", "mean"],
+    rows: [...ranked, ...extra].map((row) => [row.label, ...row.values, row.worst, row.mean]),
+    note,
+  };
 }
 
 /** The report page. */
@@ -73,8 +95,20 @@ export function recipeRobustnessPage(results: RecipeRobustnessResults): ReportPa
       `Direction agreement: fraction of the ${edges} true edges per recipe whose parent has the higher score (specialization). Monotonicity: mean −ρ (Spearman, score vs step) over the recipe's fine-tunes (1 = falls at every snapshot). ` +
       "Trees: each root with its chains recovered with the cluster known (recovery defaults, the candidate as score). Candidates are ranked by their worst recipe.",
     figures: [
-      { title: "Direction agreement per candidate and recipe", spec: accuracyHeatTable(heat(rankings.agreement), { title: "Direction agreement on true edges, by recipe" }), caption: "Rows ranked by the worst recipe. 0.5 is a coin; near 0 a signal pointing the other way." },
-      ...(rankings.trees.length > 0 ? [{ title: "Tree recovery accuracy per candidate and recipe", spec: accuracyHeatTable(heat(rankings.trees), { title: "Tree accuracy (cluster known), by recipe" }), caption: "Rows ranked by the worst recipe." }] : []),
+      {
+        title: "Direction agreement per candidate and recipe",
+        spec: accuracyHeatTable(heat(rankings.agreement), { title: "Direction agreement on true edges, by recipe" }),
+        caption: "Rows ranked by the worst recipe. 0.5 is a coin; near 0 a signal pointing the other way.",
+      },
+      ...(rankings.trees.length > 0
+        ? [
+            {
+              title: "Tree recovery accuracy per candidate and recipe",
+              spec: accuracyHeatTable(heat(rankings.trees), { title: "Tree accuracy (cluster known), by recipe" }),
+              caption: "Rows ranked by the worst recipe.",
+            },
+          ]
+        : []),
     ],
     tables: [
       {
@@ -82,18 +116,45 @@ export function recipeRobustnessPage(results: RecipeRobustnessResults): ReportPa
         columns: ["recipe", "what", "fine-tunes", "steps", "mean final train loss", "mean eval accuracy"],
         rows: results.recipes.map((r) => [r.recipe.name, r.recipe.description, r.runs, r.steps, r.meanFinalLoss, r.meanEvalAccuracy]),
       },
-      rankingTable("Direction agreement by recipe (ranked by the worst recipe)", rankings.agreement, recipes, "−statistic: read reversed (expected to rise during fine-tuning). Fraction of true edges (root→child, child→grandchild) whose parent scores higher. Ties count as wrong (a layer set the recipe never changes, e.g. MLP under LoRA-qv, ties)."),
-      rankingTable("Monotonicity over fine-tuning by recipe: mean −ρ (ranked by the worst recipe)", rankings.monotonicity, recipes, "1 = every fine-tune's score falls at every snapshot; 0 = no trend (or a frozen layer set); negative = rises."),
+      rankingTable(
+        "Direction agreement by recipe (ranked by the worst recipe)",
+        rankings.agreement,
+        recipes,
+        "−statistic: read reversed (expected to rise during fine-tuning). Fraction of true edges (root→child, child→grandchild) whose parent scores higher. Ties count as wrong (a layer set the recipe never changes, e.g. MLP under LoRA-qv, ties).",
+      ),
+      rankingTable(
+        "Monotonicity over fine-tuning by recipe: mean −ρ (ranked by the worst recipe)",
+        rankings.monotonicity,
+        recipes,
+        "1 = every fine-tune's score falls at every snapshot; 0 = no trend (or a frozen layer set); negative = rises.",
+      ),
       ...(rankings.trees.length > 0
-        ? [rankingTable("Tree recovery accuracy by recipe (ranked by the worst recipe)", rankings.trees, recipes, "Pooled over the roots' trees (root + its chains), cluster known. Last row: a constant score — what the distance alone orients right.", rankByWorstCase(["none (constant score)"], results.recipes.map((r) => new Map([["none (constant score)", r.noDirection]]))))]
+        ? [
+            rankingTable(
+              "Tree recovery accuracy by recipe (ranked by the worst recipe)",
+              rankings.trees,
+              recipes,
+              "Pooled over the roots' trees (root + its chains), cluster known. Last row: a constant score — what the distance alone orients right.",
+              rankByWorstCase(
+                ["none (constant score)"],
+                results.recipes.map((r) => new Map([["none (constant score)", r.noDirection]])),
+              ),
+            ),
+          ]
         : []),
     ],
     paperComparison: {
       source: "App. A (one recipe per split); SPEC §2 asks for robustness across recipes",
       rows: [
-        { quantity: "most robust candidate: worst-recipe direction agreement", ours: `${bestAgreement.label} ${bestAgreement.worst.toFixed(3)}`, paper: "– (kurtosis, one recipe per split)" },
+        {
+          quantity: "most robust candidate: worst-recipe direction agreement",
+          ours: `${bestAgreement.label} ${bestAgreement.worst.toFixed(3)}`,
+          paper: "– (kurtosis, one recipe per split)",
+        },
         { quantity: `default ${results.defaultCandidate}: worst-recipe agreement`, ours: defaultAgreement?.worst ?? null, paper: null },
-        ...(bestTrees ? [{ quantity: "most robust candidate: worst-recipe tree accuracy", ours: `${bestTrees.label} ${bestTrees.worst.toFixed(3)}`, paper: null }] : []),
+        ...(bestTrees
+          ? [{ quantity: "most robust candidate: worst-recipe tree accuracy", ours: `${bestTrees.label} ${bestTrees.worst.toFixed(3)}`, paper: null }]
+          : []),
         ...(defaultTrees ? [{ quantity: `default ${results.defaultCandidate}: worst-recipe tree accuracy`, ours: defaultTrees.worst, paper: null }] : []),
       ],
     },

@@ -47,7 +47,9 @@ function find(rows: readonly CandidateMonotonicity[], score: ScoreName, layers: 
 }
 
 function points(runs: readonly TracedRun[], score: ScoreName, layers: LayerSet, panel?: string): StepPoint[] {
-  return runs.flatMap((run) => scoreTrajectory(run.snapshots, score, layers.kinds).map((p) => ({ step: p.step, value: p.value, series: run.id, ...(panel ? { panel } : {}) })));
+  return runs.flatMap((run) =>
+    scoreTrajectory(run.snapshots, score, layers.kinds).map((p) => ({ step: p.step, value: p.value, series: run.id, ...(panel ? { panel } : {}) })),
+  );
 }
 
 function verdict(direction: -1 | 0 | 1): string {
@@ -55,7 +57,12 @@ function verdict(direction: -1 | 0 | 1): string {
 }
 
 /** One row per candidate: per-root mean ρ (fine-tuning), then all-runs summary. */
-function monotonicityTable(title: string, rows: readonly CandidateMonotonicity[], roots: readonly string[], label: (row: CandidateMonotonicity) => string): ReportTable {
+function monotonicityTable(
+  title: string,
+  rows: readonly CandidateMonotonicity[],
+  roots: readonly string[],
+  label: (row: CandidateMonotonicity) => string,
+): ReportTable {
   return {
     title,
     columns: ["candidate", ...roots.map((root) => `ρ ${root}`), "mean ρ", "min ρ", "max ρ", `consistently monotone (all |ρ| ≥ ${MONOTONE_RHO}, one sign)`],
@@ -81,9 +88,13 @@ export function scoreTrajectoriesPage(results: TrajectoryResults, numbers: Traje
   const rhosPt = kurtosisPt.perRun.map((r) => r.rho);
   const rhosFt = kurtosisFt.perRun.map((r) => r.rho);
   const variantRows = SCORE_VARIANTS.map((score) => find(numbers.fineTuning, score, L.name));
-  const layerRows = [...SINGLE_LAYER_SETS, ...LAYER_SETS.filter((s) => !SINGLE_LAYER_SETS.includes(s))].map((set) => find(numbers.fineTuning, "kurtosis", set.name));
+  const layerRows = [...SINGLE_LAYER_SETS, ...LAYER_SETS.filter((s) => !SINGLE_LAYER_SETS.includes(s))].map((set) =>
+    find(numbers.fineTuning, "kurtosis", set.name),
+  );
   const consistentVariants = variantRows.filter((row) => consistentDirection(row.perRun.map((r) => r.rho)) !== 0).map((row) => row.candidate.score);
-  const consistentLayers = LAYER_SETS.filter((set) => consistentDirection(find(numbers.fineTuning, "kurtosis", set.name).perRun.map((r) => r.rho)) === -1).map((s) => s.name);
+  const consistentLayers = LAYER_SETS.filter((set) => consistentDirection(find(numbers.fineTuning, "kurtosis", set.name).perRun.map((r) => r.rho)) === -1).map(
+    (s) => s.name,
+  );
   const consistentOverAll = SCORE_VARIANTS.filter((score) => consistentDirection(find(numbers.fineTuning, score, "all").perRun.map((r) => r.rho)) !== 0);
 
   const fig3: StepPoint[] = [
@@ -105,10 +116,26 @@ export function scoreTrajectoriesPage(results: TrajectoryResults, numbers: Traje
   };
   const candidateTable: ReportTable = {
     title: "Every statistic × layer set: monotonicity in the direction the stage predicts (rise in pre-training, fall in fine-tuning)",
-    columns: ["score", "layers", "fine-tuning: mean −ρ", "fine-tuning: runs with −ρ ≥ 0.8", "fine-tuning: worst −ρ", "pre-training: mean ρ", "pre-training: runs with ρ ≥ 0.8"],
+    columns: [
+      "score",
+      "layers",
+      "fine-tuning: mean −ρ",
+      "fine-tuning: runs with −ρ ≥ 0.8",
+      "fine-tuning: worst −ρ",
+      "pre-training: mean ρ",
+      "pre-training: runs with ρ ≥ 0.8",
+    ],
     rows: numbers.fineTuning.map((ft, i) => {
       const pt = numbers.pretraining[i]!;
-      return [ft.candidate.score, ft.candidate.layers.name, ft.summary.meanSignedRho, ft.summary.fractionMonotone, ft.summary.worstSignedRho, pt.summary.meanSignedRho, pt.summary.fractionMonotone];
+      return [
+        ft.candidate.score,
+        ft.candidate.layers.name,
+        ft.summary.meanSignedRho,
+        ft.summary.fractionMonotone,
+        ft.summary.worstSignedRho,
+        pt.summary.meanSignedRho,
+        pt.summary.fractionMonotone,
+      ];
     }),
     note: "Signed so that 1 = monotone in the paper's predicted direction for the stage; a negative number is a trend the other way.",
   };
@@ -123,9 +150,21 @@ export function scoreTrajectoriesPage(results: TrajectoryResults, numbers: Traje
       `Fine-tuning: ${results.fineTuning.length} full fine-tunes (${results.fineTuneSteps} steps, the VTHR recipe, random tasks) from the ${roots.length} VTHR roots (specialization). ` +
       `The score is the statistic summed over the layers of the set (Fig. 3/14: ${L.name} = the recovery default). Monotonicity = Spearman ρ of score vs step.`,
     figures: [
-      { title: "Fig. 3: kurtosis score over pre-training (left) and fine-tuning (right)", spec: seriesOverSteps(fig3, { title: "Directional score (Σ kurtosis) over training", yTitle: "Σ kurtosis", seriesTitle: "run", columns: 2 }), caption: "Paper: the score rises during pre-training and falls during fine-tuning, almost monotonically." },
-      { title: "Fig. 14: score variants over fine-tuning", spec: seriesOverSteps(fig14, { title: "Score variants over fine-tuning", yTitle: "Σ statistic", seriesTitle: "run", columns: 3 }), caption: "Paper: only kurtosis stays consistently (almost) monotone across roots. Each line is one fine-tune; colour = run." },
-      { title: "Fig. 19: kurtosis per layer type over fine-tuning", spec: seriesOverSteps(fig19, { title: "Σ kurtosis per layer type over fine-tuning", yTitle: "Σ kurtosis", seriesTitle: "run", columns: 3 }), caption: "Paper: the dense layer is the only one consistently monotone (query, key, value vary by root)." },
+      {
+        title: "Fig. 3: kurtosis score over pre-training (left) and fine-tuning (right)",
+        spec: seriesOverSteps(fig3, { title: "Directional score (Σ kurtosis) over training", yTitle: "Σ kurtosis", seriesTitle: "run", columns: 2 }),
+        caption: "Paper: the score rises during pre-training and falls during fine-tuning, almost monotonically.",
+      },
+      {
+        title: "Fig. 14: score variants over fine-tuning",
+        spec: seriesOverSteps(fig14, { title: "Score variants over fine-tuning", yTitle: "Σ statistic", seriesTitle: "run", columns: 3 }),
+        caption: "Paper: only kurtosis stays consistently (almost) monotone across roots. Each line is one fine-tune; colour = run.",
+      },
+      {
+        title: "Fig. 19: kurtosis per layer type over fine-tuning",
+        spec: seriesOverSteps(fig19, { title: "Σ kurtosis per layer type over fine-tuning", yTitle: "Σ kurtosis", seriesTitle: "run", columns: 3 }),
+        caption: "Paper: the dense layer is the only one consistently monotone (query, key, value vary by root).",
+      },
     ],
     tables: [
       runTable,
@@ -136,10 +175,30 @@ export function scoreTrajectoriesPage(results: TrajectoryResults, numbers: Traje
     paperComparison: {
       source: "Fig. 3, 14, 19",
       rows: [
-        { quantity: "pre-training runs where Σ kurtosis rises (ρ ≥ 0.8)", ours: `${rhosPt.filter((r) => r >= MONOTONE_RHO).length}/${rhosPt.length}`, paper: "all (ViT, ResNet)" },
-        { quantity: "fine-tuning runs where Σ kurtosis falls (ρ ≤ −0.8)", ours: `${rhosFt.filter((r) => r <= -MONOTONE_RHO).length}/${rhosFt.length}`, paper: "all (ViT, ResNet)" },
-        { quantity: `variants consistently monotone over fine-tuning, ${L.name} layers as L`, ours: consistentVariants.join(", ") || "none", paper: "kurtosis only" },
-        ...(L.name === "all" ? [] : [{ quantity: "variants consistently monotone over fine-tuning, all block matrices as L", ours: consistentOverAll.join(", ") || "none", paper: "kurtosis only" }]),
+        {
+          quantity: "pre-training runs where Σ kurtosis rises (ρ ≥ 0.8)",
+          ours: `${rhosPt.filter((r) => r >= MONOTONE_RHO).length}/${rhosPt.length}`,
+          paper: "all (ViT, ResNet)",
+        },
+        {
+          quantity: "fine-tuning runs where Σ kurtosis falls (ρ ≤ −0.8)",
+          ours: `${rhosFt.filter((r) => r <= -MONOTONE_RHO).length}/${rhosFt.length}`,
+          paper: "all (ViT, ResNet)",
+        },
+        {
+          quantity: `variants consistently monotone over fine-tuning, ${L.name} layers as L`,
+          ours: consistentVariants.join(", ") || "none",
+          paper: "kurtosis only",
+        },
+        ...(L.name === "all"
+          ? []
+          : [
+              {
+                quantity: "variants consistently monotone over fine-tuning, all block matrices as L",
+                ours: consistentOverAll.join(", ") || "none",
+                paper: "kurtosis only",
+              },
+            ]),
         { quantity: "layer sets where Σ kurtosis consistently falls", ours: consistentLayers.join(", ") || "none", paper: "dense only" },
       ],
     },

@@ -24,7 +24,9 @@ export type ScoreSource = ScoreCandidate | AutoScore;
 
 /** Recovery's `score: "auto"` under `options` as the candidates it resolves to. */
 export function autoScore(options: Pick<RecoverOptions, "scoreKinds" | "loraKinds"> = DEFAULT_RECOVER_OPTIONS): AutoScore {
-  return { auto: { ft: { score: "kurtosis", layers: layerSetOf(options.scoreKinds) }, lora: { score: "variance", layers: layerSetOf(options.loraKinds), sign: -1 } } };
+  return {
+    auto: { ft: { score: "kurtosis", layers: layerSetOf(options.scoreKinds) }, lora: { score: "variance", layers: layerSetOf(options.loraKinds), sign: -1 } },
+  };
 }
 
 /** The recovery default (`DEFAULT_RECOVER_OPTIONS.score`) as a score source. */
@@ -39,7 +41,12 @@ export function defaultScoreSource(): ScoreSource {
  * layers, ℓ_LoRA over the LoRA layers). Evaluated on prepared trees only.
  */
 export function varianceGrowthAuto(options: Pick<RecoverOptions, "loraKinds"> = DEFAULT_RECOVER_OPTIONS): AutoScore {
-  return { auto: { ft: { score: "variance", layers: layerSetByName("dense"), sign: -1 }, lora: { score: "variance", layers: layerSetOf(options.loraKinds), sign: -1 } } };
+  return {
+    auto: {
+      ft: { score: "variance", layers: layerSetByName("dense"), sign: -1 },
+      lora: { score: "variance", layers: layerSetOf(options.loraKinds), sign: -1 },
+    },
+  };
 }
 
 /** Whether recoverModels can run `source` (fixed candidates, and auto as recovery resolves it). */
@@ -82,6 +89,11 @@ export function sourceOptions(source: ScoreSource, base: Partial<RecoverOptions>
 }
 
 /** Direction agreement of `source` on the true edges (its per-tree choice read from `trees`). */
-export function sourceAgreement(source: ScoreSource, rows: readonly LayerStatsRow[], truth: TruthGraph, trees: readonly { tree: PreparedTree }[]): { label: string; agree: number; total: number; fraction: number } {
+export function sourceAgreement(
+  source: ScoreSource,
+  rows: readonly LayerStatsRow[],
+  truth: TruthGraph,
+  trees: readonly { tree: PreparedTree }[],
+): { label: string; agree: number; total: number; fraction: number } {
   return { label: sourceLabel(source), ...directionAgreement(truth, sourceScores(source, rows, trees)) };
 }

@@ -43,7 +43,14 @@ export async function evaluateStageAuto(
 ): Promise<StageAutoResult> {
   const { perTree, treesPooled, stages } = accuracyOnTrees(trees, sourceScores(candidate, rows, trees), "auto", DEFAULT_RECOVER_OPTIONS.lambda);
   const treeCount = new Set(truth.models.map((m) => m.tree)).size;
-  const graph = await recoverScored(pickModels(models, truth.models.map((m) => m.id)), truth, { ...sourceOptions(candidate, { stage: "auto" }), trees: treeCount });
+  const graph = await recoverScored(
+    pickModels(
+      models,
+      truth.models.map((m) => m.id),
+    ),
+    truth,
+    { ...sourceOptions(candidate, { stage: "auto" }), trees: treeCount },
+  );
   return {
     perTree: [...perTree].map(([root, accuracy]) => ({ root, picked: stages.get(root)!, accuracy })),
     treesPooled,

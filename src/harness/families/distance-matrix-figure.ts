@@ -6,7 +6,11 @@ import type { FamilyMatrices } from "./family-matrices.ts";
  * outlined — where the paper's Fig. 8 mistake would show: a wrong parent is a closer cell
  * than the true one in the child's column.
  */
-export function distanceMatrixFigure(matrices: FamilyMatrices, trueEdges: readonly { parent: string; child: string }[], title = "ℓ_FT between every pair of models"): TopLevelSpec {
+export function distanceMatrixFigure(
+  matrices: FamilyMatrices,
+  trueEdges: readonly { parent: string; child: string }[],
+  title = "ℓ_FT between every pair of models",
+): TopLevelSpec {
   const n = matrices.ids.length;
   let largest = 0;
   for (let i = 0; i < n * n; i++) largest = Math.max(largest, matrices.distance[i]!);
@@ -41,7 +45,12 @@ export function distanceMatrixFigure(matrices: FamilyMatrices, trueEdges: readon
           color: { field: "distance", type: "quantitative", title: "ℓ_FT", scale: { scheme: "greys", reverse: true, domain: [0, largest] } },
           stroke: { condition: { test: "datum.trueEdge", value: "#d62728" }, value: null },
           strokeWidth: { value: 2 },
-          tooltip: [{ field: "row" }, { field: "column" }, { field: "distance", type: "quantitative", format: ".4f" }, { field: "trueEdge", title: "true edge" }],
+          tooltip: [
+            { field: "row" },
+            { field: "column" },
+            { field: "distance", type: "quantitative", format: ".4f" },
+            { field: "trueEdge", title: "true edge" },
+          ],
         },
       },
       {

@@ -38,7 +38,11 @@ export interface FamilyExperiment<Settings extends FamilySettingsBase> {
 }
 
 /** Runs one family experiment with already resolved settings. */
-export async function runFamilyExperiment<Settings extends FamilySettingsBase>(experiment: FamilyExperiment<Settings>, settings: Settings, options: CommonCliOptions): Promise<void> {
+export async function runFamilyExperiment<Settings extends FamilySettingsBase>(
+  experiment: FamilyExperiment<Settings>,
+  settings: Settings,
+  options: CommonCliOptions,
+): Promise<void> {
   const started = performance.now();
   const progress = process.stderr.isTTY ? terminalProgress() : lineProgress();
   const store = new ArtifactStore(options.cache, { log: () => {}, now: () => performance.now() });
@@ -47,7 +51,15 @@ export async function runFamilyExperiment<Settings extends FamilySettingsBase>(e
   const members = experiment.plan(settings);
 
   // 2–5. train, release, recover, CLI
-  const run = await runFamily({ family: experiment.family, members, recoveries: settings.recoveries, dtype: settings.dtype, store, progress, workers: settings.workers });
+  const run = await runFamily({
+    family: experiment.family,
+    members,
+    recoveries: settings.recoveries,
+    dtype: settings.dtype,
+    store,
+    progress,
+    workers: settings.workers,
+  });
 
   // 6. report
   const dataDir = join(options.reports, "data", experiment.family);

@@ -38,7 +38,8 @@ export function familyTruth(members: readonly FamilyMember[]): TruthGraph {
   if (roots.length !== 1) throw new MotherError("family plan", "a family has exactly one root", { value: roots.map((m) => m.id).join(", ") || "none" });
   const parentOf = new Map(members.map((m) => [m.id, m.parent]));
   for (const member of members) {
-    if (member.parent !== undefined && !ids.has(member.parent)) throw new MotherError("family plan", `${member.id} names an unknown parent`, { value: member.parent });
+    if (member.parent !== undefined && !ids.has(member.parent))
+      throw new MotherError("family plan", `${member.id} names an unknown parent`, { value: member.parent });
     let steps = 0;
     for (let at: string | undefined = member.id; at !== undefined; at = parentOf.get(at)) {
       if (++steps > members.length) throw new MotherError("family plan", "parent links form a cycle", { value: member.id });

@@ -59,13 +59,19 @@ export function familyReportPage(results: FamilyResults): ReportPage {
   const ids = results.truth.models.map((m) => m.id);
   const figures = results.recoveries.map((recovery, i) => ({
     title: `${i === 0 ? `${results.paper.source}: ` : ""}recovered (${recovery.variant.name}) beside the truth`,
-    spec: treeComparisonFigure({ recovered: recovery.graph.edges, truth: results.truth.edges, ids, title: `${recovery.variant.name}: edge accuracy ${recovery.scores.edges.correct}/${recovery.scores.edges.total}` }),
+    spec: treeComparisonFigure({
+      recovered: recovery.graph.edges,
+      truth: results.truth.edges,
+      ids,
+      title: `${recovery.variant.name}: edge accuracy ${recovery.scores.edges.correct}/${recovery.scores.edges.total}`,
+    }),
     caption: "Left: the recovered tree; right: the true one. Red dashed: a recovered edge absent from the truth; orange dashed: a true edge recovery missed.",
   }));
   figures.push({
     title: "Distances recovery chose from",
     spec: distanceMatrixFigure(results.matrices, results.truth.edges),
-    caption: "ℓ_FT (max |Δw| over the attention projections, each layer min-max normalised over the family). True edges are outlined in red; a child whose nearest model is not its true parent is where the distance can mislead the tree.",
+    caption:
+      "ℓ_FT (max |Δw| over the attention projections, each layer min-max normalised over the family). True edges are outlined in red; a child whose nearest model is not its true parent is where the distance can mislead the tree.",
   });
   return {
     slug: results.slug,
@@ -73,12 +79,23 @@ export function familyReportPage(results: FamilyResults): ReportPage {
     summary: `${results.paper.family} analogue (${ids.length} models, ${results.dtype}): edge accuracy ${headline.scores.edges.correct}/${headline.scores.edges.total} (paper ${results.paper.accuracy.toFixed(2)}); score direction right on ${agree}/${total} true edges; CLI ${results.cli.matchesLibrary ? "agrees" : "DIFFERS"}.`,
     description: results.description,
     figures,
-    tables: [membersTable(results), recoveriesTable(results), diagnosisTable(results.diagnosis), orientationTable(results.orientations), distanceTable(results.matrices), cliTable(results)],
+    tables: [
+      membersTable(results),
+      recoveriesTable(results),
+      diagnosisTable(results.diagnosis),
+      orientationTable(results.orientations),
+      distanceTable(results.matrices),
+      cliTable(results),
+    ],
     paperComparison: {
       source: results.paper.source,
       rows: [
         { quantity: `edge accuracy (${headline.variant.name})`, ours: headline.scores.edges.accuracy, paper: results.paper.accuracy, note: results.paper.note },
-        { quantity: "true edges ordered right by the directional score", ours: total === 0 ? null : agree / total, paper: results.paper.directionAgreement ?? null },
+        {
+          quantity: "true edges ordered right by the directional score",
+          ours: total === 0 ? null : agree / total,
+          paper: results.paper.directionAgreement ?? null,
+        },
         { quantity: "models / true edges", ours: `${ids.length} / ${results.truth.edges.length}`, paper: `${ids.length} / ${results.truth.edges.length}` },
       ],
     },
@@ -92,7 +109,16 @@ function membersTable(results: FamilyResults): ReportTable {
     columns: ["model", "stands in for", "parent", "stage", "trained on", "held-out loss", "ms/step", "directional score"],
     rows: results.members.map((m) => {
       const summary = results.training.get(m.id);
-      return [m.id, m.paperName, m.parent ?? "(root)", m.stage, m.data, summary?.evals.at(-1)?.loss ?? null, summary?.msPerStep ?? null, scoreOf.get(m.id) ?? null];
+      return [
+        m.id,
+        m.paperName,
+        m.parent ?? "(root)",
+        m.stage,
+        m.data,
+        summary?.evals.at(-1)?.loss ?? null,
+        summary?.msPerStep ?? null,
+        scoreOf.get(m.id) ?? null,
+      ];
     }),
     note: `Checkpoints are saved in ${results.dtype} with Hugging Face names; held-out loss is on data the model did not train on (its own corpus's tail, or its own eval images). Directional score = Σ ${results.matrices.statistic} over the ${results.matrices.scoreKinds.join("/")} matrices (what recovery used).`,
   };

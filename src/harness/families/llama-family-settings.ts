@@ -69,7 +69,10 @@ export const LLAMA_RECOVERIES: readonly RecoveryVariant[] = [
   { name: "stage auto (no labels)", overrides: { stage: "auto", distance: "ft", trees: 1 } },
   { name: "tool defaults (stage, trees, distance auto)", overrides: {} },
   // SPEC §2's first choice of score layers, before the VTHR ablation added the MLP matrices.
-  { name: "paper, score on attention only", overrides: { stage: "specialization", distance: "ft", ftDistance: "max", trees: 1, scoreKinds: ["query", "key", "value", "attention-output"] } },
+  {
+    name: "paper, score on attention only",
+    overrides: { stage: "specialization", distance: "ft", ftDistance: "max", trees: 1, scoreKinds: ["query", "key", "value", "attention-output"] },
+  },
 ];
 
 export const LLAMA_FAMILY_DEFAULTS: LlamaFamilySettings = {

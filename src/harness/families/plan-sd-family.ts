@@ -16,9 +16,15 @@ export const SD_ROOT_ID = "sd-v1-1";
 /** Every member with its full training config, parents before children. Stage: generalization (paper §6.2). */
 export function planSdFamily(settings: SdFamilySettings): FamilyMember[] {
   const vthrRoot = planVthr({ ...settings.vthr, splits: [] }).roots.find((root) => root.id === settings.rootName);
-  if (!vthrRoot) throw new MotherError("sd family", "no VTHR root of that name", { value: settings.rootName, help: `VTHR roots: ${settings.vthr.roots.map((r) => r.name).join(", ")}` });
+  if (!vthrRoot)
+    throw new MotherError("sd family", "no VTHR root of that name", {
+      value: settings.rootName,
+      help: `VTHR roots: ${settings.vthr.roots.map((r) => r.name).join(", ")}`,
+    });
   if (vthrRoot.config.objective.kind !== "vit-masked-patches") {
-    throw new MotherError("sd family", "the root must be a masked-patch (generative) root", { value: `${settings.rootName}: ${vthrRoot.config.objective.kind}` });
+    throw new MotherError("sd family", "the root must be a masked-patch (generative) root", {
+      value: `${settings.rootName}: ${vthrRoot.config.objective.kind}`,
+    });
   }
   const rootObjective = vthrRoot.config.objective;
   const root: FamilyMember = {

@@ -40,7 +40,14 @@ export function edgeSet(graph: ModelGraph): string[] {
 }
 
 /** The `mother recover` flags that reproduce recovery overrides (only the ones the CLI has). */
-export function cliFlags(overrides: { stage?: string; trees?: number | "auto"; distance?: string; ftDistance?: string; lambda?: number; score?: string }): string[] {
+export function cliFlags(overrides: {
+  stage?: string;
+  trees?: number | "auto";
+  distance?: string;
+  ftDistance?: string;
+  lambda?: number;
+  score?: string;
+}): string[] {
   const flags: string[] = [];
   if (overrides.stage !== undefined) flags.push("--stage", overrides.stage);
   if (overrides.trees !== undefined) flags.push("--trees", String(overrides.trees));

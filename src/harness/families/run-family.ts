@@ -84,5 +84,16 @@ export async function runFamily(options: RunFamilyOptions): Promise<FamilyRun> {
   const cli = await recoverWithCli(releasePath, cliFlags(first.overrides));
   const edges = edgeSet(cli.graph);
   const matchesLibrary = JSON.stringify(edges) === JSON.stringify(edgeSet(recoveries[0]!.graph));
-  return { truth, artifacts, releasePath, models, training, recoveries, matrices, diagnosis, orientations, cli: { command: cli.command, edges, matchesLibrary } };
+  return {
+    truth,
+    artifacts,
+    releasePath,
+    models,
+    training,
+    recoveries,
+    matrices,
+    diagnosis,
+    orientations,
+    cli: { command: cli.command, edges, matchesLibrary },
+  };
 }

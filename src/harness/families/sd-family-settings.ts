@@ -50,9 +50,20 @@ export interface SdFamilySettings {
   readonly workers: number;
 }
 
-const ALL_TASKS = TASKS.map((task) => task.name);
+const _ALL_TASKS = TASKS.map((task) => task.name);
 /** "laion-improved-aesthetics": a filtered subset of the root's broad mixture. */
-const IMPROVED_AESTHETICS = ["count-objects", "object-position", "object-distance", "orientation", "shape", "texture", "hue", "object-size", "background-hue", "light-azimuth"];
+const IMPROVED_AESTHETICS = [
+  "count-objects",
+  "object-position",
+  "object-distance",
+  "orientation",
+  "shape",
+  "texture",
+  "hue",
+  "object-size",
+  "background-hue",
+  "light-azimuth",
+];
 /** "laion-aesthetics v2 5+": a stricter, slightly different filter, shared by v1.3, v1.4 and v1.5. */
 const AESTHETICS_V2 = ["count-objects", "object-distance", "orientation", "shape", "texture", "hue", "background-hue", "light-azimuth", "symmetry"];
 
@@ -61,10 +72,50 @@ const AESTHETICS_V2 = ["count-objects", "object-distance", "orientation", "shape
  * v1.2 515 k → 2400, v1.3 195 k → 900, v1.4 225 k → 1050, v1.5 595 k → 2750.
  */
 const CONTINUATIONS: readonly SdContinuationRecipe[] = [
-  { id: "sd-v1-2", paperName: "SD v1.2", parent: "sd-v1-1", stands: "laion-improved-aesthetics", tasks: IMPROVED_AESTHETICS, steps: 2400, lr: 1e-3, warmupSteps: 100, maskRatio: 0.75 },
-  { id: "sd-v1-3", paperName: "SD v1.3", parent: "sd-v1-2", stands: "laion-aesthetics v2 5+", tasks: AESTHETICS_V2, steps: 900, lr: 1e-3, warmupSteps: 100, maskRatio: 0.75 },
-  { id: "sd-v1-4", paperName: "SD v1.4", parent: "sd-v1-2", stands: "laion-aesthetics v2 5+", tasks: AESTHETICS_V2, steps: 1050, lr: 1e-3, warmupSteps: 100, maskRatio: 0.75 },
-  { id: "sd-v1-5", paperName: "SD v1.5", parent: "sd-v1-4", stands: "laion-aesthetics v2 5+", tasks: AESTHETICS_V2, steps: 2750, lr: 1e-3, warmupSteps: 100, maskRatio: 0.75 },
+  {
+    id: "sd-v1-2",
+    paperName: "SD v1.2",
+    parent: "sd-v1-1",
+    stands: "laion-improved-aesthetics",
+    tasks: IMPROVED_AESTHETICS,
+    steps: 2400,
+    lr: 1e-3,
+    warmupSteps: 100,
+    maskRatio: 0.75,
+  },
+  {
+    id: "sd-v1-3",
+    paperName: "SD v1.3",
+    parent: "sd-v1-2",
+    stands: "laion-aesthetics v2 5+",
+    tasks: AESTHETICS_V2,
+    steps: 900,
+    lr: 1e-3,
+    warmupSteps: 100,
+    maskRatio: 0.75,
+  },
+  {
+    id: "sd-v1-4",
+    paperName: "SD v1.4",
+    parent: "sd-v1-2",
+    stands: "laion-aesthetics v2 5+",
+    tasks: AESTHETICS_V2,
+    steps: 1050,
+    lr: 1e-3,
+    warmupSteps: 100,
+    maskRatio: 0.75,
+  },
+  {
+    id: "sd-v1-5",
+    paperName: "SD v1.5",
+    parent: "sd-v1-4",
+    stands: "laion-aesthetics v2 5+",
+    tasks: AESTHETICS_V2,
+    steps: 2750,
+    lr: 1e-3,
+    warmupSteps: 100,
+    maskRatio: 0.75,
+  },
 ];
 
 /** The recoveries every run reports: the paper's stage labels, none (auto), and the tool's default. */
@@ -73,7 +124,10 @@ export const SD_RECOVERIES: readonly RecoveryVariant[] = [
   { name: "stage auto (no labels)", overrides: { stage: "auto", distance: "ft", trees: 1 } },
   { name: "tool defaults (stage, trees and distance auto)", overrides: {} },
   // SPEC §2's first choice of score layers, before the VTHR ablation added the MLP matrices.
-  { name: "paper, score on attention only", overrides: { stage: "generalization", distance: "ft", ftDistance: "max", trees: 1, scoreKinds: ["query", "key", "value", "attention-output"] } },
+  {
+    name: "paper, score on attention only",
+    overrides: { stage: "generalization", distance: "ft", ftDistance: "max", trees: 1, scoreKinds: ["query", "key", "value", "attention-output"] },
+  },
 ];
 
 export const SD_FAMILY_DEFAULTS: SdFamilySettings = {

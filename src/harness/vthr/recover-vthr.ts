@@ -50,7 +50,14 @@ export async function recoverSplit(models: readonly ModelSource[], truth: TruthG
   for (const tree of trees) {
     const ids = new Set(truth.models.filter((m) => m.tree === tree).map((m) => m.id));
     const treeTruth: TruthGraph = { models: truth.models.filter((m) => ids.has(m.id)), edges: truth.edges.filter((e) => ids.has(e.child)) };
-    perTree.set(tree, await scored([...ids].map((id) => byId.get(id)!), treeTruth, 1));
+    perTree.set(
+      tree,
+      await scored(
+        [...ids].map((id) => byId.get(id)!),
+        treeTruth,
+        1,
+      ),
+    );
   }
   const all = truth.models.map((m) => byId.get(m.id)!);
   return { perTree, graph: await scored(all, truth, trees.length), graphAutoTrees: await scored(all, truth, "auto") };

@@ -35,7 +35,12 @@ function paperRootNumber(split: SplitName, root: RootRecipe): number | undefined
 export function table1(results: VthrResults): ReportTable {
   const columns = ["split", ...results.roots.map((r) => `${r.name} (paper: ${r.paperRoot})`), "Model Graph", "clustering"];
   const rows = [...results.splits].flatMap(([split, { recovery }]) => {
-    const ours = [SPLIT_TITLES[split], ...results.roots.map((r) => recovery.perTree.get(r.name)?.scores.edges.accuracy ?? null), recovery.graph.scores.edges.accuracy, recovery.graph.scores.clustering];
+    const ours = [
+      SPLIT_TITLES[split],
+      ...results.roots.map((r) => recovery.perTree.get(r.name)?.scores.edges.accuracy ?? null),
+      recovery.graph.scores.edges.accuracy,
+      recovery.graph.scores.clustering,
+    ];
     const paper = [`  paper`, ...results.roots.map((r) => paperRootNumber(split, r) ?? null), PAPER_TABLE_1[split].graph, 1.0];
     return [ours, paper];
   });
@@ -93,7 +98,12 @@ export function vthrReportPage(results: VthrResults): ReportPage {
   const cells: AccuracyCell[] = [...results.splits].flatMap(([split, { recovery }]) => [
     ...results.roots.map((root) => {
       const paper = paperRootNumber(split, root);
-      return { split: SPLIT_TITLES[split], root: root.name, ours: recovery.perTree.get(root.name)?.scores.edges.accuracy ?? 0, ...(paper !== undefined ? { paper } : {}) };
+      return {
+        split: SPLIT_TITLES[split],
+        root: root.name,
+        ours: recovery.perTree.get(root.name)?.scores.edges.accuracy ?? 0,
+        ...(paper !== undefined ? { paper } : {}),
+      };
     }),
     { split: SPLIT_TITLES[split], root: "Model Graph", ours: recovery.graph.scores.edges.accuracy, paper: PAPER_TABLE_1[split].graph },
   ]);
@@ -115,7 +125,11 @@ export function vthrReportPage(results: VthrResults): ReportPage {
       `MoTHer recovery on the VTHR-style splits this harness trained (${results.trainedModels} ViTs: ${results.roots.length} pre-trained roots shared by all splits, each with children and grandchildren fine-tuned on random procedural tasks). ` +
       "Per tree: the cluster is given and one minimum directed spanning tree is recovered. Model Graph: models are clustered first (Ward on mean |Δw|, number of trees given, as in the paper), then one tree per cluster. Recovery uses the tool's defaults.",
     figures: [
-      { title: "Table 1: accuracy per root and split (paper's number underneath)", spec: accuracyHeatTable(cells), caption: "Cells: our edge accuracy; the paper's number for the matching root/split underneath." },
+      {
+        title: "Table 1: accuracy per root and split (paper's number underneath)",
+        spec: accuracyHeatTable(cells),
+        caption: "Cells: our edge accuracy; the paper's number for the matching root/split underneath.",
+      },
       ...trees,
     ],
     tables: [table1(results), autoTable(results), confidenceTable(results)],

@@ -59,7 +59,13 @@ export interface VthrSettings {
   /** LoRA-F's fixed rank (paper: 16 of 768; ours is a third of dim 48). */
   readonly loraFixedRank: number;
   /** Pre-training of the roots. */
-  readonly pretrain: { readonly batchSize: number; readonly trainCount: number; readonly evalCount: number; readonly optimizer: OptimizerSettings; readonly warmupSteps: number };
+  readonly pretrain: {
+    readonly batchSize: number;
+    readonly trainCount: number;
+    readonly evalCount: number;
+    readonly optimizer: OptimizerSettings;
+    readonly warmupSteps: number;
+  };
   /** Parallel training workers (one ORT thread each; SPEC §7). */
   readonly workers: number;
 }
@@ -72,11 +78,36 @@ const ADAMW: OptimizerSettings = { kind: "adamw", weightDecay: 0.05, clipGradNor
  * data mixtures, seeds and two objectives.
  */
 const ROOTS: readonly RootRecipe[] = [
-  { name: "sup-objects", objective: "supervised", tasks: ["count-objects", "shape", "object-position", "object-size", "orientation"], seed: 11, steps: 2000, lr: 2e-3, paperRoot: "ImageNet" },
+  {
+    name: "sup-objects",
+    objective: "supervised",
+    tasks: ["count-objects", "shape", "object-position", "object-size", "orientation"],
+    seed: 11,
+    steps: 2000,
+    lr: 2e-3,
+    paperRoot: "ImageNet",
+  },
   { name: "sup-all", objective: "supervised", tasks: ALL_TASKS, seed: 12, steps: 2400, lr: 2e-3, paperRoot: "ImageNet-21k" },
   { name: "mae-all", objective: "masked-patches", tasks: ALL_TASKS, seed: 13, steps: 2000, lr: 2e-3, maskRatio: 0.75, paperRoot: "MAE" },
-  { name: "sup-textures", objective: "supervised", tasks: ["texture", "stripe-frequency", "digits", "hue", "background-hue", "tissue-tumour"], seed: 14, steps: 2000, lr: 1.5e-3, paperRoot: "DINO" },
-  { name: "mae-scenes", objective: "masked-patches", tasks: ["object-distance", "light-azimuth", "line-count", "symmetry", "count-objects"], seed: 15, steps: 2000, lr: 2e-3, maskRatio: 0.5, paperRoot: "MSN" },
+  {
+    name: "sup-textures",
+    objective: "supervised",
+    tasks: ["texture", "stripe-frequency", "digits", "hue", "background-hue", "tissue-tumour"],
+    seed: 14,
+    steps: 2000,
+    lr: 1.5e-3,
+    paperRoot: "DINO",
+  },
+  {
+    name: "mae-scenes",
+    objective: "masked-patches",
+    tasks: ["object-distance", "light-azimuth", "line-count", "symmetry", "count-objects"],
+    seed: 15,
+    steps: 2000,
+    lr: 2e-3,
+    maskRatio: 0.5,
+    paperRoot: "MSN",
+  },
 ];
 
 export const VTHR_DEFAULTS: VthrSettings = {

@@ -10,7 +10,8 @@ export function differenceMask(canvas: Canvas, background: GradientBackground, t
   const mask = new Uint8Array(canvas.plane);
   for (let i = 0; i < canvas.plane; i++) {
     let difference = 0;
-    for (let c = 0; c < 3; c++) difference = Math.max(difference, Math.abs(clamp(canvas.pixels[c * canvas.plane + i] as number) - (reference.pixels[c * canvas.plane + i] as number)));
+    for (let c = 0; c < 3; c++)
+      difference = Math.max(difference, Math.abs(clamp(canvas.pixels[c * canvas.plane + i] as number) - (reference.pixels[c * canvas.plane + i] as number)));
     mask[i] = difference > threshold ? 1 : 0;
   }
   return mask;
@@ -64,7 +65,7 @@ export function accuracy(predicted: readonly number[], labels: ArrayLike<number>
 }
 
 function clamp(value: number): number {
-  return value < 0 ? 0 : value > 1 ? 1 : value;
+  return value < 0 ? 0 : Math.min(value, 1);
 }
 
 /** Image n of a generated batch back on a canvas, de-normalised to [0, 1]. */

@@ -4,7 +4,10 @@ import { decodeTokens, encodeText, toAscii, VOCAB_SIZE } from "../../../datasets
 
 describe("byte tokenizer", () => {
   test("round-trips any string, including non-ASCII and astral characters", () => {
-    fc.assert(fc.property(fc.string({ unit: "grapheme" }), (text) => decodeTokens(encodeText(text)) === text), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), (text) => decodeTokens(encodeText(text)) === text),
+      { numRuns: 300 },
+    );
     expect(decodeTokens(encodeText("naïve 🦙 llama"))).toBe("naïve 🦙 llama");
   });
 
@@ -18,7 +21,7 @@ describe("byte tokenizer", () => {
   });
 
   test("toAscii maps typographic punctuation and drops other non-ASCII", () => {
-    expect(toAscii("It\u2019s \u201cfine\u201d \u2014 30\u00b0\r\nok\u00e9")).toBe("It's \"fine\" -- 30 degrees\nok");
+    expect(toAscii("It\u2019s \u201cfine\u201d \u2014 30\u00b0\r\nok\u00e9")).toBe('It\'s "fine" -- 30 degrees\nok');
     fc.assert(fc.property(fc.string({ unit: "binary" }), (text) => /^[\t\n\x20-\x7e]*$/.test(toAscii(text))));
   });
 });

@@ -20,7 +20,10 @@ describe("distanceCorrelation", () => {
     expect(c.pearsonOfMeans).toBeCloseTo(1, 12); // two points always lie on a line
   });
   test("a single edge distance leaves every ρ undefined (NaN), not 0", () => {
-    const c = distanceCorrelation([{ edgeDistance: 1, weightDistance: 1 }, { edgeDistance: 1, weightDistance: 2 }]);
+    const c = distanceCorrelation([
+      { edgeDistance: 1, weightDistance: 1 },
+      { edgeDistance: 1, weightDistance: 2 },
+    ]);
     expect([c.spearman, c.pearson, c.pearsonOfMeans].every(Number.isNaN)).toBe(true);
   });
 });

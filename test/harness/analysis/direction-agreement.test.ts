@@ -4,7 +4,13 @@ import type { LayerStatsRow } from "../../../src/stats/stats-table.ts";
 import type { LayerKind, LayerStats, TruthGraph } from "../../../src/types.ts";
 
 const stats = (kurtosis: number, variance = 1): LayerStats => ({ count: 4, mean: 0, variance, skewness: 0, kurtosis, min: -1, max: 1, entropy: 1 });
-const row = (model: string, kind: LayerKind, kurtosis: number, variance = 1): LayerStatsRow => ({ model, layer: `${kind}.weight`, kind, shape: [2, 2], stats: stats(kurtosis, variance) });
+const row = (model: string, kind: LayerKind, kurtosis: number, variance = 1): LayerStatsRow => ({
+  model,
+  layer: `${kind}.weight`,
+  kind,
+  shape: [2, 2],
+  stats: stats(kurtosis, variance),
+});
 
 // root → a → b and root → c; kurtosis over query falls along every edge except root → c.
 const truth: TruthGraph = {
@@ -16,10 +22,14 @@ const truth: TruthGraph = {
   ],
 };
 const rows: LayerStatsRow[] = [
-  row("root", "query", 9, 1), row("root", "mlp-out", 5, 1),
-  row("a", "query", 7, 2), row("a", "mlp-out", 5, 2),
-  row("b", "query", 4, 3), row("b", "mlp-out", 5, 3),
-  row("c", "query", 10, 0.5), row("c", "mlp-out", 5, 0.5),
+  row("root", "query", 9, 1),
+  row("root", "mlp-out", 5, 1),
+  row("a", "query", 7, 2),
+  row("a", "mlp-out", 5, 2),
+  row("b", "query", 4, 3),
+  row("b", "mlp-out", 5, 3),
+  row("c", "query", 10, 0.5),
+  row("c", "mlp-out", 5, 0.5),
 ];
 
 describe("directionAgreement", () => {
@@ -37,7 +47,10 @@ describe("directionAgreement", () => {
   });
 
   test("skips edges whose models have no scored layer", () => {
-    const partial = new Map([["root", 3], ["a", 2]]);
+    const partial = new Map([
+      ["root", 3],
+      ["a", 2],
+    ]);
     expect(directionAgreement(truth, partial)).toEqual({ agree: 1, total: 1, fraction: 1 });
   });
 });

@@ -1,8 +1,18 @@
 import { describe, expect, test } from "bun:test";
 import { DERIVED_KINDS, deriveTensor, parseDerivedKinds } from "../../../src/harness/derived/derived-kinds.ts";
 
-const MATRIX = { name: "vit.encoder.layer.0.attention.attention.query.weight", dtype: "BF16" as const, shape: [2, 5], data: new Float32Array([0.1, -0.2, 0.3, 0.05, -0.5, 1, 2, -3, 0.5, 0.25]) };
-const BIAS = { name: "vit.encoder.layer.0.attention.attention.query.bias", dtype: "BF16" as const, shape: [5], data: new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5]) };
+const MATRIX = {
+  name: "vit.encoder.layer.0.attention.attention.query.weight",
+  dtype: "BF16" as const,
+  shape: [2, 5],
+  data: new Float32Array([0.1, -0.2, 0.3, 0.05, -0.5, 1, 2, -3, 0.5, 0.25]),
+};
+const BIAS = {
+  name: "vit.encoder.layer.0.attention.attention.query.bias",
+  dtype: "BF16" as const,
+  shape: [5],
+  data: new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5]),
+};
 
 describe("deriveTensor", () => {
   test("transforms 2-D matrices, keeps the name and shape, stores the kind's dtype", () => {
@@ -14,7 +24,9 @@ describe("deriveTensor", () => {
     }
     expect(deriveTensor("fp16", MATRIX).data).toBe(MATRIX.data);
     // prune30 of 10 values zeroes 3: |0.05|, |0.1|, |-0.2|.
-    expect(Array.from(deriveTensor("prune30", MATRIX).data, (v) => Math.fround(v))).toEqual(Array.from(new Float32Array([0, 0, 0.3, 0, -0.5, 1, 2, -3, 0.5, 0.25])));
+    expect(Array.from(deriveTensor("prune30", MATRIX).data, (v) => Math.fround(v))).toEqual(
+      Array.from(new Float32Array([0, 0, 0.3, 0, -0.5, 1, 2, -3, 0.5, 0.25])),
+    );
     expect(deriveTensor("int8", MATRIX).data).not.toEqual(MATRIX.data);
   });
 

@@ -8,7 +8,15 @@ const TRUTH: TruthGraph = {
     ...["r", "a", "a1", "a2", "b", "b1", "c"].map((id) => ({ id, stage: "specialization" as const, tree: "t" })),
     ...["s", "s1"].map((id) => ({ id, stage: "specialization" as const, tree: "u" })),
   ],
-  edges: [["r", "a"], ["a", "a1"], ["a", "a2"], ["r", "b"], ["b", "b1"], ["r", "c"], ["s", "s1"]].map(([parent, child]) => ({ parent: parent!, child: child! })),
+  edges: [
+    ["r", "a"],
+    ["a", "a1"],
+    ["a", "a2"],
+    ["r", "b"],
+    ["b", "b1"],
+    ["r", "c"],
+    ["s", "s1"],
+  ].map(([parent, child]) => ({ parent: parent!, child: child! })),
 };
 
 describe("pickSources", () => {

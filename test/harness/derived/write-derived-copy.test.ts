@@ -11,10 +11,14 @@ async function sourceModel() {
   const dir = await mkdtemp(join(tmpdir(), "mother-derived-copy-"));
   const folder = join(dir, "src-model");
   const matrix = new Float32Array(12).map((_, i) => (i - 5.5) / 4);
-  await writeSafetensors(join(folder, "model.safetensors"), [
-    { name: "encoder.layer.0.attention.query.weight", dtype: "F32", shape: [3, 4], data: matrix },
-    { name: "encoder.layer.0.attention.query.bias", dtype: "BF16", shape: [3], data: new Float32Array([0.5, -0.25, 1]) },
-  ], { format: "pt" });
+  await writeSafetensors(
+    join(folder, "model.safetensors"),
+    [
+      { name: "encoder.layer.0.attention.query.weight", dtype: "F32", shape: [3, 4], data: matrix },
+      { name: "encoder.layer.0.attention.query.bias", dtype: "BF16", shape: [3], data: new Float32Array([0.5, -0.25, 1]) },
+    ],
+    { format: "pt" },
+  );
   await Bun.write(join(folder, "config.json"), '{"model_type":"vit"}');
   const [model] = await discoverModels([folder]);
   return { dir, model: model!, matrix };

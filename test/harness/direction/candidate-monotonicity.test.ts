@@ -5,11 +5,19 @@ import type { LayerStats } from "../../../src/types.ts";
 
 const stats = (kurtosis: number): LayerStats => ({ count: 4, mean: 0, variance: 1, skewness: 0, kurtosis, min: -1, max: 1, entropy: 1 });
 const Q = "vit.encoder.layer.0.attention.attention.query.weight";
-const run = (id: string, stage: "generalization" | "specialization", kurtoses: number[]) => ({ id, root: "r", stage, snapshots: kurtoses.map((k, step) => ({ step, stats: { [Q]: stats(k) } })) });
+const run = (id: string, stage: "generalization" | "specialization", kurtoses: number[]) => ({
+  id,
+  root: "r",
+  stage,
+  snapshots: kurtoses.map((k, step) => ({ step, stats: { [Q]: stats(k) } })),
+});
 
 describe("candidateMonotonicity", () => {
   test("judges each run against its own stage: rising pre-training and falling fine-tuning both count as monotone", () => {
-    const [result] = candidateMonotonicity([run("pt", "generalization", [3, 4, 5]), run("ft", "specialization", [5, 4, 3])], [{ score: "kurtosis", layers: layerSetByName("query") }]);
+    const [result] = candidateMonotonicity(
+      [run("pt", "generalization", [3, 4, 5]), run("ft", "specialization", [5, 4, 3])],
+      [{ score: "kurtosis", layers: layerSetByName("query") }],
+    );
     expect(result!.perRun.map((r) => r.rho)).toEqual([1, -1]);
     expect(result!.summary).toMatchObject({ meanSignedRho: 1, worstSignedRho: 1, fractionMonotone: 1 });
     expect([expectedSign("generalization"), expectedSign("specialization")]).toEqual([1, -1]);

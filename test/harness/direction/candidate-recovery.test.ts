@@ -10,7 +10,12 @@ const accuracy = (c: ReturnType<typeof candidate>, treesPooled: number): Candida
 describe("shortlistCandidates", () => {
   test("keeps the always-included candidates first, then the best by pooled accuracy, without repeats", () => {
     const def = candidate("kurtosis", "attention");
-    const list = [accuracy(def, 0.5), accuracy(candidate("kurtosis", "mlp"), 0.9), accuracy(candidate("variance", "all"), 0.9), accuracy(candidate("variance", "query"), 0.1)];
+    const list = [
+      accuracy(def, 0.5),
+      accuracy(candidate("kurtosis", "mlp"), 0.9),
+      accuracy(candidate("variance", "all"), 0.9),
+      accuracy(candidate("variance", "query"), 0.1),
+    ];
     expect(shortlistCandidates(list, 2, [def]).map(sourceLabel)).toEqual(["kurtosis/attention", "kurtosis/mlp", "variance/all"]);
     expect(shortlistCandidates(list, 1, [candidate("kurtosis", "mlp")]).map(sourceLabel)).toEqual(["kurtosis/mlp"]);
   });
@@ -20,10 +25,15 @@ describe("trueTrees", () => {
   test("splits a Model Graph's truth into its trees with only their own edges", () => {
     const truth: TruthGraph = {
       models: [
-        { id: "r1", stage: "specialization", tree: "r1" }, { id: "a", stage: "specialization", tree: "r1" },
-        { id: "r2", stage: "specialization", tree: "r2" }, { id: "b", stage: "specialization", tree: "r2" },
+        { id: "r1", stage: "specialization", tree: "r1" },
+        { id: "a", stage: "specialization", tree: "r1" },
+        { id: "r2", stage: "specialization", tree: "r2" },
+        { id: "b", stage: "specialization", tree: "r2" },
       ],
-      edges: [{ parent: "r1", child: "a" }, { parent: "r2", child: "b" }],
+      edges: [
+        { parent: "r1", child: "a" },
+        { parent: "r2", child: "b" },
+      ],
     };
     const trees = trueTrees(truth);
     expect(trees.map((t) => t.root)).toEqual(["r1", "r2"]);

@@ -18,7 +18,11 @@ describe("monotonicity", () => {
   });
 
   test("ignores the order the snapshots arrive in: ρ pairs each value with its own step", () => {
-    const shuffled = [{ step: 20, value: 3 }, { step: 0, value: 1 }, { step: 10, value: 2 }];
+    const shuffled = [
+      { step: 20, value: 3 },
+      { step: 0, value: 1 },
+      { step: 10, value: 2 },
+    ];
     expect(monotonicity(shuffled)).toBeCloseTo(1, 12);
   });
 

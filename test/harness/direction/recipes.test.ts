@@ -3,7 +3,10 @@ import { applyRecipe, recipeByName } from "../../../src/harness/direction/recipe
 import type { TrainConfig } from "../../../src/train/train-config.ts";
 
 const base: TrainConfig = {
-  objective: { kind: "vit-classification", vit: { dim: 8, depth: 1, heads: 2, mlpDim: 16, patch: 4, imageSize: 8, numClasses: 3, layerNormEps: 1e-12, initializerRange: 0.02 } },
+  objective: {
+    kind: "vit-classification",
+    vit: { dim: 8, depth: 1, heads: 2, mlpDim: 16, patch: 4, imageSize: 8, numClasses: 3, layerNormEps: 1e-12, initializerRange: 0.02 },
+  },
   data: { kind: "image-task", task: "shape", seed: 1, trainCount: 8, evalCount: 8 },
   seed: 5,
   steps: 300,

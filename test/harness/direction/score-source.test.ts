@@ -33,10 +33,23 @@ describe("runsInRecovery", () => {
 
 describe("sourceScores", () => {
   test("auto scores each tree with the candidate its distance calls for", () => {
-    const row = (model: string, kind: LayerKind, kurtosis: number, variance: number): LayerStatsRow => ({ model, layer: `${kind}.weight`, kind, shape: [2, 2], stats: { count: 4, mean: 0, variance, skewness: 0, kurtosis, min: -1, max: 1, entropy: 1 } });
+    const row = (model: string, kind: LayerKind, kurtosis: number, variance: number): LayerStatsRow => ({
+      model,
+      layer: `${kind}.weight`,
+      kind,
+      shape: [2, 2],
+      stats: { count: 4, mean: 0, variance, skewness: 0, kurtosis, min: -1, max: 1, entropy: 1 },
+    });
     const rows = [row("a", "query", 5, 2), row("a", "mlp-out", 1, 7), row("b", "query", 3, 4), row("b", "mlp-out", 2, 9)];
-    const tree = (ids: string[], choice: "ft" | "lora") => ({ tree: { ids, choice, truth: { models: [], edges: [] }, distance: new Float64Array() } as PreparedTree });
+    const tree = (ids: string[], choice: "ft" | "lora") => ({
+      tree: { ids, choice, truth: { models: [], edges: [] }, distance: new Float64Array() } as PreparedTree,
+    });
     const auto = autoScore({ scoreKinds: ["query", "mlp-out"], loraKinds: ["query"] });
-    expect(sourceScores(auto, rows, [tree(["a"], "ft"), tree(["b"], "lora")])).toEqual(new Map([["a", 6], ["b", -4]]));
+    expect(sourceScores(auto, rows, [tree(["a"], "ft"), tree(["b"], "lora")])).toEqual(
+      new Map([
+        ["a", 6],
+        ["b", -4],
+      ]),
+    );
   });
 });

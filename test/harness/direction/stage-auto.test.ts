@@ -6,9 +6,18 @@ describe("stagesPerTree", () => {
   test("reads one stage per recovered tree (the majority of its models)", () => {
     const model = (id: string, stage: "specialization" | "generalization") => ({ id, path: id, stage, score: 0 });
     const graph: ModelGraph = {
-      models: [model("a", "specialization"), model("b", "specialization"), model("c", "generalization"), model("d", "generalization"), model("e", "specialization")],
+      models: [
+        model("a", "specialization"),
+        model("b", "specialization"),
+        model("c", "generalization"),
+        model("d", "generalization"),
+        model("e", "specialization"),
+      ],
       edges: [],
-      trees: [["a", "b"], ["c", "d", "e"]],
+      trees: [
+        ["a", "b"],
+        ["c", "d", "e"],
+      ],
     };
     expect(stagesPerTree(graph)).toEqual(["specialization", "generalization"]);
   });

@@ -2,7 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { familyTruth, type FamilyMember } from "../../../src/harness/families/family-member.ts";
 import { DEFAULT_LM_PRETRAIN } from "../../../src/train/default-recipes.ts";
 
-const member = (id: string, parent?: string): FamilyMember => ({ id, paperName: id, ...(parent ? { parent } : {}), stage: "specialization", data: "", config: DEFAULT_LM_PRETRAIN });
+const member = (id: string, parent?: string): FamilyMember => ({
+  id,
+  paperName: id,
+  ...(parent ? { parent } : {}),
+  stage: "specialization",
+  data: "",
+  config: DEFAULT_LM_PRETRAIN,
+});
 
 describe("familyTruth", () => {
   test("names the tree after the root and has one edge per non-root", () => {

@@ -6,7 +6,11 @@ import { SD_FAMILY_DEFAULTS, SD_FAMILY_QUICK } from "../../../src/harness/famili
 import { planSdFamily } from "../../../src/harness/families/plan-sd-family.ts";
 import { planVthr } from "../../../src/harness/vthr/plan-vthr.ts";
 
-const edges = (members: { id: string; parent?: string }[]) => members.filter((m) => m.parent).map((m) => `${m.parent}>${m.id}`).sort();
+const edges = (members: { id: string; parent?: string }[]) =>
+  members
+    .filter((m) => m.parent)
+    .map((m) => `${m.parent}>${m.id}`)
+    .sort();
 
 describe("planLlamaFamily", () => {
   test("mirrors Llama 2 / Code Llama: chat and code from the base, python and instruct from code, all specialization", () => {

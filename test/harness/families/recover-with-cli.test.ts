@@ -11,8 +11,26 @@ describe("cliFlags", () => {
 
 describe("edgeSet", () => {
   test("is order-free so two recoveries compare by their edges alone", () => {
-    const graph = (edges: [string, string][]) => ({ models: [], trees: [], edges: edges.map(([parent, child]) => ({ parent, child, distance: Math.random() })) });
-    expect(edgeSet(graph([["a", "b"], ["a", "c"]]))).toEqual(edgeSet(graph([["a", "c"], ["a", "b"]])));
+    const graph = (edges: [string, string][]) => ({
+      models: [],
+      trees: [],
+      edges: edges.map(([parent, child]) => ({ parent, child, distance: Math.random() })),
+    });
+    expect(
+      edgeSet(
+        graph([
+          ["a", "b"],
+          ["a", "c"],
+        ]),
+      ),
+    ).toEqual(
+      edgeSet(
+        graph([
+          ["a", "c"],
+          ["a", "b"],
+        ]),
+      ),
+    );
     expect(edgeSet(graph([["a", "b"]]))).not.toEqual(edgeSet(graph([["b", "a"]])));
   });
 });

@@ -15,7 +15,9 @@ describe("releaseFolder", () => {
     const models = new Map<string, { key: string; path: string }>();
     for (const [i, id] of ["llama-2", "codellama"].entries()) {
       const artifact = await store.get("model", { i }, (folder) =>
-        writeSafetensors(join(folder, "model.safetensors"), [{ name: "model.layers.0.self_attn.q_proj.weight", dtype: "F32", shape: [2, 2], data: Float32Array.of(i, 1, 2, 3) }]),
+        writeSafetensors(join(folder, "model.safetensors"), [
+          { name: "model.layers.0.self_attn.q_proj.weight", dtype: "F32", shape: [2, 2], data: Float32Array.of(i, 1, 2, 3) },
+        ]),
       );
       models.set(id, artifact);
     }

@@ -18,18 +18,36 @@ const matrices = {
   statistic: "kurtosis" as const,
   scoreKinds: ["query" as const],
 };
-const graph = (edges: [string, string][]): ModelGraph => ({ models: [], edges: edges.map(([parent, child]) => ({ parent, child, distance: 0 })), trees: [["a", "b", "c"]] });
+const graph = (edges: [string, string][]): ModelGraph => ({
+  models: [],
+  edges: edges.map(([parent, child]) => ({ parent, child, distance: 0 })),
+  trees: [["a", "b", "c"]],
+});
 
 describe("diagnoseTrueEdges", () => {
   test("separates a wrong parent chosen by distance from a wrong direction", () => {
-    const [ab, bc] = diagnoseTrueEdges(truth, graph([["a", "c"], ["c", "b"]]), matrices);
+    const [ab, bc] = diagnoseTrueEdges(
+      truth,
+      graph([
+        ["a", "c"],
+        ["c", "b"],
+      ]),
+      matrices,
+    );
     expect(ab).toMatchObject({ outcome: "other parent", recoveredParent: "c", directionAgrees: true, distance: 0.5, parentRank: 2 });
     expect(bc).toMatchObject({ outcome: "reversed", recoveredParent: "a", directionAgrees: true, distance: 0.3, parentRank: 2 });
   });
 
   test("reads direction by the child's stage and marks recovered edges", () => {
     const specialization: TruthGraph = { ...truth, models: truth.models.map((m) => ({ ...m, stage: "specialization" as const })) };
-    const rows = diagnoseTrueEdges(specialization, graph([["a", "b"], ["b", "c"]]), matrices);
+    const rows = diagnoseTrueEdges(
+      specialization,
+      graph([
+        ["a", "b"],
+        ["b", "c"],
+      ]),
+      matrices,
+    );
     expect(rows.map((r) => r.outcome)).toEqual(["recovered", "recovered"]);
     expect(rows.map((r) => r.directionAgrees)).toEqual([false, false]);
     expect(diagnoseTrueEdges(truth, graph([["b", "a"]]), matrices)[0]!.recoveredParent).toBeNull();

@@ -8,7 +8,13 @@ import { countMarks, embeddedValues } from "./spec-inspection.ts";
 // Zero vega-lite warnings required: a warning means an encoding was silently dropped.
 describe("lineWithBand", () => {
   test("band, mean line and the paper's crosses", async () => {
-    const spec = lineWithBand(sampleBandPoints, { reference: [{ x: 100, value: 0.89 }, { x: 20, value: 0.7 }], xTitle: "sub-tree size (%)" });
+    const spec = lineWithBand(sampleBandPoints, {
+      reference: [
+        { x: 100, value: 0.89 },
+        { x: 20, value: 0.7 },
+      ],
+      xTitle: "sub-tree size (%)",
+    });
     expect(compileSpec(spec).warnings).toEqual([]);
     const svg = await renderSvg(spec);
     expect(countMarks(svg, "area", "path")).toBe(1);
