@@ -7,7 +7,7 @@
  * are written only when the whole command succeeded.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { MotherError } from "../errors.ts";
+import { BugError, MotherError } from "../errors.ts";
 import { runRecoverCommand, type RecoverCommandOptions } from "./recover-command.ts";
 import { runEvaluateCommand } from "./evaluate-command.ts";
 
@@ -101,7 +101,10 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`mother: ${error.message}\n`);
       process.exit(1);
     }
-    throw error;
+    // Anything else is a bug in mother, not a problem with the input: say so, and how to report it.
+    const what = error instanceof BugError ? error.message : `bug: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    process.stderr.write(`mother: ${what}\nmother: this is a bug in mother, not a problem with your files; please report it with the command you ran.\n`);
+    process.exit(2);
   }
 }
 

@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import type { ScoreName, Stage } from "../types.ts";
 import { MotherError } from "../errors.ts";
+import { stagesFileNotObject } from "../messages.ts";
 import { recover } from "../recover/recover.ts";
 import { defaultLayerCacheFolder } from "../recover/layer-cache.ts";
 import type { DistanceName, FtDistance } from "../recover/options.ts";
@@ -85,7 +86,7 @@ export async function readStagesFile(file: string): Promise<Record<string, Stage
     throw new MotherError(file, problem, { help: 'expected {"model-id": "specialization", …}' });
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new MotherError(file, "must be a JSON object mapping model id to stage");
+    throw stagesFileNotObject(file);
   }
   const stages: Record<string, Stage> = {};
   for (const [id, stage] of Object.entries(parsed)) {

@@ -11,6 +11,7 @@
  */
 import type { LayerStats, ModelGraph, ModelSource, ScoreName, Stage } from "../types.ts";
 import { MotherError } from "../errors.ts";
+import { needTwoModels } from "../messages.ts";
 import { discoverModels } from "../io/discover-models.ts";
 import { nativeKernels, WASM_ONLY } from "../kernels/native-kernels.ts";
 import { directionalScore } from "../stats/layer-stats.ts";
@@ -61,7 +62,7 @@ export async function recover(paths: readonly string[], overrides: Partial<Recov
 /** Steps 2–6 on already discovered models (experiments call this directly). */
 export async function recoverModels(models: readonly ModelSource[], options: RecoverOptions, effects: RecoverEffects = SILENT): Promise<RecoveryResult> {
   if (models.length < 2) {
-    throw new MotherError(models[0]?.path ?? "(no models)", "need at least two models to recover a tree", { value: `${models.length} found` });
+    throw needTwoModels(models[0]?.path ?? "(no models)", models.length);
   }
   checkStageOverrides(models, options);
 
