@@ -18,9 +18,9 @@ import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { experimentCommand, numberList, runExperiment, wholeNumber, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 import { loadVthr } from "../src/harness/ablation/load-vthr.ts";
-import { formatDuration } from "../src/harness/format-units.ts";
+import { formatDuration } from "../src/ui/format-units.ts";
 import { modelStats } from "../src/harness/model-stats.ts";
-import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
+import { lineProgress, terminalProgress } from "../src/ui/progress.ts";
 import {
   accuracyByCandidate,
   lambdaDistanceSweep,

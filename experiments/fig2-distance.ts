@@ -11,7 +11,7 @@
  * Usage: bun run experiments/fig2-distance.ts [--quick] [--reports DIR] [--cache DIR]
  */
 import { join } from "node:path";
-import { defaultProgress } from "../src/harness/progress.ts";
+import { defaultProgress } from "../src/ui/progress.ts";
 import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
 import type { DistanceChoice } from "../src/recover/tree-distance.ts";

@@ -12,7 +12,7 @@
  * Usage: bun run experiments/lora-distance-ablation.ts [--quick] [--lambdas 0,0.1,...] [--reports DIR] [--cache DIR]
  */
 import { join } from "node:path";
-import { defaultProgress } from "../src/harness/progress.ts";
+import { defaultProgress } from "../src/ui/progress.ts";
 import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { SPLITS, VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
 import { experimentCommand, numberList, publishReport, runExperiment, settingsOf, type CommonCliOptions } from "../src/harness/experiment-cli.ts";

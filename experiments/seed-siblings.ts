@@ -13,7 +13,7 @@
  * Usage: bun run experiments/seed-siblings.ts [--quick] [--siblings N] [--seed N] [--reports DIR] [--cache DIR]
  */
 import { join } from "node:path";
-import { defaultProgress } from "../src/harness/progress.ts";
+import { defaultProgress } from "../src/ui/progress.ts";
 import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { planVthr, splitTruth } from "../src/harness/vthr/plan-vthr.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK } from "../src/harness/vthr/vthr-settings.ts";

@@ -13,7 +13,7 @@
  *        [--seed N] [--reports DIR] [--cache DIR]
  */
 import { join } from "node:path";
-import { defaultProgress } from "../src/harness/progress.ts";
+import { defaultProgress } from "../src/ui/progress.ts";
 import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type SplitName } from "../src/harness/vthr/vthr-settings.ts";
 import { experimentCommand, atLeast, publishReport, runExperiment, settingsOf, splitName, type CommonCliOptions } from "../src/harness/experiment-cli.ts";

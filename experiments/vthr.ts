@@ -14,7 +14,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ArtifactStore } from "../src/harness/artifact-store.ts";
-import { lineProgress, terminalProgress } from "../src/harness/progress.ts";
+import { lineProgress, terminalProgress } from "../src/ui/progress.ts";
 import { trainPlanned } from "../src/harness/train-planned.ts";
 import { modelStats } from "../src/harness/model-stats.ts";
 import { writeFileAtomic } from "../src/io/write-file-atomic.ts";

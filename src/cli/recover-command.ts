@@ -8,7 +8,7 @@ import { defaultLayerCacheFolder } from "../recover/layer-cache.ts";
 import type { DistanceName, FtDistance } from "../recover/options.ts";
 import { formatGraph, type GraphFormat } from "../recover/format.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
-import { lineProgress, silentProgress, terminalProgress } from "../harness/progress.ts";
+import { lineProgress, silentProgress, terminalProgress } from "../ui/progress.ts";
 
 /** Options as commander parses them (see main.ts for the flags). */
 export interface RecoverCommandOptions {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from "node:fs/pro
 import { join } from "node:path";
 import { MotherError } from "../errors.ts";
 import { configKey } from "./config-key.ts";
-import { formatBytes, formatDuration } from "./format-units.ts";
+import { formatBytes, formatDuration } from "../ui/format-units.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 
 /**

@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { join } from "node:path";
 import { MotherError } from "../errors.ts";
 import { printReportPage, writeReportPage, type ReportPage } from "../report/index.ts";
-import { formatDuration } from "./format-units.ts";
+import { formatDuration } from "../ui/format-units.ts";
 import { SPLITS, type SplitName } from "./vthr/vthr-settings.ts";
 
 /** Options every experiment script takes. */

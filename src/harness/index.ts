@@ -1,4 +1,4 @@
-/** The experiment harness's shared machinery: cached artefacts, progress, atomic writes. */
+/** The experiment harness's shared machinery: cached artefacts, atomic writes; progress and formatting re-exported from src/ui. */
 export {
   ArtifactStore,
   ARTIFACT_RECORD,
@@ -20,6 +20,6 @@ export {
   type Progress,
   type ProgressState,
   type ProgressTask,
-} from "./progress.ts";
+} from "../ui/progress.ts";
 export { writeFileAtomic } from "../io/write-file-atomic.ts";
-export { formatBytes, formatDuration } from "./format-units.ts";
+export { formatBytes, formatDuration } from "../ui/format-units.ts";

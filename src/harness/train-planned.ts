@@ -17,7 +17,7 @@ import type { TrainConfig } from "../train/train-config.ts";
 import { TRAIN_JOB_MODULE, type TrainJobInput, type TrainJobOutput } from "../train/train-job.ts";
 import { WorkerPool } from "../train/worker-pool.ts";
 import type { Artifact, ArtifactStore } from "./artifact-store.ts";
-import type { Progress } from "./progress.ts";
+import type { Progress } from "../ui/progress.ts";
 
 /** What train-planned needs of a planned model. */
 export interface TrainableModel {

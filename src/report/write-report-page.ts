@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { MotherError } from "../errors.ts";
-import { formatBytes } from "../harness/format-units.ts";
+import { formatBytes } from "../ui/format-units.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import { renderReportPageHtml } from "./page-html.ts";
 import { renderSvg } from "./render-svg.ts";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../../src/harness/ablation/spawn-experiment.ts";
 import { loadVthr } from "../../src/harness/ablation/load-vthr.ts";
-import { silentProgress } from "../../src/harness/progress.ts";
+import { silentProgress } from "../../src/ui/progress.ts";
 import { recoverSplit } from "../../src/harness/vthr/recover-vthr.ts";
 import { VTHR_QUICK } from "../../src/harness/vthr/vthr-settings.ts";
 import { pickModels, recoverScored } from "../../src/harness/ablation/recover-scored.ts";

@@ -11,7 +11,7 @@ import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../../src/harness/a
 import { loadVthr } from "../../src/harness/ablation/load-vthr.ts";
 import { pickModels, recoverScored } from "../../src/harness/ablation/recover-scored.ts";
 import { restrictTruth } from "../../src/harness/ablation/sample-subtree.ts";
-import { silentProgress } from "../../src/harness/progress.ts";
+import { silentProgress } from "../../src/ui/progress.ts";
 import { VTHR_QUICK } from "../../src/harness/vthr/vthr-settings.ts";
 import { pearsonCorrelation, spearmanCorrelation } from "../../src/stats/correlation.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";

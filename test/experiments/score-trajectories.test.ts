@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../../src/harness/ablation/spawn-experiment.ts";
 import { loadVthr } from "../../src/harness/ablation/load-vthr.ts";
-import { silentProgress } from "../../src/harness/progress.ts";
+import { silentProgress } from "../../src/ui/progress.ts";
 import { VTHR_QUICK } from "../../src/harness/vthr/vthr-settings.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import type { LayerStats } from "../../src/types.ts";

@@ -9,7 +9,7 @@
  * experiment that adds models trains only those.
  */
 import { ArtifactStore, type Artifact } from "../artifact-store.ts";
-import type { Progress } from "../progress.ts";
+import type { Progress } from "../../ui/progress.ts";
 import { trainPlanned, type TrainableModel } from "../train-planned.ts";
 import { planVthr, splitTruth, type VthrPlan } from "../vthr/plan-vthr.ts";
 import { openModels } from "../vthr/recover-vthr.ts";

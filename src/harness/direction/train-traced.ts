@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
 import type { Artifact, ArtifactStore } from "../artifact-store.ts";
-import type { Progress } from "../progress.ts";
+import type { Progress } from "../../ui/progress.ts";
 import { trainPlanned, type TrainableModel, type TrainSummary } from "../train-planned.ts";
 import type { StatsSnapshot } from "./score-trajectory.ts";
 

@@ -9,7 +9,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ArtifactStore } from "../artifact-store.ts";
-import { lineProgress, terminalProgress } from "../progress.ts";
+import { lineProgress, terminalProgress } from "../../ui/progress.ts";
 import { writeFileAtomic } from "../../io/write-file-atomic.ts";
 import { publishReport, type CommonCliOptions } from "../experiment-cli.ts";
 import { formatGraph } from "../../recover/format.ts";

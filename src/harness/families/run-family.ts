@@ -13,7 +13,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModelSource, TruthGraph } from "../../types.ts";
 import type { Artifact, ArtifactStore } from "../artifact-store.ts";
-import type { Progress } from "../progress.ts";
+import type { Progress } from "../../ui/progress.ts";
 import { trainPlanned, type TrainSummary } from "../train-planned.ts";
 import { discoverModels } from "../../io/discover-models.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";

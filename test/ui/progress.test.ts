@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { PassThrough } from "node:stream";
-import { describeProgress, lineProgress, recordingProgress, silentProgress, terminalProgress } from "../../src/harness/progress.ts";
+import { describeProgress, lineProgress, recordingProgress, silentProgress, terminalProgress } from "../../src/ui/progress.ts";
 
 describe("describeProgress", () => {
   test("counts cache hits as done but rates and ETAs only real work", () => {
