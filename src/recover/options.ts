@@ -30,7 +30,7 @@ export interface RecoverOptions {
   /**
    * The statistic summed over layers as the directional score (score-trend.ts orients it).
    * "auto": kurtosis over `scoreKinds` for trees built with ℓ_FT, variance over the LoRA
-   * layers for trees built with ℓ_LoRA (see README "Defaults" for the measurements).
+   * layers for trees built with ℓ_LoRA (see docs/defaults.md for the measurements).
    */
   readonly score: ScoreName | "auto";
   /** Layers feeding ℓ_FT and the clustering distance. */
@@ -63,7 +63,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // auto, not the paper's fixed specialization: kurtosis fell parent → child in our ONNX-trained
   // trees (where auto picked specialization on 15/15 VTHR trees at unchanged accuracy) but
   // ROSE on 48/48 edges of PyTorch-trained trees from torch's uniform init, where the fixed
-  // trend got 0.42 of edges and auto 0.91 (experiments/foreign-trees.ts, README "Defaults").
+  // trend got 0.42 of edges and auto 0.91 (experiments/foreign-trees.ts, docs/defaults.md).
   stage: "auto",
   stages: {},
   trees: "auto",
@@ -75,7 +75,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // not help placement on VTHR FT (direction-ablation λ × distance-layer sweep) and costs work.
   distanceKinds: ["query", "key", "value", "qkv", "attention-output"],
   // Kurtosis over attention AND MLP matrices: on VTHR FT it ordered 99 % of the true edges
-  // (attention alone 83 %) and per-tree accuracy rose from 0.68 to 0.85 (README "Defaults").
+  // (attention alone 83 %) and per-tree accuracy rose from 0.68 to 0.85 (docs/defaults.md).
   scoreKinds: ["query", "key", "value", "qkv", "attention-output", "mlp-in", "mlp-gate", "mlp-out"],
   loraKinds: ["query", "value"],
   rankEpsilon: DEFAULT_RANK_EPSILON,

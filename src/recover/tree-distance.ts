@@ -84,7 +84,7 @@ function measurableNeighbourRanks(ft: Float64Array, lora: Float64Array, k: numbe
  * - "geometric" (the default): √(max · mean). The mean places edges the max gets wrong when a
  *   few outlying weights decide it (VTHR FT placement 145 → 164 of 164 true edges with the
  *   trees' own MST); the max keeps siblings fine-tuned on the same data apart, which the mean
- *   draws together along their shared drift (paper §6.3). README "Defaults" has the numbers.
+ *   draws together along their shared drift (paper §6.3). docs/defaults.md has the numbers.
  * With "mean" and "geometric" a pruned member's pairs are measured by the max (prunedPairsByMax).
  */
 export function distanceFt(members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[], kind: FtDistance): Float64Array {
