@@ -11,14 +11,21 @@
  *   share no ancestor differ by about as much as their weights are large.
  */
 import type { ModelSource } from "../types.ts";
-import { MotherError } from "../errors.ts";
+import { bug, MotherError } from "../errors.ts";
 import { cutTree, hierarchicalClustering, type LinkageMatrix } from "../tree/hierarchical-clustering.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 import { rootMeanSquareOf } from "../stats/layer-stats.ts";
 
-/** One recovered tree: indices into its architecture group. */
-export interface Cluster {
-  readonly group: number;
+/** What clustering needs of one architecture group: its models and the layer pass over them (pass[l] for plan[l]). */
+export interface ClusterInput {
+  readonly models: readonly ModelSource[];
+  readonly plan: readonly LayerJob[];
+  readonly pass: readonly LayerResult[];
+}
+
+/** One recovered tree: its architecture group and its members (indices into `group.models`). */
+export interface Cluster<Group extends ClusterInput = ClusterInput> {
+  readonly group: Group;
   readonly members: number[];
 }
 
@@ -112,56 +119,61 @@ export function relatedComponents(distance: Float64Array, n: number, below = REL
   return label;
 }
 
-/** Clusters every group; `trees` is the total tree count (Ward) or "auto" (related components). */
-export function clusterGroups(
-  groups: readonly (readonly ModelSource[])[],
-  plans: readonly (readonly LayerJob[])[],
-  passes: readonly (readonly LayerResult[])[],
-  trees: number | "auto",
-): Cluster[] {
-  const labelsOf: Int32Array[] =
+/**
+ * Clusters every group; `trees` is the total tree count (Ward) or "auto" (related components).
+ * Each cluster carries the group it came from, so callers pass their own group records through.
+ */
+export function clusterGroups<Group extends ClusterInput>(groups: readonly Group[], trees: number | "auto"): Cluster<Group>[] {
+  const labelled =
     trees === "auto"
-      ? groups.map((group, g) => relatedComponents(relativeDistance(group.length, plans[g]!, passes[g]!), group.length))
-      : wardLabels(groups, plans, passes, trees);
-  const clusters: Cluster[] = [];
-  groups.forEach((_, g) => {
+      ? groups.map((group) => ({ group, labels: relatedComponents(relativeDistance(group.models.length, group.plan, group.pass), group.models.length) }))
+      : wardLabels(groups, trees);
+  return labelled.flatMap(({ group, labels }) => {
     const byLabel = new Map<number, number[]>();
-    labelsOf[g]!.forEach((label, i) => {
+    labels.forEach((label, i) => {
       const members = byLabel.get(label);
       if (members) members.push(i);
       else byLabel.set(label, [i]);
     });
-    for (const members of byLabel.values()) clusters.push({ group: g, members });
+    return [...byLabel.values()].map((members) => ({ group, members }));
   });
-  return clusters;
+}
+
+/** One group's Ward dendrogram (none for a single model). */
+interface Dendrogram<Group extends ClusterInput> {
+  readonly group: Group;
+  readonly linkage: LinkageMatrix | undefined;
 }
 
 /** Ward clustering of every group, `trees` clusters in all. */
-function wardLabels(
-  groups: readonly (readonly ModelSource[])[],
-  plans: readonly (readonly LayerJob[])[],
-  passes: readonly (readonly LayerResult[])[],
-  trees: number,
-): Int32Array[] {
-  const linkages: (LinkageMatrix | undefined)[] = groups.map((group, g) =>
-    group.length > 1 ? hierarchicalClustering(clusteringDistance(group.length, plans[g]!, passes[g]!), group.length, "ward") : undefined,
-  );
-  const counts = allocateTrees(groups, linkages, trees);
-  return groups.map((group, g) => (linkages[g] ? cutTree(linkages[g]!, counts[g]!) : new Int32Array(group.length)));
+function wardLabels<Group extends ClusterInput>(groups: readonly Group[], trees: number): { group: Group; labels: Int32Array }[] {
+  const dendrograms: Dendrogram<Group>[] = groups.map((group) => {
+    const n = group.models.length;
+    return { group, linkage: n > 1 ? hierarchicalClustering(clusteringDistance(n, group.plan, group.pass), n, "ward") : undefined };
+  });
+  const counts = allocateTrees(dendrograms, trees);
+  return dendrograms.map((dendrogram) => {
+    const { group, linkage } = dendrogram;
+    return { group, labels: linkage ? cutTree(linkage, counts.get(dendrogram) ?? 1) : new Int32Array(group.models.length) };
+  });
 }
 
-/** Splits a total tree count over groups by undoing the highest merges across all dendrograms. */
-function allocateTrees(groups: readonly (readonly ModelSource[])[], linkages: readonly (LinkageMatrix | undefined)[], trees: number): number[] {
-  const models = groups.reduce((sum, g) => sum + g.length, 0);
-  if (trees < groups.length || trees > models) {
-    const reason = trees < groups.length ? `the models span ${groups.length} architectures, so at least ${groups.length} trees` : `only ${models} models`;
+/** Splits a total tree count over groups (one each at least) by undoing the highest merges across all dendrograms. */
+function allocateTrees<Group extends ClusterInput>(dendrograms: readonly Dendrogram<Group>[], trees: number): Map<Dendrogram<Group>, number> {
+  const groups = dendrograms.length;
+  const models = dendrograms.reduce((sum, { group }) => sum + group.models.length, 0);
+  if (trees < groups || trees > models) {
+    const reason = trees < groups ? `the models span ${groups} architectures, so at least ${groups} trees` : `only ${models} models`;
     throw new MotherError("--trees", `cannot make ${trees} trees: ${reason}`, { value: trees });
   }
-  const merges = linkages.flatMap((linkage, g) =>
-    linkage ? Array.from({ length: linkage.observations - 1 }, (_, row) => ({ g, height: linkage.rows[row * 4 + 2]! })) : [],
-  );
+  const merges = dendrograms.flatMap((dendrogram) => {
+    const { linkage } = dendrogram;
+    return linkage
+      ? Array.from({ length: linkage.observations - 1 }, (_, row) => ({ dendrogram, height: linkage.rows[row * 4 + 2] ?? bug("linkage row in range") }))
+      : [];
+  });
   merges.sort((a, b) => b.height - a.height);
-  const counts = groups.map(() => 1);
-  for (const merge of merges.slice(0, trees - groups.length)) counts[merge.g]!++;
+  const counts = new Map(dendrograms.map((dendrogram) => [dendrogram, 1]));
+  for (const { dendrogram } of merges.slice(0, trees - groups)) counts.set(dendrogram, (counts.get(dendrogram) ?? 1) + 1);
   return counts;
 }

@@ -41,9 +41,9 @@ function highRankOf(job: LayerJob): number {
 /** Neighbours checked per model: a LoRA child's nearest may be a full fine-tune of another tree. */
 const NEIGHBOURS = 2;
 
-/** The job to probe first: the first sketched layer that is also a distance layer (−1: none). */
-export function probeJobIndex(jobs: readonly LayerJob[]): number {
-  return jobs.findIndex((job) => job.roles.sketch && job.roles.distance && job.shape.length === 2);
+/** The job to probe first: the first sketched layer that is also a distance layer (undefined: none). */
+export function probeJob(jobs: readonly LayerJob[]): LayerJob | undefined {
+  return jobs.find((job) => job.roles.sketch && job.roles.distance && job.shape.length === 2);
 }
 
 /** True when some model is within low rank of one of its nearest neighbours in the probe layer. */

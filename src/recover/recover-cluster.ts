@@ -1,0 +1,242 @@
+/**
+ * Step 5 of recovery, for one cluster (paper §5.2):
+ *
+ *   members ─a─► D (tree-distance.ts) ─b─► storage twins set aside (storage-twins.ts)
+ *           ─c─► scores → K, stages → T, M, MDST over the kept models (orientCluster, recover-tree.ts)
+ *           ─d─► twins hung under their representatives ─► the tree's models and edges (placeMembers)
+ *
+ * The minimum arborescence is built on one model per set of storage twins, with pruned → dense
+ * edges forbidden; the twins hang under their representative afterwards.
+ */
+import type { LayerStats, ModelGraph, ModelSource, ScoreName, Stage } from "../types.ts";
+import { bug } from "../errors.ts";
+import { directionalScore } from "../stats/layer-stats.ts";
+import type { Cluster } from "./cluster-models.ts";
+import type { RecoverOptions } from "./options.ts";
+import type { RankRunner } from "./pair-ranks.ts";
+import type { GroupPass } from "./read-groups.ts";
+import { cheaperByMoreThan, recoverTree, type TreeResult } from "./recover-tree.ts";
+import { SPECIALIZATION_TREND } from "./score-trend.ts";
+import { storageTwins } from "./storage-twins.ts";
+import { PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
+
+type GraphModel = ModelGraph["models"][number];
+type GraphEdge = ModelGraph["edges"][number];
+
+/** What step 5 runs with: the settings, the pool's rank runner (ℓ_LoRA), and where notes go. */
+export interface ClusterContext {
+  readonly options: RecoverOptions;
+  readonly ranks: RankRunner;
+  readonly log: (message: string) => void;
+}
+
+/** One recovered tree: the distance it was built with, its models and its edges. */
+export interface RecoveredTree {
+  readonly choice: DistanceChoice;
+  readonly models: GraphModel[];
+  readonly edges: GraphEdge[];
+}
+
+/** One member of the cluster as step 5 sees it. */
+interface Member {
+  readonly model: ModelSource;
+  /** Index into the group: the model's column in the layer pass. */
+  readonly index: number;
+  /** Index into the cluster: the member's row of D. */
+  readonly position: number;
+  readonly stage: Stage | "auto";
+}
+
+/** A member with its storage twin, if it is one (storage-twins.ts). */
+interface Twinned extends Member {
+  /** The member this one is a storage copy of (copyOf −1 reads undefined): undefined when it is a tree node itself. */
+  readonly representative: Member | undefined;
+  /** 1 when storage tells that the representative came first, 0 for a coin flip (StorageTwins.certain). */
+  readonly certain: number;
+}
+
+/** A kept member's place in the arborescence. */
+interface Placed {
+  readonly stage: Stage;
+  readonly parent: Member | undefined;
+  readonly confidence: number;
+}
+
+/** Step 5 for one cluster: D, the directional scores, the minimum arborescence, and the graph's models and edges. */
+export async function recoverCluster({ group, members: indices }: Cluster<GroupPass>, context: ClusterContext): Promise<RecoveredTree> {
+  const { options, log } = context;
+  const members: Member[] = indices.map((index, position) => {
+    const model = group.models[index] ?? bug(`cluster member ${index} is in its group`);
+    return { model, index, position, stage: options.stages[model.id] ?? options.stage };
+  });
+  // a. The distance matrix D over all members.
+  const { matrix, choice } = await treeDistance(indices, group.plan, group.pass, options, context.ranks);
+  // b. Storage twins: only representatives enter the arborescence.
+  const twins = storageTwins(indices, group.plan, group.pass);
+  const twinned: Twinned[] = members.map((member) => {
+    const copyOf = twins.copyOf[member.position] ?? bug("a twin entry per member");
+    return { ...member, representative: members[copyOf], certain: twins.certain[member.position] ?? bug("a twin entry per member") };
+  });
+  const kept: Member[] = twinned.filter((member) => !member.representative);
+  if (kept.length < members.length)
+    log(
+      `${members.length - kept.length} model(s) are storage copies of another (a lower-precision re-save, a quantised copy or a duplicate): ` +
+        "each is attached under it",
+    );
+  // c. Scores, stages, M and the MDST over the kept members.
+  const oriented = orientCluster({ group, members, kept, distance: subMatrix(matrix, members.length, kept), choice, options });
+  logOrientation(members, kept, oriented, log);
+  // d. The graph's models and edges, twins under their representatives.
+  return { choice, ...placeMembers(twinned, kept, oriented, matrix) };
+}
+
+/** The direction a cluster's arborescence was built with. */
+interface Oriented {
+  /** The score the tree was oriented by, and the one tried first (they differ when variance won). */
+  readonly score: ScoreName;
+  readonly first: ScoreName;
+  /** The plain statistic of every member (reported in the graph), by position. */
+  readonly statistic: Float64Array;
+  /** The arborescence over the kept members (node i is kept[i]). */
+  readonly tree: TreeResult;
+}
+
+/**
+ * The minimum arborescence of one cluster's kept members (`distance` is their D), oriented by
+ * the auto score (scoreFor) — or by variance growth for an ℓ_FT tree whose variance
+ * arborescence is cheaper by more than λ, the cost of one edge against the trend (README
+ * "Defaults": the HF-init PyTorch tree and SGD fine-tunes). Pruned → dense edges are forbidden.
+ */
+function orientCluster(input: {
+  readonly group: GroupPass;
+  readonly members: readonly Member[];
+  readonly kept: readonly Member[];
+  readonly distance: Float64Array;
+  readonly choice: DistanceChoice;
+  readonly options: RecoverOptions;
+}): Oriented {
+  const { group, members, kept, distance, choice, options } = input;
+  // Some member (kept or not) labelled generalization decides the score (scoreFor).
+  const hasGeneralization = members.some((member) => member.stage === "generalization");
+  const forbidden = sparseToDense(kept.map((member) => zeroShare(group.plan, group.pass, member.index)));
+  const stages = kept.map((member) => member.stage);
+  const orientedBy = (score: ScoreName, loraLayers: boolean) => {
+    const statistic = Float64Array.from(members, (member) => directionalScore(scoreLayers(group, member.index, loraLayers), score));
+    const scores = Float64Array.from(kept, (member) => -SPECIALIZATION_TREND[score] * (statistic[member.position] ?? bug("a statistic per member")));
+    return { score, statistic, tree: recoverTree({ distance, scores, stages, lambda: options.lambda, forbidden }) };
+  };
+  const first = scoreFor(choice, hasGeneralization, options);
+  const oriented = orientedBy(first, options.score === "auto" && first === "variance");
+  if (options.score !== "auto" || first !== "kurtosis" || choice !== "ft" || hasGeneralization) return { ...oriented, first };
+  const variance = orientedBy("variance", false);
+  return { ...(cheaperByMoreThan(oriented.tree, variance.tree, oriented.tree.penalty) ? variance : oriented), first };
+}
+
+/**
+ * The statistic a tree's direction comes from. With "auto", ℓ_LoRA trees use variance: a merged
+ * LoRA child is its parent plus a low-rank update that no weight decay touches, so the adapted
+ * layers' spread grows from parent to child (VTHR LoRA-F 1.00 and LoRA-V 0.98, against 0.90
+ * and 0.71 with kurtosis); ℓ_FT trees use kurtosis, the paper's score — unless variance growth
+ * orders the tree with more than one λ of disagreement less (orientCluster). A tree holding a
+ * generalization model uses kurtosis only: variance also grows in (continued) pre-training, so
+ * flipping its trend for generalization would point every edge backwards (README "Defaults").
+ */
+function scoreFor(choice: DistanceChoice, hasGeneralization: boolean, options: RecoverOptions): ScoreName {
+  if (options.score !== "auto") return options.score;
+  return choice === "lora" && !hasGeneralization ? "variance" : "kurtosis";
+}
+
+/** Statistics of one model's score layers: the LoRA layers for auto-scored ℓ_LoRA trees. */
+function scoreLayers(group: GroupPass, model: number, loraLayers: boolean): LayerStats[] {
+  return group.plan.flatMap((job, l) =>
+    (loraLayers ? job.roles.sketch : job.roles.score) ? [group.pass[l]?.stats[model] ?? bug(`layer ${job.name} has statistics of model ${model}`)] : [],
+  );
+}
+
+/** The notes on how a tree was oriented: by variance instead of kurtosis, or by --stage auto. */
+function logOrientation(members: readonly Member[], kept: readonly Member[], { score, first, tree }: Oriented, log: (message: string) => void): void {
+  const root = kept[tree.parent.indexOf(-1)]?.model.id ?? bug("an arborescence has a root");
+  if (score !== first)
+    log(`tree rooted at ${root}: variance growth orders it with more than one disagreement fewer than kurtosis, so its direction comes from variance`);
+  const auto = members.some((member) => member.stage === "auto");
+  if (auto && tree.orientationTied && kept.length > 1) {
+    log(
+      `tree rooted at ${root}: both directions fit equally well (a chain or a pair), so --stage auto assumed fine-tuning (specialization); ` +
+        "give --stage or --stages if these models were made otherwise",
+    );
+  } else if (auto && tree.stages.includes("generalization")) {
+    log(`tree rooted at ${root}: ${score} rises from parent to child here, so --stage auto oriented it as generalization`);
+  }
+}
+
+/**
+ * The graph's models and edges of one cluster, in member order. A twin's parent is its
+ * representative: storage explains their whole difference. The edge is certain when storage
+ * tells the order, a coin flip for same-precision duplicates.
+ */
+function placeMembers(
+  members: readonly Twinned[],
+  kept: readonly Member[],
+  { statistic, tree }: Oriented,
+  distance: Float64Array,
+): { models: GraphModel[]; edges: GraphEdge[] } {
+  const placed = new Map<number, Placed>(
+    kept.map((member, node) => [
+      member.position,
+      {
+        stage: tree.stages[node] ?? bug("a stage per tree node"),
+        parent: kept[tree.parent[node] ?? bug("a parent per tree node")], // −1 (the root) reads undefined
+        confidence: tree.confidence[node] ?? bug("a confidence per tree node"),
+      },
+    ]),
+  );
+  const k = members.length;
+  const models: GraphModel[] = [];
+  const edges: GraphEdge[] = [];
+  for (const member of members) {
+    const { model, position, representative } = member;
+    const place = placed.get((representative ?? member).position) ?? bug(`member ${model.id} or its representative is a tree node`);
+    models.push({ id: model.id, path: model.path, stage: place.stage, score: statistic[position] ?? bug("a statistic per member") });
+    const parent = representative ?? place.parent;
+    if (parent) {
+      const confidence = representative ? member.certain : place.confidence;
+      edges.push({ parent: parent.model.id, child: model.id, distance: distance[parent.position * k + position] ?? bug("D is k × k"), confidence });
+    }
+  }
+  return { models, edges };
+}
+
+/** A model is dense when under this share of its weights is exactly 0 (pruned: PRUNED_ZEROS or more). */
+const DENSE_ZEROS = 0.05;
+
+/**
+ * Edges from a pruned model to a dense one (k × k): pruning is not undone by fine-tuning a
+ * pruned model, while pruning raises kurtosis (+0.10 on every matrix in
+ * experiments/derived-copies.ts) and so made pruned copies look like their source's parent.
+ * Undefined when no pair is pruned → dense.
+ */
+function sparseToDense(zeroShares: readonly number[]): Uint8Array | undefined {
+  const k = zeroShares.length;
+  let any = false;
+  const forbidden = new Uint8Array(k * k);
+  zeroShares.forEach((parentZeros, i) => {
+    zeroShares.forEach((childZeros, j) => {
+      if (parentZeros >= PRUNED_ZEROS && childZeros < DENSE_ZEROS) {
+        forbidden[i * k + j] = 1;
+        any = true;
+      }
+    });
+  });
+  return any ? forbidden : undefined;
+}
+
+/** D restricted to the `kept` members (rows and columns at their positions in the k × k matrix). */
+function subMatrix(matrix: Float64Array, k: number, kept: readonly Member[]): Float64Array {
+  const out = new Float64Array(kept.length * kept.length);
+  kept.forEach((row, i) => {
+    kept.forEach((column, j) => {
+      out[i * kept.length + j] = matrix[row.position * k + column.position] ?? bug("D is k × k");
+    });
+  });
+  return out;
+}
