@@ -104,8 +104,9 @@ interface Oriented {
 /**
  * The minimum arborescence of one cluster's kept members (`distance` is their D), oriented by
  * the auto score (scoreFor) — or by variance growth for an ℓ_FT tree whose variance
- * arborescence is cheaper by more than λ, the cost of one edge against the trend (README
- * "Defaults": the HF-init PyTorch tree and SGD fine-tunes). Pruned → dense edges are forbidden.
+ * arborescence is cheaper by more than λ, the cost of one edge against the trend (docs/defaults.md,
+ * "Variance fallback for ℓ_FT trees": the HF-init PyTorch tree and SGD fine-tunes). Pruned → dense
+ * edges are forbidden.
  */
 function orientCluster(input: {
   readonly group: GroupPass;
@@ -139,7 +140,7 @@ function orientCluster(input: {
  * and 0.71 with kurtosis); ℓ_FT trees use kurtosis, the paper's score — unless variance growth
  * orders the tree with more than one λ of disagreement less (orientCluster). A tree holding a
  * generalization model uses kurtosis only: variance also grows in (continued) pre-training, so
- * flipping its trend for generalization would point every edge backwards (README "Defaults").
+ * flipping its trend for generalization would point every edge backwards (docs/defaults.md).
  */
 function scoreFor(choice: DistanceChoice, hasGeneralization: boolean, options: RecoverOptions): ScoreName {
   if (options.score !== "auto") return options.score;

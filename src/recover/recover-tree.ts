@@ -8,7 +8,7 @@
  * With `stage: "auto"` both global orientations are tried and the cheaper arborescence wins.
  * That is evidence, not a guess: in the wrong orientation the scores run against D on the
  * branches, and every such edge pays λ; a chain or a pair has no branch, so both cost the same
- * (`orientationTied`). Measurements: README "Defaults", "Direction trend: inferred per tree".
+ * (`orientationTied`). Measurements: docs/defaults.md, "Direction trend: inferred per tree".
  */
 import type { Stage } from "../types.ts";
 import { directionMatrix, directionPenalty, mergedMatrix, stageMatrix } from "./direction.ts";
