@@ -45,3 +45,76 @@ export function nothingToCompare(path: string, tensorCount: number): MotherError
     help: "mother compares the attention and MLP matrices of transformer checkpoints (Hugging Face names, or any square 2-D weights)",
   });
 }
+
+// ── Hostile input and output locations (#16: headers, empty tensors, shard indexes, --out/--stats) ──
+
+/** A safetensors header whose raw bytes hold more entries than one file may describe. */
+export function headerTooManyTensors(file: string, entries: number, limit: number): MotherError {
+  return new MotherError(file, "safetensors header describes too many tensors", {
+    value: `up to ${entries} entries`,
+    limit,
+    help: "real checkpoints hold far fewer per file; this one is corrupt or crafted",
+  });
+}
+
+/** A safetensors header whose raw bytes hold more JSON values than any real header. */
+export function headerTooManyValues(file: string, values: number, limit: number): MotherError {
+  return new MotherError(file, "safetensors header holds too many JSON values", {
+    value: `up to ${values}`,
+    limit,
+    help: "real headers hold a few values per tensor; this one is corrupt or crafted",
+  });
+}
+
+/** Note: empty tensors (a dimension of 0) were left out; `example` names one file and tensor. */
+export function emptyTensorsSkipped(models: number, tensors: number, example: { file: string; name: string; shape: readonly number[] }): string {
+  return `${example.file}: empty tensor ${example.name} [${example.shape.join(", ")}] skipped (nothing to compare)${
+    tensors > 1 ? `; ${tensors} empty tensors in ${models} models in all` : ""
+  }`;
+}
+
+/** Note: a shard holds float tensors its index does not map; they are read from the shard anyway. */
+export function shardIndexOmits(indexFile: string, names: readonly string[], shard: string): string {
+  const shown = names.slice(0, 3).join(", ") + (names.length > 3 ? `, … (${names.length} in all)` : "");
+  return `${indexFile}: weight_map omits ${shown}, held by ${shard}: read from the shard anyway (the shard's header is the truth)`;
+}
+
+/** An output path (`--out`, `--stats`) that names a folder. */
+export function outputIsFolder(path: string, flag: string): MotherError {
+  return new MotherError(path, `${flag} names a folder, not a file`, { help: `give a file path, e.g. ${path.replace(/\/+$/, "")}/graph.json` }, "output");
+}
+
+/** An output path that exists and is not a regular file (a device, a pipe): renaming over it would replace it. */
+export function outputNotRegularFile(path: string, flag: string): MotherError {
+  return new MotherError(path, `${flag} names something other than a regular file`, { help: "omit --out to print to standard output" }, "output");
+}
+
+/** An output path that lies under a regular file (so its folder cannot exist). */
+export function outputUnderFile(path: string, flag: string, file: string): MotherError {
+  return new MotherError(path, `${flag} lies under a file, not a folder`, { value: file, help: "choose a path in a folder" }, "output");
+}
+
+/** An output path whose folder does not let us create files (permissions, read-only mount, /proc). */
+export function outputNotWritable(path: string, flag: string, folder: string, reason: string): MotherError {
+  return new MotherError(path, `${flag}: cannot write in ${folder}`, { value: reason, help: "choose a writable folder" }, "output");
+}
+
+/** An output path that is, or lies inside, one of the inputs (writing it would destroy a model). */
+export function outputIsInput(path: string, flag: string, input: string): MotherError {
+  return new MotherError(
+    path,
+    `${flag} would overwrite or add to an input model`,
+    { value: input, help: "write the result outside the model folders (a folder of model folders is fine)" },
+    "output",
+  );
+}
+
+/** `--out` and `--stats` name the same file. */
+export function outputsCollide(path: string): MotherError {
+  return new MotherError(path, "--out and --stats name the same file", { help: "give them different paths" }, "output");
+}
+
+/** An output that passed the checks but could not be written in the end (disk full, removed folder). */
+export function outputWriteFailed(path: string, flag: string, reason: string): MotherError {
+  return new MotherError(path, `${flag}: cannot write`, { value: reason, help: "nothing was written; free space or choose another path" }, "output");
+}

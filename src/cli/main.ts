@@ -73,7 +73,8 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "no progress on standard error")
     .addHelpText(
       "after",
-      "\nEnvironment:\n  MOTHER_KERNELS=wasm  sweep with the WebAssembly kernels only (by default the native AVX2 kernels, built by the machine's cc at install, run where they can)",
+      "\nChecks:\n  Only the layers recovery compares are read, and only those are checked for NaN/Inf; a corrupt value in any other tensor\n  (embeddings, norms, heads) is not detected: the result does not depend on those tensors, and reading them would cost a pass over bytes it never uses.\n" +
+        "\nEnvironment:\n  MOTHER_KERNELS=wasm  sweep with the WebAssembly kernels only (by default the native AVX2 kernels, built by the machine's cc at install, run where they can)",
     )
     .action(async (paths: string[], options: RecoverCommandOptions) => runRecoverCommand(paths, options));
 

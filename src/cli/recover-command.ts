@@ -2,12 +2,13 @@
 import { readFile } from "node:fs/promises";
 import type { ScoreName, Stage } from "../types.ts";
 import { MotherError } from "../errors.ts";
-import { stagesFileNotObject } from "../messages.ts";
+import { outputsCollide, outputWriteFailed, stagesFileNotObject } from "../messages.ts";
 import { recover } from "../recover/recover.ts";
 import { defaultLayerCacheFolder } from "../recover/layer-cache.ts";
 import type { DistanceName, FtDistance } from "../recover/options.ts";
 import { formatGraph, type GraphFormat } from "../recover/format.ts";
-import { writeFileAtomic } from "../io/write-file-atomic.ts";
+import { FileWriteError, writeFilesAtomic, type WriteEffects } from "../io/write-file-atomic.ts";
+import { checkOutputPath } from "../io/check-output-path.ts";
 import { lineProgress, silentProgress, terminalProgress } from "../ui/progress.ts";
 
 /** Options as commander parses them (see main.ts for the flags). */
@@ -32,7 +33,17 @@ const MEGABYTE = 1024 * 1024;
 /** Below this many selected bytes the read takes well under a second: no progress line. */
 const PROGRESS_MIN_BYTES = 64 * MEGABYTE;
 
-export async function runRecoverCommand(paths: string[], options: RecoverCommandOptions): Promise<void> {
+/** Runs `mother recover`; `write` is the file system the outputs go through (tests pass a full disk). */
+export async function runRecoverCommand(paths: string[], options: RecoverCommandOptions, write?: WriteEffects): Promise<void> {
+  // Before any work: minutes of recovery must not end in a stack trace, or in JSON over a model.
+  const outputs = { "--out": options.out, "--stats": options.stats };
+  const realPaths = new Map<string, string>();
+  for (const [flag, path] of Object.entries(outputs)) {
+    if (path === undefined) continue;
+    const real = await checkOutputPath(path, flag, paths);
+    if ([...realPaths.values()].includes(real)) throw outputsCollide(path);
+    realPaths.set(flag, real);
+  }
   const stages = options.stages ? await readStagesFile(options.stages) : {};
   const progress = options.quiet ? silentProgress : process.stderr.isTTY ? terminalProgress() : lineProgress();
   let task: ReturnType<typeof progress.start> | undefined;
@@ -66,14 +77,22 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     },
   );
   const text = formatGraph(result.graph, options.format);
-  // Outputs are written only now that everything succeeded: no half-written files.
+  // Outputs are written only now that everything succeeded, all or none: no half-written files.
+  const files: { path: string; flag: string; contents: string | Uint8Array }[] = [];
   if (options.stats) {
     // Loaded only here: apache-arrow takes ~0.1 s to import, a tenth of a large recovery.
     const { statsToArrow, writeStatsTable } = await import("../stats/stats-table.ts");
-    await writeStatsTable(options.stats, statsToArrow(result.layerStats));
+    const path = options.stats;
+    await writeStatsTable(path, statsToArrow(result.layerStats), async (_, contents) => void files.push({ path, flag: "--stats", contents }));
   }
-  if (options.out) await writeFileAtomic(options.out, text);
-  else process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  if (options.out) files.push({ path: options.out, flag: "--out", contents: text });
+  try {
+    await writeFilesAtomic(files, write);
+  } catch (error) {
+    if (!(error instanceof FileWriteError)) throw error;
+    throw outputWriteFailed(error.path, files.find((f) => f.path === error.path)?.flag ?? "--out", error.reason);
+  }
+  if (!options.out) process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
 
 /** Reads `--stages FILE.json`: an object mapping model id → generalization|specialization. */

@@ -10,8 +10,10 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { MotherError } from "../errors.ts";
 import type { ModelSource, TensorInfo } from "../types.ts";
-import { openSafetensorsFile } from "./read-safetensors.ts";
-import { openShardedCheckpoint, SHARD_INDEX_SUFFIX } from "./read-sharded-checkpoint.ts";
+import { emptyTensorsSkipped } from "../messages.ts";
+import { readSafetensorsHeader } from "./read-safetensors.ts";
+import { openShardedCheckpoint, SHARD_INDEX_SUFFIX, type ShardNotes } from "./read-sharded-checkpoint.ts";
+import { emptyTensors } from "./safetensors-header.ts";
 
 const SAFETENSORS_SUFFIX = ".safetensors";
 
@@ -26,9 +28,10 @@ interface ModelLocation {
  * Find and open every model under `paths`, sorted by id (then path). Throws MotherError for a
  * missing or unreadable path, a file that is not `.safetensors`, a folder with neither
  * safetensors nor model subfolders, two models with the same id (naming both paths), and a
- * model without any floating-point tensor.
+ * model without any floating-point tensor. What is legal but left out is said through `note`
+ * (one line each): empty tensors (a dimension of 0), shard tensors an index omits.
  */
-export async function discoverModels(paths: readonly string[]): Promise<ModelSource[]> {
+export async function discoverModels(paths: readonly string[], note: (message: string) => void = () => {}): Promise<ModelSource[]> {
   const locations = (await Promise.all(paths.map(locateModels))).flat();
   locations.sort((a, b) => compare(a.id, b.id) || compare(a.path, b.path));
   for (let i = 1; i < locations.length; i++) {
@@ -39,11 +42,25 @@ export async function discoverModels(paths: readonly string[]): Promise<ModelSou
       });
     }
   }
-  return mapInBatches(locations, HEADERS_IN_FLIGHT, async (location) => {
-    const tensors = location.kind === "file" ? await openSafetensorsFile(location.path) : await openModelFolder(location.path);
+  const empty: { model: string; file: string; name: string; shape: readonly number[] }[] = [];
+  const models = await mapInBatches(locations, HEADERS_IN_FLIGHT, async (location) => {
+    const notes: ShardNotes = { note, empty: (file, tensors) => empty.push(...tensors.map((t) => ({ model: location.path, file, ...t }))) };
+    const tensors = location.kind === "file" ? await openFile(location.path, notes) : await openModelFolder(location.path, notes);
     if (tensors.length === 0) throw new MotherError(location.path, "model has no floating-point (F64/F32/F16/BF16) tensors");
     return { id: location.id, path: location.path, tensors };
   });
+  // One line for all models: a family shares its empty tensors, and ten identical notes say no more than one.
+  empty.sort((a, b) => compare(a.file, b.file));
+  if (empty.length > 0) note(emptyTensorsSkipped(new Set(empty.map((e) => e.model)).size, empty.length, empty[0]!));
+  return models;
+}
+
+/** The float tensors of one file; its empty tensors go to `notes.empty`. */
+async function openFile(file: string, notes: ShardNotes): Promise<TensorInfo[]> {
+  const header = await readSafetensorsHeader(file);
+  const empty = emptyTensors(header.skipped);
+  if (empty.length > 0) notes.empty?.(file, empty);
+  return header.tensors;
 }
 
 /** Models whose headers are read at once: enough to overlap I/O, far below file-handle limits. */
@@ -121,7 +138,7 @@ function isModelFolder(entries: readonly FolderEntry[]): boolean {
 }
 
 /** Tensors of a model folder: via its shard index if it has one, else all its `.safetensors`. */
-async function openModelFolder(folder: string): Promise<TensorInfo[]> {
+async function openModelFolder(folder: string, notes: ShardNotes): Promise<TensorInfo[]> {
   const entries = (await listFolder(folder)).filter((entry) => !entry.isDirectory);
   const indexes = entries.filter((entry) => entry.name.endsWith(SHARD_INDEX_SUFFIX)).map((entry) => entry.name);
   if (indexes.length > 0) {
@@ -129,10 +146,10 @@ async function openModelFolder(folder: string): Promise<TensorInfo[]> {
     if (indexes.length > 1 && index !== `model${SHARD_INDEX_SUFFIX}`) {
       throw new MotherError(folder, "several shard indexes and none is model.safetensors.index.json", { value: indexes.join(", ") });
     }
-    return openShardedCheckpoint(join(folder, index));
+    return openShardedCheckpoint(join(folder, index), notes);
   }
   const files = entries.filter((entry) => entry.name.endsWith(SAFETENSORS_SUFFIX)).map((entry) => join(folder, entry.name));
-  const perFile = await Promise.all(files.map(openSafetensorsFile));
+  const perFile = await Promise.all(files.map((file) => openFile(file, notes)));
   const fileOf = new Map<string, string>();
   for (const tensor of perFile.flat()) {
     const earlier = fileOf.get(tensor.name);

@@ -7,7 +7,9 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { MotherError } from "../errors.ts";
 import type { TensorInfo } from "../types.ts";
+import { shardIndexOmits } from "../messages.ts";
 import { readSafetensorsHeader } from "./read-safetensors.ts";
+import { emptyTensors, type SkippedTensor } from "./safetensors-header.ts";
 
 /** File-name suffix of a sharded checkpoint's index (`model.safetensors.index.json`, …). */
 export const SHARD_INDEX_SUFFIX = ".safetensors.index.json";
@@ -41,13 +43,24 @@ export async function readShardIndex(indexFile: string): Promise<Map<string, str
   return shardOf;
 }
 
+/** What opening a sharded checkpoint noticed without refusing it (discoverModels reports it). */
+export interface ShardNotes {
+  /** One-line notes naming the index (a shard tensor the index omits). */
+  readonly note?: (message: string) => void;
+  /** Empty tensors (a dimension of 0) found in the shards, with their shard file. */
+  readonly empty?: (file: string, tensors: readonly SkippedTensor[]) => void;
+}
+
 /**
- * Open every shard an index names and return the mapped float tensors (shard by shard in
- * sorted shard order, header order within a shard). Errors: a shard that does not exist or is
- * corrupt, and a mapped tensor absent from its shard. Shard tensors the index does not map
- * are ignored, as transformers does; mapped non-float tensors (integer buffers) are skipped.
+ * Open every shard an index names and return the float tensors (shard by shard in sorted shard
+ * order, header order within a shard). Errors: a shard that does not exist or is corrupt, and
+ * a mapped tensor absent from its shard. A float tensor a shard holds but the index omits is
+ * read anyway, with a note: the shard's header is the truth, and dropping the tensor would
+ * silently move the model into another architecture group than its siblings (transformers
+ * ignores such tensors, but it loads one model, not a family). Mapped non-float tensors
+ * (integer buffers) are skipped.
  */
-export async function openShardedCheckpoint(indexFile: string): Promise<TensorInfo[]> {
+export async function openShardedCheckpoint(indexFile: string, notes: ShardNotes = {}): Promise<TensorInfo[]> {
   const shardOf = await readShardIndex(indexFile);
   const shards = [...new Set(shardOf.values())].sort();
   for (const shard of shards) {
@@ -65,7 +78,18 @@ export async function openShardedCheckpoint(indexFile: string): Promise<TensorIn
         throw new MotherError(indexFile, `tensor ${name} is mapped to ${shard} but that shard does not hold it`);
       }
     }
-    for (const tensor of header.tensors) if (shardOf.get(tensor.name) === shard) tensors.push(tensor);
+    const omitted = header.tensors.filter((t) => !shardOf.has(t.name)).map((t) => t.name);
+    if (omitted.length > 0) notes.note?.(shardIndexOmits(indexFile, omitted, shard));
+    for (const tensor of header.tensors) if (shardOf.get(tensor.name) === shard || !shardOf.has(tensor.name)) tensors.push(tensor);
+    const empty = emptyTensors(header.skipped);
+    if (empty.length > 0) notes.empty?.(join(dirname(indexFile), shard), empty);
+  }
+  const fileOf = new Map<string, string>();
+  for (const tensor of tensors) {
+    const earlier = fileOf.get(tensor.name);
+    if (earlier !== undefined)
+      throw new MotherError(indexFile, `weight_map omits ${tensor.name}, which two shards hold`, { value: `${earlier} and ${tensor.file}` });
+    fileOf.set(tensor.name, tensor.file);
   }
   return tensors;
 }

@@ -5,6 +5,7 @@
  * the truth we check everything else against (after huggingface.js's parser).
  */
 import { MotherError } from "../errors.ts";
+import { headerTooManyTensors, headerTooManyValues } from "../messages.ts";
 import type { Dtype, TensorInfo } from "../types.ts";
 
 /** Bytes of the little-endian u64 that precedes the JSON header. */
@@ -16,6 +17,21 @@ export const HEADER_LENGTH_PREFIX_BYTES = 8;
  * bigger length means a corrupt or hostile file, and parsing it would cost unbounded memory.
  */
 export const MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * Most tensors one file may describe: 100 000. The largest published checkpoints hold about
+ * 10^5 tensors across all their shards (DeepSeek-V3: ~91k in 163 files), so one file with more
+ * is corrupt or hostile — and JSON.parse spends ~0.8 KB per entry (a 98 MB header of 876k
+ * empty tensors took 1.4 GB). Counted on the raw bytes before parsing (see countJsonStructure).
+ */
+export const MAX_TENSORS_PER_FILE = 100_000;
+
+/**
+ * Most JSON values (numbers, strings, lists, objects) a header may hold before it is parsed:
+ * 2 000 000, twenty per tensor at MAX_TENSORS_PER_FILE (a real entry has six to ten). Bounds
+ * the parse's memory when the bytes are few entries with huge lists (a shape of 10^7 ones).
+ */
+export const MAX_HEADER_VALUES = 2_000_000;
 
 /**
  * Bits per element of every dtype the safetensors format defines. Sub-byte formats (F4, F6)
@@ -83,6 +99,7 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, file: string, fi
     });
   }
   const dataBytes = fileSize - dataStart;
+  checkHeaderSize(headerBytes, file);
   const header = parseJsonObject(headerBytes, file);
 
   const tensors: TensorInfo[] = [];
@@ -120,7 +137,8 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, file: string, fi
       });
     }
     ranges.push({ name, begin, end });
-    if (WEIGHT_DTYPES.has(dtype)) {
+    // An empty tensor (a dimension of 0) is legal but holds no weights to compare.
+    if (WEIGHT_DTYPES.has(dtype) && elements > 0) {
       tensors.push({ name, dtype: dtype as Dtype, shape, file, offset: dataStart + begin, byteLength: end - begin });
     } else {
       skipped.push({ name, dtype, shape });
@@ -128,6 +146,42 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, file: string, fi
   }
   checkNoOverlap(ranges, file);
   return { tensors, skipped, metadata };
+}
+
+/** The skipped tensors that are empty (a dimension of 0): legal, but nothing to read. */
+export function emptyTensors(skipped: readonly SkippedTensor[]): SkippedTensor[] {
+  return skipped.filter((tensor) => tensor.shape.includes(0));
+}
+
+/**
+ * Refuses a header whose parse would cost unbounded memory, from upper bounds counted on its
+ * raw bytes: every entry is an object, so it opens with a `{` byte (JSON cannot escape a
+ * structural brace), and every value but the first in a list or object follows a `,`. Bytes
+ * inside strings only raise the counts, so a header under the limits is never refused wrongly
+ * unless its strings hold about as many braces or commas as the limits.
+ */
+function checkHeaderSize(headerBytes: Uint8Array, file: string): void {
+  const { objects, values } = countJsonStructure(headerBytes);
+  if (objects - 1 > MAX_TENSORS_PER_FILE) throw headerTooManyTensors(file, objects - 1, MAX_TENSORS_PER_FILE);
+  if (values > MAX_HEADER_VALUES) throw headerTooManyValues(file, values, MAX_HEADER_VALUES);
+}
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const COMMA = 0x2c;
+
+/** Upper bounds on the objects and on all values of a JSON text, from its bytes alone. */
+function countJsonStructure(bytes: Uint8Array): { objects: number; values: number } {
+  let objects = 0;
+  let lists = 0;
+  let commas = 0;
+  for (const byte of bytes) {
+    if (byte === OPEN_BRACE) objects++;
+    else if (byte === OPEN_BRACKET) lists++;
+    else if (byte === COMMA) commas++;
+  }
+  // Every value but the root is a member of a container, and a container of c commas has at most c + 1 members.
+  return { objects, values: 1 + commas + objects + lists };
 }
 
 function parseJsonObject(headerBytes: Uint8Array, file: string): Record<string, unknown> {

@@ -25,3 +25,49 @@ export async function writeFileAtomic(path: string, contents: string | Uint8Arra
 export function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
 }
+
+/** The file-system calls writeFilesAtomic makes; tests pass failing ones (a full disk: ENOSPC). */
+export interface WriteEffects {
+  readonly writeFile: (path: string, contents: string | Uint8Array) => Promise<void>;
+  readonly rename: (from: string, to: string) => Promise<void>;
+}
+
+const FILE_SYSTEM: WriteEffects = { writeFile, rename };
+
+/**
+ * Writes several files all or none: every file goes to its temp file first, and only when all
+ * are written are they renamed into place (a full disk fails a write, not a rename, so a run
+ * that cannot write its second output leaves no first one). On failure every temp file is
+ * removed and the error rethrown with the `path` it concerns.
+ */
+export async function writeFilesAtomic(files: readonly { path: string; contents: string | Uint8Array }[], effects: WriteEffects = FILE_SYSTEM): Promise<void> {
+  const staged: { path: string; temporary: string }[] = [];
+  try {
+    for (const { path, contents } of files) {
+      await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => Promise.reject(new FileWriteError(path, error)));
+      const temporary = temporaryPathFor(path);
+      staged.push({ path, temporary });
+      await effects.writeFile(temporary, contents).catch((error: unknown) => Promise.reject(new FileWriteError(path, error)));
+    }
+    for (const { path, temporary } of staged) await effects.rename(temporary, path).catch((error: unknown) => Promise.reject(new FileWriteError(path, error)));
+  } catch (error) {
+    await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true })));
+    throw error;
+  }
+}
+
+/** A failed write of `path`; `cause` is the file system's error (its `code`, e.g. ENOSPC). */
+export class FileWriteError extends Error {
+  override readonly name = "FileWriteError";
+  constructor(
+    readonly path: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${path}: ${(cause as NodeJS.ErrnoException)?.code ?? (cause instanceof Error ? cause.message : String(cause))}`);
+  }
+
+  /** The error code (ENOSPC, EROFS, …) or message, for a one-line report. */
+  get reason(): string {
+    return (this.cause as NodeJS.ErrnoException)?.code ?? (this.cause instanceof Error ? this.cause.message : String(this.cause));
+  }
+}

@@ -56,7 +56,7 @@ export const CLUSTER_FIRST_MODELS = 12;
 export async function recover(paths: readonly string[], overrides: Partial<RecoverOptions> = {}, effects: RecoverEffects = SILENT): Promise<RecoveryResult> {
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
   // 1. Models as they ship: folders, sharded folders, single files.
-  const models = await discoverModels([...paths]);
+  const models = await discoverModels([...paths], effects.log);
   // Built (once per machine) here rather than by two workers at once; said when it cannot be.
   const kernels = await nativeKernels();
   if (!kernels.native && kernels.reason !== WASM_ONLY)

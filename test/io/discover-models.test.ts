@@ -109,4 +109,18 @@ describe("discoverModels", () => {
     await writeFile(file, bytes);
     await expectMotherError(discoverModels([file]), file, /no floating-point/);
   });
+
+  test("empty tensors (a dimension of 0) are left out, with one note naming a file and the tensor", async () => {
+    const root = await temporaryFolder();
+    const empty = { name: "e.weight", dtype: "F32" as const, shape: [0, 64], data: new Float32Array(0) };
+    await writeSafetensors(join(root, "a", "model.safetensors"), [weight("w"), empty]);
+    await writeSafetensors(join(root, "b", "model.safetensors"), [weight("w"), empty]);
+    const notes: string[] = [];
+    const models = await discoverModels([root], (note) => notes.push(note));
+    expect(models.map((m) => m.tensors.map((t) => t.name))).toEqual([["w"], ["w"]]);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain(join(root, "a", "model.safetensors"));
+    expect(notes[0]).toContain("e.weight");
+    expect(notes[0]).toMatch(/2 models/);
+  });
 });

@@ -55,6 +55,23 @@ describe("sharded checkpoints", () => {
     await expect(openShardedCheckpoint(index)).rejects.toThrow(`${index}: tensor ghost is mapped to part-a.safetensors but that shard does not hold it`);
   });
 
+  test("a shard tensor the index omits is still read, with a note naming the index and the tensor", async () => {
+    const folder = await temporaryFolder();
+    // Two shards: q_proj and k_proj share the first, so the index still names it.
+    expect(await writeShardedSafetensors(folder, TENSORS, 400)).toHaveLength(2);
+    const index = join(folder, "model.safetensors.index.json");
+    const parsed = JSON.parse(await Bun.file(index).text());
+    delete parsed.weight_map["model.layers.0.self_attn.k_proj.weight"];
+    await writeFile(index, JSON.stringify(parsed));
+    const notes: string[] = [];
+    const tensors = await openShardedCheckpoint(index, { note: (note) => notes.push(note) });
+    // Leaving it out would move the model into another architecture group than its siblings'.
+    expect(tensors.map((t) => t.name).sort()).toEqual(TENSORS.map((t) => t.name).sort());
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toStartWith(`${index}: `);
+    expect(notes[0]).toContain("model.layers.0.self_attn.k_proj.weight");
+  });
+
   test("an index that is not JSON or has no weight_map is an error", async () => {
     const folder = await temporaryFolder();
     const index = join(folder, "model.safetensors.index.json");

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { MotherError } from "../../src/errors.ts";
-import { MAX_HEADER_BYTES, parseSafetensorsHeader } from "../../src/io/safetensors-header.ts";
+import { emptyTensors, MAX_HEADER_BYTES, MAX_HEADER_VALUES, MAX_TENSORS_PER_FILE, parseSafetensorsHeader } from "../../src/io/safetensors-header.ts";
 
 const FILE = "/models/broken.safetensors";
 
@@ -40,10 +40,39 @@ describe("parseSafetensorsHeader", () => {
     expect(parsed.tensors.map((t) => [t.name, t.dtype, t.offset, t.byteLength, t.file])).toEqual([
       ["a.weight", "F32", dataStart, 24, FILE],
       ["a.bias", "BF16", dataStart + 24, 6, FILE],
-      ["empty", "F16", dataStart + 46, 0, FILE],
     ]);
     expect(parsed.tensors[0]!.shape).toEqual([2, 3]);
-    expect(parsed.skipped).toEqual([{ name: "position_ids", dtype: "I64", shape: [1, 2] }]);
+    expect(parsed.skipped).toEqual([
+      { name: "position_ids", dtype: "I64", shape: [1, 2] },
+      { name: "empty", dtype: "F16", shape: [0] },
+    ]);
+  });
+
+  test("empty tensors (a dimension of 0, e.g. [0, 64]) are valid and skipped, never read as weights", () => {
+    const parsed = parse(
+      { "a.weight": { dtype: "F32", shape: [0, 64], data_offsets: [0, 0] }, "b.weight": { dtype: "F32", shape: [1], data_offsets: [0, 4] } },
+      4,
+    );
+    expect(parsed.tensors.map((t) => t.name)).toEqual(["b.weight"]);
+    expect(parsed.skipped).toEqual([{ name: "a.weight", dtype: "F32", shape: [0, 64] }]);
+    expect(emptyTensors(parsed.skipped).map((t) => t.name)).toEqual(["a.weight"]);
+  });
+
+  test("a header describing more tensors than MAX_TENSORS_PER_FILE is refused before it is parsed, naming the limit", () => {
+    const entries = Array.from({ length: MAX_TENSORS_PER_FILE + 1 }, (_, i) => `"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`);
+    const error = expectMotherError(() => parse(`{${entries.join(",")}}`, 0), /too many/);
+    expect(error.message).toContain(`limit ${MAX_TENSORS_PER_FILE}`);
+  });
+
+  test("a header of more JSON values than MAX_HEADER_VALUES (one huge shape list) is refused before it is parsed", () => {
+    const shape = Array.from({ length: MAX_HEADER_VALUES + 1 }, () => 1).join(",");
+    const error = expectMotherError(() => parse(`{"t":{"dtype":"F32","shape":[${shape}],"data_offsets":[0,4]}}`, 4), /too many/);
+    expect(error.message).toContain(`limit ${MAX_HEADER_VALUES}`);
+  });
+
+  test("a big but plausible header (10 000 tensors) still parses", () => {
+    const entries = Array.from({ length: 10_000 }, (_, i) => `"t${i}":{"dtype":"F32","shape":[1],"data_offsets":[${4 * i},${4 * i + 4}]}`);
+    expect(parse(`{"__metadata__":{"config":"{\\"a\\": [1, 2, {}]}"},${entries.join(",")}}`, 40_000).tensors).toHaveLength(10_000);
   });
 
   test("scalar tensors (shape []) hold one element", () => {

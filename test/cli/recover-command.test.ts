@@ -1,0 +1,96 @@
+/**
+ * `--out` and `--stats` are checked before any work (#16 cases 1 and 2): a refused location
+ * gives one line naming it, exit 1, and leaves every file of the user's byte-identical.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MotherError } from "../../src/errors.ts";
+import { runRecoverCommand, type RecoverCommandOptions } from "../../src/cli/recover-command.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { hashTree, runMother } from "../faults/run-mother.ts";
+
+let dir: string;
+let models: string;
+/** XDG_CACHE_HOME of the runs, outside `dir` (bun keeps its transpiler cache there too). */
+let cacheHome: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-recover-command-"));
+  cacheHome = await mkdtemp(join(tmpdir(), "mother-recover-command-xdg-"));
+  models = join(dir, "models");
+  await writeSyntheticTrees(models, [{ root: "r", children: 2, grandchildren: 0 }], { seed: 3 });
+  await writeFile(join(dir, "notes.txt"), "the user's own file");
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await rm(cacheHome, { recursive: true, force: true });
+});
+
+describe("mother recover --out/--stats checks", () => {
+  const cases: [string, () => string[], RegExp][] = [
+    ["--out naming an input checkpoint", () => ["--out", join(models, "r-c0", "model.safetensors")], /--out would overwrite or add to an input model/],
+    ["--out inside an input model's folder", () => ["--out", join(models, "r", "graph.json")], /--out would overwrite or add to an input model/],
+    ["--stats naming an input checkpoint", () => ["--stats", join(models, "r", "model.safetensors")], /--stats would overwrite or add to an input model/],
+    ["--out naming a folder", () => ["--out", models], /--out names a folder/],
+    ["--out under a regular file", () => ["--out", join(dir, "notes.txt", "graph.json")], /--out lies under a file/],
+    ["--out where root cannot create a file", () => ["--out", "/proc/graph.json"], /--out: cannot write in \/proc/],
+    ["--out and --stats naming one file", () => ["--out", join(dir, "same"), "--stats", join(dir, ".", "same")], /--out and --stats name the same file/],
+  ];
+  test.each(cases)(
+    "%s is refused before any work, in one line, and nothing of the user's changes",
+    async (_name, args, problem) => {
+      const before = await hashTree(dir);
+      // Not --quiet: had any work run, its notes ("1 trees", …) would be on stderr too.
+      const run = await runMother(["recover", models, ...args()], { cacheHome });
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(run.stderr).toMatch(problem);
+      expect(run.stdout).toBe("");
+      expect(await hashTree(dir)).toEqual(before);
+    },
+    30_000,
+  );
+});
+
+describe("mother recover --help", () => {
+  test("says that NaN/Inf is checked only in the layers recovery reads (#16 case 7)", async () => {
+    const run = await runMother(["recover", "--help"], { cacheHome });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Only the layers recovery compares are read, and only those are checked for NaN\/Inf/);
+  }, 30_000);
+});
+
+describe("a disk that fills while the outputs are written", () => {
+  test("ENOSPC on the second output leaves neither output nor a temp file, and is one output error", async () => {
+    const out = join(dir, "full", "graph.json");
+    const stats = join(dir, "full", "stats.arrow");
+    const options: RecoverCommandOptions = {
+      stage: "auto",
+      trees: "auto",
+      distance: "auto",
+      ftDistance: "geometric",
+      lambda: 0.3,
+      score: "auto",
+      format: "json",
+      out,
+      stats,
+      cache: false,
+      quiet: true,
+    };
+    let writes = 0;
+    const full = {
+      writeFile: async (path: string, contents: string | Uint8Array) => {
+        if (++writes === 2) throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+        await Bun.write(path, contents);
+      },
+      rename: (await import("node:fs/promises")).rename,
+    };
+    const error = await runRecoverCommand([models], options, full).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MotherError);
+    expect((error as MotherError).code).toBe("output");
+    expect((error as MotherError).message).toMatch(/cannot write \(ENOSPC\)/);
+    expect(await readdir(join(dir, "full"))).toEqual([]);
+  }, 30_000);
+});

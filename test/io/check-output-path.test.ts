@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { MotherError } from "../../src/errors.ts";
+import { checkOutputPath } from "../../src/io/check-output-path.ts";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { temporaryFolder } from "./craft-safetensors.ts";
+import { mountTmpfs, unmount } from "../faults/mount-tmpfs.ts";
+
+let root: string;
+let models: string;
+let checkpoint: string;
+let readOnly: string | undefined;
+
+beforeAll(async () => {
+  root = await temporaryFolder();
+  models = join(root, "models");
+  checkpoint = join(models, "a", "model.safetensors");
+  for (const id of ["a", "b"]) {
+    await writeSafetensors(join(models, id, "model.safetensors"), [{ name: "w", dtype: "F32", shape: [2], data: Float32Array.of(1, 2) }]);
+    await writeFile(join(models, id, "config.json"), "{}");
+  }
+  await writeFile(join(root, "plain.txt"), "x");
+  readOnly = await mountTmpfs(join(root, "read-only"), { readOnly: true });
+});
+afterAll(async () => {
+  if (readOnly) await unmount(readOnly);
+  await rm(root, { recursive: true, force: true });
+});
+
+async function refusal(path: string, inputs: string[] = [models]): Promise<MotherError> {
+  const error = await checkOutputPath(path, "--out", inputs).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(MotherError);
+  expect((error as MotherError).code).toBe("output");
+  expect((error as MotherError).message).toStartWith(`${path}: `);
+  expect((error as MotherError).message).not.toContain("\n");
+  return error as MotherError;
+}
+
+/** Every entry under `folder`, recursively: a refused check must leave no probe file behind. */
+async function listing(folder: string): Promise<string[]> {
+  return (await readdir(folder, { recursive: true })).map(String).sort();
+}
+
+describe("checkOutputPath", () => {
+  test("a directory is refused", async () => {
+    expect((await refusal(join(root, "models"), [join(models, "a")])).message).toMatch(/names a folder/);
+  });
+
+  test("a path under a regular file is refused", async () => {
+    expect((await refusal(join(root, "plain.txt", "graph.json"))).message).toMatch(/under a file/);
+    expect((await refusal(join(root, "plain.txt", "deeper", "graph.json"))).message).toMatch(/under a file/);
+  });
+
+  test("a folder root cannot create files in (/proc) is refused", async () => {
+    expect((await refusal("/proc/mother-graph.json")).message).toMatch(/cannot write/);
+  });
+
+  test.skipIf(process.platform !== "linux")("a folder on a read-only mount is refused (skipped where mount is not permitted)", async () => {
+    if (!readOnly) return;
+    expect((await refusal(join(readOnly, "graph.json"))).message).toMatch(/cannot write/);
+  });
+
+  test("an input checkpoint, directly or through a symlink, is refused and left as it was", async () => {
+    const before = await Bun.file(checkpoint).bytes();
+    expect((await refusal(checkpoint)).message).toMatch(/input/);
+    expect((await refusal(checkpoint, [join(models, "a")])).message).toMatch(/input/);
+    expect((await refusal(checkpoint, [checkpoint])).message).toMatch(/input/);
+    const link = join(root, "link.json");
+    await symlink(checkpoint, link);
+    expect((await refusal(link, [models])).message).toMatch(/input/);
+    expect(await Bun.file(checkpoint).bytes()).toEqual(before);
+  });
+
+  test("any file inside an input model's folder, or a name recovery would read as a model, is refused", async () => {
+    expect((await refusal(join(models, "a", "config.json"))).message).toMatch(/input/);
+    expect((await refusal(join(models, "a", "graph.json"))).message).toMatch(/input/);
+    expect((await refusal(join(models, "c.safetensors"))).message).toMatch(/input/);
+  });
+
+  test("a new file beside the model folders, in a new folder, or over a file that is not an input is accepted, and nothing is left behind", async () => {
+    const before = await listing(root);
+    await checkOutputPath(join(models, "graph.json"), "--out", [models]);
+    await checkOutputPath(join(root, "new", "deeper", "graph.json"), "--out", [models]);
+    await checkOutputPath(join(root, "plain.txt"), "--out", [models]);
+    await refusal(join(root, "plain.txt", "x.json"));
+    await refusal(join(models, "a", "graph.json"));
+    expect(await listing(root)).toEqual(before);
+  });
+
+  test("a relative path is checked against the working folder", async () => {
+    await mkdir(join(root, "cwd"), { recursive: true });
+    const previous = process.cwd();
+    process.chdir(join(root, "cwd"));
+    try {
+      await checkOutputPath("graph.json", "--out", [models]);
+      await refusal("../models/a/model.safetensors", [models]);
+    } finally {
+      process.chdir(previous);
+    }
+  });
+});
