@@ -43,6 +43,9 @@ export type LayerKind =
   /** Anything else (biases of unknown role, convolutions, …). */
   | "other";
 
+/** How a model is stored on disk (SPEC §8); recovery reports it per model. */
+export type ModelFormat = "safetensors" | "gguf" | "peft";
+
 /** A model found on disk: a folder of safetensors shards, or a single file. */
 export interface ModelSource {
   /** Folder name, or file stem for a lone `.safetensors`. */
@@ -51,6 +54,8 @@ export interface ModelSource {
   readonly path: string;
   /** Every weight tensor, in header order across shards. */
   readonly tensors: readonly TensorInfo[];
+  /** How the model is stored; absent means safetensors (the readers that know better set it). */
+  readonly format?: ModelFormat;
 }
 
 /** Streaming per-layer moments and shape of the value distribution (f64 accumulation). */
@@ -73,16 +78,59 @@ export type Stage = "generalization" | "specialization";
 /** The statistic used as directional score k(u) (paper Eq. 3 and Fig. 14). */
 export type ScoreName = "kurtosis" | "mean" | "variance" | "skewness" | "entropy";
 
-/** Recovered or true Model Graph, in the CLI's JSON schema (SPEC §5). */
-export interface ModelGraph {
-  readonly models: readonly { id: string; path: string; stage: Stage; score: number }[];
-  /** `confidence` (beyond SPEC §5, optional): how clearly this parent beat the next candidate, in [0, 1]. */
-  readonly edges: readonly { parent: string; child: string; distance: number; confidence?: number }[];
-  readonly trees: readonly (readonly string[])[];
+/**
+ * How a child was made from its parent(s) (SPEC §8; the values of a Hugging Face model card's
+ * `base_model_relation`): full fine-tuning or continued training; a LoRA/PEFT delta (an adapter
+ * folder or a merged low-rank update); a lossy or re-saved copy (GGUF, int8/4-bit, f16/bf16
+ * re-save — today's storage twins); a combination of two or more parents.
+ */
+export type RelationType = "finetune" | "adapter" | "quantized" | "merge";
+
+/** Every relation type, in the order reports list them. */
+export const RELATION_TYPES: readonly RelationType[] = ["finetune", "adapter", "quantized", "merge"];
+
+/** One model of a recovered Model Graph. */
+export interface GraphModel {
+  readonly id: string;
+  readonly path: string;
+  /** How the model is stored (optional: graphs written before typed output lack it). */
+  readonly format?: ModelFormat;
+  readonly stage: Stage;
+  /** The directional score (the statistic the model's tree was oriented by). */
+  readonly score: number;
 }
 
-/** Ground truth in the `mother evaluate --truth` format (SPEC §5). */
+/**
+ * One edge of a recovered Model Graph: `child` was made from `parent` as `type` says. A merge is
+ * one edge per parent, all of type "merge" and with the same child; that is the only place a
+ * child has more than one parent (the graph is a DAG there, a forest everywhere else).
+ */
+export interface GraphEdge {
+  readonly parent: string;
+  readonly child: string;
+  readonly type: RelationType;
+  readonly distance: number;
+  /** How clearly this parent beat the next candidate, in [0, 1] (beyond SPEC §5, optional). */
+  readonly confidence?: number;
+  /**
+   * Merge edges only, optional: the child's mixing weights, parent id → weight, one entry per
+   * merge parent of the child, the same object on each of them (so one edge tells the whole mix).
+   */
+  readonly coefficients?: Readonly<Record<string, number>>;
+}
+
+/** Recovered Model Graph, in the CLI's JSON schema (SPEC §5, typed as in SPEC §8). */
+export interface ModelGraph {
+  readonly models: readonly GraphModel[];
+  readonly edges: readonly GraphEdge[];
+  readonly trees: readonly (readonly string[])[];
+  /** Facts about the graph a reader needs (e.g. an adapter whose base is not in the set). */
+  readonly notes: readonly string[];
+}
+
+/** Ground truth in the `mother evaluate --truth` format (SPEC §5; typed edges as in SPEC §8). */
 export interface TruthGraph {
   readonly models: readonly { id: string; stage: Stage; tree: string }[];
-  readonly edges: readonly { parent: string; child: string }[];
+  /** `type` is optional: untyped truth scores edges only, not their types. */
+  readonly edges: readonly { parent: string; child: string; type?: RelationType }[];
 }

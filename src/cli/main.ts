@@ -10,6 +10,23 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { BugError, MotherError } from "../errors.ts";
 import { runRecoverCommand, type RecoverCommandOptions } from "./recover-command.ts";
 import { runEvaluateCommand } from "./evaluate-command.ts";
+import { GRAPH_FORMATS } from "../recover/format.ts";
+
+/** What each --format writes; every edge has a type: finetune | adapter | quantized | merge (SPEC §8). */
+const FORMATS_HELP = `
+Formats (every edge has a type: finetune | adapter | quantized | merge; a merge is one edge per parent):
+  json     {"models":[{id,path,format,stage,score}],"edges":[{parent,child,type,distance,confidence,coefficients?}],
+           "trees":[[ids…]],"notes":[…]}; coefficients (merges only) maps each parent id to its mixing weight
+  mermaid  graph TD; --> finetune, -.-> adapter, ==> quantized, --o merge (from every parent)
+  dot      Graphviz digraph; solid finetune, dashed adapter, bold quantized, circle arrowhead merge
+  newick   one tree per line; Newick holds trees only, so a merge hangs under its main parent (largest
+           coefficient, else the nearest) and names the others in a [&merge=a+b] comment, with a note
+  hf       Hugging Face model-card front matter, one YAML document per model, keyed by model id:
+             ---
+             <id>:
+               base_model: <parent id>        (a merge: a list of parent ids; a root: <id>: {})
+               base_model_relation: finetune | adapter | quantized | merge
+           ids are mother's (folder names): put hub ids in their place when pasting into a card`;
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -61,7 +78,7 @@ export function buildProgram(): Command {
         .choices(["auto", "kurtosis", "mean", "variance", "skewness", "entropy"])
         .default("auto"),
     )
-    .addOption(new Option("--format <format>", "output format").choices(["json", "mermaid", "dot", "newick"]).default("json"))
+    .addOption(new Option("--format <format>", "output format (see Formats below)").choices([...GRAPH_FORMATS]).default("json"))
     .option("--out <file>", "write the result here instead of standard output")
     .option("--stats <file>", "also write per-layer statistics as an Apache Arrow IPC file")
     .option("--workers <n>", "worker threads for reading layers (default: by size, up to 2)", (v) => (v === "0" ? 0 : positiveInteger(v)))
@@ -71,6 +88,7 @@ export function buildProgram(): Command {
     )
     .option("--no-cache", "read every layer and keep nothing")
     .option("-q, --quiet", "no progress on standard error")
+    .addHelpText("after", FORMATS_HELP)
     .addHelpText(
       "after",
       "\nChecks:\n  Only the layers recovery compares are read, and only those are checked for NaN/Inf; a corrupt value in any other tensor\n  (embeddings, norms, heads) is not detected: the result does not depend on those tensors, and reading them would cost a pass over bytes it never uses.\n" +

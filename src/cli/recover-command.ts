@@ -76,7 +76,9 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
       },
     },
   );
-  const text = formatGraph(result.graph, options.format);
+  const text = formatGraph(result.graph, options.format, (note) => {
+    if (!options.quiet) process.stderr.write(`${note}\n`);
+  });
   // Outputs are written only now that everything succeeded, all or none: no half-written files.
   const files: { path: string; flag: string; contents: string | Uint8Array }[] = [];
   if (options.stats) {

@@ -172,8 +172,9 @@ function logOrientation(members: readonly Member[], kept: readonly Member[], { s
 
 /**
  * The graph's models and edges of one cluster, in member order. A twin's parent is its
- * representative: storage explains their whole difference. The edge is certain when storage
- * tells the order, a coin flip for same-precision duplicates.
+ * representative: storage explains their whole difference (a "quantized" edge; every other edge
+ * is a "finetune" until recovery tells types apart). The edge is certain when storage tells the
+ * order, a coin flip for same-precision duplicates.
  */
 function placeMembers(
   members: readonly Twinned[],
@@ -197,11 +198,14 @@ function placeMembers(
   for (const member of members) {
     const { model, position, representative } = member;
     const place = placed.get((representative ?? member).position) ?? bug(`member ${model.id} or its representative is a tree node`);
-    models.push({ id: model.id, path: model.path, stage: place.stage, score: statistic[position] ?? bug("a statistic per member") });
+    const format = model.format ?? "safetensors";
+    models.push({ id: model.id, path: model.path, format, stage: place.stage, score: statistic[position] ?? bug("a statistic per member") });
     const parent = representative ?? place.parent;
     if (parent) {
       const confidence = representative ? member.certain : place.confidence;
-      edges.push({ parent: parent.model.id, child: model.id, distance: distance[parent.position * k + position] ?? bug("D is k × k"), confidence });
+      // A storage twin is a re-saved or quantized copy of its representative (SPEC §8 "quantized").
+      const type = representative ? "quantized" : "finetune";
+      edges.push({ parent: parent.model.id, child: model.id, type, distance: distance[parent.position * k + position] ?? bug("D is k × k"), confidence });
     }
   }
   return { models, edges };

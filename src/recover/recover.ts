@@ -154,6 +154,7 @@ function assembleGraph(groups: readonly GroupPass[], clusters: readonly Cluster<
     models: trees.flatMap((tree) => tree.models),
     edges: trees.flatMap((tree) => tree.edges),
     trees: clusters.map(({ group, members }) => members.map((m) => group.models[m]?.id ?? bug(`cluster member ${m} is in its group`))),
+    notes: [],
   };
   return { graph, distances: trees.map((tree) => tree.choice), layerStats };
 }

@@ -50,7 +50,9 @@ describe("mother recover", () => {
     const run = await mother("recover", good, "--out", out, "--quiet");
     expect(run.code).toBe(0);
     const graph = JSON.parse(await readFile(out, "utf8"));
-    expect(Object.keys(graph)).toEqual(["models", "edges", "trees"]);
+    expect(Object.keys(graph)).toEqual(["models", "edges", "trees", "notes"]);
+    expect(graph.models.every((m: { format: string }) => m.format === "safetensors")).toBe(true);
+    expect(graph.edges.every((e: { type: string }) => e.type === "finetune")).toBe(true);
     expect(graph.models.map((m: { id: string }) => m.id).sort()).toEqual(["r", "r-c0", "r-c0-g0", "r-c1", "r-c1-g0"]);
     const scored = await mother("evaluate", "--truth", truthFile, out, "--json");
     expect(scored.code).toBe(0);
@@ -81,15 +83,22 @@ describe("mother recover", () => {
     expect(rows.every((r) => Number.isFinite(r.stats.entropy) && r.stats.entropy > 0 && r.stats.kurtosis > 0)).toBe(true);
   }, 30_000);
 
-  test.each(["mermaid", "dot", "newick"])(
+  test.each(["mermaid", "dot", "newick", "hf"])(
     "--format %s prints the tree to standard output",
     async (format) => {
       const run = await mother("recover", good, "--format", format, "--quiet");
       expect(run.code).toBe(0);
       expect(run.stdout).toContain("r-c0-g0");
+      if (format === "hf") expect(run.stdout).toContain("r-c0-g0:\n  base_model: r-c0\n  base_model_relation: finetune\n");
     },
     30_000,
   );
+
+  test("recover --help documents the hf layout and the edge types", async () => {
+    const run = await mother("recover", "--help");
+    expect(run.stdout).toContain("base_model_relation");
+    expect(run.stdout).toMatch(/finetune\s*\|\s*adapter\s*\|\s*quantized\s*\|\s*merge/);
+  });
 
   const badCases: [string, () => Promise<{ set: string; file?: string }>, RegExp][] = [
     [

@@ -36,11 +36,12 @@ describe("edgeAccuracy", () => {
     const graph: ModelGraph = {
       models: [],
       edges: [
-        { parent: "a", child: "b", distance: 1 },
-        { parent: "b", child: "c", distance: 1 },
-        { parent: "y", child: "x", distance: 1 },
+        { parent: "a", child: "b", type: "finetune", distance: 1 },
+        { parent: "b", child: "c", type: "finetune", distance: 1 },
+        { parent: "y", child: "x", type: "finetune", distance: 1 },
       ],
       trees: [],
+      notes: [],
     };
     expect(edgeAccuracy(graph, truth)).toEqual({ correct: 2, total: 4, accuracy: 0.5 });
     const byTree = edgeAccuracyByTree(graph, truth);

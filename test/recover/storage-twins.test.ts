@@ -40,10 +40,11 @@ describe("storage twins", () => {
     const logs: string[] = [];
     const result = await recover([folder], { trees: 1 }, { progress: () => {}, log: (line) => void logs.push(line) });
     const parentOf = new Map(result.graph.edges.map((e) => [e.child, e]));
-    expect(parentOf.get("r-f16")).toMatchObject({ parent: "r", confidence: 1 });
-    expect(parentOf.get("r-c1-bf16")).toMatchObject({ parent: "r-c1", confidence: 1 });
-    expect(parentOf.get("r-c1-g0-f16")).toMatchObject({ parent: "r-c1-g0", confidence: 1 });
+    expect(parentOf.get("r-f16")).toMatchObject({ parent: "r", type: "quantized", confidence: 1 });
+    expect(parentOf.get("r-c1-bf16")).toMatchObject({ parent: "r-c1", type: "quantized", confidence: 1 });
+    expect(parentOf.get("r-c1-g0-f16")).toMatchObject({ parent: "r-c1-g0", type: "quantized", confidence: 1 });
     const originals = result.graph.edges.filter((e) => !/-(f16|bf16)$/.test(e.child));
+    expect(originals.every((e) => e.type === "finetune")).toBe(true);
     // Same parents (distances move a hair: the copies take part in each layer's min-max range).
     const pairs = (edges: readonly { parent: string; child: string }[]) => edges.map((e) => `${e.parent}→${e.child}`).sort();
     expect(pairs(originals)).toEqual(pairs(without.graph.edges));
@@ -104,8 +105,8 @@ describe("storage twins", () => {
     await quantise("q-c1-g0", "q-c1-g0-int4", 16);
     const result = await recover([folder], { trees: 1 });
     const byChild = new Map(result.graph.edges.map((e) => [e.child, e]));
-    expect(byChild.get("q-c0-int8")).toMatchObject({ parent: "q-c0", confidence: 1 });
-    expect(byChild.get("q-c1-g0-int4")).toMatchObject({ parent: "q-c1-g0", confidence: 1 });
+    expect(byChild.get("q-c0-int8")).toMatchObject({ parent: "q-c0", type: "quantized", confidence: 1 });
+    expect(byChild.get("q-c1-g0-int4")).toMatchObject({ parent: "q-c1-g0", type: "quantized", confidence: 1 });
     expect(result.graph.edges.filter((e) => /-int(8|4)$/.test(e.parent))).toEqual([]);
   });
 

@@ -21,8 +21,9 @@ const COPIES: DerivedCopy[] = [
 function graph(edges: [string, string][], trees: string[][]): ModelGraph {
   return {
     models: trees.flat().map((id) => ({ id, path: id, stage: "specialization" as const, score: 0 })),
-    edges: edges.map(([parent, child]) => ({ parent, child, distance: 1 })),
+    edges: edges.map(([parent, child]) => ({ parent, child, type: "finetune" as const, distance: 1 })),
     trees,
+    notes: [],
   };
 }
 

@@ -18,6 +18,7 @@ describe("stagesPerTree", () => {
         ["a", "b"],
         ["c", "d", "e"],
       ],
+      notes: [],
     };
     expect(stagesPerTree(graph)).toEqual(["specialization", "generalization"]);
   });

@@ -14,7 +14,8 @@ describe("edgeSet", () => {
     const graph = (edges: [string, string][]) => ({
       models: [],
       trees: [],
-      edges: edges.map(([parent, child]) => ({ parent, child, distance: Math.random() })),
+      edges: edges.map(([parent, child]) => ({ parent, child, type: "finetune" as const, distance: Math.random() })),
+      notes: [],
     });
     expect(
       edgeSet(

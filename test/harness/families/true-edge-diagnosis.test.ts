@@ -20,8 +20,9 @@ const matrices = {
 };
 const graph = (edges: [string, string][]): ModelGraph => ({
   models: [],
-  edges: edges.map(([parent, child]) => ({ parent, child, distance: 0 })),
+  edges: edges.map(([parent, child]) => ({ parent, child, type: "finetune" as const, distance: 0 })),
   trees: [["a", "b", "c"]],
+  notes: [],
 });
 
 describe("diagnoseTrueEdges", () => {
