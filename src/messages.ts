@@ -118,3 +118,51 @@ export function outputsCollide(path: string): MotherError {
 export function outputWriteFailed(path: string, flag: string, reason: string): MotherError {
   return new MotherError(path, `${flag}: cannot write`, { value: reason, help: "nothing was written; free space or choose another path" }, "output");
 }
+
+// ── Evaluate: truth and result files ───────────────────────────────────────────────────────────
+
+/** A truth or result file that cannot be read. */
+export function evaluateFileUnreadable(file: string, reason: string): MotherError {
+  return new MotherError(file, "cannot be read", { value: reason, help: "check the path" });
+}
+
+/** A truth or result file that is not JSON. */
+export function evaluateFileNotJson(file: string, reason: string): MotherError {
+  return new MotherError(file, "is not valid JSON", { value: reason });
+}
+
+/** A truth or result file whose JSON does not have the expected shape: the first problems, each with its JSON path. */
+export function evaluateFileMalformed(file: string, problems: readonly string[], expected: string): MotherError {
+  const shown = problems.slice(0, 3).join("; ");
+  const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : "";
+  return new MotherError(file, `${shown}${more}`, { help: expected });
+}
+
+/** A truth or result that breaks a rule of a Model Graph (check-graph.ts): the first problems. */
+export function evaluateGraphInvalid(file: string, problems: readonly { problem: string; value: string }[]): MotherError {
+  const shown = problems
+    .slice(0, 3)
+    .map((p) => `${p.problem} (${p.value})`)
+    .join("; ");
+  const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : "";
+  return new MotherError(file, `${shown}${more}`, {
+    help: 'a model has one parent, or several only when each of those edges has "type": "merge"; parents never lead back to their child',
+  });
+}
+
+/** A truth where some models name their tree and others do not. */
+export function evaluateTreesPartial(file: string, id: string): MotherError {
+  return new MotherError(file, "some models name their tree and some do not", {
+    value: `first without: ${id}`,
+    help: 'give every model a "tree", or none (then trees are read off the edges)',
+  });
+}
+
+/** A truth and a result without a single model id in common. */
+export function evaluateNoCommonModels(truthFile: string, resultFile: string, truthIds: readonly string[], resultIds: readonly string[]): MotherError {
+  const few = (ids: readonly string[]) => (ids.length === 0 ? "none" : `${ids.slice(0, 3).join(", ")}${ids.length > 3 ? ", …" : ""}`);
+  return new MotherError(resultFile, `shares no model id with ${truthFile}`, {
+    value: `truth: ${few(truthIds)}; result: ${few(resultIds)}`,
+    help: "model ids are folder names (or file stems); the truth must use the same ones",
+  });
+}

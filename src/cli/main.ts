@@ -98,10 +98,19 @@ export function buildProgram(): Command {
 
   program
     .command("evaluate")
-    .description("score a recovered Model Graph against the truth: edge accuracy and clustering accuracy")
-    .requiredOption("--truth <file>", 'ground truth JSON: {"models":[{"id","stage","tree"}],"edges":[{"parent","child"}]}')
+    .description(
+      "score a recovered Model Graph against the truth: directed precision, recall and F1, typed F1 and recall per type (typed truth), clustering accuracy, the paper's edge accuracy",
+    )
+    .requiredOption(
+      "--truth <file>",
+      'ground truth JSON: {"models":[{"id","tree"?}],"edges":[{"parent","child","type"?}]}; type is finetune|adapter|quantized|merge, a merge one edge per parent; without "tree", trees are read off the edges',
+    )
     .argument("<result>", "recovered graph JSON (the output of mother recover)")
-    .option("--json", "print the scores as JSON")
+    .option("--json", "print the scores (and the notes) as JSON")
+    .addHelpText(
+      "after",
+      "\nBoth files are checked first: a malformed file, a child with several parents not all typed merge, a cycle, or no model id in common is an error; models only one side lists are scored as notes say (missing from the result: not recovered; unknown to the truth: left out).",
+    )
     .action(async (result: string, options: { truth: string; json?: boolean }) => runEvaluateCommand(result, options));
 
   return program;

@@ -8,12 +8,18 @@
  *   cluster is matched to their tree is reported (paper Fig. 7).
  */
 import { MotherError } from "../errors.ts";
-import type { ModelGraph, TruthGraph } from "../types.ts";
+import type { ModelGraph } from "../types.ts";
 
 /** A directed edge: `child` was trained from `parent`. */
 export interface DirectedEdge {
   readonly parent: string;
   readonly child: string;
+}
+
+/** What scoring needs of a truth: each model's tree and the true edges (a TruthGraph, or a truth file as evaluate reads it). */
+export interface ScoringTruth {
+  readonly models: readonly { readonly id: string; readonly tree: string }[];
+  readonly edges: readonly DirectedEdge[];
 }
 
 /** How many true edges were recovered; accuracy = correct / total. */
@@ -25,7 +31,7 @@ export interface EdgeAccuracy {
 }
 
 /** Fraction of the truth's directed edges that the prediction contains exactly. */
-export function edgeAccuracy(predicted: ModelGraph | readonly DirectedEdge[], truth: TruthGraph): EdgeAccuracy {
+export function edgeAccuracy(predicted: ModelGraph | readonly DirectedEdge[], truth: ScoringTruth): EdgeAccuracy {
   const predictedEdges = "edges" in predicted ? predicted.edges : predicted;
   checkTruth(truth);
   return score(truth.edges, new Set(predictedEdges.map(edgeKey)), predictedEdges.length);
@@ -35,7 +41,7 @@ export function edgeAccuracy(predicted: ModelGraph | readonly DirectedEdge[], tr
  * Edge accuracy per true tree (the tree of each true edge's child), in order of first
  * appearance of each tree in `truth.models`.
  */
-export function edgeAccuracyByTree(predicted: ModelGraph | readonly DirectedEdge[], truth: TruthGraph): Map<string, EdgeAccuracy> {
+export function edgeAccuracyByTree(predicted: ModelGraph | readonly DirectedEdge[], truth: ScoringTruth): Map<string, EdgeAccuracy> {
   const predictedEdges = "edges" in predicted ? predicted.edges : predicted;
   const treeOf = checkTruth(truth);
   const predictedKeys = new Set(predictedEdges.map(edgeKey));
@@ -56,7 +62,7 @@ export function edgeAccuracyByTree(predicted: ModelGraph | readonly DirectedEdge
  * the one-to-one matching of clusters to trees that maximises that fraction. Models missing
  * from the prediction count as wrong; predicted ids unknown to the truth are ignored.
  */
-export function clusteringAccuracy(predictedTrees: readonly (readonly string[])[], truth: TruthGraph): number {
+export function clusteringAccuracy(predictedTrees: readonly (readonly string[])[], truth: ScoringTruth): number {
   const treeOf = checkTruth(truth);
   if (truth.models.length === 0) return 1;
   const trees = [...new Set(truth.models.map((m) => m.tree))];
@@ -142,7 +148,7 @@ function score(trueEdges: readonly DirectedEdge[], predictedKeys: Set<string>, p
 }
 
 /** Checks the truth is self-consistent; returns each model's tree. */
-function checkTruth(truth: TruthGraph): Map<string, string> {
+function checkTruth(truth: ScoringTruth): Map<string, string> {
   const treeOf = new Map<string, string>();
   for (const model of truth.models) {
     if (treeOf.has(model.id)) throw new MotherError("truth", "model listed twice", { value: model.id });

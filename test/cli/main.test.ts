@@ -223,4 +223,12 @@ describe("mother evaluate", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(bad);
   }, 30_000);
+
+  test("a malformed truth is one line naming the file and the field, exit 1, not a stack trace", async () => {
+    const bad = join(dir, "null-model-truth.json");
+    await writeFile(bad, JSON.stringify({ models: [null], edges: [] }));
+    const run = await mother("evaluate", "--truth", bad, truthFile);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^mother: .*null-model-truth\.json: models\[0\]: expected Object/)]);
+  }, 30_000);
 });

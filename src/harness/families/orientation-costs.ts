@@ -24,10 +24,8 @@ export function orientationCosts(matrices: FamilyMatrices, truth: TruthGraph, la
   const oriented = matrices.scores.map((value) => -SPECIALIZATION_TREND[matrices.statistic] * value);
   return (["specialization", "generalization"] as const).map((stage) => {
     const tree = recoverTree({ distance: matrices.distance, scores: oriented, stages: matrices.ids.map(() => stage), lambda });
-    const edges = [...tree.parent].flatMap((p, i) =>
-      p < 0 ? [] : [{ parent: matrices.ids[p]!, child: matrices.ids[i]!, type: "finetune" as const, distance: 0 }],
-    );
-    const { correct, total } = evaluateGraph({ models: [], edges, trees: [[...matrices.ids]], notes: [] }, truth).edges;
+    const edges = [...tree.parent].flatMap((p, i) => (p < 0 ? [] : [{ parent: matrices.ids[p]!, child: matrices.ids[i]! }]));
+    const { correct, total } = evaluateGraph({ edges, trees: [[...matrices.ids]] }, truth).edges;
     return { stage, cost: tree.cost, correct, total };
   });
 }
