@@ -9,7 +9,7 @@ import type { DistanceName, FtDistance } from "../recover/options.ts";
 import { formatGraph, type GraphFormat } from "../recover/format.ts";
 import { FileWriteError, writeFilesAtomic, type WriteEffects } from "../io/write-file-atomic.ts";
 import { checkOutputPath } from "../io/check-output-path.ts";
-import { lineProgress, silentProgress, terminalProgress } from "../ui/progress.ts";
+import { lineProgress, type Progress, type ProgressTask, silentProgress, terminalProgress } from "../ui/progress.ts";
 
 /** Options as commander parses them (see main.ts for the flags). */
 export interface RecoverCommandOptions {
@@ -46,8 +46,6 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
   }
   const stages = options.stages ? await readStagesFile(options.stages) : {};
   const progress = options.quiet ? silentProgress : process.stderr.isTTY ? terminalProgress() : lineProgress();
-  let task: ReturnType<typeof progress.start> | undefined;
-  let reportedMegabytes = 0;
   const result = await recover(
     paths,
     {
@@ -63,14 +61,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
       ...(options.cache !== false ? { cacheFolder: options.cache ?? defaultLayerCacheFolder() } : {}),
     },
     {
-      progress: (doneBytes, totalBytes) => {
-        if (totalBytes < PROGRESS_MIN_BYTES) return;
-        task ??= progress.start("read layers (MB)", Math.ceil(totalBytes / MEGABYTE));
-        const megabytes = Math.floor(doneBytes / MEGABYTE);
-        if (megabytes > reportedMegabytes) task.advance(megabytes - reportedMegabytes);
-        reportedMegabytes = megabytes;
-        if (doneBytes >= totalBytes) task.finish();
-      },
+      progress: layerReadProgress(progress),
       log: (message) => {
         if (!options.quiet) process.stderr.write(`${message}\n`);
       },
@@ -95,6 +86,30 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     throw outputWriteFailed(error.path, files.find((f) => f.path === error.path)?.flag ?? "--out", error.reason);
   }
   if (!options.out) process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/**
+ * The layer pass's byte counts as a "read layers (MB)" task, started at the first report of a
+ * pass of `minBytes` or more. Its total follows the pass's: auto's probe can add a layer read
+ * (a LoRA set reads the probe layer again) or drop sketch-only layers mid-way, and a total
+ * fixed at the start was passed (196/192). Finished when every byte is in.
+ */
+export function layerReadProgress(progress: Progress, minBytes = PROGRESS_MIN_BYTES): (doneBytes: number, totalBytes: number) => void {
+  let task: ProgressTask | undefined;
+  let shownTotal = 0;
+  let shownDone = 0;
+  return (doneBytes, totalBytes) => {
+    if (!task && totalBytes < minBytes) return;
+    // A total that is not a finite byte count is shown as unknown ("?"), never as NaN.
+    const total = Number.isFinite(totalBytes) ? Math.ceil(totalBytes / MEGABYTE) : Number.NaN;
+    if (!task) task = progress.start("read layers (MB)", total);
+    else if (!Object.is(total, shownTotal)) task.setTotal(total);
+    shownTotal = total;
+    const megabytes = Math.floor(doneBytes / MEGABYTE);
+    if (megabytes > shownDone) task.advance(megabytes - shownDone);
+    shownDone = Math.max(shownDone, megabytes);
+    if (doneBytes >= totalBytes) task.finish();
+  };
 }
 
 /** Reads `--stages FILE.json`: an object mapping model id → generalization|specialization. */

@@ -15,6 +15,14 @@
  * rank, its row-sample sketches cannot serve ℓ_LoRA and the probe layer is read once more with
  * the full sketch (one layer, on sets that then sketch every LoRA layer anyway); otherwise
  * every byte is read once.
+ *
+ * Pairs at rank 0 — a layer stored again unchanged, or below the rounding-noise floor — say
+ * nothing about how a tree was trained (auto's own rule ignores them too: tree-distance.ts,
+ * measurableNeighbourRanks). A probe layer in which every pair is rank 0 leaves the question
+ * open, and the next sketched layer is probed: counting rank 0 as low rank made ten identical
+ * all-zero models sketch every LoRA layer (511 MB and 30 s against 69 MB and 7.5 s with
+ * --distance ft), while an adapter that leaves the first probe layer untouched still shows in
+ * the next.
  */
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 import { LOW_RANK_FRACTION } from "./options.ts";
@@ -41,29 +49,39 @@ function highRankOf(job: LayerJob): number {
 /** Neighbours checked per model: a LoRA child's nearest may be a full fine-tune of another tree. */
 const NEIGHBOURS = 2;
 
-/** The job to probe first: the first sketched layer that is also a distance layer (undefined: none). */
-export function probeJob(jobs: readonly LayerJob[]): LayerJob | undefined {
-  return jobs.find((job) => job.roles.sketch && job.roles.distance && job.shape.length === 2);
+/** The layers the probe may read, in order: the sketched distance matrices. */
+export function probeJobs(jobs: readonly LayerJob[]): LayerJob[] {
+  return jobs.filter((job) => job.roles.sketch && job.roles.distance && job.shape.length === 2);
 }
 
-/** True when some model is within low rank of one of its nearest neighbours in the probe layer. */
-export async function probeFindsLowRank(job: LayerJob, result: LayerResult, epsilon: number, ranks: RankRunner = rankInProcess): Promise<boolean> {
+/**
+ * What one probe layer says: "low" when some model is within low rank (but not rank 0) of one
+ * of its nearest neighbours, "high" when its measurable neighbours are all of high rank, and
+ * "undecided" when no neighbour differs measurably (identical layers, re-saved copies).
+ */
+export type ProbeVerdict = "low" | "high" | "undecided";
+
+/** The verdict of one probe layer's result (see ProbeVerdict); exact copies are not ranked at all. */
+export async function probeVerdict(job: LayerJob, result: LayerResult, epsilon: number, ranks: RankRunner = rankInProcess): Promise<ProbeVerdict> {
   const n = job.tensors.length;
   const highRank = highRankOf(job);
   // Unordered pairs, once each: mutual neighbours would otherwise be ranked twice.
   const unique = new Set<number>();
   for (let i = 0; i < n; i++) {
-    const others = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i);
+    const others = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i && result.meanAbsDiff[i * n + j]! > 0);
     others.sort((a, b) => result.meanAbsDiff[i * n + a]! - result.meanAbsDiff[i * n + b]!);
     for (const j of others.slice(0, NEIGHBOURS)) unique.add(Math.min(i, j) * n + Math.max(i, j));
   }
   const pairs = [...unique].flatMap((pair) => [Math.floor(pair / n), pair % n]);
+  if (pairs.length === 0) return "undecided";
   // Two jobs, so both workers rank.
   const half = 2 * Math.ceil(pairs.length / 4);
   const jobs = [pairs.slice(0, half), pairs.slice(half)]
     .filter((p) => p.length > 0)
     .map((p) => ({ sketches: result.sketches, pairs: Int32Array.from(p), epsilon }));
-  return (await ranks(jobs)).some((found) => found.some((rank) => rank < highRank));
+  const found = (await ranks(jobs)).flatMap((r) => [...r]).filter((rank) => rank > 0);
+  if (found.length === 0) return "undecided";
+  return found.some((rank) => rank < highRank) ? "low" : "high";
 }
 
 /** The jobs, in order, with their sketches dropped; jobs left with nothing to do are not read at all. */

@@ -12,7 +12,7 @@ import type { RecoverOptions } from "./options.ts";
 import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
 import type { LayerPool } from "./layer-pool.ts";
 import type { LayerReader, ReaderEffects } from "./layer-reader.ts";
-import { probeFindsLowRank, probeJob, probeLayerJob, withoutSketches } from "./probe-low-rank.ts";
+import { probeJobs, probeLayerJob, probeVerdict, type ProbeVerdict, withoutSketches } from "./probe-low-rank.ts";
 
 /** One architecture group as planned (step 2): its models and the layers to read from them. */
 export interface PlannedGroup {
@@ -45,42 +45,55 @@ export async function readGroups(groups: readonly PlannedGroup[], context: PassC
 
 /** One group's pass; under --distance auto its probe layer goes first (readProbingFirst). */
 async function readGroup({ models, plan }: PlannedGroup, context: PassContext): Promise<GroupPass> {
-  const probe = context.options.distance === "auto" ? probeJob(plan) : undefined;
-  if (!probe) return { models, plan, pass: await Promise.all(plan.map((job) => context.reader.read(job))) };
-  return { models, ...(await readProbingFirst(plan, probe, context)) };
+  const probes = context.options.distance === "auto" ? probeJobs(plan) : [];
+  if (probes.length === 0) return { models, plan, pass: await Promise.all(plan.map((job) => context.reader.read(job))) };
+  return { models, ...(await readProbingFirst(plan, probes, context)) };
 }
 
 /**
- * One group under --distance auto: the probe layer (a row sample) and the layers that need no
- * sketch are read at once; the probe's verdict decides whether the rest are read with
- * sketches (and the probe layer again, with the full sketch) or without. Returns the plan as
- * read and its results in plan order.
+ * One group under --distance auto: the probe layers (row samples, one after the other until one
+ * decides) and the layers that need no sketch are read at once; the verdict decides whether
+ * the rest are read with sketches (and the probe layers again, with the full sketch) or
+ * without. Returns the plan as read and its results in plan order.
  */
 async function readProbingFirst(
   jobs: readonly LayerJob[],
-  probe: LayerJob,
+  probes: readonly LayerJob[],
   { options, pool, reader, effects }: PassContext,
 ): Promise<{ plan: LayerJob[]; pass: LayerResult[] }> {
-  const probeJob = probeLayerJob(probe);
-  const probed = reader.read(probeJob, true);
   const unsketched = jobs.filter((job) => !job.roles.sketch);
   const first = readNamed(unsketched, reader);
   first.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
-  let probeResult: LayerResult | undefined = await probed;
+  const probed: { job: LayerJob; result: LayerResult }[] = [];
+  let verdict: ProbeVerdict = "undecided";
+  for (const probe of probes) {
+    const job = probeLayerJob(probe);
+    const result = await reader.read(job, true);
+    probed.push({ job, result });
+    verdict = await probeVerdict(job, result, options.rankEpsilon, pool.ranks);
+    if (verdict !== "undecided") break;
+  }
   let plan = [...jobs];
-  if (!(await probeFindsLowRank(probeJob, probeResult, options.rankEpsilon, pool.ranks))) {
+  const kept = new Map<string, LayerResult>();
+  if (verdict !== "low") {
     plan = withoutSketches(jobs);
     reader.adjustTotal(plan.reduce((sum, job) => sum + jobBytes(job), 0) - jobs.reduce((sum, job) => sum + jobBytes(job), 0));
-    probeResult = { ...probeResult, sketches: [] };
-    effects.log("no model is a low-rank update of its neighbours: distance ft, LoRA layers not sketched");
-  } else if (probeJob.probeWidth) {
-    // Row-sample sketches only tell low from high rank; ℓ_LoRA needs the layer's full sketch.
-    probeResult = undefined;
-    reader.adjustTotal(jobBytes(probeJob));
+    for (const { job, result } of probed) kept.set(job.name, { ...result, sketches: [] });
+    effects.log(
+      verdict === "high"
+        ? "no model is a low-rank update of its neighbours: distance ft, LoRA layers not sketched"
+        : "no model differs measurably from its neighbours in any LoRA layer (identical or re-saved copies): distance ft, LoRA layers not sketched",
+    );
+  } else {
+    for (const { job, result } of probed) {
+      // Row-sample sketches only tell low from high rank; ℓ_LoRA needs the layer's full sketch.
+      if (job.probeWidth) reader.adjustTotal(jobBytes(job));
+      else kept.set(job.name, result);
+    }
   }
-  const rest = plan.filter((job) => (job.name !== probeJob.name || !probeResult) && !unsketched.some((u) => u.name === job.name));
+  const rest = plan.filter((job) => !kept.has(job.name) && !unsketched.some((u) => u.name === job.name));
   const [firstResults, restResults] = await Promise.all([first, readNamed(rest, reader)]);
-  const results = new Map<string, LayerResult>([...(probeResult ? [[probeJob.name, probeResult] as const] : []), ...firstResults, ...restResults]);
+  const results = new Map<string, LayerResult>([...kept, ...firstResults, ...restResults]);
   return { plan, pass: plan.map((job) => results.get(job.name) ?? bug(`layer ${job.name} of the plan was read`)) };
 }
 

@@ -21,6 +21,8 @@ export interface ProgressTask {
   cached(count?: number): void;
   /** `count` items were finished by real work. */
   advance(count?: number): void;
+  /** The work turned out to be `total` items (a plan changed mid-way): counts are shown against it from now on. */
+  setTotal(total: number): void;
   /** The work is over (also when it stopped early); prints a closing line. */
   finish(): void;
 }
@@ -36,22 +38,32 @@ export interface ProgressState {
 
 /**
  * "train 42/315 (12 cached) 0.50/s ETA 9m06s" — done count, cache hits, items per second
- * of real work, and the time left at that rate ("ETA ?" before the first real item).
+ * of real work, and the time left at that rate ("ETA ?" before the first real item). The
+ * count never passes the total (a late overrun would promise negative time), and a total that
+ * is not a finite count shows as "?".
  */
 export function describeProgress(state: ProgressState, now: number): string {
-  const done = state.cached + state.advanced;
+  const { done, total } = counts(state);
   const cachedNote = state.cached > 0 ? ` (${state.cached} cached)` : "";
   const seconds = (now - state.startedAt) / 1000;
   const rate = seconds > 0 ? state.advanced / seconds : 0;
-  const remaining = Math.max(0, state.total - done);
-  const eta = remaining === 0 ? "0 s" : rate > 0 ? formatDuration((remaining / rate) * 1000) : "?";
-  return `${state.label} ${done}/${state.total}${cachedNote} ${formatRate(rate)} ETA ${eta}`;
+  const remaining = total === undefined ? undefined : total - done;
+  const eta = remaining === 0 ? "0 s" : rate > 0 && remaining !== undefined ? formatDuration((remaining / rate) * 1000) : "?";
+  return `${state.label} ${done}/${total ?? "?"}${cachedNote} ${formatRate(rate)} ETA ${eta}`;
 }
 
 /** "train 315/315 (12 cached) done in 9m58s". */
 export function describeFinish(state: ProgressState, now: number): string {
+  const { done, total } = counts(state);
   const cachedNote = state.cached > 0 ? ` (${state.cached} cached)` : "";
-  return `${state.label} ${state.cached + state.advanced}/${state.total}${cachedNote} done in ${formatDuration(now - state.startedAt)}`;
+  return `${state.label} ${done}/${total ?? "?"}${cachedNote} done in ${formatDuration(now - state.startedAt)}`;
+}
+
+/** The done count as shown (at most the total) and the total (undefined when not a finite count ≥ 0). */
+function counts(state: ProgressState): { done: number; total: number | undefined } {
+  const total = Number.isFinite(state.total) && state.total >= 0 ? state.total : undefined;
+  const done = state.cached + state.advanced;
+  return { done: total === undefined ? done : Math.min(done, total), total };
 }
 
 function formatRate(perSecond: number): string {
@@ -61,7 +73,7 @@ function formatRate(perSecond: number): string {
 
 /** Ignores everything: for tests and for work too short to report. */
 export const silentProgress: Progress = {
-  start: () => ({ cached() {}, advance() {}, finish() {} }),
+  start: () => ({ cached() {}, advance() {}, setTotal() {}, finish() {} }),
 };
 
 /**
@@ -93,6 +105,9 @@ export function lineProgress(options: { write?: (line: string) => void; now?: ()
           state.advanced += count;
           maybeWrite();
         },
+        setTotal(total) {
+          state.total = total;
+        },
         finish() {
           if (finished) return;
           finished = true;
@@ -115,8 +130,11 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
         { format: "{bar} {line}", stream, hideCursor: true, clearOnComplete: false, noTTYOutput: true },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(total, 0, { line: describeProgress(state, state.startedAt) });
-      const redraw = () => bar.update(state.cached + state.advanced, { line: describeProgress(state, performance.now()) });
+      // The bar's own counts stay within [0, total]; the line says "?" for a total that is unknown.
+      const barTotal = (count: number) => (Number.isFinite(count) && count >= 0 ? count : 0);
+      const barValue = () => Math.min(state.cached + state.advanced, barTotal(state.total));
+      bar.start(barTotal(total), 0, { line: describeProgress(state, state.startedAt) });
+      const redraw = () => bar.update(barValue(), { line: describeProgress(state, performance.now()) });
       // Redraw between items too, so the ETA keeps counting down during a long step.
       const timer = setInterval(redraw, 1000);
       timer.unref();
@@ -130,11 +148,16 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
           state.advanced += count;
           redraw();
         },
+        setTotal(total) {
+          state.total = total;
+          bar.setTotal(barTotal(total));
+          redraw();
+        },
         finish() {
           if (finished) return;
           finished = true;
           clearInterval(timer);
-          bar.update(state.cached + state.advanced, { line: describeFinish(state, performance.now()) });
+          bar.update(barValue(), { line: describeFinish(state, performance.now()) });
           bar.stop();
         },
       };
@@ -148,8 +171,8 @@ export function defaultProgress(): Progress {
 }
 
 /** Every call, in order, for tests that check what long-running code reported. */
-export function recordingProgress(): Progress & { events: { label: string; event: "start" | "cached" | "advance" | "finish"; count: number }[] } {
-  const events: { label: string; event: "start" | "cached" | "advance" | "finish"; count: number }[] = [];
+export function recordingProgress(): Progress & { events: { label: string; event: "start" | "cached" | "advance" | "setTotal" | "finish"; count: number }[] } {
+  const events: { label: string; event: "start" | "cached" | "advance" | "setTotal" | "finish"; count: number }[] = [];
   return {
     events,
     start(label, total) {
@@ -157,6 +180,7 @@ export function recordingProgress(): Progress & { events: { label: string; event
       return {
         cached: (count = 1) => void events.push({ label, event: "cached", count }),
         advance: (count = 1) => void events.push({ label, event: "advance", count }),
+        setTotal: (count) => void events.push({ label, event: "setTotal", count }),
         finish: () => void events.push({ label, event: "finish", count: 0 }),
       };
     },

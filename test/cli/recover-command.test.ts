@@ -7,7 +7,8 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
-import { runRecoverCommand, type RecoverCommandOptions } from "../../src/cli/recover-command.ts";
+import { layerReadProgress, runRecoverCommand, type RecoverCommandOptions } from "../../src/cli/recover-command.ts";
+import { lineProgress, recordingProgress } from "../../src/ui/progress.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { hashTree, runMother } from "../faults/run-mother.ts";
 
@@ -52,6 +53,34 @@ describe("mother recover --out/--stats checks", () => {
     },
     30_000,
   );
+});
+
+describe("layerReadProgress", () => {
+  const MB = 1024 * 1024;
+  test("follows a total that grows mid-way (auto reading its probe layer again) and never counts past it", () => {
+    const progress = recordingProgress();
+    const report = layerReadProgress(progress, 64 * MB);
+    report(10 * MB, 50 * MB); // a small pass: no progress at all
+    expect(progress.events).toEqual([]);
+    report(64 * MB, 192 * MB);
+    report(150 * MB, 196 * MB);
+    report(196 * MB, 196 * MB);
+    expect(progress.events.map((e) => [e.event, e.count])).toEqual([
+      ["start", 192],
+      ["advance", 64],
+      ["setTotal", 196],
+      ["advance", 86],
+      ["advance", 46],
+      ["finish", 0],
+    ]);
+  });
+
+  test("a total that is not a byte count (NaN) is shown as unknown, not as 0/NaN", () => {
+    const lines: string[] = [];
+    const report = layerReadProgress(lineProgress({ write: (line) => lines.push(line) }), 0);
+    report(0, Number.NaN);
+    expect(lines[0]).toBe("read layers (MB) 0/? –/s ETA ?");
+  });
 });
 
 describe("mother recover --help", () => {

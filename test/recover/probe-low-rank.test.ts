@@ -107,6 +107,58 @@ describe("--distance auto with re-saved copies", () => {
   });
 });
 
+describe("--distance auto on layers that are identical across models (#16 case 7)", () => {
+  // Wide enough (64 > 36 columns) that the probe reads a row sample, as on real models.
+  const options = { sketchSize: 40 };
+  const names = (block: number) =>
+    ["attention.attention.query", "attention.attention.key", "attention.attention.value", "attention.output.dense"].map(
+      (p) => `vit.encoder.layer.${block}.${p}.weight`,
+    );
+
+  test("all-zero models: nothing is sketched, every byte is read once, and progress ends exactly at its total", async () => {
+    const folder = join(dir, "zeros");
+    const hidden = 64;
+    for (let m = 0; m < 4; m++) {
+      await writeSafetensors(
+        join(folder, `z${m}`, "model.safetensors"),
+        [0, 1].flatMap((b) => names(b).map((name) => ({ name, dtype: "F32" as const, shape: [hidden, hidden], data: new Float32Array(hidden * hidden) }))),
+      );
+    }
+    const { lines } = recorder();
+    const progress: number[][] = [];
+    const auto = await recover(
+      [folder],
+      { ...options, distance: "auto" },
+      { progress: (done, total) => void progress.push([done, total]), log: (l) => void lines.push(l) },
+    );
+    expect(lines.some((line) => line.includes("not sketched"))).toBe(true);
+    expect(auto.distances).toEqual(["ft"]);
+    const allBytes = 4 * 8 * hidden * hidden * 4;
+    expect(progress.at(-1)).toEqual([allBytes, allBytes]);
+    expect(progress.every(([done, total]) => done! <= total!)).toBe(true);
+  });
+
+  test("a LoRA family whose first probe layer is untouched is still recovered with ℓ_LoRA (the next sketched layer decides)", async () => {
+    const folder = join(dir, "lora-value-only");
+    await writeSyntheticTrees(folder, TREE, { mode: "lora", hidden: 64, loraRank: 4, seed: 33 });
+    // Every model gets the root's query weights: the adapters now touch only the value layers.
+    const root = await openSafetensorsFile(join(folder, "r", "model.safetensors"));
+    const rootQuery = new Map(await Promise.all(root.filter((t) => t.name.includes("query")).map(async (t) => [t.name, await readTensor(t)] as const)));
+    for (const id of ["r-c0", "r-c1", "r-c2", "r-c0-g0"]) {
+      const file = join(folder, id, "model.safetensors");
+      const tensors = await openSafetensorsFile(file);
+      const data = await Promise.all(
+        tensors.map(async (t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: rootQuery.get(t.name) ?? (await readTensor(t)) })),
+      );
+      await writeSafetensors(file, data as Parameters<typeof writeSafetensors>[1]);
+    }
+    const auto = await recover([folder], { ...options, distance: "auto" });
+    const lora = await recover([folder], { ...options, distance: "lora" });
+    expect(auto.distances).toEqual(["lora"]);
+    expect(auto.graph).toEqual(lora.graph);
+  });
+});
+
 describe("withoutSketches", () => {
   test("drops the sketch role and the layers that were read only to be sketched, keeping order", () => {
     const job = (name: string, roles: LayerJob["roles"]): LayerJob => ({

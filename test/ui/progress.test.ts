@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { PassThrough } from "node:stream";
-import { describeProgress, lineProgress, recordingProgress, silentProgress, terminalProgress } from "../../src/ui/progress.ts";
+import { describeFinish, describeProgress, lineProgress, recordingProgress, silentProgress, terminalProgress } from "../../src/ui/progress.ts";
 
 describe("describeProgress", () => {
   test("counts cache hits as done but rates and ETAs only real work", () => {
@@ -16,6 +16,32 @@ describe("describeProgress", () => {
 
   test("shows fast work per second", () => {
     expect(describeProgress({ label: "read", total: 100, cached: 0, advanced: 50, startedAt: 0 }, 10_000)).toBe("read 50/100 5.0/s ETA 10.0 s");
+  });
+});
+
+describe("counters never pass their totals (#16 case 7)", () => {
+  test("a count past the total shows the total, and the overrun is not promised as time left", () => {
+    expect(describeProgress({ label: "read", total: 192, cached: 0, advanced: 196, startedAt: 0 }, 10_000)).toBe("read 192/192 19.6/s ETA 0 s");
+    expect(describeFinish({ label: "train", total: 20000, cached: 20000, advanced: 20000, startedAt: 0 }, 1000)).toBe(
+      "train 20000/20000 (20000 cached) done in 1.0 s",
+    );
+  });
+
+  test("a total that is not a finite count (NaN, Infinity, negative) shows as unknown", () => {
+    for (const total of [Number.NaN, Number.POSITIVE_INFINITY, -1]) {
+      expect(describeProgress({ label: "read", total, cached: 0, advanced: 0, startedAt: 0 }, 500)).toBe("read 0/? –/s ETA ?");
+    }
+  });
+
+  test("a task whose work grows after it started shows the new total (setTotal)", () => {
+    const lines: string[] = [];
+    const task = lineProgress({ write: (line) => lines.push(line), now: () => 0, intervalMs: 0 }).start("read", 192);
+    task.advance(100);
+    task.setTotal(196);
+    task.advance(96);
+    task.finish();
+    expect(lines.at(-2)).toBe("read 196/196 –/s ETA 0 s");
+    expect(lines.every((line) => !/ (\d+)\/(\d+)/.test(line) || Number(/ (\d+)\/(\d+)/.exec(line)![1]) <= Number(/ (\d+)\/(\d+)/.exec(line)![2]))).toBe(true);
   });
 });
 
