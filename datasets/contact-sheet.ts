@@ -78,7 +78,7 @@ function crc32(bytes: Uint8Array): number {
 }
 
 if (import.meta.main) {
-  const { taskByName } = await import("./index.ts");
+  const { taskByName } = await import("./task-registry.ts");
   const [name = "count-objects", countText = "32", out = `.cache/preview-${name}.png`] = process.argv.slice(2);
   const task = taskByName(name);
   const batch = task.generate(1, Number(countText));

@@ -8,14 +8,13 @@
  * Run directly to (re)build: bun run src/kernels/build-kernels.ts (it builds the optional
  * native kernels too, build-native.ts).
  */
-import { readdir, readFile, rm } from "node:fs/promises";
-import { dirname, extname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { MotherError } from "../errors.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
+import { KERNEL_CACHE_FOLDER, pruneOtherBuilds } from "./kernel-cache.ts";
 
 const SOURCE = join(import.meta.dir, "assembly", "weight-kernels.ts");
-/** Git-ignored build folder inside the package, whatever the working directory. */
-export const KERNEL_CACHE_FOLDER = join(import.meta.dir, "..", "..", ".cache", "kernels");
 /**
  * -O3 for speed; a stub runtime (the kernels allocate nothing); memory imported so the
  * TypeScript side owns and grows it; no asserts (bounds are the caller's contract).
@@ -35,20 +34,6 @@ export async function kernelBinary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<{
   await writeFileAtomic(path, bytes); // a concurrent reader sees no binary or the whole one
   await pruneOtherBuilds(path);
   return { path, bytes };
-}
-
-/**
- * Removes the builds of other sources (and their kept failure reasons) beside a fresh build,
- * so edits do not pile up binaries. A process still running an old one keeps it: removing a
- * file leaves an open or mapped copy alone.
- */
-export async function pruneOtherBuilds(fresh: string): Promise<void> {
-  const folder = dirname(fresh);
-  const extension = extname(fresh);
-  for (const name of await readdir(folder)) {
-    const stale = name.startsWith("weight-kernels-") && (name.endsWith(extension) || name.endsWith(`${extension}.unavailable`));
-    if (stale && join(folder, name) !== fresh) await rm(join(folder, name), { force: true });
-  }
 }
 
 async function compile(source: string): Promise<Uint8Array> {

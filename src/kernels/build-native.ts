@@ -12,7 +12,7 @@
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { KERNEL_CACHE_FOLDER, pruneOtherBuilds } from "./build-kernels.ts";
+import { KERNEL_CACHE_FOLDER, pruneOtherBuilds } from "./kernel-cache.ts";
 import { temporaryPathFor, writeFileAtomic } from "../io/write-file-atomic.ts";
 
 export const NATIVE_SOURCE = join(import.meta.dir, "native", "weight-kernels.c");

@@ -4,8 +4,9 @@
  * worker reads its own layers' bytes, so every weight byte is still read exactly once.
  */
 import { MotherError } from "../errors.ts";
-import { analyseLayer, jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
-import { rankPairs, type RankJob, type RankRunner } from "./pair-ranks.ts";
+import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
+import type { RankRunner } from "./pair-ranks.ts";
+import { runTask, type PoolTask } from "./pool-task.ts";
 
 /** Below this many selected bytes, worker start-up costs more than the second core gives. */
 export const IN_PROCESS_BYTES = 32 * 1024 * 1024;
@@ -31,14 +32,6 @@ export async function runLayerJobs(jobs: readonly LayerJob[], options: LayerPool
   } finally {
     pool.close();
   }
-}
-
-/** One unit of work for a pool worker. */
-export type PoolTask = { readonly kind: "layer"; readonly job: LayerJob } | { readonly kind: "ranks"; readonly job: RankJob };
-
-/** Runs one task in this thread (a worker's message handler, or the in-process pool). */
-export function runTask(task: PoolTask): Promise<LayerResult | Int32Array> {
-  return task.kind === "layer" ? analyseLayer(task.job) : rankPairs(task.job);
 }
 
 interface Queued {

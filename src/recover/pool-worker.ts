@@ -1,6 +1,6 @@
 /** Worker entry for the layer pool: runs the tasks it is sent (a layer, or a layer's pair ranks), one message each. */
 import { MotherError } from "../errors.ts";
-import { runTask, type PoolTask } from "./layer-pool.ts";
+import { runTask, type PoolTask } from "./pool-task.ts";
 
 declare const self: Worker;
 
