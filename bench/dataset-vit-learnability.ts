@@ -8,6 +8,7 @@
 import { taskByName, TASKS } from "../datasets/index.ts";
 import { VTHR_VIT } from "../src/models/vit-config.ts";
 import { trainModel } from "../src/train/train-model.ts";
+import { datasetSource } from "../src/harness/dataset-source.ts";
 
 const defaults = {
   /** optimizer steps per task */
@@ -29,17 +30,20 @@ const taskList = args.includes("--tasks") ? (args[args.indexOf("--tasks") + 1] ?
 
 for (const task of taskList) {
   const start = performance.now();
-  const result = await trainModel({
-    objective: { kind: "vit-classification", vit: { ...VTHR_VIT, numClasses: task.numClasses } },
-    data: { kind: "image-task", task: task.name, seed: 1, trainCount: defaults.trainCount, evalCount: defaults.evalCount },
-    seed: 1,
-    steps,
-    batchSize: defaults.batchSize,
-    optimizer: { kind: "adamw" },
-    lr,
-    warmupSteps: Math.round(steps / 10),
-    evalBatchSize: 128,
-  });
+  const result = await trainModel(
+    {
+      objective: { kind: "vit-classification", vit: { ...VTHR_VIT, numClasses: task.numClasses } },
+      data: { kind: "image-task", task: task.name, seed: 1, trainCount: defaults.trainCount, evalCount: defaults.evalCount },
+      seed: 1,
+      steps,
+      batchSize: defaults.batchSize,
+      optimizer: { kind: "adamw" },
+      lr,
+      warmupSteps: Math.round(steps / 10),
+      evalBatchSize: 128,
+    },
+    datasetSource,
+  );
   const accuracy = result.evals[result.evals.length - 1]?.accuracy ?? Number.NaN;
   const seconds = (performance.now() - start) / 1000;
   console.log(`${task.name.padEnd(18)} chance ${(1 / task.numClasses).toFixed(2)}  ViT ${steps} steps ${accuracy.toFixed(3)}  (${seconds.toFixed(1)} s)`);

@@ -15,15 +15,19 @@ import { compileGraph, Graph, type Sym } from "../src/onnx/index.ts";
 import { DEFAULT_LM_PRETRAIN } from "../src/train/default-recipes.ts";
 import { saveCheckpoint } from "../src/train/save-checkpoint.ts";
 import { trainModel } from "../src/train/train-model.ts";
+import { datasetSource } from "../src/harness/dataset-source.ts";
 
 const folder = await mkdtemp(join(tmpdir(), "mother-llama-parity-"));
 try {
-  const trained = await trainModel({
-    ...DEFAULT_LM_PRETRAIN,
-    steps: 60,
-    warmupSteps: 5,
-    data: { kind: "text", corpus: "english", seed: 1, maxBytes: 100_000 },
-  });
+  const trained = await trainModel(
+    {
+      ...DEFAULT_LM_PRETRAIN,
+      steps: 60,
+      warmupSteps: 5,
+      data: { kind: "text", corpus: "english", seed: 1, maxBytes: 100_000 },
+    },
+    datasetSource,
+  );
   await saveCheckpoint(folder, { tensors: trained.params, hfConfig: trained.hfConfig, training: {} });
   const batch = 2;
   const graph = new Graph();

@@ -7,17 +7,21 @@
 import { SMALL_LLAMA } from "../src/models/llama-config.ts";
 import { DEFAULT_LM_PRETRAIN } from "../src/train/default-recipes.ts";
 import { trainModel } from "../src/train/train-model.ts";
+import { datasetSource } from "../src/harness/dataset-source.ts";
 
 const steps = process.argv.includes("--quick") ? 30 : 150;
 for (const batchSize of [8, 16, 32]) {
   const started = process.cpuUsage();
-  const result = await trainModel({
-    ...DEFAULT_LM_PRETRAIN,
-    steps,
-    batchSize,
-    warmupSteps: 10,
-    data: { kind: "text", corpus: "english", seed: 1, maxBytes: 400_000 },
-  });
+  const result = await trainModel(
+    {
+      ...DEFAULT_LM_PRETRAIN,
+      steps,
+      batchSize,
+      warmupSteps: 10,
+      data: { kind: "text", corpus: "english", seed: 1, maxBytes: 400_000 },
+    },
+    datasetSource,
+  );
   const cpu = process.cpuUsage(started);
   console.log(
     `SMALL_LLAMA (dim ${SMALL_LLAMA.dim}, depth ${SMALL_LLAMA.depth}, ctx ${SMALL_LLAMA.contextLength}) batch ${batchSize}: ${result.msPerStep.toFixed(2)} ms/step (wall, loop), ` +

@@ -10,27 +10,31 @@ import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Rng } from "../datasets/rng.ts";
+import { Rng } from "../src/rng.ts";
 import { VTHR_VIT } from "../src/models/vit-config.ts";
 import { vitClassifierLogits } from "../src/models/vit.ts";
 import { compileGraph, Graph, type Sym } from "../src/onnx/index.ts";
 import { saveCheckpoint } from "../src/train/save-checkpoint.ts";
 import { trainModel } from "../src/train/train-model.ts";
+import { datasetSource } from "../src/harness/dataset-source.ts";
 
 const vit = { ...VTHR_VIT, numClasses: 8 };
 const folder = await mkdtemp(join(tmpdir(), "mother-vit-parity-"));
 try {
   // 1. a trained (non-trivial) model, saved the way the harness saves it
-  const trained = await trainModel({
-    objective: { kind: "vit-classification", vit },
-    data: { kind: "image-task", task: "hue", seed: 1, trainCount: 512, evalCount: 64 },
-    seed: 3,
-    steps: 60,
-    batchSize: 32,
-    optimizer: { kind: "adamw" },
-    lr: 1e-3,
-    warmupSteps: 5,
-  });
+  const trained = await trainModel(
+    {
+      objective: { kind: "vit-classification", vit },
+      data: { kind: "image-task", task: "hue", seed: 1, trainCount: 512, evalCount: 64 },
+      seed: 3,
+      steps: 60,
+      batchSize: 32,
+      optimizer: { kind: "adamw" },
+      lr: 1e-3,
+      warmupSteps: 5,
+    },
+    datasetSource,
+  );
   await saveCheckpoint(folder, { tensors: trained.params, hfConfig: trained.hfConfig, training: {} });
   // 2. ONNX logits on fixed pixels
   const batch = 4;

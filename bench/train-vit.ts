@@ -11,7 +11,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { Rng } from "../datasets/rng.ts";
+import { Rng } from "../src/rng.ts";
 import { initParams } from "../src/models/init-params.ts";
 import { type VitConfig, VTHR_VIT } from "../src/models/vit-config.ts";
 import { vitClassification } from "../src/models/vit-objectives.ts";
@@ -20,7 +20,7 @@ import { compileGraph, type TensorData } from "../src/onnx/index.ts";
 import { nonEmptyGroups, paramGroups } from "../src/train/param-groups.ts";
 import { packParams } from "../src/train/param-layout.ts";
 import { buildStepGraph, groupInputName } from "../src/train/step-graph.ts";
-import { runTrainJob } from "../src/train/train-job.ts";
+import { runTrainJob } from "../src/harness/train-job.ts";
 import { DEFAULT_FINE_TUNE } from "../src/train/default-recipes.ts";
 import { WorkerPool } from "../src/train/worker-pool.ts";
 
@@ -150,7 +150,7 @@ console.log(
 // 3. pool throughput: 2 workers × 1 thread
 const jobs = quick ? 2 : 4;
 const pool = new WorkerPool({ size: 2 });
-const module = new URL("../src/train/train-job.ts", import.meta.url).pathname;
+const module = new URL("../src/harness/train-job.ts", import.meta.url).pathname;
 started = performance.now();
 await Promise.all(
   Array.from({ length: jobs }, (_, i) => pool.run({ module, exportName: "runTrainJob", input: { config: { ...DEFAULT_FINE_TUNE, seed: 100 + i } } })),

@@ -1,5 +1,5 @@
 import { MotherError } from "../src/errors.ts";
-import { deriveSeed, Rng } from "./rng.ts";
+import { deriveSeed, Rng } from "../src/rng.ts";
 
 /** Anything with row-major images and one label per image (an ImageBatch or MixtureBatch). */
 export interface LabelledImages {

@@ -1,5 +1,5 @@
 import { Canvas } from "./raster/canvas.ts";
-import { deriveSeed, Rng } from "./rng.ts";
+import { deriveSeed, Rng } from "../src/rng.ts";
 
 /** Side of the square images unless a caller asks otherwise (the VTHR ViT uses 32 with patch 8). */
 export const DEFAULT_IMAGE_SIZE = 32;

@@ -4,7 +4,7 @@ export { contactSheetPng } from "./contact-sheet.ts";
 export { DEFAULT_IMAGE_SIZE, defineImageTask, type ImageBatch, type ImageTask, type SceneTask, type TaskRecipe } from "./image-task.ts";
 export { drawGlyph, GLYPH_CHARACTERS, GLYPH_HEIGHT, GLYPH_WIDTH, glyphBitmap, type GlyphPlacement } from "./pixel-font.ts";
 export { type MixtureBatch, pretrainMixture } from "./pretrain-mixture.ts";
-export { deriveSeed, Rng, type Seed } from "./rng.ts";
+export { deriveSeed, Rng, type Seed } from "../src/rng.ts";
 export { TASKS, taskByName } from "./task-registry.ts";
 export { decodeTokens, encodeText, toAscii, VOCAB_SIZE } from "./text/byte-tokenizer.ts";
 export { chatCorpus } from "./text/chat-corpus.ts";

@@ -1,5 +1,5 @@
 import { DEFAULT_IMAGE_SIZE, type ImageBatch } from "./image-task.ts";
-import { deriveSeed, Rng } from "./rng.ts";
+import { deriveSeed, Rng } from "../src/rng.ts";
 import { taskByName } from "./task-registry.ts";
 
 /** A supervised mixture of several tasks with one union label space. */

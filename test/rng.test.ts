@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { deriveSeed, Rng } from "../../datasets/rng.ts";
+import { deriveSeed, Rng } from "../src/rng.ts";
 
 const draw = (seed: number, count: number): number[] => {
   const rng = new Rng(seed);

@@ -1,4 +1,4 @@
-import type { Rng } from "../rng.ts";
+import type { Rng } from "../../src/rng.ts";
 import type { Canvas, Rgb } from "./canvas.ts";
 import { brightColour, darkColour } from "./colour.ts";
 

@@ -1,4 +1,4 @@
-import type { Rng } from "../rng.ts";
+import type { Rng } from "../../src/rng.ts";
 
 /** An RGB colour with channels in [0, 1]. */
 export type Rgb = readonly [number, number, number];

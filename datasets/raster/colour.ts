@@ -1,4 +1,4 @@
-import type { Rng } from "../rng.ts";
+import type { Rng } from "../../src/rng.ts";
 import type { Rgb } from "./canvas.ts";
 
 /** HSV → RGB; hue in turns [0, 1) (wraps), saturation and value in [0, 1]. */

@@ -1,4 +1,4 @@
-import type { Rng } from "../rng.ts";
+import type { Rng } from "../../src/rng.ts";
 
 /** A disc-shaped footprint: where an object sits and how far it reaches. */
 export interface Footprint {

@@ -1,4 +1,4 @@
-import { deriveSeed, Rng } from "../rng.ts";
+import { deriveSeed, Rng } from "../../src/rng.ts";
 import { encodeText } from "./byte-tokenizer.ts";
 import { type CorpusOptions, truncate } from "./english-corpus.ts";
 import { extractPythonFunctions } from "./python-functions.ts";

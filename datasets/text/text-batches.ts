@@ -1,5 +1,5 @@
 import { MotherError } from "../../src/errors.ts";
-import { deriveSeed, Rng } from "../rng.ts";
+import { deriveSeed, Rng } from "../../src/rng.ts";
 
 /** One next-token-prediction batch: `targets[b, t] = inputs[b, t + 1]` in the source text. */
 export interface TextBatch {

@@ -1,15 +1,16 @@
 /**
- * The standard pool job: train one model from a TrainConfig and, optionally, save it as a
+ * The harness's standard pool job: train one model from a TrainConfig and, optionally, save it as a
  * HF checkpoint folder and record per-layer statistics of chosen tensors at each snapshot
  * (the directional-score trajectories of paper Fig. 3/14/19). Runs with one ORT thread.
  */
 import type { NamedTensor } from "../models/init-params.ts";
 import { layerStats } from "../stats/layer-stats.ts";
 import type { LayerStats } from "../types.ts";
-import type { EvalResult } from "./evaluate.ts";
-import { saveCheckpoint } from "./save-checkpoint.ts";
-import type { TrainConfig } from "./train-config.ts";
-import { trainModel } from "./train-model.ts";
+import type { EvalResult } from "../train/evaluate.ts";
+import { saveCheckpoint } from "../train/save-checkpoint.ts";
+import type { TrainConfig } from "../train/train-config.ts";
+import { trainModel } from "../train/train-model.ts";
+import { datasetSource } from "./dataset-source.ts";
 
 /** Module path of this file, for `WorkerPool.run({ module: TRAIN_JOB_MODULE, exportName: "runTrainJob", input })`. */
 export const TRAIN_JOB_MODULE: string = new URL(import.meta.url).pathname;
@@ -47,7 +48,7 @@ export interface TrainJobProgress {
 export async function runTrainJob(input: TrainJobInput, report: (progress: TrainJobProgress) => void = () => {}): Promise<TrainJobOutput> {
   const snapshots: TrainJobOutput["snapshots"] = [];
   const statsOf = input.statsOf ? new Set(input.statsOf) : undefined;
-  const result = await trainModel(input.config, {
+  const result = await trainModel(input.config, datasetSource, {
     intraOpNumThreads: 1,
     onStep: (step, totalSteps, loss) => {
       if (step % 10 === 0 || step === totalSteps) report({ step, totalSteps, loss });

@@ -14,7 +14,7 @@
  */
 import { join } from "node:path";
 import type { TrainConfig } from "../train/train-config.ts";
-import { TRAIN_JOB_MODULE, type TrainJobInput, type TrainJobOutput } from "../train/train-job.ts";
+import { TRAIN_JOB_MODULE, type TrainJobInput, type TrainJobOutput } from "./train-job.ts";
 import { WorkerPool } from "../train/worker-pool.ts";
 import type { Artifact, ArtifactStore } from "./artifact-store.ts";
 import type { Progress } from "../ui/progress.ts";

@@ -10,5 +10,4 @@ export * from "./evaluate.ts";
 export * from "./train-model.ts";
 export * from "./save-checkpoint.ts";
 export * from "./read-checkpoint.ts";
-export * from "./train-job.ts";
 export * from "./worker-pool.ts";

@@ -10,14 +10,14 @@
  *   5. periodic snapshots (current merged params) and evaluations
  *   6. final params (LoRA merged: W + (α/r)·B·A) in checkpoint order
  */
-import { deriveSeed, Rng } from "../../datasets/rng.ts";
+import { deriveSeed, Rng } from "../rng.ts";
 import { MotherError } from "../errors.ts";
 import { type NamedTensor, initParams } from "../models/init-params.ts";
 import { loraAdapters, loraParamSpecs, mergeLora } from "../models/lora.ts";
 import { vitPatchCount } from "../models/vit-config.ts";
 import { compileGraph, learningRate, type TensorData } from "../onnx/index.ts";
 import { buildObjective } from "./build-objective.ts";
-import { dataSource } from "./data-source.ts";
+import type { ResolveData } from "./data-source.ts";
 import { cachedGraph } from "./graph-cache.ts";
 import { type EvalResult, evaluate } from "./evaluate.ts";
 import { nonEmptyGroups, paramGroups, type GroupName, type ParamGroups } from "./param-groups.ts";
@@ -52,8 +52,11 @@ export interface TrainResult {
   readonly msPerStep: number;
 }
 
-/** Train one model according to `config`. */
-export async function trainModel(config: TrainConfig, effects: TrainEffects = {}): Promise<TrainResult> {
+/**
+ * Train one model according to `config`, its examples from `resolveData(config.data, …)` (the
+ * harness passes src/harness/dataset-source.ts's datasetSource).
+ */
+export async function trainModel(config: TrainConfig, resolveData: ResolveData, effects: TrainEffects = {}): Promise<TrainResult> {
   // 1. objective, data, initial tensors
   const objective = buildObjective(config.objective);
   const masking =
@@ -61,7 +64,7 @@ export async function trainModel(config: TrainConfig, effects: TrainEffects = {}
       ? { patches: vitPatchCount(config.objective.vit), maskedCount: objective.maskedCount!, seed: deriveSeed(config.seed, "mask") }
       : undefined;
   const contextLength = config.objective.kind === "llama-next-token" ? config.objective.llama.contextLength : undefined;
-  const data = dataSource(config.data, { batchSize: config.batchSize, ...(masking ? { masking } : {}), ...(contextLength ? { contextLength } : {}) });
+  const data = resolveData(config.data, { batchSize: config.batchSize, ...(masking ? { masking } : {}), ...(contextLength ? { contextLength } : {}) });
   if (config.objective.kind === "vit-classification" && data.numClasses !== config.objective.vit.numClasses) {
     throw new MotherError("train config", "classifier size differs from the data's number of classes", {
       value: config.objective.vit.numClasses,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { pretrainMixture } from "../../datasets/pretrain-mixture.ts";
-import { deriveSeed } from "../../datasets/rng.ts";
+import { deriveSeed } from "../../src/rng.ts";
 import { taskByName } from "../../datasets/task-registry.ts";
 
 describe("pretrainMixture", () => {

@@ -9,7 +9,7 @@ import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseSetFamilies, parseSourceChoice } from "../../experiments/derived-copies.ts";
-import { spawnExperiment } from "../../src/harness/ablation/spawn-experiment.ts";
+import { spawnExperiment } from "../fixtures/spawn-experiment.ts";
 
 describe("experiments/derived-copies.ts command line", () => {
   test("--help lists the copy kinds and options and exits 0", async () => {

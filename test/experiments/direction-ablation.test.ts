@@ -9,7 +9,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../../src/harness/ablation/spawn-experiment.ts";
+import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 import { loadVthr } from "../../src/harness/ablation/load-vthr.ts";
 import { silentProgress } from "../../src/ui/progress.ts";
 import { recoverSplit } from "../../src/harness/vthr/recover-vthr.ts";

@@ -8,7 +8,7 @@ import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { autoScore, directionAgreement, FOREIGN_RECIPES, parseRecipes, poolTruths, undirectedEdgeAccuracy } from "../../experiments/foreign-trees.ts";
-import { spawnExperiment } from "../../src/harness/ablation/spawn-experiment.ts";
+import { spawnExperiment } from "../fixtures/spawn-experiment.ts";
 import type { TruthGraph } from "../../src/types.ts";
 
 // root → a → b, root → c

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../../src/harness/ablation/spawn-experiment.ts";
+import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 import { restrictTruth, subtreeSize } from "../../src/harness/ablation/sample-subtree.ts";
 import type { SubtreeSample } from "../../src/harness/ablation/subtree-sweep.ts";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";

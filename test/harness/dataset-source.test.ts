@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { dataSource } from "../../src/train/data-source.ts";
+import { datasetSource } from "../../src/harness/dataset-source.ts";
 
 describe("dataSource", () => {
   test("image batches are int64-labelled NCHW floats, deterministic per seed", () => {
     const spec = { kind: "image-task", task: "background-hue", seed: 1, trainCount: 64, evalCount: 32, imageSize: 8 } as const;
-    const first = dataSource(spec, { batchSize: 16 });
-    const second = dataSource(spec, { batchSize: 16 });
+    const first = datasetSource(spec, { batchSize: 16 });
+    const second = datasetSource(spec, { batchSize: 16 });
     expect(first.numClasses).toBe(6);
     for (let step = 0; step < 6; step++) {
       const a = first.nextTrain();
@@ -19,7 +19,7 @@ describe("dataSource", () => {
   });
 
   test("eval images come from another seed than training images", () => {
-    const source = dataSource({ kind: "image-task", task: "shape", seed: 2, trainCount: 32, evalCount: 32, imageSize: 8 }, { batchSize: 32 });
+    const source = datasetSource({ kind: "image-task", task: "shape", seed: 2, trainCount: 32, evalCount: 32, imageSize: 8 }, { batchSize: 32 });
     const train = source.nextTrain().pixel_values as Float32Array;
     const held = source.evalBatches(32)[0]!.pixel_values as Float32Array;
     const rowsOf = (values: Float32Array) => new Set(Array.from({ length: 32 }, (_, i) => values.subarray(i * 192, i * 192 + 8).join(",")));
@@ -28,7 +28,7 @@ describe("dataSource", () => {
   });
 
   test("masking marks exactly maskedCount patches per image, and eval masks repeat", () => {
-    const source = dataSource(
+    const source = datasetSource(
       { kind: "image-mixture", tasks: ["hue", "shape"], seed: 1, trainCount: 32, evalCount: 16, imageSize: 8 },
       { batchSize: 8, masking: { patches: 4, maskedCount: 3, seed: 5 } },
     );
@@ -40,7 +40,7 @@ describe("dataSource", () => {
   });
 
   test("text labels are the inputs shifted by one token", () => {
-    const source = dataSource({ kind: "text", corpus: "english", seed: 1, maxBytes: 20000 }, { batchSize: 4, contextLength: 16 });
+    const source = datasetSource({ kind: "text", corpus: "english", seed: 1, maxBytes: 20000 }, { batchSize: 4, contextLength: 16 });
     for (const batch of [source.nextTrain(), source.evalBatches(4)[0]!]) {
       const ids = batch.input_ids as BigInt64Array;
       const labels = batch.labels as BigInt64Array;

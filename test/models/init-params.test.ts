@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Rng } from "../../datasets/rng.ts";
+import { Rng } from "../../src/rng.ts";
 import { initParams } from "../../src/models/init-params.ts";
 import { VTHR_VIT, vitParamSpecs } from "../../src/models/vit-config.ts";
 

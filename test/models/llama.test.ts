@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Rng } from "../../datasets/rng.ts";
+import { Rng } from "../../src/rng.ts";
 import type { LlamaConfig } from "../../src/models/llama-config.ts";
 import { rotaryEmbedding } from "../../src/models/llama.ts";
 import { compileGraph, Graph } from "../../src/onnx/index.ts";

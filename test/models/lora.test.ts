@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Rng } from "../../datasets/rng.ts";
+import { Rng } from "../../src/rng.ts";
 import { DEFAULT_LORA_TARGETS, loraAdapters, loraParamSpecs, mergeLora } from "../../src/models/lora.ts";
 import { llamaParamSpecs, SMALL_LLAMA } from "../../src/models/llama-config.ts";
 import { VTHR_VIT, vitParamSpecs } from "../../src/models/vit-config.ts";

@@ -6,7 +6,7 @@
  * the tanh form (ORT CPU has no f64 Erf); both ops' own rules are checked in test/onnx.
  */
 import { describe, expect, test } from "bun:test";
-import { Rng } from "../../datasets/rng.ts";
+import { Rng } from "../../src/rng.ts";
 import { initParams } from "../../src/models/init-params.ts";
 import { llamaNextToken } from "../../src/models/llama-objective.ts";
 import { loraAdapters, loraParamSpecs } from "../../src/models/lora.ts";

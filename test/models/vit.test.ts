@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Rng } from "../../datasets/rng.ts";
+import { Rng } from "../../src/rng.ts";
 import { linear, reshape, compileGraph, Graph } from "../../src/onnx/index.ts";
 import type { VitConfig } from "../../src/models/vit-config.ts";
 import { patchify } from "../../src/models/vit.ts";

@@ -12,13 +12,14 @@ import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import { readCheckpointTensors } from "../../src/train/read-checkpoint.ts";
 import { saveCheckpoint } from "../../src/train/save-checkpoint.ts";
 import { trainModel } from "../../src/train/train-model.ts";
+import { datasetSource } from "../../src/harness/dataset-source.ts";
 import { TINY_RUN, TINY_VIT } from "./tiny-run.ts";
 
 const mean = (values: Float32Array, from: number, to: number): number => values.slice(from, to).reduce((a, b) => a + b, 0) / (to - from);
 
 describe("trainModel", () => {
   test("loss falls and held-out accuracy beats chance on a learnable task", async () => {
-    const result = await trainModel(TINY_RUN);
+    const result = await trainModel(TINY_RUN, datasetSource);
     expect(mean(result.losses, 30, 40)).toBeLessThan(0.7 * mean(result.losses, 0, 5));
     const final = result.evals.at(-1)!;
     expect(final.examples).toBe(64);
@@ -27,7 +28,11 @@ describe("trainModel", () => {
 
   test("the same config gives the same bytes; another seed does not", async () => {
     const short = { ...TINY_RUN, steps: 8 };
-    const [first, second, other] = await Promise.all([trainModel(short), trainModel(short), trainModel({ ...short, seed: 12 })]);
+    const [first, second, other] = await Promise.all([
+      trainModel(short, datasetSource),
+      trainModel(short, datasetSource),
+      trainModel({ ...short, seed: 12 }, datasetSource),
+    ]);
     const bytes = (r: typeof first) => Buffer.concat(r.params.map((p) => Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength)));
     expect(bytes(first).equals(bytes(second))).toBe(true);
     expect(Buffer.from(first.losses.buffer).equals(Buffer.from(second.losses.buffer))).toBe(true);
@@ -35,7 +40,7 @@ describe("trainModel", () => {
   });
 
   test("LoRA keeps non-adapted weights bit-identical and adds a rank ≤ r update to query/value", async () => {
-    const parent = await trainModel({ ...TINY_RUN, steps: 5 });
+    const parent = await trainModel({ ...TINY_RUN, steps: 5 }, datasetSource);
     const rank = 2;
     const child = await trainModel(
       {
@@ -45,6 +50,7 @@ describe("trainModel", () => {
         data: { kind: "image-task", task: "background-hue", seed: 4, trainCount: 128, evalCount: 32, imageSize: 8 },
         lora: { rank, alpha: 4, targets: ["attention.attention.query", "attention.attention.value"] },
       },
+      datasetSource,
       { parentTensors: parent.params },
     );
     const parentByName = new Map(parent.params.map((p) => [p.name, p]));
@@ -74,12 +80,15 @@ describe("trainModel", () => {
   });
 
   test("the masked-patch objective's held-out reconstruction error falls", async () => {
-    const result = await trainModel({
-      ...TINY_RUN,
-      objective: { kind: "vit-masked-patches", vit: TINY_VIT, maskRatio: 0.5 },
-      data: { kind: "image-mixture", tasks: ["background-hue", "shape"], seed: 3, trainCount: 256, evalCount: 64, imageSize: 8 },
-      evalEvery: 5,
-    });
+    const result = await trainModel(
+      {
+        ...TINY_RUN,
+        objective: { kind: "vit-masked-patches", vit: TINY_VIT, maskRatio: 0.5 },
+        data: { kind: "image-mixture", tasks: ["background-hue", "shape"], seed: 3, trainCount: 256, evalCount: 64, imageSize: 8 },
+        evalEvery: 5,
+      },
+      datasetSource,
+    );
     expect(result.evals[0]!.step).toBe(5);
     expect(result.evals.at(-1)!.loss).toBeLessThan(0.8 * result.evals[0]!.loss);
     expect(result.hfConfig.architectures).toEqual(["ViTForMaskedImageModeling"]);
@@ -87,24 +96,27 @@ describe("trainModel", () => {
 
   test("the Llama-like LM learns English bytes: held-out loss far below log(256)", async () => {
     const llama = { vocabSize: 256, dim: 16, depth: 1, heads: 2, mlpDim: 32, contextLength: 16, rmsNormEps: 1e-6, ropeTheta: 10000, initializerRange: 0.02 };
-    const result = await trainModel({
-      ...TINY_RUN,
-      objective: { kind: "llama-next-token", llama },
-      data: { kind: "text", corpus: "english", seed: 1, maxBytes: 50000 },
-      batchSize: 8,
-    });
+    const result = await trainModel(
+      {
+        ...TINY_RUN,
+        objective: { kind: "llama-next-token", llama },
+        data: { kind: "text", corpus: "english", seed: 1, maxBytes: 50000 },
+        batchSize: 8,
+      },
+      datasetSource,
+    );
     expect(result.losses[0]!).toBeGreaterThan(0.9 * Math.log(256));
     expect(result.evals.at(-1)!.loss).toBeLessThan(0.65 * Math.log(256));
   });
 
   test("a classifier fine-tune of a masked-patch root drops the decoder and trains the new head even under LoRA", async () => {
-    const root = await trainModel({ ...TINY_RUN, steps: 3, objective: { kind: "vit-masked-patches", vit: TINY_VIT, maskRatio: 0.5 } });
+    const root = await trainModel({ ...TINY_RUN, steps: 3, objective: { kind: "vit-masked-patches", vit: TINY_VIT, maskRatio: 0.5 } }, datasetSource);
     const lora = { rank: 2, alpha: 2, targets: ["attention.attention.query", "attention.attention.value"] };
-    const child = await trainModel({ ...TINY_RUN, steps: 5, lora, freshParams: [] }, { parentTensors: root.params });
+    const child = await trainModel({ ...TINY_RUN, steps: 5, lora, freshParams: [] }, datasetSource, { parentTensors: root.params });
     const names = child.params.map((p) => p.name);
     expect(names).toContain("classifier.weight");
     expect(names.some((name) => name.startsWith("decoder.") || name.includes("mask_token"))).toBe(false);
-    const untouched = await trainModel({ ...TINY_RUN, steps: 0, lora, freshParams: [] }, { parentTensors: root.params });
+    const untouched = await trainModel({ ...TINY_RUN, steps: 0, lora, freshParams: [] }, datasetSource, { parentTensors: root.params });
     const head = (r: typeof child) => r.params.find((p) => p.name === "classifier.weight")!.data;
     expect(head(child)).not.toEqual(head(untouched));
     const key = (r: typeof child) => r.params.find((p) => p.name === "vit.encoder.layer.0.attention.attention.key.weight")!.data;
@@ -113,13 +125,13 @@ describe("trainModel", () => {
 
   test("stateless SGD and SGD with momentum run through the same carried loop and learn", async () => {
     for (const optimizer of [{ kind: "sgd" as const }, { kind: "sgd" as const, momentum: 0.5 }]) {
-      const result = await trainModel({ ...TINY_RUN, optimizer, lr: 0.1 });
+      const result = await trainModel({ ...TINY_RUN, optimizer, lr: 0.1 }, datasetSource);
       expect(mean(result.losses, 30, 40)).toBeLessThan(0.8 * mean(result.losses, 0, 5));
     }
   });
 
   test("a classifier whose size differs from the task's classes is a clear error", async () => {
-    await expect(trainModel({ ...TINY_RUN, objective: { kind: "vit-classification", vit: { ...TINY_VIT, numClasses: 5 } } })).rejects.toThrow(
+    await expect(trainModel({ ...TINY_RUN, objective: { kind: "vit-classification", vit: { ...TINY_VIT, numClasses: 5 } } }, datasetSource)).rejects.toThrow(
       /number of classes/,
     );
   });
@@ -129,7 +141,7 @@ describe("saveCheckpoint", () => {
   test("writes a HF folder that src/io reads back with the same names, shapes, dtype and values", async () => {
     const folder = await mkdtemp(join(tmpdir(), "mother-ckpt-"));
     try {
-      const result = await trainModel({ ...TINY_RUN, steps: 2 });
+      const result = await trainModel({ ...TINY_RUN, steps: 2 }, datasetSource);
       await saveCheckpoint(join(folder, "model-a"), { tensors: result.params, hfConfig: result.hfConfig, training: TINY_RUN });
       const infos = await openSafetensorsFile(join(folder, "model-a", "model.safetensors"));
       expect(infos.map((info) => info.name).sort()).toEqual(result.params.map((p) => p.name).sort());

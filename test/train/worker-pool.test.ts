@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { runTrainJob, type TrainJobOutput, type TrainJobProgress } from "../../src/train/train-job.ts";
+import { runTrainJob, type TrainJobOutput, type TrainJobProgress } from "../../src/harness/train-job.ts";
 import { WorkerPool } from "../../src/train/worker-pool.ts";
 import { TINY_RUN } from "./tiny-run.ts";
 
-const JOB_MODULE = new URL("../../src/train/train-job.ts", import.meta.url).pathname;
+const JOB_MODULE = new URL("../../src/harness/train-job.ts", import.meta.url).pathname;
 const pool = new WorkerPool({ size: 2 });
 afterAll(() => pool.close());
 

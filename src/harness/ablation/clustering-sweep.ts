@@ -9,7 +9,7 @@
  *        truth restricted to the set
  */
 import type { ModelGraph, ModelSource, TruthGraph } from "../../types.ts";
-import { deriveSeed, Rng } from "../../../datasets/rng.ts";
+import { deriveSeed, Rng } from "../../rng.ts";
 import type { RecoverOptions } from "../../recover/options.ts";
 import { pickModels, recoverScored } from "./recover-scored.ts";
 import { restrictTruth } from "./sample-subtree.ts";

@@ -4,7 +4,7 @@
  * first FT child in the VTHR plan (same task, data, steps, lr, optimizer) and replaces
  * `seed`, which drives the new head's initialisation and the batch order.
  */
-import { deriveSeed } from "../../../datasets/rng.ts";
+import { deriveSeed } from "../../rng.ts";
 import { MotherError } from "../../errors.ts";
 import type { TruthGraph } from "../../types.ts";
 import type { PlannedModel, VthrPlan } from "../vthr/plan-vthr.ts";

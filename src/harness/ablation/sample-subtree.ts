@@ -11,7 +11,7 @@
  * size (compact shapes near high-degree nodes are favoured); it is seeded and reproducible.
  */
 import { MotherError } from "../../errors.ts";
-import type { Rng } from "../../../datasets/rng.ts";
+import type { Rng } from "../../rng.ts";
 import type { TruthGraph } from "../../types.ts";
 
 export interface SubtreeOptions {

@@ -7,7 +7,7 @@
  *        truth restricted to the sample
  */
 import type { ModelSource, ModelGraph, TruthGraph } from "../../types.ts";
-import { deriveSeed, Rng } from "../../../datasets/rng.ts";
+import { deriveSeed, Rng } from "../../rng.ts";
 import type { RecoverOptions } from "../../recover/options.ts";
 import { pickModels, recoverScored } from "./recover-scored.ts";
 import { restrictTruth, sampleConnectedSubtree, subtreeSize } from "./sample-subtree.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Rng } from "../../../datasets/rng.ts";
+import { Rng } from "../../../src/rng.ts";
 import { restrictTruth, sampleConnectedSubtree, subtreeSize } from "../../../src/harness/ablation/sample-subtree.ts";
 import type { TruthGraph } from "../../../src/types.ts";
 

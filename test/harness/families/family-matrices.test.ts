@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { familyMatrices } from "../../../src/harness/families/family-matrices.ts";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
-import { Rng } from "../../../datasets/rng.ts";
+import { Rng } from "../../../src/rng.ts";
 
 const DIM = 8;
 const LAYERS = ["q_proj", "k_proj", "v_proj", "o_proj"].map((p) => `model.layers.0.self_attn.${p}.weight`);
