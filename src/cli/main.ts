@@ -27,10 +27,14 @@ Formats (every edge has a type: finetune | adapter | quantized | merge; a merge 
                base_model: <parent id>        (a merge: a list of parent ids; a root: <id>: {})
                base_model_relation: finetune | adapter | quantized | merge
            ids are mother's (folder names): put hub ids in their place when pasting into a card`;
+import { DEFAULT_RECOVER_OPTIONS as DEFAULTS } from "../recover/options.ts";
+import { RELATED_BELOW } from "../recover/cluster-models.ts";
 
-function positiveInteger(value: string): number {
+/** A whole number ≥ `least`; `also` names another accepted value for the message (e.g. 'auto'). */
+function wholeNumber(value: string, least: number, also?: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive whole number or 'auto'");
+  const expected = least === 1 ? "a positive whole number" : `a whole number ≥ ${least}`;
+  if (!Number.isInteger(n) || n < least) throw new InvalidArgumentError(`expected ${expected}${also ? ` or ${also}` : ""}`);
   return n;
 }
 
@@ -54,34 +58,34 @@ export function buildProgram(): Command {
     .addOption(
       new Option("--stage <stage>", "training stage of every model; auto tries both score trends per tree and keeps the cheaper tree")
         .choices(["specialization", "generalization", "auto"])
-        .default("auto"),
+        .default(DEFAULTS.stage),
     )
     .option("--stages <file>", "JSON file mapping model id → generalization|specialization (overrides --stage)")
     .option(
       "--trees <n>",
-      "number of trees, or 'auto' (models whose weights differ by under 0.8 of their RMS share a tree)",
-      (v) => (v === "auto" ? "auto" : positiveInteger(v)),
-      "auto",
+      `number of trees, or 'auto' (models whose weights differ by under ${RELATED_BELOW} of their RMS share a tree)`,
+      (v) => (v === "auto" ? "auto" : wholeNumber(v, 1, "'auto'")),
+      DEFAULTS.trees,
     )
-    .addOption(new Option("--distance <name>", "edge distance: ft (max |Δw|), lora (rank Δw), auto").choices(["ft", "lora", "auto"]).default("auto"))
+    .addOption(new Option("--distance <name>", "edge distance: ft (max |Δw|), lora (rank Δw), auto").choices(["ft", "lora", "auto"]).default(DEFAULTS.distance))
     .addOption(
       new Option(
         "--ft-distance <kind>",
         "full-fine-tuning distance: max (the paper's: max |Δw| / range), mean (Σ over layers of mean |Δw| / RMS), or geometric (√(max · mean))",
       )
         .choices(["geometric", "max", "mean"])
-        .default("geometric"),
+        .default(DEFAULTS.ftDistance),
     )
-    .option("--lambda <c>", "weight c of the direction prior, λ = c · mean(D)", nonNegativeNumber, 0.3)
+    .option("--lambda <c>", "weight c of the direction prior, λ = c · mean(D)", nonNegativeNumber, DEFAULTS.lambda)
     .addOption(
       new Option("--score <name>", "directional score; auto = kurtosis for ℓ_FT trees, variance growth for ℓ_LoRA trees")
         .choices(["auto", "kurtosis", "mean", "variance", "skewness", "entropy"])
-        .default("auto"),
+        .default(DEFAULTS.score),
     )
     .addOption(new Option("--format <format>", "output format (see Formats below)").choices([...GRAPH_FORMATS]).default("json"))
     .option("--out <file>", "write the result here instead of standard output")
     .option("--stats <file>", "also write per-layer statistics as an Apache Arrow IPC file")
-    .option("--workers <n>", "worker threads for reading layers (default: by size, up to 2)", (v) => (v === "0" ? 0 : positiveInteger(v)))
+    .option("--workers <n>", "worker threads for reading layers, 0 to read in this thread (default: by size, up to 2)", (v) => wholeNumber(v, 0))
     .option(
       "--cache <dir>",
       "keep what was read of each layer here, so a re-run (other --lambda, --trees, --format) or an interrupted run reads only what it lacks (default: $XDG_CACHE_HOME/mother/layers, else ~/.cache/mother/layers)",

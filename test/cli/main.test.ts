@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { readStatsTable, statsFromArrow } from "../../src/stats/stats-table.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { buildProgram } from "../../src/cli/main.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
 
 const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
 let dir: string;
@@ -230,5 +232,20 @@ describe("mother evaluate", () => {
     const run = await mother("evaluate", "--truth", bad, truthFile);
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^mother: .*null-model-truth\.json: models\[0\]: expected Object/)]);
+  }, 30_000);
+});
+
+describe("mother recover options", () => {
+  test("every recovery default is the library's (DEFAULT_RECOVER_OPTIONS), not a copy", () => {
+    const recover = buildProgram().commands.find((command) => command.name() === "recover");
+    const defaults = new Map(recover?.options.map((option) => [option.attributeName(), option.defaultValue]));
+    for (const key of ["stage", "trees", "distance", "ftDistance", "lambda", "score"] as const) expect(defaults.get(key)).toBe(DEFAULT_RECOVER_OPTIONS[key]);
+  });
+
+  test("--workers accepts 0 and whole numbers and says so, without offering 'auto'", async () => {
+    const run = await mother("recover", good, "--workers", "auto");
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain("expected a whole number ≥ 0");
+    expect(run.stderr).not.toContain("or 'auto'");
   }, 30_000);
 });
