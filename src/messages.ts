@@ -166,3 +166,13 @@ export function evaluateNoCommonModels(truthFile: string, resultFile: string, tr
     help: "model ids are folder names (or file stems); the truth must use the same ones",
   });
 }
+
+// ── Layer cache ─────────────────────────────────────────────────────────────────────────────────
+
+/** A weight file that ended before the bytes its header promised, met while checksumming them for --verify-cache. */
+export function checksumRangePastEnd(file: string, end: number): MotherError {
+  return new MotherError(file, "ends before the bytes its header describes", {
+    value: `needs ${end} bytes`,
+    help: "the file changed while it was read, or is truncated",
+  });
+}

@@ -88,9 +88,13 @@ export function buildProgram(): Command {
     .option("--workers <n>", "worker threads for reading layers, 0 to read in this thread (default: by size, up to 2)", (v) => wholeNumber(v, 0))
     .option(
       "--cache <dir>",
-      "keep what was read of each layer here, so a re-run (other --lambda, --trees, --format) or an interrupted run reads only what it lacks (default: $XDG_CACHE_HOME/mother/layers, else ~/.cache/mother/layers)",
+      "keep what was read of each layer here, so a re-run (other --lambda, --trees, --format) or an interrupted run reads only what it lacks (default: $XDG_CACHE_HOME/mother/layers, else ~/.cache/mother/layers); entries are keyed by each file's path, size and mtime: one stat per file, but a file rewritten in place with the same size and mtime is served stale (see --verify-cache)",
     )
     .option("--no-cache", "read every layer and keep nothing")
+    .option(
+      "--verify-cache",
+      "key the layer cache by a checksum of each selected tensor's bytes instead: catches a same-size, same-mtime rewrite; reads every selected weight again, but still skips the statistics and distances",
+    )
     .option("-q, --quiet", "no progress on standard error")
     .addHelpText("after", FORMATS_HELP)
     .addHelpText(

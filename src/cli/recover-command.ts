@@ -26,6 +26,8 @@ export interface RecoverCommandOptions {
   workers?: number;
   /** A folder, false for --no-cache, undefined for the default folder. */
   cache?: string | false;
+  /** --verify-cache: key the layer cache by content checksums. */
+  verifyCache?: boolean;
   quiet?: boolean;
 }
 
@@ -59,6 +61,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
       fullStatistics: options.stats !== undefined,
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.cache !== false ? { cacheFolder: options.cache ?? defaultLayerCacheFolder() } : {}),
+      verifyCache: options.verifyCache === true,
     },
     {
       progress: layerReadProgress(progress),

@@ -6,26 +6,34 @@
  *
  *   key = sha256(format version, the code that computes a layer result, the job (layer name,
  *               shape, roles, sketch, sample and histogram sizes, which pairs are compared)
- *               and, for each model in order, its
- *               file's identity (path, size, mtime), the tensor's offset and dtype)
+ *               and, for each model in order, its tensor's dtype, offset and length and either
+ *               its file's identity (path, size, mtime: the default, costs one stat per file)
+ *               or, with `keyByContent` (--verify-cache), a checksum of the tensor's bytes
+ *               (reads every weight again, but still skips the layer pass's arithmetic)
  *
  * A changed or moved file, a different model set or order, or an edited kernel gives new keys,
- * so stale entries are never read; an unreadable or inconsistent entry counts as missing and
- * is rewritten. Entries are written atomically. Nothing is ever evicted: the folder grows by a
- * few kilobytes per full-fine-tuning layer and by ~215 KB per model per sketched LoRA layer.
+ * so stale entries are never read — except, by default, a file rewritten in place with the
+ * same size and modification time, which only the content key notices. Each entry ends with
+ * an xxHash64 of everything before it: a damaged entry (a flipped bit, a foreign file) reads as
+ * damaged, and its layer is read again and the entry rewritten. Entries are written atomically.
+ * Nothing is ever evicted: the folder grows by a few kilobytes per full-fine-tuning layer and
+ * by ~215 KB per model per sketched LoRA layer.
  */
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { LayerStats } from "../types.ts";
-import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
+import { contentChecksum, fileIdentity, type FileIdentity } from "../io/file-identity.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 import type { LayerSketch } from "./low-rank-sketch.ts";
 import { nativeKernels } from "../kernels/native-kernels.ts";
 
-/** Bump when the entry layout changes. */
-const FORMAT_VERSION = 1;
+/** Bump when the entry layout changes (2: the trailing checksum). */
+const FORMAT_VERSION = 2;
+
+/** Bytes of the trailing checksum (xxHash64, little-endian). */
+const CHECKSUM_BYTES = 8;
 
 /**
  * Sources whose code decides a layer's result (relative to src/): any edit to them changes
@@ -49,22 +57,42 @@ export function defaultLayerCacheFolder(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "mother", "layers");
 }
 
+/** What the cache holds for a job: its result, nothing, or an entry that is damaged (and why). */
+export interface CacheLookup {
+  readonly result?: LayerResult;
+  /** Set when a file is there but is not a whole, intact entry for the job. */
+  readonly damaged?: { readonly file: string; readonly reason: string };
+}
+
 /** Layer results on disk, keyed by everything they depend on. One instance per recovery. */
 export class LayerCache {
   private readonly identities = new Map<string, Promise<FileIdentity>>();
+  private readonly checksums = new Map<string, Promise<string>>();
   private code: Promise<string> | undefined;
 
-  constructor(readonly folder: string = defaultLayerCacheFolder()) {}
+  /** `keyByContent`: key each model by a checksum of its tensor's bytes instead of its file's path, size and mtime. */
+  constructor(
+    readonly folder: string = defaultLayerCacheFolder(),
+    readonly keyByContent = false,
+  ) {}
 
-  /** The cached result of `job`, or undefined when absent, unreadable or inconsistent with the job. */
+  /** The cached result of `job`, or undefined when absent, unreadable or damaged. */
   async get(job: LayerJob): Promise<LayerResult | undefined> {
+    return (await this.lookup(job)).result;
+  }
+
+  /** The cached result of `job`; a file that is there but not a whole, intact entry for the job is reported as damaged. */
+  async lookup(job: LayerJob): Promise<CacheLookup> {
+    const file = await this.fileOf(job);
     let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(await readFile(await this.fileOf(job)));
+      bytes = new Uint8Array(await readFile(file));
     } catch {
-      return undefined;
+      return {};
     }
-    return decodeLayerResult(bytes, job.tensors.length);
+    const result = decodeLayerResult(bytes, job.tensors.length);
+    if (result) return { result };
+    return { damaged: { file, reason: entryIntact(bytes) ? "does not fit the layer" : "checksum mismatch" } };
   }
 
   /** Stores `result` for `job` (atomically replacing any entry). */
@@ -73,12 +101,20 @@ export class LayerCache {
   }
 
   private async fileOf(job: LayerJob): Promise<string> {
-    const files = await Promise.all(job.tensors.map((tensor) => this.identityOf(tensor.file)));
+    const models = await Promise.all(
+      job.tensors.map(async (tensor) => [
+        this.keyByContent ? await this.checksumOf(tensor.file, tensor.offset, tensor.byteLength) : await this.identityOf(tensor.file),
+        tensor.name,
+        tensor.offset,
+        tensor.byteLength,
+        tensor.dtype,
+      ]),
+    );
     const text = JSON.stringify({
       version: FORMAT_VERSION,
       code: await (this.code ??= codeDigest()),
       job: [job.name, job.shape, job.roles, job.sketchSize, job.probeWidth ?? 0, job.histogramBins, job.sampleValues ?? 0, job.pairGroups ?? []],
-      tensors: job.tensors.map((tensor, m) => [files[m], tensor.name, tensor.offset, tensor.byteLength, tensor.dtype]),
+      tensors: models,
     });
     return join(this.folder, `${new Bun.CryptoHasher("sha256").update(text).digest("hex").slice(0, 32)}.layer`);
   }
@@ -87,6 +123,14 @@ export class LayerCache {
     let identity = this.identities.get(file);
     if (!identity) this.identities.set(file, (identity = fileIdentity(file)));
     return identity;
+  }
+
+  /** Each tensor is hashed once per recovery, however many jobs (a clustering sample, the full layer) read it. */
+  private checksumOf(file: string, offset: number, byteLength: number): Promise<string> {
+    const key = JSON.stringify([file, offset, byteLength]);
+    let checksum = this.checksums.get(key);
+    if (!checksum) this.checksums.set(key, (checksum = contentChecksum(file, offset, byteLength)));
+    return checksum;
   }
 }
 
@@ -112,7 +156,8 @@ interface EntryHeader {
 
 /**
  * An entry: u32 header length, the JSON header (non-finite numbers as strings), zero padding
- * to 8 bytes, then the f64 payload: max |Δ|, mean |Δ|, each sketch's data.
+ * to 8 bytes, the f64 payload (max |Δ|, mean |Δ|, each sketch's data), then the xxHash64 of
+ * all of that as a little-endian u64.
  */
 export function encodeLayerResult(result: LayerResult): Uint8Array {
   const header: EntryHeader = {
@@ -126,19 +171,34 @@ export function encodeLayerResult(result: LayerResult): Uint8Array {
   const text = new TextEncoder().encode(JSON.stringify(header, (_, value) => (typeof value === "number" && !Number.isFinite(value) ? String(value) : value)));
   const start = Math.ceil((4 + text.length) / 8) * 8;
   const arrays = [result.maxAbsDiff, result.meanAbsDiff, ...result.sketches.map((s) => s.data)];
-  const bytes = new Uint8Array(start + arrays.reduce((sum, a) => sum + a.byteLength, 0));
-  new DataView(bytes.buffer).setUint32(0, text.length, true);
+  const bytes = new Uint8Array(start + arrays.reduce((sum, a) => sum + a.byteLength, 0) + CHECKSUM_BYTES);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, text.length, true);
   bytes.set(text, 4);
   let at = start;
   for (const array of arrays) {
     bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
     at += array.byteLength;
   }
+  view.setBigUint64(at, Bun.hash.xxHash64(bytes.subarray(0, at)), true);
   return bytes;
 }
 
-/** The result stored in `bytes`, or undefined unless it is a whole entry for `models` models. */
-export function decodeLayerResult(bytes: Uint8Array, models: number): LayerResult | undefined {
+/**
+ * Whether `bytes` ends with the xxHash64 of the rest. xxHash64 (a fixed, documented algorithm,
+ * so entries stay valid across Bun versions) hashed a 13 MiB entry in ~1 ms here, 3–5 % of
+ * decoding it (docs/layer-cache.md); a 64-bit hash misses a random corruption with odds 2⁻⁶⁴.
+ */
+export function entryIntact(bytes: Uint8Array): boolean {
+  if (bytes.byteLength < CHECKSUM_BYTES) return false;
+  const end = bytes.byteLength - CHECKSUM_BYTES;
+  return new DataView(bytes.buffer, bytes.byteOffset + end, CHECKSUM_BYTES).getBigUint64(0, true) === Bun.hash.xxHash64(bytes.subarray(0, end));
+}
+
+/** The result stored in `bytes`, or undefined unless it is a whole, intact entry for `models` models. */
+export function decodeLayerResult(whole: Uint8Array, models: number): LayerResult | undefined {
+  if (!entryIntact(whole)) return undefined;
+  const bytes = whole.subarray(0, whole.byteLength - CHECKSUM_BYTES);
   try {
     const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)), (_, value) =>

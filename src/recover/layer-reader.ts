@@ -20,21 +20,25 @@ export class LayerReader {
   private doneBytes = 0;
   private readCount = 0;
   private cachedCount = 0;
+  private readonly damaged: { file: string; reason: string }[] = [];
 
-  /** `cacheFolder` undefined: every layer is read and nothing is kept. */
+  /** `cacheFolder` undefined: every layer is read and nothing is kept; `keyByContent`: see LayerCache. */
   constructor(
     private readonly pool: LayerPool,
     jobs: readonly LayerJob[],
     private readonly cacheFolder: string | undefined,
     private readonly effects: ReaderEffects,
+    keyByContent = false,
   ) {
-    this.cache = cacheFolder === undefined ? undefined : new LayerCache(cacheFolder);
+    this.cache = cacheFolder === undefined ? undefined : new LayerCache(cacheFolder, keyByContent);
     this.totalBytes = jobs.reduce((sum, job) => sum + jobBytes(job), 0);
   }
 
   /** The result of `job`; `urgent` jobs go ahead of queued ones (a decision waits on them). */
   async read(job: LayerJob, urgent = false): Promise<LayerResult> {
-    let result = await this.cache?.get(job);
+    const found = await this.cache?.lookup(job);
+    let result = found?.result;
+    if (found?.damaged) this.damaged.push(found.damaged);
     if (result) this.cachedCount++;
     else {
       result = await this.pool.submit<LayerResult>({ kind: "layer", job }, urgent);
@@ -58,8 +62,14 @@ export class LayerReader {
     this.totalBytes += bytes;
   }
 
-  /** One line on what the cache saved, when it saved anything. */
+  /** One line on what the cache saved, when it saved anything, and one on damaged entries (read again and rewritten). */
   reportCache(): void {
+    if (this.damaged.length > 0) {
+      const [first] = this.damaged;
+      this.effects.log(
+        `${this.damaged.length} layer cache entr${this.damaged.length === 1 ? "y was" : "ies were"} damaged (${first!.file}: ${first!.reason}${this.damaged.length > 1 ? ", …" : ""}): dropped, the layers read again and the entries rewritten`,
+      );
+    }
     if (this.cachedCount > 0)
       this.effects.log(`${this.cachedCount} of ${this.cachedCount + this.readCount} layers taken from the layer cache (${this.cacheFolder})`);
   }

@@ -57,6 +57,12 @@ export interface RecoverOptions {
    * caches by default.
    */
   readonly cacheFolder?: string;
+  /**
+   * Key the layer cache by a checksum of each tensor's bytes instead of its file's path, size
+   * and mtime (--verify-cache): catches files rewritten in place with the same size and mtime,
+   * at the cost of reading every selected byte again (the layer pass's arithmetic is still saved).
+   */
+  readonly verifyCache?: boolean;
 }
 
 export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {

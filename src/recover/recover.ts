@@ -74,7 +74,7 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
   const sampleFirst = models.length >= CLUSTER_FIRST_MODELS;
   const allJobs = planned.flatMap((group) => (sampleFirst ? [...group.plan, ...clusteringSample(group.plan)] : group.plan));
   const pool = new LayerPool(options.workers ?? defaultWorkerCount(allJobs.reduce((sum, job) => sum + jobBytes(job), 0)));
-  const context: PassContext = { options, pool, reader: new LayerReader(pool, allJobs, options.cacheFolder, effects), effects };
+  const context: PassContext = { options, pool, reader: new LayerReader(pool, allJobs, options.cacheFolder, effects, options.verifyCache), effects };
   try {
     const { groups, clusters } = sampleFirst ? await clusterOnSampleFirst(planned, context) : await readThenCluster(planned, context);
     effects.log(`${clusters.length} trees`);

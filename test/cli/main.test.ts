@@ -3,7 +3,7 @@
  * give one line naming the file and the problem, a non-zero exit, and no output file.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,6 +75,27 @@ describe("mother recover", () => {
     expect(uncached.stdout).toBe(first.stdout);
     expect(existsSync(elsewhere)).toBe(false);
   }, 30_000);
+
+  test("--verify-cache reads a checkpoint rewritten in place (same size, same mtime) again; the default cache serves it stale, as --help says", async () => {
+    const set = join(dir, "rewritten");
+    await cp(good, set, { recursive: true });
+    const target = join(set, "r-c0", "model.safetensors");
+    const time = new Date("2026-01-02T03:04:05Z");
+    await utimes(target, time, time);
+    const first = await mother("recover", set, "--quiet");
+    expect((await mother("recover", set, "--verify-cache", "--quiet")).stdout).toBe(first.stdout);
+    await cp(join(set, "r-c1", "model.safetensors"), target);
+    await utimes(target, time, time);
+    const fresh = await mother("recover", set, "--no-cache", "--quiet");
+    expect(fresh.stdout).not.toBe(first.stdout);
+    expect((await mother("recover", set, "--quiet")).stdout).toBe(first.stdout);
+    expect((await mother("recover", set, "--verify-cache", "--quiet")).stdout).toBe(fresh.stdout);
+    const help = (await mother("recover", "--help")).stdout.replace(/\s+/g, " ");
+    expect(help).toContain(
+      "keyed by each file's path, size and mtime: one stat per file, but a file rewritten in place with the same size and mtime is served stale",
+    );
+    expect(help).toContain("--verify-cache key the layer cache by a checksum of each selected tensor's bytes");
+  }, 60_000);
 
   test("--stats writes every statistic of every layer read as an Arrow table", async () => {
     const stats = join(dir, "stats.arrow");

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import fc from "fast-check";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeLayerResult, encodeLayerResult } from "../../src/recover/layer-cache.ts";
+import { decodeLayerResult, encodeLayerResult, entryIntact } from "../../src/recover/layer-cache.ts";
 import type { LayerResult } from "../../src/recover/layer-pass.ts";
 import { recover } from "../../src/recover/recover.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
@@ -53,6 +54,89 @@ describe("layer cache entries", () => {
     expect(decodeLayerResult(bytes.subarray(0, 40), 2)).toBeUndefined();
     expect(decodeLayerResult(new TextEncoder().encode("not a cache entry at all"), 2)).toBeUndefined();
     expect(decodeLayerResult(bytes, 3)).toBeUndefined(); // written for 2 models
+  });
+
+  test("every single-bit flip anywhere in an entry (header, payload or checksum) is detected", () => {
+    const bytes = encodeLayerResult(sample);
+    expect(entryIntact(bytes)).toBe(true);
+    for (let bit = 0; bit < bytes.length * 8; bit++) {
+      const flipped = bytes.slice();
+      flipped[bit >> 3]! ^= 1 << (bit & 7);
+      expect(entryIntact(flipped)).toBe(false);
+      expect(decodeLayerResult(flipped, 2)).toBeUndefined();
+    }
+  });
+});
+
+describe("damaged entries", () => {
+  test("a bit flip at any position of any entry never changes the recovered graph: the entry is reported, read again and rewritten (property, 50 flips)", async () => {
+    const cacheFolder = join(dir, "bit-flips");
+    const clean = await recover([models], { workers: 0 });
+    await recover([models], { cacheFolder, workers: 0 });
+    const entries = (await readdir(cacheFolder)).filter((name) => name.endsWith(".layer")).sort();
+    const sizes = await Promise.all(entries.map(async (name) => (await stat(join(cacheFolder, name))).size));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: entries.length - 1 }).chain((e) => fc.tuple(fc.constant(e), fc.integer({ min: 0, max: sizes[e]! * 8 - 1 }))),
+        async ([e, bit]) => {
+          const file = join(cacheFolder, entries[e]!);
+          const bytes = new Uint8Array(await readFile(file));
+          bytes[bit >> 3]! ^= 1 << (bit & 7);
+          await writeFile(file, bytes);
+          const { lines, effects } = recorder();
+          const again = await recover([models], { cacheFolder, workers: 0 }, effects);
+          expect(again.graph).toEqual(clean.graph);
+          expect(again.layerStats).toEqual(clean.layerStats);
+          expect(lines.some((line) => line.startsWith(`1 layer cache entry was damaged (${file}: checksum mismatch)`))).toBe(true);
+          expect(entryIntact(new Uint8Array(await readFile(file)))).toBe(true); // rewritten
+        },
+      ),
+      { numRuns: 50, seed: 16 },
+    );
+  }, 120_000);
+});
+
+describe("--verify-cache: entries keyed by the bytes", () => {
+  test("a checkpoint rewritten in place with the same size and mtime is served stale by default, read again when keyed by content", async () => {
+    const cacheFolder = join(dir, "in-place");
+    const copy = join(dir, "in-place-models");
+    await writeSyntheticTrees(copy, [{ root: "r", children: 3, grandchildren: 1 }], { mode: "ft", seed: 9 });
+    const target = join(copy, "r-c0", "model.safetensors");
+    // A whole-second mtime, as `cp -p` or `rsync -t` leave it, so it can be put back exactly.
+    const time = new Date("2026-01-02T03:04:05Z");
+    await utimes(target, time, time);
+    const before = await recover([copy], { cacheFolder, workers: 0 });
+    await recover([copy], { cacheFolder, workers: 0, verifyCache: true });
+    // r-c0 becomes a byte copy of r-c1 (same size: same architecture), its mtime put back.
+    await copyFile(join(copy, "r-c1", "model.safetensors"), target);
+    await utimes(target, time, time);
+    const fresh = await recover([copy], { workers: 0 });
+    expect(fresh.graph).not.toEqual(before.graph);
+    // the default trade-off, as --help states it: path + size + mtime cannot see this
+    expect((await recover([copy], { cacheFolder, workers: 0 })).graph).toEqual(before.graph);
+    const { lines, effects } = recorder();
+    const verified = await recover([copy], { cacheFolder, workers: 0, verifyCache: true }, effects);
+    expect(verified.graph).toEqual(fresh.graph);
+    expect(verified.layerStats).toEqual(fresh.layerStats);
+    // the other models' layers are still cache hits: only r-c0's bytes changed, but every job compares all models
+    const again = recorder();
+    expect((await recover([copy], { cacheFolder, workers: 0, verifyCache: true }, again.effects)).graph).toEqual(fresh.graph);
+    const layers = new Set(fresh.layerStats.map((row) => row.layer)).size;
+    expect(again.lines).toContain(`${layers} of ${layers} layers taken from the layer cache (${cacheFolder})`);
+    expect(lines.some((line) => line.includes(`of ${layers} layers taken`))).toBe(false);
+  });
+
+  test("content keys survive a move: the same bytes at another path are cache hits", async () => {
+    const cacheFolder = join(dir, "moved");
+    const [a, b] = [join(dir, "moved-a"), join(dir, "moved-b")];
+    await writeSyntheticTrees(a, [{ root: "r", children: 2, grandchildren: 1 }], { mode: "ft", seed: 12 });
+    await writeSyntheticTrees(b, [{ root: "r", children: 2, grandchildren: 1 }], { mode: "ft", seed: 12 });
+    const first = await recover([a], { cacheFolder, workers: 0, verifyCache: true });
+    const { lines, effects } = recorder();
+    const moved = await recover([b], { cacheFolder, workers: 0, verifyCache: true }, effects);
+    expect(moved.graph.edges).toEqual(first.graph.edges);
+    const layers = new Set(first.layerStats.map((row) => row.layer)).size;
+    expect(lines).toContain(`${layers} of ${layers} layers taken from the layer cache (${cacheFolder})`);
   });
 });
 
