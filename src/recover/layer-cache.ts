@@ -32,6 +32,9 @@ import { nativeKernels } from "../kernels/native-kernels.ts";
 /** Bump when the entry layout changes (2: the trailing checksum). */
 const FORMAT_VERSION = 2;
 
+/** Content checksums (--verify-cache) in flight at once: reading is the bound, two keep a disk busy. */
+const CONCURRENT_CHECKSUMS = 2;
+
 /** Bytes of the trailing checksum (xxHash64, little-endian). */
 const CHECKSUM_BYTES = 8;
 
@@ -68,12 +71,18 @@ export interface CacheLookup {
 export class LayerCache {
   private readonly identities = new Map<string, Promise<FileIdentity>>();
   private readonly checksums = new Map<string, Promise<string>>();
+  private checksumsRunning = 0;
+  private readonly checksumsWaiting: (() => void)[] = [];
   private code: Promise<string> | undefined;
 
-  /** `keyByContent`: key each model by a checksum of its tensor's bytes instead of its file's path, size and mtime. */
+  /**
+   * `keyByContent`: key each model by a checksum of its tensor's bytes instead of its file's path, size and mtime;
+   * `checksum` computes it (tests pass a recorder).
+   */
   constructor(
     readonly folder: string = defaultLayerCacheFolder(),
     readonly keyByContent = false,
+    private readonly checksum: typeof contentChecksum = contentChecksum,
   ) {}
 
   /** The cached result of `job`, or undefined when absent, unreadable or damaged. */
@@ -129,8 +138,24 @@ export class LayerCache {
   private checksumOf(file: string, offset: number, byteLength: number): Promise<string> {
     const key = JSON.stringify([file, offset, byteLength]);
     let checksum = this.checksums.get(key);
-    if (!checksum) this.checksums.set(key, (checksum = contentChecksum(file, offset, byteLength)));
+    if (!checksum) this.checksums.set(key, (checksum = this.fewAtATime(() => this.checksum(file, offset, byteLength))));
     return checksum;
+  }
+
+  /**
+   * Runs `work` once fewer than CONCURRENT_CHECKSUMS others run: every job asks for its keys at
+   * once, and each checksum holds an open file and an 8 MiB buffer (a 7B model's 128 attention
+   * matrices × 10 models would otherwise be 10 GB of buffers and 1280 open files).
+   */
+  private async fewAtATime<T>(work: () => Promise<T>): Promise<T> {
+    while (this.checksumsRunning >= CONCURRENT_CHECKSUMS) await new Promise<void>((resume) => this.checksumsWaiting.push(resume));
+    this.checksumsRunning++;
+    try {
+      return await work();
+    } finally {
+      this.checksumsRunning--;
+      this.checksumsWaiting.shift()?.();
+    }
   }
 }
 

@@ -3,7 +3,10 @@ import { copyFile, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } fro
 import fc from "fast-check";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeLayerResult, encodeLayerResult, entryIntact } from "../../src/recover/layer-cache.ts";
+import { decodeLayerResult, encodeLayerResult, entryIntact, LayerCache } from "../../src/recover/layer-cache.ts";
+import { discoverModels } from "../../src/io/discover-models.ts";
+import { planLayers } from "../../src/recover/plan-layers.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
 import type { LayerResult } from "../../src/recover/layer-pass.ts";
 import { recover } from "../../src/recover/recover.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
@@ -124,6 +127,25 @@ describe("--verify-cache: entries keyed by the bytes", () => {
     const layers = new Set(fresh.layerStats.map((row) => row.layer)).size;
     expect(again.lines).toContain(`${layers} of ${layers} layers taken from the layer cache (${cacheFolder})`);
     expect(lines.some((line) => line.includes(`of ${layers} layers taken`))).toBe(false);
+  });
+
+  test("every job asks for its keys at once, but at most two checksums run at a time, and each tensor is hashed once", async () => {
+    const jobs = planLayers(await discoverModels([models]), DEFAULT_RECOVER_OPTIONS);
+    let running = 0;
+    let peak = 0;
+    const hashed: string[] = [];
+    const cache = new LayerCache(join(dir, "limited"), true, async (file, offset, byteLength) => {
+      peak = Math.max(peak, ++running);
+      await Bun.sleep(1);
+      running--;
+      hashed.push(JSON.stringify([file, offset, byteLength]));
+      return `${offset}`;
+    });
+    await Promise.all([...jobs, ...jobs].map((job) => cache.lookup(job)));
+    const tensors = new Set(jobs.flatMap((job) => job.tensors.map((t) => JSON.stringify([t.file, t.offset, t.byteLength]))));
+    expect(tensors.size).toBeGreaterThan(10);
+    expect(peak).toBe(2);
+    expect(hashed.sort()).toEqual([...tensors].sort());
   });
 
   test("content keys survive a move: the same bytes at another path are cache hits", async () => {
