@@ -21,6 +21,25 @@ export interface TensorInfo {
   readonly offset: number;
   /** Length in bytes. */
   readonly byteLength: number;
+  /**
+   * Set when the bytes are not plain little-endian `dtype` values (a GGUF tensor in ggml blocks,
+   * or stored in llama.cpp's rotary row order): the reader decodes them to `dtype` ("F32").
+   */
+  readonly encoding?: TensorEncoding;
+}
+
+/** The ggml storage types mother decodes (ggml-common.h's block formats; K-quants use 256-value super-blocks). */
+export type GgmlType = "F32" | "F16" | "BF16" | "Q4_0" | "Q4_1" | "Q5_0" | "Q5_1" | "Q8_0" | "Q2_K" | "Q3_K" | "Q4_K" | "Q5_K" | "Q6_K";
+
+/** How a GGUF tensor is stored (src/io/gguf/read-gguf.ts). */
+export interface TensorEncoding {
+  readonly format: "gguf";
+  readonly ggmlType: GgmlType;
+  /**
+   * Rows (PyTorch dim 0) come in llama.cpp's rotary order, in this many heads: the reader puts
+   * them back in the Hugging Face order (src/io/gguf/gguf-names.ts).
+   */
+  readonly ropeHeads?: number;
 }
 
 /** What a tensor is for, from its name (src/layers/classify-layer.ts). */

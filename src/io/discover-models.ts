@@ -4,7 +4,9 @@
  *   2. a model folder (holds `*.safetensors`)   → one model, id = folder name;
  *   3. a folder of model folders (one level)    → one model per model subfolder.
  * A model folder with a `*.safetensors.index.json` is read through the index; without one, all
- * its `.safetensors` files together form the model. Only headers are read here.
+ * its `.safetensors` files together form the model. GGUF files are models too: a `.gguf` file
+ * (id = file stem), a folder holding one (id = folder name), or a folder holding several (one
+ * model per file, id = file stem: a hub repository of quantizations). Only headers are read here.
  */
 import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -14,6 +16,7 @@ import { emptyTensorsSkipped } from "../messages.ts";
 import { readSafetensorsHeader } from "./read-safetensors.ts";
 import { openShardedCheckpoint, SHARD_INDEX_SUFFIX, type ShardNotes } from "./read-sharded-checkpoint.ts";
 import { emptyTensors } from "./safetensors-header.ts";
+import { GGUF_SUFFIX, openGgufFile } from "./gguf/read-gguf.ts";
 
 const SAFETENSORS_SUFFIX = ".safetensors";
 
@@ -21,7 +24,8 @@ const SAFETENSORS_SUFFIX = ".safetensors";
 interface ModelLocation {
   readonly id: string;
   readonly path: string;
-  readonly kind: "file" | "folder";
+  /** "gguf": `path` is the .gguf file itself (the id may still be its folder's name). */
+  readonly kind: "file" | "folder" | "gguf";
 }
 
 /**
@@ -44,6 +48,7 @@ export async function discoverModels(paths: readonly string[], note: (message: s
   }
   const empty: { model: string; file: string; name: string; shape: readonly number[] }[] = [];
   const models = await mapInBatches(locations, HEADERS_IN_FLIGHT, async (location) => {
+    if (location.kind === "gguf") return { id: location.id, path: location.path, tensors: (await openGgufFile(location.path)).tensors };
     const notes: ShardNotes = { note, empty: (file, tensors) => empty.push(...tensors.map((t) => ({ model: location.path, file, ...t }))) };
     const tensors = location.kind === "file" ? await openFile(location.path, notes) : await openModelFolder(location.path, notes);
     if (tensors.length === 0) throw new MotherError(location.path, "model has no floating-point (F64/F32/F16/BF16) tensors");
@@ -80,12 +85,15 @@ async function locateModels(path: string): Promise<ModelLocation[]> {
     throw new MotherError(path, "cannot read path", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
   }
   if (info.isFile()) {
-    if (!path.endsWith(SAFETENSORS_SUFFIX)) throw new MotherError(path, "not a .safetensors file or a model folder");
+    if (path.endsWith(GGUF_SUFFIX)) return [{ id: basename(path).slice(0, -GGUF_SUFFIX.length), path, kind: "gguf" }];
+    if (!path.endsWith(SAFETENSORS_SUFFIX)) throw new MotherError(path, "not a .safetensors or .gguf file or a model folder");
     return [{ id: basename(path).slice(0, -SAFETENSORS_SUFFIX.length), path, kind: "file" }];
   }
   if (!info.isDirectory()) throw new MotherError(path, "not a file or folder");
   const entries = await listFolder(path);
   if (isModelFolder(entries)) return [{ id: basename(path), path, kind: "folder" }];
+  const ggufs = ggufModels(path, entries);
+  if (ggufs.length > 0) return ggufs;
   const models: ModelLocation[] = [];
   let otherCheckpoints = entries.filter((entry) => OTHER_CHECKPOINT.test(entry.name)).length;
   for (const entry of entries) {
@@ -93,11 +101,12 @@ async function locateModels(path: string): Promise<ModelLocation[]> {
     const subfolder = join(path, entry.name);
     const inside = await listFolder(subfolder);
     if (isModelFolder(inside)) models.push({ id: entry.name, path: subfolder, kind: "folder" });
+    else if (ggufModels(subfolder, inside).length > 0) models.push(...ggufModels(subfolder, inside));
     else otherCheckpoints += inside.filter((e) => OTHER_CHECKPOINT.test(e.name)).length;
   }
   if (models.length === 0) {
     if (otherCheckpoints > 0) {
-      throw new MotherError(path, "holds checkpoints in another format (pytorch_model.bin, .pt, .ckpt, .gguf), not safetensors", {
+      throw new MotherError(path, "holds checkpoints in another format (pytorch_model.bin, .pt, .ckpt), not safetensors", {
         value: `${otherCheckpoints} such files`,
         help: "save them as safetensors first, e.g. transformers' save_pretrained(dir, safe_serialization=True)",
       });
@@ -110,7 +119,14 @@ async function locateModels(path: string): Promise<ModelLocation[]> {
 }
 
 /** Weight files mother does not read, named in the error when a folder holds only those. */
-const OTHER_CHECKPOINT = /\.(bin|pt|pth|ckpt|gguf)$/;
+const OTHER_CHECKPOINT = /\.(bin|pt|pth|ckpt)$/;
+
+/** The GGUF models of a folder: one named after the folder if it holds one .gguf, else one per file. */
+function ggufModels(folder: string, entries: readonly FolderEntry[]): ModelLocation[] {
+  const files = entries.filter((entry) => !entry.isDirectory && entry.name.endsWith(GGUF_SUFFIX)).map((entry) => entry.name);
+  if (files.length === 1) return [{ id: basename(folder), path: join(folder, files[0]!), kind: "gguf" }];
+  return files.map((name) => ({ id: name.slice(0, -GGUF_SUFFIX.length), path: join(folder, name), kind: "gguf" }));
+}
 
 interface FolderEntry {
   readonly name: string;

@@ -8,6 +8,10 @@ import { stat } from "node:fs/promises";
 import { MotherError } from "../errors.ts";
 import { DTYPE_BYTES, type Dtype, type TensorInfo } from "../types.ts";
 import { decodeTensorBytes } from "./dtype.ts";
+import { openGgufTensorStream } from "./gguf/read-gguf.ts";
+import type { TensorMemory, TensorStream } from "./tensor-stream.ts";
+
+export type { TensorMemory, TensorStream } from "./tensor-stream.ts";
 import { HEADER_LENGTH_PREFIX_BYTES, MAX_HEADER_BYTES, parseSafetensorsHeader, type ParsedSafetensorsHeader } from "./safetensors-header.ts";
 
 /**
@@ -41,23 +45,6 @@ export async function readSafetensorsHeader(file: string): Promise<ParsedSafeten
 /** The float tensors of one safetensors file, in header order (reads the header only). */
 export async function openSafetensorsFile(file: string): Promise<TensorInfo[]> {
   return (await readSafetensorsHeader(file)).tensors;
-}
-
-/**
- * Where `readTensor` puts a tensor: its raw bytes, and for 16-bit dtypes its decoded f32
- * values. The arrays a read returns are views into this memory and stay valid only until the
- * next read into the same memory.
- */
-export interface TensorMemory {
-  /** Room for the `length` raw bytes of a tensor stored as `dtype`. */
-  bytesFor(length: number, dtype: Dtype): Uint8Array;
-  /** Room for `count` decoded f32 values (F16/BF16 tensors only). */
-  valuesFor(count: number): Float32Array;
-  /**
-   * Optional faster decoding of 16-bit values (the SIMD kernels), used when the caller checks
-   * finiteness itself (`checkFinite: false`): `bytes` came from bytesFor, the result is f32.
-   */
-  widen?(bytes: Uint8Array, dtype: "F16" | "BF16", count: number): Float32Array;
 }
 
 /**
@@ -98,20 +85,10 @@ export async function readTensor(
   const stream = openTensorStream(info);
   try {
     // `count`: only the tensor's first that-many elements (a sample), read and decoded alone.
-    return stream.read(0, options.count ?? info.byteLength / DTYPE_BYTES[info.dtype], scratch, options);
+    return stream.read(0, options.count ?? info.shape.reduce((product, size) => product * size, 1), scratch, options);
   } finally {
     stream.close();
   }
-}
-
-/** A tensor opened for reading in element ranges (see openTensorStream). */
-export interface TensorStream {
-  /**
-   * Elements [first, first + count) decoded as readTensor decodes the whole tensor, into
-   * `memory` when given. Blocking: one pread.
-   */
-  read(first: number, count: number, memory?: TensorMemory, options?: { checkFinite?: boolean }): Float32Array | Float64Array;
-  close(): void;
 }
 
 /**
@@ -122,6 +99,8 @@ export interface TensorStream {
  * nothing in a layer worker or a CLI run.
  */
 export function openTensorStream(info: TensorInfo): TensorStream {
+  // GGUF blocks (and rotary row order) are decoded by their own reader.
+  if (info.encoding) return openGgufTensorStream(info);
   let fd: number;
   try {
     fd = openSync(info.file, "r");

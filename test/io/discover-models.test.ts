@@ -96,7 +96,7 @@ describe("discoverModels", () => {
   test("a file that is not .safetensors is an error", async () => {
     const file = join(await temporaryFolder(), "model.bin");
     await writeFile(file, "x");
-    await expectMotherError(discoverModels([file]), file, /not a \.safetensors file or a model folder/);
+    await expectMotherError(discoverModels([file]), file, /not a \.safetensors or \.gguf file or a model folder/);
   });
 
   test("a model holding only integer tensors is an error", async () => {
