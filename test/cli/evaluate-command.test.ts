@@ -130,12 +130,19 @@ describe("mother evaluate: notes, then scores", () => {
     const run = await evaluate(truth, partial, true);
     expect(run.error).toBeUndefined();
     expect(run.stderr).toContain("lacks 1 model(s) of the truth, counted as not recovered (c)");
-    expect(run.stderr).toContain("1 model(s) the truth does not list are left out of the scores (z)");
+    expect(run.stderr).toContain("1 model(s) the truth does not list are left out of the scores, and so are edges into them;");
+    expect(run.stderr).toContain("counts as a wrong parent (z)");
     const scores = JSON.parse(run.stdout);
     expect(scores.notes).toHaveLength(3); // and the untyped edges
     // a → b right; a → z left out; b → c missing
     expect(scores.directed).toEqual({ precision: 1, recall: 0.5, f1: 2 / 3, correct: 1, predicted: 1, total: 2 });
     expect(scores.clustering).toBeCloseTo(2 / 3, 12);
+  });
+
+  test("an edge from a model the truth does not list into one it does is a wrong parent", async () => {
+    const stranger = { models: ["a", "b", "c", "z"].map((id) => ({ id })), edges: [edge("z", "b", "finetune"), edge("b", "c", "finetune")] };
+    const scores = JSON.parse((await evaluate(truth, stranger, true)).stdout);
+    expect(scores.directed).toEqual({ precision: 0.5, recall: 0.5, f1: 0.5, correct: 1, predicted: 2, total: 2 });
   });
 
   test("typed truth with a merge: directed and typed precision, recall, F1 and recall per type (hand-computed)", async () => {
