@@ -1,0 +1,61 @@
+/**
+ * Fault injection, part 3: output locations that really fail — a read-only mount (refused
+ * before any work) and a full one (the write fails at the end: one line, no output file, no
+ * temp file, the user's files there untouched). Both need a tmpfs mount (root); without one
+ * they are skipped, and test/cli/recover-command.test.ts covers the full disk by injection.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { mountTmpfs, unmount } from "./mount-tmpfs.ts";
+import { hashTree, runMother } from "./run-mother.ts";
+
+let dir: string;
+let cacheHome: string;
+let models: string;
+let readOnly: string | undefined;
+let full: string | undefined;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-faults-output-"));
+  cacheHome = await mkdtemp(join(tmpdir(), "mother-faults-output-xdg-"));
+  models = join(dir, "models");
+  await writeSyntheticTrees(models, [{ root: "o", children: 2, grandchildren: 0 }], { seed: 29 });
+  readOnly = await mountTmpfs(join(dir, "read-only"), { readOnly: true });
+  full = await mountTmpfs(join(dir, "full"), { sizeBytes: 64 * 1024 });
+  // The user's own file fills the mount but for a few hundred bytes: room for an empty probe, not for a graph.
+  if (full) await writeFile(join(full, "user-data.bin"), new Uint8Array(64 * 1024 - 512)).catch(() => {});
+});
+afterAll(async () => {
+  for (const mount of [readOnly, full]) if (mount) await unmount(mount);
+  await rm(dir, { recursive: true, force: true });
+  await rm(cacheHome, { recursive: true, force: true });
+});
+
+describe("output on a read-only mount", () => {
+  test("is refused before any work, in one line", async () => {
+    if (!readOnly) return; // mount not permitted here
+    const run = await runMother(["recover", models, "--out", join(readOnly, "graph.json")], { cacheHome });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split("\n")).toEqual([
+      `mother: ${join(readOnly, "graph.json")}: --out: cannot write in ${readOnly} (EROFS); help: choose a writable folder`,
+    ]);
+  }, 30_000);
+});
+
+describe("output on a full mount", () => {
+  test("fails at the write with one line (ENOSPC), leaving no output, no temp file, and the user's file as it was", async () => {
+    if (!full) return; // mount not permitted here
+    const before = await hashTree(full);
+    const out = join(full, "graph.json");
+    const run = await runMother(["recover", models, "--out", out, "--stats", join(full, "stats.arrow"), "--quiet", "--no-cache"], { cacheHome });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/cannot write \(ENOSPC\)/);
+    expect(await readdir(full)).toEqual(["user-data.bin"]);
+    expect(await hashTree(full)).toEqual(before);
+  }, 30_000);
+});
