@@ -4,7 +4,8 @@
  *   1. build (once, cached under .cache/bench/) N models of ~S MB each: ViT-style blocks with
  *      attention and MLP weights, stored as --dtype (f32 by default), in --trees T trees (model
  *      m in tree m mod T, each with its own root); children = root + dense noise (--mode ft) or
- *      root + a rank-8 update of query and value (--mode lora, the other layers shared);
+ *      root + a rank-8 update of query and value (--mode lora, the other layers shared), or
+ *      every model all zeros (--mode zeros: identical models, #16's auto-versus-ft case);
  *   2. warm the page cache, then time `cat <all files> > /dev/null` (baseline); with --cold
  *      the page cache is dropped before every timed command instead (needs root), so both
  *      read from disk;
@@ -13,7 +14,7 @@
  *      only one of them (--kernels native|wasm);
  *   4. print wall-time ratios (recover / cat) and peak RSS against the set's size.
  *
- * Usage: bun run bench/recover-read.ts [--models 6] [--trees 1] [--megabytes 500] [--mode ft|lora] [--dtype F32|BF16|F16] [--distance ft|lora|auto] [--kernels both|native|wasm] [--repeat 3] [--cold]
+ * Usage: bun run bench/recover-read.ts [--models 6] [--trees 1] [--megabytes 500] [--mode ft|lora|zeros] [--dtype F32|BF16|F16] [--distance ft|lora|auto] [--kernels both|native|wasm] [--repeat 3] [--cold]
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -44,11 +45,11 @@ const dtype = (["F32", "BF16", "F16"] as const).find((d) => d === args.dtype?.to
 // ViT block: q, k, v, o (h×h) + MLP in/out (4h×h, h×4h) = 12 h² values.
 const blockBytes = 12 * hidden * hidden * (dtype === "F32" ? 4 : 2);
 const blocks = Math.max(1, Math.round((megabytes * 1024 * 1024) / blockBytes));
-const mode = args.mode === "lora" ? "lora" : "ft";
+const mode = args.mode === "lora" || args.mode === "zeros" ? args.mode : "ft";
 const dir = join(
   ".cache",
   "bench",
-  `recover-${modelCount}x${blocks}b-h${hidden}${treeCount > 1 ? `-t${treeCount}` : ""}${mode === "lora" ? "-lora" : ""}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`,
+  `recover-${modelCount}x${blocks}b-h${hidden}${treeCount > 1 ? `-t${treeCount}` : ""}${mode === "ft" ? "" : `-${mode}`}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`,
 );
 const LORA_RANK = 8;
 
@@ -89,7 +90,7 @@ async function buildSet(): Promise<void> {
       shapes.forEach(([name, shape], i) => {
         const count = shape[0]! * shape[1]!;
         const tree = m % treeCount;
-        const data = noise(count, 1 + b * 16 + i + 100_000 * tree, 0.05); // the tree's root
+        const data = mode === "zeros" ? new Float32Array(count) : noise(count, 1 + b * 16 + i + 100_000 * tree, 0.05); // the tree's root
         if (m >= treeCount && mode === "ft") {
           const delta = noise(count, 1000 * m + b * 16 + i, 0.002);
           for (let k = 0; k < count; k++) data[k]! += delta[k]!;
@@ -171,7 +172,7 @@ for (let r = 0; r < repeat; r++) {
 const catSeconds = median(catRuns);
 const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
 console.log(
-  `model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ${mode === "lora" ? `rank-${LORA_RANK} LoRA children` : "dense fine-tunes"}${treeCount > 1 ? `, ${treeCount} trees` : ""})`,
+  `model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ${{ lora: `rank-${LORA_RANK} LoRA children`, ft: "dense fine-tunes", zeros: "all zeros" }[mode]}${treeCount > 1 ? `, ${treeCount} trees` : ""})`,
 );
 console.log(`cat (${args.cold ? "cold: from disk" : "warm"}, median of ${repeat}): ${catSeconds.toFixed(2)} s   CPU ${median(catCpu).toFixed(2)} s`);
 for (const variant of variants) {

@@ -48,19 +48,19 @@ export function nothingToCompare(path: string, tensorCount: number): MotherError
 
 // ── Hostile input and output locations (#16: headers, empty tensors, shard indexes, --out/--stats) ──
 
-/** A safetensors header whose raw bytes hold more entries than one file may describe. */
+/** A safetensors header whose raw bytes hold more entries than one file may describe (`entries`: counted so far). */
 export function headerTooManyTensors(file: string, entries: number, limit: number): MotherError {
   return new MotherError(file, "safetensors header describes too many tensors", {
-    value: `up to ${entries} entries`,
+    value: `${entries} or more entries`,
     limit,
     help: "real checkpoints hold far fewer per file; this one is corrupt or crafted",
   });
 }
 
-/** A safetensors header whose raw bytes hold more JSON values than any real header. */
+/** A safetensors header whose raw bytes hold more JSON values than any real header (`values`: counted so far). */
 export function headerTooManyValues(file: string, values: number, limit: number): MotherError {
   return new MotherError(file, "safetensors header holds too many JSON values", {
-    value: `up to ${values}`,
+    value: `${values} or more`,
     limit,
     help: "real headers hold a few values per tensor; this one is corrupt or crafted",
   });

@@ -12,7 +12,7 @@ import { openGgufTensorStream } from "./gguf/read-gguf.ts";
 import type { TensorMemory, TensorStream } from "./tensor-stream.ts";
 
 export type { TensorMemory, TensorStream } from "./tensor-stream.ts";
-import { HEADER_LENGTH_PREFIX_BYTES, MAX_HEADER_BYTES, parseSafetensorsHeader, type ParsedSafetensorsHeader } from "./safetensors-header.ts";
+import { HEADER_LENGTH_PREFIX_BYTES, HeaderSizeCheck, MAX_HEADER_BYTES, parseSafetensorsHeader, type ParsedSafetensorsHeader } from "./safetensors-header.ts";
 
 /**
  * Read and validate a file's header: float tensors (absolute offsets), skipped non-float
@@ -38,8 +38,7 @@ export async function readSafetensorsHeader(file: string): Promise<ParsedSafeten
       limit: `file size ${fileSize}`,
     });
   }
-  const headerBytes = await readRange(file, HEADER_LENGTH_PREFIX_BYTES, HEADER_LENGTH_PREFIX_BYTES + length);
-  return parseSafetensorsHeader(headerBytes, file, fileSize, length);
+  return parseSafetensorsHeader(readHeaderBytes(file, length), file, fileSize, length);
 }
 
 /** The float tensors of one safetensors file, in header order (reads the header only). */
@@ -151,6 +150,36 @@ async function regularFileSize(file: string): Promise<number> {
   }
   if (!info.isFile()) throw new MotherError(file, "not a regular file");
   return info.size;
+}
+
+/** Bytes read and counted at a time: a hostile header is refused after a few of these. */
+const HEADER_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The `length` JSON bytes after the length prefix, read chunk by chunk and counted as they come
+ * (HeaderSizeCheck): a header of a million empty tensors is refused after its first few MB,
+ * not after all of it is in memory. Pages of the buffer are only committed as they are read.
+ */
+function readHeaderBytes(file: string, length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  const check = new HeaderSizeCheck(file);
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (error) {
+    throw new MotherError(file, "cannot read file", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+  }
+  try {
+    for (let filled = 0; filled < length; ) {
+      const count = readSync(fd, bytes, filled, Math.min(HEADER_CHUNK_BYTES, length - filled), HEADER_LENGTH_PREFIX_BYTES + filled);
+      if (count === 0) throw new MotherError(file, "truncated file: header is cut short", { value: `${filled} bytes read`, limit: `${length} expected` });
+      check.add(bytes.subarray(filled, filled + count));
+      filled += count;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return bytes;
 }
 
 async function readRange(file: string, begin: number, end: number): Promise<Uint8Array> {

@@ -22,7 +22,7 @@ export const MAX_HEADER_BYTES = 100_000_000;
  * Most tensors one file may describe: 100 000. The largest published checkpoints hold about
  * 10^5 tensors across all their shards (DeepSeek-V3: ~91k in 163 files), so one file with more
  * is corrupt or hostile — and JSON.parse spends ~0.8 KB per entry (a 98 MB header of 876k
- * empty tensors took 1.4 GB). Counted on the raw bytes before parsing (see countJsonStructure).
+ * empty tensors took 1.4 GB). Counted on the raw bytes before parsing (see HeaderSizeCheck).
  */
 export const MAX_TENSORS_PER_FILE = 100_000;
 
@@ -99,7 +99,7 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, file: string, fi
     });
   }
   const dataBytes = fileSize - dataStart;
-  checkHeaderSize(headerBytes, file);
+  new HeaderSizeCheck(file).add(headerBytes);
   const header = parseJsonObject(headerBytes, file);
 
   const tensors: TensorInfo[] = [];
@@ -156,33 +156,36 @@ export function emptyTensors(skipped: readonly SkippedTensor[]): SkippedTensor[]
 /**
  * Refuses a header whose parse would cost unbounded memory, from upper bounds counted on its
  * raw bytes: every entry is an object, so it opens with a `{` byte (JSON cannot escape a
- * structural brace), and every value but the first in a list or object follows a `,`. Bytes
+ * structural brace), and every value but the root follows a `,` or opens a container. Bytes
  * inside strings only raise the counts, so a header under the limits is never refused wrongly
- * unless its strings hold about as many braces or commas as the limits.
+ * unless its strings hold about as many braces or commas as the limits. Fed in chunks
+ * (readSafetensorsHeader), it stops a hostile header after reading a few MB of it.
  */
-function checkHeaderSize(headerBytes: Uint8Array, file: string): void {
-  const { objects, values } = countJsonStructure(headerBytes);
-  if (objects - 1 > MAX_TENSORS_PER_FILE) throw headerTooManyTensors(file, objects - 1, MAX_TENSORS_PER_FILE);
-  if (values > MAX_HEADER_VALUES) throw headerTooManyValues(file, values, MAX_HEADER_VALUES);
+export class HeaderSizeCheck {
+  private objects = 0;
+  private lists = 0;
+  private commas = 0;
+
+  constructor(private readonly file: string) {}
+
+  /** Counts `bytes`, the next chunk of the header; throws once a limit is passed. */
+  add(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i];
+      if (byte === OPEN_BRACE) this.objects++;
+      else if (byte === OPEN_BRACKET) this.lists++;
+      else if (byte === COMMA) this.commas++;
+    }
+    // The root object is no entry; every value but the root is a member of a container.
+    if (this.objects - 1 > MAX_TENSORS_PER_FILE) throw headerTooManyTensors(this.file, this.objects - 1, MAX_TENSORS_PER_FILE);
+    const values = 1 + this.commas + this.objects + this.lists;
+    if (values > MAX_HEADER_VALUES) throw headerTooManyValues(this.file, values, MAX_HEADER_VALUES);
+  }
 }
 
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 const COMMA = 0x2c;
-
-/** Upper bounds on the objects and on all values of a JSON text, from its bytes alone. */
-function countJsonStructure(bytes: Uint8Array): { objects: number; values: number } {
-  let objects = 0;
-  let lists = 0;
-  let commas = 0;
-  for (const byte of bytes) {
-    if (byte === OPEN_BRACE) objects++;
-    else if (byte === OPEN_BRACKET) lists++;
-    else if (byte === COMMA) commas++;
-  }
-  // Every value but the root is a member of a container, and a container of c commas has at most c + 1 members.
-  return { objects, values: 1 + commas + objects + lists };
-}
 
 function parseJsonObject(headerBytes: Uint8Array, file: string): Record<string, unknown> {
   let text: string;
