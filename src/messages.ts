@@ -273,3 +273,53 @@ export function ggufNonFinite(file: string, tensor: string, value: number, at: n
     help: "NaN/Inf weights usually mean a diverged or corrupt checkpoint",
   });
 }
+
+// ── Fingerprint index (src/index/, `mother index`, `recover --index`) ──────────────────────────
+
+/** An index segment that is truncated, altered or not Arrow: recovery refuses rather than guess what it held. */
+export function unreadableIndexSegment(file: string, problem: string): MotherError {
+  return new MotherError(file, `unreadable index segment: ${problem}`, {
+    help: "run `mother index <paths> --index DIR` again: it drops the segment and reads its models again",
+  });
+}
+
+/** An index entry written by another fingerprint version. */
+export function fingerprintVersionMismatch(path: string, found: number, expected: number): MotherError {
+  return new MotherError(path, "index entry has another fingerprint version", {
+    value: found,
+    limit: `this mother reads version ${expected}`,
+    help: "run `mother index <paths> --index DIR` again: it reads such models again",
+  });
+}
+
+/** A file behind an index entry changed (or went) since it was fingerprinted. */
+export function changedSinceIndexed(file: string, what: string): MotherError {
+  return new MotherError(file, `changed since it was indexed (${what})`, {
+    help: "run `mother index <paths> --index DIR` again to bring the index up to date",
+  });
+}
+
+/** An index folder without any model. */
+export function emptyIndex(dir: string): MotherError {
+  return new MotherError(dir, "holds no indexed models", { help: "build it first: mother index <paths> --index DIR" });
+}
+
+/** Two indexed models share an id (they were indexed from different paths). */
+export function duplicateIndexedId(id: string, first: string, second: string): MotherError {
+  return new MotherError(second, `duplicate model id ${id}, also used by ${first}`, {
+    help: "rename one folder or file; ids come from folder names and file stems",
+  });
+}
+
+/** `--trees N` asks for Ward's cut over all pairs, which an index recovery does not compute. */
+export function indexNeedsAutoTrees(trees: number): MotherError {
+  return new MotherError(
+    "--trees",
+    "recovery from an index finds the trees itself (--trees auto)",
+    {
+      value: trees,
+      help: "drop --trees, or recover the paths without --index",
+    },
+    "option",
+  );
+}

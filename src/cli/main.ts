@@ -29,6 +29,7 @@ Formats (every edge has a type: finetune | adapter | quantized | merge; a merge 
            ids are mother's (folder names): put hub ids in their place when pasting into a card`;
 import { DEFAULT_RECOVER_OPTIONS as DEFAULTS } from "../recover/options.ts";
 import { RELATED_BELOW } from "../recover/cluster-models.ts";
+import { runIndexCommand, type IndexCommandOptions } from "./index-command.ts";
 
 /** A whole number ≥ `least`; `also` names another accepted value for the message (e.g. 'auto'). */
 function wholeNumber(value: string, least: number, also?: string): number {
@@ -54,7 +55,7 @@ export function buildProgram(): Command {
   program
     .command("recover")
     .description("recover the Model Graph (trees and parents) of a set of safetensors models")
-    .argument("<paths...>", "model folders (*.safetensors, optional config.json), single .safetensors files, or folders of model folders")
+    .argument("[paths...]", "model folders (*.safetensors, optional config.json), single .safetensors files, or folders of model folders")
     .addOption(
       new Option("--stage <stage>", "training stage of every model; auto tries both score trends per tree and keeps the cheaper tree")
         .choices(["specialization", "generalization", "auto"])
@@ -95,6 +96,7 @@ export function buildProgram(): Command {
       "--verify-cache",
       "key the layer cache by a checksum of each selected tensor's bytes instead: catches a same-size, same-mtime rewrite; reads every selected weight again, but still skips the statistics and distances",
     )
+    .option("--index <dir>", "recover from the fingerprint index in DIR (mother index), after adding the paths given to it; for thousands of models")
     .option("-q, --quiet", "no progress on standard error")
     .addHelpText("after", FORMATS_HELP)
     .addHelpText(
@@ -103,6 +105,16 @@ export function buildProgram(): Command {
         "\nEnvironment:\n  MOTHER_KERNELS=wasm  sweep with the WebAssembly kernels only (by default the native AVX2 kernels, built by the machine's cc at install, run where they can)",
     )
     .action(async (paths: string[], options: RecoverCommandOptions) => runRecoverCommand(paths, options));
+
+  program
+    .command("index")
+    .description("fingerprint models into an index folder (one read each; only new or changed models), for `mother recover --index`")
+    .argument("<paths...>", "model folders, single .safetensors files, or folders of model folders")
+    .requiredOption("--index <dir>", "the index folder (created if missing)")
+    .option("-q, --quiet", "no progress on standard error")
+    .action(async (paths: string[], options: IndexCommandOptions) => {
+      await runIndexCommand(paths, options);
+    });
 
   program
     .command("evaluate")

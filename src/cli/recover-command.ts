@@ -3,9 +3,10 @@ import { readFile } from "node:fs/promises";
 import type { ScoreName, Stage } from "../types.ts";
 import { MotherError } from "../errors.ts";
 import { outputsCollide, outputWriteFailed, stagesFileNotObject } from "../messages.ts";
-import { recover } from "../recover/recover.ts";
+import { recover, type RecoverEffects } from "../recover/recover.ts";
+import { recoverWithIndex } from "./index-command.ts";
 import { defaultLayerCacheFolder } from "../recover/layer-cache.ts";
-import type { DistanceName, FtDistance } from "../recover/options.ts";
+import type { DistanceName, FtDistance, RecoverOptions } from "../recover/options.ts";
 import { formatGraph, type GraphFormat } from "../recover/format.ts";
 import { FileWriteError, writeFilesAtomic, type WriteEffects } from "../io/write-file-atomic.ts";
 import { checkOutputPath } from "../io/check-output-path.ts";
@@ -29,6 +30,8 @@ export interface RecoverCommandOptions {
   /** --verify-cache: key the layer cache by content checksums. */
   verifyCache?: boolean;
   quiet?: boolean;
+  /** An index folder (`mother index`): recover from its fingerprints, after adding `paths` to it. */
+  index?: string;
 }
 
 const MEGABYTE = 1024 * 1024;
@@ -48,28 +51,29 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
   }
   const stages = options.stages ? await readStagesFile(options.stages) : {};
   const progress = options.quiet ? silentProgress : process.stderr.isTTY ? terminalProgress() : lineProgress();
-  const result = await recover(
-    paths,
-    {
-      stage: options.stage,
-      stages,
-      trees: options.trees,
-      distance: options.distance,
-      ftDistance: options.ftDistance,
-      lambda: options.lambda,
-      score: options.score,
-      fullStatistics: options.stats !== undefined,
-      ...(options.workers !== undefined ? { workers: options.workers } : {}),
-      ...(options.cache !== false ? { cacheFolder: options.cache ?? defaultLayerCacheFolder() } : {}),
-      verifyCache: options.verifyCache === true,
+  const overrides: Partial<RecoverOptions> = {
+    stage: options.stage,
+    stages,
+    trees: options.trees,
+    distance: options.distance,
+    ftDistance: options.ftDistance,
+    lambda: options.lambda,
+    score: options.score,
+    fullStatistics: options.stats !== undefined,
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.cache !== false ? { cacheFolder: options.cache ?? defaultLayerCacheFolder() } : {}),
+    verifyCache: options.verifyCache === true,
+  };
+  const effects: RecoverEffects = {
+    progress: layerReadProgress(progress),
+    log: (message) => {
+      if (!options.quiet) process.stderr.write(`${message}\n`);
     },
-    {
-      progress: layerReadProgress(progress),
-      log: (message) => {
-        if (!options.quiet) process.stderr.write(`${message}\n`);
-      },
-    },
-  );
+  };
+  // With --index the models are fingerprinted into the index first (issue #15) and recovered from it.
+  const result = options.index
+    ? await recoverWithIndex(paths, options.index, overrides, effects, options.quiet ?? false)
+    : await recover(paths, overrides, effects);
   const text = formatGraph(result.graph, options.format, (note) => {
     if (!options.quiet) process.stderr.write(`${note}\n`);
   });

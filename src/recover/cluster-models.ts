@@ -33,7 +33,7 @@ export interface Cluster<Group extends ClusterInput = ClusterInput> {
 export const CLUSTERING_QUANTILE = 0.25;
 
 /** Linear-interpolated quantile of ascending `sorted` (numpy's default rule). */
-function quantileOfSorted(sorted: Float64Array, q: number): number {
+export function quantileOfSorted(sorted: Float64Array, q: number): number {
   const position = q * (sorted.length - 1);
   const below = Math.floor(position);
   const above = Math.min(below + 1, sorted.length - 1);

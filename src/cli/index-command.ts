@@ -1,0 +1,64 @@
+/**
+ * `mother index <paths...> --index DIR`: fingerprint every new or changed model into the index
+ * (one read of each, one model at a time), drop the models that are gone; and the index side
+ * of `mother recover --index DIR [paths...]`.
+ */
+import type { RecoverOptions } from "../recover/options.ts";
+import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
+import { indexModels, type IndexEffects, type IndexSummary } from "../index/build-index.ts";
+import { recoverFromIndex } from "../index/recover-from-index.ts";
+import { lineProgress, silentProgress, terminalProgress } from "../ui/progress.ts";
+
+/** Options as commander parses them (see main.ts). */
+export interface IndexCommandOptions {
+  index: string;
+  quiet?: boolean;
+}
+
+/** Below this many models to read, no progress line. */
+const PROGRESS_MIN_MODELS = 50;
+
+/** Runs `mother index`; the summary goes to standard error. */
+export async function runIndexCommand(paths: string[], options: IndexCommandOptions): Promise<IndexSummary> {
+  const summary = await indexModels(paths, options.index, indexEffects(options.quiet ?? false));
+  if (!options.quiet) process.stderr.write(`${describeSummary(options.index, summary)}\n`);
+  return summary;
+}
+
+/** `recover --index DIR [paths...]`: brings the index up to date with `paths` (when given), then recovers from it. */
+export async function recoverWithIndex(
+  paths: readonly string[],
+  dir: string,
+  overrides: Partial<RecoverOptions>,
+  effects: RecoverEffects,
+  quiet: boolean,
+): Promise<RecoveryResult> {
+  if (paths.length > 0) {
+    const summary = await indexModels(paths, dir, indexEffects(quiet));
+    effects.log(describeSummary(dir, summary));
+  }
+  return recoverFromIndex(dir, overrides, effects);
+}
+
+/** One line: what an update did. */
+export function describeSummary(dir: string, summary: IndexSummary): string {
+  return `${dir}: ${summary.models} models indexed (${summary.added} added, ${summary.updated} read again, ${summary.removed} removed, ${summary.kept} unchanged)`;
+}
+
+function indexEffects(quiet: boolean): IndexEffects {
+  const progress = quiet ? silentProgress : process.stderr.isTTY ? terminalProgress() : lineProgress();
+  let task: ReturnType<typeof progress.start> | undefined;
+  let reported = 0;
+  return {
+    progress: (done, total) => {
+      if (total < PROGRESS_MIN_MODELS) return;
+      task ??= progress.start("fingerprint models", total);
+      if (done > reported) task.advance(done - reported);
+      reported = done;
+      if (done >= total) task.finish();
+    },
+    log: (message) => {
+      if (!quiet) process.stderr.write(`${message}\n`);
+    },
+  };
+}

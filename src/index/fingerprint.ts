@@ -1,0 +1,281 @@
+/**
+ * A model's fingerprint: everything recovery from an index needs of one model, computed in one
+ * streaming read of that model alone (issue #15, SPEC §9):
+ *
+ *   model ─► each selected layer, streamed in chunks ─┬─ power sums → per-layer statistics (as the layer pass computes them)
+ *                                                      ├─ values at seeded positions (distance layers): the comparable sketch
+ *                                                      └─ a running digest of the bytes read (the content checksum)
+ *
+ * The positions depend only on the layer's name and shape, so every model of an architecture
+ * is sampled at the same places: for two models, the mean |u − v| over the samples of a layer
+ * is an unbiased estimate of that layer's mean |Δw| (and their max a lower bound of its max),
+ * which is what `--trees auto` clusters on (cluster-models.ts, relative distance).
+ */
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { LayerKind, LayerStats, ModelSource, TensorInfo } from "../types.ts";
+import { MotherError } from "../errors.ts";
+import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
+import { readTensor } from "../io/read-safetensors.ts";
+import { layerStats, powerSumShift, statsFromPowerSums } from "../stats/layer-stats.ts";
+import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
+import { planLayers } from "../recover/plan-layers.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../recover/options.ts";
+import { CHUNK_VALUES } from "../recover/layer-pass.ts";
+import { makeUniform } from "../recover/seeded-random.ts";
+
+/** Bumped whenever what a fingerprint holds or how it is computed changes: older entries are read again. */
+export const FINGERPRINT_VERSION = 1;
+
+/**
+ * Seeded values kept per distance layer. The relative mean |Δw| of a layer is estimated to
+ * ~0.75/√128 ≈ 7 % (one standard error) and the clustering takes the lower quartile over the
+ * layers, against a gap of 0.58 (most distant same-tree pair on VTHR) to 1.03 (closest
+ * unrelated pair): 512 bytes per layer in f32.
+ */
+export const SAMPLES_PER_LAYER = 128;
+
+/** One layer as the fingerprint describes it (plan order). */
+export interface FingerprintLayer {
+  readonly name: string;
+  readonly kind: LayerKind;
+  readonly shape: readonly number[];
+  /** Feeds the clustering distance (its seeded samples are kept). */
+  readonly distance: boolean;
+  /** Feeds the directional score (by default kurtosis over attention and MLP matrices). */
+  readonly score: boolean;
+}
+
+/** What the index keeps of one model. */
+export interface Fingerprint {
+  readonly id: string;
+  /** The model folder or file, absolute: the entry's key. */
+  readonly path: string;
+  /** Identity of every file the model's selected layers live in, sorted by path. */
+  readonly files: readonly FileIdentity[];
+  /** Digest (hex) of the bytes of every selected layer, in plan order. */
+  readonly checksum: string;
+  readonly version: number;
+  /** Names and shapes of the selected layers: models of one architecture share it. */
+  readonly architecture: string;
+  readonly layers: readonly FingerprintLayer[];
+  /** Statistics of each layer, in `layers` order (entropy NaN: no histogram). */
+  readonly stats: readonly LayerStats[];
+  /** SAMPLES_PER_LAYER values per distance layer, distance layers in `layers` order. */
+  readonly samples: Float32Array;
+}
+
+/** The selected layers of one model, as recovery's plan would read them (default layer kinds, no sketches). */
+export function fingerprintLayers(model: ModelSource): { layer: FingerprintLayer; tensor: TensorInfo }[] {
+  return planLayers([model], { ...DEFAULT_RECOVER_OPTIONS, distance: "ft" }).map((job) => ({
+    layer: { name: job.name, kind: job.kind, shape: job.shape, distance: job.roles.distance, score: job.roles.score },
+    tensor: job.tensors[0]!,
+  }));
+}
+
+/** The architecture key of a layer list: names and shapes, order-free (as groupByArchitecture groups). */
+export function architectureOf(layers: readonly FingerprintLayer[]): string {
+  const signature = layers
+    .map((layer) => `${layer.name}:${layer.shape.join("x")}`)
+    .sort()
+    .join("|");
+  return Bun.hash.wyhash(signature, 0n).toString(16).padStart(16, "0");
+}
+
+/**
+ * The seeded positions of a layer (ascending, with repeats allowed): drawn uniformly from a
+ * generator seeded by the layer's name and shape, so every model of an architecture gets the same ones.
+ */
+export function samplePositions(layer: Pick<FingerprintLayer, "name" | "shape">): Int32Array {
+  const key = `${layer.name}:${layer.shape.join("x")}`;
+  let positions = positionsOf.get(key);
+  if (!positions) positionsOf.set(key, (positions = drawPositions(layer)));
+  return positions;
+}
+
+/** Positions already drawn, by layer name and shape (an architecture's layers repeat model after model). */
+const positionsOf = new Map<string, Int32Array>();
+
+function drawPositions(layer: Pick<FingerprintLayer, "name" | "shape">): Int32Array {
+  const count = layer.shape.reduce((product, size) => product * size, 1);
+  const seed = Number(Bun.hash.wyhash(`${layer.name}:${layer.shape.join("x")}`, 0n) & 0xffffffffn);
+  const positions = Int32Array.from(makeUniform(SAMPLES_PER_LAYER, seed), (u) => Math.min(count - 1, Math.floor(u * count)));
+  return positions.sort();
+}
+
+/**
+ * A file's selected tensors up to this many bytes apart are read with one pread (small models:
+ * one read per model instead of one per layer); larger spans are streamed chunk by chunk.
+ */
+export const WHOLE_SPAN_BYTES = 16 * 1024 * 1024;
+
+/** Fingerprints one model: one streaming read of its selected layers, one file open at a time. */
+export async function fingerprintModel(model: ModelSource): Promise<Fingerprint> {
+  const planned = fingerprintLayers(model);
+  if (!planned.some((p) => p.layer.distance)) {
+    throw new MotherError(model.path, "has no weight matrices recovery can compare", {
+      value: `${model.tensors.length} tensors`,
+      help: "mother compares the attention and MLP matrices of transformer checkpoints (Hugging Face names, or any square 2-D weights)",
+    });
+  }
+  const kernels = await threadKernels();
+  const sampleAt: number[] = [];
+  let distanceLayers = 0;
+  for (const p of planned) sampleAt.push(p.layer.distance ? distanceLayers++ : -1);
+  const samples = new Float32Array(distanceLayers * SAMPLES_PER_LAYER);
+  const stats: LayerStats[] = new Array(planned.length);
+  const digests = new BigUint64Array(planned.length);
+  const files = [...new Set(planned.map((p) => p.tensor.file))].sort();
+  const reader = new FileReader();
+  try {
+    for (const file of files) {
+      const layers = planned.flatMap((p, l) => (p.tensor.file === file ? [l] : []));
+      const span = wholeSpan(layers.map((l) => planned[l]!.tensor));
+      kernels.reset();
+      const spanPointer = span ? kernels.allocate(span.end - span.start) : -1;
+      if (span) reader.read(file, span.start, kernels.bytes(spanPointer, span.end - span.start));
+      const chunk = Math.min(CHUNK_VALUES, Math.max(...layers.map((l) => planned[l]!.tensor.byteLength / 2)));
+      const memory = { buffer: kernels.allocate(chunk * 4), staging: kernels.allocate(chunk * 4) };
+      for (const l of layers) {
+        const { layer, tensor } = planned[l]!;
+        const out = layer.distance ? samples.subarray(sampleAt[l]! * SAMPLES_PER_LAYER, (sampleAt[l]! + 1) * SAMPLES_PER_LAYER) : undefined;
+        const positions = out ? samplePositions(layer) : undefined;
+        const fetch = span ? { at: spanPointer + tensor.offset - span.start } : { reader };
+        const read = tensor.dtype === "F64" ? await readF64Layer(tensor, positions, out) : readLayerWithKernels(kernels, memory, fetch, tensor, positions, out);
+        digests[l] = read.digest;
+        stats[l] = read.stats;
+      }
+    }
+  } finally {
+    reader.close();
+  }
+  const layers = planned.map((p) => p.layer);
+  return {
+    id: model.id,
+    path: resolve(model.path),
+    files: await Promise.all(files.map((file) => fileIdentity(file, statNow))),
+    checksum: Bun.hash.wyhash(new Uint8Array(digests.buffer), 0n).toString(16).padStart(16, "0"),
+    version: FINGERPRINT_VERSION,
+    architecture: architectureOf(layers),
+    layers,
+    stats,
+    samples,
+  };
+}
+
+/**
+ * A blocking stat: Bun's promise-based one costs ~0.4 ms a call through its thread pool, more
+ * than fingerprinting a small model; the identities of 10,000 models are checked at once.
+ */
+export async function statNow(path: string): Promise<{ size: number; mtimeMs: number }> {
+  return statSync(path);
+}
+
+/** The byte range covering `tensors` (one file) when it is small enough to read at once, else undefined. */
+function wholeSpan(tensors: readonly TensorInfo[]): { start: number; end: number } | undefined {
+  const start = Math.min(...tensors.map((t) => t.offset));
+  const end = Math.max(...tensors.map((t) => t.offset + t.byteLength));
+  return end - start <= WHOLE_SPAN_BYTES ? { start, end } : undefined;
+}
+
+/** Keeps one file open at a time: a model's layers are read file by file. */
+class FileReader {
+  private file = "";
+  private fd = -1;
+
+  /** Reads `target.length` bytes at `offset` of `file` (one pread, repeated on short reads). */
+  read(file: string, offset: number, target: Uint8Array): void {
+    if (file !== this.file) {
+      this.close();
+      try {
+        this.fd = openSync(file, "r");
+      } catch (error) {
+        throw new MotherError(file, "cannot read file", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+      }
+      this.file = file;
+    }
+    let filled = 0;
+    while (filled < target.length) {
+      const bytesRead = readSync(this.fd, target, filled, target.length - filled, offset + filled);
+      if (bytesRead === 0) throw new MotherError(file, "truncated file: a tensor runs past the end of the file", { value: `offset ${offset + filled}` });
+      filled += bytesRead;
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    this.file = "";
+  }
+}
+
+/**
+ * One layer through the kernels, CHUNK_VALUES at a time (as the layer pass sweeps it): each
+ * chunk's raw bytes — already in kernel memory (`at`, the file's span) or read now — are
+ * digested, widened to f32 when 16-bit, folded into the power sums, and the seeded positions
+ * falling in the chunk copied out. The digest depends on the bytes only, not on how they were read.
+ */
+function readLayerWithKernels(
+  kernels: WeightKernels,
+  memory: { readonly buffer: number; readonly staging: number },
+  fetch: { readonly at: number } | { readonly reader: FileReader },
+  tensor: TensorInfo,
+  positions: Int32Array | undefined,
+  out: Float32Array | undefined,
+): { stats: LayerStats; digest: bigint } {
+  const wide = tensor.dtype !== "F32";
+  const elementBytes = wide ? 2 : 4;
+  const count = tensor.byteLength / elementBytes;
+  const accumulator = kernels.powerSumAccumulator();
+  let digest = 0n;
+  let shift = 0;
+  let scale = 0;
+  let next = 0;
+  for (let first = 0; first < count; first += CHUNK_VALUES) {
+    const values = Math.min(CHUNK_VALUES, count - first);
+    let raw: number;
+    if ("at" in fetch) raw = fetch.at + first * elementBytes;
+    else {
+      raw = wide ? memory.staging : memory.buffer;
+      fetch.reader.read(tensor.file, tensor.offset + first * elementBytes, kernels.bytes(raw, values * elementBytes));
+    }
+    digest = Bun.hash.wyhash(kernels.bytes(raw, values * elementBytes), digest);
+    let f32 = raw;
+    if (wide) {
+      kernels.widen(raw, memory.buffer, values, tensor.dtype as "F16" | "BF16");
+      f32 = memory.buffer;
+    } else if (raw % 4 !== 0) {
+      kernels.bytes(memory.buffer, values * 4).set(kernels.bytes(raw, values * 4));
+      f32 = memory.buffer;
+    }
+    const view = kernels.f32(f32, values);
+    if (first === 0) shift = Math.fround(powerSumShift(view));
+    while (positions && next < positions.length && positions[next]! < first + values) out![next] = view[positions[next++]! - first]!;
+    scale = kernels.addPowerSums(f32, values, shift, accumulator, scale);
+  }
+  return { stats: namingTheTensor(tensor, () => statsFromPowerSums(count, kernels.readPowerSums(accumulator, shift))), digest };
+}
+
+/** An F64 layer (the kernels take f32): read whole, summed in TypeScript. */
+async function readF64Layer(
+  tensor: TensorInfo,
+  positions: Int32Array | undefined,
+  out: Float32Array | undefined,
+): Promise<{ stats: LayerStats; digest: bigint }> {
+  const values = await readTensor(tensor, undefined, { checkFinite: false });
+  positions?.forEach((position, i) => (out![i] = values[position]!));
+  const stats = namingTheTensor(tensor, () => layerStats(values, 0));
+  return { stats, digest: Bun.hash.wyhash(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), 0n) };
+}
+
+/** Runs a statistics computation, reporting a non-finite weight against its file and tensor. */
+function namingTheTensor(tensor: TensorInfo, compute: () => LayerStats): LayerStats {
+  try {
+    return compute();
+  } catch (error) {
+    if (!(error instanceof MotherError)) throw error;
+    throw new MotherError(tensor.file, `tensor ${tensor.name} holds a non-finite weight`, {
+      help: "NaN/Inf weights usually mean a diverged or corrupt checkpoint",
+    });
+  }
+}

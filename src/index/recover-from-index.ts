@@ -1,0 +1,131 @@
+/**
+ * `mother recover --index DIR`: the Model Graph of every model in an index, sub-quadratic in
+ * the number of models (issue #15, SPEC §9):
+ *
+ *   index ─1─► fingerprints, each checked (version, files unchanged) ─2─► architecture groups
+ *         ─3─► trees = related components of the fingerprints (related-components.ts: every pair, or nearest neighbours)
+ *         ─4─► per tree: the exact recovery of today (recoverModels: k² pairs, full layers of its k models only),
+ *              or the same tree from the tree cache when its members are unchanged
+ *         ─5─► Model Graph (union of the trees)
+ *
+ * Memory is the fingerprints plus one tree's pairs at a time; files are opened by the tree, k
+ * at a time. Only `--trees auto` applies (Ward's cut needs every pair).
+ */
+import type { ModelGraph } from "../types.ts";
+import { changedSinceIndexed, duplicateIndexedId, emptyIndex, fingerprintVersionMismatch, indexNeedsAutoTrees, unreadableIndexSegment } from "../messages.ts";
+import { discoverModels } from "../io/discover-models.ts";
+import { directionalScore } from "../stats/layer-stats.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
+import { recoverModels, type RecoverEffects, type RecoveryResult } from "../recover/recover.ts";
+import type { DistanceChoice } from "../recover/tree-distance.ts";
+import type { LayerStatsRow } from "../stats/stats-table.ts";
+import { FINGERPRINT_VERSION, statNow, type Fingerprint } from "./fingerprint.ts";
+import { loadIndex } from "./index-store.ts";
+import { comparableOf, relatedComponentsOf } from "./related-components.ts";
+import { TreeCache } from "./tree-cache.ts";
+
+const SILENT: RecoverEffects = { progress: () => {}, log: () => {} };
+
+/** Recovers the Model Graph of every model in the index at `dir`. */
+export async function recoverFromIndex(dir: string, overrides: Partial<RecoverOptions> = {}, effects: RecoverEffects = SILENT): Promise<RecoveryResult> {
+  const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
+  if (options.trees !== "auto") throw indexNeedsAutoTrees(options.trees);
+  // 1. Every entry whole, of this version, and still describing its files.
+  const fingerprints = await checkedFingerprints(dir);
+
+  // 2–3. Trees from the fingerprints, architecture by architecture.
+  const byArchitecture = new Map<string, Fingerprint[]>();
+  for (const fingerprint of fingerprints) {
+    const group = byArchitecture.get(fingerprint.architecture);
+    if (group) group.push(fingerprint);
+    else byArchitecture.set(fingerprint.architecture, [fingerprint]);
+  }
+  const components: Fingerprint[][] = [];
+  for (const group of byArchitecture.values()) {
+    const { components: found, search } = relatedComponentsOf(group.map(comparableOf));
+    effects.log(`${group.length} models of one architecture: ${found.length} trees from their fingerprints (${search})`);
+    components.push(...found.map((members) => members.map((m) => group[m]!)));
+  }
+
+  // 4. The exact recovery inside each tree, or the tree as recovered before.
+  const cache = new TreeCache(dir);
+  const models: ModelGraph["models"][number][] = [];
+  const edges: ModelGraph["edges"][number][] = [];
+  const trees: string[][] = [];
+  const notes = new Set<string>();
+  const distances: DistanceChoice[] = [];
+  let recovered = 0;
+  const total = fingerprints.reduce((sum, f) => sum + f.files.reduce((bytes, [, size]) => bytes + size, 0), 0);
+  let done = 0;
+  for (const members of components) {
+    const tree = members.length === 1 ? loneTree(members[0]!, options) : await cachedOrRecovered(members, options, cache, () => recovered++);
+    models.push(...tree.graph.models);
+    edges.push(...tree.graph.edges);
+    trees.push(...tree.graph.trees.map((t) => [...t]));
+    for (const note of tree.graph.notes ?? []) notes.add(note);
+    distances.push(...tree.distances);
+    done += members.reduce((sum, f) => sum + f.files.reduce((bytes, [, size]) => bytes + size, 0), 0);
+    effects.progress(done, total);
+  }
+  effects.log(`${components.length} trees: ${recovered} recovered from their weights, ${components.length - recovered} unchanged since the last recovery`);
+
+  // 5. The union; per-layer statistics come from the fingerprints.
+  const layerStats: LayerStatsRow[] = fingerprints.flatMap((f) =>
+    f.layers.map((layer, l) => ({ model: f.id, layer: layer.name, kind: layer.kind, shape: layer.shape, stats: f.stats[l]! })),
+  );
+  return { graph: { models, edges, trees, notes: [...notes] }, distances, layerStats };
+}
+
+/** The index's fingerprints sorted by path; throws one clear line for anything that would make the graph wrong. */
+async function checkedFingerprints(dir: string): Promise<Fingerprint[]> {
+  const loaded = await loadIndex(dir);
+  if (loaded.bad.length > 0) throw unreadableIndexSegment(loaded.bad[0]!.file, loaded.bad[0]!.problem);
+  const fingerprints = [...loaded.entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (fingerprints.length === 0) throw emptyIndex(dir);
+  const ids = new Map<string, string>();
+  for (const fingerprint of fingerprints) {
+    if (fingerprint.version !== FINGERPRINT_VERSION) throw fingerprintVersionMismatch(fingerprint.path, fingerprint.version, FINGERPRINT_VERSION);
+    const other = ids.get(fingerprint.id);
+    if (other) throw duplicateIndexedId(fingerprint.id, other, fingerprint.path);
+    ids.set(fingerprint.id, fingerprint.path);
+    for (const [file, size, mtimeMs] of fingerprint.files) {
+      let now: { size: number; mtimeMs: number };
+      try {
+        now = await statNow(file);
+      } catch {
+        throw changedSinceIndexed(file, "no longer there");
+      }
+      if (now.size !== size) throw changedSinceIndexed(file, `size ${size} → ${now.size} bytes`);
+      if (now.mtimeMs !== mtimeMs) throw changedSinceIndexed(file, "modified");
+    }
+  }
+  return fingerprints;
+}
+
+/** A tree of one model: no edge; its score from the fingerprint's statistics. */
+function loneTree(fingerprint: Fingerprint, options: RecoverOptions): { graph: ModelGraph; distances: DistanceChoice[] } {
+  const stats = fingerprint.stats.filter((_, l) => fingerprint.layers[l]!.score);
+  const stage = options.stages[fingerprint.id] ?? (options.stage === "auto" ? "specialization" : options.stage);
+  const score = directionalScore(stats, options.score === "auto" ? "kurtosis" : options.score);
+  return {
+    graph: { models: [{ id: fingerprint.id, path: fingerprint.path, stage, score }], edges: [], trees: [[fingerprint.id]], notes: [] },
+    distances: ["ft"],
+  };
+}
+
+/** A component's trees from the tree cache, or recovered from the members' weights (and cached). */
+async function cachedOrRecovered(
+  members: readonly Fingerprint[],
+  options: RecoverOptions,
+  cache: TreeCache,
+  counted: () => void,
+): Promise<{ graph: ModelGraph; distances: readonly DistanceChoice[] }> {
+  const key = await cache.keyOf(members, options);
+  const cached = await cache.get(key);
+  if (cached) return cached;
+  counted();
+  const sources = await discoverModels(members.map((m) => m.path));
+  const { graph, distances } = await recoverModels(sources, { ...options, cacheFolder: undefined });
+  await cache.set(key, { graph, distances });
+  return { graph, distances };
+}

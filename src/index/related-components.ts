@@ -1,0 +1,147 @@
+/**
+ * Trees from fingerprints, without comparing every pair (`--trees auto` on an index):
+ *
+ *   fingerprints of one architecture ─1─► candidate pairs: every pair (small sets) or each model's
+ *                                         nearest neighbours in an HNSW index (usearch)
+ *                                    ─2─► kept when the estimated relative distance is below RELATED_BELOW
+ *                                    ─3─► trees = connected components of the kept pairs
+ *
+ * The estimate is the rule recovery applies to whole layers (cluster-models.ts): per distance
+ * layer, the mean |u − v| over the shared seeded samples over the layers' mean RMS, then the
+ * lower quartile over layers. Related models sit far below the threshold (≤ 0.58 on VTHR) and
+ * unrelated ones far above (≥ 1.03), so an estimate from 128 values per layer decides them.
+ * Memory is O(n · fingerprint + n · neighbours); no n × n array is ever made.
+ */
+import usearch from "usearch";
+import { CLUSTERING_QUANTILE, quantileOfSorted, RELATED_BELOW } from "../recover/cluster-models.ts";
+import { rootMeanSquareOf } from "../stats/layer-stats.ts";
+import { SAMPLES_PER_LAYER, type Fingerprint } from "./fingerprint.ts";
+
+/** Up to this many models, every pair is estimated (≤ 125,000 pairs, well under a second). */
+export const EVERY_PAIR_UP_TO = 500;
+
+/**
+ * Nearest neighbours asked of the HNSW index per model. A tree of k models connects through
+ * its members' neighbour lists as long as each model finds a few of its relatives; 16 covers
+ * trees of any size, since a chain of related pairs suffices.
+ */
+export const NEIGHBOURS = 16;
+
+/** Dimensions of the vectors the HNSW index compares: the first samples of each distance layer, over its RMS. */
+const SEARCH_DIMENSIONS = 128;
+
+/** A fingerprint's distance-layer samples and each layer's RMS, ready to compare. */
+export interface Comparable {
+  readonly samples: Float32Array;
+  readonly rms: Float64Array;
+}
+
+/** The comparable part of a fingerprint. */
+export function comparableOf(fingerprint: Fingerprint): Comparable {
+  const rms = fingerprint.layers.flatMap((layer, l) => (layer.distance ? [rootMeanSquareOf(fingerprint.stats[l]!)] : []));
+  return { samples: fingerprint.samples, rms: Float64Array.from(rms) };
+}
+
+/** Estimated relative clustering distance of two models of one architecture (see the module comment). */
+export function estimatedRelativeDistance(a: Comparable, b: Comparable, scratch = new Float64Array(a.rms.length)): number {
+  const layers = a.rms.length;
+  for (let l = 0; l < layers; l++) {
+    let sum = 0;
+    const first = l * SAMPLES_PER_LAYER;
+    for (let s = first; s < first + SAMPLES_PER_LAYER; s++) sum += Math.abs(a.samples[s]! - b.samples[s]!);
+    const scale = (a.rms[l]! + b.rms[l]!) / 2;
+    scratch[l] = scale > 0 ? sum / SAMPLES_PER_LAYER / scale : 0;
+  }
+  const values = scratch.subarray(0, layers).sort();
+  return layers === 0 ? 0 : quantileOfSorted(values, CLUSTERING_QUANTILE);
+}
+
+/** How the candidate pairs were found. */
+export type CandidateSearch = "every pair" | "nearest neighbours";
+
+/**
+ * The related components of `models` (one architecture), as lists of indices in first-member
+ * order; each list ascending.
+ */
+export function relatedComponentsOf(
+  models: readonly Comparable[],
+  options: { everyPairUpTo?: number; neighbours?: number } = {},
+): { components: number[][]; search: CandidateSearch } {
+  const n = models.length;
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const scratch = new Float64Array(models[0]?.rms.length ?? 0);
+  const link = (i: number, j: number) => {
+    const [a, b] = [find(i), find(j)];
+    if (a === b) return;
+    if (estimatedRelativeDistance(models[i]!, models[j]!, scratch) < RELATED_BELOW) parent[Math.max(a, b)] = Math.min(a, b);
+  };
+  const search: CandidateSearch = n <= (options.everyPairUpTo ?? EVERY_PAIR_UP_TO) ? "every pair" : "nearest neighbours";
+  if (search === "every pair") {
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) link(i, j);
+  } else {
+    const neighbours = nearestNeighbours(models, Math.min(n - 1, options.neighbours ?? NEIGHBOURS));
+    const k = neighbours.length / n;
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < k; c++) {
+        const j = neighbours[i * k + c]!;
+        if (j >= 0 && j !== i) link(i, j);
+      }
+    }
+  }
+  const byRoot = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const root = find(i);
+    const members = byRoot.get(root);
+    if (members) members.push(i);
+    else byRoot.set(root, [i]);
+  }
+  return { components: [...byRoot.values()], search };
+}
+
+/**
+ * The `k` nearest neighbours of every model (n × k indices, −1 where fewer were found) by
+ * squared L2 over the search vectors, from an HNSW graph (usearch, one thread: the machine's
+ * cores are the readers'). Approximate: a missed relative costs nothing while the tree stays
+ * connected through others.
+ */
+export function nearestNeighbours(models: readonly Comparable[], k: number): Int32Array {
+  const n = models.length;
+  const layers = models[0]!.rms.length;
+  const perLayer = Math.max(1, Math.min(SAMPLES_PER_LAYER, Math.floor(SEARCH_DIMENSIONS / layers)));
+  const dimensions = perLayer * layers;
+  const vectors = new Float32Array(n * dimensions);
+  models.forEach((model, i) => {
+    for (let l = 0; l < layers; l++) {
+      const scale = model.rms[l]! > 0 ? 1 / model.rms[l]! : 0;
+      for (let s = 0; s < perLayer; s++) vectors[i * dimensions + l * perLayer + s] = model.samples[l * SAMPLES_PER_LAYER + s]! * scale;
+    }
+  });
+  const { Index, MetricKind, ScalarKind } = usearch;
+  const index = new Index({
+    metric: MetricKind.L2sq,
+    dimensions,
+    connectivity: 16,
+    quantization: ScalarKind.F32,
+    expansion_add: 64,
+    expansion_search: 64,
+    multi: false,
+  });
+  index.add(
+    BigUint64Array.from({ length: n }, (_, i) => BigInt(i)),
+    vectors,
+    1,
+  );
+  const found = index.search(vectors, k + 1, 1);
+  const out = new Int32Array(n * (k + 1)).fill(-1);
+  const keys = found.keys;
+  for (let i = 0; i < n * (k + 1); i++) {
+    const key = keys[i]!;
+    // usearch marks a missing neighbour with the maximal key.
+    if (key < BigInt(n)) out[i] = Number(key);
+  }
+  return out;
+}

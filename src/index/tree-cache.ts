@@ -1,0 +1,82 @@
+/**
+ * Recovered trees kept beside an index (DIR/trees/<key>.json), so that after an update only the
+ * trees whose members changed are recovered again (issue #15, "incremental").
+ *
+ *   key = sha256(format, the code of src/, the kernels in use, the options, and each member's path and checksum)
+ *
+ * A tree recovered again from the same members, options and code is the same tree, so serving
+ * it from here equals recovering it cold. Entries are small JSON files written atomically; one
+ * that cannot be parsed is recovered again.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import type { ModelGraph } from "../types.ts";
+import { writeFileAtomic } from "../io/write-file-atomic.ts";
+import { nativeKernels } from "../kernels/native-kernels.ts";
+import type { DistanceChoice } from "../recover/tree-distance.ts";
+import type { RecoverOptions } from "../recover/options.ts";
+
+/** Bumped when an entry's layout changes. */
+const FORMAT = 1;
+
+/** The numeric fields of a graph: non-finite ones are stored as strings (JSON has no NaN or ∞). */
+const NUMBERS = new Set(["distance", "confidence", "score"]);
+
+/** The folder of the tree cache, inside an index folder. */
+export const TREES = "trees";
+
+/** One component's recovery, as recoverModels returned it (per-layer statistics left out). */
+export interface CachedTree {
+  readonly graph: ModelGraph;
+  readonly distances: readonly DistanceChoice[];
+}
+
+/** The recovered trees of an index folder. */
+export class TreeCache {
+  private code: Promise<string> | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  /** The key of a component: its members (path, checksum) and the options that shape a tree. */
+  async keyOf(members: readonly { path: string; id: string; checksum: string }[], options: RecoverOptions): Promise<string> {
+    const ids = new Set(members.map((m) => m.id));
+    const stages = Object.entries(options.stages).filter(([id]) => ids.has(id));
+    const { cacheFolder: _cache, workers: _workers, stages: _stages, ...shaping } = options;
+    const hash = new Bun.CryptoHasher("sha256");
+    hash.update(JSON.stringify({ format: FORMAT, code: await (this.code ??= codeDigest()), options: shaping, stages }));
+    for (const member of members) hash.update(`\n${member.path}\t${member.checksum}`);
+    return hash.digest("hex");
+  }
+
+  /** The tree stored under `key`, if any. */
+  async get(key: string): Promise<CachedTree | undefined> {
+    try {
+      return JSON.parse(await readFile(this.fileOf(key), "utf8"), (key, value) =>
+        NUMBERS.has(key) && typeof value === "string" ? Number(value) : value,
+      ) as CachedTree;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores a tree under `key`. */
+  async set(key: string, tree: CachedTree): Promise<void> {
+    await writeFileAtomic(
+      this.fileOf(key),
+      JSON.stringify(tree, (_, value) => (typeof value === "number" && !Number.isFinite(value) ? String(value) : value)),
+    );
+  }
+
+  private fileOf(key: string): string {
+    return join(this.dir, TREES, `${key}.json`);
+  }
+}
+
+/** Digest of every TypeScript and C source under src/ and of the kernels in use: any edit keys every tree anew. */
+async function codeDigest(): Promise<string> {
+  const root = join(import.meta.dir, "..");
+  const hash = new Bun.CryptoHasher("sha256").update((await nativeKernels()).native ? "native" : "wasm");
+  const files = (await readdir(root, { recursive: true })).filter((file) => /\.(ts|c|h)$/.test(file)).sort();
+  for (const file of files) hash.update(relative(root, join(root, file))).update(await readFile(join(root, file)));
+  return hash.digest("hex");
+}

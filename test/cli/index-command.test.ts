@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+const MAIN = join(import.meta.dir, "..", "..", "src", "cli", "main.ts");
+let dir: string;
+let models: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-index-cli-"));
+  models = join(dir, "models");
+  await writeSyntheticTrees(models, [
+    { root: "a", children: 2, grandchildren: 1 },
+    { root: "b", children: 2, grandchildren: 1 },
+  ]);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn(["bun", MAIN, ...args], { stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code: await proc.exited, stdout, stderr };
+}
+
+describe("mother index / recover --index", () => {
+  test("index, then recover from the index: the same graph as recover --index with the paths", async () => {
+    const index = join(dir, "index");
+    const indexed = await run("index", models, "--index", index);
+    expect(indexed.code).toBe(0);
+    expect(indexed.stderr).toContain("10 models indexed (10 added, 0 read again, 0 removed, 0 unchanged)");
+    const fromIndex = await run("recover", "--index", index, "-q");
+    expect(fromIndex.code).toBe(0);
+    const graph = JSON.parse(fromIndex.stdout);
+    expect(graph.trees).toHaveLength(2);
+    expect(graph.edges).toHaveLength(8);
+    const withPaths = await run("recover", models, "--index", index, "-q");
+    expect(JSON.parse(withPaths.stdout)).toEqual(graph);
+  });
+
+  test("a damaged index gives one line, exit 1 and no output file", async () => {
+    const index = join(dir, "damaged");
+    await run("index", models, "--index", index, "-q");
+    const [segment] = await readdir(join(index, "segments"));
+    await writeFile(join(index, "segments", segment!), "garbage");
+    const out = join(dir, "graph.json");
+    const result = await run("recover", "--index", index, "--out", out);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain("unreadable index segment");
+    expect(await Bun.file(out).exists()).toBe(false);
+  });
+});

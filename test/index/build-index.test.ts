@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cp, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { indexModels } from "../../src/index/build-index.ts";
+import { loadIndex, SEGMENTS, writeSegment } from "../../src/index/index-store.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+let dir: string;
+let models: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-build-index-"));
+  models = join(dir, "models");
+  await writeSyntheticTrees(models, [{ root: "r", children: 2, grandchildren: 1 }]);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function recorder() {
+  const lines: string[] = [];
+  return { lines, effects: { progress: () => {}, log: (line: string) => lines.push(line) } };
+}
+
+describe("indexModels", () => {
+  test("reads every model once, then only what is new, changed or gone", async () => {
+    const set = join(dir, "set");
+    const index = join(dir, "index");
+    await cp(models, set, { recursive: true });
+    expect(await indexModels([set], index)).toEqual({ kept: 0, added: 5, updated: 0, removed: 0, models: 5 });
+    expect(await indexModels([set], index)).toEqual({ kept: 5, added: 0, updated: 0, removed: 0, models: 5 });
+    // A re-save (new mtime), a new model, a removed one.
+    const later = new Date(Date.now() + 5_000);
+    await utimes(join(set, "r-c0", "model.safetensors"), later, later);
+    await cp(join(models, "r"), join(set, "copy-of-r"), { recursive: true });
+    await rm(join(set, "r-c1-g0"), { recursive: true });
+    expect(await indexModels([set], index)).toEqual({ kept: 3, added: 1, updated: 1, removed: 1, models: 5 });
+    const entries = (await loadIndex(index)).entries;
+    expect([...entries.values()].map((e) => e.id).sort()).toEqual(["copy-of-r", "r", "r-c0", "r-c0-g0", "r-c1"]);
+    // Same bytes, same checksum: a copy is recognisable as one.
+    expect([...entries.values()].find((e) => e.id === "copy-of-r")!.checksum).toBe([...entries.values()].find((e) => e.id === "r")!.checksum);
+  });
+
+  test("an unreadable segment is dropped with one line and its models are read again", async () => {
+    const index = join(dir, "damaged");
+    await indexModels([models], index);
+    const [segment] = await readdir(join(index, SEGMENTS));
+    await writeFile(join(index, SEGMENTS, segment!), "not arrow");
+    const { lines, effects } = recorder();
+    expect(await indexModels([models], index, effects)).toMatchObject({ added: 5, models: 5 });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("unreadable index segment");
+    expect((await loadIndex(index)).bad).toEqual([]);
+  });
+
+  test("an entry of another fingerprint version is read again", async () => {
+    const index = join(dir, "versions");
+    await indexModels([models], index);
+    const entries = [...(await loadIndex(index)).entries.values()];
+    await writeSegment(index, [{ ...entries[0]!, version: 0 }]);
+    expect(await indexModels([models], index)).toMatchObject({ kept: 4, updated: 1 });
+  });
+});

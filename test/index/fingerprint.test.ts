@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { discoverModels } from "../../src/io/discover-models.ts";
+import { readTensor } from "../../src/io/read-safetensors.ts";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { layerStats, rootMeanSquareOf } from "../../src/stats/layer-stats.ts";
+import { makeGaussian } from "../../src/recover/seeded-random.ts";
+import { FINGERPRINT_VERSION, fingerprintLayers, fingerprintModel, SAMPLES_PER_LAYER, samplePositions } from "../../src/index/fingerprint.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-fingerprint-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const NAMES = ["query", "key", "value"].map((p) => `vit.encoder.layer.0.attention.attention.${p}.weight`);
+
+/** One model of three 40 × 40 attention matrices (+ an MLP matrix, 160 × 40), values from `seed`, stored as `dtype`. */
+async function writeModel(name: string, seed: number, dtype: "F32" | "BF16" | "F64" = "F32", nudge = 0): Promise<string> {
+  const folder = join(dir, name);
+  const tensors = NAMES.map((tensor, l) => ({
+    name: tensor,
+    dtype,
+    shape: [40, 40],
+    data: Float64Array.from(makeGaussian(1600, seed * 10 + l), (x) => 0.02 * x),
+  }));
+  tensors.push({
+    name: "vit.encoder.layer.0.intermediate.dense.weight",
+    dtype,
+    shape: [160, 40],
+    data: Float64Array.from(makeGaussian(6400, seed), (x) => 0.02 * x),
+  });
+  tensors[0]!.data[7]! += nudge;
+  await Bun.write(join(folder, "config.json"), "{}");
+  await writeSafetensors(join(folder, "model.safetensors"), tensors);
+  return folder;
+}
+
+describe("fingerprintModel", () => {
+  for (const dtype of ["F32", "BF16", "F64"] as const) {
+    test(`${dtype}: statistics match the reference moments and samples are the stored values at the seeded positions`, async () => {
+      const [model] = await discoverModels([await writeModel(`m-${dtype}`, 1, dtype)]);
+      const fingerprint = await fingerprintModel(model!);
+      expect(fingerprint.version).toBe(FINGERPRINT_VERSION);
+      const planned = fingerprintLayers(model!);
+      expect(fingerprint.layers.map((l) => l.name)).toEqual(planned.map((p) => p.layer.name));
+      let sampled = 0;
+      for (const [l, { layer, tensor }] of planned.entries()) {
+        const values = await readTensor(tensor);
+        const reference = layerStats(values, 0);
+        // The kernels sum x − shift in f32 lanes: agreement to ~1e-7 relative, not to the last bit.
+        expect(Math.abs(fingerprint.stats[l]!.variance - reference.variance)).toBeLessThan(1e-6 * reference.variance);
+        expect(fingerprint.stats[l]!.kurtosis).toBeCloseTo(reference.kurtosis, 5);
+        expect(fingerprint.stats[l]!.max).toBe(reference.max);
+        if (!layer.distance) continue;
+        const positions = samplePositions(layer);
+        const got = fingerprint.samples.subarray(sampled * SAMPLES_PER_LAYER, ++sampled * SAMPLES_PER_LAYER);
+        positions.forEach((position, i) => expect(got[i]).toBe(Math.fround(values[position]!)));
+      }
+      expect(sampled).toBe(3);
+    });
+  }
+
+  test("positions depend on the layer only, are sorted and lie inside it", () => {
+    const a = samplePositions({ name: NAMES[0]!, shape: [40, 40] });
+    expect(samplePositions({ name: NAMES[0]!, shape: [40, 40] })).toEqual(a);
+    expect(samplePositions({ name: NAMES[1]!, shape: [40, 40] })).not.toEqual(a);
+    expect([...a].every((p, i) => p >= 0 && p < 1600 && (i === 0 || p >= a[i - 1]!))).toBe(true);
+  });
+
+  test("the checksum follows the bytes: the same weights give the same one, one changed weight another", async () => {
+    // discoverModels sorts by id: nudged, same-a, same-b.
+    const [c, a, b] = await discoverModels([await writeModel("same-a", 2), await writeModel("same-b", 2), await writeModel("nudged", 2, "F32", 1e-3)]);
+    const [fa, fb, fc] = await Promise.all([a!, b!, c!].map((m) => fingerprintModel(m)));
+    expect(fa!.checksum).toBe(fb!.checksum);
+    expect(fc!.checksum).not.toBe(fa!.checksum);
+    expect(fa!.architecture).toBe(fc!.architecture);
+  });
+
+  test("the sample estimate of mean |Δw| / RMS is close to the whole layer's", async () => {
+    const [a, b] = await discoverModels([await writeModel("est-a", 3), await writeModel("est-b", 4)]);
+    const [fa, fb] = [await fingerprintModel(a!), await fingerprintModel(b!)];
+    const tensorsA = fingerprintLayers(a!).filter((p) => p.layer.distance);
+    const tensorsB = fingerprintLayers(b!).filter((p) => p.layer.distance);
+    for (let l = 0; l < 3; l++) {
+      const [u, v] = [await readTensor(tensorsA[l]!.tensor), await readTensor(tensorsB[l]!.tensor)];
+      let exact = 0;
+      for (let i = 0; i < u.length; i++) exact += Math.abs(u[i]! - v[i]!);
+      exact /= u.length;
+      let estimate = 0;
+      for (let s = 0; s < SAMPLES_PER_LAYER; s++) estimate += Math.abs(fa.samples[l * SAMPLES_PER_LAYER + s]! - fb.samples[l * SAMPLES_PER_LAYER + s]!);
+      estimate /= SAMPLES_PER_LAYER;
+      const rms = rootMeanSquareOf(layerStats(u, 0));
+      // Independent Gaussians: E|u − v| / RMS = 2/√π ≈ 1.13; 128 samples pin it to ~7 %.
+      expect(Math.abs(estimate - exact) / rms).toBeLessThan(0.25);
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { discoverModels } from "../../src/io/discover-models.ts";
+import { readTensor } from "../../src/io/read-safetensors.ts";
+import { layerStats, rootMeanSquareOf } from "../../src/stats/layer-stats.ts";
+import { makeGaussian } from "../../src/recover/seeded-random.ts";
+import { RELATED_BELOW, quantileOfSorted } from "../../src/recover/cluster-models.ts";
+import { fingerprintLayers, fingerprintModel, SAMPLES_PER_LAYER } from "../../src/index/fingerprint.ts";
+import { comparableOf, estimatedRelativeDistance, nearestNeighbours, relatedComponentsOf, type Comparable } from "../../src/index/related-components.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-related-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Exact relative distance from whole layers, by brute force (the rule of cluster-models.ts). */
+async function exactRelative(a: Parameters<typeof fingerprintLayers>[0], b: Parameters<typeof fingerprintLayers>[0]): Promise<number> {
+  const [la, lb] = [fingerprintLayers(a).filter((p) => p.layer.distance), fingerprintLayers(b).filter((p) => p.layer.distance)];
+  const values = new Float64Array(la.length);
+  for (let l = 0; l < la.length; l++) {
+    const [u, v] = [await readTensor(la[l]!.tensor), await readTensor(lb[l]!.tensor)];
+    let sum = 0;
+    for (let i = 0; i < u.length; i++) sum += Math.abs(u[i]! - v[i]!);
+    values[l] = sum / u.length / ((rootMeanSquareOf(layerStats(u, 0)) + rootMeanSquareOf(layerStats(v, 0))) / 2);
+  }
+  return quantileOfSorted(values.sort(), 0.25);
+}
+
+describe("related components from fingerprints", () => {
+  test("the estimate follows the exact relative distance, and the components are the exact rule's", async () => {
+    const set = join(dir, "trees");
+    await writeSyntheticTrees(
+      set,
+      ["a", "b", "c"].map((root) => ({ root, children: 2, grandchildren: 2 })),
+      { hidden: 48, blocks: 2 },
+    );
+    const models = await discoverModels([set]);
+    const comparables = await Promise.all(models.map(async (m) => comparableOf(await fingerprintModel(m))));
+    for (let i = 0; i < models.length; i++) {
+      for (let j = i + 1; j < models.length; j++) {
+        const exact = await exactRelative(models[i]!, models[j]!);
+        const estimate = estimatedRelativeDistance(comparables[i]!, comparables[j]!);
+        expect(Math.abs(estimate - exact)).toBeLessThan(0.15);
+        expect(estimate < RELATED_BELOW).toBe(exact < RELATED_BELOW);
+      }
+    }
+    const { components, search } = relatedComponentsOf(comparables);
+    expect(search).toBe("every pair");
+    expect(components.map((c) => c.map((m) => models[m]!.id[0]))).toEqual([
+      ["a", "a", "a", "a", "a", "a", "a"],
+      ["b", "b", "b", "b", "b", "b", "b"],
+      ["c", "c", "c", "c", "c", "c", "c"],
+    ]);
+    expect(relatedComponentsOf(comparables, { everyPairUpTo: 0 })).toEqual({ components, search: "nearest neighbours" });
+  });
+
+  test("nearest neighbours find the same components as every pair on 25 clusters of 20", () => {
+    const layers = 4;
+    const models: Comparable[] = [];
+    for (let c = 0; c < 25; c++) {
+      const centre = makeGaussian(layers * SAMPLES_PER_LAYER, 1000 + c);
+      for (let m = 0; m < 20; m++) {
+        const noise = makeGaussian(layers * SAMPLES_PER_LAYER, 50_000 + c * 20 + m);
+        models.push({ samples: Float32Array.from(centre, (x, i) => x + 0.3 * noise[i]!), rms: new Float64Array(layers).fill(1) });
+      }
+    }
+    // Interleave the clusters so that neighbours are not neighbours in index order.
+    const order = Array.from({ length: models.length }, (_, i) => (i % 25) * 20 + Math.floor(i / 25));
+    const shuffled = order.map((i) => models[i]!);
+    const every = relatedComponentsOf(shuffled, { everyPairUpTo: Infinity });
+    const nearest = relatedComponentsOf(shuffled, { everyPairUpTo: 0 });
+    expect(every.components).toHaveLength(25);
+    expect(nearest.components).toEqual(every.components);
+  });
+
+  test("each model is its own nearest neighbour and the list has k + 1 entries", () => {
+    const models: Comparable[] = Array.from({ length: 30 }, (_, i) => ({
+      samples: Float32Array.from(makeGaussian(2 * SAMPLES_PER_LAYER, i)),
+      rms: Float64Array.of(1, 1),
+    }));
+    const found = nearestNeighbours(models, 4);
+    expect(found.length).toBe(30 * 5);
+    for (let i = 0; i < 30; i++) expect(found[i * 5]).toBe(i);
+  });
+});
