@@ -12,6 +12,8 @@ import { lineProgress, silentProgress, terminalProgress } from "../ui/progress.t
 /** Options as commander parses them (see main.ts). */
 export interface IndexCommandOptions {
   index: string;
+  /** Queue the models as BullMQ jobs on this Redis for `mother index-worker` processes. */
+  redis?: string;
   quiet?: boolean;
 }
 
@@ -20,9 +22,29 @@ const PROGRESS_MIN_MODELS = 50;
 
 /** Runs `mother index`; the summary goes to standard error. */
 export async function runIndexCommand(paths: string[], options: IndexCommandOptions): Promise<IndexSummary> {
-  const summary = await indexModels(paths, options.index, indexEffects(options.quiet ?? false));
+  const effects = indexEffects(options.quiet ?? false);
+  // Loaded only with --redis: the single-machine path needs no server and no queue client.
+  let summary: IndexSummary;
+  if (options.redis) {
+    const { indexWithQueue, redisConnection } = await import("../index/distributed-index.ts");
+    summary = await indexWithQueue(paths, options.index, redisConnection(options.redis), effects);
+  } else summary = await indexModels(paths, options.index, effects);
   if (!options.quiet) process.stderr.write(`${describeSummary(options.index, summary)}\n`);
   return summary;
+}
+
+/** `mother index-worker`: takes fingerprint jobs from the queue until SIGINT/SIGTERM, then finishes its job and exits. */
+export async function runIndexWorker(options: { redis: string; concurrency: number }): Promise<void> {
+  const { redisConnection, startFingerprintWorker } = await import("../index/distributed-index.ts");
+  const worker = startFingerprintWorker(redisConnection(options.redis), { concurrency: options.concurrency });
+  worker.on("failed", (job, error) => process.stderr.write(`${job?.data.path ?? "a job"}: ${error.message}\n`));
+  await worker.waitUntilReady();
+  process.stderr.write(`index-worker: waiting for jobs on ${options.redis}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => void worker.close().then(resolve);
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
 }
 
 /** `recover --index DIR [paths...]`: brings the index up to date with `paths` (when given), then recovers from it. */

@@ -29,7 +29,7 @@ Formats (every edge has a type: finetune | adapter | quantized | merge; a merge 
            ids are mother's (folder names): put hub ids in their place when pasting into a card`;
 import { DEFAULT_RECOVER_OPTIONS as DEFAULTS } from "../recover/options.ts";
 import { RELATED_BELOW } from "../recover/cluster-models.ts";
-import { runIndexCommand, type IndexCommandOptions } from "./index-command.ts";
+import { runIndexCommand, runIndexWorker, type IndexCommandOptions } from "./index-command.ts";
 
 /** A whole number ≥ `least`; `also` names another accepted value for the message (e.g. 'auto'). */
 function wholeNumber(value: string, least: number, also?: string): number {
@@ -111,10 +111,18 @@ export function buildProgram(): Command {
     .description("fingerprint models into an index folder (one read each; only new or changed models), for `mother recover --index`")
     .argument("<paths...>", "model folders, single .safetensors files, or folders of model folders")
     .requiredOption("--index <dir>", "the index folder (created if missing)")
+    .option("--redis <url>", "spread the reading over `mother index-worker` processes through BullMQ on this Redis (redis://host:port)")
     .option("-q, --quiet", "no progress on standard error")
     .action(async (paths: string[], options: IndexCommandOptions) => {
       await runIndexCommand(paths, options);
     });
+
+  program
+    .command("index-worker")
+    .description("fingerprint models for `mother index --redis` until stopped (any machine that sees the same model paths and index folder)")
+    .requiredOption("--redis <url>", "the Redis the coordinator queues jobs on (redis://host:port)")
+    .option("--concurrency <n>", "jobs at once in this process", (v) => wholeNumber(v, 1), 1)
+    .action(async (options: { redis: string; concurrency: number }) => runIndexWorker(options));
 
   program
     .command("evaluate")
