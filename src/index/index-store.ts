@@ -14,7 +14,7 @@
  */
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { Binary, Bool, Float64, Int32, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray } from "apache-arrow";
+import { Binary, Bool, Dictionary, Float64, Int32, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray } from "apache-arrow";
 import type { LayerStats } from "../types.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import { STAT_COLUMNS } from "../stats/stats-table.ts";
@@ -103,6 +103,12 @@ function digestOf(bytes: Uint8Array): string {
 /** The rows of one segment as Arrow IPC (file format). */
 export function encodeSegment(rows: readonly IndexRow[]): Uint8Array {
   const fingerprints = rows.map((row) => ("removed" in row ? undefined : row));
+  // Models of one architecture share their layout: stored once per segment, not once per row.
+  const shared = (pick: (f: Fingerprint) => string) =>
+    vectorFromArray(
+      fingerprints.map((f) => (f ? pick(f) : "")),
+      new Dictionary(new Utf8(), new Int32()),
+    );
   const text = (pick: (f: Fingerprint) => string) =>
     vectorFromArray(
       fingerprints.map((f) => (f ? pick(f) : "")),
@@ -124,8 +130,8 @@ export function encodeSegment(rows: readonly IndexRow[]): Uint8Array {
     id: text((f) => f.id),
     files: text((f) => JSON.stringify(f.files)),
     checksum: text((f) => f.checksum),
-    architecture: text((f) => f.architecture),
-    layout: text((f) => JSON.stringify(f.layers)),
+    architecture: shared((f) => f.architecture),
+    layout: shared((f) => JSON.stringify(f.layers)),
     stats: vectorFromArray(
       fingerprints.map((f) => (f ? bytesOf(statsToArray(f.stats)) : new Uint8Array(0))),
       new Binary(),

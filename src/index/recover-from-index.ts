@@ -13,16 +13,16 @@
  */
 import type { ModelGraph } from "../types.ts";
 import { changedSinceIndexed, duplicateIndexedId, emptyIndex, fingerprintVersionMismatch, indexNeedsAutoTrees, unreadableIndexSegment } from "../messages.ts";
-import { discoverModels } from "../io/discover-models.ts";
 import { directionalScore } from "../stats/layer-stats.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
-import { recoverModels, type RecoverEffects, type RecoveryResult } from "../recover/recover.ts";
+import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
 import type { DistanceChoice } from "../recover/tree-distance.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { FINGERPRINT_VERSION, statNow, type Fingerprint } from "./fingerprint.ts";
 import { loadIndex } from "./index-store.ts";
 import { comparableOf, relatedComponentsOf } from "./related-components.ts";
-import { TreeCache } from "./tree-cache.ts";
+import { type CachedTree, TreeCache } from "./tree-cache.ts";
+import { TreePool } from "./tree-pool.ts";
 
 const SILENT: RecoverEffects = { progress: () => {}, log: () => {} };
 
@@ -47,33 +47,47 @@ export async function recoverFromIndex(dir: string, overrides: Partial<RecoverOp
     components.push(...found.map((members) => members.map((m) => group[m]!)));
   }
 
-  // 4. The exact recovery inside each tree, or the tree as recovered before.
+  // 4. The exact recovery inside each tree, or the tree as recovered before; trees to recover are spread over the cores.
   const cache = new TreeCache(dir);
-  const models: ModelGraph["models"][number][] = [];
-  const edges: ModelGraph["edges"][number][] = [];
-  const trees: string[][] = [];
-  const notes = new Set<string>();
-  const distances: DistanceChoice[] = [];
-  let recovered = 0;
-  const total = fingerprints.reduce((sum, f) => sum + f.files.reduce((bytes, [, size]) => bytes + size, 0), 0);
+  const treeOptions: RecoverOptions = { ...options, cacheFolder: undefined };
+  const keys = await Promise.all(components.map((members) => (members.length === 1 ? "" : cache.keyOf(members, treeOptions))));
+  // One file open at a time: 10,000 models are ~500 trees.
+  const cached: (CachedTree | undefined)[] = [];
+  for (const key of keys) cached.push(key ? await cache.get(key) : undefined);
+  const missing = components.filter((members, c) => members.length > 1 && !cached[c]).length;
+  const pool = new TreePool(TreePool.workersFor(missing), treeOptions);
+  const total = fingerprints.reduce((sum, f) => sum + bytesOf(f), 0);
   let done = 0;
-  for (const members of components) {
-    const tree = members.length === 1 ? loneTree(members[0]!, options) : await cachedOrRecovered(members, options, cache, () => recovered++);
-    models.push(...tree.graph.models);
-    edges.push(...tree.graph.edges);
-    trees.push(...tree.graph.trees.map((t) => [...t]));
-    for (const note of tree.graph.notes ?? []) notes.add(note);
-    distances.push(...tree.distances);
-    done += members.reduce((sum, f) => sum + f.files.reduce((bytes, [, size]) => bytes + size, 0), 0);
-    effects.progress(done, total);
+  let trees: { graph: ModelGraph; distances: readonly DistanceChoice[] }[];
+  try {
+    trees = await Promise.all(
+      components.map(async (members, c) => {
+        if (members.length === 1) return loneTree(members[0]!, options);
+        let tree = cached[c];
+        if (!tree) {
+          tree = await pool.recover(members.map((m) => m.path));
+          await cache.set(keys[c]!, tree);
+        }
+        done += members.reduce((sum, f) => sum + bytesOf(f), 0);
+        effects.progress(done, total);
+        return tree;
+      }),
+    );
+  } finally {
+    pool.close();
   }
-  effects.log(`${components.length} trees: ${recovered} recovered from their weights, ${components.length - recovered} unchanged since the last recovery`);
+  effects.log(`${components.length} trees: ${missing} recovered from their weights, ${components.length - missing} unchanged since the last recovery`);
+  const models = trees.flatMap((tree) => tree.graph.models);
+  const edges = trees.flatMap((tree) => tree.graph.edges);
+  const treeLists = trees.flatMap((tree) => tree.graph.trees.map((t) => [...t]));
+  const notes = [...new Set(trees.flatMap((tree) => tree.graph.notes ?? []))];
+  const distances = trees.flatMap((tree) => tree.distances);
 
   // 5. The union; per-layer statistics come from the fingerprints.
   const layerStats: LayerStatsRow[] = fingerprints.flatMap((f) =>
     f.layers.map((layer, l) => ({ model: f.id, layer: layer.name, kind: layer.kind, shape: layer.shape, stats: f.stats[l]! })),
   );
-  return { graph: { models, edges, trees, notes: [...notes] }, distances, layerStats };
+  return { graph: { models, edges, trees: treeLists, notes }, distances, layerStats };
 }
 
 /** The index's fingerprints sorted by path; throws one clear line for anything that would make the graph wrong. */
@@ -113,19 +127,7 @@ function loneTree(fingerprint: Fingerprint, options: RecoverOptions): { graph: M
   };
 }
 
-/** A component's trees from the tree cache, or recovered from the members' weights (and cached). */
-async function cachedOrRecovered(
-  members: readonly Fingerprint[],
-  options: RecoverOptions,
-  cache: TreeCache,
-  counted: () => void,
-): Promise<{ graph: ModelGraph; distances: readonly DistanceChoice[] }> {
-  const key = await cache.keyOf(members, options);
-  const cached = await cache.get(key);
-  if (cached) return cached;
-  counted();
-  const sources = await discoverModels(members.map((m) => m.path));
-  const { graph, distances } = await recoverModels(sources, { ...options, cacheFolder: undefined });
-  await cache.set(key, { graph, distances });
-  return { graph, distances };
+/** Bytes of a model's files. */
+function bytesOf(fingerprint: Fingerprint): number {
+  return fingerprint.files.reduce((sum, [, size]) => sum + size, 0);
 }

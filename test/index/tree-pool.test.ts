@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MotherError } from "../../src/errors.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
+import { TreePool } from "../../src/index/tree-pool.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-tree-pool-"));
+  await writeSyntheticTrees(dir, [
+    { root: "a", children: 2, grandchildren: 1 },
+    { root: "b", children: 2, grandchildren: 1 },
+  ]);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const treeOf = (root: string) => [root, `${root}-c0`, `${root}-c1`, `${root}-c0-g0`, `${root}-c1-g0`].map((id) => join(dir, id));
+
+describe("TreePool", () => {
+  test("worker threads recover the same trees as the in-process pool", async () => {
+    const [threads, inProcess] = [new TreePool(2, DEFAULT_RECOVER_OPTIONS), new TreePool(0, DEFAULT_RECOVER_OPTIONS)];
+    try {
+      const got = await Promise.all(["a", "b"].map((root) => threads.recover(treeOf(root))));
+      const want = await Promise.all(["a", "b"].map((root) => inProcess.recover(treeOf(root))));
+      expect(got).toEqual(want);
+      expect(got[0]!.graph.edges.map((e) => `${e.parent}>${e.child}`).sort()).toEqual(["a-c0>a-c0-g0", "a-c1>a-c1-g0", "a>a-c0", "a>a-c1"]);
+    } finally {
+      threads.close();
+      inProcess.close();
+    }
+  });
+
+  test("a tree whose file is gone rejects with the MotherError naming it", async () => {
+    const pool = new TreePool(1, DEFAULT_RECOVER_OPTIONS);
+    try {
+      const error = await pool.recover([...treeOf("a"), join(dir, "missing")]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MotherError);
+      expect((error as MotherError).file).toBe(join(dir, "missing"));
+    } finally {
+      pool.close();
+    }
+  });
+});
