@@ -26,6 +26,25 @@ export interface TensorInfo {
    * or stored in llama.cpp's rotary row order): the reader decodes them to `dtype` ("F32").
    */
   readonly encoding?: TensorEncoding;
+  /**
+   * Set on a PEFT adapter's layer seen as a model's (src/io/peft/adapter-tensor.ts): the values
+   * are `base` plus this low-rank update, formed while reading; the tensor itself is f32 and
+   * `file`/`offset` name the adapter's factors.
+   */
+  readonly lowRank?: LowRankDelta;
+}
+
+/** A tensor's value as base + scale · left · right, rows formed on demand (PEFT LoRA: B · A). */
+export interface LowRankDelta {
+  /** The base model's tensor the update applies to (same shape). */
+  readonly base: TensorInfo;
+  /** lora_A [rank, in]. */
+  readonly a: TensorInfo;
+  /** lora_B [out, rank]. */
+  readonly b: TensorInfo;
+  readonly scale: number;
+  /** The stored weight is [in, out] (GPT-2 Conv1D, peft's fan_in_fan_out): Δ is (B · A)ᵀ. */
+  readonly transposed: boolean;
 }
 
 /** The ggml storage types mother decodes (ggml-common.h's block formats; K-quants use 256-value super-blocks). */
@@ -75,6 +94,39 @@ export interface ModelSource {
   readonly tensors: readonly TensorInfo[];
   /** How the model is stored; absent means safetensors (the readers that know better set it). */
   readonly format?: ModelFormat;
+  /**
+   * Set for a PEFT adapter folder. Until its base is known `tensors` are the adapter's own;
+   * once attached (src/io/peft/attach-adapters.ts), its base's with the update applied.
+   */
+  readonly adapter?: PeftAdapter;
+  /** For an attached adapter: the id of the model it applies to. */
+  readonly base?: string;
+}
+
+/** A PEFT LoRA adapter folder, as read from its config and header (src/io/peft/read-peft-adapter.ts). */
+export interface PeftAdapter {
+  readonly configFile: string;
+  readonly weightsFile: string;
+  /** The base the config names (`base_model_name_or_path`: a hub id or a path), if any. */
+  readonly baseModel: string | undefined;
+  /** peft's fan_in_fan_out: decides the orientation of square GPT-2 Conv1D weights. */
+  readonly fanInFanOut: boolean;
+  readonly modules: readonly LoraModule[];
+  /** Whole tensors the adapter replaces in its base (modules_to_save, biases), peft's prefix removed. */
+  readonly replaced: readonly TensorInfo[];
+}
+
+/** One adapted module of a PEFT adapter: its factors and the scale of their product. */
+export interface LoraModule {
+  /** The module's name as peft saved it, prefix removed, e.g. `model.layers.0.self_attn.q_proj`. */
+  readonly module: string;
+  /** lora_A [rank, in]. */
+  readonly a: TensorInfo;
+  /** lora_B [out, rank]. */
+  readonly b: TensorInfo;
+  readonly rank: number;
+  /** alpha / rank (rsLoRA: alpha / √rank), per-module patterns applied. */
+  readonly scale: number;
 }
 
 /** Streaming per-layer moments and shape of the value distribution (f64 accumulation). */

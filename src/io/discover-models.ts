@@ -3,6 +3,10 @@
  *   1. a `.safetensors` file                    → one model, id = file stem;
  *   2. a model folder (holds `*.safetensors`)   → one model, id = folder name;
  *   3. a folder of model folders (one level)    → one model per model subfolder.
+ * A PEFT adapter folder (`adapter_config.json` + `adapter_model.safetensors`) counts as a model
+ * folder; its model is its factors until its base is attached (src/io/peft/attach-adapters.ts).
+ * Pickle files (`.bin`, `.pt`, `.pth`, `.ckpt`) are never loaded: given by name, or the only
+ * weights of a folder, they are refused with how to convert them.
  * A model folder with a `*.safetensors.index.json` is read through the index; without one, all
  * its `.safetensors` files together form the model. GGUF files are models too: a `.gguf` file
  * (id = file stem), a folder holding one (id = folder name), or a folder holding several (one
@@ -12,11 +16,12 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { MotherError } from "../errors.ts";
 import type { ModelSource, TensorInfo } from "../types.ts";
-import { emptyTensorsSkipped } from "../messages.ts";
+import { emptyTensorsSkipped, pickleRefused } from "../messages.ts";
 import { readSafetensorsHeader } from "./read-safetensors.ts";
 import { openShardedCheckpoint, SHARD_INDEX_SUFFIX, type ShardNotes } from "./read-sharded-checkpoint.ts";
 import { emptyTensors } from "./safetensors-header.ts";
 import { GGUF_SUFFIX, openGgufFile } from "./gguf/read-gguf.ts";
+import { isAdapterFolder, openAdapterFolder } from "./peft/open-adapter-folder.ts";
 
 const SAFETENSORS_SUFFIX = ".safetensors";
 
@@ -25,7 +30,7 @@ interface ModelLocation {
   readonly id: string;
   readonly path: string;
   /** "gguf": `path` is the .gguf file itself (the id may still be its folder's name). */
-  readonly kind: "file" | "folder" | "gguf";
+  readonly kind: "file" | "folder" | "gguf" | "adapter";
 }
 
 /**
@@ -49,6 +54,7 @@ export async function discoverModels(paths: readonly string[], note: (message: s
   const empty: { model: string; file: string; name: string; shape: readonly number[] }[] = [];
   const models = await mapInBatches(locations, HEADERS_IN_FLIGHT, async (location) => {
     if (location.kind === "gguf") return { id: location.id, path: location.path, tensors: (await openGgufFile(location.path)).tensors };
+    if (location.kind === "adapter") return openAdapterFolder(location.id, location.path);
     const notes: ShardNotes = { note, empty: (file, tensors) => empty.push(...tensors.map((t) => ({ model: location.path, file, ...t }))) };
     const tensors = location.kind === "file" ? await openFile(location.path, notes) : await openModelFolder(location.path, notes);
     if (tensors.length === 0) throw new MotherError(location.path, "model has no floating-point (F64/F32/F16/BF16) tensors");
@@ -85,26 +91,34 @@ async function locateModels(path: string): Promise<ModelLocation[]> {
     throw new MotherError(path, "cannot read path", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
   }
   if (info.isFile()) {
+    if (PICKLE_CHECKPOINT.test(path)) throw pickleRefused(path);
     if (path.endsWith(GGUF_SUFFIX)) return [{ id: basename(path).slice(0, -GGUF_SUFFIX.length), path, kind: "gguf" }];
     if (!path.endsWith(SAFETENSORS_SUFFIX)) throw new MotherError(path, "not a .safetensors or .gguf file or a model folder");
     return [{ id: basename(path).slice(0, -SAFETENSORS_SUFFIX.length), path, kind: "file" }];
   }
   if (!info.isDirectory()) throw new MotherError(path, "not a file or folder");
   const entries = await listFolder(path);
+  if (isAdapterFolder(entries)) return [{ id: basename(path), path, kind: "adapter" }];
   if (isModelFolder(entries)) return [{ id: basename(path), path, kind: "folder" }];
   const ggufs = ggufModels(path, entries);
   if (ggufs.length > 0) return ggufs;
   const models: ModelLocation[] = [];
   let otherCheckpoints = entries.filter((entry) => OTHER_CHECKPOINT.test(entry.name)).length;
+  let pickle = firstPickle(path, entries);
   for (const entry of entries) {
     if (!entry.isDirectory) continue;
     const subfolder = join(path, entry.name);
     const inside = await listFolder(subfolder);
-    if (isModelFolder(inside)) models.push({ id: entry.name, path: subfolder, kind: "folder" });
+    if (isAdapterFolder(inside)) models.push({ id: entry.name, path: subfolder, kind: "adapter" });
+    else if (isModelFolder(inside)) models.push({ id: entry.name, path: subfolder, kind: "folder" });
     else if (ggufModels(subfolder, inside).length > 0) models.push(...ggufModels(subfolder, inside));
-    else otherCheckpoints += inside.filter((e) => OTHER_CHECKPOINT.test(e.name)).length;
+    else {
+      otherCheckpoints += inside.filter((e) => OTHER_CHECKPOINT.test(e.name)).length;
+      pickle ??= firstPickle(subfolder, inside);
+    }
   }
   if (models.length === 0) {
+    if (pickle) throw pickleRefused(pickle);
     if (otherCheckpoints > 0) {
       throw new MotherError(path, "holds checkpoints in another format (pytorch_model.bin, .pt, .ckpt), not safetensors", {
         value: `${otherCheckpoints} such files`,
@@ -128,7 +142,17 @@ function ggufModels(folder: string, entries: readonly FolderEntry[]): ModelLocat
   return files.map((name) => ({ id: name.slice(0, -GGUF_SUFFIX.length), path: join(folder, name), kind: "gguf" }));
 }
 
-interface FolderEntry {
+/** Pickle checkpoints: loading one runs whatever code it carries, so they are refused by name. */
+const PICKLE_CHECKPOINT = /\.(bin|pt|pth|ckpt)$/;
+
+/** The path of the first pickle checkpoint among `entries` of `folder`, if any. */
+function firstPickle(folder: string, entries: readonly FolderEntry[]): string | undefined {
+  const found = entries.find((entry) => !entry.isDirectory && PICKLE_CHECKPOINT.test(entry.name));
+  return found && join(folder, found.name);
+}
+
+/** One entry of a folder listing. */
+export interface FolderEntry {
   readonly name: string;
   readonly isDirectory: boolean;
 }

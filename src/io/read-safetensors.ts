@@ -12,6 +12,7 @@ import { openGgufTensorStream } from "./gguf/read-gguf.ts";
 import type { TensorMemory, TensorStream } from "./tensor-stream.ts";
 
 export type { TensorMemory, TensorStream } from "./tensor-stream.ts";
+import { openLowRankStream } from "./peft/adapter-tensor.ts";
 import { HEADER_LENGTH_PREFIX_BYTES, HeaderSizeCheck, MAX_HEADER_BYTES, parseSafetensorsHeader, type ParsedSafetensorsHeader } from "./safetensors-header.ts";
 
 /**
@@ -100,6 +101,8 @@ export async function readTensor(
 export function openTensorStream(info: TensorInfo): TensorStream {
   // GGUF blocks (and rotary row order) are decoded by their own reader.
   if (info.encoding) return openGgufTensorStream(info);
+  // A PEFT adapter's layer: its base's values plus the low-rank update, formed per chunk.
+  if (info.lowRank) return openLowRankStream(info, openTensorStream);
   let fd: number;
   try {
     fd = openSync(info.file, "r");

@@ -22,7 +22,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { LayerStats } from "../types.ts";
+import type { LayerStats, TensorInfo } from "../types.ts";
 import { contentChecksum, fileIdentity, type FileIdentity } from "../io/file-identity.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
@@ -55,6 +55,9 @@ const RESULT_SOURCES = [
   "kernels/native/weight-kernels.c",
 ];
 
+/** The code that forms a PEFT adapter's layers (keys of layers without one do not depend on it). */
+const LOW_RANK_SOURCES = ["io/peft/adapter-tensor.ts"];
+
 /** `$XDG_CACHE_HOME/mother/layers`, or `~/.cache/mother/layers`. */
 export function defaultLayerCacheFolder(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "mother", "layers");
@@ -74,6 +77,7 @@ export class LayerCache {
   private checksumsRunning = 0;
   private readonly checksumsWaiting: (() => void)[] = [];
   private code: Promise<string> | undefined;
+  private lowRankCode: Promise<string> | undefined;
 
   /**
    * `keyByContent`: key each model by a checksum of its tensor's bytes instead of its file's path, size and mtime;
@@ -110,18 +114,21 @@ export class LayerCache {
   }
 
   private async fileOf(job: LayerJob): Promise<string> {
+    const identity = (tensor: TensorInfo) =>
+      this.keyByContent ? this.checksumOf(tensor.file, tensor.offset, tensor.byteLength) : this.identityOf(tensor.file);
     const models = await Promise.all(
-      job.tensors.map(async (tensor) => [
-        this.keyByContent ? await this.checksumOf(tensor.file, tensor.offset, tensor.byteLength) : await this.identityOf(tensor.file),
-        tensor.name,
-        tensor.offset,
-        tensor.byteLength,
-        tensor.dtype,
-      ]),
+      job.tensors.map(async (tensor) => {
+        const update = tensor.lowRank;
+        if (!update) return [await identity(tensor), tensor.name, tensor.offset, tensor.byteLength, tensor.dtype];
+        // A PEFT adapter's layer (base + Δ): its base tensor and both factors, the scale and the orientation.
+        const parts = await Promise.all([update.base, update.a, update.b].map(async (t) => [await identity(t), t.name, t.offset, t.byteLength, t.dtype]));
+        return [...parts, update.scale, update.transposed];
+      }),
     );
     const text = JSON.stringify({
       version: FORMAT_VERSION,
       code: await (this.code ??= codeDigest()),
+      ...(job.tensors.some((tensor) => tensor.lowRank) ? { lowRankCode: await (this.lowRankCode ??= codeDigest(LOW_RANK_SOURCES)) } : {}),
       job: [job.name, job.shape, job.roles, job.sketchSize, job.probeWidth ?? 0, job.histogramBins, job.sampleValues ?? 0, job.pairGroups ?? []],
       tensors: models,
     });
@@ -163,9 +170,9 @@ export class LayerCache {
  * A digest of RESULT_SOURCES as they are now, and of which kernels sweep (the native and the
  * WebAssembly power sums agree to ~1e-8, not bit for bit).
  */
-async function codeDigest(): Promise<string> {
+async function codeDigest(sources: readonly string[] = RESULT_SOURCES): Promise<string> {
   const hash = new Bun.CryptoHasher("sha256").update((await nativeKernels()).native ? "native" : "wasm");
-  for (const source of RESULT_SOURCES) hash.update(source).update(await readFile(join(import.meta.dir, "..", source)));
+  for (const source of sources) hash.update(source).update(await readFile(join(import.meta.dir, "..", source)));
   return hash.digest("hex");
 }
 

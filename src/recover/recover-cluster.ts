@@ -6,7 +6,8 @@
  *           ─d─► twins hung under their representatives ─► the tree's models and edges (placeMembers)
  *
  * The minimum arborescence is built on one model per set of storage twins, with pruned → dense
- * edges forbidden; the twins hang under their representative afterwards.
+ * edges forbidden (and every edge into an attached PEFT adapter but its base's); the twins hang
+ * under their representative afterwards.
  */
 import type { LayerStats, ModelGraph, ModelSource, ScoreName, Stage } from "../types.ts";
 import { bug } from "../errors.ts";
@@ -18,6 +19,7 @@ import type { GroupPass } from "./read-groups.ts";
 import { cheaperByMoreThan, recoverTree, type TreeResult } from "./recover-tree.ts";
 import { SPECIALIZATION_TREND } from "./score-trend.ts";
 import { storageTwins } from "./storage-twins.ts";
+import { adapterForbidden, eitherForbidden, placeAdapters } from "./adapter-edges.ts";
 import { PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
 
 type GraphModel = ModelGraph["models"][number];
@@ -85,6 +87,12 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
     );
   // c. Scores, stages, M and the MDST over the kept members.
   const oriented = orientCluster({ group, members, kept, distance: subMatrix(matrix, members.length, kept), choice, options });
+  // An attached adapter's base is known from its config: its edge is placed, not inferred (adapter-edges.ts).
+  for (const adapter of placeAdapters(
+    oriented.tree.parent,
+    kept.map((member) => member.model),
+  ))
+    oriented.tree.confidence[adapter] = 1;
   logOrientation(members, kept, oriented, log);
   // d. The graph's models and edges, twins under their representatives.
   return { choice, ...placeMembers(twinned, kept, oriented, matrix) };
@@ -119,7 +127,10 @@ function orientCluster(input: {
   const { group, members, kept, distance, choice, options } = input;
   // Some member (kept or not) labelled generalization decides the score (scoreFor).
   const hasGeneralization = members.some((member) => member.stage === "generalization");
-  const forbidden = sparseToDense(kept.map((member) => zeroShare(group.plan, group.pass, member.index)));
+  const forbidden = eitherForbidden(
+    sparseToDense(kept.map((member) => zeroShare(group.plan, group.pass, member.index))),
+    adapterForbidden(kept.map((member) => member.model)),
+  );
   const stages = kept.map((member) => member.stage);
   const orientedBy = (score: ScoreName, loraLayers: boolean) => {
     const statistic = Float64Array.from(members, (member) => directionalScore(scoreLayers(group, member.index, loraLayers), score));
@@ -204,7 +215,8 @@ function placeMembers(
     if (parent) {
       const confidence = representative ? member.certain : place.confidence;
       // A storage twin is a re-saved or quantized copy of its representative (SPEC §8 "quantized").
-      const type = representative ? "quantized" : "finetune";
+      // An attached PEFT adapter under its base is an adapter edge, whatever else the pair looks like.
+      const type = model.base !== undefined && model.base === parent.model.id ? "adapter" : representative ? "quantized" : "finetune";
       edges.push({ parent: parent.model.id, child: model.id, type, distance: distance[parent.position * k + position] ?? bug("D is k × k"), confidence });
     }
   }

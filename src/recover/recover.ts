@@ -16,8 +16,9 @@
  */
 import type { ModelGraph, ModelSource } from "../types.ts";
 import { bug } from "../errors.ts";
-import { loraFactorsNotModel, needTwoModels, nothingToCompare, unknownStagesModel } from "../messages.ts";
+import { loraFactorsNotModel, needTwoModels, nothingToCompare, peftNothingToRecover, unknownStagesModel } from "../messages.ts";
 import { discoverModels } from "../io/discover-models.ts";
+import { attachAdapters } from "../io/peft/attach-adapters.ts";
 import { nativeKernels, WASM_ONLY } from "../kernels/native-kernels.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { groupByArchitecture, planLayers } from "./plan-layers.ts";
@@ -55,13 +56,29 @@ export const CLUSTER_FIRST_MODELS = 12;
 /** Recovers the Model Graph of the models found under `paths`. */
 export async function recover(paths: readonly string[], overrides: Partial<RecoverOptions> = {}, effects: RecoverEffects = SILENT): Promise<RecoveryResult> {
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
-  // 1. Models as they ship: folders, sharded folders, single files.
-  const models = await discoverModels([...paths], effects.log);
+  // 1. Models as they ship: folders, sharded folders, single files; PEFT adapters as base + Δ.
+  const { models, unattached, notes } = await attachAdapters(await discoverModels([...paths], effects.log));
+  for (const note of notes) effects.log(note);
+  if (models.length < 2 && unattached[0]) throw peftNothingToRecover(unattached[0].path, notes[0] ?? "");
   // Built (once per machine) here rather than by two workers at once; said when it cannot be.
   const kernels = await nativeKernels();
   if (!kernels.native && kernels.reason !== WASM_ONLY)
     effects.log(`native kernels unavailable (${kernels.reason}): the WebAssembly kernels sweep, 1.3–1.7× slower`);
-  return recoverModels(models, options, effects);
+  return withUnattached(await recoverModels(models, options, effects), unattached, notes);
+}
+
+/**
+ * The result with each adapter whose base is absent as a tree of its own, without a parent,
+ * and the notes saying why (SPEC §8). Its score is NaN (null in JSON): it was never read.
+ */
+function withUnattached(result: RecoveryResult, unattached: readonly ModelSource[], notes: readonly string[]): RecoveryResult {
+  if (unattached.length === 0) return result;
+  const models = unattached.map((model) => ({ id: model.id, path: model.path, format: "peft" as const, stage: "specialization" as const, score: Number.NaN }));
+  const { graph } = result;
+  return {
+    ...result,
+    graph: { ...graph, models: [...graph.models, ...models], trees: [...graph.trees, ...models.map((model) => [model.id])], notes: [...graph.notes, ...notes] },
+  };
 }
 
 /** Steps 2–6 on already discovered models (experiments call this directly). */

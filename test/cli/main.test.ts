@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { writePeftAdapter } from "../../src/io/peft/write-peft-adapter.ts";
 import { readStatsTable, statsFromArrow } from "../../src/stats/stats-table.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { buildProgram } from "../../src/cli/main.ts";
@@ -188,7 +189,7 @@ describe("mother recover", () => {
     expect(treeOf("w")).not.toBe(treeOf("r"));
   }, 30_000);
 
-  test("PEFT adapter folders (lora_A/lora_B only) are refused with the merge step to take", async () => {
+  test("adapter weights without their adapter_config.json are refused, naming the file", async () => {
     const set = join(dir, "adapters");
     for (const id of ["a1", "a2"]) {
       await mkdir(join(set, id), { recursive: true });
@@ -207,8 +208,45 @@ describe("mother recover", () => {
     const run = await mother("recover", set, "--quiet", "--out", out);
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
-    expect(run.stderr).toContain(`${join(set, "a1")}: holds LoRA adapter factors`);
-    expect(run.stderr).toContain("merge_and_unload");
+    expect(run.stderr).toContain(`${join(set, "a1", "adapter_model.safetensors")}: adapter weights without adapter_config.json`);
+    expect(existsSync(out)).toBe(false);
+  }, 30_000);
+
+  test("PEFT adapter folders: JSON has the adapter edge and format peft, an orphan's note; --format hf names the base with relation adapter", async () => {
+    const set = join(dir, "with-adapters");
+    await cp(good, set, { recursive: true });
+    const modules = ["query", "value"].map((p) => ({
+      module: `vit.encoder.layer.0.attention.attention.${p}`,
+      a: Float32Array.from({ length: 2 * 32 }, (_, i) => Math.sin(i)),
+      b: Float32Array.from({ length: 32 * 2 }, (_, i) => 0.01 * Math.cos(i)),
+      fanIn: 32,
+      fanOut: 32,
+    }));
+    await writePeftAdapter(join(set, "lora-r"), { baseModel: "org/r", rank: 2, alpha: 4, modules });
+    await writePeftAdapter(join(set, "orphan"), { baseModel: "org/absent", rank: 2, alpha: 4, modules });
+    const run = await mother("recover", set, "--quiet");
+    expect(run.code).toBe(0);
+    const graph = JSON.parse(run.stdout);
+    expect(graph.edges.find((e: { child: string }) => e.child === "lora-r")).toMatchObject({ parent: "r", type: "adapter" });
+    expect(graph.models.find((m: { id: string }) => m.id === "lora-r").format).toBe("peft");
+    expect(graph.models.find((m: { id: string }) => m.id === "orphan")).toMatchObject({ format: "peft", score: null });
+    expect(graph.notes).toHaveLength(1);
+    expect(graph.notes[0]).toStartWith("adapter orphan: its base org/absent is not among the inputs");
+    const hf = await mother("recover", set, "--quiet", "--format", "hf");
+    expect(hf.code).toBe(0);
+    expect(hf.stdout).toContain("base_model_relation: adapter");
+  }, 60_000);
+
+  test("a pickle adapter (adapter_model.bin) is refused: one line naming it, exit 1, no output", async () => {
+    const set = join(dir, "pickle-adapter");
+    await mkdir(join(set, "a1"), { recursive: true });
+    await writeFile(join(set, "a1", "adapter_config.json"), JSON.stringify({ peft_type: "LORA", r: 2, lora_alpha: 4 }));
+    await writeFile(join(set, "a1", "adapter_model.bin"), "not unpickled");
+    const out = join(dir, "pickle.json");
+    const run = await mother("recover", set, join(good, "r"), "--quiet", "--out", out);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toContain(`${join(set, "a1", "adapter_model.bin")}: is a pickle checkpoint`);
     expect(existsSync(out)).toBe(false);
   }, 30_000);
 

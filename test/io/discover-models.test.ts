@@ -80,7 +80,7 @@ describe("discoverModels", () => {
     await expectMotherError(discoverModels([join(root, "nested")]), join(root, "nested"), /no model folders/);
   });
 
-  test("a folder of PyTorch .bin checkpoints is refused with the conversion to make", async () => {
+  test("a folder of PyTorch .bin checkpoints is refused as pickle, naming a file, with the conversion to make", async () => {
     const root = await temporaryFolder();
     for (const id of ["a", "b"]) {
       await mkdir(join(root, id));
@@ -88,13 +88,28 @@ describe("discoverModels", () => {
     }
     await expectMotherError(
       discoverModels([root]),
-      root,
-      /holds checkpoints in another format .* not safetensors \(2 such files\); help: save them as safetensors first/,
+      join(root, "a", "pytorch_model.bin"),
+      /pickle checkpoint .* never loads: unpickling can run arbitrary code; help: convert it to safetensors first: python -c .*save_file.*safe_serialization=True/,
     );
   });
 
-  test("a file that is not .safetensors is an error", async () => {
-    const file = join(await temporaryFolder(), "model.bin");
+  test("a .bin, .pt, .pth or .ckpt file given by name is refused as pickle", async () => {
+    for (const extension of ["bin", "pt", "pth", "ckpt"]) {
+      const file = join(await temporaryFolder(), `model.${extension}`);
+      await writeFile(file, "x");
+      await expectMotherError(discoverModels([file]), file, /is a pickle checkpoint/);
+    }
+  });
+
+  test("a model folder with only a pytorch_model.bin is refused as pickle", async () => {
+    const root = await temporaryFolder();
+    await writeFile(join(root, "pytorch_model.bin"), "x");
+    await writeFile(join(root, "config.json"), "{}");
+    await expectMotherError(discoverModels([root]), join(root, "pytorch_model.bin"), /is a pickle checkpoint/);
+  });
+
+  test("a file that is neither .safetensors nor pickle is an error", async () => {
+    const file = join(await temporaryFolder(), "model.onnx");
     await writeFile(file, "x");
     await expectMotherError(discoverModels([file]), file, /not a \.safetensors or \.gguf file or a model folder/);
   });

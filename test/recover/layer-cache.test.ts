@@ -7,6 +7,9 @@ import { decodeLayerResult, encodeLayerResult, entryIntact, LayerCache } from ".
 import { discoverModels } from "../../src/io/discover-models.ts";
 import { planLayers } from "../../src/recover/plan-layers.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
+import { lowRankTensor } from "../../src/io/peft/adapter-tensor.ts";
+import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import type { LayerResult } from "../../src/recover/layer-pass.ts";
 import { recover } from "../../src/recover/recover.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
@@ -228,5 +231,51 @@ describe("recover with a layer cache", () => {
     const result = await recover([models], { cacheFolder: blocked }, effects);
     expect(result).toEqual(await recover([models]));
     expect(lines.filter((line) => line.startsWith(`cannot write the layer cache in ${blocked}`))).toHaveLength(1);
+  });
+});
+
+describe("layer cache keys of PEFT adapter layers", () => {
+  test("an adapter's layer (base + Δ) misses the cache once its base's file changes", async () => {
+    const file = join(dir, "adapter-base.safetensors");
+    const factorFile = join(dir, "adapter-factors.safetensors");
+    await writeSafetensors(file, [{ name: "w", dtype: "F32", shape: [2, 3], data: new Float32Array(6) }]);
+    await writeSafetensors(factorFile, [
+      { name: "a", dtype: "F32", shape: [1, 3], data: new Float32Array(3) },
+      { name: "b", dtype: "F32", shape: [2, 1], data: new Float32Array(2) },
+    ]);
+    const [base] = await openSafetensorsFile(file);
+    const [a, b] = await openSafetensorsFile(factorFile);
+    const virtual = lowRankTensor(base!, { a: a!, b: b!, scale: 1, transposed: false });
+    const job = {
+      name: "w",
+      kind: "query" as const,
+      shape: [2, 3],
+      tensors: [virtual],
+      roles: { distance: false, score: true, sketch: false },
+      sketchSize: 0,
+      histogramBins: 0,
+    };
+    const result: LayerResult = {
+      ...sample,
+      name: "w",
+      stats: [sample.stats[0]!],
+      maxAbsDiff: new Float64Array(0),
+      meanAbsDiff: new Float64Array(0),
+      sketches: [],
+      zeroFraction: [0],
+      gridLevels: [0],
+    };
+    const cache = new LayerCache(join(dir, "adapter-cache"));
+    await cache.put(job, result);
+    expect(await cache.get(job)).toBeDefined();
+    await utimes(file, new Date(), new Date(Date.now() + 5000));
+    expect(await new LayerCache(join(dir, "adapter-cache")).get(job)).toBeUndefined();
+    expect(
+      await new LayerCache(join(dir, "adapter-cache")).get({ ...job, tensors: [{ ...virtual, lowRank: { ...virtual.lowRank!, scale: 2 } }] }),
+    ).toBeUndefined();
+    // Keyed by content, the key checksums the base tensor and both factors (never the virtual f32 range, which is in no file).
+    const byContent = new LayerCache(join(dir, "adapter-cache"), true);
+    await byContent.put(job, result);
+    expect(await byContent.get(job)).toBeDefined();
   });
 });

@@ -1,0 +1,137 @@
+/**
+ * An adapter's layer as a model's layer: base + scale · B · A, formed chunk by chunk while the
+ * layer is read, so a virtual model streams like a stored one. Rows r0..r1 of Δ need only
+ * rows r0..r1 of the left factor and all of the (small) right one:
+ *
+ *   Δ[r0:r1] = (scale · L[r0:r1]) · R      L = B [out, rank], R = A [rank, in]
+ *                                          (fan_in_fan_out, stored [in, out]: L = Aᵀ, R = Bᵀ)
+ *
+ * The factors (rank · (in + out) values) are read once when the stream opens; each chunk costs
+ * one read of the base's chunk and rank multiply-adds per value.
+ */
+import type { Dtype, LowRankDelta, TensorInfo } from "../../types.ts";
+import { DTYPE_BYTES } from "../../types.ts";
+import { assert } from "../../errors.ts";
+
+/** What adapter-tensor needs of read-safetensors (passed in, so the two modules do not import each other). */
+export type StreamOpener = (info: TensorInfo) => {
+  read(
+    first: number,
+    count: number,
+    memory?: {
+      bytesFor(length: number, dtype: Dtype): Uint8Array;
+      valuesFor(count: number): Float32Array;
+    },
+    options?: { checkFinite?: boolean },
+  ): Float32Array | Float64Array;
+  close(): void;
+};
+
+/** The factors of Δ as rows × rank (scaled) and rank × cols, in f64. */
+export interface LowRankFactors {
+  readonly rows: number;
+  readonly cols: number;
+  readonly rank: number;
+  /** scale · L, rows × rank. */
+  readonly left: Float64Array;
+  /** R, rank × cols. */
+  readonly right: Float64Array;
+}
+
+/** Arranges lora_A and lora_B's values (`a` [rank, in], `b` [out, rank]) as L and R of `delta`. */
+export function lowRankFactors(delta: LowRankDelta, a: ArrayLike<number>, b: ArrayLike<number>): LowRankFactors {
+  const [rank, fanIn] = delta.a.shape as [number, number];
+  const fanOut = delta.b.shape[0]!;
+  const { scale } = delta;
+  if (!delta.transposed) {
+    return { rows: fanOut, cols: fanIn, rank, left: Float64Array.from(b, (x) => scale * x), right: Float64Array.from(a) };
+  }
+  const left = new Float64Array(fanIn * rank);
+  const right = new Float64Array(rank * fanOut);
+  for (let k = 0; k < rank; k++) for (let i = 0; i < fanIn; i++) left[i * rank + k] = scale * a[k * fanIn + i]!;
+  for (let o = 0; o < fanOut; o++) for (let k = 0; k < rank; k++) right[k * fanOut + o] = b[o * rank + k]!;
+  return { rows: fanIn, cols: fanOut, rank, left, right };
+}
+
+/** Writes rows [firstRow, firstRow + rowCount) of Δ = L · R into `out` (rowCount × cols). */
+export function deltaRows(factors: LowRankFactors, firstRow: number, rowCount: number, out: Float64Array): void {
+  const { cols, rank, left, right } = factors;
+  out.fill(0, 0, rowCount * cols);
+  for (let row = 0; row < rowCount; row++) {
+    const at = row * cols;
+    for (let k = 0; k < rank; k++) {
+      const coefficient = left[(firstRow + row) * rank + k]!;
+      if (coefficient === 0) continue;
+      const from = k * cols;
+      for (let j = 0; j < cols; j++) out[at + j] = out[at + j]! + coefficient * right[from + j]!;
+    }
+  }
+}
+
+/** The virtual f32 tensor of `base` updated by `delta` (what an adapter's model holds at that name). */
+export function lowRankTensor(base: TensorInfo, delta: Omit<LowRankDelta, "base">): TensorInfo {
+  const elements = base.shape.reduce((product, size) => product * size, 1);
+  return {
+    name: base.name,
+    dtype: "F32",
+    shape: base.shape,
+    file: delta.a.file,
+    offset: delta.a.offset,
+    byteLength: elements * 4,
+    lowRank: { ...delta, base },
+  };
+}
+
+/**
+ * Opens `info` (a tensor with `lowRank`) for reading in element ranges, as read-safetensors'
+ * streams are read: values come back as f32 in `memory`'s bytes when given. `open` opens the
+ * stored tensors (base and factors); a non-finite factor is reported against the adapter file.
+ */
+export function openLowRankStream(info: TensorInfo, open: StreamOpener): ReturnType<StreamOpener> {
+  const delta = info.lowRank;
+  assert(delta !== undefined, "openLowRankStream on a tensor without a low-rank update");
+  const readWhole = (tensor: TensorInfo) => {
+    const stream = open(tensor);
+    try {
+      return stream.read(0, tensor.byteLength / DTYPE_BYTES[tensor.dtype]);
+    } finally {
+      stream.close();
+    }
+  };
+  const factors = lowRankFactors(delta, readWhole(delta.a), readWhole(delta.b));
+  const base = open(delta.base);
+  const baseMemory = new GrowingMemory();
+  let rows = new Float64Array(0);
+  return {
+    read(first, count, memory, options) {
+      const { cols } = factors;
+      const firstRow = Math.floor(first / cols);
+      const rowCount = Math.ceil((first + count) / cols) - firstRow;
+      if (rows.length < rowCount * cols) rows = new Float64Array(rowCount * cols);
+      deltaRows(factors, firstRow, rowCount, rows);
+      const stored = base.read(first, count, baseMemory, options);
+      const bytes = memory?.bytesFor(count * 4, "F32");
+      const values = bytes ? new Float32Array(bytes.buffer, bytes.byteOffset, count) : new Float32Array(count);
+      const skip = first - firstRow * cols;
+      for (let i = 0; i < count; i++) values[i] = stored[i]! + rows[skip + i]!;
+      return values;
+    },
+    close: () => base.close(),
+  };
+}
+
+/** Reusable read memory for the base's chunks (read-safetensors' TensorScratch, without the import). */
+class GrowingMemory {
+  private bytes = new ArrayBuffer(0);
+  private values = new ArrayBuffer(0);
+
+  bytesFor(length: number): Uint8Array {
+    if (this.bytes.byteLength < length) this.bytes = new ArrayBuffer(Math.max(length, Math.floor(this.bytes.byteLength * 1.5)));
+    return new Uint8Array(this.bytes, 0, length);
+  }
+
+  valuesFor(count: number): Float32Array {
+    if (this.values.byteLength < count * 4) this.values = new ArrayBuffer(Math.max(count * 4, Math.floor(this.values.byteLength * 1.5)));
+    return new Float32Array(this.values, 0, count);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Adapters as models (SPEC §8): each adapter folder found is attached to its base — the model
+ * it applies to — and becomes a model of its own, base + Δ (adapter-weights.ts), so it takes
+ * part in recovery like any other (a model fine-tuned from the merged adapter finds it as its
+ * parent). The base is the model the adapter's config names, when that model is in the set and
+ * its shapes fit:
+ *
+ *   base_model_name_or_path ─► a model whose id or folder is that name (or its last segment),
+ *                              or whose path is that path ─► else one whose config.json
+ *                              `_name_or_path` is that name (fine-tunes keep their parent's
+ *                              there, so only a unique match counts)
+ *
+ * Anything else is reported, never guessed: an adapter's file holds its factors, whose shapes
+ * say which models it *could* apply to and nothing about which one it was trained on (a base
+ * and its fine-tunes have the same shapes and near-identical activations). So an adapter whose
+ * named base is absent, whose config names none, or whose shapes fit no model gets no parent
+ * and a note. Module names that match no tensor of any model are an error: the adapter is not
+ * for any model here, or its naming is one we do not map.
+ */
+import { readFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import type { ModelSource, PeftAdapter } from "../../types.ts";
+import { peftModuleMatchesNoTensor } from "../../messages.ts";
+import { type AdapterMisfit, adapterTensors } from "./adapter-weights.ts";
+
+/** The set with adapters attached, and those that could not be. */
+export interface AttachedAdapters {
+  /** Every stored model, and every attached adapter as base + Δ (`base` set), in input order. */
+  readonly models: ModelSource[];
+  /** Adapters whose base is not in the set (as discovered). */
+  readonly unattached: ModelSource[];
+  /** One line per unattached adapter, saying why. */
+  readonly notes: string[];
+}
+
+/** Attaches every adapter of `models` to its base (see the module comment). */
+export async function attachAdapters(models: readonly ModelSource[]): Promise<AttachedAdapters> {
+  const stored = models.filter((model) => !model.adapter);
+  if (stored.length === models.length) return { models: [...models], unattached: [], notes: [] };
+  const namesOrPaths = await Promise.all(stored.map(configNameOrPath));
+  const attached = new Map<string, ModelSource>();
+  const unattached: ModelSource[] = [];
+  const notes: string[] = [];
+  for (const model of models) {
+    const adapter = model.adapter;
+    if (!adapter) continue;
+    const fits = stored.map((candidate) => adapterTensors(adapter, candidate.tensors));
+    const misfits = fits.flatMap((fit) => ("misfit" in fit ? [fit.misfit] : []));
+    if (stored.length > 0 && misfits.length === stored.length && misfits.every((misfit) => misfit.reason === "name")) {
+      throw peftModuleMatchesNoTensor(adapter.weightsFile, commonestModule(misfits), stored.length);
+    }
+    const fitting = stored.filter((_, m) => "tensors" in fits[m]!).map((candidate) => candidate.id);
+    const named = namedBase(adapter, stored, namesOrPaths);
+    const fit = named ? fits[stored.indexOf(named)]! : undefined;
+    if (named && fit && "tensors" in fit) {
+      attached.set(model.id, { ...model, tensors: fit.tensors, base: named.id, format: "peft" });
+      continue;
+    }
+    unattached.push(model);
+    notes.push(unattachedNote(model.id, adapter, named && fit && "misfit" in fit ? { id: named.id, misfit: fit.misfit } : undefined, fitting));
+  }
+  return { models: models.filter((model) => !model.adapter || attached.has(model.id)).map((model) => attached.get(model.id) ?? model), unattached, notes };
+}
+
+/** Why an adapter has no parent, in one line naming it, what its config says and what fits. */
+function unattachedNote(id: string, adapter: PeftAdapter, namedMisfit: { id: string; misfit: AdapterMisfit } | undefined, fitting: readonly string[]): string {
+  const fits =
+    fitting.length === 0
+      ? "no model in the set has its shapes"
+      : `${fitting.length} model(s) have its shapes (${fitting.slice(0, 4).join(", ")}${fitting.length > 4 ? ", …" : ""}), but an adapter's factors do not tell which of them, if any, it was trained on`;
+  if (namedMisfit)
+    return `adapter ${id}: its config names ${namedMisfit.id}, whose ${namedMisfit.misfit.module} does not fit (${namedMisfit.misfit.detail}); no parent`;
+  const named = adapter.baseModel ? `its base ${adapter.baseModel} is not among the inputs` : "its config names no base model";
+  return `adapter ${id}: ${named}; ${fits}; no parent`;
+}
+
+/**
+ * The model of `stored` the adapter's config names (see the module comment), or undefined.
+ * `namesOrPaths[m]` is stored[m]'s config.json `_name_or_path`, if any.
+ */
+export function namedBase(adapter: PeftAdapter, stored: readonly ModelSource[], namesOrPaths: readonly (string | undefined)[]): ModelSource | undefined {
+  const name = adapter.baseModel?.replace(/[/\\]+$/, "");
+  if (!name) return undefined;
+  const last = basename(name.replaceAll("\\", "/"));
+  const direct = stored.find((model) => model.id === name || model.id === last || basename(model.path) === last || resolve(model.path) === resolve(name));
+  if (direct) return direct;
+  const byConfig = stored.filter((_, m) => namesOrPaths[m] !== undefined && namesOrPaths[m]!.replace(/[/\\]+$/, "") === name);
+  return byConfig.length === 1 ? byConfig[0] : undefined;
+}
+
+/** A model folder's config.json `_name_or_path`, when it has one. */
+async function configNameOrPath(model: ModelSource): Promise<string | undefined> {
+  try {
+    const config = JSON.parse(await readFile(join(model.path, "config.json"), "utf8")) as { _name_or_path?: unknown };
+    return typeof config._name_or_path === "string" && config._name_or_path !== "" ? config._name_or_path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The module most models could not find (the adapter's first module when all differ). */
+function commonestModule(misfits: readonly AdapterMisfit[]): string {
+  const counts = new Map<string, number>();
+  for (const misfit of misfits) counts.set(misfit.module, (counts.get(misfit.module) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+}

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
+import { writePeftAdapter } from "../../src/io/peft/write-peft-adapter.ts";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { adapterForbidden, placeAdapters } from "../../src/recover/adapter-edges.ts";
+import { recover } from "../../src/recover/recover.ts";
+import { makeGaussian } from "../../src/recover/seeded-random.ts";
+import type { ModelSource } from "../../src/types.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-adapters-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const model = (id: string, base?: string): ModelSource => ({ id, path: id, tensors: [], ...(base ? { base } : {}) });
+
+describe("adapter edges", () => {
+  test("every edge into an adapter but its base's is forbidden, and the adapter → base edge", () => {
+    const forbidden = adapterForbidden([model("b"), model("f"), model("a", "b")])!;
+    // rows: parent, columns: child (3 × 3)
+    expect([...forbidden]).toEqual([0, 0, 0, 0, 0, 1, 1, 0, 0]);
+    expect(adapterForbidden([model("b"), model("f")])).toBeUndefined();
+    expect(adapterForbidden([model("f"), model("a", "absent")])).toBeUndefined();
+  });
+
+  test("placeAdapters puts an adapter under its base, rerooting when the adapter was above it", () => {
+    // a (adapter of b) is the root: a → x → b; a → y.
+    const models = [model("a", "b"), model("x"), model("b"), model("y")];
+    const parent = Int32Array.from([-1, 0, 1, 0]);
+    expect(placeAdapters(parent, models)).toEqual([0]);
+    expect([...parent]).toEqual([2, 2, -1, 0]);
+    // Already right: unchanged.
+    const right = Int32Array.from([2, 2, -1, 0]);
+    placeAdapters(right, models);
+    expect([...right]).toEqual([2, 2, -1, 0]);
+    // Elsewhere, not above its base: moved under it.
+    const elsewhere = Int32Array.from([1, 2, -1, 0]);
+    placeAdapters(elsewhere, models);
+    expect([...elsewhere]).toEqual([2, 2, -1, 0]);
+  });
+});
+
+/** Rank-4 LoRA factors for the query and value matrices of both ViT blocks (32 × 32). */
+function factors(seed: number) {
+  const modules = [0, 1].flatMap((block) => ["query", "value"].map((p) => `vit.encoder.layer.${block}.attention.attention.${p}`));
+  return modules.map((module, m) => ({
+    module,
+    a: Float32Array.from(makeGaussian(4 * 32, seed * 100 + m), (x) => x * 0.5),
+    b: Float32Array.from(makeGaussian(32 * 4, seed * 100 + m + 50), (x) => x * 0.006),
+    fanIn: 32,
+    fanOut: 32,
+  }));
+}
+
+describe("recover with PEFT adapter folders", () => {
+  test("adapters land under their bases (typed adapter), a fine-tune of a merged adapter under the adapter, a missing base gives a note", async () => {
+    const set = join(dir, "set");
+    await writeSyntheticTrees(set, [{ root: "base", children: 2, grandchildren: 0 }], { mode: "ft", seed: 5 });
+    const a1 = factors(1);
+    await writePeftAdapter(join(set, "lora-base"), { baseModel: "org/base", rank: 4, alpha: 8, modules: a1 });
+    await writePeftAdapter(join(set, "lora-ft"), { baseModel: join(set, "base-c0"), rank: 4, alpha: 8, modules: factors(2) });
+    await writePeftAdapter(join(set, "lora-orphan"), { baseModel: "org/absent", rank: 4, alpha: 8, modules: factors(3) });
+    // A full fine-tune of lora-base merged into base: base + 2 · B · A on the adapted layers, plus dense noise.
+    const baseTensors = await openSafetensorsFile(join(set, "base", "model.safetensors"));
+    const merged = await Promise.all(
+      baseTensors.map(async (tensor, t) => {
+        const values = Float64Array.from(await readTensor(tensor));
+        const module = a1.find((m) => `${m.module}.weight` === tensor.name);
+        if (module)
+          for (let o = 0; o < 32; o++)
+            for (let i = 0; i < 32; i++) for (let k = 0; k < 4; k++) values[o * 32 + i]! += 2 * module.b[o * 4 + k]! * module.a[k * 32 + i]!;
+        const noise = makeGaussian(values.length, 900 + t);
+        return { name: tensor.name, dtype: "F32" as const, shape: tensor.shape, data: values.map((x, i) => x + 0.006 * noise[i]!) };
+      }),
+    );
+    await writeSafetensors(join(set, "lora-base-ft", "model.safetensors"), merged);
+
+    const lines: string[] = [];
+    const { graph } = await recover([set], {}, { progress: () => {}, log: (line) => void lines.push(line) });
+    const edges = graph.edges.map((e) => `${e.parent}>${e.child}:${e.type}`).sort();
+    expect(edges).toEqual([
+      "base-c0>lora-ft:adapter",
+      "base>base-c0:finetune",
+      "base>base-c1:finetune",
+      "base>lora-base:adapter",
+      "lora-base>lora-base-ft:finetune",
+    ]);
+    expect(graph.edges.find((e) => e.child === "lora-base")?.confidence).toBe(1);
+    expect(graph.trees).toContainEqual(["lora-orphan"]);
+    expect(graph.models.filter((m) => m.format === "peft").map((m) => m.id)).toEqual(["lora-base", "lora-ft", "lora-orphan"]);
+    expect(graph.edges.some((e) => e.child === "lora-orphan")).toBe(false);
+    const note =
+      "adapter lora-orphan: its base org/absent is not among the inputs; 4 model(s) have its shapes (base, base-c0, base-c1, lora-base-ft), but an adapter's factors do not tell which of them, if any, it was trained on; no parent";
+    expect(graph.notes).toEqual([note]);
+    expect(lines).toContain(note);
+  }, 60_000);
+});
