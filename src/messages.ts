@@ -79,6 +79,11 @@ export function shardIndexOmits(indexFile: string, names: readonly string[], sha
   return `${indexFile}: weight_map omits ${shown}, held by ${shard}: read from the shard anyway (the shard's header is the truth)`;
 }
 
+/** Note: shard-named files beside an index that never names them; they are not read. */
+export function shardFilesNotNamed(indexFile: string, files: readonly string[]): string {
+  return `${indexFile}: weight_map names no tensor in ${files.join(", ")}: not read (if the index is stale, its tensors are missing from this model)`;
+}
+
 /** An output path (`--out`, `--stats`) that names a folder. */
 export function outputIsFolder(path: string, flag: string): MotherError {
   return new MotherError(path, `${flag} names a folder, not a file`, { help: `give a file path, e.g. ${path.replace(/\/+$/, "")}/graph.json` }, "output");
@@ -112,6 +117,11 @@ export function outputIsInput(path: string, flag: string, input: string): Mother
 /** `--out` and `--stats` name the same file. */
 export function outputsCollide(path: string): MotherError {
   return new MotherError(path, "--out and --stats name the same file", { help: "give them different paths" }, "output");
+}
+
+/** The result could not be written to standard output (a full disk behind `>`). */
+export function standardOutputFailed(reason: string): MotherError {
+  return new MotherError("standard output", "cannot write the result", { value: reason, help: "free space, or write to a file with --out" }, "output");
 }
 
 /** An output that passed the checks but could not be written in the end (disk full, removed folder). */

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import type { ScoreName, Stage } from "../types.ts";
 import { MotherError } from "../errors.ts";
-import { outputsCollide, outputWriteFailed, stagesFileNotObject } from "../messages.ts";
+import { outputsCollide, outputWriteFailed, stagesFileNotObject, standardOutputFailed } from "../messages.ts";
 import { recover, type RecoverEffects } from "../recover/recover.ts";
 import { recoverWithIndex } from "./index-command.ts";
 import { defaultLayerCacheFolder } from "../recover/layer-cache.ts";
@@ -92,7 +92,25 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     if (!(error instanceof FileWriteError)) throw error;
     throw outputWriteFailed(error.path, files.find((f) => f.path === error.path)?.flag ?? "--out", error.reason);
   }
-  if (!options.out) process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  if (!options.out) await writeStandardOutput(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/**
+ * Writes the result to standard output, reporting a failed write (a full disk behind `>`,
+ * ENOSPC) as one output error instead of a stack trace. A reader that went away (EPIPE:
+ * `| head`) took what it wanted: not an error.
+ */
+async function writeStandardOutput(text: string): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      process.stdout.once("error", reject);
+      process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EPIPE") return;
+    throw standardOutputFailed(code ?? String(error));
+  }
 }
 
 /**

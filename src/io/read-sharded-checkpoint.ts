@@ -3,11 +3,11 @@
  * file holding it (`{"metadata": {...}, "weight_map": {name: "model-00001-of-00002.safetensors"}}`).
  * We trust the index only after checking it against the shards' own headers.
  */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { MotherError } from "../errors.ts";
 import type { TensorInfo } from "../types.ts";
-import { shardIndexOmits } from "../messages.ts";
+import { shardFilesNotNamed, shardIndexOmits } from "../messages.ts";
 import { readSafetensorsHeader } from "./read-safetensors.ts";
 import { emptyTensors, type SkippedTensor } from "./safetensors-header.ts";
 
@@ -43,6 +43,13 @@ export async function readShardIndex(indexFile: string): Promise<Map<string, str
   return shardOf;
 }
 
+/**
+ * A shard's file name as transformers writes it (`model-00002-of-00003.safetensors`): a file so
+ * named beside an index that never names it is most likely a shard the index forgot. Other
+ * files (Mistral's `consolidated.safetensors`, a copy in another layout) are not shards.
+ */
+const SHARD_FILE = /-\d+-of-\d+\.safetensors$/;
+
 /** What opening a sharded checkpoint noticed without refusing it (discoverModels reports it). */
 export interface ShardNotes {
   /** One-line notes naming the index (a shard tensor the index omits). */
@@ -57,8 +64,9 @@ export interface ShardNotes {
  * a mapped tensor absent from its shard. A float tensor a shard holds but the index omits is
  * read anyway, with a note: the shard's header is the truth, and dropping the tensor would
  * silently move the model into another architecture group than its siblings (transformers
- * ignores such tensors, but it loads one model, not a family). Mapped non-float tensors
- * (integer buffers) are skipped.
+ * ignores such tensors, but it loads one model, not a family). A shard-named file beside the
+ * index that it never names is noted and not read. Mapped non-float tensors (integer buffers)
+ * are skipped.
  */
 export async function openShardedCheckpoint(indexFile: string, notes: ShardNotes = {}): Promise<TensorInfo[]> {
   const shardOf = await readShardIndex(indexFile);
@@ -68,6 +76,8 @@ export async function openShardedCheckpoint(indexFile: string, notes: ShardNotes
       throw new MotherError(indexFile, `shard ${shard} named in weight_map does not exist`, { value: join(dirname(indexFile), shard) });
     }
   }
+  const unnamed = (await readdir(dirname(indexFile))).filter((name) => SHARD_FILE.test(name) && !shards.includes(name)).sort();
+  if (unnamed.length > 0) notes.note?.(shardFilesNotNamed(indexFile, unnamed));
   const headers = await Promise.all(shards.map((shard) => readSafetensorsHeader(join(dirname(indexFile), shard))));
   const tensors: TensorInfo[] = [];
   for (const [i, shard] of shards.entries()) {

@@ -5,6 +5,7 @@
  * they are skipped, and test/cli/recover-command.test.ts covers the full disk by injection.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,4 +59,21 @@ describe("output on a full mount", () => {
     expect(await readdir(full)).toEqual(["user-data.bin"]);
     expect(await hashTree(full)).toEqual(before);
   }, 30_000);
+});
+
+describe("standard output on a full disk", () => {
+  test.skipIf(!existsSync("/dev/full"))(
+    "a result printed into /dev/full is one output error (ENOSPC), not a stack trace",
+    async () => {
+      const proc = Bun.spawn(["bun", join(import.meta.dir, "../../src/cli/main.ts"), "recover", models, "--quiet", "--no-cache"], {
+        stdout: Bun.file("/dev/full"),
+        stderr: "pipe",
+        env: { ...process.env, XDG_CACHE_HOME: cacheHome },
+      });
+      const stderr = await new Response(proc.stderr).text();
+      expect(await proc.exited).toBe(1);
+      expect(stderr.trim().split("\n")).toEqual(["mother: standard output: cannot write the result (ENOSPC); help: free space, or write to a file with --out"]);
+    },
+    30_000,
+  );
 });

@@ -72,6 +72,23 @@ describe("sharded checkpoints", () => {
     expect(notes[0]).toContain("model.layers.0.self_attn.k_proj.weight");
   });
 
+  test("a shard file the index never names (all its tensors omitted) is noted, naming the index and the file", async () => {
+    const folder = await temporaryFolder();
+    const files = await writeShardedSafetensors(folder, TENSORS, 300);
+    const index = join(folder, "model.safetensors.index.json");
+    const parsed = JSON.parse(await Bun.file(index).text());
+    const orphan = parsed.weight_map["model.layers.0.self_attn.k_proj.weight"];
+    expect(Object.values(parsed.weight_map).filter((shard) => shard === orphan)).toHaveLength(1);
+    delete parsed.weight_map["model.layers.0.self_attn.k_proj.weight"];
+    await writeFile(index, JSON.stringify(parsed));
+    const notes: string[] = [];
+    await openShardedCheckpoint(index, { note: (note) => notes.push(note) });
+    expect(files).toContain(orphan);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toStartWith(`${index}: `);
+    expect(notes[0]).toContain(orphan);
+  });
+
   test("an index that is not JSON or has no weight_map is an error", async () => {
     const folder = await temporaryFolder();
     const index = join(folder, "model.safetensors.index.json");
