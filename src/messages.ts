@@ -276,6 +276,14 @@ export function ggufBadHeads(file: string, key: string, value: string, rows: num
   return new MotherError(file, `GGUF metadata ${key} does not divide the attention rows`, { value, limit: `${rows} rows`, help: GGUF_HELP });
 }
 
+/** One shard of a split GGUF (llama.cpp's gguf-split): the model's other tensors are in the other shards. */
+export function ggufSplit(file: string, shards: number): MotherError {
+  return new MotherError(file, "is one shard of a split GGUF, which mother does not join", {
+    value: `${shards} shards`,
+    help: "merge the shards first: llama-gguf-split --merge <first shard> <merged.gguf>",
+  });
+}
+
 /** A decoded GGUF value that is NaN or infinite. */
 export function ggufNonFinite(file: string, tensor: string, value: number, at: number): MotherError {
   return new MotherError(file, `tensor ${tensor} holds a non-finite weight`, {

@@ -53,7 +53,8 @@ export async function discoverModels(paths: readonly string[], note: (message: s
   }
   const empty: { model: string; file: string; name: string; shape: readonly number[] }[] = [];
   const models = await mapInBatches(locations, HEADERS_IN_FLIGHT, async (location) => {
-    if (location.kind === "gguf") return { id: location.id, path: location.path, tensors: (await openGgufFile(location.path)).tensors };
+    if (location.kind === "gguf")
+      return { id: location.id, path: location.path, format: "gguf" as const, tensors: (await openGgufFile(location.path)).tensors };
     if (location.kind === "adapter") return openAdapterFolder(location.id, location.path);
     const notes: ShardNotes = { note, empty: (file, tensors) => empty.push(...tensors.map((t) => ({ model: location.path, file, ...t }))) };
     const tensors = location.kind === "file" ? await openFile(location.path, notes) : await openModelFolder(location.path, notes);

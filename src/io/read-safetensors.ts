@@ -6,7 +6,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { MotherError } from "../errors.ts";
-import { DTYPE_BYTES, type Dtype, type TensorInfo } from "../types.ts";
+import { DTYPE_BYTES, type TensorInfo } from "../types.ts";
 import { decodeTensorBytes } from "./dtype.ts";
 import { openGgufTensorStream } from "./gguf/read-gguf.ts";
 import type { TensorMemory, TensorStream } from "./tensor-stream.ts";

@@ -208,7 +208,10 @@ function placeMembers(
   const edges: GraphEdge[] = [];
   for (const member of members) {
     const { model, position, representative } = member;
-    const place = placed.get((representative ?? member).position) ?? bug(`member ${model.id} or its representative is a tree node`);
+    // A GGUF copy may hang under a copy (a GGUF of an f16 re-save): the chain ends at a tree node.
+    let node: Twinned = member;
+    while (node.representative) node = members[node.representative.position] ?? bug("a representative is a member");
+    const place = placed.get(node.position) ?? bug(`member ${model.id} or its representative is a tree node`);
     const format = model.format ?? "safetensors";
     models.push({ id: model.id, path: model.path, format, stage: place.stage, score: statistic[position] ?? bug("a statistic per member") });
     const parent = representative ?? place.parent;

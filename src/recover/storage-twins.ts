@@ -17,8 +17,15 @@
  * moved by more than the grid's rounding at the layer's largest weight.
  * In a set of twins the representative is off any grid and stored most precisely (then the
  * first given); the others are its copies.
+ *
+ * A GGUF-quantized model (its distance layers in ggml blocks: Q8_0, Q4_K, …) says by its format
+ * that it is a lossy copy: it is the child of the unquantized model it is nearest to (smallest
+ * Σ mean |Δ| over the distance layers), provided no weight moved by more than the format's
+ * rounding can move one (ggufRounding); with no such model it stays a tree member of its own.
+ * It never joins twin sets itself: a coarse format's bound could otherwise chain two siblings.
  */
-import { DTYPE_BYTES } from "../types.ts";
+import { DTYPE_BYTES, type Dtype, type TensorInfo } from "../types.ts";
+import { ggmlBitsPerValue, isQuantized } from "../io/gguf/ggml-types.ts";
 import { UNIT_ROUNDOFF } from "../distance/storage-noise.ts";
 import { gridRounding } from "../stats/quantisation-grid.ts";
 import { rootMeanSquareOf } from "../stats/layer-stats.ts";
@@ -29,7 +36,10 @@ const ROUNDING_SLACK = 1.001;
 
 /** Twins among a tree's members. */
 export interface StorageTwins {
-  /** copyOf[i] = index (into members) of i's representative, or −1 for a representative. */
+  /**
+   * copyOf[i] = index (into members) of i's representative, or −1 for a representative. A GGUF
+   * copy may point at a member that is itself a copy (a GGUF of an f16 re-save): follow the chain.
+   */
   readonly copyOf: Int32Array;
   /**
    * 1 where the copy is stored less precisely than its representative, so which came first is
@@ -47,8 +57,10 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
   const certain = new Uint8Array(k);
   if (layers.length === 0) return { copyOf, certain };
   const n = jobs[layers[0]!]!.tensors.length;
-  /** Bytes per stored value of model m (its coarsest distance layer); a quantised model counts as 1. */
-  const precision = (m: number) => (grid(m) > 0 ? 1 : Math.min(...layers.map((l) => DTYPE_BYTES[jobs[l]!.tensors[m]!.dtype])));
+  /** Bits per stored value of model m (its coarsest distance layer); a quantised model counts as 8. */
+  const precision = (m: number) => (grid(m) > 0 ? 8 : Math.min(...layers.map((l) => storedBits(jobs[l]!.tensors[m]!))));
+  /** Whether model m is a GGUF block-quantized copy (any distance layer in ggml blocks). */
+  const ggufQuantized = (m: number) => layers.some((l) => ggufQuantizedType(jobs[l]!.tensors[m]!) !== undefined);
   /** The grid every distance layer of model m lies on (255 or 16), or 0. */
   const grid = (m: number) => {
     const levels = pass[layers[0]!]!.gridLevels[m]!;
@@ -67,10 +79,10 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
   const twins = (a: number, b: number) =>
     quantisedTwins(a, b) ||
     layers.every((l) => {
-      const [ta, tb] = [jobs[l]!.tensors[a]!, jobs[l]!.tensors[b]!];
+      const [ta, tb] = [storedDtype(jobs[l]!.tensors[a]!), storedDtype(jobs[l]!.tensors[b]!)];
       const maxDiff = pass[l]!.maxAbsDiff[a * n + b]!;
-      if (ta.dtype === tb.dtype) return maxDiff === 0;
-      const u = UNIT_ROUNDOFF[DTYPE_BYTES[ta.dtype] <= DTYPE_BYTES[tb.dtype] ? ta.dtype : tb.dtype];
+      if (ta === tb) return maxDiff === 0;
+      const u = UNIT_ROUNDOFF[DTYPE_BYTES[ta] <= DTYPE_BYTES[tb] ? ta : tb];
       const largest = largestOf(l, a, b);
       const rms = Math.max(rootMeanSquareOf(pass[l]!.stats[a]!), rootMeanSquareOf(pass[l]!.stats[b]!));
       return maxDiff <= ROUNDING_SLACK * u * largest && pass[l]!.meanAbsDiff[a * n + b]! <= ROUNDING_SLACK * 0.5 * u * rms;
@@ -78,8 +90,10 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
   // Union the twin pairs, then name each set's most precisely stored member (first given on ties).
   const root = Int32Array.from({ length: k }, (_, i) => i);
   const find = (i: number): number => (root[i] === i ? i : (root[i] = find(root[i]!)));
+  const quantized = members.map(ggufQuantized);
   for (let i = 0; i < k; i++) {
-    for (let j = i + 1; j < k; j++) if (twins(members[i]!, members[j]!)) root[find(j)] = find(i);
+    if (quantized[i]) continue;
+    for (let j = i + 1; j < k; j++) if (!quantized[j] && twins(members[i]!, members[j]!)) root[find(j)] = find(i);
   }
   const representative = new Map<number, number>();
   for (let i = 0; i < k; i++) {
@@ -88,10 +102,60 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
     if (current === undefined || precision(members[i]!) > precision(members[current]!)) representative.set(set, i);
   }
   for (let i = 0; i < k; i++) {
+    if (quantized[i]) continue;
     const chosen = representative.get(find(i))!;
     if (chosen === i) continue;
     copyOf[i] = chosen;
     certain[i] = precision(members[chosen]!) > precision(members[i]!) ? 1 : 0;
   }
+  // GGUF copies: under the nearest unquantized model their format's rounding explains.
+  const meanDistance = (a: number, b: number) => layers.reduce((sum, l) => sum + pass[l]!.meanAbsDiff[a * n + b]!, 0);
+  for (let i = 0; i < k; i++) {
+    if (!quantized[i]) continue;
+    const copy = members[i]!;
+    const explains = (j: number) =>
+      !quantized[j] &&
+      grid(members[j]!) === 0 &&
+      layers.every((l) => {
+        const type = ggufQuantizedType(jobs[l]!.tensors[copy]!);
+        const bits = type === undefined ? storedBits(jobs[l]!.tensors[copy]!) : ggmlBitsPerValue(type);
+        return pass[l]!.maxAbsDiff[copy * n + members[j]!]! <= ggufRounding(bits) * largestOf(l, copy, members[j]!);
+      });
+    let nearest = -1;
+    for (let j = 0; j < k; j++) {
+      if (explains(j) && (nearest < 0 || meanDistance(copy, members[j]!) < meanDistance(copy, members[nearest]!))) nearest = j;
+    }
+    if (nearest >= 0) [copyOf[i], certain[i]] = [nearest, 1];
+  }
   return { copyOf, certain };
+}
+
+/**
+ * The largest |Δ| a GGUF copy with `bits` stored bits per value may show against its source,
+ * relative to the layer's largest weight: 4 · 2^−⌊bits⌋ (Q8_0 1/64, Q6_K 1/16, Q4_K 1/4, Q2_K 1).
+ * Block formats round each value to a step of about 2·max|w_block| / 2^bits, clipping and
+ * 6-bit sub-block scales add up to about a step more (Q4_0's worst case is 1/8 exactly), so this
+ * is twice the worst case: it only has to reject models the copy was not made from, and those
+ * differ by the size of the weights themselves. Among the models it admits the nearest is chosen.
+ */
+export function ggufRounding(bits: number): number {
+  return 4 * 2 ** -Math.floor(bits);
+}
+
+/** The ggml block type a tensor is stored in, or undefined for plain and F32/F16/BF16 GGUF tensors. */
+function ggufQuantizedType(tensor: TensorInfo) {
+  const type = tensor.encoding?.ggmlType;
+  return type !== undefined && isQuantized(type) ? type : undefined;
+}
+
+/** The float type a tensor's values were stored in (a GGUF F16 tensor read as F32 is F16). */
+function storedDtype(tensor: TensorInfo): Dtype {
+  const type = tensor.encoding?.ggmlType;
+  return type === "F32" || type === "F16" || type === "BF16" ? type : tensor.dtype;
+}
+
+/** Bits per stored value of a tensor. */
+function storedBits(tensor: TensorInfo): number {
+  const type = ggufQuantizedType(tensor);
+  return type === undefined ? 8 * DTYPE_BYTES[storedDtype(tensor)] : ggmlBitsPerValue(type);
 }

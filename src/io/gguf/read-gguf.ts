@@ -44,7 +44,11 @@ export interface GgufModel {
 export async function openGgufFile(file: string): Promise<GgufModel> {
   const fileSize = await regularFileSize(file);
   const header = readHeader(file, fileSize);
-  return { tensors: tensorInfos(header, file, fileSize), metadata: header.metadata, architecture: stringOf(header.metadata.get("general.architecture")) };
+  const splits = numberOf(header.metadata.get("split.count")) ?? 1;
+  if (splits > 1) throw messages.ggufSplit(file, splits);
+  // Empty tensors hold no weights (the safetensors reader skips them too).
+  const tensors = tensorInfos(header, file, fileSize).filter((tensor) => tensor.byteLength > 0);
+  return { tensors, metadata: header.metadata, architecture: stringOf(header.metadata.get("general.architecture")) };
 }
 
 function readHeader(file: string, fileSize: number): GgufHeader {

@@ -7,6 +7,8 @@ import { truncate } from "node:fs/promises";
 import { MotherError } from "../../../src/errors.ts";
 import { openGgufFile } from "../../../src/io/gguf/read-gguf.ts";
 import { readTensor } from "../../../src/io/read-safetensors.ts";
+import { writeGguf } from "../../../src/io/gguf/write-gguf.ts";
+import { join } from "node:path";
 import { temporaryFolder, writeCrafted } from "../craft-safetensors.ts";
 import { craftGguf, validGguf } from "./craft-gguf.ts";
 
@@ -102,6 +104,12 @@ describe("GGUF header checks", () => {
 
   test("a rank of zero or above four", () =>
     expectRefused(validGguf({ tensors: [{ name: "a.weight", dims: [1, 1, 1, 1, 8], typeId: 0, offset: 0 }] }), /impossible dimension count \(5/));
+
+  test("one shard of a split GGUF", async () => {
+    const file = join(await temporaryFolder(), "model-00001-of-00003.gguf");
+    await writeGguf(file, { "split.count": 3 }, [{ name: "w", shape: [1, 32], type: "Q8_0", data: new Float32Array(32) }]);
+    expect(openGgufFile(file)).rejects.toThrow(/one shard of a split GGUF, which mother does not join \(3 shards\); help: merge the shards first/);
+  });
 
   test("a bad general.alignment", () =>
     expectRefused(craftGguf({ metadata: [["general.alignment", "x"]], tensors: [], data: new Uint8Array(0) }), /general\.alignment is not a power of two/));
