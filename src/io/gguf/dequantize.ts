@@ -145,13 +145,17 @@ const decodeQ3_K: BlockDecoder = (bytes, at, blocks, out, to) => {
   }
 };
 
-/** Scale and min j (0..7) of a Q4_K/Q5_K super-block: 6 bits each, packed in 12 bytes (ggml's get_scale_min_k4). */
-function scaleMin(bytes: Uint8Array, s: number, j: number): [number, number] {
-  if (j < 4) return [bytes[s + j]! & 63, bytes[s + j + 4]! & 63];
-  return [(bytes[s + j + 4]! & 0xf) | ((bytes[s + j - 4]! >> 6) << 4), (bytes[s + j + 4]! >> 4) | ((bytes[s + j]! >> 6) << 4)];
+/** Scale j (0..7) of a Q4_K/Q5_K super-block whose 12 scale bytes start at s: 6 bits each (ggml's get_scale_min_k4). */
+function scaleOf(bytes: Uint8Array, s: number, j: number): number {
+  return j < 4 ? bytes[s + j]! & 63 : (bytes[s + j + 4]! & 0xf) | ((bytes[s + j - 4]! >> 6) << 4);
 }
 
-/** Q4_K and Q5_K: eight 32-value sub-blocks, each with its own 6-bit scale and min. */
+/** Min j (0..7) of the same super-block. */
+function minOf(bytes: Uint8Array, s: number, j: number): number {
+  return j < 4 ? bytes[s + j + 4]! & 63 : (bytes[s + j + 4]! >> 4) | ((bytes[s + j]! >> 6) << 4);
+}
+
+/** Q4_K and Q5_K: eight 32-value sub-blocks, each with its own 6-bit scale and min (no allocation per block: the hot path). */
 function decodeQ45_K(fifthBit: boolean): BlockDecoder {
   const blockBytes = fifthBit ? 176 : 144;
   return (bytes, at, blocks, out, to) => {
@@ -162,18 +166,27 @@ function decodeQ45_K(fifthBit: boolean): BlockDecoder {
       const qh = at + 16;
       let qs = fifthBit ? at + 48 : at + 16;
       for (let pair = 0; pair < 4; pair++, qs += 32) {
-        const [sc1, m1] = scaleMin(bytes, at + 4, 2 * pair);
-        const [sc2, m2] = scaleMin(bytes, at + 4, 2 * pair + 1);
-        const [d1, min1, d2, min2] = [f32(d * sc1), f32(dmin * m1), f32(d * sc2), f32(dmin * m2)];
-        const [u1, u2] = [1 << (2 * pair), 2 << (2 * pair)];
-        for (let l = 0; l < 32; l++) {
-          const high = fifthBit && bytes[qh + l]! & u1 ? 16 : 0;
-          out[to++] = f32(d1 * ((bytes[qs + l]! & 0xf) + high)) - min1;
+        const d1 = f32(d * scaleOf(bytes, at + 4, 2 * pair));
+        const min1 = f32(dmin * minOf(bytes, at + 4, 2 * pair));
+        const d2 = f32(d * scaleOf(bytes, at + 4, 2 * pair + 1));
+        const min2 = f32(dmin * minOf(bytes, at + 4, 2 * pair + 1));
+        if (fifthBit) {
+          const u1 = 1 << (2 * pair);
+          const u2 = u1 << 1;
+          for (let l = 0; l < 32; l++) {
+            const h = bytes[qh + l]!;
+            const q = bytes[qs + l]!;
+            out[to + l] = f32(d1 * ((q & 0xf) + (h & u1 ? 16 : 0))) - min1;
+            out[to + l + 32] = f32(d2 * ((q >> 4) + (h & u2 ? 16 : 0))) - min2;
+          }
+        } else {
+          for (let l = 0; l < 32; l++) {
+            const q = bytes[qs + l]!;
+            out[to + l] = f32(d1 * (q & 0xf)) - min1;
+            out[to + l + 32] = f32(d2 * (q >> 4)) - min2;
+          }
         }
-        for (let l = 0; l < 32; l++) {
-          const high = fifthBit && bytes[qh + l]! & u2 ? 16 : 0;
-          out[to++] = f32(d2 * ((bytes[qs + l]! >> 4) + high)) - min2;
-        }
+        to += 64;
       }
     }
   };

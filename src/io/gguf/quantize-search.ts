@@ -6,6 +6,9 @@
 
 const f32 = Math.fround;
 
+/** Candidate levels of one group (at most 32 values), reused call to call. */
+const AUX = new Uint8Array(32);
+
 /** Values this close to zero are an all-zero group (ggml's GROUP_MAX_EPS). */
 const GROUP_MAX_EPS = 1e-15;
 
@@ -51,10 +54,10 @@ export function makeQkx2Quants(
     L.fill(0, to, to + n);
     return { scale: 0, min: -min };
   }
-  const error = (scale: number, offset: number, levelOf: (i: number) => number) => {
+  const error = (scale: number, offset: number, levels: Uint8Array, from: number) => {
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const diff = f32(f32(f32(scale * levelOf(i)) + offset) - x[at + i]!);
+      const diff = f32(f32(f32(scale * levels[from + i]!) + offset) - x[at + i]!);
       total = f32(total + f32(weights[i]! * (useMad ? Math.abs(diff) : f32(diff * diff))));
     }
     return total;
@@ -62,8 +65,8 @@ export function makeQkx2Quants(
   let iscale = f32(levels / f32(max - min));
   let scale = f32(1 / iscale);
   for (let i = 0; i < n; i++) L[to + i] = Math.max(0, Math.min(levels, nearestInt(f32(iscale * f32(x[at + i]! - min)))));
-  let bestError = error(scale, min, (i) => L[to + i]!);
-  const aux = new Uint8Array(n);
+  let bestError = error(scale, min, L, to);
+  const aux = AUX.subarray(0, n);
   for (let step = 0; step <= nstep; step++) {
     iscale = f32(f32(f32(rmin + f32(f32(rdelta) * step)) + levels) / f32(max - min));
     let [sumL, sumL2, sumXL] = [0, 0, 0];
@@ -80,7 +83,7 @@ export function makeQkx2Quants(
       let thisScale = f32(f32(f32(sumW * sumXL) - f32(sumX * sumL)) / D);
       let thisMin = f32(f32(f32(sumL2 * sumX) - f32(sumL * sumXL)) / D);
       if (thisMin > 0) [thisMin, thisScale] = [0, f32(sumXL / sumL2)];
-      const current = error(thisScale, thisMin, (i) => aux[i]!);
+      const current = error(thisScale, thisMin, aux, 0);
       if (current < bestError) {
         L.set(aux, to);
         [bestError, scale, min] = [current, thisScale, thisMin];

@@ -108,11 +108,14 @@ function packScaleMins(out: Uint8Array, s: number, ls: Uint8Array, lm: Uint8Arra
 /** Q4_K (levels 15) and Q5_K (levels 31): per 32-value sub-block a scale and a min, both 6-bit on the block's d and dmin. */
 function encodeQ45_K(levels: 15 | 31): BlockEncoder {
   const fifthBit = levels === 31;
+  // Scratch reused block to block (one block is encoded at a time).
+  const L = new Uint8Array(256);
+  const scales = new Float32Array(8);
+  const mins = new Float32Array(8);
+  const weights = new Float32Array(32);
+  const ls = new Uint8Array(8);
+  const lm = new Uint8Array(8);
   return (x, at, out, to) => {
-    const L = new Uint8Array(256);
-    const scales = new Float32Array(8);
-    const mins = new Float32Array(8);
-    const weights = new Float32Array(32);
     let [maxScale, maxMin] = [0, 0];
     for (let j = 0; j < 8; j++) {
       let sumX2 = 0;
@@ -128,8 +131,6 @@ function encodeQ45_K(levels: 15 | 31): BlockEncoder {
     }
     const invScale = maxScale > 0 ? f32(63 / maxScale) : 0;
     const invMin = maxMin > 0 ? f32(63 / maxMin) : 0;
-    const ls = new Uint8Array(8);
-    const lm = new Uint8Array(8);
     for (let j = 0; j < 8; j++) {
       ls[j] = Math.min(63, nearestInt(f32(invScale * scales[j]!)));
       lm[j] = Math.min(63, nearestInt(f32(invMin * mins[j]!)));
