@@ -1,25 +1,14 @@
 /**
  * `experiments/foreign-trees.ts` needs PyTorch to train, so the suite checks only what runs
- * without it: the command line (help, bad recipes, a Python without torch) and the scoring
- * helpers the experiment adds on top of src/recover/evaluate.ts.
+ * without it: the command line (help, bad recipes, a Python without torch). Its helpers are
+ * tested under test/harness/foreign/.
  */
 import { describe, expect, test } from "bun:test";
 import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { autoScore, directionAgreement, FOREIGN_RECIPES, parseRecipes, poolTruths, undirectedEdgeAccuracy } from "../../experiments/foreign-trees.ts";
+import { FOREIGN_RECIPES } from "../../src/harness/foreign/foreign-recipes.ts";
 import { spawnExperiment } from "../fixtures/spawn-experiment.ts";
-import type { TruthGraph } from "../../src/types.ts";
-
-// root → a → b, root → c
-const TRUTH: TruthGraph = {
-  models: ["root", "a", "b", "c"].map((id) => ({ id, stage: "specialization" as const, tree: "t" })),
-  edges: [
-    { parent: "root", child: "a" },
-    { parent: "a", child: "b" },
-    { parent: "root", child: "c" },
-  ],
-};
 
 describe("experiments/foreign-trees.ts command line", () => {
   test("--help lists the recipes and options and exits 0", async () => {
@@ -42,90 +31,5 @@ describe("experiments/foreign-trees.ts command line", () => {
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split("\n")).toEqual([expect.stringContaining(`${missing}: cannot import torch`)]);
     expect(await readdir(dir)).toEqual([]);
-  });
-});
-
-describe("parseRecipes", () => {
-  test("takes letters and names, keeps the order given and drops repeats", () => {
-    expect(parseRecipes("c,a,adamw-cosine, b").map((r) => r.name)).toEqual(["adam-constant", "adamw-cosine", "sgd-momentum"]);
-  });
-  test("refuses unknown names and an empty list", () => {
-    expect(() => parseRecipes("a,zz")).toThrow("unknown recipe 'zz'");
-    expect(() => parseRecipes(" , ")).toThrow("at least one recipe");
-  });
-});
-
-describe("undirectedEdgeAccuracy", () => {
-  test("counts a true edge recovered in either orientation, once", () => {
-    const predicted = [
-      { parent: "a", child: "root" }, // reversed: counts
-      { parent: "b", child: "a" }, // reversed: counts
-      { parent: "a", child: "c" }, // wrong pair
-    ];
-    expect(undirectedEdgeAccuracy(predicted, TRUTH)).toBeCloseTo(2 / 3, 12);
-    expect(undirectedEdgeAccuracy([...predicted, { parent: "root", child: "a" }], TRUTH)).toBeCloseTo(2 / 3, 12);
-  });
-  test("a truth without edges scores 1 only when nothing is predicted", () => {
-    const lonely: TruthGraph = { models: TRUTH.models, edges: [] };
-    expect(undirectedEdgeAccuracy([], lonely)).toBe(1);
-    expect(undirectedEdgeAccuracy([{ parent: "a", child: "b" }], lonely)).toBe(0);
-  });
-});
-
-describe("directionAgreement", () => {
-  const statistic = new Map([
-    ["root", 3.0],
-    ["a", 2.5],
-    ["b", 2.6],
-    ["c", 1.0],
-  ]);
-  test("kurtosis agrees on an edge where it falls; variance where it rises; ties are wrong", () => {
-    // root→a falls, a→b rises, root→c falls
-    expect(directionAgreement(statistic, "kurtosis", TRUTH)).toBeCloseTo(2 / 3, 12);
-    expect(directionAgreement(statistic, "variance", TRUTH)).toBeCloseTo(1 / 3, 12);
-    expect(
-      directionAgreement(
-        new Map([
-          ["root", 1],
-          ["a", 1],
-          ["b", 1],
-          ["c", 1],
-        ]),
-        "kurtosis",
-        TRUTH,
-      ),
-    ).toBe(0);
-  });
-  test("skips edges whose models have no statistic; NaN when none is left", () => {
-    expect(
-      directionAgreement(
-        new Map([
-          ["root", 3],
-          ["c", 1],
-        ]),
-        "kurtosis",
-        TRUTH,
-      ),
-    ).toBe(1);
-    expect(directionAgreement(new Map(), "kurtosis", TRUTH)).toBeNaN();
-  });
-});
-
-describe("autoScore and poolTruths", () => {
-  test("auto uses variance for ℓ_LoRA trees and kurtosis for ℓ_FT trees (recover.ts scoreFor, specialization)", () => {
-    expect(autoScore("lora")).toBe("variance");
-    expect(autoScore("ft")).toBe("kurtosis");
-  });
-  test("pooling keeps every model's tree and every edge", () => {
-    const other: TruthGraph = {
-      models: [
-        { id: "x", stage: "specialization", tree: "u" },
-        { id: "y", stage: "specialization", tree: "u" },
-      ],
-      edges: [{ parent: "x", child: "y" }],
-    };
-    const pooled = poolTruths([TRUTH, other]);
-    expect(pooled.models.map((m) => `${m.id}:${m.tree}`)).toEqual(["root:t", "a:t", "b:t", "c:t", "x:u", "y:u"]);
-    expect(pooled.edges).toHaveLength(4);
   });
 });
