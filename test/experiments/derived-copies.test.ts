@@ -1,14 +1,13 @@
 /**
  * `experiments/derived-copies.ts` reads cached models only, so the suite checks the command
  * line: help, refused arguments, and a run on an empty cache (nothing to measure: it says
- * what is missing, exits non-zero and trains nothing). The transforms are tested under
- * test/harness/derived/.
+ * what is missing, exits non-zero and trains nothing). The transforms and the argument
+ * parsers are tested under test/harness/derived/.
  */
 import { describe, expect, test } from "bun:test";
 import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseSetFamilies, parseSourceChoice } from "../../experiments/derived-copies.ts";
 import { spawnExperiment } from "../fixtures/spawn-experiment.ts";
 
 describe("experiments/derived-copies.ts command line", () => {
@@ -42,16 +41,5 @@ describe("experiments/derived-copies.ts command line", () => {
     expect(run.stderr).toMatch(/skipped VTHR FT: \d+\/\d+ models not cached/);
     expect(run.stderr).toContain("nothing to measure");
     expect(await readdir(dir)).toEqual([]);
-  });
-});
-
-describe("argument parsers", () => {
-  test("parseSetFamilies keeps the order given, drops repeats, refuses an empty list", () => {
-    expect(parseSetFamilies("vthr, foreign,vthr")).toEqual(["vthr", "foreign"]);
-    expect(() => parseSetFamilies(" , ")).toThrow("at least one set family");
-  });
-  test("parseSourceChoice takes sample and all only", () => {
-    expect(parseSourceChoice("all")).toBe("all");
-    expect(() => parseSourceChoice("ALL")).toThrow("unknown source choice");
   });
 });

@@ -28,6 +28,11 @@ const RULES: readonly DirectionRule[] = [
     from: under("src/harness"),
     to: under("experiments", "bench", "test"),
   },
+  {
+    reason: "an experiment is settings and calls into the harness: what two share lives in src/harness/",
+    from: under("experiments"),
+    to: under("experiments"),
+  },
   { reason: "data sets build on the library only", from: under("datasets"), to: under("src/harness", "experiments", "bench", "test") },
   {
     reason: "src/ui is shared by the CLI and the harness, so it imports nothing of the project outside itself",
