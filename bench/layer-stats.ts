@@ -20,5 +20,6 @@ for (let r = 0; r < repeats; r++) {
 times.sort((a, b) => a - b);
 const best = times[0]!;
 console.log(
-  `layerStats: ${mebibytes} MiB f32 in ${best.toFixed(1)} ms best of ${repeats} → ${((mebibytes / best) * 1000).toFixed(0)} MiB/s (median ${((mebibytes / times[repeats >> 1]!) * 1000).toFixed(0)} MiB/s)`,
+  `layerStats: ${mebibytes} MiB f32 in ${best.toFixed(1)} ms best of ${repeats} → ${((mebibytes / best) * 1000).toFixed(0)} ` +
+    `MiB/s (median ${((mebibytes / times[repeats >> 1]!) * 1000).toFixed(0)} MiB/s)`,
 );

@@ -217,7 +217,9 @@ async function prepare(model: ModelSpec, packed: boolean): Promise<Prepared> {
   for (let i = 0; i < 10; i++) await run();
   const paramCount = model.params.reduce((s, p) => s + p.shape.reduce((a, d) => a * d, 1), 0);
   const describe = (msPerStep: number): string =>
-    `${model.label.padEnd(66)} ${packed ? "packed  " : "separate"}  params ${String(paramCount).padStart(7)}  nodes ${String(g.nodes.length).padStart(4)} (fwd ${forwardNodes}, bwd ${backwardNodes}, opt ${optimizerNodes})  compile ${compileMs.toFixed(0)} ms  ${msPerStep.toFixed(2)} ms/step  loss ${lossOut[0]!.toFixed(3)}`;
+    `${model.label.padEnd(66)} ${packed ? "packed  " : "separate"}  params ${String(paramCount).padStart(7)}  nodes ${String(g.nodes.length).padStart(4)} ` +
+    `(fwd ${forwardNodes}, bwd ${backwardNodes}, opt ${optimizerNodes})  compile ${compileMs.toFixed(0)} ms  ` +
+    `${msPerStep.toFixed(2)} ms/step  loss ${lossOut[0]!.toFixed(3)}`;
   const finish = async (): Promise<void> => {
     if (settings.profile) {
       compiled.session.endProfiling();

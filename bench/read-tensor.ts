@@ -65,7 +65,8 @@ try {
       const reusing = await bestSeconds(bytes, () => readTensor(info!, scratch));
       const rate = (seconds: number) => (megabytes / seconds).toFixed(0).padStart(8);
       console.log(
-        `${String(elements).padStart(8)}   ${dtype.padEnd(6)}${megabytes.toFixed(0).padStart(5)}  ${rate(rawRead)}  ${rate(decode)}      ${rate(endToEnd)}    ${rate(reusing)}`,
+        `${String(elements).padStart(8)}   ${dtype.padEnd(6)}${megabytes.toFixed(0).padStart(5)}  ${rate(rawRead)}  ${rate(decode)}    ` +
+          `  ${rate(endToEnd)}    ${rate(reusing)}`,
       );
       await rm(file);
     }

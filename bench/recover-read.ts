@@ -14,7 +14,8 @@
  *      only one of them (--kernels native|wasm);
  *   4. print wall-time ratios (recover / cat) and peak RSS against the set's size.
  *
- * Usage: bun run bench/recover-read.ts [--models 6] [--trees 1] [--megabytes 500] [--mode ft|lora|zeros] [--dtype F32|BF16|F16] [--distance ft|lora|auto] [--kernels both|native|wasm] [--repeat 3] [--cold]
+ * Usage: bun run bench/recover-read.ts [--models 6] [--trees 1] [--megabytes 500] [--mode ft|lora|zeros] [--dtype F32|BF16|F16]
+ *        [--distance ft|lora|auto] [--kernels both|native|wasm] [--repeat 3] [--cold]
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -49,7 +50,8 @@ const mode = args.mode === "lora" || args.mode === "zeros" ? args.mode : "ft";
 const dir = join(
   ".cache",
   "bench",
-  `recover-${modelCount}x${blocks}b-h${hidden}${treeCount > 1 ? `-t${treeCount}` : ""}${mode === "ft" ? "" : `-${mode}`}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`,
+  `recover-${modelCount}x${blocks}b-h${hidden}${treeCount > 1 ? `-t${treeCount}` : ""}` +
+    `${mode === "ft" ? "" : `-${mode}`}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`,
 );
 const LORA_RANK = 8;
 
@@ -172,7 +174,8 @@ for (let r = 0; r < repeat; r++) {
 const catSeconds = median(catRuns);
 const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
 console.log(
-  `model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ${{ lora: `rank-${LORA_RANK} LoRA children`, ft: "dense fine-tunes", zeros: "all zeros" }[mode]}${treeCount > 1 ? `, ${treeCount} trees` : ""})`,
+  `model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ` +
+    `${{ lora: `rank-${LORA_RANK} LoRA children`, ft: "dense fine-tunes", zeros: "all zeros" }[mode]}${treeCount > 1 ? `, ${treeCount} trees` : ""})`,
 );
 console.log(`cat (${args.cold ? "cold: from disk" : "warm"}, median of ${repeat}): ${catSeconds.toFixed(2)} s   CPU ${median(catCpu).toFixed(2)} s`);
 for (const variant of variants) {

@@ -49,7 +49,8 @@ try {
   const maxDiff = Math.max(...torch.map((value, i) => Math.abs(value - onnx[i]!)));
   const maxLogit = Math.max(...torch.map(Math.abs));
   console.log(
-    `Llama logits, ONNX vs PyTorch (HF forward) on the same checkpoint: max |diff| ${maxDiff.toExponential(2)} (max |logit| ${maxLogit.toFixed(3)}) → ${maxDiff < 1e-4 ? "match" : "MISMATCH"}`,
+    `Llama logits, ONNX vs PyTorch (HF forward) on the same checkpoint: max |diff| ${maxDiff.toExponential(2)} (max |logit| ` +
+      `${maxLogit.toFixed(3)}) → ${maxDiff < 1e-4 ? "match" : "MISMATCH"}`,
   );
 } finally {
   await rm(folder, { recursive: true, force: true });

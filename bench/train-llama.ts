@@ -24,7 +24,9 @@ for (const batchSize of [8, 16, 32]) {
   );
   const cpu = process.cpuUsage(started);
   console.log(
-    `SMALL_LLAMA (dim ${SMALL_LLAMA.dim}, depth ${SMALL_LLAMA.depth}, ctx ${SMALL_LLAMA.contextLength}) batch ${batchSize}: ${result.msPerStep.toFixed(2)} ms/step (wall, loop), ` +
-      `${((cpu.user + cpu.system) / 1000 / steps).toFixed(2)} ms/step CPU incl. setup; held-out loss ${result.evals.at(-1)!.loss.toFixed(3)} after ${steps} steps`,
+    `SMALL_LLAMA (dim ${SMALL_LLAMA.dim}, depth ${SMALL_LLAMA.depth}, ctx ${SMALL_LLAMA.contextLength}) batch ${batchSize}: ` +
+      `${result.msPerStep.toFixed(2)} ms/step (wall, loop), ` +
+      `${((cpu.user + cpu.system) / 1000 / steps).toFixed(2)} ms/step CPU incl. setup; held-out loss ` +
+      `${result.evals.at(-1)!.loss.toFixed(3)} after ${steps} steps`,
   );
 }

@@ -56,7 +56,8 @@ try {
   const maxDiff = Math.max(...torch.map((value, i) => Math.abs(value - onnx[i]!)));
   const maxLogit = Math.max(...torch.map(Math.abs));
   console.log(
-    `ViT logits, ONNX vs PyTorch on the same HF checkpoint: max |diff| ${maxDiff.toExponential(2)} (max |logit| ${maxLogit.toFixed(3)}) → ${maxDiff < 1e-5 ? "match" : "MISMATCH"}`,
+    `ViT logits, ONNX vs PyTorch on the same HF checkpoint: max |diff| ${maxDiff.toExponential(2)} (max |logit| ` +
+      `${maxLogit.toFixed(3)}) → ${maxDiff < 1e-5 ? "match" : "MISMATCH"}`,
   );
 } finally {
   await rm(folder, { recursive: true, force: true });

@@ -144,7 +144,8 @@ let started = performance.now();
 const single = await runTrainJob(job);
 const fineTuneMs = performance.now() - started;
 console.log(
-  `\ndefault fine-tune (${DEFAULT_FINE_TUNE.steps} steps, batch ${DEFAULT_FINE_TUNE.batchSize}): ${(fineTuneMs / 1000).toFixed(2)} s wall, ${single.msPerStep.toFixed(2)} ms/step in the loop`,
+  `\ndefault fine-tune (${DEFAULT_FINE_TUNE.steps} steps, batch ${DEFAULT_FINE_TUNE.batchSize}): ` +
+    `${(fineTuneMs / 1000).toFixed(2)} s wall, ${single.msPerStep.toFixed(2)} ms/step in the loop`,
 );
 
 // 3. pool throughput: 2 workers × 1 thread

@@ -42,10 +42,14 @@ const experiment: FamilyExperiment<LlamaFamilySettings> = {
   },
   plan: planLlamaFamily,
   describe: (settings) =>
-    `A ${settings.llama.depth}-block, ${settings.llama.dim}-wide Llama-like decoder (RMSNorm, rotary q/k/v/o, SwiGLU gate/up/down, byte tokens) pre-trained on real English text, ` +
-    "then fine-tuned the way Meta built Llama 2 Chat (from the base, on chat transcripts), Code Llama (from the base, on code), Code Llama - Python (from Code Llama, on Python) " +
-    "and Code Llama - Instruct (from Code Llama, on instruction-formatted code). Step counts and learning rates follow the papers' ratios (see src/harness/families/llama-family-settings.ts). " +
-    `Every checkpoint is saved in ${settings.dtype} with transformers' Llama names and recovered from those files by the product's own path (paper §6.2: ℓ_FT, every model labelled specialization).`,
+    `A ${settings.llama.depth}-block, ${settings.llama.dim}-wide Llama-like decoder (RMSNorm, rotary q/k/v/o, SwiGLU gate/up/down, ` +
+    `byte tokens) pre-trained on real English text, ` +
+    "then fine-tuned the way Meta built Llama 2 Chat (from the base, on chat transcripts), Code Llama (from the base, on code), " +
+    "Code Llama - Python (from Code Llama, on Python) " +
+    "and Code Llama - Instruct (from Code Llama, on instruction-formatted code). Step counts and learning rates follow the papers' " +
+    "ratios (see src/harness/families/llama-family-settings.ts). " +
+    `Every checkpoint is saved in ${settings.dtype} with transformers' Llama names and recovered from those files by the product's ` +
+    `own path (paper §6.2: ℓ_FT, every model labelled specialization).`,
 };
 
 async function main(options: CommonCliOptions): Promise<void> {

@@ -43,12 +43,17 @@ const experiment: FamilyExperiment<SdFamilySettings> = {
   },
   plan: planSdFamily,
   describe: (settings) =>
-    `A chain of five small ViTs (dim ${settings.vthr.vit.dim}, depth ${settings.vthr.vit.depth}) mirroring the Stable Diffusion v1 model cards as the paper's Fig. 8 draws them: ` +
-    'sd-v1-1 is pre-trained from scratch with masked-patch reconstruction on every procedural task (the VTHR MAE root, standing in for laion2B-en); sd-v1-2 resumes it on a filtered subset ("laion-improved-aesthetics"); ' +
-    'sd-v1-3 and sd-v1-4 both resume sd-v1-2 on a stricter filter ("laion-aesthetics v2 5+") with different seeds and lengths, and sd-v1-5 resumes sd-v1-4 on the same data, longer. ' +
+    `A chain of five small ViTs (dim ${settings.vthr.vit.dim}, depth ${settings.vthr.vit.depth}) mirroring the Stable Diffusion v1 ` +
+    `model cards as the paper's Fig. 8 draws them: ` +
+    "sd-v1-1 is pre-trained from scratch with masked-patch reconstruction on every procedural task (the VTHR MAE root, standing in " +
+    'for laion2B-en); sd-v1-2 resumes it on a filtered subset ("laion-improved-aesthetics"); ' +
+    'sd-v1-3 and sd-v1-4 both resume sd-v1-2 on a stricter filter ("laion-aesthetics v2 5+") with different seeds and lengths, and ' +
+    "sd-v1-5 resumes sd-v1-4 on the same data, longer. " +
     "Every continuation keeps the objective, uses fresh images and a constant learning rate after warmup, with step counts scaled from the model cards. " +
-    'Recovery labels every model generalization (paper §6.2: "better and more generalized foundation models") and uses ℓ_FT; it is also run with --stage auto and with the tool\'s defaults. ' +
-    'Note: the SD v1.5 model card says it resumed from v1.2; the paper\'s figure and its "4 level hierarchy" put it under v1.4, and this chain follows the paper.',
+    'Recovery labels every model generalization (paper §6.2: "better and more generalized foundation models") and uses ℓ_FT; it is ' +
+    "also run with --stage auto and with the tool's defaults. " +
+    'Note: the SD v1.5 model card says it resumed from v1.2; the paper\'s figure and its "4 level hierarchy" put it under v1.4, ' +
+    "and this chain follows the paper.",
 };
 
 async function main(options: CommonCliOptions): Promise<void> {

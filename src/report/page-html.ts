@@ -56,7 +56,8 @@ export function renderReportPageHtml(page: ReportPage, svgs: readonly string[], 
   });
   for (const table of page.tables ?? []) parts.push(tableHtml(table));
   parts.push(
-    `<footer>Generated ${escapeHtml(options.generatedAt.toISOString())} from saved artefacts. Each chart's Vega-Lite spec and data are embedded in this file.</footer>`,
+    `<footer>Generated ${escapeHtml(options.generatedAt.toISOString())} from saved artefacts. Each chart's Vega-Lite spec and data ` +
+      `are embedded in this file.</footer>`,
   );
   if (options.interactive) {
     const { vega, vegaLite } = vendorScripts();

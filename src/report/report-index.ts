@@ -34,7 +34,8 @@ export async function writeReportIndex(dir: string, pages: readonly ReportIndexE
     "<ul>",
     ...sorted.map(
       (page) =>
-        `<li><a href="${escapeHtml(page.slug)}.html">${escapeHtml(page.title)}</a> — ${escapeHtml(page.summary)} <small>(${escapeHtml(page.updatedAt.slice(0, 16).replace("T", " "))})</small></li>`,
+        `<li><a href="${escapeHtml(page.slug)}.html">${escapeHtml(page.title)}</a> — ${escapeHtml(page.summary)} ` +
+        `<small>(${escapeHtml(page.updatedAt.slice(0, 16).replace("T", " "))})</small></li>`,
     ),
     "</ul>",
     "</body></html>",

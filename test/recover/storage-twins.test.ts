@@ -110,7 +110,7 @@ describe("storage twins", () => {
     expect(result.graph.edges.filter((e) => /-int(8|4)$/.test(e.parent))).toEqual([]);
   });
 
-  test("a pruned copy (30 % of each matrix zeroed) of a lightly fine-tuned tree hangs under its source (its pairs measured by max |Δw|), never above it", async () => {
+  test("a pruned copy (30 % of each matrix zeroed) of a lightly fine-tuned tree hangs under its source (pairs measured by max |Δw|), never above", async () => {
     const folder = join(dir, "pruned");
     await writeSyntheticTrees(folder, [{ root: "p", children: 3, grandchildren: 1 }], { mode: "ft", seed: 33, step: 0.05 });
     for (const id of ["p", "p-c0", "p-c1-g0"]) {

@@ -55,7 +55,10 @@ export function clusteringTable(results: readonly SplitClustering[]): ReportTabl
     title: "Fig. 7 — accuracy of random small Model Graphs by number of models (mean ± std over samples)",
     columns: ["split", "tree count", "accuracy", ...sizes.map((n) => `${n} models`)],
     rows,
-    note: "clustering: share of models whose cluster is matched to their true tree (best one-to-one matching); edges: Model Graph edge accuracy on the same recoveries; trees found ÷ true: clusters recovered per true tree the sample touches (1 = right count). Trees known = the number of true trees the sample touches.",
+    note:
+      "clustering: share of models whose cluster is matched to their true tree (best one-to-one matching); edges: Model Graph edge " +
+      "accuracy on the same recoveries; trees found ÷ true: clusters recovered per true tree the sample touches (1 = right count). " +
+      "Trees known = the number of true trees the sample touches.",
   };
 }
 
@@ -84,8 +87,11 @@ export function clusteringSizePage(results: readonly SplitClustering[]): ReportP
       })
       .join(", ")} (trees known; paper: "high accuracy even with 10 models").`,
     description:
-      "Random sets of n models are drawn from a whole VTHR split (every tree mixed, uniformly without replacement) and recovered as a Model Graph: clustered with Ward on mean |Δw|, then one tree per cluster. " +
-      "The tree count is either given (the number of true trees the set touches, as the paper assumes) or chosen automatically. The paper's Fig. 7 shows its curves without numbers; its text says clustering stays highly accurate down to 10 models across 5 trees.",
+      "Random sets of n models are drawn from a whole VTHR split (every tree mixed, uniformly without replacement) and recovered as " +
+      "a Model Graph: clustered with Ward on mean |Δw|, then one tree per cluster. " +
+      "The tree count is either given (the number of true trees the set touches, as the paper assumes) or chosen automatically. The " +
+      "paper's Fig. 7 shows its curves without numbers; its text says clustering stays highly accurate down to 10 models across 5 " +
+      "trees.",
     figures: [
       {
         title: "Clustering accuracy vs number of models",

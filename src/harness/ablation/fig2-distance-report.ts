@@ -66,7 +66,10 @@ export function correlationTable(results: readonly SplitDistanceResult[]): Repor
     title: "Fig. 2 — correlation of weight distance with tree edge distance (within-tree pairs)",
     columns: ["split, distance", "tree", "pairs", "Spearman ρ", "Pearson ρ", "Pearson ρ of means", "nearest is parent/child", "paper ρ"],
     rows,
-    note: "Pearson ρ of means: edge distance against the mean weight distance at that edge distance (one point per distance, as the paper plots). Nearest is parent/child: share of models whose closest model in their tree is a tree neighbour (ties share credit).",
+    note:
+      "Pearson ρ of means: edge distance against the mean weight distance at that edge distance (one point per distance, as the " +
+      "paper plots). Nearest is parent/child: share of models whose closest model in their tree is a tree neighbour (ties share " +
+      "credit).",
   };
 }
 
@@ -101,7 +104,8 @@ export function fig2DistancePage(results: readonly SplitDistanceResult[]): Repor
       },
     ),
     caption:
-      "One point per pair of models of the same tree, coloured by tree; lines are least-squares fits per tree. Paper Fig. 2 plots the same relation for its ViT trees.",
+      "One point per pair of models of the same tree, coloured by tree; lines are least-squares fits per tree. Paper Fig. 2 plots " +
+      "the same relation for its ViT trees.",
   }));
   const rows = results.flatMap((r) => [
     { quantity: `${label(r)}: Spearman ρ (all pairs)`, ours: r.pooled.spearman, paper: PAPER_FIG_2[r.distance], note: "paper's ρ type not stated" },
@@ -111,10 +115,15 @@ export function fig2DistancePage(results: readonly SplitDistanceResult[]): Repor
   return {
     slug: "fig2-distance",
     title: "Fig. 2: weight distance vs Model Tree edge distance",
-    summary: `Fig. 2: ${results.map((r) => `${label(r)} Spearman ρ ${r.pooled.spearman.toFixed(3)} / Pearson ρ ${r.pooled.pearson.toFixed(3)} (paper ${PAPER_FIG_2[r.distance]})`).join("; ")}.`,
+    summary: `Fig. 2: ${results
+      .map((r) => `${label(r)} Spearman ρ ${r.pooled.spearman.toFixed(3)} / Pearson ρ ${r.pooled.pearson.toFixed(3)} (paper ${PAPER_FIG_2[r.distance]})`)
+      .join("; ")}.`,
     description:
-      "For every pair of models in the same VTHR tree, the number of edges between them in the true tree against the weight distance recovery uses (ℓ_FT on the FT split: max over attention layers of max |Δw| after per-tree min-max normalisation; ℓ_LoRA on LoRA-V: max rank of Δw over the LoRA layers). " +
-      "The paper reports ρ = 0.990 (full FT) and 0.998 (LoRA) without saying whether it is Spearman or Pearson, or over pairs or per-distance means, so all three are shown.",
+      "For every pair of models in the same VTHR tree, the number of edges between them in the true tree against the weight distance " +
+      "recovery uses (ℓ_FT on the FT split: max over attention layers of max |Δw| after per-tree min-max normalisation; ℓ_LoRA on " +
+      "LoRA-V: max rank of Δw over the LoRA layers). " +
+      "The paper reports ρ = 0.990 (full FT) and 0.998 (LoRA) without saying whether it is Spearman or Pearson, or over pairs or " +
+      "per-distance means, so all three are shown.",
     figures,
     tables: [correlationTable(results), meansTable(results)],
     paperComparison: { source: "Fig. 2", rows },

@@ -79,10 +79,17 @@ export function loraDistancePage(distance: readonly SplitSweep[], lambda: readon
   return {
     slug: "lora-distance-ablation",
     title: "§6.1 ablations: ℓ_FT instead of ℓ_LoRA, and the λ constant c",
-    summary: `§6.1: LoRA-V Model Graph accuracy ${loraV[0]?.toFixed(2) ?? "–"} with ℓ_LoRA → ${loraV[1]?.toFixed(2) ?? "–"} with ℓ_FT (paper 1.0 → 0.78); λ sweep over c ∈ {${[...new Set(lambda.flatMap((s) => s.variants.map((v) => v.variant.overrides.lambda)))].join(", ")}}.`,
+    summary:
+      `§6.1: LoRA-V Model Graph accuracy ${loraV[0]?.toFixed(2) ?? "–"} with ℓ_LoRA → ${loraV[1]?.toFixed(2) ?? "–"} with ℓ_FT ` +
+      `(paper 1.0 → 0.78); λ sweep over c ∈ ` +
+      `{${[...new Set(lambda.flatMap((s) => s.variants.map((v) => v.variant.overrides.lambda)))].join(", ")}}.`,
     description:
-      "(a) The LoRA splits recovered with the distance forced to ℓ_LoRA (max rank of Δw over the LoRA layers), to ℓ_FT (max |Δw| over the attention layers, per-tree min-max normalised), and with the tool's automatic choice; everything else at the defaults. " +
-      "(b) The directional-score weight λ = c · mean(D) swept on every split (c = 0 ignores the direction score: the MDST then orients edges only by D, which is symmetric). Per tree: the true tree's models recovered with the cluster known; Model Graph: clustered with the tree count known.",
+      "(a) The LoRA splits recovered with the distance forced to ℓ_LoRA (max rank of Δw over the LoRA layers), to ℓ_FT (max |Δw| " +
+      "over the attention layers, per-tree min-max normalised), and with the tool's automatic choice; everything else at the " +
+      "defaults. " +
+      "(b) The directional-score weight λ = c · mean(D) swept on every split (c = 0 ignores the direction score: the MDST then " +
+      "orients edges only by D, which is symmetric). Per tree: the true tree's models recovered with the cluster known; Model Graph: " +
+      "clustered with the tree count known.",
     figures: [
       {
         title: "Accuracy by distance on the LoRA splits",

@@ -63,7 +63,9 @@ function familyTable(results: SeedSiblingResults): ReportTable {
       `${f.inTreeSiblingEdges}/${f.siblings.length}`,
       f.inTreeAccuracy,
     ]),
-    note: `All families as one Model Graph (tree count known): edge accuracy ${results.graph.accuracy.toFixed(3)}, clustering ${results.graph.clustering.toFixed(3)}.`,
+    note:
+      `All families as one Model Graph (tree count known): edge accuracy ${results.graph.accuracy.toFixed(3)}, clustering ` +
+      `${results.graph.clustering.toFixed(3)}.`,
   };
 }
 
@@ -75,10 +77,15 @@ export function seedSiblingsPage(results: SeedSiblingResults, truth: TruthGraph,
   return {
     slug: "seed-siblings",
     title: "§6.3: same-recipe siblings that differ only in seed",
-    summary: `§6.3: ${farther}/${siblings.length} seed siblings are farther from their siblings than from their parent; the family tree is recovered exactly for ${rightAlone}/${results.families.length} roots (paper: all 3 cases).`,
+    summary:
+      `§6.3: ${farther}/${siblings.length} seed siblings are farther from their siblings than from their parent; the family tree is ` +
+      `recovered exactly for ${rightAlone}/${results.families.length} roots (paper: all 3 cases).`,
     description:
-      `For each VTHR root, ${siblings.length / Math.max(1, results.families.length)} fine-tunes with one recipe (${recipe}) that differ only in the training seed (new head initialisation and batch order). ` +
-      "The paper fine-tunes 3 ViTs this way and finds in all cases that siblings are farther from each other than from the parent, so the tree is recovered. We check the same per root, recover each family alone, and also add the siblings to the root's whole FT tree.",
+      `For each VTHR root, ${siblings.length / Math.max(1, results.families.length)} fine-tunes with one recipe (${recipe}) that ` +
+      `differ only in the training seed (new head initialisation and batch order). ` +
+      "The paper fine-tunes 3 ViTs this way and finds in all cases that siblings are farther from each other than from the parent, " +
+      "so the tree is recovered. We check the same per root, recover each family alone, and also add the siblings to the root's " +
+      "whole FT tree.",
     figures: [
       {
         title: "Distances of each sibling",

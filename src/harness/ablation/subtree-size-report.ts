@@ -48,7 +48,9 @@ export function table4(samples: readonly SubtreeSample[]): ReportTable {
     title: "Table 4 — edge accuracy on random connected sub-trees (mean ± std over samples)",
     columns: ["", ...fractions.map((f) => `${percent(f)} (${overall.get(f)!.size})`)],
     rows: [row("ours (all roots)", overall), ...roots.map((r) => row(r, accuracyByFraction(samples, r))), paper],
-    note: `Samples per cell (all roots): ${fractions.map((f) => overall.get(f)!.count).join(", ")}. The 100 % column is each whole tree once (recovery is deterministic). Std is the population std.`,
+    note:
+      `Samples per cell (all roots): ${fractions.map((f) => overall.get(f)!.count).join(", ")}. The 100 % column is each whole tree ` +
+      `once (recovery is deterministic). Std is the population std.`,
   };
 }
 
@@ -61,10 +63,14 @@ export function subtreeSizePage(samples: readonly SubtreeSample[], split: string
   return {
     slug: "subtree-size",
     title: "Table 4: accuracy vs sub-tree size",
-    summary: `Table 4 (${split}): sub-tree accuracy ${[...overall].map(([f, m]) => `${percent(f)} ${m.mean.toFixed(2)}`).join(", ")} (paper ${PAPER_TABLE_4.map((p) => p.mean).join(", ")}).`,
+    summary: `Table 4 (${split}): sub-tree accuracy ${[...overall]
+      .map(([f, m]) => `${percent(f)} ${m.mean.toFixed(2)}`)
+      .join(", ")} (paper ${PAPER_TABLE_4.map((p) => p.mean).join(", ")}).`,
     description:
-      `Each true tree of the ${split} split is cut down to random connected sub-trees of 20–100 % of its models (${rootClosed ? "always keeping the original root" : "any connected part, so the sub-tree's top may be a fine-tune"}); ` +
-      "each sub-tree is recovered on its own (cluster known) with the tool's defaults and scored against the true edges among its members. The paper repeats 10 samples per size and root (Table 4).",
+      `Each true tree of the ${split} split is cut down to random connected sub-trees of 20–100 % of its models ` +
+      `(${rootClosed ? "always keeping the original root" : "any connected part, so the sub-tree's top may be a fine-tune"}); ` +
+      "each sub-tree is recovered on its own (cluster known) with the tool's defaults and scored against the true edges among its " +
+      "members. The paper repeats 10 samples per size and root (Table 4).",
     figures: [
       {
         title: "Accuracy vs share of the tree's models (all roots)",

@@ -56,7 +56,10 @@ function splitTable(split: SplitDirectionResults): ReportTable {
       const label = sourceLabel(t.candidate);
       return [label, agreement.fraction, ...split.roots.map((r) => t.perTree.get(r) ?? null), t.treesPooled, graphOf.get(label) ?? null];
     }),
-    note: "Direction agreement: fraction of true edges whose parent scores higher than its child (specialization), from the statistics alone. Trees: edge accuracy with the cluster known. Model Graph: clustered, tree count known (shortlisted candidates only; – = not run).",
+    note:
+      "Direction agreement: fraction of true edges whose parent scores higher than its child (specialization), from the statistics " +
+      "alone. Trees: edge accuracy with the cluster known. Model Graph: clustered, tree count known (shortlisted candidates only; – " +
+      "= not run).",
   };
 }
 
@@ -78,7 +81,9 @@ export function directionAblationPage(results: DirectionAblationResults): Report
         ...results.splits.map(() => null),
       ],
     ],
-    note: "−statistic: the statistic read reversed (expected to rise during fine-tuning; run as the statistic with the stage flipped). Last row: a constant score — what the distance alone orients right.",
+    note:
+      "−statistic: the statistic read reversed (expected to rise during fine-tuning; run as the statistic with the stage flipped). " +
+      "Last row: a constant score — what the distance alone orients right.",
   };
   const cells = (pick: (s: SplitDirectionResults, label: string) => number | undefined): AccuracyCell[] =>
     results.splits.flatMap((s) => ranked.map((row) => ({ split: SPLIT_TITLES[s.split], root: row.label, ours: pick(s, row.label) ?? Number.NaN })));
@@ -122,11 +127,17 @@ export function directionAblationPage(results: DirectionAblationResults): Report
   return {
     slug: "direction-ablation",
     title: "Which directional score, over which layers? (§6.3 ablations, stage auto)",
-    summary: `Most robust candidate across VTHR splits: ${best.label} (worst split ${best.worst.toFixed(2)}, mean ${best.mean.toFixed(2)}); default ${results.defaultCandidate}: worst ${defaultRow?.worst.toFixed(2) ?? "–"}. --stage auto picks specialization on ${autoTotals.filter((t) => t.picked === "specialization").length}/${autoTotals.length} trees.`,
+    summary:
+      `Most robust candidate across VTHR splits: ${best.label} (worst split ${best.worst.toFixed(2)}, mean ${best.mean.toFixed(2)}); ` +
+      `default ${results.defaultCandidate}: worst ${defaultRow?.worst.toFixed(2) ?? "–"}. --stage auto picks specialization on ` +
+      `${autoTotals.filter((t) => t.picked === "specialization").length}/${autoTotals.length} trees.`,
     description:
-      "Each statistic (mean, variance, skewness, kurtosis, entropy) summed over each layer set (single layer types, attention, MLP, dense = attention-output + MLP, all) is used as the directional score of MoTHer on the VTHR splits. " +
-      "Direction agreement needs only the statistics; tree accuracy recovers each true tree with its cluster known (same distances for every candidate, so differences are the direction prior's); the Model Graph is clustered with the tree count known. " +
-      `Everything else is recovery's default (λ = ${results.defaultLambda}·mean(D), --distance auto). The last tables run --stage auto and a small λ × distance-layer sweep.`,
+      "Each statistic (mean, variance, skewness, kurtosis, entropy) summed over each layer set (single layer types, attention, MLP, " +
+      "dense = attention-output + MLP, all) is used as the directional score of MoTHer on the VTHR splits. " +
+      "Direction agreement needs only the statistics; tree accuracy recovers each true tree with its cluster known (same distances " +
+      "for every candidate, so differences are the direction prior's); the Model Graph is clustered with the tree count known. " +
+      `Everything else is recovery's default (λ = ${results.defaultLambda}·mean(D), --distance auto). The last tables run --stage ` +
+      `auto and a small λ × distance-layer sweep.`,
     figures: [
       {
         title: "Pooled per-tree accuracy per candidate and split",
@@ -159,7 +170,10 @@ export function directionAblationPage(results: DirectionAblationResults): Report
         title: "λ constant c × distance layers for the leading candidates (per-tree recovery, cluster known)",
         columns: ["split", "candidate", "distance layers", ...lambdas.map((c) => `c = ${c}`)],
         rows: sweepRows,
-        note: "Pooled tree accuracy at λ = c·mean(D). c = 0 ignores direction (the MDST orients edges arbitrarily), so it is the distance-only baseline. On LoRA splits --distance auto uses ℓ_LoRA on the LoRA layers, so the distance-layer choice matters only where it falls back to ℓ_FT.",
+        note:
+          "Pooled tree accuracy at λ = c·mean(D). c = 0 ignores direction (the MDST orients edges arbitrarily), so it is the " +
+          "distance-only baseline. On LoRA splits --distance auto uses ℓ_LoRA on the LoRA layers, so the distance-layer choice matters " +
+          "only where it falls back to ℓ_FT.",
       },
     ],
     paperComparison: {

@@ -89,11 +89,17 @@ export function recipeRobustnessPage(results: RecipeRobustnessResults): ReportPa
   return {
     slug: "recipe-robustness",
     title: "Does the direction signal survive other fine-tuning recipes?",
-    summary: `Most robust by worst-recipe direction agreement: ${bestAgreement.label} (worst ${bestAgreement.worst.toFixed(2)}, mean ${bestAgreement.mean.toFixed(2)}); default ${results.defaultCandidate}: worst ${defaultAgreement?.worst.toFixed(2) ?? "–"}.`,
+    summary:
+      `Most robust by worst-recipe direction agreement: ${bestAgreement.label} (worst ${bestAgreement.worst.toFixed(2)}, mean ` +
+      `${bestAgreement.mean.toFixed(2)}); default ${results.defaultCandidate}: worst ${defaultAgreement?.worst.toFixed(2) ?? "–"}.`,
     description:
-      `From each of the ${results.roots.length} VTHR roots, ${results.chainsPerRoot} chains root → child → grandchild (random tasks, a grandchild's task differs from its parent's, own seeds) are fine-tuned under each of ${recipes.length} recipes — the same chains, tasks and seeds every time, only the recipe differs. ` +
-      `Direction agreement: fraction of the ${edges} true edges per recipe whose parent has the higher score (specialization). Monotonicity: mean −ρ (Spearman, score vs step) over the recipe's fine-tunes (1 = falls at every snapshot). ` +
-      "Trees: each root with its chains recovered with the cluster known (recovery defaults, the candidate as score). Candidates are ranked by their worst recipe.",
+      `From each of the ${results.roots.length} VTHR roots, ${results.chainsPerRoot} chains root → child → grandchild (random tasks, ` +
+      `a grandchild's task differs from its parent's, own seeds) are fine-tuned under each of ${recipes.length} recipes — the same ` +
+      `chains, tasks and seeds every time, only the recipe differs. ` +
+      `Direction agreement: fraction of the ${edges} true edges per recipe whose parent has the higher score (specialization). ` +
+      `Monotonicity: mean −ρ (Spearman, score vs step) over the recipe's fine-tunes (1 = falls at every snapshot). ` +
+      "Trees: each root with its chains recovered with the cluster known (recovery defaults, the candidate as score). Candidates are " +
+      "ranked by their worst recipe.",
     figures: [
       {
         title: "Direction agreement per candidate and recipe",
@@ -120,7 +126,8 @@ export function recipeRobustnessPage(results: RecipeRobustnessResults): ReportPa
         "Direction agreement by recipe (ranked by the worst recipe)",
         rankings.agreement,
         recipes,
-        "−statistic: read reversed (expected to rise during fine-tuning). Fraction of true edges (root→child, child→grandchild) whose parent scores higher. Ties count as wrong (a layer set the recipe never changes, e.g. MLP under LoRA-qv, ties).",
+        "−statistic: read reversed (expected to rise during fine-tuning). Fraction of true edges (root→child, child→grandchild) whose " +
+          "parent scores higher. Ties count as wrong (a layer set the recipe never changes, e.g. MLP under LoRA-qv, ties).",
       ),
       rankingTable(
         "Monotonicity over fine-tuning by recipe: mean −ρ (ranked by the worst recipe)",

@@ -144,10 +144,15 @@ export function scoreTrajectoriesPage(results: TrajectoryResults, numbers: Traje
   return {
     slug: "score-trajectories",
     title: "Directional score over training (Fig. 3, 14, 19)",
-    summary: `Kurtosis over ${L.name} layers rises (ρ ≥ ${MONOTONE_RHO}) in ${fraction(rhosPt, 1).toFixed(2)} of pre-training runs and falls in ${fraction(rhosFt, -1).toFixed(2)} of fine-tuning runs; consistently monotone variants: ${consistentVariants.join(", ") || "none"}.`,
+    summary:
+      `Kurtosis over ${L.name} layers rises (ρ ≥ ${MONOTONE_RHO}) in ${fraction(rhosPt, 1).toFixed(2)} of pre-training runs and ` +
+      `falls in ${fraction(rhosFt, -1).toFixed(2)} of fine-tuning runs; consistently monotone variants: ` +
+      `${consistentVariants.join(", ") || "none"}.`,
     description:
-      `Per-layer statistics recorded every few steps while training (trainer snapshots). Pre-training: each VTHR root recipe re-trained from random init for ${results.pretrainSteps.join("/")} steps (generalization). ` +
-      `Fine-tuning: ${results.fineTuning.length} full fine-tunes (${results.fineTuneSteps} steps, the VTHR recipe, random tasks) from the ${roots.length} VTHR roots (specialization). ` +
+      `Per-layer statistics recorded every few steps while training (trainer snapshots). Pre-training: each VTHR root recipe ` +
+      `re-trained from random init for ${results.pretrainSteps.join("/")} steps (generalization). ` +
+      `Fine-tuning: ${results.fineTuning.length} full fine-tunes (${results.fineTuneSteps} steps, the VTHR recipe, random tasks) ` +
+      `from the ${roots.length} VTHR roots (specialization). ` +
       `The score is the statistic summed over the layers of the set (Fig. 3/14: ${L.name} = the recovery default). Monotonicity = Spearman ρ of score vs step.`,
     figures: [
       {

@@ -71,12 +71,16 @@ export function familyReportPage(results: FamilyResults): ReportPage {
     title: "Distances recovery chose from",
     spec: distanceMatrixFigure(results.matrices, results.truth.edges),
     caption:
-      "ℓ_FT (max |Δw| over the attention projections, each layer min-max normalised over the family). True edges are outlined in red; a child whose nearest model is not its true parent is where the distance can mislead the tree.",
+      "ℓ_FT (max |Δw| over the attention projections, each layer min-max normalised over the family). True edges are outlined in " +
+      "red; a child whose nearest model is not its true parent is where the distance can mislead the tree.",
   });
   return {
     slug: results.slug,
     title: results.title,
-    summary: `${results.paper.family} analogue (${ids.length} models, ${results.dtype}): edge accuracy ${headline.scores.edges.correct}/${headline.scores.edges.total} (paper ${results.paper.accuracy.toFixed(2)}); score direction right on ${agree}/${total} true edges; CLI ${results.cli.matchesLibrary ? "agrees" : "DIFFERS"}.`,
+    summary:
+      `${results.paper.family} analogue (${ids.length} models, ${results.dtype}): edge accuracy ` +
+      `${headline.scores.edges.correct}/${headline.scores.edges.total} (paper ${results.paper.accuracy.toFixed(2)}); score direction ` +
+      `right on ${agree}/${total} true edges; CLI ${results.cli.matchesLibrary ? "agrees" : "DIFFERS"}.`,
     description: results.description,
     figures,
     tables: [
@@ -120,7 +124,10 @@ function membersTable(results: FamilyResults): ReportTable {
         scoreOf.get(m.id) ?? null,
       ];
     }),
-    note: `Checkpoints are saved in ${results.dtype} with Hugging Face names; held-out loss is on data the model did not train on (its own corpus's tail, or its own eval images). Directional score = Σ ${results.matrices.statistic} over the ${results.matrices.scoreKinds.join("/")} matrices (what recovery used).`,
+    note:
+      `Checkpoints are saved in ${results.dtype} with Hugging Face names; held-out loss is on data the model did not train on (its ` +
+      `own corpus's tail, or its own eval images). Directional score = Σ ${results.matrices.statistic} over the ` +
+      `${results.matrices.scoreKinds.join("/")} matrices (what recovery used).`,
   };
 }
 
@@ -138,7 +145,9 @@ function recoveriesTable(results: FamilyResults): ReportTable {
       [...new Set(r.distances)].join(", "),
       r.graph.edges.map((e) => `${e.parent}→${e.child}`).join("  "),
     ]),
-    note: "Right ignoring direction: true edges recovered as an edge in either direction — it separates a wrong stage or direction (the tree reversed) from a wrong placement.",
+    note:
+      "Right ignoring direction: true edges recovered as an edge in either direction — it separates a wrong stage or direction (the " +
+      "tree reversed) from a wrong placement.",
   };
 }
 
@@ -163,7 +172,9 @@ function diagnosisTable(diagnosis: readonly TrueEdgeDiagnosis[]): ReportTable {
       d.distance,
       d.parentRank,
     ]),
-    note: "Direction right: specialization wants the parent's score above the child's, generalization below. Rank 1 = the true parent is the child's nearest model.",
+    note:
+      "Direction right: specialization wants the parent's score above the child's, generalization below. Rank 1 = the true parent is " +
+      "the child's nearest model.",
   };
 }
 
@@ -172,7 +183,9 @@ function orientationTable(orientations: readonly OrientationCost[]): ReportTable
     title: "What --stage auto weighs: the cheapest tree with every model labelled each way",
     columns: ["every model labelled", "arborescence cost in M", "correct edges", "true edges"],
     rows: orientations.map((o) => [o.stage, o.cost, o.correct, o.total]),
-    note: "Auto keeps the cheaper orientation; a tie goes to specialization. A chain reversed is still a chain, so on a chain the two costs are equal and auto cannot tell the stage.",
+    note:
+      "Auto keeps the cheaper orientation; a tie goes to specialization. A chain reversed is still a chain, so on a chain the two " +
+      "costs are equal and auto cannot tell the stage.",
   };
 }
 

@@ -31,7 +31,9 @@ export function planSdFamily(settings: SdFamilySettings): FamilyMember[] {
     id: SD_ROOT_ID,
     paperName: "SD v1.1",
     stage: "generalization",
-    data: `"laion2B-en": masked patches on all ${settings.vthr.roots.find((r) => r.name === settings.rootName)!.tasks.length} tasks from scratch, ${vthrRoot.config.steps} steps (the VTHR ${settings.rootName} root)`,
+    data:
+      `"laion2B-en": masked patches on all ${settings.vthr.roots.find((r) => r.name === settings.rootName)!.tasks.length} tasks from ` +
+      `scratch, ${vthrRoot.config.steps} steps (the VTHR ${settings.rootName} root)`,
     config: vthrRoot.config,
   };
   const continuation = (recipe: SdContinuationRecipe): FamilyMember => {

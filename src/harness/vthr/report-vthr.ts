@@ -120,10 +120,14 @@ export function vthrReportPage(results: VthrResults): ReportPage {
   return {
     slug: "vthr-table-1",
     title: "VTHR Table 1: MoTHer accuracy per tree and per Model Graph",
-    summary: `Table 1 on ${results.trainedModels} small ViTs trained here: ${comparison.map((c) => `${c.quantity.replace(" Model Graph accuracy", "")} ${Number(c.ours).toFixed(2)} (paper ${c.paper})`).join(", ")}.`,
+    summary: `Table 1 on ${results.trainedModels} small ViTs trained here: ${comparison
+      .map((c) => `${c.quantity.replace(" Model Graph accuracy", "")} ${Number(c.ours).toFixed(2)} (paper ${c.paper})`)
+      .join(", ")}.`,
     description:
-      `MoTHer recovery on the VTHR-style splits this harness trained (${results.trainedModels} ViTs: ${results.roots.length} pre-trained roots shared by all splits, each with children and grandchildren fine-tuned on random procedural tasks). ` +
-      "Per tree: the cluster is given and one minimum directed spanning tree is recovered. Model Graph: models are clustered first (Ward on mean |Δw|, number of trees given, as in the paper), then one tree per cluster. Recovery uses the tool's defaults.",
+      `MoTHer recovery on the VTHR-style splits this harness trained (${results.trainedModels} ViTs: ${results.roots.length} ` +
+      `pre-trained roots shared by all splits, each with children and grandchildren fine-tuned on random procedural tasks). ` +
+      "Per tree: the cluster is given and one minimum directed spanning tree is recovered. Model Graph: models are clustered first " +
+      "(Ward on mean |Δw|, number of trees given, as in the paper), then one tree per cluster. Recovery uses the tool's defaults.",
     figures: [
       {
         title: "Table 1: accuracy per root and split (paper's number underneath)",

@@ -24,7 +24,7 @@ function kurtosis(values: Float32Array): number {
 }
 
 describe("familyMatrices", () => {
-  test("gives ℓ_FT (the paper's max |Δ| over layer range, Σ mean |Δ| over layer RMS, and by default their geometric mean) and Σ kurtosis, matching a brute-force oracle", async () => {
+  test("gives ℓ_FT (max |Δ| by layer range, Σ mean |Δ| by layer RMS, by default their geometric mean) and Σ kurtosis, as a brute-force oracle", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mother-family-matrices-"));
     const rng = new Rng(7);
     const ids = ["base", "chat", "code"];
