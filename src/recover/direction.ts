@@ -51,10 +51,57 @@ export function directionPenalty(distances: Float64Array, n: number, c = DEFAULT
 }
 
 /**
+ * K for a tree whose pairs are measured two ways (issue #12): pairs with `classes` = 1 (adapter
+ * relatives, measured by rank) are oriented by `rankScores`, the others by `scores`.
+ */
+export function pairDirectionMatrix(scores: Float64Array, rankScores: Float64Array, classes: Uint8Array): Uint8Array {
+  const n = scores.length;
+  const direction = new Uint8Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const s = classes[i * n + j] ? rankScores : scores;
+      direction[i * n + j] = s[i]! < s[j]! ? 1 : 0;
+    }
+  }
+  return direction;
+}
+
+/**
+ * λ for each class of pairs (0: measured by ℓ_FT, 1: by rank): c times the mean D over the
+ * class's pairs, scaled by (n − 1)/n so that one class gives directionPenalty exactly. Each
+ * direction prior is weighed against the distance it competes with: a rank-measured pair's
+ * scale is far below ℓ_FT's (rank-measured-pairs.ts), and one λ for both would let the score
+ * overrule every rank difference. A class without pairs gets 0.
+ */
+export function classPenalties(distances: Float64Array, classes: Uint8Array, n: number, c = DEFAULT_DIRECTION_WEIGHT): [number, number] {
+  const sum = [0, 0];
+  const count = [0, 0];
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const d = distances[i * n + j]!;
+      if (i === j || !Number.isFinite(d)) continue;
+      const x = classes[i * n + j] ? 1 : 0;
+      sum[x]! += d;
+      count[x]!++;
+    }
+  }
+  const scale = (c * (n - 1)) / n;
+  return [count[0] ? (scale * sum[0]!) / count[0]! : 0, count[1] ? (scale * sum[1]!) / count[1]! : 0];
+}
+
+/**
  * M = D + λ(K ⊕ T) with M_ii = ∞ (paper Eq. 6); M[i*n + j] is the cost of edge i → j.
  * `distances` is n×n (its diagonal is ignored), `direction` K and `stage` T as built above.
+ * With `classes`, each class of pairs pays its own λ (classPenalties).
  */
-export function mergedMatrix(distances: Float64Array, direction: Uint8Array, stage: Uint8Array, n: number, c = DEFAULT_DIRECTION_WEIGHT): Float64Array {
+export function mergedMatrix(
+  distances: Float64Array,
+  direction: Uint8Array,
+  stage: Uint8Array,
+  n: number,
+  c = DEFAULT_DIRECTION_WEIGHT,
+  classes?: Uint8Array,
+): Float64Array {
   const cells = n * n;
   if (distances.length !== cells || direction.length !== cells || stage.length !== cells) {
     throw new MotherError("mergedMatrix", "matrices are not all n×n", {
@@ -62,11 +109,12 @@ export function mergedMatrix(distances: Float64Array, direction: Uint8Array, sta
       limit: cells,
     });
   }
-  const lambda = directionPenalty(distances, n, c);
+  const lambdas = classes ? classPenalties(distances, classes, n, c) : [directionPenalty(distances, n, c), 0];
   const merged = new Float64Array(cells);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const at = i * n + j;
+      const lambda = lambdas[classes?.[at] ? 1 : 0]!;
       merged[at] = i === j ? Infinity : distances[at]! + lambda * (direction[at]! ^ stage[at]!);
     }
   }

@@ -49,6 +49,11 @@ export interface RecoverOptions {
    * is the score — the histogram is most of the statistics' cost.
    */
   readonly fullStatistics: boolean;
+  /**
+   * Look for merges (detect-merges.ts): a model that is a linear combination of two or more
+   * others gets them all as parents ("merge" edges) instead of one place in the tree.
+   */
+  readonly merges: boolean;
   /** Worker threads for the layer pass; undefined picks from the selected bytes. */
   readonly workers?: number;
   /**
@@ -87,6 +92,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   rankEpsilon: DEFAULT_RANK_EPSILON,
   sketchSize: DEFAULT_SKETCH_SIZE,
   fullStatistics: false,
+  merges: true,
 };
 
 /**

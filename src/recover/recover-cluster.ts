@@ -1,13 +1,15 @@
 /**
  * Step 5 of recovery, for one cluster (paper §5.2):
  *
- *   members ─a─► D (tree-distance.ts) ─b─► storage twins set aside (storage-twins.ts)
- *           ─c─► scores → K, stages → T, M, MDST over the kept models (orientCluster, recover-tree.ts)
- *           ─d─► twins hung under their representatives ─► the tree's models and edges (placeMembers)
+ *   members ─a─► D (tree-distance.ts: per pair, adapter relatives by rank, the rest by ℓ_FT)
+ *           ─b─► storage twins set aside (storage-twins.ts) ─c─► merges found (detect-merges.ts)
+ *           ─d─► scores → K, stages → T, M, MDST over the kept models (orientCluster, recover-tree.ts)
+ *           ─e─► twins under their representatives, merges under all their parents ─► models and typed edges (placeMembers)
  *
  * The minimum arborescence is built on one model per set of storage twins, with pruned → dense
- * edges forbidden (and every edge into an attached PEFT adapter but its base's); the twins hang
- * under their representative afterwards.
+ * edges forbidden (and every edge into an attached PEFT adapter but its base's) and each merge
+ * anchored under one of its parents; the twins hang under their
+ * representative afterwards, and a merge's anchor edge becomes one "merge" edge per parent.
  */
 import type { LayerStats, ModelGraph, ModelSource, ScoreName, Stage } from "../types.ts";
 import { bug } from "../errors.ts";
@@ -21,6 +23,9 @@ import { SPECIALIZATION_TREND } from "./score-trend.ts";
 import { storageTwins } from "./storage-twins.ts";
 import { adapterForbidden, eitherForbidden, placeAdapters } from "./adapter-edges.ts";
 import { PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
+import { isLowRankPair, type RankMeasuredPairs } from "./rank-measured-pairs.ts";
+import { anchorMerges, detectMerges, MERGE_RESIDUAL, type DetectedMerge } from "./detect-merges.ts";
+import { readMergeSamples } from "./merge-samples.ts";
 
 type GraphModel = ModelGraph["models"][number];
 type GraphEdge = ModelGraph["edges"][number];
@@ -71,8 +76,8 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
     const model = group.models[index] ?? bug(`cluster member ${index} is in its group`);
     return { model, index, position, stage: options.stages[model.id] ?? options.stage };
   });
-  // a. The distance matrix D over all members.
-  const { matrix, choice } = await treeDistance(indices, group.plan, group.pass, options, context.ranks);
+  // a. The distance matrix D over all members, and which pairs rank measures (adapter relatives).
+  const { matrix, choice, rankPairs } = await treeDistance(indices, group.plan, group.pass, options, context.ranks);
   // b. Storage twins: only representatives enter the arborescence.
   const twins = storageTwins(indices, group.plan, group.pass);
   const twinned: Twinned[] = members.map((member) => {
@@ -85,8 +90,24 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
       `${members.length - kept.length} model(s) are storage copies of another (a lower-precision re-save, a quantised copy or a duplicate): ` +
         "each is attached under it",
     );
-  // c. Scores, stages, M and the MDST over the kept members.
-  const oriented = orientCluster({ group, members, kept, distance: subMatrix(matrix, members.length, kept), choice, options });
+  // c. Merges among the kept members (node indices into `kept`).
+  const keptDistance = subMatrix(matrix, members.length, kept);
+  const merges =
+    options.merges && kept.length >= 3
+      ? detectMerges(
+          await readMergeSamples(
+            group.plan,
+            kept.map((member) => member.index),
+          ),
+          keptDistance,
+          // An attached PEFT adapter's parent is its base (adapter-edges.ts), never a merge's parents.
+          (node) => kept[node]?.model.base === undefined,
+        )
+      : [];
+  if (merges.length > 0) log(`${merges.length} model(s) are merges of others (a combination of their weights): each is attached to all its parents`);
+  // d. Scores, stages, M and the MDST over the kept members.
+  const rankMask = choice === "mixed" && rankPairs ? subMatrix(Float64Array.from(rankPairs.byRank), members.length, kept) : undefined;
+  const oriented = orientCluster({ group, members, kept, distance: keptDistance, choice, options, merges, rankMask });
   // An attached adapter's base is known from its config: its edge is placed, not inferred (adapter-edges.ts).
   for (const adapter of placeAdapters(
     oriented.tree.parent,
@@ -94,8 +115,8 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
   ))
     oriented.tree.confidence[adapter] = 1;
   logOrientation(members, kept, oriented, log);
-  // d. The graph's models and edges, twins under their representatives.
-  return { choice, ...placeMembers(twinned, kept, oriented, matrix) };
+  // e. The graph's models and typed edges, twins under their representatives, merges under all their parents.
+  return { choice, ...placeMembers(twinned, kept, oriented, { distance: matrix, rankPairs, merges }) };
 }
 
 /** The direction a cluster's arborescence was built with. */
@@ -123,23 +144,37 @@ function orientCluster(input: {
   readonly distance: Float64Array;
   readonly choice: DistanceChoice;
   readonly options: RecoverOptions;
+  /** Merges among the kept members: each may hang only under one of its parents (anchorMerges). */
+  readonly merges: readonly DetectedMerge[];
+  /** A mixed tree's kept pairs measured by rank (kept × kept), or undefined. */
+  readonly rankMask: Float64Array | undefined;
 }): Oriented {
   const { group, members, kept, distance, choice, options } = input;
   // Some member (kept or not) labelled generalization decides the score (scoreFor).
   const hasGeneralization = members.some((member) => member.stage === "generalization");
-  const forbidden = eitherForbidden(
-    sparseToDense(kept.map((member) => zeroShare(group.plan, group.pass, member.index))),
-    adapterForbidden(kept.map((member) => member.model)),
+  const forbidden = anchorMerges(
+    input.merges,
+    kept.length,
+    eitherForbidden(sparseToDense(kept.map((member) => zeroShare(group.plan, group.pass, member.index))), adapterForbidden(kept.map((member) => member.model))),
   );
   const stages = kept.map((member) => member.stage);
+  // A mixed tree's adapter relatives are oriented as an ℓ_LoRA tree is (variance of the LoRA
+  // layers, scoreFor), its other pairs as an ℓ_FT tree; each class pays its own λ (direction.ts).
+  const rankPairs =
+    input.rankMask && options.score === "auto" && !hasGeneralization
+      ? {
+          mask: Uint8Array.from(input.rankMask),
+          scores: Float64Array.from(kept, (member) => -SPECIALIZATION_TREND.variance * directionalScore(scoreLayers(group, member.index, true), "variance")),
+        }
+      : undefined;
   const orientedBy = (score: ScoreName, loraLayers: boolean) => {
     const statistic = Float64Array.from(members, (member) => directionalScore(scoreLayers(group, member.index, loraLayers), score));
     const scores = Float64Array.from(kept, (member) => -SPECIALIZATION_TREND[score] * (statistic[member.position] ?? bug("a statistic per member")));
-    return { score, statistic, tree: recoverTree({ distance, scores, stages, lambda: options.lambda, forbidden }) };
+    return { score, statistic, tree: recoverTree({ distance, scores, stages, lambda: options.lambda, forbidden, rankPairs }) };
   };
   const first = scoreFor(choice, hasGeneralization, options);
   const oriented = orientedBy(first, options.score === "auto" && first === "variance");
-  if (options.score !== "auto" || first !== "kurtosis" || choice !== "ft" || hasGeneralization) return { ...oriented, first };
+  if (options.score !== "auto" || first !== "kurtosis" || choice === "lora" || hasGeneralization) return { ...oriented, first };
   const variance = orientedBy("variance", false);
   return { ...(cheaperByMoreThan(oriented.tree, variance.tree, oriented.tree.penalty) ? variance : oriented), first };
 }
@@ -182,17 +217,21 @@ function logOrientation(members: readonly Member[], kept: readonly Member[], { s
 }
 
 /**
- * The graph's models and edges of one cluster, in member order. A twin's parent is its
- * representative: storage explains their whole difference (a "quantized" edge; every other edge
- * is a "finetune" until recovery tells types apart). The edge is certain when storage tells the
- * order, a coin flip for same-precision duplicates.
+ * The graph's models and typed edges of one cluster, in member order (SPEC §8). A twin's parent
+ * is its representative: storage explains their whole difference (a "quantized" edge, certain
+ * when storage tells the order, a coin flip for same-precision duplicates). A merge gets one
+ * "merge" edge per parent with its mixing weights (confidence: how far below MERGE_RESIDUAL its
+ * fit is). Any other edge is an "adapter" when the pair differs by a low rank (a merged LoRA
+ * update), else a "finetune".
  */
 function placeMembers(
   members: readonly Twinned[],
   kept: readonly Member[],
   { statistic, tree }: Oriented,
-  distance: Float64Array,
+  found: { readonly distance: Float64Array; readonly rankPairs: RankMeasuredPairs | undefined; readonly merges: readonly DetectedMerge[] },
 ): { models: GraphModel[]; edges: GraphEdge[] } {
+  const { distance, rankPairs } = found;
+  const mergeOf = new Map(found.merges.map((merge) => [kept[merge.child] ?? bug("a merge is a kept member"), merge]));
   const placed = new Map<number, Placed>(
     kept.map((member, node) => [
       member.position,
@@ -215,11 +254,27 @@ function placeMembers(
     const format = model.format ?? "safetensors";
     models.push({ id: model.id, path: model.path, format, stage: place.stage, score: statistic[position] ?? bug("a statistic per member") });
     const parent = representative ?? place.parent;
-    if (parent) {
+    const merge = representative ? undefined : mergeOf.get(member);
+    if (merge) {
+      const parents = merge.parents.map((node) => kept[node] ?? bug("merge parents are kept members"));
+      const coefficients = Object.fromEntries(parents.map((p, at) => [p.model.id, merge.coefficients[at] ?? bug("a coefficient per merge parent")]));
+      const confidence = Math.max(0, 1 - merge.residual / MERGE_RESIDUAL);
+      for (const p of parents) {
+        edges.push({
+          parent: p.model.id,
+          child: model.id,
+          type: "merge",
+          distance: distance[p.position * k + position] ?? bug("D is k × k"),
+          confidence,
+          coefficients,
+        });
+      }
+    } else if (parent) {
       const confidence = representative ? member.certain : place.confidence;
-      // A storage twin is a re-saved or quantized copy of its representative (SPEC §8 "quantized").
       // An attached PEFT adapter under its base is an adapter edge, whatever else the pair looks like.
-      const type = model.base !== undefined && model.base === parent.model.id ? "adapter" : representative ? "quantized" : "finetune";
+      const peftBase = model.base !== undefined && model.base === parent.model.id;
+      const lowRank = rankPairs !== undefined && isLowRankPair(rankPairs, k, parent.position, position);
+      const type = peftBase || (!representative && lowRank) ? "adapter" : representative ? "quantized" : "finetune";
       edges.push({ parent: parent.model.id, child: model.id, type, distance: distance[parent.position * k + position] ?? bug("D is k × k"), confidence });
     }
   }

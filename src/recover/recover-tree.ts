@@ -11,7 +11,7 @@
  * (`orientationTied`). Measurements: docs/defaults.md, "Direction trend: inferred per tree".
  */
 import type { Stage } from "../types.ts";
-import { directionMatrix, directionPenalty, mergedMatrix, stageMatrix } from "./direction.ts";
+import { classPenalties, directionMatrix, directionPenalty, mergedMatrix, pairDirectionMatrix, stageMatrix } from "./direction.ts";
 import { minimumSpanningArborescence } from "../tree/chu-liu-edmonds.ts";
 
 export interface TreeInput {
@@ -28,6 +28,11 @@ export interface TreeInput {
    * parent of a dense one: the tree avoids them unless no other tree exists.
    */
   readonly forbidden?: Uint8Array;
+  /**
+   * Pairs measured by rank (adapter relatives in a tree that also holds full fine-tunes,
+   * `mask` n×n = 1): oriented by their own `scores` and paying their own λ (direction.ts).
+   */
+  readonly rankPairs?: { readonly mask: Uint8Array; readonly scores: Float64Array };
 }
 
 export interface TreeResult {
@@ -68,7 +73,8 @@ export function recoverTree(input: TreeInput): TreeResult {
     return { parent: Int32Array.of(-1), stages: [stage], confidence: new Float64Array(1), cost: 0, penalty: 0, orientationTied: false };
   }
   const solve = (stages: Stage[]) => {
-    const merged = mergedMatrix(input.distance, directionMatrix(input.scores), stageMatrix(stages), n, input.lambda);
+    const direction = input.rankPairs ? pairDirectionMatrix(input.scores, input.rankPairs.scores, input.rankPairs.mask) : directionMatrix(input.scores);
+    const merged = mergedMatrix(input.distance, direction, stageMatrix(stages), n, input.lambda, input.rankPairs?.mask);
     if (input.forbidden) forbid(merged, input.forbidden, n);
     const tree = minimumSpanningArborescence(merged, n);
     return { ...tree, merged, stages };
@@ -82,8 +88,14 @@ export function recoverTree(input: TreeInput): TreeResult {
     orientationTied = Math.abs(generalized.cost - best.cost) <= TIE_TOLERANCE * Math.max(Math.abs(best.cost), Number.MIN_VALUE);
     if (generalized.cost < best.cost && !orientationTied) best = generalized;
   }
-  const penalty = directionPenalty(input.distance, n, input.lambda);
+  const penalty = input.rankPairs ? ftPairPenalty(input.distance, input.rankPairs.mask, n, input.lambda) : directionPenalty(input.distance, n, input.lambda);
   return { parent: best.parent, stages: best.stages, confidence: edgeConfidence(best.merged, best.parent, n), cost: best.cost, penalty, orientationTied };
+}
+
+/** λ of the ℓ_FT-measured pairs (the rank-measured ones' when there are none). */
+function ftPairPenalty(distance: Float64Array, mask: Uint8Array, n: number, c: number): number {
+  const [ft, rank] = classPenalties(distance, mask, n, c);
+  return ft > 0 ? ft : rank;
 }
 
 /**

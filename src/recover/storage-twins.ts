@@ -76,17 +76,7 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
     const levels = Math.max(ga, gb) as 16 | 255;
     return layers.every((l) => pass[l]!.maxAbsDiff[a * n + b]! <= ROUNDING_SLACK * gridRounding(levels, largestOf(l, a, b)));
   };
-  const twins = (a: number, b: number) =>
-    quantisedTwins(a, b) ||
-    layers.every((l) => {
-      const [ta, tb] = [storedDtype(jobs[l]!.tensors[a]!), storedDtype(jobs[l]!.tensors[b]!)];
-      const maxDiff = pass[l]!.maxAbsDiff[a * n + b]!;
-      if (ta === tb) return maxDiff === 0;
-      const u = UNIT_ROUNDOFF[DTYPE_BYTES[ta] <= DTYPE_BYTES[tb] ? ta : tb];
-      const largest = largestOf(l, a, b);
-      const rms = Math.max(rootMeanSquareOf(pass[l]!.stats[a]!), rootMeanSquareOf(pass[l]!.stats[b]!));
-      return maxDiff <= ROUNDING_SLACK * u * largest && pass[l]!.meanAbsDiff[a * n + b]! <= ROUNDING_SLACK * 0.5 * u * rms;
-    });
+  const twins = (a: number, b: number) => quantisedTwins(a, b) || layers.every((l) => sameUpToRounding(jobs[l]!, pass[l]!, a, b));
   // Union the twin pairs, then name each set's most precisely stored member (first given on ties).
   const root = Int32Array.from({ length: k }, (_, i) => i);
   const find = (i: number): number => (root[i] === i ? i : (root[i] = find(root[i]!)));
@@ -158,4 +148,21 @@ function storedDtype(tensor: TensorInfo): Dtype {
 function storedBits(tensor: TensorInfo): number {
   const type = ggufQuantizedType(tensor);
   return type === undefined ? 8 * DTYPE_BYTES[storedDtype(tensor)] : ggmlBitsPerValue(type);
+}
+
+/**
+ * Whether models a and b (group indices) hold the same values of one distance layer up to
+ * storage: bit-identical in the same dtype, or in different dtypes within rounding to the
+ * coarser one (max |Δ| ≤ u · the layer's largest |w|, mean |Δ| ≤ ½ u · rms).
+ */
+export function sameUpToRounding(job: LayerJob, result: LayerResult, a: number, b: number): boolean {
+  const n = job.tensors.length;
+  const [ta, tb] = [storedDtype(job.tensors[a]!), storedDtype(job.tensors[b]!)];
+  const maxDiff = result.maxAbsDiff[a * n + b]!;
+  if (ta === tb) return maxDiff === 0;
+  const u = UNIT_ROUNDOFF[DTYPE_BYTES[ta] <= DTYPE_BYTES[tb] ? ta : tb];
+  const [sa, sb] = [result.stats[a]!, result.stats[b]!];
+  const largest = Math.max(Math.abs(sa.min), Math.abs(sa.max), Math.abs(sb.min), Math.abs(sb.max));
+  const rms = Math.max(rootMeanSquareOf(sa), rootMeanSquareOf(sb));
+  return maxDiff <= ROUNDING_SLACK * u * largest && result.meanAbsDiff[a * n + b]! <= ROUNDING_SLACK * 0.5 * u * rms;
 }

@@ -5,16 +5,28 @@
  *   this tree (paper §6: min-max normalise each layer by the tree's min and max). The pass
  *   kept raw max |Δ| per layer and per-model min/max, so normalising per tree costs nothing.
  * - ℓ_LoRA(u, v) = max_l rank(u_l − v_l), from the per-model low-rank sketches.
- * - auto: ℓ_LoRA when most models differ from their ℓ_FT-nearest neighbour by a low-rank Δ.
+ * - auto: per pair (rank-measured-pairs.ts) — adapter relatives by rank, every other pair by
+ *   ℓ_FT, on ℓ_FT's scale; a tree of adapter relatives only is ℓ_LoRA's, one without any ℓ_FT's.
  */
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 import { LOW_RANK_FRACTION, type RecoverOptions } from "./options.ts";
 import { rankInProcess, type RankJob, type RankRunner } from "./pair-ranks.ts";
 import { rootMeanSquareOf } from "../stats/layer-stats.ts";
 import type { FtDistance } from "./options.ts";
+import { combinedDistance, measurableRankOf, rankMeasuredPairs, type RankMeasuredPairs } from "./rank-measured-pairs.ts";
 
-/** The distance a tree was built with. */
-export type DistanceChoice = "ft" | "lora";
+/**
+ * The distance a tree was built with: ℓ_FT for every pair, ℓ_LoRA for every pair, or both
+ * ("mixed": full fine-tunes and adapter children side by side, each pair measured its way).
+ */
+export type DistanceChoice = "ft" | "lora" | "mixed";
+
+/** A tree's D, which distance it is, and (when ranks were counted) which pairs rank measures. */
+export interface TreeDistance {
+  readonly matrix: Float64Array;
+  readonly choice: DistanceChoice;
+  readonly rankPairs?: RankMeasuredPairs;
+}
 
 /**
  * D for the models `members` (indices into the group), k×k row-major, and which ℓ it is.
@@ -26,23 +38,22 @@ export async function treeDistance(
   pass: readonly LayerResult[],
   options: Pick<RecoverOptions, "distance" | "rankEpsilon" | "ftDistance">,
   ranks: RankRunner = rankInProcess,
-): Promise<{ matrix: Float64Array; choice: DistanceChoice }> {
+): Promise<TreeDistance> {
   const ft = distanceFt(members, jobs, pass, options.ftDistance);
   if (options.distance === "ft") return { matrix: ft, choice: "ft" };
   const sketched = jobs.map((job, l) => (job.roles.sketch && pass[l]!.sketches.length > 0 ? l : -1)).filter((l) => l >= 0);
   if (sketched.length === 0) return { matrix: ft, choice: "ft" };
   const k = members.length;
   if (k < 2) return { matrix: ft, choice: options.distance === "lora" ? "lora" : "ft" }; // a lone model has no pairs
-  const highRank = LOW_RANK_FRACTION * measurableRank(jobs, sketched);
-  const nearest = nearestNeighbours(ft, k);
-  const rankJob = (l: number, pairs: Int32Array): RankJob => ({ sketches: members.map((m) => pass[l]!.sketches[m]!), pairs, epsilon: options.rankEpsilon });
   if (options.distance === "auto") {
-    // A pair is low-rank only if it is in every layer: ranking the nearest-neighbour pairs in
-    // the first sketched layer rules most full fine-tunes out at k ranks instead of k²/2 · L.
-    const [first] = await ranks([rankJob(sketched[0]!, Int32Array.from(nearest.flatMap((j, i) => [i, j])))]);
-    if (!isLowRank(first!, highRank)) return { matrix: ft, choice: "ft" };
+    const rankPairs = await rankMeasuredPairs(members, jobs, pass, sketched, options.rankEpsilon, ranks);
+    let measured = 0;
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) if (i !== j && rankPairs.byRank[i * k + j]) measured++;
+    if (measured === 0) return { matrix: ft, choice: "ft" };
+    return { matrix: combinedDistance(ft, rankPairs, k), choice: measured === k * (k - 1) ? "lora" : "mixed", rankPairs };
   }
   const pairs = Int32Array.from(Array.from({ length: k }, (_, i) => Array.from({ length: k - i - 1 }, (_, d) => [i, i + 1 + d])).flat(2));
+  const rankJob = (l: number, pairs: Int32Array): RankJob => ({ sketches: members.map((m) => pass[l]!.sketches[m]!), pairs, epsilon: options.rankEpsilon });
   const perLayer = await ranks(sketched.map((l) => rankJob(l, pairs)));
   // ℓ_LoRA(u, v) = max over the sketched layers of rank(u_l − v_l).
   const lora = new Float64Array(k * k);
@@ -53,26 +64,10 @@ export async function treeDistance(
       if (rank > lora[i * k + j]!) lora[i * k + j] = lora[j * k + i] = rank;
     });
   }
-  if (options.distance === "auto" && !isLowRank(measurableNeighbourRanks(ft, lora, k), highRank)) return { matrix: ft, choice: "ft" };
-  return { matrix: lora, choice: "lora" };
-}
-
-/**
- * For each model, the rank to its ℓ_FT-nearest model among those it differs from measurably
- * (rank > 0 in some sketched layer); NaN for a model with none. A twin — a model stored again
- * in f16, say, whose difference is all below the rounding-noise floor — is rank 0 from its
- * source in every layer: it says nothing about how the tree was trained, and counting it as a
- * "low-rank" neighbour turned full-fine-tuning trees with re-saved copies over to ℓ_LoRA
- * (experiments/derived-copies.ts).
- */
-function measurableNeighbourRanks(ft: Float64Array, lora: Float64Array, k: number): Float64Array {
-  return Float64Array.from({ length: k }, (_, i) => {
-    let nearest = -1;
-    for (let j = 0; j < k; j++) {
-      if (j !== i && lora[i * k + j]! > 0 && (nearest < 0 || ft[i * k + j]! < ft[i * k + nearest]!)) nearest = j;
-    }
-    return nearest < 0 ? Number.NaN : lora[i * k + nearest]!;
-  });
+  const measurableRank = measurableRankOf(jobs, sketched);
+  const byRank = new Uint8Array(k * k).fill(1);
+  for (let i = 0; i < k; i++) byRank[i * k + i] = 0;
+  return { matrix: lora, choice: "lora", rankPairs: { byRank, rank: lora, highRank: LOW_RANK_FRACTION * measurableRank, measurableRank } };
 }
 
 /**
@@ -174,33 +169,4 @@ function layerRange(members: readonly number[], result: LayerResult): number {
 /** Root mean square of a layer's weights, averaged over the tree's models. */
 function layerRms(members: readonly number[], result: LayerResult): number {
   return members.reduce((sum, m) => sum + rootMeanSquareOf(result.stats[m]!), 0) / members.length;
-}
-
-/** The largest rank the sketches can report: the smallest sketch side over the sketched layers. */
-function measurableRank(jobs: readonly LayerJob[], sketched: readonly number[]): number {
-  return Math.min(...sketched.map((l) => Math.min(jobs[l]!.shape[0]!, jobs[l]!.shape[1]!, jobs[l]!.sketchSize)));
-}
-
-/** Each model's ℓ_FT-nearest neighbour (index into the tree). */
-function nearestNeighbours(ft: Float64Array, k: number): number[] {
-  return Array.from({ length: k }, (_, i) => {
-    let nearest = -1;
-    for (let j = 0; j < k; j++) if (j !== i && (nearest < 0 || ft[i * k + j]! < ft[i * k + nearest]!)) nearest = j;
-    return nearest;
-  });
-}
-
-/**
- * True when at least half the models with a neighbour rank (NaN: none) sit at a low rank from
- * it; false when no model has one.
- */
-function isLowRank(nearestRanks: ArrayLike<number>, highRank: number): boolean {
-  let lowRank = 0;
-  let voters = 0;
-  for (let i = 0; i < nearestRanks.length; i++) {
-    if (Number.isNaN(nearestRanks[i]!)) continue;
-    voters++;
-    if (nearestRanks[i]! < highRank) lowRank++;
-  }
-  return voters > 0 && lowRank * 2 >= voters;
 }

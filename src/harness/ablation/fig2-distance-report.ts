@@ -12,7 +12,7 @@ import type { DistanceCorrelation, DistancePair } from "./distance-correlation.t
 import { formatMeanAndStd } from "./mean-and-std.ts";
 
 /** Paper Fig. 2 legend: "Full FT (ρ = 0.990)", "LoRA (ρ = 0.998)"; it does not say which ρ. */
-export const PAPER_FIG_2 = { ft: 0.99, lora: 0.998 } as const;
+export const PAPER_FIG_2: Readonly<Record<DistanceChoice, number | null>> = { ft: 0.99, lora: 0.998, mixed: null };
 
 /** One tree's pairs and numbers. */
 export interface TreeDistanceResult {

@@ -26,7 +26,7 @@ export async function splitDistanceAnalysis(
   let nearestCredit = 0;
   for (const root of [...new Set(truth.models.map((m) => m.tree))]) {
     const ids = truth.models.filter((m) => m.tree === root).map((m) => m.id);
-    const weights = await weightDistanceMatrix(pickModels(models, ids), { distance });
+    const weights = await weightDistanceMatrix(pickModels(models, ids), { distance: distance === "mixed" ? "auto" : distance });
     const hops = treeEdgeDistances(truth, ids);
     const n = ids.length;
     const pairs = withinTreePairs(weights.matrix, hops, n).map(({ i, j, edgeDistance, weightDistance }) => ({

@@ -1,0 +1,300 @@
+/**
+ * Merges (SPEC §8): a model made by combining two or more parents — a linear average, task
+ * arithmetic (base + Σ λ_i (model_i − base)), SLERP (per tensor, a combination of two models
+ * with coefficients set by their angle). Each of these is, layer by layer, a linear combination
+ * of models in the set, which no fine-tune is. So for every model c, from its weights alone:
+ *
+ *   1. p₁ = its nearest model on the sample; r₁ = ‖c − p₁‖ (what a single parent explains)
+ *   2. grow a set S ∋ p₁ of up to MAX_PARENTS candidates greedily, each step adding the model
+ *      that most lowers the residual of the least-squares fit c_l ≈ Σ_{p∈S} w_{p,l} p_l, per layer l
+ *   3. c is a merge when the smallest S whose residual is below MERGE_RESIDUAL · r₁ has at
+ *      least two members with a clearly positive weight: those are its parents, and the weights
+ *      (averaged over layers, by sample size) its coefficients
+ *
+ * A fine-tune c = p + Δ is not a combination: Δ is new, so no set of other models explains
+ * it, and the residual stays near r₁ (siblings trained on the same data share part of their
+ * drift, which leaves at least ~0.7 r₁: a shared drift is no more than half of Δ's energy in
+ * the seed-sibling study). A negative weight (the base in task arithmetic with λ ≥ ½,
+ * c = a + b − base) is part of the fit, not a parent.
+ *
+ * TIES and DARE keep only part of each task vector, so they are no linear combination; when the
+ * fit fails, detect-sparse-merges.ts looks for their traces instead.
+ *
+ * The fit runs on a sample of each distance layer (the layer's first values, read by
+ * merge-samples.ts), centred on p₁ so that models that differ by 1 % are not collinear in f64:
+ * c − p₁ ≈ v·p₁ + Σ_{p∈S∖p₁} w_p (p − p₁), i.e. weight 1 + v − Σ w_p on p₁.
+ */
+
+import { fitSparseMerge } from "./detect-sparse-merges.ts";
+
+/** Most parents a merge is searched with (mergekit configs combine 2–4 models as a rule). */
+export const MAX_PARENTS = 4;
+
+/**
+ * A fit this far below the nearest model's distance is a merge. Crafted linear, task-arithmetic
+ * and SLERP merges fit to storage rounding (≤ 1e-3 in f32); ordinary fine-tunes stay above
+ * ~0.7 (see above): 0.25 sits well between.
+ */
+export const MERGE_RESIDUAL = 0.25;
+
+/** A parent's weight must be at least this share of the positive weights (a parent is a real contributor, not a rounding). */
+const MIN_SHARE = 0.05;
+
+/** Candidate parents per model: its nearest models by the tree's distance. */
+export const MERGE_CANDIDATES = 10;
+
+/** One detected merge, in the indices the caller passed. */
+export interface DetectedMerge {
+  readonly child: number;
+  readonly parents: readonly number[];
+  /** Each parent's weight, averaged over the layers (a linear merge's mixing weights). */
+  readonly coefficients: readonly number[];
+  /** Residual of the fit relative to the nearest model's distance (0 for an exact combination). */
+  readonly residual: number;
+  /** Every model of the fit, negative weights included (the linear relation the merge is part of). */
+  readonly fitSet: readonly number[];
+  /**
+   * Which member of a linear relation is the merge (resolveMerges: lower wins). A linear fit:
+   * Σ |weight|, 1 for a convex combination and more the further from one. A sparse merge: how
+   * far its parents are from the base relative to the child (below 1 when the base is their
+   * common origin, as it is for the true merge).
+   */
+  readonly preference: number;
+}
+
+/**
+ * The merges among `samples` (one per linear relation, resolveMerges) (samples[m][l]: model m's sample of layer l, the same positions
+ * for every model). `distance` (k × k) picks each model's candidate parents; `allowed(c)`
+ * says which models may be tested as children (e.g. not storage copies).
+ */
+export function detectMerges(
+  samples: readonly (readonly Float64Array[])[],
+  distance: Float64Array,
+  allowed: (m: number) => boolean = () => true,
+): DetectedMerge[] {
+  const k = samples.length;
+  const merges: DetectedMerge[] = [];
+  for (let c = 0; c < k; c++) {
+    if (!allowed(c)) continue;
+    const candidates = Array.from({ length: k }, (_, p) => p)
+      .filter((p) => p !== c)
+      .sort((a, b) => distance[c * k + a]! - distance[c * k + b]!)
+      .slice(0, MERGE_CANDIDATES);
+    const merge = fitMerge(samples, c, candidates) ?? sparseMergeOf(samples, c, candidates);
+    if (merge) merges.push(merge);
+  }
+  return resolveMerges(merges);
+}
+
+/**
+ * A TIES/DARE merge (detect-sparse-merges.ts) as a DetectedMerge: its parents are the models
+ * whose task vectors it merged, each with the common scale λ as coefficient; the base stays in
+ * the relation but is not a parent (it contributes no task vector).
+ */
+function sparseMergeOf(samples: readonly (readonly Float64Array[])[], child: number, candidates: readonly number[]): DetectedMerge | undefined {
+  const sparse = fitSparseMerge(samples, child, candidates);
+  if (!sparse) return undefined;
+  return {
+    child,
+    parents: sparse.parents,
+    coefficients: sparse.parents.map(() => sparse.scale),
+    residual: 1 - sparse.explained,
+    fitSet: [sparse.base, ...sparse.parents],
+    preference: sparse.baseNearness,
+  };
+}
+
+/** Steps 1–3 for one child; undefined when it is no merge. */
+export function fitMerge(samples: readonly (readonly Float64Array[])[], child: number, candidates: readonly number[]): DetectedMerge | undefined {
+  if (candidates.length < 2) return undefined;
+  const y = samples[child]!;
+  const distances = candidates.map((p) => Math.sqrt(y.reduce((sum, layer, l) => sum + squaredDistance(layer, samples[p]![l]!), 0)));
+  const nearestAt = distances.indexOf(Math.min(...distances));
+  const single = distances[nearestAt]!;
+  if (!(single > 0)) return undefined; // a duplicate: storage twins say so
+  // Regressors: 0 is p₁ itself (the scale v), 1… the other candidates minus p₁.
+  const set = [candidates[nearestAt]!, ...candidates.filter((_, at) => at !== nearestAt)];
+  const grams = centredGrams(samples, child, set);
+  let chosen = [0];
+  let residual = single;
+  while (chosen.length < MAX_PARENTS) {
+    let best: { at: number; residual: number } | undefined;
+    for (let at = 1; at < set.length; at++) {
+      if (chosen.includes(at)) continue;
+      const trial = totalResidual(grams.map((gram) => fitLayer(gram, [...chosen, at])));
+      if (!best || trial < best.residual) best = { at, residual: trial };
+    }
+    // A step that explains little more is a fine-tune's new direction, not another parent.
+    if (!best || best.residual > (1 - MIN_STEP_GAIN) * residual) return undefined;
+    chosen = [...chosen, best.at];
+    residual = best.residual;
+    if (residual <= MERGE_RESIDUAL * single) return mergeOf(grams, chosen, set, child, single);
+  }
+  return undefined;
+}
+
+/** A parent must lower the fit's residual by this share at least (a merge's parents each explain a large part). */
+const MIN_STEP_GAIN = 0.1;
+
+/** The merge found with regressors `chosen` (0 = p₁), keeping clearly positive weights only. */
+function mergeOf(grams: readonly LayerGram[], chosen: readonly number[], set: readonly number[], child: number, single: number): DetectedMerge | undefined {
+  const fits = grams.map((gram) => fitLayer(gram, chosen));
+  const total = grams.reduce((sum, gram) => sum + gram.size, 0);
+  const models = chosen.map((at) => set[at]!);
+  const weights = chosen.map((_, s) => fits.reduce((sum, fit, l) => sum + fit.weights[s]! * grams[l]!.size, 0) / total);
+  const positive = weights.reduce((sum, w) => sum + Math.max(0, w), 0);
+  const parents = models.filter((_, s) => weights[s]! > MIN_SHARE * positive);
+  if (parents.length < 2) return undefined;
+  return {
+    child,
+    parents,
+    coefficients: parents.map((p) => weights[models.indexOf(p)]!),
+    residual: totalResidual(fits) / single,
+    fitSet: models,
+    preference: weights.reduce((sum, w) => sum + Math.abs(w), 0),
+  };
+}
+
+/**
+ * One merge per linear relation. An exact combination c = Σ w_p p can be solved for any of its
+ * members with a non-zero weight (task arithmetic c = a + b − base also reads base = a + b − c),
+ * so each member of a relation tests as a merge. The member whose fit is nearest to a convex
+ * combination (smallest Σ |w|: c above has 3, base = a + b − c has 3 as well, a = c + base − b
+ * too; with λ = 0.7, c has 1.8 and the others 3 and 6) is taken as the merge, then the smaller
+ * residual, then the earlier model; every other member of its relation is dropped. A relation
+ * whose weights tie (λ = 1 on two models: a parallelogram, symmetric in its corners) cannot be
+ * told from weights alone. A DARE merge with a large rescale also reads backwards (the base as
+ * a sparse merge onto the child); there the merge is the member whose parents sit nearer its
+ * base than itself (DetectedMerge.preference).
+ */
+export function resolveMerges(candidates: readonly DetectedMerge[]): DetectedMerge[] {
+  const ordered = [...candidates].sort((a, b) => a.preference - b.preference || a.residual - b.residual || a.child - b.child);
+  const accepted: DetectedMerge[] = [];
+  for (const merge of ordered) {
+    const sameRelation = accepted.some((other) => other.fitSet.includes(merge.child) && merge.fitSet.includes(other.child));
+    if (!sameRelation) accepted.push(merge);
+  }
+  return accepted.sort((a, b) => a.child - b.child);
+}
+
+/** One layer's least-squares fit: the weight of each model of the set, and the residual's squared norm. */
+interface LayerFit {
+  readonly weights: Float64Array;
+  readonly squaredResidual: number;
+}
+
+function totalResidual(fits: readonly LayerFit[]): number {
+  return Math.sqrt(fits.reduce((sum, f) => sum + f.squaredResidual, 0));
+}
+
+/**
+ * One layer's inner products, centred on p₁ (set[0]) so that models 1 % apart are not collinear
+ * in f64: regressors v₀ = p₁, v_j = set[j] − p₁; target y = c − p₁. Every subset's fit is then
+ * a small solve, without touching the samples again.
+ */
+interface LayerGram {
+  readonly size: number;
+  /** m × m: ⟨v_a, v_b⟩. */
+  readonly gram: Float64Array;
+  /** ⟨v_a, y⟩. */
+  readonly right: Float64Array;
+  /** ⟨y, y⟩. */
+  readonly target: number;
+}
+
+function centredGrams(samples: readonly (readonly Float64Array[])[], child: number, set: readonly number[]): LayerGram[] {
+  const m = set.length;
+  return samples[child]!.map((layer, l) => {
+    const base = samples[set[0]!]![l]!;
+    const columns = set.map((p, at) => (at === 0 ? base : difference(samples[p]![l]!, base)));
+    const y = difference(layer, base);
+    const gram = new Float64Array(m * m);
+    const right = new Float64Array(m);
+    for (let a = 0; a < m; a++) {
+      right[a] = dot(columns[a]!, y);
+      for (let b = 0; b <= a; b++) gram[a * m + b] = gram[b * m + a] = dot(columns[a]!, columns[b]!);
+    }
+    return { size: layer.length, gram, right, target: dot(y, y) };
+  });
+}
+
+/**
+ * c − p₁ ≈ Σ_{a ∈ chosen} w_a v_a (chosen includes 0) by the normal equations, returned as
+ * weights on the models: 1 + w₀ − Σ_{a>0} w_a on p₁, w_a on the others (in `chosen` order).
+ */
+function fitLayer(layer: LayerGram, chosen: readonly number[]): LayerFit {
+  const m = layer.right.length;
+  const s = chosen.length;
+  const gram = Float64Array.from({ length: s * s }, (_, at) => layer.gram[chosen[Math.floor(at / s)]! * m + chosen[at % s]!]!);
+  const right = Float64Array.from(chosen, (a) => layer.right[a]!);
+  const solution = solveSymmetric(gram, right, s);
+  const explained = solution.reduce((sum, w, a) => sum + w * right[a]!, 0);
+  const weights = new Float64Array(s);
+  let others = 0;
+  for (let a = 1; a < s; a++) {
+    weights[a] = solution[a]!;
+    others += solution[a]!;
+  }
+  weights[0] = 1 + solution[0]! - others;
+  return { weights, squaredResidual: Math.max(0, layer.target - explained) };
+}
+
+/** Solves G x = b for a symmetric positive semi-definite G (m × m) by Cholesky, with a tiny ridge for rank-deficient sets. */
+function solveSymmetric(gram: Float64Array, right: Float64Array, m: number): Float64Array {
+  let trace = 0;
+  for (let a = 0; a < m; a++) trace += gram[a * m + a]!;
+  const ridge = 1e-12 * (trace / m || 1);
+  const lower = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b <= a; b++) {
+      let sum = gram[a * m + b]! + (a === b ? ridge : 0);
+      for (let c = 0; c < b; c++) sum -= lower[a * m + c]! * lower[b * m + c]!;
+      lower[a * m + b] = a === b ? Math.sqrt(Math.max(sum, ridge)) : sum / lower[b * m + b]!;
+    }
+  }
+  const z = new Float64Array(m);
+  for (let a = 0; a < m; a++) {
+    let sum = right[a]!;
+    for (let c = 0; c < a; c++) sum -= lower[a * m + c]! * z[c]!;
+    z[a] = sum / lower[a * m + a]!;
+  }
+  const x = new Float64Array(m);
+  for (let a = m - 1; a >= 0; a--) {
+    let sum = z[a]!;
+    for (let c = a + 1; c < m; c++) sum -= lower[c * m + a]! * x[c]!;
+    x[a] = sum / lower[a * m + a]!;
+  }
+  return x;
+}
+
+function difference(a: Float64Array, b: Float64Array): Float64Array {
+  return a.map((value, i) => value - b[i]!);
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
+
+function squaredDistance(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
+  return sum;
+}
+
+/**
+ * `forbidden` (k × k, or undefined) with each merge anchored for the arborescence: the merge
+ * may hang only under one of its parents (its place in the tree is then replaced by one merge
+ * edge per parent) and may be the parent of none of them, while its own fine-tunes still find
+ * it as their parent.
+ */
+export function anchorMerges(merges: readonly DetectedMerge[], k: number, forbidden: Uint8Array | undefined): Uint8Array | undefined {
+  if (merges.length === 0) return forbidden;
+  const out = forbidden ? Uint8Array.from(forbidden) : new Uint8Array(k * k);
+  for (const { child, parents } of merges) {
+    for (let u = 0; u < k; u++) if (u !== child && !parents.includes(u)) out[u * k + child] = 1;
+    for (const p of parents) out[child * k + p] = 1;
+  }
+  return out;
+}
