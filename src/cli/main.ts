@@ -68,7 +68,12 @@ export function buildProgram(): Command {
       (v) => (v === "auto" ? "auto" : wholeNumber(v, 1, "'auto'")),
       DEFAULTS.trees,
     )
-    .addOption(new Option("--distance <name>", "edge distance: ft (max |Δw|), lora (rank Δw), auto").choices(["ft", "lora", "auto"]).default(DEFAULTS.distance))
+    .addOption(
+      new Option("--distance <name>", "edge distance: ft (|Δw|), lora (rank Δw), auto (per pair: adapter relatives by rank, the rest by ft)")
+        .choices(["ft", "lora", "auto"])
+        .default(DEFAULTS.distance),
+    )
+    .option("--no-merges", "do not look for merges (models combining two or more others); every model gets one parent")
     .addOption(
       new Option(
         "--ft-distance <kind>",

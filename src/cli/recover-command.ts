@@ -21,6 +21,8 @@ export interface RecoverCommandOptions {
   ftDistance: FtDistance;
   lambda: number;
   score: ScoreName | "auto";
+  /** False for --no-merges (commander sets true otherwise; absent means true). */
+  merges?: boolean;
   format: GraphFormat;
   out?: string;
   stats?: string;
@@ -59,6 +61,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     ftDistance: options.ftDistance,
     lambda: options.lambda,
     score: options.score,
+    merges: options.merges ?? true,
     fullStatistics: options.stats !== undefined,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.cache !== false ? { cacheFolder: options.cache ?? defaultLayerCacheFolder() } : {}),

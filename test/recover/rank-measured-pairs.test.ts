@@ -59,7 +59,16 @@ describe("rankMeasuredPairs", () => {
         { q: add(base.q, lowRank(10, 4)), k: base.k },
         { q: add(add(base.q, lowRank(10, 4)), lowRank(20, 12)), k: base.k },
         { q: add(base.q, lowRank(30, 12)), k: base.k },
-        { q: add(base.q, makeGaussian(h * h, 40).map((v) => 0.1 * v)), k: add(base.k, makeGaussian(h * h, 41).map((v) => 0.1 * v)) },
+        {
+          q: add(
+            base.q,
+            makeGaussian(h * h, 40).map((v) => 0.1 * v),
+          ),
+          k: add(
+            base.k,
+            makeGaussian(h * h, 41).map((v) => 0.1 * v),
+          ),
+        },
       ];
       const files = await Promise.all(
         models.map(async (m, i) => {

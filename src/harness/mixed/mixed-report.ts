@@ -10,20 +10,35 @@ import type { HeldOutFold, MixedVariantResult } from "./mixed-study.ts";
 /** The report page. */
 export function mixedCollectionPage(results: readonly MixedVariantResult[], folds: readonly HeldOutFold[], models: number): ReportPage {
   const roots = [...(results[0]?.perTree.keys() ?? [])];
-  const types = [...new Set(results.flatMap((r) => [...r.graph.typed.recallByType.keys()]))];
+  const types = [...new Set(results.flatMap((r) => r.graph.typed.perType.map((t) => t.type)))];
   const main: ReportTable = {
     title: "Whole collection, no flags but the setting (--trees auto)",
-    columns: ["setting", "directed accuracy", "clustering", "trees", "precision", "recall", "F1", "typed F1", ...types.map((t) => `${t} recall (typed)`)],
+    columns: [
+      "setting",
+      "directed accuracy",
+      "clustering",
+      "trees",
+      "precision",
+      "recall",
+      "F1",
+      "typed F1",
+      ...types.map((t) => `${t} recall (typed)`),
+      "merges (false)",
+    ],
     rows: results.map((r): Cell[] => [
       r.label,
       r.graph.accuracy,
       r.graph.clustering,
       r.graph.trees,
-      r.graph.typed.precision,
-      r.graph.typed.recall,
-      r.graph.typed.f1,
-      r.graph.typed.typedF1,
-      ...types.map((t) => r.graph.typed.recallByType.get(t) ?? null),
+      r.graph.typed.directed.precision,
+      r.graph.typed.directed.recall,
+      r.graph.typed.directed.f1,
+      r.graph.typed.typed?.f1 ?? null,
+      ...types.map((t) => {
+        const recall = r.graph.typed.perType.find((p) => p.type === t);
+        return recall ? recall.typed / recall.total : null;
+      }),
+      r.graph.merges,
     ]),
   };
   const perTree: ReportTable = {

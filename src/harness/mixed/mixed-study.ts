@@ -5,18 +5,24 @@
  * the fifth, so that a rule picked here is not judged on the trees that picked it.
  */
 import type { ModelGraph, ModelSource } from "../../types.ts";
-import { edgeAccuracy } from "../../recover/evaluate.ts";
-import { clusteringAccuracy } from "../../recover/evaluate.ts";
+import { clusteringAccuracy, edgeAccuracy } from "../../recover/evaluate.ts";
 import type { OptionVariant } from "../ablation/option-sweep.ts";
 import { pickModels, recoverScored } from "../ablation/recover-scored.ts";
 import { truthOfTrees, type MixedTruth } from "./mixed-truth.ts";
-import { typedEdgeScores, type TypedEdgeScores } from "./typed-edge-scores.ts";
+import { typedScores, type TypedScores } from "../../recover/evaluate-typed.ts";
 
 /** One setting's results on the mixed collection. */
 export interface MixedVariantResult {
   readonly label: string;
   /** The whole collection with `--trees auto`. */
-  readonly graph: { readonly accuracy: number; readonly clustering: number; readonly trees: number; readonly typed: TypedEdgeScores };
+  readonly graph: {
+    readonly accuracy: number;
+    readonly clustering: number;
+    readonly trees: number;
+    readonly typed: TypedScores;
+    /** Models recovered as merges (the collection has none: each is a false positive). */
+    readonly merges: number;
+  };
   /** Directed accuracy per true tree (cluster known), by root. */
   readonly perTree: ReadonlyMap<string, number>;
   /** The recovered whole-collection graph (saved beside the report). */
@@ -55,7 +61,8 @@ export async function mixedStudy(
         accuracy: edgeAccuracy(whole.graph, truth).accuracy,
         clustering: clusteringAccuracy(whole.graph.trees, truth),
         trees: whole.graph.trees.length,
-        typed: typedEdgeScores(whole.graph, truth),
+        typed: typedScores(whole.graph.edges, truth.edges),
+        merges: new Set(whole.graph.edges.filter((e) => e.type === "merge").map((e) => e.child)).size,
       },
       perTree,
       recovered: whole.graph,

@@ -5,16 +5,14 @@
  * distance for the whole set. The truth is the plan's, exactly: a LoRA grandchild is a LoRA
  * child of its LoRA parent, an FT grandchild a full fine-tune of an FT child.
  */
-import type { Stage, TruthGraph } from "../../types.ts";
+import type { RelationType, Stage, TruthGraph } from "../../types.ts";
 import type { VthrPlan } from "../vthr/plan-vthr.ts";
 import type { SplitName } from "../vthr/vthr-settings.ts";
 
-/** How a true edge was made: full fine-tuning, or a merged LoRA update. */
-export type MixedEdgeType = "finetune" | "adapter";
-
 /** The truth of a mixed collection, with each edge's type. */
 export interface MixedTruth extends TruthGraph {
-  readonly edges: readonly { parent: string; child: string; type: MixedEdgeType }[];
+  /** Full fine-tunes are "finetune" edges, merged LoRA updates "adapter" ones. */
+  readonly edges: readonly { parent: string; child: string; type: RelationType }[];
 }
 
 /** Roots once, then every model of `splits` (in that order); each edge typed by its split. */
