@@ -40,6 +40,44 @@ export function isLowRankPair(pairs: RankMeasuredPairs, k: number, i: number, j:
   return rank > 0 && rank < pairs.highRank;
 }
 
+/** Neighbours per model the pre-check ranks (a LoRA child's nearest may be its f16 re-save, rank 0). */
+const CHECKED_NEIGHBOURS = 2;
+
+/**
+ * Whether any pair of the tree can be measured by rank, at k ranks instead of k²/2: some pair's
+ * other distance layers are the same up to rounding, or a model is at a low rank (above 0) from
+ * one of its CHECKED_NEIGHBOURS ℓ_FT-nearest models in the first sketched layer. An adapter
+ * child is within low rank of its parent, which is among its nearest. A set of full fine-tunes
+ * whose probe found low rank only because of storage twins (rank 0) stops here.
+ */
+export async function mayHaveRankPairs(
+  members: readonly number[],
+  jobs: readonly LayerJob[],
+  pass: readonly LayerResult[],
+  sketched: readonly number[],
+  ft: Float64Array,
+  epsilon: number,
+  ranks: RankRunner,
+): Promise<boolean> {
+  const k = members.length;
+  const others = jobs.flatMap((job, l) => (job.roles.distance && !sketched.includes(l) ? [l] : []));
+  for (let i = 0; i < k && others.length > 0; i++) {
+    for (let j = i + 1; j < k; j++) if (others.every((l) => sameUpToRounding(jobs[l]!, pass[l]!, members[i]!, members[j]!))) return true;
+  }
+  const unique = new Set<number>();
+  for (let i = 0; i < k; i++) {
+    const nearest = Array.from({ length: k }, (_, j) => j)
+      .filter((j) => j !== i)
+      .sort((a, b) => ft[i * k + a]! - ft[i * k + b]!);
+    for (const j of nearest.slice(0, CHECKED_NEIGHBOURS)) unique.add(Math.min(i, j) * k + Math.max(i, j));
+  }
+  const pairs = Int32Array.from([...unique].flatMap((pair) => [Math.floor(pair / k), pair % k]));
+  const l = sketched[0]!;
+  const [found] = await ranks([{ sketches: members.map((m) => pass[l]!.sketches[m]!), pairs, epsilon }]);
+  const highRank = LOW_RANK_FRACTION * measurableRankOf(jobs, sketched);
+  return found!.some((rank) => rank > 0 && rank < highRank);
+}
+
 /** Ranks and classifies every pair of `members` (group indices); `sketched` are the sketched layers. */
 export async function rankMeasuredPairs(
   members: readonly number[],

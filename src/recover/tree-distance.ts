@@ -13,7 +13,7 @@ import { LOW_RANK_FRACTION, type RecoverOptions } from "./options.ts";
 import { rankInProcess, type RankJob, type RankRunner } from "./pair-ranks.ts";
 import { rootMeanSquareOf } from "../stats/layer-stats.ts";
 import type { FtDistance } from "./options.ts";
-import { combinedDistance, measurableRankOf, rankMeasuredPairs, type RankMeasuredPairs } from "./rank-measured-pairs.ts";
+import { combinedDistance, mayHaveRankPairs, measurableRankOf, rankMeasuredPairs, type RankMeasuredPairs } from "./rank-measured-pairs.ts";
 
 /**
  * The distance a tree was built with: ℓ_FT for every pair, ℓ_LoRA for every pair, or both
@@ -46,6 +46,7 @@ export async function treeDistance(
   const k = members.length;
   if (k < 2) return { matrix: ft, choice: options.distance === "lora" ? "lora" : "ft" }; // a lone model has no pairs
   if (options.distance === "auto") {
+    if (!(await mayHaveRankPairs(members, jobs, pass, sketched, ft, options.rankEpsilon, ranks))) return { matrix: ft, choice: "ft" };
     const rankPairs = await rankMeasuredPairs(members, jobs, pass, sketched, options.rankEpsilon, ranks);
     let measured = 0;
     for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) if (i !== j && rankPairs.byRank[i * k + j]) measured++;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { combinedDistance, isLowRankPair, rankMeasuredPairs, type RankMeasuredPairs } from "../../src/recover/rank-measured-pairs.ts";
+import { combinedDistance, isLowRankPair, mayHaveRankPairs, rankMeasuredPairs, type RankMeasuredPairs } from "../../src/recover/rank-measured-pairs.ts";
 import { analyseLayer, type LayerJob } from "../../src/recover/layer-pass.ts";
 import { rankInProcess } from "../../src/recover/pair-ranks.ts";
 import { DEFAULT_RANK_EPSILON } from "../../src/recover/low-rank-sketch.ts";
@@ -98,6 +98,10 @@ describe("rankMeasuredPairs", () => {
       expect([pairs.rank[at(0, 1)], pairs.rank[at(1, 2)], pairs.rank[at(2, 3)]]).toEqual([4, 12, 28]);
       expect([pairs.byRank[at(0, 1)], pairs.byRank[at(1, 2)], pairs.byRank[at(2, 3)], pairs.byRank[at(0, 4)], pairs.byRank[at(1, 4)]]).toEqual([1, 1, 1, 0, 0]);
       expect([isLowRankPair(pairs, 5, 0, 1), isLowRankPair(pairs, 5, 2, 3)]).toEqual([true, false]);
+      // The pre-check: a root and a full fine-tune have no rank-measured pair; add a LoRA child and they do.
+      const ft = (members: number[]) => Float64Array.from({ length: members.length ** 2 }, (_, at) => (at % (members.length + 1) === 0 ? 0 : 1));
+      expect(await mayHaveRankPairs([0, 4], jobs, pass, [0], ft([0, 4]), DEFAULT_RANK_EPSILON, rankInProcess)).toBe(false);
+      expect(await mayHaveRankPairs([0, 1, 4], jobs, pass, [0], ft([0, 1, 4]), DEFAULT_RANK_EPSILON, rankInProcess)).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
