@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../../src/harness/ablation/spawn-experiment.ts";
+import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 import { edgeAccuracy } from "../../src/recover/evaluate.ts";
 import type { ModelGraph, TruthGraph } from "../../src/types.ts";
 
