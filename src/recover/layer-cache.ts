@@ -4,12 +4,15 @@
  * `--lambda`, `--trees` or `--format` — reads no weights, and a run stopped half-way (Ctrl-C,
  * a crash, a full disk) resumes at the layers it had not finished.
  *
- *   key = sha256(format version, the code that computes a layer result, the job (layer name,
- *               shape, roles, sketch, sample and histogram sizes, which pairs are compared)
- *               and, for each model in order, its tensor's dtype, offset and length and either
- *               its file's identity (path, size, mtime: the default, costs one stat per file)
- *               or, with `keyByContent` (--verify-cache), a checksum of the tensor's bytes
- *               (reads every weight again, but still skips the layer pass's arithmetic)
+ *   key = sha256(format version, the code that computes a layer result (every source the
+ *               layer pass imports: result-sources.ts), the job (layer name, shape, roles,
+ *               sketch, sample and histogram sizes, which pairs are compared) and, for each
+ *               model in order, its tensor's name, offset, length, dtype and encoding (GGUF
+ *               block type, rotary heads) — for a PEFT adapter's layer those of its base and
+ *               both factors, its scale and the adapter code — and either each file's identity
+ *               (path, size, mtime: the default, one stat per file) or, with `keyByContent`
+ *               (--verify-cache), a checksum of the tensor's bytes (reads every weight again,
+ *               but still skips the layer pass's arithmetic))
  *
  * A changed or moved file, a different model set or order, or an edited kernel gives new keys,
  * so stale entries are never read — except, by default, a file rewritten in place with the
@@ -28,6 +31,7 @@ import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 import type { LayerSketch } from "./low-rank-sketch.ts";
 import { nativeKernels } from "../kernels/native-kernels.ts";
+import { resultSources } from "./result-sources.ts";
 
 /** Bump when the entry layout changes (2: the trailing checksum). */
 const FORMAT_VERSION = 2;
@@ -37,23 +41,6 @@ const CONCURRENT_CHECKSUMS = 2;
 
 /** Bytes of the trailing checksum (xxHash64, little-endian). */
 const CHECKSUM_BYTES = 8;
-
-/**
- * Sources whose code decides a layer's result (relative to src/): any edit to them changes
- * every key, so a cache never serves results computed by older code.
- */
-const RESULT_SOURCES = [
-  "recover/layer-pass.ts",
-  "recover/low-rank-sketch.ts",
-  "recover/seeded-random.ts",
-  "stats/layer-stats.ts",
-  "stats/quantisation-grid.ts",
-  "distance/elementwise-distance.ts",
-  "distance/storage-noise.ts",
-  "io/dtype.ts",
-  "kernels/assembly/weight-kernels.ts",
-  "kernels/native/weight-kernels.c",
-];
 
 /** The code that forms a PEFT adapter's layers (keys of layers without one do not depend on it). */
 const LOW_RANK_SOURCES = ["io/peft/adapter-tensor.ts"];
@@ -119,9 +106,10 @@ export class LayerCache {
     const models = await Promise.all(
       job.tensors.map(async (tensor) => {
         const update = tensor.lowRank;
-        if (!update) return [await identity(tensor), tensor.name, tensor.offset, tensor.byteLength, tensor.dtype];
+        const part = async (t: TensorInfo) => [await identity(t), t.name, t.offset, t.byteLength, t.dtype, t.encoding ?? null];
+        if (!update) return part(tensor);
         // A PEFT adapter's layer (base + Δ): its base tensor and both factors, the scale and the orientation.
-        const parts = await Promise.all([update.base, update.a, update.b].map(async (t) => [await identity(t), t.name, t.offset, t.byteLength, t.dtype]));
+        const parts = await Promise.all([update.base, update.a, update.b].map(part));
         return [...parts, update.scale, update.transposed];
       }),
     );
@@ -167,12 +155,15 @@ export class LayerCache {
 }
 
 /**
- * A digest of RESULT_SOURCES as they are now, and of which kernels sweep (the native and the
- * WebAssembly power sums agree to ~1e-8, not bit for bit).
+ * A digest of `sources` (default: every source the layer pass imports, result-sources.ts) as they
+ * are now, and of which kernels sweep (the native and the WebAssembly power sums agree to ~1e-8,
+ * not bit for bit).
  */
-async function codeDigest(sources: readonly string[] = RESULT_SOURCES): Promise<string> {
+async function codeDigest(sources?: readonly string[]): Promise<string> {
   const hash = new Bun.CryptoHasher("sha256").update((await nativeKernels()).native ? "native" : "wasm");
-  for (const source of sources) hash.update(source).update(await readFile(join(import.meta.dir, "..", source)));
+  // The adapter code has a digest of its own, in the keys of adapter layers only.
+  const common = async () => (await resultSources()).filter((source) => !LOW_RANK_SOURCES.includes(source));
+  for (const source of sources ?? (await common())) hash.update(source).update(await readFile(join(import.meta.dir, "..", source)));
   return hash.digest("hex");
 }
 

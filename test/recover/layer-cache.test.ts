@@ -151,6 +151,18 @@ describe("--verify-cache: entries keyed by the bytes", () => {
     expect(hashed.sort()).toEqual([...tensors].sort());
   });
 
+  test("a tensor's encoding is part of the key: the same bytes decoded another way are a miss", async () => {
+    const [job] = planLayers(await discoverModels([models]), DEFAULT_RECOVER_OPTIONS);
+    const cache = new LayerCache(join(dir, "encoding"));
+    const plain = job!;
+    // Any entry will do to see which key finds a file: the 2-model sample under this job is found (if unfit)…
+    await cache.put(plain, sample);
+    expect((await cache.lookup(plain)).damaged?.reason).toBe("does not fit the layer");
+    // …while the same tensors with an encoding look under another key, where there is nothing.
+    const encoded = { ...plain, tensors: plain.tensors.map((t) => ({ ...t, encoding: { format: "gguf" as const, ggmlType: "Q8_0" as const } })) };
+    expect(await cache.lookup(encoded)).toEqual({});
+  });
+
   test("content keys survive a move: the same bytes at another path are cache hits", async () => {
     const cacheFolder = join(dir, "moved");
     const [a, b] = [join(dir, "moved-a"), join(dir, "moved-b")];
