@@ -146,7 +146,9 @@ export async function readStagesFile(file: string): Promise<Record<string, Stage
   try {
     parsed = JSON.parse(await readFile(file, "utf8"));
   } catch (error) {
-    const problem = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "is not valid JSON";
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder, not a JSON file" : code ? `cannot read (${code})` : "is not valid JSON";
     throw new MotherError(file, problem, { help: 'expected {"model-id": "specialization", …}' });
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {

@@ -27,7 +27,8 @@ const CHECKPOINT_SUFFIXES = [".safetensors", ".safetensors.index.json", ".gguf",
 export async function checkOutputPath(path: string, flag: string, inputs: readonly string[]): Promise<string> {
   const absolute = resolve(path);
   const existing = await stat(absolute).catch(() => undefined);
-  if (existing?.isDirectory()) throw outputIsFolder(path, flag);
+  // A trailing slash means a folder even when none exists yet (`--out results/`).
+  if (existing?.isDirectory() || /[/\\]$/.test(path)) throw outputIsFolder(path, flag);
   if (existing && !existing.isFile()) throw outputNotRegularFile(path, flag);
   const folder = await nearestFolder(path, flag, dirname(absolute));
   await probeWrite(path, flag, folder);

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
-import { layerReadProgress, runRecoverCommand, type RecoverCommandOptions } from "../../src/cli/recover-command.ts";
+import { layerReadProgress, readStagesFile, runRecoverCommand, type RecoverCommandOptions } from "../../src/cli/recover-command.ts";
 import { lineProgress, recordingProgress } from "../../src/ui/progress.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { hashTree, runMother } from "../faults/run-mother.ts";
@@ -53,6 +53,14 @@ describe("mother recover --out/--stats checks", () => {
     },
     30_000,
   );
+});
+
+describe("readStagesFile", () => {
+  test("a folder given as --stages is named as a folder, not as invalid JSON", async () => {
+    const error = await readStagesFile(models).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MotherError);
+    expect((error as MotherError).message).toStartWith(`${models}: is a folder, not a JSON file`);
+  });
 });
 
 describe("layerReadProgress", () => {

@@ -46,8 +46,9 @@ async function listing(folder: string): Promise<string[]> {
 }
 
 describe("checkOutputPath", () => {
-  test("a directory is refused", async () => {
+  test("a directory is refused, and so is a path ending in a slash (a folder yet to be made)", async () => {
     expect((await refusal(join(root, "models"), [join(models, "a")])).message).toMatch(/names a folder/);
+    expect((await refusal(`${join(root, "results")}/`)).message).toMatch(/names a folder/);
   });
 
   test("a path under a regular file is refused", async () => {
