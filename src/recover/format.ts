@@ -111,10 +111,10 @@ function edgeLabel(edge: GraphEdge): string {
 
 function formatNewick(graph: ModelGraph, note: (message: string) => void): string {
   const { kept, extraParents } = newickParents(graph.edges);
-  for (const [child, others] of extraParents) {
-    note(
-      `newick holds trees only: merge ${child} is drawn under ${kept.get(child)!.parent}; its other parents (${others.join(", ")}) are in a [&merge=…] comment`,
-    );
+  if (extraParents.size > 0) {
+    const merges = [...extraParents].map(([child, others]) => `${child} under ${kept.get(child)!.parent}, also from ${others.join(", ")}`);
+    const shown = merges.length > 3 ? `${merges.slice(0, 3).join("; ")}; … ${merges.length - 3} more` : merges.join("; ");
+    note(`newick holds trees only: ${merges.length} merge(s) drawn under their main parent, the other parents in [&merge=…] comments (${shown})`);
   }
   const children = new Map<string, { child: string; distance: number }[]>();
   for (const edge of kept.values()) {

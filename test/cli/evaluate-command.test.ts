@@ -8,6 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { runEvaluateCommand } from "../../src/cli/evaluate-command.ts";
+import { parseAllDocuments } from "yaml";
+import { formatGraph, GRAPH_FORMATS } from "../../src/recover/format.ts";
+import { recover } from "../../src/recover/recover.ts";
+import { writeTypedFamily } from "../fixtures/typed-family.ts";
 
 let dir: string;
 beforeAll(async () => {
@@ -213,4 +217,26 @@ describe("mother evaluate: notes, then scores", () => {
     );
     expect(JSON.parse(mixed.stdout).clustering).toBe(0.5);
   });
+});
+
+describe("mother evaluate on a recovered typed family (merges, adapters, a re-save)", () => {
+  test("every format renders the recovered graph, and evaluate scores it against the typed truth with typed F1 1", async () => {
+    const family = join(dir, "typed-family");
+    const truth = await writeTypedFamily(family);
+    const { graph } = await recover([family]);
+    for (const format of GRAPH_FORMATS) expect(formatGraph(graph, format).length).toBeGreaterThan(0);
+    const hf = parseAllDocuments(formatGraph(graph, "hf"), { version: "1.1" });
+    if (!Array.isArray(hf)) throw new Error("not a stream");
+    const merged = hf.map((d) => d.toJS()).find((d) => d["m-linear"])?.["m-linear"];
+    expect(merged).toEqual({ base_model: expect.arrayContaining(["f0", "f1"]), base_model_relation: "merge" });
+    const typedTruth = { models: truth.ids.map((id) => ({ id })), edges: truth.edges };
+    const run = await evaluate(typedTruth, JSON.parse(formatGraph(graph, "json")), true);
+    expect(run.error).toBeUndefined();
+    expect(run.stderr).toBe("");
+    const scores = JSON.parse(run.stdout);
+    expect(scores.directed.f1).toBe(1);
+    expect(scores.typed.f1).toBe(1);
+    expect(scores.perType.map((t: { type: string }) => t.type)).toEqual(["finetune", "adapter", "quantized", "merge"]);
+    expect(scores.clustering).toBe(1);
+  }, 60_000);
 });
