@@ -9,11 +9,12 @@
  * paths, or whose files no longer exist, leave the index. Unreadable segments are dropped
  * (said in one line each) and their models read again.
  */
-import { resolve, sep } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
 import type { ModelSource } from "../types.ts";
-import { discoverModels } from "../io/discover-models.ts";
-import { fileIdentity } from "../io/file-identity.ts";
-import { FINGERPRINT_VERSION, fingerprintLayers, fingerprintModel, statNow, type Fingerprint } from "./fingerprint.ts";
+import { discoverModels, locateModels } from "../io/discover-models.ts";
+import { duplicateIndexedId } from "../messages.ts";
+import { FINGERPRINT_VERSION, fingerprintModel, type Fingerprint } from "./fingerprint.ts";
 import { compact, loadIndex, writeSegment, type IndexRow, type LoadedIndex } from "./index-store.ts";
 import { rm } from "node:fs/promises";
 
@@ -51,30 +52,38 @@ export interface IndexPlan {
   readonly removed: readonly string[];
 }
 
-/** Steps 1–2: discovers the models under `paths` and compares them with the index at `dir`. */
+/**
+ * Steps 1–2: locates the models under `paths` (folder listings only) and compares them with the
+ * index at `dir`; only models without a current entry have their headers read.
+ */
 export async function planIndexUpdate(paths: readonly string[], dir: string, effects: IndexEffects = SILENT): Promise<IndexPlan> {
-  const models = await discoverModels([...paths]);
+  const locations = (await Promise.all(paths.map(locateModels))).flat();
+  locations.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (let i = 1; i < locations.length; i++) {
+    if (locations[i]!.id === locations[i - 1]!.id) throw duplicateIndexedId(locations[i]!.id, locations[i - 1]!.path, locations[i]!.path);
+  }
   const loaded = await loadIndex(dir);
   for (const { file, problem } of loaded.bad) effects.log(`${file}: unreadable index segment (${problem}): dropped, its models are read again`);
-  const todo: ModelSource[] = [];
+  const toRead: string[] = [];
   let updated = 0;
   const present = new Set<string>();
-  for (const model of models) {
-    const path = resolve(model.path);
+  for (const location of locations) {
+    const path = resolve(location.path);
     present.add(path);
     const entry = loaded.entries.get(path);
-    if (entry && (await unchanged(entry, model))) continue;
+    if (entry && entry.id === location.id && unchanged(entry, location.kind === "folder" ? path : undefined)) continue;
     if (entry) updated++;
-    todo.push(model);
+    toRead.push(location.path);
   }
+  const todo = toRead.length > 0 ? await discoverModels(toRead) : [];
   const roots = paths.map((path) => resolve(path));
   const removed: string[] = [];
   for (const [path, entry] of loaded.entries) {
     if (present.has(path)) continue;
     const underPaths = roots.some((root) => path === root || path.startsWith(root + sep));
-    if (underPaths || !(await allExist(entry))) removed.push(path);
+    if (underPaths || !allExist(entry)) removed.push(path);
   }
-  return { loaded, todo, kept: models.length - todo.length, updated, removed };
+  return { loaded, todo, kept: locations.length - todo.length, updated, removed };
 }
 
 /** Brings the index at `dir` up to date with the models under `paths`. */
@@ -111,26 +120,30 @@ export async function finishUpdate(dir: string, plan: IndexPlan, fingerprints: r
   };
 }
 
-/** Whether an entry still describes `model`: this version, and the same identity for every file. */
-async function unchanged(entry: Fingerprint, model: ModelSource): Promise<boolean> {
+/**
+ * Whether an entry still describes its model without reading it: this version, the same
+ * identity for every file it was read from, and (for a model folder) no safetensors file added
+ * to or removed from the folder since.
+ */
+function unchanged(entry: Fingerprint, folder: string | undefined): boolean {
   if (entry.version !== FINGERPRINT_VERSION) return false;
-  const files = [...new Set(fingerprintLayers(model).map((p) => p.tensor.file))].map((file) => resolve(file)).sort();
-  if (files.length !== entry.files.length) return false;
-  for (const [i, file] of files.entries()) {
-    const [path, size, mtimeMs] = await fileIdentity(file, statNow);
-    const [indexedPath, indexedSize, indexedMtime] = entry.files[i]!;
-    if (path !== indexedPath || size !== indexedSize || mtimeMs !== indexedMtime) return false;
-  }
-  return true;
-}
-
-async function allExist(entry: Fingerprint): Promise<boolean> {
-  for (const [path] of entry.files) {
+  for (const [path, size, mtimeMs] of entry.files) {
+    let now: { size: number; mtimeMs: number };
     try {
-      await statNow(path);
+      now = statSync(path);
     } catch {
       return false;
     }
+    if (now.size !== size || now.mtimeMs !== mtimeMs) return false;
   }
-  return true;
+  if (!folder) return true;
+  const shards = readdirSync(folder)
+    .filter((name) => name.endsWith(".safetensors"))
+    .map((name) => join(folder, name))
+    .sort();
+  return shards.length === entry.files.length && shards.every((shard, i) => shard === entry.files[i]![0]);
+}
+
+function allExist(entry: Fingerprint): boolean {
+  return entry.files.every(([path]) => existsSync(path));
 }

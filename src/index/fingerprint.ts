@@ -15,6 +15,7 @@ import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { LayerKind, LayerStats, ModelSource, TensorInfo } from "../types.ts";
 import { MotherError } from "../errors.ts";
+import { indexNeedsSafetensors } from "../messages.ts";
 import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
 import { readTensor } from "../io/read-safetensors.ts";
 import { layerStats, powerSumShift, statsFromPowerSums } from "../stats/layer-stats.ts";
@@ -111,6 +112,8 @@ export const WHOLE_SPAN_BYTES = 16 * 1024 * 1024;
 
 /** Fingerprints one model: one streaming read of its selected layers, one file open at a time. */
 export async function fingerprintModel(model: ModelSource): Promise<Fingerprint> {
+  if ((model.format ?? "safetensors") !== "safetensors" || model.tensors.some((t) => t.encoding))
+    throw indexNeedsSafetensors(model.path, model.format ?? "GGUF");
   const planned = fingerprintLayers(model);
   if (!planned.some((p) => p.layer.distance)) {
     throw new MotherError(model.path, "has no weight matrices recovery can compare", {

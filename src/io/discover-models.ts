@@ -26,7 +26,7 @@ import { isAdapterFolder, openAdapterFolder } from "./peft/open-adapter-folder.t
 const SAFETENSORS_SUFFIX = ".safetensors";
 
 /** A model located on disk, before its headers are read. */
-interface ModelLocation {
+export interface ModelLocation {
   readonly id: string;
   readonly path: string;
   /** "gguf": `path` is the .gguf file itself (the id may still be its folder's name). */
@@ -84,7 +84,8 @@ async function mapInBatches<T, R>(items: readonly T[], batchSize: number, run: (
   return results;
 }
 
-async function locateModels(path: string): Promise<ModelLocation[]> {
+/** The models under one path, found from folder listings alone (no header is read): `mother index` skips unchanged ones this way. */
+export async function locateModels(path: string): Promise<ModelLocation[]> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);

@@ -39,7 +39,7 @@ describe("mother index / recover --index", () => {
     expect(graph.edges).toHaveLength(8);
     const withPaths = await run("recover", models, "--index", index, "-q");
     expect(JSON.parse(withPaths.stdout)).toEqual(graph);
-  });
+  }, 60_000);
 
   test("a damaged index gives one line, exit 1 and no output file", async () => {
     const index = join(dir, "damaged");
@@ -52,5 +52,5 @@ describe("mother index / recover --index", () => {
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toContain("unreadable index segment");
     expect(await Bun.file(out).exists()).toBe(false);
-  });
+  }, 60_000);
 });

@@ -41,6 +41,18 @@ describe("indexModels", () => {
     expect([...entries.values()].find((e) => e.id === "copy-of-r")!.checksum).toBe([...entries.values()].find((e) => e.id === "r")!.checksum);
   });
 
+  test("a safetensors file added to a model folder gets the model read again, its files unchanged or not", async () => {
+    const set = join(dir, "sharded");
+    const index = join(dir, "sharded-index");
+    await cp(models, set, { recursive: true });
+    await indexModels([set], index);
+    await cp(join(set, "r-c0", "model.safetensors"), join(set, "r", "extra.safetensors"));
+    const summary = await indexModels([set], index).catch((error: unknown) => error);
+    // Two files with the same tensor names are refused by discovery, or the model is read again: never kept as it was.
+    if (summary instanceof Error) expect(summary.message).toContain(join(set, "r"));
+    else expect(summary).toMatchObject({ updated: 1, kept: 4 });
+  });
+
   test("an unreadable segment is dropped with one line and its models are read again", async () => {
     const index = join(dir, "damaged");
     await indexModels([models], index);
