@@ -14,7 +14,7 @@
  */
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { Binary, Bool, Dictionary, Float64, Int32, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray } from "apache-arrow";
+import { Binary, Bool, Dictionary, Float64, Int32, Table, tableFromIPC, tableToIPC, Utf8, type Vector, vectorFromArray } from "apache-arrow";
 import type { LayerStats } from "../types.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import { STAT_COLUMNS } from "../stats/stats-table.ts";
@@ -172,6 +172,7 @@ export function decodeSegment(bytes: Uint8Array, name: string): IndexRow[] {
     "stats",
     "samples",
   ].map(column);
+  const [statRows, sampleRows] = [binaryRows(stats!), binaryRows(samples!)];
   const layouts = new Map<string, FingerprintLayer[]>();
   const rows: IndexRow[] = [];
   for (let r = 0; r < table.numRows; r++) {
@@ -182,8 +183,8 @@ export function decodeSegment(bytes: Uint8Array, name: string): IndexRow[] {
     const layoutText = layout!.get(r) as string;
     let layers = layouts.get(layoutText);
     if (!layers) layouts.set(layoutText, (layers = JSON.parse(layoutText) as FingerprintLayer[]));
-    const statBytes = stats!.get(r) as Uint8Array;
-    const sampleBytes = samples!.get(r) as Uint8Array;
+    const statBytes = statRows[r]!;
+    const sampleBytes = sampleRows[r]!;
     rows.push({
       path: path!.get(r) as string,
       id: id!.get(r) as string,
@@ -192,11 +193,31 @@ export function decodeSegment(bytes: Uint8Array, name: string): IndexRow[] {
       checksum: checksum!.get(r) as string,
       architecture: architecture!.get(r) as string,
       layers,
-      stats: statsFromArray(new Float64Array(statBytes.slice().buffer), layers.length),
-      samples: new Float32Array(sampleBytes.slice().buffer),
+      stats: statsFromArray(viewOf(statBytes, Float64Array), layers.length),
+      samples: viewOf(sampleBytes, Float32Array),
     });
   }
   return rows;
+}
+
+/** The values of a Binary column, one view per row into the segment's bytes (no copy). */
+function binaryRows(vector: Vector): Uint8Array[] {
+  const rows: Uint8Array[] = [];
+  for (const chunk of vector.data) {
+    const offsets = chunk.valueOffsets as Int32Array;
+    const values = chunk.values as Uint8Array;
+    for (let i = chunk.offset; i < chunk.offset + chunk.length; i++) rows.push(values.subarray(offsets[i]!, offsets[i + 1]!));
+  }
+  return rows;
+}
+
+/** `bytes` as a typed array: a view when aligned (Arrow aligns buffers to 8 bytes and every row is a multiple of 8 long), else a copy. */
+function viewOf<T extends Float32Array | Float64Array>(
+  bytes: Uint8Array,
+  Type: { new (buffer: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number },
+): T {
+  const aligned = bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0 ? bytes : bytes.slice();
+  return new Type(aligned.buffer as ArrayBuffer, aligned.byteOffset, aligned.byteLength / Type.BYTES_PER_ELEMENT);
 }
 
 function bytesOf(values: Float32Array | Float64Array): Uint8Array {
