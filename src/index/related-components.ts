@@ -15,6 +15,7 @@
 import usearch from "usearch";
 import { CLUSTERING_QUANTILE, quantileOfSorted, RELATED_BELOW } from "../recover/cluster-models.ts";
 import { rootMeanSquareOf } from "../stats/layer-stats.ts";
+import { makeUniform } from "../recover/seeded-random.ts";
 import { SAMPLES_PER_LAYER, type Fingerprint } from "./fingerprint.ts";
 
 /** Up to this many models, every pair is estimated (≤ 125,000 pairs, well under a second). */
@@ -130,9 +131,14 @@ export function nearestNeighbours(models: readonly Comparable[], k: number): Int
     expansion_search: 64,
     multi: false,
   });
+  // Inserted in a seeded random order: inserting a tree's members one after another builds
+  // them into an island the graph's greedy search may never enter.
+  const order = seededPermutation(n);
+  const shuffled = new Float32Array(n * dimensions);
+  order.forEach((m, at) => shuffled.set(vectors.subarray(m * dimensions, (m + 1) * dimensions), at * dimensions));
   index.add(
-    BigUint64Array.from({ length: n }, (_, i) => BigInt(i)),
-    vectors,
+    BigUint64Array.from(order, (m) => BigInt(m)),
+    shuffled,
     1,
   );
   const found = index.search(vectors, k + 1, 1);
@@ -143,5 +149,38 @@ export function nearestNeighbours(models: readonly Comparable[], k: number): Int
     // usearch marks a missing neighbour with the maximal key.
     if (key < BigInt(n)) out[i] = Number(key);
   }
+  // A model whose search did not even find itself sits where the greedy search did not reach
+  // (an island of close relatives): its neighbours are found by an exact scan instead.
+  for (let i = 0; i < n; i++) {
+    const row = out.subarray(i * (k + 1), (i + 1) * (k + 1));
+    if (!row.includes(i)) row.set(exactNeighbours(vectors, dimensions, i, k + 1));
+  }
   return out;
+}
+
+/** The `count` nearest vectors to vector `i` by squared L2, by comparing it with every one (itself first). */
+function exactNeighbours(vectors: Float32Array, dimensions: number, i: number, count: number): Int32Array {
+  const n = vectors.length / dimensions;
+  const distances = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let sum = 0;
+    for (let d = 0; d < dimensions; d++) {
+      const delta = vectors[i * dimensions + d]! - vectors[j * dimensions + d]!;
+      sum += delta * delta;
+    }
+    distances[j] = j === i ? -1 : sum;
+  }
+  const order = Int32Array.from({ length: n }, (_, j) => j).sort((a, b) => distances[a]! - distances[b]! || a - b);
+  return order.slice(0, count);
+}
+
+/** A fixed pseudo-random permutation of 0 … n − 1 (Fisher–Yates over splitmix draws). */
+function seededPermutation(n: number): Int32Array {
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const uniform = makeUniform(n, 0x5eed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(uniform[i]! * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
 }

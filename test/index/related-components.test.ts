@@ -79,6 +79,21 @@ describe("related components from fingerprints", () => {
     expect(nearest.components).toEqual(every.components);
   });
 
+  test("tight, far-apart trees inserted tree after tree are all found (no HNSW island is left out)", () => {
+    // The 3,000-model benchmark set once left one tree of 20 unreachable to the graph's greedy search.
+    const layers = 4;
+    const models: Comparable[] = [];
+    for (let c = 0; c < 150; c++) {
+      const centre = makeGaussian(layers * SAMPLES_PER_LAYER, 7000 + c);
+      for (let m = 0; m < 20; m++) {
+        const noise = makeGaussian(layers * SAMPLES_PER_LAYER, 90_000 + c * 20 + m);
+        models.push({ samples: Float32Array.from(centre, (x, i) => x + 0.1 * noise[i]!), rms: new Float64Array(layers).fill(1) });
+      }
+    }
+    const { components } = relatedComponentsOf(models, { everyPairUpTo: 0 });
+    expect(components).toEqual(Array.from({ length: 150 }, (_, c) => Array.from({ length: 20 }, (_, m) => c * 20 + m)));
+  });
+
   test("each model is its own nearest neighbour and the list has k + 1 entries", () => {
     const models: Comparable[] = Array.from({ length: 30 }, (_, i) => ({
       samples: Float32Array.from(makeGaussian(2 * SAMPLES_PER_LAYER, i)),
