@@ -81,19 +81,23 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     if (!options.quiet) process.stderr.write(`${note}\n`);
   });
   // Outputs are written only now that everything succeeded, all or none: no half-written files.
-  const files: { path: string; flag: string; contents: string | Uint8Array }[] = [];
+  // Written at their real paths: an output reached through a symlink fills the file it points
+  // to and the link stays a link (a rename onto the link would replace it, /dev/stdout included).
+  const files: { path: string; shown: string; flag: string; contents: string | Uint8Array }[] = [];
+  const output = (flag: string, shown: string, contents: string | Uint8Array) => files.push({ path: realPaths.get(flag) ?? shown, shown, flag, contents });
   if (options.stats) {
     // Loaded only here: apache-arrow takes ~0.1 s to import, a tenth of a large recovery.
     const { statsToArrow, writeStatsTable } = await import("../stats/stats-table.ts");
     const path = options.stats;
-    await writeStatsTable(path, statsToArrow(result.layerStats), async (_, contents) => void files.push({ path, flag: "--stats", contents }));
+    await writeStatsTable(path, statsToArrow(result.layerStats), async (_, contents) => void output("--stats", path, contents));
   }
-  if (options.out) files.push({ path: options.out, flag: "--out", contents: text });
+  if (options.out) output("--out", options.out, text);
   try {
     await writeFilesAtomic(files, write);
   } catch (error) {
     if (!(error instanceof FileWriteError)) throw error;
-    throw outputWriteFailed(error.path, files.find((f) => f.path === error.path)?.flag ?? "--out", error.reason);
+    const file = files.find((f) => f.path === error.path);
+    throw outputWriteFailed(file?.shown ?? error.path, file?.flag ?? "--out", error.reason);
   }
   if (!options.out) await writeStandardOutput(text.endsWith("\n") ? text : `${text}\n`);
 }

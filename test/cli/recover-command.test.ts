@@ -3,7 +3,7 @@
  * gives one line naming it, exit 1, and leaves every file of the user's byte-identical.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
@@ -28,6 +28,19 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
   await rm(cacheHome, { recursive: true, force: true });
 });
+
+/** The command's options as commander fills them by default, quiet and without a cache. */
+const OPTIONS: RecoverCommandOptions = {
+  stage: "auto",
+  trees: "auto",
+  distance: "auto",
+  ftDistance: "geometric",
+  lambda: 0.3,
+  score: "auto",
+  format: "json",
+  cache: false,
+  quiet: true,
+};
 
 describe("mother recover --out/--stats checks", () => {
   const cases: [string, () => string[], RegExp][] = [
@@ -99,23 +112,24 @@ describe("mother recover --help", () => {
   }, 30_000);
 });
 
+describe("an output reached through a symlink", () => {
+  test("fills the file the link points to, and the link stays a link", async () => {
+    const target = join(dir, "elsewhere", "graph.json");
+    await mkdir(join(dir, "elsewhere"), { recursive: true });
+    await writeFile(target, "old");
+    const link = join(dir, "graph-link.json");
+    await symlink(target, link);
+    await runRecoverCommand([models], { ...OPTIONS, out: link });
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(await readFile(target, "utf8")).models).toHaveLength(3);
+  }, 30_000);
+});
+
 describe("a disk that fills while the outputs are written", () => {
   test("ENOSPC on the second output leaves neither output nor a temp file, and is one output error", async () => {
     const out = join(dir, "full", "graph.json");
     const stats = join(dir, "full", "stats.arrow");
-    const options: RecoverCommandOptions = {
-      stage: "auto",
-      trees: "auto",
-      distance: "auto",
-      ftDistance: "geometric",
-      lambda: 0.3,
-      score: "auto",
-      format: "json",
-      out,
-      stats,
-      cache: false,
-      quiet: true,
-    };
+    const options: RecoverCommandOptions = { ...OPTIONS, out, stats };
     let writes = 0;
     const full = {
       writeFile: async (path: string, contents: string | Uint8Array) => {
