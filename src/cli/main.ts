@@ -54,8 +54,11 @@ export function buildProgram(): Command {
 
   program
     .command("recover")
-    .description("recover the Model Graph (trees and parents) of a set of safetensors models")
-    .argument("[paths...]", "model folders (*.safetensors, optional config.json), single .safetensors files, or folders of model folders")
+    .description("recover the Model Graph (trees and parents) of a set of safetensors or GGUF models")
+    .argument(
+      "[paths...]",
+      "model folders (*.safetensors, optional config.json), single .safetensors or .gguf files, folders holding .gguf files, or folders of model folders",
+    )
     .addOption(
       new Option("--stage <stage>", "training stage of every model; auto tries both score trends per tree and keeps the cheaper tree")
         .choices(["specialization", "generalization", "auto"])

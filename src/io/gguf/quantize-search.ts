@@ -17,7 +17,8 @@ export function nearestInt(x: number): number {
   const value = f32(x);
   const floor = Math.floor(value);
   const fraction = value - floor;
-  if (fraction !== 0.5) return Math.round(value);
+  if (fraction < 0.5) return floor;
+  if (fraction > 0.5) return floor + 1;
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
@@ -39,7 +40,8 @@ export function makeQkx2Quants(
   nstep: number,
   useMad = false,
 ): { scale: number; min: number } {
-  let [min, max] = [x[at]!, x[at]!];
+  let min = x[at]!;
+  let max = min;
   let sumW = weights[0]!;
   let sumX = f32(sumW * x[at]!);
   for (let i = 1; i < n; i++) {
@@ -69,7 +71,9 @@ export function makeQkx2Quants(
   const aux = AUX.subarray(0, n);
   for (let step = 0; step <= nstep; step++) {
     iscale = f32(f32(f32(rmin + f32(f32(rdelta) * step)) + levels) / f32(max - min));
-    let [sumL, sumL2, sumXL] = [0, 0, 0];
+    let sumL = 0;
+    let sumL2 = 0;
+    let sumXL = 0;
     for (let i = 0; i < n; i++) {
       const l = Math.max(0, Math.min(levels, nearestInt(f32(iscale * f32(x[at + i]! - min)))));
       aux[i] = l;
@@ -82,11 +86,16 @@ export function makeQkx2Quants(
     if (D > 0) {
       let thisScale = f32(f32(f32(sumW * sumXL) - f32(sumX * sumL)) / D);
       let thisMin = f32(f32(f32(sumL2 * sumX) - f32(sumL * sumXL)) / D);
-      if (thisMin > 0) [thisMin, thisScale] = [0, f32(sumXL / sumL2)];
+      if (thisMin > 0) {
+        thisMin = 0;
+        thisScale = f32(sumXL / sumL2);
+      }
       const current = error(thisScale, thisMin, aux, 0);
       if (current < bestError) {
         L.set(aux, to);
-        [bestError, scale, min] = [current, thisScale, thisMin];
+        bestError = current;
+        scale = thisScale;
+        min = thisMin;
       }
     }
   }
@@ -96,7 +105,12 @@ export function makeQkx2Quants(
 /** x[at…] and its largest-magnitude value (sign kept), for the symmetric searches. */
 function signedMax(n: number, x: Float32Array, at: number): number {
   let [amax, max] = [0, 0];
-  for (let i = 0; i < n; i++) if (Math.abs(x[at + i]!) > amax) [amax, max] = [Math.abs(x[at + i]!), x[at + i]!];
+  for (let i = 0; i < n; i++) {
+    if (Math.abs(x[at + i]!) > amax) {
+      amax = Math.abs(x[at + i]!);
+      max = x[at + i]!;
+    }
+  }
   return amax < GROUP_MAX_EPS ? 0 : max;
 }
 

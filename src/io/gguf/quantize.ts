@@ -44,7 +44,10 @@ function signedMax(x: Float32Array, at: number, n: number): number {
   let max = 0;
   for (let j = 0; j < n; j++) {
     const v = x[at + j]!;
-    if (amax < Math.abs(v)) [amax, max] = [Math.abs(v), v];
+    if (amax < Math.abs(v)) {
+      amax = Math.abs(v);
+      max = v;
+    }
   }
   return max;
 }
@@ -73,8 +76,12 @@ function encodeSymmetric(bits: 4 | 5): BlockEncoder {
 function encodeWithMin(bits: 4 | 5): BlockEncoder {
   const top = (1 << bits) - 1;
   return (x, at, out, to) => {
-    let [min, max] = [Infinity, -Infinity];
-    for (let j = 0; j < 32; j++) [min, max] = [Math.min(min, x[at + j]!), Math.max(max, x[at + j]!)];
+    let min = Infinity;
+    let max = -Infinity;
+    for (let j = 0; j < 32; j++) {
+      min = Math.min(min, x[at + j]!);
+      max = Math.max(max, x[at + j]!);
+    }
     const d = f32(f32(max - min) / top);
     const id = d ? f32(1 / d) : 0;
     putHalf(out, to, d);
@@ -150,9 +157,16 @@ function encodeQ45_K(levels: 15 | 31): BlockEncoder {
     for (let n = 0; n < 256; n += 64, qs += 32) {
       const [m1, m2] = [1 << (n / 32), 2 << (n / 32)];
       for (let l = 0; l < 32; l++) {
-        let [l1, l2] = [L[n + l]!, L[n + l + 32]!];
-        if (l1 > 15) [l1, out[qh + l]] = [l1 - 16, out[qh + l]! | m1];
-        if (l2 > 15) [l2, out[qh + l]] = [l2 - 16, out[qh + l]! | m2];
+        let l1 = L[n + l]!;
+        let l2 = L[n + l + 32]!;
+        if (l1 > 15) {
+          l1 -= 16;
+          out[qh + l]! |= m1;
+        }
+        if (l2 > 15) {
+          l2 -= 16;
+          out[qh + l]! |= m2;
+        }
         out[qs + l] = l1 | (l2 << 4);
       }
     }
@@ -180,7 +194,10 @@ const encodeQ6_K: BlockEncoder = (x, at, out, to) => {
   }
   for (let j = 0, ql = to, qh = to + 128; j < 256; j += 128, ql += 64, qh += 32) {
     for (let l = 0; l < 32; l++) {
-      const [q1, q2, q3, q4] = [L[j + l]!, L[j + l + 32]!, L[j + l + 64]!, L[j + l + 96]!];
+      const q1 = L[j + l]!;
+      const q2 = L[j + l + 32]!;
+      const q3 = L[j + l + 64]!;
+      const q4 = L[j + l + 96]!;
       out[ql + l] = (q1 & 0xf) | ((q3 & 0xf) << 4);
       out[ql + l + 32] = (q2 & 0xf) | ((q4 & 0xf) << 4);
       out[qh + l] = (q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6);
