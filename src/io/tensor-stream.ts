@@ -3,7 +3,7 @@
  * element ranges. Shared by the safetensors reader and the GGUF reader (read-safetensors.ts
  * dispatches to read-gguf.ts, so the types live apart from both).
  */
-import type { Dtype } from "../types.ts";
+import type { Dtype, GgmlType } from "../types.ts";
 
 /**
  * Where `readTensor` puts a tensor: its raw bytes, and for 16-bit dtypes its decoded f32
@@ -20,6 +20,13 @@ export interface TensorMemory {
    * finiteness itself (`checkFinite: false`): `bytes` came from bytesFor, the result is f32.
    */
   widen?(bytes: Uint8Array, dtype: "F16" | "BF16", count: number): Float32Array;
+  /**
+   * Optional faster decoding of GGUF blocks (the native kernels): room for `length` raw block
+   * bytes, then `count` values of `type` decoded from them into f32, or undefined when this
+   * memory's kernels lack the type (the reader then decodes in TypeScript).
+   */
+  blocksFor?(length: number): Uint8Array;
+  dequantize?(type: GgmlType, count: number): Float32Array | undefined;
 }
 
 /** A tensor opened for reading in element ranges (see openTensorStream). */

@@ -21,6 +21,9 @@ export interface NativeKernels {
   bidiagonalize(matrix: number, rows: number, cols: number, diagonal: number, superdiagonal: number, reflector: number, projection: number): void;
   widenBf16(source: number, target: number, count: number): void;
   widenF16(source: number, target: number, count: number): void;
+  /** GGUF blocks → f32 (whole blocks; the TypeScript decoders in src/io/gguf/dequantize.ts are their twins). */
+  dequantizeQ8_0(blocks: number, target: number, count: number): void;
+  dequantizeQ4K(blocks: number, target: number, count: number): void;
   /** The address of byte 0 of `buffer`. */
   addressOf(buffer: ArrayBuffer): number;
 }
@@ -64,6 +67,8 @@ function open(path: string): NativeKernels {
     mother_bidiagonalize: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.void },
     mother_widen_bf16: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_widen_f16: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
+    mother_dequantize_q8_0: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
+    mother_dequantize_q4_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
   });
   return {
     addPowerSums: symbols.mother_add_power_sums,
@@ -75,6 +80,8 @@ function open(path: string): NativeKernels {
     bidiagonalize: symbols.mother_bidiagonalize,
     widenBf16: symbols.mother_widen_bf16,
     widenF16: symbols.mother_widen_f16,
+    dequantizeQ8_0: symbols.mother_dequantize_q8_0,
+    dequantizeQ4K: symbols.mother_dequantize_q4_k,
     addressOf: (buffer) => ptr(buffer),
   };
 }

@@ -14,6 +14,7 @@ import { kernelBinary } from "./build-kernels.ts";
 import { nativeKernels, type NativeKernels } from "./native-kernels.ts";
 import type { PowerSums } from "../stats/layer-stats.ts";
 import type { Bidiagonal } from "../distance/bidiagonal-singular-values.ts";
+import type { GgmlType } from "../types.ts";
 
 /** Pairwise max |Δ| and Σ|Δ|, as full symmetric n × n matrices (zero diagonal). */
 export interface PairwiseDifferences {
@@ -147,6 +148,21 @@ export class WeightKernels {
       else native.widenF16(from, to, count);
     } else if (dtype === "BF16") this.kernels.widenBf16(source, target, count);
     else this.kernels.widenF16(source, target, count);
+  }
+
+  /**
+   * Decodes `count` values of GGUF `type` blocks at `source` into f32 at `target` (both in kernel
+   * memory) with the native kernels; false (nothing done) for a type they lack or without them,
+   * and the caller decodes in TypeScript (src/io/gguf/dequantize.ts, the same values).
+   */
+  dequantize(source: number, target: number, count: number, type: GgmlType): boolean {
+    const native = this.native;
+    if (!native || (type !== "Q8_0" && type !== "Q4_K")) return false;
+    const blockBytes = type === "Q8_0" ? 34 / 32 : 144 / 256;
+    const [from, to] = [this.address(source, count * blockBytes), this.address(target, count * 4)];
+    if (type === "Q8_0") native.dequantizeQ8_0(from, to, count);
+    else native.dequantizeQ4K(from, to, count);
+    return true;
   }
 
   /** An empty power-sum accumulator (Σy … Σy⁴ = 0, range +∞ … −∞). */

@@ -200,7 +200,8 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   kernels.reset();
   const buffers = job.tensors.map(() => kernels.allocate(chunk * 4));
   // Raw 16-bit chunks land here and are widened into the model's buffer by the kernels.
-  const staging = job.tensors.some((t) => t.dtype !== "F32") ? kernels.allocate(chunk * 2) : -1;
+  // GGUF blocks (at most 2 bytes a value for the kernels' types) are staged there too.
+  const staging = job.tensors.some((t) => t.dtype !== "F32" || t.encoding) ? kernels.allocate(chunk * 2) : -1;
   const powerSums = job.tensors.map(() => kernels.powerSumAccumulator());
   const pairwise = job.roles.distance
     ? comparedGroups(job).map((members) => ({ members, accumulator: kernels.pairwiseAccumulator(members.map((m) => buffers[m]!)) }))
@@ -231,6 +232,8 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
             kernels.widen(staging, buffer, size, dtype);
             return kernels.f32(buffer, size);
           },
+          blocksFor: (length) => kernels.bytes(staging, length),
+          dequantize: (type, size) => (kernels.dequantize(staging, buffer, size, type) ? kernels.f32(buffer, size) : undefined),
         };
         // The power sums turn non-finite on a NaN/Inf weight, so the reader's own check is skipped.
         const read = stream.read(first, values, memory, { checkFinite: false });

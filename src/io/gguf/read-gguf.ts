@@ -167,26 +167,42 @@ export function openGgufTensorStream(info: TensorInfo): TensorStream {
     out.set(whole.subarray(first - firstBlock * block, first - firstBlock * block + length), to);
   };
 
+  /** Values [first, first + length) decoded by the caller's kernels, or undefined when they cannot. */
+  const decodeInKernels = (first: number, length: number, memory: TensorMemory | undefined): Float32Array | undefined => {
+    const block = GGML_LAYOUTS[type].blockValues;
+    if (!memory?.blocksFor || !memory.dequantize || first % block !== 0 || length % block !== 0 || (type !== "Q8_0" && type !== "Q4_K")) return undefined;
+    const target = memory.blocksFor(ggmlByteLength(type, length));
+    fill(fd, info, target, (first / block) * GGML_LAYOUTS[type].blockBytes);
+    return memory.dequantize(type, length);
+  };
+
+  /** Values [first, first + length) of a rotary-ordered tensor in Hugging Face row order, from whole decoded heads. */
+  const readRotary = (first: number, length: number, out: Float32Array, ropeHeads: number): void => {
+    const firstRow = Math.floor(first / cols);
+    const endRow = Math.ceil((first + length) / cols);
+    const [firstHead, endHead] = [Math.floor(firstRow / headRows), Math.ceil(endRow / headRows)];
+    if (firstHead < heads.firstHead || endHead > heads.endHead) {
+      const values = new Float32Array((endHead - firstHead) * headRows * cols);
+      decodeStored(firstHead * headRows * cols, values.length, values, 0);
+      heads = { firstHead, endHead, values };
+    }
+    const rows = count / cols;
+    for (let row = firstRow; row < endRow; row++) {
+      const from = Math.max(first, row * cols);
+      const to = Math.min(first + length, (row + 1) * cols);
+      const source = (storedRowOf(row, rows, ropeHeads) - heads.firstHead * headRows) * cols + (from - row * cols);
+      out.set(heads.values.subarray(source, source + (to - from)), from - first);
+    }
+  };
+
   return {
     read(first, length, memory, options = {}) {
-      const out = outputFor(length, memory);
-      if (!encoding.ropeHeads) decodeStored(first, length, out, 0);
-      else {
-        const firstRow = Math.floor(first / cols);
-        const endRow = Math.ceil((first + length) / cols);
-        const [firstHead, endHead] = [Math.floor(firstRow / headRows), Math.ceil(endRow / headRows)];
-        if (firstHead < heads.firstHead || endHead > heads.endHead) {
-          const values = new Float32Array((endHead - firstHead) * headRows * cols);
-          decodeStored(firstHead * headRows * cols, values.length, values, 0);
-          heads = { firstHead, endHead, values };
-        }
-        const rows = count / cols;
-        for (let row = firstRow; row < endRow; row++) {
-          const from = Math.max(first, row * cols);
-          const to = Math.min(first + length, (row + 1) * cols);
-          const source = (storedRowOf(row, rows, encoding.ropeHeads) - heads.firstHead * headRows) * cols + (from - row * cols);
-          out.set(heads.values.subarray(source, source + (to - from)), from - first);
-        }
+      // The kernels decode plain block runs in place; rotary rows, odd ranges and other types decode here.
+      let out = encoding.ropeHeads ? undefined : decodeInKernels(first, length, memory);
+      if (!out) {
+        out = outputFor(length, memory);
+        if (encoding.ropeHeads) readRotary(first, length, out, encoding.ropeHeads);
+        else decodeStored(first, length, out, 0);
       }
       if (options.checkFinite ?? true) {
         for (let i = 0; i < length; i++) if (!Number.isFinite(out[i]!)) throw messages.ggufNonFinite(info.file, info.name, out[i]!, first + i);
@@ -209,15 +225,20 @@ function outputFor(length: number, memory: TensorMemory | undefined): Float32Arr
 function readBlocks(fd: number, info: TensorInfo, type: GgmlType, firstBlock: number, endBlock: number): Uint8Array {
   const blockBytes = GGML_LAYOUTS[type].blockBytes;
   const target = rawBytes((endBlock - firstBlock) * blockBytes);
-  const begin = info.offset + firstBlock * blockBytes;
+  fill(fd, info, target, firstBlock * blockBytes);
+  return target;
+}
+
+/** Fills `target` from the tensor's bytes starting `from` bytes in; a file cut short is named. */
+function fill(fd: number, info: TensorInfo, target: Uint8Array, from: number): void {
+  const begin = info.offset + from;
   let filled = 0;
   while (filled < target.byteLength) {
     const bytesRead = readSync(fd, target, filled, target.byteLength - filled, begin + filled);
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
-  if (filled !== target.byteLength) throw messages.ggufTruncated(info.file, info.name, firstBlock * blockBytes + filled, info.byteLength);
-  return target;
+  if (filled !== target.byteLength) throw messages.ggufTruncated(info.file, info.name, from + filled, info.byteLength);
 }
 
 function stringOf(value: GgufValue | undefined): string | undefined {

@@ -391,3 +391,56 @@ void mother_widen_f16(const uint16_t *source, float *target, int32_t count) {
   for (; i + 8 <= count; i += 8) _mm256_storeu_ps(target + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(source + i))));
   for (; i < count; i++) target[i] = _cvtsh_ss(source[i]);
 }
+
+/* One f16 at bytes[0..1] (little-endian) as f32. */
+static inline float half_at(const uint8_t *bytes) {
+  return _cvtsh_ss((unsigned short)(bytes[0] | (bytes[1] << 8)));
+}
+
+/*
+ * GGUF Q8_0 → f32 for `count` values (whole 32-value blocks of an f16 d and 32 signed bytes):
+ * value = q · d, one f32 product as in ggml's dequantize_row_q8_0 (src/io/gguf/dequantize.ts is
+ * the TypeScript twin the WebAssembly path uses).
+ */
+void mother_dequantize_q8_0(const uint8_t *blocks, float *target, int32_t count) {
+  for (int32_t b = 0; b < count / 32; b++) {
+    const uint8_t *block = blocks + 34 * (int64_t)b;
+    const __m256 d = _mm256_set1_ps(half_at(block));
+    for (int j = 0; j < 32; j += 8) {
+      const __m256i q = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(block + 2 + j)));
+      _mm256_storeu_ps(target + 32 * (int64_t)b + j, _mm256_mul_ps(_mm256_cvtepi32_ps(q), d));
+    }
+  }
+}
+
+/*
+ * GGUF Q4_K → f32 for `count` values (whole 256-value super-blocks: f16 d and dmin, 12 bytes of
+ * 6-bit sub-block scales and mins, 128 bytes of nibbles): value = (d·sc)·q − dmin·m, products and
+ * difference rounded to f32 one by one as in ggml's dequantize_row_q4_K (no FMA: -std=c11 does not
+ * contract).
+ */
+void mother_dequantize_q4_k(const uint8_t *blocks, float *target, int32_t count) {
+  for (int32_t b = 0; b < count / 256; b++) {
+    const uint8_t *block = blocks + 144 * (int64_t)b;
+    const float d = half_at(block), dmin = half_at(block + 2);
+    const uint8_t *scales = block + 4, *q = block + 16;
+    float *y = target + 256 * (int64_t)b;
+    for (int pair = 0; pair < 4; pair++, q += 32, y += 64) {
+      const int j = 2 * pair;
+      const int sc1 = j < 4 ? scales[j] & 63 : (scales[j + 4] & 0xF) | ((scales[j - 4] >> 6) << 4);
+      const int m1 = j < 4 ? scales[j + 4] & 63 : (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4);
+      const int sc2 = j + 1 < 4 ? scales[j + 1] & 63 : (scales[j + 5] & 0xF) | ((scales[j - 3] >> 6) << 4);
+      const int m2 = j + 1 < 4 ? scales[j + 5] & 63 : (scales[j + 5] >> 4) | ((scales[j + 1] >> 6) << 4);
+      const __m256 d1 = _mm256_set1_ps(d * (float)sc1), min1 = _mm256_set1_ps(dmin * (float)m1);
+      const __m256 d2 = _mm256_set1_ps(d * (float)sc2), min2 = _mm256_set1_ps(dmin * (float)m2);
+      const __m256i low = _mm256_set1_epi32(0xF);
+      for (int l = 0; l < 32; l += 8) {
+        const __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(q + l)));
+        const __m256 lo = _mm256_cvtepi32_ps(_mm256_and_si256(bytes, low));
+        const __m256 hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(bytes, 4));
+        _mm256_storeu_ps(y + l, _mm256_sub_ps(_mm256_mul_ps(d1, lo), min1));
+        _mm256_storeu_ps(y + 32 + l, _mm256_sub_ps(_mm256_mul_ps(d2, hi), min2));
+      }
+    }
+  }
+}
