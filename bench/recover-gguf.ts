@@ -1,0 +1,142 @@
+/**
+ * GGUF recovery speed against reading the same bytes (SPEC §6, issue #12: a Q4_K or Q8_0 set
+ * recovered within 2× of `cat` of the same files):
+ *
+ *   1. build (once, cached under .cache/bench/) N Llama-named models of ~S MB each as GGUF files
+ *      of --type (Q8_0 by default), written by our writer with ggml's reference quantizers:
+ *      one root, children = root + dense noise; Q/K rows in llama.cpp's rotary order;
+ *   2. warm the page cache, then time `cat <all files> > /dev/null` (the baseline) and
+ *      `mother recover --no-cache` side by side, alternating, --repeat times: with the native
+ *      kernels (Q8_0/Q4_K decoded natively) and with MOTHER_KERNELS=wasm (every block decoded in
+ *      TypeScript, the WebAssembly kernels sweeping), or one of them (--kernels native|wasm);
+ *   3. print the median wall and CPU times and the ratios to cat.
+ *
+ * Usage: bun run bench/recover-gguf.ts [--type Q8_0|Q4_K] [--models 4] [--megabytes 64] [--hidden 1024] [--repeat 3] [--kernels both|native|wasm]
+ */
+import { mkdir, readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { writeGgufFromHf, type HfTensor } from "../src/io/gguf/write-gguf.ts";
+import { GGML_LAYOUTS } from "../src/io/gguf/ggml-types.ts";
+import type { GgmlType } from "../src/types.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    type: { type: "string", default: "Q8_0" },
+    models: { type: "string", default: "4" },
+    megabytes: { type: "string", default: "64" },
+    hidden: { type: "string", default: "1024" },
+    repeat: { type: "string", default: "3" },
+    kernels: { type: "string", default: "both" },
+  },
+});
+const type = args.type as GgmlType;
+if (!(type in GGML_LAYOUTS)) throw new Error(`--type ${args.type}: not a ggml type mother writes`);
+const modelCount = Number(args.models);
+const hidden = Number(args.hidden);
+const repeat = Number(args.repeat);
+const layout = GGML_LAYOUTS[type];
+// Llama block: q, k, v, o (h×h) + gate, up (4h×h) + down (h×4h) = 16 h² values.
+const blockBytes = (16 * hidden * hidden * layout.blockBytes) / layout.blockValues;
+const blocks = Math.max(1, Math.round((Number(args.megabytes) * 1024 * 1024) / blockBytes));
+const dir = join(".cache", "bench", `recover-gguf-${type}-${modelCount}x${blocks}b-h${hidden}`);
+
+/** Cheap deterministic noise: xorshift32 uniform in [-scale, scale). */
+function noise(count: number, seed: number, scale: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < count; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = scale * ((s / 4294967296) * 2 - 1);
+  }
+  return out;
+}
+
+async function buildSet(): Promise<void> {
+  try {
+    if ((await readdir(dir)).length === modelCount) return;
+  } catch {}
+  console.error(`building ${modelCount} ${type} GGUF models × ${blocks} blocks (h=${hidden}) in ${dir} …`);
+  for (let m = 0; m < modelCount; m++) {
+    const tensors: HfTensor[] = [];
+    for (let b = 0; b < blocks; b++) {
+      const prefix = `model.layers.${b}`;
+      const shapes: [string, number[]][] = [
+        [`${prefix}.self_attn.q_proj.weight`, [hidden, hidden]],
+        [`${prefix}.self_attn.k_proj.weight`, [hidden, hidden]],
+        [`${prefix}.self_attn.v_proj.weight`, [hidden, hidden]],
+        [`${prefix}.self_attn.o_proj.weight`, [hidden, hidden]],
+        [`${prefix}.mlp.gate_proj.weight`, [4 * hidden, hidden]],
+        [`${prefix}.mlp.up_proj.weight`, [4 * hidden, hidden]],
+        [`${prefix}.mlp.down_proj.weight`, [hidden, 4 * hidden]],
+      ];
+      shapes.forEach(([name, shape], i) => {
+        const count = shape[0]! * shape[1]!;
+        const data = noise(count, 1 + b * 16 + i, 0.05); // the root
+        if (m > 0) {
+          const delta = noise(count, 1000 * m + b * 16 + i, 0.01);
+          for (let k = 0; k < count; k++) data[k]! += delta[k]!;
+        }
+        tensors.push({ name, shape, data });
+      });
+    }
+    await mkdir(join(dir, `model-${m}`), { recursive: true });
+    await writeGgufFromHf(join(dir, `model-${m}`, "model.gguf"), tensors, { type, headCount: hidden / 64 });
+  }
+}
+
+/** Wall seconds, CPU seconds (user + system) and peak RSS of one run. */
+async function timeCommand(command: string[], env: Record<string, string> = {}): Promise<{ seconds: number; cpuSeconds: number; peakKb: number }> {
+  const proc = Bun.spawn(["/usr/bin/time", "-f", "%e %U %S %M", ...command], { stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
+  const stderr = await new Response(proc.stderr).text();
+  if ((await proc.exited) !== 0) throw new Error(`${command.join(" ")} failed:\n${stderr}`);
+  const [wall, user, system, peak] = stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
+  return { seconds: wall!, cpuSeconds: user! + system!, peakKb: peak! };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+await buildSet();
+const paths = (await readdir(dir)).sort().map((folder) => join(dir, folder, "model.gguf"));
+let totalBytes = 0;
+for (const path of paths) totalBytes += (await stat(path)).size;
+const cat = ["sh", "-c", `cat ${paths.join(" ")} > /dev/null`];
+await timeCommand(cat); // warm the page cache
+const kernels = args.kernels === "both" ? ["native", "wasm"] : [args.kernels!];
+if (!kernels.every((k) => k === "native" || k === "wasm")) throw new Error(`--kernels ${args.kernels}: expected both, native or wasm`);
+const catRuns: number[] = [];
+const catCpu: number[] = [];
+const variants = kernels.map((name) => ({ name, runs: [] as number[], cpu: [] as number[], peakKb: 0 }));
+for (let r = 0; r < repeat; r++) {
+  // Side by side: baseline and measured runs alternate so drift hits all of them.
+  const baseline = await timeCommand(cat);
+  catRuns.push(baseline.seconds);
+  catCpu.push(baseline.cpuSeconds);
+  for (const variant of variants) {
+    const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--no-cache"], { MOTHER_KERNELS: variant.name });
+    variant.runs.push(run.seconds);
+    variant.cpu.push(run.cpuSeconds);
+    variant.peakKb = Math.max(variant.peakKb, run.peakKb);
+  }
+}
+const catSeconds = median(catRuns);
+console.log(
+  `GGUF set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB ${type} (${blocks} Llama blocks, hidden ${hidden}) = ${(totalBytes / 1024 ** 3).toFixed(2)} GiB`,
+);
+console.log(
+  `cat (warm, median of ${repeat}): ${catSeconds.toFixed(2)} s   runs ${catRuns.map((s) => s.toFixed(2)).join(" ")}   CPU ${median(catCpu).toFixed(2)} s`,
+);
+for (const variant of variants) {
+  const seconds = median(variant.runs);
+  console.log(
+    `mother recover --no-cache, ${variant.name} kernels: ${seconds.toFixed(2)} s   ratio ${(seconds / catSeconds).toFixed(2)}× (budget ≤ 2×)   runs ${variant.runs.map((s) => s.toFixed(2)).join(" ")}   ` +
+      `CPU ${median(variant.cpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores   peak RSS ${(variant.peakKb / 1024).toFixed(0)} MB`,
+  );
+}
