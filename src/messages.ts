@@ -7,6 +7,9 @@
  */
 import { MotherError } from "./errors.ts";
 
+// Areas kept in their own files under src/messages/ (this module re-exports them, so callers import one module).
+export * from "./messages/stats.ts";
+
 // ── Command line ────────────────────────────────────────────────────────────────────────────────
 
 /** A `--stages` file that is not a JSON object of id → stage. */

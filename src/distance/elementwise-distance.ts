@@ -7,18 +7,14 @@
  *   per tree (src/recover/tree-distance.ts), no normalised copy is ever made.
  * - The clustering distance's per-layer term is mean |u_l − v_l| (paper: L1 distance).
  */
-import { MotherError } from "../errors.ts";
+import { assert } from "../errors.ts";
 
 type Weights = Float32Array | Float64Array;
 
 /** max |a − b| and mean |a − b| in one pass over both arrays (f64 accumulation). */
 export function absoluteDifference(a: Weights, b: Weights): { max: number; mean: number } {
-  if (a.length !== b.length) {
-    throw new MotherError("elementwise distance", "layers differ in size", {
-      value: `${a.length} vs ${b.length}`,
-      help: "models with different shapes belong to different trees",
-    });
-  }
+  // Models with different shapes are in different architecture groups, never compared.
+  assert(a.length === b.length, `elementwise distance: layers differ in size (${a.length} vs ${b.length})`);
   let max = 0;
   let sum = 0;
   for (let i = 0; i < a.length; i++) {

@@ -3,7 +3,7 @@
  * reported as ρ): Pearson on the values, Spearman on their ranks (ties share the average
  * rank, as scipy.stats.spearmanr does). Both accumulate in f64 around the mean.
  */
-import { MotherError } from "../errors.ts";
+import { assert } from "../errors.ts";
 
 type Numbers = ArrayLike<number>;
 
@@ -55,9 +55,7 @@ export function averageRanks(values: Numbers): Float64Array {
 }
 
 function checkPairs(x: Numbers, y: Numbers): void {
-  if (x.length !== y.length) throw new MotherError("correlation", "samples differ in length", { value: `${x.length} vs ${y.length}` });
-  if (x.length < 2) throw new MotherError("correlation", "need at least two pairs", { value: x.length });
-  for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i]!) || !Number.isFinite(y[i]!)) throw new MotherError("correlation", "values must be finite", { value: `pair ${i}` });
-  }
+  assert(x.length === y.length, `correlation: samples differ in length (${x.length} vs ${y.length})`);
+  assert(x.length >= 2, `correlation: need at least two pairs (${x.length})`);
+  for (let i = 0; i < x.length; i++) assert(Number.isFinite(x[i]!) && Number.isFinite(y[i]!), `correlation: values must be finite (pair ${i})`);
 }

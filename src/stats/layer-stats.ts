@@ -8,7 +8,8 @@
  * Both passes accumulate in f64. Centring before raising to powers (two-pass) keeps the
  * moments accurate even when |mean| ≫ std, where raw power sums would cancel.
  */
-import { MotherError } from "../errors.ts";
+import { assert } from "../errors.ts";
+import { layerNotFinite } from "../messages.ts";
 import type { LayerStats, ScoreName } from "../types.ts";
 
 /**
@@ -29,14 +30,13 @@ export const DEFAULT_HISTOGRAM_BINS = 256;
  * A constant layer (min = max) has no shape: variance, skewness, kurtosis and entropy are 0.
  * `histogramBins = 0` skips the histogram (entropy = NaN): filling it is most of the second
  * pass's cost, and recovery needs it only when entropy is the directional score.
- * Throws on empty input and on NaN/±Inf values (a corrupt or overflowed checkpoint).
+ * Throws a MotherError on NaN/±Inf values (a corrupt or overflowed checkpoint), a bug on empty input.
  */
 export function layerStats(values: Float32Array | Float64Array, histogramBins = DEFAULT_HISTOGRAM_BINS): LayerStats {
   const count = values.length;
-  if (count === 0) throw new MotherError("layerStats", "empty layer has no statistics", { value: "0 values" });
-  if (!Number.isInteger(histogramBins) || histogramBins < 0) {
-    throw new MotherError("layerStats", "histogram bin count must be a whole number (0 = no entropy)", { value: histogramBins });
-  }
+  // Discovery skips empty tensors, so an empty layer here is a caller's bug.
+  assert(count > 0, "layerStats: empty layer has no statistics (0 values)");
+  assert(Number.isInteger(histogramBins) && histogramBins >= 0, `layerStats: histogram bin count must be a whole number, 0 = no entropy (${histogramBins})`);
 
   if (histogramBins === 0) return momentsInOnePass(values);
 
@@ -75,9 +75,7 @@ export function layerStats(values: Float32Array | Float64Array, histogramBins = 
     if (x > max) max = x;
   }
   const sum = sum0 + sum1 + sum2 + sum3;
-  if (!Number.isFinite(sum)) {
-    throw new MotherError("layerStats", "layer holds NaN or infinite values", { help: "the checkpoint is corrupt or overflowed" });
-  }
+  if (!Number.isFinite(sum)) throw layerNotFinite();
   if (min === max) return { count, mean: min, variance: 0, skewness: 0, kurtosis: 0, min, max, entropy: 0 };
 
   const mean = sum / count;
@@ -175,10 +173,8 @@ function momentsInOnePass(values: Float32Array | Float64Array): LayerStats {
  */
 export function statsFromPowerSums(count: number, sums: PowerSums): LayerStats {
   const { shift, s1, s2, s3, s4, min, max } = sums;
-  if (count === 0) throw new MotherError("layerStats", "empty layer has no statistics", { value: "0 values" });
-  if (!Number.isFinite(s4) || !Number.isFinite(s1)) {
-    throw new MotherError("layerStats", "layer holds NaN or infinite values", { help: "the checkpoint is corrupt or overflowed" });
-  }
+  assert(count > 0, "layerStats: empty layer has no statistics (0 values)");
+  if (!Number.isFinite(s4) || !Number.isFinite(s1)) throw layerNotFinite();
   if (min === max) return { count, mean: min, variance: 0, skewness: 0, kurtosis: 0, min, max, entropy: Number.NaN };
   const offset = s1 / count; // mean − shift
   const e2 = s2 / count;
@@ -210,7 +206,7 @@ export function rootMeanSquareOf(stats: LayerStats): number {
  * Throws on an empty layer list, since a model with no scored layers has no direction.
  */
 export function directionalScore(stats: readonly LayerStats[], score: ScoreName): number {
-  if (stats.length === 0) throw new MotherError("directionalScore", "no layers to score", { value: score });
+  assert(stats.length > 0, `directionalScore: no layers to score (${score})`);
   let total = 0;
   for (const layer of stats) total += layer[score];
   return total;

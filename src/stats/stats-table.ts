@@ -10,7 +10,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { tableFromArrays, tableFromIPC, tableToIPC, type Table } from "apache-arrow";
-import { MotherError } from "../errors.ts";
+import { statsTableMissingColumn, statsTableUnreadable } from "../messages.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import type { LayerKind, LayerStats } from "../types.ts";
 
@@ -72,7 +72,7 @@ export function statsToArrow(rows: Iterable<LayerStatsRow>): Table {
 export function statsFromArrow(table: Table): LayerStatsRow[] {
   const text = (name: string) => {
     const column = table.getChild(name);
-    if (!column) throw new MotherError("stats table", "missing column", { value: name });
+    if (!column) throw statsTableMissingColumn(name);
     return column.toArray() as unknown as string[];
   };
   const models = text("model");
@@ -81,7 +81,7 @@ export function statsFromArrow(table: Table): LayerStatsRow[] {
   const shapes = text("shape");
   const numbers = STAT_COLUMNS.map((name) => {
     const column = table.getChild(name);
-    if (!column) throw new MotherError("stats table", "missing column", { value: name });
+    if (!column) throw statsTableMissingColumn(name);
     return column.toArray() as Float64Array;
   });
   return Array.from({ length: table.numRows }, (_, r) => {
@@ -102,9 +102,6 @@ export async function readStatsTable(file: string): Promise<Table> {
   try {
     return tableFromIPC(bytes);
   } catch (error) {
-    throw new MotherError(file, "not a readable Arrow statistics table", {
-      value: error instanceof Error ? error.message : String(error),
-      help: "delete it to recompute",
-    });
+    throw statsTableUnreadable(file, error instanceof Error ? error.message : String(error));
   }
 }

@@ -12,7 +12,7 @@
  * the n×n matrix): O(n²) = O(E) on the complete graphs recovery builds, so a collection of
  * thousands of models stays cheap. Deterministic: ties go to the lowest candidate slot.
  */
-import { MotherError } from "../errors.ts";
+import { assert } from "../errors.ts";
 
 /** A spanning arborescence: parent[v] is v's parent, −1 for the root; cost is the sum of its edge weights. */
 export interface Arborescence {
@@ -29,7 +29,7 @@ export interface Arborescence {
  * With `root` given, the tree hangs from it. Without, the root is chosen optimally: a virtual
  * root gets an edge of equal, larger-than-any-tree cost to every node, so its optimal
  * arborescence uses exactly one of them and the rest is the best tree over all choices of root.
- * Throws a MotherError when no spanning arborescence exists (some node unreachable through
+ * Throws a BugError (the caller broke the contract) when no spanning arborescence exists (some node unreachable through
  * finite edges).
  */
 export function minimumSpanningArborescence(weights: Float64Array, n: number, root?: number): Arborescence {
@@ -53,12 +53,11 @@ export function minimumSpanningArborescence(weights: Float64Array, n: number, ro
     const withVirtual = solve(extended, size, virtualRoot);
     const roots: number[] = [];
     for (let v = 0; v < n; v++) if (withVirtual[v] === virtualRoot) roots.push(v);
-    if (roots.length !== 1) {
-      throw new MotherError("minimumSpanningArborescence", "no spanning arborescence: the finite edges do not connect every node into one tree", {
-        value: `${roots.length} separate parts`,
-        help: "cluster into trees first, or give every pair a finite distance",
-      });
-    }
+    // Recovery clusters first and gives every pair a finite distance, so this is a caller's bug.
+    assert(
+      roots.length === 1,
+      `minimumSpanningArborescence: no spanning arborescence: the finite edges do not connect every node into one tree (${roots.length} separate parts)`,
+    );
     chosenRoot = roots[0]!;
     parent = withVirtual.slice(0, n);
     parent[chosenRoot] = -1;
@@ -71,17 +70,13 @@ export function minimumSpanningArborescence(weights: Float64Array, n: number, ro
 
 function validate(weights: Float64Array, n: number, root: number | undefined): void {
   const where = "minimumSpanningArborescence";
-  if (!Number.isInteger(n) || n < 1) throw new MotherError(where, "node count must be a positive integer", { value: n });
-  if (weights.length !== n * n) throw new MotherError(where, "weight matrix is not n×n", { value: weights.length, limit: n * n });
-  if (root !== undefined && (!Number.isInteger(root) || root < 0 || root >= n)) {
-    throw new MotherError(where, "root is not a node index", { value: root, limit: n - 1 });
-  }
+  assert(Number.isInteger(n) && n >= 1, `${where}: node count must be a positive integer (${n})`);
+  assert(weights.length === n * n, `${where}: weight matrix is not n×n (${weights.length}, limit ${n * n})`);
+  assert(root === undefined || (Number.isInteger(root) && root >= 0 && root < n), `${where}: root is not a node index (${root}, limit ${n - 1})`);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const w = weights[i * n + j]!;
-      if (i !== j && (Number.isNaN(w) || w === -Infinity)) {
-        throw new MotherError(where, "edge weight must be a number or +Infinity", { value: `${i}→${j} = ${w}` });
-      }
+      assert(i === j || !(Number.isNaN(w) || w === -Infinity), `${where}: edge weight must be a number or +Infinity (${i}→${j} = ${w})`);
     }
   }
 }
@@ -214,11 +209,7 @@ function solve(weights: Float64Array, n: number, root: number): Int32Array {
           bestSlot = k;
         }
       }
-      if (bestSlot < 0) {
-        throw new MotherError("minimumSpanningArborescence", "no spanning arborescence: a node has no finite incoming edge", {
-          help: "every model needs a finite distance to some candidate parent",
-        });
-      }
+      assert(bestSlot >= 0, "minimumSpanningArborescence: no spanning arborescence: a node has no finite incoming edge");
       chosenSource[v] = source[bestSlot * n + slot]!;
       chosenTarget[v] = target[bestSlot * n + slot]!;
       chosenCost[v] = best;

@@ -10,7 +10,7 @@
  *   3. sort merges by height (stable) and relabel as scipy does: the merge at row k creates
  *      cluster n + k; each row lists the smaller cluster id first
  */
-import { MotherError } from "../errors.ts";
+import { assert } from "../errors.ts";
 
 /** How the distance to a merged cluster is computed. Ward treats distances as Euclidean. */
 export type Linkage = "ward" | "average" | "single" | "complete";
@@ -26,14 +26,12 @@ export interface LinkageMatrix {
 
 /** Clusters `n` items from an n×n symmetric distance matrix (row-major; the diagonal is ignored). */
 export function hierarchicalClustering(distances: Float64Array, n: number, linkage: Linkage = "ward"): LinkageMatrix {
-  if (!Number.isInteger(n) || n < 1) throw new MotherError("hierarchicalClustering", "need at least one item", { value: n });
-  if (distances.length !== n * n) throw new MotherError("hierarchicalClustering", "distance matrix is not n×n", { value: distances.length, limit: n * n });
+  assert(Number.isInteger(n) && n >= 1, `hierarchicalClustering: need at least one item (${n})`);
+  assert(distances.length === n * n, `hierarchicalClustering: distance matrix is not n×n (${distances.length}, limit ${n * n})`);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const d = distances[i * n + j]!;
-      if (i !== j && !(d >= 0 && d < Infinity)) {
-        throw new MotherError("hierarchicalClustering", "distances must be finite and non-negative", { value: `(${i}, ${j}) = ${d}` });
-      }
+      assert(i === j || (d >= 0 && d < Infinity), `hierarchicalClustering: distances must be finite and non-negative ((${i}, ${j}) = ${d})`);
     }
   }
   const working = Float64Array.from(distances);
@@ -128,7 +126,7 @@ function lanceWilliams(linkage: Linkage, dix: number, diy: number, dxy: number, 
  */
 export function cutTree(linkage: LinkageMatrix, k: number): Int32Array {
   const n = linkage.observations;
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new MotherError("cutTree", "cluster count out of range", { value: k, limit: `1..${n}` });
+  assert(Number.isInteger(k) && k >= 1 && k <= n, `cutTree: cluster count out of range (${k}, limit 1..${n})`);
   const parentOf = Int32Array.from({ length: 2 * n - 1 }, (_, i) => i);
   const find = (v: number): number => {
     while (parentOf[v] !== v) v = parentOf[v]!;

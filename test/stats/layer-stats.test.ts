@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { directionalScore, layerStats } from "../../src/stats/layer-stats.ts";
-import { MotherError } from "../../src/errors.ts";
+import { BugError } from "../../src/errors.ts";
 
 /** N equally spaced points: the discrete uniform distribution, whose moments are closed-form. */
 function grid(n: number, offset = 0): Float64Array {
@@ -82,7 +82,7 @@ describe("layerStats", () => {
   });
 
   test("empty input, NaN, Inf and a bad bin count are errors", () => {
-    expect(() => layerStats(new Float32Array(0))).toThrow(MotherError);
+    expect(() => layerStats(new Float32Array(0))).toThrow(BugError);
     expect(() => layerStats(Float32Array.of(1, NaN, 2))).toThrow(/NaN or infinite/);
     expect(() => layerStats(Float32Array.of(1, Infinity))).toThrow(/NaN or infinite/);
     expect(() => layerStats(Float32Array.of(1, 2), -1)).toThrow(/bin count/);
@@ -110,6 +110,6 @@ describe("directionalScore", () => {
     expect(directionalScore(layers, "kurtosis")).toBeCloseTo(layers[0]!.kurtosis + layers[1]!.kurtosis, 12);
     expect(directionalScore(layers, "entropy")).toBeCloseTo(layers[0]!.entropy + layers[1]!.entropy, 12);
     expect(directionalScore(layers, "mean")).toBeCloseTo(0.5 + 0.25, 12);
-    expect(() => directionalScore([], "kurtosis")).toThrow(MotherError);
+    expect(() => directionalScore([], "kurtosis")).toThrow(BugError);
   });
 });

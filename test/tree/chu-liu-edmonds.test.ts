@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { minimumSpanningArborescence } from "../../src/tree/chu-liu-edmonds.ts";
-import { MotherError } from "../../src/errors.ts";
+import { BugError } from "../../src/errors.ts";
 
 /** True when parent[] is one tree over all n nodes whose edges are all finite. */
 function isSpanningArborescence(parent: Int32Array, weights: Float64Array, n: number): boolean {
@@ -65,7 +65,7 @@ const graph = fc.integer({ min: 1, max: 7 }).chain((n) =>
 function checkAgainstBruteForce(weights: Float64Array, n: number, root?: number): void {
   const expected = bruteForceCost(weights, n, root);
   if (expected === Infinity) {
-    expect(() => minimumSpanningArborescence(weights, n, root)).toThrow(MotherError);
+    expect(() => minimumSpanningArborescence(weights, n, root)).toThrow(BugError);
     return;
   }
   const result = minimumSpanningArborescence(weights, n, root);
