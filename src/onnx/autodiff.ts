@@ -8,7 +8,7 @@
  * Gradient nodes are appended to the same graph, so the train step is one graph.
  * A missing rule throws naming the op.
  */
-import { MotherError } from "../errors.ts";
+import { assert, bug } from "../errors.ts";
 import { sameShape } from "./broadcast.ts";
 import { isFloat, type Node, type Sym } from "./graph.ts";
 import { GRADIENT_RULES } from "./gradient-rules.ts";
@@ -17,10 +17,8 @@ import { sum } from "./ops-elementwise.ts";
 /** d loss / d each of `wrt` (same shapes). `loss` must have one element. Unreached `wrt` get zeros. */
 export function gradients(loss: Sym, wrt: readonly Sym[]): Sym[] {
   const g = loss.graph;
-  if (loss.size !== 1) throw new MotherError("src/onnx/autodiff.ts", "loss must be a single element", { value: `shape [${loss.shape}]` });
-  for (const w of wrt) {
-    if (!isFloat(w.elemType)) throw new MotherError("src/onnx/autodiff.ts", `cannot differentiate with respect to ${w.elemType} value ${w.name}`);
-  }
+  assert(loss.size === 1, `gradients: loss must be a single element (shape [${loss.shape}])`);
+  for (const w of wrt) assert(isFloat(w.elemType), `gradients: cannot differentiate with respect to ${w.elemType} value ${w.name}`);
   const nodes = [...g.nodes];
 
   // 1. values that depend on wrt (only float values carry gradients)
@@ -54,9 +52,7 @@ export function gradients(loss: Sym, wrt: readonly Sym[]): Sym[] {
     if (outputGrads.every((d) => d === undefined)) continue;
     const rule = GRADIENT_RULES[node.opType];
     if (!rule) {
-      throw new MotherError("src/onnx/autodiff.ts", `no gradient rule for op ${node.opType}`, {
-        help: "add one to GRADIENT_RULES in src/onnx/gradient-rules.ts or build the op from primitives",
-      });
+      bug(`no gradient rule for op ${node.opType}: add one to GRADIENT_RULES in src/onnx/gradient-rules.ts or build the op from primitives`);
     }
     const needs = node.inputs.map((i) => dependsOnWrt.has(i) && isFloat(i.elemType));
     const inputGrads = rule({ node, outputGrads, needs });
@@ -64,10 +60,7 @@ export function gradients(loss: Sym, wrt: readonly Sym[]): Sym[] {
       const grad = inputGrads[i];
       if (!needs[i] || grad === undefined) return;
       if (!sameShape(grad.shape, input.shape)) {
-        throw new MotherError("src/onnx/autodiff.ts", `gradient rule for ${node.opType} returned the wrong shape for input ${i}`, {
-          value: `[${grad.shape}]`,
-          limit: `[${input.shape}]`,
-        });
+        bug(`gradient rule for ${node.opType} returned the wrong shape for input ${i} ([${grad.shape}], want [${input.shape}])`);
       }
       const list = pending.get(input);
       if (list) list.push(grad);

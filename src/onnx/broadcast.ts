@@ -4,6 +4,7 @@
  * axes, plus a Reshape only when the rank changes and keepdims cannot do it alone).
  */
 import { attr, type Graph, type Sym } from "./graph.ts";
+import { bug } from "../errors.ts";
 
 /** The numpy broadcast of several shapes; throws naming the op when they are incompatible. */
 export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
@@ -16,7 +17,7 @@ export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): n
       const have = out[axis]!;
       if (dim === have || dim === 1) continue;
       if (have === 1) out[axis] = dim;
-      else throw new Error(`${op}: shapes ${shapes.map((s) => `[${s.join(", ")}]`).join(" and ")} do not broadcast`);
+      else bug(`${op}: shapes ${shapes.map((s) => `[${s.join(", ")}]`).join(" and ")} do not broadcast`);
     }
   }
   return out;

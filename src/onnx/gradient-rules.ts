@@ -10,6 +10,7 @@ import { cast, div, equal, exp, greater, mul, neg, pow, sub, where } from "./ops
 import { gemm, matmul } from "./ops-linear.ts";
 import { reduceMean } from "./ops-reduce.ts";
 import { concat, expand, reshape, split, transpose, transposeLast2 } from "./ops-shape.ts";
+import { bug } from "../errors.ts";
 
 /** What a rule sees: the forward node, d loss/d each output (undefined if none), which inputs need a gradient. */
 export interface RuleContext {
@@ -28,7 +29,7 @@ function intAttr(node: Node, name: string, fallback: number): number {
 
 function constantInts(sym: Sym | undefined, op: string): number[] {
   const data = sym ? sym.graph.constantValue(sym) : undefined;
-  if (!data) throw new Error(`${op} gradient: expected a constant ${sym?.name ?? "input"}`);
+  if (!data) bug(`${op} gradient: expected a constant ${sym?.name ?? "input"}`);
   return Array.from(data as ArrayLike<number | bigint>, Number);
 }
 
@@ -85,7 +86,7 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
   Sum: (c) => c.node.inputs.map((x, i) => only(c.needs, i, () => unbroadcast(dy(c), x.shape))),
   Pow: (c) => {
     const [x, e] = c.node.inputs as [Sym, Sym];
-    if (c.needs[1]) throw new Error("Pow gradient: the exponent must be a constant");
+    if (c.needs[1]) bug("Pow gradient: the exponent must be a constant");
     const exponent = constantInts(e, "Pow")[0]!;
     const local = exponent === 2 ? mul(x, 2) : exponent === 1 ? undefined : mul(pow(x, exponent - 1), exponent);
     return [unbroadcast(local ? mul(dy(c), local) : dy(c), x.shape), undefined];
@@ -151,7 +152,7 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     const transB = intAttr(c.node, "transB", 0) === 1;
     const alpha = c.node.attributes.alpha;
     const beta = c.node.attributes.beta;
-    if ((alpha && alpha.value !== 1) || (beta && beta.value !== 1)) throw new Error("Gemm gradient: only alpha = beta = 1");
+    if ((alpha && alpha.value !== 1) || (beta && beta.value !== 1)) bug("Gemm gradient: only alpha = beta = 1");
     const grad = dy(c);
     const dA = only(c.needs, 0, () => (transA ? gemm(b, grad, undefined, { transA: transB, transB: true }) : gemm(grad, b, undefined, { transB: !transB })));
     const dB = only(c.needs, 1, () => (transB ? gemm(grad, a, undefined, { transA: true, transB: transA }) : gemm(a, grad, undefined, { transA: !transA })));
@@ -182,7 +183,7 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
   },
   Slice: (c) => {
     const [x, startsSym, endsSym, axesSym, stepsSym] = c.node.inputs as [Sym, Sym, Sym, Sym | undefined, Sym | undefined];
-    if (stepsSym && constantInts(stepsSym, "Slice").some((s) => s !== 1)) throw new Error("Slice gradient: only unit steps");
+    if (stepsSym && constantInts(stepsSym, "Slice").some((s) => s !== 1)) bug("Slice gradient: only unit steps");
     const starts = constantInts(startsSym, "Slice");
     const _ends = constantInts(endsSym, "Slice");
     const axes = axesSym ? constantInts(axesSym, "Slice") : starts.map((_, i) => i);
@@ -200,7 +201,7 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
   },
   Gather: (c) => {
     const [table, indices] = c.node.inputs as [Sym, Sym];
-    if (intAttr(c.node, "axis", 0) !== 0) throw new Error("Gather gradient: only axis 0 (embedding lookup)");
+    if (intAttr(c.node, "axis", 0) !== 0) bug("Gather gradient: only axis 0 (embedding lookup)");
     const g = table.graph;
     const rows = indices.size;
     const rowShape = table.shape.slice(1);
@@ -235,12 +236,12 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     return [sub(grad, mul(exp(y), reduceSumRaw(y.graph, grad, [axis < 0 ? axis + y.rank : axis], 1)))];
   },
   LayerNormalization: (c) => {
-    if (c.outputGrads[1] || c.outputGrads[2]) throw new Error("LayerNormalization gradient: only through the normalised output");
+    if (c.outputGrads[1] || c.outputGrads[2]) bug("LayerNormalization gradient: only through the normalised output");
     const [x, scale, bias] = c.node.inputs as [Sym, Sym, Sym | undefined];
     const [, meanStat, invStdStat] = c.node.outputs as [Sym, Sym, Sym];
     const mean = cast(meanStat, x.elemType);
     const invStd = cast(invStdStat, x.elemType);
-    if (intAttr(c.node, "axis", -1) !== -1 && intAttr(c.node, "axis", -1) !== x.rank - 1) throw new Error("LayerNormalization gradient: only the last axis");
+    if (intAttr(c.node, "axis", -1) !== -1 && intAttr(c.node, "axis", -1) !== x.rank - 1) bug("LayerNormalization gradient: only the last axis");
     const grad = dy(c);
     const last = x.rank - 1;
     const normalised = mul(sub(x, mean), invStd);
@@ -256,10 +257,9 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     return [dx, dScale, dBias];
   },
   SimplifiedLayerNormalization: (c) => {
-    if (c.outputGrads[1]) throw new Error("SimplifiedLayerNormalization gradient: only through the normalised output");
+    if (c.outputGrads[1]) bug("SimplifiedLayerNormalization gradient: only through the normalised output");
     const [x, scale] = c.node.inputs as [Sym, Sym];
-    if (intAttr(c.node, "axis", -1) !== -1 && intAttr(c.node, "axis", -1) !== x.rank - 1)
-      throw new Error("SimplifiedLayerNormalization gradient: only the last axis");
+    if (intAttr(c.node, "axis", -1) !== -1 && intAttr(c.node, "axis", -1) !== x.rank - 1) bug("SimplifiedLayerNormalization gradient: only the last axis");
     const invRms = cast(c.node.outputs[1]!, x.elemType);
     const grad = dy(c);
     const normalised = mul(x, invRms);
@@ -276,7 +276,7 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     const [logProbs, labels] = c.node.inputs as [Sym, Sym];
     const reduction = c.node.attributes.reduction?.value ?? "mean";
     if (reduction !== "mean" || c.node.inputs.length > 2 || c.node.attributes.ignore_index)
-      throw new Error("NegativeLogLikelihoodLoss gradient: only mean reduction without weights");
+      bug("NegativeLogLikelihoodLoss gradient: only mean reduction without weights");
     const [rows, classes] = logProbs.shape as [number, number];
     const g = logProbs.graph;
     const classIds = g.constant(

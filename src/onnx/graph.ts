@@ -5,6 +5,7 @@
  * into an ONNX ModelProto. Shapes are always fully static (batch size fixed per graph),
  * which keeps broadcasting gradients a ReduceSum + Reshape.
  */
+import { bug } from "../errors.ts";
 
 /** Element types the engine builds graphs with (ONNX TensorProto.DataType subset). */
 export type ElemType = "float32" | "float64" | "int64" | "int32" | "bool";
@@ -118,7 +119,7 @@ export class Graph {
   }
 
   private claim(name: string): string {
-    if (this.names.has(name)) throw new Error(`graph ${this.name}: value name "${name}" is already used`);
+    if (this.names.has(name)) bug(`graph ${this.name}: value name "${name}" is already used`);
     this.names.add(name);
     return name;
   }
@@ -165,7 +166,7 @@ export class Graph {
 
   /** Expose `sym` as a graph output called `name` (an Identity node when renaming is needed). */
   output(sym: Sym, name: string): void {
-    if (this.outputs.some((o) => o.name === name)) throw new Error(`graph ${this.name}: output "${name}" declared twice`);
+    if (this.outputs.some((o) => o.name === name)) bug(`graph ${this.name}: output "${name}" declared twice`);
     if (name !== sym.name) this.claim(name);
     this.outputs.push({ sym, name });
   }
@@ -182,7 +183,7 @@ export class Graph {
     domain = "",
   ): Sym[] {
     for (const input of inputs) {
-      if (input.graph !== this) throw new Error(`${opType}: input ${input.name} belongs to another graph`);
+      if (input.graph !== this) bug(`${opType}: input ${input.name} belongs to another graph`);
     }
     const outputSyms: Sym[] = [];
     const node: Node = { opType, domain, inputs: [...inputs], outputs: outputSyms, attributes };
@@ -197,7 +198,7 @@ export class Graph {
 
 function checkShape(shape: readonly number[], where: string): void {
   for (const dim of shape) {
-    if (!Number.isInteger(dim) || dim < 0) throw new Error(`${where}: shape [${shape.join(", ")}] must be static non-negative integers`);
+    if (!Number.isInteger(dim) || dim < 0) bug(`${where}: shape [${shape.join(", ")}] must be static non-negative integers`);
   }
 }
 
@@ -207,7 +208,7 @@ function constantData(
   type: ElemType,
 ): ConstantData {
   const count = typeof values === "number" ? size : values.length;
-  if (count !== size) throw new Error(`constant: ${count} values for a shape of ${size} elements`);
+  if (count !== size) bug(`constant: ${count} values for a shape of ${size} elements`);
   const at = (i: number): number | bigint => (typeof values === "number" ? values : values[i]!);
   switch (type) {
     case "float32":

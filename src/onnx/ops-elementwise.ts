@@ -5,13 +5,14 @@
  */
 import { broadcastShapes } from "./broadcast.ts";
 import { attr, type ElemType, type Graph, ONNX_DATA_TYPE, type Sym } from "./graph.ts";
+import { bug } from "../errors.ts";
 
 /** A tensor, or a number meaning a scalar constant of the partner tensor's type. */
 export type Operand = Sym | number;
 
 function graphOf(...operands: Operand[]): { g: Graph; elemType: ElemType } {
   const sym = operands.find((o): o is Sym => typeof o !== "number");
-  if (!sym) throw new Error("elementwise op: at least one operand must be a tensor");
+  if (!sym) bug("elementwise op: at least one operand must be a tensor");
   return { g: sym.graph, elemType: sym.elemType };
 }
 
@@ -100,7 +101,7 @@ export function cast(x: Sym, to: ElemType): Sym {
 
 /** Sum of several tensors with broadcasting, in one node. */
 export function sum(terms: readonly Sym[]): Sym {
-  if (terms.length === 0) throw new Error("sum: no terms");
+  if (terms.length === 0) bug("sum: no terms");
   if (terms.length === 1) return terms[0]!;
   const first = terms[0]!;
   const shape = broadcastShapes("Sum", ...terms.map((t) => t.shape));

@@ -6,13 +6,14 @@ import { attr, type Sym } from "./graph.ts";
 import { mul, sub } from "./ops-elementwise.ts";
 import { logSoftmax } from "./ops-nn.ts";
 import { reduceMean } from "./ops-reduce.ts";
+import { bug } from "../errors.ts";
 
 /** Mean negative log-likelihood of int64 `labels` [N] under log-probabilities [N, C] (a scalar). */
 export function nllLoss(logProbs: Sym, labels: Sym): Sym {
   if (logProbs.rank !== 2 || labels.rank !== 1 || labels.shape[0] !== logProbs.shape[0]) {
-    throw new Error(`nllLoss: want log-probs [N, C] and labels [N], got [${logProbs.shape}] and [${labels.shape}]`);
+    bug(`nllLoss: want log-probs [N, C] and labels [N], got [${logProbs.shape}] and [${labels.shape}]`);
   }
-  if (labels.elemType !== "int64") throw new Error(`nllLoss: labels must be int64, got ${labels.elemType}`);
+  if (labels.elemType !== "int64") bug(`nllLoss: labels must be int64, got ${labels.elemType}`);
   return logProbs.graph.node("NegativeLogLikelihoodLoss", [logProbs, labels], { reduction: attr.string("mean") }, [
     { shape: [], elemType: logProbs.elemType },
   ])[0]!;

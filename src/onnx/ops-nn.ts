@@ -7,6 +7,7 @@ import { add, div, mul, sqrt } from "./ops-elementwise.ts";
 import { reduceMean } from "./ops-reduce.ts";
 import { matmul } from "./ops-linear.ts";
 import { reshape, transpose } from "./ops-shape.ts";
+import { bug } from "../errors.ts";
 
 /** Softmax along `axis` (default last). */
 export function softmax(x: Sym, axis = -1): Sym {
@@ -83,7 +84,7 @@ export interface AttentionShape {
 export function multiHeadAttention(q: Sym, k: Sym, v: Sym, { batch, seq, heads, causal = false }: AttentionShape): Sym {
   const dim = q.shape[q.rank - 1]!;
   const headDim = dim / heads;
-  if (!Number.isInteger(headDim)) throw new Error(`multiHeadAttention: dim ${dim} not divisible by ${heads} heads`);
+  if (!Number.isInteger(headDim)) bug(`multiHeadAttention: dim ${dim} not divisible by ${heads} heads`);
   const split = (x: Sym): Sym => reshape(x, [batch, seq, heads, headDim]);
   const qh = transpose(split(mul(q, 1 / Math.sqrt(headDim))), [0, 2, 1, 3]); // [B, H, T, Dh]
   const kt = transpose(split(k), [0, 2, 3, 1]); // [B, H, Dh, T]

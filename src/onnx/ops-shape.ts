@@ -4,6 +4,7 @@
  */
 import { broadcastShapes, reshapeRaw, sameShape } from "./broadcast.ts";
 import { attr, type Sym } from "./graph.ts";
+import { bug } from "../errors.ts";
 
 function int64s(x: Sym, values: readonly number[]): Sym {
   return x.graph.constant(BigInt64Array.from(values.map(BigInt)), [values.length]);
@@ -11,7 +12,7 @@ function int64s(x: Sym, values: readonly number[]): Sym {
 
 function normaliseAxis(axis: number, rank: number, op: string): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw new Error(`${op}: axis ${axis} out of range for rank ${rank}`);
+  if (a < 0 || a >= rank) bug(`${op}: axis ${axis} out of range for rank ${rank}`);
   return a;
 }
 
@@ -20,14 +21,14 @@ export function reshape(x: Sym, shape: readonly number[]): Sym {
   const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1);
   const resolved = shape.map((d) => (d === -1 ? x.size / known : d));
   if (resolved.reduce((p, d) => p * d, 1) !== x.size || !resolved.every(Number.isInteger)) {
-    throw new Error(`reshape: [${x.shape.join(", ")}] cannot become [${shape.join(", ")}]`);
+    bug(`reshape: [${x.shape.join(", ")}] cannot become [${shape.join(", ")}]`);
   }
   return reshapeRaw(x.graph, x, resolved);
 }
 
 /** Permute axes: output axis i is input axis perm[i]. */
 export function transpose(x: Sym, perm: readonly number[]): Sym {
-  if (perm.length !== x.rank) throw new Error(`transpose: perm [${perm}] for rank ${x.rank}`);
+  if (perm.length !== x.rank) bug(`transpose: perm [${perm}] for rank ${x.rank}`);
   if (perm.every((p, i) => p === i)) return x;
   const shape = perm.map((p) => x.shape[p]!);
   return x.graph.node("Transpose", [x], { perm: attr.ints(perm) }, [{ shape, elemType: x.elemType }])[0]!;
@@ -44,7 +45,7 @@ export function transposeLast2(x: Sym): Sym {
 /** Join tensors along `axis`. */
 export function concat(parts: readonly Sym[], axis: number): Sym {
   const first = parts[0];
-  if (!first) throw new Error("concat: no inputs");
+  if (!first) bug("concat: no inputs");
   const a = normaliseAxis(axis, first.rank, "concat");
   const shape = [...first.shape];
   shape[a] = parts.reduce((total, p) => total + p.shape[a]!, 0);
@@ -72,7 +73,7 @@ export function slice(x: Sym, starts: readonly number[], ends: readonly number[]
 /** Split along `axis` into pieces of the given sizes (one node). */
 export function split(x: Sym, sizes: readonly number[], axis: number): Sym[] {
   const a = normaliseAxis(axis, x.rank, "split");
-  if (sizes.reduce((p, s) => p + s, 0) !== x.shape[a]) throw new Error(`split: sizes [${sizes}] do not add up to ${x.shape[a]}`);
+  if (sizes.reduce((p, s) => p + s, 0) !== x.shape[a]) bug(`split: sizes [${sizes}] do not add up to ${x.shape[a]}`);
   const outputs = sizes.map((size) => {
     const shape = [...x.shape];
     shape[a] = size;

@@ -11,6 +11,7 @@
 import type { Graph, Sym } from "./graph.ts";
 import { add, binary, div, mul, sqrt, sub, sum } from "./ops-elementwise.ts";
 import { reduceSumSquare } from "./ops-reduce.ts";
+import { bug } from "../errors.ts";
 
 /** Which update and its hyper-parameters (PyTorch defaults where unset). */
 export interface OptimizerSettings {
@@ -70,7 +71,7 @@ export function optimizerStep(
   lr: Sym,
   step: Sym,
 ): OptimizerStepResult {
-  if (params.length !== grads.length) throw new Error(`optimizerStep: ${params.length} params but ${grads.length} grads`);
+  if (params.length !== grads.length) bug(`optimizerStep: ${params.length} params but ${grads.length} grads`);
   const { kind, momentum = 0, nesterov = false, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, clipGradNorm } = settings;
   const weightDecay = settings.weightDecay ?? (kind === "adamw" ? 0.01 : 0);
   const decays = (i: number): boolean => weightDecay !== 0 && (settings.decayMask?.[i] ?? true) !== false;

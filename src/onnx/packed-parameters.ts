@@ -6,6 +6,7 @@
  */
 import type { ElemType, Graph, Sym } from "./graph.ts";
 import { reshape, split } from "./ops-shape.ts";
+import { bug } from "../errors.ts";
 
 /** One parameter tensor of a packed vector. */
 export interface PackedParameterSpec {
@@ -46,11 +47,11 @@ export function packValues<T extends Float32Array | Float64Array>(specs: readonl
   for (const spec of specs) {
     const size = spec.shape.reduce((p, d) => p * d, 1);
     const value = values[spec.name];
-    if (!value || value.length !== size) throw new Error(`packValues: ${spec.name} needs ${size} values, got ${value?.length ?? "none"}`);
+    if (!value || value.length !== size) bug(`packValues: ${spec.name} needs ${size} values, got ${value?.length ?? "none"}`);
     into.set(value, offset);
     offset += size;
   }
-  if (offset !== into.length) throw new Error(`packValues: specs hold ${offset} values, flat array has ${into.length}`);
+  if (offset !== into.length) bug(`packValues: specs hold ${offset} values, flat array has ${into.length}`);
   return into;
 }
 
@@ -63,7 +64,7 @@ export function unpackValues<T extends Float32Array | Float64Array>(specs: reado
     out[spec.name] = flat.subarray(offset, offset + size) as T;
     offset += size;
   }
-  if (offset !== flat.length) throw new Error(`unpackValues: specs hold ${offset} values, flat array has ${flat.length}`);
+  if (offset !== flat.length) bug(`unpackValues: specs hold ${offset} values, flat array has ${flat.length}`);
   return out;
 }
 

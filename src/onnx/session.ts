@@ -7,6 +7,7 @@
 import * as ort from "onnxruntime-node";
 import { encodeModel } from "./encode.ts";
 import { type ElemType, type Graph, shapeSize } from "./graph.ts";
+import { bug } from "../errors.ts";
 
 /** A tensor's data as a typed array in its element type (bool as Uint8Array). */
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
@@ -68,7 +69,7 @@ export class CompiledGraph {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const spec of this.inputs.values()) {
       const data = feeds[spec.name];
-      if (data === undefined) throw new Error(`run: input "${spec.name}" not fed`);
+      if (data === undefined) bug(`run: input "${spec.name}" not fed`);
       ortFeeds[spec.name] = wrap(spec, data);
     }
     const fetches: Record<string, ort.Tensor | null> = {};
@@ -113,14 +114,14 @@ export class CarryLoop {
     for (const [outputName, inputName] of Object.entries(pairs)) {
       const inSpec = compiled.inputs.get(inputName);
       const outSpec = compiled.outputs.get(outputName);
-      if (!inSpec || !outSpec) throw new Error(`carry: unknown pair ${outputName} → ${inputName}`);
+      if (!inSpec || !outSpec) bug(`carry: unknown pair ${outputName} → ${inputName}`);
       if (inSpec.elemType !== outSpec.elemType || shapeSize(inSpec.shape) !== shapeSize(outSpec.shape)) {
-        throw new Error(`carry: ${outputName} (${outSpec.elemType}[${outSpec.shape}]) cannot feed ${inputName} (${inSpec.elemType}[${inSpec.shape}])`);
+        bug(`carry: ${outputName} (${outSpec.elemType}[${outSpec.shape}]) cannot feed ${inputName} (${inSpec.elemType}[${inSpec.shape}])`);
       }
       const first = initial[inputName];
-      if (first === undefined) throw new Error(`carry: no initial value for ${inputName}`);
+      if (first === undefined) bug(`carry: no initial value for ${inputName}`);
       const buffer = allocateTensor(inSpec.elemType, inSpec.shape);
-      if (first.length !== buffer.length) throw new Error(`carry: initial ${inputName} has ${first.length} elements, expected ${buffer.length}`);
+      if (first.length !== buffer.length) bug(`carry: initial ${inputName} has ${first.length} elements, expected ${buffer.length}`);
       buffer.set(first as never);
       this.current.set(inputName, buffer);
       this.spare.set(inputName, allocateTensor(inSpec.elemType, inSpec.shape));
@@ -130,7 +131,7 @@ export class CarryLoop {
   /** The current value of a carried input (valid until the next step; copy to keep). */
   value(inputName: string): TensorData {
     const v = this.current.get(inputName);
-    if (!v) throw new Error(`carry: ${inputName} is not carried`);
+    if (!v) bug(`carry: ${inputName} is not carried`);
     return v;
   }
 
@@ -154,7 +155,7 @@ export class CarryLoop {
 
 function wrap(spec: TensorSpec, data: TensorData): ort.Tensor {
   const size = shapeSize(spec.shape);
-  if (data.length !== size) throw new Error(`tensor "${spec.name}": ${data.length} elements, shape [${spec.shape.join(", ")}] needs ${size}`);
+  if (data.length !== size) bug(`tensor "${spec.name}": ${data.length} elements, shape [${spec.shape.join(", ")}] needs ${size}`);
   return new ort.Tensor(spec.elemType, data as never, [...spec.shape]);
 }
 
