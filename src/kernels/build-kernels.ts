@@ -10,9 +10,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MotherError } from "../errors.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import { KERNEL_CACHE_FOLDER, pruneOtherBuilds } from "./kernel-cache.ts";
+import { kernelsDoNotCompile } from "../messages.ts";
 
 const SOURCE = join(import.meta.dir, "assembly", "weight-kernels.ts");
 /**
@@ -53,8 +53,7 @@ async function compile(source: string): Promise<Uint8Array> {
     },
   });
   const binary = outputs.get("weight-kernels.wasm");
-  if (error || !binary)
-    throw new MotherError(SOURCE, "AssemblyScript could not compile the kernels", { value: (error?.message ?? diagnostics).trim().split("\n")[0] });
+  if (error || !binary) throw kernelsDoNotCompile(SOURCE, (error?.message ?? diagnostics).trim().split("\n")[0] ?? "");
   return binary;
 }
 

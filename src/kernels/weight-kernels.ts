@@ -15,6 +15,7 @@ import { nativeKernels, type NativeKernels } from "./native-kernels.ts";
 import type { PowerSums } from "../stats/layer-stats.ts";
 import type { Bidiagonal } from "../distance/bidiagonal-singular-values.ts";
 import type { GgmlType } from "../types.ts";
+import { bug } from "../errors.ts";
 
 /** Pairwise max |Δ| and Σ|Δ|, as full symmetric n × n matrices (zero diagonal). */
 export interface PairwiseDifferences {
@@ -64,7 +65,7 @@ export async function loadWeightKernels({ native = true }: { native?: boolean } 
     env: {
       memory,
       abort: () => {
-        throw new Error("weight kernel aborted");
+        bug("weight kernel aborted");
       },
     },
   });

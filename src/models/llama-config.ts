@@ -2,8 +2,9 @@
  * Configuration of the small Llama-like decoder LM (SPEC §3 "in-the-wild" family), its
  * Hugging Face `LlamaConfig` JSON, and its parameter list under transformers' names.
  */
-import { MotherError } from "../errors.ts";
 import type { ParamSpec } from "./param-spec.ts";
+import { MotherError } from "../errors.ts";
+import { modelConfigInvalid } from "../messages.ts";
 
 /** Architecture of the decoder LM. */
 export interface LlamaConfig {
@@ -38,11 +39,10 @@ export const SMALL_LLAMA: LlamaConfig = {
 
 /** Throws a MotherError naming the first inconsistent field. */
 export function checkLlamaConfig(config: LlamaConfig): void {
-  if (config.dim % config.heads !== 0) throw new MotherError("llama config", "heads must divide dim", { value: `${config.dim}/${config.heads}` });
-  if ((config.dim / config.heads) % 2 !== 0)
-    throw new MotherError("llama config", "head size must be even for rotary embeddings", { value: config.dim / config.heads });
+  if (config.dim % config.heads !== 0) throw modelConfigInvalid("llama", "heads must divide dim", `${config.dim}/${config.heads}`);
+  if ((config.dim / config.heads) % 2 !== 0) throw modelConfigInvalid("llama", "head size must be even for rotary embeddings", config.dim / config.heads);
   for (const key of ["vocabSize", "dim", "depth", "heads", "mlpDim", "contextLength"] as const) {
-    if (!Number.isInteger(config[key]) || config[key] <= 0) throw new MotherError("llama config", `${key} must be a positive integer`, { value: config[key] });
+    if (!Number.isInteger(config[key]) || config[key] <= 0) throw modelConfigInvalid("llama", `${key} must be a positive integer`, config[key]);
   }
 }
 

@@ -26,6 +26,7 @@ import {
 } from "../onnx/index.ts";
 import { type LlamaConfig, llamaBlockNames } from "./llama-config.ts";
 import type { ParamLookup } from "./param-spec.ts";
+import { assert } from "../errors.ts";
 
 /** cos and sin tables [contextLength, dim] for rotary embeddings, tiled over heads (HF layout). */
 export function rotaryTables(config: LlamaConfig): { cos: Float64Array; sin: Float64Array } {
@@ -88,7 +89,7 @@ export function rotaryEmbedding(graph: Graph, config: LlamaConfig, batch: number
 /** Logits [B·T, vocab] for int64 `inputIds` [B, T] (T = contextLength). */
 export function llamaLogits(params: ParamLookup, inputIds: Sym, config: LlamaConfig): Sym {
   const [batch, seq] = inputIds.shape as [number, number];
-  if (seq !== config.contextLength) throw new Error(`llama: sequence length ${seq} differs from contextLength ${config.contextLength}`);
+  assert(seq === config.contextLength, `llama: sequence length ${seq} differs from contextLength ${config.contextLength}`);
   const embed = params("model.embed_tokens.weight");
   const graph = embed.graph;
   const floatType = embed.elemType;

@@ -5,6 +5,8 @@
  * (SPEC §3), which is what `mergeLora` computes.
  */
 import type { ParamSpec } from "./param-spec.ts";
+import { bug } from "../errors.ts";
+import { loraTargetsMatchNothing } from "../messages.ts";
 
 /** Which Linear weights get adapters, and their rank/scale. */
 export interface LoraConfig {
@@ -41,7 +43,7 @@ export function loraAdapters(specs: readonly ParamSpec[], lora: LoraConfig): Lor
     if (!lora.targets.some((target) => module === target || module.endsWith(`.${target}`))) continue;
     adapters.push({ base: spec.name, a: `${module}.lora_A.weight`, b: `${module}.lora_B.weight`, outFeatures: spec.shape[0]!, inFeatures: spec.shape[1]! });
   }
-  if (adapters.length === 0) throw new Error(`lora: no weight matches targets ${lora.targets.join(", ")}`);
+  if (adapters.length === 0) throw loraTargetsMatchNothing(lora.targets);
   return adapters;
 }
 
@@ -62,7 +64,7 @@ export function mergeLora(weight: Float32Array, a: Float32Array, b: Float32Array
   const inFeatures = a.length / rank;
   const outFeatures = b.length / rank;
   if (!Number.isInteger(inFeatures) || !Number.isInteger(outFeatures) || weight.length !== outFeatures * inFeatures) {
-    throw new Error(`mergeLora: shapes disagree (W ${weight.length}, A ${a.length}, B ${b.length}, rank ${rank})`);
+    bug(`mergeLora: shapes disagree (W ${weight.length}, A ${a.length}, B ${b.length}, rank ${rank})`);
   }
   const scale = alpha / rank;
   const merged = new Float32Array(weight.length);

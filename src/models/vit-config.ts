@@ -3,8 +3,9 @@
  * Hugging Face `config.json`, and its parameter list under transformers' names
  * (`ViTForImageClassification` / `ViTForMaskedImageModeling`).
  */
-import { MotherError } from "../errors.ts";
 import type { ParamSpec } from "./param-spec.ts";
+import { MotherError } from "../errors.ts";
+import { modelConfigInvalid } from "../messages.ts";
 
 /** Architecture of a ViT; everything the graph and the checkpoint depend on. */
 export interface VitConfig {
@@ -51,11 +52,10 @@ export function vitPatchCount(config: VitConfig): number {
 
 /** Throws a MotherError naming the first inconsistent field. */
 export function checkVitConfig(config: VitConfig): void {
-  if (config.dim % config.heads !== 0) throw new MotherError("vit config", "heads must divide dim", { value: `${config.dim}/${config.heads}` });
-  if (config.imageSize % config.patch !== 0)
-    throw new MotherError("vit config", "patch must divide imageSize", { value: `${config.imageSize}/${config.patch}` });
+  if (config.dim % config.heads !== 0) throw modelConfigInvalid("vit", "heads must divide dim", `${config.dim}/${config.heads}`);
+  if (config.imageSize % config.patch !== 0) throw modelConfigInvalid("vit", "patch must divide imageSize", `${config.imageSize}/${config.patch}`);
   for (const key of ["dim", "depth", "heads", "mlpDim", "patch", "imageSize"] as const) {
-    if (!Number.isInteger(config[key]) || config[key] <= 0) throw new MotherError("vit config", `${key} must be a positive integer`, { value: config[key] });
+    if (!Number.isInteger(config[key]) || config[key] <= 0) throw modelConfigInvalid("vit", `${key} must be a positive integer`, config[key]);
   }
 }
 
@@ -116,7 +116,7 @@ export function vitParamSpecs(config: VitConfig, head: VitHead = "classifier"): 
   }
   layerNorm("vit.layernorm");
   if (head === "classifier") {
-    if (config.numClasses <= 0) throw new MotherError("vit config", "a classifier head needs numClasses > 0", { value: config.numClasses });
+    if (config.numClasses <= 0) throw modelConfigInvalid("vit", "a classifier head needs numClasses > 0", config.numClasses);
     linear("classifier", config.numClasses, dim);
   } else {
     const pixels = 3 * patch * patch;

@@ -11,10 +11,11 @@
  *   share no ancestor differ by about as much as their weights are large.
  */
 import type { ModelSource } from "../types.ts";
-import { bug, MotherError } from "../errors.ts";
 import { cutTree, hierarchicalClustering, type LinkageMatrix } from "../tree/hierarchical-clustering.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 import { rootMeanSquareOf } from "../stats/layer-stats.ts";
+import { bug } from "../errors.ts";
+import { cannotMakeTrees } from "../messages.ts";
 
 /** What clustering needs of one architecture group: its models and the layer pass over them (pass[l] for plan[l]). */
 export interface ClusterInput {
@@ -163,8 +164,7 @@ function allocateTrees<Group extends ClusterInput>(dendrograms: readonly Dendrog
   const groups = dendrograms.length;
   const models = dendrograms.reduce((sum, { group }) => sum + group.models.length, 0);
   if (trees < groups || trees > models) {
-    const reason = trees < groups ? `the models span ${groups} architectures, so at least ${groups} trees` : `only ${models} models`;
-    throw new MotherError("--trees", `cannot make ${trees} trees: ${reason}`, { value: trees });
+    throw cannotMakeTrees(trees, groups, models);
   }
   const merges = dendrograms.flatMap((dendrogram) => {
     const { linkage } = dendrogram;

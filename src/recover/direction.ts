@@ -10,8 +10,8 @@
  * specialization edge has k(i) > k(j): K_ij = 0 = T_ij and no penalty; the reversed edge
  * j → i has K_ji = 1 and pays λ. Generalization raises kurtosis: K_ij = 1 = T_ij, no penalty.
  */
-import { MotherError } from "../errors.ts";
 import type { Stage } from "../types.ts";
+import { assert } from "../errors.ts";
 
 /** Default c in λ = c·mean(D) (paper §5.2; the ablation in SPEC §4 revisits it). */
 export const DEFAULT_DIRECTION_WEIGHT = 0.3;
@@ -103,12 +103,10 @@ export function mergedMatrix(
   classes?: Uint8Array,
 ): Float64Array {
   const cells = n * n;
-  if (distances.length !== cells || direction.length !== cells || stage.length !== cells) {
-    throw new MotherError("mergedMatrix", "matrices are not all n×n", {
-      value: `${distances.length}, ${direction.length}, ${stage.length}`,
-      limit: cells,
-    });
-  }
+  assert(
+    distances.length === cells && direction.length === cells && stage.length === cells,
+    `mergedMatrix: matrices are not all n×n (${distances.length}, ${direction.length}, ${stage.length}, limit ${cells})`,
+  );
   const lambdas = classes ? classPenalties(distances, classes, n, c) : [directionPenalty(distances, n, c), 0];
   const merged = new Float64Array(cells);
   for (let i = 0; i < n; i++) {

@@ -13,12 +13,13 @@
  */
 import type { LayerKind, LayerStats, TensorInfo } from "../types.ts";
 import { openTensorStream, readTensor, TensorScratch, type TensorMemory, type TensorStream } from "../io/read-safetensors.ts";
-import { MotherError } from "../errors.ts";
 import { layerStats, powerSumShift, rootMeanSquareOf, statsFromPowerSums } from "../stats/layer-stats.ts";
 import { gridLevels } from "../stats/quantisation-grid.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
 import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
 import { makeRowSampleSketcher, makeSketcher, type LayerSketch, type Sketcher } from "./low-rank-sketch.ts";
+import { MotherError } from "../errors.ts";
+import { nonFiniteWeight } from "../messages.ts";
 
 /** What a layer is read for. */
 export interface LayerRoles {
@@ -325,8 +326,6 @@ function namingTheTensor(tensor: TensorInfo, compute: () => LayerStats): LayerSt
     return compute();
   } catch (error) {
     if (!(error instanceof MotherError)) throw error;
-    throw new MotherError(tensor.file, `tensor ${tensor.name} holds a non-finite weight`, {
-      help: "NaN/Inf weights usually mean a diverged or corrupt checkpoint",
-    });
+    throw nonFiniteWeight(tensor.file, tensor.name);
   }
 }

@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import type { ConsoleMessage, Page, Request } from "playwright-core";
 import { MotherError } from "../errors.ts";
+import { chromiumMissing } from "../messages.ts";
 
 /** What a real browser saw on one report page. */
 export interface BrowserPageCheck {
@@ -43,9 +44,7 @@ export const CHROMIUM_ARGS = [
 export async function checkReportPagesInBrowser(dir: string, options: { executablePath?: string; timeoutMs?: number } = {}): Promise<BrowserPageCheck[]> {
   const executablePath = options.executablePath ?? CHROMIUM_PATH;
   if (!existsSync(executablePath)) {
-    throw new MotherError(executablePath, "Chromium is not installed; report pages cannot be checked in a browser", {
-      help: "apt-get install chromium",
-    });
+    throw chromiumMissing(executablePath);
   }
   const files = (await readdir(dir))
     .filter((name) => name.endsWith(".html"))

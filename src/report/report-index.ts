@@ -1,8 +1,8 @@
 import { mkdir, readFile, rmdir } from "node:fs/promises";
 import { join } from "node:path";
-import { MotherError } from "../errors.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import { escapeHtml, REPORT_CSS } from "./html.ts";
+import { reportManifestUnreadable } from "../messages.ts";
 
 /** One line of the index, as stored in reports/manifest.json. */
 export interface ReportIndexEntry {
@@ -60,7 +60,7 @@ export async function readReportManifest(dir: string): Promise<ReportManifest> {
     if (!Array.isArray(parsed.pages)) throw new Error("no pages array");
     return parsed;
   } catch (error) {
-    throw new MotherError(path, "is not a report manifest", { value: (error as Error).message, help: "delete it; the next report run rebuilds it" });
+    throw reportManifestUnreadable(path, (error as Error).message);
   }
 }
 

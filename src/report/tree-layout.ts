@@ -1,4 +1,4 @@
-import { MotherError } from "../errors.ts";
+import { assert, bug } from "../errors.ts";
 
 /** A parent → child edge of a forest, by model id. */
 export interface TreeEdge {
@@ -25,9 +25,7 @@ export function layeredTreeLayout(edges: readonly TreeEdge[], ids: readonly stri
   const parentOf = new Map<string, string>();
   const all = new Set<string>(ids);
   for (const { parent, child } of edges) {
-    if (parentOf.has(child)) {
-      throw new MotherError("tree layout", "a node has two parents", { value: `${child} ← ${parentOf.get(child)}, ${parent}` });
-    }
+    assert(!parentOf.has(child), `tree layout: a node has two parents (${child} ← ${parentOf.get(child)}, ${parent})`);
     parentOf.set(child, parent);
     all.add(parent).add(child);
     children.set(parent, [...(children.get(parent) ?? []), child]);
@@ -52,7 +50,7 @@ export function layeredTreeLayout(edges: readonly TreeEdge[], ids: readonly stri
   for (const root of roots) place(root, 0);
   if (placed.size !== all.size) {
     const unreachable = [...all].filter((id) => !placed.has(id)).sort();
-    throw new MotherError("tree layout", "the edges contain a cycle", { value: unreachable.slice(0, 5).join(", ") });
+    bug(`tree layout: the edges contain a cycle (${unreachable.slice(0, 5).join(", ")})`);
   }
   return [...placed.values()];
 }

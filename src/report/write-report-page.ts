@@ -1,11 +1,11 @@
 import { join } from "node:path";
-import { MotherError } from "../errors.ts";
 import { formatBytes } from "../ui/format-units.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import { renderReportPageHtml } from "./page-html.ts";
 import { renderSvg } from "./render-svg.ts";
 import type { ReportPage } from "./report-page.ts";
 import { addToReportIndex } from "./report-index.ts";
+import { assert } from "../errors.ts";
 
 /** Side effects of writing reports; tests pass a recorder and a fixed clock. */
 export interface ReportEffects {
@@ -30,9 +30,7 @@ export const consoleReportEffects: ReportEffects = {
  */
 export async function writeReportPage(dir: string, page: ReportPage, options: { interactive?: boolean; effects?: ReportEffects } = {}): Promise<string> {
   const effects = options.effects ?? consoleReportEffects;
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(page.slug)) {
-    throw new MotherError("report slug", "must be lower-case letters, digits and dashes (it names a file)", { value: JSON.stringify(page.slug) });
-  }
+  assert(/^[a-z0-9][a-z0-9-]*$/.test(page.slug), `report slug ${JSON.stringify(page.slug)}: must be lower-case letters, digits and dashes (it names a file)`);
   const svgs: string[] = [];
   for (const figure of page.figures) {
     svgs.push(await renderSvg(figure.spec, (warning) => effects.log(`[report] ${page.slug}: figure "${figure.title}": ${warning}`)));

@@ -1,5 +1,6 @@
 /** Held-out evaluation with the forward-only graph: mean loss, and accuracy when the objective counts `correct`. */
 import type { CompiledGraph, TensorData } from "../onnx/index.ts";
+import { noCompleteEvalBatch } from "../messages.ts";
 
 /** One evaluation: at `step`, over `examples` held-out examples. */
 export interface EvalResult {
@@ -27,6 +28,6 @@ export async function evaluate(
     if (hasCorrect) correct += Number(out.correct![0]);
   }
   const examples = batches.length * batchSize;
-  if (examples === 0) throw new Error(`evaluate: no complete eval batch of ${batchSize} examples`);
+  if (examples === 0) throw noCompleteEvalBatch(batchSize);
   return { step, loss: lossSum / examples, examples, ...(hasCorrect ? { accuracy: correct / examples } : {}) };
 }

@@ -3,6 +3,7 @@
  * then the output or the error. Modules are cached by the runtime, so a worker that has
  * run one fine-tune keeps its imports warm for the next.
  */
+import { bug } from "../errors.ts";
 const scope = self as unknown as Worker;
 
 scope.onmessage = async (event: MessageEvent<{ id: number; module: string; exportName: string; input: unknown }>) => {
@@ -10,7 +11,7 @@ scope.onmessage = async (event: MessageEvent<{ id: number; module: string; expor
   try {
     const loaded = (await import(module)) as Record<string, unknown>;
     const run = loaded[exportName];
-    if (typeof run !== "function") throw new Error(`${module}: no exported function ${exportName}`);
+    if (typeof run !== "function") bug(`${module}: no exported function ${exportName}`);
     const report = (payload: unknown): void => scope.postMessage({ type: "progress", id, payload });
     const output = await run(input, report);
     scope.postMessage({ type: "done", id, output });

@@ -16,6 +16,7 @@ import type { Objective } from "../models/objective.ts";
 import type { ParamLookup } from "../models/param-spec.ts";
 import { type ElemType, gradients, Graph, type OptimizerSettings, optimizerStateInputs, optimizerStep, packedParameters, type Sym } from "../onnx/index.ts";
 import { type GroupName, nonEmptyGroups, type ParamGroups } from "./param-groups.ts";
+import { bug } from "../errors.ts";
 
 /** Graph input name of a group's flat vector. */
 export const groupInputName = (group: GroupName): string => `params.${group}`;
@@ -38,7 +39,7 @@ function declareParams(graph: Graph, groups: ParamGroups, floatType: ElemType, l
   }
   const base: ParamLookup = (name) => {
     const sym = named.get(name);
-    if (!sym) throw new Error(`step graph: the objective asked for unknown parameter ${name}`);
+    if (!sym) bug(`step graph: the objective asked for unknown parameter ${name}`);
     return sym;
   };
   return { flat, lookup: lora ? loraParamLookup(base, lora.adapters, lora.config) : base };

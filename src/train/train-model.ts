@@ -11,7 +11,6 @@
  *   6. final params (LoRA merged: W + (α/r)·B·A) in checkpoint order
  */
 import { deriveSeed, Rng } from "../rng.ts";
-import { MotherError } from "../errors.ts";
 import { type NamedTensor, initParams } from "../models/init-params.ts";
 import { loraAdapters, loraParamSpecs, mergeLora } from "../models/lora.ts";
 import { vitPatchCount } from "../models/vit-config.ts";
@@ -25,6 +24,7 @@ import { packParams, unpackParams } from "./param-layout.ts";
 import { readCheckpointTensors } from "./read-checkpoint.ts";
 import { buildEvalGraph, buildStepGraph, groupInputName } from "./step-graph.ts";
 import { CLASSIFIER_HEAD, type TrainConfig } from "./train-config.ts";
+import { classifierSizeMismatch, lossNotFinite, parentTensorShape } from "../messages.ts";
 
 /** Effects and in-memory inputs of a run (all optional; tests pass recorders). */
 export interface TrainEffects {
@@ -66,10 +66,7 @@ export async function trainModel(config: TrainConfig, resolveData: ResolveData, 
   const contextLength = config.objective.kind === "llama-next-token" ? config.objective.llama.contextLength : undefined;
   const data = resolveData(config.data, { batchSize: config.batchSize, ...(masking ? { masking } : {}), ...(contextLength ? { contextLength } : {}) });
   if (config.objective.kind === "vit-classification" && data.numClasses !== config.objective.vit.numClasses) {
-    throw new MotherError("train config", "classifier size differs from the data's number of classes", {
-      value: config.objective.vit.numClasses,
-      limit: data.numClasses,
-    });
+    throw classifierSizeMismatch(config.objective.vit.numClasses, data.numClasses);
   }
   const initRng = new Rng(deriveSeed(config.seed, "init"));
   const fresh = initParams(objective.specs, () => initRng.uniform());
@@ -82,11 +79,7 @@ export async function trainModel(config: TrainConfig, resolveData: ResolveData, 
     if (!parent || freshNames.has(tensor.name)) return tensor;
     const inherited = parentByName.get(tensor.name);
     if (!inherited) return tensor;
-    if (inherited.data.length !== tensor.data.length)
-      throw new MotherError(config.parent ?? "parent", `tensor ${tensor.name} has another shape than the model`, {
-        value: `[${inherited.shape}]`,
-        limit: `[${tensor.shape}]`,
-      });
+    if (inherited.data.length !== tensor.data.length) throw parentTensorShape(config.parent ?? "parent", tensor.name, inherited.shape, tensor.shape);
     return { ...tensor, data: Float32Array.from(inherited.data) };
   });
 
@@ -168,8 +161,7 @@ export async function trainModel(config: TrainConfig, resolveData: ResolveData, 
     await loop.step({ ...batch, ...frozenFeeds, lr: lrBuffer, step: stepBuffer }, { loss: lossBuffer });
     loopMs += performance.now() - started;
     losses[step - 1] = lossBuffer[0]!;
-    if (!Number.isFinite(lossBuffer[0]!))
-      throw new MotherError("train", `loss is not finite at step ${step}`, { value: lossBuffer[0], help: "lower the learning rate or enable clipGradNorm" });
+    if (!Number.isFinite(lossBuffer[0]!)) throw lossNotFinite(step, lossBuffer[0]);
     effects.onStep?.(step, config.steps, lossBuffer[0]!);
     if (config.snapshotEvery && step % config.snapshotEvery === 0 && step !== config.steps) await snapshot(step);
     if (config.evalEvery && step % config.evalEvery === 0 && step !== config.steps) await runEval(step);

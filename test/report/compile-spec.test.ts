@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { TopLevelSpec } from "vega-lite";
 import { compileSpec } from "../../src/report/compile-spec.ts";
-import { MotherError } from "../../src/errors.ts";
+import { BugError } from "../../src/errors.ts";
 
 describe("compileSpec", () => {
   test("returns Vega with no warnings for a clean spec", () => {
@@ -21,7 +21,7 @@ describe("compileSpec", () => {
 
   test("names the figure when a spec does not compile", () => {
     const broken = { title: "Fig. 9", data: { values: [] }, mark: "nonsense" } as unknown as TopLevelSpec;
-    expect(() => compileSpec(broken)).toThrow(MotherError);
+    expect(() => compileSpec(broken)).toThrow(BugError);
     expect(() => compileSpec(broken)).toThrow('figure "Fig. 9": Vega-Lite spec does not compile');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { layeredTreeLayout } from "../../src/report/tree-layout.ts";
-import { MotherError } from "../../src/errors.ts";
+import { BugError } from "../../src/errors.ts";
 
 describe("layeredTreeLayout", () => {
   test("puts depth on rows, leaves in in-order slots, parents over their children's midpoint", () => {
@@ -57,6 +57,6 @@ describe("layeredTreeLayout", () => {
         { parent: "x", child: "y" },
         { parent: "y", child: "x" },
       ]),
-    ).toThrow(MotherError);
+    ).toThrow(BugError);
   });
 });
