@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { MotherError } from "../errors.ts";
 import { configKey } from "./config-key.ts";
 import { formatBytes, formatDuration } from "../ui/format-units.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
+import { assert, bug } from "../errors.ts";
 
 /**
  * Cached, atomically written artefacts (SPEC §3: "keyed by a hash of its full config …,
@@ -30,9 +30,10 @@ export class ArtifactStore {
   /** The key and final path an artefact would have, without producing or checking anything. */
   locate(kind: string, config: unknown, options: ArtifactOptions = {}): { key: string; path: string } {
     checkKind(kind);
-    if (options.extension !== undefined && !/^[a-z0-9]+(\.[a-z0-9]+)*$/.test(options.extension)) {
-      throw new MotherError("artifact extension", "must be like json, arrow or tar.gz, without a leading dot", { value: JSON.stringify(options.extension) });
-    }
+    assert(
+      options.extension === undefined || /^[a-z0-9]+(\.[a-z0-9]+)*$/.test(options.extension),
+      `artifact extension ${JSON.stringify(options.extension)}: must be like json, arrow or tar.gz, without a leading dot`,
+    );
     const key = configKey({ kind, config, parent: parentKeyOf(options.parent) ?? null });
     const name = key.slice(0, SHORT_KEY_LENGTH) + (options.extension ? `.${options.extension}` : "");
     return { key, path: join(this.root, kind, name) };
@@ -107,7 +108,7 @@ export class ArtifactStore {
     try {
       await produce(temporaryPath);
       if (!(await holdsSomething(temporaryPath))) {
-        throw new MotherError(temporaryPath, `produce() for ${shortName} wrote nothing`, { help: "write the artefact at the path produce() receives" });
+        bug(`${temporaryPath}: produce() for ${shortName} wrote nothing (it must write the artefact at the path it receives)`);
       }
       if (options.extension) {
         await writeFileAtomic(`${path}.artifact.json`, JSON.stringify(record, null, 1));
@@ -168,9 +169,7 @@ export const ARTIFACT_RECORD = "artifact.json";
 export const SHORT_KEY_LENGTH = 16;
 
 function checkKind(kind: string): void {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(kind)) {
-    throw new MotherError("artifact kind", "must be lower-case letters, digits and dashes (it names a folder)", { value: JSON.stringify(kind) });
-  }
+  assert(/^[a-z0-9][a-z0-9-]*$/.test(kind), `artifact kind ${JSON.stringify(kind)}: must be lower-case letters, digits and dashes (it names a folder)`);
 }
 
 function parentKeyOf(parent: Artifact | string | undefined): string | undefined {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { MotherError } from "../errors.ts";
+import { BugError, bug } from "../errors.ts";
 
 /**
  * Canonical JSON of a config: object keys sorted at every depth, no whitespace, so two
@@ -51,9 +51,7 @@ function encode(value: unknown, where: string, ancestors: Set<object>): string {
   return text;
 }
 
-function refuse(where: string, problem: string, value: unknown): MotherError {
-  return new MotherError(where, `cannot be part of an artefact key: it ${problem}`, {
-    value,
-    help: "use plain JSON values (numbers, strings, arrays, plain objects) in configs",
-  });
+/** Configs are written by the harness's code, so a value that cannot be keyed is a bug there (plain JSON values only). */
+function refuse(where: string, problem: string, value: unknown): BugError {
+  return new BugError(`${where}: cannot be part of an artefact key: it ${problem} (${String(value)}); use plain JSON values in configs`);
 }

@@ -8,6 +8,7 @@ import { chatCorpus, codeCorpus, englishCorpus, instructCorpus, pythonCorpus } f
 import type { LabelledImages } from "../../datasets/index.ts";
 import type { TensorData } from "../onnx/index.ts";
 import type { DataSource, DataSourceOptions, DataSpec, ResolveData } from "../train/data-source.ts";
+import { bug } from "../errors.ts";
 
 /** Resolves `spec` to batches from datasets/, shaped for the step graph (int64 labels, NCHW float pixels). */
 /** Resolve `spec` to batches shaped for the step graph (int64 labels, NCHW float pixels). */
@@ -59,7 +60,7 @@ export const datasetSource: ResolveData = (spec, options) => {
 
 function textSource(spec: Extract<DataSpec, { kind: "text" }>, options: DataSourceOptions): DataSource {
   const contextLength = options.contextLength;
-  if (contextLength === undefined) throw new Error("text data needs the model's contextLength");
+  if (contextLength === undefined) bug("text data needs the model's contextLength");
   const corpusOptions = spec.maxBytes === undefined ? {} : { maxBytes: spec.maxBytes };
   const corpus =
     spec.corpus === "english"

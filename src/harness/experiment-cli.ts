@@ -5,10 +5,10 @@
  */
 import { Command, InvalidArgumentError } from "commander";
 import { join } from "node:path";
-import { MotherError } from "../errors.ts";
 import { printReportPage, writeReportPage, type ReportPage } from "../report/index.ts";
 import { formatDuration } from "../ui/format-units.ts";
 import { SPLITS, type SplitName } from "./vthr/vthr-settings.ts";
+import { MotherError } from "../errors.ts";
 
 /** Options every experiment script takes. */
 export interface CommonCliOptions {

@@ -18,6 +18,7 @@ import { TRAIN_JOB_MODULE, type TrainJobInput, type TrainJobOutput } from "./tra
 import { WorkerPool } from "../train/worker-pool.ts";
 import type { Artifact, ArtifactStore } from "./artifact-store.ts";
 import type { Progress } from "../ui/progress.ts";
+import { BugError } from "../errors.ts";
 
 /** What train-planned needs of a planned model. */
 export interface TrainableModel {
@@ -76,7 +77,7 @@ export async function trainPlanned(models: readonly TrainableModel[], options: T
     const known = artifacts.get(id);
     if (known) return known;
     const model = byId.get(id);
-    if (!model) return Promise.reject(new Error(`train-planned: parent ${id} is neither planned nor given`));
+    if (!model) return Promise.reject(new BugError(`train-planned: parent ${id} is neither planned nor given`));
     const work = (async () => {
       const parent = model.parent ? await artifactOf(model.parent) : undefined;
       const artifact = await options.store.get(

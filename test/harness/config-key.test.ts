@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { canonicalJson, configKey } from "../../src/harness/config-key.ts";
-import { MotherError } from "../../src/errors.ts";
+import { BugError } from "../../src/errors.ts";
 
 describe("configKey", () => {
   test("is a 64-char sha256 hex digest", () => {
@@ -43,7 +43,7 @@ describe("configKey", () => {
   });
 
   test("refuses values JSON would silently change, naming where they are", () => {
-    expect(() => configKey({ lr: Number.NaN })).toThrow(MotherError);
+    expect(() => configKey({ lr: Number.NaN })).toThrow(BugError);
     expect(() => configKey({ lr: Number.POSITIVE_INFINITY })).toThrow("config.lr");
     expect(() => configKey({ tasks: new Set(["a"]) })).toThrow("Map/Set");
     expect(() => configKey({ f: () => 1 })).toThrow("function");

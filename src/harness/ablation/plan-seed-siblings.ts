@@ -5,9 +5,10 @@
  * `seed`, which drives the new head's initialisation and the batch order.
  */
 import { deriveSeed } from "../../rng.ts";
-import { MotherError } from "../../errors.ts";
 import type { TruthGraph } from "../../types.ts";
 import type { PlannedModel, VthrPlan } from "../vthr/plan-vthr.ts";
+import { bug } from "../../errors.ts";
+import { seedSiblingsNeedFtSplit } from "../../messages.ts";
 
 export interface SeedSiblingOptions {
   /** Siblings per root. */
@@ -21,10 +22,10 @@ export interface SeedSiblingOptions {
 /** The seed siblings of every root: ids `seed.<root>.s<i>`, parent = the root. */
 export function planSeedSiblings(plan: VthrPlan, { count, masterSeed, steps }: SeedSiblingOptions): PlannedModel[] {
   const ft = plan.splits.get("ft");
-  if (!ft) throw new MotherError("seed siblings", "copy the FT split's recipe, so the plan must include the ft split", { help: "run with the default splits" });
+  if (!ft) throw seedSiblingsNeedFtSplit();
   return plan.roots.flatMap((root) => {
     const template = ft.find((m) => m.parent === root.id);
-    if (!template) throw new MotherError("seed siblings", "the FT split has no child of this root", { value: root.id });
+    if (!template) bug(`seed siblings: the FT split has no child of root ${root.id}`); // every VTHR split fine-tunes every root
     return Array.from({ length: count }, (_, i) => ({
       ...template,
       id: `seed.${root.id}.s${i}`,

@@ -10,9 +10,10 @@
  * model. Growth by random frontier choice is not uniform over all connected sub-trees of that
  * size (compact shapes near high-degree nodes are favoured); it is seeded and reproducible.
  */
-import { MotherError } from "../../errors.ts";
 import type { Rng } from "../../rng.ts";
 import type { TruthGraph } from "../../types.ts";
+import { bug } from "../../errors.ts";
+import { subtreeSizeOutOfRange } from "../../messages.ts";
 
 export interface SubtreeOptions {
   /** Keep the original root (and so every member's parent) in the sample. */
@@ -22,9 +23,7 @@ export interface SubtreeOptions {
 /** Ids of a random connected sub-tree with exactly `size` models of the single tree `truth`. */
 export function sampleConnectedSubtree(truth: TruthGraph, size: number, rng: Rng, options: SubtreeOptions): string[] {
   const ids = truth.models.map((m) => m.id);
-  if (!Number.isInteger(size) || size < 1 || size > ids.length) {
-    throw new MotherError("sub-tree size", "must be a whole number between 1 and the tree's model count", { value: size, limit: ids.length });
-  }
+  if (!Number.isInteger(size) || size < 1 || size > ids.length) throw subtreeSizeOutOfRange(size, ids.length);
   const neighbours = new Map<string, string[]>(ids.map((id) => [id, []]));
   const children = new Set<string>();
   for (const edge of truth.edges) {
@@ -34,9 +33,7 @@ export function sampleConnectedSubtree(truth: TruthGraph, size: number, rng: Rng
   }
   const roots = ids.filter((id) => !children.has(id));
   if (roots.length !== 1 || truth.edges.length !== ids.length - 1) {
-    throw new MotherError("sub-tree sampling", "needs one tree (one root, n − 1 edges)", {
-      value: `${roots.length} roots, ${truth.edges.length} edges for ${ids.length} models`,
-    });
+    bug(`sub-tree sampling needs one tree, one root and n − 1 edges (${roots.length} roots, ${truth.edges.length} edges for ${ids.length} models)`);
   }
   const start = options.rootClosed ? roots[0]! : rng.choice(ids);
   const chosen = new Set([start]);

@@ -5,11 +5,11 @@
  * over the models passed in (pass one tree's models, as recovery does per tree).
  */
 import type { ModelSource } from "../../types.ts";
-import { MotherError } from "../../errors.ts";
 import { groupByArchitecture, planLayers } from "../../recover/plan-layers.ts";
 import { runLayerJobs } from "../../recover/layer-pool.ts";
 import { treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
+import { bug } from "../../errors.ts";
 
 /** k×k distances (row-major, models' order) and which ℓ produced them. */
 export interface WeightDistances {
@@ -22,7 +22,7 @@ export interface WeightDistances {
 export async function weightDistanceMatrix(models: readonly ModelSource[], overrides: Partial<RecoverOptions> = {}): Promise<WeightDistances> {
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
   if (groupByArchitecture(models, options).length !== 1) {
-    throw new MotherError(models[0]?.path ?? "(no models)", "weight distances need models of one architecture", { value: `${models.length} models` });
+    bug(`weight distances need models of one architecture (${models.length} models from ${models[0]?.path ?? "nowhere"})`);
   }
   const jobs = planLayers(models, options);
   const pass = await runLayerJobs(jobs, { workers: 0 });

@@ -4,6 +4,7 @@
  * should keep their true parents.
  */
 import type { ModelGraph, TruthGraph } from "../../types.ts";
+import { bug } from "../../errors.ts";
 
 /** One derived copy: its id, the model it was made from, and how. */
 export interface DerivedCopy {
@@ -17,7 +18,7 @@ export function truthWithCopies(truth: TruthGraph, copies: readonly DerivedCopy[
   const byId = new Map(truth.models.map((m) => [m.id, m]));
   const added = copies.map((copy) => {
     const source = byId.get(copy.source);
-    if (!source) throw new Error(`copy ${copy.id}: source ${copy.source} is not in the truth`);
+    if (!source) bug(`copy ${copy.id}: source ${copy.source} is not in the truth`);
     return { id: copy.id, stage: source.stage, tree: source.tree };
   });
   return { models: [...truth.models, ...added], edges: [...truth.edges, ...copies.map((c) => ({ parent: c.source, child: c.id }))] };

@@ -4,13 +4,13 @@
  * file is unchanged, write-derived-copy.ts) and opened as a model whose id is the copy's.
  */
 import { join } from "node:path";
-import { bug } from "../../errors.ts";
 import { discoverModels } from "../../io/discover-models.ts";
 import type { ModelSource } from "../../types.ts";
 import type { DerivedCopy } from "./copy-placement.ts";
 import type { DerivedKind } from "./derived-kinds.ts";
 import type { SourceSet } from "./find-source-sets.ts";
 import { writeDerivedCopy } from "./write-derived-copy.ts";
+import { bug } from "../../errors.ts";
 
 /** A copy, and the model it is on disk. */
 export interface MadeCopy {

@@ -3,7 +3,6 @@
  * storage signature (storage-signature.ts) and the kind it points to; per copy, whether its
  * nearest original in its source's tree is its source (nearest-model.ts), by ℓ_FT and by mean |Δw|.
  */
-import { bug } from "../../errors.ts";
 import { readTensor } from "../../io/read-safetensors.ts";
 import { classifyLayer } from "../../layers/classify-layer.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
@@ -13,6 +12,7 @@ import type { MadeCopy } from "./derive-copies.ts";
 import type { SourceSet } from "./find-source-sets.ts";
 import { layerRanges, nearestModel, type LayeredModel } from "./nearest-model.ts";
 import { derivedKindOf, StorageSignatureBuilder, type StorageSignature } from "./storage-signature.ts";
+import { bug } from "../../errors.ts";
 
 /** Storage evidence per model of one set: did a copy give itself away before any recovery? */
 export interface Recognition {

@@ -8,12 +8,12 @@
 import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { MotherError } from "../../errors.ts";
 import { readSafetensorsHeader, readTensor } from "../../io/read-safetensors.ts";
 import { writeSafetensors, type TensorToWrite } from "../../io/write-safetensors.ts";
 import type { ModelSource } from "../../types.ts";
 import { writeFileAtomic } from "../../io/write-file-atomic.ts";
 import { deriveTensor, type DerivedKind } from "./derived-kinds.ts";
+import { derivedCopyNonFloat } from "../../messages.ts";
 
 /** Bump when a transform changes: older copies are then rewritten, never reused. */
 export const DERIVED_COPY_VERSION = 1;
@@ -44,11 +44,7 @@ export async function writeDerivedCopy(source: ModelSource, kind: DerivedKind, f
 
   for (const file of files) {
     const skipped = (await readSafetensorsHeader(file)).skipped;
-    if (skipped.length > 0)
-      throw new MotherError(file, "holds non-float tensors, which a derived copy would lose", {
-        value: skipped.length,
-        help: "derived copies are made of float-only checkpoints",
-      });
+    if (skipped.length > 0) throw derivedCopyNonFloat(file, skipped.length);
   }
   const metadata = (await readSafetensorsHeader(files[0]!)).metadata;
   const tensors: TensorToWrite[] = [];

@@ -13,6 +13,7 @@ import { runLayerJobs } from "../../recover/layer-pool.ts";
 import { treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
 import { recoverTree } from "../../recover/recover-tree.ts";
 import { edgeAccuracy, type EdgeAccuracy } from "../../recover/evaluate.ts";
+import { bug } from "../../errors.ts";
 
 /** A tree's models with the distance matrix recovery builds for them. */
 export interface PreparedTree {
@@ -51,7 +52,7 @@ export function recoverPrepared(tree: PreparedTree, scores: ReadonlyMap<string, 
     distance: tree.distance,
     scores: Float64Array.from(tree.ids, (id) => {
       const score = scores.get(id);
-      if (score === undefined) throw new Error(`prepared tree: no directional score for ${id}`);
+      if (score === undefined) bug(`prepared tree: no directional score for ${id}`);
       return score;
     }),
     stages: tree.ids.map(() => stage),

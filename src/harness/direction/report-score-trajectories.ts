@@ -12,6 +12,7 @@ import { candidateMonotonicity, type CandidateMonotonicity, type TracedRun } fro
 import { SINGLE_LAYER_SETS, SCORE_VARIANTS, LAYER_SETS, scoreCandidates, type LayerSet } from "./layer-sets.ts";
 import { consistentDirection, MONOTONE_RHO } from "./monotonicity.ts";
 import { scoreTrajectory } from "./score-trajectory.ts";
+import { bug } from "../../errors.ts";
 
 export interface TrajectoryResults {
   readonly pretraining: readonly TracedRun[];
@@ -42,7 +43,7 @@ function uniqueSets(sets: readonly LayerSet[]): LayerSet[] {
 
 function find(rows: readonly CandidateMonotonicity[], score: ScoreName, layers: string): CandidateMonotonicity {
   const row = rows.find((r) => r.candidate.score === score && r.candidate.layers.name === layers);
-  if (!row) throw new Error(`no monotonicity for ${score} over ${layers}`);
+  if (!row) bug(`no monotonicity for ${score} over ${layers}`);
   return row;
 }
 

@@ -13,6 +13,7 @@ import { candidateScores, directionAgreement } from "../analysis/direction-agree
 import type { TruthGraph } from "../../types.ts";
 import { candidateLabel, layerSetByName, layerSetOf, type ScoreCandidate } from "./layer-sets.ts";
 import type { PreparedTree } from "./prepared-tree.ts";
+import { bug } from "../../errors.ts";
 
 /** recovery's `score: "auto"`, resolved to the candidate it uses for each kind of tree. */
 export interface AutoScore {
@@ -79,7 +80,7 @@ export function sourceScores(source: ScoreSource, rows: readonly LayerStatsRow[]
  * λ(K ⊕ T) is unchanged when both K and T flip.
  */
 export function sourceOptions(source: ScoreSource, base: Partial<RecoverOptions> = {}): Partial<RecoverOptions> {
-  if (!runsInRecovery(source)) throw new Error(`score source ${sourceLabel(source)} has no recoverModels equivalent`);
+  if (!runsInRecovery(source)) bug(`score source ${sourceLabel(source)} has no recoverModels equivalent`);
   if (isAuto(source)) return { ...base, score: "auto", scoreKinds: source.auto.ft.layers.kinds, loraKinds: source.auto.lora.layers.kinds };
   const recoverySign = SPECIALIZATION_TREND[source.score] === 1 ? -1 : 1;
   // A candidate's sign is stated for fine-tuning, so without a stage given it runs as specialization.

@@ -10,6 +10,7 @@ import type { Artifact, ArtifactStore } from "../artifact-store.ts";
 import type { Progress } from "../../ui/progress.ts";
 import { trainPlanned, type TrainableModel, type TrainSummary } from "../train-planned.ts";
 import type { StatsSnapshot } from "./score-trajectory.ts";
+import { bug } from "../../errors.ts";
 
 /** Artefact kind of a model trained with snapshots. */
 export const TRACED_MODEL_KIND = "traced-model";
@@ -33,7 +34,7 @@ export interface TrainTracedOptions {
 /** Trains (or finds) every model with snapshots; every model needs `config.snapshotEvery`. */
 export async function trainTraced(models: readonly TrainableModel[], options: TrainTracedOptions): Promise<Map<string, TracedModel>> {
   for (const model of models) {
-    if (!model.config.snapshotEvery) throw new Error(`train-traced: ${model.id} records no snapshots (set config.snapshotEvery)`);
+    if (!model.config.snapshotEvery) bug(`train-traced: ${model.id} records no snapshots (set config.snapshotEvery)`);
   }
   const artifacts = await trainPlanned(models, { ...options, label: options.label ?? "train traced", kind: TRACED_MODEL_KIND, snapshots: true });
   const read = async (artifact: Artifact, file: string) => JSON.parse(await readFile(join(artifact.path, file), "utf8"));

@@ -9,13 +9,13 @@
  *               recovery uses on ℓ_FT trees: the given one, or kurtosis under "auto")
  */
 import type { ModelSource } from "../../types.ts";
-import { MotherError } from "../../errors.ts";
 import { planLayers } from "../../recover/plan-layers.ts";
 import { runLayerJobs } from "../../recover/layer-pool.ts";
 import { distanceFt } from "../../recover/tree-distance.ts";
 import { directionalScore } from "../../stats/layer-stats.ts";
 import type { LayerKind, LayerStats, ScoreName } from "../../types.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
+import { assert } from "../../errors.ts";
 
 /** Pairwise ℓ_FT and per-model directional statistics, in `ids` order. */
 export interface FamilyMatrices {
@@ -37,7 +37,7 @@ export async function familyMatrices(models: readonly ModelSource[], overrides: 
   const jobs = planLayers(models, options);
   for (const job of jobs) {
     const shapes = new Set(job.tensors.map((t) => t.shape.join("x")));
-    if (shapes.size > 1) throw new MotherError(job.name, "family members differ in shape", { value: [...shapes].join(" vs ") });
+    assert(shapes.size <= 1, `${job.name}: family members differ in shape (${[...shapes].join(" vs ")})`);
   }
   const pass = await runLayerJobs(jobs, { workers: 0 });
   // 2. ℓ_FT

@@ -3,9 +3,9 @@
  * Diffusion in Fig. 8) and the family's ground truth. A family is a single Model Tree whose
  * every model is released, named like its real counterpart, and trained from its parent.
  */
-import { MotherError } from "../../errors.ts";
 import type { TrainConfig } from "../../train/train-config.ts";
 import type { Stage, TruthGraph } from "../../types.ts";
+import { assert } from "../../errors.ts";
 
 /** A planned member of a family: trainable by `trainPlanned`, with the truth it encodes. */
 export interface FamilyMember {
@@ -31,18 +31,17 @@ export interface FamilyMember {
 export function familyTruth(members: readonly FamilyMember[]): TruthGraph {
   const ids = new Set<string>();
   for (const member of members) {
-    if (ids.has(member.id)) throw new MotherError("family plan", "duplicate model id", { value: member.id });
+    assert(!ids.has(member.id), `family plan: duplicate model id ${member.id}`);
     ids.add(member.id);
   }
   const roots = members.filter((m) => m.parent === undefined);
-  if (roots.length !== 1) throw new MotherError("family plan", "a family has exactly one root", { value: roots.map((m) => m.id).join(", ") || "none" });
+  assert(roots.length === 1, `family plan: a family has exactly one root (${roots.map((m) => m.id).join(", ") || "none"})`);
   const parentOf = new Map(members.map((m) => [m.id, m.parent]));
   for (const member of members) {
-    if (member.parent !== undefined && !ids.has(member.parent))
-      throw new MotherError("family plan", `${member.id} names an unknown parent`, { value: member.parent });
+    assert(member.parent === undefined || ids.has(member.parent), `family plan: ${member.id} names an unknown parent (${member.parent})`);
     let steps = 0;
     for (let at: string | undefined = member.id; at !== undefined; at = parentOf.get(at)) {
-      if (++steps > members.length) throw new MotherError("family plan", "parent links form a cycle", { value: member.id });
+      assert(++steps <= members.length, `family plan: parent links form a cycle (${member.id})`);
     }
   }
   const tree = roots[0]!.id;

@@ -14,6 +14,7 @@ import type { FamilyMember } from "./family-member.ts";
 import type { OrientationCost } from "./orientation-costs.ts";
 import type { FamilyRecovery } from "./recover-family.ts";
 import type { TrueEdgeDiagnosis } from "./true-edge-diagnosis.ts";
+import { bug } from "../../errors.ts";
 
 /** What the paper reports for the family it mirrors. */
 export interface PaperFamilyClaim {
@@ -53,7 +54,7 @@ export interface FamilyResults {
 /** The page. */
 export function familyReportPage(results: FamilyResults): ReportPage {
   const [headline] = results.recoveries;
-  if (!headline) throw new Error("family-report: no recovery to report");
+  if (!headline) bug("family-report: no recovery to report");
   const agree = results.diagnosis.filter((d) => d.directionAgrees).length;
   const total = results.diagnosis.length;
   const ids = results.truth.models.map((m) => m.id);

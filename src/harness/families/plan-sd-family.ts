@@ -4,11 +4,11 @@
  * its own re-filtered mixture and fresh images. Pure: same settings ⇒ same cached models.
  */
 import { deriveSeed } from "../../../datasets/index.ts";
-import { MotherError } from "../../errors.ts";
 import type { TrainConfig } from "../../train/train-config.ts";
 import { planVthr } from "../vthr/plan-vthr.ts";
 import type { FamilyMember } from "./family-member.ts";
 import type { SdContinuationRecipe, SdFamilySettings } from "./sd-family-settings.ts";
+import { sdFamilyRootNotGenerative, sdFamilyUnknownRoot } from "../../messages.ts";
 
 /** Id of the chain's first release. */
 export const SD_ROOT_ID = "sd-v1-1";
@@ -17,14 +17,12 @@ export const SD_ROOT_ID = "sd-v1-1";
 export function planSdFamily(settings: SdFamilySettings): FamilyMember[] {
   const vthrRoot = planVthr({ ...settings.vthr, splits: [] }).roots.find((root) => root.id === settings.rootName);
   if (!vthrRoot)
-    throw new MotherError("sd family", "no VTHR root of that name", {
-      value: settings.rootName,
-      help: `VTHR roots: ${settings.vthr.roots.map((r) => r.name).join(", ")}`,
-    });
+    throw sdFamilyUnknownRoot(
+      settings.rootName,
+      settings.vthr.roots.map((r) => r.name),
+    );
   if (vthrRoot.config.objective.kind !== "vit-masked-patches") {
-    throw new MotherError("sd family", "the root must be a masked-patch (generative) root", {
-      value: `${settings.rootName}: ${vthrRoot.config.objective.kind}`,
-    });
+    throw sdFamilyRootNotGenerative(settings.rootName, vthrRoot.config.objective.kind);
   }
   const rootObjective = vthrRoot.config.objective;
   const root: FamilyMember = {

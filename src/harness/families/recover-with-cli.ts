@@ -5,8 +5,8 @@
  */
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MotherError } from "../../errors.ts";
 import type { ModelGraph } from "../../types.ts";
+import { recoverCommandFailed } from "../../messages.ts";
 
 /** The project folder (where package.json defines the `mother` script). */
 const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -30,7 +30,7 @@ export async function recoverWithCli(folder: string, flags: readonly string[]): 
   const proc = Bun.spawn(["bun", ...args], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   const command = `bun ${args.join(" ")}`;
-  if (code !== 0) throw new MotherError(folder, `mother recover exited with ${code}`, { value: stderr.trim().split("\n").at(-1) ?? "" });
+  if (code !== 0) throw recoverCommandFailed(folder, code, stderr.trim().split("\n").at(-1) ?? "");
   return { command, graph: JSON.parse(stdout) as ModelGraph };
 }
 

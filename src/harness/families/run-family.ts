@@ -24,6 +24,7 @@ import { recoverFamily, type FamilyRecovery, type RecoveryVariant } from "./reco
 import { releaseFolder } from "./release-folder.ts";
 import { cliFlags, edgeSet, recoverWithCli } from "./recover-with-cli.ts";
 import { diagnoseTrueEdges, type TrueEdgeDiagnosis } from "./true-edge-diagnosis.ts";
+import { bug } from "../../errors.ts";
 
 export interface RunFamilyOptions {
   /** Names the release folder's artefact, e.g. "llama-family". */
@@ -55,7 +56,7 @@ export interface FamilyRun {
 export async function runFamily(options: RunFamilyOptions): Promise<FamilyRun> {
   const truth = familyTruth(options.members);
   const [first] = options.recoveries;
-  if (!first) throw new Error("run-family: give at least one recovery setting");
+  if (!first) bug("run-family: give at least one recovery setting");
 
   // 1. train
   const artifacts = await trainPlanned(options.members, {

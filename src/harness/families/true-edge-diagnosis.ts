@@ -6,6 +6,7 @@
 import type { ModelGraph, Stage, TruthGraph } from "../../types.ts";
 import { SPECIALIZATION_TREND } from "../../recover/score-trend.ts";
 import type { FamilyMatrices } from "./family-matrices.ts";
+import { bug } from "../../errors.ts";
 
 /** What became of one true edge. */
 export type EdgeOutcome = "recovered" | "reversed" | "other parent";
@@ -38,7 +39,7 @@ export function diagnoseTrueEdges(truth: TruthGraph, recovered: ModelGraph, matr
   const n = matrices.ids.length;
   const at = (id: string): number => {
     const i = index.get(id);
-    if (i === undefined) throw new Error(`true-edge-diagnosis: ${id} is not among the family's models`);
+    if (i === undefined) bug(`true-edge-diagnosis: ${id} is not among the family's models`);
     return i;
   };
   const stageOf = new Map(truth.models.map((m) => [m.id, m.stage]));

@@ -1,8 +1,8 @@
 /** Training the foreign trees: PyTorch (train_tree.py) in a child process, one thread, cached by folder. */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { MotherError } from "../../errors.ts";
 import type { ForeignRecipe } from "./foreign-recipes.ts";
+import { foreignTrainingFailed, torchMissing } from "../../messages.ts";
 
 /** Fails with one line naming `python` unless it can import torch and numpy. */
 export function checkTorch(python: string): void {
@@ -12,10 +12,7 @@ export function checkTorch(python: string): void {
   } catch {
     ok = false;
   }
-  if (!ok)
-    throw new MotherError(python, "cannot import torch and numpy, which train the foreign trees", {
-      help: "install Debian's python3-torch, or pass --python PATH",
-    });
+  if (!ok) throw torchMissing(python);
 }
 
 /**
@@ -41,6 +38,6 @@ export async function trainForeignTree(run: {
   const proc = Bun.spawn(args, { stdout: "inherit", stderr: "inherit", env });
   const code = await proc.exited;
   if (code !== 0 || !existsSync(join(folder, "truth.json"))) {
-    throw new MotherError(trainer, `training recipe ${recipe.name} failed`, { value: `exit code ${code}`, help: "see the trainer's lines above" });
+    throw foreignTrainingFailed(trainer, recipe.name, code);
   }
 }
