@@ -3,8 +3,9 @@
  * recovered within 2× of `cat` of the same files):
  *
  *   1. build (once, cached under .cache/bench/) N Llama-named models of ~S MB each as GGUF files
- *      of --type (Q8_0 by default), written by our writer with ggml's reference quantizers:
- *      one root, children = root + dense noise; Q/K rows in llama.cpp's rotary order;
+ *      of --type (Q8_0 by default), written by our writer: Q8_0 with ggml's reference quantizer
+ *      (one root, children = root + dense noise; Q/K rows in llama.cpp's rotary order), K-quants
+ *      as random valid blocks (children = the root's blocks with one byte in 16 redrawn);
  *   2. warm the page cache, then time `cat <all files> > /dev/null` (the baseline) and
  *      `mother recover --no-cache` side by side, alternating, --repeat times: with the native
  *      kernels (Q8_0/Q4_K decoded natively) and with MOTHER_KERNELS=wasm (every block decoded in
@@ -16,7 +17,8 @@
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { writeGgufFromHf, type HfTensor } from "../src/io/gguf/write-gguf.ts";
+import { writeGguf, writeGgufFromHf, type HfTensor } from "../src/io/gguf/write-gguf.ts";
+import { ggufNameOf } from "../src/io/gguf/gguf-names.ts";
 import { GGML_LAYOUTS } from "../src/io/gguf/ggml-types.ts";
 import type { GgmlType } from "../src/types.ts";
 
@@ -56,16 +58,46 @@ function noise(count: number, seed: number, scale: number): Float32Array {
   return out;
 }
 
+/**
+ * Random K-quant blocks for a model: valid blocks (small finite d and dmin) with random scales
+ * and values; a child is its root with one byte in 16 redrawn. Quantizing the values with the
+ * reference Q4_K search runs at ~1 M values/s in TypeScript, too slow to build a set of a few
+ * hundred MB; what the bench measures (reading and decoding blocks, the pass) does not depend on
+ * the values.
+ */
+function randomBlocks(count: number, model: number, tensor: number): Uint8Array {
+  const bytes = new Uint8Array((count / layout.blockValues) * layout.blockBytes);
+  let s = (1 + tensor * 7919) >>> 0;
+  const next = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+  for (let i = 0; i < bytes.length; i++) bytes[i] = next() & 0xff;
+  let c = (1 + model * 104729 + tensor) >>> 0;
+  for (let i = 0; model > 0 && i < bytes.length; i += 16) {
+    c = (c * 1664525 + 1013904223) >>> 0;
+    bytes[i + (c >>> 28)] = c & 0xff;
+  }
+  // d and dmin of every super-block (f16 at bytes 0–3 in Q4_K/Q5_K): 2^−10, finite and small.
+  for (let at = 0; at < bytes.length; at += layout.blockBytes) [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]] = [0x00, 0x14, 0x00, 0x14];
+  return bytes;
+}
+
 async function buildSet(): Promise<void> {
   try {
     if ((await readdir(dir)).length === modelCount) return;
   } catch {}
   console.error(`building ${modelCount} ${type} GGUF models × ${blocks} blocks (h=${hidden}) in ${dir} …`);
+  const randomK = type === "Q4_K" || type === "Q5_K";
   for (let m = 0; m < modelCount; m++) {
-    const tensors: HfTensor[] = [];
+    const shapes: [string, number[]][] = [];
     for (let b = 0; b < blocks; b++) {
       const prefix = `model.layers.${b}`;
-      const shapes: [string, number[]][] = [
+      shapes.push(
         [`${prefix}.self_attn.q_proj.weight`, [hidden, hidden]],
         [`${prefix}.self_attn.k_proj.weight`, [hidden, hidden]],
         [`${prefix}.self_attn.v_proj.weight`, [hidden, hidden]],
@@ -73,19 +105,26 @@ async function buildSet(): Promise<void> {
         [`${prefix}.mlp.gate_proj.weight`, [4 * hidden, hidden]],
         [`${prefix}.mlp.up_proj.weight`, [4 * hidden, hidden]],
         [`${prefix}.mlp.down_proj.weight`, [hidden, 4 * hidden]],
-      ];
-      shapes.forEach(([name, shape], i) => {
-        const count = shape[0]! * shape[1]!;
-        const data = noise(count, 1 + b * 16 + i, 0.05); // the root
-        if (m > 0) {
-          const delta = noise(count, 1000 * m + b * 16 + i, 0.01);
-          for (let k = 0; k < count; k++) data[k]! += delta[k]!;
-        }
-        tensors.push({ name, shape, data });
-      });
+      );
     }
     await mkdir(join(dir, `model-${m}`), { recursive: true });
-    await writeGgufFromHf(join(dir, `model-${m}`, "model.gguf"), tensors, { type, headCount: hidden / 64 });
+    const file = join(dir, `model-${m}`, "model.gguf");
+    if (randomK) {
+      const metadata = { "general.architecture": "llama", "llama.attention.head_count": hidden / 64, "llama.attention.head_count_kv": hidden / 64 };
+      const tensors = shapes.map(([name, shape], i) => ({ name: ggufNameOf(name), shape, type, blocks: randomBlocks(shape[0]! * shape[1]!, m, i) }));
+      await writeGguf(file, metadata, tensors);
+      continue;
+    }
+    const tensors: HfTensor[] = shapes.map(([name, shape], i) => {
+      const count = shape[0]! * shape[1]!;
+      const data = noise(count, 1 + i, 0.05); // the root
+      if (m > 0) {
+        const delta = noise(count, 1000 * m + i, 0.01);
+        for (let k = 0; k < count; k++) data[k]! += delta[k]!;
+      }
+      return { name, shape, data };
+    });
+    await writeGgufFromHf(file, tensors, { type, headCount: hidden / 64 });
   }
 }
 

@@ -197,8 +197,13 @@ export function openGgufTensorStream(info: TensorInfo): TensorStream {
 
   return {
     read(first, length, memory, options = {}) {
-      // The kernels decode plain block runs in place; rotary rows, odd ranges and other types decode here.
+      // The kernels decode plain block runs, and whole rotary heads, in place; other ranges and types decode here.
       let out = encoding.ropeHeads ? undefined : decodeInKernels(first, length, memory);
+      const headValues = headRows * cols;
+      if (encoding.ropeHeads && first % headValues === 0 && length % headValues === 0) {
+        out = decodeInKernels(first, length, memory);
+        if (out) toHuggingFaceOrder(out, first / cols, length / cols, count / cols, encoding.ropeHeads, cols);
+      }
       if (!out) {
         out = outputFor(length, memory);
         if (encoding.ropeHeads) readRotary(first, length, out, encoding.ropeHeads);
@@ -211,6 +216,23 @@ export function openGgufTensorStream(info: TensorInfo): TensorStream {
     },
     close: () => closeSync(fd),
   };
+}
+
+/** Stored rows of whole heads, copied aside while they are put back in place (reused read to read). */
+let rowScratch = new Float32Array(0);
+
+/**
+ * Rows [firstRow, firstRow + rowCount) of a rotary tensor (whole heads, decoded in stored order
+ * in `values`) put in Hugging Face order in place: whole heads map onto themselves.
+ */
+function toHuggingFaceOrder(values: Float32Array, firstRow: number, rowCount: number, rows: number, heads: number, cols: number): void {
+  if (rowScratch.length < values.length) rowScratch = new Float32Array(Math.max(values.length, Math.floor(rowScratch.length * 1.5)));
+  const stored = rowScratch.subarray(0, values.length);
+  stored.set(values);
+  for (let row = firstRow; row < firstRow + rowCount; row++) {
+    const source = (storedRowOf(row, rows, heads) - firstRow) * cols;
+    values.set(stored.subarray(source, source + cols), (row - firstRow) * cols);
+  }
 }
 
 /** Room for `length` f32 values: the caller's memory (kernel memory in the layer pass) or fresh. */

@@ -16,12 +16,14 @@ import { quantize } from "./quantize.ts";
 /** A metadata value: an integer (stored u32), a float (f32), a u64, a boolean, a string or a string list. */
 export type GgufWriteValue = number | bigint | boolean | string | readonly string[];
 
-/** One tensor to store, with its PyTorch shape (written reversed, ggml order). */
+/** One tensor to store, with its PyTorch shape (written reversed, ggml order): values to quantize, or blocks as stored. */
 export interface GgufTensorToWrite {
   readonly name: string;
   readonly shape: readonly number[];
   readonly type: GgmlType;
-  readonly data: Float32Array;
+  readonly data?: Float32Array;
+  /** Already encoded `type` blocks (benchmarks build big sets without quantizing every value). */
+  readonly blocks?: Uint8Array;
 }
 
 /** Grows a little-endian byte buffer. */
@@ -113,14 +115,13 @@ export async function writeGguf(file: string, metadata: Readonly<Record<string, 
   }
   const encoded = tensors.map((tensor) => {
     const count = tensor.shape.reduce((product, size) => product * size, 1);
-    if (count !== tensor.data.length) {
-      throw new MotherError(file, `tensor ${tensor.name}: data length does not match its shape`, { value: tensor.data.length, limit: count });
-    }
     const row = tensor.shape[tensor.shape.length - 1]!;
-    if (row % GGML_LAYOUTS[tensor.type].blockValues !== 0) {
-      throw new MotherError(file, `tensor ${tensor.name}: rows of ${row} values are not whole ${tensor.type} blocks`);
-    }
-    return quantize(tensor.type, tensor.data);
+    const layout = GGML_LAYOUTS[tensor.type];
+    if (row % layout.blockValues !== 0) throw new MotherError(file, `tensor ${tensor.name}: rows of ${row} values are not whole ${tensor.type} blocks`);
+    const length = tensor.blocks?.length ?? tensor.data?.length;
+    const expected = tensor.blocks ? (count / layout.blockValues) * layout.blockBytes : count;
+    if (length !== expected) throw new MotherError(file, `tensor ${tensor.name}: data length does not match its shape`, { value: length, limit: expected });
+    return tensor.blocks ?? quantize(tensor.type, tensor.data!);
   });
   let offset = 0;
   for (const [i, tensor] of tensors.entries()) {
