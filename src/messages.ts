@@ -8,9 +8,11 @@
 import { MotherError } from "./errors.ts";
 
 // Areas kept in their own files under src/messages/ (this module re-exports them, so callers import one module).
+export * from "./messages/discovery.ts";
 export * from "./messages/harness.ts";
 export * from "./messages/recovery.ts";
 export * from "./messages/reports.ts";
+export * from "./messages/safetensors.ts";
 export * from "./messages/stats.ts";
 export * from "./messages/training.ts";
 

@@ -14,14 +14,27 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { MotherError } from "../errors.ts";
 import type { ModelSource, TensorInfo } from "../types.ts";
-import { emptyTensorsSkipped, pickleRefused } from "../messages.ts";
 import { readSafetensorsHeader } from "./read-safetensors.ts";
 import { openShardedCheckpoint, SHARD_INDEX_SUFFIX, type ShardNotes } from "./read-sharded-checkpoint.ts";
 import { emptyTensors } from "./safetensors-header.ts";
 import { GGUF_SUFFIX, openGgufFile } from "./gguf/read-gguf.ts";
 import { isAdapterFolder, openAdapterFolder } from "./peft/open-adapter-folder.ts";
+import { MotherError } from "../errors.ts";
+import {
+  cannotReadFolder,
+  cannotReadPath,
+  duplicateModelId,
+  emptyTensorsSkipped,
+  noFloatTensors,
+  noModelsInFolder,
+  notAModelFile,
+  notFileOrFolder,
+  otherCheckpointFormat,
+  pickleRefused,
+  severalShardIndexes,
+  tensorInTwoFiles,
+} from "../messages.ts";
 
 const SAFETENSORS_SUFFIX = ".safetensors";
 
@@ -46,9 +59,7 @@ export async function discoverModels(paths: readonly string[], note: (message: s
   for (let i = 1; i < locations.length; i++) {
     const [previous, current] = [locations[i - 1]!, locations[i]!];
     if (previous.id === current.id) {
-      throw new MotherError(current.path, `duplicate model id ${current.id}, also used by ${previous.path}`, {
-        help: "rename one folder or file; ids come from folder names and file stems",
-      });
+      throw duplicateModelId(current.path, current.id, previous.path);
     }
   }
   const empty: { model: string; file: string; name: string; shape: readonly number[] }[] = [];
@@ -58,7 +69,7 @@ export async function discoverModels(paths: readonly string[], note: (message: s
     if (location.kind === "adapter") return openAdapterFolder(location.id, location.path);
     const notes: ShardNotes = { note, empty: (file, tensors) => empty.push(...tensors.map((t) => ({ model: location.path, file, ...t }))) };
     const tensors = location.kind === "file" ? await openFile(location.path, notes) : await openModelFolder(location.path, notes);
-    if (tensors.length === 0) throw new MotherError(location.path, "model has no floating-point (F64/F32/F16/BF16) tensors");
+    if (tensors.length === 0) throw noFloatTensors(location.path);
     return { id: location.id, path: location.path, tensors };
   });
   // One line for all models: a family shares its empty tensors, and ten identical notes say no more than one.
@@ -90,15 +101,15 @@ export async function locateModels(path: string): Promise<ModelLocation[]> {
   try {
     info = await stat(path);
   } catch (error) {
-    throw new MotherError(path, "cannot read path", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+    throw cannotReadPath(path, (error as NodeJS.ErrnoException).code ?? String(error));
   }
   if (info.isFile()) {
     if (PICKLE_CHECKPOINT.test(path)) throw pickleRefused(path);
     if (path.endsWith(GGUF_SUFFIX)) return [{ id: basename(path).slice(0, -GGUF_SUFFIX.length), path, kind: "gguf" }];
-    if (!path.endsWith(SAFETENSORS_SUFFIX)) throw new MotherError(path, "not a .safetensors or .gguf file or a model folder");
+    if (!path.endsWith(SAFETENSORS_SUFFIX)) throw notAModelFile(path);
     return [{ id: basename(path).slice(0, -SAFETENSORS_SUFFIX.length), path, kind: "file" }];
   }
-  if (!info.isDirectory()) throw new MotherError(path, "not a file or folder");
+  if (!info.isDirectory()) throw notFileOrFolder(path);
   const entries = await listFolder(path);
   if (isAdapterFolder(entries)) return [{ id: basename(path), path, kind: "adapter" }];
   if (isModelFolder(entries)) return [{ id: basename(path), path, kind: "folder" }];
@@ -122,14 +133,9 @@ export async function locateModels(path: string): Promise<ModelLocation[]> {
   if (models.length === 0) {
     if (pickle) throw pickleRefused(pickle);
     if (otherCheckpoints > 0) {
-      throw new MotherError(path, "holds checkpoints in another format (pytorch_model.bin, .pt, .ckpt), not safetensors", {
-        value: `${otherCheckpoints} such files`,
-        help: "save them as safetensors first, e.g. transformers' save_pretrained(dir, safe_serialization=True)",
-      });
+      throw otherCheckpointFormat(path, otherCheckpoints);
     }
-    throw new MotherError(path, "folder holds no .safetensors files and no model folders", {
-      help: "point at a model folder, a .safetensors file, or a folder of model folders",
-    });
+    throw noModelsInFolder(path);
   }
   return models;
 }
@@ -165,7 +171,7 @@ async function listFolder(folder: string): Promise<FolderEntry[]> {
   try {
     names = (await readdir(folder)).filter((name) => !name.startsWith(".")).sort(compare);
   } catch (error) {
-    throw new MotherError(folder, "cannot read folder", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+    throw cannotReadFolder(folder, (error as NodeJS.ErrnoException).code ?? String(error));
   }
   return Promise.all(
     names.map(async (name) => {
@@ -186,7 +192,7 @@ async function openModelFolder(folder: string, notes: ShardNotes): Promise<Tenso
   if (indexes.length > 0) {
     const index = indexes.includes(`model${SHARD_INDEX_SUFFIX}`) ? `model${SHARD_INDEX_SUFFIX}` : indexes[0]!;
     if (indexes.length > 1 && index !== `model${SHARD_INDEX_SUFFIX}`) {
-      throw new MotherError(folder, "several shard indexes and none is model.safetensors.index.json", { value: indexes.join(", ") });
+      throw severalShardIndexes(folder, indexes);
     }
     return openShardedCheckpoint(join(folder, index), notes);
   }
@@ -196,9 +202,7 @@ async function openModelFolder(folder: string, notes: ShardNotes): Promise<Tenso
   for (const tensor of perFile.flat()) {
     const earlier = fileOf.get(tensor.name);
     if (earlier !== undefined) {
-      throw new MotherError(tensor.file, `tensor ${tensor.name} also appears in ${earlier}`, {
-        help: "add a model.safetensors.index.json saying which file holds each tensor",
-      });
+      throw tensorInTwoFiles(tensor.file, tensor.name, earlier);
     }
     fileOf.set(tensor.name, tensor.file);
   }

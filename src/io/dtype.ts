@@ -7,9 +7,10 @@
  */
 import type { Dtype } from "../types.ts";
 import { DTYPE_BYTES } from "../types.ts";
+import { bigEndianPlatform } from "../messages.ts";
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
-  throw new Error("mother reads little-endian safetensors through typed arrays; this platform is big-endian");
+  throw bigEndianPlatform();
 }
 
 let f16Table: Float32Array | undefined;

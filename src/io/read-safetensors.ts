@@ -5,7 +5,6 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { MotherError } from "../errors.ts";
 import { DTYPE_BYTES, type TensorInfo } from "../types.ts";
 import { decodeTensorBytes } from "./dtype.ts";
 import { openGgufTensorStream } from "./gguf/read-gguf.ts";
@@ -14,6 +13,17 @@ import type { TensorMemory, TensorStream } from "./tensor-stream.ts";
 export type { TensorMemory, TensorStream } from "./tensor-stream.ts";
 import { openLowRankStream } from "./peft/adapter-tensor.ts";
 import { HEADER_LENGTH_PREFIX_BYTES, HeaderSizeCheck, MAX_HEADER_BYTES, parseSafetensorsHeader, type ParsedSafetensorsHeader } from "./safetensors-header.ts";
+import { MotherError } from "../errors.ts";
+import {
+  cannotReadFile,
+  fileTooShortForHeader,
+  headerCutShort,
+  headerLengthOverCap,
+  headerPastEnd,
+  notRegularFile,
+  tensorCutShort,
+  tensorNotFinite,
+} from "../messages.ts";
 
 /**
  * Read and validate a file's header: float tensors (absolute offsets), skipped non-float
@@ -22,22 +32,16 @@ import { HEADER_LENGTH_PREFIX_BYTES, HeaderSizeCheck, MAX_HEADER_BYTES, parseSaf
 export async function readSafetensorsHeader(file: string): Promise<ParsedSafetensorsHeader> {
   const fileSize = await regularFileSize(file);
   if (fileSize < HEADER_LENGTH_PREFIX_BYTES) {
-    throw new MotherError(file, "truncated file: too short for a safetensors header length", {
-      value: `${fileSize} bytes`,
-      limit: `${HEADER_LENGTH_PREFIX_BYTES} bytes`,
-    });
+    throw fileTooShortForHeader(file, fileSize, HEADER_LENGTH_PREFIX_BYTES);
   }
   const prefix = await readRange(file, 0, HEADER_LENGTH_PREFIX_BYTES);
   const headerLength = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
-    throw new MotherError(file, "safetensors header length over the cap", { value: headerLength, limit: MAX_HEADER_BYTES });
+    throw headerLengthOverCap(file, headerLength, MAX_HEADER_BYTES);
   }
   const length = Number(headerLength);
   if (HEADER_LENGTH_PREFIX_BYTES + length > fileSize) {
-    throw new MotherError(file, "truncated file: header length runs past the end of the file", {
-      value: `header ends at byte ${HEADER_LENGTH_PREFIX_BYTES + length}`,
-      limit: `file size ${fileSize}`,
-    });
+    throw headerPastEnd(file, HEADER_LENGTH_PREFIX_BYTES + length, fileSize);
   }
   return parseSafetensorsHeader(readHeaderBytes(file, length), file, fileSize, length);
 }
@@ -107,7 +111,7 @@ export function openTensorStream(info: TensorInfo): TensorStream {
   try {
     fd = openSync(info.file, "r");
   } catch (error) {
-    throw new MotherError(info.file, "cannot read file", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+    throw cannotReadFile(info.file, (error as NodeJS.ErrnoException).code ?? String(error));
   }
   const elementBytes = DTYPE_BYTES[info.dtype];
   const wide = info.dtype === "F16" || info.dtype === "BF16";
@@ -123,20 +127,14 @@ export function openTensorStream(info: TensorInfo): TensorStream {
         filled += bytesRead;
       }
       if (filled !== byteLength) {
-        throw new MotherError(info.file, `truncated file: tensor ${info.name} is cut short`, {
-          value: `${first * elementBytes + filled} bytes read`,
-          limit: `${info.byteLength} expected`,
-        });
+        throw tensorCutShort(info.file, info.name, first * elementBytes + filled, info.byteLength);
       }
       const checkFinite = options.checkFinite ?? true;
       if (wide && memory?.widen && !checkFinite) return memory.widen(target, info.dtype as "F16" | "BF16", count);
       const output = memory && wide ? memory.valuesFor(count) : undefined;
       const { values, firstNonFinite } = decodeTensorBytes(target, info.dtype, output, checkFinite);
       if (firstNonFinite >= 0) {
-        throw new MotherError(info.file, `tensor ${info.name} holds a non-finite weight`, {
-          value: `${values[firstNonFinite]} at element ${first + firstNonFinite}`,
-          help: "NaN/Inf weights usually mean a diverged or corrupt checkpoint",
-        });
+        throw tensorNotFinite(info.file, info.name, values[firstNonFinite] ?? Number.NaN, first + firstNonFinite);
       }
       return values;
     },
@@ -149,9 +147,9 @@ async function regularFileSize(file: string): Promise<number> {
   try {
     info = await stat(file);
   } catch (error) {
-    throw new MotherError(file, "cannot read file", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+    throw cannotReadFile(file, (error as NodeJS.ErrnoException).code ?? String(error));
   }
-  if (!info.isFile()) throw new MotherError(file, "not a regular file");
+  if (!info.isFile()) throw notRegularFile(file);
   return info.size;
 }
 
@@ -170,12 +168,12 @@ function readHeaderBytes(file: string, length: number): Uint8Array {
   try {
     fd = openSync(file, "r");
   } catch (error) {
-    throw new MotherError(file, "cannot read file", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+    throw cannotReadFile(file, (error as NodeJS.ErrnoException).code ?? String(error));
   }
   try {
     for (let filled = 0; filled < length; ) {
       const count = readSync(fd, bytes, filled, Math.min(HEADER_CHUNK_BYTES, length - filled), HEADER_LENGTH_PREFIX_BYTES + filled);
-      if (count === 0) throw new MotherError(file, "truncated file: header is cut short", { value: `${filled} bytes read`, limit: `${length} expected` });
+      if (count === 0) throw headerCutShort(file, filled, length);
       check.add(bytes.subarray(filled, filled + count));
       filled += count;
     }
@@ -189,6 +187,6 @@ async function readRange(file: string, begin: number, end: number): Promise<Uint
   try {
     return new Uint8Array(await Bun.file(file).slice(begin, end).arrayBuffer());
   } catch (error) {
-    throw new MotherError(file, "cannot read file", { value: (error as Error).message });
+    throw cannotReadFile(file, (error as Error).message);
   }
 }

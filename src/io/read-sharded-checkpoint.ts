@@ -5,11 +5,21 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { MotherError } from "../errors.ts";
 import type { TensorInfo } from "../types.ts";
-import { shardFilesNotNamed, shardIndexOmits } from "../messages.ts";
 import { readSafetensorsHeader } from "./read-safetensors.ts";
 import { emptyTensors, type SkippedTensor } from "./safetensors-header.ts";
+import {
+  cannotReadFile,
+  shardFilesNotNamed,
+  shardIndexEmpty,
+  shardIndexNotJson,
+  shardIndexOmits,
+  shardIndexWithoutWeightMap,
+  shardLacksTensor,
+  shardMissing,
+  shardNameInvalid,
+  unmappedTensorInTwoShards,
+} from "../messages.ts";
 
 /** File-name suffix of a sharded checkpoint's index (`model.safetensors.index.json`, …). */
 export const SHARD_INDEX_SUFFIX = ".safetensors.index.json";
@@ -20,26 +30,26 @@ export async function readShardIndex(indexFile: string): Promise<Map<string, str
   try {
     text = await readFile(indexFile, "utf8");
   } catch (error) {
-    throw new MotherError(indexFile, "cannot read file", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+    throw cannotReadFile(indexFile, (error as NodeJS.ErrnoException).code ?? String(error));
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new MotherError(indexFile, "shard index is not JSON", { value: (error as Error).message });
+    throw shardIndexNotJson(indexFile, (error as Error).message);
   }
   const weightMap = (parsed as { weight_map?: unknown } | null)?.weight_map;
   if (weightMap === null || typeof weightMap !== "object" || Array.isArray(weightMap)) {
-    throw new MotherError(indexFile, "shard index has no weight_map object");
+    throw shardIndexWithoutWeightMap(indexFile);
   }
   const shardOf = new Map<string, string>();
   for (const [name, shard] of Object.entries(weightMap)) {
     if (typeof shard !== "string" || shard.length === 0 || shard.includes("/") || shard.includes("\\")) {
-      throw new MotherError(indexFile, `weight_map entry for ${name} is not a shard file name in the same folder`, { value: JSON.stringify(shard) });
+      throw shardNameInvalid(indexFile, name, JSON.stringify(shard));
     }
     shardOf.set(name, shard);
   }
-  if (shardOf.size === 0) throw new MotherError(indexFile, "shard index maps no tensors");
+  if (shardOf.size === 0) throw shardIndexEmpty(indexFile);
   return shardOf;
 }
 
@@ -73,7 +83,7 @@ export async function openShardedCheckpoint(indexFile: string, notes: ShardNotes
   const shards = [...new Set(shardOf.values())].sort();
   for (const shard of shards) {
     if (!(await Bun.file(join(dirname(indexFile), shard)).exists())) {
-      throw new MotherError(indexFile, `shard ${shard} named in weight_map does not exist`, { value: join(dirname(indexFile), shard) });
+      throw shardMissing(indexFile, shard, join(dirname(indexFile), shard));
     }
   }
   const unnamed = (await readdir(dirname(indexFile))).filter((name) => SHARD_FILE.test(name) && !shards.includes(name)).sort();
@@ -85,7 +95,7 @@ export async function openShardedCheckpoint(indexFile: string, notes: ShardNotes
     const present = new Set([...header.tensors.map((t) => t.name), ...header.skipped.map((t) => t.name)]);
     for (const [name, mappedShard] of shardOf) {
       if (mappedShard === shard && !present.has(name)) {
-        throw new MotherError(indexFile, `tensor ${name} is mapped to ${shard} but that shard does not hold it`);
+        throw shardLacksTensor(indexFile, name, shard);
       }
     }
     const omitted = header.tensors.filter((t) => !shardOf.has(t.name)).map((t) => t.name);
@@ -97,8 +107,7 @@ export async function openShardedCheckpoint(indexFile: string, notes: ShardNotes
   const fileOf = new Map<string, string>();
   for (const tensor of tensors) {
     const earlier = fileOf.get(tensor.name);
-    if (earlier !== undefined)
-      throw new MotherError(indexFile, `weight_map omits ${tensor.name}, which two shards hold`, { value: `${earlier} and ${tensor.file}` });
+    if (earlier !== undefined) throw unmappedTensorInTwoShards(indexFile, tensor.name, earlier, tensor.file);
     fileOf.set(tensor.name, tensor.file);
   }
   return tensors;

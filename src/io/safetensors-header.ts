@@ -4,9 +4,28 @@
  * section; every tensor's `data_offsets` [begin, end) is relative to the data section and is
  * the truth we check everything else against (after huggingface.js's parser).
  */
-import { MotherError } from "../errors.ts";
-import { headerTooManyTensors, headerTooManyValues } from "../messages.ts";
 import type { Dtype, TensorInfo } from "../types.ts";
+import { MotherError } from "../errors.ts";
+import {
+  headerLengthOverCap,
+  headerNotJson,
+  headerNotObject,
+  headerNotUtf8,
+  headerPastEnd,
+  headerTooManyTensors,
+  headerTooManyValues,
+  metadataNotObject,
+  metadataValueNotString,
+  tensorDtypeUnknown,
+  tensorEntryNotObject,
+  tensorOffsetsInvalid,
+  tensorOffsetsReversed,
+  tensorPastData,
+  tensorShapeInvalid,
+  tensorSizeMismatch,
+  tensorWithoutDtype,
+  tensorsOverlap,
+} from "../messages.ts";
 
 /** Bytes of the little-endian u64 that precedes the JSON header. */
 export const HEADER_LENGTH_PREFIX_BYTES = 8;
@@ -90,13 +109,10 @@ export interface ParsedSafetensorsHeader {
 export function parseSafetensorsHeader(headerBytes: Uint8Array, file: string, fileSize: number, headerLength: number): ParsedSafetensorsHeader {
   const dataStart = HEADER_LENGTH_PREFIX_BYTES + headerLength;
   if (headerLength > MAX_HEADER_BYTES) {
-    throw new MotherError(file, "safetensors header length over the cap", { value: headerLength, limit: MAX_HEADER_BYTES });
+    throw headerLengthOverCap(file, headerLength, MAX_HEADER_BYTES);
   }
   if (dataStart > fileSize) {
-    throw new MotherError(file, "truncated file: header length runs past the end of the file", {
-      value: `header ends at byte ${dataStart}`,
-      limit: `file size ${fileSize}`,
-    });
+    throw headerPastEnd(file, dataStart, fileSize);
   }
   const dataBytes = fileSize - dataStart;
   new HeaderSizeCheck(file).add(headerBytes);
@@ -114,27 +130,18 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, file: string, fi
     const { dtype, shape, begin, end } = parseEntry(name, entry, file);
     const bits = SAFETENSORS_DTYPE_BITS[dtype];
     if (bits === undefined) {
-      throw new MotherError(file, `tensor ${name} has an unknown dtype`, {
-        value: dtype,
-        help: `safetensors dtypes are ${Object.keys(SAFETENSORS_DTYPE_BITS).join(", ")}`,
-      });
+      throw tensorDtypeUnknown(file, name, dtype, Object.keys(SAFETENSORS_DTYPE_BITS));
     }
     if (begin > end) {
-      throw new MotherError(file, `tensor ${name} has data_offsets begin > end`, { value: `[${begin}, ${end}]` });
+      throw tensorOffsetsReversed(file, name, begin, end);
     }
     if (end > dataBytes) {
-      throw new MotherError(file, `truncated file: tensor ${name} runs past the end of the data`, {
-        value: `ends at data byte ${end}`,
-        limit: `${dataBytes} data bytes`,
-      });
+      throw tensorPastData(file, name, end, dataBytes);
     }
     const elements = shape.reduce((product, size) => product * size, 1);
     const expectedBytes = Math.ceil((elements * bits) / 8);
     if (end - begin !== expectedBytes) {
-      throw new MotherError(file, `tensor ${name}: shape × dtype size does not match its byte range`, {
-        value: `[${shape.join(", ")}] ${dtype} = ${expectedBytes} bytes`,
-        limit: `data_offsets span ${end - begin} bytes`,
-      });
+      throw tensorSizeMismatch(file, name, `[${shape.join(", ")}] ${dtype} = ${expectedBytes} bytes`, end - begin);
     }
     ranges.push({ name, begin, end });
     // An empty tensor (a dimension of 0) is legal but holds no weights to compare.
@@ -192,26 +199,26 @@ function parseJsonObject(headerBytes: Uint8Array, file: string): Record<string, 
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
   } catch {
-    throw new MotherError(file, "safetensors header is not valid UTF-8");
+    throw headerNotUtf8(file);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new MotherError(file, "safetensors header is not JSON", { value: (error as Error).message });
+    throw headerNotJson(file, (error as Error).message);
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new MotherError(file, "safetensors header is not a JSON object", { value: Array.isArray(parsed) ? "array" : typeof parsed });
+    throw headerNotObject(file, Array.isArray(parsed) ? "array" : typeof parsed);
   }
   return parsed as Record<string, unknown>;
 }
 
 function parseMetadata(entry: unknown, file: string): Record<string, string> {
   if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-    throw new MotherError(file, "__metadata__ is not a JSON object of strings");
+    throw metadataNotObject(file);
   }
   for (const [key, value] of Object.entries(entry)) {
-    if (typeof value !== "string") throw new MotherError(file, `__metadata__ value for ${key} is not a string`, { value: JSON.stringify(value) });
+    if (typeof value !== "string") throw metadataValueNotString(file, key, JSON.stringify(value));
   }
   return { ...(entry as Record<string, string>) };
 }
@@ -219,15 +226,15 @@ function parseMetadata(entry: unknown, file: string): Record<string, string> {
 function parseEntry(name: string, entry: unknown, file: string): { dtype: string; shape: number[]; begin: number; end: number } {
   const record = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
   if (record === null || typeof record !== "object" || Array.isArray(record)) {
-    throw new MotherError(file, `tensor ${name} entry is not a JSON object`);
+    throw tensorEntryNotObject(file, name);
   }
   const { dtype, shape, data_offsets: offsets } = record;
-  if (typeof dtype !== "string") throw new MotherError(file, `tensor ${name} has no dtype string`, { value: JSON.stringify(dtype) });
+  if (typeof dtype !== "string") throw tensorWithoutDtype(file, name, JSON.stringify(dtype));
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
-    throw new MotherError(file, `tensor ${name} shape is not a list of non-negative integers`, { value: JSON.stringify(shape) });
+    throw tensorShapeInvalid(file, name, JSON.stringify(shape));
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger)) {
-    throw new MotherError(file, `tensor ${name} data_offsets is not a pair of non-negative integers`, { value: JSON.stringify(offsets) });
+    throw tensorOffsetsInvalid(file, name, JSON.stringify(offsets));
   }
   return { dtype, shape: shape as number[], begin: offsets[0] as number, end: offsets[1] as number };
 }
@@ -243,9 +250,7 @@ function checkNoOverlap(ranges: { name: string; begin: number; end: number }[], 
     const previous = filled[i - 1]!;
     const current = filled[i]!;
     if (current.begin < previous.end) {
-      throw new MotherError(file, `tensors ${previous.name} and ${current.name} have overlapping data_offsets`, {
-        value: `[${previous.begin}, ${previous.end}) and [${current.begin}, ${current.end})`,
-      });
+      throw tensorsOverlap(file, previous.name, current.name, `[${previous.begin}, ${previous.end}) and [${current.begin}, ${current.end})`);
     }
   }
 }

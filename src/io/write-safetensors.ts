@@ -5,11 +5,11 @@
  */
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { MotherError } from "../errors.ts";
 import type { Dtype } from "../types.ts";
 import { DTYPE_BYTES } from "../types.ts";
 import { encodeTensorValues } from "./dtype.ts";
 import { HEADER_LENGTH_PREFIX_BYTES } from "./safetensors-header.ts";
+import { assert } from "../errors.ts";
 
 /** One tensor to store: values are rounded (round-to-nearest-even) to `dtype` on write. */
 export interface TensorToWrite {
@@ -30,14 +30,12 @@ export async function writeSafetensors(file: string, tensors: readonly TensorToW
   if (metadata !== undefined) header.__metadata__ = metadata;
   let offset = 0;
   for (const tensor of sorted) {
-    if (tensor.name === "__metadata__" || tensor.name in header) throw new MotherError(file, `duplicate or reserved tensor name ${tensor.name}`);
+    assert(tensor.name !== "__metadata__" && !(tensor.name in header), `${file}: duplicate or reserved tensor name ${tensor.name}`);
     const elements = tensor.shape.reduce((product, size) => product * size, 1);
-    if (elements !== tensor.data.length) {
-      throw new MotherError(file, `tensor ${tensor.name}: data length does not match its shape`, {
-        value: tensor.data.length,
-        limit: `[${tensor.shape.join(", ")}] = ${elements}`,
-      });
-    }
+    assert(
+      elements === tensor.data.length,
+      `${file}: tensor ${tensor.name}: data length does not match its shape (${tensor.data.length}, limit [${tensor.shape.join(", ")}] = ${elements})`,
+    );
     const byteLength = elements * DTYPE_BYTES[tensor.dtype];
     header[tensor.name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, offset + byteLength] };
     offset += byteLength;
