@@ -5,7 +5,11 @@
  *      attention and MLP weights, stored as --dtype (f32 by default), in --trees T trees (model
  *      m in tree m mod T, each with its own root); children = root + dense noise (--mode ft) or
  *      root + a rank-8 update of query and value (--mode lora, the other layers shared), or
- *      every model all zeros (--mode zeros: identical models, #16's auto-versus-ft case);
+ *      every model all zeros (--mode zeros: identical models, #16's auto-versus-ft case); with
+ *      --mode adapter the same rank-8 children as --mode lora are written as PEFT adapter folders
+ *      (adapter_config.json + adapter_model.safetensors naming their root), and the merged --mode
+ *      lora set is built too: both are recovered side by side, and the ratio adapter / merged is
+ *      the cost of forming base + B·A while reading against reading the merged weights;
  *   2. warm the page cache, then time `cat <all files> > /dev/null` (baseline); with --cold
  *      the page cache is dropped before every timed command instead (needs root), so both
  *      read from disk;
@@ -14,13 +18,14 @@
  *      only one of them (--kernels native|wasm);
  *   4. print wall-time ratios (recover / cat) and peak RSS against the set's size.
  *
- * Usage: bun run bench/recover-read.ts [--models 6] [--trees 1] [--megabytes 500] [--mode ft|lora|zeros] [--dtype F32|BF16|F16]
+ * Usage: bun run bench/recover-read.ts [--models 6] [--trees 1] [--megabytes 500] [--mode ft|lora|adapter|zeros] [--dtype F32|BF16|F16]
  *        [--distance ft|lora|auto] [--kernels both|native|wasm] [--repeat 3] [--cold]
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { writeSafetensors, type TensorToWrite } from "../src/io/write-safetensors.ts";
+import { type LoraFactorsToWrite, writePeftAdapter } from "../src/io/peft/write-peft-adapter.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -46,13 +51,17 @@ const dtype = (["F32", "BF16", "F16"] as const).find((d) => d === args.dtype?.to
 // ViT block: q, k, v, o (h×h) + MLP in/out (4h×h, h×4h) = 12 h² values.
 const blockBytes = 12 * hidden * hidden * (dtype === "F32" ? 4 : 2);
 const blocks = Math.max(1, Math.round((megabytes * 1024 * 1024) / blockBytes));
-const mode = args.mode === "lora" || args.mode === "zeros" ? args.mode : "ft";
-const dir = join(
-  ".cache",
-  "bench",
-  `recover-${modelCount}x${blocks}b-h${hidden}${treeCount > 1 ? `-t${treeCount}` : ""}` +
-    `${mode === "ft" ? "" : `-${mode}`}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`,
-);
+const requested = args.mode === "lora" || args.mode === "zeros" || args.mode === "adapter" ? args.mode : "ft";
+/** The set this run builds and times first: --mode adapter also times the merged (lora) set. */
+const setDir = (mode: "ft" | "lora" | "zeros" | "adapter") =>
+  join(
+    ".cache",
+    "bench",
+    `recover-${modelCount}x${blocks}b-h${hidden}${treeCount > 1 ? `-t${treeCount}` : ""}${mode === "ft" ? "" : `-${mode}`}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`,
+  );
+const mode = requested === "adapter" ? "lora" : requested;
+const dir = setDir(mode);
+const adapterDir = setDir("adapter");
 const LORA_RANK = 8;
 
 /** Cheap deterministic noise: xorshift32 uniform in [-1, 1). */
@@ -70,7 +79,8 @@ function noise(count: number, seed: number, scale: number): Float32Array {
   return out;
 }
 
-async function buildSet(): Promise<void> {
+async function buildSet(asAdapters = false): Promise<void> {
+  const dir = asAdapters ? adapterDir : setDir(mode);
   try {
     if ((await readdir(dir)).length === modelCount) return;
   } catch {}
@@ -79,6 +89,7 @@ async function buildSet(): Promise<void> {
     const folder = join(dir, `model-${m}`);
     await mkdir(folder, { recursive: true });
     const tensors: TensorToWrite[] = [];
+    const factors: LoraFactorsToWrite[] = [];
     for (let b = 0; b < blocks; b++) {
       const prefix = `vit.encoder.layer.${b}`;
       const shapes: [string, number[]][] = [
@@ -101,6 +112,8 @@ async function buildSet(): Promise<void> {
           const [rows, cols] = shape as [number, number];
           const down = noise(LORA_RANK * cols, 2000 * m + b * 16 + i, 0.05); // A: rank × cols
           const up = noise(rows * LORA_RANK, 3000 * m + b * 16 + i, 0.05); // B: rows × rank
+          factors.push({ module: name.slice(0, -".weight".length), a: down, b: up, fanIn: cols, fanOut: rows });
+          if (asAdapters) return;
           for (let r = 0; r < rows; r++) {
             for (let t = 0; t < LORA_RANK; t++) {
               const u = up[r * LORA_RANK + t]!;
@@ -111,13 +124,16 @@ async function buildSet(): Promise<void> {
         tensors.push({ name, dtype, shape, data });
       });
     }
-    await writeSafetensors(join(folder, "model.safetensors"), tensors);
+    // An adapter child names its root's folder; alpha = rank, so Δ = B · A as in the merged set.
+    if (asAdapters && m >= treeCount)
+      await writePeftAdapter(folder, { baseModel: `model-${m % treeCount}`, rank: LORA_RANK, alpha: LORA_RANK, modules: factors, dtype });
+    else await writeSafetensors(join(folder, "model.safetensors"), tensors);
   }
 }
 
-async function files(): Promise<string[]> {
-  const folders = (await readdir(dir)).sort();
-  return folders.map((f) => join(dir, f, "model.safetensors"));
+async function files(set = dir): Promise<string[]> {
+  const folders = (await readdir(set)).sort();
+  return (await Promise.all(folders.map(async (f) => (await readdir(join(set, f))).map((name) => join(set, f, name))))).flat();
 }
 
 /** Wall seconds, CPU seconds (user + system, all threads) and peak RSS of one run. */
@@ -144,6 +160,7 @@ async function dropPageCache(): Promise<void> {
 }
 
 await buildSet();
+if (requested === "adapter") await buildSet(true);
 const paths = await files();
 let totalBytes = 0;
 for (const path of paths) totalBytes += (await stat(path)).size;
@@ -153,7 +170,8 @@ const kernels = args.kernels === "both" ? ["native", "wasm"] : [args.kernels!];
 if (!kernels.every((k) => k === "native" || k === "wasm")) throw new Error(`--kernels ${args.kernels}: expected both, native or wasm`);
 const catRuns: number[] = [];
 const catCpu: number[] = [];
-const variants = kernels.map((name) => ({ name, runs: [] as number[], cpu: [] as number[], peakKb: 0 }));
+const sets = requested === "adapter" ? [dir, adapterDir] : [dir];
+const variants = sets.flatMap((set) => kernels.map((name) => ({ name, set, runs: [] as number[], cpu: [] as number[], peakKb: 0 })));
 for (let r = 0; r < repeat; r++) {
   // Side by side: the baseline and the measured runs alternate so drift hits all of them.
   if (args.cold) await dropPageCache();
@@ -163,7 +181,7 @@ for (let r = 0; r < repeat; r++) {
   for (const variant of variants) {
     // --no-cache: every run reads every layer (a cached re-run reads nothing).
     if (args.cold) await dropPageCache();
-    const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--no-cache", "--distance", args.distance!], {
+    const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", variant.set, "--quiet", "--no-cache", "--distance", args.distance!], {
       MOTHER_KERNELS: variant.name,
     });
     variant.runs.push(run.seconds);
@@ -181,7 +199,15 @@ console.log(`cat (${args.cold ? "cold: from disk" : "warm"}, median of ${repeat}
 for (const variant of variants) {
   const seconds = median(variant.runs);
   console.log(
-    `mother recover --distance ${args.distance}, ${variant.name} kernels: ${seconds.toFixed(2)} s   ratio ${(seconds / catSeconds).toFixed(2)}× (budget ≤ 2×)   ` +
+    `mother recover --distance ${args.distance}${variant.set === adapterDir ? " (children as PEFT adapter folders)" : ""}, ${variant.name} kernels: ${seconds.toFixed(2)} s   ratio ${(seconds / catSeconds).toFixed(2)}× (budget ≤ 2×)   ` +
       `CPU ${median(variant.cpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores   peak RSS ${(variant.peakKb / 1024).toFixed(0)} MB (${(((variant.peakKb * 1024) / totalBytes) * 100).toFixed(1)}% of the set)`,
   );
+}
+if (requested === "adapter") {
+  const adapterBytes = (await Promise.all((await files(adapterDir)).map(async (path) => (await stat(path)).size))).reduce((sum, size) => sum + size, 0);
+  console.log(`adapter set on disk: ${gib(adapterBytes)} GiB (roots + adapter folders); the merged set above: ${gib(totalBytes)} GiB`);
+  for (const name of kernels) {
+    const [merged, adapters] = sets.map((set) => median(variants.find((v) => v.set === set && v.name === name)!.runs));
+    console.log(`${name} kernels: adapter set / merged set = ${(adapters! / merged!).toFixed(2)}× wall time for the same models (same layers, same pairs)`);
+  }
 }

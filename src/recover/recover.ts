@@ -18,7 +18,7 @@ import type { ModelGraph, ModelSource } from "../types.ts";
 import { bug } from "../errors.ts";
 import { loraFactorsNotModel, needTwoModels, nothingToCompare, peftNothingToRecover, unknownStagesModel } from "../messages.ts";
 import { discoverModels } from "../io/discover-models.ts";
-import { attachAdapters } from "../io/peft/attach-adapters.ts";
+import { attachAdapters, familyNote, type UnattachedAdapter } from "../io/peft/attach-adapters.ts";
 import { nativeKernels, WASM_ONLY } from "../kernels/native-kernels.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { groupByArchitecture, planLayers } from "./plan-layers.ts";
@@ -57,24 +57,36 @@ export const CLUSTER_FIRST_MODELS = 12;
 export async function recover(paths: readonly string[], overrides: Partial<RecoverOptions> = {}, effects: RecoverEffects = SILENT): Promise<RecoveryResult> {
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
   // 1. Models as they ship: folders, sharded folders, single files; PEFT adapters as base + Δ.
-  const { models, unattached, notes } = await attachAdapters(await discoverModels([...paths], effects.log));
-  for (const note of notes) effects.log(note);
-  if (models.length < 2 && unattached[0]) throw peftNothingToRecover(unattached[0].path, notes[0] ?? "");
+  const { models, unattached } = await attachAdapters(await discoverModels([...paths], effects.log));
+  if (models.length < 2 && unattached[0]) throw peftNothingToRecover(unattached[0].model.path, unattached[0].note);
   // Built (once per machine) here rather than by two workers at once; said when it cannot be.
   const kernels = await nativeKernels();
   if (!kernels.native && kernels.reason !== WASM_ONLY)
     effects.log(`native kernels unavailable (${kernels.reason}): the WebAssembly kernels sweep, 1.3–1.7× slower`);
-  return withUnattached(await recoverModels(models, options, effects), unattached, notes);
+  return withUnattached(await recoverModels(models, options, effects), unattached, effects.log);
 }
 
 /**
  * The result with each adapter whose base is absent as a tree of its own, without a parent,
- * and the notes saying why (SPEC §8). Its score is NaN (null in JSON): it was never read.
+ * and the notes saying why (SPEC §8), also logged. Its score is NaN (null in JSON): it was
+ * never read.
  */
-function withUnattached(result: RecoveryResult, unattached: readonly ModelSource[], notes: readonly string[]): RecoveryResult {
+function withUnattached(result: RecoveryResult, unattached: readonly UnattachedAdapter[], log: (message: string) => void): RecoveryResult {
   if (unattached.length === 0) return result;
-  const models = unattached.map((model) => ({ id: model.id, path: model.path, format: "peft" as const, stage: "specialization" as const, score: Number.NaN }));
   const { graph } = result;
+  const rootOf = (id: string) => {
+    const tree = graph.trees.find((members) => members.includes(id)) ?? [id];
+    return tree.find((member) => !graph.edges.some((edge) => edge.child === member)) ?? id;
+  };
+  const notes = unattached.map(({ model, note, alignedWith }) => (alignedWith === undefined ? note : familyNote(model.id, rootOf(alignedWith))));
+  for (const note of notes) log(note);
+  const models = unattached.map(({ model }) => ({
+    id: model.id,
+    path: model.path,
+    format: "peft" as const,
+    stage: "specialization" as const,
+    score: Number.NaN,
+  }));
   return {
     ...result,
     graph: { ...graph, models: [...graph.models, ...models], trees: [...graph.trees, ...models.map((model) => [model.id])], notes: [...graph.notes, ...notes] },

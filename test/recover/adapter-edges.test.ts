@@ -10,6 +10,7 @@ import { recover } from "../../src/recover/recover.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import type { ModelSource } from "../../src/types.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { Matrix, SingularValueDecomposition } from "ml-matrix";
 
 let dir: string;
 beforeAll(async () => {
@@ -100,5 +101,44 @@ describe("recover with PEFT adapter folders", () => {
       "adapter lora-orphan: its base org/absent is not among the inputs; 4 model(s) have its shapes (base, base-c0, base-c1, lora-base-ft), but an adapter's factors do not tell which of them, if any, it was trained on; no parent";
     expect(graph.notes).toEqual([note]);
     expect(lines).toContain(note);
+  }, 60_000);
+});
+
+describe("an adapter whose config names no base", () => {
+  test("gets no parent and a note naming the tree its update aligns with (its family), not a model", async () => {
+    const set = join(dir, "families");
+    await writeSyntheticTrees(
+      set,
+      [
+        { root: "alpha", children: 2, grandchildren: 0 },
+        { root: "beta", children: 2, grandchildren: 0 },
+      ],
+      { mode: "ft", seed: 9 },
+    );
+    // An update along beta-c1's dominant singular directions, as training through its layers leans.
+    const tensors = await openSafetensorsFile(join(set, "beta-c1", "model.safetensors"));
+    const modules = await Promise.all(
+      tensors
+        .filter((t) => t.name.includes(".query.") || t.name.includes(".value."))
+        .map(async (tensor) => {
+          const values = await readTensor(tensor);
+          const svd = new SingularValueDecomposition(new Matrix(Array.from({ length: 32 }, (_, i) => Array.from(values.subarray(i * 32, (i + 1) * 32)))));
+          return {
+            module: tensor.name.slice(0, -".weight".length),
+            a: Float32Array.from({ length: 4 * 32 }, (_, at) => svd.rightSingularVectors.get(at % 32, Math.floor(at / 32))),
+            b: Float32Array.from({ length: 32 * 4 }, (_, at) => 0.01 * svd.leftSingularVectors.get(Math.floor(at / 4), at % 4)),
+            fanIn: 32,
+            fanOut: 32,
+          };
+        }),
+    );
+    await writePeftAdapter(join(set, "nameless"), { rank: 4, alpha: 4, modules });
+    const { graph } = await recover([set]);
+    expect(graph.edges.some((e) => e.child === "nameless")).toBe(false);
+    expect(graph.trees).toContainEqual(["nameless"]);
+    expect(graph.notes).toEqual([
+      "adapter nameless: its config names no base model; its update's singular subspaces align with the tree rooted at beta, " +
+        "so it was trained on beta or a descendant, but an adapter's weights do not tell which; no parent",
+    ]);
   }, 60_000);
 });

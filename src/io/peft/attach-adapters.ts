@@ -10,37 +10,45 @@
  *                              `_name_or_path` is that name (fine-tunes keep their parent's
  *                              there, so only a unique match counts)
  *
- * Anything else is reported, never guessed: an adapter's file holds its factors, whose shapes
- * say which models it *could* apply to and nothing about which one it was trained on (a base
- * and its fine-tunes have the same shapes and near-identical activations). So an adapter whose
- * named base is absent, whose config names none, or whose shapes fit no model gets no parent
- * and a note. Module names that match no tensor of any model are an error: the adapter is not
- * for any model here, or its naming is one we do not map.
+ * Anything else is reported, never guessed: an adapter's factors fit every model with its
+ * shapes, and their singular subspaces tell the family it was trained in but not the model
+ * within it (adapter-family.ts: 200/200 trees, 0/40 parents on VTHR). So an adapter whose named
+ * base is absent, whose config names none, or whose shapes fit no model gets no parent and a
+ * note — for one whose config names no base, a note naming the tree its update aligns with.
+ * Module names that match no tensor of any model are an error: the adapter is not for any
+ * model here, or its naming is one we do not map.
  */
 import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { ModelSource, PeftAdapter } from "../../types.ts";
 import { peftModuleMatchesNoTensor } from "../../messages.ts";
+import { bestAlignedModel } from "./adapter-family.ts";
 import { type AdapterMisfit, adapterTensors } from "./adapter-weights.ts";
+
+/** An adapter whose base is not in the set, and why. */
+export interface UnattachedAdapter {
+  /** As discovered. */
+  readonly model: ModelSource;
+  /** One line saying why it has no parent. */
+  readonly note: string;
+  /** For an adapter whose config names no base: the fitting model its update aligns with most (its family, not its parent). */
+  readonly alignedWith?: string;
+}
 
 /** The set with adapters attached, and those that could not be. */
 export interface AttachedAdapters {
   /** Every stored model, and every attached adapter as base + Δ (`base` set), in input order. */
   readonly models: ModelSource[];
-  /** Adapters whose base is not in the set (as discovered). */
-  readonly unattached: ModelSource[];
-  /** One line per unattached adapter, saying why. */
-  readonly notes: string[];
+  readonly unattached: UnattachedAdapter[];
 }
 
 /** Attaches every adapter of `models` to its base (see the module comment). */
 export async function attachAdapters(models: readonly ModelSource[]): Promise<AttachedAdapters> {
   const stored = models.filter((model) => !model.adapter);
-  if (stored.length === models.length) return { models: [...models], unattached: [], notes: [] };
+  if (stored.length === models.length) return { models: [...models], unattached: [] };
   const namesOrPaths = await Promise.all(stored.map(configNameOrPath));
   const attached = new Map<string, ModelSource>();
-  const unattached: ModelSource[] = [];
-  const notes: string[] = [];
+  const unattached: UnattachedAdapter[] = [];
   for (const model of models) {
     const adapter = model.adapter;
     if (!adapter) continue;
@@ -56,10 +64,14 @@ export async function attachAdapters(models: readonly ModelSource[]): Promise<At
       attached.set(model.id, { ...model, tensors: fit.tensors, base: named.id, format: "peft" });
       continue;
     }
-    unattached.push(model);
-    notes.push(unattachedNote(model.id, adapter, named && fit && "misfit" in fit ? { id: named.id, misfit: fit.misfit } : undefined, fitting));
+    const note = unattachedNote(model.id, adapter, named && fit && "misfit" in fit ? { id: named.id, misfit: fit.misfit } : undefined, fitting);
+    const candidates = stored.flatMap((candidate, m) =>
+      adapter.baseModel === undefined && "tensors" in fits[m]! ? [{ id: candidate.id, tensors: fits[m].tensors }] : [],
+    );
+    const alignedWith = await bestAlignedModel(candidates);
+    unattached.push({ model, note, ...(alignedWith !== undefined ? { alignedWith } : {}) });
   }
-  return { models: models.filter((model) => !model.adapter || attached.has(model.id)).map((model) => attached.get(model.id) ?? model), unattached, notes };
+  return { models: models.filter((model) => !model.adapter || attached.has(model.id)).map((model) => attached.get(model.id) ?? model), unattached };
 }
 
 /** Why an adapter has no parent, in one line naming it, what its config says and what fits. */
@@ -103,4 +115,16 @@ function commonestModule(misfits: readonly AdapterMisfit[]): string {
   const counts = new Map<string, number>();
   for (const misfit of misfits) counts.set(misfit.module, (counts.get(misfit.module) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+}
+
+/**
+ * The note of an adapter whose config names no base, once the tree of the model its update
+ * aligns with is known: that tree's root is where its family starts. The model itself is not
+ * named: within a family the best-aligned model is the parent 0 times in 40 (adapter-family.ts).
+ */
+export function familyNote(id: string, root: string): string {
+  return (
+    `adapter ${id}: its config names no base model; its update's singular subspaces align with the tree rooted at ${root}, ` +
+    `so it was trained on ${root} or a descendant, but an adapter's weights do not tell which; no parent`
+  );
 }

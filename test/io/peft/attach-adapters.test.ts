@@ -55,7 +55,8 @@ describe("attachAdapters", () => {
     await writeModel(join(root, "large"), 16);
     await writeAdapter(join(root, "fits"), "org/small");
     await writeAdapter(join(root, "misnamed"), "large");
-    const { models, unattached, notes } = await attachAdapters(await discoverModels([root]));
+    const { models, unattached } = await attachAdapters(await discoverModels([root]));
+    const notes = unattached.map((u) => u.note);
     expect(models.map((m) => [m.id, m.base])).toEqual([
       ["fits", "small"],
       ["large", undefined],
@@ -66,7 +67,8 @@ describe("attachAdapters", () => {
       ["vit.encoder.layer.0.attention.attention.key.weight", undefined],
       [`${QUERY}.weight`, join(root, "small", "model.safetensors")],
     ]);
-    expect(unattached.map((m) => m.id)).toEqual(["misnamed"]);
+    expect(unattached.map((u) => u.model.id)).toEqual(["misnamed"]);
+    expect(unattached[0]!.alignedWith).toBeUndefined(); // its config names a base: no search among the others
     expect(notes).toEqual([
       `adapter misnamed: its config names large, whose ${QUERY} does not fit (${QUERY}.weight is [16, 16], lora_B · lora_A is [8, 8]); no parent`,
     ]);
@@ -76,9 +78,10 @@ describe("attachAdapters", () => {
     const root = await temporaryFolder();
     await writeModel(join(root, "small"), 8);
     await writeAdapter(join(root, "anonymous"), undefined);
-    const { unattached, notes } = await attachAdapters(await discoverModels([root]));
-    expect(unattached.map((m) => m.id)).toEqual(["anonymous"]);
-    expect(notes[0]).toMatch(/^adapter anonymous: its config names no base model; 1 model\(s\) have its shapes \(small\)/);
+    const { unattached } = await attachAdapters(await discoverModels([root]));
+    expect(unattached.map((u) => u.model.id)).toEqual(["anonymous"]);
+    expect(unattached[0]!.alignedWith).toBe("small");
+    expect(unattached[0]!.note).toMatch(/^adapter anonymous: its config names no base model; 1 model\(s\) have its shapes \(small\)/);
   });
 
   test("an adapter whose shapes fit no model gets a note saying so", async () => {
@@ -86,8 +89,8 @@ describe("attachAdapters", () => {
     await writeModel(join(root, "a"), 16);
     await writeModel(join(root, "b"), 16);
     await writeAdapter(join(root, "wide"), "org/absent", 8);
-    const { notes } = await attachAdapters(await discoverModels([root]));
-    expect(notes).toEqual(["adapter wide: its base org/absent is not among the inputs; no model in the set has its shapes; no parent"]);
+    const { unattached } = await attachAdapters(await discoverModels([root]));
+    expect(unattached.map((u) => u.note)).toEqual(["adapter wide: its base org/absent is not among the inputs; no model in the set has its shapes; no parent"]);
   });
 
   test("module names that match no tensor of any model are an error naming the adapter file", async () => {
