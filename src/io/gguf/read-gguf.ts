@@ -10,7 +10,6 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { MotherError } from "../../errors.ts";
 import * as messages from "../../messages.ts";
 import type { GgmlType, TensorInfo } from "../../types.ts";
 import type { TensorMemory, TensorStream } from "../tensor-stream.ts";
@@ -127,7 +126,7 @@ function tensorInfos(header: GgufHeader, file: string, fileSize: number): Tensor
   }
   const names = new Set<string>();
   for (const tensor of tensors) {
-    if (names.has(tensor.name)) throw new MotherError(file, `GGUF holds tensor ${tensor.name} twice`);
+    if (names.has(tensor.name)) throw messages.ggufDuplicateTensor(file, tensor.name);
     names.add(tensor.name);
   }
   return tensors;
@@ -275,7 +274,7 @@ function openFile(file: string): number {
   try {
     return openSync(file, "r");
   } catch (error) {
-    throw new MotherError(file, "cannot read file", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+    throw messages.cannotReadFile(file, (error as NodeJS.ErrnoException).code ?? String(error));
   }
 }
 
@@ -284,9 +283,9 @@ async function regularFileSize(file: string): Promise<number> {
   try {
     info = await stat(file);
   } catch (error) {
-    throw new MotherError(file, "cannot read file", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+    throw messages.cannotReadFile(file, (error as NodeJS.ErrnoException).code ?? String(error));
   }
-  if (!info.isFile()) throw new MotherError(file, "not a regular file");
+  if (!info.isFile()) throw messages.notRegularFile(file);
   return info.size;
 }
 

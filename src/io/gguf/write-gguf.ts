@@ -5,7 +5,7 @@
  * tensors, puts Q/K rows in rotary order, and quantizes 2-D weights with the reference
  * quantizers (1-D tensors stay F32). The file is written whole and renamed into place.
  */
-import { MotherError } from "../../errors.ts";
+import { assert } from "../../errors.ts";
 import type { GgmlType } from "../../types.ts";
 import { writeFileAtomic } from "../write-file-atomic.ts";
 import { GGML_LAYOUTS } from "./ggml-types.ts";
@@ -117,10 +117,10 @@ export async function writeGguf(file: string, metadata: Readonly<Record<string, 
     const count = tensor.shape.reduce((product, size) => product * size, 1);
     const row = tensor.shape[tensor.shape.length - 1]!;
     const layout = GGML_LAYOUTS[tensor.type];
-    if (row % layout.blockValues !== 0) throw new MotherError(file, `tensor ${tensor.name}: rows of ${row} values are not whole ${tensor.type} blocks`);
+    assert(row % layout.blockValues === 0, `${file}: tensor ${tensor.name}: rows of ${row} values are whole ${tensor.type} blocks`);
     const length = tensor.blocks?.length ?? tensor.data?.length;
     const expected = tensor.blocks ? (count / layout.blockValues) * layout.blockBytes : count;
-    if (length !== expected) throw new MotherError(file, `tensor ${tensor.name}: data length does not match its shape`, { value: length, limit: expected });
+    assert(length === expected, `${file}: tensor ${tensor.name}: ${length} values or bytes match its shape's ${expected}`);
     return tensor.blocks ?? quantize(tensor.type, tensor.data!);
   });
   let offset = 0;
