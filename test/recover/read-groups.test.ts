@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { discoverModels } from "../../src/io/discover-models.ts";
+import { LayerPool } from "../../src/recover/layer-pool.ts";
+import { LayerReader } from "../../src/recover/layer-reader.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../src/recover/options.ts";
+import { groupByArchitecture, planLayers } from "../../src/recover/plan-layers.ts";
+import { clusteringSample, readGroups, type PlannedGroup } from "../../src/recover/read-groups.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-read-groups-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The planned groups of a synthetic set, and a pass over them with a recorder for the notes. */
+async function passOver(mode: "ft" | "lora", overrides: Partial<RecoverOptions>) {
+  const folder = join(dir, `${mode}-${overrides.distance ?? "default"}`);
+  await writeSyntheticTrees(folder, [{ root: "r", children: 2, grandchildren: 1 }], { mode, seed: 5 });
+  const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, workers: 0, ...overrides };
+  const models = await discoverModels([folder]);
+  const planned: PlannedGroup[] = groupByArchitecture(models, options).map((group) => ({ models: group, plan: planLayers(group, options) }));
+  const pool = new LayerPool(0);
+  const notes: string[] = [];
+  const effects = { progress: () => {}, log: (line: string) => void notes.push(line) };
+  const reader = new LayerReader(
+    pool,
+    planned.flatMap((group) => group.plan),
+    undefined,
+    effects,
+  );
+  try {
+    return { planned, groups: await readGroups(planned, { options, pool, reader, effects }), notes };
+  } finally {
+    pool.close();
+  }
+}
+
+describe("readGroups", () => {
+  test("reads every planned layer once, results in plan order, one record per group", async () => {
+    const { planned, groups } = await passOver("ft", { distance: "ft" });
+    expect(groups).toHaveLength(planned.length);
+    for (const [g, group] of groups.entries()) {
+      expect(group.models).toBe(planned[g]?.models ?? []);
+      expect(group.plan.map((job) => job.name)).toEqual(planned[g]?.plan.map((job) => job.name) ?? []);
+      expect(group.pass.map((result) => result.name)).toEqual(group.plan.map((job) => job.name));
+      for (const result of group.pass) expect(result.stats).toHaveLength(group.models.length);
+    }
+  });
+
+  test("--distance auto on full fine-tunes: the probe finds no low rank, so no layer is sketched, and it says so", async () => {
+    const { planned, groups, notes } = await passOver("ft", { distance: "auto" });
+    expect(planned[0]?.plan.some((job) => job.roles.sketch)).toBe(true);
+    const [group] = groups;
+    expect(group?.plan.some((job) => job.roles.sketch)).toBe(false);
+    expect(group?.pass.every((result) => result.sketches.length === 0)).toBe(true);
+    expect(notes).toContain("no model is a low-rank update of its neighbours: distance ft, LoRA layers not sketched");
+  });
+
+  test("--distance auto on LoRA children: the sketched layers keep one full sketch per model", async () => {
+    const { groups, notes } = await passOver("lora", { distance: "auto" });
+    const [group] = groups;
+    const sketched = group?.plan.flatMap((job, l) => (job.roles.sketch ? [group.pass[l]] : [])) ?? [];
+    expect(sketched.length).toBeGreaterThan(0);
+    for (const result of sketched) expect(result?.sketches).toHaveLength(group?.models.length ?? -1);
+    expect(notes.some((line) => line.startsWith("no model is a low-rank update"))).toBe(false);
+  });
+});
+
+describe("clusteringSample", () => {
+  test("keeps the distance layers only, as distance-only jobs on a fixed sample without histograms", async () => {
+    const folder = join(dir, "sample");
+    await writeSyntheticTrees(folder, [{ root: "s", children: 1, grandchildren: 0 }], { seed: 9 });
+    const models = await discoverModels([folder]);
+    const plan = planLayers(models, DEFAULT_RECOVER_OPTIONS);
+    const sample = clusteringSample(plan);
+    expect(sample.map((job) => job.name)).toEqual(plan.filter((job) => job.roles.distance).map((job) => job.name));
+    for (const job of sample) {
+      expect(job.roles).toEqual({ distance: true, score: false, sketch: false });
+      expect(job.sampleValues).toBe(65536);
+      expect(job.histogramBins).toBe(0);
+    }
+  });
+});

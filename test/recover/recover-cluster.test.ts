@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { discoverModels } from "../../src/io/discover-models.ts";
+import { LayerPool } from "../../src/recover/layer-pool.ts";
+import { LayerReader } from "../../src/recover/layer-reader.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../src/recover/options.ts";
+import { rankInProcess } from "../../src/recover/pair-ranks.ts";
+import { planLayers } from "../../src/recover/plan-layers.ts";
+import { type GroupPass, readGroups } from "../../src/recover/read-groups.ts";
+import { recoverCluster } from "../../src/recover/recover-cluster.ts";
+import type { TruthGraph } from "../../src/types.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+const OPTIONS: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, workers: 0, distance: "ft" };
+
+let dir: string;
+let group: GroupPass;
+let truth: TruthGraph;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-recover-cluster-"));
+  truth = await writeSyntheticTrees(dir, [{ root: "r", children: 3, grandchildren: 1 }], { seed: 13 });
+  const models = await discoverModels([dir]);
+  const pool = new LayerPool(0);
+  const effects = { progress: () => {}, log: () => {} };
+  const plan = planLayers(models, OPTIONS);
+  try {
+    [group] = (await readGroups([{ models, plan }], { options: OPTIONS, pool, reader: new LayerReader(pool, plan, undefined, effects), effects })) as [
+      GroupPass,
+    ];
+  } finally {
+    pool.close();
+  }
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const edgeSet = (edges: readonly { parent: string; child: string }[]) => edges.map((e) => `${e.parent}→${e.child}`).sort();
+
+describe("recoverCluster", () => {
+  test("recovers the synthetic tree: every true edge, models in member order with a stage and a score", async () => {
+    const members = group.models.map((_, i) => i);
+    const notes: string[] = [];
+    const tree = await recoverCluster({ group, members }, { options: OPTIONS, ranks: rankInProcess, log: (line) => void notes.push(line) });
+    expect(tree.choice).toBe("ft");
+    expect(tree.models.map((m) => m.id)).toEqual(group.models.map((m) => m.id));
+    expect(tree.models.every((m) => m.stage === "specialization" && Number.isFinite(m.score))).toBe(true);
+    expect(edgeSet(tree.edges)).toEqual(edgeSet(truth.edges));
+    expect(tree.edges.every((e) => e.distance > 0 && e.confidence !== undefined && e.confidence >= 0 && e.confidence <= 1)).toBe(true);
+    expect(notes.some((line) => line.includes("storage copies"))).toBe(false);
+  });
+
+  test("a cluster of some members maps its rows back to the right models: a chain root → child → grandchild", async () => {
+    const index = (id: string) => group.models.findIndex((m) => m.id === id);
+    const members = ["r-c1-g0", "r", "r-c1"].map(index);
+    const tree = await recoverCluster({ group, members }, { options: OPTIONS, ranks: rankInProcess, log: () => {} });
+    expect(tree.models.map((m) => m.id)).toEqual(["r-c1-g0", "r", "r-c1"]);
+    expect(edgeSet(tree.edges)).toEqual(["r-c1→r-c1-g0", "r→r-c1"]);
+  });
+
+  test("a lone member is a root with no edges", async () => {
+    const tree = await recoverCluster({ group, members: [0] }, { options: OPTIONS, ranks: rankInProcess, log: () => {} });
+    expect(tree.models).toHaveLength(1);
+    expect(tree.edges).toEqual([]);
+  });
+
+  test("a --stages override reaches the member it names, the others keep --stage", async () => {
+    const members = group.models.map((_, i) => i);
+    const options: RecoverOptions = { ...OPTIONS, stage: "specialization", stages: { "r-c0": "generalization" } };
+    const tree = await recoverCluster({ group, members }, { options, ranks: rankInProcess, log: () => {} });
+    expect(tree.models.find((m) => m.id === "r-c0")?.stage).toBe("generalization");
+    expect(tree.models.filter((m) => m.id !== "r-c0").every((m) => m.stage === "specialization")).toBe(true);
+  });
+});
