@@ -3,7 +3,10 @@
  * the {@link MotherError} to throw (vega-lite's `log/message.ts` is the model). Throw sites read
  * `throw messages.needTwoModels(found)`; tests assert on `code` and on these functions' output.
  *
- * Grouped by where the problem is met: command line, input files, output locations, recovery.
+ * Grouped by where the problem is met. This module is the one callers import; an area with more than a
+ * handful of messages keeps them in its own file under src/messages/ (re-exported below), so the module
+ * stays short and two helpers adding messages to different areas do not edit the same lines. Internal
+ * invariants are not messages: they are assert()/bug() from errors.ts, reported as bugs.
  */
 import { MotherError } from "./errors.ts";
 
