@@ -1,8 +1,6 @@
 /** `mother recover`: paths → recovered Model Graph in the chosen format. */
 import { readFile } from "node:fs/promises";
 import type { ScoreName, Stage } from "../types.ts";
-import { MotherError } from "../errors.ts";
-import { outputsCollide, outputWriteFailed, stagesFileNotObject, standardOutputFailed } from "../messages.ts";
 import { recover, type RecoverEffects } from "../recover/recover.ts";
 import { recoverWithIndex } from "./index-command.ts";
 import { defaultLayerCacheFolder } from "../recover/layer-cache.ts";
@@ -11,6 +9,7 @@ import { formatGraph, type GraphFormat } from "../recover/format.ts";
 import { FileWriteError, writeFilesAtomic, type WriteEffects } from "../io/write-file-atomic.ts";
 import { checkOutputPath } from "../io/check-output-path.ts";
 import { lineProgress, type Progress, type ProgressTask, silentProgress, terminalProgress } from "../ui/progress.ts";
+import { outputWriteFailed, outputsCollide, stagesFileBadStage, stagesFileNotObject, stagesFileUnreadable, standardOutputFailed } from "../messages.ts";
 
 /** Options as commander parses them (see main.ts for the flags). */
 export interface RecoverCommandOptions {
@@ -153,7 +152,7 @@ export async function readStagesFile(file: string): Promise<Record<string, Stage
     const code = (error as NodeJS.ErrnoException).code;
     const problem =
       code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder, not a JSON file" : code ? `cannot read (${code})` : "is not valid JSON";
-    throw new MotherError(file, problem, { help: 'expected {"model-id": "specialization", …}' });
+    throw stagesFileUnreadable(file, problem);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw stagesFileNotObject(file);
@@ -161,7 +160,7 @@ export async function readStagesFile(file: string): Promise<Record<string, Stage
   const stages: Record<string, Stage> = {};
   for (const [id, stage] of Object.entries(parsed)) {
     if (stage !== "generalization" && stage !== "specialization") {
-      throw new MotherError(file, `stage of '${id}' must be "generalization" or "specialization"`, { value: JSON.stringify(stage) });
+      throw stagesFileBadStage(file, id, stage);
     }
     stages[id] = stage;
   }

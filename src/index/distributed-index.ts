@@ -14,11 +14,12 @@
  */
 import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from "bullmq";
 import { resolve } from "node:path";
-import { MotherError } from "../errors.ts";
 import { discoverModels } from "../io/discover-models.ts";
 import { COMPACT_AFTER, planIndexUpdate, type IndexEffects, type IndexSummary } from "./build-index.ts";
 import { fingerprintModel } from "./fingerprint.ts";
 import { compact, loadIndex, writeSegment } from "./index-store.ts";
+import { MotherError } from "../errors.ts";
+import { notRedisUrl } from "../messages.ts";
 
 /** The BullMQ queue the jobs go through. */
 export const FINGERPRINT_QUEUE = "mother-fingerprint";
@@ -38,9 +39,9 @@ export function redisConnection(url: string): ConnectionOptions {
   try {
     parsed = new URL(url);
   } catch {
-    throw new MotherError("--redis", "not a redis:// URL", { value: url, help: "e.g. redis://127.0.0.1:6379" }, "option");
+    throw notRedisUrl(url);
   }
-  if (parsed.protocol !== "redis:") throw new MotherError("--redis", "not a redis:// URL", { value: url, help: "e.g. redis://127.0.0.1:6379" }, "option");
+  if (parsed.protocol !== "redis:") throw notRedisUrl(url);
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
   // Workers block on Redis: ioredis must not give up on a request (BullMQ requires null here).
   return { host: parsed.hostname || "127.0.0.1", port: Number(parsed.port || 6379), db, maxRetriesPerRequest: null };

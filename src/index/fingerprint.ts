@@ -14,8 +14,6 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { LayerKind, LayerStats, ModelSource, TensorInfo } from "../types.ts";
-import { MotherError } from "../errors.ts";
-import { indexNeedsSafetensors } from "../messages.ts";
 import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
 import { readTensor } from "../io/read-safetensors.ts";
 import { layerStats, powerSumShift, statsFromPowerSums } from "../stats/layer-stats.ts";
@@ -24,6 +22,8 @@ import { planLayers } from "../recover/plan-layers.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../recover/options.ts";
 import { CHUNK_VALUES } from "../recover/layer-pass.ts";
 import { makeUniform } from "../recover/seeded-random.ts";
+import { MotherError } from "../errors.ts";
+import { cannotReadFile, indexNeedsSafetensors, nonFiniteWeight, nothingToCompare, tensorPastEndOfFile } from "../messages.ts";
 
 /** Bumped whenever what a fingerprint holds or how it is computed changes: older entries are read again. */
 export const FINGERPRINT_VERSION = 1;
@@ -116,10 +116,7 @@ export async function fingerprintModel(model: ModelSource): Promise<Fingerprint>
     throw indexNeedsSafetensors(model.path, model.format ?? "GGUF");
   const planned = fingerprintLayers(model);
   if (!planned.some((p) => p.layer.distance)) {
-    throw new MotherError(model.path, "has no weight matrices recovery can compare", {
-      value: `${model.tensors.length} tensors`,
-      help: "mother compares the attention and MLP matrices of transformer checkpoints (Hugging Face names, or any square 2-D weights)",
-    });
+    throw nothingToCompare(model.path, model.tensors.length);
   }
   const kernels = await threadKernels();
   const sampleAt: number[] = [];
@@ -193,14 +190,14 @@ class FileReader {
       try {
         this.fd = openSync(file, "r");
       } catch (error) {
-        throw new MotherError(file, "cannot read file", { value: (error as NodeJS.ErrnoException).code ?? String(error) });
+        throw cannotReadFile(file, (error as NodeJS.ErrnoException).code ?? String(error));
       }
       this.file = file;
     }
     let filled = 0;
     while (filled < target.length) {
       const bytesRead = readSync(this.fd, target, filled, target.length - filled, offset + filled);
-      if (bytesRead === 0) throw new MotherError(file, "truncated file: a tensor runs past the end of the file", { value: `offset ${offset + filled}` });
+      if (bytesRead === 0) throw tensorPastEndOfFile(file, offset + filled);
       filled += bytesRead;
     }
   }
@@ -277,8 +274,6 @@ function namingTheTensor(tensor: TensorInfo, compute: () => LayerStats): LayerSt
     return compute();
   } catch (error) {
     if (!(error instanceof MotherError)) throw error;
-    throw new MotherError(tensor.file, `tensor ${tensor.name} holds a non-finite weight`, {
-      help: "NaN/Inf weights usually mean a diverged or corrupt checkpoint",
-    });
+    throw nonFiniteWeight(tensor.file, tensor.name);
   }
 }

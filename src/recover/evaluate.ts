@@ -7,8 +7,8 @@
  *   models land in their own tree (Hungarian algorithm), and the fraction of models whose
  *   cluster is matched to their tree is reported (paper Fig. 7).
  */
-import { MotherError } from "../errors.ts";
 import type { ModelGraph } from "../types.ts";
+import { truthEdgeUnknownModel, truthModelTwice } from "../messages.ts";
 
 /** A directed edge: `child` was trained from `parent`. */
 export interface DirectedEdge {
@@ -151,12 +151,12 @@ function score(trueEdges: readonly DirectedEdge[], predictedKeys: Set<string>, p
 function checkTruth(truth: ScoringTruth): Map<string, string> {
   const treeOf = new Map<string, string>();
   for (const model of truth.models) {
-    if (treeOf.has(model.id)) throw new MotherError("truth", "model listed twice", { value: model.id });
+    if (treeOf.has(model.id)) throw truthModelTwice(model.id);
     treeOf.set(model.id, model.tree);
   }
   for (const edge of truth.edges) {
     for (const id of [edge.parent, edge.child]) {
-      if (!treeOf.has(id)) throw new MotherError("truth", "edge names a model that is not listed", { value: id });
+      if (!treeOf.has(id)) throw truthEdgeUnknownModel(id);
     }
   }
   return treeOf;
