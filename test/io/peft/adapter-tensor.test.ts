@@ -96,4 +96,23 @@ describe("low-rank tensors read like stored ones", () => {
       expect([...sample]).toEqual([...whole.subarray(0, 2 * fanIn)]);
     }
   });
+
+  test("a fan_in_fan_out (GPT-2 Conv1D) layer stored [in, out] reads as base + (B · A)ᵀ", async () => {
+    const folder = await temporaryFolder();
+    const [rank, fanIn, fanOut] = [2, 3, 5];
+    const a = Float32Array.from({ length: rank * fanIn }, (_, i) => i - 2);
+    const b = Float32Array.from({ length: fanOut * rank }, (_, i) => 0.5 * i);
+    const w = Float32Array.from({ length: fanIn * fanOut }, (_, i) => i);
+    const file = join(folder, "conv1d.safetensors");
+    await writeSafetensors(file, [
+      { name: "h.0.attn.c_attn.weight", dtype: "F32", shape: [fanIn, fanOut], data: w },
+      { name: "a", dtype: "F32", shape: [rank, fanIn], data: a },
+      { name: "b", dtype: "F32", shape: [fanOut, rank], data: b },
+    ]);
+    const tensors = new Map((await openSafetensorsFile(file)).map((t) => [t.name, t]));
+    const virtual = lowRankTensor(tensors.get("h.0.attn.c_attn.weight")!, { a: tensors.get("a")!, b: tensors.get("b")!, scale: 2, transposed: true });
+    const dense = denseDelta(Float64Array.from(a), Float64Array.from(b), rank, fanIn, fanOut, 2, true);
+    const values = await readTensor(virtual);
+    expect([...values]).toEqual([...w].map((x, i) => Math.fround(x + dense[i]!)));
+  });
 });
