@@ -24,6 +24,8 @@ export interface NativeKernels {
   /** GGUF blocks → f32 (whole blocks; the TypeScript decoders in src/io/gguf/dequantize.ts are their twins). */
   dequantizeQ8_0(blocks: number, target: number, count: number): void;
   dequantizeQ4K(blocks: number, target: number, count: number): void;
+  dequantizeQ5K(blocks: number, target: number, count: number): void;
+  dequantizeQ6K(blocks: number, target: number, count: number): void;
   /** The address of byte 0 of `buffer`. */
   addressOf(buffer: ArrayBuffer): number;
 }
@@ -69,6 +71,8 @@ function open(path: string): NativeKernels {
     mother_widen_f16: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_dequantize_q8_0: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_dequantize_q4_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
+    mother_dequantize_q5_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
+    mother_dequantize_q6_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
   });
   return {
     addPowerSums: symbols.mother_add_power_sums,
@@ -82,6 +86,8 @@ function open(path: string): NativeKernels {
     widenF16: symbols.mother_widen_f16,
     dequantizeQ8_0: symbols.mother_dequantize_q8_0,
     dequantizeQ4K: symbols.mother_dequantize_q4_k,
+    dequantizeQ5K: symbols.mother_dequantize_q5_k,
+    dequantizeQ6K: symbols.mother_dequantize_q6_k,
     addressOf: (buffer) => ptr(buffer),
   };
 }

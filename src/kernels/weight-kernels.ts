@@ -15,6 +15,7 @@ import { nativeKernels, type NativeKernels } from "./native-kernels.ts";
 import type { PowerSums } from "../stats/layer-stats.ts";
 import type { Bidiagonal } from "../distance/bidiagonal-singular-values.ts";
 import type { GgmlType } from "../types.ts";
+import { ggmlByteLength } from "../io/gguf/ggml-types.ts";
 import { bug } from "../errors.ts";
 
 /** Pairwise max |Δ| and Σ|Δ|, as full symmetric n × n matrices (zero diagonal). */
@@ -39,6 +40,14 @@ interface KernelExports {
   widenBf16(source: number, target: number, count: number): void;
   widenF16(source: number, target: number, count: number): void;
 }
+
+/** The ggml types the native kernels decode, and their entry points (others decode in TypeScript). */
+const NATIVE_DECODERS: Partial<Record<GgmlType, "dequantizeQ8_0" | "dequantizeQ4K" | "dequantizeQ5K" | "dequantizeQ6K">> = {
+  Q8_0: "dequantizeQ8_0",
+  Q4_K: "dequantizeQ4K",
+  Q5_K: "dequantizeQ5K",
+  Q6_K: "dequantizeQ6K",
+};
 
 const PAGE = 65536;
 const ALIGN = 16;
@@ -158,11 +167,10 @@ export class WeightKernels {
    */
   dequantize(source: number, target: number, count: number, type: GgmlType): boolean {
     const native = this.native;
-    if (!native || (type !== "Q8_0" && type !== "Q4_K")) return false;
-    const blockBytes = type === "Q8_0" ? 34 / 32 : 144 / 256;
-    const [from, to] = [this.address(source, count * blockBytes), this.address(target, count * 4)];
-    if (type === "Q8_0") native.dequantizeQ8_0(from, to, count);
-    else native.dequantizeQ4K(from, to, count);
+    const decode = native && NATIVE_DECODERS[type];
+    if (!native || !decode) return false;
+    const [from, to] = [this.address(source, ggmlByteLength(type, count)), this.address(target, count * 4)];
+    native[decode](from, to, count);
     return true;
   }
 

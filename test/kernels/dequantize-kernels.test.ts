@@ -5,18 +5,18 @@ import { GGML_LAYOUTS } from "../../src/io/gguf/ggml-types.ts";
 import { loadWeightKernels } from "../../src/kernels/weight-kernels.ts";
 
 /** Random blocks of `type` whose f16 scales are finite (exponent field below all-ones). */
-function randomBlocks(type: "Q8_0" | "Q4_K", blocks: number, seed: number): Uint8Array {
+function randomBlocks(type: "Q8_0" | "Q4_K" | "Q5_K" | "Q6_K", blocks: number, seed: number): Uint8Array {
   const layout = GGML_LAYOUTS[type];
   const bytes = new Uint8Array(blocks * layout.blockBytes);
   let state = seed;
   for (let i = 0; i < bytes.length; i++) bytes[i] = (state = (state * 1103515245 + 12345) >>> 0) >>> 24;
-  const halves = type === "Q8_0" ? [0] : [0, 2];
+  const halves = type === "Q8_0" ? [0] : type === "Q6_K" ? [208] : [0, 2];
   for (let b = 0; b < blocks; b++) for (const at of halves) bytes[b * layout.blockBytes + at + 1]! &= 0x3b; // |scale| < 2^−1·…, finite
   return bytes;
 }
 
 describe("native GGUF decoders", () => {
-  for (const type of ["Q8_0", "Q4_K"] as const) {
+  for (const type of ["Q8_0", "Q4_K", "Q5_K", "Q6_K"] as const) {
     test(`${type}: the same f32 bits as the TypeScript decoder`, async () => {
       const kernels = await loadWeightKernels();
       const count = 40 * 256;
@@ -39,6 +39,6 @@ describe("native GGUF decoders", () => {
   test("types without a native decoder are left to TypeScript", async () => {
     const kernels = await loadWeightKernels();
     kernels.reset();
-    expect(kernels.dequantize(kernels.allocate(256), kernels.allocate(1024), 256, "Q6_K")).toBe(false);
+    expect(kernels.dequantize(kernels.allocate(256), kernels.allocate(1024), 256, "Q3_K")).toBe(false);
   });
 });

@@ -169,7 +169,8 @@ export function openGgufTensorStream(info: TensorInfo): TensorStream {
   /** Values [first, first + length) decoded by the caller's kernels, or undefined when they cannot. */
   const decodeInKernels = (first: number, length: number, memory: TensorMemory | undefined): Float32Array | undefined => {
     const block = GGML_LAYOUTS[type].blockValues;
-    if (!memory?.blocksFor || !memory.dequantize || first % block !== 0 || length % block !== 0 || (type !== "Q8_0" && type !== "Q4_K")) return undefined;
+    if (!memory?.blocksFor || !memory.dequantize || first % block !== 0 || length % block !== 0 || block === 1) return undefined;
+    // The staging region holds 2 bytes a value: every block type is smaller.
     const target = memory.blocksFor(ggmlByteLength(type, length));
     fill(fd, info, target, (first / block) * GGML_LAYOUTS[type].blockBytes);
     return memory.dequantize(type, length);

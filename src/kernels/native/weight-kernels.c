@@ -444,3 +444,60 @@ void mother_dequantize_q4_k(const uint8_t *blocks, float *target, int32_t count)
     }
   }
 }
+
+/*
+ * GGUF Q5_K → f32 (whole 256-value super-blocks: f16 d and dmin, 12 bytes of 6-bit scales and
+ * mins, 32 bytes of fifth bits, 128 bytes of low nibbles): value = (d·sc)·(q + 16·h) − dmin·m, as
+ * ggml's dequantize_row_q5_K, each product and the difference rounded to f32.
+ */
+void mother_dequantize_q5_k(const uint8_t *blocks, float *target, int32_t count) {
+  for (int32_t b = 0; b < count / 256; b++) {
+    const uint8_t *block = blocks + 176 * (int64_t)b;
+    const float d = half_at(block), dmin = half_at(block + 2);
+    const uint8_t *scales = block + 4, *qh = block + 16, *q = block + 48;
+    float *y = target + 256 * (int64_t)b;
+    for (int pair = 0; pair < 4; pair++, q += 32, y += 64) {
+      const int j = 2 * pair;
+      const int sc1 = j < 4 ? scales[j] & 63 : (scales[j + 4] & 0xF) | ((scales[j - 4] >> 6) << 4);
+      const int m1 = j < 4 ? scales[j + 4] & 63 : (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4);
+      const int sc2 = j + 1 < 4 ? scales[j + 1] & 63 : (scales[j + 5] & 0xF) | ((scales[j - 3] >> 6) << 4);
+      const int m2 = j + 1 < 4 ? scales[j + 5] & 63 : (scales[j + 5] >> 4) | ((scales[j + 1] >> 6) << 4);
+      const float d1 = d * (float)sc1, min1 = dmin * (float)m1, d2 = d * (float)sc2, min2 = dmin * (float)m2;
+      const uint8_t u1 = (uint8_t)(1 << (2 * pair)), u2 = (uint8_t)(2 << (2 * pair));
+      for (int l = 0; l < 32; l++) {
+        const float lo = d1 * (float)((q[l] & 0xF) + (qh[l] & u1 ? 16 : 0));
+        const float hi = d2 * (float)((q[l] >> 4) + (qh[l] & u2 ? 16 : 0));
+        y[l] = lo - min1;
+        y[l + 32] = hi - min2;
+      }
+    }
+  }
+}
+
+/*
+ * GGUF Q6_K → f32 (whole 256-value super-blocks: 128 bytes of low nibbles, 64 bytes of high bit
+ * pairs, 16 signed scales, f16 d): value = (d·sc)·(q − 32), as ggml's dequantize_row_q6_K.
+ */
+void mother_dequantize_q6_k(const uint8_t *blocks, float *target, int32_t count) {
+  for (int32_t b = 0; b < count / 256; b++) {
+    const uint8_t *block = blocks + 210 * (int64_t)b;
+    const float d = half_at(block + 208);
+    float *y = target + 256 * (int64_t)b;
+    for (int n = 0; n < 2; n++, y += 128) {
+      const uint8_t *ql = block + 64 * n, *qh = block + 128 + 32 * n;
+      const int8_t *sc = (const int8_t *)(block + 192 + 8 * n);
+      for (int l = 0; l < 32; l++) {
+        const int s = l >> 4;
+        const int q1 = ((ql[l] & 0xF) | ((qh[l] & 3) << 4)) - 32;
+        const int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+        const int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+        const int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+        const float d1 = d * (float)sc[s], d2 = d * (float)sc[s + 2], d3 = d * (float)sc[s + 4], d4 = d * (float)sc[s + 6];
+        y[l] = d1 * (float)q1;
+        y[l + 32] = d2 * (float)q2;
+        y[l + 64] = d3 * (float)q3;
+        y[l + 96] = d4 * (float)q4;
+      }
+    }
+  }
+}
