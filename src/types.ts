@@ -190,6 +190,23 @@ export interface GraphEdge {
   readonly coefficients?: Readonly<Record<string, number>>;
 }
 
+/**
+ * How one tree's direction was decided (src/direction/orient-tree.ts): the registry rule whose
+ * statistic oriented it, which way that statistic moves from parent to child there, and the
+ * arborescence cost gap to the other orientation in λ (0: a tie; negative: given stages run
+ * against the scores).
+ */
+export interface TreeDirection {
+  /** The tree's root id (trees are matched by root). */
+  readonly root: string;
+  /** A rule name of src/direction/registry.ts, e.g. "kurtosis", "variance", "variance-lora". */
+  readonly rule: string;
+  readonly trend: "falls" | "rises" | "mixed";
+  readonly margin: number;
+  /** What settled the orientation: given stages, auto's branches, nothing (a tie), the chain rule, or a single model. */
+  readonly decidedBy: "stages" | "branches" | "tie" | "init-distance" | "single";
+}
+
 /** Recovered Model Graph, in the CLI's JSON schema (SPEC §5, typed as in SPEC §8). */
 export interface ModelGraph {
   readonly models: readonly GraphModel[];
@@ -197,6 +214,8 @@ export interface ModelGraph {
   readonly trees: readonly (readonly string[])[];
   /** Facts about the graph a reader needs (e.g. an adapter whose base is not in the set). */
   readonly notes: readonly string[];
+  /** Per recovered tree, how its direction was decided (optional: older graphs and truth files lack it). */
+  readonly directions?: readonly TreeDirection[];
 }
 
 /** Ground truth in the `mother evaluate --truth` format (SPEC §5; typed edges as in SPEC §8). */

@@ -13,7 +13,8 @@
  */
 import type { ModelGraph } from "../types.ts";
 import { changedSinceIndexed, duplicateIndexedId, emptyIndex, fingerprintVersionMismatch, indexNeedsAutoTrees, unreadableIndexSegment } from "../messages.ts";
-import { directionalScore } from "../stats/layer-stats.ts";
+import { defaultRules } from "../direction/default-rule.ts";
+import { trendOf } from "../direction/orient-tree.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
 import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
 import type { DistanceChoice } from "../recover/tree-distance.ts";
@@ -82,12 +83,14 @@ export async function recoverFromIndex(dir: string, overrides: Partial<RecoverOp
   const treeLists = trees.flatMap((tree) => tree.graph.trees.map((t) => [...t]));
   const notes = [...new Set(trees.flatMap((tree) => tree.graph.notes ?? []))];
   const distances = trees.flatMap((tree) => tree.distances);
+  // Trees restored from an older cache carry no directions: the graph then has none rather than some.
+  const directions = trees.every((tree) => tree.graph.directions) ? trees.flatMap((tree) => tree.graph.directions ?? []) : undefined;
 
   // 5. The union; per-layer statistics come from the fingerprints.
   const layerStats: LayerStatsRow[] = fingerprints.flatMap((f) =>
     f.layers.map((layer, l) => ({ model: f.id, layer: layer.name, kind: layer.kind, shape: layer.shape, stats: f.stats[l]! })),
   );
-  return { graph: { models, edges, trees: treeLists, notes }, distances, layerStats };
+  return { graph: { models, edges, trees: treeLists, notes, ...(directions ? { directions } : {}) }, distances, layerStats };
 }
 
 /** The index's fingerprints sorted by path; throws one clear line for anything that would make the graph wrong. */
@@ -120,9 +123,12 @@ async function checkedFingerprints(dir: string): Promise<Fingerprint[]> {
 function loneTree(fingerprint: Fingerprint, options: RecoverOptions): { graph: ModelGraph; distances: DistanceChoice[] } {
   const stats = fingerprint.stats.filter((_, l) => fingerprint.layers[l]!.score);
   const stage = options.stages[fingerprint.id] ?? (options.stage === "auto" ? "specialization" : options.stage);
-  const score = directionalScore(stats, options.score === "auto" ? "kurtosis" : options.score);
+  // The rule an ℓ_FT tree of this model would be scored by (the direction registry's default policy).
+  const rule = defaultRules("ft", stage === "generalization", options).first;
+  const score = stats.reduce((total, layer) => total + rule.statistic(layer), 0);
+  const direction = { root: fingerprint.id, rule: rule.name, trend: trendOf(rule, [stage]), margin: 0, decidedBy: "single" as const };
   return {
-    graph: { models: [{ id: fingerprint.id, path: fingerprint.path, stage, score }], edges: [], trees: [[fingerprint.id]], notes: [] },
+    graph: { models: [{ id: fingerprint.id, path: fingerprint.path, stage, score }], edges: [], trees: [[fingerprint.id]], notes: [], directions: [direction] },
     distances: ["ft"],
   };
 }

@@ -7,7 +7,8 @@
  * - a (parent, child) pair appears once;
  * - a child has one parent, or several only when every one of its edges is typed "merge";
  * - `coefficients` sit on merge edges only, each naming exactly the child's merge parents;
- * - no cycles: following parents always ends at a root.
+ * - no cycles: following parents always ends at a root;
+ * - `directions` (optional, one per tree) name listed models as roots, each once, with a finite margin.
  */
 import type { RelationType } from "../types.ts";
 
@@ -25,8 +26,12 @@ export interface GraphProblem {
   readonly value: string;
 }
 
-/** Every broken rule of the graph with models `ids` and `edges`, in the order above (empty when the graph is well formed). */
-export function graphProblems(ids: readonly string[], edges: readonly CheckedEdge[]): GraphProblem[] {
+/** Every broken rule of the graph with models `ids`, `edges` and per-tree `directions`, in the order above (empty when the graph is well formed). */
+export function graphProblems(
+  ids: readonly string[],
+  edges: readonly CheckedEdge[],
+  directions: readonly { readonly root: string; readonly margin: number }[] = [],
+): GraphProblem[] {
   const problems: GraphProblem[] = [];
   const listed = new Set<string>();
   for (const id of ids) {
@@ -60,6 +65,13 @@ export function graphProblems(ids: readonly string[], edges: readonly CheckedEdg
   }
   const cycle = findCycle(parentsOf);
   if (cycle) problems.push({ problem: "edges form a cycle", value: cycle.join(" → ") });
+  const roots = new Set<string>();
+  for (const { root, margin } of directions) {
+    if (!listed.has(root)) problems.push({ problem: "direction names a root that is not listed", value: root });
+    if (roots.has(root)) problems.push({ problem: "direction listed twice for one tree", value: root });
+    if (!Number.isFinite(margin)) problems.push({ problem: "direction margin is not a finite number", value: `${root}: ${margin}` });
+    roots.add(root);
+  }
   return problems;
 }
 

@@ -2,7 +2,8 @@
  * Renders a recovered Model Graph for `mother recover --format` (SPEC §5, typed as in SPEC §8):
  *
  * - json: the CLI schema — {"models":[{id,path,format?,stage,score}],"edges":[{parent,child,type,distance,confidence?,coefficients?}],
- *   "trees":[[id,…]],"notes":[…]}; a merge is one edge per parent, all typed "merge", same child
+ *   "trees":[[id,…]],"notes":[…],"directions"?:[{root,rule,trend,margin,decidedBy}]}; a merge is one edge per parent, all typed
+ *   "merge", same child; directions say per tree which rule of src/direction/registry.ts oriented it
  * - mermaid: `graph TD`, one node per model; the line style says the edge type (see EDGE_STYLES), the label its distance
  * - dot: a Graphviz digraph, same content, types as edge styles
  * - newick: one line per tree, `(children)root;` with distances as branch lengths. Newick holds trees only, so a merged
@@ -43,6 +44,7 @@ export function formatGraph(graph: ModelGraph, format: GraphFormat, note: (messa
   const problem = graphProblems(
     graph.models.map((m) => m.id),
     graph.edges,
+    graph.directions,
   )[0];
   if (problem) bug(`formatGraph: ${problem.problem} (${problem.value})`);
   switch (format) {
@@ -73,6 +75,9 @@ function formatJson(graph: ModelGraph): string {
     })),
     trees: graph.trees.map((tree) => [...tree]),
     notes: [...graph.notes],
+    ...(graph.directions !== undefined
+      ? { directions: graph.directions.map(({ root, rule, trend, margin, decidedBy }) => ({ root, rule, trend, margin, decidedBy })) }
+      : {}),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }

@@ -20,6 +20,12 @@ export interface RecoverOptions {
   readonly stage: Stage | "auto";
   /** Per-model stage overrides (id → stage), from `--stages FILE.json`. */
   readonly stages: Readonly<Record<string, Stage>>;
+  /**
+   * How `--stage auto` orients a tree without a branch (a chain or a pair), where both
+   * orientations cost the same: "specialization" assumes fine-tuning; "init-distance" lets the
+   * distance from a synthetic init decide (src/direction/orient-chain.ts; docs/direction.md).
+   */
+  readonly chain: "specialization" | "init-distance";
   /** Number of trees in the whole set, or "auto" (chosen from the dendrogram). */
   readonly trees: number | "auto";
   readonly distance: DistanceName;
@@ -28,7 +34,7 @@ export interface RecoverOptions {
   /** c in λ = c · mean(D) (paper Eq. 6). */
   readonly lambda: number;
   /**
-   * The statistic summed over layers as the directional score (score-trend.ts orients it).
+   * The statistic summed over layers as the directional score (its src/direction/ registry rule orients it).
    * "auto": kurtosis over `scoreKinds` for trees built with ℓ_FT, variance over the LoRA
    * layers for trees built with ℓ_LoRA (see docs/defaults.md for the measurements).
    */
@@ -77,6 +83,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // trend got 0.42 of edges and auto 0.91 (experiments/foreign-trees.ts, docs/defaults.md).
   stage: "auto",
   stages: {},
+  chain: "specialization",
   trees: "auto",
   distance: "auto",
   ftDistance: "geometric",

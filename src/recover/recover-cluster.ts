@@ -3,7 +3,7 @@
  *
  *   members ─a─► D (tree-distance.ts: per pair, adapter relatives by rank, the rest by ℓ_FT)
  *           ─b─► storage twins set aside (storage-twins.ts) ─c─► merges found (detect-merges.ts)
- *           ─d─► scores → K, stages → T, M, MDST over the kept models (orientCluster, recover-tree.ts)
+ *           ─d─► scores → K, stages → T, M, MDST over the kept models (orientCluster → src/direction/orient-tree.ts)
  *           ─e─► twins under their representatives, merges under all their parents ─► models and typed edges (placeMembers)
  *
  * The minimum arborescence is built on one model per set of storage twins, with pruned → dense
@@ -11,15 +11,13 @@
  * anchored under one of its parents; the twins hang under their
  * representative afterwards, and a merge's anchor edge becomes one "merge" edge per parent.
  */
-import type { LayerStats, ModelGraph, ModelSource, ScoreName, Stage } from "../types.ts";
+import type { ModelGraph, ModelSource, Stage, TreeDirection } from "../types.ts";
 import { bug } from "../errors.ts";
-import { directionalScore } from "../stats/layer-stats.ts";
+import { directionLine, orientTree, type Oriented } from "../direction/orient-tree.ts";
 import type { Cluster } from "./cluster-models.ts";
 import type { RecoverOptions } from "./options.ts";
 import type { RankRunner } from "./pair-ranks.ts";
 import type { GroupPass } from "./read-groups.ts";
-import { cheaperByMoreThan, recoverTree, type TreeResult } from "./recover-tree.ts";
-import { SPECIALIZATION_TREND } from "./score-trend.ts";
 import { storageTwins } from "./storage-twins.ts";
 import { adapterForbidden, eitherForbidden, placeAdapters } from "./adapter-edges.ts";
 import { PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
@@ -37,9 +35,10 @@ export interface ClusterContext {
   readonly log: (message: string) => void;
 }
 
-/** One recovered tree: the distance it was built with, its models and its edges. */
+/** One recovered tree: the distance it was built with, how it was oriented, its models and its edges. */
 export interface RecoveredTree {
   readonly choice: DistanceChoice;
+  readonly direction: TreeDirection;
   readonly models: GraphModel[];
   readonly edges: GraphEdge[];
 }
@@ -114,28 +113,16 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
     kept.map((member) => member.model),
   ))
     oriented.tree.confidence[adapter] = 1;
-  logOrientation(members, kept, oriented, log);
+  logOrientation(kept, oriented, log);
   // e. The graph's models and typed edges, twins under their representatives, merges under all their parents.
-  return { choice, ...placeMembers(twinned, kept, oriented, { distance: matrix, rankPairs, merges }) };
-}
-
-/** The direction a cluster's arborescence was built with. */
-interface Oriented {
-  /** The score the tree was oriented by, and the one tried first (they differ when variance won). */
-  readonly score: ScoreName;
-  readonly first: ScoreName;
-  /** The plain statistic of every member (reported in the graph), by position. */
-  readonly statistic: Float64Array;
-  /** The arborescence over the kept members (node i is kept[i]). */
-  readonly tree: TreeResult;
+  return { choice, direction: oriented.direction, ...placeMembers(twinned, kept, oriented, { distance: matrix, rankPairs, merges }) };
 }
 
 /**
  * The minimum arborescence of one cluster's kept members (`distance` is their D), oriented by
- * the auto score (scoreFor) — or by variance growth for an ℓ_FT tree whose variance
- * arborescence is cheaper by more than λ, the cost of one edge against the trend (docs/defaults.md,
- * "Variance fallback for ℓ_FT trees": the HF-init PyTorch tree and SGD fine-tunes). Pruned → dense
- * edges are forbidden.
+ * the direction registry's default policy (src/direction/default-rule.ts). Pruned → dense
+ * edges, edges into an attached adapter but its base's, and a merge under anything but one of
+ * its parents are forbidden.
  */
 function orientCluster(input: {
   readonly group: GroupPass;
@@ -149,70 +136,32 @@ function orientCluster(input: {
   /** A mixed tree's kept pairs measured by rank (kept × kept), or undefined. */
   readonly rankMask: Float64Array | undefined;
 }): Oriented {
-  const { group, members, kept, distance, choice, options } = input;
-  // Some member (kept or not) labelled generalization decides the score (scoreFor).
-  const hasGeneralization = members.some((member) => member.stage === "generalization");
+  const { group, kept } = input;
   const forbidden = anchorMerges(
     input.merges,
     kept.length,
     eitherForbidden(sparseToDense(kept.map((member) => zeroShare(group.plan, group.pass, member.index))), adapterForbidden(kept.map((member) => member.model))),
   );
-  const stages = kept.map((member) => member.stage);
-  // A mixed tree's adapter relatives are oriented as an ℓ_LoRA tree is (variance of the LoRA
-  // layers, scoreFor), its other pairs as an ℓ_FT tree; each class pays its own λ (direction.ts).
-  const rankPairs =
-    input.rankMask && options.score === "auto" && !hasGeneralization
-      ? {
-          mask: Uint8Array.from(input.rankMask),
-          scores: Float64Array.from(kept, (member) => -SPECIALIZATION_TREND.variance * directionalScore(scoreLayers(group, member.index, true), "variance")),
-        }
-      : undefined;
-  const orientedBy = (score: ScoreName, loraLayers: boolean) => {
-    const statistic = Float64Array.from(members, (member) => directionalScore(scoreLayers(group, member.index, loraLayers), score));
-    const scores = Float64Array.from(kept, (member) => -SPECIALIZATION_TREND[score] * (statistic[member.position] ?? bug("a statistic per member")));
-    return { score, statistic, tree: recoverTree({ distance, scores, stages, lambda: options.lambda, forbidden, rankPairs }) };
-  };
-  const first = scoreFor(choice, hasGeneralization, options);
-  const oriented = orientedBy(first, options.score === "auto" && first === "variance");
-  if (options.score !== "auto" || first !== "kurtosis" || choice === "lora" || hasGeneralization) return { ...oriented, first };
-  const variance = orientedBy("variance", false);
-  return { ...(cheaperByMoreThan(oriented.tree, variance.tree, oriented.tree.penalty) ? variance : oriented), first };
+  return orientTree({ ...input, forbidden });
 }
 
-/**
- * The statistic a tree's direction comes from. With "auto", ℓ_LoRA trees use variance: a merged
- * LoRA child is its parent plus a low-rank update that no weight decay touches, so the adapted
- * layers' spread grows from parent to child (VTHR LoRA-F 1.00 and LoRA-V 0.98, against 0.90
- * and 0.71 with kurtosis); ℓ_FT trees use kurtosis, the paper's score — unless variance growth
- * orders the tree with more than one λ of disagreement less (orientCluster). A tree holding a
- * generalization model uses kurtosis only: variance also grows in (continued) pre-training, so
- * flipping its trend for generalization would point every edge backwards (docs/defaults.md).
- */
-function scoreFor(choice: DistanceChoice, hasGeneralization: boolean, options: RecoverOptions): ScoreName {
-  if (options.score !== "auto") return options.score;
-  return choice === "lora" && !hasGeneralization ? "variance" : "kurtosis";
-}
-
-/** Statistics of one model's score layers: the LoRA layers for auto-scored ℓ_LoRA trees. */
-function scoreLayers(group: GroupPass, model: number, loraLayers: boolean): LayerStats[] {
-  return group.plan.flatMap((job, l) =>
-    (loraLayers ? job.roles.sketch : job.roles.score) ? [group.pass[l]?.stats[model] ?? bug(`layer ${job.name} has statistics of model ${model}`)] : [],
-  );
-}
-
-/** The notes on how a tree was oriented: by variance instead of kurtosis, or by --stage auto. */
-function logOrientation(members: readonly Member[], kept: readonly Member[], { score, first, tree }: Oriented, log: (message: string) => void): void {
-  const root = kept[tree.parent.indexOf(-1)]?.model.id ?? bug("an arborescence has a root");
-  if (score !== first)
-    log(`tree rooted at ${root}: variance growth orders it with more than one disagreement fewer than kurtosis, so its direction comes from variance`);
-  const auto = members.some((member) => member.stage === "auto");
-  if (auto && tree.orientationTied && kept.length > 1) {
+/** The notes on how a tree was oriented: one line per tree (directionLine), and the warnings behind a fallback or a guess. */
+function logOrientation(kept: readonly Member[], { rule, first, direction }: Oriented, log: (message: string) => void): void {
+  const { root } = direction;
+  if (rule !== first)
+    log(`tree rooted at ${root}: ${rule.name} orders it with more than one disagreement fewer than ${first.name}, so its direction comes from ${rule.name}`);
+  if (kept.length > 1) log(directionLine(direction));
+  if (direction.decidedBy === "tie") {
     log(
       `tree rooted at ${root}: both directions fit equally well (a chain or a pair), so --stage auto assumed fine-tuning (specialization); ` +
         "give --stage or --stages if these models were made otherwise",
     );
-  } else if (auto && tree.stages.includes("generalization")) {
-    log(`tree rooted at ${root}: ${score} rises from parent to child here, so --stage auto oriented it as generalization`);
+  } else if (direction.decidedBy === "init-distance") {
+    log(`tree rooted at ${root}: a chain or a pair, oriented by the distance from a synthetic init (--chain init-distance): check it, or give --stage`);
+  } else if (direction.decidedBy === "branches" && direction.trend !== "mixed" && rule.trend * (direction.trend === "rises" ? 1 : -1) < 0) {
+    log(
+      `tree rooted at ${root}: ${rule.name} ${direction.trend === "rises" ? "rises" : "falls"} from parent to child here, so --stage auto oriented it as generalization`,
+    );
   }
 }
 

@@ -184,6 +184,7 @@ function assembleGraph(groups: readonly GroupPass[], clusters: readonly Cluster<
     edges: trees.flatMap((tree) => tree.edges),
     trees: clusters.map(({ group, members }) => members.map((m) => group.models[m]?.id ?? bug(`cluster member ${m} is in its group`))),
     notes: [],
+    directions: trees.map((tree) => tree.direction),
   };
   return { graph, distances: trees.map((tree) => tree.choice), layerStats };
 }

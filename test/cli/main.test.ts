@@ -53,7 +53,11 @@ describe("mother recover", () => {
     const run = await mother("recover", good, "--out", out, "--quiet");
     expect(run.code).toBe(0);
     const graph = JSON.parse(await readFile(out, "utf8"));
-    expect(Object.keys(graph)).toEqual(["models", "edges", "trees", "notes"]);
+    expect(Object.keys(graph)).toEqual(["models", "edges", "trees", "notes", "directions"]);
+    // One decision per tree: the default policy's rule, and a branching tree's orientation decided by its branches.
+    expect(graph.directions).toHaveLength(1);
+    expect(graph.directions[0]).toMatchObject({ root: "r", rule: "kurtosis", trend: "falls", decidedBy: "branches" });
+    expect(graph.directions[0].margin).toBeGreaterThan(0);
     expect(graph.models.every((m: { format: string }) => m.format === "safetensors")).toBe(true);
     expect(graph.edges.every((e: { type: string }) => e.type === "finetune")).toBe(true);
     expect(graph.models.map((m: { id: string }) => m.id).sort()).toEqual(["r", "r-c0", "r-c0-g0", "r-c1", "r-c1-g0"]);
@@ -67,6 +71,8 @@ describe("mother recover", () => {
     await cp(good, set, { recursive: true });
     const first = await mother("recover", set);
     expect(first.code).toBe(0);
+    // The CLI prints one line per tree saying how its direction was decided.
+    expect(first.stderr).toMatch(/tree rooted at r: direction by kurtosis \(falls from parent to child\), margin \d+\.\d\d λ, decided by its branches/);
     const again = await mother("recover", set);
     expect(again.stderr).toMatch(/(\d+) of \1 layers taken from the layer cache \(.*xdg-cache\/mother\/layers\)/);
     expect(again.stdout).toBe(first.stdout);

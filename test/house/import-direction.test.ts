@@ -42,6 +42,11 @@ const RULES: readonly DirectionRule[] = [
   { reason: "the CLI is an entry point: nothing imports it", from: (file) => !under("src/cli")(file), to: under("src/cli") },
   { reason: "the training engine never imports recovery code (STYLE.md convention 1)", from: under("src/train"), to: under("src/recover") },
   { reason: "recovery never imports training code (STYLE.md convention 1)", from: under("src/recover"), to: under("src/train") },
+  {
+    reason: "direction is decided once, in the registry (src/direction/, issue #13): everything else asks a rule for its trend",
+    from: (file) => !under("src/direction")(file),
+    to: (file) => file === "src/recover/score-trend.ts",
+  },
 ];
 
 describe("the repository's imports", async () => {

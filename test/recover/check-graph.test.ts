@@ -16,6 +16,16 @@ describe("graphProblems", () => {
     expect(problemsOf(edges)).toEqual([]);
   });
 
+  test("directions name listed roots, once each, with finite margins", () => {
+    const ok = { root: "a", margin: 0 };
+    expect(graphProblems(ids, [], [ok])).toEqual([]);
+    expect(graphProblems(ids, [], [ok, ok, { root: "zz", margin: Number.POSITIVE_INFINITY }]).map((p) => p.problem)).toEqual([
+      "direction listed twice for one tree",
+      "direction names a root that is not listed",
+      "direction margin is not a finite number",
+    ]);
+  });
+
   test("names duplicates, unknown ids, self edges and repeated pairs", () => {
     expect(problemsOf([], ["a", "a"])).toEqual(["model listed twice: a"]);
     expect(problemsOf([{ parent: "x", child: "a" }])).toEqual(["edge names a model that is not listed: x"]);

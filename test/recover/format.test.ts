@@ -52,6 +52,17 @@ describe("formatGraph", () => {
     expect(text.endsWith("}\n")).toBe(true);
   });
 
+  test("json carries each tree's direction decision after the notes, in schema key order; a bad one is a bug", () => {
+    const root = graph.trees[0]![0]!;
+    const direction = { margin: 1.5, root, trend: "falls" as const, decidedBy: "branches" as const, rule: "kurtosis" };
+    const parsed = JSON.parse(formatGraph({ ...graph, directions: [direction] }, "json"));
+    expect(Object.keys(parsed)).toEqual(["models", "edges", "trees", "notes", "directions"]);
+    expect(parsed.directions).toEqual([{ root, rule: "kurtosis", trend: "falls", margin: 1.5, decidedBy: "branches" }]);
+    expect(Object.keys(parsed.directions[0])).toEqual(["root", "rule", "trend", "margin", "decidedBy"]);
+    expect(() => formatGraph({ ...graph, directions: [{ ...direction, root: "ghost" }] }, "json")).toThrow(/direction names a root that is not listed/);
+    expect(() => formatGraph({ ...graph, directions: [{ ...direction, margin: Number.NaN }] }, "json")).toThrow(/margin is not a finite number/);
+  });
+
   test("json keeps format, confidence, merge coefficients and notes", () => {
     const parsed = JSON.parse(formatGraph(typed, "json"));
     expect(parsed).toEqual(JSON.parse(JSON.stringify(typed)));

@@ -6,10 +6,9 @@
 import { evaluateGraph } from "../../recover/evaluate-graph.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
 import { recoverModels } from "../../recover/recover.ts";
-import { SPECIALIZATION_TREND } from "../../recover/score-trend.ts";
 import type { DistanceChoice } from "../../recover/tree-distance.ts";
 import type { ModelGraph } from "../../types.ts";
-import { autoScore } from "../foreign/foreign-scores.ts";
+import { rulesByModel } from "../../direction/tree-rules.ts";
 import {
   collapsedEdgeAccuracy,
   originalEdgeFates,
@@ -70,10 +69,10 @@ export async function recoverWithCopies(set: SourceSet, copies: readonly MadeCop
   const truth = truthWithCopies(set.truth, derived);
   const scoreOf = new Map(result.graph.models.map((m) => [m.id, m.score]));
   const stageOf = new Map(result.graph.models.map((m) => [m.id, m.stage]));
-  // The statistic each tree used (the defaults' auto rule) and its trend as --stage auto oriented the tree.
-  const treeScore = new Map(result.graph.trees.flatMap((members, t) => members.map((id) => [id, autoScore(result.distances[t]!)] as const)));
+  // The rule that oriented each tree (as recovery recorded it) and its trend as --stage auto oriented the tree.
+  const ruleOf = rulesByModel(result.graph);
   const saysChild = (copy: string, source: string): boolean => {
-    const trend = SPECIALIZATION_TREND[treeScore.get(copy)!] * (stageOf.get(copy) === "generalization" ? -1 : 1);
+    const trend = ruleOf.get(copy)!.trend * (stageOf.get(copy) === "generalization" ? -1 : 1);
     return trend * (scoreOf.get(copy)! - scoreOf.get(source)!) > 0;
   };
   const layerMean = meanLayerStats(result.layerStats.filter((row) => DEFAULT_RECOVER_OPTIONS.scoreKinds.includes(row.kind)));

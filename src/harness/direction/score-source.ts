@@ -7,7 +7,9 @@
  */
 import type { RecoverOptions } from "../../recover/options.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
-import { SPECIALIZATION_TREND } from "../../recover/score-trend.ts";
+import { defaultRules } from "../../direction/default-rule.ts";
+import { scoreRule } from "../../direction/registry.ts";
+import type { StatisticRule } from "../../direction/statistic-rule.ts";
 import type { LayerStatsRow } from "../../stats/stats-table.ts";
 import { candidateScores, directionAgreement } from "../analysis/direction-agreement.ts";
 import type { TruthGraph } from "../../types.ts";
@@ -23,17 +25,33 @@ export interface AutoScore {
 /** A fixed candidate or recovery's auto choice. */
 export type ScoreSource = ScoreCandidate | AutoScore;
 
-/** Recovery's `score: "auto"` under `options` as the candidates it resolves to. */
+/**
+ * Recovery's `score: "auto"` under `options` as the candidates it resolves to: the first rule of
+ * the direction registry's default policy for each kind of tree (src/direction/default-rule.ts).
+ * The prepared-tree evaluations score these; the variance fallback is seen only by runs through
+ * recovery, whose graphs record the rule that decided each tree (ModelGraph.directions).
+ */
 export function autoScore(options: Pick<RecoverOptions, "scoreKinds" | "loraKinds"> = DEFAULT_RECOVER_OPTIONS): AutoScore {
   return {
-    auto: { ft: { score: "kurtosis", layers: layerSetOf(options.scoreKinds) }, lora: { score: "variance", layers: layerSetOf(options.loraKinds), sign: -1 } },
+    auto: {
+      ft: ruleCandidate(defaultRules("ft", false, { score: "auto" }).first, options),
+      lora: ruleCandidate(defaultRules("lora", false, { score: "auto" }).first, options),
+    },
   };
+}
+
+/** A registry rule as the ablations' candidate: its statistic over its layers, read the way its trend says. */
+export function ruleCandidate(rule: StatisticRule, options: Pick<RecoverOptions, "scoreKinds" | "loraKinds"> = DEFAULT_RECOVER_OPTIONS): ScoreCandidate {
+  if (rule.scoreName === undefined) throw new Error(`direction rule ${rule.name} has no LayerStats statistic to sweep`);
+  const layers =
+    rule.layers === "score" ? layerSetOf(options.scoreKinds) : rule.layers === "lora" ? layerSetOf(options.loraKinds) : layerSetOf(rule.layers.scoreKinds);
+  return rule.trend === 1 ? { score: rule.scoreName, layers, sign: -1 } : { score: rule.scoreName, layers };
 }
 
 /** The recovery default (`DEFAULT_RECOVER_OPTIONS.score`) as a score source. */
 export function defaultScoreSource(): ScoreSource {
-  const { score, scoreKinds } = DEFAULT_RECOVER_OPTIONS;
-  return score === "auto" ? autoScore() : { score, layers: layerSetOf(scoreKinds), sign: SPECIALIZATION_TREND[score] === 1 ? -1 : 1 };
+  const { score } = DEFAULT_RECOVER_OPTIONS;
+  return score === "auto" ? autoScore() : ruleCandidate(scoreRule(score));
 }
 
 /**
@@ -76,13 +94,13 @@ export function sourceScores(source: ScoreSource, rows: readonly LayerStatsRow[]
 
 /**
  * recoverModels options that run `source` on top of `base`. A candidate read the other way
- * than recovery orients its statistic (score-trend.ts) runs with the stage flipped — M = D +
+ * than recovery orients its statistic (its registry rule's trend) runs with the stage flipped — M = D +
  * λ(K ⊕ T) is unchanged when both K and T flip.
  */
 export function sourceOptions(source: ScoreSource, base: Partial<RecoverOptions> = {}): Partial<RecoverOptions> {
   if (!runsInRecovery(source)) bug(`score source ${sourceLabel(source)} has no recoverModels equivalent`);
   if (isAuto(source)) return { ...base, score: "auto", scoreKinds: source.auto.ft.layers.kinds, loraKinds: source.auto.lora.layers.kinds };
-  const recoverySign = SPECIALIZATION_TREND[source.score] === 1 ? -1 : 1;
+  const recoverySign = scoreRule(source.score).trend === 1 ? -1 : 1;
   // A candidate's sign is stated for fine-tuning, so without a stage given it runs as specialization.
   const stage = base.stage ?? "specialization";
   const flipped = stage === "auto" ? "auto" : stage === "specialization" ? "generalization" : "specialization";

@@ -6,7 +6,7 @@
  * shows both costs so a reader sees whether auto had anything to go on.
  */
 import { recoverTree } from "../../recover/recover-tree.ts";
-import { SPECIALIZATION_TREND } from "../../recover/score-trend.ts";
+import { scoreRule } from "../../direction/registry.ts";
 import { evaluateGraph } from "../../recover/evaluate-graph.ts";
 import type { Stage, TruthGraph } from "../../types.ts";
 import type { FamilyMatrices } from "./family-matrices.ts";
@@ -21,7 +21,7 @@ export interface OrientationCost {
 
 /** Both orientations of the family's tree under ℓ_FT, with recovery's λ = c · mean(D). */
 export function orientationCosts(matrices: FamilyMatrices, truth: TruthGraph, lambda: number): OrientationCost[] {
-  const oriented = matrices.scores.map((value) => -SPECIALIZATION_TREND[matrices.statistic] * value);
+  const oriented = matrices.scores.map((value) => -scoreRule(matrices.statistic).trend * value);
   return (["specialization", "generalization"] as const).map((stage) => {
     const tree = recoverTree({ distance: matrices.distance, scores: oriented, stages: matrices.ids.map(() => stage), lambda });
     const edges = [...tree.parent].flatMap((p, i) => (p < 0 ? [] : [{ parent: matrices.ids[p]!, child: matrices.ids[i]! }]));

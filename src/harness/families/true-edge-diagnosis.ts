@@ -4,7 +4,7 @@
  * the true parent the child's nearest model by ℓ_FT?
  */
 import type { ModelGraph, Stage, TruthGraph } from "../../types.ts";
-import { SPECIALIZATION_TREND } from "../../recover/score-trend.ts";
+import { scoreRule } from "../../direction/registry.ts";
 import type { FamilyMatrices } from "./family-matrices.ts";
 import { bug } from "../../errors.ts";
 
@@ -24,7 +24,7 @@ export interface TrueEdgeDiagnosis {
   /**
    * The statistic moves from parent to child the way the child's stage says: for kurtosis
    * (falls in specialization) the parent's is above the child's in specialization and below
-   * in generalization; reversed for statistics that rise (SPECIALIZATION_TREND). Ties: false.
+   * in generalization; reversed for statistics that rise (the registry rule's trend). Ties: false.
    */
   readonly directionAgrees: boolean;
   /** ℓ_FT between true parent and child. */
@@ -44,7 +44,7 @@ export function diagnoseTrueEdges(truth: TruthGraph, recovered: ModelGraph, matr
   };
   const stageOf = new Map(truth.models.map((m) => [m.id, m.stage]));
   const recoveredParent = new Map(recovered.edges.map((e) => [e.child, e.parent]));
-  const falls = SPECIALIZATION_TREND[matrices.statistic] === -1;
+  const falls = scoreRule(matrices.statistic).trend === -1;
   return truth.edges.map(({ parent, child }) => {
     const p = at(parent);
     const c = at(child);

@@ -6,10 +6,11 @@
 import { recover } from "../../recover/recover.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
 import { evaluateGraph } from "../../recover/evaluate-graph.ts";
-import { SPECIALIZATION_TREND } from "../../recover/score-trend.ts";
 import type { DistanceChoice } from "../../recover/tree-distance.ts";
+import type { StatisticRule } from "../../direction/statistic-rule.ts";
+import { rulesByModel } from "../../direction/tree-rules.ts";
 import type { LayerStatsRow } from "../../stats/stats-table.ts";
-import type { ModelGraph, ScoreName, TruthGraph } from "../../types.ts";
+import type { ModelGraph, TruthGraph } from "../../types.ts";
 
 /** Fraction of true edges recovered with either orientation (placement without direction). */
 export function undirectedEdgeAccuracy(predicted: readonly { parent: string; child: string }[], truth: TruthGraph): number {
@@ -19,11 +20,11 @@ export function undirectedEdgeAccuracy(predicted: readonly { parent: string; chi
 }
 
 /**
- * Fraction of true edges on which a directional statistic moves the way recovery assumes for
- * specialization (kurtosis falls, variance rises: SPECIALIZATION_TREND). Ties count as wrong.
+ * Fraction of true edges on which a rule's statistic moves the way the rule expects for
+ * specialization (kurtosis falls, variance rises: its `trend`). Ties count as wrong.
  * Edges whose models lack a statistic are skipped; NaN when none is left.
  */
-export function directionAgreement(statistic: ReadonlyMap<string, number>, score: ScoreName, truth: TruthGraph): number {
+export function directionAgreement(statistic: ReadonlyMap<string, number>, rule: Pick<StatisticRule, "trend">, truth: TruthGraph): number {
   let agree = 0;
   let counted = 0;
   for (const { parent, child } of truth.edges) {
@@ -31,14 +32,9 @@ export function directionAgreement(statistic: ReadonlyMap<string, number>, score
     const c = statistic.get(child);
     if (p === undefined || c === undefined) continue;
     counted++;
-    if (SPECIALIZATION_TREND[score] * (c - p) > 0) agree++;
+    if (rule.trend * (c - p) > 0) agree++;
   }
   return counted === 0 ? Number.NaN : agree / counted;
-}
-
-/** The statistic recovery's `--score auto` uses for a specialization tree built with `distance`. */
-export function autoScore(distance: DistanceChoice): ScoreName {
-  return distance === "lora" ? "variance" : "kurtosis";
 }
 
 /** Several trees' truths as one Model Graph truth (each model keeps its own tree name). */
@@ -73,19 +69,15 @@ export interface RunScores {
 export async function recoverAndScore(paths: readonly string[], variant: Variant, truth: TruthGraph): Promise<RunScores> {
   const result = await recover(paths, variant.options);
   const scores = evaluateGraph(result.graph, truth);
-  // The statistic this run used, per tree: a fixed --score, or the auto rule for the tree's distance.
+  // The rule that oriented each tree, as recovery recorded it (the variance fallback included).
   const statistic = new Map<string, number>();
-  const scoreOf = new Map<string, ScoreName>();
-  result.graph.trees.forEach((members, t) => {
-    for (const id of members)
-      scoreOf.set(id, variant.options.score && variant.options.score !== "auto" ? variant.options.score : autoScore(result.distances[t]!));
-  });
+  const ruleOf = rulesByModel(result.graph);
   for (const model of result.graph.models) statistic.set(model.id, model.score);
-  // Agreement per score actually used (a pooled run may mix kurtosis and variance trees).
-  const agreeing = [...new Set(scoreOf.values())]
-    .map((score) => {
-      const edges = truth.edges.filter((e) => scoreOf.get(e.child) === score && scoreOf.get(e.parent) === score);
-      return { edges: edges.length, value: directionAgreement(statistic, score, { models: truth.models, edges }) };
+  // Agreement per rule actually used (a pooled run may mix kurtosis and variance trees).
+  const agreeing = [...new Set(ruleOf.values())]
+    .map((rule) => {
+      const edges = truth.edges.filter((e) => ruleOf.get(e.child) === rule && ruleOf.get(e.parent) === rule);
+      return { edges: edges.length, value: directionAgreement(statistic, rule, { models: truth.models, edges }) };
     })
     .filter((a) => a.edges > 0);
   const counted = agreeing.reduce((s, a) => s + a.edges, 0);

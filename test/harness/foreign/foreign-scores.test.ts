@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { autoScore, directionAgreement, poolTruths, undirectedEdgeAccuracy } from "../../../src/harness/foreign/foreign-scores.ts";
+import { directionAgreement, poolTruths, undirectedEdgeAccuracy } from "../../../src/harness/foreign/foreign-scores.ts";
 import type { TruthGraph } from "../../../src/types.ts";
+import { scoreRule } from "../../../src/direction/registry.ts";
 
 // root → a → b, root → c
 const TRUTH: TruthGraph = {
@@ -38,8 +39,8 @@ describe("directionAgreement", () => {
   ]);
   test("kurtosis agrees on an edge where it falls; variance where it rises; ties are wrong", () => {
     // root→a falls, a→b rises, root→c falls
-    expect(directionAgreement(statistic, "kurtosis", TRUTH)).toBeCloseTo(2 / 3, 12);
-    expect(directionAgreement(statistic, "variance", TRUTH)).toBeCloseTo(1 / 3, 12);
+    expect(directionAgreement(statistic, scoreRule("kurtosis"), TRUTH)).toBeCloseTo(2 / 3, 12);
+    expect(directionAgreement(statistic, scoreRule("variance"), TRUTH)).toBeCloseTo(1 / 3, 12);
     expect(
       directionAgreement(
         new Map([
@@ -48,7 +49,7 @@ describe("directionAgreement", () => {
           ["b", 1],
           ["c", 1],
         ]),
-        "kurtosis",
+        scoreRule("kurtosis"),
         TRUTH,
       ),
     ).toBe(0);
@@ -60,19 +61,15 @@ describe("directionAgreement", () => {
           ["root", 3],
           ["c", 1],
         ]),
-        "kurtosis",
+        scoreRule("kurtosis"),
         TRUTH,
       ),
     ).toBe(1);
-    expect(directionAgreement(new Map(), "kurtosis", TRUTH)).toBeNaN();
+    expect(directionAgreement(new Map(), scoreRule("kurtosis"), TRUTH)).toBeNaN();
   });
 });
 
-describe("autoScore and poolTruths", () => {
-  test("auto uses variance for ℓ_LoRA trees and kurtosis for ℓ_FT trees (recover-cluster.ts scoreFor, specialization)", () => {
-    expect(autoScore("lora")).toBe("variance");
-    expect(autoScore("ft")).toBe("kurtosis");
-  });
+describe("poolTruths", () => {
   test("pooling keeps every model's tree and every edge", () => {
     const other: TruthGraph = {
       models: [

@@ -1,0 +1,124 @@
+/**
+ * Orients one tree (step 5d of recovery, recover-cluster.ts): the rule the default policy picks
+ * (default-rule.ts) scores the kept members, the minimum arborescence weighs the scores against
+ * D (recover-tree.ts), and the decision is recorded — rule, trend, margin, and what decided it —
+ * for the graph's `directions` and the one line per tree on standard error.
+ *
+ * The margin is the arborescence cost gap between the chosen tree and the same tree with every
+ * stage flipped (the other orientation), in λ: 0 is a tie (a chain or a pair, where both
+ * orientations fit equally), 1 is one edge's worth of evidence; negative when given stages run
+ * against the scores.
+ */
+import type { Stage, TreeDirection } from "../types.ts";
+import { bug } from "../errors.ts";
+import type { RecoverOptions } from "../recover/options.ts";
+import type { GroupPass } from "../recover/read-groups.ts";
+import { recoverTree, type TreeResult } from "../recover/recover-tree.ts";
+import type { DistanceChoice } from "../recover/tree-distance.ts";
+import { defaultRules, keepFallback } from "./default-rule.ts";
+import { chainVotes } from "./orient-chain.ts";
+import { orientedScore, ruleScore, type StatisticRule } from "./statistic-rule.ts";
+
+/** A model of the tree as orientation sees it (recover-cluster.ts's Member fits). */
+export interface DirectionMember {
+  /** Column in the group's layer pass. */
+  readonly index: number;
+  /** Row of the cluster's D, and of `statistic`. */
+  readonly position: number;
+  readonly stage: Stage | "auto";
+  readonly model: { readonly id: string };
+}
+
+/** What orientTree needs: the pass, the members (all, and those kept in the arborescence), their D, and the edges ruled out. */
+export interface OrientInput {
+  readonly group: Pick<GroupPass, "plan" | "pass">;
+  readonly members: readonly DirectionMember[];
+  readonly kept: readonly DirectionMember[];
+  /** D over the kept members. */
+  readonly distance: Float64Array;
+  readonly choice: DistanceChoice;
+  readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain">;
+  readonly forbidden: Uint8Array | undefined;
+  /** A mixed tree's kept pairs measured by rank (kept × kept, 1 = by rank), or undefined. */
+  readonly rankMask: Float64Array | undefined;
+  /** A registry rule to orient by instead of the default policy (experiments comparing rules, tests). */
+  readonly rule?: StatisticRule;
+}
+
+/** A tree's arborescence and how its direction was decided. */
+export interface Oriented {
+  /** The rule that oriented the tree, and the one tried first (they differ when the fallback won). */
+  readonly rule: StatisticRule;
+  readonly first: StatisticRule;
+  /** The rule's plain statistic of every member (reported in the graph), by position. */
+  readonly statistic: Float64Array;
+  /** The arborescence over the kept members (node i is kept[i]). */
+  readonly tree: TreeResult;
+  readonly direction: TreeDirection;
+}
+
+/** The minimum arborescence of the kept members, oriented by the default policy, with its decision. */
+export function orientTree(input: OrientInput): Oriented {
+  const { group, members, kept, distance, options } = input;
+  const hasGeneralization = members.some((member) => member.stage === "generalization");
+  const rules = input.rule ? { first: input.rule, fallback: undefined, rankPairs: undefined } : defaultRules(input.choice, hasGeneralization, options);
+  const stages = kept.map((member) => member.stage);
+  const rankRule = input.rankMask ? rules.rankPairs : undefined;
+  const rankPairs =
+    input.rankMask && rankRule
+      ? {
+          mask: Uint8Array.from(input.rankMask),
+          scores: Float64Array.from(kept, (member) => orientedScore(rankRule, ruleScore(rankRule, group, member.index))),
+        }
+      : undefined;
+  const solve = (rule: StatisticRule, treeStages: readonly (Stage | "auto")[]) => {
+    const statistic = Float64Array.from(members, (member) => ruleScore(rule, group, member.index));
+    const scores = Float64Array.from(kept, (member) => orientedScore(rule, statistic[member.position] ?? bug("a statistic per member")));
+    const tree = recoverTree({ distance, scores, stages: treeStages, lambda: options.lambda, forbidden: input.forbidden, rankPairs });
+    return { rule, statistic, scores, tree };
+  };
+  const first = solve(rules.first, stages);
+  const fallback = rules.fallback ? solve(rules.fallback, stages) : undefined;
+  let chosen = fallback && keepFallback(first.tree, fallback.tree) ? fallback : first;
+  let decidedBy: TreeDirection["decidedBy"] =
+    kept.length < 2 ? "single" : stages.includes("auto") ? (chosen.tree.orientationTied ? "tie" : "branches") : "stages";
+  // A chain or a pair: both orientations cost the same, so an absolute signal may break the tie (orient-chain.ts).
+  if (decidedBy === "tie" && options.chain === "init-distance" && kept.length > 1) {
+    const reversed = solve(
+      chosen.rule,
+      stages.map((stage) => (stage === "auto" ? "generalization" : stage)),
+    );
+    const votes = chainVotes(group, kept, [chosen.tree, reversed.tree]);
+    if (votes[1]! > votes[0]!) chosen = { ...reversed, tree: { ...reversed.tree, orientationTied: true } };
+    if (votes[0] !== votes[1]) decidedBy = "init-distance";
+  }
+  const flipped = kept.length > 1 ? solve(chosen.rule, chosen.tree.stages.map(flip)).tree : undefined;
+  const margin = flipped && chosen.tree.penalty > 0 ? (flipped.cost - chosen.tree.cost) / chosen.tree.penalty : 0;
+  const root = kept[chosen.tree.parent.indexOf(-1)]?.model.id ?? bug("an arborescence has a root");
+  const direction: TreeDirection = { root, rule: chosen.rule.name, trend: trendOf(chosen.rule, chosen.tree.stages), margin, decidedBy };
+  return { rule: chosen.rule, first: first.rule, statistic: chosen.statistic, tree: chosen.tree, direction };
+}
+
+function flip(stage: Stage): Stage {
+  return stage === "specialization" ? "generalization" : "specialization";
+}
+
+/** How the rule's statistic moves from parent to child in a tree of `stages`: its specialization trend, reversed for generalization. */
+export function trendOf(rule: StatisticRule, stages: readonly Stage[]): TreeDirection["trend"] {
+  const kinds = new Set(stages);
+  if (kinds.size > 1) return "mixed";
+  const sign = kinds.has("generalization") ? -rule.trend : rule.trend;
+  return sign > 0 ? "rises" : "falls";
+}
+
+/** The one line per tree recovery prints on standard error: which rule oriented it, which way, how clearly. */
+export function directionLine(direction: TreeDirection): string {
+  const because = {
+    single: "nothing: a single model",
+    stages: "the stages given",
+    branches: "its branches (--stage auto)",
+    tie: "no evidence: both orientations fit equally (a chain or a pair), fine-tuning assumed",
+    "init-distance": "distance from a synthetic init (a chain or a pair)",
+  }[direction.decidedBy];
+  return `tree rooted at ${direction.root}: direction by ${direction.rule} (${direction.trend} from parent to child), margin ${direction.margin.toFixed(2)} λ, decided by ${because}`;
+}

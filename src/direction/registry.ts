@@ -1,0 +1,27 @@
+/**
+ * Every direction rule mother knows, by name (issue #13). Recovery resolves its options to
+ * rules here (default-rule.ts decides per tree which one orients it), records the rule that
+ * decided each tree (ModelGraph.directions), and experiments and reports look rules up here
+ * instead of re-deriving them.
+ */
+import type { ScoreName } from "../types.ts";
+import { bug } from "../errors.ts";
+import { ENTROPY } from "./entropy.ts";
+import { INIT_DISTANCE } from "./init-distance.ts";
+import { KURTOSIS, KURTOSIS_ATTENTION } from "./kurtosis.ts";
+import { MEAN, SKEWNESS } from "./moments.ts";
+import type { StatisticRule } from "./statistic-rule.ts";
+import { VARIANCE, VARIANCE_LORA } from "./variance.ts";
+
+/** Every rule, the default's building blocks (kurtosis, variance, variance-lora) first. */
+export const DIRECTION_RULES: readonly StatisticRule[] = [KURTOSIS, VARIANCE, VARIANCE_LORA, KURTOSIS_ATTENTION, ENTROPY, INIT_DISTANCE, MEAN, SKEWNESS];
+
+/** The rule called `name`, or undefined. */
+export function findDirectionRule(name: string): StatisticRule | undefined {
+  return DIRECTION_RULES.find((rule) => rule.name === name);
+}
+
+/** The rule `--score <name>` runs: the statistic summed over the score layers (a fixed score, not the auto policy). */
+export function scoreRule(score: ScoreName): StatisticRule {
+  return findDirectionRule(score) ?? bug(`score ${score} has a direction rule`);
+}

@@ -1,0 +1,60 @@
+/**
+ * A direction rule built on one per-layer statistic (paper §4.2): which layers it reads, the
+ * statistic of each, how the per-layer values are combined into one score per model, and which
+ * way that score moves while a model specialises (is fine-tuned). Recovery turns the score into
+ * K (direction.ts) and the minimum arborescence weighs it against D; these rules only say what
+ * the score is. The registry (registry.ts) lists every rule; the default policy (default-rule.ts)
+ * picks among them per tree.
+ */
+import type { LayerKind, LayerStats, ScoreName } from "../types.ts";
+import type { LayerJob } from "../recover/layer-pass.ts";
+import type { GroupPass } from "../recover/read-groups.ts";
+import { bug, MotherError } from "../errors.ts";
+
+/** The layers a rule reads: the planned score layers (`scoreKinds`), the LoRA layers (`loraKinds`), or the score layers of some kinds only. */
+export type RuleLayers = "score" | "lora" | { readonly scoreKinds: readonly LayerKind[] };
+
+/** One statistic rule: `statistic` of each selected layer, summed, moving `trend` while a model specialises. */
+export interface StatisticRule {
+  /** Registry name, as recorded per tree in a recovery result (ModelGraph.directions). */
+  readonly name: string;
+  /** One line for reports and `--help`: what it measures and where it comes from. */
+  readonly summary: string;
+  readonly layers: RuleLayers;
+  /** The LayerStats field the statistic is, when it is one (`--score` names it); undefined for derived statistics. */
+  readonly scoreName: ScoreName | undefined;
+  /** The per-layer value (LayerStats holds f64 moments of the layer's weights). */
+  readonly statistic: (layer: LayerStats) => number;
+  /** −1: the summed score falls from parent to child in specialization; +1: it rises (score-trend.ts's convention). */
+  readonly trend: -1 | 1;
+  /** How per-layer values become one score: their sum, as paper Eq. 3 sums kurtosis over L. */
+  readonly combine: "sum";
+}
+
+/** Whether `job` is one of the layers `rule` reads. */
+export function readsLayer(rule: StatisticRule, job: Pick<LayerJob, "kind" | "roles">): boolean {
+  if (rule.layers === "score") return job.roles.score;
+  if (rule.layers === "lora") return job.roles.sketch;
+  return job.roles.score && rule.layers.scoreKinds.includes(job.kind);
+}
+
+/** The rule's score of model `model` (its column in the group's pass): the statistic summed over the rule's layers, in plan order. */
+export function ruleScore(rule: StatisticRule, group: Pick<GroupPass, "plan" | "pass">, model: number): number {
+  let total = 0;
+  let layers = 0;
+  group.plan.forEach((job, l) => {
+    if (!readsLayer(rule, job)) return;
+    total += rule.statistic(group.pass[l]?.stats[model] ?? bug(`layer ${job.name} has statistics of model ${model}`));
+    layers++;
+  });
+  if (layers === 0) throw new MotherError("directionalScore", "no layers to score", { value: rule.name });
+  return total;
+}
+
+/**
+ * The oriented score recovery's K is built from: higher means "parent" in specialization, so a
+ * rule whose statistic rises while a model specialises is negated (score-trend.ts's convention).
+ */
+export function orientedScore(rule: StatisticRule, score: number): number {
+  return -rule.trend * score;
+}

@@ -1,0 +1,136 @@
+import { describe, expect, test } from "bun:test";
+import { DIRECTION_RULES, findDirectionRule, scoreRule } from "../../src/direction/registry.ts";
+import { defaultRules } from "../../src/direction/default-rule.ts";
+import { directionLine, orientTree } from "../../src/direction/orient-tree.ts";
+import { readsLayer, ruleScore, type StatisticRule } from "../../src/direction/statistic-rule.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
+import { BRANCHING, CHAIN, STAR, craftedGroup, craftedMembers, type CraftedStats } from "./crafted-group.ts";
+
+const OPTIONS = { ...DEFAULT_RECOVER_OPTIONS };
+
+/**
+ * Stats where `rule`'s statistic moves along its trend from parent to child (the model's depth
+ * in the tree steps it) and every other statistic — and the same statistic on the layers the
+ * rule does not read — moves twice as far the other way: a rule that read anything else would
+ * orient the tree backwards.
+ */
+function statsFor(rule: StatisticRule, depth: readonly number[]): { query: CraftedStats[]; mlp: CraftedStats[] } {
+  const field = rule.name.startsWith("init-distance") ? "variance" : (rule.name.split("-")[0] as keyof CraftedStats);
+  const against = (d: number) => 10 - 2 * rule.trend * d;
+  const other = (d: number): CraftedStats => ({ kurtosis: 3 + d, variance: 1 - 0.1 * d, entropy: 2 - 0.1 * d, mean: 0, skewness: 0 });
+  const along = (d: number) => 10 + rule.trend * d;
+  const reads = (kind: "query" | "mlp-in") => readsLayer(rule, { kind, roles: { distance: kind === "query", score: true, sketch: kind === "query" } });
+  const layer = (kind: "query" | "mlp-in") => depth.map((d) => ({ ...other(d), [field]: reads(kind) ? along(d) : against(d) }));
+  return { query: layer("query"), mlp: layer("mlp-in") };
+}
+
+const DEPTH = [0, 1, 1, 2]; // of BRANCHING's models
+
+describe("every registry rule orients a tree where its statistic follows its trend", () => {
+  for (const rule of DIRECTION_RULES) {
+    test(`${rule.name}: the branching tree, with the stage given and with --stage auto`, () => {
+      const { query, mlp } = statsFor(rule, DEPTH);
+      const group = craftedGroup(query, mlp);
+      for (const stage of ["specialization", "auto"] as const) {
+        const members = craftedMembers(BRANCHING.n, stage);
+        const oriented = orientTree({
+          group,
+          members,
+          kept: members,
+          distance: BRANCHING.distance,
+          choice: "ft",
+          options: OPTIONS,
+          forbidden: undefined,
+          rankMask: undefined,
+          rule,
+        });
+        expect([...oriented.tree.parent]).toEqual(BRANCHING.parents);
+        expect(oriented.direction).toMatchObject({ root: "m0", rule: rule.name, trend: rule.trend > 0 ? "rises" : "falls" });
+        expect(oriented.direction.decidedBy).toBe(stage === "auto" ? "branches" : "stages");
+        expect(oriented.direction.margin).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  test("a rule reading another statistic orients the same tree backwards (the test can fail)", () => {
+    const kurtosis = findDirectionRule("kurtosis")!;
+    const { query, mlp } = statsFor(kurtosis, DEPTH);
+    const members = craftedMembers(BRANCHING.n, "specialization");
+    const input = { group: craftedGroup(query, mlp), members, kept: members, distance: BRANCHING.distance, choice: "ft" as const, options: OPTIONS };
+    const wrong = orientTree({ ...input, forbidden: undefined, rankMask: undefined, rule: findDirectionRule("variance")! });
+    expect([...wrong.tree.parent]).not.toEqual(BRANCHING.parents);
+    expect(wrong.direction.margin).toBeLessThan(0); // the given stage runs against this rule's scores: a negative margin says so
+  });
+
+  test("ruleScore sums the statistic over the rule's layers only", () => {
+    const group = craftedGroup([{ kurtosis: 5 }], [{ kurtosis: 7 }]);
+    expect(ruleScore(findDirectionRule("kurtosis")!, group, 0)).toBe(12);
+    expect(ruleScore(findDirectionRule("kurtosis-attention")!, group, 0)).toBe(5);
+    expect(ruleScore(findDirectionRule("variance-lora")!, craftedGroup([{ variance: 2 }], [{ variance: 9 }]), 0)).toBe(2);
+    expect(ruleScore(findDirectionRule("init-distance")!, craftedGroup([{ variance: 2, mean: 1 }], [{ variance: 1, mean: 0 }]), 0)).toBe(4);
+  });
+});
+
+describe("the default policy", () => {
+  test("picks kurtosis with the variance fallback for ℓ_FT, variance over the LoRA layers for ℓ_LoRA, kurtosis alone with generalization, a fixed --score as given", () => {
+    expect(defaultRules("ft", false, OPTIONS)).toMatchObject({ first: { name: "kurtosis" }, fallback: { name: "variance" }, rankPairs: undefined });
+    expect(defaultRules("mixed", false, OPTIONS)).toMatchObject({ first: { name: "kurtosis" }, rankPairs: { name: "variance-lora" } });
+    expect(defaultRules("lora", false, OPTIONS)).toMatchObject({ first: { name: "variance-lora" }, fallback: undefined });
+    expect(defaultRules("lora", true, OPTIONS)).toMatchObject({ first: { name: "kurtosis" }, fallback: undefined });
+    expect(defaultRules("ft", false, { score: "entropy" })).toMatchObject({ first: { name: "entropy" }, fallback: undefined });
+    expect(scoreRule("skewness").name).toBe("skewness");
+  });
+
+  test("the variance fallback takes a tree that kurtosis orders against the distances by more than one λ", () => {
+    // Variance rises along the true star, kurtosis rises too (so it reads every edge backwards in specialization).
+    const layer = [0, 1, 1, 1].map((d) => ({ kurtosis: 3 + d, variance: 1 + d }));
+    const members = craftedMembers(STAR.n, "specialization");
+    const oriented = orientTree({
+      group: craftedGroup(layer, layer),
+      members,
+      kept: members,
+      distance: STAR.distance,
+      choice: "ft",
+      options: OPTIONS,
+      forbidden: undefined,
+      rankMask: undefined,
+    });
+    expect(oriented.first.name).toBe("kurtosis");
+    expect(oriented.rule.name).toBe("variance");
+    expect([...oriented.tree.parent]).toEqual(STAR.parents);
+  });
+});
+
+describe("a chain under --stage auto", () => {
+  // Kurtosis rises along the chain (a generalization chain); the init distance grows with depth.
+  const chainGroup = () => {
+    const layer = [0, 1, 2].map((d) => ({ kurtosis: 3 + d, variance: 1 + d }));
+    return craftedGroup(layer, layer);
+  };
+  const orient = (chain: "specialization" | "init-distance") => {
+    const members = craftedMembers(CHAIN.n, "auto");
+    return orientTree({
+      group: chainGroup(),
+      members,
+      kept: members,
+      distance: CHAIN.distance,
+      choice: "ft",
+      options: { ...OPTIONS, score: "kurtosis", chain },
+      forbidden: undefined,
+      rankMask: undefined,
+    });
+  };
+
+  test("ties by default and falls back to specialization (backwards here), with margin 0", () => {
+    const tied = orient("specialization");
+    expect(tied.direction).toMatchObject({ decidedBy: "tie", margin: 0, root: "m2" });
+    expect(directionLine(tied.direction)).toContain("both orientations fit equally");
+  });
+
+  test("--chain init-distance roots it at the model nearest the init", () => {
+    const oriented = orient("init-distance");
+    expect([...oriented.tree.parent]).toEqual(CHAIN.parents);
+    expect(oriented.direction).toMatchObject({ decidedBy: "init-distance", root: "m0", trend: "rises" });
+    expect(oriented.tree.stages).toEqual(["generalization", "generalization", "generalization"]);
+  });
+});
