@@ -16,7 +16,8 @@ import { GRAPH_FORMATS } from "../recover/format.ts";
 const FORMATS_HELP = `
 Formats (every edge has a type: finetune | adapter | quantized | merge; a merge is one edge per parent):
   json     {"models":[{id,path,format,stage,score}],"edges":[{parent,child,type,distance,confidence,coefficients?}],
-           "trees":[[ids…]],"notes":[…]}; coefficients (merges only) maps each parent id to its mixing weight
+           "trees":[[ids…]],"notes":[…],"directions":[{root,rule,trend,margin,decidedBy}]}; coefficients (merges
+           only) maps each parent id to its mixing weight; directions say which rule oriented each tree
   mermaid  graph TD; --> finetune, -.-> adapter, ==> quantized, --o merge (from every parent)
   dot      Graphviz digraph; solid finetune, dashed adapter, bold quantized, circle arrowhead merge
   newick   one tree per line; Newick holds trees only, so a merge hangs under its main parent (largest
@@ -65,6 +66,14 @@ export function buildProgram(): Command {
         .default(DEFAULTS.stage),
     )
     .option("--stages <file>", "JSON file mapping model id → generalization|specialization (overrides --stage)")
+    .addOption(
+      new Option(
+        "--chain <rule>",
+        "how --stage auto orients a tree without a branch (a chain, a pair): assume fine-tuning, or by distance from a synthetic init",
+      )
+        .choices(["specialization", "init-distance"])
+        .default(DEFAULTS.chain),
+    )
     .option(
       "--trees <n>",
       `number of trees, or 'auto' (models whose weights differ by under ${RELATED_BELOW} of their RMS share a tree)`,

@@ -15,6 +15,8 @@ import { outputWriteFailed, outputsCollide, stagesFileBadStage, stagesFileNotObj
 export interface RecoverCommandOptions {
   stage: Stage | "auto";
   stages?: string;
+  /** How --stage auto orients a chain or a pair (absent: the library default). */
+  chain?: RecoverOptions["chain"];
   trees: number | "auto";
   distance: DistanceName;
   ftDistance: FtDistance;
@@ -55,6 +57,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
   const overrides: Partial<RecoverOptions> = {
     stage: options.stage,
     stages,
+    ...(options.chain !== undefined ? { chain: options.chain } : {}),
     trees: options.trees,
     distance: options.distance,
     ftDistance: options.ftDistance,

@@ -5,15 +5,19 @@
  *
  *   models ─1─► layer pass (recovery's own planLayers + analyseLayer)
  *          ─2─► D = ℓ_FT over the whole family (per-layer min-max over its models)
- *          ─3─► directional statistic of every model (recovery's score layers; the statistic
- *               recovery uses on ℓ_FT trees: the given one, or kurtosis under "auto")
+ *          ─3─► directional statistic of every model (the direction registry's rule for an ℓ_FT
+ *               tree: the given score, or the default policy's first rule under "auto"), and the
+ *               distance from a synthetic init (src/direction/init-distance.ts)
  */
 import type { ModelSource } from "../../types.ts";
 import { planLayers } from "../../recover/plan-layers.ts";
 import { runLayerJobs } from "../../recover/layer-pool.ts";
 import { distanceFt } from "../../recover/tree-distance.ts";
-import { directionalScore } from "../../stats/layer-stats.ts";
-import type { LayerKind, LayerStats, ScoreName } from "../../types.ts";
+import type { LayerKind, ScoreName } from "../../types.ts";
+import { bug } from "../../errors.ts";
+import { defaultRules } from "../../direction/default-rule.ts";
+import { INIT_DISTANCE } from "../../direction/init-distance.ts";
+import { ruleScore } from "../../direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
 import { assert } from "../../errors.ts";
 
@@ -25,6 +29,8 @@ export interface FamilyMatrices {
   /** The statistic summed over the score layers (as recovery reports it in `models[].score`). */
   readonly scores: Float64Array;
   readonly statistic: ScoreName;
+  /** Each model's expected per-weight distance from a synthetic init (INIT_DISTANCE), summed over the score layers. */
+  readonly initDistance: Float64Array;
   /** Layer kinds the statistic is summed over. */
   readonly scoreKinds: readonly LayerKind[];
 }
@@ -32,7 +38,8 @@ export interface FamilyMatrices {
 /** Reads the family's selected layers once (in-process: families are small) and returns D and k. */
 export async function familyMatrices(models: readonly ModelSource[], overrides: Partial<RecoverOptions> = {}): Promise<FamilyMatrices> {
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides, distance: "ft" };
-  const statistic: ScoreName = options.score === "auto" ? "kurtosis" : options.score;
+  const rule = defaultRules("ft", false, options).first;
+  const statistic: ScoreName = rule.scoreName ?? bug(`the default rule ${rule.name} is a LayerStats statistic`);
   // 1. one architecture is assumed: a family shares every selected layer's name and shape
   const jobs = planLayers(models, options);
   for (const job of jobs) {
@@ -44,12 +51,8 @@ export async function familyMatrices(models: readonly ModelSource[], overrides: 
   const members = models.map((_, i) => i);
   const distance = distanceFt(members, jobs, pass, options.ftDistance);
   // 3. directional scores
-  const scores = Float64Array.from(members, (m) => {
-    const layers: LayerStats[] = [];
-    jobs.forEach((job, l) => {
-      if (job.roles.score) layers.push(pass[l]!.stats[m]!);
-    });
-    return directionalScore(layers, statistic);
-  });
-  return { ids: models.map((m) => m.id), distance, scores, statistic, scoreKinds: options.scoreKinds };
+  const group = { plan: jobs, pass };
+  const scores = Float64Array.from(members, (m) => ruleScore(rule, group, m));
+  const initDistance = Float64Array.from(members, (m) => ruleScore(INIT_DISTANCE, group, m));
+  return { ids: models.map((m) => m.id), distance, scores, statistic, initDistance, scoreKinds: options.scoreKinds };
 }

@@ -161,7 +161,18 @@ function undirectedMatches(edges: readonly { parent: string; child: string }[], 
 function diagnosisTable(diagnosis: readonly TrueEdgeDiagnosis[]): ReportTable {
   return {
     title: "Each true edge under the paper's setting: direction by score, parent by distance",
-    columns: ["true edge", "stage", "outcome", "recovered parent", "score parent", "score child", "direction right", "ℓ_FT", "parent's rank by ℓ_FT"],
+    columns: [
+      "true edge",
+      "stage",
+      "outcome",
+      "recovered parent",
+      "score parent",
+      "score child",
+      "direction right",
+      "init distance grows",
+      "ℓ_FT",
+      "parent's rank by ℓ_FT",
+    ],
     rows: diagnosis.map((d) => [
       `${d.parent} → ${d.child}`,
       d.stage,
@@ -170,12 +181,14 @@ function diagnosisTable(diagnosis: readonly TrueEdgeDiagnosis[]): ReportTable {
       d.parentScore,
       d.childScore,
       d.directionAgrees ? "yes" : "no",
+      d.initDistanceGrows ? "yes" : "no",
       d.distance,
       d.parentRank,
     ]),
     note:
-      "Direction right: specialization wants the parent's score above the child's, generalization below. Rank 1 = the true parent is " +
-      "the child's nearest model.",
+      "Direction right: specialization wants the parent's score above the child's, generalization below. Init distance grows: the " +
+      "child's mean square weight (its expected distance from a synthetic init, src/direction/init-distance.ts) is above the parent's, " +
+      "what --chain init-distance assumes at any stage. Rank 1 = the true parent is the child's nearest model.",
   };
 }
 

@@ -68,6 +68,8 @@ export const LLAMA_RECOVERIES: readonly RecoveryVariant[] = [
   { name: "paper: ℓ_FT, specialization, 1 tree", overrides: { stage: "specialization", distance: "ft", ftDistance: "max", trees: 1 } },
   { name: "stage auto (no labels)", overrides: { stage: "auto", distance: "ft", trees: 1 } },
   { name: "tool defaults (stage, trees, distance auto)", overrides: {} },
+  // A chain or a pair oriented by the distance from a synthetic init instead of assuming fine-tuning (docs/direction.md).
+  { name: "tool defaults, --chain init-distance", overrides: { chain: "init-distance" } },
   // SPEC §2's first choice of score layers, before the VTHR ablation added the MLP matrices.
   {
     name: "paper, score on attention only",

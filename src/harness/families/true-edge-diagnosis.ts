@@ -27,6 +27,8 @@ export interface TrueEdgeDiagnosis {
    * in generalization; reversed for statistics that rise (the registry rule's trend). Ties: false.
    */
   readonly directionAgrees: boolean;
+  /** The child sits farther from a synthetic init than its parent (src/direction/init-distance.ts; any stage). */
+  readonly initDistanceGrows: boolean;
   /** ℓ_FT between true parent and child. */
   readonly distance: number;
   /** 1 when the true parent is the child's nearest model by ℓ_FT, 2 for second nearest, … */
@@ -67,6 +69,7 @@ export function diagnoseTrueEdges(truth: TruthGraph, recovered: ModelGraph, matr
       parentScore,
       childScore,
       directionAgrees: (stage === "specialization") === falls ? parentScore > childScore : parentScore < childScore,
+      initDistanceGrows: matrices.initDistance[c]! > matrices.initDistance[p]!,
       distance,
       parentRank,
     };

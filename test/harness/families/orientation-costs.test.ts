@@ -15,6 +15,7 @@ describe("orientationCosts", () => {
       distance: Float64Array.from([0, 1, 2, 1, 0, 1, 2, 1, 0]),
       scores: Float64Array.from([3, 4, 5]),
       statistic: "kurtosis" as const,
+      initDistance: new Float64Array(3),
       scoreKinds: [],
     };
     const [specialization, generalization] = orientationCosts(
@@ -40,6 +41,7 @@ describe("orientationCosts", () => {
       distance: Float64Array.from([0, 1, 1, 1, 0, 2, 1, 2, 0]),
       scores: Float64Array.from([3, 4, 4.5]),
       statistic: "kurtosis" as const,
+      initDistance: new Float64Array(3),
       scoreKinds: [],
     };
     const [specialization, generalization] = orientationCosts(

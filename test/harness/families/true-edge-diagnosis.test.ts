@@ -16,6 +16,8 @@ const matrices = {
   distance: Float64Array.from([0, 0.5, 0.2, 0.5, 0, 0.3, 0.2, 0.3, 0]),
   scores: Float64Array.from([1, 2, 3]),
   statistic: "kurtosis" as const,
+  // a nearest the init; c farther than b: grows along a → b and b → c
+  initDistance: Float64Array.from([1, 2, 2.5]),
   scoreKinds: ["query" as const],
 };
 const graph = (edges: [string, string][]): ModelGraph => ({
@@ -35,7 +37,7 @@ describe("diagnoseTrueEdges", () => {
       ]),
       matrices,
     );
-    expect(ab).toMatchObject({ outcome: "other parent", recoveredParent: "c", directionAgrees: true, distance: 0.5, parentRank: 2 });
+    expect(ab).toMatchObject({ outcome: "other parent", recoveredParent: "c", directionAgrees: true, initDistanceGrows: true, distance: 0.5, parentRank: 2 });
     expect(bc).toMatchObject({ outcome: "reversed", recoveredParent: "a", directionAgrees: true, distance: 0.3, parentRank: 2 });
   });
 
@@ -51,8 +53,12 @@ describe("diagnoseTrueEdges", () => {
     );
     expect(rows.map((r) => r.outcome)).toEqual(["recovered", "recovered"]);
     expect(rows.map((r) => r.directionAgrees)).toEqual([false, false]);
+    // The init distance reads the same whatever the stage; flipped, it shrinks along both edges.
+    expect(rows.map((r) => r.initDistanceGrows)).toEqual([true, true]);
+    const flipped = { ...matrices, initDistance: Float64Array.from([3, 2, 1]) };
+    expect(diagnoseTrueEdges(specialization, graph([]), flipped).map((r) => r.initDistanceGrows)).toEqual([false, false]);
     expect(diagnoseTrueEdges(truth, graph([["b", "a"]]), matrices)[0]!.recoveredParent).toBeNull();
-    // Variance rises in specialization (SPECIALIZATION_TREND), so a rising score agrees there.
+    // Variance rises in specialization (its registry rule's trend), so a rising score agrees there.
     expect(diagnoseTrueEdges(specialization, graph([]), { ...matrices, statistic: "variance" }).map((r) => r.directionAgrees)).toEqual([true, true]);
   });
 });
