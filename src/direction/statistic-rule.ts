@@ -9,7 +9,7 @@
 import type { LayerKind, LayerStats, ScoreName } from "../types.ts";
 import type { LayerJob } from "../recover/layer-pass.ts";
 import type { GroupPass } from "../recover/read-groups.ts";
-import { bug, MotherError } from "../errors.ts";
+import { assert, bug } from "../errors.ts";
 
 /** The layers a rule reads: the planned score layers (`scoreKinds`), the LoRA layers (`loraKinds`), or the score layers of some kinds only. */
 export type RuleLayers = "score" | "lora" | { readonly scoreKinds: readonly LayerKind[] };
@@ -47,7 +47,8 @@ export function ruleScore(rule: StatisticRule, group: Pick<GroupPass, "plan" | "
     total += rule.statistic(group.pass[l]?.stats[model] ?? bug(`layer ${job.name} has statistics of model ${model}`));
     layers++;
   });
-  if (layers === 0) throw new MotherError("directionalScore", "no layers to score", { value: rule.name });
+  // Recovery refuses a set without score layers before step 5 (recover.ts checkComparable).
+  assert(layers > 0, `ruleScore: no layers to score (${rule.name})`);
   return total;
 }
 
