@@ -103,16 +103,13 @@ export class LayerCache {
   private async fileOf(job: LayerJob): Promise<string> {
     const identity = (tensor: TensorInfo) =>
       this.keyByContent ? this.checksumOf(tensor.file, tensor.offset, tensor.byteLength) : this.identityOf(tensor.file);
-    const models = await Promise.all(
-      job.tensors.map(async (tensor) => {
-        const update = tensor.lowRank;
-        const part = async (t: TensorInfo) => [await identity(t), t.name, t.offset, t.byteLength, t.dtype, t.encoding ?? null];
-        if (!update) return part(tensor);
-        // A PEFT adapter's layer (base + Δ): its base tensor and both factors, the scale and the orientation.
-        const parts = await Promise.all([update.base, update.a, update.b].map(part));
-        return [...parts, update.scale, update.transposed];
-      }),
-    );
+    // A PEFT adapter's layer (base + Δ): its base tensor (itself an adapter's, for stacked adapters) and both factors, the scale and the orientation.
+    const keyOf = async (tensor: TensorInfo): Promise<unknown[]> => {
+      const update = tensor.lowRank;
+      if (!update) return [await identity(tensor), tensor.name, tensor.offset, tensor.byteLength, tensor.dtype, tensor.encoding ?? null];
+      return [...(await Promise.all([update.base, update.a, update.b].map(keyOf))), update.scale, update.transposed];
+    };
+    const models = await Promise.all(job.tensors.map(keyOf));
     const text = JSON.stringify({
       version: FORMAT_VERSION,
       code: await (this.code ??= codeDigest()),

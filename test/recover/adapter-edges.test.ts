@@ -61,13 +61,14 @@ function factors(seed: number) {
 }
 
 describe("recover with PEFT adapter folders", () => {
-  test("adapters land under their bases (typed adapter), a fine-tune of a merged adapter under the adapter, a missing base gives a note", async () => {
+  test("adapters land under their bases (typed adapter), a stacked adapter under its adapter, a fine-tune of a merged adapter under the adapter, a missing base gives a note", async () => {
     const set = join(dir, "set");
     await writeSyntheticTrees(set, [{ root: "base", children: 2, grandchildren: 0 }], { mode: "ft", seed: 5 });
     const a1 = factors(1);
     await writePeftAdapter(join(set, "lora-base"), { baseModel: "org/base", rank: 4, alpha: 8, modules: a1 });
     await writePeftAdapter(join(set, "lora-ft"), { baseModel: join(set, "base-c0"), rank: 4, alpha: 8, modules: factors(2) });
     await writePeftAdapter(join(set, "lora-orphan"), { baseModel: "org/absent", rank: 4, alpha: 8, modules: factors(3) });
+    await writePeftAdapter(join(set, "lora-stack"), { baseModel: "lora-base", rank: 4, alpha: 8, modules: factors(4) });
     // A full fine-tune of lora-base merged into base: base + 2 · B · A on the adapted layers, plus dense noise.
     const baseTensors = await openSafetensorsFile(join(set, "base", "model.safetensors"));
     const merged = await Promise.all(
@@ -92,10 +93,11 @@ describe("recover with PEFT adapter folders", () => {
       "base>base-c1:finetune",
       "base>lora-base:adapter",
       "lora-base>lora-base-ft:finetune",
+      "lora-base>lora-stack:adapter",
     ]);
     expect(graph.edges.find((e) => e.child === "lora-base")?.confidence).toBe(1);
     expect(graph.trees).toContainEqual(["lora-orphan"]);
-    expect(graph.models.filter((m) => m.format === "peft").map((m) => m.id)).toEqual(["lora-base", "lora-ft", "lora-orphan"]);
+    expect(graph.models.filter((m) => m.format === "peft").map((m) => m.id)).toEqual(["lora-base", "lora-ft", "lora-stack", "lora-orphan"]);
     expect(graph.edges.some((e) => e.child === "lora-orphan")).toBe(false);
     const note =
       "adapter lora-orphan: its base org/absent is not among the inputs; 4 model(s) have its shapes (base, base-c0, base-c1, lora-base-ft), but an adapter's factors do not tell which of them, if any, it was trained on; no parent";

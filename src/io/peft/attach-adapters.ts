@@ -42,36 +42,65 @@ export interface AttachedAdapters {
   readonly unattached: UnattachedAdapter[];
 }
 
-/** Attaches every adapter of `models` to its base (see the module comment). */
+/**
+ * Attaches every adapter of `models` to its base (see the module comment). An adapter whose
+ * config names another adapter of the set is attached once that one is (its layers are then
+ * the other's plus its own update, read through both), so stacks resolve in rounds.
+ */
 export async function attachAdapters(models: readonly ModelSource[]): Promise<AttachedAdapters> {
   const stored = models.filter((model) => !model.adapter);
   if (stored.length === models.length) return { models: [...models], unattached: [] };
   const namesOrPaths = await Promise.all(stored.map(configNameOrPath));
   const attached = new Map<string, ModelSource>();
+  let pending = models.filter((model) => model.adapter);
+  for (let progress = true; progress; ) {
+    progress = false;
+    const bases = [...attached.values()];
+    for (const model of pending) {
+      const base = namedBase(model.adapter!, bases, []);
+      const fit = base && adapterTensors(model.adapter!, base.tensors);
+      if (!(base && fit && "tensors" in fit) && !(stored.length > 0 && attachToStored(model))) continue;
+      if (base && fit && "tensors" in fit) attached.set(model.id, { ...model, tensors: fit.tensors, base: base.id, format: "peft" });
+      progress = true;
+    }
+    pending = pending.filter((model) => !attached.has(model.id));
+  }
   const unattached: UnattachedAdapter[] = [];
-  for (const model of models) {
-    const adapter = model.adapter;
-    if (!adapter) continue;
+  for (const model of pending) unattached.push(await unattachedAdapter(model, stored, pending));
+  return { models: models.filter((model) => !model.adapter || attached.has(model.id)).map((model) => attached.get(model.id) ?? model), unattached };
+
+  /** Attaches `model` to the stored model its config names, when that fits; throws when its modules match no stored model. */
+  function attachToStored(model: ModelSource): boolean {
+    const adapter = model.adapter!;
     const fits = stored.map((candidate) => adapterTensors(adapter, candidate.tensors));
     const misfits = fits.flatMap((fit) => ("misfit" in fit ? [fit.misfit] : []));
-    if (stored.length > 0 && misfits.length === stored.length && misfits.every((misfit) => misfit.reason === "name")) {
+    if (misfits.length === stored.length && misfits.every((misfit) => misfit.reason === "name")) {
       throw peftModuleMatchesNoTensor(adapter.weightsFile, commonestModule(misfits), stored.length);
     }
-    const fitting = stored.filter((_, m) => "tensors" in fits[m]!).map((candidate) => candidate.id);
     const named = namedBase(adapter, stored, namesOrPaths);
-    const fit = named ? fits[stored.indexOf(named)]! : undefined;
-    if (named && fit && "tensors" in fit) {
-      attached.set(model.id, { ...model, tensors: fit.tensors, base: named.id, format: "peft" });
-      continue;
-    }
-    const note = unattachedNote(model.id, adapter, named && fit && "misfit" in fit ? { id: named.id, misfit: fit.misfit } : undefined, fitting);
-    const candidates = stored.flatMap((candidate, m) =>
-      adapter.baseModel === undefined && "tensors" in fits[m]! ? [{ id: candidate.id, tensors: fits[m].tensors }] : [],
-    );
-    const alignedWith = await bestAlignedModel(candidates);
-    unattached.push({ model, note, ...(alignedWith !== undefined ? { alignedWith } : {}) });
+    const fit = named ? fits[stored.indexOf(named)] : undefined;
+    if (!named || !fit || !("tensors" in fit)) return false;
+    attached.set(model.id, { ...model, tensors: fit.tensors, base: named.id, format: "peft" });
+    return true;
   }
-  return { models: models.filter((model) => !model.adapter || attached.has(model.id)).map((model) => attached.get(model.id) ?? model), unattached };
+}
+
+/** An adapter left without a base: the note saying why and, when its config names none, the model its update aligns with. */
+async function unattachedAdapter(model: ModelSource, stored: readonly ModelSource[], pending: readonly ModelSource[]): Promise<UnattachedAdapter> {
+  const adapter = model.adapter!;
+  const stacked = namedBase(adapter, pending, []);
+  if (stacked && stacked !== model) return { model, note: `adapter ${model.id}: its base ${stacked.id} is an adapter without a base in the set; no parent` };
+  const fits = stored.map((candidate) => adapterTensors(adapter, candidate.tensors));
+  const fitting = stored.filter((_, m) => "tensors" in fits[m]!).map((candidate) => candidate.id);
+  const named = namedBase(adapter, stored, []);
+  const fit = named ? fits[stored.indexOf(named)] : undefined;
+  const note = unattachedNote(model.id, adapter, named && fit && "misfit" in fit ? { id: named.id, misfit: fit.misfit } : undefined, fitting);
+  const candidates = stored.flatMap((candidate, m) => {
+    const candidateFit = fits[m]!;
+    return adapter.baseModel === undefined && "tensors" in candidateFit ? [{ id: candidate.id, tensors: candidateFit.tensors }] : [];
+  });
+  const alignedWith = await bestAlignedModel(candidates);
+  return { model, note, ...(alignedWith !== undefined ? { alignedWith } : {}) };
 }
 
 /** Why an adapter has no parent, in one line naming it, what its config says and what fits. */

@@ -11,9 +11,15 @@ import { ADAPTER_WEIGHTS_FILE, readPeftAdapter } from "./read-peft-adapter.ts";
 /** peft's pickle weights (older save_pretrained, or safe_serialization=False). */
 const ADAPTER_PICKLE_FILE = "adapter_model.bin";
 
-/** Whether a folder listing is an adapter's: it holds an adapter config or adapter weights. */
+/**
+ * Whether a folder listing is an adapter's: it holds adapter weights, or an adapter config and
+ * no other safetensors. A merged model uploaded with its adapter_config.json left beside its
+ * model.safetensors is a model, not an adapter without weights.
+ */
 export function isAdapterFolder(entries: readonly { readonly name: string; readonly isDirectory: boolean }[]): boolean {
-  return entries.some((entry) => !entry.isDirectory && [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, ADAPTER_PICKLE_FILE].includes(entry.name));
+  const files = entries.filter((entry) => !entry.isDirectory).map((entry) => entry.name);
+  if (files.includes(ADAPTER_WEIGHTS_FILE) || files.includes(ADAPTER_PICKLE_FILE)) return true;
+  return files.includes(ADAPTER_CONFIG_FILE) && !files.some((name) => name.endsWith(".safetensors") || name.endsWith(".safetensors.index.json"));
 }
 
 /**

@@ -5,6 +5,7 @@ import { MotherError } from "../../../src/errors.ts";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { attachAdapters, namedBase } from "../../../src/io/peft/attach-adapters.ts";
 import { writePeftAdapter } from "../../../src/io/peft/write-peft-adapter.ts";
+import { openTensorStream } from "../../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
 import { recover } from "../../../src/recover/recover.ts";
 import type { ModelSource, PeftAdapter } from "../../../src/types.ts";
@@ -111,5 +112,47 @@ describe("attachAdapters", () => {
     const error = await recover([root]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MotherError);
     expect((error as Error).message).toStartWith(`${join(root, "orphan")}: adapter has no base model in the set, and too few other models remain`);
+  });
+});
+
+describe("stacked adapters", () => {
+  test("an adapter whose config names another adapter of the set is attached to it, and reads as base + Δ₁ + Δ₂", async () => {
+    const root = await temporaryFolder();
+    await writeModel(join(root, "base"), 8);
+    await writeAdapter(join(root, "first"), "org/base");
+    await writeAdapter(join(root, "second"), "first");
+    await writeAdapter(join(root, "third"), "absent-adapter-parent");
+    const { models, unattached } = await attachAdapters(await discoverModels([root]));
+    expect(models.map((m) => [m.id, m.base])).toEqual([
+      ["base", undefined],
+      ["first", "base"],
+      ["second", "first"],
+    ]);
+    expect(unattached.map((u) => u.model.id)).toEqual(["third"]);
+    const read = (id: string) => {
+      const tensor = models.find((m) => m.id === id)!.tensors.find((t) => t.name === `${QUERY}.weight`)!;
+      const stream = openTensorStream(tensor);
+      try {
+        return stream.read(0, 64);
+      } finally {
+        stream.close();
+      }
+    };
+    // Each update is (4 / 2) · B · A with every factor 0.1: 2 · 2 · 0.01 = 0.04 per value.
+    const [base, first, second] = [read("base"), read("first"), read("second")];
+    for (let i = 0; i < 64; i++) {
+      expect(first[i]! - base[i]!).toBeCloseTo(0.04, 6);
+      expect(second[i]! - base[i]!).toBeCloseTo(0.08, 6);
+    }
+  });
+
+  test("an adapter stacked on an adapter that has no base gets a note saying so", async () => {
+    const root = await temporaryFolder();
+    await writeModel(join(root, "base"), 8);
+    await writeModel(join(root, "other"), 8);
+    await writeAdapter(join(root, "lost"), "org/absent");
+    await writeAdapter(join(root, "on-lost"), "lost");
+    const { unattached } = await attachAdapters(await discoverModels([root]));
+    expect(unattached.find((u) => u.model.id === "on-lost")?.note).toBe("adapter on-lost: its base lost is an adapter without a base in the set; no parent");
   });
 });

@@ -152,4 +152,12 @@ describe("bad adapters: one line naming the file", () => {
     const missing = await write([["lora_A.weight", [2, 4]]]);
     expect(missing.message).toMatch(/has no lora_B factor/);
   });
+
+  test("a merged model folder that kept its adapter_config.json is a model, not an adapter without weights", async () => {
+    const folder = join(await temporaryFolder(), "merged");
+    await writeSafetensors(join(folder, "model.safetensors"), [{ name: `${QUERY}.weight`, dtype: "F32", shape: [4, 4], data: new Float32Array(16) }]);
+    await writeFile(join(folder, "adapter_config.json"), JSON.stringify({ peft_type: "LORA", r: 2, lora_alpha: 4 }));
+    const [model] = await discoverModels([folder]);
+    expect([model!.adapter, model!.tensors.map((t) => t.name)]).toEqual([undefined, [`${QUERY}.weight`]]);
+  });
 });
