@@ -4,7 +4,7 @@
  * quantisers and pruners touch; every other tensor (biases, norms, embeddings of other
  * ranks) is copied with its values and dtype unchanged. Tensor names never change.
  */
-import { InvalidArgumentError } from "commander";
+import { choiceList } from "../choice-list.ts";
 import type { Dtype } from "../../types.ts";
 import type { TensorToWrite } from "../../io/write-safetensors.ts";
 import { magnitudePrune } from "./magnitude-prune.ts";
@@ -48,17 +48,8 @@ export function derivedKind(name: DerivedKind): DerivedKindSpec {
 
 /** `--kinds int8,prune30`: kinds in the order given, without repeats. */
 export function parseDerivedKinds(value: string): DerivedKind[] {
-  const chosen: DerivedKind[] = [];
-  for (const word of value
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "")) {
-    const kind = DERIVED_KINDS.find((k) => k.name === word);
-    if (!kind) throw new InvalidArgumentError(`unknown copy kind '${word}' (choose from ${DERIVED_KINDS.map((k) => k.name).join(", ")})`);
-    if (!chosen.includes(kind.name)) chosen.push(kind.name);
-  }
-  if (chosen.length === 0) throw new InvalidArgumentError("expected at least one copy kind");
-  return chosen;
+  const names = DERIVED_KINDS.map((k) => k.name);
+  return choiceList(value, "copy kind", names, (word) => names.find((name) => name === word));
 }
 
 /** The tensor as `kind` stores it: 2-D matrices transformed, everything else as it was. */

@@ -3,8 +3,8 @@
  * their trees are cached. Read by experiments/foreign-trees.ts (which trains them) and
  * experiments/derived-copies.ts (which derives copies of their models).
  */
+import { choiceList } from "../choice-list.ts";
 import { join } from "node:path";
-import { InvalidArgumentError } from "commander";
 
 /** Bump when train_tree.py changes what it trains: the cache folder is keyed by it. */
 export const TRAINER_VERSION = 1;
@@ -29,17 +29,8 @@ export type ForeignRecipe = (typeof FOREIGN_RECIPES)[number];
 
 /** `--recipes a,sgd-momentum`: letters or names, in the order given, without repeats. */
 export function parseRecipes(value: string): ForeignRecipe[] {
-  const chosen: ForeignRecipe[] = [];
-  for (const word of value
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "")) {
-    const recipe = FOREIGN_RECIPES.find((r) => r.letter === word || r.name === word);
-    if (!recipe) throw new InvalidArgumentError(`unknown recipe '${word}' (choose from ${FOREIGN_RECIPES.map((r) => `${r.letter}=${r.name}`).join(", ")})`);
-    if (!chosen.includes(recipe)) chosen.push(recipe);
-  }
-  if (chosen.length === 0) throw new InvalidArgumentError("expected at least one recipe");
-  return chosen;
+  const choices = FOREIGN_RECIPES.map((r) => `${r.letter}=${r.name}`);
+  return choiceList(value, "recipe", choices, (word) => FOREIGN_RECIPES.find((r) => r.letter === word || r.name === word));
 }
 
 /** Where the trees of one preset are cached: <cache>/foreign-trees/v<TRAINER_VERSION>/<preset>/<recipe name>/. */
