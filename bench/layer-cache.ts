@@ -51,8 +51,10 @@ const entryTimes = await sideBySide({
   checksum: () => Bun.hash.xxHash64(entry.subarray(0, entry.length - 8)),
 });
 console.log(
-  `entry of ${models} models (${(entry.length / 2 ** 20).toFixed(1)} MiB): encode ${entryTimes.encode!.toFixed(2)} ms (checksum included), decode ${entryTimes.decode!.toFixed(2)} ms (checksum included); ` +
-    `the xxHash64 alone ${entryTimes.checksum!.toFixed(2)} ms = ${((100 * entryTimes.checksum!) / entryTimes.encode!).toFixed(1)} % of encode, ${((100 * entryTimes.checksum!) / entryTimes.decode!).toFixed(1)} % of decode`,
+  `entry of ${models} models (${(entry.length / 2 ** 20).toFixed(1)} MiB): encode ${entryTimes.encode!.toFixed(2)} ms (checksum ` +
+    `included), decode ${entryTimes.decode!.toFixed(2)} ms (checksum included); ` +
+    `the xxHash64 alone ${entryTimes.checksum!.toFixed(2)} ms = ${((100 * entryTimes.checksum!) / entryTimes.encode!).toFixed(1)} ` +
+    `% of encode, ${((100 * entryTimes.checksum!) / entryTimes.decode!).toFixed(1)} % of decode`,
 );
 
 // 2. A weight file: content checksum against reading it (both from the page cache after the first round).
@@ -67,7 +69,8 @@ try {
     checksum: () => contentChecksum(file, 0, bytes.length),
   });
   console.log(
-    `file of ${fileMebibytes} MiB (page cache): read ${fileTimes.read!.toFixed(1)} ms, content checksum ${fileTimes.checksum!.toFixed(1)} ms = ${(fileTimes.checksum! / fileTimes.read!).toFixed(2)}× the read`,
+    `file of ${fileMebibytes} MiB (page cache): read ${fileTimes.read!.toFixed(1)} ms, content checksum ` +
+      `${fileTimes.checksum!.toFixed(1)} ms = ${(fileTimes.checksum! / fileTimes.read!).toFixed(2)}× the read`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });

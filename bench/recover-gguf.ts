@@ -167,7 +167,8 @@ for (let r = 0; r < repeat; r++) {
 }
 const catSeconds = median(catRuns);
 console.log(
-  `GGUF set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB ${type} (${blocks} Llama blocks, hidden ${hidden}) = ${(totalBytes / 1024 ** 3).toFixed(2)} GiB`,
+  `GGUF set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB ${type} (${blocks} Llama blocks, hidden ` +
+    `${hidden}) = ${(totalBytes / 1024 ** 3).toFixed(2)} GiB`,
 );
 console.log(
   `cat (warm, median of ${repeat}): ${catSeconds.toFixed(2)} s   runs ${catRuns.map((s) => s.toFixed(2)).join(" ")}   CPU ${median(catCpu).toFixed(2)} s`,
@@ -175,7 +176,8 @@ console.log(
 for (const variant of variants) {
   const seconds = median(variant.runs);
   console.log(
-    `mother recover --no-cache, ${variant.name} kernels: ${seconds.toFixed(2)} s   ratio ${(seconds / catSeconds).toFixed(2)}× (budget ≤ 2×)   runs ${variant.runs.map((s) => s.toFixed(2)).join(" ")}   ` +
+    `mother recover --no-cache, ${variant.name} kernels: ${seconds.toFixed(2)} s   ratio ${(seconds / catSeconds).toFixed(2)}× ` +
+      `(budget ≤ 2×)   runs ${variant.runs.map((s) => s.toFixed(2)).join(" ")}   ` +
       `CPU ${median(variant.cpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores   peak RSS ${(variant.peakKb / 1024).toFixed(0)} MB`,
   );
 }

@@ -199,8 +199,10 @@ console.log(`cat (${args.cold ? "cold: from disk" : "warm"}, median of ${repeat}
 for (const variant of variants) {
   const seconds = median(variant.runs);
   console.log(
-    `mother recover --distance ${args.distance}${variant.set === adapterDir ? " (children as PEFT adapter folders)" : ""}, ${variant.name} kernels: ${seconds.toFixed(2)} s   ratio ${(seconds / catSeconds).toFixed(2)}× (budget ≤ 2×)   ` +
-      `CPU ${median(variant.cpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores   peak RSS ${(variant.peakKb / 1024).toFixed(0)} MB (${(((variant.peakKb * 1024) / totalBytes) * 100).toFixed(1)}% of the set)`,
+    `mother recover --distance ${args.distance}${variant.set === adapterDir ? " (children as PEFT adapter folders)" : ""}, ` +
+      `${variant.name} kernels: ${seconds.toFixed(2)} s   ratio ${(seconds / catSeconds).toFixed(2)}× (budget ≤ 2×)   ` +
+      `CPU ${median(variant.cpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores   peak RSS ` +
+      `${(variant.peakKb / 1024).toFixed(0)} MB (${(((variant.peakKb * 1024) / totalBytes) * 100).toFixed(1)}% of the set)`,
   );
 }
 if (requested === "adapter") {

@@ -145,15 +145,18 @@ for (const n of sizes) {
 // 6. The table, and the growth exponents.
 const ratio = (run: Run, cat: number) => `${run.seconds.toFixed(2)} s (${(run.seconds / cat).toFixed(1)}×, ${Math.round(run.peakMb)} MB)`;
 console.log(
-  "| models | GB | cat | index (cold) | recover --index (cold trees) | index + recover | recover (warm) | add one: index | add one: recover | = cold | edges | clustering |" +
+  "| models | GB | cat | index (cold) | recover --index (cold trees) | index + recover | recover (warm) | add one: index | add " +
+    "one: recover | = cold | edges | clustering |" +
     (args.direct ? " recover (no index) |" : ""),
 );
 console.log(`|${" --- |".repeat(args.direct ? 13 : 12)}`);
 for (const r of rows) {
   const total = r.index.seconds + r.cold.seconds;
   console.log(
-    `| ${r.n} | ${r.gigabytes.toFixed(2)} | ${r.cat.toFixed(2)} s | ${ratio(r.index, r.cat)} | ${ratio(r.cold, r.cat)} | ${total.toFixed(2)} s (${(total / r.cat).toFixed(1)}×) | ` +
-      `${ratio(r.warm, r.cat)} | ${r.addIndex.seconds.toFixed(2)} s | ${r.addRecover.seconds.toFixed(2)} s | ${r.sameAsCold ? "yes" : "NO"} | ${r.edges.toFixed(3)} | ${r.clustering.toFixed(3)} |` +
+    `| ${r.n} | ${r.gigabytes.toFixed(2)} | ${r.cat.toFixed(2)} s | ${ratio(r.index, r.cat)} | ${ratio(r.cold, r.cat)} | ` +
+      `${total.toFixed(2)} s (${(total / r.cat).toFixed(1)}×) | ` +
+      `${ratio(r.warm, r.cat)} | ${r.addIndex.seconds.toFixed(2)} s | ${r.addRecover.seconds.toFixed(2)} s | ` +
+      `${r.sameAsCold ? "yes" : "NO"} | ${r.edges.toFixed(3)} | ${r.clustering.toFixed(3)} |` +
       (args.direct ? ` ${r.direct ? ratio(r.direct, r.cat) : "–"} |` : ""),
   );
 }
@@ -177,7 +180,8 @@ if (rows.length >= 2) {
   const big = rows.filter((r) => r.n >= 1000).length >= 2 ? 1000 : 0;
   console.log(
     `\ngrowth exponent of wall time (log-log fit over ${big ? "n ≥ 1000" : "all sizes"}): index ${fit((r) => r.index.seconds, big)}, ` +
-      `recover --index ${fit((r) => r.cold.seconds, big)}, index + recover ${fit((r) => r.index.seconds + r.cold.seconds, big)}, cat ${fit((r) => r.cat, big)}; ` +
+      `recover --index ${fit((r) => r.cold.seconds, big)}, index + recover ${fit((r) => r.index.seconds + r.cold.seconds, big)}, cat ` +
+      `${fit((r) => r.cat, big)}; ` +
       `peak RSS ${fit((r) => Math.max(r.index.peakMb, r.cold.peakMb), big)}`,
   );
 }

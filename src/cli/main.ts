@@ -106,20 +106,26 @@ export function buildProgram(): Command {
     .option("--workers <n>", "worker threads for reading layers, 0 to read in this thread (default: by size, up to 2)", (v) => wholeNumber(v, 0))
     .option(
       "--cache <dir>",
-      "keep what was read of each layer here, so a re-run (other --lambda, --trees, --format) or an interrupted run reads only what it lacks (default: $XDG_CACHE_HOME/mother/layers, else ~/.cache/mother/layers); entries are keyed by each file's path, size and mtime: one stat per file, but a file rewritten in place with the same size and mtime is served stale (see --verify-cache)",
+      "keep what was read of each layer here, so a re-run (other --lambda, --trees, --format) or an interrupted run reads only what " +
+        "it lacks (default: $XDG_CACHE_HOME/mother/layers, else ~/.cache/mother/layers); entries are keyed by each file's path, size " +
+        "and mtime: one stat per file, but a file rewritten in place with the same size and mtime is served stale (see --verify-cache)",
     )
     .option("--no-cache", "read every layer and keep nothing")
     .option(
       "--verify-cache",
-      "key the layer cache by a checksum of each selected tensor's bytes instead: catches a same-size, same-mtime rewrite; reads every selected weight again, but still skips the statistics and distances",
+      "key the layer cache by a checksum of each selected tensor's bytes instead: catches a same-size, same-mtime rewrite; reads " +
+        "every selected weight again, but still skips the statistics and distances",
     )
     .option("--index <dir>", "recover from the fingerprint index in DIR (mother index), after adding the paths given to it; for thousands of models")
     .option("-q, --quiet", "no progress on standard error")
     .addHelpText("after", FORMATS_HELP)
     .addHelpText(
       "after",
-      "\nChecks:\n  Only the layers recovery compares are read, and only those are checked for NaN/Inf; a corrupt value in any other tensor\n  (embeddings, norms, heads) is not detected: the result does not depend on those tensors, and reading them would cost a pass over bytes it never uses.\n" +
-        "\nEnvironment:\n  MOTHER_KERNELS=wasm  sweep with the WebAssembly kernels only (by default the native AVX2 kernels, built by the machine's cc at install, run where they can)",
+      "\nChecks:\n  Only the layers recovery compares are read, and only those are checked for NaN/Inf; a corrupt value in any other " +
+        "tensor\n  (embeddings, norms, heads) is not detected: the result does not depend on those tensors, and reading them would " +
+        "cost a pass over bytes it never uses.\n" +
+        "\nEnvironment:\n  MOTHER_KERNELS=wasm  sweep with the WebAssembly kernels only (by default the native AVX2 kernels, built by " +
+        "the machine's cc at install, run where they can)",
     )
     .action(async (paths: string[], options: RecoverCommandOptions) => runRecoverCommand(paths, options));
 
@@ -144,17 +150,21 @@ export function buildProgram(): Command {
   program
     .command("evaluate")
     .description(
-      "score a recovered Model Graph against the truth: directed precision, recall and F1, typed F1 and recall per type (typed truth), clustering accuracy, the paper's edge accuracy",
+      "score a recovered Model Graph against the truth: directed precision, recall and F1, typed F1 and recall per type (typed " +
+        "truth), clustering accuracy, the paper's edge accuracy",
     )
     .requiredOption(
       "--truth <file>",
-      'ground truth JSON: {"models":[{"id","tree"?}],"edges":[{"parent","child","type"?}]}; type is finetune|adapter|quantized|merge, a merge one edge per parent; without "tree", trees are read off the edges',
+      'ground truth JSON: {"models":[{"id","tree"?}],"edges":[{"parent","child","type"?}]}; type is ' +
+        'finetune|adapter|quantized|merge, a merge one edge per parent; without "tree", trees are read off the edges',
     )
     .argument("<result>", "recovered graph JSON (the output of mother recover)")
     .option("--json", "print the scores (and the notes) as JSON")
     .addHelpText(
       "after",
-      "\nBoth files are checked first: a malformed file, a child with several parents not all typed merge, a cycle, or no model id in common is an error; models only one side lists are scored as notes say (missing from the result: not recovered; unknown to the truth: left out).",
+      "\nBoth files are checked first: a malformed file, a child with several parents not all typed merge, a cycle, or no model id " +
+        "in common is an error; models only one side lists are scored as notes say (missing from the result: not recovered; unknown to " +
+        "the truth: left out).",
     )
     .action(async (result: string, options: { truth: string; json?: boolean }) => runEvaluateCommand(result, options));
 

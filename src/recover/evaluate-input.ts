@@ -89,7 +89,8 @@ export function compareModels(truthFile: string, truth: EvaluationTruth, resultF
   if (missing.length > 0) notes.push(`${resultFile}: lacks ${missing.length} model(s) of the truth, counted as not recovered (${sample(missing)})`);
   if (unknown.length > 0) {
     notes.push(
-      `${resultFile}: ${unknown.length} model(s) the truth does not list are left out of the scores, and so are edges into them; an edge from one into a listed model counts as a wrong parent (${sample(unknown)})`,
+      `${resultFile}: ${unknown.length} model(s) the truth does not list are left out of the scores, and so are edges into them; an ` +
+        `edge from one into a listed model counts as a wrong parent (${sample(unknown)})`,
     );
   }
   return notes;

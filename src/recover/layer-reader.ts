@@ -67,7 +67,8 @@ export class LayerReader {
     if (this.damaged.length > 0) {
       const [first] = this.damaged;
       this.effects.log(
-        `${this.damaged.length} layer cache entr${this.damaged.length === 1 ? "y was" : "ies were"} damaged (${first!.file}: ${first!.reason}${this.damaged.length > 1 ? ", …" : ""}): dropped, the layers read again and the entries rewritten`,
+        `${this.damaged.length} layer cache entr${this.damaged.length === 1 ? "y was" : "ies were"} damaged (${first!.file}: ` +
+          `${first!.reason}${this.damaged.length > 1 ? ", …" : ""}): dropped, the layers read again and the entries rewritten`,
       );
     }
     if (this.cachedCount > 0)

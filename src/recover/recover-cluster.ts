@@ -160,7 +160,8 @@ function logOrientation(kept: readonly Member[], { rule, first, direction }: Ori
     log(`tree rooted at ${root}: a chain or a pair, oriented by the distance from a synthetic init (--chain init-distance): check it, or give --stage`);
   } else if (direction.decidedBy === "branches" && direction.trend !== "mixed" && rule.trend * (direction.trend === "rises" ? 1 : -1) < 0) {
     log(
-      `tree rooted at ${root}: ${rule.name} ${direction.trend === "rises" ? "rises" : "falls"} from parent to child here, so --stage auto oriented it as generalization`,
+      `tree rooted at ${root}: ${rule.name} ${direction.trend === "rises" ? "rises" : "falls"} from parent to child here, so --stage ` +
+        `auto oriented it as generalization`,
     );
   }
 }

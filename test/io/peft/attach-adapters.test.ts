@@ -101,7 +101,8 @@ describe("attachAdapters", () => {
     const error = await attachAdapters(await discoverModels([root])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MotherError);
     expect((error as Error).message).toStartWith(
-      `${join(root, "llama", "adapter_model.safetensors")}: adapted module model.layers.0.self_attn.q_proj matches no weight tensor of any model in the set (1 models searched)`,
+      `${join(root, "llama", "adapter_model.safetensors")}: adapted module model.layers.0.self_attn.q_proj matches no weight tensor ` +
+        `of any model in the set (1 models searched)`,
     );
   });
 
