@@ -2,7 +2,7 @@
  * `mother index`: bring an index folder up to date with the models under some paths.
  *
  *   paths ─1─► models (headers only) ─2─► compare with the index: kept | new or changed | gone
- *         ─3─► fingerprint the new and changed ones, one model at a time ─4─► one new segment (+ compaction)
+ *         ─3─► fingerprint the new and changed ones, one model per thread at a time (two threads) ─4─► one new segment (+ compaction)
  *
  * A model is kept when its entry has this version and every file's identity (path, size,
  * mtime) is unchanged: a re-run reads no weights. Entries whose model is gone from the given
@@ -14,7 +14,8 @@ import { join, resolve, sep } from "node:path";
 import type { ModelSource } from "../types.ts";
 import { discoverModels, locateModels } from "../io/discover-models.ts";
 import { duplicateIndexedId } from "../messages.ts";
-import { FINGERPRINT_VERSION, fingerprintModel, type Fingerprint } from "./fingerprint.ts";
+import { FINGERPRINT_VERSION, type Fingerprint } from "./fingerprint.ts";
+import { fingerprintAll, fingerprintWorkersFor } from "./fingerprint-pool.ts";
 import { compact, loadIndex, writeSegment, type IndexRow, type LoadedIndex } from "./index-store.ts";
 import { rm } from "node:fs/promises";
 
@@ -89,12 +90,8 @@ export async function planIndexUpdate(paths: readonly string[], dir: string, eff
 /** Brings the index at `dir` up to date with the models under `paths`. */
 export async function indexModels(paths: readonly string[], dir: string, effects: IndexEffects = SILENT): Promise<IndexSummary> {
   const plan = await planIndexUpdate(paths, dir, effects);
-  const fingerprints: Fingerprint[] = [];
   effects.progress(0, plan.todo.length);
-  for (const model of plan.todo) {
-    fingerprints.push(await fingerprintModel(model));
-    effects.progress(fingerprints.length, plan.todo.length);
-  }
+  const fingerprints = await fingerprintAll(plan.todo, fingerprintWorkersFor(plan.todo.length), (done) => effects.progress(done, plan.todo.length));
   return finishUpdate(dir, plan, fingerprints);
 }
 

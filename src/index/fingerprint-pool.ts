@@ -1,0 +1,63 @@
+/**
+ * Fingerprinting spread over the cores of one machine (`mother index` without --redis): each
+ * model is read by one worker thread, alone, so two threads read two models at a time — still a
+ * small constant of open files. Small batches stay in-process, where starting a worker (~0.1 s
+ * with its kernels) would cost more than it saves.
+ */
+import type { ModelSource } from "../types.ts";
+import { BugError, MotherError, type ErrorCode, type ErrorDetail } from "../errors.ts";
+import { fingerprintModel, type Fingerprint } from "./fingerprint.ts";
+
+/** From this many models to read, they are spread over worker threads. */
+export const MODELS_PER_WORKER_START = 64;
+
+interface Failure {
+  readonly file: string;
+  readonly problem: string;
+  readonly detail?: ErrorDetail;
+  readonly code?: ErrorCode;
+  readonly bug?: boolean;
+}
+
+/** Fingerprints `models` in order with `workers` threads (0: in-process); `done` is called as each finishes. */
+export async function fingerprintAll(models: readonly ModelSource[], workers: number, done: (count: number) => void = () => {}): Promise<Fingerprint[]> {
+  const out: Fingerprint[] = new Array(models.length);
+  let finished = 0;
+  if (workers === 0) {
+    for (const [i, model] of models.entries()) {
+      out[i] = await fingerprintModel(model);
+      done(++finished);
+    }
+    return out;
+  }
+  const threads = Array.from({ length: workers }, () => new Worker(new URL("./fingerprint-worker.ts", import.meta.url).href));
+  let next = 0;
+  try {
+    await Promise.all(
+      threads.map(async (thread) => {
+        while (next < models.length) {
+          const i = next++;
+          out[i] = await new Promise<Fingerprint>((resolve, reject) => {
+            thread.onmessage = (event: MessageEvent<{ fingerprint?: Fingerprint; failure?: Failure }>) => {
+              const { fingerprint, failure } = event.data;
+              if (!failure) resolve(fingerprint!);
+              else if (failure.bug) reject(new BugError(`fingerprinting ${failure.file}: ${failure.problem}`));
+              else reject(new MotherError(failure.file, failure.problem, failure.detail, failure.code));
+            };
+            thread.onerror = (event) => reject(new BugError(`fingerprint worker failed: ${event.message}`));
+            thread.postMessage({ path: models[i]!.path });
+          });
+          done(++finished);
+        }
+      }),
+    );
+  } finally {
+    for (const thread of threads) thread.terminate();
+  }
+  return out;
+}
+
+/** The worker count for `models` models to read on this machine. */
+export function fingerprintWorkersFor(models: number): number {
+  return models < MODELS_PER_WORKER_START ? 0 : Math.min(2, navigator.hardwareConcurrency || 1);
+}

@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MotherError } from "../../src/errors.ts";
+import { discoverModels } from "../../src/io/discover-models.ts";
+import { fingerprintAll } from "../../src/index/fingerprint-pool.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-fingerprint-pool-"));
+  await writeSyntheticTrees(dir, [{ root: "a", children: 3, grandchildren: 1 }]);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("fingerprintAll", () => {
+  test("two worker threads give the in-process fingerprints, in model order", async () => {
+    const models = await discoverModels([dir]);
+    const seen: number[] = [];
+    const threads = await fingerprintAll(models, 2, (done) => seen.push(done));
+    const inProcess = await fingerprintAll(models, 0);
+    expect(threads).toEqual(inProcess);
+    expect(seen).toEqual(models.map((_, i) => i + 1));
+  });
+
+  test("a model that cannot be read rejects with its MotherError", async () => {
+    const [model] = await discoverModels([join(dir, "a")]);
+    const error = await fingerprintAll([{ ...model!, path: join(dir, "gone") }], 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MotherError);
+    expect((error as MotherError).message).toContain(join(dir, "gone"));
+  });
+});
