@@ -91,7 +91,7 @@ export async function planIndexUpdate(paths: readonly string[], dir: string, eff
 export async function indexModels(paths: readonly string[], dir: string, effects: IndexEffects = SILENT): Promise<IndexSummary> {
   const plan = await planIndexUpdate(paths, dir, effects);
   effects.progress(0, plan.todo.length);
-  const fingerprints = await fingerprintAll(plan.todo, fingerprintWorkersFor(plan.todo.length), (done) => effects.progress(done, plan.todo.length));
+  const fingerprints = await fingerprintAll(plan.todo, fingerprintWorkersFor(plan.todo), (done) => effects.progress(done, plan.todo.length));
   return finishUpdate(dir, plan, fingerprints);
 }
 

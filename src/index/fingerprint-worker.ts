@@ -1,15 +1,15 @@
-/** Worker entry for the fingerprint pool: fingerprints one model (its path) per message. */
+/** Worker entry for the fingerprint pool: fingerprints one model (as discovered: its tensors' places) per message. */
+import type { ModelSource } from "../types.ts";
 import { MotherError } from "../errors.ts";
-import { discoverModels } from "../io/discover-models.ts";
 import { fingerprintModel } from "./fingerprint.ts";
 
 declare const self: Worker;
 
-self.onmessage = async (event: MessageEvent<{ path: string }>) => {
-  const { path } = event.data;
+self.onmessage = async (event: MessageEvent<{ model: ModelSource }>) => {
+  const { model } = event.data;
+  const path = model.path;
   try {
-    const [model] = await discoverModels([path]);
-    const fingerprint = await fingerprintModel(model!);
+    const fingerprint = await fingerprintModel(model);
     self.postMessage({ fingerprint }, [fingerprint.samples.buffer as ArrayBuffer]);
   } catch (error) {
     const failure =

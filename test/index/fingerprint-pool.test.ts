@@ -26,10 +26,11 @@ describe("fingerprintAll", () => {
     expect(seen).toEqual(models.map((_, i) => i + 1));
   });
 
-  test("a model that cannot be read rejects with its MotherError", async () => {
+  test("a model whose file went away rejects with the MotherError naming it", async () => {
     const [model] = await discoverModels([join(dir, "a")]);
-    const error = await fingerprintAll([{ ...model!, path: join(dir, "gone") }], 1).catch((e: unknown) => e);
+    const gone = join(dir, "gone.safetensors");
+    const error = await fingerprintAll([{ ...model!, tensors: model!.tensors.map((t) => ({ ...t, file: gone })) }], 1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MotherError);
-    expect((error as MotherError).message).toContain(join(dir, "gone"));
+    expect((error as MotherError).message).toContain(gone);
   });
 });
