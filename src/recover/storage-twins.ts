@@ -98,24 +98,31 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
     copyOf[i] = chosen;
     certain[i] = precision(members[chosen]!) > precision(members[i]!) ? 1 : 0;
   }
-  // GGUF copies: under the nearest unquantized model their format's rounding explains.
+  // GGUF copies: under the nearest model that their format's rounding explains — an unquantized
+  // one, or a finer GGUF copy whose own rounding is added to the bound. With the source present
+  // it is the nearest (a finer copy adds its own rounding); without it (a hub repository of
+  // quantizations) the finest copy is nearer than any fine-tune relative and stands for it.
   const meanDistance = (a: number, b: number) => layers.reduce((sum, l) => sum + pass[l]!.meanAbsDiff[a * n + b]!, 0);
+  const bitsOf = (m: number, l: number) => storedBits(jobs[l]!.tensors[m]!);
+  const modelBits = (m: number) => Math.min(...layers.map((l) => bitsOf(m, l)));
+  const within = (copy: number, other: number, slack: (l: number) => number) =>
+    layers.every((l) => pass[l]!.maxAbsDiff[copy * n + other]! <= slack(l) * largestOf(l, copy, other));
+  const nearestOf = (i: number, admits: (j: number) => boolean) => {
+    let nearest = -1;
+    for (let j = 0; j < k; j++) {
+      if (j !== i && admits(j) && (nearest < 0 || meanDistance(members[i]!, members[j]!) < meanDistance(members[i]!, members[nearest]!))) nearest = j;
+    }
+    return nearest;
+  };
   for (let i = 0; i < k; i++) {
     if (!quantized[i]) continue;
     const copy = members[i]!;
-    const explains = (j: number) =>
-      !quantized[j] &&
-      grid(members[j]!) === 0 &&
-      layers.every((l) => {
-        const type = ggufQuantizedType(jobs[l]!.tensors[copy]!);
-        const bits = type === undefined ? storedBits(jobs[l]!.tensors[copy]!) : ggmlBitsPerValue(type);
-        return pass[l]!.maxAbsDiff[copy * n + members[j]!]! <= ggufRounding(bits) * largestOf(l, copy, members[j]!);
-      });
-    let nearest = -1;
-    for (let j = 0; j < k; j++) {
-      if (explains(j) && (nearest < 0 || meanDistance(copy, members[j]!) < meanDistance(copy, members[nearest]!))) nearest = j;
-    }
-    if (nearest >= 0) [copyOf[i], certain[i]] = [nearest, 1];
+    const parent = nearestOf(i, (j) => {
+      const other = members[j]!;
+      if (!quantized[j]) return grid(other) === 0 && within(copy, other, (l) => ggufRounding(bitsOf(copy, l)));
+      return modelBits(other) > modelBits(copy) && within(copy, other, (l) => ggufRounding(bitsOf(copy, l)) + ggufRounding(bitsOf(other, l)));
+    });
+    if (parent >= 0) [copyOf[i], certain[i]] = [parent, 1];
   }
   return { copyOf, certain };
 }

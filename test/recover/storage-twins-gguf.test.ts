@@ -37,15 +37,17 @@ describe("GGUF copies", () => {
     await ggufCopy(folder, "r-c1", "r-c1-q8", "Q8_0");
     await ggufCopy(folder, "r", "r-q4k", "Q4_K");
     await ggufCopy(folder, "r-c0-g1", "r-c0-g1-q4k", "Q4_K");
+    await ggufCopy(folder, "r-c1", "r-c1-q4k", "Q4_K"); // beside the Q8_0 copy of the same source
     const result = await recover([folder], { trees: 1 });
     const parentOf = new Map(result.graph.edges.map((e) => [e.child, e]));
     expect(parentOf.get("r-c1-q8")).toMatchObject({ parent: "r-c1", type: "quantized", confidence: 1 });
     expect(result.graph.models.find((m) => m.id === "r-c1-q8")?.format).toBe("gguf");
     expect(parentOf.get("r-q4k")).toMatchObject({ parent: "r", confidence: 1 });
     expect(parentOf.get("r-c0-g1-q4k")).toMatchObject({ parent: "r-c0-g1", confidence: 1 });
+    expect(parentOf.get("r-c1-q4k")).toMatchObject({ parent: "r-c1", type: "quantized" });
     const pairs = (edges: readonly { parent: string; child: string }[]) => edges.map((e) => `${e.parent}→${e.child}`).sort();
     expect(pairs(result.graph.edges.filter((e) => !/-q(8|4k)$/.test(e.child)))).toEqual(pairs(without.graph.edges));
-  }, 60_000);
+  }, 90_000);
 
   test("Llama names: GGUF copies (Q/K rows in rotary order, F16 and Q8_0) compare weight for weight with their safetensors sources", async () => {
     const vit = join(dir, "vit");
@@ -73,6 +75,20 @@ describe("GGUF copies", () => {
     const pairs = (edges: readonly { parent: string; child: string }[]) => edges.map((e) => `${e.parent}→${e.child}`).sort();
     expect(pairs(result.graph.edges.filter((e) => !/-(q8|f16)$/.test(e.child)))).toEqual(pairs(without.graph.edges));
   });
+
+  test("quantizations of an absent source hang under the finest of them, which takes the source's place", async () => {
+    const folder = join(dir, "repository");
+    await writeSyntheticTrees(folder, [{ root: "h", children: 2, grandchildren: 0 }], { mode: "ft", seed: 44, hidden: 256, blocks: 1 });
+    await ggufCopy(folder, "h-c1", "h-c1-q8", "Q8_0");
+    await ggufCopy(folder, "h-c1", "h-c1-q6k", "Q6_K");
+    await ggufCopy(folder, "h-c1", "h-c1-q4k", "Q4_K");
+    await rm(join(folder, "h-c1"), { recursive: true });
+    const result = await recover([folder], { trees: 1 });
+    const parentOf = new Map(result.graph.edges.map((e) => [e.child, e]));
+    expect(parentOf.get("h-c1-q6k")).toMatchObject({ parent: "h-c1-q8", type: "quantized" });
+    expect(parentOf.get("h-c1-q4k")).toMatchObject({ parent: "h-c1-q8", type: "quantized" });
+    expect(parentOf.get("h-c1-q8")).toMatchObject({ parent: "h", type: "finetune" });
+  }, 60_000);
 
   test("a GGUF copy whose source is absent is a model of its own", async () => {
     const folder = join(dir, "orphan");
