@@ -257,3 +257,13 @@ export function indexNeedsSafetensors(path: string, format: string): MotherError
     help: "recover GGUF files and PEFT adapters without --index",
   });
 }
+
+/** `mother recover` with neither model paths nor an index. */
+export function recoverNeedsInput(): MotherError {
+  return new MotherError(
+    "recover",
+    "needs model paths, or --index DIR (an index built by mother index)",
+    { help: "mother recover models/ --out graph.json" },
+    "option",
+  );
+}

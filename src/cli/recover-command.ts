@@ -9,7 +9,15 @@ import { formatGraph, type GraphFormat } from "../recover/format.ts";
 import { FileWriteError, writeFilesAtomic, type WriteEffects } from "../io/write-file-atomic.ts";
 import { checkOutputPath } from "../io/check-output-path.ts";
 import { lineProgress, type Progress, type ProgressTask, silentProgress, terminalProgress } from "../ui/progress.ts";
-import { outputWriteFailed, outputsCollide, stagesFileBadStage, stagesFileNotObject, stagesFileUnreadable, standardOutputFailed } from "../messages.ts";
+import {
+  outputWriteFailed,
+  outputsCollide,
+  recoverNeedsInput,
+  stagesFileBadStage,
+  stagesFileNotObject,
+  stagesFileUnreadable,
+  standardOutputFailed,
+} from "../messages.ts";
 
 /** Options as commander parses them (see main.ts for the flags). */
 export interface RecoverCommandOptions {
@@ -52,6 +60,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     if ([...realPaths.values()].includes(real)) throw outputsCollide(path);
     realPaths.set(flag, real);
   }
+  if (paths.length === 0 && !options.index) throw recoverNeedsInput();
   const stages = options.stages ? await readStagesFile(options.stages) : {};
   const progress = options.quiet ? silentProgress : process.stderr.isTTY ? terminalProgress() : lineProgress();
   const overrides: Partial<RecoverOptions> = {

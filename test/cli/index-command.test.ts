@@ -53,4 +53,11 @@ describe("mother index / recover --index", () => {
     expect(result.stderr).toContain("unreadable index segment");
     expect(await Bun.file(out).exists()).toBe(false);
   }, 60_000);
+
+  test("recover with neither paths nor --index says what it needs in one line", async () => {
+    const result = await run("recover");
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain("needs model paths, or --index DIR");
+  }, 60_000);
 });
