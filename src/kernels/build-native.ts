@@ -1,23 +1,29 @@
 /**
  * Builds the native kernels (src/kernels/native/weight-kernels.c) with the machine's C compiler
  * (`$CC`, else `cc`) into the package's .cache/kernels/, named by a hash of the source, the flags,
- * the architecture and the CPU model: -march=native code runs only where it was built, so a cache
- * carried to another machine builds afresh instead of loading foreign instructions.
+ * the compiler and the platform. The flags name the instruction set instead of -march=native, so
+ * the library is the same code on every x86-64 CPU with AVX2 and recovery computes the same bits
+ * on all of them (docs/reproducibility.md); whether this CPU can run it is asked at load time
+ * (native-kernels.ts).
  *
- * Native kernels are optional. Where the build fails (no compiler, not x86-64, no AVX2) the reason
- * is kept beside the would-be library, so later runs do not retry, and the WebAssembly kernels
- * serve alone (delete .cache/kernels/ to retry after installing a compiler).
+ * Native kernels are optional. Where the build fails (no compiler, not x86-64) the reason is kept
+ * beside the would-be library, so later runs do not retry, and the WebAssembly kernels serve
+ * alone (delete .cache/kernels/ to retry after installing a compiler).
  * `bun install` builds it once (package.json postinstall, through build-kernels.ts).
  */
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
-import { cpus } from "node:os";
 import { join } from "node:path";
 import { KERNEL_CACHE_FOLDER, pruneOtherBuilds } from "./kernel-cache.ts";
 import { temporaryPathFor, writeFileAtomic } from "../io/write-file-atomic.ts";
 
 export const NATIVE_SOURCE = join(import.meta.dir, "native", "weight-kernels.c");
-/** -O2 with the machine's own vector units (AVX2, FMA, F16C); no fast-math: the kernels rely on IEEE order. */
-const FLAGS = ["-O2", "-march=native", "-std=c11", "-shared", "-fPIC", "-Wall", "-Werror"];
+/**
+ * -O2 for exactly AVX2 + FMA + F16C, whatever the building CPU has more of (-march=native let
+ * GCC pick AVX-512 encodings on AVX-512 machines); -ffp-contract=off so no compiler fuses the
+ * scalar tails' a·b + c (GCC's ISO mode does not, clang's default would); no fast-math: the
+ * kernels rely on IEEE order.
+ */
+const FLAGS = ["-O2", "-mavx2", "-mfma", "-mf16c", "-ffp-contract=off", "-std=c11", "-shared", "-fPIC", "-Wall", "-Werror"];
 
 /** The built library, or why there is none. */
 export type NativeBuild = { readonly path: string } | { readonly unavailable: string };
@@ -26,7 +32,7 @@ export type NativeBuild = { readonly path: string } | { readonly unavailable: st
 export async function nativeLibrary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<NativeBuild> {
   const source = await readFile(NATIVE_SOURCE, "utf8");
   const compiler = process.env.CC || "cc";
-  const machine = [process.platform, process.arch, cpus()[0]?.model ?? "unknown cpu"];
+  const machine = [process.platform, process.arch];
   const key = new Bun.CryptoHasher("sha256").update(JSON.stringify({ source, FLAGS, compiler, machine })).digest("hex").slice(0, 16);
   const path = join(cacheFolder, `weight-kernels-${key}.so`);
   const failure = `${path}.unavailable`;
@@ -53,6 +59,7 @@ export async function nativeLibrary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<
 /** Compiles the source into `output`; the compiler's first error line when it cannot. */
 async function compile(compiler: string, output: string): Promise<string | undefined> {
   if (process.platform !== "linux" && process.platform !== "darwin") return `no native kernels on ${process.platform}`;
+  if (process.arch !== "x64") return `no native kernels on ${process.arch} (they are x86-64 AVX2 code)`;
   try {
     const child = Bun.spawn([compiler, ...FLAGS, "-o", output, NATIVE_SOURCE], { stdout: "ignore", stderr: "pipe" });
     const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);

@@ -49,14 +49,17 @@ export async function loadNativeKernels(cacheFolder?: string): Promise<KernelCho
   const build = await nativeLibrary(cacheFolder);
   if ("unavailable" in build) return { reason: build.unavailable };
   try {
-    return { native: open(build.path) };
+    const native = open(build.path);
+    return native === undefined ? { reason: "this CPU lacks AVX2, FMA or F16C" } : { native };
   } catch (error) {
     return { reason: `${build.path} would not load: ${(error as Error).message}` };
   }
 }
 
-function open(path: string): NativeKernels {
+/** The kernels of the library at `path`, or undefined when this CPU cannot run them (the build is not for one CPU). */
+function open(path: string): NativeKernels | undefined {
   const { symbols } = dlopen(path, {
+    mother_cpu_supported: { args: [], returns: FFIType.i32 },
     mother_add_power_sums: { args: [FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.ptr], returns: FFIType.f64 },
     mother_add_power_sums_bf16: { args: [FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.ptr], returns: FFIType.f64 },
     mother_add_power_sums_f16: { args: [FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.ptr], returns: FFIType.f64 },
@@ -74,6 +77,7 @@ function open(path: string): NativeKernels {
     mother_dequantize_q5_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_dequantize_q6_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
   });
+  if (symbols.mother_cpu_supported() !== 1) return undefined;
   return {
     addPowerSums: symbols.mother_add_power_sums,
     addPowerSumsBf16: symbols.mother_add_power_sums_bf16,

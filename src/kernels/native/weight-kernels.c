@@ -7,9 +7,12 @@
  * time, and they work in place on the WebAssembly memory the reader filled:
  * src/kernels/native-kernels.ts passes them absolute addresses into it.
  *
- * Built on the machine that runs it (cc -O2 -march=native, src/kernels/build-native.ts); where
- * there is no C compiler or no AVX2, the build fails on purpose and the WebAssembly kernels
- * serve alone.
+ * Built at install by the machine's C compiler with fixed flags (src/kernels/build-native.ts:
+ * -mavx2 -mfma -mf16c -ffp-contract=off, no -march=native, no fast-math), so every x86-64 CPU
+ * with AVX2 runs the same instructions and gets the same bits: the arithmetic is the explicit
+ * intrinsics below plus IEEE scalar code the compiler may neither fuse nor reorder. Where there
+ * is no C compiler, or the CPU lacks AVX2, FMA or F16C (mother_cpu_supported), the WebAssembly
+ * kernels serve alone.
  */
 #if !defined(__AVX2__) || !defined(__FMA__) || !defined(__F16C__)
 #error "the native kernels need AVX2, FMA and F16C (the WebAssembly kernels serve elsewhere)"
@@ -18,6 +21,15 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
+
+/*
+ * 1 when this CPU (and its operating system) can run the kernels below. Compiled for the
+ * x86-64 baseline, so that asking never executes an instruction the answer may rule out.
+ */
+__attribute__((target("arch=x86-64"))) int32_t mother_cpu_supported(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
 
 /* Values per f32 partial sum in mother_add_power_sums: 8 per lane of each of two accumulators. */
 #define POWER_BLOCK 128
