@@ -1,0 +1,85 @@
+/**
+ * Recovery computes the same bits on every x86-64 CPU with AVX2 (docs/reproducibility.md): the
+ * native kernels are built with fixed flags, not -march=native, and the WebAssembly kernels
+ * follow WebAssembly's deterministic semantics. The hashes below were computed on an AVX-512 CPU
+ * and checked on an emulated AVX2-only one (qemu-x86_64 -cpu Haswell); CI on any other x86-64
+ * Linux machine checks them again. The two kernel sets round differently (the native power sums
+ * fuse multiply-adds), so each has its own hash; the recovered edges are the same.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadNativeKernels } from "../../src/kernels/native-kernels.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
+
+/** sha256 of the recovered numbers (see `numbers`) per set and kernel set, as measured here. */
+const EXPECTED = {
+  ft: { native: "9ff64fd6948faaa8a3699fb50ac7e4af9792c3aa926d10b8b92e315723205e83", wasm: "6ee564485e377863fe43ee9c33850ccc22457f34e74a42bdf6a9f1638746a304" },
+  lora: {
+    native: "8bf6fe44148c5550f10bd8b1383dd6af30f728643190d028c2ae4d74cc75e097",
+    wasm: "7d56499a269aa904ecf71f45def8c2fe09b0370132869ed41dbaf7e539744a7b",
+  },
+} as const;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-bits-"));
+  const trees = [
+    { root: "a", children: 3, grandchildren: 2 },
+    { root: "b", children: 2, grandchildren: 2 },
+  ];
+  await writeSyntheticTrees(join(dir, "ft"), trees, { seed: 21, hidden: 48 });
+  await writeSyntheticTrees(join(dir, "lora"), trees, { seed: 22, hidden: 48, mode: "lora" });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Recovers `set` in a fresh process with the default kernels or the WebAssembly ones alone. */
+async function recoverJson(set: string, kernels: "default" | "wasm"): Promise<unknown> {
+  const env = { ...process.env, MOTHER_KERNELS: kernels === "wasm" ? "wasm" : "" };
+  const proc = Bun.spawn(["bun", MAIN, "recover", "--no-cache", "--quiet", join(dir, set)], { stdout: "pipe", stderr: "pipe", env });
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  if ((await proc.exited) !== 0) throw new Error(`mother recover failed: ${stderr}`);
+  return JSON.parse(stdout);
+}
+
+interface Recovered {
+  models: { id: string; stage: string; score: number }[];
+  edges: { parent: string; child: string; distance: number; confidence?: number }[];
+  trees: string[][];
+}
+
+/** The recovered numbers (scores, distances, confidences) and structure, without paths or fields other outputs may add. */
+function numbers(result: unknown): string {
+  const { models, edges, trees } = result as Recovered;
+  return JSON.stringify({
+    models: models.map(({ id, stage, score }) => ({ id, stage, score })),
+    edges: edges.map(({ parent, child, distance, confidence }) => ({ parent, child, distance, confidence })),
+    trees,
+  });
+}
+
+const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
+
+describe("recovery's numbers do not depend on the CPU", () => {
+  const verified = process.platform === "linux" && process.arch === "x64";
+  for (const set of ["ft", "lora"] as const) {
+    test(`${set} set: the committed hash with each kernel set, and the same edges from both`, async () => {
+      const [byDefault, wasm] = await Promise.all([recoverJson(set, "default"), recoverJson(set, "wasm")]);
+      const edges = (r: unknown) => (r as Recovered).edges.map((e) => `${e.parent}>${e.child}`).sort();
+      expect(edges(byDefault)).toEqual(edges(wasm));
+      if (!verified) {
+        console.warn(`skipped the hashes: measured on x86-64 Linux only, not on ${process.platform} ${process.arch}`);
+        return;
+      }
+      // Where the native kernels cannot run, the default run is the WebAssembly one.
+      const native = (await loadNativeKernels()).native !== undefined;
+      expect(sha256(numbers(wasm))).toBe(EXPECTED[set].wasm);
+      expect(sha256(numbers(byDefault))).toBe(native ? EXPECTED[set].native : EXPECTED[set].wasm);
+    }, 60_000);
+  }
+});
