@@ -4,7 +4,10 @@
  * Variants: a 2-layer MLP, and a ViT-like pre-norm transformer (tokens given, no patchify),
  * each with parameters as separate inputs or packed into one flat vector (one Split in,
  * one Concat of gradients out, one optimizer update for everything).
- *   bun run bench/onnx-step.ts [--steps 100] [--threads 1] [--only "dim 48"] [--profile]
+ *   bun run bench/onnx-step.ts [--steps 100] [--threads 1] [--only "dim 48"] [--profile] [--softmax]
+ * --softmax compares, instead of separate vs packed parameters, the packed step with Softmax and
+ * LogSoftmax lowered to portable primitives (src/onnx/portable-ops.ts) against onnxruntime's
+ * own, CPU-dependent kernels (the default).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -27,6 +30,8 @@ const settings = {
   steps: flag("steps", defaults.steps),
   threads: flag("threads", defaults.threads),
   profile: args.includes("--profile"),
+  /** compare portable Softmax/LogSoftmax with onnxruntime's own kernels instead of separate vs packed */
+  softmax: args.includes("--softmax"),
   /** run only models whose label contains this text */
   only: onlyIndex >= 0 ? (args[onlyIndex + 1] ?? "") : "",
 };
@@ -152,7 +157,7 @@ interface Prepared {
   readonly finish: () => Promise<void>;
 }
 
-async function prepare(model: ModelSpec, packed: boolean): Promise<Prepared> {
+async function prepare(model: ModelSpec, packed: boolean, portable = false): Promise<Prepared> {
   const g = new o.Graph("step");
   const lr = g.input("lr", "float32", []);
   const step = g.input("step", "float32", []);
@@ -203,6 +208,7 @@ async function prepare(model: ModelSpec, packed: boolean): Promise<Prepared> {
   const profilePrefix = `/tmp/onnx-step-profile-${packed ? "packed" : "separate"}`;
   const compiled = await o.compileGraph(g, {
     intraOpNumThreads: settings.threads,
+    portable,
     ...(settings.profile ? { sessionOptions: { enableProfiling: true, profileFilePrefix: profilePrefix } } : {}),
   });
   const compileMs = performance.now() - compileStart;
@@ -217,7 +223,7 @@ async function prepare(model: ModelSpec, packed: boolean): Promise<Prepared> {
   for (let i = 0; i < 10; i++) await run();
   const paramCount = model.params.reduce((s, p) => s + p.shape.reduce((a, d) => a * d, 1), 0);
   const describe = (msPerStep: number): string =>
-    `${model.label.padEnd(66)} ${packed ? "packed  " : "separate"}  params ${String(paramCount).padStart(7)}  nodes ${String(g.nodes.length).padStart(4)} ` +
+    `${model.label.padEnd(66)} ${packed ? "packed  " : "separate"}${portable ? " portable" : ""}  params ${String(paramCount).padStart(7)}  nodes ${String(g.nodes.length).padStart(4)} ` +
     `(fwd ${forwardNodes}, bwd ${backwardNodes}, opt ${optimizerNodes})  compile ${compileMs.toFixed(0)} ms  ` +
     `${msPerStep.toFixed(2)} ms/step  loss ${lossOut[0]!.toFixed(3)}`;
   const finish = async (): Promise<void> => {
@@ -232,7 +238,9 @@ async function prepare(model: ModelSpec, packed: boolean): Promise<Prepared> {
 
 /** Time both variants of a model in alternating blocks (the machine is shared, so drift hits both), report the median block. */
 async function compare(model: ModelSpec): Promise<void> {
-  const variants = [await prepare(model, false), await prepare(model, true)];
+  const variants = settings.softmax
+    ? [await prepare(model, true, false), await prepare(model, true, true)]
+    : [await prepare(model, false), await prepare(model, true)];
   const blocks = 5;
   const perBlock = Math.max(1, Math.round(settings.steps / blocks));
   const times: number[][] = variants.map(() => []);

@@ -56,7 +56,8 @@ export const MODEL_ARTIFACT_KIND = "model";
  * Bump when the training engine changes what a config produces (graph, init, data), so
  * cached models from the old engine are never mistaken for new ones. 2: the heads apply the
  * final LayerNorm to the rows they read (7f7f3fd) — the same function, but other float
- * rounding, which Adam amplifies into different weights.
+ * rounding, which Adam amplifies into different weights. (3, with PORTABLE_SOFTMAX in
+ * src/train/train-model.ts: CPU-independent Softmax, docs/reproducibility.md.)
  */
 export const TRAINER_VERSION = 2;
 

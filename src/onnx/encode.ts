@@ -5,6 +5,7 @@
  */
 import { onnx } from "onnx-proto";
 import { type Attribute, type ElemType, type Graph, ONNX_DATA_TYPE, type Sym } from "./graph.ts";
+import { lowerPortable } from "./portable-ops.ts";
 
 /** Opset used unless told otherwise: 18 (ReduceMean/ReduceSum take axes as inputs; LayerNormalization exists). */
 export const DEFAULT_OPSET = 18;
@@ -16,10 +17,17 @@ const IR_VERSION = 8;
 export interface EncodeOptions {
   /** Default-domain opset version (17 or higher; LayerNormalization needs 17). */
   readonly opset?: number;
+  /**
+   * Lower Softmax/LogSoftmax to primitives whose kernels do not depend on the CPU (portable-ops.ts),
+   * so a train step writes the same bytes with or without AVX-512. Default false: onnxruntime's
+   * own kernels, which the trained models in the cache were made with (src/train/train-model.ts,
+   * PORTABLE_SOFTMAX).
+   */
+  readonly portable?: boolean;
 }
 
 /** Serialise a graph to ModelProto bytes that onnxruntime can load with `InferenceSession.create(bytes)`. */
-export function encodeModel(graph: Graph, { opset = DEFAULT_OPSET }: EncodeOptions = {}): Uint8Array {
+export function encodeModel(graph: Graph, { opset = DEFAULT_OPSET, portable = false }: EncodeOptions = {}): Uint8Array {
   // A node-computed value exposed once as an output is simply renamed to the output's
   // name (an Identity would cost a node per step); inputs, constants and values
   // exposed twice keep their name and get an Identity per extra name.
@@ -39,6 +47,9 @@ export function encodeModel(graph: Graph, { opset = DEFAULT_OPSET }: EncodeOptio
     attribute: Object.entries(node.attributes).map(([name, value]) => encodeAttribute(name, value)),
   }));
   for (const { sym, to } of identities) nodes.push({ opType: "Identity", input: [nameOf(sym)], output: [to] });
+  // If asked, Softmax and LogSoftmax become primitives whose kernels do not depend on the CPU (portable-ops.ts).
+  const taken = new Set([...graph.inputs.map((s) => s.name), ...graph.initializers.map((i) => i.sym.name), ...nodes.flatMap((n) => n.output ?? [])]);
+  const lowered = portable ? lowerPortable(nodes, taken, opset) : { nodes, initializers: [] };
   const domains = new Set(graph.nodes.map((n) => n.domain).filter((d) => d !== ""));
   const model: onnx.IModelProto = {
     irVersion: IR_VERSION,
@@ -46,15 +57,18 @@ export function encodeModel(graph: Graph, { opset = DEFAULT_OPSET }: EncodeOptio
     opsetImport: [{ domain: "", version: opset }, ...[...domains].map((domain) => ({ domain, version: 1 }))],
     graph: {
       name: graph.name,
-      node: nodes,
+      node: lowered.nodes,
       input: graph.inputs.map((s) => valueInfo(s.name, s)),
       output: graph.outputs.map(({ sym, name }) => valueInfo(name, sym)),
-      initializer: graph.initializers.map(({ sym, data }) => ({
-        name: sym.name,
-        dataType: ONNX_DATA_TYPE[sym.elemType],
-        dims: [...sym.shape],
-        rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      })),
+      initializer: [
+        ...graph.initializers.map(({ sym, data }) => ({
+          name: sym.name,
+          dataType: ONNX_DATA_TYPE[sym.elemType],
+          dims: [...sym.shape],
+          rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+        })),
+        ...lowered.initializers,
+      ],
     },
   };
   return onnx.ModelProto.encode(model).finish();

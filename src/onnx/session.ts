@@ -25,6 +25,8 @@ export interface CompileOptions {
   readonly intraOpNumThreads?: number;
   /** Default-domain opset to encode with (see encode.ts). */
   readonly opset?: number;
+  /** Softmax/LogSoftmax as CPU-independent primitives (see encode.ts). Default false: onnxruntime's own kernels. */
+  readonly portable?: boolean;
   /** Extra onnxruntime session options (e.g. `enableProfiling` for benchmarks); override the defaults above. */
   readonly sessionOptions?: ort.InferenceSession.SessionOptions;
 }
@@ -166,8 +168,11 @@ function wrap(spec: TensorSpec, data: TensorData): ort.Tensor {
  * (QuickGelu, Gelu, FusedMatMul…) have float32-only kernels — and float64 graphs are
  * for exact checks, not speed.
  */
-export async function compileGraph(graph: Graph, { intraOpNumThreads = 1, opset, sessionOptions = {} }: CompileOptions = {}): Promise<CompiledGraph> {
-  const bytes = encodeModel(graph, opset === undefined ? {} : { opset });
+export async function compileGraph(
+  graph: Graph,
+  { intraOpNumThreads = 1, opset, portable = false, sessionOptions = {} }: CompileOptions = {},
+): Promise<CompiledGraph> {
+  const bytes = encodeModel(graph, { ...(opset === undefined ? {} : { opset }), portable });
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads,
     interOpNumThreads: 1,

@@ -37,7 +37,18 @@ export interface TrainEffects {
   readonly parentTensors?: readonly NamedTensor[];
   /** ORT threads per op (1 inside pool workers; SPEC §7). */
   readonly intraOpNumThreads?: number;
+  /** Softmax/LogSoftmax as CPU-independent primitives (src/onnx/portable-ops.ts); default PORTABLE_SOFTMAX. */
+  readonly portableSoftmax?: boolean;
 }
+
+/**
+ * Whether training encodes Softmax/LogSoftmax as primitives whose onnxruntime kernels give the
+ * same bits on every x86-64 CPU with AVX2 and FMA. Off for now: onnxruntime's own kernels sum in
+ * another order on AVX-512 CPUs, so trained bytes depend on the CPU family (docs/reproducibility.md),
+ * and every cached model was trained that way. Turn it on together with TRAINER_VERSION 3
+ * (src/harness/train-planned.ts) when the VTHR set can be retrained and its results re-measured.
+ */
+export const PORTABLE_SOFTMAX = false;
 
 /** What a run produces. */
 export interface TrainResult {
@@ -93,8 +104,8 @@ export async function trainModel(config: TrainConfig, resolveData: ResolveData, 
   const lora = config.lora ? { adapters, config: config.lora } : undefined;
 
   // 3. step graph (compiled once per process for this shape of run)
-  const threads = { intraOpNumThreads: effects.intraOpNumThreads ?? 1 };
-  const graphKey = JSON.stringify([config.objective, config.optimizer, config.lora ?? null, groups, threads.intraOpNumThreads]);
+  const threads = { intraOpNumThreads: effects.intraOpNumThreads ?? 1, portable: effects.portableSoftmax ?? PORTABLE_SOFTMAX };
+  const graphKey = JSON.stringify([config.objective, config.optimizer, config.lora ?? null, groups, threads.intraOpNumThreads, threads.portable]);
   const stepGraph = await cachedGraph(`step:${config.batchSize}:${graphKey}`, async () => {
     const built = buildStepGraph(objective, config.batchSize, groups, config.optimizer, lora ? { lora } : {});
     return { compiled: await compileGraph(built.graph, threads), carry: built.carry, trainedGroups: built.trainedGroups };

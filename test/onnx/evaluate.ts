@@ -8,10 +8,11 @@ export interface EvaluateInput {
   readonly elemType?: ElemType;
 }
 
-/** Run `build` on the given inputs; each returned Sym becomes an output of the same key. */
+/** Run `build` on the given inputs; each returned Sym becomes an output of the same key. `portable`: see compileGraph. */
 export async function evaluate(
   inputs: Readonly<Record<string, EvaluateInput>>,
   build: (xs: Record<string, Sym>, g: Graph) => Record<string, Sym>,
+  { portable = false }: { portable?: boolean } = {},
 ): Promise<Record<string, { shape: readonly number[]; values: number[] }>> {
   const g = new Graph("evaluate");
   const xs: Record<string, Sym> = {};
@@ -28,7 +29,7 @@ export async function evaluate(
   }
   const outputs = build(xs, g);
   for (const [name, sym] of Object.entries(outputs)) g.output(sym, `out_${name}`);
-  const compiled = await compileGraph(g);
+  const compiled = await compileGraph(g, { portable });
   const result = await compiled.run(feeds);
   await compiled.release();
   return Object.fromEntries(

@@ -13,7 +13,28 @@ import { readCheckpointTensors } from "../../src/train/read-checkpoint.ts";
 import { saveCheckpoint } from "../../src/train/save-checkpoint.ts";
 import { trainModel } from "../../src/train/train-model.ts";
 import { datasetSource } from "../../src/harness/dataset-source.ts";
+import { VTHR_VIT } from "../../src/models/vit-config.ts";
+import type { TrainConfig } from "../../src/train/train-config.ts";
 import { TINY_RUN, TINY_VIT } from "./tiny-run.ts";
+
+/**
+ * sha256 of the parameters of TINY_RUN and of a 6-step VTHR-sized run. With onnxruntime's own
+ * Softmax kernels (the default) the bytes depend on whether the CPU has AVX-512F; with portable
+ * Softmax they are the same on both. Measured on an AMD EPYC with AVX-512 and under
+ * `qemu-x86_64 -cpu Haswell` (AVX2 + FMA, no AVX-512).
+ */
+const TRAINED_BYTES_SHA256 = {
+  portable: "351eb8fbc49e7c188a3a54d2513393a9ca7baa4355de08b3d3b257568295bb6a",
+  avx512: "d836cee34274d1d66b6191d8b427558fdcfa1cf1f9da5d713cf6553c4cc401eb",
+  avx2: "to be measured",
+};
+
+/** The CPU's feature flags from /proc/cpuinfo, or undefined where there is none. */
+async function cpuFlags(): Promise<Set<string> | undefined> {
+  const cpuinfo = await readFile("/proc/cpuinfo", "utf8").catch(() => undefined);
+  const flags = cpuinfo?.match(/^flags\s*:(.*)$/m)?.[1];
+  return flags === undefined ? undefined : new Set(flags.trim().split(/\s+/));
+}
 
 const mean = (values: Float32Array, from: number, to: number): number => values.slice(from, to).reduce((a, b) => a + b, 0) / (to - from);
 
@@ -38,6 +59,33 @@ describe("trainModel", () => {
     expect(Buffer.from(first.losses.buffer).equals(Buffer.from(second.losses.buffer))).toBe(true);
     expect(bytes(first).equals(bytes(other))).toBe(false);
   });
+
+  test("the bytes are the ones committed here: one hash per CPU family, and one for every family with portable Softmax (docs/reproducibility.md)", async () => {
+    const flags = await cpuFlags();
+    if (process.arch !== "x64" || !flags?.has("avx2") || !flags.has("fma")) {
+      // onnxruntime runs SSE/AVX-only kernels there, or is not on x86-64: other last bits, as documented.
+      console.warn("skipped: the committed training bytes are claimed for x86-64 CPUs with AVX2 and FMA only");
+      return;
+    }
+    const vthrSized: TrainConfig = {
+      ...TINY_RUN,
+      objective: { kind: "vit-classification", vit: { ...VTHR_VIT, numClasses: 6 } },
+      data: { ...TINY_RUN.data, imageSize: VTHR_VIT.imageSize } as TrainConfig["data"],
+      steps: 6,
+      batchSize: 32,
+    };
+    const trainedBytes = async (portableSoftmax: boolean): Promise<string> => {
+      const hash = new Bun.CryptoHasher("sha256");
+      for (const config of [TINY_RUN, vthrSized]) {
+        const { params } = await trainModel(config, datasetSource, { portableSoftmax });
+        for (const p of params) hash.update(new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength));
+      }
+      return hash.digest("hex");
+    };
+    // A change here means the trainer now writes other bytes: bump TRAINER_VERSION (src/harness/train-planned.ts) with it.
+    expect(await trainedBytes(true)).toBe(TRAINED_BYTES_SHA256.portable);
+    expect(await trainedBytes(false)).toBe(flags.has("avx512f") ? TRAINED_BYTES_SHA256.avx512 : TRAINED_BYTES_SHA256.avx2);
+  }, 120_000);
 
   test("LoRA keeps non-adapted weights bit-identical and adds a rank ≤ r update to query/value", async () => {
     const parent = await trainModel({ ...TINY_RUN, steps: 5 }, datasetSource);
