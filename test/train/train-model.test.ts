@@ -26,7 +26,7 @@ import { TINY_RUN, TINY_VIT } from "./tiny-run.ts";
 const TRAINED_BYTES_SHA256 = {
   portable: "351eb8fbc49e7c188a3a54d2513393a9ca7baa4355de08b3d3b257568295bb6a",
   avx512: "d836cee34274d1d66b6191d8b427558fdcfa1cf1f9da5d713cf6553c4cc401eb",
-  avx2: "to be measured",
+  avx2: "be037b8977311ce8695d0f69935ebf91836ef3b8dd865b54016bcf62405d556b",
 };
 
 /** The CPU's feature flags from /proc/cpuinfo, or undefined where there is none. */
