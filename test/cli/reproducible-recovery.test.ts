@@ -15,7 +15,11 @@ import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 
 const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
 
-/** sha256 of the recovered numbers (see `numbers`) per set and kernel set, as measured here. */
+/**
+ * sha256 of the recovered numbers (see `numbers`) per set and kernel set, as measured here. A
+ * change to recovery's arithmetic (scores, distances, confidence) changes them: then recompute
+ * them on purpose (print `sha256(numbers(…))`), knowing why the numbers moved.
+ */
 const EXPECTED = {
   ft: { native: "9ff64fd6948faaa8a3699fb50ac7e4af9792c3aa926d10b8b92e315723205e83", wasm: "6ee564485e377863fe43ee9c33850ccc22457f34e74a42bdf6a9f1638746a304" },
   lora: {
