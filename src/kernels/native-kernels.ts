@@ -26,6 +26,17 @@ export interface NativeKernels {
   dequantizeQ4K(blocks: number, target: number, count: number): void;
   dequantizeQ5K(blocks: number, target: number, count: number): void;
   dequantizeQ6K(blocks: number, target: number, count: number): void;
+  /** A PEFT adapter's rows: out = stored + L·R (src/io/peft/adapter-tensor.ts is the TypeScript twin); typed arrays passed as they are. */
+  addLowRankRows(
+    stored: Float32Array,
+    left: Float64Array,
+    right: Float64Array,
+    out: Float32Array,
+    firstRow: number,
+    rows: number,
+    cols: number,
+    rank: number,
+  ): void;
   /** The address of byte 0 of `buffer`. */
   addressOf(buffer: ArrayBuffer): number;
 }
@@ -37,10 +48,19 @@ export type KernelChoice = { readonly native: NativeKernels } | { readonly nativ
 export const WASM_ONLY = "MOTHER_KERNELS=wasm";
 
 let loaded: Promise<KernelChoice> | undefined;
+let settled: KernelChoice | undefined;
 
 /** This thread's native kernels, if this machine has them and MOTHER_KERNELS does not say wasm. */
 export function nativeKernels(): Promise<KernelChoice> {
-  return (loaded ??= loadNativeKernels());
+  return (loaded ??= loadNativeKernels().then((choice) => (settled = choice)));
+}
+
+/**
+ * This thread's native kernels when nativeKernels() has already settled (the layer pass awaits
+ * it before any read), else undefined: for readers that cannot wait (src/io/peft/adapter-tensor.ts).
+ */
+export function loadedNativeKernels(): NativeKernels | undefined {
+  return settled?.native;
 }
 
 /** Builds (if needed) and opens the native kernels from `cacheFolder`; the reason when it cannot. */
@@ -76,6 +96,10 @@ function open(path: string): NativeKernels | undefined {
     mother_dequantize_q4_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_dequantize_q5_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_dequantize_q6_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
+    mother_add_low_rank_rows: {
+      args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32],
+      returns: FFIType.void,
+    },
   });
   if (symbols.mother_cpu_supported() !== 1) return undefined;
   return {
@@ -90,6 +114,7 @@ function open(path: string): NativeKernels | undefined {
     widenF16: symbols.mother_widen_f16,
     dequantizeQ8_0: symbols.mother_dequantize_q8_0,
     dequantizeQ4K: symbols.mother_dequantize_q4_k,
+    addLowRankRows: symbols.mother_add_low_rank_rows,
     dequantizeQ5K: symbols.mother_dequantize_q5_k,
     dequantizeQ6K: symbols.mother_dequantize_q6_k,
     addressOf: (buffer) => ptr(buffer),

@@ -513,3 +513,29 @@ void mother_dequantize_q6_k(const uint8_t *blocks, float *target, int32_t count)
     }
   }
 }
+
+/*
+ * Rows [first_row, first_row + rows) of a PEFT adapter's layer read as a model's: out = stored +
+ * L·R, L (scaled B) rows × rank and R (A) rank × cols in f64, the sum rounded to f32 once
+ * (src/io/peft/adapter-tensor.ts is the TypeScript twin, the same sums in another order). Four
+ * columns at a time, all rank terms summed in a register: out is written once per value.
+ */
+void mother_add_low_rank_rows(const float *stored, const double *left, const double *right, float *out, int32_t first_row, int32_t rows, int32_t cols,
+                              int32_t rank) {
+  for (int32_t r = 0; r < rows; r++) {
+    const double *l = left + (int64_t)(first_row + r) * rank;
+    const float *s = stored + (int64_t)r * cols;
+    float *o = out + (int64_t)r * cols;
+    int32_t j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      __m256d sum = _mm256_setzero_pd();
+      for (int32_t k = 0; k < rank; k++) sum = _mm256_add_pd(sum, _mm256_mul_pd(_mm256_set1_pd(l[k]), _mm256_loadu_pd(right + (int64_t)k * cols + j)));
+      _mm_storeu_ps(o + j, _mm256_cvtpd_ps(_mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(s + j)), sum)));
+    }
+    for (; j < cols; j++) {
+      double sum = 0;
+      for (int32_t k = 0; k < rank; k++) sum += l[k] * right[(int64_t)k * cols + j];
+      o[j] = (float)((double)s[j] + sum);
+    }
+  }
+}

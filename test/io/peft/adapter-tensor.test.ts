@@ -6,6 +6,7 @@ import { readTensor, TensorScratch } from "../../../src/io/read-safetensors.ts";
 import { openSafetensorsFile } from "../../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
 import type { TensorInfo } from "../../../src/types.ts";
+import { nativeKernels } from "../../../src/kernels/native-kernels.ts";
 import { temporaryFolder } from "../craft-safetensors.ts";
 
 /** Δ = scale · B · A by the definition, in f64, [out, in] (or its transpose [in, out]). */
@@ -114,5 +115,26 @@ describe("low-rank tensors read like stored ones", () => {
     const dense = denseDelta(Float64Array.from(a), Float64Array.from(b), rank, fanIn, fanOut, 2, true);
     const values = await readTensor(virtual);
     expect([...values]).toEqual([...w].map((x, i) => Math.fround(x + dense[i]!)));
+  });
+});
+
+describe("the native twin of the row update", () => {
+  test("gives stored + L·R as the definition does (rank 13, 7 columns: every remainder path), in row ranges", async () => {
+    const choice = await nativeKernels();
+    if (!choice.native) return; // no C compiler here: the TypeScript loop serves alone and is tested above
+    const [rank, fanIn, fanOut] = [13, 7, 9];
+    const a = Float64Array.from({ length: rank * fanIn }, (_, i) => Math.sin(3 * i + 1));
+    const b = Float64Array.from({ length: fanOut * rank }, (_, i) => Math.cos(5 * i + 2));
+    const delta = { base: info("w", [fanOut, fanIn]), a: info("a", [rank, fanIn]), b: info("b", [fanOut, rank]), scale: 0.75, transposed: false };
+    const factors = lowRankFactors(delta, a, b);
+    const dense = denseDelta(a, b, rank, fanIn, fanOut, 0.75, false);
+    const [firstRow, rows] = [2, 5];
+    const stored = Float32Array.from({ length: rows * fanIn }, (_, i) => i / 7 - 2);
+    const out = new Float32Array(rows * fanIn);
+    choice.native.addLowRankRows(stored, factors.left, factors.right, out, firstRow, rows, fanIn, rank);
+    for (let i = 0; i < out.length; i++) {
+      const expected = stored[i]! + dense[firstRow * fanIn + i]!;
+      expect(Math.abs(out[i]! - expected)).toBeLessThanOrEqual(Math.abs(expected) * 2 ** -23);
+    }
   });
 });
