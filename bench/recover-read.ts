@@ -57,7 +57,8 @@ const setDir = (mode: "ft" | "lora" | "zeros" | "adapter") =>
   join(
     ".cache",
     "bench",
-    `recover-${modelCount}x${blocks}b-h${hidden}${treeCount > 1 ? `-t${treeCount}` : ""}${mode === "ft" ? "" : `-${mode}`}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`,
+    `recover-${modelCount}x${blocks}b-h${hidden}${treeCount > 1 ? `-t${treeCount}` : ""}` +
+      `${mode === "ft" ? "" : `-${mode}`}${dtype === "F32" ? "" : `-${dtype.toLowerCase()}`}`,
   );
 const mode = requested === "adapter" ? "lora" : requested;
 const dir = setDir(mode);

@@ -56,7 +56,8 @@ function scoreLines(scores: GraphScores): string[] {
     `directed recall      ${value(directed.recall)}  (${directed.correct}/${directed.total} true edges recovered, with direction)`,
     `directed F1          ${value(directed.f1)}`,
     typed
-      ? `typed F1             ${value(typed.f1)}  (${typed.correct} edges right with their type; precision ${value(typed.precision)}, recall ${value(typed.recall)})`
+      ? `typed F1             ${value(typed.f1)}  (${typed.correct} edges right with their type; ` +
+        `precision ${value(typed.precision)}, recall ${value(typed.recall)})`
       : "typed F1             n/a  (the truth's edges have no type)",
     ...scores.perType.map(
       (t) => `  ${t.type.padEnd(10)} recall ${value(t.typed / t.total)}  (${t.typed}/${t.total} with type; ${t.recovered}/${t.total} as a pair)`,

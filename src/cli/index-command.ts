@@ -64,7 +64,10 @@ export async function recoverWithIndex(
 
 /** One line: what an update did. */
 export function describeSummary(dir: string, summary: IndexSummary): string {
-  return `${dir}: ${summary.models} models indexed (${summary.added} added, ${summary.updated} read again, ${summary.removed} removed, ${summary.kept} unchanged)`;
+  return (
+    `${dir}: ${summary.models} models indexed ` +
+    `(${summary.added} added, ${summary.updated} read again, ${summary.removed} removed, ${summary.kept} unchanged)`
+  );
 }
 
 function indexEffects(quiet: boolean): IndexEffects {

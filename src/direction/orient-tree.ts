@@ -120,5 +120,8 @@ export function directionLine(direction: TreeDirection): string {
     tie: "no evidence: both orientations fit equally (a chain or a pair), fine-tuning assumed",
     "init-distance": "distance from a synthetic init (a chain or a pair)",
   }[direction.decidedBy];
-  return `tree rooted at ${direction.root}: direction by ${direction.rule} (${direction.trend} from parent to child), margin ${direction.margin.toFixed(2)} λ, decided by ${because}`;
+  return (
+    `tree rooted at ${direction.root}: direction by ${direction.rule} (${direction.trend} from parent to child), ` +
+    `margin ${direction.margin.toFixed(2)} λ, decided by ${because}`
+  );
 }

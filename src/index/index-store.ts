@@ -80,7 +80,8 @@ export async function writeSegment(dir: string, rows: readonly IndexRow[]): Prom
   const folder = join(dir, SEGMENTS);
   await mkdir(folder, { recursive: true });
   // Time, then this process's count: a process's later segments sort after its earlier ones.
-  const stamp = `${Date.now().toString().padStart(15, "0")}-${process.pid}-${(written++).toString().padStart(6, "0")}-${Math.random().toString(16).slice(2, 10)}`;
+  const time = Date.now().toString().padStart(15, "0");
+  const stamp = `${time}-${process.pid}-${(written++).toString().padStart(6, "0")}-${Math.random().toString(16).slice(2, 10)}`;
   const file = join(folder, `seg-${stamp}-${digestOf(bytes)}.arrow`);
   await writeFileAtomic(file, bytes);
   return file;

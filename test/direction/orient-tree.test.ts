@@ -72,7 +72,7 @@ describe("every registry rule orients a tree where its statistic follows its tre
 });
 
 describe("the default policy", () => {
-  test("picks kurtosis with the variance fallback for ℓ_FT, variance over the LoRA layers for ℓ_LoRA, kurtosis alone with generalization, a fixed --score as given", () => {
+  test("picks kurtosis with the variance fallback for ℓ_FT, variance of LoRA layers for ℓ_LoRA, kurtosis with generalization, a given --score", () => {
     expect(defaultRules("ft", false, OPTIONS)).toMatchObject({ first: { name: "kurtosis" }, fallback: { name: "variance" }, rankPairs: undefined });
     expect(defaultRules("mixed", false, OPTIONS)).toMatchObject({ first: { name: "kurtosis" }, rankPairs: { name: "variance-lora" } });
     expect(defaultRules("lora", false, OPTIONS)).toMatchObject({ first: { name: "variance-lora" }, fallback: undefined });

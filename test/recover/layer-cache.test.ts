@@ -75,7 +75,7 @@ describe("layer cache entries", () => {
 });
 
 describe("damaged entries", () => {
-  test("a bit flip at any position of any entry never changes the recovered graph: the entry is reported, read again and rewritten (property, 50 flips)", async () => {
+  test("a bit flip anywhere in any entry never changes the recovered graph: the entry is reported, read again, rewritten (property, 50 flips)", async () => {
     const cacheFolder = join(dir, "bit-flips");
     const clean = await recover([models], { workers: 0 });
     await recover([models], { cacheFolder, workers: 0 });
