@@ -193,7 +193,8 @@ for (let r = 0; r < repeat; r++) {
 const catSeconds = median(catRuns);
 const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
 console.log(
-  `model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB (${blocks} blocks, hidden ${hidden}, ${dtype}, ` +
+  `model set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB = ${gib(totalBytes)} GiB ` +
+    `(${blocks} blocks, hidden ${hidden}, ${dtype}, ` +
     `${{ lora: `rank-${LORA_RANK} LoRA children`, ft: "dense fine-tunes", zeros: "all zeros" }[mode]}${treeCount > 1 ? `, ${treeCount} trees` : ""})`,
 );
 console.log(`cat (${args.cold ? "cold: from disk" : "warm"}, median of ${repeat}): ${catSeconds.toFixed(2)} s   CPU ${median(catCpu).toFixed(2)} s`);

@@ -61,7 +61,7 @@ function factors(seed: number) {
 }
 
 describe("recover with PEFT adapter folders", () => {
-  test("adapters land under their bases (typed adapter), a stacked adapter under its adapter, a fine-tune of a merged adapter under the adapter, a missing base gives a note", async () => {
+  test("adapters under their bases (type adapter), a stacked one under its adapter, a merged adapter's fine-tune under it, an orphan's note", async () => {
     const set = join(dir, "set");
     await writeSyntheticTrees(set, [{ root: "base", children: 2, grandchildren: 0 }], { mode: "ft", seed: 5 });
     const a1 = factors(1);
@@ -100,7 +100,8 @@ describe("recover with PEFT adapter folders", () => {
     expect(graph.models.filter((m) => m.format === "peft").map((m) => m.id)).toEqual(["lora-base", "lora-ft", "lora-stack", "lora-orphan"]);
     expect(graph.edges.some((e) => e.child === "lora-orphan")).toBe(false);
     const note =
-      "adapter lora-orphan: its base org/absent is not among the inputs; 4 model(s) have its shapes (base, base-c0, base-c1, lora-base-ft), but an adapter's factors do not tell which of them, if any, it was trained on; no parent";
+      "adapter lora-orphan: its base org/absent is not among the inputs; 4 model(s) have its shapes (base, base-c0, base-c1, lora-base-ft), " +
+      "but an adapter's factors do not tell which of them, if any, it was trained on; no parent";
     expect(graph.notes).toEqual([note]);
     expect(lines).toContain(note);
   }, 60_000);

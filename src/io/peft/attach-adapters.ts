@@ -108,7 +108,8 @@ function unattachedNote(id: string, adapter: PeftAdapter, namedMisfit: { id: str
   const fits =
     fitting.length === 0
       ? "no model in the set has its shapes"
-      : `${fitting.length} model(s) have its shapes (${fitting.slice(0, 4).join(", ")}${fitting.length > 4 ? ", …" : ""}), but an adapter's factors do not tell which of them, if any, it was trained on`;
+      : `${fitting.length} model(s) have its shapes (${fitting.slice(0, 4).join(", ")}${fitting.length > 4 ? ", …" : ""}), ` +
+        "but an adapter's factors do not tell which of them, if any, it was trained on";
   if (namedMisfit)
     return `adapter ${id}: its config names ${namedMisfit.id}, whose ${namedMisfit.misfit.module} does not fit (${namedMisfit.misfit.detail}); no parent`;
   const named = adapter.baseModel ? `its base ${adapter.baseModel} is not among the inputs` : "its config names no base model";
