@@ -8,10 +8,10 @@
  * it from here equals recovering it cold. Entries are small JSON files written atomically; one
  * that cannot be parsed is recovered again.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { ModelGraph } from "../types.ts";
-import { writeFileAtomic } from "../io/write-file-atomic.ts";
+import { temporaryPathFor } from "../io/write-file-atomic.ts";
 import { nativeKernels } from "../kernels/native-kernels.ts";
 import type { DistanceChoice } from "../recover/tree-distance.ts";
 import type { RecoverOptions } from "../recover/options.ts";
@@ -51,7 +51,7 @@ export class TreeCache {
   /** The tree stored under `key`, if any. */
   async get(key: string): Promise<CachedTree | undefined> {
     try {
-      return JSON.parse(await readFile(this.fileOf(key), "utf8"), (key, value) =>
+      return JSON.parse(readFileSync(this.fileOf(key), "utf8"), (key, value) =>
         NUMBERS.has(key) && typeof value === "string" ? Number(value) : value,
       ) as CachedTree;
     } catch {
@@ -59,13 +59,31 @@ export class TreeCache {
     }
   }
 
-  /** Stores a tree under `key`. */
+  /**
+   * Stores a tree under `key`, atomically (a temp file renamed into place). Blocking calls, and
+   * the folder made once: through Bun's thread pool, a `mkdir` and a write per tree cost ~10 ms
+   * each on a loaded machine — 5 s for the 500 trees of 10,000 models.
+   */
   async set(key: string, tree: CachedTree): Promise<void> {
-    await writeFileAtomic(
-      this.fileOf(key),
-      JSON.stringify(tree, (_, value) => (typeof value === "number" && !Number.isFinite(value) ? String(value) : value)),
-    );
+    if (!this.folderMade) {
+      mkdirSync(join(this.dir, TREES), { recursive: true });
+      this.folderMade = true;
+    }
+    const path = this.fileOf(key);
+    const temporary = temporaryPathFor(path);
+    try {
+      writeFileSync(
+        temporary,
+        JSON.stringify(tree, (_, value) => (typeof value === "number" && !Number.isFinite(value) ? String(value) : value)),
+      );
+      renameSync(temporary, path);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
   }
+
+  private folderMade = false;
 
   private fileOf(key: string): string {
     return join(this.dir, TREES, `${key}.json`);
@@ -76,7 +94,9 @@ export class TreeCache {
 async function codeDigest(): Promise<string> {
   const root = join(import.meta.dir, "..");
   const hash = new Bun.CryptoHasher("sha256").update((await nativeKernels()).native ? "native" : "wasm");
-  const files = (await readdir(root, { recursive: true })).filter((file) => /\.(ts|c|h)$/.test(file)).sort();
-  for (const file of files) hash.update(relative(root, join(root, file))).update(await readFile(join(root, file)));
+  const files = readdirSync(root, { recursive: true, encoding: "utf8" })
+    .filter((file) => /\.(ts|c|h)$/.test(file))
+    .sort();
+  for (const file of files) hash.update(relative(root, join(root, file))).update(readFileSync(join(root, file)));
   return hash.digest("hex");
 }
