@@ -99,8 +99,10 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
             kept.map((member) => member.index),
           ),
           keptDistance,
-          // An attached PEFT adapter's parent is its base (adapter-edges.ts), never a merge's parents.
-          (node) => kept[node]?.model.base === undefined,
+          // An attached PEFT adapter's parent is its base (adapter-edges.ts), never a merge's parents; a pruned
+          // model (PRUNED_ZEROS or more exact zeros) is a pruned copy: its zeros look like a TIES/DARE merge's
+          // untouched weights, and pruned copies were taken for merges of each other (derived-copies: 18/20 → 13/20).
+          (node) => kept[node]?.model.base === undefined && !isPruned(group, kept[node]),
         )
       : [];
   if (merges.length > 0) log(`${merges.length} model(s) are merges of others (a combination of their weights): each is attached to all its parents`);
@@ -264,4 +266,9 @@ function subMatrix(matrix: Float64Array, k: number, kept: readonly Member[]): Fl
     });
   });
   return out;
+}
+
+/** True for a member with PRUNED_ZEROS or more exact zeros over the compared layers (a pruned copy). */
+function isPruned(group: GroupPass, member: Member | undefined): boolean {
+  return member !== undefined && zeroShare(group.plan, group.pass, member.index) >= PRUNED_ZEROS;
 }

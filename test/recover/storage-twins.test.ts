@@ -110,29 +110,36 @@ describe("storage twins", () => {
     expect(result.graph.edges.filter((e) => /-int(8|4)$/.test(e.parent))).toEqual([]);
   });
 
-  test("a pruned copy (30 % of each matrix zeroed) of a lightly fine-tuned tree hangs under its source (pairs measured by max |Δw|), never above", async () => {
-    const folder = join(dir, "pruned");
-    await writeSyntheticTrees(folder, [{ root: "p", children: 3, grandchildren: 1 }], { mode: "ft", seed: 33, step: 0.05 });
-    for (const id of ["p", "p-c0", "p-c1-g0"]) {
-      const tensors = await openSafetensorsFile(join(folder, id, "model.safetensors"));
-      await mkdir(join(folder, `${id}-pruned`));
-      const pruned = await Promise.all(
-        tensors.map(async (t) => {
-          const data = Float32Array.from(await readTensor(t));
-          if (t.shape.length === 2) {
-            const cut = [...data].map(Math.abs).sort((a, b) => a - b)[Math.floor(0.3 * data.length)]!;
-            for (let i = 0; i < data.length; i++) if (Math.abs(data[i]!) < cut) data[i] = 0;
-          }
-          return { name: t.name, dtype: "F32" as const, shape: t.shape, data };
-        }),
-      );
-      await writeSafetensors(join(folder, `${id}-pruned`, "model.safetensors"), pruned);
-    }
-    const result = await recover([folder], { trees: 1 });
-    const byChild = new Map(result.graph.edges.map((e) => [e.child, e.parent]));
-    for (const id of ["p", "p-c0", "p-c1-g0"]) expect(byChild.get(`${id}-pruned`)).toBe(id);
-    expect(result.graph.edges.filter((e) => e.parent.endsWith("-pruned"))).toEqual([]);
-  });
+  test.each([
+    ["a pruned copy of three models", "pruned", ["p", "p-c0", "p-c1-g0"]],
+    // Many pruned copies side by side: their shared zeros once looked like TIES/DARE merges of each other.
+    ["pruned copies of every model (never taken for merges)", "pruned-all", ["p", "p-c0", "p-c1", "p-c2", "p-c0-g0", "p-c1-g0", "p-c2-g0"]],
+  ])(
+    "%s (30 %% of each matrix zeroed) of a lightly fine-tuned tree: each hangs under its source (pairs measured by max |Δw|), never above",
+    async (_, name, sources) => {
+      const folder = join(dir, name);
+      await writeSyntheticTrees(folder, [{ root: "p", children: 3, grandchildren: 1 }], { mode: "ft", seed: 33, step: 0.05 });
+      for (const id of sources) {
+        const tensors = await openSafetensorsFile(join(folder, id, "model.safetensors"));
+        await mkdir(join(folder, `${id}-pruned`));
+        const pruned = await Promise.all(
+          tensors.map(async (t) => {
+            const data = Float32Array.from(await readTensor(t));
+            if (t.shape.length === 2) {
+              const cut = [...data].map(Math.abs).sort((a, b) => a - b)[Math.floor(0.3 * data.length)]!;
+              for (let i = 0; i < data.length; i++) if (Math.abs(data[i]!) < cut) data[i] = 0;
+            }
+            return { name: t.name, dtype: "F32" as const, shape: t.shape, data };
+          }),
+        );
+        await writeSafetensors(join(folder, `${id}-pruned`, "model.safetensors"), pruned);
+      }
+      const result = await recover([folder], { trees: 1 });
+      const byChild = new Map(result.graph.edges.map((e) => [e.child, e.parent]));
+      for (const id of sources) expect(byChild.get(`${id}-pruned`)).toBe(id);
+      expect(result.graph.edges.filter((e) => e.parent.endsWith("-pruned") || e.type === "merge")).toEqual([]);
+    },
+  );
 
   test("an exact duplicate hangs under the model given first, at confidence 0; a copy changed beyond rounding is a model of its own", async () => {
     const folder = join(dir, "duplicates");
