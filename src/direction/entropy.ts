@@ -15,5 +15,6 @@ export const ENTROPY: StatisticRule = {
   scoreName: "entropy",
   statistic: (layer) => layer.entropy,
   trend: SPECIALIZATION_TREND.entropy,
+  anyStage: false,
   combine: "sum",
 };

@@ -22,5 +22,6 @@ export const INIT_DISTANCE: StatisticRule = {
   scoreName: undefined,
   statistic: (layer) => layer.variance + layer.mean * layer.mean,
   trend: 1,
+  anyStage: true,
   combine: "sum",
 };

@@ -15,6 +15,7 @@ export const KURTOSIS: StatisticRule = {
   scoreName: "kurtosis",
   statistic: (layer) => layer.kurtosis,
   trend: SPECIALIZATION_TREND.kurtosis,
+  anyStage: false,
   combine: "sum",
 };
 

@@ -13,6 +13,7 @@ export const MEAN: StatisticRule = {
   scoreName: "mean",
   statistic: (layer) => layer.mean,
   trend: SPECIALIZATION_TREND.mean,
+  anyStage: false,
   combine: "sum",
 };
 
@@ -24,5 +25,6 @@ export const SKEWNESS: StatisticRule = {
   scoreName: "skewness",
   statistic: (layer) => layer.skewness,
   trend: SPECIALIZATION_TREND.skewness,
+  anyStage: false,
   combine: "sum",
 };

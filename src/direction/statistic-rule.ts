@@ -27,6 +27,11 @@ export interface StatisticRule {
   readonly statistic: (layer: LayerStats) => number;
   /** −1: the summed score falls from parent to child in specialization; +1: it rises (score-trend.ts's convention). */
   readonly trend: -1 | 1;
+  /**
+   * True when the trend holds whatever the stage (distance from an init grows along any lineage);
+   * false when generalization reverses it (paper §4.2: kurtosis rises there).
+   */
+  readonly anyStage: boolean;
   /** How per-layer values become one score: their sum, as paper Eq. 3 sums kurtosis over L. */
   readonly combine: "sum";
 }

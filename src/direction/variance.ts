@@ -15,6 +15,7 @@ export const VARIANCE: StatisticRule = {
   scoreName: "variance",
   statistic: (layer) => layer.variance,
   trend: SPECIALIZATION_TREND.variance,
+  anyStage: false,
   combine: "sum",
 };
 

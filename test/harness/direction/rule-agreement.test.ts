@@ -1,0 +1,56 @@
+import { describe, expect, test } from "bun:test";
+import { findDirectionRule } from "../../../src/direction/registry.ts";
+import { ruleAgreement, ruleKinds } from "../../../src/harness/direction/rule-agreement.ts";
+import type { LayerStatsRow } from "../../../src/stats/stats-table.ts";
+import type { LayerKind, TruthGraph } from "../../../src/types.ts";
+
+const row = (model: string, kind: LayerKind, kurtosis: number, variance: number): LayerStatsRow => ({
+  model,
+  layer: `${kind}.weight`,
+  kind,
+  shape: [2, 2],
+  stats: { count: 4, mean: 0, variance, skewness: 0, kurtosis, min: -1, max: 1, entropy: Number.NaN },
+});
+
+// p → c (specialization), c → g (generalization). Kurtosis: p 5, c 4, g 6 (falls, then rises: both agree).
+// Variance on query: 1, 2, 3 (rises twice); on mlp-in it falls, far more.
+const rows = [
+  row("p", "query", 3, 1),
+  row("c", "query", 2, 2),
+  row("g", "query", 4, 3),
+  row("p", "mlp-in", 2, 30),
+  row("c", "mlp-in", 2, 20),
+  row("g", "mlp-in", 2, 10),
+];
+const truth: TruthGraph = {
+  models: [
+    { id: "p", stage: "specialization", tree: "t" },
+    { id: "c", stage: "specialization", tree: "t" },
+    { id: "g", stage: "generalization", tree: "t" },
+  ],
+  edges: [
+    { parent: "p", child: "c" },
+    { parent: "c", child: "g" },
+  ],
+};
+
+describe("ruleAgreement", () => {
+  test("reads the rule's statistic over its layers, with the trend reversed for generalization unless the rule holds at any stage", () => {
+    expect(ruleAgreement(findDirectionRule("kurtosis")!, rows, truth)).toEqual({ rule: "kurtosis", agree: 2, total: 2 });
+    // variance over query + mlp-in falls along both edges: agrees only on the generalization one (reversed trend).
+    expect(ruleAgreement(findDirectionRule("variance")!, rows, truth)).toMatchObject({ agree: 1, total: 2 });
+    // over the LoRA layers (query) it rises along both: agrees on the specialization edge only.
+    expect(ruleAgreement(findDirectionRule("variance-lora")!, rows, truth)).toMatchObject({ agree: 1, total: 2 });
+    // the init distance (mean square) falls along both edges over the score layers: it holds at any stage, so neither agrees.
+    expect(ruleAgreement(findDirectionRule("init-distance")!, rows, truth)).toMatchObject({ agree: 0, total: 2 });
+  });
+
+  test("a statistic that was not computed (entropy without --stats) leaves no edge to count", () => {
+    expect(ruleAgreement(findDirectionRule("entropy")!, rows, truth)).toMatchObject({ agree: 0, total: 0 });
+  });
+
+  test("kurtosis-attention reads only the attention kinds recovery scores", () => {
+    expect(ruleKinds(findDirectionRule("kurtosis-attention")!)).toEqual(["query", "key", "value", "qkv", "attention-output"]);
+    expect(ruleKinds(findDirectionRule("variance-lora")!)).toEqual(["query", "value"]);
+  });
+});
