@@ -9,7 +9,7 @@
  *      that most lowers the residual of the least-squares fit c_l ≈ Σ_{p∈S} w_{p,l} p_l, per layer l
  *   3. c is a merge when the smallest S whose residual is below MERGE_RESIDUAL · r₁ has at
  *      least two members with a clearly positive weight: those are its parents, and the weights
- *      (averaged over layers, by sample size) its coefficients
+ *      (averaged over the layers where the parents differ) its coefficients
  *
  * A fine-tune c = p + Δ is not a combination: Δ is new, so no set of other models explains
  * it, and the residual stays near r₁ (siblings trained on the same data share part of their
@@ -139,9 +139,14 @@ const MIN_STEP_GAIN = 0.1;
 /** The merge found with regressors `chosen` (0 = p₁), keeping clearly positive weights only. */
 function mergeOf(grams: readonly LayerGram[], chosen: readonly number[], set: readonly number[], child: number, single: number): DetectedMerge | undefined {
   const fits = grams.map((gram) => fitLayer(gram, chosen));
-  const total = grams.reduce((sum, gram) => sum + gram.size, 0);
+  // Layers weigh by how much the parents differ there: where they are all equal (a LoRA merge's
+  // untouched layers) any split of the weights fits, and would only blur the real one.
+  const m = set.length;
+  const spread = grams.map((gram) => chosen.reduce((sum, a) => sum + (a > 0 ? gram.gram[a * m + a]! : 0), 0));
+  const layerWeight = spread.some((x) => x > 0) ? spread : grams.map((gram) => gram.size);
+  const total = layerWeight.reduce((sum, w) => sum + w, 0);
   const models = chosen.map((at) => set[at]!);
-  const weights = chosen.map((_, s) => fits.reduce((sum, fit, l) => sum + fit.weights[s]! * grams[l]!.size, 0) / total);
+  const weights = chosen.map((_, s) => fits.reduce((sum, fit, l) => sum + fit.weights[s]! * layerWeight[l]!, 0) / total);
   const positive = weights.reduce((sum, w) => sum + Math.max(0, w), 0);
   const parents = models.filter((_, s) => weights[s]! > MIN_SHARE * positive);
   if (parents.length < 2) return undefined;
@@ -287,14 +292,44 @@ function squaredDistance(a: Float64Array, b: Float64Array): number {
  * `forbidden` (k × k, or undefined) with each merge anchored for the arborescence: the merge
  * may hang only under one of its parents (its place in the tree is then replaced by one merge
  * edge per parent) and may be the parent of none of them, while its own fine-tunes still find
- * it as their parent.
+ * it as their parent. `also` lists further edges [from, to] to forbid (mergeCycleEdges).
  */
-export function anchorMerges(merges: readonly DetectedMerge[], k: number, forbidden: Uint8Array | undefined): Uint8Array | undefined {
+export function anchorMerges(
+  merges: readonly DetectedMerge[],
+  k: number,
+  forbidden: Uint8Array | undefined,
+  also: readonly (readonly [number, number])[] = [],
+): Uint8Array | undefined {
   if (merges.length === 0) return forbidden;
   const out = forbidden ? Uint8Array.from(forbidden) : new Uint8Array(k * k);
   for (const { child, parents } of merges) {
     for (let u = 0; u < k; u++) if (u !== child && !parents.includes(u)) out[u * k + child] = 1;
     for (const p of parents) out[child * k + p] = 1;
   }
+  for (const [from, to] of also) out[from * k + to] = 1;
   return out;
+}
+
+/**
+ * The edges that would close a cycle once a merge takes all its parents: the arborescence hangs
+ * a merge under one parent, but may have put it above another (a merge of siblings sits nearer
+ * their base than they do, and can take the base as its child). For each such parent, the first
+ * edge of the path from the merge down to it; forbidding those and solving again removes the
+ * cycle. Empty when the merges fit the tree.
+ */
+export function mergeCycleEdges(merges: readonly DetectedMerge[], parent: Int32Array): [number, number][] {
+  const edges: [number, number][] = [];
+  for (const { child, parents } of merges) {
+    for (const p of parents) {
+      // Walk up from p; the node just below the merge on that path is its child to cut.
+      let below = -1;
+      for (let at = p, steps = 0; at >= 0 && steps <= parent.length; below = at, at = parent[at]!, steps++) {
+        if (at === child) {
+          if (below >= 0) edges.push([child, below]);
+          break;
+        }
+      }
+    }
+  }
+  return edges;
 }

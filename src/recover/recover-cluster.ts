@@ -22,7 +22,7 @@ import { storageTwins } from "./storage-twins.ts";
 import { adapterForbidden, eitherForbidden, placeAdapters } from "./adapter-edges.ts";
 import { PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
 import { isLowRankPair, type RankMeasuredPairs } from "./rank-measured-pairs.ts";
-import { anchorMerges, detectMerges, MERGE_RESIDUAL, type DetectedMerge } from "./detect-merges.ts";
+import { anchorMerges, detectMerges, MERGE_RESIDUAL, mergeCycleEdges, type DetectedMerge } from "./detect-merges.ts";
 import { readMergeSamples } from "./merge-samples.ts";
 
 type GraphModel = ModelGraph["models"][number];
@@ -108,7 +108,21 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
   if (merges.length > 0) log(`${merges.length} model(s) are merges of others (a combination of their weights): each is attached to all its parents`);
   // d. Scores, stages, M and the MDST over the kept members.
   const rankMask = choice === "mixed" && rankPairs ? subMatrix(Float64Array.from(rankPairs.byRank), members.length, kept) : undefined;
-  const oriented = orientCluster({ group, members, kept, distance: keptDistance, choice, options, merges, rankMask });
+  const orient = (active: readonly DetectedMerge[], cut: readonly (readonly [number, number])[]) =>
+    orientCluster({ group, members, kept, distance: keptDistance, choice, options, merges: active, rankMask, cut });
+  let oriented = orient(merges, []);
+  // A merge placed above one of its own parents would close a cycle: cut that edge and solve again.
+  const cut: [number, number][] = [];
+  for (let round = 0; round < MAX_CYCLE_ROUNDS && mergeCycleEdges(merges, oriented.tree.parent).length > 0; round++) {
+    cut.push(...mergeCycleEdges(merges, oriented.tree.parent));
+    oriented = orient(merges, cut);
+  }
+  // Still not (never seen): those merges keep one parent, as plain tree nodes.
+  const placed = merges.filter((merge) => mergeCycleEdges([merge], oriented.tree.parent).length === 0);
+  if (placed.length < merges.length) {
+    log(`${merges.length - placed.length} merge(s) could not be placed below all their parents: each keeps one parent`);
+    oriented = orient(placed, cut);
+  }
   // An attached adapter's base is known from its config: its edge is placed, not inferred (adapter-edges.ts).
   for (const adapter of placeAdapters(
     oriented.tree.parent,
@@ -117,8 +131,11 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
     oriented.tree.confidence[adapter] = 1;
   logOrientation(kept, oriented, log);
   // e. The graph's models and typed edges, twins under their representatives, merges under all their parents.
-  return { choice, direction: oriented.direction, ...placeMembers(twinned, kept, oriented, { distance: matrix, rankPairs, merges }) };
+  return { choice, direction: oriented.direction, ...placeMembers(twinned, kept, oriented, { distance: matrix, rankPairs, merges: placed }) };
 }
+
+/** Rounds of cutting edges that put a merge above one of its parents (each cuts at least one edge; one round settles the zoo). */
+const MAX_CYCLE_ROUNDS = 8;
 
 /**
  * The minimum arborescence of one cluster's kept members (`distance` is their D), oriented by
@@ -137,12 +154,15 @@ function orientCluster(input: {
   readonly merges: readonly DetectedMerge[];
   /** A mixed tree's kept pairs measured by rank (kept × kept), or undefined. */
   readonly rankMask: Float64Array | undefined;
+  /** Edges [from, to] (kept indices) cut so that no merge sits above one of its parents (mergeCycleEdges). */
+  readonly cut: readonly (readonly [number, number])[];
 }): Oriented {
   const { group, kept } = input;
   const forbidden = anchorMerges(
     input.merges,
     kept.length,
     eitherForbidden(sparseToDense(kept.map((member) => zeroShare(group.plan, group.pass, member.index))), adapterForbidden(kept.map((member) => member.model))),
+    input.cut,
   );
   return orientTree({ ...input, forbidden });
 }
