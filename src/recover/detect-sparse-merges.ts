@@ -13,6 +13,11 @@
  *      (to storage rounding), while for any other model the ratios τ_c / Σ τ_i scatter and
  *      almost none lands on one common λ.
  *
+ * Exact zeros are no evidence either way: pruned copies share them (pruning removes the smallest
+ * weights, and those stay small across fine-tunes), which made pruned relatives look like sparse
+ * merges of each other (experiments/derived-copies.ts, 7 of 20 pruned copies), so weights that
+ * are 0 in the child or the base are left out of both traces.
+ *
  * The parents are grown greedily (each step adds the candidate that explains the most weights),
  * up to MAX_SPARSE_PARENTS; the merge is accepted when at least two parents explain
  * EXPLAINED_SHARE of the weights that moved. Merges with unequal weights per parent are not
@@ -69,7 +74,7 @@ function sparseMergeOnto(samples: readonly (readonly Float64Array[])[], child: n
   const moved: { layer: number; at: number }[] = [];
   samples[child]!.forEach((layer, l) => {
     const baseLayer = samples[base]![l]!;
-    for (let at = 0; at < layer.length; at++) if (layer[at] !== baseLayer[at]) moved.push({ layer: l, at });
+    for (let at = 0; at < layer.length; at++) if (layer[at] !== baseLayer[at] && layer[at] !== 0 && baseLayer[at] !== 0) moved.push({ layer: l, at });
   });
   if (moved.length === 0) return undefined;
   const tauOf = (m: number) => Float64Array.from(moved, ({ layer, at }) => samples[m]![layer]![at]! - samples[base]![layer]![at]!);
@@ -106,7 +111,7 @@ function unchangedShare(child: readonly Float64Array[], base: readonly Float64Ar
   let smallest = Infinity;
   for (const [l, layer] of child.entries()) {
     let same = 0;
-    for (let at = 0; at < layer.length; at++) if (layer[at] === base[l]![at]) same++;
+    for (let at = 0; at < layer.length; at++) if (layer[at] === base[l]![at] && layer[at] !== 0) same++;
     if (same < layer.length) smallest = Math.min(smallest, same / layer.length);
   }
   return smallest === Infinity ? 0 : smallest;

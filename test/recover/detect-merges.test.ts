@@ -149,4 +149,16 @@ describe("merge detection (detect-merges.ts)", () => {
     // 0 → 1, 0 → 2, 1 → 3: the merge is below both parents' ancestors, nothing to cut
     expect(mergeCycleEdges([merge], Int32Array.of(-1, 0, 0, 1))).toEqual([]);
   });
+
+  test("pruned relatives, which share most of their exact zeros, are no sparse merges of each other", () => {
+    const prune = (m: Model): Model =>
+      m.map((layer) => {
+        const cut = Float64Array.from(layer, Math.abs).sort()[Math.floor(0.3 * layer.length)]!;
+        return layer.map((v) => (Math.abs(v) < cut ? 0 : v));
+      });
+    // A chain of small steps, as fine-tunes move the weights: the small weights stay small, so the masks overlap.
+    const chain = [base];
+    for (let step = 0; step < 4; step++) chain.push(plus(chain[step]!, noise(0.004)));
+    expect(merges([...chain, ...chain.map(prune)])).toEqual([]);
+  });
 });
