@@ -4,8 +4,8 @@
  * with coefficients set by their angle). Each of these is, layer by layer, a linear combination
  * of models in the set, which no fine-tune is. So for every model c, from its weights alone:
  *
- *   1. p₁ = its nearest model on the sample; r₁ = ‖c − p₁‖ (what a single parent explains)
- *   2. grow a set S ∋ p₁ of up to MAX_PARENTS candidates greedily, each step adding the model
+ *   1. r₁ = ‖c − p‖ for its nearest model p on the sample (what a single parent explains)
+ *   2. grow a set S ∋ p₁ (its nearest candidate by D) of up to MAX_PARENTS greedily, each step adding the model
  *      that most lowers the residual of the least-squares fit c_l ≈ Σ_{p∈S} w_{p,l} p_l, per layer l
  *   3. c is a merge when the smallest S whose residual is below MERGE_RESIDUAL · r₁ has at
  *      least two members with a clearly positive weight: those are its parents, and the weights
@@ -107,14 +107,14 @@ function sparseMergeOf(samples: readonly (readonly Float64Array[])[], child: num
 /** Steps 1–3 for one child; undefined when it is no merge. */
 export function fitMerge(samples: readonly (readonly Float64Array[])[], child: number, candidates: readonly number[]): DetectedMerge | undefined {
   if (candidates.length < 2) return undefined;
-  const y = samples[child]!;
-  const distances = candidates.map((p) => Math.sqrt(y.reduce((sum, layer, l) => sum + squaredDistance(layer, samples[p]![l]!), 0)));
-  const nearestAt = distances.indexOf(Math.min(...distances));
-  const single = distances[nearestAt]!;
-  if (!(single > 0)) return undefined; // a duplicate: storage twins say so
-  // Regressors: 0 is p₁ itself (the scale v), 1… the other candidates minus p₁.
-  const set = [candidates[nearestAt]!, ...candidates.filter((_, at) => at !== nearestAt)];
+  // Regressors: 0 is the first candidate (the scale v), 1… the others minus it. Centring on any
+  // member of the set spans the same fits; the nearest by D keeps the differences small.
+  const set = [...candidates];
   const grams = centredGrams(samples, child, set);
+  // ‖c − q‖² = ‖y − v_q‖² from the same products the first step needs.
+  const squared = (at: number) => grams.reduce((sum, g) => sum + (at === 0 ? g.target : g.target - 2 * g.right(at) + g.gram(at, at)), 0);
+  const single = Math.sqrt(Math.min(...set.map((_, at) => squared(at))));
+  if (!(single > 0)) return undefined; // a duplicate: storage twins say so
   let chosen = [0];
   let residual = single;
   while (chosen.length < MAX_PARENTS) {
@@ -141,8 +141,7 @@ function mergeOf(grams: readonly LayerGram[], chosen: readonly number[], set: re
   const fits = grams.map((gram) => fitLayer(gram, chosen));
   // Layers weigh by how much the parents differ there: where they are all equal (a LoRA merge's
   // untouched layers) any split of the weights fits, and would only blur the real one.
-  const m = set.length;
-  const spread = grams.map((gram) => chosen.reduce((sum, a) => sum + (a > 0 ? gram.gram[a * m + a]! : 0), 0));
+  const spread = grams.map((gram) => chosen.reduce((sum, a) => sum + (a > 0 ? gram.gram(a, a) : 0), 0));
   const layerWeight = spread.some((x) => x > 0) ? spread : grams.map((gram) => gram.size);
   const total = layerWeight.reduce((sum, w) => sum + w, 0);
   const models = chosen.map((at) => set[at]!);
@@ -195,32 +194,56 @@ function totalResidual(fits: readonly LayerFit[]): number {
 /**
  * One layer's inner products, centred on p₁ (set[0]) so that models 1 % apart are not collinear
  * in f64: regressors v₀ = p₁, v_j = set[j] − p₁; target y = c − p₁. Every subset's fit is then
- * a small solve, without touching the samples again.
+ * a small solve, without touching the samples again. Products are computed when first asked
+ * for: the greedy search's first step needs only each regressor with itself, v₀ and y (3m of
+ * the m²/2), and most models (fine-tunes) stop there.
  */
-interface LayerGram {
+class LayerGram {
   readonly size: number;
-  /** m × m: ⟨v_a, v_b⟩. */
-  readonly gram: Float64Array;
-  /** ⟨v_a, y⟩. */
-  readonly right: Float64Array;
+  /** The set's samples of this layer, and v_a once formed (v₀ = p₁ itself). */
+  private readonly samples: Float64Array[];
+  private readonly columns: (Float64Array | undefined)[];
+  private readonly y: Float64Array;
+  private readonly products: Float64Array;
+  private readonly m: number;
   /** ⟨y, y⟩. */
   readonly target: number;
+
+  constructor(samples: readonly (readonly Float64Array[])[], child: number, set: readonly number[], layer: number) {
+    const base = samples[set[0]!]![layer]!;
+    this.m = set.length;
+    this.size = base.length;
+    this.samples = set.map((p) => samples[p]![layer]!);
+    this.columns = set.map((_, at) => (at === 0 ? base : undefined));
+    this.y = difference(samples[child]![layer]!, base);
+    this.target = dot(this.y, this.y);
+    // m × m Gram, then ⟨v_a, y⟩ in the last row; NaN until computed.
+    this.products = new Float64Array((this.m + 1) * this.m).fill(Number.NaN);
+  }
+
+  /** ⟨v_a, v_b⟩. */
+  gram(a: number, b: number): number {
+    const at = Math.max(a, b) * this.m + Math.min(a, b);
+    const known = this.products[at]!;
+    if (!Number.isNaN(known)) return known;
+    return (this.products[at] = dot(this.column(a), this.column(b)));
+  }
+
+  private column(a: number): Float64Array {
+    return (this.columns[a] ??= difference(this.samples[a]!, this.samples[0]!));
+  }
+
+  /** ⟨v_a, y⟩. */
+  right(a: number): number {
+    const at = this.m * this.m + a;
+    const known = this.products[at]!;
+    if (!Number.isNaN(known)) return known;
+    return (this.products[at] = dot(this.column(a), this.y));
+  }
 }
 
 function centredGrams(samples: readonly (readonly Float64Array[])[], child: number, set: readonly number[]): LayerGram[] {
-  const m = set.length;
-  return samples[child]!.map((layer, l) => {
-    const base = samples[set[0]!]![l]!;
-    const columns = set.map((p, at) => (at === 0 ? base : difference(samples[p]![l]!, base)));
-    const y = difference(layer, base);
-    const gram = new Float64Array(m * m);
-    const right = new Float64Array(m);
-    for (let a = 0; a < m; a++) {
-      right[a] = dot(columns[a]!, y);
-      for (let b = 0; b <= a; b++) gram[a * m + b] = gram[b * m + a] = dot(columns[a]!, columns[b]!);
-    }
-    return { size: layer.length, gram, right, target: dot(y, y) };
-  });
+  return samples[child]!.map((_, l) => new LayerGram(samples, child, set, l));
 }
 
 /**
@@ -228,10 +251,13 @@ function centredGrams(samples: readonly (readonly Float64Array[])[], child: numb
  * weights on the models: 1 + w₀ − Σ_{a>0} w_a on p₁, w_a on the others (in `chosen` order).
  */
 function fitLayer(layer: LayerGram, chosen: readonly number[]): LayerFit {
-  const m = layer.right.length;
   const s = chosen.length;
-  const gram = Float64Array.from({ length: s * s }, (_, at) => layer.gram[chosen[Math.floor(at / s)]! * m + chosen[at % s]!]!);
-  const right = Float64Array.from(chosen, (a) => layer.right[a]!);
+  const gram = new Float64Array(s * s);
+  const right = new Float64Array(s);
+  for (let i = 0; i < s; i++) {
+    right[i] = layer.right(chosen[i]!);
+    for (let j = 0; j < s; j++) gram[i * s + j] = layer.gram(chosen[i]!, chosen[j]!);
+  }
   const solution = solveSymmetric(gram, right, s);
   const explained = solution.reduce((sum, w, a) => sum + w * right[a]!, 0);
   const weights = new Float64Array(s);
@@ -273,18 +299,14 @@ function solveSymmetric(gram: Float64Array, right: Float64Array, m: number): Flo
 }
 
 function difference(a: Float64Array, b: Float64Array): Float64Array {
-  return a.map((value, i) => value - b[i]!);
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! - b[i]!;
+  return out;
 }
 
 function dot(a: Float64Array, b: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
-}
-
-function squaredDistance(a: Float64Array, b: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
   return sum;
 }
 

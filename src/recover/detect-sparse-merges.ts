@@ -113,6 +113,8 @@ function unchangedShare(child: readonly Float64Array[], base: readonly Float64Ar
     let same = 0;
     for (let at = 0; at < layer.length; at++) if (layer[at] === base[l]![at] && layer[at] !== 0) same++;
     if (same < layer.length) smallest = Math.min(smallest, same / layer.length);
+    // A minimum: one layer below the bar settles it (a fine-tune shares no weight in its first layer).
+    if (smallest < MIN_UNCHANGED_SHARE) break;
   }
   return smallest === Infinity ? 0 : smallest;
 }
