@@ -31,6 +31,7 @@ export type ZooMember =
       readonly method: MergeMethod;
     };
 
+/** The zoo: every member with how it is made, and the typed truth. */
 export interface ZooPlan {
   readonly members: readonly ZooMember[];
   readonly truth: TruthGraph;
