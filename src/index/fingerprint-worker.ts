@@ -1,16 +1,23 @@
-/** Worker entry for the fingerprint pool: fingerprints one model (as discovered: its tensors' places) per message. */
+/** Worker entry for the fingerprint pool: fingerprints a batch of models (as discovered: their tensors' places) per message. */
 import type { ModelSource } from "../types.ts";
 import { MotherError } from "../errors.ts";
-import { fingerprintModel } from "./fingerprint.ts";
+import { fingerprintModel, type Fingerprint } from "./fingerprint.ts";
 
 declare const self: Worker;
 
-self.onmessage = async (event: MessageEvent<{ model: ModelSource }>) => {
-  const { model } = event.data;
-  const path = model.path;
+self.onmessage = async (event: MessageEvent<{ models: ModelSource[] }>) => {
+  const { models } = event.data;
+  let path = models[0]?.path ?? "(no model)";
   try {
-    const fingerprint = await fingerprintModel(model);
-    self.postMessage({ fingerprint }, [fingerprint.samples.buffer as ArrayBuffer]);
+    const fingerprints: Fingerprint[] = [];
+    for (const model of models) {
+      path = model.path;
+      fingerprints.push(await fingerprintModel(model));
+    }
+    self.postMessage(
+      { fingerprints },
+      fingerprints.map((f) => f.samples.buffer as ArrayBuffer),
+    );
   } catch (error) {
     const failure =
       error instanceof MotherError
