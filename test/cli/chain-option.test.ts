@@ -1,0 +1,59 @@
+/**
+ * `mother recover --chain`: a chain (root → child → grandchild) has no branch, so --stage auto
+ * ties; by default it says so and assumes fine-tuning, with `--chain init-distance` the
+ * distance from a synthetic init decides, and both say per tree on standard error and in the
+ * JSON's `directions` what decided.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
+let dir: string;
+let chain: string;
+
+async function mother(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn(["bun", MAIN, ...args], { stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code: await proc.exited, stdout, stderr };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-chain-"));
+  chain = join(dir, "chain");
+  // r → r-c0 → r-c0-g0: every fine-tune adds noise, so the weights' mean square grows down the chain.
+  await writeSyntheticTrees(chain, [{ root: "r", children: 1, grandchildren: 1 }], { seed: 11 });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("mother recover --chain", () => {
+  test("by default a chain is a tie, said on stderr and recorded as such", async () => {
+    const run = await mother("recover", chain, "--no-cache");
+    expect(run.code).toBe(0);
+    const graph = JSON.parse(run.stdout);
+    expect(graph.directions).toHaveLength(1);
+    expect(graph.directions[0]).toMatchObject({ decidedBy: "tie", margin: 0 });
+    expect(run.stderr).toContain("both orientations fit equally");
+  }, 30_000);
+
+  test("--chain init-distance roots the chain at the model nearest the init, and says so", async () => {
+    const run = await mother("recover", chain, "--no-cache", "--chain", "init-distance");
+    expect(run.code).toBe(0);
+    const graph = JSON.parse(run.stdout);
+    expect(graph.directions[0]).toMatchObject({ root: "r", decidedBy: "init-distance", margin: 0 });
+    expect(graph.edges.map((e: { parent: string; child: string }) => `${e.parent}>${e.child}`).sort()).toEqual(["r-c0>r-c0-g0", "r>r-c0"]);
+    expect(run.stderr).toMatch(
+      /tree rooted at r: direction by \S+ \((falls|rises) from parent to child\), margin 0\.00 λ, decided by distance from a synthetic init/,
+    );
+  }, 30_000);
+
+  test("an unknown --chain value is refused", async () => {
+    const run = await mother("recover", chain, "--chain", "magic");
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain("--chain");
+  }, 30_000);
+});
