@@ -24,6 +24,7 @@ import { PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tr
 import { isLowRankPair, type RankMeasuredPairs } from "./rank-measured-pairs.ts";
 import { anchorMerges, detectMerges, MERGE_RESIDUAL, mergeCycleEdges, type DetectedMerge } from "./detect-merges.ts";
 import { readMergeSamples } from "./merge-samples.ts";
+import { prunedCopies } from "./pruned-copies.ts";
 
 type GraphModel = ModelGraph["models"][number];
 type GraphEdge = ModelGraph["edges"][number];
@@ -79,8 +80,12 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
   const { matrix, choice, rankPairs } = await treeDistance(indices, group.plan, group.pass, options, context.ranks);
   // b. Storage twins: only representatives enter the arborescence.
   const twins = storageTwins(indices, group.plan, group.pass);
+  // A pruned copy keeps its source's other weights bit for bit (pruned-copies.ts): a twin whose order storage tells.
+  const prunedOf = await prunedCopies(indices, group.plan, group.pass);
   const twinned: Twinned[] = members.map((member) => {
     const copyOf = twins.copyOf[member.position] ?? bug("a twin entry per member");
+    const prunedFrom = prunedOf[member.position] ?? -1;
+    if (copyOf < 0 && prunedFrom >= 0) return { ...member, representative: members[prunedFrom], certain: 1 };
     return { ...member, representative: members[copyOf], certain: twins.certain[member.position] ?? bug("a twin entry per member") };
   });
   const kept: Member[] = twinned.filter((member) => !member.representative);

@@ -74,7 +74,14 @@ export function recoverTree(input: TreeInput): TreeResult {
   }
   const solve = (stages: Stage[]) => {
     const direction = input.rankPairs ? pairDirectionMatrix(input.scores, input.rankPairs.scores, input.rankPairs.mask) : directionMatrix(input.scores);
-    const merged = mergedMatrix(input.distance, direction, stageMatrix(stages), n, input.lambda, input.rankPairs?.mask);
+    const merged = mergedMatrix(
+      input.distance,
+      direction,
+      adapterStepsSpecialize(stageMatrix(stages), input.rankPairs?.mask),
+      n,
+      input.lambda,
+      input.rankPairs?.mask,
+    );
     if (input.forbidden) forbid(merged, input.forbidden, n);
     const tree = minimumSpanningArborescence(merged, n);
     return { ...tree, merged, stages };
@@ -90,6 +97,18 @@ export function recoverTree(input: TreeInput): TreeResult {
   }
   const penalty = input.rankPairs ? ftPairPenalty(input.distance, input.rankPairs.mask, n, input.lambda) : directionPenalty(input.distance, n, input.lambda);
   return { parent: best.parent, stages: best.stages, confidence: edgeConfidence(best.merged, best.parent, n), cost: best.cost, penalty, orientationTied };
+}
+
+/**
+ * T with the rank-measured pairs' entries 0: a merged low-rank update is a fine-tuning step
+ * whichever way the tree's full fine-tunes are oriented, so its direction prior keeps the
+ * specialization sense. Without this, a trend the full pairs alone prefer (pruned copies raise
+ * kurtosis) flipped a LoRA tree's every adapter edge at the small cost of the adapters' own λ
+ * (derived-copies on the PyTorch LoRA tree: pruned copies 1/4 under their source, 4/4 again).
+ */
+function adapterStepsSpecialize(stage: Uint8Array, mask: Uint8Array | undefined): Uint8Array {
+  if (!mask) return stage;
+  return stage.map((value, at) => (mask[at] ? 0 : value));
 }
 
 /** λ of the ℓ_FT-measured pairs (the rank-measured ones' when there are none). */
