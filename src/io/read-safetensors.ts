@@ -11,6 +11,7 @@ import { openGgufTensorStream } from "./gguf/read-gguf.ts";
 import type { TensorMemory, TensorStream } from "./tensor-stream.ts";
 
 export type { TensorMemory, TensorStream } from "./tensor-stream.ts";
+export { TensorScratch } from "./tensor-stream.ts";
 import { openLowRankStream } from "./peft/adapter-tensor.ts";
 import { HEADER_LENGTH_PREFIX_BYTES, HeaderSizeCheck, MAX_HEADER_BYTES, parseSafetensorsHeader, type ParsedSafetensorsHeader } from "./safetensors-header.ts";
 import { MotherError } from "../errors.ts";
@@ -49,28 +50,6 @@ export async function readSafetensorsHeader(file: string): Promise<ParsedSafeten
 /** The float tensors of one safetensors file, in header order (reads the header only). */
 export async function openSafetensorsFile(file: string): Promise<TensorInfo[]> {
   return (await readSafetensorsHeader(file)).tensors;
-}
-
-/**
- * Reusable memory for `readTensor`. Reusing memory roughly doubles throughput on big tensors
- * (no fresh pages to fault in; bench/read-tensor.ts). Use one scratch per tensor that must stay
- * alive at the same time.
- */
-export class TensorScratch implements TensorMemory {
-  private bytes = new ArrayBuffer(0);
-  private values = new ArrayBuffer(0);
-
-  /** A byte view of `length` bytes, growing the buffer (×1.5) when needed. */
-  bytesFor(length: number): Uint8Array {
-    if (this.bytes.byteLength < length) this.bytes = new ArrayBuffer(Math.max(length, Math.floor(this.bytes.byteLength * 1.5)));
-    return new Uint8Array(this.bytes, 0, length);
-  }
-
-  /** Room for `count` f32 values, growing likewise. */
-  valuesFor(count: number): Float32Array {
-    if (this.values.byteLength < count * 4) this.values = new ArrayBuffer(Math.max(count * 4, Math.floor(this.values.byteLength * 1.5)));
-    return new Float32Array(this.values, 0, count);
-  }
 }
 
 /**

@@ -9,24 +9,14 @@
  * The factors (rank · (in + out) values) are read once when the stream opens; each chunk costs
  * one read of the base's chunk and rank multiply-adds per value.
  */
-import type { Dtype, LowRankDelta, TensorInfo } from "../../types.ts";
+import type { LowRankDelta, TensorInfo } from "../../types.ts";
 import { DTYPE_BYTES } from "../../types.ts";
 import { assert } from "../../errors.ts";
 import { loadedNativeKernels } from "../../kernels/native-kernels.ts";
+import { TensorScratch, type TensorStream } from "../tensor-stream.ts";
 
 /** What adapter-tensor needs of read-safetensors (passed in, so the two modules do not import each other). */
-export type StreamOpener = (info: TensorInfo) => {
-  read(
-    first: number,
-    count: number,
-    memory?: {
-      bytesFor(length: number, dtype: Dtype): Uint8Array;
-      valuesFor(count: number): Float32Array;
-    },
-    options?: { checkFinite?: boolean },
-  ): Float32Array | Float64Array;
-  close(): void;
-};
+export type StreamOpener = (info: TensorInfo) => TensorStream;
 
 /** The factors of Δ as rows × rank (scaled) and rank × cols, in f64. */
 export interface LowRankFactors {
@@ -149,7 +139,7 @@ export function openLowRankStream(info: TensorInfo, open: StreamOpener): ReturnT
   };
   const factors = lowRankFactors(delta, readWhole(delta.a), readWhole(delta.b));
   const base = open(delta.base);
-  const baseMemory = new GrowingMemory();
+  const baseMemory = new TensorScratch();
   const row = new Float64Array(factors.cols);
   return {
     read(first, count, memory, options) {
@@ -166,20 +156,4 @@ export function openLowRankStream(info: TensorInfo, open: StreamOpener): ReturnT
     },
     close: () => base.close(),
   };
-}
-
-/** Reusable read memory for the base's chunks (read-safetensors' TensorScratch, without the import). */
-class GrowingMemory {
-  private bytes = new ArrayBuffer(0);
-  private values = new ArrayBuffer(0);
-
-  bytesFor(length: number): Uint8Array {
-    if (this.bytes.byteLength < length) this.bytes = new ArrayBuffer(Math.max(length, Math.floor(this.bytes.byteLength * 1.5)));
-    return new Uint8Array(this.bytes, 0, length);
-  }
-
-  valuesFor(count: number): Float32Array {
-    if (this.values.byteLength < count * 4) this.values = new ArrayBuffer(Math.max(count * 4, Math.floor(this.values.byteLength * 1.5)));
-    return new Float32Array(this.values, 0, count);
-  }
 }
