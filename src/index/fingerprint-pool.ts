@@ -5,7 +5,8 @@
  * with its kernels) would cost more than it saves.
  */
 import type { ModelSource } from "../types.ts";
-import { BugError, MotherError, type ErrorCode, type ErrorDetail } from "../errors.ts";
+import { bug } from "../errors.ts";
+import { WorkerPool } from "../workers/worker-pool.ts";
 import { fingerprintModel, type Fingerprint } from "./fingerprint.ts";
 
 /**
@@ -22,14 +23,6 @@ export const THREADS_FROM_BYTES = 512 * 1024 * 1024;
  */
 const MODELS_PER_MESSAGE = 32;
 
-interface Failure {
-  readonly file: string;
-  readonly problem: string;
-  readonly detail?: ErrorDetail;
-  readonly code?: ErrorCode;
-  readonly bug?: boolean;
-}
-
 /** Fingerprints `models` in order with `workers` threads (0: in-process); `done` gets the count finished so far (threads report a batch at a time). */
 export async function fingerprintAll(models: readonly ModelSource[], workers: number, done: (count: number) => void = () => {}): Promise<Fingerprint[]> {
   const out: Fingerprint[] = new Array(models.length);
@@ -41,32 +34,30 @@ export async function fingerprintAll(models: readonly ModelSource[], workers: nu
     }
     return out;
   }
-  const threads = Array.from({ length: workers }, () => new Worker(new URL("./fingerprint-worker.ts", import.meta.url).href));
-  let next = 0;
+  const pool = new WorkerPool<readonly ModelSource[], Fingerprint[]>({
+    entry: new URL("./fingerprint-worker.ts", import.meta.url).href,
+    workers,
+    // workers > 0 here: the in-process path above reports progress a model at a time.
+    inProcess: () => bug("fingerprint pool without workers"),
+    message: (batch) => ({ models: batch }),
+    name: "fingerprint",
+    doing: "fingerprinting",
+  });
   try {
-    await Promise.all(
-      threads.map(async (thread) => {
-        while (next < models.length) {
-          const first = next;
-          next = Math.min(models.length, next + MODELS_PER_MESSAGE);
-          const batch = await new Promise<Fingerprint[]>((resolve, reject) => {
-            thread.onmessage = (event: MessageEvent<{ fingerprints?: Fingerprint[]; failure?: Failure }>) => {
-              const { fingerprints, failure } = event.data;
-              if (!failure) resolve(fingerprints!);
-              else if (failure.bug) reject(new BugError(`fingerprinting ${failure.file}: ${failure.problem}`));
-              else reject(new MotherError(failure.file, failure.problem, failure.detail, failure.code));
-            };
-            thread.onerror = (event) => reject(new BugError(`fingerprint worker failed: ${event.message}`));
-            thread.postMessage({ models: models.slice(first, next) });
-          });
-          batch.forEach((fingerprint, at) => (out[first + at] = fingerprint));
-          finished += batch.length;
+    const batches: Promise<void>[] = [];
+    for (let first = 0; first < models.length; first += MODELS_PER_MESSAGE) {
+      const batch = models.slice(first, first + MODELS_PER_MESSAGE);
+      batches.push(
+        pool.submit(batch).then((fingerprints) => {
+          fingerprints.forEach((fingerprint, at) => (out[first + at] = fingerprint));
+          finished += fingerprints.length;
           done(finished);
-        }
-      }),
-    );
+        }),
+      );
+    }
+    await Promise.all(batches);
   } finally {
-    for (const thread of threads) thread.terminate();
+    pool.close();
   }
   return out;
 }

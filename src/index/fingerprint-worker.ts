@@ -1,6 +1,6 @@
 /** Worker entry for the fingerprint pool: fingerprints a batch of models (as discovered: their tensors' places) per message. */
 import type { ModelSource } from "../types.ts";
-import { MotherError } from "../errors.ts";
+import { failureOf } from "../workers/worker-pool.ts";
 import { fingerprintModel, type Fingerprint } from "./fingerprint.ts";
 
 declare const self: Worker;
@@ -15,14 +15,10 @@ self.onmessage = async (event: MessageEvent<{ models: ModelSource[] }>) => {
       fingerprints.push(await fingerprintModel(model));
     }
     self.postMessage(
-      { fingerprints },
+      { result: fingerprints },
       fingerprints.map((f) => f.samples.buffer as ArrayBuffer),
     );
   } catch (error) {
-    const failure =
-      error instanceof MotherError
-        ? { file: error.file, problem: error.problem, detail: error.detail, code: error.code }
-        : { file: path, problem: error instanceof Error ? (error.stack ?? error.message) : String(error), bug: true };
-    self.postMessage({ failure });
+    self.postMessage({ failure: failureOf(error, path) });
   }
 };

@@ -20,10 +20,9 @@ import { layerStats, powerSumShift, statsFromPowerSums } from "../stats/layer-st
 import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
 import { planLayers } from "../recover/plan-layers.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../recover/options.ts";
-import { CHUNK_VALUES } from "../recover/layer-pass.ts";
+import { CHUNK_VALUES, namingTheTensor } from "../recover/layer-pass.ts";
 import { makeUniform } from "../recover/seeded-random.ts";
-import { MotherError } from "../errors.ts";
-import { cannotReadFile, indexNeedsSafetensors, nonFiniteWeight, nothingToCompare, tensorPastEndOfFile } from "../messages.ts";
+import { cannotReadFile, indexNeedsSafetensors, nothingToCompare, tensorPastEndOfFile } from "../messages.ts";
 
 /** Bumped whenever what a fingerprint holds or how it is computed changes: older entries are read again. */
 export const FINGERPRINT_VERSION = 1;
@@ -266,14 +265,4 @@ async function readF64Layer(
   positions?.forEach((position, i) => (out![i] = values[position]!));
   const stats = namingTheTensor(tensor, () => layerStats(values, 0));
   return { stats, digest: Bun.hash.wyhash(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), 0n) };
-}
-
-/** Runs a statistics computation, reporting a non-finite weight against its file and tensor. */
-function namingTheTensor(tensor: TensorInfo, compute: () => LayerStats): LayerStats {
-  try {
-    return compute();
-  } catch (error) {
-    if (!(error instanceof MotherError)) throw error;
-    throw nonFiniteWeight(tensor.file, tensor.name);
-  }
 }

@@ -320,8 +320,8 @@ function sketcherFor(job: LayerJob): Sketcher {
   return job.probeWidth ? makeRowSampleSketcher(rows, cols, job.probeWidth) : makeSketcher(rows, cols, job.sketchSize);
 }
 
-/** Runs a statistics computation, reporting a non-finite weight against its file and tensor. */
-function namingTheTensor(tensor: TensorInfo, compute: () => LayerStats): LayerStats {
+/** Runs a statistics computation, reporting a non-finite weight against its file and tensor (the index's fingerprints too). */
+export function namingTheTensor(tensor: TensorInfo, compute: () => LayerStats): LayerStats {
   try {
     return compute();
   } catch (error) {

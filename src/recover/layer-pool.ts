@@ -3,7 +3,7 @@
  * `workers` is 0, keeping results in job order. Layers are the unit of parallelism: each
  * worker reads its own layers' bytes, so every weight byte is still read exactly once.
  */
-import { MotherError } from "../errors.ts";
+import { WorkerPool } from "../workers/worker-pool.ts";
 import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
 import type { RankRunner } from "./pair-ranks.ts";
 import { runTask, type PoolTask } from "./pool-task.ts";
@@ -34,12 +34,6 @@ export async function runLayerJobs(jobs: readonly LayerJob[], options: LayerPool
   }
 }
 
-interface Queued {
-  readonly task: PoolTask;
-  readonly resolve: (result: LayerResult | Int32Array) => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /**
  * A set of workers kept for a whole recovery (the layer pass, then ℓ_LoRA's pair ranks),
  * fed from one queue: tasks can be added while others run, so a decision that needs one
@@ -48,16 +42,18 @@ interface Queued {
  * with planning.
  */
 export class LayerPool {
-  private readonly workers: Worker[];
-  private readonly idle: Worker[];
-  private readonly queue: Queued[] = [];
-  /** In-process pools run tasks one after another on this chain. */
-  private serial: Promise<unknown> = Promise.resolve();
+  private readonly pool: WorkerPool<PoolTask, LayerResult | Int32Array>;
 
   /** `workers` = 0 runs everything in-process. */
   constructor(workers: number) {
-    this.workers = Array.from({ length: Math.max(0, workers) }, () => new Worker(new URL("./pool-worker.ts", import.meta.url).href));
-    this.idle = [...this.workers];
+    this.pool = new WorkerPool({
+      entry: new URL("./pool-worker.ts", import.meta.url).href,
+      workers,
+      inProcess: runTask,
+      message: (task) => ({ task }),
+      name: "layer",
+      doing: "analysing",
+    });
   }
 
   /**
@@ -65,17 +61,7 @@ export class LayerPool {
    * with the task's failure (a MotherError naming the file for layers).
    */
   submit<Result extends LayerResult | Int32Array>(task: PoolTask, urgent = false): Promise<Result> {
-    if (this.workers.length === 0) {
-      const result = this.serial.then(() => runTask(task));
-      this.serial = result.catch(() => {});
-      return result as Promise<Result>;
-    }
-    return new Promise<Result>((resolve, reject) => {
-      const queued = { task, resolve: resolve as Queued["resolve"], reject };
-      if (urgent) this.queue.unshift(queued);
-      else this.queue.push(queued);
-      this.pump();
-    });
+    return this.pool.submit(task, urgent) as Promise<Result>;
   }
 
   /** Analyses every layer job, results in job order; rejects with the first failure. */
@@ -96,24 +82,6 @@ export class LayerPool {
 
   /** Stops the workers (a pool that failed mid-batch must be closed, not reused). */
   close(): void {
-    for (const worker of this.workers) worker.terminate();
-    for (const queued of this.queue.splice(0)) queued.reject(new Error("layer pool closed"));
-  }
-
-  /** Hands queued tasks to idle workers. */
-  private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const worker = this.idle.pop()!;
-      const { task, resolve, reject } = this.queue.shift()!;
-      worker.onmessage = (event: MessageEvent) => {
-        const { result, failure } = event.data as { result?: LayerResult | Int32Array; failure?: { file: string; problem: string; detail?: object } };
-        this.idle.push(worker);
-        if (failure) reject(new MotherError(failure.file, failure.problem, failure.detail));
-        else resolve(result!);
-        this.pump();
-      };
-      worker.onerror = (event) => reject(new Error(`layer worker failed: ${event.message}`));
-      worker.postMessage({ id: 0, task });
-    }
+    this.pool.close();
   }
 }

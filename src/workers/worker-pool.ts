@@ -1,0 +1,108 @@
+/**
+ * A small pool of Bun Workers fed from one queue, shared by recovery's layer pool and the
+ * index's fingerprint and tree pools: tasks can be added while others run, an idle worker takes
+ * the next one, and a pool of 0 workers runs tasks in-process one after another (where starting
+ * a worker, ~0.1 s with its kernels, would cost more than it saves). A worker answers each
+ * message with `{ result }` or `{ failure }` (see failureOf); a failure rejects that task only.
+ */
+import { BugError, MotherError, type ErrorCode, type ErrorDetail } from "../errors.ts";
+
+/** A task's failure as a worker posts it: a MotherError's fields, or `bug` for anything else. */
+export interface WorkerFailure {
+  readonly file: string;
+  readonly problem: string;
+  readonly detail?: ErrorDetail;
+  readonly code?: ErrorCode;
+  readonly bug?: boolean;
+}
+
+/** What a worker posts for an error thrown by its task; `where` names the file or job at fault when the error does not. */
+export function failureOf(error: unknown, where: string): WorkerFailure {
+  if (error instanceof MotherError) return { file: error.file, problem: error.problem, detail: error.detail, code: error.code };
+  return { file: where, problem: error instanceof Error ? (error.stack ?? error.message) : String(error), bug: true };
+}
+
+/** The error a failure is rethrown as on the main thread; `doing` says what the worker was doing ("fingerprinting"). */
+export function errorOf(failure: WorkerFailure, doing: string): Error {
+  if (failure.bug) return new BugError(`${doing} ${failure.file}: ${failure.problem}`);
+  return new MotherError(failure.file, failure.problem, failure.detail, failure.code);
+}
+
+/** How a pool runs its tasks. */
+export interface WorkerPoolSpec<Task, Result> {
+  /** The worker entry (a module URL). */
+  readonly entry: string;
+  /** Worker count; 0 runs every task in-process. */
+  readonly workers: number;
+  /** Runs one task in-process (workers = 0). */
+  readonly inProcess: (task: Task) => Promise<Result>;
+  /** The message posted to a worker for `task`. */
+  readonly message: (task: Task) => unknown;
+  /** What the pool is called in its errors ("layer": "layer worker failed", "layer pool closed"). */
+  readonly name: string;
+  /** What a worker does to a file, for its bugs ("fingerprinting": "fingerprinting a.safetensors: …"). */
+  readonly doing: string;
+}
+
+interface Queued<Task, Result> {
+  readonly task: Task;
+  readonly resolve: (result: Result) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Workers fed from one queue (see the file comment). */
+export class WorkerPool<Task, Result> {
+  private readonly workers: Worker[];
+  private readonly idle: Worker[];
+  private readonly queue: Queued<Task, Result>[] = [];
+  /** In-process pools run tasks one after another on this chain. */
+  private serial: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly spec: WorkerPoolSpec<Task, Result>) {
+    this.workers = Array.from({ length: Math.max(0, spec.workers) }, () => new Worker(spec.entry));
+    this.idle = [...this.workers];
+  }
+
+  /** The number of worker threads (0: in-process). */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Queues one task; `urgent` ones go to the front. Rejects with the task's failure. */
+  submit(task: Task, urgent = false): Promise<Result> {
+    if (this.workers.length === 0) {
+      const result = this.serial.then(() => this.spec.inProcess(task));
+      this.serial = result.catch(() => {});
+      return result;
+    }
+    return new Promise<Result>((resolve, reject) => {
+      const queued = { task, resolve, reject };
+      if (urgent) this.queue.unshift(queued);
+      else this.queue.push(queued);
+      this.pump();
+    });
+  }
+
+  /** Stops the workers and rejects the tasks still queued (a pool that failed mid-batch must be closed, not reused). */
+  close(): void {
+    for (const worker of this.workers) worker.terminate();
+    for (const queued of this.queue.splice(0)) queued.reject(new Error(`${this.spec.name} pool closed`));
+  }
+
+  /** Hands queued tasks to idle workers. */
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop()!;
+      const { task, resolve, reject } = this.queue.shift()!;
+      worker.onmessage = (event: MessageEvent<{ result?: Result; failure?: WorkerFailure }>) => {
+        this.idle.push(worker);
+        const { result, failure } = event.data;
+        if (failure) reject(errorOf(failure, this.spec.doing));
+        else resolve(result!);
+        this.pump();
+      };
+      worker.onerror = (event) => reject(new BugError(`${this.spec.name} worker failed: ${event.message}`));
+      worker.postMessage(this.spec.message(task));
+    }
+  }
+}
