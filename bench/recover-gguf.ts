@@ -21,6 +21,8 @@ import { writeGguf, writeGgufFromHf, type HfTensor } from "../src/io/gguf/write-
 import { ggufNameOf } from "../src/io/gguf/gguf-names.ts";
 import { GGML_LAYOUTS } from "../src/io/gguf/ggml-types.ts";
 import type { GgmlType } from "../src/types.ts";
+import { median, timeAgainstCat, variant } from "./against-cat.ts";
+import { noise } from "./synthetic-weights.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -42,21 +44,6 @@ const layout = GGML_LAYOUTS[type];
 const blockBytes = (16 * hidden * hidden * layout.blockBytes) / layout.blockValues;
 const blocks = Math.max(1, Math.round((Number(args.megabytes) * 1024 * 1024) / blockBytes));
 const dir = join(".cache", "bench", `recover-gguf-${type}-${modelCount}x${blocks}b-h${hidden}`);
-
-/** Cheap deterministic noise: xorshift32 uniform in [-scale, scale). */
-function noise(count: number, seed: number, scale: number): Float32Array {
-  const out = new Float32Array(count);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < count; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = scale * ((s / 4294967296) * 2 - 1);
-  }
-  return out;
-}
 
 /**
  * Random K-quant blocks for a model: valid blocks (small finite d and dmin) with random scales
@@ -128,43 +115,17 @@ async function buildSet(): Promise<void> {
   }
 }
 
-/** Wall seconds, CPU seconds (user + system) and peak RSS of one run. */
-async function timeCommand(command: string[], env: Record<string, string> = {}): Promise<{ seconds: number; cpuSeconds: number; peakKb: number }> {
-  const proc = Bun.spawn(["/usr/bin/time", "-f", "%e %U %S %M", ...command], { stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
-  const stderr = await new Response(proc.stderr).text();
-  if ((await proc.exited) !== 0) throw new Error(`${command.join(" ")} failed:\n${stderr}`);
-  const [wall, user, system, peak] = stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
-  return { seconds: wall!, cpuSeconds: user! + system!, peakKb: peak! };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 await buildSet();
 const paths = (await readdir(dir)).sort().map((folder) => join(dir, folder, "model.gguf"));
 let totalBytes = 0;
 for (const path of paths) totalBytes += (await stat(path)).size;
-const cat = ["sh", "-c", `cat ${paths.join(" ")} > /dev/null`];
-await timeCommand(cat); // warm the page cache
 const kernels = args.kernels === "both" ? ["native", "wasm"] : [args.kernels!];
 if (!kernels.every((k) => k === "native" || k === "wasm")) throw new Error(`--kernels ${args.kernels}: expected both, native or wasm`);
-const catRuns: number[] = [];
-const catCpu: number[] = [];
-const variants = kernels.map((name) => ({ name, runs: [] as number[], cpu: [] as number[], peakKb: 0 }));
-for (let r = 0; r < repeat; r++) {
-  // Side by side: baseline and measured runs alternate so drift hits all of them.
-  const baseline = await timeCommand(cat);
-  catRuns.push(baseline.seconds);
-  catCpu.push(baseline.cpuSeconds);
-  for (const variant of variants) {
-    const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--no-cache"], { MOTHER_KERNELS: variant.name });
-    variant.runs.push(run.seconds);
-    variant.cpu.push(run.cpuSeconds);
-    variant.peakKb = Math.max(variant.peakKb, run.peakKb);
-  }
-}
+const variants = kernels.map((name) => ({
+  name,
+  ...variant(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--no-cache"], { MOTHER_KERNELS: name }),
+}));
+const { runs: catRuns, cpu: catCpu } = await timeAgainstCat(paths, variants, repeat);
 const catSeconds = median(catRuns);
 console.log(
   `GGUF set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB ${type} (${blocks} Llama blocks, hidden ` +

@@ -26,6 +26,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { writeSafetensors, type TensorToWrite } from "../src/io/write-safetensors.ts";
 import { type LoraFactorsToWrite, writePeftAdapter } from "../src/io/peft/write-peft-adapter.ts";
+import { median, timeAgainstCat, variant } from "./against-cat.ts";
+import { noise, vitBlockShapes } from "./synthetic-weights.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -48,7 +50,7 @@ const hidden = Number(args.hidden);
 const repeat = Number(args.repeat);
 
 const dtype = (["F32", "BF16", "F16"] as const).find((d) => d === args.dtype?.toUpperCase()) ?? "F32";
-// ViT block: q, k, v, o (h×h) + MLP in/out (4h×h, h×4h) = 12 h² values.
+// ViT block (vitBlockShapes): 12 h² values.
 const blockBytes = 12 * hidden * hidden * (dtype === "F32" ? 4 : 2);
 const blocks = Math.max(1, Math.round((megabytes * 1024 * 1024) / blockBytes));
 const requested = args.mode === "lora" || args.mode === "zeros" || args.mode === "adapter" ? args.mode : "ft";
@@ -65,21 +67,6 @@ const dir = setDir(mode);
 const adapterDir = setDir("adapter");
 const LORA_RANK = 8;
 
-/** Cheap deterministic noise: xorshift32 uniform in [-1, 1). */
-function noise(count: number, seed: number, scale: number): Float32Array {
-  const out = new Float32Array(count);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < count; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = scale * ((s / 4294967296) * 2 - 1);
-  }
-  return out;
-}
-
 async function buildSet(asAdapters = false): Promise<void> {
   const dir = asAdapters ? adapterDir : setDir(mode);
   try {
@@ -92,16 +79,7 @@ async function buildSet(asAdapters = false): Promise<void> {
     const tensors: TensorToWrite[] = [];
     const factors: LoraFactorsToWrite[] = [];
     for (let b = 0; b < blocks; b++) {
-      const prefix = `vit.encoder.layer.${b}`;
-      const shapes: [string, number[]][] = [
-        [`${prefix}.attention.attention.query.weight`, [hidden, hidden]],
-        [`${prefix}.attention.attention.key.weight`, [hidden, hidden]],
-        [`${prefix}.attention.attention.value.weight`, [hidden, hidden]],
-        [`${prefix}.attention.output.dense.weight`, [hidden, hidden]],
-        [`${prefix}.intermediate.dense.weight`, [4 * hidden, hidden]],
-        [`${prefix}.output.dense.weight`, [hidden, 4 * hidden]],
-      ];
-      shapes.forEach(([name, shape], i) => {
+      vitBlockShapes(b, hidden).forEach(([name, shape], i) => {
         const count = shape[0]! * shape[1]!;
         const tree = m % treeCount;
         const data = mode === "zeros" ? new Float32Array(count) : noise(count, 1 + b * 16 + i + 100_000 * tree, 0.05); // the tree's root
@@ -137,20 +115,6 @@ async function files(set = dir): Promise<string[]> {
   return (await Promise.all(folders.map(async (f) => (await readdir(join(set, f))).map((name) => join(set, f, name))))).flat();
 }
 
-/** Wall seconds, CPU seconds (user + system, all threads) and peak RSS of one run. */
-async function timeCommand(command: string[], env: Record<string, string> = {}): Promise<{ seconds: number; cpuSeconds: number; peakKb: number }> {
-  const proc = Bun.spawn(["/usr/bin/time", "-f", "%e %U %S %M", ...command], { stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
-  const stderr = await new Response(proc.stderr).text();
-  if ((await proc.exited) !== 0) throw new Error(`${command.join(" ")} failed:\n${stderr}`);
-  const [wall, user, system, peak] = stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
-  return { seconds: wall!, cpuSeconds: user! + system!, peakKb: peak! };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 /** Empties the page cache (root only), so the next command reads from disk. */
 async function dropPageCache(): Promise<void> {
   const proc = Bun.spawn(["sh", "-c", "sync && echo 3 > /proc/sys/vm/drop_caches"], { stderr: "pipe" });
@@ -165,31 +129,18 @@ if (requested === "adapter") await buildSet(true);
 const paths = await files();
 let totalBytes = 0;
 for (const path of paths) totalBytes += (await stat(path)).size;
-const cat = ["sh", "-c", `cat ${paths.join(" ")} > /dev/null`];
-if (!args.cold) await timeCommand(cat); // warm the page cache
 const kernels = args.kernels === "both" ? ["native", "wasm"] : [args.kernels!];
 if (!kernels.every((k) => k === "native" || k === "wasm")) throw new Error(`--kernels ${args.kernels}: expected both, native or wasm`);
-const catRuns: number[] = [];
-const catCpu: number[] = [];
 const sets = requested === "adapter" ? [dir, adapterDir] : [dir];
-const variants = sets.flatMap((set) => kernels.map((name) => ({ name, set, runs: [] as number[], cpu: [] as number[], peakKb: 0 })));
-for (let r = 0; r < repeat; r++) {
-  // Side by side: the baseline and the measured runs alternate so drift hits all of them.
-  if (args.cold) await dropPageCache();
-  const baseline = await timeCommand(cat);
-  catRuns.push(baseline.seconds);
-  catCpu.push(baseline.cpuSeconds);
-  for (const variant of variants) {
-    // --no-cache: every run reads every layer (a cached re-run reads nothing).
-    if (args.cold) await dropPageCache();
-    const run = await timeCommand(["bun", "run", "src/cli/main.ts", "recover", variant.set, "--quiet", "--no-cache", "--distance", args.distance!], {
-      MOTHER_KERNELS: variant.name,
-    });
-    variant.runs.push(run.seconds);
-    variant.cpu.push(run.cpuSeconds);
-    variant.peakKb = Math.max(variant.peakKb, run.peakKb);
-  }
-}
+// --no-cache: every run reads every layer (a cached re-run reads nothing).
+const variants = sets.flatMap((set) =>
+  kernels.map((name) => ({
+    name,
+    set,
+    ...variant(["bun", "run", "src/cli/main.ts", "recover", set, "--quiet", "--no-cache", "--distance", args.distance!], { MOTHER_KERNELS: name }),
+  })),
+);
+const { runs: catRuns, cpu: catCpu } = await timeAgainstCat(paths, variants, repeat, args.cold ? dropPageCache : undefined);
 const catSeconds = median(catRuns);
 const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
 console.log(

@@ -11,6 +11,7 @@ import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { TruthGraph } from "../src/types.ts";
 import { writeSafetensors, type TensorToWrite } from "../src/io/write-safetensors.ts";
+import { vitBlockShapes } from "./synthetic-weights.ts";
 
 /** The shape of a generated collection. */
 export interface ScaleSetSpec {
@@ -40,20 +41,7 @@ function generator(seed: number): () => number {
 }
 
 function layerShapes(spec: ScaleSetSpec): [string, number[]][] {
-  const h = spec.hidden;
-  const shapes: [string, number[]][] = [];
-  for (let b = 0; b < spec.blocks; b++) {
-    const prefix = `vit.encoder.layer.${b}`;
-    shapes.push(
-      [`${prefix}.attention.attention.query.weight`, [h, h]],
-      [`${prefix}.attention.attention.key.weight`, [h, h]],
-      [`${prefix}.attention.attention.value.weight`, [h, h]],
-      [`${prefix}.attention.output.dense.weight`, [h, h]],
-      [`${prefix}.intermediate.dense.weight`, [4 * h, h]],
-      [`${prefix}.output.dense.weight`, [h, 4 * h]],
-    );
-  }
-  return shapes;
+  return Array.from({ length: spec.blocks }, (_, b) => vitBlockShapes(b, spec.hidden)).flat();
 }
 
 /** The id of model `m` (zero-padded so ids sort as numbers). */

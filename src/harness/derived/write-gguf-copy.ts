@@ -7,11 +7,11 @@
  * A copy on disk is reused when its record (`gguf.json`) names the same type, version and
  * source bytes (path, size, modification time); the record is written last.
  */
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeGgufFromHf, type HfTensor } from "../../io/gguf/write-gguf.ts";
 import { readTensor } from "../../io/read-safetensors.ts";
-import { writeFileAtomic } from "../../io/write-file-atomic.ts";
+import { writeUnlessRecorded } from "./copy-record.ts";
 import type { GgmlType, ModelSource } from "../../types.ts";
 
 /** Bump when the writer changes what it writes: older copies are then rewritten. */
@@ -26,23 +26,10 @@ async function headCounts(source: ModelSource): Promise<{ headCount: number; hea
 }
 
 /** True when a fresh copy was written to `folder`/model.gguf, false when the one on disk was reused. */
-export async function writeGgufCopy(source: ModelSource, type: GgmlType, folder: string): Promise<boolean> {
-  const files = [...new Set(source.tensors.map((t) => t.file))];
-  const record = JSON.stringify({
-    version: GGUF_COPY_VERSION,
-    type,
-    source: await Promise.all(
-      files.map(async (file) => {
-        const info = await stat(file);
-        return { file, bytes: info.size, modified: info.mtimeMs };
-      }),
-    ),
+export function writeGgufCopy(source: ModelSource, type: GgmlType, folder: string): Promise<boolean> {
+  return writeUnlessRecorded(source, folder, "gguf.json", { version: GGUF_COPY_VERSION, type }, async () => {
+    const tensors: HfTensor[] = [];
+    for (const info of source.tensors) tensors.push({ name: info.name, shape: info.shape, data: await readTensor(info) });
+    await writeGgufFromHf(join(folder, "model.gguf"), tensors, { type, ...(await headCounts(source)), name: source.id });
   });
-  const recordFile = join(folder, "gguf.json");
-  if ((await readFile(recordFile, "utf8").catch(() => undefined)) === record) return false;
-  const tensors: HfTensor[] = [];
-  for (const info of source.tensors) tensors.push({ name: info.name, shape: info.shape, data: await readTensor(info) });
-  await writeGgufFromHf(join(folder, "model.gguf"), tensors, { type, ...(await headCounts(source)), name: source.id });
-  await writeFileAtomic(recordFile, record);
-  return true;
 }
