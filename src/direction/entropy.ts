@@ -4,17 +4,7 @@
  * (score-trend.ts). Its histogram is computed only when entropy is the score or `fullStatistics`
  * is set (layer-pass.ts), so recovery runs it with `score: "entropy"`.
  */
-import { SPECIALIZATION_TREND } from "../recover/score-trend.ts";
-import type { StatisticRule } from "./statistic-rule.ts";
+import { scoreStatisticRule, type StatisticRule } from "./statistic-rule.ts";
 
 /** Entropy summed over the score layers. */
-export const ENTROPY: StatisticRule = {
-  name: "entropy",
-  summary: "Σ histogram entropy over the score layers; rises in fine-tuning (weak)",
-  layers: "score",
-  scoreName: "entropy",
-  statistic: (layer) => layer.entropy,
-  trend: SPECIALIZATION_TREND.entropy,
-  anyStage: false,
-  combine: "sum",
-};
+export const ENTROPY: StatisticRule = scoreStatisticRule("entropy", "Σ histogram entropy over the score layers; rises in fine-tuning (weak)");

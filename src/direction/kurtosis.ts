@@ -4,20 +4,10 @@
  * (attention and MLP matrices by default, "dense": 99 % of VTHR FT edges ordered) and the
  * attention matrices alone (the paper's L as we read it: 83 %; docs/defaults.md).
  */
-import { SPECIALIZATION_TREND } from "../recover/score-trend.ts";
-import type { StatisticRule } from "./statistic-rule.ts";
+import { scoreStatisticRule, type StatisticRule } from "./statistic-rule.ts";
 
 /** Kurtosis over the score layers (`scoreKinds`: attention + MLP matrices by default). */
-export const KURTOSIS: StatisticRule = {
-  name: "kurtosis",
-  summary: "Σ kurtosis over the score layers (attention + MLP); falls in fine-tuning (paper Eq. 3)",
-  layers: "score",
-  scoreName: "kurtosis",
-  statistic: (layer) => layer.kurtosis,
-  trend: SPECIALIZATION_TREND.kurtosis,
-  anyStage: false,
-  combine: "sum",
-};
+export const KURTOSIS: StatisticRule = scoreStatisticRule("kurtosis", "Σ kurtosis over the score layers (attention + MLP); falls in fine-tuning (paper Eq. 3)");
 
 /** Kurtosis over the attention matrices only (the paper's L). */
 export const KURTOSIS_ATTENTION: StatisticRule = {

@@ -10,6 +10,7 @@ import type { LayerKind, LayerStats, ScoreName } from "../types.ts";
 import type { LayerJob } from "../recover/layer-pass.ts";
 import type { GroupPass } from "../recover/read-groups.ts";
 import { assert, bug } from "../errors.ts";
+import { SPECIALIZATION_TREND } from "../recover/score-trend.ts";
 
 /** The layers a rule reads: the planned score layers (`scoreKinds`), the LoRA layers (`loraKinds`), or the score layers of some kinds only. */
 export type RuleLayers = "score" | "lora" | { readonly scoreKinds: readonly LayerKind[] };
@@ -34,6 +35,24 @@ export interface StatisticRule {
   readonly anyStage: boolean;
   /** How per-layer values become one score: their sum, as paper Eq. 3 sums kurtosis over L. */
   readonly combine: "sum";
+}
+
+/**
+ * The rule that sums LayerStats field `score` over the score layers, moving as score-trend.ts
+ * says it does while a model specialises (and reversing in generalization): what `--score
+ * <score>` runs.
+ */
+export function scoreStatisticRule(score: ScoreName, summary: string): StatisticRule {
+  return {
+    name: score,
+    summary,
+    layers: "score",
+    scoreName: score,
+    statistic: (layer) => layer[score],
+    trend: SPECIALIZATION_TREND[score],
+    anyStage: false,
+    combine: "sum",
+  };
 }
 
 /** Whether `job` is one of the layers `rule` reads. */

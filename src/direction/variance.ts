@@ -4,20 +4,13 @@
  * docs/defaults.md). Over the score layers for full fine-tunes; over the LoRA layers for merged
  * LoRA children (a low-rank update no weight decay touches: VTHR LoRA-F 1.00, LoRA-V 0.98).
  */
-import { SPECIALIZATION_TREND } from "../recover/score-trend.ts";
-import type { StatisticRule } from "./statistic-rule.ts";
+import { scoreStatisticRule, type StatisticRule } from "./statistic-rule.ts";
 
 /** Variance summed over the score layers. */
-export const VARIANCE: StatisticRule = {
-  name: "variance",
-  summary: "Σ variance over the score layers; rises in fine-tuning (SGD recipes, HF-init PyTorch trees)",
-  layers: "score",
-  scoreName: "variance",
-  statistic: (layer) => layer.variance,
-  trend: SPECIALIZATION_TREND.variance,
-  anyStage: false,
-  combine: "sum",
-};
+export const VARIANCE: StatisticRule = scoreStatisticRule(
+  "variance",
+  "Σ variance over the score layers; rises in fine-tuning (SGD recipes, HF-init PyTorch trees)",
+);
 
 /** Variance summed over the LoRA layers (`loraKinds`: query and value). */
 export const VARIANCE_LORA: StatisticRule = {
