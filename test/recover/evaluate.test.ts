@@ -2,24 +2,15 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { clusteringAccuracy, edgeAccuracy, edgeAccuracyByTree, maximumWeightMatching } from "../../src/recover/evaluate.ts";
 import type { ModelGraph, TruthGraph } from "../../src/types.ts";
+import { truthGraph } from "../fixtures/truth-graph.ts";
 
 // Two true trees: a → b → c, a → d; and x → y.
-const truth: TruthGraph = {
-  models: [
-    { id: "a", stage: "specialization", tree: "A" },
-    { id: "b", stage: "specialization", tree: "A" },
-    { id: "c", stage: "specialization", tree: "A" },
-    { id: "d", stage: "specialization", tree: "A" },
-    { id: "x", stage: "specialization", tree: "X" },
-    { id: "y", stage: "specialization", tree: "X" },
-  ],
-  edges: [
-    { parent: "a", child: "b" },
-    { parent: "b", child: "c" },
-    { parent: "a", child: "d" },
-    { parent: "x", child: "y" },
-  ],
-};
+const truth = truthGraph({ A: ["a", "b", "c", "d"], X: ["x", "y"] }, [
+  ["a", "b"],
+  ["b", "c"],
+  ["a", "d"],
+  ["x", "y"],
+]);
 
 describe("edgeAccuracy", () => {
   test("counts only edges with the right placement and direction", () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { agreementByCandidate, candidateScores, directionAgreement, scoresByModel } from "../../../src/harness/analysis/direction-agreement.ts";
 import type { LayerStatsRow } from "../../../src/stats/stats-table.ts";
 import type { LayerKind, LayerStats, TruthGraph } from "../../../src/types.ts";
+import { truthGraph } from "../../fixtures/truth-graph.ts";
 
 const stats = (kurtosis: number, variance = 1): LayerStats => ({ count: 4, mean: 0, variance, skewness: 0, kurtosis, min: -1, max: 1, entropy: 1 });
 const row = (model: string, kind: LayerKind, kurtosis: number, variance = 1): LayerStatsRow => ({
@@ -13,14 +14,11 @@ const row = (model: string, kind: LayerKind, kurtosis: number, variance = 1): La
 });
 
 // root → a → b and root → c; kurtosis over query falls along every edge except root → c.
-const truth: TruthGraph = {
-  models: ["root", "a", "b", "c"].map((id) => ({ id, stage: "specialization" as const, tree: "root" })),
-  edges: [
-    { parent: "root", child: "a" },
-    { parent: "a", child: "b" },
-    { parent: "root", child: "c" },
-  ],
-};
+const truth = truthGraph({ root: ["root", "a", "b", "c"] }, [
+  ["root", "a"],
+  ["a", "b"],
+  ["root", "c"],
+]);
 const rows: LayerStatsRow[] = [
   row("root", "query", 9, 1),
   row("root", "mlp-out", 5, 1),

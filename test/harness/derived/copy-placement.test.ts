@@ -1,16 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { collapsedEdgeAccuracy, originalEdgeFates, placeCopies, truthWithCopies, type DerivedCopy } from "../../../src/harness/derived/copy-placement.ts";
-import type { ModelGraph, TruthGraph } from "../../../src/types.ts";
+import type { ModelGraph } from "../../../src/types.ts";
+import { truthGraph } from "../../fixtures/truth-graph.ts";
 
 // root → a → b, root → c
-const TRUTH: TruthGraph = {
-  models: ["root", "a", "b", "c"].map((id) => ({ id, stage: "specialization" as const, tree: "t" })),
-  edges: [
-    { parent: "root", child: "a" },
-    { parent: "a", child: "b" },
-    { parent: "root", child: "c" },
-  ],
-};
+const TRUTH = truthGraph({ t: ["root", "a", "b", "c"] }, [
+  ["root", "a"],
+  ["a", "b"],
+  ["root", "c"],
+]);
 const COPIES: DerivedCopy[] = [
   { id: "root.q", source: "root", kind: "int8" },
   { id: "a.q", source: "a", kind: "int8" },

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { shortlistCandidates, trueTrees, type CandidateAccuracy } from "../../../src/harness/direction/candidate-recovery.ts";
 import { layerSetByName } from "../../../src/harness/direction/layer-sets.ts";
 import { sourceLabel } from "../../../src/harness/direction/score-source.ts";
-import type { TruthGraph } from "../../../src/types.ts";
+import { truthGraph } from "../../fixtures/truth-graph.ts";
 
 const candidate = (score: "kurtosis" | "variance", layers: string) => ({ score, layers: layerSetByName(layers) });
 const accuracy = (c: ReturnType<typeof candidate>, treesPooled: number): CandidateAccuracy => ({ candidate: c, perTree: new Map(), treesPooled });
@@ -23,18 +23,10 @@ describe("shortlistCandidates", () => {
 
 describe("trueTrees", () => {
   test("splits a Model Graph's truth into its trees with only their own edges", () => {
-    const truth: TruthGraph = {
-      models: [
-        { id: "r1", stage: "specialization", tree: "r1" },
-        { id: "a", stage: "specialization", tree: "r1" },
-        { id: "r2", stage: "specialization", tree: "r2" },
-        { id: "b", stage: "specialization", tree: "r2" },
-      ],
-      edges: [
-        { parent: "r1", child: "a" },
-        { parent: "r2", child: "b" },
-      ],
-    };
+    const truth = truthGraph({ r1: ["r1", "a"], r2: ["r2", "b"] }, [
+      ["r1", "a"],
+      ["r2", "b"],
+    ]);
     const trees = trueTrees(truth);
     expect(trees.map((t) => t.root)).toEqual(["r1", "r2"]);
     expect(trees[1]!.truth).toEqual({ models: truth.models.slice(2), edges: [{ parent: "r2", child: "b" }] });

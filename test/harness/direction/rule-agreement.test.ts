@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { findDirectionRule } from "../../../src/direction/registry.ts";
 import { ruleAgreement, ruleKinds } from "../../../src/harness/direction/rule-agreement.ts";
 import type { LayerStatsRow } from "../../../src/stats/stats-table.ts";
-import type { LayerKind, TruthGraph } from "../../../src/types.ts";
+import type { LayerKind } from "../../../src/types.ts";
+import { truthGraph } from "../../fixtures/truth-graph.ts";
 
 const row = (model: string, kind: LayerKind, kurtosis: number, variance: number): LayerStatsRow => ({
   model,
@@ -22,17 +23,14 @@ const rows = [
   row("c", "mlp-in", 2, 20),
   row("g", "mlp-in", 2, 10),
 ];
-const truth: TruthGraph = {
-  models: [
-    { id: "p", stage: "specialization", tree: "t" },
-    { id: "c", stage: "specialization", tree: "t" },
-    { id: "g", stage: "generalization", tree: "t" },
+const truth = truthGraph(
+  { t: ["p", "c", "g"] },
+  [
+    ["p", "c"],
+    ["c", "g"],
   ],
-  edges: [
-    { parent: "p", child: "c" },
-    { parent: "c", child: "g" },
-  ],
-};
+  (id) => (id === "g" ? "generalization" : "specialization"),
+);
 
 describe("ruleAgreement", () => {
   test("reads the rule's statistic over its layers, with the trend reversed for generalization unless the rule holds at any stage", () => {

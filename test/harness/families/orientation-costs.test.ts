@@ -1,61 +1,51 @@
 import { describe, expect, test } from "bun:test";
 import { orientationCosts } from "../../../src/harness/families/orientation-costs.ts";
-import type { TruthGraph } from "../../../src/types.ts";
+import { truthGraph } from "../../fixtures/truth-graph.ts";
 
-const truthOf = (ids: string[], edges: [string, string][]): TruthGraph => ({
-  models: ids.map((id) => ({ id, stage: "generalization" as const, tree: ids[0]! })),
-  edges: edges.map(([parent, child]) => ({ parent, child })),
-});
+/** Both orientations of the tree `edges` over `ids` (first id the root), with kurtosis `scores` and a row-major `distance`, at λ 0.3. */
+function costsOf(ids: string[], distance: number[], scores: number[], edges: [string, string][]) {
+  const matrices = {
+    ids,
+    distance: Float64Array.from(distance),
+    scores: Float64Array.from(scores),
+    statistic: "kurtosis" as const,
+    initDistance: new Float64Array(ids.length),
+    scoreKinds: [],
+  };
+  const truth = truthGraph({ [ids[0]!]: ids }, edges, () => "generalization");
+  const [specialization, generalization] = orientationCosts(matrices, truth, 0.3);
+  return { specialization: specialization!, generalization: generalization! };
+}
 
 describe("orientationCosts", () => {
   test("a chain costs the same read either way, and each orientation scores its own tree", () => {
     // a → b → c with kurtosis rising: generalization.
-    const matrices = {
-      ids: ["a", "b", "c"],
-      distance: Float64Array.from([0, 1, 2, 1, 0, 1, 2, 1, 0]),
-      scores: Float64Array.from([3, 4, 5]),
-      statistic: "kurtosis" as const,
-      initDistance: new Float64Array(3),
-      scoreKinds: [],
-    };
-    const [specialization, generalization] = orientationCosts(
-      matrices,
-      truthOf(
-        ["a", "b", "c"],
-        [
-          ["a", "b"],
-          ["b", "c"],
-        ],
-      ),
-      0.3,
+    const { specialization, generalization } = costsOf(
+      ["a", "b", "c"],
+      [0, 1, 2, 1, 0, 1, 2, 1, 0],
+      [3, 4, 5],
+      [
+        ["a", "b"],
+        ["b", "c"],
+      ],
     );
-    expect(specialization!.cost).toBeCloseTo(generalization!.cost, 12);
-    expect(generalization!.correct).toBe(2);
-    expect(specialization!.correct).toBe(0);
+    expect(specialization.cost).toBeCloseTo(generalization.cost, 12);
+    expect(generalization.correct).toBe(2);
+    expect(specialization.correct).toBe(0);
   });
 
   test("a branching tree can only be read one way cheaply", () => {
     // r → {x, y}: reversed, one of x, y would need a second parent, so the mirror costs more.
-    const matrices = {
-      ids: ["r", "x", "y"],
-      distance: Float64Array.from([0, 1, 1, 1, 0, 2, 1, 2, 0]),
-      scores: Float64Array.from([3, 4, 4.5]),
-      statistic: "kurtosis" as const,
-      initDistance: new Float64Array(3),
-      scoreKinds: [],
-    };
-    const [specialization, generalization] = orientationCosts(
-      matrices,
-      truthOf(
-        ["r", "x", "y"],
-        [
-          ["r", "x"],
-          ["r", "y"],
-        ],
-      ),
-      0.3,
+    const { specialization, generalization } = costsOf(
+      ["r", "x", "y"],
+      [0, 1, 1, 1, 0, 2, 1, 2, 0],
+      [3, 4, 4.5],
+      [
+        ["r", "x"],
+        ["r", "y"],
+      ],
     );
-    expect(generalization!.cost).toBeLessThan(specialization!.cost);
-    expect(generalization!.correct).toBe(2);
+    expect(generalization.cost).toBeLessThan(specialization.cost);
+    expect(generalization.correct).toBe(2);
   });
 });

@@ -1,17 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { directionAgreement, poolTruths, undirectedEdgeAccuracy } from "../../../src/harness/foreign/foreign-scores.ts";
 import type { TruthGraph } from "../../../src/types.ts";
+import { truthGraph } from "../../fixtures/truth-graph.ts";
 import { scoreRule } from "../../../src/direction/registry.ts";
 
 // root → a → b, root → c
-const TRUTH: TruthGraph = {
-  models: ["root", "a", "b", "c"].map((id) => ({ id, stage: "specialization" as const, tree: "t" })),
-  edges: [
-    { parent: "root", child: "a" },
-    { parent: "a", child: "b" },
-    { parent: "root", child: "c" },
-  ],
-};
+const TRUTH = truthGraph({ t: ["root", "a", "b", "c"] }, [
+  ["root", "a"],
+  ["a", "b"],
+  ["root", "c"],
+]);
 
 describe("undirectedEdgeAccuracy", () => {
   test("counts a true edge recovered in either orientation, once", () => {
@@ -71,13 +69,7 @@ describe("directionAgreement", () => {
 
 describe("poolTruths", () => {
   test("pooling keeps every model's tree and every edge", () => {
-    const other: TruthGraph = {
-      models: [
-        { id: "x", stage: "specialization", tree: "u" },
-        { id: "y", stage: "specialization", tree: "u" },
-      ],
-      edges: [{ parent: "x", child: "y" }],
-    };
+    const other = truthGraph({ u: ["x", "y"] }, [["x", "y"]]);
     const pooled = poolTruths([TRUTH, other]);
     expect(pooled.models.map((m) => `${m.id}:${m.tree}`)).toEqual(["root:t", "a:t", "b:t", "c:t", "x:u", "y:u"]);
     expect(pooled.edges).toHaveLength(4);
