@@ -2,9 +2,8 @@
  * `mother evaluate` as a user meets it, run in-process with recorded output: every malformed or mismatched input
  * gets one line naming the file (a MotherError), anything scored despite a mismatch gets a note, then the scores.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { runEvaluateCommand } from "../../src/cli/evaluate-command.ts";
@@ -12,14 +11,9 @@ import { parseAllDocuments } from "yaml";
 import { formatGraph, GRAPH_FORMATS } from "../../src/recover/format.ts";
 import { recover } from "../../src/recover/recover.ts";
 import { writeTypedFamily } from "../fixtures/typed-family.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-evaluate-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = temporaryFolder("mother-evaluate-");
 
 let fileCount = 0;
 async function jsonFile(value: unknown): Promise<string> {

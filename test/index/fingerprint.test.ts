@@ -1,6 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { discoverModels } from "../../src/io/discover-models.ts";
 import { readTensor } from "../../src/io/read-safetensors.ts";
@@ -8,14 +6,9 @@ import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { layerStats, rootMeanSquareOf } from "../../src/stats/layer-stats.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { FINGERPRINT_VERSION, fingerprintLayers, fingerprintModel, SAMPLES_PER_LAYER, samplePositions } from "../../src/index/fingerprint.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-fingerprint-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = temporaryFolder("mother-fingerprint-");
 
 const NAMES = ["query", "key", "value"].map((p) => `vit.encoder.layer.0.attention.attention.${p}.weight`);
 

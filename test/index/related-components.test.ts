@@ -1,6 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { discoverModels } from "../../src/io/discover-models.ts";
 import { readTensor } from "../../src/io/read-safetensors.ts";
@@ -10,14 +8,9 @@ import { RELATED_BELOW, quantileOfSorted } from "../../src/recover/cluster-model
 import { fingerprintLayers, fingerprintModel, SAMPLES_PER_LAYER } from "../../src/index/fingerprint.ts";
 import { comparableOf, estimatedRelativeDistance, nearestNeighbours, relatedComponentsOf, type Comparable } from "../../src/index/related-components.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-related-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = temporaryFolder("mother-related-");
 
 /** Exact relative distance from whole layers, by brute force (the rule of cluster-models.ts). */
 async function exactRelative(a: Parameters<typeof fingerprintLayers>[0], b: Parameters<typeof fingerprintLayers>[0]): Promise<number> {

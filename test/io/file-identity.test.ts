@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { contentChecksum, fileIdentity } from "../../src/io/file-identity.ts";
 import { MotherError } from "../../src/errors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-file-identity-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = temporaryFolder("mother-file-identity-");
 
 /** The chained definition, computed directly: xxHash64 of each 8 MiB chunk seeded with the previous hash. */
 function chainedReference(bytes: Uint8Array): string {

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { KERNEL_CACHE_FOLDER, pruneOtherBuilds } from "../../src/kernels/kernel-cache.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-kernel-cache-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = temporaryFolder("mother-kernel-cache-");
 
 describe("pruneOtherBuilds", () => {
   test("removes other builds of the same kind and their failure notes, keeps the fresh one, other kinds and other files", async () => {

@@ -1,6 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { writePeftAdapter } from "../../src/io/peft/write-peft-adapter.ts";
@@ -11,14 +9,9 @@ import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import type { ModelSource } from "../../src/types.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { Matrix, SingularValueDecomposition } from "ml-matrix";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-adapters-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = temporaryFolder("mother-adapters-");
 
 const model = (id: string, base?: string): ModelSource => ({ id, path: id, tensors: [], ...(base ? { base } : {}) });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseAllDocuments } from "yaml";
-import { formatGraph } from "../../src/recover/format.ts";
+import { formatGraph, type GraphFormat } from "../../src/recover/format.ts";
 import type { ModelGraph } from "../../src/types.ts";
 
 // Two trees: base → {chat, code}, code → "code (v2)"; and a lone model.
@@ -39,6 +39,25 @@ const typed: ModelGraph = {
   ],
   trees: [["base", "ft", "lora", "ft-q4", "soup"]],
   notes: ["adapter x: its base is not in the set"],
+};
+
+/** Lines the diagram formats draw for `typed`: a style per type, a merge edge from every parent (with its weight), notes as comments. */
+const TYPED_LINES: Partial<Record<GraphFormat, string[]>> = {
+  mermaid: [
+    "m0 -->|0.5| m1",
+    "m0 -.->|adapter 0.25| m2",
+    "m1 ==>|quantized 0.01| m3",
+    "m2 --o|merge 0.2 w=0.3| m4",
+    "m1 --o|merge 0.3 w=0.7| m4",
+    "%% note: adapter x: its base is not in the set",
+  ],
+  dot: [
+    '"base" -> "lora" [label="adapter 0.25", style=dashed];',
+    '"ft" -> "ft-q4" [label="quantized 0.01", style=bold];',
+    '"lora" -> "soup" [label="merge 0.2 w=0.3", style=solid, arrowhead=odot];',
+    '"ft" -> "soup" [label="merge 0.3 w=0.7", style=solid, arrowhead=odot];',
+    "// note: adapter x",
+  ],
 };
 
 describe("formatGraph", () => {
@@ -81,16 +100,6 @@ describe("formatGraph", () => {
     expect(text).toContain("m2 -->|0.333333| m3");
   });
 
-  test("mermaid draws each type with its own line and label, a merge from every parent, notes as comments", () => {
-    const text = formatGraph(typed, "mermaid");
-    expect(text).toContain("m0 -->|0.5| m1");
-    expect(text).toContain("m0 -.->|adapter 0.25| m2");
-    expect(text).toContain("m1 ==>|quantized 0.01| m3");
-    expect(text).toContain("m2 --o|merge 0.2 w=0.3| m4");
-    expect(text).toContain("m1 --o|merge 0.3 w=0.7| m4");
-    expect(text).toContain("%% note: adapter x: its base is not in the set");
-  });
-
   test("dot is a digraph with quoted, escaped ids", () => {
     const text = formatGraph(graph, "dot");
     expect(text.startsWith("digraph mother {\n")).toBe(true);
@@ -100,13 +109,9 @@ describe("formatGraph", () => {
     expect(text.trimEnd().endsWith("}")).toBe(true);
   });
 
-  test("dot styles each type and draws a merge from every parent", () => {
-    const text = formatGraph(typed, "dot");
-    expect(text).toContain('"base" -> "lora" [label="adapter 0.25", style=dashed];');
-    expect(text).toContain('"ft" -> "ft-q4" [label="quantized 0.01", style=bold];');
-    expect(text).toContain('"lora" -> "soup" [label="merge 0.2 w=0.3", style=solid, arrowhead=odot];');
-    expect(text).toContain('"ft" -> "soup" [label="merge 0.3 w=0.7", style=solid, arrowhead=odot];');
-    expect(text).toContain("// note: adapter x");
+  test.each(Object.entries(TYPED_LINES))("%s draws each type in its own style, a merge from every parent, notes as comments", (format, lines) => {
+    const text = formatGraph(typed, format as GraphFormat);
+    for (const line of lines) expect(text).toContain(line);
   });
 
   test("newick gives one ;-terminated tree per line, quoting ids with special characters", () => {

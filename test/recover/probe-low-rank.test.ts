@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { recover } from "../../src/recover/recover.ts";
 import { withoutSketches } from "../../src/recover/probe-low-rank.ts";
@@ -8,14 +7,9 @@ import type { LayerJob } from "../../src/recover/layer-pass.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-probe-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = temporaryFolder("mother-probe-");
 
 const TREE = [{ root: "r", children: 3, grandchildren: 1 }];
 

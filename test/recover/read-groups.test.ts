@@ -1,6 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { discoverModels } from "../../src/io/discover-models.ts";
 import { LayerPool } from "../../src/recover/layer-pool.ts";
@@ -9,14 +7,9 @@ import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../src/recover/
 import { groupByArchitecture, planLayers } from "../../src/recover/plan-layers.ts";
 import { clusteringSample, readGroups, type PlannedGroup } from "../../src/recover/read-groups.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-read-groups-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = temporaryFolder("mother-read-groups-");
 
 /** The planned groups of a synthetic set, and a pass over them with a recorder for the notes. */
 async function passOver(mode: "ft" | "lora", overrides: Partial<RecoverOptions>) {

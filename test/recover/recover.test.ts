@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CLUSTER_FIRST_MODELS, recover } from "../../src/recover/recover.ts";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { makeGaussian, makeUniform } from "../../src/recover/seeded-random.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-recover-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = temporaryFolder("mother-recover-");
 
 const TWO_TREES = [
   { root: "alpha", children: 3, grandchildren: 2 },

@@ -3,9 +3,8 @@
  * was made from (its format says it is the child) and hangs under it; the rest of the tree is
  * recovered as without the copies.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { writeGgufFromHf } from "../../src/io/gguf/write-gguf.ts";
@@ -13,14 +12,9 @@ import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { recover } from "../../src/recover/recover.ts";
 import type { GgmlType } from "../../src/types.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-gguf-twins-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = temporaryFolder("mother-gguf-twins-");
 
 /** Writes model `id` of `folder` as a GGUF of `type` in the model folder `copyId`. */
 async function ggufCopy(folder: string, id: string, copyId: string, type: GgmlType): Promise<void> {

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Dtype } from "../../src/types.ts";
 import { recover } from "../../src/recover/recover.ts";
@@ -8,14 +7,9 @@ import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-twins-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = temporaryFolder("mother-twins-");
 
 /** Writes model `id` of `folder` again as `copyId`, every tensor stored as `dtype` (optionally nudged). */
 async function resave(folder: string, id: string, copyId: string, dtype: Dtype, nudge = 0): Promise<void> {

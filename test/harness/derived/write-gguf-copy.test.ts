@@ -1,21 +1,14 @@
 /** GGUF copies for the harness: written once, reused, read back by @huggingface/gguf and by recovery as a quantized child. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { gguf } from "@huggingface/gguf";
 import { writeGgufCopy } from "../../../src/harness/derived/write-gguf-copy.ts";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { recover } from "../../../src/recover/recover.ts";
 import { writeSyntheticTrees } from "../../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-gguf-copy-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = temporaryFolder("mother-gguf-copy-");
 
 describe("writeGgufCopy", () => {
   test("writes a Q8_0 GGUF once, reuses it, and recovery hangs it under its source", async () => {
