@@ -35,3 +35,18 @@ export function makeGaussian(count: number, seed: number): Float64Array {
   }
   return out;
 }
+
+/** `count` uniforms in [−1, 1) from xorshift32 (seed 0 counts as 1): cheap starting blocks (subspace-alignment.ts) and bench weights. */
+export function makeSignedUniform(count: number, seed: number): Float64Array {
+  const out = new Float64Array(count);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < count; i++) {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    out[i] = (state / 4294967296) * 2 - 1;
+  }
+  return out;
+}

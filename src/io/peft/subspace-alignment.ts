@@ -16,6 +16,7 @@
  * oversampling and a Rayleigh–Ritz step (Halko, Martinsson and Tropp 2011, Algs. 4.4 and 5.1).
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
+import { makeSignedUniform } from "../../recover/seeded-random.ts";
 
 /** A weight as read: row-major rows × cols values. */
 export interface DenseMatrix {
@@ -52,7 +53,7 @@ export function subspaceAlignment(weight: DenseMatrix, a: ArrayLike<number>, b: 
 function topSubspaces(weight: DenseMatrix, k: number, seed: number): { left: Float64Array; right: Float64Array } {
   const { rows, cols, values } = weight;
   const p = Math.min(k + OVERSAMPLING, rows, cols);
-  let right: Float64Array = orthonormalize(startingBlock(cols * p, seed), cols, p);
+  let right: Float64Array = orthonormalize(makeSignedUniform(cols * p, seed), cols, p);
   let range: Float64Array = new Float64Array(rows * p);
   for (let round = 0; round <= POWER_ROUNDS; round++) {
     range = orthonormalize(multiply(values, right, rows, cols, p), rows, p);
@@ -81,21 +82,6 @@ function outerGramRow(x: ArrayLike<number>, n: number, m: number, i: number): Fl
     row[j] = sum;
   }
   return row;
-}
-
-/** A deterministic random start (xorshift32, uniform in [−1, 1)): any block not orthogonal to the top subspace will do. */
-function startingBlock(count: number, seed: number): Float64Array {
-  const out = new Float64Array(count);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < count; i++) {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    out[i] = (state / 4294967296) * 2 - 1;
-  }
-  return out;
 }
 
 /** X (n × m) · Y (m × p), row-major. */
