@@ -1,17 +1,12 @@
 import { describe, expect, test } from "bun:test";
+import { statsOf, statsRow } from "../../fixtures/layer-stats.ts";
 import { agreementByCandidate, candidateScores, directionAgreement, scoresByModel } from "../../../src/harness/analysis/direction-agreement.ts";
 import type { LayerStatsRow } from "../../../src/stats/stats-table.ts";
-import type { LayerKind, LayerStats, TruthGraph } from "../../../src/types.ts";
+import type { LayerKind, TruthGraph } from "../../../src/types.ts";
 import { truthGraph } from "../../fixtures/truth-graph.ts";
 
-const stats = (kurtosis: number, variance = 1): LayerStats => ({ count: 4, mean: 0, variance, skewness: 0, kurtosis, min: -1, max: 1, entropy: 1 });
-const row = (model: string, kind: LayerKind, kurtosis: number, variance = 1): LayerStatsRow => ({
-  model,
-  layer: `${kind}.weight`,
-  kind,
-  shape: [2, 2],
-  stats: stats(kurtosis, variance),
-});
+const _stats = (kurtosis: number, variance = 1) => statsOf({ kurtosis, variance });
+const row = (model: string, kind: LayerKind, kurtosis: number, variance = 1) => statsRow(model, kind, { kurtosis, variance });
 
 // root → a → b and root → c; kurtosis over query falls along every edge except root → c.
 const truth = truthGraph({ root: ["root", "a", "b", "c"] }, [

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { statsOf } from "../../fixtures/layer-stats.ts";
 import { candidateMonotonicity, expectedSign } from "../../../src/harness/direction/candidate-monotonicity.ts";
 import { layerSetByName } from "../../../src/harness/direction/layer-sets.ts";
-import type { LayerStats } from "../../../src/types.ts";
 
-const stats = (kurtosis: number): LayerStats => ({ count: 4, mean: 0, variance: 1, skewness: 0, kurtosis, min: -1, max: 1, entropy: 1 });
+const stats = (kurtosis: number) => statsOf({ kurtosis });
 const Q = "vit.encoder.layer.0.attention.attention.query.weight";
 const run = (id: string, stage: "generalization" | "specialization", kurtoses: number[]) => ({
   id,

@@ -1,17 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { findDirectionRule } from "../../../src/direction/registry.ts";
 import { ruleAgreement, ruleKinds } from "../../../src/harness/direction/rule-agreement.ts";
-import type { LayerStatsRow } from "../../../src/stats/stats-table.ts";
+import { statsRow } from "../../fixtures/layer-stats.ts";
 import type { LayerKind } from "../../../src/types.ts";
 import { truthGraph } from "../../fixtures/truth-graph.ts";
 
-const row = (model: string, kind: LayerKind, kurtosis: number, variance: number): LayerStatsRow => ({
-  model,
-  layer: `${kind}.weight`,
-  kind,
-  shape: [2, 2],
-  stats: { count: 4, mean: 0, variance, skewness: 0, kurtosis, min: -1, max: 1, entropy: Number.NaN },
-});
+// Entropy not computed (NaN), as without --stats.
+const row = (model: string, kind: LayerKind, kurtosis: number, variance: number) => statsRow(model, kind, { kurtosis, variance, entropy: Number.NaN });
 
 // p → c (specialization), c → g (generalization). Kurtosis: p 5, c 4, g 6 (falls, then rises: both agree).
 // Variance on query: 1, 2, 3 (rises twice); on mlp-in it falls, far more.

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { statsRow } from "../../fixtures/layer-stats.ts";
 import { layerSetByName } from "../../../src/harness/direction/layer-sets.ts";
 import { autoScore, runsInRecovery, sourceLabel, sourceOptions, sourceScores, varianceGrowthAuto } from "../../../src/harness/direction/score-source.ts";
 import type { PreparedTree } from "../../../src/harness/direction/prepared-tree.ts";
-import type { LayerStatsRow } from "../../../src/stats/stats-table.ts";
 import type { LayerKind } from "../../../src/types.ts";
 
 describe("sourceOptions", () => {
@@ -33,13 +33,7 @@ describe("runsInRecovery", () => {
 
 describe("sourceScores", () => {
   test("auto scores each tree with the candidate its distance calls for", () => {
-    const row = (model: string, kind: LayerKind, kurtosis: number, variance: number): LayerStatsRow => ({
-      model,
-      layer: `${kind}.weight`,
-      kind,
-      shape: [2, 2],
-      stats: { count: 4, mean: 0, variance, skewness: 0, kurtosis, min: -1, max: 1, entropy: 1 },
-    });
+    const row = (model: string, kind: LayerKind, kurtosis: number, variance: number) => statsRow(model, kind, { kurtosis, variance });
     const rows = [row("a", "query", 5, 2), row("a", "mlp-out", 1, 7), row("b", "query", 3, 4), row("b", "mlp-out", 2, 9)];
     const tree = (ids: string[], choice: "ft" | "lora") => ({
       tree: { ids, choice, truth: { models: [], edges: [] }, distance: new Float64Array() } as PreparedTree,

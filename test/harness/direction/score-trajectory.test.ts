@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { statsOf } from "../../fixtures/layer-stats.ts";
 import { isScoredTensor, scoreTrajectory } from "../../../src/harness/direction/score-trajectory.ts";
-import type { LayerStats } from "../../../src/types.ts";
 
-const stats = (kurtosis: number, mean = 0): LayerStats => ({ count: 4, mean, variance: 1, skewness: 0, kurtosis, min: -1, max: 1, entropy: 1 });
+const stats = (kurtosis: number, mean = 0) => statsOf({ kurtosis, mean });
 const Q = "vit.encoder.layer.0.attention.attention.query.weight";
 const V = "vit.encoder.layer.1.attention.attention.value.weight";
 const OUT = "vit.encoder.layer.0.attention.output.dense.weight";
