@@ -1,4 +1,4 @@
-import type { Bounds, SignedDistance } from "./canvas.ts";
+import type { Bounds, Rgb, SignedDistance } from "./canvas.ts";
 
 /**
  * Shapes as signed-distance functions in pixel units, so the canvas can anti-alias any
@@ -13,6 +13,16 @@ export interface Shape {
 export const SHAPE_KINDS = ["circle", "square", "triangle", "cross", "ring", "diamond"] as const;
 /** One of SHAPE_KINDS. */
 export type ShapeKind = (typeof SHAPE_KINDS)[number];
+
+/** An object as the image tasks place it: its kind, centre and radius in pixels, rotation (shapeOfKind's angle) and fill. */
+export interface PlacedShape {
+  readonly kind: ShapeKind;
+  readonly cx: number;
+  readonly cy: number;
+  readonly radius: number;
+  readonly angle: number;
+  readonly colour: Rgb;
+}
 
 function squareBounds(cx: number, cy: number, radius: number): Bounds {
   return { minX: cx - radius, minY: cy - radius, maxX: cx + radius, maxY: cy + radius };

@@ -1,17 +1,10 @@
 import { defineImageTask } from "../image-task.ts";
 import type { Rgb } from "../raster/canvas.ts";
 import { hsvToRgb, vividColour } from "../raster/colour.ts";
-import { SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
+import { type PlacedShape, SHAPE_KINDS, shapeOfKind } from "../raster/shapes.ts";
 
 /** A foreground object that hides part of the background. */
-export interface ClutterObject {
-  readonly kind: ShapeKind;
-  readonly cx: number;
-  readonly cy: number;
-  readonly radius: number;
-  readonly angle: number;
-  readonly colour: Rgb;
-}
+export type ClutterObject = PlacedShape;
 
 /** Generation metadata of a background-hue image. */
 export interface BackgroundHueScene {

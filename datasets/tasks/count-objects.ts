@@ -1,18 +1,10 @@
 import { defineImageTask } from "../image-task.ts";
 import { type GradientBackground, paintBackground, sampleDarkBackground, visibleColour } from "../raster/background.ts";
-import type { Rgb } from "../raster/canvas.ts";
 import { placeApart } from "../raster/placement.ts";
-import { SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
+import { type PlacedShape, SHAPE_KINDS, shapeOfKind } from "../raster/shapes.ts";
 
 /** One object of a counting scene, in pixels. */
-export interface PlacedObject {
-  readonly kind: ShapeKind;
-  readonly cx: number;
-  readonly cy: number;
-  readonly radius: number;
-  readonly angle: number;
-  readonly colour: Rgb;
-}
+export type PlacedObject = PlacedShape;
 
 /** Generation metadata of a count-objects image. */
 export interface CountScene {

@@ -2,19 +2,12 @@ import { defineImageTask } from "../image-task.ts";
 import { type GradientBackground, paintBackground, sampleDarkBackground, visibleColour } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
 import { circle } from "../raster/shapes.ts";
-import { SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
+import { type PlacedShape, SHAPE_KINDS, shapeOfKind } from "../raster/shapes.ts";
 
 /** Generation metadata of an object-position image. */
 export interface PositionScene {
   readonly background: GradientBackground;
-  readonly object: {
-    readonly kind: ShapeKind;
-    readonly cx: number;
-    readonly cy: number;
-    readonly radius: number;
-    readonly angle: number;
-    readonly colour: Rgb;
-  };
+  readonly object: PlacedShape;
   /** Tiny dots that carry no label information. */
   readonly specks: readonly { readonly cx: number; readonly cy: number; readonly colour: Rgb }[];
   readonly noise: number;

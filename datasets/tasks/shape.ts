@@ -1,17 +1,11 @@
 import { defineImageTask } from "../image-task.ts";
 import { type GradientBackground, paintBackground, sampleDarkBackground, visibleColour } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
-import { circle, SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
+import { circle, type PlacedShape, SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
 
 /** Generation metadata of a shape image. */
-export interface ShapeScene {
+export interface ShapeScene extends PlacedShape {
   readonly background: GradientBackground;
-  readonly kind: ShapeKind;
-  readonly cx: number;
-  readonly cy: number;
-  readonly radius: number;
-  readonly angle: number;
-  readonly colour: Rgb;
   readonly specks: readonly { readonly cx: number; readonly cy: number; readonly colour: Rgb }[];
   readonly noise: number;
 }

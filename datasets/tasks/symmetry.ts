@@ -1,20 +1,13 @@
 import { defineImageTask } from "../image-task.ts";
 import { type GradientBackground, paintBackground, sampleDarkBackground, visibleColour } from "../raster/background.ts";
 import type { Rgb } from "../raster/canvas.ts";
-import { SHAPE_KINDS, type ShapeKind, shapeOfKind } from "../raster/shapes.ts";
+import { type PlacedShape, SHAPE_KINDS, shapeOfKind } from "../raster/shapes.ts";
 
 /** The symmetry classes, in label order. */
 export const SYMMETRY_KINDS = ["none", "left-right", "top-bottom"] as const;
 
 /** One blob of the pattern. */
-export interface PatternPiece {
-  readonly kind: ShapeKind;
-  readonly cx: number;
-  readonly cy: number;
-  readonly radius: number;
-  readonly angle: number;
-  readonly colour: Rgb;
-}
+export type PatternPiece = PlacedShape;
 
 /** Generation metadata of a symmetry image. */
 export interface SymmetryScene {
