@@ -425,6 +425,10 @@ void mother_dequantize_q8_0(const uint8_t *blocks, float *target, int32_t count)
   }
 }
 
+/* Sub-block j's (0–7) 6-bit scale and min in a Q4_K/Q5_K super-block's 12 packed bytes (ggml's get_scale_min_k4). */
+static inline int k_scale(const uint8_t *scales, int j) { return j < 4 ? scales[j] & 63 : (scales[j + 4] & 0xF) | ((scales[j - 4] >> 6) << 4); }
+static inline int k_min(const uint8_t *scales, int j) { return j < 4 ? scales[j + 4] & 63 : (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4); }
+
 /*
  * GGUF Q4_K → f32 for `count` values (whole 256-value super-blocks: f16 d and dmin, 12 bytes of
  * 6-bit sub-block scales and mins, 128 bytes of nibbles): value = (d·sc)·q − dmin·m, products and
@@ -439,10 +443,7 @@ void mother_dequantize_q4_k(const uint8_t *blocks, float *target, int32_t count)
     float *y = target + 256 * (int64_t)b;
     for (int pair = 0; pair < 4; pair++, q += 32, y += 64) {
       const int j = 2 * pair;
-      const int sc1 = j < 4 ? scales[j] & 63 : (scales[j + 4] & 0xF) | ((scales[j - 4] >> 6) << 4);
-      const int m1 = j < 4 ? scales[j + 4] & 63 : (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4);
-      const int sc2 = j + 1 < 4 ? scales[j + 1] & 63 : (scales[j + 5] & 0xF) | ((scales[j - 3] >> 6) << 4);
-      const int m2 = j + 1 < 4 ? scales[j + 5] & 63 : (scales[j + 5] >> 4) | ((scales[j + 1] >> 6) << 4);
+      const int sc1 = k_scale(scales, j), m1 = k_min(scales, j), sc2 = k_scale(scales, j + 1), m2 = k_min(scales, j + 1);
       const __m256 d1 = _mm256_set1_ps(d * (float)sc1), min1 = _mm256_set1_ps(dmin * (float)m1);
       const __m256 d2 = _mm256_set1_ps(d * (float)sc2), min2 = _mm256_set1_ps(dmin * (float)m2);
       const __m256i low = _mm256_set1_epi32(0xF);
@@ -470,10 +471,7 @@ void mother_dequantize_q5_k(const uint8_t *blocks, float *target, int32_t count)
     float *y = target + 256 * (int64_t)b;
     for (int pair = 0; pair < 4; pair++, q += 32, y += 64) {
       const int j = 2 * pair;
-      const int sc1 = j < 4 ? scales[j] & 63 : (scales[j + 4] & 0xF) | ((scales[j - 4] >> 6) << 4);
-      const int m1 = j < 4 ? scales[j + 4] & 63 : (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4);
-      const int sc2 = j + 1 < 4 ? scales[j + 1] & 63 : (scales[j + 5] & 0xF) | ((scales[j - 3] >> 6) << 4);
-      const int m2 = j + 1 < 4 ? scales[j + 5] & 63 : (scales[j + 5] >> 4) | ((scales[j + 1] >> 6) << 4);
+      const int sc1 = k_scale(scales, j), m1 = k_min(scales, j), sc2 = k_scale(scales, j + 1), m2 = k_min(scales, j + 1);
       const float d1 = d * (float)sc1, min1 = dmin * (float)m1, d2 = d * (float)sc2, min2 = dmin * (float)m2;
       const uint8_t u1 = (uint8_t)(1 << (2 * pair)), u2 = (uint8_t)(2 << (2 * pair));
       for (int l = 0; l < 32; l++) {
