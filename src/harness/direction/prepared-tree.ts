@@ -7,11 +7,10 @@
  * (pinned by the direction-ablation test).
  */
 import type { ModelSource, Stage, TruthGraph } from "../../types.ts";
-import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
-import { planLayers } from "../../recover/plan-layers.ts";
-import { runLayerJobs } from "../../recover/layer-pool.ts";
-import { treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
+import type { RecoverOptions } from "../../recover/options.ts";
+import type { DistanceChoice } from "../../recover/tree-distance.ts";
 import { recoverTree } from "../../recover/recover-tree.ts";
+import { weightDistanceMatrix } from "../ablation/weight-distance-matrix.ts";
 import { edgeAccuracy, type EdgeAccuracy } from "../../recover/evaluate.ts";
 import { bug } from "../../errors.ts";
 
@@ -26,16 +25,8 @@ export interface PreparedTree {
 
 /** Runs the layer pass once and builds D for `models` (all of one architecture, one tree). */
 export async function prepareTree(models: readonly ModelSource[], truth: TruthGraph, overrides: Partial<RecoverOptions> = {}): Promise<PreparedTree> {
-  const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
-  const jobs = planLayers(models, options);
-  const pass = await runLayerJobs(jobs, { workers: 0 });
-  const { matrix, choice } = await treeDistance(
-    models.map((_, i) => i),
-    jobs,
-    pass,
-    options,
-  );
-  return { ids: models.map((m) => m.id), truth, distance: matrix, choice };
+  const { ids, matrix, choice } = await weightDistanceMatrix(models, overrides);
+  return { ids, truth, distance: matrix, choice };
 }
 
 /** The recovered tree's edges and their accuracy, for one direction prior. */
