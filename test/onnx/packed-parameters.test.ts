@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import * as o from "../../src/onnx/index.ts";
 import type { Sym } from "../../src/onnx/index.ts";
+import { carryAdamStep } from "../fixtures/carry-optimizer.ts";
 
 const SPECS = [
   { name: "w1", shape: [4, 3] },
@@ -49,20 +50,14 @@ async function twoSteps(packed: boolean): Promise<{ params: Record<string, Float
   const loss = o.crossEntropy(o.linear(o.tanh(o.linear(x, w1, b1)), w2, b2), labels);
   const settings = { kind: "adamw", weightDecay: 0.3, decayMask } as const;
   const state = o.optimizerStateInputs(g, trainables, settings);
-  const { newParams, newState } = o.optimizerStep(g, trainables, o.gradients(loss, trainables), state, settings, lr, step);
+  const result = o.optimizerStep(g, trainables, o.gradients(loss, trainables), state, settings, lr, step);
   g.output(loss, "loss");
-  const pairs: Record<string, string> = {};
+  const pairs = carryAdamStep(g, trainables, result);
   const initialValues = Object.fromEntries(
     SPECS.map((s, i) => [s.name, Float64Array.from({ length: s.shape.reduce((p, d) => p * d, 1) }, (_, j) => Math.sin(i * 7 + j) * 0.8)]),
   );
   const initial: Record<string, Float64Array> = packed ? { params: o.packValues(SPECS, initialValues, new Float64Array(26)) } : { ...initialValues };
-  trainables.forEach((p, i) => {
-    g.output(newParams[i]!, `${p.name}.next`);
-    g.output(newState.m[i]!, `${p.name}.m.next`);
-    g.output(newState.v[i]!, `${p.name}.v.next`);
-    pairs[`${p.name}.next`] = p.name;
-    pairs[`${p.name}.m.next`] = `${p.name}.m`;
-    pairs[`${p.name}.v.next`] = `${p.name}.v`;
+  trainables.forEach((p) => {
     initial[`${p.name}.m`] = new Float64Array(p.size);
     initial[`${p.name}.v`] = new Float64Array(p.size);
   });

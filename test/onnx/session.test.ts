@@ -13,6 +13,7 @@ import {
   sigmoid,
   type TensorData,
 } from "../../src/onnx/index.ts";
+import { carryAdamStep } from "../fixtures/carry-optimizer.ts";
 
 describe("compileGraph / CompiledGraph.run", () => {
   test("writes outputs into caller-owned arrays and returns the same arrays", async () => {
@@ -64,17 +65,9 @@ describe("a train step built from the engine", () => {
     const grads = gradients(loss, params);
     const settings = { kind: "adamw", weightDecay: 0.01 } as const;
     const state = optimizerStateInputs(g, params, settings);
-    const { newParams, newState } = optimizerStep(g, params, grads, state, settings, lr, step);
+    const result = optimizerStep(g, params, grads, state, settings, lr, step);
     g.output(loss, "loss");
-    const pairs: Record<string, string> = {};
-    params.forEach((p, i) => {
-      g.output(newParams[i]!, `${p.name}.next`);
-      g.output(newState.m[i]!, `${p.name}.m.next`);
-      g.output(newState.v[i]!, `${p.name}.v.next`);
-      pairs[`${p.name}.next`] = p.name;
-      pairs[`${p.name}.m.next`] = `${p.name}.m`;
-      pairs[`${p.name}.v.next`] = `${p.name}.v`;
-    });
+    const pairs = carryAdamStep(g, params, result);
     const compiled = await compileGraph(g);
 
     let seed = 12345;
