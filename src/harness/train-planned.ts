@@ -56,10 +56,11 @@ export const MODEL_ARTIFACT_KIND = "model";
  * Bump when the training engine changes what a config produces (graph, init, data), so
  * cached models from the old engine are never mistaken for new ones. 2: the heads apply the
  * final LayerNorm to the rows they read (7f7f3fd) — the same function, but other float
- * rounding, which Adam amplifies into different weights. (3, with PORTABLE_SOFTMAX in
- * src/train/train-model.ts: CPU-independent Softmax, docs/reproducibility.md.)
+ * rounding, which Adam amplifies into different weights. 3: PORTABLE_SOFTMAX
+ * (src/train/train-model.ts): Softmax/LogSoftmax from primitives, the same bits on every
+ * x86-64 CPU with AVX2 and FMA (docs/reproducibility.md).
  */
-export const TRAINER_VERSION = 2;
+export const TRAINER_VERSION = 3;
 
 /** Trains (or finds) every model; returns id → artefact. Parents must be in `models` too. */
 export async function trainPlanned(models: readonly TrainableModel[], options: TrainPlannedOptions): Promise<Map<string, Artifact>> {

@@ -43,12 +43,11 @@ export interface TrainEffects {
 
 /**
  * Whether training encodes Softmax/LogSoftmax as primitives whose onnxruntime kernels give the
- * same bits on every x86-64 CPU with AVX2 and FMA. Off for now: onnxruntime's own kernels sum in
- * another order on AVX-512 CPUs, so trained bytes depend on the CPU family (docs/reproducibility.md),
- * and every cached model was trained that way. Turn it on together with TRAINER_VERSION 3
- * (src/harness/train-planned.ts) when the VTHR set can be retrained and its results re-measured.
+ * same bits on every x86-64 CPU with AVX2 and FMA. On: onnxruntime's own Softmax kernels sum in
+ * another order on AVX-512 CPUs than on AVX2 ones, so trained bytes depended on the CPU family
+ * (docs/reproducibility.md). Turned on with TRAINER_VERSION 3 (src/harness/train-planned.ts).
  */
-export const PORTABLE_SOFTMAX = false;
+export const PORTABLE_SOFTMAX = true;
 
 /** What a run produces. */
 export interface TrainResult {
