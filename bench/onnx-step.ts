@@ -223,7 +223,8 @@ async function prepare(model: ModelSpec, packed: boolean, portable = false): Pro
   for (let i = 0; i < 10; i++) await run();
   const paramCount = model.params.reduce((s, p) => s + p.shape.reduce((a, d) => a * d, 1), 0);
   const describe = (msPerStep: number): string =>
-    `${model.label.padEnd(66)} ${packed ? "packed  " : "separate"}${portable ? " portable" : ""}  params ${String(paramCount).padStart(7)}  nodes ${String(g.nodes.length).padStart(4)} ` +
+    `${model.label.padEnd(66)} ${packed ? "packed  " : "separate"}${portable ? " portable" : ""}  ` +
+    `params ${String(paramCount).padStart(7)}  nodes ${String(g.nodes.length).padStart(4)} ` +
     `(fwd ${forwardNodes}, bwd ${backwardNodes}, opt ${optimizerNodes})  compile ${compileMs.toFixed(0)} ms  ` +
     `${msPerStep.toFixed(2)} ms/step  loss ${lossOut[0]!.toFixed(3)}`;
   const finish = async (): Promise<void> => {

@@ -89,7 +89,10 @@ describe("discoverModels", () => {
     await expectMotherError(
       discoverModels([root]),
       join(root, "a", "pytorch_model.bin"),
-      /pickle checkpoint .* never loads: unpickling can run arbitrary code; help: convert it to safetensors first: python -c .*save_file.*safe_serialization=True/,
+      new RegExp(
+        "pickle checkpoint .* never loads: unpickling can run arbitrary code; " +
+          "help: convert it to safetensors first: python -c .*save_file.*safe_serialization=True",
+      ),
     );
   });
 
