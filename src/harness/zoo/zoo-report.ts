@@ -8,7 +8,7 @@ import type { Cell } from "../../report/format-cell.ts";
 import { clusteringAccuracy } from "../../recover/evaluate.ts";
 import { typedScores } from "../../recover/evaluate-typed.ts";
 import { RELATION_TYPES, type ModelGraph } from "../../types.ts";
-import type { ZooPlan } from "./plan-zoo.ts";
+import { memberKind, publishedFormat, type ZooPlan } from "./zoo-members.ts";
 
 /** One recovery of the zoo under a named setting. */
 export interface ZooRun {
@@ -16,8 +16,14 @@ export interface ZooRun {
   readonly graph: ModelGraph;
 }
 
+/** How long making the zoo took in this run, and how many members it made (not found cached). */
+export interface ZooGeneration {
+  readonly seconds: number;
+  readonly fresh: number;
+}
+
 /** The report page. */
-export function modelZooPage(zoo: ZooPlan, runs: readonly ZooRun[]): ReportPage {
+export function modelZooPage(zoo: ZooPlan, runs: readonly ZooRun[], generation: ZooGeneration): ReportPage {
   const truthEdges = zoo.truth.edges;
   const scores = runs.map((run) => ({ run, scores: typedScores(run.graph.edges, truthEdges) }));
   const overall: ReportTable = {
@@ -58,16 +64,28 @@ export function modelZooPage(zoo: ZooPlan, runs: readonly ZooRun[]): ReportPage 
       return [[member.id, member.method.kind, member.parents.join(", "), found.join(", ") || "(root)"]];
     }),
   };
+  const kinds = [...new Set(zoo.members.map((m) => `${memberKind(m).replace(/ r\d+/, "")} → ${publishedFormat(m)}`))].sort();
+  const trees = [...new Set(zoo.members.map((m) => m.tree))];
+  const composition: ReportTable = {
+    title: `Composition: members per tree by how they were made → the format published (generation ${generation.seconds.toFixed(1)} s, ${generation.fresh} made this run)`,
+    columns: ["made as → published", ...trees, "all"],
+    rows: kinds.map((kind): Cell[] => {
+      const count = (tree?: string) =>
+        zoo.members.filter((m) => (tree === undefined || m.tree === tree) && `${memberKind(m).replace(/ r\d+/, "")} → ${publishedFormat(m)}` === kind).length;
+      return [kind, ...trees.map(count), count()];
+    }),
+  };
   return {
     slug: "model-zoo",
     title: "Model zoo: a typed Model Graph (issue #12)",
     description:
-      `${zoo.members.length} models in ${new Set(zoo.members.map((m) => m.tree)).size} families built from the VTHR models: per root, full ` +
-      "fine-tunes and merged-LoRA children (with grandchildren), f16/int8/4-bit copies, and merges of siblings (linear, task arithmetic, SLERP, " +
-      "TIES, DARE, a merge of two LoRA models). Recovered with no flags, and by MoTHer with the paper's settings (max |Δw|, kurtosis, " +
-      "specialization, the number of trees given, no merges). Not yet in the zoo: PEFT adapter folders, GGUF copies, a Llama-like base, " +
-      "and chains that need training after a merge (a fine-tune of a merge).",
+      `${zoo.members.length} models in ${trees.length} families, published as a hub user downloads them (safetensors folders, PEFT adapter ` +
+      "folders, GGUF files): five ViT roots (the VTHR models) and a Llama-like base (the Llama-like family), each with full fine-tunes, " +
+      "merged-LoRA and PEFT-adapter children, f16/int8/4-bit safetensors and GGUF copies, merges of siblings (linear, task arithmetic, SLERP, " +
+      "TIES, DARE) and chains that mix methods (a fine-tune of a merge, a GGUF of a fine-tune of a merged-LoRA model, adapters on fine-tunes " +
+      "and on adapters). Recovered from the release folder with no flags, and by MoTHer with the paper's settings (max |Δw|, kurtosis, " +
+      "specialization, the number of trees given, no merges; it gets the adapters already attached to their bases).",
     figures: [],
-    tables: [overall, perType, merges],
+    tables: [overall, perType, composition, merges],
   };
 }

@@ -1,6 +1,7 @@
 /**
  * An adapter's weights as a model's: every tensor of its base, with the adapted modules'
- * weights replaced by base + Δ (adapter-tensor.ts) and modules_to_save by the adapter's copies.
+ * weights replaced by base + Δ (adapter-tensor.ts) and modules_to_save by the adapter's copies
+ * (whatever their shape: a new head; added when the base has none).
  *
  * Module names: peft names a module by its path in the model class it wrapped, which need not
  * be the checkpoint's own naming — GPT-2's `openai-community/gpt2` file stores `h.0.attn.c_attn`
@@ -55,15 +56,21 @@ export function adapterTensors(adapter: PeftAdapter, baseTensors: readonly Tenso
     }
     updated.set(base.name, lowRankTensor(base, { a: module.a, b: module.b, scale: module.scale, transposed }));
   }
+  // A saved module of another shape than the base's, or one the base lacks, is a head for a new
+  // label space (loaded with ignore_mismatched_sizes, or a classifier on a headless backbone):
+  // the adapter's copy is the model's. Only the low-rank modules, checked above, decide the fit.
+  const added: TensorInfo[] = [];
   for (const tensor of adapter.replaced) {
     const base = matchTensorName(tensor.name, byName);
-    if (!base) return { misfit: { module: tensor.name, reason: "name", detail: "no tensor of that name" } };
-    if (base.shape.join() !== tensor.shape.join()) {
+    const fitsAnyway = adapter.modules.length > 0;
+    if (!base && !fitsAnyway) return { misfit: { module: tensor.name, reason: "name", detail: "no tensor of that name" } };
+    if (base && base.shape.join() !== tensor.shape.join() && !fitsAnyway) {
       return { misfit: { module: tensor.name, reason: "shape", detail: `[${tensor.shape.join(", ")}] against [${base.shape.join(", ")}]` } };
     }
-    updated.set(base.name, { ...tensor, name: base.name });
+    if (base) updated.set(base.name, { ...tensor, name: base.name });
+    else added.push(tensor);
   }
-  return { tensors: baseTensors.map((tensor) => updated.get(tensor.name) ?? tensor) };
+  return { tensors: [...baseTensors.map((tensor) => updated.get(tensor.name) ?? tensor), ...added] };
 }
 
 /** false: B · A has the weight's shape [out, in]; true: its transpose does ([in, out]); undefined: neither. */

@@ -131,6 +131,22 @@ describe("PEFT module names map to the model's tensors", () => {
     expect("misfit" in misfit && misfit.misfit.reason).toBe("shape");
   });
 
+  test("a saved head for a new label space replaces the base's head of another size, or is added to a headless base", () => {
+    const query = lora("vit.encoder.layer.0.attention.attention.query", 192, 192);
+    const head = tensor("classifier.weight", [3, 192], "adapter_model.safetensors");
+    const classifier = [tensor("vit.encoder.layer.0.attention.attention.query.weight", [192, 192]), tensor("classifier.weight", [10, 192])];
+    const replaced = adapterTensors(adapter([query], false, [head]), classifier);
+    expect("tensors" in replaced && replaced.tensors.map((t) => [t.name, t.shape])).toEqual([
+      ["vit.encoder.layer.0.attention.attention.query.weight", [192, 192]],
+      ["classifier.weight", [3, 192]],
+    ]);
+    const headless = adapterTensors(adapter([query], false, [head]), classifier.slice(0, 1));
+    expect("tensors" in headless && headless.tensors.map((t) => t.name)).toEqual(["vit.encoder.layer.0.attention.attention.query.weight", "classifier.weight"]);
+    // Without a low-rank module nothing says the adapter fits: a saved tensor of another shape is still a misfit.
+    const onlySaved = adapterTensors(adapter([], false, [head]), classifier);
+    expect("misfit" in onlySaved && onlySaved.misfit.reason).toBe("shape");
+  });
+
   test("matchTensorName: exact first, then the adapter's leading segments dropped, then a unique longer name", () => {
     const byName = new Map(["a.b.c.weight", "x.b.c.weight", "b.c.weight", "q.r.weight"].map((name) => [name, { name }]));
     expect(matchTensorName("a.b.c.weight", byName)?.name).toBe("a.b.c.weight");
