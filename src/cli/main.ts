@@ -30,7 +30,7 @@ Formats (every edge has a type: finetune | adapter | quantized | merge; a merge 
            ids are mother's (folder names): put hub ids in their place when pasting into a card`;
 import { DEFAULT_RECOVER_OPTIONS as DEFAULTS } from "../recover/options.ts";
 import { RELATED_BELOW } from "../recover/cluster-models.ts";
-import { runIndexCommand, runIndexWorker, type IndexCommandOptions } from "./index-command.ts";
+import type { IndexCommandOptions } from "./index-command.ts";
 
 /** A whole number ≥ `least`; `also` names another accepted value for the message (e.g. 'auto'). */
 function wholeNumber(value: string, least: number, also?: string): number {
@@ -137,7 +137,7 @@ export function buildProgram(): Command {
     .option("--redis <url>", "spread the reading over `mother index-worker` processes through BullMQ on this Redis (redis://host:port)")
     .option("-q, --quiet", "no progress on standard error")
     .action(async (paths: string[], options: IndexCommandOptions) => {
-      await runIndexCommand(paths, options);
+      await (await indexCommand()).runIndexCommand(paths, options);
     });
 
   program
@@ -145,7 +145,7 @@ export function buildProgram(): Command {
     .description("fingerprint models for `mother index --redis` until stopped (any machine that sees the same model paths and index folder)")
     .requiredOption("--redis <url>", "the Redis the coordinator queues jobs on (redis://host:port)")
     .option("--concurrency <n>", "jobs at once in this process", (v) => wholeNumber(v, 1), 1)
-    .action(async (options: { redis: string; concurrency: number }) => runIndexWorker(options));
+    .action(async (options: { redis: string; concurrency: number }) => (await indexCommand()).runIndexWorker(options));
 
   program
     .command("evaluate")
@@ -189,6 +189,11 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`mother: ${what}\nmother: this is a bug in mother, not a problem with your files; please report it with the command you ran.\n`);
     process.exit(2);
   }
+}
+
+/** The index commands, loaded when one runs: the index's libraries (usearch, apache-arrow) take ~0.06 s to import, a sixth of a small recovery. */
+function indexCommand(): Promise<typeof import("./index-command.ts")> {
+  return import("./index-command.ts");
 }
 
 if (import.meta.main) await main(process.argv.slice(2));

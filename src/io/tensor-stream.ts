@@ -29,6 +29,20 @@ export interface TensorMemory {
   dequantize?(type: GgmlType, count: number): Float32Array | undefined;
 }
 
+/**
+ * Kernel memory a GGUF stream may leave a chunk's raw blocks in, for the caller's kernels to
+ * decode (the layer pass's fused chunks): a read-ahead window filled by large reads, and room
+ * for one chunk's blocks put in Hugging Face row order (rotary tensors).
+ */
+export interface BlockStaging {
+  /** A view of `length` bytes of kernel memory at `pointer`. */
+  bytes(pointer: number, length: number): Uint8Array;
+  readonly window: number;
+  readonly windowBytes: number;
+  /** Room for one chunk's blocks, or -1 when the tensor needs none (not rotary). */
+  readonly ordered: number;
+}
+
 /** A tensor opened for reading in element ranges (see openTensorStream). */
 export interface TensorStream {
   /**
@@ -36,6 +50,12 @@ export interface TensorStream {
    * `memory` when given. Blocking: one pread.
    */
   read(first: number, count: number, memory?: TensorMemory, options?: { checkFinite?: boolean }): Float32Array | Float64Array;
+  /**
+   * GGUF streams only: leaves elements [first, first + count) as raw blocks (Hugging Face row
+   * order) in `staging` and says where, without decoding them or checking their values; undefined
+   * when the range is not whole blocks (and whole rotary heads) or larger than the window.
+   */
+  stage?(first: number, count: number, staging: BlockStaging): { type: GgmlType; pointer: number } | undefined;
   close(): void;
 }
 

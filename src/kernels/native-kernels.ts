@@ -26,6 +26,18 @@ export interface NativeKernels {
   dequantizeQ4K(blocks: number, target: number, count: number): void;
   dequantizeQ5K(blocks: number, target: number, count: number): void;
   dequantizeQ6K(blocks: number, target: number, count: number): void;
+  /** One chunk of a layer for every model: decode, power sums and pairwise |Δ| a run at a time (WeightKernels.layerChunk). */
+  layerChunk(
+    base: number,
+    plan: number,
+    models: number,
+    count: number,
+    shifts: number,
+    scales: number,
+    groups: number,
+    groupCount: number,
+    states: number,
+  ): void;
   /** A PEFT adapter's rows: out = stored + L·R (src/io/peft/adapter-tensor.ts is the TypeScript twin); typed arrays passed as they are. */
   addLowRankRows(
     stored: Float32Array,
@@ -96,6 +108,10 @@ function open(path: string): NativeKernels | undefined {
     mother_dequantize_q4_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_dequantize_q5_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_dequantize_q6_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
+    mother_layer_chunk: {
+      args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr],
+      returns: FFIType.void,
+    },
     mother_add_low_rank_rows: {
       args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32],
       returns: FFIType.void,
@@ -117,6 +133,7 @@ function open(path: string): NativeKernels | undefined {
     addLowRankRows: symbols.mother_add_low_rank_rows,
     dequantizeQ5K: symbols.mother_dequantize_q5_k,
     dequantizeQ6K: symbols.mother_dequantize_q6_k,
+    layerChunk: symbols.mother_layer_chunk,
     addressOf: (buffer) => ptr(buffer),
   };
 }

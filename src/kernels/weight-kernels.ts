@@ -49,6 +49,34 @@ const NATIVE_DECODERS: Partial<Record<GgmlType, "dequantizeQ8_0" | "dequantizeQ4
   Q6_K: "dequantizeQ6K",
 };
 
+/** The ggml types layerChunk decodes, by their code in the native source (CHUNK_*; 0 is f32 already in place). */
+const CHUNK_KINDS: Partial<Record<GgmlType, number>> = { Q8_0: 1, Q4_K: 2, Q5_K: 3, Q6_K: 4 };
+
+/** Bytes of one model's power-sum state in layerChunk (the native power_state: six 32-byte registers). */
+const POWER_STATE_BYTES = 192;
+
+/** Kernel memory layerChunk works in for one layer job's models and pairwise groups (see WeightKernels.chunkPlan). */
+export interface ChunkPlan {
+  readonly models: number;
+  readonly plan: number;
+  readonly shifts: number;
+  readonly scales: number;
+  readonly groups: number;
+  readonly pairwise: readonly PairwiseAccumulator[];
+  readonly states: number;
+}
+
+/** One model's part of a chunk: GGUF blocks of `type` at `source` to decode into `target`, or (no type) f32 already there. */
+export interface ModelChunk {
+  readonly type?: GgmlType;
+  readonly source: number;
+  readonly target: number;
+  /** Its power-sum accumulator, and the scale to sum with (0: not summed here). */
+  readonly sums: number;
+  readonly shift: number;
+  readonly scale: number;
+}
+
 const PAGE = 65536;
 const ALIGN = 16;
 
@@ -172,6 +200,62 @@ export class WeightKernels {
     const [from, to] = [this.address(source, ggmlByteLength(type, count)), this.address(target, count * 4)];
     native[decode](from, to, count);
     return true;
+  }
+
+  /** Whether `type` blocks are decoded inside layerChunk (native kernels only). */
+  decodesInChunks(type: GgmlType): boolean {
+    return this.native !== undefined && CHUNK_KINDS[type] !== undefined;
+  }
+
+  /** Kernel memory for layerChunk over `models` models and the pairwise accumulators of their groups. */
+  chunkPlan(models: number, pairwise: readonly PairwiseAccumulator[]): ChunkPlan {
+    const plan = this.allocate(models * 16);
+    const [shifts, scales] = [this.allocate(models * 8), this.allocate(models * 8)];
+    const groups = this.allocate(pairwise.length * 12);
+    const states = this.allocate(models * POWER_STATE_BYTES);
+    new Uint32Array(this.memory.buffer, groups, pairwise.length * 3).set(pairwise.flatMap((group) => [group.table, group.models, group.out]));
+    return { models, plan, shifts, scales, groups, pairwise, states };
+  }
+
+  /**
+   * One chunk of `count` values of every model (native kernels only): each model's blocks
+   * decoded into its target, its power sums added with its given scale, and the chunk folded
+   * into the plan's pairwise accumulators, a run of values at a time while it is in L1. The
+   * same bits as dequantize, addPowerSums and addPairwise one after another. Returns the scale
+   * each model was summed with: 0 where it was not (scale 0 given), or where the chunk
+   * overflowed the given scale — the caller then sums the target with addPowerSums(…, 0).
+   */
+  layerChunk(plan: ChunkPlan, chunks: readonly ModelChunk[], count: number): Float64Array {
+    const native = this.native;
+    if (!native) throw new RangeError("layerChunk runs on the native kernels only");
+    if (chunks.length !== plan.models) throw new RangeError(`layerChunk: ${chunks.length} chunks for a plan of ${plan.models} models`);
+    const entries = new Uint32Array(this.memory.buffer, plan.plan, plan.models * 4);
+    const [shifts, scales] = [this.f64(plan.shifts, plan.models), this.f64(plan.scales, plan.models)];
+    for (const [m, chunk] of chunks.entries()) {
+      const kind = chunk.type === undefined ? 0 : CHUNK_KINDS[chunk.type];
+      if (kind === undefined) throw new RangeError(`layerChunk does not decode ${chunk.type}`);
+      if (kind > 0) this.address(chunk.source, ggmlByteLength(chunk.type!, count));
+      this.address(chunk.target, count * 4);
+      this.address(chunk.sums, 6 * 8);
+      if (!Object.is(Math.fround(chunk.shift), chunk.shift)) throw new RangeError(`power-sum shift ${chunk.shift} is not an f32 value`);
+      entries.set([kind, chunk.source, chunk.target, chunk.sums], m * 4);
+      shifts[m] = chunk.shift;
+      scales[m] = chunk.scale;
+    }
+    for (const group of plan.pairwise) for (const pointer of group.pointers) this.address(pointer, count * 4);
+    const at = (pointer: number, bytes: number) => this.address(pointer, bytes);
+    native.layerChunk(
+      this.base,
+      at(plan.plan, plan.models * 16),
+      plan.models,
+      count,
+      at(plan.shifts, plan.models * 8),
+      at(plan.scales, plan.models * 8),
+      at(plan.groups, plan.pairwise.length * 12),
+      plan.pairwise.length,
+      at(plan.states, plan.models * POWER_STATE_BYTES),
+    );
+    return this.f64(plan.scales, plan.models).slice();
   }
 
   /** An empty power-sum accumulator (Σy … Σy⁴ = 0, range +∞ … −∞). */

@@ -16,7 +16,8 @@ import { openTensorStream, readTensor, TensorScratch, type TensorMemory, type Te
 import { layerStats, powerSumShift, rootMeanSquareOf, statsFromPowerSums } from "../stats/layer-stats.ts";
 import { gridLevels } from "../stats/quantisation-grid.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
-import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
+import { threadKernels, type ModelChunk, type WeightKernels } from "../kernels/weight-kernels.ts";
+import { stageModels, type StagedModels } from "./staged-chunks.ts";
 import { makeRowSampleSketcher, makeSketcher, type LayerSketch, type Sketcher } from "./low-rank-sketch.ts";
 import { MotherError } from "../errors.ts";
 import { nonFiniteWeight } from "../messages.ts";
@@ -208,6 +209,16 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
     ? comparedGroups(job).map((members) => ({ members, accumulator: kernels.pairwiseAccumulator(members.map((m) => buffers[m]!)) }))
     : [];
   const sketches = sketched ? sketcherFor(job).streamInKernels(kernels, n) : [];
+  // GGUF blocks the kernels decode are left raw after the first chunk and swept in one fused call per chunk.
+  const staged = sketched
+    ? undefined
+    : stageModels(
+        job,
+        kernels,
+        chunk,
+        count,
+        pairwise.map(({ accumulator }) => accumulator),
+      );
   // A layer read only for its statistics needs no f32 copy: after the first chunk (whose
   // values also give the shift, zeros and grid), 16-bit chunks are summed where they landed.
   const statisticsOnly = kernels.sums16Bit && !job.roles.distance && !sketched;
@@ -220,8 +231,15 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
     for (const tensor of job.tensors) streams.push(openTensorStream(tensor));
     for (let first = 0; first < count; first += chunk) {
       const values = Math.min(chunk, count - first);
+      // The first chunk gives each model's shift and scale: it is read and swept the plain way.
+      const chunks: ModelChunk[] | undefined = staged && first > 0 ? [] : undefined;
       for (const [m, stream] of streams.entries()) {
         const buffer = buffers[m]!;
+        const placed = chunks && staged!.staging[m] && stream.stage?.(first, values, staged!.staging[m]!);
+        if (chunks && placed) {
+          chunks.push({ type: placed.type, source: placed.pointer, target: buffer, sums: powerSums[m]!, shift: shifts[m]!, scale: scales[m]! });
+          continue;
+        }
         const stored = job.tensors[m]!.dtype;
         const raw = statisticsOnly && first > 0 && (stored === "BF16" || stored === "F16");
         const memory: TensorMemory = {
@@ -243,9 +261,16 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
           zeroFraction.push(zeroFractionOf(read));
           grids.push(matrix ? gridOf(read, cols) : 0);
         }
+        // In a fused chunk the kernel sums f32 chunks too; a raw 16-bit one is summed below, as it lies.
+        if (chunks) chunks.push({ source: buffer, target: buffer, sums: powerSums[m]!, shift: shifts[m]!, scale: raw ? -1 : scales[m]! });
+        if (chunks && !raw) continue;
         if (raw) scales[m] = kernels.addPowerSums(staging, values, shifts[m]!, powerSums[m]!, scales[m], stored);
         else scales[m] = kernels.addPowerSums(buffer, values, shifts[m]!, powerSums[m]!, scales[m]);
         sketches[m]?.addRows(buffer, first / cols, values / cols);
+      }
+      if (chunks) {
+        sweepChunk(kernels, staged!, chunks, values, scales);
+        continue;
       }
       for (const { accumulator } of pairwise) kernels.addPairwise(accumulator, values);
     }
@@ -269,6 +294,24 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
     zeroFraction,
     gridLevels: grids,
   };
+}
+
+/**
+ * One fused chunk (staged-chunks.ts): chunks[m].scale −1 marks a model already summed (a raw
+ * 16-bit chunk); the kernel sums the others with their scale, and those it could not (scale 0, or
+ * an overflowing chunk) are summed here from the decoded values, as addPowerSums would have.
+ */
+function sweepChunk(kernels: WeightKernels, staged: StagedModels, chunks: ModelChunk[], values: number, scales: number[]): void {
+  const used = kernels.layerChunk(
+    staged.plan,
+    chunks.map((chunk) => (chunk.scale < 0 ? { ...chunk, scale: 0 } : chunk)),
+    values,
+  );
+  for (const [m, chunk] of chunks.entries()) {
+    if (chunk.scale < 0 || used[m] !== 0) continue;
+    const scale = kernels.addPowerSums(chunk.target, values, chunk.shift, chunk.sums, 0);
+    if (chunk.scale === 0) scales[m] = scale;
+  }
 }
 
 /** What the reader hands back for a chunk left 16-bit in kernel memory (never looked at). */

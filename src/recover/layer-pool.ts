@@ -53,6 +53,8 @@ export class LayerPool {
       message: (task) => ({ task }),
       name: "layer",
       doing: "analysing",
+      // A worker's next layer is already there when one ends: results wait on a busy main thread.
+      depth: 2,
     });
   }
 

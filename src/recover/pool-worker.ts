@@ -1,11 +1,17 @@
-/** Worker entry for the layer pool: runs the tasks it is sent (a layer, or a layer's pair ranks), one message each. */
+/**
+ * Worker entry for the layer pool: runs the tasks it is sent (a layer, or a layer's pair ranks),
+ * one at a time in the order sent, one message each. The pool hands a worker its next task
+ * before the current one ends (depth 2), and tasks share this thread's kernel memory.
+ */
 import { failureOf } from "../workers/worker-pool.ts";
 import { runTask, type PoolTask } from "./pool-task.ts";
 
 declare const self: Worker;
 
-self.onmessage = async (event: MessageEvent<{ task: PoolTask }>) => {
-  const { task } = event.data;
+/** The task running now; the next starts when it has answered. */
+let turn: Promise<void> = Promise.resolve();
+
+async function answer(task: PoolTask): Promise<void> {
   try {
     const result = await runTask(task);
     const transfer =
@@ -14,4 +20,8 @@ self.onmessage = async (event: MessageEvent<{ task: PoolTask }>) => {
   } catch (error) {
     self.postMessage({ failure: failureOf(error, task.kind === "layer" ? task.job.name : "pair ranks") });
   }
+}
+
+self.onmessage = (event: MessageEvent<{ task: PoolTask }>) => {
+  turn = turn.then(() => answer(event.data.task));
 };

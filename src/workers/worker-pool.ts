@@ -42,6 +42,12 @@ export interface WorkerPoolSpec<Task, Result> {
   readonly name: string;
   /** What a worker does to a file, for its bugs ("fingerprinting": "fingerprinting a.safetensors: …"). */
   readonly doing: string;
+  /**
+   * Tasks handed to a worker at once (default 1). With 2 the next task is already there when
+   * one ends, so a worker never waits for a busy main thread to send it; its entry must then
+   * run tasks one at a time and answer in order.
+   */
+  readonly depth?: number;
 }
 
 interface Queued<Task, Result> {
@@ -53,14 +59,28 @@ interface Queued<Task, Result> {
 /** Workers fed from one queue (see the file comment). */
 export class WorkerPool<Task, Result> {
   private readonly workers: Worker[];
-  private readonly idle: Worker[];
+  /** Per worker, the tasks handed to it and not answered yet, oldest first. */
+  private readonly handed = new Map<Worker, Queued<Task, Result>[]>();
   private readonly queue: Queued<Task, Result>[] = [];
   /** In-process pools run tasks one after another on this chain. */
   private serial: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly spec: WorkerPoolSpec<Task, Result>) {
     this.workers = Array.from({ length: Math.max(0, spec.workers) }, () => new Worker(spec.entry));
-    this.idle = [...this.workers];
+    for (const worker of this.workers) {
+      const handed: Queued<Task, Result>[] = [];
+      this.handed.set(worker, handed);
+      worker.onmessage = (event: MessageEvent<{ result?: Result; failure?: WorkerFailure }>) => {
+        const { resolve, reject } = handed.shift()!;
+        const { result, failure } = event.data;
+        if (failure) reject(errorOf(failure, this.spec.doing));
+        else resolve(result!);
+        this.pump();
+      };
+      worker.onerror = (event) => {
+        for (const { reject } of handed.splice(0)) reject(new BugError(`${this.spec.name} worker failed: ${event.message}`));
+      };
+    }
   }
 
   /** The number of worker threads (0: in-process). */
@@ -89,20 +109,16 @@ export class WorkerPool<Task, Result> {
     for (const queued of this.queue.splice(0)) queued.reject(new Error(`${this.spec.name} pool closed`));
   }
 
-  /** Hands queued tasks to idle workers. */
+  /** Hands queued tasks to the least busy workers, up to `depth` each. */
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const worker = this.idle.pop()!;
-      const { task, resolve, reject } = this.queue.shift()!;
-      worker.onmessage = (event: MessageEvent<{ result?: Result; failure?: WorkerFailure }>) => {
-        this.idle.push(worker);
-        const { result, failure } = event.data;
-        if (failure) reject(errorOf(failure, this.spec.doing));
-        else resolve(result!);
-        this.pump();
-      };
-      worker.onerror = (event) => reject(new BugError(`${this.spec.name} worker failed: ${event.message}`));
-      worker.postMessage(this.spec.message(task));
+    const depth = this.spec.depth ?? 1;
+    while (this.queue.length > 0) {
+      let worker: Worker | undefined;
+      for (const candidate of this.workers) if (this.handed.get(candidate)!.length < (worker ? this.handed.get(worker)!.length : depth)) worker = candidate;
+      if (!worker) return;
+      const queued = this.queue.shift()!;
+      this.handed.get(worker)!.push(queued);
+      worker.postMessage(this.spec.message(queued.task));
     }
   }
 }

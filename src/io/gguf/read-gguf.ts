@@ -12,7 +12,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import * as messages from "../../messages.ts";
 import type { GgmlType, TensorInfo } from "../../types.ts";
-import type { TensorMemory, TensorStream } from "../tensor-stream.ts";
+import type { BlockStaging, TensorMemory, TensorStream } from "../tensor-stream.ts";
 import { dequantize } from "./dequantize.ts";
 import { GGML_LAYOUTS, ggmlByteLength, ggmlTypeOf, unreadTypeName } from "./ggml-types.ts";
 import { NeedMoreBytes, parseGgufHeader, type GgufHeader, type GgufValue } from "./gguf-header.ts";
@@ -21,8 +21,12 @@ import { hfNameOf, rotaryHeadsOf, storedRowOf } from "./gguf-names.ts";
 /** File-name suffix of a GGUF file. */
 export const GGUF_SUFFIX = ".gguf";
 
-/** Bytes read first for the header: most headers (a 32k-token vocabulary included) fit. */
-const FIRST_HEADER_READ = 4 * 1024 * 1024;
+/**
+ * Bytes read first for the header. Headers without a vocabulary fit; a 32k-token one (~1 MB)
+ * takes three more reads, each twice the last. A 4 MB first read cost ~5 ms a file in fresh
+ * pages, a tenth of a small set's recovery.
+ */
+const FIRST_HEADER_READ = 256 * 1024;
 
 /**
  * Largest header read: 256 MB. The biggest real headers (256k-token vocabularies with their
@@ -150,6 +154,8 @@ export function openGgufTensorStream(info: TensorInfo): TensorStream {
   const headRows = encoding.ropeHeads ? count / cols / encoding.ropeHeads : 0;
   /** Decoded whole heads [firstHead, endHead) in stored order (rotary tensors only). */
   let heads = { firstHead: 0, endHead: 0, values: new Float32Array(0) };
+  /** The tensor's bytes [start, end) held in a stage() window at `pointer`. */
+  let window = { pointer: -1, start: 0, end: 0 };
 
   /** Values [first, first + length) in stored order into out[to…]. */
   const decodeStored = (first: number, length: number, out: Float32Array, to: number): void => {
@@ -181,6 +187,16 @@ export function openGgufTensorStream(info: TensorInfo): TensorStream {
     const firstRow = Math.floor(first / cols);
     const endRow = Math.ceil((first + length) / cols);
     const [firstHead, endHead] = [Math.floor(firstRow / headRows), Math.ceil(endRow / headRows)];
+    if ((endRow - firstRow) * 8 < headRows && (firstHead < heads.firstHead || endHead > heads.endHead)) {
+      // A few rows (a sample's first rows): only the stored rows they need are decoded, not whole heads.
+      const rows = count / cols;
+      for (let row = firstRow; row < endRow; row++) {
+        const from = Math.max(first, row * cols);
+        const to = Math.min(first + length, (row + 1) * cols);
+        decodeStored(storedRowOf(row, rows, ropeHeads) * cols + (from - row * cols), to - from, out, from - first);
+      }
+      return;
+    }
     if (firstHead < heads.firstHead || endHead > heads.endHead) {
       const values = new Float32Array((endHead - firstHead) * headRows * cols);
       decodeStored(firstHead * headRows * cols, values.length, values, 0);
@@ -195,7 +211,41 @@ export function openGgufTensorStream(info: TensorInfo): TensorStream {
     }
   };
 
+  /**
+   * Raw blocks of values [first, first + length) left in `staging` in Hugging Face row order
+   * (TensorStream.stage): plain tensors straight from the window, rotary ones (whole rows) gathered
+   * from the whole heads around them, which the window holds.
+   */
+  const stage = (first: number, length: number, staging: BlockStaging): { type: GgmlType; pointer: number } | undefined => {
+    const { blockValues, blockBytes } = GGML_LAYOUTS[type];
+    if (first % blockValues !== 0 || length % blockValues !== 0) return undefined;
+    const rowBytes = (cols / blockValues) * blockBytes;
+    const [firstRow, endRow] = [Math.floor(first / cols), Math.ceil((first + length) / cols)];
+    const rotary = encoding.ropeHeads !== undefined;
+    if (rotary && (first % cols !== 0 || length % cols !== 0 || staging.ordered < 0)) return undefined;
+    const [from, to] = rotary
+      ? [Math.floor(firstRow / headRows) * headRows * rowBytes, Math.ceil(endRow / headRows) * headRows * rowBytes]
+      : [(first / blockValues) * blockBytes, ((first + length) / blockValues) * blockBytes];
+    if (to - from > staging.windowBytes) return undefined;
+    if (window.pointer !== staging.window || from < window.start || to > window.end) {
+      // One large read serves the next chunks too: below ~1 MB the per-read cost shows (bench/gguf-kernels.ts).
+      const size = Math.min(staging.windowBytes, info.byteLength - from);
+      fill(fd, info, staging.bytes(staging.window, size), from);
+      window = { pointer: staging.window, start: from, end: from + size };
+    }
+    const at = staging.window - window.start;
+    if (!rotary) return { type, pointer: at + from };
+    // Blocks never cross rows, so moving raw rows equals moving decoded ones.
+    const heap = staging.bytes(0, Math.max(staging.window + staging.windowBytes, staging.ordered + (endRow - firstRow) * rowBytes));
+    for (let row = firstRow; row < endRow; row++) {
+      const source = at + storedRowOf(row, count / cols, encoding.ropeHeads!) * rowBytes;
+      heap.copyWithin(staging.ordered + (row - firstRow) * rowBytes, source, source + rowBytes);
+    }
+    return { type, pointer: staging.ordered };
+  };
+
   return {
+    stage,
     read(first, length, memory, options = {}) {
       // The kernels decode plain block runs, and whole rotary heads, in place; other ranges and types decode here.
       let out = encoding.ropeHeads ? undefined : decodeInKernels(first, length, memory);

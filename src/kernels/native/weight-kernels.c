@@ -21,6 +21,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
  * 1 when this CPU (and its operating system) can run the kernels below. Compiled for the
@@ -80,12 +81,99 @@ static inline __attribute__((always_inline)) __m256 load8_f16(const void *values
 static inline __attribute__((always_inline)) float load1_f16(const void *values, int32_t i) { return _cvtsh_ss(((const uint16_t *)values)[i]); }
 
 /*
+ * A power-sum accumulation in progress: four f64 lanes of each of Σy … Σy⁴ (one 128-value block's
+ * f32 partial sums added at a time) and eight f32 lanes of the running min and max.
+ */
+typedef struct {
+  __m256d t1, t2, t3, t4;
+  __m256 low, high;
+} power_state;
+_Static_assert(sizeof(power_state) == 192, "weight-kernels.ts's POWER_STATE_BYTES");
+
+static inline power_state power_start(void) {
+  return (power_state){_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_set1_ps(INFINITY), _mm256_set1_ps(-INFINITY)};
+}
+
+/*
+ * One POWER_BLOCK of values [start, start + 128) into `s`: y = (x − shift)·scale as one fused
+ * x·c − kc (c = scale, kc = shift·scale: scale is a power of two, so both products are exact and
+ * the single rounding equals the separate subtraction's), f32 partial sums in two accumulators
+ * of 8 lanes, then added into the f64 lanes. The range is tracked unless the caller found it first.
+ */
+static inline __attribute__((always_inline)) void power_block(const void *values, int32_t start, __m256 c, __m256 kc, int track_range, power_state *s,
+                                                              __m256 (*load8)(const void *, int32_t)) {
+  __m256 a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps(), a4 = _mm256_setzero_ps();
+  __m256 b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps(), b4 = _mm256_setzero_ps();
+  __m256 low = s->low, high = s->high;
+  for (int32_t i = start; i < start + POWER_BLOCK; i += 16) {
+    const __m256 v = load8(values, i);
+    const __m256 w = load8(values, i + 8);
+    if (track_range) {
+      low = _mm256_min_ps(_mm256_min_ps(v, w), low);
+      high = _mm256_max_ps(_mm256_max_ps(v, w), high);
+    }
+    const __m256 y = _mm256_fmsub_ps(v, c, kc);
+    const __m256 z = _mm256_fmsub_ps(w, c, kc);
+    const __m256 yy = _mm256_mul_ps(y, y), zz = _mm256_mul_ps(z, z);
+    a1 = _mm256_add_ps(a1, y);
+    b1 = _mm256_add_ps(b1, z);
+    a2 = _mm256_add_ps(a2, yy);
+    b2 = _mm256_add_ps(b2, zz);
+    a3 = _mm256_fmadd_ps(yy, y, a3);
+    b3 = _mm256_fmadd_ps(zz, z, b3);
+    a4 = _mm256_fmadd_ps(yy, yy, a4);
+    b4 = _mm256_fmadd_ps(zz, zz, b4);
+  }
+  s->low = low;
+  s->high = high;
+  s->t1 = _mm256_add_pd(s->t1, widen_sum(_mm256_add_ps(a1, b1)));
+  s->t2 = _mm256_add_pd(s->t2, widen_sum(_mm256_add_ps(a2, b2)));
+  s->t3 = _mm256_add_pd(s->t3, widen_sum(_mm256_add_ps(a3, b3)));
+  s->t4 = _mm256_add_pd(s->t4, widen_sum(_mm256_add_ps(a4, b4)));
+}
+
+/*
+ * Ends a chunk's power sums: the f64 lanes summed, the values [blocked, count) that fill no
+ * block added one by one, and the sums scaled back into `out`. With a given scale (the range
+ * tracked in `s`, not found first: `lo`, `hi` unused) a chunk whose |y| would exceed
+ * LARGEST_SCALED leaves `out` alone and returns 0 (the caller redoes it with its own scale).
+ */
+static inline __attribute__((always_inline)) double power_finish(const void *values, int32_t blocked, int32_t count, double shift, double scale, int derived, float lo,
+                                                                 float hi, const power_state *s, double *out, float (*load1)(const void *, int32_t)) {
+  double s1 = sum_f64x4(s->t1), s2 = sum_f64x4(s->t2), s3 = sum_f64x4(s->t3), s4 = sum_f64x4(s->t4);
+  if (!derived) {
+    lo = min_lane(s->low);
+    hi = max_lane(s->high);
+  }
+  for (int32_t i = blocked; i < count; i++) {
+    const float x = load1(values, i);
+    if (!derived) {
+      lo = x < lo ? x : lo;
+      hi = x > hi ? x : hi;
+    }
+    const double y = (double)((x - (float)shift) * (float)scale);
+    const double yy = y * y;
+    s1 += y;
+    s2 += yy;
+    s3 += yy * y;
+    s4 += yy * yy;
+  }
+  if (!derived && fmax((double)hi - shift, shift - (double)lo) * scale > LARGEST_SCALED) return 0;
+  store_range(out, lo, hi);
+  const double unscale = 1 / scale;
+  const double unscale2 = unscale * unscale;
+  out[0] += s1 * unscale;
+  out[1] += s2 * unscale2;
+  out[2] += s3 * unscale2 * unscale;
+  out[3] += s4 * unscale2 * unscale2;
+  return scale;
+}
+
+/*
  * As addPowerSums in ../assembly/weight-kernels.ts: adds [Σy, Σy², Σy³, Σy⁴, min x, max x] of
  * y = (x − shift)·scale over `count` values (f32, or 16-bit ones that load8/load1 widen in
- * registers) into `out`, and returns the scale used (0 when
- * a given scale was too small for this chunk, which is then left out). (x − shift)·scale is
- * formed as one fused x·scale − shift·scale: scale is a power of two, so both products are
- * exact and the single rounding equals the separate subtraction's.
+ * registers) into `out`, and returns the scale used (0 when a given scale was too small for this
+ * chunk, which is then left out). Scale 0 finds it from the chunk's range first.
  */
 static inline __attribute__((always_inline)) double power_sums(const void *values, int32_t count, double shift, double scale, double *out, __m256 (*load8)(const void *, int32_t),
                                                              float (*load1)(const void *, int32_t)) {
@@ -122,64 +210,10 @@ static inline __attribute__((always_inline)) double power_sums(const void *value
   }
   const __m256 c = _mm256_set1_ps((float)scale);
   const __m256 kc = _mm256_set1_ps((float)shift * (float)scale);
-
-  __m256 low = _mm256_set1_ps(INFINITY), high = _mm256_set1_ps(-INFINITY);
-  __m256d t1 = _mm256_setzero_pd(), t2 = _mm256_setzero_pd(), t3 = _mm256_setzero_pd(), t4 = _mm256_setzero_pd();
+  power_state s = power_start();
   const int32_t blocked = count & ~(POWER_BLOCK - 1);
-  for (int32_t start = 0; start < blocked; start += POWER_BLOCK) {
-    __m256 a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps(), a4 = _mm256_setzero_ps();
-    __m256 b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps(), b4 = _mm256_setzero_ps();
-    for (int32_t i = start; i < start + POWER_BLOCK; i += 16) {
-      const __m256 v = load8(values, i);
-      const __m256 w = load8(values, i + 8);
-      if (!derived) {
-        low = _mm256_min_ps(_mm256_min_ps(v, w), low);
-        high = _mm256_max_ps(_mm256_max_ps(v, w), high);
-      }
-      const __m256 y = _mm256_fmsub_ps(v, c, kc);
-      const __m256 z = _mm256_fmsub_ps(w, c, kc);
-      const __m256 yy = _mm256_mul_ps(y, y), zz = _mm256_mul_ps(z, z);
-      a1 = _mm256_add_ps(a1, y);
-      b1 = _mm256_add_ps(b1, z);
-      a2 = _mm256_add_ps(a2, yy);
-      b2 = _mm256_add_ps(b2, zz);
-      a3 = _mm256_fmadd_ps(yy, y, a3);
-      b3 = _mm256_fmadd_ps(zz, z, b3);
-      a4 = _mm256_fmadd_ps(yy, yy, a4);
-      b4 = _mm256_fmadd_ps(zz, zz, b4);
-    }
-    t1 = _mm256_add_pd(t1, widen_sum(_mm256_add_ps(a1, b1)));
-    t2 = _mm256_add_pd(t2, widen_sum(_mm256_add_ps(a2, b2)));
-    t3 = _mm256_add_pd(t3, widen_sum(_mm256_add_ps(a3, b3)));
-    t4 = _mm256_add_pd(t4, widen_sum(_mm256_add_ps(a4, b4)));
-  }
-  double s1 = sum_f64x4(t1), s2 = sum_f64x4(t2), s3 = sum_f64x4(t3), s4 = sum_f64x4(t4);
-  if (!derived) {
-    lo = min_lane(low);
-    hi = max_lane(high);
-  }
-  for (int32_t i = blocked; i < count; i++) {
-    const float x = load1(values, i);
-    if (!derived) {
-      lo = x < lo ? x : lo;
-      hi = x > hi ? x : hi;
-    }
-    const double y = (double)((x - (float)shift) * (float)scale);
-    const double yy = y * y;
-    s1 += y;
-    s2 += yy;
-    s3 += yy * y;
-    s4 += yy * yy;
-  }
-  if (!derived && fmax((double)hi - shift, shift - (double)lo) * scale > LARGEST_SCALED) return 0;
-  store_range(out, lo, hi);
-  const double unscale = 1 / scale;
-  const double unscale2 = unscale * unscale;
-  out[0] += s1 * unscale;
-  out[1] += s2 * unscale2;
-  out[2] += s3 * unscale2 * unscale;
-  out[3] += s4 * unscale2 * unscale2;
-  return scale;
+  for (int32_t start = 0; start < blocked; start += POWER_BLOCK) power_block(values, start, c, kc, !derived, &s, load8);
+  return power_finish(values, blocked, count, shift, scale, derived, lo, hi, &s, out, load1);
 }
 
 double mother_add_power_sums(const float *values, int32_t count, double shift, double scale, double *out) {
@@ -200,49 +234,51 @@ double mother_add_power_sums_f16(const uint16_t *values, int32_t count, double s
 }
 
 /*
- * As addPairwiseAbsoluteDifferences in ../assembly/weight-kernels.ts: folds max |a − b| and
- * Σ|a − b| of every pair of the `models` f32 arrays (at base + table[i]) over `count` values into
- * `out` (max at [i·n + j], sum at [n² + i·n + j], i < j), in runs that stay in L1.
+ * Run [start, start + RUN) of every pair of the `models` f32 arrays (at base + table[i]) folded
+ * into `out` (max |a − b| at [i·n + j], Σ|a − b| at [n² + i·n + j], i < j): f32 sums in four
+ * accumulators of 8 lanes, added into f64 once per run. The run stays in L1 across the pairs.
  */
-void mother_add_pairwise(const uint8_t *base, const uint32_t *table, int32_t models, int32_t count, double *out) {
+static inline __attribute__((always_inline)) void pairwise_run(const uint8_t *base, const uint32_t *table, int32_t models, int32_t start, double *out) {
   double *sums = out + (int64_t)models * models;
   const __m256 sign = _mm256_set1_ps(-0.0f);
-  const int32_t blocked = count & ~(RUN - 1);
-  for (int32_t start = 0; start < blocked; start += RUN) {
-    for (int32_t i = 0; i < models; i++) {
-      const float *a = (const float *)(base + table[i]) + start;
-      for (int32_t j = i + 1; j < models; j++) {
-        const float *b = (const float *)(base + table[j]) + start;
-        __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps(), m2 = _mm256_setzero_ps(), m3 = _mm256_setzero_ps();
-        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-        for (int32_t e = 0; e < RUN; e += 32) {
-          const __m256 d0 = _mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(a + e), _mm256_loadu_ps(b + e)));
-          const __m256 d1 = _mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(a + e + 8), _mm256_loadu_ps(b + e + 8)));
-          const __m256 d2 = _mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(a + e + 16), _mm256_loadu_ps(b + e + 16)));
-          const __m256 d3 = _mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(a + e + 24), _mm256_loadu_ps(b + e + 24)));
-          m0 = _mm256_max_ps(d0, m0);
-          m1 = _mm256_max_ps(d1, m1);
-          m2 = _mm256_max_ps(d2, m2);
-          m3 = _mm256_max_ps(d3, m3);
-          s0 = _mm256_add_ps(s0, d0);
-          s1 = _mm256_add_ps(s1, d1);
-          s2 = _mm256_add_ps(s2, d2);
-          s3 = _mm256_add_ps(s3, d3);
-        }
-        const int64_t at = (int64_t)i * models + j;
-        const double most = max_lane(_mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
-        if (most > out[at]) out[at] = most;
-        sums[at] += sum_f64x4(widen_sum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3))));
+  for (int32_t i = 0; i < models; i++) {
+    const float *a = (const float *)(base + table[i]) + start;
+    for (int32_t j = i + 1; j < models; j++) {
+      const float *b = (const float *)(base + table[j]) + start;
+      __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps(), m2 = _mm256_setzero_ps(), m3 = _mm256_setzero_ps();
+      __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+      for (int32_t e = 0; e < RUN; e += 32) {
+        const __m256 d0 = _mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(a + e), _mm256_loadu_ps(b + e)));
+        const __m256 d1 = _mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(a + e + 8), _mm256_loadu_ps(b + e + 8)));
+        const __m256 d2 = _mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(a + e + 16), _mm256_loadu_ps(b + e + 16)));
+        const __m256 d3 = _mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(a + e + 24), _mm256_loadu_ps(b + e + 24)));
+        m0 = _mm256_max_ps(d0, m0);
+        m1 = _mm256_max_ps(d1, m1);
+        m2 = _mm256_max_ps(d2, m2);
+        m3 = _mm256_max_ps(d3, m3);
+        s0 = _mm256_add_ps(s0, d0);
+        s1 = _mm256_add_ps(s1, d1);
+        s2 = _mm256_add_ps(s2, d2);
+        s3 = _mm256_add_ps(s3, d3);
       }
+      const int64_t at = (int64_t)i * models + j;
+      const double most = max_lane(_mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
+      if (most > out[at]) out[at] = most;
+      sums[at] += sum_f64x4(widen_sum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3))));
     }
   }
+}
+
+/* Values [from, count) of every pair (fewer than a run) folded into `out` one by one, in f64. */
+static inline void pairwise_tail(const uint8_t *base, const uint32_t *table, int32_t models, int32_t from, int32_t count, double *out) {
+  double *sums = out + (int64_t)models * models;
   for (int32_t i = 0; i < models; i++) {
     const float *a = (const float *)(base + table[i]);
     for (int32_t j = i + 1; j < models; j++) {
       const float *b = (const float *)(base + table[j]);
       const int64_t at = (int64_t)i * models + j;
       double most = out[at], total = sums[at];
-      for (int32_t e = blocked; e < count; e++) {
+      for (int32_t e = from; e < count; e++) {
         const double d = fabs((double)(a[e] - b[e]));
         most = d > most ? d : most;
         total += d;
@@ -251,6 +287,17 @@ void mother_add_pairwise(const uint8_t *base, const uint32_t *table, int32_t mod
       sums[at] = total;
     }
   }
+}
+
+/*
+ * As addPairwiseAbsoluteDifferences in ../assembly/weight-kernels.ts: folds max |a − b| and
+ * Σ|a − b| of every pair of the `models` f32 arrays (at base + table[i]) over `count` values into
+ * `out` (max at [i·n + j], sum at [n² + i·n + j], i < j), in runs that stay in L1.
+ */
+void mother_add_pairwise(const uint8_t *base, const uint32_t *table, int32_t models, int32_t count, double *out) {
+  const int32_t blocked = count & ~(RUN - 1);
+  for (int32_t start = 0; start < blocked; start += RUN) pairwise_run(base, table, models, start, out);
+  pairwise_tail(base, table, models, blocked, count, out);
 }
 
 /* Columns per tile of mother_sketch_rows: a tile of every bucket row (≤ ~170 × 2 KB) stays in L2. */
@@ -458,57 +505,151 @@ void mother_dequantize_q4_k(const uint8_t *blocks, float *target, int32_t count)
   }
 }
 
+/* Eight signed bytes (the low or high half of `v`'s 128-bit half `half`, `upper` selecting) as f32. */
+static inline __m256 bytes_to_f32(__m128i half, int upper) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(upper ? _mm_srli_si128(half, 8) : half));
+}
+
+/* The 32 bytes of `v` as four runs of 8 f32 each multiplied by its scale and less its min: y = fl(fl(scale·q) − min), ggml's order. */
+static inline void store_scaled(float *y, __m256i v, const float scale[4], const float min[4]) {
+  const __m128i low = _mm256_castsi256_si128(v), high = _mm256_extracti128_si256(v, 1);
+  for (int k = 0; k < 4; k++) {
+    const __m256 q = bytes_to_f32(k < 2 ? low : high, k & 1);
+    _mm256_storeu_ps(y + 8 * k, _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(scale[k]), q), _mm256_set1_ps(min[k])));
+  }
+}
+
 /*
  * GGUF Q5_K → f32 (whole 256-value super-blocks: f16 d and dmin, 12 bytes of 6-bit scales and
  * mins, 32 bytes of fifth bits, 128 bytes of low nibbles): value = (d·sc)·(q + 16·h) − dmin·m, as
- * ggml's dequantize_row_q5_K, each product and the difference rounded to f32.
+ * ggml's dequantize_row_q5_K, each product and the difference rounded to f32 — 32 values per
+ * register of bytes.
  */
 void mother_dequantize_q5_k(const uint8_t *blocks, float *target, int32_t count) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
   for (int32_t b = 0; b < count / 256; b++) {
     const uint8_t *block = blocks + 176 * (int64_t)b;
     const float d = half_at(block), dmin = half_at(block + 2);
-    const uint8_t *scales = block + 4, *qh = block + 16, *q = block + 48;
+    const uint8_t *scales = block + 4, *q = block + 48;
+    const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 16));
     float *y = target + 256 * (int64_t)b;
     for (int pair = 0; pair < 4; pair++, q += 32, y += 64) {
       const int j = 2 * pair;
-      const int sc1 = k_scale(scales, j), m1 = k_min(scales, j), sc2 = k_scale(scales, j + 1), m2 = k_min(scales, j + 1);
-      const float d1 = d * (float)sc1, min1 = dmin * (float)m1, d2 = d * (float)sc2, min2 = dmin * (float)m2;
-      const uint8_t u1 = (uint8_t)(1 << (2 * pair)), u2 = (uint8_t)(2 << (2 * pair));
-      for (int l = 0; l < 32; l++) {
-        const float lo = d1 * (float)((q[l] & 0xF) + (qh[l] & u1 ? 16 : 0));
-        const float hi = d2 * (float)((q[l] >> 4) + (qh[l] & u2 ? 16 : 0));
-        y[l] = lo - min1;
-        y[l + 32] = hi - min2;
-      }
+      const float d1 = d * (float)k_scale(scales, j), min1 = dmin * (float)k_min(scales, j);
+      const float d2 = d * (float)k_scale(scales, j + 1), min2 = dmin * (float)k_min(scales, j + 1);
+      const __m256i bytes = _mm256_loadu_si256((const __m256i *)q);
+      // Fifth bits 2·pair and 2·pair + 1 of each qh byte, moved to bit 4.
+      const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * pair), one), 4);
+      const __m256i h2 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * pair + 1), one), 4);
+      const __m256i lo = _mm256_or_si256(_mm256_and_si256(bytes, nibble), h1);
+      const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble), h2);
+      store_scaled(y, lo, (const float[4]){d1, d1, d1, d1}, (const float[4]){min1, min1, min1, min1});
+      store_scaled(y + 32, hi, (const float[4]){d2, d2, d2, d2}, (const float[4]){min2, min2, min2, min2});
     }
   }
 }
 
 /*
  * GGUF Q6_K → f32 (whole 256-value super-blocks: 128 bytes of low nibbles, 64 bytes of high bit
- * pairs, 16 signed scales, f16 d): value = (d·sc)·(q − 32), as ggml's dequantize_row_q6_K.
+ * pairs, 16 signed scales, f16 d): value = (d·sc)·(q − 32), as ggml's dequantize_row_q6_K — 32
+ * values per register of bytes.
  */
 void mother_dequantize_q6_k(const uint8_t *blocks, float *target, int32_t count) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F), pair = _mm256_set1_epi8(3), bias = _mm256_set1_epi8(32);
+  const float zero[4] = {0, 0, 0, 0};
   for (int32_t b = 0; b < count / 256; b++) {
     const uint8_t *block = blocks + 210 * (int64_t)b;
     const float d = half_at(block + 208);
     float *y = target + 256 * (int64_t)b;
     for (int n = 0; n < 2; n++, y += 128) {
-      const uint8_t *ql = block + 64 * n, *qh = block + 128 + 32 * n;
+      const uint8_t *ql = block + 64 * n;
       const int8_t *sc = (const int8_t *)(block + 192 + 8 * n);
-      for (int l = 0; l < 32; l++) {
-        const int s = l >> 4;
-        const int q1 = ((ql[l] & 0xF) | ((qh[l] & 3) << 4)) - 32;
-        const int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
-        const int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-        const int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-        const float d1 = d * (float)sc[s], d2 = d * (float)sc[s + 2], d3 = d * (float)sc[s + 4], d4 = d * (float)sc[s + 6];
-        y[l] = d1 * (float)q1;
-        y[l + 32] = d2 * (float)q2;
-        y[l + 64] = d3 * (float)q3;
-        y[l + 96] = d4 * (float)q4;
+      const __m256i low = _mm256_loadu_si256((const __m256i *)ql), high = _mm256_loadu_si256((const __m256i *)(ql + 32));
+      const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * n));
+      // Values l, l + 32, l + 64, l + 96 (l < 32): a nibble and two high bits each, less 32.
+      const __m256i q[4] = {
+          _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(low, nibble), _mm256_slli_epi16(_mm256_and_si256(qh, pair), 4)), bias),
+          _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(high, nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), pair), 4)), bias),
+          _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), pair), 4)), bias),
+          _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(high, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), pair), 4)), bias),
+      };
+      for (int k = 0; k < 4; k++) {
+        // Values 0–15 of each 32 take scale sc[2k], values 16–31 sc[2k + 1].
+        const float first = d * (float)sc[2 * k], second = d * (float)sc[2 * k + 1];
+        store_scaled(y + 32 * k, q[k], (const float[4]){first, first, second, second}, zero);
       }
     }
+  }
+}
+
+/* What a model's chunk is in mother_layer_chunk: f32 values already at its target, or GGUF blocks to decode there. */
+enum { CHUNK_F32 = 0, CHUNK_Q8_0 = 1, CHUNK_Q4_K = 2, CHUNK_Q5_K = 3, CHUNK_Q6_K = 4 };
+
+/* Values [from, from + count) (whole blocks) of a model's chunk decoded into target[from…]. */
+static inline void decode_values(int32_t kind, const uint8_t *blocks, float *target, int32_t from, int32_t count) {
+  switch (kind) {
+  case CHUNK_Q8_0: mother_dequantize_q8_0(blocks + (int64_t)from / 32 * 34, target + from, count); break;
+  case CHUNK_Q4_K: mother_dequantize_q4_k(blocks + (int64_t)from / 256 * 144, target + from, count); break;
+  case CHUNK_Q5_K: mother_dequantize_q5_k(blocks + (int64_t)from / 256 * 176, target + from, count); break;
+  case CHUNK_Q6_K: mother_dequantize_q6_k(blocks + (int64_t)from / 256 * 210, target + from, count); break;
+  default: break;
+  }
+}
+
+/*
+ * One chunk of a layer for every model at once, a RUN of values at a time: each model's run is
+ * decoded into its f32 target (GGUF blocks; f32 chunks are there already), folded into its power
+ * sums while in L1, and then every pair of each group is folded in from L1 — the same arithmetic,
+ * in the same order per model and per pair, as mother_dequantize_*, then mother_add_power_sums
+ * with the model's given scale, then mother_add_pairwise, so the bits are theirs; only each
+ * value's trips through memory are saved. Runs start at multiples of RUN, so a run is whole
+ * blocks of every type when the chunk is.
+ *
+ *   plan[4m …]   kind (CHUNK_*), source, target, power-sum accumulator (byte offsets from base)
+ *   scales[m]    in: the model's scale (0: no power sums here, the caller sums the target);
+ *                out: the scale used, or 0 when the chunk overflowed it (redo it with scale 0)
+ *   groups[3g …] pairwise table, member count, accumulator (as mother_add_pairwise's)
+ *   states       models × sizeof(power_state) bytes of scratch (any alignment)
+ */
+void mother_layer_chunk(const uint8_t *base, const uint32_t *plan, int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups,
+                        int32_t group_count, uint8_t *states) {
+  const int32_t runs = count & ~(RUN - 1);
+  const int32_t blocked = count & ~(POWER_BLOCK - 1);
+  for (int32_t m = 0; m < models; m++) {
+    const power_state start = power_start();
+    memcpy(states + (int64_t)m * sizeof(power_state), &start, sizeof(power_state));
+  }
+  for (int32_t from = 0; from < count; from += RUN) {
+    const int32_t end = from + RUN <= count ? from + RUN : count;
+    for (int32_t m = 0; m < models; m++) {
+      const uint32_t *model = plan + 4 * m;
+      float *target = (float *)(base + model[2]);
+      decode_values((int32_t)model[0], base + model[1], target, from, end - from);
+      if (scales[m] == 0) continue;
+      const __m256 c = _mm256_set1_ps((float)scales[m]);
+      const __m256 kc = _mm256_set1_ps((float)shifts[m] * (float)scales[m]);
+      power_state s;
+      memcpy(&s, states + (int64_t)m * sizeof(power_state), sizeof(power_state));
+      const int32_t last = end < blocked ? end : blocked;
+      for (int32_t block = from; block < last; block += POWER_BLOCK) power_block(target, block, c, kc, 1, &s, load8_f32);
+      memcpy(states + (int64_t)m * sizeof(power_state), &s, sizeof(power_state));
+    }
+    if (end - from < RUN) break;
+    for (int32_t g = 0; g < group_count; g++) {
+      const uint32_t *group = groups + 3 * g;
+      pairwise_run(base, (const uint32_t *)(base + group[0]), (int32_t)group[1], from, (double *)(base + group[2]));
+    }
+  }
+  for (int32_t g = 0; g < group_count; g++) {
+    const uint32_t *group = groups + 3 * g;
+    pairwise_tail(base, (const uint32_t *)(base + group[0]), (int32_t)group[1], runs, count, (double *)(base + group[2]));
+  }
+  for (int32_t m = 0; m < models; m++) {
+    if (scales[m] == 0) continue;
+    power_state s;
+    memcpy(&s, states + (int64_t)m * sizeof(power_state), sizeof(power_state));
+    const uint32_t *model = plan + 4 * m;
+    scales[m] = power_finish(base + model[2], blocked, count, shifts[m], scales[m], 0, 0, 0, &s, (double *)(base + model[3]), load1_f32);
   }
 }
 

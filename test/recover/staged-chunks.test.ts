@@ -1,0 +1,112 @@
+/**
+ * Fused chunks (src/recover/staged-chunks.ts): a layer of GGUF models, whose blocks the native
+ * kernels decode, sum and compare in one call per chunk, gives exactly — bit for bit — the
+ * statistics and distances of the same decoded values stored as f32 safetensors (read and swept
+ * the plain way). The blocks are random with scales that change from chunk to chunk, so chunks
+ * overflow the first chunk's scale and are summed again, and a first chunk of zeros leaves the
+ * scale to be found later; rotary rows, runs cut short and values past the last 128-value block
+ * are all there.
+ */
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { openGgufFile } from "../../src/io/gguf/read-gguf.ts";
+import { writeGguf } from "../../src/io/gguf/write-gguf.ts";
+import { GGML_LAYOUTS } from "../../src/io/gguf/ggml-types.ts";
+import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { analyseLayer, type LayerJob } from "../../src/recover/layer-pass.ts";
+import type { TensorInfo } from "../../src/types.ts";
+import { temporaryFolder } from "../io/craft-safetensors.ts";
+
+type Decoded = "Q8_0" | "Q4_K" | "Q5_K" | "Q6_K";
+
+/** Where a block's f16 scale(s) lie, per type. */
+const SCALES: Record<Decoded, number[]> = { Q8_0: [0], Q4_K: [0, 2], Q5_K: [0, 2], Q6_K: [208] };
+
+/**
+ * Random blocks of `type` for `rows` × `cols` values of model `model`: f16 scales of 2^−14 … 2^−11
+ * in the first half of the rows (more than a chunk) and 2^15 … 2^16 after it (a chunk there spans 2^25 times the
+ * first chunk's range, past what its scale can sum), and the first `zeroRows` rows all zero
+ * (no scale from the first chunk).
+ */
+function blocks(type: Decoded, rows: number, cols: number, model: number, zeroRows: number): Uint8Array {
+  const { blockBytes, blockValues } = GGML_LAYOUTS[type];
+  const perRow = cols / blockValues;
+  const bytes = new Uint8Array(rows * perRow * blockBytes);
+  let state = 17 + model * 7919;
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (state = (state * 1103515245 + 12345) >>> 0) >>> 24;
+  for (let row = 0; row < rows; row++) {
+    for (let b = 0; b < perRow; b++) {
+      const at = (row * perRow + b) * blockBytes;
+      if (row < zeroRows) bytes.fill(0, at, at + blockBytes);
+      else for (const s of SCALES[type]) bytes[at + s + 1] = ((row < rows / 2 ? 1 : 30) << 2) | (row & 3);
+    }
+  }
+  return bytes;
+}
+
+/** The shapes: Q8_0 with a 32-value tail past the last 128-value block; K-quants with runs cut short; q rotary. */
+const LAYERS: { name: string; gguf: string; type: Decoded; shape: [number, number]; zeroRows: number }[] = [
+  { name: "model.layers.0.self_attn.q_proj.weight", gguf: "blk.0.attn_q.weight", type: "Q8_0", shape: [240, 800], zeroRows: 0 },
+  { name: "model.layers.0.self_attn.v_proj.weight", gguf: "blk.0.attn_v.weight", type: "Q8_0", shape: [300, 800], zeroRows: 90 },
+  { name: "model.layers.0.mlp.gate_proj.weight", gguf: "blk.0.ffn_gate.weight", type: "Q4_K", shape: [200, 1280], zeroRows: 0 },
+  { name: "model.layers.0.mlp.up_proj.weight", gguf: "blk.0.ffn_up.weight", type: "Q5_K", shape: [120, 1280], zeroRows: 60 },
+  { name: "model.layers.0.mlp.down_proj.weight", gguf: "blk.0.ffn_down.weight", type: "Q6_K", shape: [120, 1280], zeroRows: 0 },
+];
+
+/** Three GGUF models, and the same three decoded into f32 safetensors. */
+async function models(): Promise<{ gguf: TensorInfo[][]; f32: TensorInfo[][] }> {
+  const folder = await temporaryFolder();
+  const metadata = { "general.architecture": "llama", "llama.attention.head_count": 10, "llama.attention.head_count_kv": 10 };
+  const gguf: TensorInfo[][] = [];
+  const f32: TensorInfo[][] = [];
+  for (let m = 0; m < 3; m++) {
+    const file = join(folder, `m${m}.gguf`);
+    await writeGguf(
+      file,
+      metadata,
+      LAYERS.map((layer, i) => ({
+        name: layer.gguf,
+        shape: layer.shape,
+        type: layer.type,
+        blocks: blocks(layer.type, ...layer.shape, m * 10 + i, layer.zeroRows),
+      })),
+    );
+    const tensors = (await openGgufFile(file)).tensors;
+    gguf.push(tensors);
+    const decoded = await Promise.all(
+      tensors.map(async (t) => ({ name: t.name, shape: t.shape, dtype: "F32" as const, data: Float32Array.from(await readTensor(t)) })),
+    );
+    await writeSafetensors(join(folder, `m${m}.safetensors`), decoded);
+    f32.push(await openSafetensorsFile(join(folder, `m${m}.safetensors`)));
+  }
+  return { gguf, f32 };
+}
+
+describe("fused GGUF chunks", () => {
+  test("give the statistics and distances of the decoded values read as f32, bit for bit", async () => {
+    const { gguf, f32 } = await models();
+    for (const layer of LAYERS) {
+      for (const roles of [
+        { distance: true, score: true, sketch: false },
+        { distance: false, score: true, sketch: false },
+      ]) {
+        const job = (sets: TensorInfo[][]): LayerJob => ({
+          name: layer.name,
+          kind: "query",
+          shape: layer.shape,
+          tensors: sets.map((tensors) => tensors.find((t) => t.name === layer.name)!),
+          roles,
+          sketchSize: 16,
+          histogramBins: 0,
+        });
+        const [fused, plain] = [await analyseLayer(job(gguf)), await analyseLayer(job(f32))];
+        expect(fused.stats).toEqual(plain.stats);
+        expect([...fused.maxAbsDiff]).toEqual([...plain.maxAbsDiff]);
+        expect([...fused.meanAbsDiff]).toEqual([...plain.meanAbsDiff]);
+        expect([fused.zeroFraction, fused.gridLevels]).toEqual([plain.zeroFraction, plain.gridLevels]);
+        expect(plain.stats.every((s) => Number.isFinite(s.variance) && s.variance > 0)).toBe(true);
+      }
+    }
+  }, 60_000);
+});
