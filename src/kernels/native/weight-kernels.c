@@ -657,7 +657,7 @@ void mother_layer_chunk(const uint8_t *base, const uint32_t *plan, int32_t model
  * Rows [first_row, first_row + rows) of a PEFT adapter's layer read as a model's: out = stored +
  * L·R, L (scaled B) rows × rank and R (A) rank × cols in f64, the sum rounded to f32 once
  * (src/io/peft/adapter-tensor.ts is the TypeScript twin, the same sums in another order). Four
- * columns at a time, all rank terms summed in a register: out is written once per value.
+ * columns a register, all rank terms summed there: out is written once per value.
  */
 void mother_add_low_rank_rows(const float *stored, const double *left, const double *right, float *out, int32_t first_row, int32_t rows, int32_t cols,
                               int32_t rank) {
@@ -666,6 +666,22 @@ void mother_add_low_rank_rows(const float *stored, const double *left, const dou
     const float *s = stored + (int64_t)r * cols;
     float *o = out + (int64_t)r * cols;
     int32_t j = 0;
+    // Sixteen columns at a time: four independent chains of rank adds, so the adds' latency is hidden.
+    for (; j + 16 <= cols; j += 16) {
+      __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd(), sum2 = _mm256_setzero_pd(), sum3 = _mm256_setzero_pd();
+      for (int32_t k = 0; k < rank; k++) {
+        const __m256d factor = _mm256_set1_pd(l[k]);
+        const double *row = right + (int64_t)k * cols + j;
+        sum0 = _mm256_add_pd(sum0, _mm256_mul_pd(factor, _mm256_loadu_pd(row)));
+        sum1 = _mm256_add_pd(sum1, _mm256_mul_pd(factor, _mm256_loadu_pd(row + 4)));
+        sum2 = _mm256_add_pd(sum2, _mm256_mul_pd(factor, _mm256_loadu_pd(row + 8)));
+        sum3 = _mm256_add_pd(sum3, _mm256_mul_pd(factor, _mm256_loadu_pd(row + 12)));
+      }
+      _mm_storeu_ps(o + j, _mm256_cvtpd_ps(_mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(s + j)), sum0)));
+      _mm_storeu_ps(o + j + 4, _mm256_cvtpd_ps(_mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(s + j + 4)), sum1)));
+      _mm_storeu_ps(o + j + 8, _mm256_cvtpd_ps(_mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(s + j + 8)), sum2)));
+      _mm_storeu_ps(o + j + 12, _mm256_cvtpd_ps(_mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(s + j + 12)), sum3)));
+    }
     for (; j + 4 <= cols; j += 4) {
       __m256d sum = _mm256_setzero_pd();
       for (int32_t k = 0; k < rank; k++) sum = _mm256_add_pd(sum, _mm256_mul_pd(_mm256_set1_pd(l[k]), _mm256_loadu_pd(right + (int64_t)k * cols + j)));
