@@ -10,7 +10,7 @@
 import type { BlockStaging } from "../io/tensor-stream.ts";
 import { ggmlByteLength, GGML_LAYOUTS } from "../io/gguf/ggml-types.ts";
 import type { ChunkPlan, PairwiseAccumulator, WeightKernels } from "../kernels/weight-kernels.ts";
-import type { LayerJob } from "./layer-pass.ts";
+import type { TensorInfo } from "../types.ts";
 
 /** Read-ahead window per model: reads of ~1 MB run at ~0.06 ns a byte here against ~0.09 for 70 KB ones. */
 export const READ_AHEAD_BYTES = 1024 * 1024;
@@ -25,12 +25,12 @@ export interface StagedModels {
 }
 
 /**
- * Allocates the staging of a job whose models include GGUF tensors the kernels decode in chunks,
+ * Allocates the staging of a layer job (layer-pass.ts) whose models include GGUF tensors the kernels decode in chunks,
  * or undefined (nothing allocated) when none does. `chunk` is the values per chunk, `count` per
  * model; allocating detaches views, so this runs before any view is made.
  */
 export function stageModels(
-  job: LayerJob,
+  job: { readonly tensors: readonly TensorInfo[]; readonly shape: readonly number[] },
   kernels: WeightKernels,
   chunk: number,
   count: number,
