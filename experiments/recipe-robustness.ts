@@ -31,7 +31,8 @@ import { planRecipeChains, type RecipeChainSettings } from "../src/harness/direc
 import { FINE_TUNE_RECIPES, recipeByName } from "../src/harness/direction/recipes.ts";
 import { recipeRobustnessPage, type RecipeMeasurement } from "../src/harness/direction/report-recipe-robustness.ts";
 import { summariseTraining, trainTraced } from "../src/harness/direction/train-traced.ts";
-import { VTHR_DEFAULTS, VTHR_QUICK, type VthrSettings } from "../src/harness/vthr/vthr-settings.ts";
+import { RECIPE_CHAINS, RECIPE_VTHR } from "../src/harness/direction/recipe-settings.ts";
+import { VTHR_QUICK, type VthrSettings } from "../src/harness/vthr/vthr-settings.ts";
 import { defaultScoreSource, sourceAgreement, sourceLabel, varianceGrowthAuto, type ScoreSource } from "../src/harness/direction/score-source.ts";
 import { printReportPage, writeReportPage } from "../src/report/index.ts";
 import { StatsCache } from "../src/stats/stats-cache.ts";
@@ -47,11 +48,9 @@ interface RecipeRobustnessSettings {
 }
 
 const DEFAULTS: RecipeRobustnessSettings = {
-  // The VTHR roots; chain fine-tunes are 200 steps (VTHR: 300) so that 5 roots × 2 chains ×
-  // 2 fine-tunes = 20 runs (20 true edges) per recipe, 9 recipes ≈ 41k steps of batch 32,
-  // train in ≈ 6 min on two cores. "long" is then 600 steps and "short" 67.
-  vthr: { ...VTHR_DEFAULTS, fineTune: { ...VTHR_DEFAULTS.fineTune, steps: 200, warmupSteps: 20 } },
-  chains: { recipes: FINE_TUNE_RECIPES, chainsPerRoot: 2, snapshotsPerRun: 20, seedOffset: 7 },
+  // The VTHR roots with 200-step chain fine-tunes (recipe-settings.ts; the leaderboard reads the same trees).
+  vthr: RECIPE_VTHR,
+  chains: RECIPE_CHAINS,
   candidates: scoreCandidates(SCORE_VARIANTS, LAYER_SETS, [1, -1]),
   recoverTrees: true,
 };

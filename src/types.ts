@@ -203,8 +203,8 @@ export interface TreeDirection {
   readonly rule: string;
   readonly trend: "falls" | "rises" | "mixed";
   readonly margin: number;
-  /** What settled the orientation: given stages, auto's branches, nothing (a tie), the chain rule, or a single model. */
-  readonly decidedBy: "stages" | "branches" | "tie" | "init-distance" | "single";
+  /** What settled the orientation: given stages, auto's branches, nothing (a tie), the chain rule, a rule that holds at any stage, or a single model. */
+  readonly decidedBy: "stages" | "branches" | "tie" | "init-distance" | "rule" | "single";
 }
 
 /** Recovered Model Graph, in the CLI's JSON schema (SPEC §5, typed as in SPEC §8). */

@@ -6,13 +6,12 @@
  * arborescence gets one vote per edge along which that distance grows from parent to child.
  */
 import { bug } from "../errors.ts";
-import type { GroupPass } from "../recover/read-groups.ts";
 import type { TreeResult } from "../recover/recover-tree.ts";
 import { INIT_DISTANCE } from "./init-distance.ts";
-import { ruleScore } from "./statistic-rule.ts";
+import { ruleScore, type ScoredLayers } from "./statistic-rule.ts";
 
 /** Per tree (over the same kept members): how many of its edges move away from the init, parent → child. */
-export function chainVotes(group: Pick<GroupPass, "plan" | "pass">, kept: readonly { readonly index: number }[], trees: readonly TreeResult[]): number[] {
+export function chainVotes(group: ScoredLayers, kept: readonly { readonly index: number }[], trees: readonly TreeResult[]): number[] {
   const distance = kept.map((member) => ruleScore(INIT_DISTANCE, group, member.index));
   return trees.map((tree) => {
     let votes = 0;

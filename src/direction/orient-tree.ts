@@ -12,12 +12,12 @@
 import type { Stage, TreeDirection } from "../types.ts";
 import { bug } from "../errors.ts";
 import type { RecoverOptions } from "../recover/options.ts";
-import type { GroupPass } from "../recover/read-groups.ts";
 import { recoverTree, type TreeResult } from "../recover/recover-tree.ts";
 import type { DistanceChoice } from "../recover/tree-distance.ts";
 import { defaultRules, keepFallback } from "./default-rule.ts";
 import { chainVotes } from "./orient-chain.ts";
-import { orientedScore, ruleScore, type StatisticRule } from "./statistic-rule.ts";
+import { ruleScores } from "./rule-scores.ts";
+import { orientedScore, ruleScore, type ScoredLayers, type StatisticRule } from "./statistic-rule.ts";
 
 /** A model of the tree as orientation sees it (recover-cluster.ts's Member fits). */
 export interface DirectionMember {
@@ -31,7 +31,7 @@ export interface DirectionMember {
 
 /** What orientTree needs: the pass, the members (all, and those kept in the arborescence), their D, and the edges ruled out. */
 export interface OrientInput {
-  readonly group: Pick<GroupPass, "plan" | "pass">;
+  readonly group: ScoredLayers;
   readonly members: readonly DirectionMember[];
   readonly kept: readonly DirectionMember[];
   /** D over the kept members. */
@@ -62,7 +62,9 @@ export function orientTree(input: OrientInput): Oriented {
   const { group, members, kept, distance, options } = input;
   const hasGeneralization = members.some((member) => member.stage === "generalization");
   const rules = input.rule ? { first: input.rule, fallback: undefined, rankPairs: undefined } : defaultRules(input.choice, hasGeneralization, options);
-  const stages = kept.map((member) => member.stage);
+  // A rule whose trend holds at any stage (distance from init, the spectral and learned rules) has no orientation to infer.
+  const stages = kept.map((member) => (rules.first.anyStage && member.stage === "auto" ? "specialization" : member.stage));
+  const anyStage = rules.first.anyStage && kept.some((member) => member.stage === "auto");
   const rankRule = input.rankMask ? rules.rankPairs : undefined;
   const rankPairs =
     input.rankMask && rankRule
@@ -72,7 +74,11 @@ export function orientTree(input: OrientInput): Oriented {
         }
       : undefined;
   const solve = (rule: StatisticRule, treeStages: readonly (Stage | "auto")[]) => {
-    const statistic = Float64Array.from(members, (member) => ruleScore(rule, group, member.index));
+    const statistic = ruleScores(
+      rule,
+      group,
+      members.map((member) => member.index),
+    );
     const scores = Float64Array.from(kept, (member) => orientedScore(rule, statistic[member.position] ?? bug("a statistic per member")));
     const tree = recoverTree({ distance, scores, stages: treeStages, lambda: options.lambda, forbidden: input.forbidden, rankPairs });
     return { rule, statistic, scores, tree };
@@ -81,7 +87,7 @@ export function orientTree(input: OrientInput): Oriented {
   const fallback = rules.fallback ? solve(rules.fallback, stages) : undefined;
   let chosen = fallback && keepFallback(first.tree, fallback.tree) ? fallback : first;
   let decidedBy: TreeDirection["decidedBy"] =
-    kept.length < 2 ? "single" : stages.includes("auto") ? (chosen.tree.orientationTied ? "tie" : "branches") : "stages";
+    kept.length < 2 ? "single" : anyStage ? "rule" : stages.includes("auto") ? (chosen.tree.orientationTied ? "tie" : "branches") : "stages";
   // A chain or a pair: both orientations cost the same, so an absolute signal may break the tie (orient-chain.ts).
   if (decidedBy === "tie" && options.chain === "init-distance" && kept.length > 1) {
     const reversed = solve(
@@ -119,6 +125,7 @@ export function directionLine(direction: TreeDirection): string {
     branches: "its branches (--stage auto)",
     tie: "no evidence: both orientations fit equally (a chain or a pair), fine-tuning assumed",
     "init-distance": "distance from a synthetic init (a chain or a pair)",
+    rule: "the rule itself (its trend holds at any stage)",
   }[direction.decidedBy];
   return (
     `tree rooted at ${direction.root}: direction by ${direction.rule} (${direction.trend} from parent to child), ` +

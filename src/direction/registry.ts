@@ -10,11 +10,32 @@ import { ENTROPY } from "./entropy.ts";
 import { INIT_DISTANCE } from "./init-distance.ts";
 import { KURTOSIS, KURTOSIS_ATTENTION } from "./kurtosis.ts";
 import { MEAN, SKEWNESS } from "./moments.ts";
+import { EFFECTIVE_RANK, ESD_ALPHA, STABLE_RANK } from "./spectral.ts";
 import type { StatisticRule } from "./statistic-rule.ts";
 import { VARIANCE, VARIANCE_LORA } from "./variance.ts";
+import { INIT_DISTANCE_VOTE, KURTOSIS_VOTE, STABLE_RANK_VOTE } from "./vote.ts";
 
-/** Every rule, the default's building blocks (kurtosis, variance, variance-lora) first. */
-export const DIRECTION_RULES: readonly StatisticRule[] = [KURTOSIS, VARIANCE, VARIANCE_LORA, KURTOSIS_ATTENTION, ENTROPY, INIT_DISTANCE, MEAN, SKEWNESS];
+/**
+ * Every rule, the default's building blocks (kurtosis, variance, variance-lora) first; the
+ * spectral ones (`needs: "spectrum"`) run on the leaderboard only. Learned rules are fitted per
+ * held-out family by the leaderboard (learned-rule.ts), so none is listed here.
+ */
+export const DIRECTION_RULES: readonly StatisticRule[] = [
+  KURTOSIS,
+  VARIANCE,
+  VARIANCE_LORA,
+  KURTOSIS_ATTENTION,
+  ENTROPY,
+  INIT_DISTANCE,
+  MEAN,
+  SKEWNESS,
+  KURTOSIS_VOTE,
+  INIT_DISTANCE_VOTE,
+  STABLE_RANK,
+  EFFECTIVE_RANK,
+  ESD_ALPHA,
+  STABLE_RANK_VOTE,
+];
 
 /** The rule called `name`, or undefined. */
 export function findDirectionRule(name: string): StatisticRule | undefined {

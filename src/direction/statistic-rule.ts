@@ -8,9 +8,26 @@
  */
 import type { LayerKind, LayerStats, ScoreName } from "../types.ts";
 import type { LayerJob } from "../recover/layer-pass.ts";
-import type { GroupPass } from "../recover/read-groups.ts";
 import { assert, bug } from "../errors.ts";
 import { SPECIALIZATION_TREND } from "../recover/score-trend.ts";
+import type { SpectralStats } from "./spectral-stats.ts";
+import type { LearnedCombination } from "./learned-rule.ts";
+
+/** A layer's statistics as rules read them: recovery's moments, plus the spectrum where the caller computed it (the leaderboard). */
+export type RuleLayerStats = LayerStats & Partial<SpectralStats>;
+
+/** What a rule scores: the planned layers and every model's statistics per layer (recovery's GroupPass fits). */
+export interface ScoredLayers {
+  readonly plan: readonly Pick<LayerJob, "name" | "kind" | "roles">[];
+  readonly pass: readonly { readonly stats: readonly RuleLayerStats[] }[];
+}
+
+/**
+ * How per-layer values become one score per model: their sum (paper Eq. 3); a per-layer vote
+ * (each layer ranks the tree's models, the score is the sum of ranks, a Borda count: for two
+ * models exactly the majority of layers); or a learned linear combination of per-kind features.
+ */
+export type RuleCombination = "sum" | "vote" | LearnedCombination;
 
 /** The layers a rule reads: the planned score layers (`scoreKinds`), the LoRA layers (`loraKinds`), or the score layers of some kinds only. */
 export type RuleLayers = "score" | "lora" | { readonly scoreKinds: readonly LayerKind[] };
@@ -24,8 +41,8 @@ export interface StatisticRule {
   readonly layers: RuleLayers;
   /** The LayerStats field the statistic is, when it is one (`--score` names it); undefined for derived statistics. */
   readonly scoreName: ScoreName | undefined;
-  /** The per-layer value (LayerStats holds f64 moments of the layer's weights). */
-  readonly statistic: (layer: LayerStats) => number;
+  /** The per-layer value (LayerStats holds f64 moments of the layer's weights; spectral fields only where computed). */
+  readonly statistic: (layer: RuleLayerStats) => number;
   /** −1: the summed score falls from parent to child in specialization; +1: it rises (score-trend.ts's convention). */
   readonly trend: -1 | 1;
   /**
@@ -33,8 +50,10 @@ export interface StatisticRule {
    * false when generalization reverses it (paper §4.2: kurtosis rises there).
    */
   readonly anyStage: boolean;
-  /** How per-layer values become one score: their sum, as paper Eq. 3 sums kurtosis over L. */
-  readonly combine: "sum";
+  /** How per-layer values become one score (RuleCombination). */
+  readonly combine: RuleCombination;
+  /** "spectrum": reads singular values recovery's layer pass does not compute (the leaderboard computes them). */
+  readonly needs?: "spectrum";
 }
 
 /**
@@ -62,8 +81,8 @@ export function readsLayer(rule: StatisticRule, job: Pick<LayerJob, "kind" | "ro
   return job.roles.score && rule.layers.scoreKinds.includes(job.kind);
 }
 
-/** The rule's score of model `model` (its column in the group's pass): the statistic summed over the rule's layers, in plan order. */
-export function ruleScore(rule: StatisticRule, group: Pick<GroupPass, "plan" | "pass">, model: number): number {
+/** The rule's summed score of model `model` (its column in the group's pass): the statistic summed over the rule's layers, in plan order. */
+export function ruleScore(rule: StatisticRule, group: ScoredLayers, model: number): number {
   let total = 0;
   let layers = 0;
   group.plan.forEach((job, l) => {

@@ -3,10 +3,11 @@
  * and an `mlp-in` matrix), both score layers, with every statistic of every model set by hand.
  */
 import type { LayerStats } from "../../src/types.ts";
+import type { RuleLayerStats } from "../../src/direction/statistic-rule.ts";
 import type { GroupPass } from "../../src/recover/read-groups.ts";
 
 /** The statistics the tests set, per model and layer; the rest are neutral. */
-export type CraftedStats = Partial<Pick<LayerStats, "kurtosis" | "variance" | "entropy" | "mean" | "skewness">>;
+export type CraftedStats = Partial<Pick<RuleLayerStats, "kurtosis" | "variance" | "entropy" | "mean" | "skewness" | "stableRank" | "effectiveRank" | "alpha">>;
 
 const NEUTRAL: LayerStats = { count: 100, mean: 0, variance: 1, skewness: 0, kurtosis: 3, min: -1, max: 1, entropy: 2 };
 

@@ -15,9 +15,20 @@ const OPTIONS = { ...DEFAULT_RECOVER_OPTIONS };
  * orient the tree backwards.
  */
 function statsFor(rule: StatisticRule, depth: readonly number[]): { query: CraftedStats[]; mlp: CraftedStats[] } {
-  const field = rule.name.startsWith("init-distance") ? "variance" : (rule.name.split("-")[0] as keyof CraftedStats);
+  const fields: Record<string, keyof CraftedStats> = { init: "variance", stable: "stableRank", effective: "effectiveRank", esd: "alpha" };
+  const prefix = rule.name.split("-")[0]!;
+  const field = fields[prefix] ?? (prefix as keyof CraftedStats);
   const against = (d: number) => 10 - 2 * rule.trend * d;
-  const other = (d: number): CraftedStats => ({ kurtosis: 3 + d, variance: 1 - 0.1 * d, entropy: 2 - 0.1 * d, mean: 0, skewness: 0 });
+  const other = (d: number): CraftedStats => ({
+    kurtosis: 3 + d,
+    variance: 1 - 0.1 * d,
+    entropy: 2 - 0.1 * d,
+    mean: 0,
+    skewness: 0,
+    stableRank: 5 + d,
+    effectiveRank: 5 + d,
+    alpha: 3 + d,
+  });
   const along = (d: number) => 10 + rule.trend * d;
   const reads = (kind: "query" | "mlp-in") => readsLayer(rule, { kind, roles: { distance: kind === "query", score: true, sketch: kind === "query" } });
   const layer = (kind: "query" | "mlp-in") => depth.map((d) => ({ ...other(d), [field]: reads(kind) ? along(d) : against(d) }));
@@ -46,7 +57,7 @@ describe("every registry rule orients a tree where its statistic follows its tre
         });
         expect([...oriented.tree.parent]).toEqual(BRANCHING.parents);
         expect(oriented.direction).toMatchObject({ root: "m0", rule: rule.name, trend: rule.trend > 0 ? "rises" : "falls" });
-        expect(oriented.direction.decidedBy).toBe(stage === "auto" ? "branches" : "stages");
+        expect(oriented.direction.decidedBy).toBe(stage === "specialization" ? "stages" : rule.anyStage ? "rule" : "branches");
         expect(oriented.direction.margin).toBeGreaterThan(0);
       }
     });

@@ -42,17 +42,49 @@ export function ruleAgreement(
   truth: TruthGraph,
   options?: Pick<RecoverOptions, "scoreKinds" | "loraKinds">,
 ): RuleAgreement {
-  const scores = ruleScoresOf(rule, rows, options);
   const stageOf = new Map(truth.models.map((m) => [m.id, m.stage]));
+  const moves = rule.combine === "vote" ? layerVotes(rule, rows, options) : summedMove(ruleScoresOf(rule, rows, options));
   let agree = 0;
   let total = 0;
   for (const { parent, child } of truth.edges) {
-    const p = scores.get(parent);
-    const c = scores.get(child);
-    if (p === undefined || c === undefined || Number.isNaN(p) || Number.isNaN(c)) continue;
+    const move = moves(parent, child);
+    if (move === undefined || Number.isNaN(move)) continue;
     total++;
     const reversed = !rule.anyStage && stageOf.get(child) === "generalization";
-    if ((reversed ? -rule.trend : rule.trend) * (c - p) > 0) agree++;
+    if ((reversed ? -rule.trend : rule.trend) * move > 0) agree++;
   }
   return { rule: rule.name, agree, total };
+}
+
+/** child − parent of the summed score. */
+function summedMove(scores: ReadonlyMap<string, number>): (parent: string, child: string) => number | undefined {
+  return (parent, child) => {
+    const p = scores.get(parent);
+    const c = scores.get(child);
+    return p === undefined || c === undefined ? undefined : c - p;
+  };
+}
+
+/** The per-layer majority: (layers where the statistic rose) − (layers where it fell), parent → child, over the layers both models have. */
+function layerVotes(
+  rule: StatisticRule,
+  rows: readonly LayerStatsRow[],
+  options?: Pick<RecoverOptions, "scoreKinds" | "loraKinds">,
+): (parent: string, child: string) => number | undefined {
+  const kinds = ruleKinds(rule, options);
+  const byModel = new Map<string, Map<string, number>>();
+  for (const row of rows) {
+    if (!kinds.includes(row.kind)) continue;
+    const layers = byModel.get(row.model) ?? new Map<string, number>();
+    layers.set(row.layer, rule.statistic(row.stats));
+    byModel.set(row.model, layers);
+  }
+  return (parent, child) => {
+    const p = byModel.get(parent);
+    const c = byModel.get(child);
+    if (!p || !c) return undefined;
+    let votes = 0;
+    for (const [layer, value] of p) votes += Math.sign((c.get(layer) ?? value) - value);
+    return votes;
+  };
 }

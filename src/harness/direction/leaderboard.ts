@@ -1,0 +1,200 @@
+/**
+ * The direction leaderboard (issue #13 item 5): every rule × every benchmark, with the stage
+ * labels given and with none (the tool's default, `--stage auto`), scored by score-on-tree.ts.
+ *
+ *   1. entries   the default policy (as recovery runs it, and with `--chain init-distance`),
+ *                every registry rule, and the learned rule fitted leave-one-family-out
+ *   2. cells     per (entry, benchmark): counts summed over the benchmark's trees, cached in
+ *                the artefact store under (entry, benchmark, its prepared trees) — adding a
+ *                rule computes only that rule's cells
+ *   3. pooled    per entry: over all edges, the mean over families, per domain, the worst benchmark
+ *   4. selection leave-one-family-out: the entry best on the other families, scored on the held-out one
+ */
+import { createHash } from "node:crypto";
+import { defaultRules, keepFallback } from "../../direction/default-rule.ts";
+import { chainVotes } from "../../direction/orient-chain.ts";
+import { orientTree } from "../../direction/orient-tree.ts";
+import { DIRECTION_RULES } from "../../direction/registry.ts";
+import type { StatisticRule } from "../../direction/statistic-rule.ts";
+import type { ArtifactStore } from "../artifact-store.ts";
+import type { BenchmarkDomain } from "./benchmark.ts";
+import type { BoardTree } from "./board-tree.ts";
+import { LEARNED_NAME, leaveOneFamilyOut } from "./learned-lofo.ts";
+import { addCounts, NO_COUNTS, scoreOnTree, type BoardEntry, type EdgeCounts } from "./score-on-tree.ts";
+
+/** Bump when a cell's meaning changes. */
+const CELL_VERSION = 1;
+
+/** The name of recovery's default policy on the board. */
+export const DEFAULT_ENTRY = "default";
+
+/** A benchmark with its prepared trees. */
+export interface BoardBenchmark {
+  readonly name: string;
+  readonly family: string;
+  readonly domain: BenchmarkDomain;
+  readonly trees: readonly BoardTree[];
+  /** Names exactly these prepared trees (board-tree.ts). */
+  readonly key: string;
+}
+
+/** One entry on one benchmark: counts with the stage labels and without. */
+export interface BoardCell {
+  readonly entry: string;
+  readonly benchmark: string;
+  readonly labels: EdgeCounts;
+  readonly auto: EdgeCounts;
+  /** Directed edges per tree without labels (truth order), e.g. "3/4" per seed of a family. */
+  readonly autoPerTree: readonly string[];
+}
+
+/** Which entries the board lists: name, whether fitted (learned), and how to run it on a family. */
+export interface BoardRow {
+  readonly name: string;
+  readonly summary: string;
+  readonly fitted: boolean;
+  readonly entryFor: (family: string) => BoardEntry;
+}
+
+/** The default policy, its chain variant, every registry rule, and the learned rule per held-out family. */
+export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly StatisticRule[] = DIRECTION_RULES): BoardRow[] {
+  const fixed = (name: string, summary: string, entry: BoardEntry): BoardRow => ({ name, summary, fitted: false, entryFor: () => entry });
+  const learned = leaveOneFamilyOut(benchmarks);
+  return [
+    fixed(DEFAULT_ENTRY, "recovery's policy (default-rule.ts): kurtosis (variance fallback) for ℓ_FT trees, variance-lora for ℓ_LoRA", {
+      name: DEFAULT_ENTRY,
+      rule: undefined,
+      chain: "specialization",
+    }),
+    fixed("default --chain init-distance", "the default, a chain or pair oriented by distance from a synthetic init", {
+      name: "default --chain init-distance",
+      rule: undefined,
+      chain: "init-distance",
+    }),
+    ...rules.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
+    {
+      name: LEARNED_NAME,
+      summary: "logistic on z-scored per-kind features (kurtosis, log mean square, entropy, log stable rank, ESD α × attention, MLP)",
+      fitted: true,
+      entryFor: (family) => ({ name: LEARNED_NAME, rule: learned.get(family), chain: "specialization" }),
+    },
+  ];
+}
+
+/** Every cell of the board, read from `store` where computed before. */
+export async function boardCells(benchmarks: readonly BoardBenchmark[], rows: readonly BoardRow[], store: ArtifactStore): Promise<BoardCell[]> {
+  const cells: BoardCell[] = [];
+  for (const row of rows) {
+    for (const benchmark of benchmarks) {
+      const entry = row.entryFor(benchmark.family);
+      const config = { version: CELL_VERSION, code: RECOVERY_CODE, entry: entryKey(entry), benchmark: benchmark.name, trees: benchmark.key };
+      const { value } = await store.getJson("direction-board-cell", config, async () => computeCell(benchmark, entry));
+      cells.push({ ...value, entry: row.name });
+    }
+  }
+  return cells;
+}
+
+function computeCell(benchmark: BoardBenchmark, entry: BoardEntry): Promise<BoardCell> {
+  const labels = benchmark.trees.map((tree) => scoreOnTree(tree, entry, true));
+  const auto = benchmark.trees.map((tree) => scoreOnTree(tree, entry, false));
+  return Promise.resolve({
+    entry: entry.name,
+    benchmark: benchmark.name,
+    labels: labels.reduce(addCounts, NO_COUNTS),
+    auto: auto.reduce(addCounts, NO_COUNTS),
+    autoPerTree: auto.map((c) => `${c.directed}/${c.edges}`),
+  });
+}
+
+/** The code that decides a direction (its source text hashed): a change to it recomputes every cell. */
+const RECOVERY_CODE = createHash("sha256")
+  .update([orientTree, defaultRules, keepFallback, chainVotes, scoreOnTree].map(String).join("\n"))
+  .digest("hex")
+  .slice(0, 16);
+
+/** What identifies an entry's behaviour: the rule's definition (its statistic's source included) and the chain tie-break. */
+function entryKey(entry: BoardEntry): unknown {
+  const rule = entry.rule;
+  return {
+    chain: entry.chain,
+    rule: rule
+      ? { name: rule.name, layers: rule.layers, trend: rule.trend, anyStage: rule.anyStage, combine: rule.combine, statistic: String(rule.statistic) }
+      : "default",
+  };
+}
+
+/** Pooled scores of one entry, without stage labels unless `labels`. */
+export interface PooledScores {
+  readonly entry: string;
+  /** Σ directed / Σ edges over every benchmark. */
+  readonly pooled: number;
+  /** Mean over families of each family's pooled accuracy (each family counts once, whatever its size). */
+  readonly familyMean: number;
+  readonly byDomain: Readonly<Record<BenchmarkDomain, number>>;
+  readonly worst: { readonly benchmark: string; readonly accuracy: number };
+  /** Σ agreeing / Σ signalled. */
+  readonly agreement: number;
+}
+
+/** Pooled scores of every entry. */
+export function pooledScores(benchmarks: readonly BoardBenchmark[], cells: readonly BoardCell[], labels: boolean): PooledScores[] {
+  const entries = [...new Set(cells.map((c) => c.entry))];
+  return entries.map((entry) => {
+    const mine = cells.filter((c) => c.entry === entry);
+    const counts = (c: BoardCell) => (labels ? c.labels : c.auto);
+    const over = (names: readonly string[]) =>
+      mine
+        .filter((c) => names.includes(c.benchmark))
+        .map(counts)
+        .reduce(addCounts, NO_COUNTS);
+    const rate = (c: EdgeCounts) => (c.edges === 0 ? Number.NaN : c.directed / c.edges);
+    const families = [...new Set(benchmarks.map((b) => b.family))];
+    const familyRates = families.map((f) => rate(over(benchmarks.filter((b) => b.family === f).map((b) => b.name))));
+    const domain = (d: BenchmarkDomain) => rate(over(benchmarks.filter((b) => b.domain === d).map((b) => b.name)));
+    const all = mine.map(counts).reduce(addCounts, NO_COUNTS);
+    const worst = mine.map((c) => ({ benchmark: c.benchmark, accuracy: rate(counts(c)) })).sort((a, b) => a.accuracy - b.accuracy)[0];
+    return {
+      entry,
+      pooled: rate(all),
+      familyMean: familyRates.reduce((a, b) => a + b, 0) / familyRates.length,
+      byDomain: { vit: domain("vit"), lm: domain("lm"), generalization: domain("generalization") },
+      worst: worst ?? { benchmark: "–", accuracy: Number.NaN },
+      agreement: all.signalled === 0 ? Number.NaN : all.agreeing / all.signalled,
+    };
+  });
+}
+
+/** One fold of the leave-one-family-out selection: the entry the other families pick, and how it does on the held-out one. */
+export interface SelectionFold {
+  readonly heldOut: string;
+  /** The held-out family's benchmarks. */
+  readonly benchmarks: readonly string[];
+  readonly picked: string;
+  readonly accuracy: number;
+  readonly edges: number;
+}
+
+/**
+ * Would choosing the best entry on the board hold out of sample? For each family, the entry
+ * with the best family mean (no stage labels) on the other families, scored on that family.
+ */
+export function selectionOutOfSample(benchmarks: readonly BoardBenchmark[], cells: readonly BoardCell[]): SelectionFold[] {
+  const families = [...new Set(benchmarks.map((b) => b.family))];
+  return families.map((heldOut) => {
+    const inside = benchmarks.filter((b) => b.family !== heldOut);
+    const names = new Set(inside.map((b) => b.name));
+    const ranked = pooledScores(
+      inside,
+      cells.filter((c) => names.has(c.benchmark)),
+      false,
+    ).sort((a, b) => b.familyMean - a.familyMean);
+    const picked = ranked[0]?.entry ?? DEFAULT_ENTRY;
+    const out = cells
+      .filter((c) => c.entry === picked && !names.has(c.benchmark))
+      .map((c) => c.auto)
+      .reduce(addCounts, NO_COUNTS);
+    const held = benchmarks.filter((b) => b.family === heldOut).map((b) => b.name);
+    return { heldOut, benchmarks: held, picked, accuracy: out.edges === 0 ? Number.NaN : out.directed / out.edges, edges: out.edges };
+  });
+}

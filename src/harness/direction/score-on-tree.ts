@@ -1,0 +1,129 @@
+/**
+ * One rule (or the default policy) on one prepared tree: orientTree — recovery's own step 5d —
+ * over the tree's D and statistics, with the stage labels given or every stage "auto" (the
+ * tool's default, no flags), then scored against the truth:
+ *
+ * - directed: true edges recovered with the right parent (the tree's edge accuracy);
+ * - agreement: true edges along which the rule's signal moves the way the rule expects (its
+ *   trend, reversed for generalization-labelled children unless it holds at any stage; a
+ *   per-layer vote counts the layers) — what the rule knows, whatever tree is built;
+ * - oriented: true edges recovered in either direction, and of those the ones the right way
+ *   round — what separates an orientation error from a placement error.
+ */
+import { orientTree, type DirectionMember } from "../../direction/orient-tree.ts";
+import { ruleScores } from "../../direction/rule-scores.ts";
+import { readsLayer, type ScoredLayers, type StatisticRule } from "../../direction/statistic-rule.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
+import { bug } from "../../errors.ts";
+import { scoredLayers, type BoardTree } from "./board-tree.ts";
+
+/** What the leaderboard runs: a registry rule, or the default policy (rule undefined) with a chain tie-break. */
+export interface BoardEntry {
+  /** Row label: the rule's name, "default", or a variant's. */
+  readonly name: string;
+  readonly rule: StatisticRule | undefined;
+  readonly chain: RecoverOptions["chain"];
+}
+
+/** Counts of one entry on one tree (or summed over trees). */
+export interface EdgeCounts {
+  readonly edges: number;
+  readonly directed: number;
+  readonly agreeing: number;
+  /** True edges the rule's signal could be read on (NaN statistics leave an edge out). */
+  readonly signalled: number;
+  readonly placed: number;
+  readonly oriented: number;
+}
+
+/** The counts of `entry` on `tree`, with the truth's stage labels or with every stage "auto". */
+export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean): EdgeCounts {
+  const group = scoredLayers(tree);
+  const stageOf = new Map(tree.truth.models.map((m) => [m.id, m.stage]));
+  const members: DirectionMember[] = tree.ids.map((id, i) => ({
+    index: i,
+    position: i,
+    stage: labels ? (stageOf.get(id) ?? bug(`board tree ${tree.root}: no stage for ${id}`)) : "auto",
+    model: { id },
+  }));
+  const oriented = orientTree({
+    group,
+    members,
+    kept: members,
+    distance: Float64Array.from(tree.distance),
+    choice: tree.choice,
+    options: { score: "auto", lambda: DEFAULT_RECOVER_OPTIONS.lambda, chain: entry.chain },
+    forbidden: undefined,
+    rankMask: tree.rankMask ? Float64Array.from(tree.rankMask) : undefined,
+    ...(entry.rule ? { rule: entry.rule } : {}),
+  });
+  const parentOf = new Map<string, string>();
+  oriented.tree.parent.forEach((p, child) => {
+    if (p >= 0) parentOf.set(tree.ids[child]!, tree.ids[p]!);
+  });
+  const signal = edgeSignal(oriented.rule, group, tree.ids);
+  let directed = 0;
+  let agreeing = 0;
+  let signalled = 0;
+  let placed = 0;
+  let orientedRight = 0;
+  for (const { parent, child } of tree.truth.edges) {
+    const right = parentOf.get(child) === parent;
+    if (right) directed++;
+    if (right || parentOf.get(parent) === child) {
+      placed++;
+      if (right) orientedRight++;
+    }
+    const move = signal(parent, child);
+    if (Number.isNaN(move)) continue;
+    signalled++;
+    const reversed = !oriented.rule.anyStage && stageOf.get(child) === "generalization";
+    if ((reversed ? -oriented.rule.trend : oriented.rule.trend) * move > 0) agreeing++;
+  }
+  return { edges: tree.truth.edges.length, directed, agreeing, signalled, placed, oriented: orientedRight };
+}
+
+/** Adds counts. */
+export function addCounts(a: EdgeCounts, b: EdgeCounts): EdgeCounts {
+  return {
+    edges: a.edges + b.edges,
+    directed: a.directed + b.directed,
+    agreeing: a.agreeing + b.agreeing,
+    signalled: a.signalled + b.signalled,
+    placed: a.placed + b.placed,
+    oriented: a.oriented + b.oriented,
+  };
+}
+
+/** No edges. */
+export const NO_COUNTS: EdgeCounts = { edges: 0, directed: 0, agreeing: 0, signalled: 0, placed: 0, oriented: 0 };
+
+/**
+ * How the rule's signal moves from parent to child (positive = rises; NaN = unreadable): the
+ * score difference, or for a per-layer vote the layers that rose minus those that fell.
+ */
+function edgeSignal(rule: StatisticRule, group: ScoredLayers, ids: readonly string[]): (parent: string, child: string) => number {
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const at = (id: string) => index.get(id) ?? bug(`board tree: no model ${id}`);
+  if (rule.combine === "vote") {
+    return (parent, child) => {
+      let votes = 0;
+      let read = 0;
+      group.plan.forEach((job, l) => {
+        if (!readsLayer(rule, job)) return;
+        const stats = group.pass[l]!.stats;
+        const move = rule.statistic(stats[at(child)]!) - rule.statistic(stats[at(parent)]!);
+        if (Number.isNaN(move)) return;
+        votes += Math.sign(move);
+        read++;
+      });
+      return read === 0 ? Number.NaN : votes;
+    };
+  }
+  const scores = ruleScores(
+    rule,
+    group,
+    ids.map((_, i) => i),
+  );
+  return (parent, child) => scores[at(child)]! - scores[at(parent)]!;
+}

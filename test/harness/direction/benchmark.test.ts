@@ -1,0 +1,47 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ArtifactStore } from "../../../src/harness/artifact-store.ts";
+import { cachedArtifacts, openCached } from "../../../src/harness/direction/benchmark.ts";
+import { DIRECTION_BENCHMARKS } from "../../../src/harness/direction/benchmarks.ts";
+import { MODEL_ARTIFACT_KIND, TRAINER_VERSION, type TrainableModel } from "../../../src/harness/train-planned.ts";
+import type { TrainConfig } from "../../../src/train/train-config.ts";
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+describe("cachedArtifacts", () => {
+  test("finds exactly the folders trainPlanned's store writes (parent keys chained), without producing anything", async () => {
+    const cache = await mkdtemp(join(tmpdir(), "mother-bench-"));
+    dirs.push(cache);
+    const store = new ArtifactStore(cache, { log: () => {}, now: () => 0 });
+    const config = (steps: number) => ({ steps }) as unknown as TrainConfig;
+    const models: TrainableModel[] = [
+      { id: "root", config: config(10) },
+      { id: "child", parent: "root", config: config(5) },
+    ];
+    const write = async (folder: string) => Bun.write(join(folder, "model.safetensors"), "x");
+    const root = await store.get(MODEL_ARTIFACT_KIND, { config: config(10), dtype: "F32", trainer: TRAINER_VERSION }, write);
+    const child = await store.get(MODEL_ARTIFACT_KIND, { config: config(5), dtype: "F32", trainer: TRAINER_VERSION }, write, { parent: root });
+    const found = cachedArtifacts(models, { cache });
+    expect(found.get("root")!.path).toBe(root.path);
+    expect(found.get("child")!.path).toBe(child.path);
+    // Another dtype is another model: not found, and openCached says so instead of training.
+    const bf16 = cachedArtifacts(models, { cache, dtype: "BF16" });
+    expect(await openCached(["root", "child"], bf16, { models: [], edges: [] })).toEqual({ missing: "2/2 models not in the cache (first: root)" });
+  });
+
+  test("every benchmark has a unique name, a family and the command that makes it", () => {
+    const names = DIRECTION_BENCHMARKS.map((b) => b.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const benchmark of DIRECTION_BENCHMARKS) {
+      expect(benchmark.family.length).toBeGreaterThan(0);
+      expect(benchmark.produce).toStartWith("bun run experiments/");
+    }
+    expect(names).toContain("vthr-ft");
+    expect(names).toContain("sd-family");
+  });
+});

@@ -1,0 +1,114 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KURTOSIS } from "../../../src/direction/kurtosis.ts";
+import { VARIANCE } from "../../../src/direction/variance.ts";
+import { ArtifactStore } from "../../../src/harness/artifact-store.ts";
+import type { BoardTree } from "../../../src/harness/direction/board-tree.ts";
+import { defaultNote } from "../../../src/harness/direction/default-note.ts";
+import { boardCells, boardRows, pooledScores, selectionOutOfSample, type BoardBenchmark } from "../../../src/harness/direction/leaderboard.ts";
+import { leaderboardPage } from "../../../src/harness/direction/report-direction-leaderboard.ts";
+import { checkReportPagesInBrowser, writeReportPage } from "../../../src/report/index.ts";
+import type { LayerStats } from "../../../src/types.ts";
+import { BRANCHING } from "../../direction/crafted-group.ts";
+
+const NEUTRAL: LayerStats = { count: 100, mean: 0, variance: 1, skewness: 0, kurtosis: 3, min: -1, max: 1, entropy: 2 };
+
+/** BRANCHING (0 → 1, 0 → 2, 1 → 3) with kurtosis falling by `step` per generation and variance rising by 0.1 (spectra left out). */
+function tree(root: string, step: number): BoardTree {
+  const depth = [0, 1, 1, 2];
+  const ids = depth.map((_, i) => `${root}${i}`);
+  const stats = depth.map((d) => ({ ...NEUTRAL, kurtosis: 10 - step * d, variance: 1 + 0.1 * d }));
+  return {
+    root: ids[0]!,
+    ids,
+    truth: {
+      models: ids.map((id) => ({ id, stage: "specialization" as const, tree: ids[0]! })),
+      edges: [
+        { parent: ids[0]!, child: ids[1]! },
+        { parent: ids[0]!, child: ids[2]! },
+        { parent: ids[1]!, child: ids[3]! },
+      ],
+    },
+    distance: [...BRANCHING.distance],
+    choice: "ft",
+    layers: [
+      { name: "q", kind: "query", score: true, sketch: true },
+      { name: "m", kind: "mlp-in", score: true, sketch: false },
+    ],
+    stats: [stats, stats],
+  };
+}
+
+/** Family "a": kurtosis falls (both rules right); family "b": kurtosis rises (kurtosis wrong with labels). */
+const BENCHMARKS: BoardBenchmark[] = [
+  { name: "bench-a", family: "a", domain: "vit", trees: [tree("a", 1)], key: "a" },
+  { name: "bench-b", family: "b", domain: "lm", trees: [tree("b", -1)], key: "b" },
+];
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+describe("the direction leaderboard", () => {
+  test("scores every rule on every benchmark, with and without stage labels, and caches each (rule, benchmark) cell", async () => {
+    const cache = await mkdtemp(join(tmpdir(), "mother-board-"));
+    dirs.push(cache);
+    const logged: string[] = [];
+    const store = new ArtifactStore(cache, { log: (line) => logged.push(line), now: () => 0 });
+    const rows = boardRows(BENCHMARKS, [KURTOSIS]);
+    const cells = await boardCells(BENCHMARKS, rows, store);
+    const cell = (entry: string, benchmark: string) => cells.find((c) => c.entry === entry && c.benchmark === benchmark)!;
+    expect(cell("kurtosis", "bench-a").labels).toMatchObject({ edges: 3, directed: 3, agreeing: 3, signalled: 3 });
+    // Kurtosis rises in b: with the labels (specialization) the tree is rooted at the leaf 3 (only 0 → 2 survives, as a tree must
+    // leave one edge from the old root's side); --stage auto infers the trend and is right.
+    expect(cell("kurtosis", "bench-b").labels).toMatchObject({ directed: 1, agreeing: 0, placed: 3, oriented: 1 });
+    expect(cell("kurtosis", "bench-b").auto).toMatchObject({ directed: 3, placed: 3, oriented: 3 });
+    expect(cell("default", "bench-b").autoPerTree).toEqual(["3/3"]);
+    const built = logged.filter((line) => line.startsWith("[built]")).length;
+    expect(built).toBe(rows.length * BENCHMARKS.length);
+
+    // Adding one rule computes only its cells.
+    logged.length = 0;
+    await boardCells(BENCHMARKS, boardRows(BENCHMARKS, [KURTOSIS, VARIANCE]), store);
+    expect(logged.filter((line) => line.startsWith("[built]")).length).toBe(BENCHMARKS.length);
+
+    const pooled = pooledScores(BENCHMARKS, cells, true);
+    const kurtosis = pooled.find((p) => p.entry === "kurtosis")!;
+    expect(kurtosis).toMatchObject({ pooled: 4 / 6, familyMean: (1 + 1 / 3) / 2, worst: { benchmark: "bench-b", accuracy: 1 / 3 } });
+    expect(kurtosis.byDomain).toMatchObject({ vit: 1, lm: 1 / 3 });
+    const folds = selectionOutOfSample(BENCHMARKS, cells);
+    expect(folds.map((f) => f.heldOut)).toEqual(["a", "b"]);
+    expect(folds.every((f) => f.accuracy === 1)).toBe(true);
+    expect(defaultNote(pooledScores(BENCHMARKS, cells, false), folds, cells)).toContain("the default stays");
+  });
+
+  test("the page renders in Chromium: both heatmaps draw, no console error or warning", async () => {
+    const cache = await mkdtemp(join(tmpdir(), "mother-board-"));
+    const reports = await mkdtemp(join(tmpdir(), "mother-board-page-"));
+    dirs.push(cache, reports);
+    const store = new ArtifactStore(cache, { log: () => {}, now: () => 0 });
+    const rows = boardRows(BENCHMARKS, [KURTOSIS, VARIANCE]);
+    const cells = await boardCells(BENCHMARKS, rows, store);
+    const pooledAuto = pooledScores(BENCHMARKS, cells, false);
+    const selection = selectionOutOfSample(BENCHMARKS, cells);
+    const page = leaderboardPage({
+      benchmarks: BENCHMARKS,
+      missing: [{ name: "sd-family", why: "not trained", produce: "bun run experiments/sd-family.ts" }],
+      rows,
+      cells,
+      pooledAuto,
+      pooledLabels: pooledScores(BENCHMARKS, cells, true),
+      selection,
+      defaultNote: defaultNote(pooledAuto, selection, cells),
+    });
+    await writeReportPage(reports, page, { effects: { log: () => {}, now: () => new Date("2026-01-01T00:00:00Z") } });
+    const checks = await checkReportPagesInBrowser(reports);
+    expect(checks.flatMap((c) => c.problems)).toEqual([]);
+    const board = checks.find((c) => c.file.endsWith("direction-leaderboard.html"))!;
+    expect(board.figures).toBe(2);
+    for (const marks of board.marksPerFigure) expect(marks).toBeGreaterThan(0);
+  }, 60_000);
+});
