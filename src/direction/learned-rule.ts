@@ -28,12 +28,6 @@ const FEATURE_STATISTICS: readonly { readonly name: string; readonly of: (layer:
 /** Feature names, in weight order: `<statistic> (<kind group>)`. */
 export const LEARNED_FEATURES: readonly string[] = KIND_GROUPS.flatMap((group) => FEATURE_STATISTICS.map((statistic) => `${statistic.name} (${group.name})`));
 
-/** A fitted combination: one weight per LEARNED_FEATURES entry. */
-export interface LearnedCombination {
-  readonly kind: "learned";
-  readonly weights: readonly number[];
-}
-
 /** A rule scoring models by `weights` · z(features), rising from parent to child at any stage. */
 export function learnedRule(name: string, weights: readonly number[], summary: string): StatisticRule {
   return {

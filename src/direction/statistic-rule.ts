@@ -11,7 +11,6 @@ import type { LayerJob } from "../recover/layer-pass.ts";
 import { assert, bug } from "../errors.ts";
 import { SPECIALIZATION_TREND } from "../recover/score-trend.ts";
 import type { SpectralStats } from "./spectral-stats.ts";
-import type { LearnedCombination } from "./learned-rule.ts";
 
 /** A layer's statistics as rules read them: recovery's moments, plus the spectrum where the caller computed it (the leaderboard). */
 export type RuleLayerStats = LayerStats & Partial<SpectralStats>;
@@ -28,6 +27,12 @@ export interface ScoredLayers {
  * models exactly the majority of layers); or a learned linear combination of per-kind features.
  */
 export type RuleCombination = "sum" | "vote" | LearnedCombination;
+
+/** A fitted linear combination (learned-rule.ts): one weight per LEARNED_FEATURES entry. */
+export interface LearnedCombination {
+  readonly kind: "learned";
+  readonly weights: readonly number[];
+}
 
 /** The layers a rule reads: the planned score layers (`scoreKinds`), the LoRA layers (`loraKinds`), or the score layers of some kinds only. */
 export type RuleLayers = "score" | "lora" | { readonly scoreKinds: readonly LayerKind[] };

@@ -33,6 +33,11 @@ export interface BenchmarkModels {
   readonly models: readonly ModelSource[];
   /** One tree per `tree` value; stages are the labels "with stage labels" uses. */
   readonly truth: TruthGraph;
+  /**
+   * The trees to score, when not the truth's own: each a set of models (the truth restricted to
+   * them), e.g. every true edge as a pair or every root → child → grandchild path as a chain.
+   */
+  readonly trees?: readonly { readonly root: string; readonly ids: readonly string[] }[];
 }
 
 /**
@@ -64,6 +69,29 @@ export function cachedArtifacts(
   };
   for (const model of models) locate(model.id);
   return found;
+}
+
+/**
+ * `loaded` with every tree cut into its pairs (each true edge alone) or its chains (every
+ * root → child → grandchild path): trees without a branch, where `--stage auto` has no evidence
+ * and only a chain tie-break can orient them.
+ */
+export function subtreesOf(loaded: BenchmarkModels, shape: "pairs" | "chains"): BenchmarkModels {
+  const { truth } = loaded;
+  const children = new Map<string, string[]>();
+  for (const { parent, child } of truth.edges) children.set(parent, [...(children.get(parent) ?? []), child]);
+  const hasParent = new Set(truth.edges.map((e) => e.child));
+  const trees: { root: string; ids: string[] }[] = [];
+  if (shape === "pairs") {
+    for (const { parent, child } of truth.edges) trees.push({ root: `${parent}>${child}`, ids: [parent, child] });
+  } else {
+    for (const root of truth.models.map((m) => m.id).filter((id) => !hasParent.has(id))) {
+      for (const child of children.get(root) ?? []) {
+        for (const grandchild of children.get(child) ?? []) trees.push({ root: `${root}>${child}>${grandchild}`, ids: [root, child, grandchild] });
+      }
+    }
+  }
+  return { ...loaded, trees };
 }
 
 /** Opens `ids` from their artefacts when every folder exists; otherwise says how many are missing. */

@@ -11,7 +11,7 @@ import { FOREIGN_RECIPES, foreignTreesFolder } from "../foreign/foreign-recipes.
 import { poolTruths } from "../foreign/foreign-scores.ts";
 import { planVthr, splitTruth } from "../vthr/plan-vthr.ts";
 import { VTHR_DEFAULTS, type SplitName } from "../vthr/vthr-settings.ts";
-import { cachedArtifacts, openCached, type BenchmarkModels, type DirectionBenchmark } from "./benchmark.ts";
+import { cachedArtifacts, openCached, subtreesOf, type BenchmarkModels, type DirectionBenchmark } from "./benchmark.ts";
 import { FAMILY_BENCHMARKS } from "./lm-benchmarks.ts";
 import { planRecipeChains } from "./plan-recipe-chains.ts";
 import { RECIPE_CHAINS, RECIPE_VTHR } from "./recipe-settings.ts";
@@ -33,6 +33,20 @@ function vthrBenchmark(split: SplitName): DirectionBenchmark {
         artifacts,
         truth,
       );
+    },
+  };
+}
+
+/** The FT split's trees cut into pairs or chains (benchmark.ts subtreesOf): what a chain tie-break decides alone. */
+function vthrSubtrees(shape: "pairs" | "chains"): DirectionBenchmark {
+  const whole = vthrBenchmark("ft");
+  return {
+    ...whole,
+    name: `vthr-ft-${shape}`,
+    family: "vthr",
+    load: async (cache) => {
+      const loaded = await whole.load(cache);
+      return "missing" in loaded ? loaded : subtreesOf(loaded, shape);
     },
   };
 }
@@ -92,6 +106,8 @@ function pytorchBenchmark(preset: "full" | "quick"): DirectionBenchmark {
 /** Every benchmark, in leaderboard column order. */
 export const DIRECTION_BENCHMARKS: readonly DirectionBenchmark[] = [
   ...(["ft", "lora-f", "lora-v"] as const).map(vthrBenchmark),
+  vthrSubtrees("pairs"),
+  vthrSubtrees("chains"),
   ...RECIPE_CHAINS.recipes.map((recipe) => recipeBenchmark(recipe.name)),
   pytorchBenchmark("full"),
   pytorchBenchmark("quick"),

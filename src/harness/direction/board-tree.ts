@@ -17,6 +17,7 @@ import type { RuleLayerStats, ScoredLayers } from "../../direction/statistic-rul
 import { spectralStats } from "../../direction/spectral-stats.ts";
 import type { ArtifactStore } from "../artifact-store.ts";
 import { pickModels } from "../ablation/recover-scored.ts";
+import { restrictTruth } from "../ablation/sample-subtree.ts";
 import { trueTrees } from "./candidate-recovery.ts";
 import type { BenchmarkModels } from "./benchmark.ts";
 
@@ -59,7 +60,8 @@ export interface PreparedBenchmark {
 export async function boardTrees(benchmark: string, loaded: BenchmarkModels, store: ArtifactStore): Promise<PreparedBenchmark> {
   const out: BoardTree[] = [];
   const keys: string[] = [];
-  for (const { root, truth } of trueTrees(loaded.truth)) {
+  const trees = loaded.trees ? loaded.trees.map(({ root, ids }) => ({ root, truth: restrictTruth(loaded.truth, ids) })) : trueTrees(loaded.truth);
+  for (const { root, truth } of trees) {
     const models = pickModels(
       loaded.models,
       truth.models.map((m) => m.id),

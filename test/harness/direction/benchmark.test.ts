@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ArtifactStore } from "../../../src/harness/artifact-store.ts";
-import { cachedArtifacts, openCached } from "../../../src/harness/direction/benchmark.ts";
+import { cachedArtifacts, openCached, subtreesOf } from "../../../src/harness/direction/benchmark.ts";
 import { DIRECTION_BENCHMARKS } from "../../../src/harness/direction/benchmarks.ts";
 import { MODEL_ARTIFACT_KIND, TRAINER_VERSION, type TrainableModel } from "../../../src/harness/train-planned.ts";
 import type { TrainConfig } from "../../../src/train/train-config.ts";
@@ -32,6 +32,23 @@ describe("cachedArtifacts", () => {
     // Another dtype is another model: not found, and openCached says so instead of training.
     const bf16 = cachedArtifacts(models, { cache, dtype: "BF16" });
     expect(await openCached(["root", "child"], bf16, { models: [], edges: [] })).toEqual({ missing: "2/2 models not in the cache (first: root)" });
+  });
+
+  test("subtreesOf cuts a tree into its true edges (pairs) and its root → child → grandchild paths (chains)", () => {
+    const truth = {
+      models: ["r", "a", "b", "a1"].map((id) => ({ id, stage: "specialization" as const, tree: "r" })),
+      edges: [
+        { parent: "r", child: "a" },
+        { parent: "r", child: "b" },
+        { parent: "a", child: "a1" },
+      ],
+    };
+    expect(subtreesOf({ models: [], truth }, "pairs").trees!.map((t) => t.ids)).toEqual([
+      ["r", "a"],
+      ["r", "b"],
+      ["a", "a1"],
+    ]);
+    expect(subtreesOf({ models: [], truth }, "chains").trees).toEqual([{ root: "r>a>a1", ids: ["r", "a", "a1"] }]);
   });
 
   test("every benchmark has a unique name, a family and the command that makes it", () => {
