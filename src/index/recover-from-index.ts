@@ -66,7 +66,7 @@ export async function recoverFromIndex(dir: string, overrides: Partial<RecoverOp
         if (members.length === 1) return loneTree(members[0]!, options);
         let tree = cached[c];
         if (!tree) {
-          tree = await pool.recover(members.map((m) => m.path));
+          tree = await pool.recover({ paths: members.map((m) => m.path), files: members.flatMap((m) => m.files.map(([file, size]) => [file, size] as const)) });
           await cache.set(keys[c]!, tree);
         }
         done += members.reduce((sum, f) => sum + bytesOf(f), 0);

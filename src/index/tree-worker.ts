@@ -1,17 +1,15 @@
-/** Worker entry for the tree pool: recovers one tree (the models at `paths`) per message. */
-import { discoverModels } from "../io/discover-models.ts";
+/** Worker entry for the tree pool: recovers one tree (tree-pool.ts, TreeJob) per message. */
 import type { RecoverOptions } from "../recover/options.ts";
-import { recoverModels } from "../recover/recover.ts";
 import { failureOf } from "../workers/worker-pool.ts";
+import { recoverTreeJob, type TreeJob } from "./tree-pool.ts";
 
 declare const self: Worker;
 
-self.onmessage = async (event: MessageEvent<{ paths: string[]; options: RecoverOptions }>) => {
-  const { paths, options } = event.data;
+self.onmessage = async (event: MessageEvent<{ job: TreeJob; options: RecoverOptions }>) => {
+  const { job, options } = event.data;
   try {
-    const { graph, distances } = await recoverModels(await discoverModels(paths), options);
-    self.postMessage({ result: { graph, distances } });
+    self.postMessage({ result: await recoverTreeJob(job, options) });
   } catch (error) {
-    self.postMessage({ failure: failureOf(error, paths[0] ?? "(tree)") });
+    self.postMessage({ failure: failureOf(error, job.paths[0] ?? "(tree)") });
   }
 };

@@ -8,6 +8,7 @@ import { stat } from "node:fs/promises";
 import { DTYPE_BYTES, type TensorInfo } from "../types.ts";
 import { decodeTensorBytes } from "./dtype.ts";
 import { openGgufTensorStream } from "./gguf/read-gguf.ts";
+import { heldBytes } from "./held-files.ts";
 import type { TensorMemory, TensorStream } from "./tensor-stream.ts";
 
 export type { TensorMemory, TensorStream } from "./tensor-stream.ts";
@@ -31,11 +32,12 @@ import {
  * tensors and metadata. Truncation is caught here, before any tensor is read.
  */
 export async function readSafetensorsHeader(file: string): Promise<ParsedSafetensorsHeader> {
-  const fileSize = await regularFileSize(file);
+  const held = heldBytes(file);
+  const fileSize = held ? held.length : await regularFileSize(file);
   if (fileSize < HEADER_LENGTH_PREFIX_BYTES) {
     throw fileTooShortForHeader(file, fileSize, HEADER_LENGTH_PREFIX_BYTES);
   }
-  const prefix = await readRange(file, 0, HEADER_LENGTH_PREFIX_BYTES);
+  const prefix = held ? held.subarray(0, HEADER_LENGTH_PREFIX_BYTES) : await readRange(file, 0, HEADER_LENGTH_PREFIX_BYTES);
   const headerLength = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
     throw headerLengthOverCap(file, headerLength, MAX_HEADER_BYTES);
@@ -44,7 +46,8 @@ export async function readSafetensorsHeader(file: string): Promise<ParsedSafeten
   if (HEADER_LENGTH_PREFIX_BYTES + length > fileSize) {
     throw headerPastEnd(file, HEADER_LENGTH_PREFIX_BYTES + length, fileSize);
   }
-  return parseSafetensorsHeader(readHeaderBytes(file, length), file, fileSize, length);
+  const header = held ? held.subarray(HEADER_LENGTH_PREFIX_BYTES, HEADER_LENGTH_PREFIX_BYTES + length) : readHeaderBytes(file, length);
+  return parseSafetensorsHeader(header, file, fileSize, length);
 }
 
 /** The float tensors of one safetensors file, in header order (reads the header only). */
@@ -86,11 +89,15 @@ export function openTensorStream(info: TensorInfo): TensorStream {
   if (info.encoding) return openGgufTensorStream(info);
   // A PEFT adapter's layer: its base's values plus the low-rank update, formed per chunk.
   if (info.lowRank) return openLowRankStream(info, openTensorStream);
-  let fd: number;
-  try {
-    fd = openSync(info.file, "r");
-  } catch (error) {
-    throw cannotReadFile(info.file, (error as NodeJS.ErrnoException).code ?? String(error));
+  // A held file (held-files.ts) is copied from memory: no open or read per tensor.
+  const held = heldBytes(info.file);
+  let fd = -1;
+  if (!held) {
+    try {
+      fd = openSync(info.file, "r");
+    } catch (error) {
+      throw cannotReadFile(info.file, (error as NodeJS.ErrnoException).code ?? String(error));
+    }
   }
   const elementBytes = DTYPE_BYTES[info.dtype];
   const wide = info.dtype === "F16" || info.dtype === "BF16";
@@ -100,7 +107,12 @@ export function openTensorStream(info: TensorInfo): TensorStream {
       const target = memory ? memory.bytesFor(byteLength, info.dtype) : new Uint8Array(byteLength);
       const begin = info.offset + first * elementBytes;
       let filled = 0;
-      while (filled < byteLength) {
+      if (held) {
+        const end = Math.min(held.length, begin + byteLength);
+        if (end > begin) target.set(held.subarray(begin, end));
+        filled = Math.max(0, end - begin);
+      }
+      while (!held && filled < byteLength) {
         const bytesRead = readSync(fd, target, filled, byteLength - filled, begin + filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
@@ -117,7 +129,9 @@ export function openTensorStream(info: TensorInfo): TensorStream {
       }
       return values;
     },
-    close: () => closeSync(fd),
+    close: () => {
+      if (fd >= 0) closeSync(fd);
+    },
   };
 }
 

@@ -25,6 +25,7 @@
  * c − p₁ ≈ v·p₁ + Σ_{p∈S∖p₁} w_p (p − p₁), i.e. weight 1 + v − Σ w_p on p₁.
  */
 
+import { type LayerProducts, MergeScreen, SCREEN_SLACK } from "./detect-merges-screen.ts";
 import { fitSparseMerge } from "./detect-sparse-merges.ts";
 
 /** Most parents a merge is searched with (mergekit configs combine 2–4 models as a rule). */
@@ -74,16 +75,24 @@ export function detectMerges(
 ): DetectedMerge[] {
   const k = samples.length;
   const merges: DetectedMerge[] = [];
+  // Most children are fine-tunes whose search ends at its first step: screened from shared products (detect-merges-screen.ts).
+  const screen = new MergeScreen(samples);
   for (let c = 0; c < k; c++) {
     if (!allowed(c)) continue;
     const candidates = Array.from({ length: k }, (_, p) => p)
       .filter((p) => p !== c)
       .sort((a, b) => distance[c * k + a]! - distance[c * k + b]!)
       .slice(0, MERGE_CANDIDATES);
-    const merge = fitMerge(samples, c, candidates) ?? sparseMergeOf(samples, c, candidates);
+    const linear = mayBeLinearMerge(screen, c, candidates) ? fitMerge(samples, c, candidates) : undefined;
+    const merge = linear ?? sparseMergeOf(samples, c, candidates);
     if (merge) merges.push(merge);
   }
   return resolveMerges(merges);
+}
+
+/** The screen's verdict for one child: false when fitMerge(samples, child, candidates) finds no merge (detect-merges-screen.ts). */
+export function mayBeLinearMerge(screen: MergeScreen, child: number, candidates: readonly number[]): boolean {
+  return candidates.length >= 2 && greedyFit(screen.layers(child, candidates), SCREEN_SLACK) !== undefined;
 }
 
 /**
@@ -111,24 +120,37 @@ export function fitMerge(samples: readonly (readonly Float64Array[])[], child: n
   // member of the set spans the same fits; the nearest by D keeps the differences small.
   const set = [...candidates];
   const grams = centredGrams(samples, child, set);
+  const found = greedyFit(grams, 0);
+  return found && mergeOf(grams, found.chosen, set, child, found.single);
+}
+
+/**
+ * Steps 1–2 on one child's products (regressor 0 = p₁): the regressors of the smallest set
+ * whose residual is below MERGE_RESIDUAL · r₁, and r₁; undefined when there is none. `slack`
+ * loosens both bars (the screen's shared products round differently, detect-merges-screen.ts).
+ */
+function greedyFit(grams: readonly LayerProducts[], slack: number): { chosen: number[]; single: number } | undefined {
+  const m = grams[0]?.count ?? 0;
   // ‖c − q‖² = ‖y − v_q‖² from the same products the first step needs.
   const squared = (at: number) => grams.reduce((sum, g) => sum + (at === 0 ? g.target : g.target - 2 * g.right(at) + g.gram(at, at)), 0);
-  const single = Math.sqrt(Math.min(...set.map((_, at) => squared(at))));
-  if (!(single > 0)) return undefined; // a duplicate: storage twins say so
+  let single = Infinity;
+  for (let at = 0; at < m; at++) single = Math.min(single, squared(at));
+  single = Math.sqrt(single);
+  if (!(single > 0)) return slack > 0 ? { chosen: [], single } : undefined; // a duplicate: storage twins say so
   let chosen = [0];
   let residual = single;
   while (chosen.length < MAX_PARENTS) {
     let best: { at: number; residual: number } | undefined;
-    for (let at = 1; at < set.length; at++) {
+    for (let at = 1; at < m; at++) {
       if (chosen.includes(at)) continue;
       const trial = totalResidual(grams.map((gram) => fitLayer(gram, [...chosen, at])));
       if (!best || trial < best.residual) best = { at, residual: trial };
     }
     // A step that explains little more is a fine-tune's new direction, not another parent.
-    if (!best || best.residual > (1 - MIN_STEP_GAIN) * residual) return undefined;
+    if (!best || best.residual > (1 - MIN_STEP_GAIN) * (1 + slack) * residual) return undefined;
     chosen = [...chosen, best.at];
     residual = best.residual;
-    if (residual <= MERGE_RESIDUAL * single) return mergeOf(grams, chosen, set, child, single);
+    if (residual <= MERGE_RESIDUAL * (1 + slack) * single) return { chosen, single };
   }
   return undefined;
 }
@@ -137,7 +159,7 @@ export function fitMerge(samples: readonly (readonly Float64Array[])[], child: n
 const MIN_STEP_GAIN = 0.1;
 
 /** The merge found with regressors `chosen` (0 = p₁), keeping clearly positive weights only. */
-function mergeOf(grams: readonly LayerGram[], chosen: readonly number[], set: readonly number[], child: number, single: number): DetectedMerge | undefined {
+function mergeOf(grams: readonly LayerProducts[], chosen: readonly number[], set: readonly number[], child: number, single: number): DetectedMerge | undefined {
   const fits = grams.map((gram) => fitLayer(gram, chosen));
   // Layers weigh by how much the parents differ there: where they are all equal (a LoRA merge's
   // untouched layers) any split of the weights fits, and would only blur the real one.
@@ -198,32 +220,32 @@ function totalResidual(fits: readonly LayerFit[]): number {
  * for: the greedy search's first step needs only each regressor with itself, v₀ and y (3m of
  * the m²/2), and most models (fine-tunes) stop there.
  */
-class LayerGram {
+class LayerGram implements LayerProducts {
   readonly size: number;
+  readonly count: number;
   /** The set's samples of this layer, and v_a once formed (v₀ = p₁ itself). */
   private readonly samples: Float64Array[];
   private readonly columns: (Float64Array | undefined)[];
   private readonly y: Float64Array;
   private readonly products: Float64Array;
-  private readonly m: number;
   /** ⟨y, y⟩. */
   readonly target: number;
 
   constructor(samples: readonly (readonly Float64Array[])[], child: number, set: readonly number[], layer: number) {
     const base = samples[set[0]!]![layer]!;
-    this.m = set.length;
+    this.count = set.length;
     this.size = base.length;
     this.samples = set.map((p) => samples[p]![layer]!);
     this.columns = set.map((_, at) => (at === 0 ? base : undefined));
     this.y = difference(samples[child]![layer]!, base);
     this.target = dot(this.y, this.y);
     // m × m Gram, then ⟨v_a, y⟩ in the last row; NaN until computed.
-    this.products = new Float64Array((this.m + 1) * this.m).fill(Number.NaN);
+    this.products = new Float64Array((this.count + 1) * this.count).fill(Number.NaN);
   }
 
   /** ⟨v_a, v_b⟩. */
   gram(a: number, b: number): number {
-    const at = Math.max(a, b) * this.m + Math.min(a, b);
+    const at = Math.max(a, b) * this.count + Math.min(a, b);
     const known = this.products[at]!;
     if (!Number.isNaN(known)) return known;
     return (this.products[at] = dot(this.column(a), this.column(b)));
@@ -235,7 +257,7 @@ class LayerGram {
 
   /** ⟨v_a, y⟩. */
   right(a: number): number {
-    const at = this.m * this.m + a;
+    const at = this.count * this.count + a;
     const known = this.products[at]!;
     if (!Number.isNaN(known)) return known;
     return (this.products[at] = dot(this.column(a), this.y));
@@ -250,7 +272,7 @@ function centredGrams(samples: readonly (readonly Float64Array[])[], child: numb
  * c − p₁ ≈ Σ_{a ∈ chosen} w_a v_a (chosen includes 0) by the normal equations, returned as
  * weights on the models: 1 + w₀ − Σ_{a>0} w_a on p₁, w_a on the others (in `chosen` order).
  */
-function fitLayer(layer: LayerGram, chosen: readonly number[]): LayerFit {
+function fitLayer(layer: LayerProducts, chosen: readonly number[]): LayerFit {
   const s = chosen.length;
   const gram = new Float64Array(s * s);
   const right = new Float64Array(s);

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
-import { TreePool } from "../../src/index/tree-pool.ts";
+import { statSync } from "node:fs";
+import { TreePool, type TreeJob } from "../../src/index/tree-pool.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 
 let dir: string;
@@ -19,7 +20,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const treeOf = (root: string) => [root, `${root}-c0`, `${root}-c1`, `${root}-c0-g0`, `${root}-c1-g0`].map((id) => join(dir, id));
+const pathsOf = (root: string) => [root, `${root}-c0`, `${root}-c1`, `${root}-c0-g0`, `${root}-c1-g0`].map((id) => join(dir, id));
+/** The tree's job; `held` lists its files, so that they are read whole first (HOLD_TREE_BYTES). */
+const treeOf = (root: string, held = true): TreeJob => {
+  const paths = pathsOf(root);
+  const files = held ? paths.map((path) => join(path, "model.safetensors")).map((file) => [file, statSync(file).size] as const) : [];
+  return { paths, files };
+};
 
 describe("TreePool", () => {
   test("worker threads recover the same trees as the in-process pool", async () => {
@@ -28,6 +35,9 @@ describe("TreePool", () => {
       const got = await Promise.all(["a", "b"].map((root) => threads.recover(treeOf(root))));
       const want = await Promise.all(["a", "b"].map((root) => inProcess.recover(treeOf(root))));
       expect(got).toEqual(want);
+      // Held in memory or streamed from disk: the same trees.
+      const streamed = await Promise.all(["a", "b"].map((root) => inProcess.recover(treeOf(root, false))));
+      expect(streamed).toEqual(want);
       expect(got[0]!.graph.edges.map((e) => `${e.parent}>${e.child}`).sort()).toEqual(["a-c0>a-c0-g0", "a-c1>a-c1-g0", "a>a-c0", "a>a-c1"]);
     } finally {
       threads.close();
@@ -38,7 +48,7 @@ describe("TreePool", () => {
   test("a tree whose file is gone rejects with the MotherError naming it", async () => {
     const pool = new TreePool(1, DEFAULT_RECOVER_OPTIONS);
     try {
-      const error = await pool.recover([...treeOf("a"), join(dir, "missing")]).catch((e: unknown) => e);
+      const error = await pool.recover({ paths: [...pathsOf("a"), join(dir, "missing")], files: treeOf("a").files }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MotherError);
       expect((error as MotherError).file).toBe(join(dir, "missing"));
     } finally {

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm, truncate } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MotherError } from "../../src/errors.ts";
+import { heldBytes, holdFiles } from "../../src/io/held-files.ts";
+import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+
+let dir: string;
+let file: string;
+const values = Float32Array.from({ length: 600 }, (_, i) => Math.sin(i) * 0.1);
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-held-"));
+  file = join(dir, "model.safetensors");
+  await writeSafetensors(file, [
+    { name: "a.weight", dtype: "F32", shape: [20, 30], data: values },
+    { name: "b.weight", dtype: "F16", shape: [4], data: Float32Array.of(1, -2, 0.5, 3) },
+  ]);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("held files", () => {
+  test("headers and tensors read from a held file equal those read from disk, and nothing is held after release", async () => {
+    const fromDisk = await openSafetensorsFile(file);
+    const diskValues = await Promise.all(fromDisk.map((tensor) => readTensor(tensor)));
+    const release = holdFiles([file, file]);
+    try {
+      expect(heldBytes(file)?.length).toBe(Bun.file(file).size);
+      const fromMemory = await openSafetensorsFile(file);
+      expect(fromMemory).toEqual(fromDisk);
+      expect(await Promise.all(fromMemory.map((tensor) => readTensor(tensor)))).toEqual(diskValues);
+      expect(await readTensor(fromMemory[0]!, undefined, { count: 30 })).toEqual(values.subarray(0, 30));
+    } finally {
+      release();
+    }
+    expect(heldBytes(file)).toBeUndefined();
+  });
+
+  test("a file cut short after its header was held still reports the missing bytes", async () => {
+    const copy = join(dir, "short.safetensors");
+    await Bun.write(copy, Bun.file(file));
+    const [tensor] = await openSafetensorsFile(copy);
+    await truncate(copy, tensor!.offset + 100);
+    const release = holdFiles([copy]);
+    try {
+      const error = await readTensor(tensor!).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MotherError);
+      expect((error as MotherError).message).toContain(copy);
+    } finally {
+      release();
+    }
+  });
+
+  test("a file that cannot be read is not held: the ordinary reader reports it", () => {
+    const missing = join(dir, "missing.safetensors");
+    const release = holdFiles([missing]);
+    expect(heldBytes(missing)).toBeUndefined();
+    release();
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { fitMerge, mayBeLinearMerge, MERGE_CANDIDATES } from "../../src/recover/detect-merges.ts";
+import { MergeScreen } from "../../src/recover/detect-merges-screen.ts";
+import { makeGaussian } from "../../src/recover/seeded-random.ts";
+
+// Samples as in detect-merges.test.ts: f32-rounded layers, fine-tunes move every weight by ~10 %.
+const LAYERS = 3;
+const SIZE = 256;
+type Model = Float64Array[];
+const rounded = (m: Model): Model => m.map((layer) => layer.map((v) => Math.fround(v)));
+const noise = (scale: number, seed: number): Model => Array.from({ length: LAYERS }, (_, l) => makeGaussian(SIZE, seed * 7 + l).map((v) => scale * v));
+const plus = (m: Model, delta: Model): Model => rounded(m.map((layer, l) => layer.map((v, i) => v + delta[l]![i]!)));
+const combine = (models: readonly Model[], weights: readonly number[]): Model =>
+  rounded(models[0]!.map((_, l) => models[0]![l]!.map((_, i) => models.reduce((sum, m, j) => sum + weights[j]! * m[l]![i]!, 0))));
+
+/** A random tree of fine-tunes, plus merges: linear (convex weights) and task arithmetic (base + Σ λ τ). */
+function collection(seed: number, fineTunes: number, linear: number, arithmetic: number): Model[] {
+  let next = seed * 1000;
+  const models: Model[] = [rounded(noise(0.02, next++))];
+  for (let m = 1; m < fineTunes; m++) models.push(plus(models[(m * 7919 + seed) % m]!, noise(0.002, next++)));
+  for (let m = 0; m < linear; m++) {
+    const [x, y] = [models[1 + ((m + seed) % (fineTunes - 1))]!, models[1 + ((m * 3 + seed + 1) % (fineTunes - 1))]!];
+    const alpha = 0.2 + (0.6 * ((m * 37 + seed) % 10)) / 10;
+    if (x !== y) models.push(combine([x, y], [alpha, 1 - alpha]));
+  }
+  for (let m = 0; m < arithmetic; m++) {
+    const [x, y] = [models[1 + ((m * 5 + seed) % (fineTunes - 1))]!, models[1 + ((m * 11 + seed + 2) % (fineTunes - 1))]!];
+    const lambda = 0.5 + ((m + seed) % 5) / 10;
+    if (x !== y) models.push(combine([models[0]!, x, y], [1 - 2 * lambda, lambda, lambda]));
+  }
+  return models;
+}
+
+function candidatesOf(models: readonly Model[], child: number): number[] {
+  const distance = (i: number, j: number) => models[i]!.reduce((sum, layer, l) => sum + layer.reduce((s, v, x) => s + (v - models[j]![l]![x]!) ** 2, 0), 0);
+  return models
+    .map((_, p) => p)
+    .filter((p) => p !== child)
+    .sort((a, b) => distance(child, a) - distance(child, b))
+    .slice(0, MERGE_CANDIDATES);
+}
+
+describe("MergeScreen", () => {
+  test("never rejects a child the full search finds a merge for, on random trees with linear and task-arithmetic merges", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 4, max: 12 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 2 }),
+        (seed, n, linear, arithmetic) => {
+          const models = collection(seed, n, linear, arithmetic);
+          const screen = new MergeScreen(models);
+          for (let child = 0; child < models.length; child++) {
+            const candidates = candidatesOf(models, child);
+            if (fitMerge(models, child, candidates)) expect(mayBeLinearMerge(screen, child, candidates)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  test("rejects most fine-tunes of a random tree, and passes the crafted merges the full search finds", () => {
+    const models = collection(3, 20, 3, 2);
+    const screen = new MergeScreen(models);
+    const passed = models.map((_, child) => mayBeLinearMerge(screen, child, candidatesOf(models, child)));
+    const found = models.map((_, child) => fitMerge(models, child, candidatesOf(models, child)) !== undefined);
+    expect(found.slice(20).filter(Boolean).length).toBeGreaterThanOrEqual(3);
+    found.forEach((merge, child) => {
+      if (merge) expect(passed[child]).toBe(true);
+    });
+    expect(passed.slice(0, 20).filter(Boolean).length).toBeLessThan(10);
+  });
+});
