@@ -1,7 +1,8 @@
 /** `mother recover`: paths → recovered Model Graph in the chosen format. */
 import { readFile } from "node:fs/promises";
 import type { ScoreName, Stage } from "../types.ts";
-import { recover, type RecoverEffects } from "../recover/recover.ts";
+import { recover } from "../recover/recover.ts";
+import { recoverAtScale, type ScaleEffects } from "../index/recover-at-scale.ts";
 import { defaultLayerCacheFolder } from "../recover/layer-cache.ts";
 import type { DistanceName, FtDistance, RecoverOptions } from "../recover/options.ts";
 import { formatGraph, type GraphFormat } from "../recover/format.ts";
@@ -77,8 +78,9 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     ...(options.cache !== false ? { cacheFolder: options.cache ?? defaultLayerCacheFolder() } : {}),
     verifyCache: options.verifyCache === true,
   };
-  const effects: RecoverEffects = {
+  const effects: ScaleEffects = {
     progress: layerReadProgress(progress),
+    fingerprinted: modelProgress(progress, "fingerprint models"),
     log: (message) => {
       if (!options.quiet) process.stderr.write(`${message}\n`);
     },
@@ -87,7 +89,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
   // the index is loaded only then (its libraries take ~0.06 s to import).
   const result = options.index
     ? await (await import("./index-command.ts")).recoverWithIndex(paths, options.index, overrides, effects, options.quiet ?? false)
-    : await recover(paths, overrides, effects);
+    : ((await recoverAtScale(paths, overrides, effects)) ?? (await recover(paths, overrides, effects)));
   const text = formatGraph(result.graph, options.format, (note) => {
     if (!options.quiet) process.stderr.write(`${note}\n`);
   });
@@ -152,6 +154,18 @@ export function layerReadProgress(progress: Progress, minBytes = PROGRESS_MIN_BY
     if (megabytes > shownDone) task.advance(megabytes - shownDone);
     shownDone = Math.max(shownDone, megabytes);
     if (doneBytes >= totalBytes) task.finish();
+  };
+}
+
+/** A progress line counting models (large sets are fingerprinted first: recover-at-scale.ts). */
+function modelProgress(progress: Progress, label: string): (done: number, total: number) => void {
+  let task: ProgressTask | undefined;
+  let shown = 0;
+  return (done, total) => {
+    task ??= progress.start(label, total);
+    if (done > shown) task.advance(done - shown);
+    shown = Math.max(shown, done);
+    if (done >= total) task.finish();
   };
 }
 

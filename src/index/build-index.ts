@@ -12,7 +12,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import type { ModelSource } from "../types.ts";
-import { discoverModels, locateModels } from "../io/discover-models.ts";
+import { locateModels, openLocatedModels, type ModelLocation } from "../io/discover-models.ts";
 import { duplicateIndexedId } from "../messages.ts";
 import { FINGERPRINT_VERSION, type Fingerprint } from "./fingerprint.ts";
 import { fingerprintAll, fingerprintWorkersFor } from "./fingerprint-pool.ts";
@@ -65,7 +65,7 @@ export async function planIndexUpdate(paths: readonly string[], dir: string, eff
   }
   const loaded = await loadIndex(dir);
   for (const { file, problem } of loaded.bad) effects.log(`${file}: unreadable index segment (${problem}): dropped, its models are read again`);
-  const toRead: string[] = [];
+  const toRead: ModelLocation[] = [];
   let updated = 0;
   const present = new Set<string>();
   for (const location of locations) {
@@ -74,9 +74,9 @@ export async function planIndexUpdate(paths: readonly string[], dir: string, eff
     const entry = loaded.entries.get(path);
     if (entry && entry.id === location.id && unchanged(entry, location.kind === "folder" ? path : undefined)) continue;
     if (entry) updated++;
-    toRead.push(location.path);
+    toRead.push(location);
   }
-  const todo = toRead.length > 0 ? await discoverModels(toRead) : [];
+  const todo = toRead.length > 0 ? await openLocatedModels(toRead) : [];
   const roots = paths.map((path) => resolve(path));
   const removed: string[] = [];
   for (const [path, entry] of loaded.entries) {

@@ -32,8 +32,19 @@ export async function recoverFromIndex(dir: string, overrides: Partial<RecoverOp
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
   if (options.trees !== "auto") throw indexNeedsAutoTrees(options.trees);
   // 1. Every entry whole, of this version, and still describing its files.
-  const fingerprints = await checkedFingerprints(dir);
+  return recoverFromFingerprints(await checkedFingerprints(dir), new TreeCache(dir), options, effects);
+}
 
+/**
+ * Steps 2–5 on fingerprints already at hand (sorted by path): from an index, or computed just
+ * now by `mother recover` on a large set (recover-at-scale.ts, no tree cache then).
+ */
+export async function recoverFromFingerprints(
+  fingerprints: readonly Fingerprint[],
+  cache: TreeCache | undefined,
+  options: RecoverOptions,
+  effects: RecoverEffects,
+): Promise<RecoveryResult> {
   // 2–3. Trees from the fingerprints, architecture by architecture.
   const byArchitecture = new Map<string, Fingerprint[]>();
   for (const fingerprint of fingerprints) {
@@ -49,12 +60,11 @@ export async function recoverFromIndex(dir: string, overrides: Partial<RecoverOp
   }
 
   // 4. The exact recovery inside each tree, or the tree as recovered before; trees to recover are spread over the cores.
-  const cache = new TreeCache(dir);
   const treeOptions: RecoverOptions = { ...options, cacheFolder: undefined };
-  const keys = await Promise.all(components.map((members) => (members.length === 1 ? "" : cache.keyOf(members, treeOptions))));
+  const keys = cache ? await Promise.all(components.map((members) => (members.length === 1 ? "" : cache.keyOf(members, treeOptions)))) : [];
   // One file open at a time: 10,000 models are ~500 trees.
   const cached: (CachedTree | undefined)[] = [];
-  for (const key of keys) cached.push(key ? await cache.get(key) : undefined);
+  for (const key of keys) cached.push(key ? await cache?.get(key) : undefined);
   const missing = components.filter((members, c) => members.length > 1 && !cached[c]).length;
   const pool = new TreePool(TreePool.workersFor(missing), treeOptions);
   const total = fingerprints.reduce((sum, f) => sum + bytesOf(f), 0);
@@ -67,7 +77,7 @@ export async function recoverFromIndex(dir: string, overrides: Partial<RecoverOp
         let tree = cached[c];
         if (!tree) {
           tree = await pool.recover({ paths: members.map((m) => m.path), files: members.flatMap((m) => m.files.map(([file, size]) => [file, size] as const)) });
-          await cache.set(keys[c]!, tree);
+          await cache?.set(keys[c]!, tree);
         }
         done += members.reduce((sum, f) => sum + bytesOf(f), 0);
         effects.progress(done, total);

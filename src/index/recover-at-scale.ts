@@ -1,0 +1,49 @@
+/**
+ * `mother recover <paths>` on a large set (issue #15): from FINGERPRINT_FIRST_MODELS models on,
+ * the set is fingerprinted first — one read of each model, alone, as `mother index` does, kept
+ * in memory rather than in an index folder — and its trees are found from the fingerprints
+ * (nearest neighbours, no n × n comparison), then each tree is recovered exactly from its own
+ * files. The layer pass over every pair of the whole set, which the smaller sets take, grows as
+ * n^1.8 and ran out of open files at 10,000 models (docs/scale.md). Said in one line on stderr.
+ *
+ * Only for safetensors models with `--trees auto` and without `--stats` (whose entropy needs
+ * the layer pass); anything else takes the ordinary path, whatever its size.
+ */
+import { locateModels, openLocatedModels } from "../io/discover-models.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
+import { recover, type RecoverEffects, type RecoveryResult } from "../recover/recover.ts";
+import { fingerprintAll, fingerprintWorkersFor } from "./fingerprint-pool.ts";
+import { recoverFromFingerprints } from "./recover-from-index.ts";
+
+/**
+ * From this many models, recovery goes through fingerprints first. Measured on the generated
+ * sets of bench/recover-scale.ts (0.33 MB models, trees of 20): see docs/scale.md.
+ */
+export const FINGERPRINT_FIRST_MODELS = 300;
+
+/** Side effects of a large recovery: the layer pass's (recover.ts), and the fingerprints' progress in models. */
+export interface ScaleEffects extends RecoverEffects {
+  readonly fingerprinted?: (done: number, total: number) => void;
+}
+
+/** Recovers the Model Graph of the models under `paths`: through fingerprints from `from` models on, else as recover(). */
+export async function recoverAtScale(
+  paths: readonly string[],
+  overrides: Partial<RecoverOptions>,
+  effects: ScaleEffects,
+  from = FINGERPRINT_FIRST_MODELS,
+): Promise<RecoveryResult> {
+  const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
+  if (options.trees !== "auto" || options.fullStatistics) return recover(paths, overrides, effects);
+  const located = (await Promise.all(paths.map(locateModels))).flat();
+  const fingerprintable = located.every((location) => location.kind === "folder" || location.kind === "file");
+  if (located.length < from || !fingerprintable) return recover(paths, overrides, effects);
+  const models = await openLocatedModels(located, effects.log);
+  effects.log(
+    `${models.length} models: their trees are found from fingerprints first (one read of each model), then each tree is recovered ` +
+      "from its own files (as `mother index` + `mother recover --index`, with no index kept)",
+  );
+  const fingerprints = await fingerprintAll(models, fingerprintWorkersFor(models), (done) => effects.fingerprinted?.(done, models.length));
+  fingerprints.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return recoverFromFingerprints(fingerprints, undefined, options, effects);
+}

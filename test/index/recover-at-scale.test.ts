@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { recoverAtScale } from "../../src/index/recover-at-scale.ts";
+import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
+import { recover } from "../../src/recover/recover.ts";
+import type { ModelGraph } from "../../src/types.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+let dir: string;
+let truth: Awaited<ReturnType<typeof writeSyntheticTrees>>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-recover-at-scale-"));
+  truth = await writeSyntheticTrees(
+    dir,
+    ["a", "b", "c"].map((root) => ({ root, children: 3, grandchildren: 1 })),
+  );
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const edgesOf = (graph: ModelGraph) => graph.edges.map((e) => `${e.parent}>${e.child}`).sort();
+
+describe("recoverAtScale", () => {
+  test("from its threshold on, the trees come from fingerprints (said once) and the graph equals the ordinary recovery", async () => {
+    const lines: string[] = [];
+    let fingerprinted = 0;
+    const effects = { progress: () => {}, log: (line: string) => lines.push(line), fingerprinted: (done: number) => void (fingerprinted = done) };
+    const viaFingerprints = await recoverAtScale([dir], {}, effects, 10);
+    expect(lines.filter((line) => line.includes("found from fingerprints first"))).toHaveLength(1);
+    expect(fingerprinted).toBe(21);
+    const direct = await recover([dir]);
+    expect(edgesOf(viaFingerprints.graph)).toEqual(edgesOf(direct.graph));
+    expect(evaluateGraph(viaFingerprints.graph, truth).edges.accuracy).toBe(1);
+    // Per-layer statistics come from the fingerprints: one row per model and selected layer, as the ordinary path gives.
+    expect(viaFingerprints.layerStats.length).toBe(direct.layerStats.length);
+  });
+
+  test("below its threshold, or with --trees N or --stats, the ordinary recovery runs", async () => {
+    for (const [overrides, from] of [
+      [{}, 22],
+      [{ trees: 3 }, 10],
+      [{ fullStatistics: true }, 10],
+    ] as const) {
+      const lines: string[] = [];
+      await recoverAtScale([dir], overrides, { progress: () => {}, log: (line) => lines.push(line) }, from);
+      expect(lines.some((line) => line.includes("fingerprints first"))).toBe(false);
+    }
+  });
+});
