@@ -30,7 +30,7 @@ export interface TreeJob {
 /** Recovers one tree's models (in a worker thread or in-process). */
 export async function recoverTreeJob(job: TreeJob, options: RecoverOptions): Promise<CachedTree> {
   const bytes = job.files.reduce((sum, [, size]) => sum + size, 0);
-  const release = bytes <= HOLD_TREE_BYTES ? holdFiles(job.files.map(([file]) => file)) : () => {};
+  const release = bytes <= HOLD_TREE_BYTES ? holdFiles(job.files) : () => {};
   try {
     const { graph, distances } = await recoverModels(await discoverModels(job.paths), options);
     return { graph, distances };

@@ -143,7 +143,7 @@ function greedyFit(grams: readonly LayerProducts[], slack: number): { chosen: nu
     let best: { at: number; residual: number } | undefined;
     for (let at = 1; at < m; at++) {
       if (chosen.includes(at)) continue;
-      const trial = totalResidual(grams.map((gram) => fitLayer(gram, [...chosen, at])));
+      const trial = residualOf(grams, [...chosen, at]);
       if (!best || trial < best.residual) best = { at, residual: trial };
     }
     // A step that explains little more is a fine-tune's new direction, not another parent.
@@ -292,12 +292,51 @@ function fitLayer(layer: LayerProducts, chosen: readonly number[]): LayerFit {
   return { weights, squaredResidual: Math.max(0, layer.target - explained) };
 }
 
+/**
+ * totalResidual(grams.map((gram) => fitLayer(gram, chosen))) without the weights, in scratch
+ * memory: the greedy search tries every candidate at every step, and allocating seven small
+ * arrays per layer and trial was most of its time. Same operations in the same order, so the
+ * same value to the bit.
+ */
+function residualOf(grams: readonly LayerProducts[], chosen: readonly number[]): number {
+  const s = chosen.length;
+  let total = 0;
+  for (const layer of grams) {
+    for (let i = 0; i < s; i++) {
+      SCRATCH.right[i] = layer.right(chosen[i]!);
+      for (let j = 0; j < s; j++) SCRATCH.gram[i * s + j] = layer.gram(chosen[i]!, chosen[j]!);
+    }
+    const solution = solveSymmetric(SCRATCH.gram, SCRATCH.right, s, SCRATCH);
+    let explained = 0;
+    for (let a = 0; a < s; a++) explained += solution[a]! * SCRATCH.right[a]!;
+    total += Math.max(0, layer.target - explained);
+  }
+  return Math.sqrt(total);
+}
+
+/** Solve buffers for up to MAX_PARENTS regressors (residualOf, one search at a time per thread). */
+interface SolveScratch {
+  readonly gram: Float64Array;
+  readonly right: Float64Array;
+  readonly lower: Float64Array;
+  readonly z: Float64Array;
+  readonly x: Float64Array;
+}
+
+const SCRATCH: SolveScratch = {
+  gram: new Float64Array(MAX_PARENTS * MAX_PARENTS),
+  right: new Float64Array(MAX_PARENTS),
+  lower: new Float64Array(MAX_PARENTS * MAX_PARENTS),
+  z: new Float64Array(MAX_PARENTS),
+  x: new Float64Array(MAX_PARENTS),
+};
+
 /** Solves G x = b for a symmetric positive semi-definite G (m × m) by Cholesky, with a tiny ridge for rank-deficient sets. */
-function solveSymmetric(gram: Float64Array, right: Float64Array, m: number): Float64Array {
+function solveSymmetric(gram: Float64Array, right: Float64Array, m: number, scratch?: SolveScratch): Float64Array {
   let trace = 0;
   for (let a = 0; a < m; a++) trace += gram[a * m + a]!;
   const ridge = 1e-12 * (trace / m || 1);
-  const lower = new Float64Array(m * m);
+  const lower = scratch ? scratch.lower.fill(0) : new Float64Array(m * m);
   for (let a = 0; a < m; a++) {
     for (let b = 0; b <= a; b++) {
       let sum = gram[a * m + b]! + (a === b ? ridge : 0);
@@ -305,13 +344,13 @@ function solveSymmetric(gram: Float64Array, right: Float64Array, m: number): Flo
       lower[a * m + b] = a === b ? Math.sqrt(Math.max(sum, ridge)) : sum / lower[b * m + b]!;
     }
   }
-  const z = new Float64Array(m);
+  const z = scratch ? scratch.z : new Float64Array(m);
   for (let a = 0; a < m; a++) {
     let sum = right[a]!;
     for (let c = 0; c < a; c++) sum -= lower[a * m + c]! * z[c]!;
     z[a] = sum / lower[a * m + a]!;
   }
-  const x = new Float64Array(m);
+  const x = scratch ? scratch.x : new Float64Array(m);
   for (let a = m - 1; a >= 0; a--) {
     let sum = z[a]!;
     for (let c = a + 1; c < m; c++) sum -= lower[c * m + a]! * x[c]!;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync } from "node:fs";
 import { mkdtemp, rm, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,7 +27,10 @@ describe("held files", () => {
   test("headers and tensors read from a held file equal those read from disk, and nothing is held after release", async () => {
     const fromDisk = await openSafetensorsFile(file);
     const diskValues = await Promise.all(fromDisk.map((tensor) => readTensor(tensor)));
-    const release = holdFiles([file, file]);
+    const release = holdFiles([
+      [file, Bun.file(file).size],
+      [file, Bun.file(file).size],
+    ]);
     try {
       expect(heldBytes(file)?.length).toBe(Bun.file(file).size);
       const fromMemory = await openSafetensorsFile(file);
@@ -44,7 +48,7 @@ describe("held files", () => {
     await Bun.write(copy, Bun.file(file));
     const [tensor] = await openSafetensorsFile(copy);
     await truncate(copy, tensor!.offset + 100);
-    const release = holdFiles([copy]);
+    const release = holdFiles([[copy, tensor!.offset + 100]]);
     try {
       const error = await readTensor(tensor!).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MotherError);
@@ -56,8 +60,30 @@ describe("held files", () => {
 
   test("a file that cannot be read is not held: the ordinary reader reports it", () => {
     const missing = join(dir, "missing.safetensors");
-    const release = holdFiles([missing]);
+    const release = holdFiles([[missing, 100]]);
     expect(heldBytes(missing)).toBeUndefined();
     release();
+  });
+
+  test("a file whose size is not the one given (changed since it was fingerprinted) is not held", () => {
+    const release = holdFiles([[file, Bun.file(file).size + 1]]);
+    expect(heldBytes(file)).toBeUndefined();
+    release();
+  });
+
+  test("the buffer reused from job to job: a second holder meanwhile gets its own memory, the first's bytes stay", () => {
+    const size = Bun.file(file).size;
+    const first = holdFiles([[file, size]]);
+    const bytes = Uint8Array.from(heldBytes(file)!);
+    first();
+    const copy = join(dir, "copy.safetensors");
+    copyFileSync(file, copy);
+    const again = holdFiles([[file, size]]);
+    const other = holdFiles([[copy, size]]);
+    expect(heldBytes(file)).toEqual(bytes);
+    expect(heldBytes(copy)).toEqual(bytes);
+    expect(heldBytes(copy)!.buffer).not.toBe(heldBytes(file)!.buffer);
+    other();
+    again();
   });
 });
