@@ -64,7 +64,15 @@ export async function recoverFromFingerprints(
   const keys = cache ? await Promise.all(components.map((members) => (members.length === 1 ? "" : cache.keyOf(members, treeOptions)))) : [];
   // One file open at a time: 10,000 models are ~500 trees.
   const cached: (CachedTree | undefined)[] = [];
-  for (const key of keys) cached.push(key ? await cache?.get(key) : undefined);
+  for (const [c, key] of keys.entries())
+    cached.push(
+      key
+        ? await cache?.get(
+            key,
+            components[c]!.map((m) => m.id),
+          )
+        : undefined,
+    );
   const missing = components.filter((members, c) => members.length > 1 && !cached[c]).length;
   const pool = new TreePool(TreePool.workersFor(missing), treeOptions);
   const total = fingerprints.reduce((sum, f) => sum + bytesOf(f), 0);

@@ -6,7 +6,7 @@
  *
  * A tree recovered again from the same members, options and code is the same tree, so serving
  * it from here equals recovering it cold. Entries are small JSON files written atomically; one
- * that cannot be parsed is recovered again.
+ * that cannot be parsed, or holds other models than its key says, is recovered again.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -48,15 +48,18 @@ export class TreeCache {
     return hash.digest("hex");
   }
 
-  /** The tree stored under `key`, if any. */
-  async get(key: string): Promise<CachedTree | undefined> {
+  /**
+   * The tree stored under `key` for exactly the models `ids`, if any: an entry that does not
+   * parse, is not shaped as a tree, or holds other models (an altered file) is not taken.
+   */
+  async get(key: string, ids: readonly string[]): Promise<CachedTree | undefined> {
+    let tree: unknown;
     try {
-      return JSON.parse(readFileSync(this.fileOf(key), "utf8"), (key, value) =>
-        NUMBERS.has(key) && typeof value === "string" ? Number(value) : value,
-      ) as CachedTree;
+      tree = JSON.parse(readFileSync(this.fileOf(key), "utf8"), (key, value) => (NUMBERS.has(key) && typeof value === "string" ? Number(value) : value));
     } catch {
       return undefined;
     }
+    return isTreeOf(tree, ids) ? tree : undefined;
   }
 
   /**
@@ -88,6 +91,17 @@ export class TreeCache {
   private fileOf(key: string): string {
     return join(this.dir, TREES, `${key}.json`);
   }
+}
+
+/** Whether `value` is a CachedTree whose models are exactly `ids`, each once. */
+function isTreeOf(value: unknown, ids: readonly string[]): value is CachedTree {
+  const tree = value as Partial<CachedTree> | null;
+  const graph = tree?.graph;
+  if (!graph || !Array.isArray(graph.models) || !Array.isArray(graph.edges) || !Array.isArray(graph.trees) || !Array.isArray(tree.distances)) return false;
+  if (tree.distances.length !== graph.trees.length) return false;
+  const got = graph.models.map((model) => model?.id).sort();
+  const want = [...ids].sort();
+  return got.length === want.length && got.every((id, at) => id === want[at]);
 }
 
 /** Digest of every TypeScript and C source under src/ and of the kernels in use: any edit keys every tree anew. */

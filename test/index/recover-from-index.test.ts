@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { indexModels } from "../../src/index/build-index.ts";
 import { loadIndex, SEGMENTS, writeSegment } from "../../src/index/index-store.ts";
+import { TREES as TREE_CACHE } from "../../src/index/tree-cache.ts";
 import { recoverFromIndex } from "../../src/index/recover-from-index.ts";
 import { recover } from "../../src/recover/recover.ts";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
@@ -105,6 +106,22 @@ describe("recoverFromIndex", () => {
     await indexModels([set], index);
     const repaired = await recoverFromIndex(index);
     expect(repaired.graph.models).toHaveLength(20);
+  });
+
+  test("cut or altered tree-cache entries are recovered again, never taken: the graph equals a cold recovery", async () => {
+    const index = join(dir, "tree-cache");
+    await indexModels([models], index);
+    const cold = await recoverFromIndex(index);
+    const entries = await readdir(join(index, TREE_CACHE));
+    expect(entries).toHaveLength(3);
+    const [cut, altered] = entries.map((name) => join(index, TREE_CACHE, name));
+    const bytes = await readFile(cut!);
+    await writeFile(cut!, bytes.subarray(0, bytes.length >> 1));
+    await writeFile(altered!, "[]");
+    const lines: string[] = [];
+    const again = await recoverFromIndex(index, {}, { progress: () => {}, log: (line) => lines.push(line) });
+    expect(lines.at(-1)).toBe("3 trees: 2 recovered from their weights, 1 unchanged since the last recovery");
+    expect(canonical(again.graph)).toEqual(canonical(cold.graph));
   });
 
   test("--trees N is refused (the index finds the trees itself)", async () => {
