@@ -11,12 +11,13 @@
  *   4. a cold index of all n: time `mother index`, then `mother recover --index` with no tree
  *      recovered yet (cold) and again (warm: every tree unchanged); the increment's graph must
  *      equal the cold one;
- *   5. optionally (--direct, n ≤ --direct-up-to, 1000 by default) `mother recover` on the paths,
- *      the path without an index (at 3,000 it took 500 s and 4 GB on this loaded machine);
+ *   5. `mother recover` on the paths with default options (no index given): from 300 models on it
+ *      fingerprints in memory first and recovers tree by tree (src/index/recover-at-scale.ts), below
+ *      that it is the all-pairs layer pass; its graph must equal the cold index's from 300 on;
  *   6. print wall times, ratios to cat and peak RSS, edge and clustering accuracy against the
  *      truth, and the growth exponent fitted over the sizes (log wall against log n).
  *
- * Usage: bun run bench/recover-scale.ts [--sizes 100,1000,10000] [--data /work/scale-data] [--direct] [--direct-up-to 1000]
+ * Usage: bun run bench/recover-scale.ts [--sizes 100,1000,10000] [--data /work/scale-data] [--defaults-up-to N]
  * Every phase runs as its own `mother` process under /usr/bin/time, as a user would run it.
  */
 import { cp, mkdir, readdir, rename, rm } from "node:fs/promises";
@@ -30,8 +31,7 @@ const { values: args } = parseArgs({
   options: {
     sizes: { type: "string", default: "100,300,1000" },
     data: { type: "string", default: join(".cache", "bench", "scale") },
-    direct: { type: "boolean", default: false },
-    "direct-up-to": { type: "string", default: "1000" },
+    "defaults-up-to": { type: "string", default: "1000000" },
   },
 });
 const sizes = args.sizes!.split(",").map(Number);
@@ -76,7 +76,8 @@ interface Row {
   sameAsCold: boolean;
   edges: number;
   clustering: number;
-  direct?: Run;
+  /** `mother recover <set>`, default options (--no-cache: a first run), and whether its graph equals the cold index's. */
+  defaults?: Run & { sameAsIndex: boolean; edges: number; clustering: number };
 }
 
 const rows: Row[] = [];
@@ -120,9 +121,14 @@ for (const n of sizes) {
   const sameAsCold = canonical(await readGraph(join(work, "grown.json"))) === canonical(coldGraph);
   const scores = evaluateGraph(coldGraph, truth);
 
-  // 5. Without an index.
-  const direct =
-    args.direct && n <= Number(args["direct-up-to"]) ? await mother("recover", set, "--no-cache", "-q", "--out", join(work, "direct.json")) : undefined;
+  // 5. Default options, no index.
+  let defaults: Row["defaults"];
+  if (n <= Number(args["defaults-up-to"])) {
+    const run = await mother("recover", set, "--no-cache", "-q", "--out", join(work, "defaults.json"));
+    const graph = await readGraph(join(work, "defaults.json"));
+    const score = evaluateGraph(graph, truth);
+    defaults = { ...run, sameAsIndex: canonical(graph) === canonical(coldGraph), edges: score.edges.accuracy, clustering: score.clustering };
+  }
   rows.push({
     n,
     gigabytes: bytes / 1e9,
@@ -135,7 +141,7 @@ for (const n of sizes) {
     sameAsCold,
     edges: scores.edges.accuracy,
     clustering: scores.clustering,
-    direct,
+    defaults,
   });
   console.error(`set of ${n}: done`);
   await cp(join(work, "cold.json"), join(args.data!, `graph-${n}.json`));
@@ -146,18 +152,18 @@ for (const n of sizes) {
 const ratio = (run: Run, cat: number) => `${run.seconds.toFixed(2)} s (${(run.seconds / cat).toFixed(1)}×, ${Math.round(run.peakMb)} MB)`;
 console.log(
   "| models | GB | cat | index (cold) | recover --index (cold trees) | index + recover | recover (warm) | add one: index | add " +
-    "one: recover | = cold | edges | clustering |" +
-    (args.direct ? " recover (no index) |" : ""),
+    "one: recover | = cold | edges | clustering | `recover <set>`, defaults | = index | edges | clustering |",
 );
-console.log(`|${" --- |".repeat(args.direct ? 13 : 12)}`);
+console.log(`|${" --- |".repeat(16)}`);
 for (const r of rows) {
   const total = r.index.seconds + r.cold.seconds;
+  const d = r.defaults;
   console.log(
     `| ${r.n} | ${r.gigabytes.toFixed(2)} | ${r.cat.toFixed(2)} s | ${ratio(r.index, r.cat)} | ${ratio(r.cold, r.cat)} | ` +
       `${total.toFixed(2)} s (${(total / r.cat).toFixed(1)}×) | ` +
       `${ratio(r.warm, r.cat)} | ${r.addIndex.seconds.toFixed(2)} s | ${r.addRecover.seconds.toFixed(2)} s | ` +
-      `${r.sameAsCold ? "yes" : "NO"} | ${r.edges.toFixed(3)} | ${r.clustering.toFixed(3)} |` +
-      (args.direct ? ` ${r.direct ? ratio(r.direct, r.cat) : "–"} |` : ""),
+      `${r.sameAsCold ? "yes" : "NO"} | ${r.edges.toFixed(3)} | ${r.clustering.toFixed(3)} | ` +
+      (d ? `${ratio(d, r.cat)} | ${d.sameAsIndex ? "yes" : "no"} | ${d.edges.toFixed(3)} | ${d.clustering.toFixed(3)} |` : "– | – | – | – |"),
   );
 }
 
@@ -181,7 +187,8 @@ if (rows.length >= 2) {
   console.log(
     `\ngrowth exponent of wall time (log-log fit over ${big ? "n ≥ 1000" : "all sizes"}): index ${fit((r) => r.index.seconds, big)}, ` +
       `recover --index ${fit((r) => r.cold.seconds, big)}, index + recover ${fit((r) => r.index.seconds + r.cold.seconds, big)}, cat ` +
-      `${fit((r) => r.cat, big)}; ` +
-      `peak RSS ${fit((r) => Math.max(r.index.peakMb, r.cold.peakMb), big)}`,
+      `${fit((r) => r.cat, big)}` +
+      (rows.every((r) => r.defaults) ? `, recover <set> with defaults ${fit((r) => r.defaults!.seconds, big)}` : "") +
+      `; peak RSS ${fit((r) => Math.max(r.index.peakMb, r.cold.peakMb, r.defaults?.peakMb ?? 0), big)}`,
   );
 }
