@@ -7,11 +7,11 @@
  * n^1.8 and ran out of open files at 10,000 models (docs/scale.md). Said in one line on stderr.
  *
  * Only for safetensors models with `--trees auto` and without `--stats` (whose entropy needs
- * the layer pass); anything else takes the ordinary path, whatever its size.
+ * the layer pass); anything else takes the ordinary path (recover.ts), whatever its size.
  */
 import { locateModels, openLocatedModels } from "../io/discover-models.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
-import { recover, type RecoverEffects, type RecoveryResult } from "../recover/recover.ts";
+import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
 import { fingerprintAll, fingerprintWorkersFor } from "./fingerprint-pool.ts";
 import { recoverFromFingerprints } from "./recover-from-index.ts";
 
@@ -26,18 +26,21 @@ export interface ScaleEffects extends RecoverEffects {
   readonly fingerprinted?: (done: number, total: number) => void;
 }
 
-/** Recovers the Model Graph of the models under `paths`: through fingerprints from `from` models on, else as recover(). */
+/**
+ * The Model Graph of the models under `paths` through fingerprints, from `from` models on;
+ * undefined when the set is smaller or the options need the layer pass (the caller runs recover()).
+ */
 export async function recoverAtScale(
   paths: readonly string[],
   overrides: Partial<RecoverOptions>,
   effects: ScaleEffects,
   from = FINGERPRINT_FIRST_MODELS,
-): Promise<RecoveryResult> {
+): Promise<RecoveryResult | undefined> {
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
-  if (options.trees !== "auto" || options.fullStatistics) return recover(paths, overrides, effects);
+  if (options.trees !== "auto" || options.fullStatistics) return undefined;
   const located = (await Promise.all(paths.map(locateModels))).flat();
   const fingerprintable = located.every((location) => location.kind === "folder" || location.kind === "file");
-  if (located.length < from || !fingerprintable) return recover(paths, overrides, effects);
+  if (located.length < from || !fingerprintable) return undefined;
   const models = await openLocatedModels(located, effects.log);
   effects.log(
     `${models.length} models: their trees are found from fingerprints first (one read of each model), then each tree is recovered ` +

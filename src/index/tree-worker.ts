@@ -1,7 +1,7 @@
 /** Worker entry for the tree pool: recovers one tree (tree-pool.ts, TreeJob) per message. */
 import type { RecoverOptions } from "../recover/options.ts";
 import { failureOf } from "../workers/worker-pool.ts";
-import { recoverTreeJob, type TreeJob } from "./tree-pool.ts";
+import { recoverTreeJob, type TreeJob } from "./recover-tree-job.ts";
 
 declare const self: Worker;
 

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
 import { statSync } from "node:fs";
-import { TreePool, type TreeJob } from "../../src/index/tree-pool.ts";
+import { TreePool } from "../../src/index/tree-pool.ts";
+import type { TreeJob } from "../../src/index/recover-tree-job.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 
 let dir: string;
