@@ -39,7 +39,6 @@ export const SCREEN_SLACK = 1e-3;
 
 /** Inner products of one tree's merge samples (samples[m][l]), each computed when first asked for. */
 export class MergeScreen {
-  private readonly centred: Float64Array[][];
   /** R per layer. */
   private readonly reference: Float64Array;
   private readonly offsets: (Float64Array | undefined)[];
@@ -48,9 +47,7 @@ export class MergeScreen {
 
   constructor(private readonly samples: readonly (readonly Float64Array[])[]) {
     this.k = samples.length;
-    const r = samples[0] ?? [];
-    this.reference = Float64Array.from(r, (layer) => dot(layer, layer));
-    this.centred = samples.map((model) => model.map((layer, l) => difference(layer, r[l]!)));
+    this.reference = Float64Array.from(samples[0] ?? [], (r) => dot(r, r));
     this.offsets = samples.map(() => undefined);
   }
 
@@ -59,7 +56,8 @@ export class MergeScreen {
     const key = Math.min(i, j) * this.k + Math.max(i, j);
     let known = this.products.get(key);
     if (!known) {
-      known = Float64Array.from(this.centred[i]!, (layer, l) => dot(layer, this.centred[j]![l]!));
+      const r = this.samples[0]!;
+      known = Float64Array.from(this.samples[i]!, (layer, l) => centredDot(layer, this.samples[j]![l]!, r[l]!));
       this.products.set(key, known);
     }
     return known;
@@ -68,59 +66,80 @@ export class MergeScreen {
   /** u_i per layer. */
   offset(i: number): Float64Array {
     const r = this.samples[0]!;
-    return (this.offsets[i] ??= Float64Array.from(this.centred[i]!, (layer, l) => dot(layer, r[l]!)));
+    return (this.offsets[i] ??= Float64Array.from(this.samples[i]!, (layer, l) => offsetDot(layer, r[l]!)));
   }
 
   /** The search's products for `child` over `set` (set[0] = p₁), one per layer. */
   layers(child: number, set: readonly number[]): LayerProducts[] {
-    return Array.from(this.reference, (_, l) => new SharedLayer(this, child, set, l, this.reference[l]!, this.samples[child]![l]!.length));
+    // Every product the search may ask for, gathered once per child: models set[0…m−1], then c.
+    const members = [...set, child];
+    const n = members.length;
+    const pairs = members.map((i) => members.map((j) => this.pair(i, j)));
+    const offsets = members.map((i) => this.offset(i));
+    return Array.from(this.reference, (reference, l) => {
+      const products = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) products[i * n + j] = pairs[i]![j]![l]!;
+      return new SharedLayer(
+        products,
+        Float64Array.from(offsets, (u) => u[l]!),
+        reference,
+        set.length,
+        this.samples[child]![l]!.length,
+      );
+    });
   }
 }
 
-/** One layer of MergeScreen.layers: the formulas above. */
+/**
+ * One layer of MergeScreen.layers: the formulas above on P among set[0…m−1] and c (index m),
+ * with u and R of this layer.
+ */
 class SharedLayer implements LayerProducts {
   readonly target: number;
-  readonly count: number;
-  private readonly p11: number;
-  private readonly c1: number;
-  private readonly u1: number;
 
   constructor(
-    private readonly screen: MergeScreen,
-    private readonly child: number,
-    private readonly set: readonly number[],
-    private readonly l: number,
+    private readonly products: Float64Array,
+    private readonly offsets: Float64Array,
     private readonly reference: number,
+    readonly count: number,
     readonly size: number,
   ) {
-    this.count = set.length;
-    const first = set[0]!;
-    this.p11 = screen.pair(first, first)[l]!;
-    this.c1 = screen.pair(child, first)[l]!;
-    this.u1 = screen.offset(first)[l]!;
-    this.target = screen.pair(child, child)[l]! - 2 * this.c1 + this.p11;
+    const c = count;
+    this.target = this.p(c, c) - 2 * this.p(c, 0) + this.p(0, 0);
+  }
+
+  private p(i: number, j: number): number {
+    return this.products[i * (this.count + 1) + j]!;
   }
 
   gram(a: number, b: number): number {
     if (a > b) return this.gram(b, a);
-    const { screen, set, l, p11, u1 } = this;
-    if (b === 0) return p11 + 2 * u1 + this.reference;
-    const a1 = screen.pair(set[b]!, set[0]!)[l]!;
-    if (a === 0) return a1 - p11 + screen.offset(set[b]!)[l]! - u1;
-    return screen.pair(set[a]!, set[b]!)[l]! - screen.pair(set[a]!, set[0]!)[l]! - a1 + p11;
+    const p11 = this.p(0, 0);
+    if (b === 0) return p11 + 2 * this.offsets[0]! + this.reference;
+    if (a === 0) return this.p(b, 0) - p11 + this.offsets[b]! - this.offsets[0]!;
+    return this.p(a, b) - this.p(a, 0) - this.p(b, 0) + p11;
   }
 
   right(a: number): number {
-    const { screen, set, l, p11, c1, u1 } = this;
-    if (a === 0) return c1 - p11 + screen.offset(this.child)[l]! - u1;
-    return screen.pair(set[a]!, this.child)[l]! - screen.pair(set[a]!, set[0]!)[l]! - c1 + p11;
+    const c = this.count;
+    const p11 = this.p(0, 0);
+    if (a === 0) return this.p(0, c) - p11 + this.offsets[c]! - this.offsets[0]!;
+    return this.p(a, c) - this.p(a, 0) - this.p(0, c) + p11;
   }
 }
 
-function difference(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! - b[i]!;
-  return out;
+/** ⟨a − r, b − r⟩, without forming the differences. */
+function centredDot(a: Float64Array, b: Float64Array, r: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i]! - r[i]!) * (b[i]! - r[i]!);
+  return sum;
+}
+
+/** ⟨a − r, r⟩. */
+function offsetDot(a: Float64Array, r: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i]! - r[i]!) * r[i]!;
+  return sum;
 }
 
 function dot(a: Float64Array, b: Float64Array): number {
