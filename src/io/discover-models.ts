@@ -178,7 +178,10 @@ async function listFolder(folder: string): Promise<FolderEntry[]> {
   let dirents: Dirent[];
   try {
     dirents = await readdir(folder, { withFileTypes: true });
-    names = dirents.map((dirent) => dirent.name).filter((name) => !name.startsWith(".")).sort(compare);
+    names = dirents
+      .map((dirent) => dirent.name)
+      .filter((name) => !name.startsWith("."))
+      .sort(compare);
   } catch (error) {
     throw cannotReadFolder(folder, (error as NodeJS.ErrnoException).code ?? String(error));
   }
