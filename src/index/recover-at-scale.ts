@@ -9,6 +9,7 @@
  * Only for safetensors models with `--trees auto` and without `--stats` (whose entropy needs
  * the layer pass); anything else takes the ordinary path (recover.ts), whatever its size.
  */
+import { resolve } from "node:path";
 import { locateModels, openLocatedModels } from "../io/discover-models.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
 import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
@@ -48,5 +49,5 @@ export async function recoverAtScale(
   );
   const fingerprints = await fingerprintAll(models, fingerprintWorkersFor(models), (done) => effects.fingerprinted?.(done, models.length));
   fingerprints.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return recoverFromFingerprints(fingerprints, undefined, options, effects);
+  return recoverFromFingerprints(fingerprints, undefined, options, effects, new Map(models.map((model) => [resolve(model.path), model])));
 }

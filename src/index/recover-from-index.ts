@@ -11,7 +11,8 @@
  * Memory is the fingerprints plus one tree's pairs at a time; files are opened by the tree, k
  * at a time. Only `--trees auto` applies (Ward's cut needs every pair).
  */
-import type { ModelGraph } from "../types.ts";
+import type { ModelGraph, ModelSource } from "../types.ts";
+import { bug } from "../errors.ts";
 import { changedSinceIndexed, duplicateIndexedId, emptyIndex, fingerprintVersionMismatch, indexNeedsAutoTrees, unreadableIndexSegment } from "../messages.ts";
 import { defaultRules } from "../direction/default-rule.ts";
 import { trendOf } from "../direction/orient-tree.ts";
@@ -37,13 +38,15 @@ export async function recoverFromIndex(dir: string, overrides: Partial<RecoverOp
 
 /**
  * Steps 2–5 on fingerprints already at hand (sorted by path): from an index, or computed just
- * now by `mother recover` on a large set (recover-at-scale.ts, no tree cache then).
+ * now by `mother recover` on a large set (recover-at-scale.ts: no tree cache, and the models
+ * as discovered, by resolved path, so that a tree's worker need not discover them again).
  */
 export async function recoverFromFingerprints(
   fingerprints: readonly Fingerprint[],
   cache: TreeCache | undefined,
   options: RecoverOptions,
   effects: RecoverEffects,
+  discovered?: ReadonlyMap<string, ModelSource>,
 ): Promise<RecoveryResult> {
   // 2–3. Trees from the fingerprints, architecture by architecture.
   const byArchitecture = new Map<string, Fingerprint[]>();
@@ -84,7 +87,9 @@ export async function recoverFromFingerprints(
         if (members.length === 1) return loneTree(members[0]!, options);
         let tree = cached[c];
         if (!tree) {
-          tree = await pool.recover({ paths: members.map((m) => m.path), files: members.flatMap((m) => m.files.map(([file, size]) => [file, size] as const)) });
+          const models = discovered && members.map((m) => discovered.get(m.path) ?? bug(`${m.path} was discovered`));
+          const files = members.flatMap((m) => m.files.map(([file, size]) => [file, size] as const));
+          tree = await pool.recover({ paths: members.map((m) => m.path), files, ...(models ? { models } : {}) });
           await cache?.set(keys[c]!, tree);
         }
         done += members.reduce((sum, f) => sum + bytesOf(f), 0);

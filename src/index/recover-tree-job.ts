@@ -4,6 +4,7 @@
  */
 import { discoverModels } from "../io/discover-models.ts";
 import { holdFiles } from "../io/held-files.ts";
+import type { ModelSource } from "../types.ts";
 import type { RecoverOptions } from "../recover/options.ts";
 import { recoverModels } from "../recover/recover.ts";
 import type { CachedTree } from "./tree-cache.ts";
@@ -19,6 +20,8 @@ export const HOLD_TREE_BYTES = 256 * 1024 * 1024;
 export interface TreeJob {
   readonly paths: string[];
   readonly files: readonly (readonly [file: string, size: number])[];
+  /** The models as discovered already, when the caller has them (then `paths` are not discovered again). */
+  readonly models?: readonly ModelSource[];
 }
 
 /** Recovers one tree's models. */
@@ -26,7 +29,7 @@ export async function recoverTreeJob(job: TreeJob, options: RecoverOptions): Pro
   const bytes = job.files.reduce((sum, [, size]) => sum + size, 0);
   const release = bytes <= HOLD_TREE_BYTES ? holdFiles(job.files) : () => {};
   try {
-    const { graph, distances } = await recoverModels(await discoverModels(job.paths), options);
+    const { graph, distances } = await recoverModels(job.models ?? (await discoverModels(job.paths)), options);
     return { graph, distances };
   } finally {
     release();
