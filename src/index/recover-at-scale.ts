@@ -13,8 +13,6 @@ import { resolve } from "node:path";
 import { locateModels, openLocatedModels } from "../io/discover-models.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
 import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
-import { fingerprintAll, fingerprintWorkersFor } from "./fingerprint-pool.ts";
-import { recoverFromFingerprints } from "./recover-from-index.ts";
 
 /**
  * From this many models, recovery goes through fingerprints first. Measured on the generated
@@ -47,6 +45,10 @@ export async function recoverAtScale(
     `${models.length} models: their trees are found from fingerprints first (one read of each model), then each tree is recovered ` +
       "from its own files (as `mother index` + `mother recover --index`, with no index kept)",
   );
+  // Loaded only now: the index's libraries (Arrow, the ANN index) take ~0.06 s to import, a
+  // tenth of a small recovery, which never comes here.
+  const { fingerprintAll, fingerprintWorkersFor } = await import("./fingerprint-pool.ts");
+  const { recoverFromFingerprints } = await import("./recover-from-index.ts");
   const fingerprints = await fingerprintAll(models, fingerprintWorkersFor(models), (done) => effects.fingerprinted?.(done, models.length));
   fingerprints.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return recoverFromFingerprints(fingerprints, undefined, options, effects, new Map(models.map((model) => [resolve(model.path), model])));
