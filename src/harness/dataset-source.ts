@@ -61,17 +61,7 @@ export const datasetSource: ResolveData = (spec, options) => {
 function textSource(spec: Extract<DataSpec, { kind: "text" }>, options: DataSourceOptions): DataSource {
   const contextLength = options.contextLength;
   if (contextLength === undefined) bug("text data needs the model's contextLength");
-  const corpusOptions = spec.maxBytes === undefined ? {} : { maxBytes: spec.maxBytes };
-  const corpus =
-    spec.corpus === "english"
-      ? englishCorpus(corpusOptions)
-      : spec.corpus === "code"
-        ? codeCorpus(corpusOptions)
-        : spec.corpus === "python"
-          ? pythonCorpus(corpusOptions)
-          : spec.corpus === "chat"
-            ? chatCorpus({ ...corpusOptions, seed: spec.seed })
-            : instructCorpus({ ...corpusOptions, seed: spec.seed });
+  const corpus = corpusTokens(spec.corpus, spec.maxBytes, spec.seed);
   const evalStart = Math.floor(corpus.length * (1 - (spec.evalFraction ?? 0.1)));
   const trainTokens = corpus.subarray(0, evalStart);
   const evalTokens = corpus.subarray(evalStart);
@@ -104,4 +94,14 @@ function textSource(spec: Extract<DataSpec, { kind: "text" }>, options: DataSour
       return out;
     },
   };
+}
+
+/** A text corpus's byte tokens (the chat and instruct corpora shuffle their records with `seed`). */
+export function corpusTokens(name: Extract<DataSpec, { kind: "text" }>["corpus"], maxBytes: number | undefined, seed: number): Uint8Array {
+  const corpusOptions = maxBytes === undefined ? {} : { maxBytes };
+  if (name === "english") return englishCorpus(corpusOptions);
+  if (name === "code") return codeCorpus(corpusOptions);
+  if (name === "python") return pythonCorpus(corpusOptions);
+  if (name === "chat") return chatCorpus({ ...corpusOptions, seed });
+  return instructCorpus({ ...corpusOptions, seed });
 }

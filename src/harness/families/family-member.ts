@@ -6,6 +6,7 @@
 import type { TrainConfig } from "../../train/train-config.ts";
 import type { Stage, TruthGraph } from "../../types.ts";
 import { assert } from "../../errors.ts";
+import type { TorchTraining } from "./torch-lm-family.ts";
 
 /** A planned member of a family: trainable by `trainPlanned`, with the truth it encodes. */
 export interface FamilyMember {
@@ -21,6 +22,8 @@ export interface FamilyMember {
   readonly data: string;
   /** Training config without the parent path (trainPlanned keys the parent separately). */
   readonly config: TrainConfig;
+  /** Set when PyTorch runs `config` (torch-lm-family.ts) instead of our ONNX trainer. */
+  readonly torch?: TorchTraining;
 }
 
 /**

@@ -4,6 +4,7 @@
  * or was not recovered, the distances and scores, and whether the CLI agrees. Built only
  * from saved artefacts and recovery results — never trains.
  */
+import { undirectedMatches } from "./family-placement.ts";
 import type { ReportPage, ReportTable } from "../../report/index.ts";
 import { treeComparisonFigure } from "../../report/index.ts";
 import type { TruthGraph } from "../../types.ts";
@@ -150,12 +151,6 @@ function recoveriesTable(results: FamilyResults): ReportTable {
       "Right ignoring direction: true edges recovered as an edge in either direction — it separates a wrong stage or direction (the " +
       "tree reversed) from a wrong placement.",
   };
-}
-
-/** True edges present in `edges` in either direction. */
-function undirectedMatches(edges: readonly { parent: string; child: string }[], truth: readonly { parent: string; child: string }[]): number {
-  const found = new Set(edges.flatMap((e) => [`${e.parent}|${e.child}`, `${e.child}|${e.parent}`]));
-  return truth.filter((e) => found.has(`${e.parent}|${e.child}`)).length;
 }
 
 function diagnosisTable(diagnosis: readonly TrueEdgeDiagnosis[]): ReportTable {

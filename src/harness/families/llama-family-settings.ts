@@ -7,6 +7,8 @@ import { SMALL_LLAMA, type LlamaConfig } from "../../models/llama-config.ts";
 import type { OptimizerSettings } from "../../onnx/index.ts";
 import type { DataSpec } from "../../train/data-source.ts";
 import type { RecoveryVariant } from "./recover-family.ts";
+import type { LoraConfig } from "../../models/lora.ts";
+import type { TorchTraining } from "./torch-lm-family.ts";
 
 /** A text corpus of datasets/text. */
 export type TextCorpus = Extract<DataSpec, { kind: "text" }>["corpus"];
@@ -24,6 +26,8 @@ export interface LmMemberRecipe {
   readonly warmupSteps: number;
   /** Keep only the first this many byte tokens of the corpus (undefined: all of it). */
   readonly maxBytes?: number;
+  /** Train LoRA adapters (merged into the saved weights) instead of every weight. */
+  readonly lora?: LoraConfig;
 }
 
 export interface LlamaFamilySettings {
@@ -42,6 +46,8 @@ export interface LlamaFamilySettings {
   /** Recovery settings to run; the first is the paper's (§6.2: ℓ_FT, every model specialization, one tree). */
   readonly recoveries: readonly RecoveryVariant[];
   readonly workers: number;
+  /** Trained by PyTorch (experiments/lm-families/train_lm.py) instead of our ONNX trainer; absent = ours. */
+  readonly torch?: TorchTraining;
 }
 
 /** Llama 2's optimiser: AdamW β2 = 0.95, weight decay 0.1, gradient clipping 1.0. */
@@ -55,7 +61,7 @@ const LLAMA_ADAMW: OptimizerSettings = { kind: "adamw", beta1: 0.9, beta2: 0.95,
  * counts (≈ 0.001 % and 1 %) would be a handful of steps here, so they get a few hundred.
  * (A first full run gave Python 3e-3 and Instruct 1e-3; corrected to the papers' ratios.)
  */
-const MEMBERS: readonly LmMemberRecipe[] = [
+export const LLAMA_MEMBERS: readonly LmMemberRecipe[] = [
   { id: "llama-2", paperName: "Llama 2", corpus: "english", steps: 10000, lr: 3e-3, warmupSteps: 200 },
   { id: "llama-2-chat", paperName: "Llama 2 Chat", parent: "llama-2", corpus: "chat", steps: 600, lr: 2e-4, warmupSteps: 30 },
   { id: "codellama", paperName: "Code Llama", parent: "llama-2", corpus: "code", steps: 2500, lr: 3e-3, warmupSteps: 100 },
@@ -84,7 +90,7 @@ export const LLAMA_FAMILY_DEFAULTS: LlamaFamilySettings = {
   optimizer: LLAMA_ADAMW,
   lrFloorFraction: 0.1,
   evalFraction: 0.02,
-  members: MEMBERS,
+  members: LLAMA_MEMBERS,
   dtype: "BF16",
   recoveries: LLAMA_RECOVERIES,
   workers: 2,
@@ -94,7 +100,7 @@ export const LLAMA_FAMILY_DEFAULTS: LlamaFamilySettings = {
 export const LLAMA_FAMILY_QUICK: LlamaFamilySettings = {
   ...LLAMA_FAMILY_DEFAULTS,
   evalFraction: 0.1,
-  members: MEMBERS.map((member) => ({
+  members: LLAMA_MEMBERS.map((member) => ({
     ...member,
     steps: member.parent === undefined ? 120 : 30,
     warmupSteps: member.parent === undefined ? 10 : 3,

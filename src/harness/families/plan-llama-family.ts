@@ -30,8 +30,9 @@ export function planLlamaFamily(settings: LlamaFamilySettings): FamilyMember[] {
     ...(recipe.parent !== undefined ? { parent: recipe.parent } : {}),
     // Paper §6.2: every Llama 2 model, the foundation model included, is labelled specialization.
     stage: "specialization" as const,
-    data: `${CORPUS_WORDS[recipe.corpus]}, ${recipe.steps} steps × ${settings.batchSize}×${settings.llama.contextLength} tokens, peak lr ${recipe.lr}`,
+    data: `${CORPUS_WORDS[recipe.corpus]}, ${recipe.steps} steps × ${settings.batchSize}×${settings.llama.contextLength} tokens, peak lr ${recipe.lr}${recipe.lora ? `, LoRA r${recipe.lora.rank} (merged)` : ""}`,
     config: memberConfig(recipe, settings),
+    ...(settings.torch ? { torch: settings.torch } : {}),
   }));
 }
 
@@ -53,5 +54,6 @@ function memberConfig(recipe: LmMemberRecipe, settings: LlamaFamilySettings): Tr
     lr: recipe.lr,
     lrFloor: recipe.lr * settings.lrFloorFraction,
     warmupSteps: recipe.warmupSteps,
+    ...(recipe.lora ? { lora: recipe.lora } : {}),
   };
 }

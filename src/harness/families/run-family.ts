@@ -25,6 +25,7 @@ import { releaseFolder } from "./release-folder.ts";
 import { cliFlags, edgeSet, recoverWithCli } from "./recover-with-cli.ts";
 import { diagnoseTrueEdges, type TrueEdgeDiagnosis } from "./true-edge-diagnosis.ts";
 import { bug } from "../../errors.ts";
+import { torchJob, trainTorchFamily } from "./torch-lm-family.ts";
 
 export interface RunFamilyOptions {
   /** Names the release folder's artefact, e.g. "llama-family". */
@@ -35,6 +36,8 @@ export interface RunFamilyOptions {
   readonly store: ArtifactStore;
   readonly progress: Progress;
   readonly workers: number;
+  /** Python with PyTorch, for members trained by torch (default Debian's /usr/bin/python3). */
+  readonly python?: string;
 }
 
 /** What a family run leaves for the report. */
@@ -52,6 +55,27 @@ export interface FamilyRun {
   readonly cli: { readonly command: string; readonly edges: readonly string[]; readonly matchesLibrary: boolean };
 }
 
+/** Trains (or finds in the cache) every member with its trainer: ours, or PyTorch for members marked `torch`. */
+export async function trainFamily(
+  options: Pick<RunFamilyOptions, "family" | "members" | "dtype" | "store" | "progress" | "workers" | "python">,
+): Promise<Map<string, Artifact>> {
+  if (!options.members.some((m) => m.torch)) {
+    return trainPlanned(options.members, {
+      store: options.store,
+      progress: options.progress,
+      workers: options.workers,
+      label: `train ${options.family}`,
+      dtype: options.dtype,
+    });
+  }
+  const jobs = options.members.map((m) => ({
+    id: m.id,
+    ...(m.parent !== undefined ? { parent: m.parent } : {}),
+    job: torchJob(m.config, m.torch ?? bug(`${m.id}: a family is trained by one trainer`), options.dtype),
+  }));
+  return trainTorchFamily(jobs, { store: options.store, python: options.python ?? "/usr/bin/python3" });
+}
+
 /** Runs steps 1–5. */
 export async function runFamily(options: RunFamilyOptions): Promise<FamilyRun> {
   const truth = familyTruth(options.members);
@@ -59,13 +83,7 @@ export async function runFamily(options: RunFamilyOptions): Promise<FamilyRun> {
   if (!first) bug("run-family: give at least one recovery setting");
 
   // 1. train
-  const artifacts = await trainPlanned(options.members, {
-    store: options.store,
-    progress: options.progress,
-    workers: options.workers,
-    label: `train ${options.family}`,
-    dtype: options.dtype,
-  });
+  const artifacts = await trainFamily(options);
   const training = new Map<string, TrainSummary>();
   for (const [id, artifact] of artifacts) training.set(id, JSON.parse(await readFile(join(artifact.path, "result.json"), "utf8")) as TrainSummary);
 

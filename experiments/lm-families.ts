@@ -1,0 +1,71 @@
+#!/usr/bin/env bun
+/**
+ * Placement and orientation on every family benchmark (issue #13 item 4): the Llama-like
+ * family under seven recipes (our trainer and PyTorch's, Llama and GPT-2 names, 0.2 M and
+ * 12.9 M parameters) and the SD-like chain in three seeds, each recovered with the tool's
+ * defaults and with one setting changed (a direction rule, the chain rule, the stage, the
+ * ℓ_FT distance).
+ *
+ *   1. open      every benchmark's release folder (src/harness/families/family-benchmarks.ts;
+ *                with --train the missing models are trained, else missing families are skipped)
+ *   2. recover   each with every setting, the way `mother recover <folder> [flag]` does
+ *   3. score     directed edges right, and placement: true edges recovered in either direction
+ *   4. report    the table on the terminal and reports/data/lm-families/results.json
+ *
+ * Usage: bun run experiments/lm-families.ts [--train] [--only a,b] [--reports DIR] [--cache DIR]
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { experimentCommand, runExperiment, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
+import { ArtifactStore } from "../src/harness/artifact-store.ts";
+import { familyBenchmarks, openFamilyBenchmark } from "../src/harness/families/family-benchmarks.ts";
+import { FAMILY_SETTINGS, familyPlacement, placementTable } from "../src/harness/families/family-placement.ts";
+import { discoverModels } from "../src/io/discover-models.ts";
+import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
+import { lineProgress } from "../src/ui/progress.ts";
+
+const program = experimentCommand("lm-families", "Placement and orientation of every family benchmark (Llama-like recipes, SD-like seeds) under each setting", {
+  cache: "artefact cache (the families' models)",
+})
+  .option("--train", "train the families missing from the cache (else they are skipped)")
+  .option("--only <names>", "comma-separated benchmark names or prefixes (e.g. llama:torch,sd@)");
+
+async function main(options: CommonCliOptions & { readonly train?: boolean; readonly only?: string }): Promise<void> {
+  const store = new ArtifactStore(options.cache, { log: () => {}, now: () => performance.now() });
+  const wanted = options.only?.split(",").filter((word) => word !== "");
+  const rows = [];
+  for (const benchmark of familyBenchmarks()) {
+    if (wanted && !wanted.some((word) => benchmark.name.startsWith(word))) continue;
+    const opened = await openFamilyBenchmark(benchmark, {
+      store: options.train ? store : new DryStore(options.cache, { log: () => {}, now: () => performance.now() }),
+      progress: lineProgress(),
+    }).catch((error) => {
+      if (error instanceof NotTrained) return undefined;
+      throw error;
+    });
+    if (!opened) {
+      process.stderr.write(`[lm-families] ${benchmark.name}: not trained yet, skipped (${benchmark.command}, or --train)\n`);
+      continue;
+    }
+    const { releasePath, truth } = opened;
+    rows.push(await familyPlacement(benchmark, await discoverModels([releasePath]), truth));
+  }
+  process.stdout.write(`${placementTable(rows)}\n`);
+  const dataDir = join(options.reports, "data", "lm-families");
+  await mkdir(dataDir, { recursive: true });
+  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings: FAMILY_SETTINGS, rows }, null, 1)}\n`);
+}
+
+/** A model the cache lacks, without --train. */
+class NotTrained extends Error {}
+
+/** An artefact store that finds what exists and refuses to produce anything. */
+class DryStore extends ArtifactStore {
+  override async get(...args: Parameters<ArtifactStore["get"]>): ReturnType<ArtifactStore["get"]> {
+    const [kind, config, , artifactOptions] = args;
+    if (kind !== "release" && !(await this.has(kind, config, artifactOptions))) throw new NotTrained();
+    return super.get(...args);
+  }
+}
+
+await runExperiment(program, main);

@@ -1,0 +1,83 @@
+/**
+ * The family benchmarks of direction and placement (issue #13 item 4), in one list: the
+ * Llama-like family under every recipe of llama-family-recipes.ts (plus a second seed of the
+ * default), and the SD-like generalization chain in three seeds. Each benchmark is a plan
+ * (what experiments/llama-family.ts and experiments/sd-family.ts train, with the same cache
+ * keys), so `openFamilyBenchmark` finds the trained models — or trains the missing ones.
+ */
+import type { ArtifactStore } from "../artifact-store.ts";
+import type { Progress } from "../../ui/progress.ts";
+import type { TruthGraph } from "../../types.ts";
+import { familyTruth, type FamilyMember } from "./family-member.ts";
+import { LLAMA_RECIPES } from "./llama-family-recipes.ts";
+import { planLlamaFamily } from "./plan-llama-family.ts";
+import { planSdFamily } from "./plan-sd-family.ts";
+import { releaseFolder } from "./release-folder.ts";
+import { trainFamily } from "./run-family.ts";
+import { SD_FAMILY_DEFAULTS } from "./sd-family-settings.ts";
+
+/** One family benchmark. */
+export interface FamilyBenchmark {
+  /** e.g. "llama:torch@2029", "sd@2024". */
+  readonly name: string;
+  /** "lm": a Llama-like tree (every model fine-tuned); "chain": continued pre-training (generalization). */
+  readonly kind: "lm" | "chain";
+  /** Release-folder family name (the experiment's data folder). */
+  readonly family: string;
+  /** The command that trains it and writes its report page. */
+  readonly command: string;
+  readonly members: readonly FamilyMember[];
+  readonly dtype: "F32" | "BF16";
+}
+
+/** The second seed of the default family (the README's "two seeds"). */
+const LLAMA_SECOND_SEED = 2024;
+/** The SD-like chain's seeds: the default's and two more. */
+const SD_SEEDS = [SD_FAMILY_DEFAULTS.seed, 2024, 2025] as const;
+
+/** Every family benchmark, Llama-like first. */
+export function familyBenchmarks(): FamilyBenchmark[] {
+  const out: FamilyBenchmark[] = [];
+  for (const [recipe, { settings }] of Object.entries(LLAMA_RECIPES)) {
+    const seeds = recipe === "llama-2" ? [settings.seed, LLAMA_SECOND_SEED] : [settings.seed];
+    for (const seed of seeds) {
+      const family = recipe === "llama-2" ? "llama-family" : `llama-family-${recipe}`;
+      const flags = `${recipe === "llama-2" ? "" : ` --recipe ${recipe}`}${seed === settings.seed ? "" : ` --seed ${seed}`}`;
+      out.push({
+        name: `llama:${recipe}@${seed}`,
+        kind: "lm",
+        family,
+        command: `bun run experiments/llama-family.ts${flags}`,
+        members: planLlamaFamily({ ...settings, seed }),
+        dtype: settings.dtype,
+      });
+    }
+  }
+  for (const seed of SD_SEEDS) {
+    out.push({
+      name: `sd@${seed}`,
+      kind: "chain",
+      family: "sd-family",
+      command: `bun run experiments/sd-family.ts${seed === SD_FAMILY_DEFAULTS.seed ? "" : ` --seed ${seed}`}`,
+      members: planSdFamily({ ...SD_FAMILY_DEFAULTS, seed }),
+      dtype: SD_FAMILY_DEFAULTS.dtype,
+    });
+  }
+  return out;
+}
+
+/** A benchmark's release folder (one model folder per id) and truth; trains what the cache lacks. */
+export async function openFamilyBenchmark(
+  benchmark: FamilyBenchmark,
+  options: { readonly store: ArtifactStore; readonly progress: Progress; readonly workers?: number },
+): Promise<{ readonly releasePath: string; readonly truth: TruthGraph }> {
+  const artifacts = await trainFamily({
+    family: benchmark.family,
+    members: benchmark.members,
+    dtype: benchmark.dtype,
+    store: options.store,
+    progress: options.progress,
+    workers: options.workers ?? 2,
+  });
+  return { releasePath: await releaseFolder(options.store, benchmark.family, artifacts), truth: familyTruth(benchmark.members) };
+}

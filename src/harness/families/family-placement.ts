@@ -1,0 +1,82 @@
+/**
+ * Placement apart from orientation on one family benchmark: recover it with the tool's
+ * defaults and with one setting changed at a time, and count per setting the true edges
+ * recovered exactly (directed) and in either direction (placement: the undirected tree is
+ * right, whichever way its edges point).
+ */
+import type { ModelSource, TruthGraph } from "../../types.ts";
+import { formatTable } from "../../report/print-table.ts";
+import type { FamilyBenchmark } from "./family-benchmarks.ts";
+import { recoverFamily, type RecoveryVariant } from "./recover-family.ts";
+
+/** The settings every benchmark is recovered with: the defaults first, then one flag each. */
+export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
+  { name: "defaults", overrides: {} },
+  { name: "--chain init-distance", overrides: { chain: "init-distance" } },
+  { name: "--stage specialization", overrides: { stage: "specialization" } },
+  { name: "--stage generalization", overrides: { stage: "generalization" } },
+  { name: "--score kurtosis", overrides: { score: "kurtosis" } },
+  { name: "--score variance", overrides: { score: "variance" } },
+  { name: "--score entropy", overrides: { score: "entropy" } },
+  { name: "--ft-distance max", overrides: { ftDistance: "max" } },
+  { name: "--ft-distance mean", overrides: { ftDistance: "mean" } },
+];
+
+/** One benchmark's counts under every setting, in FAMILY_SETTINGS order. */
+export interface FamilyPlacementRow {
+  readonly benchmark: string;
+  readonly kind: FamilyBenchmark["kind"];
+  readonly trueEdges: number;
+  readonly directed: readonly number[];
+  readonly placed: readonly number[];
+  /** The defaults' recovered edges, "parent→child". */
+  readonly defaultEdges: readonly string[];
+}
+
+/** Recovers `models` (the benchmark's release folder) under every setting. */
+export async function familyPlacement(
+  benchmark: FamilyBenchmark,
+  models: readonly ModelSource[],
+  truth: TruthGraph,
+  settings: readonly RecoveryVariant[] = FAMILY_SETTINGS,
+): Promise<FamilyPlacementRow> {
+  const recoveries = await recoverFamily(models, truth, settings);
+  return {
+    benchmark: benchmark.name,
+    kind: benchmark.kind,
+    trueEdges: truth.edges.length,
+    directed: recoveries.map((r) => r.scores.edges.correct),
+    placed: recoveries.map((r) => undirectedMatches(r.graph.edges, truth.edges)),
+    defaultEdges: recoveries[0]!.graph.edges.map((e) => `${e.parent}→${e.child}`),
+  };
+}
+
+/** True edges present in `edges` in either direction. */
+export function undirectedMatches(edges: readonly { parent: string; child: string }[], truth: readonly { parent: string; child: string }[]): number {
+  const found = new Set(edges.flatMap((e) => [`${e.parent}|${e.child}`, `${e.child}|${e.parent}`]));
+  return truth.filter((e) => found.has(`${e.parent}|${e.child}`)).length;
+}
+
+/** The terminal table: one line per benchmark, "directed/placed" per setting, pooled per kind at the bottom. */
+export function placementTable(rows: readonly FamilyPlacementRow[], settings: readonly RecoveryVariant[] = FAMILY_SETTINGS): string {
+  const cell = (directed: number, placed: number, total: number) => `${directed}/${total} (${placed})`;
+  const body = rows.map((row) => [row.benchmark, ...settings.map((_, s) => cell(row.directed[s]!, row.placed[s]!, row.trueEdges))]);
+  for (const kind of ["lm", "chain"] as const) {
+    const ofKind = rows.filter((row) => row.kind === kind);
+    if (ofKind.length === 0) continue;
+    const total = ofKind.reduce((sum, row) => sum + row.trueEdges, 0);
+    const sum = (pick: (row: FamilyPlacementRow) => number) => ofKind.reduce((acc, row) => acc + pick(row), 0);
+    body.push([
+      `pooled ${kind} (${ofKind.length})`,
+      ...settings.map((_, s) =>
+        cell(
+          sum((row) => row.directed[s]!),
+          sum((row) => row.placed[s]!),
+          total,
+        ),
+      ),
+    ]);
+  }
+  const title = "Directed edges right / true edges (placement: right ignoring direction), per family and setting";
+  return formatTable(title, ["benchmark", ...settings.map((s) => s.name)], body).join("\n");
+}

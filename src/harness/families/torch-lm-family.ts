@@ -1,0 +1,176 @@
+/**
+ * Language-model families trained by PyTorch (experiments/lm-families/train_lm.py): torch's
+ * modules, init and optimizers — other people's code — with our code only writing the corpus
+ * bytes and reading back the safetensors. Each member is one cached artefact keyed by its job
+ * and its parent's key, so an interrupted family resumes at the first missing member.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Artifact, ArtifactStore } from "../artifact-store.ts";
+import { corpusTokens } from "../dataset-source.ts";
+import type { TextCorpus } from "./llama-family-settings.ts";
+import type { TrainConfig } from "../../train/train-config.ts";
+import { foreignTrainingFailed } from "../../messages.ts";
+import { bug } from "../../errors.ts";
+
+/** The architecture and size of a torch-trained LM (names as in transformers' configs). */
+export interface TorchLmConfig {
+  readonly vocab: number;
+  readonly dim: number;
+  readonly depth: number;
+  readonly heads: number;
+  readonly mlp: number;
+  readonly context: number;
+  readonly eps: number;
+  readonly rope_theta: number;
+  /** Std of the "hf" init (LlamaPreTrainedModel._init_weights); unused by torch's own init. */
+  readonly init_std: number;
+}
+
+/** One member's training run, as train_lm.py reads it (without paths). */
+export interface TorchLmJob {
+  readonly trainer: "torch";
+  readonly arch: "llama" | "gpt2";
+  readonly config: TorchLmConfig;
+  /** "torch": each module's default init (kaiming-uniform Linear, N(0, 1) Embedding); "hf": N(0, init_std). GPT-2 always uses GPT-2's. */
+  readonly init: "torch" | "hf";
+  readonly dtype: "F32" | "BF16";
+  readonly batch: number;
+  readonly seed: number;
+  readonly steps: number;
+  readonly lr: number;
+  readonly warmup: number;
+  /** The cosine schedule ends at this fraction of the peak. */
+  readonly lr_floor: number;
+  readonly optimizer: {
+    readonly kind: "adamw" | "adam" | "sgd";
+    readonly wd?: number;
+    readonly beta1?: number;
+    readonly beta2?: number;
+    readonly clip?: number;
+  };
+  readonly lora?: { readonly rank: number; readonly alpha: number; readonly targets: readonly string[] };
+  readonly corpus: TextCorpus;
+  /** Seeds the chat and instruct corpora's record order (as our trainer's data seed). */
+  readonly corpus_seed: number;
+  readonly maxBytes?: number;
+  readonly eval_fraction: number;
+}
+
+/** Bump when train_lm.py changes what a job produces. */
+export const TORCH_LM_TRAINER_VERSION = 1;
+
+/** The trainer script. */
+export const TORCH_LM_TRAINER = join(import.meta.dir, "..", "..", "..", "experiments", "lm-families", "train_lm.py");
+
+/** Who trains a planned LM member when it is not our ONNX trainer. */
+export interface TorchTraining {
+  readonly arch: "llama" | "gpt2";
+  readonly init: "torch" | "hf";
+}
+
+/** A member to train: id, parent id, job. */
+export interface TorchLmMember {
+  readonly id: string;
+  readonly parent?: string;
+  readonly job: TorchLmJob;
+}
+
+/** The torch job of a planned LM run (`config` as our trainer would run it, executed by train_lm.py instead). */
+export function torchJob(config: TrainConfig, training: TorchTraining, dtype: "F32" | "BF16"): TorchLmJob {
+  if (config.objective.kind !== "llama-next-token" || config.data.kind !== "text") bug("torch families train next-token LMs on text");
+  const llama = config.objective.llama;
+  const optimizer = config.optimizer;
+  return {
+    trainer: "torch",
+    arch: training.arch,
+    config: {
+      vocab: llama.vocabSize,
+      dim: llama.dim,
+      depth: llama.depth,
+      heads: llama.heads,
+      mlp: llama.mlpDim,
+      context: llama.contextLength,
+      eps: llama.rmsNormEps,
+      rope_theta: llama.ropeTheta,
+      init_std: llama.initializerRange,
+    },
+    init: training.init,
+    dtype,
+    batch: config.batchSize,
+    seed: config.seed,
+    steps: config.steps,
+    lr: config.lr,
+    warmup: config.warmupSteps,
+    lr_floor: (config.lrFloor ?? 0) / config.lr,
+    optimizer: {
+      kind: optimizer.kind,
+      ...(optimizer.weightDecay !== undefined ? { wd: optimizer.weightDecay } : {}),
+      ...(optimizer.beta1 !== undefined ? { beta1: optimizer.beta1 } : {}),
+      ...(optimizer.beta2 !== undefined ? { beta2: optimizer.beta2 } : {}),
+      ...(optimizer.clipGradNorm !== undefined ? { clip: optimizer.clipGradNorm } : {}),
+    },
+    ...(config.lora
+      ? {
+          lora: {
+            rank: config.lora.rank,
+            alpha: config.lora.alpha,
+            targets: training.arch === "gpt2" ? ["attn.c_attn"] : ["self_attn.q_proj", "self_attn.v_proj"],
+          },
+        }
+      : {}),
+    corpus: config.data.corpus,
+    corpus_seed: config.data.seed,
+    ...(config.data.maxBytes !== undefined ? { maxBytes: config.data.maxBytes } : {}),
+    eval_fraction: config.data.evalFraction ?? 0.1,
+  };
+}
+
+/** Trains (or finds) every member, parents first; returns id → artefact (model.safetensors, config.json, result.json). */
+export async function trainTorchFamily(
+  members: readonly TorchLmMember[],
+  options: { readonly store: ArtifactStore; readonly python: string; readonly log?: (line: string) => void },
+): Promise<Map<string, Artifact>> {
+  const done = new Map<string, Artifact>();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  for (const member of members) {
+    const parent = member.parent === undefined ? undefined : done.get(member.parent);
+    if (member.parent !== undefined && !parent) bug(`torch family: ${member.id} listed before its parent ${member.parent}`);
+    const corpus = await corpusFile(options.store, member.job.corpus, member.job.maxBytes, member.job.corpus_seed);
+    const artifact = await options.store.get(
+      "torch-lm",
+      { version: TORCH_LM_TRAINER_VERSION, job: member.job },
+      async (folder) => {
+        log(`[torch-lm] ${member.id}: ${member.job.steps} steps (${member.job.arch}, dim ${member.job.config.dim}, depth ${member.job.config.depth})`);
+        const jobPath = join(folder, "job.json");
+        await Bun.write(jobPath, JSON.stringify({ ...member.job, corpus: corpus.path, parent: parent?.path ?? null, out: folder }));
+        // One torch/BLAS thread: the machine's other core belongs to the next job.
+        const env = { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+        const proc = Bun.spawn([options.python, TORCH_LM_TRAINER, "--job", jobPath], { stdout: "inherit", stderr: "inherit", env });
+        const code = await proc.exited;
+        if (code !== 0 || !existsSync(join(folder, "model.safetensors"))) throw foreignTrainingFailed(TORCH_LM_TRAINER, member.id, code);
+      },
+      { label: member.id, ...(parent ? { parent } : {}) },
+    );
+    done.set(member.id, artifact);
+  }
+  return done;
+}
+
+/** The corpus's bytes as one file artefact (what train_lm.py reads). */
+async function corpusFile(store: ArtifactStore, corpus: TextCorpus, maxBytes: number | undefined, seed: number): Promise<Artifact> {
+  return store.get(
+    "lm-corpus",
+    { corpus, maxBytes: maxBytes ?? null, seed: corpus === "chat" || corpus === "instruct" ? seed : null },
+    async (path) => {
+      await Bun.write(path, corpusTokens(corpus, maxBytes, seed));
+    },
+    { extension: "bin", label: corpus },
+  );
+}
+
+/** result.json of a torch member (the same shape as our trainer's TrainSummary). */
+export async function torchResult(artifact: Artifact): Promise<unknown> {
+  return JSON.parse(await readFile(join(artifact.path, "result.json"), "utf8"));
+}

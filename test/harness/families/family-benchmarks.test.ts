@@ -1,0 +1,90 @@
+import { describe, expect, test } from "bun:test";
+import { familyBenchmarks } from "../../../src/harness/families/family-benchmarks.ts";
+import { familyTruth } from "../../../src/harness/families/family-member.ts";
+import { LLAMA_RECIPES } from "../../../src/harness/families/llama-family-recipes.ts";
+import { planLlamaFamily } from "../../../src/harness/families/plan-llama-family.ts";
+import { torchJob } from "../../../src/harness/families/torch-lm-family.ts";
+
+const edges = (members: readonly { id: string; parent?: string }[]) =>
+  members
+    .filter((m) => m.parent)
+    .map((m) => `${m.parent}>${m.id}`)
+    .sort();
+
+describe("familyBenchmarks", () => {
+  const benchmarks = familyBenchmarks();
+
+  test("at least six Llama-like families and three SD-like seeds, every name once", () => {
+    expect(benchmarks.filter((b) => b.kind === "lm").length).toBeGreaterThanOrEqual(6);
+    expect(benchmarks.filter((b) => b.kind === "chain").length).toBeGreaterThanOrEqual(3);
+    expect(new Set(benchmarks.map((b) => b.name)).size).toBe(benchmarks.length);
+  });
+
+  test("every LM family is the Llama 2 tree, every chain the SD tree, and no two benchmarks share a model's training", () => {
+    const configs = new Set<string>();
+    for (const benchmark of benchmarks) {
+      familyTruth(benchmark.members);
+      if (benchmark.kind === "lm") {
+        expect(edges(benchmark.members)).toEqual(["codellama>codellama-instruct", "codellama>codellama-python", "llama-2>codellama", "llama-2>llama-2-chat"]);
+      } else {
+        expect(edges(benchmark.members)).toEqual(["sd-v1-1>sd-v1-2", "sd-v1-2>sd-v1-3", "sd-v1-2>sd-v1-4", "sd-v1-4>sd-v1-5"]);
+      }
+      // The SD chains share their root (the VTHR MAE root); every other model is its benchmark's own.
+      for (const member of benchmark.members.filter((m) => m.parent !== undefined)) {
+        const key = JSON.stringify({ config: member.config, torch: member.torch ?? null });
+        expect(configs.has(key)).toBe(false);
+        configs.add(key);
+      }
+    }
+  });
+
+  test("the command of a benchmark names its recipe and seed", () => {
+    expect(benchmarks.find((b) => b.name === "llama:llama-2@2023")?.command).toBe("bun run experiments/llama-family.ts");
+    expect(benchmarks.find((b) => b.name === "llama:llama-2@2024")?.command).toBe("bun run experiments/llama-family.ts --seed 2024");
+    expect(benchmarks.find((b) => b.name.startsWith("llama:gpt2@"))?.command).toBe("bun run experiments/llama-family.ts --recipe gpt2");
+    expect(benchmarks.find((b) => b.name === "sd@2025")?.command).toBe("bun run experiments/sd-family.ts --seed 2025");
+  });
+});
+
+describe("llama recipes", () => {
+  test("LoRA recipes adapt only chat and instruct; torch recipes mark every member", () => {
+    const lora = planLlamaFamily(LLAMA_RECIPES.lora!.settings);
+    expect(lora.filter((m) => m.config.lora).map((m) => m.id)).toEqual(["llama-2-chat", "codellama-instruct"]);
+    for (const name of ["torch", "gpt2"]) expect(planLlamaFamily(LLAMA_RECIPES[name]!.settings).every((m) => m.torch !== undefined)).toBe(true);
+    expect(planLlamaFamily(LLAMA_RECIPES["llama-2"]!.settings).some((m) => m.torch !== undefined)).toBe(false);
+  });
+
+  test("the large recipe has tens of millions of weights' order: 12.9 M parameters", () => {
+    const { dim, depth, mlpDim, vocabSize } = LLAMA_RECIPES.large!.settings.llama;
+    const parameters = depth * (4 * dim * dim + 3 * dim * mlpDim + 2 * dim) + 2 * vocabSize * dim + dim;
+    expect(parameters).toBeGreaterThan(12.8e6);
+    expect(parameters).toBeLessThan(13e6);
+  });
+});
+
+describe("torchJob", () => {
+  test("carries our run's schedule, optimiser and data to train_lm.py's names", () => {
+    const [root, chat] = planLlamaFamily(LLAMA_RECIPES.torch!.settings);
+    const job = torchJob(chat!.config, { arch: "llama", init: "torch" }, "BF16");
+    expect(job).toMatchObject({
+      trainer: "torch",
+      arch: "llama",
+      init: "torch",
+      dtype: "BF16",
+      steps: chat!.config.steps,
+      lr: chat!.config.lr,
+      corpus: "chat",
+    });
+    expect(job.lr_floor).toBeCloseTo(0.1, 12);
+    expect(job.optimizer).toEqual({ kind: "adamw", wd: 0.01, beta1: 0.9, beta2: 0.999, clip: 1 });
+    expect(job.corpus_seed).toBe(chat!.config.data.kind === "text" ? chat!.config.data.seed : -1);
+    expect(job.config).toMatchObject({ vocab: 256, dim: 64, depth: 2, context: 32 });
+    expect(torchJob(root!.config, { arch: "gpt2", init: "hf" }, "F32").lora).toBeUndefined();
+  });
+
+  test("LoRA targets follow the architecture's names (q/v for Llama, the fused c_attn for GPT-2)", () => {
+    const instruct = planLlamaFamily(LLAMA_RECIPES.lora!.settings).find((m) => m.id === "codellama-instruct")!;
+    expect(torchJob(instruct.config, { arch: "llama", init: "torch" }, "BF16").lora?.targets).toEqual(["self_attn.q_proj", "self_attn.v_proj"]);
+    expect(torchJob(instruct.config, { arch: "gpt2", init: "hf" }, "F32").lora?.targets).toEqual(["attn.c_attn"]);
+  });
+});

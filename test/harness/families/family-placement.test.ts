@@ -1,0 +1,43 @@
+import { describe, expect, test } from "bun:test";
+import { placementTable, undirectedMatches, type FamilyPlacementRow } from "../../../src/harness/families/family-placement.ts";
+
+describe("undirectedMatches", () => {
+  test("counts true edges found in either direction, never an edge twice", () => {
+    const truth = [
+      { parent: "a", child: "b" },
+      { parent: "b", child: "c" },
+      { parent: "a", child: "d" },
+    ];
+    expect(
+      undirectedMatches(
+        [
+          { parent: "b", child: "a" },
+          { parent: "b", child: "c" },
+          { parent: "c", child: "d" },
+        ],
+        truth,
+      ),
+    ).toBe(2);
+    expect(undirectedMatches([], truth)).toBe(0);
+  });
+});
+
+describe("placementTable", () => {
+  test("pools directed and placed counts per kind over their true edges", () => {
+    const settings = [
+      { name: "defaults", overrides: {} },
+      { name: "x", overrides: {} },
+    ];
+    const row = (benchmark: string, kind: "lm" | "chain", directed: number[], placed: number[]): FamilyPlacementRow => ({
+      benchmark,
+      kind,
+      trueEdges: 4,
+      directed,
+      placed,
+      defaultEdges: [],
+    });
+    const text = placementTable([row("a", "lm", [1, 4], [2, 4]), row("b", "lm", [2, 3], [3, 4]), row("s", "chain", [0, 3], [3, 3])], settings);
+    expect(text).toContain("pooled lm (2)     3/8 (5)   7/8 (8)");
+    expect(text).toContain("pooled chain (1)  0/4 (3)   3/4 (3)");
+  });
+});
