@@ -18,7 +18,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { experimentCommand, runExperiment, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 import { ArtifactStore } from "../src/harness/artifact-store.ts";
-import { familyBenchmarks, openFamilyBenchmark } from "../src/harness/families/family-benchmarks.ts";
+import { cachedFamilyArtifacts, familyBenchmarks, openFamilyBenchmark } from "../src/harness/families/family-benchmarks.ts";
 import { FAMILY_SETTINGS, familyPlacement, placementTable } from "../src/harness/families/family-placement.ts";
 import { discoverModels } from "../src/io/discover-models.ts";
 import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
@@ -36,36 +36,18 @@ async function main(options: CommonCliOptions & { readonly train?: boolean; read
   const rows = [];
   for (const benchmark of familyBenchmarks()) {
     if (wanted && !wanted.some((word) => benchmark.name.startsWith(word))) continue;
-    const opened = await openFamilyBenchmark(benchmark, {
-      store: options.train ? store : new DryStore(options.cache, { log: () => {}, now: () => performance.now() }),
-      progress: lineProgress(),
-    }).catch((error) => {
-      if (error instanceof NotTrained) return undefined;
-      throw error;
-    });
-    if (!opened) {
+    const artifacts = options.train ? undefined : await cachedFamilyArtifacts(benchmark, options.cache);
+    if (!options.train && !artifacts) {
       process.stderr.write(`[lm-families] ${benchmark.name}: not trained yet, skipped (${benchmark.command}, or --train)\n`);
       continue;
     }
-    const { releasePath, truth } = opened;
+    const { releasePath, truth } = await openFamilyBenchmark(benchmark, { store, progress: lineProgress() });
     rows.push(await familyPlacement(benchmark, await discoverModels([releasePath]), truth));
   }
   process.stdout.write(`${placementTable(rows)}\n`);
   const dataDir = join(options.reports, "data", "lm-families");
   await mkdir(dataDir, { recursive: true });
   await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings: FAMILY_SETTINGS, rows }, null, 1)}\n`);
-}
-
-/** A model the cache lacks, without --train. */
-class NotTrained extends Error {}
-
-/** An artefact store that finds what exists and refuses to produce anything. */
-class DryStore extends ArtifactStore {
-  override async get(...args: Parameters<ArtifactStore["get"]>): ReturnType<ArtifactStore["get"]> {
-    const [kind, config, , artifactOptions] = args;
-    if (kind !== "release" && !(await this.has(kind, config, artifactOptions))) throw new NotTrained();
-    return super.get(...args);
-  }
 }
 
 await runExperiment(program, main);

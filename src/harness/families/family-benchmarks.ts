@@ -5,7 +5,8 @@
  * (what experiments/llama-family.ts and experiments/sd-family.ts train, with the same cache
  * keys), so `openFamilyBenchmark` finds the trained models — or trains the missing ones.
  */
-import type { ArtifactStore } from "../artifact-store.ts";
+import { ArtifactStore, type Artifact } from "../artifact-store.ts";
+import { lineProgress } from "../../ui/progress.ts";
 import type { Progress } from "../../ui/progress.ts";
 import type { TruthGraph } from "../../types.ts";
 import { familyTruth, type FamilyMember } from "./family-member.ts";
@@ -80,4 +81,36 @@ export async function openFamilyBenchmark(
     workers: options.workers ?? 2,
   });
   return { releasePath: await releaseFolder(options.store, benchmark.family, artifacts), truth: familyTruth(benchmark.members) };
+}
+
+/**
+ * The benchmark's trained models from the cache at `cache`, or undefined when any is missing:
+ * nothing is trained (what a leaderboard reads).
+ */
+export async function cachedFamilyArtifacts(benchmark: FamilyBenchmark, cache: string): Promise<Map<string, Artifact> | undefined> {
+  try {
+    return await trainFamily({
+      family: benchmark.family,
+      members: benchmark.members,
+      dtype: benchmark.dtype,
+      store: new CachedOnlyStore(cache, { log: () => {}, now: () => performance.now() }),
+      progress: lineProgress({ write: () => {} }),
+      workers: 1,
+    });
+  } catch (error) {
+    if (error instanceof NotCached) return undefined;
+    throw error;
+  }
+}
+
+/** A model the cache lacks. */
+class NotCached extends Error {}
+
+/** An artefact store that finds what exists and refuses to produce anything. */
+class CachedOnlyStore extends ArtifactStore {
+  override async get(...args: Parameters<ArtifactStore["get"]>): ReturnType<ArtifactStore["get"]> {
+    const [kind, config, , options] = args;
+    if (!(await this.has(kind, config, options))) throw new NotCached(`${kind} not in the cache`);
+    return super.get(...args);
+  }
 }

@@ -20,6 +20,10 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--score entropy", overrides: { score: "entropy" } },
   { name: "--ft-distance max", overrides: { ftDistance: "max" } },
   { name: "--ft-distance mean", overrides: { ftDistance: "mean" } },
+  // λ = 0: no direction prior, so the edges are the distance's own minimum spanning tree — placement alone.
+  { name: "--lambda 0", overrides: { lambda: 0 } },
+  { name: "--lambda 0 --ft-distance max", overrides: { lambda: 0, ftDistance: "max" } },
+  { name: "--lambda 0 --ft-distance mean", overrides: { lambda: 0, ftDistance: "mean" } },
 ];
 
 /** One benchmark's counts under every setting, in FAMILY_SETTINGS order. */
