@@ -10,9 +10,11 @@
  *                with --train the missing models are trained, else missing families are skipped)
  *   2. recover   each with every setting, the way `mother recover <folder> [flag]` does
  *   3. score     directed edges right, and placement: true edges recovered in either direction
- *   4. report    the table on the terminal and reports/data/lm-families/results.json
+ *   4. variants  with --variants, placement by each candidate ℓ_FT variant and layer set alone
+ *                (its minimum spanning tree; src/harness/families/distance-variants.ts)
+ *   5. report    the tables on the terminal and reports/data/lm-families/results.json
  *
- * Usage: bun run experiments/lm-families.ts [--train] [--only a,b] [--reports DIR] [--cache DIR]
+ * Usage: bun run experiments/lm-families.ts [--train] [--variants] [--only a,b] [--reports DIR] [--cache DIR]
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -20,6 +22,7 @@ import { experimentCommand, runExperiment, type CommonCliOptions } from "../src/
 import { ArtifactStore } from "../src/harness/artifact-store.ts";
 import { cachedFamilyArtifacts, familyBenchmarks, openFamilyBenchmark } from "../src/harness/families/family-benchmarks.ts";
 import { FAMILY_SETTINGS, familyPlacement, placementTable } from "../src/harness/families/family-placement.ts";
+import { distanceVariants, variantTable, type VariantPlacement } from "../src/harness/families/distance-variants.ts";
 import { discoverModels } from "../src/io/discover-models.ts";
 import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { lineProgress } from "../src/ui/progress.ts";
@@ -28,12 +31,14 @@ const program = experimentCommand("lm-families", "Placement and orientation of e
   cache: "artefact cache (the families' models)",
 })
   .option("--train", "train the families missing from the cache (else they are skipped)")
+  .option("--variants", "also measure placement by each candidate distance variant and layer set (no direction prior)")
   .option("--only <names>", "comma-separated benchmark names or prefixes (e.g. llama:torch,sd@)");
 
-async function main(options: CommonCliOptions & { readonly train?: boolean; readonly only?: string }): Promise<void> {
+async function main(options: CommonCliOptions & { readonly train?: boolean; readonly variants?: boolean; readonly only?: string }): Promise<void> {
   const store = new ArtifactStore(options.cache, { log: () => {}, now: () => performance.now() });
   const wanted = options.only?.split(",").filter((word) => word !== "");
   const rows = [];
+  const variants: { benchmark: string; kind: string; placements: VariantPlacement[] }[] = [];
   for (const benchmark of familyBenchmarks()) {
     if (wanted && !wanted.some((word) => benchmark.name.startsWith(word))) continue;
     const artifacts = options.train ? undefined : await cachedFamilyArtifacts(benchmark, options.cache);
@@ -42,12 +47,15 @@ async function main(options: CommonCliOptions & { readonly train?: boolean; read
       continue;
     }
     const { releasePath, truth } = await openFamilyBenchmark(benchmark, { store, progress: lineProgress() });
-    rows.push(await familyPlacement(benchmark, await discoverModels([releasePath]), truth));
+    const models = await discoverModels([releasePath]);
+    rows.push(await familyPlacement(benchmark, models, truth));
+    if (options.variants) variants.push({ benchmark: benchmark.name, kind: benchmark.kind, placements: await distanceVariants(models, truth) });
   }
   process.stdout.write(`${placementTable(rows)}\n`);
+  if (options.variants) process.stdout.write(`\n${variantTable(variants)}\n`);
   const dataDir = join(options.reports, "data", "lm-families");
   await mkdir(dataDir, { recursive: true });
-  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings: FAMILY_SETTINGS, rows }, null, 1)}\n`);
+  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings: FAMILY_SETTINGS, rows, variants }, null, 1)}\n`);
 }
 
 await runExperiment(program, main);
