@@ -16,16 +16,17 @@
  *
  * Usage: bun run experiments/lm-families.ts [--train] [--variants] [--only a,b] [--reports DIR] [--cache DIR]
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { experimentCommand, runExperiment, type CommonCliOptions } from "../src/harness/experiment-cli.ts";
 import { ArtifactStore } from "../src/harness/artifact-store.ts";
-import { cachedFamilyArtifacts, familyBenchmarks, openFamilyBenchmark } from "../src/harness/families/family-benchmarks.ts";
+import { cachedFamilyArtifacts, familyBenchmarks, openFamilyBenchmark, type FamilyBenchmark } from "../src/harness/families/family-benchmarks.ts";
 import { FAMILY_SETTINGS, familyPlacement, placementTable } from "../src/harness/families/family-placement.ts";
 import { distanceVariants, variantTable, type VariantPlacement } from "../src/harness/families/distance-variants.ts";
 import { discoverModels } from "../src/io/discover-models.ts";
 import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { lineProgress } from "../src/ui/progress.ts";
+import { formatTable } from "../src/report/print-table.ts";
 
 const program = experimentCommand("lm-families", "Placement and orientation of every family benchmark (Llama-like recipes, SD-like seeds) under each setting", {
   cache: "artefact cache (the families' models)",
@@ -38,6 +39,7 @@ async function main(options: CommonCliOptions & { readonly train?: boolean; read
   const store = new ArtifactStore(options.cache, { log: () => {}, now: () => performance.now() });
   const wanted = options.only?.split(",").filter((word) => word !== "");
   const rows = [];
+  const training: { benchmark: string; steps: number; cpuMinutes: number; parameters: number }[] = [];
   const variants: { benchmark: string; kind: string; placements: VariantPlacement[] }[] = [];
   for (const benchmark of familyBenchmarks()) {
     if (wanted && !wanted.some((word) => benchmark.name.startsWith(word))) continue;
@@ -49,13 +51,30 @@ async function main(options: CommonCliOptions & { readonly train?: boolean; read
     const { releasePath, truth } = await openFamilyBenchmark(benchmark, { store, progress: lineProgress() });
     const models = await discoverModels([releasePath]);
     rows.push(await familyPlacement(benchmark, models, truth));
+    training.push({ benchmark: benchmark.name, ...(await trainingCost(benchmark, releasePath)), parameters: rows.at(-1)!.parameters });
     if (options.variants) variants.push({ benchmark: benchmark.name, kind: benchmark.kind, placements: await distanceVariants(models, truth) });
   }
+  const trainingRows = training.map((t) => [t.benchmark, `${(t.parameters / 1e6).toFixed(2)} M`, t.steps, Number(t.cpuMinutes.toFixed(1))]);
+  process.stdout.write(
+    `${formatTable("Size and training (the trainers' own ms/step × steps, summed over the family)", ["benchmark", "parameters", "steps", "train CPU-minutes"], trainingRows).join("\n")}\n\n`,
+  );
   process.stdout.write(`${placementTable(rows)}\n`);
   if (options.variants) process.stdout.write(`\n${variantTable(variants)}\n`);
   const dataDir = join(options.reports, "data", "lm-families");
   await mkdir(dataDir, { recursive: true });
-  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings: FAMILY_SETTINGS, rows, variants }, null, 1)}\n`);
+  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings: FAMILY_SETTINGS, rows, training, variants }, null, 1)}\n`);
+}
+
+/** Steps and the trainers' loop time of a family (result.json of every member). */
+async function trainingCost(benchmark: FamilyBenchmark, releasePath: string): Promise<{ steps: number; cpuMinutes: number }> {
+  let steps = 0;
+  let ms = 0;
+  for (const member of benchmark.members) {
+    const result = JSON.parse(await readFile(join(releasePath, member.id, "result.json"), "utf8")) as { msPerStep: number };
+    steps += member.config.steps;
+    ms += result.msPerStep * member.config.steps;
+  }
+  return { steps, cpuMinutes: ms / 60_000 };
 }
 
 await runExperiment(program, main);

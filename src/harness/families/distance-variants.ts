@@ -9,8 +9,8 @@
  * - mean:     mean |Δw| / the layer's RMS over the family (summed; recovery's "mean")
  * - geometric: √(max · mean) (recovery's default)
  * - l2:       mean (Δw)² / RMS² (summed; a squared Euclidean distance)
- * - scaled-mean / scaled-max: each model's layer divided by its own RMS first, so a uniform
- *             shrink (weight decay) or growth of a layer is no distance
+ * - scaled-mean / scaled-max / scaled-geometric: each model's layer divided by its own RMS
+ *             first, so a uniform shrink (weight decay) or growth of a layer is no distance
  * - cosine:   1 − cos(u_l, v_l) (summed)
  */
 import type { LayerKind, ModelSource, TruthGraph } from "../../types.ts";
@@ -20,7 +20,7 @@ import { assert } from "../../errors.ts";
 import { formatTable } from "../../report/print-table.ts";
 
 /** The variants, in table order. */
-export const DISTANCE_VARIANTS = ["max", "mean", "geometric", "l2", "scaled-mean", "scaled-max", "cosine"] as const;
+export const DISTANCE_VARIANTS = ["max", "mean", "geometric", "l2", "scaled-mean", "scaled-max", "scaled-geometric", "cosine"] as const;
 export type DistanceVariant = (typeof DISTANCE_VARIANTS)[number];
 
 /** Layer sets compared (weights only). */
@@ -145,6 +145,11 @@ function combine(variant: DistanceVariant, layers: readonly LayerTerms[], k: num
   if (variant === "l2") return sum((l, at) => (l.rms > 0 ? l.meanSquare[at]! / (l.rms * l.rms) : 0));
   if (variant === "scaled-mean") return sum((l, at) => l.scaledMean[at]!);
   if (variant === "scaled-max") return maxOf((l, at) => l.scaledMax[at]!);
+  if (variant === "scaled-geometric") {
+    const a = maxOf((l, at) => l.scaledMax[at]!);
+    const b = sum((l, at) => l.scaledMean[at]!);
+    return a.map((value, at) => Math.sqrt(value * b[at]!));
+  }
   return sum((l, at) => l.cosine[at]!);
 }
 

@@ -35,6 +35,8 @@ export interface FamilyPlacementRow {
   readonly placed: readonly number[];
   /** The defaults' recovered edges, "parent→child". */
   readonly defaultEdges: readonly string[];
+  /** Weights per model (every tensor of the root). */
+  readonly parameters: number;
 }
 
 /** Recovers `models` (the benchmark's release folder) under every setting. */
@@ -52,6 +54,7 @@ export async function familyPlacement(
     directed: recoveries.map((r) => r.scores.edges.correct),
     placed: recoveries.map((r) => undirectedMatches(r.graph.edges, truth.edges)),
     defaultEdges: recoveries[0]!.graph.edges.map((e) => `${e.parent}→${e.child}`),
+    parameters: models[0]!.tensors.reduce((sum, t) => sum + t.shape.reduce((product, size) => product * size, 1), 0),
   };
 }
 

@@ -9,8 +9,11 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Artifact, ArtifactStore } from "../artifact-store.ts";
 import { corpusTokens } from "../dataset-source.ts";
-import type { TextCorpus } from "./llama-family-settings.ts";
 import type { TrainConfig } from "../../train/train-config.ts";
+import type { DataSpec } from "../../train/data-source.ts";
+
+/** A text corpus of datasets/text. */
+type TextCorpus = Extract<DataSpec, { kind: "text" }>["corpus"];
 import { foreignTrainingFailed } from "../../messages.ts";
 import { bug } from "../../errors.ts";
 

@@ -35,6 +35,7 @@ describe("placementTable", () => {
       directed,
       placed,
       defaultEdges: [],
+      parameters: 1,
     });
     const text = placementTable([row("a", "lm", [1, 4], [2, 4]), row("b", "lm", [2, 3], [3, 4]), row("s", "chain", [0, 3], [3, 3])], settings);
     expect(text).toContain("pooled lm (2)     3/8 (5)   7/8 (8)");
