@@ -83,16 +83,53 @@ export function detectMerges(
       .filter((p) => p !== c)
       .sort((a, b) => distance[c * k + a]! - distance[c * k + b]!)
       .slice(0, MERGE_CANDIDATES);
-    const linear = mayBeLinearMerge(screen, c, candidates) ? fitMerge(samples, c, candidates) : undefined;
-    const merge = linear ?? sparseMergeOf(samples, c, candidates);
+    const merge = linearMergeOf(screen, samples, c, candidates) ?? sparseMergeOf(samples, c, candidates);
     if (merge) merges.push(merge);
   }
   return resolveMerges(merges);
 }
 
-/** The screen's verdict for one child: false when fitMerge(samples, child, candidates) finds no merge (detect-merges-screen.ts). */
-export function mayBeLinearMerge(screen: MergeScreen, child: number, candidates: readonly number[]): boolean {
-  return candidates.length >= 2 && greedyFit(screen.layers(child, candidates), SCREEN_SLACK) !== undefined;
+/** The screen's verdict for one child: false when fitMerge(samples, child, candidates, nearer) finds no merge (detect-merges-screen.ts). */
+export function mayBeLinearMerge(screen: MergeScreen, child: number, candidates: readonly number[], nearer = Number.POSITIVE_INFINITY): boolean {
+  return candidates.length >= 2 && greedyFit(screen.layers(child, candidates), SCREEN_SLACK, nearer) !== undefined;
+}
+
+/**
+ * Starts of the greedy fit: from the nearest candidate, then without it, then without the next.
+ * A merge's own fine-tune can be nearer to it than any parent (a short fine-tune of a merge: the
+ * Llama-like zoo's SFT of a linear merge); started there, the first parent explains too little
+ * of the fine-tune's new direction to be taken, and the merge was missed.
+ */
+export const MERGE_STARTS = 3;
+
+/**
+ * fitMerge from each start; the bar stays MERGE_RESIDUAL of the distance to the nearest candidate,
+ * skipped ones included, so leaving out a near model never makes a fit easier to accept.
+ */
+function linearMergeOf(
+  screen: MergeScreen,
+  samples: readonly (readonly Float64Array[])[],
+  child: number,
+  candidates: readonly number[],
+): DetectedMerge | undefined {
+  let nearest = Number.POSITIVE_INFINITY;
+  for (let start = 0; start < MERGE_STARTS && start < candidates.length - 1; start++) {
+    const from = candidates.slice(start);
+    const merge = mayBeLinearMerge(screen, child, from, nearest) ? fitMerge(samples, child, from, nearest) : undefined;
+    if (merge) return merge;
+    nearest = Math.min(nearest, sampleDistance(samples, child, candidates[start]!));
+  }
+  return undefined;
+}
+
+/** ‖c − p‖ over every layer's sample. */
+function sampleDistance(samples: readonly (readonly Float64Array[])[], c: number, p: number): number {
+  let sum = 0;
+  samples[c]!.forEach((layer, l) => {
+    const other = samples[p]![l]!;
+    for (let i = 0; i < layer.length; i++) sum += (layer[i]! - other[i]!) ** 2;
+  });
+  return Math.sqrt(sum);
 }
 
 /**
@@ -113,23 +150,31 @@ function sparseMergeOf(samples: readonly (readonly Float64Array[])[], child: num
   };
 }
 
-/** Steps 1–3 for one child; undefined when it is no merge. */
-export function fitMerge(samples: readonly (readonly Float64Array[])[], child: number, candidates: readonly number[]): DetectedMerge | undefined {
+/**
+ * Steps 1–3 for one child; undefined when it is no merge. `nearer`: the distance to a model left
+ * out of `candidates` that is nearer than all of them (the acceptance bar is relative to it).
+ */
+export function fitMerge(
+  samples: readonly (readonly Float64Array[])[],
+  child: number,
+  candidates: readonly number[],
+  nearer = Number.POSITIVE_INFINITY,
+): DetectedMerge | undefined {
   if (candidates.length < 2) return undefined;
   // Regressors: 0 is the first candidate (the scale v), 1… the others minus it. Centring on any
   // member of the set spans the same fits; the nearest by D keeps the differences small.
   const set = [...candidates];
   const grams = centredGrams(samples, child, set);
-  const found = greedyFit(grams, 0);
+  const found = greedyFit(grams, 0, nearer);
   return found && mergeOf(grams, found.chosen, set, child, found.single);
 }
 
 /**
  * Steps 1–2 on one child's products (regressor 0 = p₁): the regressors of the smallest set
- * whose residual is below MERGE_RESIDUAL · r₁, and r₁; undefined when there is none. `slack`
+ * whose residual is below MERGE_RESIDUAL · min(r₁, nearer), and r₁; undefined when there is none. `slack`
  * loosens both bars (the screen's shared products round differently, detect-merges-screen.ts).
  */
-function greedyFit(grams: readonly LayerProducts[], slack: number): { chosen: number[]; single: number } | undefined {
+function greedyFit(grams: readonly LayerProducts[], slack: number, nearer = Number.POSITIVE_INFINITY): { chosen: number[]; single: number } | undefined {
   const m = grams[0]?.count ?? 0;
   // ‖c − q‖² = ‖y − v_q‖² from the same products the first step needs.
   const squared = (at: number) => grams.reduce((sum, g) => sum + (at === 0 ? g.target : g.target - 2 * g.right(at) + g.gram(at, at)), 0);
@@ -150,7 +195,7 @@ function greedyFit(grams: readonly LayerProducts[], slack: number): { chosen: nu
     if (!best || best.residual > (1 - MIN_STEP_GAIN) * (1 + slack) * residual) return undefined;
     chosen = [...chosen, best.at];
     residual = best.residual;
-    if (residual <= MERGE_RESIDUAL * (1 + slack) * single) return { chosen, single };
+    if (residual <= MERGE_RESIDUAL * (1 + slack) * Math.min(single, nearer)) return { chosen, single };
   }
   return undefined;
 }

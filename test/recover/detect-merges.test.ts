@@ -112,6 +112,20 @@ describe("merge detection (detect-merges.ts)", () => {
     expect(merges([base, a, b, c, grandchild, ofMerge])).toEqual([]);
   });
 
+  test("a merge whose own short fine-tunes are nearer to it than its parents is still found (the greedy fit restarts past them)", () => {
+    const merged = combine([a, b], [0.5, 0.5]);
+    // Two short fine-tunes of the merge: each nearer to it (0.0005 per weight) than a or b (~0.0014).
+    const [sft1, sft2] = [plus(merged, noise(0.0005)), plus(merged, noise(0.0005))];
+    const found = merges([base, a, b, c, merged, sft1, sft2]);
+    expect(found.map((m) => [m.child, [...m.parents].sort()])).toEqual([[4, [1, 2]]]);
+    // Started from the nearest model only (as before), the fit misses it.
+    const k = 7;
+    const d = distances([base, a, b, c, merged, sft1, sft2]);
+    const byDistance = [0, 1, 2, 3, 5, 6].sort((x, y) => d[4 * k + x]! - d[4 * k + y]!);
+    expect(byDistance.slice(0, 2).sort()).toEqual([5, 6]);
+    expect(fitMerge([base, a, b, c, merged, sft1, sft2], 4, byDistance)).toBeUndefined();
+  });
+
   test("siblings sharing most of their drift (same data, other seeds) stay fine-tunes", () => {
     const drift = noise(0.002);
     const siblings = [0, 1, 2].map(() => plus(plus(base, drift), noise(0.001)));

@@ -9,6 +9,7 @@ import { clusteringAccuracy } from "../../recover/evaluate.ts";
 import { typedScores } from "../../recover/evaluate-typed.ts";
 import { RELATION_TYPES, type ModelGraph } from "../../types.ts";
 import { memberKind, publishedFormat, type ZooPlan } from "./zoo-members.ts";
+import { typedTreeFigure } from "./typed-tree-figure.ts";
 
 /** One recovery of the zoo under a named setting. */
 export interface ZooRun {
@@ -75,6 +76,36 @@ export function modelZooPage(zoo: ZooPlan, runs: readonly ZooRun[], generation: 
       return [kind, ...trees.map(count), count()];
     }),
   };
+  const edgeText = (edges: readonly { parent: string; type?: string }[]) => edges.map((e) => `${e.parent} [${e.type}]`).join(", ") || "(root)";
+  const wrong: ReportTable = {
+    title: `Models whose parents or types were recovered wrong (${runs[0]?.label ?? ""})`,
+    columns: ["model", "made as", "true parent(s)", "recovered parent(s)"],
+    rows: zoo.members.flatMap((member): Cell[][] => {
+      const truth = truthEdges.filter((e) => e.child === member.id);
+      const found = first?.edges.filter((e) => e.child === member.id) ?? [];
+      const same = truth.length === found.length && truth.every((t) => found.some((f) => f.parent === t.parent && f.type === t.type));
+      return same ? [] : [[member.id, memberKind(member), edgeText(truth), edgeText(found)]];
+    }),
+  };
+  const figures = trees.map((tree) => {
+    const ids = new Set(zoo.members.filter((m) => m.tree === tree).map((m) => m.id));
+    const truth = truthEdges.filter((e) => ids.has(e.child));
+    return {
+      title: `${tree}: truth and recovered`,
+      spec: typedTreeFigure({
+        title: `${tree} (${ids.size} models)`,
+        ids: [...ids],
+        truth,
+        recovered: first?.edges.filter((e) => ids.has(e.child)) ?? [],
+        label: (id) => id.replace(`.${tree}.`, "."),
+      }),
+      caption:
+        "The truth, then the recovery with no flags (beside it, or under it when both do not fit); depth runs left to right, one row per model " +
+        "(ids without the tree's name). " +
+        "Colour is the relation type, merge edges dashed (one per parent); a wrong edge (recovered but not true, or of another type) or a " +
+        "missed one (true, not recovered) lies on a red band.",
+    };
+  });
   return {
     slug: "model-zoo",
     title: "Model zoo: a typed Model Graph (issue #12)",
@@ -85,7 +116,7 @@ export function modelZooPage(zoo: ZooPlan, runs: readonly ZooRun[], generation: 
       "TIES, DARE) and chains that mix methods (a fine-tune of a merge, a GGUF of a fine-tune of a merged-LoRA model, adapters on fine-tunes " +
       "and on adapters). Recovered from the release folder with no flags, and by MoTHer with the paper's settings (max |Δw|, kurtosis, " +
       "specialization, the number of trees given, no merges; it gets the adapters already attached to their bases).",
-    figures: [],
-    tables: [overall, perType, composition, merges],
+    figures,
+    tables: [overall, perType, composition, wrong, merges],
   };
 }
