@@ -1,0 +1,71 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { discoverModels } from "../../../src/io/discover-models.ts";
+import { attachAdapters } from "../../../src/io/peft/attach-adapters.ts";
+import { readTensor } from "../../../src/io/read-safetensors.ts";
+import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
+import { buildZoo } from "../../../src/harness/zoo/build-zoo.ts";
+import { ZooBuilder } from "../../../src/harness/zoo/zoo-members.ts";
+import { makeUniform } from "../../../src/recover/seeded-random.ts";
+import { silentProgress } from "../../../src/ui/progress.ts";
+import type { Artifact } from "../../../src/harness/artifact-store.ts";
+
+const dir = await mkdtemp(join(tmpdir(), "mother-build-zoo-"));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const Q = "model.layers.0.self_attn.q_proj.weight";
+const MLP = "model.layers.0.mlp.up_proj.weight";
+
+/** A "trained" checkpoint folder: q_proj and up_proj 64 × 64 (whole Q8_0 blocks). */
+async function checkpoint(name: string, q: Float32Array | Float64Array, up: Float32Array | Float64Array): Promise<Artifact> {
+  const path = join(dir, "trained", name);
+  await writeSafetensors(join(path, "model.safetensors"), [
+    { name: Q, dtype: "F32", shape: [64, 64], data: q },
+    { name: MLP, dtype: "F32", shape: [64, 64], data: up },
+  ]);
+  return { kind: "model", key: `key-${name}`, path, cached: true, bytes: 0 };
+}
+
+describe("buildZoo", () => {
+  test("publishes every member as a hub user downloads it; recovery's reader sees each one with its format", async () => {
+    const [q, up] = [makeUniform(4096, 1), makeUniform(4096, 2)];
+    const rankOne = Float32Array.from(q, (v, i) => v + 0.01 * (Math.floor(i / 64) % 5) * ((i % 64) % 3));
+    const trained = new Map([
+      ["root", await checkpoint("root", q, up)],
+      [
+        "full",
+        await checkpoint(
+          "full",
+          Float32Array.from(q, (v, i) => v + 0.01 * Math.sin(i)),
+          Float32Array.from(up, (v, i) => v + 0.01 * Math.cos(i)),
+        ),
+      ],
+      ["lora", await checkpoint("lora", rankOne, up)],
+    ]);
+    const zoo = new ZooBuilder();
+    zoo.add({ id: "root", tree: "root", make: "trained" });
+    zoo.add({ id: "full", tree: "root", make: "trained", parent: "root" });
+    zoo.add({ id: "lora", tree: "root", make: "trained", parent: "root", lora: { rank: 1, alpha: 1, targets: ["q_proj"] }, adapterFolder: true });
+    zoo.add({ id: "full.Q8_0", tree: "root", make: "gguf", source: "full", type: "Q8_0" });
+    zoo.add({ id: "full.int8", tree: "root", make: "copy", source: "full", kind: "int8" });
+    zoo.add({ id: "merge", tree: "root", make: "merge", parents: ["full", "lora"], method: { kind: "linear", weights: [1, 1] } });
+    const plan = zoo.plan();
+    const options = { cache: join(dir, "cache"), progress: silentProgress, workers: 1 };
+    const built = await buildZoo(plan, trained, options);
+    expect(built.fresh).toBe(4); // the GGUF file, the int8 copy, the merge, the adapter folder
+    expect((await readdir(built.release)).sort()).toEqual(["full", "full.Q8_0", "full.int8", "lora", "merge", "root"]);
+    expect((await buildZoo(plan, trained, options)).fresh).toBe(0);
+
+    const { models, unattached } = await attachAdapters(await discoverModels([built.release]));
+    expect(unattached).toEqual([]);
+    const formats = Object.fromEntries(models.map((m) => [m.id, m.format ?? "safetensors"]));
+    expect(formats).toEqual({ full: "safetensors", "full.Q8_0": "gguf", "full.int8": "safetensors", lora: "peft", merge: "safetensors", root: "safetensors" });
+    // The adapter folder attached to its base reads back as the trained LoRA model.
+    const lora = models.find((m) => m.id === "lora")!;
+    expect(lora.base).toBe("root");
+    const values = await readTensor(lora.tensors.find((t) => t.name === Q)!);
+    values.forEach((v, i) => expect(v).toBeCloseTo(rankOne[i]!, 5));
+  });
+});
