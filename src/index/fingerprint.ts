@@ -14,6 +14,7 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { LayerKind, LayerStats, ModelSource, TensorInfo } from "../types.ts";
+import { bug } from "../errors.ts";
 import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
 import { readTensor } from "../io/read-safetensors.ts";
 import { layerStats, powerSumShift, statsFromPowerSums } from "../stats/layer-stats.ts";
@@ -67,11 +68,23 @@ export interface Fingerprint {
 
 /** The selected layers of one model, as recovery's plan would read them (default layer kinds, no sketches). */
 export function fingerprintLayers(model: ModelSource): { layer: FingerprintLayer; tensor: TensorInfo }[] {
-  return planLayers([model], { ...DEFAULT_RECOVER_OPTIONS, distance: "ft" }).map((job) => ({
-    layer: { name: job.name, kind: job.kind, shape: job.shape, distance: job.roles.distance, score: job.roles.score },
-    tensor: job.tensors[0]!,
-  }));
+  // The plan depends on the tensors' names, shapes and types only: planned once per layout
+  // (classifying every name by pattern was 13 % of fingerprinting 1,000 models of one architecture).
+  const layout = model.tensors.map((t) => `${t.name}:${t.shape.join("x")}:${t.dtype}`).join("|");
+  let plan = plansOf.get(layout);
+  if (!plan) {
+    plan = planLayers([model], { ...DEFAULT_RECOVER_OPTIONS, distance: "ft" }).map((job) => ({
+      layer: { name: job.name, kind: job.kind, shape: job.shape, distance: job.roles.distance, score: job.roles.score },
+      tensor: job.tensors[0]!.name,
+    }));
+    plansOf.set(layout, plan);
+  }
+  const byName = new Map(model.tensors.map((tensor) => [tensor.name, tensor]));
+  return plan.map(({ layer, tensor }) => ({ layer, tensor: byName.get(tensor) ?? bug(`planned tensor ${tensor} is in its model`) }));
 }
+
+/** Fingerprint plans by tensor layout (names, shapes, types): the layers and the tensor each reads. */
+const plansOf = new Map<string, { layer: FingerprintLayer; tensor: string }[]>();
 
 /** The architecture key of a layer list: names and shapes, order-free (as groupByArchitecture groups). */
 export function architectureOf(layers: readonly FingerprintLayer[]): string {
