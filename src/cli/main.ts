@@ -69,9 +69,9 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         "--chain <rule>",
-        "how --stage auto orients a tree without a branch (a chain, a pair): assume fine-tuning, or by distance from a synthetic init",
+        "how --stage auto orients a tree without a branch (a chain, a pair): assume fine-tuning, by distance from a synthetic init, or that for chains of 3+ models only",
       )
-        .choices(["specialization", "init-distance"])
+        .choices(["specialization", "init-distance", "chains"])
         .default(DEFAULTS.chain),
     )
     .option(

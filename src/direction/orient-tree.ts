@@ -89,7 +89,8 @@ export function orientTree(input: OrientInput): Oriented {
   let decidedBy: TreeDirection["decidedBy"] =
     kept.length < 2 ? "single" : anyStage ? "rule" : stages.includes("auto") ? (chosen.tree.orientationTied ? "tie" : "branches") : "stages";
   // A chain or a pair: both orientations cost the same, so an absolute signal may break the tie (orient-chain.ts).
-  if (decidedBy === "tie" && options.chain === "init-distance" && kept.length > 1) {
+  const chainRule = options.chain === "init-distance" ? kept.length > 1 : options.chain === "chains" && kept.length > 2;
+  if (decidedBy === "tie" && chainRule) {
     const reversed = solve(
       chosen.rule,
       stages.map((stage) => (stage === "auto" ? "generalization" : stage)),

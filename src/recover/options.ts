@@ -23,9 +23,11 @@ export interface RecoverOptions {
   /**
    * How `--stage auto` orients a tree without a branch (a chain or a pair), where both
    * orientations cost the same: "specialization" assumes fine-tuning; "init-distance" lets the
-   * distance from a synthetic init decide (src/direction/orient-chain.ts; docs/direction.md).
+   * distance from a synthetic init decide (src/direction/orient-chain.ts; docs/direction.md);
+   * "chains" lets it decide chains of three or more models (two or more edges vote) and assumes
+   * fine-tuning for a pair, where one edge's vote is weaker than the fine-tuning trend.
    */
-  readonly chain: "specialization" | "init-distance";
+  readonly chain: "specialization" | "init-distance" | "chains";
   /** Number of trees in the whole set, or "auto" (chosen from the dendrogram). */
   readonly trees: number | "auto";
   readonly distance: DistanceName;
@@ -83,7 +85,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // trend got 0.42 of edges and auto 0.91 (experiments/foreign-trees.ts, docs/defaults.md).
   stage: "auto",
   stages: {},
-  chain: "specialization",
+  chain: "chains",
   trees: "auto",
   distance: "auto",
   ftDistance: "geometric",

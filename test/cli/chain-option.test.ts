@@ -1,8 +1,8 @@
 /**
  * `mother recover --chain`: a chain (root → child → grandchild) has no branch, so --stage auto
- * ties; by default it says so and assumes fine-tuning, with `--chain init-distance` the
- * distance from a synthetic init decides, and both say per tree on standard error and in the
- * JSON's `directions` what decided.
+ * ties; by default (`--chain chains`) the distance from a synthetic init decides a chain of three
+ * or more and a pair is a tie (fine-tuning assumed); `--chain specialization` assumes fine-tuning
+ * for both; every mode says per tree on standard error and in the JSON's `directions` what decided.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -13,6 +13,7 @@ import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
 let dir: string;
 let chain: string;
+let pair: string;
 
 async function mother(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const proc = Bun.spawn(["bun", MAIN, ...args], { stdout: "pipe", stderr: "pipe" });
@@ -25,14 +26,26 @@ beforeAll(async () => {
   chain = join(dir, "chain");
   // r → r-c0 → r-c0-g0: every fine-tune adds noise, so the weights' mean square grows down the chain.
   await writeSyntheticTrees(chain, [{ root: "r", children: 1, grandchildren: 1 }], { seed: 11 });
+  pair = join(dir, "pair");
+  await writeSyntheticTrees(pair, [{ root: "r", children: 1, grandchildren: 0 }], { seed: 11 });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
 describe("mother recover --chain", () => {
-  test("by default a chain is a tie, said on stderr and recorded as such", async () => {
+  test("by default a chain of three is oriented by the init distance, and a pair is a tie", async () => {
     const run = await mother("recover", chain, "--no-cache");
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).directions[0]).toMatchObject({ root: "r", decidedBy: "init-distance" });
+    const two = await mother("recover", pair, "--no-cache");
+    expect(two.code).toBe(0);
+    expect(JSON.parse(two.stdout).directions[0]).toMatchObject({ decidedBy: "tie", margin: 0 });
+    expect(two.stderr).toContain("both orientations fit equally");
+  }, 30_000);
+
+  test("--chain specialization: a chain is a tie, said on stderr and recorded as such", async () => {
+    const run = await mother("recover", chain, "--no-cache", "--chain", "specialization");
     expect(run.code).toBe(0);
     const graph = JSON.parse(run.stdout);
     expect(graph.directions).toHaveLength(1);

@@ -118,13 +118,13 @@ describe("a chain under --stage auto", () => {
     const layer = [0, 1, 2].map((d) => ({ kurtosis: 3 + d, variance: 1 + d }));
     return craftedGroup(layer, layer);
   };
-  const orient = (chain: "specialization" | "init-distance") => {
-    const members = craftedMembers(CHAIN.n, "auto");
+  const orient = (chain: "specialization" | "init-distance" | "chains", n = CHAIN.n) => {
+    const members = craftedMembers(n, "auto");
     return orientTree({
       group: chainGroup(),
       members,
       kept: members,
-      distance: CHAIN.distance,
+      distance: n === CHAIN.n ? CHAIN.distance : Float64Array.of(0, 1, 1, 0),
       choice: "ft",
       options: { ...OPTIONS, score: "kurtosis", chain },
       forbidden: undefined,
@@ -132,7 +132,14 @@ describe("a chain under --stage auto", () => {
     });
   };
 
-  test("ties by default and falls back to specialization (backwards here), with margin 0", () => {
+  test("by default (--chain chains) a chain of three is oriented by the init distance, a pair is left a tie", () => {
+    expect(OPTIONS.chain).toBe("chains");
+    expect(orient("chains").direction).toMatchObject({ decidedBy: "init-distance", root: "m0" });
+    expect(orient("chains", 2).direction).toMatchObject({ decidedBy: "tie", margin: 0, root: "m1" });
+    expect(orient("init-distance", 2).direction).toMatchObject({ decidedBy: "init-distance", root: "m0" });
+  });
+
+  test("--chain specialization ties and falls back to specialization (backwards here), with margin 0", () => {
     const tied = orient("specialization");
     expect(tied.direction).toMatchObject({ decidedBy: "tie", margin: 0, root: "m2" });
     expect(directionLine(tied.direction)).toContain("both orientations fit equally");

@@ -37,16 +37,35 @@ function vthrBenchmark(split: SplitName): DirectionBenchmark {
   };
 }
 
-/** The FT split's trees cut into pairs or chains (benchmark.ts subtreesOf): what a chain tie-break decides alone. */
-function vthrSubtrees(shape: "pairs" | "chains"): DirectionBenchmark {
-  const whole = vthrBenchmark("ft");
+/** `whole`'s trees cut into pairs or chains (benchmark.ts subtreesOf): what a chain tie-break decides alone. Same family as `whole`. */
+function subtreeBenchmark(whole: DirectionBenchmark, shape: "pairs" | "chains"): DirectionBenchmark {
   return {
     ...whole,
-    name: `vthr-ft-${shape}`,
-    family: "vthr",
+    name: `${whole.name}-${shape}`,
     load: async (cache) => {
       const loaded = await whole.load(cache);
       return "missing" in loaded ? loaded : subtreesOf(loaded, shape);
+    },
+  };
+}
+
+/** Every recipe's trees in one benchmark (the roots are shared, the fine-tunes are prefixed by their recipe). */
+function allRecipes(recipes: readonly DirectionBenchmark[]): DirectionBenchmark {
+  return {
+    name: "recipes",
+    family: "recipes",
+    domain: "vit",
+    produce: "bun run experiments/recipe-robustness.ts",
+    load: async (cache) => {
+      const parts: BenchmarkModels[] = [];
+      for (const recipe of recipes) {
+        const loaded = await recipe.load(cache);
+        if ("missing" in loaded) return loaded;
+        parts.push(loaded);
+      }
+      const models = new Map(parts.flatMap((p) => p.models.map((m) => [m.id, m] as const)));
+      const truthModels = new Map(parts.flatMap((p) => p.truth.models.map((m) => [m.id, m] as const)));
+      return { models: [...models.values()], truth: { models: [...truthModels.values()], edges: parts.flatMap((p) => p.truth.edges) } };
     },
   };
 }
@@ -103,13 +122,22 @@ function pytorchBenchmark(preset: "full" | "quick"): DirectionBenchmark {
   };
 }
 
-/** Every benchmark, in leaderboard column order. */
+const RECIPES = RECIPE_CHAINS.recipes.map((recipe) => recipeBenchmark(recipe.name));
+const LLAMA_FAMILY = FAMILY_BENCHMARKS.find((b) => b.name === "llama-family");
+
+/**
+ * Every benchmark, in leaderboard column order: whole trees, then the same trees cut into chains
+ * (and VTHR FT into pairs), where only the chain tie-break decides.
+ */
 export const DIRECTION_BENCHMARKS: readonly DirectionBenchmark[] = [
   ...(["ft", "lora-f", "lora-v"] as const).map(vthrBenchmark),
-  vthrSubtrees("pairs"),
-  vthrSubtrees("chains"),
-  ...RECIPE_CHAINS.recipes.map((recipe) => recipeBenchmark(recipe.name)),
+  ...RECIPES,
   pytorchBenchmark("full"),
   pytorchBenchmark("quick"),
   ...FAMILY_BENCHMARKS,
+  subtreeBenchmark(vthrBenchmark("ft"), "pairs"),
+  subtreeBenchmark(vthrBenchmark("ft"), "chains"),
+  subtreeBenchmark(allRecipes(RECIPES), "chains"),
+  subtreeBenchmark(pytorchBenchmark("quick"), "chains"),
+  ...(LLAMA_FAMILY ? [subtreeBenchmark(LLAMA_FAMILY, "chains")] : []),
 ];

@@ -16,6 +16,7 @@ import { chainVotes } from "../../direction/orient-chain.ts";
 import { orientTree } from "../../direction/orient-tree.ts";
 import { DIRECTION_RULES } from "../../direction/registry.ts";
 import type { StatisticRule } from "../../direction/statistic-rule.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
 import type { ArtifactStore } from "../artifact-store.ts";
 import type { BenchmarkDomain } from "./benchmark.ts";
 import type { BoardTree } from "./board-tree.ts";
@@ -24,6 +25,14 @@ import { addCounts, NO_COUNTS, scoreOnTree, type BoardEntry, type EdgeCounts } f
 
 /** Bump when a cell's meaning changes. */
 const CELL_VERSION = 1;
+
+/** Every `--chain` mode, and what each does with a tree that has no branch. */
+const CHAIN_MODES: readonly RecoverOptions["chain"][] = ["specialization", "init-distance", "chains"];
+const CHAIN_SUMMARY: Readonly<Record<RecoverOptions["chain"], string>> = {
+  specialization: "chains and pairs assumed fine-tuned",
+  "init-distance": "chains and pairs oriented by distance from a synthetic init",
+  chains: "chains of 3+ models by distance from a synthetic init, pairs assumed fine-tuned",
+};
 
 /** The name of recovery's default policy on the board. */
 export const DEFAULT_ENTRY = "default";
@@ -61,16 +70,22 @@ export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly
   const fixed = (name: string, summary: string, entry: BoardEntry): BoardRow => ({ name, summary, fitted: false, entryFor: () => entry });
   const learned = leaveOneFamilyOut(benchmarks);
   return [
-    fixed(DEFAULT_ENTRY, "recovery's policy (default-rule.ts): kurtosis (variance fallback) for ℓ_FT trees, variance-lora for ℓ_LoRA", {
-      name: DEFAULT_ENTRY,
-      rule: undefined,
-      chain: "specialization",
-    }),
-    fixed("default --chain init-distance", "the default, a chain or pair oriented by distance from a synthetic init", {
-      name: "default --chain init-distance",
-      rule: undefined,
-      chain: "init-distance",
-    }),
+    fixed(
+      DEFAULT_ENTRY,
+      `recovery's policy (default-rule.ts, --chain ${DEFAULT_RECOVER_OPTIONS.chain}): kurtosis (variance fallback) for ℓ_FT, variance-lora for ℓ_LoRA`,
+      {
+        name: DEFAULT_ENTRY,
+        rule: undefined,
+        chain: DEFAULT_RECOVER_OPTIONS.chain,
+      },
+    ),
+    ...CHAIN_MODES.filter((chain) => chain !== DEFAULT_RECOVER_OPTIONS.chain).map((chain) =>
+      fixed(`default --chain ${chain}`, `the default policy with --chain ${chain}: ${CHAIN_SUMMARY[chain]}`, {
+        name: `default --chain ${chain}`,
+        rule: undefined,
+        chain,
+      }),
+    ),
     ...rules.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     {
       name: LEARNED_NAME,
