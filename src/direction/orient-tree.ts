@@ -62,8 +62,9 @@ export function orientTree(input: OrientInput): Oriented {
   const { group, members, kept, distance, options } = input;
   const hasGeneralization = members.some((member) => member.stage === "generalization");
   const rules = input.rule ? { first: input.rule, fallback: undefined, rankPairs: undefined } : defaultRules(input.choice, hasGeneralization, options);
-  // A rule whose trend holds at any stage (distance from init, the spectral and learned rules) has no orientation to infer.
-  const stages = kept.map((member) => (rules.first.anyStage && member.stage === "auto" ? "specialization" : member.stage));
+  // A rule whose trend holds at any stage (distance from init, the spectral and learned rules) has no orientation to infer,
+  // and a given stage does not reverse it: its K is never flipped.
+  const stages = kept.map((member) => (rules.first.anyStage ? "specialization" : member.stage));
   const anyStage = rules.first.anyStage && kept.some((member) => member.stage === "auto");
   const rankRule = input.rankMask ? rules.rankPairs : undefined;
   const rankPairs =

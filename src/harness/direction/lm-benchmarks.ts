@@ -41,22 +41,30 @@ export function familyBenchmark(spec: FamilyBenchmarkSpec): DirectionBenchmark {
   };
 }
 
-/** Every family benchmark: the Llama-like family and the SD-like chain of the family experiments (default seeds). */
+/** Seeds beyond each family's default (the same plans helper work trains with `--seed`). */
+const LLAMA_SEEDS = [LLAMA_FAMILY_DEFAULTS.seed, 2024] as const;
+const SD_SEEDS = [SD_FAMILY_DEFAULTS.seed, 2024, 2025] as const;
+
+/** Every family benchmark: the Llama-like family and the SD-like chain of the family experiments, in several seeds. */
 export const FAMILY_BENCHMARKS: readonly DirectionBenchmark[] = [
-  familyBenchmark({
-    name: "llama-family",
-    family: "llama-like",
-    domain: "lm",
-    produce: "bun run experiments/llama-family.ts",
-    dtype: LLAMA_FAMILY_DEFAULTS.dtype,
-    members: () => planLlamaFamily(LLAMA_FAMILY_DEFAULTS),
-  }),
-  familyBenchmark({
-    name: "sd-family",
-    family: "sd-like",
-    domain: "generalization",
-    produce: "bun run experiments/sd-family.ts",
-    dtype: SD_FAMILY_DEFAULTS.dtype,
-    members: () => planSdFamily(SD_FAMILY_DEFAULTS),
-  }),
+  ...LLAMA_SEEDS.map((seed) =>
+    familyBenchmark({
+      name: seed === LLAMA_FAMILY_DEFAULTS.seed ? "llama-family" : `llama-family-s${seed}`,
+      family: "llama-like",
+      domain: "lm",
+      produce: `bun run experiments/llama-family.ts${seed === LLAMA_FAMILY_DEFAULTS.seed ? "" : ` --seed ${seed}`}`,
+      dtype: LLAMA_FAMILY_DEFAULTS.dtype,
+      members: () => planLlamaFamily({ ...LLAMA_FAMILY_DEFAULTS, seed }),
+    }),
+  ),
+  ...SD_SEEDS.map((seed) =>
+    familyBenchmark({
+      name: seed === SD_FAMILY_DEFAULTS.seed ? "sd-family" : `sd-family-s${seed}`,
+      family: "sd-like",
+      domain: "generalization",
+      produce: `bun run experiments/sd-family.ts${seed === SD_FAMILY_DEFAULTS.seed ? "" : ` --seed ${seed}`}`,
+      dtype: SD_FAMILY_DEFAULTS.dtype,
+      members: () => planSdFamily({ ...SD_FAMILY_DEFAULTS, seed }),
+    }),
+  ),
 ];
