@@ -63,6 +63,25 @@ describe("every registry rule orients a tree where its statistic follows its tre
     });
   }
 
+  test("a rule that holds at any stage is not reversed by a given generalization stage", () => {
+    for (const rule of DIRECTION_RULES.filter((r) => r.anyStage)) {
+      const { query, mlp } = statsFor(rule, DEPTH);
+      const members = craftedMembers(BRANCHING.n, "generalization");
+      const oriented = orientTree({
+        group: craftedGroup(query, mlp),
+        members,
+        kept: members,
+        distance: BRANCHING.distance,
+        choice: "ft",
+        options: OPTIONS,
+        forbidden: undefined,
+        rankMask: undefined,
+        rule,
+      });
+      expect({ rule: rule.name, parents: [...oriented.tree.parent] }).toEqual({ rule: rule.name, parents: BRANCHING.parents });
+    }
+  });
+
   test("a rule reading another statistic orients the same tree backwards (the test can fail)", () => {
     const kurtosis = findDirectionRule("kurtosis")!;
     const { query, mlp } = statsFor(kurtosis, DEPTH);
