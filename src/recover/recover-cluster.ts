@@ -184,7 +184,7 @@ function logOrientation(kept: readonly Member[], { rule, first, direction }: Ori
         "give --stage or --stages if these models were made otherwise",
     );
   } else if (direction.decidedBy === "init-distance") {
-    log(`tree rooted at ${root}: a chain or a pair, oriented by the distance from a synthetic init (--chain init-distance): check it, or give --stage`);
+    log(`tree rooted at ${root}: a chain or a pair, oriented by the distance from a synthetic init (--chain): check it, or give --stage`);
   } else if (direction.decidedBy === "branches" && direction.trend !== "mixed" && rule.trend * (direction.trend === "rises" ? 1 : -1) < 0) {
     log(
       `tree rooted at ${root}: ${rule.name} ${direction.trend === "rises" ? "rises" : "falls"} from parent to child here, so --stage ` +
