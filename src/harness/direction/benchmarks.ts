@@ -123,7 +123,7 @@ function pytorchBenchmark(preset: "full" | "quick"): DirectionBenchmark {
 }
 
 const RECIPES = RECIPE_CHAINS.recipes.map((recipe) => recipeBenchmark(recipe.name));
-const LLAMA_FAMILY = FAMILY_BENCHMARKS.find((b) => b.name === "llama-family");
+const LLAMA_FAMILY = FAMILY_BENCHMARKS.find((b) => b.name === "llama:llama-2@2023");
 
 /**
  * Every benchmark, in leaderboard column order: whole trees, then the same trees cut into chains

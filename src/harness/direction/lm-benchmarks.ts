@@ -1,70 +1,42 @@
 /**
- * The family benchmarks of the direction leaderboard: the Llama-like families and the SD-like
- * generalization chains (src/harness/families/). A family planned as `FamilyMember`s is one
- * benchmark through `familyBenchmark`; helper "lmdir" adds its families and seeds to
- * FAMILY_BENCHMARKS (one entry per trained family and seed, each with its producing command).
+ * The family benchmarks of the direction leaderboard: every Llama-like family (recipes, seeds,
+ * the PyTorch-trained and GPT-2-named ones) and every SD-like generalization chain of
+ * src/harness/families/family-benchmarks.ts, read from the cache without training
+ * (`cachedFamilyArtifacts`). Leave-one-family-out holds out together the families one trainer
+ * made: our ONNX-trained Llama-like recipes, the PyTorch-trained Llama, the GPT-2-named one, and
+ * the SD-like chains.
  */
-import { LLAMA_FAMILY_DEFAULTS } from "../families/llama-family-settings.ts";
-import { familyTruth, type FamilyMember } from "../families/family-member.ts";
-import { planLlamaFamily } from "../families/plan-llama-family.ts";
-import { planSdFamily } from "../families/plan-sd-family.ts";
-import { SD_FAMILY_DEFAULTS } from "../families/sd-family-settings.ts";
-import { cachedArtifacts, openCached, type BenchmarkDomain, type DirectionBenchmark } from "./benchmark.ts";
+import { cachedFamilyArtifacts, familyBenchmarks, type FamilyBenchmark } from "../families/family-benchmarks.ts";
+import { familyTruth } from "../families/family-member.ts";
+import { openCached, type DirectionBenchmark } from "./benchmark.ts";
 
-/** What a family benchmark needs: its members as planned (pure, so cache keys follow), their dtype, and names. */
-export interface FamilyBenchmarkSpec {
-  readonly name: string;
-  readonly family: string;
-  readonly domain: BenchmarkDomain;
-  readonly produce: string;
-  readonly dtype: "F32" | "BF16";
-  readonly members: () => readonly FamilyMember[];
+/** The leave-one-family-out group of a family benchmark, e.g. `llama:torch@2029` → `llama-torch`. */
+export function familyGroup(benchmark: Pick<FamilyBenchmark, "name" | "kind">): string {
+  if (benchmark.kind === "chain") return "sd-like";
+  const recipe = benchmark.name.replace(/^llama:/, "").replace(/@\d+$/, "");
+  if (recipe === "torch") return "llama-torch";
+  if (recipe === "gpt2") return "gpt2-like";
+  return "llama-ours";
 }
 
-/** A benchmark of one planned family (one tree; the members' stages are its labels), read from the model cache. */
-export function familyBenchmark(spec: FamilyBenchmarkSpec): DirectionBenchmark {
+/** One family benchmark of the families' registry as a leaderboard benchmark. */
+export function familyDirectionBenchmark(benchmark: FamilyBenchmark): DirectionBenchmark {
   return {
-    name: spec.name,
-    family: spec.family,
-    domain: spec.domain,
-    produce: spec.produce,
+    name: benchmark.name,
+    family: familyGroup(benchmark),
+    domain: benchmark.kind === "chain" ? "generalization" : "lm",
+    produce: benchmark.command,
     load: async (cache) => {
-      const members = spec.members();
-      const truth = familyTruth(members);
-      const artifacts = cachedArtifacts(members, { cache, dtype: spec.dtype });
+      const artifacts = await cachedFamilyArtifacts(benchmark, cache);
+      if (!artifacts) return { missing: "some models are not in the cache" };
       return openCached(
-        members.map((m) => m.id),
+        benchmark.members.map((m) => m.id),
         artifacts,
-        truth,
+        familyTruth(benchmark.members),
       );
     },
   };
 }
 
-/** Seeds beyond each family's default (the same plans helper work trains with `--seed`). */
-const LLAMA_SEEDS = [LLAMA_FAMILY_DEFAULTS.seed, 2024] as const;
-const SD_SEEDS = [SD_FAMILY_DEFAULTS.seed, 2024, 2025] as const;
-
-/** Every family benchmark: the Llama-like family and the SD-like chain of the family experiments, in several seeds. */
-export const FAMILY_BENCHMARKS: readonly DirectionBenchmark[] = [
-  ...LLAMA_SEEDS.map((seed) =>
-    familyBenchmark({
-      name: seed === LLAMA_FAMILY_DEFAULTS.seed ? "llama-family" : `llama-family-s${seed}`,
-      family: "llama-like",
-      domain: "lm",
-      produce: `bun run experiments/llama-family.ts${seed === LLAMA_FAMILY_DEFAULTS.seed ? "" : ` --seed ${seed}`}`,
-      dtype: LLAMA_FAMILY_DEFAULTS.dtype,
-      members: () => planLlamaFamily({ ...LLAMA_FAMILY_DEFAULTS, seed }),
-    }),
-  ),
-  ...SD_SEEDS.map((seed) =>
-    familyBenchmark({
-      name: seed === SD_FAMILY_DEFAULTS.seed ? "sd-family" : `sd-family-s${seed}`,
-      family: "sd-like",
-      domain: "generalization",
-      produce: `bun run experiments/sd-family.ts${seed === SD_FAMILY_DEFAULTS.seed ? "" : ` --seed ${seed}`}`,
-      dtype: SD_FAMILY_DEFAULTS.dtype,
-      members: () => planSdFamily({ ...SD_FAMILY_DEFAULTS, seed }),
-    }),
-  ),
-];
+/** Every family benchmark, Llama-like first. */
+export const FAMILY_BENCHMARKS: readonly DirectionBenchmark[] = familyBenchmarks().map(familyDirectionBenchmark);

@@ -59,6 +59,6 @@ describe("cachedArtifacts", () => {
       expect(benchmark.produce).toStartWith("bun run experiments/");
     }
     expect(names).toContain("vthr-ft");
-    expect(names).toContain("sd-family");
+    expect(names).toContain("sd@2022");
   });
 });
