@@ -37,24 +37,28 @@ function statsFor(rule: StatisticRule, depth: readonly number[]): { query: Craft
 
 const DEPTH = [0, 1, 1, 2]; // of BRANCHING's models
 
+/** BRANCHING oriented by `rule` alone, every model at `stage`, its statistic following the rule's trend (statsFor). */
+function orientBranching(rule: StatisticRule, stage: "specialization" | "generalization" | "auto") {
+  const { query, mlp } = statsFor(rule, DEPTH);
+  const members = craftedMembers(BRANCHING.n, stage);
+  return orientTree({
+    group: craftedGroup(query, mlp),
+    members,
+    kept: members,
+    distance: BRANCHING.distance,
+    choice: "ft",
+    options: OPTIONS,
+    forbidden: undefined,
+    rankMask: undefined,
+    rule,
+  });
+}
+
 describe("every registry rule orients a tree where its statistic follows its trend", () => {
   for (const rule of DIRECTION_RULES) {
     test(`${rule.name}: the branching tree, with the stage given and with --stage auto`, () => {
-      const { query, mlp } = statsFor(rule, DEPTH);
-      const group = craftedGroup(query, mlp);
       for (const stage of ["specialization", "auto"] as const) {
-        const members = craftedMembers(BRANCHING.n, stage);
-        const oriented = orientTree({
-          group,
-          members,
-          kept: members,
-          distance: BRANCHING.distance,
-          choice: "ft",
-          options: OPTIONS,
-          forbidden: undefined,
-          rankMask: undefined,
-          rule,
-        });
+        const oriented = orientBranching(rule, stage);
         expect([...oriented.tree.parent]).toEqual(BRANCHING.parents);
         expect(oriented.direction).toMatchObject({ root: "m0", rule: rule.name, trend: rule.trend > 0 ? "rises" : "falls" });
         expect(oriented.direction.decidedBy).toBe(stage === "specialization" ? "stages" : rule.anyStage ? "rule" : "branches");
@@ -65,19 +69,7 @@ describe("every registry rule orients a tree where its statistic follows its tre
 
   test("a rule that holds at any stage is not reversed by a given generalization stage", () => {
     for (const rule of DIRECTION_RULES.filter((r) => r.anyStage)) {
-      const { query, mlp } = statsFor(rule, DEPTH);
-      const members = craftedMembers(BRANCHING.n, "generalization");
-      const oriented = orientTree({
-        group: craftedGroup(query, mlp),
-        members,
-        kept: members,
-        distance: BRANCHING.distance,
-        choice: "ft",
-        options: OPTIONS,
-        forbidden: undefined,
-        rankMask: undefined,
-        rule,
-      });
+      const oriented = orientBranching(rule, "generalization");
       expect({ rule: rule.name, parents: [...oriented.tree.parent] }).toEqual({ rule: rule.name, parents: BRANCHING.parents });
     }
   });
