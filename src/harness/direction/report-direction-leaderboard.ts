@@ -7,6 +7,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { ReportPage, ReportTable } from "../../report/index.ts";
 import type { Cell } from "../../report/format-cell.ts";
+import { LEARNED_FEATURES } from "../../direction/learned-rule.ts";
 import type { EdgeCounts } from "./score-on-tree.ts";
 import { DEFAULT_ENTRY, type BoardBenchmark, type BoardCell, type BoardRow, type PooledScores, type SelectionFold } from "./leaderboard.ts";
 
@@ -178,11 +179,29 @@ export function leaderboardPage(results: LeaderboardResults): ReportPage {
           ...results.benchmarks.filter((b) => b.domain !== "vit").map((b) => cellOf(results, row.name, b.name)?.autoPerTree.join(" ") ?? null),
         ]),
       },
+      learnedWeightsTable(results),
       {
         title: "The rules",
         columns: ["rule", "what it measures", "fitted"],
         rows: results.rows.map((r) => [r.name, r.summary, r.fitted ? "yes (LOFO)" : "no"]),
       },
     ],
+  };
+}
+
+/** What each fold of the learned rule leans on: its weights on the z-scored features, per held-out family. */
+function learnedWeightsTable(results: LeaderboardResults): ReportTable {
+  const families = [...new Set(results.benchmarks.map((b) => b.family))];
+  const learned = results.rows.filter((r) => r.fitted);
+  return {
+    title: "The learned rule's weights, per held-out family (z-scored features: a positive weight means the feature rises from parent to child)",
+    columns: ["rule", "held-out family", ...LEARNED_FEATURES],
+    rows: learned.flatMap((row) =>
+      families.map((family) => {
+        const combine = row.entryFor(family).rule?.combine;
+        const weights = typeof combine === "object" ? combine.weights : [];
+        return [row.name, family, ...LEARNED_FEATURES.map((_, f) => weights[f] ?? null)];
+      }),
+    ),
   };
 }
