@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 /**
  * Placement and orientation on every family benchmark (issue #13 item 4): the Llama-like
- * family under seven recipes (our trainer and PyTorch's, Llama and GPT-2 names, 0.2 M and
+ * family under seven recipes (our trainer and PyTorch's, Llama and GPT-2 names, 0.13 M and
  * 12.9 M parameters) and the SD-like chain in three seeds, each recovered with the tool's
  * defaults and with one setting changed (a direction rule, the chain rule, the stage, the
  * ℓ_FT distance).
