@@ -17,7 +17,7 @@ import { layerStats, powerSumShift, rootMeanSquareOf, statsFromPowerSums } from 
 import { gridLevels } from "../stats/quantisation-grid.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
 import { threadKernels, type ModelChunk, type WeightKernels } from "../kernels/weight-kernels.ts";
-import { stageModels, type StagedModels } from "./staged-chunks.ts";
+import { stageModels, sweepChunk } from "./staged-chunks.ts";
 import { makeRowSampleSketcher, makeSketcher, type LayerSketch, type Sketcher } from "./low-rank-sketch.ts";
 import { MotherError } from "../errors.ts";
 import { nonFiniteWeight } from "../messages.ts";
@@ -200,7 +200,11 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
 
   // Every region is allocated before any view is made: allocating may grow (and detach) memory.
   kernels.reset();
-  const buffers = job.tensors.map(() => kernels.allocate(chunk * 4));
+  // A tensor that is an earlier model's very bytes (an adapter's unadapted layer is its base's) is
+  // read once: its model shares that model's buffer and statistics, and pairs still see its values.
+  const twins = job.tensors.map((tensor, m) => job.tensors.findIndex((other, i) => i < m && sameBytes(tensor, other)));
+  const buffers: number[] = [];
+  for (const twin of twins) buffers.push(twin >= 0 ? buffers[twin]! : kernels.allocate(chunk * 4));
   // Raw 16-bit chunks land here and are widened into the model's buffer by the kernels.
   // GGUF blocks (at most 2 bytes a value for the kernels' types) are staged there too.
   const staging = job.tensors.some((t) => t.dtype !== "F32" || t.encoding) ? kernels.allocate(chunk * 2) : -1;
@@ -226,15 +230,22 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   const zeroFraction: number[] = [];
   const grids: number[] = [];
   const scales = job.tensors.map(() => 0);
-  const streams: TensorStream[] = [];
+  const streams: (TensorStream | undefined)[] = [];
   try {
-    for (const tensor of job.tensors) streams.push(openTensorStream(tensor));
+    for (const [m, tensor] of job.tensors.entries()) streams.push(twins[m]! >= 0 ? undefined : openTensorStream(tensor));
     for (let first = 0; first < count; first += chunk) {
       const values = Math.min(chunk, count - first);
       // The first chunk gives each model's shift and scale: it is read and swept the plain way.
       const chunks: ModelChunk[] | undefined = staged && first > 0 ? [] : undefined;
       for (const [m, stream] of streams.entries()) {
         const buffer = buffers[m]!;
+        if (!stream) {
+          const twin = twins[m]!;
+          if (first === 0) [shifts[m], zeroFraction[m], grids[m]] = [shifts[twin]!, zeroFraction[twin]!, grids[twin]!];
+          chunks?.push({ source: buffer, target: buffer, sums: powerSums[m]!, shift: shifts[m]!, scale: -1 });
+          sketches[m]?.addRows(buffer, first / cols, values / cols);
+          continue;
+        }
         const placed = chunks && staged!.staging[m] && stream.stage?.(first, values, staged!.staging[m]!);
         if (chunks && placed) {
           chunks.push({ type: placed.type, source: placed.pointer, target: buffer, sums: powerSums[m]!, shift: shifts[m]!, scale: scales[m]! });
@@ -257,9 +268,9 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
         // The power sums turn non-finite on a NaN/Inf weight, so the reader's own check is skipped.
         const read = stream.read(first, values, memory, { checkFinite: false });
         if (first === 0) {
-          shifts.push(Math.fround(powerSumShift(read)));
-          zeroFraction.push(zeroFractionOf(read));
-          grids.push(matrix ? gridOf(read, cols) : 0);
+          shifts[m] = Math.fround(powerSumShift(read));
+          zeroFraction[m] = zeroFractionOf(read);
+          grids[m] = matrix ? gridOf(read, cols) : 0;
         }
         // In a fused chunk the kernel sums f32 chunks too; a raw 16-bit one is summed below, as it lies.
         if (chunks) chunks.push({ source: buffer, target: buffer, sums: powerSums[m]!, shift: shifts[m]!, scale: raw ? -1 : scales[m]! });
@@ -275,10 +286,13 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
       for (const { accumulator } of pairwise) kernels.addPairwise(accumulator, values);
     }
   } finally {
-    for (const stream of streams) stream.close();
+    for (const stream of streams) stream?.close();
   }
 
-  const stats = job.tensors.map((tensor, m) => namingTheTensor(tensor, () => statsFromPowerSums(count, kernels.readPowerSums(powerSums[m]!, shifts[m]!))));
+  const summed = (m: number) => (twins[m]! >= 0 ? twins[m]! : m);
+  const stats = job.tensors.map((tensor, m) =>
+    namingTheTensor(tensor, () => statsFromPowerSums(count, kernels.readPowerSums(powerSums[summed(m)]!, shifts[m]!))),
+  );
   const differences = job.roles.distance
     ? assemblePairs(
         n,
@@ -296,22 +310,17 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   };
 }
 
-/**
- * One fused chunk (staged-chunks.ts): chunks[m].scale −1 marks a model already summed (a raw
- * 16-bit chunk); the kernel sums the others with their scale, and those it could not (scale 0, or
- * an overflowing chunk) are summed here from the decoded values, as addPowerSums would have.
- */
-function sweepChunk(kernels: WeightKernels, staged: StagedModels, chunks: ModelChunk[], values: number, scales: number[]): void {
-  const used = kernels.layerChunk(
-    staged.plan,
-    chunks.map((chunk) => (chunk.scale < 0 ? { ...chunk, scale: 0 } : chunk)),
-    values,
+/** Whether two models' tensors are the same stored bytes read the same way. */
+function sameBytes(a: TensorInfo, b: TensorInfo): boolean {
+  return (
+    a.file === b.file &&
+    a.offset === b.offset &&
+    a.byteLength === b.byteLength &&
+    a.dtype === b.dtype &&
+    !a.lowRank &&
+    !b.lowRank &&
+    JSON.stringify(a.encoding) === JSON.stringify(b.encoding)
   );
-  for (const [m, chunk] of chunks.entries()) {
-    if (chunk.scale < 0 || used[m] !== 0) continue;
-    const scale = kernels.addPowerSums(chunk.target, values, chunk.shift, chunk.sums, 0);
-    if (chunk.scale === 0) scales[m] = scale;
-  }
 }
 
 /** What the reader hands back for a chunk left 16-bit in kernel memory (never looked at). */

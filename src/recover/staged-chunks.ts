@@ -9,7 +9,7 @@
  */
 import type { BlockStaging } from "../io/tensor-stream.ts";
 import { ggmlByteLength, GGML_LAYOUTS } from "../io/gguf/ggml-types.ts";
-import type { ChunkPlan, PairwiseAccumulator, WeightKernels } from "../kernels/weight-kernels.ts";
+import type { ChunkPlan, ModelChunk, PairwiseAccumulator, WeightKernels } from "../kernels/weight-kernels.ts";
 import type { TensorInfo } from "../types.ts";
 
 /** Read-ahead window per model: reads of ~1 MB run at ~0.06 ns a byte here against ~0.09 for 70 KB ones. */
@@ -53,4 +53,23 @@ export function stageModels(
   const plan = kernels.chunkPlan(job.tensors.length, pairwise);
   const bytes = (pointer: number, length: number) => kernels.bytes(pointer, length);
   return { staging: staging.map((s) => s && { ...s, bytes }), plan };
+}
+
+/**
+ * Sweeps one fused chunk (layer-pass.ts): chunks[m].scale −1 marks a model summed elsewhere (a raw
+ * 16-bit chunk, or a tensor shared with an earlier model); the kernel sums the others with their
+ * scale, and those it could not (scale 0, or
+ * an overflowing chunk) are summed here from the decoded values, as addPowerSums would have.
+ */
+export function sweepChunk(kernels: WeightKernels, staged: StagedModels, chunks: ModelChunk[], values: number, scales: number[]): void {
+  const used = kernels.layerChunk(
+    staged.plan,
+    chunks.map((chunk) => (chunk.scale < 0 ? { ...chunk, scale: 0 } : chunk)),
+    values,
+  );
+  for (const [m, chunk] of chunks.entries()) {
+    if (chunk.scale < 0 || used[m] !== 0) continue;
+    const scale = kernels.addPowerSums(chunk.target, values, chunk.shift, chunk.sums, 0);
+    if (chunk.scale === 0) scales[m] = scale;
+  }
 }

@@ -151,6 +151,30 @@ describe("analyseLayer", () => {
     expect((error as MotherError).message).toStartWith(`${poisoned[2]!.get("tall")!.file}: tensor tall holds a non-finite weight`);
   });
 
+  test("a tensor shared by two models (an adapter's unadapted layer is its base's) is read once, with the results of a copy read twice", async () => {
+    const models = await writeModels(["F32", "BF16", "F32"]);
+    const copy = await writeModels(["F32"]); // the same values as model 0, in another file
+    for (const roles of [
+      { distance: true, score: true, sketch: true },
+      { distance: false, score: true, sketch: false },
+    ]) {
+      for (const job of jobsFor(models)) {
+        const shared = { ...job, roles, tensors: [job.tensors[0]!, job.tensors[1]!, job.tensors[0]!, job.tensors[2]!] };
+        const copied = { ...shared, tensors: [job.tensors[0]!, job.tensors[1]!, copy[0]!.get(job.name)!, job.tensors[2]!] };
+        const [once, twice] = [await analyseLayer(shared), await analyseLayer(copied)];
+        expect(once.stats).toEqual(twice.stats);
+        expect([once.maxAbsDiff, once.meanAbsDiff, once.zeroFraction, once.gridLevels]).toEqual([
+          twice.maxAbsDiff,
+          twice.meanAbsDiff,
+          twice.zeroFraction,
+          twice.gridLevels,
+        ]);
+        expect(once.sketches.map((sketch) => [...sketch.data])).toEqual(twice.sketches.map((sketch) => [...sketch.data]));
+        if (roles.distance) expect([once.maxAbsDiff[2]!, once.meanAbsDiff[2]!]).toEqual([0, 0]); // models 0 and 2
+      }
+    }
+  });
+
   test("a NaN or Inf weight is reported against the file that holds it", async () => {
     for (const value of [Number.NaN, -Infinity]) {
       const models = await writeModels(["F32", "BF16", "F32"], { model: 1, at: 59_999, value });
