@@ -12,10 +12,15 @@
  *      TypeScript, the WebAssembly kernels sweeping), or one of them (--kernels native|wasm);
  *   3. print the median wall and CPU times and the ratios to cat.
  *
+ * --baseline <checkout> times that checkout's `mother recover` (native kernels) in the same
+ * rounds, for a before/after in one run: e.g. `git archive <commit> | tar -x -C /tmp/before` and
+ * a link to this checkout's node_modules.
+ *
  * Usage: bun run bench/recover-gguf.ts [--type Q8_0|Q4_K] [--models 4] [--megabytes 64] [--hidden 1024] [--repeat 3] [--kernels both|native|wasm]
+ *        [--baseline <checkout>]
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { writeGguf, writeGgufFromHf, type HfTensor } from "../src/io/gguf/write-gguf.ts";
 import { ggufNameOf } from "../src/io/gguf/gguf-names.ts";
@@ -32,6 +37,7 @@ const { values: args } = parseArgs({
     hidden: { type: "string", default: "1024" },
     repeat: { type: "string", default: "3" },
     kernels: { type: "string", default: "both" },
+    baseline: { type: "string" },
   },
 });
 const type = args.type as GgmlType;
@@ -122,9 +128,13 @@ for (const path of paths) totalBytes += (await stat(path)).size;
 const kernels = args.kernels === "both" ? ["native", "wasm"] : [args.kernels!];
 if (!kernels.every((k) => k === "native" || k === "wasm")) throw new Error(`--kernels ${args.kernels}: expected both, native or wasm`);
 const variants = kernels.map((name) => ({
-  name,
+  name: `${name} kernels`,
   ...variant(["bun", "run", "src/cli/main.ts", "recover", dir, "--quiet", "--no-cache"], { MOTHER_KERNELS: name }),
 }));
+if (args.baseline) {
+  const command = ["bun", "run", join(args.baseline, "src/cli/main.ts"), "recover", resolve(dir), "--quiet", "--no-cache"];
+  variants.unshift({ name: `baseline ${args.baseline}`, ...variant(command, { MOTHER_KERNELS: "native" }) });
+}
 const { runs: catRuns, cpu: catCpu } = await timeAgainstCat(paths, variants, repeat);
 const catSeconds = median(catRuns);
 console.log(
@@ -137,7 +147,7 @@ console.log(
 for (const variant of variants) {
   const seconds = median(variant.runs);
   console.log(
-    `mother recover --no-cache, ${variant.name} kernels: ${seconds.toFixed(2)} s   ratio ${(seconds / catSeconds).toFixed(2)}× ` +
+    `mother recover --no-cache, ${variant.name}: ${seconds.toFixed(2)} s   ratio ${(seconds / catSeconds).toFixed(2)}× ` +
       `(budget ≤ 2×)   runs ${variant.runs.map((s) => s.toFixed(2)).join(" ")}   ` +
       `CPU ${median(variant.cpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores   peak RSS ${(variant.peakKb / 1024).toFixed(0)} MB`,
   );

@@ -56,10 +56,10 @@ export function stageModels(
 }
 
 /**
- * Sweeps one fused chunk (layer-pass.ts): chunks[m].scale −1 marks a model summed elsewhere (a raw
- * 16-bit chunk, or a tensor shared with an earlier model); the kernel sums the others with their
- * scale, and those it could not (scale 0, or
- * an overflowing chunk) are summed here from the decoded values, as addPowerSums would have.
+ * Sweeps one fused chunk (layer-pass.ts). chunks[m].scale −1 marks a model summed elsewhere (a
+ * raw 16-bit chunk, or a tensor shared with an earlier model); the kernel sums the others with
+ * their scale, and those it could not (scale 0, or a chunk that overflowed it) are summed here
+ * from the decoded values, as addPowerSums would have.
  */
 export function sweepChunk(kernels: WeightKernels, staged: StagedModels, chunks: ModelChunk[], values: number, scales: number[]): void {
   const used = kernels.layerChunk(
