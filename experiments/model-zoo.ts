@@ -63,7 +63,7 @@ async function main(options: CommonCliOptions): Promise<void> {
   const zoo = planZoo({ vthr: vthr.plan, vthrSettings: DEFAULTS.vthr, llama: { members: llamaMembers, settings: DEFAULTS.llama } });
   const building = performance.now();
   const built = await buildZoo(zoo, new Map([...vthr.artifacts, ...llama]), { cache: options.cache, progress, workers });
-  const generation = { seconds: (performance.now() - building) / 1000, fresh: built.fresh };
+  const generation = { seconds: (performance.now() - building) / 1000, fresh: built.fresh, gguf: built.gguf };
 
   // 4. recover
   const roots = new Set(zoo.members.map((m) => m.tree)).size;

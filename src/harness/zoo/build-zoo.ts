@@ -8,7 +8,8 @@
  *                `<cache>/model-zoo/members/<id>`, members to train trained from any member
  *                (the trainer starts from a checkpoint folder, so a merge can be a parent)
  *   2. publish   LoRA members marked `adapterFolder` as PEFT folders (write-peft-copy.ts)
- *   3. release   the release folder of symlinks, rebuilt each run (nothing copied)
+ *   3. release   the release folder of symlinks, rebuilt each run (nothing copied); its GGUF
+ *                files read again by @huggingface/gguf (cross-check-gguf.ts)
  *
  * Everything is cached: merges and copies by their records, trained members in an artefact
  * store under `<cache>/model-zoo/` keyed by config and parent, so a rerun writes nothing.
@@ -27,6 +28,7 @@ import { GGUF_COPY_VERSION, writeGgufCopy } from "../derived/write-gguf-copy.ts"
 import { writeZooMerge, ZOO_MERGE_VERSION } from "./write-zoo-merge.ts";
 import { PEFT_COPY_VERSION, writePeftCopy } from "./write-peft-copy.ts";
 import { publishedFormat, type ZooMember, type ZooPlan } from "./zoo-members.ts";
+import { crossCheckGguf } from "./cross-check-gguf.ts";
 
 export interface BuildZooOptions {
   readonly cache: string;
@@ -40,6 +42,8 @@ export interface BuiltZoo {
   readonly release: string;
   /** Members made by this run (trained, merged, copied, factored), not found cached. */
   readonly fresh: number;
+  /** GGUF files read by @huggingface/gguf beside our reader (cross-check-gguf.ts), and every disagreement. */
+  readonly gguf: { readonly files: number; readonly problems: readonly string[] };
 }
 
 /** The members a member is made from. */
@@ -136,5 +140,11 @@ export async function buildZoo(zoo: ZooPlan, trained: ReadonlyMap<string, Artifa
   await rm(release, { recursive: true, force: true });
   await mkdir(release, { recursive: true });
   for (const [id, path] of published) await symlink(resolve(path), join(release, id), "dir");
-  return { release, fresh };
+  const ggufFolders = zoo.members.filter((m) => m.make === "gguf").map((m) => join(release, m.id));
+  const problems: string[] = [];
+  for (const model of await discoverModels(ggufFolders)) {
+    const problem = await crossCheckGguf(model);
+    if (problem) problems.push(problem);
+  }
+  return { release, fresh, gguf: { files: ggufFolders.length, problems } };
 }

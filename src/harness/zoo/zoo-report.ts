@@ -21,6 +21,8 @@ export interface ZooRun {
 export interface ZooGeneration {
   readonly seconds: number;
   readonly fresh: number;
+  /** The GGUF files cross-checked by @huggingface/gguf and what it disagreed on. */
+  readonly gguf: { readonly files: number; readonly problems: readonly string[] };
 }
 
 /** The report page. */
@@ -70,6 +72,10 @@ export function modelZooPage(zoo: ZooPlan, runs: readonly ZooRun[], generation: 
   const composition: ReportTable = {
     title: `Composition: members per tree by how they were made → the format published (generation ${generation.seconds.toFixed(1)} s, ${generation.fresh} made this run)`,
     columns: ["made as → published", ...trees, "all"],
+    note:
+      `GGUF files read by @huggingface/gguf as by our reader (same tensors, offsets, ggml types): ` +
+      `${generation.gguf.files - generation.gguf.problems.length} of ${generation.gguf.files}` +
+      (generation.gguf.problems.length > 0 ? `; ${generation.gguf.problems.join("; ")}` : ""),
     rows: kinds.map((kind): Cell[] => {
       const count = (tree?: string) =>
         zoo.members.filter((m) => (tree === undefined || m.tree === tree) && `${memberKind(m).replace(/ r\d+/, "")} → ${publishedFormat(m)}` === kind).length;

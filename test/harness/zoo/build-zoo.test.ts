@@ -7,6 +7,7 @@ import { attachAdapters } from "../../../src/io/peft/attach-adapters.ts";
 import { readTensor } from "../../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
 import { buildZoo } from "../../../src/harness/zoo/build-zoo.ts";
+import { crossCheckGguf } from "../../../src/harness/zoo/cross-check-gguf.ts";
 import { ZooBuilder } from "../../../src/harness/zoo/zoo-members.ts";
 import { makeUniform } from "../../../src/recover/seeded-random.ts";
 import { silentProgress } from "../../../src/ui/progress.ts";
@@ -55,6 +56,7 @@ describe("buildZoo", () => {
     const options = { cache: join(dir, "cache"), progress: silentProgress, workers: 1 };
     const built = await buildZoo(plan, trained, options);
     expect(built.fresh).toBe(4); // the GGUF file, the int8 copy, the merge, the adapter folder
+    expect(built.gguf).toEqual({ files: 1, problems: [] });
     expect((await readdir(built.release)).sort()).toEqual(["full", "full.Q8_0", "full.int8", "lora", "merge", "root"]);
     expect((await buildZoo(plan, trained, options)).fresh).toBe(0);
 
@@ -67,5 +69,14 @@ describe("buildZoo", () => {
     expect(lora.base).toBe("root");
     const values = await readTensor(lora.tensors.find((t) => t.name === Q)!);
     values.forEach((v, i) => expect(v).toBeCloseTo(rankOne[i]!, 5));
+
+    // The cross-check can fail: a tensor our reader placed elsewhere, or typed otherwise, is named.
+    const copy = models.find((m) => m.id === "full.Q8_0")!;
+    expect(await crossCheckGguf(copy)).toBeUndefined();
+    const [first, ...rest] = copy.tensors;
+    const moved = { ...copy, tensors: [{ ...first!, offset: first!.offset + 32 }, ...rest] };
+    expect(await crossCheckGguf(moved)).toContain(`${first!.name} at byte ${first!.offset + 32}`);
+    const retyped = { ...copy, tensors: [{ ...first!, encoding: { ...first!.encoding!, ggmlType: "Q4_0" as const } }, ...rest] };
+    expect(await crossCheckGguf(retyped)).toContain("is Q4_0 to us, Q8_0 to @huggingface/gguf");
   });
 });

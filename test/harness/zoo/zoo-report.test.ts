@@ -40,7 +40,7 @@ describe("the model-zoo page", () => {
     return { ...e, type: e.type!, distance: 1 };
   });
   const graph = { models: [], edges, trees: [zoo.members.map((m) => m.id)], notes: [], directions: [] } as unknown as ModelGraph;
-  const page = modelZooPage(zoo, [{ label: "ours", graph }], { seconds: 1, fresh: 0 });
+  const page = modelZooPage(zoo, [{ label: "ours", graph }], { seconds: 1, fresh: 0, gguf: { files: 0, problems: [] } });
 
   test("its tables say what is wrong: the misplaced grandchild and the mistyped adapter, nothing else", () => {
     const wrong = (page.tables ?? []).find((t) => t.title.startsWith("Models whose parents"))!;
