@@ -18,6 +18,12 @@ import { readTensor } from "../../io/read-safetensors.ts";
 import { classifyLayer } from "../../layers/classify-layer.ts";
 import { assert } from "../../errors.ts";
 import { formatTable } from "../../report/print-table.ts";
+import { recoverTree } from "../../recover/recover-tree.ts";
+import { evaluateGraph } from "../../recover/evaluate-graph.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
+import { scoreRule } from "../../direction/registry.ts";
+import { familyMatrices } from "./family-matrices.ts";
+import { undirectedMatches } from "./family-placement.ts";
 
 /** The variants, in table order. */
 export const DISTANCE_VARIANTS = ["max", "mean", "geometric", "l2", "scaled-mean", "scaled-max", "scaled-geometric", "cosine"] as const;
@@ -44,17 +50,38 @@ interface LayerTerms {
   readonly rms: number;
 }
 
-/** Placement of every variant × layer set: true edges in its minimum spanning tree. */
+/** Placement of every variant × layer set: true edges in its minimum spanning tree, and under recovery's direction prior. */
 export interface VariantPlacement {
   readonly variant: DistanceVariant;
   readonly layers: string;
   readonly placed: number;
   readonly trueEdges: number;
+  /** With the defaults' score and λ (`--stage auto`, both orientations): true edges right, and right in either direction. */
+  readonly withPrior: { readonly directed: number; readonly placed: number };
 }
 
 /** Reads every 2-D weight of the models (all in memory: families are small) and scores each variant. */
 export async function distanceVariants(models: readonly ModelSource[], truth: TruthGraph): Promise<VariantPlacement[]> {
   const ids = models.map((m) => m.id);
+  // The defaults' directional scores (family-matrices.ts: the default rule over the score layers), oriented as recovery does.
+  const family = await familyMatrices(models);
+  const oriented = family.scores.map((value) => -scoreRule(family.statistic).trend * value);
+  return [...(await variantMatrices(models))].map(({ layers, variant, matrix }) => {
+    const tree = recoverTree({ distance: matrix, scores: oriented, stages: ids.map(() => "auto" as const), lambda: DEFAULT_RECOVER_OPTIONS.lambda });
+    const edges = [...tree.parent].flatMap((p, i) => (p < 0 ? [] : [{ parent: ids[p]!, child: ids[i]! }]));
+    const directed = evaluateGraph({ edges, trees: [[...ids]] }, truth).edges.correct;
+    return {
+      variant,
+      layers,
+      placed: spanningTreeMatches(matrix, ids, truth),
+      trueEdges: truth.edges.length,
+      withPrior: { directed, placed: undirectedMatches(edges, truth.edges) },
+    };
+  });
+}
+
+/** Every variant's k × k distance (rows in `models` order) for each layer set the models have. */
+export async function variantMatrices(models: readonly ModelSource[]): Promise<{ layers: string; variant: DistanceVariant; matrix: Float64Array }[]> {
   const names = models[0]!.tensors.filter((t) => t.shape.length === 2).map((t) => t.name);
   const terms: LayerTerms[] = [];
   for (const name of names) {
@@ -63,14 +90,11 @@ export async function distanceVariants(models: readonly ModelSource[], truth: Tr
     const values = await Promise.all(tensors.map((t) => readTensor(t!)));
     terms.push(layerTerms(classifyLayer(name, tensors[0]!.shape), values));
   }
-  const out: VariantPlacement[] = [];
+  const out: { layers: string; variant: DistanceVariant; matrix: Float64Array }[] = [];
   for (const [layers, kinds] of Object.entries(LAYER_SETS)) {
     const chosen = terms.filter((t) => kinds.includes(t.kind));
     if (chosen.length === 0) continue;
-    for (const variant of DISTANCE_VARIANTS) {
-      const matrix = combine(variant, chosen, ids.length);
-      out.push({ variant, layers, placed: spanningTreeMatches(matrix, ids, truth), trueEdges: truth.edges.length });
-    }
+    for (const variant of DISTANCE_VARIANTS) out.push({ layers, variant, matrix: combine(variant, chosen, models.length) });
   }
   return out;
 }
@@ -189,10 +213,12 @@ export function variantTable(
     const find = (r: (typeof results)[number]) => r.placements.find((p) => `${p.layers}|${p.variant}` === key);
     const pooled = kinds.map((kind) => {
       const found = results.filter((r) => r.kind === kind).map(find);
-      return `${found.reduce((s, p) => s + (p?.placed ?? 0), 0)}/${found.reduce((s, p) => s + (p?.trueEdges ?? 0), 0)}`;
+      const total = (pick: (p: VariantPlacement) => number) => found.reduce((s, p) => s + (p ? pick(p) : 0), 0);
+      return `${total((p) => p.placed)}/${total((p) => p.trueEdges)}; prior ${total((p) => p.withPrior.directed)} (${total((p) => p.withPrior.placed)})`;
     });
     return [key.replace("|", " · "), ...results.map((r) => (find(r) ? `${find(r)!.placed}/${find(r)!.trueEdges}` : "–")), ...pooled];
   });
-  const title = "True edges in each distance variant's minimum spanning tree (placement without a direction prior)";
+  const title =
+    "True edges in each distance variant's minimum spanning tree (placement without a direction prior); pooled also with the defaults' prior: directed (placed)";
   return formatTable(title, ["layers · variant", ...results.map((r) => r.benchmark), ...kinds.map((k) => `pooled ${k}`)], rows).join("\n");
 }
