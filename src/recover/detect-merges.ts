@@ -125,10 +125,11 @@ function linearMergeOf(
 /** ‖c − p‖ over every layer's sample. */
 function sampleDistance(samples: readonly (readonly Float64Array[])[], c: number, p: number): number {
   let sum = 0;
-  samples[c]!.forEach((layer, l) => {
-    const other = samples[p]![l]!;
+  const [from, to] = [samples[c]!, samples[p]!];
+  for (let l = 0; l < from.length; l++) {
+    const [layer, other] = [from[l]!, to[l]!];
     for (let i = 0; i < layer.length; i++) sum += (layer[i]! - other[i]!) ** 2;
-  });
+  }
   return Math.sqrt(sum);
 }
 
