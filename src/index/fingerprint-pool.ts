@@ -6,7 +6,7 @@
  */
 import type { ModelSource } from "../types.ts";
 import { bug } from "../errors.ts";
-import { WorkerPool } from "../workers/worker-pool.ts";
+import { failureOf, WorkerPool } from "../workers/worker-pool.ts";
 import { fingerprintModel, type Fingerprint } from "./fingerprint.ts";
 
 /**
@@ -21,16 +21,15 @@ export const THREADS_FROM_BYTES = 512 * 1024 * 1024;
  * (71 % of the main thread's time when each model was a message), far more than cloning 32
  * models' tensor lists.
  */
-const MODELS_PER_MESSAGE = 32;
+export const MODELS_PER_MESSAGE = 32;
 
 /** Fingerprints `models` in order with `workers` threads (0: in-process); `done` gets the count finished so far (threads report a batch at a time). */
 export async function fingerprintAll(models: readonly ModelSource[], workers: number, done: (count: number) => void = () => {}): Promise<Fingerprint[]> {
-  const out: Fingerprint[] = new Array(models.length);
-  let finished = 0;
   if (workers === 0) {
-    for (const [i, model] of models.entries()) {
-      out[i] = await fingerprintModel(model);
-      done(++finished);
+    const out: Fingerprint[] = [];
+    for (const model of models) {
+      out.push(await fingerprintModel(model));
+      done(out.length);
     }
     return out;
   }
@@ -44,22 +43,58 @@ export async function fingerprintAll(models: readonly ModelSource[], workers: nu
     doing: "fingerprinting",
   });
   try {
-    const batches: Promise<void>[] = [];
-    for (let first = 0; first < models.length; first += MODELS_PER_MESSAGE) {
-      const batch = models.slice(first, first + MODELS_PER_MESSAGE);
-      batches.push(
-        pool.submit(batch).then((fingerprints) => {
-          fingerprints.forEach((fingerprint, at) => (out[first + at] = fingerprint));
-          finished += fingerprints.length;
-          done(finished);
-        }),
-      );
-    }
-    await Promise.all(batches);
+    return await fingerprintBatches(models, (batch) => pool.submit(batch), done);
   } finally {
     pool.close();
   }
+}
+
+/**
+ * Fingerprints `models` in order, MODELS_PER_MESSAGE at a time through `submit` (threads of a
+ * pool: this one's, or the tree pool's, which `mother recover` on a large set starts once for both).
+ */
+export async function fingerprintBatches(
+  models: readonly ModelSource[],
+  submit: (batch: readonly ModelSource[]) => Promise<Fingerprint[]>,
+  done: (count: number) => void = () => {},
+): Promise<Fingerprint[]> {
+  const out: Fingerprint[] = new Array(models.length);
+  let finished = 0;
+  const batches: Promise<void>[] = [];
+  for (let first = 0; first < models.length; first += MODELS_PER_MESSAGE) {
+    const batch = models.slice(first, first + MODELS_PER_MESSAGE);
+    batches.push(
+      submit(batch).then((fingerprints) => {
+        fingerprints.forEach((fingerprint, at) => (out[first + at] = fingerprint));
+        finished += fingerprints.length;
+        done(finished);
+      }),
+    );
+  }
+  await Promise.all(batches);
   return out;
+}
+
+/** Fingerprints one batch of models in this thread, in order. */
+export async function fingerprintBatch(models: readonly ModelSource[]): Promise<Fingerprint[]> {
+  const fingerprints: Fingerprint[] = [];
+  for (const model of models) fingerprints.push(await fingerprintModel(model));
+  return fingerprints;
+}
+
+/** A worker's answer to a batch to fingerprint: the fingerprints (their samples transferred, not copied), or the failure at the model being read. */
+export async function fingerprintMessage(models: readonly ModelSource[]): Promise<[answer: unknown, transfer: Transferable[]]> {
+  const fingerprints: Fingerprint[] = [];
+  let path = models[0]?.path ?? "(no model)";
+  try {
+    for (const model of models) {
+      path = model.path;
+      fingerprints.push(await fingerprintModel(model));
+    }
+    return [{ result: fingerprints }, fingerprints.map((f) => f.samples.buffer as ArrayBuffer)];
+  } catch (error) {
+    return [{ failure: failureOf(error, path) }, []];
+  }
 }
 
 /** The worker count for reading `models` on this machine. */

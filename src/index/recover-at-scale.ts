@@ -13,6 +13,8 @@ import { resolve } from "node:path";
 import { locateModels, openLocatedModels } from "../io/discover-models.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
 import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
+import type { ModelSource } from "../types.ts";
+import type { Fingerprint } from "./fingerprint.ts";
 
 /**
  * From this many models, recovery goes through fingerprints first. Measured on the generated
@@ -40,16 +42,43 @@ export async function recoverAtScale(
   const located = (await Promise.all(paths.map(locateModels))).flat();
   const fingerprintable = located.every((location) => location.kind === "folder" || location.kind === "file");
   if (located.length < from || !fingerprintable) return undefined;
-  const models = await openLocatedModels(located, effects.log);
-  effects.log(
-    `${models.length} models: their trees are found from fingerprints first (one read of each model), then each tree is recovered ` +
-      "from its own files (as `mother index` + `mother recover --index`, with no index kept)",
-  );
   // Loaded only now: the index's libraries (Arrow, the ANN index) take ~0.06 s to import, a
   // tenth of a small recovery, which never comes here.
-  const { fingerprintAll, fingerprintWorkersFor } = await import("./fingerprint-pool.ts");
+  const { TreePool } = await import("./tree-pool.ts");
+  const { MODELS_PER_MESSAGE } = await import("./fingerprint-pool.ts");
   const { recoverFromFingerprints } = await import("./recover-from-index.ts");
-  const fingerprints = await fingerprintAll(models, fingerprintWorkersFor(models), (done) => effects.fingerprinted?.(done, models.length));
-  fingerprints.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return recoverFromFingerprints(fingerprints, undefined, options, effects, new Map(models.map((model) => [resolve(model.path), model])));
+  // The threads that will recover the trees start now and fingerprint first: their start-up
+  // (~0.1–0.3 s with the kernels) overlaps the reading of the headers, and is paid once.
+  const threads = new TreePool(Math.min(2, navigator.hardwareConcurrency || 1), { ...options, cacheFolder: undefined });
+  // Each batch of models goes to the threads as soon as its headers are read: fingerprinting
+  // overlaps the main thread's reading of the rest (~0.7 s of headers at 10,000 models).
+  const batches: Promise<Fingerprint[]>[] = [];
+  const pending: ModelSource[] = [];
+  let finished = 0;
+  const send = () => {
+    const batch = threads.fingerprint(pending.splice(0)).then((fingerprints) => {
+      finished += fingerprints.length;
+      effects.fingerprinted?.(finished, located.length);
+      return fingerprints;
+    });
+    batch.catch(() => {}); // awaited below; a header failing first must not leave it unhandled
+    batches.push(batch);
+  };
+  try {
+    effects.log(
+      `${located.length} models: their trees are found from fingerprints first (one read of each model), then each tree is recovered ` +
+        "from its own files (as `mother index` + `mother recover --index`, with no index kept)",
+    );
+    const models = await openLocatedModels(located, effects.log, (opened) => {
+      pending.push(...opened);
+      if (pending.length >= MODELS_PER_MESSAGE) send();
+    });
+    if (pending.length > 0) send();
+    const fingerprints = (await Promise.all(batches)).flat();
+    fingerprints.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const discovered = new Map(models.map((model) => [resolve(model.path), model]));
+    return await recoverFromFingerprints(fingerprints, undefined, options, effects, discovered, threads);
+  } finally {
+    threads.close();
+  }
 }

@@ -38,8 +38,9 @@ export async function recoverFromIndex(dir: string, overrides: Partial<RecoverOp
 
 /**
  * Steps 2–5 on fingerprints already at hand (sorted by path): from an index, or computed just
- * now by `mother recover` on a large set (recover-at-scale.ts: no tree cache, and the models
- * as discovered, by resolved path, so that a tree's worker need not discover them again).
+ * now by `mother recover` on a large set (recover-at-scale.ts: no tree cache, the models as
+ * discovered, by resolved path, so that a tree's worker need not discover them again, and the
+ * threads that fingerprinted them, started with `options` less the cache folder).
  */
 export async function recoverFromFingerprints(
   fingerprints: readonly Fingerprint[],
@@ -47,6 +48,7 @@ export async function recoverFromFingerprints(
   options: RecoverOptions,
   effects: RecoverEffects,
   discovered?: ReadonlyMap<string, ModelSource>,
+  threads?: TreePool,
 ): Promise<RecoveryResult> {
   // 2–3. Trees from the fingerprints, architecture by architecture.
   const byArchitecture = new Map<string, Fingerprint[]>();
@@ -77,7 +79,8 @@ export async function recoverFromFingerprints(
         : undefined,
     );
   const missing = components.filter((members, c) => members.length > 1 && !cached[c]).length;
-  const pool = new TreePool(TreePool.workersFor(missing), treeOptions);
+  // The caller's threads when it started them already (they then stay the caller's to close).
+  const pool = threads ?? new TreePool(TreePool.workersFor(missing), treeOptions);
   const total = fingerprints.reduce((sum, f) => sum + bytesOf(f), 0);
   let done = 0;
   let trees: { graph: ModelGraph; distances: readonly DistanceChoice[] }[];
@@ -98,7 +101,7 @@ export async function recoverFromFingerprints(
       }),
     );
   } finally {
-    pool.close();
+    if (!threads) pool.close();
   }
   effects.log(`${components.length} trees: ${missing} recovered from their weights, ${components.length - missing} unchanged since the last recovery`);
   const models = trees.flatMap((tree) => tree.graph.models);

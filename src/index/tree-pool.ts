@@ -3,26 +3,34 @@
  * cores: each tree is a recoverModels call on its own models, so trees need no coordination,
  * and a worker thread per core runs them one after another. Few trees (or one core) run
  * in-process, where starting a worker (~0.1 s with its kernels) would cost more than it saves.
+ * The same threads fingerprint models (`mother recover` on a large set starts them once, before
+ * it reads the headers, and fingerprints with them: one start-up instead of two).
  */
+import type { ModelSource } from "../types.ts";
 import type { RecoverOptions } from "../recover/options.ts";
 import { WorkerPool } from "../workers/worker-pool.ts";
+import type { Fingerprint } from "./fingerprint.ts";
+import { fingerprintBatch } from "./fingerprint-pool.ts";
 import { recoverTreeJob, type TreeJob } from "./recover-tree-job.ts";
 import type { CachedTree } from "./tree-cache.ts";
 
 /** From this many trees to recover, they are spread over worker threads. */
 export const TREES_PER_WORKER_START = 8;
 
+/** A task of the pool: one tree to recover, or a batch of models to fingerprint. */
+type Task = { readonly job: TreeJob } | { readonly models: readonly ModelSource[] };
+
 /** Recovers trees with `workers` threads, or in-process with 0. */
 export class TreePool {
-  private readonly pool: WorkerPool<TreeJob, CachedTree>;
+  private readonly pool: WorkerPool<Task, CachedTree | Fingerprint[]>;
 
   constructor(workers: number, options: RecoverOptions) {
-    this.pool = new WorkerPool({
+    this.pool = new WorkerPool<Task, CachedTree | Fingerprint[]>({
       entry: new URL("./tree-worker.ts", import.meta.url).href,
       workers,
       // One tree at a time, as in a worker: its files are the only ones open.
-      inProcess: (job) => recoverTreeJob(job, options),
-      message: (job) => ({ job, options }),
+      inProcess: (task): Promise<CachedTree | Fingerprint[]> => ("job" in task ? recoverTreeJob(task.job, options) : fingerprintBatch(task.models)),
+      message: (task) => ("job" in task ? { job: task.job, options } : { models: task.models }),
       name: "tree",
       doing: "recovering the tree of",
     });
@@ -33,9 +41,19 @@ export class TreePool {
     return trees < TREES_PER_WORKER_START ? 0 : Math.min(2, navigator.hardwareConcurrency || 1);
   }
 
+  /** The number of worker threads (0: in-process). */
+  get size(): number {
+    return this.pool.size;
+  }
+
   /** Recovers one tree (rejects with its MotherError). */
   recover(job: TreeJob): Promise<CachedTree> {
-    return this.pool.submit(job);
+    return this.pool.submit({ job }) as Promise<CachedTree>;
+  }
+
+  /** Fingerprints a batch of models, in order (rejects with the MotherError of the first that fails). */
+  fingerprint(models: readonly ModelSource[]): Promise<Fingerprint[]> {
+    return this.pool.submit({ models }) as Promise<Fingerprint[]>;
   }
 
   /** Stops the workers. */

@@ -58,8 +58,16 @@ export async function discoverModels(paths: readonly string[], note: (message: s
   return openLocatedModels((await Promise.all(paths.map(locateModels))).flat(), note);
 }
 
-/** discoverModels on models already located (locateModels): a large set's folders are listed once, not twice. */
-export async function openLocatedModels(located: readonly ModelLocation[], note: (message: string) => void = () => {}): Promise<ModelSource[]> {
+/**
+ * discoverModels on models already located (locateModels): a large set's folders are listed once,
+ * not twice. `opened` gets the models a batch at a time, in order, as their headers are read
+ * (`mother recover` on a large set fingerprints them meanwhile).
+ */
+export async function openLocatedModels(
+  located: readonly ModelLocation[],
+  note: (message: string) => void = () => {},
+  opened: (models: readonly ModelSource[]) => void = () => {},
+): Promise<ModelSource[]> {
   const locations = [...located].sort((a, b) => compare(a.id, b.id) || compare(a.path, b.path));
   for (let i = 1; i < locations.length; i++) {
     const [previous, current] = [locations[i - 1]!, locations[i]!];
@@ -68,15 +76,20 @@ export async function openLocatedModels(located: readonly ModelLocation[], note:
     }
   }
   const empty: { model: string; file: string; name: string; shape: readonly number[] }[] = [];
-  const models = await mapInBatches(locations, HEADERS_IN_FLIGHT, async (location) => {
-    if (location.kind === "gguf")
-      return { id: location.id, path: location.path, format: "gguf" as const, tensors: (await openGgufFile(location.path)).tensors };
-    if (location.kind === "adapter") return openAdapterFolder(location.id, location.path);
-    const notes: ShardNotes = { note, empty: (file, tensors) => empty.push(...tensors.map((t) => ({ model: location.path, file, ...t }))) };
-    const tensors = location.kind === "file" ? await openFile(location.path, notes) : await openModelFolder(location.path, notes);
-    if (tensors.length === 0) throw noFloatTensors(location.path);
-    return { id: location.id, path: location.path, tensors };
-  });
+  const models = await mapInBatches(
+    locations,
+    HEADERS_IN_FLIGHT,
+    async (location) => {
+      if (location.kind === "gguf")
+        return { id: location.id, path: location.path, format: "gguf" as const, tensors: (await openGgufFile(location.path)).tensors };
+      if (location.kind === "adapter") return openAdapterFolder(location.id, location.path);
+      const notes: ShardNotes = { note, empty: (file, tensors) => empty.push(...tensors.map((t) => ({ model: location.path, file, ...t }))) };
+      const tensors = location.kind === "file" ? await openFile(location.path, notes) : await openModelFolder(location.path, notes);
+      if (tensors.length === 0) throw noFloatTensors(location.path);
+      return { id: location.id, path: location.path, tensors };
+    },
+    opened,
+  );
   // One line for all models: a family shares its empty tensors, and ten identical notes say no more than one.
   empty.sort((a, b) => compare(a.file, b.file));
   if (empty.length > 0) note(emptyTensorsSkipped(new Set(empty.map((e) => e.model)).size, empty.length, empty[0]!));
@@ -94,9 +107,13 @@ async function openFile(file: string, notes: ShardNotes): Promise<TensorInfo[]> 
 /** Models whose headers are read at once: enough to overlap I/O, far below file-handle limits. */
 const HEADERS_IN_FLIGHT = 16;
 
-async function mapInBatches<T, R>(items: readonly T[], batchSize: number, run: (item: T) => Promise<R>): Promise<R[]> {
+async function mapInBatches<T, R>(items: readonly T[], batchSize: number, run: (item: T) => Promise<R>, each: (batch: R[]) => void = () => {}): Promise<R[]> {
   const results: R[] = [];
-  for (let start = 0; start < items.length; start += batchSize) results.push(...(await Promise.all(items.slice(start, start + batchSize).map(run))));
+  for (let start = 0; start < items.length; start += batchSize) {
+    const batch = await Promise.all(items.slice(start, start + batchSize).map(run));
+    each(batch);
+    results.push(...batch);
+  }
   return results;
 }
 

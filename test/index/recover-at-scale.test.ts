@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeFile } from "node:fs/promises";
+import { MotherError } from "../../src/errors.ts";
 import { recoverAtScale } from "../../src/index/recover-at-scale.ts";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { recover } from "../../src/recover/recover.ts";
@@ -37,6 +39,24 @@ describe("recoverAtScale", () => {
     expect(evaluateGraph(viaFingerprints.graph, truth).edges.accuracy).toBe(1);
     // Per-layer statistics come from the fingerprints: one row per model and selected layer, as the ordinary path gives.
     expect(viaFingerprints.layerStats.length).toBe(direct.layerStats.length);
+  });
+
+  test("a header that fails while earlier models are being fingerprinted gives its one clear error (nothing left unhandled)", async () => {
+    // 42 models: the first 32 go to the threads as a batch before the last headers are read.
+    const big = await mkdtemp(join(tmpdir(), "mother-recover-at-scale-bad-"));
+    try {
+      await writeSyntheticTrees(
+        big,
+        ["a", "b", "c", "d", "e", "f"].map((root) => ({ root, children: 3, grandchildren: 1 })),
+      );
+      const bad = join(big, "f-c2-g0", "model.safetensors");
+      await writeFile(bad, new Uint8Array([1, 2, 3]));
+      const error = await recoverAtScale([big], {}, { progress: () => {}, log: () => {} }, 10).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MotherError);
+      expect((error as MotherError).file).toBe(bad);
+    } finally {
+      await rm(big, { recursive: true, force: true });
+    }
   });
 
   test("below its threshold, or with --trees N or --stats, it leaves the set to the ordinary recovery", async () => {

@@ -8,6 +8,8 @@ import { statSync } from "node:fs";
 import { TreePool } from "../../src/index/tree-pool.ts";
 import type { TreeJob } from "../../src/index/recover-tree-job.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { discoverModels } from "../../src/io/discover-models.ts";
+import { fingerprintAll } from "../../src/index/fingerprint-pool.ts";
 
 let dir: string;
 beforeAll(async () => {
@@ -43,6 +45,18 @@ describe("TreePool", () => {
     } finally {
       threads.close();
       inProcess.close();
+    }
+  });
+
+  test("its threads fingerprint models as the in-process fingerprinting does, between trees", async () => {
+    const models = await discoverModels([...pathsOf("a"), ...pathsOf("b")]);
+    const pool = new TreePool(2, DEFAULT_RECOVER_OPTIONS);
+    try {
+      const [first, tree, second] = await Promise.all([pool.fingerprint(models.slice(0, 4)), pool.recover(treeOf("a")), pool.fingerprint(models.slice(4))]);
+      expect([...first, ...second]).toEqual(await fingerprintAll(models, 0));
+      expect(tree.graph.edges).toHaveLength(4);
+    } finally {
+      pool.close();
     }
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
-import { discoverModels } from "../../src/io/discover-models.ts";
+import { discoverModels, locateModels, openLocatedModels } from "../../src/io/discover-models.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { writeShardedSafetensors } from "../../src/io/write-sharded-safetensors.ts";
 import { temporaryFolder } from "./craft-safetensors.ts";
@@ -38,6 +38,20 @@ describe("discoverModels", () => {
     const sharded = models.find((m) => m.id === "sharded")!;
     expect(sharded.tensors.map((t) => t.name)).toEqual(["a", "b", "c"]);
     expect(new Set(sharded.tensors.map((t) => t.file)).size).toBe(3);
+  });
+
+  test("openLocatedModels hands the models over batch by batch, in the order it returns them", async () => {
+    const root = await temporaryFolder();
+    for (let i = 0; i < 40; i++) await writeSafetensors(join(root, `m${String(i).padStart(2, "0")}`, "model.safetensors"), [weight("w")]);
+    const batches: string[][] = [];
+    const models = await openLocatedModels(
+      await locateModels(root),
+      () => {},
+      (opened) => batches.push(opened.map((m) => m.id)),
+    );
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.flat()).toEqual(models.map((m) => m.id));
+    expect(models).toHaveLength(40);
   });
 
   test("a folder of several un-indexed safetensors files forms one model", async () => {
