@@ -33,6 +33,9 @@ export class TreePool {
       message: (task) => ("job" in task ? { job: task.job, options } : { models: task.models }),
       name: "tree",
       doing: "recovering the tree of",
+      // Each post blocks the main thread ~0.8 ms (813 posts at 10,000 models: 0.67 s); with the
+      // next task already there, a worker that ends one never waits for it.
+      depth: 2,
     });
   }
 
