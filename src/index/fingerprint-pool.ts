@@ -6,7 +6,7 @@
  */
 import type { ModelSource } from "../types.ts";
 import { bug } from "../errors.ts";
-import { failureOf, WorkerPool } from "../workers/worker-pool.ts";
+import { WorkerPool } from "../workers/worker-pool.ts";
 import { fingerprintModel, type Fingerprint } from "./fingerprint.ts";
 
 /**
@@ -73,28 +73,6 @@ export async function fingerprintBatches(
   }
   await Promise.all(batches);
   return out;
-}
-
-/** Fingerprints one batch of models in this thread, in order. */
-export async function fingerprintBatch(models: readonly ModelSource[]): Promise<Fingerprint[]> {
-  const fingerprints: Fingerprint[] = [];
-  for (const model of models) fingerprints.push(await fingerprintModel(model));
-  return fingerprints;
-}
-
-/** A worker's answer to a batch to fingerprint: the fingerprints (their samples transferred, not copied), or the failure at the model being read. */
-export async function fingerprintMessage(models: readonly ModelSource[]): Promise<[answer: unknown, transfer: Transferable[]]> {
-  const fingerprints: Fingerprint[] = [];
-  let path = models[0]?.path ?? "(no model)";
-  try {
-    for (const model of models) {
-      path = model.path;
-      fingerprints.push(await fingerprintModel(model));
-    }
-    return [{ result: fingerprints }, fingerprints.map((f) => f.samples.buffer as ArrayBuffer)];
-  } catch (error) {
-    return [{ failure: failureOf(error, path) }, []];
-  }
 }
 
 /** The worker count for reading `models` on this machine. */

@@ -1,6 +1,6 @@
 /** Worker entry for the fingerprint pool: fingerprints a batch of models (as discovered: their tensors' places) per message. */
 import type { ModelSource } from "../types.ts";
-import { fingerprintMessage } from "./fingerprint-pool.ts";
+import { fingerprintMessage } from "./fingerprint-batch.ts";
 
 declare const self: Worker;
 

@@ -10,7 +10,7 @@ import type { ModelSource } from "../types.ts";
 import type { RecoverOptions } from "../recover/options.ts";
 import { WorkerPool } from "../workers/worker-pool.ts";
 import type { Fingerprint } from "./fingerprint.ts";
-import { fingerprintBatch } from "./fingerprint-pool.ts";
+import { fingerprintBatch } from "./fingerprint-batch.ts";
 import { recoverTreeJob, type TreeJob } from "./recover-tree-job.ts";
 import type { CachedTree } from "./tree-cache.ts";
 

@@ -7,7 +7,7 @@
 import type { ModelSource } from "../types.ts";
 import type { RecoverOptions } from "../recover/options.ts";
 import { failureOf } from "../workers/worker-pool.ts";
-import { fingerprintMessage } from "./fingerprint-pool.ts";
+import { fingerprintMessage } from "./fingerprint-batch.ts";
 import { recoverTreeJob, type TreeJob } from "./recover-tree-job.ts";
 
 declare const self: Worker;

@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { discoverModels } from "../../src/io/discover-models.ts";
+import { fingerprintBatch, fingerprintMessage } from "../../src/index/fingerprint-batch.ts";
+import { fingerprintModel } from "../../src/index/fingerprint.ts";
+import type { WorkerFailure } from "../../src/workers/worker-pool.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-fingerprint-batch-"));
+  await writeSyntheticTrees(dir, [{ root: "a", children: 2, grandchildren: 0 }]);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("fingerprintBatch and fingerprintMessage", () => {
+  test("a batch is its models' fingerprints in order, and the message transfers each one's samples", async () => {
+    const models = await discoverModels([dir]);
+    const want = await Promise.all(models.map(fingerprintModel));
+    expect(await fingerprintBatch(models)).toEqual(want);
+    const [answer, transfer] = await fingerprintMessage(models);
+    expect((answer as { result: unknown }).result).toEqual(want);
+    expect(transfer).toHaveLength(models.length);
+  });
+
+  test("a model that cannot be read answers with the failure naming its file, nothing transferred", async () => {
+    const [first, second] = await discoverModels([dir]);
+    const gone = join(dir, "gone.safetensors");
+    const [answer, transfer] = await fingerprintMessage([first!, { ...second!, tensors: second!.tensors.map((t) => ({ ...t, file: gone })) }]);
+    expect((answer as { failure: WorkerFailure }).failure.file).toBe(gone);
+    expect(transfer).toEqual([]);
+  });
+});
