@@ -8,7 +8,7 @@
  *          └─ per child: `grandchildren` fine-tunes on random tasks ≠ the child's task
  */
 import { deriveSeed, Rng, taskByName } from "../../../datasets/index.ts";
-import { DEFAULT_LORA_TARGETS } from "../../models/lora.ts";
+import { DEFAULT_LORA_TARGETS, type LoraConfig } from "../../models/lora.ts";
 import type { TrainConfig } from "../../train/train-config.ts";
 import type { TruthGraph } from "../../types.ts";
 import type { RootRecipe, SplitName, VthrSettings } from "./vthr-settings.ts";
@@ -97,16 +97,22 @@ function planFineTune(id: string, split: SplitName, root: PlannedModel, parent: 
           const rank = split === "lora-f" ? settings.loraFixedRank : rng.choice(settings.loraRanks);
           return { rank, alpha: rank, targets: DEFAULT_LORA_TARGETS };
         })();
-  const config: TrainConfig = {
+  const config = vthrFineTuneConfig(settings, task, seed, (lora ? fineTune.loraLr : fineTune.lr) * jitter, lora);
+  return { id, split, tree: root.id, parent: (parent ?? root).id, task, config };
+}
+
+/** The training config of a fine-tune in VTHR's recipe (ViT classification on `task`), as the zoo's own fine-tunes use it too. */
+export function vthrFineTuneConfig(settings: VthrSettings, task: string, seed: number, lr: number, lora: LoraConfig | undefined): TrainConfig {
+  const { fineTune } = settings;
+  return {
     objective: { kind: "vit-classification", vit: { ...settings.vit, numClasses: taskByName(task).numClasses } },
     data: { kind: "image-task", task, seed: deriveSeed(seed, "data"), trainCount: fineTune.trainCount, evalCount: fineTune.evalCount },
     seed,
     steps: fineTune.steps,
     batchSize: fineTune.batchSize,
     optimizer: fineTune.optimizer,
-    lr: (lora ? fineTune.loraLr : fineTune.lr) * jitter,
+    lr,
     warmupSteps: fineTune.warmupSteps,
     ...(lora ? { lora } : {}),
   };
-  return { id, split, tree: root.id, parent: (parent ?? root).id, task, config };
 }

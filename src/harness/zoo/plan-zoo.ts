@@ -20,12 +20,12 @@
  * with λ = 0.7 the base's weight is 1 − 2λ < 0, so not the base; for TIES and DARE the models
  * whose task vectors it merges. A pure function of the settings: the same settings name the same zoo.
  */
-import { deriveSeed, Rng, taskByName } from "../../../datasets/index.ts";
+import { deriveSeed, Rng } from "../../../datasets/index.ts";
 import { DEFAULT_LORA_TARGETS, type LoraConfig } from "../../models/lora.ts";
 import type { TrainConfig } from "../../train/train-config.ts";
 import type { FamilyMember } from "../families/family-member.ts";
 import type { LlamaFamilySettings } from "../families/llama-family-settings.ts";
-import type { VthrPlan } from "../vthr/plan-vthr.ts";
+import { type VthrPlan, vthrFineTuneConfig } from "../vthr/plan-vthr.ts";
 import type { SplitName, VthrSettings } from "../vthr/vthr-settings.ts";
 import type { MergeMethod } from "./merge-weights.ts";
 import { ZooBuilder, type ZooPlan } from "./zoo-members.ts";
@@ -109,21 +109,9 @@ function planVitTree(zoo: ZooBuilder, r: string, { vthr, vthrSettings }: ZooSour
 
 /** A fine-tune of a ViT member as VTHR fine-tunes (same recipe, task and seed drawn from the id). */
 function vitFineTune(settings: VthrSettings, id: string, parent: string, lora?: LoraConfig): TrainConfig {
-  const { fineTune } = settings;
-  const rng = new Rng(deriveSeed(settings.seed, "zoo", id, parent));
-  const task = rng.choice(settings.tasks);
-  const seed = deriveSeed(settings.seed, "zoo", id);
-  return {
-    objective: { kind: "vit-classification", vit: { ...settings.vit, numClasses: taskByName(task).numClasses } },
-    data: { kind: "image-task", task, seed: deriveSeed(seed, "data"), trainCount: fineTune.trainCount, evalCount: fineTune.evalCount },
-    seed,
-    steps: fineTune.steps,
-    batchSize: fineTune.batchSize,
-    optimizer: fineTune.optimizer,
-    lr: lora ? fineTune.loraLr : fineTune.lr,
-    warmupSteps: fineTune.warmupSteps,
-    ...(lora ? { lora } : {}),
-  };
+  const task = new Rng(deriveSeed(settings.seed, "zoo", id, parent)).choice(settings.tasks);
+  const lr = lora ? settings.fineTune.loraLr : settings.fineTune.lr;
+  return vthrFineTuneConfig(settings, task, deriveSeed(settings.seed, "zoo", id), lr, lora);
 }
 
 /** Steps and learning rates of the Llama tree's own fine-tunes (a few hundred steps: the chat/instruct SFT scale of the family). */
