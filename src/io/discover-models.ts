@@ -21,7 +21,6 @@ import { openShardedCheckpoint, SHARD_INDEX_SUFFIX, type ShardNotes } from "./re
 import { emptyTensors } from "./safetensors-header.ts";
 import { GGUF_SUFFIX, openGgufFile } from "./gguf/read-gguf.ts";
 import { isAdapterFolder, openAdapterFolder } from "./peft/open-adapter-folder.ts";
-import { MotherError } from "../errors.ts";
 import {
   cannotReadFolder,
   cannotReadPath,

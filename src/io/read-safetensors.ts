@@ -15,7 +15,6 @@ export type { TensorMemory, TensorStream } from "./tensor-stream.ts";
 export { TensorScratch } from "./tensor-stream.ts";
 import { openLowRankStream } from "./peft/adapter-tensor.ts";
 import { HEADER_LENGTH_PREFIX_BYTES, HeaderSizeCheck, MAX_HEADER_BYTES, parseSafetensorsHeader, type ParsedSafetensorsHeader } from "./safetensors-header.ts";
-import { MotherError } from "../errors.ts";
 import {
   cannotReadFile,
   fileTooShortForHeader,

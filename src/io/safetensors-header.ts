@@ -5,7 +5,6 @@
  * the truth we check everything else against (after huggingface.js's parser).
  */
 import type { Dtype, TensorInfo } from "../types.ts";
-import { MotherError } from "../errors.ts";
 import {
   headerLengthOverCap,
   headerNotJson,

@@ -3,7 +3,6 @@
  * Hugging Face `LlamaConfig` JSON, and its parameter list under transformers' names.
  */
 import type { ParamSpec } from "./param-spec.ts";
-import { MotherError } from "../errors.ts";
 import { modelConfigInvalid } from "../messages.ts";
 
 /** Architecture of the decoder LM. */

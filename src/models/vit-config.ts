@@ -4,7 +4,6 @@
  * (`ViTForImageClassification` / `ViTForMaskedImageModeling`).
  */
 import type { ParamSpec } from "./param-spec.ts";
-import { MotherError } from "../errors.ts";
 import { modelConfigInvalid } from "../messages.ts";
 
 /** Architecture of a ViT; everything the graph and the checkpoint depend on. */

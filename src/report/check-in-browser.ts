@@ -3,7 +3,6 @@ import { readdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import type { ConsoleMessage, Page, Request } from "playwright-core";
-import { MotherError } from "../errors.ts";
 import { chromiumMissing } from "../messages.ts";
 
 /** What a real browser saw on one report page. */

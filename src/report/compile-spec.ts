@@ -1,6 +1,6 @@
 import * as vegaLite from "vega-lite";
 import type { Spec as VegaSpec } from "vega";
-import { MotherError, bug } from "../errors.ts";
+import { bug } from "../errors.ts";
 
 /** A Vega-Lite spec compiled to Vega, with every warning vega-lite raised on the way. */
 export interface CompiledSpec {
