@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { BugError, } from "../errors.ts";
+import { BugError } from "../errors.ts";
 
 /**
  * Canonical JSON of a config: object keys sorted at every depth, no whitespace, so two
