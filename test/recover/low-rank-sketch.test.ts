@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Matrix, SVD } from "ml-matrix";
-import { makeRowSampleSketcher, makeSketcher, sketchDifferenceRank } from "../../src/recover/low-rank-sketch.ts";
+import { differenceNoiseFloor, makeRowSampleSketcher, makeSketcher, sketchDifferenceRank } from "../../src/recover/low-rank-sketch.ts";
 import { encodeTensorValues, decodeTensorBytes } from "../../src/io/dtype.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 
@@ -16,6 +16,14 @@ function lowRankUpdate(base: Float32Array, rows: number, cols: number, rank: num
       out[r * cols + c]! += scale * s;
     }
   return out;
+}
+
+/** Singular values of a rows × cols difference above `threshold` (a dense SVD, for reference). */
+function svdCount(data: Float64Array, rows: number, cols: number, threshold: number): number {
+  const m = new Matrix(rows, cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) m.set(r, c, data[r * cols + c]!);
+  const sigma = new SVD(m, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true }).diagonal;
+  return sigma.filter((s) => s > threshold).length;
 }
 
 function _svdRank(data: Float64Array, rows: number, cols: number, epsilon: number): number {
@@ -73,6 +81,32 @@ describe("sketchDifferenceRank", () => {
       const naive = sketchDifferenceRank(sketcher.sketch(toBf16(w)), sketcher.sketch(toBf16(lowRankUpdate(w, rows, cols, 8, 41, 0.0005))));
       expect(naive).toBeGreaterThan(8);
     }
+  });
+
+  test("a small full-rank difference in bf16 is not read as low rank, while a rank-8 one is (issue #12)", () => {
+    // 64² like the PyTorch Llama-like family's attention: kept whole, measurable rank 64, low below 32.
+    const n = 64;
+    const w = Float32Array.from(makeGaussian(n * n, 81), (v) => v * 0.02);
+    const toBf16 = (values: Float32Array) => decodeTensorBytes(encodeTensorValues(values, "BF16"), "BF16").values as Float32Array;
+    const sketcher = makeSketcher(n, n);
+    const parent = sketcher.sketch(toBf16(w), "BF16");
+    // A short full fine-tune: every direction moves, σ_i = 0.024·0.9^i, so the spectrum decays
+    // smoothly into bf16's rounding noise around i ≈ 28 with no gap.
+    const [x, y] = [makeGaussian(n * n, 82), makeGaussian(n * n, 83)];
+    const full = Float32Array.from(w);
+    for (let i = 0; i < n; i++) {
+      const sigma = (0.024 * 0.9 ** i) / n; // x_i, y_i have norm ≈ √n
+      for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) full[r * n + c]! += sigma * x[i * n + r]! * y[i * n + c]!;
+    }
+    const child = sketcher.sketch(toBf16(full), "BF16");
+    const diff = Float64Array.from(parent.data, (v, i) => child.data[i]! - v);
+    const aboveFloor = svdCount(diff, n, n, differenceNoiseFloor(parent, child, parent.noiseGain));
+    expect(aboveFloor).toBeGreaterThan(0);
+    expect(aboveFloor).toBeLessThan(n / 2); // what the floor alone counted: an adapter's rank
+    expect(sketchDifferenceRank(parent, child)).toBe(n);
+    // A true rank-8 update of the same size keeps its rank: a gap after σ_8, stable under 2× the floor.
+    const lora = sketcher.sketch(toBf16(lowRankUpdate(w, n, n, 8, 84, 0.0005)), "BF16");
+    expect(sketchDifferenceRank(parent, lora)).toBe(8);
   });
 
   test("identical layers have rank 0", () => {
