@@ -103,7 +103,11 @@ export async function recoverFromFingerprints(
   } finally {
     if (!threads) pool.close();
   }
-  effects.log(`${components.length} trees: ${missing} recovered from their weights, ${components.length - missing} unchanged since the last recovery`);
+  effects.log(
+    cache
+      ? `${components.length} trees: ${missing} recovered from their weights, ${components.length - missing} unchanged since the last recovery`
+      : `${components.length} trees: ${missing} recovered from their weights`, // no index: nothing is kept from one run to the next
+  );
   const models = trees.flatMap((tree) => tree.graph.models);
   const edges = trees.flatMap((tree) => tree.graph.edges);
   const treeLists = trees.flatMap((tree) => tree.graph.trees.map((t) => [...t]));

@@ -33,6 +33,7 @@ describe("recoverAtScale", () => {
     const effects = { progress: () => {}, log: (line: string) => lines.push(line), fingerprinted: (done: number) => void (fingerprinted = done) };
     const viaFingerprints = (await recoverAtScale([dir], {}, effects, 10))!;
     expect(lines.filter((line) => line.includes("found from fingerprints first"))).toHaveLength(1);
+    expect(lines.some((line) => line.includes("unchanged since the last recovery"))).toBe(false); // no index, no cache to be unchanged in
     expect(fingerprinted).toBe(21);
     const direct = await recover([dir]);
     expect(edgesOf(viaFingerprints.graph)).toEqual(edgesOf(direct.graph));
