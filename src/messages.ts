@@ -251,13 +251,6 @@ export function indexNeedsAutoTrees(trees: number): MotherError {
   );
 }
 
-/** The index reads plain safetensors models; GGUF files and PEFT adapters go through `mother recover` without it. */
-export function indexNeedsSafetensors(path: string, format: string): MotherError {
-  return new MotherError(path, `is a ${format} model: the fingerprint index reads safetensors models only`, {
-    help: "recover GGUF files and PEFT adapters without --index",
-  });
-}
-
 /** `mother recover` with neither model paths nor an index. */
 export function recoverNeedsInput(): MotherError {
   return new MotherError(

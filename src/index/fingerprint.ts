@@ -11,22 +11,25 @@
  * is an unbiased estimate of that layer's mean |Δw| (and their max a lower bound of its max),
  * which is what `--trees auto` clusters on (cluster-models.ts, relative distance).
  */
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import type { LayerKind, LayerStats, ModelSource, TensorInfo } from "../types.ts";
+import type { LayerKind, LayerStats, ModelFormat, ModelSource, TensorInfo } from "../types.ts";
 import { bug } from "../errors.ts";
 import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
-import { readTensor } from "../io/read-safetensors.ts";
+import { openTensorStream, readTensor, TensorScratch, type TensorStream } from "../io/read-safetensors.ts";
 import { layerStats, powerSumShift, statsFromPowerSums } from "../stats/layer-stats.ts";
 import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
 import { planLayers } from "../recover/plan-layers.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../recover/options.ts";
 import { CHUNK_VALUES, namingTheTensor } from "../recover/layer-pass.ts";
 import { makeUniform } from "../recover/seeded-random.ts";
-import { cannotReadFile, indexNeedsSafetensors, nothingToCompare, tensorPastEndOfFile } from "../messages.ts";
+import { cannotReadFile, nothingToCompare, tensorPastEndOfFile } from "../messages.ts";
 
-/** Bumped whenever what a fingerprint holds or how it is computed changes: older entries are read again. */
-export const FINGERPRINT_VERSION = 1;
+/**
+ * Bumped whenever what a fingerprint holds or how it is computed changes: older entries are read
+ * again. 2: layers in name order (a GGUF file lists them block by block), GGUF files and adapters.
+ */
+export const FINGERPRINT_VERSION = 2;
 
 /**
  * Seeded values kept per distance layer. The relative mean |Δw| of a layer is estimated to
@@ -57,6 +60,11 @@ export interface Fingerprint {
   /** Digest (hex) of the bytes of every selected layer, in plan order. */
   readonly checksum: string;
   readonly version: number;
+  /**
+   * How the model is stored. A PEFT adapter's entry ("peft") describes its own files only: no
+   * layers, statistics or samples (its base is found at recovery, fingerprintAdapterFactors).
+   */
+  readonly format: ModelFormat;
   /** Names and shapes of the selected layers: models of one architecture share it. */
   readonly architecture: string;
   readonly layers: readonly FingerprintLayer[];
@@ -66,7 +74,12 @@ export interface Fingerprint {
   readonly samples: Float32Array;
 }
 
-/** The selected layers of one model, as recovery's plan would read them (default layer kinds, no sketches). */
+/**
+ * The selected layers of one model, as recovery's plan would read them (default layer kinds, no
+ * sketches), in name order: samples are compared layer by layer across models, so every model of
+ * an architecture must list them alike whatever its files' order (a GGUF file's is block by
+ * block, a safetensors file's usually by name).
+ */
 export function fingerprintLayers(model: ModelSource): { layer: FingerprintLayer; tensor: TensorInfo }[] {
   // The plan depends on the tensors' names, shapes and types only: planned once per layout
   // (classifying every name by pattern was 13 % of fingerprinting 1,000 models of one architecture).
@@ -77,6 +90,7 @@ export function fingerprintLayers(model: ModelSource): { layer: FingerprintLayer
       layer: { name: job.name, kind: job.kind, shape: job.shape, distance: job.roles.distance, score: job.roles.score },
       tensor: job.tensors[0]!.name,
     }));
+    plan.sort((a, b) => (a.layer.name < b.layer.name ? -1 : a.layer.name > b.layer.name ? 1 : 0));
     plansOf.set(layout, plan);
   }
   const byName = new Map(model.tensors.map((tensor) => [tensor.name, tensor]));
@@ -124,8 +138,8 @@ export const WHOLE_SPAN_BYTES = 16 * 1024 * 1024;
 
 /** Fingerprints one model: one streaming read of its selected layers, one file open at a time. */
 export async function fingerprintModel(model: ModelSource): Promise<Fingerprint> {
-  if ((model.format ?? "safetensors") !== "safetensors" || model.tensors.some((t) => t.encoding))
-    throw indexNeedsSafetensors(model.path, model.format ?? "GGUF");
+  // An adapter not yet on a base is its factors: their digest, and nothing to compare.
+  if (model.adapter && model.base === undefined) return fingerprintAdapterFactors(model);
   const planned = fingerprintLayers(model);
   if (!planned.some((p) => p.layer.distance)) {
     throw nothingToCompare(model.path, model.tensors.length);
@@ -142,18 +156,26 @@ export async function fingerprintModel(model: ModelSource): Promise<Fingerprint>
   try {
     for (const file of files) {
       const layers = planned.flatMap((p, l) => (p.tensor.file === file ? [l] : []));
-      const span = wholeSpan(layers.map((l) => planned[l]!.tensor));
+      const span = wholeSpan(layers.map((l) => planned[l]!.tensor).filter(storedAsIs));
       kernels.reset();
       const spanPointer = span ? kernels.allocate(span.end - span.start) : -1;
       if (span) reader.read(file, span.start, kernels.bytes(spanPointer, span.end - span.start));
-      const chunk = Math.min(CHUNK_VALUES, Math.max(...layers.map((l) => planned[l]!.tensor.byteLength / 2)));
+      // Values per chunk: a stored tensor's bytes / 2 bound its count; a streamed one's count is its shape's.
+      const sizes = layers.map((l) => planned[l]!.tensor).map((t) => (storedAsIs(t) ? t.byteLength / 2 : t.shape.reduce((product, size) => product * size, 1)));
+      const chunk = Math.min(CHUNK_VALUES, Math.max(...sizes));
       const memory = { buffer: kernels.allocate(chunk * 4), staging: kernels.allocate(chunk * 4) };
       for (const l of layers) {
         const { layer, tensor } = planned[l]!;
         const out = layer.distance ? samples.subarray(sampleAt[l]! * SAMPLES_PER_LAYER, (sampleAt[l]! + 1) * SAMPLES_PER_LAYER) : undefined;
         const positions = out ? samplePositions(layer) : undefined;
-        const fetch = span ? { at: spanPointer + tensor.offset - span.start } : { reader };
-        const read = tensor.dtype === "F64" ? await readF64Layer(tensor, positions, out) : readLayerWithKernels(kernels, memory, fetch, tensor, positions, out);
+        const stream = storedAsIs(tensor) ? undefined : openTensorStream(tensor);
+        const fetch = stream ? { stream } : span ? { at: spanPointer + tensor.offset - span.start } : { reader };
+        let read: { stats: LayerStats; digest: bigint };
+        try {
+          read = tensor.dtype === "F64" ? await readF64Layer(tensor, positions, out) : readLayerWithKernels(kernels, memory, fetch, tensor, positions, out);
+        } finally {
+          stream?.close();
+        }
         digests[l] = read.digest;
         stats[l] = read.stats;
       }
@@ -168,10 +190,46 @@ export async function fingerprintModel(model: ModelSource): Promise<Fingerprint>
     files: await Promise.all(files.map((file) => fileIdentity(file, statNow))),
     checksum: Bun.hash.wyhash(new Uint8Array(digests.buffer), 0n).toString(16).padStart(16, "0"),
     version: FINGERPRINT_VERSION,
+    format: model.format ?? "safetensors",
     architecture: architectureOf(layers),
     layers,
     stats,
     samples,
+  };
+}
+
+/** The architecture key of every adapter entry: adapters are grouped by their base, never with each other. */
+export const ADAPTER_ARCHITECTURE = "peft-adapter";
+
+/**
+ * The entry of a PEFT adapter not yet on a base (docs/scale.md, "GGUF copies and adapters"):
+ * which model is its base is a question about the whole set, not about its bytes
+ * (place-adapters.ts decides it at recovery, as the ordinary path does), so the entry holds
+ * what the adapter is — its config and weights files and a digest of both files' bytes (the
+ * config sets the scale and names the base) — and no layers, statistics or samples.
+ */
+async function fingerprintAdapterFactors(model: ModelSource): Promise<Fingerprint> {
+  const adapter = model.adapter ?? bug(`${model.path} is an adapter`);
+  const files = [adapter.configFile, adapter.weightsFile].map((file) => resolve(file)).sort();
+  let digest = 0n;
+  for (const file of files) {
+    try {
+      digest = Bun.hash.wyhash(readFileSync(file), digest);
+    } catch (error) {
+      throw cannotReadFile(file, (error as NodeJS.ErrnoException).code ?? String(error));
+    }
+  }
+  return {
+    id: model.id,
+    path: resolve(model.path),
+    files: await Promise.all(files.map((file) => fileIdentity(file, statNow))),
+    checksum: digest.toString(16).padStart(16, "0"),
+    version: FINGERPRINT_VERSION,
+    format: "peft",
+    architecture: ADAPTER_ARCHITECTURE,
+    layers: [],
+    stats: [],
+    samples: new Float32Array(0),
   };
 }
 
@@ -183,8 +241,19 @@ export async function statNow(path: string): Promise<{ size: number; mtimeMs: nu
   return statSync(path);
 }
 
-/** The byte range covering `tensors` (one file) when it is small enough to read at once, else undefined. */
+/**
+ * Whether a tensor's bytes are its values as stored (read from the file's span or chunk by
+ * chunk); a GGUF block tensor, one in llama.cpp's rotary row order, or an adapter's layer
+ * (base + low-rank update) is read through its stream instead, which gives the values the
+ * layer pass sees: dequantized, Hugging Face row order, update applied.
+ */
+function storedAsIs(tensor: TensorInfo): boolean {
+  return !tensor.encoding && !tensor.lowRank;
+}
+
+/** The byte range covering `tensors` (one file) when there are any and it is small enough to read at once, else undefined. */
 function wholeSpan(tensors: readonly TensorInfo[]): { start: number; end: number } | undefined {
+  if (tensors.length === 0) return undefined;
   const start = Math.min(...tensors.map((t) => t.offset));
   const end = Math.max(...tensors.map((t) => t.offset + t.byteLength));
   return end - start <= WHOLE_SPAN_BYTES ? { start, end } : undefined;
@@ -226,18 +295,20 @@ class FileReader {
  * chunk's raw bytes — already in kernel memory (`at`, the file's span) or read now — are
  * digested, widened to f32 when 16-bit, folded into the power sums, and the seeded positions
  * falling in the chunk copied out. The digest depends on the bytes only, not on how they were read.
+ * A tensor read through its stream (`stream`: GGUF, adapter layers) arrives as f32 values, which
+ * are what is digested.
  */
 function readLayerWithKernels(
   kernels: WeightKernels,
   memory: { readonly buffer: number; readonly staging: number },
-  fetch: { readonly at: number } | { readonly reader: FileReader },
+  fetch: { readonly at: number } | { readonly reader: FileReader } | { readonly stream: TensorStream },
   tensor: TensorInfo,
   positions: Int32Array | undefined,
   out: Float32Array | undefined,
 ): { stats: LayerStats; digest: bigint } {
-  const wide = tensor.dtype !== "F32";
+  const wide = tensor.dtype !== "F32" && !("stream" in fetch);
   const elementBytes = wide ? 2 : 4;
-  const count = tensor.byteLength / elementBytes;
+  const count = "stream" in fetch ? tensor.shape.reduce((product, size) => product * size, 1) : tensor.byteLength / elementBytes;
   const accumulator = kernels.powerSumAccumulator();
   let digest = 0n;
   let shift = 0;
@@ -247,7 +318,10 @@ function readLayerWithKernels(
     const values = Math.min(CHUNK_VALUES, count - first);
     let raw: number;
     if ("at" in fetch) raw = fetch.at + first * elementBytes;
-    else {
+    else if ("stream" in fetch) {
+      raw = memory.buffer;
+      kernels.f32(raw, values).set(fetch.stream.read(first, values, streamScratch, { checkFinite: false }));
+    } else {
       raw = wide ? memory.staging : memory.buffer;
       fetch.reader.read(tensor.file, tensor.offset + first * elementBytes, kernels.bytes(raw, values * elementBytes));
     }
@@ -267,6 +341,9 @@ function readLayerWithKernels(
   }
   return { stats: namingTheTensor(tensor, () => statsFromPowerSums(count, kernels.readPowerSums(accumulator, shift))), digest };
 }
+
+/** Where a streamed tensor's chunk is decoded before it is copied into kernel memory (one per thread). */
+const streamScratch = new TensorScratch();
 
 /** An F64 layer (the kernels take f32): read whole, summed in TypeScript. */
 async function readF64Layer(

@@ -1,6 +1,6 @@
 /**
  * The fingerprint index on disk: a folder of Apache Arrow IPC files ("segments"), one row per
- * model, columnar (path, id, version, files, checksum, architecture, layout, stats, samples).
+ * model, columnar (path, id, version, files, checksum, format, architecture, layout, stats, samples).
  *
  *   DIR/segments/seg-<time>-<pid>-<random>-<digest>.arrow
  *
@@ -15,7 +15,7 @@
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Binary, Bool, Dictionary, Float64, Int32, Table, tableFromIPC, tableToIPC, Utf8, type Vector, vectorFromArray } from "apache-arrow";
-import type { LayerStats } from "../types.ts";
+import type { LayerStats, ModelFormat } from "../types.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import { STAT_COLUMNS } from "../stats/stats-table.ts";
 import type { FileIdentity } from "../io/file-identity.ts";
@@ -131,6 +131,7 @@ export function encodeSegment(rows: readonly IndexRow[]): Uint8Array {
     id: text((f) => f.id),
     files: text((f) => JSON.stringify(f.files)),
     checksum: text((f) => f.checksum),
+    format: shared((f) => f.format),
     architecture: shared((f) => f.architecture),
     layout: shared((f) => JSON.stringify(f.layers)),
     stats: vectorFromArray(
@@ -173,6 +174,8 @@ export function decodeSegment(bytes: Uint8Array, name: string): IndexRow[] {
     "stats",
     "samples",
   ].map(column);
+  // Segments written before GGUF files and adapters were indexed have no format column: all safetensors.
+  const format = table.getChild("format");
   const [statRows, sampleRows] = [binaryRows(stats!), binaryRows(samples!)];
   const layouts = new Map<string, FingerprintLayer[]>();
   const rows: IndexRow[] = [];
@@ -192,6 +195,7 @@ export function decodeSegment(bytes: Uint8Array, name: string): IndexRow[] {
       version: version!.get(r) as number,
       files: JSON.parse(files!.get(r) as string) as FileIdentity[],
       checksum: checksum!.get(r) as string,
+      format: ((format?.get(r) as string | null) ?? "safetensors") as ModelFormat,
       architecture: architecture!.get(r) as string,
       layers,
       stats: statsFromArray(viewOf(statBytes, Float64Array), layers.length),

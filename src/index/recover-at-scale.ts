@@ -6,8 +6,9 @@
  * files. The layer pass over every pair of the whole set, which the smaller sets take, grows as
  * n^1.8 and ran out of open files at 10,000 models (docs/scale.md). Said in one line on stderr.
  *
- * Only for safetensors models with `--trees auto` and without `--stats` (whose entropy needs
- * the layer pass); anything else takes the ordinary path (recover.ts), whatever its size.
+ * Safetensors models, GGUF files and PEFT adapter folders alike (an adapter joins its base's
+ * tree, place-adapters.ts). Only with `--trees auto` and without `--stats` (whose entropy needs
+ * the layer pass); other options take the ordinary path (recover.ts), whatever the set's size.
  */
 import { resolve } from "node:path";
 import { locateModels, openLocatedModels } from "../io/discover-models.ts";
@@ -40,8 +41,7 @@ export async function recoverAtScale(
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
   if (options.trees !== "auto" || options.fullStatistics) return undefined;
   const located = (await Promise.all(paths.map(locateModels))).flat();
-  const fingerprintable = located.every((location) => location.kind === "folder" || location.kind === "file");
-  if (located.length < from || !fingerprintable) return undefined;
+  if (located.length < from) return undefined;
   // Loaded only now: the index's libraries (Arrow, the ANN index) take ~0.06 s to import, a
   // tenth of a small recovery, which never comes here.
   const { TreePool } = await import("./tree-pool.ts");

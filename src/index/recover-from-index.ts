@@ -11,17 +11,27 @@
  * Memory is the fingerprints plus one tree's pairs at a time; files are opened by the tree, k
  * at a time. Only `--trees auto` applies (Ward's cut needs every pair).
  */
+import { resolve } from "node:path";
 import type { ModelGraph, ModelSource } from "../types.ts";
 import { bug } from "../errors.ts";
-import { changedSinceIndexed, duplicateIndexedId, emptyIndex, fingerprintVersionMismatch, indexNeedsAutoTrees, unreadableIndexSegment } from "../messages.ts";
+import {
+  changedSinceIndexed,
+  duplicateIndexedId,
+  emptyIndex,
+  fingerprintVersionMismatch,
+  indexNeedsAutoTrees,
+  peftNothingToRecover,
+  unreadableIndexSegment,
+} from "../messages.ts";
 import { defaultRules } from "../direction/default-rule.ts";
 import { trendOf } from "../direction/orient-tree.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
-import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
+import { type RecoverEffects, type RecoveryResult, withUnattached } from "../recover/recover.ts";
 import type { DistanceChoice } from "../recover/tree-distance.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { FINGERPRINT_VERSION, statNow, type Fingerprint } from "./fingerprint.ts";
 import { loadIndex } from "./index-store.ts";
+import { openIndexedModels, placeAdapters } from "./place-adapters.ts";
 import { comparableOf, relatedComponentsOf } from "./related-components.ts";
 import { type CachedTree, TreeCache } from "./tree-cache.ts";
 import { TreePool } from "./tree-pool.ts";
@@ -50,9 +60,13 @@ export async function recoverFromFingerprints(
   discovered?: ReadonlyMap<string, ModelSource>,
   threads?: TreePool,
 ): Promise<RecoveryResult> {
-  // 2–3. Trees from the fingerprints, architecture by architecture.
+  // 2. Adapters placed as the ordinary path places them: the set's stored models are clustered, each adapter joins its base's tree.
+  const placed = await placeAdapters(fingerprints, discovered, effects.log);
+  if (placed.stored.length + placed.attached.length < 2 && placed.unattached[0])
+    throw peftNothingToRecover(placed.unattached[0].model.path, placed.unattached[0].note);
+  // 3. Trees from the fingerprints, architecture by architecture.
   const byArchitecture = new Map<string, Fingerprint[]>();
-  for (const fingerprint of fingerprints) {
+  for (const fingerprint of placed.stored) {
     const group = byArchitecture.get(fingerprint.architecture);
     if (group) group.push(fingerprint);
     else byArchitecture.set(fingerprint.architecture, [fingerprint]);
@@ -63,6 +77,7 @@ export async function recoverFromFingerprints(
     effects.log(`${group.length} models of one architecture: ${found.length} trees from their fingerprints (${search})`);
     components.push(...found.map((members) => members.map((m) => group[m]!)));
   }
+  joinBases(components, placed.attached);
 
   // 4. The exact recovery inside each tree, or the tree as recovered before; trees to recover are spread over the cores.
   const treeOptions: RecoverOptions = { ...options, cacheFolder: undefined };
@@ -81,18 +96,22 @@ export async function recoverFromFingerprints(
   const missing = components.filter((members, c) => members.length > 1 && !cached[c]).length;
   // The caller's threads when it started them already (they then stay the caller's to close).
   const pool = threads ?? new TreePool(TreePool.workersFor(missing), treeOptions);
-  const total = fingerprints.reduce((sum, f) => sum + bytesOf(f), 0);
+  const total = components.reduce((sum, members) => sum + members.reduce((bytes, f) => bytes + bytesOf(f), 0), 0);
+  const models = placed.models;
   let done = 0;
   let trees: { graph: ModelGraph; distances: readonly DistanceChoice[] }[];
+  let adapterFingerprints: Fingerprint[] = [];
   try {
+    // An attached adapter's statistics are those of base + Δ, read now (its entry holds its factors only).
+    const adapterModels = placed.attached.map(({ fingerprint }) => models?.get(fingerprint.path) ?? bug(`${fingerprint.path} was opened`));
+    const adapterStats = adapterModels.length > 0 ? pool.fingerprint(adapterModels) : Promise.resolve([]);
     trees = await Promise.all(
       components.map(async (members, c) => {
         if (members.length === 1) return loneTree(members[0]!, options);
         let tree = cached[c];
         if (!tree) {
-          const models = discovered && members.map((m) => discovered.get(m.path) ?? bug(`${m.path} was discovered`));
           const files = members.flatMap((m) => m.files.map(([file, size]) => [file, size] as const));
-          tree = await pool.recover({ paths: members.map((m) => m.path), files, ...(models ? { models } : {}) });
+          tree = await pool.recover({ paths: members.map((m) => m.path), files, ...(await treeModels(members, models, effects.log)) });
           await cache?.set(keys[c]!, tree);
         }
         done += members.reduce((sum, f) => sum + bytesOf(f), 0);
@@ -100,6 +119,7 @@ export async function recoverFromFingerprints(
         return tree;
       }),
     );
+    adapterFingerprints = await adapterStats;
   } finally {
     if (!threads) pool.close();
   }
@@ -108,7 +128,7 @@ export async function recoverFromFingerprints(
       ? `${components.length} trees: ${missing} recovered from their weights, ${components.length - missing} unchanged since the last recovery`
       : `${components.length} trees: ${missing} recovered from their weights`, // no index: nothing is kept from one run to the next
   );
-  const models = trees.flatMap((tree) => tree.graph.models);
+  const graphModels = trees.flatMap((tree) => tree.graph.models);
   const edges = trees.flatMap((tree) => tree.graph.edges);
   const treeLists = trees.flatMap((tree) => tree.graph.trees.map((t) => [...t]));
   const notes = [...new Set(trees.flatMap((tree) => tree.graph.notes ?? []))];
@@ -116,11 +136,38 @@ export async function recoverFromFingerprints(
   // Trees restored from an older cache carry no directions: the graph then has none rather than some.
   const directions = trees.every((tree) => tree.graph.directions) ? trees.flatMap((tree) => tree.graph.directions ?? []) : undefined;
 
-  // 5. The union; per-layer statistics come from the fingerprints.
-  const layerStats: LayerStatsRow[] = fingerprints.flatMap((f) =>
+  // 5. The union; per-layer statistics come from the fingerprints. Adapters without a base are trees of their own, with a note.
+  const layerStats: LayerStatsRow[] = [...placed.stored, ...adapterFingerprints].flatMap((f) =>
     f.layers.map((layer, l) => ({ model: f.id, layer: layer.name, kind: layer.kind, shape: layer.shape, stats: f.stats[l]! })),
   );
-  return { graph: { models, edges, trees: treeLists, notes, ...(directions ? { directions } : {}) }, distances, layerStats };
+  const graph = { models: graphModels, edges, trees: treeLists, notes, ...(directions ? { directions } : {}) };
+  return withUnattached({ graph, distances, layerStats }, placed.unattached, effects.log);
+}
+
+/** Adds each attached adapter to the tree of the stored model its stack starts from (members kept in path order). */
+function joinBases(components: Fingerprint[][], attached: readonly { fingerprint: Fingerprint; root: string }[]): void {
+  if (attached.length === 0) return;
+  const componentOf = new Map<string, Fingerprint[]>();
+  for (const members of components) for (const member of members) componentOf.set(member.path, members);
+  for (const { fingerprint, root } of attached) (componentOf.get(root) ?? bug(`${root} is in a tree`)).push(fingerprint);
+  for (const members of new Set(componentOf.values())) members.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * The models of a tree for its job: as opened already (recover-at-scale.ts, or a set with
+ * adapters), else opened now when a member is not safetensors (a tree's worker discovering a
+ * GGUF file's path would name it by its file, not by its folder as the index does); else none,
+ * and the worker discovers the paths.
+ */
+async function treeModels(
+  members: readonly Fingerprint[],
+  models: ReadonlyMap<string, ModelSource> | undefined,
+  log: (message: string) => void,
+): Promise<{ models?: readonly ModelSource[] }> {
+  if (models) return { models: members.map((m) => models.get(m.path) ?? bug(`${m.path} was discovered`)) };
+  if (members.every((m) => m.format === "safetensors")) return {};
+  const opened = new Map((await openIndexedModels(members, log)).map((model) => [resolve(model.path), model]));
+  return { models: members.map((m) => opened.get(m.path) ?? bug(`${m.path} was opened`)) };
 }
 
 /** The index's fingerprints sorted by path; throws one clear line for anything that would make the graph wrong. */

@@ -71,7 +71,7 @@ export async function recover(paths: readonly string[], overrides: Partial<Recov
  * and the notes saying why (SPEC §8), also logged. Its score is NaN (null in JSON): it was
  * never read.
  */
-function withUnattached(result: RecoveryResult, unattached: readonly UnattachedAdapter[], log: (message: string) => void): RecoveryResult {
+export function withUnattached(result: RecoveryResult, unattached: readonly UnattachedAdapter[], log: (message: string) => void): RecoveryResult {
   if (unattached.length === 0) return result;
   const { graph } = result;
   const rootOf = (id: string) => {

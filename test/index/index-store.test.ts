@@ -19,6 +19,7 @@ function fingerprint(path: string, seed: number): Fingerprint {
     files: [[`${path}/model.safetensors`, 100 + seed, 1234.5]],
     checksum: seed.toString(16).padStart(16, "0"),
     version: 1,
+    format: "safetensors",
     architecture: "arch",
     layers,
     stats,

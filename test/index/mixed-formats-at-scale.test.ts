@@ -1,0 +1,71 @@
+/**
+ * GGUF copies and PEFT adapter folders on the at-scale paths (issue #15 with #12's inputs): a
+ * generated set of 302 models — safetensors fine-tunes, GGUF Q8_0/Q5_0 copies, adapters on
+ * members and on adapters, one adapter whose base is absent and one naming none — takes the
+ * at-scale path of `mother recover` by itself, and it, `mother index` + `recover --index` and
+ * the ordinary all-pairs recovery give the same Model Graph, right against the truth.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { indexModels } from "../../src/index/build-index.ts";
+import { FINGERPRINT_FIRST_MODELS, recoverAtScale } from "../../src/index/recover-at-scale.ts";
+import { recoverFromIndex } from "../../src/index/recover-from-index.ts";
+import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
+import { recover } from "../../src/recover/recover.ts";
+import type { ModelGraph, TruthGraph } from "../../src/types.ts";
+import { writeMixedScaleSet } from "../fixtures/mixed-scale-set.ts";
+
+let dir: string;
+let truth: TruthGraph;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mother-mixed-scale-"));
+  truth = await writeMixedScaleSet(join(dir, "set"), 15);
+}, 120_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The graph with its lists in a fixed order: the paths differ in how members are listed, not in what they find. */
+function canonical(graph: ModelGraph): unknown {
+  const byText = <T>(items: readonly T[]) => [...items].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  return {
+    models: byText(graph.models),
+    edges: byText(graph.edges),
+    trees: byText(graph.trees.map((tree) => [...tree].sort())),
+    notes: [...graph.notes].sort(),
+    directions: byText(graph.directions ?? []),
+  };
+}
+
+describe("GGUF files and adapter folders at scale", () => {
+  test("302 mixed models take the at-scale path by themselves; it and the index give the ordinary recovery's graph, right", async () => {
+    const set = join(dir, "set");
+    const ordinary = await recover([set]);
+    const lines: string[] = [];
+    const atScale = await recoverAtScale([set], {}, { progress: () => {}, log: (line) => lines.push(line) });
+    expect(truth.models.length).toBeGreaterThanOrEqual(FINGERPRINT_FIRST_MODELS);
+    expect(atScale).toBeDefined();
+    expect(lines.filter((line) => line.includes("found from fingerprints first"))).toHaveLength(1);
+    expect(canonical(atScale!.graph)).toEqual(canonical(ordinary.graph));
+
+    const index = join(dir, "idx");
+    const summary = await indexModels([set], index);
+    expect(summary.added).toBe(truth.models.length);
+    const fromIndex = await recoverFromIndex(index);
+    expect(canonical(fromIndex.graph)).toEqual(canonical(ordinary.graph));
+    // Every attached adapter's statistics too (base + Δ, read at recovery), as the ordinary path gives them.
+    expect(fromIndex.layerStats.length).toBe(ordinary.layerStats.length);
+
+    const scores = evaluateGraph(atScale!.graph, truth);
+    expect(scores.clustering).toBe(1);
+    expect(scores.typed!.f1).toBeGreaterThanOrEqual(0.95);
+    // The two adapters whose base cannot be known are trees of their own, with a note each; never attached.
+    for (const id of ["lora-of-absent", "lora-unnamed"]) {
+      expect(atScale!.graph.edges.some((edge) => edge.child === id)).toBe(false);
+      expect(atScale!.graph.notes.some((note) => note.startsWith(`adapter ${id}:`))).toBe(true);
+    }
+  }, 180_000);
+});
