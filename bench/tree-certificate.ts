@@ -18,7 +18,7 @@
 import { parseArgs } from "node:util";
 import { discoverModels } from "../src/io/discover-models.ts";
 import { readTensor } from "../src/io/read-safetensors.ts";
-import { fingerprintLayers, fingerprintModel, SAMPLES_PER_LAYER, type Fingerprint } from "../src/index/fingerprint.ts";
+import { fingerprintLayers, fingerprintModel, type Fingerprint } from "../src/index/fingerprint.ts";
 import { comparableOf, relatedComponentsOf } from "../src/index/related-components.ts";
 import { recoverTreeJob } from "../src/index/recover-tree-job.ts";
 import { sampledDistances } from "../src/index/sampled-distance.ts";
@@ -28,29 +28,13 @@ import type { ScoredLayers } from "../src/direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
 import { rootMeanSquareOf } from "../src/stats/layer-stats.ts";
 import { planLayers } from "../src/recover/plan-layers.ts";
-import { MAX_PARENTS } from "../src/recover/detect-merges.ts";
-import { UNIT_ROUNDOFF } from "../src/distance/storage-noise.ts";
+import { screensClear, screenTree } from "../src/index/tree-screens.ts";
 import { LOW_RANK_FRACTION } from "../src/recover/options.ts";
 import { makeSketcher, sketchDifferenceRank, type LayerSketch } from "../src/recover/low-rank-sketch.ts";
-import type { ModelGraph, ModelSource } from "../src/types.ts";
+import type { Dtype, ModelGraph, ModelSource } from "../src/types.ts";
 
 /** Columns the small sketch keeps beyond the low-rank bound: a sparse sketch exactly as wide loses a direction now and then. */
 const SKETCH_SPARE = 8;
-
-/**
- * A child whose fit on the samples leaves less than this share of r₁ is not cleared of being a
- * merge: MERGE_RESIDUAL · 1.5. The ratio from ~2,300 samples (18 layers × 128) has a relative
- * standard error of ~2 % (a residual of 2,300 squared terms: √(2/2300) ≈ 3 % on its square), so
- * the margin is some 20 standard errors.
- */
-const MERGE_SCREEN_BAR = 0.375;
-
-/**
- * TIES/DARE need ≥ MIN_UNCHANGED_SHARE (5 %) of every moved layer bit-identical to the base; a
- * child sharing at most this share of its samples in moved layers with a member is cleared of it
- * (for 2,300 samples: ≤ 23 where ≥ 115 are expected, ~9 standard deviations).
- */
-const SHARED_SAMPLE_BAR = 0.01;
 
 const { values } = parseArgs({ options: { set: { type: "string" }, trees: { type: "string" }, z: { type: "string", default: "5" } } });
 const z = Number(values.z);
@@ -90,6 +74,7 @@ const counts = {
   exactAdapterEdges: 0,
   treesClearedByAllScreens: 0,
   treesClearedAndDecided: 0,
+  typedEdgesNoScreenSaw: 0,
   lowestMergeRatio: Number.POSITIVE_INFINITY,
 };
 const hybridWhy = new Map<string, number>();
@@ -165,6 +150,7 @@ for (const members of trees) {
   const ranks = await rankScreen(sources);
   counts.smallSketchValues = ranks.values;
   let allCertified = true;
+  const rankKept = new Set<string>();
   for (let i = 0; i < k; i++)
     for (let j = i + 1; j < k; j++) {
       const [full, small] = [ranks.full(i, j), ranks.small(i, j)];
@@ -174,20 +160,31 @@ for (const members of trees) {
       if (small >= ranks.highRank) {
         counts.rankCertifiedBySmallSketch++;
         if (low) counts.rankCertifiedButLow++;
-      } else allCertified = false;
+      } else {
+        allCertified = false;
+        rankKept.add(`${i},${j}`);
+      }
     }
   if (allCertified) counts.treesAllPairsCertified++;
   // (e–h) the other typing screens, from the samples: storage twins, pruned copies, linear merges, TIES/DARE traces.
-  const screens = typingScreens(tree, sources);
-  counts.twinPairsNotCleared += screens.twinPairs;
-  counts.modelsWithSampledZeros += screens.zeroModels;
-  counts.childrenNotClearedOfMerge += screens.mergeChildren;
-  counts.childrenSharingSampledValues += screens.sharingChildren;
-  counts.lowestMergeRatio = Math.min(counts.lowestMergeRatio, screens.lowestRatio);
+  const screens = screenTree(tree, distanceDtypes(tree, sources));
+  counts.twinPairsNotCleared += screens.twinPairs.length;
+  counts.modelsWithSampledZeros += screens.zeroModels.length;
+  counts.childrenNotClearedOfMerge += screens.mergeChildren.length;
+  counts.childrenSharingSampledValues += screens.sharingModels.length;
+  counts.lowestMergeRatio = Math.min(counts.lowestMergeRatio, screens.lowestMergeRatio);
   counts.exactQuantizedEdges += exact.edges.filter((e) => e.type === "quantized").length;
   counts.exactAdapterEdges += exact.edges.filter((e) => e.type === "adapter").length;
   counts.exactMergeChildren += new Set(exact.edges.filter((e) => e.type === "merge").map((e) => e.child)).size;
-  const cleared = allCertified && screens.twinPairs + screens.zeroModels + screens.mergeChildren + screens.sharingChildren === 0;
+  const cleared = allCertified && screensClear(screens);
+  // Every edge the exact recovery types other than finetune must be seen by some screen (its pair or its child kept).
+  const at = new Map(tree.map((f, m) => [f.id, m]));
+  const kept = new Set([...screens.zeroModels, ...screens.sharingModels, ...screens.mergeChildren, ...screens.twinPairs.flat()]);
+  for (const edge of exact.edges) {
+    if (edge.type === "finetune") continue;
+    const [p, ch] = [at.get(edge.parent)!, at.get(edge.child)!];
+    if (!kept.has(ch) && !rankKept.has(`${Math.min(p, ch)},${Math.max(p, ch)}`)) counts.typedEdgesNoScreenSaw++;
+  }
   if (cleared) counts.treesClearedByAllScreens++;
   if (cleared && c.decided) counts.treesClearedAndDecided++;
   if (c.decided) {
@@ -201,6 +198,15 @@ const q = (v: number[], p: number) => v[Math.min(v.length - 1, Math.floor(p * v.
 console.log(JSON.stringify({ z, ...counts, undecidedBecause: Object.fromEntries(why), hybridUndecidedBecause: Object.fromEntries(hybridWhy) }));
 console.log(`true max / sampled max over pairs: min ${q(ratios, 0)}, median ${q(ratios, 0.5)}, 99% ${q(ratios, 0.99)}, max ${q(ratios, 1)}`);
 console.log(`(sampled mean − true mean) / SE: min ${q(meanZ, 0)}, 1% ${q(meanZ, 0.01)}, median ${q(meanZ, 0.5)}, 99% ${q(meanZ, 0.99)}, max ${q(meanZ, 1)}`);
+
+/** Each model's stored dtype of each distance layer (the twin screen's tolerance; a fingerprint would have to keep it). */
+function distanceDtypes(tree: readonly Fingerprint[], sources: readonly ModelSource[]): Dtype[][] {
+  const names = tree[0]!.layers.filter((layer) => layer.distance).map((layer) => layer.name);
+  return sources.map((source) => {
+    const byName = new Map(source.tensors.map((t) => [t.name, t.dtype]));
+    return names.map((name) => byName.get(name)!);
+  });
+}
 
 /** Ranks of every pair's difference in the first LoRA layer: recovery's sketch (its probe) and one as wide as the low-rank bound. */
 async function rankScreen(sources: readonly ModelSource[]) {
@@ -225,132 +231,6 @@ async function rankScreen(sources: readonly ModelSource[]) {
     full: (i: number, j: number) => sketchDifferenceRank(full[i]!, full[j]!),
     small: (i: number, j: number) => sketchDifferenceRank(small[i]!, small[j]!),
   };
-}
-
-/**
- * The typing screens on the samples alone. Twins: a pair is cleared when some sample differs by
- * more than storage explains (storage-twins.ts sameUpToRounding: same dtype, bit-identical; else
- * within ROUNDING_SLACK · u · the layer's largest |w|, u the coarser dtype's unit roundoff). Pruned: a model with an exact zero among its samples is
- * not cleared (a 20 % zero share leaves none in 128 samples with probability 0.8¹²⁸ ≈ 4·10⁻¹³).
- * Linear merges: recovery's greedy least-squares search of c from up to MAX_PARENTS members, per
- * layer (c ∈ span S), over every member instead of the 10 nearest by D, against r₁ = ‖c − p₁‖, p₁
- * the nearest on the samples. TIES/DARE: a child sharing a bit-identical sample with any member.
- */
-function typingScreens(tree: readonly Fingerprint[], sources: readonly ModelSource[]) {
-  const k = tree.length;
-  const layers = tree[0]!.samples.length / SAMPLES_PER_LAYER;
-  let twinPairs = 0;
-  const sharing = new Set<number>();
-  const distanceLayers = tree[0]!.layers.flatMap((layer, l) => (layer.distance ? [l] : []));
-  const dtypes = sources.map((source) => {
-    const byName = new Map(source.tensors.map((t) => [t.name, t.dtype]));
-    return distanceLayers.map((l) => byName.get(tree[0]!.layers[l]!.name)!);
-  });
-  for (let i = 0; i < k; i++)
-    for (let j = i + 1; j < k; j++) {
-      let identical = 0;
-      let moved = 0;
-      let beyondRounding = false;
-      for (let l = 0; l < layers; l++) {
-        const [a, b] = [dtypes[i]![l]!, dtypes[j]![l]!];
-        const [sa, sb] = [tree[i]!.stats[distanceLayers[l]!]!, tree[j]!.stats[distanceLayers[l]!]!];
-        const largest = Math.max(Math.abs(sa.min), Math.abs(sa.max), Math.abs(sb.min), Math.abs(sb.max));
-        const tolerance = a === b ? 0 : 1.001 * Math.max(UNIT_ROUNDOFF[a], UNIT_ROUNDOFF[b]) * largest;
-        let same = 0;
-        for (let s = l * SAMPLES_PER_LAYER; s < (l + 1) * SAMPLES_PER_LAYER; s++) {
-          const diff = Math.abs(tree[i]!.samples[s]! - tree[j]!.samples[s]!);
-          if (diff === 0) same++;
-          if (diff > tolerance) beyondRounding = true;
-        }
-        if (same === SAMPLES_PER_LAYER) continue; // an unmoved layer is no evidence either way
-        identical += same;
-        moved += SAMPLES_PER_LAYER;
-      }
-      if (!beyondRounding) twinPairs++;
-      if (moved > 0 && identical > SHARED_SAMPLE_BAR * moved) sharing.add(i).add(j);
-    }
-  const zeroModels = tree.filter((f) => f.samples.some((v) => v === 0)).length;
-  let mergeChildren = 0;
-  let lowestRatio = Number.POSITIVE_INFINITY;
-  for (let c = 0; c < k && k >= 3; c++) {
-    const others = Array.from({ length: k }, (_, p) => p).filter((p) => p !== c);
-    const distance = (p: number) => tree[c]!.samples.reduce((sum, v, s) => sum + (v - tree[p]!.samples[s]!) ** 2, 0);
-    const p1 = others.reduce((best, p) => (distance(p) < distance(best) ? p : best));
-    // Recovery's greedy search (detect-merges.ts: S ∋ p₁, up to MAX_PARENTS, each step the candidate that lowers the
-    // residual most), here over every member rather than the 10 nearest by D.
-    const column = (m: number, l: number) => tree[m]!.samples.subarray(l * SAMPLES_PER_LAYER, (l + 1) * SAMPLES_PER_LAYER);
-    const residualOf = (set: readonly number[]) => {
-      let sum = 0;
-      for (let l = 0; l < layers; l++)
-        sum += leastSquaresResidual(
-          set.map((m) => Float64Array.from(column(m, l))),
-          Float64Array.from(column(c, l)),
-        );
-      return sum;
-    };
-    const set = [p1];
-    let residual = residualOf(set);
-    for (let step = 1; step < MAX_PARENTS; step++) {
-      let best = { residual, candidate: -1 };
-      for (const p of others) {
-        if (set.includes(p)) continue;
-        const r = residualOf([...set, p]);
-        if (r < best.residual) best = { residual: r, candidate: p };
-      }
-      if (best.candidate < 0) break;
-      set.push(best.candidate);
-      residual = best.residual;
-    }
-    const ratio = Math.sqrt(residual / distance(p1));
-    lowestRatio = Math.min(lowestRatio, ratio);
-    if (!(ratio > MERGE_SCREEN_BAR)) mergeChildren++;
-  }
-  return { twinPairs, zeroModels, mergeChildren, sharingChildren: sharing.size, lowestRatio };
-}
-
-/** ‖y − X w‖² for the least-squares w (normal equations with a tiny ridge, Cholesky). */
-function leastSquaresResidual(columns: readonly Float64Array[], y: Float64Array): number {
-  const m = columns.length;
-  const gram = new Float64Array(m * m);
-  const rhs = new Float64Array(m);
-  for (let a = 0; a < m; a++) {
-    for (let b = a; b < m; b++) {
-      let dot = 0;
-      for (let s = 0; s < y.length; s++) dot += columns[a]![s]! * columns[b]![s]!;
-      gram[a * m + b] = gram[b * m + a] = dot;
-    }
-    let dot = 0;
-    for (let s = 0; s < y.length; s++) dot += columns[a]![s]! * y[s]!;
-    rhs[a] = dot;
-  }
-  for (let a = 0; a < m; a++) gram[a * m + a] = gram[a * m + a]! * (1 + 1e-10) + 1e-300;
-  // Cholesky solve.
-  const chol = new Float64Array(m * m);
-  for (let a = 0; a < m; a++)
-    for (let b = 0; b <= a; b++) {
-      let sum = gram[a * m + b]!;
-      for (let x = 0; x < b; x++) sum -= chol[a * m + x]! * chol[b * m + x]!;
-      chol[a * m + b] = a === b ? Math.sqrt(Math.max(sum, 1e-300)) : sum / chol[b * m + b]!;
-    }
-  const z = new Float64Array(m);
-  for (let a = 0; a < m; a++) {
-    let sum = rhs[a]!;
-    for (let x = 0; x < a; x++) sum -= chol[a * m + x]! * z[x]!;
-    z[a] = sum / chol[a * m + a]!;
-  }
-  const w = new Float64Array(m);
-  for (let a = m - 1; a >= 0; a--) {
-    let sum = z[a]!;
-    for (let x = a + 1; x < m; x++) sum -= chol[x * m + a]! * w[x]!;
-    w[a] = sum / chol[a * m + a]!;
-  }
-  let residual = 0;
-  for (let s = 0; s < y.length; s++) {
-    let fit = 0;
-    for (let a = 0; a < m; a++) fit += w[a]! * columns[a]![s]!;
-    residual += (y[s]! - fit) ** 2;
-  }
-  return residual;
 }
 
 /** The exact ℓ_FT parts per pair: Σ mean |Δ| / RMS and max of max |Δ| / range over the distance layers. */

@@ -2,13 +2,14 @@
  * Whether a tree's arborescence and direction can be decided from bounds on its distances
  * rather than the distances themselves (issue #15: deciding a tree from its fingerprints):
  *
- *   D_lo ≤ D ≤ D_hi (every pair) ─1─► the oriented tree on a point estimate D̂ (orientTree, as recovery runs it)
- *                                ─2─► each arborescence that decision compared (both orientations, first rule and fallback)
- *                                     is the minimum one for every D in the box: it is the minimum of M′ = its own edges at
- *                                     their highest cost, every other edge at its lowest (then no D in the box beats it)
- *                                ─3─► each comparison of costs (orientation, fallback) holds at the box's extremes
+ *   D_lo ≤ D ≤ D_hi (every pair) ─1─► the decisions on a point estimate D̂: per rule both orientations, the fallback's test,
+ *                                     the oriented tree (orientTree, as recovery runs it)
+ *                                ─2─► each comparison of costs (orientation, fallback) holds at the box's extremes: the
+ *                                     minimum's cost lies between the minimum at D_lo and the chosen tree's cost at D_hi
+ *                                ─3─► the tree finally chosen is the minimum one for every D in the box: it is the minimum
+ *                                     of M′ = its own edges at their highest cost, every other edge at its lowest
  *
- * Step 2 is exact for a box: cost′(T) − cost′(T*) is the worst case of cost(T) − cost(T*) over
+ * Step 3 is exact for a box: cost′(T) − cost′(T*) is the worst case of cost(T) − cost(T*) over
  * the box, so T* minimal under M′ means minimal everywhere. λ = c · mean(D) moves with D and is
  * bounded by the same box. The certificate is as good as its box: with sampled bounds it holds
  * with the probability the bounds do.
@@ -70,13 +71,9 @@ function againstMatrix(tree: ComparedTree): Uint8Array {
   return direction.map((value, at) => (at % (n + 1) === 0 ? 0 : value ^ stage[at]!));
 }
 
-/** Whether, for every D in the box, an arborescence of cost interval `a` is cheaper than one of interval `b` by more than `margin` (an interval too). */
-export function surelyCheaper(
-  a: { low: number; high: number },
-  b: { low: number; high: number },
-  margin: { low: number; high: number } = { low: 0, high: 0 },
-): boolean {
-  return a.high + margin.high < b.low * (1 - 1e-9);
+/** Whether, for every D in the box, a minimum of cost interval `a` is cheaper than one of interval `b` (beyond rounding in the sums). */
+export function surelyCheaper(a: { low: number; high: number }, b: { low: number; high: number }): boolean {
+  return a.high < b.low * (1 - 1e-9);
 }
 
 /** λ's interval over the box (unbounded above while some pair is: directionPenalty skips infinite entries). */

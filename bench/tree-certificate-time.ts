@@ -1,0 +1,129 @@
+/**
+ * What deciding a tree by certificate would cost against the exact recovery it replaces
+ * (issue #15; docs/scale.md, "Deciding a tree from its fingerprints"), both in this process,
+ * tree after tree, on the first `--trees` trees of a set (fingerprints computed first, untimed):
+ *
+ *   exact   recoverTreeJob (held files, recoverModels with defaults), as `mother recover` runs a tree
+ *   sketch  held files → distance layers read → sampled ℓ_FT parts → certificate (asks for its edges)
+ *           → exact ℓ_FT of those edges (TypeScript) → certificate again → typing screens on the samples
+ *           → a small rank sketch of the first LoRA layer per model and the rank of every pair
+ *
+ *   bun run bench/tree-certificate-time.ts --set /work/scale-data/set-1000 [--trees 50]
+ */
+import { parseArgs } from "node:util";
+import { discoverModels } from "../src/io/discover-models.ts";
+import { holdFiles } from "../src/io/held-files.ts";
+import { readTensor } from "../src/io/read-safetensors.ts";
+import { fingerprintLayers, fingerprintModel, type Fingerprint } from "../src/index/fingerprint.ts";
+import { comparableOf, relatedComponentsOf } from "../src/index/related-components.ts";
+import { recoverTreeJob, type TreeJob } from "../src/index/recover-tree-job.ts";
+import { sampledDistances } from "../src/index/sampled-distance.ts";
+import { certifyTree } from "../src/index/tree-certificate.ts";
+import { screenTree } from "../src/index/tree-screens.ts";
+import type { DirectionMember } from "../src/direction/orient-tree.ts";
+import { DEFAULT_RECOVER_OPTIONS, LOW_RANK_FRACTION } from "../src/recover/options.ts";
+import { planLayers } from "../src/recover/plan-layers.ts";
+import { makeSketcher, sketchDifferenceRank } from "../src/recover/low-rank-sketch.ts";
+import { rootMeanSquareOf } from "../src/stats/layer-stats.ts";
+
+const { values } = parseArgs({ options: { set: { type: "string" }, trees: { type: "string", default: "50" } } });
+const options = DEFAULT_RECOVER_OPTIONS;
+const models = await discoverModels([values.set ?? "/work/scale-data/set-1000"]);
+const byId = new Map(models.map((m) => [m.id, m]));
+const fingerprints: Fingerprint[] = [];
+for (const model of models) fingerprints.push(await fingerprintModel(model));
+const trees = relatedComponentsOf(fingerprints.map(comparableOf))
+  .components.filter((members) => members.length > 1)
+  .slice(0, Number(values.trees))
+  .map((members) => members.map((m) => fingerprints[m]!));
+const jobOf = (tree: readonly Fingerprint[]): TreeJob & { models: NonNullable<TreeJob["models"]> } => ({
+  paths: tree.map((f) => f.path),
+  files: tree.flatMap((f) => f.files.map(([file, size]) => [file, size] as const)),
+  models: tree.map((f) => byId.get(f.id)!),
+});
+
+await recoverTreeJob(jobOf(trees[0]!), options); // warm: kernels, plans
+let started = performance.now();
+for (const tree of trees) await recoverTreeJob(jobOf(tree), options);
+const exactMs = performance.now() - started;
+
+const parts = { read: 0, certificate: 0, edges: 0, screens: 0, ranks: 0 };
+let decided = 0;
+const lap = (part: keyof typeof parts) => {
+  const now = performance.now();
+  parts[part] += now - started;
+  started = now;
+};
+for (const tree of trees) {
+  started = performance.now();
+  const job = jobOf(tree);
+  const release = holdFiles(job.files);
+  const planned = job.models.map((model) => fingerprintLayers(model));
+  const distanceLayers = planned[0]!.flatMap((p, l) => (p.layer.distance ? [l] : []));
+  const weights = await Promise.all(planned.map((p) => Promise.all(distanceLayers.map((l) => readTensor(p[l]!.tensor, undefined, { checkFinite: false })))));
+  lap("read");
+  const k = tree.length;
+  const sampled = sampledDistances(tree);
+  const low = sampled.mean.map((m, at) => Math.sqrt(Math.max(0, m - 5 * sampled.meanError[at]!) * sampled.maxLow[at]!));
+  const high = new Float64Array(k * k).fill(Number.POSITIVE_INFINITY);
+  const group = {
+    plan: tree[0]!.layers.map((layer) => ({ name: layer.name, kind: layer.kind, roles: { distance: layer.distance, score: layer.score, sketch: false } })),
+    pass: tree[0]!.layers.map((_, l) => ({ stats: tree.map((f) => f.stats[l]!) })),
+  };
+  const members: DirectionMember[] = tree.map((f, position) => ({ index: position, position, stage: "auto", model: { id: f.id } }));
+  let certificate = certifyTree({ group, members, hat: sampled.mean, box: { low, high }, options });
+  lap("certificate");
+  if (!certificate.decided && certificate.needs) {
+    for (const pair of certificate.needs) {
+      const [i, j] = [Math.floor(pair / k), pair % k];
+      let mean = 0;
+      let max = 0;
+      distanceLayers.forEach((l, d) => {
+        const rms = tree.reduce((sum, f) => sum + rootMeanSquareOf(f.stats[l]!), 0) / k;
+        const range = Math.max(...tree.map((f) => f.stats[l]!.max)) - Math.min(...tree.map((f) => f.stats[l]!.min));
+        const [u, v] = [weights[i]![d]!, weights[j]![d]!];
+        let sum = 0;
+        let largest = 0;
+        for (let w = 0; w < u.length; w++) {
+          const difference = Math.abs(u[w]! - v[w]!);
+          sum += difference;
+          if (difference > largest) largest = difference;
+        }
+        mean += sum / u.length / rms;
+        max = Math.max(max, largest / range);
+      });
+      const exact = Math.sqrt(mean * max);
+      low[i * k + j] = low[j * k + i] = exact * (1 - 1e-6);
+      high[i * k + j] = high[j * k + i] = exact * (1 + 1e-6);
+    }
+    lap("edges");
+    certificate = certifyTree({ group, members, hat: sampled.mean, box: { low, high }, options });
+    lap("certificate");
+  }
+  if (certificate.decided) decided++;
+  screenTree(
+    tree,
+    job.models.map((model) => distanceLayers.map((l) => model.tensors.find((t) => t.name === tree[0]!.layers[l]!.name)!.dtype)),
+  );
+  lap("screens");
+  const lora = planLayers([job.models[0]!], options).find((j) => j.roles.sketch)!;
+  const highRank = LOW_RANK_FRACTION * Math.min(lora.shape[0]!, lora.shape[1]!, lora.sketchSize);
+  const sketcher = makeSketcher(lora.shape[0]!, lora.shape[1]!, Math.ceil(highRank) + 8, 0x5ca1e);
+  const sketches = await Promise.all(
+    job.models.map(async (model) => sketcher.sketch(await readTensor(model.tensors.find((t) => t.name === lora.name)!, undefined, { checkFinite: false }))),
+  );
+  for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) sketchDifferenceRank(sketches[i]!, sketches[j]!);
+  lap("ranks");
+  release();
+}
+const total = Object.values(parts).reduce((sum, ms) => sum + ms, 0);
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+console.log(
+  JSON.stringify({
+    trees: trees.length,
+    decided,
+    exact: ms(exactMs),
+    sketch: ms(total),
+    parts: Object.fromEntries(Object.entries(parts).map(([part, value]) => [part, ms(value)])),
+  }),
+);
