@@ -93,9 +93,11 @@ export function screenTree(tree: readonly Fingerprint[], dtypes: readonly (reado
 }
 
 /**
- * The greedy least-squares search of detect-merges.ts on the samples, every member a candidate:
- * per layer the Gram matrix of the members' samples is formed once, and the residual of c on a
- * set S is ‖c‖² − bᵀ G_S⁻¹ b (b = G_S,c), summed over the layers.
+ * The greedy least-squares search of detect-merges.ts on the samples, every member a candidate.
+ * Per layer the Gram matrix of the members' samples is formed once; adding a member p to the set
+ * lowers the child's residual by ⟨c⊥, p⊥⟩² / ‖p⊥‖² (⊥: orthogonal to the set so far), and the
+ * Gram matrix of the ⊥ parts follows by one rank-one update per step (a Schur complement), so a
+ * step costs O(k) per layer and candidate instead of a least-squares solve.
  */
 function mergeScreen(tree: readonly Fingerprint[]): { children: number[]; lowest: number } {
   const k = tree.length;
@@ -112,7 +114,6 @@ function mergeScreen(tree: readonly Fingerprint[]): { children: number[]; lowest
       }
     return gram;
   });
-  const residual = (child: number, set: readonly number[]) => grams.reduce((sum, gram) => sum + projectionResidual(gram, k, child, set), 0);
   const children: number[] = [];
   let lowest = Number.POSITIVE_INFINITY;
   for (let child = 0; child < k; child++) {
@@ -120,18 +121,21 @@ function mergeScreen(tree: readonly Fingerprint[]): { children: number[]; lowest
     // r₁ = ‖c − p₁‖² summed over layers, p₁ the nearest on the samples.
     const squared = (p: number) => grams.reduce((sum, g) => sum + g[child * k + child]! - 2 * g[child * k + p]! + g[p * k + p]!, 0);
     const nearest = others.reduce((best, p) => (squared(p) < squared(best) ? p : best));
-    const set = [nearest];
-    let current = residual(child, set);
-    for (let step = 1; step < MAX_PARENTS; step++) {
-      let best = { residual: current, candidate: -1 };
+    // The ⊥ Gram matrices, updated as the set grows (copies: the originals serve the next child).
+    const residualGrams = grams.map((g) => Float64Array.from(g));
+    const chosen = new Set<number>();
+    let current = grams.reduce((sum, g) => sum + g[child * k + child]!, 0);
+    let next = nearest;
+    for (let step = 0; step < MAX_PARENTS && next >= 0; step++) {
+      current -= addToSet(residualGrams, k, child, next);
+      chosen.add(next);
+      let best = { gain: 0, candidate: -1 };
       for (const p of others) {
-        if (set.includes(p)) continue;
-        const r = residual(child, [...set, p]);
-        if (r < best.residual) best = { residual: r, candidate: p };
+        if (chosen.has(p)) continue;
+        const gain = residualGrams.reduce((sum, g) => sum + gainOf(g, k, child, p), 0);
+        if (gain > best.gain) best = { gain, candidate: p };
       }
-      if (best.candidate < 0) break;
-      set.push(best.candidate);
-      current = best.residual;
+      next = step + 1 < MAX_PARENTS ? best.candidate : -1;
     }
     const ratio = Math.sqrt(Math.max(0, current) / squared(nearest));
     lowest = Math.min(lowest, ratio);
@@ -140,31 +144,25 @@ function mergeScreen(tree: readonly Fingerprint[]): { children: number[]; lowest
   return { children, lowest };
 }
 
-/** ‖c − proj_span(S) c‖² from a Gram matrix (k × k): ‖c‖² − bᵀ G_S⁻¹ b, by Gaussian elimination on the small system. */
-function projectionResidual(gram: Float64Array, k: number, child: number, set: readonly number[]): number {
-  const m = set.length;
-  const system = new Float64Array(m * m);
-  const rhs = new Float64Array(m);
-  for (let a = 0; a < m; a++) {
-    rhs[a] = gram[set[a]! * k + child]!;
-    for (let b = 0; b < m; b++) system[a * m + b] = gram[set[a]! * k + set[b]!]!;
-  }
-  const solution = Float64Array.from(rhs);
-  for (let p = 0; p < m; p++) {
-    const pivot = system[p * m + p]!;
-    if (!(Math.abs(pivot) > 0)) return gram[child * k + child]!; // a repeated member adds nothing
-    for (let r = p + 1; r < m; r++) {
-      const factor = system[r * m + p]! / pivot;
-      for (let q = p; q < m; q++) system[r * m + q] = system[r * m + q]! - factor * system[p * m + q]!;
-      solution[r] = solution[r]! - factor * solution[p]!;
+/** How much adding member p lowers the child's squared residual in one layer: ⟨c⊥, p⊥⟩² / ‖p⊥‖² (0 when p⊥ vanishes). */
+function gainOf(gram: Float64Array, k: number, child: number, p: number): number {
+  const norm = gram[p * k + p]!;
+  return norm > 1e-12 * Math.abs(gram[child * k + child]!) && norm > 0 ? gram[p * k + child]! ** 2 / norm : 0;
+}
+
+/** Adds member p to the set in every layer (G ← G − g_p g_pᵀ / G_pp); returns the child's residual drop. */
+function addToSet(grams: Float64Array[], k: number, child: number, p: number): number {
+  let drop = 0;
+  for (const gram of grams) {
+    const norm = gram[p * k + p]!;
+    drop += gainOf(gram, k, child, p);
+    if (!(norm > 0)) continue;
+    const column = Float64Array.from({ length: k }, (_, a) => gram[a * k + p]!);
+    for (let a = 0; a < k; a++) {
+      const factor = column[a]! / norm;
+      if (factor === 0) continue;
+      for (let b = 0; b < k; b++) gram[a * k + b] = gram[a * k + b]! - factor * column[b]!;
     }
   }
-  for (let p = m - 1; p >= 0; p--) {
-    let sum = solution[p]!;
-    for (let q = p + 1; q < m; q++) sum -= system[p * m + q]! * solution[q]!;
-    solution[p] = sum / system[p * m + p]!;
-  }
-  let explained = 0;
-  for (let a = 0; a < m; a++) explained += solution[a]! * rhs[a]!;
-  return gram[child * k + child]! - explained;
+  return drop;
 }
