@@ -155,8 +155,9 @@ export function certifyTree(input: CertifyInput): TreeCertificate {
       first.robust && fallback.robust
         ? pairedGap(first.tree, fallback.tree, box, penalty)
         : { low: first.low - fallback.high, high: first.high - fallback.low };
-    const surelyKept = gap.low - penalty.high > 1e-9 * first.high;
-    const surelyNot = gap.high - penalty.low < -1e-9 * first.high;
+    const tolerance = 1e-9 * Math.max(first.high, fallback.high);
+    const surelyKept = gap.low - penalty.high > tolerance;
+    const surelyNot = gap.high - penalty.low < -tolerance;
     if (!surelyKept && !surelyNot) return { decided: false, why: "a close call between the first rule and its fallback" };
     if (surelyKept) winner = fallback;
   }

@@ -15,7 +15,7 @@ const DIM = 400;
  * its own scale — from 0.02 to 1 of the root's, so that siblings and parents can be close calls —
  * with the kurtosis-style statistics of real layers, and its true D (mean |Δ|).
  */
-function generated(seed: number, k: number) {
+function generated(seed: number, k: number, unrelatedScores = false) {
   const u = makeUniform(4 * k, seed);
   const models: Float32Array[] = [Float32Array.from(makeGaussian(DIM, seed * 31), (v, i) => v * (1 + (i % 7)))]; // heavy-ish tails
   const parents = [-1];
@@ -35,7 +35,20 @@ function generated(seed: number, k: number) {
     }
   const group: ScoredLayers = {
     plan: [{ name: "w", kind: "query", roles: { distance: true, score: true, sketch: false } }],
-    pass: [{ stats: models.map((m) => layerStats(m, 0)) }],
+    // Unrelated scores: statistics of vectors with random scales and tails, so that the rules (kurtosis, its variance
+    // fallback) and the distances disagree, and orientation and fallback are often close calls.
+    pass: [
+      {
+        stats: unrelatedScores
+          ? models.map((_, m) =>
+              layerStats(
+                Float32Array.from(makeGaussian(64, seed * 53 + m), (v, i) => v * (1 + (i % (2 + (m % 5)))) * (1 + m / k)),
+                0,
+              ),
+            )
+          : models.map((m) => layerStats(m, 0)),
+      },
+    ],
   };
   const members: DirectionMember[] = models.map((_, position) => ({ index: position, position, stage: "auto", model: { id: `m${position}` } }));
   return { distance, group, members };
@@ -60,9 +73,7 @@ function boxAround(distance: Float64Array, width: number, seed: number): { box: 
 }
 
 function edges(oriented: ReturnType<typeof orientTree>): string {
-  return (
-    [...oriented.tree.parent].join() + `|${oriented.direction.root}|${oriented.direction.rule}|${oriented.direction.decidedBy}|${oriented.direction.trend}`
-  );
+  return `${[...oriented.tree.parent].join()}|${oriented.direction.root}|${oriented.direction.rule}|${oriented.direction.decidedBy}|${oriented.direction.trend}`;
 }
 
 describe("certifyTree", () => {
@@ -84,6 +95,30 @@ describe("certifyTree", () => {
     );
     // Not vacuous: narrow boxes decide most trees.
     expect(decided).toBeGreaterThan(runs / 4);
+  });
+
+  test("with scores unrelated to the distances (rules and fallback disagreeing), a decided tree is still the exact one", () => {
+    let decided = 0;
+    let fallbacks = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 3, max: 10 }), fc.constantFrom(0.0001, 0.003, 0.03), (seed, k, width) => {
+        const { group, members } = generated(seed, k, true);
+        // D between random points: no tree behind it, so the fallback rule wins now and then (~3 %).
+        const points = Array.from({ length: k }, (_, i) => makeGaussian(3, seed * 13 + i));
+        const distance = new Float64Array(k * k);
+        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) if (i !== j) distance[i * k + j] = Math.hypot(...points[i]!.map((v, d) => v - points[j]![d]!));
+        const exact = orientTree({ group, members, kept: members, distance, choice: "ft", options, forbidden: undefined, rankMask: undefined });
+        const { box, hat } = boxAround(distance, width, seed + 11);
+        const certificate = certifyTree({ group, members, hat, box, options });
+        if (!certificate.decided) return;
+        decided++;
+        if (exact.rule !== exact.first) fallbacks++;
+        expect(edges(certificate.oriented)).toBe(edges(exact));
+      }),
+      { numRuns: 600, seed: 16 },
+    );
+    expect(decided).toBeGreaterThan(60);
+    expect(fallbacks).toBeGreaterThan(0);
   });
 
   test("asks for the upper bounds of the edges it would choose, and decides once they are given", () => {
