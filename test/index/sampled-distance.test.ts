@@ -11,6 +11,7 @@ function fingerprint(id: string, weights: Float32Array, samples: Float32Array): 
     path: `/${id}`,
     files: [],
     checksum: "",
+    format: "safetensors",
     version: 0,
     architecture: "a",
     layers: [

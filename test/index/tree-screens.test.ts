@@ -12,7 +12,7 @@ const VALUES = LAYERS * SAMPLES_PER_LAYER;
 function fingerprint(id: string, samples: Float32Array): Fingerprint {
   const layers = Array.from({ length: LAYERS }, (_, l) => ({ name: `w${l}`, kind: "query" as const, shape: [SAMPLES_PER_LAYER], distance: true, score: true }));
   const stats = layers.map((_, l) => layerStats(samples.subarray(l * SAMPLES_PER_LAYER, (l + 1) * SAMPLES_PER_LAYER), 0));
-  return { id, path: `/${id}`, files: [], checksum: "", version: 0, architecture: "a", layers, stats, samples };
+  return { id, path: `/${id}`, files: [], checksum: "", format: "safetensors", version: 0, architecture: "a", layers, stats, samples };
 }
 
 /** A tree of fine-tunes: model m is a random earlier one plus Gaussian noise of 15 % of the root's scale. */
