@@ -12,7 +12,9 @@
  *   3. score     directed edges right, and placement: true edges recovered in either direction
  *   4. variants  with --variants, placement by each candidate ℓ_FT variant and layer set alone
  *                (its minimum spanning tree; src/harness/families/distance-variants.ts)
- *   5. report    the tables on the terminal and reports/data/lm-families/results.json
+ *   5. angles    on each Llama-like true tree, the angles the sibling-angle rule reads
+ *                (src/harness/families/family-angles.ts): chains must not be obtuse, siblings are
+ *   6. report    the tables on the terminal and reports/data/lm-families/results.json
  *
  * Usage: bun run experiments/lm-families.ts [--train] [--variants] [--only a,b] [--reports DIR] [--cache DIR]
  */
@@ -23,6 +25,7 @@ import { ArtifactStore } from "../src/harness/artifact-store.ts";
 import { cachedFamilyArtifacts, familyBenchmarks, openFamilyBenchmark, type FamilyBenchmark } from "../src/harness/families/family-benchmarks.ts";
 import { FAMILY_SETTINGS, familyPlacement, placementTable } from "../src/harness/families/family-placement.ts";
 import { distanceVariants, variantTable, type VariantPlacement } from "../src/harness/families/distance-variants.ts";
+import { familyAngles, type FamilyAngle } from "../src/harness/families/family-angles.ts";
 import { discoverModels } from "../src/io/discover-models.ts";
 import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { lineProgress } from "../src/ui/progress.ts";
@@ -40,7 +43,8 @@ async function main(options: CommonCliOptions & { readonly train?: boolean; read
   const wanted = options.only?.split(",").filter((word) => word !== "");
   const rows = [];
   const training: { benchmark: string; steps: number; cpuMinutes: number; parameters: number }[] = [];
-  const variants: { benchmark: string; kind: string; placements: VariantPlacement[] }[] = [];
+  const variants: { benchmark: string; kind: string; heldOut: boolean; placements: VariantPlacement[] }[] = [];
+  const angles: { benchmark: string; angles: FamilyAngle[] }[] = [];
   for (const benchmark of familyBenchmarks()) {
     if (wanted && !wanted.some((word) => benchmark.name.startsWith(word))) continue;
     const artifacts = options.train ? undefined : await cachedFamilyArtifacts(benchmark, options.cache);
@@ -52,17 +56,35 @@ async function main(options: CommonCliOptions & { readonly train?: boolean; read
     const models = await discoverModels([releasePath]);
     rows.push(await familyPlacement(benchmark, models, truth));
     training.push({ benchmark: benchmark.name, ...(await trainingCost(benchmark, releasePath)), parameters: rows.at(-1)!.parameters });
-    if (options.variants) variants.push({ benchmark: benchmark.name, kind: benchmark.kind, placements: await distanceVariants(models, truth) });
+    if (benchmark.kind === "lm") angles.push({ benchmark: benchmark.name, angles: await familyAngles(models, truth) });
+    if (options.variants)
+      variants.push({ benchmark: benchmark.name, kind: benchmark.kind, heldOut: benchmark.heldOut, placements: await distanceVariants(models, truth) });
   }
   const trainingRows = training.map((t) => [t.benchmark, `${(t.parameters / 1e6).toFixed(2)} M`, t.steps, Number(t.cpuMinutes.toFixed(1))]);
   process.stdout.write(
     `${formatTable("Size and training (the trainers' own ms/step × steps, summed over the family)", ["benchmark", "parameters", "steps", "train CPU-minutes"], trainingRows).join("\n")}\n\n`,
   );
-  process.stdout.write(`${placementTable(rows)}\n`);
+  process.stdout.write(`${placementTable(rows)}\n\n${angleTable(angles)}\n`);
   if (options.variants) process.stdout.write(`\n${variantTable(variants)}\n`);
   const dataDir = join(options.reports, "data", "lm-families");
   await mkdir(dataDir, { recursive: true });
-  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings: FAMILY_SETTINGS, rows, training, variants }, null, 1)}\n`);
+  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings: FAMILY_SETTINGS, rows, training, variants, angles }, null, 1)}\n`);
+}
+
+/** One row per family, one column per true chain or sibling pair: the cosine (and, for siblings, at which one). */
+function angleTable(results: readonly { benchmark: string; angles: readonly FamilyAngle[] }[]): string {
+  const label = (a: FamilyAngle) => (a.kind === "chain" ? `chain ${a.from}→${a.at}→${a.to}` : `siblings of ${a.from}: ${[a.at, a.to].sort().join(", ")}`);
+  const labels = [...new Set(results.flatMap((r) => r.angles.map(label)))];
+  const rows = results.map((r) => [
+    r.benchmark,
+    ...labels.map((l) => {
+      const angle = r.angles.find((a) => label(a) === l);
+      return angle ? `${angle.cosine.toFixed(2)}${angle.kind === "siblings" ? ` at ${angle.at}` : ""}` : "–";
+    }),
+  ]);
+  const title =
+    "Cosine of the angle at the middle model (chains) or at the nearer sibling, between the other two (< 0: obtuse; src/distance/obtuse-siblings.ts)";
+  return formatTable(title, ["benchmark", ...labels], rows).join("\n");
 }
 
 /** Steps and the trainers' loop time of a family (result.json of every member). */

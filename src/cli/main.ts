@@ -74,6 +74,14 @@ export function buildProgram(): Command {
         .choices(["specialization", "init-distance", "chains"])
         .default(DEFAULTS.chain),
     )
+    .addOption(
+      new Option(
+        "--sibling-angles <mode>",
+        "rule out a model between two others when they meet at it at an obtuse angle (auto: language models, unless a stage is generalization)",
+      )
+        .choices(["auto", "on", "off"])
+        .default(DEFAULTS.siblingAngles),
+    )
     .option(
       "--trees <n>",
       `number of trees, or 'auto' (models whose weights differ by under ${RELATED_BELOW} of their RMS share a tree)`,

@@ -25,6 +25,8 @@ export interface RecoverCommandOptions {
   stages?: string;
   /** How --stage auto orients a chain or a pair (absent: the library default). */
   chain?: RecoverOptions["chain"];
+  /** The sibling-angle placement rule (absent: the library default). */
+  siblingAngles?: RecoverOptions["siblingAngles"];
   trees: number | "auto";
   distance: DistanceName;
   ftDistance: FtDistance;
@@ -67,6 +69,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     stage: options.stage,
     stages,
     ...(options.chain !== undefined ? { chain: options.chain } : {}),
+    ...(options.siblingAngles !== undefined ? { siblingAngles: options.siblingAngles } : {}),
     trees: options.trees,
     distance: options.distance,
     ftDistance: options.ftDistance,

@@ -18,6 +18,7 @@ import { defaultRules, keepFallback } from "./default-rule.ts";
 import { chainVotes } from "./orient-chain.ts";
 import { ruleScores } from "./rule-scores.ts";
 import { orientedScore, ruleScore, type ScoredLayers, type StatisticRule } from "./statistic-rule.ts";
+import { obtuseShadows } from "../distance/obtuse-siblings.ts";
 
 /** A model of the tree as orientation sees it (recover-cluster.ts's Member fits). */
 export interface DirectionMember {
@@ -43,6 +44,11 @@ export interface OrientInput {
   readonly rankMask: Float64Array | undefined;
   /** A registry rule to orient by instead of the default policy (experiments comparing rules, tests). */
   readonly rule?: StatisticRule;
+  /**
+   * The kept members' Euclidean distance when the sibling-angle rule applies (obtuse-siblings.ts, angleDistanceFor), else
+   * undefined: pairs it rules out (src/distance/obtuse-siblings.ts) join the forbidden edges.
+   */
+  readonly angleDistance?: Float64Array;
 }
 
 /** A tree's arborescence and how its direction was decided. */
@@ -55,6 +61,8 @@ export interface Oriented {
   /** The arborescence over the kept members (node i is kept[i]). */
   readonly tree: TreeResult;
   readonly direction: TreeDirection;
+  /** Model pairs the sibling-angle rule ruled out as parent and child (0 when it did not apply). */
+  readonly siblingPairs: number;
 }
 
 /** The minimum arborescence of the kept members, oriented by the default policy, with its decision. */
@@ -67,6 +75,7 @@ export function orientTree(input: OrientInput): Oriented {
   const stages = kept.map((member) => (rules.first.anyStage ? "specialization" : member.stage));
   const anyStage = rules.first.anyStage && kept.some((member) => member.stage === "auto");
   const rankRule = input.rankMask ? rules.rankPairs : undefined;
+  const { forbidden, siblingPairs } = placementRules({ ...input, k: kept.length });
   const rankPairs =
     input.rankMask && rankRule
       ? {
@@ -81,7 +90,7 @@ export function orientTree(input: OrientInput): Oriented {
       members.map((member) => member.index),
     );
     const scores = Float64Array.from(kept, (member) => orientedScore(rule, statistic[member.position] ?? bug("a statistic per member")));
-    const tree = recoverTree({ distance, scores, stages: treeStages, lambda: options.lambda, forbidden: input.forbidden, rankPairs });
+    const tree = recoverTree({ distance, scores, stages: treeStages, lambda: options.lambda, forbidden, rankPairs });
     return { rule, statistic, scores, tree };
   };
   const first = solve(rules.first, stages);
@@ -104,7 +113,22 @@ export function orientTree(input: OrientInput): Oriented {
   const margin = flipped && chosen.tree.penalty > 0 ? (flipped.cost - chosen.tree.cost) / chosen.tree.penalty : 0;
   const root = kept[chosen.tree.parent.indexOf(-1)]?.model.id ?? bug("an arborescence has a root");
   const direction: TreeDirection = { root, rule: chosen.rule.name, trend: trendOf(chosen.rule, chosen.tree.stages), margin, decidedBy };
-  return { rule: chosen.rule, first: first.rule, statistic: chosen.statistic, tree: chosen.tree, direction };
+  return { rule: chosen.rule, first: first.rule, statistic: chosen.statistic, tree: chosen.tree, direction, siblingPairs };
+}
+
+/**
+ * The edges a tree's arborescence avoids: `forbidden`, plus the pairs the sibling-angle rule
+ * rules out when `angleDistance` is given (src/distance/obtuse-siblings.ts), and how many.
+ * Shared by orientTree and the harness's prepared trees, so both build the tree recovery builds.
+ */
+export function placementRules(input: { readonly k: number; readonly forbidden: Uint8Array | undefined; readonly angleDistance?: Float64Array }): {
+  forbidden: Uint8Array | undefined;
+  siblingPairs: number;
+} {
+  const shadows = input.angleDistance && input.k >= 3 ? obtuseShadows(input.angleDistance, input.k) : undefined;
+  if (!shadows?.includes(1)) return { forbidden: input.forbidden, siblingPairs: 0 };
+  const forbidden = input.forbidden ? shadows.map((x, at) => x | input.forbidden![at]!) : shadows;
+  return { forbidden, siblingPairs: shadows.reduce((sum, x) => sum + x, 0) / 2 };
 }
 
 function flip(stage: Stage): Stage {

@@ -4,6 +4,7 @@
  */
 import type { LayerKind, ScoreName, Stage } from "../types.ts";
 import { DEFAULT_RANK_EPSILON, DEFAULT_SKETCH_SIZE } from "./low-rank-sketch.ts";
+import type { SiblingAngles } from "../distance/obtuse-siblings.ts";
 
 /** Which weight distance places the edges (SPEC §2). */
 export type DistanceName = "ft" | "lora" | "auto";
@@ -28,6 +29,12 @@ export interface RecoverOptions {
    * fine-tuning for a pair, where one edge's vote is weaker than the fine-tuning trend.
    */
   readonly chain: "specialization" | "init-distance" | "chains";
+  /**
+   * The sibling-angle placement rule (src/distance/obtuse-siblings.ts): a model whose neighbours
+   * meet at an obtuse angle is not between them. "auto": for language models (a 2-D embedding
+   * matrix) unless a stage is generalization.
+   */
+  readonly siblingAngles: SiblingAngles;
   /** Number of trees in the whole set, or "auto" (chosen from the dendrogram). */
   readonly trees: number | "auto";
   readonly distance: DistanceName;
@@ -86,6 +93,9 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   stage: "auto",
   stages: {},
   chain: "chains",
+  // Language models only: on the Llama-like families it places a short sibling beside its long one
+  // instead of between it and their parent; continued-training chains it would break (docs/direction.md).
+  siblingAngles: "auto",
   trees: "auto",
   distance: "auto",
   ftDistance: "geometric",

@@ -20,7 +20,8 @@ import type { RankRunner } from "./pair-ranks.ts";
 import type { GroupPass } from "./read-groups.ts";
 import { storageTwins } from "./storage-twins.ts";
 import { adapterForbidden, eitherForbidden, placeAdapters } from "./adapter-edges.ts";
-import { PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
+import { distanceEuclidean, PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
+import { angleDistanceFor, hasEmbeddingMatrix } from "../distance/obtuse-siblings.ts";
 import { isLowRankPair, type RankMeasuredPairs } from "./rank-measured-pairs.ts";
 import { anchorMerges, detectMerges, MERGE_RESIDUAL, mergeCycleEdges, type DetectedMerge } from "./detect-merges.ts";
 import { readMergeSamples } from "./merge-samples.ts";
@@ -113,8 +114,18 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
   if (merges.length > 0) log(`${merges.length} model(s) are merges of others (a combination of their weights): each is attached to all its parents`);
   // d. Scores, stages, M and the MDST over the kept members.
   const rankMask = choice === "mixed" && rankPairs ? subMatrix(Float64Array.from(rankPairs.byRank), members.length, kept) : undefined;
+  // The sibling-angle rule reads angles off a Euclidean distance (src/distance/obtuse-siblings.ts); not for a tree measured by rank alone.
+  const angleDistance =
+    choice === "lora"
+      ? undefined
+      : angleDistanceFor(
+          options.siblingAngles,
+          hasEmbeddingMatrix(members[0]?.model.tensors ?? []),
+          kept.map((member) => member.stage),
+          () => subMatrix(distanceEuclidean(indices, group.plan, group.pass), members.length, kept),
+        );
   const orient = (active: readonly DetectedMerge[], cut: readonly (readonly [number, number])[]) =>
-    orientCluster({ group, members, kept, distance: keptDistance, choice, options, merges: active, rankMask, cut });
+    orientCluster({ group, members, kept, distance: keptDistance, choice, options, merges: active, rankMask, cut, angleDistance });
   let oriented = orient(merges, []);
   // A merge placed above one of its own parents would close a cycle: cut that edge and solve again.
   const cut: [number, number][] = [];
@@ -161,6 +172,8 @@ function orientCluster(input: {
   readonly rankMask: Float64Array | undefined;
   /** Edges [from, to] (kept indices) cut so that no merge sits above one of its parents (mergeCycleEdges). */
   readonly cut: readonly (readonly [number, number])[];
+  /** The kept members' Euclidean distance (distanceEuclidean) when the sibling-angle rule applies. */
+  readonly angleDistance: Float64Array | undefined;
 }): Oriented {
   const { group, kept } = input;
   const forbidden = anchorMerges(
@@ -173,8 +186,13 @@ function orientCluster(input: {
 }
 
 /** The notes on how a tree was oriented: one line per tree (directionLine), and the warnings behind a fallback or a guess. */
-function logOrientation(kept: readonly Member[], { rule, first, direction }: Oriented, log: (message: string) => void): void {
+function logOrientation(kept: readonly Member[], { rule, first, direction, siblingPairs }: Oriented, log: (message: string) => void): void {
   const { root } = direction;
+  if (siblingPairs > 0)
+    log(
+      `tree rooted at ${root}: ${siblingPairs} model pair(s) kept from being parent and child: one of the two lies on the way from a nearer model ` +
+        "to the other, at an obtuse angle (independent fine-tunes meet at about 90°: a short sibling drifting toward a long one; --sibling-angles)",
+    );
   if (rule !== first)
     log(`tree rooted at ${root}: ${rule.name} orders it with more than one disagreement fewer than ${first.name}, so its direction comes from ${rule.name}`);
   if (kept.length > 1) log(directionLine(direction));

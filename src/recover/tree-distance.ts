@@ -97,8 +97,25 @@ export function distanceFt(members: readonly number[], jobs: readonly LayerJob[]
   );
 }
 
-/** Max over layers of max |Δ| / range ("max"), or Σ over layers of mean |Δ| / RMS ("mean"), per pair. */
-function layerwiseDistance(members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[], kind: "max" | "mean"): Float64Array {
+/**
+ * √(Σ over the distance layers of (mean |Δ| / RMS)²) per pair: a Euclidean distance on the
+ * layers laid end to end, each scaled by its RMS (mean |Δ| stands for the RMS of Δ, which the
+ * pass does not keep). Unlike ℓ_FT's sum of per-layer terms it obeys the law of cosines, so the
+ * sibling-angle rule (src/distance/obtuse-siblings.ts) reads angles from it: a sum of
+ * per-layer norms makes an update confined to a few layers (LoRA on query and value) look
+ * obtuse to one spread over all of them.
+ */
+export function distanceEuclidean(members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[]): Float64Array {
+  return layerwiseDistance(members, jobs, pass, "squares").map(Math.sqrt);
+}
+
+/** Max over layers of max |Δ| / range ("max"), Σ over layers of mean |Δ| / RMS ("mean") or of its square ("squares"), per pair. */
+function layerwiseDistance(
+  members: readonly number[],
+  jobs: readonly LayerJob[],
+  pass: readonly LayerResult[],
+  kind: "max" | "mean" | "squares",
+): Float64Array {
   const k = members.length;
   const out = new Float64Array(k * k);
   jobs.forEach((job, l) => {
@@ -112,6 +129,7 @@ function layerwiseDistance(members: readonly number[], jobs: readonly LayerJob[]
       for (let j = i + 1; j < k; j++) {
         const d = differences[members[i]! * n + members[j]!]! / scale;
         if (kind === "mean") out[i * k + j] = out[j * k + i] = out[i * k + j]! + d;
+        else if (kind === "squares") out[i * k + j] = out[j * k + i] = out[i * k + j]! + d * d;
         else if (d > out[i * k + j]!) out[i * k + j] = out[j * k + i] = d;
       }
     }

@@ -163,3 +163,36 @@ describe("a chain under --stage auto", () => {
     expect(oriented.tree.stages).toEqual(["generalization", "generalization", "generalization"]);
   });
 });
+
+describe("the sibling-angle rule (angleDistance)", () => {
+  // D says chain m0 → m1 → m2; the Euclidean points m0 = (0, 0), m1 = (2, 1), m2 = (10, 0) put m1 near the
+  // segment m0–m2 with an obtuse angle at m1: m1 is a short sibling of m2, not its parent.
+  const points = [
+    [0, 0],
+    [2, 1],
+    [10, 0],
+  ];
+  const euclidean = Float64Array.from({ length: 9 }, (_, at) =>
+    Math.hypot(points[Math.floor(at / 3)]![0]! - points[at % 3]![0]!, points[Math.floor(at / 3)]![1]! - points[at % 3]![1]!),
+  );
+  const orient = (angleDistance: Float64Array | undefined) => {
+    const layer = [0, 1, 1].map((d) => ({ kurtosis: 5 - d }));
+    const members = craftedMembers(3, "specialization");
+    return orientTree({
+      group: craftedGroup(layer, layer),
+      members,
+      kept: members,
+      distance: CHAIN.distance,
+      choice: "ft",
+      options: { ...OPTIONS, score: "kurtosis" },
+      forbidden: undefined,
+      rankMask: undefined,
+      ...(angleDistance ? { angleDistance } : {}),
+    });
+  };
+
+  test("without it the chain; with it both hang under m0 (the rule can fail: it changes the tree)", () => {
+    expect([...orient(undefined).tree.parent]).toEqual([-1, 0, 1]);
+    expect([...orient(euclidean).tree.parent]).toEqual([-1, 0, 0]);
+  });
+});

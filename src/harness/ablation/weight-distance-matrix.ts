@@ -7,15 +7,19 @@
 import type { ModelSource } from "../../types.ts";
 import { groupByArchitecture, planLayers } from "../../recover/plan-layers.ts";
 import { runLayerJobs } from "../../recover/layer-pool.ts";
-import { treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
+import { distanceEuclidean, treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
+import { hasEmbeddingMatrix } from "../../distance/obtuse-siblings.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
 import { bug } from "../../errors.ts";
 
-/** k×k distances (row-major, models' order) and which ℓ produced them. */
+/** k×k distances (row-major, models' order) and which ℓ produced them, with what recovery's placement rules read. */
 export interface WeightDistances {
   readonly ids: readonly string[];
   readonly matrix: Float64Array;
   readonly choice: DistanceChoice;
+  /** k×k distanceEuclidean (the sibling-angle rule's), and whether the models are language models. */
+  readonly euclidean: Float64Array;
+  readonly languageModel: boolean;
 }
 
 /** D over `models` (one architecture) with recovery's options (distance ft | lora | auto). */
@@ -26,11 +30,13 @@ export async function weightDistanceMatrix(models: readonly ModelSource[], overr
   }
   const jobs = planLayers(models, options);
   const pass = await runLayerJobs(jobs, { workers: 0 });
-  const { matrix, choice } = await treeDistance(
-    models.map((_, i) => i),
-    jobs,
-    pass,
-    options,
-  );
-  return { ids: models.map((m) => m.id), matrix, choice };
+  const members = models.map((_, i) => i);
+  const { matrix, choice } = await treeDistance(members, jobs, pass, options);
+  return {
+    ids: models.map((m) => m.id),
+    matrix,
+    choice,
+    euclidean: distanceEuclidean(members, jobs, pass),
+    languageModel: hasEmbeddingMatrix(models[0]?.tensors ?? []),
+  };
 }

@@ -12,7 +12,8 @@ import { fileIdentity } from "../../io/file-identity.ts";
 import { runLayerJobs } from "../../recover/layer-pool.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
 import { planLayers } from "../../recover/plan-layers.ts";
-import { treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
+import { distanceEuclidean, treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
+import { hasEmbeddingMatrix } from "../../distance/obtuse-siblings.ts";
 import type { RuleLayerStats, ScoredLayers } from "../../direction/statistic-rule.ts";
 import { spectralStats } from "../../direction/spectral-stats.ts";
 import type { ArtifactStore } from "../artifact-store.ts";
@@ -22,7 +23,7 @@ import { trueTrees } from "./candidate-recovery.ts";
 import type { BenchmarkModels } from "./benchmark.ts";
 
 /** Bump when what a board tree holds or how it is computed changes (old cache entries are then ignored). */
-export const BOARD_TREE_VERSION = 1;
+export const BOARD_TREE_VERSION = 2;
 
 /** A prepared tree: ids, truth, D, and every model's statistics per planned layer. */
 export interface BoardTree {
@@ -33,6 +34,9 @@ export interface BoardTree {
   /** k×k row-major D, as recovery builds it for these models. */
   readonly distance: readonly number[];
   readonly choice: DistanceChoice;
+  /** k×k distanceEuclidean (the sibling-angle rule's angles), and whether the models are language models (hasEmbeddingMatrix). */
+  readonly euclidean: readonly number[];
+  readonly languageModel: boolean;
   /** A mixed tree's pairs measured by rank (k×k, 1 = by rank); absent otherwise. */
   readonly rankMask?: readonly number[];
   readonly layers: readonly { readonly name: string; readonly kind: LayerKind; readonly score: boolean; readonly sketch: boolean }[];
@@ -102,6 +106,8 @@ export async function prepareBoardTree(root: string, models: readonly ModelSourc
     truth,
     distance: [...matrix],
     choice,
+    euclidean: [...distanceEuclidean(members, jobs, pass)],
+    languageModel: hasEmbeddingMatrix(models[0]!.tensors),
     ...(choice === "mixed" && rankPairs ? { rankMask: [...rankPairs.byRank] } : {}),
     layers: jobs.map((job) => ({ name: job.name, kind: job.kind, score: job.roles.score, sketch: job.roles.sketch })),
     stats,

@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { defaultRules, keepFallback } from "../../direction/default-rule.ts";
 import { chainVotes } from "../../direction/orient-chain.ts";
+import { angleDistanceFor, obtuseShadows } from "../../distance/obtuse-siblings.ts";
 import { orientTree } from "../../direction/orient-tree.ts";
 import { DIRECTION_RULES } from "../../direction/registry.ts";
 import type { StatisticRule } from "../../direction/statistic-rule.ts";
@@ -86,6 +87,12 @@ export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly
         chain,
       }),
     ),
+    fixed("default --sibling-angles off", "the default policy without the sibling-angle placement rule for language models (src/distance/obtuse-siblings.ts)", {
+      name: "default --sibling-angles off",
+      rule: undefined,
+      chain: DEFAULT_RECOVER_OPTIONS.chain,
+      siblingAngles: "off",
+    }),
     ...rules.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     {
       name: LEARNED_NAME,
@@ -124,7 +131,7 @@ function computeCell(benchmark: BoardBenchmark, entry: BoardEntry): Promise<Boar
 
 /** The code that decides a direction (its source text hashed): a change to it recomputes every cell. */
 const RECOVERY_CODE = createHash("sha256")
-  .update([orientTree, defaultRules, keepFallback, chainVotes, scoreOnTree].map(String).join("\n"))
+  .update([orientTree, defaultRules, keepFallback, chainVotes, scoreOnTree, obtuseShadows, angleDistanceFor].map(String).join("\n"))
   .digest("hex")
   .slice(0, 16);
 
@@ -133,6 +140,7 @@ function entryKey(entry: BoardEntry): unknown {
   const rule = entry.rule;
   return {
     chain: entry.chain,
+    siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
     rule: rule
       ? { name: rule.name, layers: rule.layers, trend: rule.trend, anyStage: rule.anyStage, combine: rule.combine, statistic: String(rule.statistic) }
       : "default",

@@ -10,6 +10,9 @@ import type { ModelSource, Stage, TruthGraph } from "../../types.ts";
 import type { RecoverOptions } from "../../recover/options.ts";
 import type { DistanceChoice } from "../../recover/tree-distance.ts";
 import { recoverTree } from "../../recover/recover-tree.ts";
+import { placementRules } from "../../direction/orient-tree.ts";
+import { angleDistanceFor } from "../../distance/obtuse-siblings.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
 import { weightDistanceMatrix } from "../ablation/weight-distance-matrix.ts";
 import { edgeAccuracy, type EdgeAccuracy } from "../../recover/evaluate.ts";
 import { bug } from "../../errors.ts";
@@ -21,12 +24,15 @@ export interface PreparedTree {
   /** k×k row-major D (ℓ_FT or ℓ_LoRA, as `distance` chose). */
   readonly distance: Float64Array;
   readonly choice: DistanceChoice;
+  /** What recovery's placement rules read (weight-distance-matrix.ts). */
+  readonly euclidean: Float64Array;
+  readonly languageModel: boolean;
 }
 
 /** Runs the layer pass once and builds D for `models` (all of one architecture, one tree). */
 export async function prepareTree(models: readonly ModelSource[], truth: TruthGraph, overrides: Partial<RecoverOptions> = {}): Promise<PreparedTree> {
-  const { ids, matrix, choice } = await weightDistanceMatrix(models, overrides);
-  return { ids, truth, distance: matrix, choice };
+  const { ids, matrix, choice, euclidean, languageModel } = await weightDistanceMatrix(models, overrides);
+  return { ids, truth, distance: matrix, choice, euclidean, languageModel };
 }
 
 /** The recovered tree's edges and their accuracy, for one direction prior. */
@@ -39,6 +45,13 @@ export interface PreparedRecovery {
 
 /** Recovers the prepared tree with directional `scores` (by id), one `stage` for all, λ constant `lambda`. */
 export function recoverPrepared(tree: PreparedTree, scores: ReadonlyMap<string, number>, stage: Stage | "auto", lambda: number): PreparedRecovery {
+  const stages = tree.ids.map(() => stage);
+  const { forbidden } = placementRules({
+    k: tree.ids.length,
+    forbidden: undefined,
+    angleDistance:
+      tree.choice === "lora" ? undefined : angleDistanceFor(DEFAULT_RECOVER_OPTIONS.siblingAngles, tree.languageModel, stages, () => tree.euclidean),
+  });
   const result = recoverTree({
     distance: tree.distance,
     scores: Float64Array.from(tree.ids, (id) => {
@@ -46,8 +59,9 @@ export function recoverPrepared(tree: PreparedTree, scores: ReadonlyMap<string, 
       if (score === undefined) bug(`prepared tree: no directional score for ${id}`);
       return score;
     }),
-    stages: tree.ids.map(() => stage),
+    stages,
     lambda,
+    forbidden,
   });
   const edges = [...result.parent].flatMap((p, i) => (p >= 0 ? [{ parent: tree.ids[p]!, child: tree.ids[i]! }] : []));
   return { edges, accuracy: edgeAccuracy(edges, tree.truth), stage: result.stages[0]! };

@@ -15,14 +15,17 @@ import { ruleScores } from "../../direction/rule-scores.ts";
 import { readsLayer, type ScoredLayers, type StatisticRule } from "../../direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
 import { bug } from "../../errors.ts";
+import { angleDistanceFor } from "../../distance/obtuse-siblings.ts";
 import { scoredLayers, type BoardTree } from "./board-tree.ts";
 
-/** What the leaderboard runs: a registry rule, or the default policy (rule undefined) with a chain tie-break. */
+/** What the leaderboard runs: a registry rule, or the default policy (rule undefined) with a chain tie-break and the sibling-angle rule. */
 export interface BoardEntry {
   /** Row label: the rule's name, "default", or a variant's. */
   readonly name: string;
   readonly rule: StatisticRule | undefined;
   readonly chain: RecoverOptions["chain"];
+  /** Recovery's placement rule for language models (absent: the default). */
+  readonly siblingAngles?: RecoverOptions["siblingAngles"];
 }
 
 /** Counts of one entry on one tree (or summed over trees). */
@@ -54,6 +57,15 @@ export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean)
     choice: tree.choice,
     options: { score: "auto", lambda: DEFAULT_RECOVER_OPTIONS.lambda, chain: entry.chain },
     forbidden: undefined,
+    angleDistance:
+      tree.choice === "lora"
+        ? undefined
+        : angleDistanceFor(
+            entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
+            tree.languageModel,
+            members.map((m) => m.stage),
+            () => Float64Array.from(tree.euclidean),
+          ),
     rankMask: tree.rankMask ? Float64Array.from(tree.rankMask) : undefined,
     ...(entry.rule ? { rule: entry.rule } : {}),
   });

@@ -23,7 +23,12 @@ import { evaluateGraph } from "../../recover/evaluate-graph.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
 import { scoreRule } from "../../direction/registry.ts";
 import { familyMatrices } from "./family-matrices.ts";
-import { undirectedMatches } from "./family-placement.ts";
+import { FAMILY_POOLS, undirectedMatches } from "./family-placement.ts";
+
+/** Whether a benchmark's result belongs to a pool of FAMILY_POOLS. */
+function inPool(r: { readonly kind: string; readonly heldOut: boolean }, pool: (typeof FAMILY_POOLS)[number]): boolean {
+  return r.kind === pool.kind && (pool.heldOut === undefined || r.heldOut === pool.heldOut);
+}
 
 /** The variants, in table order. */
 export const DISTANCE_VARIANTS = ["max", "mean", "geometric", "l2", "scaled-mean", "scaled-max", "scaled-geometric", "cosine"] as const;
@@ -205,14 +210,14 @@ export function spanningTreeMatches(matrix: Float64Array, ids: readonly string[]
 
 /** Rows variant × layer set, a column per benchmark ("placed/true") and pooled per kind. */
 export function variantTable(
-  results: readonly { readonly benchmark: string; readonly kind: string; readonly placements: readonly VariantPlacement[] }[],
+  results: readonly { readonly benchmark: string; readonly kind: string; readonly heldOut: boolean; readonly placements: readonly VariantPlacement[] }[],
 ): string {
   const keys = [...new Set(results.flatMap((r) => r.placements.map((p) => `${p.layers}|${p.variant}`)))];
-  const kinds = [...new Set(results.map((r) => r.kind))];
+  const pools = FAMILY_POOLS.filter((pool) => results.some((r) => inPool(r, pool)));
   const rows = keys.map((key) => {
     const find = (r: (typeof results)[number]) => r.placements.find((p) => `${p.layers}|${p.variant}` === key);
-    const pooled = kinds.map((kind) => {
-      const found = results.filter((r) => r.kind === kind).map(find);
+    const pooled = pools.map((pool) => {
+      const found = results.filter((r) => inPool(r, pool)).map(find);
       const total = (pick: (p: VariantPlacement) => number) => found.reduce((s, p) => s + (p ? pick(p) : 0), 0);
       return `${total((p) => p.placed)}/${total((p) => p.trueEdges)}; prior ${total((p) => p.withPrior.directed)} (${total((p) => p.withPrior.placed)})`;
     });
@@ -220,5 +225,5 @@ export function variantTable(
   });
   const title =
     "True edges in each distance variant's minimum spanning tree (placement without a direction prior); pooled also with the defaults' prior: directed (placed)";
-  return formatTable(title, ["layers · variant", ...results.map((r) => r.benchmark), ...kinds.map((k) => `pooled ${k}`)], rows).join("\n");
+  return formatTable(title, ["layers · variant", ...results.map((r) => r.benchmark), ...pools.map((pool) => `pooled ${pool.label}`)], rows).join("\n");
 }

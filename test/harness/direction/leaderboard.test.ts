@@ -33,6 +33,8 @@ function tree(root: string, step: number): BoardTree {
     },
     distance: [...BRANCHING.distance],
     choice: "ft",
+    euclidean: [...BRANCHING.distance],
+    languageModel: false,
     layers: [
       { name: "q", kind: "query", score: true, sketch: true },
       { name: "m", kind: "mlp-in", score: true, sketch: false },

@@ -36,7 +36,14 @@ describe("sourceScores", () => {
     const row = (model: string, kind: LayerKind, kurtosis: number, variance: number) => statsRow(model, kind, { kurtosis, variance });
     const rows = [row("a", "query", 5, 2), row("a", "mlp-out", 1, 7), row("b", "query", 3, 4), row("b", "mlp-out", 2, 9)];
     const tree = (ids: string[], choice: "ft" | "lora") => ({
-      tree: { ids, choice, truth: { models: [], edges: [] }, distance: new Float64Array() } as PreparedTree,
+      tree: {
+        ids,
+        choice,
+        truth: { models: [], edges: [] },
+        distance: new Float64Array(),
+        euclidean: new Float64Array(),
+        languageModel: false,
+      } as PreparedTree,
     });
     const auto = autoScore({ scoreKinds: ["query", "mlp-out"], loraKinds: ["query"] });
     expect(sourceScores(auto, rows, [tree(["a"], "ft"), tree(["b"], "lora")])).toEqual(

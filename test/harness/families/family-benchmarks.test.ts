@@ -43,6 +43,15 @@ describe("familyBenchmarks", () => {
     expect(benchmarks.find((b) => b.name === "llama:llama-2@2024")?.command).toBe("bun run experiments/llama-family.ts --seed 2024");
     expect(benchmarks.find((b) => b.name.startsWith("llama:gpt2@"))?.command).toBe("bun run experiments/llama-family.ts --recipe gpt2");
     expect(benchmarks.find((b) => b.name === "sd@2025")?.command).toBe("bun run experiments/sd-family.ts --seed 2025");
+    expect(benchmarks.find((b) => b.name === "llama:torch@2035")?.command).toBe("bun run experiments/llama-family.ts --recipe torch --seed 2035");
+  });
+
+  test("held out: new seeds of the default and PyTorch recipes and a whole new recipe; the default recipe has five seeds", () => {
+    const heldOut = benchmarks.filter((b) => b.heldOut).map((b) => b.name);
+    expect(heldOut).toEqual(["llama:llama-2@2031", "llama:llama-2@2032", "llama:llama-2@2033", "llama:torch@2035", "llama:hf-adamw@2034"]);
+    expect(benchmarks.filter((b) => b.name.startsWith("llama:llama-2@")).length).toBe(5);
+    expect(benchmarks.filter((b) => b.name.startsWith("llama:hf-adamw@")).every((b) => b.heldOut)).toBe(true);
+    expect(benchmarks.filter((b) => b.kind === "chain").some((b) => b.heldOut)).toBe(false);
   });
 });
 

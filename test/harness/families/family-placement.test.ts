@@ -23,22 +23,27 @@ describe("undirectedMatches", () => {
 });
 
 describe("placementTable", () => {
-  test("pools directed and placed counts per kind over their true edges", () => {
+  test("pools directed and placed counts per kind over their true edges, held-out LM families apart", () => {
     const settings = [
       { name: "defaults", overrides: {} },
       { name: "x", overrides: {} },
     ];
-    const row = (benchmark: string, kind: "lm" | "chain", directed: number[], placed: number[]): FamilyPlacementRow => ({
+    const row = (benchmark: string, kind: "lm" | "chain", directed: number[], placed: number[], heldOut = false): FamilyPlacementRow => ({
       benchmark,
       kind,
+      heldOut,
       trueEdges: 4,
       directed,
       placed,
       defaultEdges: [],
       parameters: 1,
     });
-    const text = placementTable([row("a", "lm", [1, 4], [2, 4]), row("b", "lm", [2, 3], [3, 4]), row("s", "chain", [0, 3], [3, 3])], settings);
-    expect(text).toContain("pooled lm (2)     3/8 (5)   7/8 (8)");
-    expect(text).toContain("pooled chain (1)  0/4 (3)   3/4 (3)");
+    const text = placementTable(
+      [row("a", "lm", [1, 4], [2, 4]), row("b", "lm", [2, 3], [3, 4]), row("h", "lm", [4, 0], [4, 1], true), row("s", "chain", [0, 3], [3, 3])],
+      settings,
+    );
+    expect(text).toContain("pooled lm (2)           3/8 (5)   7/8 (8)");
+    expect(text).toContain("pooled lm held out (1)  4/4 (4)   0/4 (1)");
+    expect(text).toContain("pooled chain (1)        0/4 (3)   3/4 (3)");
   });
 });

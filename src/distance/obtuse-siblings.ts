@@ -1,0 +1,80 @@
+/**
+ * Sibling angles: a placement rule for language models (issue #13, docs/direction.md, "The
+ * small sibling between its parent and a large sibling").
+ *
+ * Two fine-tunes of one parent on different data move its weights in nearly independent
+ * directions, and independent directions in a space of millions of weights meet at ≈ 90°. On
+ * the Llama-like families a short fine-tune (codellama-instruct) and a long one on related
+ * data (codellama-python) share part of their drift, so the short one lies near the segment
+ * between their parent and the long one: the angle at it, between the parent and the long
+ * sibling, is obtuse — and every pairwise distance then prefers the chain parent → short →
+ * long. A node whose neighbours meet at an obtuse angle is not between them in a tree of
+ * independent updates, so the rule rules out the longer of the two pairs: for models a, m, b
+ * with d(a, m) < d(m, b) and an obtuse angle at m (d(a,b)² > d(a,m)² + d(m,b)²), m and b are
+ * not parent and child of each other. Angles come from the law of cosines on a Euclidean
+ * distance the layer pass already has the terms of (tree-distance.ts, distanceEuclidean:
+ * √Σ over the distance layers of (mean |Δw| / the layer's RMS)²): no new pass over weights.
+ *
+ * It assumes updates that do not continue each other: continued training on the same data (an
+ * SD-like chain of checkpoints) also puts the middle model on the segment, so the rule is off
+ * for trees with a generalization stage and, under `auto`, for models without a 2-D embedding
+ * matrix (a token or position table: language models; vision models' patch projections are
+ * 4-D and their position tables 3-D).
+ */
+import { assert } from "../errors.ts";
+import { classifyLayer } from "../layers/classify-layer.ts";
+
+/** `--sibling-angles`: auto (language models, unless a stage is generalization), on, off. */
+export type SiblingAngles = "auto" | "on" | "off";
+
+/** Cosine below which the angle at the middle model counts as obtuse: 0, a right angle (not fitted). */
+export const OBTUSE_COSINE = 0;
+
+/** Rounding of a cosine from three square roots: an exact right angle must not read as obtuse. */
+const COSINE_ROUNDING = 1e-9;
+
+/**
+ * k×k (1 = ruled out, symmetric) for a k×k distance `d`: m and b are ruled out when some third
+ * model a is nearer to m than b is and the angle at m between a and b is obtuse.
+ */
+export function obtuseShadows(d: Float64Array, k: number, cosine: number = OBTUSE_COSINE): Uint8Array {
+  assert(d.length === k * k, "sibling angles: distance matrix size");
+  const out = new Uint8Array(k * k);
+  const sq = (i: number, j: number) => d[i * k + j]! * d[i * k + j]!;
+  for (let m = 0; m < k; m++) {
+    for (let b = 0; b < k; b++) {
+      if (b === m || out[m * k + b]) continue;
+      for (let a = 0; a < k; a++) {
+        if (a === m || a === b || !(sq(a, m) < sq(m, b)) || !(sq(a, m) > 0)) continue;
+        // law of cosines: cos at m = (|am|² + |mb|² − |ab|²) / (2 |am| |mb|)
+        const cos = (sq(a, m) + sq(m, b) - sq(a, b)) / (2 * d[a * k + m]! * d[m * k + b]!);
+        if (cos < cosine - COSINE_ROUNDING) {
+          out[m * k + b] = out[b * k + m] = 1;
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a model has a 2-D embedding matrix (a token or position table), i.e. is a language model by the gate above. */
+export function hasEmbeddingMatrix(tensors: readonly { readonly name: string; readonly shape: readonly number[] }[]): boolean {
+  return tensors.some((t) => t.shape.length === 2 && classifyLayer(t.name, t.shape) === "embedding");
+}
+
+/**
+ * The distance the rule reads for one tree (`euclidean`, distanceEuclidean over its kept
+ * models), or undefined when it does not apply: `off`; `auto` for models that are not language
+ * models (hasEmbeddingMatrix) or a tree with a member labelled generalization; fewer than three models.
+ */
+export function angleDistanceFor(
+  option: SiblingAngles,
+  languageModel: boolean,
+  stages: readonly string[],
+  euclidean: () => Float64Array,
+): Float64Array | undefined {
+  if (option === "off" || stages.length < 3) return undefined;
+  if (option === "auto" && (!languageModel || stages.includes("generalization"))) return undefined;
+  return euclidean();
+}
