@@ -82,6 +82,11 @@ export function buildProgram(): Command {
         .choices(["auto", "on", "off"])
         .default(DEFAULTS.siblingAngles),
     )
+    .addOption(
+      new Option("--root-tie <rule>", "of equally cheap trees, keep the solver's pick or the one rooted at the most root-like model by score")
+        .choices(["solver", "score"])
+        .default(DEFAULTS.rootTie),
+    )
     .option(
       "--trees <n>",
       `number of trees, or 'auto' (models whose weights differ by under ${RELATED_BELOW} of their RMS share a tree)`,

@@ -27,6 +27,8 @@ export interface RecoverCommandOptions {
   chain?: RecoverOptions["chain"];
   /** The sibling-angle placement rule (absent: the library default). */
   siblingAngles?: RecoverOptions["siblingAngles"];
+  /** Which of equally cheap trees is kept (absent: the library default). */
+  rootTie?: RecoverOptions["rootTie"];
   trees: number | "auto";
   distance: DistanceName;
   ftDistance: FtDistance;
@@ -70,6 +72,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     stages,
     ...(options.chain !== undefined ? { chain: options.chain } : {}),
     ...(options.siblingAngles !== undefined ? { siblingAngles: options.siblingAngles } : {}),
+    ...(options.rootTie !== undefined ? { rootTie: options.rootTie } : {}),
     trees: options.trees,
     distance: options.distance,
     ftDistance: options.ftDistance,

@@ -38,7 +38,7 @@ export interface OrientInput {
   /** D over the kept members. */
   readonly distance: Float64Array;
   readonly choice: DistanceChoice;
-  readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain">;
+  readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain"> & Partial<Pick<RecoverOptions, "rootTie">>;
   readonly forbidden: Uint8Array | undefined;
   /** A mixed tree's kept pairs measured by rank (kept × kept, 1 = by rank), or undefined. */
   readonly rankMask: Float64Array | undefined;
@@ -90,7 +90,7 @@ export function orientTree(input: OrientInput): Oriented {
       members.map((member) => member.index),
     );
     const scores = Float64Array.from(kept, (member) => orientedScore(rule, statistic[member.position] ?? bug("a statistic per member")));
-    const tree = recoverTree({ distance, scores, stages: treeStages, lambda: options.lambda, forbidden, rankPairs });
+    const tree = recoverTree({ distance, scores, stages: treeStages, lambda: options.lambda, forbidden, rankPairs, rootTie: options.rootTie ?? "solver" });
     return { rule, statistic, scores, tree };
   };
   const first = solve(rules.first, stages);

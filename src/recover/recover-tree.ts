@@ -33,6 +33,8 @@ export interface TreeInput {
    * `mask` n×n = 1): oriented by their own `scores` and paying their own λ (direction.ts).
    */
   readonly rankPairs?: { readonly mask: Uint8Array; readonly scores: Float64Array };
+  /** `--root-tie score`: on a cost tie, root the tree at its most root-like model (rootedAtTie); absent: the solver's pick. */
+  readonly rootTie?: "solver" | "score";
 }
 
 export interface TreeResult {
@@ -95,8 +97,30 @@ export function recoverTree(input: TreeInput): TreeResult {
     orientationTied = Math.abs(generalized.cost - best.cost) <= TIE_TOLERANCE * Math.max(Math.abs(best.cost), Number.MIN_VALUE);
     if (generalized.cost < best.cost && !orientationTied) best = generalized;
   }
+  if (input.rootTie === "score") best = rootedAtTie(best, input, n);
   const penalty = input.rankPairs ? ftPairPenalty(input.distance, input.rankPairs.mask, n, input.lambda) : directionPenalty(input.distance, n, input.lambda);
   return { parent: best.parent, stages: best.stages, confidence: edgeConfidence(best.merged, best.parent, n), cost: best.cost, penalty, orientationTied };
+}
+
+/**
+ * On a cost tie, the tree rooted at its most root-like model: the one whose score every other
+ * model's edge would move away from (the highest oriented score under specialization, where a
+ * parent is expected above its child; the lowest under generalization). A root has no incoming
+ * edge, so M never compares its score: two arborescences that differ only in which end of a
+ * root path holds the one edge against the trend cost exactly the same, and the solver's choice
+ * between them was the last bits of a sum (VTHR LoRA-V: sup-objects → c0 → g0 with variance
+ * dipping on c0 → g0 was rooted at g0). Only for one stage over the whole tree and no
+ * rank-measured pairs (their scores are another statistic's).
+ */
+function rootedAtTie<T extends { parent: Int32Array; cost: number; merged: Float64Array; stages: Stage[] }>(best: T, input: TreeInput, n: number): T {
+  if (input.rankPairs || new Set(best.stages).size !== 1) return best;
+  const sign = best.stages[0] === "generalization" ? -1 : 1;
+  let root = 0;
+  for (let i = 1; i < n; i++) if (sign * input.scores[i]! > sign * input.scores[root]!) root = i;
+  if (best.parent[root] === -1) return best;
+  const rooted = minimumSpanningArborescence(best.merged, n, root);
+  const tied = Math.abs(rooted.cost - best.cost) <= TIE_TOLERANCE * Math.max(Math.abs(best.cost), Number.MIN_VALUE);
+  return tied ? { ...best, parent: rooted.parent, cost: rooted.cost } : best;
 }
 
 /**

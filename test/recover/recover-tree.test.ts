@@ -86,3 +86,29 @@ describe("cheaperByMoreThan (the variance fallback's margin)", () => {
     expect(cheaperByMoreThan({ ...result, cost: 0.31 }, { ...result, cost: 0.2 }, 0.1)).toBe(true);
   });
 });
+
+describe("recoverTree --root-tie", () => {
+  // Chain a – b – c (D 1, 1; a–c 2). Scores a 3, b 1, c 2 under specialization (a parent above its child):
+  // a → b → c pays λ on b → c, c → b → a pays it on b → a — the same cost, so only the root differs.
+  const input = {
+    distance: Float64Array.of(0, 1, 2, 1, 0, 1, 2, 1, 0),
+    scores: Float64Array.of(3, 1, 2),
+    stages: ["specialization", "specialization", "specialization"] as const,
+    lambda: 0.3,
+  };
+
+  test("score: of the equally cheap trees, the one rooted at the highest score", () => {
+    const rooted = recoverTree({ ...input, stages: [...input.stages], rootTie: "score" });
+    expect([...rooted.parent]).toEqual([-1, 0, 1]);
+    const reversed = recoverTree({ ...input, stages: [...input.stages], scores: Float64Array.of(2, 1, 3), rootTie: "score" });
+    expect([...reversed.parent]).toEqual([1, 2, -1]);
+  });
+
+  test("score never trades cost for the root: without a tie the cheapest tree stays", () => {
+    // a 1, b 2, c 3: c → b → a agrees everywhere, nothing ties with it.
+    const tree = recoverTree({ ...input, stages: [...input.stages], scores: Float64Array.of(1, 2, 3), rootTie: "score" });
+    const solver = recoverTree({ ...input, stages: [...input.stages], scores: Float64Array.of(1, 2, 3) });
+    expect([...tree.parent]).toEqual([...solver.parent]);
+    expect(tree.cost).toBe(solver.cost);
+  });
+});

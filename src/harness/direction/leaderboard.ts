@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { defaultRules, keepFallback } from "../../direction/default-rule.ts";
 import { chainVotes } from "../../direction/orient-chain.ts";
+import { recoverTree } from "../../recover/recover-tree.ts";
 import { angleDistanceFor, obtuseShadows } from "../../distance/obtuse-siblings.ts";
 import { orientTree } from "../../direction/orient-tree.ts";
 import { DIRECTION_RULES } from "../../direction/registry.ts";
@@ -93,6 +94,12 @@ export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly
       chain: DEFAULT_RECOVER_OPTIONS.chain,
       siblingAngles: "off",
     }),
+    fixed("default --root-tie score", "the default policy keeping, of equally cheap trees, the one rooted at the most root-like model (recover-tree.ts)", {
+      name: "default --root-tie score",
+      rule: undefined,
+      chain: DEFAULT_RECOVER_OPTIONS.chain,
+      rootTie: "score",
+    }),
     ...rules.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     {
       name: LEARNED_NAME,
@@ -131,7 +138,7 @@ function computeCell(benchmark: BoardBenchmark, entry: BoardEntry): Promise<Boar
 
 /** The code that decides a direction (its source text hashed): a change to it recomputes every cell. */
 const RECOVERY_CODE = createHash("sha256")
-  .update([orientTree, defaultRules, keepFallback, chainVotes, scoreOnTree, obtuseShadows, angleDistanceFor].map(String).join("\n"))
+  .update([orientTree, defaultRules, keepFallback, chainVotes, scoreOnTree, obtuseShadows, angleDistanceFor, recoverTree].map(String).join("\n"))
   .digest("hex")
   .slice(0, 16);
 
@@ -141,6 +148,7 @@ function entryKey(entry: BoardEntry): unknown {
   return {
     chain: entry.chain,
     siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
+    rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
     rule: rule
       ? { name: rule.name, layers: rule.layers, trend: rule.trend, anyStage: rule.anyStage, combine: rule.combine, statistic: String(rule.statistic) }
       : "default",

@@ -26,6 +26,8 @@ export interface BoardEntry {
   readonly chain: RecoverOptions["chain"];
   /** Recovery's placement rule for language models (absent: the default). */
   readonly siblingAngles?: RecoverOptions["siblingAngles"];
+  /** Which of equally cheap trees is kept (absent: the default). */
+  readonly rootTie?: RecoverOptions["rootTie"];
 }
 
 /** Counts of one entry on one tree (or summed over trees). */
@@ -55,7 +57,7 @@ export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean)
     kept: members,
     distance: Float64Array.from(tree.distance),
     choice: tree.choice,
-    options: { score: "auto", lambda: DEFAULT_RECOVER_OPTIONS.lambda, chain: entry.chain },
+    options: { score: "auto", lambda: DEFAULT_RECOVER_OPTIONS.lambda, chain: entry.chain, rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie },
     forbidden: undefined,
     angleDistance:
       tree.choice === "lora"
