@@ -2,19 +2,20 @@
  * Recovered trees kept beside an index (DIR/trees/<key>.json), so that after an update only the
  * trees whose members changed are recovered again (issue #15, "incremental").
  *
- *   key = sha256(format, the code of src/, the kernels in use, the options, and each member's path and checksum)
+ *   key = sha256(format, the code a tree's recovery runs, the kernels in use, the options, and each member's path and checksum)
  *
  * A tree recovered again from the same members, options and code is the same tree, so serving
  * it from here equals recovering it cold. Entries are small JSON files written atomically; one
  * that cannot be parsed, or holds other models than its key says, is recovered again.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { ModelGraph } from "../types.ts";
 import { temporaryPathFor } from "../io/write-file-atomic.ts";
 import { nativeKernels } from "../kernels/native-kernels.ts";
 import type { DistanceChoice } from "../recover/tree-distance.ts";
 import type { RecoverOptions } from "../recover/options.ts";
+import { resultSources } from "../recover/result-sources.ts";
 
 /** Bumped when an entry's layout changes. */
 const FORMAT = 1;
@@ -104,13 +105,18 @@ function isTreeOf(value: unknown, ids: readonly string[]): value is CachedTree {
   return got.length === want.length && got.every((id, at) => id === want[at]);
 }
 
-/** Digest of every TypeScript and C source under src/ and of the kernels in use: any edit keys every tree anew. */
+/** Where the walk for a tree's code starts: what a tree's recovery runs (recoverModels on its models, in a worker or inline). */
+export const TREE_ROOTS: readonly string[] = ["index/recover-tree-job.ts"];
+
+/**
+ * Digest of the sources a tree's recovery runs (result-sources.ts: followed through every
+ * relative import and worker entry from TREE_ROOTS, messages and other inert files left out;
+ * 81 of src/'s 312 TypeScript files) and of the kernels in use: an edit to the CLI, the index's
+ * own bookkeeping or a message keeps every tree; one to the recovery keys every tree anew.
+ */
 async function codeDigest(): Promise<string> {
   const root = join(import.meta.dir, "..");
   const hash = new Bun.CryptoHasher("sha256").update((await nativeKernels()).native ? "native" : "wasm");
-  const files = readdirSync(root, { recursive: true, encoding: "utf8" })
-    .filter((file) => /\.(ts|c|h)$/.test(file))
-    .sort();
-  for (const file of files) hash.update(relative(root, join(root, file))).update(readFileSync(join(root, file)));
+  for (const source of await resultSources(TREE_ROOTS)) hash.update(source).update(readFileSync(join(root, source)));
   return hash.digest("hex");
 }

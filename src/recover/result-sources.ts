@@ -9,16 +9,17 @@
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 
-/** Where the walk starts: the code that computes a layer result (in a worker or inline). */
-const ROOTS = ["recover/layer-pass.ts"];
+/** Where the layer cache's walk starts: the code that computes a layer result (in a worker or inline). */
+export const LAYER_PASS_ROOTS: readonly string[] = ["recover/layer-pass.ts"];
 
 /** Compiled, not imported: the WebAssembly kernels' AssemblyScript and the native kernels' C. */
 const COMPILED = ["kernels/assembly/weight-kernels.ts", "kernels/native/weight-kernels.c"];
 
 /**
- * Imported but unable to change a number: messages and error classes, the atomic writer, and
- * the kernel build machinery (which kernels run is part of the key on its own). Leaving one out
- * here by mistake only makes keys change more often.
+ * Imported but unable to change a number: messages and error classes (and src/messages/*, which
+ * messages.ts re-exports), the atomic writer, and the kernel build machinery (which kernels run
+ * is part of the key on its own). The walk does not go on through them. Leaving one out here by
+ * mistake only makes keys change more often.
  */
 const INERT = new Set([
   "errors.ts",
@@ -31,26 +32,42 @@ const INERT = new Set([
 
 const SRC = join(import.meta.dir, "..");
 
-let found: Promise<string[]> | undefined;
-
-/** The result sources, relative to src/, sorted (found once per process). */
-export function resultSources(): Promise<string[]> {
-  found ??= walk();
-  return found;
+/** Whether a source cannot change a result (see INERT). */
+function isInert(source: string): boolean {
+  return INERT.has(source) || source.startsWith("messages/");
 }
 
-async function walk(): Promise<string[]> {
+const found = new Map<string, Promise<string[]>>();
+
+/**
+ * The sources, relative to src/, sorted, whose code decides what `roots` compute (default: a
+ * layer's result): found once per process and root list.
+ */
+export function resultSources(roots: readonly string[] = LAYER_PASS_ROOTS): Promise<string[]> {
+  const key = roots.join("\n");
+  let sources = found.get(key);
+  if (!sources) found.set(key, (sources = walk(roots)));
+  return sources;
+}
+
+/** A worker's entry, which no import names: a `new URL` of a relative .ts path and `import.meta.url`. */
+const WORKER_ENTRY = /new URL\(\s*["'](\.{1,2}\/[^"']+\.ts)["']\s*,\s*import\.meta\.url\s*\)/g;
+
+async function walk(roots: readonly string[]): Promise<string[]> {
   const transpiler = new Bun.Transpiler({ loader: "ts" });
   const seen = new Set<string>();
-  const queue = ROOTS.map((root) => join(SRC, root));
+  const queue = roots.map((root) => join(SRC, root));
   while (queue.length > 0) {
     const file = queue.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    for (const { path } of transpiler.scanImports(await readFile(file, "utf8"))) {
+    if (isInert(relative(SRC, file))) continue;
+    const code = await readFile(file, "utf8");
+    for (const { path } of transpiler.scanImports(code)) {
       if (path.startsWith(".")) queue.push(join(dirname(file), path));
     }
+    for (const [, path] of code.matchAll(WORKER_ENTRY)) queue.push(join(dirname(file), path!));
   }
-  const sources = [...seen].map((file) => relative(SRC, file)).filter((source) => !INERT.has(source));
-  return [...sources, ...COMPILED].sort();
+  const sources = [...seen].map((file) => relative(SRC, file)).filter((source) => !isInert(source));
+  return [...new Set([...sources, ...COMPILED])].sort();
 }
