@@ -251,6 +251,16 @@ export function indexNeedsAutoTrees(trees: number): MotherError {
   );
 }
 
+/** `mother index --verify --redis`: verification compares digests in the coordinator, which the queued path does not read. */
+export function indexVerifyWithRedis(): MotherError {
+  return new MotherError(
+    "--verify",
+    "re-reads the models on this machine, not through --redis workers",
+    { help: "run mother index --verify without --redis (it reads every model, as a cold index does)" },
+    "option",
+  );
+}
+
 /** `mother recover` with neither model paths nor an index. */
 export function recoverNeedsInput(): MotherError {
   return new MotherError(

@@ -8,12 +8,15 @@ import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
 import { indexModels, type IndexEffects, type IndexSummary } from "../index/build-index.ts";
 import { recoverFromIndex } from "../index/recover-from-index.ts";
 import { lineProgress, silentProgress, terminalProgress } from "../ui/progress.ts";
+import { indexVerifyWithRedis } from "../messages.ts";
 
 /** Options as commander parses them (see main.ts). */
 export interface IndexCommandOptions {
   index: string;
   /** Queue the models as BullMQ jobs on this Redis for `mother index-worker` processes. */
   redis?: string;
+  /** Read every model, also those whose files look unchanged, and compare digests. */
+  verify?: boolean;
   quiet?: boolean;
 }
 
@@ -26,9 +29,10 @@ export async function runIndexCommand(paths: string[], options: IndexCommandOpti
   // Loaded only with --redis: the single-machine path needs no server and no queue client.
   let summary: IndexSummary;
   if (options.redis) {
+    if (options.verify) throw indexVerifyWithRedis();
     const { indexWithQueue, redisConnection } = await import("../index/distributed-index.ts");
     summary = await indexWithQueue(paths, options.index, redisConnection(options.redis), effects);
-  } else summary = await indexModels(paths, options.index, effects);
+  } else summary = await indexModels(paths, options.index, effects, options.verify ?? false);
   if (!options.quiet) process.stderr.write(`${describeSummary(options.index, summary)}\n`);
   return summary;
 }

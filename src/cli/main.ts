@@ -148,6 +148,12 @@ export function buildProgram(): Command {
     .argument("<paths...>", "model folders, single .safetensors files, or folders of model folders")
     .requiredOption("--index <dir>", "the index folder (created if missing)")
     .option("--redis <url>", "spread the reading over `mother index-worker` processes through BullMQ on this Redis (redis://host:port)")
+    .option(
+      "--verify",
+      "also read the models whose files look unchanged and compare their digests with the index: an entry is otherwise kept while " +
+        "its files keep their size and mtime, so a file rewritten in place with the same size and mtime is not seen without it; " +
+        "reads every model, as a cold index does",
+    )
     .option("-q, --quiet", "no progress on standard error")
     .action(async (paths: string[], options: IndexCommandOptions) => {
       await (await indexCommand()).runIndexCommand(paths, options);

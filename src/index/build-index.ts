@@ -51,13 +51,17 @@ export interface IndexPlan {
   readonly updated: number;
   /** Paths whose entries leave the index. */
   readonly removed: readonly string[];
+  /** With `verify`: paths in `todo` whose entries look current, read to compare their digests. */
+  readonly verifying: ReadonlySet<string>;
 }
 
 /**
  * Steps 1–2: locates the models under `paths` (folder listings only) and compares them with the
- * index at `dir`; only models without a current entry have their headers read.
+ * index at `dir`; only models without a current entry have their headers read. With `verify`,
+ * models whose entries look current (same file identities) are read too, to compare digests: a
+ * file rewritten in place with the same size and mtime is seen only so.
  */
-export async function planIndexUpdate(paths: readonly string[], dir: string, effects: IndexEffects = SILENT): Promise<IndexPlan> {
+export async function planIndexUpdate(paths: readonly string[], dir: string, effects: IndexEffects = SILENT, verify = false): Promise<IndexPlan> {
   const locations = (await Promise.all(paths.map(locateModels))).flat();
   locations.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (let i = 1; i < locations.length; i++) {
@@ -68,12 +72,15 @@ export async function planIndexUpdate(paths: readonly string[], dir: string, eff
   const toRead: ModelLocation[] = [];
   let updated = 0;
   const present = new Set<string>();
+  const verifying = new Set<string>();
   for (const location of locations) {
     const path = resolve(location.path);
     present.add(path);
     const entry = loaded.entries.get(path);
-    if (entry && entry.id === location.id && unchanged(entry, location.kind === "folder" ? path : undefined)) continue;
-    if (entry) updated++;
+    if (entry && entry.id === location.id && unchanged(entry, location.kind === "folder" ? path : undefined)) {
+      if (!verify) continue;
+      verifying.add(path);
+    } else if (entry) updated++;
     toRead.push(location);
   }
   const todo = toRead.length > 0 ? await openLocatedModels(toRead) : [];
@@ -84,15 +91,32 @@ export async function planIndexUpdate(paths: readonly string[], dir: string, eff
     const underPaths = roots.some((root) => path === root || path.startsWith(root + sep));
     if (underPaths || !allExist(entry)) removed.push(path);
   }
-  return { loaded, todo, kept: locations.length - todo.length, updated, removed };
+  return { loaded, todo, kept: locations.length - todo.length, updated, removed, verifying };
 }
 
-/** Brings the index at `dir` up to date with the models under `paths`. */
-export async function indexModels(paths: readonly string[], dir: string, effects: IndexEffects = SILENT): Promise<IndexSummary> {
-  const plan = await planIndexUpdate(paths, dir, effects);
+/**
+ * Brings the index at `dir` up to date with the models under `paths`. `verify`: read every model,
+ * also those whose files look unchanged, and replace the entries whose digest differs (each said
+ * in one line) — what a same-size, same-mtime rewrite needs; as costly as a cold index.
+ */
+export async function indexModels(paths: readonly string[], dir: string, effects: IndexEffects = SILENT, verify = false): Promise<IndexSummary> {
+  const plan = await planIndexUpdate(paths, dir, effects, verify);
   effects.progress(0, plan.todo.length);
   const fingerprints = await fingerprintAll(plan.todo, fingerprintWorkersFor(plan.todo), (done) => effects.progress(done, plan.todo.length));
-  return finishUpdate(dir, plan, fingerprints);
+  if (plan.verifying.size === 0) return finishUpdate(dir, plan, fingerprints);
+  // Verified entries whose bytes are those indexed stay as they are; the others are read again.
+  const changed = fingerprints.filter((f) => !plan.verifying.has(f.path) || plan.loaded.entries.get(f.path)?.checksum !== f.checksum);
+  const rewritten = changed.filter((f) => plan.verifying.has(f.path));
+  for (const f of rewritten) effects.log(`${f.path}: its weights changed with its files' sizes and mtimes unchanged; fingerprinted again`);
+  const verified = { ...plan, kept: plan.kept + plan.verifying.size - rewritten.length, updated: plan.updated + rewritten.length };
+  return finishUpdate(dir, verified, changed);
+}
+
+/** Where an indexed model lives and how to open it, from its id, path and format: the location it was indexed from. */
+export function locationOf(model: { readonly id: string; readonly path: string; readonly format?: string | undefined }): ModelLocation {
+  const { id, path, format } = model;
+  const kind = format === "peft" ? "adapter" : format === "gguf" ? "gguf" : path.endsWith(".safetensors") ? "file" : "folder";
+  return { id, path: resolve(path), kind };
 }
 
 /**

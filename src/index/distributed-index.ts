@@ -14,8 +14,8 @@
  */
 import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from "bullmq";
 import { resolve } from "node:path";
-import { discoverModels } from "../io/discover-models.ts";
-import { COMPACT_AFTER, planIndexUpdate, type IndexEffects, type IndexSummary } from "./build-index.ts";
+import { openLocatedModels, type ModelLocation } from "../io/discover-models.ts";
+import { COMPACT_AFTER, locationOf, planIndexUpdate, type IndexEffects, type IndexSummary } from "./build-index.ts";
 import { fingerprintModel } from "./fingerprint.ts";
 import { compact, loadIndex, writeSegment } from "./index-store.ts";
 import { MotherError } from "../errors.ts";
@@ -25,8 +25,7 @@ import { notRedisUrl } from "../messages.ts";
 export const FINGERPRINT_QUEUE = "mother-fingerprint";
 
 /** One job: fingerprint the model at `path` into the index folder `index` (both absolute, seen alike by every worker). */
-export interface FingerprintJob {
-  readonly path: string;
+export interface FingerprintJob extends ModelLocation {
   readonly index: string;
 }
 
@@ -65,7 +64,7 @@ export async function indexWithQueue(
     const jobs = await queue.addBulk(
       plan.todo.map((model) => ({
         name: "fingerprint",
-        data: { path: resolve(model.path), index: resolve(dir) },
+        data: { ...locationOf(model), index: resolve(dir) },
         opts: { attempts: ATTEMPTS, backoff: { type: "fixed", delay: 100 } },
       })),
     );
@@ -127,7 +126,8 @@ export function startFingerprintWorker(connection: ConnectionOptions, settings: 
     FINGERPRINT_QUEUE,
     async (job) => {
       await onStart?.(job);
-      const [model] = await discoverModels([job.data.path]);
+      // The location the coordinator found (a GGUF file alone in its folder is named by the folder, which its path does not say).
+      const [model] = await openLocatedModels([{ id: job.data.id, path: job.data.path, kind: job.data.kind }]);
       const fingerprint = await fingerprintModel(model!);
       await writeSegment(job.data.index, [fingerprint]);
       return { checksum: fingerprint.checksum };

@@ -14,8 +14,9 @@
 import { resolve } from "node:path";
 import type { ModelSource } from "../types.ts";
 import { bug } from "../errors.ts";
-import { openLocatedModels, type ModelLocation } from "../io/discover-models.ts";
+import { openLocatedModels } from "../io/discover-models.ts";
 import { attachAdapters, type UnattachedAdapter } from "../io/peft/attach-adapters.ts";
+import { locationOf } from "./build-index.ts";
 import type { Fingerprint } from "./fingerprint.ts";
 
 /** The set's adapters placed: what is clustered, where each attached adapter goes, what has no parent. */
@@ -70,11 +71,4 @@ export async function placeAdapters(
  */
 export function openIndexedModels(fingerprints: readonly Fingerprint[], log: (message: string) => void): Promise<ModelSource[]> {
   return openLocatedModels(fingerprints.map(locationOf), log);
-}
-
-/** Where an indexed model lives, and how to open it. */
-function locationOf(fingerprint: Fingerprint): ModelLocation {
-  const { id, path, format } = fingerprint;
-  const kind = format === "peft" ? "adapter" : format === "gguf" ? "gguf" : path.endsWith(".safetensors") ? "file" : "folder";
-  return { id, path, kind };
 }

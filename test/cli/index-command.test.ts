@@ -60,4 +60,16 @@ describe("mother index / recover --index", () => {
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toContain("needs model paths, or --index DIR");
   }, 60_000);
+
+  test("index --verify reads every model again and says so; with --redis it is refused in one line before any connection", async () => {
+    const index = join(dir, "verify-index");
+    expect((await run("index", models, "--index", index, "-q")).code).toBe(0);
+    const verified = await run("index", models, "--index", index, "--verify");
+    expect(verified.code).toBe(0);
+    expect(verified.stderr).toContain("10 models indexed (0 added, 0 read again, 0 removed, 10 unchanged)");
+    const refused = await run("index", models, "--index", index, "--verify", "--redis", "redis://127.0.0.1:1");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toContain("--verify");
+  }, 60_000);
 });

@@ -41,6 +41,33 @@ describe("indexModels", () => {
     expect([...entries.values()].find((e) => e.id === "copy-of-r")!.checksum).toBe([...entries.values()].find((e) => e.id === "r")!.checksum);
   });
 
+  test("a file rewritten in place with the same size and mtime: kept without --verify, found and read again with it", async () => {
+    const set = join(dir, "rewritten");
+    const index = join(dir, "rewritten-index");
+    await cp(models, set, { recursive: true });
+    await indexModels([set], index);
+    const file = join(set, "r-c0", "model.safetensors");
+    // Another model's bytes (same layout, same size), the old mtime put back to the nanosecond (as cp -p or rsync -t would).
+    const reference = join(dir, "rewritten-mtime");
+    await writeFile(reference, "");
+    expect(Bun.spawnSync(["touch", "-r", file, reference]).exitCode).toBe(0);
+    await cp(join(set, "r-c1", "model.safetensors"), file);
+    expect(Bun.spawnSync(["touch", "-r", reference, file]).exitCode).toBe(0);
+    const before = (await loadIndex(index)).entries;
+    expect(await indexModels([set], index)).toEqual({ kept: 5, added: 0, updated: 0, removed: 0, models: 5 });
+    const { lines, effects } = recorder();
+    expect(await indexModels([set], index, effects, true)).toEqual({ kept: 4, added: 0, updated: 1, removed: 0, models: 5 });
+    expect(lines).toEqual([`${join(set, "r-c0")}: its weights changed with its files' sizes and mtimes unchanged; fingerprinted again`]);
+    const after = (await loadIndex(index)).entries;
+    const r = (entries: typeof after, id: string) => [...entries.values()].find((e) => e.id === id)!;
+    expect(r(after, "r-c0").checksum).toBe(r(after, "r-c1").checksum);
+    expect(r(after, "r-c0").checksum).not.toBe(r(before, "r-c0").checksum);
+    // Verified again with nothing changed: nothing is written.
+    const segments = (await readdir(join(index, SEGMENTS))).length;
+    expect(await indexModels([set], index, effects, true)).toEqual({ kept: 5, added: 0, updated: 0, removed: 0, models: 5 });
+    expect((await readdir(join(index, SEGMENTS))).length).toBe(segments);
+  });
+
   test("a safetensors file added to a model folder gets the model read again, its files unchanged or not", async () => {
     const set = join(dir, "sharded");
     const index = join(dir, "sharded-index");
