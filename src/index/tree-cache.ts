@@ -111,7 +111,7 @@ export const TREE_ROOTS: readonly string[] = ["index/recover-tree-job.ts"];
 /**
  * Digest of the sources a tree's recovery runs (result-sources.ts: followed through every
  * relative import and worker entry from TREE_ROOTS, messages and other inert files left out;
- * 81 of src/'s 312 TypeScript files) and of the kernels in use: an edit to the CLI, the index's
+ * about a quarter of src/'s TypeScript files) and of the kernels in use: an edit to the CLI, the index's
  * own bookkeeping or a message keeps every tree; one to the recovery keys every tree anew.
  */
 async function codeDigest(): Promise<string> {
