@@ -31,6 +31,7 @@ Formats (every edge has a type: finetune | adapter | quantized | merge; a merge 
 import { DEFAULT_RECOVER_OPTIONS as DEFAULTS } from "../recover/options.ts";
 import { RELATED_BELOW } from "../recover/cluster-models.ts";
 import type { IndexCommandOptions } from "./index-command.ts";
+import { mark } from "../ui/timeline.ts";
 
 /** A whole number ≥ `least`; `also` names another accepted value for the message (e.g. 'auto'). */
 function wholeNumber(value: string, least: number, also?: string): number {
@@ -138,7 +139,7 @@ export function buildProgram(): Command {
         "tensor\n  (embeddings, norms, heads) is not detected: the result does not depend on those tensors, and reading them would " +
         "cost a pass over bytes it never uses.\n" +
         "\nEnvironment:\n  MOTHER_KERNELS=wasm  sweep with the WebAssembly kernels only (by default the native AVX2 kernels, built by " +
-        "the machine's cc at install, run where they can)",
+        "the machine's cc at install, run where they can)\n  MOTHER_TIMELINE=1    print when each phase ends, per thread, on standard error (docs/scale.md)",
     )
     .action(async (paths: string[], options: RecoverCommandOptions) => runRecoverCommand(paths, options));
 
@@ -215,4 +216,8 @@ function indexCommand(): Promise<typeof import("./index-command.ts")> {
   return import("./index-command.ts");
 }
 
-if (import.meta.main) await main(process.argv.slice(2));
+if (import.meta.main) {
+  mark("command line modules loaded");
+  await main(process.argv.slice(2));
+  mark("done");
+}

@@ -1,7 +1,6 @@
 /** `mother recover`: paths → recovered Model Graph in the chosen format. */
 import { readFile } from "node:fs/promises";
 import type { ScoreName, Stage } from "../types.ts";
-import { recover } from "../recover/recover.ts";
 import { recoverAtScale, type ScaleEffects } from "../index/recover-at-scale.ts";
 import { defaultLayerCacheFolder } from "../recover/layer-cache.ts";
 import type { DistanceName, FtDistance, RecoverOptions } from "../recover/options.ts";
@@ -18,6 +17,7 @@ import {
   stagesFileUnreadable,
   standardOutputFailed,
 } from "../messages.ts";
+import { mark } from "../ui/timeline.ts";
 
 /** Options as commander parses them (see main.ts for the flags). */
 export interface RecoverCommandOptions {
@@ -95,7 +95,8 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
   // the index is loaded only then (its libraries take ~0.06 s to import).
   const result = options.index
     ? await (await import("./index-command.ts")).recoverWithIndex(paths, options.index, overrides, effects, options.quiet ?? false)
-    : ((await recoverAtScale(paths, overrides, effects)) ?? (await recover(paths, overrides, effects)));
+    : ((await recoverAtScale(paths, overrides, effects)) ?? (await (await import("../recover/recover.ts")).recover(paths, overrides, effects)));
+  mark("graph recovered");
   const text = formatGraph(result.graph, options.format, (note) => {
     if (!options.quiet) process.stderr.write(`${note}\n`);
   });
@@ -119,6 +120,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     throw outputWriteFailed(file?.shown ?? error.path, file?.flag ?? "--out", error.reason);
   }
   if (!options.out) await writeStandardOutput(text.endsWith("\n") ? text : `${text}\n`);
+  mark("output written");
 }
 
 /**

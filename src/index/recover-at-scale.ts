@@ -16,6 +16,7 @@ import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options
 import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
 import type { ModelSource } from "../types.ts";
 import type { Fingerprint } from "./fingerprint.ts";
+import { mark } from "../ui/timeline.ts";
 
 /**
  * From this many models, recovery goes through fingerprints first. Measured on the generated
@@ -40,16 +41,20 @@ export async function recoverAtScale(
 ): Promise<RecoveryResult | undefined> {
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
   if (options.trees !== "auto" || options.fullStatistics) return undefined;
+  mark("recovery starts");
   const located = (await Promise.all(paths.map(locateModels))).flat();
+  mark(`listed ${located.length} models`);
   if (located.length < from) return undefined;
-  // Loaded only now: the index's libraries (Arrow, the ANN index) take ~0.06 s to import, a
-  // tenth of a small recovery, which never comes here.
+  // The threads that will recover the trees start first and fingerprint first: their start-up
+  // (~0.05–0.3 s with the kernels) overlaps the loading of the modules below and the reading of
+  // the headers, and is paid once. Loaded only now: the ANN index takes ~0.01 s to import, a
+  // small recovery never comes here.
   const { TreePool } = await import("./tree-pool.ts");
+  const threads = new TreePool(Math.min(2, navigator.hardwareConcurrency || 1), { ...options, cacheFolder: undefined });
+  mark("threads started");
   const { MODELS_PER_MESSAGE } = await import("./fingerprint-pool.ts");
   const { recoverFromFingerprints } = await import("./recover-from-index.ts");
-  // The threads that will recover the trees start now and fingerprint first: their start-up
-  // (~0.1–0.3 s with the kernels) overlaps the reading of the headers, and is paid once.
-  const threads = new TreePool(Math.min(2, navigator.hardwareConcurrency || 1), { ...options, cacheFolder: undefined });
+  mark("index modules loaded");
   // Each batch of models goes to the threads as soon as its headers are read: fingerprinting
   // overlaps the main thread's reading of the rest (~0.7 s of headers at 10,000 models).
   const batches: Promise<Fingerprint[]>[] = [];
@@ -74,7 +79,9 @@ export async function recoverAtScale(
       if (pending.length >= MODELS_PER_MESSAGE) send();
     });
     if (pending.length > 0) send();
+    mark(`headers read, ${batches.length} batches sent`);
     const fingerprints = (await Promise.all(batches)).flat();
+    mark("fingerprints in");
     fingerprints.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const discovered = new Map(models.map((model) => [resolve(model.path), model]));
     return await recoverFromFingerprints(fingerprints, undefined, options, effects, discovered, threads);

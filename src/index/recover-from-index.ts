@@ -30,11 +30,11 @@ import { type RecoverEffects, type RecoveryResult, withUnattached } from "../rec
 import type { DistanceChoice } from "../recover/tree-distance.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { FINGERPRINT_VERSION, statNow, type Fingerprint } from "./fingerprint.ts";
-import { loadIndex } from "./index-store.ts";
 import { openIndexedModels, placeAdapters } from "./place-adapters.ts";
 import { comparableOf, relatedComponentsOf } from "./related-components.ts";
 import { type CachedTree, TreeCache } from "./tree-cache.ts";
 import { TreePool } from "./tree-pool.ts";
+import { mark } from "../ui/timeline.ts";
 
 const SILENT: RecoverEffects = { progress: () => {}, log: () => {} };
 
@@ -75,6 +75,7 @@ export async function recoverFromFingerprints(
   for (const group of byArchitecture.values()) {
     const { components: found, search } = relatedComponentsOf(group.map(comparableOf));
     effects.log(`${group.length} models of one architecture: ${found.length} trees from their fingerprints (${search})`);
+    mark(`related components of ${group.length} models: ${found.length} (${search})`);
     components.push(...found.map((members) => members.map((m) => group[m]!)));
   }
   joinBases(components, placed.attached);
@@ -93,6 +94,7 @@ export async function recoverFromFingerprints(
           )
         : undefined,
     );
+  mark("tree cache looked up");
   const missing = components.filter((members, c) => members.length > 1 && !cached[c]).length;
   // The caller's threads when it started them already (they then stay the caller's to close).
   const pool = threads ?? new TreePool(TreePool.workersFor(missing), treeOptions);
@@ -120,6 +122,7 @@ export async function recoverFromFingerprints(
       }),
     );
     adapterFingerprints = await adapterStats;
+    mark("trees recovered");
   } finally {
     if (!threads) pool.close();
   }
@@ -172,6 +175,8 @@ async function treeModels(
 
 /** The index's fingerprints sorted by path; throws one clear line for anything that would make the graph wrong. */
 async function checkedFingerprints(dir: string): Promise<Fingerprint[]> {
+  // Loaded only here: apache-arrow takes ~0.035 s to import, and `mother recover` on a large set (recover-at-scale.ts) keeps no index.
+  const { loadIndex } = await import("./index-store.ts");
   const loaded = await loadIndex(dir);
   if (loaded.bad.length > 0) throw unreadableIndexSegment(loaded.bad[0]!.file, loaded.bad[0]!.problem);
   const fingerprints = [...loaded.entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

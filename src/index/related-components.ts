@@ -17,6 +17,7 @@ import { CLUSTERING_QUANTILE, quantileOfSorted, RELATED_BELOW } from "../recover
 import { rootMeanSquareOf } from "../stats/layer-stats.ts";
 import { makeUniform } from "../recover/seeded-random.ts";
 import { SAMPLES_PER_LAYER, type Fingerprint } from "./fingerprint.ts";
+import { mark } from "../ui/timeline.ts";
 
 /** Up to this many models, every pair is estimated (≤ 125,000 pairs, well under a second). */
 export const EVERY_PAIR_UP_TO = 500;
@@ -141,7 +142,9 @@ export function nearestNeighbours(models: readonly Comparable[], k: number): Int
     shuffled,
     1,
   );
+  mark(`HNSW index of ${n} models built`);
   const found = index.search(vectors, k + 1, 1);
+  mark("HNSW index searched");
   const out = new Int32Array(n * (k + 1)).fill(-1);
   const keys = found.keys;
   for (let i = 0; i < n * (k + 1); i++) {

@@ -6,6 +6,7 @@
  * message with `{ result }` or `{ failure }` (see failureOf); a failure rejects that task only.
  */
 import { BugError, MotherError, type ErrorCode, type ErrorDetail } from "../errors.ts";
+import { workerEnv } from "../ui/timeline.ts";
 
 /** A task's failure as a worker posts it: a MotherError's fields, or `bug` for anything else. */
 export interface WorkerFailure {
@@ -66,7 +67,7 @@ export class WorkerPool<Task, Result> {
   private serial: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly spec: WorkerPoolSpec<Task, Result>) {
-    this.workers = Array.from({ length: Math.max(0, spec.workers) }, () => new Worker(spec.entry));
+    this.workers = Array.from({ length: Math.max(0, spec.workers) }, () => new Worker(spec.entry, { env: workerEnv() }));
     for (const worker of this.workers) {
       const handed: Queued<Task, Result>[] = [];
       this.handed.set(worker, handed);
