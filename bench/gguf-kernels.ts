@@ -8,6 +8,8 @@
  *   - the pairwise max |Δ| and Σ|Δ| of --models models (per value of each model),
  *   - the fused call (WeightKernels.layerChunk: decode, power sums and pairwise of every model, a
  *     run of 512 values at a time), against the three calls one after another,
+ *   - the power sums from the blocks' integers (addBlockPowerSums), fused with decode and pairwise
+ *     (a distance layer) and alone (a layer read for its statistics: no decode),
  *   - reading the chunk's bytes from a warm file with one pread per chunk and per 1 MB window.
  *
  * Needs the native kernels (MOTHER_KERNELS unset, a C compiler at install).
@@ -99,6 +101,16 @@ for (const type of ["Q8_0", "Q4_K"] as const) {
   row(
     `${type}: the same fused (layerChunk)`,
     time(CHUNK * models, () => kernels.layerChunk(plan, chunks, CHUNK)),
+  );
+  // The integer-domain statistics (native/block-moments.c): a distance layer still decodes for its pairwise |Δ|.
+  const decoded = chunks.map((chunk) => ({ ...chunk, scale: -1, integer: { decode: true } }));
+  row(
+    `${type}: fused, power sums from the integers`,
+    time(CHUNK * models, () => kernels.layerChunk(plan, decoded, CHUNK)),
+  );
+  row(
+    `${type}: power sums from the integers alone (no decode)`,
+    time(CHUNK, () => kernels.addBlockPowerSums(sources[0]!, CHUNK, type, 0, sums[0]!)),
   );
 }
 

@@ -17,6 +17,8 @@ import { KERNEL_CACHE_FOLDER, pruneOtherBuilds } from "./kernel-cache.ts";
 import { temporaryPathFor, writeFileAtomic } from "../io/write-file-atomic.ts";
 
 export const NATIVE_SOURCE = join(import.meta.dir, "native", "weight-kernels.c");
+/** The files NATIVE_SOURCE includes (one translation unit): part of the build's key too. */
+const INCLUDED = [join(import.meta.dir, "native", "block-moments.c")];
 /**
  * -O2 for exactly AVX2 + FMA + F16C, whatever the building CPU has more of (-march=native let
  * GCC pick AVX-512 encodings on AVX-512 machines); -ffp-contract=off so no compiler fuses the
@@ -30,7 +32,7 @@ export type NativeBuild = { readonly path: string } | { readonly unavailable: st
 
 /** The native kernel library for the current source and machine, built if missing. */
 export async function nativeLibrary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<NativeBuild> {
-  const source = await readFile(NATIVE_SOURCE, "utf8");
+  const source = (await Promise.all([NATIVE_SOURCE, ...INCLUDED].map((file) => readFile(file, "utf8")))).join("\n");
   const compiler = process.env.CC || "cc";
   const machine = [process.platform, process.arch];
   const key = new Bun.CryptoHasher("sha256").update(JSON.stringify({ source, FLAGS, compiler, machine })).digest("hex").slice(0, 16);

@@ -26,6 +26,8 @@ export interface NativeKernels {
   dequantizeQ4K(blocks: number, target: number, count: number): void;
   dequantizeQ5K(blocks: number, target: number, count: number): void;
   dequantizeQ6K(blocks: number, target: number, count: number): void;
+  /** Power sums of Q8_0 (kind 1) or Q4_K (kind 2) blocks from their integers (native/block-moments.c); −1 for another kind. */
+  blockPowerSums(kind: number, blocks: number, count: number, shift: number, out: number): number;
   /** One chunk of a layer for every model: decode, power sums and pairwise |Δ| a run at a time (WeightKernels.layerChunk). */
   layerChunk(
     base: number,
@@ -108,6 +110,7 @@ function open(path: string): NativeKernels | undefined {
     mother_dequantize_q4_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_dequantize_q5_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_dequantize_q6_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
+    mother_block_power_sums: { args: [FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.ptr], returns: FFIType.i32 },
     mother_layer_chunk: {
       args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr],
       returns: FFIType.void,
@@ -133,6 +136,7 @@ function open(path: string): NativeKernels | undefined {
     addLowRankRows: symbols.mother_add_low_rank_rows,
     dequantizeQ5K: symbols.mother_dequantize_q5_k,
     dequantizeQ6K: symbols.mother_dequantize_q6_k,
+    blockPowerSums: symbols.mother_block_power_sums,
     layerChunk: symbols.mother_layer_chunk,
     addressOf: (buffer) => ptr(buffer),
   };

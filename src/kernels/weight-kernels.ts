@@ -15,7 +15,7 @@ import { nativeKernels, type NativeKernels } from "./native-kernels.ts";
 import type { PowerSums } from "../stats/layer-stats.ts";
 import type { Bidiagonal } from "../distance/bidiagonal-singular-values.ts";
 import type { GgmlType } from "../types.ts";
-import { ggmlByteLength } from "../io/gguf/ggml-types.ts";
+import { GGML_LAYOUTS, ggmlByteLength } from "../io/gguf/ggml-types.ts";
 import { bug } from "../errors.ts";
 
 /** Pairwise max |Δ| and Σ|Δ|, as full symmetric n × n matrices (zero diagonal). */
@@ -52,6 +52,13 @@ const NATIVE_DECODERS: Partial<Record<GgmlType, "dequantizeQ8_0" | "dequantizeQ4
 /** The ggml types layerChunk decodes, by their code in the native source (CHUNK_*; 0 is f32 already in place). */
 const CHUNK_KINDS: Partial<Record<GgmlType, number>> = { Q8_0: 1, Q4_K: 2, Q5_K: 3, Q6_K: 4 };
 
+/** The ggml types whose power sums the native kernels take from the blocks' integers (addBlockPowerSums), by kind code. */
+const INTEGER_SUM_KINDS: Partial<Record<GgmlType, number>> = { Q8_0: 1, Q4_K: 2 };
+
+/** layerChunk's flags on a model's kind (native CHUNK_INTEGER_SUMS, CHUNK_NO_DECODE). */
+const INTEGER_SUMS = 0x100;
+const NO_DECODE = 0x200;
+
 /** Bytes of one model's power-sum state in layerChunk (the native power_state: six 32-byte registers). */
 const POWER_STATE_BYTES = 192;
 
@@ -75,6 +82,8 @@ export interface ModelChunk {
   readonly sums: number;
   readonly shift: number;
   readonly scale: number;
+  /** Sum its blocks' integers instead (addBlockPowerSums; `scale` is then ignored), and decode them only when `decode`. */
+  readonly integer?: { readonly decode: boolean };
 }
 
 const PAGE = 65536;
@@ -234,13 +243,16 @@ export class WeightKernels {
     for (const [m, chunk] of chunks.entries()) {
       const kind = chunk.type === undefined ? 0 : CHUNK_KINDS[chunk.type];
       if (kind === undefined) throw new RangeError(`layerChunk does not decode ${chunk.type}`);
+      if (chunk.integer && (chunk.type === undefined || !INTEGER_SUM_KINDS[chunk.type]))
+        throw new RangeError(`layerChunk has no integer sums for ${chunk.type}`);
+      const flags = chunk.integer ? INTEGER_SUMS | (chunk.integer.decode ? 0 : NO_DECODE) : 0;
       if (kind > 0) this.address(chunk.source, ggmlByteLength(chunk.type!, count));
       this.address(chunk.target, count * 4);
       this.address(chunk.sums, 6 * 8);
       if (!Object.is(Math.fround(chunk.shift), chunk.shift)) throw new RangeError(`power-sum shift ${chunk.shift} is not an f32 value`);
-      entries.set([kind, chunk.source, chunk.target, chunk.sums], m * 4);
+      entries.set([kind | flags, chunk.source, chunk.target, chunk.sums], m * 4);
       shifts[m] = chunk.shift;
-      scales[m] = chunk.scale;
+      scales[m] = chunk.integer ? 0 : chunk.scale;
     }
     for (const group of plan.pairwise) for (const pointer of group.pointers) this.address(pointer, count * 4);
     const at = (pointer: number, bytes: number) => this.address(pointer, bytes);
@@ -256,6 +268,24 @@ export class WeightKernels {
       at(plan.states, plan.models * POWER_STATE_BYTES),
     );
     return this.f64(plan.scales, plan.models).slice();
+  }
+
+  /** Whether addBlockPowerSums reads `type` (Q8_0 and Q4_K, native kernels only). */
+  sumsIntegers(type: GgmlType): boolean {
+    return this.native !== undefined && INTEGER_SUM_KINDS[type] !== undefined;
+  }
+
+  /**
+   * Adds [Σy, Σy², Σy³, Σy⁴, min x, max x] of y = x − shift over the `count` values (whole blocks)
+   * of the `type` blocks at `blocks` into `accumulator`, from the blocks' integers
+   * (native/block-moments.c: f64 sums, not the f32 path's bits; min and max are the decoded
+   * values'). Only where sumsIntegers(type).
+   */
+  addBlockPowerSums(blocks: number, count: number, type: GgmlType, shift: number, accumulator: number): void {
+    const kind = INTEGER_SUM_KINDS[type];
+    if (!this.native || kind === undefined) throw new RangeError(`no integer power sums for ${type} here`);
+    if (count % GGML_LAYOUTS[type].blockValues !== 0) throw new RangeError(`addBlockPowerSums: ${count} values are not whole ${type} blocks`);
+    this.native.blockPowerSums(kind, this.address(blocks, ggmlByteLength(type, count)), count, shift, this.address(accumulator, 6 * 8));
   }
 
   /** An empty power-sum accumulator (Σy … Σy⁴ = 0, range +∞ … −∞). */

@@ -17,7 +17,7 @@ import { layerStats, powerSumShift, rootMeanSquareOf, statsFromPowerSums } from 
 import { gridLevels } from "../stats/quantisation-grid.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
 import { threadKernels, type ModelChunk, type WeightKernels } from "../kernels/weight-kernels.ts";
-import { stageModels, sweepChunk } from "./staged-chunks.ts";
+import { stageModels, sumFirstChunkIntegers, sweepChunk } from "./staged-chunks.ts";
 import { makeRowSampleSketcher, makeSketcher, type LayerSketch, type Sketcher } from "./low-rank-sketch.ts";
 import { MotherError } from "../errors.ts";
 import { nonFiniteWeight } from "../messages.ts";
@@ -223,6 +223,8 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
         count,
         pairwise.map(({ accumulator }) => accumulator),
       );
+  // Models whose statistics come from their blocks' integers (staged-chunks.ts): decided at the first chunk.
+  const integer = job.tensors.map(() => false);
   // A layer read only for its statistics needs no f32 copy: after the first chunk (whose
   // values also give the shift, zeros and grid), 16-bit chunks are summed where they landed.
   const statisticsOnly = kernels.sums16Bit && !job.roles.distance && !sketched;
@@ -248,8 +250,22 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
         }
         const placed = chunks && staged!.staging[m] && stream.stage?.(first, values, staged!.staging[m]!);
         if (chunks && placed) {
-          chunks.push({ type: placed.type, source: placed.pointer, target: buffer, sums: powerSums[m]!, shift: shifts[m]!, scale: scales[m]! });
+          const sums = { sums: powerSums[m]!, shift: shifts[m]!, scale: integer[m] ? -1 : scales[m]!, integer: integer[m] ? { decode: false } : undefined };
+          chunks.push({ type: placed.type, source: placed.pointer, target: buffer, ...sums });
           continue;
+        }
+        if (first === 0 && staged?.integer[m]) {
+          const summed = sumFirstChunkIntegers(kernels, stream, staged.staging[m]!, values, buffer, powerSums[m]!);
+          if (summed) {
+            [shifts[m], zeroFraction[m], grids[m], integer[m]] = [
+              summed.shift,
+              zeroFractionOf(summed.values),
+              matrix ? gridOf(summed.values, cols) : 0,
+              summed.integer,
+            ];
+            if (!summed.integer) scales[m] = kernels.addPowerSums(buffer, values, shifts[m]!, powerSums[m]!, 0);
+            continue;
+          }
         }
         const stored = job.tensors[m]!.dtype;
         const raw = statisticsOnly && first > 0 && (stored === "BF16" || stored === "F16");

@@ -7,7 +7,8 @@
  * saved. Blocks come from a read-ahead window per model: a read of ~1 MB costs less per byte than
  * one of a chunk's 35–70 KB.
  */
-import type { BlockStaging } from "../io/tensor-stream.ts";
+import type { BlockStaging, TensorStream } from "../io/tensor-stream.ts";
+import { powerSumShift } from "../stats/layer-stats.ts";
 import { ggmlByteLength, GGML_LAYOUTS } from "../io/gguf/ggml-types.ts";
 import type { ChunkPlan, ModelChunk, PairwiseAccumulator, WeightKernels } from "../kernels/weight-kernels.ts";
 import type { TensorInfo } from "../types.ts";
@@ -18,11 +19,24 @@ export const READ_AHEAD_BYTES = 1024 * 1024;
 /** Read-ahead of one layer job's models together (many models share it). */
 const READ_AHEAD_BUDGET = 32 * 1024 * 1024;
 
-/** A job's staging: per model its window (undefined: read as usual into its buffer), and the chunk plan. */
+/**
+ * A job's staging: per model its window (undefined: read as usual into its buffer), and the chunk
+ * plan; `integer[m]` where the model's statistics may come from its blocks' integers (a layer
+ * read for its statistics only, Q8_0 or Q4_K blocks: sumFirstChunkIntegers decides).
+ */
 export interface StagedModels {
   readonly staging: readonly (BlockStaging | undefined)[];
   readonly plan: ChunkPlan;
+  readonly integer: readonly boolean[];
 }
+
+/**
+ * How many standard deviations (of the first chunk) the power-sum shift may lie from zero for
+ * the integer-domain sums: they are summed around zero and shifted once a chunk, which costs
+ * ~(1 + |shift|/σ)⁴ · 2⁻⁵² relative in Σy⁴ (16: below 1e-10), where the f32 path loses nothing
+ * to the shift. Weights lie around zero; a layer that does not keeps the f32 path.
+ */
+export const INTEGER_SHIFT_LIMIT = 16;
 
 /**
  * Allocates the staging of a layer job (layer-pass.ts) whose models include GGUF tensors the kernels decode in chunks,
@@ -30,7 +44,7 @@ export interface StagedModels {
  * model; allocating detaches views, so this runs before any view is made.
  */
 export function stageModels(
-  job: { readonly tensors: readonly TensorInfo[]; readonly shape: readonly number[] },
+  job: { readonly tensors: readonly TensorInfo[]; readonly shape: readonly number[]; readonly roles: { readonly distance: boolean } },
   kernels: WeightKernels,
   chunk: number,
   count: number,
@@ -52,7 +66,36 @@ export function stageModels(
   });
   const plan = kernels.chunkPlan(job.tensors.length, pairwise);
   const bytes = (pointer: number, length: number) => kernels.bytes(pointer, length);
-  return { staging: staging.map((s) => s && { ...s, bytes }), plan };
+  // A distance layer decodes its values for the pairwise |Δ| anyway, and sums them in f32 as cheaply as the integers.
+  const integer = staged.map((encoding) => encoding !== undefined && !job.roles.distance && kernels.sumsIntegers(encoding.ggmlType));
+  return { staging: staging.map((s) => s && { ...s, bytes }), plan, integer };
+}
+
+/**
+ * The first chunk of a model whose statistics may come from its blocks' integers: its blocks
+ * staged, decoded into `buffer` (the shift, zeros and grid need its values) and summed from the
+ * integers into the empty accumulator `sums` — or, when the shift lies more than
+ * INTEGER_SHIFT_LIMIT σ from zero, left empty (`integer` false: the caller sums `buffer` in f32
+ * and the model stays on the f32 path). Undefined when the chunk cannot be staged (then nothing is done).
+ */
+export function sumFirstChunkIntegers(
+  kernels: WeightKernels,
+  stream: TensorStream,
+  staging: BlockStaging,
+  count: number,
+  buffer: number,
+  sums: number,
+): { values: Float32Array; shift: number; integer: boolean } | undefined {
+  const placed = stream.stage?.(0, count, staging);
+  if (!placed || !kernels.dequantize(placed.pointer, buffer, count, placed.type)) return undefined;
+  const values = kernels.f32(buffer, count);
+  const shift = Math.fround(powerSumShift(values));
+  kernels.addBlockPowerSums(placed.pointer, count, placed.type, shift, sums);
+  const [s1, s2] = kernels.f64(sums, 2);
+  const spread = Math.sqrt(Math.max(0, s2! / count - (s1! / count) ** 2));
+  if (shift === 0 || Math.abs(shift) <= INTEGER_SHIFT_LIMIT * spread) return { values, shift, integer: true };
+  kernels.f64(sums, 6).set([0, 0, 0, 0, Infinity, -Infinity]);
+  return { values: kernels.f32(buffer, count), shift, integer: false };
 }
 
 /**

@@ -2,7 +2,8 @@
  * Fused chunks (src/recover/staged-chunks.ts): a layer of GGUF models, whose blocks the native
  * kernels decode, sum and compare in one call per chunk, gives exactly — bit for bit — the
  * statistics and distances of the same decoded values stored as f32 safetensors (read and swept
- * the plain way). The blocks are random with scales that change from chunk to chunk, so chunks
+ * the plain way); a Q8_0 or Q4_K layer read for its statistics only is summed from its blocks'
+ * integers instead, and gives the f64 statistics of the decoded values within 1e-10. The blocks are random with scales that change from chunk to chunk, so chunks
  * overflow the first chunk's scale and are summed again, and a first chunk of zeros leaves the
  * scale to be found later; rotary rows, runs cut short and values past the last 128-value block
  * are all there.
@@ -15,10 +16,14 @@ import { GGML_LAYOUTS } from "../../src/io/gguf/ggml-types.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { analyseLayer, type LayerJob } from "../../src/recover/layer-pass.ts";
+import { INTEGER_SHIFT_LIMIT } from "../../src/recover/staged-chunks.ts";
 import type { TensorInfo } from "../../src/types.ts";
 import { temporaryFolder } from "../io/craft-safetensors.ts";
 
 type Decoded = "Q8_0" | "Q4_K" | "Q5_K" | "Q6_K";
+
+/** The types whose statistics-only layers are summed from their integers (with the native kernels). */
+const INTEGER_TYPES: Decoded[] = ["Q8_0", "Q4_K"];
 
 /** Where a block's f16 scale(s) lie, per type. */
 const SCALES: Record<Decoded, number[]> = { Q8_0: [0], Q4_K: [0, 2], Q5_K: [0, 2], Q6_K: [208] };
@@ -84,7 +89,7 @@ async function models(): Promise<{ gguf: TensorInfo[][]; f32: TensorInfo[][] }> 
 }
 
 describe("fused GGUF chunks", () => {
-  test("give the statistics and distances of the decoded values read as f32, bit for bit", async () => {
+  test("give the statistics and distances of the decoded values read as f32 (bit for bit, or from the integers within 1e-10)", async () => {
     const { gguf, f32 } = await models();
     for (const layer of LAYERS) {
       for (const roles of [
@@ -101,7 +106,21 @@ describe("fused GGUF chunks", () => {
           histogramBins: 0,
         });
         const [fused, plain] = [await analyseLayer(job(gguf)), await analyseLayer(job(f32))];
-        expect(fused.stats).toEqual(plain.stats);
+        if (roles.distance || !INTEGER_TYPES.includes(layer.type)) expect(fused.stats).toEqual(plain.stats);
+        else {
+          // Summed from the blocks' integers (block-moments.c): near the f64 sums of the decoded values, not the f32 path's bits.
+          const exact = (await analyseLayer(job(f32), "reference")).stats;
+          for (const [m, stats] of fused.stats.entries()) {
+            const want = exact[m]!;
+            // Within 1e-10 (the f32 path is within ~1e-9 here; the integers within ~2e-12), the mean relative to σ.
+            const sigma = Math.sqrt(want.variance);
+            expect(Math.abs(stats.mean - want.mean)).toBeLessThanOrEqual(1e-10 * (Math.abs(want.mean) + sigma));
+            expect(Math.abs(stats.variance / want.variance - 1)).toBeLessThanOrEqual(1e-10);
+            expect(Math.abs(stats.skewness - want.skewness)).toBeLessThanOrEqual(1e-10 * (Math.abs(want.skewness) + 1));
+            expect(Math.abs(stats.kurtosis / want.kurtosis - 1)).toBeLessThanOrEqual(1e-10);
+            expect([stats.min, stats.max, stats.count]).toEqual([want.min, want.max, want.count]);
+          }
+        }
         expect([...fused.maxAbsDiff]).toEqual([...plain.maxAbsDiff]);
         expect([...fused.meanAbsDiff]).toEqual([...plain.meanAbsDiff]);
         expect([fused.zeroFraction, fused.gridLevels]).toEqual([plain.zeroFraction, plain.gridLevels]);
@@ -109,4 +128,42 @@ describe("fused GGUF chunks", () => {
       }
     }
   }, 60_000);
+});
+
+describe("integer-domain statistics", () => {
+  test("a layer far from zero (|shift| ≫ σ) keeps the f32 path: the statistics of its decoded values bit for bit", async () => {
+    const folder = await temporaryFolder();
+    const [rows, cols] = [96, 1024];
+    const gguf: TensorInfo[] = [];
+    const f32: TensorInfo[] = [];
+    for (let m = 0; m < 2; m++) {
+      // d = 2^−10 everywhere, q in 120…127: values ≈ 0.121 ± 0.002, about 55 σ from zero.
+      const bytes = new Uint8Array((rows * cols * 34) / 32);
+      let state = 5 + m;
+      for (let at = 0; at < bytes.length; at += 34) {
+        bytes.set([0x00, 0x14], at);
+        for (let i = 2; i < 34; i++) bytes[at + i] = 120 + ((state = (state * 1103515245 + 12345) >>> 0) >>> 29);
+      }
+      const file = join(folder, `far${m}.gguf`);
+      await writeGguf(file, { "general.architecture": "gpt2" }, [{ name: "blk.0.ffn_up.weight", shape: [rows, cols], type: "Q8_0", blocks: bytes }]);
+      const tensor = (await openGgufFile(file)).tensors[0]!;
+      gguf.push(tensor);
+      await writeSafetensors(join(folder, `far${m}.safetensors`), [
+        { name: tensor.name, shape: tensor.shape, dtype: "F32", data: Float32Array.from(await readTensor(tensor)) },
+      ]);
+      f32.push((await openSafetensorsFile(join(folder, `far${m}.safetensors`)))[0]!);
+    }
+    const job = (tensors: TensorInfo[]): LayerJob => ({
+      name: tensors[0]!.name,
+      kind: "mlp-in",
+      shape: [rows, cols],
+      tensors,
+      roles: { distance: false, score: true, sketch: false },
+      sketchSize: 16,
+      histogramBins: 0,
+    });
+    const [fused, plain] = [await analyseLayer(job(gguf)), await analyseLayer(job(f32))];
+    expect(fused.stats).toEqual(plain.stats);
+    expect(plain.stats[0]!.mean / Math.sqrt(plain.stats[0]!.variance)).toBeGreaterThan(INTEGER_SHIFT_LIMIT);
+  });
 });

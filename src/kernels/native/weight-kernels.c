@@ -582,8 +582,14 @@ void mother_dequantize_q6_k(const uint8_t *blocks, float *target, int32_t count)
   }
 }
 
-/* What a model's chunk is in mother_layer_chunk: f32 values already at its target, or GGUF blocks to decode there. */
-enum { CHUNK_F32 = 0, CHUNK_Q8_0 = 1, CHUNK_Q4_K = 2, CHUNK_Q5_K = 3, CHUNK_Q6_K = 4 };
+#include "block-moments.c"
+
+/*
+ * What a model's chunk is in mother_layer_chunk: f32 values already at its target, or GGUF blocks
+ * to decode there; CHUNK_INTEGER_SUMS: its power sums from the blocks' integers
+ * (mother_block_power_sums, Q8_0 and Q4_K), CHUNK_NO_DECODE: no decode (a layer read only for its statistics).
+ */
+enum { CHUNK_F32 = 0, CHUNK_Q8_0 = 1, CHUNK_Q4_K = 2, CHUNK_Q5_K = 3, CHUNK_Q6_K = 4, CHUNK_INTEGER_SUMS = 0x100, CHUNK_NO_DECODE = 0x200 };
 
 /* Values [from, from + count) (whole blocks) of a model's chunk decoded into target[from…]. */
 static inline void decode_values(int32_t kind, const uint8_t *blocks, float *target, int32_t from, int32_t count) {
@@ -605,7 +611,7 @@ static inline void decode_values(int32_t kind, const uint8_t *blocks, float *tar
  * value's trips through memory are saved. Runs start at multiples of RUN, so a run is whole
  * blocks of every type when the chunk is.
  *
- *   plan[4m …]   kind (CHUNK_*), source, target, power-sum accumulator (byte offsets from base)
+ *   plan[4m …]   kind (CHUNK_* and its flags), source, target, power-sum accumulator (byte offsets from base)
  *   scales[m]    in: the model's scale (0: no power sums here, the caller sums the target);
  *                out: the scale used, or 0 when the chunk overflowed it (redo it with scale 0)
  *   groups[3g …] pairwise table, member count, accumulator (as mother_add_pairwise's)
@@ -618,13 +624,16 @@ void mother_layer_chunk(const uint8_t *base, const uint32_t *plan, int32_t model
   for (int32_t m = 0; m < models; m++) {
     const power_state start = power_start();
     memcpy(states + (int64_t)m * sizeof(power_state), &start, sizeof(power_state));
+    const uint32_t *model = plan + 4 * m;
+    // Summed from the integers, whole chunk at once (the caller gives scale 0: no f32 sums).
+    if (model[0] & CHUNK_INTEGER_SUMS) mother_block_power_sums((int32_t)(model[0] & 0xFF), base + model[1], count, shifts[m], (double *)(base + model[3]));
   }
   for (int32_t from = 0; from < count; from += RUN) {
     const int32_t end = from + RUN <= count ? from + RUN : count;
     for (int32_t m = 0; m < models; m++) {
       const uint32_t *model = plan + 4 * m;
       float *target = (float *)(base + model[2]);
-      decode_values((int32_t)model[0], base + model[1], target, from, end - from);
+      if (!(model[0] & CHUNK_NO_DECODE)) decode_values((int32_t)(model[0] & 0xFF), base + model[1], target, from, end - from);
       if (scales[m] == 0) continue;
       const __m256 c = _mm256_set1_ps((float)scales[m]);
       const __m256 kc = _mm256_set1_ps((float)shifts[m] * (float)scales[m]);

@@ -1,0 +1,285 @@
+/*
+ * Power sums of GGUF blocks in the quantized-integer domain (issue #12's speed): a block's
+ * values are x = a·q − b with q small integers (Q8_0: a = d, b = 0, q int8, 32 a block; Q4_K:
+ * a = d·sc, b = dmin·m per 32-value sub-block, q 4-bit), so
+ *
+ *   Σ xᵏ = Σⱼ C(k, j) aʲ (−b)ᵏ⁻ʲ Sⱼ,   Sⱼ = Σ qʲ (exact integers, integer SIMD: pmaddwd, psadbw),
+ *
+ * in f64 per block (four blocks in four lanes), and around the layer's shift s once per chunk:
+ * Σ (x − s)ᵏ = Σⱼ C(k, j) (−s)ᵏ⁻ʲ Σ xʲ. No value is decoded to f32: a layer read only for its
+ * statistics needs no decode at all. The sums are not the f32 path's bits (it rounds each value
+ * and sums 128 at a time in f32): they are nearer the exact sums, with an error of ~2⁻⁵² ·
+ * (1 + |s|/σ)⁴ relative (the layer pass keeps the f32 path where |s| is many σ: layer-pass.ts).
+ * min and max are those of the decoded values bit for bit: x is monotone in q, so a block's
+ * extremes are its extreme q's decoded with ggml's f32 arithmetic.
+ *
+ * Included by weight-kernels.c (one translation unit, one build): uses its half_at, k_scale and k_min.
+ */
+
+/* Raw power sums Σx … Σx⁴ in four f64 lanes (block i of a group of four in lane i), and the running f32 range. */
+typedef struct {
+  __m256d r1, r2, r3, r4;
+  __m128 low, high;
+} block_sums;
+
+/*
+ * Adds four blocks' Σ (a·q − b)ᵏ (a, b per lane; n values a block; S1…S4 their integer power
+ * sums as f64) into `s`.
+ */
+static inline void add_blocks(block_sums *s, __m256d a, __m256d b, double n, __m256d s1, __m256d s2, __m256d s3, __m256d s4) {
+  const __m256d a2 = _mm256_mul_pd(a, a);
+  const __m256d t1 = _mm256_mul_pd(a, s1), t2 = _mm256_mul_pd(a2, s2), t3 = _mm256_mul_pd(_mm256_mul_pd(a2, a), s3), t4 = _mm256_mul_pd(_mm256_mul_pd(a2, a2), s4);
+  const __m256d count = _mm256_set1_pd(n);
+  const __m256d b2 = _mm256_mul_pd(b, b), b3 = _mm256_mul_pd(b2, b);
+  const __m256d two = _mm256_set1_pd(2), three = _mm256_set1_pd(3), four = _mm256_set1_pd(4), six = _mm256_set1_pd(6);
+  // Σx = t1 − n·b;  Σx² = t2 − 2b·t1 + n·b²;  Σx³ = t3 − 3b·t2 + 3b²·t1 − n·b³;  Σx⁴ = t4 − 4b·t3 + 6b²·t2 − 4b³·t1 + n·b⁴.
+  s->r1 = _mm256_add_pd(s->r1, _mm256_fnmadd_pd(count, b, t1));
+  s->r2 = _mm256_add_pd(s->r2, _mm256_fmadd_pd(count, b2, _mm256_fnmadd_pd(_mm256_mul_pd(two, b), t1, t2)));
+  const __m256d x3 = _mm256_fmadd_pd(_mm256_mul_pd(three, b2), t1, _mm256_fnmadd_pd(_mm256_mul_pd(three, b), t2, t3));
+  s->r3 = _mm256_add_pd(s->r3, _mm256_fnmadd_pd(count, b3, x3));
+  const __m256d x4 = _mm256_fmadd_pd(_mm256_mul_pd(six, b2), t2, _mm256_fnmadd_pd(_mm256_mul_pd(four, b), t3, t4));
+  s->r4 = _mm256_add_pd(s->r4, _mm256_fmadd_pd(count, _mm256_mul_pd(b2, b2), _mm256_fnmadd_pd(_mm256_mul_pd(four, b3), t1, x4)));
+}
+
+/* A Q8_0 block's integer power sums: 8 int32 lanes each of Σq, Σq², Σq³ (lanes ≤ 2^23) and Σq⁴ (lanes ≤ 2^30). */
+static inline void q8_0_block(const uint8_t *block, __m256i *p1, __m256i *p2, __m256i *p3, __m256i *p4) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i q = _mm256_loadu_si256((const __m256i *)(block + 2));
+  const __m256i lo = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(q)), hi = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(q, 1));
+  // q² ≤ 2^14 fits int16 (q = −128 too); pair sums of q⁴ ≤ 2^29, lanes ≤ 2^30.
+  const __m256i lo2 = _mm256_mullo_epi16(lo, lo), hi2 = _mm256_mullo_epi16(hi, hi);
+  // Integer multiplies run on one pipe here and bound the kernel: Σq comes from psadbw of q + 128 (each 8-byte
+  // sum in a 64-bit lane, 32·128 too many a block), Σq² from one pmaddwd of q²_lo + q²_hi − 2^14 (fits int16; 16·2^14 short a block).
+  *p1 = _mm256_sad_epu8(_mm256_xor_si256(q, _mm256_set1_epi8((char)0x80)), _mm256_setzero_si256());
+  *p2 = _mm256_madd_epi16(_mm256_sub_epi16(_mm256_add_epi16(lo2, hi2), _mm256_set1_epi16(16384)), ones);
+  *p3 = _mm256_add_epi32(_mm256_madd_epi16(lo2, lo), _mm256_madd_epi16(hi2, hi));
+  *p4 = _mm256_add_epi32(_mm256_madd_epi16(lo2, lo2), _mm256_madd_epi16(hi2, hi2));
+}
+
+/* Two Q8_0 blocks' sums, half reduced: hadd of each (lanes [a01 a23 b01 b23 | a45 a67 b45 b67]). */
+static inline void q8_0_pair(const uint8_t *blocks, __m256i *h1, __m256i *h2, __m256i *h3, __m256i *h4) {
+  __m256i a1, a2, a3, a4, b1, b2, b3, b4;
+  q8_0_block(blocks, &a1, &a2, &a3, &a4);
+  q8_0_block(blocks + 34, &b1, &b2, &b3, &b4);
+  *h1 = _mm256_hadd_epi32(a1, b1);
+  *h2 = _mm256_hadd_epi32(a2, b2);
+  *h3 = _mm256_hadd_epi32(a3, b3);
+  *h4 = _mm256_hadd_epi32(a4, b4);
+}
+
+/* [Σ of block a, b, c, d] from two pairs' half-reduced sums (lane totals ≤ 2^31). */
+static inline __m128i finish4_epi32(__m256i ab, __m256i cd) {
+  const __m256i abcd = _mm256_hadd_epi32(ab, cd);
+  return _mm_add_epi32(_mm256_castsi256_si128(abcd), _mm256_extracti128_si256(abcd, 1));
+}
+
+/*
+ * The same for Σq⁴, whose block totals need 34 bits: the half-reduced lanes (≤ 2^31) are exact as
+ * u32 and read into f64 through the sign flip (u = (u ⊕ 2^31) as i32 + 2^31); the rest is summed
+ * in f64, exactly.
+ */
+static inline __m256d finish4_wide(__m256i ab, __m256i cd) {
+  const __m256i flip = _mm256_set1_epi32((int32_t)0x80000000u);
+  ab = _mm256_xor_si256(ab, flip);
+  cd = _mm256_xor_si256(cd, flip);
+  // [a01 a23 b01 b23] + [a45 a67 b45 b67], each 2·2^31 short.
+  const __m256d abs = _mm256_add_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(ab)), _mm256_cvtepi32_pd(_mm256_extracti128_si256(ab, 1)));
+  const __m256d cds = _mm256_add_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(cd)), _mm256_cvtepi32_pd(_mm256_extracti128_si256(cd, 1)));
+  // hadd_pd gives [a, c, b, d], each 4·2^31 short.
+  const __m256d acbd = _mm256_hadd_pd(abs, cds);
+  return _mm256_add_pd(_mm256_permute4x64_pd(acbd, _MM_SHUFFLE(3, 1, 2, 0)), _mm256_set1_pd(8589934592.0));
+}
+
+/* The f16 scales of four Q8_0 blocks as f32. */
+static inline __m128 q8_0_scales(const uint8_t *blocks) {
+  const __m128i halves = _mm_setr_epi16((short)(blocks[0] | (blocks[1] << 8)), (short)(blocks[34] | (blocks[35] << 8)), (short)(blocks[68] | (blocks[69] << 8)),
+                                        (short)(blocks[102] | (blocks[103] << 8)), 0, 0, 0, 0);
+  return _mm_cvtph_ps(halves);
+}
+
+/* The smallest and largest decoded value x = d·q of each of four Q8_0 blocks (exact in f32), folded into the range. */
+__attribute__((noinline)) static void q8_0_range(const uint8_t *blocks, __m128 d, block_sums *s) {
+  float top[4], bottom[4];
+  for (int i = 0; i < 4; i++) {
+    const __m256i q = _mm256_loadu_si256((const __m256i *)(blocks + 34 * i + 2));
+    __m128i most = _mm_max_epi8(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    __m128i least = _mm_min_epi8(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    most = _mm_max_epi8(most, _mm_srli_si128(most, 8));
+    least = _mm_min_epi8(least, _mm_srli_si128(least, 8));
+    most = _mm_max_epi8(most, _mm_srli_si128(most, 4));
+    least = _mm_min_epi8(least, _mm_srli_si128(least, 4));
+    most = _mm_max_epi8(most, _mm_srli_si128(most, 2));
+    least = _mm_min_epi8(least, _mm_srli_si128(least, 2));
+    most = _mm_max_epi8(most, _mm_srli_si128(most, 1));
+    least = _mm_min_epi8(least, _mm_srli_si128(least, 1));
+    top[i] = (float)(int8_t)_mm_extract_epi8(most, 0);
+    bottom[i] = (float)(int8_t)_mm_extract_epi8(least, 0);
+  }
+  const __m128 high = _mm_mul_ps(d, _mm_loadu_ps(top)), low = _mm_mul_ps(d, _mm_loadu_ps(bottom));
+  s->high = _mm_max_ps(s->high, _mm_max_ps(high, low));
+  s->low = _mm_min_ps(s->low, _mm_min_ps(high, low));
+}
+
+/*
+ * Four Q8_0 blocks at `blocks` into `s`: integer sums of q, scaled by d per lane (b = 0). The
+ * range is looked at only when a block could widen it: |x| ≤ 128·|d|.
+ */
+static inline void q8_0_group(const uint8_t *blocks, block_sums *s) {
+  __m256i a1, a2, a3, a4, c1, c2, c3, c4;
+  q8_0_pair(blocks, &a1, &a2, &a3, &a4);
+  q8_0_pair(blocks + 68, &c1, &c2, &c3, &c4);
+  const __m128 d = q8_0_scales(blocks);
+  // The biases of p1 (32·128 a block) and p2 (16·2^14 a block) taken back out.
+  const __m256d s1 = _mm256_cvtepi32_pd(_mm_sub_epi32(finish4_epi32(a1, c1), _mm_set1_epi32(32 * 128)));
+  const __m256d s2 = _mm256_cvtepi32_pd(_mm_add_epi32(finish4_epi32(a2, c2), _mm_set1_epi32(16 * 16384)));
+  const __m256d s3 = _mm256_cvtepi32_pd(finish4_epi32(a3, c3));
+  const __m256d s4 = finish4_wide(a4, c4);
+  add_blocks(s, _mm256_cvtps_pd(d), _mm256_setzero_pd(), 32, s1, s2, s3, s4);
+  const __m128 bound = _mm_mul_ps(_mm_andnot_ps(_mm_set1_ps(-0.0f), d), _mm_set1_ps(128));
+  const __m128 inside = _mm_and_ps(_mm_cmple_ps(bound, s->high), _mm_cmpge_ps(_mm_sub_ps(_mm_setzero_ps(), bound), s->low));
+  if (_mm_movemask_ps(inside) != 0xF) q8_0_range(blocks, d, s);
+}
+
+/* Q8_0 blocks that fill no group of four, one at a time in scalar f64 (the same sums, added to lane 0). */
+static void q8_0_tail(const uint8_t *blocks, int32_t count, block_sums *s) {
+  double r[4] = {0, 0, 0, 0};
+  float lo = INFINITY, hi = -INFINITY;
+  for (int32_t b = 0; b < count; b++) {
+    const uint8_t *block = blocks + 34 * (int64_t)b;
+    const double d = half_at(block);
+    int64_t p[4] = {0, 0, 0, 0};
+    for (int i = 0; i < 32; i++) {
+      const int64_t q = (int8_t)block[2 + i], q2 = q * q;
+      p[0] += q;
+      p[1] += q2;
+      p[2] += q2 * q;
+      p[3] += q2 * q2;
+      const float x = (float)q * (float)d;
+      lo = x < lo ? x : lo;
+      hi = x > hi ? x : hi;
+    }
+    r[0] += d * (double)p[0];
+    r[1] += d * d * (double)p[1];
+    r[2] += d * d * d * (double)p[2];
+    r[3] += d * d * d * d * (double)p[3];
+  }
+  s->r1 = _mm256_add_pd(s->r1, _mm256_setr_pd(r[0], 0, 0, 0));
+  s->r2 = _mm256_add_pd(s->r2, _mm256_setr_pd(r[1], 0, 0, 0));
+  s->r3 = _mm256_add_pd(s->r3, _mm256_setr_pd(r[2], 0, 0, 0));
+  s->r4 = _mm256_add_pd(s->r4, _mm256_setr_pd(r[3], 0, 0, 0));
+  s->low = _mm_min_ps(s->low, _mm_set1_ps(lo));
+  s->high = _mm_max_ps(s->high, _mm_set1_ps(hi));
+}
+
+/* A Q4_K sub-block's integer power sums (its 32 q in bytes, 0–15): 8 int32 lanes each of Σq … Σq⁴. */
+static inline void q4_k_block(__m256i q, __m256i *p1, __m256i *p2, __m256i *p3, __m256i *p4) {
+  const __m256i mask = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256(), ones = _mm256_set1_epi16(1), sixteen = _mm256_set1_epi16(16);
+  // q² for q = 0…15 (≤ 225: a byte), looked up.
+  const __m256i squares = _mm256_setr_epi8(0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, (char)144, (char)169, (char)196, (char)225, 0, 1, 4, 9, 16, 25, 36, 49, 64,
+                                           81, 100, 121, (char)144, (char)169, (char)196, (char)225);
+  const __m256i q2 = _mm256_shuffle_epi8(squares, q);
+  // psadbw leaves each 8-byte sum in a 64-bit lane: as int32 lanes, the odd ones are 0.
+  *p1 = _mm256_sad_epu8(q, zero);
+  *p2 = _mm256_sad_epu8(q2, zero);
+  *p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(q2, q), ones);
+  // q⁴ = q²·(16·(q² >> 4) + (q² & 15)): two byte products whose pair sums fit int16.
+  const __m256i top = _mm256_maddubs_epi16(q2, _mm256_and_si256(_mm256_srli_epi16(q2, 4), mask));
+  const __m256i bottom = _mm256_maddubs_epi16(q2, _mm256_and_si256(q2, mask));
+  *p4 = _mm256_add_epi32(_mm256_madd_epi16(top, sixteen), _mm256_madd_epi16(bottom, ones));
+}
+
+/* The two sub-blocks in 32 bytes of nibbles (low nibbles, then high), half reduced as q8_0_pair. */
+static inline void q4_k_pair(const uint8_t *nibbles, __m256i *h1, __m256i *h2, __m256i *h3, __m256i *h4) {
+  const __m256i mask = _mm256_set1_epi8(0x0F);
+  const __m256i bytes = _mm256_loadu_si256((const __m256i *)nibbles);
+  __m256i a1, a2, a3, a4, b1, b2, b3, b4;
+  q4_k_block(_mm256_and_si256(bytes, mask), &a1, &a2, &a3, &a4);
+  q4_k_block(_mm256_and_si256(_mm256_srli_epi16(bytes, 4), mask), &b1, &b2, &b3, &b4);
+  *h1 = _mm256_hadd_epi32(a1, b1);
+  *h2 = _mm256_hadd_epi32(a2, b2);
+  *h3 = _mm256_hadd_epi32(a3, b3);
+  *h4 = _mm256_hadd_epi32(a4, b4);
+}
+
+/* The smallest and largest decoded value of each of four Q4_K sub-blocks (64 bytes of nibbles), folded into the range. */
+__attribute__((noinline)) static void q4_k_range(const uint8_t *nibbles, __m128 scale, __m128 offset, block_sums *s) {
+  float top[4], bottom[4];
+  for (int i = 0; i < 4; i++) {
+    const __m256i bytes = _mm256_loadu_si256((const __m256i *)(nibbles + 32 * (i / 2)));
+    const __m256i q = _mm256_and_si256(i % 2 ? _mm256_srli_epi16(bytes, 4) : bytes, _mm256_set1_epi8(0x0F));
+    __m128i most = _mm_max_epu8(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    __m128i least = _mm_min_epu8(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    most = _mm_max_epu8(most, _mm_srli_si128(most, 8));
+    least = _mm_min_epu8(least, _mm_srli_si128(least, 8));
+    most = _mm_max_epu8(most, _mm_srli_si128(most, 4));
+    least = _mm_min_epu8(least, _mm_srli_si128(least, 4));
+    most = _mm_max_epu8(most, _mm_srli_si128(most, 2));
+    least = _mm_min_epu8(least, _mm_srli_si128(least, 2));
+    most = _mm_max_epu8(most, _mm_srli_si128(most, 1));
+    least = _mm_min_epu8(least, _mm_srli_si128(least, 1));
+    top[i] = (float)_mm_extract_epi8(most, 0);
+    bottom[i] = (float)_mm_extract_epi8(least, 0);
+  }
+  // Decoded as ggml does, fl(fl(a·q) − b): monotone in q, so the extremes come from the extreme q's.
+  const __m128 high = _mm_sub_ps(_mm_mul_ps(scale, _mm_loadu_ps(top)), offset), low = _mm_sub_ps(_mm_mul_ps(scale, _mm_loadu_ps(bottom)), offset);
+  s->high = _mm_max_ps(s->high, _mm_max_ps(high, low));
+  s->low = _mm_min_ps(s->low, _mm_min_ps(high, low));
+}
+
+/*
+ * The four Q4_K sub-blocks held by 64 bytes of nibbles into `s`, with a (= d·sc) and b (= dmin·m)
+ * per sub-block. The range is looked at only when a sub-block could widen it (q = 0 and q = 15 bound it).
+ */
+static inline void q4_k_group(const uint8_t *nibbles, const float a[4], const float b[4], block_sums *s) {
+  __m256i a1, a2, a3, a4, c1, c2, c3, c4;
+  q4_k_pair(nibbles, &a1, &a2, &a3, &a4);
+  q4_k_pair(nibbles + 32, &c1, &c2, &c3, &c4);
+  const __m256d s1 = _mm256_cvtepi32_pd(finish4_epi32(a1, c1));
+  const __m256d s2 = _mm256_cvtepi32_pd(finish4_epi32(a2, c2));
+  const __m256d s3 = _mm256_cvtepi32_pd(finish4_epi32(a3, c3));
+  const __m256d s4 = _mm256_cvtepi32_pd(finish4_epi32(a4, c4));
+  const __m128 scale = _mm_loadu_ps(a), offset = _mm_loadu_ps(b);
+  add_blocks(s, _mm256_cvtps_pd(scale), _mm256_cvtps_pd(offset), 32, s1, s2, s3, s4);
+  const __m128 first = _mm_sub_ps(_mm_setzero_ps(), offset), last = _mm_sub_ps(_mm_mul_ps(scale, _mm_set1_ps(15)), offset);
+  const __m128 inside = _mm_and_ps(_mm_cmple_ps(_mm_max_ps(first, last), s->high), _mm_cmpge_ps(_mm_min_ps(first, last), s->low));
+  if (_mm_movemask_ps(inside) != 0xF) q4_k_range(nibbles, scale, offset, s);
+}
+
+/* The kinds block_power_sums reads (layerChunk's CHUNK_* codes). */
+enum { MOMENTS_Q8_0 = 1, MOMENTS_Q4_K = 2 };
+
+/*
+ * Adds [Σy, Σy², Σy³, Σy⁴, min x, max x] of y = x − shift over `count` values (whole blocks;
+ * Q8_0 a multiple of 32, Q4_K of 256) of `kind` blocks into `out`, from the integers, as the
+ * header says. Returns 0, or −1 for a kind it does not read.
+ */
+int32_t mother_block_power_sums(int32_t kind, const uint8_t *blocks, int32_t count, double shift, double *out) {
+  block_sums s = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm_set1_ps(INFINITY), _mm_set1_ps(-INFINITY)};
+  if (kind == MOMENTS_Q8_0) {
+    const int32_t blocks32 = count / 32, grouped = blocks32 & ~3;
+    for (int32_t b = 0; b < grouped; b += 4) q8_0_group(blocks + 34 * (int64_t)b, &s);
+    q8_0_tail(blocks + 34 * (int64_t)grouped, blocks32 - grouped, &s);
+  } else if (kind == MOMENTS_Q4_K) {
+    for (int32_t b = 0; b < count / 256; b++) {
+      const uint8_t *block = blocks + 144 * (int64_t)b;
+      const float d = half_at(block), dmin = half_at(block + 2);
+      float a[8], m[8];
+      for (int j = 0; j < 8; j++) {
+        a[j] = d * (float)k_scale(block + 4, j);
+        m[j] = dmin * (float)k_min(block + 4, j);
+      }
+      q4_k_group(block + 16, a, m, &s);
+      q4_k_group(block + 80, a + 4, m + 4, &s);
+    }
+  } else return -1;
+  const double n = count, r1 = sum_f64x4(s.r1), r2 = sum_f64x4(s.r2), r3 = sum_f64x4(s.r3), r4 = sum_f64x4(s.r4);
+  const double c = shift, c2 = c * c;
+  out[0] += r1 - n * c;
+  out[1] += r2 - 2 * c * r1 + n * c2;
+  out[2] += r3 - 3 * c * r2 + 3 * c2 * r1 - n * c2 * c;
+  out[3] += r4 - 4 * c * r3 + 6 * c2 * r2 - 4 * c2 * c * r1 + n * c2 * c2;
+  const __m256 range = _mm256_set_m128(s.low, s.low), spread = _mm256_set_m128(s.high, s.high);
+  const float lo = min_lane(range), hi = max_lane(spread);
+  store_range(out, lo, hi);
+  return 0;
+}
