@@ -17,7 +17,7 @@ import { layerStats, powerSumShift, rootMeanSquareOf, statsFromPowerSums } from 
 import { gridLevels } from "../stats/quantisation-grid.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
 import { threadKernels, type ModelChunk, type WeightKernels } from "../kernels/weight-kernels.ts";
-import { stageModels, sumFirstChunkIntegers, sweepChunk } from "./staged-chunks.ts";
+import { stageFirstChunk, stageModels, sumIntegers, sweepChunk } from "./staged-chunks.ts";
 import { makeRowSampleSketcher, makeSketcher, type LayerSketch, type Sketcher } from "./low-rank-sketch.ts";
 import { MotherError } from "../errors.ts";
 import { nonFiniteWeight } from "../messages.ts";
@@ -254,18 +254,14 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
           chunks.push({ type: placed.type, source: placed.pointer, target: buffer, ...sums });
           continue;
         }
-        if (first === 0 && staged?.integer[m]) {
-          const summed = sumFirstChunkIntegers(kernels, stream, staged.staging[m]!, values, buffer, powerSums[m]!);
-          if (summed) {
-            [shifts[m], zeroFraction[m], grids[m], integer[m]] = [
-              summed.shift,
-              zeroFractionOf(summed.values),
-              matrix ? gridOf(summed.values, cols) : 0,
-              summed.integer,
-            ];
-            if (!summed.integer) scales[m] = kernels.addPowerSums(buffer, values, shifts[m]!, powerSums[m]!, 0);
-            continue;
-          }
+        // A staged model's first chunk is staged too and decoded natively (rotary rows included).
+        const placedFirst = first === 0 && staged?.staging[m] ? stageFirstChunk(kernels, stream, staged.staging[m]!, values, buffer) : undefined;
+        if (placedFirst) {
+          const shift = Math.fround(powerSumShift(placedFirst.values));
+          [shifts[m], zeroFraction[m], grids[m]] = [shift, zeroFractionOf(placedFirst.values), matrix ? gridOf(placedFirst.values, cols) : 0];
+          integer[m] = staged!.integer[m]! && sumIntegers(kernels, placedFirst, values, shift, powerSums[m]!);
+          if (!integer[m]) scales[m] = kernels.addPowerSums(buffer, values, shift, powerSums[m]!, 0);
+          continue;
         }
         const stored = job.tensors[m]!.dtype;
         const raw = statisticsOnly && first > 0 && (stored === "BF16" || stored === "F16");

@@ -8,10 +8,9 @@
  * one of a chunk's 35–70 KB.
  */
 import type { BlockStaging, TensorStream } from "../io/tensor-stream.ts";
-import { powerSumShift } from "../stats/layer-stats.ts";
 import { ggmlByteLength, GGML_LAYOUTS } from "../io/gguf/ggml-types.ts";
 import type { ChunkPlan, ModelChunk, PairwiseAccumulator, WeightKernels } from "../kernels/weight-kernels.ts";
-import type { TensorInfo } from "../types.ts";
+import type { GgmlType, TensorInfo } from "../types.ts";
 
 /** Read-ahead window per model: reads of ~1 MB run at ~0.06 ns a byte here against ~0.09 for 70 KB ones. */
 export const READ_AHEAD_BYTES = 1024 * 1024;
@@ -72,30 +71,36 @@ export function stageModels(
 }
 
 /**
- * The first chunk of a model whose statistics may come from its blocks' integers: its blocks
- * staged, decoded into `buffer` (the shift, zeros and grid need its values) and summed from the
- * integers into the empty accumulator `sums` — or, when the shift lies more than
- * INTEGER_SHIFT_LIMIT σ from zero, left empty (`integer` false: the caller sums `buffer` in f32
- * and the model stays on the f32 path). Undefined when the chunk cannot be staged (then nothing is done).
+ * The first chunk of a staged model: its blocks staged (rotary rows put in order) and decoded
+ * natively into `buffer` — the shift, zeros and grid need its values — or undefined (nothing
+ * done) when it cannot be staged. Natively decoded whole heads cost a fraction of the
+ * TypeScript decode a rotary chunk of part of a head takes through TensorStream.read.
  */
-export function sumFirstChunkIntegers(
+export function stageFirstChunk(
   kernels: WeightKernels,
   stream: TensorStream,
   staging: BlockStaging,
   count: number,
   buffer: number,
-  sums: number,
-): { values: Float32Array; shift: number; integer: boolean } | undefined {
+): { values: Float32Array; pointer: number; type: GgmlType } | undefined {
   const placed = stream.stage?.(0, count, staging);
   if (!placed || !kernels.dequantize(placed.pointer, buffer, count, placed.type)) return undefined;
-  const values = kernels.f32(buffer, count);
-  const shift = Math.fround(powerSumShift(values));
+  return { values: kernels.f32(buffer, count), ...placed };
+}
+
+/**
+ * Sums a staged first chunk's blocks from their integers into the empty accumulator `sums`
+ * (a model whose statistics may come from them: StagedModels.integer) and says whether its
+ * later chunks may be summed so too: not when the shift lies more than INTEGER_SHIFT_LIMIT σ
+ * from zero (then `sums` is left empty for the f32 path).
+ */
+export function sumIntegers(kernels: WeightKernels, placed: { pointer: number; type: GgmlType }, count: number, shift: number, sums: number): boolean {
   kernels.addBlockPowerSums(placed.pointer, count, placed.type, shift, sums);
   const [s1, s2] = kernels.f64(sums, 2);
   const spread = Math.sqrt(Math.max(0, s2! / count - (s1! / count) ** 2));
-  if (shift === 0 || Math.abs(shift) <= INTEGER_SHIFT_LIMIT * spread) return { values, shift, integer: true };
+  if (shift === 0 || Math.abs(shift) <= INTEGER_SHIFT_LIMIT * spread) return true;
   kernels.f64(sums, 6).set([0, 0, 0, 0, Infinity, -Infinity]);
-  return { values: kernels.f32(buffer, count), shift, integer: false };
+  return false;
 }
 
 /**

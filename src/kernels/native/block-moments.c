@@ -120,6 +120,15 @@ __attribute__((noinline)) static void q8_0_range(const uint8_t *blocks, __m128 d
   s->low = _mm_min_ps(s->low, _mm_min_ps(high, low));
 }
 
+/* Adds four blocks' Σ (a·q)ᵏ = aᵏ·Sₖ (no offset: Q8_0) into `s`. */
+static inline void add_scaled_blocks(block_sums *s, __m256d a, __m256d s1, __m256d s2, __m256d s3, __m256d s4) {
+  const __m256d a2 = _mm256_mul_pd(a, a);
+  s->r1 = _mm256_fmadd_pd(a, s1, s->r1);
+  s->r2 = _mm256_fmadd_pd(a2, s2, s->r2);
+  s->r3 = _mm256_fmadd_pd(_mm256_mul_pd(a2, a), s3, s->r3);
+  s->r4 = _mm256_fmadd_pd(_mm256_mul_pd(a2, a2), s4, s->r4);
+}
+
 /*
  * Four Q8_0 blocks at `blocks` into `s`: integer sums of q, scaled by d per lane (b = 0). The
  * range is looked at only when a block could widen it: |x| ≤ 128·|d|.
@@ -134,7 +143,7 @@ static inline void q8_0_group(const uint8_t *blocks, block_sums *s) {
   const __m256d s2 = _mm256_cvtepi32_pd(_mm_add_epi32(finish4_epi32(a2, c2), _mm_set1_epi32(16 * 16384)));
   const __m256d s3 = _mm256_cvtepi32_pd(finish4_epi32(a3, c3));
   const __m256d s4 = finish4_wide(a4, c4);
-  add_blocks(s, _mm256_cvtps_pd(d), _mm256_setzero_pd(), 32, s1, s2, s3, s4);
+  add_scaled_blocks(s, _mm256_cvtps_pd(d), s1, s2, s3, s4);
   const __m128 bound = _mm_mul_ps(_mm_andnot_ps(_mm_set1_ps(-0.0f), d), _mm_set1_ps(128));
   const __m128 inside = _mm_and_ps(_mm_cmple_ps(bound, s->high), _mm_cmpge_ps(_mm_sub_ps(_mm_setzero_ps(), bound), s->low));
   if (_mm_movemask_ps(inside) != 0xF) q8_0_range(blocks, d, s);
