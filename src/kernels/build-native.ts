@@ -1,5 +1,5 @@
 /**
- * Builds the native kernels (src/kernels/native/weight-kernels.c) with the machine's C compiler
+ * Builds the native kernels (src/kernels/native/*.c, one library) with the machine's C compiler
  * (`$CC`, else `cc`) into the package's .cache/kernels/, named by a hash of the source, the flags,
  * the compiler and the platform. The flags name the instruction set instead of -march=native, so
  * the library is the same code on every x86-64 CPU with AVX2 and recovery computes the same bits
@@ -16,8 +16,9 @@ import { join } from "node:path";
 import { KERNEL_CACHE_FOLDER, pruneOtherBuilds } from "./kernel-cache.ts";
 import { temporaryPathFor, writeFileAtomic } from "../io/write-file-atomic.ts";
 
-export const NATIVE_SOURCE = join(import.meta.dir, "native", "weight-kernels.c");
-/** The files NATIVE_SOURCE includes (one translation unit): part of the build's key too. */
+/** The sources of the one native library: the layer pass's sweeps, and the per-tree scans. */
+export const NATIVE_SOURCES = ["weight-kernels.c", "tree-kernels.c"].map((name) => join(import.meta.dir, "native", name));
+/** The files the sources include (weight-kernels.c's translation unit): part of the build's key too. */
 const INCLUDED = [join(import.meta.dir, "native", "block-moments.c")];
 /**
  * -O2 for exactly AVX2 + FMA + F16C, whatever the building CPU has more of (-march=native let
@@ -32,7 +33,7 @@ export type NativeBuild = { readonly path: string } | { readonly unavailable: st
 
 /** The native kernel library for the current source and machine, built if missing. */
 export async function nativeLibrary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<NativeBuild> {
-  const source = (await Promise.all([NATIVE_SOURCE, ...INCLUDED].map((file) => readFile(file, "utf8")))).join("\n");
+  const source = (await Promise.all([...NATIVE_SOURCES, ...INCLUDED].map((file) => readFile(file, "utf8")))).join("\n");
   const compiler = process.env.CC || "cc";
   const machine = [process.platform, process.arch];
   const key = new Bun.CryptoHasher("sha256").update(JSON.stringify({ source, FLAGS, compiler, machine })).digest("hex").slice(0, 16);
@@ -63,7 +64,7 @@ async function compile(compiler: string, output: string): Promise<string | undef
   if (process.platform !== "linux" && process.platform !== "darwin") return `no native kernels on ${process.platform}`;
   if (process.arch !== "x64") return `no native kernels on ${process.arch} (they are x86-64 AVX2 code)`;
   try {
-    const child = Bun.spawn([compiler, ...FLAGS, "-o", output, NATIVE_SOURCE], { stdout: "ignore", stderr: "pipe" });
+    const child = Bun.spawn([compiler, ...FLAGS, "-o", output, ...NATIVE_SOURCES], { stdout: "ignore", stderr: "pipe" });
     const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
     if (code === 0) return undefined;
     const error = stderr.split("\n").find((line) => line.includes("error")) ?? stderr.split("\n")[0] ?? "";

@@ -1,5 +1,5 @@
 /**
- * The native kernels (native/weight-kernels.c) loaded through bun:ffi. They work on the same
+ * The native kernels (native/weight-kernels.c and native/tree-kernels.c, one library) loaded through bun:ffi. They work on the same
  * WebAssembly memory as the WebAssembly kernels — the reader fills it, either kernel set reads
  * it — so WeightKernels can hand its hottest sweeps to them without copying a byte: they take
  * absolute addresses, the memory's base plus a kernel pointer.
@@ -51,6 +51,13 @@ export interface NativeKernels {
     cols: number,
     rank: number,
   ): void;
+  /**
+   * A layer's first chunk: [shift, share of exact zeros, grid levels] into `out` (tree-kernels.c;
+   * the bits of powerSumShift, zeroFractionOf and gridOf in layer-pass.ts).
+   */
+  layerStart(values: number, count: number, cols: number, shiftSample: number, zeroSample: number, gridRows: number, out: Float64Array): void;
+  /** out[l] = ⟨a, b⟩ over a[offsets[l] … offsets[l + 1]) (typed arrays passed as they are): the merge screen's products. */
+  layerDots(a: Float64Array, b: Float64Array, offsets: Int32Array, layers: number, out: Float64Array): void;
   /** The address of byte 0 of `buffer`. */
   addressOf(buffer: ArrayBuffer): number;
 }
@@ -119,6 +126,11 @@ function open(path: string): NativeKernels | undefined {
       args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32],
       returns: FFIType.void,
     },
+    mother_layer_start: {
+      args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr],
+      returns: FFIType.void,
+    },
+    mother_layer_dots: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
   });
   if (symbols.mother_cpu_supported() !== 1) return undefined;
   return {
@@ -138,6 +150,8 @@ function open(path: string): NativeKernels | undefined {
     dequantizeQ6K: symbols.mother_dequantize_q6_k,
     blockPowerSums: symbols.mother_block_power_sums,
     layerChunk: symbols.mother_layer_chunk,
+    layerStart: symbols.mother_layer_start,
+    layerDots: symbols.mother_layer_dots,
     addressOf: (buffer) => ptr(buffer),
   };
 }

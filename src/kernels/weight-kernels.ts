@@ -288,6 +288,24 @@ export class WeightKernels {
     this.native.blockPowerSums(kind, this.address(blocks, ggmlByteLength(type, count)), count, shift, this.address(accumulator, 6 * 8));
   }
 
+  /**
+   * The scans of a layer's first chunk natively (tree-kernels.c): [shift, share of exact zeros,
+   * grid levels] of f32 `values` lying in this kernel memory, for `cols` values a row (0: not a
+   * matrix), over the first `sample.shift` values, `sample.zeros` values and `sample.gridRows`
+   * rows. Undefined where the caller scans them itself: no native kernels, or values elsewhere.
+   * The array is reused by the next call.
+   */
+  layerStart(values: Float32Array | Float64Array, cols: number, sample: { shift: number; zeros: number; gridRows: number }): Float64Array | undefined {
+    const native = this.native;
+    if (!native || !(values instanceof Float32Array) || values.buffer !== this.memory.buffer) return undefined;
+    const at = this.address(values.byteOffset, values.byteLength);
+    native.layerStart(at, values.length, cols, sample.shift, sample.zeros, sample.gridRows, this.startOut);
+    return this.startOut;
+  }
+
+  /** layerStart's output, reused. */
+  private readonly startOut = new Float64Array(3);
+
   /** An empty power-sum accumulator (Σy … Σy⁴ = 0, range +∞ … −∞). */
   powerSumAccumulator(): number {
     const pointer = this.allocate(6 * 8);

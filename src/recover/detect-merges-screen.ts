@@ -19,6 +19,7 @@
  * and stop here; a child that passes is searched again exactly as before (fitMerge), so the
  * merges found are bit for bit those of the full search.
  */
+import { loadedNativeKernels, type NativeKernels } from "../kernels/native-kernels.ts";
 
 /** One layer's inner products as the greedy search reads them (regressor 0 = p₁, a > 0 = p_a − p₁, target c − p₁). */
 export interface LayerProducts {
@@ -41,17 +42,25 @@ export const SCREEN_SLACK = 1e-3;
 export class MergeScreen {
   /** R per layer. */
   private readonly reference: Float64Array;
-  private readonly offsets: (Float64Array | undefined)[];
-  private readonly differences: (Float64Array[] | undefined)[];
+  /** r's samples, every layer after the other: offsets[l] … offsets[l + 1] is layer l. */
+  private readonly first: Float64Array;
+  private readonly offsets: Int32Array;
+  private readonly models: (Float64Array | undefined)[];
+  private readonly differences: (Float64Array | undefined)[];
   private readonly products = new Map<number, Float64Array>();
   private readonly k: number;
-
-  constructor(private readonly samples: readonly (readonly Float64Array[])[]) {
+  /** `native`: the kernels for the products, by default this thread's where it has them (the layer pass loads them before any merge search). */
+  constructor(
+    private readonly samples: readonly (readonly Float64Array[])[],
+    private readonly native: NativeKernels | undefined = loadedNativeKernels(),
+  ) {
     this.k = samples.length;
-    const first = samples[0] ?? [];
-    this.reference = new Float64Array(first.length);
-    for (let l = 0; l < first.length; l++) this.reference[l] = dot(first[l]!, first[l]!);
-    this.offsets = samples.map(() => undefined);
+    const layers = samples[0] ?? [];
+    this.offsets = new Int32Array(layers.length + 1);
+    for (let l = 0; l < layers.length; l++) this.offsets[l + 1] = this.offsets[l]! + layers[l]!.length;
+    this.first = this.joined(0);
+    this.reference = this.dots(this.first, this.first);
+    this.models = samples.map(() => undefined);
     this.differences = samples.map(() => undefined);
   }
 
@@ -60,39 +69,44 @@ export class MergeScreen {
     const key = Math.min(i, j) * this.k + Math.max(i, j);
     let known = this.products.get(key);
     if (!known) {
-      const [a, b] = [this.centred(i), this.centred(j)];
-      known = new Float64Array(a.length);
-      for (let l = 0; l < a.length; l++) known[l] = dot(a[l]!, b[l]!);
+      known = this.dots(this.centred(i), this.centred(j));
       this.products.set(key, known);
     }
     return known;
   }
 
-  /** s_i − r per layer, formed once per model: each model meets ~10 others in the products. */
-  private centred(i: number): Float64Array[] {
+  /** Model i's samples of every layer in one array (layer l at offsets[l]). */
+  private joined(i: number): Float64Array {
+    const out = new Float64Array(this.offsets[this.offsets.length - 1]!);
+    for (const [l, layer] of (this.samples[i] ?? []).entries()) out.set(layer, this.offsets[l]!);
+    return out;
+  }
+
+  /** s_i − r, every layer in one array, formed once per model: each model meets ~10 others in the products. */
+  private centred(i: number): Float64Array {
     let known = this.differences[i];
     if (!known) {
-      const [r, a] = [this.samples[0]!, this.samples[i]!];
-      known = a.map((layer, l) => {
-        const out = new Float64Array(layer.length);
-        for (let v = 0; v < layer.length; v++) out[v] = layer[v]! - r[l]![v]!;
-        return out;
-      });
-      this.differences[i] = known;
+      const [r, a] = [this.first, this.joined(i)];
+      for (let v = 0; v < a.length; v++) a[v] = a[v]! - r[v]!;
+      known = this.differences[i] = a;
     }
     return known;
   }
 
   /** u_i per layer. */
   offset(i: number): Float64Array {
-    let known = this.offsets[i];
-    if (!known) {
-      const [r, a] = [this.samples[0]!, this.centred(i)];
-      known = new Float64Array(a.length);
-      for (let l = 0; l < a.length; l++) known[l] = dot(a[l]!, r[l]!);
-      this.offsets[i] = known;
-    }
+    let known = this.models[i];
+    if (!known) known = this.models[i] = this.dots(this.centred(i), this.first);
     return known;
+  }
+
+  /** ⟨a, b⟩ per layer of two joined arrays: natively (four-lane FMA sums) or with `dot`, which round alike to far below SCREEN_SLACK. */
+  private dots(a: Float64Array, b: Float64Array): Float64Array {
+    const layers = this.offsets.length - 1;
+    const out = new Float64Array(layers);
+    if (this.native) this.native.layerDots(a, b, this.offsets, layers, out);
+    else for (let l = 0; l < layers; l++) out[l] = dot(a, b, this.offsets[l]!, this.offsets[l + 1]!);
+    return out;
   }
 
   /** The search's products for `child` over `set` (set[0] = p₁), one per layer. */
@@ -158,17 +172,17 @@ class SharedLayer implements LayerProducts {
 }
 
 /**
- * ⟨a, b⟩ with four running sums: the products are the screen's arithmetic (~200 pairs × layers ×
+ * ⟨a, b⟩ over values from … to − 1 with four running sums: the products are the screen's arithmetic (~200 pairs × layers ×
  * 1024 values per 20-model tree), and one sum's dependency chain held the loop to a quarter of
  * the core's speed. Rounds differently from a single sum, by far less than SCREEN_SLACK.
  */
-function dot(a: Float64Array, b: Float64Array): number {
+function dot(a: Float64Array, b: Float64Array, from: number, to: number): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
-  const n = a.length;
-  let i = 0;
+  const n = to;
+  let i = from;
   for (; i + 3 < n; i += 4) {
     s0 += a[i]! * b[i]!;
     s1 += a[i + 1]! * b[i + 1]!;

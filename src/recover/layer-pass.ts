@@ -13,7 +13,7 @@
  */
 import type { LayerKind, LayerStats, TensorInfo } from "../types.ts";
 import { openTensorStream, readTensor, TensorScratch, type TensorMemory, type TensorStream } from "../io/read-safetensors.ts";
-import { layerStats, powerSumShift, rootMeanSquareOf, statsFromPowerSums } from "../stats/layer-stats.ts";
+import { layerStats, powerSumShift, rootMeanSquareOf, SHIFT_SAMPLE, statsFromPowerSums } from "../stats/layer-stats.ts";
 import { gridLevels } from "../stats/quantisation-grid.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
 import { threadKernels, type ModelChunk, type WeightKernels } from "../kernels/weight-kernels.ts";
@@ -120,7 +120,7 @@ export interface LayerResult {
 const GRID_ROWS = 4;
 
 /** The grid the first GRID_ROWS rows (of `cols` values) of `values` share, or 0. */
-function gridOf(values: Float32Array | Float64Array, cols: number): number {
+export function gridOf(values: Float32Array | Float64Array, cols: number): number {
   const rows = Math.min(GRID_ROWS, Math.floor(values.length / cols));
   if (rows === 0) return 0;
   const levels = gridLevels(values.subarray(0, cols));
@@ -131,8 +131,11 @@ function gridOf(values: Float32Array | Float64Array, cols: number): number {
 /** Values at the start of a layer whose exact zeros are counted (unstructured pruning spreads zeros evenly). */
 export const ZERO_SAMPLE = 4096;
 
+/** What WeightKernels.layerStart scans of a layer's first chunk: the shift's values, the zero count's, the grid's rows. */
+const START_SAMPLES = { shift: SHIFT_SAMPLE, zeros: ZERO_SAMPLE, gridRows: GRID_ROWS };
+
 /** Fraction of exact zeros among the first ZERO_SAMPLE of `values`. */
-function zeroFractionOf(values: Float32Array | Float64Array): number {
+export function zeroFractionOf(values: Float32Array | Float64Array): number {
   const count = Math.min(values.length, ZERO_SAMPLE);
   let zeros = 0;
   for (let i = 0; i < count; i++) if (values[i] === 0) zeros++;
@@ -194,9 +197,7 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   const matrix = job.shape.length === 2;
   const cols = matrix ? job.shape[1]! : 1;
   const sketched = job.roles.sketch && matrix;
-  // A row sample is copied, not swept: ordinary chunks serve it.
-  const rowsPerChunk = Math.max(1, Math.floor((sketched && !job.probeWidth ? SKETCH_CHUNK_VALUES : CHUNK_VALUES) / cols));
-  const chunk = Math.min(count, rowsPerChunk * cols);
+  const chunk = chunkValues(job);
 
   // Every region is allocated before any view is made: allocating may grow (and detach) memory.
   kernels.reset();
@@ -280,9 +281,11 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
         // The power sums turn non-finite on a NaN/Inf weight, so the reader's own check is skipped.
         const read = stream.read(first, values, memory, { checkFinite: false });
         if (first === 0) {
-          shifts[m] = Math.fround(powerSumShift(read));
-          zeroFraction[m] = zeroFractionOf(read);
-          grids[m] = matrix ? gridOf(read, cols) : 0;
+          // Natively where the chunk lies in kernel memory (these scans cost more than the sweeps on small layers).
+          const start = kernels.layerStart(read, matrix ? cols : 0, START_SAMPLES);
+          shifts[m] = Math.fround(start ? start[0]! : powerSumShift(read));
+          zeroFraction[m] = start ? start[1]! : zeroFractionOf(read);
+          grids[m] = start ? start[2]! : matrix ? gridOf(read, cols) : 0;
         }
         // In a fused chunk the kernel sums f32 chunks too; a raw 16-bit one is summed below, as it lies.
         if (chunks) chunks.push({ source: buffer, target: buffer, sums: powerSums[m]!, shift: shifts[m]!, scale: raw ? -1 : scales[m]! });
@@ -320,6 +323,66 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
     zeroFraction,
     gridLevels: grids,
   };
+}
+
+/** Values per model the kernel path reads and sweeps at a time (whole rows; the job's own count when it is smaller). */
+function chunkValues(job: LayerJob): number {
+  const matrix = job.shape.length === 2;
+  const cols = matrix ? job.shape[1]! : 1;
+  const sketched = job.roles.sketch && matrix;
+  // A row sample is copied, not swept: ordinary chunks serve it.
+  const rowsPerChunk = Math.max(1, Math.floor((sketched && !job.probeWidth ? SKETCH_CHUNK_VALUES : CHUNK_VALUES) / cols));
+  return Math.min(valueCount(job), rowsPerChunk * cols);
+}
+
+/**
+ * The result of `job` taken from that of `sample`, a clustering sample of the same layer read
+ * before it (recover.ts, clusterOnSampleFirst), when the sample read the whole layer in the one
+ * chunk `job` reads it in: the same values swept by the same kernels in the same order give the
+ * same statistics, zeros, grid and pairwise |Δ| bit for bit, the pairs outside `job`'s groups
+ * read +∞ as its own pass leaves them. So a small layer is read once, not twice (on 0.33 MB
+ * models every distance layer fits in a sample). Undefined when `job` must be read itself: it
+ * sketches, asks for entropy, samples, or the sample did not cover the layer in one chunk.
+ */
+export function resultFromWholeSample(job: LayerJob, sample: LayerJob, result: LayerResult): LayerResult | undefined {
+  const count = job.shape.reduce((product, size) => product * size, 1);
+  const covered =
+    sample.tensors === job.tensors &&
+    sample.name === job.name &&
+    sample.roles.distance &&
+    !sample.roles.sketch &&
+    sample.pairGroups === undefined &&
+    sample.histogramBins === 0 &&
+    job.histogramBins === 0 &&
+    job.sampleValues === undefined &&
+    !job.roles.sketch &&
+    job.probeWidth === undefined &&
+    valueCount(sample) === count &&
+    chunkValues(sample) === count &&
+    chunkValues(job) === count;
+  if (!covered) return undefined;
+  const n = job.tensors.length;
+  const pairs = (values: Float64Array) => (job.roles.distance ? pairsWithin(n, comparedGroups(job), values) : new Float64Array(0));
+  return {
+    name: job.name,
+    stats: [...result.stats],
+    maxAbsDiff: pairs(result.maxAbsDiff),
+    meanAbsDiff: pairs(result.meanAbsDiff),
+    sketches: [],
+    zeroFraction: [...result.zeroFraction],
+    gridLevels: [...result.gridLevels],
+  };
+}
+
+/** n × n pair values of `all` (every pair) as assemblePairs lays out a pass over `groups`: +∞ between groups, 0 on the diagonal. */
+function pairsWithin(n: number, groups: readonly (readonly number[])[], all: Float64Array): Float64Array {
+  const only = groups.length === 1 && groups[0]!.length === n ? groups[0] : undefined;
+  // One group of every model: its k × k matrix is the pass's, in its members' order.
+  if (only) return Float64Array.from({ length: n * n }, (_, at) => all[only[Math.floor(at / n)]! * n + only[at % n]!]!);
+  const out = new Float64Array(n * n).fill(Infinity);
+  for (let i = 0; i < n; i++) out[i * n + i] = 0;
+  for (const members of groups) for (const a of members) for (const b of members) out[a * n + b] = all[a * n + b]!;
+  return out;
 }
 
 /** Whether two models' tensors are the same stored bytes read the same way. */

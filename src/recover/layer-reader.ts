@@ -4,7 +4,8 @@
  * while it is read (auto's probe drops sketches, or reads the probe layer again), so the total
  * is adjustable.
  */
-import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
+import type { TensorInfo } from "../types.ts";
+import { jobBytes, resultFromWholeSample, type LayerJob, type LayerResult } from "./layer-pass.ts";
 import type { LayerPool } from "./layer-pool.ts";
 import { LayerCache } from "./layer-cache.ts";
 
@@ -34,8 +35,24 @@ export class LayerReader {
     this.totalBytes = jobs.reduce((sum, job) => sum + jobBytes(job), 0);
   }
 
+  /** Clustering samples read so far, by their layer's tensors: a later job of a layer a sample covered whole is taken from it. */
+  private readonly samples = new Map<readonly TensorInfo[], { job: LayerJob; result: LayerResult }>();
+
   /** The result of `job`; `urgent` jobs go ahead of queued ones (a decision waits on them). */
   async read(job: LayerJob, urgent = false): Promise<LayerResult> {
+    const sample = this.samples.get(job.tensors);
+    const whole = sample && resultFromWholeSample(job, sample.job, sample.result);
+    if (whole) {
+      this.effects.progress((this.doneBytes += jobBytes(job)), this.totalBytes);
+      return whole;
+    }
+    const result = await this.readOrLookUp(job, urgent);
+    if (job.sampleValues !== undefined) this.samples.set(job.tensors, { job, result });
+    return result;
+  }
+
+  /** `job`'s result from the cache, else from the pool (then stored). */
+  private async readOrLookUp(job: LayerJob, urgent: boolean): Promise<LayerResult> {
     const found = await this.cache?.lookup(job);
     let result = found?.result;
     if (found?.damaged) this.damaged.push(found.damaged);

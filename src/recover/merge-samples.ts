@@ -25,7 +25,8 @@ export async function readMergeSamples(jobs: readonly LayerJob[], models: readon
     for (const [i, m] of models.entries()) {
       const stream = openTensorStream(job.tensors[m]!);
       try {
-        samples[i]!.push(Float64Array.from(stream.read(0, count, undefined, { checkFinite: false })));
+        // The typed-array constructor widens in one native loop (Float64Array.from iterates: ~10 µs a sample).
+        samples[i]!.push(new Float64Array(stream.read(0, count, undefined, { checkFinite: false })));
       } finally {
         stream.close();
       }

@@ -112,7 +112,7 @@ export function layerStats(values: Float32Array | Float64Array, histogramBins = 
 }
 
 /** Elements averaged for the shift of the one-pass moments. */
-const SHIFT_SAMPLE = 1024;
+export const SHIFT_SAMPLE = 1024;
 
 /**
  * Σy, Σy², Σy³, Σy⁴ of y = x − shift over a layer, and its range: everything the moments need,

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { fitMerge, mayBeLinearMerge, MERGE_CANDIDATES } from "../../src/recover/detect-merges.ts";
 import { MergeScreen } from "../../src/recover/detect-merges-screen.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
+import { nativeKernels, type NativeKernels } from "../../src/kernels/native-kernels.ts";
 
 // Samples as in detect-merges.test.ts: f32-rounded layers, fine-tunes move every weight by ~10 %.
 const LAYERS = 3;
@@ -41,7 +42,11 @@ function candidatesOf(models: readonly Model[], child: number): number[] {
     .slice(0, MERGE_CANDIDATES);
 }
 
-describe("MergeScreen", () => {
+// The shared products natively (tree-kernels.c) where this machine has them, and in TypeScript.
+const native = (await nativeKernels()).native;
+const engines: [string, NativeKernels | undefined][] = [["TypeScript", undefined], ...(native ? [["native", native] as [string, NativeKernels]] : [])];
+
+describe.each(engines)("MergeScreen (%s products)", (_, engine) => {
   test("never rejects a child the full search finds a merge for, on random trees with linear and task-arithmetic merges", () => {
     fc.assert(
       fc.property(
@@ -51,7 +56,7 @@ describe("MergeScreen", () => {
         fc.integer({ min: 0, max: 2 }),
         (seed, n, linear, arithmetic) => {
           const models = collection(seed, n, linear, arithmetic);
-          const screen = new MergeScreen(models);
+          const screen = new MergeScreen(models, engine);
           for (let child = 0; child < models.length; child++) {
             const candidates = candidatesOf(models, child);
             if (fitMerge(models, child, candidates)) expect(mayBeLinearMerge(screen, child, candidates)).toBe(true);
@@ -64,7 +69,7 @@ describe("MergeScreen", () => {
 
   test("rejects most fine-tunes of a random tree, and passes the crafted merges the full search finds", () => {
     const models = collection(3, 20, 3, 2);
-    const screen = new MergeScreen(models);
+    const screen = new MergeScreen(models, engine);
     const passed = models.map((_, child) => mayBeLinearMerge(screen, child, candidatesOf(models, child)));
     const found = models.map((_, child) => fitMerge(models, child, candidatesOf(models, child)) !== undefined);
     expect(found.slice(20).filter(Boolean).length).toBeGreaterThanOrEqual(3);

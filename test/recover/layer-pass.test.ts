@@ -5,7 +5,7 @@ import type { Dtype, TensorInfo } from "../../src/types.ts";
 import { MotherError } from "../../src/errors.ts";
 import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
-import { analyseLayer, CHUNK_VALUES, SKETCH_CHUNK_VALUES, type LayerJob, type LayerResult } from "../../src/recover/layer-pass.ts";
+import { analyseLayer, CHUNK_VALUES, resultFromWholeSample, SKETCH_CHUNK_VALUES, type LayerJob, type LayerResult } from "../../src/recover/layer-pass.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { temporaryFolder } from "../io/craft-safetensors.ts";
 
@@ -131,6 +131,28 @@ describe("analyseLayer", () => {
     const kernels = await analyseLayer(sample, "kernels");
     expectSameResult(kernels, await analyseLayer(sample, "reference"));
     expect(kernels.stats[0]!.count).toBe(1000);
+  });
+
+  test("a job whose clustering sample read its whole layer in one chunk is that sample's result to the bit, grouped pairs included", async () => {
+    const models = await writeModels(["F32", "BF16", "F32"]);
+    const jobs = jobsFor(models).map((job) => ({ ...job, roles: { ...job.roles, sketch: false } }));
+    const sampleOf = (job: LayerJob): LayerJob => ({ ...job, roles: { distance: true, score: false, sketch: false }, sampleValues: CHUNK_VALUES });
+    for (const job of jobs.filter((j) => j.name === "value")) {
+      const sample = sampleOf(job);
+      const sampled = await analyseLayer(sample);
+      for (const pass of [job, { ...job, pairGroups: [[0, 2], [1]] }, { ...job, pairGroups: [[0, 1, 2]] }, { ...job, roles: { ...job.roles, distance: false } }]) {
+        const derived = resultFromWholeSample(pass, sample, sampled);
+        expect(derived).toEqual(await analyseLayer(pass));
+      }
+    }
+    // A layer larger than one chunk, a sketched job, a partial sample or one asking for entropy is read itself.
+    const wide = jobs.find((j) => j.name === "wide")!;
+    expect(resultFromWholeSample(wide, sampleOf(wide), await analyseLayer(sampleOf(wide)))).toBeUndefined();
+    const value = jobs.find((j) => j.name === "value")!;
+    const sampled = await analyseLayer(sampleOf(value));
+    expect(resultFromWholeSample({ ...value, roles: { ...value.roles, sketch: true } }, sampleOf(value), sampled)).toBeUndefined();
+    expect(resultFromWholeSample({ ...value, histogramBins: 16 }, sampleOf(value), sampled)).toBeUndefined();
+    expect(resultFromWholeSample(value, { ...sampleOf(value), sampleValues: 1000 }, sampled)).toBeUndefined();
   });
 
   test("16-bit checkpoints are decoded into kernel memory chunk by chunk, mixed with f32 ones", async () => {

@@ -19,6 +19,7 @@ describe("resultSources", () => {
       "kernels/weight-kernels.ts",
       "kernels/assembly/weight-kernels.ts",
       "kernels/native/weight-kernels.c",
+      "kernels/native/tree-kernels.c",
     ]) {
       expect(sources).toContain(source);
     }
