@@ -75,10 +75,15 @@ export class MergeScreen {
     return known;
   }
 
-  /** Model i's samples of every layer in one array (layer l at offsets[l]). */
+  /** Model i's samples of every layer in one array (layer l at offsets[l]): the array they are views of (merge-samples.ts), else a copy. Not to be written. */
   private joined(i: number): Float64Array {
-    const out = new Float64Array(this.offsets[this.offsets.length - 1]!);
-    for (const [l, layer] of (this.samples[i] ?? []).entries()) out.set(layer, this.offsets[l]!);
+    const layers = this.samples[i] ?? [];
+    const total = this.offsets[this.offsets.length - 1]!;
+    const start = layers[0]?.byteOffset ?? 0;
+    if (layers.every((layer, l) => layer.buffer === layers[0]!.buffer && layer.byteOffset === start + this.offsets[l]! * 8))
+      return new Float64Array(layers[0]?.buffer ?? new ArrayBuffer(0), start, total);
+    const out = new Float64Array(total);
+    for (const [l, layer] of layers.entries()) out.set(layer, this.offsets[l]!);
     return out;
   }
 
@@ -87,8 +92,8 @@ export class MergeScreen {
     let known = this.differences[i];
     if (!known) {
       const [r, a] = [this.first, this.joined(i)];
-      for (let v = 0; v < a.length; v++) a[v] = a[v]! - r[v]!;
-      known = this.differences[i] = a;
+      known = this.differences[i] = new Float64Array(a.length);
+      for (let v = 0; v < a.length; v++) known[v] = a[v]! - r[v]!;
     }
     return known;
   }

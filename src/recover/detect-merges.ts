@@ -117,7 +117,8 @@ function linearMergeOf(
     const from = candidates.slice(start);
     const merge = mayBeLinearMerge(screen, child, from, nearest) ? fitMerge(samples, child, from, nearest) : undefined;
     if (merge) return merge;
-    nearest = Math.min(nearest, sampleDistance(samples, child, candidates[start]!));
+    // The bar of the next start only: after the last one it is not needed.
+    if (start + 1 < MERGE_STARTS && start + 1 < candidates.length - 1) nearest = Math.min(nearest, sampleDistance(samples, child, candidates[start]!));
   }
   return undefined;
 }
