@@ -4,6 +4,7 @@
  */
 import { discoverModels } from "../io/discover-models.ts";
 import { holdFiles } from "../io/held-files.ts";
+import { threadKernels } from "../kernels/weight-kernels.ts";
 import type { ModelSource } from "../types.ts";
 import type { RecoverOptions } from "../recover/options.ts";
 import { recoverModels } from "../recover/recover.ts";
@@ -27,7 +28,8 @@ export interface TreeJob {
 /** Recovers one tree's models. */
 export async function recoverTreeJob(job: TreeJob, options: RecoverOptions): Promise<CachedTree> {
   const bytes = job.files.reduce((sum, [, size]) => sum + size, 0);
-  const release = bytes <= HOLD_TREE_BYTES ? holdFiles(job.files) : () => {};
+  // Held in the kernels' memory: the layer pass then sweeps f32 layers where they lie.
+  const release = bytes <= HOLD_TREE_BYTES ? holdFiles(job.files, (await threadKernels()).holdMemory()) : () => {};
   try {
     const { graph, distances } = await recoverModels(job.models ?? (await discoverModels(job.paths)), options);
     return { graph, distances };

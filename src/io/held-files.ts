@@ -4,11 +4,22 @@
  * header or tensor read of that file in the same thread copies from it — no open, read and
  * close per tensor (for 0.33 MB models those syscalls were ~40 % of a tree's time). The bytes are
  * those of the file when it was read; the caller holds files only for the job's duration.
+ *
+ * The bytes can live in memory the caller lends (HoldMemory): the tree job lends the thread's
+ * kernel memory, so the layer pass sweeps f32 layers where they lie instead of copying them in.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 
-/** Bytes of every held file, by path; a path held twice is counted twice and released twice. */
-const held = new Map<string, { bytes: Uint8Array; holders: number }>();
+/** Memory a caller lends for held files: a region of `bytes` bytes, given as a maker of fresh views (its memory may grow and detach old ones). */
+export interface HoldMemory {
+  /** The region, or undefined when there is none to lend now. */
+  claim(bytes: number): (() => Uint8Array) | undefined;
+  /** Takes the region back (called once, when the files are released). */
+  release(): void;
+}
+
+/** Bytes of every held file (a fresh view each time), by path; a path held twice is counted twice and released twice. */
+const held = new Map<string, { bytes: () => Uint8Array; holders: number }>();
 
 /**
  * One buffer reused from job to job (a thread runs one tree at a time): fresh memory for every
@@ -19,21 +30,25 @@ let arenaInUse = false;
 
 /** The held bytes of `file`, or undefined when it is read from disk. */
 export function heldBytes(file: string): Uint8Array | undefined {
-  return held.get(file)?.bytes;
+  return held.get(file)?.bytes();
 }
 
 /**
  * Reads each of `files` ([path, size in bytes]) whole — one open, one pread loop, one close
- * each — and holds it until the returned release is called. A file that cannot be read, or
- * whose size is not the one given, is left to the ordinary reader, which reports it in its own words.
+ * each — into `lender`'s memory when it lends some, else this thread's arena, and holds it until
+ * the returned release is called. A file that cannot be read, or whose size is not the one
+ * given, is left to the ordinary reader, which reports it in its own words.
  */
-export function holdFiles(files: readonly (readonly [file: string, size: number])[]): () => void {
+export function holdFiles(files: readonly (readonly [file: string, size: number])[], lender?: HoldMemory): () => void {
   const wanted = [...new Map(files.map(([file, size]) => [file, size])).entries()];
-  const total = wanted.reduce((sum, [file, size]) => sum + (held.has(file) ? 0 : size), 0);
-  const useArena = !arenaInUse;
+  const total = wanted.reduce((sum, [file, size]) => sum + (held.has(file) ? 0 : aligned(size)), 0);
+  let region = lender?.claim(total);
+  const lent = region !== undefined;
+  const useArena = !lent && !arenaInUse;
   if (useArena) {
     if (arena.length < total) arena = new Uint8Array(total);
     arenaInUse = true;
+    region = () => arena;
   }
   let offset = 0;
   const taken: string[] = [];
@@ -44,10 +59,12 @@ export function holdFiles(files: readonly (readonly [file: string, size: number]
       taken.push(file);
       continue;
     }
-    const target = useArena ? arena.subarray(offset, offset + size) : new Uint8Array(size);
+    const at = offset;
+    const target = region ? region().subarray(at, at + size) : new Uint8Array(size);
     if (!readWhole(file, target)) continue;
-    offset += size;
-    held.set(file, { bytes: target, holders: 1 });
+    offset += aligned(size);
+    const inRegion = region;
+    held.set(file, { bytes: inRegion ? () => inRegion().subarray(at, at + size) : () => target, holders: 1 });
     taken.push(file);
   }
   return () => {
@@ -55,8 +72,14 @@ export function holdFiles(files: readonly (readonly [file: string, size: number]
       const entry = held.get(file);
       if (entry && --entry.holders === 0) held.delete(file);
     }
+    if (lent) lender?.release();
     if (useArena) arenaInUse = false;
   };
+}
+
+/** `size` rounded up to 8 bytes: each file starts 8-byte aligned, so its f32 and f64 tensors can be viewed where they lie. */
+function aligned(size: number): number {
+  return Math.ceil(size / 8) * 8;
 }
 
 /** Fills `target` with the whole file; false when the file cannot be read or is not exactly that long. */

@@ -89,9 +89,9 @@ export function openTensorStream(info: TensorInfo): TensorStream {
   // A PEFT adapter's layer: its base's values plus the low-rank update, formed per chunk.
   if (info.lowRank) return openLowRankStream(info, openTensorStream);
   // A held file (held-files.ts) is copied from memory: no open or read per tensor.
-  const held = heldBytes(info.file);
+  const opened = heldBytes(info.file);
   let fd = -1;
-  if (!held) {
+  if (!opened) {
     try {
       fd = openSync(info.file, "r");
     } catch (error) {
@@ -105,6 +105,8 @@ export function openTensorStream(info: TensorInfo): TensorStream {
       const byteLength = count * elementBytes;
       const target = memory ? memory.bytesFor(byteLength, info.dtype) : new Uint8Array(byteLength);
       const begin = info.offset + first * elementBytes;
+      // A fresh view: held bytes in kernel memory are detached from older views when it grows.
+      const held = opened && (heldBytes(info.file) ?? opened);
       let filled = 0;
       if (held) {
         const end = Math.min(held.length, begin + byteLength);

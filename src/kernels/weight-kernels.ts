@@ -17,6 +17,7 @@ import type { Bidiagonal } from "../distance/bidiagonal-singular-values.ts";
 import type { GgmlType } from "../types.ts";
 import { GGML_LAYOUTS, ggmlByteLength } from "../io/gguf/ggml-types.ts";
 import { bug } from "../errors.ts";
+import type { HoldMemory } from "../io/held-files.ts";
 
 /** Pairwise max |Δ| and Σ|Δ|, as full symmetric n × n matrices (zero diagonal). */
 export interface PairwiseDifferences {
@@ -138,6 +139,8 @@ export interface KernelSigns {
 
 export class WeightKernels {
   private top = 0;
+  /** Bytes at the bottom of memory that reset() keeps (a tree's held files, lent through holdMemory). */
+  private floor = 0;
   /** Address of the memory's byte 0, for the native kernels (refreshed when the memory grows). */
   private base = 0;
 
@@ -154,9 +157,35 @@ export class WeightKernels {
     return this.native ? "native" : "wasm";
   }
 
-  /** Frees every region (pointers from before are invalid afterwards). */
+  /** Frees every region but the held files' (pointers from before are invalid afterwards). */
   reset(): void {
-    this.top = 0;
+    this.top = this.floor;
+  }
+
+  /**
+   * This memory lent for held files (src/io/held-files.ts): a region at its bottom that reset()
+   * keeps until it is released, so the layer pass sweeps f32 tensors where they lie (pointerOf).
+   * Claimed between jobs only (it frees every other region); one claim at a time.
+   */
+  holdMemory(): HoldMemory {
+    return {
+      claim: (bytes) => {
+        if (this.floor > 0) return undefined;
+        this.top = 0;
+        const pointer = this.allocate(bytes);
+        this.floor = this.top;
+        return () => this.bytes(pointer, bytes);
+      },
+      release: () => {
+        this.floor = 0;
+        this.top = 0;
+      },
+    };
+  }
+
+  /** The pointer of `view` when it lies in this memory, else undefined. */
+  pointerOf(view: ArrayBufferView): number | undefined {
+    return view.buffer === this.memory.buffer ? view.byteOffset : undefined;
   }
 
   /** A 16-byte aligned region of `bytes` bytes; grows the memory (detaching views) if needed. */

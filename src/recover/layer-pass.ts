@@ -20,6 +20,7 @@ import { threadKernels, type ModelChunk, type WeightKernels } from "../kernels/w
 import { stageFirstChunk, stageModels, sumIntegers, sweepChunk } from "./staged-chunks.ts";
 import { makeRowSampleSketcher, makeSketcher, type LayerSketch, type Sketcher } from "./low-rank-sketch.ts";
 import { MotherError } from "../errors.ts";
+import { heldBytes } from "../io/held-files.ts";
 import { nonFiniteWeight } from "../messages.ts";
 
 /** What a layer is read for. */
@@ -204,8 +205,10 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   // A tensor that is an earlier model's very bytes (an adapter's unadapted layer is its base's) is
   // read once: its model shares that model's buffer and statistics, and pairs still see its values.
   const twins = job.tensors.map((tensor, m) => job.tensors.findIndex((other, i) => i < m && sameBytes(tensor, other)));
+  // An f32 layer read in one chunk from a file held in kernel memory (held-files.ts) is swept where it lies.
+  const inPlace = job.tensors.map((tensor, m) => (twins[m]! < 0 && count <= chunk ? heldInKernels(tensor, count, kernels) : undefined));
   const buffers: number[] = [];
-  for (const twin of twins) buffers.push(twin >= 0 ? buffers[twin]! : kernels.allocate(chunk * 4));
+  for (const [m, twin] of twins.entries()) buffers.push(twin >= 0 ? buffers[twin]! : (inPlace[m] ?? kernels.allocate(chunk * 4)));
   // Raw 16-bit chunks land here and are widened into the model's buffer by the kernels.
   // GGUF blocks (at most 2 bytes a value for the kernels' types) are staged there too.
   const staging = job.tensors.some((t) => t.dtype !== "F32" || t.encoding) ? kernels.allocate(chunk * 2) : -1;
@@ -235,7 +238,8 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   const scales = job.tensors.map(() => 0);
   const streams: (TensorStream | undefined)[] = [];
   try {
-    for (const [m, tensor] of job.tensors.entries()) streams.push(twins[m]! >= 0 ? undefined : openTensorStream(tensor));
+    for (const [m, tensor] of job.tensors.entries())
+      streams.push(twins[m]! >= 0 ? undefined : inPlace[m] !== undefined ? lyingAt(inPlace[m]!, kernels) : openTensorStream(tensor));
     for (let first = 0; first < count; first += chunk) {
       const values = Math.min(chunk, count - first);
       // The first chunk gives each model's shift and scale: it is read and swept the plain way.
@@ -383,6 +387,21 @@ function pairsWithin(n: number, groups: readonly (readonly number[])[], all: Flo
   for (let i = 0; i < n; i++) out[i * n + i] = 0;
   for (const members of groups) for (const a of members) for (const b of members) out[a * n + b] = all[a * n + b]!;
   return out;
+}
+
+/** The kernel pointer of an f32 tensor's first `count` values when its file is held in kernel memory, 4-byte aligned; else undefined. */
+function heldInKernels(tensor: TensorInfo, count: number, kernels: WeightKernels): number | undefined {
+  if (tensor.dtype !== "F32" || tensor.encoding || tensor.lowRank) return undefined;
+  const bytes = heldBytes(tensor.file);
+  const file = bytes && kernels.pointerOf(bytes);
+  if (file === undefined || tensor.offset + count * 4 > bytes!.length) return undefined;
+  const pointer = file + tensor.offset;
+  return pointer % 4 === 0 ? pointer : undefined;
+}
+
+/** A stream over f32 values already at `pointer` in kernel memory: each read is a view, nothing is copied. */
+function lyingAt(pointer: number, kernels: WeightKernels): TensorStream {
+  return { read: (first, count) => kernels.f32(pointer + first * 4, count), close: () => {} };
 }
 
 /** Whether two models' tensors are the same stored bytes read the same way. */

@@ -86,4 +86,42 @@ describe("held files", () => {
     other();
     again();
   });
+
+  test("lent memory: files land 8-byte aligned in it, reads follow it as it grows, and it is given back once", async () => {
+    const size = Bun.file(file).size;
+    const copy = join(dir, "lent-copy.safetensors");
+    copyFileSync(file, copy);
+    let memory = new ArrayBuffer(0);
+    let released = 0;
+    const lender = {
+      claim: (bytes: number) => {
+        memory = new ArrayBuffer(bytes);
+        return () => new Uint8Array(memory);
+      },
+      release: () => released++,
+    };
+    const release = holdFiles(
+      [
+        [file, size],
+        [copy, size],
+      ],
+      lender,
+    );
+    expect(memory.byteLength).toBe(2 * Math.ceil(size / 8) * 8);
+    expect(heldBytes(copy)!.byteOffset % 8).toBe(0);
+    // Growing memory detaches old views: the held bytes are viewed afresh on the new one.
+    const grown = new ArrayBuffer(memory.byteLength + 64);
+    new Uint8Array(grown).set(new Uint8Array(memory));
+    memory = grown;
+    expect(heldBytes(copy)!.buffer).toBe(grown);
+    const tensors = await openSafetensorsFile(copy);
+    expect(await readTensor(tensors[0]!)).toEqual(values);
+    release();
+    expect([released, heldBytes(file), heldBytes(copy)]).toEqual([1, undefined, undefined]);
+    // A lender with nothing to lend: the thread's own buffer serves.
+    const fallback = holdFiles([[file, size]], { claim: () => undefined, release: () => released++ });
+    expect(heldBytes(file)?.length).toBe(size);
+    fallback();
+    expect(released).toBe(1);
+  });
 });

@@ -7,6 +7,8 @@ import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { analyseLayer, CHUNK_VALUES, resultFromWholeSample, SKETCH_CHUNK_VALUES, type LayerJob, type LayerResult } from "../../src/recover/layer-pass.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
+import { heldBytes, holdFiles } from "../../src/io/held-files.ts";
+import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 import { temporaryFolder } from "../io/craft-safetensors.ts";
 
 /** Layer shapes that cross chunk boundaries in different ways (whole rows per chunk). */
@@ -39,6 +41,18 @@ async function writeModels(
     models.push(new Map((await openSafetensorsFile(file)).map((t) => [t.name, t])));
   }
   return models;
+}
+
+/** A layer's result read from disk while files stay held: analysed from copies of the files, which are not held. */
+async function analyseLayerFromDisk(job: LayerJob): Promise<LayerResult> {
+  const copies = new Map<string, string>();
+  for (const tensor of job.tensors) {
+    if (copies.has(tensor.file)) continue;
+    const copy = `${tensor.file}.disk`;
+    await Bun.write(copy, Bun.file(tensor.file));
+    copies.set(tensor.file, copy);
+  }
+  return analyseLayer({ ...job, tensors: job.tensors.map((tensor) => ({ ...tensor, file: copies.get(tensor.file)! })) });
 }
 
 function jobsFor(models: readonly Map<string, TensorInfo>[]): LayerJob[] {
@@ -140,7 +154,12 @@ describe("analyseLayer", () => {
     for (const job of jobs.filter((j) => j.name === "value")) {
       const sample = sampleOf(job);
       const sampled = await analyseLayer(sample);
-      for (const pass of [job, { ...job, pairGroups: [[0, 2], [1]] }, { ...job, pairGroups: [[0, 1, 2]] }, { ...job, roles: { ...job.roles, distance: false } }]) {
+      for (const pass of [
+        job,
+        { ...job, pairGroups: [[0, 2], [1]] },
+        { ...job, pairGroups: [[0, 1, 2]] },
+        { ...job, roles: { ...job.roles, distance: false } },
+      ]) {
         const derived = resultFromWholeSample(pass, sample, sampled);
         expect(derived).toEqual(await analyseLayer(pass));
       }
@@ -153,6 +172,29 @@ describe("analyseLayer", () => {
     expect(resultFromWholeSample({ ...value, roles: { ...value.roles, sketch: true } }, sampleOf(value), sampled)).toBeUndefined();
     expect(resultFromWholeSample({ ...value, histogramBins: 16 }, sampleOf(value), sampled)).toBeUndefined();
     expect(resultFromWholeSample(value, { ...sampleOf(value), sampleValues: 1000 }, sampled)).toBeUndefined();
+  });
+
+  test("files held in kernel memory: f32 layers swept where they lie give the results read from disk", async () => {
+    const models = await writeModels(["F32", "BF16", "F32"]);
+    const jobs = jobsFor(models);
+    const fromDisk = await Promise.all(jobs.map((job) => analyseLayer(job)));
+    const files = models.map((m) => m.get("value")!.file);
+    const kernels = await threadKernels();
+    const release = holdFiles(
+      files.map((file) => [file, Bun.file(file).size] as const),
+      kernels.holdMemory(),
+    );
+    try {
+      expect(heldBytes(files[0]!) && kernels.pointerOf(heldBytes(files[0]!)!)).toBeDefined();
+      for (const [j, job] of jobs.entries()) {
+        expect(await analyseLayer(job)).toEqual(fromDisk[j]!);
+        const sample = { ...job, roles: { distance: true, score: false, sketch: false }, sampleValues: 1000 };
+        expect(await analyseLayer(sample)).toEqual(await analyseLayerFromDisk(sample));
+      }
+    } finally {
+      release();
+    }
+    expect(heldBytes(files[0]!)).toBeUndefined();
   });
 
   test("16-bit checkpoints are decoded into kernel memory chunk by chunk, mixed with f32 ones", async () => {
