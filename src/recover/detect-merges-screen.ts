@@ -49,6 +49,9 @@ export class MergeScreen {
   private readonly differences: (Float64Array | undefined)[];
   private readonly products = new Map<number, Float64Array>();
   private readonly k: number;
+  /** k × (values per model): the differences s_i − r, model i's at i · values per model. */
+  private readonly memory: Float64Array;
+  private readonly ownsScratch: boolean;
   /** `native`: the kernels for the products, by default this thread's where it has them (the layer pass loads them before any merge search). */
   constructor(
     private readonly samples: readonly (readonly Float64Array[])[],
@@ -62,6 +65,19 @@ export class MergeScreen {
     this.reference = this.dots(this.first, this.first);
     this.models = samples.map(() => undefined);
     this.differences = samples.map(() => undefined);
+    // The differences live in this thread's reused buffer (fresh memory per tree cost more in page faults than the products).
+    const values = this.k * this.offsets[this.offsets.length - 1]!;
+    this.ownsScratch = !scratchInUse && values <= SCRATCH_VALUES;
+    if (this.ownsScratch) {
+      if (scratch.length < values) scratch = new Float64Array(values);
+      scratchInUse = true;
+    }
+    this.memory = this.ownsScratch ? scratch : new Float64Array(values);
+  }
+
+  /** Gives the reused buffer back: the screen is not used afterwards. */
+  release(): void {
+    if (this.ownsScratch) scratchInUse = false;
   }
 
   /** P(i, j) per layer. */
@@ -92,7 +108,7 @@ export class MergeScreen {
     let known = this.differences[i];
     if (!known) {
       const [r, a] = [this.first, this.joined(i)];
-      known = this.differences[i] = new Float64Array(a.length);
+      known = this.differences[i] = this.memory.subarray(i * a.length, (i + 1) * a.length);
       for (let v = 0; v < a.length; v++) known[v] = a[v]! - r[v]!;
     }
     return known;
@@ -137,6 +153,13 @@ export class MergeScreen {
     return layers;
   }
 }
+
+/** Most values the reused buffer grows to (32 MB): a larger tree's differences are fresh memory, freed after it. */
+const SCRATCH_VALUES = 4 * 1024 * 1024;
+
+/** The differences' buffer, reused from tree to tree; a second screen meanwhile gets fresh memory. */
+let scratch = new Float64Array(0);
+let scratchInUse = false;
 
 /**
  * One layer of MergeScreen.layers: the formulas above on P among set[0…m−1] and c (index m),

@@ -77,14 +77,18 @@ export function detectMerges(
   const merges: DetectedMerge[] = [];
   // Most children are fine-tunes whose search ends at its first step: screened from shared products (detect-merges-screen.ts).
   const screen = new MergeScreen(samples);
-  for (let c = 0; c < k; c++) {
-    if (!allowed(c)) continue;
-    const candidates = Array.from({ length: k }, (_, p) => p)
-      .filter((p) => p !== c)
-      .sort((a, b) => distance[c * k + a]! - distance[c * k + b]!)
-      .slice(0, MERGE_CANDIDATES);
-    const merge = linearMergeOf(screen, samples, c, candidates) ?? sparseMergeOf(samples, c, candidates);
-    if (merge) merges.push(merge);
+  try {
+    for (let c = 0; c < k; c++) {
+      if (!allowed(c)) continue;
+      const candidates = Array.from({ length: k }, (_, p) => p)
+        .filter((p) => p !== c)
+        .sort((a, b) => distance[c * k + a]! - distance[c * k + b]!)
+        .slice(0, MERGE_CANDIDATES);
+      const merge = linearMergeOf(screen, samples, c, candidates) ?? sparseMergeOf(samples, c, candidates);
+      if (merge) merges.push(merge);
+    }
+  } finally {
+    screen.release();
   }
   return resolveMerges(merges);
 }

@@ -21,6 +21,39 @@ export const MERGE_SAMPLE_VALUES = 1024;
  * A model's layers are consecutive views of one array (the merge screen takes them as they lie).
  */
 export async function readMergeSamples(jobs: readonly LayerJob[], models: readonly number[]): Promise<Float64Array[][]> {
+  return samplesInto(jobs, models, (values) => new Float64Array(values));
+}
+
+/**
+ * Runs `use` on the samples of readMergeSamples held in this thread's reused buffer: fresh memory
+ * for every tree (20 × 96 KB for the small models of docs/scale.md) cost more in page faults
+ * than reading the samples. `use` runs synchronously and nothing of the samples may outlive it,
+ * so no other tree of this thread can reuse the buffer meanwhile.
+ */
+export function withMergeSamples<T>(jobs: readonly LayerJob[], models: readonly number[], use: (samples: Float64Array[][]) => T): T {
+  if (scratchInUse) return use(samplesInto(jobs, models, (values) => new Float64Array(values)));
+  // A tree whose samples exceed SCRATCH_VALUES gets fresh memory, freed after it.
+  scratchInUse = true;
+  try {
+    return use(
+      samplesInto(jobs, models, (values) => {
+        if (values > SCRATCH_VALUES) return new Float64Array(values);
+        if (scratch.length < values) scratch = new Float64Array(values);
+        return scratch.subarray(0, values);
+      }),
+    );
+  } finally {
+    scratchInUse = false;
+  }
+}
+
+/** Most values the reused buffer grows to (32 MB). */
+const SCRATCH_VALUES = 4 * 1024 * 1024;
+let scratch = new Float64Array(0);
+let scratchInUse = false;
+
+/** The samples, every model's in one array of `memory(values)`, each value of which is written. */
+function samplesInto(jobs: readonly LayerJob[], models: readonly number[], memory: (values: number) => Float64Array): Float64Array[][] {
   const layers = jobs.filter((job) => job.roles.distance);
   const counts = layers.map((job) => {
     const size = job.shape.reduce((product, d) => product * d, 1);
@@ -29,14 +62,15 @@ export async function readMergeSamples(jobs: readonly LayerJob[], models: readon
   });
   const offsets = [0];
   for (const count of counts) offsets.push(offsets.at(-1)! + count);
-  const joined = models.map(() => new Float64Array(offsets.at(-1)!));
+  const perModel = offsets.at(-1)!;
+  const all = memory(models.length * perModel);
+  const joined = models.map((_, i) => all.subarray(i * perModel, (i + 1) * perModel));
   for (const [l, job] of layers.entries()) {
     for (const [i, m] of models.entries()) {
       const tensor = job.tensors[m]!;
-      // The typed-array set widens f32 in one native loop (Float64Array.from iterates).
       const held = heldF32(tensor, counts[l]!);
       if (held) {
-        joined[i]!.set(held, offsets[l]!);
+        widenInto(joined[i]!, held, offsets[l]!);
         continue;
       }
       const stream = openTensorStream(tensor);
@@ -48,6 +82,11 @@ export async function readMergeSamples(jobs: readonly LayerJob[], models: readon
     }
   }
   return joined.map((values) => counts.map((count, l) => values.subarray(offsets[l]!, offsets[l]! + count)));
+}
+
+/** out[at …] = values, widened to f64. */
+function widenInto(out: Float64Array, values: Float32Array, at: number): void {
+  for (let i = 0; i < values.length; i++) out[at + i] = values[i]!;
 }
 
 /** The first `count` values of an f32 tensor whose file is held (held-files.ts) and aligned, as a view; else undefined. */

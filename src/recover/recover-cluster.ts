@@ -24,7 +24,7 @@ import { distanceEuclidean, PRUNED_ZEROS, treeDistance, zeroShare, type Distance
 import { angleDistanceFor, hasEmbeddingMatrix } from "../distance/obtuse-siblings.ts";
 import { isLowRankPair, type RankMeasuredPairs } from "./rank-measured-pairs.ts";
 import { anchorMerges, detectMerges, MERGE_RESIDUAL, mergeCycleEdges, type DetectedMerge } from "./detect-merges.ts";
-import { readMergeSamples } from "./merge-samples.ts";
+import { withMergeSamples } from "./merge-samples.ts";
 import { prunedCopies } from "./pruned-copies.ts";
 
 type GraphModel = ModelGraph["models"][number];
@@ -99,16 +99,18 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
   const keptDistance = subMatrix(matrix, members.length, kept);
   const merges =
     options.merges && kept.length >= 3
-      ? detectMerges(
-          await readMergeSamples(
-            group.plan,
-            kept.map((member) => member.index),
-          ),
-          keptDistance,
-          // An attached PEFT adapter's parent is its base (adapter-edges.ts), never a merge's parents; a pruned
-          // model (PRUNED_ZEROS or more exact zeros) is a pruned copy: its zeros look like a TIES/DARE merge's
-          // untouched weights, and pruned copies were taken for merges of each other (derived-copies: 18/20 → 13/20).
-          (node) => kept[node]?.model.base === undefined && !isPruned(group, kept[node]),
+      ? withMergeSamples(
+          group.plan,
+          kept.map((member) => member.index),
+          (samples) =>
+            detectMerges(
+              samples,
+              keptDistance,
+              // An attached PEFT adapter's parent is its base (adapter-edges.ts), never a merge's parents; a pruned
+              // model (PRUNED_ZEROS or more exact zeros) is a pruned copy: its zeros look like a TIES/DARE merge's
+              // untouched weights, and pruned copies were taken for merges of each other (derived-copies: 18/20 → 13/20).
+              (node) => kept[node]?.model.base === undefined && !isPruned(group, kept[node]),
+            ),
         )
       : [];
   if (merges.length > 0) log(`${merges.length} model(s) are merges of others (a combination of their weights): each is attached to all its parents`);
