@@ -4,6 +4,7 @@ import { heldBytes, holdFiles } from "../../src/io/held-files.ts";
 import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import type { LayerJob } from "../../src/recover/layer-pass.ts";
+import type { TensorInfo } from "../../src/types.ts";
 import { MERGE_SAMPLE_VALUES, readMergeSamples, withMergeSamples } from "../../src/recover/merge-samples.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { threadKernels } from "../../src/kernels/weight-kernels.ts";
@@ -13,7 +14,7 @@ import { temporaryFolder } from "../io/craft-safetensors.ts";
 async function models(): Promise<{ jobs: LayerJob[]; files: string[] }> {
   const folder = await temporaryFolder();
   const files: string[] = [];
-  const tensors = [];
+  const tensors: TensorInfo[][] = [];
   for (let m = 0; m < 4; m++) {
     const file = join(folder, `m${m}.safetensors`);
     await writeSafetensors(file, [
