@@ -94,6 +94,22 @@ function segments(patterns: readonly string[]): RegExp {
  * Unknown names are "other" (callers fall back to square matrices, see selectLayers).
  */
 export function classifyLayer(name: string, shape: readonly number[]): LayerKind {
+  // Every model of a tree names its tensors alike: each name is classified once (a dozen regexes per tensor and model were ~3 % of a small tree).
+  const key = `${shape.length === 2 ? "2" : "n"}${name}`;
+  let kind = classified.get(key);
+  if (kind === undefined) {
+    kind = classifyByRules(name, shape);
+    if (classified.size >= MAX_CLASSIFIED) classified.clear();
+    classified.set(key, kind);
+  }
+  return kind;
+}
+
+/** classifyLayer's answers by name (and whether the tensor is 2-D, the one shape fact it reads), up to MAX_CLASSIFIED of them. */
+const classified = new Map<string, LayerKind>();
+const MAX_CLASSIFIED = 100_000;
+
+function classifyByRules(name: string, shape: readonly number[]): LayerKind {
   for (const [kind, pattern] of RULES) if (pattern.test(name)) return kind;
   if (name === "output.weight" && shape.length === 2) return "head";
   return "other";

@@ -36,6 +36,11 @@ describe("classifyLayer on real parameter names", () => {
   test("a bare `output.weight` is a head only as a matrix", () => {
     expect(classifyLayer("output.weight", [32000, 4096])).toBe("head");
     expect(classifyLayer("output.weight", [4096])).toBe("other");
+    // Answers are remembered by name and dimensionality: asked again, in either order, they stay.
+    for (let round = 0; round < 3; round++) {
+      expect(classifyLayer("output.weight", [4096])).toBe("other");
+      expect(classifyLayer("output.weight", [8, 4096])).toBe("head");
+    }
   });
 
   test("unknown conventions fall back to other", () => {
