@@ -93,8 +93,15 @@ export function detectMerges(
   return resolveMerges(merges);
 }
 
+/**
+ * A distance bar of the greedy fit: the number, or how to compute it. The bar is read only once
+ * a step has passed, which most fine-tunes never do, so the search passes the sample distances
+ * behind it uncomputed (each is a sum over every sample value, one add after the other).
+ */
+export type DistanceBar = number | (() => number);
+
 /** The screen's verdict for one child: false when fitMerge(samples, child, candidates, nearer) finds no merge (detect-merges-screen.ts). */
-export function mayBeLinearMerge(screen: MergeScreen, child: number, candidates: readonly number[], nearer = Number.POSITIVE_INFINITY): boolean {
+export function mayBeLinearMerge(screen: MergeScreen, child: number, candidates: readonly number[], nearer: DistanceBar = Number.POSITIVE_INFINITY): boolean {
   return candidates.length >= 2 && greedyFit(screen.layers(child, candidates), SCREEN_SLACK, nearer) !== undefined;
 }
 
@@ -116,13 +123,16 @@ function linearMergeOf(
   child: number,
   candidates: readonly number[],
 ): DetectedMerge | undefined {
-  let nearest = Number.POSITIVE_INFINITY;
+  // The distance to each skipped candidate, computed when a bar first needs it.
+  const distances = new Map<number, number>();
+  const distanceTo = (p: number) => distances.get(p) ?? distances.set(p, sampleDistance(samples, child, p)).get(p)!;
   for (let start = 0; start < MERGE_STARTS && start < candidates.length - 1; start++) {
     const from = candidates.slice(start);
+    const skipped = candidates.slice(0, start);
+    const nearest: DistanceBar =
+      skipped.length === 0 ? Number.POSITIVE_INFINITY : () => skipped.reduce((bar, p) => Math.min(bar, distanceTo(p)), Number.POSITIVE_INFINITY);
     const merge = mayBeLinearMerge(screen, child, from, nearest) ? fitMerge(samples, child, from, nearest) : undefined;
     if (merge) return merge;
-    // The bar of the next start only: after the last one it is not needed.
-    if (start + 1 < MERGE_STARTS && start + 1 < candidates.length - 1) nearest = Math.min(nearest, sampleDistance(samples, child, candidates[start]!));
   }
   return undefined;
 }
@@ -164,7 +174,7 @@ export function fitMerge(
   samples: readonly (readonly Float64Array[])[],
   child: number,
   candidates: readonly number[],
-  nearer = Number.POSITIVE_INFINITY,
+  nearer: DistanceBar = Number.POSITIVE_INFINITY,
 ): DetectedMerge | undefined {
   if (candidates.length < 2) return undefined;
   // Regressors: 0 is the first candidate (the scale v), 1… the others minus it. Centring on any
@@ -180,7 +190,11 @@ export function fitMerge(
  * whose residual is below MERGE_RESIDUAL · min(r₁, nearer), and r₁; undefined when there is none. `slack`
  * loosens both bars (the screen's shared products round differently, detect-merges-screen.ts).
  */
-function greedyFit(grams: readonly LayerProducts[], slack: number, nearer = Number.POSITIVE_INFINITY): { chosen: number[]; single: number } | undefined {
+function greedyFit(
+  grams: readonly LayerProducts[],
+  slack: number,
+  nearer: DistanceBar = Number.POSITIVE_INFINITY,
+): { chosen: number[]; single: number } | undefined {
   const m = grams[0]?.count ?? 0;
   // ‖c − q‖² = ‖y − v_q‖² from the same products the first step needs.
   const squared = (at: number) => grams.reduce((sum, g) => sum + (at === 0 ? g.target : g.target - 2 * g.right(at) + g.gram(at, at)), 0);
@@ -201,7 +215,7 @@ function greedyFit(grams: readonly LayerProducts[], slack: number, nearer = Numb
     if (!best || best.residual > (1 - MIN_STEP_GAIN) * (1 + slack) * residual) return undefined;
     chosen = [...chosen, best.at];
     residual = best.residual;
-    if (residual <= MERGE_RESIDUAL * (1 + slack) * Math.min(single, nearer)) return { chosen, single };
+    if (residual <= MERGE_RESIDUAL * (1 + slack) * Math.min(single, typeof nearer === "number" ? nearer : nearer())) return { chosen, single };
   }
   return undefined;
 }
