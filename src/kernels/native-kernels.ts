@@ -58,6 +58,17 @@ export interface NativeKernels {
   layerStart(values: number, count: number, cols: number, shiftSample: number, zeroSample: number, gridRows: number, out: Float64Array): void;
   /** out[l] = ⟨a, b⟩ over a[offsets[l] … offsets[l + 1]) (typed arrays passed as they are): the merge screen's products. */
   layerDots(a: Float64Array, b: Float64Array, offsets: Int32Array, layers: number, out: Float64Array): void;
+  /** Every product of the merge screen over `models` rows of samples at once (tree-kernels.c; typed arrays passed as they are). */
+  screenProducts(
+    samples: Float64Array,
+    models: number,
+    offsets: Int32Array,
+    layers: number,
+    centred: Float64Array,
+    pairs: Float64Array,
+    offsetsOut: Float64Array,
+    reference: Float64Array,
+  ): void;
   /** The address of byte 0 of `buffer`. */
   addressOf(buffer: ArrayBuffer): number;
 }
@@ -131,6 +142,10 @@ function open(path: string): NativeKernels | undefined {
       returns: FFIType.void,
     },
     mother_layer_dots: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
+    mother_screen_products: {
+      args: [FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr],
+      returns: FFIType.void,
+    },
   });
   if (symbols.mother_cpu_supported() !== 1) return undefined;
   return {
@@ -152,6 +167,7 @@ function open(path: string): NativeKernels | undefined {
     layerChunk: symbols.mother_layer_chunk,
     layerStart: symbols.mother_layer_start,
     layerDots: symbols.mother_layer_dots,
+    screenProducts: symbols.mother_screen_products,
     addressOf: (buffer) => ptr(buffer),
   };
 }

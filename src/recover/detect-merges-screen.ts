@@ -52,6 +52,8 @@ export class MergeScreen {
   /** k × (values per model): the differences s_i − r, model i's at i · values per model. */
   private readonly memory: Float64Array;
   private readonly ownsScratch: boolean;
+  /** Every P(i, j) (at (i·k + j)·layers) and u_i (at i·layers), when computed at once (EAGER_MODELS). */
+  private readonly all: { readonly pairs: Float64Array; readonly offsets: Float64Array } | undefined;
   /** `native`: the kernels for the products, by default this thread's where it has them (the layer pass loads them before any merge search). */
   constructor(
     private readonly samples: readonly (readonly Float64Array[])[],
@@ -73,6 +75,26 @@ export class MergeScreen {
       scratchInUse = true;
     }
     this.memory = this.ownsScratch ? scratch : new Float64Array(values);
+    // A small tree asks for nearly every pair (each child meets its 10 nearest): all at once natively, a layer of every model in cache at a time.
+    if (this.native && this.k > 0 && this.k <= EAGER_MODELS) {
+      const layerCount = layers.length;
+      this.all = { pairs: new Float64Array(this.k * this.k * layerCount), offsets: new Float64Array(this.k * layerCount) };
+      this.native.screenProducts(this.allSamples(), this.k, this.offsets, layerCount, this.memory, this.all.pairs, this.all.offsets, this.reference);
+    }
+  }
+
+  /** Every model's samples, model after model, layer after layer: the array they are views of (merge-samples.ts), else a copy. Not to be written. */
+  private allSamples(): Float64Array {
+    const total = this.offsets[this.offsets.length - 1]!;
+    const first = this.samples[0]?.[0];
+    const start = first?.byteOffset ?? 0;
+    const inPlace = this.samples.every((layers, i) =>
+      layers.every((layer, l) => layer.buffer === first?.buffer && layer.byteOffset === start + (i * total + this.offsets[l]!) * 8),
+    );
+    if (inPlace && first) return new Float64Array(first.buffer, start, this.k * total);
+    const out = new Float64Array(this.k * total);
+    for (const [i, layers] of this.samples.entries()) for (const [l, layer] of layers.entries()) out.set(layer, i * total + this.offsets[l]!);
+    return out;
   }
 
   /** Gives the reused buffer back: the screen is not used afterwards. */
@@ -82,6 +104,8 @@ export class MergeScreen {
 
   /** P(i, j) per layer. */
   pair(i: number, j: number): Float64Array {
+    const layerCount = this.reference.length;
+    if (this.all) return this.all.pairs.subarray((i * this.k + j) * layerCount, (i * this.k + j + 1) * layerCount);
     const key = Math.min(i, j) * this.k + Math.max(i, j);
     let known = this.products.get(key);
     if (!known) {
@@ -116,6 +140,8 @@ export class MergeScreen {
 
   /** u_i per layer. */
   offset(i: number): Float64Array {
+    const layerCount = this.reference.length;
+    if (this.all) return this.all.offsets.subarray(i * layerCount, (i + 1) * layerCount);
     let known = this.models[i];
     if (!known) known = this.models[i] = this.dots(this.centred(i), this.first);
     return known;
@@ -153,6 +179,9 @@ export class MergeScreen {
     return layers;
   }
 }
+
+/** Up to this many models a tree's products are all computed at once (k² pairs; a large tree asks for ~11² per child). */
+const EAGER_MODELS = 64;
 
 /** Most values the reused buffer grows to (32 MB): a larger tree's differences are fresh memory, freed after it. */
 const SCRATCH_VALUES = 4 * 1024 * 1024;

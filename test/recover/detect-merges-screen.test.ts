@@ -79,3 +79,34 @@ describe.each(engines)("MergeScreen (%s products)", (_, engine) => {
     expect(passed.slice(0, 20).filter(Boolean).length).toBeLessThan(10);
   });
 });
+
+describe.skipIf(native === undefined)("MergeScreen products", () => {
+  test("computed at once natively, they are the TypeScript products to 1e-12 of their scale, whatever the samples' layout", () => {
+    const models = collection(5, 14, 2, 1);
+    const total = models[0]!.reduce((sum, layer) => sum + layer.length, 0);
+    // The layout merge-samples.ts gives: one array, model after model, layer after layer.
+    const joined = new Float64Array(models.length * total);
+    const viewed = models.map((layers, i) => {
+      let at = i * total;
+      return layers.map((layer) => {
+        joined.set(layer, at);
+        at += layer.length;
+        return joined.subarray(at - layer.length, at);
+      });
+    });
+    const reference = new MergeScreen(models, undefined);
+    for (const screen of [new MergeScreen(models, native), new MergeScreen(viewed, native)]) {
+      for (let i = 0; i < models.length; i++) {
+        for (const [l, value] of reference.offset(i).entries())
+          expect(Math.abs(screen.offset(i)[l]! - value)).toBeLessThanOrEqual(1e-12 * Math.abs(value) + 1e-300);
+        for (let j = 0; j < models.length; j++) {
+          const [got, expected] = [screen.pair(i, j), reference.pair(i, j)];
+          for (const [l, value] of expected.entries())
+            expect(Math.abs(got[l]! - value)).toBeLessThanOrEqual(1e-12 * Math.sqrt(reference.pair(i, i)[l]! * reference.pair(j, j)[l]!) + 1e-300);
+        }
+      }
+      screen.release();
+    }
+    reference.release();
+  });
+});

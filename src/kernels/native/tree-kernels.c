@@ -8,9 +8,9 @@
  *                        bits: the same f64 operations, nothing fused, and the shift's sum in
  *                        lanes only where it is exact in any order)
  *   mother_layer_dots    per-layer inner products of two models' merge samples (the merge
- *                        screen's shared products, detect-merges-screen.ts; four-lane FMA sums,
- *                        which round differently from the TypeScript dot by far less than the
- *                        screen's slack)
+ *   mother_screen_products  screen's shared products, detect-merges-screen.ts: one pair, or every
+ *                        pair of a small tree at once; four-lane FMA sums, which round differently
+ *                        from the TypeScript dot by far less than the screen's slack)
  *
  * Compiled into the same library as weight-kernels.c (build-native.ts), with the same flags.
  */
@@ -142,22 +142,51 @@ void mother_layer_start(const float *values, int32_t count, int32_t cols, int32_
   out[2] = levels;
 }
 
+/* ⟨a, b⟩ over values from … end − 1: four four-lane FMA sums, then the tail. */
+static double dot4(const double *a, const double *b, int32_t from, int32_t end) {
+  int32_t i = from;
+  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
+  for (; i + 16 <= end; i += 16) {
+    s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i), s0);
+    s1 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 4), _mm256_loadu_pd(b + i + 4), s1);
+    s2 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 8), _mm256_loadu_pd(b + i + 8), s2);
+    s3 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 12), _mm256_loadu_pd(b + i + 12), s3);
+  }
+  __m256d s = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
+  __m128d pair = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
+  double sum = _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
+  for (; i < end; i++) sum += a[i] * b[i];
+  return sum;
+}
+
 /* out[l] = ⟨a, b⟩ over values offsets[l] … offsets[l + 1] − 1, for l < layers. */
 void mother_layer_dots(const double *a, const double *b, const int32_t *offsets, int32_t layers, double *out) {
+  for (int32_t l = 0; l < layers; l++) out[l] = dot4(a, b, offsets[l], offsets[l + 1]);
+}
+
+/*
+ * Every product of the merge screen at once, layer by layer so that a layer's samples of every
+ * model stay in cache: `samples` holds `models` rows of offsets[layers] values (model 0 is r),
+ * `centred` receives s_i − r in the same layout; then, with L = layers,
+ *   pairs[(i·models + j)·L + l] = ⟨s_i − r, s_j − r⟩ (both orders), offsets_out[i·L + l] = ⟨s_i − r, r⟩,
+ *   reference[l] = ⟨r, r⟩ — the same bits as mother_layer_dots on the same differences.
+ */
+void mother_screen_products(const double *samples, int32_t models, const int32_t *offsets, int32_t layers, double *centred, double *pairs, double *offsets_out,
+                            double *reference) {
+  const int64_t stride = offsets[layers];
   for (int32_t l = 0; l < layers; l++) {
-    int32_t i = offsets[l];
-    const int32_t end = offsets[l + 1];
-    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
-    for (; i + 16 <= end; i += 16) {
-      s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i), s0);
-      s1 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 4), _mm256_loadu_pd(b + i + 4), s1);
-      s2 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 8), _mm256_loadu_pd(b + i + 8), s2);
-      s3 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 12), _mm256_loadu_pd(b + i + 12), s3);
+    const int32_t from = offsets[l], end = offsets[l + 1];
+    for (int32_t i = 0; i < models; i++)
+      for (int32_t v = from; v < end; v++) centred[i * stride + v] = samples[i * stride + v] - samples[v];
+    reference[l] = dot4(samples, samples, from, end);
+    for (int32_t i = 0; i < models; i++) {
+      const double *a = centred + i * stride;
+      offsets_out[(int64_t)i * layers + l] = dot4(a, samples, from, end);
+      for (int32_t j = i; j < models; j++) {
+        const double product = dot4(a, centred + j * stride, from, end);
+        pairs[((int64_t)i * models + j) * layers + l] = product;
+        pairs[((int64_t)j * models + i) * layers + l] = product;
+      }
     }
-    __m256d s = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
-    __m128d pair = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
-    double sum = _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
-    for (; i < end; i++) sum += a[i] * b[i];
-    out[l] = sum;
   }
 }
