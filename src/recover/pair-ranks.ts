@@ -38,13 +38,15 @@ const NARROW_SEED = 0x5eed + 2;
 export async function rankPairs(job: RankJob): Promise<Int32Array> {
   const kernels = await threadKernels();
   const { rows, cols } = job.sketches[0] ?? { rows: 0, cols: 0 };
-  // Wide whole layers are ranked transposed by the reference path; narrow cores gain nothing.
-  if (rows < cols || cols < 2 * NARROW_WIDTH) {
+  // Wide whole layers are ranked transposed by the reference path.
+  if (rows < cols) {
     const reduce = kernels.bidiagonalize.bind(kernels);
     return Int32Array.from({ length: job.pairs.length / 2 }, (_, p) =>
       sketchDifferenceRank(job.sketches[job.pairs[2 * p]!]!, job.sketches[job.pairs[2 * p + 1]!]!, job.epsilon, reduce),
     );
   }
+  // Narrow cores gain nothing from the narrow look: each whole difference is ranked, formed in kernel memory.
+  if (cols < 2 * NARROW_WIDTH) return kernels.scratch(() => rankWholeInKernels(job, rows, cols, kernels));
   return kernels.scratch(() => rankInKernels(job, rows, cols, kernels));
 }
 
@@ -67,6 +69,26 @@ function rankInKernels(job: RankJob, rows: number, cols: number, kernels: Weight
     const rank = rankAboveFloor(kernels.bidiagonalizeInPlace(narrow, rows, NARROW_WIDTH), job.epsilon, differenceNoiseFloor(a, b, a.noiseGain * narrowGain));
     ranks[p] =
       rank <= NARROW_ACCEPT ? rank : rankAboveFloor(kernels.bidiagonalizeInPlace(difference, rows, cols), job.epsilon, differenceNoiseFloor(a, b, a.noiseGain));
+  }
+  return ranks;
+}
+
+/**
+ * sketchDifferenceRank of every pair (rows ≥ cols), with the sketches copied into kernel memory
+ * once and each difference formed there: the same subtraction and bidiagonalisation, so the
+ * same ranks, without two fresh arrays and a copy per pair.
+ */
+function rankWholeInKernels(job: RankJob, rows: number, cols: number, kernels: WeightKernels): Int32Array {
+  const count = rows * cols;
+  const used = [...new Set(job.pairs)];
+  const at = new Map(used.map((m) => [m, kernels.copyIn(job.sketches[m]!.data)]));
+  const difference = kernels.allocate(count * 8);
+  const ranks = new Int32Array(job.pairs.length / 2);
+  for (let p = 0; p < ranks.length; p++) {
+    const a = job.sketches[job.pairs[2 * p]!]!;
+    const b = job.sketches[job.pairs[2 * p + 1]!]!;
+    kernels.subtract(at.get(job.pairs[2 * p]!)!, at.get(job.pairs[2 * p + 1]!)!, count, difference);
+    ranks[p] = rankAboveFloor(kernels.bidiagonalizeInPlace(difference, rows, cols), job.epsilon, differenceNoiseFloor(a, b, a.noiseGain));
   }
   return ranks;
 }
