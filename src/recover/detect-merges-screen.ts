@@ -165,12 +165,16 @@ export class MergeScreen {
     // Layer-major copies of the products: products[l][i·n + j] = P(members i, j) of layer l.
     const products = Array.from({ length: layerCount }, () => new Float64Array(n * n));
     const offsets = Array.from({ length: layerCount }, () => new Float64Array(n));
+    // With every product known, read in place (a view per pair and child was most of this gather).
+    const all = this.all;
     for (let i = 0; i < n; i++) {
-      const u = this.offset(members[i]!);
-      for (let l = 0; l < layerCount; l++) offsets[l]![i] = u[l]!;
+      const u = all ? all.offsets : this.offset(members[i]!);
+      const uAt = all ? members[i]! * layerCount : 0;
+      for (let l = 0; l < layerCount; l++) offsets[l]![i] = u[uAt + l]!;
       for (let j = i; j < n; j++) {
-        const pair = this.pair(members[i]!, members[j]!);
-        for (let l = 0; l < layerCount; l++) products[l]![i * n + j] = products[l]![j * n + i] = pair[l]!;
+        const pair = all ? all.pairs : this.pair(members[i]!, members[j]!);
+        const at = all ? (members[i]! * this.k + members[j]!) * layerCount : 0;
+        for (let l = 0; l < layerCount; l++) products[l]![i * n + j] = products[l]![j * n + i] = pair[at + l]!;
       }
     }
     const childSamples = this.samples[child]!;
