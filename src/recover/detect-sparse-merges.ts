@@ -109,9 +109,10 @@ function sparseMergeOnto(samples: readonly (readonly Float64Array[])[], child: n
 /** Smallest share, over the layers where c differs from b at all, of c's weights equal to b's. */
 function unchangedShare(child: readonly Float64Array[], base: readonly Float64Array[]): number {
   let smallest = Infinity;
-  for (const [l, layer] of child.entries()) {
+  for (let l = 0; l < child.length; l++) {
+    const [layer, other] = [child[l]!, base[l]!];
     let same = 0;
-    for (let at = 0; at < layer.length; at++) if (layer[at] === base[l]![at] && layer[at] !== 0) same++;
+    for (let at = 0; at < layer.length; at++) if (layer[at] === other[at] && layer[at] !== 0) same++;
     if (same < layer.length) smallest = Math.min(smallest, same / layer.length);
     // A minimum: one layer below the bar settles it (a fine-tune shares no weight in its first layer).
     if (smallest < MIN_UNCHANGED_SHARE) break;
