@@ -69,6 +69,23 @@ export interface NativeKernels {
     offsetsOut: Float64Array,
     reference: Float64Array,
   ): void;
+  /**
+   * The merge screen's greedy search on one child's products (tree-kernels.c, the TypeScript
+   * greedyFit operation for operation): 1 a fit, 0 none, −1 undecided without `nearer`.
+   */
+  screenFit(
+    products: Float64Array,
+    offsets: Float64Array,
+    reference: Float64Array,
+    layers: number,
+    members: number,
+    slack: number,
+    nearer: number,
+    nearerKnown: number,
+    maxParents: number,
+    minStepGain: number,
+    mergeResidual: number,
+  ): number;
   /** The address of byte 0 of `buffer`. */
   addressOf(buffer: ArrayBuffer): number;
 }
@@ -142,6 +159,10 @@ function open(path: string): NativeKernels | undefined {
       returns: FFIType.void,
     },
     mother_layer_dots: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
+    mother_screen_fit: {
+      args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.i32, FFIType.i32, FFIType.f64, FFIType.f64],
+      returns: FFIType.i32,
+    },
     mother_screen_products: {
       args: [FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr],
       returns: FFIType.void,
@@ -168,6 +189,7 @@ function open(path: string): NativeKernels | undefined {
     layerStart: symbols.mother_layer_start,
     layerDots: symbols.mother_layer_dots,
     screenProducts: symbols.mother_screen_products,
+    screenFit: symbols.mother_screen_fit,
     addressOf: (buffer) => ptr(buffer),
   };
 }

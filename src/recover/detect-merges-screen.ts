@@ -158,30 +158,73 @@ export class MergeScreen {
 
   /** The search's products for `child` over `set` (set[0] = p₁), one per layer. */
   layers(child: number, set: readonly number[]): LayerProducts[] {
-    // Every product the search may ask for, gathered once per child: models set[0…m−1], then c.
+    const { products, offsets, n } = this.gather(child, set);
+    const layerCount = this.reference.length;
+    const childSamples = this.samples[child]!;
+    const layers: LayerProducts[] = new Array(layerCount);
+    for (let l = 0; l < layerCount; l++)
+      layers[l] = new SharedLayer(
+        products.subarray(l * n * n, (l + 1) * n * n),
+        offsets.subarray(l * n, (l + 1) * n),
+        this.reference[l]!,
+        set.length,
+        childSamples[l]!.length,
+      );
+    return layers;
+  }
+
+  /**
+   * The greedy search on these products natively (tree-kernels.c, greedyFit operation for
+   * operation): true or false as greedyFit(layers(child, set), slack, nearer) would answer, or
+   * undefined where it cannot tell — no native kernels, or `nearer` (not yet computed) is read.
+   */
+  fits(child: number, set: readonly number[], slack: number, nearer: number | undefined, search: ScreenSearch): boolean | undefined {
+    if (!this.native) return undefined;
+    const { products, offsets, n } = this.gather(child, set);
+    const verdict = this.native.screenFit(
+      products,
+      offsets,
+      this.reference,
+      this.reference.length,
+      n,
+      slack,
+      nearer ?? 0,
+      nearer === undefined ? 0 : 1,
+      search.maxParents,
+      search.minStepGain,
+      search.mergeResidual,
+    );
+    return verdict < 0 ? undefined : verdict === 1;
+  }
+
+  /** Layer-major copies of the products: products[l·n² + i·n + j] = P(members i, j) of layer l, offsets[l·n + i] = u; members set[0…m−1], then c. */
+  private gather(child: number, set: readonly number[]): { products: Float64Array; offsets: Float64Array; n: number } {
     const members = [...set, child];
     const n = members.length;
     const layerCount = this.reference.length;
-    // Layer-major copies of the products: products[l][i·n + j] = P(members i, j) of layer l.
-    const products = Array.from({ length: layerCount }, () => new Float64Array(n * n));
-    const offsets = Array.from({ length: layerCount }, () => new Float64Array(n));
+    const products = new Float64Array(layerCount * n * n);
+    const offsets = new Float64Array(layerCount * n);
     // With every product known, read in place (a view per pair and child was most of this gather).
     const all = this.all;
     for (let i = 0; i < n; i++) {
       const u = all ? all.offsets : this.offset(members[i]!);
       const uAt = all ? members[i]! * layerCount : 0;
-      for (let l = 0; l < layerCount; l++) offsets[l]![i] = u[uAt + l]!;
+      for (let l = 0; l < layerCount; l++) offsets[l * n + i] = u[uAt + l]!;
       for (let j = i; j < n; j++) {
         const pair = all ? all.pairs : this.pair(members[i]!, members[j]!);
         const at = all ? (members[i]! * this.k + members[j]!) * layerCount : 0;
-        for (let l = 0; l < layerCount; l++) products[l]![i * n + j] = products[l]![j * n + i] = pair[at + l]!;
+        for (let l = 0; l < layerCount; l++) products[l * n * n + i * n + j] = products[l * n * n + j * n + i] = pair[at + l]!;
       }
     }
-    const childSamples = this.samples[child]!;
-    const layers: LayerProducts[] = new Array(layerCount);
-    for (let l = 0; l < layerCount; l++) layers[l] = new SharedLayer(products[l]!, offsets[l]!, this.reference[l]!, set.length, childSamples[l]!.length);
-    return layers;
+    return { products, offsets, n };
   }
+}
+
+/** The greedy search's rules (detect-merges.ts), handed to the native search. */
+export interface ScreenSearch {
+  readonly maxParents: number;
+  readonly minStepGain: number;
+  readonly mergeResidual: number;
 }
 
 /** Up to this many models a tree's products are all computed at once (k² pairs; a large tree asks for ~11² per child). */

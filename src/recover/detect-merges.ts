@@ -25,7 +25,7 @@
  * c − p₁ ≈ v·p₁ + Σ_{p∈S∖p₁} w_p (p − p₁), i.e. weight 1 + v − Σ w_p on p₁.
  */
 
-import { type LayerProducts, MergeScreen, SCREEN_SLACK } from "./detect-merges-screen.ts";
+import { type LayerProducts, MergeScreen, SCREEN_SLACK, type ScreenSearch } from "./detect-merges-screen.ts";
 import { fitSparseMerge } from "./detect-sparse-merges.ts";
 
 /** Most parents a merge is searched with (mergekit configs combine 2–4 models as a rule). */
@@ -102,7 +102,10 @@ export type DistanceBar = number | (() => number);
 
 /** The screen's verdict for one child: false when fitMerge(samples, child, candidates, nearer) finds no merge (detect-merges-screen.ts). */
 export function mayBeLinearMerge(screen: MergeScreen, child: number, candidates: readonly number[], nearer: DistanceBar = Number.POSITIVE_INFINITY): boolean {
-  return candidates.length >= 2 && greedyFit(screen.layers(child, candidates), SCREEN_SLACK, nearer) !== undefined;
+  if (candidates.length < 2) return false;
+  // Natively where the kernels are (the same search, operation for operation); in TypeScript where they cannot tell.
+  const native = screen.fits(child, candidates, SCREEN_SLACK, typeof nearer === "number" ? nearer : undefined, SCREEN_SEARCH);
+  return native ?? greedyFit(screen.layers(child, candidates), SCREEN_SLACK, nearer) !== undefined;
 }
 
 /**
@@ -185,6 +188,11 @@ export function fitMerge(
   return found && mergeOf(grams, found.chosen, set, child, found.single);
 }
 
+/** Whether the TypeScript greedy search finds a fit on `grams` (the reference of MergeScreen.fits). */
+export function greedySearchFits(grams: readonly LayerProducts[], slack: number, nearer: DistanceBar = Number.POSITIVE_INFINITY): boolean {
+  return greedyFit(grams, slack, nearer) !== undefined;
+}
+
 /**
  * Steps 1–2 on one child's products (regressor 0 = p₁): the regressors of the smallest set
  * whose residual is below MERGE_RESIDUAL · min(r₁, nearer), and r₁; undefined when there is none. `slack`
@@ -222,6 +230,9 @@ function greedyFit(
 
 /** A parent must lower the fit's residual by this share at least (a merge's parents each explain a large part). */
 const MIN_STEP_GAIN = 0.1;
+
+/** The greedy search's rules, for the screen's native search (detect-merges-screen.ts). */
+export const SCREEN_SEARCH: ScreenSearch = { maxParents: MAX_PARENTS, minStepGain: MIN_STEP_GAIN, mergeResidual: MERGE_RESIDUAL };
 
 /** The merge found with regressors `chosen` (0 = p₁), keeping clearly positive weights only. */
 function mergeOf(grams: readonly LayerProducts[], chosen: readonly number[], set: readonly number[], child: number, single: number): DetectedMerge | undefined {

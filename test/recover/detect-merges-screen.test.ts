@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { fitMerge, mayBeLinearMerge, MERGE_CANDIDATES } from "../../src/recover/detect-merges.ts";
+import { fitMerge, greedySearchFits, mayBeLinearMerge, MERGE_CANDIDATES, SCREEN_SEARCH } from "../../src/recover/detect-merges.ts";
+import { SCREEN_SLACK } from "../../src/recover/detect-merges-screen.ts";
 import { MergeScreen } from "../../src/recover/detect-merges-screen.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { nativeKernels, type NativeKernels } from "../../src/kernels/native-kernels.ts";
@@ -108,5 +109,48 @@ describe.skipIf(native === undefined)("MergeScreen products", () => {
       screen.release();
     }
     reference.release();
+  });
+});
+
+describe.skipIf(native === undefined)("MergeScreen native search", () => {
+  test("answers as the TypeScript greedy search on the same products, or leaves it undecided only when the uncomputed bar is read", () => {
+    let decided = 0;
+    let asked = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 4, max: 12 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.constantFrom(SCREEN_SLACK, 0),
+        (seed, n, linear, arithmetic, slack) => {
+          const models = collection(seed, n, linear, arithmetic);
+          const screen = new MergeScreen(models, native);
+          for (let child = 0; child < models.length; child++) {
+            const candidates = candidatesOf(models, child);
+            for (let start = 0; start < 3 && start < candidates.length - 1; start++) {
+              const from = candidates.slice(start);
+              // No bar, a bar at some model's distance, or one not computed yet.
+              const nearest = models[child]!.reduce((sum, layer, l) => sum + layer.reduce((s, v, x) => s + (v - models[candidates[0]!]![l]![x]!) ** 2, 0), 0);
+              const bar = start === 0 ? Number.POSITIVE_INFINITY : Math.sqrt(nearest);
+              for (const known of [true, false]) {
+                const verdict = screen.fits(child, from, slack, known ? bar : undefined, SCREEN_SEARCH);
+                const reference = greedySearchFits(screen.layers(child, from), slack, known ? bar : () => bar);
+                asked++;
+                if (verdict === undefined) {
+                  expect(known).toBe(false);
+                  continue;
+                }
+                decided++;
+                expect(verdict).toBe(reference);
+              }
+            }
+          }
+          screen.release();
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(decided).toBeGreaterThan(asked / 2);
   });
 });

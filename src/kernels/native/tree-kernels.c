@@ -190,3 +190,140 @@ void mother_screen_products(const double *samples, int32_t models, const int32_t
     }
   }
 }
+
+/* Math.min and Math.max as JavaScript defines them: NaN wins, −0 below +0. */
+static double js_min(double a, double b) {
+  if (a != a || b != b) return NAN;
+  if (a == b) return signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+static double js_max(double a, double b) {
+  if (a != a || b != b) return NAN;
+  if (a == b) return signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
+/* One child's products as the merge screen's SharedLayer reads them (detect-merges-screen.ts): members 0 … m − 1, child m. */
+typedef struct {
+  const double *products; /* layers × n × n */
+  const double *offsets;  /* layers × n */
+  const double *reference;
+  int32_t n;
+} screen_layers;
+
+static inline double screen_p(const screen_layers *s, int32_t l, int32_t i, int32_t j) { return s->products[((int64_t)l * s->n + i) * s->n + j]; }
+
+static double screen_target(const screen_layers *s, int32_t l) {
+  const int32_t c = s->n - 1;
+  return screen_p(s, l, c, c) - 2 * screen_p(s, l, c, 0) + screen_p(s, l, 0, 0);
+}
+
+static double screen_gram(const screen_layers *s, int32_t l, int32_t a, int32_t b) {
+  if (a > b) return screen_gram(s, l, b, a);
+  const double *u = s->offsets + (int64_t)l * s->n;
+  const double p11 = screen_p(s, l, 0, 0);
+  if (b == 0) return p11 + 2 * u[0] + s->reference[l];
+  if (a == 0) return screen_p(s, l, b, 0) - p11 + u[b] - u[0];
+  return screen_p(s, l, a, b) - screen_p(s, l, a, 0) - screen_p(s, l, b, 0) + p11;
+}
+
+static double screen_right(const screen_layers *s, int32_t l, int32_t a) {
+  const int32_t c = s->n - 1;
+  const double *u = s->offsets + (int64_t)l * s->n;
+  const double p11 = screen_p(s, l, 0, 0);
+  if (a == 0) return screen_p(s, l, 0, c) - p11 + u[c] - u[0];
+  return screen_p(s, l, a, c) - screen_p(s, l, a, 0) - screen_p(s, l, 0, c) + p11;
+}
+
+#define SCREEN_MAX_SET 16
+
+/* solveSymmetric of detect-merges.ts, operation for operation (Cholesky with its tiny ridge). */
+static void solve_symmetric(const double *gram, const double *right, int32_t m, double *x) {
+  double lower[SCREEN_MAX_SET * SCREEN_MAX_SET] = {0}, z[SCREEN_MAX_SET];
+  double trace = 0;
+  for (int32_t a = 0; a < m; a++) trace += gram[a * m + a];
+  const double mean = trace / m;
+  const double ridge = 1e-12 * ((mean != 0 && mean == mean) ? mean : 1);
+  for (int32_t a = 0; a < m; a++) {
+    for (int32_t b = 0; b <= a; b++) {
+      double sum = gram[a * m + b] + (a == b ? ridge : 0.0);
+      for (int32_t c = 0; c < b; c++) sum -= lower[a * m + c] * lower[b * m + c];
+      lower[a * m + b] = a == b ? sqrt(js_max(sum, ridge)) : sum / lower[b * m + b];
+    }
+  }
+  for (int32_t a = 0; a < m; a++) {
+    double sum = right[a];
+    for (int32_t c = 0; c < a; c++) sum -= lower[a * m + c] * z[c];
+    z[a] = sum / lower[a * m + a];
+  }
+  for (int32_t a = m - 1; a >= 0; a--) {
+    double sum = z[a];
+    for (int32_t c = a + 1; c < m; c++) sum -= lower[c * m + a] * x[c];
+    x[a] = sum / lower[a * m + a];
+  }
+}
+
+/* residualOf of detect-merges.ts: √Σ_l max(0, ⟨y, y⟩ − the fit's explained part) for the regressors `chosen`. */
+static double screen_residual(const screen_layers *s, int32_t layers, const int32_t *chosen, int32_t count) {
+  double total = 0, gram[SCREEN_MAX_SET * SCREEN_MAX_SET], right[SCREEN_MAX_SET], x[SCREEN_MAX_SET];
+  for (int32_t l = 0; l < layers; l++) {
+    for (int32_t i = 0; i < count; i++) {
+      right[i] = screen_right(s, l, chosen[i]);
+      for (int32_t j = 0; j < count; j++) gram[i * count + j] = screen_gram(s, l, chosen[i], chosen[j]);
+    }
+    solve_symmetric(gram, right, count, x);
+    double explained = 0;
+    for (int32_t a = 0; a < count; a++) explained += x[a] * right[a];
+    total += js_max(0, screen_target(s, l) - explained);
+  }
+  return sqrt(total);
+}
+
+/*
+ * greedyFit of detect-merges.ts on one child's shared products, operation for operation, so its
+ * verdict is the TypeScript one's: 1 when it finds a fit (the child may be a merge), 0 when it
+ * finds none, −1 when it cannot tell without `nearer` (nearer_known 0: the caller's bar is not
+ * computed yet, and a step reached the acceptance test; the caller then searches in TypeScript).
+ */
+int32_t mother_screen_fit(const double *products, const double *offsets, const double *reference, int32_t layers, int32_t n, double slack,
+                          double nearer, int32_t nearer_known, int32_t max_parents, double min_step_gain, double merge_residual) {
+  const screen_layers s = {products, offsets, reference, n};
+  const int32_t m = n - 1;
+  if (max_parents > SCREEN_MAX_SET || m < 1) return -1;
+  double single = INFINITY;
+  for (int32_t at = 0; at < m; at++) {
+    double sum = 0;
+    for (int32_t l = 0; l < layers; l++) {
+      const double target = screen_target(&s, l);
+      sum = sum + (at == 0 ? target : target - 2 * screen_right(&s, l, at) + screen_gram(&s, l, at, at));
+    }
+    single = js_min(single, sum);
+  }
+  single = sqrt(single);
+  if (!(single > 0)) return slack > 0 ? 1 : 0;
+  int32_t chosen[SCREEN_MAX_SET] = {0};
+  int32_t size = 1;
+  double residual = single;
+  while (size < max_parents) {
+    int32_t best = -1;
+    double best_residual = 0;
+    for (int32_t at = 1; at < m; at++) {
+      int taken = 0;
+      for (int32_t i = 0; i < size; i++) taken |= chosen[i] == at;
+      if (taken) continue;
+      chosen[size] = at;
+      const double trial = screen_residual(&s, layers, chosen, size + 1);
+      if (best < 0 || trial < best_residual) best = at, best_residual = trial;
+    }
+    if (best < 0 || best_residual > (1 - min_step_gain) * (1 + slack) * residual) return 0;
+    chosen[size++] = best;
+    residual = best_residual;
+    /* min(single, nearer) ≤ single: above the bar at `single` it is above the bar at any `nearer`. */
+    if (nearer_known) {
+      if (residual <= merge_residual * (1 + slack) * js_min(single, nearer)) return 1;
+    } else if (residual <= merge_residual * (1 + slack) * single) {
+      return -1;
+    }
+  }
+  return 0;
+}
