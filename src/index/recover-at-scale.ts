@@ -54,16 +54,21 @@ export async function recoverAtScale(
   mark("threads started");
   const { MODELS_PER_MESSAGE } = await import("./fingerprint-pool.ts");
   const { recoverFromFingerprints } = await import("./recover-from-index.ts");
+  const { SpeculativeTrees } = await import("./speculative-trees.ts");
   mark("index modules loaded");
+  // Trees guessed from the fingerprints as they come, recovered while the components are found (speculative-trees.ts).
+  const guesses = new SpeculativeTrees(threads);
   // Each batch of models goes to the threads as soon as its headers are read: fingerprinting
   // overlaps the main thread's reading of the rest (~0.7 s of headers at 10,000 models).
   const batches: Promise<Fingerprint[]>[] = [];
   const pending: ModelSource[] = [];
   let finished = 0;
   const send = () => {
-    const batch = threads.fingerprint(pending.splice(0)).then((fingerprints) => {
+    const [at, models] = [batches.length, pending.splice(0)];
+    const batch = threads.fingerprint(models).then((fingerprints) => {
       finished += fingerprints.length;
       effects.fingerprinted?.(finished, located.length);
+      guesses.add(at, fingerprints, models);
       return fingerprints;
     });
     batch.catch(() => {}); // awaited below; a header failing first must not leave it unhandled
@@ -80,11 +85,14 @@ export async function recoverAtScale(
     });
     if (pending.length > 0) send();
     mark(`headers read, ${batches.length} batches sent`);
+    guesses.release();
     const fingerprints = (await Promise.all(batches)).flat();
-    mark("fingerprints in");
+    guesses.finish();
+    mark(`fingerprints in, ${guesses.guesses} trees guessed`);
     fingerprints.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const discovered = new Map(models.map((model) => [resolve(model.path), model]));
-    return await recoverFromFingerprints(fingerprints, undefined, options, effects, discovered, threads);
+    guesses.hold(fingerprints.length);
+    return await recoverFromFingerprints(fingerprints, undefined, options, effects, discovered, threads, guesses);
   } finally {
     threads.close();
   }

@@ -31,9 +31,11 @@ import type { DistanceChoice } from "../recover/tree-distance.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { FINGERPRINT_VERSION, statNow, type Fingerprint } from "./fingerprint.ts";
 import { openIndexedModels, placeAdapters } from "./place-adapters.ts";
-import { comparableOf, relatedComponentsOf } from "./related-components.ts";
+import { comparableOf, relatedComponentsYielding } from "./related-components.ts";
 import { type CachedTree, TreeCache } from "./tree-cache.ts";
 import { TreePool } from "./tree-pool.ts";
+import type { SpeculativeTrees } from "./speculative-trees.ts";
+import { treeJobOf } from "./recover-tree-job.ts";
 import { mark } from "../ui/timeline.ts";
 
 const SILENT: RecoverEffects = { progress: () => {}, log: () => {} };
@@ -50,7 +52,8 @@ export async function recoverFromIndex(dir: string, overrides: Partial<RecoverOp
  * Steps 2–5 on fingerprints already at hand (sorted by path): from an index, or computed just
  * now by `mother recover` on a large set (recover-at-scale.ts: no tree cache, the models as
  * discovered, by resolved path, so that a tree's worker need not discover them again, and the
- * threads that fingerprinted them, started with `options` less the cache folder).
+ * threads that fingerprinted them, started with `options` less the cache folder, and the trees
+ * it guessed and started meanwhile).
  */
 export async function recoverFromFingerprints(
   fingerprints: readonly Fingerprint[],
@@ -59,6 +62,7 @@ export async function recoverFromFingerprints(
   effects: RecoverEffects,
   discovered?: ReadonlyMap<string, ModelSource>,
   threads?: TreePool,
+  guesses?: Pick<SpeculativeTrees, "claim" | "settle">,
 ): Promise<RecoveryResult> {
   // 2. Adapters placed as the ordinary path places them: the set's stored models are clustered, each adapter joins its base's tree.
   const placed = await placeAdapters(fingerprints, discovered, effects.log);
@@ -73,7 +77,7 @@ export async function recoverFromFingerprints(
   }
   const components: Fingerprint[][] = [];
   for (const group of byArchitecture.values()) {
-    const { components: found, search } = relatedComponentsOf(group.map(comparableOf));
+    const { components: found, search } = await relatedComponentsYielding(group.map(comparableOf));
     effects.log(`${group.length} models of one architecture: ${found.length} trees from their fingerprints (${search})`);
     mark(`related components of ${group.length} models: ${found.length} (${search})`);
     components.push(...found.map((members) => members.map((m) => group[m]!)));
@@ -107,20 +111,21 @@ export async function recoverFromFingerprints(
     // An attached adapter's statistics are those of base + Δ, read now (its entry holds its factors only).
     const adapterModels = placed.attached.map(({ fingerprint }) => models?.get(fingerprint.path) ?? bug(`${fingerprint.path} was opened`));
     const adapterStats = adapterModels.length > 0 ? pool.fingerprint(adapterModels) : Promise.resolve([]);
-    trees = await Promise.all(
-      components.map(async (members, c) => {
-        if (members.length === 1) return loneTree(members[0]!, options);
-        let tree = cached[c];
-        if (!tree) {
-          const files = members.flatMap((m) => m.files.map(([file, size]) => [file, size] as const));
-          tree = await pool.recover({ paths: members.map((m) => m.path), files, ...(await treeModels(members, models, effects.log)) });
-          await cache?.set(keys[c]!, tree);
-        }
-        done += members.reduce((sum, f) => sum + bytesOf(f), 0);
-        effects.progress(done, total);
-        return tree;
-      }),
-    );
+    const recovered = components.map(async (members, c) => {
+      if (members.length === 1) return loneTree(members[0]!, options);
+      let tree = cached[c];
+      if (!tree) {
+        // A tree started before the components were known (speculative-trees.ts), claimed before this function's first await.
+        const guessed = guesses?.claim(members);
+        tree = await (guessed ?? pool.recover({ ...treeJobOf(members), ...(await treeModels(members, models, effects.log)) }));
+        await cache?.set(keys[c]!, tree);
+      }
+      done += members.reduce((sum, f) => sum + bytesOf(f), 0);
+      effects.progress(done, total);
+      return tree;
+    });
+    guesses?.settle();
+    trees = await Promise.all(recovered);
     adapterFingerprints = await adapterStats;
     mark("trees recovered");
   } finally {

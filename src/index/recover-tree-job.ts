@@ -9,6 +9,8 @@ import type { ModelSource } from "../types.ts";
 import type { RecoverOptions } from "../recover/options.ts";
 import { recoverModels } from "../recover/recover.ts";
 import type { CachedTree } from "./tree-cache.ts";
+import type { Fingerprint } from "./fingerprint.ts";
+import { bug } from "../errors.ts";
 
 /**
  * A tree whose files total at most this many bytes is read into memory whole, one pread per
@@ -23,6 +25,13 @@ export interface TreeJob {
   readonly files: readonly (readonly [file: string, size: number])[];
   /** The models as discovered already, when the caller has them (then `paths` are not discovered again). */
   readonly models?: readonly ModelSource[];
+}
+
+/** The job of the tree of `members` (in path order); with `models` (by resolved path), the models as discovered already. */
+export function treeJobOf(members: readonly Fingerprint[], models?: ReadonlyMap<string, ModelSource>): TreeJob {
+  const paths = members.map((m) => m.path);
+  const files = members.flatMap((m) => m.files.map(([file, size]) => [file, size] as const));
+  return { paths, files, ...(models ? { models: members.map((m) => models.get(m.path) ?? bug(`${m.path} was discovered`)) } : {}) };
 }
 
 /** Recovers one tree's models. */

@@ -59,6 +59,16 @@ export class TreePool {
     return this.pool.submit({ models }) as Promise<Fingerprint[]>;
   }
 
+  /** Takes back the tree jobs among `jobs` still queued (their promises reject with WithdrawnTask); returns how many. */
+  withdraw(jobs: ReadonlySet<TreeJob>): number {
+    return this.pool.withdraw((task) => "job" in task && jobs.has(task.job));
+  }
+
+  /** Hands up to `depth` tasks to each thread from now on (two by default: see the constructor). */
+  setDepth(depth: number): void {
+    this.pool.setDepth(depth);
+  }
+
   /** Stops the workers. */
   close(): void {
     this.pool.close();

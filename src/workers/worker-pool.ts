@@ -29,6 +29,13 @@ export function errorOf(failure: WorkerFailure, doing: string): Error {
   return new MotherError(failure.file, failure.problem, failure.detail, failure.code);
 }
 
+/** The rejection of a task taken back from a pool's queue before it ran (WorkerPool.withdraw). */
+export class WithdrawnTask extends Error {
+  constructor(pool: string) {
+    super(`${pool} task withdrawn`);
+  }
+}
+
 /** How a pool runs its tasks. */
 export interface WorkerPoolSpec<Task, Result> {
   /** The worker entry (a module URL). */
@@ -65,8 +72,11 @@ export class WorkerPool<Task, Result> {
   private readonly queue: Queued<Task, Result>[] = [];
   /** In-process pools run tasks one after another on this chain. */
   private serial: Promise<unknown> = Promise.resolve();
+  /** Tasks handed to a worker at once (spec.depth, or setDepth). */
+  private depth: number;
 
   constructor(private readonly spec: WorkerPoolSpec<Task, Result>) {
+    this.depth = spec.depth ?? 1;
     this.workers = Array.from({ length: Math.max(0, spec.workers) }, () => new Worker(spec.entry, { env: workerEnv() }));
     for (const worker of this.workers) {
       const handed: Queued<Task, Result>[] = [];
@@ -104,6 +114,24 @@ export class WorkerPool<Task, Result> {
     });
   }
 
+  /**
+   * Takes back the queued tasks (not yet handed to a worker) that `unwanted` picks, rejecting
+   * each with a WithdrawnTask; a task a worker holds already runs to its end. Returns how many.
+   */
+  withdraw(unwanted: (task: Task) => boolean): number {
+    const kept = this.queue.filter((queued) => !unwanted(queued.task));
+    const taken = this.queue.filter((queued) => unwanted(queued.task));
+    this.queue.splice(0, this.queue.length, ...kept);
+    for (const queued of taken) queued.reject(new WithdrawnTask(this.spec.name));
+    return taken.length;
+  }
+
+  /** Hands up to `depth` tasks to each worker from now on (see WorkerPoolSpec.depth). */
+  setDepth(depth: number): void {
+    this.depth = Math.max(1, depth);
+    this.pump();
+  }
+
   /** Stops the workers and rejects the tasks still queued (a pool that failed mid-batch must be closed, not reused). */
   close(): void {
     for (const worker of this.workers) worker.terminate();
@@ -112,7 +140,7 @@ export class WorkerPool<Task, Result> {
 
   /** Hands queued tasks to the least busy workers, up to `depth` each. */
   private pump(): void {
-    const depth = this.spec.depth ?? 1;
+    const depth = this.depth;
     while (this.queue.length > 0) {
       let worker: Worker | undefined;
       for (const candidate of this.workers) if (this.handed.get(candidate)!.length < (worker ? this.handed.get(worker)!.length : depth)) worker = candidate;

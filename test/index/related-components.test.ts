@@ -6,7 +6,14 @@ import { layerStats, rootMeanSquareOf } from "../../src/stats/layer-stats.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { RELATED_BELOW, quantileOfSorted } from "../../src/recover/cluster-models.ts";
 import { fingerprintLayers, fingerprintModel, SAMPLES_PER_LAYER } from "../../src/index/fingerprint.ts";
-import { comparableOf, estimatedRelativeDistance, nearestNeighbours, relatedComponentsOf, type Comparable } from "../../src/index/related-components.ts";
+import {
+  comparableOf,
+  estimatedRelativeDistance,
+  nearestNeighbours,
+  relatedComponentsOf,
+  relatedComponentsYielding,
+  type Comparable,
+} from "../../src/index/related-components.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
@@ -95,5 +102,29 @@ describe("related components from fingerprints", () => {
     const found = nearestNeighbours(models, 4);
     expect(found.length).toBe(30 * 5);
     for (let i = 0; i < 30; i++) expect(found[i * 5]).toBe(i);
+  });
+
+  test("found in slices between turns of the event loop, the components are those of one pass (513 models: a last slice of one)", async () => {
+    const layers = 3;
+    const models: Comparable[] = [];
+    for (let c = 0; c < 27; c++) {
+      const centre = makeGaussian(layers * SAMPLES_PER_LAYER, 3000 + c);
+      for (let m = 0; m < 19; m++) {
+        const noise = makeGaussian(layers * SAMPLES_PER_LAYER, 70_000 + c * 19 + m);
+        models.push({ samples: Float32Array.from(centre, (x, i) => x + 0.3 * noise[i]!), rms: new Float64Array(layers).fill(1) });
+      }
+    }
+    const order = Array.from({ length: models.length }, (_, i) => (i % 27) * 19 + Math.floor(i / 27));
+    const shuffled = order.map((i) => models[i]!);
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    const yielding = await relatedComponentsYielding(shuffled, { everyPairUpTo: 0 });
+    clearInterval(ticking);
+    expect(yielding.search).toBe("nearest neighbours");
+    expect(yielding.components).toEqual(relatedComponentsOf(shuffled, { everyPairUpTo: Infinity }).components);
+    expect(yielding.components).toHaveLength(27);
+    expect(turns).toBeGreaterThan(0); // other work ran in between
+    const neighbours = nearestNeighbours(shuffled, 4);
+    for (let i = 0; i < 513; i++) expect(neighbours[i * 5]).toBe(i);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { BugError, MotherError } from "../../src/errors.ts";
-import { errorOf, failureOf, WorkerPool } from "../../src/workers/worker-pool.ts";
+import { errorOf, failureOf, WithdrawnTask, WorkerPool } from "../../src/workers/worker-pool.ts";
 
 describe("worker pool", () => {
   test("a MotherError crosses the thread boundary with its file, problem, detail and code", () => {
@@ -36,6 +36,41 @@ describe("worker pool", () => {
     const results = await Promise.allSettled([pool.submit(1), pool.submit(2), pool.submit(3)]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(log).toEqual(["start 1", "end 1", "start 2", "start 3", "end 3"]);
+    pool.close();
+  });
+
+  // A worker that answers each task, 20 ms after it arrives and in order, with how many tasks it had received by then.
+  const COUNTING_WORKER = URL.createObjectURL(
+    new Blob(
+      [
+        `let received = 0; let turn = Promise.resolve();
+         onmessage = () => { received++; turn = turn.then(() => new Promise((r) => setTimeout(r, 20))).then(() => postMessage({ result: received })); };`,
+      ],
+      { type: "application/javascript" },
+    ),
+  );
+  const countingPool = (depth: number) =>
+    new WorkerPool<number, number>({ entry: COUNTING_WORKER, workers: 1, depth, inProcess: async () => 0, message: (n) => n, name: "test", doing: "testing" });
+
+  test("withdraw takes back only queued tasks, rejecting them as withdrawn; handed and kept ones still run", async () => {
+    const pool = countingPool(1);
+    const submitted = [1, 2, 3, 4, 5].map((n) => pool.submit(n));
+    // Task 1 is with the worker; 2–5 wait in the queue. Even ones are taken back, 1 too if it could be (it cannot).
+    expect(pool.withdraw((n) => n % 2 === 0 || n === 1)).toBe(2);
+    const settled = await Promise.allSettled(submitted);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected", "fulfilled"]);
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(WithdrawnTask);
+    // One task at a time: the worker never held more than the one it was running.
+    expect(settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []))).toEqual([1, 2, 3]);
+    pool.close();
+  });
+
+  test("setDepth hands more tasks at once from then on", async () => {
+    const pool = countingPool(1);
+    pool.setDepth(3);
+    const results = await Promise.all([1, 2, 3, 4].map((n) => pool.submit(n)));
+    // Three handed at once before the first answer (with depth 1 it would say 1); the fourth as soon as it came.
+    expect(results).toEqual([3, 4, 4, 4]);
     pool.close();
   });
 });
