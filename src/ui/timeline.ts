@@ -10,18 +10,20 @@
  * hand to their threads (workerEnv), whose own clocks start when they do. Off, a mark costs one
  * branch.
  */
-import { isMainThread, threadId } from "node:worker_threads";
-
 /** The process start in epoch milliseconds, or undefined when no timeline is asked for. */
 const origin = ((): number | undefined => {
   const value = process.env.MOTHER_TIMELINE;
   if (value === undefined || value === "" || value === "0") return undefined;
   const given = Number(value);
   // A number past 2001 in epoch ms is the main thread's start, set below; anything else ("1") asks for a timeline.
-  if (!isMainThread && Number.isFinite(given) && given > 1e12) return given;
+  if (!Bun.isMainThread && Number.isFinite(given) && given > 1e12) return given;
   process.env.MOTHER_TIMELINE = String(performance.timeOrigin);
   return performance.timeOrigin;
 })();
+
+/** The thread's name in marks; node:worker_threads (its threadId) is loaded only then: its import takes 3–8 ms, most of it node:stream. */
+const thread =
+  origin === undefined ? "" : Bun.isMainThread ? "main" : `worker ${(require("node:worker_threads") as typeof import("node:worker_threads")).threadId}`;
 
 /** Whether marks are printed. */
 export const timelineOn = origin !== undefined;
@@ -34,7 +36,6 @@ export function timelineNow(): number {
 /** Prints one mark (see the module comment); `write` is the output (tests pass a recorder). */
 export function mark(what: string, write: (line: string) => void = (line) => process.stderr.write(line)): void {
   if (origin === undefined) return;
-  const thread = isMainThread ? "main" : `worker ${threadId}`;
   write(`timeline ${timelineNow().toFixed(1).padStart(8)} ms  ${thread.padEnd(9)}  ${what}\n`);
 }
 
