@@ -10,6 +10,7 @@
  * tree, place-adapters.ts). Only with `--trees auto` and without `--stats` (whose entropy needs
  * the layer pass); other options take the ordinary path (recover.ts), whatever the set's size.
  */
+import { readdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { locateModels, openLocatedModels } from "../io/discover-models.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
@@ -29,6 +30,20 @@ export interface ScaleEffects extends RecoverEffects {
   readonly fingerprinted?: (done: number, total: number) => void;
 }
 
+/** Whether `paths` hold `from` entries or more, at a glance (one readdir each, names only): a folder of that many entries likely holds that many models. */
+async function looksLarge(paths: readonly string[], from: number): Promise<boolean> {
+  if (paths.length >= from) return true;
+  const entries = await Promise.all(
+    paths.map((path) =>
+      readdir(path).then(
+        (names) => names.length,
+        () => 0,
+      ),
+    ),
+  );
+  return entries.reduce((sum, count) => sum + count, 0) >= from;
+}
+
 /**
  * The Model Graph of the models under `paths` through fingerprints, from `from` models on;
  * undefined when the set is smaller or the options need the layer pass (the caller runs recover()).
@@ -42,16 +57,31 @@ export async function recoverAtScale(
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
   if (options.trees !== "auto" || options.fullStatistics) return undefined;
   mark("recovery starts");
-  const located = (await Promise.all(paths.map(locateModels))).flat();
+  // The threads that will fingerprint and then recover the trees start first: their start-up
+  // (~0.05–0.3 s with the kernels) overlaps the listing when a glance at the paths promises a
+  // large set (else right after it), the loading of the modules below and the reading of the
+  // headers, and is paid once. A set that turns out small closes them unused.
+  const startThreads = async () => {
+    // Loaded only now: a small recovery never comes here.
+    const { TreePool } = await import("./tree-pool.ts");
+    const started = new TreePool(Math.min(2, navigator.hardwareConcurrency || 1), { ...options, cacheFolder: undefined });
+    mark("threads started");
+    return started;
+  };
+  const early = (await looksLarge(paths, from)) ? await startThreads() : undefined;
+  const located = await Promise.all(paths.map(locateModels)).then(
+    (lists) => lists.flat(),
+    (error: unknown) => {
+      early?.close();
+      throw error;
+    },
+  );
   mark(`listed ${located.length} models`);
-  if (located.length < from) return undefined;
-  // The threads that will recover the trees start first and fingerprint first: their start-up
-  // (~0.05–0.3 s with the kernels) overlaps the loading of the modules below and the reading of
-  // the headers, and is paid once. Loaded only now: the ANN index takes ~0.01 s to import, a
-  // small recovery never comes here.
-  const { TreePool } = await import("./tree-pool.ts");
-  const threads = new TreePool(Math.min(2, navigator.hardwareConcurrency || 1), { ...options, cacheFolder: undefined });
-  mark("threads started");
+  if (located.length < from) {
+    early?.close();
+    return undefined;
+  }
+  const threads = early ?? (await startThreads());
   const { MODELS_PER_MESSAGE } = await import("./fingerprint-pool.ts");
   const { recoverFromFingerprints } = await import("./recover-from-index.ts");
   const { SpeculativeTrees } = await import("./speculative-trees.ts");

@@ -71,4 +71,21 @@ describe("recoverAtScale", () => {
       expect(lines).toEqual([]);
     }
   });
+
+  test("a folder of many entries but few models starts the threads early, closes them, and leaves the set to the ordinary recovery", async () => {
+    const few = await mkdtemp(join(tmpdir(), "mother-recover-at-scale-few-"));
+    try {
+      await writeSyntheticTrees(
+        few,
+        ["a", "b"].map((root) => ({ root, children: 1, grandchildren: 0 })),
+      );
+      for (let i = 0; i < 10; i++) await writeFile(join(few, `notes-${i}.txt`), "not a model");
+      const lines: string[] = [];
+      // 14 entries promise 12 models or more; the listing finds 4.
+      expect(await recoverAtScale([few], {}, { progress: () => {}, log: (line) => lines.push(line) }, 12)).toBeUndefined();
+      expect(lines).toEqual([]);
+    } finally {
+      await rm(few, { recursive: true, force: true });
+    }
+  });
 });
