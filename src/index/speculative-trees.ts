@@ -67,7 +67,10 @@ export class SpeculativeTrees {
   /** Batch number `at` of the fingerprints, in the order read, and the models they are of (same order). */
   add(at: number, fingerprints: readonly Fingerprint[], models: readonly ModelSource[]): void {
     if (this.off) return;
-    if (fingerprints.some((f) => f.format === "peft")) return this.stop();
+    if (fingerprints.some((f) => f.format === "peft")) {
+      this.stop();
+      return;
+    }
     this.batches[at] = { fingerprints, models };
     for (let batch = this.batches[this.linkedBatches]; batch; batch = this.batches[++this.linkedBatches]) {
       for (const [i, fingerprint] of batch.fingerprints.entries()) {
