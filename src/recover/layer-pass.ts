@@ -65,7 +65,7 @@ export function jobBytes(job: LayerJob): number {
 }
 
 /** Values per model the job reads: the whole layer, or its sample in whole rows. */
-function valueCount(job: LayerJob): number {
+export function valueCount(job: LayerJob): number {
   const count = job.shape.reduce((product, size) => product * size, 1);
   if (job.sampleValues === undefined) return count;
   const row = job.shape.length === 2 ? job.shape[1]! : 1;
@@ -73,7 +73,7 @@ function valueCount(job: LayerJob): number {
 }
 
 /** The groups of models whose pairs a distance job compares (all models in one by default). */
-function comparedGroups(job: LayerJob): readonly (readonly number[])[] {
+export function comparedGroups(job: LayerJob): readonly (readonly number[])[] {
   return job.pairGroups ?? [job.tensors.map((_, m) => m)];
 }
 
@@ -330,63 +330,13 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
 }
 
 /** Values per model the kernel path reads and sweeps at a time (whole rows; the job's own count when it is smaller). */
-function chunkValues(job: LayerJob): number {
+export function chunkValues(job: LayerJob): number {
   const matrix = job.shape.length === 2;
   const cols = matrix ? job.shape[1]! : 1;
   const sketched = job.roles.sketch && matrix;
   // A row sample is copied, not swept: ordinary chunks serve it.
   const rowsPerChunk = Math.max(1, Math.floor((sketched && !job.probeWidth ? SKETCH_CHUNK_VALUES : CHUNK_VALUES) / cols));
   return Math.min(valueCount(job), rowsPerChunk * cols);
-}
-
-/**
- * The result of `job` taken from that of `sample`, a clustering sample of the same layer read
- * before it (recover.ts, clusterOnSampleFirst), when the sample read the whole layer in the one
- * chunk `job` reads it in: the same values swept by the same kernels in the same order give the
- * same statistics, zeros, grid and pairwise |Δ| bit for bit, the pairs outside `job`'s groups
- * read +∞ as its own pass leaves them. So a small layer is read once, not twice (on 0.33 MB
- * models every distance layer fits in a sample). Undefined when `job` must be read itself: it
- * sketches, asks for entropy, samples, or the sample did not cover the layer in one chunk.
- */
-export function resultFromWholeSample(job: LayerJob, sample: LayerJob, result: LayerResult): LayerResult | undefined {
-  const count = job.shape.reduce((product, size) => product * size, 1);
-  const covered =
-    sample.tensors === job.tensors &&
-    sample.name === job.name &&
-    sample.roles.distance &&
-    !sample.roles.sketch &&
-    sample.pairGroups === undefined &&
-    sample.histogramBins === 0 &&
-    job.histogramBins === 0 &&
-    job.sampleValues === undefined &&
-    !job.roles.sketch &&
-    job.probeWidth === undefined &&
-    valueCount(sample) === count &&
-    chunkValues(sample) === count &&
-    chunkValues(job) === count;
-  if (!covered) return undefined;
-  const n = job.tensors.length;
-  const pairs = (values: Float64Array) => (job.roles.distance ? pairsWithin(n, comparedGroups(job), values) : new Float64Array(0));
-  return {
-    name: job.name,
-    stats: [...result.stats],
-    maxAbsDiff: pairs(result.maxAbsDiff),
-    meanAbsDiff: pairs(result.meanAbsDiff),
-    sketches: [],
-    zeroFraction: [...result.zeroFraction],
-    gridLevels: [...result.gridLevels],
-  };
-}
-
-/** n × n pair values of `all` (every pair) as assemblePairs lays out a pass over `groups`: +∞ between groups, 0 on the diagonal. */
-function pairsWithin(n: number, groups: readonly (readonly number[])[], all: Float64Array): Float64Array {
-  const only = groups.length === 1 && groups[0]!.length === n ? groups[0] : undefined;
-  // One group of every model: its k × k matrix is the pass's, in its members' order.
-  if (only) return Float64Array.from({ length: n * n }, (_, at) => all[only[Math.floor(at / n)]! * n + only[at % n]!]!);
-  const out = new Float64Array(n * n).fill(Infinity);
-  for (let i = 0; i < n; i++) out[i * n + i] = 0;
-  for (const members of groups) for (const a of members) for (const b of members) out[a * n + b] = all[a * n + b]!;
-  return out;
 }
 
 /** The kernel pointer of an f32 tensor's first `count` values when its file is held in kernel memory, 4-byte aligned; else undefined. */

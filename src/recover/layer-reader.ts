@@ -5,7 +5,8 @@
  * is adjustable.
  */
 import type { TensorInfo } from "../types.ts";
-import { jobBytes, resultFromWholeSample, type LayerJob, type LayerResult } from "./layer-pass.ts";
+import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
+import { resultFromWholeSample } from "./whole-sample.ts";
 import type { LayerPool } from "./layer-pool.ts";
 import { LayerCache } from "./layer-cache.ts";
 
