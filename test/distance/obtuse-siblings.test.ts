@@ -60,22 +60,39 @@ describe("obtuseShadows", () => {
           const shadows = obtuseShadows(d, k);
           const minus = (a: readonly number[], b: readonly number[]) => a.map((x, i) => x - b[i]!);
           const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
-          // exact integer arithmetic: some a ≠ mid nearer to mid than other (|a − mid|² < |other − mid|²) at an obtuse angle at mid
-          const seenFrom = (mid: number, other: number) =>
+          // exact integer arithmetic: some a ≠ mid nearer to mid than other (|a − mid|² < |other − mid|²) at an obtuse angle at mid;
+          // with `ties`, also a at the same distance as other: the rule sees the distances rounded (square roots), so an
+          // exact tie may read either way, and only there is either answer right
+          const seenFrom = (mid: number, other: number, ties: boolean) =>
             points.some((_, a) => {
               if (a === mid || a === other) return false;
               const am = minus(points[a]!, points[mid]!);
               const om = minus(points[other]!, points[mid]!);
-              return dot(am, am) > 0 && dot(am, am) < dot(om, om) && dot(am, om) < 0;
+              const nearer = ties ? dot(am, am) <= dot(om, om) : dot(am, am) < dot(om, om);
+              return dot(am, am) > 0 && nearer && dot(am, om) < 0;
             });
           for (let m = 0; m < k; m++) {
             for (let b = 0; b < k; b++) {
-              if (m !== b) expect(shadows[m * k + b]).toBe(seenFrom(m, b) || seenFrom(b, m) ? 1 : 0);
+              if (m === b) continue;
+              if (seenFrom(m, b, false) || seenFrom(b, m, false)) expect(shadows[m * k + b]).toBe(1);
+              else if (!seenFrom(m, b, true) && !seenFrom(b, m, true)) expect(shadows[m * k + b]).toBe(0);
             }
           }
         },
       ),
-      { numRuns: 200 },
+      {
+        numRuns: 200,
+        examples: [
+          [
+            [
+              [7, -4, 0],
+              [3, -1, 2],
+              [0, 0, 0],
+              [7, -9, 2],
+            ],
+          ],
+        ],
+      },
     );
   });
 });
