@@ -22,11 +22,13 @@
  *
  * The fit runs on a sample of each distance layer (the layer's first values, read by
  * merge-samples.ts), centred on p₁ so that models that differ by 1 % are not collinear in f64:
- * c − p₁ ≈ v·p₁ + Σ_{p∈S∖p₁} w_p (p − p₁), i.e. weight 1 + v − Σ w_p on p₁.
+ * c − p₁ ≈ v·p₁ + Σ_{p∈S∖p₁} w_p (p − p₁), i.e. weight 1 + v − Σ w_p on p₁ (merge-least-squares.ts).
+ * How the merges found then shape the tree: anchor-merges.ts.
  */
 
 import { type LayerProducts, MergeScreen, SCREEN_SLACK, type ScreenSearch } from "./detect-merges-screen.ts";
 import { fitSparseMerge } from "./detect-sparse-merges.ts";
+import { centredGrams, fitLayer, residualOf, solveScratch, totalResidual } from "./merge-least-squares.ts";
 
 /** Most parents a merge is searched with (mergekit configs combine 2–4 models as a rule). */
 export const MAX_PARENTS = 4;
@@ -216,7 +218,7 @@ function greedyFit(
     let best: { at: number; residual: number } | undefined;
     for (let at = 1; at < m; at++) {
       if (chosen.includes(at)) continue;
-      const trial = residualOf(grams, [...chosen, at]);
+      const trial = residualOf(grams, [...chosen, at], SCRATCH);
       if (!best || trial < best.residual) best = { at, residual: trial };
     }
     // A step that explains little more is a fine-tune's new direction, not another parent.
@@ -230,6 +232,9 @@ function greedyFit(
 
 /** A parent must lower the fit's residual by this share at least (a merge's parents each explain a large part). */
 const MIN_STEP_GAIN = 0.1;
+
+/** The greedy search's solve buffers (residualOf: one search at a time per thread). */
+const SCRATCH = solveScratch(MAX_PARENTS);
 
 /** The greedy search's rules, for the screen's native search (detect-merges-screen.ts). */
 export const SCREEN_SEARCH: ScreenSearch = { maxParents: MAX_PARENTS, minStepGain: MIN_STEP_GAIN, mergeResidual: MERGE_RESIDUAL };
@@ -277,218 +282,4 @@ export function resolveMerges(candidates: readonly DetectedMerge[]): DetectedMer
     if (!sameRelation) accepted.push(merge);
   }
   return accepted.sort((a, b) => a.child - b.child);
-}
-
-/** One layer's least-squares fit: the weight of each model of the set, and the residual's squared norm. */
-interface LayerFit {
-  readonly weights: Float64Array;
-  readonly squaredResidual: number;
-}
-
-function totalResidual(fits: readonly LayerFit[]): number {
-  return Math.sqrt(fits.reduce((sum, f) => sum + f.squaredResidual, 0));
-}
-
-/**
- * One layer's inner products, centred on p₁ (set[0]) so that models 1 % apart are not collinear
- * in f64: regressors v₀ = p₁, v_j = set[j] − p₁; target y = c − p₁. Every subset's fit is then
- * a small solve, without touching the samples again. Products are computed when first asked
- * for: the greedy search's first step needs only each regressor with itself, v₀ and y (3m of
- * the m²/2), and most models (fine-tunes) stop there.
- */
-class LayerGram implements LayerProducts {
-  readonly size: number;
-  readonly count: number;
-  /** The set's samples of this layer, and v_a once formed (v₀ = p₁ itself). */
-  private readonly samples: Float64Array[];
-  private readonly columns: (Float64Array | undefined)[];
-  private readonly y: Float64Array;
-  private readonly products: Float64Array;
-  /** ⟨y, y⟩. */
-  readonly target: number;
-
-  constructor(samples: readonly (readonly Float64Array[])[], child: number, set: readonly number[], layer: number) {
-    const base = samples[set[0]!]![layer]!;
-    this.count = set.length;
-    this.size = base.length;
-    this.samples = set.map((p) => samples[p]![layer]!);
-    this.columns = set.map((_, at) => (at === 0 ? base : undefined));
-    this.y = difference(samples[child]![layer]!, base);
-    this.target = dot(this.y, this.y);
-    // m × m Gram, then ⟨v_a, y⟩ in the last row; NaN until computed.
-    this.products = new Float64Array((this.count + 1) * this.count).fill(Number.NaN);
-  }
-
-  /** ⟨v_a, v_b⟩. */
-  gram(a: number, b: number): number {
-    const at = Math.max(a, b) * this.count + Math.min(a, b);
-    const known = this.products[at]!;
-    if (!Number.isNaN(known)) return known;
-    return (this.products[at] = dot(this.column(a), this.column(b)));
-  }
-
-  private column(a: number): Float64Array {
-    return (this.columns[a] ??= difference(this.samples[a]!, this.samples[0]!));
-  }
-
-  /** ⟨v_a, y⟩. */
-  right(a: number): number {
-    const at = this.count * this.count + a;
-    const known = this.products[at]!;
-    if (!Number.isNaN(known)) return known;
-    return (this.products[at] = dot(this.column(a), this.y));
-  }
-}
-
-function centredGrams(samples: readonly (readonly Float64Array[])[], child: number, set: readonly number[]): LayerGram[] {
-  return samples[child]!.map((_, l) => new LayerGram(samples, child, set, l));
-}
-
-/**
- * c − p₁ ≈ Σ_{a ∈ chosen} w_a v_a (chosen includes 0) by the normal equations, returned as
- * weights on the models: 1 + w₀ − Σ_{a>0} w_a on p₁, w_a on the others (in `chosen` order).
- */
-function fitLayer(layer: LayerProducts, chosen: readonly number[]): LayerFit {
-  const s = chosen.length;
-  const gram = new Float64Array(s * s);
-  const right = new Float64Array(s);
-  for (let i = 0; i < s; i++) {
-    right[i] = layer.right(chosen[i]!);
-    for (let j = 0; j < s; j++) gram[i * s + j] = layer.gram(chosen[i]!, chosen[j]!);
-  }
-  const solution = solveSymmetric(gram, right, s);
-  const explained = solution.reduce((sum, w, a) => sum + w * right[a]!, 0);
-  const weights = new Float64Array(s);
-  let others = 0;
-  for (let a = 1; a < s; a++) {
-    weights[a] = solution[a]!;
-    others += solution[a]!;
-  }
-  weights[0] = 1 + solution[0]! - others;
-  return { weights, squaredResidual: Math.max(0, layer.target - explained) };
-}
-
-/**
- * totalResidual(grams.map((gram) => fitLayer(gram, chosen))) without the weights, in scratch
- * memory: the greedy search tries every candidate at every step, and allocating seven small
- * arrays per layer and trial was most of its time. Same operations in the same order, so the
- * same value to the bit.
- */
-function residualOf(grams: readonly LayerProducts[], chosen: readonly number[]): number {
-  const s = chosen.length;
-  let total = 0;
-  for (const layer of grams) {
-    for (let i = 0; i < s; i++) {
-      SCRATCH.right[i] = layer.right(chosen[i]!);
-      for (let j = 0; j < s; j++) SCRATCH.gram[i * s + j] = layer.gram(chosen[i]!, chosen[j]!);
-    }
-    const solution = solveSymmetric(SCRATCH.gram, SCRATCH.right, s, SCRATCH);
-    let explained = 0;
-    for (let a = 0; a < s; a++) explained += solution[a]! * SCRATCH.right[a]!;
-    total += Math.max(0, layer.target - explained);
-  }
-  return Math.sqrt(total);
-}
-
-/** Solve buffers for up to MAX_PARENTS regressors (residualOf, one search at a time per thread). */
-interface SolveScratch {
-  readonly gram: Float64Array;
-  readonly right: Float64Array;
-  readonly lower: Float64Array;
-  readonly z: Float64Array;
-  readonly x: Float64Array;
-}
-
-const SCRATCH: SolveScratch = {
-  gram: new Float64Array(MAX_PARENTS * MAX_PARENTS),
-  right: new Float64Array(MAX_PARENTS),
-  lower: new Float64Array(MAX_PARENTS * MAX_PARENTS),
-  z: new Float64Array(MAX_PARENTS),
-  x: new Float64Array(MAX_PARENTS),
-};
-
-/** Solves G x = b for a symmetric positive semi-definite G (m × m) by Cholesky, with a tiny ridge for rank-deficient sets. */
-function solveSymmetric(gram: Float64Array, right: Float64Array, m: number, scratch?: SolveScratch): Float64Array {
-  let trace = 0;
-  for (let a = 0; a < m; a++) trace += gram[a * m + a]!;
-  const ridge = 1e-12 * (trace / m || 1);
-  const lower = scratch ? scratch.lower.fill(0) : new Float64Array(m * m);
-  for (let a = 0; a < m; a++) {
-    for (let b = 0; b <= a; b++) {
-      let sum = gram[a * m + b]! + (a === b ? ridge : 0);
-      for (let c = 0; c < b; c++) sum -= lower[a * m + c]! * lower[b * m + c]!;
-      lower[a * m + b] = a === b ? Math.sqrt(Math.max(sum, ridge)) : sum / lower[b * m + b]!;
-    }
-  }
-  const z = scratch ? scratch.z : new Float64Array(m);
-  for (let a = 0; a < m; a++) {
-    let sum = right[a]!;
-    for (let c = 0; c < a; c++) sum -= lower[a * m + c]! * z[c]!;
-    z[a] = sum / lower[a * m + a]!;
-  }
-  const x = scratch ? scratch.x : new Float64Array(m);
-  for (let a = m - 1; a >= 0; a--) {
-    let sum = z[a]!;
-    for (let c = a + 1; c < m; c++) sum -= lower[c * m + a]! * x[c]!;
-    x[a] = sum / lower[a * m + a]!;
-  }
-  return x;
-}
-
-function difference(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! - b[i]!;
-  return out;
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
-}
-
-/**
- * `forbidden` (k × k, or undefined) with each merge anchored for the arborescence: the merge
- * may hang only under one of its parents (its place in the tree is then replaced by one merge
- * edge per parent) and may be the parent of none of them, while its own fine-tunes still find
- * it as their parent. `also` lists further edges [from, to] to forbid (mergeCycleEdges).
- */
-export function anchorMerges(
-  merges: readonly DetectedMerge[],
-  k: number,
-  forbidden: Uint8Array | undefined,
-  also: readonly (readonly [number, number])[] = [],
-): Uint8Array | undefined {
-  if (merges.length === 0) return forbidden;
-  const out = forbidden ? Uint8Array.from(forbidden) : new Uint8Array(k * k);
-  for (const { child, parents } of merges) {
-    for (let u = 0; u < k; u++) if (u !== child && !parents.includes(u)) out[u * k + child] = 1;
-    for (const p of parents) out[child * k + p] = 1;
-  }
-  for (const [from, to] of also) out[from * k + to] = 1;
-  return out;
-}
-
-/**
- * The edges that would close a cycle once a merge takes all its parents: the arborescence hangs
- * a merge under one parent, but may have put it above another (a merge of siblings sits nearer
- * their base than they do, and can take the base as its child). For each such parent, the first
- * edge of the path from the merge down to it; forbidding those and solving again removes the
- * cycle. Empty when the merges fit the tree.
- */
-export function mergeCycleEdges(merges: readonly DetectedMerge[], parent: Int32Array): [number, number][] {
-  const edges: [number, number][] = [];
-  for (const { child, parents } of merges) {
-    for (const p of parents) {
-      // Walk up from p; the node just below the merge on that path is its child to cut.
-      let below = -1;
-      for (let at = p, steps = 0; at >= 0 && steps <= parent.length; below = at, at = parent[at]!, steps++) {
-        if (at === child) {
-          if (below >= 0) edges.push([child, below]);
-          break;
-        }
-      }
-    }
-  }
-  return edges;
 }

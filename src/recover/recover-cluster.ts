@@ -23,7 +23,8 @@ import { adapterForbidden, eitherForbidden, placeAdapters } from "./adapter-edge
 import { distanceEuclidean, PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
 import { angleDistanceFor, hasEmbeddingMatrix } from "../distance/obtuse-siblings.ts";
 import { isLowRankPair, type RankMeasuredPairs } from "./rank-measured-pairs.ts";
-import { anchorMerges, detectMerges, MERGE_RESIDUAL, mergeCycleEdges, type DetectedMerge } from "./detect-merges.ts";
+import { anchorMerges, mergeCycleEdges } from "./anchor-merges.ts";
+import { detectMerges, MERGE_RESIDUAL, type DetectedMerge } from "./detect-merges.ts";
 import { withMergeSamples } from "./merge-samples.ts";
 import { prunedCopies } from "./pruned-copies.ts";
 
