@@ -34,12 +34,22 @@ function collection(seed: number, fineTunes: number, linear: number, arithmetic:
   return models;
 }
 
+/** Random collections' sizes as the property tests draw them (collection's arguments after the seed). */
+const collectionArgs = [
+  fc.integer({ min: 1, max: 10_000 }),
+  fc.integer({ min: 4, max: 12 }),
+  fc.integer({ min: 0, max: 3 }),
+  fc.integer({ min: 0, max: 2 }),
+] as const;
+
+/** ‖a − b‖² over every layer. */
+const squaredDistance = (a: Model, b: Model): number => a.reduce((sum, layer, l) => sum + layer.reduce((s, v, x) => s + (v - b[l]![x]!) ** 2, 0), 0);
+
 function candidatesOf(models: readonly Model[], child: number): number[] {
-  const distance = (i: number, j: number) => models[i]!.reduce((sum, layer, l) => sum + layer.reduce((s, v, x) => s + (v - models[j]![l]![x]!) ** 2, 0), 0);
   return models
     .map((_, p) => p)
     .filter((p) => p !== child)
-    .sort((a, b) => distance(child, a) - distance(child, b))
+    .sort((a, b) => squaredDistance(models[child]!, models[a]!) - squaredDistance(models[child]!, models[b]!))
     .slice(0, MERGE_CANDIDATES);
 }
 
@@ -50,20 +60,14 @@ const engines: [string, NativeKernels | undefined][] = [["TypeScript", undefined
 describe.each(engines)("MergeScreen (%s products)", (_, engine) => {
   test("never rejects a child the full search finds a merge for, on random trees with linear and task-arithmetic merges", () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 10_000 }),
-        fc.integer({ min: 4, max: 12 }),
-        fc.integer({ min: 0, max: 3 }),
-        fc.integer({ min: 0, max: 2 }),
-        (seed, n, linear, arithmetic) => {
-          const models = collection(seed, n, linear, arithmetic);
-          const screen = new MergeScreen(models, engine);
-          for (let child = 0; child < models.length; child++) {
-            const candidates = candidatesOf(models, child);
-            if (fitMerge(models, child, candidates)) expect(mayBeLinearMerge(screen, child, candidates)).toBe(true);
-          }
-        },
-      ),
+      fc.property(...collectionArgs, (seed, n, linear, arithmetic) => {
+        const models = collection(seed, n, linear, arithmetic);
+        const screen = new MergeScreen(models, engine);
+        for (let child = 0; child < models.length; child++) {
+          const candidates = candidatesOf(models, child);
+          if (fitMerge(models, child, candidates)) expect(mayBeLinearMerge(screen, child, candidates)).toBe(true);
+        }
+      }),
       { numRuns: 25 },
     );
   });
@@ -117,38 +121,31 @@ describe.skipIf(native === undefined)("MergeScreen native search", () => {
     let decided = 0;
     let asked = 0;
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 10_000 }),
-        fc.integer({ min: 4, max: 12 }),
-        fc.integer({ min: 0, max: 3 }),
-        fc.integer({ min: 0, max: 2 }),
-        fc.constantFrom(SCREEN_SLACK, 0),
-        (seed, n, linear, arithmetic, slack) => {
-          const models = collection(seed, n, linear, arithmetic);
-          const screen = new MergeScreen(models, native);
-          for (let child = 0; child < models.length; child++) {
-            const candidates = candidatesOf(models, child);
-            for (let start = 0; start < 3 && start < candidates.length - 1; start++) {
-              const from = candidates.slice(start);
-              // No bar, a bar at some model's distance, or one not computed yet.
-              const nearest = models[child]!.reduce((sum, layer, l) => sum + layer.reduce((s, v, x) => s + (v - models[candidates[0]!]![l]![x]!) ** 2, 0), 0);
-              const bar = start === 0 ? Number.POSITIVE_INFINITY : Math.sqrt(nearest);
-              for (const known of [true, false]) {
-                const verdict = screen.fits(child, from, slack, known ? bar : undefined, SCREEN_SEARCH);
-                const reference = greedySearchFits(screen.layers(child, from), slack, known ? bar : () => bar);
-                asked++;
-                if (verdict === undefined) {
-                  expect(known).toBe(false);
-                  continue;
-                }
-                decided++;
-                expect(verdict).toBe(reference);
+      fc.property(...collectionArgs, fc.constantFrom(SCREEN_SLACK, 0), (seed, n, linear, arithmetic, slack) => {
+        const models = collection(seed, n, linear, arithmetic);
+        const screen = new MergeScreen(models, native);
+        for (let child = 0; child < models.length; child++) {
+          const candidates = candidatesOf(models, child);
+          for (let start = 0; start < 3 && start < candidates.length - 1; start++) {
+            const from = candidates.slice(start);
+            // No bar, a bar at some model's distance, or one not computed yet.
+            const nearest = squaredDistance(models[child]!, models[candidates[0]!]!);
+            const bar = start === 0 ? Number.POSITIVE_INFINITY : Math.sqrt(nearest);
+            for (const known of [true, false]) {
+              const verdict = screen.fits(child, from, slack, known ? bar : undefined, SCREEN_SEARCH);
+              const reference = greedySearchFits(screen.layers(child, from), slack, known ? bar : () => bar);
+              asked++;
+              if (verdict === undefined) {
+                expect(known).toBe(false);
+                continue;
               }
+              decided++;
+              expect(verdict).toBe(reference);
             }
           }
-          screen.release();
-        },
-      ),
+        }
+        screen.release();
+      }),
       { numRuns: 40 },
     );
     expect(decided).toBeGreaterThan(asked / 2);
