@@ -44,6 +44,8 @@ export interface ModelLocation {
   readonly path: string;
   /** "gguf": `path` is the .gguf file itself (the id may still be its folder's name). */
   readonly kind: "file" | "folder" | "gguf" | "adapter";
+  /** A folder's listing as locateModels saw it: opening it then lists it no second time (10,000 readdirs, ~0.08 s, for 10,000 models). */
+  readonly entries?: readonly FolderEntry[];
 }
 
 /**
@@ -83,7 +85,7 @@ export async function openLocatedModels(
         return { id: location.id, path: location.path, format: "gguf" as const, tensors: (await openGgufFile(location.path)).tensors };
       if (location.kind === "adapter") return openAdapterFolder(location.id, location.path);
       const notes: ShardNotes = { note, empty: (file, tensors) => empty.push(...tensors.map((t) => ({ model: location.path, file, ...t }))) };
-      const tensors = location.kind === "file" ? await openFile(location.path, notes) : await openModelFolder(location.path, notes);
+      const tensors = location.kind === "file" ? await openFile(location.path, notes) : await openModelFolder(location.path, notes, location.entries);
       if (tensors.length === 0) throw noFloatTensors(location.path);
       return { id: location.id, path: location.path, tensors };
     },
@@ -133,7 +135,7 @@ export async function locateModels(path: string): Promise<ModelLocation[]> {
   if (!info.isDirectory()) throw notFileOrFolder(path);
   const entries = await listFolder(path);
   if (isAdapterFolder(entries)) return [{ id: basename(path), path, kind: "adapter" }];
-  if (isModelFolder(entries)) return [{ id: basename(path), path, kind: "folder" }];
+  if (isModelFolder(entries)) return [{ id: basename(path), path, kind: "folder", entries }];
   const ggufs = ggufModels(path, entries);
   if (ggufs.length > 0) return ggufs;
   const models: ModelLocation[] = [];
@@ -146,7 +148,7 @@ export async function locateModels(path: string): Promise<ModelLocation[]> {
     const entry = { name: basename(subfolder) };
     const inside = listings[at]!;
     if (isAdapterFolder(inside)) models.push({ id: entry.name, path: subfolder, kind: "adapter" });
-    else if (isModelFolder(inside)) models.push({ id: entry.name, path: subfolder, kind: "folder" });
+    else if (isModelFolder(inside)) models.push({ id: entry.name, path: subfolder, kind: "folder", entries: inside });
     else if (ggufModels(subfolder, inside).length > 0) models.push(...ggufModels(subfolder, inside));
     else {
       otherCheckpoints += inside.filter((e) => OTHER_CHECKPOINT.test(e.name)).length;
@@ -218,8 +220,8 @@ function isModelFolder(entries: readonly FolderEntry[]): boolean {
 }
 
 /** Tensors of a model folder: via its shard index if it has one, else all its `.safetensors`. */
-async function openModelFolder(folder: string, notes: ShardNotes): Promise<TensorInfo[]> {
-  const entries = (await listFolder(folder)).filter((entry) => !entry.isDirectory);
+async function openModelFolder(folder: string, notes: ShardNotes, listed?: readonly FolderEntry[]): Promise<TensorInfo[]> {
+  const entries = (listed ?? (await listFolder(folder))).filter((entry) => !entry.isDirectory);
   const indexes = entries.filter((entry) => entry.name.endsWith(SHARD_INDEX_SUFFIX)).map((entry) => entry.name);
   if (indexes.length > 0) {
     const index = indexes.includes(`model${SHARD_INDEX_SUFFIX}`) ? `model${SHARD_INDEX_SUFFIX}` : indexes[0]!;

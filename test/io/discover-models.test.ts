@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { discoverModels, locateModels, openLocatedModels } from "../../src/io/discover-models.ts";
@@ -52,6 +52,21 @@ describe("discoverModels", () => {
     expect(batches.length).toBeGreaterThan(1);
     expect(batches.flat()).toEqual(models.map((m) => m.id));
     expect(models).toHaveLength(40);
+  });
+
+  test("a model folder is opened as locateModels listed it (listed once): a file added in between is not part of the model", async () => {
+    const root = await temporaryFolder();
+    for (const id of ["a", "b"]) await writeSafetensors(join(root, id, "part1.safetensors"), [weight("x")]);
+    for (const path of [root, join(root, "a")]) {
+      const located = await locateModels(path);
+      expect(located.every((location) => location.entries !== undefined)).toBe(true);
+      await writeSafetensors(join(root, "a", "part2.safetensors"), [weight("y")]);
+      const [first] = await openLocatedModels(located);
+      expect(first!.tensors.map((t) => t.name)).toEqual(["x"]);
+      // Located afresh, the folder holds both files.
+      expect((await discoverModels([join(root, "a")]))[0]!.tensors.map((t) => t.name)).toEqual(["x", "y"]);
+      await rm(join(root, "a", "part2.safetensors"));
+    }
   });
 
   test("a folder of several un-indexed safetensors files forms one model", async () => {
