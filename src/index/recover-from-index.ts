@@ -104,6 +104,9 @@ export async function recoverFromFingerprints(
   const pool = threads ?? new TreePool(TreePool.workersFor(missing), treeOptions);
   const total = components.reduce((sum, members) => sum + members.reduce((bytes, f) => bytes + bytesOf(f), 0), 0);
   const models = placed.models;
+  // Trees whose models are opened here (GGUF members) open them one tree after another: every tree starts at once, and 500 trees
+  // opening 16 headers each at a time would be thousands of open files.
+  const opening = { last: Promise.resolve() as Promise<unknown> };
   let done = 0;
   let trees: { graph: ModelGraph; distances: readonly DistanceChoice[] }[];
   let adapterFingerprints: Fingerprint[] = [];
@@ -117,7 +120,7 @@ export async function recoverFromFingerprints(
       if (!tree) {
         // A tree started before the components were known (speculative-trees.ts), claimed before this function's first await.
         const guessed = guesses?.claim(members);
-        tree = await (guessed ?? pool.recover({ ...treeJobOf(members), ...(await treeModels(members, models, effects.log)) }));
+        tree = await (guessed ?? pool.recover({ ...treeJobOf(members), ...(await treeModels(members, models, opening, effects.log)) }));
         await cache?.set(keys[c]!, tree);
       }
       done += members.reduce((sum, f) => sum + bytesOf(f), 0);
@@ -164,17 +167,20 @@ function joinBases(components: Fingerprint[][], attached: readonly { fingerprint
 /**
  * The models of a tree for its job: as opened already (recover-at-scale.ts, or a set with
  * adapters), else opened now when a member is not safetensors (a tree's worker discovering a
- * GGUF file's path would name it by its file, not by its folder as the index does); else none,
- * and the worker discovers the paths.
+ * GGUF file's path would name it by its file, not by its folder as the index does; one tree
+ * at a time, after `opening.last`); else none, and the worker discovers the paths.
  */
 async function treeModels(
   members: readonly Fingerprint[],
   models: ReadonlyMap<string, ModelSource> | undefined,
+  opening: { last: Promise<unknown> },
   log: (message: string) => void,
 ): Promise<{ models?: readonly ModelSource[] }> {
   if (models) return { models: members.map((m) => models.get(m.path) ?? bug(`${m.path} was discovered`)) };
   if (members.every((m) => m.format === "safetensors")) return {};
-  const opened = new Map((await openIndexedModels(members, log)).map((model) => [resolve(model.path), model]));
+  const open = opening.last.catch(() => {}).then(() => openIndexedModels(members, log));
+  opening.last = open;
+  const opened = new Map((await open).map((model) => [resolve(model.path), model]));
   return { models: members.map((m) => opened.get(m.path) ?? bug(`${m.path} was opened`)) };
 }
 

@@ -68,4 +68,17 @@ describe("GGUF files and adapter folders at scale", () => {
       expect(atScale!.graph.notes.some((note) => note.startsWith(`adapter ${id}:`))).toBe(true);
     }
   }, 180_000);
+
+  test("GGUF copies in an index without adapters: each tree opens its GGUF members under their folders' ids, one tree at a time", async () => {
+    const set = join(dir, "gguf-only");
+    const small = await writeMixedScaleSet(set, 3, false);
+    const index = join(dir, "gguf-only-idx");
+    await indexModels([set], index);
+    const [ordinary, fromIndex] = [await recover([set]), await recoverFromIndex(index)];
+    expect(canonical(fromIndex.graph)).toEqual(canonical(ordinary.graph));
+    expect(fromIndex.graph.models.filter((model) => model.format === "gguf").map((model) => model.id)).toEqual(
+      small.models.filter((model) => /-m1[67]$/.test(model.id)).map((model) => model.id),
+    );
+    expect(evaluateGraph(fromIndex.graph, small).typed!.f1).toBe(1);
+  }, 120_000);
 });
