@@ -19,6 +19,7 @@ import { chainVotes } from "./orient-chain.ts";
 import { ruleScores } from "./rule-scores.ts";
 import { orientedScore, ruleScore, type ScoredLayers, type StatisticRule } from "./statistic-rule.ts";
 import { obtuseShadows } from "../distance/obtuse-siblings.ts";
+import { rankBetween } from "../distance/rank-between.ts";
 
 /** A model of the tree as orientation sees it (recover-cluster.ts's Member fits). */
 export interface DirectionMember {
@@ -75,7 +76,7 @@ export function orientTree(input: OrientInput): Oriented {
   const stages = kept.map((member) => (rules.first.anyStage ? "specialization" : member.stage));
   const anyStage = rules.first.anyStage && kept.some((member) => member.stage === "auto");
   const rankRule = input.rankMask ? rules.rankPairs : undefined;
-  const { forbidden, siblingPairs } = placementRules({ ...input, k: kept.length });
+  const { forbidden, siblingPairs } = placementRules({ ...input, k: kept.length, rankDistance: input.choice === "lora" ? distance : undefined });
   const rankPairs =
     input.rankMask && rankRule
       ? {
@@ -118,16 +119,25 @@ export function orientTree(input: OrientInput): Oriented {
 
 /**
  * The edges a tree's arborescence avoids: `forbidden`, plus the pairs the sibling-angle rule
- * rules out when `angleDistance` is given (src/distance/obtuse-siblings.ts), and how many.
+ * rules out when `angleDistance` is given (src/distance/obtuse-siblings.ts), and how many, plus
+ * those with a model exactly between them in rank when `rankDistance` (an ℓ_LoRA tree's D) is
+ * given (src/distance/rank-between.ts).
  * Shared by orientTree and the harness's prepared trees, so both build the tree recovery builds.
  */
-export function placementRules(input: { readonly k: number; readonly forbidden: Uint8Array | undefined; readonly angleDistance?: Float64Array }): {
+export function placementRules(input: {
+  readonly k: number;
+  readonly forbidden: Uint8Array | undefined;
+  readonly angleDistance?: Float64Array;
+  readonly rankDistance?: Float64Array;
+}): {
   forbidden: Uint8Array | undefined;
   siblingPairs: number;
 } {
+  const between = input.rankDistance && input.k >= 3 ? rankBetween(input.rankDistance, input.k) : undefined;
+  const withBetween = between?.includes(1) ? (input.forbidden ? between.map((x, at) => x | input.forbidden![at]!) : between) : input.forbidden;
   const shadows = input.angleDistance && input.k >= 3 ? obtuseShadows(input.angleDistance, input.k) : undefined;
-  if (!shadows?.includes(1)) return { forbidden: input.forbidden, siblingPairs: 0 };
-  const forbidden = input.forbidden ? shadows.map((x, at) => x | input.forbidden![at]!) : shadows;
+  if (!shadows?.includes(1)) return { forbidden: withBetween, siblingPairs: 0 };
+  const forbidden = withBetween ? shadows.map((x, at) => x | withBetween[at]!) : shadows;
   return { forbidden, siblingPairs: shadows.reduce((sum, x) => sum + x, 0) / 2 };
 }
 

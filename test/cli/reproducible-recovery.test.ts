@@ -23,8 +23,8 @@ const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
 const EXPECTED = {
   ft: { native: "9ff64fd6948faaa8a3699fb50ac7e4af9792c3aa926d10b8b92e315723205e83", wasm: "6ee564485e377863fe43ee9c33850ccc22457f34e74a42bdf6a9f1638746a304" },
   lora: {
-    native: "8bf6fe44148c5550f10bd8b1383dd6af30f728643190d028c2ae4d74cc75e097",
-    wasm: "7d56499a269aa904ecf71f45def8c2fe09b0370132869ed41dbaf7e539744a7b",
+    native: "5096c9fdd6f78483e8595a9cfccbab5c80fab73ea0aa1cf911de389809cbb3d4",
+    wasm: "c6e4fcc2b15c5b443d881c7828bc5ed182ec2577f546defab12ab0bda55f7071",
   },
 } as const;
 

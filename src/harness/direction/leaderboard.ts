@@ -15,7 +15,8 @@ import { defaultRules, keepFallback } from "../../direction/default-rule.ts";
 import { chainVotes } from "../../direction/orient-chain.ts";
 import { recoverTree } from "../../recover/recover-tree.ts";
 import { angleDistanceFor, obtuseShadows } from "../../distance/obtuse-siblings.ts";
-import { orientTree } from "../../direction/orient-tree.ts";
+import { rankBetween } from "../../distance/rank-between.ts";
+import { orientTree, placementRules } from "../../direction/orient-tree.ts";
 import { DIRECTION_RULES } from "../../direction/registry.ts";
 import type { StatisticRule } from "../../direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
@@ -138,7 +139,11 @@ function computeCell(benchmark: BoardBenchmark, entry: BoardEntry): Promise<Boar
 
 /** The code that decides a direction (its source text hashed): a change to it recomputes every cell. */
 const RECOVERY_CODE = createHash("sha256")
-  .update([orientTree, defaultRules, keepFallback, chainVotes, scoreOnTree, obtuseShadows, angleDistanceFor, recoverTree].map(String).join("\n"))
+  .update(
+    [orientTree, defaultRules, keepFallback, chainVotes, scoreOnTree, obtuseShadows, angleDistanceFor, rankBetween, placementRules, recoverTree]
+      .map(String)
+      .join("\n"),
+  )
   .digest("hex")
   .slice(0, 16);
 

@@ -51,6 +51,7 @@ export function recoverPrepared(tree: PreparedTree, scores: ReadonlyMap<string, 
     forbidden: undefined,
     angleDistance:
       tree.choice === "lora" ? undefined : angleDistanceFor(DEFAULT_RECOVER_OPTIONS.siblingAngles, tree.languageModel, stages, () => tree.euclidean),
+    rankDistance: tree.choice === "lora" ? tree.distance : undefined,
   });
   const result = recoverTree({
     distance: tree.distance,
