@@ -87,7 +87,7 @@ row(
   `pairwise |Δ| of ${models} models, per model value`,
   time(CHUNK * models, () => kernels.addPairwise(pairwise, CHUNK)),
 );
-for (const type of ["Q8_0", "Q4_K"] as const) {
+for (const type of ["Q8_0", "Q4_K", "Q6_K"] as const) {
   fillBlocks(type);
   const separate = () => {
     for (const [m, buffer] of buffers.entries()) {

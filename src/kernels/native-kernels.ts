@@ -26,7 +26,7 @@ export interface NativeKernels {
   dequantizeQ4K(blocks: number, target: number, count: number): void;
   dequantizeQ5K(blocks: number, target: number, count: number): void;
   dequantizeQ6K(blocks: number, target: number, count: number): void;
-  /** Power sums of Q8_0 (kind 1) or Q4_K (kind 2) blocks from their integers (native/block-moments.c); −1 for another kind. */
+  /** Power sums of Q8_0 (kind 1), Q4_K (2) or Q6_K (4) blocks from their integers (native/block-moments.c); −1 for another kind. */
   blockPowerSums(kind: number, blocks: number, count: number, shift: number, out: number): number;
   /** One chunk of a layer for every model: decode, power sums and pairwise |Δ| a run at a time (WeightKernels.layerChunk). */
   layerChunk(

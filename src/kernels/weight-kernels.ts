@@ -54,7 +54,7 @@ const NATIVE_DECODERS: Partial<Record<GgmlType, "dequantizeQ8_0" | "dequantizeQ4
 const CHUNK_KINDS: Partial<Record<GgmlType, number>> = { Q8_0: 1, Q4_K: 2, Q5_K: 3, Q6_K: 4 };
 
 /** The ggml types whose power sums the native kernels take from the blocks' integers (addBlockPowerSums), by kind code. */
-const INTEGER_SUM_KINDS: Partial<Record<GgmlType, number>> = { Q8_0: 1, Q4_K: 2 };
+const INTEGER_SUM_KINDS: Partial<Record<GgmlType, number>> = { Q8_0: 1, Q4_K: 2, Q6_K: 4 };
 
 /** layerChunk's flags on a model's kind (native CHUNK_INTEGER_SUMS, CHUNK_NO_DECODE). */
 const INTEGER_SUMS = 0x100;
@@ -299,7 +299,7 @@ export class WeightKernels {
     return this.f64(plan.scales, plan.models).slice();
   }
 
-  /** Whether addBlockPowerSums reads `type` (Q8_0 and Q4_K, native kernels only). */
+  /** Whether addBlockPowerSums reads `type` (Q8_0, Q4_K and Q6_K, native kernels only). */
   sumsIntegers(type: GgmlType): boolean {
     return this.native !== undefined && INTEGER_SUM_KINDS[type] !== undefined;
   }

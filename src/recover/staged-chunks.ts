@@ -21,7 +21,7 @@ const READ_AHEAD_BUDGET = 32 * 1024 * 1024;
 /**
  * A job's staging: per model its window (undefined: read as usual into its buffer), and the chunk
  * plan; `integer[m]` where the model's statistics may come from its blocks' integers (a layer
- * read for its statistics only, Q8_0 or Q4_K blocks: sumFirstChunkIntegers decides).
+ * read for its statistics only, Q8_0, Q4_K or Q6_K blocks: sumIntegers decides).
  */
 export interface StagedModels {
   readonly staging: readonly (BlockStaging | undefined)[];

@@ -9,7 +9,7 @@ import { dequantize } from "../../src/io/gguf/dequantize.ts";
 import { GGML_LAYOUTS } from "../../src/io/gguf/ggml-types.ts";
 import { loadWeightKernels, type WeightKernels } from "../../src/kernels/weight-kernels.ts";
 
-type IntegerType = "Q8_0" | "Q4_K";
+type IntegerType = "Q8_0" | "Q4_K" | "Q6_K";
 
 /** [Σy, Σy², Σy³, Σy⁴, min, max] of the blocks by the kernel, or undefined without native kernels. */
 function kernelSums(kernels: WeightKernels, type: IntegerType, bytes: Uint8Array, count: number, shift: number): number[] | undefined {
@@ -95,12 +95,23 @@ describe("integer-domain power sums of GGUF blocks", () => {
     expect(handSums(values)[0]).toBe(1426);
   });
 
-  for (const type of ["Q8_0", "Q4_K"] as const) {
+  test("Q6_K: a hand-computed super-block (d = 1, every sc = 1, every q = 0: x = −32)", async () => {
+    const kernels = await loadWeightKernels();
+    const bytes = new Uint8Array(210);
+    bytes.fill(1, 192, 208); // 16 scales of 1
+    bytes.set([0x00, 0x3c], 208); // d = 1
+    const got = kernelSums(kernels, "Q6_K", bytes, 256, 0);
+    if (!got) return expect(kernels.backend).toBe("wasm");
+    expect(got).toEqual([...handSums([[-32, 256]]), -32, -32]);
+    expect(handSums([[-32, 256]])).toEqual([-8192, 262144, -8388608, 268435456]);
+  });
+
+  for (const type of ["Q8_0", "Q4_K", "Q6_K"] as const) {
     test(`${type}: random blocks agree with their decoded values' sums (extreme scales, zero blocks, q = −128)`, async () => {
       const kernels = await loadWeightKernels();
       if (!kernels.sumsIntegers(type)) return expect(kernels.backend).toBe("wasm");
       const { blockValues, blockBytes } = GGML_LAYOUTS[type];
-      const halves = type === "Q8_0" ? [0] : [0, 2];
+      const halves = type === "Q8_0" ? [0] : type === "Q6_K" ? [208] : [0, 2];
       // A block's f16 scale: any finite one (subnormal to 65504), or zero; its other bytes random, all zero, or all 0x80 (q = −128).
       const half = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0x7bff }), fc.integer({ min: 0x8000, max: 0xfbff }));
       const fill = fc.oneof(fc.constant("random" as const), fc.constant("zero" as const), fc.constant("min" as const));
@@ -118,9 +129,9 @@ describe("integer-domain power sums of GGUF blocks", () => {
           const f32Shift = Math.fround(shift);
           const got = kernelSums(kernels, type, bytes, count, f32Shift)!;
           const { sums, scale } = decodedSums(type, bytes, count, f32Shift);
-          // Q8_0's decoded values are exact (d·q); Q4_K's are rounded to f32 (≤ 2⁻²⁴ relative each): k·2⁻²³ of Σ|y|ᵏ.
+          // Q8_0's and Q6_K's decoded values are exact (d·q, (d·sc)·q); Q4_K's are rounded to f32 (≤ 2⁻²⁴ relative each): k·2⁻²³ of Σ|y|ᵏ.
           for (let k = 0; k < 4; k++) {
-            const tolerance = (type === "Q8_0" ? 1e-12 : (k + 1) * 2 ** -23) * scale[k]! + 1e-300;
+            const tolerance = (type === "Q4_K" ? (k + 1) * 2 ** -23 : 1e-12) * scale[k]! + 1e-300;
             expect(Math.abs(got[k]! - sums[k]!)).toBeLessThanOrEqual(tolerance);
           }
           // The decoded values' own extremes (=== : a zero's sign depends on which block comes first).

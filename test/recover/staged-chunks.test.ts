@@ -2,7 +2,7 @@
  * Fused chunks (src/recover/staged-chunks.ts): a layer of GGUF models, whose blocks the native
  * kernels decode, sum and compare in one call per chunk, gives exactly — bit for bit — the
  * statistics and distances of the same decoded values stored as f32 safetensors (read and swept
- * the plain way); a Q8_0 or Q4_K layer read for its statistics only is summed from its blocks'
+ * the plain way); a Q8_0, Q4_K or Q6_K layer read for its statistics only is summed from its blocks'
  * integers instead, and gives the f64 statistics of the decoded values within 1e-10. The blocks are random with scales that change from chunk to chunk, so chunks
  * overflow the first chunk's scale and are summed again, and a first chunk of zeros leaves the
  * scale to be found later; rotary rows, runs cut short and values past the last 128-value block
@@ -23,7 +23,7 @@ import { temporaryFolder } from "../io/craft-safetensors.ts";
 type Decoded = "Q8_0" | "Q4_K" | "Q5_K" | "Q6_K";
 
 /** The types whose statistics-only layers are summed from their integers (with the native kernels). */
-const INTEGER_TYPES: Decoded[] = ["Q8_0", "Q4_K"];
+const INTEGER_TYPES: Decoded[] = ["Q8_0", "Q4_K", "Q6_K"];
 
 /** Where a block's f16 scale(s) lie, per type. */
 const SCALES: Record<Decoded, number[]> = { Q8_0: [0], Q4_K: [0, 2], Q5_K: [0, 2], Q6_K: [208] };

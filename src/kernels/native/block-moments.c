@@ -1,7 +1,8 @@
 /*
  * Power sums of GGUF blocks in the quantized-integer domain (issue #12's speed): a block's
  * values are x = a·q − b with q small integers (Q8_0: a = d, b = 0, q int8, 32 a block; Q4_K:
- * a = d·sc, b = dmin·m per 32-value sub-block, q 4-bit), so
+ * a = d·sc, b = dmin·m per 32-value sub-block, q 4-bit; Q6_K: a = d·sc per 16 values, b = 0,
+ * q 6-bit less 32), so
  *
  *   Σ xᵏ = Σⱼ C(k, j) aʲ (−b)ᵏ⁻ʲ Sⱼ,   Sⱼ = Σ qʲ (exact integers, integer SIMD: pmaddwd, psadbw),
  *
@@ -254,12 +255,78 @@ static inline void q4_k_group(const uint8_t *nibbles, const float a[4], const fl
   if (_mm_movemask_ps(inside) != 0xF) q4_k_range(nibbles, scale, offset, s);
 }
 
+/* Two 16-value Q6_K sub-blocks (int8 q − 32 in the two halves of `q`), half reduced as q8_0_pair. */
+static inline void q6_k_pair(__m256i q, __m256i *h1, __m256i *h2, __m256i *h3, __m256i *h4) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i a = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(q)), b = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(q, 1));
+  // |q| ≤ 32: q² ≤ 2^10, pair sums of q⁴ ≤ 2^21, nothing near int32's limit.
+  const __m256i a2 = _mm256_mullo_epi16(a, a), b2 = _mm256_mullo_epi16(b, b);
+  *h1 = _mm256_hadd_epi32(_mm256_madd_epi16(a, ones), _mm256_madd_epi16(b, ones));
+  *h2 = _mm256_hadd_epi32(_mm256_madd_epi16(a, a), _mm256_madd_epi16(b, b));
+  *h3 = _mm256_hadd_epi32(_mm256_madd_epi16(a2, a), _mm256_madd_epi16(b2, b));
+  *h4 = _mm256_hadd_epi32(_mm256_madd_epi16(a2, a2), _mm256_madd_epi16(b2, b2));
+}
+
+/* The smallest and largest decoded value of four Q6_K sub-blocks (x = a·q exactly: a has ≤ 18 bits, q 6), folded into the range. */
+__attribute__((noinline)) static void q6_k_range(const __m256i q[2], __m128 scale, block_sums *s) {
+  float top[4], bottom[4];
+  for (int i = 0; i < 4; i++) {
+    __m128i most = i % 2 ? _mm256_extracti128_si256(q[i / 2], 1) : _mm256_castsi256_si128(q[i / 2]), least = most;
+    most = _mm_max_epi8(most, _mm_srli_si128(most, 8));
+    least = _mm_min_epi8(least, _mm_srli_si128(least, 8));
+    most = _mm_max_epi8(most, _mm_srli_si128(most, 4));
+    least = _mm_min_epi8(least, _mm_srli_si128(least, 4));
+    most = _mm_max_epi8(most, _mm_srli_si128(most, 2));
+    least = _mm_min_epi8(least, _mm_srli_si128(least, 2));
+    most = _mm_max_epi8(most, _mm_srli_si128(most, 1));
+    least = _mm_min_epi8(least, _mm_srli_si128(least, 1));
+    top[i] = (float)(int8_t)_mm_extract_epi8(most, 0);
+    bottom[i] = (float)(int8_t)_mm_extract_epi8(least, 0);
+  }
+  const __m128 high = _mm_mul_ps(scale, _mm_loadu_ps(top)), low = _mm_mul_ps(scale, _mm_loadu_ps(bottom));
+  s->high = _mm_max_ps(s->high, _mm_max_ps(high, low));
+  s->low = _mm_min_ps(s->low, _mm_min_ps(high, low));
+}
+
+/*
+ * One Q6_K super-block into `s`: its values unpacked to q − 32 as mother_dequantize_q6_k does,
+ * 32 bytes holding two 16-value sub-blocks (scales sc[2k], sc[2k + 1]), four sub-blocks a group.
+ */
+static inline void q6_k_block(const uint8_t *block, block_sums *s) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F), pair = _mm256_set1_epi8(3), bias = _mm256_set1_epi8(32);
+  const float d = half_at(block + 208);
+  for (int n = 0; n < 2; n++) {
+    const uint8_t *ql = block + 64 * n;
+    const int8_t *sc = (const int8_t *)(block + 192 + 8 * n);
+    const __m256i low = _mm256_loadu_si256((const __m256i *)ql), high = _mm256_loadu_si256((const __m256i *)(ql + 32));
+    const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * n));
+    const __m256i q[4] = {
+        _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(low, nibble), _mm256_slli_epi16(_mm256_and_si256(qh, pair), 4)), bias),
+        _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(high, nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), pair), 4)), bias),
+        _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), pair), 4)), bias),
+        _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(high, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), pair), 4)), bias),
+    };
+    for (int g = 0; g < 2; g++) {
+      __m256i a1, a2, a3, a4, c1, c2, c3, c4;
+      q6_k_pair(q[2 * g], &a1, &a2, &a3, &a4);
+      q6_k_pair(q[2 * g + 1], &c1, &c2, &c3, &c4);
+      // a = fl(d·sc) per sub-block, as ggml rounds it.
+      const __m128 scale = _mm_mul_ps(_mm_set1_ps(d), _mm_setr_ps((float)sc[4 * g], (float)sc[4 * g + 1], (float)sc[4 * g + 2], (float)sc[4 * g + 3]));
+      add_scaled_blocks(s, _mm256_cvtps_pd(scale), _mm256_cvtepi32_pd(finish4_epi32(a1, c1)), _mm256_cvtepi32_pd(finish4_epi32(a2, c2)),
+                        _mm256_cvtepi32_pd(finish4_epi32(a3, c3)), _mm256_cvtepi32_pd(finish4_epi32(a4, c4)));
+      const __m128 bound = _mm_mul_ps(_mm_andnot_ps(_mm_set1_ps(-0.0f), scale), _mm_set1_ps(32));
+      const __m128 inside = _mm_and_ps(_mm_cmple_ps(bound, s->high), _mm_cmpge_ps(_mm_sub_ps(_mm_setzero_ps(), bound), s->low));
+      if (_mm_movemask_ps(inside) != 0xF) q6_k_range(q + 2 * g, scale, s);
+    }
+  }
+}
+
 /* The kinds block_power_sums reads (layerChunk's CHUNK_* codes). */
-enum { MOMENTS_Q8_0 = 1, MOMENTS_Q4_K = 2 };
+enum { MOMENTS_Q8_0 = 1, MOMENTS_Q4_K = 2, MOMENTS_Q6_K = 4 };
 
 /*
  * Adds [Σy, Σy², Σy³, Σy⁴, min x, max x] of y = x − shift over `count` values (whole blocks;
- * Q8_0 a multiple of 32, Q4_K of 256) of `kind` blocks into `out`, from the integers, as the
+ * Q8_0 a multiple of 32, Q4_K and Q6_K of 256) of `kind` blocks into `out`, from the integers, as the
  * header says. Returns 0, or −1 for a kind it does not read.
  */
 int32_t mother_block_power_sums(int32_t kind, const uint8_t *blocks, int32_t count, double shift, double *out) {
@@ -280,6 +347,8 @@ int32_t mother_block_power_sums(int32_t kind, const uint8_t *blocks, int32_t cou
       q4_k_group(block + 16, a, m, &s);
       q4_k_group(block + 80, a + 4, m + 4, &s);
     }
+  } else if (kind == MOMENTS_Q6_K) {
+    for (int32_t b = 0; b < count / 256; b++) q6_k_block(blocks + 210 * (int64_t)b, &s);
   } else return -1;
   const double n = count, r1 = sum_f64x4(s.r1), r2 = sum_f64x4(s.r2), r3 = sum_f64x4(s.r3), r4 = sum_f64x4(s.r4);
   const double c = shift, c2 = c * c;

@@ -587,7 +587,7 @@ void mother_dequantize_q6_k(const uint8_t *blocks, float *target, int32_t count)
 /*
  * What a model's chunk is in mother_layer_chunk: f32 values already at its target, or GGUF blocks
  * to decode there; CHUNK_INTEGER_SUMS: its power sums from the blocks' integers
- * (mother_block_power_sums, Q8_0 and Q4_K), CHUNK_NO_DECODE: no decode (a layer read only for its statistics).
+ * (mother_block_power_sums, Q8_0, Q4_K and Q6_K), CHUNK_NO_DECODE: no decode (a layer read only for its statistics).
  */
 enum { CHUNK_F32 = 0, CHUNK_Q8_0 = 1, CHUNK_Q4_K = 2, CHUNK_Q5_K = 3, CHUNK_Q6_K = 4, CHUNK_INTEGER_SUMS = 0x100, CHUNK_NO_DECODE = 0x200 };
 
