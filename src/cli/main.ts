@@ -84,8 +84,8 @@ export function buildProgram(): Command {
         .default(DEFAULTS.siblingAngles),
     )
     .addOption(
-      new Option("--root-tie <rule>", "of equally cheap trees, keep the solver's pick or the one rooted at the most root-like model by score")
-        .choices(["solver", "score"])
+      new Option("--root-tie <rule>", "of equally cheap trees, keep the one rooted at the most root-like model by score or the solver's pick")
+        .choices(["score", "solver"])
         .default(DEFAULTS.rootTie),
     )
     .option(

@@ -11,7 +11,7 @@
  */
 import type { Stage, TreeDirection } from "../types.ts";
 import { bug } from "../errors.ts";
-import type { RecoverOptions } from "../recover/options.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
 import { recoverTree, type TreeResult } from "../recover/recover-tree.ts";
 import type { DistanceChoice } from "../recover/tree-distance.ts";
 import { defaultRules, keepFallback } from "./default-rule.ts";
@@ -91,7 +91,15 @@ export function orientTree(input: OrientInput): Oriented {
       members.map((member) => member.index),
     );
     const scores = Float64Array.from(kept, (member) => orientedScore(rule, statistic[member.position] ?? bug("a statistic per member")));
-    const tree = recoverTree({ distance, scores, stages: treeStages, lambda: options.lambda, forbidden, rankPairs, rootTie: options.rootTie ?? "solver" });
+    const tree = recoverTree({
+      distance,
+      scores,
+      stages: treeStages,
+      lambda: options.lambda,
+      forbidden,
+      rankPairs,
+      rootTie: options.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
+    });
     return { rule, statistic, scores, tree };
   };
   const first = solve(rules.first, stages);

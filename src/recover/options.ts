@@ -102,9 +102,9 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // Language models only: on the Llama-like families it places a short sibling beside its long one
   // instead of between it and their parent; continued-training chains it would break (docs/direction.md).
   siblingAngles: "auto",
-  // The leaderboard measured "score" better (VTHR LoRA-V 0.96 → 0.98, recipes 158 → 162/180, nothing
-  // worse) but the other experiments' README rows were not rerun with it (docs/direction.md).
-  rootTie: "solver",
+  // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
+  // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).
+  rootTie: "score",
   trees: "auto",
   distance: "auto",
   ftDistance: "geometric",

@@ -109,11 +109,12 @@ export function recoverTree(input: TreeInput): TreeResult {
  * edge, so M never compares its score: two arborescences that differ only in which end of a
  * root path holds the one edge against the trend cost exactly the same, and the solver's choice
  * between them was the last bits of a sum (VTHR LoRA-V: sup-objects → c0 → g0 with variance
- * dipping on c0 → g0 was rooted at g0). Only for one stage over the whole tree and no
- * rank-measured pairs (their scores are another statistic's).
+ * dipping on c0 → g0 was rooted at g0). Only for one stage over the whole tree, no
+ * rank-measured pairs (their scores are another statistic's) and λ > 0.
  */
 function rootedAtTie<T extends { parent: Int32Array; cost: number; merged: Float64Array; stages: Stage[] }>(best: T, input: TreeInput, n: number): T {
-  if (input.rankPairs || new Set(best.stages).size !== 1) return best;
+  // λ = 0 is no direction prior: every root ties, and a root picked by score would be one.
+  if (input.rankPairs || input.lambda === 0 || new Set(best.stages).size !== 1) return best;
   const sign = best.stages[0] === "generalization" ? -1 : 1;
   let root = 0;
   for (let i = 1; i < n; i++) if (sign * input.scores[i]! > sign * input.scores[root]!) root = i;

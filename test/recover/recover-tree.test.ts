@@ -111,4 +111,13 @@ describe("recoverTree --root-tie", () => {
     expect([...tree.parent]).toEqual([...solver.parent]);
     expect(tree.cost).toBe(solver.cost);
   });
+
+  test("λ = 0: every root ties, so score keeps the solver's pick (it would otherwise be a direction prior)", () => {
+    // Both scores orders: the root picked by score would differ between them; the λ = 0 guard keeps the solver's.
+    for (const scores of [Float64Array.of(3, 1, 2), Float64Array.of(2, 1, 3)]) {
+      const tree = recoverTree({ ...input, lambda: 0, stages: [...input.stages], scores, rootTie: "score" });
+      const solver = recoverTree({ ...input, lambda: 0, stages: [...input.stages], scores });
+      expect([...tree.parent]).toEqual([...solver.parent]);
+    }
+  });
 });

@@ -95,12 +95,16 @@ export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly
       chain: DEFAULT_RECOVER_OPTIONS.chain,
       siblingAngles: "off",
     }),
-    fixed("default --root-tie score", "the default policy keeping, of equally cheap trees, the one rooted at the most root-like model (recover-tree.ts)", {
-      name: "default --root-tie score",
-      rule: undefined,
-      chain: DEFAULT_RECOVER_OPTIONS.chain,
-      rootTie: "score",
-    }),
+    fixed(
+      "default --root-tie solver",
+      "the default policy keeping the arborescence solver's pick among equally cheap trees (the default before --root-tie score)",
+      {
+        name: "default --root-tie solver",
+        rule: undefined,
+        chain: DEFAULT_RECOVER_OPTIONS.chain,
+        rootTie: "solver",
+      },
+    ),
     ...rules.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     {
       name: LEARNED_NAME,

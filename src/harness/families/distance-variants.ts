@@ -72,7 +72,13 @@ export async function distanceVariants(models: readonly ModelSource[], truth: Tr
   const family = await familyMatrices(models);
   const oriented = family.scores.map((value) => -scoreRule(family.statistic).trend * value);
   return [...(await variantMatrices(models))].map(({ layers, variant, matrix }) => {
-    const tree = recoverTree({ distance: matrix, scores: oriented, stages: ids.map(() => "auto" as const), lambda: DEFAULT_RECOVER_OPTIONS.lambda });
+    const tree = recoverTree({
+      distance: matrix,
+      scores: oriented,
+      stages: ids.map(() => "auto" as const),
+      lambda: DEFAULT_RECOVER_OPTIONS.lambda,
+      rootTie: DEFAULT_RECOVER_OPTIONS.rootTie,
+    });
     const edges = [...tree.parent].flatMap((p, i) => (p < 0 ? [] : [{ parent: ids[p]!, child: ids[i]! }]));
     const directed = evaluateGraph({ edges, trees: [[...ids]] }, truth).edges.correct;
     return {
