@@ -98,23 +98,27 @@ static inline __m128 q8_0_scales(const uint8_t *blocks) {
   return _mm_cvtph_ps(halves);
 }
 
+/* The largest signed byte of `most` and the smallest of `least` (16 lanes each), as floats. */
+static inline void byte_range(__m128i most, __m128i least, float *top, float *bottom) {
+  most = _mm_max_epi8(most, _mm_srli_si128(most, 8));
+  least = _mm_min_epi8(least, _mm_srli_si128(least, 8));
+  most = _mm_max_epi8(most, _mm_srli_si128(most, 4));
+  least = _mm_min_epi8(least, _mm_srli_si128(least, 4));
+  most = _mm_max_epi8(most, _mm_srli_si128(most, 2));
+  least = _mm_min_epi8(least, _mm_srli_si128(least, 2));
+  most = _mm_max_epi8(most, _mm_srli_si128(most, 1));
+  least = _mm_min_epi8(least, _mm_srli_si128(least, 1));
+  *top = (float)(int8_t)_mm_extract_epi8(most, 0);
+  *bottom = (float)(int8_t)_mm_extract_epi8(least, 0);
+}
+
 /* The smallest and largest decoded value x = d·q of each of four Q8_0 blocks (exact in f32), folded into the range. */
 __attribute__((noinline)) static void q8_0_range(const uint8_t *blocks, __m128 d, block_sums *s) {
   float top[4], bottom[4];
   for (int i = 0; i < 4; i++) {
     const __m256i q = _mm256_loadu_si256((const __m256i *)(blocks + 34 * i + 2));
-    __m128i most = _mm_max_epi8(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-    __m128i least = _mm_min_epi8(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-    most = _mm_max_epi8(most, _mm_srli_si128(most, 8));
-    least = _mm_min_epi8(least, _mm_srli_si128(least, 8));
-    most = _mm_max_epi8(most, _mm_srli_si128(most, 4));
-    least = _mm_min_epi8(least, _mm_srli_si128(least, 4));
-    most = _mm_max_epi8(most, _mm_srli_si128(most, 2));
-    least = _mm_min_epi8(least, _mm_srli_si128(least, 2));
-    most = _mm_max_epi8(most, _mm_srli_si128(most, 1));
-    least = _mm_min_epi8(least, _mm_srli_si128(least, 1));
-    top[i] = (float)(int8_t)_mm_extract_epi8(most, 0);
-    bottom[i] = (float)(int8_t)_mm_extract_epi8(least, 0);
+    byte_range(_mm_max_epi8(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)),
+               _mm_min_epi8(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)), &top[i], &bottom[i]);
   }
   const __m128 high = _mm_mul_ps(d, _mm_loadu_ps(top)), low = _mm_mul_ps(d, _mm_loadu_ps(bottom));
   s->high = _mm_max_ps(s->high, _mm_max_ps(high, low));
@@ -217,18 +221,9 @@ __attribute__((noinline)) static void q4_k_range(const uint8_t *nibbles, __m128 
   for (int i = 0; i < 4; i++) {
     const __m256i bytes = _mm256_loadu_si256((const __m256i *)(nibbles + 32 * (i / 2)));
     const __m256i q = _mm256_and_si256(i % 2 ? _mm256_srli_epi16(bytes, 4) : bytes, _mm256_set1_epi8(0x0F));
-    __m128i most = _mm_max_epu8(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-    __m128i least = _mm_min_epu8(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-    most = _mm_max_epu8(most, _mm_srli_si128(most, 8));
-    least = _mm_min_epu8(least, _mm_srli_si128(least, 8));
-    most = _mm_max_epu8(most, _mm_srli_si128(most, 4));
-    least = _mm_min_epu8(least, _mm_srli_si128(least, 4));
-    most = _mm_max_epu8(most, _mm_srli_si128(most, 2));
-    least = _mm_min_epu8(least, _mm_srli_si128(least, 2));
-    most = _mm_max_epu8(most, _mm_srli_si128(most, 1));
-    least = _mm_min_epu8(least, _mm_srli_si128(least, 1));
-    top[i] = (float)_mm_extract_epi8(most, 0);
-    bottom[i] = (float)_mm_extract_epi8(least, 0);
+    // Nibbles 0–15: the signed byte order is theirs.
+    byte_range(_mm_max_epi8(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)),
+               _mm_min_epi8(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)), &top[i], &bottom[i]);
   }
   // Decoded as ggml does, fl(fl(a·q) − b): monotone in q, so the extremes come from the extreme q's.
   const __m128 high = _mm_sub_ps(_mm_mul_ps(scale, _mm_loadu_ps(top)), offset), low = _mm_sub_ps(_mm_mul_ps(scale, _mm_loadu_ps(bottom)), offset);
@@ -271,17 +266,8 @@ static inline void q6_k_pair(__m256i q, __m256i *h1, __m256i *h2, __m256i *h3, _
 __attribute__((noinline)) static void q6_k_range(const __m256i q[2], __m128 scale, block_sums *s) {
   float top[4], bottom[4];
   for (int i = 0; i < 4; i++) {
-    __m128i most = i % 2 ? _mm256_extracti128_si256(q[i / 2], 1) : _mm256_castsi256_si128(q[i / 2]), least = most;
-    most = _mm_max_epi8(most, _mm_srli_si128(most, 8));
-    least = _mm_min_epi8(least, _mm_srli_si128(least, 8));
-    most = _mm_max_epi8(most, _mm_srli_si128(most, 4));
-    least = _mm_min_epi8(least, _mm_srli_si128(least, 4));
-    most = _mm_max_epi8(most, _mm_srli_si128(most, 2));
-    least = _mm_min_epi8(least, _mm_srli_si128(least, 2));
-    most = _mm_max_epi8(most, _mm_srli_si128(most, 1));
-    least = _mm_min_epi8(least, _mm_srli_si128(least, 1));
-    top[i] = (float)(int8_t)_mm_extract_epi8(most, 0);
-    bottom[i] = (float)(int8_t)_mm_extract_epi8(least, 0);
+    const __m128i bytes = i % 2 ? _mm256_extracti128_si256(q[i / 2], 1) : _mm256_castsi256_si128(q[i / 2]);
+    byte_range(bytes, bytes, &top[i], &bottom[i]);
   }
   const __m128 high = _mm_mul_ps(scale, _mm_loadu_ps(top)), low = _mm_mul_ps(scale, _mm_loadu_ps(bottom));
   s->high = _mm_max_ps(s->high, _mm_max_ps(high, low));
@@ -293,19 +279,11 @@ __attribute__((noinline)) static void q6_k_range(const __m256i q[2], __m128 scal
  * 32 bytes holding two 16-value sub-blocks (scales sc[2k], sc[2k + 1]), four sub-blocks a group.
  */
 static inline void q6_k_block(const uint8_t *block, block_sums *s) {
-  const __m256i nibble = _mm256_set1_epi8(0x0F), pair = _mm256_set1_epi8(3), bias = _mm256_set1_epi8(32);
   const float d = half_at(block + 208);
   for (int n = 0; n < 2; n++) {
-    const uint8_t *ql = block + 64 * n;
     const int8_t *sc = (const int8_t *)(block + 192 + 8 * n);
-    const __m256i low = _mm256_loadu_si256((const __m256i *)ql), high = _mm256_loadu_si256((const __m256i *)(ql + 32));
-    const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * n));
-    const __m256i q[4] = {
-        _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(low, nibble), _mm256_slli_epi16(_mm256_and_si256(qh, pair), 4)), bias),
-        _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(high, nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), pair), 4)), bias),
-        _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), pair), 4)), bias),
-        _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(high, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), pair), 4)), bias),
-    };
+    __m256i q[4];
+    q6_k_unpack(block, n, q);
     for (int g = 0; g < 2; g++) {
       __m256i a1, a2, a3, a4, c1, c2, c3, c4;
       q6_k_pair(q[2 * g], &a1, &a2, &a3, &a4);

@@ -550,29 +550,36 @@ void mother_dequantize_q5_k(const uint8_t *blocks, float *target, int32_t count)
 }
 
 /*
+ * Half n (0 or 1) of a Q6_K super-block as q − 32 in four registers of bytes: values l, l + 32,
+ * l + 64, l + 96 of the half's 128 (l < 32), a nibble and two high bits each. Shared by the
+ * decoder below and the integer moments (block-moments.c).
+ */
+static inline void q6_k_unpack(const uint8_t *block, int n, __m256i q[4]) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F), pair = _mm256_set1_epi8(3), bias = _mm256_set1_epi8(32);
+  const uint8_t *ql = block + 64 * n;
+  const __m256i low = _mm256_loadu_si256((const __m256i *)ql), high = _mm256_loadu_si256((const __m256i *)(ql + 32));
+  const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * n));
+  q[0] = _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(low, nibble), _mm256_slli_epi16(_mm256_and_si256(qh, pair), 4)), bias);
+  q[1] = _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(high, nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), pair), 4)), bias);
+  q[2] = _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), pair), 4)), bias);
+  q[3] = _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(high, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), pair), 4)), bias);
+}
+
+/*
  * GGUF Q6_K → f32 (whole 256-value super-blocks: 128 bytes of low nibbles, 64 bytes of high bit
  * pairs, 16 signed scales, f16 d): value = (d·sc)·(q − 32), as ggml's dequantize_row_q6_K — 32
  * values per register of bytes.
  */
 void mother_dequantize_q6_k(const uint8_t *blocks, float *target, int32_t count) {
-  const __m256i nibble = _mm256_set1_epi8(0x0F), pair = _mm256_set1_epi8(3), bias = _mm256_set1_epi8(32);
   const float zero[4] = {0, 0, 0, 0};
   for (int32_t b = 0; b < count / 256; b++) {
     const uint8_t *block = blocks + 210 * (int64_t)b;
     const float d = half_at(block + 208);
     float *y = target + 256 * (int64_t)b;
     for (int n = 0; n < 2; n++, y += 128) {
-      const uint8_t *ql = block + 64 * n;
       const int8_t *sc = (const int8_t *)(block + 192 + 8 * n);
-      const __m256i low = _mm256_loadu_si256((const __m256i *)ql), high = _mm256_loadu_si256((const __m256i *)(ql + 32));
-      const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * n));
-      // Values l, l + 32, l + 64, l + 96 (l < 32): a nibble and two high bits each, less 32.
-      const __m256i q[4] = {
-          _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(low, nibble), _mm256_slli_epi16(_mm256_and_si256(qh, pair), 4)), bias),
-          _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(high, nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), pair), 4)), bias),
-          _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), pair), 4)), bias),
-          _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(high, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), pair), 4)), bias),
-      };
+      __m256i q[4];
+      q6_k_unpack(block, n, q);
       for (int k = 0; k < 4; k++) {
         // Values 0–15 of each 32 take scale sc[2k], values 16–31 sc[2k + 1].
         const float first = d * (float)sc[2 * k], second = d * (float)sc[2 * k + 1];
