@@ -28,8 +28,9 @@ import { cannotReadFile, nothingToCompare, tensorPastEndOfFile } from "../messag
 /**
  * Bumped whenever what a fingerprint holds or how it is computed changes: older entries are read
  * again. 2: layers in name order (a GGUF file lists them block by block), GGUF files and adapters.
+ * 3: a 16-bit layer's digest covers its type (F16 or BF16) as well as its bytes.
  */
-export const FINGERPRINT_VERSION = 2;
+export const FINGERPRINT_VERSION = 3;
 
 /**
  * Seeded values kept per distance layer. The relative mean |Δw| of a layer is estimated to
@@ -294,7 +295,7 @@ class FileReader {
  * One layer through the kernels, CHUNK_VALUES at a time (as the layer pass sweeps it): each
  * chunk's raw bytes — already in kernel memory (`at`, the file's span) or read now — are
  * digested, widened to f32 when 16-bit, folded into the power sums, and the seeded positions
- * falling in the chunk copied out. The digest depends on the bytes only, not on how they were read.
+ * falling in the chunk copied out. The digest depends on the bytes (and a 16-bit type) only, not on how they were read.
  * A tensor read through its stream (`stream`: GGUF, adapter layers) arrives as f32 values, which
  * are what is digested.
  */
@@ -310,7 +311,8 @@ function readLayerWithKernels(
   const elementBytes = wide ? 2 : 4;
   const count = "stream" in fetch ? tensor.shape.reduce((product, size) => product * size, 1) : tensor.byteLength / elementBytes;
   const accumulator = kernels.powerSumAccumulator();
-  let digest = 0n;
+  // 16-bit bytes mean different values as F16 and BF16: the type is part of what is digested (a header-only relabel keeps the bytes).
+  let digest = wide ? Bun.hash.wyhash(tensor.dtype) : 0n;
   let shift = 0;
   let scale = 0;
   let next = 0;

@@ -74,6 +74,24 @@ describe("fingerprintModel", () => {
     expect(fa!.architecture).toBe(fc!.architecture);
   });
 
+  test("the checksum follows the values: the same bytes read as F16 instead of BF16 (a header-only fix, same size) give another", async () => {
+    const folder = await writeModel("relabel-bf16", 5, "BF16");
+    const relabelled = join(dir, "relabel-f16");
+    const bytes = new Uint8Array(await Bun.file(join(folder, "model.safetensors")).arrayBuffer());
+    const length = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const header = new TextDecoder().decode(bytes.subarray(8, 8 + length));
+    const fixed = header.replaceAll('"BF16"', '"F16"').padEnd(length, " ");
+    expect(fixed.length).toBe(length);
+    const out = Uint8Array.from(bytes);
+    out.set(new TextEncoder().encode(fixed), 8);
+    await Bun.write(join(relabelled, "config.json"), "{}");
+    await Bun.write(join(relabelled, "model.safetensors"), out);
+    const [bf16, f16] = await discoverModels([folder, relabelled]).then((models) => Promise.all(models.map((m) => fingerprintModel(m))));
+    expect(f16!.stats[0]!.variance).not.toBe(bf16!.stats[0]!.variance);
+    // The tree cache is keyed by checksums: equal ones would serve the BF16 model's tree for the F16 one.
+    expect(f16!.checksum).not.toBe(bf16!.checksum);
+  });
+
   test("the sample estimate of mean |Δw| / RMS is close to the whole layer's", async () => {
     const [a, b] = await discoverModels([await writeModel("est-a", 3), await writeModel("est-b", 4)]);
     const [fa, fb] = [await fingerprintModel(a!), await fingerprintModel(b!)];
