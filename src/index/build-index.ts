@@ -104,8 +104,9 @@ export async function indexModels(paths: readonly string[], dir: string, effects
   effects.progress(0, plan.todo.length);
   const fingerprints = await fingerprintAll(plan.todo, fingerprintWorkersFor(plan.todo), (done) => effects.progress(done, plan.todo.length));
   if (plan.verifying.size === 0) return finishUpdate(dir, plan, fingerprints);
-  // Verified entries whose bytes are those indexed stay as they are; the others are read again.
-  const changed = fingerprints.filter((f) => !plan.verifying.has(f.path) || plan.loaded.entries.get(f.path)?.checksum !== f.checksum);
+  // Verified entries whose bytes and layers (names, shapes: a header-only rename keeps the bytes) are those indexed stay as they are.
+  const same = (f: Fingerprint, entry: Fingerprint | undefined) => entry?.checksum === f.checksum && entry.architecture === f.architecture;
+  const changed = fingerprints.filter((f) => !plan.verifying.has(f.path) || !same(f, plan.loaded.entries.get(f.path)));
   const rewritten = changed.filter((f) => plan.verifying.has(f.path));
   for (const f of rewritten) effects.log(`${f.path}: its weights changed with its files' sizes and mtimes unchanged; fingerprinted again`);
   const verified = { ...plan, kept: plan.kept + plan.verifying.size - rewritten.length, updated: plan.updated + rewritten.length };

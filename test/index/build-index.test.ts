@@ -68,6 +68,27 @@ describe("indexModels", () => {
     expect((await readdir(join(index, SEGMENTS))).length).toBe(segments);
   });
 
+  test("--verify: a header-only rename (same bytes, same size and mtime) is found: the entry's layer names are the file's", async () => {
+    const set = join(dir, "renamed");
+    const index = join(dir, "renamed-index");
+    await cp(models, set, { recursive: true });
+    await indexModels([set], index);
+    const file = join(set, "r-c0", "model.safetensors");
+    const reference = join(dir, "renamed-mtime");
+    await writeFile(reference, "");
+    expect(Bun.spawnSync(["touch", "-r", file, reference]).exitCode).toBe(0);
+    // Block 1 renamed block 2: same name lengths, same order by name, the same bytes under each.
+    const bytes = new Uint8Array(await Bun.file(file).arrayBuffer());
+    const length = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const header = new TextDecoder().decode(bytes.subarray(8, 8 + length)).replaceAll(".layer.1.", ".layer.2.");
+    bytes.set(new TextEncoder().encode(header), 8);
+    await writeFile(file, bytes);
+    expect(Bun.spawnSync(["touch", "-r", reference, file]).exitCode).toBe(0);
+    expect(await indexModels([set], index, recorder().effects, true)).toEqual({ kept: 4, added: 0, updated: 1, removed: 0, models: 5 });
+    const entry = [...(await loadIndex(index)).entries.values()].find((e) => e.id === "r-c0")!;
+    expect(entry.layers.some((layer) => layer.name.includes(".layer.2."))).toBe(true);
+  });
+
   test("a safetensors file added to a model folder gets the model read again, its files unchanged or not", async () => {
     const set = join(dir, "sharded");
     const index = join(dir, "sharded-index");
