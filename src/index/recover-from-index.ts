@@ -114,6 +114,7 @@ export async function recoverFromFingerprints(
     // An attached adapter's statistics are those of base + Δ, read now (its entry holds its factors only).
     const adapterModels = placed.attached.map(({ fingerprint }) => models?.get(fingerprint.path) ?? bug(`${fingerprint.path} was opened`));
     const adapterStats = adapterModels.length > 0 ? pool.fingerprint(adapterModels) : Promise.resolve([]);
+    adapterStats.catch(() => {}); // awaited after the trees: failing first, it must not be an unhandled rejection (a second, raw error)
     const recovered = components.map(async (members, c) => {
       if (members.length === 1) return loneTree(members[0]!, options);
       let tree = cached[c];

@@ -6,7 +6,11 @@ import { MotherError } from "../../src/errors.ts";
 import { indexModels } from "../../src/index/build-index.ts";
 import { loadIndex, SEGMENTS, writeSegment } from "../../src/index/index-store.ts";
 import { TREES as TREE_CACHE } from "../../src/index/tree-cache.ts";
-import { recoverFromIndex } from "../../src/index/recover-from-index.ts";
+import { recoverFromFingerprints, recoverFromIndex } from "../../src/index/recover-from-index.ts";
+import { fingerprintModel } from "../../src/index/fingerprint.ts";
+import { discoverModels } from "../../src/io/discover-models.ts";
+import { writePeftAdapter } from "../../src/io/peft/write-peft-adapter.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
 import { recover } from "../../src/recover/recover.ts";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import type { ModelGraph } from "../../src/types.ts";
@@ -127,5 +131,37 @@ describe("recoverFromIndex", () => {
   test("--trees N is refused (the index finds the trees itself)", async () => {
     const index = join(dir, "same");
     await expectRefused(recoverFromIndex(index, { trees: 3 }), "finds the trees itself");
+  });
+});
+
+describe("recoverFromFingerprints with adapters", () => {
+  test("an attached adapter failing to read while the trees are still recovering: that one error, no unhandled rejection", async () => {
+    const set = join(dir, "with-adapter");
+    await cp(join(models, "a"), join(set, "a"), { recursive: true });
+    await cp(join(models, "a-c0"), join(set, "a-c0"), { recursive: true });
+    const matrix = (seed: number) => Float32Array.from({ length: 64 }, (_, i) => 0.01 * Math.sin(seed + i));
+    const module = { module: "vit.encoder.layer.0.attention.attention.query", a: matrix(1), b: matrix(2), fanIn: 32, fanOut: 32 };
+    await writePeftAdapter(join(set, "lora"), { baseModel: "a", rank: 2, alpha: 4, modules: [module] });
+    const discovered = await discoverModels([set]);
+    const fingerprints = (await Promise.all(discovered.map((m) => fingerprintModel(m)))).sort((x, y) => (x.path < y.path ? -1 : 1));
+    // The adapter's base + Δ fails at once (its file cut short meanwhile); the tree takes longer.
+    const failure = new MotherError(join(set, "lora", "adapter_model.safetensors"), "cut short");
+    // Tree threads whose adapter fingerprinting fails at once while the tree takes 0.1 s.
+    const threads = {
+      fingerprint: () => Promise.reject(failure),
+      recover: () => new Promise((resolve) => setTimeout(() => resolve({ graph: { models: [], edges: [], trees: [], notes: [] }, distances: [] }), 100)),
+      withdraw: () => 0,
+      setDepth: () => {},
+      close: () => {},
+    };
+    const effects = { progress: () => {}, log: () => {} };
+    const byPath = new Map(discovered.map((m) => [m.path, m]));
+    const run = recoverFromFingerprints(fingerprints, undefined, DEFAULT_RECOVER_OPTIONS, effects, byPath, threads as never);
+    expect(
+      await run.then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    ).toBe(failure);
   });
 });
