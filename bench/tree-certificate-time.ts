@@ -27,6 +27,7 @@ import { DEFAULT_RECOVER_OPTIONS, LOW_RANK_FRACTION } from "../src/recover/optio
 import { planLayers } from "../src/recover/plan-layers.ts";
 import { makeSketcher, sketchDifferenceRank } from "../src/recover/low-rank-sketch.ts";
 import { rootMeanSquareOf } from "../src/stats/layer-stats.ts";
+import { absoluteDifference } from "../src/distance/elementwise-distance.ts";
 
 const { values } = parseArgs({ options: { set: { type: "string" }, trees: { type: "string", default: "50" } } });
 const options = DEFAULT_RECOVER_OPTIONS;
@@ -85,16 +86,9 @@ for (const tree of trees) {
     distanceLayers.forEach((l, d) => {
       const rms = tree.reduce((sum, f) => sum + rootMeanSquareOf(f.stats[l]!), 0) / k;
       const range = Math.max(...tree.map((f) => f.stats[l]!.max)) - Math.min(...tree.map((f) => f.stats[l]!.min));
-      const [u, v] = [weights[i]![d]!, weights[j]![d]!];
-      let sum = 0;
-      let largest = 0;
-      for (let w = 0; w < u.length; w++) {
-        const difference = Math.abs(u[w]! - v[w]!);
-        sum += difference;
-        if (difference > largest) largest = difference;
-      }
-      mean += sum / u.length / rms;
-      max = Math.max(max, largest / range);
+      const difference = absoluteDifference(weights[i]![d]!, weights[j]![d]!);
+      mean += difference.mean / rms;
+      max = Math.max(max, difference.max / range);
     });
     return Math.sqrt(mean * max);
   };

@@ -27,6 +27,7 @@ import { orientTree, type DirectionMember } from "../src/direction/orient-tree.t
 import type { ScoredLayers } from "../src/direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
 import { rootMeanSquareOf } from "../src/stats/layer-stats.ts";
+import { absoluteDifference } from "../src/distance/elementwise-distance.ts";
 import { planLayers } from "../src/recover/plan-layers.ts";
 import { screensClear, screenTree } from "../src/index/tree-screens.ts";
 import { LOW_RANK_FRACTION } from "../src/recover/options.ts";
@@ -246,16 +247,9 @@ async function exactParts(sources: readonly ModelSource[], tree: readonly Finger
     const weights = await Promise.all(planned.map(async (p) => readTensor(p[l]!.tensor, undefined, { checkFinite: false })));
     for (let i = 0; i < k; i++)
       for (let j = i + 1; j < k; j++) {
-        const [u, v] = [weights[i]!, weights[j]!];
-        let sum = 0;
-        let largest = 0;
-        for (let w = 0; w < u.length; w++) {
-          const d = Math.abs(u[w]! - v[w]!);
-          sum += d;
-          if (d > largest) largest = d;
-        }
-        mean[i * k + j] = mean[j * k + i] = mean[i * k + j]! + sum / u.length / rms;
-        max[i * k + j] = max[j * k + i] = Math.max(max[i * k + j]!, largest / range);
+        const difference = absoluteDifference(weights[i]!, weights[j]!);
+        mean[i * k + j] = mean[j * k + i] = mean[i * k + j]! + difference.mean / rms;
+        max[i * k + j] = max[j * k + i] = Math.max(max[i * k + j]!, difference.max / range);
       }
   }
   return { mean, max };
