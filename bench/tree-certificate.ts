@@ -1,6 +1,6 @@
 /**
  * Measures, before anything is built on it, how many trees of a generated set could be decided
- * from their fingerprints alone (issue #15, src/index/tree-certificate.ts), and whether those
+ * from their fingerprints alone (issue #15, src/harness/certificate/tree-certificate.ts), and whether those
  * decisions equal the exact recovery's:
  *
  *   set ─► fingerprints ─► related components ─► per tree: the exact recovery (recoverTreeJob, defaults)
@@ -21,15 +21,15 @@ import { readTensor } from "../src/io/read-safetensors.ts";
 import { fingerprintLayers, fingerprintModel, type Fingerprint } from "../src/index/fingerprint.ts";
 import { comparableOf, relatedComponentsOf } from "../src/index/related-components.ts";
 import { recoverTreeJob } from "../src/index/recover-tree-job.ts";
-import { sampledDistances } from "../src/index/sampled-distance.ts";
-import { certifyTree, type DistanceBox } from "../src/index/tree-certificate.ts";
+import { sampledDistances } from "../src/harness/certificate/sampled-distance.ts";
+import { certifyTree, type DistanceBox } from "../src/harness/certificate/tree-certificate.ts";
 import { orientTree, type DirectionMember } from "../src/direction/orient-tree.ts";
 import type { ScoredLayers } from "../src/direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
 import { rootMeanSquareOf } from "../src/stats/layer-stats.ts";
 import { absoluteDifference } from "../src/distance/elementwise-distance.ts";
 import { planLayers } from "../src/recover/plan-layers.ts";
-import { screensClear, screenTree } from "../src/index/tree-screens.ts";
+import { screensClear, screenTree } from "../src/harness/certificate/tree-screens.ts";
 import { LOW_RANK_FRACTION } from "../src/recover/options.ts";
 import { makeSketcher, sketchDifferenceRank, type LayerSketch } from "../src/recover/low-rank-sketch.ts";
 import type { Dtype, ModelGraph, ModelSource } from "../src/types.ts";

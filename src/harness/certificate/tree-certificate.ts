@@ -14,15 +14,15 @@
  * bounded by the same box. The certificate is as good as its box: with sampled bounds it holds
  * with the probability the bounds do.
  */
-import { directionMatrix, directionPenalty, stageMatrix } from "../recover/direction.ts";
-import { minimumSpanningArborescence } from "../tree/chu-liu-edmonds.ts";
-import type { Stage } from "../types.ts";
-import { recoverTree } from "../recover/recover-tree.ts";
-import type { RecoverOptions } from "../recover/options.ts";
-import { defaultRules } from "../direction/default-rule.ts";
-import { orientTree, type DirectionMember, type Oriented } from "../direction/orient-tree.ts";
-import { ruleScores } from "../direction/rule-scores.ts";
-import { orientedScore, type ScoredLayers } from "../direction/statistic-rule.ts";
+import { directionMatrix, directionPenalty, stageMatrix } from "../../recover/direction.ts";
+import { minimumSpanningArborescence } from "../../tree/chu-liu-edmonds.ts";
+import type { Stage } from "../../types.ts";
+import { recoverTree } from "../../recover/recover-tree.ts";
+import type { RecoverOptions } from "../../recover/options.ts";
+import { defaultRules } from "../../direction/default-rule.ts";
+import { orientTree, type DirectionMember, type Oriented } from "../../direction/orient-tree.ts";
+import { ruleScores } from "../../direction/rule-scores.ts";
+import { orientedScore, type ScoredLayers } from "../../direction/statistic-rule.ts";
 
 /** Bounds on one tree's distance matrix (k × k, row-major; the diagonal ignored). */
 export interface DistanceBox {

@@ -18,10 +18,10 @@
  * Quantised (grid) copies and adapter pairs are not seen by the samples: the first needs each
  * row's range, the second a rank (docs/scale.md, "Deciding a tree from its fingerprints").
  */
-import type { Dtype } from "../types.ts";
-import { UNIT_ROUNDOFF } from "../distance/storage-noise.ts";
-import { MAX_PARENTS, MERGE_RESIDUAL } from "../recover/detect-merges.ts";
-import { SAMPLES_PER_LAYER, type Fingerprint } from "./fingerprint.ts";
+import type { Dtype } from "../../types.ts";
+import { UNIT_ROUNDOFF } from "../../distance/storage-noise.ts";
+import { MAX_PARENTS, MERGE_RESIDUAL } from "../../recover/detect-merges.ts";
+import { SAMPLES_PER_LAYER, type Fingerprint } from "../../index/fingerprint.ts";
 
 /**
  * A linear-merge fit on the samples must leave at least this share of r₁ (1.5 × MERGE_RESIDUAL).

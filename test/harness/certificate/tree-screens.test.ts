@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { SAMPLES_PER_LAYER, type Fingerprint } from "../../src/index/fingerprint.ts";
-import { screensClear, screenTree } from "../../src/index/tree-screens.ts";
-import { makeGaussian, makeUniform } from "../../src/recover/seeded-random.ts";
-import { layerStats } from "../../src/stats/layer-stats.ts";
-import type { Dtype } from "../../src/types.ts";
+import { SAMPLES_PER_LAYER, type Fingerprint } from "../../../src/index/fingerprint.ts";
+import { screensClear, screenTree } from "../../../src/harness/certificate/tree-screens.ts";
+import { makeGaussian, makeUniform } from "../../../src/recover/seeded-random.ts";
+import { layerStats } from "../../../src/stats/layer-stats.ts";
+import type { Dtype } from "../../../src/types.ts";
 
 const LAYERS = 6;
 const VALUES = LAYERS * SAMPLES_PER_LAYER;

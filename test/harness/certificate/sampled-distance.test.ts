@@ -1,8 +1,8 @@
 import { expect, test } from "bun:test";
-import type { Fingerprint } from "../../src/index/fingerprint.ts";
-import { SAMPLES_PER_LAYER } from "../../src/index/fingerprint.ts";
-import { sampledDistances } from "../../src/index/sampled-distance.ts";
-import { layerStats, rootMeanSquareOf } from "../../src/stats/layer-stats.ts";
+import type { Fingerprint } from "../../../src/index/fingerprint.ts";
+import { SAMPLES_PER_LAYER } from "../../../src/index/fingerprint.ts";
+import { sampledDistances } from "../../../src/harness/certificate/sampled-distance.ts";
+import { layerStats, rootMeanSquareOf } from "../../../src/stats/layer-stats.ts";
 
 /** A fingerprint of one distance layer whose whole weights are `weights` and whose samples are `samples`. */
 function fingerprint(id: string, weights: Float32Array, samples: Float32Array): Fingerprint {

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { orientTree, type DirectionMember } from "../../src/direction/orient-tree.ts";
-import type { ScoredLayers } from "../../src/direction/statistic-rule.ts";
-import { certifyArborescence, certifyTree, type DistanceBox } from "../../src/index/tree-certificate.ts";
-import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
-import { makeGaussian, makeUniform } from "../../src/recover/seeded-random.ts";
-import { layerStats } from "../../src/stats/layer-stats.ts";
+import { orientTree, type DirectionMember } from "../../../src/direction/orient-tree.ts";
+import type { ScoredLayers } from "../../../src/direction/statistic-rule.ts";
+import { certifyArborescence, certifyTree, type DistanceBox } from "../../../src/harness/certificate/tree-certificate.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../../../src/recover/options.ts";
+import { makeGaussian, makeUniform } from "../../../src/recover/seeded-random.ts";
+import { layerStats } from "../../../src/stats/layer-stats.ts";
 
 const options = DEFAULT_RECOVER_OPTIONS;
 const DIM = 400;

@@ -10,8 +10,8 @@
  *   it from above (an L∞ difference has no sublinear sketch), so the default geometric ℓ_FT
  *   √(mean · max) gets a lower bound and no upper one from fingerprints alone.
  */
-import { rootMeanSquareOf } from "../stats/layer-stats.ts";
-import { SAMPLES_PER_LAYER, type Fingerprint } from "./fingerprint.ts";
+import { rootMeanSquareOf } from "../../stats/layer-stats.ts";
+import { SAMPLES_PER_LAYER, type Fingerprint } from "../../index/fingerprint.ts";
 
 /** Per pair (k × k, row-major) of one tree: the mean part's estimate and standard error, and the max part's lower bound. */
 export interface SampledDistances {
