@@ -1,22 +1,23 @@
 #!/usr/bin/env bun
 /**
  * Placement and orientation on every family benchmark (issue #13 item 4): the Llama-like
- * family under seven recipes (our trainer and PyTorch's, Llama and GPT-2 names, 0.13 M and
- * 12.9 M parameters) and the SD-like chain in three seeds, each recovered with the tool's
- * defaults and with one setting changed (a direction rule, the chain rule, the stage, the
- * ℓ_FT distance).
+ * family under eight recipes (our trainer and PyTorch's, Llama and GPT-2 names, 0.13 M and
+ * 12.9 M parameters), the SD-like chain in three seeds, and held-out set 2 (six PyTorch-trained
+ * families of other trees, optimisers and sizes), each recovered with the tool's defaults and
+ * with one setting changed (a direction rule, the chain rule, the stage, the ℓ_FT distance).
  *
  *   1. open      every benchmark's release folder (src/harness/families/family-benchmarks.ts;
- *                with --train the missing models are trained, else missing families are skipped)
+ *                with --train the missing models are trained, else missing families are skipped;
+ *                --train-only trains them and stops there)
  *   2. recover   each with every setting, the way `mother recover <folder> [flag]` does
  *   3. score     directed edges right, and placement: true edges recovered in either direction
  *   4. variants  with --variants, placement by each candidate ℓ_FT variant and layer set alone
  *                (its minimum spanning tree; src/harness/families/distance-variants.ts)
- *   5. angles    on each Llama-like true tree, the angles the sibling-angle rule reads
+ *   5. angles    on each language-model true tree, the angles the sibling-angle rule reads
  *                (src/harness/families/family-angles.ts): chains must not be obtuse, siblings are
  *   6. report    the tables on the terminal and reports/data/lm-families/results.json
  *
- * Usage: bun run experiments/lm-families.ts [--train] [--variants] [--only a,b] [--reports DIR] [--cache DIR]
+ * Usage: bun run experiments/lm-families.ts [--train | --train-only] [--variants] [--only a,b] [--reports DIR] [--cache DIR]
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -35,31 +36,37 @@ const program = experimentCommand("lm-families", "Placement and orientation of e
   cache: "artefact cache (the families' models)",
 })
   .option("--train", "train the families missing from the cache (else they are skipped)")
+  .option("--train-only", "train the missing families and stop: nothing is recovered or scored (a held-out set is frozen before any rule sees it)")
   .option("--variants", "also measure placement by each candidate distance variant and layer set (no direction prior)")
   .option("--only <names>", "comma-separated benchmark names or prefixes (e.g. llama:torch,sd@)");
 
-async function main(options: CommonCliOptions & { readonly train?: boolean; readonly variants?: boolean; readonly only?: string }): Promise<void> {
+async function main(
+  options: CommonCliOptions & { readonly train?: boolean; readonly trainOnly?: boolean; readonly variants?: boolean; readonly only?: string },
+): Promise<void> {
   const store = new ArtifactStore(options.cache, { log: () => {}, now: () => performance.now() });
   const wanted = options.only?.split(",").filter((word) => word !== "");
   const rows = [];
   const training: { benchmark: string; steps: number; cpuMinutes: number; parameters: number }[] = [];
-  const variants: { benchmark: string; kind: string; heldOut: boolean; placements: VariantPlacement[] }[] = [];
+  const variants: { benchmark: string; kind: FamilyBenchmark["kind"]; heldOutSet: FamilyBenchmark["heldOutSet"]; placements: VariantPlacement[] }[] = [];
   const angles: { benchmark: string; angles: FamilyAngle[] }[] = [];
   for (const benchmark of familyBenchmarks()) {
     if (wanted && !wanted.some((word) => benchmark.name.startsWith(word))) continue;
-    const artifacts = options.train ? undefined : await cachedFamilyArtifacts(benchmark, options.cache);
-    if (!options.train && !artifacts) {
+    const train = options.train || options.trainOnly;
+    const artifacts = train ? undefined : await cachedFamilyArtifacts(benchmark, options.cache);
+    if (!train && !artifacts) {
       process.stderr.write(`[lm-families] ${benchmark.name}: not trained yet, skipped (${benchmark.command}, or --train)\n`);
       continue;
     }
     const { releasePath, truth } = await openFamilyBenchmark(benchmark, { store, progress: lineProgress() });
+    if (options.trainOnly) continue;
     const models = await discoverModels([releasePath]);
     rows.push(await familyPlacement(benchmark, models, truth));
     training.push({ benchmark: benchmark.name, ...(await trainingCost(benchmark, releasePath)), parameters: rows.at(-1)!.parameters });
     if (benchmark.kind === "lm") angles.push({ benchmark: benchmark.name, angles: await familyAngles(models, truth) });
     if (options.variants)
-      variants.push({ benchmark: benchmark.name, kind: benchmark.kind, heldOut: benchmark.heldOut, placements: await distanceVariants(models, truth) });
+      variants.push({ benchmark: benchmark.name, kind: benchmark.kind, heldOutSet: benchmark.heldOutSet, placements: await distanceVariants(models, truth) });
   }
+  if (options.trainOnly) return;
   const trainingRows = training.map((t) => [t.benchmark, `${(t.parameters / 1e6).toFixed(2)} M`, t.steps, Number(t.cpuMinutes.toFixed(1))]);
   process.stdout.write(
     `${formatTable("Size and training (the trainers' own ms/step × steps, summed over the family)", ["benchmark", "parameters", "steps", "train CPU-minutes"], trainingRows).join("\n")}\n\n`,
@@ -71,9 +78,24 @@ async function main(options: CommonCliOptions & { readonly train?: boolean; read
   await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings: FAMILY_SETTINGS, rows, training, variants, angles }, null, 1)}\n`);
 }
 
-/** One row per family, one column per true chain or sibling pair: the cosine (and, for siblings, at which one). */
+/**
+ * One row per family, one column per true chain or sibling pair: the cosine (and, for siblings,
+ * at which one). Families of different trees (held-out set 2) get a table each.
+ */
 function angleTable(results: readonly { benchmark: string; angles: readonly FamilyAngle[] }[]): string {
   const label = (a: FamilyAngle) => (a.kind === "chain" ? `chain ${a.from}→${a.at}→${a.to}` : `siblings of ${a.from}: ${[a.at, a.to].sort().join(", ")}`);
+  const trees = [...new Set(results.map((r) => JSON.stringify(r.angles.map(label).sort())))];
+  return trees
+    .map((tree) =>
+      oneTreeAngleTable(
+        results.filter((r) => JSON.stringify(r.angles.map(label).sort()) === tree),
+        label,
+      ),
+    )
+    .join("\n\n");
+}
+
+function oneTreeAngleTable(results: readonly { benchmark: string; angles: readonly FamilyAngle[] }[], label: (a: FamilyAngle) => string): string {
   const labels = [...new Set(results.flatMap((r) => r.angles.map(label)))];
   const rows = results.map((r) => [
     r.benchmark,

@@ -10,7 +10,7 @@ hand, transformers' tensor names). Two architectures:
 
 Usage: /usr/bin/python3 train_lm.py --job job.json (written by src/harness/families/torch-lm-family.ts):
 {arch, config, init, dtype, batch, seed, steps, lr, warmup, lr_floor, optimizer: {kind, wd,
-beta1, beta2, clip}, lora?: {rank, alpha, targets}, corpus, eval_fraction, parent?, out}.
+beta1, beta2, clip, momentum, nesterov, alpha}, lora?: {rank, alpha, targets}, corpus, eval_fraction, parent?, out}.
 Writes out/model.safetensors, out/config.json and out/result.json ({finalLoss, evals, msPerStep}).
 """
 import argparse
@@ -254,7 +254,15 @@ def make_optimizer(job, params):
     elif o["kind"] == "adam":
         opt = torch.optim.Adam(params, lr=job["lr"], betas=betas)
     elif o["kind"] == "sgd":
-        opt = torch.optim.SGD(params, lr=job["lr"], momentum=o.get("momentum", 0.9), weight_decay=o.get("wd", 0.0))
+        opt = torch.optim.SGD(params, lr=job["lr"], momentum=o.get("momentum", 0.9), nesterov=o.get("nesterov", False), weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "rmsprop":  # torch's defaults (α 0.99, no momentum) unless the job sets them
+        opt = torch.optim.RMSprop(params, lr=job["lr"], alpha=o.get("alpha", 0.99), momentum=o.get("momentum", 0.0), weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "adagrad":
+        opt = torch.optim.Adagrad(params, lr=job["lr"], weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "nadam":
+        opt = torch.optim.NAdam(params, lr=job["lr"], betas=betas, weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "radam":
+        opt = torch.optim.RAdam(params, lr=job["lr"], betas=betas, weight_decay=o.get("wd", 0.0))
     else:
         raise SystemExit(f"train_lm: unknown optimizer {o['kind']}")
     return opt, torch.optim.lr_scheduler.LambdaLR(opt, schedule(max(1, job["warmup"]), job["steps"], job["lr_floor"])), o.get("clip")

@@ -3,15 +3,19 @@
  * the PyTorch-trained and GPT-2-named ones) and every SD-like generalization chain of
  * src/harness/families/family-benchmarks.ts, read from the cache without training
  * (`cachedFamilyArtifacts`). Leave-one-family-out holds out together the families one trainer
- * made: our ONNX-trained Llama-like recipes, the PyTorch-trained Llama, the GPT-2-named one, and
- * the SD-like chains.
+ * made: our ONNX-trained Llama-like recipes, the PyTorch-trained Llama, the GPT-2-named one, the
+ * SD-like chains, and held-out set 2 (all of it one group).
  */
 import { cachedFamilyArtifacts, familyBenchmarks, type FamilyBenchmark } from "../families/family-benchmarks.ts";
 import { familyTruth } from "../families/family-member.ts";
 import { openCached, type DirectionBenchmark } from "./benchmark.ts";
 
-/** The leave-one-family-out group of a family benchmark, e.g. `llama:torch@2029` → `llama-torch`. */
-export function familyGroup(benchmark: Pick<FamilyBenchmark, "name" | "kind">): string {
+/**
+ * The leave-one-family-out group of a family benchmark, e.g. `llama:torch@2029` → `llama-torch`.
+ * Held-out set 2 is one group: the learned rule scored on it never saw any of it.
+ */
+export function familyGroup(benchmark: Pick<FamilyBenchmark, "name" | "kind" | "heldOutSet">): string {
+  if (benchmark.heldOutSet === 2) return "held-out-2";
   if (benchmark.kind === "chain") return "sd-like";
   const recipe = benchmark.name.replace(/^llama:/, "").replace(/@\d+$/, "");
   if (recipe === "torch") return "llama-torch";

@@ -23,12 +23,8 @@ import { evaluateGraph } from "../../recover/evaluate-graph.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
 import { scoreRule } from "../../direction/registry.ts";
 import { familyMatrices } from "./family-matrices.ts";
-import { FAMILY_POOLS, undirectedMatches } from "./family-placement.ts";
-
-/** Whether a benchmark's result belongs to a pool of FAMILY_POOLS. */
-function inPool(r: { readonly kind: string; readonly heldOut: boolean }, pool: (typeof FAMILY_POOLS)[number]): boolean {
-  return r.kind === pool.kind && (pool.heldOut === undefined || r.heldOut === pool.heldOut);
-}
+import { FAMILY_POOLS, inPool, undirectedMatches } from "./family-placement.ts";
+import type { FamilyBenchmark } from "./family-benchmarks.ts";
 
 /** The variants, in table order. */
 export const DISTANCE_VARIANTS = ["max", "mean", "geometric", "l2", "scaled-mean", "scaled-max", "scaled-geometric", "cosine"] as const;
@@ -216,7 +212,12 @@ export function spanningTreeMatches(matrix: Float64Array, ids: readonly string[]
 
 /** Rows variant × layer set, a column per benchmark ("placed/true") and pooled per kind. */
 export function variantTable(
-  results: readonly { readonly benchmark: string; readonly kind: string; readonly heldOut: boolean; readonly placements: readonly VariantPlacement[] }[],
+  results: readonly {
+    readonly benchmark: string;
+    readonly kind: FamilyBenchmark["kind"];
+    readonly heldOutSet: FamilyBenchmark["heldOutSet"];
+    readonly placements: readonly VariantPlacement[];
+  }[],
 ): string {
   const keys = [...new Set(results.flatMap((r) => r.placements.map((p) => `${p.layers}|${p.variant}`)))];
   const pools = FAMILY_POOLS.filter((pool) => results.some((r) => inPool(r, pool)));

@@ -1,15 +1,18 @@
 /**
  * The family benchmarks of direction and placement (issue #13 item 4), in one list: the
- * Llama-like family under every recipe of llama-family-recipes.ts (plus a second seed of the
- * default), and the SD-like generalization chain in three seeds. Each benchmark is a plan
- * (what experiments/llama-family.ts and experiments/sd-family.ts train, with the same cache
- * keys), so `openFamilyBenchmark` finds the trained models — or trains the missing ones.
+ * Llama-like family under every recipe of llama-family-recipes.ts (plus more seeds of the
+ * default), the SD-like generalization chain in three seeds, and held-out set 2
+ * (held-out-2-recipes.ts: other optimisers, trees and sizes, trained by PyTorch). Each
+ * benchmark is a plan (what experiments/llama-family.ts, experiments/sd-family.ts and
+ * experiments/lm-families.ts --train train, with the same cache keys), so `openFamilyBenchmark`
+ * finds the trained models — or trains the missing ones.
  */
 import { ArtifactStore, type Artifact } from "../artifact-store.ts";
 import { lineProgress } from "../../ui/progress.ts";
 import type { Progress } from "../../ui/progress.ts";
 import type { TruthGraph } from "../../types.ts";
 import { familyTruth, type FamilyMember } from "./family-member.ts";
+import { HELD_OUT_2_RECIPES } from "./held-out-2-recipes.ts";
 import { LLAMA_RECIPES } from "./llama-family-recipes.ts";
 import { planLlamaFamily } from "./plan-llama-family.ts";
 import { planSdFamily } from "./plan-sd-family.ts";
@@ -19,9 +22,9 @@ import { SD_FAMILY_DEFAULTS } from "./sd-family-settings.ts";
 
 /** One family benchmark. */
 export interface FamilyBenchmark {
-  /** e.g. "llama:torch@2029", "sd@2024". */
+  /** e.g. "llama:torch@2029", "sd@2024", "set2:sgd-star@2041". */
   readonly name: string;
-  /** "lm": a Llama-like tree (every model fine-tuned); "chain": continued pre-training (generalization). */
+  /** "lm": a language-model family (Llama or GPT-2 names; its truth labels each stage); "chain": the SD-like image chain. */
   readonly kind: "lm" | "chain";
   /** Release-folder family name (the experiment's data folder). */
   readonly family: string;
@@ -30,10 +33,11 @@ export interface FamilyBenchmark {
   readonly members: readonly FamilyMember[];
   readonly dtype: "F32" | "BF16";
   /**
-   * Trained after every rule and distance variant on the board was chosen (new seeds, a new
-   * recipe): a rule picked on the other families is scored here out of sample.
+   * 0: the rules on the board were chosen on it. 1: held out, set 1 (new seeds and a new recipe,
+   * trained after the rules of session 6 were chosen; every rule since has seen them). 2: held
+   * out, set 2 (held-out-2-recipes.ts: defined before any rule was scored on it).
    */
-  readonly heldOut: boolean;
+  readonly heldOutSet: 0 | 1 | 2;
 }
 
 /** The second seed of the default family (the README's "two seeds"). */
@@ -45,7 +49,7 @@ const HELD_OUT_RECIPES: ReadonlySet<string> = new Set(["hf-adamw"]);
 /** The SD-like chain's seeds: the default's and two more. */
 const SD_SEEDS = [SD_FAMILY_DEFAULTS.seed, 2024, 2025] as const;
 
-/** Every family benchmark, Llama-like first. */
+/** Every family benchmark: Llama-like, SD-like, then held-out set 2. */
 export function familyBenchmarks(): FamilyBenchmark[] {
   const out: FamilyBenchmark[] = [];
   for (const [recipe, { settings }] of Object.entries(LLAMA_RECIPES)) {
@@ -61,7 +65,7 @@ export function familyBenchmarks(): FamilyBenchmark[] {
         command: `bun run experiments/llama-family.ts${flags}`,
         members: planLlamaFamily({ ...settings, seed }),
         dtype: settings.dtype,
-        heldOut: heldOut.includes(seed),
+        heldOutSet: heldOut.includes(seed) ? 1 : 0,
       });
     }
   }
@@ -73,7 +77,19 @@ export function familyBenchmarks(): FamilyBenchmark[] {
       command: `bun run experiments/sd-family.ts${seed === SD_FAMILY_DEFAULTS.seed ? "" : ` --seed ${seed}`}`,
       members: planSdFamily({ ...SD_FAMILY_DEFAULTS, seed }),
       dtype: SD_FAMILY_DEFAULTS.dtype,
-      heldOut: false,
+      heldOutSet: 0,
+    });
+  }
+  for (const [recipe, { settings }] of Object.entries(HELD_OUT_2_RECIPES)) {
+    const name = `set2:${recipe}@${settings.seed}`;
+    out.push({
+      name,
+      kind: "lm",
+      family: `lm-set2-${recipe}`,
+      command: `bun run experiments/lm-families.ts --train --only ${name}`,
+      members: planLlamaFamily(settings),
+      dtype: settings.dtype,
+      heldOutSet: 2,
     });
   }
   return out;

@@ -32,8 +32,8 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
 export interface FamilyPlacementRow {
   readonly benchmark: string;
   readonly kind: FamilyBenchmark["kind"];
-  /** Trained after the rules were chosen (family-benchmarks.ts). */
-  readonly heldOut: boolean;
+  /** 0: rules chosen on it; 1, 2: held-out set (family-benchmarks.ts). */
+  readonly heldOutSet: FamilyBenchmark["heldOutSet"];
   readonly trueEdges: number;
   readonly directed: readonly number[];
   readonly placed: readonly number[];
@@ -54,7 +54,7 @@ export async function familyPlacement(
   return {
     benchmark: benchmark.name,
     kind: benchmark.kind,
-    heldOut: benchmark.heldOut,
+    heldOutSet: benchmark.heldOutSet,
     trueEdges: truth.edges.length,
     directed: recoveries.map((r) => r.scores.edges.correct),
     placed: recoveries.map((r) => undirectedMatches(r.graph.edges, truth.edges)),
@@ -69,22 +69,32 @@ export function undirectedMatches(edges: readonly { parent: string; child: strin
   return truth.filter((e) => found.has(`${e.parent}|${e.child}`)).length;
 }
 
-/**
- * Benchmarks pooled per kind, the Llama-like ones apart by whether rules were chosen on them:
- * `label`, `heldOut` (undefined: both).
- */
-export const FAMILY_POOLS: readonly { readonly label: string; readonly kind: FamilyBenchmark["kind"]; readonly heldOut?: boolean }[] = [
-  { label: "lm", kind: "lm", heldOut: false },
-  { label: "lm held out", kind: "lm", heldOut: true },
-  { label: "chain", kind: "chain" },
+/** A pool of FAMILY_POOLS: benchmarks of `kind` (undefined: any) in held-out set `heldOutSet` (undefined: any). */
+export interface FamilyPool {
+  readonly label: string;
+  readonly kind?: FamilyBenchmark["kind"];
+  readonly heldOutSet?: FamilyBenchmark["heldOutSet"];
+}
+
+/** Benchmarks pooled per kind, the language-model ones apart by held-out set (set 2 whole: every family of it is an LM). */
+export const FAMILY_POOLS: readonly FamilyPool[] = [
+  { label: "lm", kind: "lm", heldOutSet: 0 },
+  { label: "lm held out", kind: "lm", heldOutSet: 1 },
+  { label: "chain", kind: "chain", heldOutSet: 0 },
+  { label: "held out set 2", heldOutSet: 2 },
 ];
+
+/** Whether a benchmark's row belongs to `pool`. */
+export function inPool(row: { readonly kind: FamilyBenchmark["kind"]; readonly heldOutSet: FamilyBenchmark["heldOutSet"] }, pool: FamilyPool): boolean {
+  return (pool.kind === undefined || row.kind === pool.kind) && (pool.heldOutSet === undefined || row.heldOutSet === pool.heldOutSet);
+}
 
 /** The terminal table: one line per benchmark, "directed/placed" per setting, pooled per FAMILY_POOLS at the bottom. */
 export function placementTable(rows: readonly FamilyPlacementRow[], settings: readonly RecoveryVariant[] = FAMILY_SETTINGS): string {
   const cell = (directed: number, placed: number, total: number) => `${directed}/${total} (${placed})`;
   const body = rows.map((row) => [row.benchmark, ...settings.map((_, s) => cell(row.directed[s]!, row.placed[s]!, row.trueEdges))]);
   for (const pool of FAMILY_POOLS) {
-    const ofKind = rows.filter((row) => row.kind === pool.kind && (pool.heldOut === undefined || row.heldOut === pool.heldOut));
+    const ofKind = rows.filter((row) => inPool(row, pool));
     if (ofKind.length === 0) continue;
     const total = ofKind.reduce((sum, row) => sum + row.trueEdges, 0);
     const sum = (pick: (row: FamilyPlacementRow) => number) => ofKind.reduce((acc, row) => acc + pick(row), 0);

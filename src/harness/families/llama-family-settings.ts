@@ -9,6 +9,7 @@ import type { DataSpec } from "../../train/data-source.ts";
 import type { RecoveryVariant } from "./recover-family.ts";
 import type { LoraConfig } from "../../models/lora.ts";
 import type { TorchTraining } from "./torch-lm-family.ts";
+import type { Stage } from "../../types.ts";
 
 /** A text corpus of datasets/text. */
 export type TextCorpus = Extract<DataSpec, { kind: "text" }>["corpus"];
@@ -28,6 +29,8 @@ export interface LmMemberRecipe {
   readonly maxBytes?: number;
   /** Train LoRA adapters (merged into the saved weights) instead of every weight. */
   readonly lora?: LoraConfig;
+  /** The truth's stage label (default specialization, paper §6.2); generalization for a continued pre-training checkpoint. */
+  readonly stage?: Stage;
 }
 
 export interface LlamaFamilySettings {

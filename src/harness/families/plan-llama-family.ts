@@ -7,6 +7,9 @@
  *     └─ codellama           (code)
  *          ├─ codellama-python   (Python)
  *          └─ codellama-instruct (instruction-formatted code)
+ *
+ * Other trees (held-out set 2, held-out-2-recipes.ts) are planned the same way: the plan
+ * follows each member's parent link and stage.
  */
 import { deriveSeed } from "../../../datasets/index.ts";
 import type { TrainConfig } from "../../train/train-config.ts";
@@ -29,7 +32,7 @@ export function planLlamaFamily(settings: LlamaFamilySettings): FamilyMember[] {
     paperName: recipe.paperName,
     ...(recipe.parent !== undefined ? { parent: recipe.parent } : {}),
     // Paper §6.2: every Llama 2 model, the foundation model included, is labelled specialization.
-    stage: "specialization" as const,
+    stage: recipe.stage ?? ("specialization" as const),
     data: `${CORPUS_WORDS[recipe.corpus]}, ${recipe.steps} steps × ${settings.batchSize}×${settings.llama.contextLength} tokens, peak lr ${recipe.lr}${recipe.lora ? `, LoRA r${recipe.lora.rank} (merged)` : ""}`,
     config: memberConfig(recipe, settings),
     ...(settings.torch ? { torch: settings.torch } : {}),

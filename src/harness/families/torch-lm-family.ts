@@ -46,19 +46,27 @@ export interface TorchLmJob {
   readonly warmup: number;
   /** The cosine schedule ends at this fraction of the peak. */
   readonly lr_floor: number;
-  readonly optimizer: {
-    readonly kind: "adamw" | "adam" | "sgd";
-    readonly wd?: number;
-    readonly beta1?: number;
-    readonly beta2?: number;
-    readonly clip?: number;
-  };
+  readonly optimizer: TorchOptimizer;
   readonly lora?: { readonly rank: number; readonly alpha: number; readonly targets: readonly string[] };
   readonly corpus: TextCorpus;
   /** Seeds the chat and instruct corpora's record order (as our trainer's data seed). */
   readonly corpus_seed: number;
   readonly maxBytes?: number;
   readonly eval_fraction: number;
+}
+
+/** A torch.optim optimizer and its settings, as train_lm.py reads them (absent: torch's defaults; `clip`: global gradient-norm clip). */
+export interface TorchOptimizer {
+  readonly kind: "adamw" | "adam" | "sgd" | "rmsprop" | "adagrad" | "nadam" | "radam";
+  readonly wd?: number;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  /** SGD's and RMSprop's momentum. */
+  readonly momentum?: number;
+  readonly nesterov?: boolean;
+  /** RMSprop's smoothing constant of the squared-gradient average. */
+  readonly alpha?: number;
+  readonly clip?: number;
 }
 
 /** Bump when train_lm.py changes what a job produces. */
@@ -71,6 +79,8 @@ export const TORCH_LM_TRAINER = join(import.meta.dir, "..", "..", "..", "experim
 export interface TorchTraining {
   readonly arch: "llama" | "gpt2";
   readonly init: "torch" | "hf";
+  /** A torch optimizer our trainer has no counterpart of (RMSprop, Adagrad, NAdam, RAdam): replaces the config's. */
+  readonly optimizer?: TorchOptimizer;
 }
 
 /** A member to train: id, parent id, job. */
@@ -107,11 +117,14 @@ export function torchJob(config: TrainConfig, training: TorchTraining, dtype: "F
     lr: config.lr,
     warmup: config.warmupSteps,
     lr_floor: (config.lrFloor ?? 0) / config.lr,
-    optimizer: {
+    // Fields only when set, so the jobs (cache keys) of families trained before a field existed stay the same.
+    optimizer: training.optimizer ?? {
       kind: optimizer.kind,
       ...(optimizer.weightDecay !== undefined ? { wd: optimizer.weightDecay } : {}),
       ...(optimizer.beta1 !== undefined ? { beta1: optimizer.beta1 } : {}),
       ...(optimizer.beta2 !== undefined ? { beta2: optimizer.beta2 } : {}),
+      ...(optimizer.momentum !== undefined ? { momentum: optimizer.momentum } : {}),
+      ...(optimizer.nesterov !== undefined ? { nesterov: optimizer.nesterov } : {}),
       ...(optimizer.clipGradNorm !== undefined ? { clip: optimizer.clipGradNorm } : {}),
     },
     ...(config.lora

@@ -20,10 +20,11 @@ describe("familyBenchmarks", () => {
     expect(new Set(benchmarks.map((b) => b.name)).size).toBe(benchmarks.length);
   });
 
-  test("every LM family is the Llama 2 tree, every chain the SD tree, and no two benchmarks share a model's training", () => {
+  test("every LM family before set 2 is the Llama 2 tree, every chain the SD tree, and no two benchmarks share a model's training", () => {
     const configs = new Set<string>();
     for (const benchmark of benchmarks) {
       familyTruth(benchmark.members);
+      if (benchmark.heldOutSet === 2) continue;
       if (benchmark.kind === "lm") {
         expect(edges(benchmark.members)).toEqual(["codellama>codellama-instruct", "codellama>codellama-python", "llama-2>codellama", "llama-2>llama-2-chat"]);
       } else {
@@ -46,12 +47,31 @@ describe("familyBenchmarks", () => {
     expect(benchmarks.find((b) => b.name === "llama:torch@2035")?.command).toBe("bun run experiments/llama-family.ts --recipe torch --seed 2035");
   });
 
-  test("held out: new seeds of the default and PyTorch recipes and a whole new recipe; the default recipe has five seeds", () => {
-    const heldOut = benchmarks.filter((b) => b.heldOut).map((b) => b.name);
+  test("held out set 1: new seeds of the default and PyTorch recipes and a whole new recipe; the default recipe has five seeds", () => {
+    const heldOut = benchmarks.filter((b) => b.heldOutSet === 1).map((b) => b.name);
     expect(heldOut).toEqual(["llama:llama-2@2031", "llama:llama-2@2032", "llama:llama-2@2033", "llama:torch@2035", "llama:hf-adamw@2034"]);
     expect(benchmarks.filter((b) => b.name.startsWith("llama:llama-2@")).length).toBe(5);
-    expect(benchmarks.filter((b) => b.name.startsWith("llama:hf-adamw@")).every((b) => b.heldOut)).toBe(true);
-    expect(benchmarks.filter((b) => b.kind === "chain").some((b) => b.heldOut)).toBe(false);
+    expect(benchmarks.filter((b) => b.name.startsWith("llama:hf-adamw@")).every((b) => b.heldOutSet === 1)).toBe(true);
+    expect(benchmarks.filter((b) => b.kind === "chain").some((b) => b.heldOutSet !== 0)).toBe(false);
+  });
+
+  test("held out set 2: six PyTorch-trained LM families, each its own seed, trained by lm-families.ts --train", () => {
+    const set2 = benchmarks.filter((b) => b.heldOutSet === 2);
+    expect(set2.map((b) => b.name)).toEqual([
+      "set2:sgd-star@2041",
+      "set2:rmsprop-levels@2042",
+      "set2:cpt-chain@2043",
+      "set2:lora-star@2044",
+      "set2:nadam-up@2045",
+      "set2:radam-wide@2046",
+    ]);
+    for (const b of set2) {
+      expect(b.kind).toBe("lm");
+      expect(b.members.every((m) => m.torch !== undefined)).toBe(true);
+      expect(b.command).toBe(`bun run experiments/lm-families.ts --train --only ${b.name}`);
+    }
+    expect(new Set(set2.map((b) => b.family)).size).toBe(6);
+    expect(set2.map((b) => b.dtype)).toEqual(["F32", "BF16", "BF16", "F32", "F32", "BF16"]);
   });
 });
 

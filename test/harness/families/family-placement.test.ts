@@ -23,15 +23,15 @@ describe("undirectedMatches", () => {
 });
 
 describe("placementTable", () => {
-  test("pools directed and placed counts per kind over their true edges, held-out LM families apart", () => {
+  test("pools directed and placed counts per kind over their true edges, each held-out set apart", () => {
     const settings = [
       { name: "defaults", overrides: {} },
       { name: "x", overrides: {} },
     ];
-    const row = (benchmark: string, kind: "lm" | "chain", directed: number[], placed: number[], heldOut = false): FamilyPlacementRow => ({
+    const row = (benchmark: string, kind: "lm" | "chain", directed: number[], placed: number[], heldOutSet: 0 | 1 | 2 = 0): FamilyPlacementRow => ({
       benchmark,
       kind,
-      heldOut,
+      heldOutSet,
       trueEdges: 4,
       directed,
       placed,
@@ -39,11 +39,18 @@ describe("placementTable", () => {
       parameters: 1,
     });
     const text = placementTable(
-      [row("a", "lm", [1, 4], [2, 4]), row("b", "lm", [2, 3], [3, 4]), row("h", "lm", [4, 0], [4, 1], true), row("s", "chain", [0, 3], [3, 3])],
+      [
+        row("a", "lm", [1, 4], [2, 4]),
+        row("b", "lm", [2, 3], [3, 4]),
+        row("h", "lm", [4, 0], [4, 1], 1),
+        row("s", "chain", [0, 3], [3, 3]),
+        row("t", "lm", [1, 1], [2, 2], 2),
+      ],
       settings,
-    );
-    expect(text).toContain("pooled lm (2)           3/8 (5)   7/8 (8)");
-    expect(text).toContain("pooled lm held out (1)  4/4 (4)   0/4 (1)");
-    expect(text).toContain("pooled chain (1)        0/4 (3)   3/4 (3)");
+    ).replace(/ {2,}/g, " | ");
+    expect(text).toContain("pooled lm (2) | 3/8 (5) | 7/8 (8)");
+    expect(text).toContain("pooled lm held out (1) | 4/4 (4) | 0/4 (1)");
+    expect(text).toContain("pooled chain (1) | 0/4 (3) | 3/4 (3)");
+    expect(text).toContain("pooled held out set 2 (1) | 1/4 (2) | 1/4 (2)");
   });
 });

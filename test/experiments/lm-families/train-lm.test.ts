@@ -1,0 +1,85 @@
+/**
+ * experiments/lm-families/train_lm.py with each torch.optim optimiser of held-out set 2, on a
+ * model of a few hundred weights for a few steps: each run saves transformers' names in the
+ * asked dtype, a child starts from its parent (LoRA merged into the saved weights), and every
+ * optimiser moves the weights. Skipped when Debian's Python lacks torch.
+ */
+import { describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openSafetensorsFile, readTensor } from "../../../src/io/read-safetensors.ts";
+import { TORCH_LM_TRAINER, type TorchLmJob, type TorchOptimizer } from "../../../src/harness/families/torch-lm-family.ts";
+
+const PYTHON = "/usr/bin/python3";
+const hasTorch = spawnSync(PYTHON, ["-c", "import torch"]).status === 0;
+
+const tiny = { vocab: 256, dim: 8, depth: 1, heads: 2, mlp: 16, context: 8, eps: 1e-5, rope_theta: 10000, init_std: 0.02 };
+
+/** Runs one job to `out`; returns its exit code. */
+async function train(dir: string, name: string, job: Omit<TorchLmJob, "corpus"> & { parent?: string }): Promise<{ code: number; out: string }> {
+  const out = join(dir, name);
+  const jobPath = join(dir, `${name}.json`);
+  await writeFile(jobPath, JSON.stringify({ ...job, corpus: join(dir, "corpus.bin"), parent: job.parent ?? null, out }));
+  const proc = Bun.spawn([PYTHON, TORCH_LM_TRAINER, "--job", jobPath], { stdout: "ignore", stderr: "pipe", env: { ...process.env, OMP_NUM_THREADS: "1" } });
+  return { code: await proc.exited, out };
+}
+
+const job = (arch: "llama" | "gpt2", optimizer: TorchOptimizer, dtype: "F32" | "BF16", extra: Partial<TorchLmJob> = {}) => ({
+  trainer: "torch" as const,
+  arch,
+  config: tiny,
+  init: "torch" as const,
+  dtype,
+  batch: 2,
+  seed: 7,
+  steps: 4,
+  lr: 1e-2,
+  warmup: 1,
+  lr_floor: 0.1,
+  optimizer,
+  corpus_seed: 1,
+  eval_fraction: 0.1,
+  ...extra,
+});
+
+const tensors = async (folder: string) => {
+  const infos = await openSafetensorsFile(join(folder, "model.safetensors"));
+  return new Map(await Promise.all(infos.map(async (info) => [info.name, { info, values: await readTensor(info) }] as const)));
+};
+
+describe.skipIf(!hasTorch)("train_lm.py optimisers of held-out set 2", () => {
+  test("SGD-Nesterov, RMSprop, Adagrad, NAdam and RAdam each train a child of a parent, LoRA merged, in F32 and BF16", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mother-train-lm-"));
+    await writeFile(join(dir, "corpus.bin"), "the quick brown fox jumps over the lazy dog. ".repeat(40));
+    const parent = await train(dir, "parent", job("llama", { kind: "sgd", momentum: 0.9, nesterov: true, clip: 1 }, "F32"));
+    expect(parent.code).toBe(0);
+    const gpt2Parent = await train(dir, "gpt2-parent", job("gpt2", { kind: "rmsprop", alpha: 0.99, clip: 1 }, "BF16"));
+    expect(gpt2Parent.code).toBe(0);
+    const lora = { rank: 2, alpha: 4, targets: ["self_attn.q_proj", "self_attn.v_proj"] };
+    const children = await Promise.all([
+      train(dir, "adagrad", { ...job("llama", { kind: "adagrad" }, "F32", { lora }), parent: parent.out }),
+      train(dir, "radam", { ...job("llama", { kind: "radam", beta1: 0.9, beta2: 0.999 }, "BF16"), parent: parent.out }),
+      train(dir, "nadam", { ...job("gpt2", { kind: "nadam", clip: 1 }, "F32"), parent: gpt2Parent.out }),
+    ]);
+    expect(children.map((c) => c.code)).toEqual([0, 0, 0]);
+
+    const base = await tensors(parent.out);
+    expect(base.get("model.layers.0.self_attn.q_proj.weight")?.info.dtype).toBe("F32");
+    // Adagrad with LoRA on q/v: q and v moved (merged), k and the MLP are the parent's, bit for bit.
+    const adagrad = await tensors(children[0]!.out);
+    expect([...adagrad.keys()].sort()).toEqual([...base.keys()].sort());
+    const same = (name: string) => adagrad.get(name)!.values.every((v, i) => v === base.get(name)!.values[i]);
+    expect(same("model.layers.0.self_attn.k_proj.weight")).toBe(true);
+    expect(same("model.layers.0.mlp.up_proj.weight")).toBe(true);
+    expect(same("model.layers.0.self_attn.q_proj.weight")).toBe(false);
+    expect(same("model.layers.0.self_attn.v_proj.weight")).toBe(false);
+    expect((await tensors(children[1]!.out)).get("model.layers.0.mlp.down_proj.weight")?.info.dtype).toBe("BF16");
+    const gpt2 = await tensors(children[2]!.out);
+    expect(gpt2.get("transformer.h.0.attn.c_attn.weight")?.info.shape).toEqual([8, 24]);
+    expect(gpt2.has("lm_head.weight")).toBe(false);
+    const result = JSON.parse(await readFile(join(children[2]!.out, "result.json"), "utf8")) as { finalLoss: number };
+    expect(Number.isFinite(result.finalLoss)).toBe(true);
+  }, 60_000);
+});
