@@ -19,6 +19,8 @@ import { chainVotes } from "./orient-chain.ts";
 import { ruleScores } from "./rule-scores.ts";
 import { orientedScore, ruleScore, type ScoredLayers, type StatisticRule } from "./statistic-rule.ts";
 import { obtuseShadows } from "../distance/obtuse-siblings.ts";
+import { isPairRule, pairDirection, pairEvidenceMatrix, parentEvidence, type DirectionRule, type PairRule } from "./pair-rule.ts";
+import type { PairLayers } from "./read-pair-evidence.ts";
 import { rankBetween } from "../distance/rank-between.ts";
 
 /** A model of the tree as orientation sees it (recover-cluster.ts's Member fits). */
@@ -44,7 +46,9 @@ export interface OrientInput {
   /** A mixed tree's kept pairs measured by rank (kept × kept, 1 = by rank), or undefined. */
   readonly rankMask: Float64Array | undefined;
   /** A registry rule to orient by instead of the default policy (experiments comparing rules, tests). */
-  readonly rule?: StatisticRule;
+  readonly rule?: DirectionRule;
+  /** Every pair of the kept members' layer evidence (read-pair-evidence.ts, indexed by kept position): needed when `rule` is a pair rule. */
+  readonly pairLayers?: PairLayers;
   /**
    * The kept members' Euclidean distance when the sibling-angle rule applies (obtuse-siblings.ts, angleDistanceFor), else
    * undefined: pairs it rules out (src/distance/obtuse-siblings.ts) join the forbidden edges.
@@ -55,8 +59,8 @@ export interface OrientInput {
 /** A tree's arborescence and how its direction was decided. */
 export interface Oriented {
   /** The rule that oriented the tree, and the one tried first (they differ when the fallback won). */
-  readonly rule: StatisticRule;
-  readonly first: StatisticRule;
+  readonly rule: DirectionRule;
+  readonly first: DirectionRule;
   /** The rule's plain statistic of every member (reported in the graph), by position. */
   readonly statistic: Float64Array;
   /** The arborescence over the kept members (node i is kept[i]). */
@@ -70,7 +74,9 @@ export interface Oriented {
 export function orientTree(input: OrientInput): Oriented {
   const { group, members, kept, distance, options } = input;
   const hasGeneralization = members.some((member) => member.stage === "generalization");
-  const rules = input.rule ? { first: input.rule, fallback: undefined, rankPairs: undefined } : defaultRules(input.choice, hasGeneralization, options);
+  const rules: { first: DirectionRule; fallback: StatisticRule | undefined; rankPairs: StatisticRule | undefined } = input.rule
+    ? { first: input.rule, fallback: undefined, rankPairs: undefined }
+    : defaultRules(input.choice, hasGeneralization, options);
   // A rule whose trend holds at any stage (distance from init, the spectral and learned rules) has no orientation to infer,
   // and a given stage does not reverse it: its K is never flipped.
   const stages = kept.map((member) => (rules.first.anyStage ? "specialization" : member.stage));
@@ -84,7 +90,8 @@ export function orientTree(input: OrientInput): Oriented {
           scores: Float64Array.from(kept, (member) => orientedScore(rankRule, ruleScore(rankRule, group, member.index))),
         }
       : undefined;
-  const solve = (rule: StatisticRule, treeStages: readonly (Stage | "auto")[]) => {
+  const solve = (rule: DirectionRule, treeStages: readonly (Stage | "auto")[]) => {
+    if (isPairRule(rule)) return solvePairs(rule, treeStages);
     const statistic = ruleScores(
       rule,
       group,
@@ -98,6 +105,26 @@ export function orientTree(input: OrientInput): Oriented {
       lambda: options.lambda,
       forbidden,
       rankPairs,
+      rootTie: options.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
+    });
+    return { rule, statistic, scores, tree };
+  };
+  // A pair rule's K comes from each pair's evidence (pair-rule.ts); its score, net evidence as a parent, only breaks root ties.
+  const solvePairs = (rule: PairRule, treeStages: readonly (Stage | "auto")[]) => {
+    const layers = input.pairLayers ?? bug(`orientTree: pair rule ${rule.name} without the pairs' evidence`);
+    const z = pairEvidenceMatrix(rule.form, kept.length, layers.layersOf);
+    const scores = parentEvidence(z, kept.length);
+    const statistic = new Float64Array(members.length).fill(Number.NaN);
+    kept.forEach((member, i) => {
+      statistic[member.position] = scores[i]!;
+    });
+    const tree = recoverTree({
+      distance,
+      scores,
+      direction: pairDirection(z, kept.length),
+      stages: treeStages,
+      lambda: options.lambda,
+      forbidden,
       rootTie: options.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
     });
     return { rule, statistic, scores, tree };
@@ -154,7 +181,7 @@ function flip(stage: Stage): Stage {
 }
 
 /** How the rule's statistic moves from parent to child in a tree of `stages`: its specialization trend, reversed for generalization. */
-export function trendOf(rule: StatisticRule, stages: readonly Stage[]): TreeDirection["trend"] {
+export function trendOf(rule: DirectionRule, stages: readonly Stage[]): TreeDirection["trend"] {
   const kinds = new Set(stages);
   if (kinds.size > 1) return "mixed";
   const sign = kinds.has("generalization") ? -rule.trend : rule.trend;

@@ -11,6 +11,7 @@ import { INIT_DISTANCE } from "./init-distance.ts";
 import { KURTOSIS, KURTOSIS_ATTENTION } from "./kurtosis.ts";
 import { MEAN, SKEWNESS } from "./moments.ts";
 import { EFFECTIVE_RANK, ESD_ALPHA, STABLE_RANK } from "./spectral.ts";
+import type { PairRule } from "./pair-rule.ts";
 import type { StatisticRule } from "./statistic-rule.ts";
 import { VARIANCE, VARIANCE_LORA } from "./variance.ts";
 import { INIT_DISTANCE_VOTE, KURTOSIS_VOTE, STABLE_RANK_VOTE } from "./vote.ts";
@@ -45,4 +46,25 @@ export function findDirectionRule(name: string): StatisticRule | undefined {
 /** The rule `--score <name>` runs: the statistic summed over the score layers (a fixed score, not the auto policy). */
 export function scoreRule(score: ScoreName): StatisticRule {
   return findDirectionRule(score) ?? bug(`score ${score} has a direction rule`);
+}
+
+/** A pair rule over the score layers (pair-rule.ts), reading `form`. */
+function pairRule(form: PairRule["form"], summary: string): PairRule {
+  return { kind: "pair", name: `pair-${form}`, summary, layers: "score", form, trend: -1, anyStage: true };
+}
+
+/**
+ * The pairwise rules (pair-rule.ts): evidence per edge from the two models' weights jointly
+ * (Hyvärinen & Smith 2013), not a score per model. They need a read of every pair of a tree's
+ * models that recovery's layer pass does not make (read-pair-evidence.ts).
+ */
+export const PAIR_RULES: readonly PairRule[] = [
+  pairRule("tanh", "ρ·E[x·tanh y − tanh x·y] per layer, Stouffer z over layers (Hyvärinen & Smith's likelihood-ratio approximation)"),
+  pairRule("cumulant", "ρ·E[x³y − xy³] per layer signed by kurtosis, Stouffer z (Hyvärinen & Smith's cumulant form)"),
+  pairRule("heteroscedasticity", "residual dependence |corr(r², regressor²)|, reverse minus forward regression, Stouffer z"),
+];
+
+/** The pair rule called `name`, or undefined. */
+export function findPairRule(name: string): PairRule | undefined {
+  return PAIR_RULES.find((rule) => rule.name === name);
 }

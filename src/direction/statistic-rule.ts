@@ -80,7 +80,7 @@ export function scoreStatisticRule(score: ScoreName, summary: string): Statistic
 }
 
 /** Whether `job` is one of the layers `rule` reads. */
-export function readsLayer(rule: StatisticRule, job: Pick<LayerJob, "kind" | "roles">): boolean {
+export function readsLayer(rule: Pick<StatisticRule, "layers">, job: Pick<LayerJob, "kind" | "roles">): boolean {
   if (rule.layers === "score") return job.roles.score;
   if (rule.layers === "lora") return job.roles.sketch;
   return job.roles.score && rule.layers.scoreKinds.includes(job.kind);

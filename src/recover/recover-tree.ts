@@ -33,6 +33,11 @@ export interface TreeInput {
    * `mask` n×n = 1): oriented by their own `scores` and paying their own λ (direction.ts).
    */
   readonly rankPairs?: { readonly mask: Uint8Array; readonly scores: Float64Array };
+  /**
+   * K given per edge instead of from `scores` (a pair rule's evidence, src/direction/pair-rule.ts: 1 for an edge i → j
+   * the evidence runs against); `scores` then only breaks root ties. Not combined with `rankPairs`.
+   */
+  readonly direction?: Uint8Array;
   /** `--root-tie score`: on a cost tie, root the tree at its most root-like model (rootedAtTie); absent: the solver's pick. */
   readonly rootTie?: "solver" | "score";
 }
@@ -75,7 +80,11 @@ export function recoverTree(input: TreeInput): TreeResult {
     return { parent: Int32Array.of(-1), stages: [stage], confidence: new Float64Array(1), cost: 0, penalty: 0, orientationTied: false };
   }
   const solve = (stages: Stage[]) => {
-    const direction = input.rankPairs ? pairDirectionMatrix(input.scores, input.rankPairs.scores, input.rankPairs.mask) : directionMatrix(input.scores);
+    const direction = input.direction
+      ? input.direction
+      : input.rankPairs
+        ? pairDirectionMatrix(input.scores, input.rankPairs.scores, input.rankPairs.mask)
+        : directionMatrix(input.scores);
     const merged = mergedMatrix(
       input.distance,
       direction,

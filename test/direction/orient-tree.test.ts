@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { DIRECTION_RULES, findDirectionRule, scoreRule } from "../../src/direction/registry.ts";
+import { DIRECTION_RULES, findDirectionRule, findPairRule, scoreRule } from "../../src/direction/registry.ts";
+import { readPairEvidence } from "../../src/direction/read-pair-evidence.ts";
+import { makeUniform } from "../../src/recover/seeded-random.ts";
 import { defaultRules } from "../../src/direction/default-rule.ts";
 import { directionLine, orientTree } from "../../src/direction/orient-tree.ts";
 import { readsLayer, ruleScore, type StatisticRule } from "../../src/direction/statistic-rule.ts";
@@ -194,5 +196,49 @@ describe("the sibling-angle rule (angleDistance)", () => {
   test("without it the chain; with it both hang under m0 (the rule can fail: it changes the tree)", () => {
     expect([...orient(undefined).tree.parent]).toEqual([-1, 0, 1]);
     expect([...orient(euclidean).tree.parent]).toEqual([-1, 0, 0]);
+  });
+});
+
+describe("a pair rule (pair-tanh)", () => {
+  /** Weights of a chain: m0 Laplace, each next model its parent plus an independent Laplace update; `order` lays them out. */
+  async function chainPairs(order: readonly number[]) {
+    const uniform = (seed: number) => makeUniform(4000, seed).map((u) => (u < 0.5 ? Math.log(2 * u) : -Math.log(2 * (1 - u))));
+    const generations = [uniform(11)];
+    for (let g = 1; g < 3; g++) {
+      const update = uniform(11 + g);
+      generations.push(generations[g - 1]!.map((v, i) => v + 0.5 * update[i]!));
+    }
+    const job = { kind: "mlp-in" as const, roles: { distance: true, score: true, sketch: false }, tensors: [] as never };
+    return readPairEvidence([job], "score", [0, 1, 2], async (_, member) => generations[order[member]!]!);
+  }
+
+  for (const [label, order, parents] of [
+    ["laid out in order", [0, 1, 2], [-1, 0, 1]],
+    ["laid out backwards", [2, 1, 0], [1, 2, -1]],
+  ] as const) {
+    test(`orients a chain by the weights alone, under --stage auto, with no tie (${label})`, async () => {
+      const members = craftedMembers(3, "auto");
+      const oriented = orientTree({
+        group: craftedGroup([{}, {}, {}], [{}, {}, {}]),
+        members,
+        kept: members,
+        distance: CHAIN.distance,
+        choice: "ft",
+        options: OPTIONS,
+        forbidden: undefined,
+        rankMask: undefined,
+        rule: findPairRule("pair-tanh")!,
+        pairLayers: await chainPairs(order),
+      });
+      expect([...oriented.tree.parent]).toEqual([...parents]);
+      expect(oriented.direction.rule).toBe("pair-tanh");
+      expect(oriented.direction.decidedBy).toBe("rule");
+    });
+  }
+
+  test("without the pairs' evidence it is a bug, not a silent tie", () => {
+    const members = craftedMembers(3, "auto");
+    const input = { group: craftedGroup([{}, {}, {}], [{}, {}, {}]), members, kept: members, distance: CHAIN.distance, choice: "ft" as const };
+    expect(() => orientTree({ ...input, options: OPTIONS, forbidden: undefined, rankMask: undefined, rule: findPairRule("pair-tanh")! })).toThrow(/pair rule/);
   });
 });

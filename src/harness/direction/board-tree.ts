@@ -21,6 +21,7 @@ import { pickModels } from "../ablation/recover-scored.ts";
 import { restrictTruth } from "../ablation/sample-subtree.ts";
 import { trueTrees } from "./candidate-recovery.ts";
 import type { BenchmarkModels } from "./benchmark.ts";
+import { boardPairs, type BoardPairs } from "./board-pairs.ts";
 
 /** Bump when what a board tree holds or how it is computed changes (old cache entries are then ignored). */
 export const BOARD_TREE_VERSION = 2;
@@ -42,6 +43,8 @@ export interface BoardTree {
   readonly layers: readonly { readonly name: string; readonly kind: LayerKind; readonly score: boolean; readonly sketch: boolean }[];
   /** stats[layer][model], with the spectral fields on score layers. */
   readonly stats: readonly (readonly RuleLayerStats[])[];
+  /** Every pair's evidence for the pair rules (board-pairs.ts, its own artefact): attached when read, not part of this one. */
+  readonly pairs?: BoardPairs;
 }
 
 /** The tree's layers and statistics as rules read them (JSON keeps NaN as null: read back as NaN). */
@@ -74,7 +77,7 @@ export async function boardTrees(benchmark: string, loaded: BenchmarkModels, sto
     const artifact = await store.getJson("direction-board-tree", { version: BOARD_TREE_VERSION, benchmark, root, files }, () =>
       prepareBoardTree(root, models, truth),
     );
-    out.push(artifact.value);
+    out.push({ ...artifact.value, pairs: await boardPairs(benchmark, root, models, store) });
     keys.push(artifact.key.slice(0, 16));
   }
   return { trees: out, key: keys.join("-") };

@@ -17,7 +17,9 @@ import { recoverTree } from "../../recover/recover-tree.ts";
 import { angleDistanceFor, obtuseShadows } from "../../distance/obtuse-siblings.ts";
 import { rankBetween } from "../../distance/rank-between.ts";
 import { orientTree, placementRules } from "../../direction/orient-tree.ts";
-import { DIRECTION_RULES } from "../../direction/registry.ts";
+import { DIRECTION_RULES, PAIR_RULES } from "../../direction/registry.ts";
+import { isPairRule, layerZ, pairDirection, pairEvidenceMatrix, pairZ, parentEvidence } from "../../direction/pair-rule.ts";
+import { BOARD_PAIRS_VERSION } from "./board-pairs.ts";
 import type { StatisticRule } from "../../direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
 import type { ArtifactStore } from "../artifact-store.ts";
@@ -106,6 +108,7 @@ export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly
       },
     ),
     ...rules.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
+    ...PAIR_RULES.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     {
       name: LEARNED_NAME,
       summary: "logistic on z-scored per-kind features (kurtosis, log mean square, entropy, log stable rank, ESD α × attention, MLP)",
@@ -151,6 +154,12 @@ const RECOVERY_CODE = createHash("sha256")
   .digest("hex")
   .slice(0, 16);
 
+/** The code a pair rule's cells depend on beyond recovery's (its per-layer z and their combination). */
+const PAIR_CODE = createHash("sha256")
+  .update([layerZ, pairZ, pairEvidenceMatrix, pairDirection, parentEvidence].map(String).join("\n"))
+  .digest("hex")
+  .slice(0, 16);
+
 /** What identifies an entry's behaviour: the rule's definition (its statistic's source included) and the chain tie-break. */
 function entryKey(entry: BoardEntry): unknown {
   const rule = entry.rule;
@@ -158,9 +167,11 @@ function entryKey(entry: BoardEntry): unknown {
     chain: entry.chain,
     siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
     rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
-    rule: rule
-      ? { name: rule.name, layers: rule.layers, trend: rule.trend, anyStage: rule.anyStage, combine: rule.combine, statistic: String(rule.statistic) }
-      : "default",
+    rule: !rule
+      ? "default"
+      : isPairRule(rule)
+        ? { ...rule, evidence: BOARD_PAIRS_VERSION, code: PAIR_CODE }
+        : { name: rule.name, layers: rule.layers, trend: rule.trend, anyStage: rule.anyStage, combine: rule.combine, statistic: String(rule.statistic) },
   };
 }
 

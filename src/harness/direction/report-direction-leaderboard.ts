@@ -4,6 +4,7 @@
  * the same numbers as tables (printed to the terminal too); pooled scores; the leave-one-family-
  * out selection; and a paragraph on the default. Built only from leaderboard.ts's cells.
  */
+import { isPairRule } from "../../direction/pair-rule.ts";
 import type { TopLevelSpec } from "vega-lite";
 import type { ReportPage, ReportTable } from "../../report/index.ts";
 import type { Cell } from "../../report/format-cell.ts";
@@ -198,7 +199,8 @@ function learnedWeightsTable(results: LeaderboardResults): ReportTable {
     columns: ["rule", "held-out family", ...LEARNED_FEATURES],
     rows: learned.flatMap((row) =>
       families.map((family) => {
-        const combine = row.entryFor(family).rule?.combine;
+        const rule = row.entryFor(family).rule;
+        const combine = rule && !isPairRule(rule) ? rule.combine : undefined;
         const weights = typeof combine === "object" ? combine.weights : [];
         return [row.name, family, ...LEARNED_FEATURES.map((_, f) => weights[f] ?? null)];
       }),

@@ -17,12 +17,14 @@ import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/opti
 import { bug } from "../../errors.ts";
 import { angleDistanceFor } from "../../distance/obtuse-siblings.ts";
 import { scoredLayers, type BoardTree } from "./board-tree.ts";
+import { boardPairLayers } from "./board-pairs.ts";
+import { isPairRule, pairZ, type DirectionRule, type PairRule } from "../../direction/pair-rule.ts";
 
 /** What the leaderboard runs: a registry rule, or the default policy (rule undefined) with a chain tie-break and the sibling-angle rule. */
 export interface BoardEntry {
   /** Row label: the rule's name, "default", or a variant's. */
   readonly name: string;
-  readonly rule: StatisticRule | undefined;
+  readonly rule: DirectionRule | undefined;
   readonly chain: RecoverOptions["chain"];
   /** Recovery's placement rule for language models (absent: the default). */
   readonly siblingAngles?: RecoverOptions["siblingAngles"];
@@ -70,12 +72,13 @@ export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean)
           ),
     rankMask: tree.rankMask ? Float64Array.from(tree.rankMask) : undefined,
     ...(entry.rule ? { rule: entry.rule } : {}),
+    ...(tree.pairs ? { pairLayers: boardPairLayers(tree.pairs) } : {}),
   });
   const parentOf = new Map<string, string>();
   oriented.tree.parent.forEach((p, child) => {
     if (p >= 0) parentOf.set(tree.ids[child]!, tree.ids[p]!);
   });
-  const signal = edgeSignal(oriented.rule, group, tree.ids);
+  const signal = isPairRule(oriented.rule) ? pairSignal(oriented.rule, tree) : edgeSignal(oriented.rule, group, tree.ids);
   let directed = 0;
   let agreeing = 0;
   let signalled = 0;
@@ -140,4 +143,17 @@ function edgeSignal(rule: StatisticRule, group: ScoredLayers, ids: readonly stri
     ids.map((_, i) => i),
   );
   return (parent, child) => scores[at(child)]! - scores[at(parent)]!;
+}
+
+/** A pair rule's evidence that the parent is the parent (positive: it agrees; NaN: the tree has no pair evidence). */
+function pairSignal(rule: PairRule, tree: BoardTree): (parent: string, child: string) => number {
+  const index = new Map(tree.ids.map((id, i) => [id, i]));
+  const pairs = tree.pairs ? boardPairLayers(tree.pairs) : undefined;
+  // The rule's trend is −1 (its parent-evidence score falls parent → child): a move of −z agrees when z > 0.
+  return (parent, child) => {
+    const i = index.get(parent) ?? bug(`board tree: no model ${parent}`);
+    const j = index.get(child) ?? bug(`board tree: no model ${child}`);
+    if (!pairs) return Number.NaN;
+    return i < j ? -pairZ(rule.form, pairs.layersOf(i, j)) : pairZ(rule.form, pairs.layersOf(j, i));
+  };
 }

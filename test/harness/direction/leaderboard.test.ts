@@ -6,6 +6,7 @@ import { KURTOSIS } from "../../../src/direction/kurtosis.ts";
 import { VARIANCE } from "../../../src/direction/variance.ts";
 import { ArtifactStore } from "../../../src/harness/artifact-store.ts";
 import type { BoardTree } from "../../../src/harness/direction/board-tree.ts";
+import type { BoardPairs } from "../../../src/harness/direction/board-pairs.ts";
 import { defaultNote } from "../../../src/harness/direction/default-note.ts";
 import { boardCells, boardRows, pooledScores, selectionOutOfSample, type BoardBenchmark } from "../../../src/harness/direction/leaderboard.ts";
 import { leaderboardPage } from "../../../src/harness/direction/report-direction-leaderboard.ts";
@@ -40,7 +41,20 @@ function tree(root: string, step: number): BoardTree {
       { name: "m", kind: "mlp-in", score: true, sketch: false },
     ],
     stats: [stats, stats],
+    pairs: ancestorPairs(),
   };
+}
+
+/**
+ * Pair evidence for BRANCHING: one layer per pair, its tanh term 0.1 from an ancestor to its descendant (z = 1), no evidence
+ * between the two siblings' lines (an unchanged layer) — board-pairs.ts's encoding, pairs i < j row by row.
+ */
+function ancestorPairs(): BoardPairs {
+  const ancestor = (i: number, j: number) => (i === 0 || (i === 1 && j === 3) ? 1 : 0);
+  const row = (i: number, j: number) => [100, 0.5, 1, 1, 0, 0, 0.1 * ancestor(i, j), ancestor(i, j), 0, 0];
+  const pairs: number[][][] = [];
+  for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) pairs.push([row(i, j)]);
+  return { size: 4, pairs };
 }
 
 /** Family "a": kurtosis falls (both rules right); family "b": kurtosis rises (kurtosis wrong with labels). */
@@ -69,6 +83,8 @@ describe("the direction leaderboard", () => {
     expect(cell("kurtosis", "bench-b").labels).toMatchObject({ directed: 1, agreeing: 0, placed: 3, oriented: 1 });
     expect(cell("kurtosis", "bench-b").auto).toMatchObject({ directed: 3, placed: 3, oriented: 3 });
     expect(cell("default", "bench-b").autoPerTree).toEqual(["3/3"]);
+    // The pair rule reads the pairs, not the statistics: right on both families, whatever kurtosis does.
+    for (const bench of ["bench-a", "bench-b"]) expect(cell("pair-tanh", bench).auto).toMatchObject({ directed: 3, agreeing: 3, signalled: 3 });
     const built = logged.filter((line) => line.startsWith("[built]")).length;
     expect(built).toBe(rows.length * BENCHMARKS.length);
 

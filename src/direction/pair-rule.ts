@@ -1,0 +1,108 @@
+/**
+ * Pairwise direction rules (issue #13): evidence about an edge from the two models' weights
+ * jointly (pair-evidence.ts), where a statistic rule compares one score per model. A statistic
+ * rule needs a trend that holds across the whole tree (kurtosis falls on some LM edges and rises
+ * on others; weight decay shrinks variance); a pairwise test needs none: it asks which of the two
+ * weight vectors is the other plus an independent update.
+ *
+ * Per pair (a, b) each layer gives a z (its estimator's mean over the per-element standard error),
+ * layers combine by Stouffer's sum Σ z_l / √L, and the pair's z is antisymmetric (z(b, a) =
+ * −z(a, b)). In the arborescence (orient-tree.ts) an edge i → j pays one λ when z(i, j) < 0 — the
+ * per-edge counterpart of K, where K charges an edge whose child scores above its parent — and
+ * each model's score is its net evidence as a parent, Σ_j z(i, j) (what a root tie and the
+ * recorded statistic read). The evidence holds whatever the stage (continued pre-training is an
+ * independent update too), so a pair rule has nothing to infer from the branches.
+ */
+import type { PairLayerEvidence } from "./pair-evidence.ts";
+import type { RuleLayers, StatisticRule } from "./statistic-rule.ts";
+
+/** Which per-layer estimator of pair-evidence.ts a pair rule reads. */
+export type PairForm = "tanh" | "cumulant" | "heteroscedasticity";
+
+/** A pairwise rule: `form` on each of the rule's layers of two models, combined by Stouffer's z. */
+export interface PairRule {
+  readonly kind: "pair";
+  /** Registry name, as recorded per tree (ModelGraph.directions). */
+  readonly name: string;
+  readonly summary: string;
+  readonly layers: RuleLayers;
+  readonly form: PairForm;
+  /** The recorded score (net evidence as a parent) falls from parent to child: score-trend.ts's convention, as for a statistic rule. */
+  readonly trend: -1;
+  /** The evidence holds at any stage. */
+  readonly anyStage: true;
+}
+
+/** Any direction rule: one score per model, or evidence per pair. */
+export type DirectionRule = StatisticRule | PairRule;
+
+/** Whether `rule` reads pairs of models. */
+export function isPairRule(rule: DirectionRule): rule is PairRule {
+  return "kind" in rule && rule.kind === "pair";
+}
+
+/** Layers both models hold unchanged give no evidence (every per-element term is 0). */
+function changed(evidence: PairLayerEvidence): boolean {
+  return evidence.tanh.variance > 0;
+}
+
+/**
+ * One layer's z for a → b under `form` (positive: a is the parent), or undefined when the layer
+ * gives no evidence (unchanged, or constant in either model). The moment forms are signed by
+ * the layer's excess kurtosis: sub-Gaussian weights (a uniform init) reverse them.
+ */
+export function layerZ(form: PairForm, evidence: PairLayerEvidence | undefined): number | undefined {
+  if (!evidence || !changed(evidence)) return undefined;
+  if (form === "heteroscedasticity") {
+    // Each |corr| has standard error ≈ 1/√n under independence; their difference ≈ √2 of that.
+    return (evidence.heteroBackward - evidence.heteroForward) * Math.sqrt(evidence.n / 2);
+  }
+  const terms = form === "tanh" ? evidence.tanh : evidence.cumulant;
+  const sign = evidence.kurtosisA + evidence.kurtosisB < 0 ? -1 : 1;
+  const standardError = Math.abs(evidence.rho) * Math.sqrt(terms.variance / evidence.n);
+  if (!(standardError > 0)) return undefined;
+  return (sign * evidence.rho * terms.mean) / standardError;
+}
+
+/** Stouffer's z over the layers that give evidence (0 when none does): positive when a → b. */
+export function pairZ(form: PairForm, layers: readonly (PairLayerEvidence | undefined)[]): number {
+  let sum = 0;
+  let count = 0;
+  for (const evidence of layers) {
+    const z = layerZ(form, evidence);
+    if (z === undefined || !Number.isFinite(z)) continue;
+    sum += z;
+    count++;
+  }
+  return count === 0 ? 0 : sum / Math.sqrt(count);
+}
+
+/**
+ * The k×k evidence matrix (row-major, z[i·k + j] > 0: i is j's parent) from each unordered
+ * pair's per-layer evidence, `layersOf(i, j)` for i < j computed with i as a.
+ */
+export function pairEvidenceMatrix(form: PairForm, k: number, layersOf: (i: number, j: number) => readonly (PairLayerEvidence | undefined)[]): Float64Array {
+  const z = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = i + 1; j < k; j++) {
+      const value = pairZ(form, layersOf(i, j));
+      z[i * k + j] = value;
+      z[j * k + i] = -value;
+    }
+  }
+  return z;
+}
+
+/** K of a pair rule: 1 for an edge i → j the evidence runs against (z(i, j) < 0); an exact 0 (no evidence) costs nothing either way. */
+export function pairDirection(z: Float64Array, k: number): Uint8Array {
+  const direction = new Uint8Array(k * k);
+  for (let at = 0; at < k * k; at++) direction[at] = z[at]! < 0 ? 1 : 0;
+  return direction;
+}
+
+/** Each model's net evidence as a parent, Σ_j z(i, j): the score a pair rule records and breaks root ties by. */
+export function parentEvidence(z: Float64Array, k: number): Float64Array {
+  const scores = new Float64Array(k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) scores[i]! += z[i * k + j]!;
+  return scores;
+}

@@ -1,0 +1,46 @@
+/**
+ * The per-layer pair evidence (pair-evidence.ts) of every pair of a tree's models: each of the
+ * rule's layers is read once for every member and every unordered pair is compared — k(k−1)/2
+ * pairs, only inside one tree, never across a whole collection. Each layer of every member is in
+ * memory at once (k × the layer's values), which is what a tree of a few dozen models affords;
+ * recovery's layer pass does not keep these sums (it is a separate read, run only for a pair rule).
+ */
+import type { LayerJob } from "../recover/layer-pass.ts";
+import { readTensor } from "../io/read-safetensors.ts";
+import { pairLayerEvidence, type PairLayerEvidence } from "./pair-evidence.ts";
+import { readsLayer, type RuleLayers } from "./statistic-rule.ts";
+
+/** Per unordered pair of a tree's members, each read layer's evidence (undefined where a layer is constant). */
+export interface PairLayers {
+  /** Members in the order the pairs index them. */
+  readonly size: number;
+  /** Evidence of pair (i, j), i < j, computed with i as a: one entry per layer read. */
+  readonly layersOf: (i: number, j: number) => readonly (PairLayerEvidence | undefined)[];
+}
+
+/** Index of unordered pair (i, j), i < j, among k members: pairs listed row by row. */
+export function pairIndex(i: number, j: number, k: number): number {
+  return i * k - (i * (i + 1)) / 2 + (j - i - 1);
+}
+
+/**
+ * The evidence of every pair of `members` (columns of `jobs`' tensors) on the layers `layers`
+ * selects. The layers are read one at a time; `read` is the reader (tests pass arrays).
+ */
+export async function readPairEvidence(
+  jobs: readonly Pick<LayerJob, "kind" | "roles" | "tensors">[],
+  layers: RuleLayers,
+  members: readonly number[],
+  read: (job: Pick<LayerJob, "tensors">, member: number) => Promise<Float32Array | Float64Array> = (job, member) => readTensor(job.tensors[member]!),
+): Promise<PairLayers> {
+  const k = members.length;
+  const byPair: (PairLayerEvidence | undefined)[][] = Array.from({ length: (k * (k - 1)) / 2 }, () => []);
+  for (const job of jobs) {
+    if (!readsLayer({ layers }, job)) continue;
+    const values = await Promise.all(members.map((member) => read(job, member)));
+    for (let i = 0; i < k; i++) {
+      for (let j = i + 1; j < k; j++) byPair[pairIndex(i, j, k)]!.push(pairLayerEvidence(values[i]!, values[j]!));
+    }
+  }
+  return { size: k, layersOf: (i, j) => byPair[pairIndex(i, j, k)]! };
+}

@@ -1,0 +1,111 @@
+import { describe, expect, test } from "bun:test";
+import { pairLayerEvidence, residualDependence } from "../../src/direction/pair-evidence.ts";
+import { makeGaussian, makeUniform } from "../../src/recover/seeded-random.ts";
+
+/** Standardized copy (population moments), computed independently of the module. */
+function standardize(values: ArrayLike<number>): number[] {
+  const list = Array.from(values);
+  const mean = list.reduce((a, b) => a + b, 0) / list.length;
+  const sd = Math.sqrt(list.reduce((a, b) => a + (b - mean) ** 2, 0) / list.length);
+  return list.map((v) => (v - mean) / sd);
+}
+
+const average = (list: readonly number[]) => list.reduce((a, b) => a + b, 0) / list.length;
+
+/** Pearson correlation, brute force. */
+function correlation(a: readonly number[], b: readonly number[]): number {
+  const ma = average(a);
+  const mb = average(b);
+  const cov = average(a.map((v, i) => (v - ma) * (b[i]! - mb)));
+  return cov / Math.sqrt(average(a.map((v) => (v - ma) ** 2)) * average(b.map((v) => (v - mb) ** 2)));
+}
+
+/** Laplace draws from uniforms (inverse CDF): super-Gaussian, excess kurtosis 3. */
+function laplace(count: number, seed: number): Float64Array {
+  return makeUniform(count, seed).map((u) => (u < 0.5 ? Math.log(2 * u) : -Math.log(2 * (1 - u))));
+}
+
+/** child = ρ·parent + √(1−ρ²)·noise, both standardized first. */
+function child(parent: Float64Array, noise: Float64Array, rho: number): Float64Array {
+  const p = standardize(parent);
+  const e = standardize(noise);
+  return Float64Array.from(p, (v, i) => rho * v + Math.sqrt(1 - rho * rho) * e[i]!);
+}
+
+describe("pairLayerEvidence", () => {
+  test("matches the moments computed by brute force on a small hand-made pair", () => {
+    const a = Float64Array.of(0.3, -1.2, 2.5, 0.1, -0.7, 1.9, -2.2, 0.4);
+    const b = Float64Array.of(0.5, -1.0, 2.1, -0.3, -0.2, 2.4, -1.8, 0.0);
+    const evidence = pairLayerEvidence(a, b)!;
+    const x = standardize(a);
+    const y = standardize(b);
+    expect(evidence.n).toBe(8);
+    expect(evidence.rho).toBeCloseTo(correlation(x, y), 12);
+    expect(evidence.kurtosisA).toBeCloseTo(average(x.map((v) => v ** 4)) - 3, 12);
+    const cum = x.map((v, i) => v ** 3 * y[i]! - v * y[i]! ** 3);
+    expect(evidence.cumulant.mean).toBeCloseTo(average(cum), 12);
+    expect(evidence.cumulant.variance).toBeCloseTo(average(cum.map((t) => (t - average(cum)) ** 2)), 10);
+    const th = x.map((v, i) => v * Math.tanh(y[i]!) - Math.tanh(v) * y[i]!);
+    expect(evidence.tanh.mean).toBeCloseTo(average(th), 12);
+    // The residual dependence from the joint moments equals the correlation of the residual's square with the regressor's.
+    const rho = correlation(x, y);
+    const forward = x.map((v, i) => (y[i]! - rho * v) ** 2);
+    expect(evidence.heteroForward).toBeCloseTo(
+      Math.abs(
+        correlation(
+          forward,
+          x.map((v) => v * v),
+        ),
+      ),
+      10,
+    );
+    const backward = y.map((v, i) => (x[i]! - rho * v) ** 2);
+    expect(evidence.heteroBackward).toBeCloseTo(
+      Math.abs(
+        correlation(
+          backward,
+          y.map((v) => v * v),
+        ),
+      ),
+      10,
+    );
+  });
+
+  test("swapping the models negates the antisymmetric terms and swaps the regressions", () => {
+    const a = laplace(2000, 1);
+    const b = child(a, laplace(2000, 2), 0.8);
+    const ab = pairLayerEvidence(a, b)!;
+    const ba = pairLayerEvidence(b, a)!;
+    expect(ba.tanh.mean).toBeCloseTo(-ab.tanh.mean, 12);
+    expect(ba.cumulant.mean).toBeCloseTo(-ab.cumulant.mean, 12);
+    expect(ba.heteroForward).toBeCloseTo(ab.heteroBackward, 12);
+    expect(ba.kurtosisA).toBeCloseTo(ab.kurtosisB, 12);
+  });
+
+  test("a super-Gaussian parent plus an independent update: every estimator points parent → child", () => {
+    const parent = laplace(50_000, 3);
+    const evidence = pairLayerEvidence(parent, child(parent, laplace(50_000, 4), 0.9))!;
+    expect(evidence.kurtosisA).toBeGreaterThan(2);
+    expect(evidence.tanh.mean).toBeGreaterThan(0);
+    expect(evidence.cumulant.mean).toBeGreaterThan(0);
+    expect(evidence.heteroBackward).toBeGreaterThan(evidence.heteroForward);
+  });
+
+  test("a Gaussian pair carries no direction: the estimators stay within noise", () => {
+    const parent = makeGaussian(50_000, 5);
+    const evidence = pairLayerEvidence(parent, child(parent, makeGaussian(50_000, 6), 0.9))!;
+    expect(Math.abs(evidence.tanh.mean) / Math.sqrt(evidence.tanh.variance / evidence.n)).toBeLessThan(4);
+  });
+
+  test("a constant layer or mismatched lengths give no evidence", () => {
+    expect(pairLayerEvidence(Float64Array.of(1, 1, 1), Float64Array.of(1, 2, 3))).toBeUndefined();
+    expect(pairLayerEvidence(Float64Array.of(1, 2), Float64Array.of(1, 2, 3))).toBeUndefined();
+  });
+});
+
+describe("residualDependence", () => {
+  test("is 0 for a Gaussian pair's moments (E[x⁴] = 3, E[x³y] = 3ρ, E[x²y²] = 1 + 2ρ²)", () => {
+    const rho = 0.6;
+    expect(residualDependence(rho, 3, 3 * rho, 1 + 2 * rho * rho, 3 * rho, 3)).toBeCloseTo(0, 12);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, test } from "bun:test";
+import type { PairLayerEvidence } from "../../src/direction/pair-evidence.ts";
+import { isPairRule, layerZ, pairDirection, pairEvidenceMatrix, pairZ, parentEvidence } from "../../src/direction/pair-rule.ts";
+import { DIRECTION_RULES, PAIR_RULES, findPairRule } from "../../src/direction/registry.ts";
+
+/** Evidence with chosen tanh and cumulant terms (n = 100, ρ = 0.5) and hetero correlations. */
+function evidence(over: Partial<PairLayerEvidence> = {}): PairLayerEvidence {
+  return {
+    n: 100,
+    rho: 0.5,
+    kurtosisA: 1,
+    kurtosisB: 1,
+    cumulant: { mean: 0.2, variance: 4 },
+    tanh: { mean: 0.1, variance: 1 },
+    heteroForward: 0.1,
+    heteroBackward: 0.3,
+    ...over,
+  };
+}
+
+describe("layerZ", () => {
+  test("is the signed mean over its standard error: tanh 0.5·0.1 / (0.5·√(1/100)) = 1", () => {
+    expect(layerZ("tanh", evidence())).toBeCloseTo(1, 12);
+    // cumulant: 0.5·0.2 / (0.5·√(4/100)) = 1.
+    expect(layerZ("cumulant", evidence())).toBeCloseTo(1, 12);
+    // heteroscedasticity: (0.3 − 0.1)·√(100/2).
+    expect(layerZ("heteroscedasticity", evidence())).toBeCloseTo(0.2 * Math.sqrt(50), 12);
+  });
+
+  test("sub-Gaussian weights reverse the moment forms, not the residual one", () => {
+    const sub = evidence({ kurtosisA: -1.2, kurtosisB: -1.1 });
+    expect(layerZ("tanh", sub)).toBeCloseTo(-1, 12);
+    expect(layerZ("heteroscedasticity", sub)).toBeGreaterThan(0);
+  });
+
+  test("an unchanged layer (every term 0) gives no evidence", () => {
+    expect(layerZ("tanh", evidence({ tanh: { mean: 0, variance: 0 } }))).toBeUndefined();
+    expect(layerZ("heteroscedasticity", evidence({ tanh: { mean: 0, variance: 0 } }))).toBeUndefined();
+    expect(layerZ("tanh", undefined)).toBeUndefined();
+  });
+});
+
+describe("pairZ", () => {
+  test("combines the layers that give evidence by Stouffer's sum", () => {
+    const layers = [evidence(), evidence({ tanh: { mean: -0.3, variance: 1 } }), undefined];
+    expect(pairZ("tanh", layers)).toBeCloseTo((1 - 3) / Math.sqrt(2), 12);
+    expect(pairZ("tanh", [undefined])).toBe(0);
+  });
+});
+
+describe("the evidence matrix", () => {
+  test("is antisymmetric, charges an edge against the evidence one unit, and nets each model's evidence", () => {
+    // Pairs (0,1) and (1,2) point forward, (0,2) forward: the chain 0 → 1 → 2.
+    const z = pairEvidenceMatrix("tanh", 3, (i, j) => [evidence({ tanh: { mean: 0.1 * (j - i), variance: 1 } })]);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(z[i * 3 + j]).toBeCloseTo(-z[j * 3 + i]!, 12);
+    expect(z[0 * 3 + 2]).toBeCloseTo(2, 12);
+    expect([...pairDirection(z, 3)]).toEqual([0, 0, 0, 1, 0, 0, 1, 1, 0]);
+    const scores = parentEvidence(z, 3);
+    expect(scores[0]).toBeGreaterThan(scores[1]!);
+    expect(scores[1]).toBeGreaterThan(scores[2]!);
+  });
+});
+
+describe("the registry's pair rules", () => {
+  test("are found by name, hold at any stage, and are not statistic rules", () => {
+    expect(PAIR_RULES.map((r) => r.name)).toEqual(["pair-tanh", "pair-cumulant", "pair-heteroscedasticity"]);
+    expect(findPairRule("pair-tanh")?.form).toBe("tanh");
+    expect(PAIR_RULES.every((r) => isPairRule(r) && r.anyStage)).toBe(true);
+    expect(DIRECTION_RULES.some((r) => isPairRule(r))).toBe(false);
+  });
+});

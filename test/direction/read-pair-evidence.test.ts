@@ -1,0 +1,35 @@
+import { describe, expect, test } from "bun:test";
+import { pairIndex, readPairEvidence } from "../../src/direction/read-pair-evidence.ts";
+import { pairLayerEvidence } from "../../src/direction/pair-evidence.ts";
+
+describe("pairIndex", () => {
+  test("numbers the unordered pairs of k members 0 … k(k−1)/2 − 1 without gaps", () => {
+    for (const k of [2, 3, 7]) {
+      const seen: number[] = [];
+      for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) seen.push(pairIndex(i, j, k));
+      expect(seen).toEqual(Array.from({ length: (k * (k - 1)) / 2 }, (_, at) => at));
+    }
+  });
+});
+
+describe("readPairEvidence", () => {
+  test("reads only the rule's layers, once per member, and compares every pair with the lower member as a", async () => {
+    const values = (member: number, layer: number) => Float64Array.from({ length: 16 }, (_, i) => Math.sin(i * (member + 1) + layer) + 0.1 * i);
+    const job = (layer: number, score: boolean) => ({
+      kind: "mlp-in" as const,
+      roles: { distance: true, score, sketch: false },
+      tensors: [layer, layer, layer] as never,
+    });
+    const reads: string[] = [];
+    const pairs = await readPairEvidence([job(0, true), job(1, false), job(2, true)], "score", [5, 6, 7], async (j, member) => {
+      const layer = (j.tensors as unknown as number[])[0]!;
+      reads.push(`${layer}:${member}`);
+      return values(member, layer);
+    });
+    expect(reads.sort()).toEqual(["0:5", "0:6", "0:7", "2:5", "2:6", "2:7"]);
+    expect(pairs.size).toBe(3);
+    const layers = pairs.layersOf(0, 2);
+    expect(layers).toHaveLength(2);
+    expect(layers[1]).toEqual(pairLayerEvidence(values(5, 2), values(7, 2))!);
+  });
+});
