@@ -2,7 +2,8 @@
  * Trees from fingerprints, without comparing every pair (`--trees auto` on an index):
  *
  *   fingerprints of one architecture ─1─► candidate pairs: every pair (small sets) or each model's
- *                                         nearest neighbours in an HNSW index (usearch)
+ *                                         nearest neighbours (an exact search up to a few thousand
+ *                                         models, else an HNSW index; both usearch)
  *                                    ─2─► kept when the estimated relative distance is below RELATED_BELOW
  *                                    ─3─► trees = connected components of the kept pairs
  *
@@ -23,7 +24,15 @@ import { mark } from "../ui/timeline.ts";
 export const EVERY_PAIR_UP_TO = 500;
 
 /**
- * Nearest neighbours asked of the HNSW index per model. A tree of k models connects through
+ * Up to this many models, each model's nearest neighbours are found by comparing it with every
+ * other (usearch's SIMD exactSearch, one thread): n² distances of ~120 dimensions cost less than
+ * building and searching the HNSW index until ~3,000 models (set-1000: ~25 ms against ~100 ms;
+ * set-3000: ~0.5 s either way; bench/recover-scale.ts sets), and miss no neighbour.
+ */
+export const EXACT_NEIGHBOURS_UP_TO = 2000;
+
+/**
+ * Nearest neighbours asked per model (of the exact search or the HNSW index). A tree of k models connects through
  * its members' neighbour lists as long as each model finds a few of its relatives; 16 covers
  * trees of any size, since a chain of related pairs suffices.
  */
@@ -84,10 +93,11 @@ export async function relatedComponentsYielding(models: readonly Comparable[], o
   }
 }
 
-/** Options of relatedComponentsOf: every pair up to this many models, else this many nearest neighbours each. */
+/** Options of relatedComponentsOf: every pair up to this many models, else this many nearest neighbours each (found exactly up to `exactNeighboursUpTo` models). */
 export interface ComponentOptions {
   readonly everyPairUpTo?: number;
   readonly neighbours?: number;
+  readonly exactNeighboursUpTo?: number;
 }
 
 /** Related components (indices, first-member order) and how their candidate pairs were found. */
@@ -117,7 +127,7 @@ function* relatedComponentSteps(models: readonly Comparable[], options: Componen
   if (search === "every pair") {
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) link(i, j);
   } else {
-    const neighbours = yield* nearestNeighbourSteps(models, Math.min(n - 1, options.neighbours ?? NEIGHBOURS));
+    const neighbours = yield* nearestNeighbourSteps(models, Math.min(n - 1, options.neighbours ?? NEIGHBOURS), options.exactNeighboursUpTo);
     const k = neighbours.length / n;
     for (let i = 0; i < n; i++) {
       for (let c = 0; c < k; c++) {
@@ -138,18 +148,19 @@ function* relatedComponentSteps(models: readonly Comparable[], options: Componen
 }
 
 /**
- * The `k` nearest neighbours of every model (n × k indices, −1 where fewer were found) by
- * squared L2 over the search vectors, from an HNSW graph (usearch, one thread: the machine's
- * cores are the readers'). Approximate: a missed relative costs nothing while the tree stays
- * connected through others.
+ * The `k` nearest neighbours of every model (n × (k + 1) indices, itself among them, −1 where
+ * fewer were found) by squared L2 over the search vectors: by exact search up to
+ * EXACT_NEIGHBOURS_UP_TO models, else from an HNSW graph (usearch, one thread: the machine's
+ * cores are the readers'). The HNSW graph is approximate: a missed relative costs nothing while
+ * the tree stays connected through others.
  */
-export function nearestNeighbours(models: readonly Comparable[], k: number): Int32Array {
-  const steps = nearestNeighbourSteps(models, k);
+export function nearestNeighbours(models: readonly Comparable[], k: number, exactUpTo = EXACT_NEIGHBOURS_UP_TO): Int32Array {
+  const steps = nearestNeighbourSteps(models, k, exactUpTo);
   for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
 }
 
 /** The work of nearestNeighbours, yielding after the inserts and between slices of MODELS_PER_STEP searches. */
-function* nearestNeighbourSteps(models: readonly Comparable[], k: number): Generator<void, Int32Array> {
+function* nearestNeighbourSteps(models: readonly Comparable[], k: number, exactUpTo = EXACT_NEIGHBOURS_UP_TO): Generator<void, Int32Array> {
   const n = models.length;
   const layers = models[0]!.rms.length;
   const perLayer = Math.max(1, Math.min(SAMPLES_PER_LAYER, Math.floor(SEARCH_DIMENSIONS / layers)));
@@ -162,6 +173,18 @@ function* nearestNeighbourSteps(models: readonly Comparable[], k: number): Gener
     }
   });
   const { Index, MetricKind, ScalarKind } = usearch;
+  if (n <= exactUpTo) {
+    const out = new Int32Array(n * (k + 1)).fill(-1);
+    for (const [first, end] of slices(n)) {
+      // A copy, not a view: exactSearch reads a view's whole buffer from its start.
+      const queries = vectors.slice(first * dimensions, end * dimensions);
+      const found = usearch.exactSearch(vectors, queries, dimensions, k + 1, MetricKind.L2sq, 1);
+      keep(found.keys, n, out, first * (k + 1), (end - first) * (k + 1));
+      yield;
+    }
+    mark(`nearest neighbours of ${n} models by exact search`);
+    return withSelves(out, vectors, dimensions, k);
+  }
   const index = new Index({
     metric: MetricKind.L2sq,
     dimensions,
@@ -188,19 +211,25 @@ function* nearestNeighbourSteps(models: readonly Comparable[], k: number): Gener
   const out = new Int32Array(n * (k + 1)).fill(-1);
   for (const [first, end] of slices(n)) {
     // A slice of two or more queries: usearch answers a single query in another shape.
-    const found = index.search(vectors.subarray(first * dimensions, end * dimensions), k + 1, 1);
-    const keys = found.keys;
-    for (let i = 0; i < (end - first) * (k + 1); i++) {
-      const key = keys[i]!;
-      // usearch marks a missing neighbour with the maximal key.
-      if (key < BigInt(n)) out[first * (k + 1) + i] = Number(key);
-    }
+    keep(index.search(vectors.subarray(first * dimensions, end * dimensions), k + 1, 1).keys, n, out, first * (k + 1), (end - first) * (k + 1));
     yield;
   }
   mark("HNSW index searched");
-  // A model whose search did not even find itself sits where the greedy search did not reach
-  // (an island of close relatives): its neighbours are found by an exact scan instead.
-  for (let i = 0; i < n; i++) {
+  return withSelves(out, vectors, dimensions, k);
+}
+
+/** Copies `count` neighbour keys of a search into `out` from `at`; usearch marks a missing neighbour with a key past the last model. */
+function keep(keys: BigUint64Array, n: number, out: Int32Array, at: number, count: number): void {
+  for (let i = 0; i < count; i++) if (keys[i]! < BigInt(n)) out[at + i] = Number(keys[i]!);
+}
+
+/**
+ * `out` with every row holding its own model: a model whose search did not even find itself
+ * sits where the greedy search did not reach (an island of close relatives), or has more than k
+ * exact copies; its neighbours are found by a scan of every model instead, itself first.
+ */
+function withSelves(out: Int32Array, vectors: Float32Array, dimensions: number, k: number): Int32Array {
+  for (let i = 0; i < out.length / (k + 1); i++) {
     const row = out.subarray(i * (k + 1), (i + 1) * (k + 1));
     if (!row.includes(i)) row.set(exactNeighbours(vectors, dimensions, i, k + 1));
   }

@@ -3,8 +3,7 @@
  * header; each tensor is then read on demand as one positioned read of exactly its bytes, so
  * memory is bounded by the tensors in flight, never by the file size (SPEC §6).
  */
-import { closeSync, openSync, readSync } from "node:fs";
-import { stat } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { DTYPE_BYTES, type TensorInfo } from "../types.ts";
 import { decodeTensorBytes } from "./dtype.ts";
 import { openGgufTensorStream } from "./gguf/read-gguf.ts";
@@ -32,11 +31,30 @@ import {
  */
 export async function readSafetensorsHeader(file: string): Promise<ParsedSafetensorsHeader> {
   const held = heldBytes(file);
-  const fileSize = held ? held.length : await regularFileSize(file);
+  if (held) return parseHeaderOf(file, held.length, (offset, length) => held.subarray(offset, offset + length));
+  // Blocking calls on one descriptor: Bun's promise-based stat and reads go through its thread pool, ~0.4 ms a call when the
+  // cores are busy (a large set's headers are read while worker threads fingerprint), against a few µs for the calls themselves.
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (error) {
+    throw cannotReadFile(file, (error as NodeJS.ErrnoException).code ?? String(error));
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw notRegularFile(file);
+    return parseHeaderOf(file, info.size, (offset, length) => readHeaderBytes(fd, file, offset, length));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The header of a file of `fileSize` bytes whose bytes at [offset, offset + length) `read` gives. */
+function parseHeaderOf(file: string, fileSize: number, read: (offset: number, length: number) => Uint8Array): ParsedSafetensorsHeader {
   if (fileSize < HEADER_LENGTH_PREFIX_BYTES) {
     throw fileTooShortForHeader(file, fileSize, HEADER_LENGTH_PREFIX_BYTES);
   }
-  const prefix = held ? held.subarray(0, HEADER_LENGTH_PREFIX_BYTES) : await readRange(file, 0, HEADER_LENGTH_PREFIX_BYTES);
+  const prefix = read(0, HEADER_LENGTH_PREFIX_BYTES);
   const headerLength = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
     throw headerLengthOverCap(file, headerLength, MAX_HEADER_BYTES);
@@ -45,8 +63,7 @@ export async function readSafetensorsHeader(file: string): Promise<ParsedSafeten
   if (HEADER_LENGTH_PREFIX_BYTES + length > fileSize) {
     throw headerPastEnd(file, HEADER_LENGTH_PREFIX_BYTES + length, fileSize);
   }
-  const header = held ? held.subarray(HEADER_LENGTH_PREFIX_BYTES, HEADER_LENGTH_PREFIX_BYTES + length) : readHeaderBytes(file, length);
-  return parseSafetensorsHeader(header, file, fileSize, length);
+  return parseSafetensorsHeader(read(HEADER_LENGTH_PREFIX_BYTES, length), file, fileSize, length);
 }
 
 /** The float tensors of one safetensors file, in header order (reads the header only). */
@@ -136,51 +153,22 @@ export function openTensorStream(info: TensorInfo): TensorStream {
   };
 }
 
-async function regularFileSize(file: string): Promise<number> {
-  let info: Awaited<ReturnType<typeof stat>>;
-  try {
-    info = await stat(file);
-  } catch (error) {
-    throw cannotReadFile(file, (error as NodeJS.ErrnoException).code ?? String(error));
-  }
-  if (!info.isFile()) throw notRegularFile(file);
-  return info.size;
-}
-
 /** Bytes read and counted at a time: a hostile header is refused after a few of these. */
 const HEADER_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
- * The `length` JSON bytes after the length prefix, read chunk by chunk and counted as they come
+ * `length` bytes at `offset` of the open file, read chunk by chunk and counted as they come
  * (HeaderSizeCheck): a header of a million empty tensors is refused after its first few MB,
  * not after all of it is in memory. Pages of the buffer are only committed as they are read.
  */
-function readHeaderBytes(file: string, length: number): Uint8Array {
+function readHeaderBytes(fd: number, file: string, offset: number, length: number): Uint8Array {
   const bytes = new Uint8Array(length);
-  const check = new HeaderSizeCheck(file);
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (error) {
-    throw cannotReadFile(file, (error as NodeJS.ErrnoException).code ?? String(error));
-  }
-  try {
-    for (let filled = 0; filled < length; ) {
-      const count = readSync(fd, bytes, filled, Math.min(HEADER_CHUNK_BYTES, length - filled), HEADER_LENGTH_PREFIX_BYTES + filled);
-      if (count === 0) throw headerCutShort(file, filled, length);
-      check.add(bytes.subarray(filled, filled + count));
-      filled += count;
-    }
-  } finally {
-    closeSync(fd);
+  const check = offset === 0 ? undefined : new HeaderSizeCheck(file);
+  for (let filled = 0; filled < length; ) {
+    const count = readSync(fd, bytes, filled, Math.min(HEADER_CHUNK_BYTES, length - filled), offset + filled);
+    if (count === 0) throw offset === 0 ? fileTooShortForHeader(file, filled, length) : headerCutShort(file, filled, length);
+    check?.add(bytes.subarray(filled, filled + count));
+    filled += count;
   }
   return bytes;
-}
-
-async function readRange(file: string, begin: number, end: number): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await Bun.file(file).slice(begin, end).arrayBuffer());
-  } catch (error) {
-    throw cannotReadFile(file, (error as Error).message);
-  }
 }

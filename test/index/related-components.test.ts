@@ -75,8 +75,36 @@ describe("related components from fingerprints", () => {
     const shuffled = order.map((i) => models[i]!);
     const every = relatedComponentsOf(shuffled, { everyPairUpTo: Infinity });
     const nearest = relatedComponentsOf(shuffled, { everyPairUpTo: 0 });
+    const hnsw = relatedComponentsOf(shuffled, { everyPairUpTo: 0, exactNeighboursUpTo: 0 });
     expect(every.components).toHaveLength(25);
     expect(nearest.components).toEqual(every.components);
+    expect(hnsw.components).toEqual(every.components);
+  });
+
+  test("the exact search finds each model's k nearest by squared L2 over the search vectors (a scan of every pair as the oracle)", () => {
+    const layers = 3;
+    const models: Comparable[] = Array.from({ length: 90 }, (_, i) => ({
+      samples: Float32Array.from(makeGaussian(layers * SAMPLES_PER_LAYER, 400 + (i % 30)), (x, s) => x + 0.05 * Math.sin(i * 7 + s)),
+      rms: Float64Array.of(1, 2, 0.5),
+    }));
+    const k = 5;
+    const found = nearestNeighbours(models, k);
+    // The search vectors: the first floor(128 / layers) samples of each layer over its RMS.
+    const perLayer = Math.floor(128 / layers);
+    const vector = (m: Comparable) =>
+      Array.from(
+        { length: layers * perLayer },
+        (_, d) => m.samples[Math.floor(d / perLayer) * SAMPLES_PER_LAYER + (d % perLayer)]! / m.rms[Math.floor(d / perLayer)]!,
+      );
+    const vectors = models.map(vector);
+    for (let i = 0; i < models.length; i++) {
+      const distances = vectors.map((v) => v.reduce((sum, x, d) => sum + Math.fround(x - vectors[i]![d]!) ** 2, 0));
+      const kth = [...distances].sort((a, b) => a - b)[k]!;
+      const row = [...found.subarray(i * (k + 1), (i + 1) * (k + 1))];
+      expect(row).toContain(i);
+      // Every neighbour found is among the k + 1 nearest (ties at the k-th distance either way), within f32 rounding.
+      for (const j of row) expect(distances[j]!).toBeLessThanOrEqual(kth * (1 + 1e-4) + 1e-9);
+    }
   });
 
   test("tight, far-apart trees inserted tree after tree are all found (no HNSW island is left out)", () => {
@@ -90,7 +118,7 @@ describe("related components from fingerprints", () => {
         models.push({ samples: Float32Array.from(centre, (x, i) => x + 0.1 * noise[i]!), rms: new Float64Array(layers).fill(1) });
       }
     }
-    const { components } = relatedComponentsOf(models, { everyPairUpTo: 0 });
+    const { components } = relatedComponentsOf(models, { everyPairUpTo: 0, exactNeighboursUpTo: 0 });
     expect(components).toEqual(Array.from({ length: 150 }, (_, c) => Array.from({ length: 20 }, (_, m) => c * 20 + m)));
   });
 
@@ -99,9 +127,11 @@ describe("related components from fingerprints", () => {
       samples: Float32Array.from(makeGaussian(2 * SAMPLES_PER_LAYER, i)),
       rms: Float64Array.of(1, 1),
     }));
-    const found = nearestNeighbours(models, 4);
-    expect(found.length).toBe(30 * 5);
-    for (let i = 0; i < 30; i++) expect(found[i * 5]).toBe(i);
+    for (const exactUpTo of [Infinity, 0]) {
+      const found = nearestNeighbours(models, 4, exactUpTo);
+      expect(found.length).toBe(30 * 5);
+      for (let i = 0; i < 30; i++) expect(found[i * 5]).toBe(i);
+    }
   });
 
   test("found in slices between turns of the event loop, the components are those of one pass (513 models: a last slice of one)", async () => {
@@ -118,13 +148,16 @@ describe("related components from fingerprints", () => {
     const shuffled = order.map((i) => models[i]!);
     let turns = 0;
     const ticking = setInterval(() => turns++, 0);
-    const yielding = await relatedComponentsYielding(shuffled, { everyPairUpTo: 0 });
+    const yielding = await relatedComponentsYielding(shuffled, { everyPairUpTo: 0, exactNeighboursUpTo: 0 });
     clearInterval(ticking);
     expect(yielding.search).toBe("nearest neighbours");
     expect(yielding.components).toEqual(relatedComponentsOf(shuffled, { everyPairUpTo: Infinity }).components);
     expect(yielding.components).toHaveLength(27);
     expect(turns).toBeGreaterThan(0); // other work ran in between
-    const neighbours = nearestNeighbours(shuffled, 4);
-    for (let i = 0; i < 513; i++) expect(neighbours[i * 5]).toBe(i);
+    for (const exactUpTo of [Infinity, 0]) {
+      const neighbours = nearestNeighbours(shuffled, 4, exactUpTo);
+      for (let i = 0; i < 513; i++) expect(neighbours[i * 5]).toBe(i);
+    }
+    expect((await relatedComponentsYielding(shuffled, { everyPairUpTo: 0 })).components).toEqual(yielding.components);
   });
 });
