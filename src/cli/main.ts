@@ -84,6 +84,14 @@ export function buildProgram(): Command {
         .default(DEFAULTS.siblingAngles),
     )
     .addOption(
+      new Option(
+        "--pair-direction <mode>",
+        "orient by evidence per edge from its two models' weights jointly (pair-tanh) instead of a per-model score (auto: language models)",
+      )
+        .choices(["auto", "on", "off"])
+        .default(DEFAULTS.pairDirection),
+    )
+    .addOption(
       new Option("--root-tie <rule>", "of equally cheap trees, keep the one rooted at the most root-like model by score or the solver's pick")
         .choices(["score", "solver"])
         .default(DEFAULTS.rootTie),

@@ -27,6 +27,8 @@ export interface RecoverCommandOptions {
   chain?: RecoverOptions["chain"];
   /** The sibling-angle placement rule (absent: the library default). */
   siblingAngles?: RecoverOptions["siblingAngles"];
+  /** Pairwise direction evidence (absent: the library default). */
+  pairDirection?: RecoverOptions["pairDirection"];
   /** Which of equally cheap trees is kept (absent: the library default). */
   rootTie?: RecoverOptions["rootTie"];
   trees: number | "auto";
@@ -72,6 +74,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     stages,
     ...(options.chain !== undefined ? { chain: options.chain } : {}),
     ...(options.siblingAngles !== undefined ? { siblingAngles: options.siblingAngles } : {}),
+    ...(options.pairDirection !== undefined ? { pairDirection: options.pairDirection } : {}),
     ...(options.rootTie !== undefined ? { rootTie: options.rootTie } : {}),
     trees: options.trees,
     distance: options.distance,

@@ -11,13 +11,17 @@
  *   SGD fine-tunes; a gap of exactly λ is a tie and keeps kurtosis);
  * - a tree holding a generalization model: kurtosis only (variance also grows in continued
  *   pre-training, so flipping its trend for generalization would point every edge backwards);
- * - a mixed tree's adapter relatives (pairs measured by rank) are oriented as an ℓ_LoRA tree is.
+ * - a mixed tree's adapter relatives (pairs measured by rank) are oriented as an ℓ_LoRA tree is;
+ * - `--pair-direction` (auto: language models; on: every tree): `pair-tanh`, evidence per edge from
+ *   its two models jointly (pair-rule.ts), whatever the distance or stage.
  */
 import type { RecoverOptions } from "../recover/options.ts";
 import { cheaperByMoreThan, type TreeResult } from "../recover/recover-tree.ts";
 import type { DistanceChoice } from "../recover/tree-distance.ts";
 import { KURTOSIS } from "./kurtosis.ts";
-import { scoreRule } from "./registry.ts";
+import type { PairRule } from "./pair-rule.ts";
+import { findPairRule, scoreRule } from "./registry.ts";
+import { bug } from "../errors.ts";
 import type { StatisticRule } from "./statistic-rule.ts";
 import { VARIANCE, VARIANCE_LORA } from "./variance.ts";
 
@@ -30,7 +34,14 @@ export interface DefaultRules {
   readonly rankPairs: StatisticRule | undefined;
 }
 
-/** The rules for a tree built with `choice`, holding a generalization-labelled model or not, under `options.score`. */
+/** The pair rule `--pair-direction` orients a tree of language models (`languageModel`) or not by, or undefined. */
+export function pairRuleFor(languageModel: boolean, options: Partial<Pick<RecoverOptions, "score" | "pairDirection">>): PairRule | undefined {
+  const mode = options.pairDirection ?? "off";
+  if ((options.score ?? "auto") !== "auto" || mode === "off" || (mode === "auto" && !languageModel)) return undefined;
+  return findPairRule("pair-tanh") ?? bug("the registry has pair-tanh");
+}
+
+/** The rules for a tree built with `choice`, holding a generalization-labelled model or not, under `options.score` (pairRuleFor comes first). */
 export function defaultRules(choice: DistanceChoice, hasGeneralization: boolean, options: Pick<RecoverOptions, "score">): DefaultRules {
   if (options.score !== "auto") return { first: scoreRule(options.score), fallback: undefined, rankPairs: undefined };
   if (hasGeneralization) return { first: KURTOSIS, fallback: undefined, rankPairs: undefined };

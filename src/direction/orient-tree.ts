@@ -14,7 +14,8 @@ import { bug } from "../errors.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
 import { recoverTree, type TreeResult } from "../recover/recover-tree.ts";
 import type { DistanceChoice } from "../recover/tree-distance.ts";
-import { defaultRules, keepFallback } from "./default-rule.ts";
+import { defaultRules, keepFallback, pairRuleFor } from "./default-rule.ts";
+import { findPairRule } from "./registry.ts";
 import { chainVotes } from "./orient-chain.ts";
 import { ruleScores } from "./rule-scores.ts";
 import { orientedScore, ruleScore, type ScoredLayers, type StatisticRule } from "./statistic-rule.ts";
@@ -41,14 +42,16 @@ export interface OrientInput {
   /** D over the kept members. */
   readonly distance: Float64Array;
   readonly choice: DistanceChoice;
-  readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain"> & Partial<Pick<RecoverOptions, "rootTie">>;
+  readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain"> & Partial<Pick<RecoverOptions, "rootTie" | "pairDirection">>;
+  /** Whether the models are language models (a 2-D embedding matrix): `--pair-direction auto` orients those by pairs. */
+  readonly languageModel?: boolean;
   readonly forbidden: Uint8Array | undefined;
   /** A mixed tree's kept pairs measured by rank (kept × kept, 1 = by rank), or undefined. */
   readonly rankMask: Float64Array | undefined;
   /** A registry rule to orient by instead of the default policy (experiments comparing rules, tests). */
   readonly rule?: DirectionRule;
   /** Every pair of the kept members' layer evidence (read-pair-evidence.ts, indexed by kept position): needed when `rule` is a pair rule. */
-  readonly pairLayers?: PairLayers;
+  readonly pairLayers?: PairLayers | undefined;
   /**
    * The kept members' Euclidean distance when the sibling-angle rule applies (obtuse-siblings.ts, angleDistanceFor), else
    * undefined: pairs it rules out (src/distance/obtuse-siblings.ts) join the forbidden edges.
@@ -74,8 +77,9 @@ export interface Oriented {
 export function orientTree(input: OrientInput): Oriented {
   const { group, members, kept, distance, options } = input;
   const hasGeneralization = members.some((member) => member.stage === "generalization");
-  const rules: { first: DirectionRule; fallback: StatisticRule | undefined; rankPairs: StatisticRule | undefined } = input.rule
-    ? { first: input.rule, fallback: undefined, rankPairs: undefined }
+  const given = input.rule ?? pairRuleFor(input.languageModel ?? false, options);
+  const rules: { first: DirectionRule; fallback: StatisticRule | undefined; rankPairs: StatisticRule | undefined } = given
+    ? { first: given, fallback: undefined, rankPairs: undefined }
     : defaultRules(input.choice, hasGeneralization, options);
   // A rule whose trend holds at any stage (distance from init, the spectral and learned rules) has no orientation to infer,
   // and a given stage does not reverse it: its K is never flipped.
@@ -111,7 +115,8 @@ export function orientTree(input: OrientInput): Oriented {
   };
   // A pair rule's K comes from each pair's evidence (pair-rule.ts); its score, net evidence as a parent, only breaks root ties.
   const solvePairs = (rule: PairRule, treeStages: readonly (Stage | "auto")[]) => {
-    const layers = input.pairLayers ?? bug(`orientTree: pair rule ${rule.name} without the pairs' evidence`);
+    const layers =
+      kept.length < 2 ? { size: kept.length, layersOf: () => [] } : (input.pairLayers ?? bug(`orientTree: pair rule ${rule.name} without the pairs' evidence`));
     const z = pairEvidenceMatrix(rule.form, kept.length, layers.layersOf);
     const scores = parentEvidence(z, kept.length);
     const statistic = new Float64Array(members.length).fill(Number.NaN);
@@ -198,8 +203,6 @@ export function directionLine(direction: TreeDirection): string {
     "init-distance": "distance from a synthetic init (a chain or a pair)",
     rule: "the rule itself (its trend holds at any stage)",
   }[direction.decidedBy];
-  return (
-    `tree rooted at ${direction.root}: direction by ${direction.rule} (${direction.trend} from parent to child), ` +
-    `margin ${direction.margin.toFixed(2)} λ, decided by ${because}`
-  );
+  const how = findPairRule(direction.rule) ? "evidence per edge from its two models' weights jointly" : `${direction.trend} from parent to child`;
+  return `tree rooted at ${direction.root}: direction by ${direction.rule} (${how}), ` + `margin ${direction.margin.toFixed(2)} λ, decided by ${because}`;
 }

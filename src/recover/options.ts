@@ -36,6 +36,12 @@ export interface RecoverOptions {
    */
   readonly siblingAngles: SiblingAngles;
   /**
+   * Orient by pairwise evidence (src/direction/pair-rule.ts, `pair-tanh`: each edge tested on its two
+   * models' weights jointly) instead of a per-model score: "auto" for language models (a 2-D
+   * embedding matrix), "on" for every tree, "off" never. Only with `score: "auto"`.
+   */
+  readonly pairDirection: "auto" | "on" | "off";
+  /**
    * Which of several equally cheap arborescences (differing in which end of a root path holds
    * the one edge against the trend) is kept: the solver's pick, or "score", the one rooted at
    * the most root-like model (recover-tree.ts, rootedAtTie). Opt-in until every experiment is rerun with it.
@@ -102,6 +108,8 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // Language models only: on the Llama-like families it places a short sibling beside its long one
   // instead of between it and their parent; continued-training chains it would break (docs/direction.md).
   siblingAngles: "auto",
+  // Opt-in while it is measured (docs/direction.md, "Pairwise rules").
+  pairDirection: "off",
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).
   rootTie: "score",

@@ -14,6 +14,8 @@
 import type { ModelGraph, ModelSource, Stage, TreeDirection } from "../types.ts";
 import { bug } from "../errors.ts";
 import { directionLine, orientTree, type Oriented } from "../direction/orient-tree.ts";
+import { pairRuleFor } from "../direction/default-rule.ts";
+import { readPairEvidence, type PairLayers } from "../direction/read-pair-evidence.ts";
 import type { Cluster } from "./cluster-models.ts";
 import type { RecoverOptions } from "./options.ts";
 import type { RankRunner } from "./pair-ranks.ts";
@@ -118,17 +120,28 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
   // d. Scores, stages, M and the MDST over the kept members.
   const rankMask = choice === "mixed" && rankPairs ? subMatrix(Float64Array.from(rankPairs.byRank), members.length, kept) : undefined;
   // The sibling-angle rule reads angles off a Euclidean distance (src/distance/obtuse-siblings.ts); not for a tree measured by rank alone.
+  const languageModel = hasEmbeddingMatrix(members[0]?.model.tensors ?? []);
   const angleDistance =
     choice === "lora"
       ? undefined
       : angleDistanceFor(
           options.siblingAngles,
-          hasEmbeddingMatrix(members[0]?.model.tensors ?? []),
+          languageModel,
           kept.map((member) => member.stage),
           () => subMatrix(distanceEuclidean(indices, group.plan, group.pass), members.length, kept),
         );
+  // A pair rule (--pair-direction) compares every pair of the kept members on its layers: a read of its own (read-pair-evidence.ts).
+  const pairRule = pairRuleFor(languageModel, options);
+  const pairLayers =
+    pairRule && kept.length > 1
+      ? await readPairEvidence(
+          group.plan,
+          pairRule.layers,
+          kept.map((member) => member.index),
+        )
+      : undefined;
   const orient = (active: readonly DetectedMerge[], cut: readonly (readonly [number, number])[]) =>
-    orientCluster({ group, members, kept, distance: keptDistance, choice, options, merges: active, rankMask, cut, angleDistance });
+    orientCluster({ group, members, kept, distance: keptDistance, choice, options, merges: active, rankMask, cut, angleDistance, languageModel, pairLayers });
   let oriented = orient(merges, []);
   // A merge placed above one of its own parents would close a cycle: cut that edge and solve again.
   const cut: [number, number][] = [];
@@ -177,6 +190,9 @@ function orientCluster(input: {
   readonly cut: readonly (readonly [number, number])[];
   /** The kept members' Euclidean distance (distanceEuclidean) when the sibling-angle rule applies. */
   readonly angleDistance: Float64Array | undefined;
+  /** Whether the models are language models, and every kept pair's evidence when a pair rule orients them (--pair-direction). */
+  readonly languageModel: boolean;
+  readonly pairLayers: PairLayers | undefined;
 }): Oriented {
   const { group, kept } = input;
   const forbidden = anchorMerges(

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { DIRECTION_RULES, findDirectionRule, findPairRule, scoreRule } from "../../src/direction/registry.ts";
 import { readPairEvidence } from "../../src/direction/read-pair-evidence.ts";
 import { makeUniform } from "../../src/recover/seeded-random.ts";
-import { defaultRules } from "../../src/direction/default-rule.ts";
+import { defaultRules, pairRuleFor } from "../../src/direction/default-rule.ts";
 import { directionLine, orientTree } from "../../src/direction/orient-tree.ts";
 import { readsLayer, ruleScore, type StatisticRule } from "../../src/direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
@@ -240,5 +240,15 @@ describe("a pair rule (pair-tanh)", () => {
     const members = craftedMembers(3, "auto");
     const input = { group: craftedGroup([{}, {}, {}], [{}, {}, {}]), members, kept: members, distance: CHAIN.distance, choice: "ft" as const };
     expect(() => orientTree({ ...input, options: OPTIONS, forbidden: undefined, rankMask: undefined, rule: findPairRule("pair-tanh")! })).toThrow(/pair rule/);
+  });
+});
+
+describe("pairRuleFor (--pair-direction)", () => {
+  test("auto hands language models to pair-tanh, on every tree, off none; a fixed --score keeps its statistic", () => {
+    expect(pairRuleFor(true, { score: "auto", pairDirection: "auto" })?.name).toBe("pair-tanh");
+    expect(pairRuleFor(false, { score: "auto", pairDirection: "auto" })).toBeUndefined();
+    expect(pairRuleFor(false, { score: "auto", pairDirection: "on" })?.name).toBe("pair-tanh");
+    expect(pairRuleFor(true, { score: "auto", pairDirection: "off" })).toBeUndefined();
+    expect(pairRuleFor(true, { score: "kurtosis", pairDirection: "on" })).toBeUndefined();
   });
 });

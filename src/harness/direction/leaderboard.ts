@@ -11,7 +11,7 @@
  *   4. selection leave-one-family-out: the entry best on the other families, scored on the held-out one
  */
 import { createHash } from "node:crypto";
-import { defaultRules, keepFallback } from "../../direction/default-rule.ts";
+import { defaultRules, keepFallback, pairRuleFor } from "../../direction/default-rule.ts";
 import { chainVotes } from "../../direction/orient-chain.ts";
 import { recoverTree } from "../../recover/recover-tree.ts";
 import { angleDistanceFor, obtuseShadows } from "../../distance/obtuse-siblings.ts";
@@ -107,6 +107,15 @@ export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly
         rootTie: "solver",
       },
     ),
+    ...(["auto", "on", "off"] as const)
+      .filter((mode) => mode !== DEFAULT_RECOVER_OPTIONS.pairDirection)
+      .map((mode) =>
+        fixed(
+          `default --pair-direction ${mode}`,
+          `the default policy with --pair-direction ${mode}: pair-tanh orients ${{ auto: "language-model trees", on: "every tree", off: "no tree" }[mode]}`,
+          { name: `default --pair-direction ${mode}`, rule: undefined, chain: DEFAULT_RECOVER_OPTIONS.chain, pairDirection: mode },
+        ),
+      ),
     ...rules.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     ...PAIR_RULES.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     {
@@ -147,7 +156,7 @@ function computeCell(benchmark: BoardBenchmark, entry: BoardEntry): Promise<Boar
 /** The code that decides a direction (its source text hashed): a change to it recomputes every cell. */
 const RECOVERY_CODE = createHash("sha256")
   .update(
-    [orientTree, defaultRules, keepFallback, chainVotes, scoreOnTree, obtuseShadows, angleDistanceFor, rankBetween, placementRules, recoverTree]
+    [orientTree, defaultRules, pairRuleFor, keepFallback, chainVotes, scoreOnTree, obtuseShadows, angleDistanceFor, rankBetween, placementRules, recoverTree]
       .map(String)
       .join("\n"),
   )
@@ -167,6 +176,8 @@ function entryKey(entry: BoardEntry): unknown {
     chain: entry.chain,
     siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
     rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
+    pairDirection: entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection,
+    ...((entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection) !== "off" ? { evidence: BOARD_PAIRS_VERSION, pairCode: PAIR_CODE } : {}),
     rule: !rule
       ? "default"
       : isPairRule(rule)

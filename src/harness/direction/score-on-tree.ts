@@ -30,6 +30,8 @@ export interface BoardEntry {
   readonly siblingAngles?: RecoverOptions["siblingAngles"];
   /** Which of equally cheap trees is kept (absent: the default). */
   readonly rootTie?: RecoverOptions["rootTie"];
+  /** Pairwise direction evidence under the default policy (absent: the default). */
+  readonly pairDirection?: RecoverOptions["pairDirection"];
 }
 
 /** Counts of one entry on one tree (or summed over trees). */
@@ -59,7 +61,14 @@ export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean)
     kept: members,
     distance: Float64Array.from(tree.distance),
     choice: tree.choice,
-    options: { score: "auto", lambda: DEFAULT_RECOVER_OPTIONS.lambda, chain: entry.chain, rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie },
+    options: {
+      score: "auto",
+      lambda: DEFAULT_RECOVER_OPTIONS.lambda,
+      chain: entry.chain,
+      rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
+      pairDirection: entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection,
+    },
+    languageModel: tree.languageModel,
     forbidden: undefined,
     angleDistance:
       tree.choice === "lora"
