@@ -15,6 +15,7 @@ import { resolve } from "node:path";
 import type { ModelSource } from "../types.ts";
 import { bug } from "../errors.ts";
 import { openLocatedModels } from "../io/discover-models.ts";
+import { bestAlignedInTrees } from "../io/peft/adapter-family.ts";
 import { attachAdapters, type UnattachedAdapter } from "../io/peft/attach-adapters.ts";
 import { locationOf } from "./build-index.ts";
 import type { Fingerprint } from "./fingerprint.ts";
@@ -44,7 +45,7 @@ export async function placeAdapters(
   const opened = discovered ? [...discovered.values()] : await openIndexedModels(fingerprints, log);
   // In id order, as discoverModels hands them to the ordinary path.
   opened.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const { models, unattached } = await attachAdapters(opened);
+  const { models, unattached } = await attachAdapters(opened, { alignLater: true });
   const byId = new Map(models.map((model) => [model.id, model]));
   const pathOf = (model: ModelSource) => resolve(model.path);
   const fingerprintOf = new Map(fingerprints.map((f) => [f.path, f]));
@@ -63,6 +64,20 @@ export async function placeAdapters(
     unattached,
     models: new Map(models.map((model) => [pathOf(model), model])),
   };
+}
+
+/**
+ * Each adapter whose config names no base with the model its update aligns with, searched tree
+ * by tree (`trees`: the ids of each tree's members; bestAlignedInTrees) rather than over every
+ * fitting model: one such adapter among 9,000 fitting models took 12 s of a 16.6 s recovery.
+ */
+export async function alignUnattached(unattached: readonly UnattachedAdapter[], trees: readonly (readonly string[])[]): Promise<UnattachedAdapter[]> {
+  const aligned: UnattachedAdapter[] = [];
+  for (const { candidates, ...adapter } of unattached) {
+    const alignedWith = candidates && (await bestAlignedInTrees(candidates, trees));
+    aligned.push(alignedWith === undefined ? adapter : { ...adapter, alignedWith });
+  }
+  return aligned;
 }
 
 /**

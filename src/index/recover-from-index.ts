@@ -30,7 +30,7 @@ import { type RecoverEffects, type RecoveryResult, withUnattached } from "../rec
 import type { DistanceChoice } from "../recover/tree-distance.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { FINGERPRINT_VERSION, statNow, type Fingerprint } from "./fingerprint.ts";
-import { openIndexedModels, placeAdapters } from "./place-adapters.ts";
+import { alignUnattached, openIndexedModels, placeAdapters } from "./place-adapters.ts";
 import { comparableOf, relatedComponentsYielding } from "./related-components.ts";
 import { type CachedTree, TreeCache } from "./tree-cache.ts";
 import { TreePool } from "./tree-pool.ts";
@@ -153,7 +153,13 @@ export async function recoverFromFingerprints(
     f.layers.map((layer, l) => ({ model: f.id, layer: layer.name, kind: layer.kind, shape: layer.shape, stats: f.stats[l]! })),
   );
   const graph = { models: graphModels, edges, trees: treeLists, notes, ...(directions ? { directions } : {}) };
-  return withUnattached({ graph, distances, layerStats }, placed.unattached, effects.log);
+  // Adapters whose config names no base: the tree their update aligns with, searched tree by tree.
+  const unattached = await alignUnattached(
+    placed.unattached,
+    components.map((members) => members.map((f) => f.id)),
+  );
+  if (unattached.some((adapter) => adapter.alignedWith !== undefined)) mark("adapters without a named base aligned");
+  return withUnattached({ graph, distances, layerStats }, unattached, effects.log);
 }
 
 /** Adds each attached adapter to the tree of the stored model its stack starts from (members kept in path order). */

@@ -22,7 +22,7 @@ import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { ModelSource, PeftAdapter } from "../../types.ts";
 import { peftModuleMatchesNoTensor } from "../../messages.ts";
-import { bestAlignedModel } from "./adapter-family.ts";
+import { type AlignmentCandidate, bestAlignedModel } from "./adapter-family.ts";
 import { type AdapterMisfit, adapterTensors } from "./adapter-weights.ts";
 
 /** An adapter whose base is not in the set, and why. */
@@ -33,6 +33,8 @@ export interface UnattachedAdapter {
   readonly note: string;
   /** For an adapter whose config names no base: the fitting model its update aligns with most (its family, not its parent). */
   readonly alignedWith?: string;
+  /** For an adapter whose config names no base, when attachAdapters was told `alignLater`: the models it fits, to search once the trees are known. */
+  readonly candidates?: readonly AlignmentCandidate[];
 }
 
 /** The set with adapters attached, and those that could not be. */
@@ -46,8 +48,10 @@ export interface AttachedAdapters {
  * Attaches every adapter of `models` to its base (see the module comment). An adapter whose
  * config names another adapter of the set is attached once that one is (its layers are then
  * the other's plus its own update, read through both), so stacks resolve in rounds.
+ * `alignLater`: an adapter whose config names no base gets its fitting models (`candidates`)
+ * instead of `alignedWith`, for a caller that knows the trees to search them by (place-adapters.ts).
  */
-export async function attachAdapters(models: readonly ModelSource[]): Promise<AttachedAdapters> {
+export async function attachAdapters(models: readonly ModelSource[], { alignLater = false } = {}): Promise<AttachedAdapters> {
   const stored = models.filter((model) => !model.adapter);
   if (stored.length === models.length) return { models: [...models], unattached: [] };
   const namesOrPaths = await Promise.all(stored.map(configNameOrPath));
@@ -66,7 +70,7 @@ export async function attachAdapters(models: readonly ModelSource[]): Promise<At
     pending = pending.filter((model) => !attached.has(model.id));
   }
   const unattached: UnattachedAdapter[] = [];
-  for (const model of pending) unattached.push(await unattachedAdapter(model, stored, pending));
+  for (const model of pending) unattached.push(await unattachedAdapter(model, stored, pending, alignLater));
   return { models: models.filter((model) => !model.adapter || attached.has(model.id)).map((model) => attached.get(model.id) ?? model), unattached };
 
   /** Attaches `model` to the stored model its config names, when that fits; throws when its modules match no stored model. */
@@ -92,7 +96,12 @@ export async function attachAdapters(models: readonly ModelSource[]): Promise<At
 }
 
 /** An adapter left without a base: the note saying why and, when its config names none, the model its update aligns with. */
-async function unattachedAdapter(model: ModelSource, stored: readonly ModelSource[], pending: readonly ModelSource[]): Promise<UnattachedAdapter> {
+async function unattachedAdapter(
+  model: ModelSource,
+  stored: readonly ModelSource[],
+  pending: readonly ModelSource[],
+  alignLater: boolean,
+): Promise<UnattachedAdapter> {
   const adapter = model.adapter!;
   const stacked = namedBase(adapter, pending, []);
   if (stacked && stacked !== model) return { model, note: `adapter ${model.id}: its base ${stacked.id} is an adapter without a base in the set; no parent` };
@@ -105,6 +114,7 @@ async function unattachedAdapter(model: ModelSource, stored: readonly ModelSourc
     const candidateFit = fits[m]!;
     return adapter.baseModel === undefined && "tensors" in candidateFit ? [{ id: candidate.id, tensors: candidateFit.tensors }] : [];
   });
+  if (alignLater && candidates.length > 0) return { model, note, candidates };
   const alignedWith = await bestAlignedModel(candidates);
   return { model, note, ...(alignedWith !== undefined ? { alignedWith } : {}) };
 }

@@ -35,10 +35,11 @@ const OVERSAMPLING = 8;
  * alignment(Δ, W) for Δ = B · A (the scale cancels), `a` [rank, cols] and `b` [rows, rank]
  * row-major, `k` singular directions of W on each side (at most min(rows, cols)).
  */
-export function subspaceAlignment(weight: DenseMatrix, a: ArrayLike<number>, b: ArrayLike<number>, rank: number, k: number, seed = 1): number {
+export function subspaceAlignment(weight: DenseMatrix, aValues: ArrayLike<number>, bValues: ArrayLike<number>, rank: number, k: number, seed = 1): number {
   const { rows, cols } = weight;
   const width = Math.min(k, rows, cols);
-  const { left, right } = topSubspaces(weight, width, seed);
+  const { left, right } = topSubspaces({ rows, cols, values: asFloat64(weight.values) }, width, seed);
+  const [a, b] = [asFloat64(aValues), asFloat64(bValues)];
   const energy = traceOfProduct(gram(b, rows, rank), outerGram(a, rank, cols), rank);
   if (!(energy > 0)) return 0;
   // ‖U_kᵀ B A‖² = tr((U_kᵀB)ᵀ(U_kᵀB) · AAᵀ); ‖B A V_k‖² = tr(BᵀB · (A V_k)(A V_k)ᵀ).
@@ -50,10 +51,10 @@ export function subspaceAlignment(weight: DenseMatrix, a: ArrayLike<number>, b: 
 }
 
 /** Orthonormal bases (rows × k and cols × k, row-major) of W's dominant left and right subspaces. */
-function topSubspaces(weight: DenseMatrix, k: number, seed: number): { left: Float64Array; right: Float64Array } {
+function topSubspaces(weight: DenseMatrix & { values: Float64Array }, k: number, seed: number): { left: Float64Array; right: Float64Array } {
   const { rows, cols, values } = weight;
   const p = Math.min(k + OVERSAMPLING, rows, cols);
-  let right: Float64Array = orthonormalize(makeSignedUniform(cols * p, seed), cols, p);
+  let right: Float64Array = startingBasis(cols, p, seed);
   let range: Float64Array = new Float64Array(rows * p);
   for (let round = 0; round <= POWER_ROUNDS; round++) {
     range = orthonormalize(multiply(values, right, rows, cols, p), rows, p);
@@ -73,8 +74,32 @@ function topSubspaces(weight: DenseMatrix, k: number, seed: number): { left: Flo
   return { left, right: orthonormalize(multiplyTransposed(small, vectors, p, cols, k), cols, k) };
 }
 
+/** Starting bases by (cols, p, seed): the same for every weight of a shape, so one adapter's candidates share it. */
+const startingBases = new Map<string, Float64Array>();
+
+/** The orthonormalized seeded cols × p start of the iteration (a fresh copy: the iteration does not write it, but callers may). */
+function startingBasis(cols: number, p: number, seed: number): Float64Array {
+  const key = `${cols} ${p} ${seed}`;
+  let basis = startingBases.get(key);
+  if (!basis) {
+    basis = orthonormalize(makeSignedUniform(cols * p, seed), cols, p);
+    if (startingBases.size > 64) startingBases.clear();
+    startingBases.set(key, basis);
+  }
+  return basis.slice();
+}
+
+/**
+ * The values as a Float64Array (copied exactly from any other array): the products below then
+ * see one array type, which the JIT compiles to one fast loop (f32 and f64 mixed made them
+ * polymorphic, ~2× slower); every product is formed in f64 either way, so the bits are the same.
+ */
+function asFloat64(values: ArrayLike<number>): Float64Array {
+  return values instanceof Float64Array ? values : Float64Array.from(values);
+}
+
 /** Row i of X Xᵀ for X (n × m). */
-function outerGramRow(x: ArrayLike<number>, n: number, m: number, i: number): Float64Array {
+function outerGramRow(x: Float64Array, n: number, m: number, i: number): Float64Array {
   const row = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     let sum = 0;
@@ -85,7 +110,7 @@ function outerGramRow(x: ArrayLike<number>, n: number, m: number, i: number): Fl
 }
 
 /** X (n × m) · Y (m × p), row-major. */
-function multiply(x: ArrayLike<number>, y: ArrayLike<number>, n: number, m: number, p: number): Float64Array {
+function multiply(x: Float64Array, y: Float64Array, n: number, m: number, p: number): Float64Array {
   const out = new Float64Array(n * p);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
@@ -98,7 +123,7 @@ function multiply(x: ArrayLike<number>, y: ArrayLike<number>, n: number, m: numb
 }
 
 /** Xᵀ · Y for X (n × m) and Y (n × p): m × p. */
-function multiplyTransposed(x: ArrayLike<number>, y: ArrayLike<number>, n: number, m: number, p: number): Float64Array {
+function multiplyTransposed(x: Float64Array, y: Float64Array, n: number, m: number, p: number): Float64Array {
   const out = new Float64Array(m * p);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
@@ -111,12 +136,12 @@ function multiplyTransposed(x: ArrayLike<number>, y: ArrayLike<number>, n: numbe
 }
 
 /** XᵀX (m × m) of X (n × m). */
-function gram(x: ArrayLike<number>, n: number, m: number): Float64Array {
+function gram(x: Float64Array, n: number, m: number): Float64Array {
   return multiplyTransposed(x, x, n, m, m);
 }
 
 /** XXᵀ (n × n) of X (n × m). */
-function outerGram(x: ArrayLike<number>, n: number, m: number): Float64Array {
+function outerGram(x: Float64Array, n: number, m: number): Float64Array {
   const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
