@@ -47,6 +47,11 @@ function nonNegativeNumber(value: string): number {
   return n;
 }
 
+/** What a path given to `recover` or `index` may be: both discover models alike (discover-models.ts). */
+const MODEL_PATHS =
+  "model folders (*.safetensors, optional config.json), PEFT adapter folders (adapter_config.json + adapter_model.safetensors), " +
+  "single .safetensors or .gguf files, folders holding .gguf files, or folders of model folders";
+
 /** Builds the program; `main` runs it (tests call `buildProgram` with their own output). */
 export function buildProgram(): Command {
   const program = new Command("mother")
@@ -56,11 +61,8 @@ export function buildProgram(): Command {
 
   program
     .command("recover")
-    .description("recover the Model Graph (trees and parents) of a set of safetensors or GGUF models")
-    .argument(
-      "[paths...]",
-      "model folders (*.safetensors, optional config.json), single .safetensors or .gguf files, folders holding .gguf files, or folders of model folders",
-    )
+    .description("recover the Model Graph (trees and parents) of a set of safetensors, GGUF or PEFT adapter models")
+    .argument("[paths...]", MODEL_PATHS)
     .addOption(
       new Option("--stage <stage>", "training stage of every model; auto tries both score trends per tree and keeps the cheaper tree")
         .choices(["specialization", "generalization", "auto"])
@@ -154,7 +156,7 @@ export function buildProgram(): Command {
   program
     .command("index")
     .description("fingerprint models into an index folder (one read each; only new or changed models), for `mother recover --index`")
-    .argument("<paths...>", "model folders, single .safetensors files, or folders of model folders")
+    .argument("<paths...>", MODEL_PATHS)
     .requiredOption("--index <dir>", "the index folder (created if missing)")
     .option("--redis <url>", "spread the reading over `mother index-worker` processes through BullMQ on this Redis (redis://host:port)")
     .option(
