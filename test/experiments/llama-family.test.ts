@@ -11,25 +11,19 @@ import { join } from "node:path";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import type { ModelGraph, TruthGraph } from "../../src/types.ts";
+import { REPOSITORY_ROOT, spawnExperiment, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 
-const ROOT = join(import.meta.dir, "../..");
-const TEST_CACHE = join(ROOT, ".cache", "test-quick");
 const IDS = ["codellama", "codellama-instruct", "codellama-python", "llama-2", "llama-2-chat"];
 
 describe("experiments/llama-family.ts --quick", () => {
   test("saves BF16 Llama checkpoints, recovers them, and reports the accuracy of the recovered edges", async () => {
     const reports = await mkdtemp(join(tmpdir(), "mother-llama-family-"));
-    const proc = Bun.spawn(["bun", join(ROOT, "experiments/llama-family.ts"), "--quick", "--cache", TEST_CACHE, "--reports", reports], {
-      cwd: ROOT,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-    expect({ code: await proc.exited, stderr: stderr.slice(-2000) }).toMatchObject({ code: 0 });
+    const { code, stdout, stderr } = await spawnExperiment("llama-family", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
+    expect({ code, stderr: stderr.slice(-2000) }).toMatchObject({ code: 0 });
 
     // The release folder: one Hugging Face folder per model, every tensor bfloat16, Llama names.
     const release = stdout.match(/models: (\S+)/)![1]!;
-    const folder = release.startsWith("/") ? release : join(ROOT, release);
+    const folder = release.startsWith("/") ? release : join(REPOSITORY_ROOT, release);
     expect((await readdir(folder)).filter((name) => !name.includes(".")).sort()).toEqual(IDS);
     for (const id of IDS) {
       const tensors = await openSafetensorsFile(join(folder, id, "model.safetensors"));

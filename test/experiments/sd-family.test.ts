@@ -11,20 +11,13 @@ import { join } from "node:path";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import type { ModelGraph, TruthGraph } from "../../src/types.ts";
-
-const ROOT = join(import.meta.dir, "../..");
-const TEST_CACHE = join(ROOT, ".cache", "test-quick");
+import { REPOSITORY_ROOT, spawnExperiment, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 
 describe("experiments/sd-family.ts --quick", () => {
   test("recovers the continued-pre-training chain as generalization nodes and reports the accuracy of the recovered edges", async () => {
     const reports = await mkdtemp(join(tmpdir(), "mother-sd-family-"));
-    const proc = Bun.spawn(["bun", join(ROOT, "experiments/sd-family.ts"), "--quick", "--cache", TEST_CACHE, "--reports", reports], {
-      cwd: ROOT,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-    expect({ code: await proc.exited, stderr: stderr.slice(-2000) }).toMatchObject({ code: 0 });
+    const { code, stdout, stderr } = await spawnExperiment("sd-family", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
+    expect({ code, stderr: stderr.slice(-2000) }).toMatchObject({ code: 0 });
 
     const data = join(reports, "data", "sd-family");
     const truth = JSON.parse(await readFile(join(data, "truth.json"), "utf8")) as TruthGraph;
@@ -41,7 +34,7 @@ describe("experiments/sd-family.ts --quick", () => {
 
     // Released as float32 ViT checkpoints; sd-v1-1 is a model artefact of the shared cache (the VTHR MAE root).
     const release = stdout.match(/models: (\S+)/)![1]!;
-    const folder = release.startsWith("/") ? release : join(ROOT, release);
+    const folder = release.startsWith("/") ? release : join(REPOSITORY_ROOT, release);
     const tensors = await openSafetensorsFile(join(folder, "sd-v1-5", "model.safetensors"));
     expect(new Set(tensors.map((t) => t.dtype))).toEqual(new Set(["F32"]));
     expect(tensors.map((t) => t.name)).toContain("vit.encoder.layer.0.attention.attention.query.weight");

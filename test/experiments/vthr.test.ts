@@ -11,21 +11,13 @@ import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { readStatsTable, statsFromArrow } from "../../src/stats/stats-table.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import type { ModelGraph, TruthGraph } from "../../src/types.ts";
-
-const ROOT = join(import.meta.dir, "../..");
-/** Shared by every experiment test, so the quick VTHR models are trained once per run. */
-export const TEST_CACHE = join(ROOT, ".cache", "test-quick");
+import { spawnExperiment, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 
 describe("experiments/vthr.ts --quick", () => {
   test("writes Table 1 from recovered edges scored against the recorded truth, with Arrow statistics of every model", async () => {
     const reports = await mkdtemp(join(tmpdir(), "mother-vthr-"));
-    const proc = Bun.spawn(["bun", join(ROOT, "experiments/vthr.ts"), "--quick", "--cache", TEST_CACHE, "--reports", reports], {
-      cwd: ROOT,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-    expect({ code: await proc.exited, stderr: stderr.slice(-2000) }).toMatchObject({ code: 0 });
+    const { code, stdout, stderr } = await spawnExperiment("vthr", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
+    expect({ code, stderr: stderr.slice(-2000) }).toMatchObject({ code: 0 });
 
     for (const split of ["ft", "lora-f", "lora-v"]) {
       const data = join(reports, "data", "vthr");
