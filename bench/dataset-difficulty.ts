@@ -5,6 +5,7 @@
  * tell fine-tunes apart; one at chance needs spatial reasoning).
  *   bun run bench/dataset-difficulty.ts [--train 4000] [--test 1000] [--epochs 8] [--tasks a,b]
  */
+import { parseArgs } from "node:util";
 import { batches, taskByName, TASKS } from "../datasets/index.ts";
 
 const defaults = {
@@ -19,13 +20,15 @@ const defaults = {
   momentum: 0.9,
   batchSize: 64,
 };
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
+// An unknown option is an error (parseArgs is strict), not silently the default.
+const { values: args } = parseArgs({ options: { train: { type: "string" }, test: { type: "string" }, epochs: { type: "string" }, tasks: { type: "string" } } });
+const taskList = args.tasks !== undefined ? args.tasks.split(",").map(taskByName) : TASKS;
+const settings = {
+  ...defaults,
+  train: Number(args.train ?? defaults.train),
+  test: Number(args.test ?? defaults.test),
+  epochs: Number(args.epochs ?? defaults.epochs),
 };
-const taskList = args.includes("--tasks") ? (args[args.indexOf("--tasks") + 1] ?? "").split(",").map(taskByName) : TASKS;
-const settings = { ...defaults, train: flag("train", defaults.train), test: flag("test", defaults.test), epochs: flag("epochs", defaults.epochs) };
 
 for (const task of taskList) {
   const train = task.generate(1, settings.train);

@@ -4,6 +4,7 @@
  * the VTHR run can afford to generate on the fly instead of caching it.
  *   bun run bench/dataset-generation.ts [--images 5000] [--size 32]
  */
+import { parseArgs } from "node:util";
 import { chatCorpus, codeCorpus, englishCorpus, instructCorpus, pretrainMixture, pythonCorpus, TASKS } from "../datasets/index.ts";
 
 const defaults = {
@@ -12,12 +13,9 @@ const defaults = {
   /** image side in pixels */
   size: 32,
 };
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const settings = { images: flag("images", defaults.images), size: flag("size", defaults.size) };
+// An unknown option is an error (parseArgs is strict), not silently the default.
+const { values: args } = parseArgs({ options: { images: { type: "string" }, size: { type: "string" } } });
+const settings = { images: Number(args.images ?? defaults.images), size: Number(args.size ?? defaults.size) };
 
 // 1. Every task alone.
 let totalImages = 0;

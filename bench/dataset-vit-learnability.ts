@@ -5,6 +5,7 @@
  * bound: the harness fine-tunes pre-trained roots, which start ahead.
  *   bun run bench/dataset-vit-learnability.ts [--steps 400] [--lr 1e-3] [--tasks a,b]
  */
+import { parseArgs } from "node:util";
 import { taskByName, TASKS } from "../datasets/index.ts";
 import { VTHR_VIT } from "../src/models/vit-config.ts";
 import { trainModel } from "../src/train/train-model.ts";
@@ -19,14 +20,11 @@ const defaults = {
   trainCount: 8192,
   evalCount: 1024,
 };
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const steps = flag("steps", defaults.steps);
-const lr = flag("lr", defaults.lr);
-const taskList = args.includes("--tasks") ? (args[args.indexOf("--tasks") + 1] ?? "").split(",").map(taskByName) : TASKS;
+// An unknown option is an error (parseArgs is strict), not silently the default.
+const { values: args } = parseArgs({ options: { steps: { type: "string" }, lr: { type: "string" }, tasks: { type: "string" } } });
+const steps = Number(args.steps ?? defaults.steps);
+const lr = Number(args.lr ?? defaults.lr);
+const taskList = args.tasks !== undefined ? args.tasks.split(",").map(taskByName) : TASKS;
 
 for (const task of taskList) {
   const start = performance.now();

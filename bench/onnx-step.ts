@@ -9,6 +9,7 @@
  * LogSoftmax lowered to portable primitives (src/onnx/portable-ops.ts) against onnxruntime's
  * own, CPU-dependent kernels (the default).
  */
+import { parseArgs } from "node:util";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as o from "../src/onnx/index.ts";
@@ -20,20 +21,24 @@ const defaults = {
   /** intra-op threads per session */
   threads: 1,
 };
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const onlyIndex = args.indexOf("--only");
+// An unknown option is an error (parseArgs is strict), not silently the default.
+const { values: args } = parseArgs({
+  options: {
+    steps: { type: "string" },
+    threads: { type: "string" },
+    profile: { type: "boolean", default: false },
+    softmax: { type: "boolean", default: false },
+    only: { type: "string", default: "" },
+  },
+});
 const settings = {
-  steps: flag("steps", defaults.steps),
-  threads: flag("threads", defaults.threads),
-  profile: args.includes("--profile"),
+  steps: Number(args.steps ?? defaults.steps),
+  threads: Number(args.threads ?? defaults.threads),
+  profile: args.profile,
   /** compare portable Softmax/LogSoftmax with onnxruntime's own kernels instead of separate vs packed */
-  softmax: args.includes("--softmax"),
+  softmax: args.softmax,
   /** run only models whose label contains this text */
-  only: onlyIndex >= 0 ? (args[onlyIndex + 1] ?? "") : "",
+  only: args.only,
 };
 
 interface ParamSpec {
