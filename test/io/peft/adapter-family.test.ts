@@ -88,7 +88,7 @@ describe("bestAlignedInTrees", () => {
     });
   }
 
-  test("with its set's trees, names the model the scan of every fitting model names, for adapters of every family and of none", async () => {
+  test("with its set's trees, names the model the scan of every fitting model names, for adapters trained on a family and for random ones", async () => {
     const root = await temporaryFolder();
     const trees: string[][] = [];
     for (let f = 0; f < 7; f++) {
