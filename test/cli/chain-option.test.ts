@@ -9,17 +9,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { runMother } from "../fixtures/run-mother.ts";
 
-const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
 let dir: string;
 let chain: string;
 let pair: string;
 
-async function mother(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn(["bun", MAIN, ...args], { stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  return { code: await proc.exited, stdout, stderr };
-}
+const mother = (...args: string[]) => runMother(args);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "mother-chain-"));

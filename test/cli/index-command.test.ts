@@ -3,8 +3,8 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { runMother } from "../fixtures/run-mother.ts";
 
-const MAIN = join(import.meta.dir, "..", "..", "src", "cli", "main.ts");
 let dir: string;
 let models: string;
 
@@ -20,11 +20,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn(["bun", MAIN, ...args], { stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  return { code: await proc.exited, stdout, stderr };
-}
+const run = (...args: string[]) => runMother(args);
 
 describe("mother index / recover --index", () => {
   test("index, then recover from the index: the same graph as recover --index with the paths", async () => {

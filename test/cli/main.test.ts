@@ -13,18 +13,14 @@ import { readStatsTable, statsFromArrow } from "../../src/stats/stats-table.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { buildProgram } from "../../src/cli/main.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
+import { runMother } from "../fixtures/run-mother.ts";
 
-const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
 let dir: string;
 let good: string;
 let truthFile: string;
 
-async function mother(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  // The default layer cache goes under XDG_CACHE_HOME: keep it in the test's folder.
-  const proc = Bun.spawn(["bun", MAIN, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, XDG_CACHE_HOME: join(dir, "xdg-cache") } });
-  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  return { code: await proc.exited, stdout, stderr };
-}
+/** The CLI as a user runs it, its default layer cache in the test's folder. */
+const mother = (...args: string[]) => runMother(args, { cacheHome: join(dir, "xdg-cache") });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "mother-cli-"));

@@ -11,15 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeGaussian, makeUniform } from "../../src/recover/seeded-random.ts";
 import { rootWeights, SYNTHETIC_DEFAULTS, writeModel, type Weights } from "../fixtures/synthetic-trees.ts";
+import { runMother } from "../fixtures/run-mother.ts";
 
-const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
 let dir: string;
 
-async function mother(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn(["bun", MAIN, ...args], { stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  return { code: await proc.exited, stdout, stderr };
-}
+const mother = (...args: string[]) => runMother(args);
 
 /** `base` plus, on one weight in ten, a Gaussian spike of 0.05 (c's weights are Laplace of scale 0.02). */
 function spiked(base: Weights): Weights {

@@ -10,7 +10,7 @@ import { MotherError } from "../../src/errors.ts";
 import { layerReadProgress, readStagesFile, runRecoverCommand, type RecoverCommandOptions } from "../../src/cli/recover-command.ts";
 import { lineProgress, recordingProgress } from "../../src/ui/progress.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
-import { hashTree, runMother } from "../faults/run-mother.ts";
+import { hashTree, runMother } from "../fixtures/run-mother.ts";
 
 let dir: string;
 let models: string;

@@ -11,16 +11,13 @@ import { writeGgufFromHf } from "../../src/io/gguf/write-gguf.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { validGguf } from "../io/gguf/craft-gguf.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { runMother } from "../fixtures/run-mother.ts";
 
-const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
 let dir: string;
 let good: string;
 
-async function mother(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn(["bun", MAIN, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, XDG_CACHE_HOME: join(dir, "xdg-cache") } });
-  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  return { code: await proc.exited, stdout, stderr };
-}
+/** The CLI as a user runs it, its default layer cache in the test's folder. */
+const mother = (...args: string[]) => runMother(args, { cacheHome: join(dir, "xdg-cache") });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "mother-cli-gguf-"));

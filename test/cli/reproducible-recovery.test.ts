@@ -12,8 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadNativeKernels } from "../../src/kernels/native-kernels.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
-
-const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
+import { runMother } from "../fixtures/run-mother.ts";
 
 /**
  * sha256 of the recovered numbers (see `numbers`) per set and kernel set, as measured here. A
@@ -44,11 +43,9 @@ afterAll(async () => {
 
 /** Recovers `set` in a fresh process with the default kernels or the WebAssembly ones alone. */
 async function recoverJson(set: string, kernels: "default" | "wasm"): Promise<unknown> {
-  const env = { ...process.env, MOTHER_KERNELS: kernels === "wasm" ? "wasm" : "" };
-  const proc = Bun.spawn(["bun", MAIN, "recover", "--no-cache", "--quiet", join(dir, set)], { stdout: "pipe", stderr: "pipe", env });
-  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  if ((await proc.exited) !== 0) throw new Error(`mother recover failed: ${stderr}`);
-  return JSON.parse(stdout);
+  const run = await runMother(["recover", "--no-cache", "--quiet", join(dir, set)], { env: { MOTHER_KERNELS: kernels === "wasm" ? "wasm" : "" } });
+  if (run.code !== 0) throw new Error(`mother recover failed: ${run.stderr}`);
+  return JSON.parse(run.stdout);
 }
 
 interface Recovered {

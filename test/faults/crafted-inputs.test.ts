@@ -15,7 +15,7 @@ import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { writeShardedSafetensors } from "../../src/io/write-sharded-safetensors.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { craftSafetensors, f32Bytes } from "../io/craft-safetensors.ts";
-import { hashTree, runMother } from "./run-mother.ts";
+import { hashTree, runMother } from "../fixtures/run-mother.ts";
 
 let dir: string;
 let cacheHome: string;

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeUniform } from "../../src/recover/seeded-random.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
-import { hashTree, runMother, spawnMother } from "./run-mother.ts";
+import { hashTree, runMother, spawnMother } from "../fixtures/run-mother.ts";
 
 /** Kill points tried: one per seed, bounded so the suite stays fast. */
 const SEEDS = [1, 2, 3, 4, 5];

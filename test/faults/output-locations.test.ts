@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { mountTmpfs, unmount } from "./mount-tmpfs.ts";
-import { hashTree, runMother } from "./run-mother.ts";
+import { hashTree, runMother } from "../fixtures/run-mother.ts";
 
 let dir: string;
 let cacheHome: string;
