@@ -10,7 +10,7 @@ import { recoverFromIndex } from "../index/recover-from-index.ts";
 import { lineProgress, silentProgress, terminalProgress } from "../ui/progress.ts";
 import { indexVerifyWithRedis } from "../messages.ts";
 
-/** Options as commander parses them (see main.ts). */
+/** Options as commander parses them (see program.ts). */
 export interface IndexCommandOptions {
   index: string;
   /** Queue the models as BullMQ jobs on this Redis for `mother index-worker` processes. */

@@ -19,7 +19,7 @@ import {
 } from "../messages.ts";
 import { mark } from "../ui/timeline.ts";
 
-/** Options as commander parses them (see main.ts for the flags). */
+/** Options as commander parses them (see program.ts for the flags). */
 export interface RecoverCommandOptions {
   stage: Stage | "auto";
   stages?: string;

@@ -11,7 +11,7 @@ import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { writePeftAdapter } from "../../src/io/peft/write-peft-adapter.ts";
 import { readStatsTable, statsFromArrow } from "../../src/stats/stats-table.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
-import { buildProgram } from "../../src/cli/main.ts";
+import { buildProgram } from "../../src/cli/program.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
 import { runMother } from "../fixtures/run-mother.ts";
 

@@ -1,0 +1,67 @@
+/**
+ * `mother recover` on a large set runs with JavaScriptCore's top JIT tier (FTL) off. Such a
+ * recovery is a second or more of many short-lived hot loops spread over three JavaScript VMs
+ * (the main thread and two worker threads, each compiling the same code again); FTL's compiler
+ * threads spent ~0.5 s of CPU on set-1000 (a quarter of all its CPU) optimising code that
+ * mostly ran out before it paid off. Measured side by side (docs/scale.md): set-1000 1.86–1.95
+ * → 1.61–1.63 s of CPU and 0.98–1.04 → 0.86–0.90 s of wall, set-10000 unchanged within noise,
+ * graphs identical.
+ *
+ * JSC reads its options from BUN_JSC_* variables once, when the process starts, so the command
+ * relaunches itself with the variable set, before anything else is loaded (~0.01 s). Only when
+ * the set looks large (as recover-at-scale.ts guesses it, one listing per path) or comes from an
+ * index: a few models (the few-big-models budget) run as before, in one process with FTL on.
+ * A variable already set, either way, is left as the user set it: `BUN_JSC_useFTLJIT=1` keeps FTL.
+ */
+import { readdirSync } from "node:fs";
+import { constants } from "node:os";
+
+/** The JSC option (as Bun reads it from the environment) that turns the FTL tier off. */
+export const FTL_OPTION = "BUN_JSC_useFTLJIT";
+
+/** From this many models a set is recovered through fingerprints (FINGERPRINT_FIRST_MODELS, recover-at-scale.ts; not imported: loading it is what the relaunch avoids). */
+export const LARGE_SET_MODELS = 300;
+
+/** How a child process ended (Bun.spawnSync's fields). */
+export interface Ended {
+  readonly exitCode: number | null;
+  /** The signal that killed it, by name or number. */
+  readonly signalCode?: string | number | null;
+}
+
+/** Runs `command` with `env`, its standard streams the parent's, until it ends. */
+export type RunSync = (command: string[], env: Record<string, string | undefined>) => Ended;
+
+const runSync: RunSync = (command, env) => Bun.spawnSync(command, { env, stdio: ["inherit", "inherit", "inherit"] });
+
+/** Entries of a folder (0 for anything else): a folder of that many entries likely holds that many models. */
+function entriesOf(path: string): number {
+  try {
+    return readdirSync(path).length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * For `mother recover` on a large set or an index, without FTL_OPTION set: runs the same command
+ * line again with FTL off and returns the exit code to leave with (128 + the signal's number when
+ * the child was killed); undefined otherwise (this process runs the command itself). Every
+ * argument after the command is looked at as a path: an option's value counted by mistake costs
+ * at most a relaunch.
+ */
+export function relaunchWithoutFtl(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  run: RunSync = runSync,
+  entries: (path: string) => number = entriesOf,
+): number | undefined {
+  if (argv[2] !== "recover" || env[FTL_OPTION] !== undefined) return undefined;
+  const words = argv.slice(3);
+  const fromIndex = words.some((word) => word === "--index" || word.startsWith("--index="));
+  if (!fromIndex && words.length < LARGE_SET_MODELS && words.reduce((sum, word) => sum + entries(word), 0) < LARGE_SET_MODELS) return undefined;
+  const ended = run([process.execPath, ...argv.slice(1)], { ...env, [FTL_OPTION]: "0" });
+  if (ended.exitCode !== null) return ended.exitCode;
+  const signal = typeof ended.signalCode === "string" ? constants.signals[ended.signalCode as keyof typeof constants.signals] : ended.signalCode;
+  return 128 + (signal ?? 0);
+}

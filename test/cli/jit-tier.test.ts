@@ -1,0 +1,76 @@
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { FTL_OPTION, LARGE_SET_MODELS, relaunchWithoutFtl, type RunSync } from "../../src/cli/jit-tier.ts";
+import { FINGERPRINT_FIRST_MODELS } from "../../src/index/recover-at-scale.ts";
+
+const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
+
+/** A recorder in place of the child process: what it was asked to run, and how it "ended". */
+function recorder(ended: ReturnType<RunSync>): { run: RunSync; calls: { command: string[]; env: Record<string, string | undefined> }[] } {
+  const calls: { command: string[]; env: Record<string, string | undefined> }[] = [];
+  const run: RunSync = (command, env) => {
+    calls.push({ command, env });
+    return ended;
+  };
+  return { run, calls };
+}
+
+/** Folder sizes by path, in place of the file system. */
+const folders =
+  (sizes: Record<string, number>) =>
+  (path: string): number =>
+    sizes[path] ?? 0;
+
+describe("mother recover on a large set runs with the FTL tier off", () => {
+  test("a large set relaunches the same command line with the option set to 0 and leaves with the child's exit code", () => {
+    const { run, calls } = recorder({ exitCode: 3 });
+    const argv = ["/usr/bin/bun", "/x/src/cli/main.ts", "recover", "models/", "--out", "g.json"];
+    expect(relaunchWithoutFtl(argv, { HOME: "/h" }, run, folders({ "models/": 1000 }))).toBe(3);
+    expect(calls).toEqual([
+      { command: [process.execPath, "/x/src/cli/main.ts", "recover", "models/", "--out", "g.json"], env: { HOME: "/h", [FTL_OPTION]: "0" } },
+    ]);
+  });
+
+  test("large is what recover-at-scale.ts takes: entries over every path, or that many paths; an index always", () => {
+    expect(LARGE_SET_MODELS).toBe(FINGERPRINT_FIRST_MODELS);
+    const relaunches = (argv: string[], sizes: Record<string, number> = {}) => {
+      const { run, calls } = recorder({ exitCode: 0 });
+      relaunchWithoutFtl(["bun", "main.ts", "recover", ...argv], {}, run, folders(sizes));
+      return calls.length === 1;
+    };
+    expect(relaunches(["a/", "b/"], { "a/": 150, "b/": 150 })).toBe(true);
+    expect(relaunches(["a/", "b/"], { "a/": 150, "b/": 149 })).toBe(false);
+    expect(relaunches(Array.from({ length: LARGE_SET_MODELS }, (_, i) => `m${i}.safetensors`))).toBe(true);
+    expect(relaunches(["--index", "idx/"])).toBe(true);
+    expect(relaunches(["--index=idx/", "new/"])).toBe(true);
+    expect(relaunches(["llama-7b/", "codellama-7b/"], { "llama-7b/": 3, "codellama-7b/": 3 })).toBe(false);
+  });
+
+  test("a child killed by a signal gives 128 + its number, as a shell reports it", () => {
+    const large = folders({ "m/": 500 });
+    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], {}, recorder({ exitCode: null, signalCode: "SIGKILL" }).run, large)).toBe(128 + 9);
+    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], {}, recorder({ exitCode: null, signalCode: 15 }).run, large)).toBe(128 + 15);
+  });
+
+  test("other commands, and an option the user set either way, run in this process", () => {
+    const { run, calls } = recorder({ exitCode: 0 });
+    const large = folders({ "m/": 500 });
+    expect(relaunchWithoutFtl(["bun", "main.ts", "evaluate", "g.json", "--truth", "t.json"], {}, run, large)).toBeUndefined();
+    expect(relaunchWithoutFtl(["bun", "main.ts", "index", "m/", "--index", "idx"], {}, run, large)).toBeUndefined();
+    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], { [FTL_OPTION]: "1" }, run, large)).toBeUndefined();
+    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], { [FTL_OPTION]: "0" }, run, large)).toBeUndefined();
+    expect(calls).toEqual([]);
+  });
+
+  test("the real command: a user mistake's one line and exit code pass through the relaunch", async () => {
+    const proc = Bun.spawn(["bun", MAIN, "recover", "--index", join(import.meta.dir, "no-such-index")], {
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, [FTL_OPTION]: undefined },
+    });
+    const stderr = await new Response(proc.stderr).text();
+    expect(await proc.exited).toBe(1);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toContain("no-such-index");
+  });
+});
