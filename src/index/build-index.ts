@@ -113,13 +113,6 @@ export async function indexModels(paths: readonly string[], dir: string, effects
   return finishUpdate(dir, verified, changed);
 }
 
-/** Where an indexed model lives and how to open it, from its id, path and format: the location it was indexed from. */
-export function locationOf(model: { readonly id: string; readonly path: string; readonly format?: string | undefined }): ModelLocation {
-  const { id, path, format } = model;
-  const kind = format === "peft" ? "adapter" : format === "gguf" ? "gguf" : path.endsWith(".safetensors") ? "file" : "folder";
-  return { id, path: resolve(path), kind };
-}
-
 /**
  * Step 4: writes the new fingerprints and removals as one segment (nothing when there are
  * none), drops unreadable segments, and compacts when the segments pile up.

@@ -15,7 +15,8 @@
 import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from "bullmq";
 import { resolve } from "node:path";
 import { openLocatedModels, type ModelLocation } from "../io/discover-models.ts";
-import { COMPACT_AFTER, locationOf, planIndexUpdate, type IndexEffects, type IndexSummary } from "./build-index.ts";
+import { COMPACT_AFTER, planIndexUpdate, type IndexEffects, type IndexSummary } from "./build-index.ts";
+import { locationOf } from "../io/discover-models.ts";
 import { fingerprintModel } from "./fingerprint.ts";
 import { compact, loadIndex, writeSegment } from "./index-store.ts";
 import { MotherError } from "../errors.ts";

@@ -14,10 +14,9 @@
 import { resolve } from "node:path";
 import type { ModelSource } from "../types.ts";
 import { bug } from "../errors.ts";
-import { openLocatedModels } from "../io/discover-models.ts";
+import { locationOf, openLocatedModels } from "../io/discover-models.ts";
 import { bestAlignedInTrees } from "../io/peft/adapter-family.ts";
 import { attachAdapters, type UnattachedAdapter } from "../io/peft/attach-adapters.ts";
-import { locationOf } from "./build-index.ts";
 import type { Fingerprint } from "./fingerprint.ts";
 
 /** The set's adapters placed: what is clustered, where each attached adapter goes, what has no parent. */

@@ -26,7 +26,7 @@ import {
 import { defaultRules } from "../direction/default-rule.ts";
 import { trendOf } from "../direction/orient-tree.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
-import { type RecoverEffects, type RecoveryResult, withUnattached } from "../recover/recover.ts";
+import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
 import type { DistanceChoice } from "../recover/tree-distance.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { FINGERPRINT_VERSION, statNow, type Fingerprint } from "./fingerprint.ts";
@@ -153,12 +153,15 @@ export async function recoverFromFingerprints(
     f.layers.map((layer, l) => ({ model: f.id, layer: layer.name, kind: layer.kind, shape: layer.shape, stats: f.stats[l]! })),
   );
   const graph = { models: graphModels, edges, trees: treeLists, notes, ...(directions ? { directions } : {}) };
+  if (placed.unattached.length === 0) return { graph, distances, layerStats };
   // Adapters whose config names no base: the tree their update aligns with, searched tree by tree.
   const unattached = await alignUnattached(
     placed.unattached,
     components.map((members) => members.map((f) => f.id)),
   );
   if (unattached.some((adapter) => adapter.alignedWith !== undefined)) mark("adapters without a named base aligned");
+  // Loaded only for adapters without a base: the main thread of `mother recover` on a large set otherwise never loads the layer pass's modules.
+  const { withUnattached } = await import("../recover/recover.ts");
   return withUnattached({ graph, distances, layerStats }, unattached, effects.log);
 }
 

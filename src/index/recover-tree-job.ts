@@ -7,7 +7,6 @@ import { holdFiles } from "../io/held-files.ts";
 import { threadKernels } from "../kernels/weight-kernels.ts";
 import type { ModelSource } from "../types.ts";
 import type { RecoverOptions } from "../recover/options.ts";
-import { recoverModels } from "../recover/recover.ts";
 import type { CachedTree } from "./tree-cache.ts";
 import type { Fingerprint } from "./fingerprint.ts";
 import { bug } from "../errors.ts";
@@ -40,6 +39,8 @@ export async function recoverTreeJob(job: TreeJob, options: RecoverOptions): Pro
   // Held in the kernels' memory: the layer pass then sweeps f32 layers where they lie.
   const release = bytes <= HOLD_TREE_BYTES ? holdFiles(job.files, (await threadKernels()).holdMemory()) : () => {};
   try {
+    // Loaded at the first tree: the main thread makes tree jobs (treeJobOf) without the recovery's modules (~15–25 ms to load).
+    const { recoverModels } = await import("../recover/recover.ts");
     const { graph, distances } = await recoverModels(job.models ?? (await discoverModels(job.paths)), options);
     return { graph, distances };
   } finally {

@@ -14,7 +14,7 @@
  */
 import type { Dirent } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { ModelSource, TensorInfo } from "../types.ts";
 import { readSafetensorsHeader } from "./read-safetensors.ts";
 import { openShardedCheckpoint, SHARD_INDEX_SUFFIX, type ShardNotes } from "./read-sharded-checkpoint.ts";
@@ -116,6 +116,17 @@ async function mapInBatches<T, R>(items: readonly T[], batchSize: number, run: (
     results.push(...batch);
   }
   return results;
+}
+
+/**
+ * Where an indexed model lives and how to open it, from its id, path and format: the location it
+ * was indexed from (here, not beside the index: `mother recover` on a large set uses it without
+ * loading the index's storage, apache-arrow, ~35 ms).
+ */
+export function locationOf(model: { readonly id: string; readonly path: string; readonly format?: string | undefined }): ModelLocation {
+  const { id, path, format } = model;
+  const kind = format === "peft" ? "adapter" : format === "gguf" ? "gguf" : path.endsWith(".safetensors") ? "file" : "folder";
+  return { id, path: resolve(path), kind };
 }
 
 /** The models under one path, found from folder listings alone (no header is read): `mother index` skips unchanged ones this way. */
