@@ -7,21 +7,21 @@ import type { ModelSource } from "../types.ts";
 import { failureOf } from "../workers/worker-pool.ts";
 import { fingerprintModel, type Fingerprint } from "./fingerprint.ts";
 
-/** Fingerprints one batch of models in this thread, in order. */
-export async function fingerprintBatch(models: readonly ModelSource[]): Promise<Fingerprint[]> {
+/** Fingerprints one batch of models in this thread, in order (`digest`: see fingerprintModel). */
+export async function fingerprintBatch(models: readonly ModelSource[], digest = true): Promise<Fingerprint[]> {
   const fingerprints: Fingerprint[] = [];
-  for (const model of models) fingerprints.push(await fingerprintModel(model));
+  for (const model of models) fingerprints.push(await fingerprintModel(model, { digest }));
   return fingerprints;
 }
 
 /** A worker's answer to a batch to fingerprint: the fingerprints (their samples transferred, not copied), or the failure at the model being read. */
-export async function fingerprintMessage(models: readonly ModelSource[]): Promise<[answer: unknown, transfer: Transferable[]]> {
+export async function fingerprintMessage(models: readonly ModelSource[], digest = true): Promise<[answer: unknown, transfer: Transferable[]]> {
   const fingerprints: Fingerprint[] = [];
   let path = models[0]?.path ?? "(no model)";
   try {
     for (const model of models) {
       path = model.path;
-      fingerprints.push(await fingerprintModel(model));
+      fingerprints.push(await fingerprintModel(model, { digest }));
     }
     return [{ result: fingerprints }, fingerprints.map((f) => f.samples.buffer as ArrayBuffer)];
   } catch (error) {

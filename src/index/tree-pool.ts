@@ -29,7 +29,7 @@ export class TreePool {
       entry: new URL("./tree-worker.ts", import.meta.url).href,
       workers,
       // One tree at a time, as in a worker: its files are the only ones open.
-      inProcess: (task): Promise<CachedTree | Fingerprint[]> => ("job" in task ? recoverTreeJob(task.job, options) : fingerprintBatch(task.models)),
+      inProcess: (task): Promise<CachedTree | Fingerprint[]> => ("job" in task ? recoverTreeJob(task.job, options) : fingerprintBatch(task.models, false)),
       message: (task) => ("job" in task ? { job: task.job, options } : { models: task.models }),
       name: "tree",
       doing: "recovering the tree of",
@@ -54,7 +54,10 @@ export class TreePool {
     return this.pool.submit({ job }) as Promise<CachedTree>;
   }
 
-  /** Fingerprints a batch of models, in order (rejects with the MotherError of the first that fails). */
+  /**
+   * Fingerprints a batch of models, in order (rejects with the MotherError of the first that fails). Without
+   * checksums (""): these fingerprints find trees and are dropped, never written to an index (fingerprintModel).
+   */
   fingerprint(models: readonly ModelSource[]): Promise<Fingerprint[]> {
     return this.pool.submit({ models }) as Promise<Fingerprint[]>;
   }

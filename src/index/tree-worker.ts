@@ -27,7 +27,8 @@ let turn: Promise<void> = Promise.resolve();
 async function answer(message: Message): Promise<void> {
   const started = timelineNow();
   if ("models" in message) {
-    const [reply, transfer] = await fingerprintMessage(message.models);
+    // No checksums: the tree pool's fingerprints are never written to an index (tree-pool.ts).
+    const [reply, transfer] = await fingerprintMessage(message.models, false);
     self.postMessage(reply, transfer);
     mark(`fingerprinted ${message.models.length} models from ${started.toFixed(1)} ms`);
     return;

@@ -20,11 +20,20 @@ afterAll(async () => {
 describe("fingerprintBatch and fingerprintMessage", () => {
   test("a batch is its models' fingerprints in order, and the message transfers each one's samples", async () => {
     const models = await discoverModels([dir]);
-    const want = await Promise.all(models.map(fingerprintModel));
+    const want = await Promise.all(models.map((model) => fingerprintModel(model)));
     expect(await fingerprintBatch(models)).toEqual(want);
     const [answer, transfer] = await fingerprintMessage(models);
     expect((answer as { result: unknown }).result).toEqual(want);
     expect(transfer).toHaveLength(models.length);
+  });
+
+  test("without digests (the tree pool's fingerprints, never written to an index) everything but the checksum is the same, and it is empty", async () => {
+    const models = await discoverModels([dir]);
+    const want = await Promise.all(models.map((model) => fingerprintModel(model)));
+    const light = await fingerprintBatch(models, false);
+    expect(light.map((f) => f.checksum)).toEqual(models.map(() => ""));
+    expect(light).toEqual(want.map((f) => ({ ...f, checksum: "" })));
+    expect(want.every((f) => /^[0-9a-f]{16}$/.test(f.checksum))).toBe(true);
   });
 
   test("a model that cannot be read answers with the failure naming its file, nothing transferred", async () => {

@@ -22,7 +22,7 @@ beforeAll(async () => {
     { hidden: 48, blocks: 2 },
   );
   models = await discoverModels([dir]);
-  fingerprints = await Promise.all(models.map(fingerprintModel));
+  fingerprints = await Promise.all(models.map((model) => fingerprintModel(model)));
 });
 
 /** Tree threads that record what they are given: a job's tree is a promise settled by the test, a withdrawn job's rejects. */

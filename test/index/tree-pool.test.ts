@@ -48,12 +48,12 @@ describe("TreePool", () => {
     }
   });
 
-  test("its threads fingerprint models as the in-process fingerprinting does, between trees", async () => {
+  test("its threads fingerprint models as the in-process fingerprinting does (without checksums: nothing is kept), between trees", async () => {
     const models = await discoverModels([...pathsOf("a"), ...pathsOf("b")]);
     const pool = new TreePool(2, DEFAULT_RECOVER_OPTIONS);
     try {
       const [first, tree, second] = await Promise.all([pool.fingerprint(models.slice(0, 4)), pool.recover(treeOf("a")), pool.fingerprint(models.slice(4))]);
-      expect([...first, ...second]).toEqual(await fingerprintAll(models, 0));
+      expect([...first, ...second]).toEqual((await fingerprintAll(models, 0)).map((f) => ({ ...f, checksum: "" })));
       expect(tree.graph.edges).toHaveLength(4);
     } finally {
       pool.close();
