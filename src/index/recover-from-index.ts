@@ -129,6 +129,7 @@ export async function recoverFromFingerprints(
       return tree;
     });
     guesses?.settle();
+    pool.finishing(); // every tree is submitted (those opened first, GGUF members, as they open)
     trees = await Promise.all(recovered);
     adapterFingerprints = await adapterStats;
     mark("trees recovered");

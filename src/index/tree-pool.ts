@@ -72,6 +72,11 @@ export class TreePool {
     this.pool.setDepth(depth);
   }
 
+  /** Every tree to recover is submitted: the last ones go to whichever thread frees first (WorkerPool.finishing). */
+  finishing(): void {
+    this.pool.finishing();
+  }
+
   /** Stops the workers. */
   close(): void {
     this.pool.close();

@@ -10,16 +10,23 @@ import { failureOf } from "../workers/worker-pool.ts";
 import { fingerprintMessage } from "./fingerprint-batch.ts";
 import type { TreeJob } from "./recover-tree-job.ts";
 import { mark, timelineNow } from "../ui/timeline.ts";
+import { threadKernels } from "../kernels/weight-kernels.ts";
 
 declare const self: Worker;
 
 type Message = { job: TreeJob; options: RecoverOptions } | { models: ModelSource[] };
 
 /**
- * The recovery's modules (~0.03–0.05 s to load), loaded after the fingerprint's: the thread
- * fingerprints its first batch meanwhile, trees come later.
+ * The recovery's modules (~0.03–0.05 s to load; recover-tree-job.ts loads recover.ts only when a
+ * tree starts, so that the main thread can make tree jobs without them), loaded after the
+ * fingerprint's: the thread fingerprints its first batch meanwhile, trees come later. The
+ * kernels are instantiated at once too, while the thread waits for its first batch.
  */
-const recovery = import("./recover-tree-job.ts");
+const recovery = import("./recover-tree-job.ts").then(async (job) => {
+  await import("../recover/recover.ts");
+  return job;
+});
+threadKernels().catch(() => {}); // a failure is the first task's to report, when it awaits them
 
 /** The task running now; the next starts when it has answered. */
 let turn: Promise<void> = Promise.resolve();

@@ -74,6 +74,8 @@ export class WorkerPool<Task, Result> {
   private serial: Promise<unknown> = Promise.resolve();
   /** Tasks handed to a worker at once (spec.depth, or setDepth). */
   private depth: number;
+  /** Every task is queued (finishing): the last ones wait for whichever worker frees first. */
+  private last = false;
 
   constructor(private readonly spec: WorkerPoolSpec<Task, Result>) {
     this.depth = spec.depth ?? 1;
@@ -132,6 +134,17 @@ export class WorkerPool<Task, Result> {
     this.pump();
   }
 
+  /**
+   * Says that every task has been submitted: from now on a worker already holding a task is
+   * handed another only while the queue still holds one for every worker, so the last few go to
+   * whichever worker frees first instead of waiting behind a busy one's current task (at the end of
+   * set-1000 one tree thread idled ~0.15 s while the other ran the two trees it held).
+   */
+  finishing(): void {
+    this.last = true;
+    this.pump();
+  }
+
   /** Stops the workers and rejects the tasks still queued (a pool that failed mid-batch must be closed, not reused). */
   close(): void {
     for (const worker of this.workers) worker.terminate();
@@ -140,8 +153,8 @@ export class WorkerPool<Task, Result> {
 
   /** Hands queued tasks to the least busy workers, up to `depth` each. */
   private pump(): void {
-    const depth = this.depth;
     while (this.queue.length > 0) {
+      const depth = this.last && this.queue.length < this.workers.length ? 1 : this.depth;
       let worker: Worker | undefined;
       for (const candidate of this.workers) if (this.handed.get(candidate)!.length < (worker ? this.handed.get(worker)!.length : depth)) worker = candidate;
       if (!worker) return;

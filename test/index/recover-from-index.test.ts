@@ -152,6 +152,7 @@ describe("recoverFromFingerprints with adapters", () => {
       recover: () => new Promise((resolve) => setTimeout(() => resolve({ graph: { models: [], edges: [], trees: [], notes: [] }, distances: [] }), 100)),
       withdraw: () => 0,
       setDepth: () => {},
+      finishing: () => {},
       close: () => {},
     };
     const effects = { progress: () => {}, log: () => {} };

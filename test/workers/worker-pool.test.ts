@@ -65,6 +65,45 @@ describe("worker pool", () => {
     pool.close();
   });
 
+  // A worker that answers each task (a number of ms to sleep), in order, with its thread id.
+  const SLEEPING_WORKER = URL.createObjectURL(
+    new Blob(
+      [
+        `const { threadId } = require("node:worker_threads"); let turn = Promise.resolve();
+         onmessage = (event) => { turn = turn.then(() => new Promise((r) => setTimeout(r, event.data))).then(() => postMessage({ result: threadId })); };`,
+      ],
+      { type: "application/javascript" },
+    ),
+  );
+
+  test("once finishing, the last task waits for the first worker to free instead of queueing behind a busy one", async () => {
+    const threadsOf = async (finishing: boolean) => {
+      const pool = new WorkerPool<number, number>({
+        entry: SLEEPING_WORKER,
+        workers: 2,
+        depth: 2,
+        inProcess: async () => 0,
+        message: (ms) => ms,
+        name: "test",
+        doing: "testing",
+      });
+      try {
+        if (finishing) pool.finishing();
+        return await Promise.all([300, 10, 10].map((ms) => pool.submit(ms)));
+      } finally {
+        pool.close();
+      }
+    };
+    // Depth 2 hands the third task to the first worker, behind its 300 ms one ...
+    const [busy, free, last] = await threadsOf(false);
+    expect(busy).not.toBe(free);
+    expect(last).toBe(busy);
+    // ... finishing keeps it until a worker frees: the one that ran the 10 ms task.
+    const [busyAfter, freeAfter, lastAfter] = await threadsOf(true);
+    expect(busyAfter).not.toBe(freeAfter);
+    expect(lastAfter).toBe(freeAfter);
+  });
+
   test("setDepth hands more tasks at once from then on", async () => {
     const pool = countingPool(1);
     pool.setDepth(3);
