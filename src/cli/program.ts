@@ -8,7 +8,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { BugError, MotherError } from "../errors.ts";
 import { runRecoverCommand, type RecoverCommandOptions } from "./recover-command.ts";
-import { runEvaluateCommand } from "./evaluate-command.ts";
 import { GRAPH_FORMATS } from "../recover/format.ts";
 
 /** What each --format writes; every edge has a type: finetune | adapter | quantized | merge (SPEC §8). */
@@ -194,7 +193,7 @@ export function buildProgram(): Command {
         "in common is an error; models only one side lists are scored as notes say (missing from the result: not recovered; unknown to " +
         "the truth: left out).",
     )
-    .action(async (result: string, options: { truth: string; json?: boolean }) => runEvaluateCommand(result, options));
+    .action(async (result: string, options: { truth: string; json?: boolean }) => (await import("./evaluate-command.ts")).runEvaluateCommand(result, options));
 
   return program;
 }
