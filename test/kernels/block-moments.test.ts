@@ -106,6 +106,49 @@ describe("integer-domain power sums of GGUF blocks", () => {
     expect(handSums([[-32, 256]])).toEqual([-8192, 262144, -8388608, 268435456]);
   });
 
+  test("Q8_0: each of four grouped blocks' extremes is its own (distinct scales, one extreme q per block)", async () => {
+    const kernels = await loadWeightKernels();
+    if (!kernels.sumsIntegers("Q8_0")) return expect(kernels.backend).toBe("wasm");
+    // Block b: d = 2^b (f16 0x3c00 + b·0x400), q = 0 but q[b] = 100 − b and q[31 − b] = −(90 + b): x from −(90 + b)·2^b to (100 − b)·2^b.
+    for (const order of [
+      [0, 1, 2, 3],
+      [3, 2, 1, 0],
+      [2, 0, 3, 1],
+    ]) {
+      const bytes = new Uint8Array(4 * 34);
+      for (const [at, b] of order.entries()) {
+        const half = 0x3c00 + b * 0x400;
+        bytes.set([half & 0xff, half >> 8], at * 34);
+        bytes[at * 34 + 2 + b] = 100 - b;
+        bytes[at * 34 + 2 + 31 - b] = (256 - (90 + b)) & 0xff;
+      }
+      const got = kernelSums(kernels, "Q8_0", bytes, 128, 0)!;
+      expect(got.slice(4)).toEqual([-(90 + 3) * 8, (100 - 3) * 8]);
+    }
+  });
+
+  test("the range carried in the accumulator: blocks summed in two calls give one call's min and max", async () => {
+    const kernels = await loadWeightKernels();
+    if (!kernels.sumsIntegers("Q8_0")) return expect(kernels.backend).toBe("wasm");
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 8 * 34, maxLength: 8 * 34 }), fc.integer({ min: 1, max: 7 }), (random, split) => {
+        const bytes = random.slice();
+        // Finite scales only (an f16 exponent below 31).
+        for (let b = 0; b < 8; b++) bytes[b * 34 + 1]! &= 0x7b;
+        const whole = kernelSums(kernels, "Q8_0", bytes, 256, 0)!;
+        kernels.reset();
+        const source = kernels.allocate(bytes.length);
+        kernels.bytes(source, bytes.length).set(bytes);
+        const sums = kernels.powerSumAccumulator();
+        kernels.addBlockPowerSums(source, split * 32, "Q8_0", 0, sums);
+        kernels.addBlockPowerSums(source + split * 34, (8 - split) * 32, "Q8_0", 0, sums);
+        const got = [...kernels.f64(sums, 6)];
+        expect([got[4] === whole[4], got[5] === whole[5]]).toEqual([true, true]);
+      }),
+      { numRuns: 200, seed: 7 },
+    );
+  });
+
   for (const type of ["Q8_0", "Q4_K", "Q6_K"] as const) {
     test(`${type}: random blocks agree with their decoded values' sums (extreme scales, zero blocks, q = −128)`, async () => {
       const kernels = await loadWeightKernels();
