@@ -43,6 +43,26 @@ export interface BlockStaging {
   readonly ordered: number;
 }
 
+/**
+ * A staged GGUF tensor as a native loop reads it itself (BlockKernels.layerStream): the open file
+ * descriptor and the tensor's extent in the file, its block type and rows, and which of its bytes
+ * the staging window holds now (start = end when none).
+ */
+export interface StagedSource {
+  readonly file: string;
+  readonly name: string;
+  readonly fd: number;
+  /** Byte offset of the tensor's data in the file, and its byte length. */
+  readonly offset: number;
+  readonly byteLength: number;
+  readonly type: GgmlType;
+  readonly rows: number;
+  readonly cols: number;
+  /** llama.cpp rotary heads whose rows are put back in Hugging Face order; 0 for none. */
+  readonly ropeHeads: number;
+  readonly held: { readonly start: number; readonly end: number };
+}
+
 /** A tensor opened for reading in element ranges (see openTensorStream). */
 export interface TensorStream {
   /**
@@ -56,6 +76,8 @@ export interface TensorStream {
    * when the range is not whole blocks (and whole rotary heads) or larger than the window.
    */
   stage?(first: number, count: number, staging: BlockStaging): { type: GgmlType; pointer: number } | undefined;
+  /** GGUF streams only: the tensor as a native loop reads it into `staging`'s window itself, the window's state included. */
+  stagedSource?(staging: BlockStaging): StagedSource;
   close(): void;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The native kernels (native/weight-kernels.c and native/tree-kernels.c, one library) loaded through bun:ffi. They work on the same
+ * The native kernels (native/weight-kernels.c, layer-stream.c and tree-kernels.c, one library) loaded through bun:ffi. They work on the same
  * WebAssembly memory as the WebAssembly kernels — the reader fills it, either kernel set reads
  * it — so WeightKernels can hand its hottest sweeps to them without copying a byte: they take
  * absolute addresses, the memory's base plus a kernel pointer.
@@ -40,6 +40,26 @@ export interface NativeKernels {
     groupCount: number,
     states: number,
   ): void;
+  /**
+   * Chunks [first, count) of a layer read and swept in one call (native/layer-stream.c; BlockKernels.layerStream);
+   * 0, or where a read failed (1 cut short, 2 an error: `failure` says which model and where).
+   */
+  layerStream(
+    base: number,
+    described: Float64Array,
+    models: number,
+    first: number,
+    count: number,
+    chunk: number,
+    shifts: Float64Array,
+    scales: Float64Array,
+    plan: number,
+    chunkScales: number,
+    groups: number,
+    groupCount: number,
+    states: number,
+    failure: Float64Array,
+  ): number;
   /** A PEFT adapter's rows: out = stored + L·R (src/io/peft/adapter-tensor.ts is the TypeScript twin); typed arrays passed as they are. */
   addLowRankRows(
     stored: Float32Array,
@@ -150,6 +170,25 @@ function open(path: string): NativeKernels | undefined {
       args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr],
       returns: FFIType.void,
     },
+    mother_layer_stream: {
+      args: [
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.i32,
+        FFIType.i32,
+        FFIType.i32,
+        FFIType.i32,
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.i32,
+        FFIType.ptr,
+        FFIType.ptr,
+      ],
+      returns: FFIType.i32,
+    },
     mother_add_low_rank_rows: {
       args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32],
       returns: FFIType.void,
@@ -186,6 +225,7 @@ function open(path: string): NativeKernels | undefined {
     dequantizeQ6K: symbols.mother_dequantize_q6_k,
     blockPowerSums: symbols.mother_block_power_sums,
     layerChunk: symbols.mother_layer_chunk,
+    layerStream: symbols.mother_layer_stream,
     layerStart: symbols.mother_layer_start,
     layerDots: symbols.mother_layer_dots,
     screenProducts: symbols.mother_screen_products,

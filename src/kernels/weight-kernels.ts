@@ -1,23 +1,18 @@
 /**
- * The TypeScript side of the SIMD kernels: one instance owns one WebAssembly linear memory,
- * hands out regions of it, and runs the kernels on them — the WebAssembly ones
+ * The TypeScript side of the SIMD kernels: one instance owns one WebAssembly linear memory
+ * (kernel-memory.ts hands out its regions), and runs the kernels on them — the WebAssembly ones
  * (src/kernels/assembly/weight-kernels.ts), or, where this machine has them, their native
  * twins (src/kernels/native/, through native-kernels.ts), which work on the same memory by
- * absolute address. Callers see one API either way.
- *
- * Memory discipline: callers hold *pointers* (byte offsets), never long-lived views. Growing the
- * memory (any `allocate`) detaches every existing view, so views are made fresh with `f32`/`f64`
- * right before use. `reset` frees everything at once (the recovery pass resets per layer).
- * One instance serves one thread; each worker loads its own.
+ * absolute address. Callers see one API either way. GGUF blocks' kernels: block-kernels.ts.
  */
 import { kernelBinary } from "./build-kernels.ts";
 import { nativeKernels, type NativeKernels } from "./native-kernels.ts";
+import { BlockKernels } from "./block-kernels.ts";
 import type { PowerSums } from "../stats/layer-stats.ts";
 import type { Bidiagonal } from "../distance/bidiagonal-singular-values.ts";
-import type { GgmlType } from "../types.ts";
-import { GGML_LAYOUTS, ggmlByteLength } from "../io/gguf/ggml-types.ts";
 import { bug } from "../errors.ts";
-import type { HoldMemory } from "../io/held-files.ts";
+
+export type { ChunkPlan, ModelChunk } from "./block-kernels.ts";
 
 /** Pairwise max |Δ| and Σ|Δ|, as full symmetric n × n matrices (zero diagonal). */
 export interface PairwiseDifferences {
@@ -41,54 +36,6 @@ interface KernelExports {
   widenBf16(source: number, target: number, count: number): void;
   widenF16(source: number, target: number, count: number): void;
 }
-
-/** The ggml types the native kernels decode, and their entry points (others decode in TypeScript). */
-const NATIVE_DECODERS: Partial<Record<GgmlType, "dequantizeQ8_0" | "dequantizeQ4K" | "dequantizeQ5K" | "dequantizeQ6K">> = {
-  Q8_0: "dequantizeQ8_0",
-  Q4_K: "dequantizeQ4K",
-  Q5_K: "dequantizeQ5K",
-  Q6_K: "dequantizeQ6K",
-};
-
-/** The ggml types layerChunk decodes, by their code in the native source (CHUNK_*; 0 is f32 already in place). */
-const CHUNK_KINDS: Partial<Record<GgmlType, number>> = { Q8_0: 1, Q4_K: 2, Q5_K: 3, Q6_K: 4 };
-
-/** The ggml types whose power sums the native kernels take from the blocks' integers (addBlockPowerSums), by kind code. */
-const INTEGER_SUM_KINDS: Partial<Record<GgmlType, number>> = { Q8_0: 1, Q4_K: 2, Q6_K: 4 };
-
-/** layerChunk's flags on a model's kind (native CHUNK_INTEGER_SUMS, CHUNK_NO_DECODE). */
-const INTEGER_SUMS = 0x100;
-const NO_DECODE = 0x200;
-
-/** Bytes of one model's power-sum state in layerChunk (the native power_state: six 32-byte registers). */
-const POWER_STATE_BYTES = 192;
-
-/** Kernel memory layerChunk works in for one layer job's models and pairwise groups (see WeightKernels.chunkPlan). */
-export interface ChunkPlan {
-  readonly models: number;
-  readonly plan: number;
-  readonly shifts: number;
-  readonly scales: number;
-  readonly groups: number;
-  readonly pairwise: readonly PairwiseAccumulator[];
-  readonly states: number;
-}
-
-/** One model's part of a chunk: GGUF blocks of `type` at `source` to decode into `target`, or (no type) f32 already there. */
-export interface ModelChunk {
-  readonly type?: GgmlType;
-  readonly source: number;
-  readonly target: number;
-  /** Its power-sum accumulator, and the scale to sum with (0: not summed here). */
-  readonly sums: number;
-  readonly shift: number;
-  readonly scale: number;
-  /** Sum its blocks' integers instead (addBlockPowerSums; `scale` is then ignored), and decode them only when `decode`. */
-  readonly integer?: { readonly decode: boolean };
-}
-
-const PAGE = 65536;
-const ALIGN = 16;
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
@@ -137,82 +84,13 @@ export interface KernelSigns {
   readonly sparsity: number;
 }
 
-export class WeightKernels {
-  private top = 0;
-  /** Bytes at the bottom of memory that reset() keeps (a tree's held files, lent through holdMemory). */
-  private floor = 0;
-  /** Address of the memory's byte 0, for the native kernels (refreshed when the memory grows). */
-  private base = 0;
-
+export class WeightKernels extends BlockKernels {
   constructor(
-    private readonly memory: WebAssembly.Memory,
+    memory: WebAssembly.Memory,
     private readonly kernels: KernelExports,
-    private readonly native?: NativeKernels,
+    native?: NativeKernels,
   ) {
-    this.base = native?.addressOf(memory.buffer) ?? 0;
-  }
-
-  /** Which kernels run the power sums, pairwise |Δ|, sketches, bidiagonalisation and widening. */
-  get backend(): "native" | "wasm" {
-    return this.native ? "native" : "wasm";
-  }
-
-  /** Frees every region but the held files' (pointers from before are invalid afterwards). */
-  reset(): void {
-    this.top = this.floor;
-  }
-
-  /**
-   * This memory lent for held files (src/io/held-files.ts): a region at its bottom that reset()
-   * keeps until it is released, so the layer pass sweeps f32 tensors where they lie (pointerOf).
-   * Claimed between jobs only (it frees every other region); one claim at a time.
-   */
-  holdMemory(): HoldMemory {
-    return {
-      claim: (bytes) => {
-        if (this.floor > 0) return undefined;
-        this.top = 0;
-        const pointer = this.allocate(bytes);
-        this.floor = this.top;
-        return () => this.bytes(pointer, bytes);
-      },
-      release: () => {
-        this.floor = 0;
-        this.top = 0;
-      },
-    };
-  }
-
-  /** The pointer of `view` when it lies in this memory, else undefined. */
-  pointerOf(view: ArrayBufferView): number | undefined {
-    return view.buffer === this.memory.buffer ? view.byteOffset : undefined;
-  }
-
-  /** A 16-byte aligned region of `bytes` bytes; grows the memory (detaching views) if needed. */
-  allocate(bytes: number): number {
-    const pointer = this.top;
-    this.top = pointer + Math.ceil(bytes / ALIGN) * ALIGN;
-    const have = this.memory.buffer.byteLength;
-    if (this.top > have) {
-      this.memory.grow(Math.ceil((this.top - have) / PAGE));
-      if (this.native) this.base = this.native.addressOf(this.memory.buffer);
-    }
-    return pointer;
-  }
-
-  /** A fresh f32 view of `count` values at `pointer` (valid until the next allocate). */
-  f32(pointer: number, count: number): Float32Array {
-    return new Float32Array(this.memory.buffer, pointer, count);
-  }
-
-  /** A fresh f64 view of `count` values at `pointer` (valid until the next allocate). */
-  f64(pointer: number, count: number): Float64Array {
-    return new Float64Array(this.memory.buffer, pointer, count);
-  }
-
-  /** A fresh byte view of `length` bytes at `pointer` (valid until the next allocate). */
-  bytes(pointer: number, length: number): Uint8Array {
-    return new Uint8Array(this.memory.buffer, pointer, length);
+    super(memory, native);
   }
 
   /** Decodes `count` 16-bit values at `source` into f32 at `target` (both in kernel memory), exactly. */
@@ -224,97 +102,6 @@ export class WeightKernels {
       else native.widenF16(from, to, count);
     } else if (dtype === "BF16") this.kernels.widenBf16(source, target, count);
     else this.kernels.widenF16(source, target, count);
-  }
-
-  /**
-   * Decodes `count` values of GGUF `type` blocks at `source` into f32 at `target` (both in kernel
-   * memory) with the native kernels; false (nothing done) for a type they lack or without them,
-   * and the caller decodes in TypeScript (src/io/gguf/dequantize.ts, the same values).
-   */
-  dequantize(source: number, target: number, count: number, type: GgmlType): boolean {
-    const native = this.native;
-    const decode = native && NATIVE_DECODERS[type];
-    if (!native || !decode) return false;
-    const [from, to] = [this.address(source, ggmlByteLength(type, count)), this.address(target, count * 4)];
-    native[decode](from, to, count);
-    return true;
-  }
-
-  /** Whether `type` blocks are decoded inside layerChunk (native kernels only). */
-  decodesInChunks(type: GgmlType): boolean {
-    return this.native !== undefined && CHUNK_KINDS[type] !== undefined;
-  }
-
-  /** Kernel memory for layerChunk over `models` models and the pairwise accumulators of their groups. */
-  chunkPlan(models: number, pairwise: readonly PairwiseAccumulator[]): ChunkPlan {
-    const plan = this.allocate(models * 16);
-    const [shifts, scales] = [this.allocate(models * 8), this.allocate(models * 8)];
-    const groups = this.allocate(pairwise.length * 12);
-    const states = this.allocate(models * POWER_STATE_BYTES);
-    new Uint32Array(this.memory.buffer, groups, pairwise.length * 3).set(pairwise.flatMap((group) => [group.table, group.models, group.out]));
-    return { models, plan, shifts, scales, groups, pairwise, states };
-  }
-
-  /**
-   * One chunk of `count` values of every model (native kernels only): each model's blocks
-   * decoded into its target, its power sums added with its given scale, and the chunk folded
-   * into the plan's pairwise accumulators, a run of values at a time while it is in L1. The
-   * same bits as dequantize, addPowerSums and addPairwise one after another. Returns the scale
-   * each model was summed with: 0 where it was not (scale 0 given), or where the chunk
-   * overflowed the given scale — the caller then sums the target with addPowerSums(…, 0).
-   */
-  layerChunk(plan: ChunkPlan, chunks: readonly ModelChunk[], count: number): Float64Array {
-    const native = this.native;
-    if (!native) throw new RangeError("layerChunk runs on the native kernels only");
-    if (chunks.length !== plan.models) throw new RangeError(`layerChunk: ${chunks.length} chunks for a plan of ${plan.models} models`);
-    const entries = new Uint32Array(this.memory.buffer, plan.plan, plan.models * 4);
-    const [shifts, scales] = [this.f64(plan.shifts, plan.models), this.f64(plan.scales, plan.models)];
-    for (const [m, chunk] of chunks.entries()) {
-      const kind = chunk.type === undefined ? 0 : CHUNK_KINDS[chunk.type];
-      if (kind === undefined) throw new RangeError(`layerChunk does not decode ${chunk.type}`);
-      if (chunk.integer && (chunk.type === undefined || !INTEGER_SUM_KINDS[chunk.type]))
-        throw new RangeError(`layerChunk has no integer sums for ${chunk.type}`);
-      const flags = chunk.integer ? INTEGER_SUMS | (chunk.integer.decode ? 0 : NO_DECODE) : 0;
-      if (kind > 0) this.address(chunk.source, ggmlByteLength(chunk.type!, count));
-      this.address(chunk.target, count * 4);
-      this.address(chunk.sums, 6 * 8);
-      if (!Object.is(Math.fround(chunk.shift), chunk.shift)) throw new RangeError(`power-sum shift ${chunk.shift} is not an f32 value`);
-      entries.set([kind | flags, chunk.source, chunk.target, chunk.sums], m * 4);
-      shifts[m] = chunk.shift;
-      scales[m] = chunk.integer ? 0 : chunk.scale;
-    }
-    for (const group of plan.pairwise) for (const pointer of group.pointers) this.address(pointer, count * 4);
-    const at = (pointer: number, bytes: number) => this.address(pointer, bytes);
-    native.layerChunk(
-      this.base,
-      at(plan.plan, plan.models * 16),
-      plan.models,
-      count,
-      at(plan.shifts, plan.models * 8),
-      at(plan.scales, plan.models * 8),
-      at(plan.groups, plan.pairwise.length * 12),
-      plan.pairwise.length,
-      at(plan.states, plan.models * POWER_STATE_BYTES),
-    );
-    return this.f64(plan.scales, plan.models).slice();
-  }
-
-  /** Whether addBlockPowerSums reads `type` (Q8_0, Q4_K and Q6_K, native kernels only). */
-  sumsIntegers(type: GgmlType): boolean {
-    return this.native !== undefined && INTEGER_SUM_KINDS[type] !== undefined;
-  }
-
-  /**
-   * Adds [Σy, Σy², Σy³, Σy⁴, min x, max x] of y = x − shift over the `count` values (whole blocks)
-   * of the `type` blocks at `blocks` into `accumulator`, from the blocks' integers
-   * (native/block-moments.c: f64 sums, not the f32 path's bits; min and max are the decoded
-   * values'). Only where sumsIntegers(type).
-   */
-  addBlockPowerSums(blocks: number, count: number, type: GgmlType, shift: number, accumulator: number): void {
-    const kind = INTEGER_SUM_KINDS[type];
-    if (!this.native || kind === undefined) throw new RangeError(`no integer power sums for ${type} here`);
-    if (count % GGML_LAYOUTS[type].blockValues !== 0) throw new RangeError(`addBlockPowerSums: ${count} values are not whole ${type} blocks`);
-    this.native.blockPowerSums(kind, this.address(blocks, ggmlByteLength(type, count)), count, shift, this.address(accumulator, 6 * 8));
   }
 
   /**
@@ -496,33 +283,5 @@ export class WeightKernels {
       } else this.kernels.bidiagonalize(matrix, rows, cols, diagonal, superdiagonal, reflector, projection);
       return { diagonal: this.f64(diagonal, cols).slice(), superdiagonal: this.f64(superdiagonal, Math.max(cols - 1, 0)).slice() };
     });
-  }
-
-  /**
-   * The absolute address of [pointer, pointer + bytes) for a native kernel, once it is known to
-   * lie in allocated memory: a WebAssembly kernel that strays traps, a native one would corrupt
-   * the process.
-   */
-  private address(pointer: number, bytes: number): number {
-    if (!(pointer >= 0 && pointer + bytes <= this.top))
-      throw new RangeError(`native kernel: bytes ${pointer}…${pointer + bytes} lie outside the ${this.top} allocated`);
-    return this.base + pointer;
-  }
-
-  /** Runs `work`, then frees whatever it allocated. */
-  scratch<T>(work: () => T): T {
-    const mark = this.top;
-    try {
-      return work();
-    } finally {
-      this.top = mark;
-    }
-  }
-
-  /** Copies f64 or i32 values into fresh kernel memory; returns the pointer. */
-  copyIn(values: Int32Array | Float64Array): number {
-    const pointer = this.allocate(values.byteLength);
-    this.bytes(pointer, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    return pointer;
   }
 }

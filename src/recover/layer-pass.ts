@@ -17,7 +17,7 @@ import { layerStats, powerSumShift, rootMeanSquareOf, SHIFT_SAMPLE, statsFromPow
 import { gridLevels } from "../stats/quantisation-grid.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
 import { threadKernels, type ModelChunk, type WeightKernels } from "../kernels/weight-kernels.ts";
-import { stageFirstChunk, stageModels, sumIntegers, sweepChunk } from "./staged-chunks.ts";
+import { stageFirstChunk, stageModels, sumIntegers, sweepChunk, sweepRest } from "./staged-chunks.ts";
 import { makeRowSampleSketcher, makeSketcher, type LayerSketch, type Sketcher } from "./low-rank-sketch.ts";
 import { MotherError } from "../errors.ts";
 import { heldBytes } from "../io/held-files.ts";
@@ -241,6 +241,8 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
     for (const [m, tensor] of job.tensors.entries())
       streams.push(twins[m]! >= 0 ? undefined : inPlace[m] !== undefined ? lyingAt(inPlace[m]!, kernels) : openTensorStream(tensor));
     for (let first = 0; first < count; first += chunk) {
+      // After the first chunk, a staged layer may be read and swept to its end in one native call.
+      if (first > 0 && staged && sweepRest(kernels, staged, { streams, buffers, powerSums, integer }, { first, count, chunk }, shifts, scales)) break;
       const values = Math.min(chunk, count - first);
       // The first chunk gives each model's shift and scale: it is read and swept the plain way.
       const chunks: ModelChunk[] | undefined = staged && first > 0 ? [] : undefined;

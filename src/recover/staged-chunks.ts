@@ -5,11 +5,16 @@
  * |Δ| a run of values at a time while the run is in L1 (WeightKernels.layerChunk) — the same bits
  * as decoding, summing and comparing one after another, with each value's trips through memory
  * saved. Blocks come from a read-ahead window per model: a read of ~1 MB costs less per byte than
- * one of a chunk's 35–70 KB.
+ * one of a chunk's 35–70 KB. After a layer's first chunk, a layer whose every model is staged (or
+ * a twin) is read and swept to its end in one native call (sweepRest): the same reads and bits
+ * without TypeScript around every chunk.
  */
-import type { BlockStaging, TensorStream } from "../io/tensor-stream.ts";
+import { constants } from "node:os";
+import type { BlockStaging, StagedSource, TensorStream } from "../io/tensor-stream.ts";
 import { ggmlByteLength, GGML_LAYOUTS } from "../io/gguf/ggml-types.ts";
 import type { ChunkPlan, ModelChunk, PairwiseAccumulator, WeightKernels } from "../kernels/weight-kernels.ts";
+import type { StreamedModel } from "../kernels/block-kernels.ts";
+import * as messages from "../messages.ts";
 import type { GgmlType, TensorInfo } from "../types.ts";
 
 /** Read-ahead window per model: reads of ~1 MB run at ~0.06 ns a byte here against ~0.09 for 70 KB ones. */
@@ -120,4 +125,56 @@ export function sweepChunk(kernels: WeightKernels, staged: StagedModels, chunks:
     const scale = kernels.addPowerSums(chunk.target, values, chunk.shift, chunk.sums, 0);
     if (chunk.scale === 0) scales[m] = scale;
   }
+}
+
+/** Whether sweepRest may take over a layer's remaining chunks (tests and benches turn it off to time or compare the per-chunk path). */
+export const layerStreaming = { enabled: true };
+
+/** A layer job's models as the chunk loop holds them (layer-pass.ts). */
+export interface LoopModels {
+  /** Per model its open stream, or undefined for a twin of an earlier model (twins[m] ≥ 0). */
+  readonly streams: readonly (TensorStream | undefined)[];
+  readonly buffers: readonly number[];
+  readonly powerSums: readonly number[];
+  /** Whether the model's statistics come from its blocks' integers (decided at the first chunk). */
+  readonly integer: readonly boolean[];
+}
+
+/**
+ * Chunks [first, count) of a staged layer read and swept in one native call
+ * (BlockKernels.layerStream) when every model is staged or a twin and the chunks are whole blocks
+ * (whole rows where rotary); false (nothing done) otherwise, and the caller goes on chunk by chunk.
+ * `scales` are updated as sweepChunk updates them. A file cut short meanwhile is named.
+ */
+export function sweepRest(
+  kernels: WeightKernels,
+  staged: StagedModels,
+  models: LoopModels,
+  range: { readonly first: number; readonly count: number; readonly chunk: number },
+  shifts: readonly number[],
+  scales: number[],
+): boolean {
+  if (!layerStreaming.enabled) return false;
+  const streamed: StreamedModel[] = [];
+  for (const [m, stream] of models.streams.entries()) {
+    const [target, sums] = [models.buffers[m]!, models.powerSums[m]!];
+    if (!stream) {
+      streamed.push({ twin: true, target, sums });
+      continue;
+    }
+    const staging = staged.staging[m];
+    const source = staging && stream.stagedSource?.(staging);
+    if (!staging || !source) return false;
+    // Chunks of whole blocks; rotary ones of whole rows (rows are whole blocks).
+    const block = GGML_LAYOUTS[source.type].blockValues;
+    const whole = source.ropeHeads > 0 ? source.cols : block;
+    if (whole % block !== 0 || range.chunk % whole !== 0 || (range.count - range.first) % whole !== 0) return false;
+    streamed.push({ source, window: staging.window, windowBytes: staging.windowBytes, ordered: staging.ordered, target, sums, integer: models.integer[m]! });
+  }
+  const failure = kernels.layerStream(staged.plan, streamed, range, shifts, scales);
+  if (!failure) return true;
+  const { source } = streamed[failure.model] as { source: StagedSource };
+  if ("read" in failure) throw messages.ggufTruncated(source.file, source.name, failure.read, source.byteLength);
+  const code = Object.entries(constants.errno).find(([, value]) => value === failure.errno)?.[0];
+  throw messages.cannotReadFile(source.file, code ?? `errno ${failure.errno}`);
 }

@@ -9,6 +9,7 @@
  * are all there.
  */
 import { describe, expect, test } from "bun:test";
+import { truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { openGgufFile } from "../../src/io/gguf/read-gguf.ts";
 import { writeGguf } from "../../src/io/gguf/write-gguf.ts";
@@ -16,7 +17,9 @@ import { GGML_LAYOUTS } from "../../src/io/gguf/ggml-types.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { analyseLayer, type LayerJob } from "../../src/recover/layer-pass.ts";
-import { INTEGER_SHIFT_LIMIT } from "../../src/recover/staged-chunks.ts";
+import { INTEGER_SHIFT_LIMIT, layerStreaming } from "../../src/recover/staged-chunks.ts";
+import { threadKernels } from "../../src/kernels/weight-kernels.ts";
+import { MotherError } from "../../src/errors.ts";
 import type { TensorInfo } from "../../src/types.ts";
 import { temporaryFolder } from "../io/craft-safetensors.ts";
 
@@ -165,5 +168,90 @@ describe("integer-domain statistics", () => {
     const [fused, plain] = [await analyseLayer(job(gguf)), await analyseLayer(job(f32))];
     expect(fused.stats).toEqual(plain.stats);
     expect(plain.stats[0]!.mean / Math.sqrt(plain.stats[0]!.variance)).toBeGreaterThan(INTEGER_SHIFT_LIMIT);
+  });
+});
+
+/** `work` run with the layer's remaining chunks swept chunk by chunk from TypeScript instead of in one native call. */
+async function chunkByChunk<T>(work: () => Promise<T>): Promise<T> {
+  layerStreaming.enabled = false;
+  try {
+    return await work();
+  } finally {
+    layerStreaming.enabled = true;
+  }
+}
+
+describe("a staged layer's remaining chunks in one native call (sweepRest)", () => {
+  test("give the per-chunk path's statistics and distances bit for bit, twins, rotary rows and integer sums included", async () => {
+    const { gguf } = await models();
+    const kernels = await threadKernels();
+    if (!kernels.decodesInChunks("Q8_0")) return expect(kernels.backend).toBe("wasm");
+    const layerStream = kernels.layerStream.bind(kernels);
+    let calls = 0;
+    kernels.layerStream = (...args) => {
+      calls++;
+      return layerStream(...args);
+    };
+    try {
+      for (const layer of LAYERS) {
+        for (const distance of [true, false]) {
+          const tensors = gguf.map((set) => set.find((t) => t.name === layer.name)!);
+          // Model 3 is model 0's very tensor again (a twin: read once, compared as a model).
+          const job: LayerJob = {
+            name: layer.name,
+            kind: "query",
+            shape: layer.shape,
+            tensors: [...tensors, tensors[0]!],
+            roles: { distance, score: true, sketch: false },
+            sketchSize: 16,
+            histogramBins: 0,
+          };
+          const before = calls;
+          const [streamed, perChunk] = [await analyseLayer(job), await chunkByChunk(() => analyseLayer(job))];
+          expect(calls).toBe(before + 1);
+          expect(streamed).toEqual(perChunk);
+          expect(streamed.stats[3]).toEqual(streamed.stats[0]!);
+        }
+      }
+    } finally {
+      kernels.layerStream = layerStream;
+    }
+  }, 60_000);
+
+  test("a file cut short after it was opened (past the first chunk's read-ahead) fails naming the file and tensor, as the per-chunk path does", async () => {
+    const folder = await temporaryFolder();
+    const [rows, cols] = [2048, 1024];
+    const tensors: TensorInfo[] = [];
+    for (let m = 0; m < 2; m++) {
+      const file = join(folder, `cut${m}.gguf`);
+      await writeGguf(file, { "general.architecture": "gpt2" }, [
+        { name: "blk.0.attn_v.weight", shape: [rows, cols], type: "Q8_0", blocks: blocks("Q8_0", rows, cols, m, 0) },
+      ]);
+      tensors.push((await openGgufFile(file)).tensors[0]!);
+    }
+    const job: LayerJob = {
+      name: tensors[0]!.name,
+      kind: "value",
+      shape: [rows, cols],
+      tensors,
+      roles: { distance: true, score: true, sketch: false },
+      sketchSize: 16,
+      histogramBins: 0,
+    };
+    // 1.5 MB of the tensor's 2.2 MB left: the first chunk's 1 MB read-ahead is whole, a later read comes up short.
+    await truncate(tensors[1]!.file, tensors[1]!.offset + 1.5 * 1024 * 1024);
+    const failure = async (work: () => Promise<unknown>) => {
+      try {
+        await work();
+      } catch (error) {
+        return error;
+      }
+      throw new Error("the cut file was read without an error");
+    };
+    const [streamed, perChunk] = [await failure(() => analyseLayer(job)), await failure(() => chunkByChunk(() => analyseLayer(job)))];
+    expect(streamed).toBeInstanceOf(MotherError);
+    expect((streamed as MotherError).message).toContain(tensors[1]!.file);
+    expect((streamed as MotherError).message).toContain("model.layers.0.self_attn.v_proj.weight is cut short");
+    expect((streamed as MotherError).message).toBe((perChunk as MotherError).message);
   });
 });

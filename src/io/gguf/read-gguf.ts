@@ -246,6 +246,18 @@ export function openGgufTensorStream(info: TensorInfo): TensorStream {
 
   return {
     stage,
+    stagedSource: (staging) => ({
+      file: info.file,
+      name: info.name,
+      fd,
+      offset: info.offset,
+      byteLength: info.byteLength,
+      type,
+      rows: count / cols,
+      cols,
+      ropeHeads: encoding.ropeHeads ?? 0,
+      held: window.pointer === staging.window ? { start: window.start, end: window.end } : { start: 0, end: 0 },
+    }),
     read(first, length, memory, options = {}) {
       // The kernels decode plain block runs, and whole rotary heads, in place; other ranges and types decode here.
       let out = encoding.ropeHeads ? undefined : decodeInKernels(first, length, memory);

@@ -1,0 +1,147 @@
+/*
+ * The rest of a staged GGUF layer in one call (issue #12's speed): chunks [first, count) of every
+ * model read, put in Hugging Face row order and swept here, instead of one call from TypeScript
+ * per chunk with its reads, views and checks around it (src/recover/staged-chunks.ts, which is
+ * the per-chunk path this replaces operation for operation: the same reads into the same
+ * read-ahead windows, the same rotary row gathers, mother_layer_chunk on each chunk, and the
+ * f32 redo of a chunk that overflowed its scale — so the same bits).
+ *
+ * A model is one of
+ *   - a twin (another model's very bytes): its buffer already holds the chunk, nothing summed here;
+ *   - a staged GGUF tensor: blocks pread from its file into its window (kernel memory) when the
+ *     window does not hold them, rotary rows gathered into its `ordered` room, then decoded and
+ *     summed by mother_layer_chunk.
+ * Reads go through pread on the descriptor the TypeScript stream opened; a file cut short (a read
+ * that returns fewer bytes than the tensor's extent) stops the call with the model and position,
+ * and the caller names the file (messages.ggufTruncated).
+ */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+void mother_layer_chunk(const uint8_t *base, const uint32_t *plan, int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups,
+                        int32_t group_count, uint8_t *states);
+double mother_add_power_sums(const float *values, int32_t count, double shift, double scale, double *out);
+
+/* Fields of a model's descriptor (f64 each: integers, exact below 2^53). */
+enum {
+  MODEL_STAGED,       /* 1: staged GGUF tensor, 0: twin */
+  MODEL_KIND,         /* mother_layer_chunk's kind with its flags (CHUNK_*) */
+  MODEL_FD,           /* file descriptor to pread from */
+  MODEL_OFFSET,       /* byte offset of the tensor's data in the file */
+  MODEL_BYTES,        /* the tensor's byte length */
+  MODEL_WINDOW,       /* read-ahead window: kernel pointer */
+  MODEL_WINDOW_BYTES, /* and its size */
+  MODEL_HELD_START,   /* tensor bytes [start, end) the window holds on entry */
+  MODEL_HELD_END,
+  MODEL_ORDERED,      /* room for one chunk's rows in Hugging Face order (rotary tensors), or −1 */
+  MODEL_BLOCK_VALUES, /* values and bytes of one ggml block */
+  MODEL_BLOCK_BYTES,
+  MODEL_COLS,         /* values a row */
+  MODEL_ROWS,         /* rows of the tensor */
+  MODEL_HEADS,        /* rotary heads (0: stored in Hugging Face order) */
+  MODEL_TARGET,       /* the model's f32 chunk buffer (kernel pointer) */
+  MODEL_SUMS,         /* its power-sum accumulator (kernel pointer) */
+  MODEL_SUMMED,       /* 1: its f32 chunk is summed with scales[m] (0: twin or integer sums) */
+  MODEL_FIELDS
+};
+
+/* The stored (llama.cpp) row of Hugging Face row `row` (gguf-names.ts storedRowOf). */
+static inline int64_t stored_row(int64_t row, int64_t rows, int64_t heads) {
+  const int64_t head_rows = rows / heads, half_rows = head_rows / 2;
+  const int64_t head = row / head_rows, within = row - head * head_rows;
+  const int64_t half = within >= half_rows ? 1 : 0;
+  return head * head_rows + 2 * (within - half * half_rows) + half;
+}
+
+/* Fills `length` bytes at `target` from `fd` at `offset`; the bytes read (short at the end of the file), or −1 − errno. */
+static int64_t read_fully(int fd, uint8_t *target, int64_t length, int64_t offset) {
+  int64_t filled = 0;
+  while (filled < length) {
+    const ssize_t got = pread(fd, target + filled, (size_t)(length - filled), (off_t)(offset + filled));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return -1 - errno;
+    if (got == 0) break;
+    filled += got;
+  }
+  return filled;
+}
+
+/*
+ * Chunks [first, count) (`chunk` values each, the last one shorter) of `models` models described
+ * by `described` (MODEL_FIELDS each), swept as the per-chunk path does. shifts[m] and scales[m]
+ * are the models' (scales updated as the layer pass updates them); plan, chunk_scales, groups and
+ * states are mother_layer_chunk's (plan and chunk_scales scratch). Returns 0; 1 when a file was cut
+ * short (failure = [model, bytes of its tensor read]); 2 on a read error (failure = [model, errno]);
+ * 3 when a chunk does not fit its window (a caller's bug).
+ */
+int32_t mother_layer_stream(const uint8_t *base, const double *described, int32_t models, int32_t first, int32_t count, int32_t chunk, const double *shifts,
+                            double *scales, uint32_t *plan, double *chunk_scales, const uint32_t *groups, int32_t group_count, uint8_t *states,
+                            double *failure) {
+  int64_t held[2 * 64];
+  if (models > 64) return 3;
+  for (int32_t m = 0; m < models; m++) {
+    held[2 * m] = (int64_t)described[m * MODEL_FIELDS + MODEL_HELD_START];
+    held[2 * m + 1] = (int64_t)described[m * MODEL_FIELDS + MODEL_HELD_END];
+  }
+  for (int32_t at = first; at < count; at += chunk) {
+    const int32_t values = count - at < chunk ? count - at : chunk;
+    for (int32_t m = 0; m < models; m++) {
+      const double *d = described + m * MODEL_FIELDS;
+      const uint32_t target = (uint32_t)d[MODEL_TARGET];
+      uint32_t *entry = plan + 4 * m;
+      chunk_scales[m] = d[MODEL_SUMMED] != 0 ? scales[m] : 0;
+      if (d[MODEL_STAGED] == 0) {
+        entry[0] = 0, entry[1] = target, entry[2] = target, entry[3] = (uint32_t)d[MODEL_SUMS];
+        continue;
+      }
+      const int64_t block_values = (int64_t)d[MODEL_BLOCK_VALUES], block_bytes = (int64_t)d[MODEL_BLOCK_BYTES];
+      const int64_t cols = (int64_t)d[MODEL_COLS], rows = (int64_t)d[MODEL_ROWS], heads = (int64_t)d[MODEL_HEADS];
+      const int64_t row_bytes = cols / block_values * block_bytes;
+      const int64_t first_row = at / cols, end_row = (at + values) / cols;
+      int64_t from = at / block_values * block_bytes, to = (at + values) / block_values * block_bytes;
+      if (heads > 0) {
+        const int64_t head_rows = rows / heads;
+        from = first_row / head_rows * head_rows * row_bytes;
+        to = (end_row + head_rows - 1) / head_rows * head_rows * row_bytes;
+      }
+      const uint32_t window = (uint32_t)d[MODEL_WINDOW];
+      const int64_t window_bytes = (int64_t)d[MODEL_WINDOW_BYTES], tensor_bytes = (int64_t)d[MODEL_BYTES];
+      if (to - from > window_bytes) return 3;
+      if (from < held[2 * m] || to > held[2 * m + 1]) {
+        const int64_t size = window_bytes < tensor_bytes - from ? window_bytes : tensor_bytes - from;
+        const int64_t got = read_fully((int)d[MODEL_FD], (uint8_t *)base + window, size, (int64_t)d[MODEL_OFFSET] + from);
+        if (got != size) {
+          failure[0] = m;
+          failure[1] = got < 0 ? (double)(-1 - got) : (double)(from + got);
+          return got < 0 ? 2 : 1;
+        }
+        held[2 * m] = from, held[2 * m + 1] = from + size;
+      }
+      uint32_t source = window + (uint32_t)(from - held[2 * m]);
+      if (heads > 0) {
+        // Blocks never cross rows: moving raw rows equals moving decoded ones.
+        const uint32_t ordered = (uint32_t)d[MODEL_ORDERED];
+        const uint8_t *held_bytes = base + window - held[2 * m];
+        for (int64_t row = first_row; row < end_row; row++) {
+          const uint8_t *row_source = held_bytes + stored_row(row, rows, heads) * row_bytes;
+          uint8_t *row_target = (uint8_t *)base + ordered + (row - first_row) * row_bytes;
+          memcpy(row_target, row_source, (size_t)row_bytes);
+        }
+        source = ordered;
+      }
+      entry[0] = (uint32_t)d[MODEL_KIND], entry[1] = source, entry[2] = target, entry[3] = (uint32_t)d[MODEL_SUMS];
+    }
+    mother_layer_chunk(base, plan, models, values, shifts, chunk_scales, groups, group_count, states);
+    // A chunk that overflowed its model's scale (or was given none) is summed again from its f32 values, with its own.
+    for (int32_t m = 0; m < models; m++) {
+      const double *d = described + m * MODEL_FIELDS;
+      if (d[MODEL_SUMMED] == 0 || chunk_scales[m] != 0) continue;
+      const double used = mother_add_power_sums((const float *)(base + (uint32_t)d[MODEL_TARGET]), values, shifts[m], 0, (double *)(base + (uint32_t)d[MODEL_SUMS]));
+      if (scales[m] == 0) scales[m] = used;
+    }
+  }
+  return 0;
+}
