@@ -264,8 +264,11 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
         // A staged model's first chunk is staged too and decoded natively (rotary rows included).
         const placedFirst = first === 0 && staged?.staging[m] ? stageFirstChunk(kernels, stream, staged.staging[m]!, values, buffer) : undefined;
         if (placedFirst) {
-          const shift = Math.fround(powerSumShift(placedFirst.values));
-          [shifts[m], zeroFraction[m], grids[m]] = [shift, zeroFractionOf(placedFirst.values), matrix ? gridOf(placedFirst.values, cols) : 0];
+          // Its shift, zeros and grid scanned natively, as a first chunk read the plain way is (the same bits).
+          const start = kernels.layerStart(placedFirst.values, matrix ? cols : 0, START_SAMPLES);
+          const shift = Math.fround(start ? start[0]! : powerSumShift(placedFirst.values));
+          zeroFraction[m] = start ? start[1]! : zeroFractionOf(placedFirst.values);
+          [shifts[m], grids[m]] = [shift, start ? start[2]! : matrix ? gridOf(placedFirst.values, cols) : 0];
           integer[m] = staged!.integer[m]! && sumIntegers(kernels, placedFirst, values, shift, powerSums[m]!);
           if (!integer[m]) scales[m] = kernels.addPowerSums(buffer, values, shift, powerSums[m]!, 0);
           continue;
