@@ -5,8 +5,7 @@
  * swept in one native call (layerStream, native/layer-stream.c). Native kernels only: without
  * them the blocks decode in TypeScript (src/io/gguf/dequantize.ts).
  */
-import { KernelMemory } from "./kernel-memory.ts";
-import type { PairwiseAccumulator } from "./weight-kernels.ts";
+import { KernelMemory, type PairwiseAccumulator } from "./kernel-memory.ts";
 import type { GgmlType } from "../types.ts";
 import type { StagedSource } from "../io/tensor-stream.ts";
 import { GGML_LAYOUTS, ggmlByteLength } from "../io/gguf/ggml-types.ts";

@@ -10,6 +10,17 @@
 import type { NativeKernels } from "./native-kernels.ts";
 import type { HoldMemory } from "../io/held-files.ts";
 
+/** Pairwise |Δ| sums being folded over a layer, chunk by chunk (WeightKernels.pairwiseAccumulator lays it out). */
+export interface PairwiseAccumulator {
+  readonly models: number;
+  /** The models' chunk buffers. */
+  readonly pointers: readonly number[];
+  /** u32 addresses of the models' chunk buffers, in kernel memory. */
+  readonly table: number;
+  /** 2·n² f64: max then sum. */
+  readonly out: number;
+}
+
 const PAGE = 65536;
 const ALIGN = 16;
 

@@ -8,11 +8,13 @@
 import { kernelBinary } from "./build-kernels.ts";
 import { nativeKernels, type NativeKernels } from "./native-kernels.ts";
 import { BlockKernels } from "./block-kernels.ts";
+import type { PairwiseAccumulator } from "./kernel-memory.ts";
 import type { PowerSums } from "../stats/layer-stats.ts";
 import type { Bidiagonal } from "../distance/bidiagonal-singular-values.ts";
 import { bug } from "../errors.ts";
 
 export type { ChunkPlan, ModelChunk } from "./block-kernels.ts";
+export type { PairwiseAccumulator } from "./kernel-memory.ts";
 
 /** Pairwise max |Δ| and Σ|Δ|, as full symmetric n × n matrices (zero diagonal). */
 export interface PairwiseDifferences {
@@ -64,17 +66,6 @@ export async function loadWeightKernels({ native = true }: { native?: boolean } 
     },
   });
   return new WeightKernels(memory, instance.exports as unknown as KernelExports, choice?.native);
-}
-
-/** Pairwise |Δ| sums being folded over a layer, chunk by chunk (see WeightKernels.pairwise). */
-export interface PairwiseAccumulator {
-  readonly models: number;
-  /** The models' chunk buffers. */
-  readonly pointers: readonly number[];
-  /** u32 addresses of the models' chunk buffers, in kernel memory. */
-  readonly table: number;
-  /** 2·n² f64: max then sum. */
-  readonly out: number;
 }
 
 /** A sparse sign map copied into kernel memory. */
