@@ -35,7 +35,7 @@ import { comparableOf, relatedComponentsYielding } from "./related-components.ts
 import { type CachedTree, TreeCache } from "./tree-cache.ts";
 import { TreePool } from "./tree-pool.ts";
 import type { SpeculativeTrees } from "./speculative-trees.ts";
-import { treeJobOf } from "./recover-tree-job.ts";
+import { type KnownModel, modelsOf, type TreeJob, treeJobOf } from "./recover-tree-job.ts";
 import { mark } from "../ui/timeline.ts";
 
 const SILENT: RecoverEffects = { progress: () => {}, log: () => {} };
@@ -51,7 +51,7 @@ export async function recoverFromIndex(dir: string, overrides: Partial<RecoverOp
 /**
  * Steps 2–5 on fingerprints already at hand (sorted by path): from an index, or computed just
  * now by `mother recover` on a large set (recover-at-scale.ts: no tree cache, the models as
- * discovered, by resolved path, so that a tree's worker need not discover them again, and the
+ * discovered or located, by resolved path, so that a tree's worker need not discover them again, and the
  * threads that fingerprinted them, started with `options` less the cache folder, and the trees
  * it guessed and started meanwhile).
  */
@@ -60,12 +60,14 @@ export async function recoverFromFingerprints(
   cache: TreeCache | undefined,
   options: RecoverOptions,
   effects: RecoverEffects,
-  discovered?: ReadonlyMap<string, ModelSource>,
+  discovered?: ReadonlyMap<string, KnownModel>,
   threads?: TreePool,
   guesses?: Pick<SpeculativeTrees, "claim" | "settle">,
 ): Promise<RecoveryResult> {
   // 2. Adapters placed as the ordinary path places them: the set's stored models are clustered, each adapter joins its base's tree.
-  const placed = await placeAdapters(fingerprints, discovered, effects.log);
+  //    Models only located (their threads open them) are never a set with adapters (recover-at-scale.ts), else they are opened here.
+  const opened = discovered && [...discovered.values()].every((model): model is ModelSource => "tensors" in model) ? discovered : undefined;
+  const placed = await placeAdapters(fingerprints, opened as ReadonlyMap<string, ModelSource> | undefined, effects.log);
   if (placed.stored.length + placed.attached.length < 2 && placed.unattached[0])
     throw peftNothingToRecover(placed.unattached[0].model.path, placed.unattached[0].note);
   // 3. Trees from the fingerprints, architecture by architecture.
@@ -103,7 +105,7 @@ export async function recoverFromFingerprints(
   // The caller's threads when it started them already (they then stay the caller's to close).
   const pool = threads ?? new TreePool(TreePool.workersFor(missing), treeOptions);
   const total = components.reduce((sum, members) => sum + members.reduce((bytes, f) => bytes + bytesOf(f), 0), 0);
-  const models = placed.models;
+  const models: ReadonlyMap<string, KnownModel> | undefined = placed.models ?? discovered;
   // Trees whose models are opened here (GGUF members) open them one tree after another: every tree starts at once, and 500 trees
   // opening 16 headers each at a time would be thousands of open files.
   const opening = { last: Promise.resolve() as Promise<unknown> };
@@ -112,7 +114,7 @@ export async function recoverFromFingerprints(
   let adapterFingerprints: Fingerprint[] = [];
   try {
     // An attached adapter's statistics are those of base + Δ, read now (its entry holds its factors only).
-    const adapterModels = placed.attached.map(({ fingerprint }) => models?.get(fingerprint.path) ?? bug(`${fingerprint.path} was opened`));
+    const adapterModels = placed.attached.map(({ fingerprint }) => placed.models?.get(fingerprint.path) ?? bug(`${fingerprint.path} was opened`));
     const adapterStats = adapterModels.length > 0 ? pool.fingerprint(adapterModels) : Promise.resolve([]);
     adapterStats.catch(() => {}); // awaited after the trees: failing first, it must not be an unhandled rejection (a second, raw error)
     const recovered = components.map(async (members, c) => {
@@ -176,18 +178,18 @@ function joinBases(components: Fingerprint[][], attached: readonly { fingerprint
 }
 
 /**
- * The models of a tree for its job: as opened already (recover-at-scale.ts, or a set with
- * adapters), else opened now when a member is not safetensors (a tree's worker discovering a
+ * The models of a tree for its job: as opened or located already (recover-at-scale.ts, or a set
+ * with adapters), else opened now when a member is not safetensors (a tree's worker discovering a
  * GGUF file's path would name it by its file, not by its folder as the index does; one tree
  * at a time, after `opening.last`); else none, and the worker discovers the paths.
  */
 async function treeModels(
   members: readonly Fingerprint[],
-  models: ReadonlyMap<string, ModelSource> | undefined,
+  models: ReadonlyMap<string, KnownModel> | undefined,
   opening: { last: Promise<unknown> },
   log: (message: string) => void,
-): Promise<{ models?: readonly ModelSource[] }> {
-  if (models) return { models: members.map((m) => models.get(m.path) ?? bug(`${m.path} was discovered`)) };
+): Promise<Pick<TreeJob, "models" | "locations">> {
+  if (models) return modelsOf(members, models);
   if (members.every((m) => m.format === "safetensors")) return {};
   const open = opening.last.catch(() => {}).then(() => openIndexedModels(members, log));
   opening.last = open;

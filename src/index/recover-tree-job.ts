@@ -2,7 +2,7 @@
  * One tree's exact recovery as the tree pool runs it (tree-pool.ts), in a worker thread or
  * in-process: its files held in memory when they are small, then recoverModels on its models.
  */
-import { discoverModels } from "../io/discover-models.ts";
+import { discoverModels, type ModelLocation, openLocation } from "../io/discover-models.ts";
 import { holdFiles } from "../io/held-files.ts";
 import { threadKernels } from "../kernels/weight-kernels.ts";
 import type { ModelSource } from "../types.ts";
@@ -24,13 +24,29 @@ export interface TreeJob {
   readonly files: readonly (readonly [file: string, size: number])[];
   /** The models as discovered already, when the caller has them (then `paths` are not discovered again). */
   readonly models?: readonly ModelSource[];
+  /** Else the models as located, when the caller has only those: opened by the tree's thread, from its held files. */
+  readonly locations?: readonly ModelLocation[];
 }
 
-/** The job of the tree of `members` (in path order); with `models` (by resolved path), the models as discovered already. */
-export function treeJobOf(members: readonly Fingerprint[], models?: ReadonlyMap<string, ModelSource>): TreeJob {
+/** A model as the caller has it: discovered (its tensors), or only located (its folder's listing). */
+export type KnownModel = ModelSource | ModelLocation;
+
+/**
+ * The job of the tree of `members` (in path order); with `known` (by resolved path), the models
+ * as discovered already, or as located (all of one kind).
+ */
+export function treeJobOf(members: readonly Fingerprint[], known?: ReadonlyMap<string, KnownModel>): TreeJob {
   const paths = members.map((m) => m.path);
   const files = members.flatMap((m) => m.files.map(([file, size]) => [file, size] as const));
-  return { paths, files, ...(models ? { models: members.map((m) => models.get(m.path) ?? bug(`${m.path} was discovered`)) } : {}) };
+  return { paths, files, ...(known ? modelsOf(members, known) : {}) };
+}
+
+/** `members`' models from `known`, as the tree job carries them: discovered models, or locations. */
+export function modelsOf(members: readonly Fingerprint[], known: ReadonlyMap<string, KnownModel>): Pick<TreeJob, "models" | "locations"> {
+  const found = members.map((m) => known.get(m.path) ?? bug(`${m.path} was discovered`));
+  if (found.every((model): model is ModelSource => "tensors" in model)) return { models: found };
+  if (found.every((model): model is ModelLocation => "kind" in model)) return { locations: found };
+  return bug("a tree's models are all discovered or all located");
 }
 
 /** Recovers one tree's models. */
@@ -41,9 +57,17 @@ export async function recoverTreeJob(job: TreeJob, options: RecoverOptions): Pro
   try {
     // Loaded at the first tree: the main thread makes tree jobs (treeJobOf) without the recovery's modules (~15–25 ms to load).
     const { recoverModels } = await import("../recover/recover.ts");
-    const { graph, distances } = await recoverModels(job.models ?? (await discoverModels(job.paths)), options);
+    const models = job.models ?? (job.locations ? await openLocations(job.locations) : await discoverModels(job.paths));
+    const { graph, distances } = await recoverModels(models, options);
     return { graph, distances };
   } finally {
     release();
   }
+}
+
+/** The located models of a tree, opened in order (their headers from the held files); the notes were said when they were fingerprinted. */
+async function openLocations(locations: readonly ModelLocation[]): Promise<ModelSource[]> {
+  const models: ModelSource[] = [];
+  for (const location of locations) models.push(await openLocation(location, () => {}, []));
+  return models;
 }

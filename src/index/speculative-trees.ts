@@ -21,11 +21,10 @@
  */
 import { resolve } from "node:path";
 import { RELATED_BELOW } from "../recover/cluster-models.ts";
-import type { ModelSource } from "../types.ts";
 import type { Fingerprint } from "./fingerprint.ts";
 import { type Comparable, comparableOf, estimatedRelativeDistance } from "./related-components.ts";
 import type { CachedTree } from "./tree-cache.ts";
-import { treeJobOf, type TreeJob } from "./recover-tree-job.ts";
+import { type KnownModel, treeJobOf, type TreeJob } from "./recover-tree-job.ts";
 
 /** Models before each one it is compared with. Generated trees of 20 are each found whole with 1; 4 allows gaps of a few strangers. */
 export const WINDOW = 4;
@@ -46,12 +45,12 @@ export interface GuessThreads {
 
 /** Guessed trees of one recovery (see the module comment). */
 export class SpeculativeTrees {
-  private readonly batches: ({ fingerprints: readonly Fingerprint[]; models: readonly ModelSource[] } | undefined)[] = [];
+  private readonly batches: ({ fingerprints: readonly Fingerprint[]; models: readonly KnownModel[] } | undefined)[] = [];
   /** Batches linked so far (every one before is in). */
   private linkedBatches = 0;
   private readonly fingerprints: Fingerprint[] = [];
   private readonly comparables: Comparable[] = [];
-  private readonly models = new Map<string, ModelSource>();
+  private readonly models = new Map<string, KnownModel>();
   private readonly parent: number[] = [];
   private readonly members: number[][] = [];
   private readonly scratch: Float64Array<ArrayBuffer>[] = [];
@@ -64,8 +63,8 @@ export class SpeculativeTrees {
 
   constructor(private readonly threads: GuessThreads) {}
 
-  /** Batch number `at` of the fingerprints, in the order read, and the models they are of (same order). */
-  add(at: number, fingerprints: readonly Fingerprint[], models: readonly ModelSource[]): void {
+  /** Batch number `at` of the fingerprints, in the order read, and the models they are of (same order; discovered, or located). */
+  add(at: number, fingerprints: readonly Fingerprint[], models: readonly KnownModel[]): void {
     if (this.off) return;
     if (fingerprints.some((f) => f.format === "peft")) {
       this.stop();
@@ -125,7 +124,7 @@ export class SpeculativeTrees {
   }
 
   /** Model i (the next in order) joins the groups of the WINDOW models before it it is related to. */
-  private link(fingerprint: Fingerprint, model: ModelSource): void {
+  private link(fingerprint: Fingerprint, model: KnownModel): void {
     const i = this.fingerprints.length;
     this.fingerprints.push(fingerprint);
     this.comparables.push(comparableOf(fingerprint));

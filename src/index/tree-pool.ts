@@ -10,27 +10,29 @@ import type { ModelSource } from "../types.ts";
 import type { RecoverOptions } from "../recover/options.ts";
 import { WorkerPool } from "../workers/worker-pool.ts";
 import type { Fingerprint } from "./fingerprint.ts";
-import { fingerprintBatch } from "./fingerprint-batch.ts";
+import { fingerprintBatch, fingerprintLocated, type LocatedFingerprints } from "./fingerprint-batch.ts";
+import type { ModelLocation } from "../io/discover-models.ts";
 import { recoverTreeJob, type TreeJob } from "./recover-tree-job.ts";
 import type { CachedTree } from "./tree-cache.ts";
 
 /** From this many trees to recover, they are spread over worker threads. */
 export const TREES_PER_WORKER_START = 8;
 
-/** A task of the pool: one tree to recover, or a batch of models to fingerprint. */
-type Task = { readonly job: TreeJob } | { readonly models: readonly ModelSource[] };
+/** A task of the pool: one tree to recover, or a batch of models to fingerprint (opened, or located: opened by the thread). */
+type Task = { readonly job: TreeJob } | { readonly models: readonly ModelSource[] } | { readonly located: readonly ModelLocation[] };
 
 /** Recovers trees with `workers` threads, or in-process with 0. */
 export class TreePool {
-  private readonly pool: WorkerPool<Task, CachedTree | Fingerprint[]>;
+  private readonly pool: WorkerPool<Task, CachedTree | Fingerprint[] | LocatedFingerprints>;
 
   constructor(workers: number, options: RecoverOptions) {
-    this.pool = new WorkerPool<Task, CachedTree | Fingerprint[]>({
+    this.pool = new WorkerPool<Task, CachedTree | Fingerprint[] | LocatedFingerprints>({
       entry: new URL("./tree-worker.ts", import.meta.url).href,
       workers,
       // One tree at a time, as in a worker: its files are the only ones open.
-      inProcess: (task): Promise<CachedTree | Fingerprint[]> => ("job" in task ? recoverTreeJob(task.job, options) : fingerprintBatch(task.models, false)),
-      message: (task) => ("job" in task ? { job: task.job, options } : { models: task.models }),
+      inProcess: (task): Promise<CachedTree | Fingerprint[] | LocatedFingerprints> =>
+        "job" in task ? recoverTreeJob(task.job, options) : "models" in task ? fingerprintBatch(task.models, false) : fingerprintLocated(task.located),
+      message: (task) => ("job" in task ? { job: task.job, options } : task),
       name: "tree",
       doing: "recovering the tree of",
       // Each post blocks the main thread ~0.8 ms (813 posts at 10,000 models: 0.67 s); with the
@@ -60,6 +62,11 @@ export class TreePool {
    */
   fingerprint(models: readonly ModelSource[]): Promise<Fingerprint[]> {
     return this.pool.submit({ models }) as Promise<Fingerprint[]>;
+  }
+
+  /** Opens and fingerprints a batch of located models, in order, without checksums (rejects with the MotherError of the first that fails). */
+  fingerprintLocated(located: readonly ModelLocation[]): Promise<LocatedFingerprints> {
+    return this.pool.submit({ located }) as Promise<LocatedFingerprints>;
   }
 
   /** Takes back the tree jobs among `jobs` still queued (their promises reject with WithdrawnTask); returns how many. */

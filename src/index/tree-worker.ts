@@ -7,14 +7,15 @@
 import type { ModelSource } from "../types.ts";
 import type { RecoverOptions } from "../recover/options.ts";
 import { failureOf } from "../workers/worker-pool.ts";
-import { fingerprintMessage } from "./fingerprint-batch.ts";
+import { fingerprintLocatedMessage, fingerprintMessage } from "./fingerprint-batch.ts";
+import type { ModelLocation } from "../io/discover-models.ts";
 import type { TreeJob } from "./recover-tree-job.ts";
 import { mark, timelineNow } from "../ui/timeline.ts";
 import { threadKernels } from "../kernels/weight-kernels.ts";
 
 declare const self: Worker;
 
-type Message = { job: TreeJob; options: RecoverOptions } | { models: ModelSource[] };
+type Message = { job: TreeJob; options: RecoverOptions } | { models: ModelSource[] } | { located: ModelLocation[] };
 
 /**
  * The recovery's modules (~0.03–0.05 s to load; recover-tree-job.ts loads recover.ts only when a
@@ -33,6 +34,12 @@ let turn: Promise<void> = Promise.resolve();
 
 async function answer(message: Message): Promise<void> {
   const started = timelineNow();
+  if ("located" in message) {
+    const [reply, transfer] = await fingerprintLocatedMessage(message.located);
+    self.postMessage(reply, transfer);
+    mark(`opened and fingerprinted ${message.located.length} models from ${started.toFixed(1)} ms`);
+    return;
+  }
   if ("models" in message) {
     // No checksums: the tree pool's fingerprints are never written to an index (tree-pool.ts).
     const [reply, transfer] = await fingerprintMessage(message.models, false);

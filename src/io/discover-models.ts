@@ -70,6 +70,14 @@ export async function openLocatedModels(
   note: (message: string) => void = () => {},
   opened: (models: readonly ModelSource[]) => void = () => {},
 ): Promise<ModelSource[]> {
+  const empty: EmptyTensor[] = [];
+  const models = await mapInBatches(sortedLocations(located), HEADERS_IN_FLIGHT, (location) => openLocation(location, note, empty), opened);
+  noteEmptyTensors(empty, note);
+  return models;
+}
+
+/** The located models in the order discoverModels gives them (by id, then path); two models with one id are an error naming both. */
+export function sortedLocations(located: readonly ModelLocation[]): ModelLocation[] {
   const locations = [...located].sort((a, b) => compare(a.id, b.id) || compare(a.path, b.path));
   for (let i = 1; i < locations.length; i++) {
     const [previous, current] = [locations[i - 1]!, locations[i]!];
@@ -77,25 +85,32 @@ export async function openLocatedModels(
       throw duplicateModelId(current.path, current.id, previous.path);
     }
   }
-  const empty: { model: string; file: string; name: string; shape: readonly number[] }[] = [];
-  const models = await mapInBatches(
-    locations,
-    HEADERS_IN_FLIGHT,
-    async (location) => {
-      if (location.kind === "gguf")
-        return { id: location.id, path: location.path, format: "gguf" as const, tensors: (await openGgufFile(location.path)).tensors };
-      if (location.kind === "adapter") return openAdapterFolder(location.id, location.path);
-      const notes: ShardNotes = { note, empty: (file, tensors) => empty.push(...tensors.map((t) => ({ model: location.path, file, ...t }))) };
-      const tensors = location.kind === "file" ? await openFile(location.path, notes) : await openModelFolder(location.path, notes, location.entries);
-      if (tensors.length === 0) throw noFloatTensors(location.path);
-      return { id: location.id, path: location.path, tensors };
-    },
-    opened,
-  );
-  // One line for all models: a family shares its empty tensors, and ten identical notes say no more than one.
-  empty.sort((a, b) => compare(a.file, b.file));
-  if (empty.length > 0) note(emptyTensorsSkipped(new Set(empty.map((e) => e.model)).size, empty.length, empty[0]!));
-  return models;
+  return locations;
+}
+
+/** A tensor with a dimension of 0 in a model's header: left out, and said once for the whole set (noteEmptyTensors). */
+export interface EmptyTensor {
+  readonly model: string;
+  readonly file: string;
+  readonly name: string;
+  readonly shape: readonly number[];
+}
+
+/** Opens one located model (its headers only); its empty tensors are added to `empty`, other notes go to `note`. */
+export async function openLocation(location: ModelLocation, note: (message: string) => void, empty: EmptyTensor[]): Promise<ModelSource> {
+  if (location.kind === "gguf") return { id: location.id, path: location.path, format: "gguf" as const, tensors: (await openGgufFile(location.path)).tensors };
+  if (location.kind === "adapter") return openAdapterFolder(location.id, location.path);
+  const notes: ShardNotes = { note, empty: (file, tensors) => empty.push(...tensors.map((t) => ({ model: location.path, file, ...t }))) };
+  const tensors = location.kind === "file" ? await openFile(location.path, notes) : await openModelFolder(location.path, notes, location.entries);
+  if (tensors.length === 0) throw noFloatTensors(location.path);
+  return { id: location.id, path: location.path, tensors };
+}
+
+/** Says in one line which empty tensors were left out, if any: a family shares its empty tensors, and ten identical notes say no more than one. */
+export function noteEmptyTensors(empty: readonly EmptyTensor[], note: (message: string) => void): void {
+  if (empty.length === 0) return;
+  const sorted = [...empty].sort((a, b) => compare(a.file, b.file));
+  note(emptyTensorsSkipped(new Set(sorted.map((e) => e.model)).size, sorted.length, sorted[0]!));
 }
 
 /** The float tensors of one file; its empty tensors go to `notes.empty`. */

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
 import { MotherError } from "../../src/errors.ts";
 import { recoverAtScale } from "../../src/index/recover-at-scale.ts";
+import { discoverModels } from "../../src/io/discover-models.ts";
+import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { recover } from "../../src/recover/recover.ts";
 import type { ModelGraph } from "../../src/types.ts";
@@ -57,6 +59,29 @@ describe("recoverAtScale", () => {
       expect((error as MotherError).file).toBe(bad);
     } finally {
       await rm(big, { recursive: true, force: true });
+    }
+  });
+
+  test("a set of safetensors models is opened by the threads: its notes are the ordinary discovery's, empty tensors said once", async () => {
+    const noted = await mkdtemp(join(tmpdir(), "mother-recover-at-scale-notes-"));
+    try {
+      await writeSyntheticTrees(
+        noted,
+        ["a", "b", "c"].map((root) => ({ root, children: 3, grandchildren: 1 })),
+      );
+      // A second file in three model folders holding only an empty tensor (a dimension of 0): left out, with one note for
+      // all, though the threads open them in different batches (16 models, then 5).
+      const empty = { name: "e.weight", dtype: "F32" as const, shape: [0, 8], data: new Float32Array(0) };
+      for (const id of ["a-c0", "b", "c-c2-g0"]) await writeSafetensors(join(noted, id, "extra.safetensors"), [empty]);
+      const ordinary: string[] = [];
+      await discoverModels([noted], (note) => ordinary.push(note));
+      expect(ordinary).toHaveLength(1);
+      const lines: string[] = [];
+      const result = (await recoverAtScale([noted], {}, { progress: () => {}, log: (line) => lines.push(line) }, 10))!;
+      expect(lines.filter((line) => line.includes("e.weight"))).toEqual(ordinary);
+      expect(edgesOf(result.graph)).toEqual(edgesOf((await recover([noted])).graph));
+    } finally {
+      await rm(noted, { recursive: true, force: true });
     }
   });
 
