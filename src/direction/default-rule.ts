@@ -34,10 +34,16 @@ export interface DefaultRules {
   readonly rankPairs: StatisticRule | undefined;
 }
 
-/** The pair rule `--pair-direction` orients a tree of language models (`languageModel`) or not by, or undefined. */
-export function pairRuleFor(languageModel: boolean, options: Partial<Pick<RecoverOptions, "score" | "pairDirection">>): PairRule | undefined {
+/**
+ * Kept models of one tree above which `--pair-direction` leaves it to the per-model policy: the pair rule compares
+ * every pair (k(k−1)/2: 2,016 at 64), and a tree that large is a collection's, not a family's.
+ */
+export const MAX_PAIR_TREE = 64;
+
+/** The pair rule `--pair-direction` orients a tree of `models` language models (`languageModel`) or not by, or undefined. */
+export function pairRuleFor(languageModel: boolean, options: Partial<Pick<RecoverOptions, "score" | "pairDirection">>, models: number): PairRule | undefined {
   const mode = options.pairDirection ?? "off";
-  if ((options.score ?? "auto") !== "auto" || mode === "off" || (mode === "auto" && !languageModel)) return undefined;
+  if ((options.score ?? "auto") !== "auto" || mode === "off" || (mode === "auto" && !languageModel) || models > MAX_PAIR_TREE) return undefined;
   return findPairRule("pair-tanh") ?? bug("the registry has pair-tanh");
 }
 

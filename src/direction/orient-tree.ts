@@ -77,7 +77,7 @@ export interface Oriented {
 export function orientTree(input: OrientInput): Oriented {
   const { group, members, kept, distance, options } = input;
   const hasGeneralization = members.some((member) => member.stage === "generalization");
-  const given = input.rule ?? pairRuleFor(input.languageModel ?? false, options);
+  const given = input.rule ?? pairRuleFor(input.languageModel ?? false, options, kept.length);
   const rules: { first: DirectionRule; fallback: StatisticRule | undefined; rankPairs: StatisticRule | undefined } = given
     ? { first: given, fallback: undefined, rankPairs: undefined }
     : defaultRules(input.choice, hasGeneralization, options);

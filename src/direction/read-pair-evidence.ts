@@ -2,13 +2,27 @@
  * The per-layer pair evidence (pair-evidence.ts) of every pair of a tree's models: each of the
  * rule's layers is read once for every member and every unordered pair is compared — k(k−1)/2
  * pairs, only inside one tree, never across a whole collection. Each layer of every member is in
- * memory at once (k × the layer's values), which is what a tree of a few dozen models affords;
- * recovery's layer pass does not keep these sums (it is a separate read, run only for a pair rule).
+ * memory at once (k × its sample), which is what a tree of a few dozen models affords; recovery's
+ * layer pass does not keep these sums (it is a separate read, run only for a pair rule).
+ *
+ * A layer is read up to PAIR_SAMPLE_VALUES values (its first whole rows): a pair's z grows with
+ * √n, and its sign is settled long before a 4096-wide layer's 16 M values — the cap keeps a
+ * 7 B-weight family of five at seconds of tanh per pair instead of minutes.
  */
 import type { LayerJob } from "../recover/layer-pass.ts";
 import { readTensor } from "../io/read-safetensors.ts";
 import { pairLayerEvidence, type PairLayerEvidence } from "./pair-evidence.ts";
 import { readsLayer, type RuleLayers } from "./statistic-rule.ts";
+
+/** Values of a layer the pair evidence reads at most (its first whole rows): 2¹⁸, 1 MB of f32 per model. */
+export const PAIR_SAMPLE_VALUES = 262_144;
+
+/** How many values of a layer of `shape` the pair evidence reads: whole rows, at least one, at most PAIR_SAMPLE_VALUES. */
+export function pairSampleCount(shape: readonly number[]): number {
+  const count = shape.reduce((product, size) => product * size, 1);
+  const row = shape.length >= 2 ? shape[shape.length - 1]! : 1;
+  return Math.min(count, Math.max(row, Math.floor(PAIR_SAMPLE_VALUES / row) * row));
+}
 
 /** Per unordered pair of a tree's members, each read layer's evidence (undefined where a layer is constant). */
 export interface PairLayers {
@@ -28,10 +42,11 @@ export function pairIndex(i: number, j: number, k: number): number {
  * selects. The layers are read one at a time; `read` is the reader (tests pass arrays).
  */
 export async function readPairEvidence(
-  jobs: readonly Pick<LayerJob, "kind" | "roles" | "tensors">[],
+  jobs: readonly Pick<LayerJob, "kind" | "roles" | "tensors" | "shape">[],
   layers: RuleLayers,
   members: readonly number[],
-  read: (job: Pick<LayerJob, "tensors">, member: number) => Promise<Float32Array | Float64Array> = (job, member) => readTensor(job.tensors[member]!),
+  read: (job: Pick<LayerJob, "tensors" | "shape">, member: number) => Promise<Float32Array | Float64Array> = (job, member) =>
+    readTensor(job.tensors[member]!, undefined, { count: pairSampleCount(job.shape) }),
 ): Promise<PairLayers> {
   const k = members.length;
   const byPair: (PairLayerEvidence | undefined)[][] = Array.from({ length: (k * (k - 1)) / 2 }, () => []);

@@ -108,8 +108,9 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // Language models only: on the Llama-like families it places a short sibling beside its long one
   // instead of between it and their parent; continued-training chains it would break (docs/direction.md).
   siblingAngles: "auto",
-  // Opt-in while it is measured (docs/direction.md, "Pairwise rules").
-  pairDirection: "off",
+  // Language models only: a per-model score needs a trend the whole tree shares, and on the LM families none does;
+  // the pair test needs none (held-out LM edges 11/20 → 16/20, every ViT tree untouched; docs/direction.md, "Pairwise rules").
+  pairDirection: "auto",
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).
   rootTie: "score",

@@ -131,7 +131,7 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
           () => subMatrix(distanceEuclidean(indices, group.plan, group.pass), members.length, kept),
         );
   // A pair rule (--pair-direction) compares every pair of the kept members on its layers: a read of its own (read-pair-evidence.ts).
-  const pairRule = pairRuleFor(languageModel, options);
+  const pairRule = pairRuleFor(languageModel, options, kept.length);
   const pairLayers =
     pairRule && kept.length > 1
       ? await readPairEvidence(

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { DIRECTION_RULES, findDirectionRule, findPairRule, scoreRule } from "../../src/direction/registry.ts";
 import { readPairEvidence } from "../../src/direction/read-pair-evidence.ts";
 import { makeUniform } from "../../src/recover/seeded-random.ts";
-import { defaultRules, pairRuleFor } from "../../src/direction/default-rule.ts";
+import { defaultRules, MAX_PAIR_TREE, pairRuleFor } from "../../src/direction/default-rule.ts";
 import { directionLine, orientTree } from "../../src/direction/orient-tree.ts";
 import { readsLayer, ruleScore, type StatisticRule } from "../../src/direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
@@ -208,7 +208,7 @@ describe("a pair rule (pair-tanh)", () => {
       const update = uniform(11 + g);
       generations.push(generations[g - 1]!.map((v, i) => v + 0.5 * update[i]!));
     }
-    const job = { kind: "mlp-in" as const, roles: { distance: true, score: true, sketch: false }, tensors: [] as never };
+    const job = { kind: "mlp-in" as const, shape: [4000], roles: { distance: true, score: true, sketch: false }, tensors: [] as never };
     return readPairEvidence([job], "score", [0, 1, 2], async (_, member) => generations[order[member]!]!);
   }
 
@@ -245,10 +245,13 @@ describe("a pair rule (pair-tanh)", () => {
 
 describe("pairRuleFor (--pair-direction)", () => {
   test("auto hands language models to pair-tanh, on every tree, off none; a fixed --score keeps its statistic", () => {
-    expect(pairRuleFor(true, { score: "auto", pairDirection: "auto" })?.name).toBe("pair-tanh");
-    expect(pairRuleFor(false, { score: "auto", pairDirection: "auto" })).toBeUndefined();
-    expect(pairRuleFor(false, { score: "auto", pairDirection: "on" })?.name).toBe("pair-tanh");
-    expect(pairRuleFor(true, { score: "auto", pairDirection: "off" })).toBeUndefined();
-    expect(pairRuleFor(true, { score: "kurtosis", pairDirection: "on" })).toBeUndefined();
+    expect(pairRuleFor(true, { score: "auto", pairDirection: "auto" }, 5)?.name).toBe("pair-tanh");
+    expect(pairRuleFor(false, { score: "auto", pairDirection: "auto" }, 5)).toBeUndefined();
+    expect(pairRuleFor(false, { score: "auto", pairDirection: "on" }, 5)?.name).toBe("pair-tanh");
+    expect(pairRuleFor(true, { score: "auto", pairDirection: "off" }, 5)).toBeUndefined();
+    expect(pairRuleFor(true, { score: "kurtosis", pairDirection: "on" }, 5)).toBeUndefined();
+    // A tree of a collection's size is left to the per-model policy (k² pairs).
+    expect(pairRuleFor(true, { score: "auto", pairDirection: "on" }, MAX_PAIR_TREE)?.name).toBe("pair-tanh");
+    expect(pairRuleFor(true, { score: "auto", pairDirection: "on" }, MAX_PAIR_TREE + 1)).toBeUndefined();
   });
 });

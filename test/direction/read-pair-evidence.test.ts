@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { pairIndex, readPairEvidence } from "../../src/direction/read-pair-evidence.ts";
+import { PAIR_SAMPLE_VALUES, pairIndex, pairSampleCount, readPairEvidence } from "../../src/direction/read-pair-evidence.ts";
 import { pairLayerEvidence } from "../../src/direction/pair-evidence.ts";
 
 describe("pairIndex", () => {
@@ -17,6 +17,7 @@ describe("readPairEvidence", () => {
     const values = (member: number, layer: number) => Float64Array.from({ length: 16 }, (_, i) => Math.sin(i * (member + 1) + layer) + 0.1 * i);
     const job = (layer: number, score: boolean) => ({
       kind: "mlp-in" as const,
+      shape: [4, 4],
       roles: { distance: true, score, sketch: false },
       tensors: [layer, layer, layer] as never,
     });
@@ -31,5 +32,13 @@ describe("readPairEvidence", () => {
     const layers = pairs.layersOf(0, 2);
     expect(layers).toHaveLength(2);
     expect(layers[1]).toEqual(pairLayerEvidence(values(5, 2), values(7, 2))!);
+  });
+});
+
+describe("pairSampleCount", () => {
+  test("reads a small layer whole, a large one in whole rows up to the cap, and at least one row", () => {
+    expect(pairSampleCount([64, 64])).toBe(4096);
+    expect(pairSampleCount([4096, 11008])).toBe(Math.floor(PAIR_SAMPLE_VALUES / 11008) * 11008);
+    expect(pairSampleCount([2, 1_000_000])).toBe(1_000_000);
   });
 });

@@ -12,7 +12,7 @@ import type { ArtifactStore } from "../artifact-store.ts";
 import { fileIdentity } from "../../io/file-identity.ts";
 
 /** Bump when what the pair evidence holds or how it is computed changes. */
-export const BOARD_PAIRS_VERSION = 1;
+export const BOARD_PAIRS_VERSION = 2;
 
 /** Per unordered pair (pairIndex order), per score layer: the evidence's fields in FIELDS order, or null (a constant layer). */
 export interface BoardPairs {

@@ -14,6 +14,8 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "defaults", overrides: {} },
   // The sibling-angle rule (src/distance/obtuse-siblings.ts) is on by default for language models: this is without it.
   { name: "--sibling-angles off", overrides: { siblingAngles: "off" } },
+  // Language models are oriented by pair-tanh by default (src/direction/pair-rule.ts): this is the per-model policy.
+  { name: "--pair-direction off", overrides: { pairDirection: "off" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
