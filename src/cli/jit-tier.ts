@@ -12,9 +12,16 @@
  * the set looks large (as recover-at-scale.ts guesses it, one listing per path) or comes from an
  * index: a few models (the few-big-models budget) run as before, in one process with FTL on.
  * A variable already set, either way, is left as the user set it: `BUN_JSC_useFTLJIT=1` keeps FTL.
+ *
+ * Bun calls its BUN_JSC_* variables "not a stable API", and a process given one its JSC does not
+ * know stops at start. So a Bun build is first asked once whether it accepts the option (a child
+ * `bun -e 0`, ~0.03 s), and the answer is kept beside the kernel builds, named by the build's
+ * revision: a Bun without the option runs every command as before, FTL on, instead of failing.
  */
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
+import { join } from "node:path";
+import { KERNEL_CACHE_FOLDER } from "../kernels/kernel-cache.ts";
 
 /** The JSC option (as Bun reads it from the environment) that turns the FTL tier off. */
 export const FTL_OPTION = "BUN_JSC_useFTLJIT";
@@ -29,10 +36,10 @@ export interface Ended {
   readonly signalCode?: string | number | null;
 }
 
-/** Runs `command` with `env`, its standard streams the parent's, until it ends. */
-export type RunSync = (command: string[], env: Record<string, string | undefined>) => Ended;
+/** Runs `command` with `env` until it ends, its standard streams the parent's (or ignored). */
+export type RunSync = (command: string[], env: Record<string, string | undefined>, streams?: "inherit" | "ignore") => Ended;
 
-const runSync: RunSync = (command, env) => Bun.spawnSync(command, { env, stdio: ["inherit", "inherit", "inherit"] });
+const runSync: RunSync = (command, env, streams = "inherit") => Bun.spawnSync(command, { env, stdio: [streams, streams, streams] });
 
 /** Entries of a folder (0 for anything else): a folder of that many entries likely holds that many models. */
 function entriesOf(path: string): number {
@@ -44,22 +51,47 @@ function entriesOf(path: string): number {
 }
 
 /**
+ * Whether this Bun build accepts FTL_OPTION: the answer kept in `folder` under the build's
+ * revision, else asked of a child `bun -e 0` given the option (and kept, if the folder can be
+ * written; a folder that cannot only costs asking again).
+ */
+export function bunAcceptsFtlOption(run: RunSync = runSync, folder: string = KERNEL_CACHE_FOLDER, revision: string = Bun.revision): boolean {
+  const answer = join(folder, `jsc-${FTL_OPTION}-${revision}`);
+  try {
+    return readFileSync(answer, "utf8") === "accepted";
+  } catch {
+    // Not asked yet on this build.
+  }
+  const ended = run([process.execPath, "-e", "0"], { PATH: process.env.PATH, [FTL_OPTION]: "0" }, "ignore");
+  const accepted = ended.exitCode === 0;
+  try {
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(answer, accepted ? "accepted" : "refused");
+  } catch {
+    // A read-only install asks again next time.
+  }
+  return accepted;
+}
+
+/**
  * For `mother recover` on a large set or an index, without FTL_OPTION set: runs the same command
  * line again with FTL off and returns the exit code to leave with (128 + the signal's number when
  * the child was killed); undefined otherwise (this process runs the command itself). Every
  * argument after the command is looked at as a path: an option's value counted by mistake costs
- * at most a relaunch.
+ * at most a relaunch. `accepts` says whether this Bun knows the option (bunAcceptsFtlOption).
  */
 export function relaunchWithoutFtl(
   argv: readonly string[],
   env: Record<string, string | undefined>,
   run: RunSync = runSync,
   entries: (path: string) => number = entriesOf,
+  accepts: () => boolean = () => bunAcceptsFtlOption(run),
 ): number | undefined {
   if (argv[2] !== "recover" || env[FTL_OPTION] !== undefined) return undefined;
   const words = argv.slice(3);
   const fromIndex = words.some((word) => word === "--index" || word.startsWith("--index="));
   if (!fromIndex && words.length < LARGE_SET_MODELS && words.reduce((sum, word) => sum + entries(word), 0) < LARGE_SET_MODELS) return undefined;
+  if (!accepts()) return undefined;
   const ended = run([process.execPath, ...argv.slice(1)], { ...env, [FTL_OPTION]: "0" });
   if (ended.exitCode !== null) return ended.exitCode;
   const signal = typeof ended.signalCode === "string" ? constants.signals[ended.signalCode as keyof typeof constants.signals] : ended.signalCode;

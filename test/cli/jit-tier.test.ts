@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { FTL_OPTION, LARGE_SET_MODELS, relaunchWithoutFtl, type RunSync } from "../../src/cli/jit-tier.ts";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { bunAcceptsFtlOption, FTL_OPTION, LARGE_SET_MODELS, relaunchWithoutFtl, type RunSync } from "../../src/cli/jit-tier.ts";
 import { FINGERPRINT_FIRST_MODELS } from "../../src/index/recover-at-scale.ts";
 
 const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
@@ -15,6 +17,9 @@ function recorder(ended: ReturnType<RunSync>): { run: RunSync; calls: { command:
   return { run, calls };
 }
 
+/** This Bun knows the option (the relaunch's own question, answered without a child). */
+const accepted = () => true;
+
 /** Folder sizes by path, in place of the file system. */
 const folders =
   (sizes: Record<string, number>) =>
@@ -25,7 +30,7 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
   test("a large set relaunches the same command line with the option set to 0 and leaves with the child's exit code", () => {
     const { run, calls } = recorder({ exitCode: 3 });
     const argv = ["/usr/bin/bun", "/x/src/cli/main.ts", "recover", "models/", "--out", "g.json"];
-    expect(relaunchWithoutFtl(argv, { HOME: "/h" }, run, folders({ "models/": 1000 }))).toBe(3);
+    expect(relaunchWithoutFtl(argv, { HOME: "/h" }, run, folders({ "models/": 1000 }), accepted)).toBe(3);
     expect(calls).toEqual([
       { command: [process.execPath, "/x/src/cli/main.ts", "recover", "models/", "--out", "g.json"], env: { HOME: "/h", [FTL_OPTION]: "0" } },
     ]);
@@ -35,7 +40,7 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
     expect(LARGE_SET_MODELS).toBe(FINGERPRINT_FIRST_MODELS);
     const relaunches = (argv: string[], sizes: Record<string, number> = {}) => {
       const { run, calls } = recorder({ exitCode: 0 });
-      relaunchWithoutFtl(["bun", "main.ts", "recover", ...argv], {}, run, folders(sizes));
+      relaunchWithoutFtl(["bun", "main.ts", "recover", ...argv], {}, run, folders(sizes), accepted);
       return calls.length === 1;
     };
     expect(relaunches(["a/", "b/"], { "a/": 150, "b/": 150 })).toBe(true);
@@ -48,18 +53,54 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
 
   test("a child killed by a signal gives 128 + its number, as a shell reports it", () => {
     const large = folders({ "m/": 500 });
-    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], {}, recorder({ exitCode: null, signalCode: "SIGKILL" }).run, large)).toBe(128 + 9);
-    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], {}, recorder({ exitCode: null, signalCode: 15 }).run, large)).toBe(128 + 15);
+    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], {}, recorder({ exitCode: null, signalCode: "SIGKILL" }).run, large, accepted)).toBe(128 + 9);
+    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], {}, recorder({ exitCode: null, signalCode: 15 }).run, large, accepted)).toBe(128 + 15);
   });
 
   test("other commands, and an option the user set either way, run in this process", () => {
     const { run, calls } = recorder({ exitCode: 0 });
     const large = folders({ "m/": 500 });
-    expect(relaunchWithoutFtl(["bun", "main.ts", "evaluate", "g.json", "--truth", "t.json"], {}, run, large)).toBeUndefined();
-    expect(relaunchWithoutFtl(["bun", "main.ts", "index", "m/", "--index", "idx"], {}, run, large)).toBeUndefined();
-    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], { [FTL_OPTION]: "1" }, run, large)).toBeUndefined();
-    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], { [FTL_OPTION]: "0" }, run, large)).toBeUndefined();
+    expect(relaunchWithoutFtl(["bun", "main.ts", "evaluate", "g.json", "--truth", "t.json"], {}, run, large, accepted)).toBeUndefined();
+    expect(relaunchWithoutFtl(["bun", "main.ts", "index", "m/", "--index", "idx"], {}, run, large, accepted)).toBeUndefined();
+    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], { [FTL_OPTION]: "1" }, run, large, accepted)).toBeUndefined();
+    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], { [FTL_OPTION]: "0" }, run, large, accepted)).toBeUndefined();
     expect(calls).toEqual([]);
+  });
+
+  test("a Bun that does not know the option runs the command in this process, FTL on, instead of failing at start", () => {
+    const { run, calls } = recorder({ exitCode: 0 });
+    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], {}, run, folders({ "m/": 500 }), () => false)).toBeUndefined();
+    expect(calls).toEqual([]);
+  });
+
+  test("whether Bun knows the option is asked once per Bun build and kept; a refusal is kept too", () => {
+    const folder = mkdtempSync(join(tmpdir(), "mother-jit-"));
+    try {
+      const yes = recorder({ exitCode: 0 });
+      expect(bunAcceptsFtlOption(yes.run, folder, "rev-a")).toBe(true);
+      expect(bunAcceptsFtlOption(yes.run, folder, "rev-a")).toBe(true);
+      expect(yes.calls).toHaveLength(1);
+      expect(yes.calls[0]?.command.slice(1)).toEqual(["-e", "0"]);
+      expect(yes.calls[0]?.env[FTL_OPTION]).toBe("0");
+      const no = recorder({ exitCode: 1 });
+      expect(bunAcceptsFtlOption(no.run, folder, "rev-b")).toBe(false);
+      expect(bunAcceptsFtlOption(no.run, folder, "rev-b")).toBe(false);
+      expect(no.calls).toHaveLength(1);
+      expect(readdirSync(folder).sort()).toEqual([`jsc-${FTL_OPTION}-rev-a`, `jsc-${FTL_OPTION}-rev-b`]);
+      expect(readFileSync(join(folder, `jsc-${FTL_OPTION}-rev-b`), "utf8")).toBe("refused");
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  test("the Bun running these tests knows the option (asked of a real child, nothing kept)", () => {
+    const folder = mkdtempSync(join(tmpdir(), "mother-jit-"));
+    rmSync(folder, { recursive: true });
+    try {
+      expect(bunAcceptsFtlOption(undefined, join(folder, "missing", "\0bad"), `probe-${process.pid}`)).toBe(true);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   test("the real command: a user mistake's one line and exit code pass through the relaunch", async () => {
