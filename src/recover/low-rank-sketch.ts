@@ -152,8 +152,18 @@ export function makeRowSampleSketcher(rows: number, cols: number, width: number,
         kernels.f64(partial, kLeft * cols).fill(0);
         return {
           addRows: (pointer, firstRow, count) => {
-            for (const [i, row] of sampled.entries()) {
-              if (row >= firstRow && row < firstRow + count) kernels.addSketchRows(pointer + (row - firstRow) * cols * 4, i, 1, cols, identity, partial);
+            // A run of consecutive sampled rows (every row, when the sample keeps them all) is one call:
+            // the identity map adds each row once into its own row of the partial, in any grouping.
+            for (let i = 0; i < kLeft; ) {
+              const row = sampled[i]!;
+              if (row < firstRow || row >= firstRow + count) {
+                i++;
+                continue;
+              }
+              let run = 1;
+              while (i + run < kLeft && sampled[i + run] === row + run && row + run < firstRow + count) run++;
+              kernels.addSketchRows(pointer + (row - firstRow) * cols * 4, i, run, cols, identity, partial);
+              i += run;
             }
           },
           finish: (dtype, rms) => finishedSketch(kernels.sketchColumns(partial, kLeft, cols, rightSigns, width), kLeft, width, noiseGain, dtype, rms),

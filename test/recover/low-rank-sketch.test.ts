@@ -3,6 +3,7 @@ import { Matrix, SVD } from "ml-matrix";
 import { differenceNoiseFloor, makeRowSampleSketcher, makeSketcher, sketchDifferenceRank } from "../../src/recover/low-rank-sketch.ts";
 import { encodeTensorValues, decodeTensorBytes } from "../../src/io/dtype.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
+import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 
 /** base + B·A with B: rows×rank, A: rank×cols, f32 like a merged LoRA checkpoint. */
 function lowRankUpdate(base: Float32Array, rows: number, cols: number, rank: number, seed: number, scale = 0.05): Float32Array {
@@ -157,5 +158,34 @@ describe("makeRowSampleSketcher (auto's probe)", () => {
   test("layers no wider than the sample are kept whole", () => {
     const small = makeRowSampleSketcher(90, 120, 96).sketch(w.subarray(0, 90 * 120));
     expect([small.rows, small.cols]).toEqual([90, 120]);
+  });
+});
+
+describe("makeRowSampleSketcher streamed in the kernels", () => {
+  /** The sketch of `w` fed `rowsPerCall` rows at a time (each row alone: one kernel call per sampled row). */
+  async function streamed(rows: number, cols: number, width: number, w: Float32Array, rowsPerCall: number): Promise<Float64Array> {
+    const kernels = await threadKernels();
+    return kernels.scratch(() => {
+      const [stream] = makeRowSampleSketcher(rows, cols, width).streamInKernels(kernels, 1);
+      const chunk = kernels.allocate(rowsPerCall * cols * 4);
+      for (let first = 0; first < rows; first += rowsPerCall) {
+        const count = Math.min(rowsPerCall, rows - first);
+        kernels.f32(chunk, count * cols).set(w.subarray(first * cols, (first + count) * cols));
+        stream!.addRows(chunk, first, count);
+      }
+      return Float64Array.from(stream!.finish("F32", 0.02).data);
+    });
+  }
+
+  test("rows fed in runs give the bits of rows fed one at a time, whether the sample keeps every row or skips some", async () => {
+    for (const [rows, cols, width] of [
+      [48, 48, 40],
+      [100, 64, 24],
+    ] as const) {
+      const w = Float32Array.from(makeGaussian(rows * cols, rows + width), (v) => v * 0.02);
+      const oneByOne = await streamed(rows, cols, width, w, 1);
+      for (const rowsPerCall of [7, 32, rows]) expect(await streamed(rows, cols, width, w, rowsPerCall)).toEqual(oneByOne);
+      expect(oneByOne.some((v) => v !== 0)).toBe(true);
+    }
   });
 });
