@@ -1,5 +1,5 @@
 /**
- * The native kernels (native/weight-kernels.c, layer-stream.c and tree-kernels.c, one library) loaded through bun:ffi. They work on the same
+ * The native kernels (native/weight-kernels.c, layer-stream.c, tree-kernels.c and rank-kernels.c, one library) loaded through bun:ffi. They work on the same
  * WebAssembly memory as the WebAssembly kernels — the reader fills it, either kernel set reads
  * it — so WeightKernels can hand its hottest sweeps to them without copying a byte: they take
  * absolute addresses, the memory's base plus a kernel pointer.
@@ -73,7 +73,7 @@ export interface NativeKernels {
   ): void;
   /**
    * A layer's first chunk: [shift, share of exact zeros, grid levels] into `out` (tree-kernels.c;
-   * the bits of powerSumShift, zeroFractionOf and gridOf in layer-pass.ts).
+   * the bits of powerSumShift, and of zeroFractionOf and gridOf in layer-start.ts).
    */
   layerStart(values: number, count: number, cols: number, shiftSample: number, zeroSample: number, gridRows: number, out: Float64Array): void;
   /** out[l] = ⟨a, b⟩ over a[offsets[l] … offsets[l + 1]) (typed arrays passed as they are): the merge screen's products. */
@@ -106,6 +106,40 @@ export interface NativeKernels {
     minStepGain: number,
     mergeResidual: number,
   ): number;
+  /** screenFit on every product of the tree as screenProducts lays them out, `members` (set, then child) naming the models: nothing gathered. */
+  screenFitMembers(
+    products: Float64Array,
+    offsets: Float64Array,
+    reference: Float64Array,
+    layers: number,
+    models: number,
+    members: Int32Array,
+    count: number,
+    slack: number,
+    nearer: number,
+    nearerKnown: number,
+    maxParents: number,
+    minStepGain: number,
+    mergeResidual: number,
+  ): number;
+  /** rankAboveFloor of a bidiagonal (rank-kernels.c; typed arrays passed as they are). */
+  rankAboveFloor(diagonal: Float64Array, superdiagonal: Float64Array, p: number, epsilon: number, noiseFloor: number): number;
+  /** The ranks of sketch differences, pairs of slots of `sketches` (rank-kernels.c; pairs, floors and ranks passed as typed arrays). */
+  rankDifferences(
+    sketches: number,
+    rows: number,
+    cols: number,
+    pairs: Int32Array,
+    pairCount: number,
+    floors: Float64Array,
+    epsilon: number,
+    difference: number,
+    diagonal: number,
+    superdiagonal: number,
+    reflector: number,
+    projection: number,
+    ranks: Int32Array,
+  ): void;
   /** The address of byte 0 of `buffer`. */
   addressOf(buffer: ArrayBuffer): number;
 }
@@ -202,6 +236,43 @@ function open(path: string): NativeKernels | undefined {
       args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.i32, FFIType.i32, FFIType.f64, FFIType.f64],
       returns: FFIType.i32,
     },
+    mother_screen_fit_members: {
+      args: [
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.i32,
+        FFIType.i32,
+        FFIType.ptr,
+        FFIType.i32,
+        FFIType.f64,
+        FFIType.f64,
+        FFIType.i32,
+        FFIType.i32,
+        FFIType.f64,
+        FFIType.f64,
+      ],
+      returns: FFIType.i32,
+    },
+    mother_rank_above_floor: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64], returns: FFIType.i32 },
+    mother_rank_differences: {
+      args: [
+        FFIType.ptr,
+        FFIType.i32,
+        FFIType.i32,
+        FFIType.ptr,
+        FFIType.i32,
+        FFIType.ptr,
+        FFIType.f64,
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.ptr,
+      ],
+      returns: FFIType.void,
+    },
     mother_screen_products: {
       args: [FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr],
       returns: FFIType.void,
@@ -230,6 +301,9 @@ function open(path: string): NativeKernels | undefined {
     layerDots: symbols.mother_layer_dots,
     screenProducts: symbols.mother_screen_products,
     screenFit: symbols.mother_screen_fit,
+    screenFitMembers: symbols.mother_screen_fit_members,
+    rankAboveFloor: symbols.mother_rank_above_floor,
+    rankDifferences: symbols.mother_rank_differences,
     addressOf: (buffer) => ptr(buffer),
   };
 }

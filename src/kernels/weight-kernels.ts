@@ -275,4 +275,44 @@ export class WeightKernels extends BlockKernels {
       return { diagonal: this.f64(diagonal, cols).slice(), superdiagonal: this.f64(superdiagonal, Math.max(cols - 1, 0)).slice() };
     });
   }
+
+  /**
+   * The rank of each difference sketches[pairs[2q]] − sketches[pairs[2q + 1]] (rows ≥ cols, slot s
+   * at `sketches` + s · rows · cols f64 values) above floors[q], natively (rank-kernels.c: the
+   * subtraction, this bidiagonalisation and rankAboveFloor's bits); undefined without the native kernels.
+   */
+  rankDifferences(
+    sketches: number,
+    slots: number,
+    rows: number,
+    cols: number,
+    pairs: Int32Array,
+    floors: Float64Array,
+    epsilon: number,
+  ): Int32Array | undefined {
+    const native = this.native;
+    if (!native) return undefined;
+    return this.scratch(() => {
+      const count = rows * cols;
+      const [difference, diagonal, superdiagonal] = [this.allocate(count * 8), this.allocate(cols * 8), this.allocate(Math.max(cols - 1, 0) * 8)];
+      const [reflector, projection] = [this.allocate(Math.max(rows, cols) * 8), this.allocate(cols * 8)];
+      const ranks = new Int32Array(pairs.length / 2);
+      native.rankDifferences(
+        this.address(sketches, slots * count * 8),
+        rows,
+        cols,
+        pairs,
+        ranks.length,
+        floors,
+        epsilon,
+        this.address(difference, count * 8),
+        this.address(diagonal, cols * 8),
+        this.address(superdiagonal, Math.max(cols - 1, 0) * 8),
+        this.address(reflector, Math.max(rows, cols) * 8),
+        this.address(projection, cols * 8),
+        ranks,
+      );
+      return ranks;
+    });
+  }
 }

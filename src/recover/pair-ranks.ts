@@ -81,14 +81,30 @@ function rankInKernels(job: RankJob, rows: number, cols: number, kernels: Weight
 function rankWholeInKernels(job: RankJob, rows: number, cols: number, kernels: WeightKernels): Int32Array {
   const count = rows * cols;
   const used = [...new Set(job.pairs)];
-  const at = new Map(used.map((m) => [m, kernels.copyIn(job.sketches[m]!.data)]));
+  // Natively, every pair in one call (rank-kernels.c: the same subtraction, bidiagonalisation and count).
+  const slots = kernels.allocate(used.length * count * 8);
+  for (const [slot, m] of used.entries()) kernels.f64(slots + slot * count * 8, count).set(job.sketches[m]!.data);
+  const slotOf = new Map(used.map((m, slot) => [m, slot]));
+  const floors = Float64Array.from({ length: job.pairs.length / 2 }, (_, p) => {
+    const a = job.sketches[job.pairs[2 * p]!]!;
+    return differenceNoiseFloor(a, job.sketches[job.pairs[2 * p + 1]!]!, a.noiseGain);
+  });
+  const native = kernels.rankDifferences(
+    slots,
+    used.length,
+    rows,
+    cols,
+    Int32Array.from(job.pairs, (m) => slotOf.get(m)!),
+    floors,
+    job.epsilon,
+  );
+  if (native) return native;
+  const at = (m: number) => slots + slotOf.get(m)! * count * 8;
   const difference = kernels.allocate(count * 8);
   const ranks = new Int32Array(job.pairs.length / 2);
   for (let p = 0; p < ranks.length; p++) {
-    const a = job.sketches[job.pairs[2 * p]!]!;
-    const b = job.sketches[job.pairs[2 * p + 1]!]!;
-    kernels.subtract(at.get(job.pairs[2 * p]!)!, at.get(job.pairs[2 * p + 1]!)!, count, difference);
-    ranks[p] = rankAboveFloor(kernels.bidiagonalizeInPlace(difference, rows, cols), job.epsilon, differenceNoiseFloor(a, b, a.noiseGain));
+    kernels.subtract(at(job.pairs[2 * p]!), at(job.pairs[2 * p + 1]!), count, difference);
+    ranks[p] = rankAboveFloor(kernels.bidiagonalizeInPlace(difference, rows, cols), job.epsilon, floors[p]!);
   }
   return ranks;
 }

@@ -13,7 +13,14 @@ import { dirname, join, relative } from "node:path";
 export const LAYER_PASS_ROOTS: readonly string[] = ["recover/layer-pass.ts"];
 
 /** Compiled, not imported: the WebAssembly kernels' AssemblyScript and the native kernels' C. */
-const COMPILED = ["kernels/assembly/weight-kernels.ts", "kernels/native/block-moments.c", "kernels/native/tree-kernels.c", "kernels/native/weight-kernels.c"];
+const COMPILED = [
+  "kernels/assembly/weight-kernels.ts",
+  "kernels/native/block-moments.c",
+  "kernels/native/layer-stream.c",
+  "kernels/native/rank-kernels.c",
+  "kernels/native/tree-kernels.c",
+  "kernels/native/weight-kernels.c",
+];
 
 /**
  * Imported but unable to change a number: messages and error classes (and src/messages/*, which

@@ -150,4 +150,21 @@ describe.skipIf(native === undefined)("MergeScreen native search", () => {
     );
     expect(decided).toBeGreaterThan(asked / 2);
   });
+
+  test("on a tree too large for every product at once, the search on gathered products answers as the TypeScript one", () => {
+    // Past EAGER_MODELS (64) the products are computed as asked for and gathered per child.
+    const models = collection(7, 68, 3, 2);
+    const screen = new MergeScreen(models, native);
+    let decided = 0;
+    for (let child = 60; child < models.length; child++) {
+      const candidates = candidatesOf(models, child);
+      for (const slack of [SCREEN_SLACK, 0]) {
+        const verdict = screen.fits(child, candidates, slack, Number.POSITIVE_INFINITY, SCREEN_SEARCH);
+        expect(verdict).toBe(greedySearchFits(screen.layers(child, candidates), slack, Number.POSITIVE_INFINITY));
+        if (verdict) decided++;
+      }
+    }
+    screen.release();
+    expect(decided).toBeGreaterThan(0);
+  });
 });

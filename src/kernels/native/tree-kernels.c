@@ -203,15 +203,31 @@ static double js_max(double a, double b) {
   return a > b ? a : b;
 }
 
-/* One child's products as the merge screen's SharedLayer reads them (detect-merges-screen.ts): members 0 … m − 1, child m. */
+/*
+ * One child's products as the merge screen's SharedLayer reads them (detect-merges-screen.ts):
+ * members 0 … m − 1, child m. Either gathered for the child (`members` NULL: products layers × n
+ * × n, offsets layers × n) or read in place from every product of the tree (screenProducts'
+ * layout: products (k × k) × layers, offsets k × layers, member i being model members[i]).
+ */
 typedef struct {
-  const double *products; /* layers × n × n */
-  const double *offsets;  /* layers × n */
+  const double *products;
+  const double *offsets;
   const double *reference;
+  const int32_t *members;
   int32_t n;
+  int32_t k;
+  int32_t layers;
 } screen_layers;
 
-static inline double screen_p(const screen_layers *s, int32_t l, int32_t i, int32_t j) { return s->products[((int64_t)l * s->n + i) * s->n + j]; }
+static inline double screen_p(const screen_layers *s, int32_t l, int32_t i, int32_t j) {
+  if (!s->members) return s->products[((int64_t)l * s->n + i) * s->n + j];
+  return s->products[((int64_t)s->members[i] * s->k + s->members[j]) * s->layers + l];
+}
+
+static inline double screen_u(const screen_layers *s, int32_t l, int32_t i) {
+  if (!s->members) return s->offsets[(int64_t)l * s->n + i];
+  return s->offsets[(int64_t)s->members[i] * s->layers + l];
+}
 
 static double screen_target(const screen_layers *s, int32_t l) {
   const int32_t c = s->n - 1;
@@ -220,18 +236,16 @@ static double screen_target(const screen_layers *s, int32_t l) {
 
 static double screen_gram(const screen_layers *s, int32_t l, int32_t a, int32_t b) {
   if (a > b) return screen_gram(s, l, b, a);
-  const double *u = s->offsets + (int64_t)l * s->n;
   const double p11 = screen_p(s, l, 0, 0);
-  if (b == 0) return p11 + 2 * u[0] + s->reference[l];
-  if (a == 0) return screen_p(s, l, b, 0) - p11 + u[b] - u[0];
+  if (b == 0) return p11 + 2 * screen_u(s, l, 0) + s->reference[l];
+  if (a == 0) return screen_p(s, l, b, 0) - p11 + screen_u(s, l, b) - screen_u(s, l, 0);
   return screen_p(s, l, a, b) - screen_p(s, l, a, 0) - screen_p(s, l, b, 0) + p11;
 }
 
 static double screen_right(const screen_layers *s, int32_t l, int32_t a) {
   const int32_t c = s->n - 1;
-  const double *u = s->offsets + (int64_t)l * s->n;
   const double p11 = screen_p(s, l, 0, 0);
-  if (a == 0) return screen_p(s, l, 0, c) - p11 + u[c] - u[0];
+  if (a == 0) return screen_p(s, l, 0, c) - p11 + screen_u(s, l, c) - screen_u(s, l, 0);
   return screen_p(s, l, a, c) - screen_p(s, l, a, 0) - screen_p(s, l, 0, c) + p11;
 }
 
@@ -285,10 +299,10 @@ static double screen_residual(const screen_layers *s, int32_t layers, const int3
  * finds none, −1 when it cannot tell without `nearer` (nearer_known 0: the caller's bar is not
  * computed yet, and a step reached the acceptance test; the caller then searches in TypeScript).
  */
-int32_t mother_screen_fit(const double *products, const double *offsets, const double *reference, int32_t layers, int32_t n, double slack,
-                          double nearer, int32_t nearer_known, int32_t max_parents, double min_step_gain, double merge_residual) {
-  const screen_layers s = {products, offsets, reference, n};
-  const int32_t m = n - 1;
+static int32_t screen_fit(const screen_layers *sp, double slack, double nearer, int32_t nearer_known, int32_t max_parents, double min_step_gain,
+                          double merge_residual) {
+  const screen_layers s = *sp;
+  const int32_t layers = s.layers, m = s.n - 1;
   if (max_parents > SCREEN_MAX_SET || m < 1) return -1;
   double single = INFINITY;
   for (int32_t at = 0; at < m; at++) {
@@ -326,4 +340,19 @@ int32_t mother_screen_fit(const double *products, const double *offsets, const d
     }
   }
   return 0;
+}
+
+/* The search on one child's gathered products (MergeScreen.gather's layout). */
+int32_t mother_screen_fit(const double *products, const double *offsets, const double *reference, int32_t layers, int32_t n, double slack,
+                          double nearer, int32_t nearer_known, int32_t max_parents, double min_step_gain, double merge_residual) {
+  const screen_layers s = {products, offsets, reference, NULL, n, 0, layers};
+  return screen_fit(&s, slack, nearer, nearer_known, max_parents, min_step_gain, merge_residual);
+}
+
+/* The search on every product of the tree (screenProducts' layout), members[0 … n − 2] the set and members[n − 1] the child: nothing gathered. */
+int32_t mother_screen_fit_members(const double *products, const double *offsets, const double *reference, int32_t layers, int32_t k, const int32_t *members,
+                                  int32_t n, double slack, double nearer, int32_t nearer_known, int32_t max_parents, double min_step_gain,
+                                  double merge_residual) {
+  const screen_layers s = {products, offsets, reference, members, n, k, layers};
+  return screen_fit(&s, slack, nearer, nearer_known, max_parents, min_step_gain, merge_residual);
 }
