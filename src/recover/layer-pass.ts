@@ -13,14 +13,14 @@
  */
 import type { LayerKind, LayerStats, TensorInfo } from "../types.ts";
 import { openTensorStream, readTensor, TensorScratch, type TensorMemory, type TensorStream } from "../io/read-safetensors.ts";
-import { layerStats, powerSumShift, rootMeanSquareOf, SHIFT_SAMPLE, statsFromPowerSums } from "../stats/layer-stats.ts";
-import { gridLevels } from "../stats/quantisation-grid.ts";
+import { layerStats, powerSumShift, rootMeanSquareOf, statsFromPowerSums } from "../stats/layer-stats.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
 import { threadKernels, type ModelChunk, type WeightKernels } from "../kernels/weight-kernels.ts";
 import { stageFirstChunk, stageModels, sumIntegers, sweepChunk, sweepRest } from "./staged-chunks.ts";
 import { makeRowSampleSketcher, makeSketcher, type LayerSketch, type Sketcher } from "./low-rank-sketch.ts";
 import { MotherError } from "../errors.ts";
-import { heldBytes } from "../io/held-files.ts";
+import { heldInKernels, lyingAt, sameBytes } from "./held-tensors.ts";
+import { gridOf, START_SAMPLES, zeroFractionOf } from "./layer-start.ts";
 import { nonFiniteWeight } from "../messages.ts";
 
 /** What a layer is read for. */
@@ -115,32 +115,6 @@ export interface LayerResult {
   readonly zeroFraction: number[];
   /** Per model, the quantisation grid its first GRID_ROWS rows lie on (255, 16; 0 for none or not a matrix). */
   readonly gridLevels: number[];
-}
-
-/** Rows at the start of a layer tested for a quantisation grid: all must agree. */
-const GRID_ROWS = 4;
-
-/** The grid the first GRID_ROWS rows (of `cols` values) of `values` share, or 0. */
-export function gridOf(values: Float32Array | Float64Array, cols: number): number {
-  const rows = Math.min(GRID_ROWS, Math.floor(values.length / cols));
-  if (rows === 0) return 0;
-  const levels = gridLevels(values.subarray(0, cols));
-  for (let r = 1; r < rows; r++) if (gridLevels(values.subarray(r * cols, (r + 1) * cols)) !== levels) return 0;
-  return levels;
-}
-
-/** Values at the start of a layer whose exact zeros are counted (unstructured pruning spreads zeros evenly). */
-export const ZERO_SAMPLE = 4096;
-
-/** What WeightKernels.layerStart scans of a layer's first chunk: the shift's values, the zero count's, the grid's rows. */
-const START_SAMPLES = { shift: SHIFT_SAMPLE, zeros: ZERO_SAMPLE, gridRows: GRID_ROWS };
-
-/** Fraction of exact zeros among the first ZERO_SAMPLE of `values`. */
-export function zeroFractionOf(values: Float32Array | Float64Array): number {
-  const count = Math.min(values.length, ZERO_SAMPLE);
-  let zeros = 0;
-  for (let i = 0; i < count; i++) if (values[i] === 0) zeros++;
-  return count === 0 ? 0 : zeros / count;
 }
 
 /**
@@ -327,11 +301,18 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
     name: job.name,
     stats,
     maxAbsDiff: differences?.max ?? new Float64Array(0),
-    meanAbsDiff: differences?.sum.map((total) => total / count) ?? new Float64Array(0),
+    meanAbsDiff: differences ? meansOf(differences.sum, count) : new Float64Array(0),
     sketches: sketches.map((sketch, m) => sketch.finish(job.tensors[m]!.dtype, rootMeanSquareOf(stats[m]!))),
     zeroFraction,
     gridLevels: grids,
   };
+}
+
+/** Each pair's sum of |Δ| over `count` values, divided: a loop (a typed array's map with a callback was ~5 % of a small tree's pass). */
+function meansOf(sums: Float64Array, count: number): Float64Array {
+  const out = new Float64Array(sums.length);
+  for (let at = 0; at < sums.length; at++) out[at] = sums[at]! / count;
+  return out;
 }
 
 /** Values per model the kernel path reads and sweeps at a time (whole rows; the job's own count when it is smaller). */
@@ -342,34 +323,6 @@ export function chunkValues(job: LayerJob): number {
   // A row sample is copied, not swept: ordinary chunks serve it.
   const rowsPerChunk = Math.max(1, Math.floor((sketched && !job.probeWidth ? SKETCH_CHUNK_VALUES : CHUNK_VALUES) / cols));
   return Math.min(valueCount(job), rowsPerChunk * cols);
-}
-
-/** The kernel pointer of an f32 tensor's first `count` values when its file is held in kernel memory, 4-byte aligned; else undefined. */
-function heldInKernels(tensor: TensorInfo, count: number, kernels: WeightKernels): number | undefined {
-  if (tensor.dtype !== "F32" || tensor.encoding || tensor.lowRank) return undefined;
-  const bytes = heldBytes(tensor.file);
-  const file = bytes && kernels.pointerOf(bytes);
-  if (file === undefined || tensor.offset + count * 4 > bytes!.length) return undefined;
-  const pointer = file + tensor.offset;
-  return pointer % 4 === 0 ? pointer : undefined;
-}
-
-/** A stream over f32 values already at `pointer` in kernel memory: each read is a view, nothing is copied. */
-function lyingAt(pointer: number, kernels: WeightKernels): TensorStream {
-  return { read: (first, count) => kernels.f32(pointer + first * 4, count), close: () => {} };
-}
-
-/** Whether two models' tensors are the same stored bytes read the same way. */
-function sameBytes(a: TensorInfo, b: TensorInfo): boolean {
-  return (
-    a.file === b.file &&
-    a.offset === b.offset &&
-    a.byteLength === b.byteLength &&
-    a.dtype === b.dtype &&
-    !a.lowRank &&
-    !b.lowRank &&
-    JSON.stringify(a.encoding) === JSON.stringify(b.encoding)
-  );
 }
 
 /** What the reader hands back for a chunk left 16-bit in kernel memory (never looked at). */

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { loadWeightKernels } from "../../src/kernels/weight-kernels.ts";
 import { nativeKernels } from "../../src/kernels/native-kernels.ts";
 import { powerSumShift, SHIFT_SAMPLE } from "../../src/stats/layer-stats.ts";
-import { gridOf, ZERO_SAMPLE, zeroFractionOf } from "../../src/recover/layer-pass.ts";
+import { gridOf, ZERO_SAMPLE, zeroFractionOf } from "../../src/recover/layer-start.ts";
 
 // The native per-tree scans (src/kernels/native/tree-kernels.c) against their TypeScript twins.
 const kernels = await loadWeightKernels();
