@@ -17,6 +17,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Relative slack of a grid test (src/stats/quantisation-grid.ts, GRID_TOLERANCE). */
@@ -277,21 +278,55 @@ static void solve_symmetric(const double *gram, const double *right, int32_t m, 
   }
 }
 
-/* residualOf of detect-merges.ts: √Σ_l max(0, ⟨y, y⟩ − the fit's explained part) for the regressors `chosen`. */
-static double screen_residual(const screen_layers *s, int32_t layers, const int32_t *chosen, int32_t count) {
-  double total = 0, gram[SCREEN_MAX_SET * SCREEN_MAX_SET], right[SCREEN_MAX_SET], x[SCREEN_MAX_SET];
+/*
+ * Every ⟨v_a, v_b⟩, ⟨v_a, y⟩ and ⟨y, y⟩ of one child's search, per layer, formed once from the
+ * products (the search reads each many times: once per trial set holding it): the same
+ * expressions as screen_gram, screen_right and screen_target, so the same values.
+ */
+typedef struct {
+  double *gram;   /* layers × m × m */
+  double *right;  /* layers × m */
+  double *target; /* layers */
+  int32_t m;
+} screen_table;
+
+static int screen_table_fill(const screen_layers *s, int32_t m, screen_table *t) {
+  const int64_t layers = s->layers;
+  t->m = m;
+  t->gram = malloc(sizeof(double) * (size_t)(layers * m * m + layers * m + layers));
+  if (!t->gram) return 0;
+  t->right = t->gram + layers * m * m;
+  t->target = t->right + layers * m;
   for (int32_t l = 0; l < layers; l++) {
+    t->target[l] = screen_target(s, l);
+    for (int32_t a = 0; a < m; a++) {
+      t->right[(int64_t)l * m + a] = screen_right(s, l, a);
+      for (int32_t b = 0; b < m; b++) t->gram[((int64_t)l * m + a) * m + b] = screen_gram(s, l, a, b);
+    }
+  }
+  return 1;
+}
+
+/* residualOf of detect-merges.ts: √Σ_l max(0, ⟨y, y⟩ − the fit's explained part) for the regressors `chosen`. */
+static double screen_residual(const screen_table *t, int32_t layers, const int32_t *chosen, int32_t count) {
+  double total = 0, gram[SCREEN_MAX_SET * SCREEN_MAX_SET], right[SCREEN_MAX_SET], x[SCREEN_MAX_SET];
+  const int32_t m = t->m;
+  for (int32_t l = 0; l < layers; l++) {
+    const double *layer_gram = t->gram + (int64_t)l * m * m;
     for (int32_t i = 0; i < count; i++) {
-      right[i] = screen_right(s, l, chosen[i]);
-      for (int32_t j = 0; j < count; j++) gram[i * count + j] = screen_gram(s, l, chosen[i], chosen[j]);
+      right[i] = t->right[(int64_t)l * m + chosen[i]];
+      for (int32_t j = 0; j < count; j++) gram[i * count + j] = layer_gram[chosen[i] * m + chosen[j]];
     }
     solve_symmetric(gram, right, count, x);
     double explained = 0;
     for (int32_t a = 0; a < count; a++) explained += x[a] * right[a];
-    total += js_max(0, screen_target(s, l) - explained);
+    total += js_max(0, t->target[l] - explained);
   }
   return sqrt(total);
 }
+
+static int32_t screen_search(const screen_table *t, int32_t layers, double slack, double nearer, int32_t nearer_known, int32_t max_parents,
+                             double min_step_gain, double merge_residual);
 
 /*
  * greedyFit of detect-merges.ts on one child's shared products, operation for operation, so its
@@ -301,15 +336,25 @@ static double screen_residual(const screen_layers *s, int32_t layers, const int3
  */
 static int32_t screen_fit(const screen_layers *sp, double slack, double nearer, int32_t nearer_known, int32_t max_parents, double min_step_gain,
                           double merge_residual) {
-  const screen_layers s = *sp;
-  const int32_t layers = s.layers, m = s.n - 1;
+  const int32_t layers = sp->layers, m = sp->n - 1;
   if (max_parents > SCREEN_MAX_SET || m < 1) return -1;
+  screen_table t;
+  if (!screen_table_fill(sp, m, &t)) return -1;
+  const int32_t verdict = screen_search(&t, layers, slack, nearer, nearer_known, max_parents, min_step_gain, merge_residual);
+  free(t.gram);
+  return verdict;
+}
+
+/* The search itself on a child's table (screen_fit). */
+static int32_t screen_search(const screen_table *t, int32_t layers, double slack, double nearer, int32_t nearer_known, int32_t max_parents,
+                             double min_step_gain, double merge_residual) {
+  const int32_t m = t->m;
   double single = INFINITY;
   for (int32_t at = 0; at < m; at++) {
     double sum = 0;
     for (int32_t l = 0; l < layers; l++) {
-      const double target = screen_target(&s, l);
-      sum = sum + (at == 0 ? target : target - 2 * screen_right(&s, l, at) + screen_gram(&s, l, at, at));
+      const double target = t->target[l];
+      sum = sum + (at == 0 ? target : target - 2 * t->right[(int64_t)l * m + at] + t->gram[((int64_t)l * m + at) * m + at]);
     }
     single = js_min(single, sum);
   }
@@ -326,7 +371,7 @@ static int32_t screen_fit(const screen_layers *sp, double slack, double nearer, 
       for (int32_t i = 0; i < size; i++) taken |= chosen[i] == at;
       if (taken) continue;
       chosen[size] = at;
-      const double trial = screen_residual(&s, layers, chosen, size + 1);
+      const double trial = screen_residual(t, layers, chosen, size + 1);
       if (best < 0 || trial < best_residual) best = at, best_residual = trial;
     }
     if (best < 0 || best_residual > (1 - min_step_gain) * (1 + slack) * residual) return 0;
