@@ -6,17 +6,10 @@
  * them the blocks decode in TypeScript (src/io/gguf/dequantize.ts).
  */
 import { KernelMemory, type PairwiseAccumulator } from "./kernel-memory.ts";
+import { NATIVE_DECODERS } from "./native-kernels.ts";
 import type { GgmlType } from "../types.ts";
 import type { StagedSource } from "../io/tensor-stream.ts";
 import { GGML_LAYOUTS, ggmlByteLength } from "../io/gguf/ggml-types.ts";
-
-/** The ggml types the native kernels decode, and their entry points (others decode in TypeScript). */
-const NATIVE_DECODERS: Partial<Record<GgmlType, "dequantizeQ8_0" | "dequantizeQ4K" | "dequantizeQ5K" | "dequantizeQ6K">> = {
-  Q8_0: "dequantizeQ8_0",
-  Q4_K: "dequantizeQ4K",
-  Q5_K: "dequantizeQ5K",
-  Q6_K: "dequantizeQ6K",
-};
 
 /** The ggml types layerChunk decodes, by their code in the native source (CHUNK_*; 0 is f32 already in place). */
 const CHUNK_KINDS: Partial<Record<GgmlType, number>> = { Q8_0: 1, Q4_K: 2, Q5_K: 3, Q6_K: 4 };

@@ -8,6 +8,7 @@
  */
 import { dlopen, FFIType, ptr } from "bun:ffi";
 import { nativeLibrary } from "./build-native.ts";
+import type { GgmlType } from "../types.ts";
 
 /** The native sweeps, on absolute addresses. */
 export interface NativeKernels {
@@ -143,6 +144,14 @@ export interface NativeKernels {
   /** The address of byte 0 of `buffer`. */
   addressOf(buffer: ArrayBuffer): number;
 }
+
+/** The ggml types the native kernels decode, and their entry points (the TypeScript decoders in src/io/gguf/dequantize.ts are their twins). */
+export const NATIVE_DECODERS: Partial<Record<GgmlType, "dequantizeQ8_0" | "dequantizeQ4K" | "dequantizeQ5K" | "dequantizeQ6K">> = {
+  Q8_0: "dequantizeQ8_0",
+  Q4_K: "dequantizeQ4K",
+  Q5_K: "dequantizeQ5K",
+  Q6_K: "dequantizeQ6K",
+};
 
 /** Which kernels run the sweeps, and why the native ones do not when they do not. */
 export type KernelChoice = { readonly native: NativeKernels } | { readonly native?: undefined; readonly reason: string };

@@ -14,6 +14,7 @@ import * as messages from "../../messages.ts";
 import type { GgmlType, TensorInfo } from "../../types.ts";
 import type { BlockStaging, TensorMemory, TensorStream } from "../tensor-stream.ts";
 import { dequantize } from "./dequantize.ts";
+import { loadedNativeKernels, NATIVE_DECODERS, type NativeKernels } from "../../kernels/native-kernels.ts";
 import { GGML_LAYOUTS, ggmlByteLength, ggmlTypeOf, unreadTypeName } from "./ggml-types.ts";
 import { NeedMoreBytes, parseGgufHeader, type GgufHeader, type GgufValue } from "./gguf-header.ts";
 import { hfNameOf, rotaryHeadsOf, storedRowOf } from "./gguf-names.ts";
@@ -164,11 +165,11 @@ export function openGgufTensorStream(info: TensorInfo): TensorStream {
     const endBlock = Math.ceil((first + length) / block);
     const bytes = readBlocks(fd, info, type, firstBlock, endBlock);
     if (first % block === 0 && (first + length) % block === 0) {
-      dequantize(type, bytes, 0, length, out, to);
+      decodeBlocks(type, bytes, length, out, to);
       return;
     }
     const whole = new Float32Array((endBlock - firstBlock) * block);
-    dequantize(type, bytes, 0, whole.length, whole, 0);
+    decodeBlocks(type, bytes, whole.length, whole, 0);
     out.set(whole.subarray(first - firstBlock * block, first - firstBlock * block + length), to);
   };
 
@@ -278,6 +279,26 @@ export function openGgufTensorStream(info: TensorInfo): TensorStream {
     },
     close: () => closeSync(fd),
   };
+}
+
+/**
+ * `count` values of `type` blocks in `bytes` decoded into out[to…]: natively when this thread has
+ * the native kernels (a read outside the layer pass, e.g. the merge samples on the main thread: the
+ * TypeScript decoders' first call also builds a 65,536-entry f16 table there), else in TypeScript.
+ */
+function decodeBlocks(type: GgmlType, bytes: Uint8Array, count: number, out: Float32Array, to: number): void {
+  const native: NativeKernels | undefined = loadedNativeKernels();
+  const decoder = NATIVE_DECODERS[type];
+  if (!native || !decoder) {
+    dequantize(type, bytes, 0, count, out, to);
+    return;
+  }
+  const [from, into] = [
+    native.addressOf(bytes.buffer as ArrayBuffer) + bytes.byteOffset,
+    native.addressOf(out.buffer as ArrayBuffer) + out.byteOffset + to * 4,
+  ];
+  if (bytes.byteLength < ggmlByteLength(type, count) || out.length < to + count) throw new RangeError(`decodeBlocks: ${count} values do not fit`);
+  native[decoder](from, into, count);
 }
 
 /** Stored rows of whole heads, copied aside while they are put back in place (reused read to read). */

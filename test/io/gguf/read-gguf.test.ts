@@ -11,6 +11,9 @@ import { writeGguf, writeGgufFromHf, type HfTensor } from "../../../src/io/gguf/
 import { openTensorStream, readTensor } from "../../../src/io/read-safetensors.ts";
 import { temporaryFolder } from "../craft-safetensors.ts";
 import type { GgmlType } from "../../../src/types.ts";
+import { dequantize } from "../../../src/io/gguf/dequantize.ts";
+import { GGML_LAYOUTS } from "../../../src/io/gguf/ggml-types.ts";
+import { loadedNativeKernels, nativeKernels } from "../../../src/kernels/native-kernels.ts";
 
 /** A tiny Llama: 2 blocks, hidden 64, 4 heads of 16 (2 KV heads), MLP 128, vocabulary 32. */
 function tinyLlama(seed = 3): HfTensor[] {
@@ -138,5 +141,38 @@ describe("readGguf", () => {
     });
     const [tensor] = (await openGgufFile(file)).tensors;
     expect(tensor!.encoding?.ggmlType).toBe("Q5_0");
+  });
+
+  test("reads outside the layer pass decode natively once the native kernels are loaded, to the TypeScript decoders' values", async () => {
+    await nativeKernels();
+    if (!loadedNativeKernels()) return;
+    const folder = await temporaryFolder();
+    const [rows, cols] = [6, 512];
+    for (const type of ["Q8_0", "Q4_K", "Q5_K", "Q6_K"] as const) {
+      const { blockBytes, blockValues } = GGML_LAYOUTS[type];
+      const blocks = new Uint8Array(((rows * cols) / blockValues) * blockBytes);
+      let state = 11;
+      for (let i = 0; i < blocks.length; i++) blocks[i] = (state = (state * 1103515245 + 12345) >>> 0) >>> 24;
+      // Finite f16 scales (exponent below 31) where each type keeps them.
+      const scales = type === "Q6_K" ? [208] : type === "Q8_0" ? [0] : [0, 2];
+      for (let at = 0; at < blocks.length; at += blockBytes) for (const s of scales) blocks[at + s + 1]! &= 0x3b;
+      const file = join(folder, `${type}.gguf`);
+      await writeGguf(file, { "general.architecture": "gpt2" }, [{ name: "blk.0.ffn_up.weight", shape: [rows, cols], type, blocks }]);
+      const tensor = (await openGgufFile(file)).tensors[0]!;
+      const want = new Float32Array(rows * cols);
+      dequantize(type, blocks, 0, want.length, want, 0);
+      const stream = openTensorStream(tensor);
+      try {
+        // Whole blocks, and a range cut inside blocks at both ends.
+        for (const [first, length] of [
+          [0, rows * cols],
+          [blockValues + 7, 3 * blockValues - 20],
+        ] as const) {
+          expect([...stream.read(first, length, undefined, { checkFinite: false })]).toEqual([...want.subarray(first, first + length)]);
+        }
+      } finally {
+        stream.close();
+      }
+    }
   });
 });
