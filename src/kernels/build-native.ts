@@ -19,7 +19,7 @@ import { temporaryPathFor, writeFileAtomic } from "../io/write-file-atomic.ts";
 /** The sources of the one native library: the layer pass's sweeps, its GGUF layers' chunk loop, the per-tree scans, and the ranks of sketch differences. */
 export const NATIVE_SOURCES = ["weight-kernels.c", "layer-stream.c", "tree-kernels.c", "rank-kernels.c"].map((name) => join(import.meta.dir, "native", name));
 /** The files the sources include (weight-kernels.c's translation unit): part of the build's key too. */
-const INCLUDED = [join(import.meta.dir, "native", "block-moments.c")];
+const INCLUDED = ["low-rank-kernels.c", "gguf-blocks.c", "block-moments.c"].map((name) => join(import.meta.dir, "native", name));
 /**
  * -O2 for exactly AVX2 + FMA + F16C, whatever the building CPU has more of (-march=native let
  * GCC pick AVX-512 encodings on AVX-512 machines); -ffp-contract=off so no compiler fuses the

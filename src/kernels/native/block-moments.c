@@ -14,7 +14,7 @@
  * min and max are those of the decoded values bit for bit: x is monotone in q, so a block's
  * extremes are its extreme q's decoded with ggml's f32 arithmetic.
  *
- * Included by weight-kernels.c (one translation unit, one build): uses its half_at, k_scale and k_min.
+ * Included by gguf-blocks.c (one translation unit, one build): uses its half_at, k_scale and k_min.
  */
 
 /* Raw power sums Σx … Σx⁴ in four f64 lanes (block i of a group of four in lane i), and the running f32 range. */

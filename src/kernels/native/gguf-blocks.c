@@ -1,0 +1,223 @@
+/*
+ * GGUF blocks in the native library (included by weight-kernels.c: one translation unit, its
+ * flags and its power-sum and pairwise helpers): the block decoders, the integer-domain power
+ * sums (block-moments.c), and the fused chunk of a layer (mother_layer_chunk).
+ */
+
+/* One f16 at bytes[0..1] (little-endian) as f32. */
+static inline float half_at(const uint8_t *bytes) {
+  return _cvtsh_ss((unsigned short)(bytes[0] | (bytes[1] << 8)));
+}
+
+/*
+ * GGUF Q8_0 → f32 for `count` values (whole 32-value blocks of an f16 d and 32 signed bytes):
+ * value = q · d, one f32 product as in ggml's dequantize_row_q8_0 (src/io/gguf/dequantize.ts is
+ * the TypeScript twin the WebAssembly path uses).
+ */
+void mother_dequantize_q8_0(const uint8_t *blocks, float *target, int32_t count) {
+  for (int32_t b = 0; b < count / 32; b++) {
+    const uint8_t *block = blocks + 34 * (int64_t)b;
+    const __m256 d = _mm256_set1_ps(half_at(block));
+    for (int j = 0; j < 32; j += 8) {
+      const __m256i q = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(block + 2 + j)));
+      _mm256_storeu_ps(target + 32 * (int64_t)b + j, _mm256_mul_ps(_mm256_cvtepi32_ps(q), d));
+    }
+  }
+}
+
+/* Sub-block j's (0–7) 6-bit scale and min in a Q4_K/Q5_K super-block's 12 packed bytes (ggml's get_scale_min_k4). */
+static inline int k_scale(const uint8_t *scales, int j) { return j < 4 ? scales[j] & 63 : (scales[j + 4] & 0xF) | ((scales[j - 4] >> 6) << 4); }
+static inline int k_min(const uint8_t *scales, int j) { return j < 4 ? scales[j + 4] & 63 : (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4); }
+
+/*
+ * GGUF Q4_K → f32 for `count` values (whole 256-value super-blocks: f16 d and dmin, 12 bytes of
+ * 6-bit sub-block scales and mins, 128 bytes of nibbles): value = (d·sc)·q − dmin·m, products and
+ * difference rounded to f32 one by one as in ggml's dequantize_row_q4_K (no FMA: -std=c11 does not
+ * contract).
+ */
+void mother_dequantize_q4_k(const uint8_t *blocks, float *target, int32_t count) {
+  for (int32_t b = 0; b < count / 256; b++) {
+    const uint8_t *block = blocks + 144 * (int64_t)b;
+    const float d = half_at(block), dmin = half_at(block + 2);
+    const uint8_t *scales = block + 4, *q = block + 16;
+    float *y = target + 256 * (int64_t)b;
+    for (int pair = 0; pair < 4; pair++, q += 32, y += 64) {
+      const int j = 2 * pair;
+      const int sc1 = k_scale(scales, j), m1 = k_min(scales, j), sc2 = k_scale(scales, j + 1), m2 = k_min(scales, j + 1);
+      const __m256 d1 = _mm256_set1_ps(d * (float)sc1), min1 = _mm256_set1_ps(dmin * (float)m1);
+      const __m256 d2 = _mm256_set1_ps(d * (float)sc2), min2 = _mm256_set1_ps(dmin * (float)m2);
+      const __m256i low = _mm256_set1_epi32(0xF);
+      for (int l = 0; l < 32; l += 8) {
+        const __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(q + l)));
+        const __m256 lo = _mm256_cvtepi32_ps(_mm256_and_si256(bytes, low));
+        const __m256 hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(bytes, 4));
+        _mm256_storeu_ps(y + l, _mm256_sub_ps(_mm256_mul_ps(d1, lo), min1));
+        _mm256_storeu_ps(y + 32 + l, _mm256_sub_ps(_mm256_mul_ps(d2, hi), min2));
+      }
+    }
+  }
+}
+
+/* Eight signed bytes (the low or high half of `v`'s 128-bit half `half`, `upper` selecting) as f32. */
+static inline __m256 bytes_to_f32(__m128i half, int upper) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(upper ? _mm_srli_si128(half, 8) : half));
+}
+
+/* The 32 bytes of `v` as four runs of 8 f32 each multiplied by its scale and less its min: y = fl(fl(scale·q) − min), ggml's order. */
+static inline void store_scaled(float *y, __m256i v, const float scale[4], const float min[4]) {
+  const __m128i low = _mm256_castsi256_si128(v), high = _mm256_extracti128_si256(v, 1);
+  for (int k = 0; k < 4; k++) {
+    const __m256 q = bytes_to_f32(k < 2 ? low : high, k & 1);
+    _mm256_storeu_ps(y + 8 * k, _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(scale[k]), q), _mm256_set1_ps(min[k])));
+  }
+}
+
+/*
+ * GGUF Q5_K → f32 (whole 256-value super-blocks: f16 d and dmin, 12 bytes of 6-bit scales and
+ * mins, 32 bytes of fifth bits, 128 bytes of low nibbles): value = (d·sc)·(q + 16·h) − dmin·m, as
+ * ggml's dequantize_row_q5_K, each product and the difference rounded to f32 — 32 values per
+ * register of bytes.
+ */
+void mother_dequantize_q5_k(const uint8_t *blocks, float *target, int32_t count) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+  for (int32_t b = 0; b < count / 256; b++) {
+    const uint8_t *block = blocks + 176 * (int64_t)b;
+    const float d = half_at(block), dmin = half_at(block + 2);
+    const uint8_t *scales = block + 4, *q = block + 48;
+    const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 16));
+    float *y = target + 256 * (int64_t)b;
+    for (int pair = 0; pair < 4; pair++, q += 32, y += 64) {
+      const int j = 2 * pair;
+      const float d1 = d * (float)k_scale(scales, j), min1 = dmin * (float)k_min(scales, j);
+      const float d2 = d * (float)k_scale(scales, j + 1), min2 = dmin * (float)k_min(scales, j + 1);
+      const __m256i bytes = _mm256_loadu_si256((const __m256i *)q);
+      // Fifth bits 2·pair and 2·pair + 1 of each qh byte, moved to bit 4.
+      const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * pair), one), 4);
+      const __m256i h2 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * pair + 1), one), 4);
+      const __m256i lo = _mm256_or_si256(_mm256_and_si256(bytes, nibble), h1);
+      const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble), h2);
+      store_scaled(y, lo, (const float[4]){d1, d1, d1, d1}, (const float[4]){min1, min1, min1, min1});
+      store_scaled(y + 32, hi, (const float[4]){d2, d2, d2, d2}, (const float[4]){min2, min2, min2, min2});
+    }
+  }
+}
+
+/*
+ * Half n (0 or 1) of a Q6_K super-block as q − 32 in four registers of bytes: values l, l + 32,
+ * l + 64, l + 96 of the half's 128 (l < 32), a nibble and two high bits each. Shared by the
+ * decoder below and the integer moments (block-moments.c).
+ */
+static inline void q6_k_unpack(const uint8_t *block, int n, __m256i q[4]) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F), pair = _mm256_set1_epi8(3), bias = _mm256_set1_epi8(32);
+  const uint8_t *ql = block + 64 * n;
+  const __m256i low = _mm256_loadu_si256((const __m256i *)ql), high = _mm256_loadu_si256((const __m256i *)(ql + 32));
+  const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * n));
+  q[0] = _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(low, nibble), _mm256_slli_epi16(_mm256_and_si256(qh, pair), 4)), bias);
+  q[1] = _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(high, nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), pair), 4)), bias);
+  q[2] = _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), pair), 4)), bias);
+  q[3] = _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(high, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), pair), 4)), bias);
+}
+
+/*
+ * GGUF Q6_K → f32 (whole 256-value super-blocks: 128 bytes of low nibbles, 64 bytes of high bit
+ * pairs, 16 signed scales, f16 d): value = (d·sc)·(q − 32), as ggml's dequantize_row_q6_K — 32
+ * values per register of bytes.
+ */
+void mother_dequantize_q6_k(const uint8_t *blocks, float *target, int32_t count) {
+  const float zero[4] = {0, 0, 0, 0};
+  for (int32_t b = 0; b < count / 256; b++) {
+    const uint8_t *block = blocks + 210 * (int64_t)b;
+    const float d = half_at(block + 208);
+    float *y = target + 256 * (int64_t)b;
+    for (int n = 0; n < 2; n++, y += 128) {
+      const int8_t *sc = (const int8_t *)(block + 192 + 8 * n);
+      __m256i q[4];
+      q6_k_unpack(block, n, q);
+      for (int k = 0; k < 4; k++) {
+        // Values 0–15 of each 32 take scale sc[2k], values 16–31 sc[2k + 1].
+        const float first = d * (float)sc[2 * k], second = d * (float)sc[2 * k + 1];
+        store_scaled(y + 32 * k, q[k], (const float[4]){first, first, second, second}, zero);
+      }
+    }
+  }
+}
+
+#include "block-moments.c"
+
+/*
+ * What a model's chunk is in mother_layer_chunk: f32 values already at its target, or GGUF blocks
+ * to decode there; CHUNK_INTEGER_SUMS: its power sums from the blocks' integers
+ * (mother_block_power_sums, Q8_0, Q4_K and Q6_K), CHUNK_NO_DECODE: no decode (a layer read only for its statistics).
+ */
+enum { CHUNK_F32 = 0, CHUNK_Q8_0 = 1, CHUNK_Q4_K = 2, CHUNK_Q5_K = 3, CHUNK_Q6_K = 4, CHUNK_INTEGER_SUMS = 0x100, CHUNK_NO_DECODE = 0x200 };
+
+/* Values [from, from + count) (whole blocks) of a model's chunk decoded into target[from…]. */
+static inline void decode_values(int32_t kind, const uint8_t *blocks, float *target, int32_t from, int32_t count) {
+  switch (kind) {
+  case CHUNK_Q8_0: mother_dequantize_q8_0(blocks + (int64_t)from / 32 * 34, target + from, count); break;
+  case CHUNK_Q4_K: mother_dequantize_q4_k(blocks + (int64_t)from / 256 * 144, target + from, count); break;
+  case CHUNK_Q5_K: mother_dequantize_q5_k(blocks + (int64_t)from / 256 * 176, target + from, count); break;
+  case CHUNK_Q6_K: mother_dequantize_q6_k(blocks + (int64_t)from / 256 * 210, target + from, count); break;
+  default: break;
+  }
+}
+
+/*
+ * One chunk of a layer for every model at once, a RUN of values at a time: each model's run is
+ * decoded into its f32 target (GGUF blocks; f32 chunks are there already), folded into its power
+ * sums while in L1, and then every pair of each group is folded in from L1 — the same arithmetic,
+ * in the same order per model and per pair, as mother_dequantize_*, then mother_add_power_sums
+ * with the model's given scale, then mother_add_pairwise, so the bits are theirs; only each
+ * value's trips through memory are saved. Runs start at multiples of RUN, so a run is whole
+ * blocks of every type when the chunk is.
+ *
+ *   plan[4m …]   kind (CHUNK_* and its flags), source, target, power-sum accumulator (byte offsets from base)
+ *   scales[m]    in: the model's scale (0: no power sums here, the caller sums the target);
+ *                out: the scale used, or 0 when the chunk overflowed it (redo it with scale 0)
+ *   groups[3g …] pairwise table, member count, accumulator (as mother_add_pairwise's)
+ *   states       models × sizeof(power_state) bytes of scratch (any alignment)
+ */
+void mother_layer_chunk(const uint8_t *base, const uint32_t *plan, int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups,
+                        int32_t group_count, uint8_t *states) {
+  const int32_t runs = count & ~(RUN - 1);
+  const int32_t blocked = count & ~(POWER_BLOCK - 1);
+  for (int32_t m = 0; m < models; m++) {
+    const power_state start = power_start();
+    memcpy(states + (int64_t)m * sizeof(power_state), &start, sizeof(power_state));
+    const uint32_t *model = plan + 4 * m;
+    // Summed from the integers, whole chunk at once (the caller gives scale 0: no f32 sums).
+    if (model[0] & CHUNK_INTEGER_SUMS) mother_block_power_sums((int32_t)(model[0] & 0xFF), base + model[1], count, shifts[m], (double *)(base + model[3]));
+  }
+  for (int32_t from = 0; from < count; from += RUN) {
+    const int32_t end = from + RUN <= count ? from + RUN : count;
+    for (int32_t m = 0; m < models; m++) {
+      const uint32_t *model = plan + 4 * m;
+      float *target = (float *)(base + model[2]);
+      if (!(model[0] & CHUNK_NO_DECODE)) decode_values((int32_t)(model[0] & 0xFF), base + model[1], target, from, end - from);
+      if (scales[m] == 0) continue;
+      const __m256 c = _mm256_set1_ps((float)scales[m]);
+      const __m256 kc = _mm256_set1_ps((float)shifts[m] * (float)scales[m]);
+      power_state s;
+      memcpy(&s, states + (int64_t)m * sizeof(power_state), sizeof(power_state));
+      const int32_t last = end < blocked ? end : blocked;
+      for (int32_t block = from; block < last; block += POWER_BLOCK) power_block(target, block, c, kc, 1, &s, load8_f32);
+      memcpy(states + (int64_t)m * sizeof(power_state), &s, sizeof(power_state));
+    }
+    if (end - from < RUN) break;
+    for (int32_t g = 0; g < group_count; g++) {
+      const uint32_t *group = groups + 3 * g;
+      pairwise_run(base, (const uint32_t *)(base + group[0]), (int32_t)group[1], from, (double *)(base + group[2]));
+    }
+  }
+  for (int32_t g = 0; g < group_count; g++) {
+    const uint32_t *group = groups + 3 * g;
+    pairwise_tail(base, (const uint32_t *)(base + group[0]), (int32_t)group[1], runs, count, (double *)(base + group[2]));
+  }
+  for (int32_t m = 0; m < models; m++) {
+    if (scales[m] == 0) continue;
+    power_state s;
+    memcpy(&s, states + (int64_t)m * sizeof(power_state), sizeof(power_state));
+    const uint32_t *model = plan + 4 * m;
+    scales[m] = power_finish(base + model[2], blocked, count, shifts[m], scales[m], 0, 0, 0, &s, (double *)(base + model[3]), load1_f32);
+  }
+}
