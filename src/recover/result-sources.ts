@@ -16,7 +16,9 @@ export const LAYER_PASS_ROOTS: readonly string[] = ["recover/layer-pass.ts"];
 const COMPILED = [
   "kernels/assembly/weight-kernels.ts",
   "kernels/native/block-moments.c",
+  "kernels/native/gguf-blocks.c",
   "kernels/native/layer-stream.c",
+  "kernels/native/low-rank-kernels.c",
   "kernels/native/rank-kernels.c",
   "kernels/native/tree-kernels.c",
   "kernels/native/weight-kernels.c",
