@@ -119,7 +119,8 @@ export function orientTree(input: OrientInput): Oriented {
       kept.length < 2 ? { size: kept.length, layersOf: () => [] } : (input.pairLayers ?? bug(`orientTree: pair rule ${rule.name} without the pairs' evidence`));
     const z = pairEvidenceMatrix(rule.form, kept.length, layers.layersOf);
     const scores = parentEvidence(z, kept.length);
-    const statistic = new Float64Array(members.length).fill(Number.NaN);
+    // Members outside the arborescence (storage twins) have no pairs compared: 0, no evidence either way.
+    const statistic = new Float64Array(members.length);
     kept.forEach((member, i) => {
       statistic[member.position] = scores[i]!;
     });

@@ -18,6 +18,17 @@ describe("rulesByModel", () => {
     });
   });
 
+  test("trees a pair rule oriented have no per-model statistic rule: their models are left out", () => {
+    const rules = rulesByModel({
+      trees: [["a", "b"], ["c"]],
+      directions: [
+        { root: "a", rule: "pair-tanh", trend: "falls", margin: 1, decidedBy: "rule" },
+        { root: "c", rule: "kurtosis", trend: "falls", margin: 0, decidedBy: "single" },
+      ],
+    });
+    expect([...rules.keys()]).toEqual(["c"]);
+  });
+
   test("a rule the registry does not know is a bug, not a silent default", () => {
     expect(() => rulesByModel({ trees: [["a"]], directions: [{ root: "a", rule: "magic", trend: "falls", margin: 0, decidedBy: "single" }] })).toThrow(/magic/);
   });
