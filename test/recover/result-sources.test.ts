@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { TREE_ROOTS } from "../../src/index/tree-cache.ts";
 import { resultSources } from "../../src/recover/result-sources.ts";
@@ -29,6 +29,13 @@ describe("resultSources", () => {
     expect(sources).not.toContain("cli/main.ts");
     expect(sources.every((source) => existsSync(join(import.meta.dir, "../../src", source)))).toBe(true);
     expect([...sources].sort()).toEqual(sources);
+  });
+
+  test("every C file of the native library is among them (a file the build includes changes results as its sources do)", async () => {
+    const sources = await resultSources();
+    const native = readdirSync(join(import.meta.dir, "../../src/kernels/native")).filter((name) => name.endsWith(".c"));
+    expect(native.length).toBeGreaterThan(0);
+    for (const name of native) expect(sources).toContain(`kernels/native/${name}`);
   });
 
   test("a tree's sources: what recoverModels runs (worker entries included), not the CLI, the index's bookkeeping or any message", async () => {
