@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
-import { rootWeights, SYNTHETIC_DEFAULTS, writeModel, type Weights } from "../fixtures/synthetic-trees.ts";
+import { rootWeights, SYNTHETIC_DEFAULTS, withTokenEmbedding, writeModel, type Weights } from "../fixtures/synthetic-trees.ts";
 import { runMother } from "../fixtures/run-mother.ts";
 
 let dir: string;
@@ -34,12 +34,8 @@ function moved(base: Weights, steps: readonly (readonly [number, number])[]): We
 }
 
 async function writeTriple(folder: string, language: boolean): Promise<void> {
-  const c = rootWeights(SYNTHETIC_DEFAULTS, 5);
-  if (language)
-    c.set(
-      "model.embed_tokens.weight",
-      makeGaussian(SYNTHETIC_DEFAULTS.hidden ** 2, 99).map((x) => 0.02 * x),
-    );
+  const root = rootWeights(SYNTHETIC_DEFAULTS, 5);
+  const c = language ? withTokenEmbedding(root, SYNTHETIC_DEFAULTS) : root;
   await writeModel(join(folder, "c"), c, SYNTHETIC_DEFAULTS);
   await writeModel(
     join(folder, "i"),
