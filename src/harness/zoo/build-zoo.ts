@@ -8,14 +8,14 @@
  *                `<cache>/model-zoo/members/<id>`, members to train trained from any member
  *                (the trainer starts from a checkpoint folder, so a merge can be a parent)
  *   2. publish   LoRA members marked `adapterFolder` as PEFT folders (write-peft-copy.ts)
- *   3. release   the release folder of symlinks, rebuilt each run (nothing copied); its GGUF
+ *   3. release   the release folder of symlinks to the members' real paths, rebuilt each run (nothing copied); its GGUF
  *                files read again by @huggingface/gguf (cross-check-gguf.ts)
  *
  * Everything is cached: merges and copies by their records, trained members in an artefact
  * store under `<cache>/model-zoo/` keyed by config and parent, so a rerun writes nothing.
  */
-import { mkdir, rm, symlink } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, realpath, rm, symlink } from "node:fs/promises";
+import { join } from "node:path";
 import { discoverModels } from "../../io/discover-models.ts";
 import type { ModelSource } from "../../types.ts";
 import type { Progress } from "../../ui/progress.ts";
@@ -139,7 +139,9 @@ export async function buildZoo(zoo: ZooPlan, trained: ReadonlyMap<string, Artifa
   const release = join(root, `release-v${PEFT_COPY_VERSION}`);
   await rm(release, { recursive: true, force: true });
   await mkdir(release, { recursive: true });
-  for (const [id, path] of published) await symlink(resolve(path), join(release, id), "dir");
+  // To where each folder really is: a cache reached through a link (a worktree's .cache/model-zoo
+  // linking a shared one) would otherwise leave links that die with the worktree.
+  for (const [id, path] of published) await symlink(await realpath(path), join(release, id), "dir");
   const ggufFolders = zoo.members.filter((m) => m.make === "gguf").map((m) => join(release, m.id));
   const problems: string[] = [];
   for (const model of await discoverModels(ggufFolders)) {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readlink, realpath, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { discoverModels } from "../../../src/io/discover-models.ts";
@@ -78,5 +78,19 @@ describe("buildZoo", () => {
     expect(await crossCheckGguf(moved)).toContain(`${first!.name} at byte ${first!.offset + 32}`);
     const retyped = { ...copy, tensors: [{ ...first!, encoding: { ...first!.encoding!, ggmlType: "Q4_0" as const } }, ...rest] };
     expect(await crossCheckGguf(retyped)).toContain("is Q4_0 to us, Q8_0 to @huggingface/gguf");
+  });
+
+  test("the release links to where the members really are, not through a linked cache folder", async () => {
+    const q = makeUniform(4096, 3);
+    const trained = new Map([["base", await checkpoint("base", q, q)]]);
+    const zoo = new ZooBuilder();
+    zoo.add({ id: "base", tree: "base", make: "trained" });
+    zoo.add({ id: "base.fp16", tree: "base", make: "copy", source: "base", kind: "fp16" });
+    await mkdir(join(dir, "shared-cache"), { recursive: true });
+    await symlink(join(dir, "shared-cache"), join(dir, "linked-cache"), "dir");
+    const built = await buildZoo(zoo.plan(), trained, { cache: join(dir, "linked-cache"), progress: silentProgress, workers: 1 });
+    const target = await readlink(join(built.release, "base.fp16"));
+    expect(target.startsWith(await realpath(join(dir, "shared-cache")))).toBe(true);
+    expect(await readlink(join(built.release, "base"))).toBe(await realpath(join(dir, "trained", "base")));
   });
 });
