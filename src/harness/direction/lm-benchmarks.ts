@@ -16,6 +16,7 @@ import { openCached, type DirectionBenchmark } from "./benchmark.ts";
  */
 export function familyGroup(benchmark: Pick<FamilyBenchmark, "name" | "kind" | "heldOutSet">): string {
   if (benchmark.heldOutSet === 2) return "held-out-2";
+  if (benchmark.heldOutSet === 3) return "held-out-3";
   if (benchmark.kind === "chain") return "sd-like";
   const recipe = benchmark.name.replace(/^llama:/, "").replace(/@\d+$/, "");
   if (recipe === "torch") return "llama-torch";

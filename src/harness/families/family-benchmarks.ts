@@ -1,8 +1,8 @@
 /**
  * The family benchmarks of direction and placement (issue #13 item 4), in one list: the
  * Llama-like family under every recipe of llama-family-recipes.ts (plus more seeds of the
- * default), the SD-like generalization chain in three seeds, and held-out set 2
- * (held-out-2-recipes.ts: other optimisers, trees and sizes, trained by PyTorch). Each
+ * default), the SD-like generalization chain in three seeds, and held-out sets 2
+ * (held-out-2-recipes.ts: other optimisers, trees and sizes, trained by PyTorch) and 3 (new seeds). Each
  * benchmark is a plan (what experiments/llama-family.ts, experiments/sd-family.ts and
  * experiments/lm-families.ts --train train, with the same cache keys), so `openFamilyBenchmark`
  * finds the trained models — or trains the missing ones.
@@ -13,6 +13,7 @@ import type { Progress } from "../../ui/progress.ts";
 import type { TruthGraph } from "../../types.ts";
 import { familyTruth, type FamilyMember } from "./family-member.ts";
 import { HELD_OUT_2_RECIPES } from "./held-out-2-recipes.ts";
+import { HELD_OUT_3_RECIPES } from "./held-out-3-recipes.ts";
 import { LLAMA_RECIPES } from "./llama-family-recipes.ts";
 import { planLlamaFamily } from "./plan-llama-family.ts";
 import { planSdFamily } from "./plan-sd-family.ts";
@@ -35,9 +36,10 @@ export interface FamilyBenchmark {
   /**
    * 0: the rules on the board were chosen on it. 1: held out, set 1 (new seeds and a new recipe,
    * trained after the rules of session 6 were chosen; every rule since has seen them). 2: held
-   * out, set 2 (held-out-2-recipes.ts: defined before any rule was scored on it).
+   * out, set 2 (held-out-2-recipes.ts: defined before any rule was scored on it). 3: held out,
+   * set 3 (held-out-3-recipes.ts: new seeds, defined before the placement default was chosen).
    */
-  readonly heldOutSet: 0 | 1 | 2;
+  readonly heldOutSet: 0 | 1 | 2 | 3;
 }
 
 /** The second seed of the default family (the README's "two seeds"). */
@@ -49,7 +51,7 @@ const HELD_OUT_RECIPES: ReadonlySet<string> = new Set(["hf-adamw"]);
 /** The SD-like chain's seeds: the default's and two more. */
 const SD_SEEDS = [SD_FAMILY_DEFAULTS.seed, 2024, 2025] as const;
 
-/** Every family benchmark: Llama-like, SD-like, then held-out set 2. */
+/** Every family benchmark: Llama-like, SD-like, then held-out sets 2 and 3. */
 export function familyBenchmarks(): FamilyBenchmark[] {
   const out: FamilyBenchmark[] = [];
   for (const [recipe, { settings }] of Object.entries(LLAMA_RECIPES)) {
@@ -80,17 +82,22 @@ export function familyBenchmarks(): FamilyBenchmark[] {
       heldOutSet: 0,
     });
   }
-  for (const [recipe, { settings }] of Object.entries(HELD_OUT_2_RECIPES)) {
-    const name = `set2:${recipe}@${settings.seed}`;
-    out.push({
-      name,
-      kind: "lm",
-      family: `lm-set2-${recipe}`,
-      command: `bun run experiments/lm-families.ts --train --only ${name}`,
-      members: planLlamaFamily(settings),
-      dtype: settings.dtype,
-      heldOutSet: 2,
-    });
+  for (const [set, recipes] of [
+    [2, HELD_OUT_2_RECIPES],
+    [3, HELD_OUT_3_RECIPES],
+  ] as const) {
+    for (const [recipe, { settings }] of Object.entries(recipes)) {
+      const name = `set${set}:${recipe}@${settings.seed}`;
+      out.push({
+        name,
+        kind: "lm",
+        family: `lm-set${set}-${recipe}`,
+        command: `bun run experiments/lm-families.ts --train --only ${name}`,
+        members: planLlamaFamily(settings),
+        dtype: settings.dtype,
+        heldOutSet: set,
+      });
+    }
   }
   return out;
 }

@@ -84,6 +84,7 @@ export const FAMILY_POOLS: readonly FamilyPool[] = [
   { label: "lm held out", kind: "lm", heldOutSet: 1 },
   { label: "chain", kind: "chain", heldOutSet: 0 },
   { label: "held out set 2", heldOutSet: 2 },
+  { label: "held out set 3", heldOutSet: 3 },
 ];
 
 /** Whether a benchmark's row belongs to `pool`. */

@@ -24,7 +24,7 @@ describe("familyBenchmarks", () => {
     const configs = new Set<string>();
     for (const benchmark of benchmarks) {
       familyTruth(benchmark.members);
-      if (benchmark.heldOutSet === 2) continue;
+      if (benchmark.heldOutSet >= 2) continue;
       if (benchmark.kind === "lm") {
         expect(edges(benchmark.members)).toEqual(["codellama>codellama-instruct", "codellama>codellama-python", "llama-2>codellama", "llama-2>llama-2-chat"]);
       } else {
@@ -72,6 +72,20 @@ describe("familyBenchmarks", () => {
     }
     expect(new Set(set2.map((b) => b.family)).size).toBe(6);
     expect(set2.map((b) => b.dtype)).toEqual(["F32", "BF16", "BF16", "F32", "F32", "BF16"]);
+  });
+
+  test("held out set 3: new seeds (2051–2054) of the PyTorch Llama 2 recipe and three set-2 shapes; same trees, no model of theirs trained before", () => {
+    const set3 = benchmarks.filter((b) => b.heldOutSet === 3);
+    expect(set3.map((b) => b.name)).toEqual(["set3:llama-2-torch@2051", "set3:nadam-up@2052", "set3:cpt-chain@2053", "set3:rmsprop-levels@2054"]);
+    const earlier = benchmarks.filter((b) => b.heldOutSet !== 3);
+    const configs = new Set(earlier.flatMap((b) => b.members.map((m) => JSON.stringify(m.config))));
+    for (const b of set3) {
+      expect(b.command).toBe(`bun run experiments/lm-families.ts --train --only ${b.name}`);
+      expect(b.members.every((m) => m.torch !== undefined && !configs.has(JSON.stringify(m.config)))).toBe(true);
+      const shape = b.name === "set3:llama-2-torch@2051" ? "llama:torch@2029" : b.name.replace("set3:", "set2:").replace(/@\d+$/, "");
+      const original = earlier.find((e) => e.name.startsWith(shape))!;
+      expect(edges(b.members)).toEqual(edges(original.members));
+    }
   });
 });
 
