@@ -77,9 +77,9 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         "--sibling-angles <mode>",
-        "rule out a model between two others when they meet at it at an obtuse angle (auto: language models, unless a stage is generalization)",
+        "rule out a model between two others when they meet at it at an obtuse angle (auto: language models, unless a stage is generalization; parent: as auto, but only as the farther one's parent)",
       )
-        .choices(["auto", "on", "off"])
+        .choices(["auto", "on", "off", "parent"])
         .default(DEFAULTS.siblingAngles),
     )
     .addOption(

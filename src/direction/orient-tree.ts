@@ -42,7 +42,7 @@ export interface OrientInput {
   /** D over the kept members. */
   readonly distance: Float64Array;
   readonly choice: DistanceChoice;
-  readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain"> & Partial<Pick<RecoverOptions, "rootTie" | "pairDirection">>;
+  readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain"> & Partial<Pick<RecoverOptions, "rootTie" | "pairDirection" | "siblingAngles">>;
   /** Whether the models are language models (a 2-D embedding matrix): `--pair-direction auto` orients those by pairs. */
   readonly languageModel?: boolean;
   readonly forbidden: Uint8Array | undefined;
@@ -86,7 +86,12 @@ export function orientTree(input: OrientInput): Oriented {
   const stages = kept.map((member) => (rules.first.anyStage ? "specialization" : member.stage));
   const anyStage = rules.first.anyStage && kept.some((member) => member.stage === "auto");
   const rankRule = input.rankMask ? rules.rankPairs : undefined;
-  const { forbidden, siblingPairs } = placementRules({ ...input, k: kept.length, rankDistance: input.choice === "lora" ? distance : undefined });
+  const { forbidden, siblingPairs } = placementRules({
+    ...input,
+    k: kept.length,
+    rankDistance: input.choice === "lora" ? distance : undefined,
+    parentOnly: options.siblingAngles === "parent",
+  });
   const rankPairs =
     input.rankMask && rankRule
       ? {
@@ -170,16 +175,20 @@ export function placementRules(input: {
   readonly forbidden: Uint8Array | undefined;
   readonly angleDistance?: Float64Array;
   readonly rankDistance?: Float64Array;
+  /** `--sibling-angles parent`: an obtuse angle at m rules out m → b only (obtuseShadows). */
+  readonly parentOnly?: boolean;
 }): {
   forbidden: Uint8Array | undefined;
   siblingPairs: number;
 } {
   const between = input.rankDistance && input.k >= 3 ? rankBetween(input.rankDistance, input.k) : undefined;
   const withBetween = between?.includes(1) ? (input.forbidden ? between.map((x, at) => x | input.forbidden![at]!) : between) : input.forbidden;
-  const shadows = input.angleDistance && input.k >= 3 ? obtuseShadows(input.angleDistance, input.k) : undefined;
+  const shadows = input.angleDistance && input.k >= 3 ? obtuseShadows(input.angleDistance, input.k, undefined, input.parentOnly) : undefined;
   if (!shadows?.includes(1)) return { forbidden: withBetween, siblingPairs: 0 };
   const forbidden = withBetween ? shadows.map((x, at) => x | withBetween[at]!) : shadows;
-  return { forbidden, siblingPairs: shadows.reduce((sum, x) => sum + x, 0) / 2 };
+  // A pair counts once: ruled out both ways, or (parentOnly) one way.
+  const pairs = shadows.reduce((sum, x, at) => sum + (x && (input.parentOnly || at % input.k < Math.floor(at / input.k)) ? 1 : 0), 0);
+  return { forbidden, siblingPairs: pairs };
 }
 
 function flip(stage: Stage): Stage {

@@ -24,8 +24,13 @@
 import { assert } from "../errors.ts";
 import { classifyLayer } from "../layers/classify-layer.ts";
 
-/** `--sibling-angles`: auto (language models, unless a stage is generalization), on, off. */
-export type SiblingAngles = "auto" | "on" | "off";
+/**
+ * `--sibling-angles`: auto (language models, unless a stage is generalization), on, off; parent:
+ * where auto applies, but an obtuse angle at m rules out only m as the farther model's parent (b
+ * may still be m's parent: a child continuing m's update — continued training — also puts m
+ * between its parent and its child, the set-2 failure of auto; docs/direction.md).
+ */
+export type SiblingAngles = "auto" | "on" | "off" | "parent";
 
 /** Cosine below which the angle at the middle model counts as obtuse: 0, a right angle (not fitted). */
 export const OBTUSE_COSINE = 0;
@@ -34,10 +39,11 @@ export const OBTUSE_COSINE = 0;
 const COSINE_ROUNDING = 1e-9;
 
 /**
- * k×k (1 = ruled out, symmetric) for a k×k distance `d`: m and b are ruled out when some third
- * model a is nearer to m than b is and the angle at m between a and b is obtuse.
+ * k×k (1 = edge parent → child ruled out) for a k×k distance `d`: m and b are ruled out when some
+ * third model a is nearer to m than b is and the angle at m between a and b is obtuse — both
+ * ways (symmetric), or with `parentOnly` only m → b (m as b's parent).
  */
-export function obtuseShadows(d: Float64Array, k: number, cosine: number = OBTUSE_COSINE): Uint8Array {
+export function obtuseShadows(d: Float64Array, k: number, cosine: number = OBTUSE_COSINE, parentOnly = false): Uint8Array {
   assert(d.length === k * k, "sibling angles: distance matrix size");
   const out = new Uint8Array(k * k);
   const sq = (i: number, j: number) => d[i * k + j]! * d[i * k + j]!;
@@ -49,7 +55,8 @@ export function obtuseShadows(d: Float64Array, k: number, cosine: number = OBTUS
         // law of cosines: cos at m = (|am|² + |mb|² − |ab|²) / (2 |am| |mb|)
         const cos = (sq(a, m) + sq(m, b) - sq(a, b)) / (2 * d[a * k + m]! * d[m * k + b]!);
         if (cos < cosine - COSINE_ROUNDING) {
-          out[m * k + b] = out[b * k + m] = 1;
+          out[m * k + b] = 1;
+          if (!parentOnly) out[b * k + m] = 1;
           break;
         }
       }
@@ -75,6 +82,6 @@ export function angleDistanceFor(
   euclidean: () => Float64Array,
 ): Float64Array | undefined {
   if (option === "off" || stages.length < 3) return undefined;
-  if (option === "auto" && (!languageModel || stages.includes("generalization"))) return undefined;
+  if ((option === "auto" || option === "parent") && (!languageModel || stages.includes("generalization"))) return undefined;
   return euclidean();
 }

@@ -3,7 +3,7 @@ import { DIRECTION_RULES, findDirectionRule, findPairRule, scoreRule } from "../
 import { readPairEvidence } from "../../src/direction/read-pair-evidence.ts";
 import { makeUniform } from "../../src/recover/seeded-random.ts";
 import { defaultRules, MAX_PAIR_TREE, pairRuleFor } from "../../src/direction/default-rule.ts";
-import { directionLine, orientTree } from "../../src/direction/orient-tree.ts";
+import { directionLine, orientTree, placementRules } from "../../src/direction/orient-tree.ts";
 import { readsLayer, ruleScore, type StatisticRule } from "../../src/direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
 import { BRANCHING, CHAIN, STAR, craftedGroup, craftedMembers, type CraftedStats } from "./crafted-group.ts";
@@ -253,5 +253,25 @@ describe("pairRuleFor (--pair-direction)", () => {
     // A tree of a collection's size is left to the per-model policy (k² pairs).
     expect(pairRuleFor(true, { score: "auto", pairDirection: "on" }, MAX_PAIR_TREE)?.name).toBe("pair-tanh");
     expect(pairRuleFor(true, { score: "auto", pairDirection: "on" }, MAX_PAIR_TREE + 1)).toBeUndefined();
+  });
+});
+
+describe("placementRules", () => {
+  test("the sibling-angle pairs: both ways by default, one way (the middle model as the farther one's parent) with parentOnly; a pair counts once", () => {
+    // Points (0,0), (2,1), (10,0): the angle at (2,1) is obtuse, so 1 and 2 are ruled out (docs in obtuse-siblings.ts).
+    const points = [
+      [0, 0],
+      [2, 1],
+      [10, 0],
+    ];
+    const angleDistance = Float64Array.from({ length: 9 }, (_, at) =>
+      Math.hypot(points[Math.floor(at / 3)]![0]! - points[at % 3]![0]!, points[Math.floor(at / 3)]![1]! - points[at % 3]![1]!),
+    );
+    const both = placementRules({ k: 3, forbidden: undefined, angleDistance });
+    expect([...both.forbidden!]).toEqual([0, 0, 0, 0, 0, 1, 0, 1, 0]);
+    expect(both.siblingPairs).toBe(1);
+    const one = placementRules({ k: 3, forbidden: Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 0, 0]), angleDistance, parentOnly: true });
+    expect([...one.forbidden!]).toEqual([0, 1, 0, 0, 0, 1, 0, 0, 0]);
+    expect(one.siblingPairs).toBe(1);
   });
 });

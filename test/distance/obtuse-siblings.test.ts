@@ -23,6 +23,21 @@ describe("obtuseShadows", () => {
     expect([...shadows]).toEqual([0, 0, 0, 0, 0, 1, 0, 1, 0]);
   });
 
+  test("parentOnly: the same triangle rules out only the middle model as the farther one's parent (i → p), not p → i", () => {
+    const shadows = obtuseShadows(
+      distances([
+        [0, 0],
+        [2, 1],
+        [10, 0],
+      ]),
+      3,
+      undefined,
+      true,
+    );
+    // Row = parent, column = child: only [1, 2] (i → p).
+    expect([...shadows]).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0]);
+  });
+
   test("a chain of independent updates (an acute or right angle at the middle) is left alone", () => {
     expect(
       [
@@ -119,5 +134,7 @@ describe("when the rule applies", () => {
     expect(angleDistanceFor("auto", true, ["auto", "auto"], mean)).toBeUndefined();
     expect(angleDistanceFor("on", false, auto, mean)).toBeDefined();
     expect(angleDistanceFor("off", true, auto, mean)).toBeUndefined();
+    expect(angleDistanceFor("parent", true, auto, mean)).toBeDefined();
+    expect(angleDistanceFor("parent", false, auto, mean)).toBeUndefined();
   });
 });

@@ -52,6 +52,7 @@ export function recoverPrepared(tree: PreparedTree, scores: ReadonlyMap<string, 
     angleDistance:
       tree.choice === "lora" ? undefined : angleDistanceFor(DEFAULT_RECOVER_OPTIONS.siblingAngles, tree.languageModel, stages, () => tree.euclidean),
     rankDistance: tree.choice === "lora" ? tree.distance : undefined,
+    parentOnly: DEFAULT_RECOVER_OPTIONS.siblingAngles === "parent",
   });
   const result = recoverTree({
     distance: tree.distance,

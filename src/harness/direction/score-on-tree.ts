@@ -67,6 +67,7 @@ export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean)
       chain: entry.chain,
       rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
       pairDirection: entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection,
+      siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
     },
     languageModel: tree.languageModel,
     forbidden: undefined,

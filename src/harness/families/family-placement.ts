@@ -14,6 +14,8 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "defaults", overrides: {} },
   // The sibling-angle rule (src/distance/obtuse-siblings.ts) is on by default for language models: this is without it.
   { name: "--sibling-angles off", overrides: { siblingAngles: "off" } },
+  // The rule one way only: an obtuse angle at m rules out m as the farther model's parent (lmset3's candidate C).
+  { name: "--sibling-angles parent", overrides: { siblingAngles: "parent" } },
   // Language models are oriented by pair-tanh by default (src/direction/pair-rule.ts): this is the per-model policy.
   { name: "--pair-direction off", overrides: { pairDirection: "off" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
