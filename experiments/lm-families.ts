@@ -17,7 +17,7 @@
  *                (src/harness/families/family-angles.ts): chains must not be obtuse, siblings are
  *   6. report    the tables on the terminal and reports/data/lm-families/results.json
  *
- * Usage: bun run experiments/lm-families.ts [--train | --train-only] [--variants] [--only a,b] [--reports DIR] [--cache DIR]
+ * Usage: bun run experiments/lm-families.ts [--train | --train-only] [--variants] [--only a,b] [--settings a,b] [--reports DIR] [--cache DIR]
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -38,11 +38,20 @@ const program = experimentCommand("lm-families", "Placement and orientation of e
   .option("--train", "train the families missing from the cache (else they are skipped)")
   .option("--train-only", "train the missing families and stop: nothing is recovered or scored (a held-out set is frozen before any rule sees it)")
   .option("--variants", "also measure placement by each candidate distance variant and layer set (no direction prior)")
-  .option("--only <names>", "comma-separated benchmark names or prefixes (e.g. llama:torch,sd@)");
+  .option("--only <names>", "comma-separated benchmark names or prefixes (e.g. llama:torch,sd@)")
+  .option("--settings <words>", "comma-separated: run only the settings whose name contains one (e.g. defaults,sibling-angles); default every one");
 
 async function main(
-  options: CommonCliOptions & { readonly train?: boolean; readonly trainOnly?: boolean; readonly variants?: boolean; readonly only?: string },
+  options: CommonCliOptions & {
+    readonly train?: boolean;
+    readonly trainOnly?: boolean;
+    readonly variants?: boolean;
+    readonly only?: string;
+    readonly settings?: string;
+  },
 ): Promise<void> {
+  const settingWords = options.settings?.split(",").filter((word) => word !== "");
+  const settings = settingWords ? FAMILY_SETTINGS.filter((s) => settingWords.some((word) => s.name.includes(word))) : FAMILY_SETTINGS;
   const store = new ArtifactStore(options.cache, { log: () => {}, now: () => performance.now() });
   const wanted = options.only?.split(",").filter((word) => word !== "");
   const rows = [];
@@ -60,7 +69,7 @@ async function main(
     const { releasePath, truth } = await openFamilyBenchmark(benchmark, { store, progress: lineProgress() });
     if (options.trainOnly) continue;
     const models = await discoverModels([releasePath]);
-    rows.push(await familyPlacement(benchmark, models, truth));
+    rows.push(await familyPlacement(benchmark, models, truth, settings));
     training.push({ benchmark: benchmark.name, ...(await trainingCost(benchmark, releasePath)), parameters: rows.at(-1)!.parameters });
     if (benchmark.kind === "lm") angles.push({ benchmark: benchmark.name, angles: await familyAngles(models, truth) });
     if (options.variants)
@@ -71,11 +80,11 @@ async function main(
   process.stdout.write(
     `${formatTable("Size and training (the trainers' own ms/step × steps, summed over the family)", ["benchmark", "parameters", "steps", "train CPU-minutes"], trainingRows).join("\n")}\n\n`,
   );
-  process.stdout.write(`${placementTable(rows)}\n\n${angleTable(angles)}\n`);
+  process.stdout.write(`${placementTable(rows, settings)}\n\n${angleTable(angles)}\n`);
   if (options.variants) process.stdout.write(`\n${variantTable(variants)}\n`);
   const dataDir = join(options.reports, "data", "lm-families");
   await mkdir(dataDir, { recursive: true });
-  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings: FAMILY_SETTINGS, rows, training, variants, angles }, null, 1)}\n`);
+  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings, rows, training, variants, angles }, null, 1)}\n`);
 }
 
 /**
