@@ -2,8 +2,8 @@
  * `mother recover --sibling-angles`: three language models (a 2-D token embedding) where a short
  * fine-tune i drifts a quarter of the way toward its long sibling p: every pairwise distance
  * makes the chain c → i → p, the angle at i between c and p is obtuse, so by default (auto: a
- * language model) i and p are kept apart and both hang under c; `off` gives the chain, and a
- * ViT (no 2-D embedding) is left alone under auto.
+ * language model) i and p are kept apart and both hang under c; `off` gives the chain, `parent`
+ * rules out only i → p, and a ViT (no 2-D embedding) is left alone under auto.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -77,5 +77,13 @@ describe("mother recover --sibling-angles", () => {
     expect(undirected(vit.stdout)).toEqual(["c-i", "i-p"]);
     const on = await mother("recover", join(dir, "vit"), "--no-cache", "--sibling-angles", "on");
     expect(undirected(on.stdout)).toEqual(["c-i", "c-p"]);
+  }, 30_000);
+
+  test("parent: the short sibling is not the long one's parent (i → p ruled out, one pair)", async () => {
+    const run = await mother("recover", join(dir, "lm"), "--no-cache", "--sibling-angles", "parent");
+    expect(run.code).toBe(0);
+    const edges = JSON.parse(run.stdout).edges as { parent: string; child: string }[];
+    expect(edges.some((e) => e.parent === "i" && e.child === "p")).toBe(false);
+    expect(run.stderr).toContain("1 model pair(s) kept from being parent and child");
   }, 30_000);
 });
