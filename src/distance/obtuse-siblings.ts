@@ -25,10 +25,10 @@ import { assert } from "../errors.ts";
 import { classifyLayer } from "../layers/classify-layer.ts";
 
 /**
- * `--sibling-angles`: auto (language models, unless a stage is generalization), on, off; parent:
- * where auto applies, but an obtuse angle at m rules out only m as the farther model's parent (b
- * may still be m's parent: a child continuing m's update — continued training — also puts m
- * between its parent and its child, the set-2 failure of auto; docs/direction.md).
+ * `--sibling-angles`: auto (language models, unless a stage is generalization), on, off; parent
+ * (the default): where auto applies, but an obtuse angle at m rules out only m as the farther
+ * model's parent (b may still be m's parent: a child continuing m's update — continued training —
+ * also puts m between its parent and its child, the set-2 failure of auto; docs/direction.md).
  */
 export type SiblingAngles = "auto" | "on" | "off" | "parent";
 

@@ -177,7 +177,7 @@ describe("the sibling-angle rule (angleDistance)", () => {
   const euclidean = Float64Array.from({ length: 9 }, (_, at) =>
     Math.hypot(points[Math.floor(at / 3)]![0]! - points[at % 3]![0]!, points[Math.floor(at / 3)]![1]! - points[at % 3]![1]!),
   );
-  const orient = (angleDistance: Float64Array | undefined) => {
+  const orient = (angleDistance: Float64Array | undefined, siblingAngles: "auto" | "parent" = "auto") => {
     const layer = [0, 1, 1].map((d) => ({ kurtosis: 5 - d }));
     const members = craftedMembers(3, "specialization");
     return orientTree({
@@ -186,7 +186,7 @@ describe("the sibling-angle rule (angleDistance)", () => {
       kept: members,
       distance: CHAIN.distance,
       choice: "ft",
-      options: { ...OPTIONS, score: "kurtosis" },
+      options: { ...OPTIONS, score: "kurtosis", siblingAngles },
       forbidden: undefined,
       rankMask: undefined,
       ...(angleDistance ? { angleDistance } : {}),
@@ -196,6 +196,10 @@ describe("the sibling-angle rule (angleDistance)", () => {
   test("without it the chain; with it both hang under m0 (the rule can fail: it changes the tree)", () => {
     expect([...orient(undefined).tree.parent]).toEqual([-1, 0, 1]);
     expect([...orient(euclidean).tree.parent]).toEqual([-1, 0, 0]);
+  });
+
+  test("parent (one way): only m1 → m2 is ruled out, so here the chain's edges stay, turned the other way (m2 → m1 → m0)", () => {
+    expect([...orient(euclidean, "parent").tree.parent]).toEqual([1, 2, -1]);
   });
 });
 

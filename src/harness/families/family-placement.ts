@@ -12,10 +12,10 @@ import { recoverFamily, type RecoveryVariant } from "./recover-family.ts";
 /** The settings every benchmark is recovered with: the defaults first, then one flag each. */
 export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "defaults", overrides: {} },
-  // The sibling-angle rule (src/distance/obtuse-siblings.ts) is on by default for language models: this is without it.
+  // The sibling-angle rule (src/distance/obtuse-siblings.ts) is on by default for language models, one way (parent): this is without it.
   { name: "--sibling-angles off", overrides: { siblingAngles: "off" } },
-  // The rule one way only: an obtuse angle at m rules out m as the farther model's parent (lmset3's candidate C).
-  { name: "--sibling-angles parent", overrides: { siblingAngles: "parent" } },
+  // Both ways: the default before held-out set 3 (an obtuse angle at m rules out m–b, not only m → b).
+  { name: "--sibling-angles auto", overrides: { siblingAngles: "auto" } },
   // Language models are oriented by pair-tanh by default (src/direction/pair-rule.ts): this is the per-model policy.
   { name: "--pair-direction off", overrides: { pairDirection: "off" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
