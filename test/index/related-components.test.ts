@@ -32,6 +32,32 @@ async function exactRelative(a: Parameters<typeof fingerprintLayers>[0], b: Para
   return quantileOfSorted(values.sort(), 0.25);
 }
 
+/**
+ * `clusters` trees of `size` models each: a Gaussian centre per tree (seed centreSeed + tree) plus `spread` times
+ * Gaussian noise per model (seed noiseSeed + tree · size + model), in tree order; `interleaved` deals them out one
+ * per tree in turn, so that neighbours are not neighbours in index order.
+ */
+function clusteredModels(
+  clusters: number,
+  size: number,
+  layers: number,
+  spread: number,
+  centreSeed: number,
+  noiseSeed: number,
+  interleaved: boolean,
+): Comparable[] {
+  const models: Comparable[] = [];
+  for (let c = 0; c < clusters; c++) {
+    const centre = makeGaussian(layers * SAMPLES_PER_LAYER, centreSeed + c);
+    for (let m = 0; m < size; m++) {
+      const noise = makeGaussian(layers * SAMPLES_PER_LAYER, noiseSeed + c * size + m);
+      models.push({ samples: Float32Array.from(centre, (x, i) => x + spread * noise[i]!), rms: new Float64Array(layers).fill(1) });
+    }
+  }
+  if (!interleaved) return models;
+  return Array.from({ length: models.length }, (_, i) => models[(i % clusters) * size + Math.floor(i / clusters)]!);
+}
+
 describe("related components from fingerprints", () => {
   test("the estimate follows the exact relative distance, and the components are the exact rule's", async () => {
     const set = join(dir, "trees");
@@ -61,18 +87,7 @@ describe("related components from fingerprints", () => {
   });
 
   test("nearest neighbours find the same components as every pair on 25 clusters of 20", () => {
-    const layers = 4;
-    const models: Comparable[] = [];
-    for (let c = 0; c < 25; c++) {
-      const centre = makeGaussian(layers * SAMPLES_PER_LAYER, 1000 + c);
-      for (let m = 0; m < 20; m++) {
-        const noise = makeGaussian(layers * SAMPLES_PER_LAYER, 50_000 + c * 20 + m);
-        models.push({ samples: Float32Array.from(centre, (x, i) => x + 0.3 * noise[i]!), rms: new Float64Array(layers).fill(1) });
-      }
-    }
-    // Interleave the clusters so that neighbours are not neighbours in index order.
-    const order = Array.from({ length: models.length }, (_, i) => (i % 25) * 20 + Math.floor(i / 25));
-    const shuffled = order.map((i) => models[i]!);
+    const shuffled = clusteredModels(25, 20, 4, 0.3, 1000, 50_000, true);
     const every = relatedComponentsOf(shuffled, { everyPairUpTo: Infinity });
     const nearest = relatedComponentsOf(shuffled, { everyPairUpTo: 0 });
     const hnsw = relatedComponentsOf(shuffled, { everyPairUpTo: 0, exactNeighboursUpTo: 0 });
@@ -109,15 +124,7 @@ describe("related components from fingerprints", () => {
 
   test("tight, far-apart trees inserted tree after tree are all found (no HNSW island is left out)", () => {
     // The 3,000-model benchmark set once left one tree of 20 unreachable to the graph's greedy search.
-    const layers = 4;
-    const models: Comparable[] = [];
-    for (let c = 0; c < 150; c++) {
-      const centre = makeGaussian(layers * SAMPLES_PER_LAYER, 7000 + c);
-      for (let m = 0; m < 20; m++) {
-        const noise = makeGaussian(layers * SAMPLES_PER_LAYER, 90_000 + c * 20 + m);
-        models.push({ samples: Float32Array.from(centre, (x, i) => x + 0.1 * noise[i]!), rms: new Float64Array(layers).fill(1) });
-      }
-    }
+    const models = clusteredModels(150, 20, 4, 0.1, 7000, 90_000, false);
     const { components } = relatedComponentsOf(models, { everyPairUpTo: 0, exactNeighboursUpTo: 0 });
     expect(components).toEqual(Array.from({ length: 150 }, (_, c) => Array.from({ length: 20 }, (_, m) => c * 20 + m)));
   });
@@ -135,17 +142,7 @@ describe("related components from fingerprints", () => {
   });
 
   test("found in slices between turns of the event loop, the components are those of one pass (513 models: a last slice of one)", async () => {
-    const layers = 3;
-    const models: Comparable[] = [];
-    for (let c = 0; c < 27; c++) {
-      const centre = makeGaussian(layers * SAMPLES_PER_LAYER, 3000 + c);
-      for (let m = 0; m < 19; m++) {
-        const noise = makeGaussian(layers * SAMPLES_PER_LAYER, 70_000 + c * 19 + m);
-        models.push({ samples: Float32Array.from(centre, (x, i) => x + 0.3 * noise[i]!), rms: new Float64Array(layers).fill(1) });
-      }
-    }
-    const order = Array.from({ length: models.length }, (_, i) => (i % 27) * 19 + Math.floor(i / 27));
-    const shuffled = order.map((i) => models[i]!);
+    const shuffled = clusteredModels(27, 19, 3, 0.3, 3000, 70_000, true);
     let turns = 0;
     const ticking = setInterval(() => turns++, 0);
     const yielding = await relatedComponentsYielding(shuffled, { everyPairUpTo: 0, exactNeighboursUpTo: 0 });
