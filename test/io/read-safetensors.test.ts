@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readFile, truncate } from "node:fs/promises";
+import { mkdir, readFile, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { openSafetensorsFile, readSafetensorsHeader, readTensor, TensorScratch } from "../../src/io/read-safetensors.ts";
@@ -196,5 +196,11 @@ describe("corrupt files are rejected with the file and the problem", () => {
   test("a missing file", async () => {
     const file = join(await temporaryFolder(), "absent.safetensors");
     await expectMotherError(() => openSafetensorsFile(file), file, /cannot read file \(ENOENT\)/);
+  });
+
+  test("a folder named like a file: opened, then refused by its kind (the header read is one descriptor)", async () => {
+    const file = join(await temporaryFolder(), "folder.safetensors");
+    await mkdir(file);
+    await expectMotherError(() => openSafetensorsFile(file), file, /not a regular file/);
   });
 });
