@@ -18,9 +18,10 @@
  * `bun -e 0`, ~0.03 s), and the answer is kept beside the kernel builds, named by the build's
  * revision: a Bun without the option runs every command as before, FTL on, instead of failing.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
+import { entriesOf, looksLarge } from "../io/set-glance.ts";
 import { KERNEL_CACHE_FOLDER } from "../kernels/kernel-cache.ts";
 
 /** The JSC option (as Bun reads it from the environment) that turns the FTL tier off. */
@@ -40,15 +41,6 @@ export interface Ended {
 export type RunSync = (command: string[], env: Record<string, string | undefined>, streams?: "inherit" | "ignore") => Ended;
 
 const runSync: RunSync = (command, env, streams = "inherit") => Bun.spawnSync(command, { env, stdio: [streams, streams, streams] });
-
-/** Entries of a folder (0 for anything else): a folder of that many entries likely holds that many models. */
-function entriesOf(path: string): number {
-  try {
-    return readdirSync(path).length;
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * Whether this Bun build accepts FTL_OPTION: the answer kept in `folder` under the build's
@@ -90,7 +82,7 @@ export function relaunchWithoutFtl(
   if (argv[2] !== "recover" || env[FTL_OPTION] !== undefined) return undefined;
   const words = argv.slice(3);
   const fromIndex = words.some((word) => word === "--index" || word.startsWith("--index="));
-  if (!fromIndex && words.length < LARGE_SET_MODELS && words.reduce((sum, word) => sum + entries(word), 0) < LARGE_SET_MODELS) return undefined;
+  if (!fromIndex && !looksLarge(words, LARGE_SET_MODELS, entries)) return undefined;
   if (!accepts()) return undefined;
   const ended = run([process.execPath, ...argv.slice(1)], { ...env, [FTL_OPTION]: "0" });
   if (ended.exitCode !== null) return ended.exitCode;

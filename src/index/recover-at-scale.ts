@@ -10,8 +10,8 @@
  * tree, place-adapters.ts). Only with `--trees auto` and without `--stats` (whose entropy needs
  * the layer pass); other options take the ordinary path (recover.ts), whatever the set's size.
  */
-import { readdir } from "node:fs/promises";
 import { resolve } from "node:path";
+import { looksLarge } from "../io/set-glance.ts";
 import { locateModels, type ModelLocation, noteEmptyTensors, openLocatedModels, sortedLocations } from "../io/discover-models.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
 import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
@@ -29,20 +29,6 @@ export const FINGERPRINT_FIRST_MODELS = 300;
 /** Side effects of a large recovery: the layer pass's (recover.ts), and the fingerprints' progress in models. */
 export interface ScaleEffects extends RecoverEffects {
   readonly fingerprinted?: (done: number, total: number) => void;
-}
-
-/** Whether `paths` hold `from` entries or more, at a glance (one readdir each, names only): a folder of that many entries likely holds that many models. */
-async function looksLarge(paths: readonly string[], from: number): Promise<boolean> {
-  if (paths.length >= from) return true;
-  const entries = await Promise.all(
-    paths.map((path) =>
-      readdir(path).then(
-        (names) => names.length,
-        () => 0,
-      ),
-    ),
-  );
-  return entries.reduce((sum, count) => sum + count, 0) >= from;
 }
 
 /**
@@ -69,7 +55,7 @@ export async function recoverAtScale(
     mark("threads started");
     return started;
   };
-  const early = (await looksLarge(paths, from)) ? await startThreads() : undefined;
+  const early = looksLarge(paths, from) ? await startThreads() : undefined;
   const located = await Promise.all(paths.map(locateModels)).then(
     (lists) => lists.flat(),
     (error: unknown) => {

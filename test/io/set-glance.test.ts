@@ -1,0 +1,28 @@
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { entriesOf, looksLarge } from "../../src/io/set-glance.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
+
+const dir = temporaryFolder("mother-glance-");
+
+describe("a glance at a set's size", () => {
+  test("a folder counts its entries (hidden ones too); a file or a missing path counts none", () => {
+    const set = join(dir, "set");
+    mkdirSync(set);
+    for (const name of ["a", "b", ".hidden"]) mkdirSync(join(set, name));
+    writeFileSync(join(set, "c.safetensors"), "");
+    expect(entriesOf(set)).toBe(4);
+    expect(entriesOf(join(set, "c.safetensors"))).toBe(0);
+    expect(entriesOf(join(dir, "absent"))).toBe(0);
+  });
+
+  test("large from `from` paths, or `from` entries summed over the paths", () => {
+    const sizes: Record<string, number> = { "a/": 2, "b/": 1 };
+    const entries = (path: string) => sizes[path] ?? 0;
+    expect(looksLarge(["a/", "b/"], 3, entries)).toBe(true);
+    expect(looksLarge(["a/", "b/"], 4, entries)).toBe(false);
+    expect(looksLarge(["x", "y", "z", "w"], 4, entries)).toBe(true);
+    expect(looksLarge([], 1, entries)).toBe(false);
+  });
+});
