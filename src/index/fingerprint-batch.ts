@@ -8,26 +8,23 @@ import { type EmptyTensor, type ModelLocation, openLocation } from "../io/discov
 import { failureOf } from "../workers/worker-pool.ts";
 import { fingerprintModel, type Fingerprint } from "./fingerprint.ts";
 
-/** Fingerprints one batch of models in this thread, in order (`digest`: see fingerprintModel). */
-export async function fingerprintBatch(models: readonly ModelSource[], digest = true): Promise<Fingerprint[]> {
+/** Fingerprints one batch of models in this thread, in order (`digest`: see fingerprintModel); `at` follows the model being read. */
+export async function fingerprintBatch(models: readonly ModelSource[], digest = true, at: { path: string } = { path: "" }): Promise<Fingerprint[]> {
   const fingerprints: Fingerprint[] = [];
-  for (const model of models) fingerprints.push(await fingerprintModel(model, { digest }));
+  for (const model of models) {
+    at.path = model.path;
+    fingerprints.push(await fingerprintModel(model, { digest }));
+  }
   return fingerprints;
 }
 
 /** A worker's answer to a batch to fingerprint: the fingerprints (their samples transferred, not copied), or the failure at the model being read. */
-export async function fingerprintMessage(models: readonly ModelSource[], digest = true): Promise<[answer: unknown, transfer: Transferable[]]> {
-  const fingerprints: Fingerprint[] = [];
-  let path = models[0]?.path ?? "(no model)";
-  try {
-    for (const model of models) {
-      path = model.path;
-      fingerprints.push(await fingerprintModel(model, { digest }));
-    }
-    return [{ result: fingerprints }, fingerprints.map((f) => f.samples.buffer as ArrayBuffer)];
-  } catch (error) {
-    return [{ failure: failureOf(error, path) }, []];
-  }
+export function fingerprintMessage(models: readonly ModelSource[], digest = true): Promise<[answer: unknown, transfer: Transferable[]]> {
+  return answerOf(
+    models[0]?.path,
+    (at) => fingerprintBatch(models, digest, at),
+    (fingerprints) => fingerprints,
+  );
 }
 
 /** Located models opened and fingerprinted by a thread (fingerprintLocated): the fingerprints, and what opening them had to say. */
@@ -56,11 +53,24 @@ export async function fingerprintLocated(located: readonly ModelLocation[], at: 
 }
 
 /** A worker's answer to located models to fingerprint: fingerprintLocated's result (samples transferred), or the failure at the model being read. */
-export async function fingerprintLocatedMessage(located: readonly ModelLocation[]): Promise<[answer: unknown, transfer: Transferable[]]> {
-  const at = { path: located[0]?.path ?? "(no model)" };
+export function fingerprintLocatedMessage(located: readonly ModelLocation[]): Promise<[answer: unknown, transfer: Transferable[]]> {
+  return answerOf(
+    located[0]?.path,
+    (at) => fingerprintLocated(located, at),
+    (result) => result.fingerprints,
+  );
+}
+
+/** `run`'s result as a worker posts it, the samples of its fingerprints transferred; or the failure at the model `at` names (`first` until one is read). */
+async function answerOf<R>(
+  first: string | undefined,
+  run: (at: { path: string }) => Promise<R>,
+  fingerprintsOf: (result: R) => readonly Fingerprint[],
+): Promise<[answer: unknown, transfer: Transferable[]]> {
+  const at = { path: first ?? "(no model)" };
   try {
-    const result = await fingerprintLocated(located, at);
-    return [{ result }, result.fingerprints.map((f) => f.samples.buffer as ArrayBuffer)];
+    const result = await run(at);
+    return [{ result }, fingerprintsOf(result).map((f) => f.samples.buffer as ArrayBuffer)];
   } catch (error) {
     return [{ failure: failureOf(error, at.path) }, []];
   }
