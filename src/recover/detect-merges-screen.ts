@@ -192,12 +192,7 @@ export class MergeScreen {
           this.k,
           Int32Array.from([...set, child]),
           set.length + 1,
-          slack,
-          nearer ?? 0,
-          nearer === undefined ? 0 : 1,
-          search.maxParents,
-          search.minStepGain,
-          search.mergeResidual,
+          ...searchArguments(slack, nearer, search),
         )
       : this.gatheredFit(child, set, slack, nearer, search);
     return verdict < 0 ? undefined : verdict === 1;
@@ -207,19 +202,7 @@ export class MergeScreen {
   private gatheredFit(child: number, set: readonly number[], slack: number, nearer: number | undefined, search: ScreenSearch): number {
     const native = this.native ?? bug("a native search without native kernels");
     const { products, offsets, n } = this.gather(child, set);
-    return native.screenFit(
-      products,
-      offsets,
-      this.reference,
-      this.reference.length,
-      n,
-      slack,
-      nearer ?? 0,
-      nearer === undefined ? 0 : 1,
-      search.maxParents,
-      search.minStepGain,
-      search.mergeResidual,
-    );
+    return native.screenFit(products, offsets, this.reference, this.reference.length, n, ...searchArguments(slack, nearer, search));
   }
 
   /** Layer-major copies of the products: products[l·n² + i·n + j] = P(members i, j) of layer l, offsets[l·n + i] = u; members set[0…m−1], then c. */
@@ -250,6 +233,11 @@ export interface ScreenSearch {
   readonly maxParents: number;
   readonly minStepGain: number;
   readonly mergeResidual: number;
+}
+
+/** The native searches' last arguments: slack, `nearer` (0 when not known) and whether it is known, then the search's rules. */
+function searchArguments(slack: number, nearer: number | undefined, search: ScreenSearch): [number, number, number, number, number, number] {
+  return [slack, nearer ?? 0, nearer === undefined ? 0 : 1, search.maxParents, search.minStepGain, search.mergeResidual];
 }
 
 /** Up to this many models a tree's products are all computed at once (k² pairs; a large tree asks for ~11² per child). */
