@@ -70,7 +70,8 @@ function samplesInto(jobs: readonly LayerJob[], models: readonly number[], memor
       const tensor = job.tensors[m]!;
       const held = heldF32(tensor, counts[l]!);
       if (held) {
-        widenInto(joined[i]!, held, offsets[l]!);
+        // Widened to f64 exactly by the typed arrays' own converting copy (2.5–3× the speed of a JavaScript loop here).
+        joined[i]!.set(held, offsets[l]!);
         continue;
       }
       const stream = openTensorStream(tensor);
@@ -82,11 +83,6 @@ function samplesInto(jobs: readonly LayerJob[], models: readonly number[], memor
     }
   }
   return joined.map((values) => counts.map((count, l) => values.subarray(offsets[l]!, offsets[l]! + count)));
-}
-
-/** out[at …] = values, widened to f64 (exactly): the typed arrays' own converting copy, 2.5–3× the speed of a JavaScript loop here. */
-function widenInto(out: Float64Array, values: Float32Array, at: number): void {
-  out.set(values, at);
 }
 
 /** The first `count` values of an f32 tensor whose file is held (held-files.ts) and aligned, as a view; else undefined. */
