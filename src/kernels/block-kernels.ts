@@ -131,19 +131,8 @@ export class BlockKernels extends KernelMemory {
       shifts[m] = chunk.shift;
       scales[m] = chunk.integer ? 0 : chunk.scale;
     }
-    for (const group of plan.pairwise) for (const pointer of group.pointers) this.address(pointer, count * 4);
-    const at = (pointer: number, bytes: number) => this.address(pointer, bytes);
-    native.layerChunk(
-      this.base,
-      at(plan.plan, plan.models * 16),
-      plan.models,
-      count,
-      at(plan.shifts, plan.models * 8),
-      at(plan.scales, plan.models * 8),
-      at(plan.groups, plan.pairwise.length * 12),
-      plan.pairwise.length,
-      at(plan.states, plan.models * POWER_STATE_BYTES),
-    );
+    const at = this.planAddresses(plan, count);
+    native.layerChunk(this.base, at.plan, plan.models, count, at.shifts, at.scales, at.groups, plan.pairwise.length, at.states);
     return this.f64(plan.scales, plan.models).slice();
   }
 
@@ -229,9 +218,8 @@ export class BlockKernels extends KernelMemory {
         m * STREAM_FIELDS,
       );
     }
-    for (const group of plan.pairwise) for (const pointer of group.pointers) this.address(pointer, chunk * 4);
+    const at = this.planAddresses(plan, chunk);
     const [shiftsIn, scalesInOut, failure] = [Float64Array.from(shifts), Float64Array.from(scales), new Float64Array(2)];
-    const at = (pointer: number, bytes: number) => this.address(pointer, bytes);
     const code = native.layerStream(
       this.base,
       described,
@@ -241,11 +229,11 @@ export class BlockKernels extends KernelMemory {
       chunk,
       shiftsIn,
       scalesInOut,
-      at(plan.plan, plan.models * 16),
-      at(plan.scales, plan.models * 8),
-      at(plan.groups, plan.pairwise.length * 12),
+      at.plan,
+      at.scales,
+      at.groups,
       plan.pairwise.length,
-      at(plan.states, plan.models * POWER_STATE_BYTES),
+      at.states,
       failure,
     );
     for (let m = 0; m < scales.length; m++) scales[m] = scalesInOut[m]!;
@@ -253,5 +241,17 @@ export class BlockKernels extends KernelMemory {
     if (code === 1) return { model: failure[0]!, read: failure[1]! };
     if (code === 2) return { model: failure[0]!, errno: failure[1]! };
     throw new RangeError(`layerStream: a chunk did not fit its model's window (code ${code})`);
+  }
+
+  /** The plan's native addresses, bounds-checked with its pairwise accumulators' inputs of `values` f32 each (layerChunk and layerStream). */
+  private planAddresses(plan: ChunkPlan, values: number): { plan: number; shifts: number; scales: number; groups: number; states: number } {
+    for (const group of plan.pairwise) for (const pointer of group.pointers) this.address(pointer, values * 4);
+    return {
+      plan: this.address(plan.plan, plan.models * 16),
+      shifts: this.address(plan.shifts, plan.models * 8),
+      scales: this.address(plan.scales, plan.models * 8),
+      groups: this.address(plan.groups, plan.pairwise.length * 12),
+      states: this.address(plan.states, plan.models * POWER_STATE_BYTES),
+    };
   }
 }
