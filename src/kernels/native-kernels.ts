@@ -91,30 +91,18 @@ export interface NativeKernels {
     reference: Float64Array,
   ): void;
   /**
-   * The merge screen's greedy search on one child's products (tree-kernels.c, the TypeScript
-   * greedyFit operation for operation): 1 a fit, 0 none, −1 undecided without `nearer`.
+   * The merge screen's greedy search on one child's `count` products (tree-kernels.c, the TypeScript
+   * greedyFit operation for operation): gathered for the child (`members` null), or every product of
+   * a tree of `models` as screenProducts lays them out, `members` (set, then child) naming the
+   * models — nothing gathered. 1 a fit, 0 none, −1 undecided without `nearer`.
    */
   screenFit(
     products: Float64Array,
     offsets: Float64Array,
     reference: Float64Array,
     layers: number,
-    members: number,
-    slack: number,
-    nearer: number,
-    nearerKnown: number,
-    maxParents: number,
-    minStepGain: number,
-    mergeResidual: number,
-  ): number;
-  /** screenFit on every product of the tree as screenProducts lays them out, `members` (set, then child) naming the models: nothing gathered. */
-  screenFitMembers(
-    products: Float64Array,
-    offsets: Float64Array,
-    reference: Float64Array,
-    layers: number,
     models: number,
-    members: Int32Array,
+    members: Int32Array | null,
     count: number,
     slack: number,
     nearer: number,
@@ -242,10 +230,6 @@ function open(path: string): NativeKernels | undefined {
     },
     mother_layer_dots: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
     mother_screen_fit: {
-      args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.i32, FFIType.i32, FFIType.f64, FFIType.f64],
-      returns: FFIType.i32,
-    },
-    mother_screen_fit_members: {
       args: [
         FFIType.ptr,
         FFIType.ptr,
@@ -310,7 +294,6 @@ function open(path: string): NativeKernels | undefined {
     layerDots: symbols.mother_layer_dots,
     screenProducts: symbols.mother_screen_products,
     screenFit: symbols.mother_screen_fit,
-    screenFitMembers: symbols.mother_screen_fit_members,
     rankAboveFloor: symbols.mother_rank_above_floor,
     rankDifferences: symbols.mother_rank_differences,
     addressOf: (buffer) => ptr(buffer),

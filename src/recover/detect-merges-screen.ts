@@ -19,7 +19,6 @@
  * and stop here; a child that passes is searched again exactly as before (fitMerge), so the
  * merges found are bit for bit those of the full search.
  */
-import { bug } from "../errors.ts";
 import { loadedNativeKernels, type NativeKernels } from "../kernels/native-kernels.ts";
 
 /** One layer's inner products as the greedy search reads them (regressor 0 = p₁, a > 0 = p_a − p₁, target c − p₁). */
@@ -183,26 +182,23 @@ export class MergeScreen {
     if (!this.native) return undefined;
     // Every product known: the search reads them where they lie (gathering a child's copies was ~5 % of a small tree).
     const all = this.all;
-    const verdict = all
-      ? this.native.screenFitMembers(
-          all.pairs,
-          all.offsets,
-          this.reference,
-          this.reference.length,
-          this.k,
-          Int32Array.from([...set, child]),
-          set.length + 1,
-          ...searchArguments(slack, nearer, search),
-        )
-      : this.gatheredFit(child, set, slack, nearer, search);
+    const { products, offsets } = all ? { products: all.pairs, offsets: all.offsets } : this.gather(child, set);
+    const verdict = this.native.screenFit(
+      products,
+      offsets,
+      this.reference,
+      this.reference.length,
+      this.k,
+      all ? Int32Array.from([...set, child]) : null,
+      set.length + 1,
+      slack,
+      nearer ?? 0,
+      nearer === undefined ? 0 : 1,
+      search.maxParents,
+      search.minStepGain,
+      search.mergeResidual,
+    );
     return verdict < 0 ? undefined : verdict === 1;
-  }
-
-  /** The native search on one child's gathered products (the products are computed as asked for). */
-  private gatheredFit(child: number, set: readonly number[], slack: number, nearer: number | undefined, search: ScreenSearch): number {
-    const native = this.native ?? bug("a native search without native kernels");
-    const { products, offsets, n } = this.gather(child, set);
-    return native.screenFit(products, offsets, this.reference, this.reference.length, n, ...searchArguments(slack, nearer, search));
   }
 
   /** Layer-major copies of the products: products[l·n² + i·n + j] = P(members i, j) of layer l, offsets[l·n + i] = u; members set[0…m−1], then c. */
@@ -233,11 +229,6 @@ export interface ScreenSearch {
   readonly maxParents: number;
   readonly minStepGain: number;
   readonly mergeResidual: number;
-}
-
-/** The native searches' last arguments: slack, `nearer` (0 when not known) and whether it is known, then the search's rules. */
-function searchArguments(slack: number, nearer: number | undefined, search: ScreenSearch): [number, number, number, number, number, number] {
-  return [slack, nearer ?? 0, nearer === undefined ? 0 : 1, search.maxParents, search.minStepGain, search.mergeResidual];
 }
 
 /** Up to this many models a tree's products are all computed at once (k² pairs; a large tree asks for ~11² per child). */

@@ -387,17 +387,13 @@ static int32_t screen_search(const screen_table *t, int32_t layers, double slack
   return 0;
 }
 
-/* The search on one child's gathered products (MergeScreen.gather's layout). */
-int32_t mother_screen_fit(const double *products, const double *offsets, const double *reference, int32_t layers, int32_t n, double slack,
-                          double nearer, int32_t nearer_known, int32_t max_parents, double min_step_gain, double merge_residual) {
-  const screen_layers s = {products, offsets, reference, NULL, n, 0, layers};
-  return screen_fit(&s, slack, nearer, nearer_known, max_parents, min_step_gain, merge_residual);
-}
-
-/* The search on every product of the tree (screenProducts' layout), members[0 … n − 2] the set and members[n − 1] the child: nothing gathered. */
-int32_t mother_screen_fit_members(const double *products, const double *offsets, const double *reference, int32_t layers, int32_t k, const int32_t *members,
-                                  int32_t n, double slack, double nearer, int32_t nearer_known, int32_t max_parents, double min_step_gain,
-                                  double merge_residual) {
-  const screen_layers s = {products, offsets, reference, members, n, k, layers};
+/*
+ * The search on one child's n products: gathered for it (`members` NULL, MergeScreen.gather's
+ * layout; k unread) or read in place from every product of a tree of k models (screenProducts'
+ * layout), members[0 … n − 2] the set and members[n − 1] the child: nothing gathered.
+ */
+int32_t mother_screen_fit(const double *products, const double *offsets, const double *reference, int32_t layers, int32_t k, const int32_t *members, int32_t n,
+                          double slack, double nearer, int32_t nearer_known, int32_t max_parents, double min_step_gain, double merge_residual) {
+  const screen_layers s = {products, offsets, reference, members, n, members ? k : 0, layers};
   return screen_fit(&s, slack, nearer, nearer_known, max_parents, min_step_gain, merge_residual);
 }
