@@ -69,6 +69,9 @@ export type StreamedModel = { readonly target: number; readonly sums: number } &
 /** Where layerStream stopped: the model whose file was cut short (`read` bytes of its tensor there) or failed to read (`errno`). */
 export type StreamFailure = { readonly model: number; readonly read: number } | { readonly model: number; readonly errno: number };
 
+/** Most models layerStream sweeps in one call (native/layer-stream.c STREAM_MODELS). */
+export const STREAM_MODELS = 64;
+
 /** f64 fields of a model in layerStream's descriptor (native/layer-stream.c MODEL_FIELDS). */
 const STREAM_FIELDS = 18;
 
@@ -173,6 +176,7 @@ export class BlockKernels extends KernelMemory {
     const native = this.native;
     if (!native) throw new RangeError("layerStream runs on the native kernels only");
     if (models.length !== plan.models) throw new RangeError(`layerStream: ${models.length} models for a plan of ${plan.models}`);
+    if (models.length > STREAM_MODELS) throw new RangeError(`layerStream: ${models.length} models, limit ${STREAM_MODELS}`);
     const { first, count, chunk } = range;
     const described = new Float64Array(models.length * STREAM_FIELDS);
     for (const [m, model] of models.entries()) {
@@ -240,7 +244,7 @@ export class BlockKernels extends KernelMemory {
     if (code === 0) return undefined;
     if (code === 1) return { model: failure[0]!, read: failure[1]! };
     if (code === 2) return { model: failure[0]!, errno: failure[1]! };
-    throw new RangeError(`layerStream: a chunk did not fit its model's window (code ${code})`);
+    throw new RangeError(`layerStream: a chunk did not fit its model's window, or too many models (code ${code})`);
   }
 
   /** The plan's native addresses, bounds-checked with its pairwise accumulators' inputs of `values` f32 each (layerChunk and layerStream). */

@@ -13,7 +13,7 @@ import { constants } from "node:os";
 import type { BlockStaging, StagedSource, TensorStream } from "../io/tensor-stream.ts";
 import { ggmlByteLength, GGML_LAYOUTS } from "../io/gguf/ggml-types.ts";
 import type { ChunkPlan, ModelChunk, PairwiseAccumulator, WeightKernels } from "../kernels/weight-kernels.ts";
-import type { StreamedModel } from "../kernels/block-kernels.ts";
+import { STREAM_MODELS, type StreamedModel } from "../kernels/block-kernels.ts";
 import * as messages from "../messages.ts";
 import type { GgmlType, TensorInfo } from "../types.ts";
 
@@ -142,8 +142,8 @@ export interface LoopModels {
 
 /**
  * Chunks [first, count) of a staged layer read and swept in one native call
- * (BlockKernels.layerStream) when every model is staged or a twin and the chunks are whole blocks
- * (whole rows where rotary); false (nothing done) otherwise, and the caller goes on chunk by chunk.
+ * (BlockKernels.layerStream) when every model is staged or a twin, they are at most STREAM_MODELS,
+ * and the chunks are whole blocks (whole rows where rotary); false (nothing done) otherwise, and the caller goes on chunk by chunk.
  * `scales` are updated as sweepChunk updates them. A file cut short meanwhile is named.
  */
 export function sweepRest(
@@ -154,7 +154,7 @@ export function sweepRest(
   shifts: readonly number[],
   scales: number[],
 ): boolean {
-  if (!layerStreaming.enabled) return false;
+  if (!layerStreaming.enabled || models.streams.length > STREAM_MODELS) return false;
   const streamed: StreamedModel[] = [];
   for (const [m, stream] of models.streams.entries()) {
     const [target, sums] = [models.buffers[m]!, models.powerSums[m]!];

@@ -18,6 +18,7 @@ import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.t
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { analyseLayer, type LayerJob } from "../../src/recover/layer-pass.ts";
 import { INTEGER_SHIFT_LIMIT, layerStreaming } from "../../src/recover/staged-chunks.ts";
+import { STREAM_MODELS } from "../../src/kernels/block-kernels.ts";
 import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 import { MotherError } from "../../src/errors.ts";
 import type { TensorInfo } from "../../src/types.ts";
@@ -217,6 +218,26 @@ describe("a staged layer's remaining chunks in one native call (sweepRest)", () 
       kernels.layerStream = layerStream;
     }
   }, 60_000);
+
+  test("a layer of more models than one native call holds (STREAM_MODELS) is swept chunk by chunk, to the same results", async () => {
+    const { gguf } = await models();
+    const layer = LAYERS[0]!;
+    const tensors = gguf.map((set) => set.find((t) => t.name === layer.name)!);
+    // Twins of the three models: each is read once, but every one of them is a model of the call.
+    const many = Array.from({ length: STREAM_MODELS + 1 }, (_, m) => tensors[m % tensors.length]!);
+    const job: LayerJob = {
+      name: layer.name,
+      kind: "query",
+      shape: layer.shape,
+      tensors: many,
+      roles: { distance: false, score: true, sketch: false },
+      sketchSize: 16,
+      histogramBins: 0,
+    };
+    const [streamed, perChunk] = [await analyseLayer(job), await chunkByChunk(() => analyseLayer(job))];
+    expect(streamed).toEqual(perChunk);
+    expect(streamed.stats[STREAM_MODELS]).toEqual(streamed.stats[STREAM_MODELS % tensors.length]!);
+  });
 
   test("a file cut short after it was opened (past the first chunk's read-ahead) fails naming the file and tensor, as the per-chunk path does", async () => {
     const folder = await temporaryFolder();

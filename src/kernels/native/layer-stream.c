@@ -25,6 +25,9 @@ void mother_layer_chunk(const uint8_t *base, const uint32_t *plan, int32_t model
                         int32_t group_count, uint8_t *states);
 double mother_add_power_sums(const float *values, int32_t count, double shift, double scale, double *out);
 
+/* Most models one call sweeps (block-kernels.ts STREAM_MODELS; more are swept chunk by chunk from TypeScript). */
+#define STREAM_MODELS 64
+
 /* Fields of a model's descriptor (f64 each: integers, exact below 2^53). */
 enum {
   MODEL_STAGED,       /* 1: staged GGUF tensor, 0: twin */
@@ -75,13 +78,13 @@ static int64_t read_fully(int fd, uint8_t *target, int64_t length, int64_t offse
  * are the models' (scales updated as the layer pass updates them); plan, chunk_scales, groups and
  * states are mother_layer_chunk's (plan and chunk_scales scratch). Returns 0; 1 when a file was cut
  * short (failure = [model, bytes of its tensor read]); 2 on a read error (failure = [model, errno]);
- * 3 when a chunk does not fit its window (a caller's bug).
+ * 3 when a chunk does not fit its window or the models are more than STREAM_MODELS (a caller's bug).
  */
 int32_t mother_layer_stream(const uint8_t *base, const double *described, int32_t models, int32_t first, int32_t count, int32_t chunk, const double *shifts,
                             double *scales, uint32_t *plan, double *chunk_scales, const uint32_t *groups, int32_t group_count, uint8_t *states,
                             double *failure) {
-  int64_t held[2 * 64];
-  if (models > 64) return 3;
+  int64_t held[2 * STREAM_MODELS];
+  if (models > STREAM_MODELS) return 3;
   for (int32_t m = 0; m < models; m++) {
     held[2 * m] = (int64_t)described[m * MODEL_FIELDS + MODEL_HELD_START];
     held[2 * m + 1] = (int64_t)described[m * MODEL_FIELDS + MODEL_HELD_END];
