@@ -63,6 +63,11 @@ const LAYERS: { name: string; gguf: string; type: Decoded; shape: [number, numbe
   { name: "model.layers.0.mlp.down_proj.weight", gguf: "blk.0.ffn_down.weight", type: "Q6_K", shape: [120, 1280], zeroRows: 0 },
 ];
 
+/** The layer job of `tensors` (named by the first), scored and compared as `distance` says, no sketch. */
+function layerJob(tensors: TensorInfo[], kind: LayerJob["kind"], shape: readonly number[], distance: boolean): LayerJob {
+  return { name: tensors[0]!.name, kind, shape, tensors, roles: { distance, score: true, sketch: false }, sketchSize: 16, histogramBins: 0 };
+}
+
 /** Three GGUF models, and the same three decoded into f32 safetensors. */
 async function models(): Promise<{ gguf: TensorInfo[][]; f32: TensorInfo[][] }> {
   const folder = await temporaryFolder();
@@ -100,15 +105,13 @@ describe("fused GGUF chunks", () => {
         { distance: true, score: true, sketch: false },
         { distance: false, score: true, sketch: false },
       ]) {
-        const job = (sets: TensorInfo[][]): LayerJob => ({
-          name: layer.name,
-          kind: "query",
-          shape: layer.shape,
-          tensors: sets.map((tensors) => tensors.find((t) => t.name === layer.name)!),
-          roles,
-          sketchSize: 16,
-          histogramBins: 0,
-        });
+        const job = (sets: TensorInfo[][]) =>
+          layerJob(
+            sets.map((tensors) => tensors.find((t) => t.name === layer.name)!),
+            "query",
+            layer.shape,
+            roles.distance,
+          );
         const [fused, plain] = [await analyseLayer(job(gguf)), await analyseLayer(job(f32))];
         if (roles.distance || !INTEGER_TYPES.includes(layer.type)) expect(fused.stats).toEqual(plain.stats);
         else {
@@ -157,15 +160,7 @@ describe("integer-domain statistics", () => {
       ]);
       f32.push((await openSafetensorsFile(join(folder, `far${m}.safetensors`)))[0]!);
     }
-    const job = (tensors: TensorInfo[]): LayerJob => ({
-      name: tensors[0]!.name,
-      kind: "mlp-in",
-      shape: [rows, cols],
-      tensors,
-      roles: { distance: false, score: true, sketch: false },
-      sketchSize: 16,
-      histogramBins: 0,
-    });
+    const job = (tensors: TensorInfo[]) => layerJob(tensors, "mlp-in", [rows, cols], false);
     const [fused, plain] = [await analyseLayer(job(gguf)), await analyseLayer(job(f32))];
     expect(fused.stats).toEqual(plain.stats);
     expect(plain.stats[0]!.mean / Math.sqrt(plain.stats[0]!.variance)).toBeGreaterThan(INTEGER_SHIFT_LIMIT);
@@ -198,15 +193,7 @@ describe("a staged layer's remaining chunks in one native call (sweepRest)", () 
         for (const distance of [true, false]) {
           const tensors = gguf.map((set) => set.find((t) => t.name === layer.name)!);
           // Model 3 is model 0's very tensor again (a twin: read once, compared as a model).
-          const job: LayerJob = {
-            name: layer.name,
-            kind: "query",
-            shape: layer.shape,
-            tensors: [...tensors, tensors[0]!],
-            roles: { distance, score: true, sketch: false },
-            sketchSize: 16,
-            histogramBins: 0,
-          };
+          const job = layerJob([...tensors, tensors[0]!], "query", layer.shape, distance);
           const before = calls;
           const [streamed, perChunk] = [await analyseLayer(job), await chunkByChunk(() => analyseLayer(job))];
           expect(calls).toBe(before + 1);
@@ -225,15 +212,7 @@ describe("a staged layer's remaining chunks in one native call (sweepRest)", () 
     const tensors = gguf.map((set) => set.find((t) => t.name === layer.name)!);
     // Twins of the three models: each is read once, but every one of them is a model of the call.
     const many = Array.from({ length: STREAM_MODELS + 1 }, (_, m) => tensors[m % tensors.length]!);
-    const job: LayerJob = {
-      name: layer.name,
-      kind: "query",
-      shape: layer.shape,
-      tensors: many,
-      roles: { distance: false, score: true, sketch: false },
-      sketchSize: 16,
-      histogramBins: 0,
-    };
+    const job = layerJob(many, "query", layer.shape, false);
     const [streamed, perChunk] = [await analyseLayer(job), await chunkByChunk(() => analyseLayer(job))];
     expect(streamed).toEqual(perChunk);
     expect(streamed.stats[STREAM_MODELS]).toEqual(streamed.stats[STREAM_MODELS % tensors.length]!);
@@ -250,15 +229,7 @@ describe("a staged layer's remaining chunks in one native call (sweepRest)", () 
       ]);
       tensors.push((await openGgufFile(file)).tensors[0]!);
     }
-    const job: LayerJob = {
-      name: tensors[0]!.name,
-      kind: "value",
-      shape: [rows, cols],
-      tensors,
-      roles: { distance: true, score: true, sketch: false },
-      sketchSize: 16,
-      histogramBins: 0,
-    };
+    const job = layerJob(tensors, "value", [rows, cols], true);
     // 1.5 MB of the tensor's 2.2 MB left: the first chunk's 1 MB read-ahead is whole, a later read comes up short.
     await truncate(tensors[1]!.file, tensors[1]!.offset + 1.5 * 1024 * 1024);
     const failure = async (work: () => Promise<unknown>) => {
