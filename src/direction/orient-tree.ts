@@ -183,7 +183,7 @@ export function placementRules(input: {
 } {
   const between = input.rankDistance && input.k >= 3 ? rankBetween(input.rankDistance, input.k) : undefined;
   const withBetween = between?.includes(1) ? (input.forbidden ? between.map((x, at) => x | input.forbidden![at]!) : between) : input.forbidden;
-  const shadows = input.angleDistance && input.k >= 3 ? obtuseShadows(input.angleDistance, input.k, undefined, input.parentOnly) : undefined;
+  const shadows = input.angleDistance && input.k >= 3 ? obtuseShadows(input.angleDistance, input.k, input.parentOnly) : undefined;
   if (!shadows?.includes(1)) return { forbidden: withBetween, siblingPairs: 0 };
   const forbidden = withBetween ? shadows.map((x, at) => x | withBetween[at]!) : shadows;
   // A pair counts once: ruled out both ways, or (parentOnly) one way.

@@ -33,7 +33,7 @@ import { classifyLayer } from "../layers/classify-layer.ts";
 export type SiblingAngles = "auto" | "on" | "off" | "parent";
 
 /** Cosine below which the angle at the middle model counts as obtuse: 0, a right angle (not fitted). */
-export const OBTUSE_COSINE = 0;
+const OBTUSE_COSINE = 0;
 
 /** Rounding of a cosine from three square roots: an exact right angle must not read as obtuse. */
 const COSINE_ROUNDING = 1e-9;
@@ -43,7 +43,7 @@ const COSINE_ROUNDING = 1e-9;
  * third model a is nearer to m than b is and the angle at m between a and b is obtuse — both
  * ways (symmetric), or with `parentOnly` only m → b (m as b's parent).
  */
-export function obtuseShadows(d: Float64Array, k: number, cosine: number = OBTUSE_COSINE, parentOnly = false): Uint8Array {
+export function obtuseShadows(d: Float64Array, k: number, parentOnly = false): Uint8Array {
   assert(d.length === k * k, "sibling angles: distance matrix size");
   const out = new Uint8Array(k * k);
   const sq = (i: number, j: number) => d[i * k + j]! * d[i * k + j]!;
@@ -54,7 +54,7 @@ export function obtuseShadows(d: Float64Array, k: number, cosine: number = OBTUS
         if (a === m || a === b || !(sq(a, m) < sq(m, b)) || !(sq(a, m) > 0)) continue;
         // law of cosines: cos at m = (|am|² + |mb|² − |ab|²) / (2 |am| |mb|)
         const cos = (sq(a, m) + sq(m, b) - sq(a, b)) / (2 * d[a * k + m]! * d[m * k + b]!);
-        if (cos < cosine - COSINE_ROUNDING) {
+        if (cos < OBTUSE_COSINE - COSINE_ROUNDING) {
           out[m * k + b] = 1;
           if (!parentOnly) out[b * k + m] = 1;
           break;

@@ -31,7 +31,6 @@ describe("obtuseShadows", () => {
         [10, 0],
       ]),
       3,
-      undefined,
       true,
     );
     // Row = parent, column = child: only [1, 2] (i → p).
