@@ -18,6 +18,7 @@ import { bug } from "../../errors.ts";
 import { angleDistanceFor } from "../../distance/obtuse-siblings.ts";
 import { scoredLayers, type BoardTree } from "./board-tree.ts";
 import { boardPairLayers } from "./board-pairs.ts";
+import type { PairLayers } from "../../direction/read-pair-evidence.ts";
 import { isPairRule, pairZ, type DirectionRule, type PairRule } from "../../direction/pair-rule.ts";
 
 /** What the leaderboard runs: a registry rule, or the default policy (rule undefined) with a chain tie-break and the sibling-angle rule. */
@@ -55,6 +56,7 @@ export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean)
     stage: labels ? (stageOf.get(id) ?? bug(`board tree ${tree.root}: no stage for ${id}`)) : "auto",
     model: { id },
   }));
+  const pairLayers = tree.pairs ? boardPairLayers(tree.pairs) : undefined;
   const oriented = orientTree({
     group,
     members,
@@ -82,13 +84,13 @@ export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean)
           ),
     rankMask: tree.rankMask ? Float64Array.from(tree.rankMask) : undefined,
     ...(entry.rule ? { rule: entry.rule } : {}),
-    ...(tree.pairs ? { pairLayers: boardPairLayers(tree.pairs) } : {}),
+    ...(pairLayers ? { pairLayers } : {}),
   });
   const parentOf = new Map<string, string>();
   oriented.tree.parent.forEach((p, child) => {
     if (p >= 0) parentOf.set(tree.ids[child]!, tree.ids[p]!);
   });
-  const signal = isPairRule(oriented.rule) ? pairSignal(oriented.rule, tree) : edgeSignal(oriented.rule, group, tree.ids);
+  const signal = isPairRule(oriented.rule) ? pairSignal(oriented.rule, tree.ids, pairLayers) : edgeSignal(oriented.rule, group, tree.ids);
   let directed = 0;
   let agreeing = 0;
   let signalled = 0;
@@ -156,9 +158,8 @@ function edgeSignal(rule: StatisticRule, group: ScoredLayers, ids: readonly stri
 }
 
 /** A pair rule's evidence that the parent is the parent (positive: it agrees; NaN: the tree has no pair evidence). */
-function pairSignal(rule: PairRule, tree: BoardTree): (parent: string, child: string) => number {
-  const index = new Map(tree.ids.map((id, i) => [id, i]));
-  const pairs = tree.pairs ? boardPairLayers(tree.pairs) : undefined;
+function pairSignal(rule: PairRule, ids: readonly string[], pairs: PairLayers | undefined): (parent: string, child: string) => number {
+  const index = new Map(ids.map((id, i) => [id, i]));
   // The rule's trend is −1 (its parent-evidence score falls parent → child): a move of −z agrees when z > 0.
   return (parent, child) => {
     const i = index.get(parent) ?? bug(`board tree: no model ${parent}`);
