@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { pairLayerEvidence, residualDependence } from "../../src/direction/pair-evidence.ts";
 import { makeGaussian, makeUniform } from "../../src/recover/seeded-random.ts";
+import { pearsonCorrelation } from "../../src/stats/correlation.ts";
 
 /** Standardized copy (population moments), computed independently of the module. */
 function standardize(values: ArrayLike<number>): number[] {
@@ -11,14 +12,6 @@ function standardize(values: ArrayLike<number>): number[] {
 }
 
 const average = (list: readonly number[]) => list.reduce((a, b) => a + b, 0) / list.length;
-
-/** Pearson correlation, brute force. */
-function correlation(a: readonly number[], b: readonly number[]): number {
-  const ma = average(a);
-  const mb = average(b);
-  const cov = average(a.map((v, i) => (v - ma) * (b[i]! - mb)));
-  return cov / Math.sqrt(average(a.map((v) => (v - ma) ** 2)) * average(b.map((v) => (v - mb) ** 2)));
-}
 
 /** Laplace draws from uniforms (inverse CDF): super-Gaussian, excess kurtosis 3. */
 function laplace(count: number, seed: number): Float64Array {
@@ -40,7 +33,7 @@ describe("pairLayerEvidence", () => {
     const x = standardize(a);
     const y = standardize(b);
     expect(evidence.n).toBe(8);
-    expect(evidence.rho).toBeCloseTo(correlation(x, y), 12);
+    expect(evidence.rho).toBeCloseTo(pearsonCorrelation(x, y), 12);
     expect(evidence.kurtosisA).toBeCloseTo(average(x.map((v) => v ** 4)) - 3, 12);
     const cum = x.map((v, i) => v ** 3 * y[i]! - v * y[i]! ** 3);
     expect(evidence.cumulant.mean).toBeCloseTo(average(cum), 12);
@@ -48,27 +41,17 @@ describe("pairLayerEvidence", () => {
     const th = x.map((v, i) => v * Math.tanh(y[i]!) - Math.tanh(v) * y[i]!);
     expect(evidence.tanh.mean).toBeCloseTo(average(th), 12);
     // The residual dependence from the joint moments equals the correlation of the residual's square with the regressor's.
-    const rho = correlation(x, y);
-    const forward = x.map((v, i) => (y[i]! - rho * v) ** 2);
-    expect(evidence.heteroForward).toBeCloseTo(
+    const rho = pearsonCorrelation(x, y);
+    /** |corr(r², regressor²)| for r = response − ρ·regressor. */
+    const residualCorrelation = (regressor: readonly number[], response: readonly number[]) =>
       Math.abs(
-        correlation(
-          forward,
-          x.map((v) => v * v),
+        pearsonCorrelation(
+          regressor.map((v, i) => (response[i]! - rho * v) ** 2),
+          regressor.map((v) => v * v),
         ),
-      ),
-      10,
-    );
-    const backward = y.map((v, i) => (x[i]! - rho * v) ** 2);
-    expect(evidence.heteroBackward).toBeCloseTo(
-      Math.abs(
-        correlation(
-          backward,
-          y.map((v) => v * v),
-        ),
-      ),
-      10,
-    );
+      );
+    expect(evidence.heteroForward).toBeCloseTo(residualCorrelation(x, y), 10);
+    expect(evidence.heteroBackward).toBeCloseTo(residualCorrelation(y, x), 10);
   });
 
   test("swapping the models negates the antisymmetric terms and swaps the regressions", () => {
