@@ -5,15 +5,14 @@
  * child) roots the pair at m, backwards; the pair rule tests the two models jointly and roots it
  * at c, and says so on standard error. A ViT is left to the per-model rule under auto.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { makeGaussian, makeUniform } from "../../src/recover/seeded-random.ts";
 import { rootWeights, SYNTHETIC_DEFAULTS, withTokenEmbedding, writeModel, type Weights } from "../fixtures/synthetic-trees.ts";
 import { runMother } from "../fixtures/run-mother.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-pair-direction-");
 
 const mother = (...args: string[]) => runMother(args);
 
@@ -43,12 +42,8 @@ async function writePair(folder: string, language: boolean): Promise<void> {
 const edges = (stdout: string) => (JSON.parse(stdout).edges as { parent: string; child: string }[]).map((e) => `${e.parent}>${e.child}`);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-pair-direction-"));
   await writePair(join(dir, "lm"), true);
   await writePair(join(dir, "vit"), false);
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("mother recover --pair-direction", () => {

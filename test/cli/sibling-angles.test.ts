@@ -5,15 +5,14 @@
  * language model) i and p are kept apart and both hang under c; `off` gives the chain, `parent`
  * rules out only i → p, and a ViT (no 2-D embedding) is left alone under auto.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { rootWeights, SYNTHETIC_DEFAULTS, withTokenEmbedding, writeModel, type Weights } from "../fixtures/synthetic-trees.ts";
 import { runMother } from "../fixtures/run-mother.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-siblings-");
 
 const mother = (...args: string[]) => runMother(args);
 
@@ -52,12 +51,8 @@ const undirected = (stdout: string) =>
   (JSON.parse(stdout).edges as { parent: string; child: string }[]).map((e) => [e.parent, e.child].sort().join("-")).sort();
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-siblings-"));
   await writeTriple(join(dir, "lm"), true);
   await writeTriple(join(dir, "vit"), false);
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("mother recover --sibling-angles", () => {
