@@ -72,16 +72,18 @@ export function hasEmbeddingMatrix(tensors: readonly { readonly name: string; re
 
 /**
  * The distance the rule reads for one tree (`euclidean`, distanceEuclidean over its kept
- * models), or undefined when it does not apply: `off`; `auto` for models that are not language
+ * models), or undefined when it does not apply: `off`; a tree measured by rank alone (`rankOnly`,
+ * an ℓ_LoRA tree: no Euclidean geometry, rank-between.ts places it); `auto` for models that are not language
  * models (hasEmbeddingMatrix) or a tree with a member labelled generalization; fewer than three models.
  */
 export function angleDistanceFor(
   option: SiblingAngles,
+  rankOnly: boolean,
   languageModel: boolean,
   stages: readonly string[],
   euclidean: () => Float64Array,
 ): Float64Array | undefined {
-  if (option === "off" || stages.length < 3) return undefined;
+  if (option === "off" || rankOnly || stages.length < 3) return undefined;
   if ((option === "auto" || option === "parent") && (!languageModel || stages.includes("generalization"))) return undefined;
   return euclidean();
 }

@@ -121,15 +121,13 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
   const rankMask = choice === "mixed" && rankPairs ? subMatrix(Float64Array.from(rankPairs.byRank), members.length, kept) : undefined;
   // The sibling-angle rule reads angles off a Euclidean distance (src/distance/obtuse-siblings.ts); not for a tree measured by rank alone.
   const languageModel = hasEmbeddingMatrix(members[0]?.model.tensors ?? []);
-  const angleDistance =
-    choice === "lora"
-      ? undefined
-      : angleDistanceFor(
-          options.siblingAngles,
-          languageModel,
-          kept.map((member) => member.stage),
-          () => subMatrix(distanceEuclidean(indices, group.plan, group.pass), members.length, kept),
-        );
+  const angleDistance = angleDistanceFor(
+    options.siblingAngles,
+    choice === "lora",
+    languageModel,
+    kept.map((member) => member.stage),
+    () => subMatrix(distanceEuclidean(indices, group.plan, group.pass), members.length, kept),
+  );
   // A pair rule (--pair-direction) compares every pair of the kept members on its layers: a read of its own (read-pair-evidence.ts).
   const pairRule = pairRuleFor(languageModel, options, kept.length);
   const pairLayers =

@@ -127,13 +127,13 @@ describe("when the rule applies", () => {
 
   test("auto: language models of three or more without a generalization label; on and off as told", () => {
     const auto = ["auto", "auto", "auto"];
-    expect(angleDistanceFor("auto", true, auto, mean)).toBeDefined();
-    expect(angleDistanceFor("auto", false, auto, mean)).toBeUndefined();
-    expect(angleDistanceFor("auto", true, ["auto", "generalization", "auto"], mean)).toBeUndefined();
-    expect(angleDistanceFor("auto", true, ["auto", "auto"], mean)).toBeUndefined();
-    expect(angleDistanceFor("on", false, auto, mean)).toBeDefined();
-    expect(angleDistanceFor("off", true, auto, mean)).toBeUndefined();
-    expect(angleDistanceFor("parent", true, auto, mean)).toBeDefined();
-    expect(angleDistanceFor("parent", false, auto, mean)).toBeUndefined();
+    expect(angleDistanceFor("auto", false, true, auto, mean)).toBeDefined();
+    expect(angleDistanceFor("auto", false, false, auto, mean)).toBeUndefined();
+    expect(angleDistanceFor("auto", false, true, ["auto", "generalization", "auto"], mean)).toBeUndefined();
+    expect(angleDistanceFor("auto", false, true, ["auto", "auto"], mean)).toBeUndefined();
+    expect(angleDistanceFor("on", false, false, auto, mean)).toBeDefined();
+    expect(angleDistanceFor("off", false, true, auto, mean)).toBeUndefined();
+    expect(angleDistanceFor("parent", false, true, auto, mean)).toBeDefined();
+    expect(angleDistanceFor("parent", false, false, auto, mean)).toBeUndefined();
   });
 });

@@ -49,8 +49,7 @@ export function recoverPrepared(tree: PreparedTree, scores: ReadonlyMap<string, 
   const { forbidden } = placementRules({
     k: tree.ids.length,
     forbidden: undefined,
-    angleDistance:
-      tree.choice === "lora" ? undefined : angleDistanceFor(DEFAULT_RECOVER_OPTIONS.siblingAngles, tree.languageModel, stages, () => tree.euclidean),
+    angleDistance: angleDistanceFor(DEFAULT_RECOVER_OPTIONS.siblingAngles, tree.choice === "lora", tree.languageModel, stages, () => tree.euclidean),
     rankDistance: tree.choice === "lora" ? tree.distance : undefined,
     parentOnly: DEFAULT_RECOVER_OPTIONS.siblingAngles === "parent",
   });

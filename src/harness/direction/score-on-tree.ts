@@ -73,15 +73,13 @@ export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean)
     },
     languageModel: tree.languageModel,
     forbidden: undefined,
-    angleDistance:
-      tree.choice === "lora"
-        ? undefined
-        : angleDistanceFor(
-            entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
-            tree.languageModel,
-            members.map((m) => m.stage),
-            () => Float64Array.from(tree.euclidean),
-          ),
+    angleDistance: angleDistanceFor(
+      entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
+      tree.choice === "lora",
+      tree.languageModel,
+      members.map((m) => m.stage),
+      () => Float64Array.from(tree.euclidean),
+    ),
     rankMask: tree.rankMask ? Float64Array.from(tree.rankMask) : undefined,
     ...(entry.rule ? { rule: entry.rule } : {}),
     ...(pairLayers ? { pairLayers } : {}),
