@@ -26,7 +26,7 @@ import { ArtifactStore } from "../src/harness/artifact-store.ts";
 import { cachedFamilyArtifacts, familyBenchmarks, openFamilyBenchmark, type FamilyBenchmark } from "../src/harness/families/family-benchmarks.ts";
 import { FAMILY_SETTINGS, familyPlacement, placementTable } from "../src/harness/families/family-placement.ts";
 import { distanceVariants, variantTable, type VariantPlacement } from "../src/harness/families/distance-variants.ts";
-import { familyAngles, type FamilyAngle } from "../src/harness/families/family-angles.ts";
+import { angleTable, familyAngles, type FamilyAngle } from "../src/harness/families/family-angles.ts";
 import { discoverModels } from "../src/io/discover-models.ts";
 import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
 import { lineProgress } from "../src/ui/progress.ts";
@@ -85,37 +85,6 @@ async function main(
   const dataDir = join(options.reports, "data", "lm-families");
   await mkdir(dataDir, { recursive: true });
   await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings, rows, training, variants, angles }, null, 1)}\n`);
-}
-
-/**
- * One row per family, one column per true chain or sibling pair: the cosine (and, for siblings,
- * at which one). Families of different trees (held-out set 2) get a table each.
- */
-function angleTable(results: readonly { benchmark: string; angles: readonly FamilyAngle[] }[]): string {
-  const label = (a: FamilyAngle) => (a.kind === "chain" ? `chain ${a.from}→${a.at}→${a.to}` : `siblings of ${a.from}: ${[a.at, a.to].sort().join(", ")}`);
-  const trees = [...new Set(results.map((r) => JSON.stringify(r.angles.map(label).sort())))];
-  return trees
-    .map((tree) =>
-      oneTreeAngleTable(
-        results.filter((r) => JSON.stringify(r.angles.map(label).sort()) === tree),
-        label,
-      ),
-    )
-    .join("\n\n");
-}
-
-function oneTreeAngleTable(results: readonly { benchmark: string; angles: readonly FamilyAngle[] }[], label: (a: FamilyAngle) => string): string {
-  const labels = [...new Set(results.flatMap((r) => r.angles.map(label)))];
-  const rows = results.map((r) => [
-    r.benchmark,
-    ...labels.map((l) => {
-      const angle = r.angles.find((a) => label(a) === l);
-      return angle ? `${angle.cosine.toFixed(2)}${angle.kind === "siblings" ? ` at ${angle.at}` : ""}` : "–";
-    }),
-  ]);
-  const title =
-    "Cosine of the angle at the middle model (chains) or at the nearer sibling, between the other two (< 0: obtuse; src/distance/obtuse-siblings.ts)";
-  return formatTable(title, ["benchmark", ...labels], rows).join("\n");
 }
 
 /** Steps and the trainers' loop time of a family (result.json of every member). */

@@ -12,6 +12,7 @@ import { runLayerJobs } from "../../recover/layer-pool.ts";
 import { distanceEuclidean } from "../../recover/tree-distance.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
 import { bug } from "../../errors.ts";
+import { formatTable } from "../../report/print-table.ts";
 
 /** One angle: at `at`, between `from` and `to`, as a cosine (0 = right angle, < 0 obtuse). */
 export interface FamilyAngle {
@@ -50,4 +51,36 @@ export async function familyAngles(models: readonly ModelSource[], truth: TruthG
     }
   }
   return out;
+}
+
+/**
+ * One row per family, one column per true chain or sibling pair: the cosine (and, for siblings,
+ * at which one). Families of different trees (held-out set 2) get a table each.
+ */
+export function angleTable(results: readonly { readonly benchmark: string; readonly angles: readonly FamilyAngle[] }[]): string {
+  const label = (a: FamilyAngle) => (a.kind === "chain" ? `chain ${a.from}→${a.at}→${a.to}` : `siblings of ${a.from}: ${[a.at, a.to].sort().join(", ")}`);
+  // Families grouped by their tree (the sorted labels), in first-seen order.
+  const byTree = new Map<string, (typeof results)[number][]>();
+  for (const r of results) {
+    const key = JSON.stringify(r.angles.map(label).sort());
+    byTree.set(key, [...(byTree.get(key) ?? []), r]);
+  }
+  return [...byTree.values()].map((tree) => oneTreeAngleTable(tree, label)).join("\n\n");
+}
+
+function oneTreeAngleTable(
+  results: readonly { readonly benchmark: string; readonly angles: readonly FamilyAngle[] }[],
+  label: (a: FamilyAngle) => string,
+): string {
+  const labels = [...new Set(results.flatMap((r) => r.angles.map(label)))];
+  const rows = results.map((r) => [
+    r.benchmark,
+    ...labels.map((l) => {
+      const angle = r.angles.find((a) => label(a) === l);
+      return angle ? `${angle.cosine.toFixed(2)}${angle.kind === "siblings" ? ` at ${angle.at}` : ""}` : "–";
+    }),
+  ]);
+  const title =
+    "Cosine of the angle at the middle model (chains) or at the nearer sibling, between the other two (< 0: obtuse; src/distance/obtuse-siblings.ts)";
+  return formatTable(title, ["benchmark", ...labels], rows).join("\n");
 }

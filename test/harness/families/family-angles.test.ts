@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { familyAngles } from "../../../src/harness/families/family-angles.ts";
+import { angleTable, familyAngles, type FamilyAngle } from "../../../src/harness/families/family-angles.ts";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { writeSyntheticTrees } from "../../fixtures/synthetic-trees.ts";
 
@@ -21,5 +21,25 @@ describe("familyAngles", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("angleTable", () => {
+  test("families of one tree share a table (a row each), a family of another tree gets its own", () => {
+    const chain = (cosine: number): FamilyAngle => ({ kind: "chain", at: "m", from: "a", to: "b", cosine });
+    const siblings: FamilyAngle = { kind: "siblings", at: "x", from: "a", to: "y", cosine: -0.25 };
+    const text = angleTable([
+      { benchmark: "one", angles: [chain(0.01)] },
+      { benchmark: "other-tree", angles: [siblings] },
+      { benchmark: "two", angles: [chain(-0.5)] },
+    ]);
+    const tables = text.split("\n\n");
+    expect(tables.length).toBe(2);
+    expect(tables[0]).toContain("chain a→m→b");
+    expect(tables[0]).toContain("0.01");
+    expect(tables[0]).toContain("-0.50");
+    expect(tables[0]).not.toContain("other-tree");
+    expect(tables[1]).toContain("siblings of a: x, y");
+    expect(tables[1]).toContain("-0.25 at x");
   });
 });
