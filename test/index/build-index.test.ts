@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cp, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { indexModels } from "../../src/index/build-index.ts";
 import { loadIndex, SEGMENTS, writeSegment } from "../../src/index/index-store.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
@@ -20,6 +20,15 @@ afterAll(async () => {
 function recorder() {
   const lines: string[] = [];
   return { lines, effects: { progress: () => {}, log: (line: string) => lines.push(line) } };
+}
+
+/** Rewrites `file` by `rewrite`, its mtime put back to the nanosecond (as cp -p or rsync -t would), kept meanwhile on a file beside the set. */
+async function rewriteKeepingMtime(file: string, rewrite: (file: string) => Promise<unknown>): Promise<void> {
+  const reference = `${dirname(dirname(file))}-mtime`;
+  await writeFile(reference, "");
+  expect(Bun.spawnSync(["touch", "-r", file, reference]).exitCode).toBe(0);
+  await rewrite(file);
+  expect(Bun.spawnSync(["touch", "-r", reference, file]).exitCode).toBe(0);
 }
 
 describe("indexModels", () => {
@@ -46,13 +55,8 @@ describe("indexModels", () => {
     const index = join(dir, "rewritten-index");
     await cp(models, set, { recursive: true });
     await indexModels([set], index);
-    const file = join(set, "r-c0", "model.safetensors");
-    // Another model's bytes (same layout, same size), the old mtime put back to the nanosecond (as cp -p or rsync -t would).
-    const reference = join(dir, "rewritten-mtime");
-    await writeFile(reference, "");
-    expect(Bun.spawnSync(["touch", "-r", file, reference]).exitCode).toBe(0);
-    await cp(join(set, "r-c1", "model.safetensors"), file);
-    expect(Bun.spawnSync(["touch", "-r", reference, file]).exitCode).toBe(0);
+    // Another model's bytes (same layout, same size).
+    await rewriteKeepingMtime(join(set, "r-c0", "model.safetensors"), (file) => cp(join(set, "r-c1", "model.safetensors"), file));
     const before = (await loadIndex(index)).entries;
     expect(await indexModels([set], index)).toEqual({ kept: 5, added: 0, updated: 0, removed: 0, models: 5 });
     const { lines, effects } = recorder();
@@ -73,17 +77,14 @@ describe("indexModels", () => {
     const index = join(dir, "renamed-index");
     await cp(models, set, { recursive: true });
     await indexModels([set], index);
-    const file = join(set, "r-c0", "model.safetensors");
-    const reference = join(dir, "renamed-mtime");
-    await writeFile(reference, "");
-    expect(Bun.spawnSync(["touch", "-r", file, reference]).exitCode).toBe(0);
     // Block 1 renamed block 2: same name lengths, same order by name, the same bytes under each.
-    const bytes = new Uint8Array(await Bun.file(file).arrayBuffer());
-    const length = Number(new DataView(bytes.buffer).getBigUint64(0, true));
-    const header = new TextDecoder().decode(bytes.subarray(8, 8 + length)).replaceAll(".layer.1.", ".layer.2.");
-    bytes.set(new TextEncoder().encode(header), 8);
-    await writeFile(file, bytes);
-    expect(Bun.spawnSync(["touch", "-r", reference, file]).exitCode).toBe(0);
+    await rewriteKeepingMtime(join(set, "r-c0", "model.safetensors"), async (file) => {
+      const bytes = new Uint8Array(await Bun.file(file).arrayBuffer());
+      const length = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+      const header = new TextDecoder().decode(bytes.subarray(8, 8 + length)).replaceAll(".layer.1.", ".layer.2.");
+      bytes.set(new TextEncoder().encode(header), 8);
+      await writeFile(file, bytes);
+    });
     expect(await indexModels([set], index, recorder().effects, true)).toEqual({ kept: 4, added: 0, updated: 1, removed: 0, models: 5 });
     const entry = [...(await loadIndex(index)).entries.values()].find((e) => e.id === "r-c0")!;
     expect(entry.layers.some((layer) => layer.name.includes(".layer.2."))).toBe(true);
