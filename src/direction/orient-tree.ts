@@ -86,6 +86,7 @@ export function orientTree(input: OrientInput): Oriented {
   const stages = kept.map((member) => (rules.first.anyStage ? "specialization" : member.stage));
   const anyStage = rules.first.anyStage && kept.some((member) => member.stage === "auto");
   const rankRule = input.rankMask ? rules.rankPairs : undefined;
+  const rootTie = options.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie;
   const { forbidden, siblingPairs } = placementRules({
     ...input,
     k: kept.length,
@@ -114,7 +115,7 @@ export function orientTree(input: OrientInput): Oriented {
       lambda: options.lambda,
       forbidden,
       rankPairs,
-      rootTie: options.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
+      rootTie,
     });
     return { rule, statistic, scores, tree };
   };
@@ -136,7 +137,7 @@ export function orientTree(input: OrientInput): Oriented {
       stages: treeStages,
       lambda: options.lambda,
       forbidden,
-      rootTie: options.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
+      rootTie,
     });
     return { rule, statistic, scores, tree };
   };
@@ -214,5 +215,5 @@ export function directionLine(direction: TreeDirection): string {
     rule: "the rule itself (its trend holds at any stage)",
   }[direction.decidedBy];
   const how = findPairRule(direction.rule) ? "evidence per edge from its two models' weights jointly" : `${direction.trend} from parent to child`;
-  return `tree rooted at ${direction.root}: direction by ${direction.rule} (${how}), ` + `margin ${direction.margin.toFixed(2)} λ, decided by ${because}`;
+  return `tree rooted at ${direction.root}: direction by ${direction.rule} (${how}), margin ${direction.margin.toFixed(2)} λ, decided by ${because}`;
 }
