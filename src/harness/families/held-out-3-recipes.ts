@@ -14,12 +14,13 @@
  * Only the seed changes (every model's initialisation and data order): the recipes are shared,
  * not copied.
  */
+import { bug } from "../../errors.ts";
 import { HELD_OUT_2_RECIPES } from "./held-out-2-recipes.ts";
 import { LLAMA_RECIPES, type LlamaRecipe } from "./llama-family-recipes.ts";
 
 /** A recipe with another seed. */
 const reseed = (recipe: LlamaRecipe | undefined, seed: number): LlamaRecipe => {
-  if (!recipe) throw new Error("held-out set 3 names a recipe that does not exist");
+  if (!recipe) bug("held-out set 3 names a recipe that does not exist");
   return { about: `${recipe.about}; seed ${seed}`, settings: { ...recipe.settings, seed } };
 };
 
