@@ -19,6 +19,7 @@ import { rootMeanSquareOf } from "../stats/layer-stats.ts";
 import { makeUniform } from "../recover/seeded-random.ts";
 import { SAMPLES_PER_LAYER, type Fingerprint } from "./fingerprint.ts";
 import { mark } from "../ui/timeline.ts";
+import { DisjointSets } from "../tree/disjoint-sets.ts";
 
 /** Up to this many models, every pair is estimated (≤ 125,000 pairs, well under a second). */
 export const EVERY_PAIR_UP_TO = 500;
@@ -112,16 +113,10 @@ const MODELS_PER_STEP = 256;
 /** The work of relatedComponentsOf, yielding between slices. */
 function* relatedComponentSteps(models: readonly Comparable[], options: ComponentOptions): Generator<void, RelatedComponents> {
   const n = models.length;
-  const parent = Int32Array.from({ length: n }, (_, i) => i);
-  const find = (i: number): number => {
-    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
-    return i;
-  };
+  const sets = new DisjointSets(n);
   const scratch = new Float64Array(models[0]?.rms.length ?? 0);
   const link = (i: number, j: number) => {
-    const [a, b] = [find(i), find(j)];
-    if (a === b) return;
-    if (estimatedRelativeDistance(models[i]!, models[j]!, scratch) < RELATED_BELOW) parent[Math.max(a, b)] = Math.min(a, b);
+    if (!sets.connected(i, j) && estimatedRelativeDistance(models[i]!, models[j]!, scratch) < RELATED_BELOW) sets.union(i, j);
   };
   const search: CandidateSearch = n <= (options.everyPairUpTo ?? EVERY_PAIR_UP_TO) ? "every pair" : "nearest neighbours";
   if (search === "every pair") {
@@ -139,7 +134,7 @@ function* relatedComponentSteps(models: readonly Comparable[], options: Componen
   }
   const byRoot = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
-    const root = find(i);
+    const root = sets.find(i);
     const members = byRoot.get(root);
     if (members) members.push(i);
     else byRoot.set(root, [i]);

@@ -24,6 +24,7 @@ import { RELATED_BELOW } from "../recover/cluster-models.ts";
 import type { Fingerprint } from "./fingerprint.ts";
 import { type Comparable, comparableOf, estimatedRelativeDistance } from "./related-components.ts";
 import type { CachedTree } from "./tree-cache.ts";
+import { DisjointSets } from "../tree/disjoint-sets.ts";
 import { type KnownModel, treeJobOf, type TreeJob } from "./recover-tree-job.ts";
 
 /** Models before each one it is compared with. Generated trees of 20 are each found whole with 1; 4 allows gaps of a few strangers. */
@@ -51,7 +52,7 @@ export class SpeculativeTrees {
   private readonly fingerprints: Fingerprint[] = [];
   private readonly comparables: Comparable[] = [];
   private readonly models = new Map<string, KnownModel>();
-  private readonly parent: number[] = [];
+  private readonly sets = new DisjointSets();
   private readonly members: number[][] = [];
   private readonly scratch: Float64Array<ArrayBuffer>[] = [];
   /** Guesses made, not yet queued (until every batch to fingerprint is). */
@@ -129,17 +130,17 @@ export class SpeculativeTrees {
     this.fingerprints.push(fingerprint);
     this.comparables.push(comparableOf(fingerprint));
     this.models.set(resolve(model.path), model);
-    this.parent.push(i);
+    this.sets.add();
     this.members.push([i]);
     const comparable = this.comparables[i]!;
     for (let j = Math.max(0, i - WINDOW); j < i; j++) {
-      const [a, b] = [this.find(i), this.find(j)];
+      const [a, b] = [this.sets.find(i), this.sets.find(j)];
       const other = this.fingerprints[j]!;
       if (a === b || other.architecture !== fingerprint.architecture) continue;
       const scratch = (this.scratch[comparable.rms.length] ??= new Float64Array(comparable.rms.length));
       if (estimatedRelativeDistance(comparable, this.comparables[j]!, scratch) >= RELATED_BELOW) continue;
-      const [root, child] = a < b ? [a, b] : [b, a];
-      this.parent[child] = root;
+      const root = this.sets.union(a, b); // the smaller index keeps the group
+      const child = a + b - root;
       this.members[root]!.push(...this.members[child]!);
       this.members[child] = [];
     }
@@ -148,7 +149,7 @@ export class SpeculativeTrees {
   /** The group of model i becomes a guess when i is its last member and WINDOW models came after it. */
   private closeAt(i: number): void {
     if (i < 0) return;
-    const group = this.members[this.find(i)]!;
+    const group = this.members[this.sets.find(i)]!;
     if (group.length < 2 || Math.max(...group) !== i) return;
     const members = group.map((m) => this.fingerprints[m]!).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     if (this.released) this.start(members);
@@ -160,11 +161,6 @@ export class SpeculativeTrees {
     const tree = this.threads.recover(job);
     tree.catch(() => {}); // a guess nobody claims may fail or be withdrawn; a claimed one is awaited by its component
     this.started.set(keyOf(members), { job, tree });
-  }
-
-  private find(i: number): number {
-    while (this.parent[i] !== i) i = this.parent[i] = this.parent[this.parent[i]!]!;
-    return i;
   }
 }
 

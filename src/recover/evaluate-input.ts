@@ -15,6 +15,7 @@
 import * as v from "valibot";
 import { RELATION_TYPES, type RelationType } from "../types.ts";
 import { graphProblems } from "./check-graph.ts";
+import { DisjointSets } from "../tree/disjoint-sets.ts";
 import { evaluateFileMalformed, evaluateGraphInvalid, evaluateNoCommonModels, evaluateTreesPartial } from "../messages.ts";
 
 /** A non-empty model id. */
@@ -119,21 +120,18 @@ function checkGraph(file: string, models: readonly { id: string }[], edges: Para
   if (problems.length > 0) throw evaluateGraphInvalid(file, problems);
 }
 
-/** Each model's weakly connected component under `edges`, named by its first model. */
+/**
+ * Each model's weakly connected component under `edges`, named by the root of its parent side's set:
+ * on a forest (checked before), the tree's root model.
+ */
 function componentNames(models: readonly { id: string }[], edges: readonly { parent: string; child: string }[]): Map<string, string> {
-  const root = new Map(models.map((m) => [m.id, m.id]));
-  const find = (id: string): string => {
-    let top = id;
-    while (root.get(top) !== top) top = root.get(top)!;
-    for (let at = id; at !== top; ) {
-      const next = root.get(at)!;
-      root.set(at, top);
-      at = next;
-    }
-    return top;
-  };
-  for (const edge of edges) root.set(find(edge.child), find(edge.parent));
-  return new Map(models.map((m) => [m.id, find(m.id)]));
+  const indexOf = new Map(models.map((m, i) => [m.id, i]));
+  const sets = new DisjointSets(models.length);
+  for (const edge of edges) {
+    const [child, parent] = [sets.find(indexOf.get(edge.child)!), sets.find(indexOf.get(edge.parent)!)];
+    if (child !== parent) sets.link(child, parent);
+  }
+  return new Map(models.map((m, i) => [m.id, models[sets.find(i)]!.id]));
 }
 
 function groupBy(treeOf: ReadonlyMap<string, string>): Map<string, string[]> {

@@ -29,6 +29,7 @@ import { ggmlBitsPerValue, isQuantized } from "../io/gguf/ggml-types.ts";
 import { UNIT_ROUNDOFF } from "../distance/storage-noise.ts";
 import { gridRounding } from "../stats/quantisation-grid.ts";
 import { rootMeanSquareOf } from "../stats/layer-stats.ts";
+import { DisjointSets } from "../tree/disjoint-sets.ts";
 import type { LayerJob, LayerResult } from "./layer-pass.ts";
 
 /** Slack on the rounding bound: the bound is exact for one rounding; allow summation noise. */
@@ -78,22 +79,21 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
   };
   const twins = (a: number, b: number) => quantisedTwins(a, b) || layers.every((l) => sameUpToRounding(jobs[l]!, pass[l]!, a, b));
   // Union the twin pairs, then name each set's most precisely stored member (first given on ties).
-  const root = Int32Array.from({ length: k }, (_, i) => i);
-  const find = (i: number): number => (root[i] === i ? i : (root[i] = find(root[i]!)));
+  const sets = new DisjointSets(k);
   const quantized = members.map(ggufQuantized);
   for (let i = 0; i < k; i++) {
     if (quantized[i]) continue;
-    for (let j = i + 1; j < k; j++) if (!quantized[j] && twins(members[i]!, members[j]!)) root[find(j)] = find(i);
+    for (let j = i + 1; j < k; j++) if (!quantized[j] && twins(members[i]!, members[j]!)) sets.union(i, j);
   }
   const representative = new Map<number, number>();
   for (let i = 0; i < k; i++) {
-    const set = find(i);
+    const set = sets.find(i);
     const current = representative.get(set);
     if (current === undefined || precision(members[i]!) > precision(members[current]!)) representative.set(set, i);
   }
   for (let i = 0; i < k; i++) {
     if (quantized[i]) continue;
-    const chosen = representative.get(find(i))!;
+    const chosen = representative.get(sets.find(i))!;
     if (chosen === i) continue;
     copyOf[i] = chosen;
     certain[i] = precision(members[chosen]!) > precision(members[i]!) ? 1 : 0;

@@ -11,6 +11,7 @@
  *      cluster n + k; each row lists the smaller cluster id first
  */
 import { assert } from "../errors.ts";
+import { DisjointSets } from "./disjoint-sets.ts";
 
 /** How the distance to a merged cluster is computed. Ward treats distances as Euclidean. */
 export type Linkage = "ward" | "average" | "single" | "complete";
@@ -80,23 +81,16 @@ export function hierarchicalClustering(distances: Float64Array, n: number, linka
 
   // 3. order by height and relabel
   const order = merges.map((_, k) => k).sort((p, q) => merges[p]!.height - merges[q]!.height || p - q);
-  const parentOf = Int32Array.from({ length: 2 * n - 1 }, (_, i) => i);
+  const clusters = new DisjointSets(2 * n - 1); // a merged cluster's root is the new cluster's id
   const clusterSize = new Float64Array(2 * n - 1).fill(1);
-  const find = (v: number): number => {
-    while (parentOf[v] !== v) {
-      parentOf[v] = parentOf[parentOf[v]!]!;
-      v = parentOf[v]!;
-    }
-    return v;
-  };
   const rows = new Float64Array((n - 1) * 4);
   order.forEach((k, row) => {
     const merge = merges[k]!;
-    const rootA = find(merge.a);
-    const rootB = find(merge.b);
+    const rootA = clusters.find(merge.a);
+    const rootB = clusters.find(merge.b);
     const created = n + row;
-    parentOf[rootA] = created;
-    parentOf[rootB] = created;
+    clusters.link(rootA, created);
+    clusters.link(rootB, created);
     clusterSize[created] = clusterSize[rootA]! + clusterSize[rootB]!;
     rows.set([Math.min(rootA, rootB), Math.max(rootA, rootB), merge.height, clusterSize[created]!], row * 4);
   });
@@ -127,19 +121,15 @@ function lanceWilliams(linkage: Linkage, dix: number, diy: number, dxy: number, 
 export function cutTree(linkage: LinkageMatrix, k: number): Int32Array {
   const n = linkage.observations;
   assert(Number.isInteger(k) && k >= 1 && k <= n, `cutTree: cluster count out of range (${k}, limit 1..${n})`);
-  const parentOf = Int32Array.from({ length: 2 * n - 1 }, (_, i) => i);
-  const find = (v: number): number => {
-    while (parentOf[v] !== v) v = parentOf[v]!;
-    return v;
-  };
+  const clusters = new DisjointSets(2 * n - 1);
   for (let row = 0; row < n - k; row++) {
-    parentOf[linkage.rows[row * 4]!] = n + row;
-    parentOf[linkage.rows[row * 4 + 1]!] = n + row;
+    clusters.link(linkage.rows[row * 4]!, n + row);
+    clusters.link(linkage.rows[row * 4 + 1]!, n + row);
   }
   const labelOf = new Map<number, number>();
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const root = find(i);
+    const root = clusters.find(i);
     if (!labelOf.has(root)) labelOf.set(root, labelOf.size);
     labels[i] = labelOf.get(root)!;
   }

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Rng } from "../../../src/rng.ts";
 import { restrictTruth, sampleConnectedSubtree, subtreeSize } from "../../../src/harness/ablation/sample-subtree.ts";
 import type { TruthGraph } from "../../../src/types.ts";
+import { DisjointSets } from "../../../src/tree/disjoint-sets.ts";
 
 /** A VTHR-shaped tree: root r, children c0..c3, grandchildren cXgY (21 models). */
 function vthrTree(): TruthGraph {
@@ -20,10 +21,10 @@ function vthrTree(): TruthGraph {
 
 /** Connected ⇔ union-find over the true edges among the members leaves one component. */
 function components(truth: TruthGraph, ids: readonly string[]): number {
-  const parent = new Map(ids.map((id) => [id, id]));
-  const find = (x: string): string => (parent.get(x) === x ? x : find(parent.get(x)!));
-  for (const e of restrictTruth(truth, ids).edges) parent.set(find(e.child), find(e.parent));
-  return new Set(ids.map(find)).size;
+  const indexOf = new Map(ids.map((id, i) => [id, i]));
+  const sets = new DisjointSets(ids.length);
+  for (const e of restrictTruth(truth, ids).edges) sets.union(indexOf.get(e.child)!, indexOf.get(e.parent)!);
+  return new Set(ids.map((_, i) => sets.find(i))).size;
 }
 
 describe("sampleConnectedSubtree", () => {
