@@ -11,7 +11,7 @@
  */
 import type { Stage, TreeDirection } from "../types.ts";
 import { bug } from "../errors.ts";
-import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
+import type { RecoverOptions } from "../recover/options.ts";
 import { recoverTree, type TreeResult } from "../recover/recover-tree.ts";
 import type { DistanceChoice } from "../recover/tree-distance.ts";
 import { defaultRules, keepFallback, pairRuleFor } from "./default-rule.ts";
@@ -86,7 +86,6 @@ export function orientTree(input: OrientInput): Oriented {
   const stages = kept.map((member) => (rules.first.anyStage ? "specialization" : member.stage));
   const anyStage = rules.first.anyStage && kept.some((member) => member.stage === "auto");
   const rankRule = input.rankMask ? rules.rankPairs : undefined;
-  const rootTie = options.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie;
   const { forbidden, siblingPairs } = placementRules({
     ...input,
     k: kept.length,
@@ -115,7 +114,7 @@ export function orientTree(input: OrientInput): Oriented {
       lambda: options.lambda,
       forbidden,
       rankPairs,
-      rootTie,
+      rootTie: options.rootTie,
     });
     return { rule, statistic, scores, tree };
   };
@@ -137,7 +136,7 @@ export function orientTree(input: OrientInput): Oriented {
       stages: treeStages,
       lambda: options.lambda,
       forbidden,
-      rootTie,
+      rootTie: options.rootTie,
     });
     return { rule, statistic, scores, tree };
   };

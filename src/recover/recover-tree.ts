@@ -13,6 +13,7 @@
 import type { Stage } from "../types.ts";
 import { classPenalties, directionMatrix, directionPenalty, mergedMatrix, pairDirectionMatrix, stageMatrix } from "./direction.ts";
 import { minimumSpanningArborescence } from "../tree/chu-liu-edmonds.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "./options.ts";
 
 export interface TreeInput {
   /** n×n distance matrix (diagonal ignored). */
@@ -38,8 +39,11 @@ export interface TreeInput {
    * the evidence runs against); `scores` then only breaks root ties. Not combined with `rankPairs`.
    */
   readonly direction?: Uint8Array;
-  /** `--root-tie score`: on a cost tie, root the tree at its most root-like model (rootedAtTie); absent: the solver's pick. */
-  readonly rootTie?: "solver" | "score";
+  /**
+   * `--root-tie`: "score" roots a cost tie at its most root-like model (rootedAtTie), "solver" keeps the solver's pick;
+   * absent: the tool's default (DEFAULT_RECOVER_OPTIONS.rootTie, "score"), so every caller agrees with `mother recover`.
+   */
+  readonly rootTie?: RecoverOptions["rootTie"];
 }
 
 export interface TreeResult {
@@ -106,7 +110,7 @@ export function recoverTree(input: TreeInput): TreeResult {
     orientationTied = Math.abs(generalized.cost - best.cost) <= TIE_TOLERANCE * Math.max(Math.abs(best.cost), Number.MIN_VALUE);
     if (generalized.cost < best.cost && !orientationTied) best = generalized;
   }
-  if (input.rootTie === "score") best = rootedAtTie(best, input, n);
+  if ((input.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie) === "score") best = rootedAtTie(best, input, n);
   const penalty = input.rankPairs ? ftPairPenalty(input.distance, input.rankPairs.mask, n, input.lambda) : directionPenalty(input.distance, n, input.lambda);
   return { parent: best.parent, stages: best.stages, confidence: edgeConfidence(best.merged, best.parent, n), cost: best.cost, penalty, orientationTied };
 }

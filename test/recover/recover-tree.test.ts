@@ -107,7 +107,7 @@ describe("recoverTree --root-tie", () => {
   test("score never trades cost for the root: without a tie the cheapest tree stays", () => {
     // a 1, b 2, c 3: c → b → a agrees everywhere, nothing ties with it.
     const tree = recoverTree({ ...input, stages: [...input.stages], scores: Float64Array.of(1, 2, 3), rootTie: "score" });
-    const solver = recoverTree({ ...input, stages: [...input.stages], scores: Float64Array.of(1, 2, 3) });
+    const solver = recoverTree({ ...input, stages: [...input.stages], scores: Float64Array.of(1, 2, 3), rootTie: "solver" });
     expect([...tree.parent]).toEqual([...solver.parent]);
     expect(tree.cost).toBe(solver.cost);
   });
@@ -116,7 +116,7 @@ describe("recoverTree --root-tie", () => {
     // Both scores orders: the root picked by score would differ between them; the λ = 0 guard keeps the solver's.
     for (const scores of [Float64Array.of(3, 1, 2), Float64Array.of(2, 1, 3)]) {
       const tree = recoverTree({ ...input, lambda: 0, stages: [...input.stages], scores, rootTie: "score" });
-      const solver = recoverTree({ ...input, lambda: 0, stages: [...input.stages], scores });
+      const solver = recoverTree({ ...input, lambda: 0, stages: [...input.stages], scores, rootTie: "solver" });
       expect([...tree.parent]).toEqual([...solver.parent]);
     }
   });

@@ -125,7 +125,7 @@ export function certifyTree(input: CertifyInput): TreeCertificate {
     const scores = Float64Array.from(members, (member) => orientedScore(rule, statistic[member.position]!));
     const [spec, gen] = (["specialization", "generalization"] as const).map((stage): Solved => {
       const stages = members.map(() => stage);
-      const tree = recoverTree({ distance: hat, scores, stages, lambda: options.lambda });
+      const tree = recoverTree({ distance: hat, scores, stages, lambda: options.lambda, rootTie: "solver" }); // as before the default moved into recoverTree
       return { cost: tree.cost, tree: { scores, stages, parent: tree.parent } };
     }) as [Solved, Solved];
     const tied = Math.abs(gen.cost - spec.cost) <= 1e-9 * Math.max(Math.abs(spec.cost), Number.MIN_VALUE);

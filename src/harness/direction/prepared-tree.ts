@@ -63,7 +63,6 @@ export function recoverPrepared(tree: PreparedTree, scores: ReadonlyMap<string, 
     stages,
     lambda,
     forbidden,
-    rootTie: DEFAULT_RECOVER_OPTIONS.rootTie,
   });
   const edges = [...result.parent].flatMap((p, i) => (p >= 0 ? [{ parent: tree.ids[p]!, child: tree.ids[i]! }] : []));
   return { edges, accuracy: edgeAccuracy(edges, tree.truth), stage: result.stages[0]! };

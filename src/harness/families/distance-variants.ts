@@ -73,7 +73,6 @@ export async function distanceVariants(models: readonly ModelSource[], truth: Tr
       scores: oriented,
       stages: ids.map(() => "auto" as const),
       lambda: DEFAULT_RECOVER_OPTIONS.lambda,
-      rootTie: DEFAULT_RECOVER_OPTIONS.rootTie,
     });
     const edges = [...tree.parent].flatMap((p, i) => (p < 0 ? [] : [{ parent: ids[p]!, child: ids[i]! }]));
     const directed = evaluateGraph({ edges, trees: [[...ids]] }, truth).edges.correct;

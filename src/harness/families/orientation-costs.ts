@@ -5,7 +5,6 @@
  * direction-prior penalties, so they tie and auto falls back to specialization; the report
  * shows both costs so a reader sees whether auto had anything to go on.
  */
-import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
 import { recoverTree } from "../../recover/recover-tree.ts";
 import { scoreRule } from "../../direction/registry.ts";
 import { evaluateGraph } from "../../recover/evaluate-graph.ts";
@@ -29,7 +28,6 @@ export function orientationCosts(matrices: FamilyMatrices, truth: TruthGraph, la
       scores: oriented,
       stages: matrices.ids.map(() => stage),
       lambda,
-      rootTie: DEFAULT_RECOVER_OPTIONS.rootTie,
     });
     const edges = [...tree.parent].flatMap((p, i) => (p < 0 ? [] : [{ parent: matrices.ids[p]!, child: matrices.ids[i]! }]));
     const { correct, total } = evaluateGraph({ edges, trees: [[...matrices.ids]] }, truth).edges;
