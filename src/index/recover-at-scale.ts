@@ -12,12 +12,12 @@
  */
 import { resolve } from "node:path";
 import { looksLarge } from "../io/set-glance.ts";
-import { locateModels, type ModelLocation, noteEmptyTensors, openLocatedModels, sortedLocations } from "../io/discover-models.ts";
+import { locateModels, noteEmptyTensors, openLocatedModels, sortedLocations } from "../io/discover-models.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
 import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
 import type { ModelSource } from "../types.ts";
 import type { LocatedFingerprints } from "./fingerprint-batch.ts";
-import type { KnownModel } from "./recover-tree-job.ts";
+import { allLocated, type KnownModel } from "./recover-tree-job.ts";
 import { mark } from "../ui/timeline.ts";
 
 /**
@@ -88,7 +88,7 @@ export async function recoverAtScale(
   let finished = 0;
   const send = () => {
     const [at, models] = [batches.length, pending.splice(0)];
-    const read = models.every((model): model is ModelLocation => "kind" in model)
+    const read = allLocated(models)
       ? threads.fingerprintLocated(models)
       : threads.fingerprint(models as ModelSource[]).then((fingerprints) => ({ fingerprints, notes: [], empty: [] }));
     const batch = read.then(async (result) => {

@@ -35,7 +35,7 @@ import { comparableOf, relatedComponentsYielding } from "./related-components.ts
 import { type CachedTree, TreeCache } from "./tree-cache.ts";
 import { TreePool } from "./tree-pool.ts";
 import type { SpeculativeTrees } from "./speculative-trees.ts";
-import { type KnownModel, modelsOf, type TreeJob, treeJobOf } from "./recover-tree-job.ts";
+import { isOpened, type KnownModel, modelsOf, type TreeJob, treeJobOf } from "./recover-tree-job.ts";
 import { mark } from "../ui/timeline.ts";
 
 const SILENT: RecoverEffects = { progress: () => {}, log: () => {} };
@@ -66,7 +66,7 @@ export async function recoverFromFingerprints(
 ): Promise<RecoveryResult> {
   // 2. Adapters placed as the ordinary path places them: the set's stored models are clustered, each adapter joins its base's tree.
   //    Models only located (their threads open them) are never a set with adapters (recover-at-scale.ts), else they are opened here.
-  const opened = discovered && [...discovered.values()].every((model): model is ModelSource => "tensors" in model) ? discovered : undefined;
+  const opened = discovered && [...discovered.values()].every(isOpened) ? discovered : undefined;
   const placed = await placeAdapters(fingerprints, opened as ReadonlyMap<string, ModelSource> | undefined, effects.log);
   if (placed.stored.length + placed.attached.length < 2 && placed.unattached[0])
     throw peftNothingToRecover(placed.unattached[0].model.path, placed.unattached[0].note);

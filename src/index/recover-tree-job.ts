@@ -31,6 +31,16 @@ export interface TreeJob {
 /** A model as the caller has it: discovered (its tensors), or only located (its folder's listing). */
 export type KnownModel = ModelSource | ModelLocation;
 
+/** Whether a known model is opened (its headers read: it has tensors) rather than only located; the one test every caller uses. */
+export function isOpened(model: KnownModel): model is ModelSource {
+  return "tensors" in model;
+}
+
+/** Whether every model of `models` is only located (none opened). */
+export function allLocated(models: readonly KnownModel[]): models is readonly ModelLocation[] {
+  return !models.some(isOpened);
+}
+
 /**
  * The job of the tree of `members` (in path order); with `known` (by resolved path), the models
  * as discovered already, or as located (all of one kind).
@@ -44,8 +54,8 @@ export function treeJobOf(members: readonly Fingerprint[], known?: ReadonlyMap<s
 /** `members`' models from `known`, as the tree job carries them: discovered models, or locations. */
 export function modelsOf(members: readonly Fingerprint[], known: ReadonlyMap<string, KnownModel>): Pick<TreeJob, "models" | "locations"> {
   const found = members.map((m) => known.get(m.path) ?? bug(`${m.path} was discovered`));
-  if (found.every((model): model is ModelSource => "tensors" in model)) return { models: found };
-  if (found.every((model): model is ModelLocation => "kind" in model)) return { locations: found };
+  if (found.every(isOpened)) return { models: found };
+  if (allLocated(found)) return { locations: found };
   return bug("a tree's models are all discovered or all located");
 }
 
