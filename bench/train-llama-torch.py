@@ -12,7 +12,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "experiments", "foreign-trees"))
-from train_tree import read_safetensors  # one safetensors reader for the Python side
+from safetensors_io import read_safetensors  # one safetensors reader for the Python side
 
 
 def load(folder):

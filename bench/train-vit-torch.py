@@ -67,7 +67,7 @@ def parity(folder):
     import os
 
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "experiments", "foreign-trees"))
-    from train_tree import read_safetensors  # one safetensors reader for the Python side
+    from safetensors_io import read_safetensors  # one safetensors reader for the Python side
 
     weights = read_safetensors(f"{folder}/model.safetensors")
     hf = json.load(open(f"{folder}/config.json"))
