@@ -25,7 +25,7 @@ import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/opti
 import type { ArtifactStore } from "../artifact-store.ts";
 import type { BenchmarkDomain } from "./benchmark.ts";
 import type { BoardTree } from "./board-tree.ts";
-import { LEARNED_NAME, leaveOneFamilyOut } from "./learned-lofo.ts";
+import { LEARNED_NAME, leaveOneFamilyOut, SCORE_ONLY_FAMILIES } from "./learned-lofo.ts";
 import { addCounts, NO_COUNTS, scoreOnTree, type BoardEntry, type EdgeCounts } from "./score-on-tree.ts";
 
 /** Bump when a cell's meaning changes. */
@@ -239,12 +239,12 @@ export interface SelectionFold {
 
 /**
  * Would choosing the best entry on the board hold out of sample? For each family, the entry
- * with the best family mean (no stage labels) on the other families, scored on that family.
+ * with the best family mean (no stage labels) on the other families (never a score-only one), scored on that family.
  */
 export function selectionOutOfSample(benchmarks: readonly BoardBenchmark[], cells: readonly BoardCell[]): SelectionFold[] {
   const families = [...new Set(benchmarks.map((b) => b.family))];
   return families.map((heldOut) => {
-    const inside = benchmarks.filter((b) => b.family !== heldOut);
+    const inside = benchmarks.filter((b) => b.family !== heldOut && !SCORE_ONLY_FAMILIES.has(b.family));
     const names = new Set(inside.map((b) => b.name));
     const ranked = pooledScores(
       inside,
@@ -252,11 +252,11 @@ export function selectionOutOfSample(benchmarks: readonly BoardBenchmark[], cell
       false,
     ).sort((a, b) => b.familyMean - a.familyMean);
     const picked = ranked[0]?.entry ?? DEFAULT_ENTRY;
+    const held = new Set(benchmarks.filter((b) => b.family === heldOut).map((b) => b.name));
     const out = cells
-      .filter((c) => c.entry === picked && !names.has(c.benchmark))
+      .filter((c) => c.entry === picked && held.has(c.benchmark))
       .map((c) => c.auto)
       .reduce(addCounts, NO_COUNTS);
-    const held = benchmarks.filter((b) => b.family === heldOut).map((b) => b.name);
-    return { heldOut, benchmarks: held, picked, accuracy: out.edges === 0 ? Number.NaN : out.directed / out.edges, edges: out.edges };
+    return { heldOut, benchmarks: [...held], picked, accuracy: out.edges === 0 ? Number.NaN : out.directed / out.edges, edges: out.edges };
   });
 }

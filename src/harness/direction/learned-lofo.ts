@@ -32,12 +32,19 @@ export function edgeDifferences(trees: readonly BoardTree[]): Float64Array[] {
   return out;
 }
 
-/** Per held-out family, the learned rule fitted on every other family's trees (a family with no other data gets zero weights). */
+/**
+ * Board families that are only ever scored, never training data: not for the learned rule's
+ * other folds, not for the selection's (leaderboard.ts). Held-out set 4 (lm-benchmarks.ts
+ * familyGroup) judges this session's candidates out of sample (/work/set4-protocol.md).
+ */
+export const SCORE_ONLY_FAMILIES: ReadonlySet<string> = new Set(["held-out-4"]);
+
+/** Per held-out family, the learned rule fitted on every other family's trees but the score-only ones (a family with no other data gets zero weights). */
 export function leaveOneFamilyOut(benchmarks: readonly { readonly family: string; readonly trees: readonly BoardTree[] }[]): Map<string, StatisticRule> {
   const families = [...new Set(benchmarks.map((b) => b.family))];
   return new Map(
     families.map((family) => {
-      const training = benchmarks.filter((b) => b.family !== family).flatMap((b) => b.trees);
+      const training = benchmarks.filter((b) => b.family !== family && !SCORE_ONLY_FAMILIES.has(b.family)).flatMap((b) => b.trees);
       const weights = fitLogistic(edgeDifferences(training), LEARNED_FEATURES.length);
       return [family, learnedRule(LEARNED_NAME, weights, `logistic on per-kind features, fitted without the ${family} family`)] as const;
     }),

@@ -6,7 +6,7 @@
  * made: our ONNX-trained Llama-like recipes, the PyTorch-trained Llama, the GPT-2-named one, the
  * SD-like chains, and held-out set 2 (all of it one group).
  */
-import { cachedFamilyArtifacts, familyBenchmarks, type FamilyBenchmark } from "../families/family-benchmarks.ts";
+import { cachedFamilyArtifacts, familyBenchmarks, isSealed, type FamilyBenchmark } from "../families/family-benchmarks.ts";
 import { familyTruth } from "../families/family-member.ts";
 import { openCached, type DirectionBenchmark } from "./benchmark.ts";
 
@@ -17,6 +17,7 @@ import { openCached, type DirectionBenchmark } from "./benchmark.ts";
 export function familyGroup(benchmark: Pick<FamilyBenchmark, "name" | "kind" | "heldOutSet">): string {
   if (benchmark.heldOutSet === 2) return "held-out-2";
   if (benchmark.heldOutSet === 3) return "held-out-3";
+  if (benchmark.heldOutSet === 4) return "held-out-4";
   if (benchmark.kind === "chain") return "sd-like";
   const recipe = benchmark.name.replace(/^llama:/, "").replace(/@\d+$/, "");
   if (recipe === "torch") return "llama-torch";
@@ -43,5 +44,7 @@ export function familyDirectionBenchmark(benchmark: FamilyBenchmark): DirectionB
   };
 }
 
-/** Every family benchmark, Llama-like first. */
-export const FAMILY_BENCHMARKS: readonly DirectionBenchmark[] = familyBenchmarks().map(familyDirectionBenchmark);
+/** Every family benchmark, Llama-like first; sealed held-out sets (family-benchmarks.ts SEALED_SETS) stay off the board until scored. */
+export const FAMILY_BENCHMARKS: readonly DirectionBenchmark[] = familyBenchmarks()
+  .filter((benchmark) => !isSealed(benchmark))
+  .map(familyDirectionBenchmark);

@@ -2,7 +2,8 @@
  * The family benchmarks of direction and placement (issue #13 item 4), in one list: the
  * Llama-like family under every recipe of llama-family-recipes.ts (plus more seeds of the
  * default), the SD-like generalization chain in three seeds, and held-out sets 2
- * (held-out-2-recipes.ts: other optimisers, trees and sizes, trained by PyTorch) and 3 (new seeds). Each
+ * (held-out-2-recipes.ts: other optimisers, trees and sizes, trained by PyTorch), 3 (new seeds) and 4
+ * (held-out-4-recipes.ts: other shapes and recipes; sealed until scored once). Each
  * benchmark is a plan (what experiments/llama-family.ts, experiments/sd-family.ts and
  * experiments/lm-families.ts --train train, with the same cache keys), so `openFamilyBenchmark`
  * finds the trained models — or trains the missing ones.
@@ -14,6 +15,7 @@ import type { TruthGraph } from "../../types.ts";
 import { familyTruth, type FamilyMember } from "./family-member.ts";
 import { HELD_OUT_2_RECIPES } from "./held-out-2-recipes.ts";
 import { HELD_OUT_3_RECIPES } from "./held-out-3-recipes.ts";
+import { HELD_OUT_4_RECIPES } from "./held-out-4-recipes.ts";
 import { LLAMA_RECIPES } from "./llama-family-recipes.ts";
 import { planLlamaFamily } from "./plan-llama-family.ts";
 import { planSdFamily } from "./plan-sd-family.ts";
@@ -37,9 +39,32 @@ export interface FamilyBenchmark {
    * 0: the rules on the board were chosen on it. 1: held out, set 1 (new seeds and a new recipe,
    * trained after the rules of session 6 were chosen; every rule since has seen them). 2: held
    * out, set 2 (held-out-2-recipes.ts: defined before any rule was scored on it). 3: held out,
-   * set 3 (held-out-3-recipes.ts: new seeds, defined before the placement default was chosen).
+   * set 3 (held-out-3-recipes.ts: new seeds, defined before the placement default was chosen). 4: held
+   * out, set 4 (held-out-4-recipes.ts: new shapes and recipes, scored once to judge this session's candidates).
    */
-  readonly heldOutSet: 0 | 1 | 2 | 3;
+  readonly heldOutSet: 0 | 1 | 2 | 3 | 4;
+}
+
+/**
+ * Held-out sets not scored yet: no experiment or leaderboard reads them unless a command names
+ * them (`--only set4:`), so nobody sees their scores before the freeze (/work/set4-protocol.md).
+ */
+export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4]);
+
+/** Whether `benchmark` belongs to a sealed held-out set. */
+export function isSealed(benchmark: Pick<FamilyBenchmark, "heldOutSet">): boolean {
+  return SEALED_SETS.has(benchmark.heldOutSet);
+}
+
+/**
+ * The benchmarks `words` name (`--only`: names or prefixes; undefined: all). A sealed set is read
+ * only when a word names it (`set4:`, `set4:qwen-tree@2061`), never by a broader prefix or a full run.
+ */
+export function benchmarksNamed(words: readonly string[] | undefined): FamilyBenchmark[] {
+  return familyBenchmarks().filter((benchmark) => {
+    if (words && !words.some((word) => benchmark.name.startsWith(word))) return false;
+    return !isSealed(benchmark) || (words ?? []).some((word) => word.startsWith(`set${benchmark.heldOutSet}:`));
+  });
 }
 
 /** The second seed of the default family (the README's "two seeds"). */
@@ -51,7 +76,7 @@ const HELD_OUT_RECIPES: ReadonlySet<string> = new Set(["hf-adamw"]);
 /** The SD-like chain's seeds: the default's and two more. */
 const SD_SEEDS = [SD_FAMILY_DEFAULTS.seed, 2024, 2025] as const;
 
-/** Every family benchmark: Llama-like, SD-like, then held-out sets 2 and 3. */
+/** Every family benchmark: Llama-like, SD-like, then held-out sets 2, 3 and 4 (sealed ones included: callers check isSealed). */
 export function familyBenchmarks(): FamilyBenchmark[] {
   const out: FamilyBenchmark[] = [];
   for (const [recipe, { settings }] of Object.entries(LLAMA_RECIPES)) {
@@ -85,6 +110,7 @@ export function familyBenchmarks(): FamilyBenchmark[] {
   for (const [set, recipes] of [
     [2, HELD_OUT_2_RECIPES],
     [3, HELD_OUT_3_RECIPES],
+    [4, HELD_OUT_4_RECIPES],
   ] as const) {
     for (const [recipe, { settings }] of Object.entries(recipes)) {
       const name = `set${set}:${recipe}@${settings.seed}`;

@@ -18,29 +18,14 @@
  * against recovery. Names are as releases name models: some extend their parent's name
  * (gpt2-mini-code), some do not (atlas-*, orca-*, run-*); recovery never reads names.
  */
-import { LLAMA_FAMILY_DEFAULTS, type LlamaFamilySettings, type LmMemberRecipe } from "./llama-family-settings.ts";
+import { LLAMA_FAMILY_DEFAULTS, lmMember as member, TORCH_FAMILY } from "./llama-family-settings.ts";
 import type { LlamaRecipe } from "./llama-family-recipes.ts";
-
-/** What every set-2 family shares: PyTorch trains it, one model at a time. */
-const TORCH_FAMILY: LlamaFamilySettings = { ...LLAMA_FAMILY_DEFAULTS, workers: 1, torch: { arch: "llama", init: "torch" } };
 
 /** GPT-2 blocks at dim 64: LayerNorm ε 1e-5, a 4× MLP as GPT-2's. */
 const GPT2_SMALL = { ...LLAMA_FAMILY_DEFAULTS.llama, mlpDim: 256, rmsNormEps: 1e-5 };
 
 /** LoRA on query and value (torchJob maps the targets to the architecture's names). */
 const loraQv = (rank: number) => ({ rank, alpha: 2 * rank, targets: ["self_attn.q_proj", "self_attn.v_proj"] });
-
-/** A member in one line: id, what it stands for, parent, corpus, steps, peak lr, warmup. */
-const member = (
-  id: string,
-  paperName: string,
-  parent: string | undefined,
-  corpus: LmMemberRecipe["corpus"],
-  steps: number,
-  lr: number,
-  warmupSteps: number,
-  extra: Partial<LmMemberRecipe> = {},
-): LmMemberRecipe => ({ id, paperName, ...(parent !== undefined ? { parent } : {}), corpus, steps, lr, warmupSteps, ...extra });
 
 /** Every set-2 recipe, by name. */
 export const HELD_OUT_2_RECIPES: Readonly<Record<string, LlamaRecipe>> = {

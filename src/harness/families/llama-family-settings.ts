@@ -31,6 +31,8 @@ export interface LmMemberRecipe {
   readonly lora?: LoraConfig;
   /** The truth's stage label (default specialization, paper §6.2); generalization for a continued pre-training checkpoint. */
   readonly stage?: Stage;
+  /** PyTorch settings of this member over the family's `torch` (another team's fine-tuning script: optimizer, loop, dropout). */
+  readonly torch?: Partial<TorchTraining>;
 }
 
 export interface LlamaFamilySettings {
@@ -111,3 +113,18 @@ export const LLAMA_FAMILY_QUICK: LlamaFamilySettings = {
     maxBytes: 40_000,
   })),
 };
+
+/** What every PyTorch-trained family of the held-out sets shares: train_lm.py trains it, one model at a time. */
+export const TORCH_FAMILY: LlamaFamilySettings = { ...LLAMA_FAMILY_DEFAULTS, workers: 1, torch: { arch: "llama", init: "torch" } };
+
+/** A member in one line: id, what it stands for, parent, corpus, steps, peak lr, warmup, anything else. */
+export const lmMember = (
+  id: string,
+  paperName: string,
+  parent: string | undefined,
+  corpus: LmMemberRecipe["corpus"],
+  steps: number,
+  lr: number,
+  warmupSteps: number,
+  extra: Partial<LmMemberRecipe> = {},
+): LmMemberRecipe => ({ id, paperName, ...(parent !== undefined ? { parent } : {}), corpus, steps, lr, warmupSteps, ...extra });

@@ -35,7 +35,7 @@ export function planLlamaFamily(settings: LlamaFamilySettings): FamilyMember[] {
     stage: recipe.stage ?? ("specialization" as const),
     data: `${CORPUS_WORDS[recipe.corpus]}, ${recipe.steps} steps × ${settings.batchSize}×${settings.llama.contextLength} tokens, peak lr ${recipe.lr}${recipe.lora ? `, LoRA r${recipe.lora.rank} (merged)` : ""}`,
     config: memberConfig(recipe, settings),
-    ...(settings.torch ? { torch: settings.torch } : {}),
+    ...(settings.torch ? { torch: recipe.torch ? { ...settings.torch, ...recipe.torch } : settings.torch } : {}),
   }));
 }
 

@@ -29,12 +29,20 @@ export interface TorchLmConfig {
   readonly rope_theta: number;
   /** Std of the "hf" init (LlamaPreTrainedModel._init_weights); unused by torch's own init. */
   readonly init_std: number;
+  /** Key/value heads (grouped-query attention); absent: as many as `heads`. */
+  readonly kv_heads?: number;
+  /** Biases on q/k/v (Qwen2). */
+  readonly qkv_bias?: boolean;
+  /** lm_head is the embedding and is not saved. */
+  readonly tied?: boolean;
+  /** Attention-probability and residual dropout while training. */
+  readonly dropout?: number;
 }
 
 /** One member's training run, as train_lm.py reads it (without paths). */
 export interface TorchLmJob {
   readonly trainer: "torch";
-  readonly arch: "llama" | "gpt2";
+  readonly arch: TorchArch;
   readonly config: TorchLmConfig;
   /** "torch": each module's default init (kaiming-uniform Linear, N(0, 1) Embedding); "hf": N(0, init_std). GPT-2 always uses GPT-2's. */
   readonly init: "torch" | "hf";
@@ -47,17 +55,31 @@ export interface TorchLmJob {
   /** The cosine schedule ends at this fraction of the peak. */
   readonly lr_floor: number;
   readonly optimizer: TorchOptimizer;
-  readonly lora?: { readonly rank: number; readonly alpha: number; readonly targets: readonly string[] };
+  readonly lora?: { readonly rank: number; readonly alpha: number; readonly targets: readonly string[]; readonly dropout?: number };
   readonly corpus: TextCorpus;
   /** Seeds the chat and instruct corpora's record order (as our trainer's data seed). */
   readonly corpus_seed: number;
   readonly maxBytes?: number;
   readonly eval_fraction: number;
+  /** lm_optim.py's schedule (absent: cosine). */
+  readonly schedule?: TorchSchedule;
+  readonly label_smoothing?: number;
+  /** "bf16": the forward runs under CPU bfloat16 autocast (mixed precision; the weights stay float32). */
+  readonly autocast?: "bf16";
+  /** Micro-batches of `batch` summed per optimizer step (gradient accumulation). */
+  readonly accumulate?: number;
 }
+
+/** The architectures of lm_models.py: Llama and two Llama-shaped hub variants (names as transformers'), and GPT-2. */
+export type TorchArch = "llama" | "mistral" | "qwen2" | "gpt2";
+
+/** lm_optim.py's learning-rate schedules, each after a linear warmup. */
+export type TorchSchedule = "cosine" | "linear" | "constant" | "wsd" | "inverse-sqrt";
 
 /** A torch.optim optimizer and its settings, as train_lm.py reads them (absent: torch's defaults; `clip`: global gradient-norm clip). */
 export interface TorchOptimizer {
-  readonly kind: "adamw" | "adam" | "sgd" | "rmsprop" | "adagrad" | "nadam" | "radam";
+  /** lion and adafactor are written in torch in lm_optim.py (torch 1.13 has neither). */
+  readonly kind: "adamw" | "adam" | "sgd" | "rmsprop" | "adagrad" | "nadam" | "radam" | "lion" | "adafactor";
   readonly wd?: number;
   readonly beta1?: number;
   readonly beta2?: number;
@@ -77,10 +99,16 @@ export const TORCH_LM_TRAINER = join(import.meta.dir, "..", "..", "..", "experim
 
 /** Who trains a planned LM member when it is not our ONNX trainer. */
 export interface TorchTraining {
-  readonly arch: "llama" | "gpt2";
+  readonly arch: TorchArch;
   readonly init: "torch" | "hf";
-  /** A torch optimizer our trainer has no counterpart of (RMSprop, Adagrad, NAdam, RAdam): replaces the config's. */
+  /** A torch optimizer our trainer has no counterpart of (RMSprop, Adagrad, NAdam, RAdam, Lion, Adafactor): replaces the config's. */
   readonly optimizer?: TorchOptimizer;
+  /** Shape beyond our LlamaConfig (grouped-query attention, q/k/v biases, tied head, dropout). */
+  readonly shape?: Pick<TorchLmConfig, "kv_heads" | "qkv_bias" | "tied" | "dropout">;
+  /** Loop settings beyond our TrainConfig. */
+  readonly loop?: Pick<TorchLmJob, "schedule" | "label_smoothing" | "autocast" | "accumulate">;
+  /** peft's lora_dropout of this member's adapters. */
+  readonly loraDropout?: number;
 }
 
 /** A member to train: id, parent id, job. */
@@ -108,6 +136,7 @@ export function torchJob(config: TrainConfig, training: TorchTraining, dtype: "F
       eps: llama.rmsNormEps,
       rope_theta: llama.ropeTheta,
       init_std: llama.initializerRange,
+      ...training.shape,
     },
     init: training.init,
     dtype,
@@ -132,7 +161,9 @@ export function torchJob(config: TrainConfig, training: TorchTraining, dtype: "F
           lora: {
             rank: config.lora.rank,
             alpha: config.lora.alpha,
-            targets: training.arch === "gpt2" ? ["attn.c_attn"] : ["self_attn.q_proj", "self_attn.v_proj"],
+            // Llama-shaped names are the recipe's own (q/v, or every linear layer); GPT-2 fuses q/k/v into c_attn.
+            targets: training.arch === "gpt2" ? ["attn.c_attn"] : config.lora.targets,
+            ...(training.loraDropout !== undefined ? { dropout: training.loraDropout } : {}),
           },
         }
       : {}),
@@ -140,6 +171,7 @@ export function torchJob(config: TrainConfig, training: TorchTraining, dtype: "F
     corpus_seed: config.data.seed,
     ...(config.data.maxBytes !== undefined ? { maxBytes: config.data.maxBytes } : {}),
     eval_fraction: config.data.evalFraction ?? 0.1,
+    ...training.loop,
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * experiments/lm-families/train_lm.py with each torch.optim optimiser of held-out set 2, on a
+ * experiments/lm-families/train_lm.py with each optimiser and shape of held-out sets 2 and 4, on a
  * model of a few hundred weights for a few steps: each run saves transformers' names in the
  * asked dtype, a child starts from its parent (LoRA merged into the saved weights), and every
  * optimiser moves the weights. Skipped when Debian's Python lacks torch.
@@ -26,7 +26,7 @@ async function train(dir: string, name: string, job: Omit<TorchLmJob, "corpus"> 
   return { code: await proc.exited, out };
 }
 
-const job = (arch: "llama" | "gpt2", optimizer: TorchOptimizer, dtype: "F32" | "BF16", extra: Partial<TorchLmJob> = {}) => ({
+const job = (arch: TorchLmJob["arch"], optimizer: TorchOptimizer, dtype: "F32" | "BF16", extra: Partial<TorchLmJob> = {}) => ({
   trainer: "torch" as const,
   arch,
   config: tiny,
@@ -81,5 +81,76 @@ describe.skipIf(!hasTorch)("train_lm.py optimisers of held-out set 2", () => {
     expect(gpt2.has("lm_head.weight")).toBe(false);
     const result = JSON.parse(await readFile(join(children[2]!.out, "result.json"), "utf8")) as { finalLoss: number };
     expect(Number.isFinite(result.finalLoss)).toBe(true);
+  }, 60_000);
+});
+
+describe.skipIf(!hasTorch)("train_lm.py shapes and recipes of held-out set 4", () => {
+  test("Qwen2 (GQA, q/k/v biases, tied) and Mistral (multi-query) save transformers' shapes; WSD, autocast, accumulation, label smoothing, dropout and an all-linear LoRA run", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mother-train-lm-"));
+    await writeFile(join(dir, "corpus.bin"), "the quick brown fox jumps over the lazy dog. ".repeat(40));
+    const qwenConfig = { ...tiny, heads: 4, kv_heads: 2, qkv_bias: true, tied: true };
+    const qwen = await train(dir, "qwen", {
+      ...job("qwen2", { kind: "adamw", wd: 0.1, clip: 1 }, "BF16", { schedule: "wsd", autocast: "bf16", accumulate: 2 }),
+      config: qwenConfig,
+      init: "hf",
+    });
+    expect(qwen.code).toBe(0);
+    const base = await tensors(qwen.out);
+    // dim 8, 4 heads of 2, 2 key/value heads: k and v project to 4.
+    expect(base.get("model.layers.0.self_attn.q_proj.weight")?.info.shape).toEqual([8, 8]);
+    expect(base.get("model.layers.0.self_attn.k_proj.weight")?.info.shape).toEqual([4, 8]);
+    expect(base.get("model.layers.0.self_attn.v_proj.bias")?.info.shape).toEqual([4]);
+    expect(base.has("model.layers.0.self_attn.o_proj.bias")).toBe(false);
+    expect(base.has("lm_head.weight")).toBe(false);
+    const config = JSON.parse(await readFile(join(qwen.out, "config.json"), "utf8"));
+    expect(config).toMatchObject({ model_type: "qwen2", num_key_value_heads: 2, tie_word_embeddings: true });
+
+    const lora = { rank: 2, alpha: 2, dropout: 0.05, targets: ["self_attn.k_proj", "mlp.down_proj"] };
+    const child = await train(dir, "child", {
+      ...job("qwen2", { kind: "adamw", clip: 1 }, "BF16", { schedule: "constant", label_smoothing: 0.1, lora }),
+      config: { ...qwenConfig, dropout: 0.1 },
+      parent: qwen.out,
+    });
+    expect(child.code).toBe(0);
+    const tuned = await tensors(child.out);
+    const same = (name: string) => tuned.get(name)!.values.every((v, i) => v === base.get(name)!.values[i]);
+    expect(same("model.layers.0.self_attn.k_proj.weight")).toBe(false);
+    expect(same("model.layers.0.mlp.down_proj.weight")).toBe(false);
+    expect(same("model.layers.0.self_attn.q_proj.weight")).toBe(true);
+    expect(same("model.layers.0.self_attn.k_proj.bias")).toBe(true);
+
+    const mistral = await train(dir, "mistral", { ...job("mistral", { kind: "adamw" }, "F32", { schedule: "linear" }), config: { ...tiny, kv_heads: 1 } });
+    expect(mistral.code).toBe(0);
+    expect((await tensors(mistral.out)).get("model.layers.0.self_attn.v_proj.weight")?.info.shape).toEqual([4, 8]);
+  }, 60_000);
+
+  test("Lion and Adafactor as their papers define a first step: Lion moves every weight by ±lr; Adafactor every vector by ±lr (g / √g², RMS 1)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mother-train-lm-"));
+    await writeFile(join(dir, "corpus.bin"), "the quick brown fox jumps over the lazy dog. ".repeat(40));
+    const parent = await train(dir, "parent", job("llama", { kind: "adamw" }, "F32"));
+    expect(parent.code).toBe(0);
+    const lr = 1e-2;
+    const oneStep = { steps: 1, lr, warmup: 1, schedule: "inverse-sqrt" as const };
+    const [lion, adafactor] = await Promise.all([
+      train(dir, "lion", { ...job("llama", { kind: "lion" }, "F32", oneStep), parent: parent.out }),
+      train(dir, "adafactor", { ...job("llama", { kind: "adafactor" }, "F32", oneStep), parent: parent.out }),
+    ]);
+    expect([lion.code, adafactor.code]).toEqual([0, 0]);
+    const before = await tensors(parent.out);
+    const steps = async (out: string, only: (shape: readonly number[]) => boolean) => {
+      const after = await tensors(out);
+      const sizes: number[] = [];
+      for (const [name, { info, values }] of after) {
+        if (!only(info.shape)) continue;
+        values.forEach((v, i) => sizes.push(Math.abs(v - before.get(name)!.values[i]!)));
+      }
+      return sizes;
+    };
+    const lionSteps = await steps(lion.out, () => true);
+    expect(lionSteps.filter((s) => s > 0).every((s) => Math.abs(s - lr) < 1e-6)).toBe(true);
+    expect(lionSteps.filter((s) => s > 0).length).toBeGreaterThan(lionSteps.length / 2);
+    const vectorSteps = await steps(adafactor.out, (shape) => shape.length === 1);
+    expect(vectorSteps.filter((s) => s > 0).every((s) => Math.abs(s - lr) < 1e-6)).toBe(true);
+    expect((await steps(adafactor.out, (shape) => shape.length === 2)).some((s) => s > 0 && Math.abs(s - lr) > 1e-4)).toBe(true);
   }, 60_000);
 });

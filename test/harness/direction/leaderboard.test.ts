@@ -8,7 +8,9 @@ import { ArtifactStore } from "../../../src/harness/artifact-store.ts";
 import type { BoardTree } from "../../../src/harness/direction/board-tree.ts";
 import type { BoardPairs } from "../../../src/harness/direction/board-pairs.ts";
 import { defaultNote } from "../../../src/harness/direction/default-note.ts";
-import { boardCells, boardRows, pooledScores, selectionOutOfSample, type BoardBenchmark } from "../../../src/harness/direction/leaderboard.ts";
+import { boardCells, boardRows, pooledScores, selectionOutOfSample, type BoardBenchmark, type BoardCell } from "../../../src/harness/direction/leaderboard.ts";
+import { NO_COUNTS } from "../../../src/harness/direction/score-on-tree.ts";
+import { leaveOneFamilyOut, SCORE_ONLY_FAMILIES } from "../../../src/harness/direction/learned-lofo.ts";
 import { leaderboardPage } from "../../../src/harness/direction/report-direction-leaderboard.ts";
 import { checkReportPagesInBrowser, writeReportPage } from "../../../src/report/index.ts";
 import type { LayerStats } from "../../../src/types.ts";
@@ -129,4 +131,40 @@ describe("the direction leaderboard", () => {
     expect(board.figures).toBe(2);
     for (const marks of board.marksPerFigure) expect(marks).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe("score-only families (held-out set 4)", () => {
+  const scoreOnly = [...SCORE_ONLY_FAMILIES][0]!;
+  const WITH_HELD_OUT: BoardBenchmark[] = [...BENCHMARKS, { name: "bench-c", family: scoreOnly, domain: "lm", trees: [tree("c", 3)], key: "c" }];
+  const weights = (benchmarks: readonly BoardBenchmark[], fold: string) => {
+    const combine = leaveOneFamilyOut(benchmarks).get(fold)?.combine;
+    return typeof combine === "object" && combine.kind === "learned" ? [...combine.weights] : [];
+  };
+
+  test("no learned fold trains on them: every fold's weights are those fitted without them; they are still scored", () => {
+    for (const fold of ["a", "b"]) expect(weights(WITH_HELD_OUT, fold)).toEqual(weights(BENCHMARKS, fold));
+    // A fitted fold whose training changes with "c" would differ: a and b alone give other weights than b alone.
+    expect(weights(BENCHMARKS, "a")).not.toEqual(weights(BENCHMARKS, "b"));
+    expect(weights(WITH_HELD_OUT, scoreOnly)).toEqual(weights([...BENCHMARKS, { ...BENCHMARKS[0]!, family: "z", name: "z" }], "z"));
+  });
+
+  test("the selection never picks on them: their cells cannot change another fold's pick; their own fold is scored on them alone", () => {
+    const counts = (directed: number) => ({ ...NO_COUNTS, edges: 1, directed });
+    // Entry x is listed first (wins ties) and fails only on the score-only family; y is right everywhere.
+    const cell = (entry: string, benchmark: string, directed: number): BoardCell => ({
+      entry,
+      benchmark,
+      labels: counts(directed),
+      auto: counts(directed),
+      autoPerTree: [`${directed}/1`],
+    });
+    const cells = ["a", "b", "c"].flatMap((f) => [cell("x", `bench-${f}`, f === "c" ? 0 : 1), cell("y", `bench-${f}`, 1)]);
+    const folds = selectionOutOfSample(WITH_HELD_OUT, cells);
+    expect(folds.map((f) => [f.heldOut, f.picked, f.benchmarks.join()])).toEqual([
+      ["a", "x", "bench-a"],
+      ["b", "x", "bench-b"],
+      [scoreOnly, "x", "bench-c"],
+    ]);
+    expect(folds.find((f) => f.heldOut === scoreOnly)!.accuracy).toBe(0);
+  });
 });

@@ -1,0 +1,121 @@
+"""Optimizers and learning-rate schedules of train_lm.py: torch.optim's own, and two torch 1.13
+does not ship, written here in torch as their papers define them (Lion; Adafactor).
+
+A job's `schedule` (absent: "cosine", what sets 0–3 used) is a LambdaLR factor of the peak:
+- cosine:       linear warmup, cosine to `floor` × peak at the last step (Llama 2);
+- linear:       linear warmup, linear decay to `floor` (transformers' get_linear_schedule_with_warmup);
+- constant:     linear warmup, then the peak (transformers' constant_with_warmup, common in SFT);
+- wsd:          warmup, stable at the peak, linear decay to `floor` over the last 20 % (MiniCPM's warmup-stable-decay);
+- inverse-sqrt: warmup, then peak × √(warmup / step) (the T5 / fairseq schedule).
+"""
+import math
+
+import torch
+
+
+class Lion(torch.optim.Optimizer):
+    """Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", Alg. 2): the update
+    is the sign of an interpolation of momentum and gradient; decoupled weight decay."""
+
+    def __init__(self, params, lr, betas=(0.9, 0.99), weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if "exp_avg" not in state:
+                    state["exp_avg"] = torch.zeros_like(p)
+                m = state["exp_avg"]
+                p.mul_(1 - group["lr"] * group["weight_decay"])
+                p.add_(torch.sign(m * beta1 + p.grad * (1 - beta1)), alpha=-group["lr"])
+                m.mul_(beta2).add_(p.grad, alpha=1 - beta2)
+
+
+class Adafactor(torch.optim.Optimizer):
+    """Adafactor (Shazeer & Stern 2018, Alg. 4) with an external learning rate (no relative step,
+    no parameter scaling, no momentum: transformers' recommended fine-tuning settings):
+    a matrix keeps row and column means of g² (β2 = 1 − t^decay), the update g / √v̂ is
+    clipped to RMS ≤ `clip_threshold`."""
+
+    def __init__(self, params, lr, decay_rate=-0.8, clip_threshold=1.0, eps=1e-30, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, decay_rate=decay_rate, clip_threshold=clip_threshold, eps=eps, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad, state = p.grad, self.state[p]
+                state["step"] = state.get("step", 0) + 1
+                beta2 = 1.0 - state["step"] ** group["decay_rate"]
+                squared = grad * grad + group["eps"]
+                if p.dim() >= 2:
+                    if "row" not in state:
+                        state["row"], state["col"] = torch.zeros(p.shape[:-1]), torch.zeros(p.shape[:-2] + p.shape[-1:])
+                    row, col = state["row"], state["col"]
+                    row.mul_(beta2).add_(squared.mean(-1), alpha=1 - beta2)
+                    col.mul_(beta2).add_(squared.mean(-2), alpha=1 - beta2)
+                    v = (row / row.mean(-1, keepdim=True)).unsqueeze(-1) * col.unsqueeze(-2)
+                else:
+                    if "v" not in state:
+                        state["v"] = torch.zeros_like(p)
+                    v = state["v"].mul_(beta2).add_(squared, alpha=1 - beta2)
+                update = grad * v.rsqrt()
+                update.div_(max(1.0, float(update.pow(2).mean().sqrt()) / group["clip_threshold"]))
+                if group["weight_decay"]:
+                    p.mul_(1 - group["lr"] * group["weight_decay"])
+                p.add_(update, alpha=-group["lr"])
+
+
+def schedule(kind, warmup, total, floor):
+    """The LambdaLR factor of `kind` (see the module doc)."""
+    def factor(step):
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = (step - warmup) / max(1, total - warmup)
+        if kind == "cosine":
+            return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+        if kind == "linear":
+            return floor + (1 - floor) * (1 - progress)
+        if kind == "constant":
+            return 1.0
+        if kind == "wsd":
+            decay_from = 0.8 * total
+            return 1.0 if step < decay_from else floor + (1 - floor) * (total - step) / max(1, total - decay_from)
+        if kind == "inverse-sqrt":
+            return math.sqrt(warmup / (step + 1))
+        raise SystemExit(f"train_lm: unknown schedule {kind}")
+    return factor
+
+
+def make_optimizer(job, params):
+    o = job["optimizer"]
+    betas = (o.get("beta1", 0.9), o.get("beta2", 0.999))
+    if o["kind"] == "adamw":
+        opt = torch.optim.AdamW(params, lr=job["lr"], betas=betas, weight_decay=o.get("wd", 0.01))
+    elif o["kind"] == "adam":
+        opt = torch.optim.Adam(params, lr=job["lr"], betas=betas)
+    elif o["kind"] == "sgd":
+        opt = torch.optim.SGD(params, lr=job["lr"], momentum=o.get("momentum", 0.9), nesterov=o.get("nesterov", False), weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "rmsprop":  # torch's defaults (α 0.99, no momentum) unless the job sets them
+        opt = torch.optim.RMSprop(params, lr=job["lr"], alpha=o.get("alpha", 0.99), momentum=o.get("momentum", 0.0), weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "adagrad":
+        opt = torch.optim.Adagrad(params, lr=job["lr"], weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "nadam":
+        opt = torch.optim.NAdam(params, lr=job["lr"], betas=betas, weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "radam":
+        opt = torch.optim.RAdam(params, lr=job["lr"], betas=betas, weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "lion":  # the paper's defaults β 0.9/0.99
+        opt = Lion(params, lr=job["lr"], betas=(o.get("beta1", 0.9), o.get("beta2", 0.99)), weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "adafactor":
+        opt = Adafactor(params, lr=job["lr"], weight_decay=o.get("wd", 0.0))
+    else:
+        raise SystemExit(f"train_lm: unknown optimizer {o['kind']}")
+    factor = schedule(job.get("schedule", "cosine"), max(1, job["warmup"]), job["steps"], job["lr_floor"])
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, factor), o.get("clip")
