@@ -91,6 +91,22 @@ export function buildProgram(): Command {
         .default(DEFAULTS.pairDirection),
     )
     .addOption(
+      new Option(
+        "--pair-rule <form>",
+        "the pair rule --pair-direction orients by: tanh, or adaptive (tanh, or the general likelihood ratio where updates are heavier-tailed than the weights, as under SGD)",
+      )
+        .choices(["tanh", "adaptive", "entropy", "cumulant", "heteroscedasticity"])
+        .default(DEFAULTS.pairRule),
+    )
+    .addOption(
+      new Option(
+        "--pair-decay <mode>",
+        "add the weight-decay signature to the pair evidence: embedding rows rescaled by one factor < 1 (no gradient, weight decay) point parent to child",
+      )
+        .choices(["on", "off"])
+        .default(DEFAULTS.pairDecay),
+    )
+    .addOption(
       new Option("--root-tie <rule>", "of equally cheap trees, keep the one rooted at the most root-like model by score or the solver's pick")
         .choices(["score", "solver"])
         .default(DEFAULTS.rootTie),

@@ -29,6 +29,9 @@ export interface RecoverCommandOptions {
   siblingAngles?: RecoverOptions["siblingAngles"];
   /** Pairwise direction evidence (absent: the library default). */
   pairDirection?: RecoverOptions["pairDirection"];
+  /** The pair rule and the weight-decay evidence (absent: the library defaults). */
+  pairRule?: RecoverOptions["pairRule"];
+  pairDecay?: RecoverOptions["pairDecay"];
   /** Which of equally cheap trees is kept (absent: the library default). */
   rootTie?: RecoverOptions["rootTie"];
   trees: number | "auto";
@@ -75,6 +78,8 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     ...(options.chain !== undefined ? { chain: options.chain } : {}),
     ...(options.siblingAngles !== undefined ? { siblingAngles: options.siblingAngles } : {}),
     ...(options.pairDirection !== undefined ? { pairDirection: options.pairDirection } : {}),
+    ...(options.pairRule !== undefined ? { pairRule: options.pairRule } : {}),
+    ...(options.pairDecay !== undefined ? { pairDecay: options.pairDecay } : {}),
     ...(options.rootTie !== undefined ? { rootTie: options.rootTie } : {}),
     trees: options.trees,
     distance: options.distance,

@@ -12,8 +12,8 @@
  * - a tree holding a generalization model: kurtosis only (variance also grows in continued
  *   pre-training, so flipping its trend for generalization would point every edge backwards);
  * - a mixed tree's adapter relatives (pairs measured by rank) are oriented as an ℓ_LoRA tree is;
- * - `--pair-direction` (auto: language models; on: every tree): `pair-tanh`, evidence per edge from
- *   its two models jointly (pair-rule.ts), whatever the distance or stage.
+ * - `--pair-direction` (auto: language models; on: every tree): `pair-tanh` (or `--pair-rule`'s), evidence
+ *   per edge from its two models jointly (pair-rule.ts), whatever the distance or stage.
  */
 import type { RecoverOptions } from "../recover/options.ts";
 import { cheaperByMoreThan, type TreeResult } from "../recover/recover-tree.ts";
@@ -41,10 +41,15 @@ export interface DefaultRules {
 export const MAX_PAIR_TREE = 64;
 
 /** The pair rule `--pair-direction` orients a tree of `models` language models (`languageModel`) or not by, or undefined. */
-export function pairRuleFor(languageModel: boolean, options: Partial<Pick<RecoverOptions, "score" | "pairDirection">>, models: number): PairRule | undefined {
+export function pairRuleFor(
+  languageModel: boolean,
+  options: Partial<Pick<RecoverOptions, "score" | "pairDirection" | "pairRule">>,
+  models: number,
+): PairRule | undefined {
   const mode = options.pairDirection ?? "off";
   if ((options.score ?? "auto") !== "auto" || mode === "off" || (mode === "auto" && !languageModel) || models > MAX_PAIR_TREE) return undefined;
-  return findPairRule("pair-tanh") ?? bug("the registry has pair-tanh");
+  const name = `pair-${options.pairRule ?? "tanh"}`;
+  return findPairRule(name) ?? bug(`the registry has ${name}`);
 }
 
 /** The rules for a tree built with `choice`, holding a generalization-labelled model or not, under `options.score` (pairRuleFor comes first). */

@@ -20,7 +20,7 @@ import { chainVotes } from "./orient-chain.ts";
 import { ruleScores } from "./rule-scores.ts";
 import { orientedScore, ruleScore, type ScoredLayers, type StatisticRule } from "./statistic-rule.ts";
 import { obtuseShadows } from "../distance/obtuse-siblings.ts";
-import { isPairRule, pairDirection, pairEvidenceMatrix, parentEvidence, type DirectionRule, type PairRule } from "./pair-rule.ts";
+import { isPairRule, pairDirection, pairEvidenceMatrix, parentEvidence, withDecay, type DirectionRule, type PairRule } from "./pair-rule.ts";
 import type { PairLayers } from "./read-pair-evidence.ts";
 import { rankBetween } from "../distance/rank-between.ts";
 
@@ -42,7 +42,8 @@ export interface OrientInput {
   /** D over the kept members. */
   readonly distance: Float64Array;
   readonly choice: DistanceChoice;
-  readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain"> & Partial<Pick<RecoverOptions, "rootTie" | "pairDirection" | "siblingAngles">>;
+  readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain"> &
+    Partial<Pick<RecoverOptions, "rootTie" | "pairDirection" | "pairRule" | "pairDecay" | "siblingAngles">>;
   /** Whether the models are language models (a 2-D embedding matrix): `--pair-direction auto` orients those by pairs. */
   readonly languageModel?: boolean;
   readonly forbidden: Uint8Array | undefined;
@@ -122,7 +123,8 @@ export function orientTree(input: OrientInput): Oriented {
   const solvePairs = (rule: PairRule, treeStages: readonly (Stage | "auto")[]) => {
     const layers =
       kept.length < 2 ? { size: kept.length, layersOf: () => [] } : (input.pairLayers ?? bug(`orientTree: pair rule ${rule.name} without the pairs' evidence`));
-    const z = pairEvidenceMatrix(rule.form, kept.length, layers.layersOf);
+    const ruleZ = pairEvidenceMatrix(rule.form, kept.length, layers.layersOf);
+    const z = layers.decayOf ? withDecay(ruleZ, kept.length, layers.decayOf) : ruleZ;
     const scores = parentEvidence(z, kept.length);
     // Members outside the arborescence (storage twins) have no pairs compared: 0, no evidence either way.
     const statistic = new Float64Array(members.length);

@@ -12,11 +12,14 @@
  * - heteroscedasticity: regress each on the other; the residual of the true direction
  *   (y − ρx = u, scaled) is independent of its regressor, the reverse one's is not, so
  *   |corr(r_back², y²)| − |corr(r_forward², x²)| > 0 when x → y (needs no non-Gaussian
- *   cause: a Gaussian parent with a non-Gaussian update is identifiable too).
+ *   cause: a Gaussian parent with a non-Gaussian update is identifiable too);
+ * - entropy: their general likelihood ratio, each density's entropy approximated (pair-entropy.ts).
  *
  * Each is positive when a → b. Per layer, `mean` and `variance` are of the per-element terms,
  * so a layer's z is mean / √(variance / n) and layers combine as a weighted z (pair-rule.ts).
  */
+
+import { entropyRatio, type EntropyRatio } from "./pair-entropy.ts";
 
 /** One estimator's per-element terms over a layer: their mean and variance. */
 export interface ElementTerms {
@@ -39,6 +42,14 @@ export interface PairLayerEvidence {
   /** |corr(r², regressor²)| of each regression: a on b's residual against b (`backward`), b on a's against a (`forward`). */
   readonly heteroForward: number;
   readonly heteroBackward: number;
+  /** The general likelihood ratio of a → b (pair-entropy.ts); undefined when it cannot be formed (|ρ| = 1, a short layer). */
+  readonly entropy: EntropyRatio | undefined;
+  /**
+   * Excess kurtosis of the difference b − a in the weights' own units: the update's shape when one
+   * is the other's parent (the same either way round). Sign-based updates (Adam) are light-tailed,
+   * gradient-proportional ones (SGD) heavy-tailed.
+   */
+  readonly kurtosisUpdate: number;
 }
 
 /** The statistics of one layer held by both models (`a` and `b` the same length); undefined when either is constant. */
@@ -75,7 +86,14 @@ export function pairLayerEvidence(a: Float32Array | Float64Array, b: Float32Arra
   let cumSq = 0;
   let tanhSum = 0;
   let tanhSq = 0;
+  // The difference's own moments (raw units, means aside): summed directly, since from the standardized ones at ρ ≈ 1 they cancel.
+  let d2 = 0;
+  let d4 = 0;
+  const meanDifference = meanB - meanA;
   for (let i = 0; i < n; i++) {
+    const d = b[i]! - a[i]! - meanDifference;
+    d2 += d * d;
+    d4 += d * d * d * d;
     const x = (a[i]! - meanA) * invA;
     const y = (b[i]! - meanB) * invB;
     const x2 = x * x;
@@ -104,6 +122,8 @@ export function pairLayerEvidence(a: Float32Array | Float64Array, b: Float32Arra
     tanh: terms(tanhSum, tanhSq, n),
     heteroForward: residualDependence(rho, m.x4, m.x3y, m.x2y2, m.xy3, m.y4),
     heteroBackward: residualDependence(rho, m.y4, m.xy3, m.x2y2, m.x3y, m.x4),
+    entropy: entropyRatio(a, b, { meanA, invA, meanB, invB, rho }),
+    kurtosisUpdate: d2 > 0 ? d4 / n / (d2 / n) ** 2 - 3 : 0,
   };
 }
 

@@ -16,8 +16,11 @@
 import type { PairLayerEvidence } from "./pair-evidence.ts";
 import type { RuleLayers, StatisticRule } from "./statistic-rule.ts";
 
-/** Which per-layer estimator of pair-evidence.ts a pair rule reads. */
-export type PairForm = "tanh" | "cumulant" | "heteroscedasticity";
+/**
+ * Which per-layer estimator of pair-evidence.ts a pair rule reads; "adaptive" reads tanh or
+ * entropy per pair, by the update's shape (adaptiveForm).
+ */
+export type PairForm = "tanh" | "cumulant" | "heteroscedasticity" | "entropy" | "adaptive";
 
 /** A pairwise rule: `form` on each of the rule's layers of two models, combined by Stouffer's z. */
 export interface PairRule {
@@ -51,8 +54,9 @@ function changed(evidence: PairLayerEvidence): boolean {
  * gives no evidence (unchanged, or constant in either model). The moment forms are signed by
  * the layer's excess kurtosis: sub-Gaussian weights (a uniform init) reverse them.
  */
-export function layerZ(form: PairForm, evidence: PairLayerEvidence | undefined): number | undefined {
+export function layerZ(form: Exclude<PairForm, "adaptive">, evidence: PairLayerEvidence | undefined): number | undefined {
   if (!evidence || !changed(evidence)) return undefined;
+  if (form === "entropy") return evidence.entropy && evidence.entropy.standardError > 0 ? evidence.entropy.ratio / evidence.entropy.standardError : undefined;
   if (form === "heteroscedasticity") {
     // Each |corr| has standard error ≈ 1/√n under independence; their difference ≈ √2 of that.
     return (evidence.heteroBackward - evidence.heteroForward) * Math.sqrt(evidence.n / 2);
@@ -64,8 +68,35 @@ export function layerZ(form: PairForm, evidence: PairLayerEvidence | undefined):
   return (sign * evidence.rho * terms.mean) / standardError;
 }
 
+/**
+ * How much heavier-tailed the update is than the weights it is added to, over a pair's changed
+ * layers: the median of (excess kurtosis of b − a) − (mean excess kurtosis of a and b); the same
+ * either way round (undefined when no layer changed).
+ */
+export function updateTailExcess(layers: readonly (PairLayerEvidence | undefined)[]): number | undefined {
+  const excess = layers
+    .filter((evidence): evidence is PairLayerEvidence => evidence !== undefined && changed(evidence))
+    .map((evidence) => evidence.kurtosisUpdate - (evidence.kurtosisA + evidence.kurtosisB) / 2)
+    .sort((x, y) => x - y);
+  if (excess.length === 0) return undefined;
+  const middle = excess.length >> 1;
+  return excess.length % 2 === 1 ? excess[middle]! : (excess[middle - 1]! + excess[middle]!) / 2;
+}
+
+/**
+ * The form `pair-adaptive` reads for a pair: tanh approximates the likelihood ratio when the
+ * cause is at least as non-Gaussian as what is added to it (Adam's sign-like updates are lighter-
+ * tailed than the weights); where the update is heavier-tailed (SGD: gradient-proportional) that
+ * premise fails and the tanh form points child → parent, so the general ratio (entropy) decides.
+ * Symmetric in the pair, so the pair's z stays antisymmetric.
+ */
+export function adaptiveForm(layers: readonly (PairLayerEvidence | undefined)[]): "tanh" | "entropy" {
+  return (updateTailExcess(layers) ?? 0) > 0 ? "entropy" : "tanh";
+}
+
 /** Stouffer's z over the layers that give evidence (0 when none does): positive when a → b. */
 export function pairZ(form: PairForm, layers: readonly (PairLayerEvidence | undefined)[]): number {
+  if (form === "adaptive") return pairZ(adaptiveForm(layers), layers);
   let sum = 0;
   let count = 0;
   for (const evidence of layers) {
@@ -91,6 +122,23 @@ export function pairEvidenceMatrix(form: PairForm, k: number, layersOf: (i: numb
     }
   }
   return z;
+}
+
+/**
+ * The evidence matrix with the weight-decay sign test added (`--pair-decay on`, decay-signature.ts): z(i, j) +
+ * decay(i, j), antisymmetric as both are. Where rows were rescaled its |z| (√rows, ~13 for 160 rows) outweighs a
+ * layer sum of |z| 0.2–3; elsewhere it is 0 and the rule's z stands.
+ */
+export function withDecay(z: Float64Array, k: number, decayOf: (i: number, j: number) => number): Float64Array {
+  const out = Float64Array.from(z);
+  for (let i = 0; i < k; i++) {
+    for (let j = i + 1; j < k; j++) {
+      const decay = decayOf(i, j);
+      out[i * k + j]! += decay;
+      out[j * k + i]! -= decay;
+    }
+  }
+  return out;
 }
 
 /** K of a pair rule: 1 for an edge i → j the evidence runs against (z(i, j) < 0); an exact 0 (no evidence) costs nothing either way. */

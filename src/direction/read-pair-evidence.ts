@@ -13,6 +13,9 @@ import type { LayerJob } from "../recover/layer-pass.ts";
 import { readTensor } from "../io/read-safetensors.ts";
 import { pairLayerEvidence, type PairLayerEvidence } from "./pair-evidence.ts";
 import { readsLayer, type RuleLayers } from "./statistic-rule.ts";
+import { decayVotes, decayZ } from "./decay-signature.ts";
+import type { TensorInfo } from "../types.ts";
+import { classifyLayer } from "../layers/classify-layer.ts";
 
 /** Values of a layer the pair evidence reads at most (its first whole rows): 2¹⁸, 1 MB of f32 per model. */
 export const PAIR_SAMPLE_VALUES = 262_144;
@@ -30,6 +33,36 @@ export interface PairLayers {
   readonly size: number;
   /** Evidence of pair (i, j), i < j, computed with i as a: one entry per layer read. */
   readonly layersOf: (i: number, j: number) => readonly (PairLayerEvidence | undefined)[];
+  /** With `--pair-decay on`: the weight-decay sign test's z of pair (i, j), i < j, computed with i as a (decay-signature.ts). */
+  readonly decayOf?: (i: number, j: number) => number;
+}
+
+/** Values of an embedding matrix the decay signature reads at most (its first whole rows): 2²², 16 MB of f32 per model. */
+export const DECAY_SAMPLE_VALUES = 4_194_304;
+
+/** A model's (first) 2-D embedding matrix, or undefined. */
+export function embeddingTensor(tensors: readonly TensorInfo[]): TensorInfo | undefined {
+  return tensors.find((t) => t.shape.length === 2 && classifyLayer(t.name, t.shape) === "embedding");
+}
+
+/**
+ * The weight-decay sign test (decay-signature.ts) of every pair of a tree's members, from each one's
+ * embedding matrix (`tensors`, in member order, the same shape in every model), or undefined when
+ * any has none. Reads up to DECAY_SAMPLE_VALUES values of it per model.
+ */
+export async function readDecayEvidence(
+  tensors: readonly (TensorInfo | undefined)[],
+  read: (tensor: TensorInfo, count: number) => Promise<Float32Array | Float64Array> = (tensor, count) => readTensor(tensor, undefined, { count }),
+): Promise<((i: number, j: number) => number) | undefined> {
+  const first = tensors[0];
+  if (!first || first.shape.length !== 2 || tensors.some((t) => !t || t.shape.join() !== first.shape.join())) return undefined;
+  const cols = first.shape[1]!;
+  const count = Math.min(first.shape[0]! * cols, Math.max(cols, Math.floor(DECAY_SAMPLE_VALUES / cols) * cols));
+  const values = await Promise.all(tensors.map((tensor) => read(tensor!, count)));
+  const k = tensors.length;
+  const z = new Float64Array((k * (k - 1)) / 2);
+  for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) z[pairIndex(i, j, k)] = decayZ(decayVotes(values[i]!, values[j]!, cols, first.dtype));
+  return (i, j) => z[pairIndex(i, j, k)]!;
 }
 
 /** Index of unordered pair (i, j), i < j, among k members: pairs listed row by row. */

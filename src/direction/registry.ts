@@ -62,6 +62,8 @@ export const PAIR_RULES: readonly PairRule[] = [
   pairRule("tanh", "ρ·E[x·tanh y − tanh x·y] per layer, Stouffer z over layers (Hyvärinen & Smith's likelihood-ratio approximation)"),
   pairRule("cumulant", "ρ·E[x³y − xy³] per layer signed by kurtosis, Stouffer z (Hyvärinen & Smith's cumulant form)"),
   pairRule("heteroscedasticity", "residual dependence |corr(r², regressor²)|, reverse minus forward regression, Stouffer z"),
+  pairRule("entropy", "the general likelihood ratio J(x) + J(r_y) − J(y) − J(r_x) by negentropy approximations, block standard error, Stouffer z"),
+  pairRule("adaptive", "pair-tanh, or pair-entropy where the update is heavier-tailed than the weights (median over layers): the optimizer's regime"),
 ];
 
 /** The pair rule called `name`, or undefined. */

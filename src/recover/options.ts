@@ -2,6 +2,7 @@
  * Every recovery setting, with its default and the reason for it. The CLI, the library and
  * the experiments all start from `DEFAULT_RECOVER_OPTIONS` and override fields.
  */
+import type { PairForm } from "../direction/pair-rule.ts";
 import type { LayerKind, ScoreName, Stage } from "../types.ts";
 import { DEFAULT_RANK_EPSILON, DEFAULT_SKETCH_SIZE } from "./low-rank-sketch.ts";
 import type { SiblingAngles } from "../distance/obtuse-siblings.ts";
@@ -41,6 +42,17 @@ export interface RecoverOptions {
    * embedding matrix), "on" for every tree, "off" never. Only with `score: "auto"`.
    */
   readonly pairDirection: "auto" | "on" | "off";
+  /**
+   * The pair rule `pairDirection` orients by (src/direction/registry.ts, `pair-<form>`): "tanh" (Hyvärinen & Smith's
+   * likelihood-ratio approximation), or "adaptive" (tanh, or the general likelihood ratio where the update is
+   * heavier-tailed than the weights: SGD), "entropy", "cumulant", "heteroscedasticity".
+   */
+  readonly pairRule: PairForm;
+  /**
+   * Add the weight-decay signature to a pair rule's evidence (src/direction/decay-signature.ts): embedding rows that
+   * got no gradient are rescaled by exactly one factor < 1 from parent to child under AdamW's or SGD's weight decay.
+   */
+  readonly pairDecay: "on" | "off";
   /**
    * Which of several equally cheap arborescences (differing in which end of a root path holds
    * the one edge against the trend) is kept: the solver's pick, or "score", the one rooted at
@@ -112,6 +124,8 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // Language models only: a per-model score needs a trend the whole tree shares, and on the LM families none does;
   // the pair test needs none (held-out LM edges 11/20 → 16/20, every ViT tree untouched; docs/direction.md, "Pairwise rules").
   pairDirection: "auto",
+  pairRule: "tanh",
+  pairDecay: "off",
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).
   rootTie: "score",

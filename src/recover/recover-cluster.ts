@@ -15,7 +15,7 @@ import type { ModelGraph, ModelSource, Stage, TreeDirection } from "../types.ts"
 import { bug } from "../errors.ts";
 import { directionLine, orientTree, type Oriented } from "../direction/orient-tree.ts";
 import { pairRuleFor } from "../direction/default-rule.ts";
-import { readPairEvidence, type PairLayers } from "../direction/read-pair-evidence.ts";
+import { embeddingTensor, readDecayEvidence, readPairEvidence, type PairLayers } from "../direction/read-pair-evidence.ts";
 import type { Cluster } from "./cluster-models.ts";
 import type { RecoverOptions } from "./options.ts";
 import type { RankRunner } from "./pair-ranks.ts";
@@ -132,11 +132,14 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
   const pairRule = pairRuleFor(languageModel, options, kept.length);
   const pairLayers =
     pairRule && kept.length > 1
-      ? await readPairEvidence(
-          group.plan,
-          pairRule.layers,
-          kept.map((member) => member.index),
-        )
+      ? {
+          ...(await readPairEvidence(
+            group.plan,
+            pairRule.layers,
+            kept.map((member) => member.index),
+          )),
+          decayOf: options.pairDecay === "on" ? await readDecayEvidence(kept.map((member) => embeddingTensor(member.model.tensors))) : undefined,
+        }
       : undefined;
   const orient = (active: readonly DetectedMerge[], cut: readonly (readonly [number, number])[]) =>
     orientCluster({ group, members, kept, distance: keptDistance, choice, options, merges: active, rankMask, cut, angleDistance, languageModel, pairLayers });

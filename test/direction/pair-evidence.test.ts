@@ -54,6 +54,18 @@ describe("pairLayerEvidence", () => {
     expect(evidence.heteroBackward).toBeCloseTo(residualCorrelation(y, x), 10);
   });
 
+  test("the update's kurtosis is the excess kurtosis of b − a, the same either way round", () => {
+    const a = laplace(3000, 11);
+    const b = a.map((v, i) => 0.9 * v + (i % 7 === 0 ? 2 : 0.1) * Math.sin(i));
+    const d = Array.from(b, (v, i) => v - a[i]!);
+    const mean = average(d);
+    const m2 = average(d.map((v) => (v - mean) ** 2));
+    const m4 = average(d.map((v) => (v - mean) ** 4));
+    expect(pairLayerEvidence(a, b)!.kurtosisUpdate).toBeCloseTo(m4 / (m2 * m2) - 3, 9);
+    expect(pairLayerEvidence(b, a)!.kurtosisUpdate).toBeCloseTo(m4 / (m2 * m2) - 3, 9);
+    expect(pairLayerEvidence(a, a)!.kurtosisUpdate).toBe(0);
+  });
+
   test("swapping the models negates the antisymmetric terms and swaps the regressions", () => {
     const a = laplace(2000, 1);
     const b = child(a, laplace(2000, 2), 0.8);

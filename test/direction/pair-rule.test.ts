@@ -1,6 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import type { PairLayerEvidence } from "../../src/direction/pair-evidence.ts";
-import { isPairRule, layerZ, pairDirection, pairEvidenceMatrix, pairZ, parentEvidence } from "../../src/direction/pair-rule.ts";
+import {
+  adaptiveForm,
+  isPairRule,
+  layerZ,
+  pairDirection,
+  pairEvidenceMatrix,
+  pairZ,
+  parentEvidence,
+  updateTailExcess,
+  withDecay,
+} from "../../src/direction/pair-rule.ts";
 import { DIRECTION_RULES, PAIR_RULES, findPairRule } from "../../src/direction/registry.ts";
 
 /** Evidence with chosen tanh and cumulant terms (n = 100, ρ = 0.5) and hetero correlations. */
@@ -14,6 +24,8 @@ function evidence(over: Partial<PairLayerEvidence> = {}): PairLayerEvidence {
     tanh: { mean: 0.1, variance: 1 },
     heteroForward: 0.1,
     heteroBackward: 0.3,
+    entropy: { ratio: 0.02, standardError: 0.01 },
+    kurtosisUpdate: 0,
     ...over,
   };
 }
@@ -48,6 +60,46 @@ describe("pairZ", () => {
   });
 });
 
+describe("pair-entropy and pair-adaptive", () => {
+  test("the entropy form's layer z is the ratio over its standard error", () => {
+    expect(layerZ("entropy", evidence())).toBeCloseTo(2, 12);
+    expect(layerZ("entropy", evidence({ entropy: undefined }))).toBeUndefined();
+  });
+
+  test("the update's tail excess is the median over changed layers of its kurtosis minus the weights' mean kurtosis", () => {
+    const layers = [
+      evidence({ kurtosisUpdate: 3 }), // 3 − 1 = 2
+      evidence({ kurtosisUpdate: 0.5 }), // −0.5
+      evidence({ kurtosisUpdate: 1.5 }), // 0.5
+      evidence({ kurtosisUpdate: 100, tanh: { mean: 0, variance: 0 } }), // unchanged: left out
+      undefined,
+    ];
+    expect(updateTailExcess(layers)).toBeCloseTo(0.5, 12);
+    expect(updateTailExcess([undefined])).toBeUndefined();
+  });
+
+  test("reads the general ratio where the update is heavier-tailed than the weights, tanh elsewhere", () => {
+    // tanh says b → a (z = −1), the general ratio a → b (z = +2).
+    const heavy = [evidence({ kurtosisUpdate: 6, tanh: { mean: -0.1, variance: 1 } })];
+    const light = [evidence({ kurtosisUpdate: -0.5, tanh: { mean: -0.1, variance: 1 } })];
+    expect(adaptiveForm(heavy)).toBe("entropy");
+    expect(pairZ("adaptive", heavy)).toBeCloseTo(2, 12);
+    expect(adaptiveForm(light)).toBe("tanh");
+    expect(pairZ("adaptive", light)).toBeCloseTo(-1, 12);
+  });
+});
+
+describe("withDecay", () => {
+  test("adds the decay z to each pair, antisymmetrically, and leaves pairs without votes alone", () => {
+    const z = pairEvidenceMatrix("tanh", 3, () => [evidence()]);
+    const decayed = withDecay(z, 3, (i, j) => (i === 0 && j === 2 ? -12 : 0));
+    expect(decayed[0 * 3 + 2]).toBeCloseTo(1 - 12, 12);
+    expect(decayed[2 * 3 + 0]).toBeCloseTo(-1 + 12, 12);
+    expect(decayed[0 * 3 + 1]).toBe(z[0 * 3 + 1]!);
+    expect([...pairDirection(decayed, 3)]).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0]);
+  });
+});
+
 describe("the evidence matrix", () => {
   test("is antisymmetric, charges an edge against the evidence one unit, and nets each model's evidence", () => {
     // Pairs (0,1) and (1,2) point forward, (0,2) forward: the chain 0 → 1 → 2.
@@ -63,7 +115,7 @@ describe("the evidence matrix", () => {
 
 describe("the registry's pair rules", () => {
   test("are found by name, hold at any stage, and are not statistic rules", () => {
-    expect(PAIR_RULES.map((r) => r.name)).toEqual(["pair-tanh", "pair-cumulant", "pair-heteroscedasticity"]);
+    expect(PAIR_RULES.map((r) => r.name)).toEqual(["pair-tanh", "pair-cumulant", "pair-heteroscedasticity", "pair-entropy", "pair-adaptive"]);
     expect(findPairRule("pair-tanh")?.form).toBe("tanh");
     expect(PAIR_RULES.every((r) => isPairRule(r) && r.anyStage)).toBe(true);
     expect(DIRECTION_RULES.some((r) => isPairRule(r))).toBe(false);

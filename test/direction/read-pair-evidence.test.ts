@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { PAIR_SAMPLE_VALUES, pairIndex, pairSampleCount, readPairEvidence } from "../../src/direction/read-pair-evidence.ts";
+import {
+  PAIR_SAMPLE_VALUES,
+  embeddingTensor,
+  pairIndex,
+  pairSampleCount,
+  readDecayEvidence,
+  readPairEvidence,
+} from "../../src/direction/read-pair-evidence.ts";
 import { pairLayerEvidence } from "../../src/direction/pair-evidence.ts";
 
 describe("pairIndex", () => {
@@ -40,5 +47,45 @@ describe("pairSampleCount", () => {
     expect(pairSampleCount([64, 64])).toBe(4096);
     expect(pairSampleCount([4096, 11008])).toBe(Math.floor(PAIR_SAMPLE_VALUES / 11008) * 11008);
     expect(pairSampleCount([2, 1_000_000])).toBe(1_000_000);
+  });
+});
+
+describe("readDecayEvidence", () => {
+  const tensor = (name: string, shape: number[], dtype: "F32" | "BF16" = "F32") => ({ name, shape, dtype, file: name, offset: 0 }) as never;
+
+  test("reads each member's embedding once and gives every pair its sign test, the lower member as a", async () => {
+    // Member 0 the parent; member 1 = 0.9 × member 0 on every row (decay), member 2 = 0.8 × member 1.
+    const base = Float64Array.from({ length: 8 * 4 }, (_, i) => Math.sin(i * 1.3) + 0.2);
+    const rows = [base, base.map((v) => 0.9 * v), base.map((v) => 0.72 * v)];
+    const reads: string[] = [];
+    const decay = await readDecayEvidence(
+      ["e0", "e1", "e2"].map((name) => tensor(name, [8, 4])),
+      async (t, count) => {
+        const name = (t as unknown as { name: string }).name;
+        reads.push(`${name}:${count}`);
+        return rows[Number(name[1])]!;
+      },
+    );
+    expect(reads.sort()).toEqual(["e0:32", "e1:32", "e2:32"]);
+    expect(decay!(0, 1)).toBeCloseTo(Math.sqrt(8), 12);
+    expect(decay!(0, 2)).toBeCloseTo(Math.sqrt(8), 12);
+    expect(decay!(1, 2)).toBeCloseTo(Math.sqrt(8), 12);
+  });
+
+  test("no evidence when a member has no embedding or the shapes differ", async () => {
+    const read = async () => new Float64Array(32);
+    expect(await readDecayEvidence([tensor("a", [8, 4]), undefined], read)).toBeUndefined();
+    expect(await readDecayEvidence([tensor("a", [8, 4]), tensor("b", [4, 8])], read)).toBeUndefined();
+  });
+});
+
+describe("embeddingTensor", () => {
+  test("finds the 2-D embedding matrix by its name", () => {
+    const tensors = [
+      { name: "model.layers.0.self_attn.q_proj.weight", shape: [4, 4] },
+      { name: "model.embed_tokens.weight", shape: [16, 4] },
+    ] as never[];
+    expect((embeddingTensor(tensors) as unknown as { name: string }).name).toBe("model.embed_tokens.weight");
+    expect(embeddingTensor([tensors[0]!])).toBeUndefined();
   });
 });

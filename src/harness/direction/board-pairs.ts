@@ -12,7 +12,7 @@ import type { ArtifactStore } from "../artifact-store.ts";
 import { fileIdentity } from "../../io/file-identity.ts";
 
 /** Bump when what the pair evidence holds or how it is computed changes. */
-export const BOARD_PAIRS_VERSION = 2;
+export const BOARD_PAIRS_VERSION = 3;
 
 /** Per unordered pair (pairIndex order), per score layer: the evidence's fields in FIELDS order, or null (a constant layer). */
 export interface BoardPairs {
@@ -23,13 +23,29 @@ export interface BoardPairs {
 /** Evidence → a row of numbers (JSON-friendly) and back. */
 function encode(evidence: PairLayerEvidence | undefined): number[] | null {
   if (!evidence) return null;
-  const { n, rho, kurtosisA, kurtosisB, cumulant, tanh, heteroForward, heteroBackward } = evidence;
-  return [n, rho, kurtosisA, kurtosisB, cumulant.mean, cumulant.variance, tanh.mean, tanh.variance, heteroForward, heteroBackward];
+  const { n, rho, kurtosisA, kurtosisB, cumulant, tanh, heteroForward, heteroBackward, entropy, kurtosisUpdate } = evidence;
+  const [ratio, standardError] = entropy ? [entropy.ratio, entropy.standardError] : [Number.NaN, Number.NaN];
+  return [
+    n,
+    rho,
+    kurtosisA,
+    kurtosisB,
+    cumulant.mean,
+    cumulant.variance,
+    tanh.mean,
+    tanh.variance,
+    heteroForward,
+    heteroBackward,
+    ratio,
+    standardError,
+    kurtosisUpdate,
+  ];
 }
 
 function decode(row: readonly number[] | null): PairLayerEvidence | undefined {
   if (!row) return undefined;
-  const [n, rho, kurtosisA, kurtosisB, cumMean, cumVariance, tanhMean, tanhVariance, heteroForward, heteroBackward] = row as number[];
+  const [n, rho, kurtosisA, kurtosisB, cumMean, cumVariance, tanhMean, tanhVariance, heteroForward, heteroBackward, ratio, standardError, kurtosisUpdate] =
+    row as (number | null)[];
   return {
     n: n!,
     rho: rho!,
@@ -39,6 +55,9 @@ function decode(row: readonly number[] | null): PairLayerEvidence | undefined {
     tanh: { mean: tanhMean!, variance: tanhVariance! },
     heteroForward: heteroForward!,
     heteroBackward: heteroBackward!,
+    // JSON writes NaN as null: no entropy ratio for that layer.
+    entropy: typeof ratio === "number" && Number.isFinite(ratio) ? { ratio, standardError: standardError! } : undefined,
+    kurtosisUpdate: kurtosisUpdate!,
   };
 }
 

@@ -18,6 +18,11 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--sibling-angles auto", overrides: { siblingAngles: "auto" } },
   // Language models are oriented by pair-tanh by default (src/direction/pair-rule.ts): this is the per-model policy.
   { name: "--pair-direction off", overrides: { pairDirection: "off" } },
+  // Candidates for set 4 (src/direction/pair-rule.ts, decay-signature.ts): tanh or the general likelihood ratio by the
+  // update's shape; the weight-decay signature of the embedding rows added to the pair evidence; both.
+  { name: "--pair-rule adaptive", overrides: { pairRule: "adaptive" } },
+  { name: "--pair-decay on", overrides: { pairDecay: "on" } },
+  { name: "--pair-rule adaptive --pair-decay on", overrides: { pairRule: "adaptive", pairDecay: "on" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
