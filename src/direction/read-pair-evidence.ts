@@ -55,7 +55,7 @@ export async function readDecayEvidence(
   read: (tensor: TensorInfo, count: number) => Promise<Float32Array | Float64Array> = (tensor, count) => readTensor(tensor, undefined, { count }),
 ): Promise<((i: number, j: number) => number) | undefined> {
   const first = tensors[0];
-  if (!first || first.shape.length !== 2 || tensors.some((t) => !t || t.shape.join() !== first.shape.join())) return undefined;
+  if (first?.shape.length !== 2 || tensors.some((t) => t?.shape.join() !== first.shape.join())) return undefined;
   const cols = first.shape[1]!;
   const count = Math.min(first.shape[0]! * cols, Math.max(cols, Math.floor(DECAY_SAMPLE_VALUES / cols) * cols));
   const values = await Promise.all(tensors.map((tensor) => read(tensor!, count)));
