@@ -106,14 +106,25 @@ function sparseMergeOnto(samples: readonly (readonly Float64Array[])[], child: n
   return { base, parents, scale: best.scale, explained: best.explained, baseNearness };
 }
 
-/** Smallest share, over the layers where c differs from b at all, of c's weights equal to b's. */
-function unchangedShare(child: readonly Float64Array[], base: readonly Float64Array[]): number {
+/**
+ * Smallest share, over the layers where c differs from b at all, of c's weights equal to b's —
+ * exactly when it is at least MIN_UNCHANGED_SHARE, else some value below it (all fitSparseMerge
+ * asks: a base is tried only above the bar, in order of share). A layer is left as soon as too
+ * few values are left to reach the bar: a fine-tune, which shares no weight, settles within its
+ * first 5 % of values instead of the whole sample (ten candidates for every child of a tree).
+ */
+export function unchangedShare(child: readonly Float64Array[], base: readonly Float64Array[]): number {
   let smallest = Infinity;
   for (let l = 0; l < child.length; l++) {
     const [layer, other] = [child[l]!, base[l]!];
+    const n = layer.length;
     let same = 0;
-    for (let at = 0; at < layer.length; at++) if (layer[at] === other[at] && layer[at] !== 0) same++;
-    if (same < layer.length) smallest = Math.min(smallest, same / layer.length);
+    for (let at = 0; at < n; at++) {
+      if (layer[at] === other[at] && layer[at] !== 0) same++;
+      // Even if every value left matched, the share would stay below the bar (same / n ≤ this bound).
+      else if ((same + n - 1 - at) / n < MIN_UNCHANGED_SHARE) return (same + n - 1 - at) / n;
+    }
+    if (same < n) smallest = Math.min(smallest, same / n);
     // A minimum: one layer below the bar settles it (a fine-tune shares no weight in its first layer).
     if (smallest < MIN_UNCHANGED_SHARE) break;
   }
