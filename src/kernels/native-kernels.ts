@@ -77,6 +77,8 @@ export interface NativeKernels {
    * the bits of powerSumShift, and of zeroFractionOf and gridOf in layer-start.ts).
    */
   layerStart(values: number, count: number, cols: number, shiftSample: number, zeroSample: number, gridRows: number, out: Float64Array): void;
+  /** How many of the first `count` values are equal in `a` and `b` and not zero (tree-kernels.c; typed arrays passed as they are). */
+  unchangedCount(a: Float64Array, b: Float64Array, count: number): number;
   /** out[l] = ⟨a, b⟩ over a[offsets[l] … offsets[l + 1]) (typed arrays passed as they are): the merge screen's products. */
   layerDots(a: Float64Array, b: Float64Array, offsets: Int32Array, layers: number, out: Float64Array): void;
   /** Every product of the merge screen over `models` rows of samples at once (tree-kernels.c; typed arrays passed as they are). */
@@ -228,6 +230,7 @@ function open(path: string): NativeKernels | undefined {
       args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr],
       returns: FFIType.void,
     },
+    mother_unchanged_count: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
     mother_layer_dots: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
     mother_screen_fit: {
       args: [
@@ -291,6 +294,7 @@ function open(path: string): NativeKernels | undefined {
     layerChunk: symbols.mother_layer_chunk,
     layerStream: symbols.mother_layer_stream,
     layerStart: symbols.mother_layer_start,
+    unchangedCount: symbols.mother_unchanged_count,
     layerDots: symbols.mother_layer_dots,
     screenProducts: symbols.mother_screen_products,
     screenFit: symbols.mother_screen_fit,

@@ -25,6 +25,8 @@
  * stays bit-identical).
  */
 
+import { loadedNativeKernels } from "../kernels/native-kernels.ts";
+
 /** Most parents searched (each adds 2^n subsets per weight). */
 const MAX_SPARSE_PARENTS = 3;
 
@@ -107,28 +109,27 @@ function sparseMergeOnto(samples: readonly (readonly Float64Array[])[], child: n
 }
 
 /**
- * Smallest share, over the layers where c differs from b at all, of c's weights equal to b's —
- * exactly when it is at least MIN_UNCHANGED_SHARE, else some value below it (all fitSparseMerge
- * asks: a base is tried only above the bar, in order of share). A layer is left as soon as too
- * few values are left to reach the bar: a fine-tune, which shares no weight, settles within its
- * first 5 % of values instead of the whole sample (ten candidates for every child of a tree).
+ * Smallest share, over the layers where c differs from b at all, of c's weights equal to b's.
+ * Counted natively where the kernels are (the same comparisons): ten candidates for every child
+ * of a tree, each a whole layer's sample, were ~5 % of a small tree's time in TypeScript.
  */
-export function unchangedShare(child: readonly Float64Array[], base: readonly Float64Array[]): number {
+export function unchangedShare(child: readonly Float64Array[], base: readonly Float64Array[], native = loadedNativeKernels()): number {
   let smallest = Infinity;
   for (let l = 0; l < child.length; l++) {
     const [layer, other] = [child[l]!, base[l]!];
-    const n = layer.length;
-    let same = 0;
-    for (let at = 0; at < n; at++) {
-      if (layer[at] === other[at] && layer[at] !== 0) same++;
-      // Even if every value left matched, the share would stay below the bar (same / n ≤ this bound).
-      else if ((same + n - 1 - at) / n < MIN_UNCHANGED_SHARE) return (same + n - 1 - at) / n;
-    }
-    if (same < n) smallest = Math.min(smallest, same / n);
+    const same = native && layer.length > 0 ? native.unchangedCount(layer, other, layer.length) : unchangedCount(layer, other);
+    if (same < layer.length) smallest = Math.min(smallest, same / layer.length);
     // A minimum: one layer below the bar settles it (a fine-tune shares no weight in its first layer).
     if (smallest < MIN_UNCHANGED_SHARE) break;
   }
   return smallest === Infinity ? 0 : smallest;
+}
+
+/** How many weights of `layer` equal `other`'s and are not zero (the native kernel's twin). */
+export function unchangedCount(layer: Float64Array, other: Float64Array): number {
+  let same = 0;
+  for (let at = 0; at < layer.length; at++) if (layer[at] === other[at] && layer[at] !== 0) same++;
+  return same;
 }
 
 /**

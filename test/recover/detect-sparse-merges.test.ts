@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { MIN_UNCHANGED_SHARE, unchangedShare } from "../../src/recover/detect-sparse-merges.ts";
+import { nativeKernels } from "../../src/kernels/native-kernels.ts";
+import { MIN_UNCHANGED_SHARE, unchangedCount, unchangedShare } from "../../src/recover/detect-sparse-merges.ts";
+
+const native = (await nativeKernels()).native;
 
 /** The share as first written: every value of every layer compared, the smallest share over the layers that differ. */
 function wholeShare(child: readonly Float64Array[], base: readonly Float64Array[]): number {
@@ -41,26 +44,45 @@ const layerPair = fc
     return { child, base };
   });
 
+/** Values drawn from a few, so that equal pairs, zeros of both signs and NaN meet. */
+const specialValues = fc.constantFrom(0, -0, Number.NaN, Infinity, -Infinity, 1, -1, 0.5, 5e-324, 1e-300);
+
 describe("unchangedShare", () => {
-  test("is the whole comparison's share when that reaches the bar, and below the bar exactly when it is", () => {
+  test("the native count is the TypeScript one: equal, not zero (−0 neither), NaN equal to nothing; any length", () => {
     fc.assert(
-      fc.property(layerPair, ({ child, base }) => {
-        const whole = wholeShare(child, base);
-        const early = unchangedShare(child, base);
-        expect(early < MIN_UNCHANGED_SHARE).toBe(whole < MIN_UNCHANGED_SHARE);
-        if (whole >= MIN_UNCHANGED_SHARE) expect(early).toBe(whole);
+      fc.property(fc.array(fc.tuple(specialValues, specialValues, fc.boolean()), { maxLength: 70 }), (values) => {
+        const a = Float64Array.from(values, ([x]) => x);
+        const b = Float64Array.from(values, ([x, y, same]) => (same ? x : y));
+        const count = unchangedCount(a, b);
+        let expected = 0;
+        for (const [x, y, same] of values) if ((same || x === y) && x !== 0 && !Number.isNaN(x)) expected++;
+        expect(count).toBe(expected);
+        if (native && a.length > 0) expect(native.unchangedCount(a, b, a.length)).toBe(count);
+        // A view into a larger array is read from its own start.
+        if (native && a.length > 1)
+          expect(native.unchangedCount(a.subarray(1), b.subarray(1), a.length - 1)).toBe(unchangedCount(a.subarray(1), b.subarray(1)));
       }),
       { numRuns: 3000 },
     );
   });
 
-  test("at the bar itself: 5 of 100 values kept, the last five or the first five, is not below it; 4 is", () => {
+  test("with the native count or without, the smallest share over the layers that differ (one below the bar settles it)", () => {
+    fc.assert(
+      fc.property(layerPair, ({ child, base }) => {
+        const whole = wholeShare(child, base);
+        expect(unchangedShare(child, base, undefined)).toBe(whole);
+        if (native) expect(unchangedShare(child, base, native)).toBe(whole);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test("at the bar itself: 5 of 100 values kept is not below it, 4 is; a layer equal to the base does not count", () => {
     const base = [Float64Array.from({ length: 100 }, (_, i) => i + 1)];
     const keep = (kept: readonly number[]) => [base[0]!.map((v, i) => (kept.includes(i) ? v : -v))];
     expect(unchangedShare(keep([95, 96, 97, 98, 99]), base)).toBe(0.05);
     expect(unchangedShare(keep([0, 1, 2, 3, 4]), base)).toBe(0.05);
-    expect(unchangedShare(keep([96, 97, 98, 99]), base)).toBeLessThan(MIN_UNCHANGED_SHARE);
-    // A layer equal to the base does not count; the next one decides.
+    expect(unchangedShare(keep([96, 97, 98, 99]), base)).toBe(0.04);
     expect(unchangedShare([base[0]!, ...keep([10, 20, 30, 40, 50, 60])], [base[0]!, base[0]!])).toBe(0.06);
   });
 });

@@ -7,6 +7,8 @@
  *                        twins are powerSumShift, zeroFractionOf and gridOf, and this gives their
  *                        bits: the same f64 operations, nothing fused, and the shift's sum in
  *                        lanes only where it is exact in any order)
+ *   mother_unchanged_count  bit-identical non-zero weights of two merge samples (the TIES/DARE
+ *                        screen, detect-sparse-merges.ts: unchangedShare's count)
  *   mother_layer_dots    per-layer inner products of two models' merge samples (the merge
  *   mother_screen_products  screen's shared products, detect-merges-screen.ts: one pair, or every
  *                        pair of a small tree at once; four-lane FMA sums, which round differently
@@ -158,6 +160,23 @@ static double dot4(const double *a, const double *b, int32_t from, int32_t end) 
   double sum = _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
   for (; i < end; i++) sum += a[i] * b[i];
   return sum;
+}
+
+/*
+ * How many i < n have a[i] == b[i] and a[i] != 0 (IEEE comparisons, as in TypeScript: −0 equals
+ * +0 and is no weight, NaN equals nothing): unchangedShare of detect-sparse-merges.ts, the
+ * TIES/DARE screen's count for every child and candidate of a tree.
+ */
+int32_t mother_unchanged_count(const double *a, const double *b, int32_t n) {
+  const __m256d zero = _mm256_setzero_pd();
+  int32_t same = 0, i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m256d x = _mm256_loadu_pd(a + i);
+    const __m256d kept = _mm256_and_pd(_mm256_cmp_pd(x, _mm256_loadu_pd(b + i), _CMP_EQ_OQ), _mm256_cmp_pd(x, zero, _CMP_NEQ_UQ));
+    same += __builtin_popcount((unsigned)_mm256_movemask_pd(kept));
+  }
+  for (; i < n; i++) same += a[i] == b[i] && a[i] != 0;
+  return same;
 }
 
 /* out[l] = ⟨a, b⟩ over values offsets[l] … offsets[l + 1] − 1, for l < layers. */
