@@ -369,7 +369,7 @@ async function analyseWithReference(job: LayerJob): Promise<LayerResult> {
 }
 
 /** The sketch a (2-D) layer job asks for: auto's row-sample probe, or ℓ_LoRA's. */
-function sketcherFor(job: LayerJob): Sketcher {
+export function sketcherFor(job: LayerJob): Sketcher {
   const [rows, cols] = job.shape as [number, number];
   return job.probeWidth ? makeRowSampleSketcher(rows, cols, job.probeWidth) : makeSketcher(rows, cols, job.sketchSize);
 }

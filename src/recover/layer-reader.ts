@@ -7,6 +7,7 @@
 import type { TensorInfo } from "../types.ts";
 import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
 import { resultFromWholeSample } from "./whole-sample.ts";
+import { sketchlessFromWholeSample } from "./sketch-only.ts";
 import type { LayerPool } from "./layer-pool.ts";
 import { LayerCache } from "./layer-cache.ts";
 
@@ -46,6 +47,13 @@ export class LayerReader {
     if (whole) {
       this.effects.progress((this.doneBytes += jobBytes(job)), this.totalBytes);
       return whole;
+    }
+    // A sketched layer the sample covered whole: only its sketches are made (sketch-only.ts).
+    const sketchless = sample && sketchlessFromWholeSample(job, sample.job, sample.result);
+    if (sketchless) {
+      const { sketches } = await this.pool.submit<LayerResult>({ kind: "sketches", job, rms: sketchless.rms }, urgent);
+      this.effects.progress((this.doneBytes += jobBytes(job)), this.totalBytes);
+      return { ...sketchless.rest, sketches };
     }
     const result = await this.readOrLookUp(job, urgent);
     if (job.sampleValues !== undefined) this.samples.set(job.tensors, { job, result });

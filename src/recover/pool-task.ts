@@ -5,11 +5,16 @@
  */
 import { analyseLayer, type LayerJob, type LayerResult } from "./layer-pass.ts";
 import { rankPairs, type RankJob } from "./pair-ranks.ts";
+import { sketchLayer } from "./sketch-only.ts";
 
-/** One unit of work for a pool worker. */
-export type PoolTask = { readonly kind: "layer"; readonly job: LayerJob } | { readonly kind: "ranks"; readonly job: RankJob };
+/** One unit of work for a pool worker: a layer, a layer's sketches alone (its RMS per model given: sketch-only.ts), or pair ranks. */
+export type PoolTask =
+  | { readonly kind: "layer"; readonly job: LayerJob }
+  | { readonly kind: "sketches"; readonly job: LayerJob; readonly rms: readonly number[] }
+  | { readonly kind: "ranks"; readonly job: RankJob };
 
 /** Runs one task in this thread (a worker's message handler, or the in-process pool). */
 export function runTask(task: PoolTask): Promise<LayerResult | Int32Array> {
-  return task.kind === "layer" ? analyseLayer(task.job) : rankPairs(task.job);
+  if (task.kind === "layer") return analyseLayer(task.job);
+  return task.kind === "sketches" ? sketchLayer(task.job, task.rms) : rankPairs(task.job);
 }

@@ -1,5 +1,5 @@
 /**
- * Worker entry for the layer pool: runs the tasks it is sent (a layer, or a layer's pair ranks),
+ * Worker entry for the layer pool: runs the tasks it is sent (a layer, its sketches, or pair ranks),
  * one at a time in the order sent, one message each. The pool hands a worker its next task
  * before the current one ends (depth 2), and tasks share this thread's kernel memory.
  */
@@ -18,7 +18,7 @@ async function answer(task: PoolTask): Promise<void> {
       result instanceof Int32Array ? [result.buffer] : [result.maxAbsDiff.buffer, result.meanAbsDiff.buffer, ...result.sketches.map((s) => s.data.buffer)];
     self.postMessage({ result }, transfer as ArrayBuffer[]);
   } catch (error) {
-    self.postMessage({ failure: failureOf(error, task.kind === "layer" ? task.job.name : "pair ranks") });
+    self.postMessage({ failure: failureOf(error, task.kind === "ranks" ? "pair ranks" : task.job.name) });
   }
 }
 
