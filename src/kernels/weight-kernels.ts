@@ -178,8 +178,8 @@ export class WeightKernels extends BlockKernels {
   /** The pairwise max |Δ| and Σ|Δ| gathered so far, as symmetric matrices. */
   readPairwise(accumulator: PairwiseAccumulator): PairwiseDifferences {
     const n = accumulator.models;
-    const max = this.f64(accumulator.out, n * n).slice();
-    const sum = this.f64(accumulator.out + n * n * 8, n * n).slice();
+    const max = this.f64Copy(accumulator.out, n * n);
+    const sum = this.f64Copy(accumulator.out + n * n * 8, n * n);
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++) {
         max[j * n + i] = max[i * n + j]!;
@@ -219,7 +219,7 @@ export class WeightKernels extends BlockKernels {
     return this.scratch(() => {
       const core = this.allocate(leftWidth * rightWidth * 8);
       this.sketchColumnsInto(partial, leftWidth, cols, right, rightWidth, core);
-      return this.f64(core, leftWidth * rightWidth).slice();
+      return this.f64Copy(core, leftWidth * rightWidth);
     });
   }
 
@@ -272,7 +272,7 @@ export class WeightKernels extends BlockKernels {
         ] as const;
         this.native.bidiagonalize(at[0], rows, cols, at[1], at[2], at[3], at[4]);
       } else this.kernels.bidiagonalize(matrix, rows, cols, diagonal, superdiagonal, reflector, projection);
-      return { diagonal: this.f64(diagonal, cols).slice(), superdiagonal: this.f64(superdiagonal, Math.max(cols - 1, 0)).slice() };
+      return { diagonal: this.f64Copy(diagonal, cols), superdiagonal: this.f64Copy(superdiagonal, Math.max(cols - 1, 0)) };
     });
   }
 

@@ -275,6 +275,17 @@ describe("kernel memory", () => {
     kernels.reset();
     expect(kernels.allocate(4)).toBe(0);
   });
+
+  test("an f64 copy holds the values at its pointer and stays when the memory is reused", () => {
+    kernels.reset();
+    const at = kernels.allocate(5 * 8);
+    kernels.f64(at, 5).set([1, -0, Number.NaN, 5e-324, -Infinity]);
+    const copy = kernels.f64Copy(at, 5);
+    kernels.f64(at, 5).fill(7);
+    expect([...copy]).toEqual([1, -0, Number.NaN, 5e-324, -Infinity]);
+    expect(Object.is(copy[1], -0)).toBe(true);
+    expect(copy.buffer).not.toBe(kernels.f64(at, 5).buffer);
+  });
 });
 
 describe.if(native.backend === "native")("native kernels on memory they were not given", () => {
