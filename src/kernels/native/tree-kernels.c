@@ -308,23 +308,49 @@ typedef struct {
   double *right;  /* layers × m */
   double *target; /* layers */
   int32_t m;
+  const screen_layers *s;
+  int full; /* every ⟨v_a, v_b⟩ formed, or only those the first step reads (screen_table_complete) */
 } screen_table;
 
+/*
+ * The table for the search's first step: ⟨y, y⟩, every ⟨v_a, y⟩, and ⟨v_a, v_b⟩ with a or b = 0
+ * or a = b — the only products a two-regressor trial {0, a} reads (3m of m² per layer; most
+ * children stop at that step). screen_table_complete forms the others when a step passes.
+ */
 static int screen_table_fill(const screen_layers *s, int32_t m, screen_table *t) {
   const int64_t layers = s->layers;
   t->m = m;
+  t->s = s;
+  t->full = 0;
   t->gram = malloc(sizeof(double) * (size_t)(layers * m * m + layers * m + layers));
   if (!t->gram) return 0;
   t->right = t->gram + layers * m * m;
   t->target = t->right + layers * m;
   for (int32_t l = 0; l < layers; l++) {
+    double *gram = t->gram + (int64_t)l * m * m;
     t->target[l] = screen_target(s, l);
-    for (int32_t a = 0; a < m; a++) {
-      t->right[(int64_t)l * m + a] = screen_right(s, l, a);
-      for (int32_t b = 0; b < m; b++) t->gram[((int64_t)l * m + a) * m + b] = screen_gram(s, l, a, b);
+    gram[0] = screen_gram(s, l, 0, 0);
+    for (int32_t a = 0; a < m; a++) t->right[(int64_t)l * m + a] = screen_right(s, l, a);
+    for (int32_t a = 1; a < m; a++) {
+      gram[a] = screen_gram(s, l, 0, a);
+      gram[a * m] = screen_gram(s, l, a, 0);
+      gram[a * m + a] = screen_gram(s, l, a, a);
     }
   }
   return 1;
+}
+
+/* The rest of the table: every ⟨v_a, v_b⟩ with 0 < a ≠ b, the same expression as the others. */
+static void screen_table_complete(screen_table *t) {
+  if (t->full) return;
+  const int32_t m = t->m;
+  for (int32_t l = 0; l < t->s->layers; l++) {
+    double *gram = t->gram + (int64_t)l * m * m;
+    for (int32_t a = 1; a < m; a++)
+      for (int32_t b = 1; b < m; b++)
+        if (a != b) gram[a * m + b] = screen_gram(t->s, l, a, b);
+  }
+  t->full = 1;
 }
 
 /*
@@ -385,7 +411,7 @@ static double screen_residual(const screen_table *t, int32_t layers, const int32
   return sqrt(total);
 }
 
-static int32_t screen_search(const screen_table *t, int32_t layers, double slack, double nearer, int32_t nearer_known, int32_t max_parents,
+static int32_t screen_search(screen_table *t, int32_t layers, double slack, double nearer, int32_t nearer_known, int32_t max_parents,
                              double min_step_gain, double merge_residual);
 
 /*
@@ -406,7 +432,7 @@ static int32_t screen_fit(const screen_layers *sp, double slack, double nearer, 
 }
 
 /* The search itself on a child's table (screen_fit). */
-static int32_t screen_search(const screen_table *t, int32_t layers, double slack, double nearer, int32_t nearer_known, int32_t max_parents,
+static int32_t screen_search(screen_table *t, int32_t layers, double slack, double nearer, int32_t nearer_known, int32_t max_parents,
                              double min_step_gain, double merge_residual) {
   const int32_t m = t->m;
   double single = INFINITY;
@@ -424,6 +450,8 @@ static int32_t screen_search(const screen_table *t, int32_t layers, double slack
   int32_t size = 1;
   double residual = single;
   while (size < max_parents) {
+    /* A trial of three regressors or more reads products between candidates. */
+    if (size >= 2) screen_table_complete(t);
     int32_t best = -1;
     double best_residual = 0;
     for (int32_t at = 1; at < m; at++) {
