@@ -86,8 +86,12 @@ describe.each(engines)("MergeScreen (%s products)", (_, engine) => {
 });
 
 describe.skipIf(native === undefined)("MergeScreen products", () => {
-  test("computed at once natively, they are the TypeScript products to 1e-12 of their scale, whatever the samples' layout", () => {
-    const models = collection(5, 14, 2, 1);
+  // 17 models (odd: the tiles' last row alone; a partial tile of columns) and 20 (whole tiles of two rows by four columns).
+  test.each([
+    [5, 14],
+    [6, 17],
+  ])("computed at once natively, they are the TypeScript products to 1e-12 of their scale, whatever the samples' layout (seed %d)", (seed, fineTunes) => {
+    const models = collection(seed, fineTunes, 2, 1);
     const total = models[0]!.reduce((sum, layer) => sum + layer.length, 0);
     // The layout merge-samples.ts gives: one array, model after model, layer after layer.
     const joined = new Float64Array(models.length * total);
