@@ -77,6 +77,11 @@ export interface NativeKernels {
    * the bits of powerSumShift, and of zeroFractionOf and gridOf in layer-start.ts).
    */
   layerStart(values: number, count: number, cols: number, shiftSample: number, zeroSample: number, gridRows: number, out: Float64Array): void;
+  /**
+   * out[targets[q] + v] = f64 of the f32 at base + sources[q] (byte offsets) + 4v for v < counts[q], q < n
+   * (tree-kernels.c; `base` an absolute address, the arrays passed as they are).
+   */
+  widenGather(base: number, sources: Float64Array, counts: Int32Array, targets: Int32Array, n: number, out: Float64Array): void;
   /** How many of the first `count` values are equal in `a` and `b` and not zero (tree-kernels.c; typed arrays passed as they are). */
   unchangedCount(a: Float64Array, b: Float64Array, count: number): number;
   /** out[l] = ⟨a, b⟩ over a[offsets[l] … offsets[l + 1]) (typed arrays passed as they are): the merge screen's products. */
@@ -230,6 +235,7 @@ function open(path: string): NativeKernels | undefined {
       args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr],
       returns: FFIType.void,
     },
+    mother_widen_gather: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
     mother_unchanged_count: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
     mother_layer_dots: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
     mother_screen_fit: {
@@ -294,6 +300,7 @@ function open(path: string): NativeKernels | undefined {
     layerChunk: symbols.mother_layer_chunk,
     layerStream: symbols.mother_layer_stream,
     layerStart: symbols.mother_layer_start,
+    widenGather: symbols.mother_widen_gather,
     unchangedCount: symbols.mother_unchanged_count,
     layerDots: symbols.mother_layer_dots,
     screenProducts: symbols.mother_screen_products,

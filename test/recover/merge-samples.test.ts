@@ -10,7 +10,7 @@ import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 import { temporaryFolder } from "../io/craft-safetensors.ts";
 
-/** Four models with an f32 and a bf16 distance layer and a score-only one; the jobs over them. */
+/** Four models with two f32 distance layers (one of 63 values: the native widening's tail), a bf16 one and a score-only one; the jobs over them. */
 async function models(): Promise<{ jobs: LayerJob[]; files: string[] }> {
   const folder = await temporaryFolder();
   const files: string[] = [];
@@ -21,6 +21,7 @@ async function models(): Promise<{ jobs: LayerJob[]; files: string[] }> {
       { name: "a", dtype: "F32", shape: [40, 30], data: Float32Array.from(makeGaussian(1200, 10 + m)) },
       { name: "b", dtype: "BF16", shape: [50], data: Float32Array.from(makeGaussian(50, 20 + m)) },
       { name: "c", dtype: "F32", shape: [7], data: Float32Array.from(makeGaussian(7, 30 + m)) },
+      { name: "d", dtype: "F32", shape: [9, 7], data: Float32Array.from(makeGaussian(63, 40 + m)) },
     ]);
     files.push(file);
     tensors.push(await openSafetensorsFile(file));
@@ -34,7 +35,7 @@ async function models(): Promise<{ jobs: LayerJob[]; files: string[] }> {
     sketchSize: 0,
     histogramBins: 0,
   });
-  return { jobs: [job("a", 0, true, [40, 30]), job("b", 1, true, [50]), job("c", 2, false, [7])], files };
+  return { jobs: [job("a", 0, true, [40, 30]), job("b", 1, true, [50]), job("c", 2, false, [7]), job("d", 3, true, [9, 7])], files };
 }
 
 describe("merge samples", () => {
@@ -42,9 +43,9 @@ describe("merge samples", () => {
     const { jobs, files } = await models();
     const fromDisk = await readMergeSamples(jobs, [3, 1, 0]);
     expect(fromDisk.map((layers) => layers.map((layer) => layer.length))).toEqual([
-      [Math.floor(MERGE_SAMPLE_VALUES / 30) * 30, 50],
-      [1020, 50],
-      [1020, 50],
+      [Math.floor(MERGE_SAMPLE_VALUES / 30) * 30, 50, 63],
+      [1020, 50, 63],
+      [1020, 50, 63],
     ]);
     expect(fromDisk[0]![0]![31]).toBe(Math.fround(makeGaussian(1200, 13)[31]!));
     const release = holdFiles(

@@ -7,6 +7,7 @@
  *                        twins are powerSumShift, zeroFractionOf and gridOf, and this gives their
  *                        bits: the same f64 operations, nothing fused, and the shift's sum in
  *                        lanes only where it is exact in any order)
+ *   mother_widen_gather  a tree's merge samples widened to f64 from its held files (merge-samples.ts)
  *   mother_unchanged_count  bit-identical non-zero weights of two merge samples (the TIES/DARE
  *                        screen, detect-sparse-merges.ts: unchangedShare's count)
  *   mother_layer_dots    per-layer inner products of two models' merge samples (the merge
@@ -161,6 +162,22 @@ static double dot4(const double *a, const double *b, int32_t from, int32_t end) 
   double sum = _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
   for (; i < end; i++) sum += a[i] * b[i];
   return sum;
+}
+
+/*
+ * out[targets[q] + v] = the f32 value at base + sources[q] (byte offsets, f64-exact) + 4v, widened
+ * exactly, for v < counts[q], q < n: a tree's merge samples, every model's and layer's first
+ * values from its held file in one call (merge-samples.ts), where each was a typed-array copy.
+ */
+void mother_widen_gather(const uint8_t *base, const double *sources, const int32_t *counts, const int32_t *targets, int32_t n, double *out) {
+  for (int32_t q = 0; q < n; q++) {
+    const float *from = (const float *)(base + (int64_t)sources[q]);
+    double *to = out + targets[q];
+    const int32_t count = counts[q];
+    int32_t v = 0;
+    for (; v + 4 <= count; v += 4) _mm256_storeu_pd(to + v, _mm256_cvtps_pd(_mm_loadu_ps(from + v)));
+    for (; v < count; v++) to[v] = (double)from[v];
+  }
 }
 
 /*
