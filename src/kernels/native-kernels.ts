@@ -118,6 +118,28 @@ export interface NativeKernels {
     minStepGain: number,
     mergeResidual: number,
   ): number;
+  /**
+   * screenFit for every child of a tree of `models` (every product in place) and each of `starts`
+   * starts: out[q] the first start that does not reject child q, or the starts tried (tree-kernels.c).
+   */
+  screenChildren(
+    products: Float64Array,
+    offsets: Float64Array,
+    reference: Float64Array,
+    layers: number,
+    models: number,
+    candidates: Int32Array,
+    counts: Int32Array,
+    children: Int32Array,
+    childCount: number,
+    width: number,
+    starts: number,
+    slack: number,
+    maxParents: number,
+    minStepGain: number,
+    mergeResidual: number,
+    out: Int32Array,
+  ): void;
   /** rankAboveFloor of a bidiagonal (rank-kernels.c; typed arrays passed as they are). */
   rankAboveFloor(diagonal: Float64Array, superdiagonal: Float64Array, p: number, epsilon: number, noiseFloor: number): number;
   /** The ranks of sketch differences, pairs of slots of `sketches` (rank-kernels.c; pairs, floors and ranks passed as typed arrays). */
@@ -256,6 +278,27 @@ function open(path: string): NativeKernels | undefined {
       ],
       returns: FFIType.i32,
     },
+    mother_screen_children: {
+      args: [
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.i32,
+        FFIType.i32,
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.ptr,
+        FFIType.i32,
+        FFIType.i32,
+        FFIType.i32,
+        FFIType.f64,
+        FFIType.i32,
+        FFIType.f64,
+        FFIType.f64,
+        FFIType.ptr,
+      ],
+      returns: FFIType.void,
+    },
     mother_rank_above_floor: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64], returns: FFIType.i32 },
     mother_rank_differences: {
       args: [
@@ -305,6 +348,7 @@ function open(path: string): NativeKernels | undefined {
     layerDots: symbols.mother_layer_dots,
     screenProducts: symbols.mother_screen_products,
     screenFit: symbols.mother_screen_fit,
+    screenChildren: symbols.mother_screen_children,
     rankAboveFloor: symbols.mother_rank_above_floor,
     rankDifferences: symbols.mother_rank_differences,
     addressOf: (buffer) => ptr(buffer),

@@ -201,6 +201,47 @@ export class MergeScreen {
     return verdict < 0 ? undefined : verdict === 1;
   }
 
+  /**
+   * For each child (children[q], its candidates nearest first), the first of `starts` starts of
+   * linearMergeOf (detect-merges.ts) whose search on these products does not reject it — a fit,
+   * or undecided once the uncomputed bar of a later start is read — or the starts tried when
+   * every one rejects it: the verdicts of fits() start after start, in one native call for the
+   * whole tree. Undefined without the native kernels or every product at once.
+   */
+  firstStarts(
+    children: readonly number[],
+    candidates: readonly (readonly number[])[],
+    starts: number,
+    slack: number,
+    search: ScreenSearch,
+  ): Int32Array | undefined {
+    const all = this.all;
+    if (!this.native || !all) return undefined;
+    const width = Math.max(1, ...candidates.map((list) => list.length));
+    const lists = new Int32Array(children.length * width);
+    candidates.forEach((list, q) => lists.set(list, q * width));
+    const out = new Int32Array(children.length);
+    this.native.screenChildren(
+      all.pairs,
+      all.offsets,
+      this.reference,
+      this.reference.length,
+      this.k,
+      lists,
+      Int32Array.from(candidates, (list) => list.length),
+      Int32Array.from(children),
+      children.length,
+      width,
+      starts,
+      slack,
+      search.maxParents,
+      search.minStepGain,
+      search.mergeResidual,
+      out,
+    );
+    return out;
+  }
+
   /** Layer-major copies of the products: products[l·n² + i·n + j] = P(members i, j) of layer l, offsets[l·n + i] = u; members set[0…m−1], then c. */
   private gather(child: number, set: readonly number[]): { products: Float64Array; offsets: Float64Array; n: number } {
     const members = [...set, child];

@@ -80,13 +80,17 @@ export function detectMerges(
   // Most children are fine-tunes whose search ends at its first step: screened from shared products (detect-merges-screen.ts).
   const screen = new MergeScreen(samples);
   try {
-    for (let c = 0; c < k; c++) {
-      if (!allowed(c)) continue;
-      const candidates = Array.from({ length: k }, (_, p) => p)
+    const children = Array.from({ length: k }, (_, c) => c).filter((c) => allowed(c));
+    const candidates = children.map((c) =>
+      Array.from({ length: k }, (_, p) => p)
         .filter((p) => p !== c)
         .sort((a, b) => distance[c * k + a]! - distance[c * k + b]!)
-        .slice(0, MERGE_CANDIDATES);
-      const merge = linearMergeOf(screen, samples, c, candidates) ?? sparseMergeOf(samples, c, candidates);
+        .slice(0, MERGE_CANDIDATES),
+    );
+    // Every child's screen at every start in one native call; the search resumes at the first start the screen does not reject.
+    const first = screen.firstStarts(children, candidates, MERGE_STARTS, SCREEN_SLACK, SCREEN_SEARCH);
+    for (const [q, c] of children.entries()) {
+      const merge = linearMergeOf(screen, samples, c, candidates[q]!, first?.[q] ?? 0) ?? sparseMergeOf(samples, c, candidates[q]!);
       if (merge) merges.push(merge);
     }
   } finally {
@@ -119,7 +123,8 @@ export function mayBeLinearMerge(screen: MergeScreen, child: number, candidates:
 export const MERGE_STARTS = 3;
 
 /**
- * fitMerge from each start; the bar stays MERGE_RESIDUAL of the distance to the nearest candidate,
+ * fitMerge from each start from `first` on (the starts before it are known to be rejected by the
+ * screen: MergeScreen.firstStarts); the bar stays MERGE_RESIDUAL of the distance to the nearest candidate,
  * skipped ones included, so leaving out a near model never makes a fit easier to accept.
  */
 function linearMergeOf(
@@ -127,11 +132,12 @@ function linearMergeOf(
   samples: readonly (readonly Float64Array[])[],
   child: number,
   candidates: readonly number[],
+  first = 0,
 ): DetectedMerge | undefined {
   // The distance to each skipped candidate, computed when a bar first needs it.
   const distances = new Map<number, number>();
   const distanceTo = (p: number) => distances.get(p) ?? distances.set(p, sampleDistance(samples, child, p)).get(p)!;
-  for (let start = 0; start < MERGE_STARTS && start < candidates.length - 1; start++) {
+  for (let start = first; start < MERGE_STARTS && start < candidates.length - 1; start++) {
     const from = candidates.slice(start);
     const skipped = candidates.slice(0, start);
     const nearest: DistanceBar =

@@ -155,6 +155,32 @@ describe.skipIf(native === undefined)("MergeScreen native search", () => {
     expect(decided).toBeGreaterThan(asked / 2);
   });
 
+  test("every child's first start not rejected, in one call, is the one fits() finds start after start", () => {
+    let passing = 0;
+    fc.assert(
+      fc.property(...collectionArgs, fc.constantFrom(SCREEN_SLACK, 0), (seed, n, linear, arithmetic, slack) => {
+        const models = collection(seed, n, linear, arithmetic);
+        const screen = new MergeScreen(models, native);
+        // Every child but the root, some with fewer candidates than the rest (a short list ends the starts early).
+        const children = Array.from({ length: models.length - 1 }, (_, i) => i + 1);
+        const candidates = children.map((child) => candidatesOf(models, child).slice(0, 2 + (child % 9)));
+        const first = screen.firstStarts(children, candidates, 3, slack, SCREEN_SEARCH)!;
+        for (const [q, child] of children.entries()) {
+          let start = 0;
+          for (; start < 3 && start < candidates[q]!.length - 1; start++) {
+            const verdict = screen.fits(child, candidates[q]!.slice(start), slack, start === 0 ? Number.POSITIVE_INFINITY : undefined, SCREEN_SEARCH);
+            if (verdict !== false) break;
+          }
+          expect(first[q]).toBe(start);
+          if (start < 3 && start < candidates[q]!.length - 1) passing++;
+        }
+        screen.release();
+      }),
+      { numRuns: 40 },
+    );
+    expect(passing).toBeGreaterThan(0);
+  });
+
   test("on a tree too large for every product at once, the search on gathered products answers as the TypeScript one", () => {
     // Past EAGER_MODELS (64) the products are computed as asked for and gathered per child.
     const models = collection(7, 68, 3, 2);

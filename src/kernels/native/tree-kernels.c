@@ -7,6 +7,7 @@
  *                        twins are powerSumShift, zeroFractionOf and gridOf, and this gives their
  *                        bits: the same f64 operations, nothing fused, and the shift's sum in
  *                        lanes only where it is exact in any order)
+ *   mother_screen_children  the screen's verdicts for every child of a small tree and each start, in one call
  *   mother_widen_gather  a tree's merge samples widened to f64 from its held files (merge-samples.ts)
  *   mother_unchanged_count  bit-identical non-zero weights of two merge samples (the TIES/DARE
  *                        screen, detect-sparse-merges.ts: unchangedShare's count)
@@ -559,4 +560,31 @@ int32_t mother_screen_fit(const double *products, const double *offsets, const d
                           double slack, double nearer, int32_t nearer_known, int32_t max_parents, double min_step_gain, double merge_residual) {
   const screen_layers s = {products, offsets, reference, members, n, members ? k : 0, layers};
   return screen_fit(&s, slack, nearer, nearer_known, max_parents, min_step_gain, merge_residual);
+}
+
+/*
+ * The screen for every child of a small tree at once (every product in place, screenProducts'
+ * layout): child q (children[q]) has counts[q] candidates at candidates[q · width …], nearest
+ * first; start s searches candidates s … with the bar +∞ known for s = 0 and not yet computed
+ * after (detect-merges.ts, linearMergeOf). out[q] = the first start whose search does not reject
+ * the child (a fit, or undecided: the caller searches from there as before), or the number of
+ * starts tried when every one rejects it. One call a tree instead of one per child and start.
+ */
+void mother_screen_children(const double *products, const double *offsets, const double *reference, int32_t layers, int32_t k, const int32_t *candidates,
+                            const int32_t *counts, const int32_t *children, int32_t child_count, int32_t width, int32_t starts, double slack,
+                            int32_t max_parents, double min_step_gain, double merge_residual, int32_t *out) {
+  int32_t members[SCREEN_MAX_SET * 4 + 1];
+  for (int32_t q = 0; q < child_count; q++) {
+    const int32_t count = counts[q];
+    int32_t s = 0;
+    for (; s < starts && s < count - 1; s++) {
+      /* A set larger than this buffer is left to the caller, as undecided. */
+      if (count - s + 1 > SCREEN_MAX_SET * 4 + 1) break;
+      for (int32_t i = s; i < count; i++) members[i - s] = candidates[(int64_t)q * width + i];
+      members[count - s] = children[q];
+      const screen_layers view = {products, offsets, reference, members, count - s + 1, k, layers};
+      if (screen_fit(&view, slack, INFINITY, s == 0, max_parents, min_step_gain, merge_residual) != 0) break;
+    }
+    out[q] = s;
+  }
 }
