@@ -1,5 +1,5 @@
 /**
- * The native kernels (native/weight-kernels.c, layer-stream.c, tree-kernels.c and rank-kernels.c, one library) loaded through bun:ffi. They work on the same
+ * The native kernels (native/weight-kernels.c, layer-stream.c, tree-kernels.c, merge-products.c, merge-screen.c and rank-kernels.c, one library) loaded through bun:ffi. They work on the same
  * WebAssembly memory as the WebAssembly kernels — the reader fills it, either kernel set reads
  * it — so WeightKernels can hand its hottest sweeps to them without copying a byte: they take
  * absolute addresses, the memory's base plus a kernel pointer.
@@ -79,14 +79,14 @@ export interface NativeKernels {
   layerStart(values: number, count: number, cols: number, shiftSample: number, zeroSample: number, gridRows: number, out: Float64Array): void;
   /**
    * out[targets[q] + v] = f64 of the f32 at base + sources[q] (byte offsets) + 4v for v < counts[q], q < n
-   * (tree-kernels.c; `base` an absolute address, the arrays passed as they are).
+   * (merge-products.c; `base` an absolute address, the arrays passed as they are).
    */
   widenGather(base: number, sources: Float64Array, counts: Int32Array, targets: Int32Array, n: number, out: Float64Array): void;
-  /** How many of the first `count` values are equal in `a` and `b` and not zero (tree-kernels.c; typed arrays passed as they are). */
+  /** How many of the first `count` values are equal in `a` and `b` and not zero (merge-products.c; typed arrays passed as they are). */
   unchangedCount(a: Float64Array, b: Float64Array, count: number): number;
   /** out[l] = ⟨a, b⟩ over a[offsets[l] … offsets[l + 1]) (typed arrays passed as they are): the merge screen's products. */
   layerDots(a: Float64Array, b: Float64Array, offsets: Int32Array, layers: number, out: Float64Array): void;
-  /** Every product of the merge screen over `models` rows of samples at once (tree-kernels.c; typed arrays passed as they are). */
+  /** Every product of the merge screen over `models` rows of samples at once (merge-products.c; typed arrays passed as they are). */
   screenProducts(
     samples: Float64Array,
     models: number,
@@ -98,7 +98,7 @@ export interface NativeKernels {
     reference: Float64Array,
   ): void;
   /**
-   * The merge screen's greedy search on one child's `count` products (tree-kernels.c, the TypeScript
+   * The merge screen's greedy search on one child's `count` products (merge-screen.c, the TypeScript
    * greedyFit operation for operation): gathered for the child (`members` null), or every product of
    * a tree of `models` as screenProducts lays them out, `members` (set, then child) naming the
    * models — nothing gathered. 1 a fit, 0 none, −1 undecided without `nearer`.
@@ -120,7 +120,7 @@ export interface NativeKernels {
   ): number;
   /**
    * screenFit for every child of a tree of `models` (every product in place) and each of `starts`
-   * starts: out[q] the first start that does not reject child q, or the starts tried (tree-kernels.c).
+   * starts: out[q] the first start that does not reject child q, or the starts tried (merge-screen.c).
    */
   screenChildren(
     products: Float64Array,

@@ -174,7 +174,7 @@ export class MergeScreen {
   }
 
   /**
-   * The greedy search on these products natively (tree-kernels.c, greedyFit operation for
+   * The greedy search on these products natively (merge-screen.c, greedyFit operation for
    * operation): true or false as greedyFit(layers(child, set), slack, nearer) would answer, or
    * undefined where it cannot tell — no native kernels, or `nearer` (not yet computed) is read.
    */

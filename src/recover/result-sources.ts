@@ -19,6 +19,8 @@ const COMPILED = [
   "kernels/native/gguf-blocks.c",
   "kernels/native/layer-stream.c",
   "kernels/native/low-rank-kernels.c",
+  "kernels/native/merge-products.c",
+  "kernels/native/merge-screen.c",
   "kernels/native/rank-kernels.c",
   "kernels/native/tree-kernels.c",
   "kernels/native/weight-kernels.c",

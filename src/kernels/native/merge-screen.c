@@ -1,0 +1,315 @@
+/*
+ * The merge screen's greedy least-squares search natively (detect-merges-screen.ts), on the
+ * shared products of merge-products.c:
+ *
+ *   mother_screen_fit    the search for one child, the TypeScript greedyFit operation for
+ *                        operation (same Cholesky, ridge and bars), so the same verdicts
+ *   mother_screen_children  its verdicts for every child of a small tree and each start, in one call
+ *
+ * Compiled into the same library as weight-kernels.c (build-native.ts), with the same flags.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+/* Math.min and Math.max as JavaScript defines them: NaN wins, −0 below +0. */
+static double js_min(double a, double b) {
+  if (a != a || b != b) return NAN;
+  if (a == b) return signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+static double js_max(double a, double b) {
+  if (a != a || b != b) return NAN;
+  if (a == b) return signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
+/*
+ * One child's products as the merge screen's SharedLayer reads them (detect-merges-screen.ts):
+ * members 0 … m − 1, child m. Either gathered for the child (`members` NULL: products layers × n
+ * × n, offsets layers × n) or read in place from every product of the tree (screenProducts'
+ * layout: products (k × k) × layers, offsets k × layers, member i being model members[i]).
+ */
+typedef struct {
+  const double *products;
+  const double *offsets;
+  const double *reference;
+  const int32_t *members;
+  int32_t n;
+  int32_t k;
+  int32_t layers;
+} screen_layers;
+
+static inline double screen_p(const screen_layers *s, int32_t l, int32_t i, int32_t j) {
+  if (!s->members) return s->products[((int64_t)l * s->n + i) * s->n + j];
+  return s->products[((int64_t)s->members[i] * s->k + s->members[j]) * s->layers + l];
+}
+
+static inline double screen_u(const screen_layers *s, int32_t l, int32_t i) {
+  if (!s->members) return s->offsets[(int64_t)l * s->n + i];
+  return s->offsets[(int64_t)s->members[i] * s->layers + l];
+}
+
+static double screen_target(const screen_layers *s, int32_t l) {
+  const int32_t c = s->n - 1;
+  return screen_p(s, l, c, c) - 2 * screen_p(s, l, c, 0) + screen_p(s, l, 0, 0);
+}
+
+static double screen_gram(const screen_layers *s, int32_t l, int32_t a, int32_t b) {
+  if (a > b) return screen_gram(s, l, b, a);
+  const double p11 = screen_p(s, l, 0, 0);
+  if (b == 0) return p11 + 2 * screen_u(s, l, 0) + s->reference[l];
+  if (a == 0) return screen_p(s, l, b, 0) - p11 + screen_u(s, l, b) - screen_u(s, l, 0);
+  return screen_p(s, l, a, b) - screen_p(s, l, a, 0) - screen_p(s, l, b, 0) + p11;
+}
+
+static double screen_right(const screen_layers *s, int32_t l, int32_t a) {
+  const int32_t c = s->n - 1;
+  const double p11 = screen_p(s, l, 0, 0);
+  if (a == 0) return screen_p(s, l, 0, c) - p11 + screen_u(s, l, c) - screen_u(s, l, 0);
+  return screen_p(s, l, a, c) - screen_p(s, l, a, 0) - screen_p(s, l, 0, c) + p11;
+}
+
+#define SCREEN_MAX_SET 16
+
+/* solveSymmetric of detect-merges.ts, operation for operation (Cholesky with its tiny ridge). */
+static void solve_symmetric(const double *gram, const double *right, int32_t m, double *x) {
+  /* Every entry read below is written first: no zeroing (a 2 KB memset per solve was ~15 % of the screen). */
+  double lower[SCREEN_MAX_SET * SCREEN_MAX_SET], z[SCREEN_MAX_SET];
+  double trace = 0;
+  for (int32_t a = 0; a < m; a++) trace += gram[a * m + a];
+  const double mean = trace / m;
+  const double ridge = 1e-12 * ((mean != 0 && mean == mean) ? mean : 1);
+  for (int32_t a = 0; a < m; a++) {
+    for (int32_t b = 0; b <= a; b++) {
+      double sum = gram[a * m + b] + (a == b ? ridge : 0.0);
+      for (int32_t c = 0; c < b; c++) sum -= lower[a * m + c] * lower[b * m + c];
+      lower[a * m + b] = a == b ? sqrt(js_max(sum, ridge)) : sum / lower[b * m + b];
+    }
+  }
+  for (int32_t a = 0; a < m; a++) {
+    double sum = right[a];
+    for (int32_t c = 0; c < a; c++) sum -= lower[a * m + c] * z[c];
+    z[a] = sum / lower[a * m + a];
+  }
+  for (int32_t a = m - 1; a >= 0; a--) {
+    double sum = z[a];
+    for (int32_t c = a + 1; c < m; c++) sum -= lower[c * m + a] * x[c];
+    x[a] = sum / lower[a * m + a];
+  }
+}
+
+/*
+ * Every ⟨v_a, v_b⟩, ⟨v_a, y⟩ and ⟨y, y⟩ of one child's search, per layer, formed once from the
+ * products (the search reads each many times: once per trial set holding it): the same
+ * expressions as screen_gram, screen_right and screen_target, so the same values.
+ */
+typedef struct {
+  double *gram;   /* layers × m × m */
+  double *right;  /* layers × m */
+  double *target; /* layers */
+  int32_t m;
+  const screen_layers *s;
+  int full; /* every ⟨v_a, v_b⟩ formed, or only those the first step reads (screen_table_complete) */
+} screen_table;
+
+/*
+ * The table for the search's first step: ⟨y, y⟩, every ⟨v_a, y⟩, and ⟨v_a, v_b⟩ with a or b = 0
+ * or a = b — the only products a two-regressor trial {0, a} reads (3m of m² per layer; most
+ * children stop at that step). screen_table_complete forms the others when a step passes.
+ */
+static int screen_table_fill(const screen_layers *s, int32_t m, screen_table *t) {
+  const int64_t layers = s->layers;
+  t->m = m;
+  t->s = s;
+  t->full = 0;
+  t->gram = malloc(sizeof(double) * (size_t)(layers * m * m + layers * m + layers));
+  if (!t->gram) return 0;
+  t->right = t->gram + layers * m * m;
+  t->target = t->right + layers * m;
+  for (int32_t l = 0; l < layers; l++) {
+    double *gram = t->gram + (int64_t)l * m * m;
+    t->target[l] = screen_target(s, l);
+    gram[0] = screen_gram(s, l, 0, 0);
+    for (int32_t a = 0; a < m; a++) t->right[(int64_t)l * m + a] = screen_right(s, l, a);
+    for (int32_t a = 1; a < m; a++) {
+      gram[a] = screen_gram(s, l, 0, a);
+      gram[a * m] = screen_gram(s, l, a, 0);
+      gram[a * m + a] = screen_gram(s, l, a, a);
+    }
+  }
+  return 1;
+}
+
+/* The rest of the table: every ⟨v_a, v_b⟩ with 0 < a ≠ b, the same expression as the others. */
+static void screen_table_complete(screen_table *t) {
+  if (t->full) return;
+  const int32_t m = t->m;
+  for (int32_t l = 0; l < t->s->layers; l++) {
+    double *gram = t->gram + (int64_t)l * m * m;
+    for (int32_t a = 1; a < m; a++)
+      for (int32_t b = 1; b < m; b++)
+        if (a != b) gram[a * m + b] = screen_gram(t->s, l, a, b);
+  }
+  t->full = 1;
+}
+
+/*
+ * solve_symmetric's explained part Σ x_a · right_a for two regressors, its operations written out
+ * in the same order (the greedy search's first step, where every fine-tune stops, solves only these).
+ */
+static double explained_by_two(double g00, double g01, double g10, double g11, double r0, double r1) {
+  double trace = 0;
+  trace += g00;
+  trace += g11;
+  const double mean = trace / 2;
+  const double ridge = 1e-12 * ((mean != 0 && mean == mean) ? mean : 1);
+  const double l00 = sqrt(js_max(g00 + ridge, ridge));
+  const double l10 = (g10 + 0.0) / l00;
+  double sum = g11 + ridge;
+  sum -= l10 * l10;
+  const double l11 = sqrt(js_max(sum, ridge));
+  (void)g01; /* the lower triangle alone is read, as in solve_symmetric */
+  const double z0 = r0 / l00;
+  double z1 = r1;
+  z1 -= l10 * z0;
+  z1 = z1 / l11;
+  const double x1 = z1 / l11;
+  double x0 = z0;
+  x0 -= l10 * x1;
+  x0 = x0 / l00;
+  double explained = 0;
+  explained += x0 * r0;
+  explained += x1 * r1;
+  return explained;
+}
+
+/* residualOf of detect-merges.ts: √Σ_l max(0, ⟨y, y⟩ − the fit's explained part) for the regressors `chosen`. */
+static double screen_residual(const screen_table *t, int32_t layers, const int32_t *chosen, int32_t count) {
+  double total = 0, gram[SCREEN_MAX_SET * SCREEN_MAX_SET], right[SCREEN_MAX_SET], x[SCREEN_MAX_SET];
+  const int32_t m = t->m;
+  if (count == 2) {
+    const int32_t a = chosen[0], b = chosen[1];
+    for (int32_t l = 0; l < layers; l++) {
+      const double *layer_gram = t->gram + (int64_t)l * m * m;
+      const double explained = explained_by_two(layer_gram[a * m + a], layer_gram[a * m + b], layer_gram[b * m + a], layer_gram[b * m + b],
+                                                t->right[(int64_t)l * m + a], t->right[(int64_t)l * m + b]);
+      total += js_max(0, t->target[l] - explained);
+    }
+    return sqrt(total);
+  }
+  for (int32_t l = 0; l < layers; l++) {
+    const double *layer_gram = t->gram + (int64_t)l * m * m;
+    for (int32_t i = 0; i < count; i++) {
+      right[i] = t->right[(int64_t)l * m + chosen[i]];
+      for (int32_t j = 0; j < count; j++) gram[i * count + j] = layer_gram[chosen[i] * m + chosen[j]];
+    }
+    solve_symmetric(gram, right, count, x);
+    double explained = 0;
+    for (int32_t a = 0; a < count; a++) explained += x[a] * right[a];
+    total += js_max(0, t->target[l] - explained);
+  }
+  return sqrt(total);
+}
+
+static int32_t screen_search(screen_table *t, int32_t layers, double slack, double nearer, int32_t nearer_known, int32_t max_parents,
+                             double min_step_gain, double merge_residual);
+
+/*
+ * greedyFit of detect-merges.ts on one child's shared products, operation for operation, so its
+ * verdict is the TypeScript one's: 1 when it finds a fit (the child may be a merge), 0 when it
+ * finds none, −1 when it cannot tell without `nearer` (nearer_known 0: the caller's bar is not
+ * computed yet, and a step reached the acceptance test; the caller then searches in TypeScript).
+ */
+static int32_t screen_fit(const screen_layers *sp, double slack, double nearer, int32_t nearer_known, int32_t max_parents, double min_step_gain,
+                          double merge_residual) {
+  const int32_t layers = sp->layers, m = sp->n - 1;
+  if (max_parents > SCREEN_MAX_SET || m < 1) return -1;
+  screen_table t;
+  if (!screen_table_fill(sp, m, &t)) return -1;
+  const int32_t verdict = screen_search(&t, layers, slack, nearer, nearer_known, max_parents, min_step_gain, merge_residual);
+  free(t.gram);
+  return verdict;
+}
+
+/* The search itself on a child's table (screen_fit). */
+static int32_t screen_search(screen_table *t, int32_t layers, double slack, double nearer, int32_t nearer_known, int32_t max_parents,
+                             double min_step_gain, double merge_residual) {
+  const int32_t m = t->m;
+  double single = INFINITY;
+  for (int32_t at = 0; at < m; at++) {
+    double sum = 0;
+    for (int32_t l = 0; l < layers; l++) {
+      const double target = t->target[l];
+      sum = sum + (at == 0 ? target : target - 2 * t->right[(int64_t)l * m + at] + t->gram[((int64_t)l * m + at) * m + at]);
+    }
+    single = js_min(single, sum);
+  }
+  single = sqrt(single);
+  if (!(single > 0)) return slack > 0 ? 1 : 0;
+  int32_t chosen[SCREEN_MAX_SET] = {0};
+  int32_t size = 1;
+  double residual = single;
+  while (size < max_parents) {
+    /* A trial of three regressors or more reads products between candidates. */
+    if (size >= 2) screen_table_complete(t);
+    int32_t best = -1;
+    double best_residual = 0;
+    for (int32_t at = 1; at < m; at++) {
+      int taken = 0;
+      for (int32_t i = 0; i < size; i++) taken |= chosen[i] == at;
+      if (taken) continue;
+      chosen[size] = at;
+      const double trial = screen_residual(t, layers, chosen, size + 1);
+      if (best < 0 || trial < best_residual) best = at, best_residual = trial;
+    }
+    if (best < 0 || best_residual > (1 - min_step_gain) * (1 + slack) * residual) return 0;
+    chosen[size++] = best;
+    residual = best_residual;
+    /* min(single, nearer) ≤ single: above the bar at `single` it is above the bar at any `nearer`. */
+    if (nearer_known) {
+      if (residual <= merge_residual * (1 + slack) * js_min(single, nearer)) return 1;
+    } else if (residual <= merge_residual * (1 + slack) * single) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/*
+ * The search on one child's n products: gathered for it (`members` NULL, MergeScreen.gather's
+ * layout; k unread) or read in place from every product of a tree of k models (screenProducts'
+ * layout), members[0 … n − 2] the set and members[n − 1] the child: nothing gathered.
+ */
+int32_t mother_screen_fit(const double *products, const double *offsets, const double *reference, int32_t layers, int32_t k, const int32_t *members, int32_t n,
+                          double slack, double nearer, int32_t nearer_known, int32_t max_parents, double min_step_gain, double merge_residual) {
+  const screen_layers s = {products, offsets, reference, members, n, members ? k : 0, layers};
+  return screen_fit(&s, slack, nearer, nearer_known, max_parents, min_step_gain, merge_residual);
+}
+
+/*
+ * The screen for every child of a small tree at once (every product in place, screenProducts'
+ * layout): child q (children[q]) has counts[q] candidates at candidates[q · width …], nearest
+ * first; start s searches candidates s … with the bar +∞ known for s = 0 and not yet computed
+ * after (detect-merges.ts, linearMergeOf). out[q] = the first start whose search does not reject
+ * the child (a fit, or undecided: the caller searches from there as before), or the number of
+ * starts tried when every one rejects it. One call a tree instead of one per child and start.
+ */
+void mother_screen_children(const double *products, const double *offsets, const double *reference, int32_t layers, int32_t k, const int32_t *candidates,
+                            const int32_t *counts, const int32_t *children, int32_t child_count, int32_t width, int32_t starts, double slack,
+                            int32_t max_parents, double min_step_gain, double merge_residual, int32_t *out) {
+  int32_t members[SCREEN_MAX_SET * 4 + 1];
+  for (int32_t q = 0; q < child_count; q++) {
+    const int32_t count = counts[q];
+    int32_t s = 0;
+    for (; s < starts && s < count - 1; s++) {
+      /* A set larger than this buffer is left to the caller, as undecided. */
+      if (count - s + 1 > SCREEN_MAX_SET * 4 + 1) break;
+      for (int32_t i = s; i < count; i++) members[i - s] = candidates[(int64_t)q * width + i];
+      members[count - s] = children[q];
+      const screen_layers view = {products, offsets, reference, members, count - s + 1, k, layers};
+      if (screen_fit(&view, slack, INFINITY, s == 0, max_parents, min_step_gain, merge_residual) != 0) break;
+    }
+    out[q] = s;
+  }
+}
