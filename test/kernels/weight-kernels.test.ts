@@ -168,6 +168,49 @@ describe.each(sweepKernels)("%s sweeps", (_, k) => {
   });
 });
 
+describe.if(native.backend === "native")("native pairwise |Δ| past the last whole run", () => {
+  test("folds each value into each pair in order, in f64 (max(d, most), total + d with d = |f32(a − b)|), to the bit, for any model count", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 23 }),
+        fc.integer({ min: 1, max: 511 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer(),
+        (models, chunk, chunks, seed) => {
+          const count = chunk * chunks;
+          const arrays = Array.from({ length: models }, (_, m) => {
+            const noise = makeGaussian(count, seed + 1 + m);
+            // Some values equal across models, and magnitudes apart.
+            return Float32Array.from(layer(0, count, seed), (x, i) => (i % 17 === m % 3 ? x : x * (1 + (m % 5)) + 1e-3 * noise[i]!));
+          });
+          native.reset();
+          const buffers = arrays.map(() => native.allocate(chunk * 4));
+          const accumulator = native.pairwiseAccumulator(buffers);
+          // Every chunk is shorter than a run (512 values): all of it is the tail.
+          for (let first = 0; first < count; first += chunk) {
+            arrays.forEach((a, m) => native.f32(buffers[m]!, chunk).set(a.subarray(first, first + chunk)));
+            native.addPairwise(accumulator, chunk);
+          }
+          const { max, sum } = native.readPairwise(accumulator);
+          for (let i = 0; i < models; i++) {
+            for (let j = i + 1; j < models; j++) {
+              let [most, total] = [0, 0];
+              for (let e = 0; e < count; e++) {
+                const d = Math.abs(Math.fround(arrays[i]![e]! - arrays[j]![e]!));
+                // biome-ignore lint/complexity/useMathMinMax: the kernel's comparison, which keeps `most` on NaN where Math.max would not
+                most = d > most ? d : most;
+                total += d;
+              }
+              expect([max[i * models + j], sum[i * models + j], max[j * models + i], sum[j * models + i]]).toEqual([most, total, most, total]);
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe.each(sweepKernels)("%s streamed sketches", (_, k) => {
   test("equal the TypeScript sketch, whole and sketched layers alike, for any row blocking", () => {
     for (const [rows, cols, size, block] of [

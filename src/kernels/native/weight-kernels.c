@@ -21,6 +21,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -269,24 +270,75 @@ static inline __attribute__((always_inline)) void pairwise_run(const uint8_t *ba
   }
 }
 
-/* Values [from, count) of every pair (fewer than a run) folded into `out` one by one, in f64. */
+/*
+ * Values [from, count) of every pair (fewer than a run) folded into `out` one by one, in f64:
+ * for each pair, max(d, most) and total + d with d = |f64(a − b)| (the f32 difference, widened).
+ * Each pair's sum is one chain of dependent adds, and a 2304-value layer's 256-value tail cost as
+ * much as its four SIMD runs one pair at a time. So the tail's values are laid out value-major
+ * (every model's value e together) and each value e is folded into every pair before the next:
+ * four pairs of a row per vector, their running max and sum in `out` — every pair's operations
+ * and their order unchanged (MAXPD(d, most) is d > most ? d : most; andnot the sign is fabs).
+ */
 static inline void pairwise_tail(const uint8_t *base, const uint32_t *table, int32_t models, int32_t from, int32_t count, double *out) {
+  const int32_t length = count - from;
+  if (length <= 0 || models < 2) return;
   double *sums = out + (int64_t)models * models;
-  for (int32_t i = 0; i < models; i++) {
-    const float *a = (const float *)(base + table[i]);
-    for (int32_t j = i + 1; j < models; j++) {
-      const float *b = (const float *)(base + table[j]);
-      const int64_t at = (int64_t)i * models + j;
-      double most = out[at], total = sums[at];
-      for (int32_t e = from; e < count; e++) {
-        const double d = fabs((double)(a[e] - b[e]));
-        most = d > most ? d : most;
-        total += d;
+  const size_t padded = (size_t)models + 4;
+  /* The value-major layout, then each row's running max and sum (f64, 8-byte aligned after the floats: length · padded is rounded up). */
+  float *values = malloc(sizeof(float) * (((size_t)length * padded + 1) & ~(size_t)1) + 2 * sizeof(double) * (size_t)models * padded);
+  if (!values) {
+    /* No memory for the layout: pair by pair, the same operations. */
+    for (int32_t i = 0; i < models; i++) {
+      const float *a = (const float *)(base + table[i]);
+      for (int32_t j = i + 1; j < models; j++) {
+        const float *b = (const float *)(base + table[j]);
+        const int64_t at = (int64_t)i * models + j;
+        double most = out[at], total = sums[at];
+        for (int32_t e = from; e < count; e++) {
+          const double d = fabs((double)(a[e] - b[e]));
+          most = d > most ? d : most;
+          total += d;
+        }
+        out[at] = most;
+        sums[at] = total;
       }
-      out[at] = most;
-      sums[at] = total;
+    }
+    return;
+  }
+  /* Rows padded to `stride` (≥ models + 3, zeros past the end): every row's pairs in whole vectors; the padding's lanes are never copied back. */
+  const int64_t stride = models + 4;
+  double *most = (double *)(values + ((length * stride + 1) & ~(int64_t)1));
+  double *total = most + (int64_t)models * stride;
+  for (int32_t m = 0; m < models; m++) {
+    const float *a = (const float *)(base + table[m]) + from;
+    for (int32_t e = 0; e < length; e++) values[e * stride + m] = a[e];
+  }
+  for (int32_t e = 0; e < length; e++)
+    for (int64_t m = models; m < stride; m++) values[e * stride + m] = 0;
+  for (int32_t i = 0; i < models; i++) {
+    memcpy(most + i * stride, out + (int64_t)i * models, sizeof(double) * (size_t)models);
+    memcpy(total + i * stride, sums + (int64_t)i * models, sizeof(double) * (size_t)models);
+    for (int64_t m = models; m < stride; m++) most[i * stride + m] = total[i * stride + m] = 0;
+  }
+  const __m256d sign = _mm256_set1_pd(-0.0);
+  for (int32_t e = 0; e < length; e++) {
+    const float *row = values + e * stride;
+    for (int32_t i = 0; i < models - 1; i++) {
+      const __m128 x = _mm_set1_ps(row[i]);
+      double *m = most + i * stride, *t = total + i * stride;
+      for (int32_t j = i + 1; j < models; j += 4) {
+        const __m256d d = _mm256_andnot_pd(sign, _mm256_cvtps_pd(_mm_sub_ps(x, _mm_loadu_ps(row + j))));
+        _mm256_storeu_pd(m + j, _mm256_max_pd(d, _mm256_loadu_pd(m + j)));
+        _mm256_storeu_pd(t + j, _mm256_add_pd(_mm256_loadu_pd(t + j), d));
+      }
     }
   }
+  for (int32_t i = 0; i < models; i++)
+    for (int32_t j = i + 1; j < models; j++) {
+      out[(int64_t)i * models + j] = most[i * stride + j];
+      sums[(int64_t)i * models + j] = total[i * stride + j];
+    }
+  free(values);
 }
 
 /*
