@@ -16,10 +16,16 @@ import { join } from "node:path";
 import { KERNEL_CACHE_FOLDER, pruneOtherBuilds } from "./kernel-cache.ts";
 import { temporaryPathFor, writeFileAtomic } from "../io/write-file-atomic.ts";
 
-/** The sources of the one native library: the layer pass's sweeps, its GGUF layers' chunk loop, the per-tree scans, merge detection's products and screen, and the ranks of sketch differences. */
-export const NATIVE_SOURCES = ["weight-kernels.c", "layer-stream.c", "tree-kernels.c", "merge-products.c", "merge-screen.c", "rank-kernels.c"].map((name) =>
-  join(import.meta.dir, "native", name),
-);
+/** The sources of the one native library: the layer pass's sweeps, its GGUF layers' chunk loop, the per-tree scans, merge detection's products and screen, the minimum arborescence, and the ranks of sketch differences. */
+export const NATIVE_SOURCES = [
+  "weight-kernels.c",
+  "layer-stream.c",
+  "tree-kernels.c",
+  "merge-products.c",
+  "merge-screen.c",
+  "arborescence.c",
+  "rank-kernels.c",
+].map((name) => join(import.meta.dir, "native", name));
 /** The files the sources include (weight-kernels.c's translation unit): part of the build's key too. */
 const INCLUDED = ["low-rank-kernels.c", "gguf-blocks.c", "block-moments.c"].map((name) => join(import.meta.dir, "native", name));
 /**

@@ -1,5 +1,5 @@
 /**
- * The native kernels (native/weight-kernels.c, layer-stream.c, tree-kernels.c, merge-products.c, merge-screen.c and rank-kernels.c, one library) loaded through bun:ffi. They work on the same
+ * The native kernels (native/weight-kernels.c, layer-stream.c, tree-kernels.c, merge-products.c, merge-screen.c, arborescence.c and rank-kernels.c, one library) loaded through bun:ffi. They work on the same
  * WebAssembly memory as the WebAssembly kernels — the reader fills it, either kernel set reads
  * it — so WeightKernels can hand its hottest sweeps to them without copying a byte: they take
  * absolute addresses, the memory's base plus a kernel pointer.
@@ -140,6 +140,8 @@ export interface NativeKernels {
     mergeResidual: number,
     out: Int32Array,
   ): void;
+  /** Chu-Liu/Edmonds' parent of every node into `parent` (arborescence.c, chu-liu-edmonds.ts's solve step for step): 0, 1 a node without a finite incoming edge, 2 out of memory. */
+  arborescence(weights: Float64Array, n: number, root: number, parent: Int32Array): number;
   /** rankAboveFloor of a bidiagonal (rank-kernels.c; typed arrays passed as they are). */
   rankAboveFloor(diagonal: Float64Array, superdiagonal: Float64Array, p: number, epsilon: number, noiseFloor: number): number;
   /** The ranks of sketch differences, pairs of slots of `sketches` (rank-kernels.c; pairs, floors and ranks passed as typed arrays). */
@@ -299,6 +301,7 @@ function open(path: string): NativeKernels | undefined {
       ],
       returns: FFIType.void,
     },
+    mother_arborescence: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
     mother_rank_above_floor: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64], returns: FFIType.i32 },
     mother_rank_differences: {
       args: [
@@ -349,6 +352,7 @@ function open(path: string): NativeKernels | undefined {
     screenProducts: symbols.mother_screen_products,
     screenFit: symbols.mother_screen_fit,
     screenChildren: symbols.mother_screen_children,
+    arborescence: symbols.mother_arborescence,
     rankAboveFloor: symbols.mother_rank_above_floor,
     rankDifferences: symbols.mother_rank_differences,
     addressOf: (buffer) => ptr(buffer),

@@ -54,10 +54,10 @@ export class MergeScreen {
   private readonly ownsScratch: boolean;
   /** Every P(i, j) (at (i·k + j)·layers) and u_i (at i·layers), when computed at once (EAGER_MODELS). */
   private readonly all: { readonly pairs: Float64Array; readonly offsets: Float64Array } | undefined;
-  /** `native`: the kernels for the products, by default this thread's where it has them (the layer pass loads them before any merge search). */
+  /** `native`: the kernels for the products, by default this thread's where it has them (the layer pass loads them before any merge search); null: TypeScript. */
   constructor(
     private readonly samples: readonly (readonly Float64Array[])[],
-    private readonly native: NativeKernels | undefined = loadedNativeKernels(),
+    private readonly native: NativeKernels | null = loadedNativeKernels() ?? null,
   ) {
     this.k = samples.length;
     const layers = samples[0] ?? [];

@@ -25,7 +25,7 @@
  * stays bit-identical).
  */
 
-import { loadedNativeKernels } from "../kernels/native-kernels.ts";
+import { loadedNativeKernels, type NativeKernels } from "../kernels/native-kernels.ts";
 
 /** Most parents searched (each adds 2^n subsets per weight). */
 const MAX_SPARSE_PARENTS = 3;
@@ -110,10 +110,14 @@ function sparseMergeOnto(samples: readonly (readonly Float64Array[])[], child: n
 
 /**
  * Smallest share, over the layers where c differs from b at all, of c's weights equal to b's.
- * Counted natively where the kernels are (the same comparisons): ten candidates for every child
- * of a tree, each a whole layer's sample, were ~5 % of a small tree's time in TypeScript.
+ * Counted natively where the kernels are (the same comparisons; `native` null: in TypeScript): ten
+ * candidates for every child of a tree, each a whole layer's sample, were ~5 % of a small tree's time in TypeScript.
  */
-export function unchangedShare(child: readonly Float64Array[], base: readonly Float64Array[], native = loadedNativeKernels()): number {
+export function unchangedShare(
+  child: readonly Float64Array[],
+  base: readonly Float64Array[],
+  native: NativeKernels | null = loadedNativeKernels() ?? null,
+): number {
   let smallest = Infinity;
   for (let l = 0; l < child.length; l++) {
     const [layer, other] = [child[l]!, base[l]!];

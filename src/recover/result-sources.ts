@@ -15,6 +15,7 @@ export const LAYER_PASS_ROOTS: readonly string[] = ["recover/layer-pass.ts"];
 /** Compiled, not imported: the WebAssembly kernels' AssemblyScript and the native kernels' C. */
 const COMPILED = [
   "kernels/assembly/weight-kernels.ts",
+  "kernels/native/arborescence.c",
   "kernels/native/block-moments.c",
   "kernels/native/gguf-blocks.c",
   "kernels/native/layer-stream.c",

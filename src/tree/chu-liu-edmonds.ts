@@ -13,6 +13,7 @@
  * thousands of models stays cheap. Deterministic: ties go to the lowest candidate slot.
  */
 import { assert } from "../errors.ts";
+import { loadedNativeKernels, type NativeKernels } from "../kernels/native-kernels.ts";
 
 /** A spanning arborescence: parent[v] is v's parent, −1 for the root; cost is the sum of its edge weights. */
 export interface Arborescence {
@@ -30,16 +31,22 @@ export interface Arborescence {
  * root gets an edge of equal, larger-than-any-tree cost to every node, so its optimal
  * arborescence uses exactly one of them and the rest is the best tree over all choices of root.
  * Throws a BugError (the caller broke the contract) when no spanning arborescence exists (some node unreachable through
- * finite edges).
+ * finite edges). Solved natively where this thread has the kernels (`native`: arborescence.c, the same steps, so the same
+ * tree; null: in TypeScript).
  */
-export function minimumSpanningArborescence(weights: Float64Array, n: number, root?: number): Arborescence {
+export function minimumSpanningArborescence(
+  weights: Float64Array,
+  n: number,
+  root?: number,
+  native: NativeKernels | null = loadedNativeKernels() ?? null,
+): Arborescence {
   validate(weights, n, root);
   if (n === 1) return { parent: Int32Array.of(-1), root: 0, cost: 0 };
 
   let parent: Int32Array;
   let chosenRoot: number;
   if (root !== undefined) {
-    parent = solve(weights, n, root);
+    parent = solve(weights, n, root, native);
     chosenRoot = root;
   } else {
     const size = n + 1;
@@ -50,7 +57,7 @@ export function minimumSpanningArborescence(weights: Float64Array, n: number, ro
       extended.set(weights.subarray(i * n, i * n + n), i * size);
       extended[virtualRoot * size + i] = rootEdge;
     }
-    const withVirtual = solve(extended, size, virtualRoot);
+    const withVirtual = solve(extended, size, virtualRoot, native);
     const roots: number[] = [];
     for (let v = 0; v < n; v++) if (withVirtual[v] === virtualRoot) roots.push(v);
     // Recovery clusters first and gives every pair a finite distance, so this is a caller's bug.
@@ -105,6 +112,15 @@ interface Contraction {
   readonly targets: number[];
 }
 
+/** solveInTypeScript natively (arborescence.c: the same steps, comparisons and subtractions) where the kernels are; the same parents. */
+function solve(weights: Float64Array, n: number, root: number, native: NativeKernels | null): Int32Array {
+  if (!native) return solveInTypeScript(weights, n, root);
+  const parent = new Int32Array(n);
+  const status = native.arborescence(weights, n, root, parent);
+  assert(status !== 1, "minimumSpanningArborescence: no spanning arborescence: a node has no finite incoming edge");
+  return status === 0 ? parent : solveInTypeScript(weights, n, root);
+}
+
 /**
  * Chu-Liu/Edmonds in Tarjan's dense O(n²) form. Supernode ids 0..n−1 are the nodes, n.. are
  * contracted cycles; each lives in a storage slot of the n×n cost matrix (a cycle reuses one
@@ -113,7 +129,7 @@ interface Contraction {
  * contracted on the spot and the path continues from the new supernode. Expansion replays the
  * contractions in reverse. Returns parent (−1 at root).
  */
-function solve(weights: Float64Array, n: number, root: number): Int32Array {
+function solveInTypeScript(weights: Float64Array, n: number, root: number): Int32Array {
   const cost = Float64Array.from(weights);
   const source = new Int32Array(n * n); // original edge behind each slot-to-slot cost
   const target = new Int32Array(n * n);

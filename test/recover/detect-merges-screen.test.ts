@@ -53,9 +53,10 @@ function candidatesOf(models: readonly Model[], child: number): number[] {
     .slice(0, MERGE_CANDIDATES);
 }
 
-// The shared products natively (tree-kernels.c) where this machine has them, and in TypeScript.
+// The shared products natively (merge-products.c) where this machine has them, and in TypeScript.
 const native = (await nativeKernels()).native;
-const engines: [string, NativeKernels | undefined][] = [["TypeScript", undefined], ...(native ? [["native", native] as [string, NativeKernels]] : [])];
+// null: TypeScript (undefined would take the default, this thread's native kernels once loaded).
+const engines: [string, NativeKernels | null][] = [["TypeScript", null], ...(native ? [["native", native] as [string, NativeKernels]] : [])];
 
 describe.each(engines)("MergeScreen (%s products)", (_, engine) => {
   test("never rejects a child the full search finds a merge for, on random trees with linear and task-arithmetic merges", () => {
@@ -103,7 +104,7 @@ describe.skipIf(native === undefined)("MergeScreen products", () => {
         return joined.subarray(at - layer.length, at);
       });
     });
-    const reference = new MergeScreen(models, undefined);
+    const reference = new MergeScreen(models, null);
     for (const screen of [new MergeScreen(models, native), new MergeScreen(viewed, native)]) {
       for (let i = 0; i < models.length; i++) {
         for (const [l, value] of reference.offset(i).entries())

@@ -70,7 +70,7 @@ describe("unchangedShare", () => {
     fc.assert(
       fc.property(layerPair, ({ child, base }) => {
         const whole = wholeShare(child, base);
-        expect(unchangedShare(child, base, undefined)).toBe(whole);
+        expect(unchangedShare(child, base, null)).toBe(whole);
         if (native) expect(unchangedShare(child, base, native)).toBe(whole);
       }),
       { numRuns: 3000 },

@@ -2,6 +2,10 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { minimumSpanningArborescence } from "../../src/tree/chu-liu-edmonds.ts";
 import { BugError } from "../../src/errors.ts";
+import { nativeKernels, type NativeKernels } from "../../src/kernels/native-kernels.ts";
+
+// The brute-force checks run the TypeScript solver (kernels: null); the native one is checked against it below.
+const native = (await nativeKernels()).native;
 
 /** True when parent[] is one tree over all n nodes whose edges are all finite. */
 function isSpanningArborescence(parent: Int32Array, weights: Float64Array, n: number): boolean {
@@ -65,10 +69,10 @@ const graph = fc.integer({ min: 1, max: 7 }).chain((n) =>
 function checkAgainstBruteForce(weights: Float64Array, n: number, root?: number): void {
   const expected = bruteForceCost(weights, n, root);
   if (expected === Infinity) {
-    expect(() => minimumSpanningArborescence(weights, n, root)).toThrow(BugError);
+    expect(() => minimumSpanningArborescence(weights, n, root, null)).toThrow(BugError);
     return;
   }
-  const result = minimumSpanningArborescence(weights, n, root);
+  const result = minimumSpanningArborescence(weights, n, root, null);
   expect(isSpanningArborescence(result.parent, weights, n)).toBe(true);
   expect(result.parent[result.root]).toBe(-1);
   if (root !== undefined) expect(result.root).toBe(root);
@@ -114,8 +118,10 @@ describe("minimumSpanningArborescence", () => {
   test("a single node is its own root; disconnected graphs and bad inputs are errors", () => {
     expect(minimumSpanningArborescence(Float64Array.of(0), 1)).toEqual({ parent: Int32Array.of(-1), root: 0, cost: 0 });
     const twoParts = Float64Array.of(0, 1, Infinity, Infinity, 1, 0, Infinity, Infinity, Infinity, Infinity, 0, 1, Infinity, Infinity, 1, 0);
-    expect(() => minimumSpanningArborescence(twoParts, 4)).toThrow(/do not connect every node/);
-    expect(() => minimumSpanningArborescence(twoParts, 4, 0)).toThrow(/no finite incoming edge/);
+    for (const kernels of [null, native ?? null]) {
+      expect(() => minimumSpanningArborescence(twoParts, 4, undefined, kernels)).toThrow(/do not connect every node/);
+      expect(() => minimumSpanningArborescence(twoParts, 4, 0, kernels)).toThrow(/no finite incoming edge/);
+    }
     expect(() => minimumSpanningArborescence(new Float64Array(3), 2)).toThrow(/not n×n/);
     expect(() => minimumSpanningArborescence(Float64Array.of(0, NaN, 1, 0), 2)).toThrow(/edge weight/);
     expect(() => minimumSpanningArborescence(Float64Array.of(0, 1, 1, 0), 2, 2)).toThrow(/root/);
@@ -131,5 +137,58 @@ describe("minimumSpanningArborescence", () => {
     }
     const result = minimumSpanningArborescence(weights, n);
     expect(isSpanningArborescence(result.parent, weights, n)).toBe(true);
+  });
+});
+
+describe.skipIf(native === undefined)("minimumSpanningArborescence natively (arborescence.c)", () => {
+  /** Graphs past brute force's reach: up to 40 nodes, weights from a few values (ties everywhere), negative and missing edges. */
+  const larger = fc.integer({ min: 1, max: 40 }).chain((n) =>
+    fc.record({
+      n: fc.constant(n),
+      weights: fc.array(
+        fc.oneof(
+          { weight: 5, arbitrary: fc.integer({ min: -2, max: 4 }) },
+          { weight: 3, arbitrary: fc.double({ min: -10, max: 10, noNaN: true }) },
+          { weight: 1, arbitrary: fc.constant(Infinity) },
+        ),
+        { minLength: n * n, maxLength: n * n },
+      ),
+      root: fc.integer({ min: 0, max: n - 1 }),
+      free: fc.boolean(),
+    }),
+  );
+
+  test("gives the TypeScript solver's tree, parent for parent (ties broken alike), or its error", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          graph.map((g) => ({ ...g, free: false })),
+          larger,
+        ),
+        ({ n, weights, root, free }) => {
+          const matrix = Float64Array.from(weights);
+          const solveWith = (kernels: NativeKernels | null) => {
+            try {
+              return minimumSpanningArborescence(matrix, n, free ? undefined : root, kernels);
+            } catch (error) {
+              return error instanceof BugError ? error.message : error;
+            }
+          };
+          expect(solveWith(native!)).toEqual(solveWith(null));
+        },
+      ),
+      { numRuns: 600, seed: 20261207 },
+    );
+  });
+
+  test("recovery's matrices: a dense tree of 200 nodes with near-equal costs", () => {
+    const n = 200;
+    const weights = new Float64Array(n * n);
+    let state = 11;
+    for (let i = 0; i < n * n; i++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      weights[i] = 1 + Math.floor((state / 2 ** 32) * 8) / 8;
+    }
+    expect(minimumSpanningArborescence(weights, n, undefined, native)).toEqual(minimumSpanningArborescence(weights, n, undefined, null));
   });
 });
