@@ -142,6 +142,8 @@ export interface NativeKernels {
   ): void;
   /** Chu-Liu/Edmonds' parent of every node into `parent` (arborescence.c, chu-liu-edmonds.ts's solve step for step): 0, 1 a node without a finite incoming edge, 2 out of memory. */
   arborescence(weights: Float64Array, n: number, root: number, parent: Int32Array): number;
+  /** The largest singular value of each of `count` bidiagonals of size p, bisected four at a time as rankDifferences does (rank-kernels.c; for the tests). */
+  largestSingularValues(diagonals: Float64Array, superdiagonals: Float64Array, count: number, p: number, tolerance: number, out: Float64Array): void;
   /** rankAboveFloor of a bidiagonal (rank-kernels.c; typed arrays passed as they are). */
   rankAboveFloor(diagonal: Float64Array, superdiagonal: Float64Array, p: number, epsilon: number, noiseFloor: number): number;
   /** The ranks of sketch differences, pairs of slots of `sketches` (rank-kernels.c; pairs, floors and ranks passed as typed arrays). */
@@ -302,6 +304,7 @@ function open(path: string): NativeKernels | undefined {
       returns: FFIType.void,
     },
     mother_arborescence: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+    mother_largest_singular_values: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.f64, FFIType.ptr], returns: FFIType.void },
     mother_rank_above_floor: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64], returns: FFIType.i32 },
     mother_rank_differences: {
       args: [
@@ -353,6 +356,7 @@ function open(path: string): NativeKernels | undefined {
     screenFit: symbols.mother_screen_fit,
     screenChildren: symbols.mother_screen_children,
     arborescence: symbols.mother_arborescence,
+    largestSingularValues: symbols.mother_largest_singular_values,
     rankAboveFloor: symbols.mother_rank_above_floor,
     rankDifferences: symbols.mother_rank_differences,
     addressOf: (buffer) => ptr(buffer),

@@ -4,7 +4,7 @@ import { nativeKernels } from "../../src/kernels/native-kernels.ts";
 import { loadWeightKernels } from "../../src/kernels/weight-kernels.ts";
 import { rankAboveFloor, sketchDifferenceRank, type LayerSketch } from "../../src/recover/low-rank-sketch.ts";
 import { rankPairs } from "../../src/recover/pair-ranks.ts";
-import { bidiagonalSingularValues } from "../../src/distance/bidiagonal-singular-values.ts";
+import { bidiagonalSingularValue, bidiagonalSingularValues } from "../../src/distance/bidiagonal-singular-values.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 
 // The native ranks of sketch differences (src/kernels/native/rank-kernels.c) against their TypeScript twins.
@@ -46,6 +46,35 @@ describe.skipIf(native === undefined)("rank-kernels (native)", () => {
     );
   });
 
+  test("σ_max bisected four bidiagonals at a time is bidiagonalSingularValue's, to the bit, however many there are", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 48 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer(),
+        fc.constantFrom(0, 10, 60, 1000, 1070),
+        fc.integer({ min: 0, max: 9 }),
+        fc.constantFrom(1e-6, 1e-3),
+        (p, count, seed, binades, zeros, tolerance) => {
+          // Bidiagonals that differ in size of values, zeros and gaps, so their bisections stop after different steps.
+          const bidiagonals = Array.from({ length: count }, (_, b) =>
+            bidiagonalOf(p, (seed >>> 0) + 97 * b, b % 2 ? binades : 0, b === 2 ? 10 : zeros, (b * 5) % (p + 1)),
+          );
+          const diagonals = new Float64Array(count * p);
+          const superdiagonals = new Float64Array(count * Math.max(p - 1, 0));
+          bidiagonals.forEach((bd, b) => {
+            diagonals.set(bd.diagonal, b * p);
+            superdiagonals.set(bd.superdiagonal, b * (p - 1));
+          });
+          const out = new Float64Array(count);
+          native!.largestSingularValues(diagonals, superdiagonals.length > 0 ? superdiagonals : new Float64Array(1), count, p, tolerance, out);
+          expect([...out]).toEqual(bidiagonals.map((bd) => bidiagonalSingularValue(bd, 0, tolerance)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   test("rankPairs ranks each pair of whole sketches as sketchDifferenceRank does, low-rank, full-rank and identical pairs alike", async () => {
     for (const [rows, cols] of [
       [48, 40],
@@ -66,12 +95,15 @@ describe.skipIf(native === undefined)("rank-kernels (native)", () => {
       const sketches = [sketch(0, 1), sketch(2, 10), sketch(5, 20), sketch(0, 30, 1e-3), sketch(0, 40, 1e-9), sketch(0, 50)];
       const pairs = Int32Array.from([0, 1, 1, 2, 0, 3, 3, 4, 0, 4, 5, 0, 2, 5, 4, 4]);
       for (const epsilon of [1e-3, 0.05]) {
-        const ranks = await rankPairs({ sketches, pairs, epsilon });
         const expected = Array.from({ length: pairs.length / 2 }, (_, q) =>
           sketchDifferenceRank(sketches[pairs[2 * q]!]!, sketches[pairs[2 * q + 1]!]!, epsilon, kernels.bidiagonalize.bind(kernels)),
         );
-        expect([...ranks]).toEqual(expected);
         expect(new Set(expected).size).toBeGreaterThan(2);
+        // The native kernel bisects four pairs' σ_max side by side: every job size, whole groups of four and partial ones.
+        for (let size = 1; size <= pairs.length / 2; size++) {
+          const ranks = await rankPairs({ sketches, pairs: pairs.slice(0, 2 * size), epsilon });
+          expect([...ranks]).toEqual(expected.slice(0, size));
+        }
       }
     }
   });

@@ -9,8 +9,10 @@
  *
  * Compiled into the same library as weight-kernels.c (build-native.ts), with the same flags.
  */
+#include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 void mother_bidiagonalize(double *matrix, int32_t rows, int32_t cols, double *diagonal, double *superdiagonal, double *reflector, double *projection);
 
@@ -66,14 +68,132 @@ static double largest_singular_value(const double *diagonal, const double *super
   return 0.5 * (low + high);
 }
 
-/* rankAboveFloor: singular values above max(ε·σ_max, floor), or p when the floor sets the bar and the count is not stable under doubling it. */
-int32_t mother_rank_above_floor(const double *diagonal, const double *superdiagonal, int32_t p, double epsilon, double noise_floor) {
-  const double largest = count_above(diagonal, superdiagonal, p, 0) == 0 ? 0 : largest_singular_value(diagonal, superdiagonal, p, 1e-6);
+/* rankAboveFloor once σ_max (`largest`, 0 when no singular value is above 0) is known. */
+static int32_t rank_from_largest(const double *diagonal, const double *superdiagonal, int32_t p, double epsilon, double noise_floor, double largest) {
   if (largest == 0) return 0;
   const int32_t rank = count_above(diagonal, superdiagonal, p, max_js(epsilon * largest, noise_floor));
   if (noise_floor <= epsilon * largest || rank == 0) return rank;
   const int stable = count_above(diagonal, superdiagonal, p, 2 * noise_floor) >= STABLE_RANK_FRACTION * rank;
   return stable ? rank : p;
+}
+
+/* rankAboveFloor: singular values above max(ε·σ_max, floor), or p when the floor sets the bar and the count is not stable under doubling it. */
+int32_t mother_rank_above_floor(const double *diagonal, const double *superdiagonal, int32_t p, double epsilon, double noise_floor) {
+  const double largest = count_above(diagonal, superdiagonal, p, 0) == 0 ? 0 : largest_singular_value(diagonal, superdiagonal, p, 1e-6);
+  return rank_from_largest(diagonal, superdiagonal, p, epsilon, noise_floor, largest);
+}
+
+/* count_above's pivot floor of one bidiagonal (a function of it alone), or 0 when every value is 0 (count_above answers 0 then). */
+static double pivot_floor_of(const double *diagonal, const double *superdiagonal, int32_t p) {
+  double largest = 0;
+  for (int32_t i = 0; i < p; i++) largest = max_js(largest, fabs(diagonal[i]));
+  for (int32_t i = 0; i < p - 1; i++) largest = max_js(largest, fabs(superdiagonal[i]));
+  return largest == 0 ? 0 : 0x1p-1014 * max_js(1, largest * largest);
+}
+
+/*
+ * count_above for four bidiagonals of one size at once, one per lane: d4[i·4 + l] and
+ * s4[i·4 + l] are value i of lane l, floors[l] its pivot floor (pivot_floor_of; 0: the lane
+ * answers 0). Each lane's operations are count_above's — a negation, a multiply, a divide and a
+ * subtraction a step, the same comparisons — so each lane's count is count_above's; side by side,
+ * the four chains of dependent divisions overlap where one at a time each waited for the last.
+ */
+static void count_above4(const double *d4, const double *s4, int32_t p, const double floors[4], const double thresholds[4], int32_t out[4]) {
+  const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
+  const __m256d floor = _mm256_loadu_pd(floors), negative_floor = _mm256_xor_pd(floor, sign);
+  const __m256d negative_threshold = _mm256_xor_pd(_mm256_loadu_pd(thresholds), sign);
+  __m256d pivot = negative_threshold;
+  pivot = _mm256_blendv_pd(pivot, negative_floor, _mm256_cmp_pd(_mm256_andnot_pd(sign, pivot), floor, _CMP_LE_OQ));
+  __m256i below = _mm256_castpd_si256(_mm256_cmp_pd(pivot, zero, _CMP_LT_OQ));
+  __m256i count = _mm256_sub_epi64(_mm256_setzero_si256(), below);
+  for (int32_t i = 1; i < 2 * p; i++) {
+    const __m256d off = _mm256_loadu_pd(i % 2 == 1 ? d4 + (int64_t)((i - 1) >> 1) * 4 : s4 + (int64_t)((i >> 1) - 1) * 4);
+    pivot = _mm256_sub_pd(negative_threshold, _mm256_div_pd(_mm256_mul_pd(off, off), pivot));
+    pivot = _mm256_blendv_pd(pivot, negative_floor, _mm256_cmp_pd(_mm256_andnot_pd(sign, pivot), floor, _CMP_LE_OQ));
+    count = _mm256_sub_epi64(count, _mm256_castpd_si256(_mm256_cmp_pd(pivot, zero, _CMP_LT_OQ)));
+  }
+  int64_t counted[4];
+  _mm256_storeu_si256((__m256i *)counted, count);
+  for (int l = 0; l < 4; l++) out[l] = floors[l] == 0 ? 0 : 2 * p - (int32_t)counted[l];
+}
+
+/*
+ * largest_singular_value(diagonal[l], superdiagonal[l], p, tolerance) for `lanes` (≤ 4)
+ * bidiagonals of one size (p ≥ 1), their bisections side by side (count_above4), each lane
+ * stepping as its own loop would and stopping where it would; `d4`, `s4` scratch of 4p values.
+ */
+static void largest_singular_values4(const double *const diagonal[4], const double *const superdiagonal[4], int32_t lanes, int32_t p, double tolerance,
+                                     double *d4, double *s4, double out[4]) {
+  double floors[4], low[4], high[4], thresholds[4];
+  int32_t steps[4], active[4], counts[4];
+  for (int l = 0; l < 4; l++) {
+    /* Lanes past `lanes` repeat the first one: valid values whose counts are never read. */
+    const int32_t from = l < lanes ? l : 0;
+    for (int32_t i = 0; i < p; i++) d4[i * 4 + l] = diagonal[from][i];
+    for (int32_t i = 0; i < p - 1; i++) s4[i * 4 + l] = superdiagonal[from][i];
+    floors[l] = pivot_floor_of(diagonal[from], superdiagonal[from], p);
+    double upper = 0;
+    for (int32_t i = 0; i < p; i++) {
+      const double left = i > 0 ? fabs(superdiagonal[from][i - 1]) : 0;
+      const double right = i < p - 1 ? fabs(superdiagonal[from][i]) : 0;
+      upper = max_js(upper, fabs(diagonal[from][i]) + max_js(left, right));
+    }
+    low[l] = 0, high[l] = upper, steps[l] = 0, thresholds[l] = 0;
+    active[l] = l < lanes && count_above(diagonal[from], superdiagonal[from], p, 0) > 0;
+    out[l] = 0;
+  }
+  for (;;) {
+    int any = 0;
+    for (int l = 0; l < 4; l++) {
+      if (active[l] && !(steps[l] < 200 && high[l] - low[l] > tolerance * high[l])) {
+        out[l] = 0.5 * (low[l] + high[l]);
+        active[l] = 0;
+      }
+      if (active[l]) thresholds[l] = 0.5 * (low[l] + high[l]), any = 1;
+    }
+    if (!any) return;
+    count_above4(d4, s4, p, floors, thresholds, counts);
+    for (int l = 0; l < 4; l++) {
+      if (!active[l]) continue;
+      if (counts[l] > 0)
+        low[l] = thresholds[l];
+      else
+        high[l] = thresholds[l];
+      steps[l]++;
+    }
+  }
+}
+
+/*
+ * out[b] = bidiagonalSingularValue(bidiagonal b, 0, tolerance) for `count` bidiagonals of size p
+ * (diagonals[b·p …], superdiagonals[b·(p − 1) …]), four at a time as mother_rank_differences
+ * bisects them: the tests' window on largest_singular_values4 (a rank hides σ_max's last bits).
+ */
+void mother_largest_singular_values(const double *diagonals, const double *superdiagonals, int32_t count, int32_t p, double tolerance, double *out) {
+  if (p < 1) {
+    for (int32_t b = 0; b < count; b++) out[b] = 0;
+    return;
+  }
+  double *scratch = malloc(sizeof(double) * (size_t)p * 8);
+  if (!scratch) {
+    for (int32_t b = 0; b < count; b++)
+      out[b] = count_above(diagonals + (int64_t)b * p, superdiagonals + (int64_t)b * (p - 1), p, 0) == 0
+                   ? 0
+                   : largest_singular_value(diagonals + (int64_t)b * p, superdiagonals + (int64_t)b * (p - 1), p, tolerance);
+    return;
+  }
+  for (int32_t b0 = 0; b0 < count; b0 += 4) {
+    const int32_t lanes = count - b0 < 4 ? count - b0 : 4;
+    const double *d[4], *s[4];
+    for (int32_t l = 0; l < 4; l++) {
+      const int32_t b = b0 + (l < lanes ? l : 0);
+      d[l] = diagonals + (int64_t)b * p, s[l] = superdiagonals + (int64_t)b * (p - 1);
+    }
+    double largest[4];
+    largest_singular_values4(d, s, lanes, p, tolerance, scratch, scratch + (int64_t)p * 4, largest);
+    for (int32_t l = 0; l < lanes; l++) out[b0 + l] = largest[l];
+  }
+  free(scratch);
 }
 
 /*
@@ -86,6 +206,31 @@ void mother_rank_differences(const double *sketches, int32_t rows, int32_t cols,
                              double epsilon, double *difference, double *diagonal, double *superdiagonal, double *reflector, double *projection,
                              int32_t *ranks) {
   const int64_t count = (int64_t)rows * cols;
+  /* Four pairs at a time: their bidiagonals kept, their σ_max bisected side by side (largest_singular_values4). */
+  double *kept = cols > 0 ? malloc(sizeof(double) * (size_t)cols * 16) : NULL;
+  if (kept) {
+    double *d4 = kept + (int64_t)cols * 8, *s4 = d4 + (int64_t)cols * 4;
+    for (int32_t q0 = 0; q0 < pair_count; q0 += 4) {
+      const int32_t lanes = pair_count - q0 < 4 ? pair_count - q0 : 4;
+      const double *lane_diagonal[4], *lane_superdiagonal[4];
+      for (int32_t l = 0; l < lanes; l++) {
+        const int32_t q = q0 + l;
+        const double *a = sketches + pairs[2 * q] * count;
+        const double *b = sketches + pairs[2 * q + 1] * count;
+        for (int64_t i = 0; i < count; i++) difference[i] = a[i] - b[i];
+        double *d = kept + (int64_t)l * 2 * cols, *s = d + cols;
+        mother_bidiagonalize(difference, rows, cols, d, s, reflector, projection);
+        lane_diagonal[l] = d, lane_superdiagonal[l] = s;
+      }
+      for (int32_t l = lanes; l < 4; l++) lane_diagonal[l] = lane_diagonal[0], lane_superdiagonal[l] = lane_superdiagonal[0];
+      double largest[4];
+      largest_singular_values4(lane_diagonal, lane_superdiagonal, lanes, cols, 1e-6, d4, s4, largest);
+      for (int32_t l = 0; l < lanes; l++)
+        ranks[q0 + l] = rank_from_largest(lane_diagonal[l], lane_superdiagonal[l], cols, epsilon, floors[q0 + l], largest[l]);
+    }
+    free(kept);
+    return;
+  }
   for (int32_t q = 0; q < pair_count; q++) {
     const double *a = sketches + pairs[2 * q] * count;
     const double *b = sketches + pairs[2 * q + 1] * count;
