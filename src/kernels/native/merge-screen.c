@@ -110,19 +110,17 @@ typedef struct {
   double *target; /* layers */
   int32_t m;
   const screen_layers *s;
-  int full; /* every ⟨v_a, v_b⟩ formed, or only those the first step reads (screen_table_complete) */
 } screen_table;
 
 /*
  * The table for the search's first step: ⟨y, y⟩, every ⟨v_a, y⟩, and ⟨v_a, v_b⟩ with a or b = 0
  * or a = b — the only products a two-regressor trial {0, a} reads (3m of m² per layer; most
- * children stop at that step). screen_table_complete forms the others when a step passes.
+ * children stop at that step). screen_table_row forms a chosen regressor's others when a step passes.
  */
 static int screen_table_fill(const screen_layers *s, int32_t m, screen_table *t) {
   const int64_t layers = s->layers;
   t->m = m;
   t->s = s;
-  t->full = 0;
   t->gram = malloc(sizeof(double) * (size_t)(layers * m * m + layers * m + layers));
   if (!t->gram) return 0;
   t->right = t->gram + layers * m * m;
@@ -141,17 +139,21 @@ static int screen_table_fill(const screen_layers *s, int32_t m, screen_table *t)
   return 1;
 }
 
-/* The rest of the table: every ⟨v_a, v_b⟩ with 0 < a ≠ b, the same expression as the others. */
-static void screen_table_complete(screen_table *t) {
-  if (t->full) return;
+/*
+ * ⟨v_c, v_b⟩ and ⟨v_b, v_c⟩ for every other b > 0, the same expression as the others: a trial
+ * reads the products among its chosen regressors and the candidate, so each regressor's row is
+ * formed when it is chosen (m of the m² a layer), not the whole table.
+ */
+static void screen_table_row(screen_table *t, int32_t c) {
   const int32_t m = t->m;
   for (int32_t l = 0; l < t->s->layers; l++) {
     double *gram = t->gram + (int64_t)l * m * m;
-    for (int32_t a = 1; a < m; a++)
-      for (int32_t b = 1; b < m; b++)
-        if (a != b) gram[a * m + b] = screen_gram(t->s, l, a, b);
+    for (int32_t b = 1; b < m; b++) {
+      if (b == c) continue;
+      gram[c * m + b] = screen_gram(t->s, l, c, b);
+      gram[b * m + c] = screen_gram(t->s, l, b, c);
+    }
   }
-  t->full = 1;
 }
 
 /*
@@ -251,8 +253,6 @@ static int32_t screen_search(screen_table *t, int32_t layers, double slack, doub
   int32_t size = 1;
   double residual = single;
   while (size < max_parents) {
-    /* A trial of three regressors or more reads products between candidates. */
-    if (size >= 2) screen_table_complete(t);
     int32_t best = -1;
     double best_residual = 0;
     for (int32_t at = 1; at < m; at++) {
@@ -265,6 +265,8 @@ static int32_t screen_search(screen_table *t, int32_t layers, double slack, doub
     }
     if (best < 0 || best_residual > (1 - min_step_gain) * (1 + slack) * residual) return 0;
     chosen[size++] = best;
+    /* The next step's trials read the products between `best` and the other candidates. */
+    if (size < max_parents) screen_table_row(t, best);
     residual = best_residual;
     /* min(single, nearer) ≤ single: above the bar at `single` it is above the bar at any `nearer`. */
     if (nearer_known) {
