@@ -140,11 +140,21 @@ function layerwiseDistance(
 /** A model is pruned when this share of its weights is exactly 0 (trained weights have next to none). */
 export const PRUNED_ZEROS = 0.2;
 
-/** Median over the score layers of `model`'s share of exact zeros. */
+/** Median over the score layers of `model`'s share of exact zeros (asked ~5 times per model and tree: kept per pass). */
 export function zeroShare(jobs: readonly LayerJob[], pass: readonly LayerResult[], model: number): number {
-  const shares = jobs.flatMap((job, l) => (job.roles.score ? [pass[l]!.zeroFraction[model]!] : [])).sort((a, b) => a - b);
-  return shares.length === 0 ? 0 : shares[Math.floor(shares.length / 2)]!;
+  let known = zeroShares.get(pass);
+  if (known?.jobs !== jobs) zeroShares.set(pass, (known = { jobs, shares: new Map() }));
+  let share = known.shares.get(model);
+  if (share === undefined) {
+    const shares = jobs.flatMap((job, l) => (job.roles.score ? [pass[l]!.zeroFraction[model]!] : [])).sort((a, b) => a - b);
+    share = shares.length === 0 ? 0 : shares[Math.floor(shares.length / 2)]!;
+    known.shares.set(model, share);
+  }
+  return share;
 }
+
+/** zeroShare's answers per pass (its layers' results, read-only once made) and the plan they were asked with. */
+const zeroShares = new WeakMap<readonly LayerResult[], { readonly jobs: readonly LayerJob[]; readonly shares: Map<number, number> }>();
 
 /**
  * `distance` (mean or geometric ℓ_FT) with the pairs of a pruned member (PRUNED_ZEROS)
