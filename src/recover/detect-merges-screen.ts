@@ -78,7 +78,12 @@ export class MergeScreen {
     // A small tree asks for nearly every pair (each child meets its 10 nearest): all at once natively, a layer of every model in cache at a time.
     if (this.native && this.k > 0 && this.k <= EAGER_MODELS) {
       const layerCount = layers.length;
-      this.all = { pairs: new Float64Array(this.k * this.k * layerCount), offsets: new Float64Array(this.k * layerCount) };
+      // In the reused buffer too when this screen holds it (every value is written by screenProducts).
+      const [pairs, offsets] = [this.k * this.k * layerCount, this.k * layerCount];
+      if (this.ownsScratch && eagerScratch.length < pairs + offsets) eagerScratch = new Float64Array(pairs + offsets);
+      this.all = this.ownsScratch
+        ? { pairs: eagerScratch.subarray(0, pairs), offsets: eagerScratch.subarray(pairs, pairs + offsets) }
+        : { pairs: new Float64Array(pairs), offsets: new Float64Array(offsets) };
       this.native.screenProducts(this.allSamples(), this.k, this.offsets, layerCount, this.memory, this.all.pairs, this.all.offsets, this.reference);
     }
   }
@@ -281,6 +286,8 @@ const SCRATCH_VALUES = 4 * 1024 * 1024;
 /** The differences' buffer, reused from tree to tree; a second screen meanwhile gets fresh memory. */
 let scratch = new Float64Array(0);
 let scratchInUse = false;
+/** Every product of a small tree (EAGER_MODELS), reused with `scratch` by the screen that holds it: k² × layers values. */
+let eagerScratch = new Float64Array(0);
 
 /**
  * One layer of MergeScreen.layers: the formulas above on P among set[0…m−1] and c (index m),
