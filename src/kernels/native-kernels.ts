@@ -77,6 +77,19 @@ export interface NativeKernels {
    * the bits of powerSumShift, and of zeroFractionOf and gridOf in layer-start.ts).
    */
   layerStart(values: number, count: number, cols: number, shiftSample: number, zeroSample: number, gridRows: number, out: Float64Array): void;
+  /** layerStart then addPowerSums (scale 0, the shift rounded to f32) for every model of a one-chunk layer (tree-kernels.c): out[4m …] shift, zeros, grid, scale. */
+  layerFirstChunks(
+    base: number,
+    values: Uint32Array,
+    sums: Uint32Array,
+    models: number,
+    count: number,
+    cols: number,
+    shiftSample: number,
+    zeroSample: number,
+    gridRows: number,
+    out: Float64Array,
+  ): void;
   /**
    * out[targets[q] + v] = f64 of the f32 at base + sources[q] (byte offsets) + 4v for v < counts[q], q < n
    * (merge-products.c; `base` an absolute address, the arrays passed as they are).
@@ -261,6 +274,10 @@ function open(path: string): NativeKernels | undefined {
       args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr],
       returns: FFIType.void,
     },
+    mother_layer_first_chunks: {
+      args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr],
+      returns: FFIType.void,
+    },
     mother_widen_gather: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
     mother_unchanged_count: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
     mother_layer_dots: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
@@ -349,6 +366,7 @@ function open(path: string): NativeKernels | undefined {
     layerChunk: symbols.mother_layer_chunk,
     layerStream: symbols.mother_layer_stream,
     layerStart: symbols.mother_layer_start,
+    layerFirstChunks: symbols.mother_layer_first_chunks,
     widenGather: symbols.mother_widen_gather,
     unchangedCount: symbols.mother_unchanged_count,
     layerDots: symbols.mother_layer_dots,

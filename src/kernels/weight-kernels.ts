@@ -110,6 +110,40 @@ export class WeightKernels extends BlockKernels {
     return this.startOut;
   }
 
+  /**
+   * layerStart then addPowerSums from scale 0 (the shift rounded to f32) for every model of a
+   * layer read in one chunk, its f32 values at `pointers` and accumulators at `accumulators`, in
+   * one native call (tree-kernels.c, the same calls in the same order): out[4m …] = shift, share
+   * of exact zeros, grid levels, scale. Undefined without the native kernels.
+   */
+  layerFirstChunks(
+    pointers: readonly number[],
+    accumulators: readonly number[],
+    count: number,
+    cols: number,
+    sample: { shift: number; zeros: number; gridRows: number },
+  ): Float64Array | undefined {
+    const native = this.native;
+    if (!native) return undefined;
+    // The kernel reads each model's values and writes its accumulator: both must lie in allocated memory.
+    for (const pointer of pointers) this.address(pointer, count * 4);
+    for (const accumulator of accumulators) this.address(accumulator, 6 * 8);
+    const out = new Float64Array(4 * pointers.length);
+    native.layerFirstChunks(
+      this.base,
+      Uint32Array.from(pointers),
+      Uint32Array.from(accumulators),
+      pointers.length,
+      count,
+      cols,
+      sample.shift,
+      sample.zeros,
+      sample.gridRows,
+      out,
+    );
+    return out;
+  }
+
   /** layerStart's output, reused. */
   private readonly startOut = new Float64Array(3);
 

@@ -220,7 +220,17 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
       const values = Math.min(chunk, count - first);
       // The first chunk gives each model's shift and scale: it is read and swept the plain way.
       const chunks: ModelChunk[] | undefined = staged && first > 0 ? [] : undefined;
-      for (const [m, stream] of streams.entries()) {
+      // A layer in one chunk with every model's f32 values where they lie (held files, no twins): the same
+      // starts and sums in one native call for all of them, not two and their JavaScript per model.
+      const together =
+        values === count && inPlace.every((pointer) => pointer !== undefined)
+          ? kernels.layerFirstChunks(inPlace as number[], powerSums, values, matrix ? cols : 0, START_SAMPLES)
+          : undefined;
+      for (let m = 0; together && m < n; m++) {
+        [shifts[m], zeroFraction[m], grids[m], scales[m]] = [together[4 * m]!, together[4 * m + 1]!, together[4 * m + 2]!, together[4 * m + 3]!];
+        sketches[m]?.addRows(buffers[m]!, 0, values / cols);
+      }
+      for (const [m, stream] of together ? [] : streams.entries()) {
         const buffer = buffers[m]!;
         if (!stream) {
           const twin = twins[m]!;

@@ -198,6 +198,28 @@ describe("analyseLayer", () => {
     expect(heldBytes(files[0]!)).toBeUndefined();
   });
 
+  test("a one-chunk layer of f32 models all held: every model's start and sums in one native call, the bits of the model-by-model read", async () => {
+    const models = await writeModels(["F32", "F32", "F32"]);
+    const kernels = await threadKernels();
+    const release = holdFiles(
+      models.map((m) => [m.get("value")!.file, Bun.file(m.get("value")!.file).size] as const),
+      kernels.holdMemory(),
+    );
+    try {
+      // One chunk: the whole 70 × 50 layer, its sketched and score-only forms, and every layer's clustering sample.
+      const jobs = jobsFor(models);
+      const value = jobs.find((job) => job.name === "value")!;
+      for (const job of [
+        value,
+        { ...value, roles: { distance: false, score: true, sketch: false } },
+        ...jobs.map((job) => ({ ...job, roles: { distance: true, score: false, sketch: false }, sampleValues: 1000 })),
+      ])
+        expect(await analyseLayer(job)).toEqual(await analyseLayerFromDisk(job));
+    } finally {
+      release();
+    }
+  });
+
   test("16-bit checkpoints are decoded into kernel memory chunk by chunk, mixed with f32 ones", async () => {
     const models = await writeModels(["BF16", "F16", "F32"]);
     for (const job of jobsFor(models)) expectSameResult(await analyseLayer(job, "kernels"), await analyseLayer(job, "reference"));

@@ -3,6 +3,7 @@
  * cost more than the sweeps themselves on small models (docs/scale.md; the merge screen's are in
  * merge-screen.c):
  *
+ *   mother_layer_first_chunks  a one-chunk layer's start and power sums for every model in one call
  *   mother_layer_start   a layer's first chunk: the power-sum shift, the share of exact zeros and
  *                        the quantisation grid of its first rows (layer-pass.ts; the TypeScript
  *                        twins are powerSumShift, zeroFractionOf and gridOf, and this gives their
@@ -138,4 +139,28 @@ void mother_layer_start(const float *values, int32_t count, int32_t cols, int32_
       if (grid_levels(values + (int64_t)r * cols, cols) != levels) levels = 0;
   }
   out[2] = levels;
+}
+
+/* In weight-kernels.c (the same library). */
+double mother_add_power_sums(const float *values, int32_t count, double shift, double scale, double *out);
+
+/*
+ * A one-chunk layer's start and power sums for every model at once: for model m (its f32 values
+ * at base + values[m], its accumulator at base + sums[m]), mother_layer_start, the shift rounded
+ * to f32 (Math.fround), then mother_add_power_sums from scale 0 — the calls the layer pass makes
+ * per model, in its order, so the same bits; out[4m …] = shift, zero share, grid levels, scale.
+ * One call a layer instead of two per model and their JavaScript (layer-pass.ts).
+ */
+void mother_layer_first_chunks(const uint8_t *base, const uint32_t *values, const uint32_t *sums, int32_t models, int32_t count, int32_t cols,
+                               int32_t shift_sample, int32_t zero_sample, int32_t grid_rows, double *out) {
+  for (int32_t m = 0; m < models; m++) {
+    const float *v = (const float *)(base + values[m]);
+    double start[3];
+    mother_layer_start(v, count, cols, shift_sample, zero_sample, grid_rows, start);
+    const double shift = (double)(float)start[0];
+    out[4 * m] = shift;
+    out[4 * m + 1] = start[1];
+    out[4 * m + 2] = start[2];
+    out[4 * m + 3] = mother_add_power_sums(v, count, shift, 0.0, (double *)(base + sums[m]));
+  }
 }
