@@ -11,7 +11,7 @@
  */
 import type { Stage, TreeDirection } from "../types.ts";
 import { bug } from "../errors.ts";
-import type { RecoverOptions } from "../recover/options.ts";
+import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
 import { recoverTree, type TreeResult } from "../recover/recover-tree.ts";
 import type { DistanceChoice } from "../recover/tree-distance.ts";
 import { defaultRules, keepFallback, pairRuleFor } from "./default-rule.ts";
@@ -124,7 +124,8 @@ export function orientTree(input: OrientInput): Oriented {
     const layers =
       kept.length < 2 ? { size: kept.length, layersOf: () => [] } : (input.pairLayers ?? bug(`orientTree: pair rule ${rule.name} without the pairs' evidence`));
     const ruleZ = pairEvidenceMatrix(rule.form, kept.length, layers.layersOf);
-    const z = layers.decayOf ? withDecay(ruleZ, kept.length, layers.decayOf) : ruleZ;
+    const decay = (options.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay) === "on" ? layers.decayOf : undefined;
+    const z = decay ? withDecay(ruleZ, kept.length, decay) : ruleZ;
     const scores = parentEvidence(z, kept.length);
     // Members outside the arborescence (storage twins) have no pairs compared: 0, no evidence either way.
     const statistic = new Float64Array(members.length);

@@ -240,6 +240,28 @@ describe("a pair rule (pair-tanh)", () => {
     });
   }
 
+  test("--pair-decay on adds the weight-decay sign test: decisive votes reverse the chain, off they are ignored", async () => {
+    const members = craftedMembers(3, "auto");
+    const pairs = await chainPairs([0, 1, 2]);
+    // Decay votes say each later model is the parent of each earlier one (z −13 for every i < j).
+    const pairLayers = { ...pairs, decayOf: () => -13 };
+    const orient = (pairDecay: "on" | "off") =>
+      orientTree({
+        group: craftedGroup([{}, {}, {}], [{}, {}, {}]),
+        members,
+        kept: members,
+        distance: CHAIN.distance,
+        choice: "ft",
+        options: { ...OPTIONS, pairDecay },
+        forbidden: undefined,
+        rankMask: undefined,
+        rule: findPairRule("pair-tanh")!,
+        pairLayers,
+      });
+    expect([...orient("off").tree.parent]).toEqual([-1, 0, 1]);
+    expect([...orient("on").tree.parent]).toEqual([1, 2, -1]);
+  });
+
   test("without the pairs' evidence it is a bug, not a silent tie", () => {
     const members = craftedMembers(3, "auto");
     const input = { group: craftedGroup([{}, {}, {}], [{}, {}, {}]), members, kept: members, distance: CHAIN.distance, choice: "ft" as const };
@@ -257,6 +279,8 @@ describe("pairRuleFor (--pair-direction)", () => {
     // A tree of a collection's size is left to the per-model policy (k² pairs).
     expect(pairRuleFor(true, { score: "auto", pairDirection: "on" }, MAX_PAIR_TREE)?.name).toBe("pair-tanh");
     expect(pairRuleFor(true, { score: "auto", pairDirection: "on" }, MAX_PAIR_TREE + 1)).toBeUndefined();
+    // --pair-rule picks which pair rule.
+    expect(pairRuleFor(true, { score: "auto", pairDirection: "auto", pairRule: "adaptive" }, 5)?.name).toBe("pair-adaptive");
   });
 });
 

@@ -5,19 +5,21 @@
  */
 import type { ModelSource } from "../../types.ts";
 import type { PairLayerEvidence } from "../../direction/pair-evidence.ts";
-import { pairIndex, readPairEvidence, type PairLayers } from "../../direction/read-pair-evidence.ts";
+import { embeddingTensor, pairIndex, readDecayEvidence, readPairEvidence, type PairLayers } from "../../direction/read-pair-evidence.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
 import { planLayers } from "../../recover/plan-layers.ts";
 import type { ArtifactStore } from "../artifact-store.ts";
 import { fileIdentity } from "../../io/file-identity.ts";
 
 /** Bump when what the pair evidence holds or how it is computed changes. */
-export const BOARD_PAIRS_VERSION = 3;
+export const BOARD_PAIRS_VERSION = 4;
 
 /** Per unordered pair (pairIndex order), per score layer: the evidence's fields in FIELDS order, or null (a constant layer). */
 export interface BoardPairs {
   readonly size: number;
   readonly pairs: readonly (readonly (readonly number[] | null)[])[];
+  /** Per unordered pair, the weight-decay sign test's z (decay-signature.ts), for models with an embedding matrix; absent otherwise. */
+  readonly decay?: readonly number[];
 }
 
 /** Evidence → a row of numbers (JSON-friendly) and back. */
@@ -64,7 +66,12 @@ function decode(row: readonly number[] | null): PairLayerEvidence | undefined {
 /** The tree's pairs as orientTree reads them. */
 export function boardPairLayers(board: BoardPairs): PairLayers {
   const decoded = board.pairs.map((layers) => layers.map(decode));
-  return { size: board.size, layersOf: (i, j) => decoded[pairIndex(i, j, board.size)]! };
+  const decay = board.decay;
+  return {
+    size: board.size,
+    layersOf: (i, j) => decoded[pairIndex(i, j, board.size)]!,
+    ...(decay ? { decayOf: (i: number, j: number) => decay[pairIndex(i, j, board.size)]! } : {}),
+  };
 }
 
 /** Every pair of `models` (a board tree's, in its order) on the score layers, read from `store` when computed before. */
@@ -80,7 +87,11 @@ export async function boardPairs(benchmark: string, root: string, models: readon
     const pairs: (number[] | null)[][] = [];
     for (let i = 0; i < models.length; i++)
       for (let j = i + 1; j < models.length; j++) pairs[pairIndex(i, j, models.length)] = layers.layersOf(i, j).map(encode);
-    return { size: models.length, pairs };
+    const decayOf = await readDecayEvidence(models.map((model) => embeddingTensor(model.tensors)));
+    const decay = decayOf && Array.from({ length: pairs.length }, (_, at) => at).map(() => 0);
+    if (decayOf && decay)
+      for (let i = 0; i < models.length; i++) for (let j = i + 1; j < models.length; j++) decay[pairIndex(i, j, models.length)] = decayOf(i, j);
+    return { size: models.length, pairs, ...(decay ? { decay } : {}) };
   });
   return artifact.value;
 }

@@ -18,7 +18,17 @@ import { angleDistanceFor, obtuseShadows } from "../../distance/obtuse-siblings.
 import { rankBetween } from "../../distance/rank-between.ts";
 import { orientTree, placementRules } from "../../direction/orient-tree.ts";
 import { DIRECTION_RULES, PAIR_RULES } from "../../direction/registry.ts";
-import { isPairRule, layerZ, pairDirection, pairEvidenceMatrix, pairZ, parentEvidence } from "../../direction/pair-rule.ts";
+import {
+  adaptiveForm,
+  isPairRule,
+  layerZ,
+  pairDirection,
+  pairEvidenceMatrix,
+  pairZ,
+  parentEvidence,
+  updateTailExcess,
+  withDecay,
+} from "../../direction/pair-rule.ts";
 import { BOARD_PAIRS_VERSION } from "./board-pairs.ts";
 import type { StatisticRule } from "../../direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
@@ -116,6 +126,18 @@ export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly
           { name: `default --pair-direction ${mode}`, rule: undefined, chain: DEFAULT_RECOVER_OPTIONS.chain, pairDirection: mode },
         ),
       ),
+    fixed("default --pair-rule adaptive", "the default policy with pair-adaptive for language models (tanh, or the general ratio under heavy-tailed updates)", {
+      name: "default --pair-rule adaptive",
+      rule: undefined,
+      chain: DEFAULT_RECOVER_OPTIONS.chain,
+      pairRule: "adaptive",
+    }),
+    fixed("default --pair-decay on", "the default policy with the weight-decay signature of the embedding rows added to the pair evidence", {
+      name: "default --pair-decay on",
+      rule: undefined,
+      chain: DEFAULT_RECOVER_OPTIONS.chain,
+      pairDecay: "on",
+    }),
     ...rules.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     ...PAIR_RULES.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     {
@@ -165,7 +187,7 @@ const RECOVERY_CODE = createHash("sha256")
 
 /** The code a pair rule's cells depend on beyond recovery's (its per-layer z and their combination). */
 const PAIR_CODE = createHash("sha256")
-  .update([layerZ, pairZ, pairEvidenceMatrix, pairDirection, parentEvidence].map(String).join("\n"))
+  .update([layerZ, pairZ, adaptiveForm, updateTailExcess, withDecay, pairEvidenceMatrix, pairDirection, parentEvidence].map(String).join("\n"))
   .digest("hex")
   .slice(0, 16);
 
@@ -177,6 +199,8 @@ function entryKey(entry: BoardEntry): unknown {
     siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
     rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
     pairDirection: entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection,
+    pairRule: entry.pairRule ?? DEFAULT_RECOVER_OPTIONS.pairRule,
+    pairDecay: entry.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay,
     ...((entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection) !== "off" ? { evidence: BOARD_PAIRS_VERSION, pairCode: PAIR_CODE } : {}),
     rule: !rule
       ? "default"

@@ -33,6 +33,9 @@ export interface BoardEntry {
   readonly rootTie?: RecoverOptions["rootTie"];
   /** Pairwise direction evidence under the default policy (absent: the default). */
   readonly pairDirection?: RecoverOptions["pairDirection"];
+  /** The pair rule and the weight-decay evidence under the default policy (absent: the defaults). */
+  readonly pairRule?: RecoverOptions["pairRule"];
+  readonly pairDecay?: RecoverOptions["pairDecay"];
 }
 
 /** Counts of one entry on one tree (or summed over trees). */
@@ -69,6 +72,8 @@ export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean)
       chain: entry.chain,
       rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
       pairDirection: entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection,
+      pairRule: entry.pairRule ?? DEFAULT_RECOVER_OPTIONS.pairRule,
+      pairDecay: entry.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay,
       siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
     },
     languageModel: tree.languageModel,
