@@ -5,7 +5,8 @@
  *   1. build (once, cached under .cache/bench/) N Llama-named models of ~S MB each as GGUF files
  *      of --type (Q8_0 by default), written by our writer: Q8_0 with ggml's reference quantizer
  *      (one root, children = root + dense noise; Q/K rows in llama.cpp's rotary order), K-quants
- *      as random valid blocks (children = the root's blocks with one byte in 16 redrawn, and scales of their own);
+ *      (Q4_K, Q5_K, Q6_K) as random valid blocks (children = the root's blocks with one byte in 16
+ *      redrawn, and scales of their own);
  *   2. warm the page cache, then time `cat <all files> > /dev/null` (the baseline) and
  *      `mother recover --no-cache` side by side, alternating, --repeat times: with the native
  *      kernels (Q8_0/Q4_K decoded natively) and with MOTHER_KERNELS=wasm (every block decoded in
@@ -16,7 +17,7 @@
  * rounds, for a before/after in one run: e.g. `git archive <commit> | tar -x -C /tmp/before` and
  * a link to this checkout's node_modules.
  *
- * Usage: bun run bench/recover-gguf.ts [--type Q8_0|Q4_K] [--models 4] [--megabytes 64] [--hidden 1024] [--repeat 3] [--kernels both|native|wasm]
+ * Usage: bun run bench/recover-gguf.ts [--type Q8_0|Q4_K|Q5_K|Q6_K] [--models 4] [--megabytes 64] [--hidden 1024] [--repeat 3] [--kernels both|native|wasm]
  *        [--baseline <checkout>]
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
@@ -49,7 +50,7 @@ const layout = GGML_LAYOUTS[type];
 // Llama block: q, k, v, o (h×h) + gate, up (4h×h) + down (h×4h) = 16 h² values.
 const blockBytes = (16 * hidden * hidden * layout.blockBytes) / layout.blockValues;
 const blocks = Math.max(1, Math.round((Number(args.megabytes) * 1024 * 1024) / blockBytes));
-const randomK = type === "Q4_K" || type === "Q5_K";
+const randomK = type === "Q4_K" || type === "Q5_K" || type === "Q6_K";
 // K-quant sets are random blocks whose scales differ by model (the "-scales" sets; see randomBlocks).
 const dir = join(".cache", "bench", `recover-gguf-${type}-${modelCount}x${blocks}b-h${hidden}${randomK ? "-scales" : ""}`);
 
@@ -78,10 +79,11 @@ function randomBlocks(count: number, model: number, tensor: number): Uint8Array 
     c = (c * 1664525 + 1013904223) >>> 0;
     bytes[i + (c >>> 28)] = c & 0xff;
   }
-  // d and dmin of every super-block (f16 at bytes 0–3 in Q4_K/Q5_K): 2^−10 · (1 + model/1024), finite and small,
-  // and another in every model, as in a re-quantized fine-tune: with the root's scales a child kept ~90 % of its
-  // values exactly, which sent every child through TIES/DARE merge fitting (~0.2 s of serial time on 0.77 GiB).
-  for (let at = 0; at < bytes.length; at += layout.blockBytes) [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]] = [model, 0x14, model, 0x14];
+  // d and dmin of every super-block (f16 at bytes 0–3 in Q4_K/Q5_K; Q6_K: d alone, at 208–209): 2^−10 · (1 + model/1024),
+  // finite and small, and another in every model, as in a re-quantized fine-tune: with the root's scales a child kept
+  // ~90 % of its values exactly, which sent every child through TIES/DARE merge fitting (~0.2 s of serial time on 0.77 GiB).
+  const scaleAt = type === "Q6_K" ? [208] : [0, 2];
+  for (let at = 0; at < bytes.length; at += layout.blockBytes) for (const s of scaleAt) [bytes[at + s], bytes[at + s + 1]] = [model, 0x14];
   return bytes;
 }
 

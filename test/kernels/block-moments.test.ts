@@ -106,6 +106,49 @@ describe("integer-domain power sums of GGUF blocks", () => {
     expect(handSums([[-32, 256]])).toEqual([-8192, 262144, -8388608, 268435456]);
   });
 
+  test("Q4_K: a hand-computed super-block with a scale and min of its own in every sub-block (4–7's top bits packed in bytes 0–7)", async () => {
+    const kernels = await loadWeightKernels();
+    const bytes = new Uint8Array(144);
+    bytes.set([0x00, 0x3c, 0x00, 0x38]); // d = 1, dmin = 0.5
+    // sc = 1, 2, 3, 4, 44, 45, 46, 47 and m = 5, 6, 7, 8, 54, 55, 56, 57: bytes 0–3 sc 0–3 | (sc 4–7 >> 4) << 6,
+    // 4–7 m 0–3 | (m 4–7 >> 4) << 6, 8–11 (sc 4–7 & 15) | (m 4–7 & 15) << 4.
+    bytes.set([0x81, 0x82, 0x83, 0x84, 0xc5, 0xc6, 0xc7, 0xc8, 0x6c, 0x7d, 0x8e, 0x9f], 4);
+    // Every q of sub-block j is 0, 15, 3, 7, 9, 1, 12, 5 (low nibbles: even sub-blocks, high: odd; 32 bytes a pair).
+    [0xf0, 0x73, 0x19, 0x5c].forEach((pair, p) => bytes.fill(pair, 16 + 32 * p, 48 + 32 * p));
+    // x = sc·q − m/2 per sub-block.
+    const xs = [-2.5, 27, 5.5, 24, 369, 17.5, 524, 206.5];
+    const decoded = new Float32Array(256);
+    dequantize("Q4_K", bytes, 0, 256, decoded);
+    expect([...decoded]).toEqual(xs.flatMap((x) => Array(32).fill(x)));
+    const got = kernelSums(kernels, "Q4_K", bytes, 256, 0);
+    if (!got) return expect(kernels.backend).toBe("wasm");
+    const values = xs.map((x): [number, number] => [x, 32]);
+    expect(got).toEqual([...handSums(values), -2.5, 524]);
+    expect(handSums(values)[0]).toBe(37472);
+  });
+
+  test("Q6_K: a hand-computed super-block with sixteen distinct signed scales (d = 0.25, every q = −8: x = −2·sc)", async () => {
+    const kernels = await loadWeightKernels();
+    const bytes = new Uint8Array(210);
+    bytes.fill(0x88, 0, 128); // low nibbles 8
+    bytes.fill(0x55, 128, 192); // high bit pairs 1: q = 8 + 16 − 32 = −8
+    const scales = [-3, 5, -7, 9, 11, -13, 15, -17, 1, -2, 4, -8, 16, -32, 64, -127];
+    bytes.set(
+      Int8Array.from(scales).map((sc) => sc & 0xff),
+      192,
+    );
+    bytes.set([0x00, 0x34], 208); // d = 0.25
+    // Sub-block i (16 values) is values 16i … 16i + 15 in ggml's order.
+    const decoded = new Float32Array(256);
+    dequantize("Q6_K", bytes, 0, 256, decoded);
+    expect([...decoded]).toEqual(scales.flatMap((sc) => Array(16).fill(-2 * sc)));
+    const got = kernelSums(kernels, "Q6_K", bytes, 256, 0);
+    if (!got) return expect(kernels.backend).toBe("wasm");
+    const values = scales.map((sc): [number, number] => [-2 * sc, 16]);
+    expect(got).toEqual([...handSums(values), -128, 254]);
+    expect(handSums(values)[0]).toBe(-32 * scales.reduce((a, b) => a + b, 0));
+  });
+
   test("Q8_0: each of four grouped blocks' extremes is its own (distinct scales, one extreme q per block)", async () => {
     const kernels = await loadWeightKernels();
     if (!kernels.sumsIntegers("Q8_0")) return expect(kernels.backend).toBe("wasm");

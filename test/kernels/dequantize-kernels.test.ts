@@ -36,6 +36,21 @@ describe("native GGUF decoders", () => {
     });
   }
 
+  test("Q5_K: a hand-computed super-block whose fifth bits name their sub-block (bit j of byte j: value j of sub-block j is 16)", async () => {
+    const kernels = await loadWeightKernels();
+    const bytes = new Uint8Array(176);
+    bytes.set([0x00, 0x3c, 0x00, 0x00]); // d = 1, dmin = 0
+    bytes.set([1, 1, 1, 1, 0, 0, 0, 0, 0x01, 0x01, 0x01, 0x01], 4); // every sc = 1, every m = 0
+    for (let j = 0; j < 8; j++) bytes[16 + j] = 1 << j; // fifth bits; the 128 nibble bytes stay 0
+    kernels.reset();
+    const [source, target] = [kernels.allocate(bytes.length), kernels.allocate(256 * 4)];
+    kernels.bytes(source, bytes.length).set(bytes);
+    if (!kernels.dequantize(source, target, 256, "Q5_K")) return expect(kernels.backend).toBe("wasm");
+    const expected = new Float32Array(256);
+    for (let j = 0; j < 8; j++) expected[32 * j + j] = 16;
+    expect([...kernels.f32(target, 256)]).toEqual([...expected]);
+  });
+
   test("types without a native decoder are left to TypeScript", async () => {
     const kernels = await loadWeightKernels();
     kernels.reset();

@@ -197,34 +197,38 @@ static void q8_0_tail(const uint8_t *blocks, int32_t count, block_sums *s) {
   s->high = _mm_max_ps(s->high, _mm_set1_ps(hi));
 }
 
-/* A Q4_K sub-block's integer power sums (its 32 q in bytes, 0–15): 8 int32 lanes each of Σq … Σq⁴. */
-static inline void q4_k_block(__m256i q, __m256i *p1, __m256i *p2, __m256i *p3, __m256i *p4) {
-  const __m256i mask = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256(), ones = _mm256_set1_epi16(1), sixteen = _mm256_set1_epi16(16);
+/*
+ * The integer power sums of the two sub-blocks in 32 bytes of nibbles (A: low nibbles, B: high;
+ * q = 0–15), half reduced as q8_0_pair: int32 lanes [A A B B | A A B B] of Σq³ and Σq⁴, and
+ * [A B A B | A B A B] of Σq and Σq² (finish4_pairs). Fewer instructions than four separate sums
+ * and their hadds: the byte sums of psadbw (one 64-bit lane per 8 bytes) are paired by a shift
+ * instead of a hadd, Σq³'s byte products are paired before they are widened, and q⁴ = (q²)² is one
+ * pmaddwd of q² widened to 16 bits (q² ≤ 225 is no signed byte, so pmaddubsw cannot square it).
+ */
+static inline void q4_k_pair(const uint8_t *nibbles, __m256i *h1, __m256i *h2, __m256i *h3, __m256i *h4) {
+  const __m256i mask = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256(), ones = _mm256_set1_epi16(1);
   // q² for q = 0…15 (≤ 225: a byte), looked up.
   const __m256i squares = _mm256_setr_epi8(0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, (char)144, (char)169, (char)196, (char)225, 0, 1, 4, 9, 16, 25, 36, 49, 64,
                                            81, 100, 121, (char)144, (char)169, (char)196, (char)225);
-  const __m256i q2 = _mm256_shuffle_epi8(squares, q);
-  // psadbw leaves each 8-byte sum in a 64-bit lane: as int32 lanes, the odd ones are 0.
-  *p1 = _mm256_sad_epu8(q, zero);
-  *p2 = _mm256_sad_epu8(q2, zero);
-  *p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(q2, q), ones);
-  // q⁴ = q²·(16·(q² >> 4) + (q² & 15)): two byte products whose pair sums fit int16.
-  const __m256i top = _mm256_maddubs_epi16(q2, _mm256_and_si256(_mm256_srli_epi16(q2, 4), mask));
-  const __m256i bottom = _mm256_maddubs_epi16(q2, _mm256_and_si256(q2, mask));
-  *p4 = _mm256_add_epi32(_mm256_madd_epi16(top, sixteen), _mm256_madd_epi16(bottom, ones));
+  const __m256i bytes = _mm256_loadu_si256((const __m256i *)nibbles);
+  const __m256i a = _mm256_and_si256(bytes, mask), b = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), mask);
+  const __m256i a2 = _mm256_shuffle_epi8(squares, a), b2 = _mm256_shuffle_epi8(squares, b);
+  // psadbw: each 8-byte sum (≤ 8·225) in the low half of a 64-bit lane; B's moved to the high half.
+  *h1 = _mm256_or_si256(_mm256_sad_epu8(a, zero), _mm256_slli_epi64(_mm256_sad_epu8(b, zero), 32));
+  *h2 = _mm256_or_si256(_mm256_sad_epu8(a2, zero), _mm256_slli_epi64(_mm256_sad_epu8(b2, zero), 32));
+  // q²·q pair sums ≤ 2·3375, summed again in pairs (≤ 13,500: still int16), then widened in pairs.
+  *h3 = _mm256_madd_epi16(_mm256_hadd_epi16(_mm256_maddubs_epi16(a2, a), _mm256_maddubs_epi16(b2, b)), ones);
+  const __m256i a4 = _mm256_add_epi32(_mm256_madd_epi16(_mm256_unpacklo_epi8(a2, zero), _mm256_unpacklo_epi8(a2, zero)),
+                                      _mm256_madd_epi16(_mm256_unpackhi_epi8(a2, zero), _mm256_unpackhi_epi8(a2, zero)));
+  const __m256i b4 = _mm256_add_epi32(_mm256_madd_epi16(_mm256_unpacklo_epi8(b2, zero), _mm256_unpacklo_epi8(b2, zero)),
+                                      _mm256_madd_epi16(_mm256_unpackhi_epi8(b2, zero), _mm256_unpackhi_epi8(b2, zero)));
+  *h4 = _mm256_hadd_epi32(a4, b4);
 }
 
-/* The two sub-blocks in 32 bytes of nibbles (low nibbles, then high), half reduced as q8_0_pair. */
-static inline void q4_k_pair(const uint8_t *nibbles, __m256i *h1, __m256i *h2, __m256i *h3, __m256i *h4) {
-  const __m256i mask = _mm256_set1_epi8(0x0F);
-  const __m256i bytes = _mm256_loadu_si256((const __m256i *)nibbles);
-  __m256i a1, a2, a3, a4, b1, b2, b3, b4;
-  q4_k_block(_mm256_and_si256(bytes, mask), &a1, &a2, &a3, &a4);
-  q4_k_block(_mm256_and_si256(_mm256_srli_epi16(bytes, 4), mask), &b1, &b2, &b3, &b4);
-  *h1 = _mm256_hadd_epi32(a1, b1);
-  *h2 = _mm256_hadd_epi32(a2, b2);
-  *h3 = _mm256_hadd_epi32(a3, b3);
-  *h4 = _mm256_hadd_epi32(a4, b4);
+/* [Σ of sub-block a, b, c, d] from two pairs' lanes [a b a b | a b a b] and [c d c d | c d c d] (q4_k_pair's Σq and Σq²). */
+static inline __m128i finish4_pairs(__m256i ab, __m256i cd) {
+  const __m256i sums = _mm256_add_epi32(_mm256_unpacklo_epi64(ab, cd), _mm256_unpackhi_epi64(ab, cd));
+  return _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
 }
 
 /* The smallest and largest decoded value of each of four Q4_K sub-blocks (64 bytes of nibbles), folded into the range. */
@@ -249,31 +253,43 @@ __attribute__((noinline)) static void q4_k_range(const uint8_t *nibbles, __m128 
  * The four Q4_K sub-blocks held by 64 bytes of nibbles into `s`, with a (= d·sc) and b (= dmin·m)
  * per sub-block. The range is looked at only when a sub-block could widen it (q = 0 and q = 15 bound it).
  */
-static inline void q4_k_group(const uint8_t *nibbles, const float a[4], const float b[4], block_sums *s) {
+static inline void q4_k_group(const uint8_t *nibbles, __m128 scale, __m128 offset, block_sums *s) {
   __m256i a1, a2, a3, a4, c1, c2, c3, c4;
   q4_k_pair(nibbles, &a1, &a2, &a3, &a4);
   q4_k_pair(nibbles + 32, &c1, &c2, &c3, &c4);
-  const __m256d s1 = _mm256_cvtepi32_pd(finish4_epi32(a1, c1));
-  const __m256d s2 = _mm256_cvtepi32_pd(finish4_epi32(a2, c2));
+  const __m256d s1 = _mm256_cvtepi32_pd(finish4_pairs(a1, c1));
+  const __m256d s2 = _mm256_cvtepi32_pd(finish4_pairs(a2, c2));
   const __m256d s3 = _mm256_cvtepi32_pd(finish4_epi32(a3, c3));
   const __m256d s4 = _mm256_cvtepi32_pd(finish4_epi32(a4, c4));
-  const __m128 scale = _mm_loadu_ps(a), offset = _mm_loadu_ps(b);
   add_blocks(s, _mm256_cvtps_pd(scale), _mm256_cvtps_pd(offset), 32, s1, s2, s3, s4);
   const __m128 first = _mm_sub_ps(_mm_setzero_ps(), offset), last = _mm_sub_ps(_mm_mul_ps(scale, _mm_set1_ps(15)), offset);
   const __m128 inside = _mm_and_ps(_mm_cmple_ps(_mm_max_ps(first, last), s->high), _mm_cmpge_ps(_mm_min_ps(first, last), s->low));
   if (_mm_movemask_ps(inside) != 0xF) q4_k_range(nibbles, scale, offset, s);
 }
 
-/* Two 16-value Q6_K sub-blocks (int8 q − 32 in the two halves of `q`), half reduced as q8_0_pair. */
-static inline void q6_k_pair(__m256i q, __m256i *h1, __m256i *h2, __m256i *h3, __m256i *h4) {
-  const __m256i ones = _mm256_set1_epi16(1);
-  const __m256i a = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(q)), b = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(q, 1));
-  // |q| ≤ 32: q² ≤ 2^10, pair sums of q⁴ ≤ 2^21, nothing near int32's limit.
-  const __m256i a2 = _mm256_mullo_epi16(a, a), b2 = _mm256_mullo_epi16(b, b);
-  *h1 = _mm256_hadd_epi32(_mm256_madd_epi16(a, ones), _mm256_madd_epi16(b, ones));
-  *h2 = _mm256_hadd_epi32(_mm256_madd_epi16(a, a), _mm256_madd_epi16(b, b));
-  *h3 = _mm256_hadd_epi32(_mm256_madd_epi16(a2, a), _mm256_madd_epi16(b2, b));
-  *h4 = _mm256_hadd_epi32(_mm256_madd_epi16(a2, a2), _mm256_madd_epi16(b2, b2));
+/*
+ * The integer power sums of two 16-value Q6_K sub-blocks (int8 q − 32, |q| ≤ 32, in the two 128-bit
+ * halves of `q`: A low, B high), each in its own half: int32 lanes [A A A A | B B B B]. Σq and Σq²
+ * from byte products (pmaddubsw: 1·q, |q|·|q|); Σq³ and Σq⁴ from q widened to 16 bits within each
+ * half (unpack and an arithmetic shift), so no half crosses to the other and no hadd is needed.
+ */
+static inline void q6_k_pair(__m256i q, __m256i *p1, __m256i *p2, __m256i *p3, __m256i *p4) {
+  const __m256i ones = _mm256_set1_epi16(1), one_bytes = _mm256_set1_epi8(1);
+  const __m256i magnitude = _mm256_abs_epi8(q);
+  *p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(one_bytes, q), ones);
+  *p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, magnitude), ones);
+  // Bytes 0–7 and 8–15 of each half, sign-extended: q² ≤ 2^10, pair sums of q⁴ ≤ 2^21, nothing near int32's limit.
+  const __m256i low = _mm256_srai_epi16(_mm256_unpacklo_epi8(q, q), 8), high = _mm256_srai_epi16(_mm256_unpackhi_epi8(q, q), 8);
+  const __m256i low2 = _mm256_mullo_epi16(low, low), high2 = _mm256_mullo_epi16(high, high);
+  *p3 = _mm256_add_epi32(_mm256_madd_epi16(low2, low), _mm256_madd_epi16(high2, high));
+  *p4 = _mm256_add_epi32(_mm256_madd_epi16(low2, low2), _mm256_madd_epi16(high2, high2));
+}
+
+/* [Σ of sub-block a, b, c, d] from lanes [a a a a | b b b b] and [c c c c | d d d d] (q6_k_pair's). */
+static inline __m256d finish4_halves(__m256i ab, __m256i cd) {
+  const __m256i pairs = _mm256_hadd_epi32(ab, cd); // [a a c c | b b d d]
+  const __m256i sums = _mm256_hadd_epi32(pairs, pairs); // [a c a c | b d b d]
+  return _mm256_cvtepi32_pd(_mm_unpacklo_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1)));
 }
 
 /* The smallest and largest decoded value of four Q6_K sub-blocks (x = a·q exactly: a has ≤ 18 bits, q 6), folded into the range. */
@@ -294,17 +310,16 @@ __attribute__((noinline)) static void q6_k_range(const __m256i q[2], __m128 scal
 static inline void q6_k_block(const uint8_t *block, block_sums *s) {
   const float d = half_at(block + 208);
   for (int n = 0; n < 2; n++) {
-    const int8_t *sc = (const int8_t *)(block + 192 + 8 * n);
+    // a = fl(d·sc) per sub-block, as ggml rounds it: the half's eight signed scales at once.
+    const __m256 scales = _mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(block + 192 + 8 * n)))));
     __m256i q[4];
     q6_k_unpack(block, n, q);
     for (int g = 0; g < 2; g++) {
       __m256i a1, a2, a3, a4, c1, c2, c3, c4;
       q6_k_pair(q[2 * g], &a1, &a2, &a3, &a4);
       q6_k_pair(q[2 * g + 1], &c1, &c2, &c3, &c4);
-      // a = fl(d·sc) per sub-block, as ggml rounds it.
-      const __m128 scale = _mm_mul_ps(_mm_set1_ps(d), _mm_setr_ps((float)sc[4 * g], (float)sc[4 * g + 1], (float)sc[4 * g + 2], (float)sc[4 * g + 3]));
-      add_scaled_blocks(s, _mm256_cvtps_pd(scale), _mm256_cvtepi32_pd(finish4_epi32(a1, c1)), _mm256_cvtepi32_pd(finish4_epi32(a2, c2)),
-                        _mm256_cvtepi32_pd(finish4_epi32(a3, c3)), _mm256_cvtepi32_pd(finish4_epi32(a4, c4)));
+      const __m128 scale = g ? _mm256_extractf128_ps(scales, 1) : _mm256_castps256_ps128(scales);
+      add_scaled_blocks(s, _mm256_cvtps_pd(scale), finish4_halves(a1, c1), finish4_halves(a2, c2), finish4_halves(a3, c3), finish4_halves(a4, c4));
       const __m128 bound = _mm_mul_ps(_mm_andnot_ps(_mm_set1_ps(-0.0f), scale), _mm_set1_ps(32));
       const __m128 inside = _mm_and_ps(_mm_cmple_ps(bound, s->high), _mm_cmpge_ps(_mm_sub_ps(_mm_setzero_ps(), bound), s->low));
       if (_mm_movemask_ps(inside) != 0xF) q6_k_range(q + 2 * g, scale, s);
@@ -332,14 +347,12 @@ int32_t mother_block_power_sums(int32_t kind, const uint8_t *blocks, int32_t cou
   } else if (kind == MOMENTS_Q4_K) {
     for (int32_t b = 0; b < count / 256; b++) {
       const uint8_t *block = blocks + 144 * (int64_t)b;
-      const float d = half_at(block), dmin = half_at(block + 2);
-      float a[8], m[8];
-      for (int j = 0; j < 8; j++) {
-        a[j] = d * (float)k_scale(block + 4, j);
-        m[j] = dmin * (float)k_min(block + 4, j);
-      }
-      q4_k_group(block + 16, a, m, &s);
-      q4_k_group(block + 80, a + 4, m + 4, &s);
+      // a = fl(d·sc), b = fl(dmin·m) per sub-block, as ggml rounds them (the same f32 products, eight at a time).
+      const __m128i packed = k_scales_mins(block + 4);
+      const __m256 a = _mm256_mul_ps(_mm256_set1_ps(half_at(block)), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(packed)));
+      const __m256 m = _mm256_mul_ps(_mm256_set1_ps(half_at(block + 2)), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(packed, 8))));
+      q4_k_group(block + 16, _mm256_castps256_ps128(a), _mm256_castps256_ps128(m), &s);
+      q4_k_group(block + 80, _mm256_extractf128_ps(a, 1), _mm256_extractf128_ps(m, 1), &s);
     }
   } else if (kind == MOMENTS_Q6_K) {
     for (int32_t b = 0; b < count / 256; b++) q6_k_block(blocks + 210 * (int64_t)b, &s);

@@ -30,74 +30,76 @@ static inline int k_scale(const uint8_t *scales, int j) { return j < 4 ? scales[
 static inline int k_min(const uint8_t *scales, int j) { return j < 4 ? scales[j + 4] & 63 : (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4); }
 
 /*
+ * The eight 6-bit scales (low half) and mins (high half) of a Q4_K/Q5_K super-block's 12 packed
+ * bytes, as k_scale and k_min give them one by one (shared by the decoders and block-moments.c): bytes 0–3 hold scales 0–3 (and the top bits of
+ * scales 4–7), 4–7 mins 0–3 (and the top bits of mins 4–7), 8–11 the low four bits of scales and
+ * mins 4–7, all unpacked in four 32-bit words at once.
+ */
+static inline __m128i k_scales_mins(const uint8_t *packed) {
+  uint32_t w[3];
+  memcpy(w, packed, 12);
+  const uint32_t six = 0x3f3f3f3fu, four = 0x0f0f0f0fu, two = 0x03030303u;
+  return _mm_setr_epi32((int)(w[0] & six), (int)((w[2] & four) | (((w[0] >> 6) & two) << 4)), (int)(w[1] & six),
+                        (int)(((w[2] >> 4) & four) | (((w[1] >> 6) & two) << 4)));
+}
+
+/*
+ * A K-quant super-block's a = fl(d·sc) and b = fl(dmin·m) for its eight sub-blocks (ggml's f32
+ * products, eight at once): d and dmin are the f16s at bytes 0–3, the packed scales at 4–15.
+ */
+static inline void k_scales(const uint8_t *block, float a[8], float b[8]) {
+  const __m128i packed = k_scales_mins(block + 4);
+  _mm256_storeu_ps(a, _mm256_mul_ps(_mm256_set1_ps(half_at(block)), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(packed))));
+  _mm256_storeu_ps(b, _mm256_mul_ps(_mm256_set1_ps(half_at(block + 2)), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(packed, 8)))));
+}
+
+/*
  * GGUF Q4_K → f32 for `count` values (whole 256-value super-blocks: f16 d and dmin, 12 bytes of
  * 6-bit sub-block scales and mins, 128 bytes of nibbles): value = (d·sc)·q − dmin·m, products and
  * difference rounded to f32 one by one as in ggml's dequantize_row_q4_K (no FMA: -std=c11 does not
  * contract).
  */
 void mother_dequantize_q4_k(const uint8_t *blocks, float *target, int32_t count) {
+  const __m256i low = _mm256_set1_epi32(0xF);
   for (int32_t b = 0; b < count / 256; b++) {
-    const uint8_t *block = blocks + 144 * (int64_t)b;
-    const float d = half_at(block), dmin = half_at(block + 2);
-    const uint8_t *scales = block + 4, *q = block + 16;
+    const uint8_t *block = blocks + 144 * (int64_t)b, *q = block + 16;
+    float a[8], m[8];
+    k_scales(block, a, m);
     float *y = target + 256 * (int64_t)b;
-    for (int pair = 0; pair < 4; pair++, q += 32, y += 64) {
-      const int j = 2 * pair;
-      const int sc1 = k_scale(scales, j), m1 = k_min(scales, j), sc2 = k_scale(scales, j + 1), m2 = k_min(scales, j + 1);
-      const __m256 d1 = _mm256_set1_ps(d * (float)sc1), min1 = _mm256_set1_ps(dmin * (float)m1);
-      const __m256 d2 = _mm256_set1_ps(d * (float)sc2), min2 = _mm256_set1_ps(dmin * (float)m2);
-      const __m256i low = _mm256_set1_epi32(0xF);
+    for (int j = 0; j < 8; j += 2, q += 32, y += 64) {
+      const __m256 d1 = _mm256_set1_ps(a[j]), min1 = _mm256_set1_ps(m[j]), d2 = _mm256_set1_ps(a[j + 1]), min2 = _mm256_set1_ps(m[j + 1]);
       for (int l = 0; l < 32; l += 8) {
         const __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(q + l)));
-        const __m256 lo = _mm256_cvtepi32_ps(_mm256_and_si256(bytes, low));
-        const __m256 hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(bytes, 4));
-        _mm256_storeu_ps(y + l, _mm256_sub_ps(_mm256_mul_ps(d1, lo), min1));
-        _mm256_storeu_ps(y + 32 + l, _mm256_sub_ps(_mm256_mul_ps(d2, hi), min2));
+        _mm256_storeu_ps(y + l, _mm256_sub_ps(_mm256_mul_ps(d1, _mm256_cvtepi32_ps(_mm256_and_si256(bytes, low))), min1));
+        _mm256_storeu_ps(y + 32 + l, _mm256_sub_ps(_mm256_mul_ps(d2, _mm256_cvtepi32_ps(_mm256_srli_epi32(bytes, 4))), min2));
       }
     }
-  }
-}
-
-/* Eight signed bytes (the low or high half of `v`'s 128-bit half `half`, `upper` selecting) as f32. */
-static inline __m256 bytes_to_f32(__m128i half, int upper) {
-  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(upper ? _mm_srli_si128(half, 8) : half));
-}
-
-/* The 32 bytes of `v` as four runs of 8 f32 each multiplied by its scale and less its min: y = fl(fl(scale·q) − min), ggml's order. */
-static inline void store_scaled(float *y, __m256i v, const float scale[4], const float min[4]) {
-  const __m128i low = _mm256_castsi256_si128(v), high = _mm256_extracti128_si256(v, 1);
-  for (int k = 0; k < 4; k++) {
-    const __m256 q = bytes_to_f32(k < 2 ? low : high, k & 1);
-    _mm256_storeu_ps(y + 8 * k, _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(scale[k]), q), _mm256_set1_ps(min[k])));
   }
 }
 
 /*
  * GGUF Q5_K → f32 (whole 256-value super-blocks: f16 d and dmin, 12 bytes of 6-bit scales and
  * mins, 32 bytes of fifth bits, 128 bytes of low nibbles): value = (d·sc)·(q + 16·h) − dmin·m, as
- * ggml's dequantize_row_q5_K, each product and the difference rounded to f32 — 32 values per
- * register of bytes.
+ * ggml's dequantize_row_q5_K, each product and the difference rounded to f32. Sub-blocks 2p and
+ * 2p + 1 take the low and high nibbles of 32 bytes and bits 2p and 2p + 1 of the 32 fifth-bit bytes.
  */
 void mother_dequantize_q5_k(const uint8_t *blocks, float *target, int32_t count) {
-  const __m256i nibble = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+  const __m256i low = _mm256_set1_epi32(0xF), bit = _mm256_set1_epi32(16);
   for (int32_t b = 0; b < count / 256; b++) {
-    const uint8_t *block = blocks + 176 * (int64_t)b;
-    const float d = half_at(block), dmin = half_at(block + 2);
-    const uint8_t *scales = block + 4, *q = block + 48;
-    const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 16));
+    const uint8_t *block = blocks + 176 * (int64_t)b, *qh = block + 16, *q = block + 48;
+    float a[8], m[8];
+    k_scales(block, a, m);
     float *y = target + 256 * (int64_t)b;
-    for (int pair = 0; pair < 4; pair++, q += 32, y += 64) {
-      const int j = 2 * pair;
-      const float d1 = d * (float)k_scale(scales, j), min1 = dmin * (float)k_min(scales, j);
-      const float d2 = d * (float)k_scale(scales, j + 1), min2 = dmin * (float)k_min(scales, j + 1);
-      const __m256i bytes = _mm256_loadu_si256((const __m256i *)q);
-      // Fifth bits 2·pair and 2·pair + 1 of each qh byte, moved to bit 4.
-      const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * pair), one), 4);
-      const __m256i h2 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * pair + 1), one), 4);
-      const __m256i lo = _mm256_or_si256(_mm256_and_si256(bytes, nibble), h1);
-      const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble), h2);
-      store_scaled(y, lo, (const float[4]){d1, d1, d1, d1}, (const float[4]){min1, min1, min1, min1});
-      store_scaled(y + 32, hi, (const float[4]){d2, d2, d2, d2}, (const float[4]){min2, min2, min2, min2});
+    for (int l = 0; l < 32; l += 8) {
+      // Fifth bits of values l … l + 7 of every sub-block, moved up by 4: bit j of sub-block j is then bit j + 4.
+      const __m256i h = _mm256_slli_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(qh + l))), 4);
+      for (int j = 0; j < 8; j += 2) {
+        const __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(q + 16 * j + l)));
+        const __m256i lo = _mm256_or_si256(_mm256_and_si256(bytes, low), _mm256_and_si256(_mm256_srli_epi32(h, j), bit));
+        const __m256i hi = _mm256_or_si256(_mm256_srli_epi32(bytes, 4), _mm256_and_si256(_mm256_srli_epi32(h, j + 1), bit));
+        _mm256_storeu_ps(y + 32 * j + l, _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(a[j]), _mm256_cvtepi32_ps(lo)), _mm256_set1_ps(m[j])));
+        _mm256_storeu_ps(y + 32 * j + 32 + l, _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(a[j + 1]), _mm256_cvtepi32_ps(hi)), _mm256_set1_ps(m[j + 1])));
+      }
     }
   }
 }
@@ -118,26 +120,36 @@ static inline void q6_k_unpack(const uint8_t *block, int n, __m256i q[4]) {
   q[3] = _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(high, 4), nibble), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), pair), 4)), bias);
 }
 
+/* 32 signed bytes times a scale each 16 (first for bytes 0–15, second for 16–31), as f32: y = fl(scale·q). */
+static inline void store_scaled16(float *y, __m256i v, float first, float second) {
+  const __m128i low = _mm256_castsi256_si128(v), high = _mm256_extracti128_si256(v, 1);
+  const __m256 a = _mm256_set1_ps(first), b = _mm256_set1_ps(second);
+  _mm256_storeu_ps(y, _mm256_mul_ps(a, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(low))));
+  _mm256_storeu_ps(y + 8, _mm256_mul_ps(a, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(low, 8)))));
+  _mm256_storeu_ps(y + 16, _mm256_mul_ps(b, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(high))));
+  _mm256_storeu_ps(y + 24, _mm256_mul_ps(b, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(high, 8)))));
+}
+
 /*
  * GGUF Q6_K → f32 (whole 256-value super-blocks: 128 bytes of low nibbles, 64 bytes of high bit
  * pairs, 16 signed scales, f16 d): value = (d·sc)·(q − 32), as ggml's dequantize_row_q6_K — 32
  * values per register of bytes.
  */
 void mother_dequantize_q6_k(const uint8_t *blocks, float *target, int32_t count) {
-  const float zero[4] = {0, 0, 0, 0};
   for (int32_t b = 0; b < count / 256; b++) {
     const uint8_t *block = blocks + 210 * (int64_t)b;
     const float d = half_at(block + 208);
     float *y = target + 256 * (int64_t)b;
     for (int n = 0; n < 2; n++, y += 128) {
-      const int8_t *sc = (const int8_t *)(block + 192 + 8 * n);
+      // d·sc for the half's eight scales (values 0–15 of register k take scale 2k, 16–31 scale 2k + 1).
+      float a[8];
+      _mm256_storeu_ps(a, _mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(block + 192 + 8 * n))))));
       __m256i q[4];
       q6_k_unpack(block, n, q);
-      for (int k = 0; k < 4; k++) {
-        // Values 0–15 of each 32 take scale sc[2k], values 16–31 sc[2k + 1].
-        const float first = d * (float)sc[2 * k], second = d * (float)sc[2 * k + 1];
-        store_scaled(y + 32 * k, q[k], (const float[4]){first, first, second, second}, zero);
-      }
+      store_scaled16(y, q[0], a[0], a[1]);
+      store_scaled16(y + 32, q[1], a[2], a[3]);
+      store_scaled16(y + 64, q[2], a[4], a[5]);
+      store_scaled16(y + 96, q[3], a[6], a[7]);
     }
   }
 }
