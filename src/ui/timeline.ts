@@ -2,9 +2,11 @@
  * Phase timestamps of a run on standard error, when MOTHER_TIMELINE is set (docs/scale.md:
  * where the wall time of `mother recover` on a large set goes). One line per mark:
  *
- *   timeline   412.3 ms  main       headers read (1000 models)
- *   timeline   655.0 ms  worker 1   task 7 tree (20 models) 12.4 ms
+ *   timeline   412.3 ms  main       cpu   180.2 ms  headers read (1000 models)
+ *   timeline   655.0 ms  worker 1   cpu   402.7 ms  task 7 tree (20 models) 12.4 ms
  *
+ * The second number is the CPU time the mark's thread has used so far (user + system): which
+ * thread spends what, where wall times move with the machine's load.
  * Times are milliseconds since the process started, on every thread: the main thread puts
  * its start (performance.timeOrigin, epoch ms) into MOTHER_TIMELINE, which the worker pools
  * hand to their threads (workerEnv), whose own clocks start when they do. Off, a mark costs one
@@ -36,7 +38,9 @@ export function timelineNow(): number {
 /** Prints one mark (see the module comment); `write` is the output (tests pass a recorder). */
 export function mark(what: string, write: (line: string) => void = (line) => process.stderr.write(line)): void {
   if (origin === undefined) return;
-  write(`timeline ${timelineNow().toFixed(1).padStart(8)} ms  ${thread.padEnd(9)}  ${what}\n`);
+  const cpu = process.threadCpuUsage();
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  write(`timeline ${timelineNow().toFixed(1).padStart(8)} ms  ${thread.padEnd(9)}  cpu ${cpuMs.toFixed(1).padStart(7)} ms  ${what}\n`);
 }
 
 /** The environment a worker thread starts with: this one's as it is now (Bun hands workers the process's start-up environment otherwise). */

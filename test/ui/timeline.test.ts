@@ -27,15 +27,18 @@ describe("timeline", () => {
   test("MOTHER_TIMELINE=1 prints each mark with its thread, on one clock since the process started across threads", async () => {
     const lines = (await stderrOf(MAIN_AND_WORKER, { MOTHER_TIMELINE: "1" })).trim().split("\n");
     expect(lines).toHaveLength(3);
-    const parsed = lines.map((line) => line.match(/^timeline +([\d.]+) ms {2}(main|worker \d+) +(.*)$/));
+    const parsed = lines.map((line) => line.match(/^timeline +([\d.]+) ms {2}(main|worker \d+) +cpu +([\d.]+) ms {2}(.*)$/));
     expect(parsed.every((match) => match !== null)).toBe(true);
-    const [before, inside, after] = parsed.map((match) => ({ ms: Number(match![1]), thread: match![2], what: match![3] }));
+    const [before, inside, after] = parsed.map((match) => ({ ms: Number(match![1]), thread: match![2], cpu: Number(match![3]), what: match![4] }));
     expect([before!.thread, inside!.thread, after!.thread]).toEqual(["main", expect.stringMatching(/^worker \d+$/), "main"]);
     expect([before!.what, inside!.what, after!.what]).toEqual(["before the worker", "in the worker", "after the worker"]);
     // Since the process started: not since the worker did (that would put the worker's mark near 0, before the first).
     expect(before!.ms).toBeGreaterThan(0);
     expect(inside!.ms).toBeGreaterThanOrEqual(before!.ms);
     expect(after!.ms).toBeGreaterThanOrEqual(inside!.ms);
+    // Each thread's own CPU time so far: the main thread's grows from mark to mark.
+    expect(after!.cpu).toBeGreaterThan(before!.cpu);
+    expect(inside!.cpu).toBeGreaterThan(0);
   });
 
   test("without MOTHER_TIMELINE (or with 0) nothing is printed", async () => {
