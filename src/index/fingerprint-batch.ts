@@ -4,7 +4,9 @@
  * in-process fallback. Apart from the pools so that their workers import no pool.
  */
 import type { ModelSource } from "../types.ts";
-import { type EmptyTensor, type ModelLocation, openLocation } from "../io/discover-models.ts";
+import { type EmptyTensor, locatedFiles, type ModelLocation, openLocation } from "../io/discover-models.ts";
+import { holdFiles } from "../io/held-files.ts";
+import { threadKernels } from "../kernels/weight-kernels.ts";
 import { failureOf } from "../workers/worker-pool.ts";
 import { fingerprintModel, type Fingerprint } from "./fingerprint.ts";
 
@@ -44,13 +46,25 @@ export interface LocatedFingerprints {
  */
 export async function fingerprintLocated(located: readonly ModelLocation[], at: { path: string } = { path: "" }): Promise<LocatedFingerprints> {
   const out: LocatedFingerprints = { fingerprints: [], notes: [], empty: [] };
+  const memory = (await threadKernels()).holdMemory();
   for (const location of located) {
     at.path = location.path;
-    const model = await openLocation(location, (note) => out.notes.push(note), out.empty);
-    out.fingerprints.push(await fingerprintModel(model, { digest: false }));
+    // A small model's files read whole, once, into kernel memory: its header and its layers come from there (one open
+    // and read instead of two of each, and no header buffer), the layers swept where they lie (fingerprintModel).
+    const files = locatedFiles(location);
+    const release = files.reduce((sum, [, size]) => sum + size, 0) <= HOLD_MODEL_BYTES ? holdFiles(files, memory) : () => {};
+    try {
+      const model = await openLocation(location, (note) => out.notes.push(note), out.empty);
+      out.fingerprints.push(await fingerprintModel(model, { digest: false }));
+    } finally {
+      release();
+    }
   }
   return out;
 }
+
+/** A located model whose files total at most this many bytes is read whole for its fingerprint (fingerprintLocated). */
+export const HOLD_MODEL_BYTES = 16 * 1024 * 1024;
 
 /** A worker's answer to located models to fingerprint: fingerprintLocated's result (samples transferred), or the failure at the model being read. */
 export function fingerprintLocatedMessage(located: readonly ModelLocation[]): Promise<[answer: unknown, transfer: Transferable[]]> {

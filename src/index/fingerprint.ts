@@ -17,6 +17,7 @@ import type { LayerKind, LayerStats, ModelFormat, ModelSource, TensorInfo } from
 import { bug } from "../errors.ts";
 import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
 import { openTensorStream, readTensor, TensorScratch, type TensorStream } from "../io/read-safetensors.ts";
+import { heldBytes } from "../io/held-files.ts";
 import { layerStats, powerSumShift, SHIFT_SAMPLE, statsFromPowerSums } from "../stats/layer-stats.ts";
 import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
 import { planLayers } from "../recover/plan-layers.ts";
@@ -82,24 +83,58 @@ export interface Fingerprint {
  * block, a safetensors file's usually by name).
  */
 export function fingerprintLayers(model: ModelSource): { layer: FingerprintLayer; tensor: TensorInfo }[] {
-  // The plan depends on the tensors' names, shapes and types only: planned once per layout
-  // (classifying every name by pattern was 13 % of fingerprinting 1,000 models of one architecture).
+  const plan = planOf(model);
+  const byName = new Map(model.tensors.map((tensor) => [tensor.name, tensor]));
+  return plan.entries.map(({ layer, tensor }) => ({ layer, tensor: byName.get(tensor) ?? bug(`planned tensor ${tensor} is in its model`) }));
+}
+
+/** A model's fingerprint plan: its layers in name order, the tensor each reads, and the architecture key they make. */
+interface FingerprintPlan {
+  readonly entries: readonly { readonly layer: FingerprintLayer; readonly tensor: string }[];
+  readonly layers: readonly FingerprintLayer[];
+  readonly architecture: string;
+}
+
+/**
+ * The plan of a model's tensor layout. It depends on the tensors' names, shapes and types only:
+ * planned once per layout (classifying every name by pattern was 13 % of fingerprinting 1,000
+ * models of one architecture), and a model listing the previous one's tensors alike takes its
+ * plan without building its layout's key (a set lists an architecture's models one after another).
+ */
+function planOf(model: ModelSource): FingerprintPlan {
+  if (last && sameLayout(last.tensors, model.tensors)) return last.plan;
   const layout = model.tensors.map((t) => `${t.name}:${t.shape.join("x")}:${t.dtype}`).join("|");
   let plan = plansOf.get(layout);
   if (!plan) {
-    plan = planLayers([model], { ...DEFAULT_RECOVER_OPTIONS, distance: "ft" }).map((job) => ({
+    const entries = planLayers([model], { ...DEFAULT_RECOVER_OPTIONS, distance: "ft" }).map((job) => ({
       layer: { name: job.name, kind: job.kind, shape: job.shape, distance: job.roles.distance, score: job.roles.score },
       tensor: job.tensors[0]!.name,
     }));
-    plan.sort((a, b) => (a.layer.name < b.layer.name ? -1 : a.layer.name > b.layer.name ? 1 : 0));
+    entries.sort((a, b) => (a.layer.name < b.layer.name ? -1 : a.layer.name > b.layer.name ? 1 : 0));
+    const layers = entries.map((entry) => entry.layer);
+    plan = { entries, layers, architecture: architectureOf(layers) };
     plansOf.set(layout, plan);
   }
-  const byName = new Map(model.tensors.map((tensor) => [tensor.name, tensor]));
-  return plan.map(({ layer, tensor }) => ({ layer, tensor: byName.get(tensor) ?? bug(`planned tensor ${tensor} is in its model`) }));
+  last = { tensors: model.tensors, plan };
+  return plan;
 }
 
-/** Fingerprint plans by tensor layout (names, shapes, types): the layers and the tensor each reads. */
-const plansOf = new Map<string, { layer: FingerprintLayer; tensor: string }[]>();
+/** Fingerprint plans by tensor layout (names, shapes, types). */
+const plansOf = new Map<string, FingerprintPlan>();
+
+/** The last model's tensors and plan. */
+let last: { tensors: readonly TensorInfo[]; plan: FingerprintPlan } | undefined;
+
+/** Whether two tensor lists have the same names, types and shapes in the same order. */
+function sameLayout(a: readonly TensorInfo[], b: readonly TensorInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    if (x.name !== y.name || x.dtype !== y.dtype || x.shape.length !== y.shape.length) return false;
+    for (let d = 0; d < x.shape.length; d++) if (x.shape[d] !== y.shape[d]) return false;
+  }
+  return true;
+}
 
 /** The architecture key of a layer list: names and shapes, order-free (as groupByArchitecture groups). */
 export function architectureOf(layers: readonly FingerprintLayer[]): string {
@@ -146,6 +181,7 @@ export const WHOLE_SPAN_BYTES = 16 * 1024 * 1024;
 export async function fingerprintModel(model: ModelSource, { digest = true }: { readonly digest?: boolean } = {}): Promise<Fingerprint> {
   // An adapter not yet on a base is its factors: their digest, and nothing to compare.
   if (model.adapter && model.base === undefined) return fingerprintAdapterFactors(model);
+  const plan = planOf(model);
   const planned = fingerprintLayers(model);
   if (!planned.some((p) => p.layer.distance)) {
     throw nothingToCompare(model.path, model.tensors.length);
@@ -164,8 +200,10 @@ export async function fingerprintModel(model: ModelSource, { digest = true }: { 
       const layers = planned.flatMap((p, l) => (p.tensor.file === file ? [l] : []));
       const span = wholeSpan(layers.map((l) => planned[l]!.tensor).filter(storedAsIs));
       kernels.reset();
-      const spanPointer = span ? kernels.allocate(span.end - span.start) : -1;
-      if (span) reader.read(file, span.start, kernels.bytes(spanPointer, span.end - span.start));
+      // A file held in kernel memory (fingerprintLocated reads a small model whole, once, for its header and its layers) is swept where it lies.
+      const heldAt = span ? kernels.pointerOf(heldBytes(file) ?? EMPTY) : undefined;
+      const spanPointer = !span ? -1 : heldAt !== undefined ? heldAt + span.start : kernels.allocate(span.end - span.start);
+      if (span && heldAt === undefined) reader.read(file, span.start, kernels.bytes(spanPointer, span.end - span.start));
       // Values per chunk: a stored tensor's bytes / 2 bound its count; a streamed one's count is its shape's.
       const sizes = layers.map((l) => planned[l]!.tensor).map((t) => (storedAsIs(t) ? t.byteLength / 2 : t.shape.reduce((product, size) => product * size, 1)));
       const chunk = Math.min(CHUNK_VALUES, Math.max(...sizes));
@@ -190,7 +228,6 @@ export async function fingerprintModel(model: ModelSource, { digest = true }: { 
   } finally {
     reader.close();
   }
-  const layers = planned.map((p) => p.layer);
   return {
     id: model.id,
     path: resolve(model.path),
@@ -198,8 +235,8 @@ export async function fingerprintModel(model: ModelSource, { digest = true }: { 
     checksum: digest ? Bun.hash.wyhash(new Uint8Array(digests.buffer), 0n).toString(16).padStart(16, "0") : "",
     version: FINGERPRINT_VERSION,
     format: model.format ?? "safetensors",
-    architecture: architectureOf(layers),
-    layers,
+    architecture: plan.architecture,
+    layers: plan.layers,
     stats,
     samples,
   };
@@ -351,6 +388,9 @@ function readLayerWithKernels(
   }
   return { stats: namingTheTensor(tensor, () => statsFromPowerSums(count, kernels.readPowerSums(accumulator, shift))), digest };
 }
+
+/** No bytes (a file not held). */
+const EMPTY = new Uint8Array(0);
 
 /** A layer start that finds the shift only: no zeros counted, no grid. */
 const SHIFT_ONLY = { shift: SHIFT_SAMPLE, zeros: 0, gridRows: 0 };

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { discoverModels } from "../../src/io/discover-models.ts";
-import { fingerprintBatch, fingerprintMessage } from "../../src/index/fingerprint-batch.ts";
+import { discoverModels, locateModels, sortedLocations } from "../../src/io/discover-models.ts";
+import { heldBytes } from "../../src/io/held-files.ts";
+import { fingerprintBatch, fingerprintLocated, fingerprintMessage } from "../../src/index/fingerprint-batch.ts";
 import { fingerprintModel } from "../../src/index/fingerprint.ts";
 import type { WorkerFailure } from "../../src/workers/worker-pool.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
@@ -42,5 +43,13 @@ describe("fingerprintBatch and fingerprintMessage", () => {
     const [answer, transfer] = await fingerprintMessage([first!, { ...second!, tensors: second!.tensors.map((t) => ({ ...t, file: gone })) }]);
     expect((answer as { failure: WorkerFailure }).failure.file).toBe(gone);
     expect(transfer).toEqual([]);
+  });
+
+  test("located models (each read whole, once, for its header and its layers) get the fingerprints of their opened models, and nothing stays held", async () => {
+    const models = await discoverModels([dir]);
+    const want = await Promise.all(models.map((model) => fingerprintModel(model, { digest: false })));
+    const located = await fingerprintLocated(sortedLocations(await locateModels(dir)));
+    expect(located.fingerprints).toEqual(want);
+    expect(models.map((model) => heldBytes(join(model.path, "model.safetensors")))).toEqual(models.map(() => undefined));
   });
 });

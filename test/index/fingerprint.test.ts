@@ -7,6 +7,9 @@ import { layerStats, rootMeanSquareOf } from "../../src/stats/layer-stats.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { FINGERPRINT_VERSION, fingerprintLayers, fingerprintModel, SAMPLES_PER_LAYER, samplePositions } from "../../src/index/fingerprint.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
+import { copyFileSync, statSync } from "node:fs";
+import { holdFiles } from "../../src/io/held-files.ts";
+import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 
 const dir = temporaryFolder("mother-fingerprint-");
 
@@ -34,6 +37,22 @@ async function writeModel(name: string, seed: number, dtype: "F32" | "BF16" | "F
 }
 
 describe("fingerprintModel", () => {
+  test("a file held in kernel memory is fingerprinted from there: its bytes as held, not as on disk meanwhile", async () => {
+    // Two models of one layout; the first's file is held, then overwritten on disk with the second's bytes (same size).
+    const [a, b] = await discoverModels([await writeModel("held-a", 11), await writeModel("held-b", 12)]);
+    const [fromA, fromB] = [await fingerprintModel(a!), await fingerprintModel(b!)];
+    const file = join(a!.path, "model.safetensors");
+    const release = holdFiles([[file, statSync(file).size]], (await threadKernels()).holdMemory());
+    copyFileSync(join(b!.path, "model.safetensors"), file);
+    const held = await fingerprintModel(a!);
+    release();
+    const onDisk = await fingerprintModel(a!);
+    const part = ({ samples, stats, checksum, architecture }: typeof fromA) => ({ samples, stats, checksum, architecture });
+    expect(part(held)).toEqual(part(fromA));
+    expect(part(onDisk)).toEqual(part(fromB));
+    expect(part(fromA)).not.toEqual(part(fromB));
+  });
+
   for (const dtype of ["F32", "BF16", "F64"] as const) {
     test(`${dtype}: statistics match the reference moments and samples are the stored values at the seeded positions`, async () => {
       const [model] = await discoverModels([await writeModel(`m-${dtype}`, 1, dtype)]);

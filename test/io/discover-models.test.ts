@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
-import { discoverModels, locateModels, openLocatedModels } from "../../src/io/discover-models.ts";
+import { discoverModels, locatedFiles, locateModels, openLocatedModels } from "../../src/io/discover-models.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { writeShardedSafetensors } from "../../src/io/write-sharded-safetensors.ts";
 import { temporaryFolder } from "./craft-safetensors.ts";
@@ -169,5 +169,23 @@ describe("discoverModels", () => {
     expect(notes[0]).toContain(join(root, "a", "model.safetensors"));
     expect(notes[0]).toContain("e.weight");
     expect(notes[0]).toMatch(/2 models/);
+  });
+
+  test("locatedFiles: a file, or a listed folder's safetensors files, with their sizes; nothing for what the listing does not tell", async () => {
+    const root = await temporaryFolder();
+    await writeSafetensors(join(root, "single.safetensors"), [weight("w")]);
+    const folder = join(root, "two-files");
+    await mkdir(folder);
+    await writeSafetensors(join(folder, "a.safetensors"), [weight("a")]);
+    await writeSafetensors(join(folder, "b.safetensors"), [weight("b"), weight("c")]);
+    await writeFile(join(folder, "config.json"), "{}");
+    const size = (file: string) => Bun.file(file).size;
+    const [file] = await locateModels(join(root, "single.safetensors"));
+    expect(locatedFiles(file!)).toEqual([[join(root, "single.safetensors"), size(join(root, "single.safetensors"))]]);
+    const [listed] = await locateModels(folder);
+    expect(locatedFiles(listed!)).toEqual(["a", "b"].map((name) => [join(folder, `${name}.safetensors`), size(join(folder, `${name}.safetensors`))]));
+    expect(locatedFiles({ ...listed!, entries: undefined })).toEqual([]);
+    await rm(join(folder, "b.safetensors"));
+    expect(locatedFiles(listed!)).toEqual([[join(folder, "a.safetensors"), size(join(folder, "a.safetensors"))]]);
   });
 });
