@@ -5,7 +5,7 @@
  *
  *   bun run bench/train-llama-parity.ts
  */
-import { spawnSync } from "node:child_process";
+import { compareWithTorch } from "./torch-parity.ts";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,15 +43,7 @@ try {
   const onnx = (await (await compileGraph(graph)).run({ input_ids: tokens, ...Object.fromEntries(trained.params.map((t) => [t.name, t.data])) }))
     .logits as Float32Array;
   await writeFile(join(folder, "input_ids.bin"), tokens);
-  const run = spawnSync("/usr/bin/python3", [new URL("./train-llama-torch.py", import.meta.url).pathname, "--parity", folder], { encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`PyTorch side failed (is python3-torch installed?): ${run.stderr.slice(-400)}`);
-  const torch = JSON.parse(run.stdout) as number[];
-  const maxDiff = Math.max(...torch.map((value, i) => Math.abs(value - onnx[i]!)));
-  const maxLogit = Math.max(...torch.map(Math.abs));
-  console.log(
-    `Llama logits, ONNX vs PyTorch (HF forward) on the same checkpoint: max |diff| ${maxDiff.toExponential(2)} (max |logit| ` +
-      `${maxLogit.toFixed(3)}) → ${maxDiff < 1e-4 ? "match" : "MISMATCH"}`,
-  );
+  compareWithTorch(join(import.meta.dir, "train-llama-torch.py"), folder, onnx, "Llama logits, ONNX vs PyTorch (HF forward) on the same checkpoint", 1e-4);
 } finally {
   await rm(folder, { recursive: true, force: true });
 }

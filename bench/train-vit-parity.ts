@@ -6,7 +6,7 @@
  *
  *   bun run bench/train-vit-parity.ts
  */
-import { spawnSync } from "node:child_process";
+import { compareWithTorch } from "./torch-parity.ts";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,15 +50,7 @@ try {
   const onnx = (await (await compileGraph(graph)).run({ pixels, ...Object.fromEntries(trained.params.map((t) => [t.name, t.data])) })).logits as Float32Array;
   await writeFile(join(folder, "pixels.bin"), pixels);
   // 3. PyTorch logits from the same file
-  const run = spawnSync("/usr/bin/python3", [new URL("./train-vit-torch.py", import.meta.url).pathname, "--parity", folder], { encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`PyTorch side failed (is python3-torch installed?): ${run.stderr.slice(-400)}`);
-  const torch = JSON.parse(run.stdout) as number[];
-  const maxDiff = Math.max(...torch.map((value, i) => Math.abs(value - onnx[i]!)));
-  const maxLogit = Math.max(...torch.map(Math.abs));
-  console.log(
-    `ViT logits, ONNX vs PyTorch on the same HF checkpoint: max |diff| ${maxDiff.toExponential(2)} (max |logit| ` +
-      `${maxLogit.toFixed(3)}) → ${maxDiff < 1e-5 ? "match" : "MISMATCH"}`,
-  );
+  compareWithTorch(join(import.meta.dir, "train-vit-torch.py"), folder, onnx, "ViT logits, ONNX vs PyTorch on the same HF checkpoint", 1e-5);
 } finally {
   await rm(folder, { recursive: true, force: true });
 }
