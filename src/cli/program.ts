@@ -84,6 +84,14 @@ export function buildProgram(): Command {
     )
     .addOption(
       new Option(
+        "--sibling-geometry <kind>",
+        "the distance --sibling-angles reads angles from: euclidean (layers as they are) or scale-free (each layer at unit norm: a shrink all fine-tunes share, e.g. weight decay, is ignored)",
+      )
+        .choices(["euclidean", "scale-free"])
+        .default(DEFAULTS.siblingGeometry),
+    )
+    .addOption(
+      new Option(
         "--pair-direction <mode>",
         "orient by evidence per edge from its two models' weights jointly (pair-tanh) instead of a per-model score (auto: language models)",
       )
@@ -126,9 +134,9 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         "--ft-distance <kind>",
-        "full-fine-tuning distance: max (the paper's: max |Δw| / range), mean (Σ over layers of mean |Δw| / RMS), or geometric (√(max · mean))",
+        "full-fine-tuning distance: max (the paper's: max |Δw| / range), mean (Σ over layers of mean |Δw| / RMS), geometric (√(max · mean)), euclidean (√Σ (mean |Δw| / RMS)²), or auto (euclidean for language models, else geometric)",
       )
-        .choices(["geometric", "max", "mean"])
+        .choices(["geometric", "max", "mean", "euclidean", "auto"])
         .default(DEFAULTS.ftDistance),
     )
     .option("--lambda <c>", "weight c of the direction prior, λ = c · mean(D)", nonNegativeNumber, DEFAULTS.lambda)

@@ -27,6 +27,7 @@ export interface RecoverCommandOptions {
   chain?: RecoverOptions["chain"];
   /** The sibling-angle placement rule (absent: the library default). */
   siblingAngles?: RecoverOptions["siblingAngles"];
+  siblingGeometry?: RecoverOptions["siblingGeometry"];
   /** Pairwise direction evidence (absent: the library default). */
   pairDirection?: RecoverOptions["pairDirection"];
   /** The pair rule and the weight-decay evidence (absent: the library defaults). */
@@ -77,6 +78,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     stages,
     ...(options.chain !== undefined ? { chain: options.chain } : {}),
     ...(options.siblingAngles !== undefined ? { siblingAngles: options.siblingAngles } : {}),
+    ...(options.siblingGeometry !== undefined ? { siblingGeometry: options.siblingGeometry } : {}),
     ...(options.pairDirection !== undefined ? { pairDirection: options.pairDirection } : {}),
     ...(options.pairRule !== undefined ? { pairRule: options.pairRule } : {}),
     ...(options.pairDecay !== undefined ? { pairDecay: options.pairDecay } : {}),

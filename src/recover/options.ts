@@ -5,13 +5,25 @@
 import type { PairForm } from "../direction/pair-rule.ts";
 import type { LayerKind, ScoreName, Stage } from "../types.ts";
 import { DEFAULT_RANK_EPSILON, DEFAULT_SKETCH_SIZE } from "./low-rank-sketch.ts";
-import type { SiblingAngles } from "../distance/obtuse-siblings.ts";
+import type { SiblingAngles, SiblingGeometry } from "../distance/obtuse-siblings.ts";
 
 /** Which weight distance places the edges (SPEC §2). */
 export type DistanceName = "ft" | "lora" | "auto";
 
-/** How ℓ_FT compares two models' layers (tree-distance.ts): the paper's max |Δw|, mean |Δw|, or their geometric mean. */
-export type FtDistance = "max" | "mean" | "geometric";
+/**
+ * How ℓ_FT compares two models' layers (tree-distance.ts): the paper's max |Δw|, mean |Δw|, their geometric mean,
+ * the Euclidean √Σ (mean |Δw| / RMS)², or "auto": Euclidean for language models, geometric for the rest (resolveFtDistance).
+ */
+export type FtDistance = "max" | "mean" | "geometric" | "euclidean" | "auto";
+
+/**
+ * The ℓ_FT of one tree under `auto`: Euclidean for language models (a 2-D embedding matrix), whose independent
+ * updates add in quadrature (squared distances add along a chain), geometric otherwise; any other kind as given.
+ */
+export function resolveFtDistance(kind: FtDistance, languageModel: boolean): Exclude<FtDistance, "auto"> {
+  if (kind !== "auto") return kind;
+  return languageModel ? "euclidean" : "geometric";
+}
 
 export interface RecoverOptions {
   /**
@@ -36,6 +48,12 @@ export interface RecoverOptions {
    * matrix) unless a stage is generalization.
    */
   readonly siblingAngles: SiblingAngles;
+  /**
+   * Which Euclidean distance the sibling-angle rule reads its angles from: "euclidean" (distanceEuclidean, the
+   * layers as they are) or "scale-free" (src/distance/scale-free.ts: each layer of each model at unit norm, so a
+   * shrink every fine-tune shares — weight decay — does not make independent updates look aligned).
+   */
+  readonly siblingGeometry: SiblingGeometry;
   /**
    * Orient by pairwise evidence (src/direction/pair-rule.ts, `pair-tanh`: each edge tested on its two
    * models' weights jointly) instead of a per-model score: "auto" for language models (a 2-D
@@ -121,6 +139,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // parent; both ways (auto) it also cut parent → m where m's child continues m's update (held-out set 2). All LM
   // families of sets 0-2 pooled: auto 47/74 directed, off 50, parent 57; held-out set 3 (docs/direction.md).
   siblingAngles: "parent",
+  siblingGeometry: "euclidean",
   // Language models only: a per-model score needs a trend the whole tree shares, and on the LM families none does;
   // the pair test needs none (held-out LM edges 11/20 → 16/20, every ViT tree untouched; docs/direction.md, "Pairwise rules").
   pairDirection: "auto",

@@ -17,13 +17,14 @@ import { directionLine, orientTree, type Oriented } from "../direction/orient-tr
 import { pairRuleFor } from "../direction/default-rule.ts";
 import { embeddingTensor, readDecayEvidence, readPairEvidence, type PairLayers } from "../direction/read-pair-evidence.ts";
 import type { Cluster } from "./cluster-models.ts";
-import type { RecoverOptions } from "./options.ts";
+import { resolveFtDistance, type RecoverOptions } from "./options.ts";
 import type { RankRunner } from "./pair-ranks.ts";
 import type { GroupPass } from "./read-groups.ts";
 import { storageTwins } from "./storage-twins.ts";
 import { adapterForbidden, eitherForbidden, placeAdapters } from "./adapter-edges.ts";
-import { distanceEuclidean, PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
+import { PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
 import { angleDistanceFor, hasEmbeddingMatrix } from "../distance/obtuse-siblings.ts";
+import { siblingGeometryDistance } from "../distance/scale-free.ts";
 import { isLowRankPair, type RankMeasuredPairs } from "./rank-measured-pairs.ts";
 import { anchorMerges, mergeCycleEdges } from "./anchor-merges.ts";
 import { detectMerges, MERGE_RESIDUAL, type DetectedMerge } from "./detect-merges.ts";
@@ -81,7 +82,10 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
     return { model, index, position, stage: options.stages[model.id] ?? options.stage };
   });
   // a. The distance matrix D over all members, and which pairs rank measures (adapter relatives).
-  const { matrix, choice, rankPairs } = await treeDistance(indices, group.plan, group.pass, options, context.ranks);
+  // Language models (a 2-D embedding matrix) may be measured otherwise (--ft-distance auto, resolveFtDistance).
+  const languageModel = hasEmbeddingMatrix(members[0]?.model.tensors ?? []);
+  const ftDistance = resolveFtDistance(options.ftDistance, languageModel);
+  const { matrix, choice, rankPairs } = await treeDistance(indices, group.plan, group.pass, { ...options, ftDistance }, context.ranks);
   // b. Storage twins: only representatives enter the arborescence.
   const twins = storageTwins(indices, group.plan, group.pass);
   // A pruned copy keeps its source's other weights bit for bit (pruned-copies.ts): a twin whose order storage tells.
@@ -120,13 +124,12 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
   // d. Scores, stages, M and the MDST over the kept members.
   const rankMask = choice === "mixed" && rankPairs ? subMatrix(Float64Array.from(rankPairs.byRank), members.length, kept) : undefined;
   // The sibling-angle rule reads angles off a Euclidean distance (src/distance/obtuse-siblings.ts); not for a tree measured by rank alone.
-  const languageModel = hasEmbeddingMatrix(members[0]?.model.tensors ?? []);
   const angleDistance = angleDistanceFor(
     options.siblingAngles,
     choice === "lora",
     languageModel,
     kept.map((member) => member.stage),
-    () => subMatrix(distanceEuclidean(indices, group.plan, group.pass), members.length, kept),
+    () => subMatrix(siblingGeometryDistance(options.siblingGeometry, indices, group.plan, group.pass), members.length, kept),
   );
   // A pair rule (--pair-direction) compares every pair of the kept members on its layers: a read of its own (read-pair-evidence.ts).
   const pairRule = pairRuleFor(languageModel, options, kept.length);
@@ -189,7 +192,7 @@ function orientCluster(input: {
   readonly rankMask: Float64Array | undefined;
   /** Edges [from, to] (kept indices) cut so that no merge sits above one of its parents (mergeCycleEdges). */
   readonly cut: readonly (readonly [number, number])[];
-  /** The kept members' Euclidean distance (distanceEuclidean) when the sibling-angle rule applies. */
+  /** The kept members' Euclidean distance (distanceEuclidean, or distanceScaleFree with --sibling-geometry scale-free) when the sibling-angle rule applies. */
   readonly angleDistance: Float64Array | undefined;
   /** Whether the models are language models, and every kept pair's evidence when a pair rule orients them (--pair-direction). */
   readonly languageModel: boolean;

@@ -13,6 +13,7 @@ import { LOW_RANK_FRACTION, type RecoverOptions } from "./options.ts";
 import { rankInProcess, type RankJob, type RankRunner } from "./pair-ranks.ts";
 import { rootMeanSquareOf } from "../stats/layer-stats.ts";
 import type { FtDistance } from "./options.ts";
+import { bug } from "../errors.ts";
 import { combinedDistance, mayHaveRankPairs, measurableRankOf, rankMeasuredPairs, type RankMeasuredPairs } from "./rank-measured-pairs.ts";
 
 /**
@@ -85,6 +86,8 @@ export async function treeDistance(
  */
 export function distanceFt(members: readonly number[], jobs: readonly LayerJob[], pass: readonly LayerResult[], kind: FtDistance): Float64Array {
   if (kind === "max") return layerwiseDistance(members, jobs, pass, "max");
+  if (kind === "auto") bug("ℓ_FT auto is resolved per tree (resolveFtDistance) before D is built");
+  if (kind === "euclidean") return prunedPairsByMax(distanceEuclidean(members, jobs, pass), members, jobs, pass);
   const mean = layerwiseDistance(members, jobs, pass, "mean");
   if (kind === "mean") return prunedPairsByMax(mean, members, jobs, pass);
   const max = layerwiseDistance(members, jobs, pass, "max");

@@ -7,9 +7,10 @@
 import type { ModelSource } from "../../types.ts";
 import { groupByArchitecture, planLayers } from "../../recover/plan-layers.ts";
 import { runLayerJobs } from "../../recover/layer-pool.ts";
-import { distanceEuclidean, treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
+import { treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
+import { siblingGeometryDistance } from "../../distance/scale-free.ts";
 import { hasEmbeddingMatrix } from "../../distance/obtuse-siblings.ts";
-import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
+import { DEFAULT_RECOVER_OPTIONS, resolveFtDistance, type RecoverOptions } from "../../recover/options.ts";
 import { bug } from "../../errors.ts";
 
 /** k×k distances (row-major, models' order) and which ℓ produced them, with what recovery's placement rules read. */
@@ -17,7 +18,7 @@ export interface WeightDistances {
   readonly ids: readonly string[];
   readonly matrix: Float64Array;
   readonly choice: DistanceChoice;
-  /** k×k distanceEuclidean (the sibling-angle rule's), and whether the models are language models. */
+  /** k×k distance the sibling-angle rule reads (siblingGeometryDistance: distanceEuclidean by default), and whether the models are language models. */
   readonly euclidean: Float64Array;
   readonly languageModel: boolean;
 }
@@ -31,12 +32,13 @@ export async function weightDistanceMatrix(models: readonly ModelSource[], overr
   const jobs = planLayers(models, options);
   const pass = await runLayerJobs(jobs, { workers: 0 });
   const members = models.map((_, i) => i);
-  const { matrix, choice } = await treeDistance(members, jobs, pass, options);
+  const languageModel = hasEmbeddingMatrix(models[0]?.tensors ?? []);
+  const { matrix, choice } = await treeDistance(members, jobs, pass, { ...options, ftDistance: resolveFtDistance(options.ftDistance, languageModel) });
   return {
     ids: models.map((m) => m.id),
     matrix,
     choice,
-    euclidean: distanceEuclidean(members, jobs, pass),
-    languageModel: hasEmbeddingMatrix(models[0]?.tensors ?? []),
+    euclidean: siblingGeometryDistance(options.siblingGeometry, members, jobs, pass),
+    languageModel,
   };
 }

@@ -10,9 +10,10 @@ import type { LayerKind, ModelSource, TruthGraph } from "../../types.ts";
 import { readTensor } from "../../io/read-safetensors.ts";
 import { fileIdentity } from "../../io/file-identity.ts";
 import { runLayerJobs } from "../../recover/layer-pool.ts";
-import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
+import { DEFAULT_RECOVER_OPTIONS, resolveFtDistance, type RecoverOptions } from "../../recover/options.ts";
 import { planLayers } from "../../recover/plan-layers.ts";
-import { distanceEuclidean, treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
+import { treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
+import { siblingGeometryDistance } from "../../distance/scale-free.ts";
 import { hasEmbeddingMatrix } from "../../distance/obtuse-siblings.ts";
 import type { RuleLayerStats, ScoredLayers } from "../../direction/statistic-rule.ts";
 import { spectralStats } from "../../direction/spectral-stats.ts";
@@ -35,7 +36,7 @@ export interface BoardTree {
   /** k×k row-major D, as recovery builds it for these models. */
   readonly distance: readonly number[];
   readonly choice: DistanceChoice;
-  /** k×k distanceEuclidean (the sibling-angle rule's angles), and whether the models are language models (hasEmbeddingMatrix). */
+  /** k×k distance the sibling-angle rule reads its angles from (siblingGeometryDistance, default options), and whether the models are language models (hasEmbeddingMatrix). */
   readonly euclidean: readonly number[];
   readonly languageModel: boolean;
   /** A mixed tree's pairs measured by rank (k×k, 1 = by rank); absent otherwise. */
@@ -89,7 +90,11 @@ export async function prepareBoardTree(root: string, models: readonly ModelSourc
   const jobs = planLayers(models, options);
   const pass = await runLayerJobs(jobs, { workers: 0 });
   const members = models.map((_, i) => i);
-  const { matrix, choice, rankPairs } = await treeDistance(members, jobs, pass, options);
+  const languageModel = hasEmbeddingMatrix(models[0]!.tensors);
+  const { matrix, choice, rankPairs } = await treeDistance(members, jobs, pass, {
+    ...options,
+    ftDistance: resolveFtDistance(options.ftDistance, languageModel),
+  });
   const stats: RuleLayerStats[][] = [];
   for (const [l, job] of jobs.entries()) {
     const layerStats: RuleLayerStats[] = [];
@@ -109,8 +114,8 @@ export async function prepareBoardTree(root: string, models: readonly ModelSourc
     truth,
     distance: [...matrix],
     choice,
-    euclidean: [...distanceEuclidean(members, jobs, pass)],
-    languageModel: hasEmbeddingMatrix(models[0]!.tensors),
+    euclidean: [...siblingGeometryDistance(options.siblingGeometry, members, jobs, pass)],
+    languageModel,
     ...(choice === "mixed" && rankPairs ? { rankMask: [...rankPairs.byRank] } : {}),
     layers: jobs.map((job) => ({ name: job.name, kind: job.kind, score: job.roles.score, sketch: job.roles.sketch })),
     stats,

@@ -18,7 +18,8 @@ import { bug } from "../../errors.ts";
 import { defaultRules } from "../../direction/default-rule.ts";
 import { INIT_DISTANCE } from "../../direction/init-distance.ts";
 import { ruleScore } from "../../direction/statistic-rule.ts";
-import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
+import { DEFAULT_RECOVER_OPTIONS, resolveFtDistance, type RecoverOptions } from "../../recover/options.ts";
+import { hasEmbeddingMatrix } from "../../distance/obtuse-siblings.ts";
 import { assert } from "../../errors.ts";
 
 /** Pairwise ℓ_FT and per-model directional statistics, in `ids` order. */
@@ -49,7 +50,7 @@ export async function familyMatrices(models: readonly ModelSource[], overrides: 
   const pass = await runLayerJobs(jobs, { workers: 0 });
   // 2. ℓ_FT
   const members = models.map((_, i) => i);
-  const distance = distanceFt(members, jobs, pass, options.ftDistance);
+  const distance = distanceFt(members, jobs, pass, resolveFtDistance(options.ftDistance, hasEmbeddingMatrix(models[0]?.tensors ?? [])));
   // 3. directional scores
   const group = { plan: jobs, pass };
   const scores = Float64Array.from(members, (m) => ruleScore(rule, group, m));

@@ -16,6 +16,8 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--sibling-angles off", overrides: { siblingAngles: "off" } },
   // Both ways: the default before held-out set 3 (an obtuse angle at m rules out m–b, not only m → b).
   { name: "--sibling-angles auto", overrides: { siblingAngles: "auto" } },
+  // Angles with each layer's scale removed (src/distance/scale-free.ts): a shrink every fine-tune shares (weight decay) is no alignment.
+  { name: "--sibling-geometry scale-free", overrides: { siblingGeometry: "scale-free" } },
   // Language models are oriented by pair-tanh by default (src/direction/pair-rule.ts): this is the per-model policy.
   { name: "--pair-direction off", overrides: { pairDirection: "off" } },
   // Candidates for set 4 (src/direction/pair-rule.ts, decay-signature.ts): tanh or the general likelihood ratio by the
@@ -31,6 +33,9 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--score entropy", overrides: { score: "entropy" } },
   { name: "--ft-distance max", overrides: { ftDistance: "max" } },
   { name: "--ft-distance mean", overrides: { ftDistance: "mean" } },
+  // Language models by the Euclidean ℓ_FT (resolveFtDistance), alone and with the scale-free angles.
+  { name: "--ft-distance auto", overrides: { ftDistance: "auto" } },
+  { name: "--ft-distance auto --sibling-geometry scale-free", overrides: { ftDistance: "auto", siblingGeometry: "scale-free" } },
   // λ = 0: no direction prior, so the edges are the distance's own minimum spanning tree — placement alone.
   { name: "--lambda 0", overrides: { lambda: 0 } },
   { name: "--lambda 0 --ft-distance max", overrides: { lambda: 0, ftDistance: "max" } },
