@@ -111,7 +111,7 @@ export function buildProgram(): Command {
         "--pair-decay <mode>",
         "add the weight-decay signature to the pair evidence: embedding rows rescaled by one factor < 1 (no gradient, weight decay) point parent to child",
       )
-        .choices(["on", "off"])
+        .choices(["on", "off", "exact"])
         .default(DEFAULTS.pairDecay),
     )
     .addOption(

@@ -13,6 +13,7 @@
  * is within it, or below RESCALE_TOLERANCE of the change (the rounding of many small f32 steps).
  */
 import type { Dtype } from "../types.ts";
+import { encodeBf16, encodeF16, f16ToF32Table } from "../io/dtype.ts";
 
 /** Residual allowed beyond storage rounding, as a share of the change's square (many steps' f32 arithmetic). */
 export const RESCALE_TOLERANCE = 0.01;
@@ -52,28 +53,36 @@ export function decayVotes(a: Float32Array | Float64Array, b: Float32Array | Flo
   let shrink = 0;
   let grow = 0;
   for (let row = 0; row < rows; row++) {
-    const start = row * cols;
-    let aa = 0;
-    let ab = 0;
-    let change = 0;
-    let rounding = 0;
-    for (let k = start; k < start + cols; k++) {
-      const x = a[k]!;
-      const y = b[k]!;
-      aa += x * x;
-      ab += x * y;
-      change += (y - x) * (y - x);
-      rounding += (ulpSquared(x, bits) + ulpSquared(y, bits)) / 12;
-    }
-    if (!(aa > 0) || change <= CHANGE_SLACK * rounding) continue;
-    const scale = ab / aa;
-    let residual = 0;
-    for (let k = start; k < start + cols; k++) residual += (b[k]! - scale * a[k]!) ** 2;
-    if (residual > ROUNDING_SLACK * rounding + RESCALE_TOLERANCE * change) continue;
+    const scale = rescaleFit(a, b, row * cols, cols, bits);
+    if (scale === undefined) continue;
     if (scale < 1) shrink++;
     else if (scale > 1) grow++;
   }
   return { shrink, grow };
+}
+
+/**
+ * ĉ of one row when b's row is a rescale of a's (changed beyond storage rounding, residual within
+ * it or within RESCALE_TOLERANCE of the change), else undefined.
+ */
+function rescaleFit(a: Float32Array | Float64Array, b: Float32Array | Float64Array, start: number, cols: number, bits: number): number | undefined {
+  let aa = 0;
+  let ab = 0;
+  let change = 0;
+  let rounding = 0;
+  for (let k = start; k < start + cols; k++) {
+    const x = a[k]!;
+    const y = b[k]!;
+    aa += x * x;
+    ab += x * y;
+    change += (y - x) * (y - x);
+    rounding += (ulpSquared(x, bits) + ulpSquared(y, bits)) / 12;
+  }
+  if (!(aa > 0) || change <= CHANGE_SLACK * rounding) return undefined;
+  const scale = ab / aa;
+  let residual = 0;
+  for (let k = start; k < start + cols; k++) residual += (b[k]! - scale * a[k]!) ** 2;
+  return residual > ROUNDING_SLACK * rounding + RESCALE_TOLERANCE * change ? undefined : scale;
 }
 
 /** The sign test's z: positive when a is the parent (its rows shrank into b's); 0 without votes. */
@@ -81,3 +90,83 @@ export function decayZ(votes: DecayVotes): number {
   const total = votes.shrink + votes.grow;
   return total === 0 ? 0 : (votes.shrink - votes.grow) / Math.sqrt(total);
 }
+
+/** Elements of a child's rescaled rows (c < 1, as decayVotes counts them) and how many of them round(ĉ·parent) reproduces exactly. */
+export interface Reproduction {
+  readonly elements: number;
+  readonly exact: number;
+}
+
+/** `value` rounded to the storage of `dtype` (F32 and wider: to f32). */
+function roundTo(dtype: Dtype): (value: number) => number {
+  if (dtype === "BF16") {
+    const bits = new Uint32Array(1);
+    const view = new Float32Array(bits.buffer);
+    return (value) => {
+      bits[0] = encodeBf16(value) << 16;
+      return view[0]!;
+    };
+  }
+  if (dtype === "F16") {
+    const table = f16ToF32Table();
+    return (value) => table[encodeF16(value)]!;
+  }
+  return Math.fround;
+}
+
+/**
+ * How exactly `parent`'s rows reproduce `child`'s weight-decayed ones: a fine-tune starts from its
+ * parent's stored weights, so a row without gradient is stored as round(c · the parent's stored row)
+ * — exactly, element for element. A sibling or grandparent holds the same row rescaled by another
+ * factor and rounded once more on the way, so it reproduces fewer elements (Llama-like, bf16:
+ * 0.96 from the true parent, 0.84 from the sibling the code branch was hung under). Rows counted
+ * as decayVotes counts a shrinking vote.
+ */
+export function reproduction(parent: Float32Array | Float64Array, child: Float32Array | Float64Array, cols: number, dtype: Dtype): Reproduction {
+  const bits = mantissaBits(dtype) ?? 23;
+  const round = roundTo(dtype);
+  const rows = Math.floor(Math.min(parent.length, child.length) / cols);
+  let elements = 0;
+  let exact = 0;
+  for (let row = 0; row < rows; row++) {
+    const start = row * cols;
+    const fit = rescaleFit(parent, child, start, cols, bits);
+    if (fit === undefined || !(fit < 1)) continue;
+    for (let k = start; k < start + cols; k++) {
+      elements++;
+      if (round(fit * parent[k]!) === child[k]) exact++;
+    }
+  }
+  return { elements, exact };
+}
+
+/**
+ * Pairs p → c that another model q reproduces c's rescaled rows more exactly than p by more than
+ * REPRODUCTION_Z standard errors (a two-proportion z over their elements): p is not c's parent.
+ * `of(p, c)` is reproduction(p's rows, c's rows); k×k, 1 = ruled out.
+ */
+export function notReproducingParents(k: number, of: (parent: number, child: number) => Reproduction): Uint8Array {
+  const out = new Uint8Array(k * k);
+  for (let c = 0; c < k; c++) {
+    const shares = Array.from({ length: k }, (_, p) => (p === c ? undefined : of(p, c)));
+    for (let p = 0; p < k; p++) {
+      const mine = shares[p];
+      if (!mine || mine.elements === 0) continue;
+      for (const other of shares) {
+        if (!other || other === mine || other.elements === 0) continue;
+        const a = mine.exact / mine.elements;
+        const b = other.exact / other.elements;
+        const pooled = (mine.exact + other.exact) / (mine.elements + other.elements);
+        const se = Math.sqrt(pooled * (1 - pooled) * (1 / mine.elements + 1 / other.elements));
+        if (se > 0 && (b - a) / se > REPRODUCTION_Z) {
+          out[p * k + c] = 1;
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Standard errors by which another candidate must reproduce a child's rows better to rule a parent out. */
+export const REPRODUCTION_Z = 5;

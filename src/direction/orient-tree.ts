@@ -87,8 +87,12 @@ export function orientTree(input: OrientInput): Oriented {
   const stages = kept.map((member) => (rules.first.anyStage ? "specialization" : member.stage));
   const anyStage = rules.first.anyStage && kept.some((member) => member.stage === "auto");
   const rankRule = input.rankMask ? rules.rankPairs : undefined;
+  // --pair-decay exact: a model whose stored rows reproduce a child's weight-decayed rows less exactly than another's is not its parent.
+  const notParent =
+    (options.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay) === "exact" && given && isPairRule(given) ? input.pairLayers?.notParent : undefined;
   const { forbidden, siblingPairs } = placementRules({
     ...input,
+    forbidden: notParent?.includes(1) ? (input.forbidden ? notParent.map((x, at) => x | input.forbidden![at]!) : notParent) : input.forbidden,
     k: kept.length,
     rankDistance: input.choice === "lora" ? distance : undefined,
     parentOnly: options.siblingAngles === "parent",
@@ -124,7 +128,7 @@ export function orientTree(input: OrientInput): Oriented {
     const layers =
       kept.length < 2 ? { size: kept.length, layersOf: () => [] } : (input.pairLayers ?? bug(`orientTree: pair rule ${rule.name} without the pairs' evidence`));
     const ruleZ = pairEvidenceMatrix(rule.form, kept.length, layers.layersOf);
-    const decay = (options.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay) === "on" ? layers.decayOf : undefined;
+    const decay = (options.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay) !== "off" ? layers.decayOf : undefined;
     const z = decay ? withDecay(ruleZ, kept.length, decay) : ruleZ;
     const scores = parentEvidence(z, kept.length);
     // Members outside the arborescence (storage twins) have no pairs compared: 0, no evidence either way.

@@ -13,7 +13,7 @@ import type { LayerJob } from "../recover/layer-pass.ts";
 import { readTensor } from "../io/read-safetensors.ts";
 import { pairLayerEvidence, type PairLayerEvidence } from "./pair-evidence.ts";
 import { readsLayer, type RuleLayers } from "./statistic-rule.ts";
-import { decayVotes, decayZ } from "./decay-signature.ts";
+import { decayVotes, decayZ, notReproducingParents, reproduction } from "./decay-signature.ts";
 import type { TensorInfo } from "../types.ts";
 import { classifyLayer } from "../layers/classify-layer.ts";
 
@@ -35,6 +35,8 @@ export interface PairLayers {
   readonly layersOf: (i: number, j: number) => readonly (PairLayerEvidence | undefined)[];
   /** With `--pair-decay on`: the weight-decay sign test's z of pair (i, j), i < j, computed with i as a (decay-signature.ts). */
   readonly decayOf?: (i: number, j: number) => number;
+  /** With `--pair-decay exact`: k×k, 1 where another member reproduces j's weight-decayed rows more exactly than i (notReproducingParents). */
+  readonly notParent?: Uint8Array;
 }
 
 /** Values of an embedding matrix the decay signature reads at most (its first whole rows): 2²², 16 MB of f32 per model. */
@@ -53,7 +55,7 @@ export function embeddingTensor(tensors: readonly TensorInfo[]): TensorInfo | un
 export async function readDecayEvidence(
   tensors: readonly (TensorInfo | undefined)[],
   read: (tensor: TensorInfo, count: number) => Promise<Float32Array | Float64Array> = (tensor, count) => readTensor(tensor, undefined, { count }),
-): Promise<((i: number, j: number) => number) | undefined> {
+): Promise<{ readonly decayOf: (i: number, j: number) => number; readonly notParent: Uint8Array } | undefined> {
   const first = tensors[0];
   if (first?.shape.length !== 2 || tensors.some((t) => t?.shape.join() !== first.shape.join())) return undefined;
   const cols = first.shape[1]!;
@@ -62,7 +64,8 @@ export async function readDecayEvidence(
   const k = tensors.length;
   const z = new Float64Array((k * (k - 1)) / 2);
   for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) z[pairIndex(i, j, k)] = decayZ(decayVotes(values[i]!, values[j]!, cols, first.dtype));
-  return (i, j) => z[pairIndex(i, j, k)]!;
+  const notParent = notReproducingParents(k, (parent, child) => reproduction(values[parent]!, values[child]!, cols, first.dtype));
+  return { decayOf: (i, j) => z[pairIndex(i, j, k)]!, notParent };
 }
 
 /** Index of unordered pair (i, j), i < j, among k members: pairs listed row by row. */

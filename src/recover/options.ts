@@ -69,8 +69,10 @@ export interface RecoverOptions {
   /**
    * Add the weight-decay signature to a pair rule's evidence (src/direction/decay-signature.ts): embedding rows that
    * got no gradient are rescaled by exactly one factor < 1 from parent to child under AdamW's or SGD's weight decay.
+   * "exact" also rules out a parent whose stored rows reproduce a child's decayed rows (round(c · parent), element for
+   * element) significantly less exactly than another model's.
    */
-  readonly pairDecay: "on" | "off";
+  readonly pairDecay: "on" | "off" | "exact";
   /**
    * Which of several equally cheap arborescences (differing in which end of a root path holds
    * the one edge against the trend) is kept: the solver's pick, or "score", the one rooted at

@@ -141,7 +141,7 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
             pairRule.layers,
             kept.map((member) => member.index),
           )),
-          decayOf: options.pairDecay === "on" ? await readDecayEvidence(kept.map((member) => embeddingTensor(member.model.tensors))) : undefined,
+          ...(options.pairDecay !== "off" ? await readDecayEvidence(kept.map((member) => embeddingTensor(member.model.tensors))) : undefined),
         }
       : undefined;
   const orient = (active: readonly DetectedMerge[], cut: readonly (readonly [number, number])[]) =>

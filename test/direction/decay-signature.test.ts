@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { decayVotes, decayZ, RESCALE_TOLERANCE } from "../../src/direction/decay-signature.ts";
+import { decayVotes, decayZ, notReproducingParents, RESCALE_TOLERANCE, REPRODUCTION_Z, reproduction } from "../../src/direction/decay-signature.ts";
 import { decodeTensorBytes, encodeTensorValues } from "../../src/io/dtype.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 
@@ -57,5 +57,27 @@ describe("decayZ", () => {
     expect(decayZ({ shrink: 16, grow: 0 })).toBe(4);
     expect(decayZ({ shrink: 5, grow: 20 })).toBe(-3);
     expect(decayZ({ shrink: 0, grow: 0 })).toBe(0);
+  });
+});
+
+describe("reproduction and notReproducingParents", () => {
+  test("a child's decayed rows are round(c · its parent's stored rows) exactly; a sibling's rows, rescaled and rounded on their own, reproduce fewer", () => {
+    const rows = 40;
+    const base = bf16(makeGaussian(rows * COLS, 21).map((v) => 0.02 * v));
+    // The sibling (c 0.97) and the child (c 0.8) each start from the base's stored bf16 weights.
+    const sibling = bf16(Float64Array.from(base, (v) => 0.97 * v));
+    const child = bf16(Float64Array.from(base, (v) => 0.8 * v));
+    const fromBase = reproduction(base, child, COLS, "BF16");
+    const fromSibling = reproduction(sibling, child, COLS, "BF16");
+    expect(fromBase.elements).toBe(rows * COLS);
+    expect(fromBase.exact / fromBase.elements).toBeGreaterThan(0.9);
+    expect(fromSibling.exact / fromSibling.elements).toBeLessThan(fromBase.exact / fromBase.elements - 0.05);
+    // Models 0 base, 1 sibling, 2 child: sibling → child is ruled out, base → child is not; growth (child → base) has no rows.
+    const models = [base, sibling, child];
+    const out = notReproducingParents(3, (p, c) => reproduction(models[p]!, models[c]!, COLS, "BF16"));
+    expect(out[1 * 3 + 2]).toBe(1);
+    expect(out[0 * 3 + 2]).toBe(0);
+    expect(out[2 * 3 + 0]).toBe(0);
+    expect(REPRODUCTION_Z).toBeGreaterThan(3);
   });
 });

@@ -67,9 +67,9 @@ describe("readDecayEvidence", () => {
       },
     );
     expect(reads.sort()).toEqual(["e0:32", "e1:32", "e2:32"]);
-    expect(decay!(0, 1)).toBeCloseTo(Math.sqrt(8), 12);
-    expect(decay!(0, 2)).toBeCloseTo(Math.sqrt(8), 12);
-    expect(decay!(1, 2)).toBeCloseTo(Math.sqrt(8), 12);
+    expect(decay!.decayOf(0, 1)).toBeCloseTo(Math.sqrt(8), 12);
+    expect(decay!.decayOf(0, 2)).toBeCloseTo(Math.sqrt(8), 12);
+    expect(decay!.decayOf(1, 2)).toBeCloseTo(Math.sqrt(8), 12);
   });
 
   test("no evidence when a member has no embedding or the shapes differ", async () => {

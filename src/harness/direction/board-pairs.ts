@@ -12,7 +12,7 @@ import type { ArtifactStore } from "../artifact-store.ts";
 import { fileIdentity } from "../../io/file-identity.ts";
 
 /** Bump when what the pair evidence holds or how it is computed changes. */
-export const BOARD_PAIRS_VERSION = 4;
+export const BOARD_PAIRS_VERSION = 5;
 
 /** Per unordered pair (pairIndex order), per score layer: the evidence's fields in FIELDS order, or null (a constant layer). */
 export interface BoardPairs {
@@ -20,6 +20,8 @@ export interface BoardPairs {
   readonly pairs: readonly (readonly (readonly number[] | null)[])[];
   /** Per unordered pair, the weight-decay sign test's z (decay-signature.ts), for models with an embedding matrix; absent otherwise. */
   readonly decay?: readonly number[];
+  /** k×k, 1 where another model reproduces the child's weight-decayed rows more exactly (decay-signature.ts); absent without decay votes. */
+  readonly notParent?: readonly number[];
 }
 
 /** Evidence → a row of numbers (JSON-friendly) and back. */
@@ -71,6 +73,7 @@ export function boardPairLayers(board: BoardPairs): PairLayers {
     size: board.size,
     layersOf: (i, j) => decoded[pairIndex(i, j, board.size)]!,
     ...(decay ? { decayOf: (i: number, j: number) => decay[pairIndex(i, j, board.size)]! } : {}),
+    ...(board.notParent ? { notParent: Uint8Array.from(board.notParent) } : {}),
   };
 }
 
@@ -87,11 +90,12 @@ export async function boardPairs(benchmark: string, root: string, models: readon
     const pairs: (number[] | null)[][] = [];
     for (let i = 0; i < models.length; i++)
       for (let j = i + 1; j < models.length; j++) pairs[pairIndex(i, j, models.length)] = layers.layersOf(i, j).map(encode);
-    const decayOf = await readDecayEvidence(models.map((model) => embeddingTensor(model.tensors)));
-    const decay = decayOf && Array.from({ length: pairs.length }, (_, at) => at).map(() => 0);
-    if (decayOf && decay)
-      for (let i = 0; i < models.length; i++) for (let j = i + 1; j < models.length; j++) decay[pairIndex(i, j, models.length)] = decayOf(i, j);
-    return { size: models.length, pairs, ...(decay ? { decay } : {}) };
+    const evidence = await readDecayEvidence(models.map((model) => embeddingTensor(model.tensors)));
+    const decay = evidence && Array.from({ length: pairs.length }, () => 0);
+    if (evidence && decay)
+      for (let i = 0; i < models.length; i++) for (let j = i + 1; j < models.length; j++) decay[pairIndex(i, j, models.length)] = evidence.decayOf(i, j);
+    const notParent = evidence ? Array.from(evidence.notParent) : undefined;
+    return { size: models.length, pairs, ...(decay ? { decay } : {}), ...(notParent ? { notParent } : {}) };
   });
   return artifact.value;
 }
