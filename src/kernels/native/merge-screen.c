@@ -8,6 +8,7 @@
  *
  * Compiled into the same library as weight-kernels.c (build-native.ts), with the same flags.
  */
+#include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -214,6 +215,77 @@ static double screen_residual(const screen_table *t, int32_t layers, const int32
   return sqrt(total);
 }
 
+/* js_max for four lanes: NaN wins, on equal values the one without the sign bit (+0 above −0), else the larger. */
+static inline __m256d js_max4(__m256d a, __m256d b) {
+  const __m256d larger = _mm256_blendv_pd(b, a, _mm256_cmp_pd(a, b, _CMP_GT_OQ));
+  /* Equal: signbit(a) ? b : a — blendv picks by the sign bit of its mask, here a itself. */
+  const __m256d tie = _mm256_blendv_pd(a, b, a);
+  const __m256d either = _mm256_blendv_pd(larger, tie, _mm256_cmp_pd(a, b, _CMP_EQ_OQ));
+  return _mm256_blendv_pd(either, _mm256_set1_pd(NAN), _mm256_cmp_pd(a, b, _CMP_UNORD_Q));
+}
+
+/* The most regressors screen_residual4 takes (MAX_PARENTS of detect-merges.ts), and the most candidates a search lays out for it. */
+#define SCREEN_LANES_SET 4
+#define SCREEN_LANES_CANDIDATES 64
+
+/*
+ * screen_residual for four trial sets at once, chosen[0 … size − 1] and then at[q], one set per
+ * lane (size + 1 ≤ SCREEN_LANES_SET): each lane's operations are screen_residual's —
+ * solve_symmetric's Cholesky, ridge, js_max and substitutions in the same order, nothing fused —
+ * so each lane's residual is its set's. A step's trials are independent, so their chains of
+ * square roots and divisions run side by side instead of one after the other.
+ */
+static void screen_residual4(const screen_table *t, int32_t layers, const int32_t *chosen, int32_t size, const int32_t at[4], double out[4]) {
+  const int32_t m = t->m, count = size + 1;
+  const __m256d zero = _mm256_setzero_pd();
+  __m256d total = zero;
+  for (int32_t l = 0; l < layers; l++) {
+    const double *g = t->gram + (int64_t)l * m * m, *r = t->right + (int64_t)l * m;
+    __m256d gram[SCREEN_LANES_SET * SCREEN_LANES_SET], right[SCREEN_LANES_SET], lower[SCREEN_LANES_SET * SCREEN_LANES_SET], z[SCREEN_LANES_SET],
+        x[SCREEN_LANES_SET];
+    for (int32_t i = 0; i < count; i++) {
+      right[i] = i < size ? _mm256_set1_pd(r[chosen[i]]) : _mm256_set_pd(r[at[3]], r[at[2]], r[at[1]], r[at[0]]);
+      for (int32_t j = 0; j < count; j++) {
+        if (i < size && j < size)
+          gram[i * count + j] = _mm256_set1_pd(g[chosen[i] * m + chosen[j]]);
+        else if (i < size)
+          gram[i * count + j] = _mm256_set_pd(g[chosen[i] * m + at[3]], g[chosen[i] * m + at[2]], g[chosen[i] * m + at[1]], g[chosen[i] * m + at[0]]);
+        else if (j < size)
+          gram[i * count + j] = _mm256_set_pd(g[at[3] * m + chosen[j]], g[at[2] * m + chosen[j]], g[at[1] * m + chosen[j]], g[at[0] * m + chosen[j]]);
+        else
+          gram[i * count + j] = _mm256_set_pd(g[at[3] * m + at[3]], g[at[2] * m + at[2]], g[at[1] * m + at[1]], g[at[0] * m + at[0]]);
+      }
+    }
+    /* solve_symmetric, lane by lane. */
+    __m256d trace = zero;
+    for (int32_t a = 0; a < count; a++) trace = _mm256_add_pd(trace, gram[a * count + a]);
+    const __m256d mean = _mm256_div_pd(trace, _mm256_set1_pd(count));
+    /* (mean != 0 && mean == mean) ? mean : 1 — ordered and not equal to 0. */
+    const __m256d ridge = _mm256_mul_pd(_mm256_set1_pd(1e-12), _mm256_blendv_pd(_mm256_set1_pd(1), mean, _mm256_cmp_pd(mean, zero, _CMP_NEQ_OQ)));
+    for (int32_t a = 0; a < count; a++) {
+      for (int32_t b = 0; b <= a; b++) {
+        __m256d sum = _mm256_add_pd(gram[a * count + b], a == b ? ridge : zero);
+        for (int32_t c = 0; c < b; c++) sum = _mm256_sub_pd(sum, _mm256_mul_pd(lower[a * count + c], lower[b * count + c]));
+        lower[a * count + b] = a == b ? _mm256_sqrt_pd(js_max4(sum, ridge)) : _mm256_div_pd(sum, lower[b * count + b]);
+      }
+    }
+    for (int32_t a = 0; a < count; a++) {
+      __m256d sum = right[a];
+      for (int32_t c = 0; c < a; c++) sum = _mm256_sub_pd(sum, _mm256_mul_pd(lower[a * count + c], z[c]));
+      z[a] = _mm256_div_pd(sum, lower[a * count + a]);
+    }
+    for (int32_t a = count - 1; a >= 0; a--) {
+      __m256d sum = z[a];
+      for (int32_t c = a + 1; c < count; c++) sum = _mm256_sub_pd(sum, _mm256_mul_pd(lower[c * count + a], x[c]));
+      x[a] = _mm256_div_pd(sum, lower[a * count + a]);
+    }
+    __m256d explained = zero;
+    for (int32_t a = 0; a < count; a++) explained = _mm256_add_pd(explained, _mm256_mul_pd(x[a], right[a]));
+    total = _mm256_add_pd(total, js_max4(zero, _mm256_sub_pd(_mm256_set1_pd(t->target[l]), explained)));
+  }
+  _mm256_storeu_pd(out, _mm256_sqrt_pd(total));
+}
+
 static int32_t screen_search(screen_table *t, int32_t layers, double slack, double nearer, int32_t nearer_known, int32_t max_parents,
                              double min_step_gain, double merge_residual);
 
@@ -255,13 +327,34 @@ static int32_t screen_search(screen_table *t, int32_t layers, double slack, doub
   while (size < max_parents) {
     int32_t best = -1;
     double best_residual = 0;
-    for (int32_t at = 1; at < m; at++) {
-      int taken = 0;
-      for (int32_t i = 0; i < size; i++) taken |= chosen[i] == at;
-      if (taken) continue;
-      chosen[size] = at;
-      const double trial = screen_residual(t, layers, chosen, size + 1);
-      if (best < 0 || trial < best_residual) best = at, best_residual = trial;
+    if (size + 1 <= SCREEN_LANES_SET && m <= SCREEN_LANES_CANDIDATES) {
+      /* The step's trials four at a time (screen_residual4), then the same choice, in candidate order. */
+      int32_t candidates[SCREEN_LANES_CANDIDATES];
+      double trials[SCREEN_LANES_CANDIDATES];
+      int32_t n = 0;
+      for (int32_t at = 1; at < m; at++) {
+        int taken = 0;
+        for (int32_t i = 0; i < size; i++) taken |= chosen[i] == at;
+        if (!taken) candidates[n++] = at;
+      }
+      for (int32_t q = 0; q < n; q += 4) {
+        /* Lanes past the last candidate repeat it; their residuals are not read. */
+        const int32_t four[4] = {candidates[q], candidates[q + 1 < n ? q + 1 : n - 1], candidates[q + 2 < n ? q + 2 : n - 1], candidates[q + 3 < n ? q + 3 : n - 1]};
+        double residuals[4];
+        screen_residual4(t, layers, chosen, size, four, residuals);
+        for (int32_t k = 0; k < 4 && q + k < n; k++) trials[q + k] = residuals[k];
+      }
+      for (int32_t q = 0; q < n; q++)
+        if (best < 0 || trials[q] < best_residual) best = candidates[q], best_residual = trials[q];
+    } else {
+      for (int32_t at = 1; at < m; at++) {
+        int taken = 0;
+        for (int32_t i = 0; i < size; i++) taken |= chosen[i] == at;
+        if (taken) continue;
+        chosen[size] = at;
+        const double trial = screen_residual(t, layers, chosen, size + 1);
+        if (best < 0 || trial < best_residual) best = at, best_residual = trial;
+      }
     }
     if (best < 0 || best_residual > (1 - min_step_gain) * (1 + slack) * residual) return 0;
     chosen[size++] = best;
