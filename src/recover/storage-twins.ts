@@ -105,6 +105,10 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
   const meanDistance = (a: number, b: number) => layers.reduce((sum, l) => sum + pass[l]!.meanAbsDiff[a * n + b]!, 0);
   const bitsOf = (m: number, l: number) => storedBits(jobs[l]!.tensors[m]!);
   const modelBits = (m: number) => Math.min(...layers.map((l) => bitsOf(m, l)));
+  // Copies alike in their coarsest layer (Q4_K_M beside Q4_K_S: Q6_K in some layers, the rest byte-identical) are
+  // ordered by their mean bits over the distance layers; else neither hangs under the other and they read as fine-tunes.
+  const meanBits = (m: number) => layers.reduce((sum, l) => sum + bitsOf(m, l), 0) / layers.length;
+  const finer = (a: number, b: number) => modelBits(a) > modelBits(b) || (modelBits(a) === modelBits(b) && meanBits(a) > meanBits(b));
   const within = (copy: number, other: number, slack: (l: number) => number) =>
     layers.every((l) => pass[l]!.maxAbsDiff[copy * n + other]! <= slack(l) * largestOf(l, copy, other));
   const nearestOf = (i: number, admits: (j: number) => boolean) => {
@@ -120,7 +124,7 @@ export function storageTwins(members: readonly number[], jobs: readonly LayerJob
     const parent = nearestOf(i, (j) => {
       const other = members[j]!;
       if (!quantized[j]) return grid(other) === 0 && within(copy, other, (l) => ggufRounding(bitsOf(copy, l)));
-      return modelBits(other) > modelBits(copy) && within(copy, other, (l) => ggufRounding(bitsOf(copy, l)) + ggufRounding(bitsOf(other, l)));
+      return finer(other, copy) && within(copy, other, (l) => ggufRounding(bitsOf(copy, l)) + ggufRounding(bitsOf(other, l)));
     });
     if (parent >= 0) [copyOf[i], certain[i]] = [parent, 1];
   }

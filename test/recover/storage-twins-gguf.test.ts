@@ -16,11 +16,11 @@ import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 const dir = temporaryFolder("mother-gguf-twins-");
 
-/** Writes model `id` of `folder` as a GGUF of `type` in the model folder `copyId`. */
-async function ggufCopy(folder: string, id: string, copyId: string, type: GgmlType): Promise<void> {
+/** Writes model `id` of `folder` as a GGUF of `type` in the model folder `copyId` (`typeOf`: other types by GGUF name). */
+async function ggufCopy(folder: string, id: string, copyId: string, type: GgmlType, typeOf?: (name: string) => GgmlType | undefined): Promise<void> {
   const tensors = await openSafetensorsFile(join(folder, id, "model.safetensors"));
   const hf = await Promise.all(tensors.map(async (t) => ({ name: t.name, shape: t.shape, data: await readTensor(t) })));
-  await writeGgufFromHf(join(folder, copyId, `${copyId}.gguf`), hf, { type, headCount: 4 });
+  await writeGgufFromHf(join(folder, copyId, `${copyId}.gguf`), hf, { type, headCount: 4, typeOf });
 }
 
 describe("GGUF copies", () => {
@@ -82,6 +82,19 @@ describe("GGUF copies", () => {
     expect(parentOf.get("h-c1-q6k")).toMatchObject({ parent: "h-c1-q8", type: "quantized" });
     expect(parentOf.get("h-c1-q4k")).toMatchObject({ parent: "h-c1-q8", type: "quantized" });
     expect(parentOf.get("h-c1-q8")).toMatchObject({ parent: "h", type: "finetune" });
+  }, 60_000);
+
+  test("an _M copy (Q6_K value projections) beside an _S copy (all Q4_K) of an absent source: S hangs under M", async () => {
+    const folder = join(dir, "mixes");
+    await writeSyntheticTrees(folder, [{ root: "m", children: 2, grandchildren: 0 }], { mode: "ft", seed: 45, hidden: 256, blocks: 1 });
+    await ggufCopy(folder, "m-c1", "m-c1-q4ks", "Q4_K");
+    await ggufCopy(folder, "m-c1", "m-c1-q4km", "Q4_K", (name) => (name.includes("attention.value") ? "Q6_K" : undefined));
+    await rm(join(folder, "m-c1"), { recursive: true });
+    const result = await recover([folder], { trees: 1 });
+    const parentOf = new Map(result.graph.edges.map((e) => [e.child, e]));
+    // Both copies' coarsest layers are Q4_K; M's mean bits are higher, so S is its quantized copy, not a fine-tune of it.
+    expect(parentOf.get("m-c1-q4ks")).toMatchObject({ parent: "m-c1-q4km", type: "quantized" });
+    expect(parentOf.get("m-c1-q4km")).toMatchObject({ parent: "m", type: "finetune" });
   }, 60_000);
 
   test("a GGUF copy whose source is absent is a model of its own", async () => {

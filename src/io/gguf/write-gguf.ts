@@ -150,6 +150,8 @@ export interface HfTensor {
 export interface GgufConversion {
   /** The type of 2-D weights (1-D tensors stay F32, as llama.cpp keeps norms). */
   readonly type: GgmlType;
+  /** Another type for some 2-D weights, by GGUF name (llama-quantize's _M mixes: Q6_K for `attn_v` and `ffn_down` in a Q4_K file). */
+  readonly typeOf?: (name: string) => GgmlType | undefined;
   /** Attention heads (Q rows are permuted in this many heads). */
   readonly headCount: number;
   /** Key/value heads (K rows; default headCount). */
@@ -183,7 +185,7 @@ export async function writeGgufFromHf(file: string, tensors: readonly HfTensor[]
     if (architecture === "llama" && /\.attn_[qk]\.(weight|bias)$/.test(name)) {
       data = toRotaryOrder(data, rows, cols, name.includes("attn_q") ? conversion.headCount : headCountKv);
     }
-    const type = tensor.shape.length === 1 ? "F32" : typeForRow(conversion.type, tensor.shape[tensor.shape.length - 1]!);
+    const type = tensor.shape.length === 1 ? "F32" : typeForRow(conversion.typeOf?.(name) ?? conversion.type, tensor.shape[tensor.shape.length - 1]!);
     return { name, shape: tensor.shape, type, data };
   });
   const metadata: Record<string, GgufWriteValue> = {
