@@ -7,6 +7,10 @@ names them, so the saved checkpoints read like hub releases:
   embedding, not saved: Qwen2-0.5B, Llama 3.2 1B) and `dropout` (attention and residual
   dropout); absent keys give the plain Llama of sets 0–3, module for module and init draw
   for init draw;
+- gemma / olmo: the same module tree with Gemma's changes (RMSNorm scaled by 1 + w with w
+  initialised to 0, a GELU-gated MLP (GeGLU), embeddings × √dim) or OLMo's (LayerNorm with
+  no parameters at all: the checkpoint has no norm tensors);
+- phi / gpt_neox / falcon: parallel attention and MLP blocks (lm_parallel.py);
 - gpt2: GPT2LMHeadModel (LayerNorm, learned positions, Conv1D c_attn/c_proj/c_fc with
   [in, out] weights and biases, GELU, lm_head tied to wte and not saved), names
   transformer.h.N.attn.c_attn.weight ….
@@ -21,6 +25,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "foreign-trees"))
 from train_tree import LoraLinear  # peft's LoRA Linear, shared with the ViT trees
+from lm_parallel import PARALLEL, ParallelForCausalLM, parallel_config  # noqa: E402
 
 
 def _dropout(x, p, training):
@@ -36,6 +41,34 @@ class RMSNorm(nn.Module):
 
     def forward(self, x):
         return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
+
+
+class GemmaRMSNorm(nn.Module):
+    """Gemma's RMSNorm: the scale is 1 + w, w initialised to 0 (what the checkpoint stores)."""
+
+    def __init__(self, dim, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(dim))
+        self.eps = eps
+
+    def forward(self, x):
+        return (1 + self.weight) * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
+
+
+class NonParametricLayerNorm(nn.Module):
+    """OLMo's layer norm: no weight, no bias (nothing saved)."""
+
+    def __init__(self, dim, eps):
+        super().__init__()
+        self.dim, self.eps = dim, eps
+
+    def forward(self, x):
+        return F.layer_norm(x, (self.dim,), eps=self.eps)
+
+
+def norm_of(c):
+    """The block norm of a Llama-shaped variant (c["variant"] set by build)."""
+    return {"gemma": GemmaRMSNorm, "olmo": NonParametricLayerNorm}.get(c.get("variant"), RMSNorm)
 
 
 def rotate_half(x):
@@ -82,17 +115,18 @@ class LlamaMLP(nn.Module):
         self.up_proj = nn.Linear(c["dim"], c["mlp"], bias=False)
         self.down_proj = nn.Linear(c["mlp"], c["dim"], bias=False)
         self.dropout = c.get("dropout", 0.0)
+        self.act = (lambda y: F.gelu(y, approximate="tanh")) if c.get("variant") == "gemma" else F.silu  # GeGLU (Gemma) or SwiGLU
 
     def forward(self, x):
-        return _dropout(self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x)), self.dropout, self.training)
+        return _dropout(self.down_proj(self.act(self.gate_proj(x)) * self.up_proj(x)), self.dropout, self.training)
 
 
 class LlamaBlock(nn.Module):
     def __init__(self, c):
         super().__init__()
-        self.input_layernorm = RMSNorm(c["dim"], c["eps"])
+        self.input_layernorm = norm_of(c)(c["dim"], c["eps"])
         self.self_attn = LlamaAttention(c)
-        self.post_attention_layernorm = RMSNorm(c["dim"], c["eps"])
+        self.post_attention_layernorm = norm_of(c)(c["dim"], c["eps"])
         self.mlp = LlamaMLP(c)
 
     def forward(self, x, cos, sin):
@@ -105,7 +139,7 @@ class LlamaModel(nn.Module):
         super().__init__()
         self.embed_tokens = nn.Embedding(c["vocab"], c["dim"])
         self.layers = nn.ModuleList(LlamaBlock(c) for _ in range(c["depth"]))
-        self.norm = RMSNorm(c["dim"], c["eps"])
+        self.norm = norm_of(c)(c["dim"], c["eps"])
 
 
 class LlamaForCausalLM(nn.Module):
@@ -122,6 +156,8 @@ class LlamaForCausalLM(nn.Module):
         emb = torch.outer(torch.arange(ids.shape[1], dtype=torch.float32), inv).repeat(1, 2)
         cos, sin = emb.cos(), emb.sin()
         x = self.model.embed_tokens(ids)
+        if self.c.get("variant") == "gemma":  # Gemma scales the embeddings by √dim (the tied head reads them unscaled)
+            x = x * math.sqrt(self.c["dim"])
         for layer in self.model.layers:
             x = layer(x, cos, sin)
         h = self.model.norm(x)
@@ -193,23 +229,33 @@ class GPT2LMHeadModel(nn.Module):
         return t.ln_f(x) @ t.wte.weight.t()  # tied head
 
 
-LLAMA_LIKE = {"llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM", "qwen2": "Qwen2ForCausalLM"}
+LLAMA_LIKE = {
+    "llama": "LlamaForCausalLM",
+    "mistral": "MistralForCausalLM",
+    "qwen2": "Qwen2ForCausalLM",
+    "gemma": "GemmaForCausalLM",
+    "olmo": "OlmoForCausalLM",
+}
 
 
 def build(arch, c, init):
-    model = GPT2LMHeadModel(c) if arch == "gpt2" else LlamaForCausalLM(c)
+    if arch in PARALLEL:
+        model = ParallelForCausalLM(arch, c)
+    else:
+        # gemma and olmo are Llama's module tree with their norm/MLP/embedding changes; llama, mistral, qwen2 get no variant key.
+        model = GPT2LMHeadModel(c) if arch == "gpt2" else LlamaForCausalLM({**c, "variant": arch} if arch in ("gemma", "olmo") else c)
     if init == "hf":  # LlamaPreTrainedModel._init_weights: N(0, initializer_range) for Linear and Embedding, Linear biases 0
         for name, p in model.named_parameters():
             if p.dim() == 2:
                 nn.init.normal_(p, std=c["init_std"])
-            elif name.endswith(("q_proj.bias", "k_proj.bias", "v_proj.bias")):
+            elif name.endswith(("q_proj.bias", "k_proj.bias", "v_proj.bias")) or (arch in PARALLEL and name in model.linear_biases):
                 nn.init.zeros_(p)
     return model
 
 
 def tied(arch, c):
     """Whether the checkpoint has no lm_head (the head is the embedding)."""
-    return arch == "gpt2" or bool(c.get("tied"))
+    return arch in ("gpt2", "gemma", "falcon") or bool(c.get("tied"))
 
 
 def hf_config(arch, c, dtype):
@@ -221,7 +267,13 @@ def hf_config(arch, c, dtype):
                   "rope_theta": c["rope_theta"], "hidden_act": "silu", "tie_word_embeddings": bool(c.get("tied")), "torch_dtype": torch_dtype}
         if "dropout" in c:
             config["attention_dropout"] = c["dropout"]
+        if arch == "gemma":
+            config.update(hidden_act="gelu_pytorch_tanh", head_dim=c["dim"] // c["heads"], tie_word_embeddings=True)
+        if arch == "olmo":
+            config.update(attention_bias=False, clip_qkv=None)
         return config
+    if arch in PARALLEL:
+        return parallel_config(arch, c, torch_dtype)
     return {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": c["vocab"], "n_embd": c["dim"], "n_inner": c["mlp"],
             "n_layer": c["depth"], "n_head": c["heads"], "n_positions": c["context"], "layer_norm_epsilon": c["eps"],
             "activation_function": "gelu_new", "tie_word_embeddings": True, "torch_dtype": torch_dtype}

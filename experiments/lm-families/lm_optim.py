@@ -1,12 +1,14 @@
-"""Optimizers and learning-rate schedules of train_lm.py: torch.optim's own, and two torch 1.13
-does not ship, written here in torch as their papers define them (Lion; Adafactor).
+"""Optimizers and learning-rate schedules of train_lm.py: torch.optim's own, and three torch 1.13
+does not ship, written here in torch as their papers define them (Lion; Adafactor; LAMB).
 
 A job's `schedule` (absent: "cosine", what sets 0–3 used) is a LambdaLR factor of the peak:
 - cosine:       linear warmup, cosine to `floor` × peak at the last step (Llama 2);
 - linear:       linear warmup, linear decay to `floor` (transformers' get_linear_schedule_with_warmup);
 - constant:     linear warmup, then the peak (transformers' constant_with_warmup, common in SFT);
 - wsd:          warmup, stable at the peak, linear decay to `floor` over the last 20 % (MiniCPM's warmup-stable-decay);
-- inverse-sqrt: warmup, then peak × √(warmup / step) (the T5 / fairseq schedule).
+- inverse-sqrt: warmup, then peak × √(warmup / step) (the T5 / fairseq schedule);
+- cosine-restarts: warmup, then three equal cosine cycles from the peak to `floor`, each
+  restarting at the peak (SGDR, Loshchilov & Hutter 2017, T_mult 1).
 """
 import math
 
@@ -73,6 +75,33 @@ class Adafactor(torch.optim.Optimizer):
                 p.add_(update, alpha=-group["lr"])
 
 
+class Lamb(torch.optim.Optimizer):
+    """LAMB (You et al. 2020, Alg. 2): Adam's bias-corrected update plus decoupled weight decay,
+    scaled per tensor by the trust ratio ‖w‖ / ‖update‖ (1 where either norm is 0)."""
+
+    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if "m" not in state:
+                    state["step"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
+                state["step"] += 1
+                m, v, t = state["m"], state["v"], state["step"]
+                m.mul_(beta1).add_(p.grad, alpha=1 - beta1)
+                v.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
+                update = (m / (1 - beta1**t)) / ((v / (1 - beta2**t)).sqrt() + group["eps"]) + group["weight_decay"] * p
+                w_norm, u_norm = float(p.norm()), float(update.norm())
+                trust = w_norm / u_norm if w_norm > 0 and u_norm > 0 else 1.0
+                p.add_(update, alpha=-group["lr"] * trust)
+
+
 def schedule(kind, warmup, total, floor):
     """The LambdaLR factor of `kind` (see the module doc)."""
     def factor(step):
@@ -90,6 +119,9 @@ def schedule(kind, warmup, total, floor):
             return 1.0 if step < decay_from else floor + (1 - floor) * (total - step) / max(1, total - decay_from)
         if kind == "inverse-sqrt":
             return math.sqrt(warmup / (step + 1))
+        if kind == "cosine-restarts":
+            cycle = (progress * 3) % 1.0
+            return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * cycle))
         raise SystemExit(f"train_lm: unknown schedule {kind}")
     return factor
 
@@ -115,6 +147,8 @@ def make_optimizer(job, params):
         opt = Lion(params, lr=job["lr"], betas=(o.get("beta1", 0.9), o.get("beta2", 0.99)), weight_decay=o.get("wd", 0.0))
     elif o["kind"] == "adafactor":
         opt = Adafactor(params, lr=job["lr"], weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "lamb":
+        opt = Lamb(params, lr=job["lr"], betas=betas, weight_decay=o.get("wd", 0.0))
     else:
         raise SystemExit(f"train_lm: unknown optimizer {o['kind']}")
     factor = schedule(job.get("schedule", "cosine"), max(1, job["warmup"]), job["steps"], job["lr_floor"])

@@ -6,11 +6,14 @@ Qwen2-shaped variants of it, GPT-2), the optimizers and schedules in lm_optim.py
 Usage: /usr/bin/python3 train_lm.py --job job.json (written by src/harness/families/torch-lm-family.ts):
 {arch, config, init, dtype, batch, seed, steps, lr, warmup, lr_floor, optimizer: {kind, wd,
 beta1, beta2, clip, momentum, nesterov, alpha}, lora?: {rank, alpha, targets, dropout?}, corpus, eval_fraction, parent?, out,
-schedule?, label_smoothing?, autocast? ("bf16": forward under CPU bfloat16 autocast), accumulate? (micro-batches per step)}.
+schedule?, label_smoothing?, autocast? ("bf16": forward under CPU bfloat16 autocast), accumulate? (micro-batches per step),
+ema? (decay: the saved weights are an exponential moving average of the trained ones, started at the initial weights),
+dpo? ({beta}: a preference fine-tune by DPO against the frozen starting model)}.
 Keys marked ? are absent from the jobs of sets 0–3, whose runs stay as they were.
 Writes out/model.safetensors, out/config.json and out/result.json ({finalLoss, evals, msPerStep}).
 """
 import argparse
+import copy
 import json
 import math
 import os
@@ -46,6 +49,27 @@ def step_loss(model, x, y, job, vocab):
     return F.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1))
 
 
+def sequence_logp(model, x, y, start):
+    """Σ log p(y_t | x_≤t) over positions ≥ `start`, one number per row."""
+    logp = F.log_softmax(model(x).float(), dim=-1).gather(-1, y.unsqueeze(-1)).squeeze(-1)
+    return logp[:, start:].sum(-1)
+
+
+def dpo_loss(model, reference, job, tokens, generator, context):
+    """DPO (Rafailov et al. 2023, eq. 7) on synthetic preferences: the chosen sequence is a window of
+    the corpus, the rejected one shares its first half and continues with another window's second
+    half (a prompt answered off-topic); the reference is the model the fine-tune started from."""
+    x, y = windows(tokens, job["batch"], context, generator)
+    _, other = windows(tokens, job["batch"], context, generator)
+    half = context // 2
+    y_rejected = torch.cat((y[:, :half], other[:, half:]), dim=1)
+    x_rejected = torch.cat((x[:, :1], y_rejected[:, :-1]), dim=1)
+    with torch.no_grad():
+        ref_chosen, ref_rejected = sequence_logp(reference, x, y, half), sequence_logp(reference, x_rejected, y_rejected, half)
+    margin = (sequence_logp(model, x, y, half) - ref_chosen) - (sequence_logp(model, x_rejected, y_rejected, half) - ref_rejected)
+    return -F.logsigmoid(job["dpo"]["beta"] * margin).mean()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--job", required=True)
@@ -65,6 +89,10 @@ def main():
             raise SystemExit(f"train_lm: parent checkpoint does not fit (missing {missing}, unexpected {unexpected})")
     adapted = add_lora(model, job["lora"]) if job.get("lora") else None
     params = [p for p in model.parameters() if p.requires_grad]
+    if job.get("ema") and adapted:
+        raise SystemExit("train_lm: an EMA release averages full fine-tunes only")
+    reference = copy.deepcopy(model).eval() if job.get("dpo") else None
+    ema = [p.detach().clone() for p in params] if job.get("ema") else None
     opt, sched, clip = make_optimizer(job, params)
     generator = torch.Generator().manual_seed(job["seed"] + 1)
     model.train()
@@ -74,18 +102,29 @@ def main():
         opt.zero_grad(set_to_none=True)
         total = 0.0
         for _ in range(accumulate):
-            x, y = windows(train_tokens, job["batch"], c["context"], generator)
-            loss = step_loss(model, x, y, job, c["vocab"]) / accumulate
+            if reference is not None:
+                loss = dpo_loss(model, reference, job, train_tokens, generator, c["context"]) / accumulate
+            else:
+                x, y = windows(train_tokens, job["batch"], c["context"], generator)
+                loss = step_loss(model, x, y, job, c["vocab"]) / accumulate
             loss.backward()
             total += float(loss)
         if clip:
             torch.nn.utils.clip_grad_norm_(params, clip)
         opt.step()
         sched.step()
+        if ema is not None:
+            with torch.no_grad():
+                for shadow, p in zip(ema, params):
+                    shadow.mul_(job["ema"]).add_(p, alpha=1 - job["ema"])
         losses.append(total)
         if not math.isfinite(losses[-1]):
             raise SystemExit(f"train_lm: loss became {losses[-1]} at step {step}")
     ms_per_step = 1000 * (time.time() - started) / max(1, job["steps"])
+    if ema is not None:  # the release is the average, as EMA checkpoints are published
+        with torch.no_grad():
+            for shadow, p in zip(ema, params):
+                p.copy_(shadow)
     if adapted:
         merge_lora(adapted)
     model.eval()

@@ -3,7 +3,8 @@
  * Llama-like family under every recipe of llama-family-recipes.ts (plus more seeds of the
  * default), the SD-like generalization chain in three seeds, and held-out sets 2
  * (held-out-2-recipes.ts: other optimisers, trees and sizes, trained by PyTorch), 3 (new seeds) and 4
- * (held-out-4-recipes.ts: other shapes and recipes; sealed until scored once). Each
+ * (held-out-4-recipes.ts: other shapes and recipes; scored once at 10:05 UTC on day 7, still read only when named)
+ * and 5 (held-out-5-recipes.ts: other architectures, names and recipes; sealed until scored once). Each
  * benchmark is a plan (what experiments/llama-family.ts, experiments/sd-family.ts and
  * experiments/lm-families.ts --train train, with the same cache keys), so `openFamilyBenchmark`
  * finds the trained models — or trains the missing ones.
@@ -16,6 +17,7 @@ import { familyTruth, type FamilyMember } from "./family-member.ts";
 import { HELD_OUT_2_RECIPES } from "./held-out-2-recipes.ts";
 import { HELD_OUT_3_RECIPES } from "./held-out-3-recipes.ts";
 import { HELD_OUT_4_RECIPES } from "./held-out-4-recipes.ts";
+import { HELD_OUT_5_RECIPES } from "./held-out-5-recipes.ts";
 import { LLAMA_RECIPES } from "./llama-family-recipes.ts";
 import { planLlamaFamily } from "./plan-llama-family.ts";
 import { planSdFamily } from "./plan-sd-family.ts";
@@ -40,16 +42,18 @@ export interface FamilyBenchmark {
    * trained after the rules of session 6 were chosen; every rule since has seen them). 2: held
    * out, set 2 (held-out-2-recipes.ts: defined before any rule was scored on it). 3: held out,
    * set 3 (held-out-3-recipes.ts: new seeds, defined before the placement default was chosen). 4: held
-   * out, set 4 (held-out-4-recipes.ts: new shapes and recipes, scored once to judge this session's candidates).
+   * out, set 4 (held-out-4-recipes.ts: new shapes and recipes, scored once to judge this session's candidates). 5: held out,
+   * set 5 (held-out-5-recipes.ts: new architectures and tensor names, scored once to judge the next candidates).
    */
-  readonly heldOutSet: 0 | 1 | 2 | 3 | 4;
+  readonly heldOutSet: 0 | 1 | 2 | 3 | 4 | 5;
 }
 
 /**
  * Held-out sets not scored yet: no experiment or leaderboard reads them unless a command names
- * them (`--only set4:`), so nobody sees their scores before the freeze (/work/set4-protocol.md).
+ * them (`--only set5:`), so nobody sees their scores before the freeze (/work/set5-protocol.md). Set 4
+ * was scored (/work/set4-protocol.md) but stays read-only-when-named: unsealing it moves the board.
  */
-export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4]);
+export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4, 5]);
 
 /** Whether `benchmark` belongs to a sealed held-out set. */
 export function isSealed(benchmark: Pick<FamilyBenchmark, "heldOutSet">): boolean {
@@ -76,7 +80,7 @@ const HELD_OUT_RECIPES: ReadonlySet<string> = new Set(["hf-adamw"]);
 /** The SD-like chain's seeds: the default's and two more. */
 const SD_SEEDS = [SD_FAMILY_DEFAULTS.seed, 2024, 2025] as const;
 
-/** Every family benchmark: Llama-like, SD-like, then held-out sets 2, 3 and 4 (sealed ones included: callers check isSealed). */
+/** Every family benchmark: Llama-like, SD-like, then held-out sets 2–5 (sealed ones included: callers check isSealed). */
 export function familyBenchmarks(): FamilyBenchmark[] {
   const out: FamilyBenchmark[] = [];
   for (const [recipe, { settings }] of Object.entries(LLAMA_RECIPES)) {
@@ -111,6 +115,7 @@ export function familyBenchmarks(): FamilyBenchmark[] {
     [2, HELD_OUT_2_RECIPES],
     [3, HELD_OUT_3_RECIPES],
     [4, HELD_OUT_4_RECIPES],
+    [5, HELD_OUT_5_RECIPES],
   ] as const) {
     for (const [recipe, { settings }] of Object.entries(recipes)) {
       const name = `set${set}:${recipe}@${settings.seed}`;

@@ -37,6 +37,8 @@ export interface TorchLmConfig {
   readonly tied?: boolean;
   /** Attention-probability and residual dropout while training. */
   readonly dropout?: number;
+  /** Fraction of each head's dims rotated (partial rotary: Phi, GPT-NeoX); absent: all. */
+  readonly rotary_pct?: number;
 }
 
 /** One member's training run, as train_lm.py reads it (without paths). */
@@ -68,18 +70,25 @@ export interface TorchLmJob {
   readonly autocast?: "bf16";
   /** Micro-batches of `batch` summed per optimizer step (gradient accumulation). */
   readonly accumulate?: number;
+  /** The saved weights are an exponential moving average of the trained ones with this decay (EMA releases). */
+  readonly ema?: number;
+  /** A preference fine-tune: DPO with this β against the frozen starting model (train_lm.py dpo_loss). */
+  readonly dpo?: { readonly beta: number };
 }
 
-/** The architectures of lm_models.py: Llama and two Llama-shaped hub variants (names as transformers'), and GPT-2. */
-export type TorchArch = "llama" | "mistral" | "qwen2" | "gpt2";
+/**
+ * The architectures of lm_models.py (names as transformers'): Llama and its Mistral, Qwen2, Gemma
+ * and OLMo variants, GPT-2, and lm_parallel.py's parallel-block Phi, GPT-NeoX and Falcon.
+ */
+export type TorchArch = "llama" | "mistral" | "qwen2" | "gemma" | "olmo" | "gpt2" | "phi" | "gpt_neox" | "falcon";
 
 /** lm_optim.py's learning-rate schedules, each after a linear warmup. */
-export type TorchSchedule = "cosine" | "linear" | "constant" | "wsd" | "inverse-sqrt";
+export type TorchSchedule = "cosine" | "linear" | "constant" | "wsd" | "inverse-sqrt" | "cosine-restarts";
 
 /** A torch.optim optimizer and its settings, as train_lm.py reads them (absent: torch's defaults; `clip`: global gradient-norm clip). */
 export interface TorchOptimizer {
-  /** lion and adafactor are written in torch in lm_optim.py (torch 1.13 has neither). */
-  readonly kind: "adamw" | "adam" | "sgd" | "rmsprop" | "adagrad" | "nadam" | "radam" | "lion" | "adafactor";
+  /** lion, adafactor and lamb are written in torch in lm_optim.py (torch 1.13 has none of them). */
+  readonly kind: "adamw" | "adam" | "sgd" | "rmsprop" | "adagrad" | "nadam" | "radam" | "lion" | "adafactor" | "lamb";
   readonly wd?: number;
   readonly beta1?: number;
   readonly beta2?: number;
@@ -104,9 +113,9 @@ export interface TorchTraining {
   /** A torch optimizer our trainer has no counterpart of (RMSprop, Adagrad, NAdam, RAdam, Lion, Adafactor): replaces the config's. */
   readonly optimizer?: TorchOptimizer;
   /** Shape beyond our LlamaConfig (grouped-query attention, q/k/v biases, tied head, dropout). */
-  readonly shape?: Pick<TorchLmConfig, "kv_heads" | "qkv_bias" | "tied" | "dropout">;
+  readonly shape?: Pick<TorchLmConfig, "kv_heads" | "qkv_bias" | "tied" | "dropout" | "rotary_pct">;
   /** Loop settings beyond our TrainConfig. */
-  readonly loop?: Pick<TorchLmJob, "schedule" | "label_smoothing" | "autocast" | "accumulate">;
+  readonly loop?: Pick<TorchLmJob, "schedule" | "label_smoothing" | "autocast" | "accumulate" | "ema" | "dpo">;
   /** peft's lora_dropout of this member's adapters. */
   readonly loraDropout?: number;
 }

@@ -1,5 +1,5 @@
 /**
- * experiments/lm-families/train_lm.py with each optimiser and shape of held-out sets 2 and 4, on a
+ * experiments/lm-families/train_lm.py with each optimiser and shape of held-out sets 2, 4 and 5, on a
  * model of a few hundred weights for a few steps: each run saves transformers' names in the
  * asked dtype, a child starts from its parent (LoRA merged into the saved weights), and every
  * optimiser moves the weights. Skipped when Debian's Python lacks torch.
@@ -43,6 +43,9 @@ const job = (arch: TorchLmJob["arch"], optimizer: TorchOptimizer, dtype: "F32" |
   eval_fraction: 0.1,
   ...extra,
 });
+
+/** A checkpoint's tensors by name. */
+type Tensors = Awaited<ReturnType<typeof tensors>>;
 
 const tensors = async (folder: string) => {
   const infos = await openSafetensorsFile(join(folder, "model.safetensors"));
@@ -152,5 +155,87 @@ describe.skipIf(!hasTorch)("train_lm.py shapes and recipes of held-out set 4", (
     const vectorSteps = await steps(adafactor.out, (shape) => shape.length === 1);
     expect(vectorSteps.filter((s) => s > 0).every((s) => Math.abs(s - lr) < 1e-6)).toBe(true);
     expect((await steps(adafactor.out, (shape) => shape.length === 2)).some((s) => s > 0 && Math.abs(s - lr) > 1e-4)).toBe(true);
+  }, 60_000);
+});
+
+describe.skipIf(!hasTorch)("train_lm.py shapes and recipes of held-out set 5", () => {
+  test("Gemma, OLMo, Phi, GPT-NeoX and Falcon save transformers' names and shapes; a LoRA on a fused q/k/v, DPO and warm restarts run", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mother-train-lm-"));
+    await writeFile(join(dir, "corpus.bin"), "the quick brown fox jumps over the lazy dog. ".repeat(40));
+    const config = { ...tiny, heads: 2, kv_heads: 1, rotary_pct: 0.5 };
+    const archs = ["gemma", "olmo", "phi", "gpt_neox", "falcon"] as const;
+    const runs = await Promise.all(archs.map((arch) => train(dir, arch, { ...job(arch, { kind: "adamw", wd: 0.1 }, "F32"), config, init: "hf" })));
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0]);
+    const [gemma, olmo, phi, neox, falcon] = (await Promise.all(runs.map((r) => tensors(r.out)))) as [Tensors, Tensors, Tensors, Tensors, Tensors];
+    const shapes = (t: Tensors) => Object.fromEntries([...t].map(([name, { info }]) => [name, info.shape]));
+    // Gemma: multi-query k/v of one 4-dim head, (1 + w) norms stored as w (started at 0), no lm_head (tied).
+    expect(shapes(gemma)).toMatchObject({ "model.layers.0.self_attn.k_proj.weight": [4, 8], "model.norm.weight": [8] });
+    expect(gemma.has("lm_head.weight")).toBe(false);
+    // OLMo: no norm tensor at all, an untied head.
+    expect([...olmo.keys()].some((name) => name.includes("norm"))).toBe(false);
+    expect(olmo.has("lm_head.weight")).toBe(true);
+    expect(shapes(phi)).toMatchObject({
+      "model.layers.0.self_attn.dense.bias": [8],
+      "model.layers.0.mlp.fc1.weight": [16, 8],
+      "model.final_layernorm.bias": [8],
+      "lm_head.bias": [256],
+    });
+    expect(phi.has("model.layers.0.post_attention_layernorm.weight")).toBe(false);
+    // GPT-NeoX: every head's q, k and v in one projection (no grouped-query form), two norms per block.
+    expect(shapes(neox)).toMatchObject({
+      "gpt_neox.layers.0.attention.query_key_value.weight": [24, 8],
+      "gpt_neox.layers.0.post_attention_layernorm.bias": [8],
+      "embed_out.weight": [256, 8],
+    });
+    // Falcon: all q heads, one k and one v head fused, no biases, tied.
+    expect(shapes(falcon)).toMatchObject({ "transformer.h.0.self_attention.query_key_value.weight": [16, 8], "transformer.word_embeddings.weight": [256, 8] });
+    expect([...falcon.keys()].some((name) => name.endsWith(".bias") && !name.includes("norm") && !name.includes("ln_f"))).toBe(false);
+    expect(falcon.has("lm_head.weight")).toBe(false);
+    const configJson = JSON.parse(await readFile(join(runs[3]!.out, "config.json"), "utf8"));
+    expect(configJson).toMatchObject({ model_type: "gpt_neox", rotary_pct: 0.5, use_parallel_residual: true });
+
+    const lora = { rank: 2, alpha: 4, dropout: 0.05, targets: ["attention.query_key_value", "mlp.dense_4h_to_h"] };
+    const [neoxLora, phiDpo] = await Promise.all([
+      train(dir, "neox-lora", {
+        ...job("gpt_neox", { kind: "lamb", wd: 0.01 }, "F32", { schedule: "cosine-restarts", lora, steps: 7 }),
+        config,
+        parent: runs[3]!.out,
+      }),
+      train(dir, "phi-dpo", { ...job("phi", { kind: "adamw" }, "F32", { dpo: { beta: 0.1 } }), config, parent: runs[2]!.out }),
+    ]);
+    expect([neoxLora.code, phiDpo.code]).toEqual([0, 0]);
+    const tuned = await tensors(neoxLora.out);
+    const same = (name: string) => tuned.get(name)!.values.every((v, i) => v === neox.get(name)!.values[i]);
+    expect(same("gpt_neox.layers.0.attention.query_key_value.weight")).toBe(false);
+    expect(same("gpt_neox.layers.0.mlp.dense_4h_to_h.weight")).toBe(false);
+    expect(same("gpt_neox.layers.0.attention.dense.weight")).toBe(true);
+    expect(same("gpt_neox.layers.0.attention.query_key_value.bias")).toBe(true);
+    const dpo = JSON.parse(await readFile(join(phiDpo.out, "result.json"), "utf8")) as { finalLoss: number };
+    // DPO's loss starts at log 2 (the model is its reference) and stays finite.
+    expect(Number.isFinite(dpo.finalLoss)).toBe(true);
+  }, 60_000);
+
+  test("LAMB's first step moves each tensor by lr × its norm (the trust ratio); an EMA release moves a fraction of the run's change", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mother-train-lm-"));
+    await writeFile(join(dir, "corpus.bin"), "the quick brown fox jumps over the lazy dog. ".repeat(40));
+    const parent = await train(dir, "parent", job("llama", { kind: "adamw" }, "F32"));
+    expect(parent.code).toBe(0);
+    const lr = 1e-2;
+    const [lamb, plain, averaged] = await Promise.all([
+      train(dir, "lamb", { ...job("llama", { kind: "lamb" }, "F32", { steps: 1, lr, warmup: 1, schedule: "constant" }), parent: parent.out }),
+      train(dir, "plain", { ...job("llama", { kind: "adamw" }, "F32", { steps: 6 }), parent: parent.out }),
+      train(dir, "ema", { ...job("llama", { kind: "adamw" }, "F32", { steps: 6, ema: 0.9 }), parent: parent.out }),
+    ]);
+    expect([lamb.code, plain.code, averaged.code]).toEqual([0, 0, 0]);
+    const before = await tensors(parent.out);
+    const norm = (values: ArrayLike<number>) => Math.sqrt(Array.from(values).reduce((sum, v) => sum + v * v, 0));
+    const moved = async (out: string) => {
+      const after = await tensors(out);
+      return new Map([...after].map(([name, { values }]) => [name, norm(Array.from(values, (v, i) => v - before.get(name)!.values[i]!))]));
+    };
+    for (const [name, step] of await moved(lamb.out)) expect(step / norm(before.get(name)!.values)).toBeCloseTo(lr, 4);
+    // EMA 0.9 over 6 steps keeps ≥ 0.9^6 ≈ 53 % of the start: the release moved at most about half as far as the run.
+    const [full, ema] = await Promise.all([moved(plain.out), moved(averaged.out)]);
+    for (const [name, step] of full) if (step > 0) expect(ema.get(name)!).toBeLessThan(0.6 * step);
   }, 60_000);
 });
