@@ -85,9 +85,9 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         "--sibling-geometry <kind>",
-        "the distance --sibling-angles reads angles from: euclidean (layers as they are) or scale-free (each layer at unit norm: a shrink all fine-tunes share, e.g. weight decay, is ignored)",
+        "the distance --sibling-angles reads angles from: euclidean (layers as they are), scale-free (each layer at unit norm: a shrink all fine-tunes share, e.g. weight decay, is ignored) or correlation (scale-free from each layer's correlation, over the MLP too; needs the pair rule's read)",
       )
-        .choices(["euclidean", "scale-free"])
+        .choices(["euclidean", "scale-free", "correlation"])
         .default(DEFAULTS.siblingGeometry),
     )
     .addOption(

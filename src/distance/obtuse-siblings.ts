@@ -33,7 +33,7 @@ import { classifyLayer } from "../layers/classify-layer.ts";
 export type SiblingAngles = "auto" | "on" | "off" | "parent";
 
 /** `--sibling-geometry`: the distance the angles are read from (options.ts, siblingGeometry). */
-export type SiblingGeometry = "euclidean" | "scale-free";
+export type SiblingGeometry = "euclidean" | "scale-free" | "correlation";
 
 /** Cosine below which the angle at the middle model counts as obtuse: 0, a right angle (not fitted). */
 const OBTUSE_COSINE = 0;

@@ -21,6 +21,7 @@ import type { LayerJob, LayerResult } from "../recover/layer-pass.ts";
 import { rootMeanSquareOf } from "../stats/layer-stats.ts";
 import { distanceEuclidean } from "../recover/tree-distance.ts";
 import type { SiblingGeometry } from "./obtuse-siblings.ts";
+import type { PairLayers } from "../direction/read-pair-evidence.ts";
 
 /** msd / (mean |Δ|)² of a Gaussian difference: E|Δ| = σ·√(2/π). */
 export const GAUSSIAN_SQUARE_PER_ABS = Math.PI / 2;
@@ -54,12 +55,36 @@ export function distanceScaleFree(
   return squares.map(Math.sqrt);
 }
 
-/** The k×k distance the sibling-angle rule reads for `geometry` (`--sibling-geometry`): distanceEuclidean or distanceScaleFree. */
+/**
+ * k×k scale-free distance from the pair read (read-pair-evidence.ts, made for a pair rule: every weight matrix the
+ * score reads, MLP as well as attention): √Σ_l 2(1 − ρ_l), ρ_l the correlation of the two models' layer l. 2(1 − ρ)
+ * is the squared chord between the layers centred and at unit norm — distanceScaleFree's quantity, measured (no
+ * Gaussian estimate from mean |Δ|) and over the MLP too, where most of a fine-tune's update lies. Layers constant
+ * in either model (no evidence) are skipped. `layersOf(i, j)`, i < j, as PairLayers gives it.
+ */
+export function distanceCorrelation(k: number, layersOf: PairLayers["layersOf"]): Float64Array {
+  const out = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = i + 1; j < k; j++) {
+      let squares = 0;
+      for (const layer of layersOf(i, j)) if (layer) squares += 2 * Math.max(0, 1 - layer.rho);
+      out[i * k + j] = out[j * k + i] = Math.sqrt(squares);
+    }
+  }
+  return out;
+}
+
+/**
+ * The k×k distance the sibling-angle rule reads for `geometry` (`--sibling-geometry`): distanceEuclidean,
+ * distanceScaleFree, or distanceCorrelation — which needs the pair read; without it (no pair rule) scale-free stands in.
+ */
 export function siblingGeometryDistance(
   geometry: SiblingGeometry,
   members: readonly number[],
   jobs: readonly LayerJob[],
   pass: readonly LayerResult[],
+  pairs?: Pick<PairLayers, "layersOf">,
 ): Float64Array {
-  return geometry === "scale-free" ? distanceScaleFree(members, jobs, pass) : distanceEuclidean(members, jobs, pass);
+  if (geometry === "correlation" && pairs) return distanceCorrelation(members.length, pairs.layersOf);
+  return geometry === "euclidean" ? distanceEuclidean(members, jobs, pass) : distanceScaleFree(members, jobs, pass);
 }

@@ -51,7 +51,9 @@ export interface RecoverOptions {
   /**
    * Which Euclidean distance the sibling-angle rule reads its angles from: "euclidean" (distanceEuclidean, the
    * layers as they are) or "scale-free" (src/distance/scale-free.ts: each layer of each model at unit norm, so a
-   * shrink every fine-tune shares — weight decay — does not make independent updates look aligned).
+   * shrink every fine-tune shares — weight decay — does not make independent updates look aligned), or "correlation"
+   * (the same chord measured from each layer's correlation in the pair rule's read, attention and MLP: distanceCorrelation;
+   * scale-free where no pair rule runs).
    */
   readonly siblingGeometry: SiblingGeometry;
   /**

@@ -24,7 +24,7 @@ import { storageTwins } from "./storage-twins.ts";
 import { adapterForbidden, eitherForbidden, placeAdapters } from "./adapter-edges.ts";
 import { PRUNED_ZEROS, treeDistance, zeroShare, type DistanceChoice } from "./tree-distance.ts";
 import { angleDistanceFor, hasEmbeddingMatrix } from "../distance/obtuse-siblings.ts";
-import { siblingGeometryDistance } from "../distance/scale-free.ts";
+import { distanceCorrelation, siblingGeometryDistance } from "../distance/scale-free.ts";
 import { isLowRankPair, type RankMeasuredPairs } from "./rank-measured-pairs.ts";
 import { anchorMerges, mergeCycleEdges } from "./anchor-merges.ts";
 import { detectMerges, MERGE_RESIDUAL, type DetectedMerge } from "./detect-merges.ts";
@@ -123,14 +123,6 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
   if (merges.length > 0) log(`${merges.length} model(s) are merges of others (a combination of their weights): each is attached to all its parents`);
   // d. Scores, stages, M and the MDST over the kept members.
   const rankMask = choice === "mixed" && rankPairs ? subMatrix(Float64Array.from(rankPairs.byRank), members.length, kept) : undefined;
-  // The sibling-angle rule reads angles off a Euclidean distance (src/distance/obtuse-siblings.ts); not for a tree measured by rank alone.
-  const angleDistance = angleDistanceFor(
-    options.siblingAngles,
-    choice === "lora",
-    languageModel,
-    kept.map((member) => member.stage),
-    () => subMatrix(siblingGeometryDistance(options.siblingGeometry, indices, group.plan, group.pass), members.length, kept),
-  );
   // A pair rule (--pair-direction) compares every pair of the kept members on its layers: a read of its own (read-pair-evidence.ts).
   const pairRule = pairRuleFor(languageModel, options, kept.length);
   const pairLayers =
@@ -144,6 +136,18 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
           ...(options.pairDecay !== "off" ? await readDecayEvidence(kept.map((member) => embeddingTensor(member.model.tensors))) : undefined),
         }
       : undefined;
+  // The sibling-angle rule reads angles off a Euclidean distance (src/distance/obtuse-siblings.ts); not for a tree measured by rank alone.
+  // --sibling-geometry correlation reads them off the pair read's correlations (kept members already), when there is one.
+  const angleDistance = angleDistanceFor(
+    options.siblingAngles,
+    choice === "lora",
+    languageModel,
+    kept.map((member) => member.stage),
+    () =>
+      options.siblingGeometry === "correlation" && pairLayers
+        ? distanceCorrelation(kept.length, pairLayers.layersOf)
+        : subMatrix(siblingGeometryDistance(options.siblingGeometry, indices, group.plan, group.pass), members.length, kept),
+  );
   const orient = (active: readonly DetectedMerge[], cut: readonly (readonly [number, number])[]) =>
     orientCluster({ group, members, kept, distance: keptDistance, choice, options, merges: active, rankMask, cut, angleDistance, languageModel, pairLayers });
   let oriented = orient(merges, []);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { distanceScaleFree, GAUSSIAN_SQUARE_PER_ABS, siblingGeometryDistance } from "../../src/distance/scale-free.ts";
+import { distanceCorrelation, distanceScaleFree, GAUSSIAN_SQUARE_PER_ABS, siblingGeometryDistance } from "../../src/distance/scale-free.ts";
+import { pairLayerEvidence } from "../../src/direction/pair-evidence.ts";
 import { obtuseShadows } from "../../src/distance/obtuse-siblings.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { layerStats } from "../../src/stats/layer-stats.ts";
@@ -76,5 +77,41 @@ describe("distanceScaleFree", () => {
     const { job, result } = layer([w, scaled(w, 0.5), plus(w, makeGaussian(1000, 8))]);
     expect([...siblingGeometryDistance("euclidean", [0, 1, 2], [job], [result])]).toEqual([...distanceEuclidean([0, 1, 2], [job], [result])]);
     expect([...siblingGeometryDistance("scale-free", [0, 1, 2], [job], [result])]).toEqual([...distanceScaleFree([0, 1, 2], [job], [result])]);
+  });
+
+  test("siblingGeometryDistance: correlation without the pair read is scale-free; with it, distanceCorrelation", () => {
+    const w = makeGaussian(1000, 7);
+    const models = [w, scaled(w, 0.5), plus(w, makeGaussian(1000, 8))];
+    const { job, result } = layer(models);
+    expect([...siblingGeometryDistance("correlation", [0, 1, 2], [job], [result])]).toEqual([...distanceScaleFree([0, 1, 2], [job], [result])]);
+    const layersOf = (i: number, j: number) => [pairLayerEvidence(models[i]!, models[j]!)];
+    expect([...siblingGeometryDistance("correlation", [0, 1, 2], [job], [result], { layersOf })]).toEqual([...distanceCorrelation(3, layersOf)]);
+  });
+});
+
+describe("distanceCorrelation", () => {
+  test("hand-computed: √Σ 2(1 − ρ) over layers; a layer without evidence adds nothing", () => {
+    // u and v centred, |u| = |v| = 2: ρ = ⟨u, v⟩ / 4 = 0 for layer one; layer two identical up to scale (ρ = 1).
+    const u = Float64Array.of(1, -1, 1, -1);
+    const v = Float64Array.of(1, 1, -1, -1);
+    const layersOf = () => [pairLayerEvidence(u, v), pairLayerEvidence(u, scaled(u, 3)), undefined];
+    const d = distanceCorrelation(2, layersOf);
+    expect(d[1]).toBeCloseTo(Math.sqrt(2), 12);
+    expect(d[2]).toBeCloseTo(Math.sqrt(2), 12);
+    expect(d[0]).toBe(0);
+  });
+
+  test("Gaussian layers: matches distanceScaleFree's estimate within 2 % (both measure the chord between unit-norm layers)", () => {
+    const w = makeGaussian(SIZE, 9);
+    const child = plus(scaled(w, 0.8), makeGaussian(SIZE, 10), 0.2);
+    const { job, result } = layer([w, child]);
+    const exact = distanceCorrelation(2, () => [pairLayerEvidence(w, child)])[1]!;
+    const estimate = distanceScaleFree([0, 1], [job], [result])[1]!;
+    expect(Math.abs(exact / estimate - 1)).toBeLessThan(0.02);
+  });
+
+  test("a uniform rescaling (a pure weight-decay shrink) is no distance at all", () => {
+    const w = makeGaussian(SIZE, 11);
+    expect(distanceCorrelation(2, () => [pairLayerEvidence(w, scaled(w, 0.7))])[1]).toBeLessThan(1e-6);
   });
 });

@@ -18,6 +18,8 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--sibling-angles auto", overrides: { siblingAngles: "auto" } },
   // Angles with each layer's scale removed (src/distance/scale-free.ts): a shrink every fine-tune shares (weight decay) is no alignment.
   { name: "--sibling-geometry scale-free", overrides: { siblingGeometry: "scale-free" } },
+  // The same angles measured from the pair read's correlations, MLP layers included (distanceCorrelation).
+  { name: "--sibling-geometry correlation", overrides: { siblingGeometry: "correlation" } },
   // Language models are oriented by pair-tanh by default (src/direction/pair-rule.ts): this is the per-model policy.
   { name: "--pair-direction off", overrides: { pairDirection: "off" } },
   // Candidates for set 4 (src/direction/pair-rule.ts, decay-signature.ts): tanh or the general likelihood ratio by the
