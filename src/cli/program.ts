@@ -92,6 +92,14 @@ export function buildProgram(): Command {
     )
     .addOption(
       new Option(
+        "--sibling-adapters <mode>",
+        "whether --sibling-angles also rules out pairs measured by rank (an adapter and its base in a tree that mixes full fine-tunes and adapters): rule, or skip (rank places them)",
+      )
+        .choices(["rule", "skip"])
+        .default(DEFAULTS.siblingAdapters),
+    )
+    .addOption(
+      new Option(
         "--pair-direction <mode>",
         "orient by evidence per edge from its two models' weights jointly (pair-tanh) instead of a per-model score (auto: language models)",
       )

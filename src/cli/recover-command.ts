@@ -28,6 +28,7 @@ export interface RecoverCommandOptions {
   /** The sibling-angle placement rule (absent: the library default). */
   siblingAngles?: RecoverOptions["siblingAngles"];
   siblingGeometry?: RecoverOptions["siblingGeometry"];
+  siblingAdapters?: RecoverOptions["siblingAdapters"];
   /** Pairwise direction evidence (absent: the library default). */
   pairDirection?: RecoverOptions["pairDirection"];
   /** The pair rule and the weight-decay evidence (absent: the library defaults). */
@@ -79,6 +80,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     ...(options.chain !== undefined ? { chain: options.chain } : {}),
     ...(options.siblingAngles !== undefined ? { siblingAngles: options.siblingAngles } : {}),
     ...(options.siblingGeometry !== undefined ? { siblingGeometry: options.siblingGeometry } : {}),
+    ...(options.siblingAdapters !== undefined ? { siblingAdapters: options.siblingAdapters } : {}),
     ...(options.pairDirection !== undefined ? { pairDirection: options.pairDirection } : {}),
     ...(options.pairRule !== undefined ? { pairRule: options.pairRule } : {}),
     ...(options.pairDecay !== undefined ? { pairDecay: options.pairDecay } : {}),

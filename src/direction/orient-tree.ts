@@ -43,7 +43,7 @@ export interface OrientInput {
   readonly distance: Float64Array;
   readonly choice: DistanceChoice;
   readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain"> &
-    Partial<Pick<RecoverOptions, "rootTie" | "pairDirection" | "pairRule" | "pairDecay" | "siblingAngles">>;
+    Partial<Pick<RecoverOptions, "rootTie" | "pairDirection" | "pairRule" | "pairDecay" | "siblingAngles" | "siblingAdapters">>;
   /** Whether the models are language models (a 2-D embedding matrix): `--pair-direction auto` orients those by pairs. */
   readonly languageModel?: boolean;
   readonly forbidden: Uint8Array | undefined;
@@ -96,6 +96,7 @@ export function orientTree(input: OrientInput): Oriented {
     k: kept.length,
     rankDistance: input.choice === "lora" ? distance : undefined,
     parentOnly: options.siblingAngles === "parent",
+    exempt: (options.siblingAdapters ?? DEFAULT_RECOVER_OPTIONS.siblingAdapters) === "skip" ? input.rankMask : undefined,
   });
   const rankPairs =
     input.rankMask && rankRule
@@ -184,13 +185,15 @@ export function placementRules(input: {
   readonly rankDistance?: Float64Array;
   /** `--sibling-angles parent`: an obtuse angle at m rules out m → b only (obtuseShadows). */
   readonly parentOnly?: boolean;
+  /** k×k, nonzero for pairs the angles never rule out (`--sibling-adapters skip`: the pairs measured by rank). */
+  readonly exempt?: ArrayLike<number>;
 }): {
   forbidden: Uint8Array | undefined;
   siblingPairs: number;
 } {
   const between = input.rankDistance && input.k >= 3 ? rankBetween(input.rankDistance, input.k) : undefined;
   const withBetween = between?.includes(1) ? (input.forbidden ? between.map((x, at) => x | input.forbidden![at]!) : between) : input.forbidden;
-  const shadows = input.angleDistance && input.k >= 3 ? obtuseShadows(input.angleDistance, input.k, input.parentOnly) : undefined;
+  const shadows = input.angleDistance && input.k >= 3 ? obtuseShadows(input.angleDistance, input.k, input.parentOnly, input.exempt) : undefined;
   if (!shadows?.includes(1)) return { forbidden: withBetween, siblingPairs: 0 };
   const forbidden = withBetween ? shadows.map((x, at) => x | withBetween[at]!) : shadows;
   // A pair counts once: ruled out both ways, or (parentOnly) one way.

@@ -32,6 +32,15 @@ import { classifyLayer } from "../layers/classify-layer.ts";
  */
 export type SiblingAngles = "auto" | "on" | "off" | "parent";
 
+/**
+ * `--sibling-adapters`: whether the rule also rules out pairs measured by rank in a mixed tree (an adapter child and
+ * its base: "rule", today's behaviour) or leaves them to their rank ("skip"). The rule's premise is the Euclidean
+ * geometry of independent full fine-tunes; a low-rank update of a few matrices on top of a fine-tune may continue
+ * the fine-tune's own direction (held-out set 4's LoRA-on-fine-tune: obtuse at the tuned parent, −0.01 and −0.05),
+ * and rank, not the angle, is what says which model an adapter was trained on.
+ */
+export type SiblingAdapters = "rule" | "skip";
+
 /** `--sibling-geometry`: the distance the angles are read from (options.ts, siblingGeometry). */
 export type SiblingGeometry = "euclidean" | "scale-free" | "correlation";
 
@@ -44,15 +53,17 @@ const COSINE_ROUNDING = 1e-9;
 /**
  * k×k (1 = edge parent → child ruled out) for a k×k distance `d`: m and b are ruled out when some
  * third model a is nearer to m than b is and the angle at m between a and b is obtuse — both
- * ways (symmetric), or with `parentOnly` only m → b (m as b's parent).
+ * ways (symmetric), or with `parentOnly` only m → b (m as b's parent). Pairs nonzero in `exempt`
+ * (k×k, symmetric) are never ruled out (`--sibling-adapters skip`: pairs measured by rank).
  */
-export function obtuseShadows(d: Float64Array, k: number, parentOnly = false): Uint8Array {
+export function obtuseShadows(d: Float64Array, k: number, parentOnly = false, exempt?: ArrayLike<number>): Uint8Array {
   assert(d.length === k * k, "sibling angles: distance matrix size");
+  assert(exempt === undefined || exempt.length === k * k, "sibling angles: exempt matrix size");
   const out = new Uint8Array(k * k);
   const sq = (i: number, j: number) => d[i * k + j]! * d[i * k + j]!;
   for (let m = 0; m < k; m++) {
     for (let b = 0; b < k; b++) {
-      if (b === m || out[m * k + b]) continue;
+      if (b === m || out[m * k + b] || exempt?.[m * k + b]) continue;
       for (let a = 0; a < k; a++) {
         if (a === m || a === b || !(sq(a, m) < sq(m, b)) || !(sq(a, m) > 0)) continue;
         // law of cosines: cos at m = (|am|² + |mb|² − |ab|²) / (2 |am| |mb|)

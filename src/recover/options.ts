@@ -5,7 +5,7 @@
 import type { PairForm } from "../direction/pair-rule.ts";
 import type { LayerKind, ScoreName, Stage } from "../types.ts";
 import { DEFAULT_RANK_EPSILON, DEFAULT_SKETCH_SIZE } from "./low-rank-sketch.ts";
-import type { SiblingAngles, SiblingGeometry } from "../distance/obtuse-siblings.ts";
+import type { SiblingAdapters, SiblingAngles, SiblingGeometry } from "../distance/obtuse-siblings.ts";
 
 /** Which weight distance places the edges (SPEC §2). */
 export type DistanceName = "ft" | "lora" | "auto";
@@ -56,6 +56,8 @@ export interface RecoverOptions {
    * scale-free where no pair rule runs).
    */
   readonly siblingGeometry: SiblingGeometry;
+  /** Whether the sibling-angle rule rules out pairs measured by rank in a mixed tree (obtuse-siblings.ts, SiblingAdapters). */
+  readonly siblingAdapters: SiblingAdapters;
   /**
    * Orient by pairwise evidence (src/direction/pair-rule.ts, `pair-tanh`: each edge tested on its two
    * models' weights jointly) instead of a per-model score: "auto" for language models (a 2-D
@@ -144,6 +146,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // families of sets 0-2 pooled: auto 47/74 directed, off 50, parent 57; held-out set 3 (docs/direction.md).
   siblingAngles: "parent",
   siblingGeometry: "euclidean",
+  siblingAdapters: "rule",
   // Language models only: a per-model score needs a trend the whole tree shares, and on the LM families none does;
   // the pair test needs none (held-out LM edges 11/20 → 16/20, every ViT tree untouched; docs/direction.md, "Pairwise rules").
   pairDirection: "auto",

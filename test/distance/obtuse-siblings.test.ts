@@ -37,6 +37,20 @@ describe("obtuseShadows", () => {
     expect([...shadows]).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0]);
   });
 
+  test("exempt: a pair measured by rank is never ruled out; the other pairs are as before", () => {
+    // A chain c → i → p whose second step continues the first (obtuse at i): i → p is ruled out unless exempt.
+    const d = distances([
+      [0, 0],
+      [2, 1],
+      [10, 0],
+    ]);
+    const exempt = [0, 0, 0, 0, 0, 1, 0, 1, 0];
+    expect([...obtuseShadows(d, 3, true, exempt)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect([...obtuseShadows(d, 3, false, exempt)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    // Exempting another pair leaves i → p ruled out.
+    expect([...obtuseShadows(d, 3, true, [0, 1, 0, 1, 0, 0, 0, 0, 0])]).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0]);
+  });
+
   test("a chain of independent updates (an acute or right angle at the middle) is left alone", () => {
     expect(
       [

@@ -17,7 +17,7 @@ describe("the language-model gate of the LM-only settings", () => {
     }
   });
 
-  test("ViT-named trees: --ft-distance auto and --sibling-geometry scale-free or correlation recover the defaults' graph exactly", async () => {
+  test("ViT-named trees: --ft-distance auto and --sibling-geometry scale-free or correlation, --sibling-adapters skip recover the defaults' graph exactly", async () => {
     const folder = join(dir, "vit");
     await writeSyntheticTrees(
       folder,
@@ -30,7 +30,7 @@ describe("the language-model gate of the LM-only settings", () => {
     const defaults = await recover([folder]);
     const gated = await recover([folder], { ftDistance: "auto", siblingGeometry: "scale-free" });
     expect(JSON.stringify(gated.graph)).toBe(JSON.stringify(defaults.graph));
-    const correlation = await recover([folder], { siblingGeometry: "correlation" });
+    const correlation = await recover([folder], { siblingGeometry: "correlation", siblingAdapters: "skip" });
     expect(JSON.stringify(correlation.graph)).toBe(JSON.stringify(defaults.graph));
     // the same settings with a distance that is not gated do change D (the test can fail)
     const euclidean = await recover([folder], { ftDistance: "euclidean" });

@@ -20,6 +20,9 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--sibling-geometry scale-free", overrides: { siblingGeometry: "scale-free" } },
   // The same angles measured from the pair read's correlations, MLP layers included (distanceCorrelation).
   { name: "--sibling-geometry correlation", overrides: { siblingGeometry: "correlation" } },
+  // Pairs measured by rank (an adapter and its base in a mixed tree) left to their rank (obtuse-siblings.ts, SiblingAdapters); with P1.
+  { name: "--sibling-adapters skip", overrides: { siblingAdapters: "skip" } },
+  { name: "--sibling-adapters skip --sibling-geometry scale-free", overrides: { siblingAdapters: "skip", siblingGeometry: "scale-free" } },
   // Language models are oriented by pair-tanh by default (src/direction/pair-rule.ts): this is the per-model policy.
   { name: "--pair-direction off", overrides: { pairDirection: "off" } },
   // Candidates for set 4 (src/direction/pair-rule.ts, decay-signature.ts): tanh or the general likelihood ratio by the
