@@ -151,7 +151,11 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // the pair test needs none (held-out LM edges 11/20 → 16/20, every ViT tree untouched; docs/direction.md, "Pairwise rules").
   pairDirection: "auto",
   pairRule: "tanh",
-  pairDecay: "off",
+  // Language models: embedding rows a fine-tune never saw are rescaled by one factor < 1 under weight decay (a one-way
+  // parent → child relation added to the pair evidence), stored as round(c · the parent's stored rows): only the parent
+  // reproduces them exactly (sets 0-3: 66 → 71 of 88 directed, the Llama-2-like recipe 5/5 seeds exact; held-out set 4
+  // scored once: /work/set4-protocol.md, docs/direction.md).
+  pairDecay: "exact",
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).
   rootTie: "score",

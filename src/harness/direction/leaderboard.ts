@@ -132,7 +132,13 @@ export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly
       chain: DEFAULT_RECOVER_OPTIONS.chain,
       pairRule: "adaptive",
     }),
-    fixed("default --pair-decay on", "the default policy with the weight-decay signature of the embedding rows added to the pair evidence", {
+    fixed("default --pair-decay off", "the default policy without the weight-decay signature (the default before set 4)", {
+      name: "default --pair-decay off",
+      rule: undefined,
+      chain: DEFAULT_RECOVER_OPTIONS.chain,
+      pairDecay: "off",
+    }),
+    fixed("default --pair-decay on", "the default policy with the weight-decay sign test only (no exact-reproduction parent rule)", {
       name: "default --pair-decay on",
       rule: undefined,
       chain: DEFAULT_RECOVER_OPTIONS.chain,

@@ -30,7 +30,7 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-rule adaptive", overrides: { pairRule: "adaptive" } },
   { name: "--pair-decay on", overrides: { pairDecay: "on" } },
   { name: "--pair-rule adaptive --pair-decay on", overrides: { pairRule: "adaptive", pairDecay: "on" } },
-  { name: "--pair-decay exact", overrides: { pairDecay: "exact" } },
+  { name: "--pair-decay off", overrides: { pairDecay: "off" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
