@@ -11,7 +11,7 @@
  * the layer pass); other options take the ordinary path (recover.ts), whatever the set's size.
  */
 import { resolve } from "node:path";
-import { looksLarge } from "../io/set-glance.ts";
+import { glancedModels } from "../io/set-glance.ts";
 import { locateModels, noteEmptyTensors, openLocatedModels, sortedLocations } from "../io/discover-models.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
 import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
@@ -26,71 +26,104 @@ import { mark } from "../ui/timeline.ts";
  */
 export const FINGERPRINT_FIRST_MODELS = 300;
 
+/**
+ * Below this many models the main thread fingerprints and one worker thread recovers the trees;
+ * from it on, two worker threads do both. Every JavaScript VM compiles the same code again and
+ * warms up on its first trees: at set-1000 the second worker cost ~0.4 s of CPU (its modules, its
+ * JIT, its cold fingerprints and trees, its page faults) for ~0.1 s of wall on two idle cores
+ * (docs/scale.md). At 10,000 models the trees (~4.5 s of one thread) need both cores.
+ */
+export const ONE_TREE_THREAD_BELOW = 3000;
+
 /** Side effects of a large recovery: the layer pass's (recover.ts), and the fingerprints' progress in models. */
 export interface ScaleEffects extends RecoverEffects {
   readonly fingerprinted?: (done: number, total: number) => void;
 }
 
 /**
- * The Model Graph of the models under `paths` through fingerprints, from `from` models on;
- * undefined when the set is smaller or the options need the layer pass (the caller runs recover()).
+ * The Model Graph of the models under `paths` through fingerprints, from `from` models on (one
+ * tree thread below `oneThreadBelow` models); undefined when the set is smaller or the options
+ * need the layer pass (the caller runs recover()).
  */
 export async function recoverAtScale(
   paths: readonly string[],
   overrides: Partial<RecoverOptions>,
   effects: ScaleEffects,
   from = FINGERPRINT_FIRST_MODELS,
+  oneThreadBelow = ONE_TREE_THREAD_BELOW,
 ): Promise<RecoveryResult | undefined> {
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
   if (options.trees !== "auto" || options.fullStatistics) return undefined;
   mark("recovery starts");
-  // The threads that will fingerprint and then recover the trees start first: their start-up
-  // (~0.05–0.3 s with the kernels) overlaps the listing when a glance at the paths promises a
-  // large set (else right after it), the loading of the modules below and the reading of the
-  // headers, and is paid once. A set that turns out small closes them unused.
-  const startThreads = async () => {
+  // The threads that will fingerprint (with two; with one, this thread does) and then recover the
+  // trees start first: their start-up (~0.05–0.3 s with the kernels) overlaps the listing when a
+  // glance at the paths promises a large set (else right after it), the loading of the modules
+  // below and the reading of the headers, and is paid once. A set that turns out small closes them unused.
+  const startThreads = async (models: number) => {
     // Loaded only now: a small recovery never comes here.
-    const { TreePool } = await import("./tree-pool.ts");
-    const started = new TreePool(Math.min(2, navigator.hardwareConcurrency || 1), { ...options, cacheFolder: undefined });
-    mark("threads started");
-    return started;
+    const [{ TreePool }, onThisThread] = await Promise.all([import("./tree-pool.ts"), import("./fingerprint-batch.ts")]);
+    const here = models < oneThreadBelow;
+    const workers = here ? 1 : Math.min(2, navigator.hardwareConcurrency || 1);
+    const started = new TreePool(workers, { ...options, cacheFolder: undefined });
+    mark(`${workers} threads started`);
+    return { threads: started, fingerprintHere: here, onThisThread };
   };
-  const early = looksLarge(paths, from) ? await startThreads() : undefined;
+  const glanced = paths.length >= from ? paths.length : glancedModels(paths);
+  const early = glanced >= from ? await startThreads(glanced) : undefined;
   const located = await Promise.all(paths.map(locateModels)).then(
     (lists) => lists.flat(),
     (error: unknown) => {
-      early?.close();
+      early?.threads.close();
       throw error;
     },
   );
   mark(`listed ${located.length} models`);
   if (located.length < from) {
-    early?.close();
+    early?.threads.close();
     return undefined;
   }
-  const threads = early ?? (await startThreads());
+  const { threads, fingerprintHere, onThisThread } = early ?? (await startThreads(located.length));
   const { MODELS_PER_MESSAGE } = await import("./fingerprint-pool.ts");
   // The rest of the modules (~0.03 s, the recovery's) load while the first headers are read.
   const rest = Promise.all([import("./recover-from-index.ts"), import("./speculative-trees.ts")]).then(([fromIndex, speculative]) => {
     mark("index modules loaded");
     // Trees guessed from the fingerprints as they come, recovered while the components are found (speculative-trees.ts).
-    return { recoverFromFingerprints: fromIndex.recoverFromFingerprints, guesses: new speculative.SpeculativeTrees(threads) };
+    const guesses = new speculative.SpeculativeTrees(threads);
+    // Fingerprints read here queue nothing on the thread: its trees start as soon as they are guessed.
+    if (fingerprintHere) guesses.release();
+    return { recoverFromFingerprints: fromIndex.recoverFromFingerprints, guesses };
   });
   rest.catch(() => {}); // awaited below
-  // Each batch of models goes to the threads as soon as its headers are read: fingerprinting
-  // overlaps the main thread's reading of the rest (~0.7 s of headers at 10,000 models). The
-  // first two are half as big: each thread starts on its own as early as it can. A set of
+  // Two threads: each batch of models goes to them as soon as its headers are read, so that
+  // fingerprinting overlaps the main thread's reading of the rest (~0.7 s of headers at 10,000
+  // models); the first two are half as big, each thread starting as early as it can. A set of
   // safetensors models alone goes to them as located, and the threads read the headers too: the
   // main thread then only lists (alone, its header reading set the pace: at set-1000 each
   // thread waited ~0.1 s for batches, and the headers cost ~45 ms of the main thread's CPU).
+  // One thread: this thread fingerprints the batches, one after another, each after a turn of the
+  // event loop (the tree thread's answers are taken and its next guessed trees handed meanwhile).
   const batches: Promise<LocatedFingerprints>[] = [];
   const pending: KnownModel[] = [];
   let finished = 0;
+  let previous: Promise<unknown> = Promise.resolve();
+  const fingerprintOnMain = (models: readonly KnownModel[]): Promise<LocatedFingerprints> => {
+    const read = previous
+      .then(() => new Promise((turn) => setImmediate(turn)))
+      .then(() =>
+        allLocated(models)
+          ? onThisThread.fingerprintLocated(models)
+          : onThisThread.fingerprintBatch(models as ModelSource[], false).then((fingerprints) => ({ fingerprints, notes: [], empty: [] })),
+      );
+    previous = read.catch(() => {});
+    return read;
+  };
   const send = () => {
     const [at, models] = [batches.length, pending.splice(0)];
-    const read = allLocated(models)
-      ? threads.fingerprintLocated(models)
-      : threads.fingerprint(models as ModelSource[]).then((fingerprints) => ({ fingerprints, notes: [], empty: [] }));
+    const read = fingerprintHere
+      ? fingerprintOnMain(models)
+      : allLocated(models)
+        ? threads.fingerprintLocated(models)
+        : threads.fingerprint(models as ModelSource[]).then((fingerprints) => ({ fingerprints, notes: [], empty: [] }));
     const batch = read.then(async (result) => {
       finished += result.fingerprints.length;
       effects.fingerprinted?.(finished, located.length);
@@ -102,7 +135,7 @@ export async function recoverAtScale(
   };
   const add = (models: readonly KnownModel[]) => {
     pending.push(...models);
-    if (pending.length >= (batches.length < threads.size ? MODELS_PER_MESSAGE / 2 : MODELS_PER_MESSAGE)) send();
+    if (pending.length >= (batches.length < threads.size && !fingerprintHere ? MODELS_PER_MESSAGE / 2 : MODELS_PER_MESSAGE)) send();
   };
   try {
     effects.log(

@@ -15,7 +15,15 @@ export function entriesOf(path: string): number {
   }
 }
 
-/** Whether `paths` likely hold `from` models or more: as many paths, or as many entries over them (`entries` counts a path's). */
+/** How many models `paths` likely hold: as many as paths, or as entries over them if more (`entries` counts a path's). */
+export function glancedModels(paths: readonly string[], entries: (path: string) => number = entriesOf): number {
+  return Math.max(
+    paths.length,
+    paths.reduce((sum, path) => sum + entries(path), 0),
+  );
+}
+
+/** Whether `paths` likely hold `from` models or more (glancedModels). */
 export function looksLarge(paths: readonly string[], from: number, entries: (path: string) => number = entriesOf): boolean {
-  return paths.length >= from || paths.reduce((sum, path) => sum + entries(path), 0) >= from;
+  return paths.length >= from || glancedModels(paths, entries) >= from;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { entriesOf, looksLarge } from "../../src/io/set-glance.ts";
+import { entriesOf, glancedModels, looksLarge } from "../../src/io/set-glance.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 const dir = temporaryFolder("mother-glance-");
@@ -24,5 +24,14 @@ describe("a glance at a set's size", () => {
     expect(looksLarge(["a/", "b/"], 4, entries)).toBe(false);
     expect(looksLarge(["x", "y", "z", "w"], 4, entries)).toBe(true);
     expect(looksLarge([], 1, entries)).toBe(false);
+  });
+
+  test("the models a glance promises: the entries summed over the paths, or the paths if more", () => {
+    const sizes: Record<string, number> = { "a/": 2, "b/": 1 };
+    const entries = (path: string) => sizes[path] ?? 0;
+    expect(glancedModels(["a/", "b/"], entries)).toBe(3);
+    expect(glancedModels(["x", "y", "z", "w"], entries)).toBe(4);
+    expect(glancedModels(["a/", "x", "y", "z"], entries)).toBe(4);
+    expect(glancedModels([], entries)).toBe(0);
   });
 });
