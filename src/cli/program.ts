@@ -111,7 +111,7 @@ export function buildProgram(): Command {
         "--pair-rule <form>",
         "the pair rule --pair-direction orients by: tanh, or adaptive (tanh, or the general likelihood ratio where updates are heavier-tailed than the weights, as under SGD)",
       )
-        .choices(["tanh", "adaptive", "entropy", "cumulant", "heteroscedasticity"])
+        .choices(["tanh", "adaptive", "tanh-hetero", "entropy", "cumulant", "heteroscedasticity"])
         .default(DEFAULTS.pairRule),
     )
     .addOption(

@@ -18,9 +18,10 @@ import type { RuleLayers, StatisticRule } from "./statistic-rule.ts";
 
 /**
  * Which per-layer estimator of pair-evidence.ts a pair rule reads; "adaptive" reads tanh or
- * entropy per pair, by the update's shape (adaptiveForm).
+ * entropy per pair, by the update's shape (adaptiveForm); "tanh-hetero" combines the tanh and
+ * heteroscedasticity z's (Stouffer), two tests of the same hypothesis that fail in different regimes.
  */
-export type PairForm = "tanh" | "cumulant" | "heteroscedasticity" | "entropy" | "adaptive";
+export type PairForm = "tanh" | "cumulant" | "heteroscedasticity" | "entropy" | "adaptive" | "tanh-hetero";
 
 /** A pairwise rule: `form` on each of the rule's layers of two models, combined by Stouffer's z. */
 export interface PairRule {
@@ -54,7 +55,7 @@ function changed(evidence: PairLayerEvidence): boolean {
  * gives no evidence (unchanged, or constant in either model). The moment forms are signed by
  * the layer's excess kurtosis: sub-Gaussian weights (a uniform init) reverse them.
  */
-export function layerZ(form: Exclude<PairForm, "adaptive">, evidence: PairLayerEvidence | undefined): number | undefined {
+export function layerZ(form: Exclude<PairForm, "adaptive" | "tanh-hetero">, evidence: PairLayerEvidence | undefined): number | undefined {
   if (!evidence || !changed(evidence)) return undefined;
   if (form === "entropy") return evidence.entropy && evidence.entropy.standardError > 0 ? evidence.entropy.ratio / evidence.entropy.standardError : undefined;
   if (form === "heteroscedasticity") {
@@ -94,9 +95,15 @@ export function adaptiveForm(layers: readonly (PairLayerEvidence | undefined)[])
   return (updateTailExcess(layers) ?? 0) > 0 ? "entropy" : "tanh";
 }
 
-/** Stouffer's z over the layers that give evidence (0 when none does): positive when a → b. */
+/**
+ * Stouffer's z over the layers that give evidence (0 when none does): positive when a → b. "tanh-hetero" is Stouffer's
+ * z of the two tests' pair z's: the non-Gaussian likelihood ratio (needs a non-Gaussian parent, misreads an update
+ * shaped unlike the weights) and the residual's independence (needs none, misreads a strong shared shrink). Where both
+ * see the same direction it only adds up; where one is at its noise floor (|z| < 1 on tiny updates) the other decides.
+ */
 export function pairZ(form: PairForm, layers: readonly (PairLayerEvidence | undefined)[]): number {
   if (form === "adaptive") return pairZ(adaptiveForm(layers), layers);
+  if (form === "tanh-hetero") return (pairZ("tanh", layers) + pairZ("heteroscedasticity", layers)) / Math.SQRT2;
   let sum = 0;
   let count = 0;
   for (const evidence of layers) {

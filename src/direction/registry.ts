@@ -64,6 +64,7 @@ export const PAIR_RULES: readonly PairRule[] = [
   pairRule("heteroscedasticity", "residual dependence |corr(r², regressor²)|, reverse minus forward regression, Stouffer z"),
   pairRule("entropy", "the general likelihood ratio J(x) + J(r_y) − J(y) − J(r_x) by negentropy approximations, block standard error, Stouffer z"),
   pairRule("adaptive", "pair-tanh, or pair-entropy where the update is heavier-tailed than the weights (median over layers): the optimizer's regime"),
+  pairRule("tanh-hetero", "Stouffer's z of pair-tanh and pair-heteroscedasticity: two tests of child = parent + independent update that fail differently"),
 ];
 
 /** The pair rule called `name`, or undefined. */

@@ -67,7 +67,8 @@ export interface RecoverOptions {
   /**
    * The pair rule `pairDirection` orients by (src/direction/registry.ts, `pair-<form>`): "tanh" (Hyvärinen & Smith's
    * likelihood-ratio approximation), or "adaptive" (tanh, or the general likelihood ratio where the update is
-   * heavier-tailed than the weights: SGD), "entropy", "cumulant", "heteroscedasticity".
+   * heavier-tailed than the weights: SGD), "tanh-hetero" (Stouffer's z of tanh and heteroscedasticity), "entropy", "cumulant",
+   * "heteroscedasticity".
    */
   readonly pairRule: PairForm;
   /**

@@ -100,6 +100,23 @@ describe("withDecay", () => {
   });
 });
 
+describe("pair-tanh-hetero", () => {
+  test("is Stouffer's z of the tanh and heteroscedasticity pair z's: (1 + 0.2·√50) / √2", () => {
+    // evidence(): tanh z 1 (layerZ above); residual form (0.3 − 0.1)·√(100/2) = √2.
+    expect(pairZ("tanh-hetero", [evidence()])).toBeCloseTo((1 + Math.SQRT2) / Math.SQRT2, 12);
+    expect(pairZ("tanh-hetero", [evidence(), evidence()])).toBeCloseTo((2 + 2 * Math.SQRT2) / Math.SQRT2 / Math.SQRT2, 12);
+  });
+
+  test("a tanh z at its noise floor against the edge is outvoted by a clear residual test, and a clear tanh z is not", () => {
+    // tanh z −0.2 (mean −0.02), residual +1.41: a → b. tanh z −3, residual +1.41: b → a.
+    expect(pairZ("tanh-hetero", [evidence({ tanh: { mean: -0.02, variance: 1 } })])).toBeGreaterThan(0);
+    expect(pairZ("tanh-hetero", [evidence({ tanh: { mean: -0.3, variance: 1 } })])).toBeLessThan(0);
+    // Antisymmetric like its parts: the same layer read the other way round (a and b swapped) flips both.
+    const swapped = evidence({ tanh: { mean: -0.1, variance: 1 }, heteroForward: 0.3, heteroBackward: 0.1 });
+    expect(pairZ("tanh-hetero", [swapped])).toBeCloseTo(-pairZ("tanh-hetero", [evidence()]), 12);
+  });
+});
+
 describe("the evidence matrix", () => {
   test("is antisymmetric, charges an edge against the evidence one unit, and nets each model's evidence", () => {
     // Pairs (0,1) and (1,2) point forward, (0,2) forward: the chain 0 → 1 → 2.
@@ -115,7 +132,14 @@ describe("the evidence matrix", () => {
 
 describe("the registry's pair rules", () => {
   test("are found by name, hold at any stage, and are not statistic rules", () => {
-    expect(PAIR_RULES.map((r) => r.name)).toEqual(["pair-tanh", "pair-cumulant", "pair-heteroscedasticity", "pair-entropy", "pair-adaptive"]);
+    expect(PAIR_RULES.map((r) => r.name)).toEqual([
+      "pair-tanh",
+      "pair-cumulant",
+      "pair-heteroscedasticity",
+      "pair-entropy",
+      "pair-adaptive",
+      "pair-tanh-hetero",
+    ]);
     expect(findPairRule("pair-tanh")?.form).toBe("tanh");
     expect(PAIR_RULES.every((r) => isPairRule(r) && r.anyStage)).toBe(true);
     expect(DIRECTION_RULES.some((r) => isPairRule(r))).toBe(false);

@@ -132,6 +132,12 @@ export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly
       chain: DEFAULT_RECOVER_OPTIONS.chain,
       pairRule: "adaptive",
     }),
+    fixed("default --pair-rule tanh-hetero", "the default policy with pair-tanh-hetero for language models (Stouffer's z of the tanh and residual tests)", {
+      name: "default --pair-rule tanh-hetero",
+      rule: undefined,
+      chain: DEFAULT_RECOVER_OPTIONS.chain,
+      pairRule: "tanh-hetero",
+    }),
     fixed("default --pair-decay off", "the default policy without the weight-decay signature (the default before set 4)", {
       name: "default --pair-decay off",
       rule: undefined,

@@ -31,6 +31,8 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-decay on", overrides: { pairDecay: "on" } },
   { name: "--pair-rule adaptive --pair-decay on", overrides: { pairRule: "adaptive", pairDecay: "on" } },
   { name: "--pair-decay off", overrides: { pairDecay: "off" } },
+  // Candidate for set 5 (pair-rule.ts): the tanh and heteroscedasticity tests combined (Stouffer).
+  { name: "--pair-rule tanh-hetero", overrides: { pairRule: "tanh-hetero" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
