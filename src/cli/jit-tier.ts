@@ -1,31 +1,46 @@
 /**
- * `mother recover` on a large set runs with JavaScriptCore's top JIT tier (FTL) off. Such a
- * recovery is a second or more of many short-lived hot loops spread over three JavaScript VMs
- * (the main thread and two worker threads, each compiling the same code again); FTL's compiler
- * threads spent ~0.5 s of CPU on set-1000 (a quarter of all its CPU) optimising code that
- * mostly ran out before it paid off. Measured side by side (docs/scale.md): set-1000 1.86–1.95
- * → 1.61–1.63 s of CPU and 0.98–1.04 → 0.86–0.90 s of wall, set-10000 unchanged within noise,
- * graphs identical.
+ * `mother recover` picks JavaScriptCore's JIT tiers by the set's shape, relaunching itself with
+ * the tier off before anything else is loaded (~0.01 s):
+ *
+ * - A large set (or an index) runs with the top tier (FTL) off. Such a recovery is a second or
+ *   more of many short-lived hot loops spread over three JavaScript VMs (the main thread and two
+ *   worker threads, each compiling the same code again); FTL's compiler threads spent ~0.5 s of
+ *   CPU on set-1000 (a quarter of all its CPU) optimising code that mostly ran out before it paid
+ *   off. Measured side by side (docs/scale.md): set-1000 1.86–1.95 → 1.61–1.63 s of CPU and
+ *   0.98–1.04 → 0.86–0.90 s of wall, set-10000 unchanged within noise, graphs identical.
+ * - A few big models (at most FEW_MODELS entries holding BIG_SET_BYTES or more: a handful of
+ *   GGUF or safetensors checkpoints) run with the optimising tiers (DFG, and FTL above it) off:
+ *   their pass is native kernels a layer at a time, and the little JavaScript around them ran
+ *   out before DFG's compiles (~0.12 s of CPU on the 3 GiB GGUF sets, on the two cores the
+ *   workers need) paid off (docs/gguf.md).
  *
  * JSC reads its options from BUN_JSC_* variables once, when the process starts, so the command
- * relaunches itself with the variable set, before anything else is loaded (~0.01 s). Only when
- * the set looks large (as recover-at-scale.ts guesses it, one listing per path) or comes from an
- * index: a few models (the few-big-models budget) run as before, in one process with FTL on.
- * A variable already set, either way, is left as the user set it: `BUN_JSC_useFTLJIT=1` keeps FTL.
+ * relaunches itself with the variable set. Other sets run as before, in one process with every
+ * tier on. A variable already set, either way, is left as the user set it: `BUN_JSC_useFTLJIT=1`
+ * keeps FTL, `BUN_JSC_useDFGJIT=1` keeps DFG.
  *
  * Bun calls its BUN_JSC_* variables "not a stable API", and a process given one its JSC does not
  * know stops at start. So a Bun build is first asked once whether it accepts the option (a child
  * `bun -e 0`, ~0.03 s), and the answer is kept beside the kernel builds, named by the build's
- * revision: a Bun without the option runs every command as before, FTL on, instead of failing.
+ * revision: a Bun without the option runs every command as before, every tier on, instead of failing.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
-import { entriesOf, looksLarge } from "../io/set-glance.ts";
+import { bytesUnder, entriesOf, looksLarge } from "../io/set-glance.ts";
 import { KERNEL_CACHE_FOLDER } from "../kernels/kernel-cache.ts";
 
 /** The JSC option (as Bun reads it from the environment) that turns the FTL tier off. */
 export const FTL_OPTION = "BUN_JSC_useFTLJIT";
+
+/** The JSC option that turns the DFG tier off (and FTL, which builds on it). */
+export const DFG_OPTION = "BUN_JSC_useDFGJIT";
+
+/** A set of at most this many entries over its paths … */
+export const FEW_MODELS = 32;
+
+/** … holding at least this many bytes is a few big models (DFG off). */
+export const BIG_SET_BYTES = 256 * 1024 * 1024;
 
 /** From this many models a set is recovered through fingerprints (FINGERPRINT_FIRST_MODELS, recover-at-scale.ts; not imported: loading it is what the relaunch avoids). */
 export const LARGE_SET_MODELS = 300;
@@ -43,18 +58,23 @@ export type RunSync = (command: string[], env: Record<string, string | undefined
 const runSync: RunSync = (command, env, streams = "inherit") => Bun.spawnSync(command, { env, stdio: [streams, streams, streams] });
 
 /**
- * Whether this Bun build accepts FTL_OPTION: the answer kept in `folder` under the build's
+ * Whether this Bun build accepts `option` (FTL_OPTION or DFG_OPTION) set to 0: the answer kept in `folder` under the build's
  * revision, else asked of a child `bun -e 0` given the option (and kept, if the folder can be
  * written; a folder that cannot only costs asking again).
  */
-export function bunAcceptsFtlOption(run: RunSync = runSync, folder: string = KERNEL_CACHE_FOLDER, revision: string = Bun.revision): boolean {
-  const answer = join(folder, `jsc-${FTL_OPTION}-${revision}`);
+export function bunAcceptsOption(
+  run: RunSync = runSync,
+  folder: string = KERNEL_CACHE_FOLDER,
+  revision: string = Bun.revision,
+  option: string = FTL_OPTION,
+): boolean {
+  const answer = join(folder, `jsc-${option}-${revision}`);
   try {
     return readFileSync(answer, "utf8") === "accepted";
   } catch {
     // Not asked yet on this build.
   }
-  const ended = run([process.execPath, "-e", "0"], { PATH: process.env.PATH, [FTL_OPTION]: "0" }, "ignore");
+  const ended = run([process.execPath, "-e", "0"], { PATH: process.env.PATH, [option]: "0" }, "ignore");
   const accepted = ended.exitCode === 0;
   try {
     mkdirSync(folder, { recursive: true });
@@ -66,25 +86,41 @@ export function bunAcceptsFtlOption(run: RunSync = runSync, folder: string = KER
 }
 
 /**
- * For `mother recover` on a large set or an index, without FTL_OPTION set: runs the same command
- * line again with FTL off and returns the exit code to leave with (128 + the signal's number when
- * the child was killed); undefined otherwise (this process runs the command itself). Every
+ * The option `mother recover` turns off for the set its arguments name (see the file comment):
+ * FTL_OPTION for a large set or an index, DFG_OPTION for a few big models, else undefined. Every
  * argument after the command is looked at as a path: an option's value counted by mistake costs
- * at most a relaunch. `accepts` says whether this Bun knows the option (bunAcceptsFtlOption).
+ * at most a relaunch. `entries` counts a path's entries, `bytes` sums the sizes under paths (it
+ * may stop once it has `enough`).
  */
-export function relaunchWithoutFtl(
+export function jitTierOption(
+  words: readonly string[],
+  entries: (path: string) => number = entriesOf,
+  bytes: (paths: readonly string[], enough: number) => number = bytesUnder,
+): string | undefined {
+  const fromIndex = words.some((word) => word === "--index" || word.startsWith("--index="));
+  if (fromIndex || looksLarge(words, LARGE_SET_MODELS, entries)) return FTL_OPTION;
+  if (!looksLarge(words, FEW_MODELS + 1, entries) && bytes(words, BIG_SET_BYTES) >= BIG_SET_BYTES) return DFG_OPTION;
+  return undefined;
+}
+
+/**
+ * For `mother recover` on a set jitTierOption gives an option for, when the user set neither
+ * option: runs the same command line again with that option 0 and returns the exit code to leave
+ * with (128 + the signal's number when the child was killed); undefined otherwise (this process
+ * runs the command itself). `accepts` says whether this Bun knows the option (bunAcceptsOption).
+ */
+export function relaunchWithJitTier(
   argv: readonly string[],
   env: Record<string, string | undefined>,
   run: RunSync = runSync,
   entries: (path: string) => number = entriesOf,
-  accepts: () => boolean = () => bunAcceptsFtlOption(run),
+  accepts: (option: string) => boolean = (option) => bunAcceptsOption(run, undefined, undefined, option),
+  bytes: (paths: readonly string[], enough: number) => number = bytesUnder,
 ): number | undefined {
-  if (argv[2] !== "recover" || env[FTL_OPTION] !== undefined) return undefined;
-  const words = argv.slice(3);
-  const fromIndex = words.some((word) => word === "--index" || word.startsWith("--index="));
-  if (!fromIndex && !looksLarge(words, LARGE_SET_MODELS, entries)) return undefined;
-  if (!accepts()) return undefined;
-  const ended = run([process.execPath, ...argv.slice(1)], { ...env, [FTL_OPTION]: "0" });
+  if (argv[2] !== "recover" || env[FTL_OPTION] !== undefined || env[DFG_OPTION] !== undefined) return undefined;
+  const option = jitTierOption(argv.slice(3), entries, bytes);
+  if (option === undefined || !accepts(option)) return undefined;
+  const ended = run([process.execPath, ...argv.slice(1)], { ...env, [option]: "0" });
   if (ended.exitCode !== null) return ended.exitCode;
   const signal = typeof ended.signalCode === "string" ? constants.signals[ended.signalCode as keyof typeof constants.signals] : ended.signalCode;
   return 128 + (signal ?? 0);

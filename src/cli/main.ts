@@ -1,14 +1,14 @@
 #!/usr/bin/env bun
 /**
- * Starts `mother` (the command line, program.ts). `mother recover` on a large set first
- * relaunches itself with JavaScriptCore's FTL tier off (jit-tier.ts), before the program's
- * modules are loaded: they are loaded only by the process that runs the command.
+ * Starts `mother` (the command line, program.ts). `mother recover` on a large set, or on a few
+ * big models, first relaunches itself with one of JavaScriptCore's JIT tiers off (jit-tier.ts),
+ * before the program's modules are loaded: they are loaded only by the process that runs the command.
  */
 import { mark } from "../ui/timeline.ts";
-import { relaunchWithoutFtl } from "./jit-tier.ts";
+import { relaunchWithJitTier } from "./jit-tier.ts";
 
 if (import.meta.main) {
-  const relaunched = relaunchWithoutFtl(process.argv, process.env);
+  const relaunched = relaunchWithJitTier(process.argv, process.env);
   if (relaunched !== undefined) process.exit(relaunched);
   const { main } = await import("./program.ts");
   mark("command line modules loaded");

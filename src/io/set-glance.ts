@@ -1,10 +1,11 @@
 /**
  * How large a set of model paths looks before any model is located or opened: one listing per
- * path, names only. `mother recover` decides by it both whether to relaunch with the FTL tier off
- * (src/cli/jit-tier.ts, before the program's modules load: this file imports node:fs alone) and
+ * path, names only (and, for a few paths, their files' sizes). `mother recover` decides by it both which JIT tier to relaunch without
+ * (src/cli/jit-tier.ts, before the program's modules load: this file imports node:fs and node:path alone) and
  * whether to start its threads before the set is listed (src/index/recover-at-scale.ts).
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 
 /** Entries of a folder (0 for anything else): a folder of that many entries likely holds that many models. */
 export function entriesOf(path: string): number {
@@ -26,4 +27,25 @@ export function glancedModels(paths: readonly string[], entries: (path: string) 
 /** Whether `paths` likely hold `from` models or more (glancedModels). */
 export function looksLarge(paths: readonly string[], from: number, entries: (path: string) => number = entriesOf): boolean {
   return paths.length >= from || glancedModels(paths, entries) >= from;
+}
+
+/**
+ * The bytes of the files at or under `paths` (a file, a folder's files, its subfolders' files: a
+ * model folder, or a folder of model folders), stopping once `enough` are counted. Unreadable
+ * entries count 0.
+ */
+export function bytesUnder(paths: readonly string[], enough: number): number {
+  let total = 0;
+  const add = (path: string, depth: number) => {
+    if (total >= enough) return;
+    try {
+      const stats = statSync(path);
+      if (stats.isFile()) total += stats.size;
+      else if (stats.isDirectory() && depth < 3) for (const entry of readdirSync(path)) add(join(path, entry), depth + 1);
+    } catch {
+      // Not there, or not readable: the command itself will say so.
+    }
+  };
+  for (const path of paths) add(path, 0);
+  return total;
 }

@@ -2,7 +2,16 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { bunAcceptsFtlOption, FTL_OPTION, LARGE_SET_MODELS, relaunchWithoutFtl, type RunSync } from "../../src/cli/jit-tier.ts";
+import {
+  BIG_SET_BYTES,
+  bunAcceptsOption,
+  DFG_OPTION,
+  FEW_MODELS,
+  FTL_OPTION,
+  LARGE_SET_MODELS,
+  relaunchWithJitTier,
+  type RunSync,
+} from "../../src/cli/jit-tier.ts";
 import { FINGERPRINT_FIRST_MODELS } from "../../src/index/recover-at-scale.ts";
 
 const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
@@ -20,6 +29,9 @@ function recorder(ended: ReturnType<RunSync>): { run: RunSync; calls: { command:
 /** This Bun knows the option (the relaunch's own question, answered without a child). */
 const accepted = () => true;
 
+/** No bytes under any path (the large-set tests): the few-big-models rule never fires. */
+const noBytes = () => 0;
+
 /** Folder sizes by path, in place of the file system. */
 const folders =
   (sizes: Record<string, number>) =>
@@ -30,7 +42,7 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
   test("a large set relaunches the same command line with the option set to 0 and leaves with the child's exit code", () => {
     const { run, calls } = recorder({ exitCode: 3 });
     const argv = ["/usr/bin/bun", "/x/src/cli/main.ts", "recover", "models/", "--out", "g.json"];
-    expect(relaunchWithoutFtl(argv, { HOME: "/h" }, run, folders({ "models/": 1000 }), accepted)).toBe(3);
+    expect(relaunchWithJitTier(argv, { HOME: "/h" }, run, folders({ "models/": 1000 }), accepted, noBytes)).toBe(3);
     expect(calls).toEqual([
       { command: [process.execPath, "/x/src/cli/main.ts", "recover", "models/", "--out", "g.json"], env: { HOME: "/h", [FTL_OPTION]: "0" } },
     ]);
@@ -40,7 +52,7 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
     expect(LARGE_SET_MODELS).toBe(FINGERPRINT_FIRST_MODELS);
     const relaunches = (argv: string[], sizes: Record<string, number> = {}) => {
       const { run, calls } = recorder({ exitCode: 0 });
-      relaunchWithoutFtl(["bun", "main.ts", "recover", ...argv], {}, run, folders(sizes), accepted);
+      relaunchWithJitTier(["bun", "main.ts", "recover", ...argv], {}, run, folders(sizes), accepted, noBytes);
       return calls.length === 1;
     };
     expect(relaunches(["a/", "b/"], { "a/": 150, "b/": 150 })).toBe(true);
@@ -53,23 +65,25 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
 
   test("a child killed by a signal gives 128 + its number, as a shell reports it", () => {
     const large = folders({ "m/": 500 });
-    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], {}, recorder({ exitCode: null, signalCode: "SIGKILL" }).run, large, accepted)).toBe(128 + 9);
-    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], {}, recorder({ exitCode: null, signalCode: 15 }).run, large, accepted)).toBe(128 + 15);
+    expect(relaunchWithJitTier(["bun", "main.ts", "recover", "m/"], {}, recorder({ exitCode: null, signalCode: "SIGKILL" }).run, large, accepted)).toBe(
+      128 + 9,
+    );
+    expect(relaunchWithJitTier(["bun", "main.ts", "recover", "m/"], {}, recorder({ exitCode: null, signalCode: 15 }).run, large, accepted)).toBe(128 + 15);
   });
 
   test("other commands, and an option the user set either way, run in this process", () => {
     const { run, calls } = recorder({ exitCode: 0 });
     const large = folders({ "m/": 500 });
-    expect(relaunchWithoutFtl(["bun", "main.ts", "evaluate", "g.json", "--truth", "t.json"], {}, run, large, accepted)).toBeUndefined();
-    expect(relaunchWithoutFtl(["bun", "main.ts", "index", "m/", "--index", "idx"], {}, run, large, accepted)).toBeUndefined();
-    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], { [FTL_OPTION]: "1" }, run, large, accepted)).toBeUndefined();
-    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], { [FTL_OPTION]: "0" }, run, large, accepted)).toBeUndefined();
+    expect(relaunchWithJitTier(["bun", "main.ts", "evaluate", "g.json", "--truth", "t.json"], {}, run, large, accepted)).toBeUndefined();
+    expect(relaunchWithJitTier(["bun", "main.ts", "index", "m/", "--index", "idx"], {}, run, large, accepted)).toBeUndefined();
+    expect(relaunchWithJitTier(["bun", "main.ts", "recover", "m/"], { [FTL_OPTION]: "1" }, run, large, accepted)).toBeUndefined();
+    expect(relaunchWithJitTier(["bun", "main.ts", "recover", "m/"], { [FTL_OPTION]: "0" }, run, large, accepted)).toBeUndefined();
     expect(calls).toEqual([]);
   });
 
   test("a Bun that does not know the option runs the command in this process, FTL on, instead of failing at start", () => {
     const { run, calls } = recorder({ exitCode: 0 });
-    expect(relaunchWithoutFtl(["bun", "main.ts", "recover", "m/"], {}, run, folders({ "m/": 500 }), () => false)).toBeUndefined();
+    expect(relaunchWithJitTier(["bun", "main.ts", "recover", "m/"], {}, run, folders({ "m/": 500 }), () => false)).toBeUndefined();
     expect(calls).toEqual([]);
   });
 
@@ -77,14 +91,14 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
     const folder = mkdtempSync(join(tmpdir(), "mother-jit-"));
     try {
       const yes = recorder({ exitCode: 0 });
-      expect(bunAcceptsFtlOption(yes.run, folder, "rev-a")).toBe(true);
-      expect(bunAcceptsFtlOption(yes.run, folder, "rev-a")).toBe(true);
+      expect(bunAcceptsOption(yes.run, folder, "rev-a")).toBe(true);
+      expect(bunAcceptsOption(yes.run, folder, "rev-a")).toBe(true);
       expect(yes.calls).toHaveLength(1);
       expect(yes.calls[0]?.command.slice(1)).toEqual(["-e", "0"]);
       expect(yes.calls[0]?.env[FTL_OPTION]).toBe("0");
       const no = recorder({ exitCode: 1 });
-      expect(bunAcceptsFtlOption(no.run, folder, "rev-b")).toBe(false);
-      expect(bunAcceptsFtlOption(no.run, folder, "rev-b")).toBe(false);
+      expect(bunAcceptsOption(no.run, folder, "rev-b")).toBe(false);
+      expect(bunAcceptsOption(no.run, folder, "rev-b")).toBe(false);
       expect(no.calls).toHaveLength(1);
       expect(readdirSync(folder).sort()).toEqual([`jsc-${FTL_OPTION}-rev-a`, `jsc-${FTL_OPTION}-rev-b`]);
       expect(readFileSync(join(folder, `jsc-${FTL_OPTION}-rev-b`), "utf8")).toBe("refused");
@@ -97,7 +111,7 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
     const folder = mkdtempSync(join(tmpdir(), "mother-jit-"));
     rmSync(folder, { recursive: true });
     try {
-      expect(bunAcceptsFtlOption(undefined, join(folder, "missing", "\0bad"), `probe-${process.pid}`)).toBe(true);
+      expect(bunAcceptsOption(undefined, join(folder, "missing", "\0bad"), `probe-${process.pid}`)).toBe(true);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
@@ -113,5 +127,33 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
     expect(await proc.exited).toBe(1);
     expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(stderr).toContain("no-such-index");
+  });
+
+  test("a few big models relaunch with DFG off (FTL with it); many entries, few bytes, or an option the user set do not", () => {
+    const relaunched = (argv: string[], entries: Record<string, number>, bytes: number, env: Record<string, string> = {}) => {
+      const { run, calls } = recorder({ exitCode: 0 });
+      const asked: string[] = [];
+      const accepts = (option: string) => asked.push(option) > 0;
+      relaunchWithJitTier(["bun", "main.ts", "recover", ...argv], env, run, folders(entries), accepts, () => bytes);
+      return calls.map((call) => [asked.join(), call.env[DFG_OPTION], call.env[FTL_OPTION]]);
+    };
+    expect(relaunched(["gguf/"], { "gguf/": 4 }, BIG_SET_BYTES)).toEqual([[DFG_OPTION, "0", undefined]]);
+    expect(relaunched(["a.gguf", "b.gguf"], {}, 4 * BIG_SET_BYTES)).toEqual([[DFG_OPTION, "0", undefined]]);
+    expect(relaunched(["gguf/"], { "gguf/": FEW_MODELS }, BIG_SET_BYTES)).toEqual([[DFG_OPTION, "0", undefined]]);
+    expect(relaunched(["gguf/"], { "gguf/": 4 }, BIG_SET_BYTES - 1)).toEqual([]);
+    expect(relaunched(["gguf/"], { "gguf/": FEW_MODELS + 1 }, BIG_SET_BYTES)).toEqual([]);
+    expect(relaunched(["gguf/"], { "gguf/": LARGE_SET_MODELS }, BIG_SET_BYTES)).toEqual([[FTL_OPTION, undefined, "0"]]);
+    expect(relaunched(["gguf/"], { "gguf/": 4 }, BIG_SET_BYTES, { [DFG_OPTION]: "1" })).toEqual([]);
+    expect(relaunched(["gguf/"], { "gguf/": 4 }, BIG_SET_BYTES, { [FTL_OPTION]: "1" })).toEqual([]);
+  });
+
+  test("the Bun running these tests knows the DFG option too (asked of a real child, nothing kept)", () => {
+    const folder = mkdtempSync(join(tmpdir(), "mother-jit-"));
+    rmSync(folder, { recursive: true });
+    try {
+      expect(bunAcceptsOption(undefined, join(folder, "missing", "\0bad"), `probe-${process.pid}`, DFG_OPTION)).toBe(true);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { entriesOf, glancedModels, looksLarge } from "../../src/io/set-glance.ts";
+import { bytesUnder, entriesOf, glancedModels, looksLarge } from "../../src/io/set-glance.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 const dir = temporaryFolder("mother-glance-");
@@ -33,5 +33,17 @@ describe("a glance at a set's size", () => {
     expect(glancedModels(["x", "y", "z", "w"], entries)).toBe(4);
     expect(glancedModels(["a/", "x", "y", "z"], entries)).toBe(4);
     expect(glancedModels([], entries)).toBe(0);
+  });
+
+  test("bytes: a file's size, a folder's files, a folder of model folders' files; missing paths count 0; it may stop once enough are counted", () => {
+    const set = join(dir, "sized");
+    for (const model of ["m1", "m2"]) mkdirSync(join(set, model), { recursive: true });
+    writeFileSync(join(set, "m1", "model.gguf"), new Uint8Array(300));
+    writeFileSync(join(set, "m2", "a.safetensors"), new Uint8Array(20));
+    writeFileSync(join(set, "m2", "b.safetensors"), new Uint8Array(5));
+    writeFileSync(join(set, "top.json"), new Uint8Array(7));
+    expect(bytesUnder([set], Infinity)).toBe(332);
+    expect(bytesUnder([join(set, "m2"), join(set, "m1", "model.gguf"), join(dir, "absent")], Infinity)).toBe(325);
+    expect(bytesUnder([join(set, "m1"), join(set, "m2")], 100)).toBe(300);
   });
 });
