@@ -12,12 +12,12 @@
  */
 import { resolve } from "node:path";
 import { glancedModels } from "../io/set-glance.ts";
-import { locateModels, noteEmptyTensors, openLocatedModels, sortedLocations } from "../io/discover-models.ts";
+import { locateModels, type ModelLocation, noteEmptyTensors, openLocatedModels, sortedLocations } from "../io/discover-models.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../recover/options.ts";
 import type { RecoverEffects, RecoveryResult } from "../recover/recover.ts";
 import type { ModelSource } from "../types.ts";
 import type { LocatedFingerprints } from "./fingerprint-batch.ts";
-import { allLocated, type KnownModel } from "./recover-tree-job.ts";
+import type { KnownModel } from "./recover-tree-job.ts";
 import { mark } from "../ui/timeline.ts";
 
 /**
@@ -27,13 +27,14 @@ import { mark } from "../ui/timeline.ts";
 export const FINGERPRINT_FIRST_MODELS = 300;
 
 /**
- * Below this many models the main thread fingerprints and one worker thread recovers the trees;
- * from it on, two worker threads do both. Every JavaScript VM compiles the same code again and
- * warms up on its first trees: at set-1000 the second worker cost ~0.4 s of CPU (its modules, its
- * JIT, its cold fingerprints and trees, its page faults) for ~0.1 s of wall on two idle cores
- * (docs/scale.md). At 10,000 models the trees (~4.5 s of one thread) need both cores.
+ * One worker thread recovers the trees (and fingerprints the models of a set whose headers this
+ * thread reads: GGUF files, adapters); this thread fingerprints a set of safetensors models and,
+ * from this many models on, recovers queued trees too once every tree is submitted. A second
+ * worker thread had cost ~0.4 s of CPU at set-1000 (its modules, its own compiles of the same
+ * code, its cold first trees, its page faults) and ~0.1 s of wall on two idle cores; the main
+ * thread, idle at the end, joins where the trees left repay its warm-up (docs/scale.md).
  */
-export const ONE_TREE_THREAD_BELOW = 3000;
+export const HELP_WITH_TREES_FROM = 3000;
 
 /** Side effects of a large recovery: the layer pass's (recover.ts), and the fingerprints' progress in models. */
 export interface ScaleEffects extends RecoverEffects {
@@ -41,35 +42,32 @@ export interface ScaleEffects extends RecoverEffects {
 }
 
 /**
- * The Model Graph of the models under `paths` through fingerprints, from `from` models on (one
- * tree thread below `oneThreadBelow` models); undefined when the set is smaller or the options
- * need the layer pass (the caller runs recover()).
+ * The Model Graph of the models under `paths` through fingerprints, from `from` models on (this
+ * thread recovering trees too from `helpFrom` models); undefined when the set is smaller or the
+ * options need the layer pass (the caller runs recover()).
  */
 export async function recoverAtScale(
   paths: readonly string[],
   overrides: Partial<RecoverOptions>,
   effects: ScaleEffects,
   from = FINGERPRINT_FIRST_MODELS,
-  oneThreadBelow = ONE_TREE_THREAD_BELOW,
+  helpFrom = HELP_WITH_TREES_FROM,
 ): Promise<RecoveryResult | undefined> {
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
   if (options.trees !== "auto" || options.fullStatistics) return undefined;
   mark("recovery starts");
-  // The threads that will fingerprint (with two; with one, this thread does) and then recover the
-  // trees start first: their start-up (~0.05–0.3 s with the kernels) overlaps the listing when a
-  // glance at the paths promises a large set (else right after it), the loading of the modules
-  // below and the reading of the headers, and is paid once. A set that turns out small closes them unused.
-  const startThreads = async (models: number) => {
+  // The tree thread starts first: its start-up (~0.05–0.1 s with the kernels) overlaps the
+  // listing when a glance at the paths promises a large set (else right after it), the loading of
+  // the modules below and the first fingerprints, and is paid once. A set that turns out small closes it unused.
+  const startThread = async (models: number) => {
     // Loaded only now: a small recovery never comes here.
     const [{ TreePool }, onThisThread] = await Promise.all([import("./tree-pool.ts"), import("./fingerprint-batch.ts")]);
-    const here = models < oneThreadBelow;
-    const workers = here ? 1 : Math.min(2, navigator.hardwareConcurrency || 1);
-    const started = new TreePool(workers, { ...options, cacheFolder: undefined });
-    mark(`${workers} threads started`);
-    return { threads: started, fingerprintHere: here, onThisThread };
+    const started = new TreePool(1, { ...options, cacheFolder: undefined }, models >= helpFrom);
+    mark("tree thread started");
+    return { threads: started, onThisThread };
   };
   const glanced = paths.length >= from ? paths.length : glancedModels(paths);
-  const early = glanced >= from ? await startThreads(glanced) : undefined;
+  const early = glanced >= from ? await startThread(glanced) : undefined;
   const located = await Promise.all(paths.map(locateModels)).then(
     (lists) => lists.flat(),
     (error: unknown) => {
@@ -82,7 +80,10 @@ export async function recoverAtScale(
     early?.threads.close();
     return undefined;
   }
-  const { threads, fingerprintHere, onThisThread } = early ?? (await startThreads(located.length));
+  const { threads, onThisThread } = early ?? (await startThread(located.length));
+  // A set of safetensors models alone is fingerprinted by this thread, which only lists it; one whose headers this thread reads
+  // (GGUF files, adapters) by the tree thread meanwhile (alone, this thread's header reading set the pace).
+  const safetensorsOnly = located.every((location) => location.kind === "folder" || location.kind === "file");
   const { MODELS_PER_MESSAGE } = await import("./fingerprint-pool.ts");
   // The rest of the modules (~0.03 s, the recovery's) load while the first headers are read.
   const rest = Promise.all([import("./recover-from-index.ts"), import("./speculative-trees.ts")]).then(([fromIndex, speculative]) => {
@@ -90,40 +91,28 @@ export async function recoverAtScale(
     // Trees guessed from the fingerprints as they come, recovered while the components are found (speculative-trees.ts).
     const guesses = new speculative.SpeculativeTrees(threads);
     // Fingerprints read here queue nothing on the thread: its trees start as soon as they are guessed.
-    if (fingerprintHere) guesses.release();
+    if (safetensorsOnly) guesses.release();
     return { recoverFromFingerprints: fromIndex.recoverFromFingerprints, guesses };
   });
   rest.catch(() => {}); // awaited below
-  // Two threads: each batch of models goes to them as soon as its headers are read, so that
-  // fingerprinting overlaps the main thread's reading of the rest (~0.7 s of headers at 10,000
-  // models); the first two are half as big, each thread starting as early as it can. A set of
-  // safetensors models alone goes to them as located, and the threads read the headers too: the
-  // main thread then only lists (alone, its header reading set the pace: at set-1000 each
-  // thread waited ~0.1 s for batches, and the headers cost ~45 ms of the main thread's CPU).
-  // One thread: this thread fingerprints the batches, one after another, each after a turn of the
-  // event loop (the tree thread's answers are taken and its next guessed trees handed meanwhile).
+  // A set of safetensors models alone: this thread fingerprints it batch by batch, each batch after a
+  // turn of the event loop (the tree thread's answers are taken and its next guessed trees handed
+  // meanwhile). Else each batch goes to the tree thread as soon as its headers are read here, so
+  // that fingerprinting overlaps the reading of the rest (~0.7 s of headers at 10,000 models).
   const batches: Promise<LocatedFingerprints>[] = [];
   const pending: KnownModel[] = [];
   let finished = 0;
   let previous: Promise<unknown> = Promise.resolve();
-  const fingerprintOnMain = (models: readonly KnownModel[]): Promise<LocatedFingerprints> => {
-    const read = previous
-      .then(() => new Promise((turn) => setImmediate(turn)))
-      .then(() =>
-        allLocated(models)
-          ? onThisThread.fingerprintLocated(models)
-          : onThisThread.fingerprintBatch(models as ModelSource[], false).then((fingerprints) => ({ fingerprints, notes: [], empty: [] })),
-      );
+  const fingerprintHere = (models: readonly ModelLocation[]): Promise<LocatedFingerprints> => {
+    const read = previous.then(() => new Promise((turn) => setImmediate(turn))).then(() => onThisThread.fingerprintLocated(models));
     previous = read.catch(() => {});
     return read;
   };
   const send = () => {
     const [at, models] = [batches.length, pending.splice(0)];
-    const read = fingerprintHere
-      ? fingerprintOnMain(models)
-      : allLocated(models)
-        ? threads.fingerprintLocated(models)
-        : threads.fingerprint(models as ModelSource[]).then((fingerprints) => ({ fingerprints, notes: [], empty: [] }));
+    const read = safetensorsOnly
+      ? fingerprintHere(models as ModelLocation[])
+      : threads.fingerprint(models as ModelSource[]).then((fingerprints) => ({ fingerprints, notes: [], empty: [] }));
     const batch = read.then(async (result) => {
       finished += result.fingerprints.length;
       effects.fingerprinted?.(finished, located.length);
@@ -135,14 +124,13 @@ export async function recoverAtScale(
   };
   const add = (models: readonly KnownModel[]) => {
     pending.push(...models);
-    if (pending.length >= (batches.length < threads.size && !fingerprintHere ? MODELS_PER_MESSAGE / 2 : MODELS_PER_MESSAGE)) send();
+    if (pending.length >= MODELS_PER_MESSAGE) send();
   };
   try {
     effects.log(
       `${located.length} models: their trees are found from fingerprints first (one read of each model), then each tree is recovered ` +
         "from its own files (as `mother index` + `mother recover --index`, with no index kept)",
     );
-    const safetensorsOnly = located.every((location) => location.kind === "folder" || location.kind === "file");
     const known = safetensorsOnly ? sortedLocations(located) : await openLocatedModels(located, effects.log, add);
     if (safetensorsOnly) for (const location of known) add([location]);
     if (pending.length > 0) send();

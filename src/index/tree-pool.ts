@@ -18,6 +18,15 @@ import type { CachedTree } from "./tree-cache.ts";
 /** From this many trees to recover, they are spread over worker threads. */
 export const TREES_PER_WORKER_START = 8;
 
+/** Trees left queued for the worker threads when the calling thread helps (TreePool.finishing). */
+const HELP_KEEPS = 2;
+
+/**
+ * Trees a worker holds while the calling thread helps: its first tree holds that thread ~0.05–0.1 s
+ * (the recovery's modules, a cold JIT) where a warm tree takes the worker ~8 ms.
+ */
+const HELPED_DEPTH = 8;
+
 /** A task of the pool: one tree to recover, or a batch of models to fingerprint (opened, or located: opened by the thread). */
 type Task = { readonly job: TreeJob } | { readonly models: readonly ModelSource[] } | { readonly located: readonly ModelLocation[] };
 
@@ -25,7 +34,16 @@ type Task = { readonly job: TreeJob } | { readonly models: readonly ModelSource[
 export class TreePool {
   private readonly pool: WorkerPool<Task, CachedTree | Fingerprint[] | LocatedFingerprints>;
 
-  constructor(workers: number, options: RecoverOptions) {
+  /**
+   * `helpHere`: once every tree is submitted (finishing), this thread recovers queued trees too —
+   * for a caller whose thread is otherwise idle then (`mother recover` on a large set with one tree
+   * thread: recover-at-scale.ts).
+   */
+  constructor(
+    workers: number,
+    options: RecoverOptions,
+    private readonly helping = false,
+  ) {
     this.pool = new WorkerPool<Task, CachedTree | Fingerprint[] | LocatedFingerprints>({
       entry: new URL("./tree-worker.ts", import.meta.url).href,
       workers,
@@ -79,9 +97,14 @@ export class TreePool {
     this.pool.setDepth(depth);
   }
 
-  /** Every tree to recover is submitted: the last ones go to whichever thread frees first (WorkerPool.finishing). */
+  /**
+   * Every tree to recover is submitted: the last ones go to whichever thread frees first
+   * (WorkerPool.finishing); with `helpHere` (constructor) the calling thread, now idle until the
+   * trees are in, recovers queued trees too.
+   */
   finishing(): void {
     this.pool.finishing();
+    if (this.helping) this.pool.helpHere(HELP_KEEPS, HELPED_DEPTH);
   }
 
   /** Stops the workers. */

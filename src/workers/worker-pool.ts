@@ -76,6 +76,10 @@ export class WorkerPool<Task, Result> {
   private depth: number;
   /** Every task is queued (finishing): the last ones wait for whichever worker frees first. */
   private last = false;
+  /** While set (helpHere), this thread runs queued tasks too when more than this many wait. */
+  private keep: number | undefined;
+  /** A task runs on this thread now (helpHere). */
+  private runningHere = false;
 
   constructor(private readonly spec: WorkerPoolSpec<Task, Result>) {
     this.depth = spec.depth ?? 1;
@@ -145,6 +149,17 @@ export class WorkerPool<Task, Result> {
     this.pump();
   }
 
+  /**
+   * From now on this thread runs queued tasks too (spec.inProcess), one at a time, each after a
+   * turn of the event loop, while more than `keep` wait for the workers: for a caller with
+   * nothing left to do but await them. A worker is then handed up to `depth` tasks, enough to
+   * last while this thread is held by one.
+   */
+  helpHere(keep: number, depth: number): void {
+    this.keep = keep;
+    this.setDepth(depth);
+  }
+
   /** Stops the workers and rejects the tasks still queued (a pool that failed mid-batch must be closed, not reused). */
   close(): void {
     for (const worker of this.workers) worker.terminate();
@@ -157,10 +172,30 @@ export class WorkerPool<Task, Result> {
       const depth = this.last && this.queue.length < this.workers.length ? 1 : this.depth;
       let worker: Worker | undefined;
       for (const candidate of this.workers) if (this.handed.get(candidate)!.length < (worker ? this.handed.get(worker)!.length : depth)) worker = candidate;
-      if (!worker) return;
+      if (!worker) break;
       const queued = this.queue.shift()!;
       this.handed.get(worker)!.push(queued);
       worker.postMessage(this.spec.message(queued.task));
     }
+    if (this.keep !== undefined && !this.runningHere && this.queue.length > this.keep) this.runHere();
+  }
+
+  /** Runs the next queued task on this thread after a turn of the event loop (the workers' answers first), if it still waits. */
+  private runHere(): void {
+    this.runningHere = true;
+    setImmediate(() => {
+      const queued = this.queue.length > (this.keep ?? 0) ? this.queue.shift() : undefined;
+      if (!queued) {
+        this.runningHere = false;
+        return;
+      }
+      this.spec
+        .inProcess(queued.task)
+        .then(queued.resolve, queued.reject)
+        .finally(() => {
+          this.runningHere = false;
+          this.pump();
+        });
+    });
   }
 }

@@ -50,6 +50,9 @@ describe("GGUF files and adapter folders at scale", () => {
     expect(atScale).toBeDefined();
     expect(lines.filter((line) => line.includes("found from fingerprints first"))).toHaveLength(1);
     expect(canonical(atScale!.graph)).toEqual(canonical(ordinary.graph));
+    // With this thread recovering queued trees too (as from HELP_WITH_TREES_FROM models), the same graph.
+    const helped = await recoverAtScale([set], {}, { progress: () => {}, log: () => {} }, FINGERPRINT_FIRST_MODELS, 0);
+    expect(canonical(helped!.graph)).toEqual(canonical(ordinary.graph));
 
     const index = join(dir, "idx");
     const summary = await indexModels([set], index);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
 import { MotherError } from "../../src/errors.ts";
-import { ONE_TREE_THREAD_BELOW, recoverAtScale } from "../../src/index/recover-at-scale.ts";
+import { HELP_WITH_TREES_FROM, recoverAtScale } from "../../src/index/recover-at-scale.ts";
 import { discoverModels } from "../../src/io/discover-models.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
@@ -29,15 +29,15 @@ afterAll(async () => {
 const edgesOf = (graph: ModelGraph) => graph.edges.map((e) => `${e.parent}>${e.child}`).sort();
 
 describe("recoverAtScale", () => {
-  // Fingerprinted by the main thread with one tree thread (below ONE_TREE_THREAD_BELOW models), or by two threads.
+  // Trees recovered by the tree thread alone (below HELP_WITH_TREES_FROM models), or with this thread's help.
   test.each([
-    ["one tree thread", ONE_TREE_THREAD_BELOW],
-    ["two threads", 0],
-  ])("from its threshold on, the trees come from fingerprints (said once) and the graph equals the ordinary recovery (%s)", async (_, oneThreadBelow) => {
+    ["the tree thread alone", HELP_WITH_TREES_FROM],
+    ["this thread helping", 0],
+  ] as const)("from its threshold on, the trees come from fingerprints (said once) and the graph equals the ordinary recovery (%s)", async (_, helpFrom) => {
     const lines: string[] = [];
     let fingerprinted = 0;
     const effects = { progress: () => {}, log: (line: string) => lines.push(line), fingerprinted: (done: number) => void (fingerprinted = done) };
-    const viaFingerprints = (await recoverAtScale([dir], {}, effects, 10, oneThreadBelow))!;
+    const viaFingerprints = (await recoverAtScale([dir], {}, effects, 10, helpFrom))!;
     expect(lines.filter((line) => line.includes("found from fingerprints first"))).toHaveLength(1);
     expect(lines.some((line) => line.includes("unchanged since the last recovery"))).toBe(false); // no index, no cache to be unchanged in
     expect(fingerprinted).toBe(21);
@@ -49,25 +49,28 @@ describe("recoverAtScale", () => {
   });
 
   test.each([
-    ["one tree thread", ONE_TREE_THREAD_BELOW],
-    ["two threads", 0],
-  ])("a header that fails while earlier models are being fingerprinted gives its one clear error, nothing left unhandled (%s)", async (_, oneThreadBelow) => {
-    // 42 models: the first 32 are a batch fingerprinted before the last headers are read.
-    const big = await mkdtemp(join(tmpdir(), "mother-recover-at-scale-bad-"));
-    try {
-      await writeSyntheticTrees(
-        big,
-        ["a", "b", "c", "d", "e", "f"].map((root) => ({ root, children: 3, grandchildren: 1 })),
-      );
-      const bad = join(big, "f-c2-g0", "model.safetensors");
-      await writeFile(bad, new Uint8Array([1, 2, 3]));
-      const error = await recoverAtScale([big], {}, { progress: () => {}, log: () => {} }, 10, oneThreadBelow).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(MotherError);
-      expect((error as MotherError).file).toBe(bad);
-    } finally {
-      await rm(big, { recursive: true, force: true });
-    }
-  });
+    ["the tree thread alone", HELP_WITH_TREES_FROM],
+    ["this thread helping", 0],
+  ] as const)(
+    "a header that fails while earlier models are being fingerprinted gives its one clear error, nothing left unhandled (%s)",
+    async (_, helpFrom) => {
+      // 42 models: the first 32 are a batch fingerprinted before the last headers are read.
+      const big = await mkdtemp(join(tmpdir(), "mother-recover-at-scale-bad-"));
+      try {
+        await writeSyntheticTrees(
+          big,
+          ["a", "b", "c", "d", "e", "f"].map((root) => ({ root, children: 3, grandchildren: 1 })),
+        );
+        const bad = join(big, "f-c2-g0", "model.safetensors");
+        await writeFile(bad, new Uint8Array([1, 2, 3]));
+        const error = await recoverAtScale([big], {}, { progress: () => {}, log: () => {} }, 10, helpFrom).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(MotherError);
+        expect((error as MotherError).file).toBe(bad);
+      } finally {
+        await rm(big, { recursive: true, force: true });
+      }
+    },
+  );
 
   test("a set of safetensors models is opened by the threads: its notes are the ordinary discovery's, empty tensors said once", async () => {
     const noted = await mkdtemp(join(tmpdir(), "mother-recover-at-scale-notes-"));

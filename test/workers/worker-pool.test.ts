@@ -104,6 +104,33 @@ describe("worker pool", () => {
     expect(lastAfter).toBe(freeAfter);
   });
 
+  test("helpHere: this thread runs queued tasks too while more than `keep` wait, each in full, and the worker is handed `depth`", async () => {
+    const here: number[] = [];
+    const pool = new WorkerPool<number, number>({
+      entry: COUNTING_WORKER,
+      workers: 1,
+      depth: 1,
+      inProcess: async (n) => {
+        here.push(n);
+        await new Promise((r) => setTimeout(r, 30));
+        return -n;
+      },
+      message: (n) => n,
+      name: "test",
+      doing: "testing",
+    });
+    pool.helpHere(1, 2);
+    const results = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => pool.submit(n)));
+    // 1 and 2 go to the worker at once (depth 2); the queue then holds 3–6, more than 1: this thread takes 3 after a turn
+    // of the event loop, the worker the next as it frees, and the last one queued stays the worker's.
+    expect(here[0]).toBe(3);
+    expect(here).not.toContain(6);
+    // Each task ran once, where its result says: −n here, the worker's count of tasks received there.
+    for (const n of here) expect(results[n - 1]).toBe(-n);
+    expect(results.map((r, i) => r < 0 === here.includes(i + 1))).toEqual([true, true, true, true, true, true]);
+    pool.close();
+  });
+
   test("setDepth hands more tasks at once from then on", async () => {
     const pool = countingPool(1);
     pool.setDepth(3);
