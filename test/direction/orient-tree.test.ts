@@ -201,6 +201,26 @@ describe("the sibling-angle rule (angleDistance)", () => {
   test("parent (one way): only m1 → m2 is ruled out, so here the chain's edges stay, turned the other way (m2 → m1 → m0)", () => {
     expect([...orient(euclidean, "parent").tree.parent]).toEqual([1, 2, -1]);
   });
+
+  test("--sibling-adapters skip: a pair measured by rank (m1–m2, an adapter and its base) is left to D; rule: ruled out as before", () => {
+    const members = craftedMembers(3, "specialization");
+    const layer = [0, 1, 1].map((d) => ({ kurtosis: 5 - d }));
+    const rankMask = Float64Array.of(0, 0, 0, 0, 0, 1, 0, 1, 0);
+    const mixed = (siblingAdapters: "rule" | "skip") =>
+      orientTree({
+        group: craftedGroup(layer, layer),
+        members,
+        kept: members,
+        distance: CHAIN.distance,
+        choice: "mixed",
+        options: { ...OPTIONS, score: "kurtosis", siblingAngles: "auto", siblingAdapters },
+        forbidden: undefined,
+        rankMask,
+        angleDistance: euclidean,
+      });
+    expect([...mixed("rule").tree.parent]).toEqual([-1, 0, 0]);
+    expect([...mixed("skip").tree.parent]).toEqual([-1, 0, 1]);
+  });
 });
 
 describe("a pair rule (pair-tanh)", () => {
