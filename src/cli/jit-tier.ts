@@ -8,8 +8,8 @@
  *   CPU on set-1000 (a quarter of all its CPU) optimising code that mostly ran out before it paid
  *   off. Measured side by side (docs/scale.md): set-1000 1.86–1.95 → 1.61–1.63 s of CPU and
  *   0.98–1.04 → 0.86–0.90 s of wall, set-10000 unchanged within noise, graphs identical.
- * - A few big models (at most FEW_MODELS entries holding BIG_SET_BYTES or more: a handful of
- *   GGUF or safetensors checkpoints) run with the optimising tiers (DFG, and FTL above it) off:
+ * - A few big models (set-glance.ts fewBigModels: at most 32 entries holding 256 MB or more, a
+ *   handful of GGUF or safetensors checkpoints) run with the optimising tiers (DFG, and FTL above it) off:
  *   their pass is native kernels a layer at a time, and the little JavaScript around them ran
  *   out before DFG's compiles (~0.12 s of CPU on the 3 GiB GGUF sets, on the two cores the
  *   workers need) paid off (docs/gguf.md).
@@ -27,7 +27,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
-import { bytesUnder, entriesOf, looksLarge } from "../io/set-glance.ts";
+import { bytesUnder, entriesOf, fewBigModels, looksLarge } from "../io/set-glance.ts";
 import { KERNEL_CACHE_FOLDER } from "../kernels/kernel-cache.ts";
 
 /** The JSC option (as Bun reads it from the environment) that turns the FTL tier off. */
@@ -35,12 +35,6 @@ export const FTL_OPTION = "BUN_JSC_useFTLJIT";
 
 /** The JSC option that turns the DFG tier off (and FTL, which builds on it). */
 export const DFG_OPTION = "BUN_JSC_useDFGJIT";
-
-/** A set of at most this many entries over its paths … */
-export const FEW_MODELS = 32;
-
-/** … holding at least this many bytes is a few big models (DFG off). */
-export const BIG_SET_BYTES = 256 * 1024 * 1024;
 
 /** From this many models a set is recovered through fingerprints (FINGERPRINT_FIRST_MODELS, recover-at-scale.ts; not imported: loading it is what the relaunch avoids). */
 export const LARGE_SET_MODELS = 300;
@@ -99,7 +93,7 @@ export function jitTierOption(
 ): string | undefined {
   const fromIndex = words.some((word) => word === "--index" || word.startsWith("--index="));
   if (fromIndex || looksLarge(words, LARGE_SET_MODELS, entries)) return FTL_OPTION;
-  if (!looksLarge(words, FEW_MODELS + 1, entries) && bytes(words, BIG_SET_BYTES) >= BIG_SET_BYTES) return DFG_OPTION;
+  if (fewBigModels(words, entries, bytes)) return DFG_OPTION;
   return undefined;
 }
 

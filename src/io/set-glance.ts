@@ -49,3 +49,23 @@ export function bytesUnder(paths: readonly string[], enough: number): number {
   for (const path of paths) add(path, 0);
   return total;
 }
+
+/** A set of at most this many entries over its paths … */
+export const FEW_MODELS = 32;
+
+/** … holding at least this many bytes is a few big models. */
+export const BIG_SET_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Whether `paths` look like a few big models (a handful of GGUF or safetensors checkpoints):
+ * at most FEW_MODELS entries over them, holding BIG_SET_BYTES or more. Their recovery is the
+ * layer pass's native kernels: mother recover then runs without JSC's optimising tiers
+ * (src/cli/jit-tier.ts) and starts the pass's threads before the set is listed (src/recover/recover.ts).
+ */
+export function fewBigModels(
+  paths: readonly string[],
+  entries: (path: string) => number = entriesOf,
+  bytes: (paths: readonly string[], enough: number) => number = bytesUnder,
+): boolean {
+  return !looksLarge(paths, FEW_MODELS + 1, entries) && bytes(paths, BIG_SET_BYTES) >= BIG_SET_BYTES;
+}

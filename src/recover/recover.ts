@@ -18,6 +18,7 @@ import type { ModelGraph, ModelSource } from "../types.ts";
 import { bug } from "../errors.ts";
 import { loraFactorsNotModel, needTwoModels, nothingToCompare, peftNothingToRecover, unknownStagesModel } from "../messages.ts";
 import { discoverModels } from "../io/discover-models.ts";
+import { fewBigModels } from "../io/set-glance.ts";
 import { attachAdapters, familyNote, type UnattachedAdapter } from "../io/peft/attach-adapters.ts";
 import { nativeKernels, WASM_ONLY } from "../kernels/native-kernels.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
@@ -56,14 +57,21 @@ export const CLUSTER_FIRST_MODELS = 12;
 /** Recovers the Model Graph of the models found under `paths`. */
 export async function recover(paths: readonly string[], overrides: Partial<RecoverOptions> = {}, effects: RecoverEffects = SILENT): Promise<RecoveryResult> {
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
-  // 1. Models as they ship: folders, sharded folders, single files; PEFT adapters as base + Δ.
-  const { models, unattached } = await attachAdapters(await discoverModels([...paths], effects.log));
-  if (models.length < 2 && unattached[0]) throw peftNothingToRecover(unattached[0].model.path, unattached[0].note);
-  // Built (once per machine) here rather than by two workers at once; said when it cannot be.
-  const kernels = await nativeKernels();
-  if (!kernels.native && kernels.reason !== WASM_ONLY)
-    effects.log(`native kernels unavailable (${kernels.reason}): the WebAssembly kernels sweep, 1.3–1.7× slower`);
-  return withUnattached(await recoverModels(models, options, effects), unattached, effects.log);
+  // A few big models: the pass's threads load their modules (~30 ms) while the set is listed and its headers read
+  // (they load the kernels at their first layer, after the check below).
+  const early = options.workers === undefined && fewBigModels(paths) ? new LayerPool(defaultWorkerCount(Number.POSITIVE_INFINITY)) : undefined;
+  try {
+    // 1. Models as they ship: folders, sharded folders, single files; PEFT adapters as base + Δ.
+    const { models, unattached } = await attachAdapters(await discoverModels([...paths], effects.log));
+    if (models.length < 2 && unattached[0]) throw peftNothingToRecover(unattached[0].model.path, unattached[0].note);
+    // Built (once per machine) here rather than by two workers at once; said when it cannot be.
+    const kernels = await nativeKernels();
+    if (!kernels.native && kernels.reason !== WASM_ONLY)
+      effects.log(`native kernels unavailable (${kernels.reason}): the WebAssembly kernels sweep, 1.3–1.7× slower`);
+    return withUnattached(await recoverModels(models, options, effects, early), unattached, effects.log);
+  } finally {
+    early?.close();
+  }
 }
 
 /**
@@ -93,8 +101,13 @@ export function withUnattached(result: RecoveryResult, unattached: readonly Unat
   };
 }
 
-/** Steps 2–6 on already discovered models (experiments call this directly). */
-export async function recoverModels(models: readonly ModelSource[], options: RecoverOptions, effects: RecoverEffects = SILENT): Promise<RecoveryResult> {
+/** Steps 2–6 on already discovered models (experiments call this directly); `started` is a pool to use (its caller closes it). */
+export async function recoverModels(
+  models: readonly ModelSource[],
+  options: RecoverOptions,
+  effects: RecoverEffects = SILENT,
+  started?: LayerPool,
+): Promise<RecoveryResult> {
   checkInputs(models, options);
   // 2. Different architectures can never share a tree; one plan of layers per group.
   const planned = planGroups(models, options, effects);
@@ -102,7 +115,7 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
   //      pairs), then the clusters; a large set is clustered on a sample first.
   const sampleFirst = models.length >= CLUSTER_FIRST_MODELS;
   const allJobs = planned.flatMap((group) => (sampleFirst ? [...group.plan, ...clusteringSample(group.plan)] : group.plan));
-  const pool = new LayerPool(options.workers ?? defaultWorkerCount(allJobs.reduce((sum, job) => sum + jobBytes(job), 0)));
+  const pool = started ?? new LayerPool(options.workers ?? defaultWorkerCount(allJobs.reduce((sum, job) => sum + jobBytes(job), 0)));
   const context: PassContext = { options, pool, reader: new LayerReader(pool, allJobs, options.cacheFolder, effects, options.verifyCache), effects };
   try {
     const { groups, clusters } = sampleFirst ? await clusterOnSampleFirst(planned, context) : await readThenCluster(planned, context);
@@ -113,7 +126,7 @@ export async function recoverModels(models: readonly ModelSource[], options: Rec
     // 6. The Model Graph is the union of the trees.
     return assembleGraph(groups, clusters, trees);
   } finally {
-    pool.close();
+    if (!started) pool.close();
   }
 }
 

@@ -2,16 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import {
-  BIG_SET_BYTES,
-  bunAcceptsOption,
-  DFG_OPTION,
-  FEW_MODELS,
-  FTL_OPTION,
-  LARGE_SET_MODELS,
-  relaunchWithJitTier,
-  type RunSync,
-} from "../../src/cli/jit-tier.ts";
+import { bunAcceptsOption, DFG_OPTION, FTL_OPTION, LARGE_SET_MODELS, relaunchWithJitTier, type RunSync } from "../../src/cli/jit-tier.ts";
+import { BIG_SET_BYTES, FEW_MODELS } from "../../src/io/set-glance.ts";
 import { FINGERPRINT_FIRST_MODELS } from "../../src/index/recover-at-scale.ts";
 
 const MAIN = join(import.meta.dir, "../../src/cli/main.ts");
