@@ -119,3 +119,19 @@ export function relaunchWithJitTier(
   const signal = typeof ended.signalCode === "string" ? constants.signals[ended.signalCode as keyof typeof constants.signals] : ended.signalCode;
   return 128 + (signal ?? 0);
 }
+
+/**
+ * Whether `mother recover` should start the layer pass's threads before loading the program
+ * (src/cli/main.ts, src/recover/layer-workers.ts): a few big models, not from an index, and no
+ * --workers given (recover() then takes them).
+ */
+export function startsLayerWorkers(
+  argv: readonly string[],
+  entries: (path: string) => number = entriesOf,
+  bytes: (paths: readonly string[], enough: number) => number = bytesUnder,
+): boolean {
+  if (argv[2] !== "recover") return false;
+  const words = argv.slice(3);
+  if (words.some((word) => word.startsWith("--index") || word.startsWith("--workers"))) return false;
+  return fewBigModels(words, entries, bytes);
+}

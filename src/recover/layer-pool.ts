@@ -4,6 +4,7 @@
  * worker reads its own layers' bytes, so every weight byte is still read exactly once.
  */
 import { WorkerPool } from "../workers/worker-pool.ts";
+import { layerPoolSpec, layerThreads, type LayerWorkers } from "./layer-workers.ts";
 import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
 import type { RankRunner } from "./pair-ranks.ts";
 import { runTask, type PoolTask } from "./pool-task.ts";
@@ -20,8 +21,7 @@ export interface LayerPoolOptions {
 
 /** Picks a worker count for a job set: in-process for small sets, else up to the core count. */
 export function defaultWorkerCount(totalBytes: number): number {
-  if (totalBytes < IN_PROCESS_BYTES) return 0;
-  return Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1));
+  return totalBytes < IN_PROCESS_BYTES ? 0 : layerThreads();
 }
 
 /** Analyses every job with a pool that lives for this call only. */
@@ -42,20 +42,11 @@ export async function runLayerJobs(jobs: readonly LayerJob[], options: LayerPool
  * with planning.
  */
 export class LayerPool {
-  private readonly pool: WorkerPool<PoolTask, LayerResult | Int32Array>;
+  private readonly pool: LayerWorkers;
 
-  /** `workers` = 0 runs everything in-process. */
-  constructor(workers: number) {
-    this.pool = new WorkerPool({
-      entry: new URL("./pool-worker.ts", import.meta.url).href,
-      workers,
-      inProcess: runTask,
-      message: (task) => ({ task }),
-      name: "layer",
-      doing: "analysing",
-      // A worker's next layer is already there when one ends: results wait on a busy main thread.
-      depth: 2,
-    });
+  /** `workers` = 0 runs everything in-process; `started`: threads already started (startLayerWorkers), used instead. */
+  constructor(workers: number, started?: LayerWorkers) {
+    this.pool = started ?? new WorkerPool(layerPoolSpec(workers, runTask));
   }
 
   /**

@@ -24,6 +24,7 @@ import { nativeKernels, WASM_ONLY } from "../kernels/native-kernels.ts";
 import type { LayerStatsRow } from "../stats/stats-table.ts";
 import { groupByArchitecture, planLayers } from "./plan-layers.ts";
 import { defaultWorkerCount, LayerPool } from "./layer-pool.ts";
+import { layerThreads, takeStartedLayerWorkers } from "./layer-workers.ts";
 import { clusterGroups, type Cluster } from "./cluster-models.ts";
 import type { DistanceChoice } from "./tree-distance.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "./options.ts";
@@ -58,8 +59,10 @@ export const CLUSTER_FIRST_MODELS = 12;
 export async function recover(paths: readonly string[], overrides: Partial<RecoverOptions> = {}, effects: RecoverEffects = SILENT): Promise<RecoveryResult> {
   const options: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
   // A few big models: the pass's threads load their modules (~30 ms) while the set is listed and its headers read
-  // (they load the kernels at their first layer, after the check below).
-  const early = options.workers === undefined && fewBigModels(paths) ? new LayerPool(defaultWorkerCount(Number.POSITIVE_INFINITY)) : undefined;
+  // (they load the kernels at their first layer, after the check below); the command line started them already.
+  const started = takeStartedLayerWorkers();
+  const early = options.workers === undefined && (started || fewBigModels(paths)) ? new LayerPool(layerThreads(), started) : undefined;
+  if (started && !early) started.close();
   try {
     // 1. Models as they ship: folders, sharded folders, single files; PEFT adapters as base + Δ.
     const { models, unattached } = await attachAdapters(await discoverModels([...paths], effects.log));

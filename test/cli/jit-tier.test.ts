@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { bunAcceptsOption, DFG_OPTION, FTL_OPTION, LARGE_SET_MODELS, relaunchWithJitTier, type RunSync } from "../../src/cli/jit-tier.ts";
+import { bunAcceptsOption, DFG_OPTION, FTL_OPTION, LARGE_SET_MODELS, relaunchWithJitTier, type RunSync, startsLayerWorkers } from "../../src/cli/jit-tier.ts";
 import { BIG_SET_BYTES, FEW_MODELS } from "../../src/io/set-glance.ts";
 import { FINGERPRINT_FIRST_MODELS } from "../../src/index/recover-at-scale.ts";
 
@@ -147,5 +147,16 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
+  });
+
+  test("a few big models start the layer threads before the program loads; not from an index, with --workers, or on other sets", () => {
+    const starts = (argv: string[], models: number, bytes: number) =>
+      startsLayerWorkers(["bun", "main.ts", ...argv], folders({ "gguf/": models }), () => bytes);
+    expect(starts(["recover", "gguf/"], 4, BIG_SET_BYTES)).toBe(true);
+    expect(starts(["recover", "gguf/", "--workers", "1"], 4, BIG_SET_BYTES)).toBe(false);
+    expect(starts(["recover", "gguf/", "--index", "idx/"], 4, BIG_SET_BYTES)).toBe(false);
+    expect(starts(["recover", "gguf/"], 4, BIG_SET_BYTES - 1)).toBe(false);
+    expect(starts(["recover", "gguf/"], FEW_MODELS + 1, BIG_SET_BYTES)).toBe(false);
+    expect(starts(["evaluate", "gguf/"], 4, BIG_SET_BYTES)).toBe(false);
   });
 });
