@@ -109,7 +109,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         "--pair-rule <form>",
-        "the pair rule --pair-direction orients by: tanh, or adaptive (tanh, or the general likelihood ratio where updates are heavier-tailed than the weights, as under SGD)",
+        "the pair rule --pair-direction orients by: tanh, adaptive (tanh, or the general likelihood ratio where updates are heavier-tailed than the weights, as under SGD), tanh-hetero (tanh and the residual test combined), or one estimator alone",
       )
         .choices(["tanh", "adaptive", "tanh-hetero", "entropy", "cumulant", "heteroscedasticity"])
         .default(DEFAULTS.pairRule),
@@ -117,7 +117,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         "--pair-decay <mode>",
-        "add the weight-decay signature to the pair evidence: embedding rows rescaled by one factor < 1 (no gradient, weight decay) point parent to child",
+        "add the weight-decay signature to the pair evidence: embedding rows rescaled by one factor < 1 (no gradient, weight decay) point parent to child; exact: also, only a model whose stored rows reproduce a child's decayed rows exactly is its parent",
       )
         .choices(["on", "off", "exact"])
         .default(DEFAULTS.pairDecay),

@@ -301,6 +301,30 @@ describe("mother recover options", () => {
     const recover = buildProgram().commands.find((command) => command.name() === "recover");
     const defaults = new Map(recover?.options.map((option) => [option.attributeName(), option.defaultValue]));
     for (const key of ["stage", "trees", "distance", "ftDistance", "lambda", "score"] as const) expect(defaults.get(key)).toBe(DEFAULT_RECOVER_OPTIONS[key]);
+    // Every option named as a library option takes the library's default (a new one cannot drift either).
+    const library: Readonly<Record<string, unknown>> = { ...DEFAULT_RECOVER_OPTIONS };
+    for (const [key, value] of defaults) if (key in library && value !== undefined) expect([key, value]).toEqual([key, library[key]]);
+  });
+
+  test("README's option table gives each option the default and the choices `mother recover --help` has", async () => {
+    const recover = buildProgram().commands.find((command) => command.name() === "recover")!;
+    const readme = await readFile(join(import.meta.dir, "../../README.md"), "utf8");
+    const rows = readme
+      .split("\n")
+      .map((line) => line.split(/(?<!\\)\|/).map((cell) => cell.trim()))
+      .filter((cells) => /^`--[a-z-]+/.test(cells[1] ?? ""));
+    let compared = 0;
+    for (const [, named = "", readmeDefault = ""] of rows) {
+      const [long = "", listed] = named.replaceAll("`", "").split(" ");
+      const option = recover.options.find((candidate) => candidate.long === long);
+      if (!option || option.defaultValue === undefined) continue;
+      expect([long, readmeDefault]).toEqual([long, String(option.defaultValue)]);
+      // The choices as README lists them ("a\|b\|c"), unless it abbreviates them ("a\|b\|…").
+      if (option.argChoices && listed && !listed.includes("…")) expect([long, listed.split("\\|")]).toEqual([long, option.argChoices]);
+      compared++;
+    }
+    // The table's recovery options (stage, chain, sibling angles, pair rules, trees, distances, score, format, …).
+    expect(compared).toBeGreaterThanOrEqual(15);
   });
 
   test("--workers accepts 0 and whole numbers and says so, without offering 'auto'", async () => {
