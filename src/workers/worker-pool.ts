@@ -189,8 +189,9 @@ export class WorkerPool<Task, Result> {
         this.runningHere = false;
         return;
       }
-      this.spec
-        .inProcess(queued.task)
+      // Through a promise, as submit's in-process chain: a task that throws at once rejects its own promise, not this callback.
+      Promise.resolve(queued.task)
+        .then((task) => this.spec.inProcess(task))
         .then(queued.resolve, queued.reject)
         .finally(() => {
           this.runningHere = false;

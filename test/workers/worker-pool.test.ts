@@ -131,6 +131,36 @@ describe("worker pool", () => {
     pool.close();
   });
 
+  test("helpHere: a task that throws at once on this thread rejects its promise, and this thread helps on after it", async () => {
+    // A worker that never answers: it holds task 1, and every other task runs on this thread, in order.
+    const silent = URL.createObjectURL(new Blob(["onmessage = () => {};"], { type: "application/javascript" }));
+    const pool = new WorkerPool<number, number>({
+      entry: silent,
+      workers: 1,
+      depth: 1,
+      inProcess: (n) => {
+        if (n === 3) throw new Error("thrown before any promise");
+        return Promise.resolve(-n);
+      },
+      message: (n) => n,
+      name: "test",
+      doing: "testing",
+    });
+    pool.helpHere(0, 1);
+    const tasks = [1, 2, 3, 4, 5, 6].map((n) => pool.submit(n));
+    const settled = await Promise.allSettled(tasks.slice(1));
+    // Without the promise around it, the throw escaped a setImmediate callback: an uncaught error, and 3–6 never settled.
+    expect(settled).toEqual([
+      { status: "fulfilled", value: -2 },
+      { status: "rejected", reason: new Error("thrown before any promise") },
+      { status: "fulfilled", value: -4 },
+      { status: "fulfilled", value: -5 },
+      { status: "fulfilled", value: -6 },
+    ]);
+    pool.close();
+    URL.revokeObjectURL(silent);
+  });
+
   test("setDepth hands more tasks at once from then on", async () => {
     const pool = countingPool(1);
     pool.setDepth(3);
