@@ -146,8 +146,11 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // parent; both ways (auto) it also cut parent → m where m's child continues m's update (held-out set 2). All LM
   // families of sets 0-2 pooled: auto 47/74 directed, off 50, parent 57; held-out set 3 (docs/direction.md).
   siblingAngles: "parent",
-  siblingGeometry: "euclidean",
-  siblingAdapters: "rule",
+  // Language models only (the rule's gate): angles with each layer at unit norm, so the shrink every fine-tune shares
+  // under weight decay does not line independent updates up (held-out set 5, /work/set5-protocol.md, docs/direction.md).
+  siblingGeometry: "scale-free",
+  // A pair measured by rank (an adapter and its base in a mixed tree) is left to its rank (held-out set 5, docs/direction.md).
+  siblingAdapters: "skip",
   // Language models only: a per-model score needs a trend the whole tree shares, and on the LM families none does;
   // the pair test needs none (held-out LM edges 11/20 → 16/20, every ViT tree untouched; docs/direction.md, "Pairwise rules").
   pairDirection: "auto",

@@ -75,7 +75,9 @@ export async function boardTrees(benchmark: string, loaded: BenchmarkModels, sto
       truth.models.map((m) => m.id),
     );
     const files = await Promise.all(models.map(async (model) => [model.id, await fileIdentity(model.tensors[0]!.file)] as const));
-    const artifact = await store.getJson("direction-board-tree", { version: BOARD_TREE_VERSION, benchmark, root, files }, () =>
+    // The LM-only sibling geometry keys language-model trees only (their euclidean field): a ViT tree's cache stays valid.
+    const lm = hasEmbeddingMatrix(models[0]!.tensors) ? { lm: { siblingGeometry: DEFAULT_RECOVER_OPTIONS.siblingGeometry } } : {};
+    const artifact = await store.getJson("direction-board-tree", { version: BOARD_TREE_VERSION, benchmark, root, files, ...lm }, () =>
       prepareBoardTree(root, models, truth),
     );
     out.push({ ...artifact.value, pairs: await boardPairs(benchmark, root, models, store) });

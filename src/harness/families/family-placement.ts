@@ -23,6 +23,11 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   // Pairs measured by rank (an adapter and its base in a mixed tree) left to their rank (obtuse-siblings.ts, SiblingAdapters); with P1.
   { name: "--sibling-adapters skip", overrides: { siblingAdapters: "skip" } },
   { name: "--sibling-adapters skip --sibling-geometry scale-free", overrides: { siblingAdapters: "skip", siblingGeometry: "scale-free" } },
+  // Angles from the layers as they are: the default before held-out set 5.
+  { name: "--sibling-geometry euclidean", overrides: { siblingGeometry: "euclidean" } },
+  // The rule on rank-measured pairs too: the default before held-out set 5.
+  { name: "--sibling-adapters rule", overrides: { siblingAdapters: "rule" } },
+  { name: "--sibling-adapters rule --sibling-geometry euclidean", overrides: { siblingAdapters: "rule", siblingGeometry: "euclidean" } },
   // Language models are oriented by pair-tanh by default (src/direction/pair-rule.ts): this is the per-model policy.
   { name: "--pair-direction off", overrides: { pairDirection: "off" } },
   // Candidates for set 4 (src/direction/pair-rule.ts, decay-signature.ts): tanh or the general likelihood ratio by the
