@@ -139,6 +139,16 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
     expect(relaunched(["gguf/"], { "gguf/": 4 }, BIG_SET_BYTES, { [FTL_OPTION]: "1" })).toEqual([]);
   });
 
+  test("a few big models of which one is a language model keep DFG (the pair rule's read is JavaScript)", () => {
+    const { run, calls } = recorder({ exitCode: 0 });
+    const glanced: (readonly string[])[] = [];
+    const languages = (paths: readonly string[]) => glanced.push(paths) > 0;
+    const argv = ["bun", "main.ts", "recover", "lms/", "--out", "g.json"];
+    expect(relaunchWithJitTier(argv, {}, run, folders({ "lms/": 4 }), accepted, () => BIG_SET_BYTES, languages)).toBeUndefined();
+    expect(calls).toEqual([]);
+    expect(glanced).toEqual([["lms/", "--out", "g.json"]]);
+  });
+
   test("the Bun running these tests knows the DFG option too (asked of a real child, nothing kept)", () => {
     const folder = mkdtempSync(join(tmpdir(), "mother-jit-"));
     rmSync(folder, { recursive: true });
