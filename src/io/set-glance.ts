@@ -30,23 +30,29 @@ export function looksLarge(paths: readonly string[], from: number, entries: (pat
 }
 
 /**
- * The bytes of the files at or under `paths` (a file, a folder's files, its subfolders' files: a
- * model folder, or a folder of model folders), stopping once `enough` are counted. Unreadable
- * entries count 0.
+ * Visits the files at or under `paths` (a file, a folder's files, its subfolders' files, three
+ * levels down: a model folder, or a folder of model folders) with their sizes, until `visit`
+ * returns true. Unreadable entries are skipped: the command itself will say so.
  */
-export function bytesUnder(paths: readonly string[], enough: number): number {
-  let total = 0;
+export function visitFiles(paths: readonly string[], visit: (file: string, size: number) => boolean): void {
+  let done = false;
   const add = (path: string, depth: number) => {
-    if (total >= enough) return;
+    if (done) return;
     try {
       const stats = statSync(path);
-      if (stats.isFile()) total += stats.size;
+      if (stats.isFile()) done = visit(path, stats.size) === true;
       else if (stats.isDirectory() && depth < 3) for (const entry of readdirSync(path)) add(join(path, entry), depth + 1);
     } catch {
-      // Not there, or not readable: the command itself will say so.
+      // Not there, or not readable.
     }
   };
   for (const path of paths) add(path, 0);
+}
+
+/** The bytes of the files at or under `paths` (visitFiles), stopping once `enough` are counted. */
+export function bytesUnder(paths: readonly string[], enough: number): number {
+  let total = 0;
+  visitFiles(paths, (_, size) => (total += size) >= enough);
   return total;
 }
 

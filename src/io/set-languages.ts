@@ -10,24 +10,28 @@
  * ~5 ms, paid only for a few big models. A file that cannot be read or parsed counts as no
  * language model here: the command itself reports it.
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { classifyLayer } from "../layers/classify-layer.ts";
 import { NeedMoreBytes, parseGgufHeader } from "./gguf/gguf-header.ts";
 import { hfNameOf } from "./gguf/gguf-names.ts";
+import { visitFiles } from "./set-glance.ts";
 
 /** Headers larger than this are not glanced at (a safetensors or GGUF header is KBs to tens of MB). */
 const MAX_GLANCED_HEADER = 64 * 1024 * 1024;
 
 /** Whether any safetensors or GGUF file at or under `paths` (three folder levels) names a 2-D embedding matrix. */
 export function glancesLanguageModel(paths: readonly string[]): boolean {
-  return modelFiles(paths).some((file) => {
+  let found = false;
+  visitFiles(paths, (file) => {
     try {
-      return file.endsWith(".gguf") ? ggufHasEmbedding(file) : safetensorsHasEmbedding(file);
+      if (file.endsWith(".gguf")) found = ggufHasEmbedding(file);
+      else if (file.endsWith(".safetensors")) found = safetensorsHasEmbedding(file);
     } catch {
-      return false;
+      // Unreadable or not parsed: no language model here.
     }
+    return found;
   });
+  return found;
 }
 
 /** Whether a tensor of this name and shape is an embedding matrix by the layer rules (hasEmbeddingMatrix's test). */
@@ -71,19 +75,4 @@ function readPrefix(file: string, length: number): Uint8Array {
   } finally {
     closeSync(fd);
   }
-}
-
-function modelFiles(paths: readonly string[]): string[] {
-  const files: string[] = [];
-  const add = (path: string, depth: number) => {
-    try {
-      const stats = statSync(path);
-      if (stats.isFile() && (path.endsWith(".safetensors") || path.endsWith(".gguf"))) files.push(path);
-      else if (stats.isDirectory() && depth < 3) for (const entry of readdirSync(path)) add(join(path, entry), depth + 1);
-    } catch {
-      // Not there, or not readable: the command itself will say so.
-    }
-  };
-  for (const path of paths) add(path, 0);
-  return files;
 }
