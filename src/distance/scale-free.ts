@@ -75,16 +75,15 @@ export function distanceCorrelation(k: number, layersOf: PairLayers["layersOf"])
 }
 
 /**
- * The k×k distance the sibling-angle rule reads for `geometry` (`--sibling-geometry`): distanceEuclidean,
- * distanceScaleFree, or distanceCorrelation — which needs the pair read; without it (no pair rule) scale-free stands in.
+ * The k×k distance the sibling-angle rule reads for `geometry` (`--sibling-geometry`): distanceEuclidean, or
+ * distanceScaleFree — for "correlation" too, which needs the pair read (recover-cluster.ts reads it off that, where a
+ * pair rule runs; scale-free stands in elsewhere).
  */
 export function siblingGeometryDistance(
   geometry: SiblingGeometry,
   members: readonly number[],
   jobs: readonly LayerJob[],
   pass: readonly LayerResult[],
-  pairs?: Pick<PairLayers, "layersOf">,
 ): Float64Array {
-  if (geometry === "correlation" && pairs) return distanceCorrelation(members.length, pairs.layersOf);
   return geometry === "euclidean" ? distanceEuclidean(members, jobs, pass) : distanceScaleFree(members, jobs, pass);
 }
