@@ -4,6 +4,7 @@
  * models (src/cli/main.ts) and their modules load (~30 ms) while the main thread loads the
  * program's, lists the set and reads its headers. recover() takes them (takeStartedLayerWorkers).
  */
+import { bug } from "../errors.ts";
 import { WorkerPool, type WorkerPoolSpec } from "../workers/worker-pool.ts";
 import type { LayerResult } from "./layer-pass.ts";
 import type { PoolTask } from "./pool-task.ts";
@@ -37,11 +38,7 @@ let started: LayerWorkers | undefined;
 
 /** Starts layerThreads() layer threads once, for takeStartedLayerWorkers. */
 export function startLayerWorkers(): void {
-  started ??= new WorkerPool(
-    layerPoolSpec(layerThreads(), () => {
-      throw new Error("started layer workers run no task in-process");
-    }),
-  );
+  started ??= new WorkerPool(layerPoolSpec(layerThreads(), () => bug("started layer workers run no task in-process")));
 }
 
 /** The threads startLayerWorkers started, handed over once (the taker closes them), or undefined. */

@@ -147,7 +147,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // families of sets 0-2 pooled: auto 47/74 directed, off 50, parent 57; held-out set 3 (docs/direction.md).
   siblingAngles: "parent",
   // Language models only (the rule's gate): angles with each layer at unit norm, so the shrink every fine-tune shares
-  // under weight decay does not line independent updates up (held-out set 5, /work/set5-protocol.md, docs/direction.md).
+  // under weight decay does not line independent updates up (held-out set 5, docs/direction.md).
   siblingGeometry: "scale-free",
   // A pair measured by rank (an adapter and its base in a mixed tree) is left to its rank (held-out set 5, docs/direction.md).
   siblingAdapters: "skip",
@@ -158,7 +158,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // Language models: embedding rows a fine-tune never saw are rescaled by one factor < 1 under weight decay (a one-way
   // parent → child relation added to the pair evidence), stored as round(c · the parent's stored rows): only the parent
   // reproduces them exactly (sets 0-3: 66 → 71 of 88 directed, the Llama-2-like recipe 5/5 seeds exact; held-out set 4
-  // scored once: /work/set4-protocol.md, docs/direction.md).
+  // scored once: docs/direction.md).
   pairDecay: "exact",
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).
