@@ -105,7 +105,8 @@ export async function recoverAtScale(
   let previous: Promise<unknown> = Promise.resolve();
   const fingerprintHere = (models: readonly ModelLocation[]): Promise<LocatedFingerprints> => {
     const read = previous.then(() => new Promise((turn) => setImmediate(turn))).then(() => onThisThread.fingerprintLocated(models));
-    previous = read.catch(() => {});
+    // Chained on the failure too: once a batch fails (the recovery then rejects), the later ones reject with it unread.
+    previous = read;
     return read;
   };
   const send = () => {

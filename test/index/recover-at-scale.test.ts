@@ -72,6 +72,28 @@ describe("recoverAtScale", () => {
     },
   );
 
+  test("a batch that fails stops the fingerprinting here: the later batches are not read after the recovery has failed", async () => {
+    // 42 safetensors models, fingerprinted by this thread 32 then 10; the first model (sorted) is bad, so the first batch fails.
+    const big = await mkdtemp(join(tmpdir(), "mother-recover-at-scale-stop-"));
+    try {
+      await writeSyntheticTrees(
+        big,
+        ["a", "b", "c", "d", "e", "f"].map((root) => ({ root, children: 3, grandchildren: 1 })),
+      );
+      const bad = join(big, "a", "model.safetensors");
+      await writeFile(bad, new Uint8Array([1, 2, 3]));
+      const fingerprinted: number[] = [];
+      const effects = { progress: () => {}, log: () => {}, fingerprinted: (done: number) => fingerprinted.push(done) };
+      const error = await recoverAtScale([big], {}, effects, 10, HELP_WITH_TREES_FROM).catch((e: unknown) => e);
+      expect((error as MotherError).file).toBe(bad);
+      // Time for a second batch to be read, had it been.
+      await new Promise((done) => setTimeout(done, 300));
+      expect(fingerprinted).toEqual([]);
+    } finally {
+      await rm(big, { recursive: true, force: true });
+    }
+  });
+
   test("a set of safetensors models is opened by the threads: its notes are the ordinary discovery's, empty tensors said once", async () => {
     const noted = await mkdtemp(join(tmpdir(), "mother-recover-at-scale-notes-"));
     try {
