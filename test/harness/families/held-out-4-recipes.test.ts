@@ -1,43 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { ArtifactStore } from "../../../src/harness/artifact-store.ts";
-import { FAMILY_BENCHMARKS, familyGroup } from "../../../src/harness/direction/lm-benchmarks.ts";
-import { SCORE_ONLY_FAMILIES } from "../../../src/harness/direction/learned-lofo.ts";
-import { benchmarksNamed, familyBenchmarks, isSealed, type FamilyBenchmark } from "../../../src/harness/families/family-benchmarks.ts";
-import { familyTruth } from "../../../src/harness/families/family-member.ts";
-import { FAMILY_POOLS, inPool } from "../../../src/harness/families/family-placement.ts";
+import { FAMILY_BENCHMARKS } from "../../../src/harness/direction/lm-benchmarks.ts";
+import { benchmarksNamed, familyBenchmarks, isSealed } from "../../../src/harness/families/family-benchmarks.ts";
 import { HELD_OUT_4_RECIPES } from "../../../src/harness/families/held-out-4-recipes.ts";
-import { planLlamaFamily } from "../../../src/harness/families/plan-llama-family.ts";
-import { TORCH_LM_TRAINER_VERSION, torchJob, type TorchLmJob } from "../../../src/harness/families/torch-lm-family.ts";
+import { describeSealedSet, expectNewTorchFamilies, heldOutSet, jobsOf, trainedKeys } from "./held-out-set.ts";
 
-const plan = (name: string) => planLlamaFamily(HELD_OUT_4_RECIPES[name]!.settings);
-const edges = (name: string) =>
-  familyTruth(plan(name))
-    .edges.map((e) => `${e.parent}>${e.child}`)
-    .sort();
-const jobsOf = (benchmark: FamilyBenchmark): TorchLmJob[] => benchmark.members.map((m) => torchJob(m.config, m.torch!, benchmark.dtype));
-const jobs = (name: string) => jobsOf(familyBenchmarks().find((b) => b.name.startsWith(`set4:${name}@`))!);
+const view = heldOutSet(4, HELD_OUT_4_RECIPES);
+const { members: set4, earlier, earlierTorch, plan, edges, jobs } = view;
 
 describe("held-out set 4 recipes", () => {
-  const benchmarks = familyBenchmarks();
-  const set4 = benchmarks.filter((b) => b.heldOutSet === 4);
-  const earlier = benchmarks.filter((b) => b.heldOutSet < 4);
-
   test("five PyTorch-trained LM families, 24 true edges, seeds 2061–2065 no earlier family used", () => {
-    expect(set4.map((b) => b.name)).toEqual([
-      "set4:qwen-tree@2061",
-      "set4:mistral-lion@2062",
-      "set4:deep-cpt@2063",
-      "set4:lora-on-ft@2064",
-      "set4:adafactor-t5@2065",
-    ]);
-    expect(set4.reduce((sum, b) => sum + familyTruth(b.members).edges.length, 0)).toBe(24);
-    const earlierSeeds = new Set(earlier.map((b) => Number(b.name.split("@")[1])));
-    for (const b of set4) {
-      expect(b.kind).toBe("lm");
-      expect(b.members.every((m) => m.torch !== undefined)).toBe(true);
-      expect(b.command).toBe(`bun run experiments/lm-families.ts --train --only ${b.name}`);
-      expect(earlierSeeds.has(Number(b.name.split("@")[1]))).toBe(false);
-    }
+    expectNewTorchFamilies(view, ["set4:qwen-tree@2061", "set4:mistral-lion@2062", "set4:deep-cpt@2063", "set4:lora-on-ft@2064", "set4:adafactor-t5@2065"], 24);
     const configs = new Set(earlier.flatMap((b) => b.members.map((m) => JSON.stringify(m.config))));
     expect(set4.flatMap((b) => b.members).some((m) => configs.has(JSON.stringify(m.config)))).toBe(false);
   });
@@ -83,7 +55,7 @@ describe("held-out set 4 recipes", () => {
     expect(jobs("mistral-lion")[0]!).toMatchObject({ arch: "mistral", config: { kv_heads: 1 } });
     expect(jobs("lora-on-ft")[0]!).toMatchObject({ arch: "llama", config: { kv_heads: 2, tied: true, rope_theta: 5e5 } });
     expect(jobs("adafactor-t5")[0]!.config).toMatchObject({ dim: 96, depth: 3, mlp: 256, dropout: 0.1 });
-    for (const b of earlier.filter((e) => e.members.some((m) => m.torch))) {
+    for (const b of earlierTorch) {
       for (const job of jobsOf(b)) {
         expect(["llama", "gpt2"]).toContain(job.arch);
         expect(job.config.kv_heads ?? job.config.qkv_bias ?? job.config.tied ?? job.config.dropout).toBeUndefined();
@@ -103,7 +75,7 @@ describe("held-out set 4 recipes", () => {
     expect(chat).toMatchObject({ schedule: "constant", label_smoothing: 0.1, config: { dropout: 0.1, kv_heads: 2, tied: true } });
     const adapter = jobs("lora-on-ft")[2]!;
     expect(adapter.lora).toEqual({ rank: 8, alpha: 16, targets: expect.arrayContaining(["mlp.down_proj", "self_attn.o_proj"]), dropout: 0.05 });
-    for (const b of earlier.filter((e) => e.members.some((m) => m.torch))) {
+    for (const b of earlierTorch) {
       for (const job of jobsOf(b)) {
         expect(["lion", "adafactor"]).not.toContain(job.optimizer.kind);
         expect(job.schedule ?? job.label_smoothing ?? job.autocast ?? job.accumulate).toBeUndefined();
@@ -112,47 +84,21 @@ describe("held-out set 4 recipes", () => {
   });
 
   test("earlier sets keep their cache keys (the artefact keys frozen for set 2 in /work/lmfam-findings.md)", () => {
-    const store = new ArtifactStore("/nonexistent", { log: () => {}, now: () => 0 });
-    const keys = (name: string) => {
-      const benchmark = benchmarks.find((b) => b.name === name)!;
-      const out = new Map<string, string>();
-      for (const [i, job] of jobsOf(benchmark).entries()) {
-        const member = benchmark.members[i]!;
-        const parent = member.parent === undefined ? undefined : out.get(member.parent);
-        out.set(member.id, store.locate("torch-lm", { version: TORCH_LM_TRAINER_VERSION, job }, parent ? { parent } : {}).key);
-      }
-      return out;
-    };
-    expect(keys("set2:sgd-star@2041").get("atlas-instruct")).toBe("10ee143703c4fe640aed1ee236bf2daa06eb2723722e452f64b1ae3508246952");
-    expect(keys("set2:lora-star@2044").get("orca-python-lora")).toBe("bb5ee1a278d0f6e175f288e912ad4f36635f9cbb4490618fcb1798aa9f632e3c");
-    expect(keys("set2:rmsprop-levels@2042").get("gpt2-mini-python")).toBe("89a3d1cf0f6c48d8b66cab989058f49d5dece8f229ecd2060e6080307675ed29");
+    expect(trainedKeys("set2:sgd-star@2041").get("atlas-instruct")).toBe("10ee143703c4fe640aed1ee236bf2daa06eb2723722e452f64b1ae3508246952");
+    expect(trainedKeys("set2:lora-star@2044").get("orca-python-lora")).toBe("bb5ee1a278d0f6e175f288e912ad4f36635f9cbb4490618fcb1798aa9f632e3c");
+    expect(trainedKeys("set2:rmsprop-levels@2042").get("gpt2-mini-python")).toBe("89a3d1cf0f6c48d8b66cab989058f49d5dece8f229ecd2060e6080307675ed29");
   });
 });
 
-describe("held-out set 4 is sealed and never training data", () => {
-  const set4 = familyBenchmarks().filter((b) => b.heldOutSet === 4);
+describeSealedSet(4, "deep-cpt");
 
-  test("sealed: off the leaderboard's benchmarks; the earlier sets are not", () => {
-    expect(set4.every(isSealed)).toBe(true);
+describe("the sets before set 4 stay open", () => {
+  test("no earlier set is sealed, set 3 is on the leaderboard, and a full run reads every open family", () => {
     expect(familyBenchmarks().filter((b) => b.heldOutSet < 4 && isSealed(b))).toEqual([]);
-    expect(FAMILY_BENCHMARKS.some((b) => b.name.startsWith("set4:"))).toBe(false);
     expect(FAMILY_BENCHMARKS.some((b) => b.name.startsWith("set3:"))).toBe(true);
-  });
-
-  test("an experiment reads it only when --only names it (set4:, or a family of it), never in a full run or by a broader prefix", () => {
     const names = (words?: string[]) => benchmarksNamed(words).map((b) => b.name);
-    expect(names().some((n) => n.startsWith("set4:"))).toBe(false);
     expect(names().length).toBe(familyBenchmarks().filter((b) => !isSealed(b)).length);
     expect(names(["set"]).every((n) => n.startsWith("set2:") || n.startsWith("set3:"))).toBe(true);
-    expect(names(["set4"])).toEqual([]);
-    expect(names(["set4:"])).toEqual(set4.map((b) => b.name));
-    expect(names(["set4:deep-cpt", "sd@"])).toEqual([...names(["sd@"]), "set4:deep-cpt@2063"]);
     expect(names(["sd@"]).length).toBe(3);
-  });
-
-  test("one leaderboard group, score-only (no learned fold or selection trains on it), and a pool of its own", () => {
-    expect(new Set(set4.map(familyGroup))).toEqual(new Set(["held-out-4"]));
-    expect(SCORE_ONLY_FAMILIES.has("held-out-4")).toBe(true);
-    for (const b of set4) expect(FAMILY_POOLS.filter((pool) => inPool(b, pool)).map((pool) => pool.label)).toEqual(["held out set 4"]);
   });
 });

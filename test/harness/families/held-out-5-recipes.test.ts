@@ -1,45 +1,18 @@
 import { describe, expect, test } from "bun:test";
-import { ArtifactStore } from "../../../src/harness/artifact-store.ts";
-import { FAMILY_BENCHMARKS, familyGroup } from "../../../src/harness/direction/lm-benchmarks.ts";
-import { SCORE_ONLY_FAMILIES } from "../../../src/harness/direction/learned-lofo.ts";
-import { benchmarksNamed, familyBenchmarks, isSealed, type FamilyBenchmark } from "../../../src/harness/families/family-benchmarks.ts";
-import { familyTruth } from "../../../src/harness/families/family-member.ts";
-import { FAMILY_POOLS, inPool } from "../../../src/harness/families/family-placement.ts";
 import { HELD_OUT_5_RECIPES } from "../../../src/harness/families/held-out-5-recipes.ts";
-import { planLlamaFamily } from "../../../src/harness/families/plan-llama-family.ts";
-import { TORCH_LM_TRAINER_VERSION, torchJob, type TorchLmJob } from "../../../src/harness/families/torch-lm-family.ts";
+import type { TorchLmJob } from "../../../src/harness/families/torch-lm-family.ts";
+import { describeSealedSet, expectNewTorchFamilies, heldOutSet, jobsOf, trainedKeys } from "./held-out-set.ts";
 
-const plan = (name: string) => planLlamaFamily(HELD_OUT_5_RECIPES[name]!.settings);
-const edges = (name: string) =>
-  familyTruth(plan(name))
-    .edges.map((e) => `${e.parent}>${e.child}`)
-    .sort();
-const jobsOf = (benchmark: FamilyBenchmark): TorchLmJob[] => benchmark.members.map((m) => torchJob(m.config, m.torch!, benchmark.dtype));
-const jobs = (name: string) => jobsOf(familyBenchmarks().find((b) => b.name.startsWith(`set5:${name}@`))!);
+const view = heldOutSet(5, HELD_OUT_5_RECIPES);
+const { earlierTorch, plan, edges, jobs } = view;
 
 describe("held-out set 5 recipes", () => {
-  const benchmarks = familyBenchmarks();
-  const set5 = benchmarks.filter((b) => b.heldOutSet === 5);
-  const earlier = benchmarks.filter((b) => b.heldOutSet < 5);
-  const earlierTorch = earlier.filter((e) => e.members.some((m) => m.torch));
-
   test("six PyTorch-trained LM families, 31 true edges, seeds 2071–2076 no earlier family used", () => {
-    expect(set5.map((b) => b.name)).toEqual([
-      "set5:gemma-tied@2071",
-      "set5:phi-dpo@2072",
-      "set5:olmo-sgd@2073",
-      "set5:neox-lamb@2074",
-      "set5:llama2-ema@2075",
-      "set5:falcon-chain@2076",
-    ]);
-    expect(set5.reduce((sum, b) => sum + familyTruth(b.members).edges.length, 0)).toBe(31);
-    const earlierSeeds = new Set(earlier.map((b) => Number(b.name.split("@")[1])));
-    for (const b of set5) {
-      expect(b.kind).toBe("lm");
-      expect(b.members.every((m) => m.torch !== undefined)).toBe(true);
-      expect(b.command).toBe(`bun run experiments/lm-families.ts --train --only ${b.name}`);
-      expect(earlierSeeds.has(Number(b.name.split("@")[1]))).toBe(false);
-    }
+    expectNewTorchFamilies(
+      view,
+      ["set5:gemma-tied@2071", "set5:phi-dpo@2072", "set5:olmo-sgd@2073", "set5:neox-lamb@2074", "set5:llama2-ema@2075", "set5:falcon-chain@2076"],
+      31,
+    );
   });
 
   test("trees: near-duplicate siblings (same data, another lr), DPO on an SFT, mixed full/LoRA, the Llama 2 tree, a chain of 7", () => {
@@ -105,45 +78,11 @@ describe("held-out set 5 recipes", () => {
   });
 
   test("earlier sets keep their cache keys (set 2's frozen keys, and set 4's trained ones in /work/set4-protocol.md)", () => {
-    const store = new ArtifactStore("/nonexistent", { log: () => {}, now: () => 0 });
-    const keys = (name: string) => {
-      const benchmark = benchmarks.find((b) => b.name === name)!;
-      const out = new Map<string, string>();
-      for (const [i, job] of jobsOf(benchmark).entries()) {
-        const member = benchmark.members[i]!;
-        const parent = member.parent === undefined ? undefined : out.get(member.parent);
-        out.set(member.id, store.locate("torch-lm", { version: TORCH_LM_TRAINER_VERSION, job }, parent ? { parent } : {}).key);
-      }
-      return out;
-    };
-    expect(keys("set2:sgd-star@2041").get("atlas-instruct")).toBe("10ee143703c4fe640aed1ee236bf2daa06eb2723722e452f64b1ae3508246952");
-    expect(keys("set4:qwen-tree@2061").get("qwen2-py-chat")?.slice(0, 16)).toBe("12d34adbb839bb3b");
-    expect(keys("set4:lora-on-ft@2064").get("lm32-code-python-lora")?.slice(0, 16)).toBe("ac38f9cd4af8c0ae");
-    expect(keys("set4:deep-cpt@2063").get("pico-anneal")?.slice(0, 16)).toBe("5205e5d297167811");
+    expect(trainedKeys("set2:sgd-star@2041").get("atlas-instruct")).toBe("10ee143703c4fe640aed1ee236bf2daa06eb2723722e452f64b1ae3508246952");
+    expect(trainedKeys("set4:qwen-tree@2061").get("qwen2-py-chat")?.slice(0, 16)).toBe("12d34adbb839bb3b");
+    expect(trainedKeys("set4:lora-on-ft@2064").get("lm32-code-python-lora")?.slice(0, 16)).toBe("ac38f9cd4af8c0ae");
+    expect(trainedKeys("set4:deep-cpt@2063").get("pico-anneal")?.slice(0, 16)).toBe("5205e5d297167811");
   });
 });
 
-describe("held-out set 5 is sealed and never training data", () => {
-  const set5 = familyBenchmarks().filter((b) => b.heldOutSet === 5);
-
-  test("sealed: off the leaderboard's benchmarks", () => {
-    expect(set5.every(isSealed)).toBe(true);
-    expect(FAMILY_BENCHMARKS.some((b) => b.name.startsWith("set5:"))).toBe(false);
-  });
-
-  test("an experiment reads it only when --only names it (set5:, or a family of it), never in a full run, by a broader prefix or with set 4", () => {
-    const names = (words?: string[]) => benchmarksNamed(words).map((b) => b.name);
-    expect(names().some((n) => n.startsWith("set5:"))).toBe(false);
-    expect(names(["set"]).some((n) => n.startsWith("set5:"))).toBe(false);
-    expect(names(["set5"])).toEqual([]);
-    expect(names(["set4:"]).some((n) => n.startsWith("set5:"))).toBe(false);
-    expect(names(["set5:"])).toEqual(set5.map((b) => b.name));
-    expect(names(["set5:olmo-sgd", "sd@"])).toEqual([...names(["sd@"]), "set5:olmo-sgd@2073"]);
-  });
-
-  test("one leaderboard group, score-only (no learned fold or selection trains on it), and a pool of its own", () => {
-    expect(new Set(set5.map(familyGroup))).toEqual(new Set(["held-out-5"]));
-    expect(SCORE_ONLY_FAMILIES.has("held-out-5")).toBe(true);
-    for (const b of set5) expect(FAMILY_POOLS.filter((pool) => inPool(b, pool)).map((pool) => pool.label)).toEqual(["held out set 5"]);
-  });
-});
+describeSealedSet(5, "olmo-sgd");
