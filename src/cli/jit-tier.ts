@@ -1,6 +1,8 @@
 /**
  * `mother recover` picks JavaScriptCore's JIT tiers by the set's shape, relaunching itself with
- * the tier off before anything else is loaded (~0.01 s):
+ * the tier off before the recovery's modules are loaded. The command line is read by the command's own option table
+ * (recover-options.ts), so an option's value (`--cache DIR`, `--out FILE`) is never sized as a set; loading that table
+ * (commander and the options' defaults, ~0.015 s) is all a relaunch costs before the child starts:
  *
  * - A large set (or an index) runs with the top tier (FTL) off. Such a recovery is a second or
  *   more of many short-lived hot loops spread over three JavaScript VMs (the main thread and two
@@ -31,6 +33,7 @@ import { constants } from "node:os";
 import { join } from "node:path";
 import { bytesUnder, entriesOf, fewBigModels, looksLarge } from "../io/set-glance.ts";
 import { KERNEL_CACHE_FOLDER } from "../kernels/kernel-cache.ts";
+import { parseRecoverWords } from "./recover-options.ts";
 
 /** The JSC option (as Bun reads it from the environment) that turns the FTL tier off. */
 export const FTL_OPTION = "BUN_JSC_useFTLJIT";
@@ -89,10 +92,10 @@ export function bunAcceptsOption(
 /**
  * The option `mother recover` turns off for the set its arguments name (see the file comment):
  * FTL_OPTION for a large set or an index, DFG_OPTION for a few big models none of which is a
- * language model (`languages` says whether one is), else undefined. Every
- * argument after the command is looked at as a path: an option's value counted by mistake costs
- * at most a relaunch. `entries` counts a path's entries, `bytes` sums the sizes under paths (it
- * may stop once it has `enough`).
+ * language model (`languages` says whether one is), else undefined. `words` (what follows the
+ * command) are parsed as the command parses them (parseRecoverWords): only its paths are sized,
+ * and a command line it refuses relaunches nothing (the command says what is wrong). `entries`
+ * counts a path's entries, `bytes` sums the sizes under paths (it may stop once it has `enough`).
  */
 export function jitTierOption(
   words: readonly string[],
@@ -100,9 +103,11 @@ export function jitTierOption(
   bytes: (paths: readonly string[], enough: number) => number = bytesUnder,
   languages: LanguageGlance = glanceLanguages,
 ): string | undefined {
-  const fromIndex = words.some((word) => word === "--index" || word.startsWith("--index="));
-  if (fromIndex || looksLarge(words, LARGE_SET_MODELS, entries)) return FTL_OPTION;
-  if (fewBigModels(words, entries, bytes) && !languages(words)) return DFG_OPTION;
+  const parsed = parseRecoverWords(words);
+  if (parsed === undefined) return undefined;
+  const { paths, options } = parsed;
+  if (options.index !== undefined || looksLarge(paths, LARGE_SET_MODELS, entries)) return FTL_OPTION;
+  if (fewBigModels(paths, entries, bytes) && !languages(paths)) return DFG_OPTION;
   return undefined;
 }
 
@@ -132,8 +137,8 @@ export function relaunchWithJitTier(
 
 /**
  * Whether `mother recover` should start the layer pass's threads before loading the program
- * (src/cli/main.ts, src/recover/layer-workers.ts): a few big models, not from an index, and no
- * --workers given (recover() then takes them).
+ * (src/cli/main.ts, src/recover/layer-workers.ts): a few big models among its paths (parsed as
+ * jitTierOption parses them), not from an index, and no --workers given (recover() then takes them).
  */
 export function startsLayerWorkers(
   argv: readonly string[],
@@ -141,7 +146,7 @@ export function startsLayerWorkers(
   bytes: (paths: readonly string[], enough: number) => number = bytesUnder,
 ): boolean {
   if (argv[2] !== "recover") return false;
-  const words = argv.slice(3);
-  if (words.some((word) => word.startsWith("--index") || word.startsWith("--workers"))) return false;
-  return fewBigModels(words, entries, bytes);
+  const parsed = parseRecoverWords(argv.slice(3));
+  if (parsed === undefined || parsed.options.index !== undefined || parsed.options.workers !== undefined) return false;
+  return fewBigModels(parsed.paths, entries, bytes);
 }

@@ -146,7 +146,30 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
     const argv = ["bun", "main.ts", "recover", "lms/", "--out", "g.json"];
     expect(relaunchWithJitTier(argv, {}, run, folders({ "lms/": 4 }), accepted, () => BIG_SET_BYTES, languages)).toBeUndefined();
     expect(calls).toEqual([]);
-    expect(glanced).toEqual([["lms/", "--out", "g.json"]]);
+    // Only the paths are glanced at: --out's value is not a model.
+    expect(glanced).toEqual([["lms/"]]);
+  });
+
+  test("option values are not sized as sets: the command line is parsed by the command's own option table", () => {
+    // Found in review: `--cache DIR` counted DIR's entries as models, and a big cache folder's bytes as a few big models.
+    const option = (words: string[], entries: Record<string, number>, bigUnder: string[] = []) => {
+      const { run, calls } = recorder({ exitCode: 0 });
+      const bytes = (paths: readonly string[]) => (paths.some((path) => bigUnder.includes(path)) ? BIG_SET_BYTES : 0);
+      relaunchWithJitTier(["bun", "main.ts", "recover", ...words], {}, run, folders(entries), accepted, bytes, () => false);
+      return calls.map((call) => (call.env[FTL_OPTION] ? FTL_OPTION : DFG_OPTION));
+    };
+    const cache = { "cache/": 5000, "set/": 3 };
+    expect(option(["--cache", "cache/", "set/"], cache)).toEqual([]);
+    expect(option(["set/", "--cache=cache/"], cache)).toEqual([]);
+    expect(option(["--stats", "cache/", "--out", "cache/", "set/"], cache)).toEqual([]);
+    expect(option(["--cache", "cache/", "set/"], { "set/": 3 }, ["cache/"])).toEqual([]);
+    // The same folders given as paths are sized, whatever the options around them.
+    expect(option(["--cache", "set/", "cache/"], cache)).toEqual([FTL_OPTION]);
+    expect(option(["-q", "--no-merges", "--trees", "2", "set/"], { "set/": 3 }, ["set/"])).toEqual([DFG_OPTION]);
+    // A command line the command refuses (its own one-line mistake follows) or --help relaunches nothing.
+    expect(option(["--stage", "sideways", "cache/"], cache)).toEqual([]);
+    expect(option(["--no-such-option", "cache/"], cache)).toEqual([]);
+    expect(option(["--help", "cache/"], cache)).toEqual([]);
   });
 
   test("the Bun running these tests knows the DFG option too (asked of a real child, nothing kept)", () => {
@@ -167,6 +190,11 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
     expect(starts(["recover", "gguf/", "--index", "idx/"], 4, BIG_SET_BYTES)).toBe(false);
     expect(starts(["recover", "gguf/"], 4, BIG_SET_BYTES - 1)).toBe(false);
     expect(starts(["recover", "gguf/"], FEW_MODELS + 1, BIG_SET_BYTES)).toBe(false);
+    // An option's value is not a path, and a path named like an option is not that option.
+    const bigUnderGguf = (paths: readonly string[]) => (paths.includes("gguf/") ? BIG_SET_BYTES : 0);
+    expect(startsLayerWorkers(["bun", "main.ts", "recover", "small/", "--cache", "gguf/"], folders({ "gguf/": 4, "small/": 2 }), bigUnderGguf)).toBe(false);
+    expect(startsLayerWorkers(["bun", "main.ts", "recover", "--cache", "small/", "gguf/"], folders({ "gguf/": 4, "small/": 2 }), bigUnderGguf)).toBe(true);
+    expect(starts(["recover", "--", "--workers"], 4, BIG_SET_BYTES)).toBe(true);
     expect(starts(["evaluate", "gguf/"], 4, BIG_SET_BYTES)).toBe(false);
   });
 });

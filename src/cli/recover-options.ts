@@ -1,0 +1,200 @@
+/**
+ * `mother recover`'s arguments and options: the one table both the command (program.ts) and the JIT-tier choice
+ * (jit-tier.ts, before the program loads) parse a command line with, so an option's value is never taken for a path.
+ * This file loads commander and the options' defaults alone: the recovery's modules stay unloaded until the command runs.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { RELATED_BELOW } from "../recover/cluster-models.ts";
+import { GRAPH_FORMATS } from "../recover/format.ts";
+import { DEFAULT_RECOVER_OPTIONS as DEFAULTS } from "../recover/options.ts";
+import type { RecoverCommandOptions } from "./recover-command.ts";
+
+/** What each --format writes; every edge has a type: finetune | adapter | quantized | merge (SPEC §8). */
+const FORMATS_HELP = `
+Formats (every edge has a type: finetune | adapter | quantized | merge; a merge is one edge per parent):
+  json     {"models":[{id,path,format,stage,score}],"edges":[{parent,child,type,distance,confidence,coefficients?}],
+           "trees":[[ids…]],"notes":[…],"directions":[{root,rule,trend,margin,decidedBy}]}; coefficients (merges
+           only) maps each parent id to its mixing weight; directions say which rule oriented each tree
+  mermaid  graph TD; --> finetune, -.-> adapter, ==> quantized, --o merge (from every parent)
+  dot      Graphviz digraph; solid finetune, dashed adapter, bold quantized, circle arrowhead merge
+  newick   one tree per line; Newick holds trees only, so a merge hangs under its main parent (largest
+           coefficient, else the nearest) and names the others in a [&merge=a+b] comment, with a note
+  hf       Hugging Face model-card front matter, one YAML document per model, keyed by model id:
+             ---
+             <id>:
+               base_model: <parent id>        (a merge: a list of parent ids; a root: <id>: {})
+               base_model_relation: finetune | adapter | quantized | merge
+           ids are mother's (folder names): put hub ids in their place when pasting into a card`;
+
+/** A whole number ≥ `least`; `also` names another accepted value for the message (e.g. 'auto'). */
+export function wholeNumber(value: string, least: number, also?: string): number {
+  const n = Number(value);
+  const expected = least === 1 ? "a positive whole number" : `a whole number ≥ ${least}`;
+  if (!Number.isInteger(n) || n < least) throw new InvalidArgumentError(`expected ${expected}${also ? ` or ${also}` : ""}`);
+  return n;
+}
+
+/** A number ≥ 0 (an option value). */
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number ≥ 0");
+  return n;
+}
+
+/** What a path given to `recover` or `index` may be: both discover models alike (discover-models.ts). */
+export const MODEL_PATHS =
+  "model folders (*.safetensors, optional config.json), PEFT adapter folders (adapter_config.json + adapter_model.safetensors), " +
+  "single .safetensors or .gguf files, folders holding .gguf files, or folders of model folders";
+
+/** Declares `mother recover`'s paths argument, options and help on `command` (its action is the caller's). */
+export function declareRecoverOptions(command: Command): Command {
+  return command
+    .argument("[paths...]", MODEL_PATHS)
+    .addOption(
+      new Option("--stage <stage>", "training stage of every model; auto tries both score trends per tree and keeps the cheaper tree")
+        .choices(["specialization", "generalization", "auto"])
+        .default(DEFAULTS.stage),
+    )
+    .option("--stages <file>", "JSON file mapping model id → generalization|specialization (overrides --stage)")
+    .addOption(
+      new Option(
+        "--chain <rule>",
+        "how --stage auto orients a tree without a branch (a chain, a pair): assume fine-tuning, by distance from a synthetic init, or that for chains of 3+ models only",
+      )
+        .choices(["specialization", "init-distance", "chains"])
+        .default(DEFAULTS.chain),
+    )
+    .addOption(
+      new Option(
+        "--sibling-angles <mode>",
+        "rule out a model between two others when they meet at it at an obtuse angle (auto: language models, unless a stage is generalization; parent: as auto, but only as the farther one's parent)",
+      )
+        .choices(["auto", "on", "off", "parent"])
+        .default(DEFAULTS.siblingAngles),
+    )
+    .addOption(
+      new Option(
+        "--sibling-geometry <kind>",
+        "the distance --sibling-angles reads angles from: euclidean (layers as they are), scale-free (each layer at unit norm: a shrink all fine-tunes share, e.g. weight decay, is ignored) or correlation (scale-free from each layer's correlation, over the MLP too; needs the pair rule's read)",
+      )
+        .choices(["euclidean", "scale-free", "correlation"])
+        .default(DEFAULTS.siblingGeometry),
+    )
+    .addOption(
+      new Option(
+        "--sibling-adapters <mode>",
+        "whether --sibling-angles also rules out pairs measured by rank (an adapter and its base in a tree that mixes full fine-tunes and adapters): rule, or skip (rank places them)",
+      )
+        .choices(["rule", "skip"])
+        .default(DEFAULTS.siblingAdapters),
+    )
+    .addOption(
+      new Option(
+        "--pair-direction <mode>",
+        "orient by evidence per edge from its two models' weights jointly (pair-tanh) instead of a per-model score (auto: language models)",
+      )
+        .choices(["auto", "on", "off"])
+        .default(DEFAULTS.pairDirection),
+    )
+    .addOption(
+      new Option(
+        "--pair-rule <form>",
+        "the pair rule --pair-direction orients by: tanh, adaptive (tanh, or the general likelihood ratio where updates are heavier-tailed than the weights, as under SGD), tanh-hetero (tanh and the residual test combined), or one estimator alone",
+      )
+        .choices(["tanh", "adaptive", "tanh-hetero", "entropy", "cumulant", "heteroscedasticity"])
+        .default(DEFAULTS.pairRule),
+    )
+    .addOption(
+      new Option(
+        "--pair-decay <mode>",
+        "add the weight-decay signature to the pair evidence: embedding rows rescaled by one factor < 1 (no gradient, weight decay) point parent to child; exact: also, only a model whose stored rows reproduce a child's decayed rows exactly is its parent",
+      )
+        .choices(["on", "off", "exact"])
+        .default(DEFAULTS.pairDecay),
+    )
+    .addOption(
+      new Option("--root-tie <rule>", "of equally cheap trees, keep the one rooted at the most root-like model by score or the solver's pick")
+        .choices(["score", "solver"])
+        .default(DEFAULTS.rootTie),
+    )
+    .option(
+      "--trees <n>",
+      `number of trees, or 'auto' (models whose weights differ by under ${RELATED_BELOW} of their RMS share a tree)`,
+      (v) => (v === "auto" ? "auto" : wholeNumber(v, 1, "'auto'")),
+      DEFAULTS.trees,
+    )
+    .addOption(
+      new Option("--distance <name>", "edge distance: ft (|Δw|), lora (rank Δw), auto (per pair: adapter relatives by rank, the rest by ft)")
+        .choices(["ft", "lora", "auto"])
+        .default(DEFAULTS.distance),
+    )
+    .option("--no-merges", "do not look for merges (models combining two or more others); every model gets one parent")
+    .addOption(
+      new Option(
+        "--ft-distance <kind>",
+        "full-fine-tuning distance: max (the paper's: max |Δw| / range), mean (Σ over layers of mean |Δw| / RMS), geometric (√(max · mean)), euclidean (√Σ (mean |Δw| / RMS)²), or auto (euclidean for language models, else geometric)",
+      )
+        .choices(["geometric", "max", "mean", "euclidean", "auto"])
+        .default(DEFAULTS.ftDistance),
+    )
+    .option("--lambda <c>", "weight c of the direction prior, λ = c · mean(D)", nonNegativeNumber, DEFAULTS.lambda)
+    .addOption(
+      new Option("--score <name>", "directional score; auto = kurtosis for ℓ_FT trees, variance growth for ℓ_LoRA trees")
+        .choices(["auto", "kurtosis", "mean", "variance", "skewness", "entropy"])
+        .default(DEFAULTS.score),
+    )
+    .addOption(new Option("--format <format>", "output format (see Formats below)").choices([...GRAPH_FORMATS]).default("json"))
+    .option("--out <file>", "write the result here instead of standard output")
+    .option("--stats <file>", "also write per-layer statistics as an Apache Arrow IPC file")
+    .option("--workers <n>", "worker threads for reading layers, 0 to read in this thread (default: by size, up to 2)", (v) => wholeNumber(v, 0))
+    .option(
+      "--cache <dir>",
+      "keep what was read of each layer here, so a re-run (other --lambda, --trees, --format) or an interrupted run reads only what " +
+        "it lacks (default: $XDG_CACHE_HOME/mother/layers, else ~/.cache/mother/layers); entries are keyed by each file's path, size " +
+        "and mtime: one stat per file, but a file rewritten in place with the same size and mtime is served stale (see --verify-cache)",
+    )
+    .option("--no-cache", "read every layer and keep nothing")
+    .option(
+      "--verify-cache",
+      "key the layer cache by a checksum of each selected tensor's bytes instead: catches a same-size, same-mtime rewrite; reads " +
+        "every selected weight again, but still skips the statistics and distances",
+    )
+    .option("--index <dir>", "recover from the fingerprint index in DIR (mother index), after adding the paths given to it; for thousands of models")
+    .option("-q, --quiet", "no progress on standard error")
+    .addHelpText("after", FORMATS_HELP)
+    .addHelpText(
+      "after",
+      "\nChecks:\n  Only the layers recovery compares are read, and only those are checked for NaN/Inf; a corrupt value in any other " +
+        "tensor\n  (embeddings, norms, heads) is not detected: the result does not depend on those tensors, and reading them would " +
+        "cost a pass over bytes it never uses.\n" +
+        "\nEnvironment:\n  MOTHER_KERNELS=wasm  sweep with the WebAssembly kernels only (by default the native AVX2 kernels, built by " +
+        "the machine's cc at install, run where they can)\n  MOTHER_TIMELINE=1    print when each phase ends, per thread, on standard error (docs/scale.md)",
+    );
+}
+
+/** A `mother recover` command line as its parser reads it. */
+export interface ParsedRecoverWords {
+  readonly paths: string[];
+  readonly options: RecoverCommandOptions;
+}
+
+/**
+ * The paths and options `words` (what follows `mother recover`) give, parsed by declareRecoverOptions's table as the
+ * command parses them; undefined when the parser refuses them or stops (a mistake, --help): the command then says so itself.
+ */
+export function parseRecoverWords(words: readonly string[]): ParsedRecoverWords | undefined {
+  let parsed: ParsedRecoverWords | undefined;
+  const command = declareRecoverOptions(new Command("recover"))
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {} })
+    .action((paths: string[], options: RecoverCommandOptions) => {
+      parsed = { paths, options };
+    });
+  try {
+    command.parse([...words], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) return undefined;
+    throw error;
+  }
+  return parsed;
+}
