@@ -62,6 +62,20 @@ export type RunSync = (command: string[], env: Record<string, string | undefined
 const runSync: RunSync = (command, env, streams = "inherit") => Bun.spawnSync(command, { env, stdio: [streams, streams, streams] });
 
 /**
+ * Runs `command` in place of this process (execve, same process id): nothing stays behind to wait
+ * for it and then exit itself (~5–20 ms after the command ended, on a busy machine), and its exit
+ * status and signals are its own. Where execve fails, it runs as a child (runSync).
+ */
+const runInstead: RunSync = (command, env, streams) => {
+  try {
+    process.execve?.(command[0]!, command, Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)));
+  } catch {
+    // No execve here (another platform or runtime): the command runs as a child, as it did before.
+  }
+  return runSync(command, env, streams);
+};
+
+/**
  * Whether this Bun build accepts `option` (FTL_OPTION or DFG_OPTION) set to 0: the answer kept in `folder` under the build's
  * revision, else asked of a child `bun -e 0` given the option (and kept, if the folder can be
  * written; a folder that cannot only costs asking again).
@@ -113,16 +127,17 @@ export function jitTierOption(
 
 /**
  * For `mother recover` on a set jitTierOption gives an option for, when the user set neither
- * option: runs the same command line again with that option 0 and returns the exit code to leave
- * with (128 + the signal's number when the child was killed); undefined otherwise (this process
- * runs the command itself). `accepts` says whether this Bun knows the option (bunAcceptsOption).
+ * option: runs the same command line again with that option 0 — in place of this process by
+ * default (runInstead: never returns then) — and returns the exit code to leave with (128 + the
+ * signal's number when a child was killed); undefined otherwise (this process runs the command
+ * itself). `accepts` says whether this Bun knows the option (bunAcceptsOption, asked of a child).
  */
 export function relaunchWithJitTier(
   argv: readonly string[],
   env: Record<string, string | undefined>,
-  run: RunSync = runSync,
+  run: RunSync = runInstead,
   entries: (path: string) => number = entriesOf,
-  accepts: (option: string) => boolean = (option) => bunAcceptsOption(run, undefined, undefined, option),
+  accepts: (option: string) => boolean = (option) => bunAcceptsOption(runSync, undefined, undefined, option),
   bytes: (paths: readonly string[], enough: number) => number = bytesUnder,
   languages: LanguageGlance = glanceLanguages,
 ): number | undefined {

@@ -18,7 +18,7 @@ import {
   HeaderSizeCheck,
   MAX_HEADER_BYTES,
   MAX_TENSORS_PER_FILE,
-  parseSafetensorsHeader,
+  parseRepeatedHeader,
   type ParsedSafetensorsHeader,
 } from "./safetensors-header.ts";
 import {
@@ -70,7 +70,8 @@ function parseHeaderOf(file: string, fileSize: number, read: (offset: number, le
   if (HEADER_LENGTH_PREFIX_BYTES + length > fileSize) {
     throw headerPastEnd(file, HEADER_LENGTH_PREFIX_BYTES + length, fileSize);
   }
-  return parseSafetensorsHeader(read(HEADER_LENGTH_PREFIX_BYTES, length), file, fileSize, length);
+  // A model of a family repeats the previous one's header: parsed once (parseRepeatedHeader).
+  return parseRepeatedHeader(read(HEADER_LENGTH_PREFIX_BYTES, length), file, fileSize, length);
 }
 
 /** The float tensors of one safetensors file, in header order (reads the header only). */

@@ -121,6 +121,28 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
     expect(stderr).toContain("no-such-index");
   });
 
+  test("by default the relaunch replaces this process (same id, the command's exit code, what was printed before kept)", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "mother-jit-"));
+    try {
+      const script = join(folder, "starter.ts");
+      const tier = join(import.meta.dir, "../../src/cli/jit-tier.ts");
+      await Bun.write(
+        script,
+        `import { relaunchWithJitTier } from ${JSON.stringify(tier)};
+if (process.env.${FTL_OPTION} === "0") { console.log("command " + process.pid); process.exit(7); }
+console.log("starter " + process.pid);
+const code = relaunchWithJitTier([process.execPath, import.meta.path, "recover", "m/"], process.env, undefined, () => 1000, () => true);
+console.log("returned " + code);`,
+      );
+      const proc = Bun.spawn(["bun", script], { stdout: "pipe", env: { ...process.env, [FTL_OPTION]: undefined } });
+      const lines = (await new Response(proc.stdout).text()).trim().split("\n");
+      expect(await proc.exited).toBe(7);
+      expect(lines).toEqual([`starter ${proc.pid}`, `command ${proc.pid}`]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   test("a few big models relaunch with DFG off (FTL with it); many entries, few bytes, or an option the user set do not", () => {
     const relaunched = (argv: string[], entries: Record<string, number>, bytes: number, env: Record<string, string> = {}) => {
       const { run, calls } = recorder({ exitCode: 0 });

@@ -1,7 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { MotherError } from "../../src/errors.ts";
-import { emptyTensors, MAX_HEADER_BYTES, MAX_HEADER_VALUES, MAX_TENSORS_PER_FILE, parseSafetensorsHeader } from "../../src/io/safetensors-header.ts";
+import {
+  emptyTensors,
+  MAX_HEADER_BYTES,
+  MAX_HEADER_VALUES,
+  MAX_TENSORS_PER_FILE,
+  parseRepeatedHeader,
+  parseSafetensorsHeader,
+} from "../../src/io/safetensors-header.ts";
 
 const FILE = "/models/broken.safetensors";
 
@@ -153,5 +160,43 @@ describe("parseSafetensorsHeader", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("parseRepeatedHeader", () => {
+  const header = {
+    __metadata__: { format: "pt" },
+    "a.weight": { dtype: "F32", shape: [2, 3], data_offsets: [0, 24] },
+    ids: { dtype: "I64", shape: [2], data_offsets: [24, 40] },
+  };
+  const bytes = new TextEncoder().encode(JSON.stringify(header));
+  const size = 8 + bytes.byteLength + 40;
+
+  test("a header repeated byte for byte says what a fresh parse says, naming each call's own file", () => {
+    for (const file of ["/a/model.safetensors", "/b/model.safetensors", "/c/model.safetensors"])
+      expect(parseRepeatedHeader(bytes, file, size, bytes.byteLength)).toEqual(parseSafetensorsHeader(bytes, file, size, bytes.byteLength));
+  });
+
+  test("every call returns fresh objects: changing one result leaves the next alone", () => {
+    const first = parseRepeatedHeader(bytes, "/a/model.safetensors", size, bytes.byteLength);
+    first.tensors.push(first.tensors[0]!);
+    first.skipped.length = 0;
+    first.metadata.format = "changed";
+    const second = parseRepeatedHeader(bytes, "/b/model.safetensors", size, bytes.byteLength);
+    expect(second).toEqual(parseSafetensorsHeader(bytes, "/b/model.safetensors", size, bytes.byteLength));
+  });
+
+  test("the same bytes in a shorter file are checked again (the tensor past the data is refused), then a good file parses", () => {
+    parseRepeatedHeader(bytes, "/a/model.safetensors", size, bytes.byteLength);
+    expect(() => parseRepeatedHeader(bytes, FILE, size - 1, bytes.byteLength)).toThrow(/past the end|past/);
+    expect(parseRepeatedHeader(bytes, "/c/model.safetensors", size, bytes.byteLength).tensors[0]!.file).toBe("/c/model.safetensors");
+  });
+
+  test("a header differing by one byte is parsed again, and a corrupt one after a good one still fails with its own error", () => {
+    parseRepeatedHeader(bytes, "/a/model.safetensors", size, bytes.byteLength);
+    const other = new TextEncoder().encode(JSON.stringify(header).replace('"pt"', '"px"'));
+    expect(parseRepeatedHeader(other, "/b/model.safetensors", size, other.byteLength).metadata).toEqual({ format: "px" });
+    const broken = new TextEncoder().encode(JSON.stringify(header).replace("[0,24]", "[0,20]"));
+    expectMotherError(() => parseRepeatedHeader(broken, FILE, size, broken.byteLength), /bytes/);
   });
 });
