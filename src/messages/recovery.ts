@@ -41,3 +41,16 @@ export function tensorPastEndOfFile(file: string, offset: number): MotherError {
 export function notRedisUrl(url: string): MotherError {
   return new MotherError("--redis", "not a redis:// URL", { value: url, help: "e.g. redis://127.0.0.1:6379" }, "option");
 }
+
+/**
+ * A worker thread of a pool (src/workers/worker-pool.ts) that stopped on its own, mid-run: its tasks, and every task the
+ * pool is given after, reject with this (a crash is not retried: the same task would likely crash it again).
+ */
+export function workerThreadDied(pool: string, entry: string, cause: string): MotherError {
+  return new MotherError(
+    `${pool} worker thread (${entry})`,
+    "stopped before finishing its tasks; this run cannot complete",
+    { value: cause, help: "run the command again (what was read is kept in the cache); if it stops again, run with --workers 0 and report it" },
+    "environment",
+  );
+}

@@ -4,8 +4,12 @@
  * the next one, and a pool of 0 workers runs tasks in-process one after another (where starting
  * a worker, ~0.1 s with its kernels, would cost more than it saves). A worker answers each
  * message with `{ result }` or `{ failure }` (see failureOf); a failure rejects that task only.
+ * A worker that dies (an error outside any task, an exit) breaks the pool: the tasks it held, the queued ones and every
+ * later one reject with one MotherError naming it (workerThreadDied), instead of waiting forever for an answer.
  */
-import { BugError, MotherError, type ErrorCode, type ErrorDetail } from "../errors.ts";
+import { basename } from "node:path";
+import { BugError, bug, MotherError, type ErrorCode, type ErrorDetail } from "../errors.ts";
+import { workerThreadDied } from "../messages/recovery.ts";
 import { workerEnv } from "../ui/timeline.ts";
 
 /** A task's failure as a worker posts it: a MotherError's fields, or `bug` for anything else. */
@@ -80,6 +84,10 @@ export class WorkerPool<Task, Result> {
   private keep: number | undefined;
   /** A task runs on this thread now (helpHere). */
   private runningHere = false;
+  /** Set once a worker died (workerDied): every task from then on rejects with it. */
+  private broken: MotherError | undefined;
+  /** close() was called: the workers' ends from then on are the pool's own doing. */
+  private closed = false;
 
   constructor(private readonly spec: WorkerPoolSpec<Task, Result>) {
     this.depth = spec.depth ?? 1;
@@ -88,15 +96,18 @@ export class WorkerPool<Task, Result> {
       const handed: Queued<Task, Result>[] = [];
       this.handed.set(worker, handed);
       worker.onmessage = (event: MessageEvent<{ result?: Result; failure?: WorkerFailure }>) => {
-        const { resolve, reject } = handed.shift()!;
+        const queued = handed.shift();
+        // An answer the pool did not wait for: only after a death took the worker's tasks back.
+        if (queued === undefined) return this.broken ? undefined : bug(`${this.spec.name} worker answered a task it was not handed`);
+        const { resolve, reject } = queued;
         const { result, failure } = event.data;
         if (failure) reject(errorOf(failure, this.spec.doing));
         else resolve(result!);
         this.pump();
       };
-      worker.onerror = (event) => {
-        for (const { reject } of handed.splice(0)) reject(new BugError(`${this.spec.name} worker failed: ${event.message}`));
-      };
+      // An error outside any task ends the worker (Bun then fires close too); an exit fires close alone.
+      worker.onerror = (event) => this.workerDied(handed, firstErrorLine(event.message));
+      worker.addEventListener("close", (event) => this.workerDied(handed, `exit code ${(event as CloseEvent).code}`));
     }
   }
 
@@ -112,6 +123,7 @@ export class WorkerPool<Task, Result> {
       this.serial = result.catch(() => {});
       return result;
     }
+    if (this.broken) return Promise.reject(this.broken);
     return new Promise<Result>((resolve, reject) => {
       const queued = { task, resolve, reject };
       if (urgent) this.queue.unshift(queued);
@@ -162,12 +174,26 @@ export class WorkerPool<Task, Result> {
 
   /** Stops the workers and rejects the tasks still queued (a pool that failed mid-batch must be closed, not reused). */
   close(): void {
+    this.closed = true;
     for (const worker of this.workers) worker.terminate();
     for (const queued of this.queue.splice(0)) queued.reject(new Error(`${this.spec.name} pool closed`));
   }
 
+  /**
+   * A worker stopped on its own (`cause`: its error's first line, or its exit code): the pool is broken from now on. The
+   * tasks it held, the queued ones and every later one reject with one error naming it; the other workers finish the tasks
+   * they hold, and close() stops them. Its second report (close after error) changes nothing.
+   */
+  private workerDied(handed: Queued<Task, Result>[], cause: string): void {
+    if (this.closed) return;
+    this.broken ??= workerThreadDied(this.spec.name, basename(this.spec.entry), cause);
+    for (const { reject } of handed.splice(0)) reject(this.broken);
+    for (const { reject } of this.queue.splice(0)) reject(this.broken);
+  }
+
   /** Hands queued tasks to the least busy workers, up to `depth` each. */
   private pump(): void {
+    if (this.broken) return;
     while (this.queue.length > 0) {
       const depth = this.last && this.queue.length < this.workers.length ? 1 : this.depth;
       let worker: Worker | undefined;
@@ -199,4 +225,10 @@ export class WorkerPool<Task, Result> {
         });
     });
   }
+}
+
+/** The line of a worker's error report that says what was thrown (`RangeError: boom`), not the source excerpt around it. */
+function firstErrorLine(report: string): string {
+  const lines = report.split("\n").map((line) => line.trim());
+  return lines.find((line) => /^[A-Za-z]*Error\b.*:/.test(line)) ?? lines.find((line) => line !== "") ?? "an error";
 }

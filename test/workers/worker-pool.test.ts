@@ -169,4 +169,58 @@ describe("worker pool", () => {
     expect(results).toEqual([3, 4, 4, 4]);
     pool.close();
   });
+
+  // Fault injection: a worker that answers each task (a number) after 150 ms, except task 0, on which it dies mid-task
+  // after 20 ms: by an error thrown outside any handler, or by exiting the thread (Bun reports an exit a little later).
+  const dyingWorker = (death: string) =>
+    URL.createObjectURL(
+      new Blob(
+        [
+          `onmessage = (event) => { setTimeout(() => { ${death}; }, event.data === 0 ? 20 : 1e9); setTimeout(() => postMessage({ result: event.data * 10 }), 150); };`,
+        ],
+        { type: "application/javascript" },
+      ),
+    );
+  const noHang = <T>(promise: Promise<T>) => Promise.race([promise, Bun.sleep(3000).then(() => "still waiting after 3 s")]);
+
+  for (const [how, death, cause] of [
+    ["throws outside its task", 'throw new RangeError("kernel table corrupt")', "RangeError: kernel table corrupt"],
+    ["exits the thread", "process.exit(7)", "exit code 7"],
+  ] as const) {
+    test(`a worker that ${how} mid-task rejects its task and every later one with one environment error naming it; no hang`, async () => {
+      const entry = dyingWorker(death);
+      const pool = new WorkerPool<number, number>({ entry, workers: 2, inProcess: async () => -1, message: (n) => n, name: "layer", doing: "reading" });
+      try {
+        // Task 0 goes to one worker (it dies), task 1 to the other (it answers); 2 and 3 wait in the queue.
+        const first = [0, 1, 2, 3].map((n) => noHang(pool.submit(n)));
+        const settled = await Promise.allSettled(first);
+        const later = await Promise.allSettled([noHang(pool.submit(4)), noHang(pool.submit(5, true))]);
+        expect(settled.map((s) => s.status)).toEqual(["rejected", "fulfilled", "rejected", "rejected"]);
+        expect((settled[1] as PromiseFulfilledResult<number>).value).toBe(10);
+        expect(later.map((s) => s.status)).toEqual(["rejected", "rejected"]);
+        const reasons = [...settled, ...later].flatMap((s) => (s.status === "rejected" ? [s.reason] : []));
+        // One error for all of them: an environment MotherError naming the pool's thread and what ended it, on one line.
+        expect(new Set(reasons).size).toBe(1);
+        const error = reasons[0] as MotherError;
+        expect(error).toBeInstanceOf(MotherError);
+        expect(error.code).toBe("environment");
+        expect(error.file).toBe(`layer worker thread (${entry.split("/").at(-1)})`);
+        expect(error.detail?.value).toBe(cause);
+        expect(error.message).not.toContain("\n");
+      } finally {
+        pool.close();
+        URL.revokeObjectURL(entry);
+      }
+    });
+  }
+
+  test("closing a pool is not a death: a task queued at close rejects as closed, not as a dead worker", async () => {
+    const pool = countingPool(1);
+    const tasks = [1, 2].map((n) => pool.submit(n));
+    const queued = tasks[1]!.catch((error: Error) => error.message);
+    pool.close();
+    await Bun.sleep(50);
+    expect(await queued).toBe("test pool closed");
+    tasks[0]!.catch(() => {});
+  });
 });
