@@ -90,13 +90,10 @@ export function orientTree(input: OrientInput): Oriented {
   // --pair-decay exact: a model whose stored rows reproduce a child's weight-decayed rows less exactly than another's is not its parent.
   const notParent =
     (options.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay) === "exact" && given && isPairRule(given) ? input.pairLayers?.notParent : undefined;
-  const { forbidden, siblingPairs } = placementRules({
+  const { forbidden, siblingPairs } = treePlacement({
     ...input,
     forbidden: notParent?.includes(1) ? (input.forbidden ? notParent.map((x, at) => x | input.forbidden![at]!) : notParent) : input.forbidden,
     k: kept.length,
-    rankDistance: input.choice === "lora" ? distance : undefined,
-    parentOnly: options.siblingAngles === "parent",
-    exempt: (options.siblingAdapters ?? DEFAULT_RECOVER_OPTIONS.siblingAdapters) === "skip" ? input.rankMask : undefined,
   });
   const rankPairs =
     input.rankMask && rankRule
@@ -172,11 +169,36 @@ export function orientTree(input: OrientInput): Oriented {
 }
 
 /**
+ * placementRules as recovery applies them to one tree of `k` models built with `choice` (D `distance`): rank-between on
+ * an ℓ_LoRA D, the sibling angles off `angleDistance` (one way only under `--sibling-angles parent`), and under
+ * `--sibling-adapters skip` never across a mixed tree's pairs measured by rank (`rankMask`). The one call orientTree and
+ * the harness's prepared trees (src/harness/direction/prepared-tree.ts) make, so the ablations build the tree recovery builds.
+ */
+export function treePlacement(input: {
+  readonly k: number;
+  readonly forbidden: Uint8Array | undefined;
+  readonly choice: DistanceChoice;
+  readonly distance: Float64Array;
+  readonly angleDistance?: Float64Array | undefined;
+  readonly rankMask: Float64Array | undefined;
+  readonly options: Partial<Pick<RecoverOptions, "siblingAngles" | "siblingAdapters">>;
+}): { forbidden: Uint8Array | undefined; siblingPairs: number } {
+  return placementRules({
+    k: input.k,
+    forbidden: input.forbidden,
+    ...(input.angleDistance ? { angleDistance: input.angleDistance } : {}),
+    rankDistance: input.choice === "lora" ? input.distance : undefined,
+    parentOnly: input.options.siblingAngles === "parent",
+    exempt: (input.options.siblingAdapters ?? DEFAULT_RECOVER_OPTIONS.siblingAdapters) === "skip" ? input.rankMask : undefined,
+  });
+}
+
+/**
  * The edges a tree's arborescence avoids: `forbidden`, plus the pairs the sibling-angle rule
  * rules out when `angleDistance` is given (src/distance/obtuse-siblings.ts), and how many, plus
  * those with a model exactly between them in rank when `rankDistance` (an ℓ_LoRA tree's D) is
  * given (src/distance/rank-between.ts).
- * Shared by orientTree and the harness's prepared trees, so both build the tree recovery builds.
+ * Recovery and the harness's prepared trees call it through treePlacement.
  */
 export function placementRules(input: {
   readonly k: number;

@@ -21,6 +21,8 @@ export interface WeightDistances {
   /** k×k distance the sibling-angle rule reads (siblingGeometryDistance: distanceEuclidean by default), and whether the models are language models. */
   readonly euclidean: Float64Array;
   readonly languageModel: boolean;
+  /** A mixed tree's pairs measured by rank (k×k, 1 = by rank; recover-cluster.ts's rankMask), else undefined. */
+  readonly rankMask: Float64Array | undefined;
 }
 
 /** D over `models` (one architecture) with recovery's options (distance ft | lora | auto). */
@@ -33,12 +35,16 @@ export async function weightDistanceMatrix(models: readonly ModelSource[], overr
   const pass = await runLayerJobs(jobs, { workers: 0 });
   const members = models.map((_, i) => i);
   const languageModel = hasEmbeddingMatrix(models[0]?.tensors ?? []);
-  const { matrix, choice } = await treeDistance(members, jobs, pass, { ...options, ftDistance: resolveFtDistance(options.ftDistance, languageModel) });
+  const { matrix, choice, rankPairs } = await treeDistance(members, jobs, pass, {
+    ...options,
+    ftDistance: resolveFtDistance(options.ftDistance, languageModel),
+  });
   return {
     ids: models.map((m) => m.id),
     matrix,
     choice,
     euclidean: siblingGeometryDistance(options.siblingGeometry, members, jobs, pass),
     languageModel,
+    rankMask: choice === "mixed" && rankPairs ? Float64Array.from(rankPairs.byRank) : undefined,
   };
 }

@@ -16,7 +16,7 @@ import { chainVotes } from "../../direction/orient-chain.ts";
 import { recoverTree } from "../../recover/recover-tree.ts";
 import { angleDistanceFor, obtuseShadows } from "../../distance/obtuse-siblings.ts";
 import { rankBetween } from "../../distance/rank-between.ts";
-import { orientTree, placementRules } from "../../direction/orient-tree.ts";
+import { orientTree, placementRules, treePlacement } from "../../direction/orient-tree.ts";
 import { DIRECTION_RULES, PAIR_RULES } from "../../direction/registry.ts";
 import {
   adaptiveForm,
@@ -190,7 +190,20 @@ function computeCell(benchmark: BoardBenchmark, entry: BoardEntry): Promise<Boar
 /** The code that decides a direction (its source text hashed): a change to it recomputes every cell. */
 const RECOVERY_CODE = createHash("sha256")
   .update(
-    [orientTree, defaultRules, pairRuleFor, keepFallback, chainVotes, scoreOnTree, obtuseShadows, angleDistanceFor, rankBetween, placementRules, recoverTree]
+    [
+      orientTree,
+      defaultRules,
+      pairRuleFor,
+      keepFallback,
+      chainVotes,
+      scoreOnTree,
+      obtuseShadows,
+      angleDistanceFor,
+      rankBetween,
+      placementRules,
+      treePlacement,
+      recoverTree,
+    ]
       .map(String)
       .join("\n"),
   )

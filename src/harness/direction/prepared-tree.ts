@@ -10,7 +10,7 @@ import type { ModelSource, Stage, TruthGraph } from "../../types.ts";
 import type { RecoverOptions } from "../../recover/options.ts";
 import type { DistanceChoice } from "../../recover/tree-distance.ts";
 import { recoverTree } from "../../recover/recover-tree.ts";
-import { placementRules } from "../../direction/orient-tree.ts";
+import { treePlacement } from "../../direction/orient-tree.ts";
 import { angleDistanceFor } from "../../distance/obtuse-siblings.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../recover/options.ts";
 import { weightDistanceMatrix } from "../ablation/weight-distance-matrix.ts";
@@ -27,12 +27,17 @@ export interface PreparedTree {
   /** What recovery's placement rules read (weight-distance-matrix.ts). */
   readonly euclidean: Float64Array;
   readonly languageModel: boolean;
+  /** A mixed tree's pairs measured by rank (k×k, 1 = by rank), which `--sibling-adapters skip` exempts from the angles. */
+  readonly rankMask: Float64Array | undefined;
+  /** The placement options the tree was prepared with (the defaults, unless overridden). */
+  readonly placement: Pick<RecoverOptions, "siblingAngles" | "siblingAdapters">;
 }
 
 /** Runs the layer pass once and builds D for `models` (all of one architecture, one tree). */
 export async function prepareTree(models: readonly ModelSource[], truth: TruthGraph, overrides: Partial<RecoverOptions> = {}): Promise<PreparedTree> {
-  const { ids, matrix, choice, euclidean, languageModel } = await weightDistanceMatrix(models, overrides);
-  return { ids, truth, distance: matrix, choice, euclidean, languageModel };
+  const { ids, matrix, choice, euclidean, languageModel, rankMask } = await weightDistanceMatrix(models, overrides);
+  const { siblingAngles, siblingAdapters } = { ...DEFAULT_RECOVER_OPTIONS, ...overrides };
+  return { ids, truth, distance: matrix, choice, euclidean, languageModel, rankMask, placement: { siblingAngles, siblingAdapters } };
 }
 
 /** The recovered tree's edges and their accuracy, for one direction prior. */
@@ -46,12 +51,14 @@ export interface PreparedRecovery {
 /** Recovers the prepared tree with directional `scores` (by id), one `stage` for all, λ constant `lambda`. */
 export function recoverPrepared(tree: PreparedTree, scores: ReadonlyMap<string, number>, stage: Stage | "auto", lambda: number): PreparedRecovery {
   const stages = tree.ids.map(() => stage);
-  const { forbidden } = placementRules({
+  const { forbidden } = treePlacement({
     k: tree.ids.length,
     forbidden: undefined,
-    angleDistance: angleDistanceFor(DEFAULT_RECOVER_OPTIONS.siblingAngles, tree.choice === "lora", tree.languageModel, stages, () => tree.euclidean),
-    rankDistance: tree.choice === "lora" ? tree.distance : undefined,
-    parentOnly: DEFAULT_RECOVER_OPTIONS.siblingAngles === "parent",
+    choice: tree.choice,
+    distance: tree.distance,
+    angleDistance: angleDistanceFor(tree.placement.siblingAngles, tree.choice === "lora", tree.languageModel, stages, () => tree.euclidean),
+    rankMask: tree.rankMask,
+    options: tree.placement,
   });
   const result = recoverTree({
     distance: tree.distance,

@@ -43,6 +43,8 @@ describe("sourceScores", () => {
         distance: new Float64Array(),
         euclidean: new Float64Array(),
         languageModel: false,
+        rankMask: undefined,
+        placement: { siblingAngles: "auto", siblingAdapters: "skip" },
       } as PreparedTree,
     });
     const auto = autoScore({ scoreKinds: ["query", "mlp-out"], loraKinds: ["query"] });
