@@ -14,7 +14,7 @@ import { DEFAULT_RECOVER_OPTIONS, resolveFtDistance, type RecoverOptions } from 
 import { planLayers } from "../../recover/plan-layers.ts";
 import { treeDistance, type DistanceChoice } from "../../recover/tree-distance.ts";
 import { siblingGeometryDistance } from "../../distance/scale-free.ts";
-import { hasEmbeddingMatrix } from "../../distance/obtuse-siblings.ts";
+import { hasEmbeddingMatrix, type SiblingGeometry } from "../../distance/obtuse-siblings.ts";
 import type { RuleLayerStats, ScoredLayers } from "../../direction/statistic-rule.ts";
 import { spectralStats } from "../../direction/spectral-stats.ts";
 import type { ArtifactStore } from "../artifact-store.ts";
@@ -48,6 +48,11 @@ export interface BoardTree {
   readonly pairs?: BoardPairs;
 }
 
+/** The layer-pass distance the sibling-angle rule reads under `geometry` without a pair read (siblingGeometryDistance's choice). */
+export function layerPassGeometry(geometry: SiblingGeometry): "euclidean" | "scale-free" {
+  return geometry === "euclidean" ? "euclidean" : "scale-free";
+}
+
 /** The tree's layers and statistics as rules read them (JSON keeps NaN as null: read back as NaN). */
 export function scoredLayers(tree: BoardTree): ScoredLayers {
   const fromJson = (stats: RuleLayerStats): RuleLayerStats =>
@@ -76,7 +81,8 @@ export async function boardTrees(benchmark: string, loaded: BenchmarkModels, sto
     );
     const files = await Promise.all(models.map(async (model) => [model.id, await fileIdentity(model.tensors[0]!.file)] as const));
     // The LM-only sibling geometry keys language-model trees only (their euclidean field): a ViT tree's cache stays valid.
-    const lm = hasEmbeddingMatrix(models[0]!.tensors) ? { lm: { siblingGeometry: DEFAULT_RECOVER_OPTIONS.siblingGeometry } } : {};
+    // Keyed by the layer-pass geometry its angles hold: correlation's are read off the pairs when the board scores (score-on-tree.ts).
+    const lm = hasEmbeddingMatrix(models[0]!.tensors) ? { lm: { siblingGeometry: layerPassGeometry(DEFAULT_RECOVER_OPTIONS.siblingGeometry) } } : {};
     const artifact = await store.getJson("direction-board-tree", { version: BOARD_TREE_VERSION, benchmark, root, files, ...lm }, () =>
       prepareBoardTree(root, models, truth),
     );

@@ -36,7 +36,8 @@ import type { ArtifactStore } from "../artifact-store.ts";
 import type { BenchmarkDomain } from "./benchmark.ts";
 import type { BoardTree } from "./board-tree.ts";
 import { LEARNED_NAME, leaveOneFamilyOut, SCORE_ONLY_FAMILIES } from "./learned-lofo.ts";
-import { addCounts, NO_COUNTS, scoreOnTree, type BoardEntry, type EdgeCounts } from "./score-on-tree.ts";
+import { addCounts, NO_COUNTS, scoreOnTree, siblingAngleDistance, type BoardEntry, type EdgeCounts } from "./score-on-tree.ts";
+import { distanceCorrelation } from "../../distance/scale-free.ts";
 
 /** Bump when a cell's meaning changes. */
 const CELL_VERSION = 1;
@@ -203,6 +204,8 @@ const RECOVERY_CODE = createHash("sha256")
       placementRules,
       treePlacement,
       recoverTree,
+      siblingAngleDistance,
+      distanceCorrelation,
     ]
       .map(String)
       .join("\n"),
@@ -222,6 +225,7 @@ function entryKey(entry: BoardEntry): unknown {
   return {
     chain: entry.chain,
     siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
+    siblingGeometry: entry.siblingGeometry ?? DEFAULT_RECOVER_OPTIONS.siblingGeometry,
     rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
     pairDirection: entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection,
     pairRule: entry.pairRule ?? DEFAULT_RECOVER_OPTIONS.pairRule,

@@ -15,8 +15,10 @@ import { ruleScores } from "../../direction/rule-scores.ts";
 import { readsLayer, type ScoredLayers, type StatisticRule } from "../../direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
 import { bug } from "../../errors.ts";
-import { angleDistanceFor } from "../../distance/obtuse-siblings.ts";
-import { scoredLayers, type BoardTree } from "./board-tree.ts";
+import { angleDistanceFor, type SiblingGeometry } from "../../distance/obtuse-siblings.ts";
+import { distanceCorrelation } from "../../distance/scale-free.ts";
+import { pairRuleFor } from "../../direction/default-rule.ts";
+import { layerPassGeometry, scoredLayers, type BoardTree } from "./board-tree.ts";
 import { boardPairLayers } from "./board-pairs.ts";
 import type { PairLayers } from "../../direction/read-pair-evidence.ts";
 import { isPairRule, pairZ, type DirectionRule, type PairRule } from "../../direction/pair-rule.ts";
@@ -29,6 +31,12 @@ export interface BoardEntry {
   readonly chain: RecoverOptions["chain"];
   /** Recovery's placement rule for language models (absent: the default). */
   readonly siblingAngles?: RecoverOptions["siblingAngles"];
+  /**
+   * The distance its angles are read from (absent: the default). "correlation" reads them off the pairs' correlations where
+   * a pair rule orients the tree, as recovery does (recover-cluster.ts), and the board tree's layer-pass angles elsewhere;
+   * any other geometry must be the one the board tree was prepared with (board-tree.ts: recovery's default).
+   */
+  readonly siblingGeometry?: RecoverOptions["siblingGeometry"];
   /** Which of equally cheap trees is kept (absent: the default). */
   readonly rootTie?: RecoverOptions["rootTie"];
   /** Pairwise direction evidence under the default policy (absent: the default). */
@@ -60,30 +68,34 @@ export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean)
     model: { id },
   }));
   const pairLayers = tree.pairs ? boardPairLayers(tree.pairs) : undefined;
+  const options = {
+    score: "auto",
+    lambda: DEFAULT_RECOVER_OPTIONS.lambda,
+    chain: entry.chain,
+    rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
+    pairDirection: entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection,
+    pairRule: entry.pairRule ?? DEFAULT_RECOVER_OPTIONS.pairRule,
+    pairDecay: entry.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay,
+    siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
+  } as const;
+  // Recovery reads the pairs only where a pair rule orients the tree: the correlation angles need that read.
+  const pairsRead =
+    pairLayers && (entry.rule ? isPairRule(entry.rule) : pairRuleFor(tree.languageModel, options, tree.ids.length) !== undefined) ? pairLayers : undefined;
   const oriented = orientTree({
     group,
     members,
     kept: members,
     distance: Float64Array.from(tree.distance),
     choice: tree.choice,
-    options: {
-      score: "auto",
-      lambda: DEFAULT_RECOVER_OPTIONS.lambda,
-      chain: entry.chain,
-      rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
-      pairDirection: entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection,
-      pairRule: entry.pairRule ?? DEFAULT_RECOVER_OPTIONS.pairRule,
-      pairDecay: entry.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay,
-      siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
-    },
+    options,
     languageModel: tree.languageModel,
     forbidden: undefined,
     angleDistance: angleDistanceFor(
-      entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
+      options.siblingAngles,
       tree.choice === "lora",
       tree.languageModel,
       members.map((m) => m.stage),
-      () => Float64Array.from(tree.euclidean),
+      () => siblingAngleDistance(tree, entry.siblingGeometry ?? DEFAULT_RECOVER_OPTIONS.siblingGeometry, pairsRead),
     ),
     rankMask: tree.rankMask ? Float64Array.from(tree.rankMask) : undefined,
     ...(entry.rule ? { rule: entry.rule } : {}),
@@ -113,6 +125,18 @@ export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean)
     if ((reversed ? -oriented.rule.trend : oriented.rule.trend) * move > 0) agreeing++;
   }
   return { edges: tree.truth.edges.length, directed, agreeing, signalled, placed, oriented: orientedRight };
+}
+
+/**
+ * The distance the sibling-angle rule reads on a board tree under `geometry`, as recover-cluster.ts picks it: the
+ * correlation angles off the pair read (`pairsRead`, when a pair rule orients the tree), else the board tree's
+ * layer-pass angles, which hold recovery's default geometry (correlation's stand-in without a pair read is scale-free).
+ */
+export function siblingAngleDistance(tree: BoardTree, geometry: SiblingGeometry, pairsRead: PairLayers | undefined): Float64Array {
+  if (geometry === "correlation" && pairsRead) return distanceCorrelation(tree.ids.length, pairsRead.layersOf);
+  const held = layerPassGeometry(DEFAULT_RECOVER_OPTIONS.siblingGeometry);
+  if (layerPassGeometry(geometry) !== held) bug(`board tree ${tree.root} holds ${held} angles, not ${geometry}: prepare the board with that default`);
+  return Float64Array.from(tree.euclidean);
 }
 
 /** Adds counts. */
