@@ -11,7 +11,17 @@ import { planLayers } from "../../src/recover/plan-layers.ts";
 import { type GroupPass, readGroups } from "../../src/recover/read-groups.ts";
 import { recoverCluster } from "../../src/recover/recover-cluster.ts";
 import type { TruthGraph } from "../../src/types.ts";
-import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { recoverModels } from "../../src/recover/recover.ts";
+import {
+  fineTune,
+  rootWeights,
+  SYNTHETIC_DEFAULTS,
+  sparseFineTune,
+  type Weights,
+  withTokenEmbedding,
+  writeModel,
+  writeSyntheticTrees,
+} from "../fixtures/synthetic-trees.ts";
 
 const OPTIONS: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, workers: 0, distance: "ft" };
 
@@ -72,5 +82,45 @@ describe("recoverCluster", () => {
     const tree = await recoverCluster({ group, members }, { options, ranks: rankInProcess, log: () => {} });
     expect(tree.models.find((m) => m.id === "r-c0")?.stage).toBe("generalization");
     expect(tree.models.filter((m) => m.id !== "r-c0").every((m) => m.stage === "specialization")).toBe(true);
+  });
+});
+
+describe("--sibling-geometry correlation on a language-model tree", () => {
+  // r → a, b, c; a → a1, b → b1, with b and a1 sparse fine-tunes (5 %): the scale-free estimate from mean |Δ| reads the
+  // sparse models too near, the pair read's correlations measure them. A 2-D token embedding opens the LM gate: the
+  // sibling-angle rule and the pair rule (the correlation angles' read) apply.
+  const TRUTH = ["a→a1", "b→b1", "r→a", "r→b", "r→c"];
+  let models: Awaited<ReturnType<typeof discoverModels>>;
+  beforeAll(async () => {
+    const folder = join(dir, "lm");
+    const options = { ...SYNTHETIC_DEFAULTS, seed: 1 };
+    const r = withTokenEmbedding(rootWeights(options, 1), options);
+    const a = fineTune(r, options, 11);
+    const b = sparseFineTune(r, options, 12, 0.05);
+    const family: [string, Weights][] = [
+      ["r", r],
+      ["a", a],
+      ["b", b],
+      ["c", fineTune(r, options, 13)],
+      ["a1", sparseFineTune(a, options, 14, 0.05)],
+      ["b1", fineTune(b, options, 15)],
+    ];
+    for (const [id, weights] of family) await writeModel(join(folder, id), weights, options);
+    models = await discoverModels([folder]);
+  });
+  const recovered = async (overrides: Partial<RecoverOptions>) =>
+    edgeSet((await recoverModels(models, { ...DEFAULT_RECOVER_OPTIONS, workers: 0, trees: 1, ...overrides })).graph.edges);
+
+  test("uses the correlation angles where the pair rule reads the pairs: a different tree from scale-free's, the true one here", async () => {
+    const scaleFree = await recovered({ siblingGeometry: "scale-free" });
+    const correlation = await recovered({ siblingGeometry: "correlation" });
+    expect(correlation).toEqual(TRUTH);
+    expect(scaleFree).not.toEqual(correlation);
+  });
+
+  test("the same tree as scale-free where it must: no pair read (--pair-direction off), or no angles (--sibling-angles off)", async () => {
+    for (const overrides of [{ pairDirection: "off" }, { siblingAngles: "off" }] as const) {
+      expect(await recovered({ ...overrides, siblingGeometry: "correlation" })).toEqual(await recovered({ ...overrides, siblingGeometry: "scale-free" }));
+    }
   });
 });
