@@ -36,7 +36,7 @@ import type { ArtifactStore } from "../artifact-store.ts";
 import type { BenchmarkDomain } from "./benchmark.ts";
 import type { BoardTree } from "./board-tree.ts";
 import { LEARNED_NAME, leaveOneFamilyOut, SCORE_ONLY_FAMILIES } from "./learned-lofo.ts";
-import { addCounts, NO_COUNTS, scoreOnTree, siblingAngleDistance, type BoardEntry, type EdgeCounts } from "./score-on-tree.ts";
+import { addCounts, entryOptions, NO_COUNTS, scoreOnTree, siblingAngleDistance, type BoardEntry, type EdgeCounts } from "./score-on-tree.ts";
 import { distanceCorrelation } from "../../distance/scale-free.ts";
 
 /** Bump when a cell's meaning changes. */
@@ -223,13 +223,7 @@ const PAIR_CODE = createHash("sha256")
 function entryKey(entry: BoardEntry): unknown {
   const rule = entry.rule;
   return {
-    chain: entry.chain,
-    siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
-    siblingGeometry: entry.siblingGeometry ?? DEFAULT_RECOVER_OPTIONS.siblingGeometry,
-    rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
-    pairDirection: entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection,
-    pairRule: entry.pairRule ?? DEFAULT_RECOVER_OPTIONS.pairRule,
-    pairDecay: entry.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay,
+    ...entryOptions(entry),
     ...((entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection) !== "off" ? { evidence: BOARD_PAIRS_VERSION, pairCode: PAIR_CODE } : {}),
     rule: !rule
       ? "default"

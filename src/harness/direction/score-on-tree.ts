@@ -46,6 +46,19 @@ export interface BoardEntry {
   readonly pairDecay?: RecoverOptions["pairDecay"];
 }
 
+/** The recovery options an entry runs with: its own, and recovery's default for each it leaves out. */
+export function entryOptions(entry: BoardEntry): Required<Omit<BoardEntry, "name" | "rule">> {
+  return {
+    chain: entry.chain,
+    siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
+    siblingGeometry: entry.siblingGeometry ?? DEFAULT_RECOVER_OPTIONS.siblingGeometry,
+    rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
+    pairDirection: entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection,
+    pairRule: entry.pairRule ?? DEFAULT_RECOVER_OPTIONS.pairRule,
+    pairDecay: entry.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay,
+  };
+}
+
 /** Counts of one entry on one tree (or summed over trees). */
 export interface EdgeCounts {
   readonly edges: number;
@@ -68,16 +81,8 @@ export function scoreOnTree(tree: BoardTree, entry: BoardEntry, labels: boolean)
     model: { id },
   }));
   const pairLayers = tree.pairs ? boardPairLayers(tree.pairs) : undefined;
-  const options = {
-    score: "auto",
-    lambda: DEFAULT_RECOVER_OPTIONS.lambda,
-    chain: entry.chain,
-    rootTie: entry.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie,
-    pairDirection: entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection,
-    pairRule: entry.pairRule ?? DEFAULT_RECOVER_OPTIONS.pairRule,
-    pairDecay: entry.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay,
-    siblingAngles: entry.siblingAngles ?? DEFAULT_RECOVER_OPTIONS.siblingAngles,
-  } as const;
+  const { siblingGeometry, ...chosen } = entryOptions(entry);
+  const options = { score: "auto", lambda: DEFAULT_RECOVER_OPTIONS.lambda, ...chosen } as const;
   // Recovery reads the pairs only where a pair rule orients the tree: the correlation angles need that read.
   const pairsRead =
     pairLayers && (entry.rule ? isPairRule(entry.rule) : pairRuleFor(tree.languageModel, options, tree.ids.length) !== undefined) ? pairLayers : undefined;
