@@ -34,6 +34,7 @@ export interface RecoverCommandOptions {
   /** The pair rule and the weight-decay evidence (absent: the library defaults). */
   pairRule?: RecoverOptions["pairRule"];
   pairDecay?: RecoverOptions["pairDecay"];
+  pairAncestor?: RecoverOptions["pairAncestor"];
   /** Which of equally cheap trees is kept (absent: the library default). */
   rootTie?: RecoverOptions["rootTie"];
   trees: number | "auto";
@@ -84,6 +85,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     ...(options.pairDirection !== undefined ? { pairDirection: options.pairDirection } : {}),
     ...(options.pairRule !== undefined ? { pairRule: options.pairRule } : {}),
     ...(options.pairDecay !== undefined ? { pairDecay: options.pairDecay } : {}),
+    ...(options.pairAncestor !== undefined ? { pairAncestor: options.pairAncestor } : {}),
     ...(options.rootTie !== undefined ? { rootTie: options.rootTie } : {}),
     trees: options.trees,
     distance: options.distance,

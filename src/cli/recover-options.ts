@@ -113,6 +113,14 @@ export function declareRecoverOptions(command: Command): Command {
         .default(DEFAULTS.pairDecay),
     )
     .addOption(
+      new Option(
+        "--pair-ancestor <mode>",
+        "add ancestor evidence to the pair evidence: below the root, a child lies farther than its parent from the parent's own parent (per layer, correlation distance); the tree is solved again with it",
+      )
+        .choices(["on", "off"])
+        .default(DEFAULTS.pairAncestor),
+    )
+    .addOption(
       new Option("--root-tie <rule>", "of equally cheap trees, keep the one rooted at the most root-like model by score or the solver's pick")
         .choices(["score", "solver"])
         .default(DEFAULTS.rootTie),

@@ -23,6 +23,7 @@ import { obtuseShadows } from "../distance/obtuse-siblings.ts";
 import { isPairRule, pairDirection, pairEvidenceMatrix, parentEvidence, withDecay, type DirectionRule, type PairRule } from "./pair-rule.ts";
 import type { PairLayers } from "./read-pair-evidence.ts";
 import { rankBetween } from "../distance/rank-between.ts";
+import { addAncestorEvidence, withAncestors } from "./ancestor-evidence.ts";
 
 /** A model of the tree as orientation sees it (recover-cluster.ts's Member fits). */
 export interface DirectionMember {
@@ -43,7 +44,7 @@ export interface OrientInput {
   readonly distance: Float64Array;
   readonly choice: DistanceChoice;
   readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain"> &
-    Partial<Pick<RecoverOptions, "rootTie" | "pairDirection" | "pairRule" | "pairDecay" | "siblingAngles" | "siblingAdapters">>;
+    Partial<Pick<RecoverOptions, "rootTie" | "pairDirection" | "pairRule" | "pairDecay" | "pairAncestor" | "siblingAngles" | "siblingAdapters">>;
   /** Whether the models are language models (a 2-D embedding matrix): `--pair-direction auto` orients those by pairs. */
   readonly languageModel?: boolean;
   readonly forbidden: Uint8Array | undefined;
@@ -127,23 +128,33 @@ export function orientTree(input: OrientInput): Oriented {
       kept.length < 2 ? { size: kept.length, layersOf: () => [] } : (input.pairLayers ?? bug(`orientTree: pair rule ${rule.name} without the pairs' evidence`));
     const ruleZ = pairEvidenceMatrix(rule.form, kept.length, layers.layersOf);
     const decay = (options.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay) !== "off" ? layers.decayOf : undefined;
-    const z = decay ? withDecay(ruleZ, kept.length, decay) : ruleZ;
-    const scores = parentEvidence(z, kept.length);
+    const pairZ = decay ? withDecay(ruleZ, kept.length, decay) : ruleZ;
+    const arborescence = (z: Float64Array) => {
+      const scores = parentEvidence(z, kept.length);
+      const tree = recoverTree({
+        distance,
+        scores,
+        direction: pairDirection(z, kept.length),
+        stages: treeStages,
+        lambda: options.lambda,
+        forbidden,
+        rootTie: options.rootTie,
+      });
+      return { scores, tree };
+    };
+    let solved = arborescence(pairZ);
+    if ((options.pairAncestor ?? DEFAULT_RECOVER_OPTIONS.pairAncestor) === "on" && kept.length > 2) {
+      // --pair-ancestor on: each edge below the root also gets its grandparent's evidence (ancestor-evidence.ts); solve
+      // again until no edge of the new tree lacks it. Pairs keep their first reference, so this ends (≤ k² pairs).
+      const found = new Float64Array(kept.length * kept.length).fill(Number.NaN);
+      while (addAncestorEvidence(found, kept.length, solved.tree.parent, layers.layersOf) > 0) solved = arborescence(withAncestors(pairZ, found));
+    }
     // Members outside the arborescence (storage twins) have no pairs compared: 0, no evidence either way.
     const statistic = new Float64Array(members.length);
     kept.forEach((member, i) => {
-      statistic[member.position] = scores[i]!;
+      statistic[member.position] = solved.scores[i]!;
     });
-    const tree = recoverTree({
-      distance,
-      scores,
-      direction: pairDirection(z, kept.length),
-      stages: treeStages,
-      lambda: options.lambda,
-      forbidden,
-      rootTie: options.rootTie,
-    });
-    return { rule, statistic, scores, tree };
+    return { rule, statistic, scores: solved.scores, tree: solved.tree };
   };
   const first = solve(rules.first, stages);
   const fallback = rules.fallback ? solve(rules.fallback, stages) : undefined;

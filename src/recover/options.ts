@@ -79,6 +79,11 @@ export interface RecoverOptions {
    */
   readonly pairDecay: "on" | "off" | "exact";
   /**
+   * Add ancestor evidence to a pair rule's (src/direction/ancestor-evidence.ts): an edge x → y below the root also gets
+   * the sign test of y lying farther than x from x's parent, per layer in correlation distance, and the tree is solved again.
+   */
+  readonly pairAncestor: "on" | "off";
+  /**
    * Which of several equally cheap arborescences (differing in which end of a root path holds
    * the one edge against the trend) is kept: the solver's pick, or "score", the one rooted at
    * the most root-like model (recover-tree.ts, rootedAtTie). Opt-in until every experiment is rerun with it.
@@ -160,6 +165,8 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // reproduces them exactly (sets 0-3: 66 → 71 of 88 directed, the Llama-2-like recipe 5/5 seeds exact; held-out set 4
   // scored once: docs/direction.md).
   pairDecay: "exact",
+  // Candidate for held-out set 6 (ancestor-evidence.ts; docs/direction.md): off until it holds out of sample.
+  pairAncestor: "off",
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).
   rootTie: "score",

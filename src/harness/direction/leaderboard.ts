@@ -30,6 +30,7 @@ import {
   withDecay,
 } from "../../direction/pair-rule.ts";
 import { BOARD_PAIRS_VERSION } from "./board-pairs.ts";
+import { addAncestorEvidence, ancestorZ, withAncestors } from "../../direction/ancestor-evidence.ts";
 import type { StatisticRule } from "../../direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
 import type { ArtifactStore } from "../artifact-store.ts";
@@ -151,6 +152,12 @@ export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly
       chain: DEFAULT_RECOVER_OPTIONS.chain,
       pairDecay: "on",
     }),
+    fixed("default --pair-ancestor on", "the default policy with ancestor evidence: below the root a child lies farther than its parent from their ancestor", {
+      name: "default --pair-ancestor on",
+      rule: undefined,
+      chain: DEFAULT_RECOVER_OPTIONS.chain,
+      pairAncestor: "on",
+    }),
     ...rules.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     ...PAIR_RULES.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     {
@@ -219,11 +226,17 @@ const PAIR_CODE = createHash("sha256")
   .digest("hex")
   .slice(0, 16);
 
+/** The ancestor evidence's code (ancestor-evidence.ts), in the key of an entry that uses it. */
+const ANCESTOR_CODE = createHash("sha256").update([ancestorZ, addAncestorEvidence, withAncestors].map(String).join("\n")).digest("hex").slice(0, 16);
+
 /** What identifies an entry's behaviour: the rule's definition (its statistic's source included) and the chain tie-break. */
 function entryKey(entry: BoardEntry): unknown {
   const rule = entry.rule;
+  const { pairAncestor, ...keyed } = entryOptions(entry);
   return {
-    ...entryOptions(entry),
+    ...keyed,
+    // Only when on, so that adding the option left every other cell's key (and cache) as it was.
+    ...(pairAncestor === "on" ? { pairAncestor, ancestorCode: ANCESTOR_CODE } : {}),
     ...((entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection) !== "off" ? { evidence: BOARD_PAIRS_VERSION, pairCode: PAIR_CODE } : {}),
     rule: !rule
       ? "default"

@@ -44,6 +44,8 @@ export interface BoardEntry {
   /** The pair rule and the weight-decay evidence under the default policy (absent: the defaults). */
   readonly pairRule?: RecoverOptions["pairRule"];
   readonly pairDecay?: RecoverOptions["pairDecay"];
+  /** Ancestor evidence added to the pair rule's (absent: the default). */
+  readonly pairAncestor?: RecoverOptions["pairAncestor"];
 }
 
 /** The recovery options an entry runs with: its own, and recovery's default for each it leaves out. */
@@ -56,6 +58,7 @@ export function entryOptions(entry: BoardEntry): Required<Omit<BoardEntry, "name
     pairDirection: entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection,
     pairRule: entry.pairRule ?? DEFAULT_RECOVER_OPTIONS.pairRule,
     pairDecay: entry.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay,
+    pairAncestor: entry.pairAncestor ?? DEFAULT_RECOVER_OPTIONS.pairAncestor,
   };
 }
 

@@ -38,6 +38,8 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-decay off", overrides: { pairDecay: "off" } },
   // Candidate for set 5 (pair-rule.ts): the tanh and heteroscedasticity tests combined (Stouffer).
   { name: "--pair-rule tanh-hetero", overrides: { pairRule: "tanh-hetero" } },
+  // Candidate for set 6 (ancestor-evidence.ts): a third model, the grandparent, orients an edge whose own pair z is weak.
+  { name: "--pair-ancestor on", overrides: { pairAncestor: "on" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
