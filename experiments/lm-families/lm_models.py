@@ -11,6 +11,7 @@ names them, so the saved checkpoints read like hub releases:
   initialised to 0, a GELU-gated MLP (GeGLU), embeddings × √dim) or OLMo's (LayerNorm with
   no parameters at all: the checkpoint has no norm tensors);
 - phi / gpt_neox / falcon: parallel attention and MLP blocks (lm_parallel.py);
+- mixtral / stablelm / starcoder2 / bloom / gptj: held-out set 6's hub decoders (lm_hub.py);
 - gpt2: GPT2LMHeadModel (LayerNorm, learned positions, Conv1D c_attn/c_proj/c_fc with
   [in, out] weights and biases, GELU, lm_head tied to wte and not saved), names
   transformer.h.N.attn.c_attn.weight ….
@@ -26,6 +27,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "foreign-trees"))
 from train_tree import LoraLinear  # peft's LoRA Linear, shared with the ViT trees
 from lm_parallel import PARALLEL, ParallelForCausalLM, parallel_config  # noqa: E402
+from lm_hub import HUB, HubForCausalLM, hub_config, hub_tied  # noqa: E402
 
 
 def _dropout(x, p, training):
@@ -239,6 +241,10 @@ LLAMA_LIKE = {
 
 
 def build(arch, c, init):
+    if arch in HUB:  # transformers' init only (HubForCausalLM draws it)
+        if init != "hf":
+            raise SystemExit(f"train_lm: {arch} is built with the hf init only")
+        return HubForCausalLM(arch, c)
     if arch in PARALLEL:
         model = ParallelForCausalLM(arch, c)
     else:
@@ -255,7 +261,7 @@ def build(arch, c, init):
 
 def tied(arch, c):
     """Whether the checkpoint has no lm_head (the head is the embedding)."""
-    return arch in ("gpt2", "gemma", "falcon") or bool(c.get("tied"))
+    return hub_tied(arch, c) if arch in HUB else arch in ("gpt2", "gemma", "falcon") or bool(c.get("tied"))
 
 
 def hf_config(arch, c, dtype):
@@ -274,6 +280,8 @@ def hf_config(arch, c, dtype):
         return config
     if arch in PARALLEL:
         return parallel_config(arch, c, torch_dtype)
+    if arch in HUB:
+        return hub_config(arch, c, torch_dtype)
     return {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": c["vocab"], "n_embd": c["dim"], "n_inner": c["mlp"],
             "n_layer": c["depth"], "n_head": c["heads"], "n_positions": c["context"], "layer_norm_epsilon": c["eps"],
             "activation_function": "gelu_new", "tie_word_embeddings": True, "torch_dtype": torch_dtype}

@@ -1,5 +1,6 @@
-"""Optimizers and learning-rate schedules of train_lm.py: torch.optim's own, and three torch 1.13
-does not ship, written here in torch as their papers define them (Lion; Adafactor; LAMB).
+"""Optimizers and learning-rate schedules of train_lm.py: torch.optim's own, and five torch 1.13
+does not ship, written here in torch as their papers define them (Lion; Adafactor; LAMB; Muon;
+schedule-free AdamW).
 
 A job's `schedule` (absent: "cosine", what sets 0–3 used) is a LambdaLR factor of the peak:
 - cosine:       linear warmup, cosine to `floor` × peak at the last step (Llama 2);
@@ -102,6 +103,94 @@ class Lamb(torch.optim.Optimizer):
                 p.add_(update, alpha=-group["lr"] * trust)
 
 
+def newton_schulz(g, steps=5):
+    """Muon's orthogonalisation: the quintic Newton–Schulz iteration (coefficients 3.4445, −4.7750,
+    2.0315, Jordan et al. 2024) maps G / ‖G‖_F towards U Vᵀ of its SVD."""
+    a, b, c = 3.4445, -4.7750, 2.0315
+    x = g / (g.norm() + 1e-7)
+    wide = x.shape[0] > x.shape[1]
+    if wide:
+        x = x.t()
+    for _ in range(steps):
+        gram = x @ x.t()
+        x = a * x + (b * gram + c * gram @ gram) @ x
+    return x.t() if wide else x
+
+
+class Muon(torch.optim.Optimizer):
+    """Muon (Jordan et al. 2024) on the hidden matrices: Nesterov momentum (0.95), its update
+    orthogonalised by newton_schulz and scaled by 0.2·√max(rows, cols) so its RMS matches AdamW's
+    (Moonlight, Liu et al. 2025: one learning rate and weight decay serve both); the other
+    parameters (embeddings, head, norms, biases) by AdamW. Decoupled weight decay on all."""
+
+    def __init__(self, hidden, rest, lr, momentum=0.95, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0):
+        groups = [dict(params=hidden, muon=True), dict(params=rest, muon=False)]
+        super().__init__(groups, dict(lr=lr, momentum=momentum, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                p.mul_(1 - group["lr"] * group["weight_decay"])
+                if group["muon"]:
+                    buf = state.setdefault("momentum", torch.zeros_like(p))
+                    buf.mul_(group["momentum"]).add_(p.grad)
+                    update = newton_schulz(p.grad + group["momentum"] * buf) * (0.2 * max(p.shape) ** 0.5)
+                    p.add_(update, alpha=-group["lr"])
+                    continue
+                if "m" not in state:
+                    state["step"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
+                state["step"] += 1
+                m, v, t = state["m"], state["v"], state["step"]
+                m.mul_(beta1).add_(p.grad, alpha=1 - beta1)
+                v.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
+                p.addcdiv_(m / (1 - beta1**t), (v / (1 - beta2**t)).sqrt() + group["eps"], value=-group["lr"])
+
+
+class ScheduleFreeAdamW(torch.optim.Optimizer):
+    """Schedule-free AdamW (Defazio et al. 2024, "The Road Less Scheduled", Alg. 1 with Adam's
+    normalisation): gradients at y = (1 − β1) z + β1 x, z the base iterate, x its average weighted
+    by lr_max² (warmup through the job's constant schedule); decay applied at y. The parameters
+    hold y while training; `release` swaps in x, the weights one evaluates and publishes."""
+
+    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, lr_max=0.0, weight_sum=0.0, k=0))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr = group["lr"]
+            group["lr_max"] = max(lr, group["lr_max"])
+            weight = group["lr_max"] ** 2
+            group["weight_sum"] += weight
+            ckp1 = weight / group["weight_sum"] if group["weight_sum"] > 0 else 0.0
+            group["k"] += 1
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if "z" not in state:
+                    state["z"], state["x"], state["v"] = p.clone(), p.clone(), torch.zeros_like(p)
+                z, x, v = state["z"], state["x"], state["v"]
+                v.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
+                step = p.grad / ((v / (1 - beta2 ** group["k"])).sqrt() + group["eps"]) + group["weight_decay"] * p
+                z.sub_(step, alpha=lr)
+                x.mul_(1 - ckp1).add_(z, alpha=ckp1)
+                p.copy_(x * beta1 + z * (1 - beta1))
+
+    @torch.no_grad()
+    def release(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if "x" in self.state[p]:
+                    p.copy_(self.state[p]["x"])
+
+
 def schedule(kind, warmup, total, floor):
     """The LambdaLR factor of `kind` (see the module doc)."""
     def factor(step):
@@ -126,7 +215,8 @@ def schedule(kind, warmup, total, floor):
     return factor
 
 
-def make_optimizer(job, params):
+def make_optimizer(job, params, names=None):
+    """The job's optimizer, schedule and clip; `names` (parallel to params) tells Muon the hidden matrices."""
     o = job["optimizer"]
     betas = (o.get("beta1", 0.9), o.get("beta2", 0.999))
     if o["kind"] == "adamw":
@@ -149,6 +239,12 @@ def make_optimizer(job, params):
         opt = Adafactor(params, lr=job["lr"], weight_decay=o.get("wd", 0.0))
     elif o["kind"] == "lamb":
         opt = Lamb(params, lr=job["lr"], betas=betas, weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "muon":  # hidden = a 2-D matrix that is neither an embedding nor the head (Muon's split)
+        hidden = [n is not None and p.dim() == 2 and not any(w in n for w in ("embed", "wte", "lm_head")) for n, p in zip(names or [None] * len(params), params)]
+        opt = Muon([p for p, h in zip(params, hidden) if h], [p for p, h in zip(params, hidden) if not h], lr=job["lr"],
+                   momentum=o.get("momentum", 0.95), betas=betas, weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "adamw-schedulefree":
+        opt = ScheduleFreeAdamW(params, lr=job["lr"], betas=betas, weight_decay=o.get("wd", 0.0))
     else:
         raise SystemExit(f"train_lm: unknown optimizer {o['kind']}")
     factor = schedule(job.get("schedule", "cosine"), max(1, job["warmup"]), job["steps"], job["lr_floor"])

@@ -8,7 +8,10 @@ Usage: /usr/bin/python3 train_lm.py --job job.json (written by src/harness/famil
 beta1, beta2, clip, momentum, nesterov, alpha}, lora?: {rank, alpha, targets, dropout?}, corpus, eval_fraction, parent?, out,
 schedule?, label_smoothing?, autocast? ("bf16": forward under CPU bfloat16 autocast), accumulate? (micro-batches per step),
 ema? (decay: the saved weights are an exponential moving average of the trained ones, started at the initial weights),
-dpo? ({beta}: a preference fine-tune by DPO against the frozen starting model)}.
+dpo? ({beta}: a preference fine-tune by DPO against the frozen starting model), orpo? ({lambda}), kto? ({beta}),
+distill? ({teacher: a checkpoint folder, temperature, alpha}: lm_preference.py), lora.quantize? ("nf4": QLoRA — the
+adapters train against the NF4-rounded base, lm_preference.nf4_roundtrip) with lora.merge_into? ("original": merged into
+the unquantised weights, as `merge_and_unload` on a reloaded bf16 base; "dequantized": into the rounded ones)}.
 Keys marked ? are absent from the jobs of sets 0–3, whose runs stay as they were.
 Writes out/model.safetensors, out/config.json and out/result.json ({finalLoss, evals, msPerStep}).
 """
@@ -27,13 +30,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "foreign-trees"))
 from lm_models import add_lora, build, hf_config, merge_lora, tied  # noqa: E402
 from lm_optim import make_optimizer  # noqa: E402
+from lm_preference import distill_loss, dpo_loss, kto_loss, nf4_roundtrip, orpo_loss, windows  # noqa: E402
 from train_tree import read_safetensors, write_safetensors, _write_atomic  # noqa: E402  one safetensors codec for the Python side
-
-
-def windows(tokens, batch, context, generator):
-    starts = torch.randint(0, len(tokens) - context - 1, (batch,), generator=generator)
-    rows = torch.stack([tokens[s:s + context + 1] for s in starts.tolist()])
-    return rows[:, :-1], rows[:, 1:]
 
 
 def step_loss(model, x, y, job, vocab):
@@ -49,27 +47,6 @@ def step_loss(model, x, y, job, vocab):
     return F.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1))
 
 
-def sequence_logp(model, x, y, start):
-    """Σ log p(y_t | x_≤t) over positions ≥ `start`, one number per row."""
-    logp = F.log_softmax(model(x).float(), dim=-1).gather(-1, y.unsqueeze(-1)).squeeze(-1)
-    return logp[:, start:].sum(-1)
-
-
-def dpo_loss(model, reference, job, tokens, generator, context):
-    """DPO (Rafailov et al. 2023, eq. 7) on synthetic preferences: the chosen sequence is a window of
-    the corpus, the rejected one shares its first half and continues with another window's second
-    half (a prompt answered off-topic); the reference is the model the fine-tune started from."""
-    x, y = windows(tokens, job["batch"], context, generator)
-    _, other = windows(tokens, job["batch"], context, generator)
-    half = context // 2
-    y_rejected = torch.cat((y[:, :half], other[:, half:]), dim=1)
-    x_rejected = torch.cat((x[:, :1], y_rejected[:, :-1]), dim=1)
-    with torch.no_grad():
-        ref_chosen, ref_rejected = sequence_logp(reference, x, y, half), sequence_logp(reference, x_rejected, y_rejected, half)
-    margin = (sequence_logp(model, x, y, half) - ref_chosen) - (sequence_logp(model, x_rejected, y_rejected, half) - ref_rejected)
-    return -F.logsigmoid(job["dpo"]["beta"] * margin).mean()
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--job", required=True)
@@ -83,17 +60,17 @@ def main():
 
     model = build(arch, c, job.get("init", "torch"))
     if job.get("parent"):
-        state = read_safetensors(os.path.join(job["parent"], "model.safetensors"))
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        if unexpected or [m for m in missing if m != "lm_head.weight" or not tied(arch, c)]:
-            raise SystemExit(f"train_lm: parent checkpoint does not fit (missing {missing}, unexpected {unexpected})")
+        load_checkpoint(model, job["parent"], arch, c)
+    originals = quantize_base(model, job["lora"]) if job.get("lora", {}).get("quantize") else None
     adapted = add_lora(model, job["lora"]) if job.get("lora") else None
-    params = [p for p in model.parameters() if p.requires_grad]
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    params = [p for _, p in named]
     if job.get("ema") and adapted:
         raise SystemExit("train_lm: an EMA release averages full fine-tunes only")
-    reference = copy.deepcopy(model).eval() if job.get("dpo") else None
+    reference = copy.deepcopy(model).eval() if job.get("dpo") or job.get("kto") else None
+    teacher = load_checkpoint(build(arch, c, job.get("init", "torch")), job["distill"]["teacher"], arch, c).eval() if job.get("distill") else None
     ema = [p.detach().clone() for p in params] if job.get("ema") else None
-    opt, sched, clip = make_optimizer(job, params)
+    opt, sched, clip = make_optimizer(job, params, [n for n, _ in named])
     generator = torch.Generator().manual_seed(job["seed"] + 1)
     model.train()
     started, losses = time.time(), []
@@ -102,11 +79,20 @@ def main():
         opt.zero_grad(set_to_none=True)
         total = 0.0
         for _ in range(accumulate):
-            if reference is not None:
+            if job.get("dpo"):
                 loss = dpo_loss(model, reference, job, train_tokens, generator, c["context"]) / accumulate
+            elif job.get("kto"):
+                loss = kto_loss(model, reference, job, train_tokens, generator, c["context"]) / accumulate
+            elif job.get("orpo"):
+                loss = orpo_loss(model, job, train_tokens, generator, c["context"]) / accumulate
+            elif teacher is not None:
+                x, y = windows(train_tokens, job["batch"], c["context"], generator)
+                loss = distill_loss(model, teacher, job, x, y, c["vocab"]) / accumulate
             else:
                 x, y = windows(train_tokens, job["batch"], c["context"], generator)
                 loss = step_loss(model, x, y, job, c["vocab"]) / accumulate
+            if "router_aux" in c:  # Mixtral's load-balancing loss on the routers of this forward
+                loss = loss + c["router_aux"] * model.aux_loss() / accumulate
             loss.backward()
             total += float(loss)
         if clip:
@@ -125,6 +111,12 @@ def main():
         with torch.no_grad():
             for shadow, p in zip(ema, params):
                 p.copy_(shadow)
+    if hasattr(opt, "release"):  # schedule-free: publish the averaged iterate x
+        opt.release()
+    if originals is not None and job["lora"].get("merge_into") == "original":
+        with torch.no_grad():
+            for linear, weight in originals:
+                linear.weight.copy_(weight)
     if adapted:
         merge_lora(adapted)
     model.eval()
@@ -140,6 +132,28 @@ def main():
     result = {"finalLoss": sum(tail) / len(tail), "evals": [{"step": job["steps"], "loss": eval_loss, "examples": 64}], "msPerStep": ms_per_step}
     _write_atomic(os.path.join(job["out"], "result.json"), json.dumps(result))
     sys.stderr.write(f"[train_lm] {job['steps']} steps, loss {result['finalLoss']:.3f}, eval {eval_loss:.3f}, {ms_per_step:.1f} ms/step\n")
+
+
+def load_checkpoint(model, folder, arch, c):
+    """The model with a released checkpoint's weights (the parent, or a distillation teacher)."""
+    state = read_safetensors(os.path.join(folder, "model.safetensors"))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or [m for m in missing if m != "lm_head.weight" or not tied(arch, c)]:
+        raise SystemExit(f"train_lm: checkpoint {folder} does not fit (missing {missing}, unexpected {unexpected})")
+    return model
+
+
+def quantize_base(model, lora):
+    """QLoRA: every Linear of the blocks (not the head: bitsandbytes keeps it) rounded to NF4 in place; returns (module, original weight)."""
+    if lora["quantize"] != "nf4":
+        raise SystemExit(f"train_lm: unknown quantization {lora['quantize']}")
+    originals = []
+    with torch.no_grad():
+        for name, module in model.named_modules():
+            if isinstance(module, torch.nn.Linear) and not name.endswith(("lm_head", "embed_out")):
+                originals.append((module, module.weight.detach().clone()))
+                module.weight.copy_(nf4_roundtrip(module.weight))
+    return originals
 
 
 if __name__ == "__main__":

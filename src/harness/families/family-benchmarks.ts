@@ -4,7 +4,8 @@
  * default), the SD-like generalization chain in three seeds, and held-out sets 2
  * (held-out-2-recipes.ts: other optimisers, trees and sizes, trained by PyTorch), 3 (new seeds) and 4
  * (held-out-4-recipes.ts: other shapes and recipes; scored once at 10:05 UTC on day 7, still read only when named)
- * and 5 (held-out-5-recipes.ts: other architectures, names and recipes; sealed until scored once). Each
+ * and 5 (held-out-5-recipes.ts: other architectures, names and recipes; scored once at 11:56 UTC on day 7, read only when named)
+ * and 6 (held-out-6-recipes.ts: hub architectures (MoE, ALiBi, …) and recipes (Muon, QLoRA, …); sealed until scored once). Each
  * benchmark is a plan (what experiments/llama-family.ts, experiments/sd-family.ts and
  * experiments/lm-families.ts --train train, with the same cache keys), so `openFamilyBenchmark`
  * finds the trained models — or trains the missing ones.
@@ -18,6 +19,7 @@ import { HELD_OUT_2_RECIPES } from "./held-out-2-recipes.ts";
 import { HELD_OUT_3_RECIPES } from "./held-out-3-recipes.ts";
 import { HELD_OUT_4_RECIPES } from "./held-out-4-recipes.ts";
 import { HELD_OUT_5_RECIPES } from "./held-out-5-recipes.ts";
+import { HELD_OUT_6_RECIPES } from "./held-out-6-recipes.ts";
 import { LLAMA_RECIPES } from "./llama-family-recipes.ts";
 import { planLlamaFamily } from "./plan-llama-family.ts";
 import { planSdFamily } from "./plan-sd-family.ts";
@@ -43,17 +45,18 @@ export interface FamilyBenchmark {
    * out, set 2 (held-out-2-recipes.ts: defined before any rule was scored on it). 3: held out,
    * set 3 (held-out-3-recipes.ts: new seeds, defined before the placement default was chosen). 4: held
    * out, set 4 (held-out-4-recipes.ts: new shapes and recipes, scored once to judge this session's candidates). 5: held out,
-   * set 5 (held-out-5-recipes.ts: new architectures and tensor names, scored once to judge the next candidates).
+   * set 5 (held-out-5-recipes.ts: new architectures and tensor names, scored once to judge the next candidates). 6: held
+   * out, set 6 (held-out-6-recipes.ts: hub architectures and recipes, scored once to judge the candidates after those).
    */
-  readonly heldOutSet: 0 | 1 | 2 | 3 | 4 | 5;
+  readonly heldOutSet: 0 | 1 | 2 | 3 | 4 | 5 | 6;
 }
 
 /**
  * Held-out sets not scored yet: no experiment or leaderboard reads them unless a command names
- * them (`--only set5:`), so nobody sees their scores before the freeze (/work/set5-protocol.md). Set 4
- * was scored (/work/set4-protocol.md) but stays read-only-when-named: unsealing it moves the board.
+ * them (`--only set6:`), so nobody sees their scores before the freeze (/work/set6-protocol.md). Sets 4
+ * and 5 were scored (/work/set4-protocol.md, set5-protocol.md) but stay read-only-when-named: unsealing them moves the board.
  */
-export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4, 5]);
+export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4, 5, 6]);
 
 /** Whether `benchmark` belongs to a sealed held-out set. */
 export function isSealed(benchmark: Pick<FamilyBenchmark, "heldOutSet">): boolean {
@@ -80,7 +83,7 @@ const HELD_OUT_RECIPES: ReadonlySet<string> = new Set(["hf-adamw"]);
 /** The SD-like chain's seeds: the default's and two more. */
 const SD_SEEDS = [SD_FAMILY_DEFAULTS.seed, 2024, 2025] as const;
 
-/** Every family benchmark: Llama-like, SD-like, then held-out sets 2–5 (sealed ones included: callers check isSealed). */
+/** Every family benchmark: Llama-like, SD-like, then held-out sets 2–6 (sealed ones included: callers check isSealed). */
 export function familyBenchmarks(): FamilyBenchmark[] {
   const out: FamilyBenchmark[] = [];
   for (const [recipe, { settings }] of Object.entries(LLAMA_RECIPES)) {
@@ -116,6 +119,7 @@ export function familyBenchmarks(): FamilyBenchmark[] {
     [3, HELD_OUT_3_RECIPES],
     [4, HELD_OUT_4_RECIPES],
     [5, HELD_OUT_5_RECIPES],
+    [6, HELD_OUT_6_RECIPES],
   ] as const) {
     for (const [recipe, { settings }] of Object.entries(recipes)) {
       const name = `set${set}:${recipe}@${settings.seed}`;

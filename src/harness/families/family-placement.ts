@@ -114,6 +114,7 @@ export const FAMILY_POOLS: readonly FamilyPool[] = [
   { label: "held out set 3", heldOutSet: 3 },
   { label: "held out set 4", heldOutSet: 4 },
   { label: "held out set 5", heldOutSet: 5 },
+  { label: "held out set 6", heldOutSet: 6 },
 ];
 
 /** Whether a benchmark's row belongs to `pool`. */

@@ -39,6 +39,10 @@ export interface TorchLmConfig {
   readonly dropout?: number;
   /** Fraction of each head's dims rotated (partial rotary: Phi, GPT-NeoX); absent: all. */
   readonly rotary_pct?: number;
+  /** Mixtral: experts per MoE layer, experts each token is routed to, and the load-balancing loss's weight. */
+  readonly experts?: number;
+  readonly top_k?: number;
+  readonly router_aux?: number;
 }
 
 /** One member's training run, as train_lm.py reads it (without paths). */
@@ -57,7 +61,16 @@ export interface TorchLmJob {
   /** The cosine schedule ends at this fraction of the peak. */
   readonly lr_floor: number;
   readonly optimizer: TorchOptimizer;
-  readonly lora?: { readonly rank: number; readonly alpha: number; readonly targets: readonly string[]; readonly dropout?: number };
+  readonly lora?: {
+    readonly rank: number;
+    readonly alpha: number;
+    readonly targets: readonly string[];
+    readonly dropout?: number;
+    /** QLoRA: the adapters train against the NF4-rounded base (lm_preference.py nf4_roundtrip). */
+    readonly quantize?: "nf4";
+    /** Where a QLoRA adapter is merged: the unquantised weights (a reloaded bf16 base) or the rounded ones. */
+    readonly merge_into?: "original" | "dequantized";
+  };
   readonly corpus: TextCorpus;
   /** Seeds the chat and instruct corpora's record order (as our trainer's data seed). */
   readonly corpus_seed: number;
@@ -74,21 +87,42 @@ export interface TorchLmJob {
   readonly ema?: number;
   /** A preference fine-tune: DPO with this β against the frozen starting model (train_lm.py dpo_loss). */
   readonly dpo?: { readonly beta: number };
+  /** ORPO (no reference model): the chosen answer's NLL + λ × the odds-ratio loss. */
+  readonly orpo?: { readonly lambda: number };
+  /** KTO with this β against the frozen starting model (unpaired desirable/undesirable answers). */
+  readonly kto?: { readonly beta: number };
+  /** Knowledge distillation from `teacher`, another member of the family (its id; train_lm.py gets its folder). */
+  readonly distill?: { readonly teacher: string; readonly temperature: number; readonly alpha: number };
 }
 
 /**
  * The architectures of lm_models.py (names as transformers'): Llama and its Mistral, Qwen2, Gemma
- * and OLMo variants, GPT-2, and lm_parallel.py's parallel-block Phi, GPT-NeoX and Falcon.
+ * and OLMo variants, GPT-2, lm_parallel.py's parallel-block Phi, GPT-NeoX and Falcon, and
+ * lm_hub.py's Mixtral (mixture of experts), StableLM 2, Starcoder2, BLOOM (ALiBi) and GPT-J.
  */
-export type TorchArch = "llama" | "mistral" | "qwen2" | "gemma" | "olmo" | "gpt2" | "phi" | "gpt_neox" | "falcon";
+export type TorchArch =
+  | "llama"
+  | "mistral"
+  | "qwen2"
+  | "gemma"
+  | "olmo"
+  | "gpt2"
+  | "phi"
+  | "gpt_neox"
+  | "falcon"
+  | "mixtral"
+  | "stablelm"
+  | "starcoder2"
+  | "bloom"
+  | "gptj";
 
 /** lm_optim.py's learning-rate schedules, each after a linear warmup. */
 export type TorchSchedule = "cosine" | "linear" | "constant" | "wsd" | "inverse-sqrt" | "cosine-restarts";
 
 /** A torch.optim optimizer and its settings, as train_lm.py reads them (absent: torch's defaults; `clip`: global gradient-norm clip). */
 export interface TorchOptimizer {
-  /** lion, adafactor and lamb are written in torch in lm_optim.py (torch 1.13 has none of them). */
-  readonly kind: "adamw" | "adam" | "sgd" | "rmsprop" | "adagrad" | "nadam" | "radam" | "lion" | "adafactor" | "lamb";
+  /** lion, adafactor, lamb, muon and adamw-schedulefree are written in torch in lm_optim.py (torch 1.13 has none of them). */
+  readonly kind: "adamw" | "adam" | "sgd" | "rmsprop" | "adagrad" | "nadam" | "radam" | "lion" | "adafactor" | "lamb" | "muon" | "adamw-schedulefree";
   readonly wd?: number;
   readonly beta1?: number;
   readonly beta2?: number;
@@ -113,11 +147,13 @@ export interface TorchTraining {
   /** A torch optimizer our trainer has no counterpart of (RMSprop, Adagrad, NAdam, RAdam, Lion, Adafactor): replaces the config's. */
   readonly optimizer?: TorchOptimizer;
   /** Shape beyond our LlamaConfig (grouped-query attention, q/k/v biases, tied head, dropout). */
-  readonly shape?: Pick<TorchLmConfig, "kv_heads" | "qkv_bias" | "tied" | "dropout" | "rotary_pct">;
+  readonly shape?: Pick<TorchLmConfig, "kv_heads" | "qkv_bias" | "tied" | "dropout" | "rotary_pct" | "experts" | "top_k" | "router_aux">;
   /** Loop settings beyond our TrainConfig. */
-  readonly loop?: Pick<TorchLmJob, "schedule" | "label_smoothing" | "autocast" | "accumulate" | "ema" | "dpo">;
+  readonly loop?: Pick<TorchLmJob, "schedule" | "label_smoothing" | "autocast" | "accumulate" | "ema" | "dpo" | "orpo" | "kto" | "distill">;
   /** peft's lora_dropout of this member's adapters. */
   readonly loraDropout?: number;
+  /** QLoRA: this member's adapters train against the NF4-rounded base and merge into `mergeInto`. */
+  readonly qlora?: { readonly mergeInto: "original" | "dequantized" };
 }
 
 /** A member to train: id, parent id, job. */
@@ -173,6 +209,7 @@ export function torchJob(config: TrainConfig, training: TorchTraining, dtype: "F
             // Llama-shaped names are the recipe's own (q/v, or every linear layer); GPT-2 fuses q/k/v into c_attn.
             targets: training.arch === "gpt2" ? ["attn.c_attn"] : config.lora.targets,
             ...(training.loraDropout !== undefined ? { dropout: training.loraDropout } : {}),
+            ...(training.qlora ? { quantize: "nf4" as const, merge_into: training.qlora.mergeInto } : {}),
           },
         }
       : {}),
@@ -195,13 +232,16 @@ export async function trainTorchFamily(
     const parent = member.parent === undefined ? undefined : done.get(member.parent);
     if (member.parent !== undefined && !parent) bug(`torch family: ${member.id} listed before its parent ${member.parent}`);
     const corpus = await corpusFile(options.store, member.job.corpus, member.job.maxBytes, member.job.corpus_seed);
+    const teacher = member.job.distill === undefined ? undefined : done.get(member.job.distill.teacher);
+    if (member.job.distill !== undefined && !teacher) bug(`torch family: ${member.id} listed before its teacher ${member.job.distill.teacher}`);
     const artifact = await options.store.get(
       "torch-lm",
-      { version: TORCH_LM_TRAINER_VERSION, job: member.job },
+      torchLmKey(member.job, teacher?.key),
       async (folder) => {
         log(`[torch-lm] ${member.id}: ${member.job.steps} steps (${member.job.arch}, dim ${member.job.config.dim}, depth ${member.job.config.depth})`);
         const jobPath = join(folder, "job.json");
-        await Bun.write(jobPath, JSON.stringify({ ...member.job, corpus: corpus.path, parent: parent?.path ?? null, out: folder }));
+        const distill = member.job.distill && teacher ? { distill: { ...member.job.distill, teacher: teacher.path } } : {};
+        await Bun.write(jobPath, JSON.stringify({ ...member.job, ...distill, corpus: corpus.path, parent: parent?.path ?? null, out: folder }));
         // One torch/BLAS thread: the machine's other core belongs to the next job.
         const env = { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
         const proc = Bun.spawn([options.python, TORCH_LM_TRAINER, "--job", jobPath], { stdout: "inherit", stderr: "inherit", env });
@@ -213,6 +253,11 @@ export async function trainTorchFamily(
     done.set(member.id, artifact);
   }
   return done;
+}
+
+/** The cache config of a member's artefact: trainer version and job, and a distilled member's teacher's key (its weights are part of the recipe). */
+export function torchLmKey(job: TorchLmJob, teacherKey?: string): { version: number; job: TorchLmJob; teacher?: string } {
+  return { version: TORCH_LM_TRAINER_VERSION, job, ...(teacherKey !== undefined ? { teacher: teacherKey } : {}) };
 }
 
 /** The corpus's bytes as one file artefact (what train_lm.py reads). */

@@ -5,57 +5,13 @@
  * optimiser moves the weights. Skipped when Debian's Python lacks torch.
  */
 import { describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { openSafetensorsFile, readTensor } from "../../../src/io/read-safetensors.ts";
-import { TORCH_LM_TRAINER, type TorchLmJob, type TorchOptimizer } from "../../../src/harness/families/torch-lm-family.ts";
-
-const PYTHON = "/usr/bin/python3";
-const hasTorch = spawnSync(PYTHON, ["-c", "import torch"]).status === 0;
-
-const tiny = { vocab: 256, dim: 8, depth: 1, heads: 2, mlp: 16, context: 8, eps: 1e-5, rope_theta: 10000, init_std: 0.02 };
-
-/** Runs one job to `out`; returns its exit code. */
-async function train(dir: string, name: string, job: Omit<TorchLmJob, "corpus"> & { parent?: string }): Promise<{ code: number; out: string }> {
-  const out = join(dir, name);
-  const jobPath = join(dir, `${name}.json`);
-  await writeFile(jobPath, JSON.stringify({ ...job, corpus: join(dir, "corpus.bin"), parent: job.parent ?? null, out }));
-  const proc = Bun.spawn([PYTHON, TORCH_LM_TRAINER, "--job", jobPath], { stdout: "ignore", stderr: "pipe", env: { ...process.env, OMP_NUM_THREADS: "1" } });
-  return { code: await proc.exited, out };
-}
-
-const job = (arch: TorchLmJob["arch"], optimizer: TorchOptimizer, dtype: "F32" | "BF16", extra: Partial<TorchLmJob> = {}) => ({
-  trainer: "torch" as const,
-  arch,
-  config: tiny,
-  init: "torch" as const,
-  dtype,
-  batch: 2,
-  seed: 7,
-  steps: 4,
-  lr: 1e-2,
-  warmup: 1,
-  lr_floor: 0.1,
-  optimizer,
-  corpus_seed: 1,
-  eval_fraction: 0.1,
-  ...extra,
-});
-
-/** A checkpoint's tensors by name. */
-type Tensors = Awaited<ReturnType<typeof tensors>>;
-
-const tensors = async (folder: string) => {
-  const infos = await openSafetensorsFile(join(folder, "model.safetensors"));
-  return new Map(await Promise.all(infos.map(async (info) => [info.name, { info, values: await readTensor(info) }] as const)));
-};
+import { hasTorch, job, type Tensors, tensors, tiny, train, trainingFolder } from "../../fixtures/torch-lm-run.ts";
 
 describe.skipIf(!hasTorch)("train_lm.py optimisers of held-out set 2", () => {
   test("SGD-Nesterov, RMSprop, Adagrad, NAdam and RAdam each train a child of a parent, LoRA merged, in F32 and BF16", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mother-train-lm-"));
-    await writeFile(join(dir, "corpus.bin"), "the quick brown fox jumps over the lazy dog. ".repeat(40));
+    const dir = await trainingFolder();
     const parent = await train(dir, "parent", job("llama", { kind: "sgd", momentum: 0.9, nesterov: true, clip: 1 }, "F32"));
     expect(parent.code).toBe(0);
     const gpt2Parent = await train(dir, "gpt2-parent", job("gpt2", { kind: "rmsprop", alpha: 0.99, clip: 1 }, "BF16"));
@@ -89,8 +45,7 @@ describe.skipIf(!hasTorch)("train_lm.py optimisers of held-out set 2", () => {
 
 describe.skipIf(!hasTorch)("train_lm.py shapes and recipes of held-out set 4", () => {
   test("Qwen2 (GQA, q/k/v biases, tied) and Mistral (multi-query) save transformers' shapes; WSD, autocast, accumulation, label smoothing, dropout and an all-linear LoRA run", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mother-train-lm-"));
-    await writeFile(join(dir, "corpus.bin"), "the quick brown fox jumps over the lazy dog. ".repeat(40));
+    const dir = await trainingFolder();
     const qwenConfig = { ...tiny, heads: 4, kv_heads: 2, qkv_bias: true, tied: true };
     const qwen = await train(dir, "qwen", {
       ...job("qwen2", { kind: "adamw", wd: 0.1, clip: 1 }, "BF16", { schedule: "wsd", autocast: "bf16", accumulate: 2 }),
@@ -128,8 +83,7 @@ describe.skipIf(!hasTorch)("train_lm.py shapes and recipes of held-out set 4", (
   }, 60_000);
 
   test("Lion and Adafactor as their papers define a first step: Lion moves every weight by ±lr; Adafactor every vector by ±lr (g / √g², RMS 1)", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mother-train-lm-"));
-    await writeFile(join(dir, "corpus.bin"), "the quick brown fox jumps over the lazy dog. ".repeat(40));
+    const dir = await trainingFolder();
     const parent = await train(dir, "parent", job("llama", { kind: "adamw" }, "F32"));
     expect(parent.code).toBe(0);
     const lr = 1e-2;
@@ -160,8 +114,7 @@ describe.skipIf(!hasTorch)("train_lm.py shapes and recipes of held-out set 4", (
 
 describe.skipIf(!hasTorch)("train_lm.py shapes and recipes of held-out set 5", () => {
   test("Gemma, OLMo, Phi, GPT-NeoX and Falcon save transformers' names and shapes; a LoRA on a fused q/k/v, DPO and warm restarts run", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mother-train-lm-"));
-    await writeFile(join(dir, "corpus.bin"), "the quick brown fox jumps over the lazy dog. ".repeat(40));
+    const dir = await trainingFolder();
     const config = { ...tiny, heads: 2, kv_heads: 1, rotary_pct: 0.5 };
     const archs = ["gemma", "olmo", "phi", "gpt_neox", "falcon"] as const;
     const runs = await Promise.all(archs.map((arch) => train(dir, arch, { ...job(arch, { kind: "adamw", wd: 0.1 }, "F32"), config, init: "hf" })));
@@ -216,8 +169,7 @@ describe.skipIf(!hasTorch)("train_lm.py shapes and recipes of held-out set 5", (
   }, 60_000);
 
   test("LAMB's first step moves each tensor by lr × its norm (the trust ratio); an EMA release moves a fraction of the run's change", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mother-train-lm-"));
-    await writeFile(join(dir, "corpus.bin"), "the quick brown fox jumps over the lazy dog. ".repeat(40));
+    const dir = await trainingFolder();
     const parent = await train(dir, "parent", job("llama", { kind: "adamw" }, "F32"));
     expect(parent.code).toBe(0);
     const lr = 1e-2;
@@ -237,5 +189,39 @@ describe.skipIf(!hasTorch)("train_lm.py shapes and recipes of held-out set 5", (
     // EMA 0.9 over 6 steps keeps ≥ 0.9^6 ≈ 53 % of the start: the release moved at most about half as far as the run.
     const [full, ema] = await Promise.all([moved(plain.out), moved(averaged.out)]);
     for (const [name, step] of full) if (step > 0) expect(ema.get(name)!).toBeLessThan(0.6 * step);
+  }, 60_000);
+});
+
+describe.skipIf(!hasTorch)("train_lm.py optimisers of held-out set 6", () => {
+  test("Muon's first step on a hidden matrix is orthogonal (singular values near 1 × 0.2 √max(m, n) × lr); embeddings and schedule-free AdamW take Adam's ±lr", async () => {
+    const dir = await trainingFolder();
+    const parent = await train(dir, "parent", job("llama", { kind: "adamw" }, "F32"));
+    expect(parent.code).toBe(0);
+    const lr = 1e-2;
+    const oneStep = { steps: 1, lr, warmup: 1, schedule: "constant" as const };
+    const [muon, free] = await Promise.all([
+      train(dir, "muon", { ...job("llama", { kind: "muon", momentum: 0.95 }, "F32", oneStep), parent: parent.out }),
+      train(dir, "free", { ...job("llama", { kind: "adamw-schedulefree" }, "F32", oneStep), parent: parent.out }),
+    ]);
+    expect([muon.code, free.code]).toEqual([0, 0]);
+    const before = await tensors(parent.out);
+    const delta = async (out: string, name: string) => {
+      const after = await tensors(out);
+      return Array.from(after.get(name)!.values, (v, i) => v - before.get(name)!.values[i]!);
+    };
+    // q_proj is 8 × 8: an orthogonal update O has ‖O‖_F = √8; the quintic Newton–Schulz leaves singular values in about [0.7, 1.2].
+    const q = await delta(muon.out, "model.layers.0.self_attn.q_proj.weight");
+    const frobenius = Math.sqrt(q.reduce((sum, v) => sum + v * v, 0)) / (lr * 0.2 * Math.sqrt(8));
+    expect(frobenius).toBeGreaterThan(0.7 * Math.sqrt(8));
+    expect(frobenius).toBeLessThan(1.2 * Math.sqrt(8));
+    // Adam's first step is lr · g / (|g| + ε): never above lr, and lr itself unless |g| is within a few orders of ε.
+    const adamLike = (steps: number[]) => {
+      const moved = steps.filter((s) => s !== 0).map(Math.abs);
+      return moved.every((s) => s <= lr * (1 + 1e-5)) && moved.filter((s) => s > lr * 0.999).length >= 0.9 * moved.length;
+    };
+    const embedding = await delta(muon.out, "model.embed_tokens.weight");
+    expect(embedding.some((s) => s !== 0) && adamLike(embedding)).toBe(true);
+    const freeQ = await delta(free.out, "model.layers.0.self_attn.q_proj.weight");
+    expect(freeQ.some((s) => s !== 0) && adamLike(freeQ)).toBe(true);
   }, 60_000);
 });

@@ -12,7 +12,7 @@ import { benchmarksNamed, type FamilyBenchmark, familyBenchmarks, isSealed, SEAL
 import { type FamilyMember, familyTruth } from "../../../src/harness/families/family-member.ts";
 import { FAMILY_POOLS, inPool } from "../../../src/harness/families/family-placement.ts";
 import { planLlamaFamily } from "../../../src/harness/families/plan-llama-family.ts";
-import { TORCH_LM_TRAINER_VERSION, torchJob, type TorchLmJob } from "../../../src/harness/families/torch-lm-family.ts";
+import { torchJob, torchLmKey, type TorchLmJob } from "../../../src/harness/families/torch-lm-family.ts";
 
 type SetNumber = FamilyBenchmark["heldOutSet"];
 
@@ -69,7 +69,7 @@ export function expectNewTorchFamilies(view: HeldOutSet, names: readonly string[
   }
 }
 
-/** The artefact-store keys (member id → key) of benchmark `name`'s trained members, each keyed by its parent's as training keys them. */
+/** The artefact-store keys (member id → key) of benchmark `name`'s trained members, each keyed by its parent's (and a distilled one by its teacher's) as training keys them. */
 export function trainedKeys(name: string): Map<string, string> {
   const store = new ArtifactStore("/nonexistent", { log: () => {}, now: () => 0 });
   const benchmark = familyBenchmarks().find((b) => b.name === name)!;
@@ -77,7 +77,8 @@ export function trainedKeys(name: string): Map<string, string> {
   for (const [i, job] of jobsOf(benchmark).entries()) {
     const member = benchmark.members[i]!;
     const parent = member.parent === undefined ? undefined : keys.get(member.parent);
-    keys.set(member.id, store.locate("torch-lm", { version: TORCH_LM_TRAINER_VERSION, job }, parent ? { parent } : {}).key);
+    const teacher = job.distill === undefined ? undefined : keys.get(job.distill.teacher);
+    keys.set(member.id, store.locate("torch-lm", torchLmKey(job, teacher), parent ? { parent } : {}).key);
   }
   return keys;
 }
