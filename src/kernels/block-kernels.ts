@@ -158,6 +158,14 @@ export class BlockKernels extends KernelMemory {
   }
 
   /**
+   * Turns addBlockPowerSums's AVX-512 path off or back on where the CPU has it (the same bits as
+   * the AVX2 path: tests compare the two); whether it is in use afterwards. Process-wide.
+   */
+  useWideKernels(on: boolean): boolean {
+    return this.native !== undefined && this.native.useWideKernels(on ? 1 : 0) === 1;
+  }
+
+  /**
    * Chunks [first, count) of a layer, `chunk` values each, swept in one native call
    * (native/layer-stream.c): each staged model's blocks read from its file into its window when
    * the window does not hold them, rotary rows put in order, and every chunk swept as layerChunk

@@ -4,7 +4,9 @@
  * the compiler and the platform. The flags name the instruction set instead of -march=native, so
  * the library is the same code on every x86-64 CPU with AVX2 and recovery computes the same bits
  * on all of them (docs/reproducibility.md); whether this CPU can run it is asked at load time
- * (native-kernels.ts).
+ * (native-kernels.ts). The one exception to "the same code": block-moments-wide.c's AVX-512 integer
+ * sums carry their own target attribute and run where the CPU reports AVX-512 (asked at run
+ * time), with the AVX2 path's bits (test/kernels/block-moments-wide.test.ts compares the two).
  *
  * Native kernels are optional. Where the build fails (no compiler, not x86-64) the reason is kept
  * beside the would-be library, so later runs do not retry, and the WebAssembly kernels serve
@@ -27,7 +29,7 @@ export const NATIVE_SOURCES = [
   "rank-kernels.c",
 ].map((name) => join(import.meta.dir, "native", name));
 /** The files the sources include (weight-kernels.c's translation unit): part of the build's key too. */
-const INCLUDED = ["low-rank-kernels.c", "gguf-blocks.c", "block-moments.c"].map((name) => join(import.meta.dir, "native", name));
+const INCLUDED = ["low-rank-kernels.c", "gguf-blocks.c", "block-moments.c", "block-moments-wide.c"].map((name) => join(import.meta.dir, "native", name));
 /**
  * -O2 for exactly AVX2 + FMA + F16C, whatever the building CPU has more of (-march=native let
  * GCC pick AVX-512 encodings on AVX-512 machines); -ffp-contract=off so no compiler fuses the

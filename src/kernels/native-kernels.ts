@@ -29,6 +29,8 @@ export interface NativeKernels {
   dequantizeQ6K(blocks: number, target: number, count: number): void;
   /** Power sums of Q8_0 (kind 1), Q4_K (2) or Q6_K (4) blocks from their integers (native/block-moments.c); −1 for another kind. */
   blockPowerSums(kind: number, blocks: number, count: number, shift: number, out: number): number;
+  /** Turns blockPowerSums's AVX-512 path off (0) or on where the CPU has it (1); 1 when it is in use afterwards (native/block-moments-wide.c). */
+  useWideKernels(on: number): number;
   /** One chunk of a layer for every model: decode, power sums and pairwise |Δ| a run at a time (WeightKernels.layerChunk). */
   layerChunk(
     base: number,
@@ -243,6 +245,7 @@ function open(path: string): NativeKernels | undefined {
     mother_dequantize_q5_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_dequantize_q6_k: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_block_power_sums: { args: [FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.ptr], returns: FFIType.i32 },
+    mother_use_wide_kernels: { args: [FFIType.i32], returns: FFIType.i32 },
     mother_layer_chunk: {
       args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr],
       returns: FFIType.void,
@@ -363,6 +366,7 @@ function open(path: string): NativeKernels | undefined {
     dequantizeQ5K: symbols.mother_dequantize_q5_k,
     dequantizeQ6K: symbols.mother_dequantize_q6_k,
     blockPowerSums: symbols.mother_block_power_sums,
+    useWideKernels: symbols.mother_use_wide_kernels,
     layerChunk: symbols.mother_layer_chunk,
     layerStream: symbols.mother_layer_stream,
     layerStart: symbols.mother_layer_start,

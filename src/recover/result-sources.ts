@@ -17,6 +17,7 @@ const COMPILED = [
   "kernels/assembly/weight-kernels.ts",
   "kernels/native/arborescence.c",
   "kernels/native/block-moments.c",
+  "kernels/native/block-moments-wide.c",
   "kernels/native/gguf-blocks.c",
   "kernels/native/layer-stream.c",
   "kernels/native/low-rank-kernels.c",

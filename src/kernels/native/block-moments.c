@@ -327,6 +327,8 @@ static inline void q6_k_block(const uint8_t *block, block_sums *s) {
   }
 }
 
+#include "block-moments-wide.c"
+
 /* The kinds block_power_sums reads (layerChunk's CHUNK_* codes). */
 enum { MOMENTS_Q8_0 = 1, MOMENTS_Q4_K = 2, MOMENTS_Q6_K = 4 };
 
@@ -342,7 +344,9 @@ int32_t mother_block_power_sums(int32_t kind, const uint8_t *blocks, int32_t cou
   if (out[4] <= out[5]) s.low = _mm_set1_ps((float)out[4]), s.high = _mm_set1_ps((float)out[5]);
   if (kind == MOMENTS_Q8_0) {
     const int32_t blocks32 = count / 32, grouped = blocks32 & ~3;
-    for (int32_t b = 0; b < grouped; b += 4) q8_0_group(blocks + 34 * (int64_t)b, &s);
+    int32_t b = 0;
+    if (wide_kernels()) q8_0_wide(blocks, b = blocks32 & ~15, &s);
+    for (; b < grouped; b += 4) q8_0_group(blocks + 34 * (int64_t)b, &s);
     q8_0_tail(blocks + 34 * (int64_t)grouped, blocks32 - grouped, &s);
   } else if (kind == MOMENTS_Q4_K) {
     for (int32_t b = 0; b < count / 256; b++) {

@@ -10,7 +10,9 @@
  * Built at install by the machine's C compiler with fixed flags (src/kernels/build-native.ts:
  * -mavx2 -mfma -mf16c -ffp-contract=off, no -march=native, no fast-math), so every x86-64 CPU
  * with AVX2 runs the same instructions and gets the same bits: the arithmetic is the explicit
- * intrinsics below plus IEEE scalar code the compiler may neither fuse nor reorder. Where there
+ * intrinsics below plus IEEE scalar code the compiler may neither fuse nor reorder (GGUF's
+ * integer sums also have an AVX-512 path, chosen at run time, that gives the same bits:
+ * block-moments-wide.c). Where there
  * is no C compiler, or the CPU lacks AVX2, FMA or F16C (mother_cpu_supported), the WebAssembly
  * kernels serve alone.
  */

@@ -1,0 +1,156 @@
+/*
+ * block-moments.c's Q8_0 integer power sums with AVX-512 (BW, VL, VNNI), chosen at run time
+ * (mother_block_power_sums asks wide_kernels()): the library is still built for AVX2 alone
+ * (build-native.ts's flags), these functions carry their own target attribute, and run only on a
+ * CPU that reports the instructions. They give the same bits as the AVX2 path: the per-block
+ * integer sums Sⱼ are exact either way, and they enter the same f64 lanes through the same
+ * add_scaled_blocks calls, four blocks at a time in block order; the range is folded in the same
+ * order from the same products (test/kernels/block-moments-wide.test.ts runs both on one input).
+ *
+ * How: sixteen blocks are loaded (two a register) and transposed as 32-bit units, so that lane j
+ * of every register holds four bytes of block j. The sums then accumulate down the registers with
+ * no horizontal reduction: vpdpbusd for Σq and Σ(q + 128)·q (= Σq² + 128·Σq), vpdpwssd of the
+ * bytes widened to 16 bits in place (even and odd bytes: a shift pair) for Σq³ and Σq⁴.
+ *
+ * Included by gguf-blocks.c after block-moments.c (one translation unit).
+ */
+
+#define WIDE_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512dq")))
+
+/* 0: not asked yet; 1: AVX-512 BW/VL/VNNI present and used; 2: absent, or turned off (mother_use_wide_kernels). */
+static int wide_state = 0;
+
+/* Whether the AVX-512 kernels run here (asked of the CPU once; the answer is the same in every thread). */
+__attribute__((target("arch=x86-64"))) static int wide_kernels(void) {
+  if (wide_state == 0) {
+    __builtin_cpu_init();
+    const int present = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                        __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512dq");
+    wide_state = present ? 1 : 2;
+  }
+  return wide_state == 1;
+}
+
+/*
+ * Turns the AVX-512 kernels off (0) or back on where the CPU has them (1), for tests that compare
+ * both paths; returns 1 when they are in use afterwards.
+ */
+int32_t mother_use_wide_kernels(int32_t on) {
+  wide_state = 0;
+  if (on && wide_kernels()) return 1;
+  wide_state = 2;
+  return 0;
+}
+
+/*
+ * Eight registers of sixteen 32-bit units, transposed within each 256-bit half: afterwards unit
+ * 8h + i of r[k] is unit k of half h of the input r[i].
+ */
+WIDE_TARGET static inline void transpose_halves(__m512i r[8]) {
+  __m512i t[8], u[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 4; i++) {
+    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+  }
+  // Per 128-bit lane: u[0] rows 0–3 unit 0, u[1] unit 1, u[2] unit 2, u[3] unit 3; u[4…7] rows 4–7.
+#pragma GCC unroll 8
+  for (int i = 0; i < 2; i++) {
+    u[4 * i] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+    u[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+    u[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+    u[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+  }
+  // Each 256-bit half: rows 0–3 then rows 4–7 of one unit (the low 128-bit lanes give units 0–3, the high 4–7).
+  const __m512i low = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), high = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+#pragma GCC unroll 8
+  for (int k = 0; k < 4; k++) {
+    r[k] = _mm512_permutex2var_epi64(u[k], low, u[k + 4]);
+    r[k + 4] = _mm512_permutex2var_epi64(u[k], high, u[k + 4]);
+  }
+}
+
+/* The four f64 lanes 4g … 4g + 3 of sixteen int32 lanes. */
+WIDE_TARGET static inline __m256d lanes4_pd(__m512i v, int g) {
+  const __m128i four = g == 0 ? _mm512_castsi512_si128(v) : g == 1 ? _mm512_extracti32x4_epi32(v, 1) : g == 2 ? _mm512_extracti32x4_epi32(v, 2) : _mm512_extracti32x4_epi32(v, 3);
+  return _mm256_cvtepi32_pd(four);
+}
+
+/* The four f64 lanes 4g … 4g + 3 of sixteen held in two registers. */
+WIDE_TARGET static inline __m256d quarter_pd(const __m512d v[2], int g) {
+  return (g & 1) ? _mm512_extractf64x4_pd(v[g / 2], 1) : _mm512_castpd512_pd256(v[g / 2]);
+}
+
+/* The four f32 lanes 4g … 4g + 3 of sixteen. */
+WIDE_TARGET static inline __m128 lanes4_ps(__m512 v, int g) {
+  return g == 0 ? _mm512_castps512_ps128(v) : g == 1 ? _mm512_extractf32x4_ps(v, 1) : g == 2 ? _mm512_extractf32x4_ps(v, 2) : _mm512_extractf32x4_ps(v, 3);
+}
+
+/* The largest (most) or smallest signed byte of each 32-bit unit, sign-extended, as f32. */
+WIDE_TARGET static inline __m512 unit_extreme_ps(__m512i v, int most) {
+  v = most ? _mm512_max_epi8(v, _mm512_srli_epi32(v, 16)) : _mm512_min_epi8(v, _mm512_srli_epi32(v, 16));
+  v = most ? _mm512_max_epi8(v, _mm512_srli_epi32(v, 8)) : _mm512_min_epi8(v, _mm512_srli_epi32(v, 8));
+  return _mm512_cvtepi32_ps(_mm512_srai_epi32(_mm512_slli_epi32(v, 24), 24));
+}
+
+/*
+ * Sixteen Q8_0 blocks at `blocks` into `s`: as four q8_0_group calls in order (the same sums,
+ * scales and range folds).
+ */
+WIDE_TARGET static inline __attribute__((always_inline)) void q8_0_sixteen(const uint8_t *blocks, block_sums *s) {
+  __m512i r[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; i++) {
+    const __m256i a = _mm256_loadu_si256((const __m256i *)(blocks + 34 * i + 2)), b = _mm256_loadu_si256((const __m256i *)(blocks + 34 * (i + 8) + 2));
+    r[i] = _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
+  }
+  transpose_halves(r); // unit j of every r[k]: four bytes of block j
+  const __m512i ones = _mm512_set1_epi8(1), flip = _mm512_set1_epi8((char)0x80);
+  __m512i p1 = _mm512_setzero_si512(), p2 = _mm512_setzero_si512(), p3 = _mm512_setzero_si512();
+  __m512i p4[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+  __m512i most = r[0], least = r[0];
+#pragma GCC unroll 8
+  for (int k = 0; k < 8; k++) {
+    const __m512i q = r[k];
+    p1 = _mm512_dpbusd_epi32(p1, ones, q);
+    p2 = _mm512_dpbusd_epi32(p2, _mm512_xor_si512(q, flip), q); // (q + 128)·q as an unsigned byte times a signed one
+    // Even and odd bytes as int16 in place: q² ≤ 2^14; q⁴ pair sums ≤ 2^29, eight values a lane of p4[·] ≤ 2^31 (exact as u32).
+    const __m512i even = _mm512_srai_epi16(_mm512_slli_epi16(q, 8), 8), odd = _mm512_srai_epi16(q, 8);
+    const __m512i even2 = _mm512_mullo_epi16(even, even), odd2 = _mm512_mullo_epi16(odd, odd);
+    p3 = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(p3, even2, even), odd2, odd);
+    p4[k / 2] = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(p4[k / 2], even2, even2), odd2, odd2);
+    most = _mm512_max_epi8(most, q);
+    least = _mm512_min_epi8(least, q);
+  }
+  const __m512i s2 = _mm512_sub_epi32(p2, _mm512_slli_epi32(p1, 7));
+  // Σq⁴ in f64 (block totals need 34 bits): the four u32 partial sums converted and added exactly.
+  __m512d s4[2];
+#pragma GCC unroll 2
+  for (int h = 0; h < 2; h++) {
+    __m512d sum = _mm512_setzero_pd();
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) sum = _mm512_add_pd(sum, _mm512_cvtepu32_pd(h ? _mm512_extracti64x4_epi64(p4[i], 1) : _mm512_castsi512_si256(p4[i])));
+    s4[h] = sum;
+  }
+  const __m512 tops = unit_extreme_ps(most, 1), bottoms = unit_extreme_ps(least, 0);
+#pragma GCC unroll 4
+  for (int g = 0; g < 4; g++) {
+    const __m128 d = q8_0_scales(blocks + 136 * g);
+    add_scaled_blocks(s, _mm256_cvtps_pd(d), lanes4_pd(p1, g), lanes4_pd(s2, g), lanes4_pd(p3, g), quarter_pd(s4, g));
+    // q8_0_group's test, and q8_0_range's fold from the same extreme bytes.
+    const __m128 bound = _mm_mul_ps(_mm_andnot_ps(_mm_set1_ps(-0.0f), d), _mm_set1_ps(128));
+    const __m128 inside = _mm_and_ps(_mm_cmple_ps(bound, s->high), _mm_cmpge_ps(_mm_sub_ps(_mm_setzero_ps(), bound), s->low));
+    if (_mm_movemask_ps(inside) != 0xF) {
+      const __m128 high = _mm_mul_ps(d, lanes4_ps(tops, g)), low = _mm_mul_ps(d, lanes4_ps(bottoms, g));
+      s->high = _mm_max_ps(s->high, _mm_max_ps(high, low));
+      s->low = _mm_min_ps(s->low, _mm_min_ps(high, low));
+    }
+  }
+}
+
+/* Q8_0 blocks [0, count) (count a multiple of 16) into `s`, sixteen at a time. */
+WIDE_TARGET static void q8_0_wide(const uint8_t *blocks, int32_t count, block_sums *s) {
+  block_sums local = *s; // in registers across the loop
+  for (int32_t b = 0; b < count; b += 16) q8_0_sixteen(blocks + 34 * (int64_t)b, &local);
+  *s = local;
+}
