@@ -24,6 +24,7 @@ import { planLayers } from "../recover/plan-layers.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../recover/options.ts";
 import { CHUNK_VALUES, namingTheTensor } from "../recover/layer-pass.ts";
 import { makeUniform } from "../recover/seeded-random.ts";
+import { sweepHeldLayers, sweepsHeld } from "./held-layer-sweep.ts";
 import { cannotReadFile, nothingToCompare, tensorPastEndOfFile } from "../messages.ts";
 
 /**
@@ -204,6 +205,25 @@ export async function fingerprintModel(model: ModelSource, { digest = true }: { 
       const heldAt = span ? kernels.pointerOf(heldBytes(file) ?? EMPTY) : undefined;
       const spanPointer = !span ? -1 : heldAt !== undefined ? heldAt + span.start : kernels.allocate(span.end - span.start);
       if (span && heldAt === undefined) reader.read(file, span.start, kernels.bytes(spanPointer, span.end - span.start));
+      // A held file's f32 layers of one chunk each: a few native calls for all of them (held-layer-sweep.ts), the same bits.
+      const where = (l: number) => spanPointer + planned[l]!.tensor.offset - span!.start;
+      const swept =
+        heldAt !== undefined && layers.every((l) => sweepsHeld(planned[l]!.tensor, where(l)))
+          ? sweepHeldLayers(
+              kernels,
+              layers.map((l) => {
+                const { layer, tensor } = planned[l]!;
+                const out = layer.distance ? samples.subarray(sampleAt[l]! * SAMPLES_PER_LAYER, (sampleAt[l]! + 1) * SAMPLES_PER_LAYER) : undefined;
+                return { tensor, pointer: where(l), positions: out ? samplePositions(layer) : undefined, out };
+              }),
+              digest,
+            )
+          : undefined;
+      swept?.forEach((read, at) => {
+        digests[layers[at]!] = read.digest;
+        stats[layers[at]!] = read.stats;
+      });
+      if (swept) continue;
       // Values per chunk: a stored tensor's bytes / 2 bound its count; a streamed one's count is its shape's.
       const sizes = layers.map((l) => planned[l]!.tensor).map((t) => (storedAsIs(t) ? t.byteLength / 2 : t.shape.reduce((product, size) => product * size, 1)));
       const chunk = Math.min(CHUNK_VALUES, Math.max(...sizes));
