@@ -35,6 +35,7 @@ export interface RecoverCommandOptions {
   pairRule?: RecoverOptions["pairRule"];
   pairDecay?: RecoverOptions["pairDecay"];
   pairAncestor?: RecoverOptions["pairAncestor"];
+  pairPenalty?: RecoverOptions["pairPenalty"];
   /** Which of equally cheap trees is kept (absent: the library default). */
   rootTie?: RecoverOptions["rootTie"];
   trees: number | "auto";
@@ -86,6 +87,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     ...(options.pairRule !== undefined ? { pairRule: options.pairRule } : {}),
     ...(options.pairDecay !== undefined ? { pairDecay: options.pairDecay } : {}),
     ...(options.pairAncestor !== undefined ? { pairAncestor: options.pairAncestor } : {}),
+    ...(options.pairPenalty !== undefined ? { pairPenalty: options.pairPenalty } : {}),
     ...(options.rootTie !== undefined ? { rootTie: options.rootTie } : {}),
     trees: options.trees,
     distance: options.distance,

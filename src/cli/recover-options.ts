@@ -121,6 +121,14 @@ export function declareRecoverOptions(command: Command): Command {
         .default(DEFAULTS.pairAncestor),
     )
     .addOption(
+      new Option(
+        "--pair-penalty <mode>",
+        "what an edge pays for running against the pair evidence: full (one λ, whatever its strength) or confidence (λ times erf(|z|/√2): a chance-level z costs next to nothing, the distance decides)",
+      )
+        .choices(["full", "confidence"])
+        .default(DEFAULTS.pairPenalty),
+    )
+    .addOption(
       new Option("--root-tie <rule>", "of equally cheap trees, keep the one rooted at the most root-like model by score or the solver's pick")
         .choices(["score", "solver"])
         .default(DEFAULTS.rootTie),

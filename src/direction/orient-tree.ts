@@ -24,6 +24,7 @@ import { isPairRule, pairDirection, pairEvidenceMatrix, parentEvidence, withDeca
 import type { PairLayers } from "./read-pair-evidence.ts";
 import { rankBetween } from "../distance/rank-between.ts";
 import { addAncestorEvidence, withAncestors } from "./ancestor-evidence.ts";
+import { pairConfidence } from "./pair-penalty.ts";
 
 /** A model of the tree as orientation sees it (recover-cluster.ts's Member fits). */
 export interface DirectionMember {
@@ -44,7 +45,9 @@ export interface OrientInput {
   readonly distance: Float64Array;
   readonly choice: DistanceChoice;
   readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain"> &
-    Partial<Pick<RecoverOptions, "rootTie" | "pairDirection" | "pairRule" | "pairDecay" | "pairAncestor" | "siblingAngles" | "siblingAdapters">>;
+    Partial<
+      Pick<RecoverOptions, "rootTie" | "pairDirection" | "pairRule" | "pairDecay" | "pairAncestor" | "pairPenalty" | "siblingAngles" | "siblingAdapters">
+    >;
   /** Whether the models are language models (a 2-D embedding matrix): `--pair-direction auto` orients those by pairs. */
   readonly languageModel?: boolean;
   readonly forbidden: Uint8Array | undefined;
@@ -134,7 +137,9 @@ export function orientTree(input: OrientInput): Oriented {
       const tree = recoverTree({
         distance,
         scores,
-        direction: pairDirection(z, kept.length),
+        // --pair-penalty confidence: an edge against a chance-level z pays next to nothing (pair-penalty.ts).
+        direction:
+          (options.pairPenalty ?? DEFAULT_RECOVER_OPTIONS.pairPenalty) === "confidence" ? pairConfidence(z, kept.length) : pairDirection(z, kept.length),
         stages: treeStages,
         lambda: options.lambda,
         forbidden,

@@ -91,12 +91,13 @@ export function classPenalties(distances: Float64Array, classes: Uint8Array, n: 
 
 /**
  * M = D + λ(K ⊕ T) with M_ii = ∞ (paper Eq. 6); M[i*n + j] is the cost of edge i → j.
- * `distances` is n×n (its diagonal is ignored), `direction` K and `stage` T as built above.
+ * `distances` is n×n (its diagonal is ignored), `direction` K and `stage` T as built above (K may be
+ * fractional: a pair rule's evidence weighted by its confidence, `--pair-penalty confidence`).
  * With `classes`, each class of pairs pays its own λ (classPenalties).
  */
 export function mergedMatrix(
   distances: Float64Array,
-  direction: Uint8Array,
+  direction: ArrayLike<number>,
   stage: Uint8Array,
   n: number,
   c = DEFAULT_DIRECTION_WEIGHT,
@@ -113,7 +114,8 @@ export function mergedMatrix(
     for (let j = 0; j < n; j++) {
       const at = i * n + j;
       const lambda = lambdas[classes?.[at] ? 1 : 0]!;
-      merged[at] = i === j ? Infinity : distances[at]! + lambda * (direction[at]! ^ stage[at]!);
+      // K ⊕ T, with K in [0, 1] (a pair rule's weighted evidence, src/direction/pair-penalty.ts): T flips it to 1 − K.
+      merged[at] = i === j ? Infinity : distances[at]! + lambda * (stage[at] ? 1 - direction[at]! : direction[at]!);
     }
   }
   return merged;

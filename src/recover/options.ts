@@ -3,6 +3,7 @@
  * the experiments all start from `DEFAULT_RECOVER_OPTIONS` and override fields.
  */
 import type { PairForm } from "../direction/pair-rule.ts";
+import type { PairPenalty } from "../direction/pair-penalty.ts";
 import type { LayerKind, ScoreName, Stage } from "../types.ts";
 import { DEFAULT_RANK_EPSILON, DEFAULT_SKETCH_SIZE } from "./low-rank-sketch.ts";
 import type { SiblingAdapters, SiblingAngles, SiblingGeometry } from "../distance/obtuse-siblings.ts";
@@ -83,6 +84,11 @@ export interface RecoverOptions {
    * the sign test of y lying farther than x from x's parent, per layer in correlation distance, and the tree is solved again.
    */
   readonly pairAncestor: "on" | "off";
+  /**
+   * What an edge pays for running against a pair rule's evidence (src/direction/pair-penalty.ts): "full", one λ
+   * whatever the z; "confidence", λ·erf(|z|/√2), so a chance-level z costs next to nothing and the distance decides.
+   */
+  readonly pairPenalty: PairPenalty;
   /**
    * Which of several equally cheap arborescences (differing in which end of a root path holds
    * the one edge against the trend) is kept: the solver's pick, or "score", the one rooted at
@@ -167,6 +173,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   pairDecay: "exact",
   // Candidate for held-out set 6 (ancestor-evidence.ts; docs/direction.md): off until it holds out of sample.
   pairAncestor: "off",
+  pairPenalty: "full",
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).
   rootTie: "score",

@@ -36,9 +36,10 @@ export interface TreeInput {
   readonly rankPairs?: { readonly mask: Uint8Array; readonly scores: Float64Array };
   /**
    * K given per edge instead of from `scores` (a pair rule's evidence, src/direction/pair-rule.ts: 1 for an edge i → j
-   * the evidence runs against); `scores` then only breaks root ties. Not combined with `rankPairs`.
+   * the evidence runs against, or a weight in [0, 1] under `--pair-penalty confidence`, src/direction/pair-penalty.ts);
+   * `scores` then only breaks root ties. Not combined with `rankPairs`.
    */
-  readonly direction?: Uint8Array;
+  readonly direction?: Uint8Array | Float64Array;
   /**
    * `--root-tie`: "score" roots a cost tie at its most root-like model (rootedAtTie), "solver" keeps the solver's pick;
    * absent: the tool's default (DEFAULT_RECOVER_OPTIONS.rootTie, "score"), so every caller agrees with `mother recover`.

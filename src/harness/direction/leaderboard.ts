@@ -31,6 +31,7 @@ import {
 } from "../../direction/pair-rule.ts";
 import { BOARD_PAIRS_VERSION } from "./board-pairs.ts";
 import { addAncestorEvidence, ancestorZ, withAncestors } from "../../direction/ancestor-evidence.ts";
+import { pairConfidence } from "../../direction/pair-penalty.ts";
 import type { StatisticRule } from "../../direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
 import type { ArtifactStore } from "../artifact-store.ts";
@@ -158,6 +159,12 @@ export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly
       chain: DEFAULT_RECOVER_OPTIONS.chain,
       pairAncestor: "on",
     }),
+    fixed("default --pair-penalty confidence", "the default policy with an edge against the pair evidence paying λ·erf(|z|/√2), not one λ", {
+      name: "default --pair-penalty confidence",
+      rule: undefined,
+      chain: DEFAULT_RECOVER_OPTIONS.chain,
+      pairPenalty: "confidence",
+    }),
     ...rules.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     ...PAIR_RULES.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     {
@@ -222,7 +229,7 @@ const RECOVERY_CODE = createHash("sha256")
 
 /** The code a pair rule's cells depend on beyond recovery's (its per-layer z and their combination). */
 const PAIR_CODE = createHash("sha256")
-  .update([layerZ, pairZ, adaptiveForm, updateTailExcess, withDecay, pairEvidenceMatrix, pairDirection, parentEvidence].map(String).join("\n"))
+  .update([layerZ, pairZ, adaptiveForm, updateTailExcess, withDecay, pairEvidenceMatrix, pairDirection, pairConfidence, parentEvidence].map(String).join("\n"))
   .digest("hex")
   .slice(0, 16);
 

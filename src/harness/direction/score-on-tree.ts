@@ -46,6 +46,8 @@ export interface BoardEntry {
   readonly pairDecay?: RecoverOptions["pairDecay"];
   /** Ancestor evidence added to the pair rule's (absent: the default). */
   readonly pairAncestor?: RecoverOptions["pairAncestor"];
+  /** What an edge against the pair evidence pays (absent: the default; src/direction/pair-penalty.ts). */
+  readonly pairPenalty?: RecoverOptions["pairPenalty"];
 }
 
 /** The recovery options an entry runs with: its own, and recovery's default for each it leaves out. */
@@ -59,6 +61,7 @@ export function entryOptions(entry: BoardEntry): Required<Omit<BoardEntry, "name
     pairRule: entry.pairRule ?? DEFAULT_RECOVER_OPTIONS.pairRule,
     pairDecay: entry.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay,
     pairAncestor: entry.pairAncestor ?? DEFAULT_RECOVER_OPTIONS.pairAncestor,
+    pairPenalty: entry.pairPenalty ?? DEFAULT_RECOVER_OPTIONS.pairPenalty,
   };
 }
 

@@ -40,6 +40,8 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-rule tanh-hetero", overrides: { pairRule: "tanh-hetero" } },
   // Candidate for set 6 (ancestor-evidence.ts): a third model, the grandparent, orients an edge whose own pair z is weak.
   { name: "--pair-ancestor on", overrides: { pairAncestor: "on" } },
+  // Candidate for set 6 (src/direction/pair-penalty.ts): an edge against the pair evidence pays λ·erf(|z|/√2), not one λ.
+  { name: "--pair-penalty confidence", overrides: { pairPenalty: "confidence" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
