@@ -16,30 +16,36 @@ import math
 import torch
 
 
-class Lion(torch.optim.Optimizer):
+class TensorWise(torch.optim.Optimizer):
+    """The step loop Lion, Adafactor and LAMB share (as torch.optim's own): every parameter with a
+    gradient, in group order, is updated in place by the subclass's `update(p, grad, state, group)`."""
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self.update(p, p.grad, self.state[p], group)
+
+
+class Lion(TensorWise):
     """Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", Alg. 2): the update
     is the sign of an interpolation of momentum and gradient; decoupled weight decay."""
 
     def __init__(self, params, lr, betas=(0.9, 0.99), weight_decay=0.0):
         super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay))
 
-    @torch.no_grad()
-    def step(self):
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if "exp_avg" not in state:
-                    state["exp_avg"] = torch.zeros_like(p)
-                m = state["exp_avg"]
-                p.mul_(1 - group["lr"] * group["weight_decay"])
-                p.add_(torch.sign(m * beta1 + p.grad * (1 - beta1)), alpha=-group["lr"])
-                m.mul_(beta2).add_(p.grad, alpha=1 - beta2)
+    def update(self, p, grad, state, group):
+        beta1, beta2 = group["betas"]
+        if "exp_avg" not in state:
+            state["exp_avg"] = torch.zeros_like(p)
+        m = state["exp_avg"]
+        p.mul_(1 - group["lr"] * group["weight_decay"])
+        p.add_(torch.sign(m * beta1 + grad * (1 - beta1)), alpha=-group["lr"])
+        m.mul_(beta2).add_(grad, alpha=1 - beta2)
 
 
-class Adafactor(torch.optim.Optimizer):
+class Adafactor(TensorWise):
     """Adafactor (Shazeer & Stern 2018, Alg. 4) with an external learning rate (no relative step,
     no parameter scaling, no momentum: transformers' recommended fine-tuning settings):
     a matrix keeps row and column means of g² (β2 = 1 − t^decay), the update g / √v̂ is
@@ -48,59 +54,47 @@ class Adafactor(torch.optim.Optimizer):
     def __init__(self, params, lr, decay_rate=-0.8, clip_threshold=1.0, eps=1e-30, weight_decay=0.0):
         super().__init__(params, dict(lr=lr, decay_rate=decay_rate, clip_threshold=clip_threshold, eps=eps, weight_decay=weight_decay))
 
-    @torch.no_grad()
-    def step(self):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad, state = p.grad, self.state[p]
-                state["step"] = state.get("step", 0) + 1
-                beta2 = 1.0 - state["step"] ** group["decay_rate"]
-                squared = grad * grad + group["eps"]
-                if p.dim() >= 2:
-                    if "row" not in state:
-                        state["row"], state["col"] = torch.zeros(p.shape[:-1]), torch.zeros(p.shape[:-2] + p.shape[-1:])
-                    row, col = state["row"], state["col"]
-                    row.mul_(beta2).add_(squared.mean(-1), alpha=1 - beta2)
-                    col.mul_(beta2).add_(squared.mean(-2), alpha=1 - beta2)
-                    v = (row / row.mean(-1, keepdim=True)).unsqueeze(-1) * col.unsqueeze(-2)
-                else:
-                    if "v" not in state:
-                        state["v"] = torch.zeros_like(p)
-                    v = state["v"].mul_(beta2).add_(squared, alpha=1 - beta2)
-                update = grad * v.rsqrt()
-                update.div_(max(1.0, float(update.pow(2).mean().sqrt()) / group["clip_threshold"]))
-                if group["weight_decay"]:
-                    p.mul_(1 - group["lr"] * group["weight_decay"])
-                p.add_(update, alpha=-group["lr"])
+    def update(self, p, grad, state, group):
+        state["step"] = state.get("step", 0) + 1
+        beta2 = 1.0 - state["step"] ** group["decay_rate"]
+        squared = grad * grad + group["eps"]
+        if p.dim() >= 2:
+            if "row" not in state:
+                state["row"], state["col"] = torch.zeros(p.shape[:-1]), torch.zeros(p.shape[:-2] + p.shape[-1:])
+            row, col = state["row"], state["col"]
+            row.mul_(beta2).add_(squared.mean(-1), alpha=1 - beta2)
+            col.mul_(beta2).add_(squared.mean(-2), alpha=1 - beta2)
+            v = (row / row.mean(-1, keepdim=True)).unsqueeze(-1) * col.unsqueeze(-2)
+        else:
+            if "v" not in state:
+                state["v"] = torch.zeros_like(p)
+            v = state["v"].mul_(beta2).add_(squared, alpha=1 - beta2)
+        update = grad * v.rsqrt()
+        update.div_(max(1.0, float(update.pow(2).mean().sqrt()) / group["clip_threshold"]))
+        if group["weight_decay"]:
+            p.mul_(1 - group["lr"] * group["weight_decay"])
+        p.add_(update, alpha=-group["lr"])
 
 
-class Lamb(torch.optim.Optimizer):
+class Lamb(TensorWise):
     """LAMB (You et al. 2020, Alg. 2): Adam's bias-corrected update plus decoupled weight decay,
     scaled per tensor by the trust ratio ‖w‖ / ‖update‖ (1 where either norm is 0)."""
 
     def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
-    @torch.no_grad()
-    def step(self):
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if "m" not in state:
-                    state["step"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
-                state["step"] += 1
-                m, v, t = state["m"], state["v"], state["step"]
-                m.mul_(beta1).add_(p.grad, alpha=1 - beta1)
-                v.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
-                update = (m / (1 - beta1**t)) / ((v / (1 - beta2**t)).sqrt() + group["eps"]) + group["weight_decay"] * p
-                w_norm, u_norm = float(p.norm()), float(update.norm())
-                trust = w_norm / u_norm if w_norm > 0 and u_norm > 0 else 1.0
-                p.add_(update, alpha=-group["lr"] * trust)
+    def update(self, p, grad, state, group):
+        beta1, beta2 = group["betas"]
+        if "m" not in state:
+            state["step"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
+        state["step"] += 1
+        m, v, t = state["m"], state["v"], state["step"]
+        m.mul_(beta1).add_(grad, alpha=1 - beta1)
+        v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        update = (m / (1 - beta1**t)) / ((v / (1 - beta2**t)).sqrt() + group["eps"]) + group["weight_decay"] * p
+        w_norm, u_norm = float(p.norm()), float(update.norm())
+        trust = w_norm / u_norm if w_norm > 0 and u_norm > 0 else 1.0
+        p.add_(update, alpha=-group["lr"] * trust)
 
 
 def newton_schulz(g, steps=5):
