@@ -50,7 +50,7 @@ export function workerThreadDied(pool: string, entry: string, cause: string): Mo
   return new MotherError(
     `${pool} worker thread (${entry})`,
     "stopped before finishing its tasks; this run cannot complete",
-    { value: cause, help: "run the command again (what was read is kept in the cache); if it stops again, run with --workers 0 and report it" },
+    { value: cause, help: "run the command again; if the thread stops again, please report it with the command you ran" },
     "environment",
   );
 }
