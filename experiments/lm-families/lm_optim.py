@@ -17,7 +17,7 @@ import torch
 
 
 class TensorWise(torch.optim.Optimizer):
-    """The step loop Lion, Adafactor and LAMB share (as torch.optim's own): every parameter with a
+    """The step loop Lion, Adafactor, LAMB and Muon share (as torch.optim's own): every parameter with a
     gradient, in group order, is updated in place by the subclass's `update(p, grad, state, group)`."""
 
     @torch.no_grad()
@@ -26,6 +26,18 @@ class TensorWise(torch.optim.Optimizer):
             for p in group["params"]:
                 if p.grad is not None:
                     self.update(p, p.grad, self.state[p], group)
+
+
+def adam_moments(p, grad, state, beta1, beta2):
+    """Adam's moments of `p` kept in `state` (made at its first step), updated with `grad`: the
+    bias-corrected first moment and the square root of the bias-corrected second (LAMB, Muon's AdamW part)."""
+    if "m" not in state:
+        state["step"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
+    state["step"] += 1
+    m, v, t = state["m"], state["v"], state["step"]
+    m.mul_(beta1).add_(grad, alpha=1 - beta1)
+    v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    return m / (1 - beta1**t), (v / (1 - beta2**t)).sqrt()
 
 
 class Lion(TensorWise):
@@ -84,14 +96,8 @@ class Lamb(TensorWise):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
     def update(self, p, grad, state, group):
-        beta1, beta2 = group["betas"]
-        if "m" not in state:
-            state["step"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
-        state["step"] += 1
-        m, v, t = state["m"], state["v"], state["step"]
-        m.mul_(beta1).add_(grad, alpha=1 - beta1)
-        v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        update = (m / (1 - beta1**t)) / ((v / (1 - beta2**t)).sqrt() + group["eps"]) + group["weight_decay"] * p
+        m_hat, v_root = adam_moments(p, grad, state, *group["betas"])
+        update = m_hat / (v_root + group["eps"]) + group["weight_decay"] * p
         w_norm, u_norm = float(p.norm()), float(update.norm())
         trust = w_norm / u_norm if w_norm > 0 and u_norm > 0 else 1.0
         p.add_(update, alpha=-group["lr"] * trust)
@@ -111,7 +117,7 @@ def newton_schulz(g, steps=5):
     return x.t() if wide else x
 
 
-class Muon(torch.optim.Optimizer):
+class Muon(TensorWise):
     """Muon (Jordan et al. 2024) on the hidden matrices: Nesterov momentum (0.95), its update
     orthogonalised by newton_schulz and scaled by 0.2·√max(rows, cols) so its RMS matches AdamW's
     (Moonlight, Liu et al. 2025: one learning rate and weight decay serve both); the other
@@ -121,28 +127,16 @@ class Muon(torch.optim.Optimizer):
         groups = [dict(params=hidden, muon=True), dict(params=rest, muon=False)]
         super().__init__(groups, dict(lr=lr, momentum=momentum, betas=betas, eps=eps, weight_decay=weight_decay))
 
-    @torch.no_grad()
-    def step(self):
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                p.mul_(1 - group["lr"] * group["weight_decay"])
-                if group["muon"]:
-                    buf = state.setdefault("momentum", torch.zeros_like(p))
-                    buf.mul_(group["momentum"]).add_(p.grad)
-                    update = newton_schulz(p.grad + group["momentum"] * buf) * (0.2 * max(p.shape) ** 0.5)
-                    p.add_(update, alpha=-group["lr"])
-                    continue
-                if "m" not in state:
-                    state["step"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
-                state["step"] += 1
-                m, v, t = state["m"], state["v"], state["step"]
-                m.mul_(beta1).add_(p.grad, alpha=1 - beta1)
-                v.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
-                p.addcdiv_(m / (1 - beta1**t), (v / (1 - beta2**t)).sqrt() + group["eps"], value=-group["lr"])
+    def update(self, p, grad, state, group):
+        p.mul_(1 - group["lr"] * group["weight_decay"])
+        if group["muon"]:
+            buf = state.setdefault("momentum", torch.zeros_like(p))
+            buf.mul_(group["momentum"]).add_(grad)
+            update = newton_schulz(grad + group["momentum"] * buf) * (0.2 * max(p.shape) ** 0.5)
+            p.add_(update, alpha=-group["lr"])
+            return
+        m_hat, v_root = adam_moments(p, grad, state, *group["betas"])
+        p.addcdiv_(m_hat, v_root + group["eps"], value=-group["lr"])
 
 
 class ScheduleFreeAdamW(torch.optim.Optimizer):
