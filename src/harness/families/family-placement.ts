@@ -42,6 +42,8 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-ancestor on", overrides: { pairAncestor: "on" } },
   // Candidate for set 6 (src/direction/pair-penalty.ts): an edge against the pair evidence pays λ·erf(|z|/√2), not one λ.
   { name: "--pair-penalty confidence", overrides: { pairPenalty: "confidence" } },
+  // Both set-6 candidates together (lmorient3's ancestor evidence, src/direction/ancestor-evidence.ts): they act on the same weak z's.
+  { name: "--pair-penalty confidence --pair-ancestor on", overrides: { pairPenalty: "confidence", pairAncestor: "on" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
