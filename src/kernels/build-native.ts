@@ -8,12 +8,16 @@
  * sums carry their own target attribute and run where the CPU reports AVX-512 (asked at run
  * time), with the AVX2 path's bits (test/kernels/block-moments-wide.test.ts compares the two).
  *
- * Native kernels are optional. Where the build fails (no compiler, not x86-64) the reason is kept
- * beside the would-be library, so later runs do not retry, and the WebAssembly kernels serve
- * alone (delete .cache/kernels/ to retry after installing a compiler).
+ * Native kernels are optional. Where the build fails the WebAssembly kernels serve alone. Only a
+ * lasting failure — the compiler ran to the end and rejected the source — is kept beside the
+ * would-be library, so later runs do not recompile; the kept reason names the file to delete to
+ * retry, and a compiler installed after it was kept (a newer change time) retries by itself. A
+ * failure that may pass is not kept: no compiler or not x86-64 (each run asks again, which costs
+ * a failed spawn), or a compile killed by a signal, out of memory or disk (an interrupted build
+ * once disabled the native kernels on a machine until someone deleted the file).
  * `bun install` builds it once (package.json postinstall, through build-kernels.ts).
  */
-import { mkdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { KERNEL_CACHE_FOLDER, pruneOtherBuilds } from "./kernel-cache.ts";
 import { temporaryPathFor, writeFileAtomic } from "../io/write-file-atomic.ts";
@@ -50,14 +54,13 @@ export async function nativeLibrary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<
   const path = join(cacheFolder, `weight-kernels-${key}.so`);
   const failure = `${path}.unavailable`;
   if (await Bun.file(path).exists()) return { path };
-  try {
-    return { unavailable: await readFile(failure, "utf8") };
-  } catch {}
+  const kept = await keptFailure(failure, compiler);
+  if (kept !== undefined) return { unavailable: kept };
 
   await mkdir(cacheFolder, { recursive: true });
   const temporary = temporaryPathFor(path);
-  const reason = await compile(compiler, temporary);
-  if (reason === undefined) {
+  const outcome = await compile(compiler, temporary);
+  if (outcome === undefined) {
     // Atomic: a concurrent loader (another worker, another run) sees no library or the whole
     // one, and a library already loaded is never rewritten in place (that would fault it).
     await rename(temporary, path);
@@ -65,21 +68,47 @@ export async function nativeLibrary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<
     return { path };
   }
   await rm(temporary, { force: true });
+  if (!outcome.lasting) return { unavailable: outcome.reason };
+  const reason = `${outcome.reason} (kept in ${failure}; delete it to retry)`;
   await writeFileAtomic(failure, reason);
   return { unavailable: reason };
 }
 
-/** Compiles the source into `output`; the compiler's first error line when it cannot. */
-async function compile(compiler: string, output: string): Promise<string | undefined> {
-  if (process.platform !== "linux" && process.platform !== "darwin") return `no native kernels on ${process.platform}`;
-  if (process.arch !== "x64") return `no native kernels on ${process.arch} (they are x86-64 AVX2 code)`;
+/** A failure a compile reports: `lasting` when the compiler rejected the source (kept), not when the build was cut short or could not start (retried). */
+type CompileFailure = { readonly reason: string; readonly lasting: boolean };
+
+/**
+ * What the compiler's driver prints when the build, not the source, failed: gcc's "Killed signal
+ * terminated program cc1" (the out-of-memory killer), clang's "unable to execute command" and
+ * "command failed due to signal", allocation failures, a full or read-only disk.
+ */
+const PASSING_FAILURE =
+  /signal terminated program|due to signal|unable to execute command|out of memory|memory exhausted|cannot allocate memory|no space left on device|read-only file system|interrupted/i;
+
+/** The kept reason the last build failed, unless the compiler was (re)installed since it was kept. */
+async function keptFailure(failure: string, compiler: string): Promise<string | undefined> {
+  const reason = await readFile(failure, "utf8").catch(() => undefined);
+  if (reason === undefined) return undefined;
+  const installed = Bun.which(compiler);
+  const compilerChanged = installed !== null && (await stat(installed)).ctimeMs > (await stat(failure)).mtimeMs;
+  return compilerChanged ? undefined : reason;
+}
+
+/** Compiles the source into `output`; undefined when it built, else why not (the compiler's first error line) and whether that lasts. */
+async function compile(compiler: string, output: string): Promise<CompileFailure | undefined> {
+  if (process.platform !== "linux" && process.platform !== "darwin") return { reason: `no native kernels on ${process.platform}`, lasting: false };
+  if (process.arch !== "x64") return { reason: `no native kernels on ${process.arch} (they are x86-64 AVX2 code)`, lasting: false };
+  let child: Bun.Subprocess<"ignore", "ignore", "pipe">;
   try {
-    const child = Bun.spawn([compiler, ...FLAGS, "-o", output, ...NATIVE_SOURCES], { stdout: "ignore", stderr: "pipe" });
-    const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
-    if (code === 0) return undefined;
-    const error = stderr.split("\n").find((line) => line.includes("error")) ?? stderr.split("\n")[0] ?? "";
-    return `${compiler} failed: ${error.trim() || `exit code ${code}`}`;
+    child = Bun.spawn([compiler, ...FLAGS, "-o", output, ...NATIVE_SOURCES], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   } catch (error) {
-    return `no C compiler (${compiler}): ${(error as Error).message}`;
+    return { reason: `no C compiler (${compiler}): ${(error as Error).message}`, lasting: false };
   }
+  const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+  if (code === 0) return undefined;
+  if (child.signalCode !== null) return { reason: `${compiler} was stopped by ${child.signalCode}`, lasting: false };
+  const error = stderr.split("\n").find((line) => line.includes("error")) ?? stderr.split("\n")[0] ?? "";
+  const reason = `${compiler} failed: ${error.trim() || `exit code ${code}`}`;
+  // Above 128 is a shell's report of a signal (143: SIGTERM) from a wrapper script such as ccache's.
+  return { reason, lasting: code <= 128 && !PASSING_FAILURE.test(stderr) };
 }

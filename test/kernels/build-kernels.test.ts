@@ -70,23 +70,7 @@ describe("nativeLibrary", () => {
     expect(binaryAgain.path).toBe(binary.path);
     expect((await readdir(folder)).filter((f) => f.includes(".tmp"))).toEqual([]);
   }, 60_000);
-
-  test("without a compiler it keeps the reason, builds nothing, and does not retry", async () => {
-    const folder = await mkdtemp(join(tmpdir(), "mother-native-"));
-    const previous = process.env.CC;
-    process.env.CC = join(folder, "no-such-cc");
-    try {
-      const first = await nativeLibrary(folder);
-      expect(first).toEqual({ unavailable: expect.stringContaining("no-such-cc") });
-      const files = await readdir(folder);
-      expect(files.filter((f) => f.endsWith(".so") || f.includes(".tmp"))).toEqual([]);
-      expect(files.filter((f) => f.endsWith(".unavailable"))).toHaveLength(1);
-      expect(await nativeLibrary(folder)).toEqual(first); // the kept reason, not a second attempt
-    } finally {
-      if (previous === undefined) delete process.env.CC;
-      else process.env.CC = previous;
-    }
-  });
+  // What a failed build keeps (and what it retries) is test/kernels/build-native.test.ts's.
 });
 
 /** Whether this CPU can run the native kernels, from its flags in /proc/cpuinfo (Linux; read with node:fs, since Bun.file sees a 0-byte file there). */
