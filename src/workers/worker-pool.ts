@@ -97,8 +97,8 @@ export class WorkerPool<Task, Result> {
       this.handed.set(worker, handed);
       worker.onmessage = (event: MessageEvent<{ result?: Result; failure?: WorkerFailure }>) => {
         const queued = handed.shift();
-        // An answer the pool did not wait for: only after a death took the worker's tasks back.
-        if (queued === undefined) return this.broken ? undefined : bug(`${this.spec.name} worker answered a task it was not handed`);
+        // An answer the pool did not wait for: only after a death or close() took the worker's tasks back.
+        if (queued === undefined) return this.broken || this.closed ? undefined : bug(`${this.spec.name} worker answered a task it was not handed`);
         const { resolve, reject } = queued;
         const { result, failure } = event.data;
         if (failure) reject(errorOf(failure, this.spec.doing));
@@ -124,6 +124,7 @@ export class WorkerPool<Task, Result> {
       return result;
     }
     if (this.broken) return Promise.reject(this.broken);
+    if (this.closed) return Promise.reject(this.closedError());
     return new Promise<Result>((resolve, reject) => {
       const queued = { task, resolve, reject };
       if (urgent) this.queue.unshift(queued);
@@ -172,11 +173,20 @@ export class WorkerPool<Task, Result> {
     this.setDepth(depth);
   }
 
-  /** Stops the workers and rejects the tasks still queued (a pool that failed mid-batch must be closed, not reused). */
+  /**
+   * Stops the workers and rejects every task not answered yet, queued or held by a stopped worker (which would
+   * otherwise wait forever), and every later one (a pool that failed mid-batch must be closed, not reused).
+   */
   close(): void {
     this.closed = true;
     for (const worker of this.workers) worker.terminate();
-    for (const queued of this.queue.splice(0)) queued.reject(new Error(`${this.spec.name} pool closed`));
+    const unanswered = [...this.workers.flatMap((worker) => this.handed.get(worker)!.splice(0)), ...this.queue.splice(0)];
+    for (const { reject } of unanswered) reject(this.closedError());
+  }
+
+  /** The rejection of a task the pool was closed before answering (not a MotherError: a caller that closes stops awaiting). */
+  private closedError(): Error {
+    return new Error(`${this.spec.name} pool closed`);
   }
 
   /**
