@@ -143,6 +143,44 @@ console.log("returned " + code);`,
     }
   });
 
+  test("where execve fails (or is missing) the command runs as a child: its exit code is returned, 128 + the signal's number when killed", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "mother-jit-"));
+    try {
+      const script = join(folder, "starter.ts");
+      const tier = join(import.meta.dir, "../../src/cli/jit-tier.ts");
+      // Fault injection: execve throws as on a failed exec (E2BIG, ENOMEM), or is absent (another runtime).
+      await Bun.write(
+        script,
+        `import { relaunchWithJitTier } from ${JSON.stringify(tier)};
+if (process.env.${FTL_OPTION} === "0") {
+  console.log("command " + process.pid);
+  if (process.env.DIE) process.kill(process.pid, "SIGTERM"); else process.exit(7);
+  await Bun.sleep(5000);
+}
+if (process.env.NO_EXECVE) (process as { execve?: unknown }).execve = undefined;
+else process.execve = () => { throw Object.assign(new Error("E2BIG, Argument list too long"), { code: "E2BIG" }); };
+console.log("starter " + process.pid);
+const code = relaunchWithJitTier([process.execPath, import.meta.path, "recover", "m/"], process.env, undefined, () => 1000, () => true);
+console.log("returned " + code);`,
+      );
+      for (const [fault, exitCode] of [
+        [{}, 7],
+        [{ NO_EXECVE: "1" }, 7],
+        [{ DIE: "1" }, 143],
+      ] as const) {
+        const proc = Bun.spawn(["bun", script], { stdout: "pipe", stderr: "ignore", env: { ...process.env, [FTL_OPTION]: undefined, ...fault } });
+        const lines = (await new Response(proc.stdout).text()).trim().split("\n");
+        expect(await proc.exited).toBe(0);
+        expect(lines[0]).toBe(`starter ${proc.pid}`);
+        expect(lines[1]).toMatch(/^command \d+$/);
+        expect(lines[1]).not.toBe(`command ${proc.pid}`); // a child, not this process
+        expect(lines[2]).toBe(`returned ${exitCode}`);
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   test("a few big models relaunch with DFG off (FTL with it); many entries, few bytes, or an option the user set do not", () => {
     const relaunched = (argv: string[], entries: Record<string, number>, bytes: number, env: Record<string, string> = {}) => {
       const { run, calls } = recorder({ exitCode: 0 });
