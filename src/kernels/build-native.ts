@@ -90,8 +90,13 @@ async function keptFailure(failure: string, compiler: string): Promise<string | 
   const reason = await readFile(failure, "utf8").catch(() => undefined);
   if (reason === undefined) return undefined;
   const installed = Bun.which(compiler);
-  const compilerChanged = installed !== null && (await stat(installed)).ctimeMs > (await stat(failure)).mtimeMs;
-  return compilerChanged ? undefined : reason;
+  // Either may vanish meanwhile (another run pruned the reason, the compiler was uninstalled): then there is nothing to trust.
+  const [compilerFile, failureFile] = await Promise.all([
+    installed === null ? undefined : stat(installed).catch(() => undefined),
+    stat(failure).catch(() => undefined),
+  ]);
+  if (failureFile === undefined) return undefined;
+  return compilerFile !== undefined && compilerFile.ctimeMs > failureFile.mtimeMs ? undefined : reason;
 }
 
 /** Compiles the source into `output`; undefined when it built, else why not (the compiler's first error line) and whether that lasts. */
