@@ -70,7 +70,8 @@ export async function nativeLibrary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<
   await rm(temporary, { force: true });
   if (!outcome.lasting) return { unavailable: outcome.reason };
   const reason = `${outcome.reason} (kept in ${failure}; delete it to retry)`;
-  await writeFileAtomic(failure, reason);
+  // Best effort: a folder that takes no file only costs compiling again next run (the WebAssembly kernels serve meanwhile).
+  await writeFileAtomic(failure, reason).catch(() => {});
   return { unavailable: reason };
 }
 
@@ -80,10 +81,11 @@ type CompileFailure = { readonly reason: string; readonly lasting: boolean };
 /**
  * What the compiler's driver prints when the build, not the source, failed: gcc's "Killed signal
  * terminated program cc1" (the out-of-memory killer), clang's "unable to execute command" and
- * "command failed due to signal", allocation failures, a full or read-only disk.
+ * "command failed due to signal", allocation failures, a full or read-only disk, an output it may
+ * not write.
  */
 const PASSING_FAILURE =
-  /signal terminated program|due to signal|unable to execute command|out of memory|memory exhausted|cannot allocate memory|no space left on device|read-only file system|interrupted/i;
+  /signal terminated program|due to signal|unable to execute command|out of memory|memory exhausted|cannot allocate memory|no space left on device|read-only file system|permission denied|interrupted/i;
 
 /** The kept reason the last build failed, unless the compiler was (re)installed since it was kept. */
 async function keptFailure(failure: string, compiler: string): Promise<string | undefined> {

@@ -56,6 +56,7 @@ describe.if(onX64)("nativeLibrary when the compiler fails", () => {
     ["gcc's driver when the out-of-memory killer took cc1", "echo 'gcc: fatal error: Killed signal terminated program cc1' >&2; exit 1"],
     ["cc1 out of memory", "echo 'cc1: out of memory allocating 65536 bytes after a total of 0 bytes' >&2; exit 1"],
     ["a full disk", "echo 'fatal error: error writing to /tmp/cc0.s: No space left on device' >&2; exit 1"],
+    ["an output it may not write", "echo '/usr/bin/ld: cannot open output file weight-kernels.so: Permission denied' >&2; exit 1"],
   ])("%s is not kept: each call compiles again", async (_, body) => {
     const fake = await fakeCompiler(body);
     const first = await nativeLibrary(fake.folder);
