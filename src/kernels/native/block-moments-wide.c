@@ -1,18 +1,23 @@
 /*
- * block-moments.c's Q8_0 integer power sums with AVX-512 (BW, VL, VNNI), chosen at run time
+ * block-moments.c's Q8_0 and Q4_K integer power sums with AVX-512 (BW, VL, DQ, VNNI), chosen at run time
  * (mother_block_power_sums asks wide_kernels()): the library is still built for AVX2 alone
  * (build-native.ts's flags), these functions carry their own target attribute, and run only on a
  * CPU that reports the instructions. They give the same bits as the AVX2 path: the per-block
  * integer sums Sⱼ are exact either way, and they enter the same f64 lanes through the same
- * add_scaled_blocks calls, four blocks at a time in block order; the range is folded in the same
+ * operations (add_scaled_blocks, add_blocks: per lane, two groups a register at most), added into
+ * the accumulators a group at a time in block order; the range is tested and folded in the same
  * order from the same products (test/kernels/block-moments-wide.test.ts runs both on one input).
+ * A NaN scale gives a NaN either way, whose sign and payload follow the compiler's choice of
+ * instruction forms (x86 returns the first source's NaN), as they already did in the AVX2 path.
  *
- * How: sixteen blocks are loaded (two a register) and transposed as 32-bit units, so that lane j
- * of every register holds four bytes of block j. The sums then accumulate down the registers with
- * no horizontal reduction: vpdpbusd for Σq and Σ(q + 128)·q (= Σq² + 128·Σq), vpdpwssd of the
- * bytes widened to 16 bits in place (even and odd bytes: a shift pair) for Σq³ and Σq⁴.
+ * How: sixteen Q8_0 blocks (or sixteen 32-byte rows of Q4_K nibbles, four super-blocks) are loaded
+ * two to a register and transposed as 32-bit units, so that lane j of every register holds four
+ * bytes of block (row) j. The sums then accumulate down the registers with no horizontal
+ * reduction: for Q8_0 vpdpbusd for Σq and Σ(q + 128)·q (= Σq² + 128·Σq), vpdpwssd of the bytes
+ * widened to 16 bits in place (even and odd bytes: a shift pair) for Σq³ and Σq⁴; for Q4_K byte
+ * products only (q4_k_sums4).
  *
- * Included by gguf-blocks.c after block-moments.c (one translation unit).
+ * Included by block-moments.c before mother_block_power_sums (one translation unit).
  */
 
 #define WIDE_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512dq")))
@@ -152,5 +157,110 @@ WIDE_TARGET static inline __attribute__((always_inline)) void q8_0_sixteen(const
 WIDE_TARGET static void q8_0_wide(const uint8_t *blocks, int32_t count, block_sums *s) {
   block_sums local = *s; // in registers across the loop
   for (int32_t b = 0; b < count; b += 16) q8_0_sixteen(blocks + 34 * (int64_t)b, &local);
+  *s = local;
+}
+
+/*
+ * Four Q4_K super-blocks' sub-block sums of k = Σq, Σq², Σq³, Σq⁴ as f64 (out[k][sb]: lanes =
+ * sub-blocks 0–7 of super-block sb). Their 16 rows of 32 nibble bytes are loaded two rows a
+ * register and transposed (unit 8h + i of every register: four bytes of row 2i + h); a row holds
+ * sub-block 2p in its low nibbles and 2p + 1 in its high ones (p = row mod 4). Byte products by
+ * vpdpbusd: q·q, q²·q, q²·(q² − 128) (q² looked up, ≤ 225: an unsigned byte; q² − 128 a signed one);
+ * Σq from bytes added down the registers (≤ 8·15 a byte) and summed once.
+ */
+WIDE_TARGET static inline __attribute__((always_inline)) void q4_k_sums4(const uint8_t *blocks, __m512d out[4][4]) {
+  __m512i r[8];
+#pragma GCC unroll 4
+  for (int sb = 0; sb < 4; sb++) {
+    r[2 * sb] = _mm512_loadu_si512((const void *)(blocks + 144 * sb + 16));
+    r[2 * sb + 1] = _mm512_loadu_si512((const void *)(blocks + 144 * sb + 80));
+  }
+  transpose_halves(r);
+  const __m512i mask = _mm512_set1_epi8(0x0F), flip = _mm512_set1_epi8((char)0x80);
+  const __m512i squares = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, (char)144, (char)169, (char)196, (char)225));
+  __m512i bytes[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+  __m512i p2[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()}, p3[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+  __m512i p4[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+#pragma GCC unroll 8
+  for (int k = 0; k < 8; k++) {
+#pragma GCC unroll 2
+    for (int n = 0; n < 2; n++) {
+      const __m512i q = _mm512_and_si512(n ? _mm512_srli_epi16(r[k], 4) : r[k], mask);
+      const __m512i q2 = _mm512_shuffle_epi8(squares, q);
+      bytes[n] = _mm512_add_epi8(bytes[n], q);
+      p2[n] = _mm512_dpbusd_epi32(p2[n], q, q);
+      p3[n] = _mm512_dpbusd_epi32(p3[n], q2, q);
+      p4[n] = _mm512_dpbusd_epi32(p4[n], q2, _mm512_xor_si512(q2, flip));
+    }
+  }
+  // [low nibbles' sum, high nibbles' sum] per row, in sub-block order: row 4sb + p is unit 2sb + 8(p & 1) + (p >> 1).
+  const __m512i first = _mm512_setr_epi32(0, 16, 8, 24, 1, 17, 9, 25, 2, 18, 10, 26, 3, 19, 11, 27);
+  const __m512i second = _mm512_setr_epi32(4, 20, 12, 28, 5, 21, 13, 29, 6, 22, 14, 30, 7, 23, 15, 31);
+  __m512i sums[4][2];
+#pragma GCC unroll 2
+  for (int n = 0; n < 2; n++) {
+    const __m512i s1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), bytes[n], _mm512_set1_epi8(1));
+    sums[0][n] = s1;
+    sums[1][n] = p2[n];
+    sums[2][n] = p3[n];
+    sums[3][n] = _mm512_add_epi32(p4[n], _mm512_slli_epi32(p2[n], 7)); // q²·(q² − 128) + 128·q²
+  }
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; k++) {
+    const __m512i early = _mm512_permutex2var_epi32(sums[k][0], first, sums[k][1]), late = _mm512_permutex2var_epi32(sums[k][0], second, sums[k][1]);
+    out[k][0] = _mm512_cvtepi32_pd(_mm512_castsi512_si256(early));
+    out[k][1] = _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(early, 1));
+    out[k][2] = _mm512_cvtepi32_pd(_mm512_castsi512_si256(late));
+    out[k][3] = _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(late, 1));
+  }
+}
+
+/*
+ * add_blocks for two groups of four sub-blocks at once (eight f64 lanes: the same per-lane
+ * products and fused operations), each group's terms then added into `s` in order, as two
+ * add_blocks calls would.
+ */
+WIDE_TARGET static inline void add_blocks8(block_sums *s, __m512d a, __m512d b, double n, __m512d s1, __m512d s2, __m512d s3, __m512d s4) {
+  const __m512d a2 = _mm512_mul_pd(a, a);
+  const __m512d t1 = _mm512_mul_pd(a, s1), t2 = _mm512_mul_pd(a2, s2), t3 = _mm512_mul_pd(_mm512_mul_pd(a2, a), s3), t4 = _mm512_mul_pd(_mm512_mul_pd(a2, a2), s4);
+  const __m512d count = _mm512_set1_pd(n);
+  const __m512d b2 = _mm512_mul_pd(b, b), b3 = _mm512_mul_pd(b2, b);
+  const __m512d two = _mm512_set1_pd(2), three = _mm512_set1_pd(3), four = _mm512_set1_pd(4), six = _mm512_set1_pd(6);
+  const __m512d x1 = _mm512_fnmadd_pd(count, b, t1);
+  const __m512d x2 = _mm512_fmadd_pd(count, b2, _mm512_fnmadd_pd(_mm512_mul_pd(two, b), t1, t2));
+  const __m512d x3 = _mm512_fnmadd_pd(count, b3, _mm512_fmadd_pd(_mm512_mul_pd(three, b2), t1, _mm512_fnmadd_pd(_mm512_mul_pd(three, b), t2, t3)));
+  const __m512d y4 = _mm512_fmadd_pd(_mm512_mul_pd(six, b2), t2, _mm512_fnmadd_pd(_mm512_mul_pd(four, b), t3, t4));
+  const __m512d x4 = _mm512_fmadd_pd(count, _mm512_mul_pd(b2, b2), _mm512_fnmadd_pd(_mm512_mul_pd(four, b3), t1, y4));
+  s->r1 = _mm256_add_pd(_mm256_add_pd(s->r1, _mm512_castpd512_pd256(x1)), _mm512_extractf64x4_pd(x1, 1));
+  s->r2 = _mm256_add_pd(_mm256_add_pd(s->r2, _mm512_castpd512_pd256(x2)), _mm512_extractf64x4_pd(x2, 1));
+  s->r3 = _mm256_add_pd(_mm256_add_pd(s->r3, _mm512_castpd512_pd256(x3)), _mm512_extractf64x4_pd(x3, 1));
+  s->r4 = _mm256_add_pd(_mm256_add_pd(s->r4, _mm512_castpd512_pd256(x4)), _mm512_extractf64x4_pd(x4, 1));
+}
+
+/* Q4_K super-blocks [0, count) (count a multiple of 4) into `s`, as the AVX2 loop in mother_block_power_sums sums them. */
+WIDE_TARGET static void q4_k_wide(const uint8_t *blocks, int32_t count, block_sums *s) {
+  block_sums local = *s;
+  for (int32_t b = 0; b < count; b += 4) {
+    const uint8_t *four = blocks + 144 * (int64_t)b;
+    __m512d sums[4][4];
+    q4_k_sums4(four, sums);
+#pragma GCC unroll 4
+    for (int sb = 0; sb < 4; sb++) {
+      const uint8_t *block = four + 144 * sb;
+      const __m128i packed = k_scales_mins(block + 4);
+      const __m256 a = _mm256_mul_ps(_mm256_set1_ps(half_at(block)), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(packed)));
+      const __m256 m = _mm256_mul_ps(_mm256_set1_ps(half_at(block + 2)), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(packed, 8))));
+      // The range test of each group of four sub-blocks comes after its sums, as in q4_k_group; the sums of
+      // the second group do not depend on the first's range, so both groups' sums go first.
+      add_blocks8(&local, _mm512_cvtps_pd(a), _mm512_cvtps_pd(m), 32, sums[0][sb], sums[1][sb], sums[2][sb], sums[3][sb]);
+#pragma GCC unroll 2
+      for (int g = 0; g < 2; g++) {
+        const __m128 scale = g ? _mm256_extractf128_ps(a, 1) : _mm256_castps256_ps128(a), offset = g ? _mm256_extractf128_ps(m, 1) : _mm256_castps256_ps128(m);
+        const __m128 low = _mm_sub_ps(_mm_setzero_ps(), offset), high = _mm_sub_ps(_mm_mul_ps(scale, _mm_set1_ps(15)), offset);
+        const __m128 inside = _mm_and_ps(_mm_cmple_ps(_mm_max_ps(low, high), local.high), _mm_cmpge_ps(_mm_min_ps(low, high), local.low));
+        if (_mm_movemask_ps(inside) != 0xF) q4_k_range(block + 16 + 64 * g, scale, offset, &local);
+      }
+    }
+  }
   *s = local;
 }

@@ -349,7 +349,9 @@ int32_t mother_block_power_sums(int32_t kind, const uint8_t *blocks, int32_t cou
     for (; b < grouped; b += 4) q8_0_group(blocks + 34 * (int64_t)b, &s);
     q8_0_tail(blocks + 34 * (int64_t)grouped, blocks32 - grouped, &s);
   } else if (kind == MOMENTS_Q4_K) {
-    for (int32_t b = 0; b < count / 256; b++) {
+    int32_t b = 0;
+    if (wide_kernels()) q4_k_wide(blocks, b = count / 256 & ~3, &s);
+    for (; b < count / 256; b++) {
       const uint8_t *block = blocks + 144 * (int64_t)b;
       // a = fl(d·sc), b = fl(dmin·m) per sub-block, as ggml rounds them (the same f32 products, eight at a time).
       const __m128i packed = k_scales_mins(block + 4);
