@@ -78,7 +78,8 @@ const runInstead: RunSync = (command, env, streams) => {
 /**
  * Whether this Bun build accepts `option` (FTL_OPTION or DFG_OPTION) set to 0: the answer kept in `folder` under the build's
  * revision, else asked of a child `bun -e 0` given the option (and kept, if the folder can be
- * written; a folder that cannot only costs asking again).
+ * written; a folder that cannot only costs asking again). A child that could not start or was killed
+ * answers nothing: false this time, nothing kept.
  */
 export function bunAcceptsOption(
   run: RunSync = runSync,
@@ -92,7 +93,15 @@ export function bunAcceptsOption(
   } catch {
     // Not asked yet on this build.
   }
-  const ended = run([process.execPath, "-e", "0"], { PATH: process.env.PATH, [option]: "0" }, "ignore");
+  let ended: Ended;
+  try {
+    ended = run([process.execPath, "-e", "0"], { PATH: process.env.PATH, [option]: "0" }, "ignore");
+  } catch {
+    return false; // no child (out of processes, of memory): every tier on this time, asked again next time
+  }
+  // A child killed by a signal (a timeout, the out-of-memory killer) gave no answer: not kept, or one bad moment
+  // would turn the relaunch off for this Bun build for good. A refusal is an exit (code 1: "invalid JSC environment variable").
+  if (ended.exitCode === null) return false;
   const accepted = ended.exitCode === 0;
   try {
     mkdirSync(folder, { recursive: true });

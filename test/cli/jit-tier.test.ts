@@ -99,6 +99,25 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
     }
   });
 
+  test("a child killed by a signal, or one that cannot start, is no answer: false this time, nothing kept, asked again next time", () => {
+    const folder = mkdtempSync(join(tmpdir(), "mother-jit-"));
+    try {
+      const killed = recorder({ exitCode: null, signalCode: "SIGTERM" });
+      expect(bunAcceptsOption(killed.run, folder, "rev-c")).toBe(false);
+      const cannotStart: RunSync = () => {
+        throw new Error("EAGAIN: resource temporarily unavailable, posix_spawn");
+      };
+      expect(bunAcceptsOption(cannotStart, folder, "rev-c")).toBe(false);
+      expect(readdirSync(folder)).toEqual([]);
+      const yes = recorder({ exitCode: 0 });
+      expect(bunAcceptsOption(yes.run, folder, "rev-c")).toBe(true);
+      expect(yes.calls).toHaveLength(1);
+      expect(readFileSync(join(folder, `jsc-${FTL_OPTION}-rev-c`), "utf8")).toBe("accepted");
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   test("the Bun running these tests knows the option (asked of a real child, nothing kept)", () => {
     const folder = mkdtempSync(join(tmpdir(), "mother-jit-"));
     rmSync(folder, { recursive: true });
