@@ -40,7 +40,7 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-rule tanh-hetero", overrides: { pairRule: "tanh-hetero" } },
   // Candidate for set 6 (ancestor-evidence.ts): a third model, the grandparent, orients an edge whose own pair z is weak.
   { name: "--pair-ancestor on", overrides: { pairAncestor: "on" } },
-  // Candidate for set 6 (src/direction/pair-penalty.ts): an edge against the pair evidence pays λ·erf(|z|/√2), not one λ.
+  // Set-6 candidate (src/direction/pair-penalty.ts; failed set 6, 17 vs 18 of 32): an edge against the evidence pays λ·erf(|z|/√2).
   { name: "--pair-penalty confidence", overrides: { pairPenalty: "confidence" } },
   // Both set-6 candidates together (lmorient3's ancestor evidence, src/direction/ancestor-evidence.ts): they act on the same weak z's.
   { name: "--pair-penalty confidence --pair-ancestor on", overrides: { pairPenalty: "confidence", pairAncestor: "on" } },
