@@ -165,17 +165,6 @@ export function boardRows(benchmarks: readonly BoardBenchmark[], rules: readonly
       chain: DEFAULT_RECOVER_OPTIONS.chain,
       pairPenalty: "confidence",
     }),
-    fixed(
-      "default --pair-penalty confidence --pair-ancestor on",
-      "the default policy with both set-6 candidates: ancestor evidence, and an edge against the pair evidence paying λ·erf(|z|/√2)",
-      {
-        name: "default --pair-penalty confidence --pair-ancestor on",
-        rule: undefined,
-        chain: DEFAULT_RECOVER_OPTIONS.chain,
-        pairPenalty: "confidence",
-        pairAncestor: "on",
-      },
-    ),
     ...rules.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     ...PAIR_RULES.map((rule) => fixed(rule.name, rule.summary, { name: rule.name, rule, chain: "specialization" })),
     {

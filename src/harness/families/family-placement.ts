@@ -42,8 +42,6 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-ancestor on", overrides: { pairAncestor: "on" } },
   // Set-6 candidate (src/direction/pair-penalty.ts; failed set 6, 17 vs 18 of 32): an edge against the evidence pays λ·erf(|z|/√2).
   { name: "--pair-penalty confidence", overrides: { pairPenalty: "confidence" } },
-  // Both set-6 candidates together (lmorient3's ancestor evidence, src/direction/ancestor-evidence.ts): they act on the same weak z's.
-  { name: "--pair-penalty confidence --pair-ancestor on", overrides: { pairPenalty: "confidence", pairAncestor: "on" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
