@@ -171,8 +171,9 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // reproduces them exactly (sets 0-3: 66 → 71 of 88 directed, the Llama-2-like recipe 5/5 seeds exact; held-out set 4
   // scored once: docs/direction.md).
   pairDecay: "exact",
-  // Candidate for held-out set 6 (ancestor-evidence.ts; docs/direction.md): off until it holds out of sample.
-  pairAncestor: "off",
+  // Language models: an edge below the root also gets its grandparent's evidence (ancestor-evidence.ts): LM sets 0-5
+  // 114 -> 117 of 143 directed, held-out set 6 scored once 18 -> 22 of 32 (docs/direction.md).
+  pairAncestor: "on",
   pairPenalty: "full",
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).

@@ -38,8 +38,8 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-decay off", overrides: { pairDecay: "off" } },
   // Candidate for set 5 (pair-rule.ts): the tanh and heteroscedasticity tests combined (Stouffer).
   { name: "--pair-rule tanh-hetero", overrides: { pairRule: "tanh-hetero" } },
-  // Candidate for set 6 (ancestor-evidence.ts): a third model, the grandparent, orients an edge whose own pair z is weak.
-  { name: "--pair-ancestor on", overrides: { pairAncestor: "on" } },
+  // Without the grandparent's evidence (ancestor-evidence.ts): the default before held-out set 6.
+  { name: "--pair-ancestor off", overrides: { pairAncestor: "off" } },
   // Set-6 candidate (src/direction/pair-penalty.ts; failed set 6, 17 vs 18 of 32): an edge against the evidence pays λ·erf(|z|/√2).
   { name: "--pair-penalty confidence", overrides: { pairPenalty: "confidence" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
