@@ -140,34 +140,15 @@ describe("mother recover on a large set runs with the FTL tier off", () => {
     expect(stderr).toContain("no-such-index");
   });
 
-  test("by default the relaunch replaces this process (same id, the command's exit code, what was printed before kept)", async () => {
+  /**
+   * Runs a starter script that calls relaunchWithJitTier with its defaults (execve first) after `setup` (fault injection);
+   * the relaunched command prints its pid and exits 7, or kills itself with SIGTERM under DIE=1. Its pid, exit code, lines.
+   */
+  async function runStarter(setup: string, env: Record<string, string> = {}): Promise<{ pid: number; code: number; lines: string[] }> {
     const folder = mkdtempSync(join(tmpdir(), "mother-jit-"));
     try {
       const script = join(folder, "starter.ts");
       const tier = join(import.meta.dir, "../../src/cli/jit-tier.ts");
-      await Bun.write(
-        script,
-        `import { relaunchWithJitTier } from ${JSON.stringify(tier)};
-if (process.env.${FTL_OPTION} === "0") { console.log("command " + process.pid); process.exit(7); }
-console.log("starter " + process.pid);
-const code = relaunchWithJitTier([process.execPath, import.meta.path, "recover", "m/"], process.env, undefined, () => 1000, () => true);
-console.log("returned " + code);`,
-      );
-      const proc = Bun.spawn(["bun", script], { stdout: "pipe", env: { ...process.env, [FTL_OPTION]: undefined } });
-      const lines = (await new Response(proc.stdout).text()).trim().split("\n");
-      expect(await proc.exited).toBe(7);
-      expect(lines).toEqual([`starter ${proc.pid}`, `command ${proc.pid}`]);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
-  });
-
-  test("where execve fails (or is missing) the command runs as a child: its exit code is returned, 128 + the signal's number when killed", async () => {
-    const folder = mkdtempSync(join(tmpdir(), "mother-jit-"));
-    try {
-      const script = join(folder, "starter.ts");
-      const tier = join(import.meta.dir, "../../src/cli/jit-tier.ts");
-      // Fault injection: execve throws as on a failed exec (E2BIG, ENOMEM), or is absent (another runtime).
       await Bun.write(
         script,
         `import { relaunchWithJitTier } from ${JSON.stringify(tier)};
@@ -176,27 +157,40 @@ if (process.env.${FTL_OPTION} === "0") {
   if (process.env.DIE) process.kill(process.pid, "SIGTERM"); else process.exit(7);
   await Bun.sleep(5000);
 }
-if (process.env.NO_EXECVE) (process as { execve?: unknown }).execve = undefined;
-else process.execve = () => { throw Object.assign(new Error("E2BIG, Argument list too long"), { code: "E2BIG" }); };
+${setup}
 console.log("starter " + process.pid);
 const code = relaunchWithJitTier([process.execPath, import.meta.path, "recover", "m/"], process.env, undefined, () => 1000, () => true);
 console.log("returned " + code);`,
       );
-      for (const [fault, exitCode] of [
-        [{}, 7],
-        [{ NO_EXECVE: "1" }, 7],
-        [{ DIE: "1" }, 143],
-      ] as const) {
-        const proc = Bun.spawn(["bun", script], { stdout: "pipe", stderr: "ignore", env: { ...process.env, [FTL_OPTION]: undefined, ...fault } });
-        const lines = (await new Response(proc.stdout).text()).trim().split("\n");
-        expect(await proc.exited).toBe(0);
-        expect(lines[0]).toBe(`starter ${proc.pid}`);
-        expect(lines[1]).toMatch(/^command \d+$/);
-        expect(lines[1]).not.toBe(`command ${proc.pid}`); // a child, not this process
-        expect(lines[2]).toBe(`returned ${exitCode}`);
-      }
+      const proc = Bun.spawn(["bun", script], { stdout: "pipe", stderr: "ignore", env: { ...process.env, [FTL_OPTION]: undefined, ...env } });
+      const lines = (await new Response(proc.stdout).text()).trim().split("\n");
+      return { pid: proc.pid, code: await proc.exited, lines };
     } finally {
       rmSync(folder, { recursive: true, force: true });
+    }
+  }
+
+  test("by default the relaunch replaces this process (same id, the command's exit code, what was printed before kept)", async () => {
+    const { pid, code, lines } = await runStarter("");
+    expect(code).toBe(7);
+    expect(lines).toEqual([`starter ${pid}`, `command ${pid}`]);
+  });
+
+  test("where execve fails (or is missing) the command runs as a child: its exit code is returned, 128 + the signal's number when killed", async () => {
+    // Fault injection: execve throws as on a failed exec (E2BIG, ENOMEM), or is absent (another runtime).
+    const fails = 'process.execve = () => { throw Object.assign(new Error("E2BIG, Argument list too long"), { code: "E2BIG" }); };';
+    const missing = "(process as { execve?: unknown }).execve = undefined;";
+    for (const [setup, env, exitCode] of [
+      [fails, {}, 7],
+      [missing, {}, 7],
+      [fails, { DIE: "1" }, 143],
+    ] as const) {
+      const { pid, code, lines } = await runStarter(setup, env);
+      expect(code).toBe(0);
+      expect(lines[0]).toBe(`starter ${pid}`);
+      expect(lines[1]).toMatch(/^command \d+$/);
+      expect(lines[1]).not.toBe(`command ${pid}`); // a child, not this process
+      expect(lines[2]).toBe(`returned ${exitCode}`);
     }
   });
 
