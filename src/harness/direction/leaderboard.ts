@@ -242,7 +242,7 @@ function entryKey(entry: BoardEntry): unknown {
   const { pairAncestor, ...keyed } = entryOptions(entry);
   return {
     ...keyed,
-    // Only when on, so that adding the option left every other cell's key (and cache) as it was.
+    // Only when on: cells of entries without the option keep the key they would have had without it.
     ...(pairAncestor === "on" ? { pairAncestor, ancestorCode: ANCESTOR_CODE } : {}),
     ...((entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection) !== "off" ? { evidence: BOARD_PAIRS_VERSION, pairCode: PAIR_CODE } : {}),
     rule: !rule
