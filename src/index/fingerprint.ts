@@ -11,21 +11,17 @@
  * is an unbiased estimate of that layer's mean |Δw| (and their max a lower bound of its max),
  * which is what `--trees auto` clusters on (cluster-models.ts, relative distance).
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { LayerKind, LayerStats, ModelFormat, ModelSource, TensorInfo } from "../types.ts";
 import { bug } from "../errors.ts";
 import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
-import { openTensorStream, readTensor, TensorScratch, type TensorStream } from "../io/read-safetensors.ts";
-import { heldBytes } from "../io/held-files.ts";
-import { layerStats, powerSumShift, SHIFT_SAMPLE, statsFromPowerSums } from "../stats/layer-stats.ts";
-import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
+import { threadKernels } from "../kernels/weight-kernels.ts";
 import { planLayers } from "../recover/plan-layers.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../recover/options.ts";
-import { CHUNK_VALUES, namingTheTensor } from "../recover/layer-pass.ts";
 import { makeUniform } from "../recover/seeded-random.ts";
-import { sweepHeldLayers, sweepsHeld } from "./held-layer-sweep.ts";
-import { cannotReadFile, nothingToCompare, tensorPastEndOfFile } from "../messages.ts";
+import { FileReader, readFileLayers } from "./fingerprint-file.ts";
+import { cannotReadFile, nothingToCompare } from "../messages.ts";
 
 /**
  * Bumped whenever what a fingerprint holds or how it is computed changes: older entries are read
@@ -168,12 +164,6 @@ function drawPositions(layer: Pick<FingerprintLayer, "name" | "shape">): Int32Ar
 }
 
 /**
- * A file's selected tensors up to this many bytes apart are read with one pread (small models:
- * one read per model instead of one per layer); larger spans are streamed chunk by chunk.
- */
-export const WHOLE_SPAN_BYTES = 16 * 1024 * 1024;
-
-/**
  * Fingerprints one model: one streaming read of its selected layers, one file open at a time.
  * With `digest: false` the checksum is left empty ("") and its hashing skipped (~10 % of the
  * work): for fingerprints that only find trees and are then dropped (`mother recover` on a large
@@ -199,51 +189,21 @@ export async function fingerprintModel(model: ModelSource, { digest = true }: { 
   try {
     for (const file of files) {
       const layers = planned.flatMap((p, l) => (p.tensor.file === file ? [l] : []));
-      const span = wholeSpan(layers.map((l) => planned[l]!.tensor).filter(storedAsIs));
-      kernels.reset();
-      // A file held in kernel memory (fingerprintLocated reads a small model whole, once, for its header and its layers) is swept where it lies.
-      const heldAt = span ? kernels.pointerOf(heldBytes(file) ?? EMPTY) : undefined;
-      const spanPointer = !span ? -1 : heldAt !== undefined ? heldAt + span.start : kernels.allocate(span.end - span.start);
-      if (span && heldAt === undefined) reader.read(file, span.start, kernels.bytes(spanPointer, span.end - span.start));
-      // A held file's f32 layers of one chunk each: a few native calls for all of them (held-layer-sweep.ts), the same bits.
-      const where = (l: number) => spanPointer + planned[l]!.tensor.offset - span!.start;
-      const swept =
-        heldAt !== undefined && layers.every((l) => sweepsHeld(planned[l]!.tensor, where(l)))
-          ? sweepHeldLayers(
-              kernels,
-              layers.map((l) => {
-                const { layer, tensor } = planned[l]!;
-                const out = layer.distance ? samples.subarray(sampleAt[l]! * SAMPLES_PER_LAYER, (sampleAt[l]! + 1) * SAMPLES_PER_LAYER) : undefined;
-                return { tensor, pointer: where(l), positions: out ? samplePositions(layer) : undefined, out };
-              }),
-              digest,
-            )
-          : undefined;
-      swept?.forEach((read, at) => {
+      const reads = await readFileLayers(
+        kernels,
+        reader,
+        file,
+        layers.map((l) => {
+          const { layer, tensor } = planned[l]!;
+          const out = layer.distance ? samples.subarray(sampleAt[l]! * SAMPLES_PER_LAYER, (sampleAt[l]! + 1) * SAMPLES_PER_LAYER) : undefined;
+          return { tensor, positions: out ? samplePositions(layer) : undefined, out };
+        }),
+        digest,
+      );
+      reads.forEach((read, at) => {
         digests[layers[at]!] = read.digest;
         stats[layers[at]!] = read.stats;
       });
-      if (swept) continue;
-      // Values per chunk: a stored tensor's bytes / 2 bound its count; a streamed one's count is its shape's.
-      const sizes = layers.map((l) => planned[l]!.tensor).map((t) => (storedAsIs(t) ? t.byteLength / 2 : t.shape.reduce((product, size) => product * size, 1)));
-      const chunk = Math.min(CHUNK_VALUES, Math.max(...sizes));
-      const memory = { buffer: kernels.allocate(chunk * 4), staging: kernels.allocate(chunk * 4) };
-      for (const l of layers) {
-        const { layer, tensor } = planned[l]!;
-        const out = layer.distance ? samples.subarray(sampleAt[l]! * SAMPLES_PER_LAYER, (sampleAt[l]! + 1) * SAMPLES_PER_LAYER) : undefined;
-        const positions = out ? samplePositions(layer) : undefined;
-        const stream = storedAsIs(tensor) ? undefined : openTensorStream(tensor);
-        const fetch = stream ? { stream } : span ? { at: spanPointer + tensor.offset - span.start } : { reader };
-        let read: { stats: LayerStats; digest: bigint };
-        try {
-          read =
-            tensor.dtype === "F64" ? await readF64Layer(tensor, positions, out) : readLayerWithKernels(kernels, memory, fetch, tensor, positions, out, digest);
-        } finally {
-          stream?.close();
-        }
-        digests[l] = read.digest;
-        stats[l] = read.stats;
-      }
     }
   } finally {
     reader.close();
@@ -303,129 +263,4 @@ async function fingerprintAdapterFactors(model: ModelSource): Promise<Fingerprin
  */
 export async function statNow(path: string): Promise<{ size: number; mtimeMs: number }> {
   return statSync(path);
-}
-
-/**
- * Whether a tensor's bytes are its values as stored (read from the file's span or chunk by
- * chunk); a GGUF block tensor, one in llama.cpp's rotary row order, or an adapter's layer
- * (base + low-rank update) is read through its stream instead, which gives the values the
- * layer pass sees: dequantized, Hugging Face row order, update applied.
- */
-function storedAsIs(tensor: TensorInfo): boolean {
-  return !tensor.encoding && !tensor.lowRank;
-}
-
-/** The byte range covering `tensors` (one file) when there are any and it is small enough to read at once, else undefined. */
-function wholeSpan(tensors: readonly TensorInfo[]): { start: number; end: number } | undefined {
-  if (tensors.length === 0) return undefined;
-  const start = Math.min(...tensors.map((t) => t.offset));
-  const end = Math.max(...tensors.map((t) => t.offset + t.byteLength));
-  return end - start <= WHOLE_SPAN_BYTES ? { start, end } : undefined;
-}
-
-/** Keeps one file open at a time: a model's layers are read file by file. */
-class FileReader {
-  private file = "";
-  private fd = -1;
-
-  /** Reads `target.length` bytes at `offset` of `file` (one pread, repeated on short reads). */
-  read(file: string, offset: number, target: Uint8Array): void {
-    if (file !== this.file) {
-      this.close();
-      try {
-        this.fd = openSync(file, "r");
-      } catch (error) {
-        throw cannotReadFile(file, (error as NodeJS.ErrnoException).code ?? String(error));
-      }
-      this.file = file;
-    }
-    let filled = 0;
-    while (filled < target.length) {
-      const bytesRead = readSync(this.fd, target, filled, target.length - filled, offset + filled);
-      if (bytesRead === 0) throw tensorPastEndOfFile(file, offset + filled);
-      filled += bytesRead;
-    }
-  }
-
-  close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
-    this.file = "";
-  }
-}
-
-/**
- * One layer through the kernels, CHUNK_VALUES at a time (as the layer pass sweeps it): each
- * chunk's raw bytes — already in kernel memory (`at`, the file's span) or read now — are
- * digested, widened to f32 when 16-bit, folded into the power sums, and the seeded positions
- * falling in the chunk copied out. The digest depends on the bytes (and a 16-bit type) only, not on how they were read.
- * A tensor read through its stream (`stream`: GGUF, adapter layers) arrives as f32 values, which
- * are what is digested.
- */
-function readLayerWithKernels(
-  kernels: WeightKernels,
-  memory: { readonly buffer: number; readonly staging: number },
-  fetch: { readonly at: number } | { readonly reader: FileReader } | { readonly stream: TensorStream },
-  tensor: TensorInfo,
-  positions: Int32Array | undefined,
-  out: Float32Array | undefined,
-  digesting = true,
-): { stats: LayerStats; digest: bigint } {
-  const wide = tensor.dtype !== "F32" && !("stream" in fetch);
-  const elementBytes = wide ? 2 : 4;
-  const count = "stream" in fetch ? tensor.shape.reduce((product, size) => product * size, 1) : tensor.byteLength / elementBytes;
-  const accumulator = kernels.powerSumAccumulator();
-  // 16-bit bytes mean different values as F16 and BF16: the type is part of what is digested (a header-only relabel keeps the bytes).
-  let digest = wide ? Bun.hash.wyhash(tensor.dtype) : 0n;
-  let shift = 0;
-  let scale = 0;
-  let next = 0;
-  for (let first = 0; first < count; first += CHUNK_VALUES) {
-    const values = Math.min(CHUNK_VALUES, count - first);
-    let raw: number;
-    if ("at" in fetch) raw = fetch.at + first * elementBytes;
-    else if ("stream" in fetch) {
-      raw = memory.buffer;
-      kernels.f32(raw, values).set(fetch.stream.read(first, values, streamScratch, { checkFinite: false }));
-    } else {
-      raw = wide ? memory.staging : memory.buffer;
-      fetch.reader.read(tensor.file, tensor.offset + first * elementBytes, kernels.bytes(raw, values * elementBytes));
-    }
-    if (digesting) digest = Bun.hash.wyhash(kernels.bytes(raw, values * elementBytes), digest);
-    let f32 = raw;
-    if (wide) {
-      kernels.widen(raw, memory.buffer, values, tensor.dtype as "F16" | "BF16");
-      f32 = memory.buffer;
-    } else if (raw % 4 !== 0) {
-      kernels.bytes(memory.buffer, values * 4).set(kernels.bytes(raw, values * 4));
-      f32 = memory.buffer;
-    }
-    const view = kernels.f32(f32, values);
-    // The native layer start gives powerSumShift's bits (tree-kernels.c); in JavaScript it was ~12 % of fingerprinting a small model on a cold thread.
-    if (first === 0) shift = Math.fround(kernels.layerStart(view, 0, SHIFT_ONLY)?.[0] ?? powerSumShift(view));
-    while (positions && next < positions.length && positions[next]! < first + values) out![next] = view[positions[next++]! - first]!;
-    scale = kernels.addPowerSums(f32, values, shift, accumulator, scale);
-  }
-  return { stats: namingTheTensor(tensor, () => statsFromPowerSums(count, kernels.readPowerSums(accumulator, shift))), digest };
-}
-
-/** No bytes (a file not held). */
-const EMPTY = new Uint8Array(0);
-
-/** A layer start that finds the shift only: no zeros counted, no grid. */
-const SHIFT_ONLY = { shift: SHIFT_SAMPLE, zeros: 0, gridRows: 0 };
-
-/** Where a streamed tensor's chunk is decoded before it is copied into kernel memory (one per thread). */
-const streamScratch = new TensorScratch();
-
-/** An F64 layer (the kernels take f32): read whole, summed in TypeScript. */
-async function readF64Layer(
-  tensor: TensorInfo,
-  positions: Int32Array | undefined,
-  out: Float32Array | undefined,
-): Promise<{ stats: LayerStats; digest: bigint }> {
-  const values = await readTensor(tensor, undefined, { checkFinite: false });
-  positions?.forEach((position, i) => (out![i] = values[position]!));
-  const stats = namingTheTensor(tensor, () => layerStats(values, 0));
-  return { stats, digest: Bun.hash.wyhash(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), 0n) };
 }

@@ -26,7 +26,7 @@ export interface LayerRead {
 }
 
 /** A layer start that finds the shift only (as readLayerWithKernels asks): no zeros counted, no grid. */
-const SHIFT_ONLY = { shift: SHIFT_SAMPLE, zeros: 0, gridRows: 0 };
+export const SHIFT_ONLY = { shift: SHIFT_SAMPLE, zeros: 0, gridRows: 0 };
 
 /** Whether sweepHeldLayers takes a layer lying at `pointer`: f32 as stored, at most one chunk, 4-byte aligned. */
 export function sweepsHeld(tensor: TensorInfo, pointer: number): boolean {
