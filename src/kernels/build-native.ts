@@ -40,7 +40,7 @@ const INCLUDED = ["low-rank-kernels.c", "gguf-blocks.c", "block-moments.c", "blo
  * scalar tails' a·b + c (GCC's ISO mode does not, clang's default would); no fast-math: the
  * kernels rely on IEEE order.
  */
-const FLAGS = ["-O2", "-mavx2", "-mfma", "-mf16c", "-ffp-contract=off", "-std=c11", "-shared", "-fPIC", "-Wall", "-Werror"];
+export const NATIVE_FLAGS = ["-O2", "-mavx2", "-mfma", "-mf16c", "-ffp-contract=off", "-std=c11", "-shared", "-fPIC", "-Wall", "-Werror"];
 
 /** The built library, or why there is none. */
 export type NativeBuild = { readonly path: string } | { readonly unavailable: string };
@@ -50,7 +50,10 @@ export async function nativeLibrary(cacheFolder = KERNEL_CACHE_FOLDER): Promise<
   const source = (await Promise.all([...NATIVE_SOURCES, ...INCLUDED].map((file) => readFile(file, "utf8")))).join("\n");
   const compiler = process.env.CC || "cc";
   const machine = [process.platform, process.arch];
-  const key = new Bun.CryptoHasher("sha256").update(JSON.stringify({ source, FLAGS, compiler, machine })).digest("hex").slice(0, 16);
+  const key = new Bun.CryptoHasher("sha256")
+    .update(JSON.stringify({ source, FLAGS: NATIVE_FLAGS, compiler, machine }))
+    .digest("hex")
+    .slice(0, 16);
   const path = join(cacheFolder, `weight-kernels-${key}.so`);
   const failure = `${path}.unavailable`;
   if (await Bun.file(path).exists()) return { path };
@@ -107,7 +110,7 @@ async function compile(compiler: string, output: string): Promise<CompileFailure
   if (process.arch !== "x64") return { reason: `no native kernels on ${process.arch} (they are x86-64 AVX2 code)`, lasting: false };
   let child: Bun.Subprocess<"ignore", "ignore", "pipe">;
   try {
-    child = Bun.spawn([compiler, ...FLAGS, "-o", output, ...NATIVE_SOURCES], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    child = Bun.spawn([compiler, ...NATIVE_FLAGS, "-o", output, ...NATIVE_SOURCES], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   } catch (error) {
     return { reason: `no C compiler (${compiler}): ${(error as Error).message}`, lasting: false };
   }

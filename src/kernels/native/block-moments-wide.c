@@ -20,20 +20,65 @@
  * Included by block-moments.c before mother_block_power_sums (one translation unit).
  */
 
+#include <cpuid.h>
+#include <stdatomic.h>
+
+/*
+ * The wide path needs a compiler that knows AVX-512 VNNI (target("avx512vnni"), _mm512_dpbusd_epi32):
+ * GCC 8, clang 7 (Apple's clang 11). An older compiler still builds the library, without it: then
+ * wide_kernels() is 0 and the AVX2 path runs everywhere, with the same bits. -DMOTHER_NO_WIDE_KERNELS
+ * builds that library with any compiler (test/kernels/block-moments-narrow.test.ts).
+ */
+#if defined(MOTHER_NO_WIDE_KERNELS)
+#define WIDE_BUILT 0
+#elif defined(__clang__)
+#if defined(__apple_build_version__)
+#define WIDE_BUILT (__clang_major__ >= 11)
+#else
+#define WIDE_BUILT (__clang_major__ >= 7)
+#endif
+#elif defined(__GNUC__)
+#define WIDE_BUILT (__GNUC__ >= 8)
+#else
+#define WIDE_BUILT 0
+#endif
+
+#if WIDE_BUILT
+
 #define WIDE_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512dq")))
 
-/* 0: not asked yet; 1: AVX-512 BW/VL/VNNI present and used; 2: absent, or turned off (mother_use_wide_kernels). */
-static int wide_state = 0;
+/*
+ * 0: not asked yet; 1: AVX-512 BW/VL/DQ/VNNI present and used; 2: absent, or turned off (mother_use_wide_kernels).
+ * Atomic because every worker thread reads it and the first ones to ask write it (all the same answer;
+ * relaxed order is enough: nothing else is published through it).
+ */
+static _Atomic int wide_state = 0;
+
+/*
+ * Whether the CPU runs AVX-512 F/BW/VL/DQ/VNNI and the OS saves their registers (CPUID leaf 7 and
+ * XCR0's opmask and ZMM bits, as __builtin_cpu_supports checks them; asked by CPUID directly so that
+ * no compiler's list of feature names matters).
+ */
+static int wide_present(void) {
+  unsigned int a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return 0; // OSXSAVE: XGETBV may be asked
+  unsigned int low, high;
+  __asm__ volatile("xgetbv" : "=a"(low), "=d"(high) : "c"(0));
+  if ((low & 0xE6) != 0xE6) return 0; // XMM, YMM, opmask, ZMM upper halves and ZMM16–31 saved by the OS
+  if (__get_cpuid_max(0, 0) < 7) return 0;
+  __cpuid_count(7, 0, a, b, c, d);
+  const unsigned int f = 1u << 16, dq = 1u << 17, bw = 1u << 30, vl = 1u << 31, vnni = 1u << 11;
+  return (b & (f | dq | bw | vl)) == (f | dq | bw | vl) && (c & vnni) != 0;
+}
 
 /* Whether the AVX-512 kernels run here (asked of the CPU once; the answer is the same in every thread). */
-__attribute__((target("arch=x86-64"))) static int wide_kernels(void) {
-  if (wide_state == 0) {
-    __builtin_cpu_init();
-    const int present = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-                        __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512dq");
-    wide_state = present ? 1 : 2;
+static int wide_kernels(void) {
+  int state = atomic_load_explicit(&wide_state, memory_order_relaxed);
+  if (state == 0) {
+    state = wide_present() ? 1 : 2;
+    atomic_store_explicit(&wide_state, state, memory_order_relaxed);
   }
-  return wide_state == 1;
+  return state == 1;
 }
 
 /*
@@ -41,10 +86,9 @@ __attribute__((target("arch=x86-64"))) static int wide_kernels(void) {
  * both paths; returns 1 when they are in use afterwards.
  */
 int32_t mother_use_wide_kernels(int32_t on) {
-  wide_state = 0;
-  if (on && wide_kernels()) return 1;
-  wide_state = 2;
-  return 0;
+  const int state = on && wide_present() ? 1 : 2;
+  atomic_store_explicit(&wide_state, state, memory_order_relaxed);
+  return state == 1;
 }
 
 /*
@@ -264,3 +308,22 @@ WIDE_TARGET static void q4_k_wide(const uint8_t *blocks, int32_t count, block_su
   }
   *s = local;
 }
+
+#else
+
+/* Built without the wide path (an older compiler, or -DMOTHER_NO_WIDE_KERNELS): the AVX2 path everywhere. */
+static int wide_kernels(void) { return 0; }
+
+/* As above: the AVX-512 kernels are never in use in this build. */
+int32_t mother_use_wide_kernels(int32_t on) {
+  (void)on;
+  return 0;
+}
+
+/* Never called (wide_kernels() is 0). */
+static void q8_0_wide(const uint8_t *blocks, int32_t count, block_sums *s) { (void)blocks, (void)count, (void)s; }
+
+/* Never called (wide_kernels() is 0). */
+static void q4_k_wide(const uint8_t *blocks, int32_t count, block_sums *s) { (void)blocks, (void)count, (void)s; }
+
+#endif
