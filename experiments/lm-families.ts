@@ -3,7 +3,7 @@
  * Placement and orientation on every family benchmark (issue #13 item 4): the Llama-like
  * family under eight recipes (our trainer and PyTorch's, Llama and GPT-2 names, 0.13 M and
  * 12.9 M parameters), the SD-like chain in three seeds, and held-out sets 2–6 (PyTorch-trained
- * families of other trees, optimisers, shapes, names and sizes; sets 4–6 only when --only names them),
+ * families of other trees, optimisers, shapes, names and sizes; sets 4–7 only when --only names them),
  * each recovered with the tool's defaults and
  * with one setting changed (a direction rule, the chain rule, the stage, the ℓ_FT distance).
  *
@@ -59,7 +59,7 @@ async function main(
   const training: { benchmark: string; steps: number; cpuMinutes: number; parameters: number }[] = [];
   const variants: { benchmark: string; kind: FamilyBenchmark["kind"]; heldOutSet: FamilyBenchmark["heldOutSet"]; placements: VariantPlacement[] }[] = [];
   const angles: { benchmark: string; angles: FamilyAngle[] }[] = [];
-  // A sealed held-out set (set 6 until scored once; sets 4 and 5) is read only when --only names it.
+  // A sealed held-out set (set 7 until scored once; sets 4–6) is read only when --only names it.
   for (const benchmark of benchmarksNamed(wanted)) {
     const train = options.train || options.trainOnly;
     const artifacts = train ? undefined : await cachedFamilyArtifacts(benchmark, options.cache);

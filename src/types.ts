@@ -66,7 +66,7 @@ export type LayerKind =
   | "query"
   | "key"
   | "value"
-  /** GPT-2 style fused query/key/value projection (`c_attn`). */
+  /** A fused projection of several of query/key/value (GPT-2 `c_attn`, InternLM2 `wqkv`, DeepSeek's latent `kv_b_proj`). */
   | "qkv"
   | "attention-output"
   /** MLP up-projection (ViT/BERT `intermediate.dense`, Llama `up_proj`, GPT-2 `c_fc`). */

@@ -110,20 +110,22 @@ class Expert(nn.Module):
 
 
 class SparseMoe(nn.Module):
-    """Mixtral's block_sparse_moe: top-k of `experts` by the router's softmax, weights renormalised over the k.
+    """Mixtral's block_sparse_moe: top-k of `experts` by the router's softmax, weights renormalised over the k (`expert` builds
+    each expert; lm_hub2.py's DeepSeekMoE passes its own and keeps the softmax weights).
     Every expert runs on every token (cheap at this size); the unrouted ones get weight 0, so it computes what routing computes."""
 
-    def __init__(self, c):
+    def __init__(self, c, expert=Expert, renormalize=True):
         super().__init__()
-        self.top_k = c["top_k"]
+        self.top_k, self.renormalize = c["top_k"], renormalize
         self.gate = nn.Linear(c["dim"], c["experts"], bias=False)
-        self.experts = nn.ModuleList(Expert(c) for _ in range(c["experts"]))
+        self.experts = nn.ModuleList(expert(c) for _ in range(c["experts"]))
         self.aux = torch.zeros(())
 
     def forward(self, x):
         probs = torch.softmax(self.gate(x).float(), dim=-1)
         top, chosen = probs.topk(self.top_k, dim=-1)
-        weights = torch.zeros_like(probs).scatter(-1, chosen, top / top.sum(-1, keepdim=True))
+        # Mixtral renormalises the k weights to sum 1; DeepSeekMoE (norm_topk_prob false) keeps the softmax's own.
+        weights = torch.zeros_like(probs).scatter(-1, chosen, top / top.sum(-1, keepdim=True) if self.renormalize else top)
         routed = torch.zeros_like(probs).scatter(-1, chosen, 1.0)
         # Switch Transformer's balance loss (Fedus et al. 2022, eq. 4), as transformers' load_balancing_loss_func.
         self.aux = probs.shape[-1] * (routed.mean((0, 1)) / self.top_k * probs.mean((0, 1))).sum()

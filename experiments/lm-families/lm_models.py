@@ -12,6 +12,7 @@ names them, so the saved checkpoints read like hub releases:
   no parameters at all: the checkpoint has no norm tensors);
 - phi / gpt_neox / falcon: parallel attention and MLP blocks (lm_parallel.py);
 - mixtral / stablelm / starcoder2 / bloom / gptj: held-out set 6's hub decoders (lm_hub.py);
+- phi3 / internlm2 / gpt_bigcode / opt / cohere / deepseek: held-out set 7's (lm_hub2.py);
 - gpt2: GPT2LMHeadModel (LayerNorm, learned positions, Conv1D c_attn/c_proj/c_fc with
   [in, out] weights and biases, GELU, lm_head tied to wte and not saved), names
   transformer.h.N.attn.c_attn.weight ….
@@ -28,6 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from train_tree import LoraLinear  # peft's LoRA Linear, shared with the ViT trees
 from lm_parallel import PARALLEL, ParallelForCausalLM, parallel_config  # noqa: E402
 from lm_hub import HUB, HubForCausalLM, hub_config, hub_tied  # noqa: E402
+from lm_hub2 import HUB2, Hub2ForCausalLM, hub2_config, hub2_tied  # noqa: E402
 
 
 def _dropout(x, p, training):
@@ -241,10 +243,10 @@ LLAMA_LIKE = {
 
 
 def build(arch, c, init):
-    if arch in HUB:  # transformers' init only (HubForCausalLM draws it)
+    if arch in HUB or arch in HUB2:  # transformers' init only (the hub modules draw it)
         if init != "hf":
             raise SystemExit(f"train_lm: {arch} is built with the hf init only")
-        return HubForCausalLM(arch, c)
+        return HubForCausalLM(arch, c) if arch in HUB else Hub2ForCausalLM(arch, c)
     if arch in PARALLEL:
         model = ParallelForCausalLM(arch, c)
     else:
@@ -261,6 +263,8 @@ def build(arch, c, init):
 
 def tied(arch, c):
     """Whether the checkpoint has no lm_head (the head is the embedding)."""
+    if arch in HUB2:
+        return hub2_tied(arch, c)
     return hub_tied(arch, c) if arch in HUB else arch in ("gpt2", "gemma", "falcon") or bool(c.get("tied"))
 
 
@@ -282,6 +286,8 @@ def hf_config(arch, c, dtype):
         return parallel_config(arch, c, torch_dtype)
     if arch in HUB:
         return hub_config(arch, c, torch_dtype)
+    if arch in HUB2:
+        return hub2_config(arch, c, torch_dtype)
     return {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": c["vocab"], "n_embd": c["dim"], "n_inner": c["mlp"],
             "n_layer": c["depth"], "n_head": c["heads"], "n_positions": c["context"], "layer_norm_epsilon": c["eps"],
             "activation_function": "gelu_new", "tie_word_embeddings": True, "torch_dtype": torch_dtype}

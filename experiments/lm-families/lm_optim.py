@@ -1,6 +1,6 @@
-"""Optimizers and learning-rate schedules of train_lm.py: torch.optim's own, and five torch 1.13
+"""Optimizers and learning-rate schedules of train_lm.py: torch.optim's own, and six torch 1.13
 does not ship, written here in torch as their papers define them (Lion; Adafactor; LAMB; Muon;
-schedule-free AdamW).
+schedule-free AdamW; Sophia).
 
 A job's `schedule` (absent: "cosine", what sets 0–3 used) is a LambdaLR factor of the peak:
 - cosine:       linear warmup, cosine to `floor` × peak at the last step (Llama 2);
@@ -179,6 +179,35 @@ class ScheduleFreeAdamW(torch.optim.Optimizer):
                     p.copy_(self.state[p]["x"])
 
 
+class Sophia(TensorWise):
+    """Sophia-G (Liu et al. 2023, "Sophia: A Scalable Stochastic Second-order Optimizer", Alg. 3): an EMA of the
+    gradient divided by an EMA of a diagonal Hessian estimate, clipped element-wise to [−1, 1]; decoupled decay.
+    The estimate (Gauss-Newton-Bartlett: batch × ĝ², ĝ the gradient of the loss at labels sampled from the model)
+    is refreshed every `every` steps by train_lm.py through `update_hessian`."""
+
+    def __init__(self, params, lr, betas=(0.965, 0.99), rho=0.04, every=10, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, betas=betas, rho=rho, weight_decay=weight_decay))
+        self.every = every
+
+    @torch.no_grad()
+    def update_hessian(self, batch):
+        """Folds batch × grad² (the gradients now held: the sampled-label loss's) into each parameter's Hessian EMA."""
+        for group in self.param_groups:
+            beta2 = group["betas"][1]
+            for p in group["params"]:
+                if p.grad is not None:
+                    h = self.state[p].setdefault("hessian", torch.zeros_like(p))
+                    h.mul_(beta2).addcmul_(p.grad, p.grad, value=(1 - beta2) * batch)
+
+    def update(self, p, grad, state, group):
+        m = state.setdefault("exp_avg", torch.zeros_like(p))
+        h = state.setdefault("hessian", torch.zeros_like(p))
+        m.mul_(group["betas"][0]).add_(grad, alpha=1 - group["betas"][0])
+        p.mul_(1 - group["lr"] * group["weight_decay"])
+        # The paper's update: clip(m / max(ρ · b · h, ε), 1) with the batch folded into h already.
+        p.add_((m / (group["rho"] * h).clamp(min=1e-15)).clamp(-1, 1), alpha=-group["lr"])
+
+
 def schedule(kind, warmup, total, floor):
     """The LambdaLR factor of `kind` (see the module doc)."""
     def factor(step):
@@ -231,6 +260,9 @@ def make_optimizer(job, params, names=None):
         hidden = [n is not None and p.dim() == 2 and not any(w in n for w in ("embed", "wte", "lm_head")) for n, p in zip(names or [None] * len(params), params)]
         opt = Muon([p for p, h in zip(params, hidden) if h], [p for p, h in zip(params, hidden) if not h], lr=job["lr"],
                    momentum=o.get("momentum", 0.95), betas=betas, weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "sophia":  # the paper's GPT-2 settings: β 0.965/0.99, ρ 0.04, Hessian every 10 steps
+        opt = Sophia(params, lr=job["lr"], betas=(o.get("beta1", 0.965), o.get("beta2", 0.99)), rho=o.get("rho", 0.04), every=o.get("every", 10),
+                     weight_decay=o.get("wd", 0.0))
     elif o["kind"] == "adamw-schedulefree":
         opt = ScheduleFreeAdamW(params, lr=job["lr"], betas=betas, weight_decay=o.get("wd", 0.0))
     else:

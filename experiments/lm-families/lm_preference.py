@@ -2,12 +2,17 @@
 chosen sequence is a window of the corpus, the rejected one shares its first half (the prompt)
 and continues with another window's second half (an off-topic answer).
 
-- dpo:     DPO (Rafailov et al. 2023, eq. 7) against the frozen starting model;
+- dpo:     DPO (Rafailov et al. 2023, eq. 7) against the frozen starting model; with `label_smoothing` ε the
+           conservative cDPO form (labels flipped with probability ε);
 - orpo:    ORPO (Hong et al. 2024, eq. 6–7): the chosen answer's NLL plus λ · −log σ(log odds
            ratio), odds from the length-normalised answer likelihood; no reference model;
 - kto:     KTO (Ethayarajh et al. 2024, eq. 8): unpaired — desirable (chosen) and undesirable
            (rejected) answers scored by their log-ratio to the frozen start against the reference
            point z0 = max(0, mean log-ratio of mismatched answers), detached; λ_D = λ_U = 1;
+- simpo:   SimPO (Meng et al. 2024, eq. 6): −log σ(β · (mean-token log p of the chosen answer − of the
+           rejected one) − γ); no reference model;
+- ipo:     IPO (Azar et al. 2023, eq. 17) as TRL computes it: (h − 1/(2τ))², h the difference of the
+           answers' mean-token log-ratios to the frozen starting model;
 - distill: knowledge distillation (Hinton et al. 2015) from a frozen teacher (a sibling release):
            α · T² · KL(teacher_T ‖ student_T) + (1 − α) · cross-entropy.
 """
@@ -46,6 +51,9 @@ def dpo_loss(model, reference, job, tokens, generator, context):
     with torch.no_grad():
         ref_chosen, ref_rejected = sequence_logp(reference, x, y, half), sequence_logp(reference, x_rejected, y_rejected, half)
     margin = (sequence_logp(model, x, y, half) - ref_chosen) - (sequence_logp(model, x_rejected, y_rejected, half) - ref_rejected)
+    if "label_smoothing" in job["dpo"]:  # conservative DPO (Mitchell 2023, TRL's label_smoothing): each label flipped with probability ε
+        eps = job["dpo"]["label_smoothing"]
+        return (-(1 - eps) * F.logsigmoid(job["dpo"]["beta"] * margin) - eps * F.logsigmoid(-job["dpo"]["beta"] * margin)).mean()
     return -F.logsigmoid(job["dpo"]["beta"] * margin).mean()
 
 
@@ -55,6 +63,20 @@ def orpo_loss(model, job, tokens, generator, context):
     log_odds = lambda logp: logp - torch.log1p(-torch.exp(logp).clamp(max=1 - 1e-6))  # log(p / (1 − p)), p the mean-token likelihood
     ratio = log_odds(chosen.mean(-1)) - log_odds(rejected.mean(-1))
     return -chosen.mean() - job["orpo"]["lambda"] * F.logsigmoid(ratio).mean()
+
+
+def simpo_loss(model, job, tokens, generator, context):
+    x, y, x_rejected, y_rejected, half = preference_pair(tokens, job["batch"], context, generator)
+    chosen, rejected = token_logp(model, x, y, half).mean(-1), token_logp(model, x_rejected, y_rejected, half).mean(-1)
+    return -F.logsigmoid(job["simpo"]["beta"] * (chosen - rejected) - job["simpo"]["gamma"]).mean()
+
+
+def ipo_loss(model, reference, job, tokens, generator, context):
+    x, y, x_rejected, y_rejected, half = preference_pair(tokens, job["batch"], context, generator)
+    with torch.no_grad():
+        ref_chosen, ref_rejected = token_logp(reference, x, y, half).mean(-1), token_logp(reference, x_rejected, y_rejected, half).mean(-1)
+    h = (token_logp(model, x, y, half).mean(-1) - ref_chosen) - (token_logp(model, x_rejected, y_rejected, half).mean(-1) - ref_rejected)
+    return ((h - 1 / (2 * job["ipo"]["tau"])) ** 2).mean()
 
 
 def kto_loss(model, reference, job, tokens, generator, context):

@@ -8,7 +8,9 @@ Usage: /usr/bin/python3 train_lm.py --job job.json (written by src/harness/famil
 beta1, beta2, clip, momentum, nesterov, alpha}, lora?: {rank, alpha, targets, dropout?}, corpus, eval_fraction, parent?, out,
 schedule?, label_smoothing?, autocast? ("bf16": forward under CPU bfloat16 autocast), accumulate? (micro-batches per step),
 ema? (decay: the saved weights are an exponential moving average of the trained ones, started at the initial weights),
-dpo? ({beta}: a preference fine-tune by DPO against the frozen starting model), orpo? ({lambda}), kto? ({beta}),
+dpo? ({beta}: a preference fine-tune by DPO against the frozen starting model), orpo? ({lambda}), kto? ({beta}), simpo? ({beta, gamma}),
+ipo? ({tau}), soup? ({lr_scales}: the release is the mean of one run per scale, seed + i, lr × scale, each from the parent),
+resize_vocab? (added tokens: config.vocab is the parent's + this many, new rows at the old rows' mean),
 distill? ({teacher: a checkpoint folder, temperature, alpha}: lm_preference.py), lora.quantize? ("nf4": QLoRA — the
 adapters train against the NF4-rounded base, lm_preference.nf4_roundtrip) with lora.merge_into? ("original": merged into
 the unquantised weights, as `merge_and_unload` on a reloaded bf16 base; "dequantized": into the rounded ones)}.
@@ -30,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "foreign-trees"))
 from lm_models import add_lora, build, hf_config, merge_lora, tied  # noqa: E402
 from lm_optim import make_optimizer  # noqa: E402
-from lm_preference import distill_loss, dpo_loss, kto_loss, nf4_roundtrip, orpo_loss, windows  # noqa: E402
+from lm_preference import distill_loss, dpo_loss, ipo_loss, kto_loss, nf4_roundtrip, orpo_loss, simpo_loss, windows  # noqa: E402
 from train_tree import read_safetensors, write_safetensors, _write_atomic  # noqa: E402  one safetensors codec for the Python side
 
 
@@ -51,23 +53,49 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--job", required=True)
     job = json.load(open(parser.parse_args().job))
-    torch.manual_seed(job["seed"])
     arch, c = job["arch"], job["config"]
     raw = open(job["corpus"], "rb").read()
     tokens = torch.frombuffer(bytearray(raw), dtype=torch.uint8).long()
     split = int(len(tokens) * (1 - job["eval_fraction"]))
     train_tokens, eval_tokens = tokens[:split], tokens[split:]
+    if job.get("soup"):  # a uniform soup: every ingredient a run from the parent (seed + i, lr × scale), the release their mean
+        runs = [train(dict(job, seed=job["seed"] + i, lr=job["lr"] * scale), train_tokens) for i, scale in enumerate(job["soup"]["lr_scales"])]
+        model, losses = runs[0][0], [sum(r[1][k] for r in runs) / len(runs) for k in range(len(runs[0][1]))]
+        ms_per_step = sum(r[2] for r in runs)
+        with torch.no_grad():
+            for name, p in model.state_dict().items():
+                p.copy_(sum(r[0].state_dict()[name] for r in runs) / len(runs))
+    else:
+        model, losses, ms_per_step = train(job, train_tokens)
+    model.eval()
+    eval_gen = torch.Generator().manual_seed(job["seed"] + 2)
+    with torch.no_grad():
+        xs, ys = windows(eval_tokens, 64, c["context"], eval_gen)
+        eval_loss = float(F.cross_entropy(model(xs).reshape(-1, c["vocab"]), ys.reshape(-1)))
+    os.makedirs(job["out"], exist_ok=True)
+    tensors = {name: p for name, p in model.state_dict().items() if not (tied(arch, c) and name == "lm_head.weight")}
+    write_safetensors(os.path.join(job["out"], "model.safetensors"), tensors, job["dtype"])
+    _write_atomic(os.path.join(job["out"], "config.json"), json.dumps(hf_config(arch, c, job["dtype"]), indent=1))
+    tail = losses[-20:]
+    result = {"finalLoss": sum(tail) / len(tail), "evals": [{"step": job["steps"], "loss": eval_loss, "examples": 64}], "msPerStep": ms_per_step}
+    _write_atomic(os.path.join(job["out"], "result.json"), json.dumps(result))
+    sys.stderr.write(f"[train_lm] {job['steps']} steps, loss {result['finalLoss']:.3f}, eval {eval_loss:.3f}, {ms_per_step:.1f} ms/step\n")
 
+
+def train(job, train_tokens):
+    """One run of `job` from its parent (or its init): the trained model (LoRA merged, EMA / averaged iterate swapped in), the losses, ms/step."""
+    torch.manual_seed(job["seed"])
+    arch, c = job["arch"], job["config"]
     model = build(arch, c, job.get("init", "torch"))
     if job.get("parent"):
-        load_checkpoint(model, job["parent"], arch, c)
+        load_checkpoint(model, job["parent"], arch, c, job.get("resize_vocab", False))
     originals = quantize_base(model, job["lora"]) if job.get("lora", {}).get("quantize") else None
     adapted = add_lora(model, job["lora"]) if job.get("lora") else None
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     params = [p for _, p in named]
     if job.get("ema") and adapted:
         raise SystemExit("train_lm: an EMA release averages full fine-tunes only")
-    reference = copy.deepcopy(model).eval() if job.get("dpo") or job.get("kto") else None
+    reference = copy.deepcopy(model).eval() if job.get("dpo") or job.get("kto") or job.get("ipo") else None
     teacher = load_checkpoint(build(arch, c, job.get("init", "torch")), job["distill"]["teacher"], arch, c).eval() if job.get("distill") else None
     ema = [p.detach().clone() for p in params] if job.get("ema") else None
     opt, sched, clip = make_optimizer(job, params, [n for n, _ in named])
@@ -76,6 +104,8 @@ def main():
     started, losses = time.time(), []
     accumulate = job.get("accumulate", 1)
     for step in range(job["steps"]):
+        if hasattr(opt, "update_hessian") and step % opt.every == 0:
+            sampled_label_hessian(model, opt, job, train_tokens, generator, c)
         opt.zero_grad(set_to_none=True)
         total = 0.0
         for _ in range(accumulate):
@@ -83,15 +113,19 @@ def main():
                 loss = dpo_loss(model, reference, job, train_tokens, generator, c["context"]) / accumulate
             elif job.get("kto"):
                 loss = kto_loss(model, reference, job, train_tokens, generator, c["context"]) / accumulate
+            elif job.get("ipo"):
+                loss = ipo_loss(model, reference, job, train_tokens, generator, c["context"]) / accumulate
             elif job.get("orpo"):
                 loss = orpo_loss(model, job, train_tokens, generator, c["context"]) / accumulate
+            elif job.get("simpo"):
+                loss = simpo_loss(model, job, train_tokens, generator, c["context"]) / accumulate
             elif teacher is not None:
                 x, y = windows(train_tokens, job["batch"], c["context"], generator)
                 loss = distill_loss(model, teacher, job, x, y, c["vocab"]) / accumulate
             else:
                 x, y = windows(train_tokens, job["batch"], c["context"], generator)
                 loss = step_loss(model, x, y, job, c["vocab"]) / accumulate
-            if "router_aux" in c:  # Mixtral's load-balancing loss on the routers of this forward
+            if "router_aux" in c:  # the MoE load-balancing loss on the routers of this forward
                 loss = loss + c["router_aux"] * model.aux_loss() / accumulate
             loss.backward()
             total += float(loss)
@@ -119,24 +153,31 @@ def main():
                 linear.weight.copy_(weight)
     if adapted:
         merge_lora(adapted)
-    model.eval()
-    eval_gen = torch.Generator().manual_seed(job["seed"] + 2)
-    with torch.no_grad():
-        xs, ys = windows(eval_tokens, 64, c["context"], eval_gen)
-        eval_loss = float(F.cross_entropy(model(xs).reshape(-1, c["vocab"]), ys.reshape(-1)))
-    os.makedirs(job["out"], exist_ok=True)
-    tensors = {name: p for name, p in model.state_dict().items() if not (tied(arch, c) and name == "lm_head.weight")}
-    write_safetensors(os.path.join(job["out"], "model.safetensors"), tensors, job["dtype"])
-    _write_atomic(os.path.join(job["out"], "config.json"), json.dumps(hf_config(arch, c, job["dtype"]), indent=1))
-    tail = losses[-20:]
-    result = {"finalLoss": sum(tail) / len(tail), "evals": [{"step": job["steps"], "loss": eval_loss, "examples": 64}], "msPerStep": ms_per_step}
-    _write_atomic(os.path.join(job["out"], "result.json"), json.dumps(result))
-    sys.stderr.write(f"[train_lm] {job['steps']} steps, loss {result['finalLoss']:.3f}, eval {eval_loss:.3f}, {ms_per_step:.1f} ms/step\n")
+    return model, losses, ms_per_step
 
 
-def load_checkpoint(model, folder, arch, c):
-    """The model with a released checkpoint's weights (the parent, or a distillation teacher)."""
+def sampled_label_hessian(model, opt, job, train_tokens, generator, c):
+    """Sophia-G's Gauss-Newton-Bartlett estimate: the gradient of the loss at labels drawn from the model's own
+    distribution on a fresh batch, handed to the optimizer (which squares it and scales by the batch's tokens)."""
+    x, _ = windows(train_tokens, job["batch"], c["context"], generator)
+    opt.zero_grad(set_to_none=True)
+    logits = model(x)
+    sampled = torch.distributions.Categorical(logits=logits.detach().float()).sample()
+    F.cross_entropy(logits.reshape(-1, c["vocab"]), sampled.reshape(-1)).backward()
+    opt.update_hessian(job["batch"] * c["context"])
+    opt.zero_grad(set_to_none=True)
+
+
+def load_checkpoint(model, folder, arch, c, resize_vocab=False):
+    """The model with a released checkpoint's weights (the parent, or a distillation teacher). `resize_vocab`: the model's
+    vocabulary extends the checkpoint's (added tokens): the old rows are kept, each new row is their mean, as
+    transformers' resize_token_embeddings(mean_resizing=True) starts them (embedding and an untied head alike)."""
     state = read_safetensors(os.path.join(folder, "model.safetensors"))
+    if resize_vocab:
+        own = model.state_dict()
+        for name, tensor in list(state.items()):
+            if tensor.dim() == 2 and tensor.shape[0] == c["vocab"] - resize_vocab and own[name].shape[0] == c["vocab"]:
+                state[name] = torch.cat((tensor, tensor.float().mean(0, keepdim=True).expand(resize_vocab, -1).to(tensor.dtype)))
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or [m for m in missing if m != "lm_head.weight" or not tied(arch, c)]:
         raise SystemExit(f"train_lm: checkpoint {folder} does not fit (missing {missing}, unexpected {unexpected})")

@@ -1,7 +1,8 @@
 /**
  * What a tensor is for, from its parameter name. Covers the naming conventions of the models
  * people download: Hugging Face ViT and BERT/RoBERTa/DistilBERT encoders, Llama/Mistral/Qwen/
- * Mixtral decoders (and Meta's original `wq/wk/wv/wo`), GPT-2/GPT-J/GPT-NeoX, T5, CLIP, timm
+ * Mixtral decoders (and Meta's original `wq/wk/wv/wo`), GPT-2/GPT-J/GPT-NeoX, fused projections (Phi-3, InternLM2,
+ * Baichuan, MPT), DeepSeek's latent attention and shared experts, T5, CLIP, timm
  * ViTs and diffusers attention blocks. A name matches a rule when the rule's dotted segments
  * appear as whole segments in it; rules are tried in table order and the first match wins.
  * Biases get the kind of their module (`query.bias` → "query"); `selectLayers` keeps weights.
@@ -22,7 +23,26 @@ const RULES: readonly (readonly [LayerKind, RegExp])[] = [
   // Task heads sit at the top level (`classifier.weight`, `cls.predictions.…`, `score.weight`);
   // LM heads and poolers may sit under a prefix (`bert.pooler.dense`, `gpt_neox.embed_out`).
   ["head", /^(?:[a-z_]*classifier|cls|score|head|text_projection|visual_projection)(?:\.|$)|(?:^|\.)(?:lm_head|embed_out|pooler|qa_outputs)(?:\.|$)/],
-  ["qkv", segments(["c_attn", "qkv", "to_qkv", "qkv_proj", "query_key_value", "Wqkv", "in_proj", "in_proj_weight", "in_proj_bias"])],
+  // Fused projections of several of q/k/v: InternLM2's wqkv, Baichuan's W_pack, and DeepSeek's latent key/value pair
+  // (kv_a_proj_with_mqa compresses keys and values together, kv_b_proj expands them to every head's).
+  [
+    "qkv",
+    segments([
+      "c_attn",
+      "qkv",
+      "to_qkv",
+      "qkv_proj",
+      "query_key_value",
+      "Wqkv",
+      "wqkv",
+      "W_pack",
+      "kv_a_proj_with_mqa",
+      "kv_b_proj",
+      "in_proj",
+      "in_proj_weight",
+      "in_proj_bias",
+    ]),
+  ],
   [
     "attention-output",
     segments([
@@ -41,7 +61,7 @@ const RULES: readonly (readonly [LayerKind, RegExp])[] = [
       "attn.Wo",
     ]),
   ],
-  ["query", segments(["query", "q_proj", "to_q", "q_lin", "q_attn", "attention.wq", "(?:SelfAttention|EncDecAttention).q"])],
+  ["query", segments(["query", "q_proj", "q_a_proj", "q_b_proj", "to_q", "q_lin", "q_attn", "attention.wq", "(?:SelfAttention|EncDecAttention).q"])],
   ["key", segments(["key", "k_proj", "to_k", "k_lin", "attention.wk", "(?:SelfAttention|EncDecAttention).k"])],
   ["value", segments(["value", "v_proj", "to_v", "v_lin", "attention.wv", "(?:SelfAttention|EncDecAttention).v"])],
   ["mlp-gate", segments(["gate_proj", "feed_forward.w1", "experts.[0-9]+.w1", "DenseReluDense.wi_0"])],

@@ -6,6 +6,7 @@ import {
   DECODER_VARIANTS,
   DIFFUSERS_UNET,
   GPT2,
+  HUB_DECODERS,
   LLAMA_2_7B,
   OTHER_FAMILIES,
   ROBERTA_CLASSIFIER,
@@ -23,6 +24,7 @@ const FAMILIES: Record<string, readonly NamedParameter[]> = {
   "clip-vit-base-patch32": CLIP,
   "diffusers UNet": DIFFUSERS_UNET,
   "t5 / pythia / timm vit / distilbert": OTHER_FAMILIES,
+  "InternLM2 / Baichuan 2 / DeepSeek MLA and MoE / GPT-BigCode / Cohere / OPT": HUB_DECODERS,
 };
 
 describe("classifyLayer on real parameter names", () => {

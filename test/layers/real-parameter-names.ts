@@ -220,3 +220,40 @@ export const OTHER_FAMILIES: readonly NamedParameter[] = [
   ["dinov2.encoder.layer.0.layer_scale1.lambda1", [768], "other"], // facebook/dinov2-base
   ["dinov2.embeddings.mask_token", [1, 768], "embedding"],
 ];
+
+/**
+ * Hub decoders with fused or other names (held-out set 7's loader check): InternLM2's grouped wqkv, Baichuan 2's W_pack,
+ * DeepSeek-V2-Lite's multi-head latent attention (a low-rank key/value down-projection with the shared rotary key, then its
+ * up-projection to every head's keys and values), DeepSeekMoE's router and shared experts, GPT-BigCode's multi-query c_attn, Cohere.
+ */
+export const HUB_DECODERS: readonly NamedParameter[] = [
+  ["model.tok_embeddings.weight", [92544, 4096], "embedding"], // internlm/internlm2-chat-7b
+  ["model.layers.0.attention.wqkv.weight", [6144, 4096], "qkv"],
+  ["model.layers.0.attention.wo.weight", [4096, 4096], "attention-output"],
+  ["model.layers.0.feed_forward.w1.weight", [14336, 4096], "mlp-gate"],
+  ["model.layers.0.feed_forward.w3.weight", [14336, 4096], "mlp-in"],
+  ["model.layers.0.feed_forward.w2.weight", [4096, 14336], "mlp-out"],
+  ["model.layers.0.attention_norm.weight", [4096], "norm"],
+  ["output.weight", [92544, 4096], "head"],
+  ["model.layers.0.self_attn.W_pack.weight", [12288, 4096], "qkv"], // baichuan-inc/Baichuan2-7B-Base
+  ["model.layers.0.self_attn.q_proj.weight", [3072, 2048], "query"], // deepseek-ai/DeepSeek-V2-Lite
+  ["model.layers.0.self_attn.kv_a_proj_with_mqa.weight", [576, 2048], "qkv"],
+  ["model.layers.0.self_attn.kv_a_layernorm.weight", [512], "norm"],
+  ["model.layers.0.self_attn.kv_b_proj.weight", [4096, 512], "qkv"],
+  ["model.layers.0.self_attn.q_a_proj.weight", [1536, 7168], "query"], // deepseek-ai/DeepSeek-V3
+  ["model.layers.0.self_attn.q_a_layernorm.weight", [1536], "norm"],
+  ["model.layers.0.self_attn.q_b_proj.weight", [24576, 1536], "query"],
+  ["model.layers.1.mlp.gate.weight", [64, 2048], "other"], // deepseek-ai/deepseek-moe-16b-base
+  ["model.layers.1.mlp.experts.63.gate_proj.weight", [1408, 2048], "mlp-gate"],
+  ["model.layers.1.mlp.shared_experts.up_proj.weight", [2816, 2048], "mlp-in"],
+  ["model.layers.1.mlp.shared_experts.down_proj.weight", [2048, 2816], "mlp-out"],
+  ["transformer.h.0.attn.c_attn.weight", [6400, 6144], "qkv"], // bigcode/starcoderbase (multi-query)
+  ["transformer.h.0.attn.c_proj.weight", [6144, 6144], "attention-output"],
+  ["transformer.h.0.mlp.c_fc.weight", [24576, 6144], "mlp-in"],
+  ["transformer.wpe.weight", [8192, 6144], "embedding"],
+  ["model.layers.0.input_layernorm.weight", [8192], "norm"], // CohereForAI/c4ai-command-r-v01
+  ["model.layers.0.self_attn.k_proj.weight", [1024, 8192], "key"],
+  ["model.decoder.embed_positions.weight", [2050, 2048], "embedding"], // facebook/opt-1.3b
+  ["model.decoder.layers.0.self_attn.out_proj.weight", [2048, 2048], "attention-output"],
+  ["model.decoder.layers.0.fc2.weight", [2048, 8192], "mlp-out"],
+];

@@ -5,7 +5,8 @@
  * (held-out-2-recipes.ts: other optimisers, trees and sizes, trained by PyTorch), 3 (new seeds) and 4
  * (held-out-4-recipes.ts: other shapes and recipes; scored once at 10:05 UTC on day 7, still read only when named)
  * and 5 (held-out-5-recipes.ts: other architectures, names and recipes; scored once at 11:56 UTC on day 7, read only when named)
- * and 6 (held-out-6-recipes.ts: hub architectures (MoE, ALiBi, …) and recipes (Muon, QLoRA, …); sealed until scored once). Each
+ * and 6 (held-out-6-recipes.ts: hub architectures (MoE, ALiBi, …) and recipes (Muon, QLoRA, …); scored once at 14:25 UTC on day 7, read only when named)
+ * and 7 (held-out-7-recipes.ts: fused projections, multi-query, OPT, Cohere, shared experts; SimPO, soups, long context, …; sealed until scored once). Each
  * benchmark is a plan (what experiments/llama-family.ts, experiments/sd-family.ts and
  * experiments/lm-families.ts --train train, with the same cache keys), so `openFamilyBenchmark`
  * finds the trained models — or trains the missing ones.
@@ -20,6 +21,7 @@ import { HELD_OUT_3_RECIPES } from "./held-out-3-recipes.ts";
 import { HELD_OUT_4_RECIPES } from "./held-out-4-recipes.ts";
 import { HELD_OUT_5_RECIPES } from "./held-out-5-recipes.ts";
 import { HELD_OUT_6_RECIPES } from "./held-out-6-recipes.ts";
+import { HELD_OUT_7_RECIPES } from "./held-out-7-recipes.ts";
 import { LLAMA_RECIPES } from "./llama-family-recipes.ts";
 import { planLlamaFamily } from "./plan-llama-family.ts";
 import { planSdFamily } from "./plan-sd-family.ts";
@@ -46,17 +48,18 @@ export interface FamilyBenchmark {
    * set 3 (held-out-3-recipes.ts: new seeds, defined before the placement default was chosen). 4: held
    * out, set 4 (held-out-4-recipes.ts: new shapes and recipes, scored once to judge this session's candidates). 5: held out,
    * set 5 (held-out-5-recipes.ts: new architectures and tensor names, scored once to judge the next candidates). 6: held
-   * out, set 6 (held-out-6-recipes.ts: hub architectures and recipes, scored once to judge the candidates after those).
+   * out, set 6 (held-out-6-recipes.ts: hub architectures and recipes, scored once to judge the candidates after those). 7: held
+   * out, set 7 (held-out-7-recipes.ts: more hub architectures and recipes, scored once to judge the next candidates).
    */
-  readonly heldOutSet: 0 | 1 | 2 | 3 | 4 | 5 | 6;
+  readonly heldOutSet: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
 }
 
 /**
  * Held-out sets not scored yet: no experiment or leaderboard reads them unless a command names
- * them (`--only set6:`), so nobody sees their scores before the freeze (/work/set6-protocol.md). Sets 4
- * and 5 were scored (/work/set4-protocol.md, set5-protocol.md) but stay read-only-when-named: unsealing them moves the board.
+ * them (`--only set7:`), so nobody sees their scores before the freeze (/work/set7-protocol.md). Sets 4,
+ * 5 and 6 were scored (/work/set4-protocol.md … set6-protocol.md) but stay read-only-when-named: unsealing them moves the board.
  */
-export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4, 5, 6]);
+export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4, 5, 6, 7]);
 
 /** Whether `benchmark` belongs to a sealed held-out set. */
 export function isSealed(benchmark: Pick<FamilyBenchmark, "heldOutSet">): boolean {
@@ -83,7 +86,7 @@ const HELD_OUT_RECIPES: ReadonlySet<string> = new Set(["hf-adamw"]);
 /** The SD-like chain's seeds: the default's and two more. */
 const SD_SEEDS = [SD_FAMILY_DEFAULTS.seed, 2024, 2025] as const;
 
-/** Every family benchmark: Llama-like, SD-like, then held-out sets 2–6 (sealed ones included: callers check isSealed). */
+/** Every family benchmark: Llama-like, SD-like, then held-out sets 2–7 (sealed ones included: callers check isSealed). */
 export function familyBenchmarks(): FamilyBenchmark[] {
   const out: FamilyBenchmark[] = [];
   for (const [recipe, { settings }] of Object.entries(LLAMA_RECIPES)) {
@@ -120,6 +123,7 @@ export function familyBenchmarks(): FamilyBenchmark[] {
     [4, HELD_OUT_4_RECIPES],
     [5, HELD_OUT_5_RECIPES],
     [6, HELD_OUT_6_RECIPES],
+    [7, HELD_OUT_7_RECIPES],
   ] as const) {
     for (const [recipe, { settings }] of Object.entries(recipes)) {
       const name = `set${set}:${recipe}@${settings.seed}`;

@@ -43,6 +43,12 @@ export interface TorchLmConfig {
   readonly experts?: number;
   readonly top_k?: number;
   readonly router_aux?: number;
+  /** DeepSeekMoE: always-on shared experts (their MLP is `shared_experts` × `moe_mlp` wide), each routed expert's width, and how many first blocks keep a dense MLP. */
+  readonly shared_experts?: number;
+  readonly moe_mlp?: number;
+  readonly first_dense?: number;
+  /** Cohere: the logits' scale. */
+  readonly logit_scale?: number;
 }
 
 /** One member's training run, as train_lm.py reads it (without paths). */
@@ -86,11 +92,19 @@ export interface TorchLmJob {
   /** The saved weights are an exponential moving average of the trained ones with this decay (EMA releases). */
   readonly ema?: number;
   /** A preference fine-tune: DPO with this β against the frozen starting model (train_lm.py dpo_loss). */
-  readonly dpo?: { readonly beta: number };
+  readonly dpo?: { readonly beta: number; readonly label_smoothing?: number };
   /** ORPO (no reference model): the chosen answer's NLL + λ × the odds-ratio loss. */
   readonly orpo?: { readonly lambda: number };
   /** KTO with this β against the frozen starting model (unpaired desirable/undesirable answers). */
   readonly kto?: { readonly beta: number };
+  /** SimPO (no reference model): −log σ(β · mean-token log-ratio of chosen to rejected − γ). */
+  readonly simpo?: { readonly beta: number; readonly gamma: number };
+  /** IPO against the frozen starting model (TRL's length-averaged form), τ the regularisation. */
+  readonly ipo?: { readonly tau: number };
+  /** A uniform model soup: one run per learning-rate scale (seed + i, each from the parent), the release their mean. */
+  readonly soup?: { readonly lr_scales: readonly number[] };
+  /** Added tokens: `config.vocab` is the parent's plus this many, the new embedding (and head) rows start at the old rows' mean. */
+  readonly resize_vocab?: number;
   /** Knowledge distillation from `teacher`, another member of the family (its id; train_lm.py gets its folder). */
   readonly distill?: { readonly teacher: string; readonly temperature: number; readonly alpha: number };
 }
@@ -98,7 +112,8 @@ export interface TorchLmJob {
 /**
  * The architectures of lm_models.py (names as transformers'): Llama and its Mistral, Qwen2, Gemma
  * and OLMo variants, GPT-2, lm_parallel.py's parallel-block Phi, GPT-NeoX and Falcon, and
- * lm_hub.py's Mixtral (mixture of experts), StableLM 2, Starcoder2, BLOOM (ALiBi) and GPT-J.
+ * lm_hub.py's Mixtral (mixture of experts), StableLM 2, Starcoder2, BLOOM (ALiBi) and GPT-J, and lm_hub2.py's Phi-3
+ * and InternLM2 (fused projections), GPT-BigCode (multi-query), OPT, Cohere and DeepSeekMoE (shared experts).
  */
 export type TorchArch =
   | "llama"
@@ -114,15 +129,34 @@ export type TorchArch =
   | "stablelm"
   | "starcoder2"
   | "bloom"
-  | "gptj";
+  | "gptj"
+  | "phi3"
+  | "internlm2"
+  | "gpt_bigcode"
+  | "opt"
+  | "cohere"
+  | "deepseek";
 
 /** lm_optim.py's learning-rate schedules, each after a linear warmup. */
 export type TorchSchedule = "cosine" | "linear" | "constant" | "wsd" | "inverse-sqrt" | "cosine-restarts";
 
 /** A torch.optim optimizer and its settings, as train_lm.py reads them (absent: torch's defaults; `clip`: global gradient-norm clip). */
 export interface TorchOptimizer {
-  /** lion, adafactor, lamb, muon and adamw-schedulefree are written in torch in lm_optim.py (torch 1.13 has none of them). */
-  readonly kind: "adamw" | "adam" | "sgd" | "rmsprop" | "adagrad" | "nadam" | "radam" | "lion" | "adafactor" | "lamb" | "muon" | "adamw-schedulefree";
+  /** lion, adafactor, lamb, muon, adamw-schedulefree and sophia are written in torch in lm_optim.py (torch 1.13 has none of them). */
+  readonly kind:
+    | "adamw"
+    | "adam"
+    | "sgd"
+    | "rmsprop"
+    | "adagrad"
+    | "nadam"
+    | "radam"
+    | "lion"
+    | "adafactor"
+    | "lamb"
+    | "muon"
+    | "adamw-schedulefree"
+    | "sophia";
   readonly wd?: number;
   readonly beta1?: number;
   readonly beta2?: number;
@@ -132,6 +166,9 @@ export interface TorchOptimizer {
   /** RMSprop's smoothing constant of the squared-gradient average. */
   readonly alpha?: number;
   readonly clip?: number;
+  /** Sophia: the Hessian clip ρ and how many steps between Hessian estimates. */
+  readonly rho?: number;
+  readonly every?: number;
 }
 
 /** Bump when train_lm.py changes what a job produces. */
@@ -147,9 +184,32 @@ export interface TorchTraining {
   /** A torch optimizer our trainer has no counterpart of (RMSprop, Adagrad, NAdam, RAdam, Lion, Adafactor): replaces the config's. */
   readonly optimizer?: TorchOptimizer;
   /** Shape beyond our LlamaConfig (grouped-query attention, q/k/v biases, tied head, dropout). */
-  readonly shape?: Pick<TorchLmConfig, "kv_heads" | "qkv_bias" | "tied" | "dropout" | "rotary_pct" | "experts" | "top_k" | "router_aux">;
-  /** Loop settings beyond our TrainConfig. */
-  readonly loop?: Pick<TorchLmJob, "schedule" | "label_smoothing" | "autocast" | "accumulate" | "ema" | "dpo" | "orpo" | "kto" | "distill">;
+  readonly shape?: Partial<
+    Pick<
+      TorchLmConfig,
+      | "kv_heads"
+      | "qkv_bias"
+      | "tied"
+      | "dropout"
+      | "rotary_pct"
+      | "experts"
+      | "top_k"
+      | "router_aux"
+      | "shared_experts"
+      | "moe_mlp"
+      | "first_dense"
+      | "logit_scale"
+      // A member's own context, rotary base or vocabulary over the family's (long-context training, added tokens).
+      | "context"
+      | "rope_theta"
+      | "vocab"
+    >
+  >;
+  /** Loop settings beyond our TrainConfig (`batch`: a member's own, e.g. fewer, longer sequences). */
+  readonly loop?: Pick<
+    TorchLmJob,
+    "schedule" | "label_smoothing" | "autocast" | "accumulate" | "ema" | "dpo" | "orpo" | "kto" | "distill" | "simpo" | "ipo" | "soup" | "resize_vocab"
+  > & { readonly batch?: number };
   /** peft's lora_dropout of this member's adapters. */
   readonly loraDropout?: number;
   /** QLoRA: this member's adapters train against the NF4-rounded base and merge into `mergeInto`. */

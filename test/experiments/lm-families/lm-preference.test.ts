@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { hasTorch, job, tensors, train, trainingFolder } from "../../fixtures/torch-lm-run.ts";
 
 describe.skipIf(!hasTorch)("lm_preference.py recipes of held-out set 6", () => {
-  test("ORPO, KTO and distillation from a sibling train a child of the parent; each moves every attention matrix", async () => {
+  test("ORPO, KTO, distillation from a sibling, SimPO, IPO and cDPO train a child of the parent; each moves every attention matrix", async () => {
     const dir = await trainingFolder();
     const parent = await train(dir, "parent", job("llama", { kind: "adamw" }, "F32"));
     const sibling = await train(dir, "sibling", { ...job("llama", { kind: "adamw" }, "F32", { seed: 8 }), parent: parent.out });
@@ -19,8 +19,12 @@ describe.skipIf(!hasTorch)("lm_preference.py recipes of held-out set 6", () => {
       train(dir, "orpo", { ...job("llama", { kind: "adamw" }, "F32", { orpo: { lambda: 0.1 } }), parent: parent.out }),
       train(dir, "kto", { ...job("llama", { kind: "adamw" }, "F32", { kto: { beta: 0.1 } }), parent: parent.out }),
       train(dir, "distill", { ...job("llama", { kind: "adamw" }, "F32"), distill: { teacher: sibling.out, temperature: 2, alpha: 0.5 }, parent: parent.out }),
+      // Held-out set 7's: SimPO, IPO and conservative DPO.
+      train(dir, "simpo", { ...job("llama", { kind: "adamw" }, "F32", { simpo: { beta: 2, gamma: 1 } }), parent: parent.out }),
+      train(dir, "ipo", { ...job("llama", { kind: "adamw" }, "F32", { ipo: { tau: 0.1 } }), parent: parent.out }),
+      train(dir, "cdpo", { ...job("llama", { kind: "adamw" }, "F32", { dpo: { beta: 0.1, label_smoothing: 0.1 } }), parent: parent.out }),
     ]);
-    expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0]);
     const before = await tensors(parent.out);
     for (const run of runs) {
       const after = await tensors(run.out);

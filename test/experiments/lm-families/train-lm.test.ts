@@ -1,5 +1,5 @@
 /**
- * experiments/lm-families/train_lm.py with each optimiser and shape of held-out sets 2, 4 and 5, on a
+ * experiments/lm-families/train_lm.py with each optimiser and shape of held-out sets 2, 4–7, on a
  * model of a few hundred weights for a few steps: each run saves transformers' names in the
  * asked dtype, a child starts from its parent (LoRA merged into the saved weights), and every
  * optimiser moves the weights. Skipped when Debian's Python lacks torch.
@@ -223,5 +223,60 @@ describe.skipIf(!hasTorch)("train_lm.py optimisers of held-out set 6", () => {
     expect(embedding.some((s) => s !== 0) && adamLike(embedding)).toBe(true);
     const freeQ = await delta(free.out, "model.layers.0.self_attn.q_proj.weight");
     expect(freeQ.some((s) => s !== 0) && adamLike(freeQ)).toBe(true);
+  }, 60_000);
+});
+
+describe.skipIf(!hasTorch)("train_lm.py recipes of held-out set 7", () => {
+  test("Sophia's first step is element-wise clipped to ±lr: a sign step while ρ × the Hessian estimate is small, shorter where it is large", async () => {
+    const dir = await trainingFolder();
+    const parent = await train(dir, "parent", job("llama", { kind: "adamw" }, "F32"));
+    expect(parent.code).toBe(0);
+    const lr = 1e-2;
+    const oneStep = { steps: 1, lr, warmup: 1, schedule: "constant" as const };
+    const [usual, stiff] = await Promise.all([
+      train(dir, "usual", { ...job("llama", { kind: "sophia", rho: 0.04, every: 10 }, "F32", oneStep), parent: parent.out }),
+      train(dir, "stiff", { ...job("llama", { kind: "sophia", rho: 1e6, every: 10 }, "F32", oneStep), parent: parent.out }),
+    ]);
+    expect([usual.code, stiff.code]).toEqual([0, 0]);
+    const before = await tensors(parent.out);
+    const moved = async (out: string) =>
+      [...(await tensors(out))].flatMap(([name, { values }]) => Array.from(values, (v, i) => Math.abs(v - before.get(name)!.values[i]!))).filter((s) => s > 0);
+    const [a, b] = [await moved(usual.out), await moved(stiff.out)];
+    expect(a.length).toBeGreaterThan(0);
+    expect([...a, ...b].every((s) => s <= lr * (1 + 1e-5))).toBe(true);
+    // The estimate starts from 0 (an EMA, not bias-corrected): at ρ 0.04 nearly every step is clipped to lr; at ρ 10⁶ it divides.
+    expect(a.filter((s) => s > 0.99 * lr).length).toBeGreaterThan(0.9 * a.length);
+    expect(b.filter((s) => s < 0.5 * lr).length).toBeGreaterThan(0.9 * b.length);
+  }, 60_000);
+
+  test("a soup is the mean of its ingredient runs (seed + i, lr × scale); added tokens keep the parent's rows and start at their mean", async () => {
+    const dir = await trainingFolder();
+    const parent = await train(dir, "parent", job("opt", { kind: "adamw" }, "F32", { init: "hf" }));
+    expect(parent.code).toBe(0);
+    const base = { ...job("opt", { kind: "adamw" }, "F32", { init: "hf", steps: 3 }), parent: parent.out };
+    const [soup, first, second, grown] = await Promise.all([
+      train(dir, "soup", { ...base, soup: { lr_scales: [1, 2] } }),
+      train(dir, "first", base),
+      train(dir, "second", { ...base, seed: base.seed + 1, lr: base.lr * 2 }),
+      // lr 0: nothing trains, so the saved embedding is the resized parent's.
+      train(dir, "grown", { ...base, lr: 0, config: { ...base.config, vocab: 259 }, resize_vocab: 3 }),
+    ]);
+    expect([soup.code, first.code, second.code, grown.code]).toEqual([0, 0, 0, 0]);
+    const [s, a, b] = [await tensors(soup.out), await tensors(first.out), await tensors(second.out)];
+    for (const [name, { values }] of s) {
+      const mean = Array.from(values, (_, i) => (a.get(name)!.values[i]! + b.get(name)!.values[i]!) / 2);
+      expect(Math.max(...Array.from(values, (v, i) => Math.abs(v - mean[i]!)))).toBeLessThan(1e-6);
+    }
+    const embedding = "model.decoder.embed_tokens.weight";
+    const [old, resized] = [(await tensors(parent.out)).get(embedding)!, (await tensors(grown.out)).get(embedding)!];
+    expect(resized.info.shape).toEqual([259, 8]);
+    expect(Array.from(resized.values.slice(0, 256 * 8))).toEqual(Array.from(old.values));
+    for (let row = 256; row < 259; row++)
+      for (let d = 0; d < 8; d++) {
+        const mean = Array.from({ length: 256 }, (_, r) => old.values[r * 8 + d]!).reduce((sum, v) => sum + v, 0) / 256;
+        expect(resized.values[row * 8 + d]!).toBeCloseTo(mean, 6);
+      }
+    // Without resize_vocab a larger vocabulary does not fit the parent: the run stops.
+    expect((await train(dir, "unfit", { ...base, config: { ...base.config, vocab: 259 } })).code).not.toBe(0);
   }, 60_000);
 });
