@@ -13,7 +13,8 @@
  *   2. recover   each with every setting, the way `mother recover <folder> [flag]` does
  *   3. score     directed edges right, and placement: true edges recovered in either direction
  *   4. variants  with --variants, placement by each candidate ℓ_FT variant and layer set alone
- *                (its minimum spanning tree; src/harness/families/distance-variants.ts)
+ *                (its minimum spanning tree; src/harness/families/distance-variants.ts), and per layer kind
+ *                whether a long child lies nearer its parent than its short sibling (layer-kind-pull.ts)
  *   5. angles    on each language-model true tree, the angles the sibling-angle rule reads
  *                (src/harness/families/family-angles.ts): chains must not be obtuse, siblings are
  *   6. report    the tables on the terminal and reports/data/lm-families/results.json
@@ -27,6 +28,7 @@ import { ArtifactStore } from "../src/harness/artifact-store.ts";
 import { benchmarksNamed, cachedFamilyArtifacts, openFamilyBenchmark, type FamilyBenchmark } from "../src/harness/families/family-benchmarks.ts";
 import { FAMILY_SETTINGS, familyPlacement, placementTable } from "../src/harness/families/family-placement.ts";
 import { distanceVariants, variantTable, type VariantPlacement } from "../src/harness/families/distance-variants.ts";
+import { layerKindPull, pullTable, type KindPull } from "../src/harness/families/layer-kind-pull.ts";
 import { angleTable, familyAngles, type FamilyAngle } from "../src/harness/families/family-angles.ts";
 import { discoverModels } from "../src/io/discover-models.ts";
 import { writeFileAtomic } from "../src/io/write-file-atomic.ts";
@@ -38,7 +40,7 @@ const program = experimentCommand("lm-families", "Placement and orientation of e
 })
   .option("--train", "train the families missing from the cache (else they are skipped)")
   .option("--train-only", "train the missing families and stop: nothing is recovered or scored (a held-out set is frozen before any rule sees it)")
-  .option("--variants", "also measure placement by each candidate distance variant and layer set (no direction prior)")
+  .option("--variants", "also measure placement by each candidate distance variant and layer set (no direction prior), and the layer kinds' pull")
   .option("--only <names>", "comma-separated benchmark names or prefixes (e.g. llama:torch,sd@)")
   .option("--settings <words>", "comma-separated: run only the settings whose name contains one (e.g. defaults,sibling-angles); default every one");
 
@@ -59,6 +61,7 @@ async function main(
   const training: { benchmark: string; steps: number; cpuMinutes: number; parameters: number }[] = [];
   const variants: { benchmark: string; kind: FamilyBenchmark["kind"]; heldOutSet: FamilyBenchmark["heldOutSet"]; placements: VariantPlacement[] }[] = [];
   const angles: { benchmark: string; angles: FamilyAngle[] }[] = [];
+  const pulls: { benchmark: string; kind: FamilyBenchmark["kind"]; heldOutSet: FamilyBenchmark["heldOutSet"]; pull: KindPull[] }[] = [];
   // A sealed held-out set (set 7 until scored once; sets 4–6) is read only when --only names it.
   for (const benchmark of benchmarksNamed(wanted)) {
     const train = options.train || options.trainOnly;
@@ -75,6 +78,8 @@ async function main(
     if (benchmark.kind === "lm") angles.push({ benchmark: benchmark.name, angles: await familyAngles(models, truth) });
     if (options.variants)
       variants.push({ benchmark: benchmark.name, kind: benchmark.kind, heldOutSet: benchmark.heldOutSet, placements: await distanceVariants(models, truth) });
+    if (options.variants && benchmark.kind === "lm")
+      pulls.push({ benchmark: benchmark.name, kind: benchmark.kind, heldOutSet: benchmark.heldOutSet, pull: await layerKindPull(models, truth) });
   }
   if (options.trainOnly) return;
   const trainingRows = training.map((t) => [t.benchmark, `${(t.parameters / 1e6).toFixed(2)} M`, t.steps, Number(t.cpuMinutes.toFixed(1))]);
@@ -82,10 +87,10 @@ async function main(
     `${formatTable("Size and training (the trainers' own ms/step × steps, summed over the family)", ["benchmark", "parameters", "steps", "train CPU-minutes"], trainingRows).join("\n")}\n\n`,
   );
   process.stdout.write(`${placementTable(rows, settings)}\n\n${angleTable(angles)}\n`);
-  if (options.variants) process.stdout.write(`\n${variantTable(variants)}\n`);
+  if (options.variants) process.stdout.write(`\n${variantTable(variants)}\n\n${pullTable(pulls)}\n`);
   const dataDir = join(options.reports, "data", "lm-families");
   await mkdir(dataDir, { recursive: true });
-  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings, rows, training, variants, angles }, null, 1)}\n`);
+  await writeFileAtomic(join(dataDir, "results.json"), `${JSON.stringify({ settings, rows, training, variants, pulls, angles }, null, 1)}\n`);
 }
 
 /** Steps and the trainers' loop time of a family (result.json of every member). */
