@@ -5,7 +5,7 @@
  * kind of layer carried that pull (embeddings of the tokens both corpora share, say), leaving it out or reweighting it would
  * place c right. Per true sibling triple (p; long c, short s — long and short by the Frobenius distance over attention and
  * MLP) and per layer kind, this counts the layers with ‖c_l − p_l‖ < ‖c_l − s_l‖ (the layer sides with the true parent) and
- * whether the kind's layers together do (Frobenius over them). Weights only (2-D tensors); nothing is fitted.
+ * whether the kind's layers together do (Frobenius over them). Weight matrices, and the norms' 1-D scales; nothing is fitted.
  */
 import type { LayerKind, ModelSource, TruthGraph } from "../../types.ts";
 import { readTensor } from "../../io/read-safetensors.ts";
@@ -14,9 +14,21 @@ import { formatTable } from "../../report/print-table.ts";
 import { FAMILY_POOLS, inPool } from "./family-placement.ts";
 import type { FamilyBenchmark } from "./family-benchmarks.ts";
 
-/** The kinds compared, one row each; the last row pools attention and MLP (the blocks). */
-export const PULL_KINDS: readonly LayerKind[] = ["query", "key", "value", "qkv", "attention-output", "mlp-in", "mlp-gate", "mlp-out", "embedding", "head"];
-const BLOCKS: readonly LayerKind[] = PULL_KINDS.filter((kind) => kind !== "embedding" && kind !== "head");
+/** The kinds compared, one row each (norms: their 1-D scales); the last row pools attention and MLP (the blocks). */
+export const PULL_KINDS: readonly LayerKind[] = [
+  "query",
+  "key",
+  "value",
+  "qkv",
+  "attention-output",
+  "mlp-in",
+  "mlp-gate",
+  "mlp-out",
+  "embedding",
+  "head",
+  "norm",
+];
+const BLOCKS: readonly LayerKind[] = PULL_KINDS.filter((kind) => kind !== "embedding" && kind !== "head" && kind !== "norm");
 
 /** One row: a layer kind (or "blocks"), over a family's sibling triples. */
 export interface KindPull {
@@ -29,13 +41,13 @@ export interface KindPull {
   readonly triples: number;
 }
 
-/** Reads every 2-D weight of a PULL_KINDS kind (families are small: all in memory) and counts per kind. */
+/** Reads every weight matrix of a PULL_KINDS kind and each norm's scale (families are small: all in memory) and counts per kind. */
 export async function layerKindPull(models: readonly ModelSource[], truth: TruthGraph): Promise<KindPull[]> {
   const k = models.length;
   const layers: { kind: LayerKind; squares: Float64Array }[] = [];
   for (const first of models[0]!.tensors) {
     const kind = classifyLayer(first.name, first.shape);
-    if (first.shape.length !== 2 || !PULL_KINDS.includes(kind)) continue;
+    if (first.shape.length !== (kind === "norm" ? 1 : 2) || !PULL_KINDS.includes(kind)) continue;
     const tensors = models.map((m) => m.tensors.find((t) => t.name === first.name && t.shape.join() === first.shape.join()));
     if (tensors.some((t) => t === undefined)) continue;
     layers.push({ kind, squares: squaredDistances(await Promise.all(tensors.map((t) => readTensor(t!)))) });

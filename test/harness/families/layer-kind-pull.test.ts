@@ -39,10 +39,12 @@ describe("layerKindPull", () => {
     const across = Float32Array.from({ length: n * n }, (_, i) => (i % 4 < 2 ? 0.01 : -0.01));
     // c: a long update along `along` in every layer. s: 0.6 of c's way in the MLP (the pull: ‖c − s‖ = 0.4‖c − p‖),
     // an orthogonal small step in attention (‖c − s‖ > ‖c − p‖).
+    // The norms' scales (1-D): c moved by 0.1 and s by 0.25 the same way, so c is nearer p (0.1) than s (0.15).
+    const ones = (shift: number) => Float32Array.from({ length: n }, () => 1 + shift);
     const weights = {
-      p: { attention: parent, mlp: parent },
-      c: { attention: parent.map((x, i) => x + along[i]!), mlp: parent.map((x, i) => x + along[i]!) },
-      s: { attention: parent.map((x, i) => x + across[i]!), mlp: parent.map((x, i) => x + 0.6 * along[i]!) },
+      p: { attention: parent, mlp: parent, norm: ones(0) },
+      c: { attention: parent.map((x, i) => x + along[i]!), mlp: parent.map((x, i) => x + along[i]!), norm: ones(0.1) },
+      s: { attention: parent.map((x, i) => x + across[i]!), mlp: parent.map((x, i) => x + 0.6 * along[i]!), norm: ones(0.25) },
     };
     for (const [id, w] of Object.entries(weights)) {
       await mkdir(join(folder, id));
@@ -50,7 +52,7 @@ describe("layerKindPull", () => {
         { name: "model.layers.0.self_attn.q_proj.weight", dtype: "F32", shape: [n, n], data: w.attention },
         { name: "model.layers.0.self_attn.v_proj.weight", dtype: "F32", shape: [n, n], data: w.attention },
         { name: "model.layers.0.mlp.up_proj.weight", dtype: "F32", shape: [n, n], data: w.mlp },
-        { name: "model.layers.0.input_layernorm.weight", dtype: "F32", shape: [n], data: parent.subarray(0, n) },
+        { name: "model.layers.0.input_layernorm.weight", dtype: "F32", shape: [n], data: w.norm },
       ]);
     }
     const pull = await layerKindPull(await discoverModels([folder]), truth);
@@ -61,8 +63,9 @@ describe("layerKindPull", () => {
     // Blocks: 2 of 3 layers side with the parent, but together the pull wins: ‖c − p‖² = 3 × 0.64 = 1.92 against
     // ‖c − s‖² = 2 × (0.64 + 0.0256) + 0.16 × 0.64 = 1.43 (‖along‖² = 256 × 0.05² = 0.64, ‖across‖² = 0.0256, orthogonal).
     expect(row("blocks")).toEqual({ kind: "blocks", layersRight: 2, layers: 3, triplesRight: 0, triples: 1 });
-    // No norm row (1-D), no kinds the models lack.
-    expect(pull.map((p) => p.kind)).toEqual(["query", "value", "mlp-in", "blocks"]);
+    // The norm (1-D) on its own row, outside the blocks: ‖c − p‖² = 16 × 0.01 < ‖c − s‖² = 16 × 0.0225. No kinds the models lack.
+    expect(row("norm")).toEqual({ kind: "norm", layersRight: 1, layers: 1, triplesRight: 1, triples: 1 });
+    expect(pull.map((p) => p.kind)).toEqual(["query", "value", "mlp-in", "norm", "blocks"]);
     expect(pullTable([{ kind: "lm", heldOutSet: 0, pull }])).toContain("0/1; layers 2/3");
   });
 
