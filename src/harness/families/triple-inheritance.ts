@@ -21,7 +21,7 @@ import { pairSampleCount } from "../../direction/read-pair-evidence.ts";
 import { bug } from "../../errors.ts";
 import { quantileOfSorted } from "../../recover/cluster-models.ts";
 
-/** Share of I's update, by |a|, that the sign deficit reads: its top tenth. */
+/** Share of I's update, by |a|, that the sign deficit reads: |a| at or above its 90th percentile (more than a tenth where bf16 rounding ties magnitudes). */
 export const TOP_SHARE = 0.1;
 
 /** One triple of a true tree: `c` as a child of `i` (a true chain b → i → c) or i's sibling (b → i, b → c). */
@@ -53,7 +53,7 @@ export function ratioTerms(b: ArrayLike<number>, i: ArrayLike<number>, c: ArrayL
 }
 
 /**
- * One layer's sign deficit: on the elements where |a| = |I − B| is nonzero and in its top TOP_SHARE, the share where
+ * One layer's sign deficit: on the elements where |a| = |I − B| is nonzero and at or above its (1 − TOP_SHARE) quantile, the share where
  * c = C − B has a's sign, minus the share a + e' has it, e' being e = c − a read half the layer away. Undefined when I
  * did not move the layer.
  */
