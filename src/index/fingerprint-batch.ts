@@ -55,7 +55,8 @@ export async function fingerprintLocated(located: readonly ModelLocation[], at: 
     const release = files.reduce((sum, [, size]) => sum + size, 0) <= HOLD_MODEL_BYTES ? holdFiles(files, memory) : () => {};
     try {
       const model = await openLocation(location, (note) => out.notes.push(note), out.empty);
-      out.fingerprints.push(await fingerprintModel(model, { digest: false }));
+      // With the results of the layers its tree's pass reads for their statistics alone: the tree then need not read them (known-layers.ts).
+      out.fingerprints.push(await fingerprintModel(model, { digest: false, known: true }));
     } finally {
       release();
     }

@@ -25,6 +25,8 @@ export interface FileLayer {
   readonly tensor: TensorInfo;
   readonly positions: Int32Array | undefined;
   readonly out: Float32Array | undefined;
+  /** Set when the layer's start is wanted too (held-layer-sweep.ts, HeldLayer.cols): values a row, 0 for none. */
+  readonly cols?: number;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function readFileLayers(
   const span = wholeSpan(layers.map((l) => l.tensor).filter(storedAsIs));
   kernels.reset();
   // A file held in kernel memory (fingerprintLocated reads a small model whole, once, for its header and its layers) is swept where it lies.
-  const heldAt = span ? kernels.pointerOf(heldBytes(file) ?? EMPTY) : undefined;
+  const heldAt = span ? kernels.pointerOf(heldBytes(file, span.start, span.end) ?? EMPTY) : undefined;
   const spanPointer = !span ? -1 : heldAt !== undefined ? heldAt + span.start : kernels.allocate(span.end - span.start);
   if (span && heldAt === undefined) reader.read(file, span.start, kernels.bytes(spanPointer, span.end - span.start));
   // A held file's f32 layers of one chunk each: a few native calls for all of them (held-layer-sweep.ts), the same bits.

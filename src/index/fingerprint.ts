@@ -21,6 +21,7 @@ import { planLayers } from "../recover/plan-layers.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../recover/options.ts";
 import { makeUniform } from "../recover/seeded-random.ts";
 import { FileReader, readFileLayers } from "./fingerprint-file.ts";
+import { KNOWN_FIELDS, type KnownLayers, packKnownLayer } from "../recover/known-layers.ts";
 import { cannotReadFile, nothingToCompare } from "../messages.ts";
 
 /**
@@ -71,6 +72,11 @@ export interface Fingerprint {
   readonly stats: readonly LayerStats[];
   /** SAMPLES_PER_LAYER values per distance layer, distance layers in `layers` order. */
   readonly samples: Float32Array;
+  /**
+   * When asked for (fingerprintModel's `known`) and the model was swept held: its other layers' results as its tree's
+   * layer pass would give them (src/recover/known-layers.ts), so that the tree need not read them. Never stored in an index.
+   */
+  readonly known?: KnownLayers;
 }
 
 /**
@@ -168,8 +174,13 @@ function drawPositions(layer: Pick<FingerprintLayer, "name" | "shape">): Int32Ar
  * With `digest: false` the checksum is left empty ("") and its hashing skipped (~10 % of the
  * work): for fingerprints that only find trees and are then dropped (`mother recover` on a large
  * set keeps no index, so nothing compares checksums); every fingerprint written to an index has one.
+ * With `known: true` the fingerprint of a model in one held file also keeps its layers other than the distance layers
+ * as its tree's layer pass gives them (Fingerprint.known: their starts are scanned too, a few µs a layer).
  */
-export async function fingerprintModel(model: ModelSource, { digest = true }: { readonly digest?: boolean } = {}): Promise<Fingerprint> {
+export async function fingerprintModel(
+  model: ModelSource,
+  { digest = true, known = false }: { readonly digest?: boolean; readonly known?: boolean } = {},
+): Promise<Fingerprint> {
   // An adapter not yet on a base is its factors: their digest, and nothing to compare.
   if (model.adapter && model.base === undefined) return fingerprintAdapterFactors(model);
   const plan = planOf(model);
@@ -185,6 +196,7 @@ export async function fingerprintModel(model: ModelSource, { digest = true }: { 
   const stats: LayerStats[] = new Array(planned.length);
   const digests = new BigUint64Array(planned.length);
   const files = [...new Set(planned.map((p) => p.tensor.file))].sort();
+  const starts: ({ zeroFraction: number; gridLevels: number } | undefined)[] = new Array(planned.length);
   const reader = new FileReader();
   try {
     for (const file of files) {
@@ -196,13 +208,15 @@ export async function fingerprintModel(model: ModelSource, { digest = true }: { 
         layers.map((l) => {
           const { layer, tensor } = planned[l]!;
           const out = layer.distance ? samples.subarray(sampleAt[l]! * SAMPLES_PER_LAYER, (sampleAt[l]! + 1) * SAMPLES_PER_LAYER) : undefined;
-          return { tensor, positions: out ? samplePositions(layer) : undefined, out };
+          const cols = known && !layer.distance ? (layer.shape.length === 2 ? layer.shape[1]! : 0) : undefined;
+          return { tensor, positions: out ? samplePositions(layer) : undefined, out, cols };
         }),
         digest,
       );
       reads.forEach((read, at) => {
         digests[layers[at]!] = read.digest;
         stats[layers[at]!] = read.stats;
+        starts[layers[at]!] = read.start;
       });
     }
   } finally {
@@ -219,7 +233,22 @@ export async function fingerprintModel(model: ModelSource, { digest = true }: { 
     layers: plan.layers,
     stats,
     samples,
+    ...(known && files.length === 1 ? knownLayersOf(files[0]!, planned, stats, starts) : {}),
   };
+}
+
+/** A one-file model's layers other than the distance layers, when every one of them was read with its start (Fingerprint.known). */
+function knownLayersOf(
+  file: string,
+  planned: readonly { layer: FingerprintLayer; tensor: TensorInfo }[],
+  stats: readonly LayerStats[],
+  starts: readonly ({ zeroFraction: number; gridLevels: number } | undefined)[],
+): { known?: KnownLayers } {
+  const layers = planned.flatMap((p, l) => (p.layer.distance ? [] : [l]));
+  if (layers.length === 0 || layers.some((l) => starts[l] === undefined)) return {};
+  const values = new Float64Array(layers.length * KNOWN_FIELDS);
+  layers.forEach((l, at) => packKnownLayer(values, at * KNOWN_FIELDS, planned[l]!.tensor, stats[l]!, starts[l]!.zeroFraction, starts[l]!.gridLevels));
+  return { known: { file, values } };
 }
 
 /** The architecture key of every adapter entry: adapters are grouped by their base, never with each other. */

@@ -10,6 +10,7 @@ import type { LayerStats, TensorInfo } from "../types.ts";
 import { SHIFT_SAMPLE, statsFromPowerSums } from "../stats/layer-stats.ts";
 import type { WeightKernels } from "../kernels/weight-kernels.ts";
 import { CHUNK_VALUES, namingTheTensor } from "../recover/layer-pass.ts";
+import { START_SAMPLES } from "../recover/layer-start.ts";
 
 /** One layer of a held file: its tensor, where its values lie in kernel memory, and (a distance layer) its seeded positions and where their values go. */
 export interface HeldLayer {
@@ -17,12 +18,16 @@ export interface HeldLayer {
   readonly pointer: number;
   readonly positions: Int32Array | undefined;
   readonly out: Float32Array | undefined;
+  /** Set when the layer's start is wanted too (its share of exact zeros and grid, as the layer pass scans them): values a row, 0 for none. */
+  readonly cols?: number;
 }
 
-/** What a layer's read gives the fingerprint: its statistics and the digest of its bytes (0n when not digested). */
+/** What a layer's read gives the fingerprint: its statistics and the digest of its bytes (0n when not digested), and its start when asked. */
 export interface LayerRead {
   readonly stats: LayerStats;
   readonly digest: bigint;
+  /** The layer pass's share of exact zeros and grid levels of the layer (layer-start.ts, START_SAMPLES), when its start was asked for (HeldLayer.cols). */
+  readonly start?: { readonly zeroFraction: number; readonly gridLevels: number };
 }
 
 /** A layer start that finds the shift only (as readLayerWithKernels asks): no zeros counted, no grid. */
@@ -42,23 +47,29 @@ export function sweepHeldLayers(kernels: WeightKernels, layers: readonly HeldLay
   if (kernels.backend !== "native") return undefined;
   const accumulators = layers.map(() => kernels.powerSumAccumulator());
   const shifts: number[] = [];
-  const bySize = new Map<number, number[]>();
+  const starts: { zeroFraction: number; gridLevels: number }[] = [];
+  // Layers of one size and one start (none, or rows of one width) go through one call; the shift and sums do not depend on the start's scan.
+  const bySize = new Map<string, { count: number; cols: number | undefined; members: number[] }>();
   layers.forEach((layer, l) => {
-    const size = layer.tensor.byteLength / 4;
-    const same = bySize.get(size);
-    if (same) same.push(l);
-    else bySize.set(size, [l]);
+    const [count, cols] = [layer.tensor.byteLength / 4, layer.cols];
+    const key = `${count}:${cols ?? -1}`;
+    const same = bySize.get(key);
+    if (same) same.members.push(l);
+    else bySize.set(key, { count, cols, members: [l] });
   });
-  for (const [count, members] of bySize) {
+  for (const { count, cols, members } of bySize.values()) {
     const started = kernels.layerFirstChunks(
       members.map((l) => layers[l]!.pointer),
       members.map((l) => accumulators[l]!),
       count,
-      0,
-      SHIFT_ONLY,
+      cols ?? 0,
+      cols === undefined ? SHIFT_ONLY : START_SAMPLES,
     );
     if (!started) return undefined;
-    members.forEach((l, at) => (shifts[l] = started[4 * at]!));
+    members.forEach((l, at) => {
+      shifts[l] = started[4 * at]!;
+      if (cols !== undefined) starts[l] = { zeroFraction: started[4 * at + 1]!, gridLevels: started[4 * at + 2]! };
+    });
   }
   return layers.map(({ tensor, pointer, positions, out }, l) => {
     const count = tensor.byteLength / 4;
@@ -70,6 +81,7 @@ export function sweepHeldLayers(kernels: WeightKernels, layers: readonly HeldLay
     return {
       stats: namingTheTensor(tensor, () => statsFromPowerSums(count, sums)),
       digest: digesting ? Bun.hash.wyhash(kernels.bytes(pointer, tensor.byteLength), 0n) : 0n,
+      ...(starts[l] ? { start: starts[l] } : {}),
     };
   });
 }

@@ -3,7 +3,8 @@
  * in-process: its files held in memory when they are small, then recoverModels on its models.
  */
 import { discoverModels, type ModelLocation, openLocation } from "../io/discover-models.ts";
-import { holdFiles } from "../io/held-files.ts";
+import { type FileToHold, holdFiles } from "../io/held-files.ts";
+import { type KnownLayers, knownRanges, KnownResults } from "../recover/known-layers.ts";
 import { threadKernels } from "../kernels/weight-kernels.ts";
 import type { ModelSource } from "../types.ts";
 import type { RecoverOptions } from "../recover/options.ts";
@@ -21,7 +22,10 @@ export const HOLD_TREE_BYTES = 256 * 1024 * 1024;
 /** One tree to recover: its models' paths, and their files with sizes (from the fingerprints). */
 export interface TreeJob {
   readonly paths: string[];
-  readonly files: readonly (readonly [file: string, size: number])[];
+  /** With, when `known` is given, the byte ranges of its known layers: left unread when the files are held. */
+  readonly files: readonly FileToHold[];
+  /** Every member's layers whose results its fingerprint kept (Fingerprint.known), when all have them: taken, not read again. */
+  readonly known?: readonly KnownLayers[];
   /** The models as discovered already, when the caller has them (then `paths` are not discovered again). */
   readonly models?: readonly ModelSource[];
   /** Else the models as located, when the caller has only those: opened by the tree's thread, from its held files. */
@@ -47,8 +51,10 @@ export function allLocated(models: readonly KnownModel[]): models is readonly Mo
  */
 export function treeJobOf(members: readonly Fingerprint[], known?: ReadonlyMap<string, KnownModel>): TreeJob {
   const paths = members.map((m) => m.path);
-  const files = members.flatMap((m) => m.files.map(([file, size]) => [file, size] as const));
-  return { paths, files, ...(known ? modelsOf(members, known) : {}) };
+  const layers = members.every((m) => m.known !== undefined) ? members.map((m) => m.known!) : undefined;
+  const gaps = new Map(layers?.map((model) => [model.file, knownRanges(model)]));
+  const files = members.flatMap((m) => m.files.map(([file, size]): FileToHold => [file, size, gaps.get(file) ?? []]));
+  return { paths, files, ...(layers ? { known: layers } : {}), ...(known ? modelsOf(members, known) : {}) };
 }
 
 /** `members`' models from `known`, as the tree job carries them: discovered models, or locations. */
@@ -68,7 +74,7 @@ export async function recoverTreeJob(job: TreeJob, options: RecoverOptions): Pro
     // Loaded at the first tree: the main thread makes tree jobs (treeJobOf) without the recovery's modules (~15–25 ms to load).
     const { recoverModels } = await import("../recover/recover.ts");
     const models = job.models ?? (job.locations ? await openLocations(job.locations) : await discoverModels(job.paths));
-    const { graph, distances } = await recoverModels(models, options);
+    const { graph, distances } = await recoverModels(models, options, undefined, undefined, job.known && new KnownResults(job.known));
     return { graph, distances };
   } finally {
     release();

@@ -7,6 +7,11 @@
  *
  * The bytes can live in memory the caller lends (HoldMemory): the tree job lends the thread's
  * kernel memory, so the layer pass sweeps f32 layers where they lie instead of copying them in.
+ *
+ * A file may be held with gaps: byte ranges its holder expects no reader to need (a tree's layers
+ * whose results it already has, recover-tree-job.ts). They are not read with the rest; a reader
+ * asking for bytes in one (heldBytes' range) gets them read then, so every view it is given holds
+ * the file's bytes over the range it asked for.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 
@@ -18,8 +23,11 @@ export interface HoldMemory {
   release(): void;
 }
 
-/** Bytes of every held file (a fresh view each time), by path; a path held twice is counted twice and released twice. */
-const held = new Map<string, { bytes: () => Uint8Array; holders: number }>();
+/** Bytes of every held file (a fresh view each time), by path, and its ranges not read yet; a path held twice is counted twice and released twice. */
+const held = new Map<string, { bytes: () => Uint8Array; holders: number; gaps: [start: number, end: number][] }>();
+
+/** A file to hold: its path, its size in bytes, and byte ranges [start, end) to leave unread until a reader asks for them. */
+export type FileToHold = readonly [file: string, size: number, gaps?: readonly (readonly [start: number, end: number])[]];
 
 /**
  * One buffer reused from job to job (a thread runs one tree at a time): fresh memory for every
@@ -28,9 +36,20 @@ const held = new Map<string, { bytes: () => Uint8Array; holders: number }>();
 let arena = new Uint8Array(0);
 let arenaInUse = false;
 
-/** The held bytes of `file`, or undefined when it is read from disk. */
-export function heldBytes(file: string): Uint8Array | undefined {
-  return held.get(file)?.bytes();
+/**
+ * The held bytes of `file` (a view of the whole file), or undefined when it is read from disk.
+ * The view holds the file's bytes over [start, end) (the whole file by default): a gap there is
+ * read first; undefined when that fails (the reader then reads the file itself and reports it).
+ */
+export function heldBytes(file: string, start = 0, end = Number.POSITIVE_INFINITY): Uint8Array | undefined {
+  const entry = held.get(file);
+  if (!entry) return undefined;
+  if (entry.gaps.some(([from, to]) => from < end && to > start)) {
+    const wanted = entry.gaps.filter(([from, to]) => from < end && to > start);
+    if (!readRanges(file, entry.bytes(), wanted)) return undefined;
+    entry.gaps = entry.gaps.filter((gap) => !wanted.includes(gap));
+  }
+  return entry.bytes();
 }
 
 /**
@@ -39,7 +58,8 @@ export function heldBytes(file: string): Uint8Array | undefined {
  * the returned release is called. A file that cannot be read, or whose size is not the one
  * given, is left to the ordinary reader, which reports it in its own words.
  */
-export function holdFiles(files: readonly (readonly [file: string, size: number])[], lender?: HoldMemory): () => void {
+export function holdFiles(files: readonly FileToHold[], lender?: HoldMemory): () => void {
+  const gapsOf = new Map(files.map(([file, , gaps]) => [file, gaps ?? []]));
   const wanted = [...new Map(files.map(([file, size]) => [file, size])).entries()];
   const total = wanted.reduce((sum, [file, size]) => sum + (held.has(file) ? 0 : aligned(size)), 0);
   let region = lender?.claim(total);
@@ -61,10 +81,11 @@ export function holdFiles(files: readonly (readonly [file: string, size: number]
     }
     const at = offset;
     const target = region ? region().subarray(at, at + size) : new Uint8Array(size);
-    if (!readWhole(file, target)) continue;
+    const gaps = gapsBetween(gapsOf.get(file)!, size);
+    if (!readWhole(file, target, gaps)) continue;
     offset += aligned(size);
     const inRegion = region;
-    held.set(file, { bytes: inRegion ? () => inRegion().subarray(at, at + size) : () => target, holders: 1 });
+    held.set(file, { bytes: inRegion ? () => inRegion().subarray(at, at + size) : () => target, holders: 1, gaps });
     taken.push(file);
   }
   return () => {
@@ -82,8 +103,35 @@ function aligned(size: number): number {
   return Math.ceil(size / 8) * 8;
 }
 
-/** Fills `target` with the whole file; false when the file cannot be read or is not exactly that long. */
-function readWhole(file: string, target: Uint8Array): boolean {
+/** `gaps` clipped to [0, size), sorted, overlapping or touching ones joined, empty ones dropped. */
+function gapsBetween(gaps: readonly (readonly [number, number])[], size: number): [number, number][] {
+  const sorted = gaps
+    .map(([start, end]): [number, number] => [Math.max(0, start), Math.min(size, end)])
+    .filter(([start, end]) => end > start)
+    .sort((a, b) => a[0] - b[0]);
+  const joined: [number, number][] = [];
+  for (const gap of sorted) {
+    const last = joined.at(-1);
+    if (last && gap[0] <= last[1]) last[1] = Math.max(last[1], gap[1]);
+    else joined.push(gap);
+  }
+  return joined;
+}
+
+/** Fills `target` with the whole file but its `gaps` (sorted, disjoint); false when the file cannot be read or is not exactly that long. */
+function readWhole(file: string, target: Uint8Array, gaps: readonly (readonly [number, number])[]): boolean {
+  const ranges: [number, number][] = [];
+  let from = 0;
+  for (const [start, end] of gaps) {
+    if (start > from) ranges.push([from, start]);
+    from = end;
+  }
+  if (from < target.length || target.length === 0) ranges.push([from, target.length]);
+  return readRanges(file, target, ranges);
+}
+
+/** Fills `target`'s byte ranges [start, end) from the same ranges of `file`; false when it cannot be read or is not `target`'s length. */
+function readRanges(file: string, target: Uint8Array, ranges: readonly (readonly [number, number])[]): boolean {
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -92,11 +140,13 @@ function readWhole(file: string, target: Uint8Array): boolean {
   }
   try {
     if (fstatSync(fd).size !== target.length) return false;
-    let filled = 0;
-    while (filled < target.length) {
-      const count = readSync(fd, target, filled, target.length - filled, filled);
-      if (count === 0) return false;
-      filled += count;
+    for (const [start, end] of ranges) {
+      let filled = start;
+      while (filled < end) {
+        const count = readSync(fd, target, filled, end - filled, filled);
+        if (count === 0) return false;
+        filled += count;
+      }
     }
     return true;
   } catch {

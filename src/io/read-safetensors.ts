@@ -37,8 +37,16 @@ import {
  * tensors and metadata. Truncation is caught here, before any tensor is read.
  */
 export async function readSafetensorsHeader(file: string): Promise<ParsedSafetensorsHeader> {
-  const held = heldBytes(file);
-  if (held) return parseHeaderOf(file, held.length, (offset, length) => held.subarray(offset, offset + length));
+  // Held (held-files.ts): each range the parse reads is asked for as such, so a held file's gaps are never read for its header.
+  const held = heldBytes(file, 0, 0);
+  if (held) {
+    return parseHeaderOf(file, held.length, (offset, length) => {
+      // Undefined only when a gap could not be read now: the file changed or went away since it was held.
+      const bytes = heldBytes(file, offset, offset + length);
+      if (!bytes) throw cannotReadFile(file, "changed while it was read");
+      return bytes.subarray(offset, offset + length);
+    });
+  }
   // Blocking calls on one descriptor: Bun's promise-based stat and reads go through its thread pool, ~0.4 ms a call when the
   // cores are busy (a large set's headers are read while worker threads fingerprint), against a few µs for the calls themselves.
   let fd: number;
@@ -114,7 +122,7 @@ export function openTensorStream(info: TensorInfo): TensorStream {
   // A PEFT adapter's layer: its base's values plus the low-rank update, formed per chunk.
   if (info.lowRank) return openLowRankStream(info, openTensorStream);
   // A held file (held-files.ts) is copied from memory: no open or read per tensor.
-  const opened = heldBytes(info.file);
+  const opened = heldBytes(info.file, info.offset, info.offset + info.byteLength);
   let fd = -1;
   if (!opened) {
     try {
@@ -131,7 +139,7 @@ export function openTensorStream(info: TensorInfo): TensorStream {
       const target = memory ? memory.bytesFor(byteLength, info.dtype) : new Uint8Array(byteLength);
       const begin = info.offset + first * elementBytes;
       // A fresh view: held bytes in kernel memory are detached from older views when it grows.
-      const held = opened && (heldBytes(info.file) ?? opened);
+      const held = opened && (heldBytes(info.file, begin, begin + byteLength) ?? opened);
       let filled = 0;
       if (held) {
         const end = Math.min(held.length, begin + byteLength);

@@ -10,7 +10,7 @@ import { heldBytes } from "../io/held-files.ts";
 /** The kernel pointer of an f32 tensor's first `count` values when its file is held in kernel memory, 4-byte aligned; else undefined. */
 export function heldInKernels(tensor: TensorInfo, count: number, kernels: WeightKernels): number | undefined {
   if (tensor.dtype !== "F32" || tensor.encoding || tensor.lowRank) return undefined;
-  const bytes = heldBytes(tensor.file);
+  const bytes = heldBytes(tensor.file, tensor.offset, tensor.offset + count * 4);
   const file = bytes && kernels.pointerOf(bytes);
   if (file === undefined || tensor.offset + count * 4 > bytes!.length) return undefined;
   const pointer = file + tensor.offset;

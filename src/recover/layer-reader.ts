@@ -10,6 +10,7 @@ import { resultFromWholeSample } from "./whole-sample.ts";
 import { sketchlessFromWholeSample } from "./sketch-only.ts";
 import type { LayerPool } from "./layer-pool.ts";
 import { LayerCache } from "./layer-cache.ts";
+import type { KnownResults } from "./known-layers.ts";
 
 /** The effects a reader reports through (recover.ts's RecoverEffects). */
 export interface ReaderEffects {
@@ -25,13 +26,17 @@ export class LayerReader {
   private cachedCount = 0;
   private readonly damaged: { file: string; reason: string }[] = [];
 
-  /** `cacheFolder` undefined: every layer is read and nothing is kept; `keyByContent`: see LayerCache. */
+  /**
+   * `cacheFolder` undefined: every layer is read and nothing is kept; `keyByContent`: see LayerCache; `known`: layers
+   * whose results the caller has already (known-layers.ts), taken instead of read.
+   */
   constructor(
     private readonly pool: LayerPool,
     jobs: readonly LayerJob[],
     private readonly cacheFolder: string | undefined,
     private readonly effects: ReaderEffects,
     keyByContent = false,
+    private readonly known?: KnownResults,
   ) {
     this.cache = cacheFolder === undefined ? undefined : new LayerCache(cacheFolder, keyByContent);
     this.totalBytes = jobs.reduce((sum, job) => sum + jobBytes(job), 0);
@@ -42,6 +47,11 @@ export class LayerReader {
 
   /** The result of `job`; `urgent` jobs go ahead of queued ones (a decision waits on them). */
   async read(job: LayerJob, urgent = false): Promise<LayerResult> {
+    const known = this.known?.resultOf(job);
+    if (known) {
+      this.effects.progress((this.doneBytes += jobBytes(job)), this.totalBytes);
+      return known;
+    }
     const sample = this.samples.get(job.tensors);
     const whole = sample && resultFromWholeSample(job, sample.job, sample.result);
     if (whole) {

@@ -108,7 +108,7 @@ function samplesInto(jobs: readonly LayerJob[], models: readonly number[], memor
 /** The first `count` values of an f32 tensor whose file is held (held-files.ts) and aligned, as a view; else undefined. */
 function heldF32(tensor: TensorInfo, count: number): Float32Array | undefined {
   if (tensor.dtype !== "F32" || tensor.encoding || tensor.lowRank) return undefined;
-  const held = heldBytes(tensor.file);
+  const held = heldBytes(tensor.file, tensor.offset, tensor.offset + count * 4);
   const at = (held?.byteOffset ?? 0) + tensor.offset;
   if (!held || at % 4 !== 0 || tensor.offset + count * 4 > held.length) return undefined;
   return new Float32Array(held.buffer, at, count);

@@ -32,6 +32,7 @@ import { jobBytes, type LayerJob } from "./layer-pass.ts";
 import { clusteringSample, readGroups, type GroupPass, type PassContext, type PlannedGroup } from "./read-groups.ts";
 import { recoverCluster, type RecoveredTree } from "./recover-cluster.ts";
 import { LayerReader } from "./layer-reader.ts";
+import type { KnownResults } from "./known-layers.ts";
 
 /** Side effects of a recovery run; tests pass a recorder. */
 export interface RecoverEffects {
@@ -104,12 +105,16 @@ export function withUnattached(result: RecoveryResult, unattached: readonly Unat
   };
 }
 
-/** Steps 2–6 on already discovered models (experiments call this directly); `started` is a pool to use (its caller closes it). */
+/**
+ * Steps 2–6 on already discovered models (experiments call this directly); `started` is a pool to use (its caller closes
+ * it); `known`: layers whose results are known already (a large set's fingerprints, known-layers.ts), not read again.
+ */
 export async function recoverModels(
   models: readonly ModelSource[],
   options: RecoverOptions,
   effects: RecoverEffects = SILENT,
   started?: LayerPool,
+  known?: KnownResults,
 ): Promise<RecoveryResult> {
   checkInputs(models, options);
   // 2. Different architectures can never share a tree; one plan of layers per group.
@@ -119,7 +124,7 @@ export async function recoverModels(
   const sampleFirst = models.length >= CLUSTER_FIRST_MODELS;
   const allJobs = planned.flatMap((group) => (sampleFirst ? [...group.plan, ...clusteringSample(group.plan)] : group.plan));
   const pool = started ?? new LayerPool(options.workers ?? defaultWorkerCount(allJobs.reduce((sum, job) => sum + jobBytes(job), 0)));
-  const context: PassContext = { options, pool, reader: new LayerReader(pool, allJobs, options.cacheFolder, effects, options.verifyCache), effects };
+  const context: PassContext = { options, pool, reader: new LayerReader(pool, allJobs, options.cacheFolder, effects, options.verifyCache, known), effects };
   try {
     const { groups, clusters } = sampleFirst ? await clusterOnSampleFirst(planned, context) : await readThenCluster(planned, context);
     effects.log(`${clusters.length} trees`);

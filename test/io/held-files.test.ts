@@ -58,6 +58,60 @@ describe("held files", () => {
     }
   });
 
+  test("a file held with gaps: they are left unread, and read when a reader asks for bytes in one; headers and tensors equal those from disk", async () => {
+    const size = Bun.file(file).size;
+    const onDisk = new Uint8Array(await Bun.file(file).arrayBuffer());
+    const [a, b] = await openSafetensorsFile(file);
+    const diskA = await readTensor(a!);
+    // Lent memory full of 0xAA: a byte not read from the file shows.
+    let memory = new Uint8Array(0);
+    const lender = {
+      claim: (bytes: number) => {
+        memory = new Uint8Array(bytes).fill(0xaa);
+        return () => memory;
+      },
+      release: () => {},
+    };
+    const gap: [number, number] = [a!.offset, a!.offset + a!.byteLength];
+    const release = holdFiles([[file, size, [gap, [gap[0] + 8, gap[1] - 8]]]], lender);
+    try {
+      const view = () => heldBytes(file, 0, 0)!;
+      expect(
+        view()
+          .subarray(...gap)
+          .every((byte) => byte === 0xaa),
+      ).toBe(true);
+      expect(view().subarray(0, gap[0])).toEqual(onDisk.subarray(0, gap[0]));
+      expect(view().subarray(gap[1])).toEqual(onDisk.subarray(gap[1]));
+      // The header and the tensor outside the gap come from memory; asking for a range in the gap reads the gap.
+      expect(await openSafetensorsFile(file)).toEqual([a!, b!]);
+      expect(
+        view()
+          .subarray(...gap)
+          .every((byte) => byte === 0xaa),
+      ).toBe(true);
+      expect(heldBytes(file, gap[0] + 100, gap[0] + 104)).toEqual(onDisk);
+      expect(await readTensor(a!)).toEqual(diskA);
+    } finally {
+      release();
+    }
+  });
+
+  test("a gap that cannot be read when asked for (the file changed since it was held): no bytes, the reader goes to the file", async () => {
+    const copy = join(dir, "gap-copy.safetensors");
+    copyFileSync(file, copy);
+    const [a] = await openSafetensorsFile(copy);
+    const release = holdFiles([[copy, Bun.file(copy).size, [[a!.offset, a!.offset + a!.byteLength]]]]);
+    try {
+      await truncate(copy, a!.offset);
+      expect(heldBytes(copy, 0, a!.offset)).toBeDefined();
+      expect(heldBytes(copy, a!.offset, a!.offset + 4)).toBeUndefined();
+      expect(await readTensor(a!).catch((e: unknown) => e)).toBeInstanceOf(MotherError);
+    } finally {
+      release();
+    }
+  });
+
   test("a file that cannot be read is not held: the ordinary reader reports it", () => {
     const missing = join(dir, "missing.safetensors");
     const release = holdFiles([[missing, 100]]);
