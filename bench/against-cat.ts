@@ -43,7 +43,8 @@ export function variant(command: string[], env?: Record<string, string>): Varian
 /**
  * `repeat` rounds of `cat <paths>` then every variant, filling the variants' runs; returns cat's
  * wall and CPU seconds per round. `beforeEach` runs before every timed command (--cold: drop the
- * page cache); without it the page cache is warmed by one untimed cat first.
+ * page cache; settlePageCache's `again`: keep it settled); without it the page cache is warmed by one
+ * untimed cat first.
  */
 export async function timeAgainstCat(
   paths: readonly string[],
@@ -68,4 +69,65 @@ export async function timeAgainstCat(
     }
   }
   return baseline;
+}
+
+/** Per file, the pages `fincore` counts in the page cache and the file's pages; undefined where fincore is missing. */
+async function residency(paths: readonly string[]): Promise<{ resident: number; pages: number }[] | undefined> {
+  try {
+    const proc = Bun.spawn(["fincore", "--bytes", "--noheadings", "--output", "PAGES,SIZE", ...paths], { stdout: "pipe", stderr: "ignore" });
+    const text = await new Response(proc.stdout).text();
+    if ((await proc.exited) !== 0) return undefined;
+    return text
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const [resident, bytes] = line.trim().split(/\s+/).map(Number);
+        return { resident: resident!, pages: Math.ceil(bytes! / 4096) };
+      });
+  } catch {
+    return undefined;
+  }
+}
+
+/** A page cache kept settled (settlePageCache): how many files were read back after the first time, and the residency last seen. */
+export interface SettledCache {
+  /** Settles the files again that lost pages since (evicted: this machine's DAMON reclaims idle page cache). */
+  readonly again: () => Promise<void>;
+  /** Files read back by `again` so far. */
+  readonly reread: () => number;
+  /** Pages of the files in the page cache at the last check, of all their pages (undefined without fincore). */
+  readonly resident: () => { resident: number; pages: number } | undefined;
+}
+
+/**
+ * Puts `paths` in the page cache the way one sequential read leaves them: each file's cached pages
+ * dropped (`dd iflag=nocache count=0`: posix_fadvise DONTNEED, no root needed), then read back by
+ * `cat`. On Linux ≥ 6.16 (ext4's large folios) that read fills the cache in 2 MB folios under
+ * readahead, while a reader that jumps between tensors (mother's layer pass reading a cold file)
+ * leaves mostly 4–64 KB ones, and `cat` of the same warm bytes then takes ~1.4× as long
+ * (docs/gguf.md, "Timing against cat"). Whoever read the files in last decides `cat`'s speed, and so
+ * every ratio; after this it is the fastest `cat` the files allow. `again()` (before each timed
+ * command) settles once more the files that lost pages meanwhile, so no timed command reads from disk
+ * or refills the cache its own way.
+ */
+export async function settlePageCache(paths: readonly string[]): Promise<SettledCache> {
+  const settle = async (path: string) => {
+    await timeCommand(["dd", `if=${path}`, "iflag=nocache", "count=0", "status=none"]);
+    await timeCommand(["sh", "-c", `cat '${path}' > /dev/null`]);
+  };
+  for (const path of paths) await settle(path);
+  let last = await residency(paths);
+  let reread = 0;
+  const total = () => last?.reduce((sum, file) => ({ resident: sum.resident + file.resident, pages: sum.pages + file.pages }), { resident: 0, pages: 0 });
+  return {
+    again: async () => {
+      last = await residency(paths);
+      const lost = paths.filter((_, i) => last !== undefined && last[i]!.resident < last[i]!.pages);
+      for (const path of lost) await settle(path);
+      reread += lost.length;
+      if (lost.length > 0) last = await residency(paths);
+    },
+    reread: () => reread,
+    resident: total,
+  };
 }

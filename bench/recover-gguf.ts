@@ -7,18 +7,20 @@
  *      (one root, children = root + dense noise; Q/K rows in llama.cpp's rotary order), K-quants
  *      (Q4_K, Q5_K, Q6_K) as random valid blocks (children = the root's blocks with one byte in 16
  *      redrawn, and scales of their own);
- *   2. warm the page cache, then time `cat <all files> > /dev/null` (the baseline) and
+ *   2. settle the page cache (each file dropped from it and read back by `cat`: the state one
+ *      sequential read leaves, in which `cat` is fastest; --page-cache as-is keeps whatever state
+ *      the files are in, as earlier sessions timed), then time `cat <all files> > /dev/null` (the baseline) and
  *      `mother recover --no-cache` side by side, alternating, --repeat times: with the native
  *      kernels (Q8_0/Q4_K decoded natively) and with MOTHER_KERNELS=wasm (every block decoded in
  *      TypeScript, the WebAssembly kernels sweeping), or one of them (--kernels native|wasm);
- *   3. print the median wall and CPU times and the ratios to cat.
+ *   3. print the median wall and CPU times and the ratios to cat's median and to its fastest run.
  *
  * --baseline <checkout> times that checkout's `mother recover` (native kernels) in the same
  * rounds, for a before/after in one run: e.g. `git archive <commit> | tar -x -C /tmp/before` and
  * a link to this checkout's node_modules.
  *
  * Usage: bun run bench/recover-gguf.ts [--type Q8_0|Q4_K|Q5_K|Q6_K] [--models 4] [--megabytes 64] [--hidden 1024] [--repeat 3] [--kernels both|native|wasm]
- *        [--baseline <checkout>]
+ *        [--baseline <checkout>] [--page-cache settle|as-is]
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -27,7 +29,7 @@ import { writeGguf, writeGgufFromHf, type HfTensor } from "../src/io/gguf/write-
 import { ggufNameOf } from "../src/io/gguf/gguf-names.ts";
 import { GGML_LAYOUTS } from "../src/io/gguf/ggml-types.ts";
 import type { GgmlType } from "../src/types.ts";
-import { median, timeAgainstCat, variant } from "./against-cat.ts";
+import { median, settlePageCache, timeAgainstCat, variant } from "./against-cat.ts";
 import { noise } from "./synthetic-weights.ts";
 
 const { values: args } = parseArgs({
@@ -39,6 +41,7 @@ const { values: args } = parseArgs({
     repeat: { type: "string", default: "3" },
     kernels: { type: "string", default: "both" },
     baseline: { type: "string" },
+    "page-cache": { type: "string", default: "settle" },
   },
 });
 const type = args.type as GgmlType;
@@ -141,20 +144,30 @@ if (args.baseline) {
   const command = ["bun", "run", join(args.baseline, "src/cli/main.ts"), "recover", resolve(dir), "--quiet", "--no-cache"];
   variants.unshift({ name: `baseline ${args.baseline}`, ...variant(command, { MOTHER_KERNELS: "native" }) });
 }
-const { runs: catRuns, cpu: catCpu } = await timeAgainstCat(paths, variants, repeat);
+if (args["page-cache"] !== "settle" && args["page-cache"] !== "as-is") throw new Error(`--page-cache ${args["page-cache"]}: expected settle or as-is`);
+const settled = args["page-cache"] === "settle" ? await settlePageCache(paths) : undefined;
+const { runs: catRuns, cpu: catCpu } = await timeAgainstCat(paths, variants, repeat, settled?.again);
 const catSeconds = median(catRuns);
+const catFastest = Math.min(...catRuns);
 console.log(
   `GGUF set: ${modelCount} × ${(totalBytes / modelCount / 1024 ** 2).toFixed(0)} MB ${type} (${blocks} Llama blocks, hidden ` +
     `${hidden}) = ${(totalBytes / 1024 ** 3).toFixed(2)} GiB`,
 );
+const resident = settled?.resident();
+const state = !settled
+  ? "as found"
+  : resident
+    ? `settled: dropped and read back by cat, ${((100 * resident.resident) / resident.pages).toFixed(1)} % resident at the end, ${settled.reread()} files read back between runs`
+    : "settled (fincore missing: residency not checked)";
 console.log(
-  `cat (warm, median of ${repeat}): ${catSeconds.toFixed(2)} s   runs ${catRuns.map((s) => s.toFixed(2)).join(" ")}   CPU ${median(catCpu).toFixed(2)} s`,
+  `cat (warm, page cache ${state}; median of ${repeat}): ${catSeconds.toFixed(2)} s, fastest ${catFastest.toFixed(2)} s   ` +
+    `runs ${catRuns.map((s) => s.toFixed(2)).join(" ")}   CPU ${median(catCpu).toFixed(2)} s`,
 );
 for (const variant of variants) {
   const seconds = median(variant.runs);
   console.log(
     `mother recover --no-cache, ${variant.name}: ${seconds.toFixed(2)} s   ratio ${(seconds / catSeconds).toFixed(2)}× ` +
-      `(budget ≤ 2×)   runs ${variant.runs.map((s) => s.toFixed(2)).join(" ")}   ` +
+      `(to the fastest cat ${(seconds / catFastest).toFixed(2)}×; budget ≤ 2×)   runs ${variant.runs.map((s) => s.toFixed(2)).join(" ")}   ` +
       `CPU ${median(variant.cpu).toFixed(2)} s on ${navigator.hardwareConcurrency} cores   peak RSS ${(variant.peakKb / 1024).toFixed(0)} MB`,
   );
 }

@@ -54,10 +54,11 @@ function blocks(type: Decoded, rows: number, cols: number, model: number, zeroRo
   return bytes;
 }
 
-/** The shapes: Q8_0 with a 32-value tail past the last 128-value block; K-quants with runs cut short; q rotary. */
+/** The shapes: Q8_0 with a 32-value tail past the last 128-value block; K-quants with runs cut short; q (Q8_0) and k (Q4_K) rotary, rows across runs. */
 const LAYERS: { name: string; gguf: string; type: Decoded; shape: [number, number]; zeroRows: number }[] = [
   { name: "model.layers.0.self_attn.q_proj.weight", gguf: "blk.0.attn_q.weight", type: "Q8_0", shape: [240, 800], zeroRows: 0 },
   { name: "model.layers.0.self_attn.v_proj.weight", gguf: "blk.0.attn_v.weight", type: "Q8_0", shape: [300, 800], zeroRows: 90 },
+  { name: "model.layers.0.self_attn.k_proj.weight", gguf: "blk.0.attn_k.weight", type: "Q4_K", shape: [240, 1280], zeroRows: 0 },
   { name: "model.layers.0.mlp.gate_proj.weight", gguf: "blk.0.ffn_gate.weight", type: "Q4_K", shape: [200, 1280], zeroRows: 0 },
   { name: "model.layers.0.mlp.up_proj.weight", gguf: "blk.0.ffn_up.weight", type: "Q5_K", shape: [120, 1280], zeroRows: 60 },
   { name: "model.layers.0.mlp.down_proj.weight", gguf: "blk.0.ffn_down.weight", type: "Q6_K", shape: [120, 1280], zeroRows: 0 },

@@ -163,16 +163,46 @@ void mother_dequantize_q6_k(const uint8_t *blocks, float *target, int32_t count)
  */
 enum { CHUNK_F32 = 0, CHUNK_Q8_0 = 1, CHUNK_Q4_K = 2, CHUNK_Q5_K = 3, CHUNK_Q6_K = 4, CHUNK_INTEGER_SUMS = 0x100, CHUNK_NO_DECODE = 0x200 };
 
-/* Values [from, from + count) (whole blocks) of a model's chunk decoded into target[from…]. */
-static inline void decode_values(int32_t kind, const uint8_t *blocks, float *target, int32_t from, int32_t count) {
+/* `count` values (whole blocks) of `kind` blocks at `blocks` decoded into `target`. */
+static inline void decode_at(int32_t kind, const uint8_t *blocks, float *target, int32_t count) {
   switch (kind) {
-  case CHUNK_Q8_0: mother_dequantize_q8_0(blocks + (int64_t)from / 32 * 34, target + from, count); break;
-  case CHUNK_Q4_K: mother_dequantize_q4_k(blocks + (int64_t)from / 256 * 144, target + from, count); break;
-  case CHUNK_Q5_K: mother_dequantize_q5_k(blocks + (int64_t)from / 256 * 176, target + from, count); break;
-  case CHUNK_Q6_K: mother_dequantize_q6_k(blocks + (int64_t)from / 256 * 210, target + from, count); break;
+  case CHUNK_Q8_0: mother_dequantize_q8_0(blocks, target, count); break;
+  case CHUNK_Q4_K: mother_dequantize_q4_k(blocks, target, count); break;
+  case CHUNK_Q5_K: mother_dequantize_q5_k(blocks, target, count); break;
+  case CHUNK_Q6_K: mother_dequantize_q6_k(blocks, target, count); break;
   default: break;
   }
 }
+
+/* Values and bytes of one block of a decoded kind (0 for f32 chunks). */
+static inline int32_t kind_block_values(int32_t kind) { return kind == CHUNK_Q8_0 ? 32 : kind == CHUNK_F32 ? 0 : 256; }
+static inline int32_t kind_block_bytes(int32_t kind) {
+  return kind == CHUNK_Q8_0 ? 34 : kind == CHUNK_Q4_K ? 144 : kind == CHUNK_Q5_K ? 176 : kind == CHUNK_Q6_K ? 210 : 0;
+}
+
+/*
+ * Values [from, from + count) (whole blocks) of a model's chunk decoded into target[from…]: from
+ * its blocks in a row (`rows` null), or, for a chunk whose rows lie apart (rotary rows read in
+ * place, layer-stream.c), from rows[r] for its row r of `cols` values — a run split where a row ends
+ * (rows hold whole blocks). Each value decodes alone, so either way gives the same bits.
+ */
+static inline void decode_values(int32_t kind, const uint8_t *blocks, const uint8_t *const *rows, int32_t cols, float *target, int32_t from, int32_t count) {
+  const int64_t block_values = kind_block_values(kind), block_bytes = kind_block_bytes(kind);
+  if (block_values == 0) return;
+  if (!rows) {
+    decode_at(kind, blocks + from / block_values * block_bytes, target + from, count);
+    return;
+  }
+  for (int32_t at = from, end = from + count; at < end;) {
+    const int32_t row = at / cols, within = at - row * cols;
+    const int32_t piece = end - at < cols - within ? end - at : cols - within;
+    decode_at(kind, rows[row] + within / block_values * block_bytes, target + at, piece);
+    at += piece;
+  }
+}
+
+void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *const *rows, int32_t cols, int32_t models, int32_t count,
+                             const double *shifts, double *scales, const uint32_t *groups, int32_t group_count, uint8_t *states);
 
 /*
  * One chunk of a layer for every model at once, a RUN of values at a time: each model's run is
@@ -191,6 +221,17 @@ static inline void decode_values(int32_t kind, const uint8_t *blocks, float *tar
  */
 void mother_layer_chunk(const uint8_t *base, const uint32_t *plan, int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups,
                         int32_t group_count, uint8_t *states) {
+  mother_layer_chunk_rows(base, plan, 0, 0, models, count, shifts, scales, groups, group_count, states);
+}
+
+/*
+ * mother_layer_chunk, where model m's blocks may lie row by row apart instead of at its source:
+ * rows[m] (when rows and rows[m] are not null) lists the chunk's rows of `cols` values, in order,
+ * each pointing at its blocks (layer-stream.c reads rotary rows in place so, instead of copying
+ * them into order first). Such a model decodes (no CHUNK_INTEGER_SUMS, no CHUNK_NO_DECODE).
+ */
+void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *const *rows, int32_t cols, int32_t models, int32_t count,
+                             const double *shifts, double *scales, const uint32_t *groups, int32_t group_count, uint8_t *states) {
   const int32_t runs = count & ~(RUN - 1);
   const int32_t blocked = count & ~(POWER_BLOCK - 1);
   for (int32_t m = 0; m < models; m++) {
@@ -205,7 +246,7 @@ void mother_layer_chunk(const uint8_t *base, const uint32_t *plan, int32_t model
     for (int32_t m = 0; m < models; m++) {
       const uint32_t *model = plan + 4 * m;
       float *target = (float *)(base + model[2]);
-      if (!(model[0] & CHUNK_NO_DECODE)) decode_values((int32_t)(model[0] & 0xFF), base + model[1], target, from, end - from);
+      if (!(model[0] & CHUNK_NO_DECODE)) decode_values((int32_t)(model[0] & 0xFF), base + model[1], rows ? rows[m] : 0, cols, target, from, end - from);
       if (scales[m] == 0) continue;
       const __m256 c = _mm256_set1_ps((float)scales[m]);
       const __m256 kc = _mm256_set1_ps((float)shifts[m] * (float)scales[m]);

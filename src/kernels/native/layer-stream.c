@@ -9,8 +9,10 @@
  * A model is one of
  *   - a twin (another model's very bytes): its buffer already holds the chunk, nothing summed here;
  *   - a staged GGUF tensor: blocks pread from its file into its window (kernel memory) when the
- *     window does not hold them, rotary rows gathered into its `ordered` room, then decoded and
- *     summed by mother_layer_chunk.
+ *     window does not hold them, then decoded and summed by mother_layer_chunk_rows; rotary rows are
+ *     decoded where they lie in the window, in Hugging Face order (a table of row pointers), or, when
+ *     its statistics come from the blocks' integers (which read a chunk in one piece), gathered into
+ *     its `ordered` room first.
  * Reads go through pread on the descriptor the TypeScript stream opened; a file cut short (a read
  * that returns fewer bytes than the tensor's extent) stops the call with the model and position,
  * and the caller names the file (messages.ggufTruncated).
@@ -18,11 +20,12 @@
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-void mother_layer_chunk(const uint8_t *base, const uint32_t *plan, int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups,
-                        int32_t group_count, uint8_t *states);
+void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *const *rows, int32_t cols, int32_t models, int32_t count,
+                             const double *shifts, double *scales, const uint32_t *groups, int32_t group_count, uint8_t *states);
 double mother_add_power_sums(const float *values, int32_t count, double shift, double scale, double *out);
 
 /* Most models one call sweeps (block-kernels.ts STREAM_MODELS; more are swept chunk by chunk from TypeScript). */
@@ -59,6 +62,14 @@ static inline int64_t stored_row(int64_t row, int64_t rows, int64_t heads) {
   return head * head_rows + 2 * (within - half * half_rows) + half;
 }
 
+/* mother_layer_chunk's kind flags (gguf-blocks.c CHUNK_INTEGER_SUMS, CHUNK_NO_DECODE): such a model reads its chunk in one piece, or not at all. */
+enum { KIND_INTEGER_SUMS = 0x100, KIND_NO_DECODE = 0x200 };
+
+/* Whether a model (its descriptor) is a staged rotary tensor whose chunks are decoded, so its rows can be decoded where they lie. */
+static inline int decoded_in_place(const double *d) {
+  return d[MODEL_STAGED] != 0 && d[MODEL_HEADS] > 0 && !((int32_t)d[MODEL_KIND] & (KIND_INTEGER_SUMS | KIND_NO_DECODE));
+}
+
 /* Fills `length` bytes at `target` from `fd` at `offset`; the bytes read (short at the end of the file), or −1 − errno. */
 static int64_t read_fully(int fd, uint8_t *target, int64_t length, int64_t offset) {
   int64_t filled = 0;
@@ -73,22 +84,13 @@ static int64_t read_fully(int fd, uint8_t *target, int64_t length, int64_t offse
 }
 
 /*
- * Chunks [first, count) (`chunk` values each, the last one shorter) of `models` models described
- * by `described` (MODEL_FIELDS each), swept as the per-chunk path does. shifts[m] and scales[m]
- * are the models' (scales updated as the layer pass updates them); plan, chunk_scales, groups and
- * states are mother_layer_chunk's (plan and chunk_scales scratch). Returns 0; 1 when a file was cut
- * short (failure = [model, bytes of its tensor read]); 2 on a read error (failure = [model, errno]);
- * 3 when a chunk does not fit its window or the models are more than STREAM_MODELS (a caller's bug).
+ * mother_layer_stream's chunks: held[2m …] the extent of model m's window, row_tables[m] the room
+ * for a chunk's row pointers of a rotary model decoded in place (null: its rows are gathered into
+ * its `ordered` room, or it has none), `table_cols` their values a row.
  */
-int32_t mother_layer_stream(const uint8_t *base, const double *described, int32_t models, int32_t first, int32_t count, int32_t chunk, const double *shifts,
-                            double *scales, uint32_t *plan, double *chunk_scales, const uint32_t *groups, int32_t group_count, uint8_t *states,
-                            double *failure) {
-  int64_t held[2 * STREAM_MODELS];
-  if (models > STREAM_MODELS) return 3;
-  for (int32_t m = 0; m < models; m++) {
-    held[2 * m] = (int64_t)described[m * MODEL_FIELDS + MODEL_HELD_START];
-    held[2 * m + 1] = (int64_t)described[m * MODEL_FIELDS + MODEL_HELD_END];
-  }
+static int32_t sweep(const uint8_t *base, const double *described, int32_t models, int32_t first, int32_t count, int32_t chunk, const double *shifts,
+                     double *scales, uint32_t *plan, double *chunk_scales, const uint32_t *groups, int32_t group_count, uint8_t *states, double *failure,
+                     int64_t *held, const uint8_t **row_tables[], int32_t table_cols) {
   for (int32_t at = first; at < count; at += chunk) {
     const int32_t values = count - at < chunk ? count - at : chunk;
     for (int32_t m = 0; m < models; m++) {
@@ -124,7 +126,11 @@ int32_t mother_layer_stream(const uint8_t *base, const double *described, int32_
         held[2 * m] = from, held[2 * m + 1] = from + size;
       }
       uint32_t source = window + (uint32_t)(from - held[2 * m]);
-      if (heads > 0) {
+      if (heads > 0 && row_tables[m]) {
+        // Decoded where they lie: row r of the chunk (Hugging Face order) is stored row stored_row(r).
+        const uint8_t *held_bytes = base + window - held[2 * m];
+        for (int64_t row = first_row; row < end_row; row++) row_tables[m][row - first_row] = held_bytes + stored_row(row, rows, heads) * row_bytes;
+      } else if (heads > 0) {
         // Blocks never cross rows: moving raw rows equals moving decoded ones.
         const uint32_t ordered = (uint32_t)d[MODEL_ORDERED];
         const uint8_t *held_bytes = base + window - held[2 * m];
@@ -137,7 +143,7 @@ int32_t mother_layer_stream(const uint8_t *base, const double *described, int32_
       }
       entry[0] = (uint32_t)d[MODEL_KIND], entry[1] = source, entry[2] = target, entry[3] = (uint32_t)d[MODEL_SUMS];
     }
-    mother_layer_chunk(base, plan, models, values, shifts, chunk_scales, groups, group_count, states);
+    mother_layer_chunk_rows(base, plan, (const uint8_t *const *const *)row_tables, table_cols, models, values, shifts, chunk_scales, groups, group_count, states);
     // A chunk that overflowed its model's scale (or was given none) is summed again from its f32 values, with its own.
     for (int32_t m = 0; m < models; m++) {
       const double *d = described + m * MODEL_FIELDS;
@@ -147,4 +153,40 @@ int32_t mother_layer_stream(const uint8_t *base, const double *described, int32_
     }
   }
   return 0;
+}
+
+/*
+ * Chunks [first, count) (`chunk` values each, the last one shorter) of `models` models described
+ * by `described` (MODEL_FIELDS each), swept as the per-chunk path does. shifts[m] and scales[m]
+ * are the models' (scales updated as the layer pass updates them); plan, chunk_scales, groups and
+ * states are mother_layer_chunk's (plan and chunk_scales scratch). Returns 0; 1 when a file was cut
+ * short (failure = [model, bytes of its tensor read]); 2 on a read error (failure = [model, errno]);
+ * 3 when a chunk does not fit its window or the models are more than STREAM_MODELS (a caller's bug).
+ * A rotary model that decodes has its rows decoded where they lie in its window (no copy into
+ * order): the same blocks decoded into the same places, so the same bits.
+ */
+int32_t mother_layer_stream(const uint8_t *base, const double *described, int32_t models, int32_t first, int32_t count, int32_t chunk, const double *shifts,
+                            double *scales, uint32_t *plan, double *chunk_scales, const uint32_t *groups, int32_t group_count, uint8_t *states,
+                            double *failure) {
+  int64_t held[2 * STREAM_MODELS];
+  if (models > STREAM_MODELS) return 3;
+  const uint8_t **row_tables[STREAM_MODELS] = {0};
+  int32_t cols = 0, in_place = 0;
+  for (int32_t m = 0; m < models; m++) {
+    const double *d = described + m * MODEL_FIELDS;
+    held[2 * m] = (int64_t)d[MODEL_HELD_START];
+    held[2 * m + 1] = (int64_t)d[MODEL_HELD_END];
+    if (!decoded_in_place(d)) continue;
+    in_place++;
+    cols = (int32_t)d[MODEL_COLS]; // the same for every model of a layer
+  }
+  // Rows a chunk spans (chunks are whole rows); without room for the tables the rows are copied into order as before.
+  const int32_t chunk_rows = cols > 0 ? (chunk + cols - 1) / cols : 0;
+  const uint8_t **table = in_place > 0 ? malloc(sizeof(uint8_t *) * (size_t)in_place * (size_t)chunk_rows) : 0;
+  for (int32_t m = 0, next = 0; table && m < models; m++)
+    if (decoded_in_place(described + m * MODEL_FIELDS)) row_tables[m] = table + (int64_t)chunk_rows * next++;
+  const int32_t outcome = sweep(base, described, models, first, count, chunk, shifts, scales, plan, chunk_scales, groups, group_count, states, failure, held,
+                                row_tables, cols);
+  free(table);
+  return outcome;
 }
