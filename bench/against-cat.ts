@@ -41,7 +41,7 @@ export function variant(command: string[], env?: Record<string, string>): Varian
 }
 
 /**
- * `repeat` rounds of `cat <paths>` then every variant, filling the variants' runs; returns cat's
+ * `repeat` rounds of `cat <paths>` then every variant (in an order rotated each round), filling the variants' runs; returns cat's
  * wall and CPU seconds per round. `beforeEach` runs before every timed command (--cold: drop the
  * page cache; settlePageCache's `again`: keep it settled); without it the page cache is warmed by one
  * untimed cat first.
@@ -60,7 +60,9 @@ export async function timeAgainstCat(
     const run = await timeCommand(cat);
     baseline.runs.push(run.seconds);
     baseline.cpu.push(run.cpuSeconds);
-    for (const measured of variants) {
+    // Rotated each round: the command right after `cat` ran ~0.1 s slower than the same command after another
+    // recovery (an A/A run of one checkout against itself, docs/gguf.md), so no variant may always come first.
+    for (const measured of variants.map((_, i) => variants[(i + r) % variants.length]!)) {
       await beforeEach?.();
       const run = await timeCommand(measured.command, measured.env);
       measured.runs.push(run.seconds);
