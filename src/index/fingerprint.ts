@@ -27,9 +27,11 @@ import { cannotReadFile, nothingToCompare } from "../messages.ts";
 /**
  * Bumped whenever what a fingerprint holds or how it is computed changes: older entries are read
  * again. 2: layers in name order (a GGUF file lists them block by block), GGUF files and adapters.
- * 3: a 16-bit layer's digest covers its type (F16 or BF16) as well as its bytes.
+ * 3: a 16-bit layer's digest covers its type (F16 or BF16) as well as its bytes. 4: fused
+ * projections (InternLM2 `wqkv`, Baichuan `W_pack`, DeepSeek's latent `kv_a/kv_b`, `q_a/q_b`) are
+ * attention layers, so selected (classify-layer.ts; test/index/fingerprint-version.test.ts pins this).
  */
-export const FINGERPRINT_VERSION = 3;
+export const FINGERPRINT_VERSION = 4;
 
 /**
  * Seeded values kept per distance layer. The relative mean |Δw| of a layer is estimated to
