@@ -54,6 +54,13 @@ describe("GGUF header checks", () => {
   test("a string length past the end of the file", () =>
     expectRefused(validGguf({ keyLength: 1n << 33n }), /truncated GGUF header: metadata key 0 \(8589934592 bytes\) runs past the end of the file/));
 
+  test("a string length past 2^53 reads as 2^53 − 1 bytes (no real file is that long)", async () => {
+    await expectRefused(validGguf({ keyLength: (1n << 53n) - 1n }), /metadata key 0 \(9007199254740991 bytes\) runs past the end/);
+    await expectRefused(validGguf({ keyLength: 1n << 53n }), /metadata key 0 \(9007199254740991 bytes\) runs past the end/);
+    await expectRefused(validGguf({ keyLength: (1n << 64n) - 1n }), /metadata key 0 \(9007199254740991 bytes\) runs past the end/);
+    await expectRefused(validGguf({ keyLength: (1n << 53n) - 2n }), /metadata key 0 \(9007199254740990 bytes\) runs past the end/);
+  });
+
   test("a tensor offset that lies (past the end)", () =>
     expectRefused(
       validGguf({ tensors: [{ name: "a.weight", dims: [4, 2], typeId: 0, offset: 1 << 20 }] }),

@@ -133,6 +133,18 @@ describe("readGguf", () => {
     expect(Array.from(await readTensor(model.tensors[0]!))).toEqual(new Array(64).fill(127)); // d = 1 is exact in f16
   });
 
+  test("a header far past the first read (a tokenizer of 150,000 strings, ~2.5 MB) is read whole, every string in order", async () => {
+    const file = join(await temporaryFolder(), "vocab.gguf");
+    const tokens = Array.from({ length: 150_000 }, (_, i) => `▁tok${i}é`);
+    await writeGguf(file, { "general.architecture": "llama", "tokenizer.ggml.tokens": tokens, "x.after": 5 }, [
+      { name: "w", shape: [2, 32], type: "Q8_0", data: new Float32Array(64).fill(127) },
+    ]);
+    const model = await openGgufFile(file);
+    expect(model.metadata.get("tokenizer.ggml.tokens")).toEqual(tokens);
+    expect(model.metadata.get("x.after")).toBe(5);
+    expect(Array.from(await readTensor(model.tensors[0]!))).toEqual(new Array(64).fill(127));
+  });
+
   test("K-quant rows that are not whole super-blocks fall back as llama.cpp does (Q4_K → Q5_0)", async () => {
     const file = join(await temporaryFolder(), "narrow.gguf");
     await writeGgufFromHf(file, [{ name: "model.layers.0.mlp.up_proj.weight", shape: [4, 96], data: new Float32Array(384).fill(0.5) }], {
