@@ -56,7 +56,8 @@ function ggufHasEmbedding(file: string): boolean {
       return tensors.some((tensor) => isEmbeddingMatrix(hfNameOf(tensor.name), [...tensor.dims].reverse()));
     } catch (error) {
       if (!(error instanceof NeedMoreBytes) || length >= Math.min(size, MAX_GLANCED_HEADER)) return false;
-      length = Math.min(size, MAX_GLANCED_HEADER, Math.max(error.needed, 2 * length));
+      // Eight times as much, as read-gguf.ts grows its read: each retry parses the header from its start again.
+      length = Math.min(size, MAX_GLANCED_HEADER, Math.max(error.needed, 8 * length));
     }
   }
 }

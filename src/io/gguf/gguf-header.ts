@@ -69,7 +69,7 @@ export class NeedMoreBytes extends Error {
   }
 }
 
-/** One decoder for every string (a decoder per string was most of a Llama 3 header's parse: 400,000 tokenizer strings). */
+/** The decoder for a string that starts with a byte-order mark (TextDecoder drops it; Buffer's decoding keeps it). */
 const UTF8 = new TextDecoder();
 
 /**
@@ -79,13 +79,13 @@ const UTF8 = new TextDecoder();
  */
 class Cursor {
   offset = 0;
-  private readonly bytes: Uint8Array;
+  private readonly bytes: Buffer;
   constructor(
     private readonly view: DataView,
     readonly file: string,
     readonly fileSize: number,
   ) {
-    this.bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    this.bytes = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
   }
 
   /** Fails unless `length` more bytes exist in the file; asks for more bytes if the view is short. */
@@ -117,7 +117,13 @@ class Cursor {
     const end = this.offset + length;
     if (end > this.fileSize) throw messages.ggufPastEnd(this.file, `${what} (${length} bytes)`, end, this.fileSize);
     if (end > this.view.byteLength) throw new NeedMoreBytes(end);
-    const text = UTF8.decode(this.bytes.subarray(this.offset, end));
+    // Decoded where it lies: a TextDecoder and a view per string were most of a Llama 3 header's parse (400,000
+    // tokenizer strings). Buffer's UTF-8 decoding replaces bad bytes as TextDecoder does, but keeps a leading BOM.
+    const bytes = this.bytes;
+    const text =
+      bytes[this.offset] === 0xef && bytes[this.offset + 1] === 0xbb && bytes[this.offset + 2] === 0xbf && length >= 3
+        ? UTF8.decode(bytes.subarray(this.offset, end))
+        : bytes.toString("utf8", this.offset, end);
     this.offset = end;
     return text;
   }

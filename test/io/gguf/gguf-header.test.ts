@@ -3,9 +3,11 @@
  * allocation a lying header asks for.
  */
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { truncate } from "node:fs/promises";
 import { MotherError } from "../../../src/errors.ts";
 import { openGgufFile } from "../../../src/io/gguf/read-gguf.ts";
+import { parseGgufHeader } from "../../../src/io/gguf/gguf-header.ts";
 import { readTensor } from "../../../src/io/read-safetensors.ts";
 import { writeGguf } from "../../../src/io/gguf/write-gguf.ts";
 import { join } from "node:path";
@@ -120,4 +122,28 @@ describe("GGUF header checks", () => {
 
   test("a bad general.alignment", () =>
     expectRefused(craftGguf({ metadata: [["general.alignment", "x"]], tensors: [], data: new Uint8Array(0) }), /general\.alignment is not a power of two/));
+});
+
+describe("GGUF strings", () => {
+  /** A crafted header whose one metadata value's bytes are `raw` (written over a placeholder of the same length). */
+  function withValue(raw: Uint8Array): Uint8Array {
+    const bytes = craftGguf({ metadata: [["x.value", "~".repeat(raw.length)]], tensors: [], data: new Uint8Array(0) });
+    // The key's bytes, then its u32 value type and u64 length, then the value.
+    bytes.set(raw, Buffer.from(bytes).indexOf("x.value") + "x.value".length + 4 + 8);
+    return bytes;
+  }
+
+  test("decode as TextDecoder does: bad bytes replaced alike, a leading byte-order mark dropped", () => {
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, 0x41, 0xc3, 0xa9]);
+    expect(parseGgufHeader(withValue(bom), "x.gguf", withValue(bom).length).metadata.get("x.value")).toBe("Aé");
+    const awkward = fc.constantFrom(0x00, 0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xc3, 0xe0, 0xed, 0xef, 0xbb, 0xf0, 0xf4, 0xf5, 0xff);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(awkward, fc.integer({ min: 0, max: 255 })), { maxLength: 16 }), (values) => {
+        const raw = Uint8Array.from(values);
+        const bytes = withValue(raw);
+        expect(parseGgufHeader(bytes, "x.gguf", bytes.length).metadata.get("x.value")).toBe(new TextDecoder().decode(raw));
+      }),
+      { numRuns: 2000, seed: 12 },
+    );
+  });
 });
