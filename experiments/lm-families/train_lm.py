@@ -170,8 +170,9 @@ def sampled_label_hessian(model, opt, job, train_tokens, generator, c):
 
 def load_checkpoint(model, folder, arch, c, resize_vocab=False):
     """The model with a released checkpoint's weights (the parent, or a distillation teacher). `resize_vocab`: the model's
-    vocabulary extends the checkpoint's (added tokens): the old rows are kept, each new row is their mean, as
-    transformers' resize_token_embeddings(mean_resizing=True) starts them (embedding and an untied head alike)."""
+    vocabulary extends the checkpoint's (added tokens): the old rows are kept, each new row is their mean (embedding and an
+    untied head alike), as the Alpaca script's smart_tokenizer_and_embedding_resize and torchtune's resize_token_embeddings
+    start them; transformers' mean_resizing instead draws them around that mean with the old rows' covariance."""
     state = read_safetensors(os.path.join(folder, "model.safetensors"))
     if resize_vocab:
         own = model.state_dict()
