@@ -2,7 +2,7 @@
 /**
  * Placement and orientation on every family benchmark (issue #13 item 4): the Llama-like
  * family under eight recipes (our trainer and PyTorch's, Llama and GPT-2 names, 0.13 M and
- * 12.9 M parameters), the SD-like chain in three seeds, and held-out sets 2–6 (PyTorch-trained
+ * 12.9 M parameters), the SD-like chain in three seeds, and held-out sets 2–7 (PyTorch-trained
  * families of other trees, optimisers, shapes, names and sizes; sets 4–7 only when --only names them),
  * each recovered with the tool's defaults and
  * with one setting changed (a direction rule, the chain rule, the stage, the ℓ_FT distance).
