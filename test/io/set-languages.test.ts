@@ -41,6 +41,15 @@ describe("glancesLanguageModel reads the headers alone", () => {
     expect(glancesLanguageModel([blocks])).toBe(false);
   });
 
+  test("a GGUF whose tokenizer fills megabytes of header before its tensors (read in growing prefixes) is one too", async () => {
+    const lm = join(folder, "tokenized.gguf");
+    const tokens = Array.from({ length: 120_000 }, (_, i) => `▁t${i}`);
+    await writeGguf(lm, { "general.architecture": "llama", "tokenizer.ggml.tokens": tokens }, [
+      { name: "token_embd.weight", shape: [8, 32], type: "F32", data: new Float32Array(32 * 8) },
+    ]);
+    expect(glancesLanguageModel([lm])).toBe(true);
+  });
+
   test("unreadable, truncated or missing files count as no language model (the command reports them itself)", () => {
     const truncated = join(folder, "truncated.safetensors");
     writeFileSync(truncated, new Uint8Array([200, 0, 0, 0, 0, 0, 0, 0, 123]));

@@ -84,6 +84,8 @@ class Cursor {
     private readonly view: DataView,
     readonly file: string,
     readonly fileSize: number,
+    /** false: arrays are walked and checked but read as empty (their items unmade). */
+    private readonly keepArrays = true,
   ) {
     this.bytes = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
   }
@@ -112,6 +114,26 @@ class Cursor {
     return high >= 2 ** 21 ? Number.MAX_SAFE_INTEGER : high * 2 ** 32 + low;
   }
 
+  /**
+   * Walks `count` items of `itemType` as value() reads them (every string's length checked against
+   * the file, the same refusals) without making them; an empty array stands for them.
+   */
+  private skipItems(itemType: number, count: number, what: string): GgufValue[] {
+    if (itemType !== STRING) {
+      this.need(count * SCALAR_BYTES[itemType]!, what);
+      this.offset += count * SCALAR_BYTES[itemType]!;
+      return [];
+    }
+    for (let i = 0; i < count; i++) {
+      const length = this.u64(what, " length");
+      const end = this.offset + length;
+      if (end > this.fileSize) throw messages.ggufPastEnd(this.file, `${what} (${length} bytes)`, end, this.fileSize);
+      if (end > this.view.byteLength) throw new NeedMoreBytes(end);
+      this.offset = end;
+    }
+    return [];
+  }
+
   string(what: string): string {
     const length = this.u64(what, " length");
     const end = this.offset + length;
@@ -138,6 +160,7 @@ class Cursor {
       // Every item takes at least itemBytes: a count the rest of the file cannot hold is a lie.
       if (count * itemBytes > this.fileSize - this.offset)
         throw messages.ggufCountLies(this.file, `${what} item count`, count, Math.floor((this.fileSize - this.offset) / itemBytes));
+      if (!this.keepArrays) return this.skipItems(itemType, count, what);
       const items: GgufValue[] = [];
       for (let i = 0; i < count; i++) items.push(this.value(itemType, what));
       return items;
@@ -181,9 +204,11 @@ class Cursor {
  * version, a tensor or metadata count the file cannot hold, a string or array running past the
  * end, an unknown metadata type, more than MAX_DIMS dimensions, a bad alignment. Tensor types
  * and offsets are checked by the caller (read-gguf.ts), which knows which types it decodes.
+ * `keepArrays` false reads every array as empty, its items checked but not made: a reader that
+ * wants the tensors alone (set-languages.ts's glance) skips a tokenizer's 400,000 strings.
  */
-export function parseGgufHeader(bytes: Uint8Array, file: string, fileSize: number): GgufHeader {
-  const cursor = new Cursor(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), file, fileSize);
+export function parseGgufHeader(bytes: Uint8Array, file: string, fileSize: number, keepArrays = true): GgufHeader {
+  const cursor = new Cursor(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), file, fileSize, keepArrays);
   const magic = cursor.u32("magic");
   if (magic !== GGUF_MAGIC) throw messages.ggufBadMagic(file, magic);
   const version = cursor.u32("version");

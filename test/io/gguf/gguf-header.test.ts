@@ -146,4 +146,21 @@ describe("GGUF strings", () => {
       { numRuns: 2000, seed: 12 },
     );
   });
+
+  test("arrays walked, not made (keepArrays false): the same tensors and other values, arrays empty, a lying string length still refused", async () => {
+    const file = join(await temporaryFolder(), "arrays.gguf");
+    await writeGguf(file, { "general.architecture": "llama", "tokenizer.ggml.tokens": ["a", "bc", "déf"], "x.after": 9 }, [
+      { name: "w", shape: [2, 32], type: "Q8_0", data: new Float32Array(64) },
+    ]);
+    const bytes = new Uint8Array(await Bun.file(file).arrayBuffer());
+    const [kept, walked] = [parseGgufHeader(bytes, file, bytes.length), parseGgufHeader(bytes, file, bytes.length, false)];
+    expect(walked.tensors).toEqual(kept.tensors);
+    expect(walked.dataStart).toBe(kept.dataStart);
+    expect(Object.fromEntries(walked.metadata)).toEqual({ ...Object.fromEntries(kept.metadata), "tokenizer.ggml.tokens": [] });
+    expect(kept.metadata.get("tokenizer.ggml.tokens")).toEqual(["a", "bc", "déf"]);
+    // The third string's length (3 bytes "déf" is 4) made to run past the end of the file.
+    const third = Buffer.from(bytes).indexOf("déf") - 8;
+    bytes.set([0xff, 0xff, 0xff, 0x7f], third);
+    expect(() => parseGgufHeader(bytes, file, bytes.length, false)).toThrow(/tokenizer\.ggml\.tokens \(\d+ bytes\) runs past the end of the file/);
+  });
 });
