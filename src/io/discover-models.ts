@@ -98,7 +98,8 @@ export interface EmptyTensor {
 
 /** Opens one located model (its headers only); its empty tensors are added to `empty`, other notes go to `note`. */
 export async function openLocation(location: ModelLocation, note: (message: string) => void, empty: EmptyTensor[]): Promise<ModelSource> {
-  if (location.kind === "gguf") return { id: location.id, path: location.path, format: "gguf" as const, tensors: (await openGgufFile(location.path)).tensors };
+  if (location.kind === "gguf")
+    return { id: location.id, path: location.path, format: "gguf" as const, tensors: (await openGgufFile(location.path, { arrays: false })).tensors };
   if (location.kind === "adapter") return openAdapterFolder(location.id, location.path);
   const notes: ShardNotes = { note, empty: (file, tensors) => empty.push(...tensors.map((t) => ({ model: location.path, file, ...t }))) };
   const tensors = location.kind === "file" ? await openFile(location.path, notes) : await openModelFolder(location.path, notes, location.entries);

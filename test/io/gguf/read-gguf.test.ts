@@ -143,6 +143,10 @@ describe("readGguf", () => {
     expect(model.metadata.get("tokenizer.ggml.tokens")).toEqual(tokens);
     expect(model.metadata.get("x.after")).toBe(5);
     expect(Array.from(await readTensor(model.tensors[0]!))).toEqual(new Array(64).fill(127));
+    // Discovery's read (arrays walked, not made): the same tensors and scalars, the tokenizer empty.
+    const walked = await openGgufFile(file, { arrays: false });
+    expect(walked.tensors).toEqual(model.tensors);
+    expect(Object.fromEntries(walked.metadata)).toEqual({ ...Object.fromEntries(model.metadata), "tokenizer.ggml.tokens": [] });
   });
 
   test("K-quant rows that are not whole super-blocks fall back as llama.cpp does (Q4_K → Q5_0)", async () => {
