@@ -106,7 +106,9 @@ export async function recoverAtScale(
   const fingerprintHere = (models: readonly ModelLocation[]): Promise<LocatedFingerprints> => {
     const read = previous.then(() => new Promise((turn) => setImmediate(turn))).then(() => onThisThread.fingerprintLocated(models));
     // Chained on the failure too: once a batch fails (the recovery then rejects), the later ones reject with it unread.
-    previous = read;
+    // The batches after the first wait for the recovery's modules too: the first trees are guessed (and the tree thread
+    // starts) once those are loaded, and loading them while this thread fingerprints on held the first tree back.
+    previous = batches.length === 0 ? Promise.all([read, rest]) : read;
     return read;
   };
   const send = () => {
