@@ -235,7 +235,7 @@ export async function fingerprintModel(
     layers: plan.layers,
     stats,
     samples,
-    ...(known && files.length === 1 ? knownLayersOf(files[0]!, planned, stats, starts) : {}),
+    known: known && files.length === 1 ? knownLayersOf(files[0]!, planned, stats, starts) : undefined,
   };
 }
 
@@ -245,12 +245,12 @@ function knownLayersOf(
   planned: readonly { layer: FingerprintLayer; tensor: TensorInfo }[],
   stats: readonly LayerStats[],
   starts: readonly ({ zeroFraction: number; gridLevels: number } | undefined)[],
-): { known?: KnownLayers } {
+): KnownLayers | undefined {
   const layers = planned.flatMap((p, l) => (p.layer.distance ? [] : [l]));
-  if (layers.length === 0 || layers.some((l) => starts[l] === undefined)) return {};
+  if (layers.length === 0 || layers.some((l) => starts[l] === undefined)) return undefined;
   const values = new Float64Array(layers.length * KNOWN_FIELDS);
   layers.forEach((l, at) => packKnownLayer(values, at * KNOWN_FIELDS, planned[l]!.tensor, stats[l]!, starts[l]!.zeroFraction, starts[l]!.gridLevels));
-  return { known: { file, values } };
+  return { file, values };
 }
 
 /** The architecture key of every adapter entry: adapters are grouped by their base, never with each other. */

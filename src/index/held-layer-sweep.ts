@@ -47,12 +47,13 @@ export function sweepHeldLayers(kernels: WeightKernels, layers: readonly HeldLay
   if (kernels.backend !== "native") return undefined;
   const accumulators = layers.map(() => kernels.powerSumAccumulator());
   const shifts: number[] = [];
-  const starts: { zeroFraction: number; gridLevels: number }[] = [];
+  const starts: ({ zeroFraction: number; gridLevels: number } | undefined)[] = [];
   // Layers of one size and one start (none, or rows of one width) go through one call; the shift and sums do not depend on the start's scan.
-  const bySize = new Map<string, { count: number; cols: number | undefined; members: number[] }>();
+  const bySize = new Map<number, { count: number; cols: number | undefined; members: number[] }>();
   layers.forEach((layer, l) => {
     const [count, cols] = [layer.tensor.byteLength / 4, layer.cols];
-    const key = `${count}:${cols ?? -1}`;
+    // count ≤ CHUNK_VALUES (sweepsHeld) and cols ≤ count: one number per (count, cols), 0 for no start.
+    const key = count * 2 * (CHUNK_VALUES + 1) + (cols === undefined ? 0 : cols + 1);
     const same = bySize.get(key);
     if (same) same.members.push(l);
     else bySize.set(key, { count, cols, members: [l] });
@@ -81,7 +82,7 @@ export function sweepHeldLayers(kernels: WeightKernels, layers: readonly HeldLay
     return {
       stats: namingTheTensor(tensor, () => statsFromPowerSums(count, sums)),
       digest: digesting ? Bun.hash.wyhash(kernels.bytes(pointer, tensor.byteLength), 0n) : 0n,
-      ...(starts[l] ? { start: starts[l] } : {}),
+      start: starts[l],
     };
   });
 }

@@ -25,8 +25,18 @@ export const KNOWN_FIELDS = 12;
 
 /** Writes one layer's known result at `values[at …]`. */
 export function packKnownLayer(values: Float64Array, at: number, tensor: TensorInfo, stats: LayerStats, zeroFraction: number, gridLevels: number): void {
-  const { count, mean, variance, skewness, kurtosis, min, max, entropy } = stats;
-  values.set([tensor.offset, tensor.byteLength, zeroFraction, gridLevels, count, mean, variance, skewness, kurtosis, min, max, entropy], at);
+  values[at] = tensor.offset;
+  values[at + 1] = tensor.byteLength;
+  values[at + 2] = zeroFraction;
+  values[at + 3] = gridLevels;
+  values[at + 4] = stats.count;
+  values[at + 5] = stats.mean;
+  values[at + 6] = stats.variance;
+  values[at + 7] = stats.skewness;
+  values[at + 8] = stats.kurtosis;
+  values[at + 9] = stats.min;
+  values[at + 10] = stats.max;
+  values[at + 11] = stats.entropy;
 }
 
 /** The byte ranges [start, end) of `known`'s layers in its file: what a tree holding the file need not read. */
