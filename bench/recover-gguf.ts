@@ -19,8 +19,11 @@
  * rounds, for a before/after in one run: e.g. `git archive <commit> | tar -x -C /tmp/before` and
  * a link to this checkout's node_modules.
  *
+ * --embedding <rows> adds a token embedding of that many rows (`token_embd`): the set is then a
+ * language model, so the pair rule (--pair-direction auto) reads every pair, as on a real LLM family.
+ *
  * Usage: bun run bench/recover-gguf.ts [--type Q8_0|Q4_K|Q5_K|Q6_K] [--models 4] [--megabytes 64] [--hidden 1024] [--repeat 3] [--kernels both|native|wasm]
- *        [--baseline <checkout>] [--page-cache settle|as-is]
+ *        [--baseline <checkout>] [--page-cache settle|as-is] [--embedding 0]
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -42,6 +45,7 @@ const { values: args } = parseArgs({
     kernels: { type: "string", default: "both" },
     baseline: { type: "string" },
     "page-cache": { type: "string", default: "settle" },
+    embedding: { type: "string", default: "0" },
   },
 });
 const type = args.type as GgmlType;
@@ -54,8 +58,14 @@ const layout = GGML_LAYOUTS[type];
 const blockBytes = (16 * hidden * hidden * layout.blockBytes) / layout.blockValues;
 const blocks = Math.max(1, Math.round((Number(args.megabytes) * 1024 * 1024) / blockBytes));
 const randomK = type === "Q4_K" || type === "Q5_K" || type === "Q6_K";
+const embeddingRows = Number(args.embedding);
+if (!Number.isInteger(embeddingRows) || embeddingRows < 0) throw new Error(`--embedding ${args.embedding}: expected a whole number of rows`);
 // K-quant sets are random blocks whose scales differ by model (the "-scales" sets; see randomBlocks).
-const dir = join(".cache", "bench", `recover-gguf-${type}-${modelCount}x${blocks}b-h${hidden}${randomK ? "-scales" : ""}`);
+const dir = join(
+  ".cache",
+  "bench",
+  `recover-gguf-${type}-${modelCount}x${blocks}b-h${hidden}${randomK ? "-scales" : ""}${embeddingRows > 0 ? `-e${embeddingRows}` : ""}`,
+);
 
 /**
  * Random K-quant blocks for a model: valid blocks (small finite d and dmin) with random scales
@@ -96,7 +106,7 @@ async function buildSet(): Promise<void> {
   } catch {}
   console.error(`building ${modelCount} ${type} GGUF models × ${blocks} blocks (h=${hidden}) in ${dir} …`);
   for (let m = 0; m < modelCount; m++) {
-    const shapes: [string, number[]][] = [];
+    const shapes: [string, number[]][] = embeddingRows > 0 ? [["model.embed_tokens.weight", [embeddingRows, hidden]]] : [];
     for (let b = 0; b < blocks; b++) {
       const prefix = `model.layers.${b}`;
       shapes.push(

@@ -52,8 +52,18 @@ export interface PairLayerEvidence {
   readonly kurtosisUpdate: number;
 }
 
+/** Which costly estimators a read forms: the entropy ratio (~four transcendental functions an element) only for the rules that read it. */
+export interface PairEvidenceOptions {
+  /** Form the entropy ratio (default true); without it `entropy` is undefined, every other field the same. */
+  readonly entropy?: boolean;
+}
+
 /** The statistics of one layer held by both models (`a` and `b` the same length); undefined when either is constant. */
-export function pairLayerEvidence(a: Float32Array | Float64Array, b: Float32Array | Float64Array): PairLayerEvidence | undefined {
+export function pairLayerEvidence(
+  a: Float32Array | Float64Array,
+  b: Float32Array | Float64Array,
+  { entropy = true }: PairEvidenceOptions = {},
+): PairLayerEvidence | undefined {
   const n = a.length;
   if (n !== b.length || n < 2) return undefined;
   let sumA = 0;
@@ -122,7 +132,7 @@ export function pairLayerEvidence(a: Float32Array | Float64Array, b: Float32Arra
     tanh: terms(tanhSum, tanhSq, n),
     heteroForward: residualDependence(rho, m.x4, m.x3y, m.x2y2, m.xy3, m.y4),
     heteroBackward: residualDependence(rho, m.y4, m.xy3, m.x2y2, m.x3y, m.x4),
-    entropy: entropyRatio(a, b, { meanA, invA, meanB, invB, rho }),
+    entropy: entropy ? entropyRatio(a, b, { meanA, invA, meanB, invB, rho }) : undefined,
     kurtosisUpdate: d2 > 0 ? d4 / n / (d2 / n) ** 2 - 3 : 0,
   };
 }

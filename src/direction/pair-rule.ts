@@ -95,6 +95,11 @@ export function adaptiveForm(layers: readonly (PairLayerEvidence | undefined)[])
   return (updateTailExcess(layers) ?? 0) > 0 ? "entropy" : "tanh";
 }
 
+/** Whether `form` ever reads the entropy ratio (adaptive does for heavy-tailed updates): the pair read forms it only then. */
+export function readsEntropy(form: PairForm): boolean {
+  return form === "entropy" || form === "adaptive";
+}
+
 /**
  * Stouffer's z over the layers that give evidence (0 when none does): positive when a → b. "tanh-hetero" is Stouffer's
  * z of the two tests' pair z's: the non-Gaussian likelihood ratio (needs a non-Gaussian parent, misreads an update

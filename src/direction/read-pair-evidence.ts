@@ -11,7 +11,7 @@
  */
 import type { LayerJob } from "../recover/layer-pass.ts";
 import { readTensor } from "../io/read-safetensors.ts";
-import { pairLayerEvidence, type PairLayerEvidence } from "./pair-evidence.ts";
+import { pairLayerEvidence, type PairEvidenceOptions, type PairLayerEvidence } from "./pair-evidence.ts";
 import { readsLayer, type RuleLayers } from "./statistic-rule.ts";
 import { decayVotes, decayZ, notReproducingParents, reproduction } from "./decay-signature.ts";
 import type { TensorInfo } from "../types.ts";
@@ -75,7 +75,8 @@ export function pairIndex(i: number, j: number, k: number): number {
 
 /**
  * The evidence of every pair of `members` (columns of `jobs`' tensors) on the layers `layers`
- * selects. The layers are read one at a time; `read` is the reader (tests pass arrays).
+ * selects. The layers are read one at a time; `read` is the reader (tests pass arrays); `options`
+ * says which estimators to form (recovery forms the entropy ratio only for a rule that reads it).
  */
 export async function readPairEvidence(
   jobs: readonly Pick<LayerJob, "kind" | "roles" | "tensors" | "shape">[],
@@ -83,6 +84,7 @@ export async function readPairEvidence(
   members: readonly number[],
   read: (job: Pick<LayerJob, "tensors" | "shape">, member: number) => Promise<Float32Array | Float64Array> = (job, member) =>
     readTensor(job.tensors[member]!, undefined, { count: pairSampleCount(job.shape) }),
+  options: PairEvidenceOptions = {},
 ): Promise<PairLayers> {
   const k = members.length;
   const byPair: (PairLayerEvidence | undefined)[][] = Array.from({ length: (k * (k - 1)) / 2 }, () => []);
@@ -90,7 +92,7 @@ export async function readPairEvidence(
     if (!readsLayer({ layers }, job)) continue;
     const values = await Promise.all(members.map((member) => read(job, member)));
     for (let i = 0; i < k; i++) {
-      for (let j = i + 1; j < k; j++) byPair[pairIndex(i, j, k)]!.push(pairLayerEvidence(values[i]!, values[j]!));
+      for (let j = i + 1; j < k; j++) byPair[pairIndex(i, j, k)]!.push(pairLayerEvidence(values[i]!, values[j]!, options));
     }
   }
   return { size: k, layersOf: (i, j) => byPair[pairIndex(i, j, k)]! };

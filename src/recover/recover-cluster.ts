@@ -15,6 +15,7 @@ import type { ModelGraph, ModelSource, Stage, TreeDirection } from "../types.ts"
 import { bug } from "../errors.ts";
 import { directionLine, orientTree, type Oriented } from "../direction/orient-tree.ts";
 import { pairRuleFor } from "../direction/default-rule.ts";
+import { readsEntropy } from "../direction/pair-rule.ts";
 import { embeddingTensor, readDecayEvidence, readPairEvidence, type PairLayers } from "../direction/read-pair-evidence.ts";
 import type { Cluster } from "./cluster-models.ts";
 import { resolveFtDistance, type RecoverOptions } from "./options.ts";
@@ -132,6 +133,8 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
             group.plan,
             pairRule.layers,
             kept.map((member) => member.index),
+            undefined,
+            { entropy: readsEntropy(pairRule.form) },
           )),
           ...(options.pairDecay !== "off" ? await readDecayEvidence(kept.map((member) => embeddingTensor(member.model.tensors))) : undefined),
         }

@@ -8,6 +8,8 @@ import {
   readPairEvidence,
 } from "../../src/direction/read-pair-evidence.ts";
 import { pairLayerEvidence } from "../../src/direction/pair-evidence.ts";
+import { adaptiveForm, pairZ, readsEntropy, type PairForm } from "../../src/direction/pair-rule.ts";
+import { Rng } from "../../src/rng.ts";
 
 describe("pairIndex", () => {
   test("numbers the unordered pairs of k members 0 … k(k−1)/2 − 1 without gaps", () => {
@@ -88,4 +90,44 @@ describe("embeddingTensor", () => {
     expect((embeddingTensor(tensors) as unknown as { name: string }).name).toBe("model.embed_tokens.weight");
     expect(embeddingTensor([tensors[0]!])).toBeUndefined();
   });
+});
+
+describe("the entropy ratio only where a rule reads it", () => {
+  // Parent Gaussian; one child adds a heavy-tailed update (cubed Gaussian: adaptive reads entropy), one a light-tailed
+  // sign-like update (adaptive reads tanh). Every form's pair z is the same from a read that forms the entropy ratio
+  // only when readsEntropy says so — so recovery may skip it for the default tanh rule without moving a bit.
+  const rng = new Rng(7);
+  const n = 4096;
+  const parent = Float64Array.from({ length: n }, () => rng.normal());
+  const heavy = parent.map((v) => v + 0.3 * rng.normal() ** 3);
+  const light = parent.map((v) => v + 0.3 * Math.sign(rng.normal()));
+  const forms: PairForm[] = ["tanh", "adaptive", "tanh-hetero", "entropy", "cumulant", "heteroscedasticity"];
+
+  test("the two children lead adaptive to both of its forms", () => {
+    expect(adaptiveForm([pairLayerEvidence(parent, heavy)])).toBe("entropy");
+    expect(adaptiveForm([pairLayerEvidence(parent, light)])).toBe("tanh");
+  });
+
+  for (const form of forms) {
+    test(`${form}: the pair z with the entropy ratio formed iff readsEntropy equals the full read's`, async () => {
+      const layers = [parent, heavy, light];
+      const read = (options?: { entropy: boolean }) =>
+        readPairEvidence(
+          [{ kind: "mlp-in", shape: [64, 64], roles: { distance: true, score: true, sketch: false }, tensors: [0, 1, 2] as never }],
+          "score",
+          [0, 1, 2],
+          async (_, member) => layers[member]!,
+          options,
+        );
+      const full = await read();
+      const lean = await read({ entropy: readsEntropy(form) });
+      for (const [i, j] of [
+        [0, 1],
+        [0, 2],
+        [1, 2],
+      ] as const)
+        expect(pairZ(form, lean.layersOf(i, j))).toBe(pairZ(form, full.layersOf(i, j)));
+      if (!readsEntropy(form)) expect(lean.layersOf(0, 1)[0]!.entropy).toBeUndefined();
+    });
+  }
 });
