@@ -58,33 +58,60 @@ export interface PairEvidenceOptions {
   readonly entropy?: boolean;
 }
 
+/**
+ * One model's layer prepared once for all its pairs: its mean, scale and tanh(x) of the standardized
+ * x = (v − mean)·inv depend on that model alone, so a read of k models forms the tanh k times, not
+ * twice for each of k(k−1)/2 pairs (x itself is re-formed per pair: cheaper than holding it).
+ */
+export interface StandardizedLayer {
+  readonly values: Float32Array | Float64Array;
+  readonly mean: number;
+  /** 1 / the population standard deviation. */
+  readonly inv: number;
+  readonly tanh: Float64Array;
+}
+
+/** `values` standardized (see StandardizedLayer); undefined when constant or shorter than two. */
+export function standardizeLayer(values: Float32Array | Float64Array): StandardizedLayer | undefined {
+  const n = values.length;
+  if (n < 2) return undefined;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i]!;
+  const mean = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    const d = values[i]! - mean;
+    squares += d * d;
+  }
+  if (!(squares > 0)) return undefined;
+  const inv = 1 / Math.sqrt(squares / n);
+  const tanh = new Float64Array(n);
+  for (let i = 0; i < n; i++) tanh[i] = Math.tanh((values[i]! - mean) * inv);
+  return { values, mean, inv, tanh };
+}
+
 /** The statistics of one layer held by both models (`a` and `b` the same length); undefined when either is constant. */
 export function pairLayerEvidence(
   a: Float32Array | Float64Array,
   b: Float32Array | Float64Array,
+  options: PairEvidenceOptions = {},
+): PairLayerEvidence | undefined {
+  if (a.length !== b.length) return undefined;
+  const sa = standardizeLayer(a);
+  const sb = standardizeLayer(b);
+  return sa && sb ? standardizedPairEvidence(sa, sb, options) : undefined;
+}
+
+/** pairLayerEvidence of two layers already standardized (the same length). */
+export function standardizedPairEvidence(
+  sa: StandardizedLayer,
+  sb: StandardizedLayer,
   { entropy = true }: PairEvidenceOptions = {},
 ): PairLayerEvidence | undefined {
+  const { values: a, mean: meanA, inv: invA, tanh: tanhA } = sa;
+  const { values: b, mean: meanB, inv: invB, tanh: tanhB } = sb;
   const n = a.length;
-  if (n !== b.length || n < 2) return undefined;
-  let sumA = 0;
-  let sumB = 0;
-  for (let i = 0; i < n; i++) {
-    sumA += a[i]!;
-    sumB += b[i]!;
-  }
-  const meanA = sumA / n;
-  const meanB = sumB / n;
-  let ssA = 0;
-  let ssB = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i]! - meanA;
-    const db = b[i]! - meanB;
-    ssA += da * da;
-    ssB += db * db;
-  }
-  if (!(ssA > 0 && ssB > 0)) return undefined;
-  const invA = 1 / Math.sqrt(ssA / n);
-  const invB = 1 / Math.sqrt(ssB / n);
+  if (n !== b.length) return undefined;
   // Second pass on standardized values: joint moments up to order four and the tanh terms.
   let xy = 0;
   let x4 = 0;
@@ -117,7 +144,7 @@ export function pairLayerEvidence(
     const cum = x * y * (x2 - y2);
     cumSum += cum;
     cumSq += cum * cum;
-    const th = x * Math.tanh(y) - Math.tanh(x) * y;
+    const th = x * tanhB[i]! - tanhA[i]! * y;
     tanhSum += th;
     tanhSq += th * th;
   }

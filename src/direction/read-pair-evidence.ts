@@ -11,7 +11,7 @@
  */
 import type { LayerJob } from "../recover/layer-pass.ts";
 import { readTensor } from "../io/read-safetensors.ts";
-import { pairLayerEvidence, type PairEvidenceOptions, type PairLayerEvidence } from "./pair-evidence.ts";
+import { standardizedPairEvidence, standardizeLayer, type PairEvidenceOptions, type PairLayerEvidence } from "./pair-evidence.ts";
 import { readsLayer, type RuleLayers } from "./statistic-rule.ts";
 import { decayVotes, decayZ, notReproducingParents, reproduction } from "./decay-signature.ts";
 import type { TensorInfo } from "../types.ts";
@@ -90,9 +90,13 @@ export async function readPairEvidence(
   const byPair: (PairLayerEvidence | undefined)[][] = Array.from({ length: (k * (k - 1)) / 2 }, () => []);
   for (const job of jobs) {
     if (!readsLayer({ layers }, job)) continue;
-    const values = await Promise.all(members.map((member) => read(job, member)));
+    // Each member standardized once for its k − 1 pairs (bit for bit what pairLayerEvidence forms per pair).
+    const standardized = (await Promise.all(members.map((member) => read(job, member)))).map(standardizeLayer);
     for (let i = 0; i < k; i++) {
-      for (let j = i + 1; j < k; j++) byPair[pairIndex(i, j, k)]!.push(pairLayerEvidence(values[i]!, values[j]!, options));
+      for (let j = i + 1; j < k; j++) {
+        const [a, b] = [standardized[i], standardized[j]];
+        byPair[pairIndex(i, j, k)]!.push(a && b ? standardizedPairEvidence(a, b, options) : undefined);
+      }
     }
   }
   return { size: k, layersOf: (i, j) => byPair[pairIndex(i, j, k)]! };

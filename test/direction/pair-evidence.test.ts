@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { pairLayerEvidence, residualDependence } from "../../src/direction/pair-evidence.ts";
+import { pairLayerEvidence, residualDependence, standardizedPairEvidence, standardizeLayer } from "../../src/direction/pair-evidence.ts";
 import { makeGaussian, makeUniform } from "../../src/recover/seeded-random.ts";
 import { pearsonCorrelation } from "../../src/stats/correlation.ts";
 
@@ -102,5 +102,44 @@ describe("residualDependence", () => {
   test("is 0 for a Gaussian pair's moments (E[x⁴] = 3, E[x³y] = 3ρ, E[x²y²] = 1 + 2ρ²)", () => {
     const rho = 0.6;
     expect(residualDependence(rho, 3, 3 * rho, 1 + 2 * rho * rho, 3 * rho, 3)).toBeCloseTo(0, 12);
+  });
+});
+
+describe("standardizeLayer and standardizedPairEvidence", () => {
+  test("a member prepared once gives every pair the tanh terms of the per-pair formula, bit for bit", () => {
+    // The per-pair loop as it was before the preparation (x, y and both tanh formed per pair), in the same order.
+    const perPair = (a: Float64Array, b: Float64Array) => {
+      const n = a.length;
+      const mean = (v: Float64Array) => v.reduce((s, t) => s + t, 0) / n;
+      const inv = (v: Float64Array, m: number) => 1 / Math.sqrt(v.reduce((s, t) => s + (t - m) * (t - m), 0) / n);
+      const [meanA, meanB] = [mean(a), mean(b)];
+      const [invA, invB] = [inv(a, meanA), inv(b, meanB)];
+      let sum = 0;
+      let squares = 0;
+      for (let i = 0; i < n; i++) {
+        const x = (a[i]! - meanA) * invA;
+        const y = (b[i]! - meanB) * invB;
+        const th = x * Math.tanh(y) - Math.tanh(x) * y;
+        sum += th;
+        squares += th * th;
+      }
+      return { mean: sum / n, variance: Math.max(0, squares / n - (sum / n) ** 2) };
+    };
+    const models = [1, 2, 3].map((seed) => laplace(2048, seed).map((v, i) => v + 0.01 * i));
+    const prepared = models.map((values) => standardizeLayer(values)!);
+    for (const [i, j] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ] as const) {
+      expect(standardizedPairEvidence(prepared[i]!, prepared[j]!)!.tanh).toEqual(perPair(models[i]!, models[j]!));
+      expect(standardizedPairEvidence(prepared[i]!, prepared[j]!)).toEqual(pairLayerEvidence(models[i]!, models[j]!)!);
+    }
+  });
+
+  test("a constant or one-value layer is not prepared, and a pair of different lengths gives no evidence", () => {
+    expect(standardizeLayer(Float64Array.of(2, 2, 2))).toBeUndefined();
+    expect(standardizeLayer(Float64Array.of(1))).toBeUndefined();
+    expect(standardizedPairEvidence(standardizeLayer(Float64Array.of(1, 2, 3))!, standardizeLayer(Float64Array.of(1, 2))!)).toBeUndefined();
   });
 });
