@@ -6,6 +6,10 @@
  *
  *   per round: cat (warm) ─► baseline's `mother recover <set>` ─► this checkout's ─► graphs compared byte for byte
  *
+ * The two checkouts swap places every round: the command run right after `cat` was measured ~0.1 s
+ * slower than the next one (an A/A run of one checkout against itself, docs/gguf.md), so a fixed
+ * order would credit the second checkout with a gain it did not make.
+ *
  * Each `mother` is its own process under /usr/bin/time (wall, user and system CPU, peak RSS), as
  * a user runs it; the load average is printed with every round. The sets are bench/scale-set.ts's
  * (built by bench/recover-scale.ts under --data).
@@ -59,7 +63,8 @@ for (const n of args.sizes!.split(",").map(Number)) {
     const load = loadavg()[0]!.toFixed(1);
     cats.push((await timed(cat)).wall);
     const graphs: string[] = [];
-    for (const checkout of checkouts) {
+    // Odd rounds in the listed order, even rounds reversed (see the header: who follows cat pays).
+    for (const checkout of round % 2 === 1 ? checkouts : [...checkouts].reverse()) {
       const out = join(outputs, `${n}-${checkout.name}.json`);
       runs.get(checkout.name)!.push(await timed(["bun", join(checkout.root, "src", "cli", "main.ts"), "recover", set, "--no-cache", "-q", "--out", out]));
       graphs.push(await Bun.file(out).text());
