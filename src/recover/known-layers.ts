@@ -12,6 +12,7 @@
  * sketch, a histogram, another type) is not taken, and is read as before.
  */
 import type { LayerStats, TensorInfo } from "../types.ts";
+import { STAT_COLUMNS } from "../stats/stats-table.ts";
 import { chunkValues, type LayerJob, type LayerResult, valueCount } from "./layer-pass.ts";
 
 /** One model's known layers, as a fingerprint keeps them: its file, and KNOWN_FIELDS values per layer (packKnownLayer). */
@@ -20,8 +21,10 @@ export interface KnownLayers {
   readonly values: Float64Array;
 }
 
-/** Values per known layer: offset, byte length, zero share, grid levels, then LayerStats' eight fields in their order. */
-export const KNOWN_FIELDS = 12;
+/** Where a known layer's statistics start: after its offset, byte length, zero share and grid levels. */
+const STATS_AT = 4;
+/** Values per known layer: offset, byte length, zero share, grid levels, then LayerStats' fields in STAT_COLUMNS' order. */
+export const KNOWN_FIELDS = STATS_AT + STAT_COLUMNS.length;
 
 /** Writes one layer's known result at `values[at …]`. */
 export function packKnownLayer(values: Float64Array, at: number, tensor: TensorInfo, stats: LayerStats, zeroFraction: number, gridLevels: number): void {
@@ -29,14 +32,14 @@ export function packKnownLayer(values: Float64Array, at: number, tensor: TensorI
   values[at + 1] = tensor.byteLength;
   values[at + 2] = zeroFraction;
   values[at + 3] = gridLevels;
-  values[at + 4] = stats.count;
-  values[at + 5] = stats.mean;
-  values[at + 6] = stats.variance;
-  values[at + 7] = stats.skewness;
-  values[at + 8] = stats.kurtosis;
-  values[at + 9] = stats.min;
-  values[at + 10] = stats.max;
-  values[at + 11] = stats.entropy;
+  for (let c = 0; c < STAT_COLUMNS.length; c++) values[at + STATS_AT + c] = stats[STAT_COLUMNS[c]!];
+}
+
+/** The statistics packKnownLayer wrote at `values[at …]`. */
+function statsAt(values: Float64Array, at: number): LayerStats {
+  const stats = {} as Record<(typeof STAT_COLUMNS)[number], number>;
+  for (let c = 0; c < STAT_COLUMNS.length; c++) stats[STAT_COLUMNS[c]!] = values[at + STATS_AT + c]!;
+  return stats;
 }
 
 /** The byte ranges [start, end) of `known`'s layers in its file: what a tree holding the file need not read. */
@@ -69,21 +72,12 @@ export class KnownResults {
     for (const tensor of job.tensors) {
       if (tensor.dtype !== "F32" || tensor.encoding || tensor.lowRank) return undefined;
       const entry = this.byBytes.get(keyOf(tensor.file, tensor.offset, tensor.byteLength));
-      if (!entry || entry.values[entry.at + 4] !== tensor.byteLength / 4) return undefined;
+      if (!entry || entry.values[entry.at + STATS_AT + STAT_COLUMNS.indexOf("count")] !== tensor.byteLength / 4) return undefined;
       found.push(entry);
     }
     return {
       name: job.name,
-      stats: found.map(({ values, at }) => ({
-        count: values[at + 4]!,
-        mean: values[at + 5]!,
-        variance: values[at + 6]!,
-        skewness: values[at + 7]!,
-        kurtosis: values[at + 8]!,
-        min: values[at + 9]!,
-        max: values[at + 10]!,
-        entropy: values[at + 11]!,
-      })),
+      stats: found.map(({ values, at }) => statsAt(values, at)),
       maxAbsDiff: new Float64Array(0),
       meanAbsDiff: new Float64Array(0),
       sketches: [],
