@@ -2,44 +2,20 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { discoverModels } from "../../src/io/discover-models.ts";
 import { readTensor } from "../../src/io/read-safetensors.ts";
-import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { layerStats, rootMeanSquareOf } from "../../src/stats/layer-stats.ts";
-import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { FINGERPRINT_VERSION, fingerprintLayers, fingerprintModel, SAMPLES_PER_LAYER, samplePositions } from "../../src/index/fingerprint.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
+import { SMALL_VIT_ATTENTION, writeSmallVitModel } from "../fixtures/small-vit-model.ts";
 import { copyFileSync, statSync } from "node:fs";
 import { holdFiles } from "../../src/io/held-files.ts";
 import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 
 const dir = temporaryFolder("mother-fingerprint-");
 
-const NAMES = ["query", "key", "value"].map((p) => `vit.encoder.layer.0.attention.attention.${p}.weight`);
-
-/** One model of three 40 × 40 attention matrices (+ an MLP matrix, 160 × 40), values from `seed`, stored as `dtype`. */
-async function writeModel(name: string, seed: number, dtype: "F32" | "BF16" | "F64" = "F32", nudge = 0): Promise<string> {
-  const folder = join(dir, name);
-  const tensors = NAMES.map((tensor, l) => ({
-    name: tensor,
-    dtype,
-    shape: [40, 40],
-    data: Float64Array.from(makeGaussian(1600, seed * 10 + l), (x) => 0.02 * x),
-  }));
-  tensors.push({
-    name: "vit.encoder.layer.0.intermediate.dense.weight",
-    dtype,
-    shape: [160, 40],
-    data: Float64Array.from(makeGaussian(6400, seed), (x) => 0.02 * x),
-  });
-  tensors[0]!.data[7]! += nudge;
-  await Bun.write(join(folder, "config.json"), "{}");
-  await writeSafetensors(join(folder, "model.safetensors"), tensors);
-  return folder;
-}
-
 describe("fingerprintModel", () => {
   test("a file held in kernel memory is fingerprinted from there: its bytes as held, not as on disk meanwhile", async () => {
     // Two models of one layout; the first's file is held, then overwritten on disk with the second's bytes (same size).
-    const [a, b] = await discoverModels([await writeModel("held-a", 11), await writeModel("held-b", 12)]);
+    const [a, b] = await discoverModels([await writeSmallVitModel(join(dir, "held-a"), 11), await writeSmallVitModel(join(dir, "held-b"), 12)]);
     const [fromA, fromB] = [await fingerprintModel(a!), await fingerprintModel(b!)];
     const file = join(a!.path, "model.safetensors");
     const release = holdFiles([[file, statSync(file).size]], (await threadKernels()).holdMemory());
@@ -55,7 +31,7 @@ describe("fingerprintModel", () => {
 
   for (const dtype of ["F32", "BF16", "F64"] as const) {
     test(`${dtype}: statistics match the reference moments and samples are the stored values at the seeded positions`, async () => {
-      const [model] = await discoverModels([await writeModel(`m-${dtype}`, 1, dtype)]);
+      const [model] = await discoverModels([await writeSmallVitModel(join(dir, `m-${dtype}`), 1, { dtype })]);
       const fingerprint = await fingerprintModel(model!);
       expect(fingerprint.version).toBe(FINGERPRINT_VERSION);
       const planned = fingerprintLayers(model!);
@@ -78,15 +54,19 @@ describe("fingerprintModel", () => {
   }
 
   test("positions depend on the layer only, are sorted and lie inside it", () => {
-    const a = samplePositions({ name: NAMES[0]!, shape: [40, 40] });
-    expect(samplePositions({ name: NAMES[0]!, shape: [40, 40] })).toEqual(a);
-    expect(samplePositions({ name: NAMES[1]!, shape: [40, 40] })).not.toEqual(a);
+    const a = samplePositions({ name: SMALL_VIT_ATTENTION[0]!, shape: [40, 40] });
+    expect(samplePositions({ name: SMALL_VIT_ATTENTION[0]!, shape: [40, 40] })).toEqual(a);
+    expect(samplePositions({ name: SMALL_VIT_ATTENTION[1]!, shape: [40, 40] })).not.toEqual(a);
     expect([...a].every((p, i) => p >= 0 && p < 1600 && (i === 0 || p >= a[i - 1]!))).toBe(true);
   });
 
   test("the checksum follows the bytes: the same weights give the same one, one changed weight another", async () => {
     // discoverModels sorts by id: nudged, same-a, same-b.
-    const [c, a, b] = await discoverModels([await writeModel("same-a", 2), await writeModel("same-b", 2), await writeModel("nudged", 2, "F32", 1e-3)]);
+    const [c, a, b] = await discoverModels([
+      await writeSmallVitModel(join(dir, "same-a"), 2),
+      await writeSmallVitModel(join(dir, "same-b"), 2),
+      await writeSmallVitModel(join(dir, "nudged"), 2, { nudge: 1e-3 }),
+    ]);
     const [fa, fb, fc] = await Promise.all([a!, b!, c!].map((m) => fingerprintModel(m)));
     expect(fa!.checksum).toBe(fb!.checksum);
     expect(fc!.checksum).not.toBe(fa!.checksum);
@@ -94,7 +74,7 @@ describe("fingerprintModel", () => {
   });
 
   test("the checksum follows the values: the same bytes read as F16 instead of BF16 (a header-only fix, same size) give another", async () => {
-    const folder = await writeModel("relabel-bf16", 5, "BF16");
+    const folder = await writeSmallVitModel(join(dir, "relabel-bf16"), 5, { dtype: "BF16" });
     const relabelled = join(dir, "relabel-f16");
     const bytes = new Uint8Array(await Bun.file(join(folder, "model.safetensors")).arrayBuffer());
     const length = Number(new DataView(bytes.buffer).getBigUint64(0, true));
@@ -112,7 +92,7 @@ describe("fingerprintModel", () => {
   });
 
   test("the sample estimate of mean |Δw| / RMS is close to the whole layer's", async () => {
-    const [a, b] = await discoverModels([await writeModel("est-a", 3), await writeModel("est-b", 4)]);
+    const [a, b] = await discoverModels([await writeSmallVitModel(join(dir, "est-a"), 3), await writeSmallVitModel(join(dir, "est-b"), 4)]);
     const [fa, fb] = [await fingerprintModel(a!), await fingerprintModel(b!)];
     const tensorsA = fingerprintLayers(a!).filter((p) => p.layer.distance);
     const tensorsB = fingerprintLayers(b!).filter((p) => p.layer.distance);

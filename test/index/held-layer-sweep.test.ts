@@ -2,41 +2,24 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { statSync } from "node:fs";
 import { discoverModels } from "../../src/io/discover-models.ts";
-import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { heldBytes, holdFiles } from "../../src/io/held-files.ts";
-import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { threadKernels, type WeightKernels } from "../../src/kernels/weight-kernels.ts";
 import { CHUNK_VALUES } from "../../src/recover/layer-pass.ts";
 import { fingerprintLayers, fingerprintModel, samplePositions, SAMPLES_PER_LAYER } from "../../src/index/fingerprint.ts";
 import { sweepHeldLayers, sweepsHeld } from "../../src/index/held-layer-sweep.ts";
 import type { TensorInfo } from "../../src/types.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
+import { writeSmallVitModel } from "../fixtures/small-vit-model.ts";
 
 const dir = temporaryFolder("mother-held-sweep-");
 
-/** A model of layers of two sizes (three 40 × 40 attention matrices, a 160 × 40 MLP matrix), values from `seed`. */
-async function writeModel(name: string, seed: number): Promise<string> {
-  const folder = join(dir, name);
-  const attention = ["query", "key", "value"].map((p, l) => ({
-    name: `vit.encoder.layer.0.attention.attention.${p}.weight`,
-    dtype: "F32" as const,
-    shape: [40, 40],
-    data: Float64Array.from(makeGaussian(1600, seed * 10 + l), (x) => 0.02 * x + 0.001 * l),
-  }));
-  const mlp = {
-    name: "vit.encoder.layer.0.intermediate.dense.weight",
-    dtype: "F32" as const,
-    shape: [160, 40],
-    data: Float64Array.from(makeGaussian(6400, seed), (x) => 0.05 * x),
-  };
-  await writeSafetensors(join(folder, "model.safetensors"), [...attention, mlp]);
-  return folder;
-}
+/** The small ViT model's layers of two sizes, its attention matrices shifted apart (each layer's shift sample differs). */
+const SHIFTED = { mlpScale: 0.05, layerShift: 0.001 } as const;
 
 describe("sweepHeldLayers", () => {
   test("a held model's fingerprint (its layers swept by size) is the one read layer by layer from disk, to the bit, checksum included", async () => {
     for (const seed of [1, 2, 3]) {
-      const [model] = await discoverModels([await writeModel(`m${seed}`, seed)]);
+      const [model] = await discoverModels([await writeSmallVitModel(join(dir, `m${seed}`), seed, SHIFTED)]);
       const fromDisk = await fingerprintModel(model!);
       const file = join(model!.path, "model.safetensors");
       const release = holdFiles([[file, statSync(file).size]], (await threadKernels()).holdMemory());
@@ -52,7 +35,7 @@ describe("sweepHeldLayers", () => {
   });
 
   test("each layer's statistics, samples at its seeded positions and digest, in the order given", async () => {
-    const [model] = await discoverModels([await writeModel("direct", 4)]);
+    const [model] = await discoverModels([await writeSmallVitModel(join(dir, "direct"), 4, SHIFTED)]);
     const fingerprint = await fingerprintModel(model!); // read layer by layer from disk: the file is not held yet
     const kernels = await threadKernels();
     const file = join(model!.path, "model.safetensors");
