@@ -7,6 +7,7 @@ import { SMALL_LLAMA, type LlamaConfig } from "../../models/llama-config.ts";
 import type { OptimizerSettings } from "../../onnx/index.ts";
 import type { DataSpec } from "../../train/data-source.ts";
 import type { RecoveryVariant } from "./recover-family.ts";
+import { paperFamilyRecoveries } from "./paper-recoveries.ts";
 import type { LoraConfig } from "../../models/lora.ts";
 import type { TorchTraining } from "./torch-lm-family.ts";
 import type { Stage } from "../../types.ts";
@@ -74,19 +75,8 @@ export const LLAMA_MEMBERS: readonly LmMemberRecipe[] = [
   { id: "codellama-instruct", paperName: "Code Llama - Instruct", parent: "codellama", corpus: "instruct", steps: 400, lr: 2e-4, warmupSteps: 30 },
 ];
 
-/** The recoveries every run reports: the paper's setting first, then what a user gets by default. */
-export const LLAMA_RECOVERIES: readonly RecoveryVariant[] = [
-  { name: "paper: ℓ_FT, specialization, 1 tree", overrides: { stage: "specialization", distance: "ft", ftDistance: "max", trees: 1 } },
-  { name: "stage auto (no labels)", overrides: { stage: "auto", distance: "ft", trees: 1 } },
-  { name: "tool defaults (stage, trees, distance auto)", overrides: {} },
-  // A chain or a pair oriented by the distance from a synthetic init instead of assuming fine-tuning (docs/direction.md).
-  { name: "tool defaults, --chain init-distance", overrides: { chain: "init-distance" } },
-  // SPEC §2's first choice of score layers, before the VTHR ablation added the MLP matrices.
-  {
-    name: "paper, score on attention only",
-    overrides: { stage: "specialization", distance: "ft", ftDistance: "max", trees: 1, scoreKinds: ["query", "key", "value", "attention-output"] },
-  },
-];
+/** The recoveries every run reports: the paper's setting (specialization) first, then what a user gets by default. */
+export const LLAMA_RECOVERIES: readonly RecoveryVariant[] = paperFamilyRecoveries("specialization");
 
 export const LLAMA_FAMILY_DEFAULTS: LlamaFamilySettings = {
   seed: 2023,

@@ -15,6 +15,7 @@ import { TASKS } from "../../../datasets/index.ts";
 import type { OptimizerSettings } from "../../onnx/index.ts";
 import { VTHR_DEFAULTS, VTHR_QUICK, type VthrSettings } from "../vthr/vthr-settings.ts";
 import type { RecoveryVariant } from "./recover-family.ts";
+import { paperFamilyRecoveries } from "./paper-recoveries.ts";
 
 /** One continuation: resumes `parent` on `tasks` (a stand-in for one LAION subset). */
 export interface SdContinuationRecipe {
@@ -118,19 +119,8 @@ const CONTINUATIONS: readonly SdContinuationRecipe[] = [
   },
 ];
 
-/** The recoveries every run reports: the paper's stage labels, none (auto), and the tool's default. */
-export const SD_RECOVERIES: readonly RecoveryVariant[] = [
-  { name: "paper: ℓ_FT, generalization, 1 tree", overrides: { stage: "generalization", distance: "ft", ftDistance: "max", trees: 1 } },
-  { name: "stage auto (no labels)", overrides: { stage: "auto", distance: "ft", trees: 1 } },
-  { name: "tool defaults (stage, trees and distance auto)", overrides: {} },
-  // A chain or a pair oriented by the distance from a synthetic init instead of assuming fine-tuning (docs/direction.md).
-  { name: "tool defaults, --chain init-distance", overrides: { chain: "init-distance" } },
-  // SPEC §2's first choice of score layers, before the VTHR ablation added the MLP matrices.
-  {
-    name: "paper, score on attention only",
-    overrides: { stage: "generalization", distance: "ft", ftDistance: "max", trees: 1, scoreKinds: ["query", "key", "value", "attention-output"] },
-  },
-];
+/** The recoveries every run reports: the paper's setting (generalization) first, then what a user gets by default. */
+export const SD_RECOVERIES: readonly RecoveryVariant[] = paperFamilyRecoveries("generalization");
 
 export const SD_FAMILY_DEFAULTS: SdFamilySettings = {
   seed: 2022,
