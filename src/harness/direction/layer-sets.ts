@@ -4,7 +4,7 @@
  * "which layer carries the direction?", the unions answer "what should the default be?".
  */
 import type { LayerKind, ScoreName } from "../../types.ts";
-import { unknownName } from "../../messages.ts";
+import { byName } from "../by-name.ts";
 
 /** The five statistics of Fig. 14, kurtosis (the paper's Eq. 3) first. */
 export const SCORE_VARIANTS: readonly ScoreName[] = ["kurtosis", "mean", "variance", "skewness", "entropy"];
@@ -66,14 +66,7 @@ export function candidateLabel(candidate: ScoreCandidate): string {
 
 /** The layer set of `name`; throws naming the known ones. */
 export function layerSetByName(name: string): LayerSet {
-  const found = LAYER_SETS.find((set) => set.name === name);
-  if (!found)
-    throw unknownName(
-      "layer set",
-      name,
-      LAYER_SETS.map((s) => s.name),
-    );
-  return found;
+  return byName("layer set", LAYER_SETS, name);
 }
 
 /** The layer set holding exactly `kinds` (order ignored), or one named "custom". */

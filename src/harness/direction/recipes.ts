@@ -7,7 +7,7 @@
 import type { OptimizerSettings } from "../../onnx/index.ts";
 import type { TrainConfig } from "../../train/train-config.ts";
 import { DEFAULT_LORA_TARGETS } from "../../models/lora.ts";
-import { unknownName } from "../../messages.ts";
+import { byName } from "../by-name.ts";
 
 /** One recipe: only the fields it sets differ from the base fine-tune config. */
 export interface FineTuneRecipe {
@@ -77,12 +77,5 @@ export function applyRecipe(config: TrainConfig, recipe: FineTuneRecipe): TrainC
 
 /** The recipe called `name`; throws naming the known ones. */
 export function recipeByName(name: string): FineTuneRecipe {
-  const found = FINE_TUNE_RECIPES.find((recipe) => recipe.name === name);
-  if (!found)
-    throw unknownName(
-      "recipe",
-      name,
-      FINE_TUNE_RECIPES.map((r) => r.name),
-    );
-  return found;
+  return byName("recipe", FINE_TUNE_RECIPES, name);
 }
