@@ -4,29 +4,24 @@
  * or more and a pair is a tie (fine-tuning assumed); `--chain specialization` assumes fine-tuning
  * for both; every mode says per tree on standard error and in the JSON's `directions` what decided.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { runMother } from "../fixtures/run-mother.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-chain-");
 let chain: string;
 let pair: string;
 
 const mother = (...args: string[]) => runMother(args);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-chain-"));
   chain = join(dir, "chain");
   // r → r-c0 → r-c0-g0: every fine-tune adds noise, so the weights' mean square grows down the chain.
   await writeSyntheticTrees(chain, [{ root: "r", children: 1, grandchildren: 1 }], { seed: 11 });
   pair = join(dir, "pair");
   await writeSyntheticTrees(pair, [{ root: "r", children: 1, grandchildren: 0 }], { seed: 11 });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("mother recover --chain", () => {

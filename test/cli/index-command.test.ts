@@ -1,23 +1,19 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { runMother } from "../fixtures/run-mother.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-index-cli-");
 let models: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-index-cli-"));
   models = join(dir, "models");
   await writeSyntheticTrees(models, [
     { root: "a", children: 2, grandchildren: 1 },
     { root: "b", children: 2, grandchildren: 1 },
   ]);
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 const run = (...args: string[]) => runMother(args);

@@ -2,10 +2,9 @@
  * The CLI as a user meets it: a real `bun src/cli/main.ts` process per case. Bad input must
  * give one line naming the file and the problem, a non-zero exit, and no output file.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { cp, mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { writePeftAdapter } from "../../src/io/peft/write-peft-adapter.ts";
@@ -14,8 +13,9 @@ import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { buildProgram } from "../../src/cli/program.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
 import { runMother } from "../fixtures/run-mother.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-cli-");
 let good: string;
 let truthFile: string;
 
@@ -23,14 +23,10 @@ let truthFile: string;
 const mother = (...args: string[]) => runMother(args, { cacheHome: join(dir, "xdg-cache") });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-cli-"));
   good = join(dir, "good");
   const truth = await writeSyntheticTrees(good, [{ root: "r", children: 2, grandchildren: 1 }], { seed: 7 });
   truthFile = join(dir, "truth.json");
   await writeFile(truthFile, JSON.stringify(truth));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** A copy of the good set with one model's weights replaced by `bytes`. */

@@ -2,31 +2,25 @@
  * `--out` and `--stats` are checked before any work (#16 cases 1 and 2): a refused location
  * gives one line naming it, exit 1, and leaves every file of the user's byte-identical.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { lstat, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { layerReadProgress, readStagesFile, runRecoverCommand, type RecoverCommandOptions } from "../../src/cli/recover-command.ts";
 import { lineProgress, recordingProgress } from "../../src/ui/progress.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { hashTree, runMother } from "../fixtures/run-mother.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-recover-command-");
 let models: string;
 /** XDG_CACHE_HOME of the runs, outside `dir` (bun keeps its transpiler cache there too). */
-let cacheHome: string;
+const cacheHome = temporaryFolder("mother-recover-command-xdg-");
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-recover-command-"));
-  cacheHome = await mkdtemp(join(tmpdir(), "mother-recover-command-xdg-"));
   models = join(dir, "models");
   await writeSyntheticTrees(models, [{ root: "r", children: 2, grandchildren: 0 }], { seed: 3 });
   await writeFile(join(dir, "notes.txt"), "the user's own file");
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-  await rm(cacheHome, { recursive: true, force: true });
 });
 
 /** The command's options as commander fills them by default, quiet and without a cache. */

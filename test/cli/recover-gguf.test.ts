@@ -2,33 +2,29 @@
  * `mother recover` on sets holding GGUF files: a GGUF copy is read beside safetensors models, and
  * a corrupt GGUF gives one line naming the file, exit 1, and no output file.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeGgufFromHf } from "../../src/io/gguf/write-gguf.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { validGguf } from "../io/gguf/craft-gguf.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { runMother } from "../fixtures/run-mother.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-cli-gguf-");
 let good: string;
 
 /** The CLI as a user runs it, its default layer cache in the test's folder. */
 const mother = (...args: string[]) => runMother(args, { cacheHome: join(dir, "xdg-cache") });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-cli-gguf-"));
   good = join(dir, "good");
   await writeSyntheticTrees(good, [{ root: "r", children: 2, grandchildren: 0 }], { seed: 9 });
   const tensors = await openSafetensorsFile(join(good, "r-c0", "model.safetensors"));
   const hf = await Promise.all(tensors.map(async (t) => ({ name: t.name, shape: t.shape, data: await readTensor(t) })));
   await writeGgufFromHf(join(good, "r-c0-q8", "r-c0.Q8_0.gguf"), hf, { type: "Q8_0", headCount: 2 });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("mother recover with GGUF files", () => {

@@ -6,13 +6,12 @@
  * Linux machine checks them again. The two kernel sets round differently (the native power sums
  * fuse multiply-adds), so each has its own hash; the recovered edges are the same.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { loadNativeKernels } from "../../src/kernels/native-kernels.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { runMother } from "../fixtures/run-mother.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 /**
  * sha256 of the recovered numbers (see `numbers`) per set and kernel set, as measured here. A
@@ -27,18 +26,14 @@ const EXPECTED = {
   },
 } as const;
 
-let dir: string;
+const dir = temporaryFolder("mother-bits-");
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-bits-"));
   const trees = [
     { root: "a", children: 3, grandchildren: 2 },
     { root: "b", children: 2, grandchildren: 2 },
   ];
   await writeSyntheticTrees(join(dir, "ft"), trees, { seed: 21, hidden: 48 });
   await writeSyntheticTrees(join(dir, "lora"), trees, { seed: 22, hidden: 48, mode: "lora" });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** Recovers `set` in a fresh process with the default kernels or the WebAssembly ones alone. */

@@ -4,10 +4,9 @@
  * leaves every file of the user's byte-identical; a legal oddity (an empty tensor, a shard
  * tensor the index omits) is recovered with a note.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MAX_TENSORS_PER_FILE } from "../../src/io/safetensors-header.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
@@ -16,20 +15,15 @@ import { writeShardedSafetensors } from "../../src/io/write-sharded-safetensors.
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { craftSafetensors, f32Bytes } from "../io/craft-safetensors.ts";
 import { hashTree, runMother } from "../fixtures/run-mother.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
-let cacheHome: string;
+const dir = temporaryFolder("mother-faults-crafted-");
+const cacheHome = temporaryFolder("mother-faults-crafted-xdg-");
 let good: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-faults-crafted-"));
-  cacheHome = await mkdtemp(join(tmpdir(), "mother-faults-crafted-xdg-"));
   good = join(dir, "good");
   await writeSyntheticTrees(good, [{ root: "r", children: 2, grandchildren: 1 }], { seed: 17 });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-  await rm(cacheHome, { recursive: true, force: true });
 });
 
 /** A copy of the good set named `name`, with `change` applied to it (given the copy's folder). */

@@ -1,20 +1,16 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cp, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { cp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { indexModels } from "../../src/index/build-index.ts";
 import { loadIndex, SEGMENTS, writeSegment } from "../../src/index/index-store.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-build-index-");
 let models: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-build-index-"));
   models = join(dir, "models");
   await writeSyntheticTrees(models, [{ root: "r", children: 2, grandchildren: 1 }]);
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 function recorder() {

@@ -1,6 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { discoverModels, locateModels, sortedLocations } from "../../src/io/discover-models.ts";
 import { heldBytes } from "../../src/io/held-files.ts";
@@ -8,14 +6,11 @@ import { fingerprintBatch, fingerprintLocated, fingerprintMessage } from "../../
 import { fingerprintModel } from "../../src/index/fingerprint.ts";
 import type { WorkerFailure } from "../../src/workers/worker-pool.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-fingerprint-batch-");
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-fingerprint-batch-"));
   await writeSyntheticTrees(dir, [{ root: "a", children: 2, grandchildren: 0 }]);
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("fingerprintBatch and fingerprintMessage", () => {

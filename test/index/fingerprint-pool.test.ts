@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { discoverModels } from "../../src/io/discover-models.ts";
 import { fingerprintAll } from "../../src/index/fingerprint-pool.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-fingerprint-pool-");
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-fingerprint-pool-"));
   await writeSyntheticTrees(dir, [{ root: "a", children: 3, grandchildren: 1 }]);
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("fingerprintAll", () => {

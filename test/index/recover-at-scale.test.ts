@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,19 +11,16 @@ import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { recover } from "../../src/recover/recover.ts";
 import type { ModelGraph } from "../../src/types.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-recover-at-scale-");
 let truth: Awaited<ReturnType<typeof writeSyntheticTrees>>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-recover-at-scale-"));
   truth = await writeSyntheticTrees(
     dir,
     ["a", "b", "c"].map((root) => ({ root, children: 3, grandchildren: 1 })),
   );
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 const edgesOf = (graph: ModelGraph) => graph.edges.map((e) => `${e.parent}>${e.child}`).sort();

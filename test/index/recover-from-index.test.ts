@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cp, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { cp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { indexModels } from "../../src/index/build-index.ts";
@@ -15,19 +14,16 @@ import { recover } from "../../src/recover/recover.ts";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import type { ModelGraph } from "../../src/types.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-recover-index-");
 let models: string;
 let truth: Awaited<ReturnType<typeof writeSyntheticTrees>>;
 const TREES = ["a", "b", "c"].map((root) => ({ root, children: 3, grandchildren: 1 }));
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-recover-index-"));
   models = join(dir, "models");
   truth = await writeSyntheticTrees(models, TREES);
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** A graph in a canonical order (trees and edges sorted), for comparing runs. */

@@ -1,6 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
@@ -10,17 +8,14 @@ import type { TreeJob } from "../../src/index/recover-tree-job.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { discoverModels } from "../../src/io/discover-models.ts";
 import { fingerprintAll } from "../../src/index/fingerprint-pool.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-tree-pool-");
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-tree-pool-"));
   await writeSyntheticTrees(dir, [
     { root: "a", children: 2, grandchildren: 1 },
     { root: "b", children: 2, grandchildren: 1 },
   ]);
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 const pathsOf = (root: string) => [root, `${root}-c0`, `${root}-c1`, `${root}-c0-g0`, `${root}-c1-g0`].map((id) => join(dir, id));

@@ -1,26 +1,22 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync } from "node:fs";
-import { mkdtemp, rm, truncate } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { heldBytes, holdFiles } from "../../src/io/held-files.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-held-");
 let file: string;
 const values = Float32Array.from({ length: 600 }, (_, i) => Math.sin(i) * 0.1);
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-held-"));
   file = join(dir, "model.safetensors");
   await writeSafetensors(file, [
     { name: "a.weight", dtype: "F32", shape: [20, 30], data: values },
     { name: "b.weight", dtype: "F16", shape: [4], data: Float32Array.of(1, -2, 0.5, 3) },
   ]);
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("held files", () => {

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFile, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { copyFile, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import fc from "fast-check";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeLayerResult, encodeLayerResult, entryIntact, LayerCache } from "../../src/recover/layer-cache.ts";
 import { discoverModels } from "../../src/io/discover-models.ts";
@@ -13,16 +12,13 @@ import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import type { LayerResult } from "../../src/recover/layer-pass.ts";
 import { recover } from "../../src/recover/recover.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-layer-cache-");
 let models: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-layer-cache-"));
   models = join(dir, "models");
   await writeSyntheticTrees(models, [{ root: "r", children: 3, grandchildren: 1 }], { mode: "lora", seed: 5 });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 function recorder() {

@@ -1,6 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { discoverModels } from "../../src/io/discover-models.ts";
 import { LayerPool } from "../../src/recover/layer-pool.ts";
@@ -22,14 +20,14 @@ import {
   writeModel,
   writeSyntheticTrees,
 } from "../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 const OPTIONS: RecoverOptions = { ...DEFAULT_RECOVER_OPTIONS, workers: 0, distance: "ft" };
 
-let dir: string;
+const dir = temporaryFolder("mother-recover-cluster-");
 let group: GroupPass;
 let truth: TruthGraph;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-recover-cluster-"));
   truth = await writeSyntheticTrees(dir, [{ root: "r", children: 3, grandchildren: 1 }], { seed: 13 });
   const models = await discoverModels([dir]);
   const pool = new LayerPool(0);
@@ -42,9 +40,6 @@ beforeAll(async () => {
   } finally {
     pool.close();
   }
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 const edgeSet = (edges: readonly { parent: string; child: string }[]) => edges.map((e) => `${e.parent}→${e.child}`).sort();

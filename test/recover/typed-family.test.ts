@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { recover } from "../../src/recover/recover.ts";
 import { writeTypedFamily, type TypedTruthEdge } from "../fixtures/typed-family.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 // One base with full fine-tunes, LoRA children, mixed chains, four kinds of merges, a fine-tune
 // of a merge and an f16 re-save (test/fixtures/typed-family.ts), recovered with no options.
-let dir: string;
+const dir = temporaryFolder("mother-typed-family-");
 let truth: { ids: string[]; edges: TypedTruthEdge[] };
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-typed-family-"));
   truth = await writeTypedFamily(dir);
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 const key = (e: { parent: string; child: string; type?: string }) => `${e.parent} → ${e.child} (${e.type})`;
