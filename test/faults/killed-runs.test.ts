@@ -4,20 +4,20 @@
  * file, and nothing it left in the cache may change a later result; runs sharing a cache folder
  * must all give the result of a run without one.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeUniform } from "../../src/recover/seeded-random.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { hashTree, runMother, spawnMother } from "../fixtures/run-mother.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 /** Kill points tried: one per seed, bounded so the suite stays fast. */
 const SEEDS = [1, 2, 3, 4, 5];
 
-let dir: string;
-let cacheHome: string;
+const dir = temporaryFolder("mother-faults-killed-");
+const cacheHome = temporaryFolder("mother-faults-killed-xdg-");
 let models: string;
 /** The result of an uncached, uninterrupted run. */
 let reference: { stdout: string };
@@ -25,8 +25,6 @@ let reference: { stdout: string };
 const LAYERS = 16;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-faults-killed-"));
-  cacheHome = await mkdtemp(join(tmpdir(), "mother-faults-killed-xdg-"));
   models = join(dir, "models");
   // Layers of 256² f32 in 4 blocks: 16 layer-cache entries to be cut between.
   await writeSyntheticTrees(models, [{ root: "k", children: 3, grandchildren: 2 }], { hidden: 256, blocks: 4, seed: 23 });
@@ -34,10 +32,6 @@ beforeAll(async () => {
   expect(run.code).toBe(0);
   reference = { stdout: run.stdout };
 }, 60_000);
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-  await rm(cacheHome, { recursive: true, force: true });
-});
 
 /** Layer-cache entries finished so far (temp files are hidden and not counted). */
 async function finishedEntries(cache: string): Promise<number> {

@@ -5,10 +5,9 @@
  * output file, the user's models untouched. The failure is real: the native pread is given a
  * folder's descriptor (failing-reads.ts).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { openGgufFile } from "../../src/io/gguf/read-gguf.ts";
@@ -19,14 +18,14 @@ import { analyseLayer } from "../../src/recover/layer-pass.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { hashTree, runMother } from "../fixtures/run-mother.ts";
 import { failReadsOf } from "./failing-reads.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-faults-read-");
 let set: string;
 /** The GGUF file whose reads fail. */
 let victim: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-faults-read-"));
   // Layers of 512² values: four 65,536-value chunks, so three are left for the layer stream after the first.
   await writeSyntheticTrees(join(dir, "source"), [{ root: "r", children: 2, grandchildren: 0 }], { hidden: 512, blocks: 1, seed: 31 });
   set = join(dir, "set");
@@ -38,9 +37,6 @@ beforeAll(async () => {
   }
   victim = join(set, "r-c0", "r-c0.Q8_0.gguf");
 }, 60_000);
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe("a read error inside the native layer stream", () => {
   test("analyseLayer throws one MotherError naming the file and the errno", async () => {

@@ -5,9 +5,7 @@
  * at-scale path of `mother recover` by itself, and it, `mother index` + `recover --index` and
  * the ordinary all-pairs recovery give the same Model Graph, right against the truth.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { indexModels } from "../../src/index/build-index.ts";
 import { FINGERPRINT_FIRST_MODELS, recoverAtScale } from "../../src/index/recover-at-scale.ts";
@@ -16,17 +14,14 @@ import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { recover } from "../../src/recover/recover.ts";
 import type { ModelGraph, TruthGraph } from "../../src/types.ts";
 import { writeMixedScaleSet } from "../fixtures/mixed-scale-set.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-let dir: string;
+const dir = temporaryFolder("mother-mixed-scale-");
 let truth: TruthGraph;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mother-mixed-scale-"));
   truth = await writeMixedScaleSet(join(dir, "set"), 15);
 }, 120_000);
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 /** The graph with its lists in a fixed order: the paths differ in how members are listed, not in what they find. */
 function canonical(graph: ModelGraph): unknown {

@@ -1,13 +1,12 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeGguf } from "../../src/io/gguf/write-gguf.ts";
 import { glancesLanguageModel } from "../../src/io/set-languages.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-const folder = mkdtempSync(join(tmpdir(), "mother-set-languages-"));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
+const folder = temporaryFolder("mother-set-languages-");
 
 const f32 = (name: string, shape: number[]) => ({ name, dtype: "F32" as const, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
 

@@ -5,15 +5,14 @@
  * same bits as the library in use (the wide path where this CPU has it). GCC's version is mimicked
  * by redefining __GNUC__, which is what the guard reads.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { dlopen, FFIType, ptr } from "bun:ffi";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NATIVE_FLAGS } from "../../src/kernels/build-native.ts";
 import { loadWeightKernels } from "../../src/kernels/weight-kernels.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-const folder = mkdtempSync(join(tmpdir(), "mother-narrow-"));
+const folder = temporaryFolder("mother-narrow-");
 const compiler = process.env.CC || "cc";
 const source = join(import.meta.dir, "../../src/kernels/native/weight-kernels.c");
 
@@ -57,8 +56,6 @@ function randomBlocks(type: "Q8_0" | "Q4_K", count: number, seed: number): Uint8
   for (let at = 0; at < bytes.length; at += blockBytes) for (const s of type === "Q8_0" ? [0] : [0, 2]) bytes[at + s + 1] = 0x14;
   return bytes;
 }
-
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 describe("the native library without the AVX-512 path (block-moments-wide.c's compiler guard)", () => {
   const builds: [string, string[]][] = [["forced off", ["-DMOTHER_NO_WIDE_KERNELS"]]];

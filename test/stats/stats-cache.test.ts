@@ -1,13 +1,12 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { layerStats } from "../../src/stats/layer-stats.ts";
 import { StatsCache, type StatsCacheEffects } from "../../src/stats/stats-cache.ts";
 import type { LayerStatsRow } from "../../src/stats/stats-table.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-const folder = await mkdtemp(join(tmpdir(), "mother-stats-cache-"));
-afterAll(() => rm(folder, { recursive: true, force: true }));
+const folder = temporaryFolder("mother-stats-cache-");
 
 const rows: LayerStatsRow[] = [
   { model: "m", layer: "q.weight", kind: "query", shape: [2, 2], stats: layerStats(Float32Array.of(1, 2, 3, 5)) },

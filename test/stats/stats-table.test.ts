@@ -1,12 +1,11 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { layerStats } from "../../src/stats/layer-stats.ts";
 import { readStatsTable, statsFromArrow, statsToArrow, StatsTableBuilder, writeStatsTable, type LayerStatsRow } from "../../src/stats/stats-table.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
-const folder = await mkdtemp(join(tmpdir(), "mother-stats-table-"));
-afterAll(() => rm(folder, { recursive: true, force: true }));
+const folder = temporaryFolder("mother-stats-table-");
 
 const rows: LayerStatsRow[] = [
   {

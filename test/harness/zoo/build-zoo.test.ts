@@ -1,6 +1,5 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdir, mkdtemp, readdir, readlink, realpath, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { mkdir, readdir, readlink, realpath, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { attachAdapters } from "../../../src/io/peft/attach-adapters.ts";
@@ -12,9 +11,9 @@ import { ZooBuilder } from "../../../src/harness/zoo/zoo-members.ts";
 import { makeUniform } from "../../../src/recover/seeded-random.ts";
 import { silentProgress } from "../../../src/ui/progress.ts";
 import type { Artifact } from "../../../src/harness/artifact-store.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
-const dir = await mkdtemp(join(tmpdir(), "mother-build-zoo-"));
-afterAll(() => rm(dir, { recursive: true, force: true }));
+const dir = temporaryFolder("mother-build-zoo-");
 
 const Q = "model.layers.0.self_attn.q_proj.weight";
 const MLP = "model.layers.0.mlp.up_proj.weight";

@@ -1,6 +1,5 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { attachAdapters } from "../../../src/io/peft/attach-adapters.ts";
@@ -8,9 +7,9 @@ import { readTensor } from "../../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
 import { factorUpdate, writePeftCopy } from "../../../src/harness/zoo/write-peft-copy.ts";
 import { makeUniform } from "../../../src/recover/seeded-random.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
-const dir = await mkdtemp(join(tmpdir(), "mother-peft-copy-"));
-afterAll(() => rm(dir, { recursive: true, force: true }));
+const dir = temporaryFolder("mother-peft-copy-");
 
 /** out × in row-major product of u [out, r] and v [r, in]. */
 function product(u: ArrayLike<number>, v: ArrayLike<number>, out: number, r: number, inFeatures: number): Float64Array {

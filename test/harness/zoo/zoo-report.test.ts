@@ -1,6 +1,5 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CHROMIUM_ARGS, CHROMIUM_PATH, checkReportPagesInBrowser } from "../../../src/report/index.ts";
@@ -8,12 +7,12 @@ import { writeReportPage } from "../../../src/report/write-report-page.ts";
 import { modelZooPage } from "../../../src/harness/zoo/zoo-report.ts";
 import { ZooBuilder } from "../../../src/harness/zoo/zoo-members.ts";
 import type { GraphEdge, ModelGraph } from "../../../src/types.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 /** Chromium start plus a page with a 130-model drawing takes seconds on 2 shared cores. */
 const BROWSER_TIMEOUT_MS = 60_000;
 const quiet = { log: () => {}, now: () => new Date("2026-01-01T00:00:00Z") };
-const dir = await mkdtemp(join(tmpdir(), "mother-zoo-report-"));
-afterAll(() => rm(dir, { recursive: true, force: true }));
+const dir = temporaryFolder("mother-zoo-report-");
 
 /** One base with 8 full children, each with 8 full and 6 LoRA children, a GGUF copy and a merge: 123 models in one tree. */
 function bigZoo() {
