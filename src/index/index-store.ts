@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { Binary, Bool, Dictionary, Float64, Int32, Table, tableFromIPC, tableToIPC, Utf8, type Vector, vectorFromArray } from "apache-arrow";
 import type { LayerStats, ModelFormat } from "../types.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
-import { STAT_COLUMNS } from "../stats/stats-table.ts";
+import { STAT_COLUMNS } from "../stats/stat-columns.ts";
 import type { FileIdentity } from "../io/file-identity.ts";
 import type { Fingerprint, FingerprintLayer } from "./fingerprint.ts";
 

@@ -12,7 +12,7 @@
  * sketch, a histogram, another type) is not taken, and is read as before.
  */
 import type { LayerStats, TensorInfo } from "../types.ts";
-import { STAT_COLUMNS } from "../stats/stats-table.ts";
+import { STAT_COLUMNS } from "../stats/stat-columns.ts";
 import { chunkValues, type LayerJob, type LayerResult, valueCount } from "./layer-pass.ts";
 
 /** One model's known layers, as a fingerprint keeps them: its file, and KNOWN_FIELDS values per layer (packKnownLayer). */

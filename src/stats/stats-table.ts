@@ -13,9 +13,7 @@ import { tableFromArrays, tableFromIPC, tableToIPC, type Table } from "apache-ar
 import { statsTableMissingColumn, statsTableUnreadable } from "../messages.ts";
 import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import type { LayerKind, LayerStats } from "../types.ts";
-
-/** The numeric columns, in table order; each is a LayerStats field. */
-export const STAT_COLUMNS = ["count", "mean", "variance", "skewness", "kurtosis", "min", "max", "entropy"] as const;
+import { STAT_COLUMNS } from "./stat-columns.ts";
 
 /** One layer of one model, as read back from a table. */
 export interface LayerStatsRow {

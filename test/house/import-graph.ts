@@ -137,3 +137,27 @@ export function importCycles(edges: readonly ImportEdge[]): string[][] {
   }
   return cycles;
 }
+
+/**
+ * What loading `entries` (repository-relative) loads before any of its code runs: the files and
+ * packages reached through static value imports (`import … from`, `export … from`, `import "x"`),
+ * not through dynamic `import()`, worker entries or type-only imports, which load nothing then.
+ */
+export async function eagerImports(root: string, entries: readonly string[]): Promise<{ files: Set<string>; packages: Set<string> }> {
+  const files = new Set<string>(entries);
+  const packages = new Set<string>();
+  const queue = [...entries];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    const code = (await readFile(join(root, file), "utf8")).replace(/^#!.*/, "");
+    for (const { path, kind } of transpiler.scanImports(code)) {
+      if (kind !== "import-statement") continue;
+      const to = resolveSpecifier(file, path);
+      if (to === undefined) packages.add(path);
+      else if (!files.has(to)) {
+        files.add(to);
+        queue.push(to);
+      }
+    }
+  }
+  return { files, packages };
+}
