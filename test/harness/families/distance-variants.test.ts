@@ -1,11 +1,11 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { distanceVariants, spanningTreeMatches } from "../../../src/harness/families/distance-variants.ts";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
 import type { TruthGraph } from "../../../src/types.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 const truth: TruthGraph = {
   models: ["a", "b", "c"].map((id) => ({ id, stage: "specialization", tree: "a" })),
@@ -25,13 +25,9 @@ describe("spanningTreeMatches", () => {
 });
 
 describe("distanceVariants", () => {
-  let folder = "";
-  afterAll(async () => {
-    if (folder) await rm(folder, { recursive: true, force: true });
-  });
+  const folder = temporaryFolder("distance-variants-");
 
   test("scaled variants read a uniformly shrunk copy (weight decay alone) as the model itself", async () => {
-    folder = await mkdtemp(join(tmpdir(), "distance-variants-"));
     const n = 64;
     const base = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i * 1.7) * 0.1);
     // b: a decayed copy of a (weight decay alone); c: a with a few weights moved, no shrink.

@@ -1,11 +1,11 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { kindPull, layerKindPull, pullTable, siblingTriples, squaredDistances } from "../../../src/harness/families/layer-kind-pull.ts";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
 import type { TruthGraph } from "../../../src/types.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 // p → long c, p → short s.
 const truth: TruthGraph = {
@@ -26,13 +26,9 @@ describe("squaredDistances and siblingTriples", () => {
 });
 
 describe("layerKindPull", () => {
-  let folder = "";
-  afterAll(async () => {
-    if (folder) await rm(folder, { recursive: true, force: true });
-  });
+  const folder = temporaryFolder("layer-kind-pull-");
 
   test("a kind where the short sibling moved the long child's way votes against the parent; the other kinds for it", async () => {
-    folder = await mkdtemp(join(tmpdir(), "layer-kind-pull-"));
     const n = 16;
     const parent = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i * 1.3) * 0.1);
     const along = Float32Array.from({ length: n * n }, (_, i) => (i % 2 === 0 ? 0.05 : -0.05));

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
 import { familyInheritance, inheritancePools, quantiles, ratioTerms, signDeficit } from "../../../src/harness/families/triple-inheritance.ts";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { writeSyntheticTrees } from "../../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 describe("signDeficit", () => {
   // b = 0; I moved element 0 by 1 (its top tenth of 10 elements) and the rest by 0.1; element 5 is half a layer away.
@@ -37,11 +35,7 @@ describe("ratioTerms", () => {
 });
 
 describe("familyInheritance", () => {
-  let dir = "";
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "mother-inherit-"));
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const dir = temporaryFolder("mother-inherit-");
   test("independent fine-tunes: chains inherit (ratio ≈ 1, deficit ≈ 0), siblings do not (ratio ≈ 0, deficit well below 0)", async () => {
     const truth = await writeSyntheticTrees(dir, [{ root: "r", children: 2, grandchildren: 1 }], { seed: 4 });
     const triples = await familyInheritance(await discoverModels([dir]), truth);
