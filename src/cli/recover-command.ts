@@ -58,6 +58,11 @@ export interface RecoverCommandOptions {
   index?: string;
 }
 
+/** The fields of `fields` that are set: an option left out keeps the library's default, where a key holding undefined would override it. */
+export function setFields<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
 const MEGABYTE = 1024 * 1024;
 /** Below this many selected bytes the read takes well under a second: no progress line. */
 const PROGRESS_MIN_BYTES = 64 * MEGABYTE;
@@ -79,16 +84,19 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
   const overrides: Partial<RecoverOptions> = {
     stage: options.stage,
     stages,
-    ...(options.chain !== undefined ? { chain: options.chain } : {}),
-    ...(options.siblingAngles !== undefined ? { siblingAngles: options.siblingAngles } : {}),
-    ...(options.siblingGeometry !== undefined ? { siblingGeometry: options.siblingGeometry } : {}),
-    ...(options.siblingAdapters !== undefined ? { siblingAdapters: options.siblingAdapters } : {}),
-    ...(options.pairDirection !== undefined ? { pairDirection: options.pairDirection } : {}),
-    ...(options.pairRule !== undefined ? { pairRule: options.pairRule } : {}),
-    ...(options.pairDecay !== undefined ? { pairDecay: options.pairDecay } : {}),
-    ...(options.pairAncestor !== undefined ? { pairAncestor: options.pairAncestor } : {}),
-    ...(options.pairPenalty !== undefined ? { pairPenalty: options.pairPenalty } : {}),
-    ...(options.rootTie !== undefined ? { rootTie: options.rootTie } : {}),
+    ...setFields({
+      chain: options.chain,
+      siblingAngles: options.siblingAngles,
+      siblingGeometry: options.siblingGeometry,
+      siblingAdapters: options.siblingAdapters,
+      pairDirection: options.pairDirection,
+      pairRule: options.pairRule,
+      pairDecay: options.pairDecay,
+      pairAncestor: options.pairAncestor,
+      pairPenalty: options.pairPenalty,
+      rootTie: options.rootTie,
+      workers: options.workers,
+    }),
     trees: options.trees,
     distance: options.distance,
     ftDistance: options.ftDistance,
@@ -96,7 +104,6 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     score: options.score,
     merges: options.merges ?? true,
     fullStatistics: options.stats !== undefined,
-    ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.cache !== false ? { cacheFolder: options.cache ?? defaultLayerCacheFolder() } : {}),
     verifyCache: options.verifyCache === true,
   };

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { lstat, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
-import { layerReadProgress, readStagesFile, runRecoverCommand, type RecoverCommandOptions } from "../../src/cli/recover-command.ts";
+import { layerReadProgress, readStagesFile, runRecoverCommand, setFields, type RecoverCommandOptions } from "../../src/cli/recover-command.ts";
 import { lineProgress, recordingProgress } from "../../src/ui/progress.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { hashTree, runMother } from "../fixtures/run-mother.ts";
@@ -60,6 +60,22 @@ describe("mother recover --out/--stats checks", () => {
     },
     30_000,
   );
+});
+
+describe("setFields", () => {
+  test("keeps the options that are set, false, 0 and empty strings included, and leaves out the undefined ones (which would override a library default)", () => {
+    const fields = setFields({ chain: "chains", pairRule: undefined, workers: 0, merges: false, stages: "", rootTie: undefined });
+    expect(fields).toEqual({ chain: "chains", workers: 0, merges: false, stages: "" });
+    expect(Object.keys(fields)).toEqual(["chain", "workers", "merges", "stages"]);
+    expect({ ...{ pairRule: "tanh", rootTie: "score" }, ...fields }).toEqual({
+      pairRule: "tanh",
+      rootTie: "score",
+      chain: "chains",
+      workers: 0,
+      merges: false,
+      stages: "",
+    });
+  });
 });
 
 describe("readStagesFile", () => {
