@@ -57,10 +57,12 @@ async function main(options: CommonCliOptions & { readonly only?: string }): Pro
     `${t.b} → {${t.i}, ${t.c}}`,
     Number(t.ratio.toFixed(3)),
     Number(t.signDeficit.toFixed(3)),
-    t.ratio >= ratioFloor! && t.signDeficit >= deficitFloor! ? "like a chain" : "",
+    ratioFloor !== undefined && deficitFloor !== undefined && t.ratio >= ratioFloor && t.signDeficit >= deficitFloor ? "like a chain" : "",
   ]);
+  const floors =
+    ratioFloor === undefined || deficitFloor === undefined ? "none: no chain was read" : `ratio ${ratioFloor.toFixed(3)}, deficit ${deficitFloor.toFixed(3)}`;
   process.stdout.write(
-    `${formatTable(`Siblings nearer i than b (chains' 5th percentiles: ratio ${ratioFloor?.toFixed(3)}, deficit ${deficitFloor?.toFixed(3)})`, ["benchmark", "siblings (c as i's child)", "ratio", "sign deficit", "both tests"], nearRows).join("\n")}\n`,
+    `${formatTable(`Siblings nearer i than b (chains' 5th percentiles: ${floors})`, ["benchmark", "siblings (c as i's child)", "ratio", "sign deficit", "both tests"], nearRows).join("\n")}\n`,
   );
   const dataDir = join(options.reports, "data", "triple-inheritance");
   await mkdir(dataDir, { recursive: true });

@@ -16,6 +16,8 @@ test("an empty cache: families skipped, empty tables, results.json written", asy
     expect(run.code).toBe(0);
     expect(run.stderr).toContain("llama:llama-2@2023: not trained yet, skipped");
     expect(run.stdout).toContain("Inheritance of i's update by c, per pool");
+    expect(run.stdout).toContain("chains' 5th percentiles: none: no chain was read");
+    expect(run.stdout).not.toContain("undefined");
     const results = JSON.parse(await readFile(join(dir, "data", "triple-inheritance", "results.json"), "utf8")) as { rows: unknown[] };
     expect(results.rows).toEqual([]);
   } finally {
