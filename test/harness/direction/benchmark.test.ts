@@ -1,22 +1,17 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { ArtifactStore } from "../../../src/harness/artifact-store.ts";
 import { cachedArtifacts, openCached, subtreesOf } from "../../../src/harness/direction/benchmark.ts";
 import { DIRECTION_BENCHMARKS } from "../../../src/harness/direction/benchmarks.ts";
 import { MODEL_ARTIFACT_KIND, TRAINER_VERSION, type TrainableModel } from "../../../src/harness/train-planned.ts";
 import type { TrainConfig } from "../../../src/train/train-config.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+/** The artefact cache of the one test that writes one. */
+const cache = temporaryFolder("mother-bench-");
 
 describe("cachedArtifacts", () => {
   test("finds exactly the folders trainPlanned's store writes (parent keys chained), without producing anything", async () => {
-    const cache = await mkdtemp(join(tmpdir(), "mother-bench-"));
-    dirs.push(cache);
     const store = new ArtifactStore(cache, { log: () => {}, now: () => 0 });
     const config = (steps: number) => ({ steps }) as unknown as TrainConfig;
     const models: TrainableModel[] = [

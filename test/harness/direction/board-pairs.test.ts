@@ -1,22 +1,18 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { pairLayerEvidence } from "../../../src/direction/pair-evidence.ts";
 import { ArtifactStore } from "../../../src/harness/artifact-store.ts";
 import { boardPairLayers, boardPairs } from "../../../src/harness/direction/board-pairs.ts";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+/** The models and artefacts of the one test that writes them. */
+const folder = temporaryFolder("board-pairs-");
 
 describe("boardPairs", () => {
   test("compares every pair on the score layers only, and a rerun reads the artefact instead of the weights", async () => {
-    const folder = await mkdtemp(join(tmpdir(), "board-pairs-"));
-    dirs.push(folder);
     const n = 32;
     const weights = (seed: number) => Float32Array.from({ length: n * n }, (_, i) => Math.sin(i * 1.3 + seed) * (1 + (i % 7)) * 0.01);
     const query = [weights(0), weights(1), weights(2)];

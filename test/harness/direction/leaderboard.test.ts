@@ -1,7 +1,4 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
 import { KURTOSIS } from "../../../src/direction/kurtosis.ts";
 import { VARIANCE } from "../../../src/direction/variance.ts";
 import { ArtifactStore } from "../../../src/harness/artifact-store.ts";
@@ -15,6 +12,7 @@ import { leaderboardPage } from "../../../src/harness/direction/report-direction
 import { checkReportPagesInBrowser, writeReportPage } from "../../../src/report/index.ts";
 import type { LayerStats } from "../../../src/types.ts";
 import { BRANCHING } from "../../direction/crafted-group.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 const NEUTRAL: LayerStats = { count: 100, mean: 0, variance: 1, skewness: 0, kurtosis: 3, min: -1, max: 1, entropy: 2 };
 
@@ -65,17 +63,15 @@ const BENCHMARKS: BoardBenchmark[] = [
   { name: "bench-b", family: "b", domain: "lm", trees: [tree("b", -1)], key: "b" },
 ];
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+/** Each test's own artefact cache, and the rendered page's folder. */
+const scoringCache = temporaryFolder("mother-board-");
+const pageCache = temporaryFolder("mother-board-");
+const pageReports = temporaryFolder("mother-board-page-");
 
 describe("the direction leaderboard", () => {
   test("scores every rule on every benchmark, with and without stage labels, and caches each (rule, benchmark) cell", async () => {
-    const cache = await mkdtemp(join(tmpdir(), "mother-board-"));
-    dirs.push(cache);
     const logged: string[] = [];
-    const store = new ArtifactStore(cache, { log: (line) => logged.push(line), now: () => 0 });
+    const store = new ArtifactStore(scoringCache, { log: (line) => logged.push(line), now: () => 0 });
     const rows = boardRows(BENCHMARKS, [KURTOSIS]);
     const cells = await boardCells(BENCHMARKS, rows, store);
     const cell = (entry: string, benchmark: string) => cells.find((c) => c.entry === entry && c.benchmark === benchmark)!;
@@ -106,10 +102,7 @@ describe("the direction leaderboard", () => {
   });
 
   test("the page renders in Chromium: both heatmaps draw, no console error or warning", async () => {
-    const cache = await mkdtemp(join(tmpdir(), "mother-board-"));
-    const reports = await mkdtemp(join(tmpdir(), "mother-board-page-"));
-    dirs.push(cache, reports);
-    const store = new ArtifactStore(cache, { log: () => {}, now: () => 0 });
+    const store = new ArtifactStore(pageCache, { log: () => {}, now: () => 0 });
     const rows = boardRows(BENCHMARKS, [KURTOSIS, VARIANCE]);
     const cells = await boardCells(BENCHMARKS, rows, store);
     const pooledAuto = pooledScores(BENCHMARKS, cells, false);
@@ -124,8 +117,8 @@ describe("the direction leaderboard", () => {
       selection,
       defaultNote: defaultNote(pooledAuto, selection, cells),
     });
-    await writeReportPage(reports, page, { effects: { log: () => {}, now: () => new Date("2026-01-01T00:00:00Z") } });
-    const checks = await checkReportPagesInBrowser(reports);
+    await writeReportPage(pageReports, page, { effects: { log: () => {}, now: () => new Date("2026-01-01T00:00:00Z") } });
+    const checks = await checkReportPagesInBrowser(pageReports);
     expect(checks.flatMap((c) => c.problems)).toEqual([]);
     const board = checks.find((c) => c.file.endsWith("direction-leaderboard.html"))!;
     expect(board.figures).toBe(2);
