@@ -1,20 +1,26 @@
 /**
  * `mother recover` picks JavaScriptCore's JIT tiers by the set's shape, relaunching itself with
- * the tier off before the recovery's modules are loaded. The command line is read by the command's own option table
- * (recover-options.ts), so an option's value (`--cache DIR`, `--out FILE`) is never sized as a set; loading that table
- * (commander and the options' defaults, ~0.015 s) is all a relaunch costs before the child starts:
+ * the tier off before the recovery's modules are loaded. The command line is read with the command's own flags
+ * (recover-words.ts, kept equal to its option table by a test, without loading commander), so an option's value
+ * (`--cache DIR`, `--out FILE`) is never sized as a set. The relaunching process spends ~0.01 s on a large
+ * set before it relaunches, ~0.025 s on a few big GGUF models (their headers glanced for a language model);
+ * ~0.04 s each before the command line was read without commander (docs/gguf.md "The start of a run"):
  *
  * - A large set (or an index) runs with the top tier (FTL) off. Such a recovery is a second or
  *   more of many short-lived hot loops spread over three JavaScript VMs (the main thread and two
  *   worker threads, each compiling the same code again); FTL's compiler threads spent ~0.5 s of
  *   CPU on set-1000 (a quarter of all its CPU) optimising code that mostly ran out before it paid
  *   off. Measured side by side (docs/scale.md): set-1000 1.86–1.95 → 1.61–1.63 s of CPU and
- *   0.98–1.04 → 0.86–0.90 s of wall, set-10000 unchanged within noise, graphs identical.
+ *   0.98–1.04 → 0.86–0.90 s of wall, set-10000 unchanged within noise, graphs identical. Again in
+ *   session 13 (docs/gguf.md "The start of a run"): without relaunching, FTL off 0.78 s against 0.86 s with
+ *   every tier (CPU 1.27 against 1.49 s); the relaunch costs ~0.015–0.025 s.
  * - A few big models (set-glance.ts fewBigModels: at most 32 entries holding 256 MB or more, a
  *   handful of GGUF or safetensors checkpoints) run with the optimising tiers (DFG, and FTL above it) off:
  *   their pass is native kernels a layer at a time, and the little JavaScript around them ran
  *   out before DFG's compiles (~0.12 s of CPU on the 3 GiB GGUF sets, on the two cores the
- *   workers need) paid off (docs/gguf.md). Not when one of them is a language model
+ *   workers need) paid off (docs/gguf.md). Again in session 13, with the faster kernels: without relaunching,
+ *   DFG off 0.94 s against 0.99 s with every tier on 4 × 799 MB Q8_0, 1.20 against 1.29 s on Q4_K; the relaunch
+ *   costs ~0.03 s there (the headers' glance below is most of the first process's ~0.024 s). Not when one of them is a language model
  *   (set-languages.ts, from the headers): the pair rule orients those, and its read is plain
  *   JavaScript that DFG makes ~3× faster (11 models of 25 MB: 20.8 s without DFG, 6.3 s with).
  *
@@ -33,7 +39,8 @@ import { constants } from "node:os";
 import { join } from "node:path";
 import { bytesUnder, entriesOf, fewBigModels, looksLarge } from "../io/set-glance.ts";
 import { KERNEL_CACHE_FOLDER } from "../kernels/kernel-cache.ts";
-import { parseRecoverWords } from "./recover-options.ts";
+import { mark, relaunchTimeline } from "../ui/timeline.ts";
+import { readRecoverWords } from "./recover-words.ts";
 
 /** The JSC option (as Bun reads it from the environment) that turns the FTL tier off. */
 export const FTL_OPTION = "BUN_JSC_useFTLJIT";
@@ -116,8 +123,8 @@ export function bunAcceptsOption(
  * The option `mother recover` turns off for the set its arguments name (see the file comment):
  * FTL_OPTION for a large set or an index, DFG_OPTION for a few big models none of which is a
  * language model (`languages` says whether one is), else undefined. `words` (what follows the
- * command) are parsed as the command parses them (parseRecoverWords): only its paths are sized,
- * and a command line it refuses relaunches nothing (the command says what is wrong). `entries`
+ * command) are read as the command reads them (readRecoverWords): only its paths are sized,
+ * and a command line it does not know relaunches nothing (the command says what is wrong). `entries`
  * counts a path's entries, `bytes` sums the sizes under paths (it may stop once it has `enough`).
  */
 export function jitTierOption(
@@ -126,10 +133,10 @@ export function jitTierOption(
   bytes: (paths: readonly string[], enough: number) => number = bytesUnder,
   languages: LanguageGlance = glanceLanguages,
 ): string | undefined {
-  const parsed = parseRecoverWords(words);
-  if (parsed === undefined) return undefined;
-  const { paths, options } = parsed;
-  if (options.index !== undefined || looksLarge(paths, LARGE_SET_MODELS, entries)) return FTL_OPTION;
+  const read = readRecoverWords(words);
+  if (read === undefined) return undefined;
+  const { paths } = read;
+  if (read.index || looksLarge(paths, LARGE_SET_MODELS, entries)) return FTL_OPTION;
   if (fewBigModels(paths, entries, bytes) && !languages(paths)) return DFG_OPTION;
   return undefined;
 }
@@ -153,7 +160,8 @@ export function relaunchWithJitTier(
   if (argv[2] !== "recover" || env[FTL_OPTION] !== undefined || env[DFG_OPTION] !== undefined) return undefined;
   const option = jitTierOption(argv.slice(3), entries, bytes, languages);
   if (option === undefined || !accepts(option)) return undefined;
-  const ended = run([process.execPath, ...argv.slice(1)], { ...env, [option]: "0" });
+  mark(`relaunching with ${option}=0`);
+  const ended = run([process.execPath, ...argv.slice(1)], { ...env, [option]: "0", ...relaunchTimeline() });
   if (ended.exitCode !== null) return ended.exitCode;
   const signal = typeof ended.signalCode === "string" ? constants.signals[ended.signalCode as keyof typeof constants.signals] : ended.signalCode;
   return 128 + (signal ?? 0);
@@ -161,8 +169,8 @@ export function relaunchWithJitTier(
 
 /**
  * Whether `mother recover` should start the layer pass's threads before loading the program
- * (src/cli/main.ts, src/recover/layer-workers.ts): a few big models among its paths (parsed as
- * jitTierOption parses them), not from an index, and no --workers given (recover() then takes them).
+ * (src/cli/main.ts, src/recover/layer-workers.ts): a few big models among its paths (read as
+ * jitTierOption reads them), not from an index, and no --workers given (recover() then takes them).
  */
 export function startsLayerWorkers(
   argv: readonly string[],
@@ -170,7 +178,7 @@ export function startsLayerWorkers(
   bytes: (paths: readonly string[], enough: number) => number = bytesUnder,
 ): boolean {
   if (argv[2] !== "recover") return false;
-  const parsed = parseRecoverWords(argv.slice(3));
-  if (parsed === undefined || parsed.options.index !== undefined || parsed.options.workers !== undefined) return false;
-  return fewBigModels(parsed.paths, entries, bytes);
+  const read = readRecoverWords(argv.slice(3));
+  if (read === undefined || read.index || read.workers) return false;
+  return fewBigModels(read.paths, entries, bytes);
 }

@@ -1,6 +1,7 @@
 /**
- * `mother recover`'s arguments and options: the one table both the command (program.ts) and the JIT-tier choice
- * (jit-tier.ts, before the program loads) parse a command line with, so an option's value is never taken for a path.
+ * `mother recover`'s arguments and options: the table the command (program.ts) parses a command line with. The
+ * JIT-tier choice (jit-tier.ts, before the program loads) reads the same flags from recover-words.ts, without loading
+ * commander; test/cli/recover-words.test.ts keeps the two equal, and checks its reading against parseRecoverWords.
  * This file loads commander and the options' defaults alone: the recovery's modules stay unloaded until the command runs.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
@@ -196,7 +197,7 @@ export interface ParsedRecoverWords {
 
 /**
  * The paths and options `words` (what follows `mother recover`) give, parsed by declareRecoverOptions's table as the
- * command parses them; undefined when the parser refuses them or stops (a mistake, --help): the command then says so itself.
+ * command parses them, without running it; undefined when the parser refuses them or stops (a mistake, --help).
  */
 export function parseRecoverWords(words: readonly string[]): ParsedRecoverWords | undefined {
   let parsed: ParsedRecoverWords | undefined;

@@ -34,9 +34,16 @@ export function glancesLanguageModel(paths: readonly string[]): boolean {
   return found;
 }
 
+/** isEmbeddingMatrix's answers by name and shape: a set's models share their tensors' names, so each is classified once. */
+const embeddingAnswers = new Map<string, boolean>();
+
 /** Whether a tensor of this name and shape is an embedding matrix by the layer rules (hasEmbeddingMatrix's test). */
 function isEmbeddingMatrix(name: string, shape: readonly number[]): boolean {
-  return shape.length === 2 && classifyLayer(name, shape) === "embedding";
+  if (shape.length !== 2) return false;
+  const key = `${name} ${shape[0]}x${shape[1]}`;
+  let answer = embeddingAnswers.get(key);
+  if (answer === undefined) embeddingAnswers.set(key, (answer = classifyLayer(name, shape) === "embedding"));
+  return answer;
 }
 
 function safetensorsHasEmbedding(file: string): boolean {

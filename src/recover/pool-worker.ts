@@ -3,6 +3,7 @@
  * one at a time in the order sent, one message each. The pool hands a worker its next task
  * before the current one ends (depth 2), and tasks share this thread's kernel memory.
  */
+import { mark } from "../ui/timeline.ts";
 import { failureOf } from "../workers/worker-pool.ts";
 import { runTask, type PoolTask } from "./pool-task.ts";
 
@@ -22,6 +23,13 @@ async function answer(task: PoolTask): Promise<void> {
   }
 }
 
+/** Whether this thread's first task has started (MOTHER_TIMELINE marks it). */
+let started = false;
+
 self.onmessage = (event: MessageEvent<{ task: PoolTask }>) => {
+  if (!started) mark("first task received");
+  started = true;
   turn = turn.then(() => answer(event.data.task));
 };
+
+mark("modules loaded");

@@ -33,6 +33,7 @@ import { clusteringSample, readGroups, type GroupPass, type PassContext, type Pl
 import { recoverCluster, type RecoveredTree } from "./recover-cluster.ts";
 import { LayerReader } from "./layer-reader.ts";
 import type { KnownResults } from "./known-layers.ts";
+import { mark } from "../ui/timeline.ts";
 
 /** Side effects of a recovery run; tests pass a recorder. */
 export interface RecoverEffects {
@@ -119,6 +120,7 @@ export async function recoverModels(
   checkInputs(models, options);
   // 2. Different architectures can never share a tree; one plan of layers per group.
   const planned = planGroups(models, options, effects);
+  mark(`headers read, ${planned.length} groups planned`);
   // 3–4. One pass over the selected layers of every group (the same workers then rank ℓ_LoRA
   //      pairs), then the clusters; a large set is clustered on a sample first.
   const sampleFirst = models.length >= CLUSTER_FIRST_MODELS;
@@ -127,6 +129,7 @@ export async function recoverModels(
   const context: PassContext = { options, pool, reader: new LayerReader(pool, allJobs, options.cacheFolder, effects, options.verifyCache, known), effects };
   try {
     const { groups, clusters } = sampleFirst ? await clusterOnSampleFirst(planned, context) : await readThenCluster(planned, context);
+    mark(`layers read, ${clusters.length} trees`);
     effects.log(`${clusters.length} trees`);
     // 5. One minimum directed spanning tree per cluster.
     const trees: RecoveredTree[] = [];

@@ -12,16 +12,29 @@
  * hand to their threads (workerEnv), whose own clocks start when they do. Off, a mark costs one
  * branch.
  */
+/** The variable a relaunch (src/cli/jit-tier.ts) hands its start in, so the relaunched process counts from it. */
+const RELAUNCHED_FROM = "MOTHER_TIMELINE_RELAUNCHED_FROM";
+
 /** The process start in epoch milliseconds, or undefined when no timeline is asked for. */
 const origin = ((): number | undefined => {
   const value = process.env.MOTHER_TIMELINE;
+  const relaunchedFrom = Number(process.env[RELAUNCHED_FROM]);
+  // Read once: the relaunched process's own children and threads are not relaunches.
+  delete process.env[RELAUNCHED_FROM];
   if (value === undefined || value === "" || value === "0") return undefined;
   const given = Number(value);
   // A number past 2001 in epoch ms is the main thread's start, set below; anything else ("1") asks for a timeline.
   if (!Bun.isMainThread && Number.isFinite(given) && given > 1e12) return given;
-  process.env.MOTHER_TIMELINE = String(performance.timeOrigin);
-  return performance.timeOrigin;
+  // A relaunched process counts from the first process's start: its timeline holds both starts.
+  const start = Number.isFinite(relaunchedFrom) && relaunchedFrom > 1e12 ? relaunchedFrom : performance.timeOrigin;
+  process.env.MOTHER_TIMELINE = String(start);
+  return start;
 })();
+
+/** What a process relaunching itself adds to the new process's environment: its start, when a timeline is on. */
+export function relaunchTimeline(): Record<string, string> {
+  return origin === undefined ? {} : { [RELAUNCHED_FROM]: String(origin) };
+}
 
 /** The thread's name in marks; node:worker_threads (its threadId) is loaded only then: its import takes 3–8 ms, most of it node:stream. */
 const thread =

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { parseRecoverWords } from "../../src/cli/recover-options.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
 
-describe("mother recover's option table, parsed before the program loads", () => {
+describe("mother recover's option table", () => {
   test("paths are the operands alone: option values, in either spelling, are not paths", () => {
     const parsed = parseRecoverWords(["--cache", "c/", "a/", "--out=g.json", "-q", "b/", "--workers", "0", "--", "--odd-name/"]);
     expect(parsed?.paths).toEqual(["a/", "b/", "--odd-name/"]);

@@ -46,6 +46,24 @@ describe("timeline", () => {
     expect(await stderrOf(MAIN_AND_WORKER, { MOTHER_TIMELINE: "0" })).toBe("");
   });
 
+  test("a relaunched process counts from the first process's start, once: its own children and threads do not inherit it", async () => {
+    const code = `
+      const { mark, workerEnv } = await import(${JSON.stringify(TIMELINE)});
+      mark("relaunched");
+      console.error("env " + (process.env.MOTHER_TIMELINE_RELAUNCHED_FROM ?? "gone") + " " + ("MOTHER_TIMELINE_RELAUNCHED_FROM" in workerEnv()));
+    `;
+    const started = Date.now() - 5_000;
+    const stderr = await stderrOf(code, { MOTHER_TIMELINE: "1", MOTHER_TIMELINE_RELAUNCHED_FROM: String(started) });
+    const ms = Number(stderr.match(/^timeline +([\d.]+) ms/)![1]);
+    expect(ms).toBeGreaterThanOrEqual(5_000);
+    expect(ms).toBeLessThan(60_000);
+    expect(stderr).toContain("env gone false");
+    // Without a timeline the variable is dropped too, and nothing is printed.
+    expect(await stderrOf(code.replace('mark("relaunched");', ""), { MOTHER_TIMELINE: undefined, MOTHER_TIMELINE_RELAUNCHED_FROM: String(started) })).toBe(
+      "env gone false\n",
+    );
+  });
+
   test("a main thread started with an inherited origin (a parent's timeline) measures from its own start", async () => {
     const stderr = await stderrOf(`const { mark } = await import(${JSON.stringify(TIMELINE)}); mark("now");`, { MOTHER_TIMELINE: "1000000000000" });
     const ms = Number(stderr.match(/^timeline +([\d.]+) ms/)![1]);

@@ -4,29 +4,44 @@
  * type, dropout, init) are ignored. Field meanings follow peft's LoraConfig.
  */
 import { readFile } from "node:fs/promises";
-import * as v from "valibot";
 import { peftConfigMalformed, peftDoraUnsupported, peftTypeUnsupported } from "../../messages.ts";
 
 /** File name of an adapter's config, as peft's save_pretrained writes it. */
 export const ADAPTER_CONFIG_FILE = "adapter_config.json";
 
-const positiveInteger = v.pipe(v.number(), v.integer(), v.minValue(1));
-const finiteNumber = v.pipe(v.number(), v.finite());
+type Valibot = typeof import("valibot");
 
-const ConfigSchema = v.looseObject({
-  peft_type: v.string(),
-  r: positiveInteger,
-  lora_alpha: finiteNumber,
-  // peft accepts a list of names or one regular expression; the weights file says which modules were adapted.
-  target_modules: v.nullish(v.union([v.array(v.string()), v.string()])),
-  base_model_name_or_path: v.nullish(v.string()),
-  fan_in_fan_out: v.optional(v.boolean(), false),
-  use_rslora: v.optional(v.boolean(), false),
-  use_dora: v.optional(v.boolean(), false),
-  rank_pattern: v.nullish(v.record(v.string(), positiveInteger)),
-  alpha_pattern: v.nullish(v.record(v.string(), finiteNumber)),
-  modules_to_save: v.nullish(v.array(v.string())),
-});
+/** The config's schema, built with `v`. */
+function configSchemaWith(v: Valibot) {
+  const positiveInteger = v.pipe(v.number(), v.integer(), v.minValue(1));
+  const finiteNumber = v.pipe(v.number(), v.finite());
+  return v.looseObject({
+    peft_type: v.string(),
+    r: positiveInteger,
+    lora_alpha: finiteNumber,
+    // peft accepts a list of names or one regular expression; the weights file says which modules were adapted.
+    target_modules: v.nullish(v.union([v.array(v.string()), v.string()])),
+    base_model_name_or_path: v.nullish(v.string()),
+    fan_in_fan_out: v.optional(v.boolean(), false),
+    use_rslora: v.optional(v.boolean(), false),
+    use_dora: v.optional(v.boolean(), false),
+    rank_pattern: v.nullish(v.record(v.string(), positiveInteger)),
+    alpha_pattern: v.nullish(v.record(v.string(), finiteNumber)),
+    modules_to_save: v.nullish(v.array(v.string())),
+  });
+}
+
+let configSchema: ReturnType<typeof configSchemaWith> | undefined;
+
+/**
+ * valibot and the schema, made at the first adapter config read: discovery (and so every `mother recover`) imports
+ * this module, and loading valibot took ~0.003 s of CPU at each run's start, most of which reads no adapter.
+ */
+function valibotAndSchema(): { v: Valibot; schema: ReturnType<typeof configSchemaWith> } {
+  const v = require("valibot") as Valibot;
+  configSchema ??= configSchemaWith(v);
+  return { v, schema: configSchema };
+}
 
 /** What recovery needs from an adapter config. */
 export interface AdapterConfig {
@@ -65,7 +80,8 @@ export function parseAdapterConfig(text: string, file: string): AdapterConfig {
   // peft_type first: an IA3 or prefix-tuning config has no r, and that is the clearer message.
   const peftType = (json as { peft_type?: unknown } | null)?.peft_type;
   if (typeof peftType === "string" && peftType !== "LORA") throw peftTypeUnsupported(file, peftType);
-  const parsed = v.safeParse(ConfigSchema, json);
+  const { v, schema } = valibotAndSchema();
+  const parsed = v.safeParse(schema, json);
   if (!parsed.success) {
     const issue = parsed.issues[0];
     const path = issue.path?.map((item) => String(item.key)).join(".") ?? "(top level)";

@@ -15,7 +15,6 @@
  * through the rank-r factors. W's subspaces come from randomized subspace iteration with
  * oversampling and a Rayleigh–Ritz step (Halko, Martinsson and Tropp 2011, Algs. 4.4 and 5.1).
  */
-import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { makeSignedUniform } from "../../recover/seeded-random.ts";
 
 /** A weight as read: row-major rows × cols values. */
@@ -51,6 +50,14 @@ export function subspaceAlignment(weight: DenseMatrix, aValues: ArrayLike<number
 }
 
 /** Orthonormal bases (rows × k and cols × k, row-major) of W's dominant left and right subspaces. */
+/**
+ * ml-matrix, loaded on the first adapter aligned: every `mother recover` imports this module (adapter-family.ts), and
+ * loading the package took ~0.005 s of CPU at each run's start, most of which never aligns an adapter.
+ */
+function mlMatrix(): typeof import("ml-matrix") {
+  return require("ml-matrix") as typeof import("ml-matrix");
+}
+
 function topSubspaces(weight: DenseMatrix & { values: Float64Array }, k: number, seed: number): { left: Float64Array; right: Float64Array } {
   const { rows, cols, values } = weight;
   const p = Math.min(k + OVERSAMPLING, rows, cols);
@@ -62,6 +69,7 @@ function topSubspaces(weight: DenseMatrix & { values: Float64Array }, k: number,
   }
   // Rayleigh–Ritz: Qᵀ W = S (p × cols); the top-k eigenvectors E of S Sᵀ give U_k = Q E, V_k ∝ Sᵀ E.
   const small = multiplyTransposed(range, values, rows, p, cols);
+  const { EigenvalueDecomposition, Matrix } = mlMatrix();
   const eigen = new EigenvalueDecomposition(new Matrix(Array.from({ length: p }, (_, i) => Array.from(outerGramRow(small, p, cols, i)))), {
     assumeSymmetric: true,
   });

@@ -1,0 +1,68 @@
+import { describe, expect, test } from "bun:test";
+import { Command } from "commander";
+import fc from "fast-check";
+import { declareRecoverOptions, parseRecoverWords } from "../../src/cli/recover-options.ts";
+import { RECOVER_SWITCHES, RECOVER_VALUE_FLAGS, readRecoverWords } from "../../src/cli/recover-words.ts";
+
+/** The flags of the command's own option table: those taking a value, and the switches. */
+function tableFlags(): { values: string[]; switches: string[] } {
+  const { options } = declareRecoverOptions(new Command("recover"));
+  const flags = (taking: boolean) =>
+    options
+      .filter((option) => (option.required || option.optional) === taking)
+      .flatMap((option) => [option.long, option.short].filter((flag) => flag !== undefined));
+  return { values: flags(true), switches: flags(false) };
+}
+
+describe("mother recover's command line, read without commander", () => {
+  test("its flags are the option table's: every value option and every switch, long and short, and no other", () => {
+    const { values, switches } = tableFlags();
+    expect([...RECOVER_VALUE_FLAGS].sort()).toEqual(values.sort());
+    expect([...RECOVER_SWITCHES].sort()).toEqual(switches.sort());
+    // The reading below knows required values only: an optional or variadic one reads differently in commander.
+    expect(declareRecoverOptions(new Command("recover")).options.some((option) => option.optional || option.variadic)).toBe(false);
+  });
+
+  test("paths are the operands alone: option values, in either spelling, are not paths; --index and --workers are seen", () => {
+    const words = ["--cache", "c/", "a/", "--out=g.json", "-q", "b/", "--workers", "0", "--", "--odd-name/"];
+    expect(readRecoverWords(words)).toEqual({ paths: ["a/", "b/", "--odd-name/"], index: false, workers: true });
+    expect(readRecoverWords(["--index", "i/", "-qq", "m/", "-", "-2"])).toEqual({ paths: ["m/", "-", "-2"], index: true, workers: false });
+    // A value is the next word whatever it looks like, as commander takes it.
+    expect(readRecoverWords(["--out", "--quiet", "a/"])).toEqual({ paths: ["a/"], index: false, workers: false });
+  });
+
+  test("an unknown option, --help, a switch given a value or a value option with none reads as undefined", () => {
+    for (const words of [["--bogus", "a/"], ["--help"], ["-h"], ["a/", "--out"], ["--quiet=yes", "a/"], ["-qx", "a/"], ["--=x"]]) {
+      expect(readRecoverWords(words)).toBeUndefined();
+    }
+  });
+
+  test("wherever commander parses a line too, both find the same paths, --index and --workers (random lines)", () => {
+    const { values, switches } = tableFlags();
+    // Words as a user types them: paths (some dash-like), switches, value options in both spellings with plain or dash-like values.
+    const path = fc.constantFrom("a/", "b.gguf", "-", "-3", "--", "x=y", "-q", "--out");
+    const value = fc.constantFrom("1", "0", "auto", "json", "g.json", "-1", "--quiet", "c/", "-");
+    const word = fc.oneof(
+      path.map((p) => [p]),
+      fc.constantFrom(...switches, "-qq", "-h", "--help", "--bogus").map((s) => [s]),
+      fc.tuple(fc.constantFrom(...values), value).map(([flag, v]) => [flag, v]),
+      fc.tuple(fc.constantFrom(...values), value).map(([flag, v]) => [`${flag}=${v}`]),
+    );
+    let both = 0;
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 8 }), (parts) => {
+        const words = parts.flat();
+        const ours = readRecoverWords(words);
+        const commanders = parseRecoverWords(words);
+        if (ours === undefined || commanders === undefined) return;
+        both++;
+        expect(ours.paths).toEqual(commanders.paths);
+        expect(ours.index).toBe(commanders.options.index !== undefined);
+        expect(ours.workers).toBe(commanders.options.workers !== undefined);
+      }),
+      { numRuns: 2000 },
+    );
+    // Most lines commander accepts are read here too (not only refusals on both sides).
+    expect(both).toBeGreaterThan(200);
+  });
+});
