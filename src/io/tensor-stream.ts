@@ -73,9 +73,10 @@ export interface TensorStream {
   /**
    * GGUF streams only: leaves elements [first, first + count) as raw blocks (Hugging Face row
    * order) in `staging` and says where, without decoding them or checking their values; undefined
-   * when the range is not whole blocks (and whole rotary heads) or larger than the window.
+   * when the range is not whole blocks (and whole rotary heads) or larger than the window. A read
+   * fills the window (`readAhead`, the default) or only the range's blocks.
    */
-  stage?(first: number, count: number, staging: BlockStaging): { type: GgmlType; pointer: number } | undefined;
+  stage?(first: number, count: number, staging: BlockStaging, readAhead?: boolean): { type: GgmlType; pointer: number } | undefined;
   /** GGUF streams only: the tensor as a native loop reads it into `staging`'s window itself, the window's state included. */
   stagedSource?(staging: BlockStaging): StagedSource;
   close(): void;

@@ -51,8 +51,9 @@ export interface ModelChunk {
 /**
  * One model of a layer streamed natively (layerStream): a twin (another model's very bytes, already
  * in its buffer at `target`), or a staged GGUF tensor read from its file into its read-ahead
- * `window`, rotary rows gathered in `ordered` (−1: none), decoded into `target` unless its power
- * sums come from its blocks' integers (`integer`).
+ * `window` — or, when `mapped`, read where a mapping of the file holds it (the caller has checked
+ * that the file holds the tensor) — rotary rows gathered in `ordered` (−1: none), decoded into
+ * `target` unless its power sums come from its blocks' integers (`integer`).
  */
 export type StreamedModel = { readonly target: number; readonly sums: number } & (
   | { readonly twin: true }
@@ -63,6 +64,7 @@ export type StreamedModel = { readonly target: number; readonly sums: number } &
       readonly windowBytes: number;
       readonly ordered: number;
       readonly integer: boolean;
+      readonly mapped: boolean;
     }
 );
 
@@ -73,7 +75,7 @@ export type StreamFailure = { readonly model: number; readonly read: number } | 
 export const STREAM_MODELS = 64;
 
 /** f64 fields of a model in layerStream's descriptor (native/layer-stream.c MODEL_FIELDS). */
-const STREAM_FIELDS = 18;
+const STREAM_FIELDS = 19;
 
 /** The GGUF block kernels on a kernel memory (WeightKernels adds the float sweeps). */
 export class BlockKernels extends KernelMemory {
@@ -192,7 +194,7 @@ export class BlockKernels extends KernelMemory {
       this.address(model.sums, 6 * 8);
       if (!Object.is(Math.fround(shifts[m]!), shifts[m])) throw new RangeError(`power-sum shift ${shifts[m]} is not an f32 value`);
       if (model.twin) {
-        described.set([0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 1, 1, 1, 1, 0, model.target, model.sums, 0], m * STREAM_FIELDS);
+        described.set([0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 1, 1, 1, 1, 0, model.target, model.sums, 0, 0], m * STREAM_FIELDS);
         continue;
       }
       const { source } = model;
@@ -226,6 +228,7 @@ export class BlockKernels extends KernelMemory {
           model.target,
           model.sums,
           model.integer ? 0 : 1,
+          model.mapped ? 1 : 0,
         ],
         m * STREAM_FIELDS,
       );

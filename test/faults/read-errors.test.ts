@@ -7,17 +7,14 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { mkdir, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
-import { openGgufFile } from "../../src/io/gguf/read-gguf.ts";
-import { writeGgufFromHf } from "../../src/io/gguf/write-gguf.ts";
-import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 import { analyseLayer } from "../../src/recover/layer-pass.ts";
-import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { hashTree, runMother } from "../fixtures/run-mother.ts";
 import { failReadsOf } from "./failing-reads.ts";
+import { faultSetFile, firstLayerJob, writeFaultSet } from "./gguf-fault-set.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 const dir = temporaryFolder("mother-faults-read-");
@@ -26,32 +23,14 @@ let set: string;
 let victim: string;
 
 beforeAll(async () => {
-  // Layers of 512² values: four 65,536-value chunks, so three are left for the layer stream after the first.
-  await writeSyntheticTrees(join(dir, "source"), [{ root: "r", children: 2, grandchildren: 0 }], { hidden: 512, blocks: 1, seed: 31 });
-  set = join(dir, "set");
-  for (const id of ["r", "r-c0", "r-c1"]) {
-    const tensors = await openSafetensorsFile(join(dir, "source", id, "model.safetensors"));
-    const hf = await Promise.all(tensors.map(async (t) => ({ name: t.name, shape: t.shape, data: await readTensor(t) })));
-    await mkdir(join(set, id), { recursive: true });
-    await writeGgufFromHf(join(set, id, `${id}.Q8_0.gguf`), hf, { type: "Q8_0", headCount: 2 });
-  }
-  victim = join(set, "r-c0", "r-c0.Q8_0.gguf");
+  set = await writeFaultSet(dir, 31);
+  victim = faultSetFile(set, "r-c0");
 }, 60_000);
 
 describe("a read error inside the native layer stream", () => {
   test("analyseLayer throws one MotherError naming the file and the errno", async () => {
     if (!(await threadKernels()).decodesInChunks("Q8_0")) return; // WebAssembly kernels: no layer stream
-    const ids = ["r", "r-c0", "r-c1"];
-    const tensors = await Promise.all(ids.map(async (id) => (await openGgufFile(join(set, id, `${id}.Q8_0.gguf`))).tensors[0]!));
-    const job = {
-      name: tensors[0]!.name,
-      kind: "value" as const,
-      shape: tensors[0]!.shape,
-      tensors,
-      roles: { distance: true, score: true, sketch: false },
-      sketchSize: 16,
-      histogramBins: 0,
-    };
+    const job = await firstLayerJob(set);
     const streamed = { calls: 0 };
     const undo = failReadsOf(victim, streamed);
     try {

@@ -17,7 +17,7 @@ import { GGML_LAYOUTS } from "../../src/io/gguf/ggml-types.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { analyseLayer, type LayerJob } from "../../src/recover/layer-pass.ts";
-import { INTEGER_SHIFT_LIMIT, layerStreaming } from "../../src/recover/staged-chunks.ts";
+import { INTEGER_SHIFT_LIMIT, layerMapping, layerStreaming } from "../../src/recover/staged-chunks.ts";
 import { STREAM_MODELS } from "../../src/kernels/block-kernels.ts";
 import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 import { MotherError } from "../../src/errors.ts";
@@ -168,18 +168,24 @@ describe("integer-domain statistics", () => {
   });
 });
 
-/** `work` run with the layer's remaining chunks swept chunk by chunk from TypeScript instead of in one native call. */
-async function chunkByChunk<T>(work: () => Promise<T>): Promise<T> {
-  layerStreaming.enabled = false;
+/** `work` run with `switched` (layerStreaming, layerMapping) off, and it back on after. */
+async function switchedOff<T>(switched: { enabled: boolean }, work: () => Promise<T>): Promise<T> {
+  switched.enabled = false;
   try {
     return await work();
   } finally {
-    layerStreaming.enabled = true;
+    switched.enabled = true;
   }
 }
 
+/** `work` run with the layer's remaining chunks swept chunk by chunk from TypeScript instead of in one native call. */
+const chunkByChunk = <T>(work: () => Promise<T>) => switchedOff(layerStreaming, work);
+
+/** `work` run with sweepRest reading its files through preads into the read-ahead windows instead of mappings. */
+const unmapped = <T>(work: () => Promise<T>) => switchedOff(layerMapping, work);
+
 describe("a staged layer's remaining chunks in one native call (sweepRest)", () => {
-  test("give the per-chunk path's statistics and distances bit for bit, twins, rotary rows and integer sums included", async () => {
+  test("give the per-chunk path's statistics and distances bit for bit, read through mappings or preads, twins, rotary rows and integer sums included", async () => {
     const { gguf } = await models();
     const kernels = await threadKernels();
     if (!kernels.decodesInChunks("Q8_0")) return expect(kernels.backend).toBe("wasm");
@@ -196,9 +202,10 @@ describe("a staged layer's remaining chunks in one native call (sweepRest)", () 
           // Model 3 is model 0's very tensor again (a twin: read once, compared as a model).
           const job = layerJob([...tensors, tensors[0]!], "query", layer.shape, distance);
           const before = calls;
-          const [streamed, perChunk] = [await analyseLayer(job), await chunkByChunk(() => analyseLayer(job))];
-          expect(calls).toBe(before + 1);
+          const [streamed, preads, perChunk] = [await analyseLayer(job), await unmapped(() => analyseLayer(job)), await chunkByChunk(() => analyseLayer(job))];
+          expect(calls).toBe(before + 2);
           expect(streamed).toEqual(perChunk);
+          expect(preads).toEqual(perChunk);
           expect(streamed.stats[3]).toEqual(streamed.stats[0]!);
         }
       }

@@ -222,7 +222,7 @@ export function openGgufTensorStream(info: TensorInfo): TensorStream {
    * (TensorStream.stage): plain tensors straight from the window, rotary ones (whole rows) gathered
    * from the whole heads around them, which the window holds.
    */
-  const stage = (first: number, length: number, staging: BlockStaging): { type: GgmlType; pointer: number } | undefined => {
+  const stage = (first: number, length: number, staging: BlockStaging, readAhead = true): { type: GgmlType; pointer: number } | undefined => {
     const { blockValues, blockBytes } = GGML_LAYOUTS[type];
     if (first % blockValues !== 0 || length % blockValues !== 0) return undefined;
     const rowBytes = (cols / blockValues) * blockBytes;
@@ -235,7 +235,7 @@ export function openGgufTensorStream(info: TensorInfo): TensorStream {
     if (to - from > staging.windowBytes) return undefined;
     if (window.pointer !== staging.window || from < window.start || to > window.end) {
       // One large read serves the next chunks too: below ~1 MB the per-read cost shows (bench/gguf-kernels.ts).
-      const size = Math.min(staging.windowBytes, info.byteLength - from);
+      const size = readAhead ? Math.min(staging.windowBytes, info.byteLength - from) : to - from;
       fill(fd, info, staging.bytes(staging.window, size), from);
       window = { pointer: staging.window, start: from, end: from + size };
     }

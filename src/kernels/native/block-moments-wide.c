@@ -200,7 +200,10 @@ WIDE_TARGET static inline __attribute__((always_inline)) void q8_0_sixteen(const
 /* Q8_0 blocks [0, count) (count a multiple of 16) into `s`, sixteen at a time. */
 WIDE_TARGET static void q8_0_wide(const uint8_t *blocks, int32_t count, block_sums *s) {
   block_sums local = *s; // in registers across the loop
-  for (int32_t b = 0; b < count; b += 16) q8_0_sixteen(blocks + 34 * (int64_t)b, &local);
+  for (int32_t b = 0; b < count; b += 16) {
+    prefetch_span(blocks + 34 * (int64_t)b, 16 * 34);
+    q8_0_sixteen(blocks + 34 * (int64_t)b, &local);
+  }
   *s = local;
 }
 
@@ -286,6 +289,7 @@ WIDE_TARGET static void q4_k_wide(const uint8_t *blocks, int32_t count, block_su
   block_sums local = *s;
   for (int32_t b = 0; b < count; b += 4) {
     const uint8_t *four = blocks + 144 * (int64_t)b;
+    prefetch_span(four, 4 * 144);
     __m512d sums[4][4];
     q4_k_sums4(four, sums);
 #pragma GCC unroll 4

@@ -346,13 +346,17 @@ int32_t mother_block_power_sums(int32_t kind, const uint8_t *blocks, int32_t cou
     const int32_t blocks32 = count / 32, grouped = blocks32 & ~3;
     int32_t b = 0;
     if (wide_kernels()) q8_0_wide(blocks, b = blocks32 & ~15, &s);
-    for (; b < grouped; b += 4) q8_0_group(blocks + 34 * (int64_t)b, &s);
+    for (; b < grouped; b += 4) {
+      prefetch_span(blocks + 34 * (int64_t)b, 4 * 34);
+      q8_0_group(blocks + 34 * (int64_t)b, &s);
+    }
     q8_0_tail(blocks + 34 * (int64_t)grouped, blocks32 - grouped, &s);
   } else if (kind == MOMENTS_Q4_K) {
     int32_t b = 0;
     if (wide_kernels()) q4_k_wide(blocks, b = count / 256 & ~3, &s);
     for (; b < count / 256; b++) {
       const uint8_t *block = blocks + 144 * (int64_t)b;
+      prefetch_span(block, 144);
       // a = fl(d·sc), b = fl(dmin·m) per sub-block, as ggml rounds them (the same f32 products, eight at a time).
       const __m128i packed = k_scales_mins(block + 4);
       const __m256 a = _mm256_mul_ps(_mm256_set1_ps(half_at(block)), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(packed)));
@@ -361,7 +365,10 @@ int32_t mother_block_power_sums(int32_t kind, const uint8_t *blocks, int32_t cou
       q4_k_group(block + 80, _mm256_extractf128_ps(a, 1), _mm256_extractf128_ps(m, 1), &s);
     }
   } else if (kind == MOMENTS_Q6_K) {
-    for (int32_t b = 0; b < count / 256; b++) q6_k_block(blocks + 210 * (int64_t)b, &s);
+    for (int32_t b = 0; b < count / 256; b++) {
+      prefetch_span(blocks + 210 * (int64_t)b, 210);
+      q6_k_block(blocks + 210 * (int64_t)b, &s);
+    }
   } else return -1;
   const double n = count, r1 = sum_f64x4(s.r1), r2 = sum_f64x4(s.r2), r3 = sum_f64x4(s.r3), r4 = sum_f64x4(s.r4);
   const double c = shift, c2 = c * c;

@@ -4,6 +4,19 @@
  * sums (block-moments.c), and the fused chunk of a layer (mother_layer_chunk).
  */
 
+/*
+ * Blocks the layer stream reads through a file mapping (layer-stream.c) come from memory, not from a
+ * window a pread has just copied through the cache: the block loops here and in block-moments.c
+ * prefetch the bytes PREFETCH_AHEAD past the ones they read (a prefetch changes no value, and one
+ * past a buffer's end or into a page not mapped yet is dropped, never faults).
+ */
+#ifndef PREFETCH_AHEAD
+#define PREFETCH_AHEAD 16384
+#endif
+static inline __attribute__((always_inline)) void prefetch_span(const uint8_t *at, int32_t bytes) {
+  for (int32_t line = 0; line < bytes; line += 64) _mm_prefetch((const char *)(at + PREFETCH_AHEAD + line), _MM_HINT_T0);
+}
+
 /* One f16 at bytes[0..1] (little-endian) as f32. */
 static inline float half_at(const uint8_t *bytes) {
   return _cvtsh_ss((unsigned short)(bytes[0] | (bytes[1] << 8)));
@@ -17,6 +30,7 @@ static inline float half_at(const uint8_t *bytes) {
 void mother_dequantize_q8_0(const uint8_t *blocks, float *target, int32_t count) {
   for (int32_t b = 0; b < count / 32; b++) {
     const uint8_t *block = blocks + 34 * (int64_t)b;
+    if (b % 2 == 0) prefetch_span(block, 68);
     const __m256 d = _mm256_set1_ps(half_at(block));
     for (int j = 0; j < 32; j += 8) {
       const __m256i q = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(block + 2 + j)));
@@ -63,6 +77,7 @@ void mother_dequantize_q4_k(const uint8_t *blocks, float *target, int32_t count)
   const __m256i low = _mm256_set1_epi32(0xF);
   for (int32_t b = 0; b < count / 256; b++) {
     const uint8_t *block = blocks + 144 * (int64_t)b, *q = block + 16;
+    prefetch_span(block, 144);
     float a[8], m[8];
     k_scales(block, a, m);
     float *y = target + 256 * (int64_t)b;
@@ -87,6 +102,7 @@ void mother_dequantize_q5_k(const uint8_t *blocks, float *target, int32_t count)
   const __m256i low = _mm256_set1_epi32(0xF), bit = _mm256_set1_epi32(16);
   for (int32_t b = 0; b < count / 256; b++) {
     const uint8_t *block = blocks + 176 * (int64_t)b, *qh = block + 16, *q = block + 48;
+    prefetch_span(block, 176);
     float a[8], m[8];
     k_scales(block, a, m);
     float *y = target + 256 * (int64_t)b;
@@ -138,6 +154,7 @@ static inline void store_scaled16(float *y, __m256i v, float first, float second
 void mother_dequantize_q6_k(const uint8_t *blocks, float *target, int32_t count) {
   for (int32_t b = 0; b < count / 256; b++) {
     const uint8_t *block = blocks + 210 * (int64_t)b;
+    prefetch_span(block, 210);
     const float d = half_at(block + 208);
     float *y = target + 256 * (int64_t)b;
     for (int n = 0; n < 2; n++, y += 128) {
@@ -201,8 +218,8 @@ static inline void decode_values(int32_t kind, const uint8_t *blocks, const uint
   }
 }
 
-void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *const *rows, int32_t cols, int32_t models, int32_t count,
-                             const double *shifts, double *scales, const uint32_t *groups, int32_t group_count, uint8_t *states);
+void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *sources, const uint8_t *const *const *rows, int32_t cols,
+                             int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups, int32_t group_count, uint8_t *states);
 
 /*
  * One chunk of a layer for every model at once, a RUN of values at a time: each model's run is
@@ -221,17 +238,19 @@ void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const ui
  */
 void mother_layer_chunk(const uint8_t *base, const uint32_t *plan, int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups,
                         int32_t group_count, uint8_t *states) {
-  mother_layer_chunk_rows(base, plan, 0, 0, models, count, shifts, scales, groups, group_count, states);
+  mother_layer_chunk_rows(base, plan, 0, 0, 0, models, count, shifts, scales, groups, group_count, states);
 }
 
 /*
- * mother_layer_chunk, where model m's blocks may lie row by row apart instead of at its source:
- * rows[m] (when rows and rows[m] are not null) lists the chunk's rows of `cols` values, in order,
- * each pointing at its blocks (layer-stream.c reads rotary rows in place so, instead of copying
- * them into order first). Such a model decodes (no CHUNK_INTEGER_SUMS, no CHUNK_NO_DECODE).
+ * mother_layer_chunk, where model m's blocks may lie outside kernel memory or row by row apart
+ * instead of at its source: sources[m] (when sources and sources[m] are not null) is a pointer to
+ * its blocks in place of base + its plan's source (layer-stream.c reads a file through a mapping
+ * so); rows[m] (when rows and rows[m] are not null) lists the chunk's rows of `cols` values, in
+ * order, each pointing at its blocks (layer-stream.c reads rotary rows in place so, instead of
+ * copying them into order first). Such a model decodes (no CHUNK_INTEGER_SUMS, no CHUNK_NO_DECODE).
  */
-void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *const *rows, int32_t cols, int32_t models, int32_t count,
-                             const double *shifts, double *scales, const uint32_t *groups, int32_t group_count, uint8_t *states) {
+void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *sources, const uint8_t *const *const *rows, int32_t cols,
+                             int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups, int32_t group_count, uint8_t *states) {
   const int32_t runs = count & ~(RUN - 1);
   const int32_t blocked = count & ~(POWER_BLOCK - 1);
   for (int32_t m = 0; m < models; m++) {
@@ -239,14 +258,16 @@ void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const ui
     memcpy(states + (int64_t)m * sizeof(power_state), &start, sizeof(power_state));
     const uint32_t *model = plan + 4 * m;
     // Summed from the integers, whole chunk at once (the caller gives scale 0: no f32 sums).
-    if (model[0] & CHUNK_INTEGER_SUMS) mother_block_power_sums((int32_t)(model[0] & 0xFF), base + model[1], count, shifts[m], (double *)(base + model[3]));
+    const uint8_t *blocks = sources && sources[m] ? sources[m] : base + model[1];
+    if (model[0] & CHUNK_INTEGER_SUMS) mother_block_power_sums((int32_t)(model[0] & 0xFF), blocks, count, shifts[m], (double *)(base + model[3]));
   }
   for (int32_t from = 0; from < count; from += RUN) {
     const int32_t end = from + RUN <= count ? from + RUN : count;
     for (int32_t m = 0; m < models; m++) {
       const uint32_t *model = plan + 4 * m;
       float *target = (float *)(base + model[2]);
-      if (!(model[0] & CHUNK_NO_DECODE)) decode_values((int32_t)(model[0] & 0xFF), base + model[1], rows ? rows[m] : 0, cols, target, from, end - from);
+      const uint8_t *blocks = sources && sources[m] ? sources[m] : base + model[1];
+      if (!(model[0] & CHUNK_NO_DECODE)) decode_values((int32_t)(model[0] & 0xFF), blocks, rows ? rows[m] : 0, cols, target, from, end - from);
       if (scales[m] == 0) continue;
       const __m256 c = _mm256_set1_ps((float)scales[m]);
       const __m256 kc = _mm256_set1_ps((float)shifts[m] * (float)scales[m]);

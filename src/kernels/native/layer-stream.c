@@ -13,19 +13,32 @@
  *     decoded where they lie in the window, in Hugging Face order (a table of row pointers), or, when
  *     its statistics come from the blocks' integers (which read a chunk in one piece), gathered into
  *     its `ordered` room first.
- * Reads go through pread on the descriptor the TypeScript stream opened; a file cut short (a read
- * that returns fewer bytes than the tensor's extent) stops the call with the model and position,
- * and the caller names the file (messages.ggufTruncated).
+ * Reads go through pread on the descriptor the TypeScript stream opened, or, for a model marked
+ * MODEL_MAPPED, through a read-only mapping of its tensor made here for the call (map_tensors): the
+ * kernels then read the page cache itself, with no copy into the window (on settled files, whose
+ * pages sit in 2 MB folios, a mapping is faulted in a few hundred faults per 800 MB: bench/mmap-read.c).
+ * A model whose mapping fails is read through pread. A file cut short (a read that returns fewer
+ * bytes than the tensor's extent, a mapped page past the end of the file — SIGBUS, caught on this
+ * thread and turned into the same outcome — or a file found shorter than the extent after a mapped
+ * sweep, which catches a cut inside the last page, read as zeros) stops the call with the model and
+ * position, and the caller names the file (messages.ggufTruncated). The caller checks the size
+ * before mapping (staged-chunks.ts sweepRest), so the guard only serves files cut meanwhile.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *const *rows, int32_t cols, int32_t models, int32_t count,
-                             const double *shifts, double *scales, const uint32_t *groups, int32_t group_count, uint8_t *states);
+void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *sources, const uint8_t *const *const *rows, int32_t cols,
+                             int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups, int32_t group_count, uint8_t *states);
 double mother_add_power_sums(const float *values, int32_t count, double shift, double scale, double *out);
 
 /* Most models one call sweeps (block-kernels.ts STREAM_MODELS; more are swept chunk by chunk from TypeScript). */
@@ -51,6 +64,7 @@ enum {
   MODEL_TARGET,       /* the model's f32 chunk buffer (kernel pointer) */
   MODEL_SUMS,         /* its power-sum accumulator (kernel pointer) */
   MODEL_SUMMED,       /* 1: its f32 chunk is summed with scales[m] (0: twin or integer sums) */
+  MODEL_MAPPED,       /* 1: read through a mapping of the file (0: pread into the window) */
   MODEL_FIELDS
 };
 
@@ -83,14 +97,128 @@ static int64_t read_fully(int fd, uint8_t *target, int64_t length, int64_t offse
   return filled;
 }
 
+/* The file mapping of a model read through one: `bytes` is its tensor's first byte (null: not mapped). */
+typedef struct {
+  uint8_t *map;
+  size_t length;
+  const uint8_t *bytes;
+} mapping;
+
+/* Mappings start at 2 MB boundaries of the file, where the page cache's largest folios lie. */
+#define MAP_ALIGN ((int64_t)2 << 20)
+
+/* The extent of model d's mapping: from the 2 MB boundary of the file before its tensor to the one after it. */
+static int64_t map_start(const double *d) { return (int64_t)d[MODEL_OFFSET] / MAP_ALIGN * MAP_ALIGN; }
+static size_t map_length(const double *d) {
+  return (size_t)(((int64_t)d[MODEL_OFFSET] + (int64_t)d[MODEL_BYTES] - map_start(d) + MAP_ALIGN - 1) / MAP_ALIGN * MAP_ALIGN);
+}
+
+/*
+ * Maps the tensors of the models marked MODEL_MAPPED read-only, side by side in one reserved region
+ * (returned, with its size in *reserved; null when none is mapped), each at a 2 MB boundary of the
+ * region and of its file, so every 2 MB folio a tensor touches can be mapped whole (one fault and
+ * one TLB entry, not 512); past the file's end when it ends sooner (such pages are never read).
+ * One region is one munmap, one TLB flush of the other cores, per call. A model the system will
+ * not map is left out (read through pread).
+ */
+static uint8_t *map_tensors(const double *described, int32_t models, mapping *maps, size_t *reserved) {
+  size_t total = 0;
+  for (int32_t m = 0; m < models; m++) {
+    const double *d = described + m * MODEL_FIELDS;
+    if (d[MODEL_STAGED] != 0 && d[MODEL_MAPPED] != 0) total += map_length(d);
+  }
+  if (total == 0) return 0;
+  *reserved = total + MAP_ALIGN;
+  uint8_t *region = mmap(0, *reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (region == MAP_FAILED) return 0;
+  uint8_t *at = (uint8_t *)(((uintptr_t)region + MAP_ALIGN - 1) & ~(uintptr_t)(MAP_ALIGN - 1));
+  for (int32_t m = 0; m < models; m++) {
+    const double *d = described + m * MODEL_FIELDS;
+    if (d[MODEL_STAGED] == 0 || d[MODEL_MAPPED] == 0) continue;
+    const size_t length = map_length(d);
+    if (mmap(at, length, PROT_READ, MAP_SHARED | MAP_FIXED, (int)d[MODEL_FD], (off_t)map_start(d)) != MAP_FAILED)
+      maps[m] = (mapping){at, length, at + ((int64_t)d[MODEL_OFFSET] - map_start(d))};
+    at += length;
+  }
+  return region;
+}
+
+/*
+ * The SIGBUS guard of mapped sweeps: a thread sweeping mapped files sets guard_jump and its
+ * mappings; a SIGBUS on this thread at an address inside one of them (its page lies past the end
+ * of a file cut short) jumps back to the sweep's caller, which unmaps and reports the file. Any
+ * other SIGBUS goes to the handler installed before ours (the runtime's, or the default action).
+ */
+static _Thread_local sigjmp_buf *guard_jump;
+static _Thread_local const mapping *guard_maps;
+static _Thread_local int32_t guard_count, guard_model;
+static struct sigaction guard_previous;
+static atomic_flag guard_installing = ATOMIC_FLAG_INIT;
+
+static void guard_signal(int signal, siginfo_t *info, void *context) {
+  if (guard_jump)
+    for (int32_t m = 0; m < guard_count; m++) {
+      const uint8_t *at = (const uint8_t *)info->si_addr, *map = guard_maps[m].map;
+      if (map && at >= map && at < map + guard_maps[m].length) {
+        guard_model = m;
+        siglongjmp(*guard_jump, 1);
+      }
+    }
+  // A handler that chains back to this one (installed over it, then displaced by it) would loop: the default action ends it.
+  static _Thread_local int passing;
+  if (passing) {
+    struct sigaction fallback;
+    memset(&fallback, 0, sizeof fallback);
+    fallback.sa_handler = SIG_DFL;
+    sigaction(SIGBUS, &fallback, 0);
+    return;
+  }
+  passing = 1;
+  if (guard_previous.sa_flags & SA_SIGINFO) {
+    guard_previous.sa_sigaction(signal, info, context);
+  } else if (guard_previous.sa_handler != SIG_DFL && guard_previous.sa_handler != SIG_IGN) {
+    guard_previous.sa_handler(signal);
+  } else {
+    // Put the default action back: the faulting access runs again and takes it.
+    sigaction(SIGBUS, &guard_previous, 0);
+  }
+  passing = 0;
+}
+
+/* Installs guard_signal for SIGBUS unless it is installed (checked every call: the runtime may install its own after us). */
+static void install_guard(void) {
+  struct sigaction now;
+  while (atomic_flag_test_and_set(&guard_installing)) {
+  }
+  if (sigaction(SIGBUS, 0, &now) == 0 && !((now.sa_flags & SA_SIGINFO) && now.sa_sigaction == guard_signal)) {
+    struct sigaction ours;
+    memset(&ours, 0, sizeof ours);
+    ours.sa_sigaction = guard_signal;
+    ours.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&ours.sa_mask);
+    guard_previous = now;
+    sigaction(SIGBUS, &ours, 0);
+  }
+  atomic_flag_clear(&guard_installing);
+}
+
+/* Bytes of model d's tensor its file holds now (its size past the tensor's offset, at most the tensor's length), or −1 − errno. */
+static int64_t tensor_bytes_in_file(const double *d) {
+  struct stat file;
+  if (fstat((int)d[MODEL_FD], &file) != 0) return -1 - errno;
+  const int64_t held = (int64_t)file.st_size - (int64_t)d[MODEL_OFFSET];
+  return held < 0 ? 0 : held < (int64_t)d[MODEL_BYTES] ? held : (int64_t)d[MODEL_BYTES];
+}
+
 /*
  * mother_layer_stream's chunks: held[2m …] the extent of model m's window, row_tables[m] the room
  * for a chunk's row pointers of a rotary model decoded in place (null: its rows are gathered into
- * its `ordered` room, or it has none), `table_cols` their values a row.
+ * its `ordered` room, or it has none), `table_cols` their values a row; maps[m] model m's mapping
+ * (bytes null: read into its window), sources[m] set here to its chunk's blocks in the mapping.
  */
 static int32_t sweep(const uint8_t *base, const double *described, int32_t models, int32_t first, int32_t count, int32_t chunk, const double *shifts,
                      double *scales, uint32_t *plan, double *chunk_scales, const uint32_t *groups, int32_t group_count, uint8_t *states, double *failure,
-                     int64_t *held, const uint8_t **row_tables[], int32_t table_cols) {
+                     int64_t *held, const uint8_t **row_tables[], int32_t table_cols, const mapping *maps, const uint8_t **sources) {
   for (int32_t at = first; at < count; at += chunk) {
     const int32_t values = count - at < chunk ? count - at : chunk;
     for (int32_t m = 0; m < models; m++) {
@@ -111,6 +239,22 @@ static int32_t sweep(const uint8_t *base, const double *described, int32_t model
         const int64_t head_rows = rows / heads;
         from = first_row / head_rows * head_rows * row_bytes;
         to = (end_row + head_rows - 1) / head_rows * head_rows * row_bytes;
+      }
+      if (maps[m].bytes) {
+        // Read where the mapping holds it: rotary rows through the row table, or gathered into order as below.
+        const uint8_t *tensor = maps[m].bytes;
+        uint32_t source = 0;
+        if (heads > 0 && row_tables[m]) {
+          for (int64_t row = first_row; row < end_row; row++) row_tables[m][row - first_row] = tensor + stored_row(row, rows, heads) * row_bytes;
+        } else if (heads > 0) {
+          source = (uint32_t)d[MODEL_ORDERED];
+          for (int64_t row = first_row; row < end_row; row++)
+            memcpy((uint8_t *)base + source + (row - first_row) * row_bytes, tensor + stored_row(row, rows, heads) * row_bytes, (size_t)row_bytes);
+        } else {
+          sources[m] = tensor + from;
+        }
+        entry[0] = (uint32_t)d[MODEL_KIND], entry[1] = source, entry[2] = target, entry[3] = (uint32_t)d[MODEL_SUMS];
+        continue;
       }
       const uint32_t window = (uint32_t)d[MODEL_WINDOW];
       const int64_t window_bytes = (int64_t)d[MODEL_WINDOW_BYTES], tensor_bytes = (int64_t)d[MODEL_BYTES];
@@ -143,7 +287,8 @@ static int32_t sweep(const uint8_t *base, const double *described, int32_t model
       }
       entry[0] = (uint32_t)d[MODEL_KIND], entry[1] = source, entry[2] = target, entry[3] = (uint32_t)d[MODEL_SUMS];
     }
-    mother_layer_chunk_rows(base, plan, (const uint8_t *const *const *)row_tables, table_cols, models, values, shifts, chunk_scales, groups, group_count, states);
+    mother_layer_chunk_rows(base, plan, sources, (const uint8_t *const *const *)row_tables, table_cols, models, values, shifts, chunk_scales, groups, group_count,
+                            states);
     // A chunk that overflowed its model's scale (or was given none) is summed again from its f32 values, with its own.
     for (int32_t m = 0; m < models; m++) {
       const double *d = described + m * MODEL_FIELDS;
@@ -185,8 +330,41 @@ int32_t mother_layer_stream(const uint8_t *base, const double *described, int32_
   const uint8_t **table = in_place > 0 ? malloc(sizeof(uint8_t *) * (size_t)in_place * (size_t)chunk_rows) : 0;
   for (int32_t m = 0, next = 0; table && m < models; m++)
     if (decoded_in_place(described + m * MODEL_FIELDS)) row_tables[m] = table + (int64_t)chunk_rows * next++;
-  const int32_t outcome = sweep(base, described, models, first, count, chunk, shifts, scales, plan, chunk_scales, groups, group_count, states, failure, held,
-                                row_tables, cols);
+  mapping maps[STREAM_MODELS] = {{0}};
+  const uint8_t *sources[STREAM_MODELS] = {0};
+  size_t reserved = 0;
+  uint8_t *region = map_tensors(described, models, maps, &reserved);
+  int32_t outcome;
+  if (!region) {
+    outcome = sweep(base, described, models, first, count, chunk, shifts, scales, plan, chunk_scales, groups, group_count, states, failure, held, row_tables, cols,
+                    maps, sources);
+  } else {
+    sigjmp_buf jump;
+    install_guard();
+    guard_maps = maps, guard_count = models;
+    if (sigsetjmp(jump, 1) == 0) {
+      guard_jump = &jump;
+      outcome = sweep(base, described, models, first, count, chunk, shifts, scales, plan, chunk_scales, groups, group_count, states, failure, held, row_tables,
+                      cols, maps, sources);
+      guard_jump = 0;
+      // A file cut inside the page that holds its end reads as zeros there, without a fault: the sweep is good only if every file still holds its tensor.
+      for (int32_t m = 0; outcome == 0 && m < models; m++) {
+        if (!maps[m].bytes) continue;
+        const int64_t in_file = tensor_bytes_in_file(described + m * MODEL_FIELDS);
+        if (in_file == (int64_t)described[m * MODEL_FIELDS + MODEL_BYTES]) continue;
+        failure[0] = m, failure[1] = in_file < 0 ? (double)(-1 - in_file) : (double)in_file;
+        outcome = in_file < 0 ? 2 : 1;
+      }
+    } else {
+      // A mapped page past the end of its file (cut short meanwhile): the model's bytes still in the file.
+      guard_jump = 0;
+      const int64_t in_file = tensor_bytes_in_file(described + guard_model * MODEL_FIELDS);
+      failure[0] = guard_model, failure[1] = in_file < 0 ? (double)(-1 - in_file) : (double)in_file;
+      outcome = in_file < 0 ? 2 : 1;
+    }
+    guard_maps = 0, guard_count = 0;
+    munmap(region, reserved);
+  }
   free(table);
   return outcome;
 }
