@@ -13,7 +13,6 @@
  * unrelated ones far above (≥ 1.03), so an estimate from 128 values per layer decides them.
  * Memory is O(n · fingerprint + n · neighbours); no n × n array is ever made.
  */
-import usearch from "usearch";
 import { CLUSTERING_QUANTILE, quantileOfSorted, RELATED_BELOW } from "../recover/cluster-models.ts";
 import { rootMeanSquareOf } from "../stats/layer-stats.ts";
 import { makeUniform } from "../recover/seeded-random.ts";
@@ -38,6 +37,16 @@ export const EXACT_NEIGHBOURS_UP_TO = 2000;
  * trees of any size, since a chain of related pairs suffices.
  */
 export const NEIGHBOURS = 16;
+
+/**
+ * usearch, loaded when neighbours are first searched (require: a blocking load, as an import
+ * statement's would be), not with this module: its native addon takes ~0.015 s of CPU to load, and
+ * `mother recover` on a large set compares its first fingerprints with this module's estimate
+ * (speculative-trees.ts) to guess its first tree, which waited for it (docs/scale.md).
+ */
+function loadUsearch(): typeof import("usearch") {
+  return require("usearch") as typeof import("usearch");
+}
 
 /** Dimensions of the vectors the HNSW index compares: the first samples of each distance layer, over its RMS. */
 const SEARCH_DIMENSIONS = 128;
@@ -167,6 +176,7 @@ function* nearestNeighbourSteps(models: readonly Comparable[], k: number, exactU
       for (let s = 0; s < perLayer; s++) vectors[i * dimensions + l * perLayer + s] = model.samples[l * SAMPLES_PER_LAYER + s]! * scale;
     }
   });
+  const usearch = loadUsearch();
   const { Index, MetricKind, ScalarKind } = usearch;
   if (n <= exactUpTo) {
     const out = new Int32Array(n * (k + 1)).fill(-1);

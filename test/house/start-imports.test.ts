@@ -46,6 +46,18 @@ describe("a recovery's modules", () => {
   });
 });
 
+describe("the guessed trees' modules", () => {
+  test("load no usearch: `mother recover` on a large set guesses its first tree once they are loaded, and usearch's native addon (~0.015 s) is needed only for the components' search", async () => {
+    const { files, packages } = await eagerImports(ROOT, [
+      "src/index/recover-at-scale.ts",
+      "src/index/speculative-trees.ts",
+      "src/index/recover-from-index.ts",
+    ]);
+    expect(files).toContain("src/index/related-components.ts");
+    expect([...packages]).not.toContain("usearch");
+  });
+});
+
 describe("the check itself", () => {
   test("follows static value imports into files and packages, not dynamic, worker or type-only ones", async () => {
     const { files, packages } = await eagerImports(ROOT, ["src/stats/stats-table.ts"]);
