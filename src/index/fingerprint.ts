@@ -16,11 +16,12 @@ import { resolve } from "node:path";
 import type { LayerKind, LayerStats, ModelFormat, ModelSource, TensorInfo } from "../types.ts";
 import { bug } from "../errors.ts";
 import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
-import { threadKernels } from "../kernels/weight-kernels.ts";
+import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
 import { planLayers } from "../recover/plan-layers.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../recover/options.ts";
 import { makeUniform } from "../recover/seeded-random.ts";
 import { FileReader, readFileLayers } from "./fingerprint-file.ts";
+import { HeldModelSweep } from "./held-layer-sweep.ts";
 import { KNOWN_FIELDS, type KnownLayers, packKnownLayer } from "../recover/known-layers.ts";
 import { cannotReadFile, nothingToCompare } from "../messages.ts";
 
@@ -88,9 +89,12 @@ export interface Fingerprint {
  * block, a safetensors file's usually by name).
  */
 export function fingerprintLayers(model: ModelSource): { layer: FingerprintLayer; tensor: TensorInfo }[] {
-  const plan = planOf(model);
-  const byName = new Map(model.tensors.map((tensor) => [tensor.name, tensor]));
-  return plan.entries.map(({ layer, tensor }) => ({ layer, tensor: byName.get(tensor) ?? bug(`planned tensor ${tensor} is in its model`) }));
+  return plannedLayers(planOf(model), model);
+}
+
+/** The plan's layers with `model`'s tensors (the plan is that of its layout). */
+function plannedLayers(plan: FingerprintPlan, model: ModelSource): { layer: FingerprintLayer; tensor: TensorInfo }[] {
+  return plan.entries.map(({ layer }, l) => ({ layer, tensor: model.tensors[plan.tensorAt[l]!]! }));
 }
 
 /** A model's fingerprint plan: its layers in name order, the tensor each reads, and the architecture key they make. */
@@ -98,6 +102,13 @@ interface FingerprintPlan {
   readonly entries: readonly { readonly layer: FingerprintLayer; readonly tensor: string }[];
   readonly layers: readonly FingerprintLayer[];
   readonly architecture: string;
+  /** Each entry's tensor's index in the tensor list of a model of this layout (the layout fixes the list's order). */
+  readonly tensorAt: readonly number[];
+  /**
+   * A held model's sweep per `known` (0: without its other layers' starts, 1: with them), made at its first use and
+   * remade when a model's offsets differ; null when the layout's layers are never swept so (their types or sizes).
+   */
+  readonly sweeps: (HeldModelSweep | undefined | null)[];
 }
 
 /**
@@ -117,7 +128,10 @@ function planOf(model: ModelSource): FingerprintPlan {
     }));
     entries.sort((a, b) => (a.layer.name < b.layer.name ? -1 : a.layer.name > b.layer.name ? 1 : 0));
     const layers = entries.map((entry) => entry.layer);
-    plan = { entries, layers, architecture: architectureOf(layers) };
+    // The last tensor of a name, as a lookup by name would find it (a model names each tensor once).
+    const byName = new Map(model.tensors.map((tensor, at) => [tensor.name, at]));
+    const tensorAt = entries.map(({ tensor }) => byName.get(tensor) ?? bug(`planned tensor ${tensor} is in its model`));
+    plan = { entries, layers, architecture: architectureOf(layers), tensorAt, sweeps: [] };
     plansOf.set(layout, plan);
   }
   last = { tensors: model.tensors, plan };
@@ -186,11 +200,44 @@ export async function fingerprintModel(
   // An adapter not yet on a base is its factors: their digest, and nothing to compare.
   if (model.adapter && model.base === undefined) return fingerprintAdapterFactors(model);
   const plan = planOf(model);
-  const planned = fingerprintLayers(model);
+  const planned = plannedLayers(plan, model);
   if (!planned.some((p) => p.layer.distance)) {
     throw nothingToCompare(model.path, model.tensors.length);
   }
   const kernels = await threadKernels();
+  const read = sweptHeld(kernels, plan, model, planned, digest, known) ?? (await readModelLayers(kernels, planned, digest, known));
+  const { files, stats, starts } = read;
+  return {
+    id: model.id,
+    path: resolve(model.path),
+    files: await Promise.all(files.map((file) => fileIdentity(file, statNow))),
+    checksum: digest ? Bun.hash.wyhash(new Uint8Array(read.digests.buffer), 0n).toString(16).padStart(16, "0") : "",
+    version: FINGERPRINT_VERSION,
+    format: model.format ?? "safetensors",
+    architecture: plan.architecture,
+    layers: plan.layers,
+    stats,
+    samples: read.samples,
+    known: known && files.length === 1 ? knownLayersOf(files[0]!, planned, stats, starts) : undefined,
+  };
+}
+
+/** A model's selected layers as read for its fingerprint (plan order): its files (sorted), and per layer its statistics, digest and start. */
+interface ModelLayersRead {
+  readonly files: readonly string[];
+  readonly stats: LayerStats[];
+  readonly digests: BigUint64Array;
+  readonly starts: readonly ({ zeroFraction: number; gridLevels: number } | undefined)[];
+  readonly samples: Float32Array;
+}
+
+/** The planned layers read file by file, one file open at a time (fingerprint-file.ts). */
+async function readModelLayers(
+  kernels: WeightKernels,
+  planned: readonly { layer: FingerprintLayer; tensor: TensorInfo }[],
+  digest: boolean,
+  known: boolean,
+): Promise<ModelLayersRead> {
   const sampleAt: number[] = [];
   let distanceLayers = 0;
   for (const p of planned) sampleAt.push(p.layer.distance ? distanceLayers++ : -1);
@@ -210,8 +257,7 @@ export async function fingerprintModel(
         layers.map((l) => {
           const { layer, tensor } = planned[l]!;
           const out = layer.distance ? samples.subarray(sampleAt[l]! * SAMPLES_PER_LAYER, (sampleAt[l]! + 1) * SAMPLES_PER_LAYER) : undefined;
-          const cols = known && !layer.distance ? (layer.shape.length === 2 ? layer.shape[1]! : 0) : undefined;
-          return { tensor, positions: out ? samplePositions(layer) : undefined, out, cols };
+          return { tensor, positions: out ? samplePositions(layer) : undefined, out, cols: startColumns(layer, known) };
         }),
         digest,
       );
@@ -224,18 +270,46 @@ export async function fingerprintModel(
   } finally {
     reader.close();
   }
+  return { files, stats, digests, starts, samples };
+}
+
+/** A layer's values a row when its start is scanned too (HeldLayer.cols): the known layers' (every one but the distance layers), when asked. */
+function startColumns(layer: FingerprintLayer, known: boolean): number | undefined {
+  return known && !layer.distance ? (layer.shape.length === 2 ? layer.shape[1]! : 0) : undefined;
+}
+
+/**
+ * A model's layers swept where its held file lies (held-layer-sweep.ts, HeldModelSweep: the sweep its layout's
+ * first model worked out), or undefined when they are not (the file not held, a layer sweepHeldLayers does not take).
+ */
+function sweptHeld(
+  kernels: WeightKernels,
+  plan: FingerprintPlan,
+  model: ModelSource,
+  planned: readonly { tensor: TensorInfo }[],
+  digest: boolean,
+  known: boolean,
+): ModelLayersRead | undefined {
+  const which = known ? 1 : 0;
+  let sweep = plan.sweeps[which];
+  if (sweep === null) return undefined;
+  if (!sweep?.fits(model.tensors)) {
+    const layers = plan.entries.map(({ layer }, l) => ({
+      tensorAt: plan.tensorAt[l]!,
+      positions: layer.distance ? samplePositions(layer) : undefined,
+      cols: startColumns(layer, known),
+    }));
+    sweep = plan.sweeps[which] = HeldModelSweep.of(layers, model.tensors);
+  }
+  const swept = sweep?.sweep(kernels, model.tensors, digest);
+  if (!swept) return undefined;
+  const { reads, samples } = swept;
   return {
-    id: model.id,
-    path: resolve(model.path),
-    files: await Promise.all(files.map((file) => fileIdentity(file, statNow))),
-    checksum: digest ? Bun.hash.wyhash(new Uint8Array(digests.buffer), 0n).toString(16).padStart(16, "0") : "",
-    version: FINGERPRINT_VERSION,
-    format: model.format ?? "safetensors",
-    architecture: plan.architecture,
-    layers: plan.layers,
-    stats,
+    files: [planned[0]!.tensor.file],
+    stats: reads.map((read) => read.stats),
+    digests: BigUint64Array.from(reads, (read) => read.digest),
+    starts: reads.map((read) => read.start),
     samples,
-    known: known && files.length === 1 ? knownLayersOf(files[0]!, planned, stats, starts) : undefined,
   };
 }
 
