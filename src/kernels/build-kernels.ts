@@ -57,7 +57,10 @@ async function compile(source: string): Promise<Uint8Array> {
   return binary;
 }
 
-if (import.meta.main) {
+// Not top-level await: the prebuilt bundle (src/cli/build-prebuilt.ts) is CommonJS bytecode, which has none.
+if (import.meta.main) void buildFromCommandLine();
+
+async function buildFromCommandLine(): Promise<void> {
   const { path } = await kernelBinary();
   console.log(`kernels: ${path}`);
   const { nativeLibrary } = await import("./build-native.ts");

@@ -11,6 +11,7 @@ import { basename } from "node:path";
 import { BugError, bug, MotherError, type ErrorCode, type ErrorDetail } from "../errors.ts";
 import { workerThreadDied } from "../messages/recovery.ts";
 import { workerEnv } from "../ui/timeline.ts";
+import { workerEntry } from "./prebuilt-entries.ts";
 
 /** A task's failure as a worker posts it: a MotherError's fields, or `bug` for anything else. */
 export interface WorkerFailure {
@@ -91,7 +92,7 @@ export class WorkerPool<Task, Result> {
 
   constructor(private readonly spec: WorkerPoolSpec<Task, Result>) {
     this.depth = spec.depth ?? 1;
-    this.workers = Array.from({ length: Math.max(0, spec.workers) }, () => new Worker(spec.entry, { env: workerEnv() }));
+    this.workers = Array.from({ length: Math.max(0, spec.workers) }, () => new Worker(workerEntry(spec.entry), { env: workerEnv() }));
     for (const worker of this.workers) {
       const handed: Queued<Task, Result>[] = [];
       this.handed.set(worker, handed);

@@ -13,6 +13,7 @@ const ROOT = join(import.meta.dir, "../..");
 /** The modules a `mother recover` loads on each thread, and what they must not load with them (and why). */
 const ENTRIES = [
   "src/cli/main.ts",
+  "src/cli/start.ts",
   "src/cli/program.ts",
   "src/recover/recover.ts",
   "src/recover/pool-worker.ts",
@@ -40,8 +41,8 @@ describe("a recovery's modules", () => {
     });
   }
 
-  test("the process that may relaunch itself (jit-tier.ts) loads no commander: it reads the command line with recover-words.ts", async () => {
-    const { packages } = await eagerImports(ROOT, ["src/cli/jit-tier.ts"]);
+  test("the process that may relaunch itself (main.ts, start.ts, jit-tier.ts) loads no package: it reads the command line with recover-words.ts", async () => {
+    const { packages } = await eagerImports(ROOT, ["src/cli/main.ts", "src/cli/start.ts"]);
     expect([...packages].filter((name) => !name.startsWith("node:"))).toEqual([]);
   });
 });

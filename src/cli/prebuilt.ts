@@ -1,0 +1,87 @@
+/**
+ * The prebuilt bundle of the command line and its worker threads (build-prebuilt.ts): start.ts and
+ * every module it loads as CommonJS with JavaScriptCore bytecode. Bun transpiles and compiles the
+ * TypeScript sources again in every process and on every worker thread: recover.ts's ~115 modules
+ * took ~27 ms to load, ~8 ms from the bundle, a layer thread's ~16 ms, ~6 ms (docs/gguf.md "The start of a run").
+ *
+ * Used only when it was built from these very sources: its manifest names every source it was
+ * built from with a hash of its bytes, the Bun build (its bytecode is that build's) and where the
+ * sources were; one differing byte, a missing file or another Bun and the run loads the sources
+ * (checking ~200 files costs ~2 ms). MOTHER_PREBUILT=0 always loads the sources; MOTHER_PREBUILT=DIR
+ * reads the bundle from DIR (tests).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { usePrebuiltEntries } from "../workers/prebuilt-entries.ts";
+import type { start } from "./start.ts";
+
+/** The package's root: the sources are read, and the bundle built, from here. */
+export const PACKAGE_ROOT = join(import.meta.dir, "..", "..");
+
+/** Where `bun install` (package.json postinstall) builds the bundle: beside the kernel builds. */
+export const PREBUILT_FOLDER = join(PACKAGE_ROOT, ".cache", "prebuilt");
+
+/** The bundle's manifest file in its folder, written last. */
+export const MANIFEST_FILE = "manifest.json";
+
+/** What a bundle was built from and holds. */
+export interface PrebuiltManifest {
+  readonly version: 1;
+  /** Bun.revision of the build that made the bytecode. */
+  readonly bun: string;
+  /** PACKAGE_ROOT when it was built: the bundle names its sources' folders (their import.meta.dir). */
+  readonly root: string;
+  /** Each source bundled, relative to root, → sourceHash of its bytes. */
+  readonly sources: Readonly<Record<string, string>>;
+  /** start.ts's bundle, relative to the folder. */
+  readonly start: string;
+  /** Each worker entry's source module URL → its bundle, relative to the folder. */
+  readonly workers: Readonly<Record<string, string>>;
+}
+
+/** The hash a manifest keeps of a source's bytes. */
+export function sourceHash(bytes: Uint8Array): string {
+  return Bun.hash(bytes).toString(16);
+}
+
+/**
+ * The folder and manifest of the bundle to run: `folder`'s (MOTHER_PREBUILT's folder if set), or
+ * undefined when there is none, MOTHER_PREBUILT is 0, or it was not built from these sources by this Bun.
+ */
+export function freshPrebuilt(
+  folder: string = PREBUILT_FOLDER,
+  env: Record<string, string | undefined> = process.env,
+): { folder: string; manifest: PrebuiltManifest } | undefined {
+  const setting = env.MOTHER_PREBUILT;
+  if (setting === "0") return undefined;
+  const from = setting || folder;
+  let manifest: PrebuiltManifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(from, MANIFEST_FILE), "utf8")) as PrebuiltManifest;
+  } catch {
+    return undefined; // not built (or being replaced): the sources run
+  }
+  if (manifest.version !== 1 || manifest.bun !== Bun.revision || manifest.root !== PACKAGE_ROOT) return undefined;
+  for (const [source, hash] of Object.entries(manifest.sources)) {
+    try {
+      if (sourceHash(readFileSync(join(PACKAGE_ROOT, source))) !== hash) return undefined;
+    } catch {
+      return undefined; // a source gone
+    }
+  }
+  return { folder: from, manifest };
+}
+
+/** start.ts's `start` from the fresh bundle (freshPrebuilt), its worker threads started from the bundle too; else undefined. */
+export function prebuiltStart(folder: string = PREBUILT_FOLDER, env: Record<string, string | undefined> = process.env): typeof start | undefined {
+  const fresh = freshPrebuilt(folder, env);
+  if (fresh === undefined) return undefined;
+  let loaded: typeof import("./start.ts");
+  try {
+    loaded = require(join(fresh.folder, fresh.manifest.start)) as typeof import("./start.ts");
+  } catch {
+    return undefined; // replaced by a build since its manifest was read: the sources run
+  }
+  usePrebuiltEntries(Object.fromEntries(Object.entries(fresh.manifest.workers).map(([url, bundle]) => [url, join(fresh.folder, bundle)])));
+  return loaded.start;
+}

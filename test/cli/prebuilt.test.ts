@@ -1,0 +1,91 @@
+/**
+ * The prebuilt bundle (src/cli/prebuilt.ts, build-prebuilt.ts) runs only when built from these
+ * very sources by this Bun, and runs the same command: the same graph byte for byte as the sources,
+ * its worker threads started from the bundle too.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { buildPrebuilt } from "../../src/cli/build-prebuilt.ts";
+import { freshPrebuilt, MANIFEST_FILE, PREBUILT_FOLDER, type PrebuiltManifest } from "../../src/cli/prebuilt.ts";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { runMother } from "../fixtures/run-mother.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
+
+const dir = temporaryFolder("mother-prebuilt-");
+let bundle: string;
+let manifest: PrebuiltManifest;
+
+beforeAll(async () => {
+  // Beside the real one: the bundle loads the packages from the package's node_modules, as it does there.
+  await mkdir(dirname(PREBUILT_FOLDER), { recursive: true });
+  bundle = await mkdtemp(`${PREBUILT_FOLDER}-test-`);
+  manifest = await buildPrebuilt(bundle);
+}, 60_000);
+afterAll(() => rm(bundle, { recursive: true, force: true }));
+
+/** A copy of the bundle whose manifest is `change`d (a source edited since, another Bun…). */
+async function changedCopy(name: string, change: (manifest: PrebuiltManifest) => PrebuiltManifest): Promise<string> {
+  const copy = join(bundle, "..", `${bundle.split("/").at(-1)}-${name}`);
+  afterAll(() => rm(copy, { recursive: true, force: true }));
+  await cp(bundle, copy, { recursive: true });
+  const read = JSON.parse(await readFile(join(copy, MANIFEST_FILE), "utf8")) as PrebuiltManifest;
+  await writeFile(join(copy, MANIFEST_FILE), JSON.stringify(change(read)));
+  return copy;
+}
+
+describe("the prebuilt bundle", () => {
+  test("holds the command line and the three worker entries, and names every source it was built from", () => {
+    expect(manifest.bun).toBe(Bun.revision);
+    for (const source of ["src/cli/start.ts", "src/cli/program.ts", "src/recover/recover.ts", "src/recover/pool-worker.ts", "src/index/tree-worker.ts"]) {
+      expect(manifest.sources[source]).toMatch(/^[0-9a-f]+$/);
+    }
+    // Never main.ts or prebuilt.ts: they choose the bundle, from the sources, every run.
+    expect(manifest.sources["src/cli/main.ts"]).toBeUndefined();
+    expect(Object.values(manifest.workers).sort()).toEqual(["index/fingerprint-worker.js", "index/tree-worker.js", "recover/pool-worker.js"]);
+    for (const file of [manifest.start, ...Object.values(manifest.workers)]) {
+      expect(existsSync(join(bundle, file))).toBe(true);
+      expect(existsSync(join(bundle, `${file}.jsc`))).toBe(true);
+    }
+  });
+
+  test("is run when built from these sources by this Bun, and never when stale, off or absent", async () => {
+    expect(freshPrebuilt(bundle, {})?.folder).toBe(bundle);
+    expect(freshPrebuilt("/no/such/folder", { MOTHER_PREBUILT: bundle })?.folder).toBe(bundle);
+    expect(freshPrebuilt(bundle, { MOTHER_PREBUILT: "0" })).toBeUndefined();
+    expect(freshPrebuilt(join(dir, "absent"), {})).toBeUndefined();
+    const edited = await changedCopy("edited", (m) => ({ ...m, sources: { ...m.sources, "src/recover/recover.ts": "0" } }));
+    expect(freshPrebuilt(edited, {})).toBeUndefined();
+    const gone = await changedCopy("gone", (m) => ({ ...m, sources: { ...m.sources, "src/recover/no-longer-there.ts": "0" } }));
+    expect(freshPrebuilt(gone, {})).toBeUndefined();
+    expect(freshPrebuilt(await changedCopy("other-bun", (m) => ({ ...m, bun: "another build" })), {})).toBeUndefined();
+    expect(freshPrebuilt(await changedCopy("moved", (m) => ({ ...m, root: "/elsewhere" })), {})).toBeUndefined();
+  });
+
+  test("recovers the same graph as the sources, its layer threads started from the bundle", async () => {
+    const set = join(dir, "set");
+    await writeSyntheticTrees(set, [{ root: "r", children: 2, grandchildren: 1 }], { seed: 7 });
+    const run = async (prebuilt: string, out: string) => {
+      const { code, stderr } = await runMother(["recover", set, "--workers", "2", "--no-cache", "--out", join(dir, out), "-q"], {
+        env: { MOTHER_PREBUILT: prebuilt, MOTHER_TIMELINE: "1" },
+      });
+      expect(code).toBe(0);
+      return { stderr, graph: await readFile(join(dir, out), "utf8") };
+    };
+    const fromBundle = await run(bundle, "prebuilt.json");
+    const fromSources = await run("0", "sources.json");
+    expect(fromBundle.stderr).toContain("command line modules loaded (prebuilt)");
+    expect(fromSources.stderr).toContain("command line modules loaded (sources)");
+    // Each layer thread marks its modules loaded: two threads, from whichever code the main thread runs.
+    expect(fromBundle.stderr.match(/worker \d+ +cpu +[\d.]+ ms {2}modules loaded/g)).toHaveLength(2);
+    expect(fromBundle.graph).toBe(fromSources.graph);
+    // The layer threads' entry is the bundle's: a copy whose pool-worker.js only throws stops the run with its error.
+    const broken = await changedCopy("broken-worker", (m) => m);
+    await writeFile(join(broken, "recover", "pool-worker.js"), 'throw new Error("the bundled layer worker ran");\n');
+    await rm(join(broken, "recover", "pool-worker.js.jsc"));
+    const failed = await runMother(["recover", set, "--workers", "2", "--no-cache", "--out", join(dir, "broken.json")], { env: { MOTHER_PREBUILT: broken } });
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toContain("the bundled layer worker ran");
+  }, 60_000);
+});
