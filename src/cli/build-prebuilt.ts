@@ -10,7 +10,7 @@
  * bun run src/cli/build-prebuilt.ts. A build that fails leaves no bundle: the sources run.
  */
 import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MANIFEST_FILE, PACKAGE_ROOT, PREBUILT_FOLDER, type PrebuiltManifest, sourceHash } from "./prebuilt.ts";
 
@@ -33,6 +33,7 @@ export async function buildPrebuilt(folder: string = PREBUILT_FOLDER, root: stri
       format: "cjs",
       bytecode: true,
       packages: "external",
+      metafile: true,
       plugins: [
         {
           name: "sources-in-place",
@@ -49,6 +50,11 @@ export async function buildPrebuilt(folder: string = PREBUILT_FOLDER, root: stri
       ],
     });
     if (!built.success) throw new Error(built.logs.map(String).join("\n"));
+    // Every file bundled must be one the manifest hashes (a file the plugin did not see, a JSON say, would go stale unseen).
+    for (const input of Object.keys(built.metafile?.inputs ?? {})) {
+      const source = relative(root, resolve(input));
+      if (sources[source] === undefined) throw new Error(`${source} is bundled but not hashed`);
+    }
     const bundled = (entry: string) => entry.replace(/\.ts$/, ".js");
     const manifest: PrebuiltManifest = {
       version: 1,

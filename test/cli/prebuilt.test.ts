@@ -4,7 +4,7 @@
  * its worker threads started from the bundle too.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { buildPrebuilt } from "../../src/cli/build-prebuilt.ts";
@@ -48,6 +48,25 @@ describe("the prebuilt bundle", () => {
       expect(existsSync(join(bundle, file))).toBe(true);
       expect(existsSync(join(bundle, `${file}.jsc`))).toBe(true);
     }
+  });
+
+  test("is not built when it would bundle a file its manifest cannot hash (not TypeScript: a JSON file)", async () => {
+    const root = join(dir, "package");
+    const stub = 'export const entry = "stub";\n';
+    const files: Record<string, string> = {
+      "src/cli/start.ts": 'import data from "./data.json";\nexport const start = () => data;\n',
+      "src/cli/data.json": '{ "a": 1 }\n',
+      "src/recover/pool-worker.ts": stub,
+      "src/index/tree-worker.ts": stub,
+      "src/index/fingerprint-worker.ts": stub,
+    };
+    for (const [file, text] of Object.entries(files)) {
+      await mkdir(dirname(join(root, file)), { recursive: true });
+      await writeFile(join(root, file), text);
+    }
+    await expect(buildPrebuilt(join(root, ".cache", "prebuilt"), root)).rejects.toThrow("src/cli/data.json is bundled but not hashed");
+    // Nothing left behind: no bundle, no half-built folder.
+    expect(await readdir(join(root, ".cache"))).toEqual([]);
   });
 
   test("is run when built from these sources by this Bun, and never when stale, off or absent", async () => {
