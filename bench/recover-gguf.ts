@@ -33,6 +33,7 @@ import { ggufNameOf } from "../src/io/gguf/gguf-names.ts";
 import { GGML_LAYOUTS } from "../src/io/gguf/ggml-types.ts";
 import type { GgmlType } from "../src/types.ts";
 import { median, settlePageCache, timeAgainstCat, variant } from "./against-cat.ts";
+import { codeSource } from "./code-source.ts";
 import { noise } from "./synthetic-weights.ts";
 
 const { values: args } = parseArgs({
@@ -173,6 +174,7 @@ console.log(
   `cat (warm, page cache ${state}; median of ${repeat}): ${catSeconds.toFixed(2)} s, fastest ${catFastest.toFixed(2)} s   ` +
     `runs ${catRuns.map((s) => s.toFixed(2)).join(" ")}   CPU ${median(catCpu).toFixed(2)} s`,
 );
+console.log(`code: this checkout's from its ${codeSource(".")}${args.baseline ? `; the baseline's from its ${codeSource(args.baseline)}` : ""}`);
 for (const variant of variants) {
   const seconds = median(variant.runs);
   console.log(

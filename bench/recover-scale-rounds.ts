@@ -21,6 +21,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { codeSource } from "./code-source.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -52,6 +53,7 @@ const median = (values: readonly number[]) => {
   return sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
 };
 
+for (const checkout of checkouts) console.log(`${checkout.name}: code from its ${codeSource(checkout.root)}`);
 const outputs = await mkdtemp(join(tmpdir(), "mother-rounds-"));
 for (const n of args.sizes!.split(",").map(Number)) {
   const set = resolve(args.data!, `set-${n}`);

@@ -20,6 +20,7 @@ import { mkdtemp } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { codeSource } from "./code-source.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -91,6 +92,7 @@ const variants: Variant[] = [
   }),
 ];
 
+console.log(`code: this checkout's from its ${codeSource(here)}${args.baseline ? `; the baseline's from its ${codeSource(resolve(args.baseline))}` : ""}`);
 const times = new Map<string, Map<string, number[]>>(variants.map((v) => [v.name, new Map()]));
 const record = (variant: string, key: string, value: number) => {
   const series = times.get(variant)!;
