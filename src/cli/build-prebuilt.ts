@@ -1,6 +1,7 @@
 /**
  * Builds the prebuilt bundle prebuilt.ts loads: start.ts and the three worker entries, bundled by
- * Bun as CommonJS with bytecode, the packages left to load from node_modules at run time. Each
+ * Bun as CommonJS with bytecode, the packages left to load from node_modules at run time but those
+ * every run loads at start (INLINED, hashed like the sources). Each
  * module keeps its own place: `import.meta.dir` and `import.meta.url` are replaced by the source's,
  * so kernel caches, layer-cache keys and worker entries resolve as from the sources (a worker's
  * entry is then mapped to its bundle, prebuilt-entries.ts). The manifest (written last, the folder
@@ -18,10 +19,17 @@ import { MANIFEST_FILE, PACKAGE_ROOT, PREBUILT_FOLDER, type PrebuiltManifest, so
 const START = "cli/start.ts";
 const WORKERS = ["recover/pool-worker.ts", "index/tree-worker.ts", "index/fingerprint-worker.ts"];
 
+/**
+ * Packages bundled in, not loaded from node_modules: pure JavaScript every run loads at start. commander
+ * from node_modules took the relaunched process ~9 ms more before its first layer (docs/gguf.md "The start of a run").
+ */
+const INLINED = ["commander"];
+
 /** Builds the bundle of the sources under `root` into `folder` (replaced whole); returns its manifest. */
 export async function buildPrebuilt(folder: string = PREBUILT_FOLDER, root: string = PACKAGE_ROOT): Promise<PrebuiltManifest> {
   const src = join(root, "src");
   const sources: Record<string, string> = {};
+  const { dependencies = {}, devDependencies = {} } = (await Bun.file(join(root, "package.json")).json()) as Record<string, Record<string, string>>;
   await mkdir(dirname(folder), { recursive: true });
   const building = await mkdtemp(`${folder}.building-`);
   try {
@@ -32,7 +40,7 @@ export async function buildPrebuilt(folder: string = PREBUILT_FOLDER, root: stri
       target: "bun",
       format: "cjs",
       bytecode: true,
-      packages: "external",
+      external: Object.keys({ ...dependencies, ...devDependencies }).filter((name) => !INLINED.includes(name)),
       metafile: true,
       plugins: [
         {
@@ -50,10 +58,13 @@ export async function buildPrebuilt(folder: string = PREBUILT_FOLDER, root: stri
       ],
     });
     if (!built.success) throw new Error(built.logs.map(String).join("\n"));
-    // Every file bundled must be one the manifest hashes (a file the plugin did not see, a JSON say, would go stale unseen).
+    // Every file bundled must be one the manifest hashes: an inlined package's, hashed here, or a source the plugin
+    // hashed (a file it did not see, a JSON say, would go stale unseen).
     for (const input of Object.keys(built.metafile?.inputs ?? {})) {
       const source = relative(root, resolve(input));
-      if (sources[source] === undefined) throw new Error(`${source} is bundled but not hashed`);
+      // (node_modules may be a link to another checkout's: its files are then named from here through "..".)
+      if (INLINED.some((name) => `/${source}`.includes(`/node_modules/${name}/`))) sources[source] = sourceHash(await Bun.file(resolve(input)).bytes());
+      else if (sources[source] === undefined) throw new Error(`${source} is bundled but not hashed`);
     }
     const bundled = (entry: string) => entry.replace(/\.ts$/, ".js");
     const manifest: PrebuiltManifest = {
