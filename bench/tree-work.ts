@@ -1,23 +1,26 @@
 /**
  * The exact per-tree work of `mother recover <set>` at scale (src/index/recover-tree-job.ts), in
  * one thread: N trees of a generated set (bench/scale-set.ts), each as the tree pool runs it —
- * its files held, then recoverModels on its models as discovered. Prints the CPU time per tree
+ * its files held (its known layers' bytes left unread), its models opened from them, then
+ * recoverModels taking the known layers from the fingerprints. Prints the CPU time per tree
  * (user + system, process.cpuUsage) over `--rounds` rounds, and writes the trees' results as
  * JSON (`--out`) so two versions of the code can be compared byte for byte.
  *
  *   1. the set's truth trees (the related components equal them: clustering 1.0), members by path;
- *   2. every tree's models discovered (not timed: `mother recover` hands them over as discovered);
+ *   2. every tree's models located and fingerprinted (not timed: `mother recover` fingerprints them
+ *      first), its job made as `mother recover` makes it (treeJobOf: locations, known layers);
+ *      `--no-known` leaves the known layers out (every layer read by the tree, as before session 12);
  *   3. one warm-up tree, then the N trees `--rounds` times, CPU time of each round.
  *
  * Usage: bun run bench/tree-work.ts [--set /work/scale-data/set-1000] [--trees 50] [--rounds 3] [--out trees.json]
  * For a before/after: `git archive main | tar -x -C /tmp/before`, link its node_modules and .cache,
  * and run this same file from both checkouts, interleaved, under `flock /work/heavy.lock`.
  */
-import { statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { discoverModels } from "../src/io/discover-models.ts";
-import { recoverTreeJob, type TreeJob } from "../src/index/recover-tree-job.ts";
+import { locateModels } from "../src/io/discover-models.ts";
+import { fingerprintLocated } from "../src/index/fingerprint-batch.ts";
+import { recoverTreeJob, type TreeJob, treeJobOf } from "../src/index/recover-tree-job.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
 
 const { values: args } = parseArgs({
@@ -26,6 +29,7 @@ const { values: args } = parseArgs({
     trees: { type: "string", default: "50" },
     rounds: { type: "string", default: "3" },
     out: { type: "string" },
+    "no-known": { type: "boolean", default: false },
   },
 });
 const set = args.set!;
@@ -37,12 +41,13 @@ const byTree = new Map<string, string[]>();
 for (const { id, tree } of truth.models) byTree.set(tree, [...(byTree.get(tree) ?? []), join(set, id)]);
 const trees = [...byTree.values()].map((paths) => paths.sort()).slice(0, treeCount + 1);
 
-// 2. Their models, as discovered.
+// 2. Their models, located and fingerprinted; the jobs as `mother recover` makes them.
 const jobs: TreeJob[] = [];
 for (const paths of trees) {
-  const models = await discoverModels(paths);
-  const files = [...new Set(models.flatMap((m) => m.tensors.map((t) => t.file)))].map((file) => [file, statSync(file).size] as const);
-  jobs.push({ paths, files, models });
+  const located = (await Promise.all(paths.map(locateModels))).flat();
+  const { fingerprints } = await fingerprintLocated(located);
+  const members = args["no-known"] ? fingerprints.map(({ known: _, ...rest }) => rest) : fingerprints;
+  jobs.push(treeJobOf(members, new Map(located.map((location, i) => [fingerprints[i]!.path, location]))));
 }
 
 // 3. Warm-up, then the rounds.
