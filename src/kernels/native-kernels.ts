@@ -161,7 +161,10 @@ export interface NativeKernels {
   largestSingularValues(diagonals: Float64Array, superdiagonals: Float64Array, count: number, p: number, tolerance: number, out: Float64Array): void;
   /** rankAboveFloor of a bidiagonal (rank-kernels.c; typed arrays passed as they are). */
   rankAboveFloor(diagonal: Float64Array, superdiagonal: Float64Array, p: number, epsilon: number, noiseFloor: number): number;
-  /** The ranks of sketch differences, pairs of slots of `sketches` (rank-kernels.c; pairs, floors and ranks passed as typed arrays). */
+  /**
+   * The ranks of sketch differences, pairs of slots of `sketches` (rank-kernels.c; pairs, floors and ranks passed as typed
+   * arrays); with `atLeast` ≥ 1, a rank proven to be at least that is given as `atLeast`, unranked (0: every rank exact).
+   */
   rankDifferences(
     sketches: number,
     rows: number,
@@ -170,6 +173,7 @@ export interface NativeKernels {
     pairCount: number,
     floors: Float64Array,
     epsilon: number,
+    atLeast: number,
     difference: number,
     diagonal: number,
     superdiagonal: number,
@@ -335,6 +339,7 @@ function open(path: string): NativeKernels | undefined {
         FFIType.i32,
         FFIType.ptr,
         FFIType.f64,
+        FFIType.i32,
         FFIType.ptr,
         FFIType.ptr,
         FFIType.ptr,

@@ -313,7 +313,9 @@ export class WeightKernels extends BlockKernels {
   /**
    * The rank of each difference sketches[pairs[2q]] − sketches[pairs[2q + 1]] (rows ≥ cols, slot s
    * at `sketches` + s · rows · cols f64 values) above floors[q], natively (rank-kernels.c: the
-   * subtraction, this bidiagonalisation and rankAboveFloor's bits); undefined without the native kernels.
+   * subtraction, this bidiagonalisation and rankAboveFloor's bits); undefined without the native kernels. With
+   * `atLeast` ≥ 1, a pair whose rank a Gram–Cholesky test proves to be at least `atLeast` is given `atLeast`
+   * without its bidiagonalisation (rank-kernels.c, rank_proven_at_least); every other rank is exact.
    */
   rankDifferences(
     sketches: number,
@@ -323,6 +325,7 @@ export class WeightKernels extends BlockKernels {
     pairs: Int32Array,
     floors: Float64Array,
     epsilon: number,
+    atLeast = 0,
   ): Int32Array | undefined {
     const native = this.native;
     if (!native) return undefined;
@@ -339,6 +342,7 @@ export class WeightKernels extends BlockKernels {
         ranks.length,
         floors,
         epsilon,
+        atLeast,
         this.address(difference, count * 8),
         this.address(diagonal, cols * 8),
         this.address(superdiagonal, Math.max(cols - 1, 0) * 8),

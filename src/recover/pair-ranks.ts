@@ -22,6 +22,12 @@ export interface RankJob {
   /** Flattened (i, j) index pairs into `sketches`. */
   readonly pairs: Int32Array;
   readonly epsilon: number;
+  /**
+   * For a caller that asks only whether each rank is below this (auto's probe): a pair whose rank
+   * is proven to be at least `atLeast` may be given `atLeast` instead of its rank (natively, whole
+   * cores: a Gram–Cholesky test instead of a bidiagonalisation, rank-kernels.c). Every other rank is exact.
+   */
+  readonly atLeast?: number;
 }
 
 /** Runs rank jobs (in a worker pool or in-process); results in job order, one rank per pair. */
@@ -97,6 +103,7 @@ function rankWholeInKernels(job: RankJob, rows: number, cols: number, kernels: W
     Int32Array.from(job.pairs, (m) => slotOf.get(m)!),
     floors,
     job.epsilon,
+    job.atLeast,
   );
   if (native) return native;
   const at = (m: number) => slots + slotOf.get(m)! * count * 8;

@@ -74,11 +74,12 @@ export async function probeVerdict(job: LayerJob, result: LayerResult, epsilon: 
   }
   const pairs = [...unique].flatMap((pair) => [Math.floor(pair / n), pair % n]);
   if (pairs.length === 0) return "undecided";
-  // Two jobs, so both workers rank.
+  // Two jobs, so both workers rank. Only "below highRank or not" is asked: a rank proven ≥ highRank need not be known.
   const half = 2 * Math.ceil(pairs.length / 4);
+  const atLeast = Math.ceil(highRank);
   const jobs = [pairs.slice(0, half), pairs.slice(half)]
     .filter((p) => p.length > 0)
-    .map((p) => ({ sketches: result.sketches, pairs: Int32Array.from(p), epsilon }));
+    .map((p) => ({ sketches: result.sketches, pairs: Int32Array.from(p), epsilon, ...(atLeast >= 1 ? { atLeast } : {}) }));
   const found = (await ranks(jobs)).flatMap((r) => [...r]).filter((rank) => rank > 0);
   if (found.length === 0) return "undecided";
   return found.some((rank) => rank < highRank) ? "low" : "high";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { nativeKernels } from "../../src/kernels/native-kernels.ts";
 import { loadWeightKernels } from "../../src/kernels/weight-kernels.ts";
-import { rankAboveFloor, sketchDifferenceRank, type LayerSketch } from "../../src/recover/low-rank-sketch.ts";
+import { differenceNoiseFloor, rankAboveFloor, sketchDifferenceRank, type LayerSketch } from "../../src/recover/low-rank-sketch.ts";
 import { rankPairs } from "../../src/recover/pair-ranks.ts";
 import { bidiagonalSingularValue, bidiagonalSingularValues } from "../../src/distance/bidiagonal-singular-values.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
@@ -107,4 +107,74 @@ describe.skipIf(native === undefined)("rank-kernels (native)", () => {
       }
     }
   });
+
+  test("a rank proven at least `atLeast` is only given as such when it is: every other rank exact, at and around the bar", async () => {
+    // Differences of every rank from 0 to the core's width, plus noise from nothing to the rounding floor's size and
+    // beyond, some with empty columns (the sparse map's empty buckets), scaled from tiny to large.
+    let proven = 0;
+    let exactBelow = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom([48, 40], [60, 60], [104, 96], [30, 12]),
+        fc.integer({ min: 0, max: 96 }),
+        fc.constantFrom(0, 1e-12, 1e-7, 1e-4, 1e-2),
+        fc.integer({ min: 0, max: 6 }),
+        fc.constantFrom(1e-30, 1e-3, 1, 1e30),
+        fc.integer({ min: 1, max: 96 }),
+        fc.constantFrom(1e-4, 1e-3, 0.05, 0),
+        fc.integer(),
+        ([rows, cols], rankDraw, noise, emptyColumns, scale, atLeastDraw, epsilon, seed) => {
+          const rank = rankDraw % (cols + 1);
+          const atLeast = 1 + (atLeastDraw % cols);
+          const pairCount = 5;
+          const sketches: LayerSketch[] = Array.from({ length: 2 * pairCount }, (_, m) => {
+            const data = Float64Array.from(makeGaussian(rows * cols, (seed >>> 0) + 7 * m), (v) => scale * 0.02 * v);
+            return { rows, cols, data, noiseGain: Math.sqrt(rows) + Math.sqrt(cols), roundingScale: scale * 0.02 * 2 ** -24 * (m % 3) };
+          });
+          for (let q = 0; q < pairCount; q++) {
+            const [a, b] = [sketches[2 * q]!.data, sketches[2 * q + 1]!.data];
+            const r = Math.max(0, rank - q); // ranks just below the drawn one too
+            const [u, v, e] = [makeGaussian(rows * r, seed + q), makeGaussian(r * cols, seed + q + 1), makeGaussian(rows * cols, seed + q + 2)];
+            for (let i = 0; i < rows; i++)
+              for (let c = 0; c < cols; c++) {
+                let x = 0;
+                for (let t = 0; t < r; t++) x += u[i * r + t]! * v[t * cols + c]!;
+                b[i * cols + c] = c < emptyColumns ? a[i * cols + c]! : a[i * cols + c]! + scale * 1e-3 * (x + noise * e[i * cols + c]!);
+              }
+          }
+          const pairs = Int32Array.from({ length: 2 * pairCount }, (_, i) => i);
+          const exact = [...rankPairsNow({ sketches, pairs, epsilon })];
+          const bounded = [...rankPairsNow({ sketches, pairs, epsilon, atLeast })];
+          for (let q = 0; q < pairCount; q++) {
+            if (bounded[q] === exact[q]) {
+              if (exact[q]! < atLeast) exactBelow++;
+              continue;
+            }
+            expect(bounded[q]).toBe(atLeast);
+            expect(exact[q]).toBeGreaterThanOrEqual(atLeast);
+            proven++;
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // Both sides were exercised: ranks proven without being ranked, and ranks below the bar ranked exactly.
+    expect(proven).toBeGreaterThan(50);
+    expect(exactBelow).toBeGreaterThan(50);
+  }, 30_000);
 });
+
+/** rankPairs' native call on whole cores, synchronously (a fast-check property cannot await). */
+function rankPairsNow(job: { sketches: readonly LayerSketch[]; pairs: Int32Array; epsilon: number; atLeast?: number }): Int32Array {
+  const { rows, cols } = job.sketches[0]!;
+  const count = rows * cols;
+  return kernels.scratch(() => {
+    const slots = kernels.allocate(job.sketches.length * count * 8);
+    job.sketches.forEach((sketch, m) => kernels.f64(slots + m * count * 8, count).set(sketch.data));
+    const floors = Float64Array.from({ length: job.pairs.length / 2 }, (_, q) => {
+      const [a, b] = [job.sketches[job.pairs[2 * q]!]!, job.sketches[job.pairs[2 * q + 1]!]!];
+      return differenceNoiseFloor(a, b, a.noiseGain);
+    });
+    return kernels.rankDifferences(slots, job.sketches.length, rows, cols, job.pairs, floors, job.epsilon, job.atLeast)!;
+  });
+}

@@ -197,24 +197,123 @@ void mother_largest_singular_values(const double *diagonals, const double *super
 }
 
 /*
+ * Whether rankAboveFloor of `difference` (rows × cols, row-major, rows ≥ cols ≥ k ≥ 1), as
+ * mother_rank_differences computes it, is proven to be at least k without a bidiagonalisation.
+ *
+ * rankAboveFloor counts the computed singular values σ̂ above max(ε·σ̂_max, floor) — and when
+ * the floor sets that bar, either the same count or cols — so it is ≥ k whenever
+ * σ̂_k > max(ε·σ̂_max, 2·floor): above the floor's doubling, the count is at least k whether it
+ * is stable or not. Householder bidiagonalisation is backward stable (σ̂_i within a few
+ * rows·cols·u·‖Δ‖_F of σ_i, ~1e-12‖Δ‖_F here) and the bisection stops within 1e-6 of σ̂_max ≤
+ * ‖Δ‖_F, so σ_k > 2·max(ε‖Δ‖_F, 2·floor) + 1e-9‖Δ‖_F suffices, with room to spare. The singular
+ * values of a column submatrix interlace Δ's: σ_k(Δ) ≥ σ_min(Δ_S) for any k columns S (here the
+ * k of largest norm: an empty bucket of the sketch's sparse map leaves a column at zero). And
+ * σ_min(Δ_S)² > s when the floating-point Cholesky factorisation of fl(Δ_SᵀΔ_S) − (s + δ)·I runs
+ * to completion, δ = 8·(rows + k + 1)·u·tr(Δ_SᵀΔ_S) covering the rounding of the Gram matrix
+ * (γ_rows·tr) and of the factorisation (Demmel; Rump, BIT 46, 2006: γ_{k+1}·tr). A tiny,
+ * non-finite or zero Δ is left to the bidiagonalisation; so is any Δ the test cannot certify.
+ * `scratch` holds k·k + cols + k·(rows rounded up to 4) + k values.
+ */
+static int rank_proven_at_least(const double *difference, int32_t rows, int32_t cols, int32_t k, double epsilon, double noise_floor, double *scratch) {
+  /* scratch: the Gram matrix (k·k), the column norms (cols), the chosen columns transposed (k rows of `padded`), their indices. */
+  const int32_t padded = (rows + 3) & ~3;
+  double *gram = scratch, *norms = gram + (int64_t)k * k, *columns = norms + cols;
+  int32_t *chosen = (int32_t *)(columns + (int64_t)k * padded);
+  double frobenius = 0;
+  for (int32_t c = 0; c < cols; c++) norms[c] = 0;
+  for (int32_t r = 0; r < rows; r++)
+    for (int32_t c = 0; c < cols; c++) norms[c] += difference[(int64_t)r * cols + c] * difference[(int64_t)r * cols + c];
+  for (int32_t c = 0; c < cols; c++) frobenius += norms[c];
+  if (!(frobenius > 0x1p-900 && frobenius < 0x1p900) || !(epsilon >= 0) || !(noise_floor >= 0) || !(noise_floor < 0x1p400)) return 0;
+  /* The k columns of largest norm (selection by insertion; ties by position). */
+  for (int32_t i = 0; i < k; i++) chosen[i] = -1;
+  for (int32_t c = 0; c < cols; c++) {
+    int32_t at = k;
+    while (at > 0 && (chosen[at - 1] < 0 || norms[chosen[at - 1]] < norms[c])) at--;
+    if (at == k) continue;
+    for (int32_t i = k - 1; i > at; i--) chosen[i] = chosen[i - 1];
+    chosen[at] = c;
+  }
+  double trace = 0;
+  for (int32_t i = 0; i < k; i++) {
+    trace += norms[chosen[i]];
+    double *column = columns + (int64_t)i * padded;
+    for (int32_t r = 0; r < rows; r++) column[r] = difference[(int64_t)r * cols + chosen[i]];
+    for (int32_t r = rows; r < padded; r++) column[r] = 0;
+  }
+  const double root = sqrt(frobenius);
+  const double bar = epsilon * root > 2 * noise_floor ? epsilon * root : 2 * noise_floor;
+  const double target = 2 * bar + 1e-9 * root;
+  const double shift = target * target + 8.0 * (rows + k + 1) * 0x1p-53 * trace;
+  /* fl(Δ_SᵀΔ_S), lower triangle: four-lane dot products of the transposed columns (any order: the bound is γ_rows·tr). */
+  for (int32_t i = 0; i < k; i++) {
+    const double *x = columns + (int64_t)i * padded;
+    for (int32_t j = 0; j <= i; j++) {
+      const double *y = columns + (int64_t)j * padded;
+      __m256d sum = _mm256_setzero_pd();
+      for (int32_t r = 0; r < padded; r += 4) sum = _mm256_add_pd(sum, _mm256_mul_pd(_mm256_loadu_pd(x + r), _mm256_loadu_pd(y + r)));
+      double lanes[4];
+      _mm256_storeu_pd(lanes, sum);
+      gram[(int64_t)i * k + j] = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    }
+  }
+  /* Cholesky of gram − shift·I in place (lower triangle); a pivot not above 0 fails the test. */
+  for (int32_t j = 0; j < k; j++) {
+    double *gj = gram + (int64_t)j * k;
+    double pivot = gj[j] - shift;
+    for (int32_t p = 0; p < j; p++) pivot -= gj[p] * gj[p];
+    if (!(pivot > 0)) return 0;
+    const double diagonal = sqrt(pivot);
+    gj[j] = diagonal;
+    for (int32_t i = j + 1; i < k; i++) {
+      double *gi = gram + (int64_t)i * k;
+      double value = gi[j];
+      for (int32_t p = 0; p < j; p++) value -= gi[p] * gj[p];
+      gi[j] = value / diagonal;
+    }
+  }
+  return 1;
+}
+
+/*
  * ranks[q] = rankAboveFloor of the bidiagonalised sketches[pairs[2q]] − sketches[pairs[2q + 1]]
  * (each sketch `count` = rows × cols f64 values, rows ≥ cols, slot s at s · count) with
  * floors[q]; difference (count), diagonal (cols), superdiagonal (cols − 1), reflector (rows) and
- * projection (cols) are scratch.
+ * projection (cols) are scratch. With 1 ≤ at_least ≤ cols, a pair whose rank is proven ≥ at_least
+ * (rank_proven_at_least) is given at_least, unbisected: for a caller that asks only whether each
+ * rank is below it (auto's probe); 0 ranks every pair.
  */
 void mother_rank_differences(const double *sketches, int32_t rows, int32_t cols, const int32_t *pairs, int32_t pair_count, const double *floors,
-                             double epsilon, double *difference, double *diagonal, double *superdiagonal, double *reflector, double *projection,
-                             int32_t *ranks) {
+                             double epsilon, int32_t at_least, double *difference, double *diagonal, double *superdiagonal, double *reflector,
+                             double *projection, int32_t *ranks) {
   const int64_t count = (int64_t)rows * cols;
+  /* The pairs left to rank, in order: every pair, or those the test did not certify. */
+  int32_t *left = malloc(sizeof(int32_t) * (size_t)(pair_count > 0 ? pair_count : 1));
+  const size_t proof_scratch = (size_t)at_least * at_least + (size_t)cols + (size_t)at_least * (size_t)((rows + 3) & ~3) + (size_t)at_least;
+  double *gram = at_least >= 1 && at_least <= cols && rows >= cols ? malloc(sizeof(double) * proof_scratch) : NULL;
+  int32_t left_count = 0;
+  for (int32_t q = 0; q < pair_count; q++) {
+    if (gram && left) {
+      const double *a = sketches + pairs[2 * q] * count;
+      const double *b = sketches + pairs[2 * q + 1] * count;
+      for (int64_t i = 0; i < count; i++) difference[i] = a[i] - b[i];
+      if (rank_proven_at_least(difference, rows, cols, at_least, epsilon, floors[q], gram)) {
+        ranks[q] = at_least;
+        continue;
+      }
+    }
+    if (left) left[left_count++] = q;
+  }
+  free(gram);
   /* Four pairs at a time: their bidiagonals kept, their σ_max bisected side by side (largest_singular_values4). */
-  double *kept = cols > 0 ? malloc(sizeof(double) * (size_t)cols * 16) : NULL;
+  double *kept = cols > 0 && left ? malloc(sizeof(double) * (size_t)cols * 16) : NULL;
   if (kept) {
     double *d4 = kept + (int64_t)cols * 8, *s4 = d4 + (int64_t)cols * 4;
-    for (int32_t q0 = 0; q0 < pair_count; q0 += 4) {
-      const int32_t lanes = pair_count - q0 < 4 ? pair_count - q0 : 4;
+    for (int32_t q0 = 0; q0 < left_count; q0 += 4) {
+      const int32_t lanes = left_count - q0 < 4 ? left_count - q0 : 4;
       const double *lane_diagonal[4], *lane_superdiagonal[4];
       for (int32_t l = 0; l < lanes; l++) {
-        const int32_t q = q0 + l;
+        const int32_t q = left[q0 + l];
         const double *a = sketches + pairs[2 * q] * count;
         const double *b = sketches + pairs[2 * q + 1] * count;
         for (int64_t i = 0; i < count; i++) difference[i] = a[i] - b[i];
@@ -225,17 +324,22 @@ void mother_rank_differences(const double *sketches, int32_t rows, int32_t cols,
       for (int32_t l = lanes; l < 4; l++) lane_diagonal[l] = lane_diagonal[0], lane_superdiagonal[l] = lane_superdiagonal[0];
       double largest[4];
       largest_singular_values4(lane_diagonal, lane_superdiagonal, lanes, cols, 1e-6, d4, s4, largest);
-      for (int32_t l = 0; l < lanes; l++)
-        ranks[q0 + l] = rank_from_largest(lane_diagonal[l], lane_superdiagonal[l], cols, epsilon, floors[q0 + l], largest[l]);
+      for (int32_t l = 0; l < lanes; l++) {
+        const int32_t q = left[q0 + l];
+        ranks[q] = rank_from_largest(lane_diagonal[l], lane_superdiagonal[l], cols, epsilon, floors[q], largest[l]);
+      }
     }
     free(kept);
+    free(left);
     return;
   }
-  for (int32_t q = 0; q < pair_count; q++) {
+  for (int32_t at = 0; at < (left ? left_count : pair_count); at++) {
+    const int32_t q = left ? left[at] : at;
     const double *a = sketches + pairs[2 * q] * count;
     const double *b = sketches + pairs[2 * q + 1] * count;
     for (int64_t i = 0; i < count; i++) difference[i] = a[i] - b[i];
     mother_bidiagonalize(difference, rows, cols, diagonal, superdiagonal, reflector, projection);
     ranks[q] = mother_rank_above_floor(diagonal, superdiagonal, cols, epsilon, floors[q]);
   }
+  free(left);
 }
