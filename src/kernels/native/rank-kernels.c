@@ -212,17 +212,24 @@ void mother_largest_singular_values(const double *diagonals, const double *super
  * to completion, δ = 8·(rows + k + 1)·u·tr(Δ_SᵀΔ_S) covering the rounding of the Gram matrix
  * (γ_rows·tr) and of the factorisation (Demmel; Rump, BIT 46, 2006: γ_{k+1}·tr). A tiny,
  * non-finite or zero Δ is left to the bidiagonalisation; so is any Δ the test cannot certify.
- * `scratch` holds k·k + cols + k·(rows rounded up to 4) + k values.
+ * `scratch` holds (k + rows)·(k rounded up to 4) + cols + k values.
  */
 static int rank_proven_at_least(const double *difference, int32_t rows, int32_t cols, int32_t k, double epsilon, double noise_floor, double *scratch) {
-  /* scratch: the Gram matrix (k·k), the column norms (cols), the chosen columns transposed (k rows of `padded`), their indices. */
-  const int32_t padded = (rows + 3) & ~3;
-  double *gram = scratch, *norms = gram + (int64_t)k * k, *columns = norms + cols;
-  int32_t *chosen = (int32_t *)(columns + (int64_t)k * padded);
+  /* scratch: the Gram matrix (k rows of `stride`), the column norms (cols), the chosen columns row by row (rows × stride), their indices. */
+  const int32_t stride = (k + 3) & ~3;
+  double *gram = scratch, *norms = gram + (int64_t)k * stride, *chosen_rows = norms + cols;
+  int32_t *chosen = (int32_t *)(chosen_rows + (int64_t)rows * stride);
   double frobenius = 0;
   for (int32_t c = 0; c < cols; c++) norms[c] = 0;
-  for (int32_t r = 0; r < rows; r++)
-    for (int32_t c = 0; c < cols; c++) norms[c] += difference[(int64_t)r * cols + c] * difference[(int64_t)r * cols + c];
+  for (int32_t r = 0; r < rows; r++) {
+    const double *row = difference + (int64_t)r * cols;
+    int32_t c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const __m256d x = _mm256_loadu_pd(row + c);
+      _mm256_storeu_pd(norms + c, _mm256_add_pd(_mm256_loadu_pd(norms + c), _mm256_mul_pd(x, x)));
+    }
+    for (; c < cols; c++) norms[c] += row[c] * row[c];
+  }
   for (int32_t c = 0; c < cols; c++) frobenius += norms[c];
   if (!(frobenius > 0x1p-900 && frobenius < 0x1p900) || !(epsilon >= 0) || !(noise_floor >= 0) || !(noise_floor < 0x1p400)) return 0;
   /* The k columns of largest norm (selection by insertion; ties by position). */
@@ -235,41 +242,56 @@ static int rank_proven_at_least(const double *difference, int32_t rows, int32_t 
     chosen[at] = c;
   }
   double trace = 0;
-  for (int32_t i = 0; i < k; i++) {
-    trace += norms[chosen[i]];
-    double *column = columns + (int64_t)i * padded;
-    for (int32_t r = 0; r < rows; r++) column[r] = difference[(int64_t)r * cols + chosen[i]];
-    for (int32_t r = rows; r < padded; r++) column[r] = 0;
+  for (int32_t i = 0; i < k; i++) trace += norms[chosen[i]];
+  for (int32_t r = 0; r < rows; r++) {
+    double *row = chosen_rows + (int64_t)r * stride;
+    const double *from = difference + (int64_t)r * cols;
+    int32_t i = 0;
+    for (; i + 4 <= k; i += 4) _mm256_storeu_pd(row + i, _mm256_i32gather_pd(from, _mm_loadu_si128((const __m128i *)(chosen + i)), 8));
+    for (; i < k; i++) row[i] = from[chosen[i]];
+    for (; i < stride; i++) row[i] = 0;
   }
   const double root = sqrt(frobenius);
   const double bar = epsilon * root > 2 * noise_floor ? epsilon * root : 2 * noise_floor;
   const double target = 2 * bar + 1e-9 * root;
   const double shift = target * target + 8.0 * (rows + k + 1) * 0x1p-53 * trace;
-  /* fl(Δ_SᵀΔ_S), lower triangle: four-lane dot products of the transposed columns (any order: the bound is γ_rows·tr). */
-  for (int32_t i = 0; i < k; i++) {
-    const double *x = columns + (int64_t)i * padded;
-    for (int32_t j = 0; j <= i; j++) {
-      const double *y = columns + (int64_t)j * padded;
-      __m256d sum = _mm256_setzero_pd();
-      for (int32_t r = 0; r < padded; r += 4) sum = _mm256_add_pd(sum, _mm256_mul_pd(_mm256_loadu_pd(x + r), _mm256_loadu_pd(y + r)));
-      double lanes[4];
-      _mm256_storeu_pd(lanes, sum);
-      gram[(int64_t)i * k + j] = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+  /*
+   * fl(Δ_SᵀΔ_S), lower triangle (and a few values past it, never read), in 4 × 4 blocks summed
+   * over the rows in registers: four independent sums a block row (any order: the bound is γ_rows·tr).
+   */
+  for (int32_t i0 = 0; i0 < k; i0 += 4)
+    for (int32_t j0 = 0; j0 <= i0; j0 += 4) {
+      __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
+      for (int32_t r = 0; r < rows; r++) {
+        const double *row = chosen_rows + (int64_t)r * stride;
+        const __m256d y = _mm256_loadu_pd(row + j0);
+        s0 = _mm256_add_pd(s0, _mm256_mul_pd(_mm256_set1_pd(row[i0]), y));
+        s1 = _mm256_add_pd(s1, _mm256_mul_pd(_mm256_set1_pd(row[i0 + 1]), y));
+        s2 = _mm256_add_pd(s2, _mm256_mul_pd(_mm256_set1_pd(row[i0 + 2]), y));
+        s3 = _mm256_add_pd(s3, _mm256_mul_pd(_mm256_set1_pd(row[i0 + 3]), y));
+      }
+      const __m256d sums[4] = {s0, s1, s2, s3};
+      for (int32_t b = 0; b < 4 && i0 + b < k; b++) _mm256_storeu_pd(gram + (int64_t)(i0 + b) * stride + j0, sums[b]);
     }
-  }
-  /* Cholesky of gram − shift·I in place (lower triangle); a pivot not above 0 fails the test. */
+  /*
+   * Cholesky of gram − shift·I, right-looking: column j's factor formed, then taken out of the
+   * trailing rows, each row's update one contiguous loop of independent operations. A pivot not
+   * above 0 fails the test.
+   */
+  double *column = norms; /* the norms are read no more: column j of the factor, below its pivot */
+  for (int32_t i = 0; i < k; i++) gram[(int64_t)i * stride + i] -= shift;
   for (int32_t j = 0; j < k; j++) {
-    double *gj = gram + (int64_t)j * k;
-    double pivot = gj[j] - shift;
-    for (int32_t p = 0; p < j; p++) pivot -= gj[p] * gj[p];
+    const double pivot = gram[(int64_t)j * stride + j];
     if (!(pivot > 0)) return 0;
     const double diagonal = sqrt(pivot);
-    gj[j] = diagonal;
+    for (int32_t i = j + 1; i < k; i++) column[i] = gram[(int64_t)i * stride + j] / diagonal;
     for (int32_t i = j + 1; i < k; i++) {
-      double *gi = gram + (int64_t)i * k;
-      double value = gi[j];
-      for (int32_t p = 0; p < j; p++) value -= gi[p] * gj[p];
-      gi[j] = value / diagonal;
+      double *row = gram + (int64_t)i * stride;
+      const double factor = column[i];
+      const __m256d f = _mm256_set1_pd(factor);
+      int32_t c = j + 1;
+      for (; c + 4 <= i + 1; c += 4) _mm256_storeu_pd(row + c, _mm256_sub_pd(_mm256_loadu_pd(row + c), _mm256_mul_pd(f, _mm256_loadu_pd(column + c))));
+      for (; c <= i; c++) row[c] -= factor * column[c];
     }
   }
   return 1;
@@ -289,7 +311,7 @@ void mother_rank_differences(const double *sketches, int32_t rows, int32_t cols,
   const int64_t count = (int64_t)rows * cols;
   /* The pairs left to rank, in order: every pair, or those the test did not certify. */
   int32_t *left = malloc(sizeof(int32_t) * (size_t)(pair_count > 0 ? pair_count : 1));
-  const size_t proof_scratch = (size_t)at_least * at_least + (size_t)cols + (size_t)at_least * (size_t)((rows + 3) & ~3) + (size_t)at_least;
+  const size_t proof_scratch = ((size_t)at_least + (size_t)rows) * (size_t)((at_least + 3) & ~3) + (size_t)cols + (size_t)at_least;
   double *gram = at_least >= 1 && at_least <= cols && rows >= cols ? malloc(sizeof(double) * proof_scratch) : NULL;
   int32_t left_count = 0;
   for (int32_t q = 0; q < pair_count; q++) {
