@@ -20,6 +20,20 @@ export interface NativeKernels {
   sketchRows(weights: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, out: number): void;
   sketchColumns(left: number, rows: number, cols: number, buckets: number, signs: number, sparsity: number, width: number, out: number): void;
   bidiagonalize(matrix: number, rows: number, cols: number, diagonal: number, superdiagonal: number, reflector: number, projection: number): void;
+  /** Row-sample sketches of whole f32 layers at base + offsets[m] (low-rank-kernels.c: sketchRows through the identity map, then sketchColumns, per model). */
+  rowSampleSketches(
+    base: number,
+    offsets: Uint32Array,
+    models: number,
+    cols: number,
+    sampled: number,
+    kLeft: number,
+    buckets: number,
+    signs: number,
+    sparsity: number,
+    width: number,
+    out: number,
+  ): void;
   widenBf16(source: number, target: number, count: number): void;
   widenF16(source: number, target: number, count: number): void;
   /** GGUF blocks → f32 (whole blocks; the TypeScript decoders in src/io/gguf/dequantize.ts are their twins). */
@@ -242,6 +256,10 @@ function open(path: string): NativeKernels | undefined {
       returns: FFIType.void,
     },
     mother_bidiagonalize: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.void },
+    mother_row_sample_sketches: {
+      args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr],
+      returns: FFIType.void,
+    },
     mother_widen_bf16: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_widen_f16: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
     mother_dequantize_q8_0: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.void },
@@ -362,6 +380,7 @@ function open(path: string): NativeKernels | undefined {
     addPairwise: symbols.mother_add_pairwise,
     sketchRows: symbols.mother_sketch_rows,
     sketchColumns: symbols.mother_sketch_columns,
+    rowSampleSketches: symbols.mother_row_sample_sketches,
     bidiagonalize: symbols.mother_bidiagonalize,
     widenBf16: symbols.mother_widen_bf16,
     widenF16: symbols.mother_widen_f16,

@@ -257,6 +257,39 @@ export class WeightKernels extends BlockKernels {
     });
   }
 
+  /**
+   * The row-sample sketch (rows `sampled` of each layer, then Ω) of every whole cols-wide f32
+   * layer at `pointers` (each of at least the highest sampled row + 1 rows), natively in one
+   * call: the bits of sketchRows through the identity map and sketchColumns per model
+   * (low-rank-kernels.c). Each sketch in fresh JavaScript memory; undefined without the native kernels.
+   */
+  rowSampleSketches(pointers: readonly number[], cols: number, sampled: Int32Array, right: KernelSigns, width: number): Float64Array[] | undefined {
+    const native = this.native;
+    if (!native) return undefined;
+    const kLeft = sampled.length;
+    const rows = sampled.reduce((most, row) => Math.max(most, row + 1), 0);
+    return this.scratch(() => {
+      const [rowsAt, out] = [this.copyIn(sampled), this.allocate(pointers.length * kLeft * width * 8)];
+      // The kernel reads each model's sampled rows: they must lie in allocated memory.
+      for (const pointer of pointers) this.address(pointer, rows * cols * 4);
+      const sparsity = right.sparsity;
+      native.rowSampleSketches(
+        this.base,
+        Uint32Array.from(pointers),
+        pointers.length,
+        cols,
+        this.address(rowsAt, kLeft * 4),
+        kLeft,
+        this.address(right.buckets, cols * sparsity * 4),
+        this.address(right.signs, cols * sparsity * 8),
+        sparsity,
+        width,
+        this.address(out, pointers.length * kLeft * width * 8),
+      );
+      return pointers.map((_, m) => this.f64Copy(out + m * kLeft * width * 8, kLeft * width));
+    });
+  }
+
   /** `out` (rows × width f64, in kernel memory) = M Ω for the rows × cols f64 matrix M at `matrix`. */
   sketchColumnsInto(matrix: number, rows: number, cols: number, right: KernelSigns, width: number, out: number): void {
     this.f64(out, rows * width).fill(0);

@@ -66,6 +66,12 @@ export interface Sketcher {
    * recovery pass streams a layer a chunk at a time). Allocates all their kernel memory now.
    */
   streamInKernels(kernels: WeightKernels, models: number): StreamingSketch[];
+  /**
+   * The sketches of whole layers whose f32 values lie in kernel memory at `pointers`, model m's
+   * finished with dtypes[m] and rms[m], in one native call: streamInKernels' bits. Undefined
+   * where it cannot (no native kernels, or no such path for this sketcher).
+   */
+  sketchLyingAt?(kernels: WeightKernels, pointers: readonly number[], dtypes: readonly Dtype[], rms: readonly number[]): LayerSketch[] | undefined;
 }
 
 /** A sketch fed a layer's rows in order, block by block. */
@@ -170,6 +176,12 @@ export function makeRowSampleSketcher(rows: number, cols: number, width: number,
         };
       });
     },
+    sketchLyingAt: (kernels, pointers, dtypes, rms) =>
+      kernels.scratch(() =>
+        kernels
+          .rowSampleSketches(pointers, cols, sampled, kernels.copySigns(right, cols), width)
+          ?.map((data, m) => finishedSketch(data, kLeft, width, noiseGain, dtypes[m]!, rms[m]!)),
+      ),
   };
 }
 

@@ -45,8 +45,19 @@ export async function sketchLayer(job: LayerJob, rms: readonly number[]): Promis
   // Every region is allocated before any view is made: allocating may grow (and detach) memory.
   kernels.reset();
   const inPlace = job.tensors.map((tensor) => heldInKernels(tensor, count, kernels));
+  const sketcher = sketcherFor(job);
+  // Every model's layer lying in held files: all the sketches in one native call where the sketcher has one.
+  const lying = inPlace.every((pointer) => pointer !== undefined)
+    ? sketcher.sketchLyingAt?.(
+        kernels,
+        inPlace as number[],
+        job.tensors.map((tensor) => tensor.dtype),
+        rms,
+      )
+    : undefined;
+  if (lying) return sketchesOnly(job, lying);
   const buffers = inPlace.map((pointer) => pointer ?? kernels.allocate(count * 4));
-  const sketches = sketcherFor(job).streamInKernels(kernels, job.tensors.length);
+  const sketches = sketcher.streamInKernels(kernels, job.tensors.length);
   for (const [m, tensor] of job.tensors.entries()) {
     if (inPlace[m] === undefined) {
       const stream = openTensorStream(tensor);
@@ -58,15 +69,15 @@ export async function sketchLayer(job: LayerJob, rms: readonly number[]): Promis
     }
     sketches[m]!.addRows(buffers[m]!, 0, rows);
   }
-  return {
-    name: job.name,
-    stats: [],
-    maxAbsDiff: new Float64Array(0),
-    meanAbsDiff: new Float64Array(0),
-    sketches: sketches.map((sketch, m): LayerSketch => sketch.finish(job.tensors[m]!.dtype, rms[m]!)),
-    zeroFraction: [],
-    gridLevels: [],
-  };
+  return sketchesOnly(
+    job,
+    sketches.map((sketch, m): LayerSketch => sketch.finish(job.tensors[m]!.dtype, rms[m]!)),
+  );
+}
+
+/** A layer result holding `sketches` and nothing else. */
+function sketchesOnly(job: LayerJob, sketches: LayerSketch[]): LayerResult {
+  return { name: job.name, stats: [], maxAbsDiff: new Float64Array(0), meanAbsDiff: new Float64Array(0), sketches, zeroFraction: [], gridLevels: [] };
 }
 
 /** Reader memory for an f32 tensor read into kernel memory at `pointer` (no other dtype comes here). */

@@ -52,6 +52,33 @@ void mother_sketch_columns(const double *left, int32_t rows, int32_t cols, const
   }
 }
 
+/*
+ * Row-sample sketches (makeRowSampleSketcher's streamInKernels) of `models` whole rows × cols f32
+ * layers, model m's at base + offsets[m]: out[m] (k_left × width, zeroed here) = (S W_m) Ω, S
+ * picking rows sampled[0 … k_left). Each sampled row widened to f64 as mother_sketch_rows adds
+ * it through the identity map into a zeroed partial (0 + 1·x), then mother_sketch_columns' sums
+ * in its order: the bits of those two calls and their JavaScript per model, in one call.
+ */
+void mother_row_sample_sketches(const uint8_t *base, const uint32_t *offsets, int32_t models, int32_t cols, const int32_t *sampled, int32_t k_left,
+                                const int32_t *buckets, const double *signs, int32_t sparsity, int32_t width, double *out) {
+  for (int32_t m = 0; m < models; m++) {
+    const float *weights = (const float *)(base + offsets[m]);
+    double *sketch = out + (int64_t)m * k_left * width;
+    for (int32_t i = 0; i < k_left; i++) {
+      const float *row = weights + (int64_t)sampled[i] * cols;
+      double *target = sketch + (int64_t)i * width;
+      for (int32_t b = 0; b < width; b++) target[b] = 0;
+      for (int32_t c = 0; c < cols; c++) {
+        const double value = 0.0 + 1.0 * (double)row[c];
+        for (int32_t s = 0; s < sparsity; s++) {
+          const int64_t pick = (int64_t)c * sparsity + s;
+          target[buckets[pick]] += signs[pick] * value;
+        }
+      }
+    }
+  }
+}
+
 /* Σ a[j]·b[j] for j in [from, to), four lanes at a time. */
 static double dot(const double *a, const double *b, int32_t from, int32_t to) {
   __m256d sum = _mm256_setzero_pd();
