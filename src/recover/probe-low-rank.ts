@@ -67,11 +67,7 @@ export async function probeVerdict(job: LayerJob, result: LayerResult, epsilon: 
   const highRank = highRankOf(job);
   // Unordered pairs, once each: mutual neighbours would otherwise be ranked twice.
   const unique = new Set<number>();
-  for (let i = 0; i < n; i++) {
-    const others = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i && result.meanAbsDiff[i * n + j]! > 0);
-    others.sort((a, b) => result.meanAbsDiff[i * n + a]! - result.meanAbsDiff[i * n + b]!);
-    for (const j of others.slice(0, NEIGHBOURS)) unique.add(Math.min(i, j) * n + Math.max(i, j));
-  }
+  for (let i = 0; i < n; i++) for (const j of nearestOf(result.meanAbsDiff, n, i)) unique.add(Math.min(i, j) * n + Math.max(i, j));
   const pairs = [...unique].flatMap((pair) => [Math.floor(pair / n), pair % n]);
   if (pairs.length === 0) return "undecided";
   // Two jobs, so both workers rank. Only "below highRank or not" is asked: a rank proven ≥ highRank need not be known.
@@ -83,6 +79,26 @@ export async function probeVerdict(job: LayerJob, result: LayerResult, epsilon: 
   const found = (await ranks(jobs)).flatMap((r) => [...r]).filter((rank) => rank > 0);
   if (found.length === 0) return "undecided";
   return found.some((rank) => rank < highRank) ? "low" : "high";
+}
+
+/**
+ * Model i's NEIGHBOURS nearest others by mean |Δ| (row i of the n × n `meanAbsDiff`), nearest
+ * first, those at 0 (or NaN) left out: the head of a stable sort of them by distance — ties,
+ * +∞ among them, in index order — found in one pass instead of a filtered, sorted copy a model.
+ */
+export function nearestOf(meanAbsDiff: Float64Array, n: number, i: number): number[] {
+  const nearest: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const d = meanAbsDiff[i * n + j]!;
+    if (j === i || !(d > 0)) continue;
+    let at = nearest.length;
+    while (at > 0 && d < meanAbsDiff[i * n + nearest[at - 1]!]!) at--;
+    if (at < NEIGHBOURS) {
+      nearest.splice(at, 0, j);
+      if (nearest.length > NEIGHBOURS) nearest.pop();
+    }
+  }
+  return nearest;
 }
 
 /** The jobs, in order, with their sketches dropped; jobs left with nothing to do are not read at all. */

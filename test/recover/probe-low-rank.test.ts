@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { recover } from "../../src/recover/recover.ts";
-import { withoutSketches } from "../../src/recover/probe-low-rank.ts";
+import { nearestOf, withoutSketches } from "../../src/recover/probe-low-rank.ts";
+import fc from "fast-check";
 import type { LayerJob } from "../../src/recover/layer-pass.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
@@ -173,5 +174,25 @@ describe("withoutSketches", () => {
     expect(kept.map((j) => j.name)).toEqual(["a", "c"]);
     expect(kept.every((j) => !j.roles.sketch)).toBe(true);
     expect(jobs[0]!.roles.sketch).toBe(true);
+  });
+});
+
+describe("the probe's neighbours", () => {
+  test("nearestOf is the head of the filtered, stably sorted row it replaced: ties, zeros, NaN and +∞ alike", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 24 }),
+        fc.array(fc.constantFrom(0, Number.NaN, Number.POSITIVE_INFINITY, 1e-300, 0.5, 0.5, 1, 2, 3), { minLength: 576, maxLength: 576 }),
+        (n, values) => {
+          const meanAbsDiff = Float64Array.from(values.slice(0, n * n));
+          for (let i = 0; i < n; i++) {
+            const others = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i && meanAbsDiff[i * n + j]! > 0);
+            others.sort((a, b) => meanAbsDiff[i * n + a]! - meanAbsDiff[i * n + b]!);
+            expect(nearestOf(meanAbsDiff, n, i)).toEqual(others.slice(0, 2));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
