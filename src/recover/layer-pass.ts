@@ -178,7 +178,11 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
   kernels.reset();
   // A tensor that is an earlier model's very bytes (an adapter's unadapted layer is its base's) is
   // read once: its model shares that model's buffer and statistics, and pairs still see its values.
-  const twins = job.tensors.map((tensor, m) => job.tensors.findIndex((other, i) => i < m && sameBytes(tensor, other)));
+  // Bytes are shared only within a file: models in files of their own (a tree of separate models) have no twin.
+  const twins =
+    new Set(job.tensors.map((tensor) => tensor.file)).size === job.tensors.length
+      ? job.tensors.map(() => -1)
+      : job.tensors.map((tensor, m) => job.tensors.findIndex((other, i) => i < m && sameBytes(tensor, other)));
   // An f32 layer read in one chunk from a file held in kernel memory (held-files.ts) is swept where it lies.
   const inPlace = job.tensors.map((tensor, m) => (twins[m]! < 0 && count <= chunk ? heldInKernels(tensor, count, kernels) : undefined));
   const buffers: number[] = [];
