@@ -49,7 +49,7 @@ export class MergeScreen {
   private readonly differences: (Float64Array | undefined)[];
   private readonly products = new Map<number, Float64Array>();
   private readonly k: number;
-  /** k × (values per model): the differences s_i − r, model i's at i · values per model. */
+  /** k × (values per model): the differences s_i − r, model i's at i · values per model (the native products use its start as one layer's scratch). */
   private readonly memory: Float64Array;
   private readonly ownsScratch: boolean;
   /** Every P(i, j) (at (i·k + j)·layers) and u_i (at i·layers), when computed at once (EAGER_MODELS). */
