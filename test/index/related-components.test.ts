@@ -9,6 +9,7 @@ import { fingerprintLayers, fingerprintModel, SAMPLES_PER_LAYER } from "../../sr
 import {
   comparableOf,
   estimatedRelativeDistance,
+  exactNeighbours,
   nearestNeighbours,
   relatedComponentsOf,
   relatedComponentsYielding,
@@ -156,5 +157,25 @@ describe("related components from fingerprints", () => {
       for (let i = 0; i < 513; i++) expect(neighbours[i * 5]).toBe(i);
     }
     expect((await relatedComponentsYielding(shuffled, { everyPairUpTo: 0 })).components).toEqual(yielding.components);
+  });
+});
+
+describe("exactNeighbours", () => {
+  test("gives the first `count` of every vector sorted by squared L2 to vector i, ties in index order, itself first", () => {
+    const dimensions = 6;
+    for (const seed of [1, 2, 3]) {
+      // Values on a coarse grid, so that many distances tie exactly.
+      const vectors = Float32Array.from(makeGaussian(300 * dimensions, seed), (x) => Math.round(x * 2) / 2);
+      for (const i of [0, 7, 150, 299]) {
+        const distances = Array.from({ length: 300 }, (_, j) => {
+          let sum = 0;
+          for (let d = 0; d < dimensions; d++) sum += (vectors[i * dimensions + d]! - vectors[j * dimensions + d]!) ** 2;
+          return j === i ? -1 : sum;
+        });
+        const sorted = Array.from({ length: 300 }, (_, j) => j).sort((a, b) => distances[a]! - distances[b]! || a - b);
+        expect(new Set(distances).size).toBeLessThan(250); // ties there are
+        for (const count of [1, 17, 300, 400]) expect([...exactNeighbours(vectors, dimensions, i, count)]).toEqual(sorted.slice(0, count));
+      }
+    }
   });
 });
