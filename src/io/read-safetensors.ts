@@ -133,7 +133,26 @@ export function openTensorStream(info: TensorInfo): TensorStream {
   }
   const elementBytes = DTYPE_BYTES[info.dtype];
   const wide = info.dtype === "F16" || info.dtype === "BF16";
+  const count = info.shape.reduce((product, size) => product * size, 1);
+  const cols = info.shape.length > 1 ? info.shape[info.shape.length - 1]! : 1;
+  // An f32 tensor read from disk, as a native loop reads it itself (BlockKernels.layerStream: summed where a mapping holds it).
+  const stagedSource =
+    info.dtype === "F32" && fd >= 0
+      ? () => ({
+          file: info.file,
+          name: info.name,
+          fd,
+          offset: info.offset,
+          byteLength: info.byteLength,
+          type: "F32" as const,
+          rows: count / cols,
+          cols,
+          ropeHeads: 0,
+          held: { start: 0, end: 0 },
+        })
+      : undefined;
   return {
+    stagedSource,
     read(first, count, memory, options = {}) {
       const byteLength = count * elementBytes;
       const target = memory ? memory.bytesFor(byteLength, info.dtype) : new Uint8Array(byteLength);

@@ -44,9 +44,9 @@ export interface BlockStaging {
 }
 
 /**
- * A staged GGUF tensor as a native loop reads it itself (BlockKernels.layerStream): the open file
- * descriptor and the tensor's extent in the file, its block type and rows, and which of its bytes
- * the staging window holds now (start = end when none).
+ * A staged GGUF tensor, or an f32 safetensors one (type "F32"), as a native loop reads it itself
+ * (BlockKernels.layerStream): the open file descriptor and the tensor's extent in the file, its
+ * block type and rows, and which of its bytes the staging window holds now (start = end when none).
  */
 export interface StagedSource {
   readonly file: string;
@@ -77,7 +77,11 @@ export interface TensorStream {
    * fills the window (`readAhead`, the default) or only the range's blocks.
    */
   stage?(first: number, count: number, staging: BlockStaging, readAhead?: boolean): { type: GgmlType; pointer: number } | undefined;
-  /** GGUF streams only: the tensor as a native loop reads it into `staging`'s window itself, the window's state included. */
+  /**
+   * GGUF streams, and f32 safetensors ones read from disk: the tensor as a native loop reads it
+   * itself, a GGUF one into `staging`'s window (the window's state included), an f32 one into its
+   * buffer or where a mapping holds it.
+   */
   stagedSource?(staging: BlockStaging): StagedSource;
   close(): void;
 }

@@ -53,7 +53,9 @@ export interface ModelChunk {
  * in its buffer at `target`), or a staged GGUF tensor read from its file into its read-ahead
  * `window` — or, when `mapped`, read where a mapping of the file holds it (the caller has checked
  * that the file holds the tensor) — rotary rows gathered in `ordered` (−1: none), decoded into
- * `target` unless its power sums come from its blocks' integers (`integer`).
+ * `target` unless its power sums come from its blocks' integers (`integer`); or an f32 tensor
+ * (source type "F32"; no window) read into `target`, or when `mapped` summed and compared where
+ * the mapping holds it.
  */
 export type StreamedModel = { readonly target: number; readonly sums: number } & (
   | { readonly twin: true }
@@ -198,15 +200,18 @@ export class BlockKernels extends KernelMemory {
         continue;
       }
       const { source } = model;
-      const kind = CHUNK_KINDS[source.type];
+      // An f32 tensor (kind 0) is read into its buffer at `target`, or summed where its mapping holds it: no window.
+      const f32 = source.type === "F32";
+      const kind = f32 ? 0 : CHUNK_KINDS[source.type];
       if (kind === undefined) throw new RangeError(`layerStream does not decode ${source.type}`);
+      if (f32 && (model.integer || source.ropeHeads > 0)) throw new RangeError("layerStream: an f32 tensor has no integer sums or rotary rows");
       if (model.integer && !INTEGER_SUM_KINDS[source.type]) throw new RangeError(`layerStream has no integer sums for ${source.type}`);
       const { blockValues, blockBytes } = GGML_LAYOUTS[source.type];
       if (chunk % blockValues !== 0 || (count - first) % blockValues !== 0)
         throw new RangeError(`layerStream: chunks of ${source.type} that are not whole blocks`);
       if (source.ropeHeads > 0 && (chunk % source.cols !== 0 || (count - first) % source.cols !== 0 || model.ordered < 0))
         throw new RangeError("layerStream: rotary chunks that are not whole rows");
-      this.address(model.window, model.windowBytes);
+      if (!f32) this.address(model.window, model.windowBytes);
       if (source.ropeHeads > 0) this.address(model.ordered, ggmlByteLength(source.type, chunk));
       described.set(
         [
@@ -215,8 +220,8 @@ export class BlockKernels extends KernelMemory {
           source.fd,
           source.offset,
           source.byteLength,
-          model.window,
-          model.windowBytes,
+          f32 ? 0 : model.window,
+          f32 ? 0 : model.windowBytes,
           source.held.start,
           source.held.end,
           model.ordered,

@@ -13,6 +13,7 @@
  */
 import { fstatSync } from "node:fs";
 import { constants } from "node:os";
+import { heldBytes } from "../io/held-files.ts";
 import type { BlockStaging, StagedSource, TensorStream } from "../io/tensor-stream.ts";
 import { ggmlByteLength, GGML_LAYOUTS } from "../io/gguf/ggml-types.ts";
 import type { ChunkPlan, ModelChunk, PairwiseAccumulator, WeightKernels } from "../kernels/weight-kernels.ts";
@@ -58,10 +59,13 @@ export function stageModels(
   pairwise: readonly PairwiseAccumulator[],
 ): StagedModels | undefined {
   const staged = job.tensors.map((tensor) => (tensor.encoding && kernels.decodesInChunks(tensor.encoding.ggmlType) ? tensor.encoding : undefined));
-  if (!staged.some(Boolean)) return undefined;
+  // f32 safetensors tensors read from disk, swept where a mapping holds them (sweepRest): no window.
+  const mapped = job.tensors.map((tensor) => mapsF32(tensor, kernels));
+  if (!staged.some(Boolean) && !mapped.some(Boolean)) return undefined;
   const cols = job.shape.length === 2 ? job.shape[1]! : 1;
   const shared = Math.min(READ_AHEAD_BYTES, Math.floor(READ_AHEAD_BUDGET / job.tensors.length));
   const staging = staged.map((encoding, m) => {
+    if (mapped[m]) return { window: -1, windowBytes: 0, ordered: -1 };
     if (!encoding) return undefined;
     const type = encoding.ggmlType;
     const rowBytes = (cols / GGML_LAYOUTS[type].blockValues) * GGML_LAYOUTS[type].blockBytes;
@@ -76,6 +80,16 @@ export function stageModels(
   // A distance layer decodes its values for the pairwise |Δ| anyway, and sums them in f32 as cheaply as the integers.
   const integer = staged.map((encoding) => encoding !== undefined && !job.roles.distance && kernels.sumsIntegers(encoding.ggmlType));
   return { staging: staging.map((s) => s && { ...s, bytes }), plan, integer };
+}
+
+/**
+ * Whether `tensor` is an f32 safetensors tensor the layer stream sums where a mapping of its file
+ * holds it: plain f32 (no GGUF encoding, no adapter), its file read from disk (not held in memory:
+ * held-files.ts), with the native kernels, mapping and layer streaming on.
+ */
+function mapsF32(tensor: TensorInfo, kernels: WeightKernels): boolean {
+  if (!layerMapping.enabled || !layerStreaming.enabled || !kernels.decodesInChunks("Q8_0")) return false;
+  return tensor.dtype === "F32" && !tensor.encoding && !tensor.lowRank && heldBytes(tensor.file, 0, 0) === undefined;
 }
 
 /**
@@ -199,13 +213,19 @@ export function sweepRest(
   const failure = kernels.layerStream(staged.plan, streamed, range, shifts, scales);
   if (!failure) return true;
   const { source } = streamed[failure.model] as { source: StagedSource };
-  if ("read" in failure) throw messages.ggufTruncated(source.file, source.name, failure.read, source.byteLength);
+  if ("read" in failure) throw cutShort(source, failure.read);
   const code = Object.entries(constants.errno).find(([, value]) => value === failure.errno)?.[0];
   throw messages.cannotReadFile(source.file, code ?? `errno ${failure.errno}`);
 }
 
-/** Throws ggufTruncated when `source`'s file (its open descriptor) is too short to hold the tensor. */
+/** Throws when `source`'s file (its open descriptor) is too short to hold the tensor. */
 function fileHoldsTensor(source: StagedSource): void {
   const size = fstatSync(source.fd).size;
-  if (size < source.offset + source.byteLength) throw messages.ggufTruncated(source.file, source.name, Math.max(0, size - source.offset), source.byteLength);
+  if (size < source.offset + source.byteLength) throw cutShort(source, Math.max(0, size - source.offset));
+}
+
+/** A staged tensor cut short after `read` of its bytes, in its format's words. */
+function cutShort(source: StagedSource, read: number): Error {
+  if (source.type === "F32") return messages.tensorCutShort(source.file, source.name, read, source.byteLength);
+  return messages.ggufTruncated(source.file, source.name, read, source.byteLength);
 }

@@ -18,11 +18,12 @@ import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.t
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { analyseLayer, type LayerJob } from "../../src/recover/layer-pass.ts";
 import { INTEGER_SHIFT_LIMIT, layerMapping, layerStreaming } from "../../src/recover/staged-chunks.ts";
-import { STREAM_MODELS } from "../../src/kernels/block-kernels.ts";
+import { STREAM_MODELS, type StreamedModel } from "../../src/kernels/block-kernels.ts";
 import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 import { MotherError } from "../../src/errors.ts";
 import type { TensorInfo } from "../../src/types.ts";
 import { temporaryFolder } from "../io/craft-safetensors.ts";
+import { cutWhileMapped, half } from "../faults/cut-while-mapped.ts";
 
 type Decoded = "Q8_0" | "Q4_K" | "Q5_K" | "Q6_K";
 
@@ -184,34 +185,68 @@ const chunkByChunk = <T>(work: () => Promise<T>) => switchedOff(layerStreaming, 
 /** `work` run with sweepRest reading its files through preads into the read-ahead windows instead of mappings. */
 const unmapped = <T>(work: () => Promise<T>) => switchedOff(layerMapping, work);
 
+/** Two files `cut0.<extension>` and `cut1.<extension>` in a fresh folder, each written by `write` for its model (0, 1), which gives back its tensor. */
+async function twoFiles(extension: string, write: (file: string, m: number) => Promise<TensorInfo>): Promise<TensorInfo[]> {
+  const folder = await temporaryFolder();
+  return [await write(join(folder, `cut0.${extension}`), 0), await write(join(folder, `cut1.${extension}`), 1)];
+}
+
+/** What `work` threw (a test fails when it throws nothing: the cut file was read without an error). */
+async function failure(work: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await work();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("the cut file was read without an error");
+}
+
+/**
+ * `check` run on the job of every layer of `sets` (three models, and model 0's very tensor again:
+ * a twin, read once, compared as a model), compared and not, with the thread kernels' layerStream
+ * calls counted where `counted` picks them (check gets the count so far); the method back after.
+ */
+async function everyLayerJob(
+  sets: TensorInfo[][],
+  counted: (models: readonly StreamedModel[]) => boolean,
+  check: (job: LayerJob, calls: () => number) => Promise<void>,
+): Promise<void> {
+  const kernels = await threadKernels();
+  const layerStream = kernels.layerStream.bind(kernels);
+  let calls = 0;
+  kernels.layerStream = (plan, streamed, ...rest) => {
+    if (counted(streamed)) calls++;
+    return layerStream(plan, streamed, ...rest);
+  };
+  try {
+    for (const layer of LAYERS) {
+      for (const distance of [true, false]) {
+        const tensors = sets.map((set) => set.find((t) => t.name === layer.name)!);
+        await check(layerJob([...tensors, tensors[0]!], "query", layer.shape, distance), () => calls);
+      }
+    }
+  } finally {
+    Reflect.deleteProperty(kernels, "layerStream"); // the prototype's again (other tests patch it there)
+  }
+}
+
 describe("a staged layer's remaining chunks in one native call (sweepRest)", () => {
   test("give the per-chunk path's statistics and distances bit for bit, read through mappings or preads, twins, rotary rows and integer sums included", async () => {
     const { gguf } = await models();
     const kernels = await threadKernels();
     if (!kernels.decodesInChunks("Q8_0")) return expect(kernels.backend).toBe("wasm");
-    const layerStream = kernels.layerStream.bind(kernels);
-    let calls = 0;
-    kernels.layerStream = (...args) => {
-      calls++;
-      return layerStream(...args);
-    };
-    try {
-      for (const layer of LAYERS) {
-        for (const distance of [true, false]) {
-          const tensors = gguf.map((set) => set.find((t) => t.name === layer.name)!);
-          // Model 3 is model 0's very tensor again (a twin: read once, compared as a model).
-          const job = layerJob([...tensors, tensors[0]!], "query", layer.shape, distance);
-          const before = calls;
-          const [streamed, preads, perChunk] = [await analyseLayer(job), await unmapped(() => analyseLayer(job)), await chunkByChunk(() => analyseLayer(job))];
-          expect(calls).toBe(before + 2);
-          expect(streamed).toEqual(perChunk);
-          expect(preads).toEqual(perChunk);
-          expect(streamed.stats[3]).toEqual(streamed.stats[0]!);
-        }
-      }
-    } finally {
-      kernels.layerStream = layerStream;
-    }
+    await everyLayerJob(
+      gguf,
+      () => true,
+      async (job, calls) => {
+        const before = calls();
+        const [streamed, preads, perChunk] = [await analyseLayer(job), await unmapped(() => analyseLayer(job)), await chunkByChunk(() => analyseLayer(job))];
+        expect(calls()).toBe(before + 2);
+        expect(streamed).toEqual(perChunk);
+        expect(preads).toEqual(perChunk);
+        expect(streamed.stats[3]).toEqual(streamed.stats[0]!);
+      },
+    );
   }, 60_000);
 
   test("a layer of more models than one native call holds (STREAM_MODELS) is swept chunk by chunk, to the same results", async () => {
@@ -227,31 +262,61 @@ describe("a staged layer's remaining chunks in one native call (sweepRest)", () 
   });
 
   test("a file cut short after it was opened (past the first chunk's read-ahead) fails naming the file and tensor, as the per-chunk path does", async () => {
-    const folder = await temporaryFolder();
     const [rows, cols] = [2048, 1024];
-    const tensors: TensorInfo[] = [];
-    for (let m = 0; m < 2; m++) {
-      const file = join(folder, `cut${m}.gguf`);
+    const tensors = await twoFiles("gguf", async (file, m) => {
       await writeGguf(file, { "general.architecture": "gpt2" }, [
         { name: "blk.0.attn_v.weight", shape: [rows, cols], type: "Q8_0", blocks: blocks("Q8_0", rows, cols, m, 0) },
       ]);
-      tensors.push((await openGgufFile(file)).tensors[0]!);
-    }
+      return (await openGgufFile(file)).tensors[0]!;
+    });
     const job = layerJob(tensors, "value", [rows, cols], true);
     // 1.5 MB of the tensor's 2.2 MB left: the first chunk's 1 MB read-ahead is whole, a later read comes up short.
     await truncate(tensors[1]!.file, tensors[1]!.offset + 1.5 * 1024 * 1024);
-    const failure = async (work: () => Promise<unknown>) => {
-      try {
-        await work();
-      } catch (error) {
-        return error;
-      }
-      throw new Error("the cut file was read without an error");
-    };
     const [streamed, perChunk] = [await failure(() => analyseLayer(job)), await failure(() => chunkByChunk(() => analyseLayer(job)))];
     expect(streamed).toBeInstanceOf(MotherError);
     expect((streamed as MotherError).message).toContain(tensors[1]!.file);
     expect((streamed as MotherError).message).toContain("model.layers.0.self_attn.v_proj.weight is cut short");
     expect((streamed as MotherError).message).toBe((perChunk as MotherError).message);
+  });
+});
+
+describe("f32 safetensors layers swept where a mapping holds them (sweepRest)", () => {
+  test("give the statistics and distances of the plain path (reads into kernel memory, addPowerSums, addPairwise) bit for bit, twins included", async () => {
+    const { f32 } = await models();
+    const kernels = await threadKernels();
+    if (!kernels.decodesInChunks("Q8_0")) return expect(kernels.backend).toBe("wasm");
+    const mappedF32 = (streamed: readonly StreamedModel[]) => streamed.some((model) => !model.twin && model.mapped && model.source.type === "F32");
+    await everyLayerJob(f32, mappedF32, async (job, calls) => {
+      const before = calls();
+      const [mapped, plain] = [await analyseLayer(job), await unmapped(() => analyseLayer(job))];
+      expect(calls()).toBe(before + 1);
+      expect(mapped).toEqual(plain);
+      expect(mapped.stats[3]).toEqual(mapped.stats[0]!);
+    });
+  }, 60_000);
+
+  test("a file cut short while it is mapped fails naming the file and tensor (the safetensors words), as the plain path does", async () => {
+    const [rows, cols] = [512, 1024];
+    const tensors = await twoFiles("safetensors", async (file, m) => {
+      const data = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * (m + 1)));
+      await writeSafetensors(file, [{ name: "model.layers.0.self_attn.v_proj.weight", shape: [rows, cols], dtype: "F32", data }]);
+      return (await openSafetensorsFile(file))[0]!;
+    });
+    const job = layerJob(tensors, "value", [rows, cols], true);
+    // Cut right before the native call (after the size check): a mapped page past the end faults, and the guard names it.
+    const cuts = { calls: 0 };
+    const undo = cutWhileMapped(tensors[1]!.file, half, cuts);
+    let mapped: unknown;
+    try {
+      mapped = await failure(() => analyseLayer(job));
+    } finally {
+      undo();
+    }
+    expect(cuts.calls).toBe(1);
+    const plain = await failure(() => unmapped(() => analyseLayer(job)));
+    expect(mapped).toBeInstanceOf(MotherError);
+    expect((mapped as MotherError).message).toStartWith(`${tensors[1]!.file}: truncated file: tensor model.layers.0.self_attn.v_proj.weight is cut short`);
+    expect((mapped as MotherError).message).toContain(`${Math.floor(tensors[1]!.byteLength / 2)} bytes read`);
+    expect((plain as MotherError).message).toBe((mapped as MotherError).message);
   });
 });

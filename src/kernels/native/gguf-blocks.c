@@ -218,8 +218,9 @@ static inline void decode_values(int32_t kind, const uint8_t *blocks, const uint
   }
 }
 
-void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *sources, const uint8_t *const *const *rows, int32_t cols,
-                             int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups, int32_t group_count, uint8_t *states);
+void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *sources, const float *const *values,
+                             const uint8_t *const *const *rows, int32_t cols, int32_t models, int32_t count, const double *shifts, double *scales,
+                             const uint32_t *groups, int32_t group_count, uint8_t *states);
 
 /*
  * One chunk of a layer for every model at once, a RUN of values at a time: each model's run is
@@ -238,21 +239,37 @@ void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const ui
  */
 void mother_layer_chunk(const uint8_t *base, const uint32_t *plan, int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups,
                         int32_t group_count, uint8_t *states) {
-  mother_layer_chunk_rows(base, plan, 0, 0, 0, models, count, shifts, scales, groups, group_count, states);
+  mother_layer_chunk_rows(base, plan, 0, 0, 0, 0, models, count, shifts, scales, groups, group_count, states);
 }
 
 /*
- * mother_layer_chunk, where model m's blocks may lie outside kernel memory or row by row apart
- * instead of at its source: sources[m] (when sources and sources[m] are not null) is a pointer to
- * its blocks in place of base + its plan's source (layer-stream.c reads a file through a mapping
- * so); rows[m] (when rows and rows[m] are not null) lists the chunk's rows of `cols` values, in
- * order, each pointing at its blocks (layer-stream.c reads rotary rows in place so, instead of
- * copying them into order first). Such a model decodes (no CHUNK_INTEGER_SUMS, no CHUNK_NO_DECODE).
+ * mother_layer_chunk, where model m's blocks or values may lie outside kernel memory or row by row
+ * apart instead of at its source: sources[m] (when sources and sources[m] are not null) is a
+ * pointer to its blocks in place of base + its plan's source (layer-stream.c reads a file through
+ * a mapping so); values[m] (when values and values[m] are not null) is where an f32 model's values
+ * lie in place of base + its plan's target, for its power sums and its pairs (a mapped
+ * safetensors f32 tensor); rows[m] (when rows and rows[m] are not null) lists the chunk's rows of
+ * `cols` values, in order, each pointing at its blocks (layer-stream.c reads rotary rows in place
+ * so, instead of copying them into order first). Such a model decodes (no CHUNK_INTEGER_SUMS, no
+ * CHUNK_NO_DECODE).
  */
-void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *sources, const uint8_t *const *const *rows, int32_t cols,
-                             int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups, int32_t group_count, uint8_t *states) {
+void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *sources, const float *const *values,
+                             const uint8_t *const *const *rows, int32_t cols, int32_t models, int32_t count, const double *shifts, double *scales,
+                             const uint32_t *groups, int32_t group_count, uint8_t *states) {
   const int32_t runs = count & ~(RUN - 1);
   const int32_t blocked = count & ~(POWER_BLOCK - 1);
+  // Every group's members as pointers (a model whose values lie elsewhere, values[m], is found by its target).
+  int64_t member_count = 0;
+  for (int32_t g = 0; g < group_count; g++) member_count += groups[3 * g + 1];
+  const float *members[member_count > 0 ? member_count : 1];
+  for (int32_t g = 0, at = 0; g < group_count; g++) {
+    const uint32_t *table = (const uint32_t *)(base + groups[3 * g]);
+    for (uint32_t i = 0; i < groups[3 * g + 1]; i++, at++) {
+      members[at] = (const float *)(base + table[i]);
+      for (int32_t m = 0; values && m < models; m++)
+        if (values[m] && plan[4 * m + 2] == table[i]) members[at] = values[m];
+    }
+  }
   for (int32_t m = 0; m < models; m++) {
     const power_state start = power_start();
     memcpy(states + (int64_t)m * sizeof(power_state), &start, sizeof(power_state));
@@ -268,30 +285,33 @@ void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const ui
       float *target = (float *)(base + model[2]);
       const uint8_t *blocks = sources && sources[m] ? sources[m] : base + model[1];
       if (!(model[0] & CHUNK_NO_DECODE)) decode_values((int32_t)(model[0] & 0xFF), blocks, rows ? rows[m] : 0, cols, target, from, end - from);
+      const float *summed = values && values[m] ? values[m] : target;
+      if (summed != target) prefetch_span((const uint8_t *)(summed + from), RUN * 4); // values read from memory, not a just-filled buffer
       if (scales[m] == 0) continue;
       const __m256 c = _mm256_set1_ps((float)scales[m]);
       const __m256 kc = _mm256_set1_ps((float)shifts[m] * (float)scales[m]);
       power_state s;
       memcpy(&s, states + (int64_t)m * sizeof(power_state), sizeof(power_state));
       const int32_t last = end < blocked ? end : blocked;
-      for (int32_t block = from; block < last; block += POWER_BLOCK) power_block(target, block, c, kc, 1, &s, load8_f32);
+      for (int32_t block = from; block < last; block += POWER_BLOCK) power_block(summed, block, c, kc, 1, &s, load8_f32);
       memcpy(states + (int64_t)m * sizeof(power_state), &s, sizeof(power_state));
     }
     if (end - from < RUN) break;
-    for (int32_t g = 0; g < group_count; g++) {
+    for (int32_t g = 0, at = 0; g < group_count; at += (int32_t)groups[3 * g + 1], g++) {
       const uint32_t *group = groups + 3 * g;
-      pairwise_run(base, (const uint32_t *)(base + group[0]), (int32_t)group[1], from, (double *)(base + group[2]));
+      pairwise_run(members + at, (int32_t)group[1], from, (double *)(base + group[2]));
     }
   }
-  for (int32_t g = 0; g < group_count; g++) {
+  for (int32_t g = 0, at = 0; g < group_count; at += (int32_t)groups[3 * g + 1], g++) {
     const uint32_t *group = groups + 3 * g;
-    pairwise_tail(base, (const uint32_t *)(base + group[0]), (int32_t)group[1], runs, count, (double *)(base + group[2]));
+    pairwise_tail(members + at, (int32_t)group[1], runs, count, (double *)(base + group[2]));
   }
   for (int32_t m = 0; m < models; m++) {
     if (scales[m] == 0) continue;
     power_state s;
     memcpy(&s, states + (int64_t)m * sizeof(power_state), sizeof(power_state));
     const uint32_t *model = plan + 4 * m;
-    scales[m] = power_finish(base + model[2], blocked, count, shifts[m], scales[m], 0, 0, 0, &s, (double *)(base + model[3]), load1_f32);
+    const void *summed = values && values[m] ? (const void *)values[m] : (const void *)(base + model[2]);
+    scales[m] = power_finish(summed, blocked, count, shifts[m], scales[m], 0, 0, 0, &s, (double *)(base + model[3]), load1_f32);
   }
 }

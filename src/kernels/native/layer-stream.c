@@ -37,8 +37,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *sources, const uint8_t *const *const *rows, int32_t cols,
-                             int32_t models, int32_t count, const double *shifts, double *scales, const uint32_t *groups, int32_t group_count, uint8_t *states);
+void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const uint8_t *const *sources, const float *const *values,
+                             const uint8_t *const *const *rows, int32_t cols, int32_t models, int32_t count, const double *shifts, double *scales,
+                             const uint32_t *groups, int32_t group_count, uint8_t *states);
 double mother_add_power_sums(const float *values, int32_t count, double shift, double scale, double *out);
 
 /* Most models one call sweeps (block-kernels.ts STREAM_MODELS; more are swept chunk by chunk from TypeScript). */
@@ -76,8 +77,12 @@ static inline int64_t stored_row(int64_t row, int64_t rows, int64_t heads) {
   return head * head_rows + 2 * (within - half * half_rows) + half;
 }
 
-/* mother_layer_chunk's kind flags (gguf-blocks.c CHUNK_INTEGER_SUMS, CHUNK_NO_DECODE): such a model reads its chunk in one piece, or not at all. */
-enum { KIND_INTEGER_SUMS = 0x100, KIND_NO_DECODE = 0x200 };
+/*
+ * mother_layer_chunk's kinds (gguf-blocks.c CHUNK_*): f32 values (a staged one is a safetensors
+ * f32 tensor, read in chunks of values); the flags: such a model reads its chunk in one piece, or
+ * not at all.
+ */
+enum { KIND_F32 = 0, KIND_INTEGER_SUMS = 0x100, KIND_NO_DECODE = 0x200 };
 
 /* Whether a model (its descriptor) is a staged rotary tensor whose chunks are decoded, so its rows can be decoded where they lie. */
 static inline int decoded_in_place(const double *d) {
@@ -214,11 +219,12 @@ static int64_t tensor_bytes_in_file(const double *d) {
  * mother_layer_stream's chunks: held[2m …] the extent of model m's window, row_tables[m] the room
  * for a chunk's row pointers of a rotary model decoded in place (null: its rows are gathered into
  * its `ordered` room, or it has none), `table_cols` their values a row; maps[m] model m's mapping
- * (bytes null: read into its window), sources[m] set here to its chunk's blocks in the mapping.
+ * (bytes null: read into its window), sources[m] set here to its chunk's blocks in the mapping,
+ * lying[m] to an f32 model's chunk of values there.
  */
 static int32_t sweep(const uint8_t *base, const double *described, int32_t models, int32_t first, int32_t count, int32_t chunk, const double *shifts,
                      double *scales, uint32_t *plan, double *chunk_scales, const uint32_t *groups, int32_t group_count, uint8_t *states, double *failure,
-                     int64_t *held, const uint8_t **row_tables[], int32_t table_cols, const mapping *maps, const uint8_t **sources) {
+                     int64_t *held, const uint8_t **row_tables[], int32_t table_cols, const mapping *maps, const uint8_t **sources, const float **lying) {
   for (int32_t at = first; at < count; at += chunk) {
     const int32_t values = count - at < chunk ? count - at : chunk;
     for (int32_t m = 0; m < models; m++) {
@@ -239,6 +245,21 @@ static int32_t sweep(const uint8_t *base, const double *described, int32_t model
         const int64_t head_rows = rows / heads;
         from = first_row / head_rows * head_rows * row_bytes;
         to = (end_row + head_rows - 1) / head_rows * head_rows * row_bytes;
+      }
+      if (((int32_t)d[MODEL_KIND] & 0xFF) == KIND_F32) {
+        // An f32 tensor: its values summed and compared where the mapping holds them, or read into its buffer (no window).
+        entry[0] = KIND_F32, entry[1] = target, entry[2] = target, entry[3] = (uint32_t)d[MODEL_SUMS];
+        if (maps[m].bytes) {
+          lying[m] = (const float *)(maps[m].bytes + from);
+          continue;
+        }
+        const int64_t got = read_fully((int)d[MODEL_FD], (uint8_t *)base + target, to - from, (int64_t)d[MODEL_OFFSET] + from);
+        if (got != to - from) {
+          failure[0] = m;
+          failure[1] = got < 0 ? (double)(-1 - got) : (double)(from + got);
+          return got < 0 ? 2 : 1;
+        }
+        continue;
       }
       if (maps[m].bytes) {
         // Read where the mapping holds it: rotary rows through the row table, or gathered into order as below.
@@ -287,13 +308,14 @@ static int32_t sweep(const uint8_t *base, const double *described, int32_t model
       }
       entry[0] = (uint32_t)d[MODEL_KIND], entry[1] = source, entry[2] = target, entry[3] = (uint32_t)d[MODEL_SUMS];
     }
-    mother_layer_chunk_rows(base, plan, sources, (const uint8_t *const *const *)row_tables, table_cols, models, values, shifts, chunk_scales, groups, group_count,
-                            states);
+    mother_layer_chunk_rows(base, plan, sources, (const float *const *)lying, (const uint8_t *const *const *)row_tables, table_cols, models, values, shifts, chunk_scales, groups,
+                            group_count, states);
     // A chunk that overflowed its model's scale (or was given none) is summed again from its f32 values, with its own.
     for (int32_t m = 0; m < models; m++) {
       const double *d = described + m * MODEL_FIELDS;
       if (d[MODEL_SUMMED] == 0 || chunk_scales[m] != 0) continue;
-      const double used = mother_add_power_sums((const float *)(base + (uint32_t)d[MODEL_TARGET]), values, shifts[m], 0, (double *)(base + (uint32_t)d[MODEL_SUMS]));
+      const float *summed = lying[m] ? lying[m] : (const float *)(base + (uint32_t)d[MODEL_TARGET]);
+      const double used = mother_add_power_sums(summed, values, shifts[m], 0, (double *)(base + (uint32_t)d[MODEL_SUMS]));
       if (scales[m] == 0) scales[m] = used;
     }
   }
@@ -332,12 +354,13 @@ int32_t mother_layer_stream(const uint8_t *base, const double *described, int32_
     if (decoded_in_place(described + m * MODEL_FIELDS)) row_tables[m] = table + (int64_t)chunk_rows * next++;
   mapping maps[STREAM_MODELS] = {{0}};
   const uint8_t *sources[STREAM_MODELS] = {0};
+  const float *lying[STREAM_MODELS] = {0};
   size_t reserved = 0;
   uint8_t *region = map_tensors(described, models, maps, &reserved);
   int32_t outcome;
   if (!region) {
     outcome = sweep(base, described, models, first, count, chunk, shifts, scales, plan, chunk_scales, groups, group_count, states, failure, held, row_tables, cols,
-                    maps, sources);
+                    maps, sources, lying);
   } else {
     sigjmp_buf jump;
     install_guard();
@@ -345,7 +368,7 @@ int32_t mother_layer_stream(const uint8_t *base, const double *described, int32_
     if (sigsetjmp(jump, 1) == 0) {
       guard_jump = &jump;
       outcome = sweep(base, described, models, first, count, chunk, shifts, scales, plan, chunk_scales, groups, group_count, states, failure, held, row_tables,
-                      cols, maps, sources);
+                      cols, maps, sources, lying);
       guard_jump = 0;
       // A file cut inside the page that holds its end reads as zeros there, without a fault: the sweep is good only if every file still holds its tensor.
       for (int32_t m = 0; outcome == 0 && m < models; m++) {

@@ -237,17 +237,17 @@ double mother_add_power_sums_f16(const uint16_t *values, int32_t count, double s
 }
 
 /*
- * Run [start, start + RUN) of every pair of the `models` f32 arrays (at base + table[i]) folded
+ * Run [start, start + RUN) of every pair of the `models` f32 arrays (at members[i]) folded
  * into `out` (max |a − b| at [i·n + j], Σ|a − b| at [n² + i·n + j], i < j): f32 sums in four
  * accumulators of 8 lanes, added into f64 once per run. The run stays in L1 across the pairs.
  */
-static inline __attribute__((always_inline)) void pairwise_run(const uint8_t *base, const uint32_t *table, int32_t models, int32_t start, double *out) {
+static inline __attribute__((always_inline)) void pairwise_run(const float *const *members, int32_t models, int32_t start, double *out) {
   double *sums = out + (int64_t)models * models;
   const __m256 sign = _mm256_set1_ps(-0.0f);
   for (int32_t i = 0; i < models; i++) {
-    const float *a = (const float *)(base + table[i]) + start;
+    const float *a = members[i] + start;
     for (int32_t j = i + 1; j < models; j++) {
-      const float *b = (const float *)(base + table[j]) + start;
+      const float *b = members[j] + start;
       __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps(), m2 = _mm256_setzero_ps(), m3 = _mm256_setzero_ps();
       __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
       for (int32_t e = 0; e < RUN; e += 32) {
@@ -281,7 +281,7 @@ static inline __attribute__((always_inline)) void pairwise_run(const uint8_t *ba
  * four pairs of a row per vector, their running max and sum in `out` — every pair's operations
  * and their order unchanged (MAXPD(d, most) is d > most ? d : most; andnot the sign is fabs).
  */
-static inline void pairwise_tail(const uint8_t *base, const uint32_t *table, int32_t models, int32_t from, int32_t count, double *out) {
+static inline void pairwise_tail(const float *const *members, int32_t models, int32_t from, int32_t count, double *out) {
   const int32_t length = count - from;
   if (length <= 0 || models < 2) return;
   double *sums = out + (int64_t)models * models;
@@ -291,9 +291,9 @@ static inline void pairwise_tail(const uint8_t *base, const uint32_t *table, int
   if (!values) {
     /* No memory for the layout: pair by pair, the same operations. */
     for (int32_t i = 0; i < models; i++) {
-      const float *a = (const float *)(base + table[i]);
+      const float *a = members[i];
       for (int32_t j = i + 1; j < models; j++) {
-        const float *b = (const float *)(base + table[j]);
+        const float *b = members[j];
         const int64_t at = (int64_t)i * models + j;
         double most = out[at], total = sums[at];
         for (int32_t e = from; e < count; e++) {
@@ -312,7 +312,7 @@ static inline void pairwise_tail(const uint8_t *base, const uint32_t *table, int
   double *most = (double *)(values + ((length * stride + 1) & ~(int64_t)1));
   double *total = most + (int64_t)models * stride;
   for (int32_t m = 0; m < models; m++) {
-    const float *a = (const float *)(base + table[m]) + from;
+    const float *a = members[m] + from;
     for (int32_t e = 0; e < length; e++) values[e * stride + m] = a[e];
   }
   for (int32_t e = 0; e < length; e++)
@@ -349,9 +349,11 @@ static inline void pairwise_tail(const uint8_t *base, const uint32_t *table, int
  * `out` (max at [i·n + j], sum at [n² + i·n + j], i < j), in runs that stay in L1.
  */
 void mother_add_pairwise(const uint8_t *base, const uint32_t *table, int32_t models, int32_t count, double *out) {
+  const float *members[models > 0 ? models : 1];
+  for (int32_t i = 0; i < models; i++) members[i] = (const float *)(base + table[i]);
   const int32_t blocked = count & ~(RUN - 1);
-  for (int32_t start = 0; start < blocked; start += RUN) pairwise_run(base, table, models, start, out);
-  pairwise_tail(base, table, models, blocked, count, out);
+  for (int32_t start = 0; start < blocked; start += RUN) pairwise_run(members, models, start, out);
+  pairwise_tail(members, models, blocked, count, out);
 }
 
 /* bf16 → f32 for `count` values: each is the top half of an f32. Exact, NaN and ±Inf included. */
