@@ -295,6 +295,19 @@ describe("f32 safetensors layers swept where a mapping holds them (sweepRest)", 
     });
   }, 60_000);
 
+  test("a tensor past what a mapping keeps resident (layer-stream.c RELEASE_BYTES, 32 MB, handed back as the sweep passes it) gives the plain path's results bit for bit", async () => {
+    const kernels = await threadKernels();
+    if (!kernels.decodesInChunks("Q8_0")) return expect(kernels.backend).toBe("wasm");
+    const [rows, cols] = [5120, 2048]; // 40 MB a model
+    const tensors = await twoFiles("safetensors", async (file, m) => {
+      const data = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.001 * (m + 1)) * (i < (rows * cols) / 2 ? 1 : 1000));
+      await writeSafetensors(file, [{ name: "model.layers.0.mlp.up_proj.weight", shape: [rows, cols], dtype: "F32", data }]);
+      return (await openSafetensorsFile(file))[0]!;
+    });
+    const job = layerJob(tensors, "mlp-in", [rows, cols], true);
+    expect(await analyseLayer(job)).toEqual(await unmapped(() => analyseLayer(job)));
+  }, 60_000);
+
   test("a file cut short while it is mapped fails naming the file and tensor (the safetensors words), as the plain path does", async () => {
     const [rows, cols] = [512, 1024];
     const tensors = await twoFiles("safetensors", async (file, m) => {

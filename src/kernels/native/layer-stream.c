@@ -107,10 +107,27 @@ typedef struct {
   uint8_t *map;
   size_t length;
   const uint8_t *bytes;
+  size_t released; /* bytes from `map` handed back (release_swept) */
 } mapping;
 
 /* Mappings start at 2 MB boundaries of the file, where the page cache's largest folios lie. */
 #define MAP_ALIGN ((int64_t)2 << 20)
+
+/*
+ * A mapping's pages count in the process's resident memory while mapped, and its resident share
+ * would grow to the whole tensor by the end of a call; a mapping whose sweep has passed this many
+ * bytes of whole 2 MB folios hands them back (MADV_DONTNEED: the pages leave this process, not the
+ * page cache), so a model holds about this much mapped, as it held a window before.
+ */
+#define RELEASE_BYTES ((int64_t)32 << 20)
+
+/* Hands back the whole 2 MB folios of `map` before its tensor's byte `swept` once RELEASE_BYTES of them are past. */
+static void release_swept(mapping *map, int64_t swept) {
+  const uintptr_t start = (uintptr_t)map->map + map->released;
+  const uintptr_t end = ((uintptr_t)map->bytes + (uintptr_t)swept) & ~(uintptr_t)(MAP_ALIGN - 1);
+  if (end <= start || (int64_t)(end - start) < RELEASE_BYTES) return;
+  if (madvise((void *)start, end - start, MADV_DONTNEED) == 0) map->released = end - (uintptr_t)map->map;
+}
 
 /* The extent of model d's mapping: from the 2 MB boundary of the file before its tensor to the one after it. */
 static int64_t map_start(const double *d) { return (int64_t)d[MODEL_OFFSET] / MAP_ALIGN * MAP_ALIGN; }
@@ -219,12 +236,12 @@ static int64_t tensor_bytes_in_file(const double *d) {
  * mother_layer_stream's chunks: held[2m …] the extent of model m's window, row_tables[m] the room
  * for a chunk's row pointers of a rotary model decoded in place (null: its rows are gathered into
  * its `ordered` room, or it has none), `table_cols` their values a row; maps[m] model m's mapping
- * (bytes null: read into its window), sources[m] set here to its chunk's blocks in the mapping,
+ * (bytes null: read into its window; its swept part handed back as it goes), sources[m] set here to its chunk's blocks in the mapping,
  * lying[m] to an f32 model's chunk of values there.
  */
 static int32_t sweep(const uint8_t *base, const double *described, int32_t models, int32_t first, int32_t count, int32_t chunk, const double *shifts,
                      double *scales, uint32_t *plan, double *chunk_scales, const uint32_t *groups, int32_t group_count, uint8_t *states, double *failure,
-                     int64_t *held, const uint8_t **row_tables[], int32_t table_cols, const mapping *maps, const uint8_t **sources, const float **lying) {
+                     int64_t *held, const uint8_t **row_tables[], int32_t table_cols, mapping *maps, const uint8_t **sources, const float **lying) {
   for (int32_t at = first; at < count; at += chunk) {
     const int32_t values = count - at < chunk ? count - at : chunk;
     for (int32_t m = 0; m < models; m++) {
@@ -246,6 +263,7 @@ static int32_t sweep(const uint8_t *base, const double *described, int32_t model
         from = first_row / head_rows * head_rows * row_bytes;
         to = (end_row + head_rows - 1) / head_rows * head_rows * row_bytes;
       }
+      if (maps[m].bytes) release_swept(&maps[m], from); // nothing before `from` is read again
       if (((int32_t)d[MODEL_KIND] & 0xFF) == KIND_F32) {
         // An f32 tensor: its values summed and compared where the mapping holds them, or read into its buffer (no window).
         entry[0] = KIND_F32, entry[1] = target, entry[2] = target, entry[3] = (uint32_t)d[MODEL_SUMS];
