@@ -5,7 +5,7 @@
  * it compares bundle with sources (a checkout edited since its bundle was built runs its sources).
  */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 
 /** "prebuilt bundle" or "sources" (with how to build the bundle) for the checkout at `root`, asked of its own code in a child. */
 export function codeSource(root: string): string {

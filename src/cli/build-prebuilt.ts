@@ -50,7 +50,9 @@ export async function buildPrebuilt(folder: string = PREBUILT_FOLDER, root: stri
               const bytes = await Bun.file(path).bytes();
               sources[relative(root, path)] = sourceHash(bytes);
               const text = new TextDecoder().decode(bytes);
-              const contents = text.replaceAll("import.meta.dir", JSON.stringify(dirname(path))).replaceAll("import.meta.url", JSON.stringify(pathToFileURL(path).href));
+              const contents = text
+                .replaceAll("import.meta.dir", JSON.stringify(dirname(path)))
+                .replaceAll("import.meta.url", JSON.stringify(pathToFileURL(path).href));
               return { contents, loader: "ts" };
             });
           },
