@@ -111,17 +111,33 @@ describe("HeldModelSweep", () => {
       await writeSmallVitModel(join(dir, "family-4"), 4, SHIFTED),
     ];
     const offsets = new Set<number>();
-    for (const folder of folders) {
-      const { model, fromDisk, held, reads, known, samples } = await heldAndSwept(folder);
-      offsets.add(model.tensors[0]!.offset);
-      expect(held.stats).toEqual(fromDisk.stats);
-      expect(held.samples).toEqual(fromDisk.samples);
-      expect(held.checksum).toBe(fromDisk.checksum);
-      expect(held.stats).toEqual(reads.map((read) => read.stats));
-      expect([...held.samples]).toEqual(samples);
-      expect([...held.known!.values]).toEqual([...known]); // arrays: a typed array toEqual takes NaN (entropy) for unequal
+    // The sweeps that read a held model, in order: the path under test must run, and the first model's be reused by the second.
+    const swept: HeldModelSweep[] = [];
+    const sweep = HeldModelSweep.prototype.sweep;
+    HeldModelSweep.prototype.sweep = function (this: HeldModelSweep, ...args: Parameters<typeof sweep>) {
+      const read = sweep.apply(this, args);
+      if (read) swept.push(this);
+      return read;
+    };
+    try {
+      for (const folder of folders) {
+        const { model, fromDisk, held, reads, known, samples } = await heldAndSwept(folder);
+        offsets.add(model.tensors[0]!.offset);
+        expect(held.stats).toEqual(fromDisk.stats);
+        expect(held.samples).toEqual(fromDisk.samples);
+        expect(held.checksum).toBe(fromDisk.checksum);
+        expect(held.stats).toEqual(reads.map((read) => read.stats));
+        expect([...held.samples]).toEqual(samples);
+        expect([...held.known!.values]).toEqual([...known]); // arrays: a typed array toEqual takes NaN (entropy) for unequal
+      }
+    } finally {
+      HeldModelSweep.prototype.sweep = sweep;
     }
     expect(offsets.size).toBe(2);
+    expect(swept).toHaveLength(folders.length);
+    expect(swept[1]).toBe(swept[0]!); // family-2: family-1's sweep, its offsets the same
+    expect(swept[2]).not.toBe(swept[1]!); // family-3: its tensors lie elsewhere, a sweep of its own
+    expect(swept[3]).not.toBe(swept[2]!);
   });
 
   test("a layout whose layers it does not take (16-bit, or more than a chunk) is never swept so, and its held models are read as before", async () => {
