@@ -7,7 +7,7 @@ import { analyseLayer, CHUNK_VALUES, type LayerJob } from "../../src/recover/lay
 import { sketchLayer, sketchlessFromWholeSample } from "../../src/recover/sketch-only.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { holdFiles } from "../../src/io/held-files.ts";
-import { threadKernels } from "../../src/kernels/weight-kernels.ts";
+import { threadKernels, WeightKernels } from "../../src/kernels/weight-kernels.ts";
 import { temporaryFolder } from "../io/craft-safetensors.ts";
 
 /** Four related models of one rows × cols layer, stored as `dtypes[m]`: a root, a fine-tune, a pruned fine-tune, a rank-2 update of the root. */
@@ -36,6 +36,15 @@ const sampleOf = (job: LayerJob): LayerJob => ({ ...job, roles: { distance: true
 
 describe("sketch-only passes", () => {
   test("a sketched layer its sample covered whole: the sample's result and the sketches alone are the layer's pass to the bit, held or read", async () => {
+    // A held probe layer's sketches come from one native call (rowSampleSketches): counted, so the test sees that path run
+    // (the counting wrapper calls the method itself, and is taken off after the loop).
+    const rowSampleSketches = WeightKernels.prototype.rowSampleSketches;
+    let oneCall = 0;
+    WeightKernels.prototype.rowSampleSketches = function (this: WeightKernels, ...args: Parameters<typeof rowSampleSketches>) {
+      const sketches = rowSampleSketches.apply(this, args);
+      if (sketches) oneCall++;
+      return sketches;
+    };
     for (const [rows, cols, seed] of [
       [60, 48, 1],
       [48, 192, 2],
@@ -75,6 +84,9 @@ describe("sketch-only passes", () => {
         }
       }
     }
+    WeightKernels.prototype.rowSampleSketches = rowSampleSketches;
+    // The two probe variants (probeWidth 24) of the three shapes wider and taller than 24, held (5 × 7 is sketched whole); none without the native kernels.
+    expect(oneCall).toBe((await threadKernels()).backend === "native" ? 6 : 0);
   });
 
   test("a layer it cannot serve is read whole: no sketch asked for, a 16-bit model, more than one chunk, a partial sample", async () => {
