@@ -39,7 +39,7 @@ describe("a GGUF file cut short while it is mapped", () => {
     ["inside its tensor's last page (zeros past the end)", tail],
   ] as const) {
     test(`${cut}: analyseLayer throws one MotherError naming the file, the tensor and the bytes left`, async () => {
-      if (!(await threadKernels()).decodesInChunks("Q8_0")) return; // WebAssembly kernels: no layer stream
+      if (!(await threadKernels()).decodesInChunks("Q8_0")) return expect((await threadKernels()).backend).toBe("wasm"); // no layer stream
       const job = await firstLayerJob(set);
       const victimTensor = job.tensors[1]!;
       const clean = await analyseLayer(job);
@@ -67,7 +67,7 @@ describe("a GGUF file cut short while it is mapped", () => {
   }
 
   test("on a worker thread (the guard is per thread): the same MotherError", async () => {
-    if (!(await threadKernels()).decodesInChunks("Q8_0")) return;
+    if (!(await threadKernels()).decodesInChunks("Q8_0")) return expect((await threadKernels()).backend).toBe("wasm");
     const job = await firstLayerJob(set);
     const victimTensor = job.tensors[1]!;
     const worker = new Worker(join(import.meta.dir, "cut-while-mapped.ts"));
@@ -85,7 +85,7 @@ describe("a GGUF file cut short while it is mapped", () => {
   });
 
   test("a SIGBUS outside the guard's mappings still reaches the handler before it (Bun's: a crash report, exit 135)", async () => {
-    if (!(await threadKernels()).decodesInChunks("Q8_0")) return;
+    if (!(await threadKernels()).decodesInChunks("Q8_0")) return expect((await threadKernels()).backend).toBe("wasm");
     const script = join(import.meta.dir, "foreign-sigbus.ts");
     const env = { ...process.env, MOTHER_TEST_SET: set, MOTHER_TEST_SCRATCH: join(dir, "foreign.bin") };
     const run = Bun.spawnSync(["bun", script], { env, stdout: "pipe", stderr: "pipe" });
@@ -97,7 +97,7 @@ describe("a GGUF file cut short while it is mapped", () => {
   });
 
   test("mother recover prints one line naming the file, exits 1 and writes no output file", async () => {
-    if (!(await threadKernels()).decodesInChunks("Q8_0")) return;
+    if (!(await threadKernels()).decodesInChunks("Q8_0")) return expect((await threadKernels()).backend).toBe("wasm");
     const out = join(dir, "graph.json");
     const args = ["recover", set, "--workers", "0", "--no-cache", "--quiet", "--out", out];
     const preload = join(import.meta.dir, "cut-while-mapped.ts");
