@@ -49,7 +49,6 @@ export function subspaceAlignment(weight: DenseMatrix, aValues: ArrayLike<number
   return (leftEnergy + rightEnergy) / energy;
 }
 
-/** Orthonormal bases (rows × k and cols × k, row-major) of W's dominant left and right subspaces. */
 /**
  * ml-matrix, loaded on the first adapter aligned: every `mother recover` imports this module (adapter-family.ts), and
  * loading the package took ~0.005 s of CPU at each run's start, most of which never aligns an adapter.
@@ -58,6 +57,7 @@ function mlMatrix(): typeof import("ml-matrix") {
   return require("ml-matrix") as typeof import("ml-matrix");
 }
 
+/** Orthonormal bases (rows × k and cols × k, row-major) of W's dominant left and right subspaces. */
 function topSubspaces(weight: DenseMatrix & { values: Float64Array }, k: number, seed: number): { left: Float64Array; right: Float64Array } {
   const { rows, cols, values } = weight;
   const p = Math.min(k + OVERSAMPLING, rows, cols);
