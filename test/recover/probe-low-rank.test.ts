@@ -154,6 +154,32 @@ describe("--distance auto on layers that are identical across models (#16 case 7
   });
 });
 
+describe("--distance auto with LoRA ranks at the probe's bar", () => {
+  // The probe asks only whether a neighbour's rank is below its bar (LOW_RANK_FRACTION of min(rows, cols, sketch));
+  // a rank proven at least ceil(bar) by the Gram–Cholesky test is not measured (rank-kernels.c). One rank below the
+  // bar must still read as low rank (ℓ_LoRA), the bar itself as high (ℓ_FT): a proof that claimed too much would
+  // turn the first tree into ℓ_FT. Both a whole bar (64 wide, sketch 40: bar 20) and a half one (48 wide, sketch 45:
+  // bar 22.5, proven from 23) are read through the probe's row sample, as on real layers.
+  const cases = [
+    { hidden: 64, sketchSize: 40, below: 19, at: 20 },
+    { hidden: 48, sketchSize: 45, below: 22, at: 23 },
+  ];
+  for (const { hidden, sketchSize, below, at } of cases) {
+    for (const [loraRank, expected] of [
+      [below, "lora"],
+      [at, "ft"],
+    ] as const) {
+      test(`${hidden} wide, sketch ${sketchSize}: LoRA rank ${loraRank} is recovered with ℓ_${expected === "lora" ? "LoRA" : "FT"}, as that distance forced`, async () => {
+        const folder = join(dir, `bar-${hidden}-${loraRank}`);
+        await writeSyntheticTrees(folder, TREE, { mode: "lora", hidden, loraRank, seed: 41 });
+        const auto = await recover([folder], { sketchSize, distance: "auto" });
+        expect(auto.distances).toEqual([expected]);
+        expect(auto.graph).toEqual((await recover([folder], { sketchSize, distance: expected })).graph);
+      });
+    }
+  }
+});
+
 describe("withoutSketches", () => {
   test("drops the sketch role and the layers that were read only to be sketched, keeping order", () => {
     const job = (name: string, roles: LayerJob["roles"]): LayerJob => ({
