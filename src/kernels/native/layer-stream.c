@@ -160,6 +160,9 @@ static uint8_t *map_tensors(const double *described, int32_t models, mapping *ma
     const size_t length = map_length(d);
     if (mmap(at, length, PROT_READ, MAP_SHARED | MAP_FIXED, (int)d[MODEL_FD], (off_t)map_start(d)) != MAP_FAILED)
       maps[m] = (mapping){at, length, at + ((int64_t)d[MODEL_OFFSET] - map_start(d))};
+    else  // a failed MAP_FIXED may already have removed the reservation there: take the range back, so no
+          // other thread's mapping can settle in the hole that the call's one munmap of the region would remove
+      mmap(at, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     at += length;
   }
   return region;
