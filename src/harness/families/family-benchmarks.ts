@@ -6,7 +6,8 @@
  * (held-out-4-recipes.ts: other shapes and recipes; scored once at 10:05 UTC on day 7, still read only when named)
  * and 5 (held-out-5-recipes.ts: other architectures, names and recipes; scored once at 11:56 UTC on day 7, read only when named)
  * and 6 (held-out-6-recipes.ts: hub architectures (MoE, ALiBi, …) and recipes (Muon, QLoRA, …); scored once at 14:25 UTC on day 7, read only when named)
- * and 7 (held-out-7-recipes.ts: fused projections, multi-query, OPT, Cohere, shared experts; SimPO, soups, long context, …; scored once at 16:58 UTC on day 7, read only when named). Each
+ * and 7 (held-out-7-recipes.ts: fused projections, multi-query, OPT, Cohere, shared experts; SimPO, soups, long context, …; scored once at 16:58 UTC on day 7, read only when named)
+ * and 8 (held-out-8-recipes.ts: families built to stress set 7's four classes of miss; sealed until scored once, session 14). Each
  * benchmark is a plan (what experiments/llama-family.ts, experiments/sd-family.ts and
  * experiments/lm-families.ts --train train, with the same cache keys), so `openFamilyBenchmark`
  * finds the trained models — or trains the missing ones.
@@ -22,6 +23,7 @@ import { HELD_OUT_4_RECIPES } from "./held-out-4-recipes.ts";
 import { HELD_OUT_5_RECIPES } from "./held-out-5-recipes.ts";
 import { HELD_OUT_6_RECIPES } from "./held-out-6-recipes.ts";
 import { HELD_OUT_7_RECIPES } from "./held-out-7-recipes.ts";
+import { HELD_OUT_8_RECIPES } from "./held-out-8-recipes.ts";
 import { LLAMA_RECIPES } from "./llama-family-recipes.ts";
 import { planLlamaFamily } from "./plan-llama-family.ts";
 import { planSdFamily } from "./plan-sd-family.ts";
@@ -49,9 +51,10 @@ export interface FamilyBenchmark {
    * out, set 4 (held-out-4-recipes.ts: new shapes and recipes, scored once to judge this session's candidates). 5: held out,
    * set 5 (held-out-5-recipes.ts: new architectures and tensor names, scored once to judge the next candidates). 6: held
    * out, set 6 (held-out-6-recipes.ts: hub architectures and recipes, scored once to judge the candidates after those). 7: held
-   * out, set 7 (held-out-7-recipes.ts: more hub architectures and recipes, scored once to judge the next candidates).
+   * out, set 7 (held-out-7-recipes.ts: more hub architectures and recipes, scored once to judge the next candidates). 8: held
+   * out, set 8 (held-out-8-recipes.ts: families stressing set 7's classes of miss, scored once to judge session 14's candidates).
    */
-  readonly heldOutSet: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
+  readonly heldOutSet: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 }
 
 /**
@@ -59,7 +62,7 @@ export interface FamilyBenchmark {
  * freeze (/work/set7-protocol.md). Sets 4–7 were scored once each (/work/set4-protocol.md … set7-protocol.md) and stay
  * read-only-when-named: unsealing them moves the board.
  */
-export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4, 5, 6, 7]);
+export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4, 5, 6, 7, 8]);
 
 /** Whether `benchmark` belongs to a sealed held-out set. */
 export function isSealed(benchmark: Pick<FamilyBenchmark, "heldOutSet">): boolean {
@@ -86,7 +89,7 @@ const HELD_OUT_RECIPES: ReadonlySet<string> = new Set(["hf-adamw"]);
 /** The SD-like chain's seeds: the default's and two more. */
 const SD_SEEDS = [SD_FAMILY_DEFAULTS.seed, 2024, 2025] as const;
 
-/** Every family benchmark: Llama-like, SD-like, then held-out sets 2–7 (sealed ones included: callers check isSealed). */
+/** Every family benchmark: Llama-like, SD-like, then held-out sets 2–8 (sealed ones included: callers check isSealed). */
 export function familyBenchmarks(): FamilyBenchmark[] {
   const out: FamilyBenchmark[] = [];
   for (const [recipe, { settings }] of Object.entries(LLAMA_RECIPES)) {
@@ -124,6 +127,7 @@ export function familyBenchmarks(): FamilyBenchmark[] {
     [5, HELD_OUT_5_RECIPES],
     [6, HELD_OUT_6_RECIPES],
     [7, HELD_OUT_7_RECIPES],
+    [8, HELD_OUT_8_RECIPES],
   ] as const) {
     for (const [recipe, { settings }] of Object.entries(recipes)) {
       const name = `set${set}:${recipe}@${settings.seed}`;
