@@ -160,13 +160,76 @@ export const CHUNK_VALUES = 65536;
  */
 export const SKETCH_CHUNK_VALUES = 262144;
 
+/** The kernel path: a held layer in one chunk (analyseHeldLayer), else any layer streamed (analyseStreamed). */
+async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promise<LayerResult> {
+  return analyseHeldLayer(job, kernels) ?? (await analyseStreamed(job, kernels));
+}
+
 /**
- * The kernel path: the layer is streamed in chunks of whole rows, each chunk of every model
+ * analyseStreamed's result for a layer read in one chunk, not sketched, whose models' f32 values
+ * all lie in held files of their own (a tree's clustering sample at scale): the same kernel calls
+ * on the same values in the same order — every model's start and power sums in one native call,
+ * then each group's pairwise |Δ| —, without the streaming path's set-up. That path is one function of
+ * ~7,000 bytecodes, which the JIT compiled in ~45 ms on set-1000 and ran in its slower tiers until
+ * then; this one is small. Undefined (nothing computed) for any other layer.
+ */
+export function analyseHeldLayer(job: LayerJob, kernels: WeightKernels): LayerResult | undefined {
+  const n = job.tensors.length;
+  const count = valueCount(job);
+  const matrix = job.shape.length === 2;
+  const cols = matrix ? job.shape[1]! : 1;
+  if (n === 0 || count === 0 || (job.roles.sketch && matrix) || count > chunkValues(job)) return undefined;
+  // Models in files of their own share no bytes (no twins: analyseStreamed's test).
+  const files = new Set<string>();
+  for (const tensor of job.tensors) files.add(tensor.file);
+  if (files.size !== n) return undefined;
+  kernels.reset();
+  const pointers: number[] = new Array(n);
+  for (let m = 0; m < n; m++) {
+    const pointer = heldInKernels(job.tensors[m]!, count, kernels);
+    if (pointer === undefined) return undefined;
+    pointers[m] = pointer;
+  }
+  const powerSums: number[] = new Array(n);
+  for (let m = 0; m < n; m++) powerSums[m] = kernels.powerSumAccumulator();
+  const groups = job.roles.distance ? comparedGroups(job) : [];
+  const pairwise = groups.map((members) => kernels.pairwiseAccumulator(members.map((m) => pointers[m]!)));
+  const together = kernels.layerFirstChunks(pointers, powerSums, count, matrix ? cols : 0, START_SAMPLES);
+  if (!together) return undefined;
+  for (const accumulator of pairwise) kernels.addPairwise(accumulator, count);
+  const stats: LayerStats[] = new Array(n);
+  const zeroFraction: number[] = new Array(n);
+  const grids: number[] = new Array(n);
+  for (let m = 0; m < n; m++) {
+    const shift = together[4 * m]!;
+    stats[m] = namingTheTensor(job.tensors[m]!, () => statsFromPowerSums(count, kernels.readPowerSums(powerSums[m]!, shift)));
+    zeroFraction[m] = together[4 * m + 1]!;
+    grids[m] = together[4 * m + 2]!;
+  }
+  const differences = job.roles.distance
+    ? assemblePairs(
+        n,
+        groups.map((members, g) => ({ members, ...kernels.readPairwise(pairwise[g]!) })),
+      )
+    : undefined;
+  return {
+    name: job.name,
+    stats,
+    maxAbsDiff: differences?.max ?? new Float64Array(0),
+    meanAbsDiff: differences ? meansOf(differences.sum, count) : new Float64Array(0),
+    sketches: [],
+    zeroFraction,
+    gridLevels: grids,
+  };
+}
+
+/**
+ * The kernel path for any layer: it is streamed in chunks of whole rows, each chunk of every model
  * read into kernel memory (16-bit ones widened there) and folded into running power sums,
  * pairwise |Δ| and sketches. Kernel memory holds one chunk per model, plus, for sketched
  * layers, one (sketch size + 8) × columns f64 partial sketch per model.
  */
-async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promise<LayerResult> {
+async function analyseStreamed(job: LayerJob, kernels: WeightKernels): Promise<LayerResult> {
   const n = job.tensors.length;
   const count = valueCount(job);
   const matrix = job.shape.length === 2;

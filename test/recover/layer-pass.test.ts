@@ -5,7 +5,7 @@ import type { Dtype, TensorInfo } from "../../src/types.ts";
 import { MotherError } from "../../src/errors.ts";
 import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
-import { analyseLayer, CHUNK_VALUES, SKETCH_CHUNK_VALUES, type LayerJob, type LayerResult } from "../../src/recover/layer-pass.ts";
+import { analyseHeldLayer, analyseLayer, CHUNK_VALUES, SKETCH_CHUNK_VALUES, type LayerJob, type LayerResult } from "../../src/recover/layer-pass.ts";
 import { resultFromWholeSample } from "../../src/recover/whole-sample.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { heldBytes, holdFiles } from "../../src/io/held-files.ts";
@@ -201,20 +201,30 @@ describe("analyseLayer", () => {
   test("a one-chunk layer of f32 models all held: every model's start and sums in one native call, the bits of the model-by-model read", async () => {
     const models = await writeModels(["F32", "F32", "F32"]);
     const kernels = await threadKernels();
+    // Read from disk, not held: the streamed path's.
+    expect(analyseHeldLayer({ ...jobsFor(models)[1]!, roles: { distance: true, score: true, sketch: false } }, kernels)).toBeUndefined();
     const release = holdFiles(
       models.map((m) => [m.get("value")!.file, Bun.file(m.get("value")!.file).size] as const),
       kernels.holdMemory(),
     );
     try {
-      // One chunk: the whole 70 × 50 layer, its sketched and score-only forms, and every layer's clustering sample.
+      // One chunk: the whole 70 × 50 layer, its sketched and score-only forms, and every layer's clustering sample (grouped too).
       const jobs = jobsFor(models);
       const value = jobs.find((job) => job.name === "value")!;
-      for (const job of [
-        value,
+      const unsketched = { ...value, roles: { distance: true, score: true, sketch: false } };
+      const samples = jobs.map((job) => ({ ...job, roles: { distance: true, score: false, sketch: false }, sampleValues: 1000 }));
+      const held = [
+        unsketched,
         { ...value, roles: { distance: false, score: true, sketch: false } },
-        ...jobs.map((job) => ({ ...job, roles: { distance: true, score: false, sketch: false }, sampleValues: 1000 })),
-      ])
-        expect(await analyseLayer(job)).toEqual(await analyseLayerFromDisk(job));
+        { ...unsketched, pairGroups: [[0, 2], [1]] },
+        ...samples,
+        ...samples.map((job) => ({ ...job, pairGroups: [[2, 1], [0]] })),
+      ];
+      for (const job of [value, ...held]) expect(await analyseLayer(job)).toEqual(await analyseLayerFromDisk(job));
+      // The held path (one native call for the starts, no streams) answers exactly the held one-chunk unsketched layers.
+      for (const job of held) expect(analyseHeldLayer(job, kernels)).toEqual(await analyseLayerFromDisk(job));
+      const twinned = { ...unsketched, tensors: [unsketched.tensors[0]!, ...unsketched.tensors.slice(0, 2)] };
+      for (const job of [value, jobs.find((j) => j.name === "wide")!, twinned]) expect(analyseHeldLayer(job, kernels)).toBeUndefined();
     } finally {
       release();
     }
