@@ -84,8 +84,7 @@ export function holdFiles(files: readonly FileToHold[], lender?: HoldMemory): ()
     const gaps = gapsBetween(gapsOf.get(file)!, size);
     if (!readWhole(file, target, gaps)) continue;
     offset += aligned(size);
-    const inRegion = region;
-    held.set(file, { bytes: inRegion ? () => inRegion().subarray(at, at + size) : () => target, holders: 1, gaps });
+    held.set(file, { bytes: region ? viewOf(region, at, size) : () => target, holders: 1, gaps });
     taken.push(file);
   }
   return () => {
@@ -95,6 +94,17 @@ export function holdFiles(files: readonly FileToHold[], lender?: HoldMemory): ()
     }
     if (lent) lender?.release();
     if (useArena) arenaInUse = false;
+  };
+}
+
+/** Bytes [at, at + size) of `region`'s view, one view while the region's stays the same (a reader asks per tensor). */
+function viewOf(region: () => Uint8Array, at: number, size: number): () => Uint8Array {
+  let whole: Uint8Array | undefined;
+  let view: Uint8Array = new Uint8Array(0);
+  return () => {
+    const now = region();
+    if (now !== whole) [whole, view] = [now, now.subarray(at, at + size)];
+    return view;
   };
 }
 

@@ -61,7 +61,9 @@ export class KernelMemory {
         this.top = 0;
         const pointer = this.allocate(bytes);
         this.floor = this.top;
-        return () => this.bytes(pointer, bytes);
+        // One view while the memory keeps its buffer (growing it detaches every view): held-files asks for it per tensor read.
+        let view = this.bytes(pointer, bytes);
+        return () => (view.buffer === this.memory.buffer ? view : (view = this.bytes(pointer, bytes)));
       },
       release: () => {
         this.floor = 0;

@@ -7,6 +7,7 @@ import { heldBytes, holdFiles } from "../../src/io/held-files.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
+import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 
 const dir = temporaryFolder("mother-held-");
 let file: string;
@@ -173,5 +174,27 @@ describe("held files", () => {
     expect(heldBytes(file)?.length).toBe(size);
     fallback();
     expect(released).toBe(1);
+  });
+
+  test("kernel memory lent: one view of a held file while the memory keeps its buffer, a fresh one with the same bytes once it grows", async () => {
+    const kernels = await threadKernels();
+    const release = holdFiles([[file, Bun.file(file).size]], kernels.holdMemory());
+    try {
+      const view = heldBytes(file)!;
+      const [bytes, at] = [Uint8Array.from(view), view.byteOffset];
+      expect(kernels.pointerOf(view)).toBe(at);
+      expect(heldBytes(file)).toBe(view);
+      // Growing the memory detaches every view: the next is on the new buffer, the file's bytes where they were.
+      kernels.allocate(view.buffer.byteLength + 65536);
+      expect(view.byteLength).toBe(0);
+      const grown = heldBytes(file)!;
+      expect([grown === view, grown.byteLength, kernels.pointerOf(grown)]).toEqual([false, bytes.length, at]);
+      expect(Uint8Array.from(grown)).toEqual(bytes);
+      expect(heldBytes(file)).toBe(grown);
+      expect(await readTensor((await openSafetensorsFile(file))[0]!)).toEqual(values);
+    } finally {
+      release();
+      kernels.reset();
+    }
   });
 });

@@ -164,6 +164,9 @@ describe("analyseLayer", () => {
         const derived = resultFromWholeSample(pass, sample, sampled);
         expect(derived).toEqual(await analyseLayer(pass));
       }
+      // Every model in order in one group: the sample's matrices themselves (nothing writes a result's matrices); a reordered group gets its own.
+      expect(resultFromWholeSample(job, sample, sampled)!.meanAbsDiff).toBe(sampled.meanAbsDiff);
+      expect(resultFromWholeSample({ ...job, pairGroups: [[2, 1, 0]] }, sample, sampled)!.meanAbsDiff).not.toBe(sampled.meanAbsDiff);
     }
     // A layer larger than one chunk, a sketched job, a partial sample or one asking for entropy is read itself.
     const wide = jobs.find((j) => j.name === "wide")!;
