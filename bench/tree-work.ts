@@ -12,7 +12,12 @@
  *      `--no-known` leaves the known layers out (every layer read by the tree, as before session 12);
  *   3. one warm-up tree, then the N trees `--rounds` times, CPU time of each round.
  *
- * Usage: bun run bench/tree-work.ts [--set /work/scale-data/set-1000] [--trees 50] [--rounds 3] [--out trees.json]
+ * `--cold`: as the tree thread of `mother recover` meets them — the fingerprints made by a worker
+ * thread (as the main thread makes them there), so no tree code has run on this thread; no warm-up,
+ * one round of every tree of the set (`--trees` ignored), this thread's CPU time (the JIT's threads
+ * not counted).
+ *
+ * Usage: bun run bench/tree-work.ts [--set /work/scale-data/set-1000] [--trees 50] [--rounds 3] [--out trees.json] [--cold]
  * For a before/after: `git archive main | tar -x -C /tmp/before`, link its node_modules and .cache,
  * and run this same file from both checkouts, interleaved, under `flock /work/heavy.lock`.
  */
@@ -20,7 +25,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { locateModels } from "../src/io/discover-models.ts";
 import { fingerprintLocated } from "../src/index/fingerprint-batch.ts";
-import { recoverTreeJob, type TreeJob, treeJobOf } from "../src/index/recover-tree-job.ts";
+import { type TreeJob, treeJobOf } from "../src/index/recover-tree-job.ts";
+import { TreePool } from "../src/index/tree-pool.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../src/recover/options.ts";
 
 const { values: args } = parseArgs({
@@ -30,6 +36,7 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "3" },
     out: { type: "string" },
     "no-known": { type: "boolean", default: false },
+    cold: { type: "boolean", default: false },
   },
 });
 const set = args.set!;
@@ -39,19 +46,33 @@ const treeCount = Number(args.trees);
 const truth = (await Bun.file(`${set}.truth.json`).json()) as { models: { id: string; tree: string }[] };
 const byTree = new Map<string, string[]>();
 for (const { id, tree } of truth.models) byTree.set(tree, [...(byTree.get(tree) ?? []), join(set, id)]);
-const trees = [...byTree.values()].map((paths) => paths.sort()).slice(0, treeCount + 1);
+const trees = [...byTree.values()].map((paths) => paths.sort()).slice(0, args.cold ? undefined : treeCount + 1);
+const options = { ...DEFAULT_RECOVER_OPTIONS, cacheFolder: undefined };
 
-// 2. Their models, located and fingerprinted; the jobs as `mother recover` makes them.
+// 2. Their models, located and fingerprinted (by a worker with --cold); the jobs as `mother recover` makes them.
+const fingerprinter = args.cold ? new TreePool(1, options) : undefined;
 const jobs: TreeJob[] = [];
 for (const paths of trees) {
   const located = (await Promise.all(paths.map(locateModels))).flat();
-  const { fingerprints } = await fingerprintLocated(located);
+  const { fingerprints } = await (fingerprinter ? fingerprinter.fingerprintLocated(located) : fingerprintLocated(located));
   const members = args["no-known"] ? fingerprints.map(({ known: _, ...rest }) => rest) : fingerprints;
   jobs.push(treeJobOf(members, new Map(located.map((location, i) => [fingerprints[i]!.path, location]))));
 }
 
-// 3. Warm-up, then the rounds.
-const options = { ...DEFAULT_RECOVER_OPTIONS, cacheFolder: undefined };
+fingerprinter?.close();
+// Loaded now: with --cold, the first tree's code is loaded (and compiled) after the fingerprints, as in the tree thread.
+const { recoverTreeJob } = await import("../src/index/recover-tree-job.ts");
+
+// 3. Warm-up, then the rounds; with --cold every tree once, cold.
+if (args.cold) {
+  const start = process.threadCpuUsage();
+  const results: unknown[] = [];
+  for (const job of jobs) results.push(await recoverTreeJob(job, options));
+  const used = process.threadCpuUsage(start);
+  console.log(`${jobs.length} trees of ${set}, cold: this thread's CPU ${((used.user + used.system) / 1000).toFixed(0)} ms`);
+  if (args.out) await Bun.write(args.out, JSON.stringify(results));
+  process.exit(0);
+}
 await recoverTreeJob(jobs[0]!, options);
 const results: unknown[] = [];
 const perTree: number[] = [];
