@@ -16,6 +16,7 @@ import { openTensorStream, readTensor, TensorScratch, type TensorMemory, type Te
 import { layerStats, powerSumShift, rootMeanSquareOf, statsFromPowerSums } from "../stats/layer-stats.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
 import { threadKernels, type ModelChunk, type WeightKernels } from "../kernels/weight-kernels.ts";
+import type { PairwiseAccumulator } from "../kernels/kernel-memory.ts";
 import { stageFirstChunk, stageModels, sumIntegers, sweepChunk, sweepRest } from "./staged-chunks.ts";
 import { makeRowSampleSketcher, makeSketcher, type LayerSketch, type Sketcher } from "./low-rank-sketch.ts";
 import { MotherError } from "../errors.ts";
@@ -192,11 +193,12 @@ export function analyseHeldLayer(job: LayerJob, kernels: WeightKernels): LayerRe
   }
   const powerSums: number[] = new Array(n);
   for (let m = 0; m < n; m++) powerSums[m] = kernels.powerSumAccumulator();
-  const groups = job.roles.distance ? comparedGroups(job) : [];
-  const pairwise = groups.map((members) => kernels.pairwiseAccumulator(members.map((m) => pointers[m]!)));
+  const pairwise = job.roles.distance
+    ? comparedGroups(job).map((members) => ({ members, accumulator: kernels.pairwiseAccumulator(members.map((m) => pointers[m]!)) }))
+    : [];
   const together = kernels.layerFirstChunks(pointers, powerSums, count, matrix ? cols : 0, START_SAMPLES);
   if (!together) return undefined;
-  for (const accumulator of pairwise) kernels.addPairwise(accumulator, count);
+  for (const { accumulator } of pairwise) kernels.addPairwise(accumulator, count);
   const stats: LayerStats[] = new Array(n);
   const zeroFraction: number[] = new Array(n);
   const grids: number[] = new Array(n);
@@ -206,17 +208,10 @@ export function analyseHeldLayer(job: LayerJob, kernels: WeightKernels): LayerRe
     zeroFraction[m] = together[4 * m + 1]!;
     grids[m] = together[4 * m + 2]!;
   }
-  const differences = job.roles.distance
-    ? assemblePairs(
-        n,
-        groups.map((members, g) => ({ members, ...kernels.readPairwise(pairwise[g]!) })),
-      )
-    : undefined;
   return {
     name: job.name,
     stats,
-    maxAbsDiff: differences?.max ?? new Float64Array(0),
-    meanAbsDiff: differences ? meansOf(differences.sum, count) : new Float64Array(0),
+    ...pairsOf(job, kernels, pairwise, count),
     sketches: [],
     zeroFraction,
     gridLevels: grids,
@@ -368,21 +363,29 @@ async function analyseStreamed(job: LayerJob, kernels: WeightKernels): Promise<L
   const stats = job.tensors.map((tensor, m) =>
     namingTheTensor(tensor, () => statsFromPowerSums(count, kernels.readPowerSums(powerSums[summed(m)]!, shifts[m]!))),
   );
-  const differences = job.roles.distance
-    ? assemblePairs(
-        n,
-        pairwise.map(({ members, accumulator }) => ({ members, ...kernels.readPairwise(accumulator) })),
-      )
-    : undefined;
   return {
     name: job.name,
     stats,
-    maxAbsDiff: differences?.max ?? new Float64Array(0),
-    meanAbsDiff: differences ? meansOf(differences.sum, count) : new Float64Array(0),
+    ...pairsOf(job, kernels, pairwise, count),
     sketches: sketches.map((sketch, m) => sketch.finish(job.tensors[m]!.dtype, rootMeanSquareOf(stats[m]!))),
     zeroFraction,
     gridLevels: grids,
   };
+}
+
+/** A layer result's max and mean |Δ| (n × n, assemblePairs) from each compared group's accumulator; empty for a layer without distances. */
+function pairsOf(
+  job: LayerJob,
+  kernels: WeightKernels,
+  pairwise: readonly { members: readonly number[]; accumulator: PairwiseAccumulator }[],
+  count: number,
+): Pick<LayerResult, "maxAbsDiff" | "meanAbsDiff"> {
+  if (!job.roles.distance) return { maxAbsDiff: new Float64Array(0), meanAbsDiff: new Float64Array(0) };
+  const differences = assemblePairs(
+    job.tensors.length,
+    pairwise.map(({ members, accumulator }) => ({ members, ...kernels.readPairwise(accumulator) })),
+  );
+  return { maxAbsDiff: differences.max, meanAbsDiff: meansOf(differences.sum, count) };
 }
 
 /** Each pair's sum of |Δ| over `count` values, divided: a loop (a typed array's map with a callback was ~5 % of a small tree's pass). */
