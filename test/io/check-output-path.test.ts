@@ -1,31 +1,28 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { checkOutputPath } from "../../src/io/check-output-path.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
-import { temporaryFolder } from "./craft-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 import { mountTmpfs, unmount } from "../faults/mount-tmpfs.ts";
 
-let root: string;
-let models: string;
-let checkpoint: string;
 let readOnly: string | undefined;
+// Registered before the folder's own removal, which bun runs after it: rm cannot take a mount point.
+afterAll(async () => {
+  if (readOnly) await unmount(readOnly);
+});
+const root = temporaryFolder("mother-check-output-path-");
+const models = join(root, "models");
+const checkpoint = join(models, "a", "model.safetensors");
 
 beforeAll(async () => {
-  root = await temporaryFolder();
-  models = join(root, "models");
-  checkpoint = join(models, "a", "model.safetensors");
   for (const id of ["a", "b"]) {
     await writeSafetensors(join(models, id, "model.safetensors"), [{ name: "w", dtype: "F32", shape: [2], data: Float32Array.of(1, 2) }]);
     await writeFile(join(models, id, "config.json"), "{}");
   }
   await writeFile(join(root, "plain.txt"), "x");
   readOnly = await mountTmpfs(join(root, "read-only"), { readOnly: true });
-});
-afterAll(async () => {
-  if (readOnly) await unmount(readOnly);
-  await rm(root, { recursive: true, force: true });
 });
 
 async function refusal(path: string, inputs: string[] = [models]): Promise<MotherError> {

@@ -2,8 +2,7 @@
  * Test helper: build safetensors bytes by hand, including broken ones, so every corrupt case
  * is a few lines of data rather than a stored binary.
  */
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** Bytes of a safetensors file whose header is `header` (object → JSON, string → as is). */
@@ -14,11 +13,6 @@ export function craftSafetensors(header: object | string, data: Uint8Array = new
   bytes.set(json, 8);
   bytes.set(data, 8 + json.byteLength);
   return bytes;
-}
-
-/** A fresh temporary folder for one test. */
-export function temporaryFolder(): Promise<string> {
-  return mkdtemp(join(tmpdir(), "mother-io-"));
 }
 
 /** Write crafted bytes to `name` inside `folder`; returns the path. */

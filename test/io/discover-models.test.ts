@@ -5,7 +5,7 @@ import { MotherError } from "../../src/errors.ts";
 import { discoverModels, locatedFiles, locateModels, openLocatedModels } from "../../src/io/discover-models.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { writeShardedSafetensors } from "../../src/io/write-sharded-safetensors.ts";
-import { temporaryFolder } from "./craft-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 const weight = (name: string) => ({ name, dtype: "F32" as const, shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) });
 
@@ -21,7 +21,7 @@ async function expectMotherError(run: Promise<unknown>, path: string, problem: R
 
 describe("discoverModels", () => {
   test("finds single files, model folders, sharded folders and folders of model folders, sorted by id", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-discover-models-");
     await writeSafetensors(join(root, "zeta.safetensors"), [weight("w")]);
     await writeSafetensors(join(root, "alpha", "model.safetensors"), [weight("w")]);
     await writeFile(join(root, "alpha", "config.json"), "{}");
@@ -41,7 +41,7 @@ describe("discoverModels", () => {
   });
 
   test("openLocatedModels hands the models over batch by batch, in the order it returns them", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-discover-models-");
     for (let i = 0; i < 40; i++) await writeSafetensors(join(root, `m${String(i).padStart(2, "0")}`, "model.safetensors"), [weight("w")]);
     const batches: string[][] = [];
     const models = await openLocatedModels(
@@ -55,7 +55,7 @@ describe("discoverModels", () => {
   });
 
   test("a model folder is opened as locateModels listed it (listed once): a file added in between is not part of the model", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-discover-models-");
     for (const id of ["a", "b"]) await writeSafetensors(join(root, id, "part1.safetensors"), [weight("x")]);
     for (const path of [root, join(root, "a")]) {
       const located = await locateModels(path);
@@ -70,7 +70,7 @@ describe("discoverModels", () => {
   });
 
   test("a folder of several un-indexed safetensors files forms one model", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-discover-models-");
     await writeSafetensors(join(root, "m", "part1.safetensors"), [weight("a")]);
     await writeSafetensors(join(root, "m", "part2.safetensors"), [weight("b")]);
     const [model] = await discoverModels([join(root, "m")]);
@@ -78,14 +78,14 @@ describe("discoverModels", () => {
   });
 
   test("the same tensor in two un-indexed files is an error naming both", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-discover-models-");
     await writeSafetensors(join(root, "m", "part1.safetensors"), [weight("a")]);
     await writeSafetensors(join(root, "m", "part2.safetensors"), [weight("a")]);
     await expectMotherError(discoverModels([join(root, "m")]), join(root, "m", "part2.safetensors"), /tensor a also appears in .*part1\.safetensors/);
   });
 
   test("duplicate model ids are an error naming both paths", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-discover-models-");
     await writeSafetensors(join(root, "a", "vit.safetensors"), [weight("w")]);
     await writeSafetensors(join(root, "b", "vit.safetensors"), [weight("w")]);
     await expectMotherError(
@@ -96,12 +96,12 @@ describe("discoverModels", () => {
   });
 
   test("a missing path is an error naming it", async () => {
-    const missing = join(await temporaryFolder(), "nowhere");
+    const missing = join(temporaryFolder("mother-discover-models-"), "nowhere");
     await expectMotherError(discoverModels([missing]), missing, /cannot read path \(ENOENT\)/);
   });
 
   test("an empty folder, or one with no model inside, is an error", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-discover-models-");
     await mkdir(join(root, "empty"));
     await expectMotherError(discoverModels([join(root, "empty")]), join(root, "empty"), /holds no \.safetensors files and no model folders/);
     await mkdir(join(root, "nested", "deeper", "too-deep"), { recursive: true });
@@ -110,7 +110,7 @@ describe("discoverModels", () => {
   });
 
   test("a folder of PyTorch .bin checkpoints is refused as pickle, naming a file, with the conversion to make", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-discover-models-");
     for (const id of ["a", "b"]) {
       await mkdir(join(root, id));
       await writeFile(join(root, id, "pytorch_model.bin"), "x");
@@ -127,27 +127,27 @@ describe("discoverModels", () => {
 
   test("a .bin, .pt, .pth or .ckpt file given by name is refused as pickle", async () => {
     for (const extension of ["bin", "pt", "pth", "ckpt"]) {
-      const file = join(await temporaryFolder(), `model.${extension}`);
+      const file = join(temporaryFolder("mother-discover-models-"), `model.${extension}`);
       await writeFile(file, "x");
       await expectMotherError(discoverModels([file]), file, /is a pickle checkpoint/);
     }
   });
 
   test("a model folder with only a pytorch_model.bin is refused as pickle", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-discover-models-");
     await writeFile(join(root, "pytorch_model.bin"), "x");
     await writeFile(join(root, "config.json"), "{}");
     await expectMotherError(discoverModels([root]), join(root, "pytorch_model.bin"), /is a pickle checkpoint/);
   });
 
   test("a file that is neither .safetensors nor pickle is an error", async () => {
-    const file = join(await temporaryFolder(), "model.onnx");
+    const file = join(temporaryFolder("mother-discover-models-"), "model.onnx");
     await writeFile(file, "x");
     await expectMotherError(discoverModels([file]), file, /not a \.safetensors or \.gguf file or a model folder/);
   });
 
   test("a model holding only integer tensors is an error", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-discover-models-");
     const file = join(root, "ints.safetensors");
     const header = new TextEncoder().encode(JSON.stringify({ ids: { dtype: "I64", shape: [1], data_offsets: [0, 8] } }));
     const bytes = new Uint8Array(8 + header.byteLength + 8);
@@ -158,7 +158,7 @@ describe("discoverModels", () => {
   });
 
   test("empty tensors (a dimension of 0) are left out, with one note naming a file and the tensor", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-discover-models-");
     const empty = { name: "e.weight", dtype: "F32" as const, shape: [0, 64], data: new Float32Array(0) };
     await writeSafetensors(join(root, "a", "model.safetensors"), [weight("w"), empty]);
     await writeSafetensors(join(root, "b", "model.safetensors"), [weight("w"), empty]);
@@ -172,7 +172,7 @@ describe("discoverModels", () => {
   });
 
   test("locatedFiles: a file, or a listed folder's safetensors files, with their sizes; nothing for what the listing does not tell", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-discover-models-");
     await writeSafetensors(join(root, "single.safetensors"), [weight("w")]);
     const folder = join(root, "two-files");
     await mkdir(folder);

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { openSafetensorsFile, readSafetensorsHeader, readTensor, TensorScratch } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
-import { craftSafetensors, f32Bytes, temporaryFolder, writeCrafted } from "./craft-safetensors.ts";
+import { craftSafetensors, f32Bytes, writeCrafted } from "./craft-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 async function expectMotherError(run: () => Promise<unknown>, file: string, problem: RegExp): Promise<void> {
   const error = await run().then(
@@ -18,7 +19,7 @@ async function expectMotherError(run: () => Promise<unknown>, file: string, prob
 
 describe("write → read round trip", () => {
   test("every dtype reads back exactly when values are representable", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-safetensors-");
     const file = join(folder, "model.safetensors");
     const exact = [0, -0, 1, -2.5, 0.15625, 65504, 2 ** -24, -(2 ** -14)]; // each exactly representable in f16
     const bf16Exact = [0, 1, -2.5, 0.15625, 3.3895313892515355e38, 2 ** -133, 256, -3];
@@ -46,7 +47,7 @@ describe("write → read round trip", () => {
   });
 
   test("F16 and BF16 round to nearest even on write", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-safetensors-");
     const file = join(folder, "rounding.safetensors");
     const values = new Float32Array([1 + 2 ** -11, 1 + 3 * 2 ** -11, 1 + 2 ** -11 + 2 ** -20, 70000]);
     await writeSafetensors(file, [
@@ -61,7 +62,7 @@ describe("write → read round trip", () => {
   });
 
   test("reads through a reused scratch give the same values for every dtype, growing as needed", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-safetensors-");
     const file = join(folder, "scratch.safetensors");
     const ramp = (count: number) => Float32Array.from({ length: count }, (_, i) => (i - 7) * 0.5);
     await writeSafetensors(file, [
@@ -81,7 +82,7 @@ describe("write → read round trip", () => {
   });
 
   test("header is space-padded so the data section starts 8-byte aligned", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-safetensors-");
     const file = join(folder, "aligned.safetensors");
     await writeSafetensors(file, [{ name: "odd-name-x", dtype: "F32", shape: [1], data: new Float32Array([1]) }]);
     const bytes = await readFile(file);
@@ -91,13 +92,13 @@ describe("write → read round trip", () => {
   });
 
   test("writing leaves no temporary file behind", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-safetensors-");
     await writeSafetensors(join(folder, "m.safetensors"), [{ name: "w", dtype: "F32", shape: [2], data: new Float32Array(2) }]);
     expect(await Array.fromAsync(new Bun.Glob("*").scan({ cwd: folder, dot: true }))).toEqual(["m.safetensors"]);
   });
 
   test("a shape that does not match the data is refused before anything is written", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-safetensors-");
     const file = join(folder, "bad.safetensors");
     await expect(writeSafetensors(file, [{ name: "w", dtype: "F32", shape: [3], data: new Float32Array(2) }])).rejects.toThrow(
       /tensor w: data length does not match its shape/,
@@ -108,7 +109,7 @@ describe("write → read round trip", () => {
 
 describe("corrupt files are rejected with the file and the problem", () => {
   test("truncated file: shorter than its header says is caught at open", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-safetensors-");
     const file = join(folder, "cut.safetensors");
     await writeSafetensors(file, [{ name: "w", dtype: "F32", shape: [256], data: new Float32Array(256) }]);
     await truncate(file, (await Bun.file(file).size) - 10);
@@ -116,18 +117,18 @@ describe("corrupt files are rejected with the file and the problem", () => {
   });
 
   test("truncated file: shorter than the 8-byte length", async () => {
-    const file = await writeCrafted(await temporaryFolder(), "tiny.safetensors", new Uint8Array(5));
+    const file = await writeCrafted(temporaryFolder("mother-read-safetensors-"), "tiny.safetensors", new Uint8Array(5));
     await expectMotherError(() => openSafetensorsFile(file), file, /truncated file: too short/);
   });
 
   test("header length larger than the file", async () => {
     const bytes = craftSafetensors({}, new Uint8Array(0), { headerLength: 4096n });
-    const file = await writeCrafted(await temporaryFolder(), "long-header.safetensors", bytes);
+    const file = await writeCrafted(temporaryFolder("mother-read-safetensors-"), "long-header.safetensors", bytes);
     await expectMotherError(() => openSafetensorsFile(file), file, /header length runs past the end of the file/);
   });
 
   test("header length over the cap (a u64 beyond 2^53 too)", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-safetensors-");
     for (const headerLength of [200_000_000n, 2n ** 63n + 5n]) {
       const file = await writeCrafted(folder, `cap-${headerLength}.safetensors`, craftSafetensors({}, new Uint8Array(0), { headerLength }));
       await expectMotherError(() => openSafetensorsFile(file), file, new RegExp(`header length over the cap \\(${headerLength}, limit 100000000\\)`));
@@ -135,12 +136,12 @@ describe("corrupt files are rejected with the file and the problem", () => {
   });
 
   test("header not JSON", async () => {
-    const file = await writeCrafted(await temporaryFolder(), "garbage.safetensors", craftSafetensors("PK\u0003\u0004 zip?"));
+    const file = await writeCrafted(temporaryFolder("mother-read-safetensors-"), "garbage.safetensors", craftSafetensors("PK\u0003\u0004 zip?"));
     await expectMotherError(() => openSafetensorsFile(file), file, /header is not JSON/);
   });
 
   test("overlapping offsets, offsets past end, begin > end, size mismatch, unknown dtype", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-safetensors-");
     const cases: [object, number, RegExp][] = [
       [
         { a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } },
@@ -159,7 +160,7 @@ describe("corrupt files are rejected with the file and the problem", () => {
   });
 
   test("NaN and Inf weights in F32 and BF16 name the file and tensor", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-safetensors-");
     const header = (dtype: string, bytes: number, count: number) => ({ "layer.weight": { dtype, shape: [count], data_offsets: [0, bytes] } });
     const nanF32 = await writeCrafted(folder, "nan32.safetensors", craftSafetensors(header("F32", 12, 3), f32Bytes([1, NaN, 2])));
     const infF32 = await writeCrafted(folder, "inf32.safetensors", craftSafetensors(header("F32", 8, 2), f32Bytes([-Infinity, 0])));
@@ -185,7 +186,7 @@ describe("corrupt files are rejected with the file and the problem", () => {
   });
 
   test("a file cut short after opening is caught at read time", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-safetensors-");
     const file = join(folder, "shrinks.safetensors");
     await writeSafetensors(file, [{ name: "w", dtype: "F32", shape: [64], data: new Float32Array(64) }]);
     const [info] = await openSafetensorsFile(file);
@@ -194,12 +195,12 @@ describe("corrupt files are rejected with the file and the problem", () => {
   });
 
   test("a missing file", async () => {
-    const file = join(await temporaryFolder(), "absent.safetensors");
+    const file = join(temporaryFolder("mother-read-safetensors-"), "absent.safetensors");
     await expectMotherError(() => openSafetensorsFile(file), file, /cannot read file \(ENOENT\)/);
   });
 
   test("a folder named like a file: opened, then refused by its kind (the header read is one descriptor)", async () => {
-    const file = join(await temporaryFolder(), "folder.safetensors");
+    const file = join(temporaryFolder("mother-read-safetensors-"), "folder.safetensors");
     await mkdir(file);
     await expectMotherError(() => openSafetensorsFile(file), file, /not a regular file/);
   });

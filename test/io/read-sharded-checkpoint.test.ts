@@ -6,7 +6,7 @@ import { readTensor } from "../../src/io/read-safetensors.ts";
 import { openShardedCheckpoint } from "../../src/io/read-sharded-checkpoint.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { shardFileName, writeShardedSafetensors } from "../../src/io/write-sharded-safetensors.ts";
-import { temporaryFolder } from "./craft-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 function ramp(count: number, scale: number): Float32Array {
   return Float32Array.from({ length: count }, (_, i) => (i - count / 2) * scale);
@@ -21,7 +21,7 @@ const TENSORS = [
 
 describe("sharded checkpoints", () => {
   test("write in shards → read through the index gives back every tensor", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-sharded-checkpoint-");
     const files = await writeShardedSafetensors(folder, TENSORS, 300);
     expect(files).toEqual([shardFileName(1, 3), shardFileName(2, 3), shardFileName(3, 3)]);
     expect(files[0]).toBe("model-00001-of-00003.safetensors");
@@ -38,7 +38,7 @@ describe("sharded checkpoints", () => {
   });
 
   test("a shard named in the index but missing on disk is an error naming the index and shard", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-sharded-checkpoint-");
     const [first] = await writeShardedSafetensors(folder, TENSORS, 300);
     await rm(join(folder, first!));
     const index = join(folder, "model.safetensors.index.json");
@@ -48,7 +48,7 @@ describe("sharded checkpoints", () => {
   });
 
   test("an index mapping a tensor to a shard that does not hold it is an error", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-sharded-checkpoint-");
     await writeSafetensors(join(folder, "part-a.safetensors"), [{ name: "w", dtype: "F32", shape: [2], data: new Float32Array(2) }]);
     const index = join(folder, "model.safetensors.index.json");
     await writeFile(index, JSON.stringify({ metadata: {}, weight_map: { w: "part-a.safetensors", ghost: "part-a.safetensors" } }));
@@ -56,7 +56,7 @@ describe("sharded checkpoints", () => {
   });
 
   test("a shard tensor the index omits is still read, with a note naming the index and the tensor", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-sharded-checkpoint-");
     // Two shards: q_proj and k_proj share the first, so the index still names it.
     expect(await writeShardedSafetensors(folder, TENSORS, 400)).toHaveLength(2);
     const index = join(folder, "model.safetensors.index.json");
@@ -73,7 +73,7 @@ describe("sharded checkpoints", () => {
   });
 
   test("a shard file the index never names (all its tensors omitted) is noted, naming the index and the file", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-sharded-checkpoint-");
     const files = await writeShardedSafetensors(folder, TENSORS, 300);
     const index = join(folder, "model.safetensors.index.json");
     const parsed = JSON.parse(await Bun.file(index).text());
@@ -90,7 +90,7 @@ describe("sharded checkpoints", () => {
   });
 
   test("an index that is not JSON or has no weight_map is an error", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-sharded-checkpoint-");
     const index = join(folder, "model.safetensors.index.json");
     await writeFile(index, "{");
     await expect(openShardedCheckpoint(index)).rejects.toThrow(`${index}: shard index is not JSON`);

@@ -13,7 +13,7 @@ import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { analyseLayer, type LayerJob } from "../../src/recover/layer-pass.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import type { GgmlType, TensorInfo } from "../../src/types.ts";
-import { temporaryFolder } from "../io/craft-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 // q: 8 heads of 64 rows, read 256 rows a chunk (whole heads); k: 2 heads of 128 rows, read 64 rows a chunk (half heads).
 const SHAPES: Record<string, number[]> = {
@@ -24,7 +24,7 @@ const SHAPES: Record<string, number[]> = {
 };
 
 async function models(): Promise<TensorInfo[][]> {
-  const folder = await temporaryFolder();
+  const folder = temporaryFolder("mother-layer-pass-gguf-");
   const tensors: HfTensor[] = Object.entries(SHAPES).map(([name, shape], i) => ({
     name,
     shape,

@@ -10,7 +10,7 @@ import { resultFromWholeSample } from "../../src/recover/whole-sample.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { heldBytes, holdFiles } from "../../src/io/held-files.ts";
 import { threadKernels } from "../../src/kernels/weight-kernels.ts";
-import { temporaryFolder } from "../io/craft-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 /** Layer shapes that cross chunk boundaries in different ways (whole rows per chunk). */
 const SHAPES: Record<string, [number, number]> = {
@@ -26,7 +26,7 @@ async function writeModels(
   dtypes: readonly Dtype[],
   poison?: { model: number; at: number; value: number; layer?: string },
 ): Promise<Map<string, TensorInfo>[]> {
-  const folder = await temporaryFolder();
+  const folder = temporaryFolder("mother-layer-pass-");
   const models: Map<string, TensorInfo>[] = [];
   for (const [m, dtype] of dtypes.entries()) {
     const file = join(folder, `model-${m}.safetensors`);

@@ -7,11 +7,11 @@ import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { LayerPool } from "../../src/recover/layer-pool.ts";
 import type { LayerJob } from "../../src/recover/layer-pass.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
-import { temporaryFolder } from "../io/craft-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 /** Four layers of three models; `poison` puts a NaN into layer 2 of model 1. */
 async function jobs(poison = false): Promise<LayerJob[]> {
-  const folder = await temporaryFolder();
+  const folder = temporaryFolder("mother-layer-pool-");
   const files: TensorInfo[][] = [];
   for (let m = 0; m < 3; m++) {
     const file = join(folder, `m${m}.safetensors`);

@@ -8,11 +8,11 @@ import type { TensorInfo } from "../../src/types.ts";
 import { MERGE_SAMPLE_VALUES, readMergeSamples, withMergeSamples } from "../../src/recover/merge-samples.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { threadKernels } from "../../src/kernels/weight-kernels.ts";
-import { temporaryFolder } from "../io/craft-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 /** Four models with two f32 distance layers (one of 63 values: the native widening's tail), a bf16 one and a score-only one; the jobs over them. */
 async function models(): Promise<{ jobs: LayerJob[]; files: string[] }> {
-  const folder = await temporaryFolder();
+  const folder = temporaryFolder("mother-merge-samples-");
   const files: string[] = [];
   const tensors: TensorInfo[][] = [];
   for (let m = 0; m < 4; m++) {

@@ -8,11 +8,11 @@ import { sketchLayer, sketchlessFromWholeSample } from "../../src/recover/sketch
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { holdFiles } from "../../src/io/held-files.ts";
 import { threadKernels, WeightKernels } from "../../src/kernels/weight-kernels.ts";
-import { temporaryFolder } from "../io/craft-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 /** Four related models of one rows × cols layer, stored as `dtypes[m]`: a root, a fine-tune, a pruned fine-tune, a rank-2 update of the root. */
 async function layerJob(rows: number, cols: number, dtypes: readonly Dtype[], seed: number): Promise<LayerJob> {
-  const folder = await temporaryFolder();
+  const folder = temporaryFolder("mother-sketch-only-");
   const count = rows * cols;
   const root = makeGaussian(count, seed);
   const tensors: TensorInfo[] = [];

@@ -22,7 +22,7 @@ import { STREAM_MODELS, type StreamedModel } from "../../src/kernels/block-kerne
 import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 import { MotherError } from "../../src/errors.ts";
 import type { TensorInfo } from "../../src/types.ts";
-import { temporaryFolder } from "../io/craft-safetensors.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 import { cutWhileMapped, half } from "../faults/cut-while-mapped.ts";
 
 type Decoded = "Q8_0" | "Q4_K" | "Q5_K" | "Q6_K";
@@ -72,7 +72,7 @@ function layerJob(tensors: TensorInfo[], kind: LayerJob["kind"], shape: readonly
 
 /** Three GGUF models, and the same three decoded into f32 safetensors. */
 async function models(): Promise<{ gguf: TensorInfo[][]; f32: TensorInfo[][] }> {
-  const folder = await temporaryFolder();
+  const folder = temporaryFolder("mother-staged-chunks-");
   const metadata = { "general.architecture": "llama", "llama.attention.head_count": 10, "llama.attention.head_count_kv": 10 };
   const gguf: TensorInfo[][] = [];
   const f32: TensorInfo[][] = [];
@@ -141,7 +141,7 @@ describe("fused GGUF chunks", () => {
 
 describe("integer-domain statistics", () => {
   test("a layer far from zero (|shift| ≫ σ) keeps the f32 path: the statistics of its decoded values bit for bit", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-staged-chunks-");
     const [rows, cols] = [96, 1024];
     const gguf: TensorInfo[] = [];
     const f32: TensorInfo[] = [];
@@ -187,7 +187,7 @@ const unmapped = <T>(work: () => Promise<T>) => switchedOff(layerMapping, work);
 
 /** Two files `cut0.<extension>` and `cut1.<extension>` in a fresh folder, each written by `write` for its model (0, 1), which gives back its tensor. */
 async function twoFiles(extension: string, write: (file: string, m: number) => Promise<TensorInfo>): Promise<TensorInfo[]> {
-  const folder = await temporaryFolder();
+  const folder = temporaryFolder("mother-staged-chunks-");
   return [await write(join(folder, `cut0.${extension}`), 0), await write(join(folder, `cut1.${extension}`), 1)];
 }
 

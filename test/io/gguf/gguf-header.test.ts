@@ -11,11 +11,12 @@ import { parseGgufHeader } from "../../../src/io/gguf/gguf-header.ts";
 import { readTensor } from "../../../src/io/read-safetensors.ts";
 import { writeGguf } from "../../../src/io/gguf/write-gguf.ts";
 import { join } from "node:path";
-import { temporaryFolder, writeCrafted } from "../craft-safetensors.ts";
+import { writeCrafted } from "../craft-safetensors.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 import { craftGguf, validGguf } from "./craft-gguf.ts";
 
 async function fileOf(bytes: Uint8Array): Promise<string> {
-  return writeCrafted(await temporaryFolder(), "model.gguf", bytes);
+  return writeCrafted(temporaryFolder("mother-gguf-header-"), "model.gguf", bytes);
 }
 
 async function expectRefused(bytes: Uint8Array, pattern: RegExp): Promise<void> {
@@ -115,7 +116,7 @@ describe("GGUF header checks", () => {
     expectRefused(validGguf({ tensors: [{ name: "a.weight", dims: [1, 1, 1, 1, 8], typeId: 0, offset: 0 }] }), /impossible dimension count \(5/));
 
   test("one shard of a split GGUF", async () => {
-    const file = join(await temporaryFolder(), "model-00001-of-00003.gguf");
+    const file = join(temporaryFolder("mother-gguf-header-"), "model-00001-of-00003.gguf");
     await writeGguf(file, { "split.count": 3 }, [{ name: "w", shape: [1, 32], type: "Q8_0", data: new Float32Array(32) }]);
     expect(openGgufFile(file)).rejects.toThrow(/one shard of a split GGUF, which mother does not join \(3 shards\); help: merge the shards first/);
   });
@@ -148,7 +149,7 @@ describe("GGUF strings", () => {
   });
 
   test("arrays walked, not made (keepArrays false): the same tensors and other values, arrays empty, a lying string length still refused", async () => {
-    const file = join(await temporaryFolder(), "arrays.gguf");
+    const file = join(temporaryFolder("mother-gguf-header-"), "arrays.gguf");
     await writeGguf(file, { "general.architecture": "llama", "tokenizer.ggml.tokens": ["a", "bc", "déf"], "x.after": 9 }, [
       { name: "w", shape: [2, 32], type: "Q8_0", data: new Float32Array(64) },
     ]);

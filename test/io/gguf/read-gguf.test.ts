@@ -9,7 +9,7 @@ import { gguf } from "@huggingface/gguf";
 import { openGgufFile } from "../../../src/io/gguf/read-gguf.ts";
 import { writeGguf, writeGgufFromHf, type HfTensor } from "../../../src/io/gguf/write-gguf.ts";
 import { openTensorStream, readTensor } from "../../../src/io/read-safetensors.ts";
-import { temporaryFolder } from "../craft-safetensors.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 import type { GgmlType } from "../../../src/types.ts";
 import { dequantize } from "../../../src/io/gguf/dequantize.ts";
 import { GGML_LAYOUTS } from "../../../src/io/gguf/ggml-types.ts";
@@ -40,7 +40,7 @@ function tinyLlama(seed = 3): HfTensor[] {
 }
 
 async function written(type: GgmlType, tensors = tinyLlama()): Promise<string> {
-  const file = join(await temporaryFolder(), `tiny-${type}.gguf`);
+  const file = join(temporaryFolder("mother-read-gguf-"), `tiny-${type}.gguf`);
   await writeGgufFromHf(file, tensors, { type, headCount: 4, headCountKv: 2 });
   return file;
 }
@@ -117,7 +117,7 @@ describe("readGguf", () => {
   });
 
   test("metadata of every value type survives a write and read", async () => {
-    const file = join(await temporaryFolder(), "meta.gguf");
+    const file = join(temporaryFolder("mother-read-gguf-"), "meta.gguf");
     await writeGguf(file, { "general.architecture": "llama", "x.count": 7, "x.scale": 0.5, "x.flag": true, "x.big": 2n ** 40n, "x.list": ["a", "bc"] }, [
       { name: "w", shape: [2, 32], type: "Q8_0", data: new Float32Array(64).fill(127) },
     ]);
@@ -134,7 +134,7 @@ describe("readGguf", () => {
   });
 
   test("a header far past the first read (a tokenizer of 150,000 strings, ~2.5 MB) is read whole, every string in order", async () => {
-    const file = join(await temporaryFolder(), "vocab.gguf");
+    const file = join(temporaryFolder("mother-read-gguf-"), "vocab.gguf");
     const tokens = Array.from({ length: 150_000 }, (_, i) => `▁tok${i}é`);
     await writeGguf(file, { "general.architecture": "llama", "tokenizer.ggml.tokens": tokens, "x.after": 5 }, [
       { name: "w", shape: [2, 32], type: "Q8_0", data: new Float32Array(64).fill(127) },
@@ -150,7 +150,7 @@ describe("readGguf", () => {
   });
 
   test("K-quant rows that are not whole super-blocks fall back as llama.cpp does (Q4_K → Q5_0)", async () => {
-    const file = join(await temporaryFolder(), "narrow.gguf");
+    const file = join(temporaryFolder("mother-read-gguf-"), "narrow.gguf");
     await writeGgufFromHf(file, [{ name: "model.layers.0.mlp.up_proj.weight", shape: [4, 96], data: new Float32Array(384).fill(0.5) }], {
       type: "Q4_K",
       headCount: 1,
@@ -162,7 +162,7 @@ describe("readGguf", () => {
   test("reads outside the layer pass decode natively once the native kernels are loaded, to the TypeScript decoders' values", async () => {
     await nativeKernels();
     if (!loadedNativeKernels()) return;
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-read-gguf-");
     const [rows, cols] = [6, 512];
     for (const type of ["Q8_0", "Q4_K", "Q5_K", "Q6_K"] as const) {
       const { blockBytes, blockValues } = GGML_LAYOUTS[type];

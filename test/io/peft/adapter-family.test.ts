@@ -7,7 +7,7 @@ import { attachAdapters } from "../../../src/io/peft/attach-adapters.ts";
 import { writePeftAdapter } from "../../../src/io/peft/write-peft-adapter.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
 import { makeGaussian } from "../../../src/recover/seeded-random.ts";
-import { temporaryFolder } from "../craft-safetensors.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 /** The index of the highest score, the lowest index among ties: what a scan of every candidate gives. */
 function scanned(scores: readonly number[]): number {
@@ -91,7 +91,7 @@ describe("bestAlignedInTrees", () => {
   }
 
   test("with its set's trees, names the model the scan of every fitting model names, for adapters trained on a family and for random ones", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-adapter-family-");
     const trees: string[][] = [];
     for (let f = 0; f < 7; f++) {
       const weights = family(100 * f, 5);

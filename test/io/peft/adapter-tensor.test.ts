@@ -7,7 +7,7 @@ import { openSafetensorsFile } from "../../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
 import type { TensorInfo } from "../../../src/types.ts";
 import { nativeKernels } from "../../../src/kernels/native-kernels.ts";
-import { temporaryFolder } from "../craft-safetensors.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 /** Δ = scale · B · A by the definition, in f64, [out, in] (or its transpose [in, out]). */
 function denseDelta(a: Float64Array, b: Float64Array, rank: number, fanIn: number, fanOut: number, scale: number, transposed: boolean): Float64Array {
@@ -73,7 +73,7 @@ describe("deltaRows", () => {
 
 describe("low-rank tensors read like stored ones", () => {
   test("streamed base + Δ equals the dense sum, whole and in row ranges, f32 and bf16 bases", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-adapter-tensor-");
     const [rank, fanIn, fanOut] = [3, 5, 4];
     const a = Float32Array.from({ length: rank * fanIn }, (_, i) => Math.sin(i + 1));
     const b = Float32Array.from({ length: fanOut * rank }, (_, i) => Math.cos(i + 1));
@@ -99,7 +99,7 @@ describe("low-rank tensors read like stored ones", () => {
   });
 
   test("a fan_in_fan_out (GPT-2 Conv1D) layer stored [in, out] reads as base + (B · A)ᵀ", async () => {
-    const folder = await temporaryFolder();
+    const folder = temporaryFolder("mother-adapter-tensor-");
     const [rank, fanIn, fanOut] = [2, 3, 5];
     const a = Float32Array.from({ length: rank * fanIn }, (_, i) => i - 2);
     const b = Float32Array.from({ length: fanOut * rank }, (_, i) => 0.5 * i);

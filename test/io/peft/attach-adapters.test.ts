@@ -9,7 +9,7 @@ import { openTensorStream } from "../../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
 import { recover } from "../../../src/recover/recover.ts";
 import type { ModelSource, PeftAdapter } from "../../../src/types.ts";
-import { temporaryFolder } from "../craft-safetensors.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 const QUERY = "vit.encoder.layer.0.attention.attention.query";
 
@@ -51,7 +51,7 @@ describe("namedBase", () => {
 
 describe("attachAdapters", () => {
   test("attaches to the named base when its shapes fit; a named base whose shapes do not fit gets a note", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-attach-adapters-");
     await writeModel(join(root, "small"), 8);
     await writeModel(join(root, "large"), 16);
     await writeAdapter(join(root, "fits"), "org/small");
@@ -76,7 +76,7 @@ describe("attachAdapters", () => {
   });
 
   test("an adapter whose config names no base is not guessed onto a model that fits", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-attach-adapters-");
     await writeModel(join(root, "small"), 8);
     await writeAdapter(join(root, "anonymous"), undefined);
     const { unattached } = await attachAdapters(await discoverModels([root]));
@@ -86,7 +86,7 @@ describe("attachAdapters", () => {
   });
 
   test("an adapter whose shapes fit no model gets a note saying so", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-attach-adapters-");
     await writeModel(join(root, "a"), 16);
     await writeModel(join(root, "b"), 16);
     await writeAdapter(join(root, "wide"), "org/absent", 8);
@@ -95,7 +95,7 @@ describe("attachAdapters", () => {
   });
 
   test("module names that match no tensor of any model are an error naming the adapter file", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-attach-adapters-");
     await writeModel(join(root, "a"), 8);
     await writeAdapter(join(root, "llama"), "a", 8, "model.layers.0.self_attn.q_proj");
     const error = await attachAdapters(await discoverModels([root])).catch((e: unknown) => e);
@@ -107,7 +107,7 @@ describe("attachAdapters", () => {
   });
 
   test("recover: an orphan adapter and a single model leave nothing to recover, an error naming the adapter", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-attach-adapters-");
     await writeModel(join(root, "a"), 8);
     await writeAdapter(join(root, "orphan"), "org/absent");
     const error = await recover([root]).catch((e: unknown) => e);
@@ -118,7 +118,7 @@ describe("attachAdapters", () => {
 
 describe("stacked adapters", () => {
   test("an adapter whose config names another adapter of the set is attached to it, and reads as base + Δ₁ + Δ₂", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-attach-adapters-");
     await writeModel(join(root, "base"), 8);
     await writeAdapter(join(root, "first"), "org/base");
     await writeAdapter(join(root, "second"), "first");
@@ -148,7 +148,7 @@ describe("stacked adapters", () => {
   });
 
   test("an adapter stacked on an adapter that has no base gets a note saying so", async () => {
-    const root = await temporaryFolder();
+    const root = temporaryFolder("mother-attach-adapters-");
     await writeModel(join(root, "base"), 8);
     await writeModel(join(root, "other"), 8);
     await writeAdapter(join(root, "lost"), "org/absent");

@@ -7,13 +7,13 @@ import { moduleRank, moduleScale, parseAdapterConfig } from "../../../src/io/pef
 import { readPeftAdapter } from "../../../src/io/peft/read-peft-adapter.ts";
 import { writePeftAdapter } from "../../../src/io/peft/write-peft-adapter.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
-import { temporaryFolder } from "../craft-safetensors.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 const QUERY = "vit.encoder.layer.0.attention.attention.query";
 
 /** A rank-2 adapter of one 4 × 4 module, as the writer stores it. */
 async function adapterFolder(overrides: Partial<Parameters<typeof writePeftAdapter>[1]> = {}): Promise<string> {
-  const folder = join(await temporaryFolder(), "adapter");
+  const folder = join(temporaryFolder("mother-read-peft-adapter-"), "adapter");
   await writePeftAdapter(folder, {
     baseModel: "google/vit-tiny",
     rank: 2,
@@ -70,7 +70,7 @@ describe("readPeftAdapter", () => {
 
 describe("bad adapters: one line naming the file", () => {
   test("config without weights", async () => {
-    const folder = join(await temporaryFolder(), "a");
+    const folder = join(temporaryFolder("mother-read-peft-adapter-"), "a");
     await mkdir(folder);
     await writeFile(join(folder, "adapter_config.json"), JSON.stringify({ peft_type: "LORA", r: 2, lora_alpha: 4 }));
     const error = await errorOf(discoverModels([folder]));
@@ -154,7 +154,7 @@ describe("bad adapters: one line naming the file", () => {
   });
 
   test("a merged model folder that kept its adapter_config.json is a model, not an adapter without weights", async () => {
-    const folder = join(await temporaryFolder(), "merged");
+    const folder = join(temporaryFolder("mother-read-peft-adapter-"), "merged");
     await writeSafetensors(join(folder, "model.safetensors"), [{ name: `${QUERY}.weight`, dtype: "F32", shape: [4, 4], data: new Float32Array(16) }]);
     await writeFile(join(folder, "adapter_config.json"), JSON.stringify({ peft_type: "LORA", r: 2, lora_alpha: 4 }));
     const [model] = await discoverModels([folder]);
