@@ -96,3 +96,15 @@ describe.if(onX64)("nativeLibrary when the compiler fails", () => {
     expect(await nativeLibrary(folder)).toHaveProperty("path");
   });
 });
+
+const hasNm = Bun.which("nm") !== null && process.platform === "linux";
+
+describe.if(onX64 && hasNm)("the built library", () => {
+  test("reaches its thread-locals without __tls_get_addr (initial-exec): the SIGBUS guard's handler reads them, and that call allocates a thread's block on its first touch", async () => {
+    const build = await nativeLibrary();
+    if (!("path" in build)) throw new Error(build.unavailable);
+    const imports = Bun.spawnSync(["nm", "-D", "--undefined-only", build.path]).stdout.toString();
+    expect(imports).toContain("sigaction"); // the listing is the library's imports
+    expect(imports).not.toContain("__tls_get_addr");
+  }, 60_000); // compiles the library when the source changed
+});

@@ -9,6 +9,7 @@
  * are all there.
  */
 import { describe, expect, test } from "bun:test";
+import { dlopen, FFIType } from "bun:ffi";
 import { truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { openGgufFile } from "../../src/io/gguf/read-gguf.ts";
@@ -19,6 +20,7 @@ import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { analyseLayer, type LayerJob } from "../../src/recover/layer-pass.ts";
 import { INTEGER_SHIFT_LIMIT, layerMapping, layerStreaming } from "../../src/recover/staged-chunks.ts";
 import { STREAM_MODELS, type StreamedModel } from "../../src/kernels/block-kernels.ts";
+import { nativeLibrary } from "../../src/kernels/build-native.ts";
 import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 import { MotherError } from "../../src/errors.ts";
 import type { TensorInfo } from "../../src/types.ts";
@@ -331,5 +333,36 @@ describe("f32 safetensors layers swept where a mapping holds them (sweepRest)", 
     expect((mapped as MotherError).message).toStartWith(`${tensors[1]!.file}: truncated file: tensor model.layers.0.self_attn.v_proj.weight is cut short`);
     expect((mapped as MotherError).message).toContain(`${Math.floor(tensors[1]!.byteLength / 2)} bytes read`);
     expect((plain as MotherError).message).toBe((mapped as MotherError).message);
+  });
+  test("a fault inside the pairwise tail (its layout allocated, weight-kernels.c) leaves no layout behind: the guard frees it", async () => {
+    const kernels = await threadKernels();
+    if (!kernels.decodesInChunks("Q8_0")) return expect(kernels.backend).toBe("wasm");
+    const { symbols } = dlopen(((await nativeLibrary()) as { path: string }).path, { mother_pairwise_room_held: { args: [], returns: FFIType.i32 } });
+    // The tail's last values, past the last whole power block (128 values, summed after the tail), are
+    // read first by pairwise_tail: a shape whose file has a page boundary among them, cut there, faults in it.
+    const PAGE = 4096;
+    const rows = 130;
+    for (let cols = 1001; ; cols++) {
+      const values = rows * cols;
+      const tail = values % 128;
+      const tensors = await twoFiles("safetensors", async (file, m) => {
+        const data = Float32Array.from({ length: values }, (_, i) => Math.sin(i * (m + 1)));
+        await writeSafetensors(file, [{ name: "model.layers.0.self_attn.v_proj.weight", shape: [rows, cols], dtype: "F32", data }]);
+        return (await openSafetensorsFile(file))[0]!;
+      });
+      const { offset } = tensors[1]!;
+      const boundary = Math.ceil((offset + 4 * (values - tail)) / PAGE) * PAGE;
+      if (tail === 0 || boundary >= offset + 4 * values) continue;
+      const undo = cutWhileMapped(tensors[1]!.file, () => boundary - offset);
+      let error: unknown;
+      try {
+        error = await failure(() => analyseLayer(layerJob(tensors, "value", [rows, cols], true)));
+      } finally {
+        undo();
+      }
+      expect((error as MotherError).message).toContain(`is cut short (${boundary - offset} bytes read`);
+      expect(symbols.mother_pairwise_room_held()).toBe(0);
+      return;
+    }
   });
 });

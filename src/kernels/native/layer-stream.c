@@ -41,6 +41,8 @@ void mother_layer_chunk_rows(const uint8_t *base, const uint32_t *plan, const ui
                              const uint8_t *const *const *rows, int32_t cols, int32_t models, int32_t count, const double *shifts, double *scales,
                              const uint32_t *groups, int32_t group_count, uint8_t *states);
 double mother_add_power_sums(const float *values, int32_t count, double shift, double scale, double *out);
+/* pairwise_tail's layout while it is being filled (weight-kernels.c): the guard frees it when a fault leaves the tail. */
+extern __attribute__((visibility("hidden"), tls_model("initial-exec"))) _Thread_local void *volatile mother_pairwise_room;
 
 /* Most models one call sweeps (block-kernels.ts STREAM_MODELS; more are swept chunk by chunk from TypeScript). */
 #define STREAM_MODELS 64
@@ -173,10 +175,16 @@ static uint8_t *map_tensors(const double *described, int32_t models, mapping *ma
  * mappings; a SIGBUS on this thread at an address inside one of them (its page lies past the end
  * of a file cut short) jumps back to the sweep's caller, which unmaps and reports the file. Any
  * other SIGBUS goes to the handler installed before ours (the runtime's, or the default action).
+ * Its thread-locals are initial-exec: a library loaded with dlopen otherwise reaches them through
+ * __tls_get_addr, which allocates a thread's block on its first touch, and on a thread that never
+ * swept that first touch would be the handler's, inside a signal. They take a few bytes of the
+ * static TLS room glibc keeps for such libraries (test/kernels/build-native.test.ts checks that
+ * no TLS call is left).
  */
-static _Thread_local sigjmp_buf *guard_jump;
-static _Thread_local const mapping *guard_maps;
-static _Thread_local int32_t guard_count, guard_model;
+#define GUARD_LOCAL static _Thread_local __attribute__((tls_model("initial-exec")))
+GUARD_LOCAL sigjmp_buf *guard_jump;
+GUARD_LOCAL const mapping *guard_maps;
+GUARD_LOCAL int32_t guard_count, guard_model;
 static struct sigaction guard_previous;
 static atomic_flag guard_installing = ATOMIC_FLAG_INIT;
 
@@ -189,8 +197,10 @@ static void guard_signal(int signal, siginfo_t *info, void *context) {
         siglongjmp(*guard_jump, 1);
       }
     }
-  // A handler that chains back to this one (installed over it, then displaced by it) would loop: the default action ends it.
-  static _Thread_local int passing;
+  // A handler that chains back to this one (installed over it, then displaced by it) would loop: the
+  // default action ends it. Dispositions are per process, so other threads lose the guard too, but
+  // only until this thread's access runs again and takes that action, which ends the process.
+  GUARD_LOCAL int passing;
   if (passing) {
     struct sigaction fallback;
     memset(&fallback, 0, sizeof fallback);
@@ -402,6 +412,8 @@ int32_t mother_layer_stream(const uint8_t *base, const double *described, int32_
     } else {
       // A mapped page past the end of its file (cut short meanwhile): the model's bytes still in the file.
       guard_jump = 0;
+      free(mother_pairwise_room);  // the fault left pairwise_tail between its malloc and its free (null otherwise)
+      mother_pairwise_room = 0;
       const int64_t in_file = tensor_bytes_in_file(described + guard_model * MODEL_FIELDS);
       failure[0] = guard_model, failure[1] = in_file < 0 ? (double)(-1 - in_file) : (double)in_file;
       outcome = in_file < 0 ? 2 : 1;

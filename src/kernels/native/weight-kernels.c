@@ -22,6 +22,7 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +274,17 @@ static inline __attribute__((always_inline)) void pairwise_run(const float *cons
 }
 
 /*
+ * pairwise_tail's layout while it is filled from the members, which a layer stream may have mapped
+ * (layer-stream.c): a SIGBUS there (the file cut short meanwhile) leaves through the stream's
+ * guard by siglongjmp, past the free, and the guard frees it instead. Volatile and fenced so the
+ * compiler keeps the stores where they are; hidden, one per thread, initial-exec as the guard's.
+ */
+__attribute__((visibility("hidden"), tls_model("initial-exec"))) _Thread_local void *volatile mother_pairwise_room;
+
+/* Whether this thread holds a pairwise_tail layout now: a test's check that the guard freed the one it jumped out of. */
+int32_t mother_pairwise_room_held(void) { return mother_pairwise_room != 0; }
+
+/*
  * Values [from, count) of every pair (fewer than a run) folded into `out` one by one, in f64:
  * for each pair, max(d, most) and total + d with d = |f64(a − b)| (the f32 difference, widened).
  * Each pair's sum is one chain of dependent adds, and a 2304-value layer's 256-value tail cost as
@@ -307,6 +319,8 @@ static inline void pairwise_tail(const float *const *members, int32_t models, in
     }
     return;
   }
+  mother_pairwise_room = values;
+  atomic_signal_fence(memory_order_seq_cst);
   /* Rows padded to `stride` (≥ models + 3, zeros past the end): every row's pairs in whole vectors; the padding's lanes are never copied back. */
   const int64_t stride = models + 4;
   double *most = (double *)(values + ((length * stride + 1) & ~(int64_t)1));
@@ -340,6 +354,8 @@ static inline void pairwise_tail(const float *const *members, int32_t models, in
       out[(int64_t)i * models + j] = most[i * stride + j];
       sums[(int64_t)i * models + j] = total[i * stride + j];
     }
+  atomic_signal_fence(memory_order_seq_cst);
+  mother_pairwise_room = 0;
   free(values);
 }
 
