@@ -193,6 +193,32 @@ async function twoFiles(extension: string, write: (file: string, m: number) => P
   return [await write(join(folder, `cut0.${extension}`), 0), await write(join(folder, `cut1.${extension}`), 1)];
 }
 
+/** layer-stream.c MAP_ALIGN and RELEASE_BYTES: mappings start on 2 MB boundaries of the file and hand back whole 2 MB folios 32 MB at a time. */
+const [MAP_ALIGN, RELEASE_BYTES] = [2 ** 21, 2 ** 25];
+
+/**
+ * The ranges ([model, first byte, end byte, the chunk's first and end byte] in its file) one
+ * layerStream call must hand back, in its order: at the start of each chunk, each mapped model's whole 2 MB
+ * folios before the chunk's first byte, once they are RELEASE_BYTES past what it handed back
+ * already (from its mapping's start): nothing the chunk or a later one still reads.
+ */
+function releasesDue(models: readonly StreamedModel[], range: { readonly first: number; readonly count: number; readonly chunk: number }): number[][] {
+  const due: number[][] = [];
+  const released = models.map((model) => (model.twin || !model.mapped ? -1 : Math.floor(model.source.offset / MAP_ALIGN) * MAP_ALIGN));
+  for (let at = range.first; at < range.count; at += range.chunk)
+    for (const [m, model] of models.entries()) {
+      if (model.twin || !model.mapped) continue;
+      const { blockValues, blockBytes } = GGML_LAYOUTS[model.source.type];
+      const first = model.source.offset + Math.floor(at / blockValues) * blockBytes;
+      const last = model.source.offset + Math.floor(Math.min(at + range.chunk, range.count) / blockValues) * blockBytes;
+      const end = Math.floor(first / MAP_ALIGN) * MAP_ALIGN;
+      if (end - released[m]! < RELEASE_BYTES) continue;
+      due.push([m, released[m]!, end, first, last]);
+      released[m] = end;
+    }
+  return due;
+}
+
 /** What `work` threw (a test fails when it throws nothing: the cut file was read without an error). */
 async function failure(work: () => Promise<unknown>): Promise<unknown> {
   try {
@@ -297,17 +323,43 @@ describe("f32 safetensors layers swept where a mapping holds them (sweepRest)", 
     });
   }, 60_000);
 
-  test("a tensor past what a mapping keeps resident (layer-stream.c RELEASE_BYTES, 32 MB, handed back as the sweep passes it) gives the plain path's results bit for bit", async () => {
+  test("a tensor past what a mapping keeps resident (layer-stream.c RELEASE_BYTES, 32 MB) is handed back as the sweep passes it, exactly the folios behind the chunk in flight, and gives the plain path's results bit for bit", async () => {
     const kernels = await threadKernels();
     if (!kernels.decodesInChunks("Q8_0")) return expect(kernels.backend).toBe("wasm");
-    const [rows, cols] = [5120, 2048]; // 40 MB a model
+    const [rows, cols] = [9216, 2048]; // 72 MB a model: released twice
+    // A 1.3 MB tensor before it, so its chunks do not start on 2 MB boundaries of the file.
+    const before = { name: "model.embed_tokens.weight", shape: [340_000], dtype: "F32" as const, data: new Float32Array(340_000) };
     const tensors = await twoFiles("safetensors", async (file, m) => {
       const data = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.001 * (m + 1)) * (i < (rows * cols) / 2 ? 1 : 1000));
-      await writeSafetensors(file, [{ name: "model.layers.0.mlp.up_proj.weight", shape: [rows, cols], dtype: "F32", data }]);
-      return (await openSafetensorsFile(file))[0]!;
+      await writeSafetensors(file, [before, { name: "model.layers.0.mlp.up_proj.weight", shape: [rows, cols], dtype: "F32", data }]);
+      return (await openSafetensorsFile(file)).find((tensor) => tensor.name.includes("up_proj"))!;
     });
     const job = layerJob(tensors, "mlp-in", [rows, cols], true);
-    expect(await analyseLayer(job)).toEqual(await unmapped(() => analyseLayer(job)));
+    // A shared file mapping reads the same bits whether its pages were handed back or not: the
+    // ranges the sweep released (the library's log of them) are checked against the ones its
+    // calls had to release, worked out here from their chunks and the tensors' offsets.
+    const { symbols } = dlopen(((await nativeLibrary()) as { path: string }).path, {
+      mother_released_ranges: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+    });
+    const log = new Float64Array(5 * 64);
+    symbols.mother_released_ranges(log, 0); // empties the log of earlier tests
+    const expected: number[][] = [];
+    const layerStream = kernels.layerStream.bind(kernels);
+    kernels.layerStream = (plan, streamed, range, ...rest) => {
+      expected.push(...releasesDue(streamed, range));
+      return layerStream(plan, streamed, range, ...rest);
+    };
+    let mapped: Awaited<ReturnType<typeof analyseLayer>>;
+    try {
+      mapped = await analyseLayer(job);
+    } finally {
+      Reflect.deleteProperty(kernels, "layerStream");
+    }
+    const logged = symbols.mother_released_ranges(log, 64);
+    const released = Array.from({ length: Math.min(logged, 64) }, (_, i) => Array.from(log.subarray(5 * i, 5 * i + 5)));
+    expect(expected.map(([model]) => model).sort()).toEqual([0, 0, 1, 1]); // each 72 MB model passes 32 MB twice
+    expect(released).toEqual(expected);
+    expect(mapped).toEqual(await unmapped(() => analyseLayer(job)));
   }, 60_000);
 
   test("a file cut short while it is mapped fails naming the file and tensor (the safetensors words), as the plain path does", async () => {
@@ -334,6 +386,7 @@ describe("f32 safetensors layers swept where a mapping holds them (sweepRest)", 
     expect((mapped as MotherError).message).toContain(`${Math.floor(tensors[1]!.byteLength / 2)} bytes read`);
     expect((plain as MotherError).message).toBe((mapped as MotherError).message);
   });
+
   test("a fault inside the pairwise tail (its layout allocated, weight-kernels.c) leaves no layout behind: the guard frees it", async () => {
     const kernels = await threadKernels();
     if (!kernels.decodesInChunks("Q8_0")) return expect(kernels.backend).toBe("wasm");

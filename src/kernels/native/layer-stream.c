@@ -123,12 +123,41 @@ typedef struct {
  */
 #define RELEASE_BYTES ((int64_t)32 << 20)
 
-/* Hands back the whole 2 MB folios of `map` before its tensor's byte `swept` once RELEASE_BYTES of them are past. */
-static void release_swept(mapping *map, int64_t swept) {
+/*
+ * The ranges release_swept handed back, each as [model, first byte, end byte, first and end byte
+ * of the chunk then being swept] in the model's file, the last RELEASE_LOG of them (all threads):
+ * a test reads them (mother_released_ranges), since a shared file mapping reads the same bits
+ * whether or not its pages were handed back, so a release of the wrong range shows nowhere else.
+ */
+#define RELEASE_LOG 64
+#define RELEASE_FIELDS 5
+static double release_log[RELEASE_LOG][RELEASE_FIELDS];
+static atomic_int release_logged;
+
+/* Copies the logged releases, oldest first (at most `capacity`, RELEASE_FIELDS doubles each), into `out` and empties the log; returns how many were logged. */
+int32_t mother_released_ranges(double *out, int32_t capacity) {
+  const int32_t logged = atomic_exchange(&release_logged, 0);
+  const int32_t kept = logged < RELEASE_LOG ? logged : RELEASE_LOG;
+  for (int32_t i = 0; i < kept && i < capacity; i++) memcpy(out + RELEASE_FIELDS * i, release_log[(logged - kept + i) % RELEASE_LOG], sizeof release_log[0]);
+  return logged;
+}
+
+/*
+ * Hands back the whole 2 MB folios of model m's `map` (its file from `file_start` on) before its
+ * tensor's byte `swept`, where the chunk being swept starts (it ends at `chunk_end`, logged only),
+ * once RELEASE_BYTES of them are past.
+ */
+static void release_swept(mapping *map, int64_t swept, int64_t chunk_end, int32_t m, int64_t file_start) {
   const uintptr_t start = (uintptr_t)map->map + map->released;
   const uintptr_t end = ((uintptr_t)map->bytes + (uintptr_t)swept) & ~(uintptr_t)(MAP_ALIGN - 1);
   if (end <= start || (int64_t)(end - start) < RELEASE_BYTES) return;
-  if (madvise((void *)start, end - start, MADV_DONTNEED) == 0) map->released = end - (uintptr_t)map->map;
+  if (madvise((void *)start, end - start, MADV_DONTNEED) != 0) return;
+  double *logged = release_log[atomic_fetch_add(&release_logged, 1) % RELEASE_LOG];
+  logged[0] = m, logged[1] = (double)(file_start + (int64_t)map->released);
+  map->released = end - (uintptr_t)map->map;
+  logged[2] = (double)(file_start + (int64_t)map->released);
+  const int64_t tensor_start = file_start + (int64_t)((uintptr_t)map->bytes - (uintptr_t)map->map);
+  logged[3] = (double)(tensor_start + swept), logged[4] = (double)(tensor_start + chunk_end);
 }
 
 /* The extent of model d's mapping: from the 2 MB boundary of the file before its tensor to the one after it. */
@@ -276,7 +305,7 @@ static int32_t sweep(const uint8_t *base, const double *described, int32_t model
         from = first_row / head_rows * head_rows * row_bytes;
         to = (end_row + head_rows - 1) / head_rows * head_rows * row_bytes;
       }
-      if (maps[m].bytes) release_swept(&maps[m], from); // nothing before `from` is read again
+      if (maps[m].bytes) release_swept(&maps[m], from, to, m, map_start(d)); // nothing before `from` is read again
       if (((int32_t)d[MODEL_KIND] & 0xFF) == KIND_F32) {
         // An f32 tensor: its values summed and compared where the mapping holds them, or read into its buffer (no window).
         entry[0] = KIND_F32, entry[1] = target, entry[2] = target, entry[3] = (uint32_t)d[MODEL_SUMS];
