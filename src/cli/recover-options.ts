@@ -1,14 +1,15 @@
 /**
- * `mother recover`'s arguments and options: the table the command (program.ts) parses a command line with. The
- * JIT-tier choice (jit-tier.ts, before the program loads) reads the same flags from recover-words.ts, without loading
- * commander; test/cli/recover-words.test.ts keeps the two equal, and checks its reading against parseRecoverWords.
- * This file loads commander and the options' defaults alone: the recovery's modules stay unloaded until the command runs.
+ * `mother recover`'s arguments and options: the table the command (program.ts) parses a command line with. Its flags,
+ * their values' choices and checks are recover-flags.ts's, which the JIT-tier choice (jit-tier.ts, before the program
+ * loads) reads a command line with too, without loading commander (recover-words.ts); test/cli/recover-words.test.ts
+ * checks that reading against parseRecoverWords. This file adds the descriptions and defaults, and loads commander and
+ * the options' defaults alone: the recovery's modules stay unloaded until the command runs.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { RELATED_BELOW } from "../recover/cluster-models.ts";
-import { GRAPH_FORMATS } from "../recover/format.ts";
 import { DEFAULT_RECOVER_OPTIONS as DEFAULTS } from "../recover/options.ts";
 import type { RecoverCommandOptions } from "./recover-command.ts";
+import { RECOVER_FLAGS, type RecoverFlag, type RecoverFlagName, readWholeNumber } from "./recover-flags.ts";
 
 /** What each --format writes; every edge has a type: finetune | adapter | quantized | merge (SPEC §8). */
 const FORMATS_HELP = `
@@ -29,17 +30,24 @@ Formats (every edge has a type: finetune | adapter | quantized | merge; a merge 
 
 /** A whole number ≥ `least`; `also` names another accepted value for the message (e.g. 'auto'). */
 export function wholeNumber(value: string, least: number, also?: string): number {
-  const n = Number(value);
-  const expected = least === 1 ? "a positive whole number" : `a whole number ≥ ${least}`;
-  if (!Number.isInteger(n) || n < least) throw new InvalidArgumentError(`expected ${expected}${also ? ` or ${also}` : ""}`);
+  const n = readWholeNumber(value, least, also);
+  if (typeof n === "object") throw new InvalidArgumentError(n.refused);
   return n;
 }
 
-/** A number ≥ 0 (an option value). */
-function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number ≥ 0");
-  return n;
+/** Commander's option for `name` as recover-flags.ts spells it, with its choices or its value's check. */
+function flagOption(name: RecoverFlagName, description: string): Option {
+  const flag: RecoverFlag = RECOVER_FLAGS[name];
+  const option = new Option([flag.short, [name, flag.value].filter(Boolean).join(" ")].filter(Boolean).join(", "), description);
+  if (flag.choices) option.choices(flag.choices);
+  const read = flag.read;
+  if (read)
+    option.argParser((value) => {
+      const taken = read(value);
+      if (typeof taken === "object") throw new InvalidArgumentError(taken.refused);
+      return taken;
+    });
+  return option;
 }
 
 /** What a path given to `recover` or `index` may be: both discover models alike (discover-models.ts). */
@@ -51,133 +59,108 @@ export const MODEL_PATHS =
 export function declareRecoverOptions(command: Command): Command {
   return command
     .argument("[paths...]", MODEL_PATHS)
+    .addOption(flagOption("--stage", "training stage of every model; auto tries both score trends per tree and keeps the cheaper tree").default(DEFAULTS.stage))
+    .addOption(flagOption("--stages", "JSON file mapping model id → generalization|specialization (overrides --stage)"))
     .addOption(
-      new Option("--stage <stage>", "training stage of every model; auto tries both score trends per tree and keeps the cheaper tree")
-        .choices(["specialization", "generalization", "auto"])
-        .default(DEFAULTS.stage),
-    )
-    .option("--stages <file>", "JSON file mapping model id → generalization|specialization (overrides --stage)")
-    .addOption(
-      new Option(
-        "--chain <rule>",
+      flagOption(
+        "--chain",
         "how --stage auto orients a tree without a branch (a chain, a pair): assume fine-tuning, by distance from a synthetic init, or that for chains of 3+ models only",
-      )
-        .choices(["specialization", "init-distance", "chains"])
-        .default(DEFAULTS.chain),
+      ).default(DEFAULTS.chain),
     )
     .addOption(
-      new Option(
-        "--sibling-angles <mode>",
+      flagOption(
+        "--sibling-angles",
         "rule out a model between two others when they meet at it at an obtuse angle (auto: language models, unless a stage is generalization; parent: as auto, but only as the farther one's parent)",
-      )
-        .choices(["auto", "on", "off", "parent"])
-        .default(DEFAULTS.siblingAngles),
+      ).default(DEFAULTS.siblingAngles),
     )
     .addOption(
-      new Option(
-        "--sibling-geometry <kind>",
+      flagOption(
+        "--sibling-geometry",
         "the distance --sibling-angles reads angles from: euclidean (layers as they are), scale-free (each layer at unit norm: a shrink all fine-tunes share, e.g. weight decay, is ignored) or correlation (scale-free from each layer's correlation, over the MLP too; needs the pair rule's read)",
-      )
-        .choices(["euclidean", "scale-free", "correlation"])
-        .default(DEFAULTS.siblingGeometry),
+      ).default(DEFAULTS.siblingGeometry),
     )
     .addOption(
-      new Option(
-        "--sibling-adapters <mode>",
+      flagOption(
+        "--sibling-adapters",
         "whether --sibling-angles also rules out pairs measured by rank (an adapter and its base in a tree that mixes full fine-tunes and adapters): rule, or skip (rank places them)",
-      )
-        .choices(["rule", "skip"])
-        .default(DEFAULTS.siblingAdapters),
+      ).default(DEFAULTS.siblingAdapters),
     )
     .addOption(
-      new Option(
-        "--pair-direction <mode>",
+      flagOption(
+        "--pair-direction",
         "orient by evidence per edge from its two models' weights jointly (pair-tanh) instead of a per-model score (auto: language models)",
-      )
-        .choices(["auto", "on", "off"])
-        .default(DEFAULTS.pairDirection),
+      ).default(DEFAULTS.pairDirection),
     )
     .addOption(
-      new Option(
-        "--pair-rule <form>",
+      flagOption(
+        "--pair-rule",
         "the pair rule --pair-direction orients by: tanh, adaptive (tanh, or the general likelihood ratio where updates are heavier-tailed than the weights, as under SGD), tanh-hetero (tanh and the residual test combined), or one estimator alone",
-      )
-        .choices(["tanh", "adaptive", "tanh-hetero", "entropy", "cumulant", "heteroscedasticity"])
-        .default(DEFAULTS.pairRule),
+      ).default(DEFAULTS.pairRule),
     )
     .addOption(
-      new Option(
-        "--pair-decay <mode>",
+      flagOption(
+        "--pair-decay",
         "add the weight-decay signature to the pair evidence: embedding rows rescaled by one factor < 1 (no gradient, weight decay) point parent to child; exact: also, only a model whose stored rows reproduce a child's decayed rows exactly is its parent",
-      )
-        .choices(["on", "off", "exact"])
-        .default(DEFAULTS.pairDecay),
+      ).default(DEFAULTS.pairDecay),
     )
     .addOption(
-      new Option(
-        "--pair-ancestor <mode>",
+      flagOption(
+        "--pair-ancestor",
         "add ancestor evidence to the pair evidence: below the root, a child lies farther than its parent from the parent's own parent (per layer, correlation distance); the tree is solved again with it",
-      )
-        .choices(["on", "off"])
-        .default(DEFAULTS.pairAncestor),
+      ).default(DEFAULTS.pairAncestor),
     )
     .addOption(
-      new Option(
-        "--pair-penalty <mode>",
+      flagOption(
+        "--pair-penalty",
         "what an edge pays for running against the pair evidence: full (one λ, whatever its strength) or confidence (λ times erf(|z|/√2): a chance-level z costs next to nothing, the distance decides)",
-      )
-        .choices(["full", "confidence"])
-        .default(DEFAULTS.pairPenalty),
+      ).default(DEFAULTS.pairPenalty),
     )
     .addOption(
-      new Option("--root-tie <rule>", "of equally cheap trees, keep the one rooted at the most root-like model by score or the solver's pick")
-        .choices(["score", "solver"])
-        .default(DEFAULTS.rootTie),
-    )
-    .option(
-      "--trees <n>",
-      `number of trees, or 'auto' (models whose weights differ by under ${RELATED_BELOW} of their RMS share a tree)`,
-      (v) => (v === "auto" ? "auto" : wholeNumber(v, 1, "'auto'")),
-      DEFAULTS.trees,
+      flagOption("--root-tie", "of equally cheap trees, keep the one rooted at the most root-like model by score or the solver's pick").default(
+        DEFAULTS.rootTie,
+      ),
     )
     .addOption(
-      new Option("--distance <name>", "edge distance: ft (|Δw|), lora (rank Δw), auto (per pair: adapter relatives by rank, the rest by ft)")
-        .choices(["ft", "lora", "auto"])
-        .default(DEFAULTS.distance),
+      flagOption("--trees", `number of trees, or 'auto' (models whose weights differ by under ${RELATED_BELOW} of their RMS share a tree)`).default(
+        DEFAULTS.trees,
+      ),
     )
-    .option("--no-merges", "do not look for merges (models combining two or more others); every model gets one parent")
     .addOption(
-      new Option(
-        "--ft-distance <kind>",
+      flagOption("--distance", "edge distance: ft (|Δw|), lora (rank Δw), auto (per pair: adapter relatives by rank, the rest by ft)").default(
+        DEFAULTS.distance,
+      ),
+    )
+    .addOption(flagOption("--no-merges", "do not look for merges (models combining two or more others); every model gets one parent"))
+    .addOption(
+      flagOption(
+        "--ft-distance",
         "full-fine-tuning distance: max (the paper's: max |Δw| / range), mean (Σ over layers of mean |Δw| / RMS), geometric (√(max · mean)), euclidean (√Σ (mean |Δw| / RMS)²), or auto (euclidean for language models, else geometric)",
-      )
-        .choices(["geometric", "max", "mean", "euclidean", "auto"])
-        .default(DEFAULTS.ftDistance),
+      ).default(DEFAULTS.ftDistance),
     )
-    .option("--lambda <c>", "weight c of the direction prior, λ = c · mean(D)", nonNegativeNumber, DEFAULTS.lambda)
+    .addOption(flagOption("--lambda", "weight c of the direction prior, λ = c · mean(D)").default(DEFAULTS.lambda))
+    .addOption(flagOption("--score", "directional score; auto = kurtosis for ℓ_FT trees, variance growth for ℓ_LoRA trees").default(DEFAULTS.score))
+    .addOption(flagOption("--format", "output format (see Formats below)").default("json"))
+    .addOption(flagOption("--out", "write the result here instead of standard output"))
+    .addOption(flagOption("--stats", "also write per-layer statistics as an Apache Arrow IPC file"))
+    .addOption(flagOption("--workers", "worker threads for reading layers, 0 to read in this thread (default: by size, up to 2)"))
     .addOption(
-      new Option("--score <name>", "directional score; auto = kurtosis for ℓ_FT trees, variance growth for ℓ_LoRA trees")
-        .choices(["auto", "kurtosis", "mean", "variance", "skewness", "entropy"])
-        .default(DEFAULTS.score),
+      flagOption(
+        "--cache",
+        "keep what was read of each layer here, so a re-run (other --lambda, --trees, --format) or an interrupted run reads only what " +
+          "it lacks (default: $XDG_CACHE_HOME/mother/layers, else ~/.cache/mother/layers); entries are keyed by each file's path, size " +
+          "and mtime: one stat per file, but a file rewritten in place with the same size and mtime is served stale (see --verify-cache)",
+      ),
     )
-    .addOption(new Option("--format <format>", "output format (see Formats below)").choices([...GRAPH_FORMATS]).default("json"))
-    .option("--out <file>", "write the result here instead of standard output")
-    .option("--stats <file>", "also write per-layer statistics as an Apache Arrow IPC file")
-    .option("--workers <n>", "worker threads for reading layers, 0 to read in this thread (default: by size, up to 2)", (v) => wholeNumber(v, 0))
-    .option(
-      "--cache <dir>",
-      "keep what was read of each layer here, so a re-run (other --lambda, --trees, --format) or an interrupted run reads only what " +
-        "it lacks (default: $XDG_CACHE_HOME/mother/layers, else ~/.cache/mother/layers); entries are keyed by each file's path, size " +
-        "and mtime: one stat per file, but a file rewritten in place with the same size and mtime is served stale (see --verify-cache)",
+    .addOption(flagOption("--no-cache", "read every layer and keep nothing"))
+    .addOption(
+      flagOption(
+        "--verify-cache",
+        "key the layer cache by a checksum of each selected tensor's bytes instead: catches a same-size, same-mtime rewrite; reads " +
+          "every selected weight again, but still skips the statistics and distances",
+      ),
     )
-    .option("--no-cache", "read every layer and keep nothing")
-    .option(
-      "--verify-cache",
-      "key the layer cache by a checksum of each selected tensor's bytes instead: catches a same-size, same-mtime rewrite; reads " +
-        "every selected weight again, but still skips the statistics and distances",
-    )
-    .option("--index <dir>", "recover from the fingerprint index in DIR (mother index), after adding the paths given to it; for thousands of models")
-    .option("-q, --quiet", "no progress on standard error")
+    .addOption(flagOption("--index", "recover from the fingerprint index in DIR (mother index), after adding the paths given to it; for thousands of models"))
+    .addOption(flagOption("--quiet", "no progress on standard error"))
     .addHelpText("after", FORMATS_HELP)
     .addHelpText(
       "after",

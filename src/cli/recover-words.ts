@@ -5,44 +5,27 @@
  * defaults come from) took ~0.02 s, half of what the relaunching process spent before it relaunched
  * (docs/gguf.md "The start of a run").
  *
- * The flags are recover-options.ts's, kept equal to its table by test/cli/recover-words.test.ts,
+ * The flags are recover-flags.ts's, which commander's table (recover-options.ts) is declared from,
  * and words are read as commander reads them (Command.parseOptions): a value option takes the
  * next word whatever it looks like, or its `--flag=value` form; `-q` may start a group of short
  * switches (`-qq`); `--` makes every later word a path, and so does a negative number. Anything
- * else that starts with a dash (`--help`, a mistake) reads as undefined: nothing is sized, and
- * the command says what is wrong. A value commander then refuses (`--workers -1`) is not checked
- * here: the relaunched command reports it.
+ * else that starts with a dash (`--help`, a mistake), and a value its option refuses (`--stage
+ * sideways`, `--workers -1`), reads as undefined: nothing is sized or relaunched, and the command
+ * says what is wrong.
  */
+import { acceptsValue, RECOVER_FLAGS, type RecoverFlag } from "./recover-flags.ts";
 
-/** `mother recover`'s options that take a value (recover-options.ts). */
-export const RECOVER_VALUE_FLAGS: ReadonlySet<string> = new Set([
-  "--stage",
-  "--stages",
-  "--chain",
-  "--sibling-angles",
-  "--sibling-geometry",
-  "--sibling-adapters",
-  "--pair-direction",
-  "--pair-rule",
-  "--pair-decay",
-  "--pair-ancestor",
-  "--pair-penalty",
-  "--root-tie",
-  "--trees",
-  "--distance",
-  "--ft-distance",
-  "--lambda",
-  "--score",
-  "--format",
-  "--out",
-  "--stats",
-  "--workers",
-  "--cache",
-  "--index",
-]);
+/** `mother recover`'s options that take a value (recover-flags.ts). */
+export const RECOVER_VALUE_FLAGS: ReadonlyMap<string, RecoverFlag> = new Map(
+  Object.entries(RECOVER_FLAGS as Record<string, RecoverFlag>).filter(([, flag]) => flag.value !== undefined),
+);
 
-/** `mother recover`'s options that take none. */
-export const RECOVER_SWITCHES: ReadonlySet<string> = new Set(["--no-merges", "--no-cache", "--verify-cache", "--quiet", "-q"]);
+/** `mother recover`'s options that take none, long and short. */
+export const RECOVER_SWITCHES: ReadonlySet<string> = new Set(
+  Object.entries(RECOVER_FLAGS as Record<string, RecoverFlag>).flatMap(([name, flag]) =>
+    flag.value === undefined ? [name, ...(flag.short ? [flag.short] : [])] : [],
+  ),
+);
 
 /** A command line's paths, and whether it gives --index or --workers. */
 export interface RecoverWords {
@@ -68,15 +51,16 @@ export function readRecoverWords(words: readonly string[]): RecoverWords | undef
       paths.push(word);
     } else if (RECOVER_VALUE_FLAGS.has(word)) {
       if (i + 1 >= words.length) return undefined; // commander: "option requires an argument"
+      if (!acceptsValue(RECOVER_VALUE_FLAGS.get(word)!, words[i + 1]!)) return undefined;
       given.add(word);
       i++;
     } else if (RECOVER_SWITCHES.has(word) || /^-q+$/.test(word)) {
       given.add(word);
     } else {
       const equals = word.indexOf("=");
-      const flag = word.slice(0, equals);
-      if (!word.startsWith("--") || equals < 3 || !RECOVER_VALUE_FLAGS.has(flag)) return undefined;
-      given.add(flag);
+      const flag = RECOVER_VALUE_FLAGS.get(word.slice(0, equals));
+      if (!word.startsWith("--") || equals < 3 || !flag || !acceptsValue(flag, word.slice(equals + 1))) return undefined;
+      given.add(word.slice(0, equals));
     }
   }
   return { paths, index: given.has("--index"), workers: given.has("--workers") };

@@ -18,12 +18,7 @@ import { bug } from "../errors.ts";
 import type { GraphEdge, ModelGraph, RelationType } from "../types.ts";
 import { graphProblems } from "./check-graph.ts";
 import { formatHuggingFace } from "./format-hf.ts";
-
-/** The formats `--format` accepts. */
-export type GraphFormat = "json" | "mermaid" | "dot" | "newick" | "hf";
-
-/** Every format, in the order `--help` lists them. */
-export const GRAPH_FORMATS: readonly GraphFormat[] = ["json", "mermaid", "dot", "newick", "hf"];
+import type { GraphFormat } from "./graph-formats.ts";
 
 /**
  * How each edge type is drawn, as a Mermaid link and Graphviz attributes: a fine-tune is the plain arrow, an adapter

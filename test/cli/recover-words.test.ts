@@ -17,7 +17,7 @@ function tableFlags(): { values: string[]; switches: string[] } {
 describe("mother recover's command line, read without commander", () => {
   test("its flags are the option table's: every value option and every switch, long and short, and no other", () => {
     const { values, switches } = tableFlags();
-    expect([...RECOVER_VALUE_FLAGS].sort()).toEqual(values.sort());
+    expect([...RECOVER_VALUE_FLAGS.keys()].sort()).toEqual(values.sort());
     expect([...RECOVER_SWITCHES].sort()).toEqual(switches.sort());
     // The reading below knows required values only: an optional or variadic one reads differently in commander.
     expect(declareRecoverOptions(new Command("recover")).options.some((option) => option.optional || option.variadic)).toBe(false);
@@ -37,11 +37,34 @@ describe("mother recover's command line, read without commander", () => {
     }
   });
 
-  test("wherever commander parses a line too, both find the same paths, --index and --workers (random lines)", () => {
+  test("a value its option refuses reads as undefined, in either spelling, as commander refuses the line", () => {
+    const refused = [
+      ["--stage", "sideways"],
+      ["--format", "yaml"],
+      ["--workers", "-1"],
+      ["--workers", "1.5"],
+      ["--trees", "0"],
+      ["--trees", "some"],
+      ["--lambda", "-0.5"],
+      ["--lambda", "NaN"],
+    ];
+    for (const [flag, value] of refused) {
+      for (const words of [
+        [flag!, value!, "a/"],
+        [`${flag}=${value}`, "a/"],
+      ]) {
+        expect(parseRecoverWords(words)).toBeUndefined();
+        expect(readRecoverWords(words)).toBeUndefined();
+      }
+    }
+    expect(readRecoverWords(["--stage", "auto", "--trees", "auto", "--workers", "0", "--lambda=0.5", "--format=hf", "a/"])?.paths).toEqual(["a/"]);
+  });
+
+  test("a line is read here exactly when commander parses it, and both find the same paths, --index and --workers (random lines)", () => {
     const { values, switches } = tableFlags();
     // Words as a user types them: paths (some dash-like), switches, value options in both spellings with plain or dash-like values.
     const path = fc.constantFrom("a/", "b.gguf", "-", "-3", "--", "x=y", "-q", "--out");
-    const value = fc.constantFrom("1", "0", "auto", "json", "g.json", "-1", "--quiet", "c/", "-");
+    const value = fc.constantFrom("1", "0", "1.5", "auto", "json", "on", "sideways", "g.json", "-1", "--quiet", "c/", "-");
     const word = fc.oneof(
       path.map((p) => [p]),
       fc.constantFrom(...switches, "-qq", "-h", "--help", "--bogus").map((s) => [s]),
@@ -54,6 +77,7 @@ describe("mother recover's command line, read without commander", () => {
         const words = parts.flat();
         const ours = readRecoverWords(words);
         const commanders = parseRecoverWords(words);
+        expect(ours === undefined).toBe(commanders === undefined);
         if (ours === undefined || commanders === undefined) return;
         both++;
         expect(ours.paths).toEqual(commanders.paths);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseAllDocuments } from "yaml";
-import { formatGraph, type GraphFormat } from "../../src/recover/format.ts";
+import { formatGraph } from "../../src/recover/format.ts";
+import type { GraphFormat } from "../../src/recover/graph-formats.ts";
 import type { ModelGraph } from "../../src/types.ts";
 
 // Two trees: base → {chat, code}, code → "code (v2)"; and a lone model.
