@@ -1,19 +1,26 @@
 /**
  * Builds the prebuilt bundle prebuilt.ts loads: start.ts and the three worker entries, bundled by
  * Bun as CommonJS with bytecode, the packages left to load from node_modules at run time but those
- * every run loads at start (INLINED, hashed like the sources). Each
- * module keeps its own place: `import.meta.dir` and `import.meta.url` are replaced by the source's,
- * so kernel caches, layer-cache keys and worker entries resolve as from the sources (a worker's
- * entry is then mapped to its bundle, prebuilt-entries.ts). The manifest (written last, the folder
- * renamed into place whole) names every source read, with a hash of its bytes.
+ * every run loads at start (INLINED, hashed like the sources). Each module keeps its own place:
+ * `import.meta.dir` and `import.meta.url` are replaced by the source's, by Bun's transpiler (a
+ * `define` per file: code only, not strings or comments), so kernel caches, layer-cache keys and
+ * worker entries resolve as from the sources (a worker's entry is then mapped to its bundle,
+ * prebuilt-entries.ts). The manifest names every source read with a hash of its bytes, and the
+ * settings that shape the output (tsconfig.json, bunfig.toml).
+ *
+ * A rebuild never leaves a moment without a bundle: each build goes to a folder of its own inside
+ * the bundle's folder, and the manifest naming it replaces the old one by a rename. The build it
+ * replaces stays (a run that read the old manifest may still be starting its worker threads from
+ * it); older ones are removed.
  *
  * `bun install` builds it (package.json postinstall); run directly to rebuild after editing:
  * bun run src/cli/build-prebuilt.ts. A build that fails leaves no bundle: the sources run.
  */
-import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { MANIFEST_FILE, PACKAGE_ROOT, PREBUILT_FOLDER, type PrebuiltManifest, sourceHash } from "./prebuilt.ts";
+import { writeFileAtomic } from "../io/write-file-atomic.ts";
+import { ABSENT, BUILD_SETTINGS, MANIFEST_FILE, PACKAGE_ROOT, PREBUILT_FOLDER, type PrebuiltManifest, sourceHash } from "./prebuilt.ts";
 
 /** The entries, relative to src/: the command line's, and each worker pool's (their `new URL(…, import.meta.url)`). */
 const START = "cli/start.ts";
@@ -25,13 +32,17 @@ const WORKERS = ["recover/pool-worker.ts", "index/tree-worker.ts", "index/finger
  */
 const INLINED = ["commander"];
 
-/** Builds the bundle of the sources under `root` into `folder` (replaced whole); returns its manifest. */
+/** Builds the bundle of the sources under `root` into a new build in `folder`, named by its manifest there; returns the manifest. */
 export async function buildPrebuilt(folder: string = PREBUILT_FOLDER, root: string = PACKAGE_ROOT): Promise<PrebuiltManifest> {
   const src = join(root, "src");
   const sources: Record<string, string> = {};
   const { dependencies = {}, devDependencies = {} } = (await Bun.file(join(root, "package.json")).json()) as Record<string, Record<string, string>>;
-  await mkdir(dirname(folder), { recursive: true });
-  const building = await mkdtemp(`${folder}.building-`);
+  // The settings Bun reads beside the sources: a bundle built under others may differ (an absent one must stay absent).
+  const settings = await Promise.all(BUILD_SETTINGS.map((file) => readFile(join(root, file)).catch(() => undefined)));
+  for (const [i, file] of BUILD_SETTINGS.entries()) sources[file] = settings[i] ? sourceHash(settings[i]) : ABSENT;
+  const tsconfig = settings[BUILD_SETTINGS.indexOf("tsconfig.json")]?.toString();
+  await mkdir(folder, { recursive: true });
+  const building = await mkdtemp(join(folder, "build-"));
   try {
     const built = await Bun.build({
       entrypoints: [START, ...WORKERS].map((entry) => join(src, entry)),
@@ -49,11 +60,9 @@ export async function buildPrebuilt(folder: string = PREBUILT_FOLDER, root: stri
             build.onLoad({ filter: /\.ts$/ }, async ({ path }) => {
               const bytes = await Bun.file(path).bytes();
               sources[relative(root, path)] = sourceHash(bytes);
-              const text = new TextDecoder().decode(bytes);
-              const contents = text
-                .replaceAll("import.meta.dir", JSON.stringify(dirname(path)))
-                .replaceAll("import.meta.url", JSON.stringify(pathToFileURL(path).href));
-              return { contents, loader: "ts" };
+              const define = { "import.meta.dir": JSON.stringify(dirname(path)), "import.meta.url": JSON.stringify(pathToFileURL(path).href) };
+              const transpiler = new Bun.Transpiler({ loader: "ts", define, ...(tsconfig === undefined ? {} : { tsconfig }) });
+              return { contents: transpiler.transformSync(new TextDecoder().decode(bytes)), loader: "js" };
             });
           },
         },
@@ -70,20 +79,34 @@ export async function buildPrebuilt(folder: string = PREBUILT_FOLDER, root: stri
     }
     const bundled = (entry: string) => entry.replace(/\.ts$/, ".js");
     const manifest: PrebuiltManifest = {
-      version: 1,
+      version: 2,
       bun: Bun.revision,
       root,
       sources,
+      build: basename(building),
       start: bundled(START),
       workers: Object.fromEntries(WORKERS.map((entry) => [pathToFileURL(join(src, entry)).href, bundled(entry)])),
     };
-    await writeFile(join(building, MANIFEST_FILE), JSON.stringify(manifest));
     await chmod(building, 0o755); // mkdtemp's folder is the builder's alone
-    await rm(folder, { recursive: true, force: true });
-    await rename(building, folder);
+    const replaced = await previousBuild(folder);
+    await writeFileAtomic(join(folder, MANIFEST_FILE), JSON.stringify(manifest));
+    // Older builds, and what an older layout left (its files at the top): all but this build and the one it replaced.
+    const kept = new Set([MANIFEST_FILE, manifest.build, replaced]);
+    for (const entry of await readdir(folder)) if (!kept.has(entry)) await rm(join(folder, entry), { recursive: true, force: true });
     return manifest;
-  } finally {
+  } catch (error) {
     await rm(building, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** The build `folder`'s manifest names now, if any. */
+async function previousBuild(folder: string): Promise<string | undefined> {
+  try {
+    const manifest = JSON.parse(await readFile(join(folder, MANIFEST_FILE), "utf8")) as Partial<PrebuiltManifest>;
+    return typeof manifest.build === "string" ? manifest.build : undefined;
+  } catch {
+    return undefined;
   }
 }
 

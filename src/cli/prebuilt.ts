@@ -21,21 +21,29 @@ export const PACKAGE_ROOT = join(import.meta.dir, "..", "..");
 /** Where `bun install` (package.json postinstall) builds the bundle: beside the kernel builds. */
 export const PREBUILT_FOLDER = join(PACKAGE_ROOT, ".cache", "prebuilt");
 
-/** The bundle's manifest file in its folder, written last. */
+/** The bundle's manifest file in its folder, written last: it names the build (a folder beside it) to run. */
 export const MANIFEST_FILE = "manifest.json";
+
+/** The settings Bun reads beside the sources when it builds (hashed with them: a bundle built under others may differ). */
+export const BUILD_SETTINGS = ["tsconfig.json", "bunfig.toml"];
+
+/** A manifest's hash of a file that was absent when it was built: it is fresh only while the file stays absent. */
+export const ABSENT = "absent";
 
 /** What a bundle was built from and holds. */
 export interface PrebuiltManifest {
-  readonly version: 1;
+  readonly version: 2;
   /** Bun.revision of the build that made the bytecode. */
   readonly bun: string;
   /** PACKAGE_ROOT when it was built: the bundle names its sources' folders (their import.meta.dir). */
   readonly root: string;
-  /** Each source bundled, relative to root, → sourceHash of its bytes. */
+  /** Each source bundled and each of BUILD_SETTINGS, relative to root, → sourceHash of its bytes (or ABSENT). */
   readonly sources: Readonly<Record<string, string>>;
-  /** start.ts's bundle, relative to the folder. */
+  /** The build's folder, in the bundle's folder. */
+  readonly build: string;
+  /** start.ts's bundle, relative to the build's folder. */
   readonly start: string;
-  /** Each worker entry's source module URL → its bundle, relative to the folder. */
+  /** Each worker entry's source module URL → its bundle, relative to the build's folder. */
   readonly workers: Readonly<Record<string, string>>;
 }
 
@@ -45,8 +53,8 @@ export function sourceHash(bytes: Uint8Array): string {
 }
 
 /**
- * The folder and manifest of the bundle to run: `folder`'s (MOTHER_PREBUILT's folder if set), or
- * undefined when there is none, MOTHER_PREBUILT is 0, or it was not built from these sources by this Bun.
+ * The build's folder and the manifest of the bundle to run: `folder`'s (MOTHER_PREBUILT's folder if set), or
+ * undefined when there is none, MOTHER_PREBUILT is 0, or it was not built from these sources and settings by this Bun.
  */
 export function freshPrebuilt(
   folder: string = PREBUILT_FOLDER,
@@ -61,15 +69,18 @@ export function freshPrebuilt(
   } catch {
     return undefined; // not built (or being replaced): the sources run
   }
-  if (manifest.version !== 1 || manifest.bun !== Bun.revision || manifest.root !== PACKAGE_ROOT) return undefined;
+  if (manifest.version !== 2 || manifest.bun !== Bun.revision || manifest.root !== PACKAGE_ROOT) return undefined;
   for (const [source, hash] of Object.entries(manifest.sources)) {
+    let bytes: Buffer;
     try {
-      if (sourceHash(readFileSync(join(PACKAGE_ROOT, source))) !== hash) return undefined;
+      bytes = readFileSync(join(PACKAGE_ROOT, source));
     } catch {
+      if (hash === ABSENT) continue;
       return undefined; // a source gone
     }
+    if (sourceHash(bytes) !== hash) return undefined;
   }
-  return { folder: from, manifest };
+  return { folder: join(from, manifest.build), manifest };
 }
 
 /** start.ts's `start` from the fresh bundle (freshPrebuilt), its worker threads started from the bundle too; else undefined. */
@@ -80,7 +91,7 @@ export function prebuiltStart(folder: string = PREBUILT_FOLDER, env: Record<stri
   try {
     loaded = require(join(fresh.folder, fresh.manifest.start)) as typeof import("./start.ts");
   } catch {
-    return undefined; // replaced by a build since its manifest was read: the sources run
+    return undefined; // a build gone since its manifest was read (two rebuilds meanwhile): the sources run
   }
   usePrebuiltEntries(Object.fromEntries(Object.entries(fresh.manifest.workers).map(([url, bundle]) => [url, join(fresh.folder, bundle)])));
   return loaded.start;

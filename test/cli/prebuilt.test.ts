@@ -8,7 +8,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/pr
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { buildPrebuilt } from "../../src/cli/build-prebuilt.ts";
-import { freshPrebuilt, MANIFEST_FILE, PREBUILT_FOLDER, type PrebuiltManifest } from "../../src/cli/prebuilt.ts";
+import { ABSENT, freshPrebuilt, MANIFEST_FILE, PREBUILT_FOLDER, type PrebuiltManifest } from "../../src/cli/prebuilt.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { runMother } from "../fixtures/run-mother.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
@@ -35,6 +35,22 @@ async function changedCopy(name: string, change: (manifest: PrebuiltManifest) =>
   return copy;
 }
 
+/** A package at `root` of stub entries (the command line's and the three workers') and `files` over them. */
+async function stubPackage(root: string, files: Record<string, string>): Promise<void> {
+  const stub = 'export const entry = "stub";\n';
+  const all: Record<string, string> = {
+    "package.json": "{}\n",
+    "src/recover/pool-worker.ts": stub,
+    "src/index/tree-worker.ts": stub,
+    "src/index/fingerprint-worker.ts": stub,
+    ...files,
+  };
+  for (const [file, text] of Object.entries(all)) {
+    await mkdir(dirname(join(root, file)), { recursive: true });
+    await writeFile(join(root, file), text);
+  }
+}
+
 describe("the prebuilt bundle", () => {
   test("holds the command line and the three worker entries, and names every source it was built from", () => {
     expect(manifest.bun).toBe(Bun.revision);
@@ -45,36 +61,61 @@ describe("the prebuilt bundle", () => {
     expect(Object.keys(manifest.sources).filter((source) => source.endsWith("node_modules/commander/lib/command.js"))).toHaveLength(1);
     // Never main.ts or prebuilt.ts: they choose the bundle, from the sources, every run.
     expect(manifest.sources["src/cli/main.ts"]).toBeUndefined();
+    // The settings Bun builds under are hashed like sources.
+    expect(manifest.sources["tsconfig.json"]).toMatch(/^[0-9a-f]+$/);
+    expect(manifest.sources["bunfig.toml"]).toMatch(/^[0-9a-f]+$/);
     expect(Object.values(manifest.workers).sort()).toEqual(["index/fingerprint-worker.js", "index/tree-worker.js", "recover/pool-worker.js"]);
     for (const file of [manifest.start, ...Object.values(manifest.workers)]) {
-      expect(existsSync(join(bundle, file))).toBe(true);
-      expect(existsSync(join(bundle, `${file}.jsc`))).toBe(true);
+      expect(existsSync(join(bundle, manifest.build, file))).toBe(true);
+      expect(existsSync(join(bundle, manifest.build, `${file}.jsc`))).toBe(true);
     }
   });
 
   test("is not built when it would bundle a file its manifest cannot hash (not TypeScript: a JSON file)", async () => {
     const root = join(dir, "package");
-    const stub = 'export const entry = "stub";\n';
-    const files: Record<string, string> = {
+    await stubPackage(root, {
       "src/cli/start.ts": 'import data from "./data.json";\nexport const start = () => data;\n',
       "src/cli/data.json": '{ "a": 1 }\n',
-      "package.json": "{}\n",
-      "src/recover/pool-worker.ts": stub,
-      "src/index/tree-worker.ts": stub,
-      "src/index/fingerprint-worker.ts": stub,
-    };
-    for (const [file, text] of Object.entries(files)) {
-      await mkdir(dirname(join(root, file)), { recursive: true });
-      await writeFile(join(root, file), text);
-    }
+    });
     await expect(buildPrebuilt(join(root, ".cache", "prebuilt"), root)).rejects.toThrow("src/cli/data.json is bundled but not hashed");
-    // Nothing left behind: no bundle, no half-built folder.
-    expect(await readdir(join(root, ".cache"))).toEqual([]);
+    // Nothing left behind: no manifest, no half-built build.
+    expect(await readdir(join(root, ".cache", "prebuilt"))).toEqual([]);
+  });
+
+  test("replaces import.meta.dir and import.meta.url in code by the source's, never inside a string or a comment", async () => {
+    const root = join(dir, "meta-package");
+    await stubPackage(root, {
+      "src/cli/start.ts":
+        '// import.meta.dir in a comment\nexport const start = () => [import.meta.dir, new URL("x.ts", import.meta.url).href, "import.meta.dir", import.meta.dir + "/y"];\n',
+    });
+    const built = await buildPrebuilt(join(root, ".cache", "prebuilt"), root);
+    const bundleText = await readFile(join(root, ".cache", "prebuilt", built.build, built.start), "utf8");
+    expect(bundleText).toContain('"import.meta.dir"');
+    const { start } = require(join(root, ".cache", "prebuilt", built.build, built.start)) as { start: () => string[] };
+    const source = join(root, "src", "cli");
+    expect(start()).toEqual([source, `file://${source}/x.ts`, "import.meta.dir", `${source}/y`]);
+  });
+
+  test("a rebuild names its new build in the manifest by a rename and keeps the build it replaced (a starting run may be loading it); older ones go", async () => {
+    const root = join(dir, "rebuilt-package");
+    await stubPackage(root, { "src/cli/start.ts": "export const start = () => 1;\n" });
+    const folder = join(root, ".cache", "prebuilt");
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, "start.js"), "an older layout's file\n");
+    const builds: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      builds.push((await buildPrebuilt(folder, root)).build);
+      const current = JSON.parse(await readFile(join(folder, MANIFEST_FILE), "utf8")) as PrebuiltManifest;
+      expect(current.build).toBe(builds.at(-1)!);
+      expect((await readdir(folder)).sort()).toEqual([MANIFEST_FILE, ...builds.slice(-2)].sort());
+      for (const build of builds.slice(-2)) expect(existsSync(join(folder, build, "cli", "start.js"))).toBe(true);
+    }
+    expect(new Set(builds).size).toBe(3);
   });
 
   test("is run when built from these sources by this Bun, and never when stale, off or absent", async () => {
-    expect(freshPrebuilt(bundle, {})?.folder).toBe(bundle);
-    expect(freshPrebuilt("/no/such/folder", { MOTHER_PREBUILT: bundle })?.folder).toBe(bundle);
+    expect(freshPrebuilt(bundle, {})?.folder).toBe(join(bundle, manifest.build));
+    expect(freshPrebuilt("/no/such/folder", { MOTHER_PREBUILT: bundle })?.folder).toBe(join(bundle, manifest.build));
     expect(freshPrebuilt(bundle, { MOTHER_PREBUILT: "0" })).toBeUndefined();
     expect(freshPrebuilt(join(dir, "absent"), {})).toBeUndefined();
     const edited = await changedCopy("edited", (m) => ({ ...m, sources: { ...m.sources, "src/recover/recover.ts": "0" } }));
@@ -83,6 +124,11 @@ describe("the prebuilt bundle", () => {
     expect(freshPrebuilt(gone, {})).toBeUndefined();
     expect(freshPrebuilt(await changedCopy("other-bun", (m) => ({ ...m, bun: "another build" })), {})).toBeUndefined();
     expect(freshPrebuilt(await changedCopy("moved", (m) => ({ ...m, root: "/elsewhere" })), {})).toBeUndefined();
+    // The build settings: tsconfig.json edited, bunfig.toml created since (built without one); a setting still absent is fresh.
+    expect(freshPrebuilt(await changedCopy("tsconfig", (m) => ({ ...m, sources: { ...m.sources, "tsconfig.json": "0" } })), {})).toBeUndefined();
+    expect(freshPrebuilt(await changedCopy("bunfig", (m) => ({ ...m, sources: { ...m.sources, "bunfig.toml": ABSENT } })), {})).toBeUndefined();
+    const stillAbsent = await changedCopy("absent", (m) => ({ ...m, sources: { ...m.sources, "no-such-settings.toml": ABSENT } }));
+    expect(freshPrebuilt(stillAbsent, {})?.manifest.build).toBe(manifest.build);
   });
 
   test("recovers the same graph as the sources, its layer threads started from the bundle", async () => {
@@ -104,8 +150,8 @@ describe("the prebuilt bundle", () => {
     expect(fromBundle.graph).toBe(fromSources.graph);
     // The layer threads' entry is the bundle's: a copy whose pool-worker.js only throws stops the run with its error.
     const broken = await changedCopy("broken-worker", (m) => m);
-    await writeFile(join(broken, "recover", "pool-worker.js"), 'throw new Error("the bundled layer worker ran");\n');
-    await rm(join(broken, "recover", "pool-worker.js.jsc"));
+    await writeFile(join(broken, manifest.build, "recover", "pool-worker.js"), 'throw new Error("the bundled layer worker ran");\n');
+    await rm(join(broken, manifest.build, "recover", "pool-worker.js.jsc"));
     const failed = await runMother(["recover", set, "--workers", "2", "--no-cache", "--out", join(dir, "broken.json")], { env: { MOTHER_PREBUILT: broken } });
     expect(failed.code).not.toBe(0);
     expect(failed.stderr).toContain("the bundled layer worker ran");
