@@ -2,12 +2,13 @@
  * The prebuilt bundle of the command line and its worker threads (build-prebuilt.ts): start.ts and
  * every module it loads as CommonJS with JavaScriptCore bytecode. Bun transpiles and compiles the
  * TypeScript sources again in every process and on every worker thread: recover.ts's ~115 modules
- * took ~27 ms to load, ~8 ms from the bundle, a layer thread's ~16 ms, ~6 ms (docs/gguf.md "The start of a run").
+ * load in about 2.5 times the bundle's time, a layer thread's in about twice (bench/module-load.ts;
+ * docs/gguf.md "A prebuilt bundle").
  *
  * Used only when it was built from these very sources: its manifest names every source it was
  * built from with a hash of its bytes, the Bun build (its bytecode is that build's) and where the
  * sources were; one differing byte, a missing file or another Bun and the run loads the sources
- * (checking its 164 files costs ~2.5 ms, docs/gguf.md). MOTHER_PREBUILT=0 always loads the sources; MOTHER_PREBUILT=DIR
+ * (checking its 168 files costs ~3 ms, bench/module-load.ts). MOTHER_PREBUILT=0 always loads the sources; MOTHER_PREBUILT=DIR
  * reads the bundle from DIR (tests).
  */
 import { readFileSync } from "node:fs";
