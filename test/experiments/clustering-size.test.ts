@@ -4,8 +4,7 @@
  * "trees known" recovery must have that many trees, and the printed means must match.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 import { restrictTruth } from "../../src/harness/ablation/sample-subtree.ts";
@@ -13,10 +12,11 @@ import type { ClusteringSample } from "../../src/harness/ablation/clustering-swe
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import type { TruthGraph } from "../../src/types.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 describe("experiments/clustering-size.ts --quick", () => {
   test("scores each random small graph's saved clusters with evaluateGraph and prints the means of those scores", async () => {
-    const reports = await mkdtemp(join(tmpdir(), "mother-clustering-"));
+    const reports = temporaryFolder("mother-clustering-");
     const run = await spawnExperiment("clustering-size", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

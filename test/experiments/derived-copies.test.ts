@@ -5,10 +5,10 @@
  * parsers are tested under test/harness/derived/.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnExperiment } from "../fixtures/spawn-experiment.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 describe("experiments/derived-copies.ts command line", () => {
   test("--help lists the copy kinds and options and exits 0", async () => {
@@ -34,7 +34,7 @@ describe("experiments/derived-copies.ts command line", () => {
   });
 
   test("an empty cache: says which caches are missing, exits 1, writes no report and trains nothing", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mother-derived-"));
+    const dir = temporaryFolder("mother-derived-");
     const run = await spawnExperiment("derived-copies", ["--quick", "--cache", join(dir, "cache"), "--reports", join(dir, "reports")]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("skipped foreign adamw-cosine: no cached tree");

@@ -6,9 +6,6 @@
  * recoverModels with `score` and `scoreKinds` set.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 import { loadVthr } from "../../src/harness/ablation/load-vthr.ts";
 import { silentProgress } from "../../src/ui/progress.ts";
@@ -19,10 +16,11 @@ import { trueTrees } from "../../src/harness/direction/candidate-recovery.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import { agreementOracle, BLOCK_WEIGHT, kurtosisOracle, QUERY_VALUE_WEIGHT, section, summedOracle, varianceOracle } from "./direction-oracles.ts";
 import { defaultScoreSource, sourceLabel } from "../../src/harness/direction/score-source.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 describe("experiments/direction-ablation.ts --quick", () => {
   test("reports, for recovery's default score, the agreement and accuracies independent code measures", async () => {
-    const reports = await mkdtemp(join(tmpdir(), "mother-direction-"));
+    const reports = temporaryFolder("mother-direction-");
     const run = await spawnExperiment("direction-ablation", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

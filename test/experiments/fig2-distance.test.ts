@@ -4,8 +4,7 @@
  * edges, and the printed ρ must be what the saved pairs give.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 import { loadVthr } from "../../src/harness/ablation/load-vthr.ts";
@@ -16,6 +15,7 @@ import { VTHR_QUICK } from "../../src/harness/vthr/vthr-settings.ts";
 import { pearsonCorrelation, spearmanCorrelation } from "../../src/stats/correlation.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import type { TruthGraph } from "../../src/types.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 interface SavedPairs {
   distance: "ft" | "lora";
@@ -38,7 +38,7 @@ function hopsOracle(truth: TruthGraph, a: string, b: string): number {
 
 describe("experiments/fig2-distance.ts --quick", () => {
   test("saves true hop counts with recovery's own distances and prints the ρ those pairs give", async () => {
-    const reports = await mkdtemp(join(tmpdir(), "mother-fig2-"));
+    const reports = temporaryFolder("mother-fig2-");
     const run = await spawnExperiment("fig2-distance", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

@@ -4,11 +4,11 @@
  * tested under test/harness/foreign/.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { FOREIGN_RECIPES } from "../../src/harness/foreign/foreign-recipes.ts";
 import { spawnExperiment } from "../fixtures/spawn-experiment.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 describe("experiments/foreign-trees.ts command line", () => {
   test("--help lists the recipes and options and exits 0", async () => {
@@ -25,7 +25,7 @@ describe("experiments/foreign-trees.ts command line", () => {
   });
 
   test("a Python without torch gives one line naming it, exit 1, and writes nothing", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mother-foreign-"));
+    const dir = temporaryFolder("mother-foreign-");
     const missing = join(dir, "no-such-python");
     const run = await spawnExperiment("foreign-trees", ["--quick", "--python", missing, "--cache", join(dir, "cache"), "--reports", join(dir, "reports")]);
     expect(run.code).toBe(1);

@@ -5,19 +5,19 @@
  * recovered edges score against the saved truth — the same edges the CLI prints.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import type { ModelGraph, TruthGraph } from "../../src/types.ts";
 import { REPOSITORY_ROOT, spawnExperiment, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 const IDS = ["codellama", "codellama-instruct", "codellama-python", "llama-2", "llama-2-chat"];
 
 describe("experiments/llama-family.ts --quick", () => {
   test("saves BF16 Llama checkpoints, recovers them, and reports the accuracy of the recovered edges", async () => {
-    const reports = await mkdtemp(join(tmpdir(), "mother-llama-family-"));
+    const reports = temporaryFolder("mother-llama-family-");
     const { code, stdout, stderr } = await spawnExperiment("llama-family", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code, stderr: stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

@@ -4,14 +4,14 @@
  * saved recovered graph against the saved truth, and forced distances must really differ.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 import { restrictTruth } from "../../src/harness/ablation/sample-subtree.ts";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import type { ModelGraph, TruthGraph } from "../../src/types.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 interface SavedSweep {
   split: "ft" | "lora-f" | "lora-v";
@@ -22,7 +22,7 @@ const TITLES = { ft: "FT", "lora-f": "LoRA-F", "lora-v": "LoRA-V" } as const;
 
 describe("experiments/lora-distance-ablation.ts --quick", () => {
   test("prints, for every distance and c, the accuracies evaluateGraph gives the saved graphs", async () => {
-    const reports = await mkdtemp(join(tmpdir(), "mother-lora-ablation-"));
+    const reports = temporaryFolder("mother-lora-ablation-");
     const run = await spawnExperiment("lora-distance-ablation", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

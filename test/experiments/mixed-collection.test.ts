@@ -3,16 +3,16 @@
  * exact typed truth, and every printed whole-collection accuracy is what the saved graph scores.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 import { edgeAccuracy } from "../../src/recover/evaluate.ts";
 import type { ModelGraph, TruthGraph } from "../../src/types.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 describe("experiments/mixed-collection.ts --quick", () => {
   test("prints, for every setting, the accuracy of the saved graph against the saved typed truth", async () => {
-    const reports = await mkdtemp(join(tmpdir(), "mother-mixed-"));
+    const reports = temporaryFolder("mother-mixed-");
     const run = await spawnExperiment("mixed-collection", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
     const data = join(reports, "data", "mixed-collection");

@@ -4,8 +4,7 @@
  * printed agreement and monotonicity must be what the checkpoints and snapshots give.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
@@ -13,6 +12,7 @@ import { Matrix, SingularValueDecomposition } from "ml-matrix";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import type { LayerStats, TruthGraph } from "../../src/types.ts";
 import { agreementOracle, ATTENTION_WEIGHT, attentionKurtosisOracle, section, spearmanAgainstOrder } from "./direction-oracles.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 interface SavedChains {
   recipe: string;
@@ -27,7 +27,7 @@ async function weight(folder: string, name: string): Promise<Float32Array | Floa
 
 describe("experiments/recipe-robustness.ts --quick", () => {
   test("prints per-recipe agreement and monotonicity the saved chains give", async () => {
-    const reports = await mkdtemp(join(tmpdir(), "mother-recipes-"));
+    const reports = temporaryFolder("mother-recipes-");
     const run = await spawnExperiment("recipe-robustness", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

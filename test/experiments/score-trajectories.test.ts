@@ -5,8 +5,7 @@
  * recovery's ℓ_FT default: Σ kurtosis over every block matrix.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 import { loadVthr } from "../../src/harness/ablation/load-vthr.ts";
@@ -15,6 +14,7 @@ import { VTHR_QUICK } from "../../src/harness/vthr/vthr-settings.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import type { LayerStats } from "../../src/types.ts";
 import { BLOCK_WEIGHT, kurtosisOracle, section, spearmanAgainstOrder, summedOracle } from "./direction-oracles.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 interface SavedRun {
   id: string;
@@ -25,7 +25,7 @@ interface SavedRun {
 
 describe("experiments/score-trajectories.ts --quick", () => {
   test("prints per-run ρ computed from snapshots that match the saved checkpoints", async () => {
-    const reports = await mkdtemp(join(tmpdir(), "mother-trajectories-"));
+    const reports = temporaryFolder("mother-trajectories-");
     const run = await spawnExperiment("score-trajectories", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

@@ -5,17 +5,17 @@
  * edges the CLI prints with `--stage generalization`.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import type { ModelGraph, TruthGraph } from "../../src/types.ts";
 import { REPOSITORY_ROOT, spawnExperiment, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 describe("experiments/sd-family.ts --quick", () => {
   test("recovers the continued-pre-training chain as generalization nodes and reports the accuracy of the recovered edges", async () => {
-    const reports = await mkdtemp(join(tmpdir(), "mother-sd-family-"));
+    const reports = temporaryFolder("mother-sd-family-");
     const { code, stdout, stderr } = await spawnExperiment("sd-family", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code, stderr: stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

@@ -5,8 +5,7 @@
  * parent distances from the distances recovery put on its own edges.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnExperiment, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 import { restrictTruth } from "../../src/harness/ablation/sample-subtree.ts";
@@ -14,10 +13,11 @@ import type { SeedSiblingResults } from "../../src/harness/ablation/seed-sibling
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import type { TruthGraph } from "../../src/types.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 describe("experiments/seed-siblings.ts --quick", () => {
   test("derives every sibling verdict and accuracy from the saved distances and recovered graphs", async () => {
-    const reports = await mkdtemp(join(tmpdir(), "mother-siblings-"));
+    const reports = temporaryFolder("mother-siblings-");
     const run = await spawnExperiment("seed-siblings", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

@@ -4,8 +4,7 @@
  * against the truth among its members, and the printed means must be those accuracies' means.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnExperiment, tableRow, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
 import { restrictTruth, subtreeSize } from "../../src/harness/ablation/sample-subtree.ts";
@@ -13,10 +12,11 @@ import type { SubtreeSample } from "../../src/harness/ablation/subtree-sweep.ts"
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import type { TruthGraph } from "../../src/types.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 describe("experiments/subtree-size.ts --quick", () => {
   test("scores connected sub-trees of the right size by evaluateGraph on their saved graphs and prints those means", async () => {
-    const reports = await mkdtemp(join(tmpdir(), "mother-subtree-"));
+    const reports = temporaryFolder("mother-subtree-");
     const run = await spawnExperiment("subtree-size", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

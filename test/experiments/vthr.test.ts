@@ -4,18 +4,18 @@
  * accuracies that are exactly what the saved recovered graphs score against the saved truth.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { evaluateGraph } from "../../src/recover/evaluate-graph.ts";
 import { readStatsTable, statsFromArrow } from "../../src/stats/stats-table.ts";
 import { checkReportPagesInBrowser } from "../../src/report/index.ts";
 import type { ModelGraph, TruthGraph } from "../../src/types.ts";
 import { spawnExperiment, TEST_QUICK_CACHE } from "../fixtures/spawn-experiment.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 describe("experiments/vthr.ts --quick", () => {
   test("writes Table 1 from recovered edges scored against the recorded truth, with Arrow statistics of every model", async () => {
-    const reports = await mkdtemp(join(tmpdir(), "mother-vthr-"));
+    const reports = temporaryFolder("mother-vthr-");
     const { code, stdout, stderr } = await spawnExperiment("vthr", ["--quick", "--cache", TEST_QUICK_CACHE, "--reports", reports]);
     expect({ code, stderr: stderr.slice(-2000) }).toMatchObject({ code: 0 });
 

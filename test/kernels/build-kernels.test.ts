@@ -1,14 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { kernelBinary } from "../../src/kernels/build-kernels.ts";
 import { nativeLibrary } from "../../src/kernels/build-native.ts";
 import { loadNativeKernels } from "../../src/kernels/native-kernels.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 describe("kernelBinary", () => {
   test("compiles the kernels into an empty cache folder, then serves the cached binary", async () => {
-    const folder = await mkdtemp(join(tmpdir(), "mother-kernels-"));
+    const folder = temporaryFolder("mother-kernels-");
     const built = await kernelBinary(folder);
     expect(built.path.startsWith(folder)).toBe(true);
     expect(built.path).toMatch(/weight-kernels-[0-9a-f]{16}\.wasm$/);
@@ -33,7 +33,7 @@ describe("nativeLibrary", () => {
   }
 
   test("builds where the machine can, into an empty cache folder, then serves the cached library", async () => {
-    const folder = await mkdtemp(join(tmpdir(), "mother-native-"));
+    const folder = temporaryFolder("mother-native-");
     const built = await nativeLibrary(folder);
     if (!(await canBuildHere())) {
       expect(built).toHaveProperty("unavailable");
@@ -48,7 +48,7 @@ describe("nativeLibrary", () => {
   }, 60_000);
 
   test("a fresh build removes the builds of older sources (and their failure reasons), nothing else", async () => {
-    const folder = await mkdtemp(join(tmpdir(), "mother-native-"));
+    const folder = temporaryFolder("mother-native-");
     const stale = ["weight-kernels-0000000000000000.so", "weight-kernels-1111111111111111.so.unavailable", "weight-kernels-2222222222222222.wasm"];
     for (const name of [...stale, "notes.txt"]) await writeFile(join(folder, name), "old");
     const built = await nativeLibrary(folder);
@@ -64,7 +64,7 @@ describe("nativeLibrary", () => {
   }, 60_000);
 
   test("two builds at once in one process (two workers share a pid) both get the whole library", async () => {
-    const folder = await mkdtemp(join(tmpdir(), "mother-native-"));
+    const folder = temporaryFolder("mother-native-");
     const [first, second, binary, binaryAgain] = await Promise.all([nativeLibrary(folder), nativeLibrary(folder), kernelBinary(folder), kernelBinary(folder)]);
     expect(second).toEqual(first);
     expect(binaryAgain.path).toBe(binary.path);
@@ -83,7 +83,7 @@ async function cpuRunsNativeKernels(): Promise<boolean | undefined> {
 
 describe("loadNativeKernels", () => {
   test("uses the native kernels exactly where the CPU has AVX2, FMA and F16C, and says why not elsewhere", async () => {
-    const folder = await mkdtemp(join(tmpdir(), "mother-native-"));
+    const folder = temporaryFolder("mother-native-");
     const built = await nativeLibrary(folder);
     const choice = await loadNativeKernels(folder);
     if (!("path" in built)) {
@@ -97,7 +97,7 @@ describe("loadNativeKernels", () => {
   }, 60_000);
 
   test("a library that will not load is a reason to use the WebAssembly kernels, not a failure", async () => {
-    const folder = await mkdtemp(join(tmpdir(), "mother-native-"));
+    const folder = temporaryFolder("mother-native-");
     const built = await nativeLibrary(folder);
     if (!("path" in built)) {
       expect(await loadNativeKernels(folder)).toEqual({ reason: built.unavailable });

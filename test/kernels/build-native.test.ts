@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmod, mkdtemp, readdir, readFile, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { nativeLibrary } from "../../src/kernels/build-native.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 /**
  * Fault injection: a fake C compiler (a shell script named by $CC) that counts its runs in a file
@@ -17,7 +17,7 @@ afterEach(() => {
 
 /** A cache folder and a fake compiler in it running `body` (sh) after counting the run; the run count. */
 async function fakeCompiler(body: string): Promise<{ folder: string; runs: () => Promise<number>; replace: (body: string) => Promise<void> }> {
-  const folder = await mkdtemp(join(tmpdir(), "mother-native-fault-"));
+  const folder = temporaryFolder("mother-native-fault-");
   const compiler = join(folder, "fake-cc");
   const count = join(folder, "runs");
   const replace = async (next: string) => {
@@ -87,7 +87,7 @@ describe.if(onX64)("nativeLibrary when the compiler fails", () => {
   });
 
   test("no compiler at all is not kept: installing one later is enough", async () => {
-    const folder = await mkdtemp(join(tmpdir(), "mother-native-fault-"));
+    const folder = temporaryFolder("mother-native-fault-");
     process.env.CC = join(folder, "no-such-cc");
     expect(await nativeLibrary(folder)).toEqual({ unavailable: expect.stringContaining("no-such-cc") });
     expect(await readdir(folder)).toEqual([]);

@@ -1,14 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtemp, readFile, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { readSafetensorsHeader, readTensor } from "../../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
 import { writeDerivedCopy } from "../../../src/harness/derived/write-derived-copy.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 async function sourceModel() {
-  const dir = await mkdtemp(join(tmpdir(), "mother-derived-copy-"));
+  const dir = temporaryFolder("mother-derived-copy-");
   const folder = join(dir, "src-model");
   const matrix = new Float32Array(12).map((_, i) => (i - 5.5) / 4);
   await writeSafetensors(

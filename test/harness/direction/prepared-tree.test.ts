@@ -1,6 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { candidateScores } from "../../../src/harness/analysis/direction-agreement.ts";
 import { sourceOptions } from "../../../src/harness/direction/score-source.ts";
@@ -20,13 +18,14 @@ import {
   writeSyntheticTrees,
   type Weights,
 } from "../../fixtures/synthetic-trees.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 const edgeSet = (edges: readonly { parent: string; child: string }[]) => new Set(edges.map((e) => `${e.parent}>${e.child}`));
 
 describe("recoverPrepared", () => {
   test("gives the tree recoverModels gives for the same candidate (either sign), λ and stage — FT and LoRA trees", async () => {
     for (const mode of ["ft", "lora"] as const) {
-      const dir = await mkdtemp(join(tmpdir(), `mother-prepared-${mode}-`));
+      const dir = temporaryFolder(`mother-prepared-${mode}-`);
       const truth = await writeSyntheticTrees(dir, [{ root: "r", children: 3, grandchildren: 2 }], { mode, seed: 3 });
       const models = await discoverModels([dir]);
       const cache = new StatsCache(join(dir, ".stats"));
@@ -52,7 +51,7 @@ describe("recoverPrepared", () => {
     // Found in review: the prepared path never passed the rank-measured pairs to the placement rules, so `skip` (the
     // default) was not applied there. Root with a 2-D token embedding (the sibling angles apply), two fine-tunes, an
     // adapter on the root and one on a fine-tune, and a fine-tune of a fine-tune.
-    const dir = await mkdtemp(join(tmpdir(), "mother-prepared-mixed-"));
+    const dir = temporaryFolder("mother-prepared-mixed-");
     const options = { ...SYNTHETIC_DEFAULTS, seed: 1 };
     const root = withTokenEmbedding(rootWeights(options, 1), options);
     const ft = (parent: Weights, seed: number) => fineTune(parent, options, seed);
@@ -92,7 +91,7 @@ describe("recoverPrepared", () => {
   }, 30_000);
 
   test("refuses a model without a score instead of ranking it as 0", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mother-prepared-missing-"));
+    const dir = temporaryFolder("mother-prepared-missing-");
     const truth = await writeSyntheticTrees(dir, [{ root: "r", children: 2, grandchildren: 0 }]);
     const prepared = await prepareTree(await discoverModels([dir]), truth);
     expect(() => recoverPrepared(prepared, new Map([["r", 1]]), "specialization", 0.3)).toThrow(/no directional score/);

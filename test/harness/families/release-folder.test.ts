@@ -1,15 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ArtifactStore } from "../../../src/harness/artifact-store.ts";
 import { releaseFolder } from "../../../src/harness/families/release-folder.ts";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 describe("releaseFolder", () => {
   test("lists hash-named model artefacts under their release ids, once", async () => {
-    const root = await mkdtemp(join(tmpdir(), "mother-release-"));
+    const root = temporaryFolder("mother-release-");
     const logs: string[] = [];
     const store = new ArtifactStore(root, { log: (line) => logs.push(line), now: () => 0 });
     const models = new Map<string, { key: string; path: string }>();
