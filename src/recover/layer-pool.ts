@@ -70,8 +70,30 @@ export class LayerPool {
     );
   }
 
-  /** Ranks the pairs of every rank job (a RankRunner), results in job order, ahead of queued layers. */
-  readonly ranks: RankRunner = (jobs) => Promise.all(jobs.map((job) => this.submit<Int32Array>({ kind: "ranks", job }, true)));
+  /**
+   * Ranks the pairs of every rank job (a RankRunner), results in job order, ahead of queued layers. In-process,
+   * jobs of one layer's sketches (auto's probe splits its pairs in two, one job a worker) run as one: each
+   * pair's rank is its own, and the sketches are copied into kernel memory once instead of once a job.
+   */
+  readonly ranks: RankRunner = (jobs) => {
+    const [first] = jobs;
+    const joinable =
+      this.pool.size === 0 &&
+      first !== undefined &&
+      jobs.length > 1 &&
+      jobs.every((job) => job.sketches === first.sketches && job.epsilon === first.epsilon && job.atLeast === first.atLeast);
+    if (!joinable) return Promise.all(jobs.map((job) => this.submit<Int32Array>({ kind: "ranks", job }, true)));
+    const pairs = new Int32Array(jobs.reduce((sum, job) => sum + job.pairs.length, 0));
+    let at = 0;
+    for (const job of jobs) {
+      pairs.set(job.pairs, at);
+      at += job.pairs.length;
+    }
+    return this.submit<Int32Array>({ kind: "ranks", job: { ...first, pairs } }, true).then((ranks) => {
+      let from = 0;
+      return jobs.map((job) => ranks.slice(from, (from += job.pairs.length / 2)));
+    });
+  };
 
   /** Stops the workers (a pool that failed mid-batch must be closed, not reused). */
   close(): void {

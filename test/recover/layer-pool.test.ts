@@ -5,6 +5,7 @@ import type { TensorInfo } from "../../src/types.ts";
 import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { LayerPool } from "../../src/recover/layer-pool.ts";
+import { rankPairs } from "../../src/recover/pair-ranks.ts";
 import type { LayerJob } from "../../src/recover/layer-pass.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
@@ -53,6 +54,33 @@ describe("LayerPool", () => {
     } finally {
       inProcess.close();
       pooled.close();
+    }
+  });
+
+  test("in-process, rank jobs of one layer's sketches run as one task, each job given its own pairs' ranks", async () => {
+    const pool = new LayerPool(0);
+    try {
+      const [sketched] = await pool.run(await jobs());
+      const sketches = sketched!.sketches;
+      const tasks: unknown[] = [];
+      const submit = pool.submit.bind(pool);
+      pool.submit = ((task, urgent) => {
+        tasks.push(task);
+        return submit(task, urgent);
+      }) as typeof pool.submit;
+      const split = [
+        { sketches, pairs: Int32Array.of(0, 1), epsilon: 1e-4, atLeast: 20 },
+        { sketches, pairs: Int32Array.of(1, 2, 0, 2, 2, 2), epsilon: 1e-4, atLeast: 20 },
+      ];
+      const ranks = await pool.ranks(split);
+      expect(tasks.length).toBe(1);
+      expect(ranks.map((r) => [...r])).toEqual(await Promise.all(split.map(async (job) => [...(await rankPairs(job))])));
+      expect(ranks.map((r) => r.length)).toEqual([1, 3]);
+      // Jobs that differ in anything but their pairs run as they are.
+      await pool.ranks([split[0]!, { ...split[1]!, atLeast: undefined }]);
+      expect(tasks.length).toBe(3);
+    } finally {
+      pool.close();
     }
   });
 
