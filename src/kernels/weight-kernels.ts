@@ -68,6 +68,11 @@ export async function loadWeightKernels({ native = true }: { native?: boolean } 
   return new WeightKernels(memory, instance.exports as unknown as KernelExports, choice?.native);
 }
 
+/** The power sums of the accumulator at `at` in `sums` (indexed, not destructured: a typed array's iterator was most of a read, 240 a small tree). */
+function powerSumsAt(sums: Float64Array, at: number, shift: number): PowerSums {
+  return { shift, s1: sums[at]!, s2: sums[at + 1]!, s3: sums[at + 2]!, s4: sums[at + 3]!, min: sums[at + 4]!, max: sums[at + 5]! };
+}
+
 /** A sparse sign map copied into kernel memory. */
 export interface KernelSigns {
   readonly buckets: number;
@@ -184,11 +189,32 @@ export class WeightKernels extends BlockKernels {
     return sums(at[0], count, shift, scale, at[1]);
   }
 
+  /**
+   * `count` empty accumulators in one region, the m-th at the returned pointer + 48·m: the layout of
+   * `count` powerSumAccumulator calls in a row (48 bytes is a multiple of the alignment), in one view.
+   */
+  powerSumAccumulators(count: number): number {
+    const pointer = this.allocate(count * 6 * 8);
+    const sums = this.f64(pointer, count * 6);
+    for (let at = 0; at < sums.length; at += 6) {
+      sums[at] = sums[at + 1] = sums[at + 2] = sums[at + 3] = 0;
+      sums[at + 4] = Infinity;
+      sums[at + 5] = -Infinity;
+    }
+    return pointer;
+  }
+
   /** The power sums gathered in `accumulator` (which was fed with this `shift`). */
   readPowerSums(accumulator: number, shift: number): PowerSums {
-    // Indexed, not destructured: a typed array's iterator was most of this call (240 calls a small tree).
-    const sums = this.f64(accumulator, 6);
-    return { shift, s1: sums[0]!, s2: sums[1]!, s3: sums[2]!, s4: sums[3]!, min: sums[4]!, max: sums[5]! };
+    return powerSumsAt(this.f64(accumulator, 6), 0, shift);
+  }
+
+  /** readPowerSums of each of the accumulators of powerSumAccumulators(shifts.length) at `pointer`, the m-th fed with shifts(m), in one view. */
+  readEachPowerSums(pointer: number, count: number, shift: (m: number) => number): PowerSums[] {
+    const sums = this.f64(pointer, count * 6);
+    const out: PowerSums[] = new Array(count);
+    for (let m = 0; m < count; m++) out[m] = powerSumsAt(sums, 6 * m, shift(m));
+    return out;
   }
 
   /** An empty pairwise accumulator over the f32 buffers at `pointers` (one per model). */
@@ -208,6 +234,22 @@ export class WeightKernels extends BlockKernels {
       for (const pointer of accumulator.pointers) this.address(pointer, count * 4);
       this.native.addPairwise(this.base, this.address(table, models * 4), models, count, this.address(out, 2 * models * models * 8));
     } else this.kernels.addPairwiseAbsoluteDifferences(table, models, count, out);
+  }
+
+  /** readPairwise's max |Δ| and its Σ|Δ| divided by `count` (meanAbsDiff), the division in the same pass: the same values. */
+  readPairMeans(accumulator: PairwiseAccumulator, count: number): { max: Float64Array; mean: Float64Array } {
+    const n = accumulator.models;
+    const max = this.f64Copy(accumulator.out, n * n);
+    const sum = this.f64(accumulator.out + n * n * 8, n * n);
+    const mean = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      mean[i * n + i] = sum[i * n + i]! / count;
+      for (let j = i + 1; j < n; j++) {
+        max[j * n + i] = max[i * n + j]!;
+        mean[i * n + j] = mean[j * n + i] = sum[i * n + j]! / count;
+      }
+    }
+    return { max, mean };
   }
 
   /** The pairwise max |Δ| and Σ|Δ| gathered so far, as symmetric matrices. */

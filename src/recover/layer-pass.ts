@@ -191,8 +191,9 @@ export function analyseHeldLayer(job: LayerJob, kernels: WeightKernels): LayerRe
     if (pointer === undefined) return undefined;
     pointers[m] = pointer;
   }
+  const sums = kernels.powerSumAccumulators(n);
   const powerSums: number[] = new Array(n);
-  for (let m = 0; m < n; m++) powerSums[m] = kernels.powerSumAccumulator();
+  for (let m = 0; m < n; m++) powerSums[m] = sums + 48 * m;
   const pairwise = job.roles.distance
     ? comparedGroups(job).map((members) => ({ members, accumulator: kernels.pairwiseAccumulator(members.map((m) => pointers[m]!)) }))
     : [];
@@ -202,9 +203,9 @@ export function analyseHeldLayer(job: LayerJob, kernels: WeightKernels): LayerRe
   const stats: LayerStats[] = new Array(n);
   const zeroFraction: number[] = new Array(n);
   const grids: number[] = new Array(n);
+  const summed = kernels.readEachPowerSums(sums, n, (m) => together[4 * m]!);
   for (let m = 0; m < n; m++) {
-    const shift = together[4 * m]!;
-    stats[m] = namingTheTensor(job.tensors[m]!, () => statsFromPowerSums(count, kernels.readPowerSums(powerSums[m]!, shift)));
+    stats[m] = namingTheTensor(job.tensors[m]!, () => statsFromPowerSums(count, summed[m]!));
     zeroFraction[m] = together[4 * m + 1]!;
     grids[m] = together[4 * m + 2]!;
   }
@@ -381,6 +382,12 @@ function pairsOf(
   count: number,
 ): Pick<LayerResult, "maxAbsDiff" | "meanAbsDiff"> {
   if (!job.roles.distance) return { maxAbsDiff: new Float64Array(0), meanAbsDiff: new Float64Array(0) };
+  // One group of every model (assemblePairs takes its matrices as they are): the means formed as the matrices are read.
+  const [only] = pairwise;
+  if (pairwise.length === 1 && only!.members.length === job.tensors.length) {
+    const { max, mean } = kernels.readPairMeans(only!.accumulator, count);
+    return { maxAbsDiff: max, meanAbsDiff: mean };
+  }
   const differences = assemblePairs(
     job.tensors.length,
     pairwise.map(({ members, accumulator }) => ({ members, ...kernels.readPairwise(accumulator) })),

@@ -151,6 +151,10 @@ describe.each(sweepKernels)("%s sweeps", (_, k) => {
               k.addPairwise(accumulator, size);
             }
             const { max, sum } = k.readPairwise(accumulator);
+            // Read with the means formed in the same pass: the same max, and sum / count to the bit.
+            const both = k.readPairMeans(accumulator, count);
+            expect(both.max).toEqual(max);
+            expect(both.mean).toEqual(sum.map((total) => total / count));
             for (let i = 0; i < models; i++) {
               expect(max[i * models + i]).toBe(0);
               for (let j = 0; j < models; j++) {
@@ -301,6 +305,23 @@ describe.each(sweepKernels)("%s widening", (_, k) => {
       const expected = decodeTensorBytes(new Uint8Array(raw.buffer), "BF16").values;
       expect(new Uint32Array(k.f32(target, count).slice().buffer)).toEqual(new Uint32Array(Float32Array.from(expected).buffer));
     });
+  });
+});
+
+describe.each(sweepKernels)("%s power-sum accumulators in one region", (_, k) => {
+  test("lie where as many single ones would, and read back each model's sums as readPowerSums does", () => {
+    k.reset();
+    const singles = [0, 1, 2].map(() => k.powerSumAccumulator());
+    const emptyBytes = Uint8Array.from(k.bytes(singles[0]!, 3 * 48));
+    k.reset();
+    const region = k.powerSumAccumulators(3);
+    expect([0, 1, 2].map((m) => region + 48 * m)).toEqual(singles);
+    expect(Uint8Array.from(k.bytes(region, 3 * 48))).toEqual(emptyBytes);
+    const values = [layer(0, 300, 1), layer(0, 500, 2), layer(5, 70, 3)];
+    const shifts = values.map((v) => Math.fround(powerSumShift(v)));
+    const at = values.map((v) => place(k, v));
+    values.forEach((v, m) => k.addPowerSums(at[m]!, v.length, shifts[m]!, region + 48 * m));
+    expect(k.readEachPowerSums(region, 3, (m) => shifts[m]!)).toEqual(values.map((_, m) => k.readPowerSums(region + 48 * m, shifts[m]!)));
   });
 });
 
