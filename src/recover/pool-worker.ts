@@ -15,9 +15,10 @@ let turn: Promise<void> = Promise.resolve();
 async function answer(task: PoolTask): Promise<void> {
   try {
     const result = await runTask(task);
+    // Each buffer once: a layer's sketches may be views of one (WeightKernels.rowSampleSketches).
     const transfer =
       result instanceof Int32Array ? [result.buffer] : [result.maxAbsDiff.buffer, result.meanAbsDiff.buffer, ...result.sketches.map((s) => s.data.buffer)];
-    self.postMessage({ result }, transfer as ArrayBuffer[]);
+    self.postMessage({ result }, [...new Set(transfer)] as ArrayBuffer[]);
   } catch (error) {
     self.postMessage({ failure: failureOf(error, task.kind === "ranks" ? "pair ranks" : task.job.name) });
   }

@@ -43,6 +43,8 @@ describe("sketch-only passes", () => {
     WeightKernels.prototype.rowSampleSketches = function (this: WeightKernels, ...args: Parameters<typeof rowSampleSketches>) {
       const sketches = rowSampleSketches.apply(this, args);
       if (sketches) oneCall++;
+      // One fresh array for every model's sketch, each a view of it.
+      if (sketches) expect(new Set(sketches.map((sketch) => sketch.buffer)).size).toBe(1);
       return sketches;
     };
     for (const [rows, cols, seed] of [
