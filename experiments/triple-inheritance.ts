@@ -5,7 +5,7 @@
  * ratio in correlation geometry, and the sign deficit on I's largest moves.) No recovery, no rule: the signal only.
  *
  *   1. open     each family's release folder from the cache (nothing is trained; missing families are skipped)
- *   2. score    every true chain g → x → y and every sibling pair, each way round
+ *   2. score    every true chain g → x → y and every sibling pair, each way round (ratio, sign deficit, residual slope)
  *   3. report   quantiles per pool, the siblings a distance could hang under i that read like a chain, and
  *               reports/data/triple-inheritance/results.json
  *
@@ -44,6 +44,7 @@ async function main(options: CommonCliOptions & { readonly only?: string }): Pro
   const poolRows = pools.flatMap((pool) => [
     [pool.label, pool.triples.length, "ratio − 1", ...cells(pool.triples.map((t) => t.ratio - 1))],
     [pool.label, pool.triples.length, "sign deficit", ...cells(pool.triples.map((t) => t.signDeficit))],
+    [pool.label, pool.triples.length, "residual slope − 1", ...cells(pool.triples.map((t) => t.residualSlope - 1))],
   ]);
   process.stdout.write(
     `${formatTable("Inheritance of i's update by c, per pool (quantiles)", ["pool", "triples", "test", "5 %", "10 %", "50 %", "90 %", "95 %"], poolRows).join("\n")}\n\n`,
@@ -57,12 +58,13 @@ async function main(options: CommonCliOptions & { readonly only?: string }): Pro
     `${t.b} → {${t.i}, ${t.c}}`,
     Number(t.ratio.toFixed(3)),
     Number(t.signDeficit.toFixed(3)),
+    Number(t.residualSlope.toFixed(3)),
     ratioFloor !== undefined && deficitFloor !== undefined && t.ratio >= ratioFloor && t.signDeficit >= deficitFloor ? "like a chain" : "",
   ]);
   const floors =
     ratioFloor === undefined || deficitFloor === undefined ? "none: no chain was read" : `ratio ${ratioFloor.toFixed(3)}, deficit ${deficitFloor.toFixed(3)}`;
   process.stdout.write(
-    `${formatTable(`Siblings nearer i than b (chains' 5th percentiles: ${floors})`, ["benchmark", "siblings (c as i's child)", "ratio", "sign deficit", "both tests"], nearRows).join("\n")}\n`,
+    `${formatTable(`Siblings nearer i than b (chains' 5th percentiles: ${floors})`, ["benchmark", "siblings (c as i's child)", "ratio", "sign deficit", "residual slope", "both tests"], nearRows).join("\n")}\n`,
   );
   const dataDir = join(options.reports, "data", "triple-inheritance");
   await mkdir(dataDir, { recursive: true });

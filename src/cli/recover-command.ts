@@ -36,6 +36,7 @@ export interface RecoverCommandOptions {
   pairRule?: RecoverOptions["pairRule"];
   pairDecay?: RecoverOptions["pairDecay"];
   pairAncestor?: RecoverOptions["pairAncestor"];
+  pairInherit?: RecoverOptions["pairInherit"];
   pairPenalty?: RecoverOptions["pairPenalty"];
   /** Which of equally cheap trees is kept (absent: the library default). */
   rootTie?: RecoverOptions["rootTie"];
@@ -94,6 +95,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
       pairRule: options.pairRule,
       pairDecay: options.pairDecay,
       pairAncestor: options.pairAncestor,
+      pairInherit: options.pairInherit,
       pairPenalty: options.pairPenalty,
       rootTie: options.rootTie,
       workers: options.workers,

@@ -45,6 +45,7 @@ export const RECOVER_FLAGS = {
   "--pair-rule": { value: "<form>", choices: ["tanh", "adaptive", "tanh-hetero", "entropy", "cumulant", "heteroscedasticity"] },
   "--pair-decay": { value: "<mode>", choices: ["on", "off", "exact"] },
   "--pair-ancestor": { value: "<mode>", choices: ["on", "off"] },
+  "--pair-inherit": { value: "<mode>", choices: ["off", "forbid", "spare", "on"] },
   "--pair-penalty": { value: "<mode>", choices: ["full", "confidence"] },
   "--root-tie": { value: "<rule>", choices: ["score", "solver"] },
   "--trees": { value: "<n>", read: (v: string) => (v === "auto" ? "auto" : readWholeNumber(v, 1, "'auto'")) },

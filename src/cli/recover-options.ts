@@ -111,6 +111,12 @@ export function declareRecoverOptions(command: Command): Command {
     )
     .addOption(
       flagOption(
+        "--pair-inherit",
+        "inheritance evidence for language-model trees: a model below p carries p's own update in its fine detail. forbid: an edge below the root whose child does not is forbidden and the tree solved again; spare: the sibling-angle rule spares a pair whose far model carries the near one's update; on: both",
+      ).default(DEFAULTS.pairInherit),
+    )
+    .addOption(
+      flagOption(
         "--pair-penalty",
         "what an edge pays for running against the pair evidence: full (one λ, whatever its strength) or confidence (λ times erf(|z|/√2): a chance-level z costs next to nothing, the distance decides)",
       ).default(DEFAULTS.pairPenalty),

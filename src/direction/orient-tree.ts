@@ -25,6 +25,7 @@ import type { PairLayers } from "./read-pair-evidence.ts";
 import { rankBetween } from "../distance/rank-between.ts";
 import { addAncestorEvidence, withAncestors } from "./ancestor-evidence.ts";
 import { pairConfidence } from "./pair-penalty.ts";
+import { offSide } from "./inherit-side.ts";
 
 /** A model of the tree as orientation sees it (recover-cluster.ts's Member fits). */
 export interface DirectionMember {
@@ -46,7 +47,10 @@ export interface OrientInput {
   readonly choice: DistanceChoice;
   readonly options: Pick<RecoverOptions, "score" | "lambda" | "chain"> &
     Partial<
-      Pick<RecoverOptions, "rootTie" | "pairDirection" | "pairRule" | "pairDecay" | "pairAncestor" | "pairPenalty" | "siblingAngles" | "siblingAdapters">
+      Pick<
+        RecoverOptions,
+        "rootTie" | "pairDirection" | "pairRule" | "pairDecay" | "pairAncestor" | "pairPenalty" | "pairInherit" | "siblingAngles" | "siblingAdapters"
+      >
     >;
   /** Whether the models are language models (a 2-D embedding matrix): `--pair-direction auto` orients those by pairs. */
   readonly languageModel?: boolean;
@@ -94,8 +98,12 @@ export function orientTree(input: OrientInput): Oriented {
   // --pair-decay exact: a model whose stored rows reproduce a child's weight-decayed rows less exactly than another's is not its parent.
   const notParent =
     (options.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay) === "exact" && given && isPairRule(given) ? input.pairLayers?.notParent : undefined;
+  const inherit = options.pairInherit ?? DEFAULT_RECOVER_OPTIONS.pairInherit;
+  const blocks = given && isPairRule(given) ? input.pairLayers?.blocks : undefined;
   const { forbidden, siblingPairs } = treePlacement({
     ...input,
+    // --pair-inherit spare/on: b carrying m's own update from a is not m's sibling under a (inherit-side.ts).
+    spare: blocks && (inherit === "spare" || inherit === "on") ? (a, m, b) => !offSide(blocks, a, m, b) : undefined,
     forbidden: notParent?.includes(1) ? (input.forbidden ? notParent.map((x, at) => x | input.forbidden![at]!) : notParent) : input.forbidden,
     k: kept.length,
   });
@@ -132,6 +140,7 @@ export function orientTree(input: OrientInput): Oriented {
     const ruleZ = pairEvidenceMatrix(rule.form, kept.length, layers.layersOf);
     const decay = (options.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay) !== "off" ? layers.decayOf : undefined;
     const pairZ = decay ? withDecay(ruleZ, kept.length, decay) : ruleZ;
+    let inheritForbidden = forbidden;
     const arborescence = (z: Float64Array) => {
       const scores = parentEvidence(z, kept.length);
       const tree = recoverTree({
@@ -142,17 +151,40 @@ export function orientTree(input: OrientInput): Oriented {
           (options.pairPenalty ?? DEFAULT_RECOVER_OPTIONS.pairPenalty) === "confidence" ? pairConfidence(z, kept.length) : pairDirection(z, kept.length),
         stages: treeStages,
         lambda: options.lambda,
-        forbidden,
+        forbidden: inheritForbidden,
         rootTie: options.rootTie,
       });
       return { scores, tree };
     };
-    let solved = arborescence(pairZ);
-    if ((options.pairAncestor ?? DEFAULT_RECOVER_OPTIONS.pairAncestor) === "on" && kept.length > 2) {
-      // --pair-ancestor on: each edge below the root also gets its grandparent's evidence (ancestor-evidence.ts); solve
-      // again until no edge of the new tree lacks it. Pairs keep their first reference, so this ends (≤ k² pairs).
-      const found = new Float64Array(kept.length * kept.length).fill(Number.NaN);
-      while (addAncestorEvidence(found, kept.length, solved.tree.parent, layers.layersOf) > 0) solved = arborescence(withAncestors(pairZ, found));
+    const k = kept.length;
+    // --pair-ancestor on: each edge below the root also gets its grandparent's evidence (ancestor-evidence.ts); solve
+    // again until no edge of the new tree lacks it. Pairs keep their first reference, so this ends (≤ k² pairs).
+    const ancestors = (options.pairAncestor ?? DEFAULT_RECOVER_OPTIONS.pairAncestor) === "on" && k > 2;
+    const found = new Float64Array(k * k).fill(Number.NaN);
+    const settle = () => {
+      let settled = arborescence(withAncestors(pairZ, found));
+      while (ancestors && addAncestorEvidence(found, k, settled.tree.parent, layers.layersOf) > 0) settled = arborescence(withAncestors(pairZ, found));
+      return settled;
+    };
+    let solved = settle();
+    if ((inherit === "forbid" || inherit === "on") && blocks && k > 2) {
+      // --pair-inherit forbid/on: an edge p → x below the root whose x does not carry p's own update in its detail
+      // (inherit-side.ts) is forbidden and the tree settled again; each edge is tested once, so this ends (≤ k² edges).
+      const tested = new Uint8Array(k * k);
+      for (let added = 1; added > 0; ) {
+        added = 0;
+        const parent = solved.tree.parent;
+        for (let x = 0; x < k; x++) {
+          const p = parent[x]!;
+          if (p < 0 || parent[p]! < 0 || tested[p * k + x]) continue;
+          tested[p * k + x] = 1;
+          if (!offSide(blocks, parent[p]!, p, x)) continue;
+          inheritForbidden = inheritForbidden ? Uint8Array.from(inheritForbidden) : new Uint8Array(k * k);
+          inheritForbidden[p * k + x] = 1;
+          added++;
+        }
+        if (added > 0) solved = settle();
+      }
     }
     // Members outside the arborescence (storage twins) have no pairs compared: 0, no evidence either way.
     const statistic = new Float64Array(members.length);
@@ -198,11 +230,14 @@ export function treePlacement(input: {
   readonly angleDistance?: Float64Array | undefined;
   readonly rankMask: Float64Array | undefined;
   readonly options: Partial<Pick<RecoverOptions, "siblingAngles" | "siblingAdapters">>;
+  /** `--pair-inherit spare`/`on`: an obtuse angle at m between a and b spares m → b where this holds (obtuseShadows). */
+  readonly spare?: ((a: number, m: number, b: number) => boolean) | undefined;
 }): { forbidden: Uint8Array | undefined; siblingPairs: number } {
   return placementRules({
     k: input.k,
     forbidden: input.forbidden,
     ...(input.angleDistance ? { angleDistance: input.angleDistance } : {}),
+    ...(input.spare ? { spare: input.spare } : {}),
     rankDistance: input.choice === "lora" ? input.distance : undefined,
     parentOnly: input.options.siblingAngles === "parent",
     exempt: (input.options.siblingAdapters ?? DEFAULT_RECOVER_OPTIONS.siblingAdapters) === "skip" ? input.rankMask : undefined,
@@ -225,13 +260,15 @@ export function placementRules(input: {
   readonly parentOnly?: boolean;
   /** k×k, nonzero for pairs the angles never rule out (`--sibling-adapters skip`: the pairs measured by rank). */
   readonly exempt?: ArrayLike<number>;
+  /** An obtuse angle at m between a and b rules nothing out where this holds (obtuseShadows). */
+  readonly spare?: (a: number, m: number, b: number) => boolean;
 }): {
   forbidden: Uint8Array | undefined;
   siblingPairs: number;
 } {
   const between = input.rankDistance && input.k >= 3 ? rankBetween(input.rankDistance, input.k) : undefined;
   const withBetween = between?.includes(1) ? (input.forbidden ? between.map((x, at) => x | input.forbidden![at]!) : between) : input.forbidden;
-  const shadows = input.angleDistance && input.k >= 3 ? obtuseShadows(input.angleDistance, input.k, input.parentOnly, input.exempt) : undefined;
+  const shadows = input.angleDistance && input.k >= 3 ? obtuseShadows(input.angleDistance, input.k, input.parentOnly, input.exempt, input.spare) : undefined;
   if (!shadows?.includes(1)) return { forbidden: withBetween, siblingPairs: 0 };
   const forbidden = withBetween ? shadows.map((x, at) => x | withBetween[at]!) : shadows;
   // A pair counts once: ruled out both ways, or (parentOnly) one way.

@@ -16,6 +16,7 @@ import { readsLayer, type RuleLayers } from "./statistic-rule.ts";
 import { decayVotes, decayZ, notReproducingParents, reproduction } from "./decay-signature.ts";
 import type { TensorInfo } from "../types.ts";
 import { classifyLayer } from "../layers/classify-layer.ts";
+import { type LayerBlock, topLeftBlock } from "./inherit-side.ts";
 
 /** Values of a layer the pair evidence reads at most (its first whole rows): 2¹⁸, 1 MB of f32 per model. */
 export const PAIR_SAMPLE_VALUES = 262_144;
@@ -37,6 +38,8 @@ export interface PairLayers {
   readonly decayOf?: (i: number, j: number) => number;
   /** With `--pair-decay exact`: k×k, 1 where another member reproduces j's weight-decayed rows more exactly than i (notReproducingParents). */
   readonly notParent?: Uint8Array;
+  /** With `--pair-inherit on`: each read matrix's top-left block of every member as stored (inherit-side.ts). */
+  readonly blocks?: readonly LayerBlock[];
 }
 
 /** Values of an embedding matrix the decay signature reads at most (its first whole rows): 2²², 16 MB of f32 per model. */
@@ -85,13 +88,17 @@ export async function readPairEvidence(
   read: (job: Pick<LayerJob, "tensors" | "shape">, member: number) => Promise<Float32Array | Float64Array> = (job, member) =>
     readTensor(job.tensors[member]!, undefined, { count: pairSampleCount(job.shape) }),
   options: PairEvidenceOptions = {},
+  keepBlocks = false,
 ): Promise<PairLayers> {
   const k = members.length;
   const byPair: (PairLayerEvidence | undefined)[][] = Array.from({ length: (k * (k - 1)) / 2 }, () => []);
+  const blocks: LayerBlock[] = [];
   for (const job of jobs) {
     if (!readsLayer({ layers }, job)) continue;
+    const values = await Promise.all(members.map((member) => read(job, member)));
+    if (keepBlocks && job.shape.length === 2) blocks.push(topLeftBlock(values, job.shape[1]!));
     // Each member standardized once for its k − 1 pairs (bit for bit what pairLayerEvidence forms per pair).
-    const standardized = (await Promise.all(members.map((member) => read(job, member)))).map(standardizeLayer);
+    const standardized = values.map(standardizeLayer);
     for (let i = 0; i < k; i++) {
       for (let j = i + 1; j < k; j++) {
         const [a, b] = [standardized[i], standardized[j]];
@@ -99,5 +106,5 @@ export async function readPairEvidence(
       }
     }
   }
-  return { size: k, layersOf: (i, j) => byPair[pairIndex(i, j, k)]! };
+  return { size: k, layersOf: (i, j) => byPair[pairIndex(i, j, k)]!, ...(keepBlocks ? { blocks } : {}) };
 }

@@ -54,9 +54,17 @@ const COSINE_ROUNDING = 1e-9;
  * k×k (1 = edge parent → child ruled out) for a k×k distance `d`: m and b are ruled out when some
  * third model a is nearer to m than b is and the angle at m between a and b is obtuse — both
  * ways (symmetric), or with `parentOnly` only m → b (m as b's parent). Pairs nonzero in `exempt`
- * (k×k, symmetric) are never ruled out (`--sibling-adapters skip`: pairs measured by rank).
+ * (k×k, symmetric) are never ruled out (`--sibling-adapters skip`: pairs measured by rank). With `spare`, an obtuse
+ * angle at m between a and b rules nothing out where spare(a, m, b) holds (`--pair-inherit`: b carries m's own update
+ * from a, so b and m are not siblings under a: src/direction/inherit-side.ts).
  */
-export function obtuseShadows(d: Float64Array, k: number, parentOnly = false, exempt?: ArrayLike<number>): Uint8Array {
+export function obtuseShadows(
+  d: Float64Array,
+  k: number,
+  parentOnly = false,
+  exempt?: ArrayLike<number>,
+  spare?: (a: number, m: number, b: number) => boolean,
+): Uint8Array {
   assert(d.length === k * k, "sibling angles: distance matrix size");
   assert(exempt === undefined || exempt.length === k * k, "sibling angles: exempt matrix size");
   const out = new Uint8Array(k * k);
@@ -68,7 +76,7 @@ export function obtuseShadows(d: Float64Array, k: number, parentOnly = false, ex
         if (a === m || a === b || !(sq(a, m) < sq(m, b)) || !(sq(a, m) > 0)) continue;
         // law of cosines: cos at m = (|am|² + |mb|² − |ab|²) / (2 |am| |mb|)
         const cos = (sq(a, m) + sq(m, b) - sq(a, b)) / (2 * d[a * k + m]! * d[m * k + b]!);
-        if (cos < OBTUSE_COSINE - COSINE_ROUNDING) {
+        if (cos < OBTUSE_COSINE - COSINE_ROUNDING && !spare?.(a, m, b)) {
           out[m * k + b] = 1;
           if (!parentOnly) out[b * k + m] = 1;
           break;

@@ -85,6 +85,13 @@ export interface RecoverOptions {
    */
   readonly pairAncestor: "on" | "off";
   /**
+   * Inheritance evidence for a pair rule's tree (src/direction/inherit-side.ts): a model below p carries p's own update
+   * (p minus p's parent) in its fine detail, slope 1 outside the update's strongest directions. "forbid": an edge p → x
+   * below the root whose x does not is forbidden and the tree solved again; "spare": the sibling-angle rule spares m → b
+   * where b carries m's update from the angle's third model; "on": both.
+   */
+  readonly pairInherit: "off" | "forbid" | "spare" | "on";
+  /**
    * What an edge pays for running against a pair rule's evidence (src/direction/pair-penalty.ts): "full", one λ
    * whatever the z; "confidence", λ·erf(|z|/√2), so a chance-level z costs next to nothing and the distance decides.
    */
@@ -174,6 +181,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // Language models: an edge below the root also gets its grandparent's evidence (ancestor-evidence.ts): LM sets 0-5
   // 114 -> 117 of 143 directed, held-out set 6 scored once 18 -> 22 of 32 (docs/direction.md).
   pairAncestor: "on",
+  pairInherit: "off",
   pairPenalty: "full",
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).

@@ -42,6 +42,10 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-ancestor off", overrides: { pairAncestor: "off" } },
   // Set-6 candidate (src/direction/pair-penalty.ts; failed set 6, 17 vs 18 of 32): an edge against the evidence pays λ·erf(|z|/√2).
   { name: "--pair-penalty confidence", overrides: { pairPenalty: "confidence" } },
+  // Set-8 candidate (src/direction/inherit-side.ts): an edge p → x whose x does not carry p's own update layer by layer is forbidden.
+  { name: "--pair-inherit on", overrides: { pairInherit: "on" } },
+  { name: "--pair-inherit forbid", overrides: { pairInherit: "forbid" } },
+  { name: "--pair-inherit spare", overrides: { pairInherit: "spare" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },

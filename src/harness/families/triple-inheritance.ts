@@ -10,6 +10,10 @@
  *   would keep with e = c − a taken half a layer away (independent of a at that element: what a child's own update
  *   would leave), averaged over the layers. A child: ≈ 0; a sibling: below 0.
  *
+ * - residual slope (`--pair-inherit`'s test, src/direction/inherit-side.ts): the slope of C − B on what is left of a
+ *   once its strongest directions are removed (each matrix's top-left block): 1 for a child of I, which carries I's run
+ *   in its detail; a sibling shares the detail only as far as its own run follows I's.
+ *
  * Read on the true trees only (no recovery): every chain g → x → y and every sibling pair (each way round). Scored on
  * the pair read's sample of each score matrix (its first whole rows, PAIR_SAMPLE_VALUES at most).
  */
@@ -20,6 +24,7 @@ import { readTensor } from "../../io/read-safetensors.ts";
 import { pairSampleCount } from "../../direction/read-pair-evidence.ts";
 import { bug } from "../../errors.ts";
 import { quantileOfSorted } from "../../recover/cluster-models.ts";
+import { residualSlope, topLeftBlock, type LayerBlock } from "../../direction/inherit-side.ts";
 
 /** Share of I's update, by |a|, that the sign deficit reads: |a| at or above its 90th percentile (more than a tenth where bf16 rounding ties magnitudes). */
 export const TOP_SHARE = 0.1;
@@ -34,6 +39,8 @@ export interface InheritanceTriple {
   readonly ratio: number;
   /** Mean over the layers of the sign deficit (0 for a child, below for a sibling). */
   readonly signDeficit: number;
+  /** The slope of C − B on the residual of I − B beyond its strongest directions (1 for a child). */
+  readonly residualSlope: number;
 }
 
 /** One layer's contribution to the inheritance ratio: ⟨û_C − û_B, û_I − û_B⟩ and |û_I − û_B|² of the centred unit-norm vectors. */
@@ -103,9 +110,11 @@ export async function familyInheritance(models: readonly ModelSource[], truth: T
     for (const { parent, child: c } of truth.edges) if (parent === b && c !== i) triples.push({ kind: "siblings", b, i, c });
   }
   const sums = triples.map(() => ({ num: 0, den: 0, deficit: 0, layers: 0 }));
+  const blocks: LayerBlock[] = [];
   for (const job of planLayers(models, DEFAULT_RECOVER_OPTIONS)) {
     if (!job.roles.score) continue;
     const values = await Promise.all(ids.map((_, m) => readTensor(job.tensors[m]!, undefined, { count: pairSampleCount(job.shape) })));
+    if (job.shape.length === 2) blocks.push(topLeftBlock(values, job.shape[1]!));
     triples.forEach((t, at) => {
       const [b, i, c] = [values[index(t.b)]!, values[index(t.i)]!, values[index(t.c)]!];
       const terms = ratioTerms(b, i, c);
@@ -122,7 +131,12 @@ export async function familyInheritance(models: readonly ModelSource[], truth: T
   }
   return triples.map((t, at) => {
     const s = sums[at]!;
-    return { ...t, ratio: s.den > 0 ? s.num / s.den : Number.NaN, signDeficit: s.layers > 0 ? s.deficit / s.layers : Number.NaN };
+    return {
+      ...t,
+      ratio: s.den > 0 ? s.num / s.den : Number.NaN,
+      signDeficit: s.layers > 0 ? s.deficit / s.layers : Number.NaN,
+      residualSlope: residualSlope(blocks, index(t.b), index(t.i), index(t.c)),
+    };
   });
 }
 

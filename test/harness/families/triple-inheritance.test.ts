@@ -36,7 +36,7 @@ describe("ratioTerms", () => {
 
 describe("familyInheritance", () => {
   const dir = temporaryFolder("mother-inherit-");
-  test("independent fine-tunes: chains inherit (ratio ≈ 1, deficit ≈ 0), siblings do not (ratio ≈ 0, deficit well below 0)", async () => {
+  test("independent fine-tunes: chains inherit (ratio ≈ 1, deficit ≈ 0, residual slope ≈ 1), siblings do not (ratio ≈ 0, deficit well below 0, residual slope ≈ 0)", async () => {
     const truth = await writeSyntheticTrees(dir, [{ root: "r", children: 2, grandchildren: 1 }], { seed: 4 });
     const triples = await familyInheritance(await discoverModels([dir]), truth);
     const chains = triples.filter((t) => t.kind === "chain");
@@ -46,10 +46,12 @@ describe("familyInheritance", () => {
     for (const t of chains) {
       expect(Math.abs(t.ratio - 1)).toBeLessThan(0.1);
       expect(Math.abs(t.signDeficit)).toBeLessThan(0.02);
+      expect(Math.abs(t.residualSlope - 1)).toBeLessThan(0.1);
     }
     for (const t of siblings) {
       expect(Math.abs(t.ratio)).toBeLessThan(0.1);
       expect(t.signDeficit).toBeLessThan(-0.2);
+      expect(Math.abs(t.residualSlope)).toBeLessThan(0.2);
     }
     const pools = inheritancePools([{ benchmark: "synthetic", triples }]);
     expect(pools.map((p) => p.triples.length)).toEqual([2, 2, 0]);
