@@ -37,6 +37,7 @@ export interface RecoverCommandOptions {
   pairDecay?: RecoverOptions["pairDecay"];
   pairAncestor?: RecoverOptions["pairAncestor"];
   pairInherit?: RecoverOptions["pairInherit"];
+  longEdge?: RecoverOptions["longEdge"];
   pairPenalty?: RecoverOptions["pairPenalty"];
   /** Which of equally cheap trees is kept (absent: the library default). */
   rootTie?: RecoverOptions["rootTie"];
@@ -96,6 +97,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
       pairDecay: options.pairDecay,
       pairAncestor: options.pairAncestor,
       pairInherit: options.pairInherit,
+      longEdge: options.longEdge,
       pairPenalty: options.pairPenalty,
       rootTie: options.rootTie,
       workers: options.workers,

@@ -46,6 +46,7 @@ export const RECOVER_FLAGS = {
   "--pair-decay": { value: "<mode>", choices: ["on", "off", "exact"] },
   "--pair-ancestor": { value: "<mode>", choices: ["on", "off"] },
   "--pair-inherit": { value: "<mode>", choices: ["off", "forbid", "spare", "on"] },
+  "--long-edge": { value: "<mode>", choices: ["off", "root"] },
   "--pair-penalty": { value: "<mode>", choices: ["full", "confidence"] },
   "--root-tie": { value: "<rule>", choices: ["score", "solver"] },
   "--trees": { value: "<n>", read: (v: string) => (v === "auto" ? "auto" : readWholeNumber(v, 1, "'auto'")) },

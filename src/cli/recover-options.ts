@@ -117,6 +117,12 @@ export function declareRecoverOptions(command: Command): Command {
     )
     .addOption(
       flagOption(
+        "--long-edge",
+        "in a language-model tree, forbid an edge more than twice as long as its parent's own edge whose child is within 10 % as near the grandparent (root: a long stage hangs from the root of the short tunes it leans toward)",
+      ).default(DEFAULTS.longEdge),
+    )
+    .addOption(
+      flagOption(
         "--pair-penalty",
         "what an edge pays for running against the pair evidence: full (one λ, whatever its strength) or confidence (λ times erf(|z|/√2): a chance-level z costs next to nothing, the distance decides)",
       ).default(DEFAULTS.pairPenalty),

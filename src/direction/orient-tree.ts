@@ -26,6 +26,7 @@ import { rankBetween } from "../distance/rank-between.ts";
 import { addAncestorEvidence, withAncestors } from "./ancestor-evidence.ts";
 import { pairConfidence } from "./pair-penalty.ts";
 import { offSide } from "./inherit-side.ts";
+import { longEdgeBelowRoot } from "../distance/long-edges.ts";
 
 /** A model of the tree as orientation sees it (recover-cluster.ts's Member fits). */
 export interface DirectionMember {
@@ -49,7 +50,7 @@ export interface OrientInput {
     Partial<
       Pick<
         RecoverOptions,
-        "rootTie" | "pairDirection" | "pairRule" | "pairDecay" | "pairAncestor" | "pairPenalty" | "pairInherit" | "siblingAngles" | "siblingAdapters"
+        "rootTie" | "pairDirection" | "pairRule" | "pairDecay" | "pairAncestor" | "pairPenalty" | "pairInherit" | "longEdge" | "siblingAngles" | "siblingAdapters"
       >
     >;
   /** Whether the models are language models (a 2-D embedding matrix): `--pair-direction auto` orients those by pairs. */
@@ -167,9 +168,14 @@ export function orientTree(input: OrientInput): Oriented {
       return settled;
     };
     let solved = settle();
-    if ((inherit === "forbid" || inherit === "on") && blocks && k > 2) {
-      // --pair-inherit forbid/on: an edge p → x below the root whose x does not carry p's own update in its detail
-      // (inherit-side.ts) is forbidden and the tree settled again; each edge is tested once, so this ends (≤ k² edges).
+    // Edge tests below the root: --pair-inherit forbid/on, an x that does not carry p's own update in its detail
+    // (inherit-side.ts); --long-edge root, a long edge hung below the root of what it leans toward (long-edges.ts).
+    const inheritTest = (inherit === "forbid" || inherit === "on") && blocks ? blocks : undefined;
+    const longEdges = (options.longEdge ?? DEFAULT_RECOVER_OPTIONS.longEdge) === "root";
+    const fails = (g: number, p: number, x: number) =>
+      (inheritTest !== undefined && offSide(inheritTest, g, p, x)) || (longEdges && longEdgeBelowRoot(distance, k, g, p, x));
+    if ((inheritTest || longEdges) && k > 2) {
+      // An edge that fails is forbidden and the tree settled again; each edge is tested once, so this ends (≤ k² edges).
       const tested = new Uint8Array(k * k);
       for (let added = 1; added > 0; ) {
         added = 0;
@@ -178,7 +184,7 @@ export function orientTree(input: OrientInput): Oriented {
           const p = parent[x]!;
           if (p < 0 || parent[p]! < 0 || tested[p * k + x]) continue;
           tested[p * k + x] = 1;
-          if (!offSide(blocks, parent[p]!, p, x)) continue;
+          if (!fails(parent[p]!, p, x)) continue;
           inheritForbidden = inheritForbidden ? Uint8Array.from(inheritForbidden) : new Uint8Array(k * k);
           inheritForbidden[p * k + x] = 1;
           added++;

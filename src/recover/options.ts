@@ -92,6 +92,12 @@ export interface RecoverOptions {
    */
   readonly pairInherit: "off" | "forbid" | "spare" | "on";
   /**
+   * A long edge in a pair rule's tree (src/distance/long-edges.ts): "root" forbids an edge p → x more than twice as
+   * long as p's own edge when x is within 10 % as near to p's parent, so a long stage hangs from the root of the tunes
+   * it leans toward; "off" leaves it to D.
+   */
+  readonly longEdge: "off" | "root";
+  /**
    * What an edge pays for running against a pair rule's evidence (src/direction/pair-penalty.ts): "full", one λ
    * whatever the z; "confidence", λ·erf(|z|/√2), so a chance-level z costs next to nothing and the distance decides.
    */
@@ -182,6 +188,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // 114 -> 117 of 143 directed, held-out set 6 scored once 18 -> 22 of 32 (docs/direction.md).
   pairAncestor: "on",
   pairInherit: "off",
+  longEdge: "off",
   pairPenalty: "full",
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).

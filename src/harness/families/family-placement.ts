@@ -46,6 +46,8 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-inherit on", overrides: { pairInherit: "on" } },
   { name: "--pair-inherit forbid", overrides: { pairInherit: "forbid" } },
   { name: "--pair-inherit spare", overrides: { pairInherit: "spare" } },
+  // Set-8 candidate (src/distance/long-edges.ts): a long edge hung below the root of the tunes it leans toward is forbidden.
+  { name: "--long-edge root", overrides: { longEdge: "root" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
