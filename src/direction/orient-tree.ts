@@ -50,7 +50,16 @@ export interface OrientInput {
     Partial<
       Pick<
         RecoverOptions,
-        "rootTie" | "pairDirection" | "pairRule" | "pairDecay" | "pairAncestor" | "pairPenalty" | "pairInherit" | "longEdge" | "siblingAngles" | "siblingAdapters"
+        | "rootTie"
+        | "pairDirection"
+        | "pairRule"
+        | "pairDecay"
+        | "pairAncestor"
+        | "pairPenalty"
+        | "pairInherit"
+        | "longEdge"
+        | "siblingAngles"
+        | "siblingAdapters"
       >
     >;
   /** Whether the models are language models (a 2-D embedding matrix): `--pair-direction auto` orients those by pairs. */

@@ -24,7 +24,7 @@ describe("--long-edge root in orientTree", () => {
   test("the long stage hung under the short tune (D prefers it) moves to the base; off leaves it", () => {
     const members = craftedMembers(3, "auto");
     // Pair evidence for 0 → 1 and 0 → 2 (the base is each one's parent), none between 1 and 2.
-    const zOf = (i: number, j: number) => (i === 0 ? 3 : 0);
+    const zOf = (i: number) => (i === 0 ? 3 : 0);
     const orient = (longEdge: "off" | "root") =>
       orientTree({
         group: craftedGroup([{}, {}, {}], [{}, {}, {}]),
