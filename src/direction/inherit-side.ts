@@ -6,25 +6,25 @@
  * a long continued pre-training that the base's every tune leans toward) shares only the direction: its slope is
  * ρ·|x − g|/|a|, which a long update can bring to 1 in total (the geometry of the three models cannot tell it from a
  * chain: docs/direction.md, set 6 and 7) but not on a's fine detail. So the test reads the slope on the part of a
- * outside its top singular directions — what is left of each matrix's update once its RANK strongest directions are
+ * outside its top singular directions — what is left of each matrix's update once its INHERIT.rank strongest directions are
  * removed — where a sibling's update need not follow a's.
  *
- * Per score matrix, on its top-left block (BLOCK × BLOCK at most, of the pair read's first whole rows), r = a minus a's
- * best rank-RANK approximation; the slope is Σ ⟨x − g, r⟩ / Σ |r|² over the matrices. x is off p's side when the slope
- * is more than INHERIT_BAND from 1.
+ * Per score matrix, on its top-left block (INHERIT.block² at most, of the pair read's first whole rows), r = a minus a's
+ * best rank-INHERIT.rank approximation; the slope is Σ ⟨x − g, r⟩ / Σ |r|² over the matrices. x is off p's side when the slope
+ * is more than INHERIT.band from 1.
  *
  * Used by orient-tree.ts: after the pair solve, each edge p → x whose p has a parent g is tested; an x off p's side
  * cannot be p's child, so p → x is forbidden and the tree solved again, until no new edge fails. What it cannot see:
  * it presumes g – p is a true edge (either direction), so where the tree above p is wrong it tests the wrong run; and a
  * run that continues p's own detail (the same data, the same optimizer state) reads as p's child.
  */
+import { orthonormalize } from "../io/peft/subspace-alignment.ts";
 
-/** Rows and columns of the block each matrix keeps per model. */
-export const BLOCK = 128;
-/** Strongest directions of an update left out of the test. */
-export const RANK = 4;
-/** x is off p's side when the residual slope is farther than this from 1. */
-export const INHERIT_BAND = 0.2;
+/**
+ * The test's sizes: the block each matrix keeps per model (`block` rows and columns at most), the strongest directions of
+ * an update left out (`rank`), and how far from 1 the residual slope may be for x to count as on p's side (`band`).
+ */
+export const INHERIT = { block: 128, rank: 4, band: 0.2 } as const;
 
 /** One matrix's top-left block of every member (row-major, `rows` × `cols`). */
 export interface LayerBlock {
@@ -33,10 +33,10 @@ export interface LayerBlock {
   readonly values: readonly Float32Array[];
 }
 
-/** The top-left block (≤ BLOCK × BLOCK) of each member's matrix, from values read as whole rows `cols` wide. */
+/** The top-left block (≤ INHERIT.block²) of each member's matrix, from values read as whole rows `cols` wide. */
 export function topLeftBlock(values: readonly (Float32Array | Float64Array)[], cols: number): LayerBlock {
-  const rows = Math.min(BLOCK, Math.floor((values[0]?.length ?? 0) / cols));
-  const width = Math.min(BLOCK, cols);
+  const rows = Math.min(INHERIT.block, Math.floor((values[0]?.length ?? 0) / cols));
+  const width = Math.min(INHERIT.block, cols);
   const block = (v: Float32Array | Float64Array) => {
     const out = new Float32Array(rows * width);
     for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) out[r * width + c] = v[r * cols + c]!;
@@ -49,7 +49,7 @@ export function topLeftBlock(values: readonly (Float32Array | Float64Array)[], c
  * `a` (rows × cols, row-major) minus its best rank-`rank` approximation, by subspace iteration on aᵀa from a fixed
  * start (deterministic); `a` itself when it is too small to leave anything.
  */
-export function lowRankResidual(a: Float64Array, rows: number, cols: number, rank = RANK, iterations = 12): Float64Array {
+export function lowRankResidual(a: Float64Array, rows: number, cols: number, rank: number = INHERIT.rank, iterations = 12): Float64Array {
   const k = Math.min(rank, rows, cols);
   if (k === 0 || k >= Math.min(rows, cols)) return k === 0 ? Float64Array.from(a) : new Float64Array(a.length);
   // V: cols × k, a fixed pseudo-random start.
@@ -69,7 +69,7 @@ export function lowRankResidual(a: Float64Array, rows: number, cols: number, ran
         for (let r = 0; r < rows; r++) sum += a[r * cols + c]! * w[r * k + j]!;
         next[c * k + j] = sum;
       }
-    orthonormalColumns(next, cols, k);
+    orthonormalize(next, cols, k);
     v = next;
   }
   const out = Float64Array.from(a);
@@ -87,21 +87,6 @@ export function lowRankResidual(a: Float64Array, rows: number, cols: number, ran
     }
   }
   return out;
-}
-
-/** Gram–Schmidt on the k columns of m (n × k, row-major); a column that vanishes stays zero. */
-function orthonormalColumns(m: Float64Array, n: number, k: number): void {
-  for (let j = 0; j < k; j++) {
-    for (let q = 0; q < j; q++) {
-      let dot = 0;
-      for (let i = 0; i < n; i++) dot += m[i * k + j]! * m[i * k + q]!;
-      for (let i = 0; i < n; i++) m[i * k + j]! -= dot * m[i * k + q]!;
-    }
-    let norm = 0;
-    for (let i = 0; i < n; i++) norm += m[i * k + j]! ** 2;
-    norm = Math.sqrt(norm);
-    for (let i = 0; i < n; i++) m[i * k + j] = norm > 0 ? m[i * k + j]! / norm : 0;
-  }
 }
 
 /** The slope of x − g on the residual of p − g, pooled over the blocks (NaN when p and g agree on every block). */
@@ -122,5 +107,5 @@ export function residualSlope(blocks: readonly LayerBlock[], g: number, p: numbe
 
 /** Whether x is off p's side of the edge g – p (the test above); false when the blocks cannot tell. */
 export function offSide(blocks: readonly LayerBlock[], g: number, p: number, x: number): boolean {
-  return Math.abs(residualSlope(blocks, g, p, x) - 1) > INHERIT_BAND;
+  return Math.abs(residualSlope(blocks, g, p, x) - 1) > INHERIT.band;
 }

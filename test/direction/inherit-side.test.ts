@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { INHERIT_BAND, lowRankResidual, offSide, residualSlope, topLeftBlock, type LayerBlock } from "../../src/direction/inherit-side.ts";
+import { INHERIT, lowRankResidual, offSide, residualSlope, topLeftBlock, type LayerBlock } from "../../src/direction/inherit-side.ts";
 import { obtuseShadows } from "../../src/distance/obtuse-siblings.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 
@@ -79,7 +79,7 @@ describe("residualSlope: a child carries its parent's run in the detail, a corre
       return [dot(c, a), dot(a, a)] as const;
     });
     expect(whole.reduce((s, [n]) => s + n, 0) / whole.reduce((s, [, d]) => s + d, 0)).toBeGreaterThan(0.8);
-    expect(Math.abs(residualSlope(blocks, 0, 1, 3) - 1)).toBeGreaterThan(INHERIT_BAND);
+    expect(Math.abs(residualSlope(blocks, 0, 1, 3) - 1)).toBeGreaterThan(INHERIT.band);
     expect(offSide(blocks, 0, 1, 3)).toBe(true);
   });
 

@@ -169,7 +169,7 @@ function traceOfProduct(x: Float64Array, y: Float64Array, n: number): number {
 }
 
 /** The columns of X (n × k, row-major) made orthonormal (modified Gram–Schmidt; a zero column stays zero). */
-function orthonormalize(x: Float64Array, n: number, k: number): Float64Array {
+export function orthonormalize(x: Float64Array, n: number, k: number): Float64Array {
   for (let c = 0; c < k; c++) {
     for (let p = 0; p < c; p++) {
       let dot = 0;
