@@ -41,6 +41,7 @@ const MARKS = [
   "modules loaded",
   "listed",
   "headers read",
+  "first tree handed out",
   "first task received",
   "recovered a tree",
   "layers read",

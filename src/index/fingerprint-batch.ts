@@ -5,7 +5,7 @@
  */
 import type { ModelSource } from "../types.ts";
 import { type EmptyTensor, locatedFiles, type ModelLocation, openLocation } from "../io/discover-models.ts";
-import { holdFiles } from "../io/held-files.ts";
+import { holdUpTo } from "../io/held-files.ts";
 import { threadKernels } from "../kernels/weight-kernels.ts";
 import { failureOf } from "../workers/worker-pool.ts";
 import { fingerprintModel, type Fingerprint } from "./fingerprint.ts";
@@ -50,9 +50,9 @@ export async function fingerprintLocated(located: readonly ModelLocation[], at: 
   for (const location of located) {
     at.path = location.path;
     // A small model's files read whole, once, into kernel memory: its header and its layers come from there (one open
-    // and read instead of two of each, and no header buffer), the layers swept where they lie (fingerprintModel).
-    const files = locatedFiles(location);
-    const release = files.reduce((sum, [, size]) => sum + size, 0) <= HOLD_MODEL_BYTES ? holdFiles(files, memory) : () => {};
+    // and read instead of two of each, and no header buffer), the layers swept where they lie (fingerprintModel); their
+    // sizes and times from the read's own fstat (no stat before it for the size, none after it for the identity).
+    const release = holdUpTo(locatedFiles(location), HOLD_MODEL_BYTES, memory);
     try {
       const model = await openLocation(location, (note) => out.notes.push(note), out.empty);
       // With the results of the layers its tree's pass reads for their statistics alone: the tree then need not read them (known-layers.ts).

@@ -17,6 +17,7 @@ import type { LayerKind, LayerStats, ModelFormat, ModelSource, TensorInfo } from
 import { bug } from "../errors.ts";
 import { fileIdentity, type FileIdentity } from "../io/file-identity.ts";
 import { threadKernels, type WeightKernels } from "../kernels/weight-kernels.ts";
+import { heldLook } from "../io/held-files.ts";
 import { planLayers } from "../recover/plan-layers.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../recover/options.ts";
 import { makeUniform } from "../recover/seeded-random.ts";
@@ -210,7 +211,7 @@ export async function fingerprintModel(
   return {
     id: model.id,
     path: resolve(model.path),
-    files: await Promise.all(files.map((file) => fileIdentity(file, statNow))),
+    files: await Promise.all(files.map((file) => heldIdentity(file) ?? fileIdentity(file, statNow))),
     checksum: digest ? Bun.hash.wyhash(new Uint8Array(read.digests.buffer), 0n).toString(16).padStart(16, "0") : "",
     version: FINGERPRINT_VERSION,
     format: model.format ?? "safetensors",
@@ -307,7 +308,8 @@ function sweptHeld(
   return {
     files: [planned[0]!.tensor.file],
     stats: reads.map((read) => read.stats),
-    digests: BigUint64Array.from(reads, (read) => read.digest),
+    // Not digested: every digest is 0n, and the checksum is left empty (fingerprintModel).
+    digests: digest ? BigUint64Array.from(reads, (read) => read.digest) : new BigUint64Array(reads.length),
     starts: reads.map((read) => read.start),
     samples,
   };
@@ -368,4 +370,10 @@ async function fingerprintAdapterFactors(model: ModelSource): Promise<Fingerprin
  */
 export async function statNow(path: string): Promise<{ size: number; mtimeMs: number }> {
   return statSync(path);
+}
+
+/** The identity of a held file from its read's own fstat (held-files.ts: as the bytes fingerprinted were read), without a stat; undefined when it is not held. */
+function heldIdentity(file: string): FileIdentity | undefined {
+  const look = heldLook(file);
+  return look && [resolve(file), look.size, look.mtimeMs];
 }

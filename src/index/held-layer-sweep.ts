@@ -118,9 +118,10 @@ export class HeldModelSweep {
   private readonly end: number;
   /** Layers of one size and one start, as sweepHeldLayers groups them: members, and the arrays handed to each call (refilled per model). */
   private readonly groups: { count: number; cols: number | undefined; members: number[]; pointers: number[]; accumulators: number[] }[] = [];
-  /** Where each distance layer's samples start in the model's samples (−1: not a distance layer), and their total. */
-  private readonly sampleAt: Int32Array;
-  private readonly sampleCount: number;
+  /** Each sample's value's place among the span's f32 values, distance layers in order (the model's samples, one after another). */
+  private readonly gather: Int32Array;
+  /** Empty accumulators for every layer, copied into kernel memory in one call per model. */
+  private readonly emptySums: Float64Array;
 
   private constructor(
     private readonly layers: readonly SweptLayer[],
@@ -138,9 +139,14 @@ export class HeldModelSweep {
       else bySize.set(key, { count, cols: layer.cols, members: [l], pointers: [], accumulators: [] });
     });
     this.groups = [...bySize.values()];
-    let samples = 0;
-    this.sampleAt = Int32Array.from(layers, (layer) => (layer.positions ? (samples += layer.positions.length) - layer.positions.length : -1));
-    this.sampleCount = samples;
+    const gather: number[] = [];
+    layers.forEach((layer, l) => {
+      const from = (this.offsets[l]! - this.start) >> 2;
+      for (const position of layer.positions ?? []) gather.push(from + position);
+    });
+    this.gather = Int32Array.from(gather);
+    this.emptySums = new Float64Array(layers.length * 6);
+    for (let at = 0; at < this.emptySums.length; at += 6) this.emptySums.set(EMPTY_SUMS, at);
   }
 
   /**
@@ -178,8 +184,7 @@ export class HeldModelSweep {
     const heldAt = held && kernels.pointerOf(held);
     if (heldAt === undefined || heldAt % 4 !== 0) return undefined;
     const accumulators = kernels.allocate(this.layers.length * ACCUMULATOR_BYTES);
-    const empty = kernels.f64(accumulators, this.layers.length * 6);
-    for (let at = 0; at < empty.length; at += 6) empty.set(EMPTY_SUMS, at);
+    kernels.f64(accumulators, this.layers.length * 6).set(this.emptySums);
     const shifts = new Float64Array(this.layers.length);
     const starts: ({ zeroFraction: number; gridLevels: number } | undefined)[] = new Array(this.layers.length);
     for (const group of this.groups) {
@@ -195,19 +200,17 @@ export class HeldModelSweep {
         if (cols !== undefined) starts[members[at]!] = { zeroFraction: started[4 * at + 1]!, gridLevels: started[4 * at + 2]! };
       }
     }
-    const samples = new Float32Array(this.sampleCount);
-    const reads: LayerRead[] = new Array(this.layers.length);
-    // One view of the layers' values and one of their sums (a view per layer cost as much as the samples it gave).
+    // One view of the layers' values and one of their sums (a view per layer cost as much as the samples it gave); the samples
+    // gathered in one loop over their places, worked out once (a loop per layer and its offsets per model were ~1/4 of this sweep's JavaScript).
     const values = kernels.f32(heldAt + this.start, (this.end - this.start) >> 2);
+    const { gather } = this;
+    const samples = new Float32Array(gather.length);
+    for (let s = 0; s < gather.length; s++) samples[s] = values[gather[s]!]!;
+    const reads: LayerRead[] = new Array(this.layers.length);
     const sumsOf = kernels.f64(accumulators, this.layers.length * 6);
     for (let l = 0; l < this.layers.length; l++) {
-      const { tensorAt, positions } = this.layers[l]!;
-      const tensor = tensors[tensorAt]!;
+      const tensor = tensors[this.layers[l]!.tensorAt]!;
       const [pointer, count] = [heldAt + this.offsets[l]!, tensor.byteLength / 4];
-      if (positions) {
-        const [from, first] = [(this.offsets[l]! - this.start) >> 2, this.sampleAt[l]!];
-        for (let s = 0; s < positions.length; s++) samples[first + s] = values[from + positions[s]!]!;
-      }
       const at = l * 6;
       const sums = {
         shift: shifts[l]!,

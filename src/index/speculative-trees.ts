@@ -26,6 +26,7 @@ import { type Comparable, comparableOf, estimatedRelativeDistance } from "./rela
 import type { CachedTree } from "./tree-cache.ts";
 import { DisjointSets } from "../tree/disjoint-sets.ts";
 import { type KnownModel, treeJobOf, type TreeJob } from "./recover-tree-job.ts";
+import { mark } from "../ui/timeline.ts";
 
 /** Models before each one it is compared with. Generated trees of 20 are each found whole with 1; 4 allows gaps of a few strangers. */
 export const WINDOW = 4;
@@ -159,6 +160,7 @@ export class SpeculativeTrees {
   private start(members: readonly Fingerprint[]): void {
     const job = treeJobOf(members, this.models);
     const tree = this.threads.recover(job);
+    if (this.started.size === 0) mark("first tree handed out");
     tree.catch(() => {}); // a guess nobody claims may fail or be withdrawn; a claimed one is awaited by its component
     this.started.set(keyOf(members), { job, tree });
   }

@@ -108,24 +108,13 @@ export async function openLocation(location: ModelLocation, note: (message: stri
 }
 
 /**
- * The safetensors files of a located model with their sizes in bytes, as far as its listing tells:
- * the file itself, or a listed folder's `.safetensors` files; none for other kinds, an unlisted
- * folder, or a file that cannot be looked at (the ordinary reader then reads and reports it).
+ * The safetensors files of a located model, as far as its listing tells: the file itself, or a
+ * listed folder's `.safetensors` files; none for other kinds or an unlisted folder.
  */
-export function locatedFiles(location: ModelLocation): [file: string, size: number][] {
-  const files =
-    location.kind === "file"
-      ? [location.path]
-      : location.kind === "folder" && location.entries
-        ? location.entries.filter((entry) => !entry.isDirectory && entry.name.endsWith(SAFETENSORS_SUFFIX)).map((entry) => join(location.path, entry.name))
-        : [];
-  return files.flatMap((file): [string, number][] => {
-    try {
-      return [[file, statSync(file).size]];
-    } catch {
-      return [];
-    }
-  });
+export function locatedFiles(location: ModelLocation): string[] {
+  if (location.kind === "file") return [location.path];
+  if (location.kind !== "folder" || !location.entries) return [];
+  return location.entries.filter((entry) => !entry.isDirectory && entry.name.endsWith(SAFETENSORS_SUFFIX)).map((entry) => join(location.path, entry.name));
 }
 
 /** Says in one line which empty tensors were left out, if any: a family shares its empty tensors, and ten identical notes say no more than one. */

@@ -23,8 +23,17 @@ export interface HoldMemory {
   release(): void;
 }
 
-/** Bytes of every held file (a fresh view each time), by path, and its ranges not read yet; a path held twice is counted twice and released twice. */
-const held = new Map<string, { bytes: () => Uint8Array; holders: number; gaps: [start: number, end: number][] }>();
+/**
+ * Bytes of every held file (a fresh view each time), by path, its ranges not read yet, and its size and modification time
+ * as its read found them (fstat); a path held twice is counted twice and released twice.
+ */
+const held = new Map<string, { bytes: () => Uint8Array; holders: number; gaps: [start: number, end: number][]; look: FileLook }>();
+
+/** A file's size in bytes and modification time, as fstat gave them when it was read. */
+export interface FileLook {
+  readonly size: number;
+  readonly mtimeMs: number;
+}
 
 /** A file to hold: its path, its size in bytes, and byte ranges [start, end) to leave unread until a reader asks for them. */
 export type FileToHold = readonly [file: string, size: number, gaps?: readonly (readonly [start: number, end: number])[]];
@@ -52,6 +61,11 @@ export function heldBytes(file: string, start = 0, end = Number.POSITIVE_INFINIT
   return entry.bytes();
 }
 
+/** The size and modification time of `file` as its read found them while it is held, else undefined (it is read from disk). */
+export function heldLook(file: string): FileLook | undefined {
+  return held.get(file)?.look;
+}
+
 /**
  * Reads each of `files` ([path, size in bytes]) whole — one open, one pread loop, one close
  * each — into `lender`'s memory when it lends some, else this thread's arena, and holds it until
@@ -61,7 +75,55 @@ export function heldBytes(file: string, start = 0, end = Number.POSITIVE_INFINIT
 export function holdFiles(files: readonly FileToHold[], lender?: HoldMemory): () => void {
   const gapsOf = new Map(files.map(([file, , gaps]) => [file, gaps ?? []]));
   const wanted = [...new Map(files.map(([file, size]) => [file, size])).entries()];
-  const total = wanted.reduce((sum, [file, size]) => sum + (held.has(file) ? 0 : aligned(size)), 0);
+  return holdRead(
+    wanted.map(([file, size]) => ({ file, size, gaps: gapsBetween(gapsOf.get(file)!, size), read: (target, gaps) => readWhole(file, target, gaps) })),
+    lender,
+  );
+}
+
+/**
+ * holdFiles for files whose sizes are not known yet (a located model's, from its folder's listing: no stat of its own):
+ * each is opened and looked at (fstat) first, and read whole only when together they hold at most `maxBytes`. A file
+ * that cannot be opened or read leaves every one of them to the ordinary reader, which reports it in its own words.
+ * The paths are distinct (a folder's listing).
+ */
+export function holdUpTo(files: readonly string[], maxBytes: number, lender?: HoldMemory): () => void {
+  const opened: { file: string; fd: number; look: FileLook }[] = [];
+  try {
+    for (const file of files) {
+      const fd = openSync(file, "r");
+      const look = { size: 0, mtimeMs: 0 };
+      opened.push({ file, fd, look }); // closed below, whatever happens next
+      ({ size: look.size, mtimeMs: look.mtimeMs } = fstatSync(fd));
+    }
+    if (opened.reduce((sum, { look }) => sum + look.size, 0) > maxBytes) return () => {};
+    return holdRead(
+      opened.map(({ file, fd, look }) => ({
+        file,
+        size: look.size,
+        gaps: [],
+        read: (target) => (readOpened(fd, target, [[0, target.length]]) ? look : undefined),
+      })),
+      lender,
+    );
+  } catch {
+    return () => {};
+  } finally {
+    for (const { fd } of opened) closeSync(fd);
+  }
+}
+
+/** A file to read into held memory: its size, its gaps (joined, in order) and how it is read (its look, or undefined: it could not be). */
+interface FileRead {
+  readonly file: string;
+  readonly size: number;
+  readonly gaps: [number, number][];
+  read(target: Uint8Array, gaps: readonly (readonly [number, number])[]): FileLook | undefined;
+}
+
+/** Reads and holds `files` (distinct paths) as holdFiles says; a path held already is held once more, not read again. */
+function holdRead(files: readonly FileRead[], lender: HoldMemory | undefined): () => void {
+  const total = files.reduce((sum, { file, size }) => sum + (held.has(file) ? 0 : aligned(size)), 0);
   let region = lender?.claim(total);
   const lent = region !== undefined;
   const useArena = !lent && !arenaInUse;
@@ -72,7 +134,7 @@ export function holdFiles(files: readonly FileToHold[], lender?: HoldMemory): ()
   }
   let offset = 0;
   const taken: string[] = [];
-  for (const [file, size] of wanted) {
+  for (const { file, size, gaps, read } of files) {
     const known = held.get(file);
     if (known) {
       known.holders++;
@@ -81,10 +143,10 @@ export function holdFiles(files: readonly FileToHold[], lender?: HoldMemory): ()
     }
     const at = offset;
     const target = region ? region().subarray(at, at + size) : new Uint8Array(size);
-    const gaps = gapsBetween(gapsOf.get(file)!, size);
-    if (!readWhole(file, target, gaps)) continue;
+    const look = read(target, gaps);
+    if (!look) continue;
     offset += aligned(size);
-    held.set(file, { bytes: region ? viewOf(region, at, size) : () => target, holders: 1, gaps });
+    held.set(file, { bytes: region ? viewOf(region, at, size) : () => target, holders: 1, gaps, look });
     taken.push(file);
   }
   return () => {
@@ -128,8 +190,8 @@ function gapsBetween(gaps: readonly (readonly [number, number])[], size: number)
   return joined;
 }
 
-/** Fills `target` with the whole file but its `gaps` (sorted, disjoint); false when the file cannot be read or is not exactly that long. */
-function readWhole(file: string, target: Uint8Array, gaps: readonly (readonly [number, number])[]): boolean {
+/** Fills `target` with the whole file but its `gaps` (sorted, disjoint) and gives its look; undefined when the file cannot be read or is not exactly that long. */
+function readWhole(file: string, target: Uint8Array, gaps: readonly (readonly [number, number])[]): FileLook | undefined {
   const ranges: [number, number][] = [];
   let from = 0;
   for (const [start, end] of gaps) {
@@ -140,16 +202,27 @@ function readWhole(file: string, target: Uint8Array, gaps: readonly (readonly [n
   return readRanges(file, target, ranges);
 }
 
-/** Fills `target`'s byte ranges [start, end) from the same ranges of `file`; false when it cannot be read or is not `target`'s length. */
-function readRanges(file: string, target: Uint8Array, ranges: readonly (readonly [number, number])[]): boolean {
+/** Fills `target`'s byte ranges [start, end) from the same ranges of `file` and gives its look; undefined when it cannot be read or is not `target`'s length. */
+function readRanges(file: string, target: Uint8Array, ranges: readonly (readonly [number, number])[]): FileLook | undefined {
   let fd: number;
   try {
     fd = openSync(file, "r");
   } catch {
-    return false;
+    return undefined;
   }
   try {
-    if (fstatSync(fd).size !== target.length) return false;
+    const { size, mtimeMs } = fstatSync(fd);
+    return size === target.length && readOpened(fd, target, ranges) ? { size, mtimeMs } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Fills `target`'s byte ranges [start, end) from an open file's; false when it ends (or fails) first. */
+function readOpened(fd: number, target: Uint8Array, ranges: readonly (readonly [number, number])[]): boolean {
+  try {
     for (const [start, end] of ranges) {
       let filled = start;
       while (filled < end) {
@@ -161,7 +234,5 @@ function readRanges(file: string, target: Uint8Array, ranges: readonly (readonly
     return true;
   } catch {
     return false;
-  } finally {
-    closeSync(fd);
   }
 }

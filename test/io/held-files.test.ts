@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, readFileSync, statSync } from "node:fs";
 import { truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
-import { heldBytes, holdFiles } from "../../src/io/held-files.ts";
+import { heldBytes, heldLook, holdFiles, holdUpTo } from "../../src/io/held-files.ts";
 import { openSafetensorsFile, readTensor } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
@@ -120,6 +120,31 @@ describe("held files", () => {
     const release = holdFiles([[file, Bun.file(file).size + 1]]);
     expect(heldBytes(file)).toBeUndefined();
     release();
+  });
+
+  test("holdUpTo: files of unknown size held whole, their size and time from the read (as a stat gives them); none over the bound or when one cannot be opened", () => {
+    const copy = join(dir, "up-to-copy.safetensors");
+    copyFileSync(file, copy);
+    const size = Bun.file(file).size;
+    const release = holdUpTo([file, copy], 2 * size);
+    for (const path of [file, copy]) {
+      expect(heldBytes(path)).toEqual(new Uint8Array(readFileSync(path)));
+      const { size: statSize, mtimeMs } = statSync(path);
+      expect(heldLook(path)).toEqual({ size: statSize, mtimeMs });
+    }
+    release();
+    expect([heldBytes(file), heldLook(file), heldBytes(copy)]).toEqual([undefined, undefined, undefined]);
+    // Over the bound, or a file missing: nothing held, every file left to the ordinary reader (which reports a missing one).
+    for (const files of [[file, copy], [file, join(dir, "missing.safetensors")], [dir]]) {
+      const none = holdUpTo(files, files.length === 2 && files[1] === copy ? 2 * size - 1 : 2 * size);
+      expect(files.map((path) => heldBytes(path))).toEqual(files.map(() => undefined));
+      none();
+    }
+    // holdFiles gives the look too; a file not held has none.
+    const again = holdFiles([[file, size]]);
+    expect(heldLook(file)).toEqual({ size, mtimeMs: statSync(file).mtimeMs });
+    expect(heldLook(copy)).toBeUndefined();
+    again();
   });
 
   test("the buffer reused from job to job: a second holder meanwhile gets its own memory, the first's bytes stay", () => {
