@@ -269,7 +269,8 @@ function* nearestNeighbourSteps(models: readonly Comparable[], k: number, exactU
 
 /** Copies `count` neighbour keys of a search into `out` from `at`; usearch marks a missing neighbour with a key past the last model. */
 function keep(keys: BigUint64Array, n: number, out: Int32Array, at: number, count: number): void {
-  for (let i = 0; i < count; i++) if (keys[i]! < BigInt(n)) out[at + i] = Number(keys[i]!);
+  const models = BigInt(n); // one BigInt, not one a key (170,000 keys at 10,000 models)
+  for (let i = 0; i < count; i++) if (keys[i]! < models) out[at + i] = Number(keys[i]!);
 }
 
 /**
