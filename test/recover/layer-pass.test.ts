@@ -234,6 +234,50 @@ describe("analyseLayer", () => {
     }
   });
 
+  test("the held path's zeros and grid are each model's own: a pruned copy's zeros, an int8 copy's 255 levels, as read from disk", async () => {
+    // Gaussian layers have neither (0 and 0 for every model), so a held result with the two swapped would pass the test above.
+    const [rows, cols] = [70, 50];
+    const root = makeGaussian(rows * cols, 7);
+    const int8 = Float32Array.from(root, (x, i) => {
+      const row = root.subarray(Math.floor(i / cols) * cols, (Math.floor(i / cols) + 1) * cols);
+      const step = row.reduce((most, v) => Math.max(most, Math.abs(v)), 0) / 127;
+      return Math.round(x / step) * step;
+    });
+    const pruned = Float32Array.from(root, (x, i) => (i % 3 === 0 ? 0 : x));
+    const folder = temporaryFolder("mother-layer-pass-grid-");
+    const tensors: TensorInfo[] = [];
+    for (const [m, data] of [Float32Array.from(root), int8, pruned].entries()) {
+      const file = join(folder, `model-${m}.safetensors`);
+      await writeSafetensors(file, [{ name: "value", dtype: "F32", shape: [rows, cols], data }]);
+      tensors.push((await openSafetensorsFile(file))[0]!);
+    }
+    const job: LayerJob = {
+      name: "value",
+      kind: "query",
+      shape: [rows, cols],
+      tensors,
+      roles: { distance: true, score: true, sketch: false },
+      sketchSize: 40,
+      histogramBins: 0,
+    };
+    const fromDisk = await analyseLayerFromDisk(job);
+    expect(fromDisk.gridLevels).toEqual([0, 255, 0]);
+    expect(fromDisk.zeroFraction[0]).toBe(0);
+    expect(fromDisk.zeroFraction[2]).toBeCloseTo(1 / 3, 2);
+    const kernels = await threadKernels();
+    const release = holdFiles(
+      tensors.map((tensor) => [tensor.file, Bun.file(tensor.file).size] as const),
+      kernels.holdMemory(),
+    );
+    try {
+      // The held path with the native kernels (the WebAssembly ones have none: every layer streams), and whichever path a held read takes.
+      expect(analyseHeldLayer(job, kernels)).toEqual(kernels.backend === "native" ? fromDisk : undefined);
+      expect(await analyseLayer(job)).toEqual(fromDisk);
+    } finally {
+      release();
+    }
+  });
+
   test("16-bit checkpoints are decoded into kernel memory chunk by chunk, mixed with f32 ones", async () => {
     const models = await writeModels(["BF16", "F16", "F32"]);
     for (const job of jobsFor(models)) expectSameResult(await analyseLayer(job, "kernels"), await analyseLayer(job, "reference"));
