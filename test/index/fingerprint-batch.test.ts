@@ -4,14 +4,18 @@ import { discoverModels, locateModels, sortedLocations } from "../../src/io/disc
 import { heldBytes } from "../../src/io/held-files.ts";
 import { fingerprintBatch, fingerprintLocated, fingerprintMessage } from "../../src/index/fingerprint-batch.ts";
 import { fingerprintModel } from "../../src/index/fingerprint.ts";
+import { threadKernels } from "../../src/kernels/weight-kernels.ts";
 import type { WorkerFailure } from "../../src/workers/worker-pool.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 const dir = temporaryFolder("mother-fingerprint-batch-");
+// The kernels loaded here, not in the first test: the first load in a process builds them when their sources changed
+// since the last build (a C compile: the first test took 5.0 s and timed out at load 5.8 without a built library).
 beforeAll(async () => {
   await writeSyntheticTrees(dir, [{ root: "a", children: 2, grandchildren: 0 }]);
-});
+  await threadKernels();
+}, 120_000);
 
 describe("fingerprintBatch and fingerprintMessage", () => {
   test("a batch is its models' fingerprints in order, and the message transfers each one's samples", async () => {
