@@ -84,8 +84,8 @@ export function holdFiles(files: readonly FileToHold[], lender?: HoldMemory): ()
 /**
  * holdFiles for files whose sizes are not known yet (a located model's, from its folder's listing: no stat of its own):
  * each is opened and looked at (fstat) first, and read whole only when together they hold at most `maxBytes`. A file
- * that cannot be opened or read leaves every one of them to the ordinary reader, which reports it in its own words.
- * The paths are distinct (a folder's listing).
+ * that cannot be opened or looked at leaves every one of them to the ordinary reader, which reports it in its own words;
+ * one whose read falls short of its fstat (cut meanwhile) is left to it alone. The paths are distinct (a folder's listing).
  */
 export function holdUpTo(files: readonly string[], maxBytes: number, lender?: HoldMemory): () => void {
   const opened: { file: string; fd: number; look: FileLook }[] = [];
