@@ -58,6 +58,8 @@ describe("mother recover's command line, read without commander", () => {
       }
     }
     expect(readRecoverWords(["--stage", "auto", "--trees", "auto", "--workers", "0", "--lambda=0.5", "--format=hf", "a/"])?.paths).toEqual(["a/"]);
+    // Each number's least accepted value (λ = 0 turns the direction prior off; the README's sweep starts there).
+    for (const words of [["--lambda", "0"], ["--trees", "1"], ["--workers=0"]]) expect(readRecoverWords([...words, "a/"])?.paths).toEqual(["a/"]);
   });
 
   test("a line is read here exactly when commander parses it, and both find the same paths, --index and --workers (random lines)", () => {
