@@ -107,6 +107,11 @@ export interface NativeKernels {
     out: Float64Array,
   ): void;
   /**
+   * Several one-chunk layers' layerFirstChunks then their groups' addPairwise in one call (tree-kernels.c; WeightKernels.heldLayers
+   * lays out `plan`): out[4m …] of each layer after the layers before it.
+   */
+  heldLayers(base: number, plan: Uint32Array, layers: number, shiftSample: number, zeroSample: number, gridRows: number, out: Float64Array): void;
+  /**
    * out[targets[q] + v] = f64 of the f32 at base + sources[q] (byte offsets) + 4v for v < counts[q], q < n
    * (merge-products.c; `base` an absolute address, the arrays passed as they are).
    */
@@ -303,6 +308,7 @@ function open(path: string): NativeKernels | undefined {
       args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr],
       returns: FFIType.void,
     },
+    mother_held_layers: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.void },
     mother_widen_gather: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
     mother_unchanged_count: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
     mother_layer_dots: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.void },
@@ -395,6 +401,7 @@ function open(path: string): NativeKernels | undefined {
     layerStream: symbols.mother_layer_stream,
     layerStart: symbols.mother_layer_start,
     layerFirstChunks: symbols.mother_layer_first_chunks,
+    heldLayers: symbols.mother_held_layers,
     widenGather: symbols.mother_widen_gather,
     unchangedCount: symbols.mother_unchanged_count,
     layerDots: symbols.mother_layer_dots,

@@ -73,6 +73,19 @@ function powerSumsAt(sums: Float64Array, at: number, shift: number): PowerSums {
   return { shift, s1: sums[at]!, s2: sums[at + 1]!, s3: sums[at + 2]!, s4: sums[at + 3]!, min: sums[at + 4]!, max: sums[at + 5]! };
 }
 
+/**
+ * One layer for WeightKernels.heldLayers: its models' f32 values at `pointers` (`count` each, `cols` a row, 0 not a
+ * matrix), their accumulators' region, and the groups whose pairs it compares (members among its models; each
+ * group's pairs written at `out`, 2·k·k f64 allocated for it).
+ */
+export interface HeldLayer {
+  readonly pointers: readonly number[];
+  readonly sums: number;
+  readonly count: number;
+  readonly cols: number;
+  readonly groups: readonly { readonly members: readonly number[]; readonly out: number }[];
+}
+
 /** A sparse sign map copied into kernel memory. */
 export interface KernelSigns {
   readonly buckets: number;
@@ -147,6 +160,54 @@ export class WeightKernels extends BlockKernels {
       out,
     );
     return out;
+  }
+
+  /**
+   * layerFirstChunks then each group's pairwise |Δ| for every layer of `layers`, in one native call (tree-kernels.c,
+   * the same calls in the same order a layer): a layer's accumulators lie in one region (powerSumAccumulators(models)
+   * at `sums`), each group's pairs at its `out` (2·k·k f64), read back with readHeldPairs. Returns each layer's
+   * layerFirstChunks output after the layers before it (4 numbers a model). Undefined without the native kernels.
+   */
+  heldLayers(layers: readonly HeldLayer[], sample: { shift: number; zeros: number; gridRows: number }): Float64Array | undefined {
+    const native = this.native;
+    if (!native) return undefined;
+    let words = 0;
+    let outputs = 0;
+    for (const { pointers, groups } of layers) {
+      words += 5 + pointers.length;
+      for (const { members } of groups) words += 2 + members.length;
+      outputs += 4 * pointers.length;
+    }
+    const plan = new Uint32Array(words);
+    let at = 0;
+    for (const { pointers, sums, count, cols, groups } of layers) {
+      // The kernel reads each model's values and writes its accumulators and pairs: all must lie in allocated memory.
+      for (const pointer of pointers) this.address(pointer, count * 4);
+      this.address(sums, pointers.length * 6 * 8);
+      plan[at] = pointers.length;
+      plan[at + 1] = count;
+      plan[at + 2] = cols;
+      plan[at + 3] = sums;
+      plan[at + 4] = groups.length;
+      plan.set(pointers, at + 5);
+      at += 5 + pointers.length;
+      for (const { members, out } of groups) {
+        this.address(out, 2 * members.length * members.length * 8);
+        for (const m of members) if (!(m >= 0 && m < pointers.length)) bug(`held layer group member ${m} is one of its ${pointers.length} models`);
+        plan[at] = members.length;
+        plan[at + 1] = out;
+        plan.set(members, at + 2);
+        at += 2 + members.length;
+      }
+    }
+    const out = new Float64Array(outputs);
+    native.heldLayers(this.base, plan, layers.length, sample.shift, sample.zeros, sample.gridRows, out);
+    return out;
+  }
+
+  /** A heldLayers group's pairs: its max |Δ| and mean |Δ| (k × k each, as readPairMeans gives them), copied out. */
+  readHeldPairs(out: number, k: number): { max: Float64Array; mean: Float64Array } {
+    return { max: this.f64Copy(out, k * k), mean: this.f64Copy(out + k * k * 8, k * k) };
   }
 
   /** layerStart's output, reused. */

@@ -15,7 +15,7 @@ import type { LayerKind, LayerStats, TensorInfo } from "../types.ts";
 import { openTensorStream, readTensor, TensorScratch, type TensorMemory, type TensorStream } from "../io/read-safetensors.ts";
 import { layerStats, powerSumShift, rootMeanSquareOf, statsFromPowerSums } from "../stats/layer-stats.ts";
 import { absoluteDifference } from "../distance/elementwise-distance.ts";
-import { threadKernels, type ModelChunk, type WeightKernels } from "../kernels/weight-kernels.ts";
+import { threadKernels, type HeldLayer, type ModelChunk, type WeightKernels } from "../kernels/weight-kernels.ts";
 import type { PairwiseAccumulator } from "../kernels/kernel-memory.ts";
 import { stageFirstChunk, stageModels, sumIntegers, sweepChunk, sweepRest } from "./staged-chunks.ts";
 import { makeRowSampleSketcher, makeSketcher, type LayerSketch, type Sketcher } from "./low-rank-sketch.ts";
@@ -137,6 +137,19 @@ export async function analyseLayer(job: LayerJob, engine: LayerEngine = "kernels
   return job.histogramBins === 0 ? result : withEntropy(result, job);
 }
 
+/**
+ * analyseLayer of each job in turn (one pool task: a tree's clustering sample in-process, LayerReader.readAll), layers
+ * all held in one chunk (analyseHeldLayers) in one native call.
+ */
+export async function analyseLayers(jobs: readonly LayerJob[]): Promise<LayerResult[]> {
+  const kernels = await threadKernels();
+  const held = jobs.every((job) => job.histogramBins === 0) ? analyseHeldLayers(jobs, kernels) : undefined;
+  if (held) return held;
+  const results: LayerResult[] = [];
+  for (const job of jobs) results.push(await analyseLayer(job));
+  return results;
+}
+
 /** `result` with each model's histogram entropy, from a second read of its tensor. */
 async function withEntropy(result: LayerResult, job: LayerJob): Promise<LayerResult> {
   const count = valueCount(job);
@@ -168,23 +181,62 @@ async function analyseWithKernels(job: LayerJob, kernels: WeightKernels): Promis
 
 /**
  * analyseStreamed's result for a layer read in one chunk, not sketched, whose models' f32 values
- * all lie in held files of their own (a tree's clustering sample at scale): the same kernel calls
- * on the same values in the same order — every model's start and power sums in one native call,
- * then each group's pairwise |Δ| —, without the streaming path's set-up. That path is one function of
- * ~7,000 bytecodes, which the JIT compiled in ~45 ms on set-1000 and ran in its slower tiers until
- * then; this one is small. Undefined (nothing computed) for any other layer.
+ * all lie in held files of their own (a tree's clustering sample at scale): analyseHeldLayers of it alone.
  */
 export function analyseHeldLayer(job: LayerJob, kernels: WeightKernels): LayerResult | undefined {
+  return analyseHeldLayers([job], kernels)?.[0];
+}
+
+/**
+ * analyseStreamed's results for layers each read in one chunk, not sketched, whose models' f32 values
+ * all lie in held files of their own (a tree's clustering sample at scale: twelve layers): the same
+ * kernel calls on the same values in the same order a layer — every model's start and power sums,
+ * then each group's pairwise |Δ| — for every layer in one native call, without the streaming path's
+ * set-up. That path is one function of ~7,000 bytecodes, which the JIT compiled in ~45 ms on set-1000
+ * and ran in its slower tiers until then; this one is small. Undefined (nothing kept) unless every
+ * layer is such a layer and the native kernels are there.
+ */
+export function analyseHeldLayers(jobs: readonly LayerJob[], kernels: WeightKernels): LayerResult[] | undefined {
+  kernels.reset();
+  const layers: HeldLayer[] = new Array(jobs.length);
+  for (let l = 0; l < jobs.length; l++) {
+    const layer = heldLayer(jobs[l]!, kernels);
+    if (!layer) return undefined;
+    layers[l] = layer;
+  }
+  const together = kernels.heldLayers(layers, START_SAMPLES);
+  if (!together) return undefined;
+  const results: LayerResult[] = new Array(jobs.length);
+  let at = 0;
+  for (let l = 0; l < jobs.length; l++) {
+    const job = jobs[l]!;
+    const { count, sums, pointers, groups } = layers[l]!;
+    const n = pointers.length;
+    const stats: LayerStats[] = new Array(n);
+    const zeroFraction: number[] = new Array(n);
+    const grids: number[] = new Array(n);
+    const summed = kernels.readEachPowerSums(sums, n, (m) => together[at + 4 * m]!);
+    for (let m = 0; m < n; m++) {
+      stats[m] = namingTheTensor(job.tensors[m]!, () => statsFromPowerSums(count, summed[m]!));
+      zeroFraction[m] = together[at + 4 * m + 1]!;
+      grids[m] = together[at + 4 * m + 2]!;
+    }
+    at += 4 * n;
+    results[l] = { name: job.name, stats, ...heldPairs(job, kernels, groups), sketches: [], zeroFraction, gridLevels: grids };
+  }
+  return results;
+}
+
+/** One layer of analyseHeldLayers, its regions allocated; undefined when it is not such a layer. */
+function heldLayer(job: LayerJob, kernels: WeightKernels): HeldLayer | undefined {
   const n = job.tensors.length;
   const count = valueCount(job);
   const matrix = job.shape.length === 2;
-  const cols = matrix ? job.shape[1]! : 1;
   if (n === 0 || count === 0 || (job.roles.sketch && matrix) || count > chunkValues(job)) return undefined;
   // Models in files of their own share no bytes (no twins: analyseStreamed's test).
   const files = new Set<string>();
   for (const tensor of job.tensors) files.add(tensor.file);
   if (files.size !== n) return undefined;
-  kernels.reset();
   const pointers: number[] = new Array(n);
   for (let m = 0; m < n; m++) {
     const pointer = heldInKernels(job.tensors[m]!, count, kernels);
@@ -192,31 +244,21 @@ export function analyseHeldLayer(job: LayerJob, kernels: WeightKernels): LayerRe
     pointers[m] = pointer;
   }
   const sums = kernels.powerSumAccumulators(n);
-  const powerSums: number[] = new Array(n);
-  for (let m = 0; m < n; m++) powerSums[m] = sums + 48 * m;
-  const pairwise = job.roles.distance
-    ? comparedGroups(job).map((members) => ({ members, accumulator: kernels.pairwiseAccumulator(members.map((m) => pointers[m]!)) }))
-    : [];
-  const together = kernels.layerFirstChunks(pointers, powerSums, count, matrix ? cols : 0, START_SAMPLES);
-  if (!together) return undefined;
-  for (const { accumulator } of pairwise) kernels.addPairwise(accumulator, count);
-  const stats: LayerStats[] = new Array(n);
-  const zeroFraction: number[] = new Array(n);
-  const grids: number[] = new Array(n);
-  const summed = kernels.readEachPowerSums(sums, n, (m) => together[4 * m]!);
-  for (let m = 0; m < n; m++) {
-    stats[m] = namingTheTensor(job.tensors[m]!, () => statsFromPowerSums(count, summed[m]!));
-    zeroFraction[m] = together[4 * m + 1]!;
-    grids[m] = together[4 * m + 2]!;
-  }
-  return {
-    name: job.name,
-    stats,
-    ...pairsOf(job, kernels, pairwise, count),
-    sketches: [],
-    zeroFraction,
-    gridLevels: grids,
-  };
+  const groups = job.roles.distance ? comparedGroups(job).map((members) => ({ members, out: kernels.allocate(2 * members.length * members.length * 8) })) : [];
+  return { pointers, sums, count, cols: matrix ? job.shape[1]! : 0, groups };
+}
+
+/** pairsOf for analyseHeldLayers: each group's max and mean |Δ| as the kernel left them (readPairMeans's), assembled as pairsOf does. */
+function heldPairs(job: LayerJob, kernels: WeightKernels, groups: HeldLayer["groups"]): Pick<LayerResult, "maxAbsDiff" | "meanAbsDiff"> {
+  if (!job.roles.distance) return { maxAbsDiff: new Float64Array(0), meanAbsDiff: new Float64Array(0) };
+  const read = groups.map(({ members, out }) => ({ members, ...kernels.readHeldPairs(out, members.length) }));
+  // assemblePairs puts each group's entries where they belong, +∞ between groups and 0 on the diagonal: the sums'
+  // places, so their means (+∞ / count is +∞, 0 / count is 0) assemble as pairsOf's meansOf of the assembled sums.
+  const { max, sum: mean } = assemblePairs(
+    job.tensors.length,
+    read.map(({ members, max, mean }) => ({ members, max, sum: mean })),
+  );
+  return { maxAbsDiff: max, meanAbsDiff: mean };
 }
 
 /**

@@ -7,7 +7,7 @@ import { WorkerPool } from "../workers/worker-pool.ts";
 import { layerPoolSpec, layerThreads, type LayerWorkers } from "./layer-workers.ts";
 import { jobBytes, type LayerJob, type LayerResult } from "./layer-pass.ts";
 import type { RankRunner } from "./pair-ranks.ts";
-import { runTask, type PoolTask } from "./pool-task.ts";
+import { runTask, type PoolResult, type PoolTask } from "./pool-task.ts";
 
 /** Below this many selected bytes, worker start-up costs more than the second core gives. */
 export const IN_PROCESS_BYTES = 32 * 1024 * 1024;
@@ -53,8 +53,13 @@ export class LayerPool {
    * Queues one task; `urgent` ones go to the front (a decision is waiting on them). Rejects
    * with the task's failure (a MotherError naming the file for layers).
    */
-  submit<Result extends LayerResult | Int32Array>(task: PoolTask, urgent = false): Promise<Result> {
+  submit<Result extends PoolResult>(task: PoolTask, urgent = false): Promise<Result> {
     return this.pool.submit(task, urgent) as Promise<Result>;
+  }
+
+  /** Whether tasks run in this thread (no workers). */
+  get inProcess(): boolean {
+    return this.pool.size === 0;
   }
 
   /** Analyses every layer job, results in job order; rejects with the first failure. */

@@ -6,17 +6,13 @@
  */
 import { bug } from "../errors.ts";
 import { WorkerPool, type WorkerPoolSpec } from "../workers/worker-pool.ts";
-import type { LayerResult } from "./layer-pass.ts";
-import type { PoolTask } from "./pool-task.ts";
+import type { PoolResult, PoolTask } from "./pool-task.ts";
 
 /** The layer pool's worker pool. */
-export type LayerWorkers = WorkerPool<PoolTask, LayerResult | Int32Array>;
+export type LayerWorkers = WorkerPool<PoolTask, PoolResult>;
 
 /** The layer pool's spec with `workers` threads; `inProcess` runs a task when there are none. */
-export function layerPoolSpec(
-  workers: number,
-  inProcess: (task: PoolTask) => Promise<LayerResult | Int32Array>,
-): WorkerPoolSpec<PoolTask, LayerResult | Int32Array> {
+export function layerPoolSpec(workers: number, inProcess: (task: PoolTask) => Promise<PoolResult>): WorkerPoolSpec<PoolTask, PoolResult> {
   return {
     entry: new URL("./pool-worker.ts", import.meta.url).href,
     workers,

@@ -3,18 +3,26 @@
  * (layer-pool.ts, in-process runs) and its workers (pool-worker.ts), which start from a URL
  * and so must not import the pool back.
  */
-import { analyseLayer, type LayerJob, type LayerResult } from "./layer-pass.ts";
+import { analyseLayer, analyseLayers, type LayerJob, type LayerResult } from "./layer-pass.ts";
 import { rankPairs, type RankJob } from "./pair-ranks.ts";
 import { sketchLayer } from "./sketch-only.ts";
 
-/** One unit of work for a pool worker: a layer, a layer's sketches alone (its RMS per model given: sketch-only.ts), or pair ranks. */
+/**
+ * One unit of work for a pool worker: a layer, layers one after another (a tree's clustering sample, in-process: analyseLayers),
+ * a layer's sketches alone (its RMS per model given: sketch-only.ts), or pair ranks.
+ */
 export type PoolTask =
   | { readonly kind: "layer"; readonly job: LayerJob }
+  | { readonly kind: "layers"; readonly jobs: readonly LayerJob[] }
   | { readonly kind: "sketches"; readonly job: LayerJob; readonly rms: readonly number[] }
   | { readonly kind: "ranks"; readonly job: RankJob };
 
+/** What a task answers: a layer's result, layers' results, or pair ranks. */
+export type PoolResult = LayerResult | LayerResult[] | Int32Array;
+
 /** Runs one task in this thread (a worker's message handler, or the in-process pool). */
-export function runTask(task: PoolTask): Promise<LayerResult | Int32Array> {
+export function runTask(task: PoolTask): Promise<PoolResult> {
   if (task.kind === "layer") return analyseLayer(task.job);
+  if (task.kind === "layers") return analyseLayers(task.jobs);
   return task.kind === "sketches" ? sketchLayer(task.job, task.rms) : rankPairs(task.job);
 }

@@ -17,10 +17,18 @@ async function answer(task: PoolTask): Promise<void> {
     const result = await runTask(task);
     // Each buffer once: a layer's sketches may be views of one (WeightKernels.rowSampleSketches).
     const transfer =
-      result instanceof Int32Array ? [result.buffer] : [result.maxAbsDiff.buffer, result.meanAbsDiff.buffer, ...result.sketches.map((s) => s.data.buffer)];
+      result instanceof Int32Array
+        ? [result.buffer]
+        : (Array.isArray(result) ? result : [result]).flatMap((layer) => [
+            layer.maxAbsDiff.buffer,
+            layer.meanAbsDiff.buffer,
+            ...layer.sketches.map((s) => s.data.buffer),
+          ]);
     self.postMessage({ result }, [...new Set(transfer)] as ArrayBuffer[]);
   } catch (error) {
-    self.postMessage({ failure: failureOf(error, task.kind === "ranks" ? "pair ranks" : task.job.name) });
+    self.postMessage({
+      failure: failureOf(error, task.kind === "ranks" ? "pair ranks" : task.kind === "layers" ? task.jobs.map((job) => job.name).join(", ") : task.job.name),
+    });
   }
 }
 

@@ -174,7 +174,7 @@ async function clusterOnSampleFirst(planned: readonly PlannedGroup[], context: P
   const samples = await Promise.all(
     planned.map(async (group) => {
       const plan = clusteringSample(group.plan);
-      return { models: group.models, plan, pass: await Promise.all(plan.map((job) => reader.read(job))), planned: group };
+      return { models: group.models, plan, pass: await reader.readAll(plan), planned: group };
     }),
   );
   const sampled = clusterGroups(samples, options.trees);

@@ -5,7 +5,16 @@ import type { Dtype, TensorInfo } from "../../src/types.ts";
 import { MotherError } from "../../src/errors.ts";
 import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
-import { analyseHeldLayer, analyseLayer, CHUNK_VALUES, SKETCH_CHUNK_VALUES, type LayerJob, type LayerResult } from "../../src/recover/layer-pass.ts";
+import {
+  analyseHeldLayer,
+  analyseHeldLayers,
+  analyseLayer,
+  analyseLayers,
+  CHUNK_VALUES,
+  SKETCH_CHUNK_VALUES,
+  type LayerJob,
+  type LayerResult,
+} from "../../src/recover/layer-pass.ts";
 import { resultFromWholeSample } from "../../src/recover/whole-sample.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { heldBytes, holdFiles } from "../../src/io/held-files.ts";
@@ -222,13 +231,24 @@ describe("analyseLayer", () => {
         { ...unsketched, pairGroups: [[0, 2], [1]] },
         ...samples,
         ...samples.map((job) => ({ ...job, pairGroups: [[2, 1], [0]] })),
+        { ...samples[1]!, pairGroups: [[1], [2, 0]] },
       ];
       for (const job of [value, ...held]) expect(await analyseLayer(job)).toEqual(await analyseLayerFromDisk(job));
       // The held path (one native call for the starts, no streams) answers exactly the held one-chunk unsketched layers
       // (with the native kernels: the WebAssembly ones have no such call, and every layer streams).
       for (const job of held) expect(analyseHeldLayer(job, kernels)).toEqual(kernels.backend === "native" ? await analyseLayerFromDisk(job) : undefined);
       const twinned = { ...unsketched, tensors: [unsketched.tensors[0]!, ...unsketched.tensors.slice(0, 2)] };
-      for (const job of [value, jobs.find((j) => j.name === "wide")!, twinned]) expect(analyseHeldLayer(job, kernels)).toBeUndefined();
+      const streamed = [value, jobs.find((j) => j.name === "wide")!, twinned];
+      for (const job of streamed) expect(analyseHeldLayer(job, kernels)).toBeUndefined();
+      // All of them in one native call: each layer's result as it is alone; one layer that streams, and none is taken.
+      const fromDisk: LayerResult[] = [];
+      for (const job of held) fromDisk.push(await analyseLayerFromDisk(job));
+      expect(analyseHeldLayers(held, kernels)).toEqual(kernels.backend === "native" ? fromDisk : undefined);
+      for (const job of streamed) expect(analyseHeldLayers([...held.slice(0, 4), job, ...held.slice(4)], kernels)).toBeUndefined();
+      // analyseLayers (the pool's task for them) answers the same either way, and each layer as analyseLayer does when one streams.
+      expect(await analyseLayers(held)).toEqual(fromDisk);
+      const mixed = [...held.slice(0, 4), value, ...held.slice(4)];
+      expect(await analyseLayers(mixed)).toEqual([...fromDisk.slice(0, 4), await analyseLayerFromDisk(value), ...fromDisk.slice(4)]);
     } finally {
       release();
     }

@@ -80,3 +80,42 @@ describe("clusteringSample", () => {
     }
   });
 });
+
+describe("LayerReader.readAll", () => {
+  test("in-process, a clustering sample is one pool task with read's results and progress; with workers or a cache, a task a layer", async () => {
+    const folder = join(dir, "read-all");
+    await writeSyntheticTrees(folder, [{ root: "a", children: 2, grandchildren: 1 }], { seed: 11 });
+    const models = await discoverModels([folder]);
+    const sample = clusteringSample(planLayers(models, DEFAULT_RECOVER_OPTIONS));
+    expect(sample.length).toBeGreaterThan(1);
+    /** Each way's results, the kinds of the tasks it submitted, and its last progress. */
+    const readWith = async (workers: number, all: boolean, cacheFolder?: string) => {
+      const pool = new LayerPool(workers);
+      const kinds: string[] = [];
+      const submit = pool.submit.bind(pool);
+      pool.submit = (task, urgent) => {
+        kinds.push(task.kind);
+        return submit(task, urgent);
+      };
+      let progress = [0, 0];
+      const reader = new LayerReader(pool, sample, cacheFolder, { progress: (done, total) => void (progress = [done, total]), log: () => {} });
+      try {
+        const results = all ? await reader.readAll(sample) : await Promise.all(sample.map((job) => reader.read(job)));
+        // A later job of a layer the sample covered whole is taken from it, as after read.
+        const again = await reader.read({ ...sample[0]!, sampleValues: undefined });
+        return { results, kinds, progress, again };
+      } finally {
+        pool.close();
+      }
+    };
+    const one = await readWith(0, false);
+    expect(one.kinds).toEqual(sample.map(() => "layer"));
+    const all = await readWith(0, true);
+    expect(all.kinds).toEqual(["layers"]);
+    expect(all.results).toEqual(one.results);
+    expect(all.progress).toEqual(one.progress);
+    expect(all.again).toEqual(one.again);
+    expect((await readWith(1, true)).kinds).toEqual(sample.map(() => "layer"));
+    expect((await readWith(0, true, join(dir, "read-all-cache"))).kinds).toEqual(sample.map(() => "layer"));
+  });
+});

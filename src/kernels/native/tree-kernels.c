@@ -4,6 +4,7 @@
  * merge-screen.c):
  *
  *   mother_layer_first_chunks  a one-chunk layer's start and power sums for every model in one call
+ *   mother_held_layers   several such layers and their pairwise |Δ| in one call (a tree's clustering sample)
  *   mother_layer_start   a layer's first chunk: the power-sum shift, the share of exact zeros and
  *                        the quantisation grid of its first rows (layer-pass.ts; the TypeScript
  *                        twins are powerSumShift, zeroFractionOf and gridOf, and this gives their
@@ -143,6 +144,7 @@ void mother_layer_start(const float *values, int32_t count, int32_t cols, int32_
 
 /* In weight-kernels.c (the same library). */
 double mother_add_power_sums(const float *values, int32_t count, double shift, double scale, double *out);
+void mother_add_pairwise(const uint8_t *base, const uint32_t *table, int32_t models, int32_t count, double *out);
 
 /*
  * A one-chunk layer's start and power sums for every model at once: for model m (its f32 values
@@ -162,5 +164,48 @@ void mother_layer_first_chunks(const uint8_t *base, const uint32_t *values, cons
     out[4 * m + 1] = start[1];
     out[4 * m + 2] = start[2];
     out[4 * m + 3] = mother_add_power_sums(v, count, shift, 0.0, (double *)(base + sums[m]));
+  }
+}
+
+/*
+ * Every layer of a plan, each read in one chunk where it lies (a tree's clustering sample: twelve
+ * layers a tree), in one call instead of one a layer and its JavaScript (layer-pass.ts,
+ * analyseHeldLayers). Layer l's words in `plan`, after the layers before it: models, count, cols,
+ * its accumulators' region (the m-th at + 48·m), its group count, each model's values (kernel
+ * offsets from `base`), then each group's model count k, its out (2·k·k f64 at a kernel offset) and
+ * its members (indices among the layer's models). For each layer, mother_layer_first_chunks,
+ * into out[4m …] after the layers before it, then each group's pairwise |Δ| from zero
+ * (mother_add_pairwise over its members' values), finished in place as WeightKernels.readPairMeans
+ * reads an accumulator: its max |Δ| symmetric, its Σ|Δ| divided by the count (k × k max, then k × k
+ * mean). The calls and operations the layer pass makes a layer, in its order, so the same bits.
+ */
+void mother_held_layers(const uint8_t *base, const uint32_t *plan, int32_t layers, int32_t shift_sample, int32_t zero_sample, int32_t grid_rows,
+                        double *out) {
+  for (int32_t l = 0; l < layers; l++) {
+    const int32_t models = (int32_t)plan[0], count = (int32_t)plan[1], cols = (int32_t)plan[2], groups = (int32_t)plan[4];
+    const uint32_t *values = plan + 5;
+    uint32_t sums[models > 0 ? models : 1];
+    for (int32_t m = 0; m < models; m++) sums[m] = plan[3] + 48 * (uint32_t)m;
+    mother_layer_first_chunks(base, values, sums, models, count, cols, shift_sample, zero_sample, grid_rows, out);
+    const uint32_t *group = values + models;
+    for (int32_t g = 0; g < groups; g++) {
+      const int32_t k = (int32_t)group[0];
+      double *pairs = (double *)(base + group[1]);
+      uint32_t table[k > 0 ? k : 1];
+      for (int32_t i = 0; i < k; i++) table[i] = values[group[2 + i]];
+      memset(pairs, 0, 2 * (size_t)k * (size_t)k * sizeof(double));
+      mother_add_pairwise(base, table, k, count, pairs);
+      double *max = pairs, *sum = pairs + (size_t)k * (size_t)k;
+      for (int32_t i = 0; i < k; i++) {
+        sum[i * k + i] = sum[i * k + i] / count;
+        for (int32_t j = i + 1; j < k; j++) {
+          max[j * k + i] = max[i * k + j];
+          sum[i * k + j] = sum[j * k + i] = sum[i * k + j] / count;
+        }
+      }
+      group += 2 + k;
+    }
+    plan = group;
+    out += 4 * models;
   }
 }
