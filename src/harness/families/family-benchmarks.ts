@@ -7,7 +7,7 @@
  * and 5 (held-out-5-recipes.ts: other architectures, names and recipes; scored once at 11:56 UTC on day 7, read only when named)
  * and 6 (held-out-6-recipes.ts: hub architectures (MoE, ALiBi, …) and recipes (Muon, QLoRA, …); scored once at 14:25 UTC on day 7, read only when named)
  * and 7 (held-out-7-recipes.ts: fused projections, multi-query, OPT, Cohere, shared experts; SimPO, soups, long context, …; scored once at 16:58 UTC on day 7, read only when named)
- * and 8 (held-out-8-recipes.ts: families built to stress set 7's four classes of miss; sealed until scored once, session 14). Each
+ * and 8 (held-out-8-recipes.ts: families built to stress set 7's four classes of miss; scored once at 22:11 UTC on 2026-12-07, read only when named). Each
  * benchmark is a plan (what experiments/llama-family.ts, experiments/sd-family.ts and
  * experiments/lm-families.ts --train train, with the same cache keys), so `openFamilyBenchmark`
  * finds the trained models — or trains the missing ones.
@@ -59,7 +59,7 @@ export interface FamilyBenchmark {
 
 /**
  * Held-out sets read only when a command names them (`--only set7:`): a set is sealed so nobody sees its scores before its
- * freeze (/work/set7-protocol.md). Sets 4–7 were scored once each (/work/set4-protocol.md … set7-protocol.md) and stay
+ * freeze (/work/set7-protocol.md). Sets 4–8 were scored once each (/work/set4-protocol.md … set7-protocol.md; set 8's protocol is in docs/direction.md) and stay
  * read-only-when-named: unsealing them moves the board.
  */
 export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4, 5, 6, 7, 8]);
