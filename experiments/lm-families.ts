@@ -62,7 +62,7 @@ async function main(
   const variants: { benchmark: string; kind: FamilyBenchmark["kind"]; heldOutSet: FamilyBenchmark["heldOutSet"]; placements: VariantPlacement[] }[] = [];
   const angles: { benchmark: string; angles: FamilyAngle[] }[] = [];
   const pulls: { benchmark: string; kind: FamilyBenchmark["kind"]; heldOutSet: FamilyBenchmark["heldOutSet"]; pull: KindPull[] }[] = [];
-  // A sealed held-out set (sets 4–8: 4–7 each scored once, 8 not yet) is read only when --only names it.
+  // A sealed held-out set (sets 4–8, each scored once) is read only when --only names it.
   for (const benchmark of benchmarksNamed(wanted)) {
     const train = options.train || options.trainOnly;
     const artifacts = train ? undefined : await cachedFamilyArtifacts(benchmark, options.cache);
