@@ -14,6 +14,12 @@ import { writeSmallVitModel } from "../fixtures/small-vit-model.ts";
 
 const dir = temporaryFolder("mother-held-sweep-");
 
+/**
+ * Whether this run has the native kernels: only they sweep held layers (sweepHeldLayers is undefined without them, as
+ * "without native kernels none is" checks), so the tests of the sweeps' results run with them alone (MOTHER_KERNELS=wasm skips them).
+ */
+const native = (await threadKernels()).backend === "native";
+
 /** The small ViT model's layers of two sizes, its attention matrices shifted apart (each layer's shift sample differs). */
 const SHIFTED = { mlpScale: 0.05, layerShift: 0.001 } as const;
 
@@ -47,7 +53,7 @@ describe("sweepHeldLayers", () => {
     }
   });
 
-  test("each layer's statistics, samples at its seeded positions and digest, in the order given", async () => {
+  test.skipIf(!native)("each layer's statistics, samples at its seeded positions and digest, in the order given", async () => {
     const [model] = await discoverModels([await writeSmallVitModel(join(dir, "direct"), 4, SHIFTED)]);
     const fingerprint = await fingerprintModel(model!); // read layer by layer from disk: the file is not held yet
     const kernels = await threadKernels();
@@ -103,56 +109,62 @@ describe("HeldModelSweep", () => {
     }
   }
 
-  test("models of one layout held one after another (the first one's sweep reused) and one whose tensors lie elsewhere (a longer header): each to the bit of its read from disk and of sweepHeldLayers", async () => {
-    const folders = [
-      await writeSmallVitModel(join(dir, "family-1"), 1, SHIFTED),
-      await writeSmallVitModel(join(dir, "family-2"), 2, SHIFTED),
-      await writeSmallVitModel(join(dir, "family-3"), 3, { ...SHIFTED, metadata: { format: "pt", note: "a header some bytes longer" } }),
-      await writeSmallVitModel(join(dir, "family-4"), 4, SHIFTED),
-    ];
-    const offsets = new Set<number>();
-    // The sweeps that read a held model, in order: the path under test must run, and the first model's be reused by the second.
-    const swept: HeldModelSweep[] = [];
-    const sweep = HeldModelSweep.prototype.sweep;
-    HeldModelSweep.prototype.sweep = function (this: HeldModelSweep, ...args: Parameters<typeof sweep>) {
-      const read = sweep.apply(this, args);
-      if (read) swept.push(this);
-      return read;
-    };
-    try {
-      for (const folder of folders) {
-        const { model, fromDisk, held, reads, known, samples } = await heldAndSwept(folder);
-        offsets.add(model.tensors[0]!.offset);
+  test.skipIf(!native)(
+    "models of one layout held one after another (the first one's sweep reused) and one whose tensors lie elsewhere (a longer header): each to the bit of its read from disk and of sweepHeldLayers",
+    async () => {
+      const folders = [
+        await writeSmallVitModel(join(dir, "family-1"), 1, SHIFTED),
+        await writeSmallVitModel(join(dir, "family-2"), 2, SHIFTED),
+        await writeSmallVitModel(join(dir, "family-3"), 3, { ...SHIFTED, metadata: { format: "pt", note: "a header some bytes longer" } }),
+        await writeSmallVitModel(join(dir, "family-4"), 4, SHIFTED),
+      ];
+      const offsets = new Set<number>();
+      // The sweeps that read a held model, in order: the path under test must run, and the first model's be reused by the second.
+      const swept: HeldModelSweep[] = [];
+      const sweep = HeldModelSweep.prototype.sweep;
+      HeldModelSweep.prototype.sweep = function (this: HeldModelSweep, ...args: Parameters<typeof sweep>) {
+        const read = sweep.apply(this, args);
+        if (read) swept.push(this);
+        return read;
+      };
+      try {
+        for (const folder of folders) {
+          const { model, fromDisk, held, reads, known, samples } = await heldAndSwept(folder);
+          offsets.add(model.tensors[0]!.offset);
+          expect(held.stats).toEqual(fromDisk.stats);
+          expect(held.samples).toEqual(fromDisk.samples);
+          expect(held.checksum).toBe(fromDisk.checksum);
+          expect(held.stats).toEqual(reads.map((read) => read.stats));
+          expect([...held.samples]).toEqual(samples);
+          expect([...held.known!.values]).toEqual([...known]); // arrays: a typed array toEqual takes NaN (entropy) for unequal
+        }
+      } finally {
+        HeldModelSweep.prototype.sweep = sweep;
+      }
+      expect(offsets.size).toBe(2);
+      expect(swept).toHaveLength(folders.length);
+      expect(swept[1]).toBe(swept[0]!); // family-2: family-1's sweep, its offsets the same
+      expect(swept[2]).not.toBe(swept[1]!); // family-3: its tensors lie elsewhere, a sweep of its own
+      expect(swept[3]).not.toBe(swept[2]!);
+    },
+  );
+
+  test.skipIf(!native)(
+    "a layout whose layers it does not take (16-bit, or more than a chunk) is never swept so, and its held models are read as before",
+    async () => {
+      const tensor: TensorInfo = { name: "w", dtype: "F32", shape: [40, 40], file: "f", offset: 8, byteLength: 6400 };
+      const layer = { tensorAt: 0, positions: undefined, cols: undefined };
+      expect(HeldModelSweep.of([layer], [tensor])).toBeInstanceOf(HeldModelSweep);
+      expect(HeldModelSweep.of([layer], [{ ...tensor, dtype: "BF16", byteLength: 3200 }])).toBeNull();
+      expect(HeldModelSweep.of([layer], [{ ...tensor, shape: [CHUNK_VALUES + 1], byteLength: 4 * (CHUNK_VALUES + 1) }])).toBeNull();
+      // At an offset no f32 view can start from: not swept so for this model, the next one may be.
+      expect(HeldModelSweep.of([layer], [{ ...tensor, offset: 10 }])).toBeUndefined();
+      for (const seed of [5, 6]) {
+        const { fromDisk, held } = await heldAndSwept(await writeSmallVitModel(join(dir, `bf16-${seed}`), seed, { ...SHIFTED, dtype: "BF16" }));
         expect(held.stats).toEqual(fromDisk.stats);
         expect(held.samples).toEqual(fromDisk.samples);
         expect(held.checksum).toBe(fromDisk.checksum);
-        expect(held.stats).toEqual(reads.map((read) => read.stats));
-        expect([...held.samples]).toEqual(samples);
-        expect([...held.known!.values]).toEqual([...known]); // arrays: a typed array toEqual takes NaN (entropy) for unequal
       }
-    } finally {
-      HeldModelSweep.prototype.sweep = sweep;
-    }
-    expect(offsets.size).toBe(2);
-    expect(swept).toHaveLength(folders.length);
-    expect(swept[1]).toBe(swept[0]!); // family-2: family-1's sweep, its offsets the same
-    expect(swept[2]).not.toBe(swept[1]!); // family-3: its tensors lie elsewhere, a sweep of its own
-    expect(swept[3]).not.toBe(swept[2]!);
-  });
-
-  test("a layout whose layers it does not take (16-bit, or more than a chunk) is never swept so, and its held models are read as before", async () => {
-    const tensor: TensorInfo = { name: "w", dtype: "F32", shape: [40, 40], file: "f", offset: 8, byteLength: 6400 };
-    const layer = { tensorAt: 0, positions: undefined, cols: undefined };
-    expect(HeldModelSweep.of([layer], [tensor])).toBeInstanceOf(HeldModelSweep);
-    expect(HeldModelSweep.of([layer], [{ ...tensor, dtype: "BF16", byteLength: 3200 }])).toBeNull();
-    expect(HeldModelSweep.of([layer], [{ ...tensor, shape: [CHUNK_VALUES + 1], byteLength: 4 * (CHUNK_VALUES + 1) }])).toBeNull();
-    // At an offset no f32 view can start from: not swept so for this model, the next one may be.
-    expect(HeldModelSweep.of([layer], [{ ...tensor, offset: 10 }])).toBeUndefined();
-    for (const seed of [5, 6]) {
-      const { fromDisk, held } = await heldAndSwept(await writeSmallVitModel(join(dir, `bf16-${seed}`), seed, { ...SHIFTED, dtype: "BF16" }));
-      expect(held.stats).toEqual(fromDisk.stats);
-      expect(held.samples).toEqual(fromDisk.samples);
-      expect(held.checksum).toBe(fromDisk.checksum);
-    }
-  });
+    },
+  );
 });
