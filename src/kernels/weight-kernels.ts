@@ -13,6 +13,9 @@ import type { PowerSums } from "../stats/layer-stats.ts";
 import type { Bidiagonal } from "../distance/bidiagonal-singular-values.ts";
 import { bug } from "../errors.ts";
 
+/** One power-sum accumulator's f64 words (weight-kernels.c's out[0..5]: Σ(x−shift) … Σ(x−shift)⁴, min, max). */
+const POWER_SUM_WORDS = 6;
+
 export type { ChunkPlan, ModelChunk } from "./block-kernels.ts";
 export type { PairwiseAccumulator } from "./kernel-memory.ts";
 
@@ -145,7 +148,7 @@ export class WeightKernels extends BlockKernels {
     if (!native) return undefined;
     // The kernel reads each model's values and writes its accumulator: both must lie in allocated memory.
     for (const pointer of pointers) this.address(pointer, count * 4);
-    for (const accumulator of accumulators) this.address(accumulator, 6 * 8);
+    for (const accumulator of accumulators) this.address(accumulator, POWER_SUM_WORDS * 8);
     const out = new Float64Array(4 * pointers.length);
     native.layerFirstChunks(
       this.base,
@@ -183,7 +186,7 @@ export class WeightKernels extends BlockKernels {
     for (const { pointers, sums, count, cols, groups } of layers) {
       // The kernel reads each model's values and writes its accumulators and pairs: all must lie in allocated memory.
       for (const pointer of pointers) this.address(pointer, count * 4);
-      this.address(sums, pointers.length * 6 * 8);
+      this.address(sums, pointers.length * POWER_SUM_WORDS * 8);
       plan[at] = pointers.length;
       plan[at + 1] = count;
       plan[at + 2] = cols;
@@ -215,8 +218,8 @@ export class WeightKernels extends BlockKernels {
 
   /** An empty power-sum accumulator (Σy … Σy⁴ = 0, range +∞ … −∞). */
   powerSumAccumulator(): number {
-    const pointer = this.allocate(6 * 8);
-    this.f64(pointer, 6).set([0, 0, 0, 0, Infinity, -Infinity]);
+    const pointer = this.allocate(POWER_SUM_WORDS * 8);
+    this.f64(pointer, POWER_SUM_WORDS).set([0, 0, 0, 0, Infinity, -Infinity]);
     return pointer;
   }
 
@@ -245,7 +248,7 @@ export class WeightKernels extends BlockKernels {
   private powerSums(values: number, count: number, shift: number, scale: number, accumulator: number, dtype: "F32" | "BF16" | "F16"): number {
     const native = this.native;
     if (!native) return this.kernels.addPowerSums(values, count, shift, scale, accumulator);
-    const at = [this.address(values, count * (dtype === "F32" ? 4 : 2)), this.address(accumulator, 6 * 8)] as const;
+    const at = [this.address(values, count * (dtype === "F32" ? 4 : 2)), this.address(accumulator, POWER_SUM_WORDS * 8)] as const;
     const sums = dtype === "F32" ? native.addPowerSums : dtype === "BF16" ? native.addPowerSumsBf16 : native.addPowerSumsF16;
     return sums(at[0], count, shift, scale, at[1]);
   }
@@ -255,9 +258,9 @@ export class WeightKernels extends BlockKernels {
    * `count` powerSumAccumulator calls in a row (48 bytes is a multiple of the alignment), in one view.
    */
   powerSumAccumulators(count: number): number {
-    const pointer = this.allocate(count * 6 * 8);
-    const sums = this.f64(pointer, count * 6);
-    for (let at = 0; at < sums.length; at += 6) {
+    const pointer = this.allocate(count * POWER_SUM_WORDS * 8);
+    const sums = this.f64(pointer, count * POWER_SUM_WORDS);
+    for (let at = 0; at < sums.length; at += POWER_SUM_WORDS) {
       sums[at] = sums[at + 1] = sums[at + 2] = sums[at + 3] = 0;
       sums[at + 4] = Infinity;
       sums[at + 5] = -Infinity;
@@ -267,14 +270,14 @@ export class WeightKernels extends BlockKernels {
 
   /** The power sums gathered in `accumulator` (which was fed with this `shift`). */
   readPowerSums(accumulator: number, shift: number): PowerSums {
-    return powerSumsAt(this.f64(accumulator, 6), 0, shift);
+    return powerSumsAt(this.f64(accumulator, POWER_SUM_WORDS), 0, shift);
   }
 
   /** readPowerSums of each of the accumulators of powerSumAccumulators(shifts.length) at `pointer`, the m-th fed with shifts(m), in one view. */
   readEachPowerSums(pointer: number, count: number, shift: (m: number) => number): PowerSums[] {
-    const sums = this.f64(pointer, count * 6);
+    const sums = this.f64(pointer, count * POWER_SUM_WORDS);
     const out: PowerSums[] = new Array(count);
-    for (let m = 0; m < count; m++) out[m] = powerSumsAt(sums, 6 * m, shift(m));
+    for (let m = 0; m < count; m++) out[m] = powerSumsAt(sums, POWER_SUM_WORDS * m, shift(m));
     return out;
   }
 

@@ -185,7 +185,7 @@ void mother_held_layers(const uint8_t *base, const uint32_t *plan, int32_t layer
     const int32_t models = (int32_t)plan[0], count = (int32_t)plan[1], cols = (int32_t)plan[2], groups = (int32_t)plan[4];
     const uint32_t *values = plan + 5;
     uint32_t sums[models > 0 ? models : 1];
-    for (int32_t m = 0; m < models; m++) sums[m] = plan[3] + 48 * (uint32_t)m;
+    for (int32_t m = 0; m < models; m++) sums[m] = plan[3] + (uint32_t)(6 * sizeof(double)) * (uint32_t)m; /* one accumulator: s1–s4, min, max */
     mother_layer_first_chunks(base, values, sums, models, count, cols, shift_sample, zero_sample, grid_rows, out);
     const uint32_t *group = values + models;
     for (int32_t g = 0; g < groups; g++) {
