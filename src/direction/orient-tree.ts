@@ -194,8 +194,9 @@ export function orientTree(input: OrientInput): Oriented {
           if (p < 0 || parent[p]! < 0 || tested[p * k + x]) continue;
           tested[p * k + x] = 1;
           if (!fails(parent[p]!, p, x)) continue;
-          inheritForbidden = inheritForbidden ? Uint8Array.from(inheritForbidden) : new Uint8Array(k * k);
-          inheritForbidden[p * k + x] = 1;
+          // The first edge copies the caller's forbidden pairs (never changed here); later ones add to that copy.
+          if (inheritForbidden === forbidden) inheritForbidden = forbidden ? Uint8Array.from(forbidden) : new Uint8Array(k * k);
+          inheritForbidden![p * k + x] = 1;
           added++;
         }
         if (added > 0) solved = settle();
