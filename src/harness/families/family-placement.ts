@@ -48,6 +48,8 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-inherit spare", overrides: { pairInherit: "spare" } },
   // Set-8 candidate (src/distance/long-edges.ts): a long edge hung below the root of the tunes it leans toward is forbidden.
   { name: "--long-edge root", overrides: { longEdge: "root" } },
+  // Set-9 candidate (session 15): C1 and C3 together, the class-A prior and the class-B spare (each touches what the other does not).
+  { name: "--long-edge root --pair-inherit spare", overrides: { longEdge: "root", pairInherit: "spare" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
