@@ -234,9 +234,9 @@ export function loadedNativeKernels(): NativeKernels | undefined {
   return settled?.native;
 }
 
-/** Builds (if needed) and opens the native kernels from `cacheFolder`; the reason when it cannot. */
-export async function loadNativeKernels(cacheFolder?: string): Promise<KernelChoice> {
-  if (process.env.MOTHER_KERNELS === "wasm") return { reason: WASM_ONLY };
+/** Builds (if needed) and opens the native kernels from `cacheFolder`; the reason when it cannot or `env` says not to (MOTHER_KERNELS=wasm). */
+export async function loadNativeKernels(cacheFolder?: string, env: Record<string, string | undefined> = process.env): Promise<KernelChoice> {
+  if (env.MOTHER_KERNELS === "wasm") return { reason: WASM_ONLY };
   const build = await nativeLibrary(cacheFolder);
   if ("unavailable" in build) return { reason: build.unavailable };
   try {

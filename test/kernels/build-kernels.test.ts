@@ -3,7 +3,7 @@ import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { kernelBinary } from "../../src/kernels/build-kernels.ts";
 import { nativeLibrary } from "../../src/kernels/build-native.ts";
-import { loadNativeKernels } from "../../src/kernels/native-kernels.ts";
+import { loadNativeKernels, WASM_ONLY } from "../../src/kernels/native-kernels.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 describe("kernelBinary", () => {
@@ -85,7 +85,8 @@ describe("loadNativeKernels", () => {
   test("uses the native kernels exactly where the CPU has AVX2, FMA and F16C, and says why not elsewhere", async () => {
     const folder = temporaryFolder("mother-native-");
     const built = await nativeLibrary(folder);
-    const choice = await loadNativeKernels(folder);
+    // The loader itself, whatever MOTHER_KERNELS the suite runs under (its own test is below).
+    const choice = await loadNativeKernels(folder, {});
     if (!("path" in built)) {
       expect(choice).toEqual({ reason: built.unavailable });
       return;
@@ -100,13 +101,19 @@ describe("loadNativeKernels", () => {
     const folder = temporaryFolder("mother-native-");
     const built = await nativeLibrary(folder);
     if (!("path" in built)) {
-      expect(await loadNativeKernels(folder)).toEqual({ reason: built.unavailable });
+      expect(await loadNativeKernels(folder, {})).toEqual({ reason: built.unavailable });
       return;
     }
     // Replaced before it is ever opened: rewriting a loaded library in place would fault the process.
     await writeFile(built.path, "not a shared library");
-    const choice = await loadNativeKernels(folder);
+    const choice = await loadNativeKernels(folder, {});
     expect(choice.native).toBeUndefined();
     expect(choice).toEqual({ reason: expect.stringContaining("would not load") });
   }, 60_000);
+
+  test("MOTHER_KERNELS=wasm is the reason, before any build: an empty cache folder stays empty", async () => {
+    const folder = temporaryFolder("mother-native-");
+    expect(await loadNativeKernels(folder, { MOTHER_KERNELS: "wasm" })).toEqual({ reason: WASM_ONLY });
+    expect(await readdir(folder)).toEqual([]);
+  });
 });

@@ -104,6 +104,7 @@ async function models(): Promise<{ gguf: TensorInfo[][]; f32: TensorInfo[][] }> 
 describe("fused GGUF chunks", () => {
   test("give the statistics and distances of the decoded values read as f32 (bit for bit, or from the integers within 1e-10)", async () => {
     const { gguf, f32 } = await models();
+    const kernels = await threadKernels();
     for (const layer of LAYERS) {
       for (const roles of [
         { distance: true, score: true, sketch: false },
@@ -117,7 +118,10 @@ describe("fused GGUF chunks", () => {
             roles.distance,
           );
         const [fused, plain] = [await analyseLayer(job(gguf)), await analyseLayer(job(f32))];
-        if (roles.distance || !INTEGER_TYPES.includes(layer.type)) expect(fused.stats).toEqual(plain.stats);
+        // The WebAssembly kernels sum no integers (sumsIntegers): there every layer is the f32 path's, bit for bit.
+        const integerSums = !roles.distance && INTEGER_TYPES.includes(layer.type) && kernels.sumsIntegers(layer.type);
+        expect(integerSums).toBe(!roles.distance && INTEGER_TYPES.includes(layer.type) && kernels.backend === "native");
+        if (!integerSums) expect(fused.stats).toEqual(plain.stats);
         else {
           // Summed from the blocks' integers (block-moments.c): near the f64 sums of the decoded values, not the f32 path's bits.
           const exact = (await analyseLayer(job(f32), "reference")).stats;
@@ -371,6 +375,10 @@ describe("f32 safetensors layers swept where a mapping holds them (sweepRest)", 
     });
     const job = layerJob(tensors, "value", [rows, cols], true);
     // Cut right before the native call (after the size check): a mapped page past the end faults, and the guard names it.
+    // The WebAssembly kernels map no file (mapsF32): no call maps it, so there it is cut before the read, which then
+    // comes up short as the plain path's does.
+    const maps = (await threadKernels()).decodesInChunks("Q8_0");
+    if (!maps) await truncate(tensors[1]!.file, tensors[1]!.offset + Math.floor(tensors[1]!.byteLength / 2));
     const cuts = { calls: 0 };
     const undo = cutWhileMapped(tensors[1]!.file, half, cuts);
     let mapped: unknown;
@@ -379,7 +387,7 @@ describe("f32 safetensors layers swept where a mapping holds them (sweepRest)", 
     } finally {
       undo();
     }
-    expect(cuts.calls).toBe(1);
+    expect(cuts.calls).toBe(maps ? 1 : 0);
     const plain = await failure(() => unmapped(() => analyseLayer(job)));
     expect(mapped).toBeInstanceOf(MotherError);
     expect((mapped as MotherError).message).toStartWith(`${tensors[1]!.file}: truncated file: tensor model.layers.0.self_attn.v_proj.weight is cut short`);
