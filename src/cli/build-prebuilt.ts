@@ -11,7 +11,10 @@
  * A rebuild never leaves a moment without a bundle: each build goes to a folder of its own inside
  * the bundle's folder, and the manifest naming it replaces the old one by a rename. The build it
  * replaces stays (a run that read the old manifest may still be starting its worker threads from
- * it); older ones are removed.
+ * it); older ones are removed. Rebuilds may run at once in one checkout (two `bun install`s): each
+ * build folder and manifest temp file carries its builder's pid, and a rebuild removes none of
+ * another live builder's (it may still be building or publishing it), nor the build the manifest
+ * names when it looks (another builder may have published since).
  *
  * `bun install` builds it (package.json postinstall); run directly to rebuild after editing:
  * bun run src/cli/build-prebuilt.ts. A build that fails leaves no bundle: the sources run.
@@ -33,7 +36,11 @@ const WORKERS = ["recover/pool-worker.ts", "index/tree-worker.ts", "index/finger
 const INLINED = ["commander"];
 
 /** Builds the bundle of the sources under `root` into a new build in `folder`, named by its manifest there; returns the manifest. */
-export async function buildPrebuilt(folder: string = PREBUILT_FOLDER, root: string = PACKAGE_ROOT): Promise<PrebuiltManifest> {
+export async function buildPrebuilt(
+  folder: string = PREBUILT_FOLDER,
+  root: string = PACKAGE_ROOT,
+  effects: BuildEffects = NO_EFFECTS,
+): Promise<PrebuiltManifest> {
   const src = join(root, "src");
   const sources: Record<string, string> = {};
   const { dependencies = {}, devDependencies = {} } = (await Bun.file(join(root, "package.json")).json()) as Record<string, Record<string, string>>;
@@ -42,7 +49,8 @@ export async function buildPrebuilt(folder: string = PREBUILT_FOLDER, root: stri
   for (const [i, file] of BUILD_SETTINGS.entries()) sources[file] = settings[i] ? sourceHash(settings[i]) : ABSENT;
   const tsconfig = settings[BUILD_SETTINGS.indexOf("tsconfig.json")]?.toString();
   await mkdir(folder, { recursive: true });
-  const building = await mkdtemp(join(folder, "build-"));
+  const building = await mkdtemp(join(folder, `build-${process.pid}-`));
+  ownBuilds.add(basename(building));
   try {
     const built = await Bun.build({
       entrypoints: [START, ...WORKERS].map((entry) => join(src, entry)),
@@ -90,13 +98,52 @@ export async function buildPrebuilt(folder: string = PREBUILT_FOLDER, root: stri
     await chmod(building, 0o755); // mkdtemp's folder is the builder's alone
     const replaced = await previousBuild(folder);
     await writeFileAtomic(join(folder, MANIFEST_FILE), JSON.stringify(manifest));
-    // Older builds, and what an older layout left (its files at the top): all but this build and the one it replaced.
+    await effects.published();
+    // Older builds, and what an older layout left (its files at the top): all but this build, the one it replaced,
+    // another live builder's and the one the manifest names now.
     const kept = new Set([MANIFEST_FILE, manifest.build, replaced]);
-    for (const entry of await readdir(folder)) if (!kept.has(entry)) await rm(join(folder, entry), { recursive: true, force: true });
+    for (const entry of await readdir(folder)) {
+      // Liveness first: a builder seen dead cannot publish any more, so the manifest read after it is final for its build.
+      if (kept.has(entry) || ownBuilds.has(entry) || builderAlive(entry)) continue;
+      if ((await previousBuild(folder)) === entry) continue;
+      await rm(join(folder, entry), { recursive: true, force: true });
+    }
     return manifest;
   } catch (error) {
     await rm(building, { recursive: true, force: true });
     throw error;
+  } finally {
+    ownBuilds.delete(basename(building));
+  }
+}
+
+/** The builds this process is making now (rebuilds in one process share its pid: each leaves the others'). */
+const ownBuilds = new Set<string>();
+
+/** What buildPrebuilt does between its steps; tests pass one that acts as another builder would (publishing its own build). */
+export interface BuildEffects {
+  /** Called once the manifest naming the new build is in place, before older builds are removed. */
+  readonly published: () => Promise<void> | void;
+}
+
+const NO_EFFECTS: BuildEffects = { published: () => {} };
+
+/**
+ * Whether a live builder may still be making the bundle folder's `entry`: a build folder of another
+ * live process (`build-<pid>-…`; this process's own are in ownBuilds while it makes them), or a
+ * manifest temp file (`.manifest.json.tmp-<pid>-…`, writeFileAtomic's) of a live process, this one
+ * included. An entry without a pid (an older layout's) has no live builder.
+ */
+function builderAlive(entry: string): boolean {
+  const build = /^build-(\d+)-/.exec(entry);
+  const pid = Number(build?.[1] ?? /\.tmp-(\d+)-/.exec(entry)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return build === null;
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // it exists, another user's
   }
 }
 

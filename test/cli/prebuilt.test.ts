@@ -113,6 +113,55 @@ describe("the prebuilt bundle", () => {
     expect(new Set(builds).size).toBe(3);
   });
 
+  test("rebuilds run at once in one checkout (three processes, five rounds each) all succeed, and the manifest names a whole build", async () => {
+    const root = join(dir, "concurrent-package");
+    await stubPackage(root, { "src/cli/start.ts": "export const start = () => 1;\n" });
+    const folder = join(root, ".cache", "prebuilt");
+    const builders = Array.from({ length: 3 }, () =>
+      Bun.spawn(["bun", join(import.meta.dir, "..", "fixtures", "build-prebuilt-rounds.ts"), folder, root, "5"], { stdout: "pipe", stderr: "pipe" }),
+    );
+    // Before, a rebuild's cleanup removed another's build in progress or its manifest temp file: some failed
+    // ("Bundle failed", ENOENT on its chmod or rename), or the manifest named a build another had removed.
+    const outcomes = await Promise.all(builders.map(async (builder) => ({ code: await builder.exited, out: await new Response(builder.stdout).text() })));
+    expect(outcomes).toEqual(builders.map(() => ({ code: 0, out: "" })));
+    const current = JSON.parse(await readFile(join(folder, MANIFEST_FILE), "utf8")) as PrebuiltManifest;
+    expect(existsSync(join(folder, current.build, current.start))).toBe(true);
+    expect(existsSync(join(folder, current.build, `${current.start}.jsc`))).toBe(true);
+    // Once they are all done, nothing is left of the builds but the current one and the one it replaced (at most).
+    expect((await readdir(folder)).filter((entry) => entry !== MANIFEST_FILE).length).toBeLessThanOrEqual(2);
+  }, 60_000);
+
+  test("a rebuild removes no build or manifest temp file of a live builder, nor the build another published after it; once that builder is gone, they go", async () => {
+    const root = join(dir, "raced-package");
+    await stubPackage(root, { "src/cli/start.ts": "export const start = () => 1;\n" });
+    const folder = join(root, ".cache", "prebuilt");
+    await mkdir(folder, { recursive: true });
+    const live = Bun.spawn(["sleep", "60"]);
+    try {
+      // Another builder at work: its build folder and the manifest temp file it is about to rename.
+      const building = [`build-${live.pid}-AbCdEf`, `.${MANIFEST_FILE}.tmp-${live.pid}-x1y2z3w4`];
+      await mkdir(join(folder, building[0]!));
+      await writeFile(join(folder, building[1]!), "{}");
+      // A builder (past pid_max: not a live process) that publishes its build right after this rebuild does.
+      const published = `build-${2 ** 31 - 1}-GhIjKl`;
+      const raced = await buildPrebuilt(folder, root, {
+        published: async () => {
+          await mkdir(join(folder, published));
+          const current = JSON.parse(await readFile(join(folder, MANIFEST_FILE), "utf8")) as PrebuiltManifest;
+          await writeFile(join(folder, MANIFEST_FILE), JSON.stringify({ ...current, build: published }));
+        },
+      });
+      expect((await readdir(folder)).sort()).toEqual([MANIFEST_FILE, raced.build, published, ...building].sort());
+      live.kill();
+      await live.exited;
+      // The next rebuild replaces the published build and keeps it; the dead builder's leftovers and this process's finished build go.
+      const next = await buildPrebuilt(folder, root);
+      expect((await readdir(folder)).sort()).toEqual([MANIFEST_FILE, next.build, published].sort());
+    } finally {
+      live.kill();
+    }
+  });
+
   test("is run when built from these sources by this Bun, and never when stale, off or absent", async () => {
     expect(freshPrebuilt(bundle, {})?.folder).toBe(join(bundle, manifest.build));
     expect(freshPrebuilt("/no/such/folder", { MOTHER_PREBUILT: bundle })?.folder).toBe(join(bundle, manifest.build));
