@@ -26,3 +26,19 @@ export function runTask(task: PoolTask): Promise<PoolResult> {
   if (task.kind === "layers") return analyseLayers(task.jobs);
   return task.kind === "sketches" ? sketchLayer(task.job, task.rms) : rankPairs(task.job);
 }
+
+/**
+ * The buffers a worker hands over with `result` (postMessage's transfer list), each once: a layer's
+ * sketches may be views of one buffer (WeightKernels.rowSampleSketches, in a thread that holds the
+ * files: runTask is the same code in the tree thread, which holds them, and in the pool's workers,
+ * which today do not), and a buffer listed twice makes postMessage throw (DataCloneError).
+ */
+export function transferList(result: PoolResult): ArrayBuffer[] {
+  if (result instanceof Int32Array) return [result.buffer as ArrayBuffer];
+  const buffers = (Array.isArray(result) ? result : [result]).flatMap((layer) => [
+    layer.maxAbsDiff.buffer,
+    layer.meanAbsDiff.buffer,
+    ...layer.sketches.map((sketch) => sketch.data.buffer),
+  ]);
+  return [...new Set(buffers)] as ArrayBuffer[];
+}

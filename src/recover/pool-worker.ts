@@ -5,7 +5,7 @@
  */
 import { mark } from "../ui/timeline.ts";
 import { failureOf } from "../workers/worker-pool.ts";
-import { runTask, type PoolTask } from "./pool-task.ts";
+import { runTask, transferList, type PoolTask } from "./pool-task.ts";
 
 declare const self: Worker;
 
@@ -15,16 +15,7 @@ let turn: Promise<void> = Promise.resolve();
 async function answer(task: PoolTask): Promise<void> {
   try {
     const result = await runTask(task);
-    // Each buffer once: a layer's sketches may be views of one (WeightKernels.rowSampleSketches).
-    const transfer =
-      result instanceof Int32Array
-        ? [result.buffer]
-        : (Array.isArray(result) ? result : [result]).flatMap((layer) => [
-            layer.maxAbsDiff.buffer,
-            layer.meanAbsDiff.buffer,
-            ...layer.sketches.map((s) => s.data.buffer),
-          ]);
-    self.postMessage({ result }, [...new Set(transfer)] as ArrayBuffer[]);
+    self.postMessage({ result }, transferList(result));
   } catch (error) {
     self.postMessage({
       failure: failureOf(error, task.kind === "ranks" ? "pair ranks" : task.kind === "layers" ? task.jobs.map((job) => job.name).join(", ") : task.job.name),

@@ -3,8 +3,9 @@ import { join } from "node:path";
 import type { Dtype, TensorInfo } from "../../src/types.ts";
 import { openSafetensorsFile } from "../../src/io/read-safetensors.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
-import { analyseLayer, CHUNK_VALUES, type LayerJob } from "../../src/recover/layer-pass.ts";
+import { analyseLayer, CHUNK_VALUES, type LayerJob, type LayerResult } from "../../src/recover/layer-pass.ts";
 import { sketchLayer, sketchlessFromWholeSample } from "../../src/recover/sketch-only.ts";
+import { runTask, transferList } from "../../src/recover/pool-task.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
 import { holdFiles } from "../../src/io/held-files.ts";
 import { threadKernels, WeightKernels } from "../../src/kernels/weight-kernels.ts";
@@ -100,5 +101,41 @@ describe("sketch-only passes", () => {
     expect(sketchlessFromWholeSample(plain, { ...sampleOf(plain), sampleValues: 1000 }, sampled)).toBeUndefined();
     const wide = await layerJob(3, CHUNK_VALUES / 2 + 1, ["F32", "F32", "F32", "F32"], 7);
     expect(sketchlessFromWholeSample(wide, sampleOf(wide), await analyseLayer(sampleOf(wide)))).toBeUndefined();
+  });
+
+  test("a sketches task's answer in a thread holding its files (its sketches views of one buffer) is handed over with each buffer once, intact", async () => {
+    // A probe layer (probeWidth): its held sketches come from one native call (rowSampleSketches).
+    const plain = await layerJob(60, 48, ["F32", "F32", "F32", "F32"], 8);
+    const job = { ...plain, probeWidth: 24 };
+    const sketchless = sketchlessFromWholeSample(job, sampleOf(plain), await analyseLayer(sampleOf(plain)))!;
+    const kernels = await threadKernels();
+    const release = holdFiles(
+      job.tensors.map((t) => [t.file, Bun.file(t.file).size] as const),
+      kernels.holdMemory(),
+    );
+    let result: LayerResult;
+    try {
+      result = (await runTask({ kind: "sketches", job, rms: sketchless.rms })) as LayerResult;
+    } finally {
+      release();
+    }
+    const sent = structuredClone(result);
+    // With the native kernels the four sketches share one buffer (rowSampleSketches); without them each has its own.
+    expect(new Set(result.sketches.map((sketch) => sketch.data.buffer)).size).toBe(kernels.backend === "native" ? 1 : 4);
+    const transfer = transferList(result);
+    expect(transfer).toHaveLength(2 + new Set(result.sketches.map((sketch) => sketch.data.buffer)).size);
+    // Through a real message port, as pool-worker.ts posts it: a buffer listed twice would throw DataCloneError.
+    const { port1, port2 } = new MessageChannel();
+    try {
+      const received = new Promise<LayerResult>((resolve) => {
+        port2.onmessage = (event: MessageEvent<{ result: LayerResult }>) => resolve(event.data.result);
+      });
+      port1.postMessage({ result }, transfer);
+      expect(result.sketches[0]!.data.length).toBe(0); // handed over, not copied
+      expect(await received).toEqual(sent);
+    } finally {
+      port1.close();
+      port2.close();
+    }
   });
 });
