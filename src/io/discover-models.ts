@@ -27,6 +27,7 @@ import {
   cannotReadPath,
   duplicateModelId,
   emptyTensorsSkipped,
+  folderNamedLikeWeights,
   noFloatTensors,
   noModelsInFolder,
   notAModelFile,
@@ -189,6 +190,9 @@ export async function locateModels(path: string): Promise<ModelLocation[]> {
     else if (isModelFolder(inside)) models.push({ id: entry.name, path: subfolder, kind: "folder", entries: inside });
     else if (ggufModels(subfolder, inside).length > 0) models.push(...ggufModels(subfolder, inside));
     else {
+      // A model's weights file replaced by a folder of its name (a failed copy, a mount point) would drop the model unseen.
+      const named = looksLikeWeights(entry.name) ? subfolder : inside.find((e) => e.isDirectory && looksLikeWeights(e.name))?.name;
+      if (named !== undefined) throw folderNamedLikeWeights(named === subfolder ? subfolder : join(subfolder, named));
       otherCheckpoints += inside.filter((e) => OTHER_CHECKPOINT.test(e.name)).length;
       pickle ??= firstPickle(subfolder, inside);
     }
@@ -201,6 +205,11 @@ export async function locateModels(path: string): Promise<ModelLocation[]> {
     throw noModelsInFolder(path);
   }
   return models;
+}
+
+/** Whether `name` is a weights file's name mother reads (a .safetensors or .gguf file, a shard index). */
+function looksLikeWeights(name: string): boolean {
+  return name.endsWith(SAFETENSORS_SUFFIX) || name.endsWith(GGUF_SUFFIX) || name.endsWith(SHARD_INDEX_SUFFIX);
 }
 
 /** Weight files mother does not read, named in the error when a folder holds only those. */

@@ -44,6 +44,13 @@ export function otherCheckpointFormat(path: string, count: number): MotherError 
   });
 }
 
+/** A folder where a weights file is expected: named like one, in a subfolder that holds no model (the model would be skipped). */
+export function folderNamedLikeWeights(path: string): MotherError {
+  return new MotherError(path, "is a folder named like a weights file, where a model is looked for: its model would be skipped unseen", {
+    help: "put the weights file itself there (a folder is not read as one), or move the folder out",
+  });
+}
+
 /** A folder with no model files and no model folders. */
 export function noModelsInFolder(path: string): MotherError {
   return new MotherError(path, "folder holds no .safetensors files and no model folders", {

@@ -1,0 +1,52 @@
+/**
+ * Fault injection, part 3: the bad-input sweep's cases (docs/robustness.md "The sweep"), given to
+ * the CLI as a user would. Each refusal is one line naming the path, exit 1, no output file, and
+ * every file of the user's byte-identical: a folder where a weights file is expected (the model was
+ * skipped unseen), an --index or --cache that names a file or a place no file can be created in (a
+ * stack trace after the work, or a cache silently not kept), an unreachable --redis (a hang).
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { cp, mkdir, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { hashTree, runMother } from "../fixtures/run-mother.ts";
+import { temporaryFolder } from "../fixtures/temporary-folder.ts";
+
+const dir = temporaryFolder("mother-faults-locations-");
+const cacheHome = temporaryFolder("mother-faults-locations-xdg-");
+let good: string;
+
+beforeAll(async () => {
+  good = join(dir, "good");
+  await writeSyntheticTrees(good, [{ root: "r", children: 2, grandchildren: 1 }], { seed: 19 });
+});
+
+/** Runs `args`; expects one line naming `named` and matching `problem`, exit 1, no `out`, and `dir`'s files as they were. */
+async function refused(args: string[], named: string, problem: RegExp, out?: string): Promise<void> {
+  const before = await hashTree(dir);
+  const run = await runMother(args, { cacheHome });
+  expect(run.code).toBe(1);
+  expect(run.stderr.trim().split("\n")).toHaveLength(1);
+  expect(run.stderr).toStartWith(`mother: ${named}: `);
+  expect(run.stderr).toMatch(problem);
+  if (out !== undefined) expect(existsSync(out)).toBe(false);
+  expect(await hashTree(dir)).toEqual(before);
+}
+
+describe("a folder where a weights file is expected", () => {
+  // Before: the model holding it was left out of the graph without a word (exit 0).
+  test.each([
+    ["model.safetensors", "r-c0/model.safetensors"],
+    ["a GGUF file's name", "r-c0/r-c0.Q8_0.gguf"],
+    ["a shard index's name, in a folder of no weights", "r-c0/model.safetensors.index.json"],
+    ["a model's own folder, empty", "x.safetensors"],
+  ])("named like %s: one line naming it, exit 1, no output", async (_, relative) => {
+    const set = join(dir, `folder-${relative.replace(/\W+/g, "-")}`);
+    await cp(good, set, { recursive: true });
+    if (relative.startsWith("r-c0/")) await rm(join(set, "r-c0", "model.safetensors"));
+    await mkdir(join(set, relative), { recursive: true });
+    const out = join(dir, "folder-graph.json");
+    await refused(["recover", set, "--no-cache", "--out", out], join(set, relative), /is a folder named like a weights file/, out);
+  });
+});
