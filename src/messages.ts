@@ -108,6 +108,11 @@ export function outputNotRegularFile(path: string, flag: string): MotherError {
   return new MotherError(path, `${flag} names something other than a regular file`, { help: "omit --out to print to standard output" }, "output");
 }
 
+/** An output folder (`--index`, `--cache`) that names an existing file. */
+export function outputFolderIsFile(path: string, flag: string): MotherError {
+  return new MotherError(path, `${flag} names a file, not a folder`, { help: "give a folder's path (it is created if missing)" }, "output");
+}
+
 /** An output path that lies under a regular file (so its folder cannot exist). */
 export function outputUnderFile(path: string, flag: string, file: string): MotherError {
   return new MotherError(path, `${flag} lies under a file, not a folder`, { value: file, help: "choose a path in a folder" }, "output");
@@ -224,6 +229,11 @@ export function changedSinceIndexed(file: string, what: string): MotherError {
   return new MotherError(file, `changed since it was indexed (${what})`, {
     help: "run `mother index <paths> --index DIR` again to bring the index up to date",
   });
+}
+
+/** An index's segments folder that cannot be listed (a file of that name, no permission). */
+export function indexUnreadable(folder: string, reason: string): MotherError {
+  return new MotherError(folder, "cannot read the index's segments folder", { value: reason, help: "give --index a folder mother index built" });
 }
 
 /** An index folder without any model. */

@@ -9,6 +9,7 @@ import { indexModels, type IndexEffects, type IndexSummary } from "../index/buil
 import { recoverFromIndex } from "../index/recover-from-index.ts";
 import { lineProgress, silentProgress, terminalProgress } from "../ui/progress.ts";
 import { indexVerifyWithRedis } from "../messages.ts";
+import { checkOutputFolder } from "../io/check-output-path.ts";
 
 /** Options as commander parses them (see program.ts). */
 export interface IndexCommandOptions {
@@ -25,6 +26,8 @@ const PROGRESS_MIN_MODELS = 50;
 
 /** Runs `mother index`; the summary goes to standard error. */
 export async function runIndexCommand(paths: string[], options: IndexCommandOptions): Promise<IndexSummary> {
+  // Before any model is read: an index folder that cannot be written used to fail at its first segment, in a stack trace.
+  await checkOutputFolder(options.index, "--index", true);
   const effects = indexEffects(options.quiet ?? false);
   // Loaded only with --redis: the single-machine path needs no server and no queue client.
   let summary: IndexSummary;

@@ -7,7 +7,7 @@ import type { DistanceName, FtDistance, RecoverOptions } from "../recover/option
 import { formatGraph } from "../recover/format.ts";
 import type { GraphFormat } from "../recover/graph-formats.ts";
 import { FileWriteError, writeFilesAtomic, type WriteEffects } from "../io/write-file-atomic.ts";
-import { checkOutputPath } from "../io/check-output-path.ts";
+import { checkOutputFolder, checkOutputPath } from "../io/check-output-path.ts";
 import { lineProgress, type Progress, type ProgressTask, silentProgress, terminalProgress } from "../ui/progress.ts";
 import {
   outputWriteFailed,
@@ -82,6 +82,10 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     realPaths.set(flag, real);
   }
   if (paths.length === 0 && !options.index) throw recoverNeedsInput();
+  // The folders it writes too: --index when paths are added to it (else only read), and a --cache given by name (the
+  // default one may be unwritable: the run then goes on without it, as when a cache write fails mid-run).
+  if (options.index !== undefined) await checkOutputFolder(options.index, "--index", paths.length > 0);
+  if (typeof options.cache === "string") await checkOutputFolder(options.cache, "--cache", true);
   const stages = options.stages ? await readStagesFile(options.stages) : {};
   const progress = options.quiet ? silentProgress : process.stderr.isTTY ? terminalProgress() : lineProgress();
   const overrides: Partial<RecoverOptions> = {

@@ -20,6 +20,7 @@ import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import { STAT_COLUMNS } from "../stats/stat-columns.ts";
 import type { FileIdentity } from "../io/file-identity.ts";
 import type { Fingerprint, FingerprintLayer } from "./fingerprint.ts";
+import { indexUnreadable } from "../messages.ts";
 
 /** The folder holding the segments, inside an index folder. */
 export const SEGMENTS = "segments";
@@ -50,8 +51,9 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
   try {
     names = (await readdir(folder)).filter((name) => name.endsWith(".arrow")).sort();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { entries: new Map(), segments: [], bad: [] };
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { entries: new Map(), segments: [], bad: [] };
+    throw indexUnreadable(folder, code ?? String(error));
   }
   const entries = new Map<string, Fingerprint>();
   const segments: string[] = [];

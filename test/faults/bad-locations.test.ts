@@ -6,7 +6,7 @@
  * stack trace after the work, or a cache silently not kept), an unreachable --redis (a hang).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { cp, mkdir, rm } from "node:fs/promises";
+import { cp, mkdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
@@ -49,4 +49,33 @@ describe("a folder where a weights file is expected", () => {
     const out = join(dir, "folder-graph.json");
     await refused(["recover", set, "--no-cache", "--out", out], join(set, relative), /is a folder named like a weights file/, out);
   });
+});
+
+describe("--index and --cache", () => {
+  test("--index naming a file: index and recover --index refuse it in one line, the file unchanged (was: a bug report and a stack trace)", async () => {
+    const file = join(dir, "notes.txt");
+    await writeFile(file, "my notes\n");
+    await refused(["index", good, "--index", file, "-q"], file, /--index names a file, not a folder/);
+    await refused(["recover", "--index", file, "-q"], file, /--index names a file, not a folder/);
+    await refused(["recover", good, "--index", file, "-q"], file, /--index names a file, not a folder/);
+  }, 30_000);
+
+  test("--index where no file can be created: refused before any model is read (was: a stack trace after the reading)", async () => {
+    await refused(["index", good, "--index", "/proc/mother-index", "-q"], "/proc/mother-index", /--index: cannot write in \/proc/);
+  });
+
+  test("an index whose segments folder is a file: one line naming it", async () => {
+    const index = join(dir, "odd-index");
+    await mkdir(index, { recursive: true });
+    await writeFile(join(index, "segments"), "not a folder\n");
+    await refused(["recover", "--index", index, "-q"], join(index, "segments"), /cannot read the index's segments folder \(ENOTDIR\)/);
+  });
+
+  test("--cache naming a file, or where no file can be created: refused in one line (was: exit 0, the cache not kept, silently under -q)", async () => {
+    const file = join(dir, "cache.txt");
+    await writeFile(file, "mine\n");
+    const out = join(dir, "cache-graph.json");
+    await refused(["recover", good, "--cache", file, "-q", "--out", out], file, /--cache names a file, not a folder/, out);
+    await refused(["recover", good, "--cache", "/proc/mother-cache", "-q", "--out", out], "/proc/mother-cache", /--cache: cannot write in \/proc/, out);
+  }, 30_000);
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdir, readdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
-import { checkOutputPath } from "../../src/io/check-output-path.ts";
+import { checkOutputFolder, checkOutputPath } from "../../src/io/check-output-path.ts";
 import { writeSafetensors } from "../../src/io/write-safetensors.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 import { mountTmpfs, unmount } from "../faults/mount-tmpfs.ts";
@@ -99,5 +99,40 @@ describe("checkOutputPath", () => {
     } finally {
       process.chdir(previous);
     }
+  });
+});
+
+describe("checkOutputFolder (--index, --cache)", () => {
+  async function folderRefusal(path: string, writing = true): Promise<string> {
+    const error = await checkOutputFolder(path, "--index", writing).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(MotherError);
+    expect((error as MotherError).code).toBe("output");
+    expect((error as MotherError).message).toStartWith(`${path}: --index`);
+    return (error as MotherError).message;
+  }
+
+  test("a file is refused, read or written, and left as it was", async () => {
+    const file = join(root, "plain.txt");
+    expect(await folderRefusal(file)).toMatch(/names a file, not a folder/);
+    expect(await folderRefusal(file, false)).toMatch(/names a file, not a folder/);
+    expect(await Bun.file(file).text()).toBe("x");
+  });
+
+  test("a folder under a file, or where no file can be created, is refused; nothing is created on the way", async () => {
+    expect(await folderRefusal(join(root, "plain.txt", "index"))).toMatch(/under a file/);
+    expect(await folderRefusal("/proc/mother-index")).toMatch(/cannot write in \/proc/);
+    if (readOnly) expect(await folderRefusal(join(readOnly, "index"))).toMatch(/cannot write/);
+    const before = await listing(root);
+    await checkOutputFolder(join(root, "new", "index"), "--index", true);
+    await checkOutputFolder(models, "--cache", true);
+    expect(await listing(root)).toEqual(before);
+  });
+
+  test("a folder only read (recover --index without paths) may be missing or unwritable", async () => {
+    await checkOutputFolder(join(root, "absent"), "--index", false);
+    await checkOutputFolder("/proc/mother-index", "--index", false);
   });
 });
