@@ -33,8 +33,10 @@ export async function runIndexCommand(paths: string[], options: IndexCommandOpti
   let summary: IndexSummary;
   if (options.redis) {
     if (options.verify) throw indexVerifyWithRedis();
-    const { indexWithQueue, redisConnection } = await import("../index/distributed-index.ts");
-    summary = await indexWithQueue(paths, options.index, redisConnection(options.redis), effects);
+    const { indexWithQueue, reachRedis, redisConnection } = await import("../index/distributed-index.ts");
+    const connection = redisConnection(options.redis);
+    await reachRedis(options.redis, connection);
+    summary = await indexWithQueue(paths, options.index, connection, effects);
   } else summary = await indexModels(paths, options.index, effects, options.verify ?? false);
   if (!options.quiet) process.stderr.write(`${describeSummary(options.index, summary)}\n`);
   return summary;
@@ -42,8 +44,10 @@ export async function runIndexCommand(paths: string[], options: IndexCommandOpti
 
 /** `mother index-worker`: takes fingerprint jobs from the queue until SIGINT/SIGTERM, then finishes its job and exits. */
 export async function runIndexWorker(options: { redis: string; concurrency: number }): Promise<void> {
-  const { redisConnection, startFingerprintWorker } = await import("../index/distributed-index.ts");
-  const worker = startFingerprintWorker(redisConnection(options.redis), { concurrency: options.concurrency });
+  const { reachRedis, redisConnection, startFingerprintWorker } = await import("../index/distributed-index.ts");
+  const connection = redisConnection(options.redis);
+  await reachRedis(options.redis, connection);
+  const worker = startFingerprintWorker(connection, { concurrency: options.concurrency });
   worker.on("failed", (job, error) => process.stderr.write(`${job?.data.path ?? "a job"}: ${error.message}\n`));
   await worker.waitUntilReady();
   process.stderr.write(`index-worker: waiting for jobs on ${options.redis}\n`);

@@ -20,7 +20,8 @@ import { locationOf } from "../io/discover-models.ts";
 import { fingerprintModel } from "./fingerprint.ts";
 import { compact, loadIndex, writeSegment } from "./index-store.ts";
 import { MotherError } from "../errors.ts";
-import { notRedisUrl } from "../messages.ts";
+import { notRedisUrl, redisUnreachable } from "../messages.ts";
+import { Redis, type RedisOptions } from "ioredis";
 
 /** The BullMQ queue the jobs go through. */
 export const FINGERPRINT_QUEUE = "mother-fingerprint";
@@ -45,6 +46,36 @@ export function redisConnection(url: string): ConnectionOptions {
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
   // Workers block on Redis: ioredis must not give up on a request (BullMQ requires null here).
   return { host: parsed.hostname || "127.0.0.1", port: Number(parsed.port || 6379), db, maxRetriesPerRequest: null };
+}
+
+/** How long the first connection to `--redis` may take before it counts as unreachable (ms). */
+const REACH_TIMEOUT_MS = 5000;
+
+/**
+ * Connects once to the Redis of `connection` (named `url` in the message), giving up at the first
+ * failure: the coordinator and a worker check it before any work. BullMQ's own connections retry
+ * for ever (maxRetriesPerRequest null), so an unreachable server used to hang `mother index --redis`
+ * and `mother index-worker` printing a connection error object every ~0.25 s.
+ */
+export async function reachRedis(url: string, connection: ConnectionOptions): Promise<void> {
+  const client = new Redis({
+    ...(connection as RedisOptions),
+    lazyConnect: true,
+    connectTimeout: REACH_TIMEOUT_MS,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  // The socket's error (ECONNREFUSED…) comes as an event; connect() then rejects with "Connection is closed." alone.
+  let cause: unknown;
+  client.on("error", (error) => void (cause ??= error));
+  try {
+    await client.connect();
+  } catch (error) {
+    const { code, message } = (cause ?? error) as NodeJS.ErrnoException;
+    throw redisUnreachable(url, code ?? message);
+  } finally {
+    client.disconnect();
+  }
 }
 
 /**

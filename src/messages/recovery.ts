@@ -42,6 +42,16 @@ export function notRedisUrl(url: string): MotherError {
   return new MotherError("--redis", "not a redis:// URL", { value: url, help: "e.g. redis://127.0.0.1:6379" }, "option");
 }
 
+/** A `--redis` server that does not answer (`reason`: the system's code, e.g. ECONNREFUSED). */
+export function redisUnreachable(url: string, reason: string): MotherError {
+  return new MotherError(
+    url,
+    "--redis: cannot reach Redis",
+    { value: reason, help: "start Redis there (redis-server), or run mother index without --redis" },
+    "environment",
+  );
+}
+
 /**
  * A worker thread of a pool (src/workers/worker-pool.ts) that stopped on its own, mid-run: its tasks, and every task the
  * pool is given after, reject with this (a crash is not retried: the same task would likely crash it again).

@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { cp, mkdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { hashTree, runMother } from "../fixtures/run-mother.ts";
@@ -77,5 +78,23 @@ describe("--index and --cache", () => {
     const out = join(dir, "cache-graph.json");
     await refused(["recover", good, "--cache", file, "-q", "--out", out], file, /--cache names a file, not a folder/, out);
     await refused(["recover", good, "--cache", "/proc/mother-cache", "-q", "--out", out], "/proc/mother-cache", /--cache: cannot write in \/proc/, out);
+  }, 30_000);
+});
+
+describe("--redis that does not answer", () => {
+  /** A localhost port nothing listens on (the kernel picks one, then it is released). */
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((done) => server.close(done));
+    return port;
+  }
+
+  test("index --redis and index-worker: one line naming the URL and ECONNREFUSED, exit 1 (was: retrying for ever, printing an error object every ~0.25 s)", async () => {
+    const url = `redis://127.0.0.1:${await closedPort()}`;
+    await refused(["index", good, "--index", join(dir, "redis-index"), "--redis", url, "-q"], url, /--redis: cannot reach Redis \(ECONNREFUSED\)/);
+    expect(existsSync(join(dir, "redis-index"))).toBe(false);
+    await refused(["index-worker", "--redis", url], url, /--redis: cannot reach Redis \(ECONNREFUSED\)/);
   }, 30_000);
 });

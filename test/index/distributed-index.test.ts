@@ -6,7 +6,8 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Redis } from "ioredis";
 import { indexModels } from "../../src/index/build-index.ts";
-import { indexWithQueue, redisConnection } from "../../src/index/distributed-index.ts";
+import { indexWithQueue, reachRedis, redisConnection } from "../../src/index/distributed-index.ts";
+import { MotherError } from "../../src/errors.ts";
 import { loadIndex } from "../../src/index/index-store.ts";
 import { recoverFromIndex } from "../../src/index/recover-from-index.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
@@ -130,4 +131,18 @@ describe("index with BullMQ workers", () => {
     },
     60_000,
   );
+});
+
+describe("reachRedis (the CLI's check before any work)", () => {
+  test.skipIf(!REDIS && !process.env.CI)("passes on a live server; a closed port is one MotherError naming the URL and ECONNREFUSED, at once", async () => {
+    await reachRedis(url, redisConnection(url));
+    const closed = `redis://127.0.0.1:${await freePort()}`;
+    // No retries (BullMQ's own connections would retry for ever): the promise settles, with the socket's own error.
+    const error = await reachRedis(closed, redisConnection(closed)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(MotherError);
+    expect((error as MotherError).message).toStartWith(`${closed}: --redis: cannot reach Redis (ECONNREFUSED)`);
+  });
 });
