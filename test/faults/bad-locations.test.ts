@@ -8,20 +8,17 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { cp, mkdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { hashTree, runMother } from "../fixtures/run-mother.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
+import { freePort } from "../fixtures/free-port.ts";
 
 const dir = temporaryFolder("mother-faults-locations-");
 const cacheHome = temporaryFolder("mother-faults-locations-xdg-");
-let good: string;
-
-beforeAll(async () => {
-  good = join(dir, "good");
-  await writeSyntheticTrees(good, [{ root: "r", children: 2, grandchildren: 1 }], { seed: 19 });
-});
+/** The set every case copies or points at: four models in one tree. */
+const good = join(dir, "good");
+beforeAll(() => writeSyntheticTrees(good, [{ root: "r", children: 2, grandchildren: 1 }], { seed: 19 }));
 
 /** Runs `args`; expects one line naming `named` and matching `problem`, exit 1, no `out`, and `dir`'s files as they were. */
 async function refused(args: string[], named: string, problem: RegExp, out?: string): Promise<void> {
@@ -82,17 +79,9 @@ describe("--index and --cache", () => {
 });
 
 describe("--redis that does not answer", () => {
-  /** A localhost port nothing listens on (the kernel picks one, then it is released). */
-  async function closedPort(): Promise<number> {
-    const server = createServer();
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    const port = (server.address() as { port: number }).port;
-    await new Promise((done) => server.close(done));
-    return port;
-  }
-
+  // A free port, left closed: nothing listens there.
   test("index --redis and index-worker: one line naming the URL and ECONNREFUSED, exit 1 (was: retrying for ever, printing an error object every ~0.25 s)", async () => {
-    const url = `redis://127.0.0.1:${await closedPort()}`;
+    const url = `redis://127.0.0.1:${await freePort()}`;
     await refused(["index", good, "--index", join(dir, "redis-index"), "--redis", url, "-q"], url, /--redis: cannot reach Redis \(ECONNREFUSED\)/);
     expect(existsSync(join(dir, "redis-index"))).toBe(false);
     await refused(["index-worker", "--redis", url], url, /--redis: cannot reach Redis \(ECONNREFUSED\)/);

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -11,6 +10,7 @@ import { MotherError } from "../../src/errors.ts";
 import { loadIndex } from "../../src/index/index-store.ts";
 import { recoverFromIndex } from "../../src/index/recover-from-index.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
+import { freePort } from "../fixtures/free-port.ts";
 
 const WORKER = join(import.meta.dir, "..", "fixtures", "fingerprint-worker.ts");
 const REDIS = Bun.which("redis-server");
@@ -18,15 +18,6 @@ const REDIS = Bun.which("redis-server");
 let dir: string;
 let redis: Subprocess | undefined;
 let url: string;
-
-/** A free localhost port (the kernel picks one; it is released before Redis takes it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /** Collects a process's standard output and resolves when a line matches. */
 function lines(proc: Subprocess<"ignore", "pipe", "pipe">) {
