@@ -187,8 +187,11 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // Language models: an edge below the root also gets its grandparent's evidence (ancestor-evidence.ts): LM sets 0-5
   // 114 -> 117 of 143 directed, held-out set 6 scored once 18 -> 22 of 32 (docs/direction.md).
   pairAncestor: "on",
-  pairInherit: "off",
-  longEdge: "off",
+  // Language models: a long edge below a short one is re-hung from the short one's parent (long-edges.ts), and the
+  // sibling-angle rule spares an edge whose child carries the middle model's own update (inherit-side.ts): in sample (36
+  // LM families of sets 0-8) 119 -> 123 of 163 directed, held-out set 9 scored once 14 -> 15 of 26 (docs/direction.md).
+  pairInherit: "spare",
+  longEdge: "root",
   pairPenalty: "full",
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).

@@ -107,10 +107,14 @@ describe("--sibling-geometry correlation on a language-model tree", () => {
     edgeSet((await recoverModels(models, { ...DEFAULT_RECOVER_OPTIONS, workers: 0, trees: 1, ...overrides })).graph.edges);
 
   test("uses the correlation angles where the pair rule reads the pairs: a different tree from scale-free's, the true one here", async () => {
-    const scaleFree = await recovered({ siblingGeometry: "scale-free" });
-    const correlation = await recovered({ siblingGeometry: "correlation" });
+    // Without the long-edge and inheritance tests (the defaults before set 9), which repair scale-free's tree here too.
+    const before = { longEdge: "off", pairInherit: "off" } as const;
+    const scaleFree = await recovered({ ...before, siblingGeometry: "scale-free" });
+    const correlation = await recovered({ ...before, siblingGeometry: "correlation" });
     expect(correlation).toEqual(TRUTH);
     expect(scaleFree).not.toEqual(correlation);
+    expect(await recovered({ siblingGeometry: "scale-free" })).toEqual(TRUTH);
+    expect(await recovered({ siblingGeometry: "correlation" })).toEqual(TRUTH);
   });
 
   test("the same tree as scale-free where it must: no pair read (--pair-direction off), or no angles (--sibling-angles off)", async () => {

@@ -42,14 +42,15 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-ancestor off", overrides: { pairAncestor: "off" } },
   // Set-6 candidate (src/direction/pair-penalty.ts; failed set 6, 17 vs 18 of 32): an edge against the evidence pays λ·erf(|z|/√2).
   { name: "--pair-penalty confidence", overrides: { pairPenalty: "confidence" } },
-  // Set-8 candidate (src/direction/inherit-side.ts): an edge p → x whose x does not carry p's own update layer by layer is forbidden.
+  // Set-8 candidates (src/direction/inherit-side.ts): an edge p → x whose x does not carry p's own update layer by layer is
+  // forbidden ("forbid"; "on" also spares, as the defaults do).
   { name: "--pair-inherit on", overrides: { pairInherit: "on" } },
   { name: "--pair-inherit forbid", overrides: { pairInherit: "forbid" } },
-  { name: "--pair-inherit spare", overrides: { pairInherit: "spare" } },
-  // Set-8 candidate (src/distance/long-edges.ts): a long edge hung below the root of the tunes it leans toward is forbidden.
-  { name: "--long-edge root", overrides: { longEdge: "root" } },
-  // Set-9 candidate (session 15): C1 and C3 together, the class-A prior and the class-B spare (each touches what the other does not).
-  { name: "--long-edge root --pair-inherit spare", overrides: { longEdge: "root", pairInherit: "spare" } },
+  // The defaults since held-out set 9 are set 9's C5, `--long-edge root --pair-inherit spare`; these are each half of it
+  // (C3 and C1) and the defaults before (src/distance/long-edges.ts, inherit-side.ts; docs/direction.md, set 9).
+  { name: "--long-edge off", overrides: { longEdge: "off" } },
+  { name: "--pair-inherit off", overrides: { pairInherit: "off" } },
+  { name: "--long-edge off --pair-inherit off", overrides: { longEdge: "off", pairInherit: "off" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
