@@ -39,6 +39,7 @@ import type { BenchmarkDomain } from "./benchmark.ts";
 import type { BoardTree } from "./board-tree.ts";
 import { LEARNED_NAME, leaveOneFamilyOut, SCORE_ONLY_FAMILIES } from "./learned-lofo.ts";
 import { addCounts, entryOptions, NO_COUNTS, scoreOnTree, siblingAngleDistance, type BoardEntry, type EdgeCounts } from "./score-on-tree.ts";
+import { longEdgeBelowRoot } from "../../distance/long-edges.ts";
 import { distanceCorrelation } from "../../distance/scale-free.ts";
 
 /** Bump when a cell's meaning changes. */
@@ -236,14 +237,19 @@ const PAIR_CODE = createHash("sha256")
 /** The ancestor evidence's code (ancestor-evidence.ts), in the key of an entry that uses it. */
 const ANCESTOR_CODE = createHash("sha256").update([ancestorZ, addAncestorEvidence, withAncestors].map(String).join("\n")).digest("hex").slice(0, 16);
 
+/** The long-edge test's code (long-edges.ts), in the key of an entry that uses it. */
+const LONG_EDGE_CODE = createHash("sha256").update(String(longEdgeBelowRoot)).digest("hex").slice(0, 16);
+
 /** What identifies an entry's behaviour: the rule's definition (its statistic's source included) and the chain tie-break. */
 function entryKey(entry: BoardEntry): unknown {
   const rule = entry.rule;
-  const { pairAncestor, ...keyed } = entryOptions(entry);
+  const { pairAncestor, longEdge, ...keyed } = entryOptions(entry);
   return {
     ...keyed,
     // Only when on: cells of entries without the option keep the key they would have had without it.
     ...(pairAncestor === "on" ? { pairAncestor, ancestorCode: ANCESTOR_CODE } : {}),
+    // The same for the long-edge test (the default since held-out set 9): a cell computed before it is not reused.
+    ...(longEdge !== "off" ? { longEdge, longEdgeCode: LONG_EDGE_CODE } : {}),
     ...((entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection) !== "off" ? { evidence: BOARD_PAIRS_VERSION, pairCode: PAIR_CODE } : {}),
     rule: !rule
       ? "default"

@@ -48,6 +48,11 @@ export interface BoardEntry {
   readonly pairAncestor?: RecoverOptions["pairAncestor"];
   /** What an edge against the pair evidence pays (absent: the default; src/direction/pair-penalty.ts). */
   readonly pairPenalty?: RecoverOptions["pairPenalty"];
+  /**
+   * A long edge below a short one in a pair rule's tree (absent: the default; src/distance/long-edges.ts). The inheritance
+   * tests (`--pair-inherit`) need each matrix's block, which the board's pairs do not keep (board-pairs.ts): inert here.
+   */
+  readonly longEdge?: RecoverOptions["longEdge"];
 }
 
 /** The recovery options an entry runs with: its own, and recovery's default for each it leaves out. */
@@ -62,6 +67,7 @@ export function entryOptions(entry: BoardEntry): Required<Omit<BoardEntry, "name
     pairDecay: entry.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay,
     pairAncestor: entry.pairAncestor ?? DEFAULT_RECOVER_OPTIONS.pairAncestor,
     pairPenalty: entry.pairPenalty ?? DEFAULT_RECOVER_OPTIONS.pairPenalty,
+    longEdge: entry.longEdge ?? DEFAULT_RECOVER_OPTIONS.longEdge,
   };
 }
 

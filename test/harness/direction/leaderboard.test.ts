@@ -101,6 +101,21 @@ describe("the direction leaderboard", () => {
     expect(defaultNote(pooledScores(BENCHMARKS, cells, false), folds, cells)).toContain("the default stays");
   });
 
+  test("a cell's key holds the long-edge test (a default since held-out set 9): a cell scored with it off is not reused with it on", async () => {
+    const logged: string[] = [];
+    const store = new ArtifactStore(temporaryFolder("mother-board-long-"), { log: (line) => logged.push(line), now: () => 0 });
+    const rows = boardRows(BENCHMARKS, []);
+    const off = rows.map((row) => ({ ...row, entryFor: (family: string) => ({ ...row.entryFor(family), longEdge: "off" as const }) }));
+    const built = async (which: typeof rows) => {
+      logged.length = 0;
+      await boardCells(BENCHMARKS, which, store);
+      return logged.filter((line) => line.startsWith("[built]")).length;
+    };
+    expect(await built(off)).toBe(rows.length * BENCHMARKS.length);
+    expect(await built(rows)).toBe(rows.length * BENCHMARKS.length);
+    expect(await built(off)).toBe(0);
+  });
+
   test("the page renders in Chromium: both heatmaps draw, no console error or warning", async () => {
     const store = new ArtifactStore(pageCache, { log: () => {}, now: () => 0 });
     const rows = boardRows(BENCHMARKS, [KURTOSIS, VARIANCE]);
