@@ -99,11 +99,30 @@ export async function planIndexUpdate(paths: readonly string[], dir: string, eff
  * also those whose files look unchanged, and replace the entries whose digest differs (each said
  * in one line) — what a same-size, same-mtime rewrite needs; as costly as a cold index.
  */
-export async function indexModels(paths: readonly string[], dir: string, effects: IndexEffects = SILENT, verify = false): Promise<IndexSummary> {
+export async function indexModels(
+  paths: readonly string[],
+  dir: string,
+  effects: IndexEffects = SILENT,
+  verify = false,
+  saveEveryMs = SAVE_EVERY_MS,
+): Promise<IndexSummary> {
   const plan = await planIndexUpdate(paths, dir, effects, verify);
   effects.progress(0, plan.todo.length);
-  const fingerprints = await fingerprintAll(plan.todo, fingerprintWorkersFor(plan.todo), (done) => effects.progress(done, plan.todo.length));
-  if (plan.verifying.size === 0) return finishUpdate(dir, plan, fingerprints);
+  // Without --verify, what is fingerprinted is saved as it comes (a segment every saveEveryMs): a run stopped
+  // (Ctrl-C, a crash) keeps it, and the next run reads only the rest. With --verify the entries are compared first.
+  const saver = plan.verifying.size === 0 ? new PeriodicSaver(dir, saveEveryMs) : undefined;
+  let fingerprints: Fingerprint[];
+  try {
+    fingerprints = await fingerprintAll(
+      plan.todo,
+      fingerprintWorkersFor(plan.todo),
+      (done) => effects.progress(done, plan.todo.length),
+      (batch) => saver?.add(batch),
+    );
+  } finally {
+    await saver?.settled();
+  }
+  if (saver) return finishUpdate(dir, plan, fingerprints, saver.saved);
   // Verified entries whose bytes and layers (names, shapes: a header-only rename keeps the bytes) are those indexed stay as they are.
   const same = (f: Fingerprint, entry: Fingerprint | undefined) => entry?.checksum === f.checksum && entry.architecture === f.architecture;
   const changed = fingerprints.filter((f) => !plan.verifying.has(f.path) || !same(f, plan.loaded.entries.get(f.path)));
@@ -113,13 +132,60 @@ export async function indexModels(paths: readonly string[], dir: string, effects
   return finishUpdate(dir, verified, changed);
 }
 
+/** How often a running update saves what it fingerprinted (ms): a long run stopped loses at most this much reading. */
+export const SAVE_EVERY_MS = 30_000;
+
+/** Fingerprints saved as segments while an update runs, one every `everyMs` at most (writes in order, one at a time). */
+class PeriodicSaver {
+  /** The segments written, and the fingerprints they hold (by path). */
+  readonly saved: { readonly segments: string[]; readonly paths: Set<string> } = { segments: [], paths: new Set() };
+  private pending: Fingerprint[] = [];
+  private last = performance.now();
+  private writing: Promise<void> = Promise.resolve();
+  private failure: unknown;
+
+  constructor(
+    private readonly dir: string,
+    private readonly everyMs: number,
+  ) {}
+
+  /** Takes a finished batch; saves what is pending when everyMs has passed since the last save. */
+  add(batch: readonly Fingerprint[]): void {
+    this.pending.push(...batch);
+    if (performance.now() - this.last < this.everyMs) return;
+    this.last = performance.now();
+    const rows = this.pending;
+    this.pending = [];
+    this.writing = this.writing.then(async () => {
+      if (this.failure !== undefined) return;
+      try {
+        this.saved.segments.push(await writeSegment(this.dir, rows));
+        for (const row of rows) this.saved.paths.add(row.path);
+      } catch (error) {
+        this.failure = error; // left to the final write, which reports it (or fails the same way)
+      }
+    });
+  }
+
+  /** Resolves once every save started has ended. */
+  settled(): Promise<void> {
+    return this.writing;
+  }
+}
+
 /**
  * Step 4: writes the new fingerprints and removals as one segment (nothing when there are
- * none), drops unreadable segments, and compacts when the segments pile up.
+ * none; fingerprints `saved` already while the update ran are not written again), drops
+ * unreadable segments, and compacts when the segments pile up.
  */
-export async function finishUpdate(dir: string, plan: IndexPlan, fingerprints: readonly Fingerprint[]): Promise<IndexSummary> {
-  const rows: IndexRow[] = [...fingerprints, ...plan.removed.map((removed) => ({ removed }))];
-  const segments = [...plan.loaded.segments];
+export async function finishUpdate(
+  dir: string,
+  plan: IndexPlan,
+  fingerprints: readonly Fingerprint[],
+  saved: { readonly segments: readonly string[]; readonly paths: ReadonlySet<string> } = { segments: [], paths: new Set() },
+): Promise<IndexSummary> {
+  const rows: IndexRow[] = [...fingerprints.filter((f) => !saved.paths.has(f.path)), ...plan.removed.map((removed) => ({ removed }))];
+  const segments = [...plan.loaded.segments, ...saved.segments];
   if (rows.length > 0) segments.push(await writeSegment(dir, rows));
   await Promise.all(plan.loaded.bad.map(({ file }) => rm(file, { force: true })));
   const entries = new Map(plan.loaded.entries);

@@ -23,12 +23,21 @@ export const THREADS_FROM_BYTES = 512 * 1024 * 1024;
  */
 export const MODELS_PER_MESSAGE = 32;
 
-/** Fingerprints `models` in order with `workers` threads (0: in-process); `done` gets the count finished so far (threads report a batch at a time). */
-export async function fingerprintAll(models: readonly ModelSource[], workers: number, done: (count: number) => void = () => {}): Promise<Fingerprint[]> {
+/**
+ * Fingerprints `models` in order with `workers` threads (0: in-process); `done` gets the count finished so far (threads
+ * report a batch at a time), after `finished` got that batch's fingerprints.
+ */
+export async function fingerprintAll(
+  models: readonly ModelSource[],
+  workers: number,
+  done: (count: number) => void = () => {},
+  finished: (fingerprints: readonly Fingerprint[]) => void = () => {},
+): Promise<Fingerprint[]> {
   if (workers === 0) {
     const out: Fingerprint[] = [];
     for (const model of models) {
       out.push(await fingerprintModel(model));
+      finished(out.slice(-1));
       done(out.length);
     }
     return out;
@@ -43,7 +52,7 @@ export async function fingerprintAll(models: readonly ModelSource[], workers: nu
     doing: "fingerprinting",
   });
   try {
-    return await fingerprintBatches(models, (batch) => pool.submit(batch), done);
+    return await fingerprintBatches(models, (batch) => pool.submit(batch), done, finished);
   } finally {
     pool.close();
   }
@@ -57,17 +66,19 @@ export async function fingerprintBatches(
   models: readonly ModelSource[],
   submit: (batch: readonly ModelSource[]) => Promise<Fingerprint[]>,
   done: (count: number) => void = () => {},
+  finished: (fingerprints: readonly Fingerprint[]) => void = () => {},
 ): Promise<Fingerprint[]> {
   const out: Fingerprint[] = new Array(models.length);
-  let finished = 0;
+  let count = 0;
   const batches: Promise<void>[] = [];
   for (let first = 0; first < models.length; first += MODELS_PER_MESSAGE) {
     const batch = models.slice(first, first + MODELS_PER_MESSAGE);
     batches.push(
       submit(batch).then((fingerprints) => {
         fingerprints.forEach((fingerprint, at) => (out[first + at] = fingerprint));
-        finished += fingerprints.length;
-        done(finished);
+        finished(fingerprints);
+        count += fingerprints.length;
+        done(count);
       }),
     );
   }

@@ -110,6 +110,33 @@ describe("indexModels", () => {
     expect((await loadIndex(index)).bad).toEqual([]);
   });
 
+  test("an update stopped part-way (Ctrl-C, a crash) keeps what it had saved as it went: the next run reads only the rest, to the same index", async () => {
+    const set = join(dir, "stopped");
+    await cp(models, set, { recursive: true });
+    const whole = join(dir, "whole-index");
+    await indexModels([set], whole);
+    // A short run saves once, at its end (SAVE_EVERY_MS): one segment, as before.
+    expect(await readdir(join(whole, SEGMENTS))).toHaveLength(1);
+    // Saving after every model, stopped once three are fingerprinted.
+    const index = join(dir, "stopped-index");
+    const stopping = {
+      progress: (done: number) => {
+        if (done === 3) throw new Error("stopped");
+      },
+      log: () => {},
+    };
+    await expect(indexModels([set], index, stopping, false, 0)).rejects.toThrow("stopped");
+    expect((await loadIndex(index)).entries.size).toBe(3);
+    expect(await indexModels([set], index)).toEqual({ kept: 3, added: 2, updated: 0, removed: 0, models: 5 });
+    const [want, got] = [(await loadIndex(whole)).entries, (await loadIndex(index)).entries];
+    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [path, entry] of want) expect(got.get(path)!.checksum).toBe(entry.checksum);
+    // Saved as it went, nothing written twice: a run that saves after every model ends with one segment a model.
+    const each = join(dir, "each-index");
+    expect(await indexModels([set], each, undefined, false, 0)).toEqual({ kept: 0, added: 5, updated: 0, removed: 0, models: 5 });
+    expect(await readdir(join(each, SEGMENTS))).toHaveLength(5);
+  });
+
   test("an entry of another fingerprint version is read again", async () => {
     const index = join(dir, "versions");
     await indexModels([models], index);

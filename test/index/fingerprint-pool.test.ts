@@ -15,9 +15,20 @@ describe("fingerprintAll", () => {
   test("two worker threads give the in-process fingerprints, in model order", async () => {
     const models = await discoverModels([dir]);
     const seen: number[] = [];
-    const threads = await fingerprintAll(models, 2, (done) => seen.push(done));
+    // Each batch's fingerprints are handed over as it finishes, before its count (build-index.ts saves them as it goes).
+    const handed: string[] = [];
+    const threads = await fingerprintAll(
+      models,
+      2,
+      (done) => {
+        seen.push(done);
+        expect(handed).toHaveLength(done);
+      },
+      (batch) => handed.push(...batch.map((f) => f.path)),
+    );
     const inProcess = await fingerprintAll(models, 0);
     expect(threads).toEqual(inProcess);
+    expect(handed.sort()).toEqual(threads.map((f) => f.path).sort());
     // Counts rise to every model (threads report a batch at a time).
     expect(seen.at(-1)).toBe(models.length);
     expect(seen.every((count, i) => i === 0 || count > seen[i - 1]!)).toBe(true);
