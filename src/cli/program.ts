@@ -9,6 +9,7 @@ import { Command, CommanderError } from "commander";
 import { BugError, MotherError } from "../errors.ts";
 import { runRecoverCommand, type RecoverCommandOptions } from "./recover-command.ts";
 import { declareRecoverOptions, MODEL_PATHS, wholeNumber } from "./recover-options.ts";
+import { removeTemporaryFilesOnStop } from "./stop-cleanly.ts";
 import type { IndexCommandOptions } from "./index-command.ts";
 
 /** Builds the program; `main` runs it (tests call `buildProgram` with their own output). */
@@ -20,7 +21,10 @@ export function buildProgram(): Command {
 
   declareRecoverOptions(
     program.command("recover").description("recover the Model Graph (trees and parents) of a set of safetensors, GGUF or PEFT adapter models"),
-  ).action(async (paths: string[], options: RecoverCommandOptions) => runRecoverCommand(paths, options));
+  ).action(async (paths: string[], options: RecoverCommandOptions) => {
+    removeTemporaryFilesOnStop();
+    await runRecoverCommand(paths, options);
+  });
 
   program
     .command("index")
@@ -36,6 +40,7 @@ export function buildProgram(): Command {
     )
     .option("-q, --quiet", "no progress on standard error")
     .action(async (paths: string[], options: IndexCommandOptions) => {
+      removeTemporaryFilesOnStop();
       await (await indexCommand()).runIndexCommand(paths, options);
     });
 

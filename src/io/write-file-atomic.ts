@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -9,13 +10,28 @@ import { basename, dirname, join } from "node:path";
 export async function writeFileAtomic(path: string, contents: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = temporaryPathFor(path);
+  writing.add(temporary);
   try {
     await writeFile(temporary, contents);
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
+  } finally {
+    writing.delete(temporary);
   }
+}
+
+/** The temp files this thread is writing now (writeFileAtomic, writeFilesAtomic): not yet renamed into place. */
+const writing = new Set<string>();
+
+/**
+ * Removes the temp files this thread is writing now, at once (a process being stopped: src/cli/stop-cleanly.ts).
+ * A stopped run then leaves nothing half-written, not even a hidden temp file (a layer-cache entry, an index segment).
+ */
+export function removeTemporaryFiles(): void {
+  for (const temporary of writing) rmSync(temporary, { force: true });
+  writing.clear();
 }
 
 /**
@@ -47,12 +63,15 @@ export async function writeFilesAtomic(files: readonly { path: string; contents:
       await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => Promise.reject(new FileWriteError(path, error)));
       const temporary = temporaryPathFor(path);
       staged.push({ path, temporary });
+      writing.add(temporary);
       await effects.writeFile(temporary, contents).catch((error: unknown) => Promise.reject(new FileWriteError(path, error)));
     }
     for (const { path, temporary } of staged) await effects.rename(temporary, path).catch((error: unknown) => Promise.reject(new FileWriteError(path, error)));
   } catch (error) {
     await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true })));
     throw error;
+  } finally {
+    for (const { temporary } of staged) writing.delete(temporary);
   }
 }
 

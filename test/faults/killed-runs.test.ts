@@ -72,6 +72,35 @@ describe("SIGKILL at a random point", () => {
   );
 });
 
+describe("SIGINT (Ctrl-C) and SIGTERM at a random point", () => {
+  test.each(SEEDS.map((seed) => [seed, seed % 2 === 0 ? "SIGTERM" : "SIGINT"] as const))(
+    "seed %d, %s: the run dies of the signal, leaves no output and no temp file anywhere (src/cli/stop-cleanly.ts), and a re-run takes up the cache",
+    async (seed, signal) => {
+      const cache = join(dir, `stopped-cache-${seed}`);
+      const out = join(dir, `stopped-graph-${seed}.json`);
+      const target = 1 + Math.floor(makeUniform(1, seed + 100)[0]! * (LAYERS - 1));
+      const proc = spawnMother(["recover", models, "--out", out, "--cache", cache, "--quiet"], { cacheHome });
+      let exited = false;
+      void proc.exited.then(() => (exited = true));
+      while (!exited && (await finishedEntries(cache)) < target) await Bun.sleep(2);
+      proc.kill(signal);
+      const code = await proc.exited;
+      if (code === 0) expect(await Bun.file(out).text()).toBe(reference.stdout);
+      else {
+        expect([code, proc.signalCode]).toEqual([signal === "SIGINT" ? 130 : 143, signal]);
+        expect(existsSync(out)).toBe(false);
+      }
+      // Before, a stop during a cache write left its hidden temp file there for good.
+      expect((await readdir(cache)).filter((name) => name.includes(".tmp-"))).toEqual([]);
+      expect((await readdir(dir)).filter((name) => name.includes(".tmp-"))).toEqual([]);
+      const again = await runMother(["recover", models, "--out", out, "--cache", cache, "--quiet"], { cacheHome });
+      expect(again.code).toBe(0);
+      expect(await Bun.file(out).text()).toBe(reference.stdout);
+    },
+    60_000,
+  );
+});
+
 describe("concurrent runs on one cache folder", () => {
   test("three runs started together on an empty cache all give the uncached result, and a fourth reads it all from the cache", async () => {
     const cache = join(dir, "shared-cache");

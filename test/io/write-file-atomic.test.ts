@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { FileWriteError, temporaryPathFor, writeFileAtomic, writeFilesAtomic } from "../../src/io/write-file-atomic.ts";
+import { FileWriteError, removeTemporaryFiles, temporaryPathFor, writeFileAtomic, writeFilesAtomic } from "../../src/io/write-file-atomic.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 const dir = temporaryFolder("mother-atomic-");
@@ -57,5 +57,31 @@ describe("writeFilesAtomic", () => {
     await writeFilesAtomic(files);
     expect((await readdir(folder)).sort()).toEqual(["a.txt", "b.txt"]);
     expect(await readFile(join(folder, "b.txt"), "utf8")).toBe("new b");
+  });
+});
+
+describe("removeTemporaryFiles (a stopped process, src/cli/stop-cleanly.ts)", () => {
+  test("removes the temp files being written now, and only those: finished files and the user's stay", async () => {
+    const folder = join(dir, "stopped");
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, "mine.txt"), "mine");
+    await writeFileAtomic(join(folder, "done.json"), "done");
+    // A write caught mid-way: its temp file written, the rename never reached (the process is being stopped).
+    let started!: () => void;
+    const written = new Promise<void>((resolve) => (started = resolve));
+    const stuck = writeFilesAtomic([{ path: join(folder, "out.json"), contents: "half" }], {
+      writeFile: async (path, contents) => {
+        await writeFile(path, contents);
+        started();
+        await new Promise(() => {}); // never ends
+      },
+      rename: async () => {},
+    });
+    void stuck;
+    await written;
+    expect((await readdir(folder)).filter((name) => name.includes(".tmp-"))).toHaveLength(1);
+    removeTemporaryFiles();
+    expect((await readdir(folder)).sort()).toEqual(["done.json", "mine.txt"]);
+    removeTemporaryFiles(); // nothing left to remove: no error
   });
 });
