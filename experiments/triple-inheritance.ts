@@ -5,8 +5,10 @@
  * ratio in correlation geometry, and the sign deficit on I's largest moves.) No recovery, no rule: the signal only.
  *
  *   1. open     each family's release folder from the cache (nothing is trained; missing families are skipped)
- *   2. score    every true chain g → x → y and every sibling pair, each way round (ratio, sign deficit, residual slope)
- *   3. report   quantiles per pool, the siblings a distance could hang under i that read like a chain, and
+ *   2. score    every true chain g → x → y and every sibling pair, each way round (ratio, sign deficit, residual slope,
+ *               back step)
+ *   3. report   quantiles per pool, the siblings a distance could hang under i that read like a chain, the true chains
+ *               whose child lies nearer its grandparent than its parent (back step < 0), and
  *               reports/data/triple-inheritance/results.json
  *
  * Usage: bun run experiments/triple-inheritance.ts [--only a,b] [--reports DIR] [--cache DIR]
@@ -65,6 +67,15 @@ async function main(options: CommonCliOptions & { readonly only?: string }): Pro
     ratioFloor === undefined || deficitFloor === undefined ? "none: no chain was read" : `ratio ${ratioFloor.toFixed(3)}, deficit ${deficitFloor.toFixed(3)}`;
   process.stdout.write(
     `${formatTable(`Siblings nearer i than b (chains' 5th percentiles: ${floors})`, ["benchmark", "siblings (c as i's child)", "ratio", "sign deficit", "residual slope", "both tests"], nearRows).join("\n")}\n`,
+  );
+  // True chains whose child lies nearer its grandparent than its parent does: no distance hangs them below the parent.
+  const behind = chains!.triples.filter((t) => t.backStep < 0);
+  process.stdout.write(
+    `\n${formatTable(
+      `True chains whose child is nearer its grandparent than its parent is (back step < 0): ${behind.length} of ${chains!.triples.length}`,
+      ["benchmark", "chain b → i → c", "back step", "ratio"],
+      behind.map((t) => [t.benchmark, `${t.b} → ${t.i} → ${t.c}`, Number(t.backStep.toFixed(3)), Number(t.ratio.toFixed(3))]),
+    ).join("\n")}\n`,
   );
   const dataDir = join(options.reports, "data", "triple-inheritance");
   await mkdir(dataDir, { recursive: true });

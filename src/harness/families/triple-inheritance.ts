@@ -14,6 +14,10 @@
  *   once its strongest directions are removed (each matrix's top-left block): 1 for a child of I, which carries I's run
  *   in its detail; a sibling shares the detail only as far as its own run follows I's.
  *
+ * - back step (b → i → c a true chain): (|C − B|² − |I − B|²) / |C − I|², summed over the layers in the same geometry:
+ *   1 where C's own update is independent of I's (a right angle at I), negative where C lies nearer B than I does — C
+ *   partly undid I's update (a preference tune of an SFT, held-out set 9), and no distance can hang C below I.
+ *
  * Read on the true trees only (no recovery): every chain g → x → y and every sibling pair (each way round). Scored on
  * the pair read's sample of each score matrix (its first whole rows, PAIR_SAMPLE_VALUES at most).
  */
@@ -41,22 +45,37 @@ export interface InheritanceTriple {
   readonly signDeficit: number;
   /** The slope of C − B on the residual of I − B beyond its strongest directions (1 for a child). */
   readonly residualSlope: number;
+  /** (|C − B|² − |I − B|²) / |C − I|² in correlation geometry: below 0 where C is nearer B than I is. */
+  readonly backStep: number;
 }
 
-/** One layer's contribution to the inheritance ratio: ⟨û_C − û_B, û_I − û_B⟩ and |û_I − û_B|² of the centred unit-norm vectors. */
-export function ratioTerms(b: ArrayLike<number>, i: ArrayLike<number>, c: ArrayLike<number>): { num: number; den: number } | undefined {
+/**
+ * One layer's sums over the centred unit-norm vectors û_B, û_I, û_C: the inheritance ratio's ⟨û_C − û_B, û_I − û_B⟩
+ * (`num`) and |û_I − û_B|² (`den`), and the back step's ⟨û_C − û_I, û_I − û_B⟩ (`cross`) and |û_C − û_I|² (`step`;
+ * back step = 1 + 2 Σ cross / Σ step). Undefined for a constant layer or where I equals B.
+ */
+export function triangleTerms(
+  b: ArrayLike<number>,
+  i: ArrayLike<number>,
+  c: ArrayLike<number>,
+): { num: number; den: number; cross: number; step: number } | undefined {
   const ub = unit(b);
   const ui = unit(i);
   const uc = unit(c);
   if (!ub || !ui || !uc) return undefined;
   let num = 0;
   let den = 0;
+  let cross = 0;
+  let step = 0;
   for (let at = 0; at < ub.length; at++) {
     const a = ui[at]! - ub[at]!;
+    const d = uc[at]! - ui[at]!;
     num += (uc[at]! - ub[at]!) * a;
     den += a * a;
+    cross += d * a;
+    step += d * d;
   }
-  return den > 0 ? { num, den } : undefined;
+  return den > 0 ? { num, den, cross, step } : undefined;
 }
 
 /**
@@ -109,7 +128,7 @@ export async function familyInheritance(models: readonly ModelSource[], truth: T
   for (const { parent: b, child: i } of truth.edges) {
     for (const { parent, child: c } of truth.edges) if (parent === b && c !== i) triples.push({ kind: "siblings", b, i, c });
   }
-  const sums = triples.map(() => ({ num: 0, den: 0, deficit: 0, layers: 0 }));
+  const sums = triples.map(() => ({ num: 0, den: 0, deficit: 0, layers: 0, cross: 0, step: 0 }));
   const blocks: LayerBlock[] = [];
   for (const job of planLayers(models, DEFAULT_RECOVER_OPTIONS)) {
     if (!job.roles.score) continue;
@@ -117,11 +136,13 @@ export async function familyInheritance(models: readonly ModelSource[], truth: T
     if (job.shape.length === 2) blocks.push(topLeftBlock(values, job.shape[1]!));
     triples.forEach((t, at) => {
       const [b, i, c] = [values[index(t.b)]!, values[index(t.i)]!, values[index(t.c)]!];
-      const terms = ratioTerms(b, i, c);
+      const terms = triangleTerms(b, i, c);
       const deficit = signDeficit(b, i, c);
       if (terms) {
         sums[at]!.num += terms.num;
         sums[at]!.den += terms.den;
+        sums[at]!.cross += terms.cross;
+        sums[at]!.step += terms.step;
       }
       if (deficit !== undefined) {
         sums[at]!.deficit += deficit;
@@ -136,6 +157,7 @@ export async function familyInheritance(models: readonly ModelSource[], truth: T
       ratio: s.den > 0 ? s.num / s.den : Number.NaN,
       signDeficit: s.layers > 0 ? s.deficit / s.layers : Number.NaN,
       residualSlope: residualSlope(blocks, index(t.b), index(t.i), index(t.c)),
+      backStep: s.step > 0 ? 1 + (2 * s.cross) / s.step : Number.NaN,
     };
   });
 }

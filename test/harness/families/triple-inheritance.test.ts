@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { familyInheritance, inheritancePools, quantiles, ratioTerms, signDeficit } from "../../../src/harness/families/triple-inheritance.ts";
+import { familyInheritance, inheritancePools, quantiles, signDeficit, triangleTerms } from "../../../src/harness/families/triple-inheritance.ts";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { writeSyntheticTrees } from "../../fixtures/synthetic-trees.ts";
 import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
@@ -21,16 +21,38 @@ describe("signDeficit", () => {
   });
 });
 
-describe("ratioTerms", () => {
+describe("triangleTerms", () => {
   test("C = I: ⟨û_I − û_B, û_I − û_B⟩ / |û_I − û_B|² = 1; C = B: 0", () => {
     const b = Float64Array.from([1, -2, 3, 0.5, -1]);
     const i = Float64Array.from([1.2, -2.1, 2.7, 0.6, -0.8]);
-    const same = ratioTerms(b, i, i)!;
+    const same = triangleTerms(b, i, i)!;
     expect(same.num / same.den).toBeCloseTo(1, 12);
-    expect(ratioTerms(b, i, b)!.num).toBeCloseTo(0, 12);
+    expect(triangleTerms(b, i, b)!.num).toBeCloseTo(0, 12);
   });
   test("a constant layer has no direction: undefined", () => {
-    expect(ratioTerms(new Float64Array(4).fill(2), Float64Array.from([1, 2, 3, 4]), Float64Array.from([4, 3, 2, 1]))).toBeUndefined();
+    expect(triangleTerms(new Float64Array(4).fill(2), Float64Array.from([1, 2, 3, 4]), Float64Array.from([4, 3, 2, 1]))).toBeUndefined();
+  });
+});
+
+describe("triangleTerms", () => {
+  const unit = (x: Float64Array) => {
+    const mean = x.reduce((a, v) => a + v, 0) / x.length;
+    const centred = x.map((v) => v - mean);
+    return centred.map((v) => v / Math.hypot(...centred));
+  };
+  const squared = (x: Float64Array, y: Float64Array) => x.reduce((sum, v, at) => sum + (v - y[at]!) ** 2, 0);
+  const b = Float64Array.from([1, -2, 3, 0.5, -1, 0.2]);
+  const i = Float64Array.from([1.3, -2.2, 2.6, 0.7, -0.7, 0.1]);
+  test("1 + 2·cross/step is (|C − B|² − |I − B|²)/|C − I|² of the centred unit vectors (brute force)", () => {
+    const c = Float64Array.from([1.1, -2.5, 2.9, 0.2, -0.6, 0.4]);
+    const { cross, step } = triangleTerms(b, i, c)!;
+    const [ub, ui, uc] = [unit(b), unit(i), unit(c)];
+    expect(1 + (2 * cross) / step).toBeCloseTo((squared(uc, ub) - squared(ui, ub)) / squared(uc, ui), 10);
+  });
+  test("a child that takes back part of its parent's update is nearer the grandparent: negative", () => {
+    const c = i.map((v, at) => v - 0.3 * (v - b[at]!));
+    const { cross, step } = triangleTerms(b, i, c)!;
+    expect(1 + (2 * cross) / step).toBeLessThan(0);
   });
 });
 
@@ -47,6 +69,7 @@ describe("familyInheritance", () => {
       expect(Math.abs(t.ratio - 1)).toBeLessThan(0.1);
       expect(Math.abs(t.signDeficit)).toBeLessThan(0.02);
       expect(Math.abs(t.residualSlope - 1)).toBeLessThan(0.1);
+      expect(Math.abs(t.backStep - 1)).toBeLessThan(0.2);
     }
     for (const t of siblings) {
       expect(Math.abs(t.ratio)).toBeLessThan(0.1);
