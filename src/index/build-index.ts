@@ -13,7 +13,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import type { ModelSource } from "../types.ts";
 import { locateModels, openLocatedModels, type ModelLocation } from "../io/discover-models.ts";
-import { duplicateIndexedId } from "../messages.ts";
+import { duplicateIndexedId, modelGivenTwice } from "../messages.ts";
 import { FINGERPRINT_VERSION, type Fingerprint } from "./fingerprint.ts";
 import { fingerprintAll, fingerprintWorkersFor } from "./fingerprint-pool.ts";
 import { compact, loadIndex, writeSegment, type IndexRow, type LoadedIndex } from "./index-store.ts";
@@ -65,7 +65,9 @@ export async function planIndexUpdate(paths: readonly string[], dir: string, eff
   const locations = (await Promise.all(paths.map(locateModels))).flat();
   locations.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (let i = 1; i < locations.length; i++) {
-    if (locations[i]!.id === locations[i - 1]!.id) throw duplicateIndexedId(locations[i]!.id, locations[i - 1]!.path, locations[i]!.path);
+    const [previous, current] = [locations[i - 1]!, locations[i]!];
+    if (current.id !== previous.id) continue;
+    throw resolve(current.path) === resolve(previous.path) ? modelGivenTwice(current.path) : duplicateIndexedId(current.id, previous.path, current.path);
   }
   const loaded = await loadIndex(dir);
   for (const { file, problem } of loaded.bad) effects.log(`${file}: unreadable index segment (${problem}): dropped, its models are read again`);

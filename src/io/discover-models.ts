@@ -28,6 +28,7 @@ import {
   duplicateModelId,
   emptyTensorsSkipped,
   folderNamedLikeWeights,
+  modelGivenTwice,
   noFloatTensors,
   noModelsInFolder,
   notAModelFile,
@@ -83,7 +84,7 @@ export function sortedLocations(located: readonly ModelLocation[]): ModelLocatio
   for (let i = 1; i < locations.length; i++) {
     const [previous, current] = [locations[i - 1]!, locations[i]!];
     if (previous.id === current.id) {
-      throw duplicateModelId(current.path, current.id, previous.path);
+      throw resolve(previous.path) === resolve(current.path) ? modelGivenTwice(current.path) : duplicateModelId(current.path, current.id, previous.path);
     }
   }
   return locations;

@@ -31,6 +31,13 @@ export function duplicateModelId(path: string, id: string, otherPath: string): M
   });
 }
 
+/** One model reached twice: its path given twice, or given and also found in a folder given. */
+export function modelGivenTwice(path: string): MotherError {
+  return new MotherError(path, "is given twice (once more directly, or inside another path given)", {
+    help: "give each model once: its folder, or a folder of model folders holding it",
+  });
+}
+
 /** A model without a single floating-point tensor. */
 export function noFloatTensors(path: string): MotherError {
   return new MotherError(path, "model has no floating-point (F64/F32/F16/BF16) tensors");

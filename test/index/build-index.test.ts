@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { cp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { existsSync } from "node:fs";
 import { indexModels } from "../../src/index/build-index.ts";
 import { loadIndex, SEGMENTS, writeSegment } from "../../src/index/index-store.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
@@ -135,6 +136,12 @@ describe("indexModels", () => {
     const each = join(dir, "each-index");
     expect(await indexModels([set], each, undefined, false, 0)).toEqual({ kept: 0, added: 5, updated: 0, removed: 0, models: 5 });
     expect(await readdir(join(each, SEGMENTS))).toHaveLength(5);
+  });
+
+  test("a model reached twice (a folder given and a model inside it) is one line saying so, and nothing is written", async () => {
+    const index = join(dir, "twice-index");
+    await expect(indexModels([models, join(models, "r")], index)).rejects.toThrow(`${join(models, "r")}: is given twice`);
+    expect(existsSync(index)).toBe(false);
   });
 
   test("an entry of another fingerprint version is read again", async () => {

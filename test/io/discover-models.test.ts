@@ -95,6 +95,14 @@ describe("discoverModels", () => {
     );
   });
 
+  test("one model reached twice (given twice, or given and inside a folder given) is an error saying so, not a duplicate id", async () => {
+    const root = temporaryFolder("mother-discover-models-");
+    for (const id of ["a", "b"]) await writeSafetensors(join(root, "set", id, "model.safetensors"), [weight("w")]);
+    const a = join(root, "set", "a");
+    await expectMotherError(discoverModels([a, join(root, "set", "b"), a]), a, /is given twice/);
+    await expectMotherError(discoverModels([join(root, "set"), `${a}/`]), `${a}/`, /is given twice/);
+  });
+
   test("a missing path is an error naming it", async () => {
     const missing = join(temporaryFolder("mother-discover-models-"), "nowhere");
     await expectMotherError(discoverModels([missing]), missing, /cannot read path \(ENOENT\)/);
