@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { mkdir, mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { familyMatrices } from "../../../src/harness/families/family-matrices.ts";
 import { discoverModels } from "../../../src/io/discover-models.ts";
 import { writeSafetensors } from "../../../src/io/write-safetensors.ts";
 import { Rng } from "../../../src/rng.ts";
+import { temporaryFolder } from "../../fixtures/temporary-folder.ts";
 
 const DIM = 8;
 const LAYERS = ["q_proj", "k_proj", "v_proj", "o_proj"].map((p) => `model.layers.0.self_attn.${p}.weight`);
@@ -25,7 +25,7 @@ function kurtosis(values: Float32Array): number {
 
 describe("familyMatrices", () => {
   test("gives ℓ_FT (max |Δ| by layer range, Σ mean |Δ| by layer RMS, by default their geometric mean) and Σ kurtosis, as a brute-force oracle", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mother-family-matrices-"));
+    const dir = temporaryFolder("mother-family-matrices-");
     const rng = new Rng(7);
     const ids = ["base", "chat", "code"];
     const weights = ids.map(() => LAYERS.map(() => Float32Array.from({ length: DIM * DIM }, () => (rng.uniform() - 0.5) * (1 + 3 * rng.uniform() ** 8))));
