@@ -27,10 +27,17 @@ export function readWholeNumber(value: string, least: number, also?: string): nu
   return Number.isInteger(n) && n >= least ? n : { refused: `expected ${expected}${also ? ` or ${also}` : ""}` };
 }
 
-/** A number ≥ 0, or why not. */
-function readNonNegative(value: string): number | { readonly refused: string } {
+/**
+ * The largest --lambda: λ = c · mean(D) is added to the tree's edge costs, and a c near the largest
+ * double overflows them (c = 1e308 ended in "mother: bug: … edge weight must be a number … NaN").
+ * At 10^6 the prior already weighs a million times the mean distance.
+ */
+export const MAX_LAMBDA = 1e6;
+
+/** A number from 0 to MAX_LAMBDA (the direction prior's weight), or why not. */
+function readLambda(value: string): number | { readonly refused: string } {
   const n = Number(value);
-  return Number.isFinite(n) && n >= 0 ? n : { refused: "expected a number ≥ 0" };
+  return Number.isFinite(n) && n >= 0 && n <= MAX_LAMBDA ? n : { refused: `expected a number from 0 to ${MAX_LAMBDA}` };
 }
 
 /** `mother recover`'s flags, in the order of its help. */
@@ -53,7 +60,7 @@ export const RECOVER_FLAGS = {
   "--distance": { value: "<name>", choices: ["ft", "lora", "auto"] },
   "--no-merges": {},
   "--ft-distance": { value: "<kind>", choices: ["geometric", "max", "mean", "euclidean", "auto"] },
-  "--lambda": { value: "<c>", read: readNonNegative },
+  "--lambda": { value: "<c>", read: readLambda },
   "--score": { value: "<name>", choices: ["auto", "kurtosis", "mean", "variance", "skewness", "entropy"] },
   "--format": { value: "<format>", choices: GRAPH_FORMATS },
   "--out": { value: "<file>" },

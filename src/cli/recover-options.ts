@@ -149,7 +149,7 @@ export function declareRecoverOptions(command: Command): Command {
         "full-fine-tuning distance: max (the paper's: max |Δw| / range), mean (Σ over layers of mean |Δw| / RMS), geometric (√(max · mean)), euclidean (√Σ (mean |Δw| / RMS)²), or auto (euclidean for language models, else geometric)",
       ).default(DEFAULTS.ftDistance),
     )
-    .addOption(flagOption("--lambda", "weight c of the direction prior, λ = c · mean(D)").default(DEFAULTS.lambda))
+    .addOption(flagOption("--lambda", "weight c of the direction prior, λ = c · mean(D) (0 to 10^6)").default(DEFAULTS.lambda))
     .addOption(flagOption("--score", "directional score; auto = kurtosis for ℓ_FT trees, variance growth for ℓ_LoRA trees").default(DEFAULTS.score))
     .addOption(flagOption("--format", "output format (see Formats below)").default("json"))
     .addOption(flagOption("--out", "write the result here instead of standard output"))

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import fc from "fast-check";
 import { declareRecoverOptions, parseRecoverWords } from "../../src/cli/recover-options.ts";
 import { RECOVER_SWITCHES, RECOVER_VALUE_FLAGS, readRecoverWords } from "../../src/cli/recover-words.ts";
+import { MAX_LAMBDA } from "../../src/cli/recover-flags.ts";
 
 /** The flags of the command's own option table: those taking a value, and the switches. */
 function tableFlags(): { values: string[]; switches: string[] } {
@@ -47,6 +48,7 @@ describe("mother recover's command line, read without commander", () => {
       ["--trees", "some"],
       ["--lambda", "-0.5"],
       ["--lambda", "NaN"],
+      ["--lambda", "1e308"], // past MAX_LAMBDA: the tree's costs would overflow
     ];
     for (const [flag, value] of refused) {
       for (const words of [
@@ -60,6 +62,8 @@ describe("mother recover's command line, read without commander", () => {
     expect(readRecoverWords(["--stage", "auto", "--trees", "auto", "--workers", "0", "--lambda=0.5", "--format=hf", "a/"])?.paths).toEqual(["a/"]);
     // Each number's least accepted value (λ = 0 turns the direction prior off; the README's sweep starts there).
     for (const words of [["--lambda", "0"], ["--trees", "1"], ["--workers=0"]]) expect(readRecoverWords([...words, "a/"])?.paths).toEqual(["a/"]);
+    // And the largest --lambda (MAX_LAMBDA).
+    expect(readRecoverWords([`--lambda=${MAX_LAMBDA}`, "a/"])?.paths).toEqual(["a/"]);
   });
 
   test("a line is read here exactly when commander parses it, and both find the same paths, --index and --workers (random lines)", () => {

@@ -222,6 +222,7 @@ const cases: Case[] = [
     out: at("read-only", "graph.json"),
   },
   { name: "--out and --stats one file", args: ["recover", good, "--out", at("out", "same"), "--stats", at("out", "same")], out: at("out", "same") },
+  { name: "--lambda 1e308", args: ["recover", good, "--no-cache", "--lambda", "1e308"] },
   { name: "--stages missing", args: ["recover", good, "--stages", at("nope.json")] },
   { name: "--stages a folder", args: ["recover", good, "--stages", out] },
   { name: "--cache a file", args: ["recover", good, "-q", "--cache", at("truth.json")] },
