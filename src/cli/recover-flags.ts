@@ -20,12 +20,19 @@ export interface RecoverFlag {
   readonly read?: (value: string) => number | string | { readonly refused: string };
 }
 
-/** A whole number ≥ `least`, or why not; `also` names another accepted value for the message (e.g. 'auto'). */
-export function readWholeNumber(value: string, least: number, also?: string): number | { readonly refused: string } {
+/** A whole number ≥ `least` (and ≤ `most`, if given), or why not; `also` names another accepted value for the message (e.g. 'auto'). */
+export function readWholeNumber(value: string, least: number, also?: string, most?: number): number | { readonly refused: string } {
   const n = Number(value);
-  const expected = least === 1 ? "a positive whole number" : `a whole number ≥ ${least}`;
-  return Number.isInteger(n) && n >= least ? n : { refused: `expected ${expected}${also ? ` or ${also}` : ""}` };
+  const expected = most !== undefined ? `a whole number from ${least} to ${most}` : least === 1 ? "a positive whole number" : `a whole number ≥ ${least}`;
+  return Number.isInteger(n) && n >= least && (most === undefined || n <= most) ? n : { refused: `expected ${expected}${also ? ` or ${also}` : ""}` };
 }
+
+/**
+ * The most --workers: each is a thread with its own JavaScript VM (~3 MB and tens of milliseconds to
+ * start). `--workers 1000` on a 4-model set started 1,000 of them: 15 s and 3.1 GB for what one thread
+ * does in a second (docs/robustness.md). A recovery never starts more than it has layer jobs either.
+ */
+export const MAX_WORKERS = 256;
 
 /**
  * The largest --lambda: λ = c · mean(D) is added to the tree's edge costs, and a c near the largest
@@ -65,7 +72,7 @@ export const RECOVER_FLAGS = {
   "--format": { value: "<format>", choices: GRAPH_FORMATS },
   "--out": { value: "<file>" },
   "--stats": { value: "<file>" },
-  "--workers": { value: "<n>", read: (v: string) => readWholeNumber(v, 0) },
+  "--workers": { value: "<n>", read: (v: string) => readWholeNumber(v, 0, undefined, MAX_WORKERS) },
   "--cache": { value: "<dir>" },
   "--no-cache": {},
   "--verify-cache": {},

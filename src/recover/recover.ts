@@ -125,7 +125,8 @@ export async function recoverModels(
   //      pairs), then the clusters; a large set is clustered on a sample first.
   const sampleFirst = models.length >= CLUSTER_FIRST_MODELS;
   const allJobs = planned.flatMap((group) => (sampleFirst ? [...group.plan, ...clusteringSample(group.plan)] : group.plan));
-  const pool = started ?? new LayerPool(options.workers ?? defaultWorkerCount(allJobs.reduce((sum, job) => sum + jobBytes(job), 0)));
+  // No more threads than layer jobs: each further one would only start, idle and stop.
+  const pool = started ?? new LayerPool(Math.min(options.workers ?? defaultWorkerCount(allJobs.reduce((sum, job) => sum + jobBytes(job), 0)), allJobs.length));
   const context: PassContext = { options, pool, reader: new LayerReader(pool, allJobs, options.cacheFolder, effects, options.verifyCache, known), effects };
   try {
     const { groups, clusters } = sampleFirst ? await clusterOnSampleFirst(planned, context) : await readThenCluster(planned, context);

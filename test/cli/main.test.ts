@@ -11,6 +11,7 @@ import { writePeftAdapter } from "../../src/io/peft/write-peft-adapter.ts";
 import { readStatsTable, statsFromArrow } from "../../src/stats/stats-table.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { buildProgram } from "../../src/cli/program.ts";
+import { MAX_WORKERS } from "../../src/cli/recover-flags.ts";
 import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
 import { runMother } from "../fixtures/run-mother.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
@@ -323,10 +324,12 @@ describe("mother recover options", () => {
     expect(compared).toBeGreaterThanOrEqual(15);
   });
 
-  test("--workers accepts 0 and whole numbers and says so, without offering 'auto'", async () => {
-    const run = await mother("recover", good, "--workers", "auto");
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain("expected a whole number ≥ 0");
-    expect(run.stderr).not.toContain("or 'auto'");
+  test("--workers accepts whole numbers from 0 to MAX_WORKERS and says so, without offering 'auto'", async () => {
+    for (const value of ["auto", String(MAX_WORKERS + 1)]) {
+      const run = await mother("recover", good, "--workers", value);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`expected a whole number from 0 to ${MAX_WORKERS}`);
+      expect(run.stderr).not.toContain("or 'auto'");
+    }
   }, 30_000);
 });

@@ -3,7 +3,7 @@ import { Command } from "commander";
 import fc from "fast-check";
 import { declareRecoverOptions, parseRecoverWords } from "../../src/cli/recover-options.ts";
 import { RECOVER_SWITCHES, RECOVER_VALUE_FLAGS, readRecoverWords } from "../../src/cli/recover-words.ts";
-import { MAX_LAMBDA } from "../../src/cli/recover-flags.ts";
+import { MAX_LAMBDA, MAX_WORKERS } from "../../src/cli/recover-flags.ts";
 
 /** The flags of the command's own option table: those taking a value, and the switches. */
 function tableFlags(): { values: string[]; switches: string[] } {
@@ -49,6 +49,7 @@ describe("mother recover's command line, read without commander", () => {
       ["--lambda", "-0.5"],
       ["--lambda", "NaN"],
       ["--lambda", "1e308"], // past MAX_LAMBDA: the tree's costs would overflow
+      ["--workers", String(MAX_WORKERS + 1)], // a VM a thread: 1,000 of them took 15 s and 3.1 GB on 4 models
     ];
     for (const [flag, value] of refused) {
       for (const words of [
@@ -62,8 +63,9 @@ describe("mother recover's command line, read without commander", () => {
     expect(readRecoverWords(["--stage", "auto", "--trees", "auto", "--workers", "0", "--lambda=0.5", "--format=hf", "a/"])?.paths).toEqual(["a/"]);
     // Each number's least accepted value (λ = 0 turns the direction prior off; the README's sweep starts there).
     for (const words of [["--lambda", "0"], ["--trees", "1"], ["--workers=0"]]) expect(readRecoverWords([...words, "a/"])?.paths).toEqual(["a/"]);
-    // And the largest --lambda (MAX_LAMBDA).
+    // And the largest --lambda (MAX_LAMBDA) and --workers (MAX_WORKERS).
     expect(readRecoverWords([`--lambda=${MAX_LAMBDA}`, "a/"])?.paths).toEqual(["a/"]);
+    expect(readRecoverWords([`--workers=${MAX_WORKERS}`, "a/"])?.paths).toEqual(["a/"]);
   });
 
   test("a line is read here exactly when commander parses it, and both find the same paths, --index and --workers (random lines)", () => {
