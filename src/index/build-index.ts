@@ -134,7 +134,12 @@ export async function indexModels(
   return finishUpdate(dir, verified, changed);
 }
 
-/** How often a running update saves what it fingerprinted (ms): a long run stopped loses at most this much reading. */
+/**
+ * How often a running update saves what it fingerprinted (ms). Saves come as fingerprints are handed over: one model at a
+ * time in-process, but a batch of MODELS_PER_MESSAGE (32) at a time from each worker thread (fingerprint-pool.ts, from
+ * THREADS_FROM_BYTES to read). So a run stopped loses this much reading plus the batches in flight: with multi-GB
+ * models, up to 32 of them per thread (review15).
+ */
 export const SAVE_EVERY_MS = 30_000;
 
 /** Fingerprints saved as segments while an update runs, one every `everyMs` at most (writes in order, one at a time). */

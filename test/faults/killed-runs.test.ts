@@ -9,6 +9,7 @@ import { readdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { makeUniform } from "../../src/recover/seeded-random.ts";
+import { loadIndex, SEGMENTS } from "../../src/index/index-store.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { hashTree, runMother, spawnMother } from "../fixtures/run-mother.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
@@ -97,6 +98,61 @@ describe("SIGINT (Ctrl-C) and SIGTERM at a random point", () => {
       const again = await runMother(["recover", models, "--out", out, "--cache", cache, "--quiet"], { cacheHome });
       expect(again.code).toBe(0);
       expect(await Bun.file(out).text()).toBe(reference.stdout);
+    },
+    60_000,
+  );
+});
+
+describe("mother index stopped at a random point (SIGKILL, SIGINT, SIGTERM), saving a segment after each model", () => {
+  /** 3 trees × 10 models, fingerprinted in-process one by one: 30 segments to be stopped between (below COMPACT_AFTER). */
+  const MODELS = 30;
+  const FAST_CLOCK = join(import.meta.dir, "fast-clock.ts");
+  let set: string;
+  let whole: Map<string, string>;
+  beforeAll(async () => {
+    set = join(dir, "index-set");
+    await writeSyntheticTrees(
+      set,
+      ["a", "b", "c"].map((root) => ({ root, children: 3, grandchildren: 2 })),
+      { seed: 31 },
+    );
+    const index = join(dir, "whole-index");
+    expect((await runMother(["index", set, "--index", index, "-q"], { cacheHome })).code).toBe(0);
+    whole = checksums(await loadIndex(index));
+    expect(whole.size).toBe(MODELS);
+  }, 60_000);
+
+  const checksums = (loaded: Awaited<ReturnType<typeof loadIndex>>) => new Map([...loaded.entries].map(([path, entry]) => [path, entry.checksum]));
+  const segmentsOf = async (index: string) => (await readdir(join(index, SEGMENTS)).catch(() => [] as string[])).filter((name) => name.endsWith(".arrow"));
+
+  test.each(SEEDS.map((seed) => [seed, (["SIGKILL", "SIGINT", "SIGTERM"] as const)[seed % 3]!] as const))(
+    "seed %d, %s: every segment left is whole, and the next run reads only the models not saved, to the index of an uninterrupted run",
+    async (seed, signal) => {
+      const index = join(dir, `stopped-index-${seed}`);
+      const target = 1 + Math.floor(makeUniform(1, seed + 200)[0]! * (MODELS - 2));
+      const proc = spawnMother(["index", set, "--index", index, "-q"], { cacheHome, preload: FAST_CLOCK });
+      let exited = false;
+      void proc.exited.then(() => (exited = true));
+      while (!exited && (await segmentsOf(index)).length < target) await Bun.sleep(1);
+      proc.kill(signal);
+      const code = await proc.exited;
+      const stopped = await loadIndex(index);
+      expect(stopped.bad).toEqual([]);
+      // The run beat the stop: it still saved after each model (one segment a model, nothing left for a last one).
+      if (code === 0) expect(await segmentsOf(index)).toHaveLength(MODELS);
+      else {
+        expect(proc.signalCode).toBe(signal);
+        // Saved as it went: what was fingerprinted before the stop is there (a segment is written whole or not at all).
+        expect(stopped.entries.size).toBeGreaterThanOrEqual(target);
+        expect(stopped.entries.size).toBeLessThanOrEqual(MODELS); // the stop may land after the last save
+        // SIGKILL runs no handler: a segment being written may leave its hidden temp file, never read as a segment.
+        if (signal !== "SIGKILL") expect((await readdir(join(index, SEGMENTS))).filter((name) => name.includes(".tmp-"))).toEqual([]);
+      }
+      for (const [path, checksum] of checksums(stopped)) expect(whole.get(path)).toBe(checksum);
+      const again = await runMother(["index", set, "--index", index], { cacheHome });
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain(`(${MODELS - stopped.entries.size} added, 0 read again, 0 removed, ${stopped.entries.size} unchanged)`);
+      expect(checksums(await loadIndex(index))).toEqual(whole);
     },
     60_000,
   );

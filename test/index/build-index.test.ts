@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { cp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { existsSync } from "node:fs";
-import { indexModels } from "../../src/index/build-index.ts";
+import { COMPACT_AFTER, indexModels } from "../../src/index/build-index.ts";
 import { loadIndex, SEGMENTS, writeSegment } from "../../src/index/index-store.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
@@ -136,6 +136,13 @@ describe("indexModels", () => {
     const each = join(dir, "each-index");
     expect(await indexModels([set], each, undefined, false, 0)).toEqual({ kept: 0, added: 5, updated: 0, removed: 0, models: 5 });
     expect(await readdir(join(each, SEGMENTS))).toHaveLength(5);
+    // The segments saved as it went count toward compaction and are folded with the rest: an index one segment short of
+    // COMPACT_AFTER, updated saving after every model, ends as one segment holding every entry.
+    const piled = join(dir, "piled-index");
+    for (let at = 0; at < COMPACT_AFTER - 1; at++) await writeSegment(piled, [{ removed: join(set, `gone-${at}`) }]);
+    expect(await indexModels([set], piled, undefined, false, 0)).toEqual({ kept: 0, added: 5, updated: 0, removed: 0, models: 5 });
+    expect(await readdir(join(piled, SEGMENTS))).toHaveLength(1);
+    expect([...(await loadIndex(piled)).entries.keys()].sort()).toEqual([...want.keys()].sort());
   });
 
   test("a model reached twice (a folder given and a model inside it) is one line saying so, and nothing is written", async () => {
