@@ -34,7 +34,7 @@ describe("triangleTerms", () => {
   });
 });
 
-describe("triangleTerms", () => {
+describe("triangleTerms: the back step, 1 + 2·cross/step", () => {
   const unit = (x: Float64Array) => {
     const mean = x.reduce((a, v) => a + v, 0) / x.length;
     const centred = x.map((v) => v - mean);
