@@ -193,8 +193,8 @@ export interface GraphEdge {
 /**
  * How one tree's direction was decided (src/direction/orient-tree.ts): the registry rule whose
  * statistic oriented it, which way that statistic moves from parent to child there, and the
- * arborescence cost gap to the other orientation in λ (0: a tie; negative: given stages run
- * against the scores).
+ * arborescence cost gap to the other orientation in λ, under the same forbidden pairs (0: a tie;
+ * negative: given stages, or a pair rule whose trend holds at any stage, run against the tree's costs).
  */
 export interface TreeDirection {
   /** The tree's root id (trees are matched by root). */

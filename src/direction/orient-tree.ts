@@ -5,9 +5,10 @@
  * for the graph's `directions` and the one line per tree on standard error.
  *
  * The margin is the arborescence cost gap between the chosen tree and the same tree with every
- * stage flipped (the other orientation), in λ: 0 is a tie (a chain or a pair, where both
- * orientations fit equally), 1 is one edge's worth of evidence; negative when given stages run
- * against the scores.
+ * stage flipped (the other orientation), solved under the pairs the chosen tree's edge tests
+ * forbade, in λ: 0 is a tie (a chain or a pair, where both orientations fit equally), 1 is one
+ * edge's worth of evidence; negative when given stages, or a pair rule whose trend holds at any
+ * stage, run against the tree's costs.
  */
 import type { Stage, TreeDirection } from "../types.ts";
 import { bug } from "../errors.ts";
@@ -92,6 +93,11 @@ export interface Oriented {
   readonly siblingPairs: number;
 }
 
+/** Forbidden pairs an earlier solve settled on, taken as they are (no edge tests run again). */
+interface Settled {
+  readonly forbidden: Uint8Array | undefined;
+}
+
 /** The minimum arborescence of the kept members, oriented by the default policy, with its decision. */
 export function orientTree(input: OrientInput): Oriented {
   const { group, members, kept, distance, options } = input;
@@ -124,8 +130,9 @@ export function orientTree(input: OrientInput): Oriented {
           scores: Float64Array.from(kept, (member) => orientedScore(rankRule, ruleScore(rankRule, group, member.index))),
         }
       : undefined;
-  const solve = (rule: DirectionRule, treeStages: readonly (Stage | "auto")[]) => {
-    if (isPairRule(rule)) return solvePairs(rule, treeStages);
+  // `settled`: solve under these forbidden pairs as they are, without the edge tests (the margin's other orientation).
+  const solve = (rule: DirectionRule, treeStages: readonly (Stage | "auto")[], settled?: Settled) => {
+    if (isPairRule(rule)) return solvePairs(rule, treeStages, settled);
     const statistic = ruleScores(
       rule,
       group,
@@ -141,16 +148,16 @@ export function orientTree(input: OrientInput): Oriented {
       rankPairs,
       rootTie: options.rootTie,
     });
-    return { rule, statistic, scores, tree };
+    return { rule, statistic, scores, tree, forbidden };
   };
   // A pair rule's K comes from each pair's evidence (pair-rule.ts); its score, net evidence as a parent, only breaks root ties.
-  const solvePairs = (rule: PairRule, treeStages: readonly (Stage | "auto")[]) => {
+  const solvePairs = (rule: PairRule, treeStages: readonly (Stage | "auto")[], settled?: Settled) => {
     const layers =
       kept.length < 2 ? { size: kept.length, layersOf: () => [] } : (input.pairLayers ?? bug(`orientTree: pair rule ${rule.name} without the pairs' evidence`));
     const ruleZ = pairEvidenceMatrix(rule.form, kept.length, layers.layersOf);
     const decay = (options.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay) !== "off" ? layers.decayOf : undefined;
     const pairZ = decay ? withDecay(ruleZ, kept.length, decay) : ruleZ;
-    let inheritForbidden = forbidden;
+    let inheritForbidden = settled ? settled.forbidden : forbidden;
     const arborescence = (z: Float64Array) => {
       const scores = parentEvidence(z, kept.length);
       const tree = recoverTree({
@@ -183,7 +190,7 @@ export function orientTree(input: OrientInput): Oriented {
     const longEdges = (options.longEdge ?? DEFAULT_RECOVER_OPTIONS.longEdge) === "root";
     const fails = (g: number, p: number, x: number) =>
       (inheritTest !== undefined && offSide(inheritTest, g, p, x)) || (longEdges && longEdgeBelowRoot(distance, k, g, p, x));
-    if ((inheritTest || longEdges) && k > 2) {
+    if ((inheritTest || longEdges) && k > 2 && !settled) {
       // An edge that fails is forbidden and the tree settled again; each edge is tested once, so this ends (≤ k² edges).
       const tested = new Uint8Array(k * k);
       for (let added = 1; added > 0; ) {
@@ -207,7 +214,7 @@ export function orientTree(input: OrientInput): Oriented {
     kept.forEach((member, i) => {
       statistic[member.position] = solved.scores[i]!;
     });
-    return { rule, statistic, scores: solved.scores, tree: solved.tree };
+    return { rule, statistic, scores: solved.scores, tree: solved.tree, forbidden: inheritForbidden };
   };
   const first = solve(rules.first, stages);
   const fallback = rules.fallback ? solve(rules.fallback, stages) : undefined;
@@ -225,7 +232,10 @@ export function orientTree(input: OrientInput): Oriented {
     if (votes[1]! > votes[0]!) chosen = { ...reversed, tree: { ...reversed.tree, orientationTied: true } };
     if (votes[0] !== votes[1]) decidedBy = "init-distance";
   }
-  const flipped = kept.length > 1 ? solve(chosen.rule, chosen.tree.stages.map(flip)).tree : undefined;
+  // The other orientation under the pairs the chosen tree's edge tests forbade: tested again, it would forbid its own, and
+  // the gap would compare two trees under two sets of rules (the model zoo's Llama-like tree: −141.65 λ for a tree that
+  // holds its orientation).
+  const flipped = kept.length > 1 ? solve(chosen.rule, chosen.tree.stages.map(flip), { forbidden: chosen.forbidden }).tree : undefined;
   const margin = flipped && chosen.tree.penalty > 0 ? (flipped.cost - chosen.tree.cost) / chosen.tree.penalty : 0;
   const root = kept[chosen.tree.parent.indexOf(-1)]?.model.id ?? bug("an arborescence has a root");
   const direction: TreeDirection = { root, rule: chosen.rule.name, trend: trendOf(chosen.rule, chosen.tree.stages), margin, decidedBy };
