@@ -82,10 +82,11 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
     realPaths.set(flag, real);
   }
   if (paths.length === 0 && !options.index) throw recoverNeedsInput();
-  // The folders it writes too: --index when paths are added to it (else only read), and a --cache given by name (the
-  // default one may be unwritable: the run then goes on without it, as when a cache write fails mid-run).
+  // The folders it writes too: --index when paths are added to it (else only read), and a --cache given by name that is
+  // not there yet. A --cache folder that exists is used as it is, read-only too (a shared, filled cache serves its
+  // entries; what it cannot keep is one line, as when a cache write fails mid-run), and so is the default one.
   if (options.index !== undefined) await checkOutputFolder(options.index, "--index", paths.length > 0);
-  if (typeof options.cache === "string") await checkOutputFolder(options.cache, "--cache", true);
+  if (typeof options.cache === "string") await checkOutputFolder(options.cache, "--cache", "if-new");
   const stages = options.stages ? await readStagesFile(options.stages) : {};
   const progress = options.quiet ? silentProgress : process.stderr.isTTY ? terminalProgress() : lineProgress();
   const overrides: Partial<RecoverOptions> = {

@@ -42,16 +42,17 @@ export async function checkOutputPath(path: string, flag: string, inputs: readon
 
 /**
  * Refuses `path` as the folder `flag` names (`--index`, `--cache`) when it exists and is not a
- * folder, lies under a regular file, or (`writing`) is, or would be made in, a folder where no file
- * can be created. Checked before any work, as output files are: an index or cache folder that cannot
- * be written used to fail after the models were read (`--index`: a stack trace). Nothing is created.
+ * folder, lies under a regular file, or (`writing`; `"if-new"`: only when it is not there yet) is, or
+ * would be made in, a folder where no file can be created. Checked before any work, as output files
+ * are: an index or cache folder that cannot be written used to fail after the models were read
+ * (`--index`: a stack trace). Nothing is created.
  */
-export async function checkOutputFolder(path: string, flag: string, writing: boolean): Promise<void> {
+export async function checkOutputFolder(path: string, flag: string, writing: boolean | "if-new"): Promise<void> {
   const absolute = resolve(path);
   const existing = await stat(absolute).catch(() => undefined);
   if (existing && !existing.isDirectory()) throw outputFolderIsFile(path, flag);
   const folder = existing ? absolute : await nearestFolder(path, flag, dirname(absolute));
-  if (writing) await probeWrite(path, flag, folder);
+  if (writing === true || (writing === "if-new" && !existing)) await probeWrite(path, flag, folder);
 }
 
 /** The nearest folder at or above `folder` that exists; a regular file on the way is refused. */

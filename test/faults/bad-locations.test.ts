@@ -76,6 +76,15 @@ describe("--index and --cache", () => {
     await refused(["recover", good, "--cache", file, "-q", "--out", out], file, /--cache names a file, not a folder/, out);
     await refused(["recover", good, "--cache", "/proc/mother-cache", "-q", "--out", out], "/proc/mother-cache", /--cache: cannot write in \/proc/, out);
   }, 30_000);
+
+  test("--cache naming a folder that is there but cannot be written: used as it is (a shared, filled cache), one line about what it cannot keep", async () => {
+    // Before this session's check of --cache, such a folder served its entries; the check first refused it (review15).
+    const out = join(dir, "read-only-cache-graph.json");
+    const run = await runMother(["recover", good, "--cache", "/proc/self/fdinfo", "--out", out], { cacheHome });
+    expect(run.code).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    expect(run.stderr).toMatch(/cannot write the layer cache in \/proc\/self\/fdinfo .*: continuing without it/);
+  }, 30_000);
 });
 
 describe("--redis that does not answer", () => {
