@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { makeUniform } from "../../src/recover/seeded-random.ts";
 import { loadIndex, SEGMENTS } from "../../src/index/index-store.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
-import { hashTree, runMother, spawnMother } from "../fixtures/run-mother.ts";
+import { hashTree, MAIN, runMother, spawnMother } from "../fixtures/run-mother.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
 /** Kill points tried: one per seed, bounded so the suite stays fast. */
@@ -101,6 +101,25 @@ describe("SIGINT (Ctrl-C) and SIGTERM at a random point", () => {
     },
     60_000,
   );
+});
+
+describe("SIGINT ignored from the start (a script's background job, `mother recover … &`)", () => {
+  test("stays ignored: the run goes on to its whole output (was: it died of the SIGINT its shell meant for the script)", async () => {
+    const cache = join(dir, "ignored-cache");
+    const out = join(dir, "ignored", "graph.json");
+    // exec keeps an ignored signal ignored, as a shell starting a background job does.
+    const proc = Bun.spawn(["sh", "-c", `trap '' INT; exec bun "$0" "$@"`, MAIN, "recover", models, "--out", out, "--cache", cache, "--quiet"], {
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, XDG_CACHE_HOME: cacheHome },
+    });
+    let exited = false;
+    void proc.exited.then(() => (exited = true));
+    while (!exited && (await finishedEntries(cache)) < 4) await Bun.sleep(2);
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(0);
+    expect(await Bun.file(out).text()).toBe(reference.stdout);
+  }, 60_000);
 });
 
 describe("mother index stopped at a random point (SIGKILL, SIGINT, SIGTERM), saving a segment after each model", () => {
