@@ -39,7 +39,7 @@ import type { BenchmarkDomain } from "./benchmark.ts";
 import type { BoardTree } from "./board-tree.ts";
 import { LEARNED_NAME, leaveOneFamilyOut, SCORE_ONLY_FAMILIES } from "./learned-lofo.ts";
 import { addCounts, entryOptions, NO_COUNTS, scoreOnTree, siblingAngleDistance, type BoardEntry, type EdgeCounts } from "./score-on-tree.ts";
-import { longEdgeBelowRoot } from "../../distance/long-edges.ts";
+import { LONG_RATIO, longEdgeBelowRoot, NEAR_SHARE } from "../../distance/long-edges.ts";
 import { distanceCorrelation } from "../../distance/scale-free.ts";
 
 /** Bump when a cell's meaning changes. */
@@ -237,8 +237,11 @@ const PAIR_CODE = createHash("sha256")
 /** The ancestor evidence's code (ancestor-evidence.ts), in the key of an entry that uses it. */
 const ANCESTOR_CODE = createHash("sha256").update([ancestorZ, addAncestorEvidence, withAncestors].map(String).join("\n")).digest("hex").slice(0, 16);
 
-/** The long-edge test's code (long-edges.ts), in the key of an entry that uses it. */
-const LONG_EDGE_CODE = createHash("sha256").update(String(longEdgeBelowRoot)).digest("hex").slice(0, 16);
+/** The long-edge test's code and cuts (long-edges.ts), in the key of an entry that uses it: a changed cut is a new key, as a changed line is. */
+const LONG_EDGE_CODE = createHash("sha256")
+  .update([String(longEdgeBelowRoot), LONG_RATIO, NEAR_SHARE].join("\n"))
+  .digest("hex")
+  .slice(0, 16);
 
 /** What identifies an entry's behaviour: the rule's definition (its statistic's source included) and the chain tie-break. */
 function entryKey(entry: BoardEntry): unknown {
