@@ -136,9 +136,9 @@ export async function indexModels(
 
 /**
  * How often a running update saves what it fingerprinted (ms). Saves come as fingerprints are handed over: one model at a
- * time in-process, but a batch of MODELS_PER_MESSAGE (32) at a time from each worker thread (fingerprint-pool.ts, from
- * THREADS_FROM_BYTES to read). So a run stopped loses this much reading plus the batches in flight: with multi-GB
- * models, up to 32 of them per thread (review15).
+ * time in-process, but a message at a time from each worker thread (fingerprint-pool.ts, from THREADS_FROM_BYTES to
+ * read: MODELS_PER_MESSAGE models or BYTES_PER_MESSAGE of weights at most, or one model). So a run stopped loses this much
+ * reading plus the messages in flight: up to 256 MB or one model per thread (32 multi-GB models before; review15).
  */
 export const SAVE_EVERY_MS = 30_000;
 

@@ -24,6 +24,34 @@ export const THREADS_FROM_BYTES = 512 * 1024 * 1024;
 export const MODELS_PER_MESSAGE = 32;
 
 /**
+ * Bytes of weights per message at most (a message holds one model at least): a message's models
+ * are reported, and `mother index` saves them, only once the whole message is read, so 32 multi-GB
+ * checkpoints in one message were hundreds of GB that a stop would lose (review15). A message per
+ * 256 MB (~0.1 s of reading from the page cache) keeps the ~1 ms a message a small cost.
+ */
+export const BYTES_PER_MESSAGE = 256 * 1024 * 1024;
+
+/** The bytes of weights `model` holds. */
+const bytesOf = (model: ModelSource) => model.tensors.reduce((total, tensor) => total + tensor.byteLength, 0);
+
+/** `models` in order, cut into messages of at most MODELS_PER_MESSAGE models and BYTES_PER_MESSAGE bytes (or one model). */
+export function messageBatches<Model extends ModelSource>(models: readonly Model[]): Model[][] {
+  const batches: Model[][] = [];
+  let [batch, bytes]: [Model[], number] = [[], 0];
+  for (const model of models) {
+    const size = bytesOf(model);
+    if (batch.length > 0 && (batch.length === MODELS_PER_MESSAGE || bytes + size > BYTES_PER_MESSAGE)) {
+      batches.push(batch);
+      [batch, bytes] = [[], 0];
+    }
+    batch.push(model);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+/**
  * Fingerprints `models` in order with `workers` threads (0: in-process); `done` gets the count finished so far (threads
  * report a batch at a time), after `finished` got that batch's fingerprints.
  */
@@ -59,7 +87,7 @@ export async function fingerprintAll(
 }
 
 /**
- * Fingerprints `models` in order, MODELS_PER_MESSAGE at a time through `submit` (threads of a
+ * Fingerprints `models` in order, a message (messageBatches) at a time through `submit` (threads of a
  * pool: this one's, or the tree pool's, which `mother recover` on a large set starts once for both).
  */
 export async function fingerprintBatches(
@@ -71,11 +99,13 @@ export async function fingerprintBatches(
   const out: Fingerprint[] = new Array(models.length);
   let count = 0;
   const batches: Promise<void>[] = [];
-  for (let first = 0; first < models.length; first += MODELS_PER_MESSAGE) {
-    const batch = models.slice(first, first + MODELS_PER_MESSAGE);
+  let first = 0;
+  for (const batch of messageBatches(models)) {
+    const at = first;
+    first += batch.length;
     batches.push(
       submit(batch).then((fingerprints) => {
-        fingerprints.forEach((fingerprint, at) => (out[first + at] = fingerprint));
+        fingerprints.forEach((fingerprint, i) => (out[at + i] = fingerprint));
         finished(fingerprints);
         count += fingerprints.length;
         done(count);
@@ -88,6 +118,6 @@ export async function fingerprintBatches(
 
 /** The worker count for reading `models` on this machine. */
 export function fingerprintWorkersFor(models: readonly ModelSource[]): number {
-  const bytes = models.reduce((sum, model) => sum + model.tensors.reduce((total, tensor) => total + tensor.byteLength, 0), 0);
+  const bytes = models.reduce((sum, model) => sum + bytesOf(model), 0);
   return bytes < THREADS_FROM_BYTES ? 0 : Math.min(2, navigator.hardwareConcurrency || 1);
 }

@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { discoverModels } from "../../src/io/discover-models.ts";
-import { fingerprintAll } from "../../src/index/fingerprint-pool.ts";
+import fc from "fast-check";
+import { BYTES_PER_MESSAGE, fingerprintAll, MODELS_PER_MESSAGE, messageBatches } from "../../src/index/fingerprint-pool.ts";
+import type { ModelSource } from "../../src/types.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
 
@@ -40,5 +42,36 @@ describe("fingerprintAll", () => {
     const error = await fingerprintAll([{ ...model!, tensors: model!.tensors.map((t) => ({ ...t, file: gone })) }], 1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MotherError);
     expect((error as MotherError).message).toContain(gone);
+  });
+});
+
+describe("messageBatches", () => {
+  /** A model of `bytes` weights (one tensor). */
+  const model = (bytes: number, at: number) => ({ id: `m${at}`, path: `m${at}`, tensors: [{ byteLength: bytes }] }) as unknown as ModelSource;
+  const bytesOf = (batch: readonly ModelSource[]) => batch.reduce((sum, m) => sum + m.tensors[0]!.byteLength, 0);
+
+  test("in order, at most MODELS_PER_MESSAGE models and BYTES_PER_MESSAGE bytes a message (or one model), each as full as it can be (random sizes)", () => {
+    const size = fc.oneof(fc.integer({ min: 0, max: 4 * 1024 * 1024 }), fc.integer({ min: 0, max: 3 * BYTES_PER_MESSAGE }));
+    fc.assert(
+      fc.property(fc.array(size, { maxLength: 120 }), (sizes) => {
+        const models = sizes.map(model);
+        const batches = messageBatches(models);
+        expect(batches.flat()).toEqual(models);
+        batches.forEach((batch, b) => {
+          expect(batch.length).toBeGreaterThan(0);
+          expect(batch.length).toBeLessThanOrEqual(MODELS_PER_MESSAGE);
+          if (batch.length > 1) expect(bytesOf(batch)).toBeLessThanOrEqual(BYTES_PER_MESSAGE);
+          // Greedy: the next message's first model did not fit in this one.
+          const next = batches[b + 1]?.[0];
+          if (next) expect(batch.length === MODELS_PER_MESSAGE || bytesOf(batch) + bytesOf([next]) > BYTES_PER_MESSAGE).toBe(true);
+        });
+      }),
+      { numRuns: 300, seed: 15 },
+    );
+  });
+
+  test("small models go 32 to a message as before; multi-GB ones one each (hand-counted)", () => {
+    expect(messageBatches(Array.from({ length: 70 }, (_, i) => model(333_000, i))).map((batch) => batch.length)).toEqual([32, 32, 6]);
+    expect(messageBatches([5e9, 5e9, 1e6, 1e6].map(model)).map((batch) => batch.length)).toEqual([1, 1, 2]);
   });
 });
