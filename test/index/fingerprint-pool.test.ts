@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { MotherError } from "../../src/errors.ts";
 import { discoverModels } from "../../src/io/discover-models.ts";
 import fc from "fast-check";
-import { BYTES_PER_MESSAGE, fingerprintAll, MODELS_PER_MESSAGE, messageBatches } from "../../src/index/fingerprint-pool.ts";
+import { BYTES_PER_MESSAGE, fingerprintAll, fingerprintBatches, MODELS_PER_MESSAGE, messageBatches } from "../../src/index/fingerprint-pool.ts";
+import type { Fingerprint } from "../../src/index/fingerprint.ts";
 import type { ModelSource } from "../../src/types.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
@@ -68,6 +69,20 @@ describe("messageBatches", () => {
       }),
       { numRuns: 300, seed: 15 },
     );
+  });
+
+  test("fingerprintBatches puts each message's answers at its own models' places, whatever order the messages end in", async () => {
+    // Messages of 1, 1, 32, 3 models (review15: each message's offset must be its own, not the loop's last).
+    const models = [5e9, 5e9, ...Array.from({ length: 35 }, () => 1000)].map(model);
+    const messages: ModelSource[][] = [];
+    const answers: (() => void)[] = [];
+    const result = fingerprintBatches(models, (batch) => {
+      messages.push([...batch]);
+      return new Promise<Fingerprint[]>((resolve) => answers.push(() => resolve(batch.map((m) => ({ path: m.path }) as Fingerprint))));
+    });
+    expect(messages.map((batch) => batch.length)).toEqual([1, 1, 32, 3]);
+    for (const answer of answers.reverse()) answer(); // the last message answers first
+    expect((await result).map((f) => f.path)).toEqual(models.map((m) => m.path));
   });
 
   test("small models go 32 to a message as before; multi-GB ones one each (hand-counted)", () => {
