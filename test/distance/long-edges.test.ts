@@ -21,24 +21,28 @@ describe("longEdgeBelowRoot", () => {
   });
 });
 
+/** orientTree on k crafted members with D `distance`, the pair rule's evidence `decayOf` (the decay hook), and --long-edge `longEdge`. */
+function orientPairs(k: number, distance: Float64Array, decayOf: (i: number, j: number) => number, longEdge: "off" | "root") {
+  const members = craftedMembers(k, "auto");
+  const neutral = Array.from({ length: k }, () => ({}));
+  return orientTree({
+    group: craftedGroup(neutral, neutral),
+    members,
+    kept: members,
+    distance,
+    choice: "ft",
+    options: { ...DEFAULT_RECOVER_OPTIONS, pairDecay: "on", longEdge },
+    forbidden: undefined,
+    rankMask: undefined,
+    rule: findPairRule("pair-tanh")!,
+    pairLayers: { size: k, layersOf: () => [], decayOf },
+  });
+}
+
 describe("--long-edge root in orientTree", () => {
   test("the long stage hung under the short tune (D prefers it) moves to the base; off leaves it", () => {
-    const members = craftedMembers(3, "auto");
     // Pair evidence for 0 → 1 and 0 → 2 (the base is each one's parent), none between 1 and 2.
-    const zOf = (i: number) => (i === 0 ? 3 : 0);
-    const orient = (longEdge: "off" | "root") =>
-      orientTree({
-        group: craftedGroup([{}, {}, {}], [{}, {}, {}]),
-        members,
-        kept: members,
-        distance: triangle(0.1, 0.45, 0.47),
-        choice: "ft",
-        options: { ...DEFAULT_RECOVER_OPTIONS, pairDecay: "on", longEdge },
-        forbidden: undefined,
-        rankMask: undefined,
-        rule: findPairRule("pair-tanh")!,
-        pairLayers: { size: 3, layersOf: () => [], decayOf: zOf },
-      });
+    const orient = (longEdge: "off" | "root") => orientPairs(3, triangle(0.1, 0.45, 0.47), (i) => (i === 0 ? 3 : 0), longEdge);
     expect([...orient("off").tree.parent]).toEqual([-1, 0, 1]);
     expect([...orient("root").tree.parent]).toEqual([-1, 0, 0]);
   });
@@ -61,26 +65,10 @@ describe("--long-edge root in orientTree", () => {
       fc.property(cases, ({ k, points, z }) => {
         const distance = new Float64Array(k * k);
         for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) distance[i * k + j] = Math.hypot(points[i]![0] - points[j]![0], points[i]![1] - points[j]![1]);
-        const members = craftedMembers(k, "auto");
-        const orient = (longEdge: "off" | "root") =>
-          orientTree({
-            group: craftedGroup(
-              Array.from({ length: k }, () => ({})),
-              Array.from({ length: k }, () => ({})),
-            ),
-            members,
-            kept: members,
-            distance,
-            choice: "ft",
-            options: { ...DEFAULT_RECOVER_OPTIONS, pairDecay: "on", longEdge },
-            forbidden: undefined,
-            rankMask: undefined,
-            rule: findPairRule("pair-tanh")!,
-            // Antisymmetric evidence: i over j as much as j under i.
-            pairLayers: { size: k, layersOf: () => [], decayOf: (i: number, j: number) => z[i * k + j]! - z[j * k + i]! },
-          });
-        const off = orient("off");
-        const root = orient("root");
+        // Antisymmetric evidence: i over j as much as j under i.
+        const decayOf = (i: number, j: number) => z[i * k + j]! - z[j * k + i]!;
+        const off = orientPairs(k, distance, decayOf, "off");
+        const root = orientPairs(k, distance, decayOf, "root");
         if ([...root.tree.parent].join() !== [...off.tree.parent].join()) return; // an edge failed: another tree, another margin
         expect(root.direction.margin).toBe(off.direction.margin);
       }),
