@@ -231,6 +231,19 @@ export function changedSinceIndexed(file: string, what: string): MotherError {
   });
 }
 
+/** A segment that could not be written (a full disk, a folder removed or made read-only while the run went on). */
+export function indexWriteFailed(dir: string, reason: string): MotherError {
+  return new MotherError(
+    dir,
+    "cannot write an index segment",
+    {
+      value: reason,
+      help: "the segments already written stay whole; free space and run `mother index` again: it reads only the models not saved",
+    },
+    "output",
+  );
+}
+
 /** An index's segments folder that cannot be listed (a file of that name, no permission). */
 export function indexUnreadable(folder: string, reason: string): MotherError {
   return new MotherError(folder, "cannot read the index's segments folder", { value: reason, help: "give --index a folder mother index built" });

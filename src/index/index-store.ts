@@ -20,7 +20,7 @@ import { writeFileAtomic } from "../io/write-file-atomic.ts";
 import { STAT_COLUMNS } from "../stats/stat-columns.ts";
 import type { FileIdentity } from "../io/file-identity.ts";
 import type { Fingerprint, FingerprintLayer } from "./fingerprint.ts";
-import { indexUnreadable } from "../messages.ts";
+import { indexUnreadable, indexWriteFailed } from "../messages.ts";
 
 /** The folder holding the segments, inside an index folder. */
 export const SEGMENTS = "segments";
@@ -76,16 +76,26 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
   return { entries, segments, bad };
 }
 
-/** Writes `rows` as one new segment of the index at `dir`; returns its path. */
+/**
+ * Writes `rows` as one new segment of the index at `dir`; returns its path. A file system that refuses the write (a full
+ * disk, a folder removed or made read-only since the run began) is one error naming the index: the segment is written
+ * whole or not at all, so every segment already there stays readable.
+ */
 export async function writeSegment(dir: string, rows: readonly IndexRow[]): Promise<string> {
   const bytes = encodeSegment(rows);
   const folder = join(dir, SEGMENTS);
-  await mkdir(folder, { recursive: true });
   // Time, then this process's count: a process's later segments sort after its earlier ones.
   const time = Date.now().toString().padStart(15, "0");
   const stamp = `${time}-${process.pid}-${(written++).toString().padStart(6, "0")}-${Math.random().toString(16).slice(2, 10)}`;
   const file = join(folder, `seg-${stamp}-${digestOf(bytes)}.arrow`);
-  await writeFileAtomic(file, bytes);
+  try {
+    await mkdir(folder, { recursive: true });
+    await writeFileAtomic(file, bytes);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw indexWriteFailed(dir, code);
+  }
   return file;
 }
 

@@ -13,6 +13,11 @@ export async function mountTmpfs(folder: string, options: { readOnly?: boolean; 
   return run.exitCode === 0 ? folder : undefined;
 }
 
+/** Gives a mounted tmpfs a new size (room freed on a full disk); whether it was permitted. */
+export function resizeTmpfs(folder: string, sizeBytes: number): boolean {
+  return Bun.spawnSync(["mount", "-o", `remount,size=${sizeBytes}`, folder], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+}
+
 /** Unmounts what mountTmpfs mounted. */
 export async function unmount(folder: string): Promise<void> {
   Bun.spawnSync(["umount", folder], { stdout: "ignore", stderr: "ignore" });

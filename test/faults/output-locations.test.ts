@@ -2,7 +2,8 @@
  * Fault injection, part 3: output locations that really fail — a read-only mount (refused
  * before any work) and a full one (the write fails at the end: one line, no output file, no
  * temp file, the user's files there untouched). Both need a tmpfs mount (root); without one
- * they are skipped, and test/cli/recover-command.test.ts covers the full disk by injection.
+ * they are skipped, and test/cli/recover-command.test.ts covers the full disk by injection. And an index on a disk that
+ * fills while `mother index` saves its segments: one line, every segment left whole, and the next run resumes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
@@ -10,7 +11,8 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
-import { mountTmpfs, unmount } from "./mount-tmpfs.ts";
+import { mountTmpfs, resizeTmpfs, unmount } from "./mount-tmpfs.ts";
+import { loadIndex, SEGMENTS } from "../../src/index/index-store.ts";
 import { hashTree, runMother } from "../fixtures/run-mother.ts";
 
 let dir: string;
@@ -18,6 +20,7 @@ let cacheHome: string;
 let models: string;
 let readOnly: string | undefined;
 let full: string | undefined;
+let filling: string | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "mother-faults-output-"));
@@ -30,7 +33,7 @@ beforeAll(async () => {
   if (full) await writeFile(join(full, "user-data.bin"), new Uint8Array(64 * 1024 - 512)).catch(() => {});
 });
 afterAll(async () => {
-  for (const mount of [readOnly, full]) if (mount) await unmount(mount);
+  for (const mount of [readOnly, full, filling]) if (mount) await unmount(mount);
   await rm(dir, { recursive: true, force: true });
   await rm(cacheHome, { recursive: true, force: true });
 });
@@ -59,6 +62,48 @@ describe("output on a full mount", () => {
     expect(await readdir(full)).toEqual(["user-data.bin"]);
     expect(await hashTree(full)).toEqual(before);
   }, 30_000);
+});
+
+describe("an index on a disk that fills while mother index runs", () => {
+  /** 3 trees × 10 models, fingerprinted in-process one by one; with the fast clock a segment (~8 KB) is saved after each. */
+  const MODELS = 30;
+  const FAST_CLOCK = join(import.meta.dir, "fast-clock.ts");
+  const checksums = (loaded: Awaited<ReturnType<typeof loadIndex>>) => new Map([...loaded.entries].map(([path, entry]) => [path, entry.checksum]));
+
+  test("fails with one line naming the index (ENOSPC), leaves every saved segment whole and no temp file, and the next run resumes", async () => {
+    filling = await mountTmpfs(join(dir, "filling"), { sizeBytes: 96 * 1024 });
+    if (!filling) return; // mount not permitted here
+    const set = join(dir, "index-set");
+    await writeSyntheticTrees(
+      set,
+      ["a", "b", "c"].map((root) => ({ root, children: 3, grandchildren: 2 })),
+      { seed: 31 },
+    );
+    const wholeIndex = join(dir, "whole-index");
+    expect((await runMother(["index", set, "--index", wholeIndex, "-q"], { cacheHome })).code).toBe(0);
+    const whole = checksums(await loadIndex(wholeIndex));
+    expect(whole.size).toBe(MODELS);
+
+    const index = join(filling, "index");
+    const run = await runMother(["index", set, "--index", index, "-q"], { cacheHome, preload: FAST_CLOCK });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split("\n")).toEqual([
+      `mother: ${index}: cannot write an index segment (ENOSPC); help: the segments already written stay whole; free space and run \`mother index\` again: it reads only the models not saved`,
+    ]);
+    const stopped = await loadIndex(index);
+    expect(stopped.bad).toEqual([]);
+    expect(stopped.entries.size).toBeGreaterThan(0);
+    expect(stopped.entries.size).toBeLessThan(MODELS);
+    expect((await readdir(join(index, SEGMENTS))).filter((name) => name.includes(".tmp-"))).toEqual([]);
+    for (const [path, checksum] of checksums(stopped)) expect(whole.get(path)).toBe(checksum);
+
+    // Room freed: the next run reads only the models that were not saved.
+    expect(resizeTmpfs(filling, 4 * 1024 * 1024)).toBe(true);
+    const again = await runMother(["index", set, "--index", index], { cacheHome });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`(${MODELS - stopped.entries.size} added, 0 read again, 0 removed, ${stopped.entries.size} unchanged)`);
+    expect(checksums(await loadIndex(index))).toEqual(whole);
+  }, 60_000);
 });
 
 describe("standard output on a full disk", () => {
