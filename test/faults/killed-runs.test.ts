@@ -13,6 +13,7 @@ import { loadIndex, SEGMENTS } from "../../src/index/index-store.ts";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { hashTree, MAIN, runMother, spawnMother } from "../fixtures/run-mother.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
+import { FAST_CLOCK, INDEX_SET_MODELS, indexChecksums, writeIndexSet } from "./index-set.ts";
 
 /** Kill points tried: one per seed, bounded so the suite stays fast. */
 const SEEDS = [1, 2, 3, 4, 5];
@@ -123,25 +124,20 @@ describe("SIGINT ignored from the start (a script's background job, `mother reco
 });
 
 describe("mother index stopped at a random point (SIGKILL, SIGINT, SIGTERM), saving a segment after each model", () => {
-  /** 3 trees × 10 models, fingerprinted in-process one by one: 30 segments to be stopped between (below COMPACT_AFTER). */
-  const MODELS = 30;
-  const FAST_CLOCK = join(import.meta.dir, "fast-clock.ts");
+  /** 30 segments to be stopped between. */
+  const MODELS = INDEX_SET_MODELS;
   let set: string;
   let whole: Map<string, string>;
   beforeAll(async () => {
     set = join(dir, "index-set");
-    await writeSyntheticTrees(
-      set,
-      ["a", "b", "c"].map((root) => ({ root, children: 3, grandchildren: 2 })),
-      { seed: 31 },
-    );
+    await writeIndexSet(set);
     const index = join(dir, "whole-index");
     expect((await runMother(["index", set, "--index", index, "-q"], { cacheHome })).code).toBe(0);
     whole = checksums(await loadIndex(index));
     expect(whole.size).toBe(MODELS);
   }, 60_000);
 
-  const checksums = (loaded: Awaited<ReturnType<typeof loadIndex>>) => new Map([...loaded.entries].map(([path, entry]) => [path, entry.checksum]));
+  const checksums = indexChecksums;
   const segmentsOf = async (index: string) => (await readdir(join(index, SEGMENTS)).catch(() => [] as string[])).filter((name) => name.endsWith(".arrow"));
 
   test.each(SEEDS.map((seed) => [seed, (["SIGKILL", "SIGINT", "SIGTERM"] as const)[seed % 3]!] as const))(

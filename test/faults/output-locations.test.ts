@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { writeSyntheticTrees } from "../fixtures/synthetic-trees.ts";
 import { mountTmpfs, resizeTmpfs, unmount } from "./mount-tmpfs.ts";
 import { loadIndex, SEGMENTS } from "../../src/index/index-store.ts";
+import { FAST_CLOCK, INDEX_SET_MODELS, indexChecksums, writeIndexSet } from "./index-set.ts";
 import { hashTree, runMother } from "../fixtures/run-mother.ts";
 
 let dir: string;
@@ -65,20 +66,15 @@ describe("output on a full mount", () => {
 });
 
 describe("an index on a disk that fills while mother index runs", () => {
-  /** 3 trees × 10 models, fingerprinted in-process one by one; with the fast clock a segment (~8 KB) is saved after each. */
-  const MODELS = 30;
-  const FAST_CLOCK = join(import.meta.dir, "fast-clock.ts");
-  const checksums = (loaded: Awaited<ReturnType<typeof loadIndex>>) => new Map([...loaded.entries].map(([path, entry]) => [path, entry.checksum]));
+  /** With the fast clock a segment (~8 KB) is saved after each model. */
+  const MODELS = INDEX_SET_MODELS;
+  const checksums = indexChecksums;
 
   test("fails with one line naming the index (ENOSPC), leaves every saved segment whole and no temp file, and the next run resumes", async () => {
     filling = await mountTmpfs(join(dir, "filling"), { sizeBytes: 96 * 1024 });
     if (!filling) return; // mount not permitted here
     const set = join(dir, "index-set");
-    await writeSyntheticTrees(
-      set,
-      ["a", "b", "c"].map((root) => ({ root, children: 3, grandchildren: 2 })),
-      { seed: 31 },
-    );
+    await writeIndexSet(set);
     const wholeIndex = join(dir, "whole-index");
     expect((await runMother(["index", set, "--index", wholeIndex, "-q"], { cacheHome })).code).toBe(0);
     const whole = checksums(await loadIndex(wholeIndex));
