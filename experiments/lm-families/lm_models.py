@@ -87,6 +87,7 @@ class LlamaAttention(nn.Module):
         self.heads = c["heads"]
         self.kv_heads = c.get("kv_heads", c["heads"])
         self.dropout = c.get("dropout", 0.0)
+        self.window = c.get("sliding_window")
         kv, bias = self.kv_heads * (d // self.heads), c.get("qkv_bias", False)
         # Created q, k, v, o in this order, as before: without kv_heads/qkv_bias the init draws are the plain Llama's.
         self.q_proj, self.k_proj, self.v_proj = nn.Linear(d, d, bias=bias), nn.Linear(d, kv, bias=bias), nn.Linear(d, kv, bias=bias)
@@ -99,16 +100,19 @@ class LlamaAttention(nn.Module):
         q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
         if self.kv_heads != self.heads:  # grouped-query attention: each k/v head serves heads / kv_heads query heads
             k, v = (y.repeat_interleave(self.heads // self.kv_heads, dim=1) for y in (k, v))
-        if hasattr(F, "scaled_dot_product_attention"):
+        if hasattr(F, "scaled_dot_product_attention") and self.window is None:
             y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0, is_causal=True)
         else:
-            y = causal_attention(q, k, v, self.dropout if self.training else 0.0)
+            y = causal_attention(q, k, v, self.dropout if self.training else 0.0, self.window)
         return _dropout(self.o_proj(y.transpose(1, 2).reshape(b, t, d)), self.dropout, self.training)
 
 
-def causal_attention(q, k, v, dropout=0.0):
+def causal_attention(q, k, v, dropout=0.0, window=None):
+    """Causal attention; with `window`, each position sees only the last `window` positions, itself included (Mistral's sliding window)."""
     t = q.shape[-2]
     mask = torch.full((t, t), float("-inf")).triu(1)
+    if window is not None:
+        mask = mask + torch.full((t, t), float("-inf")).tril(-window)
     return _dropout(torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]) + mask, dim=-1), dropout, True) @ v
 
 
@@ -277,6 +281,8 @@ def hf_config(arch, c, dtype):
                   "rope_theta": c["rope_theta"], "hidden_act": "silu", "tie_word_embeddings": bool(c.get("tied")), "torch_dtype": torch_dtype}
         if "dropout" in c:
             config["attention_dropout"] = c["dropout"]
+        if "sliding_window" in c:
+            config["sliding_window"] = c["sliding_window"]
         if arch == "gemma":
             config.update(hidden_act="gelu_pytorch_tanh", head_dim=c["dim"] // c["heads"], tie_word_embeddings=True)
         if arch == "olmo":

@@ -1,4 +1,4 @@
-"""Optimizers and learning-rate schedules of train_lm.py: torch.optim's own, and six torch 1.13
+"""Optimizers and learning-rate schedules of train_lm.py: torch.optim's own (Adamax among them), and six torch 1.13
 does not ship, written here in torch as their papers define them (Lion; Adafactor; LAMB; Muon;
 schedule-free AdamW; Sophia).
 
@@ -12,6 +12,7 @@ A job's `schedule` (absent: "cosine", what sets 0–3 used) is a LambdaLR factor
   restarting at the peak (SGDR, Loshchilov & Hutter 2017, T_mult 1).
 """
 import math
+import re
 
 import torch
 
@@ -232,10 +233,26 @@ def schedule(kind, warmup, total, floor):
     return factor
 
 
+def layer_decay_groups(job, params, names):
+    """Layer-wise learning-rate decay (ELECTRA, BEiT): one parameter group per depth, block i of L (0-based) at the peak ×
+    decay^(L − i), the embeddings at decay^(L + 1), the final norm and head at the peak."""
+    decay, depth = job["lr_layer_decay"], job["config"]["depth"]
+    groups = {}
+    for name, p in zip(names, params):
+        block = re.search(r"\.(?:layers|h|blocks)\.(\d+)\.", name)
+        level = int(block.group(1)) + 1 if block else 0 if any(w in name for w in ("embed_tokens", "wte", "wpe", "word_embeddings")) else depth + 1
+        groups.setdefault(level, []).append(p)
+    return [{"params": group, "lr": job["lr"] * decay ** (depth + 1 - level)} for level, group in sorted(groups.items())]
+
+
 def make_optimizer(job, params, names=None):
-    """The job's optimizer, schedule and clip; `names` (parallel to params) tells Muon the hidden matrices."""
+    """The job's optimizer, schedule and clip; `names` (parallel to params) tells Muon the hidden matrices and layer-wise decay the depths."""
     o = job["optimizer"]
     betas = (o.get("beta1", 0.9), o.get("beta2", 0.999))
+    if job.get("lr_layer_decay"):
+        if o["kind"] not in ("adamw", "adam", "adamax"):
+            raise SystemExit("train_lm: layer-wise learning-rate decay is written for Adam-family optimizers")
+        params = layer_decay_groups(job, params, names)
     if o["kind"] == "adamw":
         opt = torch.optim.AdamW(params, lr=job["lr"], betas=betas, weight_decay=o.get("wd", 0.01))
     elif o["kind"] == "adam":
@@ -244,6 +261,8 @@ def make_optimizer(job, params, names=None):
         opt = torch.optim.SGD(params, lr=job["lr"], momentum=o.get("momentum", 0.9), nesterov=o.get("nesterov", False), weight_decay=o.get("wd", 0.0))
     elif o["kind"] == "rmsprop":  # torch's defaults (α 0.99, no momentum) unless the job sets them
         opt = torch.optim.RMSprop(params, lr=job["lr"], alpha=o.get("alpha", 0.99), momentum=o.get("momentum", 0.0), weight_decay=o.get("wd", 0.0))
+    elif o["kind"] == "adamax":  # Adam with the ∞-norm of the gradients in place of the second moment (Kingma & Ba, §7.1)
+        opt = torch.optim.Adamax(params, lr=job["lr"], betas=betas, weight_decay=o.get("wd", 0.0))
     elif o["kind"] == "adagrad":
         opt = torch.optim.Adagrad(params, lr=job["lr"], weight_decay=o.get("wd", 0.0))
     elif o["kind"] == "nadam":

@@ -13,7 +13,13 @@ ipo? ({tau}), soup? ({lr_scales}: the release is the mean of one run per scale, 
 resize_vocab? (added tokens: config.vocab is the parent's + this many, new rows at the old rows' mean),
 distill? ({teacher: a checkpoint folder, temperature, alpha}: lm_preference.py), lora.quantize? ("nf4": QLoRA — the
 adapters train against the NF4-rounded base, lm_preference.nf4_roundtrip) with lora.merge_into? ("original": merged into
-the unquantised weights, as `merge_and_unload` on a reloaded bf16 base; "dequantized": into the rounded ones)}.
+the unquantised weights, as `merge_and_unload` on a reloaded bf16 base; "dequantized": into the rounded ones),
+freeze? ([name substrings]: those parameters stay as loaded — layer freezing), average_last? ({every, count}: the release is
+the mean of the last `count` checkpoints taken every `every` steps, the last step's included — checkpoint averaging),
+qat? ({bits, group, release}: quantisation-aware training — each forward and backward sees the block weights fake-quantised,
+symmetric int `bits` per group of `group` inputs, and the update goes to the float weights (straight-through); the release is
+the float weights ("master") or their rounding ("grid")), lr_layer_decay? (layer-wise learning-rate decay: block i of L gets
+the peak × decay^(L − i), the embeddings decay^(L + 1), everything after the blocks the peak — lm_optim.make_optimizer)}.
 Keys marked ? are absent from the jobs of sets 0–3, whose runs stay as they were.
 Writes out/model.safetensors, out/config.json and out/result.json ({finalLoss, evals, msPerStep}).
 """
@@ -91,6 +97,8 @@ def train(job, train_tokens):
         load_checkpoint(model, job["parent"], arch, c, job.get("resize_vocab", False))
     originals = quantize_base(model, job["lora"]) if job.get("lora", {}).get("quantize") else None
     adapted = add_lora(model, job["lora"]) if job.get("lora") else None
+    if job.get("freeze"):
+        freeze(model, job["freeze"])
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     params = [p for _, p in named]
     if job.get("ema") and adapted:
@@ -98,6 +106,10 @@ def train(job, train_tokens):
     reference = copy.deepcopy(model).eval() if job.get("dpo") or job.get("kto") or job.get("ipo") else None
     teacher = load_checkpoint(build(arch, c, job.get("init", "torch")), job["distill"]["teacher"], arch, c).eval() if job.get("distill") else None
     ema = [p.detach().clone() for p in params] if job.get("ema") else None
+    if (job.get("average_last") or job.get("qat")) and (adapted or ema):
+        raise SystemExit("train_lm: checkpoint averaging and QAT train full fine-tunes without an EMA")
+    averaged = [torch.zeros_like(p) for p in params] if job.get("average_last") else None
+    quantized = [p for n, p in named if is_block_matrix(n, p)] if job.get("qat") else []
     opt, sched, clip = make_optimizer(job, params, [n for n, _ in named])
     generator = torch.Generator().manual_seed(job["seed"] + 1)
     model.train()
@@ -107,6 +119,10 @@ def train(job, train_tokens):
         if hasattr(opt, "update_hessian") and step % opt.every == 0:
             sampled_label_hessian(model, opt, job, train_tokens, generator, c)
         opt.zero_grad(set_to_none=True)
+        masters = [p.detach().clone() for p in quantized]
+        with torch.no_grad():
+            for p in quantized:
+                p.copy_(fake_quantize(p, job["qat"]))
         total = 0.0
         for _ in range(accumulate):
             if job.get("dpo"):
@@ -129,6 +145,9 @@ def train(job, train_tokens):
                 loss = loss + c["router_aux"] * model.aux_loss() / accumulate
             loss.backward()
             total += float(loss)
+        with torch.no_grad():  # straight-through: the gradient at the rounded weights updates the float ones
+            for p, master in zip(quantized, masters):
+                p.copy_(master)
         if clip:
             torch.nn.utils.clip_grad_norm_(params, clip)
         opt.step()
@@ -137,6 +156,10 @@ def train(job, train_tokens):
             with torch.no_grad():
                 for shadow, p in zip(ema, params):
                     shadow.mul_(job["ema"]).add_(p, alpha=1 - job["ema"])
+        if averaged is not None and is_averaged_step(step, job["steps"], job["average_last"]):
+            with torch.no_grad():
+                for total_p, p in zip(averaged, params):
+                    total_p.add_(p)
         losses.append(total)
         if not math.isfinite(losses[-1]):
             raise SystemExit(f"train_lm: loss became {losses[-1]} at step {step}")
@@ -145,6 +168,15 @@ def train(job, train_tokens):
         with torch.no_grad():
             for shadow, p in zip(ema, params):
                 p.copy_(shadow)
+    if averaged is not None:  # the release is the mean of the last checkpoints
+        count = sum(is_averaged_step(step, job["steps"], job["average_last"]) for step in range(job["steps"]))
+        with torch.no_grad():
+            for total_p, p in zip(averaged, params):
+                p.copy_(total_p / count)
+    if job.get("qat", {}).get("release") == "grid":  # the rounded weights, as a quantised export dequantised
+        with torch.no_grad():
+            for p in quantized:
+                p.copy_(fake_quantize(p, job["qat"]))
     if hasattr(opt, "release"):  # schedule-free: publish the averaged iterate x
         opt.release()
     if originals is not None and job["lora"].get("merge_into") == "original":
@@ -154,6 +186,39 @@ def train(job, train_tokens):
     if adapted:
         merge_lora(adapted)
     return model, losses, ms_per_step
+
+
+def freeze(model, patterns):
+    """Layer freezing: every parameter whose name contains one of `patterns` keeps its loaded value (no gradient, no decay)."""
+    matched = set()
+    for name, p in model.named_parameters():
+        hits = [pattern for pattern in patterns if pattern in name]
+        if hits:
+            p.requires_grad_(False)
+            matched.update(hits)
+    if set(patterns) - matched or not any(p.requires_grad for p in model.parameters()):
+        raise SystemExit(f"train_lm: freeze {patterns} matches no parameter for {sorted(set(patterns) - matched)}, or every one")
+
+
+def is_averaged_step(step, steps, average):
+    """Whether the checkpoint after `step` (0-based) is one of the last `count`, taken every `every` steps back from the last."""
+    back = steps - 1 - step
+    return back % average["every"] == 0 and back < average["every"] * average["count"]
+
+
+def is_block_matrix(name, p):
+    """A weight matrix of a block (quantisation-aware training rounds these; embeddings and the head stay float, as torchao's QAT)."""
+    return p.dim() == 2 and name.endswith(".weight") and not any(w in name for w in ("embed", "wte", "wpe", "lm_head", "embed_out"))
+
+
+def fake_quantize(w, qat):
+    """Symmetric int `bits` rounding per group of `group` consecutive inputs of each output row (absmax scale), back in float."""
+    levels, group = 2 ** (qat["bits"] - 1) - 1, qat["group"]
+    if w.shape[1] % group:
+        raise SystemExit(f"train_lm: QAT group {group} does not divide {w.shape[1]} inputs")
+    grouped = w.reshape(w.shape[0], -1, group)
+    scale = grouped.abs().amax(dim=-1, keepdim=True).clamp(min=1e-12) / levels
+    return ((grouped / scale).round().clamp(-levels, levels) * scale).reshape(w.shape)
 
 
 def sampled_label_hessian(model, opt, job, train_tokens, generator, c):

@@ -37,7 +37,15 @@ export function edgeDifferences(trees: readonly BoardTree[]): Float64Array[] {
  * other folds, not for the selection's (leaderboard.ts). Held-out sets 4–7 (lm-benchmarks.ts
  * familyGroup) judge candidates out of sample (/work/set4-protocol.md … set7-protocol.md).
  */
-export const SCORE_ONLY_FAMILIES: ReadonlySet<string> = new Set(["held-out-4", "held-out-5", "held-out-6", "held-out-7", "held-out-8", "held-out-9"]);
+export const SCORE_ONLY_FAMILIES: ReadonlySet<string> = new Set([
+  "held-out-4",
+  "held-out-5",
+  "held-out-6",
+  "held-out-7",
+  "held-out-8",
+  "held-out-9",
+  "held-out-10",
+]);
 
 /** Per held-out family, the learned rule fitted on every other family's trees but the score-only ones (a family with no other data gets zero weights). */
 export function leaveOneFamilyOut(benchmarks: readonly { readonly family: string; readonly trees: readonly BoardTree[] }[]): Map<string, StatisticRule> {

@@ -23,6 +23,7 @@ export function familyGroup(benchmark: Pick<FamilyBenchmark, "name" | "kind" | "
   if (benchmark.heldOutSet === 7) return "held-out-7";
   if (benchmark.heldOutSet === 8) return "held-out-8";
   if (benchmark.heldOutSet === 9) return "held-out-9";
+  if (benchmark.heldOutSet === 10) return "held-out-10";
   if (benchmark.kind === "chain") return "sd-like";
   const recipe = benchmark.name.replace(/^llama:/, "").replace(/@\d+$/, "");
   if (recipe === "torch") return "llama-torch";

@@ -8,7 +8,8 @@
  * and 6 (held-out-6-recipes.ts: hub architectures (MoE, ALiBi, …) and recipes (Muon, QLoRA, …); scored once at 14:25 UTC on day 7, read only when named)
  * and 7 (held-out-7-recipes.ts: fused projections, multi-query, OPT, Cohere, shared experts; SimPO, soups, long context, …; scored once at 16:58 UTC on day 7, read only when named)
  * and 8 (held-out-8-recipes.ts: families built to stress set 7's four classes of miss; scored once at 22:11 UTC on 2026-12-07, read only when named)
- * and 9 (held-out-9-recipes.ts: LoRA ranks, SFT → DPO chains, a schedule per stage, same-data siblings in float32; scored once at 23:44 UTC on 2026-12-07, read only when named). Each
+ * and 9 (held-out-9-recipes.ts: LoRA ranks, SFT → DPO chains, a schedule per stage, same-data siblings in float32; scored once at 23:44 UTC on 2026-12-07, read only when named)
+ * and 10 (held-out-10-recipes.ts: layer freezing, checkpoint averaging, QAT, sliding windows and tune lengths, layer-wise lr decay and distilled students; sealed until scored once, session 16). Each
  * benchmark is a plan (what experiments/llama-family.ts, experiments/sd-family.ts and
  * experiments/lm-families.ts --train train, with the same cache keys), so `openFamilyBenchmark`
  * finds the trained models — or trains the missing ones.
@@ -26,6 +27,7 @@ import { HELD_OUT_6_RECIPES } from "./held-out-6-recipes.ts";
 import { HELD_OUT_7_RECIPES } from "./held-out-7-recipes.ts";
 import { HELD_OUT_8_RECIPES } from "./held-out-8-recipes.ts";
 import { HELD_OUT_9_RECIPES } from "./held-out-9-recipes.ts";
+import { HELD_OUT_10_RECIPES } from "./held-out-10-recipes.ts";
 import { LLAMA_RECIPES } from "./llama-family-recipes.ts";
 import { planLlamaFamily } from "./plan-llama-family.ts";
 import { planSdFamily } from "./plan-sd-family.ts";
@@ -55,17 +57,19 @@ export interface FamilyBenchmark {
    * out, set 6 (held-out-6-recipes.ts: hub architectures and recipes, scored once to judge the candidates after those). 7: held
    * out, set 7 (held-out-7-recipes.ts: more hub architectures and recipes, scored once to judge the next candidates). 8: held
    * out, set 8 (held-out-8-recipes.ts: families stressing set 7's classes of miss, scored once to judge session 14's candidates). 9: held
-   * out, set 9 (held-out-9-recipes.ts: other people's recipes sets 0–8 did not vary, scored once to judge session 15's candidates).
+   * out, set 9 (held-out-9-recipes.ts: other people's recipes sets 0–8 did not vary, scored once to judge session 15's candidates). 10: held
+   * out, set 10 (held-out-10-recipes.ts: recipes sets 0–9 did not vary, scored once to judge session 16's candidates).
    */
-  readonly heldOutSet: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+  readonly heldOutSet: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
 }
 
 /**
  * Held-out sets read only when a command names them (`--only set7:`): a set is sealed so nobody sees its scores before its
  * freeze (/work/set7-protocol.md). Sets 4–8 were scored once each (/work/set4-protocol.md … set7-protocol.md; set 8's protocol is in docs/direction.md) and stay
  * read-only-when-named: unsealing them moves the board. Set 9 (session 15; its protocol in docs/direction.md) was scored once too, at 23:44 UTC on 2026-12-07.
+ * Set 10 (session 16; its protocol in docs/direction.md) waits for its one scoring run.
  */
-export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4, 5, 6, 7, 8, 9]);
+export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4, 5, 6, 7, 8, 9, 10]);
 
 /** Whether `benchmark` belongs to a sealed held-out set. */
 export function isSealed(benchmark: Pick<FamilyBenchmark, "heldOutSet">): boolean {
@@ -92,7 +96,7 @@ const HELD_OUT_RECIPES: ReadonlySet<string> = new Set(["hf-adamw"]);
 /** The SD-like chain's seeds: the default's and two more. */
 const SD_SEEDS = [SD_FAMILY_DEFAULTS.seed, 2024, 2025] as const;
 
-/** Every family benchmark: Llama-like, SD-like, then held-out sets 2–9 (sealed ones included: callers check isSealed). */
+/** Every family benchmark: Llama-like, SD-like, then held-out sets 2–10 (sealed ones included: callers check isSealed). */
 export function familyBenchmarks(): FamilyBenchmark[] {
   const out: FamilyBenchmark[] = [];
   for (const [recipe, { settings }] of Object.entries(LLAMA_RECIPES)) {
@@ -132,6 +136,7 @@ export function familyBenchmarks(): FamilyBenchmark[] {
     [7, HELD_OUT_7_RECIPES],
     [8, HELD_OUT_8_RECIPES],
     [9, HELD_OUT_9_RECIPES],
+    [10, HELD_OUT_10_RECIPES],
   ] as const) {
     for (const [recipe, { settings }] of Object.entries(recipes)) {
       const name = `set${set}:${recipe}@${settings.seed}`;

@@ -129,6 +129,7 @@ export const FAMILY_POOLS: readonly FamilyPool[] = [
   { label: "held out set 7", heldOutSet: 7 },
   { label: "held out set 8", heldOutSet: 8 },
   { label: "held out set 9", heldOutSet: 9 },
+  { label: "held out set 10", heldOutSet: 10 },
 ];
 
 /** Whether a benchmark's row belongs to `pool`. */

@@ -49,6 +49,8 @@ export interface TorchLmConfig {
   readonly first_dense?: number;
   /** Cohere: the logits' scale. */
   readonly logit_scale?: number;
+  /** Mistral's sliding-window attention: each position attends to the last this many positions (itself included). */
+  readonly sliding_window?: number;
 }
 
 /** One member's training run, as train_lm.py reads it (without paths). */
@@ -107,6 +109,14 @@ export interface TorchLmJob {
   readonly resize_vocab?: number;
   /** Knowledge distillation from `teacher`, another member of the family (its id; train_lm.py gets its folder). */
   readonly distill?: { readonly teacher: string; readonly temperature: number; readonly alpha: number };
+  /** Layer freezing: parameters whose name contains one of these stay as loaded. */
+  readonly freeze?: readonly string[];
+  /** Checkpoint averaging: the release is the mean of the last `count` checkpoints, one every `every` steps. */
+  readonly average_last?: { readonly every: number; readonly count: number };
+  /** Quantisation-aware training: block weights fake-quantised (symmetric int `bits` per `group` inputs) in every step; the release is the float weights or their rounding. */
+  readonly qat?: { readonly bits: number; readonly group: number; readonly release: "master" | "grid" };
+  /** Layer-wise learning-rate decay: block i of L at the peak × decay^(L − i), the embeddings decay^(L + 1). */
+  readonly lr_layer_decay?: number;
 }
 
 /**
@@ -151,6 +161,7 @@ export interface TorchOptimizer {
     | "adagrad"
     | "nadam"
     | "radam"
+    | "adamax"
     | "lion"
     | "adafactor"
     | "lamb"
@@ -199,6 +210,7 @@ export interface TorchTraining {
       | "moe_mlp"
       | "first_dense"
       | "logit_scale"
+      | "sliding_window"
       // A member's own context, rotary base or vocabulary over the family's (long-context training, added tokens).
       | "context"
       | "rope_theta"
@@ -208,7 +220,23 @@ export interface TorchTraining {
   /** Loop settings beyond our TrainConfig (`batch`: a member's own, e.g. fewer, longer sequences). */
   readonly loop?: Pick<
     TorchLmJob,
-    "schedule" | "label_smoothing" | "autocast" | "accumulate" | "ema" | "dpo" | "orpo" | "kto" | "distill" | "simpo" | "ipo" | "soup" | "resize_vocab"
+    | "schedule"
+    | "label_smoothing"
+    | "autocast"
+    | "accumulate"
+    | "ema"
+    | "dpo"
+    | "orpo"
+    | "kto"
+    | "distill"
+    | "simpo"
+    | "ipo"
+    | "soup"
+    | "resize_vocab"
+    | "freeze"
+    | "average_last"
+    | "qat"
+    | "lr_layer_decay"
   > & { readonly batch?: number };
   /** peft's lora_dropout of this member's adapters. */
   readonly loraDropout?: number;

@@ -1,5 +1,5 @@
 /**
- * experiments/lm-families/train_lm.py with each optimiser and shape of held-out sets 2, 4–7, on a
+ * experiments/lm-families/train_lm.py with each optimiser and shape of held-out sets 2, 4–7 and 10, on a
  * model of a few hundred weights for a few steps: each run saves transformers' names in the
  * asked dtype, a child starts from its parent (LoRA merged into the saved weights), and every
  * optimiser moves the weights. Skipped when Debian's Python lacks torch.
@@ -7,7 +7,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { hasTorch, job, type Tensors, tensors, tiny, train, trainingFolder } from "../../fixtures/torch-lm-run.ts";
+import { spawnSync } from "node:child_process";
+import { hasTorch, job, PYTHON, type Tensors, tensors, tiny, train, trainingFolder } from "../../fixtures/torch-lm-run.ts";
 
 describe.skipIf(!hasTorch)("train_lm.py optimisers of held-out set 2", () => {
   test("SGD-Nesterov, RMSprop, Adagrad, NAdam and RAdam each train a child of a parent, LoRA merged, in F32 and BF16", async () => {
@@ -278,5 +279,115 @@ describe.skipIf(!hasTorch)("train_lm.py recipes of held-out set 7", () => {
       }
     // Without resize_vocab a larger vocabulary does not fit the parent: the run stops.
     expect((await train(dir, "unfit", { ...base, config: { ...base.config, vocab: 259 } })).code).not.toBe(0);
+  }, 60_000);
+});
+
+describe.skipIf(!hasTorch)("train_lm.py recipes of held-out set 10", () => {
+  test("layer freezing keeps the named parameters as loaded and trains the rest; a pattern that matches nothing stops the run", async () => {
+    const dir = await trainingFolder();
+    const parent = await train(dir, "parent", job("llama", { kind: "adamw" }, "F32"));
+    expect(parent.code).toBe(0);
+    const child = await train(dir, "frozen", { ...job("llama", { kind: "adamw" }, "F32", { freeze: ["embed_tokens", "mlp."] }), parent: parent.out });
+    expect(child.code).toBe(0);
+    const [before, after] = [await tensors(parent.out), await tensors(child.out)];
+    const same = (name: string) => Array.from(after.get(name)!.values).every((v, i) => v === before.get(name)!.values[i]);
+    const frozen = [...after.keys()].filter((name) => name.includes("embed_tokens") || name.includes("mlp."));
+    expect(frozen.length).toBe(4);
+    expect(frozen.every(same)).toBe(true);
+    expect([...after.keys()].filter((name) => !frozen.includes(name)).some((name) => !same(name))).toBe(true);
+    expect(same("model.layers.0.self_attn.q_proj.weight")).toBe(false);
+    expect((await train(dir, "typo", { ...job("llama", { kind: "adamw" }, "F32", { freeze: ["mlp_typo"] }), parent: parent.out })).code).not.toBe(0);
+  }, 60_000);
+
+  test("checkpoint averaging releases the mean of the last checkpoints (a constant-rate 3-step run's last two are the 2- and 3-step runs)", async () => {
+    const dir = await trainingFolder();
+    const parent = await train(dir, "parent", job("llama", { kind: "adamw" }, "F32"));
+    expect(parent.code).toBe(0);
+    const constant = (steps: number) => ({
+      ...job("llama", { kind: "adamw" }, "F32", { steps, warmup: 1, schedule: "constant" as const }),
+      parent: parent.out,
+    });
+    const [two, three, averaged] = await Promise.all([
+      train(dir, "two", constant(2)),
+      train(dir, "three", constant(3)),
+      train(dir, "averaged", { ...constant(3), average_last: { every: 1, count: 2 } }),
+    ]);
+    expect([two.code, three.code, averaged.code]).toEqual([0, 0, 0]);
+    const [a, b, mean] = [await tensors(two.out), await tensors(three.out), await tensors(averaged.out)];
+    let moved = 0;
+    for (const [name, { values }] of mean) {
+      for (const [i, v] of Array.from(values).entries()) expect(Math.abs(v - (a.get(name)!.values[i]! + b.get(name)!.values[i]!) / 2)).toBeLessThan(1e-6);
+      if (Array.from(values).some((v, i) => v !== b.get(name)!.values[i])) moved++;
+    }
+    expect(moved).toBeGreaterThan(0);
+  }, 60_000);
+
+  test("QAT released on the grid: every group of a block matrix is a multiple of its absmax / 7 (int4); the float release is not, embeddings stay float", async () => {
+    const dir = await trainingFolder();
+    const parent = await train(dir, "parent", job("llama", { kind: "adamw" }, "F32"));
+    expect(parent.code).toBe(0);
+    const qat = (release: "master" | "grid") => ({ ...job("llama", { kind: "adamw" }, "F32", { qat: { bits: 4, group: 8, release } }), parent: parent.out });
+    const [grid, master] = await Promise.all([train(dir, "grid", qat("grid")), train(dir, "master", qat("master"))]);
+    expect([grid.code, master.code]).toEqual([0, 0]);
+    const onGrid = (values: ArrayLike<number>) => {
+      for (let at = 0; at < values.length; at += 8) {
+        const group = Array.from(values).slice(at, at + 8);
+        const scale = Math.max(...group.map(Math.abs)) / 7;
+        if (group.some((v) => Math.abs(v / scale - Math.round(v / scale)) > 1e-4)) return false;
+      }
+      return true;
+    };
+    const [g, m] = [await tensors(grid.out), await tensors(master.out)];
+    for (const name of ["model.layers.0.self_attn.q_proj.weight", "model.layers.0.mlp.down_proj.weight", "lm_head.weight"]) {
+      expect(onGrid(g.get(name)!.values)).toBe(!name.startsWith("lm_head"));
+      expect(onGrid(m.get(name)!.values)).toBe(false);
+    }
+    expect(onGrid(g.get("model.embed_tokens.weight")!.values)).toBe(false);
+    // A group size that does not divide a matrix's inputs stops the run.
+    expect((await train(dir, "bad-group", { ...qat("grid"), qat: { bits: 4, group: 3, release: "grid" } })).code).not.toBe(0);
+  }, 60_000);
+
+  test("layer-wise lr decay 0.5 (Adamax, depth 1): a first step of ±lr × 0.25 on the embedding, × 0.5 in the block, × 1 on the final norm and head", async () => {
+    const dir = await trainingFolder();
+    const parent = await train(dir, "parent", job("llama", { kind: "adamw" }, "F32"));
+    expect(parent.code).toBe(0);
+    const lr = 1e-2;
+    const decayed = await train(dir, "llrd", {
+      ...job("llama", { kind: "adamax", wd: 0 }, "F32", { steps: 1, lr, warmup: 1, schedule: "constant", lr_layer_decay: 0.5 }),
+      parent: parent.out,
+    });
+    expect(decayed.code).toBe(0);
+    const [before, after] = [await tensors(parent.out), await tensors(decayed.out)];
+    const largest = (name: string) => Math.max(...Array.from(after.get(name)!.values, (v, i) => Math.abs(v - before.get(name)!.values[i]!)));
+    expect(largest("model.embed_tokens.weight")).toBeCloseTo(0.25 * lr, 5);
+    expect(largest("model.layers.0.self_attn.q_proj.weight")).toBeCloseTo(0.5 * lr, 5);
+    expect(largest("model.layers.0.mlp.up_proj.weight")).toBeCloseTo(0.5 * lr, 5);
+    expect(largest("model.norm.weight")).toBeCloseTo(lr, 5);
+    expect(largest("lm_head.weight")).toBeCloseTo(lr, 5);
+  }, 60_000);
+
+  test("sliding-window attention: an output does not depend on tokens more than `window` back, and the config says the window", async () => {
+    const dir = await trainingFolder();
+    const run = await train(dir, "swa", job("mistral", { kind: "adamw" }, "F32", { init: "hf", config: { ...tiny, sliding_window: 3 } }));
+    expect(run.code).toBe(0);
+    expect(JSON.parse(await readFile(join(run.out, "config.json"), "utf8")).sliding_window).toBe(3);
+    // One block sees 3 positions: the last output moves with token 5 (of 0–7) and not with token 4; without a window it moves with both.
+    const probe = (window: string) =>
+      spawnSync(PYTHON, [
+        "-c",
+        `import sys, torch; sys.path.insert(0, ${JSON.stringify(join(import.meta.dir, "..", "..", "..", "experiments", "lm-families"))})
+from lm_models import build
+c = dict(vocab=256, dim=8, depth=1, heads=2, mlp=16, context=8, eps=1e-5, rope_theta=10000, init_std=0.02${window})
+torch.manual_seed(0); m = build("mistral", c, "hf").eval()
+ids = torch.randint(0, 256, (1, 8))
+def last(at):
+    x = ids.clone(); x[0, at] = (x[0, at] + 1) % 256
+    with torch.no_grad(): return bool((m(x)[0, -1] - m(ids)[0, -1]).abs().max() > 0)
+print(last(4), last(5))`,
+      ])
+        .stdout.toString()
+        .trim();
+    expect(probe(", sliding_window=3")).toBe("False True");
+    expect(probe("")).toBe("True True");
   }, 60_000);
 });
