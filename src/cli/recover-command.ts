@@ -36,6 +36,8 @@ export interface RecoverCommandOptions {
   pairRule?: RecoverOptions["pairRule"];
   pairDecay?: RecoverOptions["pairDecay"];
   pairAncestor?: RecoverOptions["pairAncestor"];
+  pairRoot?: RecoverOptions["pairRoot"];
+  pairLambda?: RecoverOptions["pairLambda"];
   pairInherit?: RecoverOptions["pairInherit"];
   longEdge?: RecoverOptions["longEdge"];
   pairPenalty?: RecoverOptions["pairPenalty"];
@@ -104,6 +106,8 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
       pairInherit: options.pairInherit,
       longEdge: options.longEdge,
       pairPenalty: options.pairPenalty,
+      pairRoot: options.pairRoot,
+      pairLambda: options.pairLambda,
       rootTie: options.rootTie,
       workers: options.workers,
     }),

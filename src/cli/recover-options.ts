@@ -106,7 +106,7 @@ export function declareRecoverOptions(command: Command): Command {
     .addOption(
       flagOption(
         "--pair-ancestor",
-        "add ancestor evidence to the pair evidence: below the root, a child lies farther than its parent from the parent's own parent (per layer, correlation distance); the tree is solved again with it",
+        "add ancestor evidence to the pair evidence: below the root, a child lies farther than its parent from the parent's own parent (per layer, correlation distance); the tree is solved again with it. floor: only on edges whose own pair test is at its noise floor (|z| < 1.96)",
       ).default(DEFAULTS.pairAncestor),
     )
     .addOption(
@@ -126,6 +126,17 @@ export function declareRecoverOptions(command: Command): Command {
         "--pair-penalty",
         "what an edge pays for running against the pair evidence: full (one λ, whatever its strength) or confidence (λ times erf(|z|/√2): a chance-level z costs next to nothing, the distance decides)",
       ).default(DEFAULTS.pairPenalty),
+    )
+    .addOption(
+      flagOption(
+        "--pair-root",
+        "the root of a pair rule's tree: tie (the most root-like model by net pair evidence, on a cost tie only) or lambda (that model whenever rooting there costs at most one λ more)",
+      ).default(DEFAULTS.pairRoot),
+    )
+    .addOption(
+      flagOption("--pair-lambda", "λ of a pair rule's tree as a multiple of --lambda (an edge against the pair evidence pays that many λ)").default(
+        DEFAULTS.pairLambda,
+      ),
     )
     .addOption(
       flagOption("--root-tie", "of equally cheap trees, keep the one rooted at the most root-like model by score or the solver's pick").default(

@@ -66,3 +66,11 @@ export function addAncestorEvidence(found: Float64Array, k: number, parent: Int3
 export function withAncestors(z: Float64Array, found: Float64Array): Float64Array {
   return z.map((value, at) => (Number.isNaN(found[at]!) ? value : (value + found[at]!) / Math.SQRT2));
 }
+
+/** `--pair-ancestor floor`: a pair's own |z| below this (two-sided 5 %) is at its noise floor, where a grandparent may decide. */
+export const ANCESTOR_FLOOR = 1.96;
+
+/** `found` with only the pairs whose own evidence `z` is at its noise floor (|z| < ANCESTOR_FLOOR); the rest NaN (none added). */
+export function atNoiseFloor(z: Float64Array, found: Float64Array): Float64Array {
+  return found.map((value, at) => (Math.abs(z[at]!) < ANCESTOR_FLOOR ? value : Number.NaN));
+}

@@ -24,7 +24,7 @@ import { obtuseShadows } from "../distance/obtuse-siblings.ts";
 import { isPairRule, pairDirection, pairEvidenceMatrix, parentEvidence, withDecay, type DirectionRule, type PairRule } from "./pair-rule.ts";
 import type { PairLayers } from "./read-pair-evidence.ts";
 import { rankBetween } from "../distance/rank-between.ts";
-import { addAncestorEvidence, withAncestors } from "./ancestor-evidence.ts";
+import { addAncestorEvidence, atNoiseFloor, withAncestors } from "./ancestor-evidence.ts";
 import { pairConfidence } from "./pair-penalty.ts";
 import { offSide } from "./inherit-side.ts";
 import { longEdgeBelowRoot } from "../distance/long-edges.ts";
@@ -57,6 +57,8 @@ export interface OrientInput {
         | "pairDecay"
         | "pairAncestor"
         | "pairPenalty"
+        | "pairRoot"
+        | "pairLambda"
         | "pairInherit"
         | "longEdge"
         | "siblingAngles"
@@ -167,20 +169,25 @@ export function orientTree(input: OrientInput): Oriented {
         direction:
           (options.pairPenalty ?? DEFAULT_RECOVER_OPTIONS.pairPenalty) === "confidence" ? pairConfidence(z, kept.length) : pairDirection(z, kept.length),
         stages: treeStages,
-        lambda: options.lambda,
+        // --pair-lambda: an edge against the pair evidence pays that many λ.
+        lambda: options.lambda * (options.pairLambda ?? DEFAULT_RECOVER_OPTIONS.pairLambda),
         forbidden: inheritForbidden,
-        rootTie: options.rootTie,
+        // --pair-root lambda: the most root-like model roots the tree when that costs at most one λ more.
+        rootTie: (options.pairRoot ?? DEFAULT_RECOVER_OPTIONS.pairRoot) === "lambda" ? "lambda" : options.rootTie,
       });
       return { scores, tree };
     };
     const k = kept.length;
     // --pair-ancestor on: each edge below the root also gets its grandparent's evidence (ancestor-evidence.ts); solve
     // again until no edge of the new tree lacks it. Pairs keep their first reference, so this ends (≤ k² pairs).
-    const ancestors = (options.pairAncestor ?? DEFAULT_RECOVER_OPTIONS.pairAncestor) === "on" && k > 2;
+    // --pair-ancestor floor: only where the pair's own z is at its noise floor.
+    const ancestorMode = options.pairAncestor ?? DEFAULT_RECOVER_OPTIONS.pairAncestor;
+    const ancestors = ancestorMode !== "off" && k > 2;
     const found = new Float64Array(k * k).fill(Number.NaN);
+    const withFound = () => withAncestors(pairZ, ancestorMode === "floor" ? atNoiseFloor(pairZ, found) : found);
     const settle = () => {
-      let settled = arborescence(withAncestors(pairZ, found));
-      while (ancestors && addAncestorEvidence(found, k, settled.tree.parent, layers.layersOf) > 0) settled = arborescence(withAncestors(pairZ, found));
+      let settled = arborescence(withFound());
+      while (ancestors && addAncestorEvidence(found, k, settled.tree.parent, layers.layersOf) > 0) settled = arborescence(withFound());
       return settled;
     };
     let solved = settle();

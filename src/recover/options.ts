@@ -82,8 +82,10 @@ export interface RecoverOptions {
   /**
    * Add ancestor evidence to a pair rule's (src/direction/ancestor-evidence.ts): an edge x → y below the root also gets
    * the sign test of y lying farther than x from x's parent, per layer in correlation distance, and the tree is solved again.
+   * "floor": only on the edges whose own pair z is at its noise floor (|z| < ANCESTOR_FLOOR), what the test was meant
+   * for; a clear pair test is not outvoted by a grandparent that a tune stepping back toward it misleads.
    */
-  readonly pairAncestor: "on" | "off";
+  readonly pairAncestor: "on" | "off" | "floor";
   /**
    * Inheritance evidence for a pair rule's tree (src/direction/inherit-side.ts): a model below p carries p's own update
    * (p minus p's parent) in its fine detail, slope 1 outside the update's strongest directions. "forbid": an edge p → x
@@ -102,6 +104,14 @@ export interface RecoverOptions {
    * whatever the z; "confidence", λ·erf(|z|/√2), so a chance-level z costs next to nothing and the distance decides.
    */
   readonly pairPenalty: PairPenalty;
+  /**
+   * The root of a pair rule's tree: "tie", the most root-like model (net evidence as a parent) only on a cost tie, as
+   * `rootTie` says; "lambda", that model whenever rooting there costs at most one λ more (a short tune of the base that
+   * the tree was rooted at pays one λ to hang below the base again).
+   */
+  readonly pairRoot: "tie" | "lambda";
+  /** λ of a pair rule's tree as a multiple of `lambda` (2: an edge against the pair evidence pays twice as much). */
+  readonly pairLambda: number;
   /**
    * Which of several equally cheap arborescences (differing in which end of a root path holds
    * the one edge against the trend) is kept: the solver's pick, or "score", the one rooted at
@@ -193,6 +203,8 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   pairInherit: "spare",
   longEdge: "root",
   pairPenalty: "full",
+  pairRoot: "tie",
+  pairLambda: 1,
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).
   rootTie: "score",

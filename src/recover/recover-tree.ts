@@ -43,8 +43,10 @@ export interface TreeInput {
   /**
    * `--root-tie`: "score" roots a cost tie at its most root-like model (rootedAtTie), "solver" keeps the solver's pick;
    * absent: the tool's default (DEFAULT_RECOVER_OPTIONS.rootTie, "score"), so every caller agrees with `mother recover`.
+   * "lambda" (a pair rule's tree under `--pair-root lambda`, orient-tree.ts): the most root-like model is the root
+   * whenever that tree costs at most one λ more, a tie or not.
    */
-  readonly rootTie?: RecoverOptions["rootTie"];
+  readonly rootTie?: RecoverOptions["rootTie"] | "lambda";
 }
 
 export interface TreeResult {
@@ -111,8 +113,9 @@ export function recoverTree(input: TreeInput): TreeResult {
     orientationTied = Math.abs(generalized.cost - best.cost) <= TIE_TOLERANCE * Math.max(Math.abs(best.cost), Number.MIN_VALUE);
     if (generalized.cost < best.cost && !orientationTied) best = generalized;
   }
-  if ((input.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie) === "score") best = rootedAtTie(best, input, n);
   const penalty = input.rankPairs ? ftPairPenalty(input.distance, input.rankPairs.mask, n, input.lambda) : directionPenalty(input.distance, n, input.lambda);
+  const rootTie = input.rootTie ?? DEFAULT_RECOVER_OPTIONS.rootTie;
+  if (rootTie !== "solver") best = rootedAtTie(best, input, n, rootTie === "lambda" ? penalty : 0);
   return { parent: best.parent, stages: best.stages, confidence: edgeConfidence(best.merged, best.parent, n), cost: best.cost, penalty, orientationTied };
 }
 
@@ -126,7 +129,12 @@ export function recoverTree(input: TreeInput): TreeResult {
  * dipping on c0 → g0 was rooted at g0). Only for one stage over the whole tree, no
  * rank-measured pairs (their scores are another statistic's) and λ > 0.
  */
-function rootedAtTie<T extends { parent: Int32Array; cost: number; merged: Float64Array; stages: Stage[] }>(best: T, input: TreeInput, n: number): T {
+function rootedAtTie<T extends { parent: Int32Array; cost: number; merged: Float64Array; stages: Stage[] }>(
+  best: T,
+  input: TreeInput,
+  n: number,
+  slack: number,
+): T {
   // λ = 0 is no direction prior: every root ties, and a root picked by score would be one.
   if (input.rankPairs || input.lambda === 0 || new Set(best.stages).size !== 1) return best;
   const sign = best.stages[0] === "generalization" ? -1 : 1;
@@ -134,7 +142,9 @@ function rootedAtTie<T extends { parent: Int32Array; cost: number; merged: Float
   for (let i = 1; i < n; i++) if (sign * input.scores[i]! > sign * input.scores[root]!) root = i;
   if (best.parent[root] === -1) return best;
   const rooted = minimumSpanningArborescence(best.merged, n, root);
-  const tied = Math.abs(rooted.cost - best.cost) <= TIE_TOLERANCE * Math.max(Math.abs(best.cost), Number.MIN_VALUE);
+  // `slack` (one λ under "lambda", else 0): the most root-like root is kept when it costs at most that much more.
+  const tied =
+    Math.abs(rooted.cost - best.cost) <= TIE_TOLERANCE * Math.max(Math.abs(best.cost), Number.MIN_VALUE) || (slack > 0 && rooted.cost - best.cost <= slack);
   return tied ? { ...best, parent: rooted.parent, cost: rooted.cost } : best;
 }
 

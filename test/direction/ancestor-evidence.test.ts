@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { addAncestorEvidence, ancestorZ, withAncestors } from "../../src/direction/ancestor-evidence.ts";
+import { ANCESTOR_FLOOR, addAncestorEvidence, ancestorZ, atNoiseFloor, withAncestors } from "../../src/direction/ancestor-evidence.ts";
 import type { PairLayerEvidence } from "../../src/direction/pair-evidence.ts";
 import { pairZ } from "../../src/direction/pair-rule.ts";
 import { readPairEvidence, type PairLayers } from "../../src/direction/read-pair-evidence.ts";
@@ -92,5 +92,20 @@ describe("--pair-ancestor on a chain whose last edge's own evidence is weak and 
     expect(ancestorZ(pairLayers.layersOf, 0, 1, 2)).toBe(2);
     expect([...orient("off").tree.parent]).toEqual([-1, 2, 0]);
     expect([...orient("on").tree.parent]).toEqual([-1, 0, 1]);
+  });
+});
+
+describe("atNoiseFloor (--pair-ancestor floor)", () => {
+  test("keeps a pair's ancestor z only where the pair's own |z| is below the floor; the kept pairs are combined as before", () => {
+    // Three models: z(0,1) 0.5 (at the floor), z(0,2) 2.5 (clear), z(1,2) −1.9 (at the floor); ancestor z on every pair.
+    const z = Float64Array.of(0, 0.5, 2.5, -0.5, 0, -1.9, -2.5, 1.9, 0);
+    const found = Float64Array.of(Number.NaN, 3, -3, -3, Number.NaN, 1, 3, -1, Number.NaN);
+    const kept = atNoiseFloor(z, found);
+    expect(ANCESTOR_FLOOR).toBe(1.96);
+    expect([...kept].map((v) => (Number.isNaN(v) ? null : v))).toEqual([null, 3, null, -3, null, 1, null, -1, null]);
+    const combined = withAncestors(z, kept);
+    expect(combined[2]).toBe(2.5);
+    expect(combined[1]).toBeCloseTo((0.5 + 3) / Math.SQRT2, 12);
+    expect(combined[5]).toBeCloseTo((-1.9 + 1) / Math.SQRT2, 12);
   });
 });

@@ -112,6 +112,20 @@ describe("recoverTree --root-tie", () => {
     expect(tree.cost).toBe(solver.cost);
   });
 
+  test("lambda (--pair-root lambda): the most root-like model roots the tree when that costs at most one λ more, never more", () => {
+    // K given per edge (a pair rule's): a → b and b → c agree, their reverses pay one λ. a → b → c costs 2,
+    // b → {a, c} 2 + λ, c → b → a 2 + 2λ. The scores (net evidence as a parent) only pick the root.
+    const direction = Uint8Array.of(0, 0, 0, 1, 0, 0, 0, 1, 0);
+    const tree = (scores: Float64Array, rootTie: "score" | "lambda") => recoverTree({ ...input, stages: [...input.stages], direction, scores, rootTie });
+    const bMost = Float64Array.of(1, 3, 0);
+    expect([...tree(bMost, "score").parent]).toEqual([-1, 0, 1]);
+    const reRooted = tree(bMost, "lambda");
+    expect([...reRooted.parent]).toEqual([1, -1, 1]);
+    expect(reRooted.cost).toBeCloseTo(2 + reRooted.penalty, 12);
+    // c most root-like: its root costs two λ more, so the cheapest tree stays.
+    expect([...tree(Float64Array.of(1, 0, 3), "lambda").parent]).toEqual([-1, 0, 1]);
+  });
+
   test("λ = 0: every root ties, so score keeps the solver's pick (it would otherwise be a direction prior)", () => {
     // Both scores orders: the root picked by score would differ between them; the λ = 0 guard keeps the solver's.
     for (const scores of [Float64Array.of(3, 1, 2), Float64Array.of(2, 1, 3)]) {

@@ -249,8 +249,8 @@ function entryKey(entry: BoardEntry): unknown {
   const { pairAncestor, longEdge, ...keyed } = entryOptions(entry);
   return {
     ...keyed,
-    // Only when on: cells of entries without the option keep the key they would have had without it.
-    ...(pairAncestor === "on" ? { pairAncestor, ancestorCode: ANCESTOR_CODE } : {}),
+    // Only when not off: cells of entries without the option keep the key they would have had without it.
+    ...(pairAncestor !== "off" ? { pairAncestor, ancestorCode: ANCESTOR_CODE } : {}),
     // The same for the long-edge test (the default since held-out set 9): a cell computed before it is not reused.
     ...(longEdge !== "off" ? { longEdge, longEdgeCode: LONG_EDGE_CODE } : {}),
     ...((entry.pairDirection ?? DEFAULT_RECOVER_OPTIONS.pairDirection) !== "off" ? { evidence: BOARD_PAIRS_VERSION, pairCode: PAIR_CODE } : {}),

@@ -51,6 +51,10 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--long-edge off", overrides: { longEdge: "off" } },
   { name: "--pair-inherit off", overrides: { pairInherit: "off" } },
   { name: "--long-edge off --pair-inherit off", overrides: { longEdge: "off", pairInherit: "off" } },
+  // Session 16's orientation candidates (dir16; docs/direction.md, "Set-10 candidates").
+  { name: "--pair-ancestor floor", overrides: { pairAncestor: "floor" } },
+  { name: "--pair-root lambda", overrides: { pairRoot: "lambda" } },
+  { name: "--pair-lambda 2", overrides: { pairLambda: 2 } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
