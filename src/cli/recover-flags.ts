@@ -58,7 +58,7 @@ export const RECOVER_FLAGS = {
   "--pair-direction": { value: "<mode>", choices: ["auto", "on", "off"] },
   "--pair-rule": { value: "<form>", choices: ["tanh", "adaptive", "tanh-hetero", "entropy", "cumulant", "heteroscedasticity"] },
   "--pair-decay": { value: "<mode>", choices: ["on", "off", "exact"] },
-  "--pair-ancestor": { value: "<mode>", choices: ["on", "off", "floor"] },
+  "--pair-ancestor": { value: "<mode>", choices: ["on", "off", "floor", "agree"] },
   "--pair-inherit": { value: "<mode>", choices: ["off", "forbid", "spare", "on"] },
   "--long-edge": { value: "<mode>", choices: ["off", "root"] },
   "--pair-penalty": { value: "<mode>", choices: ["full", "confidence"] },

@@ -106,7 +106,7 @@ export function declareRecoverOptions(command: Command): Command {
     .addOption(
       flagOption(
         "--pair-ancestor",
-        "add ancestor evidence to the pair evidence: below the root, a child lies farther than its parent from the parent's own parent (per layer, correlation distance); the tree is solved again with it. floor: only on edges whose own pair test is at its noise floor (|z| < 1.96)",
+        "add ancestor evidence to the pair evidence: below the root, a child lies farther than its parent from the parent's own parent (per layer, correlation distance); the tree is solved again with it. floor: only on edges whose own pair test is at its noise floor (|z| < 1.96); agree: only where it does not reverse the edge's own pair z",
       ).default(DEFAULTS.pairAncestor),
     )
     .addOption(

@@ -74,3 +74,13 @@ export const ANCESTOR_FLOOR = 1.96;
 export function atNoiseFloor(z: Float64Array, found: Float64Array): Float64Array {
   return found.map((value, at) => (Math.abs(z[at]!) < ANCESTOR_FLOOR ? value : Number.NaN));
 }
+
+/**
+ * `--pair-ancestor agree`: `found` with only the pairs whose ancestor z does not reverse the sign of the pair's own z (a
+ * grandparent may strengthen an edge's own test, or decide where the test gives exactly nothing, but not overturn it); the
+ * rest NaN. A tune that steps back toward its grandparent (a preference tune) lies nearer it than its parent does, so
+ * the grandparent's geometry and the distance agree on the wrong edge; the pair's own z is then the only other evidence.
+ */
+export function notOverturning(z: Float64Array, found: Float64Array): Float64Array {
+  return found.map((value, at) => (z[at] === 0 || Math.sign(z[at]! + value) === Math.sign(z[at]!) ? value : Number.NaN));
+}

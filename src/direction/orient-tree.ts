@@ -24,7 +24,7 @@ import { obtuseShadows } from "../distance/obtuse-siblings.ts";
 import { isPairRule, pairDirection, pairEvidenceMatrix, parentEvidence, withDecay, type DirectionRule, type PairRule } from "./pair-rule.ts";
 import type { PairLayers } from "./read-pair-evidence.ts";
 import { rankBetween } from "../distance/rank-between.ts";
-import { addAncestorEvidence, atNoiseFloor, withAncestors } from "./ancestor-evidence.ts";
+import { addAncestorEvidence, atNoiseFloor, notOverturning, withAncestors } from "./ancestor-evidence.ts";
 import { pairConfidence } from "./pair-penalty.ts";
 import { offSide } from "./inherit-side.ts";
 import { longEdgeBelowRoot } from "../distance/long-edges.ts";
@@ -180,11 +180,12 @@ export function orientTree(input: OrientInput): Oriented {
     const k = kept.length;
     // --pair-ancestor on: each edge below the root also gets its grandparent's evidence (ancestor-evidence.ts); solve
     // again until no edge of the new tree lacks it. Pairs keep their first reference, so this ends (≤ k² pairs).
-    // --pair-ancestor floor: only where the pair's own z is at its noise floor.
+    // --pair-ancestor floor: only where the pair's own z is at its noise floor; agree: only where it does not overturn it.
     const ancestorMode = options.pairAncestor ?? DEFAULT_RECOVER_OPTIONS.pairAncestor;
     const ancestors = ancestorMode !== "off" && k > 2;
     const found = new Float64Array(k * k).fill(Number.NaN);
-    const withFound = () => withAncestors(pairZ, ancestorMode === "floor" ? atNoiseFloor(pairZ, found) : found);
+    const withFound = () =>
+      withAncestors(pairZ, ancestorMode === "floor" ? atNoiseFloor(pairZ, found) : ancestorMode === "agree" ? notOverturning(pairZ, found) : found);
     const settle = () => {
       let settled = arborescence(withFound());
       while (ancestors && addAncestorEvidence(found, k, settled.tree.parent, layers.layersOf) > 0) settled = arborescence(withFound());

@@ -83,9 +83,10 @@ export interface RecoverOptions {
    * Add ancestor evidence to a pair rule's (src/direction/ancestor-evidence.ts): an edge x → y below the root also gets
    * the sign test of y lying farther than x from x's parent, per layer in correlation distance, and the tree is solved again.
    * "floor": only on the edges whose own pair z is at its noise floor (|z| < ANCESTOR_FLOOR), what the test was meant
-   * for; a clear pair test is not outvoted by a grandparent that a tune stepping back toward it misleads.
+   * for; a clear pair test is not outvoted by a grandparent that a tune stepping back toward it misleads. "agree": only
+   * where it does not reverse the sign of the edge's own z (ancestor-evidence.ts, notOverturning).
    */
-  readonly pairAncestor: "on" | "off" | "floor";
+  readonly pairAncestor: "on" | "off" | "floor" | "agree";
   /**
    * Inheritance evidence for a pair rule's tree (src/direction/inherit-side.ts): a model below p carries p's own update
    * (p minus p's parent) in its fine detail, slope 1 outside the update's strongest directions. "forbid": an edge p → x

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ANCESTOR_FLOOR, addAncestorEvidence, ancestorZ, atNoiseFloor, withAncestors } from "../../src/direction/ancestor-evidence.ts";
+import { ANCESTOR_FLOOR, addAncestorEvidence, ancestorZ, atNoiseFloor, notOverturning, withAncestors } from "../../src/direction/ancestor-evidence.ts";
 import type { PairLayerEvidence } from "../../src/direction/pair-evidence.ts";
 import { pairZ } from "../../src/direction/pair-rule.ts";
 import { readPairEvidence, type PairLayers } from "../../src/direction/read-pair-evidence.ts";
@@ -107,5 +107,20 @@ describe("atNoiseFloor (--pair-ancestor floor)", () => {
     expect(combined[2]).toBe(2.5);
     expect(combined[1]).toBeCloseTo((0.5 + 3) / Math.SQRT2, 12);
     expect(combined[5]).toBeCloseTo((-1.9 + 1) / Math.SQRT2, 12);
+  });
+});
+
+describe("notOverturning (--pair-ancestor agree)", () => {
+  test("keeps an ancestor z that strengthens or keeps the pair's own sign, or meets no evidence; drops one that reverses it", () => {
+    // z(0,1) 0.2 with ancestor −2.5 (reverses: dropped); z(0,2) −0.3 with ancestor −1 (strengthens: kept); z(1,2) 0 with ancestor 1.5 (kept).
+    const z = Float64Array.of(0, 0.2, -0.3, -0.2, 0, 0, 0.3, 0, 0);
+    const found = Float64Array.of(Number.NaN, -2.5, -1, 2.5, Number.NaN, 1.5, 1, -1.5, Number.NaN);
+    const kept = notOverturning(z, found);
+    expect([...kept].map((v) => (Number.isNaN(v) ? null : v))).toEqual([null, null, -1, null, null, 1.5, 1, -1.5, null]);
+    // z(0,1)'s own sign stands; z(0,2) is strengthened; z(1,2) is decided by the ancestor alone.
+    const combined = withAncestors(z, kept);
+    expect([combined[1], combined[3]]).toEqual([0.2, -0.2]);
+    expect(combined[2]).toBeCloseTo(-1.3 / Math.SQRT2, 12);
+    expect(combined[5]).toBeCloseTo(1.5 / Math.SQRT2, 12);
   });
 });

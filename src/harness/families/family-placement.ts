@@ -53,6 +53,7 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--long-edge off --pair-inherit off", overrides: { longEdge: "off", pairInherit: "off" } },
   // Session 16's orientation candidates (dir16; docs/direction.md, "Set-10 candidates").
   { name: "--pair-ancestor floor", overrides: { pairAncestor: "floor" } },
+  { name: "--pair-ancestor agree", overrides: { pairAncestor: "agree" } },
   { name: "--pair-root lambda", overrides: { pairRoot: "lambda" } },
   { name: "--pair-lambda 2", overrides: { pairLambda: 2 } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
