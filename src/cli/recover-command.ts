@@ -38,6 +38,7 @@ export interface RecoverCommandOptions {
   pairAncestor?: RecoverOptions["pairAncestor"];
   pairRoot?: RecoverOptions["pairRoot"];
   pairLambda?: RecoverOptions["pairLambda"];
+  pairVeto?: RecoverOptions["pairVeto"];
   pairInherit?: RecoverOptions["pairInherit"];
   longEdge?: RecoverOptions["longEdge"];
   pairPenalty?: RecoverOptions["pairPenalty"];
@@ -108,6 +109,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
       pairPenalty: options.pairPenalty,
       pairRoot: options.pairRoot,
       pairLambda: options.pairLambda,
+      pairVeto: options.pairVeto,
       rootTie: options.rootTie,
       workers: options.workers,
     }),

@@ -64,6 +64,7 @@ export const RECOVER_FLAGS = {
   "--pair-penalty": { value: "<mode>", choices: ["full", "confidence"] },
   "--pair-root": { value: "<mode>", choices: ["tie", "lambda"] },
   "--pair-lambda": { value: "<x>", read: readLambda },
+  "--pair-veto": { value: "<mode>", choices: ["off", "on"] },
   "--root-tie": { value: "<rule>", choices: ["score", "solver"] },
   "--trees": { value: "<n>", read: (v: string) => (v === "auto" ? "auto" : readWholeNumber(v, 1, "'auto'")) },
   "--distance": { value: "<name>", choices: ["ft", "lora", "auto"] },

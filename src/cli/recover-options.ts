@@ -139,6 +139,9 @@ export function declareRecoverOptions(command: Command): Command {
       ),
     )
     .addOption(
+      flagOption("--pair-veto", "forbid an edge of a pair rule's tree whose own pair test runs strongly against it (z ≤ −3)").default(DEFAULTS.pairVeto),
+    )
+    .addOption(
       flagOption("--root-tie", "of equally cheap trees, keep the one rooted at the most root-like model by score or the solver's pick").default(
         DEFAULTS.rootTie,
       ),

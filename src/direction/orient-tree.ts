@@ -21,7 +21,7 @@ import { chainVotes } from "./orient-chain.ts";
 import { ruleScores } from "./rule-scores.ts";
 import { orientedScore, ruleScore, type ScoredLayers, type StatisticRule } from "./statistic-rule.ts";
 import { obtuseShadows } from "../distance/obtuse-siblings.ts";
-import { isPairRule, pairDirection, pairEvidenceMatrix, parentEvidence, withDecay, type DirectionRule, type PairRule } from "./pair-rule.ts";
+import { isPairRule, pairDirection, pairEvidenceMatrix, parentEvidence, withDecay, withVeto, type DirectionRule, type PairRule } from "./pair-rule.ts";
 import type { PairLayers } from "./read-pair-evidence.ts";
 import { rankBetween } from "../distance/rank-between.ts";
 import { addAncestorEvidence, atNoiseFloor, notOverturning, withAncestors } from "./ancestor-evidence.ts";
@@ -59,6 +59,7 @@ export interface OrientInput {
         | "pairPenalty"
         | "pairRoot"
         | "pairLambda"
+        | "pairVeto"
         | "pairInherit"
         | "longEdge"
         | "siblingAngles"
@@ -159,7 +160,9 @@ export function orientTree(input: OrientInput): Oriented {
     const ruleZ = pairEvidenceMatrix(rule.form, kept.length, layers.layersOf);
     const decay = (options.pairDecay ?? DEFAULT_RECOVER_OPTIONS.pairDecay) !== "off" ? layers.decayOf : undefined;
     const pairZ = decay ? withDecay(ruleZ, kept.length, decay) : ruleZ;
-    let inheritForbidden = settled ? settled.forbidden : forbidden;
+    // --pair-veto on: an edge the pair test runs strongly against (z ≤ −PAIR_VETO) is forbidden from the first solve.
+    const vetoed = !settled && (options.pairVeto ?? DEFAULT_RECOVER_OPTIONS.pairVeto) === "on" ? withVeto(pairZ, kept.length, forbidden) : forbidden;
+    let inheritForbidden = settled ? settled.forbidden : vetoed;
     const arborescence = (z: Float64Array) => {
       const scores = parentEvidence(z, kept.length);
       const tree = recoverTree({

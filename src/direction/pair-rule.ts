@@ -166,3 +166,21 @@ export function parentEvidence(z: Float64Array, k: number): Float64Array {
   for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) scores[i]! += z[i * k + j]!;
   return scores;
 }
+
+/**
+ * `--pair-veto on`: a pair z at or below −PAIR_VETO is the pair test running strongly against the edge. On the true edges of
+ * the language-model families retrained by 03:00 UTC on 2026-12-08 (83 edges) the lowest z was −0.68 and 30 were above
+ * +2: a short tune reads at the test's noise floor, a long stage far above it, and no true edge read far below it.
+ */
+export const PAIR_VETO = 3;
+
+/** `forbidden` (k×k, or undefined) with every edge i → j whose z(i, j) ≤ −PAIR_VETO added; the same array when none is. */
+export function withVeto(z: Float64Array, k: number, forbidden: Uint8Array | undefined): Uint8Array | undefined {
+  let out = forbidden;
+  for (let at = 0; at < k * k; at++) {
+    if (!(z[at]! <= -PAIR_VETO)) continue;
+    if (out === forbidden) out = forbidden ? Uint8Array.from(forbidden) : new Uint8Array(k * k);
+    out![at] = 1;
+  }
+  return out;
+}

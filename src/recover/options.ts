@@ -113,6 +113,8 @@ export interface RecoverOptions {
   readonly pairRoot: "tie" | "lambda";
   /** λ of a pair rule's tree as a multiple of `lambda` (2: an edge against the pair evidence pays twice as much). */
   readonly pairLambda: number;
+  /** "on": an edge whose own pair z is at or below −PAIR_VETO (3) is forbidden in a pair rule's tree (pair-rule.ts, withVeto). */
+  readonly pairVeto: "off" | "on";
   /**
    * Which of several equally cheap arborescences (differing in which end of a root path holds
    * the one edge against the trend) is kept: the solver's pick, or "score", the one rooted at
@@ -206,6 +208,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   pairPenalty: "full",
   pairRoot: "tie",
   pairLambda: 1,
+  pairVeto: "off",
   // A cost tie is no evidence for either root; "score" roots it at the most root-like model (VTHR LoRA-V
   // 0.96 → 1.00 with rank betweenness, the LM and SD families unchanged; docs/direction.md).
   rootTie: "score",

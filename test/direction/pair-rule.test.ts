@@ -10,6 +10,8 @@ import {
   parentEvidence,
   updateTailExcess,
   withDecay,
+  PAIR_VETO,
+  withVeto,
 } from "../../src/direction/pair-rule.ts";
 import { DIRECTION_RULES, PAIR_RULES, findPairRule } from "../../src/direction/registry.ts";
 
@@ -143,5 +145,21 @@ describe("the registry's pair rules", () => {
     expect(findPairRule("pair-tanh")?.form).toBe("tanh");
     expect(PAIR_RULES.every((r) => isPairRule(r) && r.anyStage)).toBe(true);
     expect(DIRECTION_RULES.some((r) => isPairRule(r))).toBe(false);
+  });
+});
+
+describe("withVeto (--pair-veto on)", () => {
+  test("forbids exactly the edges whose z is at or below −3, keeps the caller's forbidden pairs, and returns them untouched when none is", () => {
+    // z(0,1) = 3.5 (so 1 → 0 reads −3.5: vetoed), z(0,2) = −3 (0 → 2 vetoed, at the cut), z(1,2) = 2.9 (nothing).
+    const z = Float64Array.of(0, 3.5, -3, -3.5, 0, 2.9, 3, -2.9, 0);
+    const given = Uint8Array.of(0, 0, 0, 0, 0, 1, 0, 0, 0);
+    const out = withVeto(z, 3, given)!;
+    expect(PAIR_VETO).toBe(3);
+    expect([...out]).toEqual([0, 0, 1, 1, 0, 1, 0, 0, 0]);
+    expect([...given]).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0]);
+    const weak = Float64Array.of(0, 2.9, -2.9, 0);
+    const none = Uint8Array.of(0, 1, 0, 0);
+    expect(withVeto(weak, 2, none)).toBe(none);
+    expect(withVeto(weak, 2, undefined)).toBeUndefined();
   });
 });
