@@ -57,6 +57,7 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-root lambda", overrides: { pairRoot: "lambda" } },
   { name: "--pair-lambda 2", overrides: { pairLambda: 2 } },
   { name: "--pair-veto on", overrides: { pairVeto: "on" } },
+  { name: "--pair-root lambda --pair-veto on", overrides: { pairRoot: "lambda", pairVeto: "on" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
