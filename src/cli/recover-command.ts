@@ -41,6 +41,7 @@ export interface RecoverCommandOptions {
   pairVeto?: RecoverOptions["pairVeto"];
   pairInherit?: RecoverOptions["pairInherit"];
   longEdge?: RecoverOptions["longEdge"];
+  pairOffside?: RecoverOptions["pairOffside"];
   pairPenalty?: RecoverOptions["pairPenalty"];
   /** Which of equally cheap trees is kept (absent: the library default). */
   rootTie?: RecoverOptions["rootTie"];
@@ -106,6 +107,7 @@ export async function runRecoverCommand(paths: string[], options: RecoverCommand
       pairAncestor: options.pairAncestor,
       pairInherit: options.pairInherit,
       longEdge: options.longEdge,
+      pairOffside: options.pairOffside,
       pairPenalty: options.pairPenalty,
       pairRoot: options.pairRoot,
       pairLambda: options.pairLambda,

@@ -61,6 +61,7 @@ export const RECOVER_FLAGS = {
   "--pair-ancestor": { value: "<mode>", choices: ["on", "off", "floor", "agree"] },
   "--pair-inherit": { value: "<mode>", choices: ["off", "forbid", "spare", "on"] },
   "--long-edge": { value: "<mode>", choices: ["off", "root"] },
+  "--pair-offside": { value: "<side>", choices: ["off", "under", "over"] },
   "--pair-penalty": { value: "<mode>", choices: ["full", "confidence"] },
   "--pair-root": { value: "<mode>", choices: ["tie", "lambda"] },
   "--pair-lambda": { value: "<x>", read: readLambda },

@@ -123,6 +123,12 @@ export function declareRecoverOptions(command: Command): Command {
     )
     .addOption(
       flagOption(
+        "--pair-offside",
+        "in a language-model tree, forbid an edge below the root whose child carries less (under) or more (over) of its parent's own update, in its fine detail beyond its strongest directions, than a child does (one side of --pair-inherit forbid)",
+      ).default(DEFAULTS.pairOffside),
+    )
+    .addOption(
+      flagOption(
         "--pair-penalty",
         "what an edge pays for running against the pair evidence: full (one λ, whatever its strength) or confidence (λ times erf(|z|/√2): a chance-level z costs next to nothing, the distance decides)",
       ).default(DEFAULTS.pairPenalty),

@@ -105,6 +105,17 @@ export function residualSlope(blocks: readonly LayerBlock[], g: number, p: numbe
   return den > 0 ? num / den : Number.NaN;
 }
 
+/**
+ * Which side of the band the residual slope of x on p's update from g falls (`--pair-offside`): "under" below
+ * 1 − INHERIT.band (x carries less of p's detail than a child: a sibling beside p, or a child that took part of p's run
+ * back), "over" above 1 + INHERIT.band (x goes farther along p's detail than p: p an EMA or shorter run of x's data, or
+ * x a run that continues p's detail), "within" otherwise or when the blocks cannot tell.
+ */
+export function slopeSide(blocks: readonly LayerBlock[], g: number, p: number, x: number): "under" | "over" | "within" {
+  const slope = residualSlope(blocks, g, p, x);
+  return slope < 1 - INHERIT.band ? "under" : slope > 1 + INHERIT.band ? "over" : "within";
+}
+
 /** Whether x is off p's side of the edge g – p (the test above); false when the blocks cannot tell. */
 export function offSide(blocks: readonly LayerBlock[], g: number, p: number, x: number): boolean {
   return Math.abs(residualSlope(blocks, g, p, x) - 1) > INHERIT.band;

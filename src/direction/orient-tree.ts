@@ -26,7 +26,7 @@ import type { PairLayers } from "./read-pair-evidence.ts";
 import { rankBetween } from "../distance/rank-between.ts";
 import { addAncestorEvidence, atNoiseFloor, notOverturning, withAncestors } from "./ancestor-evidence.ts";
 import { pairConfidence } from "./pair-penalty.ts";
-import { offSide } from "./inherit-side.ts";
+import { offSide, slopeSide } from "./inherit-side.ts";
 import { longEdgeBelowRoot } from "../distance/long-edges.ts";
 
 /** A model of the tree as orientation sees it (recover-cluster.ts's Member fits). */
@@ -62,6 +62,7 @@ export interface OrientInput {
         | "pairVeto"
         | "pairInherit"
         | "longEdge"
+        | "pairOffside"
         | "siblingAngles"
         | "siblingAdapters"
       >
@@ -199,9 +200,15 @@ export function orientTree(input: OrientInput): Oriented {
     // (inherit-side.ts); --long-edge root, a long edge hung below the root of what it leans toward (long-edges.ts).
     const inheritTest = (inherit === "forbid" || inherit === "on") && blocks ? blocks : undefined;
     const longEdges = (options.longEdge ?? DEFAULT_RECOVER_OPTIONS.longEdge) === "root";
+    // --pair-offside under/over: one side of the same test, an x carrying less (under) or more (over) of p's own update
+    // than a child does (inherit-side.ts, slopeSide).
+    const offside = options.pairOffside ?? DEFAULT_RECOVER_OPTIONS.pairOffside;
+    const sideTest = offside !== "off" && blocks ? blocks : undefined;
     const fails = (g: number, p: number, x: number) =>
-      (inheritTest !== undefined && offSide(inheritTest, g, p, x)) || (longEdges && longEdgeBelowRoot(distance, k, g, p, x));
-    if ((inheritTest || longEdges) && k > 2 && !settled) {
+      (inheritTest !== undefined && offSide(inheritTest, g, p, x)) ||
+      (longEdges && longEdgeBelowRoot(distance, k, g, p, x)) ||
+      (sideTest !== undefined && slopeSide(sideTest, g, p, x) === offside);
+    if ((inheritTest || longEdges || sideTest) && k > 2 && !settled) {
       // An edge that fails is forbidden and the tree settled again; each edge is tested once, so this ends (≤ k² edges).
       const tested = new Uint8Array(k * k);
       for (let added = 1; added > 0; ) {

@@ -101,6 +101,13 @@ export interface RecoverOptions {
    */
   readonly longEdge: "off" | "root";
   /**
+   * One side of `pairInherit`'s forbid test (src/direction/inherit-side.ts, slopeSide): an edge p → x below the root is
+   * forbidden when x's residual slope on p's own update is below the band ("under": x carries less of p's fine detail
+   * than a child does — a sibling beside p) or above it ("over": x goes farther along it than p — p an EMA or shorter run
+   * on x's data). "off" leaves it to D. Set-10 candidates (docs/direction.md, "Set-10 candidates: placement (place16)").
+   */
+  readonly pairOffside: "off" | "under" | "over";
+  /**
    * What an edge pays for running against a pair rule's evidence (src/direction/pair-penalty.ts): "full", one λ
    * whatever the z; "confidence", λ·erf(|z|/√2), so a chance-level z costs next to nothing and the distance decides.
    */
@@ -205,6 +212,8 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // LM families of sets 0-8) 119 -> 123 of 163 directed, held-out set 9 scored once 14 -> 15 of 26 (docs/direction.md).
   pairInherit: "spare",
   longEdge: "root",
+  // Set-10 candidates (docs/direction.md, "Set-10 candidates: placement (place16)"): off until set 10 is scored.
+  pairOffside: "off",
   pairPenalty: "full",
   pairRoot: "tie",
   pairLambda: 1,

@@ -135,7 +135,7 @@ export async function recoverCluster({ group, members: indices }: Cluster<GroupP
             kept.map((member) => member.index),
             undefined,
             { entropy: readsEntropy(pairRule.form) },
-            options.pairInherit !== "off",
+            options.pairInherit !== "off" || options.pairOffside !== "off",
           )),
           ...(options.pairDecay !== "off" ? await readDecayEvidence(kept.map((member) => embeddingTensor(member.model.tensors))) : undefined),
         }

@@ -17,6 +17,12 @@ describe("mother recover's option table", () => {
     });
   });
 
+  test("--pair-offside reaches the recovery options: off by default, under and over as given", () => {
+    expect(parseRecoverWords(["a/"])?.options).toMatchObject({ pairOffside: "off" });
+    expect(parseRecoverWords(["--pair-offside", "under", "a/"])?.options).toMatchObject({ pairOffside: "under" });
+    expect(parseRecoverWords(["--pair-offside", "over", "a/"])?.options).toMatchObject({ pairOffside: "over" });
+  });
+
   test("a line the command refuses, or --help, parses to nothing and prints nothing", () => {
     const written: string[] = [];
     const write = process.stderr.write;
@@ -25,6 +31,7 @@ describe("mother recover's option table", () => {
       expect(parseRecoverWords(["--stage", "sideways", "a/"])).toBeUndefined();
       expect(parseRecoverWords(["--workers", "-1", "a/"])).toBeUndefined();
       expect(parseRecoverWords(["--bogus", "a/"])).toBeUndefined();
+      expect(parseRecoverWords(["--pair-offside", "on", "a/"])).toBeUndefined();
       expect(parseRecoverWords(["a/", "--out"])).toBeUndefined();
       expect(parseRecoverWords(["--help"])).toBeUndefined();
     } finally {

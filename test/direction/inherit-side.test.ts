@@ -1,7 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { INHERIT, lowRankResidual, offSide, residualSlope, topLeftBlock, type LayerBlock } from "../../src/direction/inherit-side.ts";
+import { INHERIT, lowRankResidual, offSide, residualSlope, slopeSide, topLeftBlock, type LayerBlock } from "../../src/direction/inherit-side.ts";
 import { obtuseShadows } from "../../src/distance/obtuse-siblings.ts";
 import { makeGaussian } from "../../src/recover/seeded-random.ts";
+import { orientTree } from "../../src/direction/orient-tree.ts";
+import { findPairRule } from "../../src/direction/registry.ts";
+import { DEFAULT_RECOVER_OPTIONS } from "../../src/recover/options.ts";
+import { craftedGroup, craftedMembers } from "./crafted-group.ts";
 
 /** A rows × cols matrix of rank `rank` (a sum of outer products of Gaussian vectors), row-major. */
 function lowRank(rows: number, cols: number, rank: number, seed: number, scale = 1): Float64Array {
@@ -87,6 +91,65 @@ describe("residualSlope: a child carries its parent's run in the detail, a corre
     const blocks = family().map((b) => ({ ...b, values: [b.values[0]!, b.values[0]!, b.values[2]!] }));
     expect(residualSlope(blocks, 0, 1, 2)).toBeNaN();
     expect(offSide(blocks, 0, 1, 2)).toBe(false);
+    expect(slopeSide(blocks, 0, 1, 2)).toBe("within");
+  });
+});
+
+describe("slopeSide: which side of the band, for --pair-offside", () => {
+  /** g; a run r (a rank-2 direction plus its own detail); p = g + s·r for a given s, and x = g + r plus a later update of its own. */
+  function points(s: number) {
+    const rows = 96;
+    const cols = 96;
+    return [0, 1, 2].map((l) => {
+      const g = Float64Array.from(makeGaussian(rows * cols, 20 + l));
+      const run = add(lowRank(rows, cols, 2, 120 + 10 * l, 0.05), scaled(makeGaussian(rows * cols, 220 + l), 0.02));
+      const x = add(g, run, lowRank(rows, cols, 2, 320 + 10 * l, 0.03), scaled(makeGaussian(rows * cols, 420 + l), 0.01));
+      return { rows, cols, values: [g, add(g, scaled(run, s)), x].map((v) => Float32Array.from(v)) } satisfies LayerBlock;
+    });
+  }
+
+  test("p a point on x's way from g (slope 1/0.6): over; x a child of p (slope 1): within; x a child that took 40 % of p's run back (0.6): under", () => {
+    const over = points(0.6);
+    expect(residualSlope(over, 0, 1, 2)).toBeCloseTo(1 / 0.6, 1);
+    expect(slopeSide(over, 0, 1, 2)).toBe("over");
+    expect(slopeSide(points(1), 0, 1, 2)).toBe("within");
+    const under = points(1 / 0.6);
+    expect(residualSlope(under, 0, 1, 2)).toBeCloseTo(0.6, 1);
+    expect(slopeSide(under, 0, 1, 2)).toBe("under");
+    // Both are off p's side for the two-sided test (--pair-inherit forbid).
+    expect([offSide(over, 0, 1, 2), offSide(under, 0, 1, 2)]).toEqual([true, true]);
+  });
+
+  /** orientTree over g 0, p 1, x 2 with D preferring the chain 0 → 1 → 2, pair evidence 0 → 1 and 0 → 2, and the blocks `blocks`. */
+  function orient(blocks: readonly LayerBlock[], pairOffside: "off" | "under" | "over") {
+    const members = craftedMembers(3, "auto");
+    const neutral = Array.from({ length: 3 }, () => ({}));
+    return orientTree({
+      group: craftedGroup(neutral, neutral),
+      members,
+      kept: members,
+      distance: Float64Array.from([0, 0.3, 0.5, 0.3, 0, 0.2, 0.5, 0.2, 0]),
+      choice: "ft",
+      options: { ...DEFAULT_RECOVER_OPTIONS, pairDecay: "on", longEdge: "off", pairInherit: "off", pairOffside },
+      forbidden: undefined,
+      rankMask: undefined,
+      rule: findPairRule("pair-tanh")!,
+      pairLayers: { size: 3, layersOf: () => [], decayOf: (i) => (i === 0 ? 3 : 0), blocks },
+    });
+  }
+
+  test("in orientTree each side forbids p → x on its own side only; off keeps the chain D prefers", () => {
+    // p → x forbidden: the cheapest tree left goes through x (d(0, x) + d(x, p) = 0.7 < d(0, p) + d(0, x) = 0.8), no pair evidence against it.
+    for (const [s, side] of [
+      [0.6, "over"],
+      [1 / 0.6, "under"],
+    ] as const) {
+      expect([...orient(points(s), "off").tree.parent]).toEqual([-1, 0, 1]);
+      expect([...orient(points(s), side).tree.parent]).toEqual([-1, 2, 0]);
+      expect([...orient(points(s), side === "over" ? "under" : "over").tree.parent]).toEqual([-1, 0, 1]);
+    }
+    expect([...orient(points(1), "under").tree.parent]).toEqual([-1, 0, 1]);
+    expect([...orient(points(1), "over").tree.parent]).toEqual([-1, 0, 1]);
   });
 });
 

@@ -58,6 +58,9 @@ export const FAMILY_SETTINGS: readonly RecoveryVariant[] = [
   { name: "--pair-lambda 2", overrides: { pairLambda: 2 } },
   { name: "--pair-veto on", overrides: { pairVeto: "on" } },
   { name: "--pair-root lambda --pair-veto on", overrides: { pairRoot: "lambda", pairVeto: "on" } },
+  // Session 16's placement candidates (place16; inherit-side.ts, slopeSide): each side of --pair-inherit forbid's test alone.
+  { name: "--pair-offside under", overrides: { pairOffside: "under" } },
+  { name: "--pair-offside over", overrides: { pairOffside: "over" } },
   { name: "--chain init-distance", overrides: { chain: "init-distance" } },
   { name: "--stage specialization", overrides: { stage: "specialization" } },
   { name: "--stage generalization", overrides: { stage: "generalization" } },
