@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { ArtifactStore } from "../../../src/harness/artifact-store.ts";
 import { familyBenchmarks } from "../../../src/harness/families/family-benchmarks.ts";
 import { familyTruth } from "../../../src/harness/families/family-member.ts";
 import { LLAMA_RECIPES } from "../../../src/harness/families/llama-family-recipes.ts";
 import { planLlamaFamily } from "../../../src/harness/families/plan-llama-family.ts";
-import { torchJob } from "../../../src/harness/families/torch-lm-family.ts";
+import { torchJob, torchLmKey } from "../../../src/harness/families/torch-lm-family.ts";
 
 const edges = (members: readonly { id: string; parent?: string }[]) =>
   members
@@ -129,5 +131,33 @@ describe("torchJob", () => {
     const instruct = planLlamaFamily(LLAMA_RECIPES.lora!.settings).find((m) => m.id === "codellama-instruct")!;
     expect(torchJob(instruct.config, { arch: "llama", init: "torch" }, "BF16").lora?.targets).toEqual(["self_attn.q_proj", "self_attn.v_proj"]);
     expect(torchJob(instruct.config, { arch: "gpt2", init: "hf" }, "F32").lora?.targets).toEqual(["attn.c_attn"]);
+  });
+});
+
+describe("the cache keys of the PyTorch-trained members of sets 0–9", () => {
+  /**
+   * SHA-256 of every such member's artefact key, one sorted line `benchmark member key` each (264 members): the keys the
+   * cache holds them under, the same at fea8437 (session 16's start) and after set 10's trainer features. A change to
+   * torchJob, torchLmKey, a recipe or the trainer version that moves one key retrains that member and every descendant.
+   */
+  const KEYS_DIGEST = "336a0347016fddc33fba6ed08b0e8c15b53782a0089803b0fc99ef01180ee0c0";
+
+  test("stay as trained (a later set's trainer features must not move an earlier key)", () => {
+    const store = new ArtifactStore("/nonexistent", { log: () => {}, now: () => 0 });
+    const lines: string[] = [];
+    for (const benchmark of familyBenchmarks().filter((b) => b.heldOutSet <= 9)) {
+      const keys = new Map<string, string>();
+      for (const member of benchmark.members) {
+        if (!member.torch) continue;
+        const job = torchJob(member.config, member.torch, benchmark.dtype);
+        const parent = member.parent === undefined ? undefined : keys.get(member.parent);
+        const teacher = job.distill === undefined ? undefined : keys.get(job.distill.teacher);
+        keys.set(member.id, store.locate("torch-lm", torchLmKey(job, teacher), parent ? { parent } : {}).key);
+        lines.push(`${benchmark.name} ${member.id} ${keys.get(member.id)}`);
+      }
+    }
+    expect(lines.length).toBe(264);
+    const digest = createHash("sha256").update(`${lines.sort().join("\n")}\n`);
+    expect(digest.digest("hex")).toBe(KEYS_DIGEST);
   });
 });
