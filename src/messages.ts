@@ -231,15 +231,16 @@ export function changedSinceIndexed(file: string, what: string): MotherError {
   });
 }
 
-/** A segment that could not be written (a full disk, a folder removed or made read-only while the run went on). */
+/**
+ * A segment that could not be written: a full disk (ENOSPC), or a folder removed, replaced or made read-only while the run
+ * went on (any other errno `reason`, where freeing space would not help).
+ */
 export function indexWriteFailed(dir: string, reason: string): MotherError {
+  const fix = reason === "ENOSPC" ? "free space" : "make the index folder writable again (a file in its place, a read-only mount)";
   return new MotherError(
     dir,
     "cannot write an index segment",
-    {
-      value: reason,
-      help: "the segments already written stay whole; free space and run `mother index` again: it reads only the models not saved",
-    },
+    { value: reason, help: `the segments already written stay whole; ${fix} and run \`mother index\` again: it reads only the models not saved` },
     "output",
   );
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { MotherError } from "../../src/errors.ts";
 import type { Fingerprint } from "../../src/index/fingerprint.ts";
 import { compact, decodeSegment, encodeSegment, loadIndex, SEGMENTS, writeSegment } from "../../src/index/index-store.ts";
 import { temporaryFolder } from "../fixtures/temporary-folder.ts";
@@ -49,6 +50,19 @@ describe("index segments", () => {
     await compact(index, loaded.entries.values(), loaded.segments);
     expect((await readdir(join(index, SEGMENTS))).length).toBe(1);
     expect((await loadIndex(index)).entries).toEqual(loaded.entries);
+  });
+
+  test("a segments folder that cannot be made (a file in its place) is one output error naming the index, whose hint is not to free space", async () => {
+    const index = join(dir, "blocked");
+    await mkdir(index, { recursive: true });
+    await writeFile(join(index, SEGMENTS), "not a folder");
+    const error = await writeSegment(index, [fingerprint("/m/a", 1)]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MotherError);
+    const { file, problem, detail, code } = error as MotherError;
+    expect([file, problem, code]).toEqual([index, "cannot write an index segment", "output"]);
+    expect(detail?.value).not.toBe("ENOSPC");
+    expect(detail?.help).toContain("make the index folder writable again");
+    expect(detail?.help).not.toContain("free space");
   });
 
   test("a truncated segment, an altered byte and a foreign file are reported, and nothing is taken from them", async () => {
