@@ -136,13 +136,14 @@ export function declareRecoverOptions(command: Command): Command {
     .addOption(
       flagOption(
         "--pair-root",
-        "the root of a pair rule's tree: tie (the most root-like model by net pair evidence, on a cost tie only) or lambda (that model whenever rooting there costs at most one λ more)",
+        "the root of a pair rule's tree: tie (the most root-like model by net pair evidence, on a cost tie only) or lambda (that model whenever rooting there costs at most one λ more, λ × --pair-lambda)",
       ).default(DEFAULTS.pairRoot),
     )
     .addOption(
-      flagOption("--pair-lambda", "λ of a pair rule's tree as a multiple of --lambda (an edge against the pair evidence pays that many λ)").default(
-        DEFAULTS.pairLambda,
-      ),
+      flagOption(
+        "--pair-lambda",
+        "λ of a pair rule's tree as a multiple of --lambda (an edge against the pair evidence pays that many λ; 0 turns the pair evidence off)",
+      ).default(DEFAULTS.pairLambda),
     )
     .addOption(
       flagOption("--pair-veto", "forbid an edge of a pair rule's tree whose own pair test runs strongly against it (z ≤ −3)").default(DEFAULTS.pairVeto),

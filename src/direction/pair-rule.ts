@@ -169,8 +169,10 @@ export function parentEvidence(z: Float64Array, k: number): Float64Array {
 
 /**
  * `--pair-veto on`: a pair z at or below −PAIR_VETO is the pair test running strongly against the edge. On the true edges of
- * the language-model families retrained by 03:00 UTC on 2026-12-08 (83 edges) the lowest z was −0.68 and 30 were above
- * +2: a short tune reads at the test's noise floor, a long stage far above it, and no true edge read far below it.
+ * the language-model families retrained by 03:00 UTC on 2026-12-08 (83 edges; read from a scratch print of the solve's z,
+ * not a committed command) the lowest z was −0.68 and 30 were above +2: a short tune reads at the test's noise floor, a
+ * long stage far above it, and no true edge read far below it. 3 is a conventional cut (two-sided p ≈ 0.003), not fitted:
+ * every cut from 1 to 13 forbids the same edges there.
  */
 export const PAIR_VETO = 3;
 

@@ -114,11 +114,11 @@ export interface RecoverOptions {
   readonly pairPenalty: PairPenalty;
   /**
    * The root of a pair rule's tree: "tie", the most root-like model (net evidence as a parent) only on a cost tie, as
-   * `rootTie` says; "lambda", that model whenever rooting there costs at most one λ more (a short tune of the base that
-   * the tree was rooted at pays one λ to hang below the base again).
+   * `rootTie` says; "lambda", that model whenever rooting there costs at most one λ of the pair tree's more (λ ×
+   * `pairLambda`; a short tune of the base that the tree was rooted at pays that to hang below the base again).
    */
   readonly pairRoot: "tie" | "lambda";
-  /** λ of a pair rule's tree as a multiple of `lambda` (2: an edge against the pair evidence pays twice as much). */
+  /** λ of a pair rule's tree as a multiple of `lambda` (2: an edge against the pair evidence pays twice as much; 0 turns the pair evidence off). */
   readonly pairLambda: number;
   /** "on": an edge whose own pair z is at or below −PAIR_VETO (3) is forbidden in a pair rule's tree (pair-rule.ts, withVeto). */
   readonly pairVeto: "off" | "on";
