@@ -26,11 +26,13 @@ import {
   pairEvidenceMatrix,
   pairZ,
   parentEvidence,
+  PAIR_VETO,
   updateTailExcess,
   withDecay,
+  withVeto,
 } from "../../direction/pair-rule.ts";
 import { BOARD_PAIRS_VERSION } from "./board-pairs.ts";
-import { addAncestorEvidence, ancestorZ, withAncestors } from "../../direction/ancestor-evidence.ts";
+import { addAncestorEvidence, ancestorZ, atNoiseFloor, notOverturning, withAncestors } from "../../direction/ancestor-evidence.ts";
 import { pairConfidence } from "../../direction/pair-penalty.ts";
 import type { StatisticRule } from "../../direction/statistic-rule.ts";
 import { DEFAULT_RECOVER_OPTIONS, type RecoverOptions } from "../../recover/options.ts";
@@ -235,7 +237,16 @@ const PAIR_CODE = createHash("sha256")
   .slice(0, 16);
 
 /** The ancestor evidence's code (ancestor-evidence.ts), in the key of an entry that uses it. */
-const ANCESTOR_CODE = createHash("sha256").update([ancestorZ, addAncestorEvidence, withAncestors].map(String).join("\n")).digest("hex").slice(0, 16);
+const ANCESTOR_CODE = createHash("sha256")
+  .update([ancestorZ, addAncestorEvidence, withAncestors, atNoiseFloor, notOverturning].map(String).join("\n"))
+  .digest("hex")
+  .slice(0, 16);
+
+/** The veto's code and cut (pair-rule.ts), in the key of an entry that uses it. */
+const VETO_CODE = createHash("sha256")
+  .update([String(withVeto), PAIR_VETO].join("\n"))
+  .digest("hex")
+  .slice(0, 16);
 
 /** The long-edge test's code and cuts (long-edges.ts), in the key of an entry that uses it: a changed cut is a new key, as a changed line is. */
 const LONG_EDGE_CODE = createHash("sha256")
@@ -246,9 +257,13 @@ const LONG_EDGE_CODE = createHash("sha256")
 /** What identifies an entry's behaviour: the rule's definition (its statistic's source included) and the chain tie-break. */
 function entryKey(entry: BoardEntry): unknown {
   const rule = entry.rule;
-  const { pairAncestor, longEdge, ...keyed } = entryOptions(entry);
+  const { pairAncestor, longEdge, pairRoot, pairLambda, pairVeto, ...keyed } = entryOptions(entry);
   return {
     ...keyed,
+    // Session 16's pair-tree options, each only when it is not the neutral setting (so earlier cells keep their key).
+    ...(pairRoot !== "tie" ? { pairRoot } : {}),
+    ...(pairLambda !== 1 ? { pairLambda } : {}),
+    ...(pairVeto !== "off" ? { pairVeto, vetoCode: VETO_CODE } : {}),
     // Only when not off: cells of entries without the option keep the key they would have had without it.
     ...(pairAncestor !== "off" ? { pairAncestor, ancestorCode: ANCESTOR_CODE } : {}),
     // The same for the long-edge test (the default since held-out set 9): a cell computed before it is not reused.

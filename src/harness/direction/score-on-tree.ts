@@ -53,6 +53,13 @@ export interface BoardEntry {
    * tests (`--pair-inherit`) need each matrix's block, which the board's pairs do not keep (board-pairs.ts): inert here.
    */
   readonly longEdge?: RecoverOptions["longEdge"];
+  /**
+   * A pair rule's root slack, λ multiple and veto (absent: the defaults; session 16's set-10 candidates). Set here so a
+   * cell's key says them: left to orientTree's fallbacks, a default changed later would be served from cells computed before.
+   */
+  readonly pairRoot?: RecoverOptions["pairRoot"];
+  readonly pairLambda?: RecoverOptions["pairLambda"];
+  readonly pairVeto?: RecoverOptions["pairVeto"];
 }
 
 /** The recovery options an entry runs with: its own, and recovery's default for each it leaves out. */
@@ -68,6 +75,9 @@ export function entryOptions(entry: BoardEntry): Required<Omit<BoardEntry, "name
     pairAncestor: entry.pairAncestor ?? DEFAULT_RECOVER_OPTIONS.pairAncestor,
     pairPenalty: entry.pairPenalty ?? DEFAULT_RECOVER_OPTIONS.pairPenalty,
     longEdge: entry.longEdge ?? DEFAULT_RECOVER_OPTIONS.longEdge,
+    pairRoot: entry.pairRoot ?? DEFAULT_RECOVER_OPTIONS.pairRoot,
+    pairLambda: entry.pairLambda ?? DEFAULT_RECOVER_OPTIONS.pairLambda,
+    pairVeto: entry.pairVeto ?? DEFAULT_RECOVER_OPTIONS.pairVeto,
   };
 }
 

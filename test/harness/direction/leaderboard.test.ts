@@ -6,7 +6,7 @@ import type { BoardTree } from "../../../src/harness/direction/board-tree.ts";
 import type { BoardPairs } from "../../../src/harness/direction/board-pairs.ts";
 import { defaultNote } from "../../../src/harness/direction/default-note.ts";
 import { boardCells, boardRows, pooledScores, selectionOutOfSample, type BoardBenchmark, type BoardCell } from "../../../src/harness/direction/leaderboard.ts";
-import { NO_COUNTS } from "../../../src/harness/direction/score-on-tree.ts";
+import { NO_COUNTS, type BoardEntry } from "../../../src/harness/direction/score-on-tree.ts";
 import { leaveOneFamilyOut, SCORE_ONLY_FAMILIES } from "../../../src/harness/direction/learned-lofo.ts";
 import { leaderboardPage } from "../../../src/harness/direction/report-direction-leaderboard.ts";
 import { checkReportPagesInBrowser, writeReportPage } from "../../../src/report/index.ts";
@@ -114,6 +114,26 @@ describe("the direction leaderboard", () => {
     expect(await built(off)).toBe(rows.length * BENCHMARKS.length);
     expect(await built(rows)).toBe(rows.length * BENCHMARKS.length);
     expect(await built(off)).toBe(0);
+  });
+
+  test("a cell's key holds session 16's pair-tree options when set (--pair-veto, --pair-root, --pair-lambda): none is served a default cell", async () => {
+    const logged: string[] = [];
+    const store = new ArtifactStore(temporaryFolder("mother-board-pair-options-"), { log: (line) => logged.push(line), now: () => 0 });
+    const rows = boardRows(BENCHMARKS, []);
+    const built = async (overrides: Partial<BoardEntry>) => {
+      logged.length = 0;
+      await boardCells(
+        BENCHMARKS,
+        rows.map((row) => ({ ...row, entryFor: (family: string) => ({ ...row.entryFor(family), ...overrides }) })),
+        store,
+      );
+      return logged.filter((line) => line.startsWith("[built]")).length;
+    };
+    const all = rows.length * BENCHMARKS.length;
+    expect(await built({})).toBe(all);
+    // The neutral settings are the defaults: the same cells.
+    expect(await built({ pairVeto: "off", pairRoot: "tie", pairLambda: 1 })).toBe(0);
+    for (const overrides of [{ pairVeto: "on" }, { pairRoot: "lambda" }, { pairLambda: 2 }] as const) expect(await built(overrides)).toBe(all);
   });
 
   test("the page renders in Chromium: both heatmaps draw, no console error or warning", async () => {
