@@ -212,7 +212,7 @@ export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = {
   // LM families of sets 0-8) 119 -> 123 of 163 directed, held-out set 9 scored once 14 -> 15 of 26 (docs/direction.md).
   pairInherit: "spare",
   longEdge: "root",
-  // Set-10 candidates (docs/direction.md, "Set-10 candidates: placement (place16)"): off until set 10 is scored.
+  // Set-10 candidates (docs/direction.md, "Set-10 candidates: placement (place16)"): scored once on set 10 and not adopted (no set-10 gain).
   pairOffside: "off",
   pairPenalty: "full",
   pairRoot: "tie",

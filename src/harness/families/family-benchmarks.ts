@@ -9,7 +9,7 @@
  * and 7 (held-out-7-recipes.ts: fused projections, multi-query, OPT, Cohere, shared experts; SimPO, soups, long context, …; scored once at 16:58 UTC on day 7, read only when named)
  * and 8 (held-out-8-recipes.ts: families built to stress set 7's four classes of miss; scored once at 22:11 UTC on 2026-12-07, read only when named)
  * and 9 (held-out-9-recipes.ts: LoRA ranks, SFT → DPO chains, a schedule per stage, same-data siblings in float32; scored once at 23:44 UTC on 2026-12-07, read only when named)
- * and 10 (held-out-10-recipes.ts: layer freezing, checkpoint averaging, QAT, sliding windows and tune lengths, layer-wise lr decay and distilled students; sealed until scored once, session 16). Each
+ * and 10 (held-out-10-recipes.ts: layer freezing, checkpoint averaging, QAT, sliding windows and tune lengths, layer-wise lr decay and distilled students; scored once at 03:56 UTC on 2026-12-08, read only when named). Each
  * benchmark is a plan (what experiments/llama-family.ts, experiments/sd-family.ts and
  * experiments/lm-families.ts --train train, with the same cache keys), so `openFamilyBenchmark`
  * finds the trained models — or trains the missing ones.
@@ -67,7 +67,7 @@ export interface FamilyBenchmark {
  * Held-out sets read only when a command names them (`--only set7:`): a set is sealed so nobody sees its scores before its
  * freeze (/work/set7-protocol.md). Sets 4–8 were scored once each (/work/set4-protocol.md … set7-protocol.md; set 8's protocol is in docs/direction.md) and stay
  * read-only-when-named: unsealing them moves the board. Set 9 (session 15; its protocol in docs/direction.md) was scored once too, at 23:44 UTC on 2026-12-07.
- * Set 10 (session 16; its protocol in docs/direction.md) waits for its one scoring run.
+ * Set 10 (session 16; its protocol in docs/direction.md) was scored once too, at 03:56 UTC on 2026-12-08.
  */
 export const SEALED_SETS: ReadonlySet<FamilyBenchmark["heldOutSet"]> = new Set([4, 5, 6, 7, 8, 9, 10]);
 
